@@ -1,0 +1,66 @@
+/**
+ * The contract between the coordinator (lib/collection) and the segment workers (lib/runtime invokers, the
+ * segment-search function). A task crosses a process boundary (worker thread or Lambda invoke), so every field is
+ * plain JSON: no typed arrays, no class instances, no bigint.
+ *
+ * Invariants:
+ * - A worker searches exactly the segments named in the task, with the tombstone version named for each; it never
+ *   reads the manifest (the coordinator's snapshot of it is the truth for one query).
+ * - Candidate scores are internal similarities (larger = closer, lib/distance), final after rescoring when the
+ *   task asks for it, so the coordinator merges segments by plain comparison.
+ * - `exclude` lists external ids that the WAL tail shadows; a worker never returns them.
+ */
+import type { Filter, PointId, QueryRequest } from './types.js';
+
+export interface SegmentRef {
+  /** segment id as named by the manifest (also the folder under segments/) */
+  id: string;
+  /** tombstone bitmap version to apply; 0 = none */
+  deletedVersion: number;
+}
+
+export interface SegmentSearchTask {
+  /** object-key prefix of the collection: `{prefix}/collections/{name}` */
+  collectionPrefix: string;
+  segments: SegmentRef[];
+  /** query vector, already normalized for Cosine */
+  vector: number[];
+  /** candidates wanted per segment after rescoring: the coordinator's offset + limit */
+  limit: number;
+  params: QueryRequest['params'];
+  filter?: Filter;
+  exclude?: PointId[];
+  /** internal similarity threshold (larger = closer); candidates below it are dropped */
+  minSimilarity?: number;
+}
+
+export interface SegmentCandidate {
+  id: PointId;
+  version: number;
+  similarity: number;
+  segment: string;
+}
+
+/** What one segment search cost (DESIGN.md §8); summed by the coordinator. */
+export interface SegmentSearchStats {
+  segments: number;
+  distances: number;
+  gets: number;
+  bytes: number;
+  rounds: number;
+  cold: number;
+  millis: number;
+}
+
+export interface SegmentSearchResult {
+  candidates: SegmentCandidate[];
+  stats: SegmentSearchStats;
+}
+
+/** Runs one task: in-process, on a worker thread, or in a Lambda. Implemented by lib/runtime. */
+export interface Invoker {
+  /** number of workers K; segment s goes to worker hash(s) mod K */
+  readonly workers: number;
+  invoke(worker: number, task: SegmentSearchTask, deadlineMs: number): Promise<SegmentSearchResult>;
+  close(): Promise<void>;
+}
