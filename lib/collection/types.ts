@@ -34,7 +34,10 @@ export interface ScalarQuantizationConfig {
 
 export interface OptimizersConfig {
   default_segment_number: number;
-  /** WAL points that trigger sealing into segments */
+  /**
+   * Qdrant's knob, in KB of vectors: a segment smaller than this is searched exactly and gets no HNSW graph
+   * (Qdrant's default 20000; 0 disables indexing).
+   */
   indexing_threshold: number;
 }
 
