@@ -1,0 +1,4 @@
+// PLACEHOLDER: replaced by the serverless runtime work
+export const handler = async (): Promise<never> => {
+  throw new Error('not built yet');
+};
