@@ -1,0 +1,104 @@
+/**
+ * The one fault policy for every invoker (direct, worker-thread pool, Lambda): an attempt that throws, times out or
+ * answers garbage is retried exactly once; a second failure becomes StrataError 'unavailable', which the API maps to
+ * a 5xx (DESIGN.md §4.5: no silent partial answers).
+ *
+ * Invariants:
+ * - The caller never waits past the deadline: each attempt races a timer, so even an attempt that ignores its
+ *   AbortSignal is abandoned on time (its late answer is dropped).
+ * - The first attempt gets a share of the budget (default half) so a hung worker still leaves time for the retry;
+ *   the retry gets whatever remains.
+ * - 'invalid' errors are the caller's fault and deterministic: they are not retried and keep their kind.
+ */
+import { StrataError, isStrataError, unavailable } from '../errors.js';
+
+/** Values this large are absolute `Date.now()` deadlines, smaller ones are budgets in ms (both are accepted). */
+const ABSOLUTE_DEADLINE_FLOOR = 1e12;
+
+export interface FaultPolicyOptions {
+  /** time budget in ms for the whole call, retry included (or an absolute epoch-ms deadline) */
+  deadlineMs: number;
+  /** names the worker in error messages, e.g. "segment worker 3" */
+  label: string;
+  /** share of the budget the first attempt may use; default 0.5 */
+  firstAttemptShare?: number;
+  /** injected clock for tests */
+  now?: () => number;
+  /** called once per failed attempt (logging, metrics) */
+  onFailure?: (error: unknown, attempt: number) => void;
+}
+
+/** One attempt: must honour `signal` when it can; the policy stops waiting at the timeout either way. */
+export type Attempt<T> = (signal: AbortSignal, attempt: number) => Promise<T>;
+
+export class AttemptTimeoutError extends Error {
+  constructor(readonly timeoutMs: number) {
+    super(`timed out after ${timeoutMs} ms`);
+    this.name = 'AttemptTimeoutError';
+  }
+}
+
+/** Absolute deadline (epoch ms) for a budget or absolute deadline given as `deadlineMs`. */
+export function resolveDeadline(deadlineMs: number, now: number): number {
+  if (!Number.isFinite(deadlineMs) || deadlineMs <= 0) return now;
+  return deadlineMs >= ABSOLUTE_DEADLINE_FLOOR ? deadlineMs : now + deadlineMs;
+}
+
+export async function withFaultPolicy<T>(attempt: Attempt<T>, options: FaultPolicyOptions): Promise<T> {
+  const now = options.now ?? Date.now;
+  const start = now();
+  const deadline = resolveDeadline(options.deadlineMs, start);
+  const share = options.firstAttemptShare ?? 0.5;
+  let lastError: unknown = new AttemptTimeoutError(0);
+  let attempts = 0;
+  for (let i = 0; i < 2; i++) {
+    const remaining = deadline - now();
+    if (remaining <= 0) break;
+    const timeoutMs = i === 0 ? Math.max(1, Math.ceil((deadline - start) * share)) : remaining;
+    attempts++;
+    try {
+      return await runAttempt(attempt, i, Math.min(timeoutMs, remaining));
+    } catch (error) {
+      if (isStrataError(error, 'invalid')) throw error;
+      lastError = error;
+      options.onFailure?.(error, i);
+    }
+  }
+  throw unavailable(
+    `${options.label} failed after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${describeError(lastError)}`,
+    lastError,
+  );
+}
+
+function runAttempt<T>(attempt: Attempt<T>, index: number, timeoutMs: number): Promise<T> {
+  const controller = new AbortController();
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      const error = new AttemptTimeoutError(timeoutMs);
+      controller.abort(error);
+      reject(error);
+    }, timeoutMs);
+    let settled: Promise<T>;
+    try {
+      settled = attempt(controller.signal, index);
+    } catch (error) {
+      settled = Promise.reject(error);
+    }
+    settled.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
+}
+
+export function describeError(error: unknown): string {
+  if (error instanceof StrataError) return `${error.kind}: ${error.message}`;
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return String(error);
+}

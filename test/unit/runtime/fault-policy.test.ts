@@ -1,0 +1,157 @@
+import { describe, expect, it, vi } from 'vitest';
+import type { SegmentSearchResult, SegmentSearchTask } from '../../../lib/collection/segment-task.js';
+import { StrataError, invalid, isStrataError } from '../../../lib/errors.js';
+import { DirectInvoker, type SegmentRunner } from '../../../lib/runtime/direct-invoker.js';
+import { withFaultPolicy } from '../../../lib/runtime/fault-policy.js';
+
+const task: SegmentSearchTask = {
+  collectionPrefix: 'collections/c',
+  segments: [{ id: 'seg-a', deletedVersion: 0 }],
+  vector: [0.1, 0.2],
+  limit: 3,
+  params: { exact: false },
+};
+
+const good: SegmentSearchResult = {
+  candidates: [{ id: 7, version: 1, similarity: 0.9, segment: 'seg-a' }],
+  stats: { segments: 1, distances: 10, gets: 0, bytes: 0, rounds: 0, cold: 0, millis: 1 },
+};
+
+const never = <T>(): Promise<T> => new Promise<T>(() => {});
+
+async function failure(p: Promise<unknown>): Promise<StrataError> {
+  const error = await p.then(
+    () => {
+      throw new Error('expected a failure');
+    },
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(StrataError);
+  return error as StrataError;
+}
+
+describe('fault policy: one retry, then unavailable', () => {
+  it('retries a throwing attempt once and returns the second answer', async () => {
+    const attempt = vi.fn().mockRejectedValueOnce(new Error('boom')).mockResolvedValueOnce('ok');
+    await expect(withFaultPolicy(attempt, { deadlineMs: 1000, label: 'w' })).resolves.toBe('ok');
+    expect(attempt).toHaveBeenCalledTimes(2);
+  });
+
+  it('fails with unavailable after exactly two throwing attempts, naming the worker and the cause', async () => {
+    const attempt = vi.fn().mockRejectedValue(new Error('boom'));
+    const error = await failure(withFaultPolicy(attempt, { deadlineMs: 1000, label: 'segment worker 3' }));
+    expect(error.kind).toBe('unavailable');
+    expect(error.message).toMatch(/segment worker 3 failed after 2 attempts: Error: boom/);
+    expect(attempt).toHaveBeenCalledTimes(2);
+  });
+
+  it('does not retry invalid input and keeps its kind', async () => {
+    const attempt = vi.fn().mockRejectedValue(invalid('bad filter'));
+    const error = await failure(withFaultPolicy(attempt, { deadlineMs: 1000, label: 'w' }));
+    expect(error.kind).toBe('invalid');
+    expect(attempt).toHaveBeenCalledTimes(1);
+  });
+
+  it('abandons a hung first attempt at its share of the budget, aborts it, and retries in the remaining time', async () => {
+    const signals: AbortSignal[] = [];
+    const started = Date.now();
+    const result = await withFaultPolicy(
+      (signal, i) => {
+        signals.push(signal);
+        return i === 0 ? never<string>() : Promise.resolve('second');
+      },
+      { deadlineMs: 200, label: 'w' },
+    );
+    expect(result).toBe('second');
+    expect(signals[0].aborted).toBe(true);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(95);
+    expect(Date.now() - started).toBeLessThan(190);
+  });
+
+  it('never keeps the caller past the deadline when every attempt hangs', async () => {
+    const started = Date.now();
+    const error = await failure(withFaultPolicy(() => never(), { deadlineMs: 150, label: 'w' }));
+    const elapsed = Date.now() - started;
+    expect(error.kind).toBe('unavailable');
+    expect(error.message).toMatch(/timed out/);
+    expect(elapsed).toBeGreaterThanOrEqual(145);
+    expect(elapsed).toBeLessThan(400);
+  });
+
+  it('accepts an absolute epoch-ms deadline as well as a budget', async () => {
+    const started = Date.now();
+    await failure(withFaultPolicy(() => never(), { deadlineMs: Date.now() + 100, label: 'w' }));
+    expect(Date.now() - started).toBeLessThan(350);
+  });
+
+  it('treats a synchronous throw like a rejected attempt', async () => {
+    let calls = 0;
+    const error = await failure(
+      withFaultPolicy(
+        () => {
+          calls++;
+          throw new Error('sync');
+        },
+        { deadlineMs: 500, label: 'w' },
+      ),
+    );
+    expect(calls).toBe(2);
+    expect(error.kind).toBe('unavailable');
+  });
+});
+
+describe('DirectInvoker', () => {
+  it('runs the task in-process and returns the validated result', async () => {
+    const run = vi.fn<SegmentRunner>().mockResolvedValue(good);
+    const invoker = new DirectInvoker({ run, workers: 4 });
+    await expect(invoker.invoke(2, task, 1000)).resolves.toEqual(good);
+    expect(run).toHaveBeenCalledWith(task, 2, expect.any(AbortSignal));
+  });
+
+  it('hands the runner a copy that crossed JSON, as a thread or Lambda would', async () => {
+    let seen: SegmentSearchTask | undefined;
+    const invoker = new DirectInvoker({
+      run: async (t) => {
+        seen = t;
+        return good;
+      },
+    });
+    await invoker.invoke(0, task, 1000);
+    expect(seen).toEqual(task);
+    expect(seen).not.toBe(task);
+  });
+
+  it('treats a garbage result as a failure: one retry, then unavailable', async () => {
+    const run = vi.fn<SegmentRunner>().mockResolvedValue({ candidates: 'nope' } as unknown as SegmentSearchResult);
+    const error = await failure(new DirectInvoker({ run }).invoke(0, task, 1000));
+    expect(error.kind).toBe('unavailable');
+    expect(error.message).toMatch(/garbage segment search result/);
+    expect(run).toHaveBeenCalledTimes(2);
+  });
+
+  it('recovers when only the first attempt answers garbage', async () => {
+    const run = vi
+      .fn<SegmentRunner>()
+      .mockResolvedValueOnce({ candidates: [{ id: 1, version: 1, similarity: Number.NaN, segment: 's' }], stats: good.stats })
+      .mockResolvedValueOnce(good);
+    await expect(new DirectInvoker({ run }).invoke(0, task, 1000)).resolves.toEqual(good);
+  });
+
+  it('honours the deadline with a slow runner', async () => {
+    const started = Date.now();
+    const error = await failure(new DirectInvoker({ run: () => never() }).invoke(0, task, 120));
+    expect(isStrataError(error, 'unavailable')).toBe(true);
+    expect(Date.now() - started).toBeLessThan(350);
+  });
+
+  it('rejects a malformed task as invalid without running it', async () => {
+    const run = vi.fn<SegmentRunner>().mockResolvedValue(good);
+    const error = await failure(new DirectInvoker({ run }).invoke(0, { ...task, segments: [] }, 1000));
+    expect(error.kind).toBe('invalid');
+    expect(run).not.toHaveBeenCalled();
+  });
+
+  it('refuses a worker outside 0..K-1', async () => {
+    await expect(new DirectInvoker({ run: async () => good, workers: 2 }).invoke(2, task, 100)).rejects.toThrow(RangeError);
+  });
+});
