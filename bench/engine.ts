@@ -1,0 +1,242 @@
+/**
+ * Engine benchmark: Strata's in-memory HNSW (float32; int8 without rescore; int8 + rescore) against hnswlib-node
+ * (float32) and usearch (int8), built and queried in ONE process run on real data:
+ *   GloVe-100 angular (100,000 base, Cosine) and Fashion-MNIST-784 (60,000 base, Euclid).
+ * Every engine uses the same m / ef_construct and the same query ef list; QPS is single-threaded, one query at a
+ * time, after a warm-up pass at each ef; recall@k is against the datasets' shipped exact ground truth.
+ * Because the machine is shared and noisy, the figures to read are Strata/baseline ratios from the same run.
+ */
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { loadFashionMnist, loadGlove, recallAtK, type Dataset } from '../test/support/datasets.js';
+import { createHnswlib } from './adapters/hnswlib.js';
+import { strataFactories } from './adapters/strata.js';
+import type { AnnEngine, EngineFactory, HnswParams } from './adapters/types.js';
+import { createUsearch } from './adapters/usearch.js';
+import { fixed, formatTable, machineInfo, writeResults, type Cell } from './support/results.js';
+import { qpsAtRecall, type BaselineAtRecall } from './support/tradeoff.js';
+
+export const description = 'HNSW build time, single-thread QPS and recall@10: Strata vs hnswlib-node and usearch';
+
+const DATASETS: Record<string, () => Promise<Dataset>> = { glove: loadGlove, fashion: loadFashionMnist };
+
+interface Options {
+  datasets: string[];
+  engines: string[] | undefined;
+  efs: number[];
+  k: number;
+  queries: number;
+  warmup: number;
+  params: HnswParams;
+  oversampling: number;
+}
+
+function parseOptions(argv: string[]): Options {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      datasets: { type: 'string', default: 'glove,fashion' },
+      engines: { type: 'string' },
+      ef: { type: 'string', default: '16,32,64,128,256' },
+      k: { type: 'string', default: '10' },
+      queries: { type: 'string', default: '1000' },
+      warmup: { type: 'string', default: '100' },
+      m: { type: 'string', default: '16' },
+      'ef-construct': { type: 'string', default: '100' },
+      oversampling: { type: 'string', default: '2' },
+    },
+    strict: true,
+  });
+  const int = (name: string, v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} must be a non-negative integer, got "${v}"`);
+    return n;
+  };
+  const datasets = values.datasets.split(',').filter(Boolean);
+  for (const d of datasets) if (!DATASETS[d]) throw new Error(`unknown dataset "${d}" (known: ${Object.keys(DATASETS).join(', ')})`);
+  return {
+    datasets,
+    engines: values.engines?.split(',').filter(Boolean),
+    efs: values.ef.split(',').map((v) => int('ef', v)),
+    k: int('k', values.k),
+    queries: int('queries', values.queries),
+    warmup: int('warmup', values.warmup),
+    params: { m: int('m', values.m), efConstruct: int('ef-construct', values['ef-construct']) },
+    oversampling: Number(values.oversampling),
+  };
+}
+
+interface RunRow {
+  dataset: string;
+  engine: string;
+  kind: 'baseline' | 'strata';
+  ef: number;
+  queries: number;
+  recall: number;
+  qps: number;
+  meanLatencyMs: number;
+  /** Strata rows only: Strata QPS / baseline QPS at the same ef. */
+  qpsRatio?: Record<string, number>;
+  /** Strata rows only: Strata QPS / baseline QPS interpolated at Strata's recall. */
+  equalRecall?: Record<string, { ratio: number | null; bound: BaselineAtRecall['bound']; baselineQps: number | null }>;
+}
+
+interface BuildRow {
+  dataset: string;
+  engine: string;
+  kind: 'baseline' | 'strata';
+  config: string;
+  buildSeconds: number;
+}
+
+function measureEngine(engine: AnnEngine, ds: Dataset, opts: Options, log: (s: string) => void): { build: number; rows: RunRow[] } {
+  const t0 = performance.now();
+  engine.build();
+  const build = (performance.now() - t0) / 1000;
+  log(`  ${engine.name}: built in ${build.toFixed(1)} s`);
+  const nq = Math.min(opts.queries, ds.nQueries);
+  const prepared = Array.from({ length: nq }, (_, q) => engine.prepare(ds.queries.subarray(q * ds.dim, (q + 1) * ds.dim)));
+  const rows: RunRow[] = [];
+  for (const ef of opts.efs) {
+    engine.setEf(ef);
+    for (let q = 0; q < Math.min(opts.warmup, nq); q++) engine.search(prepared[q], opts.k);
+    const found: ArrayLike<number>[] = new Array(nq);
+    const start = performance.now();
+    for (let q = 0; q < nq; q++) found[q] = engine.search(prepared[q], opts.k);
+    const seconds = (performance.now() - start) / 1000;
+    const recall = recallAtK(found, ds.groundTruth, ds.gtK, opts.k);
+    const qps = nq / seconds;
+    rows.push({ dataset: ds.name, engine: engine.name, kind: engine.kind, ef, queries: nq, recall, qps, meanLatencyMs: (seconds * 1000) / nq });
+    log(`    ef=${String(ef).padStart(3)}  recall@${opts.k}=${recall.toFixed(4)}  QPS=${qps.toFixed(0)}`);
+  }
+  return { build, rows };
+}
+
+/** Fills the Strata rows' ratios against every baseline of the same dataset. */
+function addRatios(rows: RunRow[]): void {
+  const baselines = [...new Set(rows.filter((r) => r.kind === 'baseline').map((r) => r.engine))];
+  for (const row of rows.filter((r) => r.kind === 'strata')) {
+    row.qpsRatio = {};
+    row.equalRecall = {};
+    for (const b of baselines) {
+      const points = rows.filter((r) => r.engine === b);
+      const same = points.find((p) => p.ef === row.ef);
+      if (same) row.qpsRatio[b] = row.qps / same.qps;
+      const at = qpsAtRecall(points, row.recall);
+      row.equalRecall[b] = { ratio: at.qps === null ? null : row.qps / at.qps, bound: at.bound, baselineQps: at.qps };
+    }
+  }
+}
+
+function ratioCell(r: NonNullable<RunRow['equalRecall']>[string] | undefined): string | null {
+  if (!r) return null;
+  if (r.bound === 'above') return 'n/r';
+  return `${r.bound === 'below' ? '≤' : ''}${r.ratio!.toFixed(2)}`;
+}
+
+function renderTables(builds: BuildRow[], rows: RunRow[], k: number): string {
+  const baselines = [...new Set(rows.filter((r) => r.kind === 'baseline').map((r) => r.engine))];
+  const out: string[] = [];
+  for (const dataset of [...new Set(rows.map((r) => r.dataset))]) {
+    out.push(`\n## ${dataset}\n`);
+    out.push(
+      formatTable(
+        ['engine', 'build s', 'build ratio (Strata/baseline)'],
+        builds
+          .filter((b) => b.dataset === dataset)
+          .map((b): Cell[] => {
+            const ratios =
+              b.kind === 'strata'
+                ? baselines
+                    .map((n) => {
+                      const base = builds.find((x) => x.dataset === dataset && x.engine === n);
+                      return base ? `${n}: ${(b.buildSeconds / base.buildSeconds).toFixed(2)}` : null;
+                    })
+                    .filter(Boolean)
+                    .join(', ')
+                : null;
+            return [b.engine, fixed(b.buildSeconds, 1), ratios];
+          }),
+      ),
+    );
+    out.push('');
+    const headers = ['engine', 'ef', 'queries', `recall@${k}`, 'QPS', 'ms/query'];
+    for (const b of baselines) {
+      const short = b.split(' ')[0];
+      headers.push(`÷${short} same ef`, `÷${short} eq recall`);
+    }
+    out.push(
+      formatTable(
+        headers,
+        rows
+          .filter((r) => r.dataset === dataset)
+          .map((r): Cell[] => {
+            const cells: Cell[] = [r.engine, r.ef, r.queries, fixed(r.recall, 4), fixed(r.qps, 0), fixed(r.meanLatencyMs, 3)];
+            for (const b of baselines) cells.push(fixed(r.qpsRatio?.[b], 2), ratioCell(r.equalRecall?.[b]));
+            return cells;
+          }),
+      ),
+    );
+  }
+  out.push(
+    '\n÷baseline columns: Strata QPS ÷ baseline QPS; > 1 means Strata is faster. "same ef" compares at the same ef; "eq recall" = Strata QPS ÷ the baseline QPS interpolated (log-linear) at Strata\'s' +
+      ' recall; "≤x" = the baseline\'s lowest ef already had higher recall (upper bound); "n/r" = the baseline never' +
+      ' reached that recall at the efs measured.',
+  );
+  return out.join('\n');
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const opts = parseOptions(argv);
+  const started = performance.now();
+  const machine = machineInfo();
+  const factories: EngineFactory[] = [createHnswlib, createUsearch, ...strataFactories(opts.oversampling)];
+  const log = (s: string): void => console.log(s);
+  log('# engine benchmark');
+  log(`machine: ${machine.cpus} cpus (${machine.cpuModel}), ${machine.memoryGiB} GiB, node ${machine.node}, ${machine.platform}/${machine.arch}`);
+  log(
+    `config: m=${opts.params.m} ef_construct=${opts.params.efConstruct} ef=[${opts.efs.join(', ')}] k=${opts.k} ` +
+      `queries/ef ≤ ${opts.queries} (warm-up ${opts.warmup} per ef) oversampling=${opts.oversampling} single-threaded`,
+  );
+  const builds: BuildRow[] = [];
+  const rows: RunRow[] = [];
+  const datasetsInfo: unknown[] = [];
+  for (const key of opts.datasets) {
+    const t = performance.now();
+    const ds = await DATASETS[key]();
+    log(`\ndataset ${ds.name}: ${ds.nBase} base × ${ds.dim}d, ${ds.distance}, ${Math.min(opts.queries, ds.nQueries)} of ${ds.nQueries} queries, loaded in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+    datasetsInfo.push({ name: ds.name, distance: ds.distance, dim: ds.dim, nBase: ds.nBase, nQueries: ds.nQueries, queriesUsed: Math.min(opts.queries, ds.nQueries), gtK: ds.gtK });
+    const dsRows: RunRow[] = [];
+    for (const factory of factories) {
+      const engine = factory(ds, opts.params);
+      if (opts.engines && !opts.engines.some((e) => engine.name.includes(e))) continue;
+      log(`  ${engine.name}: ${engine.config}`);
+      try {
+        const { build, rows: r } = measureEngine(engine, ds, opts, log);
+        builds.push({ dataset: ds.name, engine: engine.name, kind: engine.kind, config: engine.config, buildSeconds: build });
+        dsRows.push(...r);
+      } finally {
+        engine.close?.();
+      }
+    }
+    addRatios(dsRows);
+    rows.push(...dsRows);
+  }
+  const table = renderTables(builds, rows, opts.k);
+  const totalSeconds = (performance.now() - started) / 1000;
+  log(table);
+  log(`\ntotal run time ${totalSeconds.toFixed(0)} s`);
+  const path = writeResults('engine', {
+    benchmark: 'engine',
+    startedAt: new Date(Date.now() - totalSeconds * 1000).toISOString(),
+    totalSeconds,
+    machine,
+    config: { ...opts, threads: 1 },
+    engines: builds.map((b) => ({ dataset: b.dataset, engine: b.engine, config: b.config })),
+    datasets: datasetsInfo,
+    builds,
+    rows,
+    table,
+  });
+  log(`results: ${path}`);
+}
