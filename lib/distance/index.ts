@@ -1,0 +1,13 @@
+/** Float32 distance kernels and the one similarity ↔ Qdrant-score conversion (see similarity.ts). */
+export { dot, l1, l2sq } from './kernels.js';
+export { normalizeInPlace, normalized, normalizeRows } from './normalize.js';
+export {
+  DISTANCES,
+  scoreIsDistance,
+  scoreToSimilarity,
+  similarityFn,
+  similarityToScore,
+  thresholdKind,
+  thresholdToSimilarity,
+} from './similarity.js';
+export type { Distance, SimilarityFn } from './similarity.js';

@@ -1,0 +1,25 @@
+/** Scalar int8 quantization (Qdrant's scheme) and its binary layout. */
+export { crc32 } from './crc32.js';
+export {
+  allocateSet,
+  CODE_MAX,
+  codeDot,
+  codeL1,
+  codeMultiplier,
+  encodeAll,
+  encodeQuery,
+  encodeValue,
+  Int8Scorer,
+  quantize,
+  strideFor,
+  trainScalar,
+} from './scalar-int8.js';
+export type { QuantizedQuery, QuantizedSet, ScalarParams, TrainOptions } from './scalar-int8.js';
+export {
+  deserializeQuantized,
+  QUANTIZED_HEADER_BYTES,
+  QUANTIZED_MAGIC,
+  QUANTIZED_VERSION,
+  quantizedByteLength,
+  serializeQuantized,
+} from './format.js';

@@ -1,0 +1,309 @@
+/**
+ * Scalar int8 quantization, Qdrant's scheme (its lib/quantization/src/encoded_vectors_u8.rs): one global range
+ * [lo, hi] per segment, alpha = (hi − lo)/127, offset = lo, code(x) = clamp(round((x − offset)/alpha), 0, 127).
+ * Codes use 7 bits so every product of two codes is < 2^14, which the packed kernel below relies on.
+ *
+ * Decoding is x ≈ alpha·c + offset. Substituting it into each similarity (larger = closer, the same scale as the
+ * float32 similarity of lib/distance, so int8 estimates, rescored values and other segments' results compare):
+ *
+ *   Dot / Cosine:  x·y ≈ Σ (αc_x + o)(αc_y + o)
+ *                      = α²·Σ c_x c_y  +  α·o·Σ c_x  +  α·o·Σ c_y  +  d·o²
+ *                  per-vector correction  k_v = α·o·Σ c_v + d·o²    (the d·o² shift is folded into the vector term)
+ *                  per-query correction   k_q = α·o·Σ c_q
+ *                  estimate = α²·Σ c_q c_v + k_q + k_v
+ *   Euclid:        −Σ(x − y)² ≈ −α²·Σ (c_x − c_y)²        (the offset cancels inside the difference)
+ *                      = 2α²·Σ c_x c_y − α²·Σ c_x² − α²·Σ c_y²
+ *                  k_v = −α²·Σ c_v²,  k_q = −α²·Σ c_q²,  estimate = 2α²·Σ c_q c_v + k_q + k_v
+ *   Manhattan:     −Σ|x − y| ≈ −α·Σ |c_x − c_y|           (no corrections; k_v = 0)
+ *
+ * Error: within [lo, hi] each decoded value is off by at most α/2; values outside are clamped (that is what the
+ * quantile trims: a few extreme values cost accuracy for them so the other 99% get a finer step).
+ *
+ * Rows are padded with code 0 to a stride that is a multiple of 4, so a row is a whole number of u32 words. A zero
+ * code on both sides adds nothing to Σ c_q c_v, Σ c², or Σ|c_q − c_v|; the corrections use the true dim d.
+ *
+ * Packed dot kernel (SWAR on 32-bit words, little-endian): a word holds codes c0..c3 (c0 in the low byte).
+ *   even = w & 0x00FF00FF = c0 + c2·2^16,  odd = (w >>> 8) & 0x00FF00FF = c1 + c3·2^16.
+ * The query is pre-packed crosswise: qe = q2 + q0·2^16, qo = q3 + q1·2^16. Then
+ *   even·qe = c0q2 + (c0q0 + c2q2)·2^16 + c2q0·2^32;
+ * modulo 2^32 (Math.imul) the 2^32 term vanishes, c0q2 < 2^14 cannot carry into bit 16, and c0q0 + c2q2 ≤ 2·127²
+ * < 2^16 fits bits 16..31, so (imul(even, qe) >>> 16) = c0q0 + c2q2. Two imuls give four code products.
+ */
+import type { Distance } from '../distance/index.js';
+import { invalid } from '../errors.js';
+
+export const CODE_MAX = 127;
+
+if (new Uint8Array(new Uint32Array([1]).buffer)[0] !== 1) {
+  throw new Error('scalar-int8: the packed kernels assume a little-endian platform');
+}
+
+export interface ScalarParams {
+  distance: Distance;
+  /** true dimension of the vectors */
+  dim: number;
+  /** bytes per stored code row: dim rounded up to a multiple of 4 */
+  stride: number;
+  alpha: number;
+  offset: number;
+  /** the quantile the range was trained with (1 = plain min/max) */
+  quantile: number;
+}
+
+/** n quantized vectors: codes row-major with `stride` bytes per row, and one float32 correction per vector. */
+export interface QuantizedSet {
+  params: ScalarParams;
+  n: number;
+  codes: Uint8Array;
+  /** the same bytes as u32 words (stride/4 per row); codes.byteOffset is 4-aligned */
+  words: Uint32Array;
+  corrections: Float32Array;
+}
+
+export interface TrainOptions {
+  /** fraction of values kept inside [lo, hi]; (1 − quantile)/2 of the values are trimmed on each side. Default 0.99 */
+  quantile?: number;
+  /** at most this many vectors are sampled to estimate the range (Qdrant samples 5000). Default 5000 */
+  sampleSize?: number;
+  /** seed of the vector sample, so a segment build is reproducible. Default 1 */
+  seed?: number;
+}
+
+export function strideFor(dim: number): number {
+  return (dim + 3) & ~3;
+}
+
+/**
+ * The global range of a segment. Deviation from Qdrant, on purpose: Qdrant trims `samples·(1 − q)/2` VALUES
+ * (counting vectors, not values, so only a handful are trimmed); here (1 − q)/2 of all sampled values are trimmed on
+ * each side, which is what `quantile` is documented to mean.
+ */
+export function trainScalar(
+  data: Float32Array,
+  dim: number,
+  distance: Distance,
+  options: TrainOptions = {},
+): ScalarParams {
+  const quantile = options.quantile ?? 0.99;
+  if (!(quantile > 0.5 && quantile <= 1)) throw invalid(`quantile must be in (0.5, 1], got ${quantile}`);
+  if (!Number.isInteger(dim) || dim <= 0) throw invalid(`dim must be a positive integer, got ${dim}`);
+  const n = Math.floor(data.length / dim);
+  const sampleSize = Math.min(n, options.sampleSize ?? 5000);
+  let lo = Number.POSITIVE_INFINITY;
+  let hi = Number.NEGATIVE_INFINITY;
+  if (n > 0 && quantile < 1) {
+    const values = new Float32Array(sampleSize * dim);
+    // a seeded partial Fisher–Yates over vector ids keeps the sample (and so the segment) reproducible
+    const ids = sampleIds(n, sampleSize, options.seed ?? 1);
+    for (let s = 0; s < sampleSize; s++) values.set(data.subarray(ids[s] * dim, ids[s] * dim + dim), s * dim);
+    values.sort();
+    const cut = Math.min(Math.floor((values.length * (1 - quantile)) / 2), (values.length - 1) >> 1);
+    lo = values[cut];
+    hi = values[values.length - 1 - cut];
+  } else {
+    for (let i = 0; i < n * dim; i++) {
+      const v = data[i];
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
+  }
+  if (!(lo <= hi)) {
+    lo = 0;
+    hi = 0;
+  }
+  // A constant segment has no range; any alpha encodes it exactly as code 0 (value = offset).
+  const alpha = hi > lo ? (hi - lo) / CODE_MAX : 1;
+  return { distance, dim, stride: strideFor(dim), alpha: Math.fround(alpha), offset: Math.fround(lo), quantile };
+}
+
+function sampleIds(n: number, k: number, seed: number): Uint32Array {
+  const ids = new Uint32Array(n);
+  for (let i = 0; i < n; i++) ids[i] = i;
+  let s = seed >>> 0 || 1;
+  for (let i = 0; i < k; i++) {
+    // xorshift32: small, deterministic, good enough to pick a sample
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
+    const j = i + (s % (n - i));
+    const t = ids[i];
+    ids[i] = ids[j];
+    ids[j] = t;
+  }
+  return ids.subarray(0, k);
+}
+
+/** Code of one value: clamp(round((x − offset)/alpha), 0, 127). */
+export function encodeValue(p: ScalarParams, x: number): number {
+  const c = Math.round((x - p.offset) / p.alpha);
+  return c <= 0 ? 0 : c >= CODE_MAX ? CODE_MAX : c;
+}
+
+/**
+ * Writes the codes of `src[srcOff, srcOff+dim)` into `codes[codeOff, codeOff+stride)` (padding with 0) and returns
+ * the row's correction term (k_v for a stored vector; callers encoding a query use queryCorrection instead).
+ */
+function encodeRow(p: ScalarParams, src: Float32Array, srcOff: number, codes: Uint8Array, codeOff: number): number {
+  let sum = 0;
+  let sumSq = 0;
+  for (let i = 0; i < p.dim; i++) {
+    const c = encodeValue(p, src[srcOff + i]);
+    codes[codeOff + i] = c;
+    sum += c;
+    sumSq += c * c;
+  }
+  for (let i = p.dim; i < p.stride; i++) codes[codeOff + i] = 0;
+  return vectorCorrection(p, sum, sumSq);
+}
+
+function vectorCorrection(p: ScalarParams, sum: number, sumSq: number): number {
+  switch (p.distance) {
+    case 'Cosine':
+    case 'Dot':
+      return p.alpha * p.offset * sum + p.dim * p.offset * p.offset;
+    case 'Euclid':
+      return -p.alpha * p.alpha * sumSq;
+    case 'Manhattan':
+      return 0;
+  }
+}
+
+function queryCorrection(p: ScalarParams, sum: number, sumSq: number): number {
+  switch (p.distance) {
+    case 'Cosine':
+    case 'Dot':
+      return p.alpha * p.offset * sum;
+    case 'Euclid':
+      return -p.alpha * p.alpha * sumSq;
+    case 'Manhattan':
+      return 0;
+  }
+}
+
+/** The factor applied to the integer code sum (Σ c_q c_v, or Σ|c_q − c_v| for Manhattan). */
+export function codeMultiplier(p: ScalarParams): number {
+  switch (p.distance) {
+    case 'Cosine':
+    case 'Dot':
+      return p.alpha * p.alpha;
+    case 'Euclid':
+      return 2 * p.alpha * p.alpha;
+    case 'Manhattan':
+      return -p.alpha;
+  }
+}
+
+/** Allocates codes + words views with a 4-aligned code area. */
+export function allocateSet(params: ScalarParams, n: number): QuantizedSet {
+  const buf = new ArrayBuffer(n * params.stride);
+  return {
+    params,
+    n,
+    codes: new Uint8Array(buf),
+    words: new Uint32Array(buf),
+    corrections: new Float32Array(n),
+  };
+}
+
+/** Encodes every row of a flat n × dim matrix (Cosine rows already normalized) with trained params. */
+export function encodeAll(params: ScalarParams, data: Float32Array): QuantizedSet {
+  const n = Math.floor(data.length / params.dim);
+  const set = allocateSet(params, n);
+  for (let i = 0; i < n; i++) {
+    set.corrections[i] = encodeRow(params, data, i * params.dim, set.codes, i * params.stride);
+  }
+  return set;
+}
+
+/** trainScalar + encodeAll. */
+export function quantize(data: Float32Array, dim: number, distance: Distance, options: TrainOptions = {}): QuantizedSet {
+  return encodeAll(trainScalar(data, dim, distance, options), data);
+}
+
+/** A query encoded with a segment's params: codes, the crosswise-packed words for the SWAR kernel, and k_q. */
+export interface QuantizedQuery {
+  codes: Uint8Array;
+  /** per word k of a row: qe = q2 + q0·2^16 */
+  even: Uint32Array;
+  /** per word k of a row: qo = q3 + q1·2^16 */
+  odd: Uint32Array;
+  correction: number;
+}
+
+export function encodeQuery(params: ScalarParams, query: Float32Array): QuantizedQuery {
+  if (query.length !== params.dim) throw invalid(`query has ${query.length} dimensions, expected ${params.dim}`);
+  const codes = new Uint8Array(params.stride);
+  let sum = 0;
+  let sumSq = 0;
+  for (let i = 0; i < params.dim; i++) {
+    const c = encodeValue(params, query[i]);
+    codes[i] = c;
+    sum += c;
+    sumSq += c * c;
+  }
+  const words = params.stride >> 2;
+  const even = new Uint32Array(words);
+  const odd = new Uint32Array(words);
+  for (let k = 0; k < words; k++) {
+    const b = k << 2;
+    even[k] = (codes[b + 2] | (codes[b] << 16)) >>> 0;
+    odd[k] = (codes[b + 3] | (codes[b + 1] << 16)) >>> 0;
+  }
+  return { codes, even, odd, correction: queryCorrection(params, sum, sumSq) };
+}
+
+/** Σ c_q·c_v over row `id` with the packed kernel (exact integer). */
+export function codeDot(set: QuantizedSet, q: QuantizedQuery, id: number): number {
+  const words = set.words;
+  const even = q.even;
+  const odd = q.odd;
+  const nw = set.params.stride >> 2;
+  const base = id * nw;
+  let s = 0;
+  for (let k = 0; k < nw; k++) {
+    const w = words[base + k];
+    s += (Math.imul(w & 0x00ff00ff, even[k]) >>> 16) + (Math.imul((w >>> 8) & 0x00ff00ff, odd[k]) >>> 16);
+  }
+  return s;
+}
+
+/** Σ |c_q − c_v| over row `id`. */
+export function codeL1(set: QuantizedSet, q: QuantizedQuery, id: number): number {
+  const codes = set.codes;
+  const qc = q.codes;
+  const stride = set.params.stride;
+  const base = id * stride;
+  let s = 0;
+  for (let i = 0; i < stride; i++) {
+    const d = qc[i] - codes[base + i];
+    s += d < 0 ? -d : d;
+  }
+  return s;
+}
+
+/**
+ * Estimated similarity of a query to stored vector `id`, on the float32 similarity's scale (see the algebra above).
+ * Holds the encoded query; implements lib/index's QueryScorer. Allocates nothing per call.
+ */
+export class Int8Scorer {
+  readonly query: QuantizedQuery;
+  private readonly set: QuantizedSet;
+  private readonly multiplier: number;
+  private readonly manhattan: boolean;
+  /** number of score() calls, for the engine's cost counters */
+  computations = 0;
+
+  constructor(set: QuantizedSet, query: Float32Array) {
+    this.set = set;
+    this.query = encodeQuery(set.params, query);
+    this.multiplier = codeMultiplier(set.params);
+    this.manhattan = set.params.distance === 'Manhattan';
+  }
+
+  score(id: number): number {
+    this.computations++;
+    if (this.manhattan) return this.multiplier * codeL1(this.set, this.query, id);
+    return this.multiplier * codeDot(this.set, this.query, id) + this.query.correction + this.set.corrections[id];
+  }
+}
