@@ -1,0 +1,199 @@
+/**
+ * The one configuration loader (DESIGN.md §7). Every option comes from an environment variable, is parsed and
+ * validated once at start-up (`loadConfig()` at module scope of an entry point), and has a default that works
+ * locally: with nothing set, Strata serves http://127.0.0.1:6333 over ./data with one worker thread per core.
+ *
+ * | variable                        | default                                 | meaning                                            |
+ * |---------------------------------|-----------------------------------------|----------------------------------------------------|
+ * | STRATA_DATA_DIR                 | ./data                                  | filesystem store root (used when no bucket is set) |
+ * | STRATA_PORT                     | 6333                                    | HTTP port (local server)                           |
+ * | STRATA_HOST                     | 127.0.0.1                               | HTTP bind address (local server)                   |
+ * | STRATA_BUCKET                   | (unset: filesystem store)               | S3 bucket; setting it selects the S3 store         |
+ * | STRATA_PREFIX                   | '' (bucket root)                        | key prefix inside the bucket or data dir           |
+ * | STRATA_S3_ENDPOINT              | (AWS)                                   | S3-compatible endpoint (LocalStack, moto, MinIO)   |
+ * | STRATA_S3_REGION / AWS_REGION   | us-east-1                               | S3 region                                          |
+ * | STRATA_S3_FORCE_PATH_STYLE      | true when an endpoint is set            | path-style addressing                              |
+ * | STRATA_WORKER_FUNCTIONS         | (unset: local worker threads)           | comma-separated segment-search function names, in  |
+ * |                                 |                                         | routing order (worker i = i-th name)               |
+ * | STRATA_OPTIMIZER_FUNCTION       | (unset: optimizer runs in-process)      | optimizer function name                            |
+ * | STRATA_LAMBDA_ENDPOINT          | (AWS)                                   | Lambda API endpoint override (tests, LocalStack)   |
+ * | STRATA_API_KEY                  | (unset: no auth)                        | API key clients send as `api-key`                  |
+ * | STRATA_API_KEY_SECRET_ARN       | (unset)                                 | Secrets Manager secret holding the API key         |
+ * | STRATA_CACHE_BYTES              | 60% of the Lambda's memory, else 256MiB | page/segment cache budget; accepts KiB/MiB/GiB     |
+ * | STRATA_QUERY_DEADLINE_MS        | 10000                                   | budget for one query's fan-out, retry included     |
+ * | STRATA_WORKERS                  | available cores (local), else #functions| worker count K                                     |
+ * | STRATA_WORKER_CONCURRENCY       | 64                                      | concurrent Lambda invokes per api container        |
+ * | STRATA_OPTIMIZE_AFTER_POINTS    | 10000                                   | unsealed points that trigger an optimizer run      |
+ * | STRATA_LOG_LEVEL                | AWS_LAMBDA_LOG_LEVEL, else info         | pino level                                         |
+ *
+ * Invariant: nothing else in the code reads process.env for these options.
+ */
+import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { invalid } from './errors.js';
+
+export interface S3Config {
+  bucket: string;
+  prefix: string;
+  endpoint?: string;
+  region: string;
+  forcePathStyle: boolean;
+}
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface StrataConfig {
+  /** absolute path of the filesystem store root */
+  dataDir: string;
+  port: number;
+  host: string;
+  /** object key prefix ('' or ending without a slash), shared by the S3 and filesystem stores */
+  prefix: string;
+  /** set when STRATA_BUCKET is: the S3 store is used */
+  s3?: S3Config;
+  /** segment-search function names in routing order; empty = local worker threads */
+  workerFunctions: string[];
+  optimizerFunction?: string;
+  lambdaEndpoint?: string;
+  apiKey?: string;
+  apiKeySecretArn?: string;
+  cacheBytes: number;
+  queryDeadlineMs: number;
+  /** K: Lambda functions when named, worker threads otherwise */
+  workers: number;
+  workerConcurrency: number;
+  optimizeAfterPoints: number;
+  logLevel: LogLevel;
+}
+
+export type Env = Record<string, string | undefined>;
+
+const UNITS: Record<string, number> = { '': 1, b: 1, k: 1e3, kb: 1e3, kib: 1024, m: 1e6, mb: 1e6, mib: 1024 ** 2, g: 1e9, gb: 1e9, gib: 1024 ** 3 };
+
+/** "268435456", "256MiB", "1.5 GiB" → bytes */
+export function parseBytes(text: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*$/.exec(text);
+  const unit = m ? UNITS[m[2].toLowerCase()] : undefined;
+  if (!m || unit === undefined) throw new Error(`not a byte size: "${text}"`);
+  return Math.floor(Number(m[1]) * unit);
+}
+
+const optional = z
+  .string()
+  .transform((s) => s.trim())
+  .optional()
+  .transform((s) => (s ? s : undefined));
+const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, 'expected a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max))
+    .optional();
+const bool = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .pipe(z.enum(['true', 'false', '1', '0', 'yes', 'no']))
+  .transform((s) => s === 'true' || s === '1' || s === 'yes')
+  .optional();
+
+const envSchema = z.object({
+  STRATA_DATA_DIR: optional,
+  STRATA_PORT: int(0, 65535),
+  STRATA_HOST: optional,
+  STRATA_BUCKET: optional,
+  STRATA_PREFIX: optional,
+  STRATA_S3_ENDPOINT: optional.pipe(z.url().optional()),
+  STRATA_S3_REGION: optional,
+  AWS_REGION: optional,
+  STRATA_S3_FORCE_PATH_STYLE: bool,
+  STRATA_WORKER_FUNCTIONS: optional,
+  STRATA_OPTIMIZER_FUNCTION: optional,
+  STRATA_LAMBDA_ENDPOINT: optional.pipe(z.url().optional()),
+  STRATA_API_KEY: optional,
+  STRATA_API_KEY_SECRET_ARN: optional,
+  STRATA_CACHE_BYTES: optional.pipe(
+    z
+      .string()
+      .transform((s, ctx) => {
+        try {
+          return parseBytes(s);
+        } catch (e) {
+          ctx.addIssue({ code: 'custom', message: (e as Error).message });
+          return z.NEVER;
+        }
+      })
+      .optional(),
+  ),
+  AWS_LAMBDA_FUNCTION_MEMORY_SIZE: int(1),
+  STRATA_QUERY_DEADLINE_MS: int(1),
+  STRATA_WORKERS: int(1, 1024),
+  STRATA_WORKER_CONCURRENCY: int(1, 10_000),
+  STRATA_OPTIMIZE_AFTER_POINTS: int(1),
+  STRATA_LOG_LEVEL: optional.pipe(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional()),
+  AWS_LAMBDA_LOG_LEVEL: optional,
+});
+
+const LOG_LEVELS = new Set<string>(['fatal', 'error', 'warn', 'info', 'debug', 'trace']);
+const DEFAULT_CACHE_BYTES = 256 * 1024 ** 2;
+
+/**
+ * Parses the environment into a StrataConfig; throws StrataError 'invalid' naming every bad variable.
+ * `overrides` (command-line flags) win over the environment.
+ */
+export function loadConfig(env: Env = process.env, overrides: Partial<StrataConfig> = {}): StrataConfig {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw invalid(`bad configuration: ${problems}`);
+  }
+  const e = parsed.data;
+  const prefix = (e.STRATA_PREFIX ?? '').replace(/^\/+|\/+$/g, '');
+  const workerFunctions = (e.STRATA_WORKER_FUNCTIONS ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const s3: S3Config | undefined = e.STRATA_BUCKET
+    ? {
+        bucket: e.STRATA_BUCKET,
+        prefix,
+        ...(e.STRATA_S3_ENDPOINT ? { endpoint: e.STRATA_S3_ENDPOINT } : {}),
+        region: e.STRATA_S3_REGION ?? e.AWS_REGION ?? 'us-east-1',
+        forcePathStyle: e.STRATA_S3_FORCE_PATH_STYLE ?? e.STRATA_S3_ENDPOINT !== undefined,
+      }
+    : undefined;
+  const lambdaMemory = e.AWS_LAMBDA_FUNCTION_MEMORY_SIZE;
+  const lambdaLevel = e.AWS_LAMBDA_LOG_LEVEL?.toLowerCase();
+  if (workerFunctions.length > 0 && e.STRATA_WORKERS !== undefined && e.STRATA_WORKERS !== workerFunctions.length) {
+    throw invalid(
+      `bad configuration: STRATA_WORKERS=${e.STRATA_WORKERS} but STRATA_WORKER_FUNCTIONS names ${workerFunctions.length} functions`,
+    );
+  }
+  const config: StrataConfig = {
+    dataDir: resolve(e.STRATA_DATA_DIR ?? './data'),
+    port: e.STRATA_PORT ?? 6333,
+    host: e.STRATA_HOST ?? '127.0.0.1',
+    prefix,
+    ...(s3 ? { s3 } : {}),
+    workerFunctions,
+    ...(e.STRATA_OPTIMIZER_FUNCTION ? { optimizerFunction: e.STRATA_OPTIMIZER_FUNCTION } : {}),
+    ...(e.STRATA_LAMBDA_ENDPOINT ? { lambdaEndpoint: e.STRATA_LAMBDA_ENDPOINT } : {}),
+    ...(e.STRATA_API_KEY ? { apiKey: e.STRATA_API_KEY } : {}),
+    ...(e.STRATA_API_KEY_SECRET_ARN ? { apiKeySecretArn: e.STRATA_API_KEY_SECRET_ARN } : {}),
+    // in a Lambda the cache shares the function's memory with the runtime and the int8 sets: take 60%
+    cacheBytes: e.STRATA_CACHE_BYTES ?? (lambdaMemory ? Math.floor(lambdaMemory * 1024 ** 2 * 0.6) : DEFAULT_CACHE_BYTES),
+    queryDeadlineMs: e.STRATA_QUERY_DEADLINE_MS ?? 10_000,
+    workers: workerFunctions.length || e.STRATA_WORKERS || availableParallelism(),
+    workerConcurrency: e.STRATA_WORKER_CONCURRENCY ?? 64,
+    optimizeAfterPoints: e.STRATA_OPTIMIZE_AFTER_POINTS ?? 10_000,
+    logLevel: e.STRATA_LOG_LEVEL ?? (lambdaLevel && LOG_LEVELS.has(lambdaLevel) ? (lambdaLevel as LogLevel) : 'info'),
+  };
+  return { ...config, ...stripUndefined(overrides) };
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

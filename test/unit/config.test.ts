@@ -1,0 +1,74 @@
+import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfig, parseBytes } from '../../lib/config.js';
+import { isStrataError } from '../../lib/errors.js';
+
+describe('loadConfig', () => {
+  it('works with an empty environment: local folder, port 6333, one worker per core', () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({
+      dataDir: resolve('./data'),
+      port: 6333,
+      host: '127.0.0.1',
+      prefix: '',
+      workerFunctions: [],
+      cacheBytes: 256 * 1024 ** 2,
+      queryDeadlineMs: 10_000,
+      workers: availableParallelism(),
+      logLevel: 'info',
+    });
+    expect(c.s3).toBeUndefined();
+    expect(c.apiKey).toBeUndefined();
+  });
+
+  it('selects S3 when a bucket is set, path-style by default with a custom endpoint', () => {
+    const c = loadConfig({
+      STRATA_BUCKET: 'b',
+      STRATA_PREFIX: '/strata/',
+      STRATA_S3_ENDPOINT: 'http://127.0.0.1:4566',
+      AWS_REGION: 'eu-west-1',
+    });
+    expect(c.s3).toEqual({ bucket: 'b', prefix: 'strata', endpoint: 'http://127.0.0.1:4566', region: 'eu-west-1', forcePathStyle: true });
+    expect(loadConfig({ STRATA_BUCKET: 'b' }).s3).toEqual({ bucket: 'b', prefix: '', region: 'us-east-1', forcePathStyle: false });
+  });
+
+  it('takes K from the worker function list, in order', () => {
+    const c = loadConfig({ STRATA_WORKER_FUNCTIONS: 'w0, w1,w2,', STRATA_OPTIMIZER_FUNCTION: 'opt' });
+    expect(c.workerFunctions).toEqual(['w0', 'w1', 'w2']);
+    expect(c.workers).toBe(3);
+    expect(c.optimizerFunction).toBe('opt');
+  });
+
+  it('sizes the cache from the Lambda memory when not given, and parses units', () => {
+    expect(loadConfig({ AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '1024' }).cacheBytes).toBe(Math.floor(1024 * 1024 ** 2 * 0.6));
+    expect(loadConfig({ STRATA_CACHE_BYTES: '64MiB' }).cacheBytes).toBe(64 * 1024 ** 2);
+    expect(parseBytes('1.5 GiB')).toBe(1.5 * 1024 ** 3);
+    expect(parseBytes('1000')).toBe(1000);
+  });
+
+  it('follows the Lambda log level unless STRATA_LOG_LEVEL is set', () => {
+    expect(loadConfig({ AWS_LAMBDA_LOG_LEVEL: 'DEBUG' }).logLevel).toBe('debug');
+    expect(loadConfig({ AWS_LAMBDA_LOG_LEVEL: 'DEBUG', STRATA_LOG_LEVEL: 'warn' }).logLevel).toBe('warn');
+  });
+
+  it('lets command-line overrides win over the environment', () => {
+    expect(loadConfig({ STRATA_PORT: '7000' }, { port: 7001, workers: undefined }).port).toBe(7001);
+  });
+
+  it('rejects bad values as invalid, naming every offending variable', () => {
+    let error: unknown;
+    try {
+      loadConfig({ STRATA_PORT: 'abc', STRATA_CACHE_BYTES: 'lots', STRATA_LOG_LEVEL: 'loud', STRATA_S3_ENDPOINT: 'not a url' });
+    } catch (e) {
+      error = e;
+    }
+    expect(isStrataError(error, 'invalid')).toBe(true);
+    const message = (error as Error).message;
+    for (const name of ['STRATA_PORT', 'STRATA_CACHE_BYTES', 'STRATA_LOG_LEVEL', 'STRATA_S3_ENDPOINT']) expect(message).toContain(name);
+  });
+
+  it('rejects a worker count that contradicts the function list', () => {
+    expect(() => loadConfig({ STRATA_WORKER_FUNCTIONS: 'a,b', STRATA_WORKERS: '3' })).toThrow(/STRATA_WORKERS=3/);
+  });
+});
