@@ -1,0 +1,160 @@
+/**
+ * Secure and sizing defaults for the Strata stack, kept apart from the constructs that apply them (the pattern of AWS
+ * Solutions Constructs' `s3-bucket-defaults.ts`): a reviewer reads one file to see what a deployment gets when the
+ * user says nothing, and a construct never hides a security decision in its body.
+ *
+ * Every value here can be overridden through a construct prop or a CDK context key (see settings.ts); the
+ * security-relevant ones (encryption, public access, TLS) can only be made stricter, never switched off.
+ */
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import {
+  BlockPublicAccess,
+  BucketEncryption,
+  ObjectOwnership,
+  type BucketProps,
+  type LifecycleRule,
+} from 'aws-cdk-lib/aws-s3';
+
+const MiB = 1024 * 1024;
+
+/**
+ * Data bucket. SSE-S3 (not KMS): every query fans out into many small and ranged GETs (DESIGN.md §1, §5), and with
+ * SSE-KMS each of them also costs a KMS request, counts against the account's shared KMS request quota and adds a
+ * network hop on a cold read. SSE-S3 is free, always on, and meets encryption at rest; a deployment that needs
+ * customer-managed keys passes `encryption: BucketEncryption.KMS` to DataBucket (bucket keys are then enabled).
+ */
+export const DATA_BUCKET_DEFAULTS = {
+  encryption: BucketEncryption.S3_MANAGED,
+  blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+  enforceSSL: true,
+  minimumTLSVersion: 1.2,
+  versioned: true,
+  objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+  removalPolicy: RemovalPolicy.RETAIN,
+} as const satisfies BucketProps;
+
+/**
+ * Versioning keeps every replaced manifest and every deleted segment as a noncurrent version, which is what makes a
+ * bad optimizer run or an operator's mistake recoverable; the lifecycle rule bounds what that history costs.
+ * Incomplete multipart uploads (a crashed optimizer writing a large segment) are invisible and billed until aborted.
+ */
+export const DATA_BUCKET_LIFECYCLE_DEFAULTS = {
+  noncurrentVersionDays: 7,
+  abortIncompleteMultipartUploadDays: 1,
+} as const;
+
+export function dataBucketLifecycleRules(noncurrentVersionDays: number, abortDays: number): LifecycleRule[] {
+  return [
+    {
+      id: 'expire-noncurrent-versions-and-abort-uploads',
+      enabled: true,
+      noncurrentVersionExpiration: Duration.days(noncurrentVersionDays),
+      abortIncompleteMultipartUploadAfter: Duration.days(abortDays),
+    },
+    {
+      // A delete marker whose noncurrent versions have all expired protects nothing and slows listings.
+      id: 'remove-expired-delete-markers',
+      enabled: true,
+      expiredObjectDeleteMarker: true,
+    },
+  ];
+}
+
+/**
+ * Server access log bucket. S3 delivers access logs only to buckets encrypted with SSE-S3, so this one cannot use
+ * KMS whatever the data bucket uses. It is not versioned: logs are append-only and expire.
+ */
+export const LOG_BUCKET_DEFAULTS = {
+  encryption: BucketEncryption.S3_MANAGED,
+  blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+  enforceSSL: true,
+  minimumTLSVersion: 1.2,
+  objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+  removalPolicy: RemovalPolicy.RETAIN,
+} as const satisfies BucketProps;
+
+export const LOG_BUCKET_EXPIRATION_DAYS = 90;
+
+/**
+ * Lambda functions. nodejs22.x is the runtime the project tests on (Node 20 locally, ESM); arm64 (Graviton) is about
+ * 20% cheaper per GB-second and at least as fast for the typed-array kernels.
+ */
+export const FUNCTION_DEFAULTS = {
+  runtime: Runtime.NODEJS_22_X,
+  architecture: Architecture.ARM_64,
+} as const;
+
+/**
+ * esbuild options for every function. ESM output (`.mjs`) because the project is ESM; the banner gives bundled CommonJS
+ * dependencies a working `require`. The AWS SDK is bundled (not taken from the runtime) so Lambda runs the exact
+ * SDK versions pinned in package-lock.json and tested here.
+ */
+export const BUNDLING_DEFAULTS = {
+  format: OutputFormat.ESM,
+  target: 'node22',
+  mainFields: ['module', 'main'],
+  minify: true,
+  sourceMap: true,
+  sourcesContent: false,
+  externalModules: [],
+  banner: "import { createRequire as __strataCreateRequire } from 'node:module'; const require = __strataCreateRequire(import.meta.url);",
+  forceDockerBundling: false,
+} as const satisfies BundlingOptions;
+
+/** Sizing. The worker memory bounds the hot int8 set a warm worker keeps (DESIGN.md §1), so it is the knob to raise. */
+export const SIZING_DEFAULTS = {
+  workers: 8,
+  apiMemoryMiB: 1024,
+  workerMemoryMiB: 2048,
+  optimizerMemoryMiB: 3008,
+  /** The HTTP API waits at most 29 s for the function (API_INTEGRATION_TIMEOUT); the function stops first. */
+  apiTimeout: Duration.seconds(27),
+  /** Shorter than the api timeout so the coordinator sees a failed segment and fails the query (DESIGN.md §4.5). */
+  workerTimeout: Duration.seconds(20),
+  optimizerTimeout: Duration.minutes(15),
+  optimizerScheduleMinutes: 5,
+} as const;
+
+/** Longest wait API Gateway HTTP APIs allow for a Lambda integration. */
+export const API_INTEGRATION_TIMEOUT = Duration.seconds(29);
+
+/**
+ * Cache budget handed to the code as STRATA_CACHE_BYTES: what remains of the function's memory after a reserve for
+ * the Node runtime, the bundle and request buffers, scaled down so the garbage collector keeps headroom.
+ */
+export const CACHE_BUDGET = {
+  reservedMiB: 192,
+  fraction: 0.75,
+  minimumMiB: 16,
+} as const;
+
+export function cacheBytesFor(memoryMiB: number): number {
+  const usable = Math.floor((memoryMiB - CACHE_BUDGET.reservedMiB) * CACHE_BUDGET.fraction);
+  return Math.max(CACHE_BUDGET.minimumMiB, usable) * MiB;
+}
+
+export const OBSERVABILITY_DEFAULTS = {
+  logRetention: RetentionDays.ONE_MONTH,
+} as const;
+
+/**
+ * Stage throttling protects the bill from a runaway client; the API key check runs inside the function, so
+ * unauthenticated requests are still invocations until they hit this limit.
+ */
+export const API_THROTTLE_DEFAULTS = {
+  rateLimit: 200,
+  burstLimit: 400,
+} as const;
+
+/** Object-key prefix inside the bucket (DESIGN.md §3); one bucket can host several deployments under distinct prefixes. */
+export const DEFAULT_PREFIX = 'strata';
+
+/** The API key is a bearer string in the `api-key` header; alphanumeric so clients never need to escape it. */
+export const API_KEY_DEFAULTS = {
+  passwordLength: 48,
+  excludePunctuation: true,
+  includeSpace: false,
+} as const;

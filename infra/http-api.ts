@@ -1,0 +1,141 @@
+/**
+ * The HTTP entry: the api function (Qdrant REST surface and coordinator) behind an API Gateway HTTP API.
+ *
+ * Routing is a single `$default` route: every path and method goes to the function, whose one router (DESIGN.md §2)
+ * knows Qdrant's paths. Mirroring Qdrant's routes here (`/collections/{proxy+}`, `/aliases`, `/cluster`, `/healthz`,
+ * `/readyz`, `/telemetry`, ...) would be a second list to keep in step with the router, and a path missing from it would
+ * get API Gateway's `{"message":"Not Found"}` instead of Qdrant's error envelope, which the official clients parse.
+ * Authentication is the `api-key` check inside the function; stage throttling bounds what unauthenticated traffic
+ * can cost.
+ *
+ * The api function may invoke exactly the worker functions and the optimizer (unqualified ARNs), read and write
+ * objects under the prefix (no delete: garbage is the optimizer's job), and read the API key secret.
+ */
+import { Duration } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import { HttpApi, HttpStage, LogGroupLogDestination, type IHttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import type { ApiKey } from './api-key.js';
+import { prefixAccessStatements } from './bucket-access.js';
+import { API_INTEGRATION_TIMEOUT, API_THROTTLE_DEFAULTS, OBSERVABILITY_DEFAULTS, SIZING_DEFAULTS } from './defaults.js';
+import { StrataFunction } from './strata-function.js';
+
+export interface StrataHttpApiProps {
+  readonly bucket: IBucket;
+  /** Object-key prefix (no trailing slash). */
+  readonly prefix: string;
+  /** Segment-search workers in worker-index order; their names become STRATA_WORKER_FUNCTIONS in that order. */
+  readonly workers: readonly IFunction[];
+  readonly optimizer: IFunction;
+  readonly apiKey: ApiKey;
+  /** @default 1024 */
+  readonly memoryMiB?: number;
+  /** @default Duration.seconds(27) */
+  readonly timeout?: Duration;
+  /** @default - unreserved */
+  readonly reservedConcurrentExecutions?: number;
+  /** Retention of the function's logs and the API access logs. @default RetentionDays.ONE_MONTH */
+  readonly logRetention?: RetentionDays;
+  /** Steady-state requests per second for the stage. @default 200 */
+  readonly throttleRateLimit?: number;
+  /** Burst requests for the stage. @default 400 */
+  readonly throttleBurstLimit?: number;
+}
+
+export class StrataHttpApi extends Construct {
+  readonly api: StrataFunction;
+  readonly httpApi: IHttpApi;
+  readonly stage: HttpStage;
+
+  constructor(scope: Construct, id: string, props: StrataHttpApiProps) {
+    super(scope, id);
+    if (props.workers.length === 0) throw new Error('StrataHttpApi: at least one worker function is required');
+    const logRetention = props.logRetention ?? OBSERVABILITY_DEFAULTS.logRetention;
+
+    this.api = new StrataFunction(this, 'Api', {
+      entry: 'api',
+      description: 'Strata API: Qdrant REST surface and query coordinator',
+      memoryMiB: props.memoryMiB ?? SIZING_DEFAULTS.apiMemoryMiB,
+      timeout: props.timeout ?? SIZING_DEFAULTS.apiTimeout,
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
+      logRetention,
+      environment: {
+        STRATA_BUCKET: props.bucket.bucketName,
+        STRATA_PREFIX: props.prefix,
+        STRATA_WORKER_FUNCTIONS: props.workers.map((w) => w.functionName).join(','),
+        STRATA_OPTIMIZER_FUNCTION: props.optimizer.functionName,
+        STRATA_API_KEY_SECRET_ARN: props.apiKey.secret.secretArn,
+      },
+    });
+    for (const statement of prefixAccessStatements(props.bucket, props.prefix, 'read-write')) {
+      this.api.addToRolePolicy(statement);
+    }
+    this.api.addToRolePolicy(
+      new PolicyStatement({
+        sid: 'InvokeWorkers',
+        effect: Effect.ALLOW,
+        actions: ['lambda:InvokeFunction'],
+        resources: props.workers.map((w) => w.functionArn),
+      }),
+    );
+    this.api.addToRolePolicy(
+      new PolicyStatement({
+        sid: 'InvokeOptimizer',
+        effect: Effect.ALLOW,
+        actions: ['lambda:InvokeFunction'],
+        resources: [props.optimizer.functionArn],
+      }),
+    );
+    props.apiKey.grantRead(this.api);
+
+    const httpApi = new HttpApi(this, 'HttpApi', {
+      description: 'Strata: Qdrant-compatible REST API',
+      createDefaultStage: false,
+      defaultIntegration: new HttpLambdaIntegration('Api', this.api.function, { timeout: API_INTEGRATION_TIMEOUT }),
+    });
+    this.httpApi = httpApi;
+
+    const accessLogs = new LogGroup(this, 'AccessLogs', { retention: logRetention });
+    this.stage = new HttpStage(this, 'DefaultStage', {
+      httpApi,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: {
+        rateLimit: props.throttleRateLimit ?? API_THROTTLE_DEFAULTS.rateLimit,
+        burstLimit: props.throttleBurstLimit ?? API_THROTTLE_DEFAULTS.burstLimit,
+      },
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(accessLogs),
+        format: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: '$context.requestId',
+            ip: '$context.identity.sourceIp',
+            time: '$context.requestTime',
+            method: '$context.httpMethod',
+            path: '$context.path',
+            status: '$context.status',
+            latencyMs: '$context.responseLatency',
+            integrationLatencyMs: '$context.integrationLatency',
+            integrationError: '$context.integrationErrorMessage',
+            bytes: '$context.responseLength',
+          }),
+        ),
+      },
+    });
+  }
+
+  /** Invoke URL of the `$default` stage (ends with `/`). */
+  get url(): string {
+    return this.stage.url;
+  }
+
+  /** The API's 5xx count (both API Gateway's and the function's own 5xx answers). */
+  metricServerErrors() {
+    return this.httpApi.metricServerError({ period: Duration.minutes(5), statistic: 'Sum' });
+  }
+}
