@@ -59,13 +59,18 @@ export type MatchCondition =
   | { value: string | number | boolean }
   | { any: (string | number)[] }
   | { except: (string | number)[] }
-  | { text: string };
+  /** substring match (Qdrant without a full-text index) */
+  | { text: string }
+  /** any whitespace-separated word of the query is a substring */
+  | { text_any: string }
+  | { phrase: string };
 
+/** Numeric bounds, or RFC 3339 datetime strings compared with datetime payload values (all bounds one kind). */
 export interface RangeCondition {
-  lt?: number | null;
-  gt?: number | null;
-  gte?: number | null;
-  lte?: number | null;
+  lt?: number | string | null;
+  gt?: number | string | null;
+  gte?: number | string | null;
+  lte?: number | string | null;
 }
 
 export type Condition =

@@ -1,0 +1,182 @@
+/**
+ * Shape check for Qdrant payload filters arriving as untrusted JSON. Returns a normalized Filter (single conditions
+ * wrapped in arrays, UUID ids lower-cased with hyphens) or throws StrataError('invalid') naming the offending path.
+ * Accepts exactly the grammar compileFilter (filter.ts) understands, so a filter that passes here always compiles.
+ *
+ * Grammar (Qdrant's REST shapes):
+ *   Filter     = { must?, should?, must_not?: Condition | Condition[] | null, min_should?: {conditions, min_count} }
+ *   Condition  = { key, match: {value} | {any} | {except} | {text} | {text_any} | {phrase} }
+ *              | { key, range: {lt, gt, lte, gte} }            numbers, or RFC 3339 datetimes (all bounds one kind)
+ *              | { key, values_count: {lt, gt, lte, gte} }     non-negative integers
+ *              | { is_empty: {key} } | { is_null: {key} } | { has_id: PointId[] }
+ *              | { nested: {key, filter} } | Filter
+ */
+import { invalid } from '../errors.js';
+import type { Condition, Filter, MatchCondition, PointId, RangeCondition } from '../collection/types.js';
+import { parsePayloadPath } from './payload-path.js';
+
+const UUID_HEX = /^[0-9a-f]{32}$/;
+
+/** Canonical form of a point id, or null when the value is not a valid Qdrant point id. */
+export function canonicalPointId(v: unknown): PointId | null {
+  if (typeof v === 'number') return Number.isSafeInteger(v) && v >= 0 ? v : null;
+  if (typeof v !== 'string') return null;
+  let s = v.toLowerCase();
+  if (s.startsWith('urn:uuid:')) s = s.slice(9);
+  if (s.startsWith('{') && s.endsWith('}')) s = s.slice(1, -1);
+  const hex = s.length === 36 && s[8] === '-' && s[13] === '-' && s[18] === '-' && s[23] === '-' ? s.replace(/-/g, '') : s;
+  if (!UUID_HEX.test(hex)) return null;
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+export function pointIdError(v: unknown): string {
+  return `value ${JSON.stringify(v)} is not a valid point ID, valid values are either an unsigned integer or a UUID`;
+}
+
+export function parseFilter(value: unknown, path = 'filter'): Filter {
+  const obj = asObject(value, path);
+  const out: Filter = {};
+  for (const k of Object.keys(obj)) {
+    const v = obj[k];
+    if (k === 'must' || k === 'should' || k === 'must_not') {
+      if (v === null || v === undefined) continue;
+      const list = Array.isArray(v) ? v : [v];
+      out[k] = list.map((c, i) => parseCondition(c, `${path}.${k}[${i}]`));
+    } else if (k === 'min_should') {
+      if (v === null || v === undefined) continue;
+      const ms = asObject(v, `${path}.min_should`);
+      const conds = ms.conditions;
+      if (!Array.isArray(conds)) fail(`${path}.min_should.conditions`, 'expected an array of conditions');
+      const minCount = ms.min_count;
+      if (typeof minCount !== 'number' || !Number.isSafeInteger(minCount) || minCount < 0) {
+        fail(`${path}.min_should.min_count`, 'expected a non-negative integer');
+      }
+      out.min_should = {
+        conditions: conds.map((c, i) => parseCondition(c, `${path}.min_should.conditions[${i}]`)),
+        min_count: minCount,
+      };
+    } else {
+      fail(`${path}.${k}`, 'unknown field, expected one of must, should, must_not, min_should');
+    }
+  }
+  return out;
+}
+
+function parseCondition(value: unknown, path: string): Condition {
+  const obj = asObject(value, path);
+  if ('key' in obj) return parseFieldCondition(obj, path);
+  if ('is_empty' in obj) return { is_empty: { key: keyOf(asObject(obj.is_empty, `${path}.is_empty`), `${path}.is_empty`) } };
+  if ('is_null' in obj) return { is_null: { key: keyOf(asObject(obj.is_null, `${path}.is_null`), `${path}.is_null`) } };
+  if ('has_id' in obj) {
+    if (!Array.isArray(obj.has_id)) fail(`${path}.has_id`, 'expected an array of point ids');
+    return {
+      has_id: obj.has_id.map((id, i) => {
+        const c = canonicalPointId(id);
+        if (c === null) fail(`${path}.has_id[${i}]`, pointIdError(id));
+        return c;
+      }),
+    };
+  }
+  if ('nested' in obj) {
+    const n = asObject(obj.nested, `${path}.nested`);
+    return { nested: { key: keyOf(n, `${path}.nested`), filter: parseFilter(n.filter, `${path}.nested.filter`) } };
+  }
+  if ('has_vector' in obj) fail(`${path}.has_vector`, 'named vectors are not supported');
+  if (['geo_radius', 'geo_bounding_box', 'geo_polygon'].some((g) => g in obj)) fail(path, 'geo conditions are not supported');
+  const keys = Object.keys(obj);
+  if (keys.every((k) => k === 'must' || k === 'should' || k === 'must_not' || k === 'min_should')) {
+    return parseFilter(obj, path);
+  }
+  fail(path, 'expected a condition: {key, match|range|values_count}, is_empty, is_null, has_id, nested or a filter');
+}
+
+function parseFieldCondition(obj: Record<string, unknown>, path: string): Condition {
+  const key = keyOf(obj, path);
+  const kinds = ['match', 'range', 'values_count'].filter((k) => obj[k] !== undefined && obj[k] !== null);
+  const geo = ['geo_radius', 'geo_bounding_box', 'geo_polygon'].filter((k) => obj[k] !== undefined && obj[k] !== null);
+  if (geo.length > 0) fail(`${path}.${geo[0]}`, 'geo conditions are not supported');
+  if (kinds.length !== 1) fail(path, 'a field condition needs exactly one of match, range, values_count');
+  if (kinds[0] === 'match') return { key, match: parseMatch(obj.match, `${path}.match`) };
+  if (kinds[0] === 'range') return { key, range: parseRange(obj.range, `${path}.range`, false) };
+  return { key, values_count: parseRange(obj.values_count, `${path}.values_count`, true) };
+}
+
+function parseMatch(value: unknown, path: string): MatchCondition {
+  const m = asObject(value, path);
+  if ('value' in m) {
+    const v = m.value;
+    if (typeof v === 'string' || typeof v === 'boolean') return { value: v };
+    if (typeof v === 'number' && Number.isSafeInteger(v)) return { value: v };
+    fail(`${path}.value`, 'expected a string, an integer or a boolean');
+  }
+  if ('any' in m || 'except' in m) {
+    const which = 'any' in m ? 'any' : 'except';
+    const list = m[which];
+    if (!Array.isArray(list)) fail(`${path}.${which}`, 'expected an array of strings or of integers');
+    const allStrings = list.every((x) => typeof x === 'string');
+    const allInts = list.every((x) => typeof x === 'number' && Number.isSafeInteger(x));
+    if (!allStrings && !allInts) fail(`${path}.${which}`, 'expected an array of strings or of integers (not mixed)');
+    return which === 'any' ? { any: list as (string | number)[] } : { except: list as (string | number)[] };
+  }
+  for (const textKind of ['text', 'text_any', 'phrase'] as const) {
+    if (textKind in m) {
+      const t = m[textKind];
+      if (typeof t !== 'string') fail(`${path}.${textKind}`, 'expected a string');
+      return { [textKind]: t } as MatchCondition;
+    }
+  }
+  fail(path, 'expected one of value, any, except, text, text_any, phrase');
+}
+
+function parseRange(value: unknown, path: string, counts: boolean): RangeCondition {
+  const r = asObject(value, path);
+  const out: RangeCondition = {};
+  let kind: 'number' | 'string' | null = null;
+  for (const k of Object.keys(r)) {
+    if (k !== 'lt' && k !== 'gt' && k !== 'lte' && k !== 'gte') fail(`${path}.${k}`, 'unknown field, expected lt, gt, lte, gte');
+    const v = r[k];
+    if (v === null || v === undefined) continue;
+    if (typeof v === 'number') {
+      if (!Number.isFinite(v)) fail(`${path}.${k}`, 'expected a finite number');
+      if (counts && (!Number.isSafeInteger(v) || v < 0)) fail(`${path}.${k}`, 'expected a non-negative integer');
+      if (kind === 'string') fail(path, 'bounds must be all numbers or all datetimes');
+      kind = 'number';
+    } else if (typeof v === 'string' && !counts) {
+      if (Number.isNaN(parseDateTime(v))) fail(`${path}.${k}`, `\`${v}\` is not an RFC 3339 datetime`);
+      if (kind === 'number') fail(path, 'bounds must be all numbers or all datetimes');
+      kind = 'string';
+    } else {
+      fail(`${path}.${k}`, counts ? 'expected a non-negative integer' : 'expected a number or an RFC 3339 datetime');
+    }
+    out[k] = v;
+  }
+  return out;
+}
+
+/** Milliseconds since the epoch for an RFC 3339 / ISO 8601 datetime (UTC when no offset is given), NaN otherwise. */
+export function parseDateTime(s: string): number {
+  if (!/^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/i.test(s)) return NaN;
+  const normalized = s.replace(' ', 'T');
+  const hasZone = /(Z|[+-]\d{2}:?\d{2})$/i.test(normalized) && normalized.includes('T');
+  return Date.parse(hasZone || !normalized.includes('T') ? normalized : `${normalized}Z`);
+}
+
+function keyOf(obj: Record<string, unknown>, path: string): string {
+  const key = obj.key;
+  if (typeof key !== 'string') fail(`${path}.key`, 'expected a string');
+  try {
+    parsePayloadPath(key);
+  } catch (e) {
+    fail(`${path}.key`, (e as Error).message);
+  }
+  return key;
+}
+
+function asObject(value: unknown, path: string): Record<string, unknown> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) fail(path, 'expected an object');
+  return value as Record<string, unknown>;
+}
+
+function fail(path: string, message: string): never {
+  throw invalid(`${path}: ${message}`);
+}

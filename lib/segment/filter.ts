@@ -1,0 +1,198 @@
+/**
+ * Compiles a Qdrant payload Filter into a predicate `(id, payload) => boolean`. Pure: no I/O, no clock.
+ *
+ * Semantics follow Qdrant's condition checker (lib/segment/src/payload_storage/query_checker.rs and
+ * condition_checker.rs), not intuition:
+ * - must: every condition holds; should: at least one holds (an empty `should: []` matches nothing); must_not: none
+ *   holds; min_should: at least `min_count` of its conditions hold. Absent clauses are true.
+ * - A key path may yield several values (`a[]`); a field condition holds when ANY value holds, and an array value holds
+ *   when ANY element holds (arrays inside arrays are not flattened).
+ * - A missing key (no values) fails match/range, and values_count sees a count of 0.
+ * - match.value compares strings to strings, integers to integers, booleans to booleans (no coercion). match.except
+ *   holds for any non-null value outside the list (a value of another type counts as outside); a missing key or null
+ *   fails it. match.text / phrase are substring tests (Qdrant without a full-text index); text_any: any word is a
+ *   substring.
+ * - range compares numbers (or RFC 3339 datetimes when the bounds are strings); values_count counts array elements
+ *   (a scalar counts 1, null counts 0).
+ * - is_empty: every value is null or [] (true for a missing key); is_null: some value is exactly null.
+ * - has_id compares canonical ids (integers, lower-case hyphenated UUIDs); nested applies the inner filter to each
+ *   object of the array at `key` and holds when one object satisfies all of it (has_id inside nested never holds).
+ *
+ * The input must already be normalized by parseFilter (filter-parse.ts); the API layer does that on every request.
+ */
+import type { Condition, Filter, MatchCondition, PointId, RangeCondition } from '../collection/types.js';
+import { canonicalPointId, parseDateTime } from './filter-parse.js';
+import { parsePayloadPath, valuesAt } from './payload-path.js';
+
+export type Payload = Record<string, unknown> | null | undefined;
+export type PointPredicate = (id: PointId, payload: Payload) => boolean;
+
+/** One compiled filter; reuse it for every point of a search. */
+export function compileFilter(filter: Filter | null | undefined): PointPredicate {
+  if (!filter) return () => true;
+  const check = compileClauses(filter, true);
+  return (id, payload) => check(id, payload ?? {});
+}
+
+/** Convenience for tests and one-off checks. */
+export function matchesFilter(filter: Filter | null | undefined, id: PointId, payload: Payload): boolean {
+  return compileFilter(filter)(id, payload);
+}
+
+type Check = (id: PointId | null, payload: unknown) => boolean;
+
+function compileClauses(filter: Filter, idsVisible: boolean): Check {
+  const parts: Check[] = [];
+  const must = asList(filter.must);
+  const should = asList(filter.should);
+  const mustNot = asList(filter.must_not);
+  if (should) {
+    const cs = should.map((c) => compileCondition(c, idsVisible));
+    parts.push((id, p) => cs.some((c) => c(id, p)));
+  }
+  if (filter.min_should) {
+    const cs = filter.min_should.conditions.map((c) => compileCondition(c, idsVisible));
+    const need = filter.min_should.min_count;
+    parts.push((id, p) => {
+      let hits = 0;
+      for (const c of cs) if (c(id, p) && ++hits >= need) return true;
+      return hits >= need;
+    });
+  }
+  if (must) {
+    const cs = must.map((c) => compileCondition(c, idsVisible));
+    parts.push((id, p) => cs.every((c) => c(id, p)));
+  }
+  if (mustNot) {
+    const cs = mustNot.map((c) => compileCondition(c, idsVisible));
+    parts.push((id, p) => !cs.some((c) => c(id, p)));
+  }
+  if (parts.length === 0) return () => true;
+  if (parts.length === 1) return parts[0];
+  return (id, p) => parts.every((c) => c(id, p));
+}
+
+function asList(v: Condition[] | Condition | null | undefined): Condition[] | null {
+  if (v === null || v === undefined) return null;
+  return Array.isArray(v) ? v : [v];
+}
+
+function compileCondition(c: Condition, idsVisible: boolean): Check {
+  if ('key' in c) {
+    const steps = parsePayloadPath(c.key);
+    if ('match' in c) {
+      const test = compileMatch(c.match);
+      return (_id, p) => {
+        for (const v of valuesAt(p, steps)) if (anyElement(v, test)) return true;
+        return false;
+      };
+    }
+    if ('range' in c) {
+      const test = compileRange(c.range);
+      return (_id, p) => {
+        for (const v of valuesAt(p, steps)) if (anyElement(v, test)) return true;
+        return false;
+      };
+    }
+    const inRange = numericRange(c.values_count);
+    return (_id, p) => {
+      const values = valuesAt(p, steps);
+      if (values.length === 0) return inRange(0);
+      return values.some((v) => inRange(v === null ? 0 : Array.isArray(v) ? v.length : 1));
+    };
+  }
+  if ('is_empty' in c) {
+    const steps = parsePayloadPath(c.is_empty.key);
+    return (_id, p) => valuesAt(p, steps).every((v) => v === null || (Array.isArray(v) && v.length === 0));
+  }
+  if ('is_null' in c) {
+    const steps = parsePayloadPath(c.is_null.key);
+    return (_id, p) => valuesAt(p, steps).some((v) => v === null);
+  }
+  if ('has_id' in c) {
+    if (!idsVisible) return () => false;
+    const ids = new Set<PointId>();
+    for (const id of c.has_id) {
+      const canon = canonicalPointId(id);
+      if (canon !== null) ids.add(canon);
+    }
+    return (id) => {
+      if (id === null) return false;
+      const canon = typeof id === 'number' ? id : canonicalPointId(id);
+      return canon !== null && ids.has(canon);
+    };
+  }
+  if ('nested' in c) {
+    const steps = parsePayloadPath(c.nested.key);
+    steps.push({ all: true });
+    const inner = compileClauses(c.nested.filter, false);
+    return (_id, p) =>
+      valuesAt(p, steps).some((v) => v !== null && typeof v === 'object' && !Array.isArray(v) && inner(null, v));
+  }
+  return compileClauses(c, idsVisible);
+}
+
+function anyElement(v: unknown, test: (x: unknown) => boolean): boolean {
+  if (Array.isArray(v)) {
+    for (const x of v) if (test(x)) return true;
+    return false;
+  }
+  return test(v);
+}
+
+function compileMatch(m: MatchCondition): (x: unknown) => boolean {
+  if ('value' in m) {
+    const want = m.value;
+    return (x) => x === want;
+  }
+  if ('any' in m) {
+    const set = new Set<unknown>(m.any);
+    return (x) => (typeof x === 'string' || typeof x === 'number') && set.has(x);
+  }
+  if ('except' in m) {
+    const listIsStrings = m.except.every((x) => typeof x === 'string');
+    const listIsInts = m.except.every((x) => typeof x === 'number');
+    const set = new Set<unknown>(m.except);
+    return (x) => {
+      if (x === null || x === undefined) return false;
+      if (typeof x === 'string' && listIsStrings) return !set.has(x);
+      if (typeof x === 'number' && listIsInts) return !Number.isInteger(x) || !set.has(x);
+      return true;
+    };
+  }
+  if ('text' in m) {
+    const t = m.text;
+    return (x) => typeof x === 'string' && x.includes(t);
+  }
+  if ('phrase' in m) {
+    const t = m.phrase;
+    return (x) => typeof x === 'string' && x.includes(t);
+  }
+  const words = m.text_any.split(/\s+/).filter((w) => w.length > 0);
+  return (x) => typeof x === 'string' && words.some((w) => x.includes(w));
+}
+
+function compileRange(r: RangeCondition): (x: unknown) => boolean {
+  const isDate = [r.lt, r.gt, r.lte, r.gte].some((b) => typeof b === 'string');
+  if (!isDate) {
+    const inRange = numericRange(r);
+    return (x) => typeof x === 'number' && inRange(x);
+  }
+  const toMs = (b: number | string | null | undefined): number | null =>
+    b === null || b === undefined ? null : typeof b === 'string' ? parseDateTime(b) : b;
+  const inRange = numericRange({ lt: toMs(r.lt), gt: toMs(r.gt), lte: toMs(r.lte), gte: toMs(r.gte) });
+  return (x) => {
+    if (typeof x !== 'string') return false;
+    const ms = parseDateTime(x);
+    return !Number.isNaN(ms) && inRange(ms);
+  };
+}
+
+function numericRange(r: RangeCondition): (x: number) => boolean {
+  const lt = typeof r.lt === 'number' ? r.lt : null;
+  const gt = typeof r.gt === 'number' ? r.gt : null;
+  const lte = typeof r.lte === 'number' ? r.lte : null;
+  const gte = typeof r.gte === 'number' ? r.gte : null;
+  return (x) =>
+    (lt === null || x < lt) && (gt === null || x > gt) && (lte === null || x <= lte) && (gte === null || x >= gte);
+}
