@@ -1,0 +1,90 @@
+/**
+ * The local invoker: K worker threads, with the same routing as the K Lambda functions in AWS (routing.ts).
+ *
+ * Affinity: worker i is a piscina pool of exactly ONE thread, so worker i's tasks always run on thread i and its
+ * int8 sets, page cache and open segments stay hot there. One shared piscina pool of K threads would hand a task to
+ * whichever thread is free: every thread would end up loading every segment (K× the memory, K× the cold reads),
+ * which is exactly what the routing exists to avoid. Piscina still does the rest per thread: queueing, several
+ * concurrent async tasks per thread (S3 waits overlap), abort, and replacing a dead thread.
+ *
+ * Faults (shared policy, fault-policy.ts): a task that throws, crashes its thread, or outlives its share of the
+ * deadline is retried once, then fails 'unavailable'. A timed-out task is aborted, which terminates its thread
+ * (piscina cannot stop running JavaScript otherwise); piscina starts a fresh thread for worker i, cold.
+ *
+ * Each thread builds its context (ObjectStore, PageCache, segment registry) once, from `workerData`, in the worker
+ * script (pool-worker.ts); the script loads under tsx in dev and as built JS (worker-script.ts).
+ */
+import { Piscina } from 'piscina';
+import type { Invoker, SegmentSearchResult, SegmentSearchTask } from '../collection/segment-task.js';
+import { withFaultPolicy } from './fault-policy.js';
+import { parseSegmentResult } from './task-schema.js';
+import { execArgvFor, siblingScript } from './worker-script.js';
+
+export interface LocalInvokerOptions {
+  /** K threads (one per worker). */
+  workers: number;
+  /** Passed to every thread as piscina's `workerData` (plus `worker`, the thread's index). */
+  workerData?: Record<string, unknown>;
+  /** Worker script whose default export runs one task. @default pool-worker beside this module */
+  filename?: string;
+  /** Concurrent tasks per thread: > 1 lets S3 waits overlap. @default 4 */
+  concurrentTasksPerThread?: number;
+  /** Heap limit per thread in MiB (int8 sets and caches live there). @default Node's default */
+  maxOldGenerationSizeMb?: number;
+  /** Called when a thread fails outside a task, or an attempt fails (logging). */
+  onError?: (error: unknown, worker: number) => void;
+}
+
+export class LocalInvoker implements Invoker {
+  readonly workers: number;
+  readonly #pools: Piscina[];
+  readonly #onError: ((error: unknown, worker: number) => void) | undefined;
+  #closed = false;
+
+  constructor(options: LocalInvokerOptions) {
+    if (!Number.isInteger(options.workers) || options.workers < 1) throw new RangeError(`workers must be ≥ 1, got ${options.workers}`);
+    this.workers = options.workers;
+    this.#onError = options.onError;
+    const filename = options.filename ?? siblingScript(import.meta.url, 'pool-worker');
+    const execArgv = execArgvFor(filename);
+    this.#pools = Array.from({ length: this.workers }, (_, worker) => {
+      const pool = new Piscina({
+        filename,
+        minThreads: 1,
+        maxThreads: 1,
+        idleTimeout: Number.POSITIVE_INFINITY,
+        concurrentTasksPerWorker: options.concurrentTasksPerThread ?? 4,
+        // async tasks: the thread's event loop must keep running between tasks (S3 sockets, timers)
+        atomics: 'disabled',
+        execArgv,
+        workerData: { ...options.workerData, worker },
+        ...(options.maxOldGenerationSizeMb ? { resourceLimits: { maxOldGenerationSizeMb: options.maxOldGenerationSizeMb } } : {}),
+      });
+      // a thread dying with no task in flight is reported here; without a listener it would crash the process
+      pool.on('error', (error: unknown) => this.#onError?.(error, worker));
+      return pool;
+    });
+  }
+
+  invoke(worker: number, task: SegmentSearchTask, deadlineMs: number): Promise<SegmentSearchResult> {
+    if (this.#closed) return Promise.reject(new Error('invoker is closed'));
+    const pool = this.#pools[worker];
+    if (pool === undefined) return Promise.reject(new RangeError(`worker ${worker} out of range 0..${this.workers - 1}`));
+    return withFaultPolicy(async (signal) => parseSegmentResult(await pool.run(task, { signal })), {
+      deadlineMs,
+      label: `segment worker thread ${worker}`,
+      onFailure: (error) => this.#onError?.(error, worker),
+    });
+  }
+
+  /** Thread ids currently serving each worker (diagnostics and tests). */
+  threadIds(): number[][] {
+    return this.#pools.map((p) => p.threads.map((t) => t.threadId));
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await Promise.all(this.#pools.map((p) => p.destroy()));
+  }
+}

@@ -1,0 +1,35 @@
+/**
+ * A stand-in worker script for LocalInvoker tests: it answers with its thread id in each candidate's `segment`, and
+ * misbehaves on request. The behaviour is chosen by the task's collectionPrefix:
+ * - `ok`                 answer
+ * - `throw`              reject
+ * - `garbage`            answer a wrong shape
+ * - `crash`              kill the thread (process.exit inside a worker ends only the thread)
+ * - `crash-once:<file>`  kill the thread the first time (marker file), answer afterwards
+ * - `spin`               busy-loop forever (only thread termination stops it)
+ */
+import { existsSync, writeFileSync } from 'node:fs';
+import { threadId } from 'node:worker_threads';
+import { workerData } from 'piscina';
+import type { SegmentSearchResult, SegmentSearchTask } from '../../lib/collection/segment-task.js';
+
+const setup = workerData as { worker: number };
+
+export default async function run(task: SegmentSearchTask): Promise<SegmentSearchResult | object> {
+  const mode = task.collectionPrefix;
+  if (mode === 'throw') throw new Error('fake worker failure');
+  if (mode === 'garbage') return { candidates: 'garbage' };
+  if (mode === 'crash') process.exit(1);
+  if (mode.startsWith('crash-once:')) {
+    const marker = mode.slice('crash-once:'.length);
+    if (!existsSync(marker)) {
+      writeFileSync(marker, String(threadId));
+      process.exit(1);
+    }
+  }
+  if (mode === 'spin') for (;;);
+  return {
+    candidates: task.segments.map((s, i) => ({ id: i, version: setup.worker, similarity: 1, segment: `thread-${threadId}` })),
+    stats: { segments: task.segments.length, distances: 0, gets: 0, bytes: 0, rounds: 0, cold: 0, millis: 0 },
+  };
+}

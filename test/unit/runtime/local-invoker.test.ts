@@ -1,0 +1,82 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SegmentSearchTask } from '../../../lib/collection/segment-task.js';
+import { StrataError } from '../../../lib/errors.js';
+import { LocalInvoker } from '../../../lib/runtime/local-invoker.js';
+import { workerFor } from '../../../lib/runtime/routing.js';
+
+const filename = fileURLToPath(new URL('../../support/fake-pool-worker.ts', import.meta.url));
+const K = 3;
+
+function task(mode: string, segment = 'seg-1'): SegmentSearchTask {
+  return { collectionPrefix: mode, segments: [{ id: segment, deletedVersion: 0 }], vector: [1], limit: 1, params: { exact: true } };
+}
+
+const threadOf = async (invoker: LocalInvoker, worker: number, t: SegmentSearchTask): Promise<string> =>
+  (await invoker.invoke(worker, t, 5000)).candidates[0].segment;
+
+describe('LocalInvoker (worker-thread pool)', () => {
+  let invoker: LocalInvoker;
+  const errors: unknown[] = [];
+
+  beforeAll(() => {
+    invoker = new LocalInvoker({ workers: K, filename, onError: (e) => errors.push(e) });
+  });
+  afterAll(() => invoker.close());
+
+  it('runs worker i on its own thread, every time (warm affinity)', async () => {
+    const seen = new Map<number, Set<string>>();
+    const segments = Array.from({ length: 30 }, (_, i) => `segment-${i}`);
+    for (let round = 0; round < 3; round++) {
+      await Promise.all(
+        segments.map(async (s) => {
+          const w = workerFor(s, K);
+          const thread = await threadOf(invoker, w, task('ok', s));
+          if (!seen.has(w)) seen.set(w, new Set());
+          seen.get(w)!.add(thread);
+        }),
+      );
+    }
+    expect(seen.size).toBe(K);
+    for (const threads of seen.values()) expect(threads.size).toBe(1);
+    const all = [...seen.values()].map((t) => [...t][0]);
+    expect(new Set(all).size).toBe(K);
+  });
+
+  it('replaces a crashed thread and retries the task once on the new one', async () => {
+    const before = await threadOf(invoker, 1, task('ok'));
+    const marker = join(mkdtempSync(join(tmpdir(), 'strata-pool-')), 'crashed');
+    const after = await threadOf(invoker, 1, task(`crash-once:${marker}`));
+    expect(after).not.toBe(before);
+    // the replacement keeps serving worker 1, and the other workers were untouched
+    expect(await threadOf(invoker, 1, task('ok'))).toBe(after);
+  });
+
+  it('fails with unavailable after a thread crashes twice', async () => {
+    const error = await invoker.invoke(2, task('crash'), 5000).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StrataError);
+    expect((error as StrataError).kind).toBe('unavailable');
+    expect(await threadOf(invoker, 2, task('ok'))).toMatch(/^thread-\d+$/);
+  });
+
+  it('turns a throwing task and a garbage answer into unavailable after one retry', async () => {
+    for (const mode of ['throw', 'garbage']) {
+      const error = (await invoker.invoke(0, task(mode), 5000).catch((e: unknown) => e)) as StrataError;
+      expect(error.kind).toBe('unavailable');
+      expect(error.message).toMatch(/failed after 2 attempts/);
+    }
+  });
+
+  it('honours the deadline when a thread spins, then replaces the stuck thread', async () => {
+    const before = await threadOf(invoker, 0, task('ok'));
+    const started = Date.now();
+    const error = (await invoker.invoke(0, task('spin'), 400).catch((e: unknown) => e)) as StrataError;
+    expect(error.kind).toBe('unavailable');
+    expect(Date.now() - started).toBeLessThan(1000);
+    const after = await threadOf(invoker, 0, task('ok'));
+    expect(after).not.toBe(before);
+  });
+});
