@@ -29,6 +29,7 @@
  * modulo 2^32 (Math.imul) the 2^32 term vanishes, c0q2 < 2^14 cannot carry into bit 16, and c0q0 + c2q2 ≤ 2·127²
  * < 2^16 fits bits 16..31, so (imul(even, qe) >>> 16) = c0q0 + c2q2. Two imuls give four code products.
  */
+import { normalized } from '../distance/index.js';
 import type { Distance } from '../distance/index.js';
 import { invalid } from '../errors.js';
 
@@ -294,9 +295,11 @@ export class Int8Scorer {
   /** number of score() calls, for the engine's cost counters */
   computations = 0;
 
-  constructor(set: QuantizedSet, query: Float32Array) {
+  /** `query` as given by the caller; a Cosine query is normalized here like the stored vectors were. */
+  constructor(set: QuantizedSet, query: ArrayLike<number>) {
     this.set = set;
-    this.query = encodeQuery(set.params, query);
+    const q = set.params.distance === 'Cosine' ? normalized(query) : Float32Array.from(query);
+    this.query = encodeQuery(set.params, q);
     this.multiplier = codeMultiplier(set.params);
     this.manhattan = set.params.distance === 'Manhattan';
   }

@@ -1,0 +1,307 @@
+/**
+ * HNSW construction (Malkov & Yashunin; hnswlib's algorithm with Qdrant's parameters), single-threaded and
+ * deterministic: points are inserted in id order and levels come from a seeded PRNG, so the same seed and inputs give
+ * the same graph, byte for byte.
+ *
+ * - m links per node on upper levels, m0 = 2·m on layer 0 (a new node also takes up to m0 links on layer 0, as Qdrant
+ *   does; hnswlib gives it m);
+ * - level of a node: floor(−ln(U) · mL) with mL = 1/ln(m);
+ * - neighbours chosen by the heuristic (hnswlib's getNeighborsByHeuristic2): walk candidates closest first, keep c
+ *   unless it is closer to an already kept neighbour than to the new node; a full neighbour list is re-pruned with
+ *   the same heuristic when a back link is added.
+ * Built over float32 originals (Cosine rows already normalized), similarities larger = closer.
+ */
+import { similarityFn } from '../distance/index.js';
+import type { Distance } from '../distance/index.js';
+import { invalid } from '../errors.js';
+import { type HnswGraph, NO_NODE, type UpperLevels } from './graph.js';
+import { MaxHeap, MinHeap } from './heap.js';
+import { mulberry32 } from './rng.js';
+
+export interface BuildOptions {
+  /** links per node on upper levels (Qdrant's default 16) */
+  m?: number;
+  /** candidate list size while building (Qdrant's default 100) */
+  efConstruct?: number;
+  /** PRNG seed of the level draw. Default 42 */
+  seed?: number;
+}
+
+export const DEFAULT_M = 16;
+export const DEFAULT_EF_CONSTRUCT = 100;
+const MAX_LEVEL = 31;
+
+export function buildHnsw(data: Float32Array, dim: number, distance: Distance, options: BuildOptions = {}): HnswGraph {
+  const m = options.m ?? DEFAULT_M;
+  const efc = Math.max(options.efConstruct ?? DEFAULT_EF_CONSTRUCT, 1);
+  if (!(Number.isInteger(m) && m >= 2)) throw invalid(`m must be an integer ≥ 2, got ${m}`);
+  if (!(Number.isInteger(dim) && dim > 0) || data.length % dim !== 0) {
+    throw invalid(`data length ${data.length} is not a multiple of dim ${dim}`);
+  }
+  return new Builder(data, dim, distance, m, efc, options.seed ?? 42).run();
+}
+
+class Builder {
+  private readonly n: number;
+  private readonly m0: number;
+  private readonly rec0: number;
+  private readonly recU: number;
+  private readonly layer0: Uint32Array;
+  private readonly levels: Uint8Array;
+  private readonly upperLinks: (Uint32Array | null)[];
+  private readonly sim: (a: Float32Array, aOff: number, b: Float32Array, bOff: number, dim: number) => number;
+  private readonly visited: Uint32Array;
+  private tag = 0;
+  private readonly candidates = new MaxHeap(256);
+  private readonly results = new MinHeap(256);
+  // scratch for the neighbour heuristic (sized for the largest list + 1)
+  private readonly scratchIds: Uint32Array;
+  private readonly scratchSims: Float64Array;
+  private readonly keptIds: Uint32Array;
+  private readonly keptSims: Float64Array;
+  private entryPoint = NO_NODE;
+  private maxLevel = -1;
+
+  constructor(
+    private readonly data: Float32Array,
+    private readonly dim: number,
+    distance: Distance,
+    private readonly m: number,
+    private readonly efc: number,
+    private readonly seed: number,
+  ) {
+    this.n = data.length / dim;
+    this.m0 = 2 * m;
+    this.rec0 = 1 + this.m0;
+    this.recU = 1 + m;
+    this.layer0 = new Uint32Array(this.n * this.rec0);
+    this.levels = new Uint8Array(this.n);
+    this.upperLinks = new Array<Uint32Array | null>(this.n).fill(null);
+    this.sim = similarityFn(distance);
+    this.visited = new Uint32Array(this.n);
+    const scratch = Math.max(efc, this.m0) + 1;
+    this.scratchIds = new Uint32Array(scratch);
+    this.scratchSims = new Float64Array(scratch);
+    this.keptIds = new Uint32Array(scratch);
+    this.keptSims = new Float64Array(scratch);
+  }
+
+  run(): HnswGraph {
+    const rng = mulberry32(this.seed);
+    const mL = 1 / Math.log(this.m);
+    for (let i = 0; i < this.n; i++) {
+      const level = Math.min(Math.floor(-Math.log(1 - rng()) * mL), MAX_LEVEL);
+      this.insert(i, level);
+    }
+    return {
+      n: this.n,
+      m: this.m,
+      m0: this.m0,
+      entryPoint: this.entryPoint,
+      maxLevel: this.maxLevel,
+      layer0: this.layer0,
+      upper: this.packUpper(),
+    };
+  }
+
+  private simNodes(a: number, b: number): number {
+    return this.sim(this.data, a * this.dim, this.data, b * this.dim, this.dim);
+  }
+
+  /** The array and offset of node's record at level (layer0 or its upper links). */
+  private recordArray(node: number, level: number): Uint32Array {
+    return level === 0 ? this.layer0 : (this.upperLinks[node] as Uint32Array);
+  }
+
+  private recordOffset(node: number, level: number): number {
+    return level === 0 ? node * this.rec0 : (level - 1) * this.recU;
+  }
+
+  private insert(q: number, level: number): void {
+    this.levels[q] = level;
+    if (level > 0) this.upperLinks[q] = new Uint32Array(level * this.recU);
+    if (this.entryPoint === NO_NODE) {
+      this.entryPoint = q;
+      this.maxLevel = level;
+      return;
+    }
+    let cur = this.entryPoint;
+    let curSim = this.simNodes(q, cur);
+    for (let lc = this.maxLevel; lc > level; lc--) {
+      let changed = true;
+      while (changed) {
+        changed = false;
+        const arr = this.recordArray(cur, lc);
+        const off = this.recordOffset(cur, lc);
+        const count = arr[off];
+        for (let j = 1; j <= count; j++) {
+          const nb = arr[off + j];
+          const s = this.simNodes(q, nb);
+          if (s > curSim) {
+            curSim = s;
+            cur = nb;
+            changed = true;
+          }
+        }
+      }
+    }
+    for (let lc = Math.min(level, this.maxLevel); lc >= 0; lc--) {
+      const found = this.searchLayer(q, cur, curSim, lc);
+      // closest first into scratch
+      const ids = this.scratchIds;
+      const sims = this.scratchSims;
+      for (let i = found - 1; i >= 0; i--) {
+        ids[i] = this.results.topId();
+        sims[i] = this.results.topScore();
+        this.results.pop();
+      }
+      cur = ids[0];
+      curSim = sims[0];
+      const maxLinks = lc === 0 ? this.m0 : this.m;
+      const kept = this.selectNeighbours(ids, sims, found, maxLinks);
+      const arr = this.recordArray(q, lc);
+      const off = this.recordOffset(q, lc);
+      arr[off] = kept;
+      for (let j = 0; j < kept; j++) arr[off + 1 + j] = this.keptIds[j];
+      // copy: linking back reuses the scratch arrays
+      const linkIds = this.keptIds.slice(0, kept);
+      const linkSims = this.keptSims.slice(0, kept);
+      for (let j = 0; j < kept; j++) this.linkBack(linkIds[j], q, linkSims[j], lc);
+    }
+    if (level > this.maxLevel) {
+      this.entryPoint = q;
+      this.maxLevel = level;
+    }
+  }
+
+  /** Beam search for q on level lc from ep; leaves up to efc results in this.results; returns their count. */
+  private searchLayer(q: number, ep: number, epSim: number, lc: number): number {
+    this.tag++;
+    if (this.tag === 0xffffffff) {
+      this.visited.fill(0);
+      this.tag = 1;
+    }
+    const visited = this.visited;
+    const tag = this.tag;
+    const candidates = this.candidates;
+    const results = this.results;
+    candidates.clear();
+    results.clear();
+    visited[ep] = tag;
+    candidates.push(ep, epSim);
+    results.push(ep, epSim);
+    const efc = this.efc;
+    const data = this.data;
+    const dim = this.dim;
+    const sim = this.sim;
+    const qOff = q * dim;
+    while (candidates.size > 0) {
+      const c = candidates.topId();
+      if (candidates.topScore() < results.topScore() && results.size >= efc) break;
+      candidates.pop();
+      const arr = lc === 0 ? this.layer0 : (this.upperLinks[c] as Uint32Array);
+      const off = lc === 0 ? c * this.rec0 : (lc - 1) * this.recU;
+      const count = arr[off];
+      for (let j = 1; j <= count; j++) {
+        const nb = arr[off + j];
+        if (visited[nb] === tag) continue;
+        visited[nb] = tag;
+        const s = sim(data, qOff, data, nb * dim, dim);
+        if (results.size < efc || s > results.topScore()) {
+          candidates.push(nb, s);
+          results.push(nb, s);
+          if (results.size > efc) results.pop();
+        }
+      }
+    }
+    return results.size;
+  }
+
+  /**
+   * The heuristic over candidates ids/sims[0, count) sorted closest first: keep c unless some kept r has
+   * sim(c, r) > sim(c, base), i.e. c is closer to a kept neighbour than to the base node. Writes keptIds/keptSims.
+   */
+  private selectNeighbours(ids: Uint32Array, sims: Float64Array, count: number, maxLinks: number): number {
+    const keptIds = this.keptIds;
+    const keptSims = this.keptSims;
+    let kept = 0;
+    for (let i = 0; i < count && kept < maxLinks; i++) {
+      const c = ids[i];
+      const sc = sims[i];
+      let good = true;
+      for (let r = 0; r < kept; r++) {
+        if (this.simNodes(c, keptIds[r]) > sc) {
+          good = false;
+          break;
+        }
+      }
+      if (good) {
+        keptIds[kept] = c;
+        keptSims[kept] = sc;
+        kept++;
+      }
+    }
+    return kept;
+  }
+
+  /** Adds q to e's list on level lc; a full list is re-pruned with the heuristic over its members plus q. */
+  private linkBack(e: number, q: number, simEQ: number, lc: number): void {
+    const arr = this.recordArray(e, lc);
+    const off = this.recordOffset(e, lc);
+    const maxLinks = lc === 0 ? this.m0 : this.m;
+    const count = arr[off];
+    if (count < maxLinks) {
+      arr[off + 1 + count] = q;
+      arr[off] = count + 1;
+      return;
+    }
+    // candidates = current neighbours + q, sorted closest to e first (insertion sort: ≤ m0 + 1 items)
+    const ids = this.scratchIds;
+    const sims = this.scratchSims;
+    let size = 0;
+    for (let j = 0; j <= count; j++) {
+      const id = j < count ? arr[off + 1 + j] : q;
+      const s = j < count ? this.simNodes(e, id) : simEQ;
+      let p = size++;
+      while (p > 0 && sims[p - 1] < s) {
+        ids[p] = ids[p - 1];
+        sims[p] = sims[p - 1];
+        p--;
+      }
+      ids[p] = id;
+      sims[p] = s;
+    }
+    const kept = this.selectNeighbours(ids, sims, size, maxLinks);
+    arr[off] = kept;
+    for (let j = 0; j < kept; j++) arr[off + 1 + j] = this.keptIds[j];
+  }
+
+  private packUpper(): UpperLevels {
+    let nodes = 0;
+    let words = 0;
+    for (let i = 0; i < this.n; i++) {
+      if (this.levels[i] > 0) {
+        nodes++;
+        words += this.levels[i] * this.recU;
+      }
+    }
+    const ids = new Uint32Array(nodes);
+    const levels = new Uint8Array(nodes);
+    const offsets = new Uint32Array(nodes + 1);
+    const links = new Uint32Array(words);
+    let j = 0;
+    let at = 0;
+    for (let i = 0; i < this.n; i++) {
+      const l = this.levels[i];
+      if (l === 0) continue;
+      ids[j] = i;
+      levels[j] = l;
+      offsets[j] = at;
+      links.set(this.upperLinks[i] as Uint32Array, at);
+      at += l * this.recU;
+      j++;
+    }
+    offsets[nodes] = at;
+    return { ids, levels, offsets, links };
+  }
+}

@@ -1,0 +1,31 @@
+/**
+ * Exact (brute-force) top-k over a QueryScorer: the `exact: true` path and the ground truth HNSW is tested against.
+ * Same accept filter semantics as the HNSW walk. Ties at the k-th place keep whichever id came first.
+ */
+import { invalid } from '../errors.js';
+import { MinHeap, type SearchResult } from './heap.js';
+import type { QueryScorer } from './scorer.js';
+import type { AcceptFn } from './search.js';
+
+const sharedHeap = new MinHeap(256);
+
+export function exactSearch(
+  n: number,
+  scorer: QueryScorer,
+  k: number,
+  accept: AcceptFn | null = null,
+  heap: MinHeap = sharedHeap,
+): SearchResult {
+  if (!(Number.isInteger(k) && k > 0)) throw invalid(`k must be a positive integer, got ${k}`);
+  heap.clear();
+  for (let id = 0; id < n; id++) {
+    if (accept !== null && !accept(id)) continue;
+    const s = scorer.score(id);
+    if (heap.size < k) heap.push(id, s);
+    else if (s > heap.topScore()) {
+      heap.pop();
+      heap.push(id, s);
+    }
+  }
+  return heap.drainDescending();
+}

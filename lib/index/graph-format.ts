@@ -1,0 +1,251 @@
+/**
+ * Binary layout of a segment's HNSW graph (object `segments/{id}/graph`). A reader GETs the header once (its fixed
+ * part says how long it is) and then layer-0 pages by ranged GET; a node's record never straddles a page.
+ * All integers little-endian u32 unless noted.
+ *
+ * Header:
+ * | offset | size       | field                                                            |
+ * |--------|------------|------------------------------------------------------------------|
+ * | 0      | 8          | magic "STRAHNSW"                                                 |
+ * | 8      | 4          | format version (1)                                               |
+ * | 12     | 4          | n (nodes)                                                        |
+ * | 16     | 4          | m                                                                |
+ * | 20     | 4          | m0                                                               |
+ * | 24     | 4          | entry point (0xFFFFFFFF when n = 0)                              |
+ * | 28     | 4          | i32 max level (−1 when n = 0)                                    |
+ * | 32     | 4          | configured page size P (bytes)                                   |
+ * | 36     | 4          | nodes per page R = max(1, floor((P − 8) / (4·(1 + m0))))          |
+ * | 40     | 4          | page stride S = 8 + R·4·(1 + m0) bytes (≤ P unless one record > P) |
+ * | 44     | 4          | page count                                                       |
+ * | 48     | 4          | U: nodes with level ≥ 1                                          |
+ * | 52     | 4          | L: u32 words of upper links                                      |
+ * | 56     | 4          | H: header length in bytes = offset of page 0 (multiple of 4)     |
+ * | 60     | 4          | CRC-32 of header bytes [0, 60) ++ [64, H) (computed as one run with this field zeroed) |
+ * | 64     | 4·U        | upper ids, ascending                                             |
+ * | …      | U, pad → 4 | u8 upper levels                                                  |
+ * | …      | 4·(U + 1)  | upper record offsets into links                                  |
+ * | …      | 4·L        | upper links: per node, per level 1..level, (1 + m) u32 count-prefixed |
+ *
+ * Page p at H + p·S (the last page holds only its nodes, so it may be shorter):
+ * | 0 | 4 | CRC-32 of the page bytes [4, end) |
+ * | 4 | 4 | first node id of the page (= p·R) |
+ * | 8 | … | records of nodes p·R …, each (1 + m0) u32: count, then neighbour ids |
+ */
+import { internal, invalid } from '../errors.js';
+import { crc32 } from '../quantization/crc32.js';
+import type { GraphAccessor, GraphMeta, HnswGraph, UpperLevels } from './graph.js';
+
+export const GRAPH_MAGIC = 'STRAHNSW';
+export const GRAPH_VERSION = 1;
+/** Bytes to GET first: they hold H, the full header length. */
+export const GRAPH_FIXED_HEADER_BYTES = 64;
+export const DEFAULT_PAGE_SIZE = 64 * 1024;
+const PAGE_PREFIX = 8;
+
+export interface GraphFileMeta extends GraphMeta {
+  pageSize: number;
+  nodesPerPage: number;
+  pageStride: number;
+  pageCount: number;
+  upperCount: number;
+  upperWords: number;
+  headerBytes: number;
+}
+
+/** A byte range [start, end) in the graph or vectors object. */
+export interface ByteRange {
+  start: number;
+  end: number;
+}
+
+function layoutMeta(g: GraphMeta, pageSize: number, upperCount: number, upperWords: number): GraphFileMeta {
+  const recordBytes = 4 * (1 + g.m0);
+  const nodesPerPage = Math.max(1, Math.floor((pageSize - PAGE_PREFIX) / recordBytes));
+  const upperBytes = 4 * upperCount + ((upperCount + 3) & ~3) + 4 * (upperCount + 1) + 4 * upperWords;
+  return {
+    n: g.n,
+    m: g.m,
+    m0: g.m0,
+    entryPoint: g.entryPoint,
+    maxLevel: g.maxLevel,
+    pageSize,
+    nodesPerPage,
+    pageStride: PAGE_PREFIX + nodesPerPage * recordBytes,
+    pageCount: Math.ceil(g.n / nodesPerPage),
+    upperCount,
+    upperWords,
+    headerBytes: GRAPH_FIXED_HEADER_BYTES + upperBytes,
+  };
+}
+
+/** The page holding node id's layer-0 record. */
+export function graphPageOf(meta: GraphFileMeta, id: number): number {
+  return Math.floor(id / meta.nodesPerPage);
+}
+
+/** The bytes of page p in the graph object, for a ranged GET. */
+export function graphPageRange(meta: GraphFileMeta, page: number): ByteRange {
+  if (!(page >= 0 && page < meta.pageCount)) throw invalid(`graph page ${page} outside 0..${meta.pageCount - 1}`);
+  const start = meta.headerBytes + page * meta.pageStride;
+  const nodes = Math.min(meta.nodesPerPage, meta.n - page * meta.nodesPerPage);
+  return { start, end: start + PAGE_PREFIX + nodes * 4 * (1 + meta.m0) };
+}
+
+export function graphByteLength(meta: GraphFileMeta): number {
+  return meta.pageCount === 0 ? meta.headerBytes : graphPageRange(meta, meta.pageCount - 1).end;
+}
+
+export function serializeGraph(g: HnswGraph, pageSize = DEFAULT_PAGE_SIZE): Uint8Array {
+  if (!(Number.isInteger(pageSize) && pageSize >= 64)) throw invalid(`page size must be an integer ≥ 64, got ${pageSize}`);
+  const u = g.upper;
+  const meta = layoutMeta(g, pageSize, u.ids.length, u.links.length);
+  const out = new Uint8Array(graphByteLength(meta));
+  const view = new DataView(out.buffer);
+  for (let i = 0; i < 8; i++) out[i] = GRAPH_MAGIC.charCodeAt(i);
+  const fields = [
+    GRAPH_VERSION, meta.n, meta.m, meta.m0, meta.entryPoint, meta.maxLevel, meta.pageSize, meta.nodesPerPage,
+    meta.pageStride, meta.pageCount, meta.upperCount, meta.upperWords, meta.headerBytes,
+  ];
+  fields.forEach((v, i) => view.setUint32(8 + 4 * i, v >>> 0, true));
+  let at = GRAPH_FIXED_HEADER_BYTES;
+  for (let i = 0; i < u.ids.length; i++, at += 4) view.setUint32(at, u.ids[i], true);
+  out.set(u.levels, at);
+  at += (u.ids.length + 3) & ~3;
+  for (let i = 0; i <= u.ids.length; i++, at += 4) view.setUint32(at, u.offsets[i] ?? 0, true);
+  for (let i = 0; i < u.links.length; i++, at += 4) view.setUint32(at, u.links[i], true);
+  view.setUint32(60, headerCrc(out, meta.headerBytes), true);
+  const rec = 1 + g.m0;
+  for (let p = 0; p < meta.pageCount; p++) {
+    const { start, end } = graphPageRange(meta, p);
+    const first = p * meta.nodesPerPage;
+    view.setUint32(start + 4, first, true);
+    const words = (end - start - PAGE_PREFIX) >> 2;
+    for (let w = 0; w < words; w++) view.setUint32(start + PAGE_PREFIX + 4 * w, g.layer0[first * rec + w], true);
+    view.setUint32(start, crc32(out, start + 4, end), true);
+  }
+  return out;
+}
+
+function headerCrc(bytes: Uint8Array, headerBytes: number): number {
+  const copy = bytes.slice(0, headerBytes);
+  copy.fill(0, 60, 64);
+  return crc32(copy);
+}
+
+/** Parses the fixed 64-byte prefix (enough to learn H and the page geometry). */
+export function parseGraphFixedHeader(bytes: Uint8Array): GraphFileMeta {
+  if (bytes.length < GRAPH_FIXED_HEADER_BYTES) throw internal(`graph: ${bytes.length} bytes, shorter than its header`);
+  for (let i = 0; i < 8; i++) if (bytes[i] !== GRAPH_MAGIC.charCodeAt(i)) throw internal('graph: bad magic');
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const u32 = (at: number): number => view.getUint32(at, true);
+  if (u32(8) !== GRAPH_VERSION) throw internal(`graph: unsupported version ${u32(8)}`);
+  const meta: GraphFileMeta = {
+    n: u32(12),
+    m: u32(16),
+    m0: u32(20),
+    entryPoint: u32(24),
+    maxLevel: view.getInt32(28, true),
+    pageSize: u32(32),
+    nodesPerPage: u32(36),
+    pageStride: u32(40),
+    pageCount: u32(44),
+    upperCount: u32(48),
+    upperWords: u32(52),
+    headerBytes: u32(56),
+  };
+  const expected = layoutMeta(meta, meta.pageSize, meta.upperCount, meta.upperWords);
+  if (expected.nodesPerPage !== meta.nodesPerPage || expected.pageStride !== meta.pageStride ||
+    expected.pageCount !== meta.pageCount || expected.headerBytes !== meta.headerBytes) {
+    throw internal('graph: inconsistent header geometry');
+  }
+  return meta;
+}
+
+/** Parses and verifies the whole header [0, H): meta and the upper levels (copied out of `bytes`). */
+export function parseGraphHeader(bytes: Uint8Array): { meta: GraphFileMeta; upper: UpperLevels } {
+  const meta = parseGraphFixedHeader(bytes);
+  if (bytes.length < meta.headerBytes) throw internal(`graph: header needs ${meta.headerBytes} bytes, got ${bytes.length}`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (headerCrc(bytes, meta.headerBytes) !== view.getUint32(60, true)) throw internal('graph: header checksum mismatch');
+  const U = meta.upperCount;
+  let at = GRAPH_FIXED_HEADER_BYTES;
+  const ids = new Uint32Array(U);
+  for (let i = 0; i < U; i++, at += 4) ids[i] = view.getUint32(at, true);
+  const levels = bytes.slice(at, at + U);
+  at += (U + 3) & ~3;
+  const offsets = new Uint32Array(U + 1);
+  for (let i = 0; i <= U; i++, at += 4) offsets[i] = view.getUint32(at, true);
+  const links = new Uint32Array(meta.upperWords);
+  for (let i = 0; i < meta.upperWords; i++, at += 4) links[i] = view.getUint32(at, true);
+  return { meta, upper: { ids, levels, offsets, links } };
+}
+
+/** Verifies one page (as returned by a ranged GET of graphPageRange) and returns its records, first node at 0. */
+export function decodeGraphPage(meta: GraphFileMeta, page: number, bytes: Uint8Array): Uint32Array {
+  const { start, end } = graphPageRange(meta, page);
+  if (bytes.length !== end - start) throw internal(`graph page ${page}: ${bytes.length} bytes, expected ${end - start}`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (crc32(bytes, 4) !== view.getUint32(0, true)) throw internal(`graph page ${page}: checksum mismatch`);
+  if (view.getUint32(4, true) !== page * meta.nodesPerPage) throw internal(`graph page ${page}: wrong first node`);
+  const words = (bytes.length - PAGE_PREFIX) >> 2;
+  const records = new Uint32Array(words);
+  for (let w = 0; w < words; w++) records[w] = view.getUint32(PAGE_PREFIX + 4 * w, true);
+  return records;
+}
+
+export function deserializeGraph(bytes: Uint8Array): HnswGraph {
+  const { meta, upper } = parseGraphHeader(bytes);
+  const layer0 = new Uint32Array(meta.n * (1 + meta.m0));
+  for (let p = 0; p < meta.pageCount; p++) {
+    const { start, end } = graphPageRange(meta, p);
+    if (end > bytes.length) throw internal(`graph: truncated at page ${p}`);
+    layer0.set(decodeGraphPage(meta, p, bytes.subarray(start, end)), p * meta.nodesPerPage * (1 + meta.m0));
+  }
+  return { n: meta.n, m: meta.m, m0: meta.m0, entryPoint: meta.entryPoint, maxLevel: meta.maxLevel, layer0, upper };
+}
+
+/**
+ * A GraphAccessor over layer-0 pages fetched on demand: `fetchPages(pages)` returns the raw bytes of each page (one
+ * ranged GET per page, or coalesced — the caller's page cache decides). Resident pages are kept in this accessor;
+ * share one accessor across queries of a warm segment, or give it a bounded cache upstream.
+ */
+export class PagedGraph implements GraphAccessor {
+  readonly meta: GraphFileMeta;
+  readonly upper: UpperLevels;
+  private readonly pages: (Uint32Array | null)[];
+  private readonly rec: number;
+  /** pages fetched so far (cost counter) */
+  pagesLoaded = 0;
+
+  constructor(
+    header: { meta: GraphFileMeta; upper: UpperLevels },
+    private readonly fetchPages: (pages: number[]) => Promise<Uint8Array[]>,
+  ) {
+    this.meta = header.meta;
+    this.upper = header.upper;
+    this.pages = new Array<Uint32Array | null>(header.meta.pageCount).fill(null);
+    this.rec = 1 + header.meta.m0;
+  }
+
+  layer0(id: number): Uint32Array | null {
+    return this.pages[Math.floor(id / this.meta.nodesPerPage)];
+  }
+
+  layer0Offset(id: number): number {
+    return (id % this.meta.nodesPerPage) * this.rec;
+  }
+
+  async load(ids: ArrayLike<number>): Promise<void> {
+    const wanted: number[] = [];
+    for (let i = 0; i < ids.length; i++) {
+      const p = Math.floor(ids[i] / this.meta.nodesPerPage);
+      if (this.pages[p] === null && !wanted.includes(p)) wanted.push(p);
+    }
+    if (wanted.length === 0) return;
+    const bytes = await this.fetchPages(wanted);
+    wanted.forEach((p, i) => {
+      this.pages[p] = decodeGraphPage(this.meta, p, bytes[i]);
+    });
+    this.pagesLoaded += wanted.length;
+  }
+}

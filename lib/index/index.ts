@@ -1,0 +1,45 @@
+/** HNSW build and search, exact search and rescoring, over typed arrays; the graph and vectors binary layouts. */
+export { buildHnsw, DEFAULT_EF_CONSTRUCT, DEFAULT_M } from './build.js';
+export type { BuildOptions } from './build.js';
+export { exactSearch } from './exact.js';
+export { InMemoryGraph, NO_NODE, upperRecordOffset } from './graph.js';
+export type { GraphAccessor, GraphMeta, HnswGraph, UpperLevels } from './graph.js';
+export {
+  decodeGraphPage,
+  DEFAULT_PAGE_SIZE,
+  deserializeGraph,
+  GRAPH_FIXED_HEADER_BYTES,
+  GRAPH_MAGIC,
+  GRAPH_VERSION,
+  graphByteLength,
+  graphPageOf,
+  graphPageRange,
+  PagedGraph,
+  parseGraphFixedHeader,
+  parseGraphHeader,
+  serializeGraph,
+} from './graph-format.js';
+export type { ByteRange, GraphFileMeta } from './graph-format.js';
+export { MaxHeap, MinHeap } from './heap.js';
+export type { SearchResult } from './heap.js';
+export { oversampledCount, rescore, rescoreAsync, searchRescored, searchRescoredAsync } from './rescore.js';
+export type { RescoredSearchOptions } from './rescore.js';
+export { mulberry32 } from './rng.js';
+export { FloatScorer, PagedFloatScorer, prepareQuery } from './scorer.js';
+export type { QueryScorer, RowSource } from './scorer.js';
+export { SearchContext, searchHnsw, searchHnswAsync } from './search.js';
+export type { AcceptFn, SearchOptions } from './search.js';
+export {
+  decodeVectorsPage,
+  deserializeVectors,
+  PagedRows,
+  parseVectorsHeader,
+  serializeVectors,
+  VECTORS_HEADER_BYTES,
+  VECTORS_MAGIC,
+  VECTORS_VERSION,
+  vectorsLayout,
+  vectorsPageOf,
+  vectorsPageRange,
+} from './vectors-format.js';
+export type { VectorsFileMeta } from './vectors-format.js';

@@ -1,0 +1,86 @@
+/**
+ * Query scorers: the similarity (larger = closer) of one fixed query to stored vector `id`. HNSW, exact search and
+ * rescoring are generic over this interface, so the same walk runs on int8 codes (lib/quantization's Int8Scorer
+ * satisfies it structurally) or on float32 originals, in memory or paged.
+ *
+ * A scorer whose rows may not be resident exposes `prefetch`, which the async search calls (and awaits) with a node's
+ * neighbour list before scoring them; an in-memory scorer omits it and the hot loop never awaits.
+ */
+import { normalized, similarityFn } from '../distance/index.js';
+import type { Distance, SimilarityFn } from '../distance/index.js';
+import { internal, invalid } from '../errors.js';
+
+export interface QueryScorer {
+  score(id: number): number;
+  /**
+   * Makes rows ids[start, start+count) resident before score() is called on them. Returns a promise only when
+   * something must be fetched.
+   */
+  prefetch?(ids: Uint32Array, start: number, count: number): Promise<void> | void;
+}
+
+/** Cosine queries are normalized like the stored vectors; other distances use the query as given. */
+export function prepareQuery(distance: Distance, query: ArrayLike<number>): Float32Array {
+  return distance === 'Cosine' ? normalized(query) : Float32Array.from(query);
+}
+
+/** Float32 originals held in memory as one flat row-major n × dim matrix. */
+export class FloatScorer implements QueryScorer {
+  private readonly query: Float32Array;
+  private readonly sim: SimilarityFn;
+
+  constructor(
+    private readonly data: Float32Array,
+    private readonly dim: number,
+    distance: Distance,
+    query: ArrayLike<number>,
+  ) {
+    if (query.length !== dim) throw invalid(`query has ${query.length} dimensions, expected ${dim}`);
+    this.query = prepareQuery(distance, query);
+    this.sim = similarityFn(distance);
+  }
+
+  score(id: number): number {
+    return this.sim(this.query, 0, this.data, id * this.dim, this.dim);
+  }
+}
+
+/**
+ * Float32 rows served in pages that may not be resident (the `vectors` object on disk). `rows(id)` is the Float32Array
+ * holding row id at `rowOffset(id)`, or null; `load` fetches the pages holding a batch of rows.
+ */
+export interface RowSource {
+  readonly dim: number;
+  rows(id: number): Float32Array | null;
+  rowOffset(id: number): number;
+  load(ids: ArrayLike<number>): Promise<void>;
+}
+
+export class PagedFloatScorer implements QueryScorer {
+  private readonly query: Float32Array;
+  private readonly sim: SimilarityFn;
+  private readonly missing: number[] = [];
+
+  constructor(
+    private readonly source: RowSource,
+    distance: Distance,
+    query: ArrayLike<number>,
+  ) {
+    if (query.length !== source.dim) throw invalid(`query has ${query.length} dimensions, expected ${source.dim}`);
+    this.query = prepareQuery(distance, query);
+    this.sim = similarityFn(distance);
+  }
+
+  prefetch(ids: Uint32Array, start: number, count: number): Promise<void> | void {
+    const missing = this.missing;
+    missing.length = 0;
+    for (let i = start; i < start + count; i++) if (this.source.rows(ids[i]) === null) missing.push(ids[i]);
+    if (missing.length > 0) return this.source.load(missing.slice());
+  }
+
+  score(id: number): number {
+    const rows = this.source.rows(id);
+    if (rows === null) throw internal(`row ${id} scored before it was fetched`);
+    return this.sim(this.query, 0, rows, this.source.rowOffset(id), this.source.dim);
+  }
+}
