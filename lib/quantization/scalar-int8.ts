@@ -114,7 +114,8 @@ export function trainScalar(
   }
   // A constant segment has no range; any alpha encodes it exactly as code 0 (value = offset).
   const alpha = hi > lo ? (hi - lo) / CODE_MAX : 1;
-  return { distance, dim, stride: strideFor(dim), alpha: Math.fround(alpha), offset: Math.fround(lo), quantile };
+  // float32 like the stored header, so a deserialized set has identical params
+  return { distance, dim, stride: strideFor(dim), alpha: Math.fround(alpha), offset: Math.fround(lo), quantile: Math.fround(quantile) };
 }
 
 function sampleIds(n: number, k: number, seed: number): Uint32Array {

@@ -1,0 +1,150 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { normalizeRows, similarityFn } from '../../lib/distance/index.js';
+import type { Distance } from '../../lib/distance/index.js';
+import { isStrataError } from '../../lib/errors.js';
+import {
+  codeDot,
+  deserializeQuantized,
+  encodeQuery,
+  encodeValue,
+  Int8Scorer,
+  quantize,
+  serializeQuantized,
+  trainScalar,
+} from '../../lib/quantization/index.js';
+import { mulberry32 } from '../../lib/index/index.js';
+
+const DISTANCES: Distance[] = ['Cosine', 'Dot', 'Euclid', 'Manhattan'];
+
+function randomMatrix(seed: number, n: number, dim: number, scale: number, shift: number): Float32Array {
+  const rnd = mulberry32(seed);
+  const out = new Float32Array(n * dim);
+  for (let i = 0; i < out.length; i++) out[i] = (rnd() - 0.5) * scale + shift;
+  return out;
+}
+
+/** |float similarity − int8 estimate| allowed when every value lies in [lo, hi] (each decoded value off by ≤ α/2). */
+function errorBound(distance: Distance, alpha: number, q: Float32Array, v: Float32Array, vOff: number, dim: number): number {
+  let bound = 0;
+  for (let i = 0; i < dim; i++) {
+    const x = q[i];
+    const y = v[vOff + i];
+    if (distance === 'Dot' || distance === 'Cosine') bound += ((Math.abs(x) + Math.abs(y) + alpha / 2) * alpha) / 2;
+    else if (distance === 'Euclid') bound += 2 * Math.abs(x - y) * alpha + alpha * alpha;
+    else bound += alpha;
+  }
+  // float32 storage of alpha, offset and the corrections
+  return bound * (1 + 1e-5) + 1e-4;
+}
+
+describe('scalar int8 quantization', () => {
+  it('estimates every similarity within the error the step alpha implies, on the float similarity scale', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 70 }),
+        fc.integer({ min: 1, max: 2 ** 31 }),
+        fc.double({ min: 0.01, max: 100, noNaN: true }),
+        fc.double({ min: -50, max: 50, noNaN: true }),
+        fc.constantFrom(...DISTANCES),
+        (dim, seed, scale, shift, distance) => {
+          const n = 40;
+          const data = randomMatrix(seed, n + 1, dim, scale, shift);
+          if (distance === 'Cosine') normalizeRows(data, dim);
+          const stored = data.subarray(0, n * dim);
+          const query = data.slice(n * dim);
+          // quantile 1: the range covers every value, including the query's (drawn from the same rows' range below)
+          const set = quantize(stored, dim, distance, { quantile: 1 });
+          for (let i = 0; i < dim; i++) {
+            query[i] = Math.min(Math.max(query[i], set.params.offset), set.params.offset + 127 * set.params.alpha);
+          }
+          const scorer = new Int8Scorer(set, query);
+          const sim = similarityFn(distance);
+          for (let id = 0; id < n; id++) {
+            const exact = sim(query, 0, stored, id * dim, dim);
+            const est = scorer.score(id);
+            expect(Math.abs(est - exact)).toBeLessThanOrEqual(errorBound(distance, set.params.alpha, query, stored, id * dim, dim));
+          }
+        },
+      ),
+      { seed: 11, numRuns: 200 },
+    );
+  });
+
+  it('the packed 4-codes-per-word kernel equals the plain Σ c_q·c_v for every dim (padding included)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 50 }), fc.integer({ min: 1, max: 2 ** 31 }), (dim, seed) => {
+        const data = randomMatrix(seed, 6, dim, 2, 0);
+        const set = quantize(data.subarray(0, 5 * dim), dim, 'Dot', { quantile: 1 });
+        const q = encodeQuery(set.params, data.subarray(5 * dim));
+        for (let id = 0; id < 5; id++) {
+          let plain = 0;
+          for (let i = 0; i < dim; i++) plain += q.codes[i] * set.codes[id * set.params.stride + i];
+          expect(codeDot(set, q, id)).toBe(plain);
+        }
+      }),
+      { seed: 12, numRuns: 200 },
+    );
+  });
+
+  it('codes clamp to 0..127 and extreme codes hit the range ends', () => {
+    const p = trainScalar(Float32Array.from([-1, 0, 1, 2, 3]), 1, 'Dot', { quantile: 1 });
+    expect(p.offset).toBe(-1);
+    expect(encodeValue(p, -5)).toBe(0);
+    expect(encodeValue(p, -1)).toBe(0);
+    expect(encodeValue(p, 3)).toBe(127);
+    expect(encodeValue(p, 99)).toBe(127);
+  });
+
+  it('the quantile trims extreme values: one outlier does not stretch the range', () => {
+    const data = randomMatrix(5, 1000, 8, 2, 0);
+    data[17] = 1000;
+    const trimmed = trainScalar(data, 8, 'Euclid', { quantile: 0.99 });
+    const full = trainScalar(data, 8, 'Euclid', { quantile: 1 });
+    expect(full.offset + 127 * full.alpha).toBeCloseTo(1000, 2);
+    expect(trimmed.offset + 127 * trimmed.alpha).toBeLessThan(1.01);
+    expect(trimmed.offset).toBeGreaterThan(-1.01);
+  });
+
+  it('a constant segment encodes exactly and its estimates are finite', () => {
+    const data = new Float32Array(4 * 3).fill(0.5);
+    const set = quantize(data, 3, 'Euclid');
+    expect(new Int8Scorer(set, [0.5, 0.5, 0.5]).score(2)).toBeCloseTo(0, 6);
+  });
+
+  it('serialize/deserialize round-trips params, codes and corrections, at aligned and unaligned byte offsets', () => {
+    for (const distance of DISTANCES) {
+      const set = quantize(randomMatrix(7, 33, 13, 4, 1), 13, distance);
+      const bytes = serializeQuantized(set);
+      for (const shift of [0, 1]) {
+        const holder = new Uint8Array(bytes.length + shift);
+        holder.set(bytes, shift);
+        const back = deserializeQuantized(holder.subarray(shift));
+        expect(back.params).toEqual(set.params);
+        expect(back.n).toBe(33);
+        expect(Array.from(back.codes)).toEqual(Array.from(set.codes));
+        expect(Array.from(back.corrections)).toEqual(Array.from(set.corrections));
+        expect(new Int8Scorer(back, randomMatrix(8, 1, 13, 4, 1)).score(5)).toBe(
+          new Int8Scorer(set, randomMatrix(8, 1, 13, 4, 1)).score(5),
+        );
+      }
+    }
+  });
+
+  it('deserialize rejects a flipped byte, a truncated file and a wrong magic as internal errors', () => {
+    const bytes = serializeQuantized(quantize(randomMatrix(9, 10, 5, 1, 0), 5, 'Dot'));
+    const flipped = bytes.slice();
+    flipped[60] ^= 1;
+    const badMagic = bytes.slice();
+    badMagic[0] = 0;
+    for (const corrupt of [flipped, bytes.subarray(0, bytes.length - 1), badMagic]) {
+      let error: unknown;
+      try {
+        deserializeQuantized(corrupt);
+      } catch (e) {
+        error = e;
+      }
+      expect(isStrataError(error, 'internal')).toBe(true);
+    }
+  });
+});
