@@ -16,8 +16,12 @@ export interface AnnEngine<Q = unknown> {
   readonly kind: 'baseline' | 'strata';
   /** One line of engine-specific configuration for the header. */
   readonly config: string;
-  /** Builds the index over every base vector of the dataset given at creation (timed by the caller). */
-  build(): void;
+  /**
+   * Builds the index over every base vector of the dataset given at creation (timed by the caller). An engine that
+   * reuses work another engine already did (Strata's modes share one graph) returns its seconds, which the caller
+   * adds to the measured time so each build figure is the full cost of that engine.
+   */
+  build(): { reusedSeconds?: number } | void;
   /** Sets the query-time beam width (hnsw_ef / ef / expansion_search); untimed. */
   setEf(ef: number): void;
   prepare(query: Float32Array): Q;
