@@ -1,0 +1,302 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { normalizeRows } from '../../lib/distance/index.js';
+import type { Distance } from '../../lib/distance/index.js';
+import { isStrataError } from '../../lib/errors.js';
+import {
+  buildHnsw,
+  decodeGraphPage,
+  deserializeGraph,
+  deserializeVectors,
+  exactSearch,
+  FloatScorer,
+  GRAPH_FIXED_HEADER_BYTES,
+  graphPageOf,
+  graphPageRange,
+  InMemoryGraph,
+  mulberry32,
+  PagedFloatScorer,
+  PagedGraph,
+  PagedRows,
+  parseGraphFixedHeader,
+  parseGraphHeader,
+  parseVectorsHeader,
+  SearchContext,
+  searchHnsw,
+  searchHnswAsync,
+  searchRescored,
+  serializeGraph,
+  serializeVectors,
+  vectorsPageOf,
+  vectorsPageRange,
+  type HnswGraph,
+} from '../../lib/index/index.js';
+import { Int8Scorer, quantize } from '../../lib/quantization/index.js';
+
+const DISTANCES: Distance[] = ['Cosine', 'Dot', 'Euclid', 'Manhattan'];
+
+function randomMatrix(seed: number, n: number, dim: number): Float32Array {
+  const rnd = mulberry32(seed);
+  const out = new Float32Array(n * dim);
+  for (let i = 0; i < out.length; i++) out[i] = rnd() * 2 - 1;
+  return out;
+}
+
+function dataset(distance: Distance, seed: number, n: number, dim: number): Float32Array {
+  const data = randomMatrix(seed, n, dim);
+  if (distance === 'Cosine') normalizeRows(data, dim);
+  return data;
+}
+
+function recall(found: Uint32Array, truth: Uint32Array): number {
+  const t = new Set(truth);
+  let hits = 0;
+  for (const id of found) if (t.has(id)) hits++;
+  return hits / truth.length;
+}
+
+function checkInvariants(g: HnswGraph): void {
+  const rec = 1 + g.m0;
+  for (let id = 0; id < g.n; id++) {
+    const count = g.layer0[id * rec];
+    expect(count).toBeLessThanOrEqual(g.m0);
+    const seen = new Set<number>();
+    for (let j = 1; j <= count; j++) {
+      const nb = g.layer0[id * rec + j];
+      expect(nb).not.toBe(id);
+      expect(nb).toBeLessThan(g.n);
+      seen.add(nb);
+    }
+    expect(seen.size).toBe(count);
+  }
+  const { ids, levels, offsets, links } = g.upper;
+  for (let j = 0; j < ids.length; j++) {
+    if (j > 0) expect(ids[j]).toBeGreaterThan(ids[j - 1]);
+    expect(levels[j]).toBeLessThanOrEqual(g.maxLevel);
+    expect(offsets[j + 1] - offsets[j]).toBe(levels[j] * (1 + g.m));
+    for (let l = 0; l < levels[j]; l++) {
+      const off = offsets[j] + l * (1 + g.m);
+      expect(links[off]).toBeLessThanOrEqual(g.m);
+      for (let k = 1; k <= links[off]; k++) {
+        expect(links[off + k]).not.toBe(ids[j]);
+        expect(links[off + k]).toBeLessThan(g.n);
+      }
+    }
+  }
+  if (g.maxLevel > 0) expect(levels[Array.from(ids).indexOf(g.entryPoint)]).toBe(g.maxLevel);
+}
+
+describe('HNSW build', () => {
+  it.each(DISTANCES)('keeps degrees ≤ m0 (layer 0) and ≤ m (upper), no self loops, ids in range (%s)', (distance) => {
+    const g = buildHnsw(dataset(distance, 1, 1500, 12), 12, distance, { m: 6, efConstruct: 40 });
+    expect(g.m0).toBe(12);
+    checkInvariants(g);
+  });
+
+  it('property: invariants hold for any small size, m and seed', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 120 }),
+        fc.integer({ min: 2, max: 8 }),
+        fc.integer({ min: 0, max: 1000 }),
+        fc.constantFrom(...DISTANCES),
+        (n, m, seed, distance) => {
+          const g = buildHnsw(dataset(distance, seed, n, 5), 5, distance, { m, efConstruct: 10, seed });
+          expect(g.n).toBe(n);
+          checkInvariants(g);
+        },
+      ),
+      { seed: 21, numRuns: 60 },
+    );
+  });
+
+  it('is deterministic: the same seed and inputs give the same graph, another seed another one', () => {
+    const data = dataset('Euclid', 2, 800, 8);
+    const a = buildHnsw(data, 8, 'Euclid', { m: 8, seed: 7 });
+    const b = buildHnsw(data, 8, 'Euclid', { m: 8, seed: 7 });
+    const c = buildHnsw(data, 8, 'Euclid', { m: 8, seed: 8 });
+    expect(serializeGraph(a)).toEqual(serializeGraph(b));
+    expect(serializeGraph(a)).not.toEqual(serializeGraph(c));
+  });
+
+  it('an empty graph searches to nothing; a one-point graph finds its point', () => {
+    const empty = buildHnsw(new Float32Array(0), 4, 'Dot');
+    expect(searchHnsw(new InMemoryGraph(empty), { score: () => 0 }, { k: 3, ef: 10 }).ids.length).toBe(0);
+    const one = buildHnsw(Float32Array.from([1, 2, 3, 4]), 4, 'Dot');
+    const r = searchHnsw(new InMemoryGraph(one), new FloatScorer(Float32Array.from([1, 2, 3, 4]), 4, 'Dot', [1, 0, 0, 0]), { k: 3, ef: 10 });
+    expect(Array.from(r.ids)).toEqual([0]);
+    expect(deserializeGraph(serializeGraph(empty))).toEqual(empty);
+  });
+});
+
+describe('exact search', () => {
+  it('equals a full sort of the similarities, ordered best first, with the accept filter', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 200 }), fc.integer({ min: 1, max: 30 }), fc.constantFrom(...DISTANCES), (n, k, distance) => {
+        const data = dataset(distance, n * 31 + k, n + 1, 7);
+        const stored = data.subarray(0, n * 7);
+        const scorer = new FloatScorer(stored, 7, distance, data.subarray(n * 7));
+        const accept = (id: number): boolean => id % 3 !== 0;
+        const r = exactSearch(n, scorer, k, accept);
+        const expected = Array.from({ length: n }, (_, id) => id)
+          .filter(accept)
+          .map((id) => ({ id, s: scorer.score(id) }))
+          .sort((x, y) => y.s - x.s)
+          .slice(0, k);
+        expect(Array.from(r.scores)).toEqual(expected.map((e) => e.s));
+        expect(new Set(r.ids)).toEqual(new Set(expected.map((e) => e.id)));
+      }),
+      { seed: 22, numRuns: 100 },
+    );
+  });
+});
+
+describe('HNSW search', () => {
+  const dim = 16;
+  const n = 3000;
+  const data = dataset('Euclid', 3, n + 50, dim);
+  const stored = data.subarray(0, n * dim);
+  const graph = buildHnsw(stored, dim, 'Euclid', { m: 8, efConstruct: 64 });
+  const memory = new InMemoryGraph(graph);
+  const query = (q: number): Float32Array => data.subarray((n + q) * dim, (n + q + 1) * dim);
+
+  it('finds the exact top-10 with recall ≥ 0.98 at ef 64 on random 16-d data', () => {
+    let total = 0;
+    const ctx = new SearchContext(n);
+    for (let q = 0; q < 50; q++) {
+      const scorer = new FloatScorer(stored, dim, 'Euclid', query(q));
+      const r = searchHnsw(memory, scorer, { k: 10, ef: 64 }, ctx);
+      expect(ctx.distances).toBeGreaterThan(0);
+      expect(ctx.hops).toBeGreaterThan(0);
+      total += recall(r.ids, exactSearch(n, scorer, 10).ids);
+      for (let i = 1; i < r.scores.length; i++) expect(r.scores[i]).toBeLessThanOrEqual(r.scores[i - 1]);
+    }
+    expect(total / 50).toBeGreaterThanOrEqual(0.98);
+  });
+
+  it('accept filters during the walk: only accepted ids come back, and they match filtered exact search', () => {
+    let total = 0;
+    const accept = (id: number): boolean => id % 4 === 1;
+    for (let q = 0; q < 30; q++) {
+      const scorer = new FloatScorer(stored, dim, 'Euclid', query(q));
+      const r = searchHnsw(memory, scorer, { k: 10, ef: 64, accept });
+      for (const id of r.ids) expect(accept(id)).toBe(true);
+      total += recall(r.ids, exactSearch(n, scorer, 10, accept).ids);
+    }
+    expect(total / 30).toBeGreaterThanOrEqual(0.95);
+  });
+
+  it('a context reused across many queries gives the same answers as fresh contexts (visited tags wrap)', () => {
+    const ctx = new SearchContext(n);
+    for (let i = 0; i < 70_000; i++) ctx.prepare(n);
+    for (let q = 0; q < 5; q++) {
+      const scorer = new FloatScorer(stored, dim, 'Euclid', query(q));
+      expect(searchHnsw(memory, scorer, { k: 10, ef: 32 }, ctx)).toEqual(searchHnsw(memory, scorer, { k: 10, ef: 32 }, new SearchContext()));
+    }
+  });
+
+  it('int8 search then rescoring returns float similarities of the originals', () => {
+    const set = quantize(stored, dim, 'Euclid');
+    const scorer = new FloatScorer(stored, dim, 'Euclid', query(0));
+    const r = searchRescored(memory, new Int8Scorer(set, query(0)), scorer, { k: 5, ef: 32, oversampling: 2 });
+    expect(r.ids.length).toBe(5);
+    r.ids.forEach((id, i) => expect(r.scores[i]).toBe(scorer.score(id)));
+  });
+});
+
+describe('paged graph and vectors', () => {
+  const dim = 10;
+  const n = 2000;
+  const distance: Distance = 'Cosine';
+  const data = dataset(distance, 4, n + 20, dim);
+  const stored = data.subarray(0, n * dim);
+  const graph = buildHnsw(stored, dim, distance, { m: 8, efConstruct: 48 });
+  const pageSize = 4096;
+  const graphBytes = serializeGraph(graph, pageSize);
+  const vectorBytes = serializeVectors(stored, dim, 1024);
+
+  /** Serves ranged reads asynchronously, like a page cache over S3, and counts them. */
+  function asyncRanges(bytes: Uint8Array, range: (p: number) => { start: number; end: number }) {
+    const counter = { calls: 0, pages: 0 };
+    const fetch = async (pages: number[]): Promise<Uint8Array[]> => {
+      counter.calls++;
+      counter.pages += pages.length;
+      await new Promise((r) => setTimeout(r, 0));
+      return pages.map((p) => bytes.slice(range(p).start, range(p).end));
+    };
+    return { fetch, counter };
+  }
+
+  it('serialize/deserialize round-trips the graph exactly, over many pages', () => {
+    const meta = parseGraphFixedHeader(graphBytes.subarray(0, GRAPH_FIXED_HEADER_BYTES));
+    expect(meta.pageCount).toBeGreaterThan(10);
+    expect(meta.pageStride).toBeLessThanOrEqual(pageSize);
+    expect(deserializeGraph(graphBytes)).toEqual(graph);
+  });
+
+  it('graphPageRange holds node id’s record, and no record straddles a page', () => {
+    const { meta } = parseGraphHeader(graphBytes);
+    for (const id of [0, 1, meta.nodesPerPage - 1, meta.nodesPerPage, n - 1]) {
+      const p = graphPageOf(meta, id);
+      const { start, end } = graphPageRange(meta, p);
+      const records = decodeGraphPage(meta, p, graphBytes.subarray(start, end));
+      const off = (id % meta.nodesPerPage) * (1 + graph.m0);
+      expect(Array.from(records.subarray(off, off + 1 + graph.m0))).toEqual(
+        Array.from(graph.layer0.subarray(id * (1 + graph.m0), (id + 1) * (1 + graph.m0))),
+      );
+    }
+  });
+
+  it('async search over pages fetched on demand returns exactly what the in-memory search returns', async () => {
+    const header = parseGraphHeader(graphBytes.subarray(0, parseGraphFixedHeader(graphBytes).headerBytes));
+    const g = asyncRanges(graphBytes, (p) => graphPageRange(header.meta, p));
+    const vmeta = parseVectorsHeader(vectorBytes);
+    const v = asyncRanges(vectorBytes, (p) => vectorsPageRange(vmeta, p));
+    const paged = new PagedGraph(header, g.fetch);
+    const rows = new PagedRows(vmeta, v.fetch);
+    const memory = new InMemoryGraph(graph);
+    const ctx = new SearchContext(n);
+    for (let q = 0; q < 20; q++) {
+      const qv = data.subarray((n + q) * dim, (n + q + 1) * dim);
+      const expected = searchHnsw(memory, new FloatScorer(stored, dim, distance, qv), { k: 10, ef: 40 });
+      const hops = (searchHnsw(memory, new FloatScorer(stored, dim, distance, qv), { k: 10, ef: 40 }, ctx), ctx.hops);
+      const before = g.counter.calls;
+      const got = await searchHnswAsync(paged, new PagedFloatScorer(rows, distance, qv), { k: 10, ef: 40 });
+      expect(got).toEqual(expected);
+      // at most one graph fetch per hop
+      expect(g.counter.calls - before).toBeLessThanOrEqual(hops);
+    }
+    expect(paged.pagesLoaded).toBeLessThanOrEqual(header.meta.pageCount);
+    expect(v.counter.pages).toBeGreaterThan(0);
+  });
+
+  it('rejects a corrupted page and a corrupted header as internal errors', () => {
+    const { meta } = parseGraphHeader(graphBytes);
+    const { start, end } = graphPageRange(meta, 3);
+    const page = graphBytes.slice(start, end);
+    page[page.length - 1] ^= 0x10;
+    const header = graphBytes.slice(0, meta.headerBytes);
+    header[meta.headerBytes - 1] ^= 0x01;
+    for (const f of [() => decodeGraphPage(meta, 3, page), () => parseGraphHeader(header)]) {
+      let error: unknown;
+      try {
+        f();
+      } catch (e) {
+        error = e;
+      }
+      expect(isStrataError(error, 'internal')).toBe(true);
+    }
+  });
+
+  it('vectors round-trip, and vectorsPageRange holds row id', () => {
+    const back = deserializeVectors(vectorBytes);
+    expect(back.data).toEqual(stored);
+    const meta = back.meta;
+    expect(meta.pageCount).toBeGreaterThan(10);
+    const id = 777;
+    const { start, end } = vectorsPageRange(meta, vectorsPageOf(meta, id));
+    const view = new DataView(vectorBytes.buffer, start + 8 + (id % meta.rowsPerPage) * 4 * dim);
+    expect(view.getFloat32(0, true)).toBe(stored[id * dim]);
+    expect(end - start).toBeLessThanOrEqual(1024);
+  });
+});
