@@ -1,0 +1,151 @@
+/**
+ * LambdaInvoker through the real @aws-sdk/client-lambda against a local Invoke API (test/support/lambda-server.ts):
+ * real wire format, real error decoding, real aborts. The handler here is an in-process stand-in; the acceptance
+ * test runs the built segment-search bundle behind the same server.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SegmentSearchResult, SegmentSearchTask } from '../../../lib/collection/segment-task.js';
+import { StrataError } from '../../../lib/errors.js';
+import { LambdaInvoker, createLambdaClient } from '../../../lib/runtime/lambda-invoker.js';
+import { startLambdaServer, type LambdaServer } from '../../support/lambda-server.js';
+
+const task = (segments: string[], limit = 2): SegmentSearchTask => ({
+  collectionPrefix: 'collections/c',
+  segments: segments.map((id) => ({ id, deletedVersion: 0 })),
+  vector: [0.5, 0.5],
+  limit,
+  params: { exact: true },
+});
+
+let inFlight = 0;
+let maxInFlight = 0;
+
+async function fakeSegmentSearch(event: unknown): Promise<SegmentSearchResult> {
+  const t = event as SegmentSearchTask;
+  inFlight++;
+  maxInFlight = Math.max(maxInFlight, inFlight);
+  await new Promise((r) => setTimeout(r, 20));
+  inFlight--;
+  return {
+    candidates: t.segments.flatMap((s) => Array.from({ length: t.limit }, (_, i) => ({ id: i, version: 1, similarity: 1 - i / 10, segment: s.id }))),
+    stats: { segments: t.segments.length, distances: t.segments.length * 10, gets: 1, bytes: 100, rounds: 1, cold: 0, millis: 20 },
+  };
+}
+
+describe('LambdaInvoker over the real SDK and the Invoke wire protocol', () => {
+  let server: LambdaServer;
+  let invoker: LambdaInvoker;
+  const names = ['strata-worker-0', 'strata-worker-1'];
+
+  beforeAll(async () => {
+    server = await startLambdaServer(Object.fromEntries(names.map((n) => [n, fakeSegmentSearch])));
+    const client = createLambdaClient({ endpoint: server.url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+    invoker = new LambdaInvoker({ client, functionNames: names, concurrency: 2 });
+  });
+  afterAll(async () => {
+    await invoker.close();
+    await server.close();
+  });
+
+  const countFor = (name: string): number => server.invocations.filter((i) => i.name === name).length;
+  const failure = async (p: Promise<unknown>): Promise<StrataError> => {
+    const e = await p.then(() => new Error('expected failure'), (x: unknown) => x);
+    expect(e).toBeInstanceOf(StrataError);
+    return e as StrataError;
+  };
+
+  it('invokes worker i as the i-th function, synchronously, and returns its validated answer', async () => {
+    const before = countFor('strata-worker-1');
+    const result = await invoker.invoke(1, task(['s1']), 5000);
+    expect(result.candidates).toHaveLength(2);
+    expect(result.stats.segments).toBe(1);
+    expect(countFor('strata-worker-1')).toBe(before + 1);
+    expect(server.invocations.at(-1)).toMatchObject({ name: 'strata-worker-1', type: 'RequestResponse' });
+  });
+
+  it.each([['throttle'], ['service-error'], ['function-error'], ['garbage'], ['wrong-shape']] as const)(
+    'retries once after a %s and returns the second answer',
+    async (fault) => {
+      const before = countFor('strata-worker-0');
+      server.inject('strata-worker-0', fault);
+      const result = await invoker.invoke(0, task(['s0']), 5000);
+      expect(result.candidates).toHaveLength(2);
+      expect(countFor('strata-worker-0')).toBe(before + 2);
+    },
+  );
+
+  it.each([
+    ['throttle', /TooManyRequestsException|Rate Exceeded/],
+    ['service-error', /ServiceException|internal failure/],
+    ['function-error', /failed \(Unhandled\): Sandbox\.Timedout: Task timed out/],
+    ['garbage', /unparseable JSON/],
+    ['wrong-shape', /garbage segment search result/],
+  ] as const)('fails with unavailable after two %s answers, saying why', async (fault, why) => {
+    const before = countFor('strata-worker-0');
+    server.inject('strata-worker-0', fault, fault);
+    const error = await failure(invoker.invoke(0, task(['s0']), 5000));
+    expect(error.kind).toBe('unavailable');
+    expect(error.message).toMatch(/segment worker 0 \(strata-worker-0\) failed after 2 attempts/);
+    expect(error.message).toMatch(why);
+    expect(countFor('strata-worker-0')).toBe(before + 2);
+  });
+
+  it('aborts a slow invoke at its timeout and never waits past the deadline', async () => {
+    server.inject('strata-worker-0', { delayMs: 1500 }, { delayMs: 1500 });
+    const started = Date.now();
+    const error = await failure(invoker.invoke(0, task(['s0']), 400));
+    expect(error.kind).toBe('unavailable');
+    expect(Date.now() - started).toBeLessThan(700);
+  });
+
+  it('recovers from one slow invoke within the deadline', async () => {
+    server.inject('strata-worker-1', { delayMs: 1500 });
+    const started = Date.now();
+    const result = await invoker.invoke(1, task(['s1']), 1000);
+    expect(result.candidates).toHaveLength(2);
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
+
+  it('keeps at most `concurrency` invokes in flight', async () => {
+    maxInFlight = 0;
+    await Promise.all(Array.from({ length: 8 }, (_, i) => invoker.invoke(i % 2, task([`s${i}`]), 5000)));
+    expect(maxInFlight).toBeLessThanOrEqual(2);
+    expect(maxInFlight).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe('LambdaInvoker payload limits', () => {
+  let server: LambdaServer;
+  let invoker: LambdaInvoker;
+
+  beforeAll(async () => {
+    server = await startLambdaServer({ w: fakeSegmentSearch });
+    const client = createLambdaClient({ endpoint: server.url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+    // a 200 KB limit (64 KB of it headroom) makes the limits reachable with small tasks
+    invoker = new LambdaInvoker({ client, functionNames: ['w'], payloadLimit: 200 * 1024 });
+  });
+  afterAll(() => server.close());
+
+  it('splits a task whose answer could exceed the response limit into segment groups, and merges them', async () => {
+    const segments = Array.from({ length: 12 }, (_, i) => `segment-${String(i).padStart(4, '0')}`);
+    const before = server.invocations.length;
+    const result = await invoker.invoke(0, task(segments, 200), 5000);
+    const calls = server.invocations.length - before;
+    // 136 KB usable / (200 × (120 + 12) bytes per segment) = 5 segments per invoke → 3 invokes
+    expect(calls).toBe(3);
+    expect(result.stats.segments).toBe(12);
+    expect(new Set(result.candidates.map((c) => c.segment))).toEqual(new Set(segments));
+    expect(result.candidates).toHaveLength(12 * 200);
+  });
+
+  it('refuses a request over the limit without invoking', async () => {
+    const before = server.invocations.length;
+    const big = { ...task(['s']), exclude: Array.from({ length: 30_000 }, (_, i) => i + 1_000_000) };
+    await expect(invoker.invoke(0, big, 5000)).rejects.toMatchObject({ kind: 'unavailable', message: expect.stringMatching(/request limit/) });
+    expect(server.invocations.length).toBe(before);
+  });
+
+  it('rejects a limit no single response could carry as invalid', async () => {
+    await expect(invoker.invoke(0, task(['s'], 5000), 5000)).rejects.toMatchObject({ kind: 'invalid' });
+  });
+});
