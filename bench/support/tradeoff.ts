@@ -37,7 +37,8 @@ export function qpsAtRecall(points: TradeoffPoint[], recall: number): BaselineAt
   for (let i = 1; i < frontier.length; i++) {
     const a = frontier[i - 1];
     const b = frontier[i];
-    if (recall <= b.recall) {
+    if (recall === b.recall) return { qps: b.qps, bound: 'within' };
+    if (recall < b.recall) {
       const t = (recall - a.recall) / (b.recall - a.recall);
       return { qps: Math.exp(Math.log(a.qps) + t * (Math.log(b.qps) - Math.log(a.qps))), bound: 'within' };
     }
