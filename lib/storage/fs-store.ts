@@ -1,0 +1,347 @@
+/**
+ * The embedded default store: one folder (e.g. ./data), one file per object at `{root}/{key}`.
+ *
+ * How it keeps the ObjectStore contract (object-store.ts):
+ * - Atomic, durable PUT: the body goes to a temp file in the SAME directory (`{name}.~tmp.{pid}.{rand}`), is
+ *   fsynced, then renamed over the object, then the directory is fsynced. rename(2) replaces the name atomically,
+ *   so a reader opens the old file or the new one; a writer killed before the rename leaves only a temp file,
+ *   which no get/head/list ever returns (names containing `.~` are reserved: such keys are rejected).
+ * - Conditional PUT and DELETE run under a per-key lock file (`{name}.~lock`, file-lock.ts): check the current
+ *   ETag, then rename, with no other writer of that key in between, in this process or any other. Unconditional
+ *   PUTs take the lock too, or one could land between a CAS's check and its rename and be silently overwritten.
+ *   A writer that died holding the lock is detected (dead pid, or age) and its lock is broken.
+ * - ETag = quoted MD5 of the content (as S3 gives for single-part uploads). Whole-object reads and the CAS check
+ *   hash the bytes they read, so they are exact. head and ranged reads would have to hash the whole file; they use
+ *   a cache keyed by the file's identity (device, inode, size, mtime in ns), filled by our own PUTs and by hashing
+ *   once. Every PUT creates a new inode, so the identity changes with the content.
+ * - Readers take no lock and read through one open handle, so a concurrent rename cannot mix two versions.
+ * - Left-over temp files (a writer killed mid-PUT) are garbage, not data; sweepTempFiles() removes old ones.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { internal, invalid, StrataError } from '../errors.js';
+import { withFileLock } from './file-lock.js';
+import type { FileLockOptions } from './file-lock.js';
+import { IoStats, track } from './io-stats.js';
+import type { IoScope } from './io-stats.js';
+import { AmbiguousWriteError, checkPutOptions, checkRange, NOT_MODIFIED, PreconditionFailedError } from './object-store.js';
+import type {
+  GetOptions,
+  GetResult,
+  ListEntry,
+  NotModified,
+  ObjectMeta,
+  ObjectStore,
+  PutOptions,
+  ReadOptions,
+} from './object-store.js';
+
+export interface FileSystemStoreOptions {
+  /** the folder holding the objects; created on first write */
+  root: string;
+  /** fsync files and directories on PUT/DELETE (turn off only for throwaway test data) @default true */
+  fsync?: boolean;
+  lock?: FileLockOptions;
+  /**
+   * Test seam: called with the temp file's path after it is written and synced, before the rename. The crash
+   * tests use it to kill a writer at the worst moment.
+   */
+  beforeRename?: (tempPath: string) => Promise<void>;
+}
+
+const RESERVED = '.~';
+const HASH_CHUNK = 1 << 20;
+
+function md5Etag(bytes: Uint8Array): string {
+  return `"${createHash('md5').update(bytes).digest('hex')}"`;
+}
+
+function isMissing(e: unknown): boolean {
+  const code = (e as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR';
+}
+
+export class FileSystemStore implements ObjectStore {
+  readonly name: string;
+  readonly stats = new IoStats();
+  private readonly root: string;
+  private readonly fsync: boolean;
+  private readonly etagCache = new Map<string, string>();
+
+  constructor(private readonly options: FileSystemStoreOptions) {
+    this.root = resolve(options.root);
+    this.fsync = options.fsync ?? true;
+    this.name = `fs:${this.root}`;
+  }
+
+  private path(key: string): string {
+    if (key.length === 0 || key.startsWith('/') || key.includes('\\') || key.includes('\0') || key.includes(RESERVED)) {
+      throw invalid(`Invalid object key ${JSON.stringify(key)}`);
+    }
+    for (const part of key.split('/')) {
+      if (part === '' || part === '.' || part === '..') throw invalid(`Invalid object key ${JSON.stringify(key)}`);
+    }
+    return join(this.root, ...key.split('/'));
+  }
+
+  get(key: string, options: GetOptions = {}): Promise<GetResult | null> {
+    const path = this.path(key);
+    const range = options.range;
+    if (range !== undefined) checkRange(key, range);
+    return track(this.stats, options.io, async () => {
+      const r = await this.withHandle(path, async (fh) => {
+        const st = await fh.stat({ bigint: true });
+        const size = Number(st.size);
+        if (range === undefined) {
+          const body = new Uint8Array(await fh.readFile());
+          const etag = md5Etag(body);
+          this.etagCache.set(identity(st), etag);
+          return { body, etag, size, lastModified: new Date(Number(st.mtimeMs)) };
+        }
+        if (range.offset >= size && size > 0) {
+          throw invalid(`Range offset ${range.offset} is past the end of ${key} (${size} bytes)`);
+        }
+        const n = Math.max(0, Math.min(range.length, size - range.offset));
+        const body = new Uint8Array(n);
+        let done = 0;
+        while (done < n) {
+          const { bytesRead } = await fh.read(body, done, n - done, range.offset + done);
+          if (bytesRead === 0) throw internal(`Short read of ${key} at ${range.offset + done}`);
+          done += bytesRead;
+        }
+        const etag = await this.cachedEtag(fh, st);
+        return { body, etag, size, lastModified: new Date(Number(st.mtimeMs)) };
+      });
+      return { result: r, kind: range === undefined ? 'get' : 'rangedGet', bytesIn: r?.body.byteLength ?? 0 };
+    });
+  }
+
+  getIfNoneMatch(key: string, etag: string, options: ReadOptions = {}): Promise<GetResult | NotModified | null> {
+    const path = this.path(key);
+    return track(this.stats, options.io, async () => {
+      const r = await this.withHandle(path, async (fh) => {
+        const st = await fh.stat({ bigint: true });
+        const body = new Uint8Array(await fh.readFile());
+        const current = md5Etag(body);
+        if (current === etag) return NOT_MODIFIED;
+        return { body, etag: current, size: body.byteLength, lastModified: new Date(Number(st.mtimeMs)) };
+      });
+      const modified = r !== null && r !== NOT_MODIFIED;
+      return {
+        result: r,
+        kind: 'conditionalGet',
+        bytesIn: modified ? r.body.byteLength : 0,
+        notModified: r === NOT_MODIFIED,
+      };
+    });
+  }
+
+  head(key: string, options: ReadOptions = {}): Promise<ObjectMeta | null> {
+    const path = this.path(key);
+    return track(this.stats, options.io, async () => {
+      const r = await this.withHandle(path, async (fh) => {
+        const st = await fh.stat({ bigint: true });
+        const etag = await this.cachedEtag(fh, st);
+        return { key, size: Number(st.size), etag, lastModified: new Date(Number(st.mtimeMs)) };
+      });
+      return { result: r, kind: 'head' };
+    });
+  }
+
+  put(key: string, body: Uint8Array, options: PutOptions = {}): Promise<{ etag: string }> {
+    const path = this.path(key);
+    checkPutOptions(key, options);
+    return track(this.stats, options.io, async () => {
+      await mkdir(dirname(path), { recursive: true });
+      const etag = md5Etag(body);
+      await withFileLock(
+        `${path}${RESERVED}lock`,
+        async () => {
+          await this.checkPrecondition(key, path, options);
+          const ident = await this.writeAtomically(path, body);
+          this.etagCache.set(ident, etag);
+        },
+        this.options.lock,
+      );
+      return { result: { etag }, kind: 'put', bytesOut: body.byteLength };
+    });
+  }
+
+  delete(key: string, options: { io?: IoScope } = {}): Promise<void> {
+    const path = this.path(key);
+    return track(this.stats, options.io, async () => {
+      await withFileLock(
+        `${path}${RESERVED}lock`,
+        async () => {
+          try {
+            await unlink(path);
+          } catch (e) {
+            if (isMissing(e)) return;
+            throw e;
+          }
+          await this.syncDir(dirname(path));
+        },
+        this.options.lock,
+      ).catch((e: unknown) => {
+        // deleting under a folder that does not exist: nothing to delete
+        if (isMissing(e)) return;
+        throw e;
+      });
+      return { result: undefined, kind: 'delete' };
+    });
+  }
+
+  list(prefix: string, options: ReadOptions = {}): Promise<ListEntry[]> {
+    return track(this.stats, options.io, async () => {
+      const slash = prefix.lastIndexOf('/');
+      const dirKey = slash < 0 ? '' : prefix.slice(0, slash);
+      const start = dirKey === '' ? this.root : join(this.root, ...dirKey.split('/'));
+      const out: ListEntry[] = [];
+      await this.walk(start, dirKey, prefix, out);
+      out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+      return { result: out, kind: 'list' };
+    });
+  }
+
+  /** Removes temp files older than `olderThanMs` left by writers that died mid-PUT. Returns how many. */
+  async sweepTempFiles(olderThanMs = 60_000): Promise<number> {
+    let removed = 0;
+    const visit = async (dir: string): Promise<void> => {
+      const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+      for (const e of entries) {
+        const p = join(dir, e.name);
+        if (e.isDirectory()) await visit(p);
+        else if (e.name.includes(`${RESERVED}tmp.`)) {
+          const st = await stat(p).catch(() => null);
+          if (st !== null && Date.now() - st.mtimeMs > olderThanMs) {
+            await unlink(p).catch(() => undefined);
+            removed += 1;
+          }
+        }
+      }
+    };
+    await visit(this.root);
+    return removed;
+  }
+
+  private async walk(dir: string, dirKey: string, prefix: string, out: ListEntry[]): Promise<void> {
+    let entries;
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch (e) {
+      if (isMissing(e)) return;
+      throw e;
+    }
+    for (const e of entries) {
+      if (e.name.includes(RESERVED)) continue;
+      const key = dirKey === '' ? e.name : `${dirKey}/${e.name}`;
+      if (e.isDirectory()) {
+        // descend only where keys can still match the prefix
+        if (key.startsWith(prefix) || prefix.startsWith(`${key}/`)) await this.walk(join(dir, e.name), key, prefix, out);
+      } else if (e.isFile() && key.startsWith(prefix)) {
+        const st = await stat(join(dir, e.name)).catch(() => null);
+        if (st !== null) out.push({ key, size: st.size, lastModified: st.mtime });
+      }
+    }
+  }
+
+  private async withHandle<T>(path: string, fn: (fh: FileHandle) => Promise<T>): Promise<T | null> {
+    let fh: FileHandle;
+    try {
+      fh = await open(path, 'r');
+    } catch (e) {
+      if (isMissing(e)) return null;
+      throw new StrataError('unavailable', `Cannot open ${path}`, { cause: e });
+    }
+    try {
+      return await fn(fh);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EISDIR') return null;
+      throw e;
+    } finally {
+      await fh.close();
+    }
+  }
+
+  private async cachedEtag(fh: FileHandle, st: import('node:fs').BigIntStats): Promise<string> {
+    const id = identity(st);
+    const hit = this.etagCache.get(id);
+    if (hit !== undefined) return hit;
+    const hash = createHash('md5');
+    const buf = new Uint8Array(HASH_CHUNK);
+    let pos = 0;
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, 0, HASH_CHUNK, pos);
+      if (bytesRead === 0) break;
+      hash.update(buf.subarray(0, bytesRead));
+      pos += bytesRead;
+    }
+    const etag = `"${hash.digest('hex')}"`;
+    if (this.etagCache.size > 100_000) this.etagCache.clear();
+    this.etagCache.set(id, etag);
+    return etag;
+  }
+
+  private async checkPrecondition(key: string, path: string, options: PutOptions): Promise<void> {
+    if (options.ifNoneMatch === '*') {
+      const exists = await stat(path).then(
+        (s) => s.isFile(),
+        (e: unknown) => {
+          if (isMissing(e)) return false;
+          throw e;
+        },
+      );
+      if (exists) throw new PreconditionFailedError(`put ${key}: object already exists (If-None-Match: *)`);
+    } else if (options.ifMatch !== undefined) {
+      const current = await this.withHandle(path, async (fh) => md5Etag(new Uint8Array(await fh.readFile())));
+      if (current !== options.ifMatch) {
+        throw new PreconditionFailedError(
+          `put ${key}: ETag is ${current ?? 'absent'}, expected ${options.ifMatch} (If-Match)`,
+        );
+      }
+    }
+  }
+
+  /** temp file → fsync → rename → fsync dir; returns the new file's identity for the ETag cache. */
+  private async writeAtomically(path: string, body: Uint8Array): Promise<string> {
+    const temp = `${path}${RESERVED}tmp.${process.pid}.${randomBytes(6).toString('hex')}`;
+    let renamed = false;
+    try {
+      const fh = await open(temp, 'wx');
+      let ident: string;
+      try {
+        await fh.writeFile(body);
+        if (this.fsync) await fh.sync();
+        ident = identity(await fh.stat({ bigint: true }));
+      } finally {
+        await fh.close();
+      }
+      if (this.options.beforeRename !== undefined) await this.options.beforeRename(temp);
+      await rename(temp, path);
+      renamed = true;
+      await this.syncDir(dirname(path));
+      return ident;
+    } catch (e) {
+      if (renamed) throw new AmbiguousWriteError(`Write of ${path} landed but syncing its folder failed`, { cause: e });
+      await unlink(temp).catch(() => undefined);
+      if (e instanceof StrataError) throw e;
+      throw new StrataError('unavailable', `Write of ${path} failed`, { cause: e });
+    }
+  }
+
+  private async syncDir(dir: string): Promise<void> {
+    if (!this.fsync) return;
+    const fh = await open(dir, 'r');
+    try {
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+  }
+}
+
+function identity(st: import('node:fs').BigIntStats): string {
+  return `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}`;
+}
