@@ -24,9 +24,6 @@ export const NAG_REASONS = {
     "Qdrant clients authenticate with the 'api-key' header; the api function checks it in constant time against the " +
     'key in Secrets Manager before any route runs. An API Gateway authorizer would duplicate that check and add a ' +
     'Lambda invocation per request; stage throttling bounds unauthenticated traffic.',
-  alarmTopicKms:
-    'The alarm topic carries only alarm state changes (no data). CloudWatch alarms cannot publish to a topic encrypted ' +
-    'with the AWS-managed SNS key, and a customer-managed key would add a cost and a key policy for no protected data.',
 } as const;
 
 export function suppressStrataFindings(stack: StrataStack): void {
@@ -38,9 +35,6 @@ export function suppressStrataFindings(stack: StrataStack): void {
   }
   acknowledge(stack.apiKey.secret, 'AwsSolutions-SMG4', NAG_REASONS.secretRotation);
   acknowledge(stack.http.httpApi, 'AwsSolutions-APIG4', NAG_REASONS.apiAuthorization);
-  if (stack.alarms.topic !== undefined) {
-    acknowledge(stack.alarms.topic, 'AwsSolutions-SNS2', NAG_REASONS.alarmTopicKms);
-  }
 }
 
 function acknowledge(scope: IConstruct, id: string, reason: string): void {

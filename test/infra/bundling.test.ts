@@ -1,0 +1,42 @@
+/**
+ * Real bundling, offline: each entry under functions/ is bundled by the locally installed esbuild (never Docker) into
+ * an ESM `index.mjs` with its source map. The other infra tests skip bundling to stay fast; this one does not.
+ */
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { App, Duration, Stack } from 'aws-cdk-lib';
+import { StrataFunction } from '../../infra/strata-function.js';
+
+const outdir = mkdtempSync(path.join(tmpdir(), 'strata-bundling-'));
+afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+
+describe('function bundling', () => {
+  it('bundles api, segment-search and optimizer with local esbuild into ESM .mjs assets', () => {
+    const app = new App({ outdir });
+    const stack = new Stack(app, 'Bundling');
+    const entries = ['api', 'segment-search', 'optimizer'];
+    for (const entry of entries) {
+      new StrataFunction(stack, entry, { entry, description: entry, memoryMiB: 256, timeout: Duration.seconds(10) });
+    }
+    const assembly = app.synth();
+    const template = assembly.getStackByName('Bundling').template as { Resources: Record<string, any> };
+    const codeKeys = Object.values(template.Resources)
+      .filter((r) => r.Type === 'AWS::Lambda::Function')
+      .map((r) => String(r.Properties.Code.S3Key));
+    expect(codeKeys).toHaveLength(3);
+
+    const assetDirs = readdirSync(outdir).filter((d) => d.startsWith('asset.'));
+    expect(assetDirs).toHaveLength(3);
+    for (const dir of assetDirs) {
+      const files = readdirSync(path.join(outdir, dir)).sort();
+      expect(files).toEqual(['index.mjs', 'index.mjs.map']);
+      const code = readFileSync(path.join(outdir, dir, 'index.mjs'), 'utf8');
+      expect(code).toContain('__strataCreateRequire');
+      expect(code).toMatch(/export\s*\{[^}]*\bhandler\b/);
+      expect(codeKeys).toContain(`${dir.slice('asset.'.length)}.zip`);
+    }
+    expect(existsSync(path.join(outdir, 'Bundling.template.json'))).toBe(true);
+  });
+});
