@@ -1,0 +1,80 @@
+/**
+ * The one HTTP app: Qdrant's REST surface over a CollectionService. The local Node server (server.ts) and the Lambda
+ * handler (hono/aws-lambda) both serve this same Hono instance.
+ *
+ * Request flow: timing → optional API-key check → route (validate path/query/body, limits, dimensions) → service →
+ * success envelope; any throw goes through errors.ts to Qdrant's error envelope.
+ */
+import { Hono } from 'hono';
+import type { CollectionService } from '../collection/types.js';
+import { apiKeyAuth } from './auth.js';
+import { errorBody, toHttpError } from './errors.js';
+import type { AppEnv } from './http.js';
+import { registerCollectionRoutes } from './routes/collections.js';
+import { registerPointRoutes } from './routes/points.js';
+import { registerQueryRoutes } from './routes/query.js';
+import { QDRANT_COMPAT_VERSION, registerServiceRoutes } from './routes/service.js';
+
+export interface ApiLimits {
+  /** largest accepted request body; Qdrant's default `max_request_size_mb` is 32 @default 33554432 */
+  readonly maxBodyBytes: number;
+  /** points per upsert request @default 10000 */
+  readonly maxUpsertPoints: number;
+  /** searches per query/search batch request @default 100 */
+  readonly maxBatchSearches: number;
+}
+
+export const DEFAULT_LIMITS: ApiLimits = {
+  maxBodyBytes: 32 * 1024 * 1024,
+  maxUpsertPoints: 10_000,
+  maxBatchSearches: 100,
+};
+
+/** The subset of a pino logger the API uses (pino's Logger satisfies it). */
+export interface ApiLogger {
+  error(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+}
+
+export interface CreateAppOptions {
+  readonly service: CollectionService;
+  /** when set, every route except `/` and the probes needs this key (`api-key` header or `Authorization: Bearer`) */
+  readonly apiKey?: string;
+  readonly logger?: ApiLogger;
+  readonly limits?: Partial<ApiLimits>;
+  /** version reported by `GET /` @default the Qdrant version Strata is compatible with */
+  readonly version?: string;
+}
+
+export interface RouteDeps {
+  readonly service: CollectionService;
+  readonly limits: ApiLimits;
+}
+
+export function createApp(options: CreateAppOptions): Hono<AppEnv> {
+  const limits: ApiLimits = { ...DEFAULT_LIMITS, ...options.limits };
+  const logger = options.logger;
+  const app = new Hono<AppEnv>();
+
+  app.use('*', async (c, next) => {
+    c.set('startedAt', performance.now());
+    await next();
+  });
+  if (options.apiKey !== undefined && options.apiKey !== '') app.use('*', apiKeyAuth(options.apiKey));
+
+  const deps: RouteDeps = { service: options.service, limits };
+  registerServiceRoutes(app, options.version ?? QDRANT_COMPAT_VERSION);
+  registerCollectionRoutes(app, deps);
+  registerPointRoutes(app, deps);
+  registerQueryRoutes(app, deps);
+
+  app.notFound((c) =>
+    c.json(errorBody(`Not found: no route for ${c.req.method} ${c.req.path}`, c.get('startedAt') ?? performance.now()), 404),
+  );
+  app.onError((err, c) => {
+    const http = toHttpError(err);
+    if (http.status >= 500) logger?.error({ err, path: c.req.path, method: c.req.method }, 'request failed');
+    return c.json(errorBody(http.message, c.get('startedAt') ?? performance.now()), http.status as 400);
+  });
+  return app;
+}

@@ -1,0 +1,52 @@
+/** Collection routes: create, list, info, exists, delete, update (Qdrant's collections API). */
+import type { Hono } from 'hono';
+import type { RouteDeps } from '../app.js';
+import { HttpError } from '../errors.js';
+import { type AppEnv, collectionName, ok, parseWith, readJson } from '../http.js';
+import { createCollectionSchema, presentCollectionInfo, updateCollectionSchema } from '../schemas/collections.js';
+
+export function registerCollectionRoutes(app: Hono<AppEnv>, { service, limits }: RouteDeps): void {
+  app.get('/collections', async (c) => {
+    const names = await service.listCollections();
+    return ok(c, { collections: names.map((name) => ({ name })) });
+  });
+
+  app.put('/collections/:name', async (c) => {
+    const name = collectionName(c);
+    timeoutParam(c.req.query('timeout'));
+    const config = parseWith(createCollectionSchema, await readJson(c, limits.maxBodyBytes));
+    await service.createCollection(name, config);
+    return ok(c, true);
+  });
+
+  app.get('/collections/:name', async (c) => {
+    const name = collectionName(c);
+    return ok(c, presentCollectionInfo(await service.getCollection(name)));
+  });
+
+  app.get('/collections/:name/exists', async (c) => {
+    const name = collectionName(c);
+    return ok(c, { exists: await service.collectionExists(name) });
+  });
+
+  app.delete('/collections/:name', async (c) => {
+    const name = collectionName(c);
+    timeoutParam(c.req.query('timeout'));
+    return ok(c, await service.deleteCollection(name));
+  });
+
+  app.patch('/collections/:name', async (c) => {
+    const name = collectionName(c);
+    timeoutParam(c.req.query('timeout'));
+    const update = parseWith(updateCollectionSchema, await readJson(c, limits.maxBodyBytes, {}));
+    await service.updateCollection(name, update);
+    return ok(c, true);
+  });
+}
+
+function timeoutParam(raw: string | undefined): void {
+  if (raw === undefined) return;
+  if (!/^\d+$/.test(raw) || Number(raw) < 1) {
+    throw new HttpError(400, `Format error in query parameters: timeout: expected a positive integer, got \`${raw}\``);
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * Point routes: upsert, retrieve (by ids and by path id), delete, scroll, count, and the payload operations.
+ * Order inside each handler is fixed: path and query parameters, body shape, request limits, then (for writes that
+ * carry vectors) the dimension check against the collection, and only then the service's write method.
+ */
+import type { Hono } from 'hono';
+import type { RouteDeps } from '../app.js';
+import { badRequest, notFoundError } from '../errors.js';
+import { type AppEnv, collectionName, ok, parseWith, pathPointId, readJson, readParams, writeParams } from '../http.js';
+import {
+  countSchema,
+  deletePayloadSchema,
+  getPointsSchema,
+  scrollSchema,
+  selectorSchema,
+  setPayloadSchema,
+  upsertSchemaFor,
+} from '../schemas/points.js';
+import { checkDimensions } from '../vectors.js';
+
+export function registerPointRoutes(app: Hono<AppEnv>, { service, limits }: RouteDeps): void {
+  app.put('/collections/:name/points', async (c) => {
+    const name = collectionName(c);
+    const { wait } = writeParams(c);
+    const body = await readJson(c, limits.maxBodyBytes);
+    const points = parseWith(upsertSchemaFor(body), body);
+    if (points.length > limits.maxUpsertPoints) {
+      throw badRequest(`upsert of ${points.length} points exceeds the limit of ${limits.maxUpsertPoints} points per request`);
+    }
+    await checkDimensions(
+      service,
+      name,
+      points.map((p) => p.vector),
+    );
+    return ok(c, await service.upsertPoints(name, points, wait));
+  });
+
+  app.post('/collections/:name/points', async (c) => {
+    const name = collectionName(c);
+    readParams(c);
+    const b = parseWith(getPointsSchema, await readJson(c, limits.maxBodyBytes));
+    return ok(c, await service.getPoints(name, b.ids, b.with_payload ?? true, b.with_vector ?? false));
+  });
+
+  app.get('/collections/:name/points/:id', async (c) => {
+    const name = collectionName(c);
+    const id = pathPointId(c.req.param('id'));
+    const found = await service.getPoints(name, [id], true, true);
+    if (found.length === 0) throw notFoundError(`No point with id ${id} found`);
+    return ok(c, found[0]);
+  });
+
+  app.post('/collections/:name/points/delete', async (c) => {
+    const name = collectionName(c);
+    const { wait } = writeParams(c);
+    const selector = parseWith(selectorSchema, await readJson(c, limits.maxBodyBytes));
+    return ok(c, await service.deletePoints(name, selector, wait));
+  });
+
+  app.post('/collections/:name/points/scroll', async (c) => {
+    const name = collectionName(c);
+    readParams(c);
+    const request = parseWith(scrollSchema, await readJson(c, limits.maxBodyBytes, {}));
+    return ok(c, await service.scroll(name, request));
+  });
+
+  app.post('/collections/:name/points/count', async (c) => {
+    const name = collectionName(c);
+    readParams(c);
+    const { filter, exact } = parseWith(countSchema, await readJson(c, limits.maxBodyBytes, {}));
+    return ok(c, { count: await service.count(name, filter, exact) });
+  });
+
+  app.post('/collections/:name/points/payload', async (c) => {
+    const name = collectionName(c);
+    const { wait } = writeParams(c);
+    const b = parseWith(setPayloadSchema, await readJson(c, limits.maxBodyBytes));
+    return ok(c, await service.setPayload(name, b.payload, b.selector, wait, b.key));
+  });
+
+  app.put('/collections/:name/points/payload', async (c) => {
+    const name = collectionName(c);
+    const { wait } = writeParams(c);
+    const b = parseWith(setPayloadSchema, await readJson(c, limits.maxBodyBytes));
+    if (b.key !== undefined) throw badRequest('`key` is not supported when overwriting the whole payload');
+    return ok(c, await service.overwritePayload(name, b.payload, b.selector, wait));
+  });
+
+  app.post('/collections/:name/points/payload/delete', async (c) => {
+    const name = collectionName(c);
+    const { wait } = writeParams(c);
+    const b = parseWith(deletePayloadSchema, await readJson(c, limits.maxBodyBytes));
+    return ok(c, await service.deletePayload(name, b.keys, b.selector, wait));
+  });
+
+  app.post('/collections/:name/points/payload/clear', async (c) => {
+    const name = collectionName(c);
+    const { wait } = writeParams(c);
+    const selector = parseWith(selectorSchema, await readJson(c, limits.maxBodyBytes));
+    return ok(c, await service.clearPayload(name, selector, wait));
+  });
+}

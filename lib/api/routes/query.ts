@@ -1,0 +1,60 @@
+/**
+ * Search routes: `points/query` (+ batch) answers `{points: ScoredPoint[]}`; legacy `points/search` (+ batch) answers
+ * `ScoredPoint[]`. Every query vector's dimension is checked before the first search runs, so a batch fails as a
+ * whole instead of returning partial answers.
+ */
+import type { Hono } from 'hono';
+import type { QueryRequest } from '../../collection/types.js';
+import type { RouteDeps } from '../app.js';
+import { badRequest } from '../errors.js';
+import { type AppEnv, collectionName, ok, parseWith, readJson, readParams } from '../http.js';
+import { queryBatchSchema, queryRequestSchema, searchBatchSchema, searchRequestSchema } from '../schemas/query.js';
+import { checkDimensions } from '../vectors.js';
+
+export function registerQueryRoutes(app: Hono<AppEnv>, { service, limits }: RouteDeps): void {
+  const run = async (name: string, requests: QueryRequest[]) => {
+    if (requests.length > limits.maxBatchSearches) {
+      throw badRequest(`batch of ${requests.length} searches exceeds the limit of ${limits.maxBatchSearches}`);
+    }
+    await checkDimensions(
+      service,
+      name,
+      requests.map((r) => r.vector),
+    );
+    return Promise.all(requests.map((r) => service.query(name, r)));
+  };
+
+  app.post('/collections/:name/points/query', async (c) => {
+    const name = collectionName(c);
+    readParams(c);
+    const request = parseWith(queryRequestSchema, await readJson(c, limits.maxBodyBytes));
+    const [points] = await run(name, [request]);
+    return ok(c, { points });
+  });
+
+  app.post('/collections/:name/points/query/batch', async (c) => {
+    const name = collectionName(c);
+    readParams(c);
+    const { searches } = parseWith(queryBatchSchema, await readJson(c, limits.maxBodyBytes));
+    const results = await run(name, searches);
+    return ok(
+      c,
+      results.map((points) => ({ points })),
+    );
+  });
+
+  app.post('/collections/:name/points/search', async (c) => {
+    const name = collectionName(c);
+    readParams(c);
+    const request = parseWith(searchRequestSchema, await readJson(c, limits.maxBodyBytes));
+    const [points] = await run(name, [request]);
+    return ok(c, points);
+  });
+
+  app.post('/collections/:name/points/search/batch', async (c) => {
+    const name = collectionName(c);
+    readParams(c);
+    const { searches } = parseWith(searchBatchSchema, await readJson(c, limits.maxBodyBytes));
+    return ok(c, await run(name, searches));
+  });
+}

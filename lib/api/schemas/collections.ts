@@ -1,0 +1,193 @@
+/**
+ * Collection requests (Qdrant's CreateCollection / UpdateCollection) and the mapping from the service's
+ * CollectionInfo to Qdrant's response shape. Defaults are Qdrant's, applied here so the service always receives a
+ * complete CollectionConfig:
+ *   vectors.on_disk false; hnsw m 16, ef_construct 100, full_scan_threshold 10000 (KB), on_disk false;
+ *   optimizers default_segment_number 0 (= let the engine choose), indexing_threshold 20000 (KB);
+ *   quantization none; scalar quantile 0.99 (DESIGN §6), always_ram false.
+ */
+import { z } from 'zod';
+import type {
+  CollectionConfig,
+  CollectionInfo,
+  CollectionUpdate,
+  HnswConfig,
+  OptimizersConfig,
+  ScalarQuantizationConfig,
+} from '../../collection/types.js';
+import { DISTANCES, type Distance } from '../../distance/index.js';
+
+export const HNSW_DEFAULTS: HnswConfig = { m: 16, ef_construct: 100, full_scan_threshold: 10_000, on_disk: false };
+export const OPTIMIZER_DEFAULTS: OptimizersConfig = { default_segment_number: 0, indexing_threshold: 20_000 };
+export const SCALAR_DEFAULTS = { quantile: 0.99, always_ram: false } as const;
+
+const distanceSchema = z.enum(DISTANCES as [Distance, ...Distance[]]);
+
+const hnswDiff = z.object({
+  m: z.number().int().min(0).nullish(),
+  ef_construct: z.number().int().min(4).nullish(),
+  full_scan_threshold: z.number().int().min(10).nullish(),
+  on_disk: z.boolean().nullish(),
+  max_indexing_threads: z.number().int().min(0).nullish(),
+  payload_m: z.number().int().min(0).nullish(),
+});
+
+const optimizersDiff = z.object({
+  default_segment_number: z.number().int().min(0).nullish(),
+  indexing_threshold: z.number().int().min(0).nullish(),
+  deleted_threshold: z.number().min(0).max(1).nullish(),
+  vacuum_min_vector_number: z.number().int().min(100).nullish(),
+  max_segment_size: z.number().int().min(1).nullish(),
+  memmap_threshold: z.number().int().nullish(),
+  flush_interval_sec: z.number().int().min(0).nullish(),
+  max_optimization_threads: z.unknown().optional(),
+});
+
+const scalarSchema = z.strictObject({
+  scalar: z.object({
+    type: z.literal('int8'),
+    quantile: z.number().min(0.5).max(1).nullish(),
+    always_ram: z.boolean().nullish(),
+  }),
+});
+
+/** `{scalar: {...}}`, `null`, or (PATCH only) the string "Disabled"; product and binary quantization are refused. */
+const quantizationSchema = z.union([scalarSchema, z.null()]).transform((q) =>
+  q === null
+    ? null
+    : {
+        scalar: {
+          type: 'int8' as const,
+          quantile: q.scalar.quantile ?? SCALAR_DEFAULTS.quantile,
+          always_ram: q.scalar.always_ram ?? SCALAR_DEFAULTS.always_ram,
+        } satisfies ScalarQuantizationConfig,
+      },
+);
+
+const vectorParams = z.object({
+  size: z.number().int().min(1).max(65_536),
+  distance: distanceSchema,
+  on_disk: z.boolean().nullish(),
+  hnsw_config: hnswDiff.nullish(),
+  quantization_config: quantizationSchema.nullish(),
+  datatype: z.literal('float32').nullish(),
+  multivector_config: z.null().optional(),
+});
+
+/** The unnamed vector written as a map holding only it (`{"": {...}}`) is the unnamed vector. */
+const unwrapUnnamed = (v: unknown): unknown =>
+  v !== null && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 1 && '' in v
+    ? (v as Record<string, unknown>)['']
+    : v;
+
+const vectorsSchema = z.preprocess(unwrapUnnamed, vectorParams);
+
+export const createCollectionSchema = z
+  .object({
+    vectors: vectorsSchema,
+    hnsw_config: hnswDiff.nullish(),
+    optimizers_config: optimizersDiff.nullish(),
+    quantization_config: quantizationSchema.nullish(),
+    shard_number: z.number().int().min(1).nullish(),
+    replication_factor: z.number().int().min(1).nullish(),
+    write_consistency_factor: z.number().int().min(1).nullish(),
+    on_disk_payload: z.boolean().nullish(),
+    sparse_vectors: z.record(z.string(), z.unknown()).nullish().refine((s) => !s || Object.keys(s).length === 0, {
+      message: 'sparse vectors are not supported',
+    }),
+    wal_config: z.unknown().optional(),
+    strict_mode_config: z.unknown().optional(),
+    sharding_method: z.enum(['auto']).nullish(),
+    metadata: z.unknown().optional(),
+  })
+  .transform((b): CollectionConfig => {
+    const hnsw = { ...b.hnsw_config, ...b.vectors.hnsw_config };
+    const quantization = b.vectors.quantization_config !== undefined ? b.vectors.quantization_config : b.quantization_config;
+    return {
+      vectors: { size: b.vectors.size, distance: b.vectors.distance, on_disk: b.vectors.on_disk ?? false },
+      hnsw_config: {
+        m: hnsw.m ?? HNSW_DEFAULTS.m,
+        ef_construct: hnsw.ef_construct ?? HNSW_DEFAULTS.ef_construct,
+        full_scan_threshold: hnsw.full_scan_threshold ?? HNSW_DEFAULTS.full_scan_threshold,
+        on_disk: hnsw.on_disk ?? HNSW_DEFAULTS.on_disk,
+      },
+      quantization_config: quantization ?? null,
+      optimizers_config: {
+        default_segment_number: b.optimizers_config?.default_segment_number ?? OPTIMIZER_DEFAULTS.default_segment_number,
+        indexing_threshold: b.optimizers_config?.indexing_threshold ?? OPTIMIZER_DEFAULTS.indexing_threshold,
+      },
+    };
+  });
+
+const vectorDiff = z.object({ on_disk: z.boolean().nullish(), hnsw_config: hnswDiff.nullish() });
+
+export const updateCollectionSchema = z
+  .object({
+    vectors: z.preprocess(unwrapUnnamed, vectorDiff.nullish()),
+    hnsw_config: hnswDiff.nullish(),
+    optimizers_config: optimizersDiff.nullish(),
+    quantization_config: z.union([quantizationSchema, z.literal('Disabled').transform(() => null)]).optional(),
+    params: z.unknown().optional(),
+    strict_mode_config: z.unknown().optional(),
+    sparse_vectors: z.unknown().optional(),
+    metadata: z.unknown().optional(),
+  })
+  .transform((b): CollectionUpdate => {
+    const out: CollectionUpdate = {};
+    const hnsw = stripNullish({ ...b.hnsw_config, ...b.vectors?.hnsw_config });
+    const pickedHnsw = pick(hnsw, ['m', 'ef_construct', 'full_scan_threshold', 'on_disk']);
+    if (Object.keys(pickedHnsw).length > 0) out.hnsw_config = pickedHnsw;
+    const opt = pick(stripNullish({ ...b.optimizers_config }), ['default_segment_number', 'indexing_threshold']);
+    if (Object.keys(opt).length > 0) out.optimizers_config = opt;
+    if (b.quantization_config !== undefined) out.quantization_config = b.quantization_config;
+    if (b.vectors?.on_disk != null) out.vectors = { on_disk: b.vectors.on_disk };
+    return out;
+  });
+
+function stripNullish<T extends object>(o: T): { [K in keyof T]?: NonNullable<T[K]> } {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(o)) if (v !== null && v !== undefined) out[k] = v;
+  return out as { [K in keyof T]?: NonNullable<T[K]> };
+}
+
+function pick<T extends object, K extends keyof T>(o: T, keys: readonly K[]): Pick<T, K> {
+  const out = {} as Pick<T, K>;
+  for (const k of keys) if (o[k] !== undefined) out[k] = o[k];
+  return out;
+}
+
+/** Qdrant's CollectionInfo JSON (config.params / config.optimizer_config / ...), built from the service's view. */
+export function presentCollectionInfo(info: CollectionInfo): unknown {
+  const cfg = info.config;
+  return {
+    status: info.status,
+    optimizer_status: info.optimizer_status,
+    indexed_vectors_count: info.indexed_vectors_count,
+    points_count: info.points_count,
+    segments_count: info.segments_count,
+    config: {
+      params: {
+        vectors: { size: cfg.vectors.size, distance: cfg.vectors.distance, on_disk: cfg.vectors.on_disk },
+        shard_number: 1,
+        replication_factor: 1,
+        write_consistency_factor: 1,
+        on_disk_payload: true,
+      },
+      hnsw_config: { ...cfg.hnsw_config, max_indexing_threads: 0 },
+      optimizer_config: {
+        deleted_threshold: 0.2,
+        vacuum_min_vector_number: 1000,
+        default_segment_number: cfg.optimizers_config.default_segment_number,
+        max_segment_size: null,
+        memmap_threshold: null,
+        indexing_threshold: cfg.optimizers_config.indexing_threshold,
+        flush_interval_sec: 5,
+        max_optimization_threads: null,
+      },
+      wal_config: { wal_capacity_mb: 32, wal_segments_ahead: 0 },
+      quantization_config: cfg.quantization_config,
+      strict_mode_config: { enabled: false },
+    },
+    payload_schema: {},
+  };
+}

@@ -1,0 +1,141 @@
+/**
+ * Request pieces shared by several areas: point ids, dense vectors, filters, payload/vector selectors, search params.
+ * Shapes and defaults follow Qdrant's OpenAPI (ExtendedPointId, VectorStruct, Filter, WithPayloadInterface,
+ * WithVector, SearchParams, QuantizationSearchParams).
+ */
+import { z } from 'zod';
+import type { Filter, PointId, SearchParams, WithPayload } from '../../collection/types.js';
+import { isStrataError } from '../../errors.js';
+import { canonicalPointId, parseFilter, pointIdError } from '../../segment/filter-parse.js';
+
+/** Unsigned integer (≤ 2^53-1) or UUID; UUIDs come out lower-case with hyphens. */
+export const pointIdSchema = z.unknown().transform((v, ctx): PointId => {
+  const id = canonicalPointId(v);
+  if (id === null) {
+    ctx.addIssue({ code: 'custom', message: pointIdError(v) });
+    return z.NEVER;
+  }
+  return id;
+});
+
+/**
+ * A dense vector: a non-empty array of finite numbers. A hand-written loop instead of z.array(z.number()) because
+ * upserts carry millions of floats. `{"": [...]}` (the unnamed vector spelled as a map) is accepted; any other name
+ * is refused (Strata collections have one unnamed vector).
+ */
+export const denseVectorSchema = z.unknown().transform((v, ctx): number[] => {
+  let arr = v;
+  if (arr !== null && typeof arr === 'object' && !Array.isArray(arr)) {
+    const names = Object.keys(arr);
+    if (names.length === 1 && names[0] === '') arr = (arr as Record<string, unknown>)[''];
+    else {
+      ctx.addIssue({ code: 'custom', message: 'named vectors are not supported; send the vector as an array of numbers' });
+      return z.NEVER;
+    }
+  }
+  if (!Array.isArray(arr)) {
+    ctx.addIssue({ code: 'custom', message: 'expected a vector: an array of numbers' });
+    return z.NEVER;
+  }
+  if (arr.length === 0) {
+    ctx.addIssue({ code: 'custom', message: 'vector must not be empty', params: { validation: true } });
+    return z.NEVER;
+  }
+  for (let i = 0; i < arr.length; i++) {
+    const x: unknown = arr[i];
+    if (typeof x !== 'number' || !Number.isFinite(x)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [i],
+        message: typeof x === 'number' ? `expected a finite number, got ${String(x)}` : `expected a number, got ${JSON.stringify(x)}`,
+      });
+      return z.NEVER;
+    }
+  }
+  return arr as number[];
+});
+
+/** A Qdrant filter, shape-checked and normalized by lib/segment/filter-parse.ts. */
+export const filterSchema = z.unknown().transform((v, ctx): Filter => {
+  try {
+    return parseFilter(v);
+  } catch (e) {
+    if (!isStrataError(e, 'invalid')) throw e;
+    ctx.addIssue({ code: 'custom', message: e.message });
+    return z.NEVER;
+  }
+});
+
+const keyList = z.union([z.array(z.string()), z.string().transform((s) => [s])]);
+
+export const withPayloadSchema: z.ZodType<WithPayload> = z.union([
+  z.boolean(),
+  z.array(z.string()),
+  z.strictObject({ include: keyList }),
+  z.strictObject({ exclude: keyList }),
+]);
+
+/** Only the unnamed vector exists: `true`/`false`, or a list naming it (`[""]`). */
+export const withVectorSchema = z.union([
+  z.boolean(),
+  z.array(z.string()).transform((names, ctx) => {
+    if (names.some((n) => n !== '')) {
+      ctx.addIssue({ code: 'custom', message: 'named vectors are not supported' });
+      return z.NEVER;
+    }
+    return names.length > 0;
+  }),
+]);
+
+export const searchParamsSchema = z
+  .object({
+    hnsw_ef: z.number().int().min(0).nullish(),
+    exact: z.boolean().nullish(),
+    quantization: z
+      .object({
+        ignore: z.boolean().nullish(),
+        rescore: z.boolean().nullish(),
+        oversampling: z.number().min(1).nullish(),
+      })
+      .nullish(),
+    indexed_only: z.boolean().nullish(),
+    acorn: z.unknown().optional(),
+  })
+  .transform(
+    (p): SearchParams => ({
+      ...(p.hnsw_ef != null ? { hnsw_ef: p.hnsw_ef } : {}),
+      exact: p.exact ?? false,
+      ...(p.quantization
+        ? {
+            quantization: {
+              ignore: p.quantization.ignore ?? false,
+              ...(p.quantization.rescore != null ? { rescore: p.quantization.rescore } : {}),
+              oversampling: p.quantization.oversampling ?? 1,
+            },
+          }
+        : {}),
+    }),
+  );
+
+export const DEFAULT_SEARCH_PARAMS: SearchParams = { exact: false };
+
+/** Re-raises the issues of a nested safeParse inside a transform, keeping their paths and 400/422 class. */
+export function forwardIssues(err: z.ZodError, ctx: z.RefinementCtx): void {
+  for (const issue of err.issues) {
+    const validation = issue.code === 'custom' && (issue.params as { validation?: boolean } | undefined)?.validation;
+    ctx.addIssue({ code: 'custom', path: [...issue.path] as (string | number)[], message: issue.message, ...(validation ? { params: { validation: true } } : {}) });
+  }
+}
+
+/** Qdrant's `shard_key` selector: only "no selection" makes sense on a single-shard collection. */
+export const noShardKey = z.null().optional();
+
+/** Fields of Qdrant requests that select features Strata does not have; rejected rather than silently ignored. */
+export function rejectUnsupported(body: unknown, fields: readonly string[]): string | null {
+  if (body === null || typeof body !== 'object') return null;
+  for (const f of fields) {
+    const v = (body as Record<string, unknown>)[f];
+    if (v !== undefined && v !== null) return f;
+  }
+  return null;
+}

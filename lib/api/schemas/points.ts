@@ -1,0 +1,140 @@
+/**
+ * Point requests: upsert (PointsList and PointsBatch), retrieve, delete, scroll, count and the payload operations.
+ * Shapes and defaults from Qdrant's OpenAPI (PointInsertOperations, PointRequest, PointsSelector, ScrollRequest,
+ * CountRequest, SetPayload, DeletePayload). Defaults: retrieve and scroll return payloads (with_payload true) and
+ * not vectors; scroll limit 10; count exact true.
+ */
+import { z } from 'zod';
+import type { Filter, Payload, PointId, PointsSelector, PointStruct, ScrollRequest } from '../../collection/types.js';
+import { denseVectorSchema, filterSchema, noShardKey, pointIdSchema, withPayloadSchema, withVectorSchema } from './common.js';
+
+const payloadSchema = z.record(z.string(), z.unknown());
+
+const pointStruct = z.object({
+  id: pointIdSchema,
+  vector: denseVectorSchema,
+  payload: payloadSchema.nullish(),
+});
+
+const pointsList = z.object({ points: z.array(pointStruct), shard_key: noShardKey, update_filter: z.null().optional() });
+
+const pointsBatch = z.object({
+  batch: z
+    .object({
+      ids: z.array(pointIdSchema),
+      vectors: z.array(denseVectorSchema),
+      payloads: z.array(payloadSchema.nullable()).nullish(),
+    })
+    .superRefine((b, ctx) => {
+      if (b.vectors.length !== b.ids.length) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['vectors'],
+          message: `number of vectors (${b.vectors.length}) must equal number of ids (${b.ids.length})`,
+          params: { validation: true },
+        });
+      }
+      if (b.payloads && b.payloads.length !== b.ids.length) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['payloads'],
+          message: `number of payloads (${b.payloads.length}) must equal number of ids (${b.ids.length})`,
+          params: { validation: true },
+        });
+      }
+    }),
+  shard_key: noShardKey,
+  update_filter: z.null().optional(),
+});
+
+/**
+ * Upsert body: `{points: [...]}` or `{batch: {ids, vectors, payloads}}`, both normalized to PointStruct[]. The variant
+ * is chosen from the body's keys so errors name the right fields instead of "invalid union".
+ */
+export function upsertSchemaFor(body: unknown): z.ZodType<PointStruct[]> {
+  const isBatch = body !== null && typeof body === 'object' && 'batch' in body && !('points' in body);
+  if (isBatch) {
+    return pointsBatch.transform(({ batch }) =>
+      batch.ids.map((id, i) => ({ id, vector: batch.vectors[i], payload: batch.payloads?.[i] ?? null })),
+    );
+  }
+  return pointsList.transform((b) => b.points.map((p) => ({ id: p.id, vector: p.vector, payload: p.payload ?? null })));
+}
+
+export const getPointsSchema = z.object({
+  ids: z.array(pointIdSchema),
+  with_payload: withPayloadSchema.nullish(),
+  with_vector: withVectorSchema.nullish(),
+  shard_key: noShardKey,
+});
+
+/** PointsSelector: `{points: [...]}` (PointIdsList) or `{filter: {...}}` (FilterSelector), exactly one. */
+export const selectorSchema = z
+  .object({
+    points: z.array(pointIdSchema).nullish(),
+    filter: filterSchema.nullish(),
+    shard_key: noShardKey,
+  })
+  .transform((b, ctx): PointsSelector => {
+    if (b.points && b.filter) {
+      ctx.addIssue({ code: 'custom', message: 'expected either `points` or `filter`, not both' });
+      return z.NEVER;
+    }
+    if (b.points) return { points: b.points };
+    if (b.filter) return { filter: b.filter };
+    ctx.addIssue({ code: 'custom', message: 'expected `points` (a list of ids) or `filter`' });
+    return z.NEVER;
+  });
+
+export const scrollSchema = z
+  .object({
+    offset: pointIdSchema.nullish(),
+    limit: z.number().int().min(1).nullish(),
+    filter: filterSchema.nullish(),
+    with_payload: withPayloadSchema.nullish(),
+    with_vector: withVectorSchema.nullish(),
+    order_by: z.null().optional(),
+    shard_key: noShardKey,
+  })
+  .transform(
+    (b): ScrollRequest => ({
+      ...(b.filter ? { filter: b.filter } : {}),
+      limit: b.limit ?? 10,
+      ...(b.offset != null ? { offset: b.offset } : {}),
+      with_payload: b.with_payload ?? true,
+      with_vector: b.with_vector ?? false,
+    }),
+  );
+
+export const countSchema = z
+  .object({ filter: filterSchema.nullish(), exact: z.boolean().nullish(), shard_key: noShardKey })
+  .transform((b): { filter: Filter | undefined; exact: boolean } => ({ filter: b.filter ?? undefined, exact: b.exact ?? true }));
+
+const selectorFields = {
+  points: z.array(pointIdSchema).nullish(),
+  filter: filterSchema.nullish(),
+  shard_key: noShardKey,
+};
+
+function toSelector(b: { points?: PointId[] | null; filter?: Filter | null }, ctx: z.RefinementCtx): PointsSelector {
+  if (b.points && b.filter) {
+    ctx.addIssue({ code: 'custom', message: 'expected either `points` or `filter`, not both' });
+    return z.NEVER;
+  }
+  if (b.points) return { points: b.points };
+  if (b.filter) return { filter: b.filter };
+  ctx.addIssue({ code: 'custom', message: 'Either points or filter is required' });
+  return z.NEVER;
+}
+
+export const setPayloadSchema = z
+  .object({ payload: payloadSchema, key: z.string().min(1).nullish(), ...selectorFields })
+  .transform((b, ctx): { payload: Payload; key: string | undefined; selector: PointsSelector } => ({
+    payload: b.payload,
+    key: b.key ?? undefined,
+    selector: toSelector(b, ctx),
+  }));
+
+export const deletePayloadSchema = z
+  .object({ keys: z.array(z.string()), ...selectorFields })
+  .transform((b, ctx): { keys: string[]; selector: PointsSelector } => ({ keys: b.keys, selector: toSelector(b, ctx) }));

@@ -1,0 +1,176 @@
+/**
+ * A CollectionService that records every call and returns canned answers. For routing/validation tests of lib/api
+ * ONLY: it stores nothing and searches nothing (end-to-end behaviour is tested against the real collection service).
+ *
+ * `collections` maps a name to its vector size; getCollection/collectionExists answer from it and every other method
+ * throws not_found for a name it does not hold, like the real service would.
+ */
+import type {
+  CollectionConfig,
+  CollectionInfo,
+  CollectionService,
+  PointId,
+  Record_,
+  ScoredPoint,
+  UpdateResult,
+} from '../../lib/collection/types.js';
+import { conflict, notFound } from '../../lib/errors.js';
+
+export interface Call {
+  method: keyof CollectionService;
+  args: unknown[];
+}
+
+export const WRITE_METHODS: ReadonlySet<keyof CollectionService> = new Set([
+  'createCollection',
+  'deleteCollection',
+  'updateCollection',
+  'upsertPoints',
+  'deletePoints',
+  'setPayload',
+  'overwritePayload',
+  'deletePayload',
+  'clearPayload',
+]);
+
+export function configOf(size: number): CollectionConfig {
+  return {
+    vectors: { size, distance: 'Cosine', on_disk: false },
+    hnsw_config: { m: 16, ef_construct: 100, full_scan_threshold: 10_000, on_disk: false },
+    quantization_config: null,
+    optimizers_config: { default_segment_number: 0, indexing_threshold: 20_000 },
+  };
+}
+
+export class RecordingService implements CollectionService {
+  readonly calls: Call[] = [];
+  readonly collections = new Map<string, number>();
+  /** canned answers */
+  records: Record_[] = [{ id: 1, payload: { color: 'red' }, vector: null }];
+  scored: ScoredPoint[] = [{ id: 1, version: 3, score: 0.5, payload: null, vector: null }];
+
+  constructor(collections: Record<string, number> = { docs: 4 }) {
+    for (const [name, size] of Object.entries(collections)) this.collections.set(name, size);
+  }
+
+  writes(): Call[] {
+    return this.calls.filter((c) => WRITE_METHODS.has(c.method));
+  }
+
+  methods(): string[] {
+    return this.calls.map((c) => c.method);
+  }
+
+  private record(method: keyof CollectionService, args: unknown[]): void {
+    this.calls.push({ method, args });
+  }
+
+  private need(name: string): number {
+    const size = this.collections.get(name);
+    if (size === undefined) throw notFound(`Collection \`${name}\` doesn't exist!`);
+    return size;
+  }
+
+  private done(): UpdateResult {
+    return { operation_id: this.calls.length, status: 'completed' };
+  }
+
+  async createCollection(name: string, config: CollectionConfig): Promise<void> {
+    this.record('createCollection', [name, config]);
+    if (this.collections.has(name)) throw conflict(`Collection \`${name}\` already exists!`);
+    this.collections.set(name, config.vectors.size);
+  }
+
+  async deleteCollection(name: string): Promise<boolean> {
+    this.record('deleteCollection', [name]);
+    return this.collections.delete(name);
+  }
+
+  async listCollections(): Promise<string[]> {
+    this.record('listCollections', []);
+    return [...this.collections.keys()];
+  }
+
+  async collectionExists(name: string): Promise<boolean> {
+    this.record('collectionExists', [name]);
+    return this.collections.has(name);
+  }
+
+  async getCollection(name: string): Promise<CollectionInfo> {
+    this.record('getCollection', [name]);
+    const size = this.need(name);
+    return {
+      status: 'green',
+      optimizer_status: 'ok',
+      points_count: 0,
+      indexed_vectors_count: 0,
+      segments_count: 0,
+      config: configOf(size),
+    };
+  }
+
+  async updateCollection(name: string, update: unknown): Promise<void> {
+    this.record('updateCollection', [name, update]);
+    this.need(name);
+  }
+
+  async upsertPoints(name: string, points: unknown, wait: boolean): Promise<UpdateResult> {
+    this.record('upsertPoints', [name, points, wait]);
+    this.need(name);
+    return this.done();
+  }
+
+  async deletePoints(name: string, selector: unknown, wait: boolean): Promise<UpdateResult> {
+    this.record('deletePoints', [name, selector, wait]);
+    this.need(name);
+    return this.done();
+  }
+
+  async setPayload(name: string, payload: unknown, selector: unknown, wait: boolean, key?: string): Promise<UpdateResult> {
+    this.record('setPayload', [name, payload, selector, wait, key]);
+    this.need(name);
+    return this.done();
+  }
+
+  async overwritePayload(name: string, payload: unknown, selector: unknown, wait: boolean): Promise<UpdateResult> {
+    this.record('overwritePayload', [name, payload, selector, wait]);
+    this.need(name);
+    return this.done();
+  }
+
+  async deletePayload(name: string, keys: unknown, selector: unknown, wait: boolean): Promise<UpdateResult> {
+    this.record('deletePayload', [name, keys, selector, wait]);
+    this.need(name);
+    return this.done();
+  }
+
+  async clearPayload(name: string, selector: unknown, wait: boolean): Promise<UpdateResult> {
+    this.record('clearPayload', [name, selector, wait]);
+    this.need(name);
+    return this.done();
+  }
+
+  async getPoints(name: string, ids: PointId[], withPayload: unknown, withVector: boolean): Promise<Record_[]> {
+    this.record('getPoints', [name, ids, withPayload, withVector]);
+    this.need(name);
+    return this.records.filter((r) => ids.includes(r.id));
+  }
+
+  async scroll(name: string, request: unknown): Promise<{ points: Record_[]; next_page_offset: PointId | null }> {
+    this.record('scroll', [name, request]);
+    this.need(name);
+    return { points: this.records, next_page_offset: null };
+  }
+
+  async count(name: string, filter: unknown, exact: boolean): Promise<number> {
+    this.record('count', [name, filter, exact]);
+    this.need(name);
+    return this.records.length;
+  }
+
+  async query(name: string, request: unknown): Promise<ScoredPoint[]> {
+    this.record('query', [name, request]);
+    this.need(name);
+    return this.scored;
+  }
+}

@@ -1,0 +1,145 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { createApp } from '../../lib/api/index.js';
+import { RecordingService } from '../support/recording-service.js';
+import { expectError, resultOf, send } from '../support/api-request.js';
+
+let service: RecordingService;
+let app: ReturnType<typeof createApp>;
+
+beforeEach(() => {
+  service = new RecordingService({ docs: 4 });
+  app = createApp({ service });
+});
+
+describe('PUT /collections/{name}', () => {
+  it('applies Qdrant defaults and passes a complete config to the service', async () => {
+    const r = await send(app, 'PUT', '/collections/new', { vectors: { size: 8, distance: 'Dot' } });
+    expect(resultOf(r)).toBe(true);
+    expect(service.calls).toEqual([
+      {
+        method: 'createCollection',
+        args: [
+          'new',
+          {
+            vectors: { size: 8, distance: 'Dot', on_disk: false },
+            hnsw_config: { m: 16, ef_construct: 100, full_scan_threshold: 10_000, on_disk: false },
+            quantization_config: null,
+            optimizers_config: { default_segment_number: 0, indexing_threshold: 20_000 },
+          },
+        ],
+      },
+    ]);
+  });
+
+  it('takes every knob of the three scenarios', async () => {
+    const r = await send(app, 'PUT', '/collections/tuned?timeout=10', {
+      vectors: { size: 4, distance: 'Euclid', on_disk: true },
+      hnsw_config: { m: 32, ef_construct: 200, on_disk: true, full_scan_threshold: 500 },
+      quantization_config: { scalar: { type: 'int8', quantile: 0.95, always_ram: true } },
+      optimizers_config: { default_segment_number: 4, indexing_threshold: 0 },
+      shard_number: 1,
+      on_disk_payload: true,
+    });
+    resultOf(r);
+    expect(service.calls[0].args[1]).toEqual({
+      vectors: { size: 4, distance: 'Euclid', on_disk: true },
+      hnsw_config: { m: 32, ef_construct: 200, full_scan_threshold: 500, on_disk: true },
+      quantization_config: { scalar: { type: 'int8', quantile: 0.95, always_ram: true } },
+      optimizers_config: { default_segment_number: 4, indexing_threshold: 0 },
+    });
+  });
+
+  it('accepts the unnamed vector spelled as a map and scalar defaults', async () => {
+    resultOf(await send(app, 'PUT', '/collections/m', { vectors: { '': { size: 3, distance: 'Cosine' } }, quantization_config: { scalar: { type: 'int8' } } }));
+    expect(service.calls[0].args[1]).toMatchObject({
+      vectors: { size: 3 },
+      quantization_config: { scalar: { type: 'int8', quantile: 0.99, always_ram: false } },
+    });
+  });
+
+  it('409 with Qdrant message when the collection exists', async () => {
+    expectError(await send(app, 'PUT', '/collections/docs', { vectors: { size: 4, distance: 'Cosine' } }), 409, 'Wrong input: Collection `docs` already exists!');
+  });
+
+  it.each([
+    [{ vectors: { size: '4', distance: 'Cosine' } }, 400, 'Format error in JSON body: vectors.size'],
+    [{ vectors: { size: 4, distance: 'cosine' } }, 400, 'Format error in JSON body: vectors.distance'],
+    [{ vectors: { size: 4.5, distance: 'Cosine' } }, 400, 'vectors.size'],
+    [{}, 400, 'Format error in JSON body: vectors'],
+    [{ vectors: { size: 0, distance: 'Cosine' } }, 422, 'Validation error in JSON body: [vectors.size: value 0 invalid, must be 1 or larger]'],
+    [{ vectors: { size: 70_000, distance: 'Cosine' } }, 422, 'must be 65536 or smaller'],
+    [{ vectors: { size: 4, distance: 'Cosine' }, hnsw_config: { ef_construct: 2 } }, 422, 'hnsw_config.ef_construct'],
+    [{ vectors: { size: 4, distance: 'Cosine' }, quantization_config: { scalar: { type: 'int8', quantile: 0.2 } } }, 422, 'quantile'],
+    [{ vectors: { size: 4, distance: 'Cosine' }, quantization_config: { product: { compression: 'x4' } } }, 400, 'quantization_config'],
+    [{ vectors: { size: 4, distance: 'Cosine' }, sparse_vectors: { s: {} } }, 400, 'sparse vectors are not supported'],
+    [{ vectors: { image: { size: 4, distance: 'Cosine' } } }, 400, 'vectors.size'],
+  ])('rejects %j with %i', async (body, status, message) => {
+    expectError(await send(app, 'PUT', '/collections/bad', body), status, message);
+    expect(service.calls).toEqual([]);
+  });
+
+  it('rejects malformed JSON, an empty body and a bad timeout before calling the service', async () => {
+    expectError(await send(app, 'PUT', '/collections/bad', '{"vectors": {'), 400, 'Format error in JSON body');
+    expectError(await send(app, 'PUT', '/collections/bad', ''), 400, 'Format error in JSON body');
+    expectError(await send(app, 'PUT', '/collections/bad?timeout=abc', { vectors: { size: 4, distance: 'Cosine' } }), 400, 'Format error in query parameters');
+    expect(service.calls).toEqual([]);
+  });
+
+  it('rejects an over-long collection name', async () => {
+    expectError(await send(app, 'PUT', `/collections/${'x'.repeat(256)}`, { vectors: { size: 4, distance: 'Cosine' } }), 422, 'name');
+    expect(service.calls).toEqual([]);
+  });
+});
+
+describe('other collection routes', () => {
+  it('GET /collections lists names', async () => {
+    expect(resultOf(await send(app, 'GET', '/collections'))).toEqual({ collections: [{ name: 'docs' }] });
+  });
+
+  it("GET /collections/{name} answers Qdrant's CollectionInfo shape", async () => {
+    const info = resultOf(await send(app, 'GET', '/collections/docs')) as Record<string, any>;
+    expect(info.status).toBe('green');
+    expect(info.config.params.vectors).toEqual({ size: 4, distance: 'Cosine', on_disk: false });
+    expect(info.config.hnsw_config.m).toBe(16);
+    expect(info.config.optimizer_config.indexing_threshold).toBe(20_000);
+    expect(info.config.quantization_config).toBeNull();
+    expect(info.points_count).toBe(0);
+  });
+
+  it("404 with Qdrant's message for an unknown collection", async () => {
+    expectError(await send(app, 'GET', '/collections/nope'), 404, "Not found: Collection `nope` doesn't exist!");
+  });
+
+  it('exists', async () => {
+    expect(resultOf(await send(app, 'GET', '/collections/docs/exists'))).toEqual({ exists: true });
+    expect(resultOf(await send(app, 'GET', '/collections/nope/exists'))).toEqual({ exists: false });
+  });
+
+  it('DELETE returns whether a collection was deleted', async () => {
+    expect(resultOf(await send(app, 'DELETE', '/collections/docs'))).toBe(true);
+    expect(resultOf(await send(app, 'DELETE', '/collections/docs'))).toBe(false);
+  });
+
+  it('PATCH passes only the changed parameters; "Disabled" turns quantization off', async () => {
+    resultOf(
+      await send(app, 'PATCH', '/collections/docs', {
+        hnsw_config: { ef_construct: 123 },
+        optimizers_config: { indexing_threshold: 1000 },
+        quantization_config: 'Disabled',
+        vectors: { '': { on_disk: true } },
+      }),
+    );
+    expect(service.calls[0]).toEqual({
+      method: 'updateCollection',
+      args: [
+        'docs',
+        { hnsw_config: { ef_construct: 123 }, optimizers_config: { indexing_threshold: 1000 }, quantization_config: null, vectors: { on_disk: true } },
+      ],
+    });
+  });
+
+  it('PATCH rejects bad values before calling the service', async () => {
+    expectError(await send(app, 'PATCH', '/collections/docs', { hnsw_config: { m: -1 } }), 422, 'hnsw_config.m');
+    expect(service.calls).toEqual([]);
+  });
+});
