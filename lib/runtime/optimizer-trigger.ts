@@ -1,0 +1,181 @@
+/**
+ * When to seal the WAL: the coordinator counts acknowledged writes per collection and, past a threshold, asks for an
+ * optimizer run without waiting for it. In AWS that is an asynchronous invoke (InvocationType Event) of the
+ * optimizer function (plus its EventBridge schedule, which catches what a threshold never reaches); locally it is
+ * an in-process run on the event loop, debounced. The optimizer itself is idempotent and races safely with
+ * writers (manifest CAS, DESIGN.md §4.3), so a duplicate or lost trigger costs work, never data.
+ *
+ * The collection layer never sees Lambda: it either calls an OptimizerTrigger itself, or the entry point wraps the
+ * service with `triggerOnWrites` (what functions/api.ts and bin/strata.ts do).
+ */
+import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+import type { CollectionService, PointsSelector } from '../collection/types.js';
+
+/** The optimizer function's event for one collection (a scheduled EventBridge event means "every collection"). */
+export interface OptimizeRequest {
+  collection: string;
+}
+
+export interface OptimizerTrigger {
+  /** After an acknowledged write of `points` points to `collection`. Never blocks, never throws. */
+  afterWrite(collection: string, points: number): void;
+  /** Asks for a run now, regardless of the count. Never blocks, never throws. */
+  request(collection: string): void;
+  /**
+   * Waits for the runs (local) or sends (AWS) started so far. A Lambda handler awaits this before returning: a
+   * frozen container would otherwise hold the asynchronous invoke until its next request.
+   */
+  flush(): Promise<void>;
+  /** flush(), and no new runs start. */
+  close(): Promise<void>;
+}
+
+export interface TriggerOptions {
+  /** acknowledged points since the last run that trigger the next one. @default 10000 */
+  threshold?: number;
+  onError?: (error: unknown, collection: string) => void;
+}
+
+/** Shared counting: fires `start(collection)` once the threshold is passed; at most one run in flight per collection. */
+abstract class CountingTrigger implements OptimizerTrigger {
+  readonly #threshold: number;
+  readonly #pending = new Map<string, number>();
+  readonly #running = new Map<string, Promise<void>>();
+  readonly #again = new Set<string>();
+  protected readonly onError: (error: unknown, collection: string) => void;
+  #closed = false;
+
+  constructor(options: TriggerOptions) {
+    this.#threshold = options.threshold ?? 10_000;
+    this.onError = options.onError ?? (() => {});
+  }
+
+  protected abstract start(collection: string): Promise<void>;
+
+  afterWrite(collection: string, points: number): void {
+    const total = (this.#pending.get(collection) ?? 0) + Math.max(0, points);
+    this.#pending.set(collection, total);
+    if (total >= this.#threshold) this.request(collection);
+  }
+
+  request(collection: string): void {
+    if (this.#closed) return;
+    this.#pending.set(collection, 0);
+    if (this.#running.has(collection)) {
+      // writes arrived during a run: run once more afterwards, not once per write
+      this.#again.add(collection);
+      return;
+    }
+    const run = this.start(collection)
+      .catch((error: unknown) => this.onError(error, collection))
+      .finally(() => {
+        this.#running.delete(collection);
+        if (this.#again.delete(collection)) this.request(collection);
+      });
+    this.#running.set(collection, run);
+  }
+
+  async flush(): Promise<void> {
+    while (this.#running.size > 0) await Promise.all([...this.#running.values()]);
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#again.clear();
+    await this.flush();
+  }
+}
+
+export interface LocalTriggerOptions extends TriggerOptions {
+  /** seals one collection's WAL (lib/collection's optimizer, bound to the local store) */
+  optimize: (collection: string) => Promise<unknown>;
+  /** delay before a run, so a burst of writes becomes one run. @default 250 */
+  debounceMs?: number;
+}
+
+/** Runs the optimizer in this process, off the request path. */
+export class LocalOptimizerTrigger extends CountingTrigger {
+  readonly #optimize: (collection: string) => Promise<unknown>;
+  readonly #debounceMs: number;
+
+  constructor(options: LocalTriggerOptions) {
+    super(options);
+    this.#optimize = options.optimize;
+    this.#debounceMs = options.debounceMs ?? 250;
+  }
+
+  protected async start(collection: string): Promise<void> {
+    await new Promise((r) => setTimeout(r, this.#debounceMs));
+    await this.#optimize(collection);
+  }
+}
+
+export interface LambdaTriggerOptions extends TriggerOptions {
+  client: LambdaClient;
+  functionName: string;
+}
+
+/** Sends the optimizer function an asynchronous invoke; Lambda queues and retries it. */
+export class LambdaOptimizerTrigger extends CountingTrigger {
+  readonly #client: LambdaClient;
+  readonly #functionName: string;
+
+  constructor(options: LambdaTriggerOptions) {
+    super(options);
+    this.#client = options.client;
+    this.#functionName = options.functionName;
+  }
+
+  protected async start(collection: string): Promise<void> {
+    const event: OptimizeRequest = { collection };
+    await this.#client.send(
+      new InvokeCommand({
+        FunctionName: this.#functionName,
+        InvocationType: 'Event',
+        Payload: new TextEncoder().encode(JSON.stringify(event)),
+      }),
+    );
+  }
+}
+
+/** A trigger that never runs anything (optimizer disabled, or schedule-only). */
+export const noOptimizerTrigger: OptimizerTrigger = {
+  afterWrite: () => {},
+  request: () => {},
+  flush: async () => {},
+  close: async () => {},
+};
+
+function selectorSize(selector: PointsSelector): number {
+  return 'points' in selector ? selector.points.length : 1;
+}
+
+/**
+ * The service, with every acknowledged write reported to `trigger`. Reads pass through untouched; a write that
+ * throws reports nothing.
+ */
+export function triggerOnWrites(service: CollectionService, trigger: OptimizerTrigger): CollectionService {
+  const after = <T>(collection: string, points: number, result: Promise<T>): Promise<T> =>
+    result.then((value) => {
+      trigger.afterWrite(collection, points);
+      return value;
+    });
+  return {
+    createCollection: (n, c) => service.createCollection(n, c),
+    deleteCollection: (n) => service.deleteCollection(n),
+    listCollections: () => service.listCollections(),
+    collectionExists: (n) => service.collectionExists(n),
+    getCollection: (n) => service.getCollection(n),
+    updateCollection: (n, u) => service.updateCollection(n, u),
+    upsertPoints: (n, points, wait) => after(n, points.length, service.upsertPoints(n, points, wait)),
+    deletePoints: (n, s, wait) => after(n, selectorSize(s), service.deletePoints(n, s, wait)),
+    setPayload: (n, p, s, wait, key) => after(n, selectorSize(s), service.setPayload(n, p, s, wait, key)),
+    overwritePayload: (n, p, s, wait) => after(n, selectorSize(s), service.overwritePayload(n, p, s, wait)),
+    deletePayload: (n, k, s, wait) => after(n, selectorSize(s), service.deletePayload(n, k, s, wait)),
+    clearPayload: (n, s, wait) => after(n, selectorSize(s), service.clearPayload(n, s, wait)),
+    getPoints: (n, ids, wp, wv) => service.getPoints(n, ids, wp, wv),
+    scroll: (n, r) => service.scroll(n, r),
+    count: (n, f, e) => service.count(n, f, e),
+    query: (n, r) => service.query(n, r),
+  };
+}
