@@ -76,16 +76,18 @@ export const withPayloadSchema: z.ZodType<WithPayload> = z.union([
 ]);
 
 /** Only the unnamed vector exists: `true`/`false`, or a list naming it (`[""]`). */
-export const withVectorSchema = z.union([
-  z.boolean(),
-  z.array(z.string()).transform((names, ctx) => {
-    if (names.some((n) => n !== '')) {
+export const withVectorSchema = z.unknown().transform((v, ctx): boolean => {
+  if (typeof v === 'boolean') return v;
+  if (Array.isArray(v) && v.every((n) => typeof n === 'string')) {
+    if (v.some((n) => n !== '')) {
       ctx.addIssue({ code: 'custom', message: 'named vectors are not supported' });
       return z.NEVER;
     }
-    return names.length > 0;
-  }),
-]);
+    return v.length > 0;
+  }
+  ctx.addIssue({ code: 'custom', message: 'expected a boolean or a list of vector names' });
+  return z.NEVER;
+});
 
 export const searchParamsSchema = z
   .object({
