@@ -36,6 +36,8 @@ export const formatError = (where: Where, detail: string): HttpError =>
 export const badRequest = (detail: string): HttpError => new HttpError(400, `Bad request: ${detail}`);
 export const wrongInput = (detail: string): HttpError => new HttpError(400, `Wrong input: ${detail}`);
 export const notFoundError = (detail: string): HttpError => new HttpError(404, `Not found: ${detail}`);
+/** Qdrant's AlreadyExists: 409 with the "Wrong input" prefix. */
+export const conflictError = (detail: string): HttpError => new HttpError(409, `Wrong input: ${detail}`);
 
 /** Zod issue codes that correspond to Qdrant's `validator` checks (422); every other issue is a shape error (400). */
 const VALIDATION_CODES = new Set(['too_small', 'too_big', 'not_multiple_of']);

@@ -15,7 +15,7 @@ describe('PUT /collections/{name}', () => {
   it('applies Qdrant defaults and passes a complete config to the service', async () => {
     const r = await send(app, 'PUT', '/collections/new', { vectors: { size: 8, distance: 'Dot' } });
     expect(resultOf(r)).toBe(true);
-    expect(service.calls).toEqual([
+    expect(service.writes()).toEqual([
       {
         method: 'createCollection',
         args: [
@@ -41,7 +41,7 @@ describe('PUT /collections/{name}', () => {
       on_disk_payload: true,
     });
     resultOf(r);
-    expect(service.calls[0].args[1]).toEqual({
+    expect(service.writes()[0].args[1]).toEqual({
       vectors: { size: 4, distance: 'Euclid', on_disk: true },
       hnsw_config: { m: 32, ef_construct: 200, full_scan_threshold: 500, on_disk: true },
       quantization_config: { scalar: { type: 'int8', quantile: 0.95, always_ram: true } },
@@ -51,13 +51,19 @@ describe('PUT /collections/{name}', () => {
 
   it('accepts the unnamed vector spelled as a map and scalar defaults', async () => {
     resultOf(await send(app, 'PUT', '/collections/m', { vectors: { '': { size: 3, distance: 'Cosine' } }, quantization_config: { scalar: { type: 'int8' } } }));
-    expect(service.calls[0].args[1]).toMatchObject({
+    expect(service.writes()[0].args[1]).toMatchObject({
       vectors: { size: 3 },
       quantization_config: { scalar: { type: 'int8', quantile: 0.99, always_ram: false } },
     });
   });
 
-  it('409 with Qdrant message when the collection exists', async () => {
+  it('409 with Qdrant message when the collection exists, refused before the write', async () => {
+    expectError(await send(app, 'PUT', '/collections/docs', { vectors: { size: 4, distance: 'Cosine' } }), 409, 'Wrong input: Collection `docs` already exists!');
+    expect(service.methods()).toEqual(['collectionExists']);
+  });
+
+  it('409 also when the service loses a create race (its own conflict)', async () => {
+    service.collectionExists = async () => false;
     expectError(await send(app, 'PUT', '/collections/docs', { vectors: { size: 4, distance: 'Cosine' } }), 409, 'Wrong input: Collection `docs` already exists!');
   });
 

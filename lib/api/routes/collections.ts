@@ -1,7 +1,7 @@
 /** Collection routes: create, list, info, exists, delete, update (Qdrant's collections API). */
 import type { Hono } from 'hono';
 import type { RouteDeps } from '../app.js';
-import { HttpError } from '../errors.js';
+import { HttpError, conflictError } from '../errors.js';
 import { type AppEnv, collectionName, ok, parseWith, readJson } from '../http.js';
 import { createCollectionSchema, presentCollectionInfo, updateCollectionSchema } from '../schemas/collections.js';
 
@@ -15,6 +15,8 @@ export function registerCollectionRoutes(app: Hono<AppEnv>, { service, limits }:
     const name = collectionName(c);
     timeoutParam(c.req.query('timeout'));
     const config = parseWith(createCollectionSchema, await readJson(c, limits.maxBodyBytes));
+    // Refuse a duplicate before the write; the service re-checks atomically (a concurrent create can still lose).
+    if (await service.collectionExists(name)) throw conflictError(`Collection \`${name}\` already exists!`);
     await service.createCollection(name, config);
     return ok(c, true);
   });
