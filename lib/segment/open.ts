@@ -1,0 +1,125 @@
+/**
+ * Opening a segment: at most TWO sequential rounds to the store, honouring the tiers (DESIGN.md §1).
+ *
+ *   round 1  meta.json                         (skipped when the caller already has the meta)
+ *   round 2  in parallel: `quantized` whole (when quantized: always_ram)
+ *                         `graph` whole (hnsw on_disk false) or its header [0, H) (on_disk true)
+ *                         `vectors` whole (vectors on_disk false; nothing when true)
+ *                         `ids` whole, `payload` index [0, B), `deleted.{v}` when v > 0
+ *
+ * A search then needs at most one more round (the first layer-0 page or the entry point's row) before its first
+ * distance: ≤ 3 sequential rounds cold.
+ *
+ * Invariants: every object is checked (magic, version, checksums, sizes against meta.json) before the segment is
+ * handed out; any mismatch is StrataError 'internal' naming the object; nothing half-opened is cached.
+ */
+import { internal } from '../errors.js';
+import { InMemoryGraph } from '../index/graph.js';
+import { deserializeGraph, parseGraphHeader } from '../index/graph-format.js';
+import { deserializeVectors, vectorsLayout } from '../index/vectors-format.js';
+import { deserializeQuantized } from '../quantization/index.js';
+import type { IoScope } from '../storage/io-stats.js';
+import type { ObjectStore } from '../storage/object-store.js';
+import { IdTable } from './ids-format.js';
+import { GRAPH, IDS, META, PAYLOAD, QUANTIZED, VECTORS, segmentObjectKey, tombstoneKeyOf } from './keys.js';
+import { type SegmentMeta, type SegmentTiers, parseMeta } from './meta.js';
+import { PayloadIndex } from './payload-format.js';
+import { type PageSource, toPageSource } from './page-io.js';
+import type { PageCache } from '../storage/page-cache.js';
+import { Segment } from './segment.js';
+import { getRange, getWhole } from './store-io.js';
+import { decodeTombstones, type Tombstones } from './tombstones.js';
+
+export interface OpenOptions {
+  /** override the tiers recorded at birth (e.g. the collection's current on_disk settings) */
+  tiers?: Partial<SegmentTiers>;
+  /** also load this tombstone version in the same round (0 = none) */
+  deletedVersion?: number;
+  io?: IoScope;
+}
+
+export async function readMeta(store: ObjectStore, prefix: string, io?: IoScope): Promise<SegmentMeta> {
+  const key = segmentObjectKey(prefix, META);
+  return parseMeta(await getWhole(store, key, io, 'meta.json'), key);
+}
+
+export async function openSegment(
+  store: ObjectStore,
+  cache: PageCache | PageSource,
+  prefix: string,
+  meta?: SegmentMeta,
+  options: OpenOptions = {},
+): Promise<Segment> {
+  const io = options.io;
+  const m = meta ?? (await readMeta(store, prefix, io));
+  const tiers: SegmentTiers = { ...m.tiers, ...options.tiers };
+  const key = (o: string) => segmentObjectKey(prefix, o);
+  const version = options.deletedVersion ?? 0;
+
+  const [quantizedBytes, graphBytes, vectorBytes, idsBytes, payloadIndexBytes, tombBytes] = await Promise.all([
+    m.quantization ? getWhole(store, key(QUANTIZED), io, 'quantized') : null,
+    m.hnsw === null
+      ? null
+      : tiers.graphOnDisk
+        ? getRange(store, key(GRAPH), 0, m.hnsw.headerBytes, io, 'graph header')
+        : getWhole(store, key(GRAPH), io, 'graph'),
+    tiers.vectorsOnDisk ? null : getWhole(store, key(VECTORS), io, 'vectors'),
+    getWhole(store, key(IDS), io, 'ids'),
+    getRange(store, key(PAYLOAD), 0, m.payloadIndexBytes, io, 'payload index'),
+    version > 0 ? getWhole(store, tombstoneKeyOf(prefix, version), io, `tombstones v${version}`) : null,
+  ]);
+
+  const check = (ok: boolean, what: string) => {
+    if (!ok) throw internal(`segment ${prefix}: ${what} does not match meta.json`);
+  };
+  const quantized = quantizedBytes === null ? null : deserializeQuantized(quantizedBytes);
+  if (quantized !== null) check(quantized.n === m.count && quantized.params.dim === m.dim, 'quantized');
+
+  let graph: InMemoryGraph | null = null;
+  let graphHeader: ReturnType<typeof parseGraphHeader> | null = null;
+  if (graphBytes !== null) {
+    if (tiers.graphOnDisk) {
+      graphHeader = parseGraphHeader(graphBytes);
+      check(graphHeader.meta.n === m.count && graphHeader.meta.entryPoint === m.hnsw?.entryPoint, 'graph header');
+    } else {
+      const g = deserializeGraph(graphBytes);
+      check(g.n === m.count && g.entryPoint === m.hnsw?.entryPoint, 'graph');
+      graph = new InMemoryGraph(g);
+    }
+  }
+
+  let vectors: Float32Array | null = null;
+  if (vectorBytes !== null) {
+    const v = deserializeVectors(vectorBytes);
+    check(v.meta.n === m.count && v.meta.dim === m.dim && v.meta.pageSize === m.vectors.pageSize, 'vectors');
+    vectors = v.data;
+  }
+
+  const ids = new IdTable(idsBytes, key(IDS));
+  check(ids.count === m.count, 'ids');
+  const payloadIndex = new PayloadIndex(payloadIndexBytes, key(PAYLOAD));
+  check(payloadIndex.count === m.count, 'payload index');
+
+  const tombstones = new Map<number, Tombstones>();
+  if (tombBytes !== null) {
+    const t = decodeTombstones(tombBytes, tombstoneKeyOf(prefix, version));
+    check(t.count === m.count, `tombstones v${version}`);
+    tombstones.set(version, t);
+  }
+
+  return new Segment({
+    store,
+    pages: toPageSource(cache),
+    prefix,
+    meta: m,
+    tiers,
+    ids,
+    payloadIndex,
+    quantized,
+    graph,
+    graphHeader,
+    vectors,
+    vectorsHeader: vectorsLayout(m.count, m.dim, m.vectors.pageSize),
+    tombstones,
+  });
+}

@@ -1,0 +1,110 @@
+/**
+ * The per-process registry of opened segments, LRU by bytes. A warm container (Lambda) or worker thread keeps the
+ * segments it was routed (DESIGN.md §5) so their int8 codes, in-memory tiers, ids and tombstones are reused: the
+ * second query on a segment reads nothing that is already resident.
+ *
+ * Invariants:
+ * - One open per key at a time: concurrent callers share the in-flight open (no duplicate cold reads).
+ * - A failed open leaves nothing behind, so the next caller retries from scratch.
+ * - Sizes may grow after open (tombstone versions, decoded payloads for filters); callers report growth with
+ *   `touch`, and eviction runs on every insert/touch. The most recently used entry is never evicted, so one
+ *   segment larger than the budget still works (it is simply not kept alongside others).
+ * - Paged tiers (graph/vectors on disk) live in the storage PageCache, which has its own budget; the registry
+ *   accounts only for what a segment holds itself.
+ */
+
+export interface Sized {
+  /** bytes the entry holds in memory */
+  memoryBytes(): number;
+}
+
+export interface RegistryOptions {
+  /** budget in bytes; default 512 MiB */
+  budgetBytes?: number;
+}
+
+export const DEFAULT_REGISTRY_BUDGET = 512 * 1024 * 1024;
+
+export class SegmentRegistry<T extends Sized = Sized> {
+  readonly budgetBytes: number;
+  /** insertion order = LRU order (oldest first); a hit re-inserts */
+  private readonly entries = new Map<string, T>();
+  private readonly opening = new Map<string, Promise<T>>();
+  private evictions = 0;
+
+  constructor(options: RegistryOptions = {}) {
+    this.budgetBytes = options.budgetBytes ?? DEFAULT_REGISTRY_BUDGET;
+  }
+
+  get(key: string): T | undefined {
+    const v = this.entries.get(key);
+    if (v !== undefined) {
+      this.entries.delete(key);
+      this.entries.set(key, v);
+    }
+    return v;
+  }
+
+  /**
+   * The entry for key, opening it with `open` when absent. `cold` is true when this call (or the in-flight open it
+   * joined) had to open it.
+   */
+  async getOrOpen(key: string, open: () => Promise<T>): Promise<{ value: T; cold: boolean }> {
+    const hit = this.get(key);
+    if (hit !== undefined) return { value: hit, cold: false };
+    let pending = this.opening.get(key);
+    if (pending === undefined) {
+      pending = open().then(
+        (v) => {
+          this.opening.delete(key);
+          this.entries.set(key, v);
+          this.evict();
+          return v;
+        },
+        (e: unknown) => {
+          this.opening.delete(key);
+          throw e;
+        },
+      );
+      this.opening.set(key, pending);
+    }
+    return { value: await pending, cold: true };
+  }
+
+  /** Marks key most recently used and re-checks the budget (call after an entry grew). */
+  touch(key: string): void {
+    if (this.get(key) !== undefined) this.evict();
+  }
+
+  delete(key: string): boolean {
+    return this.entries.delete(key);
+  }
+
+  clear(): void {
+    this.entries.clear();
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  bytes(): number {
+    let total = 0;
+    for (const v of this.entries.values()) total += v.memoryBytes();
+    return total;
+  }
+
+  stats(): { entries: number; bytes: number; evictions: number; budgetBytes: number } {
+    return { entries: this.entries.size, bytes: this.bytes(), evictions: this.evictions, budgetBytes: this.budgetBytes };
+  }
+
+  private evict(): void {
+    let total = this.bytes();
+    for (const [key, v] of this.entries) {
+      if (total <= this.budgetBytes || this.entries.size <= 1) break;
+      total -= v.memoryBytes();
+      this.entries.delete(key);
+      this.evictions++;
+    }
+  }
+}

@@ -1,0 +1,220 @@
+/**
+ * One opened, immutable segment: what a worker keeps in memory between queries, and the per-query accessors over
+ * what it does not keep (paged graph and originals, read through the PageCache with the query's IoScope).
+ *
+ * Held in memory (the registry accounts for it): meta, ids, the payload index, the int8 set (always, when
+ * quantized: always_ram), the graph header or the whole graph (hnsw on_disk false), the originals when
+ * `vectors.on_disk` is false, every tombstone version asked for so far, and — once a filter needed them — the
+ * decoded payloads plus a few recent filter masks.
+ *
+ * Invariant: the same segment answers identically whichever tier holds its data; the accessors differ only in
+ * where bytes come from.
+ */
+import type { Filter, Payload, PointId } from '../collection/types.js';
+import { internal } from '../errors.js';
+import { InMemoryGraph, type GraphAccessor, type UpperLevels } from '../index/graph.js';
+import { type GraphFileMeta, PagedGraph, graphPageRange } from '../index/graph-format.js';
+import { FloatScorer, PagedFloatScorer, type QueryScorer } from '../index/scorer.js';
+import { PagedRows, type VectorsFileMeta, vectorsPageRange } from '../index/vectors-format.js';
+import { Int8Scorer, type QuantizedSet } from '../quantization/index.js';
+import type { IoScope } from '../storage/io-stats.js';
+import type { ObjectStore } from '../storage/object-store.js';
+import { compileFilter } from './filter.js';
+import type { IdTable, PointOffset } from './ids-format.js';
+import { GRAPH, PAYLOAD, VECTORS, segmentObjectKey, tombstoneKeyOf } from './keys.js';
+import type { SegmentMeta, SegmentTiers } from './meta.js';
+import type { PageSource } from './page-io.js';
+import type { PayloadIndex } from './payload-format.js';
+import { getWhole } from './store-io.js';
+import { type Tombstones, decodeTombstones } from './tombstones.js';
+
+/** What one query's reads are charged to (GETs, bytes, sequential rounds); undefined = not traced. */
+export type QueryIo = IoScope | undefined;
+
+export interface FilterMask {
+  /** 1 = the point matches */
+  mask: Uint8Array;
+  /** matching offsets, ascending */
+  offsets: Uint32Array;
+  cardinality: number;
+}
+
+export interface SegmentParts {
+  store: ObjectStore;
+  pages: PageSource;
+  prefix: string;
+  meta: SegmentMeta;
+  tiers: SegmentTiers;
+  ids: IdTable;
+  payloadIndex: PayloadIndex;
+  quantized: QuantizedSet | null;
+  graph: InMemoryGraph | null;
+  graphHeader: { meta: GraphFileMeta; upper: UpperLevels } | null;
+  vectors: Float32Array | null;
+  vectorsHeader: VectorsFileMeta;
+  tombstones: Map<number, Tombstones>;
+}
+
+const FILTER_MASKS_KEPT = 8;
+
+export class Segment {
+  readonly store: ObjectStore;
+  /** the process's page cache (or a direct reader) serving the paged tiers */
+  readonly pages: PageSource;
+  readonly prefix: string;
+  readonly meta: SegmentMeta;
+  readonly tiers: SegmentTiers;
+  readonly ids: IdTable;
+  readonly payloadIndex: PayloadIndex;
+  readonly quantized: QuantizedSet | null;
+  private readonly graph: InMemoryGraph | null;
+  private readonly graphHeader: { meta: GraphFileMeta; upper: UpperLevels } | null;
+  private readonly vectors: Float32Array | null;
+  private readonly vectorsHeader: VectorsFileMeta;
+  private readonly tombs: Map<number, Tombstones>;
+  private payloads: (Payload | null)[] | null = null;
+  private payloadBytes = 0;
+  private readonly masks = new Map<string, FilterMask>();
+
+  constructor(p: SegmentParts) {
+    this.store = p.store;
+    this.pages = p.pages;
+    this.prefix = p.prefix;
+    this.meta = p.meta;
+    this.tiers = p.tiers;
+    this.ids = p.ids;
+    this.payloadIndex = p.payloadIndex;
+    this.quantized = p.quantized;
+    this.graph = p.graph;
+    this.graphHeader = p.graphHeader;
+    this.vectors = p.vectors;
+    this.vectorsHeader = p.vectorsHeader;
+    this.tombs = p.tombstones;
+  }
+
+  key(object: string): string {
+    return segmentObjectKey(this.prefix, object);
+  }
+
+  int8Scorer(vector: Float32Array): QueryScorer {
+    if (this.quantized === null) throw internal(`segment ${this.prefix} is not quantized`);
+    return new Int8Scorer(this.quantized, vector);
+  }
+
+  /** Originals: in memory, or a paged row source charged to this query. */
+  floatScorer(vector: Float32Array, q: QueryIo): QueryScorer {
+    if (this.vectors !== null) return new FloatScorer(this.vectors, this.meta.dim, this.meta.distance, vector);
+    return new PagedFloatScorer(this.rowSource(q), this.meta.distance, vector);
+  }
+
+  /** The originals when `vectors.on_disk` is false, else null. */
+  inMemoryVectors(): Float32Array | null {
+    return this.vectors;
+  }
+
+  /** A per-query paged view of the originals (rescoring and float search when `vectors.on_disk`). */
+  rowSource(q: QueryIo): PagedRows {
+    const layout = this.vectorsHeader;
+    return new PagedRows(layout, (pages) =>
+      this.pages.getPages(
+        this.key(VECTORS),
+        pages.map((p) => ({ page: p, ...vectorsPageRange(layout, p) })),
+        q,
+      ),
+    );
+  }
+
+  /** The in-memory graph, or a per-query paged accessor whose pages come through the PageCache. */
+  graphAccessor(q: QueryIo): GraphAccessor {
+    if (this.graph !== null) return this.graph;
+    const header = this.graphHeader;
+    if (header === null) throw internal(`segment ${this.prefix} has no graph`);
+    return new PagedGraph(header, (pages) =>
+      this.pages.getPages(
+        this.key(GRAPH),
+        pages.map((p) => ({ page: p, ...graphPageRange(header.meta, p) })),
+        q,
+      ),
+    );
+  }
+
+  /** Tombstones of `version` (0 = none): loaded once per container and kept. */
+  async tombstones(version: number, q: QueryIo): Promise<Tombstones | null> {
+    if (version === 0) return null;
+    const hit = this.tombs.get(version);
+    if (hit !== undefined) return hit;
+    const key = tombstoneKeyOf(this.prefix, version);
+    const t = decodeTombstones(await getWhole(this.store, key, q, `tombstones v${version}`), key);
+    if (t.count !== this.meta.count) throw internal(`${key}: bitmap of ${t.count} points, segment has ${this.meta.count}`);
+    this.tombs.set(version, t);
+    return t;
+  }
+
+  /** Every payload decoded (one whole GET of `payload` per container), for filters and scrolls. */
+  async allPayloads(q: QueryIo): Promise<(Payload | null)[]> {
+    if (this.payloads !== null) return this.payloads;
+    const bytes = await getWhole(this.store, this.key(PAYLOAD), q, 'payload');
+    const idx = this.payloadIndex;
+    const out = new Array<Payload | null>(this.meta.count);
+    for (let o = 0; o < this.meta.count; o++) out[o] = idx.decode(bytes, 0, o, this.key(PAYLOAD));
+    this.payloads = out;
+    // decoded JSON costs roughly twice its UTF-8 size in V8
+    this.payloadBytes = 2 * bytes.byteLength;
+    return out;
+  }
+
+  hasAllPayloads(): boolean {
+    return this.payloads !== null;
+  }
+
+  /** The points matching `filter`, evaluated over every payload once; the last few masks are kept per segment. */
+  async filterMask(filter: Filter, q: QueryIo): Promise<FilterMask> {
+    const cacheKey = JSON.stringify(filter);
+    const hit = this.masks.get(cacheKey);
+    if (hit !== undefined) {
+      this.masks.delete(cacheKey);
+      this.masks.set(cacheKey, hit);
+      return hit;
+    }
+    const payloads = await this.allPayloads(q);
+    const predicate = compileFilter(filter);
+    const n = this.meta.count;
+    const mask = new Uint8Array(n);
+    const matching: number[] = [];
+    for (let o = 0; o < n; o++) {
+      if (predicate(this.ids.externalId(o), payloads[o])) {
+        mask[o] = 1;
+        matching.push(o);
+      }
+    }
+    const m: FilterMask = { mask, offsets: Uint32Array.from(matching), cardinality: matching.length };
+    this.masks.set(cacheKey, m);
+    if (this.masks.size > FILTER_MASKS_KEPT) this.masks.delete(this.masks.keys().next().value as string);
+    return m;
+  }
+
+  externalId(offset: PointOffset): PointId {
+    return this.ids.externalId(offset);
+  }
+
+  version(offset: PointOffset): number {
+    return this.ids.version(offset);
+  }
+
+  memoryBytes(): number {
+    let b = this.ids.byteLength + this.payloadIndex.byteLength + 1024;
+    if (this.quantized !== null) b += this.quantized.codes.byteLength + this.quantized.corrections.byteLength;
+    if (this.graph !== null) b += graphBytes(this.graph);
+    if (this.graphHeader !== null) b += 4 * (this.graphHeader.upper.links.length + 2 * this.graphHeader.upper.ids.length);
+    if (this.vectors !== null) b += this.vectors.byteLength;
+    for (const t of this.tombs.values()) b += t.byteLength;
+    b += this.payloadBytes;
+    for (const m of this.masks.values()) b += m.mask.byteLength + m.offsets.byteLength;
+    return b;
+  }
+}
+
+function graphBytes(g: InMemoryGraph): number {
+  const rec = 1 + g.meta.m0;
+  return 4 * (g.meta.n * rec + g.upper.links.length + 2 * g.upper.ids.length);
+}

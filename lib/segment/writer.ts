@@ -1,0 +1,149 @@
+/**
+ * Writes one immutable segment (DESIGN.md §3) from points the optimizer sealed: HNSW over the float originals
+ * (unless the segment is below `indexing_threshold` KB, as in Qdrant; it is then always searched exactly), int8
+ * codes when quantization is configured, and the segment's objects:
+ *
+ * | object      | layout owner                              | read as                                          |
+ * |-------------|-------------------------------------------|--------------------------------------------------|
+ * | `quantized` | lib/quantization/format.ts                | whole, one GET, kept (always_ram)                |
+ * | `graph`     | lib/index/graph-format.ts                 | whole (hnsw on_disk false) or header + pages      |
+ * | `vectors`   | lib/index/vectors-format.ts               | whole (vectors on_disk false) or pages            |
+ * | `ids`       | ids-format.ts                             | whole, kept                                      |
+ * | `payload`   | payload-format.ts                         | index range kept; blobs by range, or whole to filter |
+ * | `meta.json` | meta.ts                                   | first, small                                     |
+ *
+ * Invariants: every object is written with a create-only put (a retried or racing optimizer can never overwrite a
+ * segment someone may read); meta.json goes LAST, after every other object is durable, so a segment with a meta is
+ * complete; the same input and seed produce the same bytes. No tombstones at birth.
+ */
+import type { CollectionConfig, Payload, PointId } from '../collection/types.js';
+import { internal } from '../errors.js';
+import { buildHnsw } from '../index/build.js';
+import { DEFAULT_PAGE_SIZE, graphByteLength, parseGraphHeader, serializeGraph } from '../index/graph-format.js';
+import { serializeVectors, vectorsLayout } from '../index/vectors-format.js';
+import { encodeAll, serializeQuantized, trainScalar } from '../quantization/index.js';
+import type { ObjectStore } from '../storage/object-store.js';
+import { encodeIds } from './ids-format.js';
+import { GRAPH, IDS, META, PAYLOAD, QUANTIZED, VECTORS, segmentObjectKey } from './keys.js';
+import { SEGMENT_FORMAT, type SegmentMeta, encodeMeta, vectorKb } from './meta.js';
+import { encodePayloads, payloadIndexBytes } from './payload-format.js';
+import { putCreateOnly } from './store-io.js';
+
+export interface SegmentInput {
+  config: CollectionConfig;
+  ids: readonly PointId[];
+  versions: ArrayLike<number>;
+  /** n × dim row-major; Cosine rows already normalized */
+  vectors: Float32Array;
+  payloads: readonly (Payload | null | undefined)[];
+  seed: number;
+}
+
+export interface WriteOptions {
+  /** bytes per page of `graph` (layer 0); default 64 KiB */
+  graphPageSize?: number;
+  /** bytes per page of `vectors`; default 16 KiB (rescoring reads one page per scattered candidate) */
+  vectorsPageSize?: number;
+}
+
+export const DEFAULT_VECTORS_PAGE_SIZE = 16 * 1024;
+
+/** Qdrant's rule: build a graph only when the vectors exceed indexing_threshold KB (0 disables indexing) and m > 0. */
+export function shouldIndex(config: CollectionConfig, count: number): boolean {
+  const threshold = config.optimizers_config.indexing_threshold;
+  return threshold > 0 && config.hnsw_config.m > 0 && vectorKb(count, config.vectors.size) >= threshold;
+}
+
+/** The bytes of a segment and its meta, without I/O (the writer and tests share it). */
+export function encodeSegment(input: SegmentInput, options: WriteOptions = {}): { meta: SegmentMeta; objects: Map<string, Uint8Array> } {
+  const { config } = input;
+  const dim = config.vectors.size;
+  const distance = config.vectors.distance;
+  const n = input.ids.length;
+  if (input.vectors.length !== n * dim) throw internal(`segment: ${input.vectors.length} floats for ${n} × ${dim}`);
+  if (input.payloads.length !== n) throw internal(`segment: ${input.payloads.length} payloads for ${n} points`);
+  const objects = new Map<string, Uint8Array>();
+
+  let quantization: SegmentMeta['quantization'] = null;
+  const scalar = config.quantization_config?.scalar;
+  if (scalar) {
+    const params = trainScalar(input.vectors, dim, distance, { quantile: scalar.quantile, seed: input.seed });
+    const bytes = serializeQuantized(encodeAll(params, input.vectors));
+    objects.set(QUANTIZED, bytes);
+    quantization = {
+      type: 'int8',
+      quantile: params.quantile,
+      alpha: params.alpha,
+      offset: params.offset,
+      alwaysRam: true,
+      bytes: bytes.byteLength,
+    };
+  }
+
+  let hnsw: SegmentMeta['hnsw'] = null;
+  if (n > 0 && shouldIndex(config, n)) {
+    const graph = buildHnsw(input.vectors, dim, distance, {
+      m: config.hnsw_config.m,
+      efConstruct: config.hnsw_config.ef_construct,
+      seed: input.seed,
+    });
+    const bytes = serializeGraph(graph, options.graphPageSize ?? DEFAULT_PAGE_SIZE);
+    const { meta: g } = parseGraphHeader(bytes);
+    if (graphByteLength(g) !== bytes.byteLength) throw internal('segment: graph layout and bytes disagree');
+    objects.set(GRAPH, bytes);
+    hnsw = {
+      m: g.m,
+      m0: g.m0,
+      efConstruct: config.hnsw_config.ef_construct,
+      entryPoint: g.entryPoint,
+      maxLevel: g.maxLevel,
+      pageSize: g.pageSize,
+      nodesPerPage: g.nodesPerPage,
+      pageCount: g.pageCount,
+      headerBytes: g.headerBytes,
+      bytes: bytes.byteLength,
+    };
+  }
+
+  const vectorsPageSize = options.vectorsPageSize ?? DEFAULT_VECTORS_PAGE_SIZE;
+  const vectorBytes = serializeVectors(input.vectors, dim, vectorsPageSize);
+  const vl = vectorsLayout(n, dim, vectorsPageSize);
+  objects.set(VECTORS, vectorBytes);
+  const idsBytes = encodeIds(input.ids, input.versions);
+  objects.set(IDS, idsBytes);
+  const payloadBytes = encodePayloads(input.payloads);
+  objects.set(PAYLOAD, payloadBytes);
+
+  const meta: SegmentMeta = {
+    format: SEGMENT_FORMAT,
+    count: n,
+    dim,
+    distance,
+    seed: input.seed,
+    tiers: { vectorsOnDisk: config.vectors.on_disk, graphOnDisk: config.hnsw_config.on_disk },
+    fullScanThresholdKb: config.hnsw_config.full_scan_threshold,
+    quantization,
+    hnsw,
+    vectors: { pageSize: vl.pageSize, rowsPerPage: vl.rowsPerPage, pageCount: vl.pageCount, bytes: vectorBytes.byteLength },
+    idsBytes: idsBytes.byteLength,
+    payloadBytes: payloadBytes.byteLength,
+    payloadIndexBytes: payloadIndexBytes(n),
+  };
+  return { meta, objects };
+}
+
+/**
+ * Builds and writes a segment under `segmentPrefix`; returns its meta (the optimizer records it in the manifest).
+ * Data objects go out in parallel, meta.json after all of them succeeded.
+ */
+export async function writeSegment(
+  store: ObjectStore,
+  segmentPrefix: string,
+  input: SegmentInput,
+  options: WriteOptions = {},
+): Promise<SegmentMeta> {
+  const { meta, objects } = encodeSegment(input, options);
+  await Promise.all([...objects].map(([name, bytes]) => putCreateOnly(store, segmentObjectKey(segmentPrefix, name), bytes)));
+  await putCreateOnly(store, segmentObjectKey(segmentPrefix, META), encodeMeta(meta), 'application/json');
+  return meta;
+}
