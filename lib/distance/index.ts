@@ -1,5 +1,5 @@
 /** Float32 distance kernels and the one similarity ↔ Qdrant-score conversion (see similarity.ts). */
-export { dot, l1, l2sq } from './kernels.js';
+export { dot, l1, l1Bounded, l2sq, l2sqBounded } from './kernels.js';
 export { normalizeInPlace, normalized, normalizeRows } from './normalize.js';
 export {
   DISTANCES,

@@ -3,7 +3,9 @@ import { describe, expect, it } from 'vitest';
 import {
   dot,
   l1,
+  l1Bounded,
   l2sq,
+  l2sqBounded,
   normalized,
   normalizeInPlace,
   scoreToSimilarity,
@@ -52,6 +54,22 @@ describe('distance kernels', () => {
         close(l1(a, ao, b, bo, dim), naive('l1', a, ao, b, bo, dim), Math.sqrt(scale) * dim);
       }),
       { seed: 1, numRuns: 300 },
+    );
+  });
+
+  it('bounded l2sq and l1 are exact below the bound and report ≥ bound otherwise', () => {
+    fc.assert(
+      fc.property(rowsAtOffsets, fc.double({ min: 0, max: 2e7, noNaN: true }), ([dim, ao, bo, av, bv], bound) => {
+        const a = Float32Array.from(av);
+        const b = Float32Array.from(bv);
+        for (const [bounded, full] of [[l2sqBounded, l2sq], [l1Bounded, l1]] as const) {
+          const exact = full(a, ao, b, bo, dim);
+          const got = bounded(a, ao, b, bo, dim, bound);
+          if (exact < bound) close(got, exact, exact);
+          else expect(got).toBeGreaterThanOrEqual(bound * (1 - 1e-12));
+        }
+      }),
+      { seed: 4, numRuns: 300 },
     );
   });
 
