@@ -1,0 +1,62 @@
+/**
+ * What the collection service's parts share: the store, the invoker, caches of immutable objects, the clock.
+ * One context per process (a warm Lambda container keeps its caches across invocations).
+ */
+import { randomBytes } from 'node:crypto';
+import type { ObjectStore } from '../storage/object-store.js';
+import { collectionPrefix } from './keys.js';
+import { ManifestCache } from './manifest.js';
+import { SegmentAccess } from './segment-access.js';
+import type { Invoker } from './segment-task.js';
+import { openSnapshot } from './snapshot.js';
+import type { Snapshot } from './snapshot.js';
+import { WalTailReader } from './tail.js';
+import { HybridClock } from './wal.js';
+
+export interface CollectionServiceOptions {
+  store: ObjectStore;
+  invoker: Invoker;
+  /** object key prefix of the deployment ('' = none) @default '' */
+  prefix?: string;
+  /** this process's writer id (lowercase alphanumerics) @default 12 random hex digits */
+  writerId?: string;
+  /** injected clock (ms) @default Date.now */
+  now?: () => number;
+  /** time budget of a query's fan-out, retry included @default 30_000 */
+  queryDeadlineMs?: number;
+}
+
+export interface ServiceContext {
+  readonly store: ObjectStore;
+  readonly invoker: Invoker;
+  readonly prefix: string;
+  readonly writerId: string;
+  readonly now: () => number;
+  readonly clock: HybridClock;
+  readonly queryDeadlineMs: number;
+  readonly manifests: ManifestCache;
+  readonly wal: WalTailReader;
+  readonly access: SegmentAccess;
+}
+
+export function createContext(o: CollectionServiceOptions): ServiceContext {
+  const now = o.now ?? Date.now;
+  return {
+    store: o.store,
+    invoker: o.invoker,
+    prefix: o.prefix ?? '',
+    writerId: o.writerId ?? randomBytes(6).toString('hex'),
+    now,
+    clock: new HybridClock(now),
+    queryDeadlineMs: o.queryDeadlineMs ?? 30_000,
+    manifests: new ManifestCache(o.store),
+    wal: new WalTailReader(o.store),
+    access: new SegmentAccess(o.store),
+  };
+}
+
+export async function snapshotOf(ctx: ServiceContext, name: string): Promise<Snapshot> {
+  const snap = await openSnapshot(ctx, name, collectionPrefix(ctx.prefix, name));
+  ctx.clock.observe(Math.max(snap.manifest.sealedHigh, snap.tail.maxSeq));
+  return snap;
+}

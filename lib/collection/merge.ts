@@ -1,0 +1,45 @@
+/**
+ * Merging candidates from segments and the WAL tail into one ranked list.
+ *
+ * Invariants:
+ * - One result per point id: the copy with the newest version wins, whatever its score (a stale copy never
+ *   outranks the write that replaced it, §4.2). Segments never hold two live copies of a point (the optimizer
+ *   tombstones the older), and the WAL tail is excluded from segments through the task's `exclude`, so this rule
+ *   only decides the rare late-WAL case (tail.ts) and guards against a worker that returns a shadowed id.
+ * - Order: similarity descending (larger = closer, lib/distance), ties by id so pages are stable across calls.
+ */
+import type { PointId } from './types.js';
+
+export interface Candidate {
+  id: PointId;
+  version: number;
+  similarity: number;
+  /** segment id, or null for a WAL-tail point */
+  segment: string | null;
+}
+
+/** Total order on point ids as Qdrant sorts them: numbers ascending, then UUIDs by string. */
+export function compareIds(a: PointId, b: PointId): number {
+  if (typeof a === 'number') return typeof b === 'number' ? a - b : -1;
+  if (typeof b === 'number') return 1;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+export function compareCandidates(a: Candidate, b: Candidate): number {
+  if (a.similarity !== b.similarity) return b.similarity - a.similarity;
+  return compareIds(a.id, b.id);
+}
+
+/** Dedupes by id (newest version wins) and ranks; returns the page [offset, offset + limit). */
+export function mergeCandidates(lists: Iterable<readonly Candidate[]>, offset: number, limit: number): Candidate[] {
+  const best = new Map<PointId, Candidate>();
+  for (const list of lists) {
+    for (const c of list) {
+      const prev = best.get(c.id);
+      if (prev === undefined || c.version > prev.version || (c.version === prev.version && prev.segment !== null && c.segment === null)) {
+        best.set(c.id, c);
+      }
+    }
+  }
+  return [...best.values()].sort(compareCandidates).slice(offset, offset + limit);
+}

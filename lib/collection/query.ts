@@ -1,0 +1,143 @@
+/**
+ * One vector query: the WAL tail searched exactly here, the segments fanned out to workers, one merge.
+ *
+ * Invariants:
+ * - §4.2: tail winners are scored here (exact) and their ids are excluded from every segment task, so a segment
+ *   never returns a version the tail replaced or deleted.
+ * - §4.5: every segment of the snapshot is in exactly one task (planner.ts); if any task fails after the invoker's
+ *   retry, the whole query fails with 'unavailable'. No partial top-k is ever returned.
+ * - Each task asks for offset + limit candidates, so the merged page is the exact page of the union.
+ * - Scores stay internal similarities (larger = closer) until the final conversion to Qdrant's score.
+ * - Payloads/vectors are fetched for the final page only.
+ */
+import { normalizeInPlace, similarityFn, similarityToScore, thresholdToSimilarity } from '../distance/index.js';
+import { invalid, isStrataError, unavailable } from '../errors.js';
+import { compileFilter } from '../segment/filter.js';
+import type { ServiceContext } from './context.js';
+import { mergeCandidates } from './merge.js';
+import type { Candidate } from './merge.js';
+import { projectPayload, wantsPayload } from './payload-ops.js';
+import { planTasks } from './planner.js';
+import { loadPoints } from './reads.js';
+import type { Located } from './reads.js';
+import type { SegmentSearchResult, SegmentSearchStats } from './segment-task.js';
+import type { Snapshot } from './snapshot.js';
+import type { QueryRequest, ScoredPoint } from './types.js';
+
+export interface QueryStats extends SegmentSearchStats {
+  tasks: number;
+  tailPoints: number;
+}
+
+export function checkQueryVector(vector: unknown, dim: number): Float32Array {
+  if (!Array.isArray(vector)) throw invalid('Wrong input: query vector must be an array of numbers');
+  if (vector.length !== dim) throw invalid(`Wrong input: Vector dimension error: expected dim: ${dim}, got ${vector.length}`);
+  const q = new Float32Array(dim);
+  for (let i = 0; i < dim; i++) {
+    const x = vector[i];
+    if (typeof x !== 'number' || !Number.isFinite(x)) throw invalid(`Wrong input: query vector has a non-finite value at ${i}`);
+    q[i] = x;
+  }
+  return q;
+}
+
+export async function runQuery(
+  ctx: ServiceContext,
+  snap: Snapshot,
+  req: QueryRequest,
+  stats?: QueryStats,
+): Promise<ScoredPoint[]> {
+  const { config } = snap.manifest;
+  const { size: dim, distance } = config.vectors;
+  const q = checkQueryVector(req.vector, dim);
+  if (distance === 'Cosine') normalizeInPlace(q, 0, dim);
+  const want = req.offset + req.limit;
+  if (req.limit <= 0) return [];
+  const minSimilarity = req.score_threshold === undefined || req.score_threshold === null
+    ? undefined
+    : thresholdToSimilarity(distance, req.score_threshold);
+
+  // the WAL tail, exactly
+  const sim = similarityFn(distance);
+  const pred = req.filter ? compileFilter(req.filter) : null;
+  const tailCandidates: Candidate[] = [];
+  for (const e of snap.winners.values()) {
+    if (e.vector === null) continue;
+    if (pred !== null && !pred(e.id, e.payload)) continue;
+    const s = sim(q, 0, e.vector, 0, dim);
+    if (minSimilarity !== undefined && s < minSimilarity) continue;
+    tailCandidates.push({ id: e.id, version: e.version, similarity: s, segment: null });
+  }
+
+  // the segments, fanned out
+  const tasks = planTasks(snap.collection, snap.manifest, ctx.invoker.workers, {
+    vector: Array.from(q),
+    limit: want,
+    params: req.params,
+    filter: req.filter,
+    exclude: snap.winners.size > 0 ? [...snap.winners.keys()] : undefined,
+    minSimilarity,
+  });
+  let results: SegmentSearchResult[];
+  try {
+    results = await Promise.all(tasks.map((t) => ctx.invoker.invoke(t.worker, t.task, ctx.queryDeadlineMs)));
+  } catch (e) {
+    if (isStrataError(e, 'invalid')) throw e;
+    throw unavailable(`segment search failed: ${e instanceof Error ? e.message : String(e)}`, e);
+  }
+  if (stats) {
+    stats.tasks += tasks.length;
+    stats.tailPoints += snap.winners.size;
+    for (const r of results) {
+      stats.segments += r.stats.segments;
+      stats.distances += r.stats.distances;
+      stats.gets += r.stats.gets;
+      stats.bytes += r.stats.bytes;
+      stats.rounds = Math.max(stats.rounds, r.stats.rounds);
+      stats.cold += r.stats.cold;
+      stats.millis = Math.max(stats.millis, r.stats.millis);
+    }
+  }
+  const lists: Candidate[][] = [tailCandidates];
+  for (const r of results) lists.push(r.candidates.map((c) => ({ ...c, segment: c.segment })));
+  const page = mergeCandidates(lists, req.offset, req.limit);
+
+  // payloads and vectors of the final page only
+  const fetchPayload = wantsPayload(req.with_payload);
+  const located: Located[] = page.map((c) => {
+    if (c.segment === null) {
+      const tail = snap.winners.get(c.id);
+      if (tail === undefined) throw unavailable(`tail point ${String(c.id)} vanished during the query`);
+      return { id: c.id, version: c.version, tail };
+    }
+    return { id: c.id, version: c.version, segment: c.segment, offset: -1 };
+  });
+  const segLocated = located.filter((l) => l.segment !== undefined);
+  if (segLocated.length > 0 && (fetchPayload || req.with_vector)) {
+    const offsets = await offsetsOf(ctx, snap, segLocated);
+    segLocated.forEach((l, i) => ((l as { offset: number }).offset = offsets[i]));
+  }
+  const points = await loadPoints(ctx, snap, located, { payload: fetchPayload, vector: req.with_vector });
+  return page.map((c, i) => {
+    const p: ScoredPoint = { id: c.id, version: c.version, score: similarityToScore(distance, c.similarity) };
+    const payload = projectPayload(points[i].payload, req.with_payload);
+    p.payload = payload === undefined ? null : payload;
+    p.vector = req.with_vector && points[i].vector !== null ? Array.from(points[i].vector as Float32Array) : null;
+    return p;
+  });
+}
+
+async function offsetsOf(ctx: ServiceContext, snap: Snapshot, located: readonly Located[]): Promise<number[]> {
+  return Promise.all(
+    located.map(async (l) => {
+      const table = await ctx.access.ids(snap.collection, l.segment as string);
+      const o = table.offsetOf(l.id);
+      if (o < 0) throw unavailable(`segment ${String(l.segment)} returned point ${String(l.id)} it does not hold`);
+      return o;
+    }),
+  );
+}
+
+export function emptyQueryStats(): QueryStats {
+  return { tasks: 0, tailPoints: 0, segments: 0, distances: 0, gets: 0, bytes: 0, rounds: 0, cold: 0, millis: 0 };
+}

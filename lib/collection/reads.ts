@@ -1,0 +1,168 @@
+/**
+ * Point reads over a snapshot: retrieve by id, scroll, count, and the payload/vector fetch of a query's final page.
+ *
+ * Invariants:
+ * - The live set of a snapshot = tail winners that are upserts ∪ live segment copies whose id no tail winner
+ *   shadows (snapshot.ts). Every read here goes through `liveEntries`/`lookup`, so get, scroll, count and query
+ *   agree on which version of a point exists.
+ * - Payloads and vectors are fetched only for points that are returned (or that a filter must inspect).
+ */
+import { compileFilter } from '../segment/filter.js';
+import type { ServiceContext } from './context.js';
+import { compareIds } from './merge.js';
+import { projectPayload, wantsPayload } from './payload-ops.js';
+import { readSegmentPoints } from './segment-points.js';
+import type { Snapshot } from './snapshot.js';
+import type { TailEntry } from './tail.js';
+import type { Filter, Payload, PointId, Record_, ScrollRequest, ScrollResult, WithPayload } from './types.js';
+
+/** Where the live version of a point is. */
+export type Located =
+  | { id: PointId; version: number; tail: TailEntry; segment?: undefined; offset?: undefined }
+  | { id: PointId; version: number; tail?: undefined; segment: string; offset: number };
+
+export interface FullPoint {
+  id: PointId;
+  version: number;
+  payload: Payload | null;
+  vector: Float32Array | null;
+}
+
+/** Every live point of the snapshot, sorted by id. */
+export async function liveEntries(ctx: ServiceContext, snap: Snapshot): Promise<Located[]> {
+  const out: Located[] = [];
+  for (const e of snap.winners.values()) if (e.vector !== null) out.push({ id: e.id, version: e.version, tail: e });
+  const perSegment = await Promise.all(snap.manifest.segments.map((s) => ctx.access.livePoints(snap.collection, s)));
+  for (let i = 0; i < perSegment.length; i++) {
+    const seg = snap.manifest.segments[i].id;
+    for (const p of perSegment[i]) {
+      if (!snap.winners.has(p.id)) out.push({ id: p.id, version: p.version, segment: seg, offset: p.offset });
+    }
+  }
+  out.sort((a, b) => compareIds(a.id, b.id));
+  return out;
+}
+
+/** The live location of each id (absent ids are skipped), in input order without duplicates. */
+export async function lookup(ctx: ServiceContext, snap: Snapshot, ids: readonly PointId[]): Promise<Located[]> {
+  const unique = [...new Set(ids)];
+  const fromSegments = unique.filter((id) => !snap.winners.has(id));
+  const copies = await ctx.access.liveCopies(snap.collection, snap.manifest.segments, fromSegments);
+  const out: Located[] = [];
+  for (const id of unique) {
+    const w = snap.winners.get(id);
+    if (w !== undefined) {
+      if (w.vector !== null) out.push({ id, version: w.version, tail: w });
+      continue;
+    }
+    const c = copies.get(id);
+    if (c !== undefined) out.push({ id, version: c.version, segment: c.segment.id, offset: c.offset });
+  }
+  return out;
+}
+
+/** Payloads and/or vectors of located points, in input order. */
+export async function loadPoints(
+  ctx: ServiceContext,
+  snap: Snapshot,
+  located: readonly Located[],
+  want: { payload: boolean; vector: boolean },
+): Promise<FullPoint[]> {
+  const out: FullPoint[] = located.map((l) => ({
+    id: l.id,
+    version: l.version,
+    payload: l.tail !== undefined ? l.tail.payload : null,
+    vector: l.tail !== undefined ? l.tail.vector : null,
+  }));
+  if (!want.payload && !want.vector) return out;
+  const bySegment = new Map<string, number[]>();
+  located.forEach((l, i) => {
+    if (l.segment === undefined) return;
+    const list = bySegment.get(l.segment);
+    if (list) list.push(i);
+    else bySegment.set(l.segment, [i]);
+  });
+  await Promise.all(
+    [...bySegment].map(async ([segment, idx]) => {
+      const points = await readSegmentPoints(
+        ctx.store,
+        snap.collection,
+        segment,
+        idx.map((i) => located[i].offset as number),
+        want,
+      );
+      idx.forEach((i, j) => {
+        out[i].payload = points[j].payload;
+        out[i].vector = points[j].vector;
+      });
+    }),
+  );
+  return out;
+}
+
+export function toRecord(p: FullPoint, withPayload: WithPayload, withVector: boolean): Record_ {
+  const r: Record_ = { id: p.id };
+  const payload = projectPayload(p.payload, withPayload);
+  r.payload = payload === undefined ? null : payload;
+  r.vector = withVector && p.vector !== null ? Array.from(p.vector) : null;
+  return r;
+}
+
+export async function getPoints(
+  ctx: ServiceContext,
+  snap: Snapshot,
+  ids: readonly PointId[],
+  withPayload: WithPayload,
+  withVector: boolean,
+): Promise<Record_[]> {
+  const located = await lookup(ctx, snap, ids);
+  const points = await loadPoints(ctx, snap, located, { payload: wantsPayload(withPayload), vector: withVector });
+  return points.map((p) => toRecord(p, withPayload, withVector));
+}
+
+/** Points matching `filter` among `entries`, in order, stopping after `max` matches (payloads loaded per chunk). */
+export async function* matching(
+  ctx: ServiceContext,
+  snap: Snapshot,
+  entries: readonly Located[],
+  filter: Filter | undefined,
+  want: { payload: boolean; vector: boolean },
+  chunk = 512,
+): AsyncGenerator<FullPoint> {
+  const pred = filter ? compileFilter(filter) : null;
+  const needPayload = want.payload || pred !== null;
+  for (let at = 0; at < entries.length; at += chunk) {
+    const slice = entries.slice(at, at + chunk);
+    const points = await loadPoints(ctx, snap, slice, { payload: needPayload, vector: want.vector });
+    for (const p of points) if (pred === null || pred(p.id, p.payload)) yield p;
+  }
+}
+
+export async function scroll(ctx: ServiceContext, snap: Snapshot, req: ScrollRequest): Promise<ScrollResult> {
+  const all = await liveEntries(ctx, snap);
+  let start = 0;
+  if (req.offset !== undefined && req.offset !== null) {
+    const from = req.offset;
+    while (start < all.length && compareIds(all[start].id, from) < 0) start++;
+  }
+  const entries = all.slice(start);
+  const points: Record_[] = [];
+  let next: PointId | null = null;
+  const chunk = Math.max(16, Math.min(1024, req.limit + 1));
+  for await (const p of matching(ctx, snap, entries, req.filter, { payload: wantsPayload(req.with_payload), vector: req.with_vector }, chunk)) {
+    if (points.length === req.limit) {
+      next = p.id;
+      break;
+    }
+    points.push(toRecord(p, req.with_payload, req.with_vector));
+  }
+  return { points, next_page_offset: next };
+}
+
+export async function count(ctx: ServiceContext, snap: Snapshot, filter: Filter | undefined): Promise<number> {
+  const all = await liveEntries(ctx, snap);
+  if (!filter) return all.length;
+  let n = 0;
+  for await (const _ of matching(ctx, snap, all, filter, { payload: false, vector: false })) n++;
+  return n;
+}

@@ -1,0 +1,271 @@
+/**
+ * The collection service (types.ts `CollectionService`) over an ObjectStore and an Invoker.
+ *
+ * Invariants:
+ * - §4.1: a write returns only after its WAL object is in the store (wal-writer.ts); nothing else is written on the
+ *   write path (writers never touch the manifest, so they never race the optimizer).
+ * - §4.6: a batch is validated whole against the collection's config before anything is written.
+ * - §4.2: every read opens a snapshot (manifest + WAL tail) taken after the call began, so it sees every write
+ *   acknowledged before it.
+ * - Payload updates and deletes by filter are resolved here against a snapshot into full-point upserts and id
+ *   deletes (wal.ts documents the race this allows).
+ */
+import { randomBytes } from 'node:crypto';
+import { invalid, isStrataError, notFound } from '../errors.js';
+import { createContext, snapshotOf } from './context.js';
+import type { CollectionServiceOptions, ServiceContext } from './context.js';
+import { collectionNameOfKey, collectionPrefix, collectionsRoot, manifestKey, validateCollectionName, walKey } from './keys.js';
+import { createManifest, newManifest, sealedPointCount, updateManifest } from './manifest.js';
+import { deletePayloadKeys, overwritePayload, setPayload } from './payload-ops.js';
+import { runQuery } from './query.js';
+import type { QueryStats } from './query.js';
+import * as reads from './reads.js';
+import type { FullPoint } from './reads.js';
+import type { Snapshot } from './snapshot.js';
+import type {
+  CollectionConfig,
+  CollectionInfo,
+  CollectionService,
+  CollectionUpdate,
+  Filter,
+  Payload,
+  PointId,
+  PointStruct,
+  PointsSelector,
+  QueryRequest,
+  Record_,
+  ScoredPoint,
+  ScrollRequest,
+  ScrollResult,
+  UpdateResult,
+  WithPayload,
+} from './types.js';
+import { canonicalId, encodeWal, prepareUpserts } from './wal.js';
+import type { PreparedUpserts } from './wal.js';
+import { putWal } from './wal-writer.js';
+
+export type { CollectionServiceOptions } from './context.js';
+
+export class StrataCollectionService implements CollectionService {
+  readonly ctx: ServiceContext;
+
+  constructor(options: CollectionServiceOptions) {
+    this.ctx = createContext(options);
+  }
+
+  private prefixOf(name: string): string {
+    return collectionPrefix(this.ctx.prefix, name);
+  }
+
+  private snapshot(name: string): Promise<Snapshot> {
+    return snapshotOf(this.ctx, name);
+  }
+
+  // ------------------------------------------------------------------ collections
+
+  async createCollection(name: string, config: CollectionConfig): Promise<void> {
+    validateCollectionName(name);
+    if (!Number.isInteger(config.vectors.size) || config.vectors.size < 1) {
+      throw invalid('Bad request: vector size must be a positive integer');
+    }
+    const m = newManifest(name, config, randomBytes(8).toString('hex'), this.ctx.now());
+    const key = manifestKey(this.prefixOf(name));
+    const etag = await createManifest(this.ctx.store, key, m);
+    this.ctx.manifests.remember(key, { manifest: m, etag });
+  }
+
+  /**
+   * Deletes the manifest first (the collection is gone for every reader at once), then every object under the
+   * collection's prefix. A crash midway leaves objects no manifest names; a re-created collection gets a new
+   * incarnation, so leftover WAL objects are ignored (tail.ts) and leftover segments are never named.
+   */
+  async deleteCollection(name: string): Promise<boolean> {
+    const prefix = this.prefixOf(name);
+    const key = manifestKey(prefix);
+    const existed = (await this.ctx.store.head(key)) !== null;
+    await this.ctx.store.delete(key);
+    this.ctx.manifests.forget(key);
+    const keys = await this.ctx.store.list(`${prefix}/`);
+    for (let i = 0; i < keys.length; i += 32) {
+      await Promise.all(keys.slice(i, i + 32).map((k: { key: string }) => this.ctx.store.delete(k.key)));
+    }
+    this.ctx.wal.forget(prefix);
+    this.ctx.access.forget(prefix);
+    return existed;
+  }
+
+  async listCollections(): Promise<string[]> {
+    const entries = await this.ctx.store.list(collectionsRoot(this.ctx.prefix));
+    const names = new Set<string>();
+    for (const e of entries) {
+      const name = collectionNameOfKey(this.ctx.prefix, e.key);
+      if (name !== null && e.key === manifestKey(this.prefixOf(name))) names.add(name);
+    }
+    return [...names].sort();
+  }
+
+  async collectionExists(name: string): Promise<boolean> {
+    validateCollectionName(name);
+    return (await this.ctx.manifests.current(manifestKey(this.prefixOf(name)))) !== null;
+  }
+
+  async getCollection(name: string): Promise<CollectionInfo> {
+    const snap = await this.snapshot(name);
+    const { manifest } = snap;
+    let tailNew = 0;
+    let tailRemoved = 0;
+    const copies = await this.ctx.access.liveCopies(
+      snap.collection,
+      manifest.segments,
+      [...snap.winners.keys()],
+    );
+    for (const w of snap.winners.values()) {
+      if (copies.has(w.id)) tailRemoved++;
+      if (w.vector !== null) tailNew++;
+    }
+    const sealed = sealedPointCount(manifest);
+    return {
+      status: snap.winners.size > 0 ? 'yellow' : 'green',
+      optimizer_status: 'ok',
+      points_count: sealed - tailRemoved + tailNew,
+      indexed_vectors_count: manifest.segments.filter((s) => s.indexed).reduce((n, s) => n + s.points - s.deleted, 0),
+      segments_count: manifest.segments.length,
+      config: manifest.config,
+    };
+  }
+
+  /** Parameters for future segments only (existing segments keep the params they were built with). */
+  async updateCollection(name: string, update: CollectionUpdate): Promise<void> {
+    const key = manifestKey(this.prefixOf(name));
+    const result = await updateManifest(this.ctx.store, key, (m) => {
+      const c = m.config;
+      const config: CollectionConfig = {
+        vectors: { ...c.vectors, ...(update.vectors ?? {}) },
+        hnsw_config: { ...c.hnsw_config, ...(update.hnsw_config ?? {}) },
+        optimizers_config: { ...c.optimizers_config, ...(update.optimizers_config ?? {}) },
+        quantization_config: update.quantization_config === undefined ? c.quantization_config : update.quantization_config,
+      };
+      return { ...m, config };
+    }).catch((e: unknown) => {
+      if (isStrataError(e, 'not_found')) throw notFound(`Collection \`${name}\` doesn't exist!`, e);
+      throw e;
+    });
+    if (result !== null) this.ctx.manifests.remember(key, result);
+  }
+
+  // ------------------------------------------------------------------ writes
+
+  private async writeBatch(snap: Snapshot, upserts: PreparedUpserts | null, deletes: PointId[], wait: boolean): Promise<UpdateResult> {
+    const seq = this.ctx.clock.next();
+    const dim = snap.manifest.config.vectors.size;
+    const body = encodeWal({
+      incarnation: snap.manifest.incarnation,
+      seq,
+      writer: this.ctx.writerId,
+      dim,
+      ids: upserts?.ids ?? [],
+      payloads: upserts?.payloads ?? [],
+      vectors: upserts?.vectors ?? new Float32Array(0),
+      deletes,
+    });
+    await putWal(this.ctx.store, walKey(snap.collection, seq, this.ctx.writerId), body);
+    return { operation_id: seq, status: wait ? 'completed' : 'acknowledged' };
+  }
+
+  /** A manifest snapshot for a write: config and incarnation only, no WAL tail needed. */
+  private async writeTarget(name: string): Promise<Snapshot> {
+    const collection = this.prefixOf(name);
+    const current = await this.ctx.manifests.current(manifestKey(collection));
+    if (current === null) throw notFound(`Collection \`${name}\` doesn't exist!`);
+    this.ctx.clock.observe(current.manifest.sealedHigh);
+    return {
+      name,
+      collection,
+      manifest: current.manifest,
+      etag: current.etag,
+      tail: { entries: new Map(), names: [], maxSeq: 0, foreign: [] },
+      winners: new Map(),
+    };
+  }
+
+  async upsertPoints(name: string, points: PointStruct[], wait: boolean): Promise<UpdateResult> {
+    const target = await this.writeTarget(name);
+    const { size, distance } = target.manifest.config.vectors;
+    const prepared = prepareUpserts(points, size, distance);
+    return this.writeBatch(target, prepared, [], wait);
+  }
+
+  private async selectIds(snap: Snapshot, selector: PointsSelector): Promise<PointId[]> {
+    if ('points' in selector) {
+      if (!Array.isArray(selector.points)) throw invalid('Format error in JSON body: points must be an array of ids');
+      return selector.points.map(canonicalId);
+    }
+    const ids: PointId[] = [];
+    const all = await reads.liveEntries(this.ctx, snap);
+    for await (const p of reads.matching(this.ctx, snap, all, selector.filter, { payload: false, vector: false })) ids.push(p.id);
+    return ids;
+  }
+
+  async deletePoints(name: string, selector: PointsSelector, wait: boolean): Promise<UpdateResult> {
+    const snap = 'points' in selector ? await this.writeTarget(name) : await this.snapshot(name);
+    const ids = await this.selectIds(snap, selector);
+    return this.writeBatch(snap, null, ids, wait);
+  }
+
+  /** Reads the selected live points whole, applies `change` to each payload, writes them back as upserts. */
+  private async rewritePayloads(
+    name: string,
+    selector: PointsSelector,
+    wait: boolean,
+    change: (payload: Payload | null) => Payload,
+  ): Promise<UpdateResult> {
+    const snap = await this.snapshot(name);
+    const ids = await this.selectIds(snap, selector);
+    const located = await reads.lookup(this.ctx, snap, ids);
+    const points: FullPoint[] = await reads.loadPoints(this.ctx, snap, located, { payload: true, vector: true });
+    const dim = snap.manifest.config.vectors.size;
+    const prepared: PreparedUpserts = {
+      ids: points.map((p) => p.id),
+      payloads: points.map((p) => change(p.payload)),
+      vectors: new Float32Array(points.length * dim),
+    };
+    points.forEach((p, i) => prepared.vectors.set(p.vector as Float32Array, i * dim));
+    return this.writeBatch(snap, prepared, [], wait);
+  }
+
+  setPayload(name: string, payload: Payload, selector: PointsSelector, wait: boolean, key?: string): Promise<UpdateResult> {
+    return this.rewritePayloads(name, selector, wait, (p) => setPayload(p, payload, key));
+  }
+
+  overwritePayload(name: string, payload: Payload, selector: PointsSelector, wait: boolean): Promise<UpdateResult> {
+    return this.rewritePayloads(name, selector, wait, () => overwritePayload(payload));
+  }
+
+  deletePayload(name: string, keys: string[], selector: PointsSelector, wait: boolean): Promise<UpdateResult> {
+    return this.rewritePayloads(name, selector, wait, (p) => deletePayloadKeys(p, keys));
+  }
+
+  clearPayload(name: string, selector: PointsSelector, wait: boolean): Promise<UpdateResult> {
+    return this.rewritePayloads(name, selector, wait, () => ({}));
+  }
+
+  // ------------------------------------------------------------------ reads
+
+  async getPoints(name: string, ids: PointId[], withPayload: WithPayload, withVector: boolean): Promise<Record_[]> {
+    const canonical = ids.map(canonicalId);
+    return reads.getPoints(this.ctx, await this.snapshot(name), canonical, withPayload, withVector);
+  }
+
+  async scroll(name: string, request: ScrollRequest): Promise<ScrollResult> {
+    const req = request.offset === undefined || request.offset === null ? request : { ...request, offset: canonicalId(request.offset) };
+    return reads.scroll(this.ctx, await this.snapshot(name), req);
+  }
+
+  async count(name: string, filter: Filter | undefined, _exact: boolean): Promise<number> {
+    return reads.count(this.ctx, await this.snapshot(name), filter);
+  }
+
+  async query(name: string, request: QueryRequest, stats?: QueryStats): Promise<ScoredPoint[]> {
+    return runQuery(this.ctx, await this.snapshot(name), request, stats);
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * A reader's consistent view of one collection: a manifest, the WAL tail listed at about the same time, and which
+ * tail entries win over segment copies.
+ *
+ * Invariants (§4.2 read your writes):
+ * - The manifest and the WAL listing are fetched in parallel, after the query arrived. A write acknowledged before
+ *   that has its WAL object in the listing (WAL objects are deleted only a grace period after a manifest sealed
+ *   them, and then any manifest we read holds their points). If our manifest records it as sealed, its points are
+ *   in our segments; if not, we read it as tail, even when a newer manifest has sealed it meanwhile (its points are
+ *   then in segments we do not search, so the tail copy is the one we see).
+ * - A tail entry wins over segment copies when its version is newer than every live copy. Entries newer than the
+ *   manifest's `sealedHigh` win without a lookup; older ("late") entries, written by a writer whose clock lagged,
+ *   are checked against the live copies in segments (the optimizer applies the same rule when it seals them).
+ * - Winning entries shadow segment copies: their ids go into every task's `exclude`.
+ */
+import { notFound } from '../errors.js';
+import { manifestKey } from './keys.js';
+import type { Manifest, ManifestCache } from './manifest.js';
+import type { SegmentAccess } from './segment-access.js';
+import type { Tail, TailEntry, WalTailReader } from './tail.js';
+import type { PointId } from './types.js';
+
+export interface Snapshot {
+  name: string;
+  /** collection prefix (keys.ts) */
+  collection: string;
+  manifest: Manifest;
+  etag: string;
+  tail: Tail;
+  /** newest tail entry per id that beats every segment copy (a null vector = deleted) */
+  winners: Map<PointId, TailEntry>;
+}
+
+/** The tail entries that win over segment copies (see the header). */
+export async function resolveWinners(
+  access: SegmentAccess,
+  collection: string,
+  manifest: Manifest,
+  tail: Tail,
+): Promise<Map<PointId, TailEntry>> {
+  const winners = new Map<PointId, TailEntry>();
+  const late: TailEntry[] = [];
+  for (const e of tail.entries.values()) {
+    if (e.version > manifest.sealedHigh) winners.set(e.id, e);
+    else late.push(e);
+  }
+  if (late.length > 0) {
+    const minLate = Math.min(...late.map((e) => e.version));
+    const candidates = manifest.segments.filter((s) => s.maxVersion >= minLate);
+    const copies = await access.liveCopies(collection, candidates, late.map((e) => e.id));
+    for (const e of late) {
+      const copy = copies.get(e.id);
+      if (copy === undefined || e.version > copy.version) winners.set(e.id, e);
+    }
+  }
+  return winners;
+}
+
+export async function openSnapshot(
+  deps: { manifests: ManifestCache; wal: WalTailReader; access: SegmentAccess },
+  name: string,
+  collection: string,
+): Promise<Snapshot> {
+  const [current, listed] = await Promise.all([deps.manifests.current(manifestKey(collection)), deps.wal.list(collection)]);
+  if (current === null) throw notFound(`Collection \`${name}\` doesn't exist!`);
+  const tail = await deps.wal.read(collection, current.manifest, listed);
+  const winners = await resolveWinners(deps.access, collection, current.manifest, tail);
+  return { name, collection, manifest: current.manifest, etag: current.etag, tail, winners };
+}

@@ -1,0 +1,138 @@
+/**
+ * The WAL tail: acknowledged writes not yet sealed into a segment, folded into one newest entry per point.
+ *
+ * Invariants:
+ * - tail = listed `wal/` keys − the manifest's `sealedWal` (manifest.ts says why not a high-water mark).
+ * - WAL objects are immutable, so a decoded object is cached by key forever (bounded by an LRU on bytes).
+ * - A listed object that has vanished was sealed and garbage-collected after the grace period (WAL objects are
+ *   deleted only then), so the segments of any manifest new enough to miss it hold its points; it is skipped.
+ * - Objects written for another incarnation of the collection (same name, deleted and re-created) are ignored.
+ * - Entries are folded by version (seq, writer); within a batch the last occurrence wins. A delete is an entry too
+ *   (a tombstone in the tail) so it shadows segment copies until it is sealed.
+ */
+import type { ObjectStore } from '../storage/object-store.js';
+import { parseWalName, walPrefix } from './keys.js';
+import type { Manifest } from './manifest.js';
+import { sealedNames } from './manifest.js';
+import type { Payload, PointId } from './types.js';
+import { compareVersions, decodeWal } from './wal.js';
+import type { WalBatch } from './wal.js';
+
+export interface TailEntry {
+  id: PointId;
+  /** the point's version: the seq of the batch that wrote it */
+  version: number;
+  writer: string;
+  /** WAL object name (relative to wal/) holding this entry */
+  wal: string;
+  /** null: the newest write of this point is a delete */
+  vector: Float32Array | null;
+  payload: Payload | null;
+}
+
+export interface Tail {
+  /** newest entry per point id */
+  entries: Map<PointId, TailEntry>;
+  /** unsealed WAL object names that were read, oldest first */
+  names: string[];
+  /** highest seq among them (fed to the writer's hybrid clock) */
+  maxSeq: number;
+  /** unsealed WAL objects of another incarnation of the collection: garbage the optimizer marks sealed */
+  foreign: string[];
+}
+
+/** Folds batches into newest-per-point entries; batches may come in any order. */
+export function foldBatches(batches: readonly { name: string; batch: WalBatch }[]): Map<PointId, TailEntry> {
+  const sorted = [...batches].sort((a, b) => compareVersions(a.batch.seq, a.batch.writer, b.batch.seq, b.batch.writer));
+  const entries = new Map<PointId, TailEntry>();
+  for (const { name, batch } of sorted) {
+    const { dim } = batch;
+    for (let i = 0; i < batch.ids.length; i++) {
+      entries.set(batch.ids[i], {
+        id: batch.ids[i],
+        version: batch.seq,
+        writer: batch.writer,
+        wal: name,
+        vector: batch.vectors.subarray(i * dim, (i + 1) * dim),
+        payload: batch.payloads[i],
+      });
+    }
+    for (const id of batch.deletes) {
+      entries.set(id, { id, version: batch.seq, writer: batch.writer, wal: name, vector: null, payload: null });
+    }
+  }
+  return entries;
+}
+
+function batchBytes(b: WalBatch): number {
+  return b.vectors.byteLength + 64 * (b.ids.length + b.deletes.length);
+}
+
+/** Reads (with a cache of immutable WAL objects) and folds the WAL tail of a collection. */
+export class WalTailReader {
+  private readonly cache = new Map<string, WalBatch | null>();
+  private cachedBytes = 0;
+
+  constructor(
+    private readonly store: ObjectStore,
+    private readonly budgetBytes = 256 * 1024 * 1024,
+  ) {}
+
+  /** Lists the WAL of a collection (the keys only; pair it with a manifest read in parallel). */
+  async list(collection: string): Promise<string[]> {
+    const keys = await this.store.list(walPrefix(collection));
+    const names: string[] = [];
+    for (const k of keys) {
+      const parsed = parseWalName(k.key);
+      if (parsed !== null) names.push(parsed.name);
+    }
+    names.sort();
+    return names;
+  }
+
+  /** The tail given a manifest and a listing taken at about the same time. */
+  async read(collection: string, manifest: Manifest, listed: readonly string[]): Promise<Tail> {
+    const sealed = sealedNames(manifest);
+    const unsealed = listed.filter((n) => !sealed.has(n));
+    const batches = await Promise.all(unsealed.map((name) => this.batch(collection, name)));
+    const usable: { name: string; batch: WalBatch }[] = [];
+    let maxSeq = 0;
+    const names: string[] = [];
+    const foreign: string[] = [];
+    for (let i = 0; i < unsealed.length; i++) {
+      const b = batches[i];
+      if (b === null) continue;
+      if (b.incarnation !== manifest.incarnation) {
+        foreign.push(unsealed[i]);
+        continue;
+      }
+      usable.push({ name: unsealed[i], batch: b });
+      names.push(unsealed[i]);
+      if (b.seq > maxSeq) maxSeq = b.seq;
+    }
+    return { entries: foldBatches(usable), names, maxSeq, foreign };
+  }
+
+  private async batch(collection: string, name: string): Promise<WalBatch | null> {
+    const key = walPrefix(collection) + name;
+    if (this.cache.has(key)) return this.cache.get(key) ?? null;
+    const got = await this.store.get(key);
+    // vanished: sealed and collected after the grace period (see header); not cached, it cannot come back anyway
+    if (got === null) return null;
+    const batch = decodeWal(got.body, key);
+    this.cache.set(key, batch);
+    this.cachedBytes += batchBytes(batch);
+    while (this.cachedBytes > this.budgetBytes && this.cache.size > 1) {
+      const [oldest, b] = this.cache.entries().next().value as [string, WalBatch | null];
+      this.cache.delete(oldest);
+      this.cachedBytes -= b === null ? 0 : batchBytes(b);
+    }
+    return batch;
+  }
+
+  /** Drops cached batches of a collection (after it is deleted). */
+  forget(collection: string): void {
+    const p = walPrefix(collection);
+    for (const k of [...this.cache.keys()]) if (k.startsWith(p)) this.cache.delete(k);
+  }
+}

@@ -1,0 +1,200 @@
+/**
+ * The write-ahead log: one immutable object per acknowledged write batch, at `wal/{seq}.{writer}` (keys.ts).
+ *
+ * Invariants:
+ * - A batch is validated whole (ids, dimension, finite values) before anything is written (DESIGN.md §4.6), and
+ *   Cosine vectors are normalized here, on the way in, so every layer below compares plain dot products.
+ * - The object is written with a create-only PUT before the write is acknowledged (§4.1). An ambiguous PUT (timeout
+ *   after the request left) is retried with the same key: `conflict` then means our first attempt landed, which we
+ *   confirm by reading it back and comparing bytes (only this writer ever uses its writer id).
+ * - Versions: a batch's version is its hybrid-logical-clock `seq` = max(now, highest seq seen + 1), tie-broken by
+ *   writer id. A newer (seq, writer) shadows an older one for the same point (§4.2); within one batch the last
+ *   occurrence of an id wins, as in Qdrant.
+ * - Payload operations and deletes by filter are resolved by the writer against the state it reads (service.ts)
+ *   into full-point upserts and id deletes, so the log holds only two record kinds. The race this allows: two
+ *   concurrent payload updates of the same point both read version A and each writes a full point; the newer
+ *   (seq, writer) wins whole, so the other's payload change is lost (last-writer-wins per point, never a torn point).
+ *
+ * Object layout (little-endian):
+ *
+ * | offset   | size        | field                                                                   |
+ * |----------|-------------|-------------------------------------------------------------------------|
+ * | 0        | 4           | magic `SWAL`                                                            |
+ * | 4        | 2           | format version (1)                                                      |
+ * | 6        | 2           | reserved (0)                                                            |
+ * | 8        | 4           | dim                                                                     |
+ * | 12       | 4           | n = number of upserted points (rows of the vector block)                |
+ * | 16       | 4           | J = byte length of the JSON header                                      |
+ * | 20       | 4           | CRC-32 of every byte from offset 24 to the end                          |
+ * | 24       | J           | UTF-8 JSON: {incarnation, seq, writer, ids, payloads, deletes}          |
+ * | 24+J     | 0–3         | zero padding to a multiple of 4                                         |
+ * | aligned  | n × dim × 4 | float32 vectors, row i belongs to ids[i]                                |
+ */
+import { crc32 } from 'node:zlib';
+import { normalizeInPlace } from '../distance/index.js';
+import type { Distance } from '../distance/index.js';
+import { internal, invalid } from '../errors.js';
+import type { Payload, PointId, PointStruct } from './types.js';
+
+const MAGIC = 0x4c415753; // 'SWAL' read as a little-endian u32
+const FORMAT_VERSION = 1;
+const HEADER_BYTES = 24;
+const UUID_RE = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
+
+/** One decoded WAL object. `vectors` is n × dim row-major; row i is the vector of `ids[i]`. */
+export interface WalBatch {
+  /** the collection incarnation the batch was written for; a batch of an older incarnation is ignored */
+  incarnation: string;
+  seq: number;
+  writer: string;
+  dim: number;
+  ids: PointId[];
+  payloads: (Payload | null)[];
+  vectors: Float32Array;
+  deletes: PointId[];
+}
+
+/** Orders two versions (seq, writer): negative when a is older. */
+export function compareVersions(aSeq: number, aWriter: string, bSeq: number, bWriter: string): number {
+  if (aSeq !== bSeq) return aSeq - bSeq;
+  return aWriter < bWriter ? -1 : aWriter > bWriter ? 1 : 0;
+}
+
+/**
+ * Hybrid logical clock: seq = max(now, last + 1), and `observe` folds in every seq read from the store, so one
+ * writer's versions only grow and a writer whose clock lags still orders after what it has seen.
+ */
+export class HybridClock {
+  private last = 0;
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  next(): number {
+    this.last = Math.max(Math.floor(this.now()), this.last + 1);
+    return this.last;
+  }
+
+  observe(seq: number): void {
+    if (seq > this.last) this.last = seq;
+  }
+}
+
+/**
+ * A point id in its canonical form: a non-negative safe integer, or a UUID in lowercase hyphenated form.
+ * Throws 'invalid' (with Qdrant's wording) for anything else.
+ */
+export function canonicalId(id: unknown): PointId {
+  if (typeof id === 'number') {
+    if (Number.isSafeInteger(id) && id >= 0) return id;
+    throw invalid(`Format error in JSON body: point id ${id} is not an unsigned integer`);
+  }
+  if (typeof id === 'string' && UUID_RE.test(id)) {
+    const h = id.replace(/-/g, '').toLowerCase();
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  }
+  throw invalid(`Format error in JSON body: point id ${JSON.stringify(id)} is neither an unsigned integer nor a UUID`);
+}
+
+/** Validated, normalized upserts ready for `encodeWal`; nothing is written until the whole batch passes. */
+export interface PreparedUpserts {
+  ids: PointId[];
+  payloads: (Payload | null)[];
+  vectors: Float32Array;
+}
+
+/** Validates a whole batch (§4.6) and copies the vectors into one float32 block, normalized for Cosine. */
+export function prepareUpserts(points: PointStruct[], dim: number, distance: Distance): PreparedUpserts {
+  if (!Array.isArray(points)) throw invalid('Format error in JSON body: points must be an array');
+  const ids: PointId[] = new Array(points.length);
+  const payloads: (Payload | null)[] = new Array(points.length);
+  const vectors = new Float32Array(points.length * dim);
+  for (let i = 0; i < points.length; i++) {
+    const p = points[i];
+    if (p === null || typeof p !== 'object') throw invalid(`Format error in JSON body: point ${i} is not an object`);
+    ids[i] = canonicalId(p.id);
+    const v: unknown = p.vector;
+    if (!Array.isArray(v)) {
+      throw invalid(`Wrong input: point ${JSON.stringify(p.id)} has no vector`);
+    }
+    if (v.length !== dim) throw invalid(`Wrong input: Vector dimension error: expected dim: ${dim}, got ${v.length}`);
+    const off = i * dim;
+    for (let j = 0; j < dim; j++) {
+      const x = v[j];
+      if (typeof x !== 'number' || !Number.isFinite(x)) {
+        throw invalid(`Wrong input: vector of point ${JSON.stringify(p.id)} has a non-finite value at ${j}`);
+      }
+      vectors[off + j] = x;
+      if (!Number.isFinite(vectors[off + j])) {
+        throw invalid(`Wrong input: vector of point ${JSON.stringify(p.id)} overflows float32 at ${j}`);
+      }
+    }
+    if (distance === 'Cosine') normalizeInPlace(vectors, off, dim);
+    const payload = p.payload ?? null;
+    if (payload !== null && (typeof payload !== 'object' || Array.isArray(payload))) {
+      throw invalid(`Format error in JSON body: payload of point ${JSON.stringify(p.id)} must be an object`);
+    }
+    payloads[i] = payload;
+  }
+  return { ids, payloads, vectors };
+}
+
+export function encodeWal(batch: WalBatch): Uint8Array {
+  const { dim, ids, payloads, vectors } = batch;
+  if (vectors.length !== ids.length * dim || payloads.length !== ids.length) {
+    throw internal('WAL batch: vectors/payloads do not match ids');
+  }
+  const json = Buffer.from(
+    JSON.stringify({
+      incarnation: batch.incarnation,
+      seq: batch.seq,
+      writer: batch.writer,
+      ids,
+      payloads,
+      deletes: batch.deletes,
+    }),
+    'utf8',
+  );
+  const vecOff = align4(HEADER_BYTES + json.length);
+  const out = new Uint8Array(vecOff + vectors.length * 4);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, MAGIC, true);
+  view.setUint16(4, FORMAT_VERSION, true);
+  view.setUint16(6, 0, true);
+  view.setUint32(8, dim, true);
+  view.setUint32(12, ids.length, true);
+  view.setUint32(16, json.length, true);
+  out.set(json, HEADER_BYTES);
+  for (let i = 0; i < vectors.length; i++) view.setFloat32(vecOff + i * 4, vectors[i], true);
+  view.setUint32(20, crc32(out.subarray(HEADER_BYTES)), true);
+  return out;
+}
+
+export function decodeWal(bytes: Uint8Array, key = 'WAL object'): WalBatch {
+  if (bytes.length < HEADER_BYTES) throw internal(`${key}: truncated (${bytes.length} bytes)`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (view.getUint32(0, true) !== MAGIC) throw internal(`${key}: bad magic`);
+  const version = view.getUint16(4, true);
+  if (version !== FORMAT_VERSION) throw internal(`${key}: unsupported format version ${version}`);
+  const dim = view.getUint32(8, true);
+  const n = view.getUint32(12, true);
+  const jsonLen = view.getUint32(16, true);
+  const vecOff = align4(HEADER_BYTES + jsonLen);
+  if (bytes.length !== vecOff + n * dim * 4) throw internal(`${key}: length ${bytes.length} does not match header`);
+  if (crc32(bytes.subarray(HEADER_BYTES)) !== view.getUint32(20, true)) throw internal(`${key}: checksum mismatch`);
+  const head = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset + HEADER_BYTES, jsonLen).toString('utf8')) as {
+    incarnation: string;
+    seq: number;
+    writer: string;
+    ids: PointId[];
+    payloads: (Payload | null)[];
+    deletes: PointId[];
+  };
+  if (head.ids.length !== n) throw internal(`${key}: ${head.ids.length} ids for ${n} vectors`);
+  const vectors = new Float32Array(n * dim);
+  for (let i = 0; i < vectors.length; i++) vectors[i] = view.getFloat32(vecOff + i * 4, true);
+  return { ...head, dim, vectors };
+}
+
+function align4(n: number): number {
+  return (n + 3) & ~3;
+}
