@@ -1,0 +1,199 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SegmentSearchTask } from '../../../lib/collection/segment-task.js';
+import type { Filter, Payload } from '../../../lib/collection/types.js';
+import { isStrataError } from '../../../lib/errors.js';
+import { FloatScorer } from '../../../lib/index/scorer.js';
+import { compileFilter } from '../../../lib/segment/filter.js';
+import { readPoints } from '../../../lib/segment/points.js';
+import { lookupOffsets } from '../../../lib/segment/points.js';
+import { type SegmentTaskContext, runSegmentTaskDetailed } from '../../../lib/segment/task.js';
+import { writeTombstones } from '../../../lib/segment/tombstones.js';
+import { writeSegment } from '../../../lib/segment/writer.js';
+import { openSegment } from '../../../lib/segment/open.js';
+import { directPages } from '../../../lib/segment/page-io.js';
+import { IoScope } from '../../../lib/storage/io-stats.js';
+import type { FileSystemStore } from '../../../lib/storage/fs-store.js';
+import { COLLECTION, makeConfig, seededPayloads, seededVectors, taskContext, tempStore } from '../../support/segment-fixtures.js';
+
+const N = 4000;
+const DIM = 16;
+const SEED = 3;
+const ON_DISK = '0000000000000001-disk';
+const IN_RAM = '0000000000000002-ram';
+const prefixOf = (id: string) => `${COLLECTION}/segments/${id}`;
+const extId = (i: number) => (i % 5 === 0 ? `00000000-0000-4000-8000-${String(i).padStart(12, '0')}` : i + 100);
+
+let store: FileSystemStore;
+let root: string;
+let cleanup: () => void;
+let vectors: Float32Array;
+let payloads: Payload[];
+let ctx: SegmentTaskContext;
+
+function task(segment: string, q: Float32Array, over: Partial<SegmentSearchTask> = {}): SegmentSearchTask {
+  return {
+    collectionPrefix: COLLECTION,
+    segments: [{ id: segment, deletedVersion: 0 }],
+    vector: Array.from(q),
+    limit: 10,
+    params: { exact: false, hnsw_ef: 64, quantization: { ignore: false, oversampling: 2 } },
+    ...over,
+  };
+}
+
+/** Exact filtered top-k over originals: the ground truth for filtered searches. */
+function bruteForce(q: Float32Array, k: number, keep: (i: number) => boolean): number[] {
+  const s = new FloatScorer(vectors, DIM, 'Cosine', q);
+  const all: { i: number; s: number }[] = [];
+  for (let i = 0; i < N; i++) if (keep(i)) all.push({ i, s: s.score(i) });
+  all.sort((a, b) => b.s - a.s || a.i - b.i);
+  return all.slice(0, k).map((x) => x.i);
+}
+
+const offsetOfId = (id: string | number): number =>
+  typeof id === 'string' ? Number(id.slice(-12)) : (id as number) - 100;
+
+beforeAll(async () => {
+  ({ store, root, cleanup } = tempStore());
+  vectors = seededVectors(N, DIM, 21);
+  payloads = seededPayloads(N, 22);
+  const ids = Array.from({ length: N }, (_, i) => extId(i));
+  const input = { ids, versions: ids.map((_, i) => i + 1), vectors, payloads, seed: SEED };
+  // full_scan_threshold 10 KB = 160 vectors of 16 dims: a filter matching fewer goes exact
+  await writeSegment(store, prefixOf(ON_DISK), { ...input, config: makeConfig(DIM, 'Cosine', { vectorsOnDisk: true, graphOnDisk: true }) }, { graphPageSize: 2048, vectorsPageSize: 2048 });
+  await writeSegment(store, prefixOf(IN_RAM), { ...input, config: makeConfig(DIM, 'Cosine') });
+  ctx = taskContext(store);
+});
+afterAll(() => cleanup());
+
+describe('filters applied during the walk', () => {
+  const cases: { name: string; filter: Filter; path: string }[] = [
+    { name: 'broad (≈ 1/4 of points)', filter: { must: [{ key: 'color', match: { value: 'red' } }] }, path: 'hnsw' },
+    {
+      name: 'range + must_not',
+      filter: { must: [{ key: 'price', range: { gte: 20, lt: 80 } }], must_not: [{ key: 'tags', match: { any: ['odd'] } }] },
+      path: 'hnsw',
+    },
+    { name: 'selective (rare, ≈ 1%) → exact over the matching points', filter: { must: [{ key: 'rare', match: { value: true } }] }, path: 'exact-filtered' },
+  ];
+  for (const c of cases) {
+    it(`${c.name}: every result matches, and recall against exact filtered search is high`, async () => {
+      const pred = compileFilter(c.filter);
+      let hits = 0;
+      let total = 0;
+      for (let qi = 0; qi < 10; qi++) {
+        const q = seededVectors(1, DIM, 100 + qi);
+        const truth = bruteForce(q, 10, (i) => pred(extId(i), payloads[i]));
+        for (const seg of [ON_DISK, IN_RAM]) {
+          const { result, details } = await runSegmentTaskDetailed(task(seg, q, { filter: c.filter }), ctx);
+          expect(details[0].path).toBe(c.path);
+          const got = result.candidates.map((x) => offsetOfId(x.id));
+          for (const o of got) expect(pred(extId(o), payloads[o])).toBe(true);
+          hits += got.filter((o) => truth.includes(o)).length;
+          total += truth.length;
+        }
+      }
+      expect(hits / total).toBeGreaterThanOrEqual(c.path === 'hnsw' ? 0.95 : 1);
+    });
+  }
+
+  it('exact=true with a filter equals brute force over the matching points', async () => {
+    const filter: Filter = { must: [{ key: 'color', match: { any: ['blue', 'green'] } }] };
+    const pred = compileFilter(filter);
+    const q = seededVectors(1, DIM, 77);
+    const { result } = await runSegmentTaskDetailed(
+      task(IN_RAM, q, { filter, params: { exact: true, quantization: { ignore: true, oversampling: 1 } } }),
+      ctx,
+    );
+    expect(result.candidates.map((x) => offsetOfId(x.id))).toEqual(bruteForce(q, 10, (i) => pred(extId(i), payloads[i])));
+  });
+});
+
+describe('tombstones and exclude', () => {
+  it('never returns tombstoned offsets of the version asked for, nor excluded ids', async () => {
+    const q = seededVectors(1, DIM, 5);
+    const before = await runSegmentTaskDetailed(task(IN_RAM, q, { limit: 20 }), ctx);
+    const top = before.result.candidates.map((c) => c.id);
+    const deletedIds = top.slice(0, 5);
+    const deleted = (await lookupOffsets(store, prefixOf(IN_RAM), deletedIds)).map((x) => x.offset);
+    expect(deleted).toHaveLength(5);
+    await writeTombstones(store, prefixOf(IN_RAM), 1, deleted);
+    const excluded = top.slice(5, 8);
+    const after = await runSegmentTaskDetailed(
+      task(IN_RAM, q, { limit: 20, exclude: excluded, segments: [{ id: IN_RAM, deletedVersion: 1 }] }),
+      ctx,
+    );
+    const got = after.result.candidates.map((c) => c.id);
+    for (const id of [...deletedIds, ...excluded]) expect(got).not.toContain(id);
+    expect(got.slice(0, 12)).toEqual(top.slice(8, 20));
+    // version 0 still sees everything
+    const v0 = await runSegmentTaskDetailed(task(IN_RAM, q, { limit: 20 }), ctx);
+    expect(v0.result.candidates.map((c) => c.id)).toEqual(top);
+  });
+});
+
+describe('readPoints', () => {
+  it('returns ids, versions, payloads and vectors of offsets, from memory or by ranged reads', async () => {
+    for (const seg of [ON_DISK, IN_RAM]) {
+      const s = await openSegment(store, directPages(store), prefixOf(seg));
+      const io = new IoScope();
+      const pts = await readPoints(s, [5, 3999, 17, 1000], { withPayload: true, withVector: true, io });
+      expect(pts.map((p) => p.id)).toEqual([extId(5), extId(3999), extId(17), extId(1000)]);
+      expect(pts.map((p) => p.version)).toEqual([6, 4000, 18, 1001]);
+      expect(pts.map((p) => p.payload)).toEqual([payloads[5], payloads[3999], payloads[17], payloads[1000]]);
+      expect(pts[2].vector).toEqual(Array.from(vectors.subarray(17 * DIM, 18 * DIM)));
+      expect(io.rounds).toBe(1);
+    }
+  });
+});
+
+describe('corruption and missing objects', () => {
+  it('detects a corrupted graph page by its checksum (StrataError internal)', async () => {
+    const path = join(root, ...prefixOf(ON_DISK).split('/'), 'graph');
+    const bytes = readFileSync(path);
+    const s = await openSegment(store, directPages(store), prefixOf(ON_DISK));
+    const corrupt = Buffer.from(bytes);
+    // flip one byte inside every layer-0 page so whichever page the walk reads first is corrupt
+    const h = s.meta.hnsw!;
+    for (let at = h.headerBytes + 16; at < corrupt.length; at += 512) corrupt[at] ^= 0xff;
+    writeFileSync(path, corrupt);
+    try {
+      const fresh = taskContext(store);
+      const err = await runSegmentTaskDetailed(task(ON_DISK, seededVectors(1, DIM, 9)), fresh).catch((e: unknown) => e);
+      expect(isStrataError(err, 'internal')).toBe(true);
+      expect((err as Error).message).toMatch(/checksum/);
+    } finally {
+      writeFileSync(path, bytes);
+    }
+  });
+
+  it('detects a corrupted in-memory object at open and caches nothing', async () => {
+    const path = join(root, ...prefixOf(IN_RAM).split('/'), 'ids');
+    const bytes = readFileSync(path);
+    const corrupt = Buffer.from(bytes);
+    corrupt[100] ^= 0x01;
+    writeFileSync(path, corrupt);
+    const fresh = taskContext(store);
+    try {
+      const err = await runSegmentTaskDetailed(task(IN_RAM, seededVectors(1, DIM, 9)), fresh).catch((e: unknown) => e);
+      expect(isStrataError(err, 'internal')).toBe(true);
+      expect((err as Error).message).toMatch(/ids.*checksum/);
+      expect(fresh.registry.size).toBe(0);
+    } finally {
+      writeFileSync(path, bytes);
+    }
+    const ok = await runSegmentTaskDetailed(task(IN_RAM, seededVectors(1, DIM, 9)), fresh);
+    expect(ok.result.candidates).toHaveLength(10);
+  });
+
+  it('names a missing tombstone version', async () => {
+    const err = await runSegmentTaskDetailed(
+      task(IN_RAM, seededVectors(1, DIM, 9), { segments: [{ id: IN_RAM, deletedVersion: 42 }] }),
+      ctx,
+    ).catch((e: unknown) => e);
+    expect(isStrataError(err, 'internal')).toBe(true);
+    expect((err as Error).message).toMatch(/tombstones v42.*deleted\.0+42/);
+  });
+});
