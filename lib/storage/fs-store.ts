@@ -86,7 +86,7 @@ export class FileSystemStore implements ObjectStore {
     return join(this.root, ...key.split('/'));
   }
 
-  get(key: string, options: GetOptions = {}): Promise<GetResult | null> {
+  async get(key: string, options: GetOptions = {}): Promise<GetResult | null> {
     const path = this.path(key);
     const range = options.range;
     if (range !== undefined) checkRange(key, range);
@@ -118,7 +118,7 @@ export class FileSystemStore implements ObjectStore {
     });
   }
 
-  getIfNoneMatch(key: string, etag: string, options: ReadOptions = {}): Promise<GetResult | NotModified | null> {
+  async getIfNoneMatch(key: string, etag: string, options: ReadOptions = {}): Promise<GetResult | NotModified | null> {
     const path = this.path(key);
     return track(this.stats, options.io, async () => {
       const r = await this.withHandle(path, async (fh) => {
@@ -138,7 +138,7 @@ export class FileSystemStore implements ObjectStore {
     });
   }
 
-  head(key: string, options: ReadOptions = {}): Promise<ObjectMeta | null> {
+  async head(key: string, options: ReadOptions = {}): Promise<ObjectMeta | null> {
     const path = this.path(key);
     return track(this.stats, options.io, async () => {
       const r = await this.withHandle(path, async (fh) => {
@@ -150,7 +150,7 @@ export class FileSystemStore implements ObjectStore {
     });
   }
 
-  put(key: string, body: Uint8Array, options: PutOptions = {}): Promise<{ etag: string }> {
+  async put(key: string, body: Uint8Array, options: PutOptions = {}): Promise<{ etag: string }> {
     const path = this.path(key);
     checkPutOptions(key, options);
     return track(this.stats, options.io, async () => {
@@ -169,7 +169,7 @@ export class FileSystemStore implements ObjectStore {
     });
   }
 
-  delete(key: string, options: { io?: IoScope } = {}): Promise<void> {
+  async delete(key: string, options: { io?: IoScope } = {}): Promise<void> {
     const path = this.path(key);
     return track(this.stats, options.io, async () => {
       await withFileLock(
@@ -193,7 +193,7 @@ export class FileSystemStore implements ObjectStore {
     });
   }
 
-  list(prefix: string, options: ReadOptions = {}): Promise<ListEntry[]> {
+  async list(prefix: string, options: ReadOptions = {}): Promise<ListEntry[]> {
     return track(this.stats, options.io, async () => {
       const slash = prefix.lastIndexOf('/');
       const dirKey = slash < 0 ? '' : prefix.slice(0, slash);

@@ -165,7 +165,7 @@ export class S3Store implements ObjectStore {
     }
   }
 
-  get(key: string, options: GetOptions = {}): Promise<GetResult | null> {
+  async get(key: string, options: GetOptions = {}): Promise<GetResult | null> {
     const Key = this.fullKey(key);
     const range = options.range;
     if (range !== undefined) checkRange(key, range);
@@ -198,7 +198,7 @@ export class S3Store implements ObjectStore {
     });
   }
 
-  getIfNoneMatch(key: string, etag: string, options: ReadOptions = {}): Promise<GetResult | NotModified | null> {
+  async getIfNoneMatch(key: string, etag: string, options: ReadOptions = {}): Promise<GetResult | NotModified | null> {
     const Key = this.fullKey(key);
     return track<GetResult | NotModified | null>(this.stats, options.io, async () => {
       let out: GetObjectCommandOutput;
@@ -218,7 +218,7 @@ export class S3Store implements ObjectStore {
     });
   }
 
-  head(key: string, options: ReadOptions = {}): Promise<ObjectMeta | null> {
+  async head(key: string, options: ReadOptions = {}): Promise<ObjectMeta | null> {
     const Key = this.fullKey(key);
     return track(this.stats, options.io, async () => {
       try {
@@ -240,7 +240,7 @@ export class S3Store implements ObjectStore {
     });
   }
 
-  put(key: string, body: Uint8Array, options: PutOptions = {}): Promise<{ etag: string }> {
+  async put(key: string, body: Uint8Array, options: PutOptions = {}): Promise<{ etag: string }> {
     const Key = this.fullKey(key);
     checkPutOptions(key, options);
     const conditional = isConditional(options);
@@ -273,6 +273,10 @@ export class S3Store implements ObjectStore {
             const what = options.ifNoneMatch === '*' ? 'object already exists' : `ETag is no longer ${options.ifMatch}`;
             throw new PreconditionFailedError(`put ${key}: ${what}`, { cause: e });
           }
+          if (options.ifMatch !== undefined && isNotFound(e)) {
+            // S3 answers If-Match on a missing key with 404 NoSuchKey: the precondition failed all the same
+            throw new PreconditionFailedError(`put ${key}: object does not exist (If-Match ${options.ifMatch})`, { cause: e });
+          }
           if (status === 409 || nameOf(e) === 'ConditionalRequestConflict') {
             throw new PreconditionFailedError(`put ${key}: a concurrent conditional write is in progress`, { cause: e });
           }
@@ -293,7 +297,7 @@ export class S3Store implements ObjectStore {
     });
   }
 
-  list(prefix: string, options: ReadOptions = {}): Promise<ListEntry[]> {
+  async list(prefix: string, options: ReadOptions = {}): Promise<ListEntry[]> {
     const fullPrefix = this.prefix === '' ? prefix : `${this.prefix}/${prefix}`;
     const strip = this.prefix === '' ? 0 : this.prefix.length + 1;
     return (async () => {
@@ -332,7 +336,7 @@ export class S3Store implements ObjectStore {
     })();
   }
 
-  delete(key: string, options: { io?: IoScope; signal?: AbortSignal } = {}): Promise<void> {
+  async delete(key: string, options: { io?: IoScope; signal?: AbortSignal } = {}): Promise<void> {
     const Key = this.fullKey(key);
     return track(this.stats, options.io, async () => {
       try {

@@ -1,0 +1,128 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { isStrataError } from '../../../lib/errors.js';
+import { FileSystemStore } from '../../../lib/storage/fs-store.js';
+import { describeObjectStoreConformance } from '../../support/store-conformance.js';
+
+const roots: string[] = [];
+function tempRoot(): string {
+  const root = mkdtempSync(join(tmpdir(), 'strata-fs-store-'));
+  roots.push(root);
+  return root;
+}
+afterAll(() => {
+  for (const r of roots) rmSync(r, { recursive: true, force: true });
+});
+
+const enc = (s: string) => new TextEncoder().encode(s);
+const dec = (b: Uint8Array) => new TextDecoder().decode(b);
+const CHILD = join(import.meta.dirname, '../../support/fs-store-child.ts');
+
+/** Runs the child script; resolves with it and a promise of its first stdout line matching `want`. */
+function child(args: string[]) {
+  const proc = spawn(process.execPath, ['--import', 'tsx', CHILD, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  proc.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
+  const line = (want: RegExp) =>
+    new Promise<string>((resolve, reject) => {
+      const check = () => {
+        const m = out.split('\n').find((l) => want.test(l));
+        if (m !== undefined) resolve(m);
+      };
+      proc.stdout.on('data', check);
+      void exited.then(() => {
+        check();
+        reject(new Error(`child exited without ${want}: ${err}`));
+      });
+    });
+  return { proc, exited, line, output: () => out + err };
+}
+
+describeObjectStoreConformance('filesystem', async () => ({ store: new FileSystemStore({ root: tempRoot() }) }));
+
+describe('FileSystemStore', () => {
+  it('never shows a temp file left by a writer killed before its rename, and breaks the dead writer’s lock', async () => {
+    const root = tempRoot();
+    const store = new FileSystemStore({ root });
+    await store.put('col/manifest.json', enc('committed'));
+
+    const writer = child([root, 'crash-before-rename', 'col/manifest.json', 'torn-never-committed']);
+    const ready = await writer.line(/^READY /);
+    const temp = ready.slice('READY '.length);
+    expect(existsSync(temp)).toBe(true); // the crash really left a fully written temp file behind
+    expect(existsSync(join(root, 'col', 'manifest.json.~lock'))).toBe(true);
+    writer.proc.kill('SIGKILL');
+    await writer.exited;
+
+    expect(dec((await store.get('col/manifest.json'))!.body)).toBe('committed');
+    expect((await store.list('col/')).map((e) => e.key)).toEqual(['col/manifest.json']);
+    expect(readdirSync(join(root, 'col')).some((n) => n.includes('.~tmp.'))).toBe(true);
+
+    // the lock names a dead pid on this host: the next writer breaks it at once instead of timing out
+    const t0 = Date.now();
+    const { etag } = await store.put('col/manifest.json', enc('next'), {
+      ifMatch: (await store.head('col/manifest.json'))!.etag,
+    });
+    expect(Date.now() - t0).toBeLessThan(2000);
+    expect((await store.get('col/manifest.json'))!.etag).toBe(etag);
+
+    expect(await store.sweepTempFiles(0)).toBe(1);
+    expect(readdirSync(join(root, 'col'))).toEqual(['manifest.json']);
+  });
+
+  it('breaks a lock older than staleMs even when its holder cannot be checked (another host)', async () => {
+    const root = tempRoot();
+    const store = new FileSystemStore({ root, lock: { staleMs: 300, timeoutMs: 5000 } });
+    await mkdir(join(root, 'k'), { recursive: true });
+    writeFileSync(
+      join(root, 'k', 'obj.~lock'),
+      JSON.stringify({ pid: 1, host: 'some-other-host', token: 'x', at: Date.now() }),
+    );
+    const t0 = Date.now();
+    await store.put('k/obj', enc('v'));
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(250);
+    expect(dec((await store.get('k/obj'))!.body)).toBe('v');
+    expect(existsSync(join(root, 'k', 'obj.~lock'))).toBe(false);
+  });
+
+  it('waits for a live lock and fails unavailable when it is never released', async () => {
+    const root = tempRoot();
+    const store = new FileSystemStore({ root, lock: { staleMs: 60_000, timeoutMs: 200 } });
+    await mkdir(join(root, 'k'), { recursive: true });
+    writeFileSync(join(root, 'k', 'obj.~lock'), JSON.stringify({ pid: process.pid, host: 'elsewhere', token: 'y', at: 0 }));
+    const err = await store.put('k/obj', enc('v')).catch((e: unknown) => e);
+    expect(isStrataError(err, 'unavailable')).toBe(true);
+    expect(await store.get('k/obj')).toBeNull();
+  });
+
+  it('keeps compare-and-swap exact across processes: 4 processes × 10 CAS increments = 40', async () => {
+    const root = tempRoot();
+    const writers = Array.from({ length: 4 }, () => child([root, 'increment', 'shared/counter', '10']));
+    const codes = await Promise.all(writers.map((w) => w.exited));
+    expect(codes, writers.map((w) => w.output()).join('\n')).toEqual([0, 0, 0, 0]);
+    const store = new FileSystemStore({ root });
+    expect(dec((await store.get('shared/counter'))!.body)).toBe('40');
+    expect(readdirSync(join(root, 'shared'))).toEqual(['counter']); // no lock or temp file left behind
+  }, 60_000);
+
+  it('rejects keys that could escape the root or collide with its internal files', async () => {
+    const store = new FileSystemStore({ root: tempRoot() });
+    for (const bad of ['', '/abs', 'a/../b', 'a//b', './a', 'a/b.~lock', 'x\\y', 'dir/']) {
+      await expect(store.put(bad, enc('x'))).rejects.toSatisfy((e) => isStrataError(e, 'invalid'));
+    }
+  });
+
+  it('treats a folder as a missing object', async () => {
+    const store = new FileSystemStore({ root: tempRoot() });
+    await store.put('a/b/c', enc('x'));
+    expect(await store.get('a/b')).toBeNull();
+    expect(await store.head('a')).toBeNull();
+  });
+});
