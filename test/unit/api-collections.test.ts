@@ -149,3 +149,22 @@ describe('other collection routes', () => {
     expect(service.calls).toEqual([]);
   });
 });
+
+describe('payload index routes (acknowledged; filters need no index)', () => {
+  it('PUT /collections/{name}/index validates and acknowledges without writing', async () => {
+    expect(resultOf(await send(app, 'PUT', '/collections/docs/index?wait=true', { field_name: 'meta.color', field_schema: 'keyword' }))).toEqual({
+      operation_id: 0,
+      status: 'completed',
+    });
+    resultOf(await send(app, 'PUT', '/collections/docs/index', { field_name: 'n', field_schema: { type: 'integer', range: true } }));
+    expect(service.writes()).toEqual([]);
+  });
+
+  it('rejects bad field names and schemas, 404 for unknown collections', async () => {
+    expectError(await send(app, 'PUT', '/collections/docs/index', { field_name: 'a..b', field_schema: 'keyword' }), 400, 'field_name');
+    expectError(await send(app, 'PUT', '/collections/docs/index', { field_name: 'a', field_schema: 'vector' }), 400, 'field_schema');
+    expectError(await send(app, 'PUT', '/collections/nope/index', { field_name: 'a', field_schema: 'keyword' }), 404, 'nope');
+    expectError(await send(app, 'DELETE', '/collections/nope/index/a'), 404, 'nope');
+    resultOf(await send(app, 'DELETE', '/collections/docs/index/a'));
+  });
+});

@@ -2,8 +2,13 @@
 import type { Hono } from 'hono';
 import type { RouteDeps } from '../app.js';
 import { HttpError, conflictError } from '../errors.js';
-import { type AppEnv, collectionName, ok, parseWith, readJson } from '../http.js';
-import { createCollectionSchema, presentCollectionInfo, updateCollectionSchema } from '../schemas/collections.js';
+import { type AppEnv, collectionName, ok, parseWith, readJson, writeParams } from '../http.js';
+import {
+  createCollectionSchema,
+  createIndexSchema,
+  presentCollectionInfo,
+  updateCollectionSchema,
+} from '../schemas/collections.js';
 
 export function registerCollectionRoutes(app: Hono<AppEnv>, { service, limits }: RouteDeps): void {
   app.get('/collections', async (c) => {
@@ -43,6 +48,23 @@ export function registerCollectionRoutes(app: Hono<AppEnv>, { service, limits }:
     const update = parseWith(updateCollectionSchema, await readJson(c, limits.maxBodyBytes, {}));
     await service.updateCollection(name, update);
     return ok(c, true);
+  });
+
+  // Payload indexes: filters are evaluated without them (full scan of the candidates), so creating or dropping one
+  // only validates the request and the collection, and acknowledges. Clients such as LangChain call these routinely.
+  app.put('/collections/:name/index', async (c) => {
+    const name = collectionName(c);
+    const { wait } = writeParams(c);
+    parseWith(createIndexSchema, await readJson(c, limits.maxBodyBytes));
+    await service.getCollection(name);
+    return ok(c, { operation_id: 0, status: wait ? 'completed' : 'acknowledged' });
+  });
+
+  app.delete('/collections/:name/index/:field', async (c) => {
+    const name = collectionName(c);
+    const { wait } = writeParams(c);
+    await service.getCollection(name);
+    return ok(c, { operation_id: 0, status: wait ? 'completed' : 'acknowledged' });
   });
 }
 

@@ -16,6 +16,7 @@ import type {
   ScalarQuantizationConfig,
 } from '../../collection/types.js';
 import { DISTANCES, type Distance } from '../../distance/index.js';
+import { parsePayloadPath } from '../../segment/payload-path.js';
 
 export const HNSW_DEFAULTS: HnswConfig = { m: 16, ef_construct: 100, full_scan_threshold: 10_000, on_disk: false };
 export const OPTIMIZER_DEFAULTS: OptimizersConfig = { default_segment_number: 0, indexing_threshold: 20_000 };
@@ -154,6 +155,23 @@ function pick<T extends object, K extends keyof T>(o: T, keys: readonly K[]): Pi
   const out = {} as Pick<T, K>;
   for (const k of keys) if (o[k] !== undefined) out[k] = o[k];
   return out;
+}
+
+const FIELD_TYPES = ['keyword', 'integer', 'float', 'geo', 'text', 'bool', 'datetime', 'uuid'] as const;
+
+/** CreateFieldIndex: `{field_name, field_schema}`; the schema is a type name or `{type, ...params}`. */
+export const createIndexSchema = z.object({
+  field_name: z.string().refine(isPayloadKey, { message: 'not a valid payload key' }),
+  field_schema: z.union([z.enum(FIELD_TYPES), z.looseObject({ type: z.enum(FIELD_TYPES) })]).nullish(),
+});
+
+function isPayloadKey(key: string): boolean {
+  try {
+    parsePayloadPath(key);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Qdrant's CollectionInfo JSON (config.params / config.optimizer_config / ...), built from the service's view. */
