@@ -35,7 +35,7 @@ import { isAmbiguousWrite } from '../storage/object-store.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { collectGarbage } from './gc.js';
 import type { GcResult } from './gc.js';
-import { manifestKey, newSegmentId, segmentPrefix } from './keys.js';
+import { collectionPrefix, manifestKey, newSegmentId, segmentPrefix } from './keys.js';
 import type { Manifest, SegmentEntry } from './manifest.js';
 import { loadManifest, updateManifest } from './manifest.js';
 import { SegmentAccess } from './segment-access.js';
@@ -312,4 +312,9 @@ export async function optimize(store: ObjectStore, collection: string, options: 
     }
   }
   throw conflict(`optimizer on ${collection}: lost the manifest swap ${maxAttempts} times`);
+}
+
+/** `optimize` by collection name under a deployment prefix (what the optimizer function and trigger call). */
+export function optimizeCollection(store: ObjectStore, prefix: string, name: string, options: OptimizeOptions = {}): Promise<OptimizeResult> {
+  return optimize(store, collectionPrefix(prefix, name), options);
 }
