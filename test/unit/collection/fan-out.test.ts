@@ -1,0 +1,141 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { collectionPrefix } from '../../../lib/collection/keys.js';
+import { optimize } from '../../../lib/collection/optimizer.js';
+import type { Invoker, SegmentSearchTask } from '../../../lib/collection/segment-task.js';
+import type { QueryRequest } from '../../../lib/collection/types.js';
+import { DirectInvoker } from '../../../lib/runtime/direct-invoker.js';
+import { SegmentRegistry } from '../../../lib/segment/registry.js';
+import type { Segment } from '../../../lib/segment/segment.js';
+import { runSegmentTask } from '../../../lib/segment/task.js';
+import { PageCache } from '../../../lib/storage/page-cache.js';
+import { config, directInvoker, randomVectors, service, tempStore } from '../../support/collection-harness.js';
+
+const DIM = 16;
+const N = 600;
+const cleanups: (() => void)[] = [];
+afterEach(() => {
+  for (const c of cleanups.splice(0)) c();
+});
+
+function req(vector: number[], extra: Partial<QueryRequest> = {}): QueryRequest {
+  return { vector, limit: 10, offset: 0, params: { exact: true }, with_payload: true, with_vector: false, ...extra };
+}
+
+function cosineBrute(points: number[][], q: number[], k: number, offset = 0, keep: (i: number) => boolean = () => true) {
+  const norm = (v: number[]) => Math.sqrt(v.reduce((s, x) => s + x * x, 0));
+  const qn = norm(q);
+  return points
+    .map((v, i) => ({ id: i, score: v.reduce((s, x, j) => s + x * q[j], 0) / (norm(v) * qn) }))
+    .filter((p) => keep(p.id))
+    .sort((a, b) => b.score - a.score || a.id - b.id)
+    .slice(offset, offset + k);
+}
+
+/** An invoker that records tasks and can fail chosen workers. */
+class Recording implements Invoker {
+  readonly tasks: { worker: number; task: SegmentSearchTask }[] = [];
+  constructor(private readonly inner: Invoker, private readonly failWorker: number | null = null) {}
+  get workers(): number {
+    return this.inner.workers;
+  }
+  invoke(worker: number, task: SegmentSearchTask, deadlineMs: number) {
+    this.tasks.push({ worker, task });
+    return this.inner.invoke(worker, task, deadlineMs);
+  }
+  close() {
+    return this.inner.close();
+  }
+}
+
+async function build(segments: number, workers: number) {
+  const t = tempStore();
+  cleanups.push(t.cleanup);
+  const rec = new Recording(directInvoker(t.store, workers));
+  const svc = service(t.store, rec);
+  await svc.createCollection('c', config(DIM, 'Cosine', { segments }));
+  const points = randomVectors(N, DIM, 42);
+  for (let i = 0; i < N; i += 200) {
+    await svc.upsertPoints('c', points.slice(i, i + 200).map((v, j) => ({ id: i + j, vector: v, payload: { mod: (i + j) % 3 } })), true);
+  }
+  await optimize(t.store, collectionPrefix('', 'c'), { skipGc: true });
+  return { ...t, svc, rec, points };
+}
+
+describe('fan-out and merge', () => {
+  it('8 segments return the same top-k as 1 segment and as brute force (exact), with offsets and filters', async () => {
+    const eight = await build(8, 4);
+    const one = await build(1, 4);
+    expect((await eight.svc.getCollection('c')).segments_count).toBe(8);
+    expect((await one.svc.getCollection('c')).segments_count).toBe(1);
+    const queries = randomVectors(12, DIM, 7);
+    for (const [qi, q] of queries.entries()) {
+      const offset = qi % 3 === 0 ? 5 : 0;
+      const filter = qi % 2 === 0 ? { must: [{ key: 'mod', match: { value: 1 } }] } : undefined;
+      const r8 = await eight.svc.query('c', req(q, { offset, filter }));
+      const r1 = await one.svc.query('c', req(q, { offset, filter }));
+      const brute = cosineBrute(eight.points, q, 10, offset, filter ? (i) => i % 3 === 1 : undefined);
+      expect(r8.map((p) => p.id)).toEqual(brute.map((p) => p.id));
+      expect(r1.map((p) => p.id)).toEqual(brute.map((p) => p.id));
+      r8.forEach((p, i) => {
+        expect(p.score).toBeCloseTo(brute[i].score, 5);
+        expect(p.score).toBeCloseTo(r1[i].score, 6);
+        expect(p.payload).toEqual({ mod: (p.id as number) % 3 });
+      });
+    }
+  });
+
+  it('plans one task per segment up to K workers, grouped per worker beyond, every segment exactly once', async () => {
+    const eight = await build(8, 4);
+    eight.rec.tasks.length = 0;
+    await eight.svc.query('c', req(randomVectors(1, DIM, 9)[0]));
+    const segs = eight.rec.tasks.flatMap((t) => t.task.segments.map((s) => s.id));
+    expect(new Set(segs).size).toBe(8);
+    expect(segs.length).toBe(8);
+    expect(eight.rec.tasks.length).toBeLessThanOrEqual(4);
+    expect(new Set(eight.rec.tasks.map((t) => t.worker)).size).toBe(eight.rec.tasks.length);
+
+    const wide = service(eight.store, new Recording(directInvoker(eight.store, 16)));
+    const rec = (wide.ctx.invoker as Recording);
+    await wide.query('c', req(randomVectors(1, DIM, 10)[0]));
+    expect(rec.tasks.length).toBe(8);
+    expect(rec.tasks.every((t) => t.task.segments.length === 1)).toBe(true);
+  });
+
+  it('a task that fails after the retry fails the whole query with unavailable (no partial top-k)', async () => {
+    const eight = await build(8, 4);
+    const registries = Array.from({ length: 4 }, () => new SegmentRegistry<Segment>());
+    const cache = new PageCache(eight.store);
+    let calls = 0;
+    const victim = (await eight.svc.getCollection('c')).segments_count > 0 ? (await eight.svc.ctx.manifests.current(`collections/c/manifest.json`))!.manifest.segments[3].id : '';
+    const broken = new DirectInvoker({
+      workers: 4,
+      run: (task, worker) => {
+        if (task.segments.some((s) => s.id === victim)) {
+          calls++;
+          throw new Error(`the worker holding ${victim} is down`);
+        }
+        return runSegmentTask(task, { store: eight.store, cache, registry: registries[worker] });
+      },
+    });
+    const svc = service(eight.store, broken);
+    await expect(svc.query('c', req(randomVectors(1, DIM, 11)[0]))).rejects.toMatchObject({ kind: 'unavailable' });
+    expect(calls).toBe(2); // the first attempt and the invoker's one retry
+  });
+
+  it('WAL-tail points are searched in the coordinator and shadow their sealed copies across segments', async () => {
+    const eight = await build(8, 4);
+    const q = randomVectors(1, DIM, 12)[0];
+    // move point 5 onto the query, delete the current best match
+    const before = await eight.svc.query('c', req(q, { limit: 3 }));
+    await eight.svc.upsertPoints('c', [{ id: 5, vector: q, payload: { moved: true } }], true);
+    await eight.svc.deletePoints('c', { points: [before[0].id] }, true);
+    const after = await eight.svc.query('c', req(q, { limit: 3 }));
+    expect(after[0].id).toBe(5);
+    expect(after[0].score).toBeCloseTo(1, 5);
+    expect(after[0].payload).toEqual({ moved: true });
+    expect(after.map((p) => p.id)).not.toContain(before[0].id);
+    expect(new Set(after.map((p) => p.id)).size).toBe(3);
+    const excluded = eight.rec.tasks.at(-1)?.task.exclude ?? [];
+    expect(excluded).toEqual(expect.arrayContaining([5, before[0].id]));
+  });
+});
