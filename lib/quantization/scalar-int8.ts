@@ -62,7 +62,7 @@ export interface QuantizedSet {
 }
 
 export interface TrainOptions {
-  /** fraction of values kept inside [lo, hi]; (1 − quantile)/2 of the values are trimmed on each side. Default 0.99 */
+  /** trims samples·(1 − quantile)/2 values at each end of the range (Qdrant's rule, see trainScalar). Default 0.99 */
   quantile?: number;
   /** at most this many vectors are sampled to estimate the range (Qdrant samples 5000). Default 5000 */
   sampleSize?: number;
@@ -75,9 +75,11 @@ export function strideFor(dim: number): number {
 }
 
 /**
- * The global range of a segment. Deviation from Qdrant, on purpose: Qdrant trims `samples·(1 − q)/2` VALUES
- * (counting vectors, not values, so only a handful are trimmed); here (1 − q)/2 of all sampled values are trimmed on
- * each side, which is what `quantile` is documented to mean.
+ * The global range of a segment, trimmed as Qdrant trims it (quantile.rs): from a seeded sample of up to 5000 vectors,
+ * cut = samples·(1 − quantile)/2 VALUES are dropped at each end of the sorted sampled values. Qdrant counts vectors,
+ * not values, so the trim is tiny (25 of 500,000 values for 5000 100-d vectors at 0.99). Measured on GloVe-100 (20k
+ * slice, exact top-10 on codes): that trim gives recall 0.967, while trimming (1 − q)/2 of all values gives 0.895
+ * (alpha 4.2e-3 vs 7.2e-3: cutting the heavy tails costs more than the finer step gains). So we match Qdrant.
  */
 export function trainScalar(
   data: Float32Array,
@@ -92,13 +94,14 @@ export function trainScalar(
   const sampleSize = Math.min(n, options.sampleSize ?? 5000);
   let lo = Number.POSITIVE_INFINITY;
   let hi = Number.NEGATIVE_INFINITY;
-  if (n > 0 && quantile < 1) {
+  // Qdrant skips the quantile below 127 vectors; so do we
+  if (n >= 127 && quantile < 1) {
     const values = new Float32Array(sampleSize * dim);
     // a seeded partial Fisher–Yates over vector ids keeps the sample (and so the segment) reproducible
     const ids = sampleIds(n, sampleSize, options.seed ?? 1);
     for (let s = 0; s < sampleSize; s++) values.set(data.subarray(ids[s] * dim, ids[s] * dim + dim), s * dim);
     values.sort();
-    const cut = Math.min(Math.floor((values.length * (1 - quantile)) / 2), (values.length - 1) >> 1);
+    const cut = Math.max(1, Math.min(Math.floor((sampleSize * (1 - quantile)) / 2), (values.length - 1) >> 1));
     lo = values[cut];
     hi = values[values.length - 1 - cut];
   } else {
