@@ -6,6 +6,7 @@
  * time, after a warm-up pass at each ef; recall@k is against the datasets' shipped exact ground truth.
  * Because the machine is shared and noisy, the figures to read are Strata/baseline ratios from the same run.
  */
+import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { loadFashionMnist, loadGlove, recallAtK, slice, type Dataset } from '../test/support/datasets.js';
@@ -94,27 +95,59 @@ interface BuildRow {
   buildSeconds: number;
 }
 
-function measureEngine(engine: AnnEngine, ds: Dataset, opts: Options, log: (s: string) => void): { build: number; rows: RunRow[] } {
+/** Builds one engine (timed, plus any shared work it reused) and converts the queries to its input form. */
+function buildEngine(engine: AnnEngine, ds: Dataset, nq: number, log: (s: string) => void): { seconds: number; prepared: unknown[] } {
   const t0 = performance.now();
   const reused = engine.build()?.reusedSeconds ?? 0;
-  const build = (performance.now() - t0) / 1000 + reused;
-  log(`  ${engine.name}: built in ${build.toFixed(1)} s${reused > 0 ? ` (${reused.toFixed(1)} s of it shared work reused, not re-run)` : ''}`);
-  const nq = Math.min(opts.queries, ds.nQueries);
+  const seconds = (performance.now() - t0) / 1000 + reused;
+  log(`  ${engine.name}: built in ${seconds.toFixed(1)} s${reused > 0 ? ` (${reused.toFixed(1)} s of it shared work, measured once and reused)` : ''}`);
   const prepared = Array.from({ length: nq }, (_, q) => engine.prepare(ds.queries.subarray(q * ds.dim, (q + 1) * ds.dim)));
+  return { seconds, prepared };
+}
+
+/** One ef on one engine: an untimed warm-up pass, then the timed pass, one query at a time. */
+function measureEf(engine: AnnEngine, prepared: unknown[], ds: Dataset, ef: number, opts: Options): RunRow {
+  const nq = prepared.length;
+  engine.setEf(ef);
+  for (let q = 0; q < Math.min(opts.warmup, nq); q++) engine.search(prepared[q], opts.k);
+  const found: ArrayLike<number>[] = new Array(nq);
+  const start = performance.now();
+  for (let q = 0; q < nq; q++) found[q] = engine.search(prepared[q], opts.k);
+  const seconds = (performance.now() - start) / 1000;
+  const recall = recallAtK(found, ds.groundTruth, ds.gtK, opts.k);
+  return { dataset: ds.name, engine: engine.name, kind: engine.kind, ef, queries: nq, recall, qps: nq / seconds, meanLatencyMs: (seconds * 1000) / nq };
+}
+
+/**
+ * All engines are built first, then measured ef by ef, every engine back to back at each ef: on a shared machine
+ * the load drifts over minutes, and interleaving keeps a Strata row and its baselines close in time.
+ */
+function measureDataset(
+  engines: AnnEngine[],
+  ds: Dataset,
+  opts: Options,
+  log: (s: string) => void,
+): { builds: BuildRow[]; rows: RunRow[] } {
+  const nq = Math.min(opts.queries, ds.nQueries);
+  const builds: BuildRow[] = [];
+  const prepared: unknown[][] = [];
+  for (const engine of engines) {
+    log(`  ${engine.name}: ${engine.config}`);
+    const b = buildEngine(engine, ds, nq, log);
+    builds.push({ dataset: ds.name, engine: engine.name, kind: engine.kind, config: engine.config, buildSeconds: b.seconds });
+    prepared.push(b.prepared);
+  }
   const rows: RunRow[] = [];
   for (const ef of opts.efs) {
-    engine.setEf(ef);
-    for (let q = 0; q < Math.min(opts.warmup, nq); q++) engine.search(prepared[q], opts.k);
-    const found: ArrayLike<number>[] = new Array(nq);
-    const start = performance.now();
-    for (let q = 0; q < nq; q++) found[q] = engine.search(prepared[q], opts.k);
-    const seconds = (performance.now() - start) / 1000;
-    const recall = recallAtK(found, ds.groundTruth, ds.gtK, opts.k);
-    const qps = nq / seconds;
-    rows.push({ dataset: ds.name, engine: engine.name, kind: engine.kind, ef, queries: nq, recall, qps, meanLatencyMs: (seconds * 1000) / nq });
-    log(`    ef=${String(ef).padStart(3)}  recall@${opts.k}=${recall.toFixed(4)}  QPS=${qps.toFixed(0)}`);
+    for (let e = 0; e < engines.length; e++) {
+      const row = measureEf(engines[e], prepared[e], ds, ef, opts);
+      rows.push(row);
+      log(`    ef=${String(ef).padStart(3)}  ${engines[e].name.padEnd(18)} recall@${opts.k}=${row.recall.toFixed(4)}  QPS=${row.qps.toFixed(0)}`);
+    }
   }
-  return { build, rows };
+  // table order: engine by engine, ef ascending
+  rows.sort((a, b) => engines.findIndex((x) => x.name === a.engine) - engines.findIndex((x) => x.name === b.engine) || a.ef - b.ef);
+  return { builds, rows };
 }
 
 /** Fills the Strata rows' ratios against every baseline of the same dataset. */
@@ -206,6 +239,9 @@ export async function main(argv: string[]): Promise<void> {
   const builds: BuildRow[] = [];
   const rows: RunRow[] = [];
   const datasetsInfo: unknown[] = [];
+  // the machine is shared: record how busy it was, so a surprising run can be explained
+  const loads: { dataset: string; loadAverage1m: number }[] = [{ dataset: '(start)', loadAverage1m: Number(loadavg()[0].toFixed(2)) }];
+  log(`load average (1 min) at start: ${loads[0].loadAverage1m} on ${machine.cpus} cpus`);
   for (const key of opts.datasets) {
     const t = performance.now();
     const full = await DATASETS[key]();
@@ -215,23 +251,25 @@ export async function main(argv: string[]): Promise<void> {
         : full;
     log(`\ndataset ${ds.name}: ${ds.nBase} base × ${ds.dim}d, ${ds.distance}, ${Math.min(opts.queries, ds.nQueries)} of ${ds.nQueries} queries, loaded in ${((performance.now() - t) / 1000).toFixed(1)} s`);
     datasetsInfo.push({ name: ds.name, distance: ds.distance, dim: ds.dim, nBase: ds.nBase, nQueries: ds.nQueries, queriesUsed: Math.min(opts.queries, ds.nQueries), gtK: ds.gtK });
-    const dsRows: RunRow[] = [];
-    for (const factory of factories) {
-      const engine = factory(ds, opts.params);
-      if (opts.engines && !opts.engines.some((e) => engine.name.includes(e))) continue;
-      log(`  ${engine.name}: ${engine.config}`);
-      try {
-        const { build, rows: r } = measureEngine(engine, ds, opts, log);
-        builds.push({ dataset: ds.name, engine: engine.name, kind: engine.kind, config: engine.config, buildSeconds: build });
-        dsRows.push(...r);
-      } finally {
-        engine.close?.();
-      }
+    const engines = factories
+      .map((factory) => factory(ds, opts.params))
+      .filter((engine) => !opts.engines || opts.engines.some((e) => engine.name.includes(e)));
+    let measured: { builds: BuildRow[]; rows: RunRow[] };
+    try {
+      measured = measureDataset(engines, ds, opts, log);
+    } finally {
+      for (const engine of engines) engine.close?.();
     }
+    builds.push(...measured.builds);
+    const dsRows = measured.rows;
+    loads.push({ dataset: ds.name, loadAverage1m: Number(loadavg()[0].toFixed(2)) });
+    log(`  load average (1 min) after ${ds.name}: ${loads[loads.length - 1].loadAverage1m}`);
     addRatios(dsRows);
     rows.push(...dsRows);
   }
-  const table = renderTables(builds, rows, opts.k);
+  const table =
+    renderTables(builds, rows, opts.k) +
+    `\nload average (1 min): ${loads.map((l) => `${l.dataset === '(start)' ? 'at start' : `after ${l.dataset}`} ${l.loadAverage1m}`).join(', ')} on ${machine.cpus} cpus`;
   const totalSeconds = (performance.now() - started) / 1000;
   log(table);
   log(`\ntotal run time ${totalSeconds.toFixed(0)} s`);
@@ -243,6 +281,7 @@ export async function main(argv: string[]): Promise<void> {
     config: { ...opts, threads: 1 },
     engines: builds.map((b) => ({ dataset: b.dataset, engine: b.engine, config: b.config })),
     datasets: datasetsInfo,
+    loadAverages: loads,
     builds,
     rows,
     table,
