@@ -3,14 +3,15 @@
  * the JSON reader, and the error envelope and status survive the adapter.
  */
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
-import { handle } from 'hono/aws-lambda';
+import { handle, type LambdaEvent } from 'hono/aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../../lib/api/index.js';
 import { RecordingService } from '../support/recording-service.js';
 
-function event(method: string, path: string, body?: unknown, base64 = false): APIGatewayProxyEventV2 {
+/** A real API Gateway v2 event (aws-lambda's type), handed to hono's handler whose own type differs only in `body: null`. */
+function event(method: string, path: string, body?: unknown, base64 = false): LambdaEvent {
   const text = body === undefined ? undefined : JSON.stringify(body);
-  return {
+  const e: APIGatewayProxyEventV2 = {
     version: '2.0',
     routeKey: '$default',
     rawPath: path,
@@ -31,6 +32,7 @@ function event(method: string, path: string, body?: unknown, base64 = false): AP
     isBase64Encoded: base64,
     ...(text === undefined ? {} : { body: base64 ? Buffer.from(text).toString('base64') : text }),
   };
+  return e as unknown as LambdaEvent;
 }
 
 const context = {} as Context;
