@@ -15,9 +15,9 @@
 import { InvokeCommand, LambdaClient, type InvokeCommandOutput } from '@aws-sdk/client-lambda';
 import type { Invoker, SegmentRef, SegmentSearchResult, SegmentSearchTask } from '../collection/segment-task.js';
 import { internal, invalid, unavailable } from '../errors.js';
-import { withFaultPolicy } from './fault-policy.js';
+import { resolveDeadline, withFaultPolicy } from './fault-policy.js';
 import { Semaphore } from './semaphore.js';
-import { mergeResults, parseSegmentResult } from './task-schema.js';
+import { mergeResults, parseSegmentResult, parseSegmentTask } from './task-schema.js';
 
 /** Lambda's synchronous invocation payload limit, request and response alike. */
 export const LAMBDA_PAYLOAD_LIMIT = 6 * 1024 * 1024;
@@ -94,7 +94,8 @@ export class LambdaInvoker implements Invoker {
   async invoke(worker: number, task: SegmentSearchTask, deadlineMs: number): Promise<SegmentSearchResult> {
     const name = this.#names[worker];
     if (name === undefined) throw new RangeError(`worker ${worker} out of range 0..${this.workers - 1}`);
-    const deadline = deadlineMs >= 1e12 ? deadlineMs : Date.now() + deadlineMs;
+    parseSegmentTask(task);
+    const deadline = resolveDeadline(deadlineMs, Date.now());
     const groups = this.#splitForResponse(task);
     const results = await Promise.all(groups.map((segments) => this.#invokeOne(worker, name, { ...task, segments }, deadline)));
     return results.length === 1 ? results[0] : mergeResults(results);

@@ -17,7 +17,7 @@
 import { Piscina } from 'piscina';
 import type { Invoker, SegmentSearchResult, SegmentSearchTask } from '../collection/segment-task.js';
 import { withFaultPolicy } from './fault-policy.js';
-import { parseSegmentResult } from './task-schema.js';
+import { parseSegmentResult, parseSegmentTask } from './task-schema.js';
 import { execArgvFor, siblingScript } from './worker-script.js';
 
 export interface LocalInvokerOptions {
@@ -70,6 +70,12 @@ export class LocalInvoker implements Invoker {
     if (this.#closed) return Promise.reject(new Error('invoker is closed'));
     const pool = this.#pools[worker];
     if (pool === undefined) return Promise.reject(new RangeError(`worker ${worker} out of range 0..${this.workers - 1}`));
+    try {
+      // a malformed task fails here as 'invalid', not as two doomed attempts on the thread
+      parseSegmentTask(task);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     return withFaultPolicy(async (signal) => parseSegmentResult(await pool.run(task, { signal })), {
       deadlineMs,
       label: `segment worker thread ${worker}`,

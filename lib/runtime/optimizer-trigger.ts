@@ -5,10 +5,9 @@
  * an in-process run on the event loop, debounced. The optimizer itself is idempotent and races safely with
  * writers (manifest CAS, DESIGN.md §4.3), so a duplicate or lost trigger costs work, never data.
  *
- * The collection layer never sees Lambda: it either calls an OptimizerTrigger itself, or the entry point wraps the
+ * The AWS trigger is in lambda-optimizer-trigger.ts (it loads the SDK). The collection layer never sees Lambda: it either calls an OptimizerTrigger itself, or the entry point wraps the
  * service with `triggerOnWrites` (what functions/api.ts and bin/strata.ts do).
  */
-import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import type { CollectionService, PointsSelector } from '../collection/types.js';
 
 /** The optimizer function's event for one collection (a scheduled EventBridge event means "every collection"). */
@@ -37,7 +36,7 @@ export interface TriggerOptions {
 }
 
 /** Shared counting: fires `start(collection)` once the threshold is passed; at most one run in flight per collection. */
-abstract class CountingTrigger implements OptimizerTrigger {
+export abstract class CountingTrigger implements OptimizerTrigger {
   readonly #threshold: number;
   readonly #pending = new Map<string, number>();
   readonly #running = new Map<string, Promise<void>>();
@@ -107,34 +106,6 @@ export class LocalOptimizerTrigger extends CountingTrigger {
   protected async start(collection: string): Promise<void> {
     await new Promise((r) => setTimeout(r, this.#debounceMs));
     await this.#optimize(collection);
-  }
-}
-
-export interface LambdaTriggerOptions extends TriggerOptions {
-  client: LambdaClient;
-  functionName: string;
-}
-
-/** Sends the optimizer function an asynchronous invoke; Lambda queues and retries it. */
-export class LambdaOptimizerTrigger extends CountingTrigger {
-  readonly #client: LambdaClient;
-  readonly #functionName: string;
-
-  constructor(options: LambdaTriggerOptions) {
-    super(options);
-    this.#client = options.client;
-    this.#functionName = options.functionName;
-  }
-
-  protected async start(collection: string): Promise<void> {
-    const event: OptimizeRequest = { collection };
-    await this.#client.send(
-      new InvokeCommand({
-        FunctionName: this.#functionName,
-        InvocationType: 'Event',
-        Payload: new TextEncoder().encode(JSON.stringify(event)),
-      }),
-    );
   }
 }
 

@@ -1,0 +1,128 @@
+/**
+ * Builds the coordinator side (DESIGN.md §2, §5) from the configuration: object store, invoker, collection service,
+ * optimizer trigger. Both the local server (bin/strata.ts) and the api function (functions/api.ts) use it, so the
+ * two differ only in where segment searches and optimizer runs happen:
+ *
+ * | STRATA_WORKER_FUNCTIONS | invoker                                                                       |
+ * |-------------------------|-------------------------------------------------------------------------------|
+ * | set                     | LambdaInvoker: worker i = i-th function                                        |
+ * | unset                   | `fallback`: LocalInvoker (K worker threads) locally, DirectInvoker in a Lambda |
+ *
+ * | STRATA_OPTIMIZER_FUNCTION | optimizer trigger                                           |
+ * |---------------------------|-------------------------------------------------------------|
+ * | set                       | asynchronous invoke (InvocationType Event) of that function |
+ * | unset                     | in-process run, debounced, off the request path             |
+ */
+import type { LambdaClient } from '@aws-sdk/client-lambda';
+import type { StrataConfig } from '../config.js';
+import { collectionPrefix } from '../collection/keys.js';
+import { optimize } from '../collection/optimizer.js';
+import type { Invoker } from '../collection/segment-task.js';
+import { StrataCollectionService } from '../collection/service.js';
+import type { CollectionService } from '../collection/types.js';
+import { runSegmentTask } from '../segment/task.js';
+import { openObjectStore } from '../storage/open-store.js';
+import type { ObjectStore } from '../storage/object-store.js';
+import { DirectInvoker } from './direct-invoker.js';
+import { LocalInvoker } from './local-invoker.js';
+import type { Logger } from './logger.js';
+import { LocalOptimizerTrigger, triggerOnWrites, type OptimizerTrigger } from './optimizer-trigger.js';
+import { createSegmentContext, storeConfigOf, workerSetupOf } from './segment-context.js';
+
+export interface CoordinatorOptions {
+  logger: Logger;
+  /** invoker when no worker functions are configured */
+  fallback: 'threads' | 'direct';
+  /** Lambda client shared with the caller (module scope in a function); created when needed otherwise */
+  lambda?: LambdaClient;
+}
+
+export interface Coordinator {
+  store: ObjectStore;
+  invoker: Invoker;
+  /** the collection service, every acknowledged write reported to `trigger` */
+  service: CollectionService;
+  trigger: OptimizerTrigger;
+  /** a short description of where data and workers are, for start-up logs */
+  describe: string;
+  close(): Promise<void>;
+}
+
+export async function createCoordinator(config: StrataConfig, options: CoordinatorOptions): Promise<Coordinator> {
+  const { logger } = options;
+  const store = await openObjectStore(storeConfigOf(config));
+  // the Lambda modules (and the AWS SDK) load only when a function is configured
+  let lambda = options.lambda;
+  const lambdaClient = async (): Promise<LambdaClient> => {
+    const { createLambdaClient } = await import('./lambda-invoker.js');
+    return (lambda ??= createLambdaClient({
+      ...(config.lambdaEndpoint ? { endpoint: config.lambdaEndpoint } : {}),
+      ...(config.s3?.region ? { region: config.s3.region } : {}),
+      maxSockets: config.workerConcurrency,
+    }));
+  };
+
+  let invoker: Invoker;
+  let workersText: string;
+  if (config.workerFunctions.length > 0) {
+    const { LambdaInvoker } = await import('./lambda-invoker.js');
+    invoker = new LambdaInvoker({
+      client: await lambdaClient(),
+      functionNames: config.workerFunctions,
+      concurrency: config.workerConcurrency,
+      onFailure: (error, worker) => logger.warn({ err: error, worker }, 'segment worker attempt failed'),
+    });
+    workersText = `${config.workerFunctions.length} Lambda workers`;
+  } else if (options.fallback === 'threads') {
+    invoker = new LocalInvoker({
+      workers: config.workers,
+      // the process budget is shared by the threads
+      workerData: { ...workerSetupOf(config, Math.floor(config.cacheBytes / config.workers)) },
+      onError: (error, worker) => logger.warn({ err: error, worker }, 'segment worker thread failed'),
+    });
+    workersText = `${config.workers} worker threads`;
+  } else {
+    const context = await createSegmentContext(workerSetupOf(config));
+    invoker = new DirectInvoker({ workers: 1, run: (task) => runSegmentTask(task, context) });
+    workersText = 'in-process segment search';
+  }
+
+  const collections = new StrataCollectionService({
+    store,
+    invoker,
+    prefix: config.prefix,
+    queryDeadlineMs: config.queryDeadlineMs,
+  });
+  const onError = (error: unknown, collection: string): void =>
+    logger.error({ err: error, collection }, 'optimizer trigger failed');
+  const trigger: OptimizerTrigger = config.optimizerFunction
+    ? new (await import('./lambda-optimizer-trigger.js')).LambdaOptimizerTrigger({
+        client: await lambdaClient(),
+        functionName: config.optimizerFunction,
+        threshold: config.optimizeAfterPoints,
+        onError,
+      })
+    : new LocalOptimizerTrigger({
+        threshold: config.optimizeAfterPoints,
+        onError,
+        optimize: async (name) => {
+          const result = await optimize(store, collectionPrefix(config.prefix, name), {
+            access: collections.ctx.access,
+            wal: collections.ctx.wal,
+          });
+          logger.info({ collection: name, sealedWal: result.sealedWal, added: result.added, removed: result.removed }, 'optimizer run');
+        },
+      });
+
+  return {
+    store,
+    invoker,
+    service: triggerOnWrites(collections, trigger),
+    trigger,
+    describe: `${store.name}${config.prefix ? ` (prefix ${config.prefix})` : ''}, ${workersText}`,
+    close: async () => {
+      await trigger.close();
+      await invoker.close();
+    },
+  };
+}

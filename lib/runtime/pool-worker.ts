@@ -1,0 +1,26 @@
+/**
+ * The worker-thread script of LocalInvoker: one instance per thread, serving exactly one worker index. The context
+ * (store, page cache, registry) is built on the first task and kept for the thread's life; a failed build is
+ * retried by the next task rather than poisoning the thread.
+ */
+import { workerData } from 'piscina';
+import type { SegmentSearchResult } from '../collection/segment-task.js';
+import type { SegmentTaskContext } from '../segment/task.js';
+import { runSegmentTask } from '../segment/task.js';
+import { createSegmentContext, type WorkerSetup } from './segment-context.js';
+import { parseSegmentTask } from './task-schema.js';
+
+let context: Promise<SegmentTaskContext> | undefined;
+
+function contextOnce(): Promise<SegmentTaskContext> {
+  context ??= createSegmentContext(workerData as WorkerSetup).catch((error: unknown) => {
+    context = undefined;
+    throw error;
+  });
+  return context;
+}
+
+export default async function run(task: unknown): Promise<SegmentSearchResult> {
+  const parsed = parseSegmentTask(task);
+  return runSegmentTask(parsed, await contextOnce());
+}

@@ -1,0 +1,46 @@
+/**
+ * What a segment worker (a worker thread, or a segment-search Lambda container) builds once and keeps: its
+ * ObjectStore, its PageCache and its segment registry (lib/segment). Routing (routing.ts) sends the same segments
+ * to the same worker, so these stay warm across tasks.
+ *
+ * Memory budget split: the registry holds what a segment keeps resident (the int8 set, the tier the design puts in
+ * RAM, DESIGN.md §1) and gets 60%; the page cache holds pages of the on-disk tiers (graph, originals) and gets 40%.
+ */
+import type { StrataConfig } from '../config.js';
+import { SegmentRegistry } from '../segment/registry.js';
+import type { Segment } from '../segment/segment.js';
+import type { SegmentTaskContext } from '../segment/task.js';
+import { openObjectStore, type StoreConfig } from '../storage/open-store.js';
+import { PageCache } from '../storage/page-cache.js';
+
+/** Plain data (it crosses into worker threads as workerData). */
+export interface WorkerSetup {
+  store: StoreConfig;
+  /** memory budget of this worker's caches, in bytes */
+  cacheBytes: number;
+}
+
+const REGISTRY_SHARE = 0.6;
+
+/**
+ * The store for a configuration: S3 when a bucket is set, the data folder otherwise. The deployment prefix is NOT
+ * given to the store: lib/collection puts it into every key (and into each task's collectionPrefix).
+ */
+export function storeConfigOf(config: StrataConfig): StoreConfig {
+  if (!config.s3) return { kind: 'fs', root: config.dataDir };
+  const { bucket, endpoint, region, forcePathStyle } = config.s3;
+  return { kind: 's3', bucket, region, forcePathStyle, ...(endpoint ? { endpoint } : {}) };
+}
+
+export function workerSetupOf(config: StrataConfig, cacheBytes = config.cacheBytes): WorkerSetup {
+  return { store: storeConfigOf(config), cacheBytes };
+}
+
+export async function createSegmentContext(setup: WorkerSetup): Promise<SegmentTaskContext> {
+  const store = await openObjectStore(setup.store);
+  return {
+    store,
+    registry: new SegmentRegistry<Segment>({ budgetBytes: Math.floor(setup.cacheBytes * REGISTRY_SHARE) }),
+    cache: new PageCache(store, { maxBytes: Math.floor(setup.cacheBytes * (1 - REGISTRY_SHARE)) }),
+  };
+}
