@@ -1,3 +1,4 @@
+import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../../lib/api/index.js';
 import { StrataError } from '../../lib/errors.js';
@@ -68,6 +69,11 @@ describe('service routes and error mapping', () => {
     const app = createApp({ service, logger: { error: (o) => errors.push(o), warn: () => {} } });
     expectError(await send(app, 'GET', '/collections'), status, message);
     expect(errors.length).toBe(status >= 500 ? 1 : 0);
+  });
+
+  it('accepts a pino logger', async () => {
+    const app = createApp({ service: new RecordingService(), logger: pino({ level: 'silent' }) });
+    resultOf(await send(app, 'GET', '/collections'));
   });
 
   it('an unexpected exception is a 500 envelope', async () => {

@@ -182,3 +182,12 @@ describe('delete and payload operations', () => {
     expect(service.writes().length).toBe(before);
   });
 });
+
+describe('payload objects pass through unchanged', () => {
+  it('keeps every key, including __proto__, as JSON.parse built it', async () => {
+    resultOf(await send(app, 'PUT', '/collections/docs/points', '{"points":[{"id":1,"vector":[1,2,3,4],"payload":{"__proto__":{"x":1},"a":2}}]}'));
+    const [points] = service.writes()[0].args.slice(1) as [{ payload: Record<string, unknown> }[]];
+    expect(Object.keys(points[0].payload)).toEqual(['__proto__', 'a']);
+    expect(Object.getPrototypeOf(points[0].payload)).toBe(Object.prototype);
+  });
+});

@@ -8,7 +8,13 @@ import { z } from 'zod';
 import type { Filter, Payload, PointId, PointsSelector, PointStruct, ScrollRequest } from '../../collection/types.js';
 import { denseVectorSchema, filterSchema, noShardKey, pointIdSchema, withPayloadSchema, withVectorSchema } from './common.js';
 
-const payloadSchema = z.record(z.string(), z.unknown());
+/**
+ * A payload object, passed through as JSON.parse built it: not copied (payloads can be large) and no key dropped
+ * (a copying record schema would silently lose a `__proto__` key, which JSON.parse keeps as an own property).
+ */
+const payloadSchema = z.custom<Payload>((v) => v !== null && typeof v === 'object' && !Array.isArray(v), {
+  message: 'expected a payload object',
+});
 
 const pointStruct = z.object({
   id: pointIdSchema,
