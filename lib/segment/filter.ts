@@ -124,7 +124,8 @@ function compileCondition(c: Condition, idsVisible: boolean): Check {
   }
   if ('nested' in c) {
     const steps = parsePayloadPath(c.nested.key);
-    steps.push({ all: true });
+    const last = steps[steps.length - 1];
+    if (!('all' in last)) steps.push({ all: true }); // Qdrant's array_key(): `diet` and `diet[]` mean the same
     const inner = compileClauses(c.nested.filter, false);
     return (_id, p) =>
       valuesAt(p, steps).some((v) => v !== null && typeof v === 'object' && !Array.isArray(v) && inner(null, v));

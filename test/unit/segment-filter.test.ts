@@ -175,6 +175,7 @@ describe('clauses, has_id and nested', () => {
     };
     const inner = { must: [{ key: 'food', match: { value: 'meat' } }, { key: 'likes', match: { value: true } }] };
     expect(check(must({ nested: { key: 'diet', filter: inner } }), p)).toBe(false);
+    expect(check(must({ nested: { key: 'diet[]', filter: { must: [{ key: 'food', match: { value: 'leaves' } }] } } }), p)).toBe(true);
     // without nested, each condition may be satisfied by a different element
     expect(check({ must: [{ key: 'diet[].food', match: { value: 'meat' } }, { key: 'diet[].likes', match: { value: true } }] }, p)).toBe(true);
   });
