@@ -131,13 +131,3 @@ export function forwardIssues(err: z.ZodError, ctx: z.RefinementCtx): void {
 
 /** Qdrant's `shard_key` selector: only "no selection" makes sense on a single-shard collection. */
 export const noShardKey = z.null().optional();
-
-/** Fields of Qdrant requests that select features Strata does not have; rejected rather than silently ignored. */
-export function rejectUnsupported(body: unknown, fields: readonly string[]): string | null {
-  if (body === null || typeof body !== 'object') return null;
-  for (const f of fields) {
-    const v = (body as Record<string, unknown>)[f];
-    if (v !== undefined && v !== null) return f;
-  }
-  return null;
-}

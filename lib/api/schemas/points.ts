@@ -74,24 +74,6 @@ export const getPointsSchema = z.object({
   shard_key: noShardKey,
 });
 
-/** PointsSelector: `{points: [...]}` (PointIdsList) or `{filter: {...}}` (FilterSelector), exactly one. */
-export const selectorSchema = z
-  .object({
-    points: z.array(pointIdSchema).nullish(),
-    filter: filterSchema.nullish(),
-    shard_key: noShardKey,
-  })
-  .transform((b, ctx): PointsSelector => {
-    if (b.points && b.filter) {
-      ctx.addIssue({ code: 'custom', message: 'expected either `points` or `filter`, not both' });
-      return z.NEVER;
-    }
-    if (b.points) return { points: b.points };
-    if (b.filter) return { filter: b.filter };
-    ctx.addIssue({ code: 'custom', message: 'expected `points` (a list of ids) or `filter`' });
-    return z.NEVER;
-  });
-
 export const scrollSchema = z
   .object({
     offset: pointIdSchema.nullish(),
@@ -122,6 +104,7 @@ const selectorFields = {
   shard_key: noShardKey,
 };
 
+/** PointsSelector: `{points: [...]}` (PointIdsList) or `{filter: {...}}` (FilterSelector), exactly one. */
 function toSelector(b: { points?: PointId[] | null; filter?: Filter | null }, ctx: z.RefinementCtx): PointsSelector {
   if (b.points && b.filter) {
     ctx.addIssue({ code: 'custom', message: 'expected either `points` or `filter`, not both' });
@@ -129,9 +112,11 @@ function toSelector(b: { points?: PointId[] | null; filter?: Filter | null }, ct
   }
   if (b.points) return { points: b.points };
   if (b.filter) return { filter: b.filter };
-  ctx.addIssue({ code: 'custom', message: 'Either points or filter is required' });
+  ctx.addIssue({ code: 'custom', message: 'Either points or filter is required: expected `points` (a list of ids) or `filter`' });
   return z.NEVER;
 }
+
+export const selectorSchema = z.object(selectorFields).transform((b, ctx) => toSelector(b, ctx));
 
 export const setPayloadSchema = z
   .object({ payload: payloadSchema, key: z.string().min(1).nullish(), ...selectorFields })
