@@ -25,7 +25,7 @@ export type { SearchResult } from './heap.js';
 export { oversampledCount, rescore, rescoreAsync, searchRescored, searchRescoredAsync } from './rescore.js';
 export type { RescoredSearchOptions } from './rescore.js';
 export { mulberry32 } from './rng.js';
-export { FloatScorer, PagedFloatScorer, prepareQuery } from './scorer.js';
+export { FloatScorer, floatScorer, PagedFloatScorer, prepareQuery } from './scorer.js';
 export type { QueryScorer, RowSource } from './scorer.js';
 export { SearchContext, searchHnsw, searchHnswAsync } from './search.js';
 export type { AcceptFn, SearchOptions } from './search.js';

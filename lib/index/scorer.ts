@@ -6,7 +6,7 @@
  * A scorer whose rows may not be resident exposes `prefetch`, which the async search calls (and awaits) with a node's
  * neighbour list before scoring them; an in-memory scorer omits it and the hot loop never awaits.
  */
-import { normalized, similarityFn } from '../distance/index.js';
+import { dot, l1, l2sq, normalized, similarityFn } from '../distance/index.js';
 import type { Distance, SimilarityFn } from '../distance/index.js';
 import { internal, invalid } from '../errors.js';
 
@@ -24,24 +24,54 @@ export function prepareQuery(distance: Distance, query: ArrayLike<number>): Floa
   return distance === 'Cosine' ? normalized(query) : Float32Array.from(query);
 }
 
-/** Float32 originals held in memory as one flat row-major n × dim matrix. */
-export class FloatScorer implements QueryScorer {
-  private readonly query: Float32Array;
-  private readonly sim: SimilarityFn;
+/**
+ * Float32 originals held in memory as one flat row-major n × dim matrix. One class per distance so that score() calls
+ * its kernel directly and V8 inlines it (a kernel held in a field is an indirect call: measured ~1.3× slower here).
+ */
+export abstract class FloatScorer implements QueryScorer {
+  protected readonly query: Float32Array;
 
   constructor(
-    private readonly data: Float32Array,
-    private readonly dim: number,
+    protected readonly data: Float32Array,
+    protected readonly dim: number,
     distance: Distance,
     query: ArrayLike<number>,
   ) {
     if (query.length !== dim) throw invalid(`query has ${query.length} dimensions, expected ${dim}`);
     this.query = prepareQuery(distance, query);
-    this.sim = similarityFn(distance);
   }
 
+  abstract score(id: number): number;
+}
+
+class DotScorer extends FloatScorer {
   score(id: number): number {
-    return this.sim(this.query, 0, this.data, id * this.dim, this.dim);
+    return dot(this.query, 0, this.data, id * this.dim, this.dim);
+  }
+}
+
+class EuclidScorer extends FloatScorer {
+  score(id: number): number {
+    return -l2sq(this.query, 0, this.data, id * this.dim, this.dim);
+  }
+}
+
+class ManhattanScorer extends FloatScorer {
+  score(id: number): number {
+    return -l1(this.query, 0, this.data, id * this.dim, this.dim);
+  }
+}
+
+/** The in-memory float32 scorer of a distance (Cosine: the query is normalized; stored rows must already be). */
+export function floatScorer(data: Float32Array, dim: number, distance: Distance, query: ArrayLike<number>): FloatScorer {
+  switch (distance) {
+    case 'Cosine':
+    case 'Dot':
+      return new DotScorer(data, dim, distance, query);
+    case 'Euclid':
+      return new EuclidScorer(data, dim, distance, query);
+    case 'Manhattan':
+      return new ManhattanScorer(data, dim, distance, query);
   }
 }
 

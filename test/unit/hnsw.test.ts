@@ -9,7 +9,7 @@ import {
   deserializeGraph,
   deserializeVectors,
   exactSearch,
-  FloatScorer,
+  floatScorer,
   GRAPH_FIXED_HEADER_BYTES,
   graphPageOf,
   graphPageRange,
@@ -123,7 +123,7 @@ describe('HNSW build', () => {
     const empty = buildHnsw(new Float32Array(0), 4, 'Dot');
     expect(searchHnsw(new InMemoryGraph(empty), { score: () => 0 }, { k: 3, ef: 10 }).ids.length).toBe(0);
     const one = buildHnsw(Float32Array.from([1, 2, 3, 4]), 4, 'Dot');
-    const r = searchHnsw(new InMemoryGraph(one), new FloatScorer(Float32Array.from([1, 2, 3, 4]), 4, 'Dot', [1, 0, 0, 0]), { k: 3, ef: 10 });
+    const r = searchHnsw(new InMemoryGraph(one), floatScorer(Float32Array.from([1, 2, 3, 4]), 4, 'Dot', [1, 0, 0, 0]), { k: 3, ef: 10 });
     expect(Array.from(r.ids)).toEqual([0]);
     expect(deserializeGraph(serializeGraph(empty))).toEqual(empty);
   });
@@ -135,7 +135,7 @@ describe('exact search', () => {
       fc.property(fc.integer({ min: 1, max: 200 }), fc.integer({ min: 1, max: 30 }), fc.constantFrom(...DISTANCES), (n, k, distance) => {
         const data = dataset(distance, n * 31 + k, n + 1, 7);
         const stored = data.subarray(0, n * 7);
-        const scorer = new FloatScorer(stored, 7, distance, data.subarray(n * 7));
+        const scorer = floatScorer(stored, 7, distance, data.subarray(n * 7));
         const accept = (id: number): boolean => id % 3 !== 0;
         const r = exactSearch(n, scorer, k, accept);
         const expected = Array.from({ length: n }, (_, id) => id)
@@ -164,7 +164,7 @@ describe('HNSW search', () => {
     let total = 0;
     const ctx = new SearchContext(n);
     for (let q = 0; q < 50; q++) {
-      const scorer = new FloatScorer(stored, dim, 'Euclid', query(q));
+      const scorer = floatScorer(stored, dim, 'Euclid', query(q));
       const r = searchHnsw(memory, scorer, { k: 10, ef: 64 }, ctx);
       expect(ctx.distances).toBeGreaterThan(0);
       expect(ctx.hops).toBeGreaterThan(0);
@@ -178,7 +178,7 @@ describe('HNSW search', () => {
     let total = 0;
     const accept = (id: number): boolean => id % 4 === 1;
     for (let q = 0; q < 30; q++) {
-      const scorer = new FloatScorer(stored, dim, 'Euclid', query(q));
+      const scorer = floatScorer(stored, dim, 'Euclid', query(q));
       const r = searchHnsw(memory, scorer, { k: 10, ef: 64, accept });
       for (const id of r.ids) expect(accept(id)).toBe(true);
       total += recall(r.ids, exactSearch(n, scorer, 10, accept).ids);
@@ -190,14 +190,14 @@ describe('HNSW search', () => {
     const ctx = new SearchContext(n);
     for (let i = 0; i < 70_000; i++) ctx.prepare(n);
     for (let q = 0; q < 5; q++) {
-      const scorer = new FloatScorer(stored, dim, 'Euclid', query(q));
+      const scorer = floatScorer(stored, dim, 'Euclid', query(q));
       expect(searchHnsw(memory, scorer, { k: 10, ef: 32 }, ctx)).toEqual(searchHnsw(memory, scorer, { k: 10, ef: 32 }, new SearchContext()));
     }
   });
 
   it('int8 search then rescoring returns float similarities of the originals', () => {
     const set = quantize(stored, dim, 'Euclid');
-    const scorer = new FloatScorer(stored, dim, 'Euclid', query(0));
+    const scorer = floatScorer(stored, dim, 'Euclid', query(0));
     const r = searchRescored(memory, new Int8Scorer(set, query(0)), scorer, { k: 5, ef: 32, oversampling: 2 });
     expect(r.ids.length).toBe(5);
     r.ids.forEach((id, i) => expect(r.scores[i]).toBe(scorer.score(id)));
@@ -258,8 +258,8 @@ describe('paged graph and vectors', () => {
     const ctx = new SearchContext(n);
     for (let q = 0; q < 20; q++) {
       const qv = data.subarray((n + q) * dim, (n + q + 1) * dim);
-      const expected = searchHnsw(memory, new FloatScorer(stored, dim, distance, qv), { k: 10, ef: 40 });
-      const hops = (searchHnsw(memory, new FloatScorer(stored, dim, distance, qv), { k: 10, ef: 40 }, ctx), ctx.hops);
+      const expected = searchHnsw(memory, floatScorer(stored, dim, distance, qv), { k: 10, ef: 40 });
+      const hops = (searchHnsw(memory, floatScorer(stored, dim, distance, qv), { k: 10, ef: 40 }, ctx), ctx.hops);
       const before = g.counter.calls;
       const got = await searchHnswAsync(paged, new PagedFloatScorer(rows, distance, qv), { k: 10, ef: 40 });
       expect(got).toEqual(expected);

@@ -6,7 +6,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import {
   buildHnsw,
   exactSearch,
-  FloatScorer,
+  floatScorer,
+  type QueryScorer,
   InMemoryGraph,
   SearchContext,
   searchHnsw,
@@ -36,7 +37,7 @@ describe.skipIf(!datasetsAvailable())('recall on Fashion-MNIST-784 (Euclid, 20k 
   });
 
   const query = (q: number): Float32Array => ds.queries.subarray(q * ds.dim, (q + 1) * ds.dim);
-  const floatScorer = (q: number): FloatScorer => new FloatScorer(ds.base, ds.dim, 'Euclid', query(q));
+  const originals = (q: number): QueryScorer => floatScorer(ds.base, ds.dim, 'Euclid', query(q));
 
   function measure(label: string, run: (q: number) => Uint32Array): number {
     const found: Uint32Array[] = [];
@@ -49,7 +50,7 @@ describe.skipIf(!datasetsAvailable())('recall on Fashion-MNIST-784 (Euclid, 20k 
 
   it('exact search returns the ground truth (same squared distances rank by rank; ties may swap ids)', () => {
     const r = measure('exact', (q) => {
-      const scorer = floatScorer(q);
+      const scorer = originals(q);
       const found = exactSearch(N, scorer, K);
       for (let i = 0; i < K; i++) {
         if (found.scores[i] !== scorer.score(ds.groundTruth[q * ds.gtK + i])) throw new Error(`query ${q} rank ${i} differs`);
@@ -60,12 +61,12 @@ describe.skipIf(!datasetsAvailable())('recall on Fashion-MNIST-784 (Euclid, 20k 
   });
 
   it('HNSW on float32 reaches recall@10 ≥ 0.99 at hnsw_ef = 128', () => {
-    expect(measure('hnsw float32 ef=128', (q) => searchHnsw(graph, floatScorer(q), { k: K, ef: EF }, ctx).ids)).toBeGreaterThanOrEqual(0.99);
+    expect(measure('hnsw float32 ef=128', (q) => searchHnsw(graph, originals(q), { k: K, ef: EF }, ctx).ids)).toBeGreaterThanOrEqual(0.99);
   });
 
   it('HNSW on int8 with rescoring (oversampling 2) reaches recall@10 ≥ 0.99', () => {
     const r = measure('hnsw int8+rescore x2 ef=128', (q) =>
-      searchRescored(graph, new Int8Scorer(set, query(q)), floatScorer(q), { k: K, ef: EF, oversampling: 2 }, ctx).ids,
+      searchRescored(graph, new Int8Scorer(set, query(q)), originals(q), { k: K, ef: EF, oversampling: 2 }, ctx).ids,
     );
     expect(r).toBeGreaterThanOrEqual(0.99);
   });

@@ -9,7 +9,8 @@ import { normalizeRows } from '../../lib/distance/index.js';
 import {
   buildHnsw,
   exactSearch,
-  FloatScorer,
+  floatScorer,
+  type QueryScorer,
   InMemoryGraph,
   SearchContext,
   searchHnsw,
@@ -48,7 +49,7 @@ describe.skipIf(!datasetsAvailable())('recall on GloVe-100 (Cosine, 20k slice) a
   });
 
   const query = (q: number): Float32Array => ds.queries.subarray(q * ds.dim, (q + 1) * ds.dim);
-  const floatScorer = (q: number): FloatScorer => new FloatScorer(base, ds.dim, 'Cosine', query(q));
+  const originals = (q: number): QueryScorer => floatScorer(base, ds.dim, 'Cosine', query(q));
 
   function measure(label: string, run: (q: number) => ArrayLike<number>): number {
     const found: ArrayLike<number>[] = [];
@@ -60,20 +61,20 @@ describe.skipIf(!datasetsAvailable())('recall on GloVe-100 (Cosine, 20k slice) a
   }
 
   it('exact search returns the ground truth', () => {
-    expect(measure('exact', (q) => exactSearch(N, floatScorer(q), K).ids)).toBeGreaterThanOrEqual(0.998);
+    expect(measure('exact', (q) => exactSearch(N, originals(q), K).ids)).toBeGreaterThanOrEqual(0.998);
   });
 
   it.each([32, 64, 128])('HNSW float32 recall is within 0.01 of hnswlib-node at hnsw_ef = %i', (ef) => {
     reference.setEf(ef);
     const theirs = measure(`hnswlib-node ef=${ef}`, (q) => reference.searchKnn(Array.from(query(q)), K).neighbors);
-    const ours = measure(`strata float32 ef=${ef}`, (q) => searchHnsw(graph, floatScorer(q), { k: K, ef }, ctx).ids);
+    const ours = measure(`strata float32 ef=${ef}`, (q) => searchHnsw(graph, originals(q), { k: K, ef }, ctx).ids);
     expect(ours).toBeGreaterThanOrEqual(theirs - 0.01);
   });
 
   it('int8 reaches recall@10 ≥ 0.95 alone and within 0.005 of float32 with rescoring (oversampling 2), hnsw_ef = 128', () => {
-    const float = measure('strata float32 ef=128 (again)', (q) => searchHnsw(graph, floatScorer(q), { k: K, ef: 128 }, ctx).ids);
+    const float = measure('strata float32 ef=128 (again)', (q) => searchHnsw(graph, originals(q), { k: K, ef: 128 }, ctx).ids);
     const rescored = measure('strata int8+rescore x2 ef=128', (q) =>
-      searchRescored(graph, new Int8Scorer(set, query(q)), floatScorer(q), { k: K, ef: 128, oversampling: 2 }, ctx).ids,
+      searchRescored(graph, new Int8Scorer(set, query(q)), originals(q), { k: K, ef: 128, oversampling: 2 }, ctx).ids,
     );
     const int8 = measure('strata int8 ef=128', (q) => searchHnsw(graph, new Int8Scorer(set, query(q)), { k: K, ef: 128 }, ctx).ids);
     expect(rescored).toBeGreaterThanOrEqual(float - 0.005);
