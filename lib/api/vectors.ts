@@ -1,6 +1,7 @@
 /**
  * Vector-dimension check made before anything is written or searched. It asks the service for the collection's
- * config (which also turns an unknown collection into 404 before any write) and compares every vector's length with
+ * config (collectionConfig when the service has it, a manifest read; else getCollection), which also turns an
+ * unknown collection into 404 before any write, and compares every vector's length with
  * `vectors.size`, answering with Qdrant's message for the first mismatch:
  *   400 "Wrong input: Vector dimension error: expected dim: 4, got 3"
  * The collection layer re-checks (a concurrent re-create could change the size between the two reads).
@@ -9,8 +10,10 @@ import type { CollectionService } from '../collection/types.js';
 import { wrongInput } from './errors.js';
 
 export async function checkDimensions(service: CollectionService, name: string, vectors: readonly number[][]): Promise<void> {
-  const info = await service.getCollection(name);
-  const expected = info.config.vectors.size;
+  const config = service.collectionConfig
+    ? await service.collectionConfig(name)
+    : (await service.getCollection(name)).config;
+  const expected = config.vectors.size;
   for (const v of vectors) {
     if (v.length !== expected) throw wrongInput(`Vector dimension error: expected dim: ${expected}, got ${v.length}`);
   }

@@ -179,6 +179,12 @@ export interface CollectionService {
   listCollections(): Promise<string[]>;
   collectionExists(name: string): Promise<boolean>;
   getCollection(name: string): Promise<CollectionInfo>;
+  /**
+   * The collection's config alone, from the (cached) manifest: no point counting, no segment reads. The API calls it
+   * on every upsert and search to check vector dimensions before anything is written or searched. Optional: when a
+   * service lacks it the API falls back to getCollection. Throws not_found like getCollection.
+   */
+  collectionConfig?(name: string): Promise<CollectionConfig>;
   updateCollection(name: string, update: CollectionUpdate): Promise<void>;
 
   upsertPoints(name: string, points: PointStruct[], wait: boolean): Promise<UpdateResult>;

@@ -109,6 +109,11 @@ export class RecordingService implements CollectionService {
     };
   }
 
+  async collectionConfig(name: string): Promise<CollectionConfig> {
+    this.record('collectionConfig', [name]);
+    return configOf(this.need(name));
+  }
+
   async updateCollection(name: string, update: unknown): Promise<void> {
     this.record('updateCollection', [name, update]);
     this.need(name);
