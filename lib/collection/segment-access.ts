@@ -18,6 +18,9 @@ import { segmentPrefix } from './keys.js';
 import type { SegmentEntry } from './manifest.js';
 import type { PointId } from './types.js';
 
+/** decoded id tables / tombstone bitmaps kept per process (each is a few bytes per point) */
+const MAX_CACHED = 1024;
+
 export interface LiveCopy {
   segment: SegmentEntry;
   offset: PointOffset;
@@ -99,6 +102,11 @@ export class SegmentAccess {
       p = load();
       map.set(key, p);
       p.catch(() => map.delete(key));
+      // segments merged away are never asked for again: keep the most recent entries only
+      if (map.size > MAX_CACHED) map.delete(map.keys().next().value as string);
+    } else {
+      map.delete(key);
+      map.set(key, p);
     }
     return p;
   }
