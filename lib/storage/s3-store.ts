@@ -67,7 +67,7 @@ export interface S3StoreOptions {
   readonly conditionalAttempts?: number;
   /** TCP connect timeout @default 3000 */
   readonly connectionTimeoutMs?: number;
-  /** socket idle timeout per request @default 30000 */
+  /** whole-request deadline (send to last byte of the answer); raise it for very large objects @default 30000 */
   readonly requestTimeoutMs?: number;
   /** ListObjectsV2 MaxKeys; small values exercise paging in tests @default 1000 */
   readonly listPageSize?: number;
@@ -144,6 +144,8 @@ export class S3Store implements ObjectStore {
       requestHandler: {
         connectionTimeout: options.connectionTimeoutMs ?? 3000,
         requestTimeout: options.requestTimeoutMs ?? 30_000,
+        // without this the handler only logs a warning when requestTimeout passes and keeps waiting
+        throwOnRequestTimeout: true,
       },
     });
     this.casClient = new S3Client({ ...base, maxAttempts: 1, requestHandler: this.client.config.requestHandler });

@@ -8,14 +8,15 @@
  *   does not bring;
  * - CUSTOM_SSL_CERT_PATH to a self-signed cert made with `openssl`: LocalStack otherwise generates one with a
  *   pyOpenSSL API (X509.add_extensions) removed in the pyOpenSSL that pip resolves today;
- * - cbor2 < 6 in the Python environment (LocalStack imports cbor2._decoder, gone in cbor2 6): not fixable from
- *   here; startLocalStack fails with that hint when the log shows it.
+ * - Python >= 3.12 (LocalStack 4.14 uses PEP 695 generics although its metadata says >= 3.10) and cbor2 < 6
+ *   (it imports cbor2._decoder, gone in cbor2 6). localstackPython() picks the first interpreter that has
+ *   LocalStack and is new enough: $STRATA_PYTHON, python3.13, python3.12, python3, then pyenv's versions.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export type S3ServerKind = 'moto' | 'localstack';
@@ -40,7 +41,7 @@ export interface StartOptions {
   port?: number;
   /** @default 120 s for LocalStack, 30 s for moto */
   timeoutMs?: number;
-  /** @default process.env.STRATA_PYTHON ?? 'python3' */
+  /** the interpreter that runs LocalStack @default localstackPython() */
   python?: string;
 }
 
@@ -202,13 +203,38 @@ function makeCert(dir: string): string {
   return pem;
 }
 
+let pythonChoice: string | undefined;
+
+/** The first Python that imports LocalStack and is >= 3.12 (see the header); throws with what was tried. */
+export function localstackPython(): string {
+  if (pythonChoice !== undefined) return pythonChoice;
+  const candidates = [process.env.STRATA_PYTHON, 'python3.13', 'python3.12', 'python3'];
+  const pyenv = join(process.env.PYENV_ROOT ?? join(homedir(), '.pyenv'), 'versions');
+  if (existsSync(pyenv)) {
+    for (const v of readdirSync(pyenv).sort().reverse()) candidates.push(join(pyenv, v, 'bin', 'python'));
+  }
+  const check =
+    'import sys, importlib.util as u; sys.exit(0 if sys.version_info >= (3, 12) and u.find_spec("localstack") and u.find_spec("cbor2._decoder") else 1)';
+  for (const c of candidates) {
+    if (c === undefined) continue;
+    if (spawnSync(c, ['-c', check], { stdio: 'ignore', timeout: 20_000 }).status === 0) {
+      pythonChoice = c;
+      return c;
+    }
+  }
+  throw new Error(
+    `No Python >= 3.12 with localstack-core 4.14 and cbor2<6 found (tried ${candidates.filter(Boolean).join(', ')}); ` +
+      'install with: python3.13 -m pip install "localstack-core[runtime]==4.14.0" "cbor2<6", or set STRATA_PYTHON',
+  );
+}
+
 export async function startLocalStack(options: StartOptions = {}): Promise<S3Server> {
   const port = options.port ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), 'strata-localstack-'));
   const cert = makeCert(dir);
   return launch({
     kind: 'localstack',
-    command: options.python ?? process.env.STRATA_PYTHON ?? 'python3',
+    command: options.python ?? localstackPython(),
     args: ['-m', 'localstack.runtime.main'],
     env: {
       ...process.env,

@@ -1,0 +1,119 @@
+/**
+ * An in-memory ObjectStore for unit tests: same contract as the real stores (it passes the conformance suite),
+ * no disk, no network. Each call yields to the event loop once (`await` of a resolved promise, or `latencyMs`), so
+ * concurrent callers interleave as they would against a real store; the check-and-write of a conditional PUT runs
+ * without a yield, which makes it atomic.
+ */
+import { createHash } from 'node:crypto';
+import { invalid } from '../../lib/errors.js';
+import { IoStats, track } from '../../lib/storage/io-stats.js';
+import type { IoScope } from '../../lib/storage/io-stats.js';
+import { NOT_MODIFIED, PreconditionFailedError, checkPutOptions, checkRange } from '../../lib/storage/object-store.js';
+import type {
+  GetOptions,
+  GetResult,
+  ListEntry,
+  NotModified,
+  ObjectMeta,
+  ObjectStore,
+  PutOptions,
+  ReadOptions,
+} from '../../lib/storage/object-store.js';
+
+interface Stored {
+  body: Uint8Array;
+  etag: string;
+  lastModified: Date;
+}
+
+export class MemoryStore implements ObjectStore {
+  readonly name = 'memory';
+  readonly stats = new IoStats();
+  private readonly objects = new Map<string, Stored>();
+
+  constructor(private readonly latencyMs = 0) {}
+
+  private async wait(): Promise<void> {
+    if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs));
+    else await Promise.resolve();
+  }
+
+  async get(key: string, options: GetOptions = {}): Promise<GetResult | null> {
+    const range = options.range;
+    if (range !== undefined) checkRange(key, range);
+    return track(this.stats, options.io, async () => {
+      await this.wait();
+      const kind = range === undefined ? ('get' as const) : ('rangedGet' as const);
+      const o = this.objects.get(key);
+      if (o === undefined) return { result: null, kind };
+      const size = o.body.byteLength;
+      if (range !== undefined && range.offset >= size && size > 0) {
+        throw invalid(`Range offset ${range.offset} is past the end of ${key} (${size} bytes)`);
+      }
+      const body = range === undefined ? o.body.slice() : o.body.slice(range.offset, range.offset + range.length);
+      return { result: { body, etag: o.etag, size, lastModified: o.lastModified }, kind, bytesIn: body.byteLength };
+    });
+  }
+
+  async getIfNoneMatch(key: string, etag: string, options: ReadOptions = {}): Promise<GetResult | NotModified | null> {
+    return track<GetResult | NotModified | null>(this.stats, options.io, async () => {
+      await this.wait();
+      const o = this.objects.get(key);
+      if (o === undefined) return { result: null, kind: 'conditionalGet' };
+      if (o.etag === etag) return { result: NOT_MODIFIED, kind: 'conditionalGet', notModified: true };
+      const body = o.body.slice();
+      return {
+        result: { body, etag: o.etag, size: body.byteLength, lastModified: o.lastModified },
+        kind: 'conditionalGet',
+        bytesIn: body.byteLength,
+      };
+    });
+  }
+
+  async put(key: string, body: Uint8Array, options: PutOptions = {}): Promise<{ etag: string }> {
+    checkPutOptions(key, options);
+    if (key.length === 0) throw invalid('Empty object key');
+    return track(this.stats, options.io, async () => {
+      await this.wait();
+      const current = this.objects.get(key);
+      if (options.ifNoneMatch === '*' && current !== undefined) {
+        throw new PreconditionFailedError(`put ${key}: object already exists`);
+      }
+      if (options.ifMatch !== undefined && current?.etag !== options.ifMatch) {
+        throw new PreconditionFailedError(`put ${key}: ETag is ${current?.etag ?? 'absent'}, expected ${options.ifMatch}`);
+      }
+      const etag = `"${createHash('md5').update(body).digest('hex')}"`;
+      this.objects.set(key, { body: body.slice(), etag, lastModified: new Date() });
+      return { result: { etag }, kind: 'put', bytesOut: body.byteLength };
+    });
+  }
+
+  async head(key: string, options: ReadOptions = {}): Promise<ObjectMeta | null> {
+    return track(this.stats, options.io, async () => {
+      await this.wait();
+      const o = this.objects.get(key);
+      const meta = o === undefined ? null : { key, size: o.body.byteLength, etag: o.etag, lastModified: o.lastModified };
+      return { result: meta, kind: 'head' };
+    });
+  }
+
+  async list(prefix: string, options: ReadOptions = {}): Promise<ListEntry[]> {
+    return track(this.stats, options.io, async () => {
+      await this.wait();
+      const out: ListEntry[] = [];
+      for (const [key, o] of this.objects) {
+        if (key.startsWith(prefix)) out.push({ key, size: o.body.byteLength, lastModified: o.lastModified, etag: o.etag });
+      }
+      out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+      return { result: out, kind: 'list' };
+    });
+  }
+
+  async delete(key: string, options: { io?: IoScope } = {}): Promise<void> {
+    return track(this.stats, options.io, async () => {
+      await this.wait();
+      this.objects.delete(key);
+      return { result: undefined, kind: 'delete' };
+    });
+  }
+}
