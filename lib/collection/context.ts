@@ -3,6 +3,7 @@
  * One context per process (a warm Lambda container keeps its caches across invocations).
  */
 import { randomBytes } from 'node:crypto';
+import type { IoScope } from '../storage/io-stats.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { collectionPrefix } from './keys.js';
 import { ManifestCache } from './manifest.js';
@@ -55,8 +56,8 @@ export function createContext(o: CollectionServiceOptions): ServiceContext {
   };
 }
 
-export async function snapshotOf(ctx: ServiceContext, name: string): Promise<Snapshot> {
-  const snap = await openSnapshot(ctx, name, collectionPrefix(ctx.prefix, name));
+export async function snapshotOf(ctx: ServiceContext, name: string, io?: IoScope): Promise<Snapshot> {
+  const snap = await openSnapshot(ctx, name, collectionPrefix(ctx.prefix, name), io);
   ctx.clock.observe(Math.max(snap.manifest.sealedHigh, snap.tail.maxSeq));
   return snap;
 }

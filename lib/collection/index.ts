@@ -6,6 +6,7 @@ export type { OptimizeOptions, OptimizeResult } from './optimizer.js';
 export { collectGarbage } from './gc.js';
 export type { GcOptions, GcResult } from './gc.js';
 export { collectionPrefix, validateCollectionName } from './keys.js';
-export type { QueryStats } from './query.js';
+export type { QueryStats, QueryTrace } from './query.js';
+export { emptyQueryStats } from './query.js';
 export type * from './types.js';
 export type * from './segment-task.js';

@@ -22,6 +22,7 @@
  *   older manifest that names them.
  */
 import { conflict, internal, isStrataError, notFound } from '../errors.js';
+import type { IoScope } from '../storage/io-stats.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { casUpdate } from '../storage/cas.js';
 import type { CollectionConfig } from './types.js';
@@ -131,8 +132,8 @@ export async function createManifest(store: ObjectStore, key: string, m: Manifes
   }
 }
 
-export async function loadManifest(store: ObjectStore, key: string): Promise<VersionedManifest | null> {
-  const got = await store.get(key);
+export async function loadManifest(store: ObjectStore, key: string, io?: IoScope): Promise<VersionedManifest | null> {
+  const got = await store.get(key, { io });
   if (got === null) return null;
   return { manifest: decodeManifest(got.body, key), etag: got.etag };
 }
@@ -179,14 +180,14 @@ export class ManifestCache {
   constructor(private readonly store: ObjectStore) {}
 
   /** The current manifest, or null when the collection does not exist. */
-  async current(key: string): Promise<VersionedManifest | null> {
+  async current(key: string, io?: IoScope): Promise<VersionedManifest | null> {
     const cached = this.entries.get(key);
     if (cached === undefined) {
-      const fresh = await loadManifest(this.store, key);
+      const fresh = await loadManifest(this.store, key, io);
       if (fresh !== null) this.entries.set(key, fresh);
       return fresh;
     }
-    const got = await this.store.getIfNoneMatch(key, cached.etag);
+    const got = await this.store.getIfNoneMatch(key, cached.etag, { io });
     if (got === null) {
       this.entries.delete(key);
       return null;

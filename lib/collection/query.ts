@@ -13,6 +13,7 @@
 import { normalizeInPlace, similarityFn, similarityToScore, thresholdToSimilarity } from '../distance/index.js';
 import { invalid, isStrataError, unavailable } from '../errors.js';
 import { compileFilter } from '../segment/filter.js';
+import type { IoScope } from '../storage/io-stats.js';
 import type { ServiceContext } from './context.js';
 import { mergeCandidates } from './merge.js';
 import type { Candidate } from './merge.js';
@@ -24,9 +25,16 @@ import type { SegmentSearchResult, SegmentSearchStats } from './segment-task.js'
 import type { Snapshot } from './snapshot.js';
 import type { QueryRequest, ScoredPoint } from './types.js';
 
+/** What one query cost (DESIGN.md §8): workers' stats summed (rounds and millis: the slowest task) plus the tail. */
 export interface QueryStats extends SegmentSearchStats {
   tasks: number;
   tailPoints: number;
+}
+
+/** Optional per-query instrumentation: worker stats, and the coordinator's own reads charged to `io`. */
+export interface QueryTrace {
+  stats?: QueryStats;
+  io?: IoScope;
 }
 
 export function checkQueryVector(vector: unknown, dim: number): Float32Array {
@@ -45,8 +53,9 @@ export async function runQuery(
   ctx: ServiceContext,
   snap: Snapshot,
   req: QueryRequest,
-  stats?: QueryStats,
+  trace: QueryTrace = {},
 ): Promise<ScoredPoint[]> {
+  const { stats, io } = trace;
   const { config } = snap.manifest;
   const { size: dim, distance } = config.vectors;
   const q = checkQueryVector(req.vector, dim);
@@ -114,10 +123,10 @@ export async function runQuery(
   });
   const segLocated = located.filter((l) => l.segment !== undefined);
   if (segLocated.length > 0 && (fetchPayload || req.with_vector)) {
-    const offsets = await offsetsOf(ctx, snap, segLocated);
+    const offsets = await offsetsOf(ctx, snap, segLocated, io);
     segLocated.forEach((l, i) => ((l as { offset: number }).offset = offsets[i]));
   }
-  const points = await loadPoints(ctx, snap, located, { payload: fetchPayload, vector: req.with_vector });
+  const points = await loadPoints(ctx, snap, located, { payload: fetchPayload, vector: req.with_vector }, io);
   return page.map((c, i) => {
     const p: ScoredPoint = { id: c.id, version: c.version, score: similarityToScore(distance, c.similarity) };
     const payload = projectPayload(points[i].payload, req.with_payload);
@@ -127,10 +136,10 @@ export async function runQuery(
   });
 }
 
-async function offsetsOf(ctx: ServiceContext, snap: Snapshot, located: readonly Located[]): Promise<number[]> {
+async function offsetsOf(ctx: ServiceContext, snap: Snapshot, located: readonly Located[], io?: IoScope): Promise<number[]> {
   return Promise.all(
     located.map(async (l) => {
-      const table = await ctx.access.ids(snap.collection, l.segment as string);
+      const table = await ctx.access.ids(snap.collection, l.segment as string, io);
       const o = table.offsetOf(l.id);
       if (o < 0) throw unavailable(`segment ${String(l.segment)} returned point ${String(l.id)} it does not hold`);
       return o;

@@ -8,6 +8,7 @@
  * - Payloads and vectors are fetched only for points that are returned (or that a filter must inspect).
  */
 import { compileFilter } from '../segment/filter.js';
+import type { IoScope } from '../storage/io-stats.js';
 import type { ServiceContext } from './context.js';
 import { compareIds } from './merge.js';
 import { projectPayload, wantsPayload } from './payload-ops.js';
@@ -67,6 +68,7 @@ export async function loadPoints(
   snap: Snapshot,
   located: readonly Located[],
   want: { payload: boolean; vector: boolean },
+  io?: IoScope,
 ): Promise<FullPoint[]> {
   const out: FullPoint[] = located.map((l) => ({
     id: l.id,
@@ -90,6 +92,7 @@ export async function loadPoints(
         segment,
         idx.map((i) => located[i].offset as number),
         want,
+        io,
       );
       idx.forEach((i, j) => {
         out[i].payload = points[j].payload;

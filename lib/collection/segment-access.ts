@@ -7,6 +7,7 @@
  *   segments folder, so a segment no manifest names (an orphan of a crashed optimizer) is never read.
  * - Segment objects are immutable, so decoded `ids` tables and tombstone bitmaps are cached by key.
  */
+import type { IoScope } from '../storage/io-stats.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { IdTable } from '../segment/ids-format.js';
 import type { PointOffset } from '../segment/ids-format.js';
@@ -33,35 +34,40 @@ export class SegmentAccess {
 
   constructor(private readonly store: ObjectStore) {}
 
-  ids(collection: string, segmentId: string): Promise<IdTable> {
+  ids(collection: string, segmentId: string, io?: IoScope): Promise<IdTable> {
     const key = segmentObjectKey(segmentPrefix(collection, segmentId), IDS);
     return this.cached(this.idTables, key, async () => {
-      const got = await this.store.get(key);
+      const got = await this.store.get(key, { io });
       if (got === null) throw internal(`segment object ${key} is missing`);
       return new IdTable(got.body, key);
     });
   }
 
   /** The tombstones of a segment at a version, or null for version 0 (nothing deleted). */
-  async tombstones(collection: string, segmentId: string, version: number): Promise<Tombstones | null> {
+  async tombstones(collection: string, segmentId: string, version: number, io?: IoScope): Promise<Tombstones | null> {
     if (version === 0) return null;
     const key = tombstoneKeyOf(segmentPrefix(collection, segmentId), version);
     return this.cached(this.tombs, key, async () => {
-      const got = await this.store.get(key);
+      const got = await this.store.get(key, { io });
       if (got === null) throw internal(`tombstone object ${key} is missing`);
       return decodeTombstones(got.body, key);
     });
   }
 
   /** Live (not tombstoned) copies of `ids` among `segments`. A consistent manifest holds at most one per id. */
-  async liveCopies(collection: string, segments: readonly SegmentEntry[], ids: readonly PointId[]): Promise<Map<PointId, LiveCopy>> {
+  async liveCopies(
+    collection: string,
+    segments: readonly SegmentEntry[],
+    ids: readonly PointId[],
+    io?: IoScope,
+  ): Promise<Map<PointId, LiveCopy>> {
     const out = new Map<PointId, LiveCopy>();
     if (ids.length === 0) return out;
     await Promise.all(
       segments.map(async (segment) => {
         const [table, tomb] = await Promise.all([
-          this.ids(collection, segment.id),
-          this.tombstones(collection, segment.id, segment.deletedVersion),
+          this.ids(collection, segment.id, io),
+          this.tombstones(collection, segment.id, segment.deletedVersion, io),
         ]);
         for (const id of ids) {
           const offset = table.offsetOf(id);
@@ -76,10 +82,14 @@ export class SegmentAccess {
   }
 
   /** Every live point of a segment as (id, offset, version), in offset order. */
-  async livePoints(collection: string, segment: SegmentEntry): Promise<{ id: PointId; offset: PointOffset; version: number }[]> {
+  async livePoints(
+    collection: string,
+    segment: SegmentEntry,
+    io?: IoScope,
+  ): Promise<{ id: PointId; offset: PointOffset; version: number }[]> {
     const [table, tomb] = await Promise.all([
-      this.ids(collection, segment.id),
-      this.tombstones(collection, segment.id, segment.deletedVersion),
+      this.ids(collection, segment.id, io),
+      this.tombstones(collection, segment.id, segment.deletedVersion, io),
     ]);
     const out: { id: PointId; offset: PointOffset; version: number }[] = [];
     for (let o = 0; o < table.count; o++) {

@@ -18,6 +18,7 @@ import type { VectorsFileMeta } from '../index/vectors-format.js';
 import type { PointOffset } from '../segment/ids-format.js';
 import { PAYLOAD, VECTORS, segmentObjectKey } from '../segment/keys.js';
 import { PayloadIndex } from '../segment/payload-format.js';
+import type { IoScope } from '../storage/io-stats.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { segmentPrefix } from './keys.js';
 import type { Payload } from './types.js';
@@ -31,14 +32,14 @@ const WHOLE_OBJECT_FRACTION = 0.25;
 const payloadIndexes = new Map<string, Promise<PayloadIndex>>();
 const vectorHeaders = new Map<string, Promise<VectorsFileMeta>>();
 
-async function range(store: ObjectStore, key: string, start: number, end: number): Promise<Uint8Array> {
-  const got = await store.get(key, { range: { offset: start, length: end - start } });
+async function range(store: ObjectStore, key: string, start: number, end: number, io?: IoScope): Promise<Uint8Array> {
+  const got = await store.get(key, { io, range: { offset: start, length: end - start } });
   if (got === null) throw internal(`segment object ${key} is missing`);
   return got.body;
 }
 
-async function whole(store: ObjectStore, key: string): Promise<Uint8Array> {
-  const got = await store.get(key);
+async function whole(store: ObjectStore, key: string, io?: IoScope): Promise<Uint8Array> {
+  const got = await store.get(key, { io });
   if (got === null) throw internal(`segment object ${key} is missing`);
   return got.body;
 }
@@ -54,35 +55,40 @@ function once<T>(map: Map<string, Promise<T>>, key: string, load: () => Promise<
   return p;
 }
 
-async function readPayloads(store: ObjectStore, prefix: string, offsets: readonly PointOffset[]): Promise<(Payload | null)[]> {
+async function readPayloads(
+  store: ObjectStore,
+  prefix: string,
+  offsets: readonly PointOffset[],
+  io?: IoScope,
+): Promise<(Payload | null)[]> {
   const key = segmentObjectKey(prefix, PAYLOAD);
   if (offsets.length === 0) return [];
   const index = await once(payloadIndexes, key, async () => {
     // one ranged GET usually covers the index region; its length B is header field `a` (payload-format.ts)
-    const first = await range(store, key, 0, 4096);
+    const first = await range(store, key, 0, 4096, io);
     const indexLen = new DataView(first.buffer, first.byteOffset, first.byteLength).getUint32(20, true);
-    return new PayloadIndex(indexLen <= first.byteLength ? first : await range(store, key, 0, indexLen), key);
+    return new PayloadIndex(indexLen <= first.byteLength ? first : await range(store, key, 0, indexLen, io), key);
   });
   if (offsets.length > index.count * WHOLE_OBJECT_FRACTION) {
-    const bytes = await whole(store, key);
+    const bytes = await whole(store, key, io);
     return offsets.map((o) => index.decode(bytes, 0, o, key));
   }
   return Promise.all(
     offsets.map(async (o) => {
       const r = index.range(o);
       if (r.start === r.end) return null;
-      return index.decode(await range(store, key, r.start, r.end), r.start, o, key);
+      return index.decode(await range(store, key, r.start, r.end, io), r.start, o, key);
     }),
   );
 }
 
-async function readVectors(store: ObjectStore, prefix: string, offsets: readonly PointOffset[]): Promise<Float32Array[]> {
+async function readVectors(store: ObjectStore, prefix: string, offsets: readonly PointOffset[], io?: IoScope): Promise<Float32Array[]> {
   const key = segmentObjectKey(prefix, VECTORS);
   if (offsets.length === 0) return [];
-  const meta = await once(vectorHeaders, key, async () => parseVectorsHeader(await range(store, key, 0, VECTORS_HEADER_BYTES)));
+  const meta = await once(vectorHeaders, key, async () => parseVectorsHeader(await range(store, key, 0, VECTORS_HEADER_BYTES, io)));
   const { dim } = meta;
   if (offsets.length > meta.n * WHOLE_OBJECT_FRACTION) {
-    const { data } = deserializeVectors(await whole(store, key));
+    const { data } = deserializeVectors(await whole(store, key, io));
     return offsets.map((o) => data.slice(o * dim, (o + 1) * dim));
   }
   const pages = [...new Set(offsets.map((o) => vectorsPageOf(meta, o)))];
@@ -90,7 +96,7 @@ async function readVectors(store: ObjectStore, prefix: string, offsets: readonly
   await Promise.all(
     pages.map(async (p) => {
       const r = vectorsPageRange(meta, p);
-      decoded.set(p, decodeVectorsPage(meta, p, await range(store, key, r.start, r.end)));
+      decoded.set(p, decodeVectorsPage(meta, p, await range(store, key, r.start, r.end, io)));
     }),
   );
   return offsets.map((o) => {
@@ -107,11 +113,12 @@ export async function readSegmentPoints(
   segmentId: string,
   offsets: readonly PointOffset[],
   want: { payload: boolean; vector: boolean },
+  io?: IoScope,
 ): Promise<StoredPoint[]> {
   const prefix = segmentPrefix(collection, segmentId);
   const [payloads, vectors] = await Promise.all([
-    want.payload ? readPayloads(store, prefix, offsets) : null,
-    want.vector ? readVectors(store, prefix, offsets) : null,
+    want.payload ? readPayloads(store, prefix, offsets, io) : null,
+    want.vector ? readVectors(store, prefix, offsets, io) : null,
   ]);
   return offsets.map((_, i) => ({ payload: payloads?.[i] ?? null, vector: vectors?.[i] ?? null }));
 }

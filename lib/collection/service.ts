@@ -18,7 +18,7 @@ import { collectionNameOfKey, collectionPrefix, collectionsRoot, manifestKey, va
 import { createManifest, newManifest, sealedPointCount, updateManifest } from './manifest.js';
 import { deletePayloadKeys, overwritePayload, setPayload } from './payload-ops.js';
 import { runQuery } from './query.js';
-import type { QueryStats } from './query.js';
+import type { QueryTrace } from './query.js';
 import * as reads from './reads.js';
 import type { FullPoint } from './reads.js';
 import type { Snapshot } from './snapshot.js';
@@ -265,7 +265,7 @@ export class StrataCollectionService implements CollectionService {
     return reads.count(this.ctx, await this.snapshot(name), filter);
   }
 
-  async query(name: string, request: QueryRequest, stats?: QueryStats): Promise<ScoredPoint[]> {
-    return runQuery(this.ctx, await this.snapshot(name), request, stats);
+  async query(name: string, request: QueryRequest, trace?: QueryTrace): Promise<ScoredPoint[]> {
+    return runQuery(this.ctx, await snapshotOf(this.ctx, name, trace?.io), request, trace);
   }
 }

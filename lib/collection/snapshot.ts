@@ -14,6 +14,7 @@
  * - Winning entries shadow segment copies: their ids go into every task's `exclude`.
  */
 import { notFound } from '../errors.js';
+import type { IoScope } from '../storage/io-stats.js';
 import { manifestKey } from './keys.js';
 import type { Manifest, ManifestCache } from './manifest.js';
 import type { SegmentAccess } from './segment-access.js';
@@ -37,6 +38,7 @@ export async function resolveWinners(
   collection: string,
   manifest: Manifest,
   tail: Tail,
+  io?: IoScope,
 ): Promise<Map<PointId, TailEntry>> {
   const winners = new Map<PointId, TailEntry>();
   const late: TailEntry[] = [];
@@ -47,7 +49,7 @@ export async function resolveWinners(
   if (late.length > 0) {
     const minLate = Math.min(...late.map((e) => e.version));
     const candidates = manifest.segments.filter((s) => s.maxVersion >= minLate);
-    const copies = await access.liveCopies(collection, candidates, late.map((e) => e.id));
+    const copies = await access.liveCopies(collection, candidates, late.map((e) => e.id), io);
     for (const e of late) {
       const copy = copies.get(e.id);
       if (copy === undefined || e.version > copy.version) winners.set(e.id, e);
@@ -60,10 +62,14 @@ export async function openSnapshot(
   deps: { manifests: ManifestCache; wal: WalTailReader; access: SegmentAccess },
   name: string,
   collection: string,
+  io?: IoScope,
 ): Promise<Snapshot> {
-  const [current, listed] = await Promise.all([deps.manifests.current(manifestKey(collection)), deps.wal.list(collection)]);
+  const [current, listed] = await Promise.all([
+    deps.manifests.current(manifestKey(collection), io),
+    deps.wal.list(collection, io),
+  ]);
   if (current === null) throw notFound(`Collection \`${name}\` doesn't exist!`);
-  const tail = await deps.wal.read(collection, current.manifest, listed);
-  const winners = await resolveWinners(deps.access, collection, current.manifest, tail);
+  const tail = await deps.wal.read(collection, current.manifest, listed, io);
+  const winners = await resolveWinners(deps.access, collection, current.manifest, tail, io);
   return { name, collection, manifest: current.manifest, etag: current.etag, tail, winners };
 }

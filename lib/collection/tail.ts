@@ -10,6 +10,7 @@
  * - Entries are folded by version (seq, writer); within a batch the last occurrence wins. A delete is an entry too
  *   (a tombstone in the tail) so it shadows segment copies until it is sealed.
  */
+import type { IoScope } from '../storage/io-stats.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { parseWalName, walPrefix } from './keys.js';
 import type { Manifest } from './manifest.js';
@@ -79,8 +80,8 @@ export class WalTailReader {
   ) {}
 
   /** Lists the WAL of a collection (the keys only; pair it with a manifest read in parallel). */
-  async list(collection: string): Promise<string[]> {
-    const keys = await this.store.list(walPrefix(collection));
+  async list(collection: string, io?: IoScope): Promise<string[]> {
+    const keys = await this.store.list(walPrefix(collection), { io });
     const names: string[] = [];
     for (const k of keys) {
       const parsed = parseWalName(k.key);
@@ -91,10 +92,10 @@ export class WalTailReader {
   }
 
   /** The tail given a manifest and a listing taken at about the same time. */
-  async read(collection: string, manifest: Manifest, listed: readonly string[]): Promise<Tail> {
+  async read(collection: string, manifest: Manifest, listed: readonly string[], io?: IoScope): Promise<Tail> {
     const sealed = sealedNames(manifest);
     const unsealed = listed.filter((n) => !sealed.has(n));
-    const batches = await Promise.all(unsealed.map((name) => this.batch(collection, name)));
+    const batches = await Promise.all(unsealed.map((name) => this.batch(collection, name, io)));
     const usable: { name: string; batch: WalBatch }[] = [];
     let maxSeq = 0;
     const names: string[] = [];
@@ -113,10 +114,10 @@ export class WalTailReader {
     return { entries: foldBatches(usable), names, maxSeq, foreign };
   }
 
-  private async batch(collection: string, name: string): Promise<WalBatch | null> {
+  private async batch(collection: string, name: string, io?: IoScope): Promise<WalBatch | null> {
     const key = walPrefix(collection) + name;
     if (this.cache.has(key)) return this.cache.get(key) ?? null;
-    const got = await this.store.get(key);
+    const got = await this.store.get(key, { io });
     // vanished: sealed and collected after the grace period (see header); not cached, it cannot come back anyway
     if (got === null) return null;
     const batch = decodeWal(got.body, key);

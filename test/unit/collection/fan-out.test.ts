@@ -7,7 +7,9 @@ import { DirectInvoker } from '../../../lib/runtime/direct-invoker.js';
 import { SegmentRegistry } from '../../../lib/segment/registry.js';
 import type { Segment } from '../../../lib/segment/segment.js';
 import { runSegmentTask } from '../../../lib/segment/task.js';
+import { IoScope } from '../../../lib/storage/io-stats.js';
 import { PageCache } from '../../../lib/storage/page-cache.js';
+import { emptyQueryStats } from '../../../lib/collection/query.js';
 import { config, directInvoker, randomVectors, service, tempStore } from '../../support/collection-harness.js';
 
 const DIM = 16;
@@ -137,5 +139,24 @@ describe('fan-out and merge', () => {
     expect(new Set(after.map((p) => p.id)).size).toBe(3);
     const excluded = eight.rec.tasks.at(-1)?.task.exclude ?? [];
     expect(excluded).toEqual(expect.arrayContaining([5, before[0].id]));
+  });
+
+  it('a warm coordinator pays one round (conditional manifest GET + WAL LIST) before the fan-out, and reports worker stats', async () => {
+    const eight = await build(8, 4);
+    const q = randomVectors(1, DIM, 13)[0];
+    await eight.svc.query('c', req(q, { with_payload: false }));
+    const io = new IoScope();
+    const stats = emptyQueryStats();
+    await eight.svc.query('c', req(q, { with_payload: false }), { io, stats });
+    const c = io.snapshot();
+    expect(c.conditionalGets).toBe(1);
+    expect(c.notModified).toBe(1);
+    expect(c.lists).toBe(1);
+    expect(c.gets + c.rangedGets).toBe(0);
+    expect(c.rounds).toBe(1);
+    expect(stats.segments).toBe(8);
+    expect(stats.tasks).toBeLessThanOrEqual(4);
+    expect(stats.cold).toBe(0);
+    expect(stats.distances).toBeGreaterThanOrEqual(N);
   });
 });
