@@ -33,7 +33,11 @@ export function pointIdError(v: unknown): string {
   return `value ${JSON.stringify(v)} is not a valid point ID, valid values are either an unsigned integer or a UUID`;
 }
 
-export function parseFilter(value: unknown, path = 'filter'): Filter {
+/** Nesting deeper than this is refused: compiled predicates recurse per level, and no real filter comes close. */
+export const MAX_FILTER_DEPTH = 32;
+
+export function parseFilter(value: unknown, path = 'filter', depth = 0): Filter {
+  if (depth > MAX_FILTER_DEPTH) fail(path, `filter nesting deeper than ${MAX_FILTER_DEPTH} levels`);
   const obj = asObject(value, path);
   const out: Filter = {};
   for (const k of Object.keys(obj)) {
@@ -41,7 +45,7 @@ export function parseFilter(value: unknown, path = 'filter'): Filter {
     if (k === 'must' || k === 'should' || k === 'must_not') {
       if (v === null || v === undefined) continue;
       const list = Array.isArray(v) ? v : [v];
-      out[k] = list.map((c, i) => parseCondition(c, `${path}.${k}[${i}]`));
+      out[k] = list.map((c, i) => parseCondition(c, `${path}.${k}[${i}]`, depth));
     } else if (k === 'min_should') {
       if (v === null || v === undefined) continue;
       const ms = asObject(v, `${path}.min_should`);
@@ -52,7 +56,7 @@ export function parseFilter(value: unknown, path = 'filter'): Filter {
         fail(`${path}.min_should.min_count`, 'expected a non-negative integer');
       }
       out.min_should = {
-        conditions: conds.map((c, i) => parseCondition(c, `${path}.min_should.conditions[${i}]`)),
+        conditions: conds.map((c, i) => parseCondition(c, `${path}.min_should.conditions[${i}]`, depth)),
         min_count: minCount,
       };
     } else {
@@ -62,7 +66,7 @@ export function parseFilter(value: unknown, path = 'filter'): Filter {
   return out;
 }
 
-function parseCondition(value: unknown, path: string): Condition {
+function parseCondition(value: unknown, path: string, depth: number): Condition {
   const obj = asObject(value, path);
   if ('key' in obj) return parseFieldCondition(obj, path);
   if ('is_empty' in obj) return { is_empty: { key: keyOf(asObject(obj.is_empty, `${path}.is_empty`), `${path}.is_empty`) } };
@@ -79,13 +83,13 @@ function parseCondition(value: unknown, path: string): Condition {
   }
   if ('nested' in obj) {
     const n = asObject(obj.nested, `${path}.nested`);
-    return { nested: { key: keyOf(n, `${path}.nested`), filter: parseFilter(n.filter, `${path}.nested.filter`) } };
+    return { nested: { key: keyOf(n, `${path}.nested`), filter: parseFilter(n.filter, `${path}.nested.filter`, depth + 1) } };
   }
   if ('has_vector' in obj) fail(`${path}.has_vector`, 'named vectors are not supported');
   if (['geo_radius', 'geo_bounding_box', 'geo_polygon'].some((g) => g in obj)) fail(path, 'geo conditions are not supported');
   const keys = Object.keys(obj);
   if (keys.every((k) => k === 'must' || k === 'should' || k === 'must_not' || k === 'min_should')) {
-    return parseFilter(obj, path);
+    return parseFilter(obj, path, depth + 1);
   }
   fail(path, 'expected a condition: {key, match|range|values_count}, is_empty, is_null, has_id, nested or a filter');
 }

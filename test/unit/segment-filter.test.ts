@@ -211,6 +211,15 @@ describe('parseFilter rejects bad shapes', () => {
     expect((err as Error).message).toContain(message);
   });
 
+  it('refuses absurdly deep nesting instead of overflowing the stack', () => {
+    let f: Filter = { must: [{ key: 'a', match: { value: 1 } }] };
+    for (let i = 0; i < 40; i++) f = { must: [f] };
+    expect(() => parseFilter(f)).toThrow(/nesting deeper than 32/);
+    let ok: Filter = { must: [{ key: 'a', match: { value: 1 } }] };
+    for (let i = 0; i < 30; i++) ok = { should: [ok] };
+    expect(matchesFilter(parseFilter(ok), 1, { a: 1 })).toBe(true);
+  });
+
   it('canonicalPointId', () => {
     expect(canonicalPointId(5)).toBe(5);
     expect(canonicalPointId(-5)).toBeNull();
