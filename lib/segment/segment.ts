@@ -14,7 +14,7 @@ import type { Filter, Payload, PointId } from '../collection/types.js';
 import { internal } from '../errors.js';
 import { InMemoryGraph, type GraphAccessor, type UpperLevels } from '../index/graph.js';
 import { type GraphFileMeta, PagedGraph, graphPageRange } from '../index/graph-format.js';
-import { FloatScorer, PagedFloatScorer, type QueryScorer } from '../index/scorer.js';
+import { PagedFloatScorer, type QueryScorer, floatScorer } from '../index/scorer.js';
 import { PagedRows, type VectorsFileMeta, vectorsPageRange } from '../index/vectors-format.js';
 import { Int8Scorer, type QuantizedSet } from '../quantization/index.js';
 import type { IoScope } from '../storage/io-stats.js';
@@ -103,7 +103,7 @@ export class Segment {
 
   /** Originals: in memory, or a paged row source charged to this query. */
   floatScorer(vector: Float32Array, q: QueryIo): QueryScorer {
-    if (this.vectors !== null) return new FloatScorer(this.vectors, this.meta.dim, this.meta.distance, vector);
+    if (this.vectors !== null) return floatScorer(this.vectors, this.meta.dim, this.meta.distance, vector);
     return new PagedFloatScorer(this.rowSource(q), this.meta.distance, vector);
   }
 

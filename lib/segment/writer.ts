@@ -12,6 +12,8 @@
  * | `payload`   | payload-format.ts                         | index range kept; blobs by range, or whole to filter |
  * | `meta.json` | meta.ts                                   | first, small                                     |
  *
+ * Internal offsets follow a locality order (locality.ts) unless disabled: spatial neighbours share pages.
+ *
  * Invariants: every object is written with a create-only put (a retried or racing optimizer can never overwrite a
  * segment someone may read); meta.json goes LAST, after every other object is durable, so a segment with a meta is
  * complete; the same input and seed produce the same bytes. No tombstones at birth.
@@ -24,6 +26,7 @@ import { serializeVectors, vectorsLayout } from '../index/vectors-format.js';
 import { encodeAll, serializeQuantized, trainScalar } from '../quantization/index.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { encodeIds } from './ids-format.js';
+import { localityOrder, permuteRows } from './locality.js';
 import { GRAPH, IDS, META, PAYLOAD, QUANTIZED, VECTORS, segmentObjectKey } from './keys.js';
 import { SEGMENT_FORMAT, type SegmentMeta, encodeMeta, vectorKb } from './meta.js';
 import { encodePayloads, payloadIndexBytes } from './payload-format.js';
@@ -42,8 +45,13 @@ export interface SegmentInput {
 export interface WriteOptions {
   /** bytes per page of `graph` (layer 0); default 64 KiB */
   graphPageSize?: number;
-  /** bytes per page of `vectors`; default 16 KiB (rescoring reads one page per scattered candidate) */
+  /** bytes per page of `vectors`; default 16 KiB */
   vectorsPageSize?: number;
+  /**
+   * number internal offsets in locality order (locality.ts) so the paged tiers read few, adjacent pages; default
+   * true. false keeps the input order (offset i = input row i).
+   */
+  localityOrder?: boolean;
 }
 
 export const DEFAULT_VECTORS_PAGE_SIZE = 16 * 1024;
@@ -55,13 +63,15 @@ export function shouldIndex(config: CollectionConfig, count: number): boolean {
 }
 
 /** The bytes of a segment and its meta, without I/O (the writer and tests share it). */
-export function encodeSegment(input: SegmentInput, options: WriteOptions = {}): { meta: SegmentMeta; objects: Map<string, Uint8Array> } {
-  const { config } = input;
+export function encodeSegment(raw: SegmentInput, options: WriteOptions = {}): { meta: SegmentMeta; objects: Map<string, Uint8Array> } {
+  const { config } = raw;
   const dim = config.vectors.size;
   const distance = config.vectors.distance;
-  const n = input.ids.length;
-  if (input.vectors.length !== n * dim) throw internal(`segment: ${input.vectors.length} floats for ${n} × ${dim}`);
-  if (input.payloads.length !== n) throw internal(`segment: ${input.payloads.length} payloads for ${n} points`);
+  const n = raw.ids.length;
+  if (raw.vectors.length !== n * dim) throw internal(`segment: ${raw.vectors.length} floats for ${n} × ${dim}`);
+  if (raw.payloads.length !== n) throw internal(`segment: ${raw.payloads.length} payloads for ${n} points`);
+  if (raw.versions.length !== n) throw internal(`segment: ${raw.versions.length} versions for ${n} points`);
+  const input = options.localityOrder === false ? raw : reorder(raw, localityOrder(raw.vectors, dim, raw.seed));
   const objects = new Map<string, Uint8Array>();
 
   let quantization: SegmentMeta['quantization'] = null;
@@ -130,6 +140,17 @@ export function encodeSegment(input: SegmentInput, options: WriteOptions = {}): 
     payloadIndexBytes: payloadIndexBytes(n),
   };
   return { meta, objects };
+}
+
+function reorder(input: SegmentInput, order: Uint32Array): SegmentInput {
+  const dim = input.config.vectors.size;
+  return {
+    ...input,
+    ids: Array.from(order, (i) => input.ids[i]),
+    versions: Array.from(order, (i) => input.versions[i]),
+    vectors: permuteRows(input.vectors, dim, order),
+    payloads: Array.from(order, (i) => input.payloads[i]),
+  };
 }
 
 /**

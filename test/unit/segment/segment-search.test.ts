@@ -4,7 +4,7 @@ import type { Distance } from '../../../lib/distance/index.js';
 import { isStrataError } from '../../../lib/errors.js';
 import { buildHnsw } from '../../../lib/index/build.js';
 import { InMemoryGraph } from '../../../lib/index/graph.js';
-import { FloatScorer } from '../../../lib/index/scorer.js';
+import { floatScorer } from '../../../lib/index/scorer.js';
 import { searchHnsw } from '../../../lib/index/search.js';
 import { encodeAll, Int8Scorer, trainScalar } from '../../../lib/quantization/index.js';
 import { type SegmentTaskContext, runSegmentTaskDetailed } from '../../../lib/segment/task.js';
@@ -68,7 +68,7 @@ function engineTopK(f: Fixture, q: Float32Array, limit: number, oversampling: nu
   const { graph, set } = e;
   const k = Math.ceil(limit * oversampling);
   const found = searchHnsw(graph, new Int8Scorer(set, q), { k, ef: Math.max(100, k) });
-  const floats = new FloatScorer(f.vectors, DIM, f.distance, q);
+  const floats = floatScorer(f.vectors, DIM, f.distance, q);
   const rescored = Array.from(found.ids, (id) => ({ id, s: floats.score(id) }));
   rescored.sort((a, b) => b.s - a.s || a.id - b.id);
   const top = rescored.slice(0, limit);
@@ -101,7 +101,8 @@ for (const distance of ['Cosine', 'Euclid'] as const) {
             payloads,
             seed: SEED,
           },
-          { graphPageSize: 4096, vectorsPageSize: 4096 },
+          // input order kept, so the engine built independently below numbers points the same way
+          { graphPageSize: 4096, vectorsPageSize: 4096, localityOrder: false },
         );
       }
       ctx = taskContext(f.store);
@@ -166,7 +167,7 @@ for (const distance of ['Cosine', 'Euclid'] as const) {
 
     it('exact=true equals brute force over the int8 set rescored, and over originals when quantization is ignored', async () => {
       const q = f.queries.subarray(8 * DIM, 9 * DIM);
-      const floats = new FloatScorer(f.vectors, DIM, distance, q);
+      const floats = floatScorer(f.vectors, DIM, distance, q);
       const all = Array.from({ length: N }, (_, i) => ({ i, s: floats.score(i) })).sort((a, b) => b.s - a.s || a.i - b.i);
       for (let t2 = 0; t2 < TIERS.length; t2++) {
         const { result, details } = await runSegmentTaskDetailed(
