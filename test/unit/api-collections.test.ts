@@ -168,3 +168,13 @@ describe('payload index routes (acknowledged; filters need no index)', () => {
     resultOf(await send(app, 'DELETE', '/collections/docs/index/a'));
   });
 });
+
+describe('aliases (none exist)', () => {
+  it('lists no aliases and refuses changes', async () => {
+    expect(resultOf(await send(app, 'GET', '/aliases'))).toEqual({ aliases: [] });
+    expect(resultOf(await send(app, 'GET', '/collections/docs/aliases'))).toEqual({ aliases: [] });
+    expectError(await send(app, 'GET', '/collections/nope/aliases'), 404, 'nope');
+    expectError(await send(app, 'POST', '/collections/aliases', { actions: [] }), 400, 'aliases are not supported');
+    expect(service.writes()).toEqual([]);
+  });
+});

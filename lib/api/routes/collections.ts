@@ -1,7 +1,7 @@
 /** Collection routes: create, list, info, exists, delete, update (Qdrant's collections API). */
 import type { Hono } from 'hono';
 import type { RouteDeps } from '../app.js';
-import { HttpError, conflictError } from '../errors.js';
+import { HttpError, badRequest, conflictError } from '../errors.js';
 import { type AppEnv, collectionName, ok, parseWith, readJson, writeParams } from '../http.js';
 import {
   createCollectionSchema,
@@ -24,6 +24,18 @@ export function registerCollectionRoutes(app: Hono<AppEnv>, { service, limits }:
     if (await service.collectionExists(name)) throw conflictError(`Collection \`${name}\` already exists!`);
     await service.createCollection(name, config);
     return ok(c, true);
+  });
+
+  // Strata has no aliases: the listings are truthfully empty and changes are refused. Registered before
+  // `/collections/:name` so `aliases` is not taken for a collection name.
+  app.get('/aliases', (c) => ok(c, { aliases: [] }));
+  app.post('/collections/aliases', () => {
+    throw badRequest('collection aliases are not supported');
+  });
+  app.get('/collections/:name/aliases', async (c) => {
+    const name = collectionName(c);
+    await service.getCollection(name);
+    return ok(c, { aliases: [] });
   });
 
   app.get('/collections/:name', async (c) => {
