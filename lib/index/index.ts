@@ -22,7 +22,15 @@ export {
 export type { ByteRange, GraphFileMeta } from './graph-format.js';
 export { MaxHeap, MinHeap } from './heap.js';
 export type { SearchResult } from './heap.js';
-export { oversampledCount, rescore, rescoreAsync, searchRescored, searchRescoredAsync } from './rescore.js';
+export {
+  exactRescored,
+  exactRescoredAsync,
+  oversampledCount,
+  rescore,
+  rescoreAsync,
+  searchRescored,
+  searchRescoredAsync,
+} from './rescore.js';
 export type { RescoredSearchOptions } from './rescore.js';
 export { mulberry32 } from './rng.js';
 export { FloatScorer, floatScorer, PagedFloatScorer, prepareQuery } from './scorer.js';

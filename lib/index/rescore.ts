@@ -5,6 +5,7 @@
  */
 import { invalid } from '../errors.js';
 import type { GraphAccessor } from './graph.js';
+import { exactSearch } from './exact.js';
 import { MinHeap, type SearchResult } from './heap.js';
 import type { QueryScorer } from './scorer.js';
 import { type AcceptFn, type SearchContext, searchHnsw, searchHnswAsync } from './search.js';
@@ -75,5 +76,26 @@ export async function searchRescoredAsync(
     { k: candidates, ef: Math.max(options.ef, candidates), accept: options.accept ?? null },
     ctx,
   );
+  return rescoreAsync(found.ids, originals, options.k);
+}
+
+/** `exact: true` with quantization: a full scan of the int8 codes for the candidates, then rescoring with originals. */
+export function exactRescored(
+  n: number,
+  quantized: QueryScorer,
+  originals: QueryScorer,
+  options: { k: number; oversampling?: number; accept?: AcceptFn | null },
+): SearchResult {
+  const found = exactSearch(n, quantized, oversampledCount(options.k, options.oversampling), options.accept ?? null);
+  return rescore(found.ids, originals, options.k);
+}
+
+export async function exactRescoredAsync(
+  n: number,
+  quantized: QueryScorer,
+  originals: QueryScorer,
+  options: { k: number; oversampling?: number; accept?: AcceptFn | null },
+): Promise<SearchResult> {
+  const found = exactSearch(n, quantized, oversampledCount(options.k, options.oversampling), options.accept ?? null);
   return rescoreAsync(found.ids, originals, options.k);
 }

@@ -8,6 +8,7 @@ import {
   decodeGraphPage,
   deserializeGraph,
   deserializeVectors,
+  exactRescored,
   exactSearch,
   floatScorer,
   GRAPH_FIXED_HEADER_BYTES,
@@ -201,6 +202,8 @@ describe('HNSW search', () => {
     const r = searchRescored(memory, new Int8Scorer(set, query(0)), scorer, { k: 5, ef: 32, oversampling: 2 });
     expect(r.ids.length).toBe(5);
     r.ids.forEach((id, i) => expect(r.scores[i]).toBe(scorer.score(id)));
+    const exact = exactRescored(n, new Int8Scorer(set, query(0)), scorer, { k: 5, oversampling: 3 });
+    expect(Array.from(exact.ids)).toEqual(Array.from(exactSearch(n, scorer, 5).ids));
   });
 });
 
