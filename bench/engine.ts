@@ -14,7 +14,7 @@ import { createHnswlib } from './adapters/hnswlib.js';
 import { strataFactories } from './adapters/strata.js';
 import type { AnnEngine, EngineFactory, HnswParams } from './adapters/types.js';
 import { createUsearch } from './adapters/usearch.js';
-import { fixed, formatTable, machineInfo, writeResults, type Cell } from './support/results.js';
+import { codeVersion, fixed, formatTable, machineInfo, writeResults, type Cell } from './support/results.js';
 import { qpsAtRecall, type BaselineAtRecall } from './support/tradeoff.js';
 
 export const description = 'HNSW build time, single-thread QPS and recall@10: Strata vs hnswlib-node and usearch';
@@ -228,10 +228,12 @@ export async function main(argv: string[]): Promise<void> {
   const opts = parseOptions(argv);
   const started = performance.now();
   const machine = machineInfo();
+  const code = codeVersion();
   const factories: EngineFactory[] = [createHnswlib, createUsearch, ...strataFactories(opts.oversampling)];
   const log = (s: string): void => console.log(s);
   log('# engine benchmark');
   log(`machine: ${machine.cpus} cpus (${machine.cpuModel}), ${machine.memoryGiB} GiB, node ${machine.node}, ${machine.platform}/${machine.arch}`);
+  log(`code: commit ${code.commit}${code.libDirty ? ' + uncommitted changes in lib/' : code.libDirty === false ? ', lib/ clean' : ''}`);
   log(
     `config: m=${opts.params.m} ef_construct=${opts.params.efConstruct} ef=[${opts.efs.join(', ')}] k=${opts.k} ` +
       `queries/ef ≤ ${opts.queries} (warm-up: ${opts.warmup >= opts.queries ? 'one full untimed pass' : `${opts.warmup} queries`} per ef) oversampling=${opts.oversampling} single-threaded`,
@@ -278,6 +280,7 @@ export async function main(argv: string[]): Promise<void> {
     startedAt: new Date(Date.now() - totalSeconds * 1000).toISOString(),
     totalSeconds,
     machine,
+    code,
     config: { ...opts, threads: 1 },
     engines: builds.map((b) => ({ dataset: b.dataset, engine: b.engine, config: b.config })),
     datasets: datasetsInfo,

@@ -2,6 +2,7 @@
  * Shared benchmark plumbing: the machine description printed at the top of every run, plain-text tables, and the
  * JSON result file `bench/results/<name>-<timestamp>.json` (the folder is git-ignored).
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, freemem, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -62,4 +63,16 @@ export function formatTable(headers: string[], rows: Cell[][]): string {
 /** Rounds to a fixed number of significant-looking decimals for tables (JSON keeps full precision). */
 export function fixed(x: number | null | undefined, digits: number): string | null {
   return x === null || x === undefined || !Number.isFinite(x) ? null : x.toFixed(digits);
+}
+
+/** The commit measured, and whether lib/ differs from it (other engineers edit the same checkout). */
+export function codeVersion(): { commit: string; libDirty: boolean | null } {
+  const cwd = fileURLToPath(new URL('../..', import.meta.url));
+  try {
+    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd, encoding: 'utf8' }).trim();
+    const status = execFileSync('git', ['status', '--porcelain', '--', 'lib'], { cwd, encoding: 'utf8' });
+    return { commit, libDirty: status.trim().length > 0 };
+  } catch {
+    return { commit: 'unknown', libDirty: null };
+  }
 }
