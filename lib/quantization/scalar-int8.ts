@@ -28,6 +28,8 @@
  *   even·qe = c0q2 + (c0q0 + c2q2)·2^16 + c2q0·2^32;
  * modulo 2^32 (Math.imul) the 2^32 term vanishes, c0q2 < 2^14 cannot carry into bit 16, and c0q0 + c2q2 ≤ 2·127²
  * < 2^16 fits bits 16..31, so (imul(even, qe) >>> 16) = c0q0 + c2q2. Two imuls give four code products.
+ * Measured (CPU time, V8, Node 20): 57 ns vs 125 ns per 100-d row and 527 ns vs 1828 ns per 784-d row against the
+ * plain byte loop; a float32 100-d dot takes ~140 ns on the same machine.
  */
 import { normalized } from '../distance/index.js';
 import type { Distance } from '../distance/index.js';
