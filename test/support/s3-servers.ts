@@ -211,7 +211,8 @@ export function localstackPython(): string {
   const candidates = [process.env.STRATA_PYTHON, 'python3.13', 'python3.12', 'python3'];
   const pyenv = join(process.env.PYENV_ROOT ?? join(homedir(), '.pyenv'), 'versions');
   if (existsSync(pyenv)) {
-    for (const v of readdirSync(pyenv).sort().reverse()) candidates.push(join(pyenv, v, 'bin', 'python'));
+    const newestFirst = readdirSync(pyenv).sort((a, b) => b.localeCompare(a, 'en', { numeric: true }));
+    for (const v of newestFirst) candidates.push(join(pyenv, v, 'bin', 'python'));
   }
   const check =
     'import sys, importlib.util as u; sys.exit(0 if sys.version_info >= (3, 12) and u.find_spec("localstack") and u.find_spec("cbor2._decoder") else 1)';

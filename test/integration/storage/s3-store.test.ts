@@ -4,6 +4,7 @@
  * conditional write produced for real (a proxy that delivers the request but swallows the answer).
  */
 import { randomBytes } from 'node:crypto';
+import { createServer as createHttpServer, request as httpRequest } from 'node:http';
 import { createServer, connect } from 'node:net';
 import type { Server, Socket } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -95,6 +96,30 @@ for (const kind of ['moto', 'localstack'] as const) {
       }
     });
 
+    it('retries throttling (503 SlowDown) on reads and on conditional writes, then succeeds', async () => {
+      const { srv, store: direct } = await openStore(kind);
+      await direct.put('obj', new TextEncoder().encode('payload'));
+      const proxy = await throttlingProxy(srv.port, 2);
+      try {
+        const viaProxy = new S3Store({
+          bucket: (direct as unknown as { bucket: string }).bucket,
+          prefix: 'tenant/a',
+          endpoint: `http://127.0.0.1:${proxy.port}`,
+          region: srv.region,
+          credentials: srv.credentials,
+        });
+        stores.push(viaProxy);
+        expect(new TextDecoder().decode((await viaProxy.get('obj'))!.body)).toBe('payload');
+        expect(proxy.seen()).toBe(3); // two throttled + the one that went through
+        proxy.throttleNext(2);
+        const { etag } = await viaProxy.put('created', new TextEncoder().encode('x'), { ifNoneMatch: '*' });
+        expect(proxy.seen()).toBe(6);
+        expect((await direct.head('created'))!.etag).toBe(etag);
+      } finally {
+        await proxy.close();
+      }
+    });
+
     it('reports a conditional PUT that provably never reached a server as unavailable, not ambiguous', async () => {
       const port = await freePort(); // nothing listens there
       const store = new S3Store({
@@ -135,6 +160,43 @@ async function blackholeProxy(upstreamPort: number): Promise<{ port: number; clo
     close: () =>
       new Promise<void>((r) => {
         for (const s of sockets) s.destroy();
+        srv.close(() => r());
+      }),
+  };
+}
+
+/** An HTTP proxy that answers the next `n` requests with 503 SlowDown (as S3 throttles) and forwards the rest. */
+async function throttlingProxy(upstreamPort: number, n: number) {
+  let throttle = n;
+  let seen = 0;
+  const srv = createHttpServer((req, res) => {
+    seen += 1;
+    if (throttle > 0) {
+      throttle -= 1;
+      req.resume();
+      res.writeHead(503, { 'content-type': 'application/xml' });
+      res.end('<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code><Message>Reduce your request rate.</Message></Error>');
+      return;
+    }
+    const up = httpRequest(
+      { host: '127.0.0.1', port: upstreamPort, method: req.method, path: req.url, headers: req.headers },
+      (upRes) => {
+        res.writeHead(upRes.statusCode ?? 502, upRes.headers);
+        upRes.pipe(res);
+      },
+    );
+    up.on('error', () => res.destroy());
+    req.pipe(up);
+  });
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const addr = srv.address();
+  return {
+    port: typeof addr === 'object' && addr !== null ? addr.port : 0,
+    seen: () => seen,
+    throttleNext: (k: number) => (throttle = k),
+    close: () =>
+      new Promise<void>((r) => {
+        srv.closeAllConnections();
         srv.close(() => r());
       }),
   };
