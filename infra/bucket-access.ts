@@ -1,5 +1,5 @@
 /**
- * IAM statements for the three kinds of access Strata's functions need to the objects under one prefix. They are
+ * IAM statements for the two kinds of access Strata's functions need to the objects under one prefix. They are
  * written out action by action (no `s3:*`, no `grantReadWrite`, which would add `s3:Abort*`, `s3:GetBucket*`,
  * `s3:List*`, ...), so the stack's tests can assert the exact set, and each carries a Sid naming its purpose.
  *
@@ -7,21 +7,23 @@
  * condition to the same prefix. Without ListBucket a GET of a missing key is answered 403 instead of 404, so every role
  * that must tell "absent" from "forbidden" (manifest lookup, WAL discovery) gets it; workers only read keys the
  * coordinator names, so they do not.
+ *
+ * Writers also delete: the api function drops a collection's manifest and objects when a client deletes the
+ * collection (lib/collection/service.ts), the optimizer collects garbage. The bucket is versioned, so a delete only
+ * adds a delete marker and the data stays recoverable until the noncurrent-version rule expires it.
  */
 import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 
-export type PrefixAccess = 'read-objects' | 'read-write' | 'read-write-delete';
+export type PrefixAccess = 'read-objects' | 'read-write-delete';
 
 export const PREFIX_OBJECT_ACTIONS: Readonly<Record<PrefixAccess, readonly string[]>> = {
   'read-objects': ['s3:GetObject'],
-  'read-write': ['s3:GetObject', 's3:PutObject'],
   'read-write-delete': ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
 };
 
 const LISTS: Readonly<Record<PrefixAccess, boolean>> = {
   'read-objects': false,
-  'read-write': true,
   'read-write-delete': true,
 };
 

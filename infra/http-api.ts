@@ -8,8 +8,9 @@
  * Authentication is the `api-key` check inside the function; stage throttling bounds what unauthenticated traffic
  * can cost.
  *
- * The api function may invoke exactly the worker functions and the optimizer (unqualified ARNs), read and write
- * objects under the prefix (no delete: garbage is the optimizer's job), and read the API key secret.
+ * The api function may invoke exactly the worker functions and the optimizer (unqualified ARNs), read, write and
+ * delete objects under the prefix (DELETE /collections/{name} removes the collection's objects), list the prefix, and
+ * read the API key secret.
  */
 import { Duration } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
@@ -72,7 +73,7 @@ export class StrataHttpApi extends Construct {
         STRATA_API_KEY_SECRET_ARN: props.apiKey.secret.secretArn,
       },
     });
-    for (const statement of prefixAccessStatements(props.bucket, props.prefix, 'read-write')) {
+    for (const statement of prefixAccessStatements(props.bucket, props.prefix, 'read-write-delete')) {
       this.api.addToRolePolicy(statement);
     }
     this.api.addToRolePolicy(

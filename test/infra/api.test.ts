@@ -60,7 +60,7 @@ describe('HTTP API', () => {
   });
 
   it('takes throttling from context', () => {
-    const t = synthStrata({ throttleRateLimit: '50', throttleBurstLimit: 100 }).template;
+    const t = synthStrata({ throttleRateLimit: '50', throttleBurstLimit: 100, workers: 1 }).template;
     t.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
       DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
     });

@@ -32,7 +32,7 @@ describe('every function', () => {
     const groups = resourcesOf(template, 'AWS::Logs::LogGroup');
     expect(groups.length).toBe(10 + 1); // ten functions and the API access log
     expect(new Set(groups.map(([, g]) => g.Properties.RetentionInDays))).toEqual(new Set([30]));
-    const t = synthStrata({ logRetentionDays: '90' }).template;
+    const t = synthStrata({ logRetentionDays: '90', workers: 1 }).template;
     expect(new Set(resourcesOf(t, 'AWS::Logs::LogGroup').map(([, g]) => g.Properties.RetentionInDays))).toEqual(new Set([90]));
   });
 
@@ -40,9 +40,9 @@ describe('every function', () => {
     for (const [, fn] of resourcesOf(template, 'AWS::Lambda::Function')) {
       expect(fn.Properties.ReservedConcurrentExecutions).toBeUndefined();
     }
-    const t = synthStrata({ workerReservedConcurrency: 50, optimizerReservedConcurrency: '2' }).template;
+    const t = synthStrata({ workerReservedConcurrency: 50, optimizerReservedConcurrency: '2', workers: 3 }).template;
     expect(functionBy(t, OPTIMIZER)[1].Properties.ReservedConcurrentExecutions).toBe(2);
-    expect(workerFunctions(t).map(([, w]) => w.Properties.ReservedConcurrentExecutions)).toEqual(Array(8).fill(50));
+    expect(workerFunctions(t).map(([, w]) => w.Properties.ReservedConcurrentExecutions)).toEqual(Array(3).fill(50));
     expect(functionBy(t, API)[1].Properties.ReservedConcurrentExecutions).toBeUndefined();
   });
 });
@@ -55,7 +55,7 @@ describe('memory and timeouts', () => {
   });
 
   it('takes memory sizes from context (strings as given by `cdk -c`) and derives the cache budget from them', () => {
-    const t = synthStrata({ apiMemory: '512', workerMemory: '4096', optimizerMemory: 1769 }).template;
+    const t = synthStrata({ apiMemory: '512', workerMemory: '4096', optimizerMemory: 1769, workers: 2 }).template;
     expect(functionBy(t, API)[1].Properties.MemorySize).toBe(512);
     expect(functionBy(t, OPTIMIZER)[1].Properties.MemorySize).toBe(1769);
     for (const [, w] of workerFunctions(t)) {
@@ -115,7 +115,7 @@ describe('worker pool', () => {
 
 describe('prefix', () => {
   it('comes from context and scopes every function', () => {
-    const t = synthStrata({ prefix: 'tenants/acme' }).template;
+    const t = synthStrata({ prefix: 'tenants/acme', workers: 1 }).template;
     for (const [, fn] of resourcesOf(t, 'AWS::Lambda::Function')) {
       expect(fn.Properties.Environment.Variables.STRATA_PREFIX).toBe('tenants/acme');
     }

@@ -40,12 +40,12 @@ const ownLogs = (description: RegExp) => {
 };
 
 describe('api function role', () => {
-  it('has exactly: own logs, read/write objects under the prefix, list the prefix, invoke workers, invoke optimizer, read the key', () => {
+  it('has exactly: own logs, read/write/delete objects under the prefix, list it, invoke workers and optimizer, read the key', () => {
     const [optimizerId] = functionBy(template, OPTIMIZER);
     const secretId = onlyLogicalId(template, 'AWS::SecretsManager::Secret');
     expect(statementsOfFunction(template, API)).toEqual([
       ownLogs(API),
-      { Sid: 'StrataObjects', Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: objects() },
+      { Sid: 'StrataObjects', Effect: 'Allow', Action: ['s3:DeleteObject', 's3:GetObject', 's3:PutObject'], Resource: objects() },
       listing(),
       {
         Sid: 'InvokeWorkers',
@@ -110,7 +110,7 @@ describe('all roles', () => {
   });
 
   it('follow the prefix from context', () => {
-    const t = synthStrata({ prefix: 'tenants/acme' }).template;
+    const t = synthStrata({ prefix: 'tenants/acme', workers: 1 }).template;
     const bucket = onlyLogicalId(t, 'AWS::S3::Bucket', { Properties: { VersioningConfiguration: { Status: 'Enabled' } } });
     expect(statementsOfFunction(t, OPTIMIZER)).toContainEqual(
       expect.objectContaining({ Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucket, 'Arn'] }, '/tenants/acme/*']] } }),

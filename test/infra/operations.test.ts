@@ -30,7 +30,7 @@ describe('optimizer schedule', () => {
   });
 
   it('takes the period from context', () => {
-    const t = synthStrata({ optimizerScheduleMinutes: '15' }).template;
+    const t = synthStrata({ optimizerScheduleMinutes: '15', workers: 1 }).template;
     t.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(15 minutes)' });
   });
 
@@ -91,7 +91,7 @@ describe('alarms', () => {
   });
 
   it('notify a TLS-only SNS topic with an email subscription when alarmEmail is set', () => {
-    const t = synthStrata({ alarmEmail: 'ops@example.com' }).template;
+    const t = synthStrata({ alarmEmail: 'ops@example.com', workers: 1 }).template;
     const topicId = onlyLogicalId(t, 'AWS::SNS::Topic');
     t.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com', TopicArn: { Ref: topicId } });
     t.hasResourceProperties('AWS::SNS::TopicPolicy', {

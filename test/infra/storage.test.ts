@@ -62,7 +62,7 @@ describe('data bucket', () => {
   });
 
   it('can be switched to destroy through context', () => {
-    const t = synthStrata({ removalPolicy: 'destroy' }).template;
+    const t = synthStrata({ removalPolicy: 'destroy', workers: 1 }).template;
     const buckets = Object.values(t.findResources('AWS::S3::Bucket'));
     expect(buckets.map((b) => b.DeletionPolicy)).toEqual(['Delete', 'Delete']);
   });
