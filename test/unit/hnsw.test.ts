@@ -237,6 +237,29 @@ describe('paged graph and vectors', () => {
     expect(deserializeGraph(graphBytes)).toEqual(graph);
   });
 
+  it('property: graph and vectors round-trip for any size, m and page size', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 300 }),
+        fc.integer({ min: 2, max: 12 }),
+        fc.integer({ min: 64, max: 5000 }),
+        fc.integer({ min: 1, max: 40 }),
+        (size, m, pages, d) => {
+          const rows = randomMatrix(size + m, size, d);
+          const g = buildHnsw(rows, d, 'Euclid', { m, efConstruct: 16 });
+          const bytes = serializeGraph(g, pages);
+          expect(deserializeGraph(bytes)).toEqual(g);
+          const meta = parseGraphFixedHeader(bytes);
+          for (let p = 0; p < meta.pageCount; p++) {
+            expect(graphPageRange(meta, p).end - graphPageRange(meta, p).start).toBeLessThanOrEqual(Math.max(pages, 8 + 4 * (1 + 2 * m)));
+          }
+          expect(deserializeVectors(serializeVectors(rows, d, pages)).data).toEqual(rows);
+        },
+      ),
+      { seed: 23, numRuns: 60 },
+    );
+  });
+
   it('graphPageRange holds node id’s record, and no record straddles a page', () => {
     const { meta } = parseGraphHeader(graphBytes);
     for (const id of [0, 1, meta.nodesPerPage - 1, meta.nodesPerPage, n - 1]) {
