@@ -29,6 +29,8 @@ export interface StoredPoint {
 }
 
 const WHOLE_OBJECT_FRACTION = 0.25;
+/** blobs this close are fetched by one ranged GET (a GET costs more than a few KB of transfer) */
+const COALESCE_GAP = 16 * 1024;
 const payloadIndexes = new Map<string, Promise<PayloadIndex>>();
 const vectorHeaders = new Map<string, Promise<VectorsFileMeta>>();
 
@@ -73,13 +75,25 @@ async function readPayloads(
     const bytes = await whole(store, key, io);
     return offsets.map((o) => index.decode(bytes, 0, o, key));
   }
-  return Promise.all(
-    offsets.map(async (o) => {
-      const r = index.range(o);
-      if (r.start === r.end) return null;
-      return index.decode(await range(store, key, r.start, r.end, io), r.start, o, key);
-    }),
-  );
+  // blobs closer than COALESCE_GAP share one ranged GET; all GETs go out in one round
+  const wanted = offsets
+    .map((o) => ({ o, ...index.range(o) }))
+    .filter((r) => r.end > r.start)
+    .sort((a, b) => a.start - b.start);
+  const runs: { start: number; end: number }[] = [];
+  for (const r of wanted) {
+    const last = runs[runs.length - 1];
+    if (last !== undefined && r.start - last.end <= COALESCE_GAP) last.end = Math.max(last.end, r.end);
+    else runs.push({ start: r.start, end: r.end });
+  }
+  const bodies = await Promise.all(runs.map((r) => range(store, key, r.start, r.end, io)));
+  const decoded = new Map<PointOffset, Payload | null>();
+  let run = 0;
+  for (const r of wanted) {
+    while (runs[run].end < r.end) run++;
+    decoded.set(r.o, index.decode(bodies[run], runs[run].start, r.o, key));
+  }
+  return offsets.map((o) => decoded.get(o) ?? null);
 }
 
 async function readVectors(store: ObjectStore, prefix: string, offsets: readonly PointOffset[], io?: IoScope): Promise<Float32Array[]> {
