@@ -10,7 +10,7 @@
  *   the retry gets whatever remains.
  * - 'invalid' errors are the caller's fault and deterministic: they are not retried and keep their kind.
  */
-import { StrataError, isStrataError, unavailable } from '../errors.js';
+import { isStrataError, unavailable } from '../errors.js';
 
 /** Values this large are absolute `Date.now()` deadlines, smaller ones are budgets in ms (both are accepted). */
 const ABSOLUTE_DEADLINE_FLOOR = 1e12;
@@ -98,7 +98,7 @@ function runAttempt<T>(attempt: Attempt<T>, index: number, timeoutMs: number): P
 }
 
 export function describeError(error: unknown): string {
-  if (error instanceof StrataError) return `${error.kind}: ${error.message}`;
+  if (isStrataError(error)) return error.message;
   if (error instanceof Error) return `${error.name}: ${error.message}`;
   return String(error);
 }

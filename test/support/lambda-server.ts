@@ -10,6 +10,14 @@
  * - errors: `x-amzn-ErrorType` + JSON body (`{Type, message}`), e.g. 429 TooManyRequestsException, 404
  *   ResourceNotFoundException, 500 ServiceException, 413 RequestTooLargeException.
  * Faults are injected per function, consumed one per invocation, in order.
+ *
+ * Control routes (for a test driving a server that runs in another thread, test/support/lambda-host.ts):
+ * `POST /_control/faults` `{name, faults}`, `DELETE /_control/faults`, `GET /_control/invocations`,
+ * `POST /_control/drain`.
+ *
+ * The same server also answers Secrets Manager's GetSecretValue (JSON 1.1 protocol, `POST /` with
+ * `X-Amz-Target: secretsmanager.GetSecretValue`) for the secrets it is given, so the api function's cold-start key
+ * read runs through the real SDK too (point it here with AWS_ENDPOINT_URL_SECRETS_MANAGER).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -37,6 +45,8 @@ export interface LambdaServer {
   url: string;
   readonly invocations: Invocation[];
   inject(name: string, ...faults: Fault[]): void;
+  /** drops every fault not consumed yet */
+  clearFaults(): void;
   /** resolves when every Event (async) invocation started so far has finished */
   drain(): Promise<void>;
   close(): Promise<void>;
@@ -44,7 +54,10 @@ export interface LambdaServer {
 
 const LIMIT = 6 * 1024 * 1024;
 
-export async function startLambdaServer(handlers: Record<string, Handler>): Promise<LambdaServer> {
+export async function startLambdaServer(
+  handlers: Record<string, Handler>,
+  options: { secrets?: Record<string, string>; /** function timeouts in ms (context.getRemainingTimeInMillis) @default 30 s */ timeouts?: Record<string, number> } = {},
+): Promise<LambdaServer> {
   const faults = new Map<string, Fault[]>();
   const invocations: Invocation[] = [];
   const background = new Set<Promise<unknown>>();
@@ -54,7 +67,41 @@ export async function startLambdaServer(handlers: Record<string, Handler>): Prom
     res.end(JSON.stringify({ Type: status >= 500 ? 'Service' : 'User', message }));
   };
 
+  const serveSecret = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const { SecretId } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { SecretId: string };
+    const value = options.secrets?.[SecretId];
+    if (value === undefined) return fail(res, 400, 'ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
+    res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
+    res.end(JSON.stringify({ ARN: SecretId, Name: SecretId.split(':').at(-1), SecretString: value, VersionId: 'v1', VersionStages: ['AWSCURRENT'], CreatedDate: Date.now() / 1000 }));
+  };
+
+  const drain = async (): Promise<void> => {
+    while (background.size) await Promise.all([...background]);
+  };
+
+  const control = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const route = `${req.method} ${req.url}`;
+    if (route === 'POST /_control/faults') {
+      const { name, faults: f } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { name: string; faults: Fault[] };
+      faults.set(name, [...(faults.get(name) ?? []), ...f]);
+    } else if (route === 'DELETE /_control/faults') {
+      faults.clear();
+    } else if (route === 'POST /_control/drain') {
+      await drain();
+    } else if (route !== 'GET /_control/invocations') {
+      return fail(res, 404, 'UnknownOperationException', route);
+    }
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(invocations));
+  };
+
   const serve = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    if (req.headers['x-amz-target'] === 'secretsmanager.GetSecretValue') return serveSecret(req, res);
+    if ((req.url ?? '').startsWith('/_control/')) return control(req, res);
     const m = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/.exec((req.url ?? '').split('?')[0]);
     if (req.method !== 'POST' || !m) return fail(res, 404, 'UnknownOperationException', `no route ${req.method} ${req.url}`);
     const name = decodeURIComponent(m[1]);
@@ -73,7 +120,7 @@ export async function startLambdaServer(handlers: Record<string, Handler>): Prom
     if (typeof fault === 'object') await new Promise((r) => setTimeout(r, fault.delayMs));
 
     const event = body.length ? (JSON.parse(body.toString('utf8')) as unknown) : {};
-    const context = lambdaContext(name);
+    const context = lambdaContext(name, { timeoutMs: options.timeouts?.[name] ?? 30_000 });
     if (type === 'Event') {
       res.writeHead(202, { 'x-amzn-requestid': context.awsRequestId });
       res.end();
@@ -119,9 +166,8 @@ export async function startLambdaServer(handlers: Record<string, Handler>): Prom
     url: `http://127.0.0.1:${port}`,
     invocations,
     inject: (name, ...f) => faults.set(name, [...(faults.get(name) ?? []), ...f]),
-    drain: async () => {
-      while (background.size) await Promise.all([...background]);
-    },
+    clearFaults: () => faults.clear(),
+    drain,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

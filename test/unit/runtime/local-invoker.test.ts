@@ -16,7 +16,7 @@ function task(mode: string, segment = 'seg-1'): SegmentSearchTask {
 }
 
 const threadOf = async (invoker: LocalInvoker, worker: number, t: SegmentSearchTask): Promise<string> =>
-  (await invoker.invoke(worker, t, 5000)).candidates[0].segment;
+  (await invoker.invoke(worker, t, 20_000)).candidates[0].segment;
 
 describe('LocalInvoker (worker-thread pool)', () => {
   let invoker: LocalInvoker;
@@ -56,7 +56,7 @@ describe('LocalInvoker (worker-thread pool)', () => {
   });
 
   it('fails with unavailable after a thread crashes twice', async () => {
-    const error = await invoker.invoke(2, task('crash'), 5000).catch((e: unknown) => e);
+    const error = await invoker.invoke(2, task('crash'), 20_000).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StrataError);
     expect((error as StrataError).kind).toBe('unavailable');
     expect(await threadOf(invoker, 2, task('ok'))).toMatch(/^thread-\d+$/);
@@ -64,7 +64,7 @@ describe('LocalInvoker (worker-thread pool)', () => {
 
   it('turns a throwing task and a garbage answer into unavailable after one retry', async () => {
     for (const mode of ['throw', 'garbage']) {
-      const error = (await invoker.invoke(0, task(mode), 5000).catch((e: unknown) => e)) as StrataError;
+      const error = (await invoker.invoke(0, task(mode), 20_000).catch((e: unknown) => e)) as StrataError;
       expect(error.kind).toBe('unavailable');
       expect(error.message).toMatch(/failed after 2 attempts/);
     }

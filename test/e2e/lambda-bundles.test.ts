@@ -1,0 +1,271 @@
+/**
+ * Acceptance: the BUILT Lambda bundles (esbuild output of `npm run build`, built here in beforeAll), driven with real
+ * API Gateway HTTP API v2 events and real Lambda context objects, over a real S3-compatible server (moto):
+ *
+ *   test ──Invoke(API Gateway v2 event)──▶ local Invoke API, in a worker thread (test/support/lambda-host.ts)
+ *                                           ├─ strata-api       ─▶ api bundle ──S3──▶ moto
+ *                                           │      │ RequestResponse / Event (real @aws-sdk/client-lambda)
+ *                                           ├─ strata-worker-0  ─▶ segment-search bundle (own module instance)
+ *                                           ├─ strata-worker-1  ─▶ segment-search bundle (another instance)
+ *                                           └─ strata-optimizer ─▶ optimizer bundle
+ *
+ * The bundles load with Node's own ESM loader (not the test runner's transform), each handler gets a real Lambda
+ * context, and the API key comes from Secrets Manager (the same local server) at the api bundle's cold start.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLambdaClient } from '../../lib/runtime/lambda-invoker.js';
+import { execArgvFor } from '../../lib/runtime/worker-script.js';
+import { S3Store } from '../../lib/storage/s3-store.js';
+import { buildFunctions, type BuiltFunction } from '../../scripts/build-functions.js';
+import { httpApiEvent, optimizeEvent, scheduledEvent, type HttpRequest } from '../support/events.js';
+import type { Fault, Invocation } from '../support/lambda-server.js';
+import { startS3Server, type S3Server } from '../support/s3-servers.js';
+
+const API_KEY = 'acceptance-key-0123456789';
+const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:strata-api-key-AbCdEf';
+const WORKERS = ['strata-worker-0', 'strata-worker-1'];
+const DIM = 16;
+const N = 600;
+const COLLECTION = 'acceptance';
+
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const random = rng(42);
+const points = Array.from({ length: N }, (_, i) => ({
+  id: i + 1,
+  vector: Array.from({ length: DIM }, () => random() * 2 - 1),
+  payload: { group: i % 3, name: `p${i + 1}` },
+}));
+
+function cosineTop(query: number[], k: number): number[] {
+  const norm = (v: number[]) => Math.sqrt(v.reduce((s, x) => s + x * x, 0));
+  const qn = norm(query);
+  return points
+    .map((p) => ({ id: p.id, s: p.vector.reduce((s, x, j) => s + x * query[j], 0) / (norm(p.vector) * qn) }))
+    .sort((a, b) => b.s - a.s)
+    .slice(0, k)
+    .map((x) => x.id);
+}
+
+describe('built Lambda bundles end to end (API Gateway v2 events, real context, moto S3)', () => {
+  let out: string;
+  let built: BuiltFunction[];
+  let s3: S3Server;
+  let host: Worker;
+  let url: string;
+  let client: LambdaClient;
+  let invocations: Invocation[] = [];
+
+  beforeAll(async () => {
+    out = mkdtempSync(join(tmpdir(), 'strata-bundles-'));
+    [built, s3] = await Promise.all([buildFunctions({ outDir: out }), startS3Server('moto')]);
+    const file = (name: string) => pathToFileURL(built.find((b) => b.name === name)!.file).href;
+    await new S3Store({ bucket: 'strata-acceptance', endpoint: s3.endpoint, region: s3.region, credentials: s3.credentials }).createBucket();
+
+    const hostFile = fileURLToPath(new URL('../support/lambda-host.ts', import.meta.url));
+    host = new Worker(fileURLToPath(new URL('../support/ts-worker.cjs', import.meta.url)), {
+      execArgv: execArgvFor(hostFile),
+      workerData: {
+        entry: hostFile,
+        functions: {
+          'strata-api': file('api'),
+          ...Object.fromEntries(WORKERS.map((w) => [w, file('segment-search')])),
+          'strata-optimizer': file('optimizer'),
+        },
+        // the function environment, as the CDK stack sets it (the host adds the local Lambda/Secrets endpoints)
+        env: {
+          AWS_REGION: s3.region,
+          AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId,
+          AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
+          AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '1024',
+          STRATA_BUCKET: 'strata-acceptance',
+          STRATA_PREFIX: 'deploy-1',
+          STRATA_S3_ENDPOINT: s3.endpoint,
+          STRATA_WORKER_FUNCTIONS: WORKERS.join(','),
+          STRATA_OPTIMIZER_FUNCTION: 'strata-optimizer',
+          STRATA_API_KEY_SECRET_ARN: SECRET_ARN,
+          STRATA_OPTIMIZE_AFTER_POINTS: String(N),
+          STRATA_LOG_LEVEL: 'error',
+        },
+        secrets: { [SECRET_ARN]: API_KEY },
+        // the stack's timeouts (infra/defaults.ts): api 27 s, workers 20 s, optimizer 15 min
+        timeouts: { 'strata-api': 27_000, ...Object.fromEntries(WORKERS.map((w) => [w, 20_000])), 'strata-optimizer': 900_000 },
+      },
+    });
+    url = await new Promise<string>((resolve, reject) => {
+      host.once('message', (m: { url: string }) => resolve(m.url));
+      host.once('error', reject);
+    });
+    client = createLambdaClient({ endpoint: url, region: s3.region, credentials: s3.credentials });
+  });
+
+  afterAll(async () => {
+    await control('POST', 'drain').catch(() => undefined);
+    await host?.terminate();
+    await s3?.stop();
+    if (out) rmSync(out, { recursive: true, force: true });
+  });
+
+  async function control(method: string, path: string, body?: unknown): Promise<void> {
+    const res = await fetch(`${url}/_control/${path}`, { method, ...(body ? { body: JSON.stringify(body) } : {}) });
+    invocations = (await res.json()) as Invocation[];
+  }
+  const inject = (name: string, ...faults: Fault[]) => control('POST', 'faults', { name, faults });
+
+  /** A synchronous Invoke through the real SDK, as API Gateway and EventBridge deliver events. */
+  async function invoke(name: string, event: unknown): Promise<{ payload: any; functionError?: string }> {
+    const res = await client.send(new InvokeCommand({ FunctionName: name, Payload: new TextEncoder().encode(JSON.stringify(event)) }));
+    const text = new TextDecoder().decode(res.Payload);
+    return { payload: text ? JSON.parse(text) : null, ...(res.FunctionError ? { functionError: res.FunctionError } : {}) };
+  }
+
+  async function call(request: HttpRequest, key: string | null = API_KEY): Promise<{ status: number; body: any }> {
+    const headers = { ...request.headers, ...(key ? { 'api-key': key } : {}) };
+    const { payload, functionError } = await invoke('strata-api', httpApiEvent({ ...request, headers }));
+    expect(functionError).toBeUndefined();
+    const res = payload as APIGatewayProxyStructuredResultV2;
+    const text = res.isBase64Encoded ? Buffer.from(res.body ?? '', 'base64').toString('utf8') : (res.body ?? '');
+    const json = /json/.test(String(res.headers?.['content-type'] ?? ''));
+    return { status: res.statusCode ?? 200, body: text && json ? JSON.parse(text) : text };
+  }
+
+  const optimizer = (event: unknown) => invoke('strata-optimizer', event);
+
+  const workerCalls = async (): Promise<number> => {
+    await control('GET', 'invocations');
+    return invocations.filter((i) => WORKERS.includes(i.name) && i.type === 'RequestResponse').length;
+  };
+
+  it('built every bundle as ESM with the SDK inside (sizes in the report)', () => {
+    expect(built.map((b) => b.name).sort()).toEqual(['api', 'optimizer', 'segment-search']);
+    for (const b of built) expect(b.bytes).toBeLessThan(3 * 1024 * 1024);
+  });
+
+  it('refuses requests without the API key read from Secrets Manager at cold start', async () => {
+    const res = await call({ method: 'GET', path: '/collections' }, null);
+    expect([401, 403]).toContain(res.status);
+    expect(String(res.body?.status?.error ?? res.body)).toMatch(/api key/i);
+    expect((await call({ method: 'GET', path: '/collections' }, 'wrong-key')).status).toBeGreaterThanOrEqual(401);
+  });
+
+  it('creates a collection', async () => {
+    const res = await call({
+      method: 'PUT',
+      path: `/collections/${COLLECTION}`,
+      body: {
+        vectors: { size: DIM, distance: 'Cosine' },
+        optimizers_config: { default_segment_number: 4 },
+        quantization_config: { scalar: { type: 'int8', quantile: 0.99, always_ram: true } },
+      },
+    });
+    expect(res).toMatchObject({ status: 200, body: { result: true, status: 'ok', time: expect.any(Number) } });
+    const list = await call({ method: 'GET', path: '/collections' });
+    expect(list.body.result.collections).toEqual([{ name: COLLECTION }]);
+  });
+
+  it('upserts points (base64 bodies too) and answers queries from the WAL before any segment exists', async () => {
+    for (let i = 0; i < N; i += 200) {
+      const res = await call({
+        method: 'PUT',
+        path: `/collections/${COLLECTION}/points?wait=true`,
+        body: { points: points.slice(i, i + 200) },
+        base64: i === 0,
+      });
+      expect(res.status).toBe(200);
+      expect(res.body.result.status).toMatch(/acknowledged|completed/);
+    }
+    const before = await workerCalls();
+    const q = points[7].vector;
+    const res = await call({ method: 'POST', path: `/collections/${COLLECTION}/points/query`, body: { query: q, limit: 10, with_payload: true } });
+    expect(res.status).toBe(200);
+    expect(res.body.result.points.map((p: { id: number }) => p.id)).toEqual(cosineTop(q, 10));
+    expect(res.body.result.points[0]).toMatchObject({ id: 8, payload: { group: 1, name: 'p8' }, score: expect.closeTo(1, 5) });
+    expect(await workerCalls()).toBe(before);
+  });
+
+  it('sent the optimizer an asynchronous invoke once the writes passed the threshold, and it sealed the WAL', async () => {
+    await control('POST', 'drain');
+    const events = invocations.filter((i) => i.name === 'strata-optimizer');
+    expect(events).toHaveLength(1);
+    expect(events[0].type).toBe('Event');
+    const info = await call({ method: 'GET', path: `/collections/${COLLECTION}` });
+    expect(info.status).toBe(200);
+    expect(info.body.result).toMatchObject({ points_count: N, segments_count: 4 });
+  });
+
+  it('queries again with the segments fanned out to the segment-search bundles', async () => {
+    const before = await workerCalls();
+    for (const [i, exact] of [
+      [3, true],
+      [123, false],
+      [456, false],
+    ] as const) {
+      const q = points[i].vector.map((x, j) => x + (j % 2 ? 0.05 : -0.05));
+      const res = await call({
+        method: 'POST',
+        path: `/collections/${COLLECTION}/points/query`,
+        body: { query: q, limit: 10, with_payload: ['name'], params: { exact } },
+      });
+      expect(res.status).toBe(200);
+      const ids = res.body.result.points.map((p: { id: number }) => p.id);
+      const truth = cosineTop(q, 10);
+      if (exact) expect(ids).toEqual(truth);
+      else expect(ids.filter((id: number) => truth.includes(id)).length).toBeGreaterThanOrEqual(9);
+      expect(res.body.result.points[0].payload).toEqual({ name: `p${ids[0]}` });
+    }
+    const calls = (await workerCalls()) - before;
+    // one task per worker that owns at least one of the 4 segments, per query
+    expect(calls).toBeGreaterThanOrEqual(3);
+    expect(calls).toBeLessThanOrEqual(3 * WORKERS.length);
+  });
+
+  it('survives a throttled worker (one retry) and fails the query with a 5xx when a worker keeps failing', async () => {
+    const q = points[0].vector;
+    const body = { query: q, limit: 5 };
+    for (const w of WORKERS) await inject(w, 'throttle');
+    const ok = await call({ method: 'POST', path: `/collections/${COLLECTION}/points/query`, body });
+    expect(ok.status).toBe(200);
+    expect(ok.body.result.points.map((p: { id: number }) => p.id)).toEqual(cosineTop(q, 5));
+    await control('DELETE', 'faults');
+
+    for (const w of WORKERS) await inject(w, 'function-error', 'function-error');
+    const failed = await call({ method: 'POST', path: `/collections/${COLLECTION}/points/query`, body });
+    await control('DELETE', 'faults');
+    expect(failed.status).toBeGreaterThanOrEqual(500);
+    expect(failed.body.status.error).toMatch(/segment worker \d \(strata-worker-\d\) failed after 2 attempts/);
+  });
+
+  it('runs a scheduled sweep over every collection with the optimizer bundle', async () => {
+    await call({ method: 'PUT', path: `/collections/${COLLECTION}/points?wait=true`, body: { points: [{ id: 9999, vector: points[0].vector, payload: { name: 'late' } }] } });
+    const report = (await optimizer(scheduledEvent())).payload as {
+      collections: Array<{ collection: string; outcome: string; sealedWal: number }>;
+    };
+    expect(report.collections).toEqual([expect.objectContaining({ collection: COLLECTION, outcome: 'optimized', sealedWal: 1 })]);
+    const again = (await optimizer(optimizeEvent(COLLECTION))).payload as typeof report;
+    expect(again.collections[0]).toMatchObject({ outcome: 'optimized', sealedWal: 0 });
+    const res = await call({ method: 'POST', path: `/collections/${COLLECTION}/points/query`, body: { query: points[0].vector, limit: 2, with_payload: true } });
+    expect(res.body.result.points.map((p: { id: number }) => p.id).sort()).toEqual([1, 9999]);
+  });
+
+  it('rejects a malformed optimizer event', async () => {
+    const res = await optimizer({ hello: 'world' });
+    expect(res.functionError).toBe('Unhandled');
+    expect(res.payload).toMatchObject({ errorType: 'StrataError', errorMessage: expect.stringMatching(/unrecognised event/) });
+  });
+});
