@@ -42,6 +42,8 @@ export interface Coordinator {
   invoker: Invoker;
   /** the collection service, every acknowledged write reported to `trigger` */
   service: CollectionService;
+  /** the same service unwrapped (query traces, optimizer caches); its writes do not reach the trigger */
+  collections: StrataCollectionService;
   trigger: OptimizerTrigger;
   /** a short description of where data and workers are, for start-up logs */
   describe: string;
@@ -118,6 +120,7 @@ export async function createCoordinator(config: StrataConfig, options: Coordinat
     store,
     invoker,
     service: triggerOnWrites(collections, trigger),
+    collections,
     trigger,
     describe: `${store.name}${config.prefix ? ` (prefix ${config.prefix})` : ''}, ${workersText}`,
     close: async () => {
