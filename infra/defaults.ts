@@ -10,6 +10,7 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { FUNCTION_BUNDLING_CDK } from '../scripts/bundling-options.js';
 import {
   BlockPublicAccess,
   BucketEncryption,
@@ -88,21 +89,17 @@ export const FUNCTION_DEFAULTS = {
 } as const;
 
 /**
- * esbuild options for every function. ESM output (`.mjs`) because the project is ESM; the banner gives bundled CommonJS
- * dependencies a working `require`. The AWS SDK is bundled (not taken from the runtime) so Lambda runs the exact
- * SDK versions pinned in package-lock.json and tested here.
+ * esbuild options for every function: the project's one set of bundle settings (scripts/bundling-options.ts, also
+ * used by `npm run build` and the bundle tests), in NodejsFunction's vocabulary, so what is tested is what is
+ * deployed. ESM `.mjs`, target node22, the AWS SDK bundled at the versions pinned in package-lock.json, local
+ * esbuild only (never Docker).
  */
 export const BUNDLING_DEFAULTS = {
+  ...FUNCTION_BUNDLING_CDK,
   format: OutputFormat.ESM,
-  target: 'node22',
-  mainFields: ['module', 'main'],
-  minify: true,
-  sourceMap: true,
-  sourcesContent: false,
-  externalModules: [],
-  banner: "import { createRequire as __strataCreateRequire } from 'node:module'; const require = __strataCreateRequire(import.meta.url);",
-  forceDockerBundling: false,
-} as const satisfies BundlingOptions;
+  mainFields: [...FUNCTION_BUNDLING_CDK.mainFields],
+  externalModules: [...FUNCTION_BUNDLING_CDK.externalModules],
+} satisfies BundlingOptions;
 
 /** Sizing. The worker memory bounds the hot int8 set a warm worker keeps (DESIGN.md §1), so it is the knob to raise. */
 export const SIZING_DEFAULTS = {

@@ -90,11 +90,7 @@ export class StrataFunction extends Construct {
         ...props.environment,
         STRATA_CACHE_BYTES: String(cacheBytesFor(props.memoryMiB)),
       },
-      bundling: {
-        ...BUNDLING_DEFAULTS,
-        mainFields: [...BUNDLING_DEFAULTS.mainFields],
-        externalModules: [...BUNDLING_DEFAULTS.externalModules],
-      },
+      bundling: BUNDLING_DEFAULTS,
     });
   }
 

@@ -82,12 +82,18 @@ function cdklocal(step: string, cdkArgs: string[]): void {
 
 async function main(): Promise<void> {
   const services = await health();
-  const needed = ['cloudformation', 's3', 'sts', 'iam', 'ssm', 'lambda', 'logs', 'events', 'secretsmanager', 'cloudwatch'];
-  const missing = needed.filter((s) => !['available', 'running'].includes(services[s] ?? ''));
-  if (missing.length > 0) console.warn(`warning: services not available: ${missing.join(', ')}`);
-  if (!('apigatewayv2' in services) && services.apigateway !== undefined) {
-    console.warn('note: API Gateway v2 (HTTP APIs) is not part of LocalStack community; the HTTP API resources will fail or be skipped');
+  const up = (name: string) => ['available', 'running'].includes(services[name] ?? '');
+  // `cdklocal bootstrap` creates a CloudFormation stack with an SSM parameter, IAM roles and a staging bucket.
+  const required = ['cloudformation', 's3', 'sts', 'ssm', 'iam'].filter((s) => !up(s));
+  if (required.length > 0) {
+    throw new Error(
+      `LocalStack at ${endpoint} lacks ${required.join(', ')}; start it with at least ` +
+        'SERVICES=s3,sts,cloudformation,ssm,iam,lambda,logs,events,secretsmanager,cloudwatch (npm run localstack starts S3 only)',
+    );
   }
+  const optional = ['lambda', 'logs', 'events', 'secretsmanager', 'cloudwatch', 'sns'].filter((s) => !up(s));
+  if (optional.length > 0) console.warn(`warning: services not available, their resources will fail: ${optional.join(', ')}`);
+  console.warn('note: API Gateway v2 (HTTP APIs) is not in LocalStack community; its resources are deployed as empty fallbacks');
 
   const outputs = path.join('cdk.out', 'localstack-outputs.json');
   cdklocal('bootstrap', ['bootstrap', `aws://${ACCOUNT}/${region}`, ...passthrough]);
