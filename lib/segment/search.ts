@@ -24,6 +24,7 @@ import { internal } from '../errors.js';
 import { MinHeap, type SearchResult } from '../index/heap.js';
 import { oversampledCount } from '../index/rescore.js';
 import type { QueryScorer } from '../index/scorer.js';
+import type { GraphAccessor } from '../index/graph.js';
 import { type AcceptFn, SearchContext, searchHnswAsync } from '../index/search.js';
 import type { PointOffset } from './ids-format.js';
 import { vectorKb } from './meta.js';
@@ -80,6 +81,50 @@ export function shouldRescore(params: SearchParams, quantizedSearch: boolean): b
 }
 
 const contexts: SearchContext[] = [];
+/**
+ * Frontier nodes whose layer-0 pages ride along with each page miss (see FrontierPrefetch). Measured cold, graph on
+ * disk, 16 KiB pages (GloVe-100 20k / Fashion-MNIST 5k): W=0 → 42 / 11.7 rounds per query, W=8 → 17 / 7.9,
+ * W=32 → 11 / 6.0, for +12% / +0% GETs at W=32 and identical results.
+ */
+const FRONTIER_PREFETCH = 32;
+
+/**
+ * A paged graph whose every miss also fetches the pages of the best frontier candidates (the first entries of the
+ * search's candidate heap: the nodes it will expand next), in the same coalesced round. The walk then finds most
+ * next pages resident: fewer sequential rounds for a few more, parallel, GETs. Results are unchanged (only what is
+ * resident changes).
+ */
+class FrontierPrefetch implements GraphAccessor {
+  readonly meta: GraphAccessor['meta'];
+  readonly upper: GraphAccessor['upper'];
+  private readonly batch: number[] = [];
+
+  constructor(
+    private readonly inner: GraphAccessor,
+    private readonly ctx: SearchContext,
+  ) {
+    this.meta = inner.meta;
+    this.upper = inner.upper;
+  }
+
+  layer0(id: number): Uint32Array | null {
+    return this.inner.layer0(id);
+  }
+
+  layer0Offset(id: number): number {
+    return this.inner.layer0Offset(id);
+  }
+
+  load(ids: ArrayLike<number>): Promise<void> {
+    const b = this.batch;
+    b.length = 0;
+    for (let i = 0; i < ids.length; i++) b.push(ids[i]);
+    const heap = this.ctx.candidates;
+    const extra = Math.min(heap.size, FRONTIER_PREFETCH);
+    for (let i = 0; i < extra; i++) if (this.inner.layer0(heap.ids[i]) === null) b.push(heap.ids[i]);
+    return this.inner.load!(b.slice());
+  }
+}
 const EXACT_BATCH = 1024;
 
 export async function searchSegment(seg: Segment, q: SegmentQuery, io: QueryIo): Promise<SegmentHits> {
@@ -117,9 +162,10 @@ export async function searchSegment(seg: Segment, q: SegmentQuery, io: QueryIo):
     distances += r.distances;
   } else {
     path = 'hnsw';
-    const graph = seg.graphAccessor(io);
     const ef = Math.max(q.params.hnsw_ef ?? meta.hnsw.efConstruct, candidates);
     const ctx = contexts.pop() ?? new SearchContext(meta.count);
+    const paged = seg.graphAccessor(io);
+    const graph = paged.load ? new FrontierPrefetch(paged, ctx) : paged;
     try {
       found = await searchHnswAsync(graph, scorer, { k: candidates, ef, accept }, ctx);
       distances += ctx.distances;
