@@ -181,6 +181,44 @@ for (const distance of ['Cosine', 'Euclid'] as const) {
   });
 }
 
+describe('segments without quantization, and empty segments', () => {
+  it('searches float originals on every tier with identical results, and an empty segment answers nothing', async () => {
+    const { store, cleanup } = tempStore();
+    try {
+      const vectors = seededVectors(1500, DIM, 31);
+      const ids = Array.from({ length: 1500 }, (_, i) => i);
+      const results: unknown[] = [];
+      for (let t2 = 0; t2 < TIERS.length; t2++) {
+        await writeSegment(store, `${COLLECTION}/segments/${segId(t2)}`, {
+          config: makeConfig(DIM, 'Cosine', { ...TIERS[t2], quantized: false }),
+          ids,
+          versions: ids.map(() => 1),
+          vectors,
+          payloads: ids.map(() => null),
+          seed: SEED,
+        }, { graphPageSize: 2048, vectorsPageSize: 2048 });
+        const { result, details } = await runSegmentTaskDetailed(task(segId(t2), seededVectors(1, DIM, 32)), taskContext(store));
+        expect(details[0]).toMatchObject({ path: 'hnsw', rescored: false });
+        expect(details[0].roundsBeforeFirstDistance).toBeLessThanOrEqual(3);
+        results.push(result.candidates.map(({ id, version, similarity }) => ({ id, version, similarity })));
+      }
+      for (const r of results) expect(r).toEqual(results[0]);
+      await writeSegment(store, `${COLLECTION}/segments/${segId(9)}`, {
+        config: makeConfig(DIM, 'Cosine'),
+        ids: [],
+        versions: [],
+        vectors: new Float32Array(0),
+        payloads: [],
+        seed: SEED,
+      });
+      const empty = await runSegmentTaskDetailed(task(segId(9), seededVectors(1, DIM, 32)), taskContext(store));
+      expect(empty.result.candidates).toEqual([]);
+    } finally {
+      cleanup();
+    }
+  });
+});
+
 describe('segment errors', () => {
   it('reports a missing segment object as an internal error naming the object', async () => {
     const { store, cleanup } = tempStore();
