@@ -1,7 +1,7 @@
 /**
  * One Strata Lambda function: bundled from `functions/<entry>.ts` by local esbuild (never Docker), arm64, its own log
  * group with a retention, and its own role that starts with nothing but permission to write to that log group (no
- * AWSLambdaBasicExecutionRole, whose `logs:*` on `*`-style resources is wider than one function needs). Callers add
+ * AWSLambdaBasicExecutionRole, whose log actions cover every log group of the account). Callers add
  * exactly the statements the function's job requires with `addToRolePolicy`.
  */
 import { fileURLToPath } from 'node:url';
