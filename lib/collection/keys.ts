@@ -22,7 +22,6 @@
 import { invalid } from '../errors.js';
 
 const SEQ_WIDTH = 16;
-const VERSION_WIDTH = 10;
 const MAX_NAME_LENGTH = 255;
 /** characters Qdrant rejects in collection names (they also break file-system paths and S3 console URLs) */
 const FORBIDDEN_NAME_CHARS = /[<>:"/\\|?*\u0000-\u001f\u007f]/;

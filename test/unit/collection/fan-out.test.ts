@@ -33,10 +33,10 @@ function cosineBrute(points: number[][], q: number[], k: number, offset = 0, kee
     .slice(offset, offset + k);
 }
 
-/** An invoker that records tasks and can fail chosen workers. */
+/** An invoker that records the tasks it is given. */
 class Recording implements Invoker {
   readonly tasks: { worker: number; task: SegmentSearchTask }[] = [];
-  constructor(private readonly inner: Invoker, private readonly failWorker: number | null = null) {}
+  constructor(private readonly inner: Invoker) {}
   get workers(): number {
     return this.inner.workers;
   }
