@@ -101,7 +101,8 @@ describe('built Lambda bundles end to end (API Gateway v2 events, real context, 
           STRATA_OPTIMIZER_FUNCTION: 'strata-optimizer',
           STRATA_API_KEY_SECRET_ARN: SECRET_ARN,
           STRATA_OPTIMIZE_AFTER_POINTS: String(N),
-          STRATA_LOG_LEVEL: 'error',
+          STRATA_QUERY_DEADLINE_MS: '3000',
+          STRATA_LOG_LEVEL: 'fatal',
         },
         secrets: { [SECRET_ARN]: API_KEY },
         // the stack's timeouts (infra/defaults.ts): api 27 s, workers 20 s, optimizer 15 min
@@ -249,6 +250,22 @@ describe('built Lambda bundles end to end (API Gateway v2 events, real context, 
     await control('DELETE', 'faults');
     expect(failed.status).toBeGreaterThanOrEqual(500);
     expect(failed.body.status.error).toMatch(/segment worker \d \(strata-worker-\d\) failed after 2 attempts/);
+  });
+
+  it('fails a query whose workers hang, by its deadline, and serves the next one', async () => {
+    const body = { query: points[1].vector, limit: 5 };
+    for (const w of WORKERS) await inject(w, { delayMs: 4000 }, { delayMs: 4000 });
+    const started = Date.now();
+    const slow = await call({ method: 'POST', path: `/collections/${COLLECTION}/points/query`, body });
+    const elapsed = Date.now() - started;
+    await control('DELETE', 'faults');
+    expect(slow.status).toBeGreaterThanOrEqual(500);
+    expect(slow.body.status.error).toMatch(/timed out/);
+    // STRATA_QUERY_DEADLINE_MS=3000: first attempt abandoned at 1.5 s, the retry at 3 s
+    expect(elapsed).toBeGreaterThanOrEqual(2900);
+    expect(elapsed).toBeLessThan(3900);
+    const ok = await call({ method: 'POST', path: `/collections/${COLLECTION}/points/query`, body });
+    expect(ok.status).toBe(200);
   });
 
   it('runs a scheduled sweep over every collection with the optimizer bundle', async () => {
