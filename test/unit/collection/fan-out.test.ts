@@ -159,4 +159,15 @@ describe('fan-out and merge', () => {
     expect(stats.cold).toBe(0);
     expect(stats.distances).toBeGreaterThanOrEqual(N);
   });
+
+  it('score_threshold keeps Qdrant scores at or above it, in segments and in the WAL tail alike', async () => {
+    const eight = await build(8, 4);
+    const q = randomVectors(1, DIM, 14)[0];
+    await eight.svc.upsertPoints('c', [{ id: 10_000, vector: q.map((x) => x + 0.01) }], true);
+    const all = await eight.svc.query('c', req(q, { limit: 50 }));
+    const threshold = all[20].score;
+    const cut = await eight.svc.query('c', req(q, { limit: 50, score_threshold: threshold }));
+    expect(cut.map((p) => p.id)).toEqual(all.filter((p) => p.score >= threshold).map((p) => p.id));
+    expect(cut[0].id).toBe(10_000);
+  });
 });
