@@ -46,7 +46,10 @@ import type { CollectionConfig, Payload, PointId } from './types.js';
 export interface OptimizeOptions {
   /** injected clock (ms) @default Date.now */
   now?: () => number;
-  /** how long garbage is kept after it left the manifest @default 600_000 (10 min) */
+  /**
+   * how long garbage is kept after it left the manifest (longer than any query or optimizer run: a run older than
+   * half of it abandons its plan) @default 3_600_000 (1 h, twice the longest Lambda run)
+   */
   graceMs?: number;
   /** random segment-id suffixes @default 8 random hex digits */
   random?: () => string;
@@ -154,7 +157,7 @@ function split(pts: NewPoints, parts: number): NewPoints[] {
 /** Seals the WAL tail of the collection at `collection` (a prefix from keys.ts), then collects garbage. */
 export async function optimize(store: ObjectStore, collection: string, options: OptimizeOptions = {}): Promise<OptimizeResult> {
   const now = options.now ?? Date.now;
-  const graceMs = options.graceMs ?? 600_000;
+  const graceMs = options.graceMs ?? 3_600_000;
   const random = options.random ?? (() => randomBytes(4).toString('hex'));
   const access = options.access ?? new SegmentAccess(store);
   const wal = options.wal ?? new WalTailReader(store);

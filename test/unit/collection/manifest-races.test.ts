@@ -77,7 +77,7 @@ describe('manifest compare-and-swap', () => {
     );
     const orphans = [...folders].filter((f) => !named.has(f));
     expect(orphans.length).toBe(2);
-    clock += 700_000;
+    clock += 3_700_000;
     const again = await optimize(store, C, { now });
     expect(again.gc?.deletedOrphans).toBeGreaterThan(0);
     const after = new Set(
