@@ -132,4 +132,21 @@ describe('read your writes', () => {
     await expect(svc.createCollection('c', config(DIM))).rejects.toMatchObject({ kind: 'conflict' });
     await expect(svc.createCollection('a/b', config(DIM))).rejects.toMatchObject({ kind: 'invalid' });
   });
+
+  it('a re-created collection ignores WAL objects its earlier incarnation left behind', async () => {
+    const { svc, store } = setup();
+    const C = collectionPrefix('', 'c');
+    await svc.createCollection('c', config(DIM, 'Euclid'));
+    await svc.upsertPoints('c', randomVectors(3, DIM, 9).map((v, i) => ({ id: i, vector: v })), true);
+    const [left] = await store.list(`${C}/wal/`);
+    const bytes = (await store.get(left.key))!.body;
+    expect(await svc.deleteCollection('c')).toBe(true);
+    expect(await svc.collectionExists('c')).toBe(false);
+    await svc.createCollection('c', config(DIM, 'Euclid'));
+    await store.put(left.key, bytes, { ifNoneMatch: '*' }); // as if the delete had crashed before reaching it
+    expect(await svc.count('c', undefined, true)).toBe(0);
+    await optimize(store, C, { skipGc: true });
+    expect(await svc.count('c', undefined, true)).toBe(0);
+    expect(await svc.listCollections()).toEqual(['c']);
+  });
 });
