@@ -29,6 +29,8 @@ import type { QueryRequest, ScoredPoint } from './types.js';
 export interface QueryStats extends SegmentSearchStats {
   tasks: number;
   tailPoints: number;
+  /** wall time per stage of the coordinator (ms): snapshot (manifest + WAL), tail search, fan-out, final fetch */
+  stageMs: { snapshot: number; tail: number; fanOut: number; fetch: number };
 }
 
 /** Optional per-query instrumentation: worker stats, and the coordinator's own reads charged to `io`. */
@@ -56,6 +58,12 @@ export async function runQuery(
   trace: QueryTrace = {},
 ): Promise<ScoredPoint[]> {
   const { stats, io } = trace;
+  let mark = performance.now();
+  const lap = (stage: keyof QueryStats['stageMs']): void => {
+    const t = performance.now();
+    if (stats) stats.stageMs[stage] += t - mark;
+    mark = t;
+  };
   const { config } = snap.manifest;
   const { size: dim, distance } = config.vectors;
   const q = checkQueryVector(req.vector, dim);
@@ -77,6 +85,8 @@ export async function runQuery(
     if (minSimilarity !== undefined && s < minSimilarity) continue;
     tailCandidates.push({ id: e.id, version: e.version, similarity: s, segment: null });
   }
+
+  lap('tail');
 
   // the segments, fanned out
   const tasks = planTasks(snap.collection, snap.manifest, ctx.invoker.workers, {
@@ -107,6 +117,7 @@ export async function runQuery(
       stats.millis = Math.max(stats.millis, r.stats.millis);
     }
   }
+  lap('fanOut');
   const lists: Candidate[][] = [tailCandidates];
   for (const r of results) lists.push(r.candidates.map((c) => ({ ...c, segment: c.segment })));
   const page = mergeCandidates(lists, req.offset, req.limit);
@@ -127,6 +138,7 @@ export async function runQuery(
     segLocated.forEach((l, i) => ((l as { offset: number }).offset = offsets[i]));
   }
   const points = await loadPoints(ctx, snap, located, { payload: fetchPayload, vector: req.with_vector }, io);
+  lap('fetch');
   return page.map((c, i) => {
     const p: ScoredPoint = { id: c.id, version: c.version, score: similarityToScore(distance, c.similarity) };
     const payload = projectPayload(points[i].payload, req.with_payload);
@@ -148,5 +160,16 @@ async function offsetsOf(ctx: ServiceContext, snap: Snapshot, located: readonly 
 }
 
 export function emptyQueryStats(): QueryStats {
-  return { tasks: 0, tailPoints: 0, segments: 0, distances: 0, gets: 0, bytes: 0, rounds: 0, cold: 0, millis: 0 };
+  return {
+    tasks: 0,
+    tailPoints: 0,
+    segments: 0,
+    distances: 0,
+    gets: 0,
+    bytes: 0,
+    rounds: 0,
+    cold: 0,
+    millis: 0,
+    stageMs: { snapshot: 0, tail: 0, fanOut: 0, fetch: 0 },
+  };
 }

@@ -266,6 +266,9 @@ export class StrataCollectionService implements CollectionService {
   }
 
   async query(name: string, request: QueryRequest, trace?: QueryTrace): Promise<ScoredPoint[]> {
-    return runQuery(this.ctx, await snapshotOf(this.ctx, name, trace?.io), request, trace);
+    const t0 = performance.now();
+    const snap = await snapshotOf(this.ctx, name, trace?.io);
+    if (trace?.stats) trace.stats.stageMs.snapshot += performance.now() - t0;
+    return runQuery(this.ctx, snap, request, trace);
   }
 }

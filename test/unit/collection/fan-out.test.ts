@@ -158,6 +158,8 @@ describe('fan-out and merge', () => {
     expect(stats.tasks).toBeLessThanOrEqual(4);
     expect(stats.cold).toBe(0);
     expect(stats.distances).toBeGreaterThanOrEqual(N);
+    expect(stats.stageMs.fanOut).toBeGreaterThan(0);
+    expect(stats.stageMs.snapshot).toBeGreaterThan(0);
   });
 
   it('score_threshold keeps Qdrant scores at or above it, in segments and in the WAL tail alike', async () => {
