@@ -13,7 +13,9 @@
  *   AWS does not publish; measure yours with the api function's logs and pass it).
  *
  *   npm run bench -- fanout [--points 200000] [--queries 100] [--segments 1,2,4,8] [--workers 8] [--k 10]
- *                           [--ef 64] [--invoke-ms 15] [--dataset glove|synthetic] [--exact]
+ *                           [--ef 64] [--invoke-ms 15] [--dataset auto|glove|synthetic] [--exact]
+ *
+ * --dataset auto: GloVe-100 when --points ≤ 100k (all it has), else seeded clustered synthetic data.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -54,7 +56,7 @@ function parse(argv: string[]): Options {
       k: { type: 'string', default: '10' },
       ef: { type: 'string', default: '64' },
       'invoke-ms': { type: 'string', default: '15' },
-      dataset: { type: 'string', default: 'glove' },
+      dataset: { type: 'string', default: 'auto' },
       exact: { type: 'boolean', default: false },
     },
   });
@@ -71,19 +73,35 @@ function parse(argv: string[]): Options {
   };
 }
 
+/**
+ * Seeded clustered data (GloVe here has 100k vectors; the fan-out needs more): 1,000 Gaussian clusters in dim 100,
+ * queries are base points plus noise, so the neighbourhoods are as structured as real embeddings'.
+ */
 function synthetic(n: number, nq: number, dim: number): Dataset {
   let a = 987654321;
-  const r = () => {
-    a = (a * 1103515245 + 12345) >>> 0;
-    return a / 2 ** 32 - 0.5;
+  const uniform = () => {
+    a = (Math.imul(a, 1103515245) + 12345) >>> 0;
+    return (a + 0.5) / 2 ** 32;
   };
-  const base = Float32Array.from({ length: n * dim }, r);
-  const queries = Float32Array.from({ length: nq * dim }, r);
-  return { name: 'synthetic', distance: 'Cosine', dim, nBase: n, base, nQueries: nq, queries, groundTruth: new Int32Array(0), gtK: 0 };
+  const gauss = () => Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
+  const clusters = 1000;
+  const centers = Float32Array.from({ length: clusters * dim }, gauss);
+  const base = new Float32Array(n * dim);
+  for (let i = 0; i < n; i++) {
+    const c = Math.floor(uniform() * clusters);
+    for (let j = 0; j < dim; j++) base[i * dim + j] = centers[c * dim + j] + 0.35 * gauss();
+  }
+  const queries = new Float32Array(nq * dim);
+  for (let q = 0; q < nq; q++) {
+    const i = Math.floor(uniform() * n);
+    for (let j = 0; j < dim; j++) queries[q * dim + j] = base[i * dim + j] + 0.2 * gauss();
+  }
+  return { name: 'clustered-synthetic', distance: 'Cosine', dim, nBase: n, base, nQueries: nq, queries, groundTruth: new Int32Array(0), gtK: 0 };
 }
 
 async function loadDataset(o: Options): Promise<Dataset> {
-  const full = o.dataset === 'glove' && datasetsAvailable() ? await loadGlove() : synthetic(o.points, o.queries, 100);
+  const glove = o.dataset === 'glove' || (o.dataset === 'auto' && o.points <= 100_000);
+  const full = glove && datasetsAvailable() ? await loadGlove() : synthetic(o.points, o.queries, 100);
   return slice(full, Math.min(o.points, full.nBase), Math.min(o.queries, full.nQueries), o.k);
 }
 

@@ -6,6 +6,9 @@
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import { CountingTrigger, type OptimizeRequest, type TriggerOptions } from './optimizer-trigger.js';
 
+/** An Event invoke is only queued by Lambda: it answers in milliseconds, or something is wrong. */
+const SEND_TIMEOUT_MS = 3000;
+
 export interface LambdaTriggerOptions extends TriggerOptions {
   client: LambdaClient;
   functionName: string;
@@ -30,6 +33,8 @@ export class LambdaOptimizerTrigger extends CountingTrigger {
         InvocationType: 'Event',
         Payload: new TextEncoder().encode(JSON.stringify(event)),
       }),
+      // the api handler awaits this send before returning (flush): it must never hold a response for long
+      { abortSignal: AbortSignal.timeout(SEND_TIMEOUT_MS) },
     );
   }
 }
