@@ -4,6 +4,7 @@
  */
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Bucket, BucketEncryption, type IBucket } from 'aws-cdk-lib/aws-s3';
+import { S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY } from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
 import {
   DATA_BUCKET_DEFAULTS,
@@ -55,6 +56,9 @@ export class DataBucket extends Construct {
       throw new Error(`DataBucket: encryption ${encryption} is not supported; use S3_MANAGED or KMS_MANAGED`);
     }
     const removalPolicy = props.removalPolicy ?? DATA_BUCKET_DEFAULTS.removalPolicy;
+    // ACLs are disabled on both buckets (BucketOwnerEnforced), so S3 log delivery must be granted by bucket policy,
+    // not by the legacy LogDeliveryWrite ACL. Set here, not only in cdk.json, so the construct is right in any app.
+    this.node.setContext(S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY, true);
 
     this.accessLogBucket = new Bucket(this, 'AccessLogs', {
       ...LOG_BUCKET_DEFAULTS,

@@ -1,5 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { App, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { DataBucket } from '../../infra/data-bucket.js';
 import { onlyLogicalId, synthStrata } from './synth.js';
 
 let template: Template;
@@ -123,5 +125,19 @@ describe('log bucket', () => {
         VersioningConfiguration: Match.absent(),
       }),
     });
+  });
+});
+
+describe('DataBucket outside this app', () => {
+  it('grants access-log delivery by bucket policy without relying on cdk.json feature flags', () => {
+    const stack = new Stack(new App(), 'Bare');
+    new DataBucket(stack, 'Storage');
+    const t = Template.fromStack(stack);
+    t.hasResourceProperties('AWS::S3::BucketPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([Match.objectLike({ Principal: { Service: 'logging.s3.amazonaws.com' }, Action: 's3:PutObject' })]),
+      },
+    });
+    t.resourcePropertiesCountIs('AWS::S3::Bucket', { AccessControl: Match.anyValue() }, 0);
   });
 });
