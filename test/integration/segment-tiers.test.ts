@@ -3,7 +3,8 @@
  * Euclid, GloVe-100 angular), stored on the filesystem store AND on a real S3-compatible server (moto_server on
  * loopback): every tier must return exactly the in-memory engine's top-k, and the I/O counters must hold the
  * cold/warm promises (≤ 3 rounds before the first distance; 0 GETs warm with rescore=false on int8 + graph in RAM).
- * The measured GETs/bytes/rounds per tier are printed for the README.
+ * The measured GETs/bytes/rounds per tier are printed for the README. Measured recall@10 on these slices is 1.000
+ * (int8 HNSW, m=16, ef=100, oversampling 2, rescored); the floors sit just below it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SegmentSearchTask } from '../../lib/collection/segment-task.js';
@@ -115,8 +116,8 @@ describe.skipIf(!available)('segment tiers on dataset slices, filesystem and S3 
     await s3store.createBucket();
     stores.push({ name: 'fs', store: fs.store }, { name: 's3-moto', store: s3store });
     const [fashion, glove] = await Promise.all([loadFashionMnist(), loadGlove()]);
-    prepared.push(await prepare(1, slice(fashion, 3000, QUERIES, K), stores.map((s) => s.store), 0.9));
-    prepared.push(await prepare(2, slice(glove, 10000, QUERIES, K), stores.map((s) => s.store), 0.8));
+    prepared.push(await prepare(1, slice(fashion, 3000, QUERIES, K), stores.map((s) => s.store), 0.98));
+    prepared.push(await prepare(2, slice(glove, 10000, QUERIES, K), stores.map((s) => s.store), 0.98));
   }, 600_000);
 
   afterAll(async () => {
@@ -139,7 +140,9 @@ describe.skipIf(!available)('segment tiers on dataset slices, filesystem and S3 
           }
         }
       }
-      expect(recallAtK(found, p.ds.groundTruth, p.ds.gtK, K)).toBeGreaterThanOrEqual(p.recallFloor);
+      const recall = recallAtK(found, p.ds.groundTruth, p.ds.gtK, K);
+      console.log(`${p.ds.name} recall@${K} (int8 HNSW, oversampling ${OVERSAMPLING}, rescored) = ${recall.toFixed(3)}`);
+      expect(recall).toBeGreaterThanOrEqual(p.recallFloor);
     }
   }, 600_000);
 
