@@ -14,6 +14,7 @@ import { writeSegment } from '../../../lib/segment/writer.js';
 import { openSegment } from '../../../lib/segment/open.js';
 import { directPages } from '../../../lib/segment/page-io.js';
 import { IoScope } from '../../../lib/storage/io-stats.js';
+import { FaultStore } from '../../../lib/storage/fault-store.js';
 import type { FileSystemStore } from '../../../lib/storage/fs-store.js';
 import { COLLECTION, makeConfig, seededPayloads, seededVectors, taskContext, tempStore } from '../../support/segment-fixtures.js';
 
@@ -197,5 +198,39 @@ describe('corruption and missing objects', () => {
     ).catch((e: unknown) => e);
     expect(isStrataError(err, 'internal')).toBe(true);
     expect((err as Error).message).toMatch(/tombstones v42.*deleted\.0+42/);
+  });
+});
+
+describe('store faults', () => {
+  it('fails the task with unavailable when a read fails (no partial answer), caches nothing, and recovers', async () => {
+    const faulty = new FaultStore(store);
+    const ctx2 = taskContext(faulty);
+    const q = seededVectors(1, DIM, 13);
+    const removeOpen = faulty.inject({ op: 'get', key: /\/quantized$/, effect: 'fail' });
+    const err = await runSegmentTaskDetailed(task(ON_DISK, q), ctx2).catch((e: unknown) => e);
+    expect(isStrataError(err, 'unavailable')).toBe(true);
+    expect(ctx2.registry.size).toBe(0);
+    removeOpen();
+    const removePages = faulty.inject({ op: 'get', key: /\/graph$/, effect: 'fail' });
+    await expect(runSegmentTaskDetailed(task(ON_DISK, q), ctx2)).rejects.toMatchObject({ kind: 'unavailable' });
+    removePages();
+    const ok = await runSegmentTaskDetailed(task(ON_DISK, q), ctx2);
+    expect(ok.result.candidates).toHaveLength(10);
+  });
+
+  it('shares one cold open between concurrent tasks on the same segment', async () => {
+    const faulty = new FaultStore(store);
+    const ctx2 = taskContext(faulty);
+    const gate = faulty.gate({ op: 'get', key: /meta\.json$/ });
+    const q = seededVectors(1, DIM, 14);
+    const a = runSegmentTaskDetailed(task(IN_RAM, q), ctx2);
+    const b = runSegmentTaskDetailed(task(IN_RAM, q), ctx2);
+    await gate.reached(1);
+    gate.release();
+    const [ra, rb] = await Promise.all([a, b]);
+    expect(faulty.calls.filter((c) => c.key.endsWith('meta.json'))).toHaveLength(1);
+    expect(faulty.calls.filter((c) => c.key.endsWith('/quantized'))).toHaveLength(1);
+    expect(ra.result.candidates).toEqual(rb.result.candidates);
+    expect(ra.result.stats.cold + rb.result.stats.cold).toBe(2);
   });
 });
