@@ -1,7 +1,7 @@
 /**
  * Child process of the crash test (test/unit/collection/crash.test.ts): writes batches of points to the collection
  * `c` in a filesystem store and runs the optimizer continuously beside them, printing `ACK <first> <count>` on stdout
- * after each acknowledged batch, until the parent kills it with SIGKILL.
+ * after each acknowledged batch and `OPT` when an optimizer run starts, until the parent kills it with SIGKILL.
  *
  * argv: <store root> <round>
  */
@@ -33,6 +33,7 @@ async function optimizeLoop(): Promise<void> {
   // a short grace period, so garbage collection (and its deletes) also runs under the knife; a run that outlives
   // half of it abandons its plan (optimizer.ts) and the loop simply starts another
   for (;;) {
+    process.stdout.write('OPT\n');
     await optimize(store, collectionPrefix('', 'c'), { graceMs: 2000 }).catch((e: unknown) => {
       if (!(e instanceof Error && 'kind' in e && e.kind === 'conflict')) throw e;
     });

@@ -19,12 +19,18 @@ const ROUNDS = 20;
 const CHILD = fileURLToPath(new URL('../../support/collection-crash-child.ts', import.meta.url));
 const C = collectionPrefix('', 'c');
 
-function runAndKill(root: string, round: number, delayMs: number): Promise<{ acked: number[]; stderr: string }> {
+/**
+ * Runs one child and kills it: `delayMs` after it is ready, or, with `inOptimizer`, `delayMs` after the first
+ * optimizer run that starts once it is ready (so the kill lands inside a run: planning, segment writes, the swap or
+ * garbage collection).
+ */
+function runAndKill(root: string, round: number, delayMs: number, inOptimizer: boolean): Promise<{ acked: number[]; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', CHILD, root, String(round)], { stdio: ['ignore', 'pipe', 'pipe'] });
     const acked: number[] = [];
     let out = '';
     let stderr = '';
+    let optRuns = 0;
     let timer: NodeJS.Timeout | undefined;
     child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
@@ -32,7 +38,10 @@ function runAndKill(root: string, round: number, delayMs: number): Promise<{ ack
       while ((nl = out.indexOf('\n')) >= 0) {
         const line = out.slice(0, nl);
         out = out.slice(nl + 1);
-        if (line === 'READY' && timer === undefined) timer = setTimeout(() => child.kill('SIGKILL'), delayMs);
+        if (line === 'READY' && !inOptimizer && timer === undefined) timer = setTimeout(() => child.kill('SIGKILL'), delayMs);
+        if (line === 'OPT' && inOptimizer && timer === undefined && ++optRuns === 2) {
+          timer = setTimeout(() => child.kill('SIGKILL'), delayMs);
+        }
         const m = /^ACK (\d+) (\d+)$/.exec(line);
         if (m) for (let i = 0; i < Number(m[2]); i++) acked.push(Number(m[1]) + i);
       }
@@ -58,8 +67,9 @@ describe('crash anywhere, lose nothing', () => {
     let segmentReads = 0;
     let orphansSeen = 0;
     for (let round = 0; round < ROUNDS; round++) {
-      const delay = 150 + Math.floor(r() * 900);
-      const res = await runAndKill(t.root, round, delay);
+      const inOptimizer = round % 2 === 1;
+      const delay = inOptimizer ? Math.floor(r() * 60) : 150 + Math.floor(r() * 900);
+      const res = await runAndKill(t.root, round, delay, inOptimizer);
       for (const id of res.acked) acked.add(id);
 
       // restart: a fresh process state reads through a store that records every key it touches
@@ -95,7 +105,7 @@ describe('crash anywhere, lose nothing', () => {
         }
       }
       console.log(
-        `[crash] round ${round}: killed after ${delay} ms, ${res.acked.length} acks this round, ${acked.size} in all, ` +
+        `[crash] round ${round}: killed ${delay} ms after ${inOptimizer ? 'an optimizer run started' : 'start'}, ${res.acked.length} acks this round, ${acked.size} in all, ` +
           `${orphans} orphan segment folders, manifest epoch ${current.epoch}`,
       );
     }
