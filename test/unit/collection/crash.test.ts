@@ -119,5 +119,5 @@ describe('crash anywhere, lose nothing', () => {
     const final = await admin.scroll('c', { limit: 1_000_000, with_payload: false, with_vector: false });
     const finalIds = new Set(final.points.map((p) => p.id as number));
     for (const id of acked) expect(finalIds.has(id)).toBe(true);
-  });
+  }, 300_000);
 });
