@@ -5,7 +5,8 @@
  *   round 2  in parallel: `quantized` whole (when quantized: always_ram)
  *                         `graph` whole (hnsw on_disk false) or its header [0, H) (on_disk true)
  *                         `vectors` whole (vectors on_disk false; nothing when true)
- *                         `ids` whole, `payload` index [0, B), `deleted.{v}` when v > 0
+ *                         `ids` whole, `payload` index [0, B) (whole when a filter needs every payload),
+ *                         `deleted.{v}` when v > 0
  *
  * A search then needs at most one more round (the first layer-0 page or the entry point's row) before its first
  * distance: ≤ 3 sequential rounds cold.
@@ -35,6 +36,8 @@ export interface OpenOptions {
   tiers?: Partial<SegmentTiers>;
   /** also load this tombstone version in the same round (0 = none) */
   deletedVersion?: number;
+  /** read the whole `payload` object in the same round instead of its index (a filter is coming) */
+  withPayloads?: boolean;
   io?: IoScope;
 }
 
@@ -65,7 +68,9 @@ export async function openSegment(
         : getWhole(store, key(GRAPH), io, 'graph'),
     tiers.vectorsOnDisk ? null : getWhole(store, key(VECTORS), io, 'vectors'),
     getWhole(store, key(IDS), io, 'ids'),
-    getRange(store, key(PAYLOAD), 0, m.payloadIndexBytes, io, 'payload index'),
+    options.withPayloads
+      ? getWhole(store, key(PAYLOAD), io, 'payload')
+      : getRange(store, key(PAYLOAD), 0, m.payloadIndexBytes, io, 'payload index'),
     version > 0 ? getWhole(store, tombstoneKeyOf(prefix, version), io, `tombstones v${version}`) : null,
   ]);
 
@@ -107,7 +112,7 @@ export async function openSegment(
     tombstones.set(version, t);
   }
 
-  return new Segment({
+  const segment = new Segment({
     store,
     pages: toPageSource(cache),
     prefix,
@@ -122,4 +127,6 @@ export async function openSegment(
     vectorsHeader: vectorsLayout(m.count, m.dim, m.vectors.pageSize),
     tombstones,
   });
+  if (options.withPayloads) segment.adoptPayloads(payloadIndexBytes);
+  return segment;
 }

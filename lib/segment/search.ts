@@ -125,6 +125,7 @@ class FrontierPrefetch implements GraphAccessor {
     return this.inner.load!(b.slice());
   }
 }
+
 const EXACT_BATCH = 1024;
 
 export async function searchSegment(seg: Segment, q: SegmentQuery, io: QueryIo): Promise<SegmentHits> {
@@ -144,9 +145,12 @@ export async function searchSegment(seg: Segment, q: SegmentQuery, io: QueryIo):
   const rescore = shouldRescore(q.params, quantizedSearch);
   const candidates = quantizedSearch ? oversampledCount(q.limit, q.params.quantization?.oversampling ?? 1) : q.limit;
 
-  const tomb = await seg.tombstones(q.deletedVersion, io);
+  // tombstones and payloads (for a filter) not yet resident are read in one parallel round
+  const [tomb, filtered] = await Promise.all([
+    seg.tombstones(q.deletedVersion, io),
+    q.filter ? seg.filterMask(q.filter, io) : null,
+  ]);
   const excluded = excludeMask(seg, q.exclude);
-  const filtered = q.filter ? await seg.filterMask(q.filter, io) : null;
   const accept = acceptFn(tomb, excluded, filtered?.mask ?? null);
 
   const scorer = new FirstDistanceProbe(quantizedSearch ? seg.int8Scorer(q.vector) : seg.floatScorer(q.vector, io), io);

@@ -153,7 +153,12 @@ export class Segment {
   /** Every payload decoded (one whole GET of `payload` per container), for filters and scrolls. */
   async allPayloads(q: QueryIo): Promise<(Payload | null)[]> {
     if (this.payloads !== null) return this.payloads;
-    const bytes = await getWhole(this.store, this.key(PAYLOAD), q, 'payload');
+    return this.adoptPayloads(await getWhole(this.store, this.key(PAYLOAD), q, 'payload'));
+  }
+
+  /** Decodes the whole `payload` object (read at open or later) and keeps the payloads. */
+  adoptPayloads(bytes: Uint8Array): (Payload | null)[] {
+    if (this.payloads !== null) return this.payloads;
     const idx = this.payloadIndex;
     const out = new Array<Payload | null>(this.meta.count);
     for (let o = 0; o < this.meta.count; o++) out[o] = idx.decode(bytes, 0, o, this.key(PAYLOAD));

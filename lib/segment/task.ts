@@ -80,7 +80,11 @@ async function searchOne(
   const io = new IoScope();
   const prefix = segmentPrefixOf(task.collectionPrefix, ref.id);
   const { value: seg, cold } = await ctx.registry.getOrOpen(prefix, () =>
-    openSegment(ctx.store, ctx.cache, prefix, undefined, { deletedVersion: ref.deletedVersion, io }),
+    openSegment(ctx.store, ctx.cache, prefix, undefined, {
+      deletedVersion: ref.deletedVersion,
+      withPayloads: task.filter !== undefined,
+      io,
+    }),
   );
   const hits = await searchSegment(
     seg,

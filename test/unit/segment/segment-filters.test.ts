@@ -100,6 +100,20 @@ describe('filters applied during the walk', () => {
     });
   }
 
+  it('a cold filtered query reads the payloads in the open round: ≤ 3 rounds before the first distance', async () => {
+    for (const c of cases) {
+      for (const ignore of [false, true]) {
+        const fresh = taskContext(store);
+        const { details } = await runSegmentTaskDetailed(
+          task(ON_DISK, seededVectors(1, DIM, 55), { filter: c.filter, params: { exact: false, quantization: { ignore, oversampling: 1 } } }),
+          fresh,
+        );
+        expect(details[0].cold).toBe(true);
+        expect(details[0].roundsBeforeFirstDistance).toBeLessThanOrEqual(ignore ? 3 : 2);
+      }
+    }
+  });
+
   it('exact=true with a filter equals brute force over the matching points', async () => {
     const filter: Filter = { must: [{ key: 'color', match: { any: ['blue', 'green'] } }] };
     const pred = compileFilter(filter);
