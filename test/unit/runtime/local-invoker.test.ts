@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -78,5 +78,45 @@ describe('LocalInvoker (worker-thread pool)', () => {
     expect(Date.now() - started).toBeLessThan(1000);
     const after = await threadOf(invoker, 0, task('ok'));
     expect(after).not.toBe(before);
+  });
+});
+
+describe('LocalInvoker as built JavaScript', () => {
+  it('finds and starts its worker script beside the built module, without tsx', async () => {
+    const { build } = await import('esbuild');
+    const { execFileSync } = await import('node:child_process');
+    const { mkdirSync, readdirSync } = await import('node:fs');
+    const root = fileURLToPath(new URL('../../../', import.meta.url));
+    // inside the repository (dist/ is git-ignored) so the built files resolve node_modules as an install would
+    mkdirSync(join(root, 'dist'), { recursive: true });
+    const out = mkdtempSync(join(root, 'dist', 'built-js-'));
+    const ts = (dir: string) => readdirSync(join(root, dir)).filter((f) => f.endsWith('.ts')).map((f) => join(root, dir, f));
+    // a plain transpile (no bundling), as `tsc` would emit: one .js per .ts, same folders, same relative imports
+    await build({
+      entryPoints: [...ts('lib/runtime'), ...ts('lib/collection'), join(root, 'lib/errors.ts'), join(root, 'test/support/fake-pool-worker.ts')],
+      outdir: out,
+      outbase: root,
+      format: 'esm',
+      platform: 'node',
+      logLevel: 'error',
+    });
+    const script = `
+      import { LocalInvoker } from ${JSON.stringify(join(out, 'lib/runtime/local-invoker.js'))};
+      import { siblingScript } from ${JSON.stringify(join(out, 'lib/runtime/worker-script.js'))};
+      const inv = new LocalInvoker({ workers: 2, filename: ${JSON.stringify(join(out, 'test/support/fake-pool-worker.js'))} });
+      const task = { collectionPrefix: 'ok', segments: [{ id: 's', deletedVersion: 0 }], vector: [1], limit: 1, params: {} };
+      const r = await inv.invoke(1, task, 20000);
+      console.log(JSON.stringify({ segment: r.candidates[0].segment, worker: r.candidates[0].version, sibling: siblingScript(${JSON.stringify(`file://${join(out, 'lib/runtime/local-invoker.js')}`)}, 'pool-worker') }));
+      await inv.close();`;
+    let stdout: string;
+    try {
+      stdout = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: out, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+    const answer = JSON.parse(stdout.trim().split('\n').at(-1)!) as { segment: string; worker: number; sibling: string };
+    expect(answer.segment).toMatch(/^thread-\d+$/);
+    expect(answer.worker).toBe(1);
+    expect(answer.sibling).toBe(join(out, 'lib/runtime/pool-worker.js'));
   });
 });
