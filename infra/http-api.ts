@@ -130,9 +130,12 @@ export class StrataHttpApi extends Construct {
     });
   }
 
-  /** Invoke URL of the `$default` stage (ends with `/`). */
+  /**
+   * Base URL of the API, `https://{id}.execute-api.{region}.amazonaws.com`: with the `$default` stage there is no
+   * stage path, and no trailing slash, so clients that append `/collections/...` build the exact path.
+   */
   get url(): string {
-    return this.stage.url;
+    return this.httpApi.apiEndpoint;
   }
 
   /** The API's 5xx count (both API Gateway's and the function's own 5xx answers). */

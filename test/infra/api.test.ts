@@ -83,7 +83,7 @@ describe('outputs', () => {
     const apiId = onlyLogicalId(template, 'AWS::ApiGatewayV2::Api');
     const secretId = onlyLogicalId(template, 'AWS::SecretsManager::Secret');
     const bucketId = onlyLogicalId(template, 'AWS::S3::Bucket', { Properties: { VersioningConfiguration: { Status: 'Enabled' } } });
-    expect(JSON.stringify(outputs.ApiUrl.Value)).toMatch(new RegExp(`^\\{"Fn::Join":\\["",\\["https://",\\{"Ref":"${apiId}"\\},"\\.execute-api\\.`));
+    expect(outputs.ApiUrl.Value).toEqual({ 'Fn::GetAtt': [apiId, 'ApiEndpoint'] });
     expect(outputs.ApiKeySecretArn.Value).toEqual({ Ref: secretId });
     expect(JSON.stringify(outputs.ApiKeySecretName.Value)).toContain(`{"Ref":"${secretId}"}`);
     expect(JSON.stringify(outputs.ApiKeyCommand.Value)).toContain('aws secretsmanager get-secret-value');
