@@ -1,7 +1,11 @@
 /**
  * Garbage collection of a collection's objects that no current manifest needs:
- * - sealed WAL objects, merged-away segments and superseded tombstone versions, once they left the manifest more
- *   than `graceMs` ago (a reader that started before they left may still read them);
+ * - merged-away segments and superseded tombstone versions, once they left the manifest more than `graceMs` ago
+ *   (a reader or worker holding an older manifest may still read them);
+ * - sealed WAL objects once they were sealed more than `walGraceMs` ago. A reader whose manifest predates the seal
+ *   needs the object between its manifest read and its WAL read (one query, seconds), so this grace can be far
+ *   shorter, which keeps the WAL listing every query makes short: it holds the unsealed tail plus only the last
+ *   `walGraceMs` of sealed objects;
  * - orphans: segment folders and tombstone versions no manifest ever named (an optimizer crashed or lost its swap),
  *   once they are older than `graceMs` by the time in their name (keys.ts segment ids, optimizer tombstone
  *   versions), or by the store's lastModified for names that carry no time.
@@ -21,6 +25,8 @@ import { loadManifest, updateManifest } from './manifest.js';
 export interface GcOptions {
   now: () => number;
   graceMs: number;
+  /** @default graceMs */
+  walGraceMs?: number;
 }
 
 export interface GcResult {
@@ -39,8 +45,9 @@ export async function collectGarbage(store: ObjectStore, collection: string, o: 
   if (current === null) return result;
   const m: Manifest = current.manifest;
   const cutoff = o.now() - o.graceMs;
+  const walCutoff = o.now() - (o.walGraceMs ?? o.graceMs);
 
-  const walDone = m.sealedWal.filter((w) => w.at < cutoff).map((w) => w.name);
+  const walDone = m.sealedWal.filter((w) => w.at < walCutoff).map((w) => w.name);
   const segDone = new Set(m.retiredSegments.filter((s) => s.at < cutoff).map((s) => s.id));
   const tombDone = m.retiredTombstones.filter((t) => t.at < cutoff);
   const tombDoneKeys = new Set(tombDone.map((t) => `${t.segment}/${t.version}`));

@@ -51,6 +51,10 @@ export interface OptimizeOptions {
    * half of it abandons its plan) @default 3_600_000 (1 h, twice the longest Lambda run)
    */
   graceMs?: number;
+  /**
+   * how long sealed WAL objects are kept (longer than any query: gc.ts) @default min(graceMs, 300_000)
+   */
+  walGraceMs?: number;
   /** random segment-id suffixes @default 8 random hex digits */
   random?: () => string;
   /** re-plans allowed after lost swaps @default 8 */
@@ -158,6 +162,7 @@ function split(pts: NewPoints, parts: number): NewPoints[] {
 export async function optimize(store: ObjectStore, collection: string, options: OptimizeOptions = {}): Promise<OptimizeResult> {
   const now = options.now ?? Date.now;
   const graceMs = options.graceMs ?? 3_600_000;
+  const walGraceMs = options.walGraceMs ?? Math.min(graceMs, 300_000);
   const random = options.random ?? (() => randomBytes(4).toString('hex'));
   const access = options.access ?? new SegmentAccess(store);
   const wal = options.wal ?? new WalTailReader(store);
@@ -173,7 +178,7 @@ export async function optimize(store: ObjectStore, collection: string, options: 
     const tail = await wal.read(collection, M, listed);
     const toSeal = [...tail.names, ...tail.foreign];
     if (toSeal.length === 0) {
-      const gc = options.skipGc ? null : await collectGarbage(store, collection, { now, graceMs });
+      const gc = options.skipGc ? null : await collectGarbage(store, collection, { now, graceMs, walGraceMs });
       return { sealedWal: 0, writtenPoints: 0, added: [], removed: [], tombstoned: 0, replans: attempt, epoch: M.epoch, gc };
     }
 
@@ -298,7 +303,7 @@ export async function optimize(store: ObjectStore, collection: string, options: 
         };
       });
       if (committed === null) throw internal('optimizer swap returned no manifest');
-      const gc = options.skipGc ? null : await collectGarbage(store, collection, { now, graceMs });
+      const gc = options.skipGc ? null : await collectGarbage(store, collection, { now, graceMs, walGraceMs });
       return {
         sealedWal: toSeal.length,
         writtenPoints: added.reduce((n, s) => n + s.points, 0),

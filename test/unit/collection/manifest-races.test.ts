@@ -125,6 +125,28 @@ describe('manifest compare-and-swap', () => {
   });
 });
 
+describe('garbage collection', () => {
+  it('sealed WAL objects go after the (short) WAL grace, merged-away segments only after the full grace', async () => {
+    const { store, plain } = await setup();
+    let clock = 5_000_000;
+    const now = () => clock;
+    const opts = { now, graceMs: 10_000, walGraceMs: 1000 };
+    await upsertRange(plain, 0, 10);
+    await optimize(store, C, opts);
+    await upsertRange(plain, 10, 12);
+    clock += 10;
+    await optimize(store, C, opts);
+    clock += 2000;
+    const g = await optimize(store, C, opts);
+    expect(g.gc).toMatchObject({ deletedWal: 2, deletedSegments: 0 });
+    expect(await ids(plain)).toEqual([...Array(12).keys()]);
+    clock += 10_000;
+    const h = await optimize(store, C, opts);
+    expect(h.gc).toMatchObject({ deletedWal: 0, deletedSegments: 1 });
+    expect(await ids(plain)).toEqual([...Array(12).keys()]);
+  });
+});
+
 describe('WAL writes', () => {
   it('an ambiguous WAL put that landed is acknowledged once (read back, same bytes)', async () => {
     const { store, faults, faulty, plain } = await setup();
