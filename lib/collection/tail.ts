@@ -95,6 +95,7 @@ export class WalTailReader {
   async read(collection: string, manifest: Manifest, listed: readonly string[], io?: IoScope): Promise<Tail> {
     const sealed = sealedNames(manifest);
     const unsealed = listed.filter((n) => !sealed.has(n));
+    this.dropSealed(collection, sealed);
     const batches = await Promise.all(unsealed.map((name) => this.batch(collection, name, io)));
     const usable: { name: string; batch: WalBatch }[] = [];
     let maxSeq = 0;
@@ -131,9 +132,24 @@ export class WalTailReader {
     return batch;
   }
 
+  /** Sealed objects are never read as tail again: their cached batches only take memory. */
+  private dropSealed(collection: string, sealed: ReadonlySet<string>): void {
+    const p = walPrefix(collection);
+    for (const [k, b] of this.cache) {
+      if (k.startsWith(p) && sealed.has(k.slice(p.length))) {
+        this.cache.delete(k);
+        this.cachedBytes -= b === null ? 0 : batchBytes(b);
+      }
+    }
+  }
+
   /** Drops cached batches of a collection (after it is deleted). */
   forget(collection: string): void {
     const p = walPrefix(collection);
-    for (const k of [...this.cache.keys()]) if (k.startsWith(p)) this.cache.delete(k);
+    for (const [k, b] of this.cache) {
+      if (!k.startsWith(p)) continue;
+      this.cache.delete(k);
+      this.cachedBytes -= b === null ? 0 : batchBytes(b);
+    }
   }
 }
