@@ -79,7 +79,10 @@ interface RunRow {
   ef: number;
   queries: number;
   recall: number;
+  /** queries ÷ wall seconds of the timed pass */
   qps: number;
+  /** queries ÷ process CPU seconds of the timed pass: steadier than wall QPS when the machine is oversubscribed */
+  qpsPerCpuSecond: number;
   meanLatencyMs: number;
   /** Strata rows only: Strata QPS / baseline QPS at the same ef. */
   qpsRatio?: Record<string, number>;
@@ -111,11 +114,24 @@ function measureEf(engine: AnnEngine, prepared: unknown[], ds: Dataset, ef: numb
   engine.setEf(ef);
   for (let q = 0; q < Math.min(opts.warmup, nq); q++) engine.search(prepared[q], opts.k);
   const found: ArrayLike<number>[] = new Array(nq);
+  const cpu0 = process.cpuUsage();
   const start = performance.now();
   for (let q = 0; q < nq; q++) found[q] = engine.search(prepared[q], opts.k);
   const seconds = (performance.now() - start) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
   const recall = recallAtK(found, ds.groundTruth, ds.gtK, opts.k);
-  return { dataset: ds.name, engine: engine.name, kind: engine.kind, ef, queries: nq, recall, qps: nq / seconds, meanLatencyMs: (seconds * 1000) / nq };
+  return {
+    dataset: ds.name,
+    engine: engine.name,
+    kind: engine.kind,
+    ef,
+    queries: nq,
+    recall,
+    qps: nq / seconds,
+    qpsPerCpuSecond: nq / cpuSeconds,
+    meanLatencyMs: (seconds * 1000) / nq,
+  };
 }
 
 /**
@@ -198,7 +214,7 @@ function renderTables(builds: BuildRow[], rows: RunRow[], k: number): string {
       ),
     );
     out.push('');
-    const headers = ['engine', 'ef', 'queries', `recall@${k}`, 'QPS', 'ms/query'];
+    const headers = ['engine', 'ef', 'queries', `recall@${k}`, 'QPS', 'QPS/cpu-s', 'ms/query'];
     for (const b of baselines) {
       const short = b.split(' ')[0];
       headers.push(`÷${short} same ef`, `÷${short} eq recall`);
@@ -209,7 +225,7 @@ function renderTables(builds: BuildRow[], rows: RunRow[], k: number): string {
         rows
           .filter((r) => r.dataset === dataset)
           .map((r): Cell[] => {
-            const cells: Cell[] = [r.engine, r.ef, r.queries, fixed(r.recall, 4), fixed(r.qps, 0), fixed(r.meanLatencyMs, 3)];
+            const cells: Cell[] = [r.engine, r.ef, r.queries, fixed(r.recall, 4), fixed(r.qps, 0), fixed(r.qpsPerCpuSecond, 0), fixed(r.meanLatencyMs, 3)];
             for (const b of baselines) cells.push(fixed(r.qpsRatio?.[b], 2), ratioCell(r.equalRecall?.[b]));
             return cells;
           }),
@@ -217,7 +233,8 @@ function renderTables(builds: BuildRow[], rows: RunRow[], k: number): string {
     );
   }
   out.push(
-    '\n÷baseline columns: Strata QPS ÷ baseline QPS; > 1 means Strata is faster. "same ef" compares at the same ef; "eq recall" = Strata QPS ÷ the baseline QPS interpolated (log-linear) at Strata\'s' +
+    '\nQPS = queries ÷ wall seconds; QPS/cpu-s = queries ÷ process CPU seconds (steadier when the machine is oversubscribed).' +
+      ' ÷baseline columns (wall QPS): Strata QPS ÷ baseline QPS; > 1 means Strata is faster. "same ef" compares at the same ef; "eq recall" = Strata QPS ÷ the baseline QPS interpolated (log-linear) at Strata\'s' +
       ' recall; "≤x" = the baseline\'s lowest ef already had higher recall (upper bound); "n/r" = the baseline never' +
       ' reached that recall at the efs measured.',
   );
@@ -227,6 +244,7 @@ function renderTables(builds: BuildRow[], rows: RunRow[], k: number): string {
 export async function main(argv: string[]): Promise<void> {
   const opts = parseOptions(argv);
   const started = performance.now();
+  const startedCpu = process.cpuUsage();
   const machine = machineInfo();
   const code = codeVersion();
   const factories: EngineFactory[] = [createHnswlib, createUsearch, ...strataFactories(opts.oversampling)];
@@ -273,12 +291,15 @@ export async function main(argv: string[]): Promise<void> {
     renderTables(builds, rows, opts.k) +
     `\nload average (1 min): ${loads.map((l) => `${l.dataset === '(start)' ? 'at start' : `after ${l.dataset}`} ${l.loadAverage1m}`).join(', ')} on ${machine.cpus} cpus`;
   const totalSeconds = (performance.now() - started) / 1000;
+  const totalCpu = process.cpuUsage(startedCpu);
+  const totalCpuSeconds = (totalCpu.user + totalCpu.system) / 1e6;
   log(table);
-  log(`\ntotal run time ${totalSeconds.toFixed(0)} s`);
+  log(`\ntotal run time ${totalSeconds.toFixed(0)} s wall, ${totalCpuSeconds.toFixed(0)} s CPU (this process)`);
   const path = writeResults('engine', {
     benchmark: 'engine',
     startedAt: new Date(Date.now() - totalSeconds * 1000).toISOString(),
     totalSeconds,
+    totalCpuSeconds,
     machine,
     code,
     config: { ...opts, threads: 1 },

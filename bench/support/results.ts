@@ -51,8 +51,10 @@ export function formatTable(headers: string[], rows: Cell[][]): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...text.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[], numeric: boolean[]): string =>
     cells.map((c, i) => (numeric[i] ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
-  // a column is numeric (right-aligned) when every cell looks like a number, a bound (≤1.2) or "-"
-  const numeric = headers.map((_, i) => text.length > 0 && text.every((r) => /^[-+<>≤≥~]?[\d.]*[x%]?$/.test(r[i] ?? '')));
+  // a column is numeric (right-aligned) when every cell looks like a number, a bound (≤1.2), "-" or "n/r"
+  const numeric = headers.map(
+    (_, i) => text.length > 0 && text.every((r) => /^(?:[-+<>≤≥~]?[\d.]*[x%]?|n\/r)$/.test(r[i] ?? '')),
+  );
   return [
     line(headers, numeric),
     widths.map((w) => '-'.repeat(w)).join('  '),
