@@ -147,6 +147,38 @@ describe('garbage collection', () => {
   });
 });
 
+describe('tombstones', () => {
+  it('sealing deletes of sealed points writes a new complete tombstone version; the superseded one is collected later', async () => {
+    const { store, plain } = await setup();
+    let clock = 7_000_000;
+    const now = () => clock;
+    const opts = { now, graceMs: 10_000 };
+    await upsertRange(plain, 0, 20);
+    await optimize(store, C, opts);
+    await plain.deletePoints('c', { points: [0, 19] }, true);
+    clock += 10;
+    const r1 = await optimize(store, C, opts);
+    expect(r1).toMatchObject({ tombstoned: 2, added: [], removed: [] });
+    let m = (await loadManifest(store, manifestKey(C)))!.manifest;
+    expect(m.segments.map((s) => s.deleted).sort()).toEqual([1, 1]);
+    const v1 = m.segments.map((s) => s.deletedVersion);
+    expect(v1.every((v) => v > 0)).toBe(true);
+    await plain.deletePoints('c', { points: [1] }, true);
+    clock += 10;
+    await optimize(store, C, opts);
+    m = (await loadManifest(store, manifestKey(C)))!.manifest;
+    expect(m.segments.reduce((n, s) => n + s.deleted, 0)).toBe(3);
+    expect(m.retiredTombstones).toHaveLength(1);
+    expect(await ids(plain)).toEqual([...Array(20).keys()].filter((i) => i > 1 && i < 19));
+    clock += 20_000;
+    const g = await optimize(store, C, opts);
+    expect(g.gc?.deletedTombstones).toBe(1);
+    const tombFiles = (await store.list(`${C}/segments/`)).filter((e) => e.key.includes('/deleted.'));
+    expect(tombFiles).toHaveLength(2);
+    expect(await ids(plain)).toEqual([...Array(20).keys()].filter((i) => i > 1 && i < 19));
+  });
+});
+
 describe('WAL writes', () => {
   it('an ambiguous WAL put that landed is acknowledged once (read back, same bytes)', async () => {
     const { store, faults, faulty, plain } = await setup();
