@@ -162,9 +162,26 @@ export async function scroll(ctx: ServiceContext, snap: Snapshot, req: ScrollReq
   return { points, next_page_offset: next };
 }
 
+/**
+ * Live points without listing them: the manifest's live counts, minus segment copies the tail shadows, plus the
+ * tail's upserts. Only the id tables are read (to find which tail ids have live copies), never payloads.
+ */
+export async function livePointCount(ctx: ServiceContext, snap: Snapshot): Promise<number> {
+  const copies = snap.winners.size === 0
+    ? new Map()
+    : await ctx.access.liveCopies(snap.collection, snap.manifest.segments, [...snap.winners.keys()]);
+  let n = 0;
+  for (const s of snap.manifest.segments) n += s.points - s.deleted;
+  for (const w of snap.winners.values()) {
+    if (copies.has(w.id)) n--;
+    if (w.vector !== null) n++;
+  }
+  return n;
+}
+
 export async function count(ctx: ServiceContext, snap: Snapshot, filter: Filter | undefined): Promise<number> {
+  if (!filter) return livePointCount(ctx, snap);
   const all = await liveEntries(ctx, snap);
-  if (!filter) return all.length;
   let n = 0;
   for await (const _ of matching(ctx, snap, all, filter, { payload: false, vector: false })) n++;
   return n;

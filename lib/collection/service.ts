@@ -15,7 +15,7 @@ import { invalid, isStrataError, notFound } from '../errors.js';
 import { createContext, snapshotOf } from './context.js';
 import type { CollectionServiceOptions, ServiceContext } from './context.js';
 import { collectionNameOfKey, collectionPrefix, collectionsRoot, manifestKey, validateCollectionName, walKey } from './keys.js';
-import { createManifest, newManifest, sealedPointCount, updateManifest } from './manifest.js';
+import { createManifest, newManifest, updateManifest } from './manifest.js';
 import { deletePayloadKeys, overwritePayload, setPayload } from './payload-ops.js';
 import { runQuery } from './query.js';
 import type { QueryTrace } from './query.js';
@@ -112,22 +112,10 @@ export class StrataCollectionService implements CollectionService {
   async getCollection(name: string): Promise<CollectionInfo> {
     const snap = await this.snapshot(name);
     const { manifest } = snap;
-    let tailNew = 0;
-    let tailRemoved = 0;
-    const copies = await this.ctx.access.liveCopies(
-      snap.collection,
-      manifest.segments,
-      [...snap.winners.keys()],
-    );
-    for (const w of snap.winners.values()) {
-      if (copies.has(w.id)) tailRemoved++;
-      if (w.vector !== null) tailNew++;
-    }
-    const sealed = sealedPointCount(manifest);
     return {
       status: snap.winners.size > 0 ? 'yellow' : 'green',
       optimizer_status: 'ok',
-      points_count: sealed - tailRemoved + tailNew,
+      points_count: await reads.livePointCount(this.ctx, snap),
       indexed_vectors_count: manifest.segments.filter((s) => s.indexed).reduce((n, s) => n + s.points - s.deleted, 0),
       segments_count: manifest.segments.length,
       config: manifest.config,
