@@ -109,6 +109,11 @@ export class StrataCollectionService implements CollectionService {
     return (await this.ctx.manifests.current(manifestKey(this.prefixOf(name)))) !== null;
   }
 
+  /** The config alone: one (revalidated) manifest read, no WAL listing or point counting; the API's dimension check. */
+  async collectionConfig(name: string): Promise<CollectionConfig> {
+    return (await this.writeTarget(name)).manifest.config;
+  }
+
   async getCollection(name: string): Promise<CollectionInfo> {
     const snap = await this.snapshot(name);
     const { manifest } = snap;
