@@ -144,7 +144,8 @@ export async function main(argv: string[]): Promise<void> {
   console.log(
     `dataset ${ds.name} (${ds.distance}, dim ${ds.dim}), ${ds.nBase} points, ${ds.nQueries} queries, k=${o.k}, ` +
       `${o.exact ? 'exact' : `HNSW m=16 ef_construct=100 hnsw_ef=${o.ef}`}, int8 (quantile 0.99, always_ram) + rescore, ` +
-      `oversampling 2, filesystem store, ${o.workers} worker threads, modelled Invoke overhead ${o.invokeMs} ms`,
+      `oversampling 2, filesystem store, ${o.workers} worker threads, worker caches ${(loadConfig().cacheBytes / 2 ** 30).toFixed(1)} GiB in all, ` +
+      `modelled Invoke overhead ${o.invokeMs} ms`,
   );
   const requests: QueryRequest[] = Array.from({ length: ds.nQueries }, (_, q) => ({
     vector: Array.from(ds.queries.subarray(q * ds.dim, (q + 1) * ds.dim)),
@@ -160,7 +161,7 @@ export async function main(argv: string[]): Promise<void> {
   let baseline: { local: number; lambda: number } | undefined;
   for (const S of o.segments) {
     const root = mkdtempSync(join(tmpdir(), 'strata-bench-fanout-'));
-    const cfg = loadConfig({ STRATA_DATA_DIR: root, STRATA_WORKERS: String(o.workers), STRATA_LOG_LEVEL: 'warn', STRATA_OPTIMIZE_AFTER_POINTS: String(Number.MAX_SAFE_INTEGER) });
+    const cfg = loadConfig({ ...process.env, STRATA_DATA_DIR: root, STRATA_WORKERS: String(o.workers), STRATA_LOG_LEVEL: 'warn', STRATA_OPTIMIZE_AFTER_POINTS: String(Number.MAX_SAFE_INTEGER) });
     const rt = await createCoordinator(cfg, { logger: createLogger(cfg, 'bench'), fallback: 'threads' });
     const recorder = new RecordingInvoker(rt.invoker);
     // the same store and threads, with the recorder in front (the coordinator's own service stays unused for queries)
@@ -192,6 +193,7 @@ export async function main(argv: string[]): Promise<void> {
       const found: number[][] = [];
       let tasks = 0;
       let distances = 0;
+      let cold = 0;
       for (const r of requests) {
         recorder.reset();
         const stats = emptyQueryStats();
@@ -203,6 +205,7 @@ export async function main(argv: string[]): Promise<void> {
         found.push(res.map((p) => p.id as number));
         tasks += stats.tasks;
         distances += stats.distances;
+        cold += stats.cold;
         // each task again, alone: its compute without other tasks competing for the cores
         let slowest = 0;
         for (const { worker, task } of recorder.tasks) slowest = Math.max(slowest, (await rt.invoker.invoke(worker, task, 60_000)).stats.millis);
@@ -217,6 +220,7 @@ export async function main(argv: string[]): Promise<void> {
         info.segments_count,
         f1(tasks / requests.length),
         Math.round(distances / requests.length),
+        f1(cold / requests.length),
         f1(p50.local),
         f1(pct(local, 95)),
         `${(p50.local / baseline.local).toFixed(2)}x`,
@@ -233,6 +237,7 @@ export async function main(argv: string[]): Promise<void> {
         segmentsCount: info.segments_count,
         tasksPerQuery: tasks / requests.length,
         distancesPerQuery: distances / requests.length,
+        coldSegmentsPerQuery: cold / requests.length,
         localMs: { p50: p50.local, p95: pct(local, 95) },
         coordinatorMs: { p50: pct(coord, 50) },
         slowestTaskMs: { p50: pct(slowestTask, 50) },
@@ -247,7 +252,7 @@ export async function main(argv: string[]): Promise<void> {
   }
   console.log(
     formatTable(
-      ['segments', 'built', 'tasks/q', 'dist/q', 'local p50', 'local p95', 'vs S=1', 'coord p50', 'task p50', 'λ p50', 'λ p95', 'vs S=1', 'recall', 'build s'],
+      ['segments', 'built', 'tasks/q', 'dist/q', 'cold/q', 'local p50', 'local p95', 'vs S=1', 'coord p50', 'task p50', 'λ p50', 'λ p95', 'vs S=1', 'recall', 'build s'],
       rows,
     ),
   );

@@ -19,7 +19,8 @@
  * | STRATA_LAMBDA_ENDPOINT          | (AWS)                                   | Lambda API endpoint override (tests, LocalStack)   |
  * | STRATA_API_KEY                  | (unset: no auth)                        | API key clients send as `api-key`                  |
  * | STRATA_API_KEY_SECRET_ARN       | (unset)                                 | Secrets Manager secret holding the API key         |
- * | STRATA_CACHE_BYTES              | 60% of the Lambda's memory, else 256MiB | page/segment cache budget; accepts KiB/MiB/GiB     |
+ * | STRATA_CACHE_BYTES              | 60% of the Lambda's memory, else 25% of | cache budget of all segment workers together (int8 |
+ * |                                 | the machine's memory                    | sets + pages); accepts KiB/MiB/GiB                 |
  * | STRATA_QUERY_DEADLINE_MS        | 10000                                   | budget for one query's fan-out, retry included     |
  * | STRATA_WORKERS                  | available cores (local), else #functions| worker count K                                     |
  * | STRATA_WORKER_CONCURRENCY       | 64                                      | concurrent Lambda invokes per api container        |
@@ -28,7 +29,7 @@
  *
  * Invariant: nothing else in the code reads process.env for these options.
  */
-import { availableParallelism } from 'node:os';
+import { availableParallelism, totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { invalid } from './errors.js';
@@ -138,7 +139,11 @@ const envSchema = z.object({
 });
 
 const LOG_LEVELS = new Set<string>(['fatal', 'error', 'warn', 'info', 'debug', 'trace']);
-const DEFAULT_CACHE_BYTES = 256 * 1024 ** 2;
+/**
+ * Locally the workers' caches share the machine with everything else: a quarter of its memory. Too small a budget
+ * is not an error but a slow path (segments evicted between queries are re-read on every query), so be generous.
+ */
+const localCacheBytes = (): number => Math.floor(totalmem() * 0.25);
 
 /**
  * Parses the environment into a StrataConfig; throws StrataError 'invalid' naming every bad variable.
@@ -184,7 +189,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<StrataConf
     ...(e.STRATA_API_KEY ? { apiKey: e.STRATA_API_KEY } : {}),
     ...(e.STRATA_API_KEY_SECRET_ARN ? { apiKeySecretArn: e.STRATA_API_KEY_SECRET_ARN } : {}),
     // in a Lambda the cache shares the function's memory with the runtime and the int8 sets: take 60%
-    cacheBytes: e.STRATA_CACHE_BYTES ?? (lambdaMemory ? Math.floor(lambdaMemory * 1024 ** 2 * 0.6) : DEFAULT_CACHE_BYTES),
+    cacheBytes: e.STRATA_CACHE_BYTES ?? (lambdaMemory ? Math.floor(lambdaMemory * 1024 ** 2 * 0.6) : localCacheBytes()),
     queryDeadlineMs: e.STRATA_QUERY_DEADLINE_MS ?? 10_000,
     workers: workerFunctions.length || e.STRATA_WORKERS || availableParallelism(),
     workerConcurrency: e.STRATA_WORKER_CONCURRENCY ?? 64,

@@ -1,11 +1,11 @@
-import { availableParallelism } from 'node:os';
+import { availableParallelism, totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig, parseBytes } from '../../lib/config.js';
 import { isStrataError } from '../../lib/errors.js';
 
 describe('loadConfig', () => {
-  it('works with an empty environment: local folder, port 6333, one worker per core', () => {
+  it('works with an empty environment: local folder, port 6333, one worker per core, a quarter of the memory for caches', () => {
     const c = loadConfig({});
     expect(c).toMatchObject({
       dataDir: resolve('./data'),
@@ -13,7 +13,7 @@ describe('loadConfig', () => {
       host: '127.0.0.1',
       prefix: '',
       workerFunctions: [],
-      cacheBytes: 256 * 1024 ** 2,
+      cacheBytes: Math.floor(totalmem() * 0.25),
       queryDeadlineMs: 10_000,
       workers: availableParallelism(),
       logLevel: 'info',
