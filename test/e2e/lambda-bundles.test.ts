@@ -254,7 +254,7 @@ describe('built Lambda bundles end to end (API Gateway v2 events, real context, 
 
   it('fails a query whose workers hang, by its deadline, and serves the next one', async () => {
     const body = { query: points[1].vector, limit: 5 };
-    for (const w of WORKERS) await inject(w, { delayMs: 4000 }, { delayMs: 4000 });
+    for (const w of WORKERS) await inject(w, { delayMs: 8000 }, { delayMs: 8000 });
     const started = Date.now();
     const slow = await call({ method: 'POST', path: `/collections/${COLLECTION}/points/query`, body });
     const elapsed = Date.now() - started;
@@ -263,7 +263,8 @@ describe('built Lambda bundles end to end (API Gateway v2 events, real context, 
     expect(slow.body.status.error).toMatch(/timed out/);
     // STRATA_QUERY_DEADLINE_MS=3000: first attempt abandoned at 1.5 s, the retry at 3 s
     expect(elapsed).toBeGreaterThanOrEqual(2900);
-    expect(elapsed).toBeLessThan(3900);
+    // well under the 16 s two hung attempts would take (slack for a loaded test machine)
+    expect(elapsed).toBeLessThan(5500);
     const ok = await call({ method: 'POST', path: `/collections/${COLLECTION}/points/query`, body });
     expect(ok.status).toBe(200);
   });
