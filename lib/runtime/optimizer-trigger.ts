@@ -2,8 +2,8 @@
  * When to seal the WAL: the coordinator counts acknowledged writes per collection and, past a threshold, asks for an
  * optimizer run without waiting for it. In AWS that is an asynchronous invoke (InvocationType Event) of the
  * optimizer function (plus its EventBridge schedule, which catches what a threshold never reaches); locally it is
- * an in-process run on the event loop, debounced. The optimizer itself is idempotent and races safely with
- * writers (manifest CAS, DESIGN.md §4.3), so a duplicate or lost trigger costs work, never data.
+ * an in-process run on the event loop, debounced, plus an idle timer standing in for the schedule. The optimizer
+ * itself is idempotent and races safely with writers (manifest CAS, DESIGN.md §4.3), so a duplicate or lost trigger costs work, never data.
  *
  * The AWS trigger is in lambda-optimizer-trigger.ts (it loads the SDK). The collection layer never sees Lambda: it either calls an OptimizerTrigger itself, or the entry point wraps the
  * service with `triggerOnWrites` (what functions/api.ts and bin/strata.ts do).
@@ -51,6 +51,11 @@ export abstract class CountingTrigger implements OptimizerTrigger {
 
   protected abstract start(collection: string): Promise<void>;
 
+  /** acknowledged points of `collection` not yet handed to a run */
+  protected pendingPoints(collection: string): number {
+    return this.#pending.get(collection) ?? 0;
+  }
+
   afterWrite(collection: string, points: number): void {
     const total = (this.#pending.get(collection) ?? 0) + Math.max(0, points);
     this.#pending.set(collection, total);
@@ -90,17 +95,50 @@ export interface LocalTriggerOptions extends TriggerOptions {
   optimize: (collection: string) => Promise<unknown>;
   /** delay before a run, so a burst of writes becomes one run. @default 250 */
   debounceMs?: number;
+  /**
+   * after this long without writes, points still below the threshold are sealed anyway: the local stand-in for the
+   * optimizer's schedule in AWS, so a collection that stops receiving writes ends sealed and `green` (clients such as
+   * Qdrant's benchmark wait for that). @default 2000
+   */
+  idleMs?: number;
 }
 
 /** Runs the optimizer in this process, off the request path. */
 export class LocalOptimizerTrigger extends CountingTrigger {
   readonly #optimize: (collection: string) => Promise<unknown>;
   readonly #debounceMs: number;
+  readonly #idleMs: number;
+  readonly #idle = new Map<string, NodeJS.Timeout>();
+  #stopped = false;
 
   constructor(options: LocalTriggerOptions) {
     super(options);
     this.#optimize = options.optimize;
     this.#debounceMs = options.debounceMs ?? 250;
+    this.#idleMs = options.idleMs ?? 2000;
+  }
+
+  override afterWrite(collection: string, points: number): void {
+    super.afterWrite(collection, points);
+    clearTimeout(this.#idle.get(collection));
+    if (this.#stopped || this.pendingPoints(collection) === 0) {
+      this.#idle.delete(collection);
+      return;
+    }
+    const timer = setTimeout(() => {
+      this.#idle.delete(collection);
+      if (this.pendingPoints(collection) > 0) this.request(collection);
+    }, this.#idleMs);
+    // an idle timer never keeps the process alive; close() clears them
+    timer.unref();
+    this.#idle.set(collection, timer);
+  }
+
+  override async close(): Promise<void> {
+    this.#stopped = true;
+    for (const timer of this.#idle.values()) clearTimeout(timer);
+    this.#idle.clear();
+    await super.close();
   }
 
   protected async start(collection: string): Promise<void> {
