@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { isStrataError } from '../../../lib/errors.js';
+import { parseSegmentResult, parseSegmentTask } from '../../../lib/runtime/task-schema.js';
+
+const task = {
+  collectionPrefix: 'p/collections/c',
+  segments: [{ id: 'seg-1', deletedVersion: 3 }],
+  vector: [0.5, -1],
+  limit: 10,
+  params: { exact: false, hnsw_ef: 64 },
+  filter: { must: [{ key: 'a', match: { value: 1 } }] },
+  exclude: [1, 'b3b1c1d0-0000-4000-8000-000000000000'],
+  minSimilarity: 0.2,
+};
+const result = {
+  candidates: [{ id: 7, version: 12, similarity: 0.9, segment: 'seg-1' }],
+  stats: { segments: 1, distances: 100, gets: 2, bytes: 4096, rounds: 1, cold: 1, millis: 3.5 },
+};
+
+const thrown = (f: () => unknown): unknown => {
+  try {
+    f();
+  } catch (e) {
+    return e;
+  }
+  throw new Error('expected a throw');
+};
+
+describe('segment task and result validation', () => {
+  it('passes well-formed tasks and results through unchanged', () => {
+    expect(parseSegmentTask(JSON.parse(JSON.stringify(task)))).toEqual(task);
+    expect(parseSegmentResult(JSON.parse(JSON.stringify(result)))).toEqual(result);
+    const { filter: _f, exclude: _e, minSimilarity: _m, ...minimal } = task;
+    expect(parseSegmentTask({ ...minimal, filter: null, exclude: null, minSimilarity: null })).toEqual(minimal);
+  });
+
+  it.each([
+    ['no segments', { ...task, segments: [] }, 'segments'],
+    ['a negative tombstone version', { ...task, segments: [{ id: 's', deletedVersion: -1 }] }, 'segments.0.deletedVersion'],
+    ['a string in the vector', { ...task, vector: [1, '2'] }, 'vector.1'],
+    ['a zero limit', { ...task, limit: 0 }, 'limit'],
+    ['params that are not an object', { ...task, params: [] }, 'params'],
+    ['a negative point id in exclude', { ...task, exclude: [-1] }, 'exclude.0'],
+    ['not an object at all', 'hello', '(root)'],
+  ])('rejects a task with %s as invalid, naming the field', (_, value, field) => {
+    const e = thrown(() => parseSegmentTask(value));
+    expect(isStrataError(e, 'invalid')).toBe(true);
+    expect((e as Error).message).toContain(`${field}:`);
+  });
+
+  it.each([
+    ['a missing stats field', { ...result, stats: { ...result.stats, rounds: undefined } }, 'stats.rounds'],
+    ['a NaN similarity', { ...result, candidates: [{ ...result.candidates[0], similarity: Number.NaN }] }, 'candidates.0.similarity'],
+    ['an object as id', { ...result, candidates: [{ ...result.candidates[0], id: {} }] }, 'candidates.0.id'],
+    ['a Lambda proxy response', { statusCode: 200, body: '{}' }, 'candidates'],
+    ['null', null, '(root)'],
+  ])('rejects a result with %s as internal (a failed attempt)', (_, value, field) => {
+    const e = thrown(() => parseSegmentResult(value));
+    expect(isStrataError(e, 'internal')).toBe(true);
+    expect((e as Error).message).toContain(`garbage segment search result: ${field}:`);
+  });
+});
