@@ -232,6 +232,7 @@ export async function main(argv: string[]): Promise<void> {
         Number.isNaN(recall) ? '-' : recall.toFixed(3),
         f1(buildS),
       ]);
+      console.log(`S=${S}: ${rows.at(-1)!.join('  ')}`);
       json.push({
         segments: S,
         segmentsCount: info.segments_count,
