@@ -213,6 +213,10 @@ describe.skipIf(skip)("Qdrant's optimize-performance guide through the official 
     expect(above.points.map((p) => p.id)).toEqual(all.points.slice(0, 5).map((p) => p.id));
     expect(above.points.every((p) => p.score >= threshold)).toBe(true);
 
+    // query offset pages through the same ranking
+    const page2 = await client.query(name, { query: query(0), limit: 5, offset: 5, params: { exact: true, quantization: { ignore: true } } });
+    expect(page2.points.map((p) => p.id)).toEqual(all.points.slice(5, 10).map((p) => p.id));
+
     const top = all.points[0].id as number;
     const [withBoth] = (await client.query(name, { query: query(0), limit: 1, with_payload: true, with_vector: true, params: { exact: true, quantization: { ignore: true } } })).points;
     expect(withBoth.id).toBe(top);
@@ -272,10 +276,20 @@ describe.skipIf(skip)("Qdrant's optimize-performance guide through the official 
     const fresh = 1_000_000;
     const params = { quantization: { rescore: true, oversampling: 2 } };
     await client.upsert(name, { wait: true, points: [{ id: fresh, vector: query(5), payload: { fresh: true } }] });
+    // a sealed point moved onto query 7: the WAL copy shadows the segment copy
+    const moved = 11;
+    await client.upsert(name, { wait: true, points: [{ id: moved, vector: query(7), payload: { moved: true } }] });
     expect((await ids(name, params, 5))[0]).toBe(fresh);
+    expect((await ids(name, params, 7))[0]).toBe(moved);
     expect((await client.getCollection(name)).status).toBe('yellow');
     await waitGreen(name);
     expect((await ids(name, params, 5))[0]).toBe(fresh);
+    expect((await ids(name, params, 7))[0]).toBe(moved);
+    // the old position no longer finds it (query with its old vector, exactly)
+    const old = await client.query(name, { query: vectorOf(ds.base, moved), limit: 3, params: { exact: true, quantization: { ignore: true } } });
+    expect(old.points.map((p) => p.id)).not.toContain(moved);
+    expect((await client.retrieve(name, { ids: [moved], with_payload: true }))[0].payload).toEqual({ moved: true });
+    await client.upsert(name, { wait: true, points: [{ id: moved, vector: vectorOf(ds.base, moved), payload: payloadOf(moved) }] });
     expect((await client.retrieve(name, { ids: [fresh], with_payload: true }))[0].payload).toEqual({ fresh: true });
 
     // a sealed point deleted by id, and unsealed: gone at once and after the next seal

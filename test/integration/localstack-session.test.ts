@@ -140,6 +140,10 @@ describe('Qdrant client session on the local server over LocalStack S3', () => {
       hits += got.points.filter((p) => t.has(p.id as number)).length;
     }
     expect(hits / (QUERIES * K)).toBeGreaterThanOrEqual(0.95);
+    // Euclid: the score is a distance and score_threshold an upper bound on it, as in Qdrant
+    const ranked = (await client.query('docs', { query: row(queries, 1), limit: K, params: { exact: true } })).points;
+    const within = await client.query('docs', { query: row(queries, 1), limit: K, score_threshold: ranked[2].score, params: { exact: true } });
+    expect(within.points.map((p) => p.id)).toEqual(ranked.slice(0, 3).map((p) => p.id));
     const odd = await client.query('docs', { query: row(queries, 0), limit: 5, filter: { must: [{ key: 'odd', match: { value: true } }] }, with_payload: true });
     expect(odd.points.every((p) => (p.payload as { odd: boolean }).odd)).toBe(true);
     expect(await client.count('docs', { filter: { must: [{ key: 'odd', match: { value: true } }] } })).toEqual({ count: N / 2 });
