@@ -1,23 +1,21 @@
 /**
  * A Qdrant-client session against the local server configured for S3 the way a user does it: LocalStack's S3 on the
- * host, then STRATA_BUCKET / STRATA_PREFIX / STRATA_S3_ENDPOINT / AWS_REGION and the AWS credential variables in the
- * environment, read by lib/config.ts, and `npm start`'s composition (createCoordinator with worker threads) serving
- * on a free port. Create, upsert (past the optimizer threshold, so segments are sealed into the bucket), exact and
+ * host, then `npm start` itself (tsx bin/strata.ts, a child process on a free port, worker threads) with
+ * STRATA_BUCKET / STRATA_PREFIX / STRATA_S3_ENDPOINT / AWS_REGION and the AWS credential variables in its
+ * environment, read by lib/config.ts. Create, upsert (past the optimizer threshold, so segments are sealed into the bucket), exact and
  * HNSW queries over int8 codes with originals as S3 pages, payload operations, deletes, and delete collection, with
  * the bucket listing checked at each step so the data provably lives in LocalStack.
  *
  * The object-store conformance suite already runs on LocalStack in test/integration/storage/s3-store.test.ts.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import type { QdrantClient } from '@qdrant/js-client-rest';
+import { fileURLToPath } from 'node:url';
+import { QdrantClient } from '@qdrant/js-client-rest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../lib/config.js';
-import { createCoordinator, type Coordinator } from '../../lib/runtime/coordinator.js';
-import { createLogger } from '../../lib/runtime/logger.js';
 import { S3Store } from '../../lib/storage/s3-store.js';
 import { bruteForceTopK } from '../support/datasets.js';
-import { startLocalStack, type S3Server } from '../support/s3-servers.js';
-import { startStrata, type StrataUnderTest } from '../support/strata-server.js';
+import { freePort, startLocalStack, type S3Server } from '../support/s3-servers.js';
 
 const DIM = 32;
 const N = 1200;
@@ -47,10 +45,9 @@ const truth = (q: number): number[] => Array.from(bruteForceTopK({ distance: 'Eu
 
 let s3: S3Server;
 let bucket: S3Store;
-let coordinator: Coordinator;
-let strata: StrataUnderTest;
+let server: ChildProcess | undefined;
+let serverOutput = '';
 let client: QdrantClient;
-const savedEnv: Record<string, string | undefined> = {};
 
 async function keys(): Promise<string[]> {
   return (await bucket.list(`${PREFIX}/`)).map((e) => e.key);
@@ -65,42 +62,56 @@ async function waitGreen(name: string): Promise<void> {
     .toBe(true);
 }
 
+/** `npm start` (its script: tsx bin/strata.ts) with the user's S3 environment, on a free port; resolves once ready. */
+async function startServer(port: number): Promise<void> {
+  const root = fileURLToPath(new URL('../..', import.meta.url));
+  server = spawn(process.execPath, [fileURLToPath(new URL('../../node_modules/tsx/dist/cli.mjs', import.meta.url)), 'bin/strata.ts', '--port', String(port), '--workers', '2'], {
+    cwd: root,
+    env: {
+      ...process.env,
+      STRATA_BUCKET: BUCKET,
+      STRATA_PREFIX: PREFIX,
+      STRATA_S3_ENDPOINT: s3.endpoint,
+      AWS_REGION: s3.region,
+      AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
+      STRATA_OPTIMIZE_AFTER_POINTS: '1000',
+      STRATA_LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  server.stdout!.on('data', (b: Buffer) => (serverOutput += b.toString()));
+  server.stderr!.on('data', (b: Buffer) => (serverOutput += b.toString()));
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (server.exitCode !== null) throw new Error(`strata exited (${server.exitCode}):\n${serverOutput}`);
+    const ok = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false);
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`strata not ready after 60 s:\n${serverOutput}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
 beforeAll(async () => {
   s3 = await startLocalStack();
   // the bucket a user would create with `aws s3 mb`; this store also reads the bucket back for the checks
   bucket = new S3Store({ bucket: BUCKET, endpoint: s3.endpoint, region: s3.region, credentials: s3.credentials, forcePathStyle: true });
   await bucket.createBucket();
-  // the AWS SDK's default credential chain reads these, in the server and in its worker threads
-  const env = { AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey };
-  for (const [k, v] of Object.entries(env)) {
-    savedEnv[k] = process.env[k];
-    process.env[k] = v;
-  }
-  const config = loadConfig({
-    STRATA_BUCKET: BUCKET,
-    STRATA_PREFIX: PREFIX,
-    STRATA_S3_ENDPOINT: s3.endpoint,
-    AWS_REGION: s3.region,
-    STRATA_WORKERS: '2',
-    STRATA_OPTIMIZE_AFTER_POINTS: '1000',
-    STRATA_LOG_LEVEL: 'silent',
-  });
-  expect(config.s3).toMatchObject({ bucket: BUCKET, endpoint: s3.endpoint, forcePathStyle: true });
-  coordinator = await createCoordinator(config, { logger: createLogger(config, 'server'), fallback: 'threads' });
-  expect(coordinator.describe).toContain(BUCKET);
-  strata = await startStrata(coordinator.service);
-  client = strata.client;
+  const port = await freePort();
+  await startServer(port);
+  expect(serverOutput).toContain(`s3://${BUCKET}/${PREFIX}`);
+  client = new QdrantClient({ url: `http://127.0.0.1:${port}`, checkCompatibility: true });
 }, 180_000);
 
 afterAll(async () => {
-  await strata?.close();
-  await coordinator?.close();
+  if (server && server.exitCode === null) {
+    const exited = new Promise((r) => server!.once('exit', r));
+    server.kill('SIGTERM');
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+    if (server.exitCode === null) server.kill('SIGKILL');
+  }
   bucket?.destroy();
   await s3?.stop();
-  for (const [k, v] of Object.entries(savedEnv)) {
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  }
 });
 
 describe('Qdrant client session on the local server over LocalStack S3', () => {
@@ -176,5 +187,7 @@ describe('Qdrant client session on the local server over LocalStack S3', () => {
     expect(await client.deleteCollection('docs')).toBe(true);
     expect(await client.collectionExists('docs')).toEqual({ exists: false });
     expect(await keys()).toEqual([]);
+    // nothing went wrong on the server side (warnings and errors are logged at 'warn')
+    expect(serverOutput).not.toMatch(/"level":(40|50|60)/);
   });
 });
