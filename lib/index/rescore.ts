@@ -18,8 +18,13 @@ export function oversampledCount(limit: number, oversampling = 1): number {
 /** Re-ranks ids with scorer and keeps the best k (in memory: the scorer needs no prefetch). */
 export function rescore(ids: Uint32Array, scorer: QueryScorer, k: number): SearchResult {
   const heap = new MinHeap(Math.max(k, 1) + 1);
+  let batch: Float64Array | null = null;
+  if (scorer.scoreMany !== undefined) {
+    batch = new Float64Array(ids.length);
+    scorer.scoreMany(ids, 0, ids.length, batch);
+  }
   for (let i = 0; i < ids.length; i++) {
-    const s = scorer.score(ids[i]);
+    const s = batch === null ? scorer.score(ids[i]) : batch[i];
     if (heap.size < k) heap.push(ids[i], s);
     else if (s > heap.topScore()) {
       heap.pop();

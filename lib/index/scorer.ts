@@ -6,12 +6,17 @@
  * A scorer whose rows may not be resident exposes `prefetch`, which the async search calls (and awaits) with a node's
  * neighbour list before scoring them; an in-memory scorer omits it and the hot loop never awaits.
  */
-import { dot, l1, l2sq, normalized, similarityFn } from '../distance/index.js';
+import { dot, l1, l2sq, normalized, SIMD_BATCH, type SimdArena, simdArenaOf, similarityFn } from '../distance/index.js';
 import type { Distance, SimilarityFn } from '../distance/index.js';
 import { internal, invalid } from '../errors.js';
 
 export interface QueryScorer {
   score(id: number): number;
+  /**
+   * out[j] = score(ids[start + j]) for j < count, the same values as score() would give; lets a scorer score a whole
+   * neighbour list in one call (the SIMD kernels). Optional: searches fall back to score().
+   */
+  scoreMany?(ids: Uint32Array, start: number, count: number, out: Float64Array): void;
   /**
    * Makes rows ids[start, start+count) resident before score() is called on them. Returns a promise only when
    * something must be fetched.
@@ -62,8 +67,57 @@ class ManhattanScorer extends FloatScorer {
   }
 }
 
-/** The in-memory float32 scorer of a distance (Cosine: the query is normalized; stored rows must already be). */
+/**
+ * Dot / Euclid over rows placed in a SIMD arena (lib/distance simdRows), a neighbour list per wasm call. The kernels
+ * sum in float64 in the JS kernels' order, so every score is bit-identical to DotScorer's / EuclidScorer's: a segment
+ * answers the same whether its originals are in an arena, in plain memory or in pages.
+ */
+class SimdFloatScorer extends FloatScorer {
+  private readonly arena: SimdArena;
+  private readonly euclid: boolean;
+  private readonly one = new Float64Array(1);
+  private readonly oneId = new Uint32Array(1);
+
+  constructor(arena: SimdArena, data: Float32Array, dim: number, distance: Distance, query: ArrayLike<number>) {
+    super(data, dim, distance, query);
+    this.arena = arena;
+    this.euclid = distance === 'Euclid';
+  }
+
+  score(id: number): number {
+    this.oneId[0] = id;
+    this.scoreMany(this.oneId, 0, 1, this.one);
+    return this.one[0];
+  }
+
+  scoreMany(ids: Uint32Array, start: number, count: number, out: Float64Array): void {
+    const arena = this.arena;
+    if (arena.owner !== this) {
+      new Float32Array(arena.buffer, arena.queryOffset, this.dim).set(this.query);
+      arena.owner = this;
+    }
+    const batch = arena.ids;
+    const sims = arena.outF64;
+    const rows = this.data.byteOffset;
+    const rowBytes = this.dim * 4;
+    const kernel = this.euclid ? arena.kernels.l2_f64 : arena.kernels.dot_f64;
+    for (let done = 0; done < count; done += SIMD_BATCH) {
+      const c = Math.min(SIMD_BATCH, count - done);
+      for (let j = 0; j < c; j++) batch[j] = ids[start + done + j];
+      kernel(rows, rowBytes, arena.queryOffset, arena.idsOffset, c, arena.outOffset);
+      if (this.euclid) for (let j = 0; j < c; j++) out[done + j] = -sims[j];
+      else for (let j = 0; j < c; j++) out[done + j] = sims[j];
+    }
+  }
+}
+
+/**
+ * The in-memory float32 scorer of a distance (Cosine: the query is normalized; stored rows must already be). Rows
+ * placed in a SIMD arena (simdRows) get the wasm kernels for Cosine, Dot and Euclid.
+ */
 export function floatScorer(data: Float32Array, dim: number, distance: Distance, query: ArrayLike<number>): FloatScorer {
+  const arena = distance === 'Manhattan' || dim % 4 !== 0 ? undefined : simdArenaOf(data);
+  if (arena !== undefined) return new SimdFloatScorer(arena, data, dim, distance, query);
   switch (distance) {
     case 'Cosine':
     case 'Dot':

@@ -36,6 +36,9 @@ export class SearchContext {
   hops = 0;
   /** similarity computations */
   distances = 0;
+  /** scratch for batched scoring (scoreMany): a neighbour list's unvisited ids and their scores */
+  batchIds = new Uint32Array(64);
+  batchScores = new Float64Array(64);
 
   constructor(n = 0) {
     this.visited = new Uint16Array(n);
@@ -80,6 +83,35 @@ function expand(
   const count = records[off];
   const candidates = ctx.candidates;
   const results = ctx.results;
+  if (scorer.scoreMany !== undefined) {
+    // the same decisions in the same order as the loop below: scores do not depend on the heaps
+    if (ctx.batchIds.length < count) {
+      ctx.batchIds = new Uint32Array(count);
+      ctx.batchScores = new Float64Array(count);
+    }
+    const batch = ctx.batchIds;
+    const scores = ctx.batchScores;
+    let n = 0;
+    for (let j = 1; j <= count; j++) {
+      const nb = records[off + j];
+      if (ctx.visit(nb)) batch[n++] = nb;
+    }
+    if (n === 0) return;
+    scorer.scoreMany(batch, 0, n, scores);
+    ctx.distances += n;
+    for (let j = 0; j < n; j++) {
+      const s = scores[j];
+      if (results.size < ef || s > results.topScore()) {
+        const nb = batch[j];
+        candidates.push(nb, s);
+        if (accept === null || accept(nb)) {
+          results.push(nb, s);
+          if (results.size > ef) results.pop();
+        }
+      }
+    }
+    return;
+  }
   for (let j = 1; j <= count; j++) {
     const nb = records[off + j];
     if (!ctx.visit(nb)) continue;
@@ -234,6 +266,22 @@ function greedyOnce(
   const count = links[off];
   ctx.hops++;
   let best = cur;
+  if (scorer.scoreMany !== undefined) {
+    if (ctx.batchScores.length < count) {
+      ctx.batchIds = new Uint32Array(count);
+      ctx.batchScores = new Float64Array(count);
+    }
+    const scores = ctx.batchScores;
+    scorer.scoreMany(links, off + 1, count, scores);
+    ctx.distances += count;
+    for (let j = 0; j < count; j++) {
+      if (scores[j] > curScore) {
+        curScore = scores[j];
+        best = links[off + 1 + j];
+      }
+    }
+    return [best, curScore];
+  }
   for (let j = 1; j <= count; j++) {
     const nb = links[off + j];
     const s = scorer.score(nb);

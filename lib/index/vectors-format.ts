@@ -17,6 +17,7 @@
  * | 40     | 24   | reserved, 0                                                          |
  * | 64 + p·S | …  | page p: u32 CRC-32 of the page bytes [4, end), u32 first row (p·R), rows (the last page is shorter) |
  */
+import { allocateSimdArena } from '../distance/index.js';
 import { internal, invalid } from '../errors.js';
 import { crc32 } from '../quantization/crc32.js';
 import { type ByteRange, DEFAULT_PAGE_SIZE } from './graph-format.js';
@@ -104,7 +105,9 @@ export function decodeVectorsPage(meta: VectorsFileMeta, page: number, bytes: Ui
 
 export function deserializeVectors(bytes: Uint8Array): { meta: VectorsFileMeta; data: Float32Array } {
   const meta = parseVectorsHeader(bytes);
-  const data = new Float32Array(meta.n * meta.dim);
+  // rows held in memory are scored by the SIMD kernels (same values as the JS ones) when they live in an arena
+  const arena = meta.dim % 4 === 0 ? allocateSimdArena(meta.n * meta.dim * 4, meta.dim * 4) : null;
+  const data = arena === null ? new Float32Array(meta.n * meta.dim) : new Float32Array(arena.buffer, 0, meta.n * meta.dim);
   for (let p = 0; p < meta.pageCount; p++) {
     const { start, end } = vectorsPageRange(meta, p);
     if (end > bytes.length) throw internal(`vectors: truncated at page ${p}`);

@@ -21,7 +21,7 @@
  * The code area starts 4-aligned and stride is a multiple of 4, so a reader views codes as u32 words (and the
  * corrections as f32) without copying whenever the buffer itself is 4-aligned.
  */
-import type { Distance } from '../distance/index.js';
+import { allocateSimdArena, type Distance } from '../distance/index.js';
 import { internal } from '../errors.js';
 import { crc32 } from './crc32.js';
 import type { QuantizedSet, ScalarParams } from './scalar-int8.js';
@@ -83,7 +83,18 @@ export function deserializeQuantized(bytes: Uint8Array): QuantizedSet {
     offset: view.getFloat32(32, true),
     quantile: view.getFloat32(36, true),
   };
-  // Zero-copy views when the buffer is aligned; otherwise one copy into fresh aligned memory.
+  // With WebAssembly SIMD the codes are copied once into a SIMD arena (and the corrections beside them, so the input
+  // buffer is not kept alive); otherwise zero-copy views when the buffer is aligned, else one aligned copy.
+  const arena = distance === 'Manhattan' ? null : allocateSimdArena(n * stride, stride);
+  if (arena !== null) {
+    const codes = new Uint8Array(arena.buffer, 0, n * stride);
+    codes.set(bytes.subarray(QUANTIZED_HEADER_BYTES, QUANTIZED_HEADER_BYTES + n * stride));
+    const words = new Uint32Array(arena.buffer, 0, (n * stride) >> 2);
+    const corrections = new Float32Array(n);
+    const corrAt = QUANTIZED_HEADER_BYTES + n * stride;
+    for (let i = 0; i < n; i++) corrections[i] = view.getFloat32(corrAt + 4 * i, true);
+    return { params, n, codes, words, corrections };
+  }
   const aligned = bytes.byteOffset % 4 === 0 ? bytes : bytes.slice();
   const codesAt = aligned.byteOffset + QUANTIZED_HEADER_BYTES;
   const codes = new Uint8Array(aligned.buffer, codesAt, n * stride);

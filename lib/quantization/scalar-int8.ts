@@ -30,8 +30,13 @@
  * < 2^16 fits bits 16..31, so (imul(even, qe) >>> 16) = c0q0 + c2q2. Two imuls give four code products.
  * Measured (CPU time, V8, Node 20): 57 ns vs 125 ns per 100-d row and 527 ns vs 1828 ns per 784-d row against the
  * plain byte loop; a float32 100-d dot takes ~140 ns on the same machine.
+ *
+ * Where WebAssembly SIMD is available the codes live in a SIMD arena (lib/distance/simd.ts) and Int8Scorer.scoreMany
+ * sums a whole neighbour list in one wasm call (i8x16 products widened to i16, pairwise into i32 lanes): the same
+ * exact integers, so the same scores. Measured in a batch of 32 random rows (GloVe 100-d / Fashion 784-d): 49 vs
+ * 131 ns and 213 vs 754 ns per row against the packed JS kernel. Manhattan keeps the JS kernel.
  */
-import { normalized } from '../distance/index.js';
+import { allocateSimdArena, normalized, SIMD_BATCH, type SimdArena, simdArenaOf } from '../distance/index.js';
 import type { Distance } from '../distance/index.js';
 import { invalid } from '../errors.js';
 
@@ -201,14 +206,20 @@ export function codeMultiplier(p: ScalarParams): number {
   }
 }
 
-/** Allocates codes + words views with a 4-aligned code area. */
+/**
+ * Allocates codes + words views with a 4-aligned code area. Where WebAssembly SIMD is available the codes live in a
+ * SIMD arena (lib/distance/simd.ts) so Int8Scorer scores whole neighbour lists in one wasm call; the views, layout
+ * and values are the same either way.
+ */
 export function allocateSet(params: ScalarParams, n: number): QuantizedSet {
-  const buf = new ArrayBuffer(n * params.stride);
+  const bytes = n * params.stride;
+  const arena = params.distance === 'Manhattan' ? null : allocateSimdArena(bytes, params.stride);
+  const buf = arena === null ? new ArrayBuffer(bytes) : arena.buffer;
   return {
     params,
     n,
-    codes: new Uint8Array(buf),
-    words: new Uint32Array(buf),
+    codes: new Uint8Array(buf, 0, bytes),
+    words: new Uint32Array(buf, 0, bytes >> 2),
     corrections: new Float32Array(n),
   };
 }
@@ -298,6 +309,8 @@ export class Int8Scorer {
   private readonly set: QuantizedSet;
   private readonly multiplier: number;
   private readonly manhattan: boolean;
+  /** the SIMD arena holding the set's codes, or null (JS kernel) */
+  private readonly arena: SimdArena | null;
   /** number of score() calls, for the engine's cost counters */
   computations = 0;
 
@@ -308,11 +321,42 @@ export class Int8Scorer {
     this.query = encodeQuery(set.params, q);
     this.multiplier = codeMultiplier(set.params);
     this.manhattan = set.params.distance === 'Manhattan';
+    this.arena = this.manhattan ? null : (simdArenaOf(set.codes) ?? null);
   }
 
   score(id: number): number {
     this.computations++;
     if (this.manhattan) return this.multiplier * codeL1(this.set, this.query, id);
     return this.multiplier * codeDot(this.set, this.query, id) + this.query.correction + this.set.corrections[id];
+  }
+
+  /**
+   * out[j] = score(ids[start + j]) for j < count. With a SIMD arena the code sums come from one wasm call per batch;
+   * they are exact integers equal to codeDot's, and the same float expression follows, so results are identical.
+   */
+  scoreMany(ids: Uint32Array, start: number, count: number, out: Float64Array): void {
+    const arena = this.arena;
+    if (arena === null) {
+      for (let j = 0; j < count; j++) out[j] = this.score(ids[start + j]);
+      return;
+    }
+    this.computations += count;
+    if (arena.owner !== this) {
+      new Uint8Array(arena.buffer, arena.queryOffset, this.query.codes.length).set(this.query.codes);
+      arena.owner = this;
+    }
+    const corrections = this.set.corrections;
+    const multiplier = this.multiplier;
+    const kq = this.query.correction;
+    const batch = arena.ids;
+    const sums = arena.outI32;
+    const rows = this.set.codes.byteOffset;
+    const stride = this.set.params.stride;
+    for (let done = 0; done < count; done += SIMD_BATCH) {
+      const c = Math.min(SIMD_BATCH, count - done);
+      for (let j = 0; j < c; j++) batch[j] = ids[start + done + j];
+      arena.kernels.dot_u8(rows, stride, arena.queryOffset, arena.idsOffset, c, arena.outOffset);
+      for (let j = 0; j < c; j++) out[done + j] = multiplier * sums[j] + kq + corrections[batch[j]];
+    }
   }
 }

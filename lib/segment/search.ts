@@ -61,12 +61,20 @@ export interface SegmentHits {
 class FirstDistanceProbe implements QueryScorer {
   rounds = -1;
   readonly prefetch?: QueryScorer['prefetch'];
+  /** forwarded so the walk keeps the inner scorer's batched (SIMD) path */
+  readonly scoreMany?: QueryScorer['scoreMany'];
 
   constructor(
     private readonly inner: QueryScorer,
     private readonly io: QueryIo,
   ) {
     if (inner.prefetch) this.prefetch = (ids, start, count) => inner.prefetch!(ids, start, count);
+    if (inner.scoreMany) {
+      this.scoreMany = (ids, start, count, out) => {
+        if (this.rounds < 0) this.rounds = this.io?.rounds ?? 0;
+        inner.scoreMany!(ids, start, count, out);
+      };
+    }
   }
 
   score(id: number): number {

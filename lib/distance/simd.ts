@@ -1,0 +1,142 @@
+/**
+ * WebAssembly SIMD (128-bit) kernels that score a whole batch of rows against one query in ONE call, so the JS↔wasm
+ * boundary is crossed once per neighbour list instead of once per vector. The module (simd-kernels.wat, generated
+ * with its bytes by scripts/gen-simd-kernels.ts) uses only fixed-width SIMD, which V8 supports on x86_64 (SSE4.1)
+ * and arm64 (NEON) alike; where the module does not validate or compile, `simdAvailable()` is false and every caller
+ * keeps its JS kernel.
+ *
+ * An arena is one WebAssembly.Memory holding a data area (code rows or float32 rows) and a small scratch area (the
+ * query, a batch of ids, a batch of results). Invariants: an arena is sized once and NEVER grown (growing would
+ * detach every JS view of its buffer, including the caller's rows); a caller finds the arena of its rows from the
+ * rows' buffer (`simdArenaOf`); the scratch query belongs to whichever scorer wrote it last (`owner`), so scorers
+ * sharing an arena (interleaved async searches) re-copy their query when they find another owner.
+ *
+ * | arena bytes                  | content                                   |
+ * |------------------------------|-------------------------------------------|
+ * | [0, dataBytes)               | rows, row-major                           |
+ * | queryOffset (16-aligned)     | query row (queryBytes)                    |
+ * | idsOffset                    | SIMD_BATCH u32 ids                        |
+ * | outOffset                    | SIMD_BATCH results (i32, f32 or f64)      |
+ */
+import { SIMD_KERNELS_WASM } from './simd-kernels-wasm.js';
+
+/** A batch kernel: for i < count, out[i] = kernel(rows + ids[i]·rowBytes, q). All arguments are byte addresses. */
+type BatchKernel = (rows: number, rowBytes: number, q: number, ids: number, count: number, out: number) => void;
+
+export interface SimdKernels {
+  /** i32 out: Σ of u8 code products (codes ≤ 127); rowBytes a multiple of 4 */
+  dot_u8: BatchKernel;
+  /** f32 out: dot product; rowBytes a multiple of 16 */
+  dot_f32: BatchKernel;
+  /** f32 out: squared L2; rowBytes a multiple of 16 */
+  l2_f32: BatchKernel;
+  /** f64 out: q·row summed exactly as lib/distance's JS dot (bit-identical); rowBytes a multiple of 16 */
+  dot_f64: BatchKernel;
+  /** f64 out: Σ(q − row)² summed exactly as the JS l2sq (bit-identical); rowBytes a multiple of 16 */
+  l2_f64: BatchKernel;
+}
+
+/** Most ids one kernel call takes; callers chunk longer lists. */
+export const SIMD_BATCH = 512;
+
+/** The slice of the WebAssembly JS API used here (the project's TS lib has no DOM typings for it). */
+interface WasmApi {
+  validate(bytes: Uint8Array): boolean;
+  Module: new (bytes: Uint8Array) => object;
+  Memory: new (descriptor: { initial: number }) => { buffer: ArrayBuffer };
+  Instance: new (module: object, imports: object) => { exports: unknown };
+}
+
+const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+
+let compiled: object | null | undefined;
+
+function kernelsModule(): object | null {
+  if (compiled === undefined) {
+    compiled = null;
+    try {
+      const bin = atob(SIMD_KERNELS_WASM);
+      const bytes = new Uint8Array(bin.length);
+      for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+      if (wasm !== undefined && wasm.validate(bytes)) compiled = new wasm.Module(bytes);
+    } catch {
+      compiled = null;
+    }
+  }
+  return compiled ?? null;
+}
+
+/** True when the SIMD kernels run on this platform. */
+export function simdAvailable(): boolean {
+  return kernelsModule() !== null;
+}
+
+const PAGE = 65536;
+
+export class SimdArena {
+  readonly kernels: SimdKernels;
+  readonly buffer: ArrayBuffer;
+  readonly queryOffset: number;
+  readonly idsOffset: number;
+  readonly outOffset: number;
+  /** the scratch id batch (SIMD_BATCH u32) */
+  readonly ids: Uint32Array;
+  readonly outI32: Int32Array;
+  readonly outF32: Float32Array;
+  readonly outF64: Float64Array;
+  /** scorer whose query is in the query slot */
+  owner: unknown = null;
+
+  constructor(api: WasmApi, module: object, dataBytes: number, queryBytes: number) {
+    const align = (x: number): number => (x + 15) & ~15;
+    this.queryOffset = align(dataBytes);
+    this.idsOffset = align(this.queryOffset + queryBytes);
+    this.outOffset = this.idsOffset + 4 * SIMD_BATCH;
+    const total = this.outOffset + 8 * SIMD_BATCH;
+    const memory = new api.Memory({ initial: Math.ceil(total / PAGE) });
+    const instance = new api.Instance(module, { env: { memory } });
+    this.kernels = instance.exports as unknown as SimdKernels;
+    this.buffer = memory.buffer;
+    this.ids = new Uint32Array(this.buffer, this.idsOffset, SIMD_BATCH);
+    this.outI32 = new Int32Array(this.buffer, this.outOffset, SIMD_BATCH);
+    this.outF32 = new Float32Array(this.buffer, this.outOffset, SIMD_BATCH);
+    this.outF64 = new Float64Array(this.buffer, this.outOffset, SIMD_BATCH);
+  }
+}
+
+const arenas = new WeakMap<ArrayBufferLike, SimdArena>();
+
+/**
+ * A fresh arena with room for dataBytes of rows (at byte 0) and a query of queryBytes, or null without SIMD (or
+ * beyond what a 32-bit memory can address).
+ */
+export function allocateSimdArena(dataBytes: number, queryBytes: number): SimdArena | null {
+  const module = kernelsModule();
+  if (module === null || wasm === undefined || dataBytes + queryBytes + 12 * SIMD_BATCH + 64 > 0xffff0000) return null;
+  try {
+    const arena = new SimdArena(wasm, module, dataBytes, queryBytes);
+    arenas.set(arena.buffer, arena);
+    return arena;
+  } catch {
+    // out of memory for a wasm memory of this size: the JS kernels still work on ordinary arrays
+    return null;
+  }
+}
+
+/** The arena whose memory holds this view, if any. */
+export function simdArenaOf(view: ArrayBufferView): SimdArena | undefined {
+  return arenas.get(view.buffer);
+}
+
+/**
+ * A copy of a flat n × dim float32 matrix placed in an arena (so the float scorers use the SIMD kernels on it), or
+ * the array itself when SIMD is unavailable or dim is not a multiple of 4. The values are unchanged.
+ */
+export function simdRows(data: Float32Array, dim: number): Float32Array {
+  if (dim % 4 !== 0 || simdArenaOf(data)) return data;
+  const arena = allocateSimdArena(data.byteLength, dim * 4);
+  if (arena === null) return data;
+  const rows = new Float32Array(arena.buffer, 0, data.length);
+  rows.set(data);
+  return rows;
+}

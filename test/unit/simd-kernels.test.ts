@@ -1,0 +1,175 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { dot, l2sq, normalized, normalizeRows, simdArenaOf, simdAvailable, simdRows } from '../../lib/distance/index.js';
+import type { Distance } from '../../lib/distance/index.js';
+import {
+  buildHnsw,
+  exactSearch,
+  floatScorer,
+  InMemoryGraph,
+  mulberry32,
+  type QueryScorer,
+  rescore,
+  SearchContext,
+  searchHnsw,
+} from '../../lib/index/index.js';
+import {
+  codeDot,
+  codeMultiplier,
+  deserializeQuantized,
+  encodeQuery,
+  Int8Scorer,
+  quantize,
+  serializeQuantized,
+} from '../../lib/quantization/index.js';
+
+function randomMatrix(seed: number, n: number, dim: number): Float32Array {
+  const rnd = mulberry32(seed);
+  const out = new Float32Array(n * dim);
+  for (let i = 0; i < out.length; i++) out[i] = rnd() * 2 - 1;
+  return out;
+}
+
+/** The same scorer with only score(): forces the searches onto their one-by-one path. */
+function oneByOne(scorer: QueryScorer): QueryScorer {
+  return { score: (id) => scorer.score(id) };
+}
+
+describe('WebAssembly SIMD kernels', () => {
+  it('are available on the platforms Strata runs on (Node ≥ 20, x86_64 and arm64)', () => {
+    expect(simdAvailable()).toBe(true);
+  });
+
+  it('int8: scoreMany equals score() and the JS packed kernel exactly, for any dim, ids and batch size', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 70 }),
+        fc.integer({ min: 1, max: 40 }),
+        fc.constantFrom<Distance>('Cosine', 'Dot', 'Euclid'),
+        fc.integer({ min: 0, max: 2 ** 31 }),
+        (dim, n, distance, seed) => {
+          const data = randomMatrix(seed, n, dim);
+          if (distance === 'Cosine') normalizeRows(data, dim);
+          const set = quantize(data, dim, distance, { quantile: 1 });
+          expect(simdArenaOf(set.codes)).toBeDefined();
+          const query = randomMatrix(seed + 1, 1, dim);
+          const scorer = new Int8Scorer(set, query);
+          const rnd = mulberry32(seed + 2);
+          const ids = Uint32Array.from({ length: 3 * n + 5 }, () => Math.floor(rnd() * n));
+          const out = new Float64Array(ids.length);
+          scorer.scoreMany(ids, 2, ids.length - 2, out);
+          const q = encodeQuery(set.params, distance === 'Cosine' ? normalized(query) : query);
+          const mult = codeMultiplier(set.params);
+          for (let j = 0; j < ids.length - 2; j++) {
+            expect(out[j]).toBe(scorer.score(ids[j + 2]));
+            expect(out[j]).toBe(mult * codeDot(set, q, ids[j + 2]) + q.correction + set.corrections[ids[j + 2]]);
+          }
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it('int8: the largest sums (all codes 127, 784-d) are exact, and batches longer than the scratch are chunked', () => {
+    const dim = 784;
+    const n = 1200;
+    const data = new Float32Array(n * dim).fill(1);
+    data[0] = 0; // a range, so 1 encodes to code 127
+    const set = quantize(data, dim, 'Dot', { quantile: 1 });
+    const scorer = new Int8Scorer(set, new Float32Array(dim).fill(1));
+    const ids = Uint32Array.from({ length: n }, (_, i) => n - 1 - i);
+    const out = new Float64Array(n);
+    scorer.scoreMany(ids, 0, n, out);
+    for (let j = 0; j < n; j++) expect(out[j]).toBe(scorer.score(ids[j]));
+    expect(codeDot(set, scorer.query, 5)).toBe(127 * 127 * dim);
+  });
+
+  it('int8: a set read back from its bytes is placed in an arena and scores identically', () => {
+    const dim = 100;
+    const data = randomMatrix(7, 300, dim);
+    const set = quantize(data, dim, 'Euclid');
+    const back = deserializeQuantized(serializeQuantized(set));
+    expect(simdArenaOf(back.codes)).toBeDefined();
+    expect(back.codes).toEqual(set.codes);
+    expect(back.corrections).toEqual(set.corrections);
+    const query = randomMatrix(8, 1, dim);
+    const a = new Int8Scorer(set, query);
+    const b = new Int8Scorer(back, query);
+    const ids = Uint32Array.from({ length: 300 }, (_, i) => i);
+    const outA = new Float64Array(300);
+    const outB = new Float64Array(300);
+    a.scoreMany(ids, 0, 300, outA);
+    b.scoreMany(ids, 0, 300, outB);
+    expect(outB).toEqual(outA);
+  });
+
+  it('scorers sharing one arena keep their own queries when interleaved', () => {
+    const dim = 16;
+    const set = quantize(randomMatrix(3, 50, dim), dim, 'Dot');
+    const s1 = new Int8Scorer(set, randomMatrix(4, 1, dim));
+    const s2 = new Int8Scorer(set, randomMatrix(5, 1, dim));
+    const ids = Uint32Array.from({ length: 50 }, (_, i) => i);
+    const o1 = new Float64Array(50);
+    const o2 = new Float64Array(50);
+    s1.scoreMany(ids, 0, 50, o1);
+    s2.scoreMany(ids, 0, 50, o2);
+    s1.scoreMany(ids, 0, 50, o2);
+    expect(o2).toEqual(o1);
+    for (let i = 0; i < 50; i++) expect(o1[i]).toBe(s1.score(i));
+  });
+
+  it('float32 rows: SIMD scores are bit-identical to the JS kernels (float64 sums in the same order)', () => {
+    for (const dim of [4, 8, 12, 100, 784]) {
+      const n = 64;
+      const data = randomMatrix(dim, n, dim);
+      normalizeRows(data, dim);
+      const rows = simdRows(data, dim);
+      expect(simdArenaOf(rows)).toBeDefined();
+      expect(rows).toEqual(data);
+      const query = randomMatrix(dim + 1, 1, dim);
+      normalizeRows(query, dim);
+      for (const distance of ['Cosine', 'Euclid'] as Distance[]) {
+        const scorer = floatScorer(rows, dim, distance, query);
+        const ids = Uint32Array.from({ length: n }, (_, i) => (i * 37) % n);
+        const out = new Float64Array(n);
+        (scorer as QueryScorer).scoreMany!(ids, 0, n, out);
+        for (let j = 0; j < n; j++) {
+          const expected = distance === 'Euclid' ? -l2sq(query, 0, data, ids[j] * dim, dim) : dot(query, 0, data, ids[j] * dim, dim);
+          expect(out[j]).toBe(expected);
+          expect(scorer.score(ids[j])).toBe(out[j]);
+        }
+      }
+    }
+  });
+
+  it('simdRows leaves a dim that is not a multiple of 4 on the JS kernels', () => {
+    const data = randomMatrix(1, 10, 5);
+    expect(simdRows(data, 5)).toBe(data);
+  });
+
+  it('HNSW search, exact search and rescoring give identical results batched (SIMD) and one by one', () => {
+    const dim = 36;
+    const n = 1500;
+    for (const distance of ['Cosine', 'Euclid'] as Distance[]) {
+      const data = randomMatrix(11, n, dim);
+      if (distance === 'Cosine') normalizeRows(data, dim);
+      const graph = new InMemoryGraph(buildHnsw(data, dim, distance, { m: 8, efConstruct: 64, seed: 3 }));
+      const set = quantize(data, dim, distance);
+      const rows = simdRows(data, dim);
+      const ctx = new SearchContext(n);
+      for (let q = 0; q < 20; q++) {
+        const query = randomMatrix(100 + q, 1, dim);
+        for (const scorer of [new Int8Scorer(set, query), floatScorer(rows, dim, distance, query)]) {
+          const batched = searchHnsw(graph, scorer, { k: 10, ef: 40 }, ctx);
+          const distances = ctx.distances;
+          const single = searchHnsw(graph, oneByOne(scorer), { k: 10, ef: 40 }, ctx);
+          expect(batched).toEqual(single);
+          expect(ctx.distances).toBe(distances);
+          expect(rescore(batched.ids, scorer, 5)).toEqual(rescore(batched.ids, oneByOne(scorer), 5));
+          const odd = (id: number): boolean => id % 3 !== 0;
+          expect(exactSearch(n, scorer, 10, odd)).toEqual(exactSearch(n, oneByOne(scorer), 10, odd));
+        }
+      }
+    }
+  });
+});
