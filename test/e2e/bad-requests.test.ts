@@ -141,9 +141,16 @@ describe('bad requests get Qdrant status codes and messages', () => {
       ]) {
         const r = await rejection(call);
         expect(r.status, JSON.stringify(filter)).toBe(400);
-        expect(r.error).toMatch(/^Format error in JSON body: /);
+        expect(r.error).toMatch(/^Format error in JSON body: filter[.:]/);
       }
     }
+    // the path is named once, from the body's root (it used to read `filter: filter.must[0].match: …`)
+    expect((await rejection(client.query('c', { query: vec(1), filter: bad[0] }))).error).toBe(
+      'Format error in JSON body: filter.must[0].match: expected one of value, any, except, text, text_any, phrase',
+    );
+    expect((await rejection(client.queryBatch('c', { searches: [{ query: vec(1) }, { query: vec(1), filter: bad[3] }] }))).error).toBe(
+      'Format error in JSON body: searches[1].filter.should[0].has_id[0]: value "not-an-id" is not a valid point ID, valid values are either an unsigned integer or a UUID',
+    );
   });
 
   it('bad ids: negative, fractional, not a UUID → 400 on upsert, retrieve, delete', async () => {

@@ -61,7 +61,14 @@ export const filterSchema = z.unknown().transform((v, ctx): Filter => {
     return parseFilter(v);
   } catch (e) {
     if (!isStrataError(e, 'invalid')) throw e;
-    ctx.addIssue({ code: 'custom', message: e.message });
+    // parseFilter names its own path from a root called `filter`; the issue's path already ends there (`filter`,
+    // `searches[0].filter`), so move the rest of it into the issue path instead of repeating the root in the text
+    const at = /^filter((?:\.[A-Za-z_]+|\[\d+\])*): ([\s\S]*)$/.exec(e.message);
+    if (at === null) ctx.addIssue({ code: 'custom', message: e.message });
+    else {
+      const path = [...at[1].matchAll(/\.([A-Za-z_]+)|\[(\d+)\]/g)].map((p) => p[1] ?? Number(p[2]));
+      ctx.addIssue({ code: 'custom', message: at[2], path });
+    }
     return z.NEVER;
   }
 });
