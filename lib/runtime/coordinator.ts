@@ -17,6 +17,7 @@ import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { StrataConfig } from '../config.js';
 import { collectionPrefix } from '../collection/keys.js';
 import { optimize } from '../collection/optimizer.js';
+import { isStrataError } from '../errors.js';
 import type { Invoker } from '../collection/segment-task.js';
 import { StrataCollectionService } from '../collection/service.js';
 import type { CollectionService } from '../collection/types.js';
@@ -111,7 +112,12 @@ export async function createCoordinator(config: StrataConfig, options: Coordinat
           const result = await optimize(store, collectionPrefix(config.prefix, name), {
             access: collections.ctx.access,
             wal: collections.ctx.wal,
+          }).catch((error: unknown) => {
+            // deleted after the writes that asked for this run (upsert, then delete collection): nothing to seal
+            if (isStrataError(error, 'not_found')) return null;
+            throw error;
           });
+          if (result === null) return;
           logger.info({ collection: name, sealedWal: result.sealedWal, added: result.added, removed: result.removed }, 'optimizer run');
         },
       });
