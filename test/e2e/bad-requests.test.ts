@@ -180,6 +180,11 @@ describe('bad requests get Qdrant status codes and messages', () => {
     const b = await rejection(client.queryBatch('c', { searches }));
     expect(b.status).toBe(400);
     expect(b.error).toMatch(/^Bad request: .*100/);
+    // a body over Qdrant's default max_request_size_mb (32): refused before it is parsed
+    const padding = ' '.repeat(32 * 1024 * 1024);
+    const big = await raw('PUT', '/collections/c/points?wait=true', `{"points":[{"id":300,"vector":[1,0,0,0]}]}${padding}`);
+    expect(big.status).toBe(400);
+    expect(big.error).toMatch(/^JSON payload \(\d+ bytes\) is larger than allowed \(limit: 33554432 bytes\)\.$/);
   });
 
   it('malformed JSON, empty body and wrong shapes: 400 Format error', async () => {
