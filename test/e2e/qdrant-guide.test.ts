@@ -16,6 +16,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { QdrantClient } from '@qdrant/js-client-rest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { emptyQueryStats } from '../../lib/collection/query.js';
+import type { QueryRequest } from '../../lib/collection/types.js';
 import { loadConfig } from '../../lib/config.js';
 import { createCoordinator, type Coordinator } from '../../lib/runtime/coordinator.js';
 import { createLogger } from '../../lib/runtime/logger.js';
@@ -137,6 +139,18 @@ describe.skipIf(skip)("Qdrant's optimize-performance guide through the official 
     expect(noRescore).toBeGreaterThanOrEqual(0.9);
     expect(rescored).toBeGreaterThanOrEqual(0.99);
     expect(rescored).toBeGreaterThanOrEqual(noRescore);
+    // the point of this configuration: once warm, a query without rescoring reads nothing from the store
+    const stats = emptyQueryStats();
+    const warm: QueryRequest = {
+      vector: query(0),
+      limit: K,
+      offset: 0,
+      params: { exact: false, quantization: { ignore: false, rescore: false, oversampling: 1 } },
+      with_payload: false,
+      with_vector: false,
+    };
+    await coordinator.collections.query('speed_low_mem', warm, { stats });
+    expect(stats).toMatchObject({ segments: 1, tailPoints: 0, cold: 0, gets: 0 });
     // exact search on the originals is the ground truth; exact on int8 with rescoring nearly so
     await expectExact('speed_low_mem', { exact: true, quantization: { ignore: true } });
     expect(await recall('speed_low_mem', { exact: true, quantization: { rescore: true, oversampling: 3 } })).toBeGreaterThanOrEqual(0.98);
