@@ -18,6 +18,12 @@ export interface QueryScorer {
    */
   scoreMany?(ids: Uint32Array, start: number, count: number, out: Float64Array): void;
   /**
+   * A buffer scoreMany reads in place (no copy) when it is passed as `ids` with start 0 (the SIMD arena's id slot). A
+   * caller may fill up to its length with ids and score them synchronously; it is shared, so nothing may run between
+   * filling it and reading the results.
+   */
+  readonly scratchIds?: Uint32Array;
+  /**
    * Makes rows ids[start, start+count) resident before score() is called on them. Returns a promise only when
    * something must be fetched.
    */
@@ -75,12 +81,14 @@ class ManhattanScorer extends FloatScorer {
 class SimdFloatScorer extends FloatScorer {
   private readonly arena: SimdArena;
   private readonly euclid: boolean;
+  readonly scratchIds: Uint32Array;
   private readonly one = new Float64Array(1);
   private readonly oneId = new Uint32Array(1);
 
   constructor(arena: SimdArena, data: Float32Array, dim: number, distance: Distance, query: ArrayLike<number>) {
     super(data, dim, distance, query);
     this.arena = arena;
+    this.scratchIds = arena.ids;
     this.euclid = distance === 'Euclid';
   }
 
@@ -103,7 +111,7 @@ class SimdFloatScorer extends FloatScorer {
     const kernel = this.euclid ? arena.kernels.l2_f64 : arena.kernels.dot_f64;
     for (let done = 0; done < count; done += SIMD_BATCH) {
       const c = Math.min(SIMD_BATCH, count - done);
-      for (let j = 0; j < c; j++) batch[j] = ids[start + done + j];
+      if (ids !== batch || start !== 0) for (let j = 0; j < c; j++) batch[j] = ids[start + done + j];
       kernel(rows, rowBytes, arena.queryOffset, arena.idsOffset, c, arena.outOffset);
       if (this.euclid) for (let j = 0; j < c; j++) out[done + j] = -sims[j];
       else for (let j = 0; j < c; j++) out[done + j] = sims[j];

@@ -89,7 +89,9 @@ function expand(
       ctx.batchIds = new Uint32Array(count);
       ctx.batchScores = new Float64Array(count);
     }
-    const batch = ctx.batchIds;
+    // ids go straight into the scorer's scratch (the wasm arena) when it has room: no copy; all of it synchronous
+    const scratch = scorer.scratchIds;
+    const batch = scratch !== undefined && scratch.length >= count ? scratch : ctx.batchIds;
     const scores = ctx.batchScores;
     let n = 0;
     for (let j = 1; j <= count; j++) {

@@ -311,6 +311,8 @@ export class Int8Scorer {
   private readonly manhattan: boolean;
   /** the SIMD arena holding the set's codes, or null (JS kernel) */
   private readonly arena: SimdArena | null;
+  /** the arena's id slot, read in place by scoreMany (see lib/index's QueryScorer.scratchIds) */
+  readonly scratchIds: Uint32Array | undefined;
   /** number of score() calls, for the engine's cost counters */
   computations = 0;
 
@@ -322,6 +324,7 @@ export class Int8Scorer {
     this.multiplier = codeMultiplier(set.params);
     this.manhattan = set.params.distance === 'Manhattan';
     this.arena = this.manhattan ? null : (simdArenaOf(set.codes) ?? null);
+    this.scratchIds = this.arena?.ids;
   }
 
   score(id: number): number {
@@ -354,7 +357,7 @@ export class Int8Scorer {
     const stride = this.set.params.stride;
     for (let done = 0; done < count; done += SIMD_BATCH) {
       const c = Math.min(SIMD_BATCH, count - done);
-      for (let j = 0; j < c; j++) batch[j] = ids[start + done + j];
+      if (ids !== batch || start !== 0) for (let j = 0; j < c; j++) batch[j] = ids[start + done + j];
       arena.kernels.dot_u8(rows, stride, arena.queryOffset, arena.idsOffset, c, arena.outOffset);
       for (let j = 0; j < c; j++) out[done + j] = multiplier * sums[j] + kq + corrections[batch[j]];
     }
