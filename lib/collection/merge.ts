@@ -31,8 +31,8 @@ export function compareCandidates(a: Candidate, b: Candidate): number {
 }
 
 /** Dedupes by id (newest version wins) and ranks; returns the page [offset, offset + limit). */
-export function mergeCandidates(lists: Iterable<readonly Candidate[]>, offset: number, limit: number): Candidate[] {
-  const best = new Map<PointId, Candidate>();
+export function mergeCandidates<C extends Candidate>(lists: Iterable<readonly C[]>, offset: number, limit: number): C[] {
+  const best = new Map<PointId, C>();
   for (const list of lists) {
     for (const c of list) {
       const prev = best.get(c.id);

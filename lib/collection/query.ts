@@ -21,9 +21,13 @@ import { projectPayload, wantsPayload } from './payload-ops.js';
 import { planTasks } from './planner.js';
 import { loadPoints } from './reads.js';
 import type { Located } from './reads.js';
-import type { SegmentSearchResult, SegmentSearchStats } from './segment-task.js';
+import { addSegmentStats, emptySegmentStats } from './segment-task.js';
+import type { SegmentCandidate, SegmentSearchResult, SegmentSearchStats } from './segment-task.js';
 import type { Snapshot } from './snapshot.js';
 import type { QueryRequest, ScoredPoint } from './types.js';
+
+/** A WAL-tail point scored here; segment candidates (segment-task.ts) also carry their offset. */
+type TailCandidate = Candidate & { segment: null };
 
 /** What one query cost (DESIGN.md §8): workers' stats summed (rounds and millis: the slowest task) plus the tail. */
 export interface QueryStats extends SegmentSearchStats {
@@ -77,7 +81,7 @@ export async function runQuery(
   // the WAL tail, exactly
   const sim = similarityFn(distance);
   const pred = req.filter ? compileFilter(req.filter) : null;
-  const tailCandidates: Candidate[] = [];
+  const tailCandidates: TailCandidate[] = [];
   for (const e of snap.winners.values()) {
     if (e.vector === null) continue;
     if (pred !== null && !pred(e.id, e.payload)) continue;
@@ -107,36 +111,28 @@ export async function runQuery(
   if (stats) {
     stats.tasks += tasks.length;
     stats.tailPoints += snap.winners.size;
-    for (const r of results) {
-      stats.segments += r.stats.segments;
-      stats.distances += r.stats.distances;
-      stats.gets += r.stats.gets;
-      stats.bytes += r.stats.bytes;
-      stats.rounds = Math.max(stats.rounds, r.stats.rounds);
-      stats.cold += r.stats.cold;
-      stats.millis = Math.max(stats.millis, r.stats.millis);
-    }
+    for (const r of results) addSegmentStats(stats, r.stats);
   }
   lap('fanOut');
-  const lists: Candidate[][] = [tailCandidates];
-  for (const r of results) lists.push(r.candidates.map((c) => ({ ...c, segment: c.segment })));
+  const lists: (readonly (TailCandidate | SegmentCandidate)[])[] = [tailCandidates];
+  for (const r of results) lists.push(r.candidates);
   const page = mergeCandidates(lists, req.offset, req.limit);
 
-  // payloads and vectors of the final page only
+  // payloads and vectors of the final page only, by the offsets the workers found them at (no id table read)
   const fetchPayload = wantsPayload(req.with_payload);
+  const rows = new Map(snap.manifest.segments.map((s) => [s.id, s.points]));
   const located: Located[] = page.map((c) => {
     if (c.segment === null) {
       const tail = snap.winners.get(c.id);
       if (tail === undefined) throw unavailable(`tail point ${String(c.id)} vanished during the query`);
       return { id: c.id, version: c.version, tail };
     }
-    return { id: c.id, version: c.version, segment: c.segment, offset: -1 };
+    const n = rows.get(c.segment);
+    if (n === undefined || c.offset >= n) {
+      throw unavailable(`segment ${c.segment} returned point ${String(c.id)} at offset ${c.offset} it does not hold`);
+    }
+    return { id: c.id, version: c.version, segment: c.segment, offset: c.offset };
   });
-  const segLocated = located.filter((l) => l.segment !== undefined);
-  if (segLocated.length > 0 && (fetchPayload || req.with_vector)) {
-    const offsets = await offsetsOf(ctx, snap, segLocated, io);
-    segLocated.forEach((l, i) => ((l as { offset: number }).offset = offsets[i]));
-  }
   const points = await loadPoints(ctx, snap, located, { payload: fetchPayload, vector: req.with_vector }, io);
   lap('fetch');
   return page.map((c, i) => {
@@ -148,28 +144,11 @@ export async function runQuery(
   });
 }
 
-async function offsetsOf(ctx: ServiceContext, snap: Snapshot, located: readonly Located[], io?: IoScope): Promise<number[]> {
-  return Promise.all(
-    located.map(async (l) => {
-      const table = await ctx.access.ids(snap.collection, l.segment as string, io);
-      const o = table.offsetOf(l.id);
-      if (o < 0) throw unavailable(`segment ${String(l.segment)} returned point ${String(l.id)} it does not hold`);
-      return o;
-    }),
-  );
-}
-
 export function emptyQueryStats(): QueryStats {
   return {
     tasks: 0,
     tailPoints: 0,
-    segments: 0,
-    distances: 0,
-    gets: 0,
-    bytes: 0,
-    rounds: 0,
-    cold: 0,
-    millis: 0,
+    ...emptySegmentStats(),
     stageMs: { snapshot: 0, tail: 0, fanOut: 0, fetch: 0 },
   };
 }

@@ -9,6 +9,8 @@
  * - Candidate scores are internal similarities (larger = closer, lib/distance), final after rescoring when the
  *   task asks for it, so the coordinator merges segments by plain comparison.
  * - `exclude` lists external ids that the WAL tail shadows; a worker never returns them.
+ * - A candidate names where it lives (`segment`, `offset`), so the coordinator fetches its payload/vector by offset
+ *   without reading the segment's `ids` table.
  */
 import type { Filter, PointId, QueryRequest } from './types.js';
 
@@ -38,7 +40,13 @@ export interface SegmentCandidate {
   id: PointId;
   version: number;
   similarity: number;
+  /** the segment (a manifest id) the candidate was found in */
   segment: string;
+  /**
+   * the candidate's internal offset within `segment`: the dense u32 row index of every per-point object of that
+   * segment (ids, payload, vectors, tombstones). Meaningful only together with `segment`; never an external id.
+   */
+  offset: number;
 }
 
 /** What one segment search cost (DESIGN.md §8); summed by the coordinator. */
@@ -50,6 +58,24 @@ export interface SegmentSearchStats {
   rounds: number;
   cold: number;
   millis: number;
+}
+
+export function emptySegmentStats(): SegmentSearchStats {
+  return { segments: 0, distances: 0, gets: 0, bytes: 0, rounds: 0, cold: 0, millis: 0 };
+}
+
+/**
+ * Adds the cost of one task (or group) into `into`. Tasks run concurrently, so `rounds` and `millis` (the critical
+ * path) take the slowest one; everything else is summed.
+ */
+export function addSegmentStats(into: SegmentSearchStats, from: SegmentSearchStats): void {
+  into.segments += from.segments;
+  into.distances += from.distances;
+  into.gets += from.gets;
+  into.bytes += from.bytes;
+  into.rounds = Math.max(into.rounds, from.rounds);
+  into.cold += from.cold;
+  into.millis = Math.max(into.millis, from.millis);
 }
 
 export interface SegmentSearchResult {

@@ -8,6 +8,7 @@
  * that bundle saves ~460 KB and ~30 ms of module evaluation per new container. `params` and `filter` are checked
  * for shape only (plain objects); their semantics belong to lib/segment.
  */
+import { addSegmentStats, emptySegmentStats } from '../collection/segment-task.js';
 import type { SegmentCandidate, SegmentSearchResult, SegmentSearchStats, SegmentSearchTask } from '../collection/segment-task.js';
 import type { PointId } from '../collection/types.js';
 import { internal, invalid } from '../errors.js';
@@ -78,11 +79,13 @@ function checkResult(v: unknown): SegmentSearchResult {
     const x = c as Record<string, unknown>;
     need(isPointId(x.id), `candidates.${i}.id`, 'expected a point id');
     need(typeof x.segment === 'string', `candidates.${i}.segment`, 'expected a string');
+    need(Number.isSafeInteger(x.offset) && (x.offset as number) >= 0, `candidates.${i}.offset`, 'expected a non-negative integer');
     return {
       id: x.id as PointId,
       version: finite(x.version, `candidates.${i}.version`),
       similarity: finite(x.similarity, `candidates.${i}.similarity`),
       segment: x.segment as string,
+      offset: x.offset as number,
     };
   });
   need(isObject(r.stats), 'stats', 'expected an object');
@@ -114,18 +117,11 @@ export function parseSegmentResult(value: unknown): SegmentSearchResult {
 
 /** Concatenates the candidates of results for disjoint segment groups and sums their costs. */
 export function mergeResults(results: readonly SegmentSearchResult[]): SegmentSearchResult {
-  const stats = { segments: 0, distances: 0, gets: 0, bytes: 0, rounds: 0, cold: 0, millis: 0 };
+  const stats = emptySegmentStats();
   const candidates = [];
   for (const r of results) {
     candidates.push(...r.candidates);
-    stats.segments += r.stats.segments;
-    stats.distances += r.stats.distances;
-    stats.gets += r.stats.gets;
-    stats.bytes += r.stats.bytes;
-    // groups run concurrently: the critical path is the slowest one, not the sum
-    stats.rounds = Math.max(stats.rounds, r.stats.rounds);
-    stats.cold += r.stats.cold;
-    stats.millis = Math.max(stats.millis, r.stats.millis);
+    addSegmentStats(stats, r.stats);
   }
   return { candidates, stats };
 }

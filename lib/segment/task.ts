@@ -104,7 +104,7 @@ async function searchOne(
   const candidates: SegmentCandidate[] = [];
   for (let i = 0; i < hits.offsets.length; i++) {
     const o = hits.offsets[i];
-    candidates.push({ id: seg.externalId(o), version: seg.version(o), similarity: hits.similarities[i], segment: ref.id });
+    candidates.push({ id: seg.externalId(o), version: seg.version(o), similarity: hits.similarities[i], segment: ref.id, offset: o });
   }
   const c = io.counts;
   return {

@@ -27,7 +27,7 @@ async function fakeSegmentSearch(event: unknown): Promise<SegmentSearchResult> {
   await new Promise((r) => setTimeout(r, 20));
   inFlight--;
   return {
-    candidates: t.segments.flatMap((s) => Array.from({ length: t.limit }, (_, i) => ({ id: i, version: 1, similarity: 1 - i / 10, segment: s.id }))),
+    candidates: t.segments.flatMap((s) => Array.from({ length: t.limit }, (_, i) => ({ id: i, version: 1, similarity: 1 - i / 10, segment: s.id, offset: i }))),
     stats: { segments: t.segments.length, distances: t.segments.length * 10, gets: 1, bytes: 100, rounds: 1, cold: 0, millis: 20 },
   };
 }

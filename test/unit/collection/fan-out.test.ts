@@ -7,6 +7,7 @@ import { DirectInvoker } from '../../../lib/runtime/direct-invoker.js';
 import { SegmentRegistry } from '../../../lib/segment/registry.js';
 import type { Segment } from '../../../lib/segment/segment.js';
 import { runSegmentTask } from '../../../lib/segment/task.js';
+import { FaultStore } from '../../../lib/storage/fault-store.js';
 import { IoScope } from '../../../lib/storage/io-stats.js';
 import { PageCache } from '../../../lib/storage/page-cache.js';
 import { emptyQueryStats } from '../../../lib/collection/query.js';
@@ -160,6 +161,39 @@ describe('fan-out and merge', () => {
     expect(stats.distances).toBeGreaterThanOrEqual(N);
     expect(stats.stageMs.fanOut).toBeGreaterThan(0);
     expect(stats.stageMs.snapshot).toBeGreaterThan(0);
+  });
+
+  it('the final fetch reads payloads by the offsets the workers returned: no GET of any ids object, cold or warm', async () => {
+    const eight = await build(8, 4);
+    // the coordinator reads through a recording store; the workers read the bucket directly
+    const spy = new FaultStore(eight.store);
+    const svc = service(spy, directInvoker(eight.store, 4));
+    const q = randomVectors(1, DIM, 15)[0];
+    const cold = await svc.query('c', req(q));
+    const coldCalls = spy.calls.splice(0);
+    const io = new IoScope();
+    const warm = await svc.query('c', req(q), { io });
+    const warmCalls = spy.calls.splice(0);
+
+    const brute = cosineBrute(eight.points, q, 10);
+    for (const r of [cold, warm]) {
+      expect(r.map((p) => p.id)).toEqual(brute.map((p) => p.id));
+      r.forEach((p) => expect(p.payload).toEqual({ mod: (p.id as number) % 3 }));
+    }
+    const idsReads = [...coldCalls, ...warmCalls].filter((c) => c.key.endsWith('/ids'));
+    expect(idsReads).toEqual([]);
+    // warm: the manifest revalidation and the WAL listing, then only ranged reads of payload blobs
+    const c = io.snapshot();
+    expect(c.conditionalGets).toBe(1);
+    expect(c.lists).toBe(1);
+    expect(c.gets).toBe(0);
+    const segmentsOnPage = new Set(warmCalls.filter((x) => x.key.endsWith('/payload')).map((x) => x.key)).size;
+    expect(warmCalls.filter((x) => x.op === 'get').every((x) => x.key.endsWith('/payload'))).toBe(true);
+    expect(c.rangedGets).toBe(warmCalls.filter((x) => x.op === 'get').length);
+    expect(c.rangedGets).toBeGreaterThanOrEqual(segmentsOnPage);
+    expect(c.rangedGets).toBeLessThanOrEqual(10);
+    expect(c.rounds).toBe(2);
+    console.log(`no-ids fetch: cold ${coldCalls.length} calls (${coldCalls.filter((x) => x.op === 'get').length} GETs), warm ${JSON.stringify({ conditionalGets: c.conditionalGets, lists: c.lists, gets: c.gets, rangedGets: c.rangedGets, bytesIn: c.bytesIn, rounds: c.rounds, payloadObjects: segmentsOnPage })}`);
   });
 
   it('score_threshold keeps Qdrant scores at or above it, in segments and in the WAL tail alike', async () => {

@@ -13,7 +13,7 @@ const task: SegmentSearchTask = {
 };
 
 const good: SegmentSearchResult = {
-  candidates: [{ id: 7, version: 1, similarity: 0.9, segment: 'seg-a' }],
+  candidates: [{ id: 7, version: 1, similarity: 0.9, segment: 'seg-a', offset: 3 }],
   stats: { segments: 1, distances: 10, gets: 0, bytes: 0, rounds: 0, cold: 0, millis: 1 },
 };
 
@@ -132,7 +132,7 @@ describe('DirectInvoker', () => {
   it('recovers when only the first attempt answers garbage', async () => {
     const run = vi
       .fn<SegmentRunner>()
-      .mockResolvedValueOnce({ candidates: [{ id: 1, version: 1, similarity: Number.NaN, segment: 's' }], stats: good.stats })
+      .mockResolvedValueOnce({ candidates: [{ id: 1, version: 1, similarity: Number.NaN, segment: 's', offset: 0 }], stats: good.stats })
       .mockResolvedValueOnce(good);
     await expect(new DirectInvoker({ run }).invoke(0, task, 1000)).resolves.toEqual(good);
   });

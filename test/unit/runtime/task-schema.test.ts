@@ -13,7 +13,7 @@ const task = {
   minSimilarity: 0.2,
 };
 const result = {
-  candidates: [{ id: 7, version: 12, similarity: 0.9, segment: 'seg-1' }],
+  candidates: [{ id: 7, version: 12, similarity: 0.9, segment: 'seg-1', offset: 41 }],
   stats: { segments: 1, distances: 100, gets: 2, bytes: 4096, rounds: 1, cold: 1, millis: 3.5 },
 };
 
@@ -52,6 +52,9 @@ describe('segment task and result validation', () => {
     ['a missing stats field', { ...result, stats: { ...result.stats, rounds: undefined } }, 'stats.rounds'],
     ['a NaN similarity', { ...result, candidates: [{ ...result.candidates[0], similarity: Number.NaN }] }, 'candidates.0.similarity'],
     ['an object as id', { ...result, candidates: [{ ...result.candidates[0], id: {} }] }, 'candidates.0.id'],
+    ['no offset', { ...result, candidates: [{ ...result.candidates[0], offset: undefined }] }, 'candidates.0.offset'],
+    ['a negative offset', { ...result, candidates: [{ ...result.candidates[0], offset: -1 }] }, 'candidates.0.offset'],
+    ['a fractional offset', { ...result, candidates: [{ ...result.candidates[0], offset: 2.5 }] }, 'candidates.0.offset'],
     ['a Lambda proxy response', { statusCode: 200, body: '{}' }, 'candidates'],
     ['null', null, '(root)'],
   ])('rejects a result with %s as internal (a failed attempt)', (_, value, field) => {
