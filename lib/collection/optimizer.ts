@@ -29,6 +29,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { conflict, internal, isStrataError, notFound } from '../errors.js';
 import type { SegmentMeta } from '../segment/meta.js';
+import { directPages } from '../segment/page-io.js';
+import { openPointSource, readStoredPoints } from '../segment/points.js';
 import { writeTombstones } from '../segment/tombstones.js';
 import { writeSegment } from '../segment/writer.js';
 import { isAmbiguousWrite } from '../storage/object-store.js';
@@ -39,7 +41,6 @@ import { collectionPrefix, manifestKey, newSegmentId, segmentPrefix } from './ke
 import type { Manifest, SegmentEntry } from './manifest.js';
 import { loadManifest, updateManifest } from './manifest.js';
 import { SegmentAccess } from './segment-access.js';
-import { readSegmentPoints } from './segment-points.js';
 import { WalTailReader } from './tail.js';
 import type { CollectionConfig, Payload, PointId } from './types.js';
 
@@ -231,7 +232,9 @@ export async function optimize(store: ObjectStore, collection: string, options: 
       for (const s of merged) {
         const tomb = new Set(newTombs.get(s.id) ?? []);
         const points = (await access.livePoints(collection, s)).filter((p) => !tomb.has(p.offset));
-        const stored = await readSegmentPoints(store, collection, s.id, points.map((p) => p.offset), { payload: true, vector: true });
+        // not through `access`: a merged-away segment is never read again, so its meta and payload index are not kept
+        const source = await openPointSource(store, directPages(store), segmentPrefix(collection, s.id));
+        const stored = await readStoredPoints(source, points.map((p) => p.offset), { payload: true, vector: true });
         points.forEach((p, i) => {
           group.ids.push(p.id);
           group.versions.push(p.version);

@@ -8,11 +8,11 @@
  * - Payloads and vectors are fetched only for points that are returned (or that a filter must inspect).
  */
 import { compileFilter } from '../segment/filter.js';
+import { readStoredPoints } from '../segment/points.js';
 import type { IoScope } from '../storage/io-stats.js';
 import type { ServiceContext } from './context.js';
 import { compareIds } from './merge.js';
 import { projectPayload, wantsPayload } from './payload-ops.js';
-import { readSegmentPoints } from './segment-points.js';
 import type { Snapshot } from './snapshot.js';
 import type { TailEntry } from './tail.js';
 import type { Filter, Payload, PointId, Record_, ScrollRequest, ScrollResult, WithPayload } from './types.js';
@@ -86,14 +86,8 @@ export async function loadPoints(
   });
   await Promise.all(
     [...bySegment].map(async ([segment, idx]) => {
-      const points = await readSegmentPoints(
-        ctx.store,
-        snap.collection,
-        segment,
-        idx.map((i) => located[i].offset as number),
-        want,
-        io,
-      );
+      const source = await ctx.access.points(snap.collection, segment, io);
+      const points = await readStoredPoints(source, idx.map((i) => located[i].offset as number), want, io);
       idx.forEach((i, j) => {
         out[i].payload = points[j].payload;
         out[i].vector = points[j].vector;

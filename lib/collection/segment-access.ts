@@ -1,25 +1,26 @@
 /**
  * Coordinator-side access to sealed segments for everything that is not a vector search: point lookups (get,
- * payload updates, late WAL entries), scroll and count. Vector search goes to the workers (segment-task.ts).
+ * payload updates, late WAL entries), scroll and count, and the payload/vector reads of a query's final page.
+ * Vector search goes to the workers (segment-task.ts). The formats are lib/segment's: this module only chooses what
+ * to keep.
  *
  * Invariants:
  * - Only segments and tombstone versions named by the caller's manifest snapshot are read; nothing here lists the
  *   segments folder, so a segment no manifest names (an orphan of a crashed optimizer) is never read.
- * - Segment objects are immutable, so decoded `ids` tables and tombstone bitmaps are cached by key.
+ * - Segment objects are immutable, so decoded `ids` tables, tombstone bitmaps and point sources (meta + payload
+ *   index) are cached by key.
  */
 import type { IoScope } from '../storage/io-stats.js';
 import type { ObjectStore } from '../storage/object-store.js';
-import { IdTable } from '../segment/ids-format.js';
-import type { PointOffset } from '../segment/ids-format.js';
-import { IDS, segmentObjectKey, tombstoneKeyOf } from '../segment/keys.js';
-import { decodeTombstones } from '../segment/tombstones.js';
-import type { Tombstones } from '../segment/tombstones.js';
-import { internal } from '../errors.js';
+import type { IdTable, PointOffset } from '../segment/ids-format.js';
+import { directPages } from '../segment/page-io.js';
+import { type PointSource, openPointSource, readIdTable } from '../segment/points.js';
+import { type Tombstones, readTombstones } from '../segment/tombstones.js';
 import { segmentPrefix } from './keys.js';
 import type { SegmentEntry } from './manifest.js';
 import type { PointId } from './types.js';
 
-/** decoded id tables / tombstone bitmaps kept per process (each is a few bytes per point) */
+/** decoded id tables / tombstone bitmaps / point sources kept per process (each is a few bytes per point) */
 const MAX_CACHED = 1024;
 
 export interface LiveCopy {
@@ -31,27 +32,26 @@ export interface LiveCopy {
 export class SegmentAccess {
   private readonly idTables = new Map<string, Promise<IdTable>>();
   private readonly tombs = new Map<string, Promise<Tombstones>>();
+  private readonly sources = new Map<string, Promise<PointSource>>();
 
   constructor(private readonly store: ObjectStore) {}
 
   ids(collection: string, segmentId: string, io?: IoScope): Promise<IdTable> {
-    const key = segmentObjectKey(segmentPrefix(collection, segmentId), IDS);
-    return this.cached(this.idTables, key, async () => {
-      const got = await this.store.get(key, { io });
-      if (got === null) throw internal(`segment object ${key} is missing`);
-      return new IdTable(got.body, key);
-    });
+    const prefix = segmentPrefix(collection, segmentId);
+    return this.cached(this.idTables, prefix, () => readIdTable(this.store, prefix, io));
   }
 
   /** The tombstones of a segment at a version, or null for version 0 (nothing deleted). */
   async tombstones(collection: string, segmentId: string, version: number, io?: IoScope): Promise<Tombstones | null> {
     if (version === 0) return null;
-    const key = tombstoneKeyOf(segmentPrefix(collection, segmentId), version);
-    return this.cached(this.tombs, key, async () => {
-      const got = await this.store.get(key, { io });
-      if (got === null) throw internal(`tombstone object ${key} is missing`);
-      return decodeTombstones(got.body, key);
-    });
+    const prefix = segmentPrefix(collection, segmentId);
+    return this.cached(this.tombs, `${prefix}@${version}`, () => readTombstones(this.store, prefix, version, io));
+  }
+
+  /** Where payloads and vectors of a segment are read by offset (lib/segment/points.ts), without opening it. */
+  points(collection: string, segmentId: string, io?: IoScope): Promise<PointSource> {
+    const prefix = segmentPrefix(collection, segmentId);
+    return this.cached(this.sources, prefix, () => openPointSource(this.store, directPages(this.store), prefix, io));
   }
 
   /** Live (not tombstoned) copies of `ids` among `segments`. A consistent manifest holds at most one per id. */
@@ -101,7 +101,7 @@ export class SegmentAccess {
 
   /** Drops cached objects of a collection (after it was deleted). */
   forget(collection: string): void {
-    for (const m of [this.idTables, this.tombs] as Map<string, unknown>[]) {
+    for (const m of [this.idTables, this.tombs, this.sources] as Map<string, unknown>[]) {
       for (const k of [...m.keys()]) if (k.startsWith(`${collection}/`)) m.delete(k);
     }
   }

@@ -1,22 +1,179 @@
 /**
- * Reading points back out of a segment: the coordinator's final top-k (payloads, maybe vectors), get-by-id and
- * scroll. Offsets in, external ids out.
+ * Reading points back out of a segment by offset: payloads and/or original vectors. ONE reader serves both sides:
+ * - the coordinator (a query's final page, get, scroll, payload updates) and the optimizer (merging segments), which
+ *   never open a segment: `openPointSource` reads meta.json and the payload index, nothing else (no ids, no int8
+ *   set, no graph);
+ * - an opened Segment (`readPoints`), which already holds the payload index and maybe every payload or the
+ *   originals, so it reads only what it lacks.
  *
- * I/O: when the segment already decoded every payload (a filter needed them) nothing is read; otherwise the blobs
- * of the asked offsets are fetched by ranged GETs, blobs closer than COALESCE_GAP bytes merged into one GET, all
- * in ONE parallel round. Vectors come from memory (on_disk false) or from their pages (one coalesced round).
+ * I/O, sized to the request: payload blobs by ranged GETs (blobs closer than COALESCE_GAP bytes share one GET),
+ * vectors by their pages through the source's PageSource, all in ONE parallel round once the payload index is known.
+ * Asking for more than WHOLE_OBJECT_FRACTION of a segment's points (a merge, a long scroll) reads whole objects.
+ * A cold lone source costs one more round before that: meta.json and the head of `payload` together.
+ *
+ * Invariant: offsets are checked against meta.json's count before any read; an offset outside the segment is a
+ * broken invariant of the caller ('internal'), never a silent null.
  */
 import type { Payload, PointId } from '../collection/types.js';
 import { internal } from '../errors.js';
+import { PagedRows, deserializeVectors, vectorsLayout, vectorsPageRange } from '../index/vectors-format.js';
+import type { VectorsFileMeta } from '../index/vectors-format.js';
 import type { IoScope } from '../storage/io-stats.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { IdTable, type PointOffset } from './ids-format.js';
-import { IDS, PAYLOAD, segmentObjectKey } from './keys.js';
+import { IDS, META, PAYLOAD, VECTORS, segmentObjectKey } from './keys.js';
+import { type SegmentMeta, parseMeta } from './meta.js';
+import type { PageSource } from './page-io.js';
+import { PayloadIndex } from './payload-format.js';
 import type { Segment } from './segment.js';
-import { getRange, getWhole } from './store-io.js';
+import { getHead, getRange, getWhole } from './store-io.js';
 
 /** Blobs separated by less than this are fetched by one ranged GET (a GET costs more than a few KB of transfer). */
 const COALESCE_GAP = 16 * 1024;
+/** Beyond this share of a segment's points, one whole-object GET beats many ranged ones. */
+const WHOLE_OBJECT_FRACTION = 0.25;
+/** How much of `payload` a lone source reads with meta.json, hoping the index fits (it does below ~330 points). */
+const PAYLOAD_HEAD_BYTES = 4096;
+
+/** What reading points needs of a segment: where its objects are, its meta, and whatever the holder keeps. */
+export interface PointSource {
+  readonly store: ObjectStore;
+  /** serves the vector pages (a worker's page cache, or direct ranged reads) */
+  readonly pages: PageSource;
+  readonly prefix: string;
+  readonly meta: SegmentMeta;
+  /** the decoded payload index: kept by an opened segment, loaded once by a lone source */
+  payloadIndex(io: IoScope | undefined): Promise<PayloadIndex>;
+  /** every payload decoded, when the holder already has them (a filter needed them), else null */
+  payloads(): readonly (Payload | null)[] | null;
+  /** the originals when the holder keeps them in memory (vectors.on_disk false), else null */
+  vectors(): Float32Array | null;
+}
+
+export interface StoredPoint {
+  payload: Payload | null;
+  vector: Float32Array | null;
+}
+
+/** Payloads and/or vectors of `offsets` (in order); what is not asked for is null. */
+export async function readStoredPoints(
+  src: PointSource,
+  offsets: readonly PointOffset[],
+  want: { payload: boolean; vector: boolean },
+  io?: IoScope,
+): Promise<StoredPoint[]> {
+  for (const o of offsets) {
+    if (!Number.isInteger(o) || o < 0 || o >= src.meta.count) {
+      throw internal(`segment ${src.prefix}: offset ${o} outside 0..${src.meta.count - 1}`);
+    }
+  }
+  const [payloads, vectors] = await Promise.all([
+    want.payload && offsets.length > 0 ? readPayloads(src, offsets, io) : null,
+    want.vector && offsets.length > 0 ? readVectors(src, offsets, io) : null,
+  ]);
+  return offsets.map((_, i) => ({ payload: payloads?.[i] ?? null, vector: vectors?.[i] ?? null }));
+}
+
+async function readPayloads(src: PointSource, offsets: readonly PointOffset[], io?: IoScope): Promise<(Payload | null)[]> {
+  const all = src.payloads();
+  if (all !== null) return offsets.map((o) => all[o]);
+  const idx = await src.payloadIndex(io);
+  const key = segmentObjectKey(src.prefix, PAYLOAD);
+  if (offsets.length > src.meta.count * WHOLE_OBJECT_FRACTION) {
+    const bytes = await getWhole(src.store, key, io, 'payload');
+    return offsets.map((o) => idx.decode(bytes, 0, o, key));
+  }
+  const order = offsets.map((_, i) => i).sort((a, b) => offsets[a] - offsets[b]);
+  const runs: { start: number; end: number; members: number[] }[] = [];
+  for (const i of order) {
+    const r = idx.range(offsets[i]);
+    if (r.start === r.end) continue;
+    const last = runs[runs.length - 1];
+    if (last !== undefined && r.start - last.end <= COALESCE_GAP) {
+      last.end = Math.max(last.end, r.end);
+      last.members.push(i);
+    } else runs.push({ start: r.start, end: r.end, members: [i] });
+  }
+  const out = new Array<Payload | null>(offsets.length).fill(null);
+  await Promise.all(
+    runs.map(async (run) => {
+      const bytes = await getRange(src.store, key, run.start, run.end, io, 'payload blobs');
+      for (const i of run.members) out[i] = idx.decode(bytes, run.start, offsets[i], key);
+    }),
+  );
+  return out;
+}
+
+async function readVectors(src: PointSource, offsets: readonly PointOffset[], io?: IoScope): Promise<Float32Array[]> {
+  const { count, dim } = src.meta;
+  const row = (data: Float32Array, at: number) => data.slice(at, at + dim);
+  const held = src.vectors();
+  if (held !== null) return offsets.map((o) => row(held, o * dim));
+  const key = segmentObjectKey(src.prefix, VECTORS);
+  if (offsets.length > count * WHOLE_OBJECT_FRACTION) {
+    const { meta, data } = deserializeVectors(await getWhole(src.store, key, io, 'vectors'));
+    if (meta.n !== count || meta.dim !== dim) throw internal(`segment ${src.prefix}: vectors does not match meta.json`);
+    return offsets.map((o) => row(data, o * dim));
+  }
+  const rows = pagedRows(src.pages, key, vectorsLayout(count, dim, src.meta.vectors.pageSize), io);
+  await rows.load(offsets);
+  return offsets.map((o) => {
+    const page = rows.rows(o);
+    if (page === null) throw internal(`segment ${src.prefix}: row ${o} missing after load`);
+    return row(page, rows.rowOffset(o));
+  });
+}
+
+/** A per-query paged view of the originals: its pages come through `pages`, charged to `io`. */
+export function pagedRows(pages: PageSource, key: string, layout: VectorsFileMeta, io: IoScope | undefined): PagedRows {
+  return new PagedRows(layout, (wanted) =>
+    pages.getPages(
+      key,
+      wanted.map((p) => ({ page: p, ...vectorsPageRange(layout, p) })),
+      io,
+    ),
+  );
+}
+
+/**
+ * A PointSource over a segment nobody opened: meta.json and the head of `payload` in one round; the payload index
+ * is decoded from that head when it fits, else read once (one ranged GET) the first time a payload is asked for.
+ * The source keeps both (segment objects are immutable), so callers cache the source, not the bytes.
+ */
+export async function openPointSource(store: ObjectStore, pages: PageSource, prefix: string, io?: IoScope): Promise<PointSource> {
+  const metaKey = segmentObjectKey(prefix, META);
+  const payloadKey = segmentObjectKey(prefix, PAYLOAD);
+  const [metaBytes, head] = await Promise.all([
+    getWhole(store, metaKey, io, 'meta.json'),
+    getHead(store, payloadKey, PAYLOAD_HEAD_BYTES, io, 'payload'),
+  ]);
+  const meta = parseMeta(metaBytes, metaKey);
+  let index: Promise<PayloadIndex> | null = null;
+  const decode = (bytes: Uint8Array): PayloadIndex => {
+    const idx = new PayloadIndex(bytes, payloadKey);
+    if (idx.count !== meta.count) throw internal(`segment ${prefix}: payload index does not match meta.json`);
+    return idx;
+  };
+  if (meta.payloadIndexBytes <= head.byteLength) index = Promise.resolve(decode(head));
+  return {
+    store,
+    pages,
+    prefix,
+    meta,
+    payloadIndex(q) {
+      if (index === null) {
+        const loading = getRange(store, payloadKey, 0, meta.payloadIndexBytes, q, 'payload index').then(decode);
+        loading.catch(() => {
+          if (index === loading) index = null;
+        });
+        index = loading;
+      }
+      return index;
+    },
+    payloads: () => null,
+    vectors: () => null,
+  };
+}
 
 export interface ReadPointsOptions {
   withPayload: boolean;
@@ -32,71 +189,24 @@ export interface SegmentPoint {
   vector?: number[];
 }
 
+/** Points of an opened segment, with their ids and versions (it holds the id table). */
 export async function readPoints(
   seg: Segment,
   offsets: readonly PointOffset[],
   options: ReadPointsOptions,
 ): Promise<SegmentPoint[]> {
-  for (const o of offsets) {
-    if (!Number.isInteger(o) || o < 0 || o >= seg.meta.count) throw internal(`readPoints: offset ${o} outside segment`);
-  }
-  const [payloads, vectors] = await Promise.all([
-    options.withPayload ? readPayloads(seg, offsets, options.io) : null,
-    options.withVector ? readVectors(seg, offsets, options.io) : null,
-  ]);
+  const stored = await readStoredPoints(seg.pointSource(), offsets, { payload: options.withPayload, vector: options.withVector }, options.io);
   return offsets.map((o, i) => {
     const p: SegmentPoint = { offset: o, id: seg.externalId(o), version: seg.version(o) };
-    if (payloads !== null) p.payload = payloads[i];
-    if (vectors !== null) p.vector = vectors[i];
+    if (options.withPayload) p.payload = stored[i].payload;
+    if (options.withVector) p.vector = Array.from(stored[i].vector as Float32Array);
     return p;
   });
 }
 
-async function readPayloads(seg: Segment, offsets: readonly PointOffset[], io?: IoScope): Promise<(Payload | null)[]> {
-  if (seg.hasAllPayloads()) {
-    const all = await seg.allPayloads(io);
-    return offsets.map((o) => all[o]);
-  }
-  const idx = seg.payloadIndex;
-  const key = seg.key(PAYLOAD);
-  const order = offsets.map((_, i) => i).sort((a, b) => offsets[a] - offsets[b]);
-  const runs: { start: number; end: number; members: number[] }[] = [];
-  for (const i of order) {
-    const r = idx.range(offsets[i]);
-    if (r.start === r.end) continue;
-    const last = runs[runs.length - 1];
-    if (last !== undefined && r.start - last.end <= COALESCE_GAP) {
-      last.end = Math.max(last.end, r.end);
-      last.members.push(i);
-    } else runs.push({ start: r.start, end: r.end, members: [i] });
-  }
-  const out = new Array<Payload | null>(offsets.length).fill(null);
-  await Promise.all(
-    runs.map(async (run) => {
-      const bytes = await getRange(seg.store, key, run.start, run.end, io, 'payload blobs');
-      for (const i of run.members) out[i] = idx.decode(bytes, run.start, offsets[i], key);
-    }),
-  );
-  return out;
-}
-
-async function readVectors(seg: Segment, offsets: readonly PointOffset[], io?: IoScope): Promise<number[][]> {
-  const src = seg.inMemoryVectors();
-  const dim = seg.meta.dim;
-  if (src !== null) return offsets.map((o) => Array.from(src.subarray(o * dim, (o + 1) * dim)));
-  const rows = seg.rowSource(io);
-  await rows.load(offsets);
-  return offsets.map((o) => {
-    const page = rows.rows(o);
-    if (page === null) throw internal(`readPoints: row ${o} missing after load`);
-    const at = rows.rowOffset(o);
-    return Array.from(page.subarray(at, at + dim));
-  });
-}
-
 /**
- * The `ids` table of a segment without opening the rest (one GET): the optimizer maps the external ids that newer
- * writes replaced to offsets here, then writes the next tombstone version.
+ * The `ids` table of a segment without opening the rest (one GET): the coordinator's point lookups and the
+ * optimizer map external ids to offsets here.
  */
 export async function readIdTable(store: ObjectStore, segmentPrefix: string, io?: IoScope): Promise<IdTable> {
   const key = segmentObjectKey(segmentPrefix, IDS);

@@ -15,18 +15,19 @@ import { internal } from '../errors.js';
 import { InMemoryGraph, type GraphAccessor, type UpperLevels } from '../index/graph.js';
 import { type GraphFileMeta, PagedGraph, graphPageRange } from '../index/graph-format.js';
 import { PagedFloatScorer, type QueryScorer, floatScorer } from '../index/scorer.js';
-import { PagedRows, type VectorsFileMeta, vectorsPageRange } from '../index/vectors-format.js';
+import type { PagedRows, VectorsFileMeta } from '../index/vectors-format.js';
 import { Int8Scorer, type QuantizedSet } from '../quantization/index.js';
 import type { IoScope } from '../storage/io-stats.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { compileFilter } from './filter.js';
 import type { IdTable, PointOffset } from './ids-format.js';
-import { GRAPH, PAYLOAD, VECTORS, segmentObjectKey, tombstoneKeyOf } from './keys.js';
+import { GRAPH, PAYLOAD, VECTORS, segmentObjectKey } from './keys.js';
 import type { SegmentMeta, SegmentTiers } from './meta.js';
 import type { PageSource } from './page-io.js';
 import type { PayloadIndex } from './payload-format.js';
+import { type PointSource, pagedRows } from './points.js';
 import { getWhole } from './store-io.js';
-import { type Tombstones, decodeTombstones } from './tombstones.js';
+import { type Tombstones, readTombstones } from './tombstones.js';
 
 /** What one query's reads are charged to (GETs, bytes, sequential rounds); undefined = not traced. */
 export type QueryIo = IoScope | undefined;
@@ -114,14 +115,20 @@ export class Segment {
 
   /** A per-query paged view of the originals (rescoring and float search when `vectors.on_disk`). */
   rowSource(q: QueryIo): PagedRows {
-    const layout = this.vectorsHeader;
-    return new PagedRows(layout, (pages) =>
-      this.pages.getPages(
-        this.key(VECTORS),
-        pages.map((p) => ({ page: p, ...vectorsPageRange(layout, p) })),
-        q,
-      ),
-    );
+    return pagedRows(this.pages, this.key(VECTORS), this.vectorsHeader, q);
+  }
+
+  /** This segment as points.ts reads it: what it holds in memory is used, the rest is read. */
+  pointSource(): PointSource {
+    return {
+      store: this.store,
+      pages: this.pages,
+      prefix: this.prefix,
+      meta: this.meta,
+      payloadIndex: async () => this.payloadIndex,
+      payloads: () => this.payloads,
+      vectors: () => this.vectors,
+    };
   }
 
   /** The in-memory graph, or a per-query paged accessor whose pages come through the PageCache. */
@@ -143,9 +150,7 @@ export class Segment {
     if (version === 0) return null;
     const hit = this.tombs.get(version);
     if (hit !== undefined) return hit;
-    const key = tombstoneKeyOf(this.prefix, version);
-    const t = decodeTombstones(await getWhole(this.store, key, q, `tombstones v${version}`), key);
-    if (t.count !== this.meta.count) throw internal(`${key}: bitmap of ${t.count} points, segment has ${this.meta.count}`);
+    const t = await readTombstones(this.store, this.prefix, version, q, this.meta.count);
     this.tombs.set(version, t);
     return t;
   }
@@ -166,10 +171,6 @@ export class Segment {
     // decoded JSON costs roughly twice its UTF-8 size in V8
     this.payloadBytes = 2 * bytes.byteLength;
     return out;
-  }
-
-  hasAllPayloads(): boolean {
-    return this.payloads !== null;
   }
 
   /** The points matching `filter`, evaluated over every payload once; the last few masks are kept per segment. */

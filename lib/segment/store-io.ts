@@ -35,6 +35,19 @@ export async function getRange(
   return r.body;
 }
 
+/** The first `bytes` bytes of an object, or all of it when it is shorter (a speculative read of a header region). */
+export async function getHead(
+  store: ObjectStore,
+  key: string,
+  bytes: number,
+  io: IoScope | undefined,
+  what: string,
+): Promise<Uint8Array> {
+  const r = await store.get(key, { io, range: { offset: 0, length: bytes } });
+  if (r === null) throw internal(`segment object missing: ${what} (${key})`);
+  return r.body;
+}
+
 /** Create-only put: segment objects are immutable, so an existing key is a conflict, never overwritten. */
 export async function putCreateOnly(store: ObjectStore, key: string, body: Uint8Array, contentType?: string): Promise<void> {
   await store.put(key, body, { ifNoneMatch: '*', contentType: contentType ?? 'application/octet-stream' });

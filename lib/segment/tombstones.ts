@@ -12,6 +12,7 @@
  * | 32     | ⌈n/8⌉, pad 8 | bitmap: bit (i & 7) of byte i >> 3 set = offset i deleted             |
  */
 import { internal } from '../errors.js';
+import type { IoScope } from '../storage/io-stats.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { HEADER_BYTES, align8, checkCrc, crc32, readHeader, writeHeader } from './binary.js';
 import type { PointOffset } from './ids-format.js';
@@ -60,6 +61,20 @@ export function decodeTombstones(bytes: Uint8Array, what = 'deleted'): Tombstone
   if (bits.byteLength !== align8(Math.ceil(h.count / 8))) throw internal(`${what}: bitmap size does not fit ${h.count} points`);
   checkCrc(bits, h.crc, what);
   return new Tombstones(bits, h.count, h.a);
+}
+
+/** Reads and checks `deleted.{version}` (one GET); `count`, when given, is the segment's point count it must match. */
+export async function readTombstones(
+  store: ObjectStore,
+  segmentPrefix: string,
+  version: number,
+  io: IoScope | undefined,
+  count?: number,
+): Promise<Tombstones> {
+  const key = tombstoneKeyOf(segmentPrefix, version);
+  const t = decodeTombstones(await getWhole(store, key, io, `tombstones v${version}`), key);
+  if (count !== undefined && t.count !== count) throw internal(`${key}: bitmap of ${t.count} points, segment has ${count}`);
+  return t;
 }
 
 /**

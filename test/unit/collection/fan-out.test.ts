@@ -193,7 +193,7 @@ describe('fan-out and merge', () => {
     expect(c.rangedGets).toBeGreaterThanOrEqual(segmentsOnPage);
     expect(c.rangedGets).toBeLessThanOrEqual(10);
     expect(c.rounds).toBe(2);
-    console.log(`no-ids fetch: cold ${coldCalls.length} calls (${coldCalls.filter((x) => x.op === 'get').length} GETs), warm ${JSON.stringify({ conditionalGets: c.conditionalGets, lists: c.lists, gets: c.gets, rangedGets: c.rangedGets, bytesIn: c.bytesIn, rounds: c.rounds, payloadObjects: segmentsOnPage })}`);
+    console.log(`no-ids fetch: cold ${coldCalls.length} calls (${coldCalls.filter((x) => x.op === 'get').length} GETs), warm ${JSON.stringify({ conditionalGets: c.conditionalGets, notModified: c.notModified, lists: c.lists, gets: c.gets, rangedGets: c.rangedGets, bytesIn: c.bytesIn, rounds: c.rounds, payloadObjects: segmentsOnPage })}`);
   });
 
   it('score_threshold keeps Qdrant scores at or above it, in segments and in the WAL tail alike', async () => {
