@@ -7,6 +7,7 @@
  * A sweep stops starting new collections when the function's remaining time runs low; the next tick continues.
  */
 import type { Context } from 'aws-lambda';
+import * as z from 'zod/mini';
 import { optimizeCollection, StrataCollectionService } from '../lib/collection/index.js';
 import type { OptimizeResult } from '../lib/collection/index.js';
 import { loadConfig } from '../lib/config.js';
@@ -19,14 +20,11 @@ import { openObjectStore } from '../lib/storage/open-store.js';
 /** Time a collection's run may need; a sweep starts no collection with less than this left. */
 const SWEEP_MARGIN_MS = 60_000;
 
-/** `{collection}` → that collection; an EventBridge `Scheduled Event` → every collection; anything else → null. */
-function collectionOf(event: unknown): string | 'all' | null {
-  if (typeof event !== 'object' || event === null) return null;
-  const e = event as Record<string, unknown>;
-  if (typeof e.collection === 'string' && e.collection.length > 0) return e.collection;
-  if (e.source === 'aws.events' && e['detail-type'] === 'Scheduled Event') return 'all';
-  return null;
-}
+/** `{collection}` from the api function → that collection; an EventBridge `Scheduled Event` → every collection. */
+const OptimizerEvent = z.union([
+  z.object({ collection: z.string().check(z.minLength(1)) }),
+  z.object({ source: z.literal('aws.events'), 'detail-type': z.literal('Scheduled Event') }),
+]);
 
 export interface OptimizerReport {
   collections: Array<{ collection: string; outcome: 'optimized' | 'gone' | 'failed' | 'skipped'; sealedWal?: number; added?: string[]; removed?: string[]; error?: string }>;
@@ -49,10 +47,11 @@ async function runOne(collection: string): Promise<OptimizeResult> {
 }
 
 export const handler = async (event: unknown, context: Context): Promise<OptimizerReport> => {
-  const target = collectionOf(event);
-  if (target === null) throw invalid(`optimizer: unrecognised event ${JSON.stringify(event).slice(0, 200)}`);
-  const sweep = target === 'all';
-  const names = sweep ? await service.listCollections() : [target];
+  const parsed = OptimizerEvent.safeParse(event);
+  if (!parsed.success) throw invalid(`optimizer: unrecognised event ${JSON.stringify(event)?.slice(0, 200)}`);
+  const target = parsed.data;
+  const sweep = !('collection' in target);
+  const names = sweep ? await service.listCollections() : [target.collection];
   const report: OptimizerReport = { collections: [] };
   for (const collection of names) {
     if (sweep && context.getRemainingTimeInMillis() < SWEEP_MARGIN_MS) {

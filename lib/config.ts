@@ -29,11 +29,12 @@
  *
  * Invariant: nothing else in the code reads process.env for these options.
  *
- * Parsed by hand rather than with zod: every function loads this module at cold start, and the segment-search
- * bundle is ~460 KB and ~30 ms of module evaluation lighter without zod (lib/api still uses it in the api function).
+ * Every function loads this module at cold start, so the schema is `zod/mini` imported as a namespace
+ * (`import * as z`), which esbuild tree-shakes to the parts used; see lib/runtime/task-schema.ts for the numbers.
  */
 import { availableParallelism, totalmem } from 'node:os';
 import { resolve } from 'node:path';
+import * as z from 'zod/mini';
 import { invalid } from './errors.js';
 
 export interface S3Config {
@@ -74,68 +75,17 @@ export type Env = Record<string, string | undefined>;
 
 const UNITS: Record<string, number> = { '': 1, b: 1, k: 1e3, kb: 1e3, kib: 1024, m: 1e6, mb: 1e6, mib: 1024 ** 2, g: 1e9, gb: 1e9, gib: 1024 ** 3 };
 
-/** "268435456", "256MiB", "1.5 GiB" → bytes */
-export function parseBytes(text: string): number {
+function bytesOf(text: string): number | undefined {
   const m = /^\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*$/.exec(text);
   const unit = m ? UNITS[m[2].toLowerCase()] : undefined;
-  if (!m || unit === undefined) throw new Error(`not a byte size: "${text}"`);
-  return Math.floor(Number(m[1]) * unit);
+  return m && unit !== undefined ? Math.floor(Number(m[1]) * unit) : undefined;
 }
 
-/** Reads and checks the variables, collecting every problem so one start-up error names them all. */
-class EnvReader {
-  readonly problems: string[] = [];
-  constructor(private readonly env: Env) {}
-
-  str(name: string): string | undefined {
-    const v = this.env[name]?.trim();
-    return v ? v : undefined;
-  }
-
-  int(name: string, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
-    const v = this.str(name);
-    if (v === undefined) return undefined;
-    const n = Number(v);
-    if (!/^\d+$/.test(v) || n < min || n > max) return this.fail(name, `expected a whole number in ${min}..${max}, got "${v}"`);
-    return n;
-  }
-
-  bool(name: string): boolean | undefined {
-    const v = this.str(name)?.toLowerCase();
-    if (v === undefined) return undefined;
-    if (['true', '1', 'yes'].includes(v)) return true;
-    if (['false', '0', 'no'].includes(v)) return false;
-    return this.fail(name, `expected true or false, got "${v}"`);
-  }
-
-  url(name: string): string | undefined {
-    const v = this.str(name);
-    if (v === undefined) return undefined;
-    if (!URL.canParse(v)) return this.fail(name, `expected a URL, got "${v}"`);
-    return v;
-  }
-
-  bytes(name: string): number | undefined {
-    const v = this.str(name);
-    if (v === undefined) return undefined;
-    try {
-      return parseBytes(v);
-    } catch (e) {
-      return this.fail(name, (e as Error).message);
-    }
-  }
-
-  oneOf<T extends string>(name: string, values: readonly T[]): T | undefined {
-    const v = this.str(name);
-    if (v === undefined) return undefined;
-    if (!(values as readonly string[]).includes(v)) return this.fail(name, `expected one of ${values.join(', ')}, got "${v}"`);
-    return v as T;
-  }
-
-  private fail(name: string, message: string): undefined {
-    this.problems.push(`${name}: ${message}`);
-    return undefined;
-  }
+/** "268435456", "256MiB", "1.5 GiB" → bytes */
+export function parseBytes(text: string): number {
+  const bytes = bytesOf(text);
+  if (bytes === undefined) throw new Error(`not a byte size: "${text}"`);
+  return bytes;
 }
 
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const satisfies readonly LogLevel[];
@@ -146,42 +96,73 @@ const LOG_LEVELS = new Set<string>(LEVELS.filter((l) => l !== 'silent'));
  */
 const localCacheBytes = (): number => Math.floor(totalmem() * 0.25);
 
+/** `expected …, got "<value>"`: a start-up error quotes what was set. */
+const got = (what: string) => ({ error: (issue: { input?: unknown }) => `expected ${what}, got "${String(issue.input)}"` });
+
+/** An unset or blank variable is absent; a set one reaches its own schema trimmed (zod's preprocess idiom). */
+const variable = <T extends z.core.SomeType>(schema: T) =>
+  z.pipe(z.transform((v: unknown) => (typeof v === 'string' ? v.trim() || undefined : v)), z.optional(schema));
+
+const text = variable(z.string());
+const url = variable(z.url(got('a URL')));
+const flag = variable(z.stringbool({ truthy: ['true', '1', 'yes'], falsy: ['false', '0', 'no'], ...got('true or false') }));
+const wholeNumber = (min: number, max = Number.MAX_SAFE_INTEGER) => {
+  const message = got(`a whole number in ${min}..${max}`);
+  return variable(z.pipe(z.string().check(z.regex(/^\d+$/, message)), z.coerce.number<string>().check(z.gte(min, message), z.lte(max, message))));
+};
+const byteSize = variable(
+  z.pipe(
+    z.string(),
+    z.transform((v, ctx) => {
+      const bytes = bytesOf(v);
+      if (bytes === undefined) {
+        ctx.issues.push({ code: 'custom', input: v, message: `expected a byte size such as 268435456, 256MiB or 1.5 GiB, got "${v}"` });
+        return z.NEVER;
+      }
+      return bytes;
+    }),
+  ),
+);
+const nameList = variable(z.pipe(z.string(), z.transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))));
+
+const EnvSchema = z.object({
+  STRATA_DATA_DIR: text,
+  STRATA_PORT: wholeNumber(0, 65535),
+  STRATA_HOST: text,
+  STRATA_BUCKET: text,
+  STRATA_PREFIX: text,
+  STRATA_S3_ENDPOINT: url,
+  STRATA_S3_REGION: text,
+  AWS_REGION: text,
+  STRATA_S3_FORCE_PATH_STYLE: flag,
+  STRATA_WORKER_FUNCTIONS: nameList,
+  STRATA_OPTIMIZER_FUNCTION: text,
+  STRATA_LAMBDA_ENDPOINT: url,
+  STRATA_API_KEY: text,
+  STRATA_API_KEY_SECRET_ARN: text,
+  STRATA_CACHE_BYTES: byteSize,
+  AWS_LAMBDA_FUNCTION_MEMORY_SIZE: wholeNumber(1),
+  STRATA_QUERY_DEADLINE_MS: wholeNumber(1),
+  STRATA_WORKERS: wholeNumber(1, 1024),
+  STRATA_WORKER_CONCURRENCY: wholeNumber(1, 10_000),
+  STRATA_OPTIMIZE_AFTER_POINTS: wholeNumber(1),
+  STRATA_LOG_LEVEL: variable(z.enum(LEVELS, got(`one of ${LEVELS.join(', ')}`))),
+  AWS_LAMBDA_LOG_LEVEL: text,
+});
+
 /**
  * Parses the environment into a StrataConfig; throws StrataError 'invalid' naming every bad variable.
  * `overrides` (command-line flags) win over the environment.
  */
 export function loadConfig(env: Env = process.env, overrides: Partial<StrataConfig> = {}): StrataConfig {
-  const r = new EnvReader(env);
-  const e = {
-    STRATA_DATA_DIR: r.str('STRATA_DATA_DIR'),
-    STRATA_PORT: r.int('STRATA_PORT', 0, 65535),
-    STRATA_HOST: r.str('STRATA_HOST'),
-    STRATA_BUCKET: r.str('STRATA_BUCKET'),
-    STRATA_PREFIX: r.str('STRATA_PREFIX'),
-    STRATA_S3_ENDPOINT: r.url('STRATA_S3_ENDPOINT'),
-    STRATA_S3_REGION: r.str('STRATA_S3_REGION'),
-    AWS_REGION: r.str('AWS_REGION'),
-    STRATA_S3_FORCE_PATH_STYLE: r.bool('STRATA_S3_FORCE_PATH_STYLE'),
-    STRATA_WORKER_FUNCTIONS: r.str('STRATA_WORKER_FUNCTIONS'),
-    STRATA_OPTIMIZER_FUNCTION: r.str('STRATA_OPTIMIZER_FUNCTION'),
-    STRATA_LAMBDA_ENDPOINT: r.url('STRATA_LAMBDA_ENDPOINT'),
-    STRATA_API_KEY: r.str('STRATA_API_KEY'),
-    STRATA_API_KEY_SECRET_ARN: r.str('STRATA_API_KEY_SECRET_ARN'),
-    STRATA_CACHE_BYTES: r.bytes('STRATA_CACHE_BYTES'),
-    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: r.int('AWS_LAMBDA_FUNCTION_MEMORY_SIZE', 1),
-    STRATA_QUERY_DEADLINE_MS: r.int('STRATA_QUERY_DEADLINE_MS', 1),
-    STRATA_WORKERS: r.int('STRATA_WORKERS', 1, 1024),
-    STRATA_WORKER_CONCURRENCY: r.int('STRATA_WORKER_CONCURRENCY', 1, 10_000),
-    STRATA_OPTIMIZE_AFTER_POINTS: r.int('STRATA_OPTIMIZE_AFTER_POINTS', 1),
-    STRATA_LOG_LEVEL: r.oneOf('STRATA_LOG_LEVEL', LEVELS),
-    AWS_LAMBDA_LOG_LEVEL: r.str('AWS_LAMBDA_LOG_LEVEL'),
-  };
-  if (r.problems.length > 0) throw invalid(`bad configuration: ${r.problems.join('; ')}`);
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    // every issue's path is the one variable it is about
+    throw invalid(`bad configuration: ${parsed.error.issues.map((i) => `${String(i.path[0])}: ${i.message}`).join('; ')}`);
+  }
+  const e = parsed.data;
   const prefix = (e.STRATA_PREFIX ?? '').replace(/^\/+|\/+$/g, '');
-  const workerFunctions = (e.STRATA_WORKER_FUNCTIONS ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
+  const workerFunctions = e.STRATA_WORKER_FUNCTIONS ?? [];
   const s3: S3Config | undefined = e.STRATA_BUCKET
     ? {
         bucket: e.STRATA_BUCKET,
