@@ -43,6 +43,21 @@ export interface SegmentEntry {
   /** bytes of vectors (KB threshold decisions), and whether an HNSW graph was built */
   vectorBytes: number;
   indexed: boolean;
+  /**
+   * the config parameters the segment was built with (rebuild.ts compares them with the current config); absent in
+   * entries written before segments were rebuilt on config changes
+   */
+  build?: SegmentBuild;
+}
+
+/** Build parameters of a segment, copied from its meta.json (m and efConstruct are 0 without a graph). */
+export interface SegmentBuild {
+  m: number;
+  efConstruct: number;
+  vectorsOnDisk: boolean;
+  graphOnDisk: boolean;
+  /** null: no quantization */
+  quantile: number | null;
 }
 
 export interface Retired {

@@ -11,6 +11,12 @@
  *    seals add one segment for the new points, and when that exceeds `default_segment_number`, the smallest
  *    segments (the new points included) are merged into one, so the count stays put and small segments do not pile
  *    up. Segments left with no live point are dropped.
+ * 3b. Segments whose build parameters differ from the config (a `PATCH /collections` changed indexing_threshold,
+ *    hnsw m/ef_construct/on_disk, vectors.on_disk or quantization: rebuild.ts) are rebuilt, one replacement segment
+ *    each from their live points, and retired like merged-away segments. Work bound: at most 4 segments and
+ *    100,000 live points per run (`rebuild` option; the first stale segment is always taken), so a run stays inside
+ *    the optimizer Lambda's timeout; `pendingRebuilds` tells what is left for the next run (a trigger or the
+ *    schedule). A run with no WAL to seal only rebuilds; it starts no merges.
  * 4. Write every new segment (lib/segment writes meta.json last) and every new tombstone version, all create-only.
  * 5. Swap the manifest (If-Match). If anything but the config changed since M (another optimizer won), the whole
  *    plan is dropped and redone from the new manifest; its objects become orphans that garbage collection removes
@@ -40,6 +46,8 @@ import type { GcResult } from './gc.js';
 import { collectionPrefix, manifestKey, newSegmentId, segmentPrefix } from './keys.js';
 import type { Manifest, SegmentEntry } from './manifest.js';
 import { loadManifest, updateManifest } from './manifest.js';
+import { DEFAULT_REBUILD_BUDGET, buildOf, pickRebuilds } from './rebuild.js';
+import type { RebuildBudget } from './rebuild.js';
 import { SegmentAccess } from './segment-access.js';
 import { WalTailReader } from './tail.js';
 import type { CollectionConfig, Payload, PointId } from './types.js';
@@ -60,6 +68,8 @@ export interface OptimizeOptions {
   random?: () => string;
   /** re-plans allowed after lost swaps @default 8 */
   maxAttempts?: number;
+  /** segments and points rebuilt per run for config changes (rebuild.ts) @default DEFAULT_REBUILD_BUDGET */
+  rebuild?: RebuildBudget;
   /** skip garbage collection (tests that inspect leftovers) @default false */
   skipGc?: boolean;
   /** shared caches (the optimizer function keeps them warm across invocations) */
@@ -77,6 +87,10 @@ export interface OptimizeResult {
   removed: string[];
   /** offsets newly tombstoned */
   tombstoned: number;
+  /** segments rebuilt because their build parameters differ from the config (also counted in added/removed) */
+  rebuilt: number;
+  /** stale segments left for later runs by the per-run bound */
+  pendingRebuilds: number;
   /** plans dropped because another optimizer swapped first */
   replans: number;
   epoch: number;
@@ -138,7 +152,29 @@ async function writeNewSegment(
     maxVersion,
     vectorBytes: meta.count * meta.dim * 4,
     indexed: meta.hnsw !== null,
+    build: buildOf(meta),
   };
+}
+
+/** Appends the live points of `s` (minus `tomb`, this run's new tombstones) to `into`: merges and rebuilds. */
+async function carryOver(
+  store: ObjectStore,
+  access: SegmentAccess,
+  collection: string,
+  s: SegmentEntry,
+  tomb: ReadonlySet<number>,
+  into: NewPoints,
+): Promise<void> {
+  const points = (await access.livePoints(collection, s)).filter((p) => !tomb.has(p.offset));
+  // not through `access`: a merged-away or rebuilt segment is never read again, so its meta and payload index are not kept
+  const source = await openPointSource(store, directPages(store), segmentPrefix(collection, s.id));
+  const stored = await readStoredPoints(source, points.map((p) => p.offset), { payload: true, vector: true });
+  points.forEach((p, i) => {
+    into.ids.push(p.id);
+    into.versions.push(p.version);
+    into.payloads.push(stored[i].payload);
+    into.vectors.push(stored[i].vector as Float32Array);
+  });
 }
 
 /** Splits points (sorted by id) into `parts` contiguous, balanced groups. */
@@ -178,10 +214,6 @@ export async function optimize(store: ObjectStore, collection: string, options: 
     const basis = planBasis(M);
     const tail = await wal.read(collection, M, listed);
     const toSeal = [...tail.names, ...tail.foreign];
-    if (toSeal.length === 0) {
-      const gc = options.skipGc ? null : await collectGarbage(store, collection, { now, graceMs, walGraceMs });
-      return { sealedWal: 0, writtenPoints: 0, added: [], removed: [], tombstoned: 0, replans: attempt, epoch: M.epoch, gc };
-    }
 
     // 2. resolve tail entries against live segment copies
     const entries = [...tail.entries.values()];
@@ -219,7 +251,8 @@ export async function optimize(store: ObjectStore, collection: string, options: 
       if (fresh.ids.length > 0) groups.push(...split(fresh, target));
     } else {
       const count = kept.length + (fresh.ids.length > 0 ? 1 : 0);
-      if (count > target) {
+      // a run with nothing to seal only rebuilds: it never starts merges (those come with the next seal)
+      if (toSeal.length > 0 && count > target) {
         // merge the (count - target + 1) smallest, the new points counting as one segment of their own size
         const sizes = kept.map((s) => ({ s, n: live.get(s.id) as number }));
         sizes.sort((a, b) => a.n - b.n);
@@ -229,25 +262,32 @@ export async function optimize(store: ObjectStore, collection: string, options: 
         kept = kept.filter((s) => !merged.includes(s));
       }
       const group = emptyPoints();
-      for (const s of merged) {
-        const tomb = new Set(newTombs.get(s.id) ?? []);
-        const points = (await access.livePoints(collection, s)).filter((p) => !tomb.has(p.offset));
-        // not through `access`: a merged-away segment is never read again, so its meta and payload index are not kept
-        const source = await openPointSource(store, directPages(store), segmentPrefix(collection, s.id));
-        const stored = await readStoredPoints(source, points.map((p) => p.offset), { payload: true, vector: true });
-        points.forEach((p, i) => {
-          group.ids.push(p.id);
-          group.versions.push(p.version);
-          group.payloads.push(stored[i].payload);
-          group.vectors.push(stored[i].vector as Float32Array);
-        });
-      }
+      for (const s of merged) await carryOver(store, access, collection, s, new Set(newTombs.get(s.id) ?? []), group);
       group.ids.push(...fresh.ids);
       group.versions.push(...fresh.versions);
       group.payloads.push(...fresh.payloads);
       group.vectors.push(...fresh.vectors);
       if (group.ids.length > 0) groups.push(group);
     }
+
+    // 3b. rebuild (bounded) the kept segments whose build parameters differ from the config, one new segment each
+    const { picked: rebuilt, pending: pendingRebuilds } = await pickRebuilds(
+      M.config,
+      kept,
+      (s) => live.get(s.id) as number,
+      async (s) => buildOf((await access.points(collection, s.id)).meta),
+      options.rebuild ?? DEFAULT_REBUILD_BUDGET,
+    );
+    if (toSeal.length === 0 && rebuilt.length === 0) {
+      const gc = options.skipGc ? null : await collectGarbage(store, collection, { now, graceMs, walGraceMs });
+      return { sealedWal: 0, writtenPoints: 0, added: [], removed: [], tombstoned: 0, rebuilt: 0, pendingRebuilds, replans: attempt, epoch: M.epoch, gc };
+    }
+    for (const s of rebuilt) {
+      const group = emptyPoints();
+      await carryOver(store, access, collection, s, new Set(newTombs.get(s.id) ?? []), group);
+      groups.push(group);
+    }
+    kept = kept.filter((s) => !rebuilt.includes(s));
 
     // 4. write segments and tombstones, create-only; nothing is visible yet
     const born = now();
@@ -283,16 +323,17 @@ export async function optimize(store: ObjectStore, collection: string, options: 
 
     // 5. one conditional swap
     const at = now();
-    const removed = [...mergedIds, ...dropped];
+    const removed = [...mergedIds, ...dropped, ...rebuilt.map((s) => s.id)];
+    const removedIds = new Set(removed);
     try {
       const committed = await updateManifest(store, key, (m) => {
         if (planBasis(m) !== basis) throw new Replan();
         const segments = m.segments
-          .filter((s) => !mergedIds.has(s.id) && !dropped.includes(s.id))
+          .filter((s) => !removedIds.has(s.id))
           .map((s) => updated.get(s.id) ?? s)
           .concat(added);
         const retiredSupersededByRemoval = m.segments
-          .filter((s) => removed.includes(s.id))
+          .filter((s) => removedIds.has(s.id))
           .map((s) => ({ id: s.id, at }));
         let sealedHigh = m.sealedHigh;
         for (const s of added) sealedHigh = Math.max(sealedHigh, s.maxVersion);
@@ -313,6 +354,8 @@ export async function optimize(store: ObjectStore, collection: string, options: 
         added: added.map((s) => s.id),
         removed,
         tombstoned,
+        rebuilt: rebuilt.length,
+        pendingRebuilds,
         replans: attempt,
         epoch: committed.manifest.epoch,
         gc,

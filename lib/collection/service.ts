@@ -16,6 +16,7 @@ import { createContext, snapshotOf } from './context.js';
 import type { CollectionServiceOptions, ServiceContext } from './context.js';
 import { collectionNameOfKey, collectionPrefix, collectionsRoot, manifestKey, validateCollectionName, walKey } from './keys.js';
 import { createManifest, newManifest, updateManifest } from './manifest.js';
+import { entryDiffers } from './rebuild.js';
 import { deletePayloadKeys, overwritePayload, setPayload } from './payload-ops.js';
 import { runQuery } from './query.js';
 import type { QueryTrace } from './query.js';
@@ -118,7 +119,8 @@ export class StrataCollectionService implements CollectionService {
     const snap = await this.snapshot(name);
     const { manifest } = snap;
     return {
-      status: snap.winners.size > 0 ? 'yellow' : 'green',
+      // yellow while the optimizer has work: an unsealed WAL tail, or segments built with other parameters (rebuild.ts)
+      status: snap.winners.size > 0 || manifest.segments.some((s) => entryDiffers(manifest.config, s)) ? 'yellow' : 'green',
       optimizer_status: 'ok',
       points_count: await reads.livePointCount(this.ctx, snap),
       indexed_vectors_count: manifest.segments.filter((s) => s.indexed).reduce((n, s) => n + s.points - s.deleted, 0),
@@ -127,7 +129,10 @@ export class StrataCollectionService implements CollectionService {
     };
   }
 
-  /** Parameters for future segments only (existing segments keep the params they were built with). */
+  /**
+   * Changes the config in the manifest. Existing segments are rebuilt to it by the optimizer (rebuild.ts); the
+   * entry point's trigger (runtime/optimizer-trigger.ts `triggerOnWrites`) asks for a run after this returns.
+   */
   async updateCollection(name: string, update: CollectionUpdate): Promise<void> {
     const key = manifestKey(this.prefixOf(name));
     const result = await updateManifest(this.ctx.store, key, (m) => {

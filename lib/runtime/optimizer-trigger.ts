@@ -143,8 +143,15 @@ export class LocalOptimizerTrigger extends CountingTrigger {
 
   protected async start(collection: string): Promise<void> {
     await new Promise((r) => setTimeout(r, this.#debounceMs));
-    await this.#optimize(collection);
+    const result = await this.#optimize(collection);
+    // a bounded run left stale segments (optimizer.ts `pendingRebuilds`): run again right after this one
+    if (pendingRebuilds(result) > 0) this.request(collection);
   }
+}
+
+function pendingRebuilds(result: unknown): number {
+  const n = typeof result === 'object' && result !== null ? (result as { pendingRebuilds?: unknown }).pendingRebuilds : 0;
+  return typeof n === 'number' ? n : 0;
 }
 
 /** A trigger that never runs anything (optimizer disabled, or schedule-only). */
@@ -160,8 +167,8 @@ function selectorSize(selector: PointsSelector): number {
 }
 
 /**
- * The service, with every acknowledged write reported to `trigger`. Reads pass through untouched; a write that
- * throws reports nothing.
+ * The service, with every acknowledged write reported to `trigger`, and a run requested after every collection
+ * update (segments are rebuilt to the new config). Reads pass through untouched; a write that throws reports nothing.
  */
 export function triggerOnWrites(service: CollectionService, trigger: OptimizerTrigger): CollectionService {
   const after = <T>(collection: string, points: number, result: Promise<T>): Promise<T> =>
@@ -175,7 +182,11 @@ export function triggerOnWrites(service: CollectionService, trigger: OptimizerTr
     listCollections: () => service.listCollections(),
     collectionExists: (n) => service.collectionExists(n),
     getCollection: (n) => service.getCollection(n),
-    updateCollection: (n, u) => service.updateCollection(n, u),
+    // existing segments are rebuilt to the new config by the optimizer: ask for a run now, not at the schedule
+    updateCollection: (n, u) =>
+      service.updateCollection(n, u).then(() => {
+        trigger.request(n);
+      }),
     upsertPoints: (n, points, wait) => after(n, points.length, service.upsertPoints(n, points, wait)),
     deletePoints: (n, s, wait) => after(n, selectorSize(s), service.deletePoints(n, s, wait)),
     setPayload: (n, p, s, wait, key) => after(n, selectorSize(s), service.setPayload(n, p, s, wait, key)),

@@ -387,10 +387,32 @@ describe("Qdrant's optimize-performance guide through the official client", () =
     const info = await client.getCollection('latency');
     expect(info.config.hnsw_config.ef_construct).toBe(200);
     expect(info.config.optimizer_config.indexing_threshold).toBe(20);
-    // existing segments are untouched: answers stay exact
+    // existing segments are being rebuilt to the new config meanwhile: answers stay exact
     await expectExact('latency', { exact: true });
     for (const name of ['latency', 'throughput']) expect(await client.deleteCollection(name)).toBe(true);
     expect(await client.collectionExists('latency')).toEqual({ exists: false });
     expect((await client.getCollections()).collections.map((c) => c.name).sort()).toEqual(['precision_low_mem', 'precision_speed', 'speed_low_mem']);
+  });
+
+  it('update: lowering indexing_threshold re-optimizes the existing segments (graphs built, same answers)', async () => {
+    await client.createCollection('reindex', {
+      vectors: { size: ds.dim, distance: ds.distance },
+      optimizers_config: { default_segment_number: 2 },
+    });
+    await load('reindex');
+    expect((await client.getCollection('reindex')).indexed_vectors_count).toBe(0); // below Qdrant's default threshold
+    expect(await client.updateCollection('reindex', { optimizers_config: { indexing_threshold: 10 } })).toBe(true);
+    // the update itself asks the optimizer for a run: no write, no schedule needed
+    const deadline = Date.now() + 90_000;
+    for (;;) {
+      const info = await client.getCollection('reindex');
+      if (info.status === 'green' && info.indexed_vectors_count === N) break;
+      if (Date.now() > deadline) throw new Error(`reindex not re-optimized: ${JSON.stringify(info)}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect((await client.count('reindex', { exact: true })).count).toBe(N);
+    await expectExact('reindex', { exact: true });
+    expect(await recall('reindex', { hnsw_ef: 128 })).toBeGreaterThanOrEqual(0.95);
+    expect(await client.deleteCollection('reindex')).toBe(true);
   });
 });

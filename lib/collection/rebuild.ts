@@ -1,0 +1,92 @@
+/**
+ * Which sealed segments no longer match the collection's config, so the optimizer rebuilds them (Qdrant's
+ * config-mismatch / indexing optimizers): after `PATCH /collections/{name}` lowers `indexing_threshold` or changes
+ * `hnsw_config.m/ef_construct/on_disk`, `vectors.on_disk` or `quantization_config`, existing segments keep the
+ * parameters they were built with until the optimizer writes a replacement.
+ *
+ * A segment's build parameters are recorded in its manifest entry (`SegmentEntry.build`, copied from its meta.json
+ * by the optimizer), so the coordinator's collection info tells a stale segment from a current one without reading
+ * any segment object. Entries written before that field existed are judged from meta.json (the optimizer reads it;
+ * collection info compares `indexed` only).
+ *
+ * What "differs" means — only parameters that change a segment's objects or how it is read:
+ * - indexed ≠ shouldIndex(config, live points) (Qdrant's threshold rule, over live points);
+ * - for an indexed segment: m or ef_construct; `graphOnDisk` (meaningless without a graph, so not compared then);
+ * - `vectorsOnDisk`;
+ * - quantization present vs absent, and its quantile (at float32 precision, as stored).
+ * `full_scan_threshold` is not compared: it is a search-time knob.
+ */
+import type { SegmentMeta } from '../segment/meta.js';
+import { shouldIndex } from '../segment/writer.js';
+import type { SegmentBuild, SegmentEntry } from './manifest.js';
+import type { CollectionConfig } from './types.js';
+
+/** Bound on rebuild work per optimizer run, so a run stays well inside a Lambda timeout; the next run continues. */
+export interface RebuildBudget {
+  /** segments rebuilt per run @default 4 */
+  segments: number;
+  /** live points rebuilt per run (the first stale segment is always taken, however large) @default 100_000 */
+  points: number;
+}
+
+export const DEFAULT_REBUILD_BUDGET: RebuildBudget = { segments: 4, points: 100_000 };
+
+/** The build parameters a segment's meta records. */
+export function buildOf(meta: SegmentMeta): SegmentBuild {
+  return {
+    m: meta.hnsw?.m ?? 0,
+    efConstruct: meta.hnsw?.efConstruct ?? 0,
+    vectorsOnDisk: meta.tiers.vectorsOnDisk,
+    graphOnDisk: meta.tiers.graphOnDisk,
+    quantile: meta.quantization === null ? null : meta.quantization.quantile,
+  };
+}
+
+/** Whether a segment with `live` live points, `indexed` or not, built with `build`, differs from `config`. */
+export function differs(config: CollectionConfig, indexed: boolean, live: number, build: SegmentBuild): boolean {
+  if (live <= 0) return false; // dropped by the optimizer, not rebuilt
+  const index = shouldIndex(config, live);
+  if (indexed !== index) return true;
+  if (index && (build.m !== config.hnsw_config.m || build.efConstruct !== config.hnsw_config.ef_construct)) return true;
+  if (index && build.graphOnDisk !== config.hnsw_config.on_disk) return true;
+  if (build.vectorsOnDisk !== config.vectors.on_disk) return true;
+  const scalar = config.quantization_config?.scalar;
+  if ((scalar === undefined) !== (build.quantile === null)) return true;
+  // the quantile is trained and stored as float32: compare at that precision, or a segment would never match
+  return scalar !== undefined && build.quantile !== null && Math.fround(scalar.quantile) !== Math.fround(build.quantile);
+}
+
+/**
+ * What collection info can tell from the manifest alone: true when the entry differs from `config`. An entry
+ * without `build` (older manifest) is judged on `indexed` only.
+ */
+export function entryDiffers(config: CollectionConfig, s: SegmentEntry): boolean {
+  const live = s.points - s.deleted;
+  if (s.build === undefined) return live > 0 && s.indexed !== shouldIndex(config, live);
+  return differs(config, s.indexed, live, s.build);
+}
+
+/**
+ * Picks the stale segments to rebuild this run, oldest first (they have waited longest), within `budget`.
+ * `live(s)` is the segment's live count after this run's tombstones; `build(s)` its build parameters.
+ * Returns the picked segments and how many stale ones remain for later runs.
+ */
+export async function pickRebuilds(
+  config: CollectionConfig,
+  candidates: readonly SegmentEntry[],
+  live: (s: SegmentEntry) => number,
+  build: (s: SegmentEntry) => Promise<SegmentBuild>,
+  budget: RebuildBudget,
+): Promise<{ picked: SegmentEntry[]; pending: number }> {
+  const builds = await Promise.all(candidates.map(async (s) => (s.build !== undefined ? s.build : build(s))));
+  const stale = candidates.filter((s, i) => differs(config, s.indexed, live(s), builds[i]));
+  const picked: SegmentEntry[] = [];
+  let points = 0;
+  for (const s of stale) {
+    if (picked.length >= budget.segments) break;
+    if (picked.length > 0 && points + live(s) > budget.points) break;
+    picked.push(s);
+    points += live(s);
+  }
+  return { picked, pending: stale.length - picked.length };
+}
