@@ -60,8 +60,19 @@ export const handler = async (event: unknown, context: Context): Promise<Optimiz
     }
     try {
       const r = await runOne(collection);
-      report.collections.push({ collection, outcome: 'optimized', sealedWal: r.sealedWal, added: r.added, removed: r.removed });
-      logger.info({ collection, sealedWal: r.sealedWal, added: r.added.length, removed: r.removed.length, replans: r.replans }, 'optimized');
+      const added = [...r.added];
+      const removed = [...r.removed];
+      // a run rebuilds a bounded number of stale segments (after a PATCH); continue while this invocation has time,
+      // the schedule picks up the rest
+      for (let more = r.pendingRebuilds; more > 0 && context.getRemainingTimeInMillis() >= SWEEP_MARGIN_MS; ) {
+        const next = await runOne(collection);
+        added.push(...next.added);
+        removed.push(...next.removed);
+        if (next.rebuilt === 0) break;
+        more = next.pendingRebuilds;
+      }
+      report.collections.push({ collection, outcome: 'optimized', sealedWal: r.sealedWal, added, removed });
+      logger.info({ collection, sealedWal: r.sealedWal, added: added.length, removed: removed.length, replans: r.replans }, 'optimized');
     } catch (error) {
       if (isStrataError(error, 'not_found')) {
         // deleted between the trigger and this run: nothing to seal

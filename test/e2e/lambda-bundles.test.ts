@@ -22,6 +22,7 @@ import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLambdaClient } from '../../lib/runtime/lambda-invoker.js';
 import { execArgvFor } from '../../lib/runtime/worker-script.js';
+import { mulberry32 } from '../../lib/index/rng.js';
 import { S3Store } from '../../lib/storage/s3-store.js';
 import { buildFunctions, type BuiltFunction } from '../../scripts/build-functions.js';
 import { httpApiEvent, optimizeEvent, scheduledEvent, type HttpRequest } from '../support/events.js';
@@ -35,18 +36,8 @@ const DIM = 16;
 const N = 600;
 const COLLECTION = 'acceptance';
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
-const random = rng(42);
+const random = mulberry32(42);
 const points = Array.from({ length: N }, (_, i) => ({
   id: i + 1,
   vector: Array.from({ length: DIM }, () => random() * 2 - 1),
@@ -279,6 +270,36 @@ describe('built Lambda bundles end to end (API Gateway v2 events, real context, 
     expect(again.collections[0]).toMatchObject({ outcome: 'optimized', sealedWal: 0 });
     const res = await call({ method: 'POST', path: `/collections/${COLLECTION}/points/query`, body: { query: points[0].vector, limit: 2, with_payload: true } });
     expect(res.body.result.points.map((p: { id: number }) => p.id).sort()).toEqual([1, 9999]);
+  });
+
+  it('applies a PATCH to existing segments: one async optimizer invoke rebuilds more stale segments than one run may', async () => {
+    const name = 'reindexed';
+    const res = await call({
+      method: 'PUT',
+      path: `/collections/${name}`,
+      body: { vectors: { size: DIM, distance: 'Cosine' }, optimizers_config: { default_segment_number: 6 } },
+    });
+    expect(res.status).toBe(200);
+    for (let i = 0; i < N; i += 300) {
+      await call({ method: 'PUT', path: `/collections/${name}/points?wait=true`, body: { points: points.slice(i, i + 300) } });
+    }
+    await control('POST', 'drain');
+    const sealed = await call({ method: 'GET', path: `/collections/${name}` });
+    // below Qdrant's default indexing_threshold (20000 KB) the segments are scanned, not indexed
+    expect(sealed.body.result).toMatchObject({ points_count: N, segments_count: 6, indexed_vectors_count: 0 });
+
+    const optimizerRuns = invocations.filter((i) => i.name === 'strata-optimizer').length;
+    const patch = await call({ method: 'PATCH', path: `/collections/${name}`, body: { optimizers_config: { indexing_threshold: 1 } } });
+    expect(patch.status).toBe(200);
+    await control('POST', 'drain');
+    // 6 stale segments exceed one run's rebuild budget (4): the same invocation runs again while it has time
+    expect(invocations.filter((i) => i.name === 'strata-optimizer').length - optimizerRuns).toBe(1);
+    const info = await call({ method: 'GET', path: `/collections/${name}` });
+    expect(info.body.result).toMatchObject({ status: 'green', points_count: N, indexed_vectors_count: N });
+    const q = points[11].vector;
+    const exact = await call({ method: 'POST', path: `/collections/${name}/points/query`, body: { query: q, limit: 10, params: { exact: true } } });
+    expect(exact.body.result.points.map((p: { id: number }) => p.id)).toEqual(cosineTop(q, 10));
+    expect((await call({ method: 'DELETE', path: `/collections/${name}` })).status).toBe(200);
   });
 
   it('rejects a malformed optimizer event', async () => {
