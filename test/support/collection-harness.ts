@@ -2,6 +2,7 @@
  * A collection service over a real store and the in-process DirectInvoker running lib/segment's worker entry, for
  * the collection tests (unit: filesystem store in a temp folder; integration: an S3-compatible server).
  */
+import { mulberry32 } from '../../lib/index/rng.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -46,17 +47,8 @@ export function service(store: ObjectStore, invoker: Invoker, over: { writerId?:
   return new StrataCollectionService({ store, invoker, ...over });
 }
 
-/** Deterministic PRNG (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic PRNG: the engine's own mulberry32. */
+export const rng = mulberry32;
 
 export function randomVectors(n: number, dim: number, seed: number): number[][] {
   const r = rng(seed);
