@@ -13,7 +13,8 @@
  *    up. Segments left with no live point are dropped.
  * 3b. Segments whose build parameters differ from the config (a `PATCH /collections` changed indexing_threshold,
  *    hnsw m/ef_construct/on_disk, vectors.on_disk or quantization: rebuild.ts) are rebuilt, one replacement segment
- *    each from their live points, and retired like merged-away segments. Work bound: at most 4 segments and
+ *    each from their live points, and retired like merged-away segments. A rebuilt segment that had a graph gets
+ *    one again, however few live points deletes left it (an index is never dropped by a rebuild). Work bound: at most 4 segments and
  *    100,000 live points per run (`rebuild` option; the first stale segment is always taken), so a run stays inside
  *    the optimizer Lambda's timeout; `pendingRebuilds` tells what is left for the next run (a trigger or the
  *    schedule). A run with no WAL to seal only rebuilds; it starts no merges.
@@ -46,7 +47,7 @@ import type { GcResult } from './gc.js';
 import { collectionPrefix, manifestKey, newSegmentId, segmentPrefix } from './keys.js';
 import type { Manifest, SegmentEntry } from './manifest.js';
 import { loadManifest, updateManifest } from './manifest.js';
-import { DEFAULT_REBUILD_BUDGET, buildOf, pickRebuilds } from './rebuild.js';
+import { DEFAULT_REBUILD_BUDGET, buildOf, pickRebuilds, rebuildIndexes } from './rebuild.js';
 import type { RebuildBudget } from './rebuild.js';
 import { SegmentAccess } from './segment-access.js';
 import { WalTailReader } from './tail.js';
@@ -125,18 +126,13 @@ async function writeNewSegment(
   config: CollectionConfig,
   id: string,
   pts: NewPoints,
+  index?: boolean,
 ): Promise<SegmentEntry> {
   const dim = config.vectors.size;
   const vectors = new Float32Array(pts.ids.length * dim);
   pts.vectors.forEach((v, i) => vectors.set(v, i * dim));
-  const meta: SegmentMeta = await writeSegment(store, segmentPrefix(collection, id), {
-    config,
-    ids: pts.ids,
-    versions: pts.versions,
-    vectors,
-    payloads: pts.payloads,
-    seed: seedOf(id),
-  });
+  const input = { config, ids: pts.ids, versions: pts.versions, vectors, payloads: pts.payloads, seed: seedOf(id) };
+  const meta: SegmentMeta = await writeSegment(store, segmentPrefix(collection, id), input, index === undefined ? {} : { index });
   let minVersion = Number.POSITIVE_INFINITY;
   let maxVersion = 0;
   for (const v of pts.versions) {
@@ -282,10 +278,13 @@ export async function optimize(store: ObjectStore, collection: string, options: 
       const gc = options.skipGc ? null : await collectGarbage(store, collection, { now, graceMs, walGraceMs });
       return { sealedWal: 0, writtenPoints: 0, added: [], removed: [], tombstoned: 0, rebuilt: 0, pendingRebuilds, replans: attempt, epoch: M.epoch, gc };
     }
+    // a rebuild keeps the segment's graph even when deletes took it below indexing_threshold (rebuild.ts)
+    const groupIndex = new Map<NewPoints, boolean>();
     for (const s of rebuilt) {
       const group = emptyPoints();
       await carryOver(store, access, collection, s, new Set(newTombs.get(s.id) ?? []), group);
       groups.push(group);
+      groupIndex.set(group, rebuildIndexes(M.config, s.indexed, live.get(s.id) as number));
     }
     kept = kept.filter((s) => !rebuilt.includes(s));
 
@@ -293,7 +292,7 @@ export async function optimize(store: ObjectStore, collection: string, options: 
     const born = now();
     const added: SegmentEntry[] = [];
     for (const g of groups) {
-      added.push(await writeNewSegment(store, collection, M.config, newSegmentId(born, random()), g));
+      added.push(await writeNewSegment(store, collection, M.config, newSegmentId(born, random()), g, groupIndex.get(g)));
     }
     const mergedIds = new Set(merged.map((s) => s.id));
     const updated = new Map<string, SegmentEntry>();

@@ -10,11 +10,18 @@
  * collection info compares `indexed` only).
  *
  * What "differs" means — only parameters that change a segment's objects or how it is read:
- * - indexed ≠ shouldIndex(config, live points) (Qdrant's threshold rule, over live points);
- * - for an indexed segment: m or ef_construct; `graphOnDisk` (meaningless without a graph, so not compared then);
- * - `vectorsOnDisk`;
- * - quantization present vs absent, and its quantile (at float32 precision, as stored).
- * `full_scan_threshold` is not compared: it is a search-time knob.
+ * - the graph, one way: a segment WITHOUT a graph whose live points reach the threshold (shouldIndex, Qdrant's
+ *   indexing optimizer). A segment WITH a graph is never stale for being small: deletes that take it below
+ *   `indexing_threshold` leave its index in place, as in Qdrant, whose optimizers never un-index a segment for
+ *   shrinking (a graph over fewer live points still answers; tombstoned nodes are only routed through);
+ * - for a segment with a graph: m (m = 0 turns graphs off: the rebuild has none), ef_construct and `graphOnDisk`,
+ *   whatever its size — the rebuild keeps the graph (`rebuildIndexes`), so these are always worth applying;
+ * - for every segment: `vectorsOnDisk`, and quantization present vs absent and its quantile (at float32 precision,
+ *   as stored). Rebuilding an indexed segment for these keeps its graph too.
+ * So a rebuild changes a segment's graph presence only toward the config (unindexed → indexed, or m → 0), and a
+ * rebuilt segment never differs again until the config changes: no rebuild loops.
+ * `full_scan_threshold` is not compared: it is a search-time knob. `indexing_threshold` lowered to 0 (indexing
+ * off) leaves existing graphs alone, as in Qdrant (it only stops new segments from being indexed).
  */
 import type { SegmentMeta } from '../segment/meta.js';
 import { shouldIndex } from '../segment/writer.js';
@@ -42,13 +49,20 @@ export function buildOf(meta: SegmentMeta): SegmentBuild {
   };
 }
 
+/**
+ * Whether the rebuild of a segment (`indexed` or not, `live` live points) builds a graph: when it had one (an index
+ * is never dropped by a rebuild) or the threshold now asks for one; never when `m` is 0.
+ */
+export function rebuildIndexes(config: CollectionConfig, indexed: boolean, live: number): boolean {
+  return config.hnsw_config.m > 0 && (indexed || shouldIndex(config, live));
+}
+
 /** Whether a segment with `live` live points, `indexed` or not, built with `build`, differs from `config`. */
 export function differs(config: CollectionConfig, indexed: boolean, live: number, build: SegmentBuild): boolean {
   if (live <= 0) return false; // dropped by the optimizer, not rebuilt
-  const index = shouldIndex(config, live);
-  if (indexed !== index) return true;
-  if (index && (build.m !== config.hnsw_config.m || build.efConstruct !== config.hnsw_config.ef_construct)) return true;
-  if (index && build.graphOnDisk !== config.hnsw_config.on_disk) return true;
+  if (!indexed && shouldIndex(config, live)) return true; // one way: an existing graph is never stale for size
+  if (indexed && (build.m !== config.hnsw_config.m || build.efConstruct !== config.hnsw_config.ef_construct)) return true;
+  if (indexed && build.graphOnDisk !== config.hnsw_config.on_disk) return true;
   if (build.vectorsOnDisk !== config.vectors.on_disk) return true;
   const scalar = config.quantization_config?.scalar;
   if ((scalar === undefined) !== (build.quantile === null)) return true;
@@ -57,12 +71,12 @@ export function differs(config: CollectionConfig, indexed: boolean, live: number
 }
 
 /**
- * What collection info can tell from the manifest alone: true when the entry differs from `config`. An entry
- * without `build` (older manifest) is judged on `indexed` only.
+ * What collection info can tell from the manifest alone: true when the entry differs from `config` (status yellow).
+ * An entry without `build` (older manifest) is judged on its graph only, one way as in `differs`.
  */
 export function entryDiffers(config: CollectionConfig, s: SegmentEntry): boolean {
   const live = s.points - s.deleted;
-  if (s.build === undefined) return live > 0 && s.indexed !== shouldIndex(config, live);
+  if (s.build === undefined) return live > 0 && !s.indexed && shouldIndex(config, live);
   return differs(config, s.indexed, live, s.build);
 }
 

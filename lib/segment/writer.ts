@@ -52,6 +52,12 @@ export interface WriteOptions {
    * true. false keeps the input order (offset i = input row i).
    */
   localityOrder?: boolean;
+  /**
+   * build a graph (true) or not (false) whatever the size; default: Qdrant's threshold rule (`shouldIndex`). The
+   * optimizer sets it when it rebuilds a segment that has a graph, so a rebuild never drops an index (rebuild.ts).
+   * No graph is built when `hnsw_config.m` is 0 either way.
+   */
+  index?: boolean;
 }
 
 export const DEFAULT_VECTORS_PAGE_SIZE = 16 * 1024;
@@ -91,7 +97,7 @@ export function encodeSegment(raw: SegmentInput, options: WriteOptions = {}): { 
   }
 
   let hnsw: SegmentMeta['hnsw'] = null;
-  if (n > 0 && shouldIndex(config, n)) {
+  if (n > 0 && config.hnsw_config.m > 0 && (options.index ?? shouldIndex(config, n))) {
     const graph = buildHnsw(input.vectors, dim, distance, {
       m: config.hnsw_config.m,
       efConstruct: config.hnsw_config.ef_construct,

@@ -234,6 +234,65 @@ describe('segments follow a collection update (re-optimization)', () => {
     expect([...left].sort()).toEqual(after.segments.map((s) => s.id).sort());
   });
 
+  it('deletes that take an indexed segment below indexing_threshold keep its graph: no rebuild, status green', async () => {
+    const t = tempStore();
+    cleanups.push(t.cleanup);
+    const svc = service(t.store, directInvoker(t.store));
+    // 200 points × 8 floats = 6.25 KB per segment: indexed at a 5 KB threshold
+    await svc.createCollection('c', config(DIM, 'Euclid', { segments: 2, indexingKb: 5 }));
+    const vectors = randomVectors(N, DIM, 7);
+    await svc.upsertPoints('c', vectors.map((v, i) => ({ id: i, vector: v, payload: { i } })), true);
+    const now = () => 1_000_000;
+    await optimize(t.store, C, { now, skipGc: true });
+    const before = await manifest(t.store);
+    expect(before.segments.map((s) => s.indexed)).toEqual([true, true]);
+
+    // delete 3 of every 4 points: ~50 live per segment, ~1.6 KB, far below the threshold
+    const gone = [...Array(N).keys()].filter((i) => i % 4 !== 0);
+    await svc.deletePoints('c', { points: gone }, true);
+    const r = await optimize(t.store, C, { now, skipGc: true });
+    expect(r.rebuilt).toBe(0);
+    expect(r.pendingRebuilds).toBe(0);
+    const after = await manifest(t.store);
+    expect(after.segments.map((s) => s.id)).toEqual(before.segments.map((s) => s.id));
+    expect(after.segments.map((s) => s.indexed)).toEqual([true, true]);
+    expect(after.segments.reduce((n, s) => n + s.points - s.deleted, 0)).toBe(N / 4);
+    for (const s of after.segments) expect((await metaOf(t.store, s.id)).hnsw).not.toBeNull();
+    const info = await svc.getCollection('c');
+    expect(info.status).toBe('green');
+    expect(info.points_count).toBe(N / 4);
+    expect((await optimize(t.store, C, { now, skipGc: true })).rebuilt).toBe(0);
+    const kept = vectors.map((v, id) => ({ v, id })).filter((p) => p.id % 4 === 0);
+    for (const query of randomVectors(5, DIM, 99)) {
+      const want = kept
+        .map((p) => ({ id: p.id, d: p.v.reduce((s, x, i) => s + (x - query[i]) ** 2, 0) }))
+        .sort((a, b) => a.d - b.d || a.id - b.id)
+        .slice(0, 10)
+        .map((p) => p.id);
+      expect((await svc.query('c', q(query, 10, { exact: true }))).map((p) => p.id)).toEqual(want);
+      expect(gone.some((id) => (want as number[]).includes(id))).toBe(false);
+    }
+
+    // a config change still rebuilds them, and the rebuild keeps the graph (with the new parameters)
+    await svc.updateCollection('c', { vectors: { on_disk: true }, hnsw_config: { m: 8 } });
+    expect((await svc.getCollection('c')).status).toBe('yellow');
+    expect((await optimize(t.store, C, { now, skipGc: true })).rebuilt).toBe(2);
+    for (const s of (await manifest(t.store)).segments) {
+      expect(s.indexed).toBe(true);
+      expect(s.build).toMatchObject({ m: 8, vectorsOnDisk: true });
+      expect((await metaOf(t.store, s.id)).hnsw?.m).toBe(8);
+    }
+    expect((await svc.getCollection('c')).status).toBe('green');
+    expect((await optimize(t.store, C, { now, skipGc: true })).rebuilt).toBe(0);
+
+    // m = 0 turns graphs off: that rebuild drops them, and then nothing is stale
+    await svc.updateCollection('c', { hnsw_config: { m: 0 } });
+    expect((await optimize(t.store, C, { now, skipGc: true })).rebuilt).toBe(2);
+    expect((await manifest(t.store)).segments.map((s) => s.indexed)).toEqual([false, false]);
+    expect((await svc.getCollection('c')).status).toBe('green');
+    expect((await optimize(t.store, C, { now, skipGc: true })).rebuilt).toBe(0);
+  });
+
   it('a collection update asks the trigger for a run; the local trigger runs again while rebuilds are pending', async () => {
     const { svc } = await setup();
     const requested: string[] = [];
