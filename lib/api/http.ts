@@ -38,6 +38,11 @@ export async function readJson(c: Ctx, maxBytes: number, emptyAs: unknown = unde
   }
 }
 
+/**
+ * A body over the limit is a 400, not a 413: Qdrant's `JsonConfig::limit(max_request_size_mb)` hands actix's
+ * `JsonPayloadError::{OverflowKnownLength, Overflow}` to `validation_error_handler` (src/actix/mod.rs), which answers
+ * 422 only for validator errors and `BadRequest` for everything else, with actix's own messages (these two).
+ */
 const tooLarge = (size: number, limit: number): HttpError =>
   new HttpError(400, `JSON payload (${size} bytes) is larger than allowed (limit: ${limit} bytes).`);
 
