@@ -43,7 +43,12 @@ const service = new StrataCollectionService({
 });
 
 async function runOne(collection: string): Promise<OptimizeResult> {
-  return optimizeCollection(store, config.prefix, collection, { access: service.ctx.access, wal: service.ctx.wal });
+  return optimizeCollection(store, config.prefix, collection, {
+    access: service.ctx.access,
+    wal: service.ctx.wal,
+    // default_segment_number 0: one segment per segment-search function (config.workers = K in AWS)
+    autoSegments: config.workers,
+  });
 }
 
 export const handler = async (event: unknown, context: Context): Promise<OptimizerReport> => {

@@ -22,6 +22,11 @@ export interface OptimizerProps {
   readonly bucket: IBucket;
   /** Object-key prefix (no trailing slash). */
   readonly prefix: string;
+  /**
+   * Number of segment-search functions K: a collection created with `default_segment_number: 0` is sealed into K
+   * segments, one per worker.
+   */
+  readonly workers: number;
   /** @default 3008 */
   readonly memoryMiB?: number;
   /** @default Duration.minutes(15) */
@@ -55,6 +60,7 @@ export class Optimizer extends Construct {
       environment: {
         STRATA_BUCKET: props.bucket.bucketName,
         STRATA_PREFIX: props.prefix,
+        STRATA_WORKERS: String(props.workers),
       },
     });
     for (const statement of prefixAccessStatements(props.bucket, props.prefix, 'read-write-delete')) {

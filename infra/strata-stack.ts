@@ -52,6 +52,7 @@ export class StrataStack extends Stack {
     this.optimizer = new Optimizer(this, 'Optimizer', {
       bucket,
       prefix,
+      workers: settings.workers,
       memoryMiB: settings.optimizerMemoryMiB,
       scheduleMinutes: settings.optimizerScheduleMinutes,
       reservedConcurrentExecutions: settings.optimizerReservedConcurrency,

@@ -71,6 +71,12 @@ export interface OptimizeOptions {
   maxAttempts?: number;
   /** segments and points rebuilt per run for config changes (rebuild.ts) @default DEFAULT_REBUILD_BUDGET */
   rebuild?: RebuildBudget;
+  /**
+   * segment count when the collection's `default_segment_number` is 0 ("let the engine choose"): Qdrant picks one
+   * per CPU; the serverless analogue is one per segment worker, so a default collection fans out over all of them
+   * @default 1
+   */
+  autoSegments?: number;
   /** skip garbage collection (tests that inspect leftovers) @default false */
   skipGc?: boolean;
   /** shared caches (the optimizer function keeps them warm across invocations) */
@@ -236,7 +242,7 @@ export async function optimize(store: ObjectStore, collection: string, options: 
     }
 
     // 3. layout: live counts after the new tombstones decide what is kept, merged or dropped
-    const target = Math.max(1, M.config.optimizers_config.default_segment_number);
+    const target = Math.max(1, M.config.optimizers_config.default_segment_number || (options.autoSegments ?? 1));
     const live = new Map<string, number>();
     for (const s of M.segments) live.set(s.id, s.points - s.deleted - (newTombs.get(s.id)?.length ?? 0));
     let kept = M.segments.filter((s) => (live.get(s.id) as number) > 0);

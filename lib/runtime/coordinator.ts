@@ -112,6 +112,7 @@ export async function createCoordinator(config: StrataConfig, options: Coordinat
           const result = await optimize(store, collectionPrefix(config.prefix, name), {
             access: collections.ctx.access,
             wal: collections.ctx.wal,
+            autoSegments: invoker.workers,
           }).catch((error: unknown) => {
             // deleted after the writes that asked for this run (upsert, then delete collection): nothing to seal
             if (isStrataError(error, 'not_found')) return null;

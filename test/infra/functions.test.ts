@@ -42,6 +42,9 @@ describe('every function', () => {
     }
     const t = synthStrata({ workerReservedConcurrency: 50, optimizerReservedConcurrency: '2', workers: 3 }).template;
     expect(functionBy(t, OPTIMIZER)[1].Properties.ReservedConcurrentExecutions).toBe(2);
+    // default_segment_number 0 seals into one segment per worker function
+    expect(functionBy(template, OPTIMIZER)[1].Properties.Environment.Variables.STRATA_WORKERS).toBe('8');
+    expect(functionBy(t, OPTIMIZER)[1].Properties.Environment.Variables.STRATA_WORKERS).toBe('3');
     expect(workerFunctions(t).map(([, w]) => w.Properties.ReservedConcurrentExecutions)).toEqual(Array(3).fill(50));
     expect(functionBy(t, API)[1].Properties.ReservedConcurrentExecutions).toBeUndefined();
   });
