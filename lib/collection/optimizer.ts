@@ -7,7 +7,8 @@
  * 1. Read the manifest M and the WAL tail (tail.ts) against it.
  * 2. Resolve every tail entry against the live copies in M's segments with the readers' rule (snapshot.ts): the
  *    entry wins iff its version is newer. Winning entries are sealed; the copies they beat get tombstoned.
- * 3. First seal (no segments): the new points are split into `default_segment_number` balanced segments. Later
+ * 3. First seal (no segments): the new points are split into `default_segment_number` balanced segments (more when
+ *    `max_segment_size` demands: no segment is ever written larger than it, and merges that would pass it are skipped). Later
  *    seals add one segment for the new points, and when that exceeds `default_segment_number`, the smallest
  *    segments (the new points included) are merged into one, so the count stays put and small segments do not pile
  *    up. Segments left with no live point are dropped.
@@ -180,6 +181,13 @@ async function carryOver(
 }
 
 /** Splits points (sorted by id) into `parts` contiguous, balanced groups. */
+/** Points per segment allowed by `max_segment_size` (KB of float32 vectors); Infinity when unset. */
+function maxSegmentPoints(config: CollectionConfig): number {
+  const kb = config.optimizers_config.max_segment_size;
+  if (kb === null || kb === undefined || kb <= 0) return Number.POSITIVE_INFINITY;
+  return Math.max(1, Math.floor((kb * 1024) / (config.vectors.size * 4)));
+}
+
 function split(pts: NewPoints, parts: number): NewPoints[] {
   const n = pts.ids.length;
   const k = Math.max(1, Math.min(parts, n));
@@ -243,6 +251,7 @@ export async function optimize(store: ObjectStore, collection: string, options: 
 
     // 3. layout: live counts after the new tombstones decide what is kept, merged or dropped
     const target = Math.max(1, M.config.optimizers_config.default_segment_number || (options.autoSegments ?? 1));
+    const maxPoints = maxSegmentPoints(M.config);
     const live = new Map<string, number>();
     for (const s of M.segments) live.set(s.id, s.points - s.deleted - (newTombs.get(s.id)?.length ?? 0));
     let kept = M.segments.filter((s) => (live.get(s.id) as number) > 0);
@@ -250,7 +259,7 @@ export async function optimize(store: ObjectStore, collection: string, options: 
     const groups: NewPoints[] = [];
     let merged: SegmentEntry[] = [];
     if (M.segments.length === 0) {
-      if (fresh.ids.length > 0) groups.push(...split(fresh, target));
+      if (fresh.ids.length > 0) groups.push(...split(fresh, Math.max(target, Math.ceil(fresh.ids.length / maxPoints))));
     } else {
       const count = kept.length + (fresh.ids.length > 0 ? 1 : 0);
       // a run with nothing to seal only rebuilds: it never starts merges (those come with the next seal)
@@ -259,7 +268,14 @@ export async function optimize(store: ObjectStore, collection: string, options: 
         const sizes = kept.map((s) => ({ s, n: live.get(s.id) as number }));
         sizes.sort((a, b) => a.n - b.n);
         const mergeCount = count - target + 1 - (fresh.ids.length > 0 ? 1 : 0);
-        merged = sizes.slice(0, Math.max(0, mergeCount)).map((x) => x.s);
+        // never past max_segment_size: a merge that would exceed it is skipped (the count then stays above target)
+        let total = fresh.ids.length;
+        merged = [];
+        for (const x of sizes.slice(0, Math.max(0, mergeCount))) {
+          if (total + x.n > maxPoints) break;
+          total += x.n;
+          merged.push(x.s);
+        }
         // when the new points are bigger than a picked segment, the merge still includes them: they must be sealed
         kept = kept.filter((s) => !merged.includes(s));
       }
@@ -269,7 +285,7 @@ export async function optimize(store: ObjectStore, collection: string, options: 
       group.versions.push(...fresh.versions);
       group.payloads.push(...fresh.payloads);
       group.vectors.push(...fresh.vectors);
-      if (group.ids.length > 0) groups.push(group);
+      if (group.ids.length > 0) groups.push(...split(group, Math.ceil(group.ids.length / maxPoints)));
     }
 
     // 3b. rebuild (bounded) the kept segments whose build parameters differ from the config, one new segment each

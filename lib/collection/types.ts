@@ -39,6 +39,11 @@ export interface OptimizersConfig {
    * (Qdrant's default 20000; 0 disables indexing).
    */
   indexing_threshold: number;
+  /**
+   * Qdrant's knob, in KB of vectors: the optimizer never creates a segment larger than this (it splits a seal and
+   * skips merges that would exceed it). null or absent: no limit.
+   */
+  max_segment_size?: number | null;
 }
 
 export interface CollectionConfig {

@@ -24,7 +24,7 @@ describe('PUT /collections/{name}', () => {
             vectors: { size: 8, distance: 'Dot', on_disk: false },
             hnsw_config: { m: 16, ef_construct: 100, full_scan_threshold: 10_000, on_disk: false },
             quantization_config: null,
-            optimizers_config: { default_segment_number: 0, indexing_threshold: 20_000 },
+            optimizers_config: { default_segment_number: 0, indexing_threshold: 20_000, max_segment_size: null },
           },
         ],
       },
@@ -45,7 +45,7 @@ describe('PUT /collections/{name}', () => {
       vectors: { size: 4, distance: 'Euclid', on_disk: true },
       hnsw_config: { m: 32, ef_construct: 200, full_scan_threshold: 500, on_disk: true },
       quantization_config: { scalar: { type: 'int8', quantile: 0.95, always_ram: true } },
-      optimizers_config: { default_segment_number: 4, indexing_threshold: 0 },
+      optimizers_config: { default_segment_number: 4, indexing_threshold: 0, max_segment_size: null },
     });
   });
 

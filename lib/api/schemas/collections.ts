@@ -116,6 +116,7 @@ export const createCollectionSchema = z
       optimizers_config: {
         default_segment_number: b.optimizers_config?.default_segment_number ?? OPTIMIZER_DEFAULTS.default_segment_number,
         indexing_threshold: b.optimizers_config?.indexing_threshold ?? OPTIMIZER_DEFAULTS.indexing_threshold,
+        max_segment_size: b.optimizers_config?.max_segment_size ?? null,
       },
     };
   });
@@ -138,7 +139,7 @@ export const updateCollectionSchema = z
     const hnsw = stripNullish({ ...b.hnsw_config, ...b.vectors?.hnsw_config });
     const pickedHnsw = pick(hnsw, ['m', 'ef_construct', 'full_scan_threshold', 'on_disk']);
     if (Object.keys(pickedHnsw).length > 0) out.hnsw_config = pickedHnsw;
-    const opt = pick(stripNullish({ ...b.optimizers_config }), ['default_segment_number', 'indexing_threshold']);
+    const opt = pick(stripNullish({ ...b.optimizers_config }), ['default_segment_number', 'indexing_threshold', 'max_segment_size']);
     if (Object.keys(opt).length > 0) out.optimizers_config = opt;
     if (b.quantization_config !== undefined) out.quantization_config = b.quantization_config;
     if (b.vectors?.on_disk != null) out.vectors = { on_disk: b.vectors.on_disk };
@@ -196,7 +197,7 @@ export function presentCollectionInfo(info: CollectionInfo): unknown {
         deleted_threshold: 0.2,
         vacuum_min_vector_number: 1000,
         default_segment_number: cfg.optimizers_config.default_segment_number,
-        max_segment_size: null,
+        max_segment_size: cfg.optimizers_config.max_segment_size ?? null,
         memmap_threshold: null,
         indexing_threshold: cfg.optimizers_config.indexing_threshold,
         flush_interval_sec: 5,
