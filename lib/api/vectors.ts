@@ -1,6 +1,6 @@
 /**
  * Vector-dimension check made before anything is written or searched. It asks the service for the collection's
- * config (collectionConfig when the service has it, a manifest read; else getCollection), which also turns an
+ * config (collectionConfig when the service has it, a cached manifest; else getCollection), which also turns an
  * unknown collection into 404 before any write, and compares every vector's length with
  * `vectors.size`, answering with Qdrant's message for the first mismatch:
  *   400 "Wrong input: Vector dimension error: expected dim: 4, got 3"
@@ -10,10 +10,17 @@ import type { CollectionService } from '../collection/types.js';
 import { wrongInput } from './errors.js';
 
 export async function checkDimensions(service: CollectionService, name: string, vectors: readonly number[][]): Promise<void> {
-  const config = service.collectionConfig
-    ? await service.collectionConfig(name)
-    : (await service.getCollection(name)).config;
-  const expected = config.vectors.size;
+  if (!service.collectionConfig) return checkAgainst((await service.getCollection(name)).config.vectors.size, vectors);
+  // a cached config answers a warm request with no round trip; only a mismatch or an unknown collection pays for a
+  // revalidated read, so a collection re-created elsewhere with another size is never wrongly refused
+  try {
+    return checkAgainst((await service.collectionConfig(name, false)).vectors.size, vectors);
+  } catch {
+    return checkAgainst((await service.collectionConfig(name, true)).vectors.size, vectors);
+  }
+}
+
+function checkAgainst(expected: number, vectors: readonly number[][]): void {
   for (const v of vectors) {
     if (v.length !== expected) throw wrongInput(`Vector dimension error: expected dim: ${expected}, got ${v.length}`);
   }

@@ -194,6 +194,15 @@ export class ManifestCache {
 
   constructor(private readonly store: ObjectStore) {}
 
+  /**
+   * The cached manifest without revalidation (loaded when absent): for a check that the caller repeats against a
+   * revalidated snapshot anyway, such as the API's early vector-dimension check, so a warm request does not pay a
+   * second round trip for it.
+   */
+  async recent(key: string, io?: IoScope): Promise<VersionedManifest | null> {
+    return this.entries.get(key) ?? this.current(key, io);
+  }
+
   /** The current manifest, or null when the collection does not exist. */
   async current(key: string, io?: IoScope): Promise<VersionedManifest | null> {
     const cached = this.entries.get(key);

@@ -110,9 +110,15 @@ export class StrataCollectionService implements CollectionService {
     return (await this.ctx.manifests.current(manifestKey(this.prefixOf(name)))) !== null;
   }
 
-  /** The config alone: one (revalidated) manifest read, no WAL listing or point counting; the API's dimension check. */
-  async collectionConfig(name: string): Promise<CollectionConfig> {
-    return (await this.writeTarget(name)).manifest.config;
+  /**
+   * The config alone, for the API's early dimension check: the cached manifest without revalidation (the query or
+   * write that follows revalidates it and re-checks the dimension), so a warm request pays no extra round trip.
+   */
+  async collectionConfig(name: string, fresh = false): Promise<CollectionConfig> {
+    const key = manifestKey(this.prefixOf(name));
+    const current = fresh ? await this.ctx.manifests.current(key) : await this.ctx.manifests.recent(key);
+    if (current === null) throw notFound(`Collection \`${name}\` doesn't exist!`);
+    return current.manifest.config;
   }
 
   async getCollection(name: string): Promise<CollectionInfo> {

@@ -187,9 +187,10 @@ export interface CollectionService {
   /**
    * The collection's config alone, from the (cached) manifest: no point counting, no segment reads. The API calls it
    * on every upsert and search to check vector dimensions before anything is written or searched. Optional: when a
-   * service lacks it the API falls back to getCollection. Throws not_found like getCollection.
+   * service lacks it the API falls back to getCollection. Throws not_found like getCollection. `fresh: false` may
+   * answer from a cached manifest without revalidating it; `fresh: true` revalidates.
    */
-  collectionConfig?(name: string): Promise<CollectionConfig>;
+  collectionConfig?(name: string, fresh?: boolean): Promise<CollectionConfig>;
   updateCollection(name: string, update: CollectionUpdate): Promise<void>;
 
   upsertPoints(name: string, points: PointStruct[], wait: boolean): Promise<UpdateResult>;

@@ -1,3 +1,4 @@
+import { diffCounts } from '../../../lib/storage/io-stats.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { collectionPrefix } from '../../../lib/collection/keys.js';
 import { optimize } from '../../../lib/collection/optimizer.js';
@@ -161,6 +162,19 @@ describe('fan-out and merge', () => {
     expect(stats.distances).toBeGreaterThanOrEqual(N);
     expect(stats.stageMs.fanOut).toBeGreaterThan(0);
     expect(stats.stageMs.snapshot).toBeGreaterThan(0);
+  });
+
+  it("the API's early dimension check costs a warm coordinator no store request (the query revalidates anyway)", async () => {
+    const eight = await build(8, 4);
+    await eight.svc.query('c', req(randomVectors(1, DIM, 13)[0], { with_payload: false }));
+    const before = eight.store.stats.snapshot();
+    expect((await eight.svc.collectionConfig('c')).vectors.size).toBe(DIM);
+    expect(diffCounts(eight.store.stats.snapshot(), before)).toEqual(diffCounts(before, before));
+    await expect(eight.svc.collectionConfig('nope')).rejects.toMatchObject({ kind: 'not_found' });
+    // fresh: revalidated with one conditional GET
+    const cached = eight.store.stats.snapshot();
+    await eight.svc.collectionConfig('c', true);
+    expect(diffCounts(eight.store.stats.snapshot(), cached).conditionalGets).toBe(1);
   });
 
   it('the final fetch reads payloads by the offsets the workers returned: no GET of any ids object, cold or warm', async () => {
