@@ -47,7 +47,9 @@ export async function resolveWinners(
     else late.push(e);
   }
   if (late.length > 0) {
-    const minLate = Math.min(...late.map((e) => e.version));
+    // a loop, not Math.min(...spread): a spread of a large tail overflows the call stack
+    let minLate = Number.POSITIVE_INFINITY;
+    for (const e of late) if (e.version < minLate) minLate = e.version;
     const candidates = manifest.segments.filter((s) => s.maxVersion >= minLate);
     const copies = await access.liveCopies(collection, candidates, late.map((e) => e.id), io);
     for (const e of late) {
