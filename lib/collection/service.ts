@@ -275,4 +275,12 @@ export class StrataCollectionService implements CollectionService {
     if (trace?.stats) trace.stats.stageMs.snapshot += performance.now() - t0;
     return runQuery(this.ctx, snap, request, trace);
   }
+
+  /** A batch shares one snapshot: one manifest revalidation and one WAL listing, and every search sees one state. */
+  async queryBatch(name: string, requests: QueryRequest[], trace?: QueryTrace): Promise<ScoredPoint[][]> {
+    const t0 = performance.now();
+    const snap = await snapshotOf(this.ctx, name, trace?.io);
+    if (trace?.stats) trace.stats.stageMs.snapshot += performance.now() - t0;
+    return Promise.all(requests.map((r) => runQuery(this.ctx, snap, r, trace)));
+  }
 }

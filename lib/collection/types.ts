@@ -204,4 +204,6 @@ export interface CollectionService {
   scroll(name: string, request: ScrollRequest): Promise<ScrollResult>;
   count(name: string, filter: Filter | undefined, exact: boolean): Promise<number>;
   query(name: string, request: QueryRequest): Promise<ScoredPoint[]>;
+  /** Several queries over ONE snapshot (one manifest check, one WAL listing); optional, like collectionConfig. */
+  queryBatch?(name: string, requests: QueryRequest[]): Promise<ScoredPoint[][]>;
 }

@@ -164,6 +164,19 @@ describe('fan-out and merge', () => {
     expect(stats.stageMs.snapshot).toBeGreaterThan(0);
   });
 
+  it('a batch of queries shares one snapshot: one manifest check and one WAL listing, same answers as one by one', async () => {
+    const eight = await build(8, 4);
+    const qs = randomVectors(3, DIM, 21).map((q) => req(q, { with_payload: false }));
+    const single = [];
+    for (const q of qs) single.push(await eight.svc.query('c', q));
+    const io = new IoScope();
+    const batch = await eight.svc.queryBatch('c', qs, { io });
+    expect(batch).toEqual(single);
+    const c = io.snapshot();
+    expect(c.conditionalGets).toBe(1);
+    expect(c.lists).toBe(1);
+  });
+
   it("the API's early dimension check costs a warm coordinator no store request (the query revalidates anyway)", async () => {
     const eight = await build(8, 4);
     await eight.svc.query('c', req(randomVectors(1, DIM, 13)[0], { with_payload: false }));
