@@ -73,6 +73,12 @@ function batchBytes(b: WalBatch): number {
 export class WalTailReader {
   private readonly cache = new Map<string, WalBatch | null>();
   private cachedBytes = 0;
+  /**
+   * The last folded tail per collection, reused while the manifest (the cache's very object, so an unchanged
+   * revalidated manifest) and the listing are the same: WAL objects are immutable, so the fold is too, and a warm
+   * query on a collection being written to does not re-fold thousands of entries. Callers never mutate a Tail.
+   */
+  private readonly folded = new Map<string, { manifest: Manifest; listed: string; tail: Tail }>();
 
   constructor(
     private readonly store: ObjectStore,
@@ -93,6 +99,15 @@ export class WalTailReader {
 
   /** The tail given a manifest and a listing taken at about the same time. */
   async read(collection: string, manifest: Manifest, listed: readonly string[], io?: IoScope): Promise<Tail> {
+    const listedKey = listed.join('\n');
+    const memo = this.folded.get(collection);
+    if (memo !== undefined && memo.manifest === manifest && memo.listed === listedKey) return memo.tail;
+    const tail = await this.fold(collection, manifest, listed, io);
+    this.folded.set(collection, { manifest, listed: listedKey, tail });
+    return tail;
+  }
+
+  private async fold(collection: string, manifest: Manifest, listed: readonly string[], io?: IoScope): Promise<Tail> {
     const sealed = sealedNames(manifest);
     const unsealed = listed.filter((n) => !sealed.has(n));
     this.dropSealed(collection, sealed);
@@ -145,6 +160,7 @@ export class WalTailReader {
 
   /** Drops cached batches of a collection (after it is deleted). */
   forget(collection: string): void {
+    this.folded.delete(collection);
     const p = walPrefix(collection);
     for (const [k, b] of this.cache) {
       if (!k.startsWith(p)) continue;

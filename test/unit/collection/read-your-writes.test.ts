@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { optimize } from '../../../lib/collection/optimizer.js';
+import { snapshotOf } from '../../../lib/collection/context.js';
 import { collectionPrefix } from '../../../lib/collection/keys.js';
 import type { PointId, QueryRequest } from '../../../lib/collection/types.js';
 import { config, directInvoker, randomVectors, rng, service, tempStore } from '../../support/collection-harness.js';
@@ -49,6 +50,22 @@ async function checkAgainstModel(svc: ReturnType<typeof setup>['svc'], model: Mo
 }
 
 describe('read your writes', () => {
+  it('reuses the folded WAL tail while the manifest and the listing are unchanged, and refolds after a write', async () => {
+    const { svc } = setup();
+    await svc.createCollection('c', config(DIM, 'Euclid'));
+    const vs = randomVectors(11, DIM, 5);
+    await svc.upsertPoints('c', vs.slice(0, 10).map((v, i) => ({ id: i, vector: v })), true);
+    const first = await snapshotOf(svc.ctx, 'c');
+    const again = await snapshotOf(svc.ctx, 'c');
+    expect(again.tail).toBe(first.tail);
+    expect(first.tail.entries.size).toBe(10);
+    await svc.upsertPoints('c', [{ id: 10, vector: vs[10] }], true);
+    const after = await snapshotOf(svc.ctx, 'c');
+    expect(after.tail).not.toBe(first.tail);
+    expect(after.tail.entries.size).toBe(11);
+    expect(first.tail.entries.size).toBe(10);
+  });
+
   it('sees WAL-only points, then the same points after sealing, exactly', async () => {
     const { svc, store } = setup();
     await svc.createCollection('c', config(DIM, 'Euclid', { segments: 2 }));
