@@ -17,9 +17,9 @@ import type { IoScope } from '../storage/io-stats.js';
 import type { ServiceContext } from './context.js';
 import { mergeCandidates } from './merge.js';
 import type { Candidate } from './merge.js';
-import { projectPayload, wantsPayload } from './payload-ops.js';
+import { wantsPayload } from './payload-ops.js';
 import { planTasks } from './planner.js';
-import { loadPoints } from './reads.js';
+import { loadPoints, toRecord } from './reads.js';
 import type { Located } from './reads.js';
 import { addSegmentStats, emptySegmentStats } from './segment-task.js';
 import type { SegmentCandidate, SegmentSearchResult, SegmentSearchStats } from './segment-task.js';
@@ -135,12 +135,9 @@ export async function runQuery(
   });
   const points = await loadPoints(ctx, snap, located, { payload: fetchPayload, vector: req.with_vector }, io);
   lap('fetch');
-  return page.map((c, i) => {
-    const p: ScoredPoint = { id: c.id, version: c.version, score: similarityToScore(distance, c.similarity) };
-    const payload = projectPayload(points[i].payload, req.with_payload);
-    p.payload = payload === undefined ? null : payload;
-    p.vector = req.with_vector && points[i].vector !== null ? Array.from(points[i].vector as Float32Array) : null;
-    return p;
+  return page.map((c, i): ScoredPoint => {
+    const { payload, vector } = toRecord(points[i], req.with_payload, req.with_vector);
+    return { id: c.id, version: c.version, score: similarityToScore(distance, c.similarity), payload, vector };
   });
 }
 
