@@ -25,18 +25,12 @@ import type { ObjectStore } from '../../lib/storage/object-store.js';
 import { S3Store } from '../../lib/storage/s3-store.js';
 import { type Dataset, datasetsAvailable, loadFashionMnist, loadGlove, recallAtK, slice } from '../support/datasets.js';
 import { type S3Server, startMoto } from '../support/s3-servers.js';
-import { COLLECTION, makeConfig, taskContext, tempStore } from '../support/segment-fixtures.js';
+import { COLLECTION, makeConfig, taskContext, tempStore, TIERS } from '../support/segment-fixtures.js';
 
 const K = 10;
 const OVERSAMPLING = 2;
 const SEED = 42;
 const QUERIES = 20;
-const TIERS = [
-  { vectorsOnDisk: false, graphOnDisk: false },
-  { vectorsOnDisk: true, graphOnDisk: false },
-  { vectorsOnDisk: false, graphOnDisk: true },
-  { vectorsOnDisk: true, graphOnDisk: true },
-] as const;
 const tierName = (t: (typeof TIERS)[number]) => `vectors:${t.vectorsOnDisk ? 'disk' : 'ram'} graph:${t.graphOnDisk ? 'disk' : 'ram'}`;
 const segmentId = (d: number, t: number) => `000000000000000${d}-t${t}`;
 

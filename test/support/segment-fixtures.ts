@@ -16,6 +16,14 @@ import { SegmentRegistry } from '../../lib/segment/registry.js';
 import type { Segment } from '../../lib/segment/segment.js';
 import type { SegmentTaskContext } from '../../lib/segment/task.js';
 
+/** The four tier combinations (vectors.on_disk × hnsw_config.on_disk) every tier test runs. */
+export const TIERS = [
+  { vectorsOnDisk: false, graphOnDisk: false },
+  { vectorsOnDisk: true, graphOnDisk: false },
+  { vectorsOnDisk: false, graphOnDisk: true },
+  { vectorsOnDisk: true, graphOnDisk: true },
+] as const;
+
 export const COLLECTION = 'test/collections/c1';
 export const SEGMENT_ID = '0000000000000001-seg';
 export const SEGMENT_PREFIX = `${COLLECTION}/segments/${SEGMENT_ID}`;

@@ -12,6 +12,7 @@ import { writeSegment } from '../../../lib/segment/writer.js';
 import {
   COLLECTION,
   SEGMENT_ID,
+  TIERS,
   makeConfig,
   seededPayloads,
   seededVectors,
@@ -23,12 +24,6 @@ import type { FileSystemStore } from '../../../lib/storage/fs-store.js';
 const N = 3000;
 const DIM = 24;
 const SEED = 7;
-const TIERS = [
-  { vectorsOnDisk: false, graphOnDisk: false },
-  { vectorsOnDisk: true, graphOnDisk: false },
-  { vectorsOnDisk: false, graphOnDisk: true },
-  { vectorsOnDisk: true, graphOnDisk: true },
-] as const;
 
 interface Fixture {
   store: FileSystemStore;
