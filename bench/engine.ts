@@ -58,7 +58,8 @@ function parseOptions(argv: string[]): Options {
     return n;
   };
   const datasets = values.datasets.split(',').filter(Boolean);
-  for (const d of datasets) if (!DATASETS[d]) throw new Error(`unknown dataset "${d}" (known: ${Object.keys(DATASETS).join(', ')})`);
+  for (const d of datasets)
+    if (!DATASETS[d]) throw new Error(`unknown dataset "${d}" (known: ${Object.keys(DATASETS).join(', ')})`);
   return {
     datasets,
     engines: values.engines?.split(',').filter(Boolean),
@@ -99,12 +100,21 @@ interface BuildRow {
 }
 
 /** Builds one engine (timed, plus any shared work it reused) and converts the queries to its input form. */
-function buildEngine(engine: AnnEngine, ds: Dataset, nq: number, log: (s: string) => void): { seconds: number; prepared: unknown[] } {
+function buildEngine(
+  engine: AnnEngine,
+  ds: Dataset,
+  nq: number,
+  log: (s: string) => void,
+): { seconds: number; prepared: unknown[] } {
   const t0 = performance.now();
   const reused = engine.build()?.reusedSeconds ?? 0;
   const seconds = (performance.now() - t0) / 1000 + reused;
-  log(`  ${engine.name}: built in ${seconds.toFixed(1)} s${reused > 0 ? ` (${reused.toFixed(1)} s of it shared work, measured once and reused)` : ''}`);
-  const prepared = Array.from({ length: nq }, (_, q) => engine.prepare(ds.queries.subarray(q * ds.dim, (q + 1) * ds.dim)));
+  log(
+    `  ${engine.name}: built in ${seconds.toFixed(1)} s${reused > 0 ? ` (${reused.toFixed(1)} s of it shared work, measured once and reused)` : ''}`,
+  );
+  const prepared = Array.from({ length: nq }, (_, q) =>
+    engine.prepare(ds.queries.subarray(q * ds.dim, (q + 1) * ds.dim)),
+  );
   return { seconds, prepared };
 }
 
@@ -150,7 +160,13 @@ function measureDataset(
   for (const engine of engines) {
     log(`  ${engine.name}: ${engine.config}`);
     const b = buildEngine(engine, ds, nq, log);
-    builds.push({ dataset: ds.name, engine: engine.name, kind: engine.kind, config: engine.config, buildSeconds: b.seconds });
+    builds.push({
+      dataset: ds.name,
+      engine: engine.name,
+      kind: engine.kind,
+      config: engine.config,
+      buildSeconds: b.seconds,
+    });
     prepared.push(b.prepared);
   }
   const rows: RunRow[] = [];
@@ -158,11 +174,16 @@ function measureDataset(
     for (let e = 0; e < engines.length; e++) {
       const row = measureEf(engines[e], prepared[e], ds, ef, opts);
       rows.push(row);
-      log(`    ef=${String(ef).padStart(3)}  ${engines[e].name.padEnd(18)} recall@${opts.k}=${row.recall.toFixed(4)}  QPS=${row.qps.toFixed(0)}`);
+      log(
+        `    ef=${String(ef).padStart(3)}  ${engines[e].name.padEnd(18)} recall@${opts.k}=${row.recall.toFixed(4)}  QPS=${row.qps.toFixed(0)}`,
+      );
     }
   }
   // table order: engine by engine, ef ascending
-  rows.sort((a, b) => engines.findIndex((x) => x.name === a.engine) - engines.findIndex((x) => x.name === b.engine) || a.ef - b.ef);
+  rows.sort(
+    (a, b) =>
+      engines.findIndex((x) => x.name === a.engine) - engines.findIndex((x) => x.name === b.engine) || a.ef - b.ef,
+  );
   return { builds, rows };
 }
 
@@ -225,7 +246,15 @@ function renderTables(builds: BuildRow[], rows: RunRow[], k: number): string {
         rows
           .filter((r) => r.dataset === dataset)
           .map((r): Cell[] => {
-            const cells: Cell[] = [r.engine, r.ef, r.queries, fixed(r.recall, 4), fixed(r.qps, 0), fixed(r.qpsPerCpuSecond, 0), fixed(r.meanLatencyMs, 3)];
+            const cells: Cell[] = [
+              r.engine,
+              r.ef,
+              r.queries,
+              fixed(r.recall, 4),
+              fixed(r.qps, 0),
+              fixed(r.qpsPerCpuSecond, 0),
+              fixed(r.meanLatencyMs, 3),
+            ];
             for (const b of baselines) cells.push(fixed(r.qpsRatio?.[b], 2), ratioCell(r.equalRecall?.[b]));
             return cells;
           }),
@@ -250,8 +279,12 @@ export async function main(argv: string[]): Promise<void> {
   const factories: EngineFactory[] = [createHnswlib, createUsearch, ...strataFactories(opts.oversampling)];
   const log = (s: string): void => console.log(s);
   log('# engine benchmark');
-  log(`machine: ${machine.cpus} cpus (${machine.cpuModel}), ${machine.memoryGiB} GiB, node ${machine.node}, ${machine.platform}/${machine.arch}`);
-  log(`code: commit ${code.commit}${code.libDirty ? ' + uncommitted changes in lib/' : code.libDirty === false ? ', lib/ clean' : ''}`);
+  log(
+    `machine: ${machine.cpus} cpus (${machine.cpuModel}), ${machine.memoryGiB} GiB, node ${machine.node}, ${machine.platform}/${machine.arch}`,
+  );
+  log(
+    `code: commit ${code.commit}${code.libDirty ? ' + uncommitted changes in lib/' : code.libDirty === false ? ', lib/ clean' : ''}`,
+  );
   log(
     `config: m=${opts.params.m} ef_construct=${opts.params.efConstruct} ef=[${opts.efs.join(', ')}] k=${opts.k} ` +
       `queries/ef ≤ ${opts.queries} (warm-up: ${opts.warmup >= opts.queries ? 'one full untimed pass' : `${opts.warmup} queries`} per ef) oversampling=${opts.oversampling} single-threaded`,
@@ -260,7 +293,9 @@ export async function main(argv: string[]): Promise<void> {
   const rows: RunRow[] = [];
   const datasetsInfo: unknown[] = [];
   // the machine is shared: record how busy it was, so a surprising run can be explained
-  const loads: { dataset: string; loadAverage1m: number }[] = [{ dataset: '(start)', loadAverage1m: Number(loadavg()[0].toFixed(2)) }];
+  const loads: { dataset: string; loadAverage1m: number }[] = [
+    { dataset: '(start)', loadAverage1m: Number(loadavg()[0].toFixed(2)) },
+  ];
   log(`load average (1 min) at start: ${loads[0].loadAverage1m} on ${machine.cpus} cpus`);
   for (const key of opts.datasets) {
     const t = performance.now();
@@ -269,8 +304,18 @@ export async function main(argv: string[]): Promise<void> {
       opts.base > 0 && opts.base < full.nBase
         ? slice(full, opts.base, Math.min(opts.queries, full.nQueries), Math.max(opts.k, 10))
         : full;
-    log(`\ndataset ${ds.name}: ${ds.nBase} base × ${ds.dim}d, ${ds.distance}, ${Math.min(opts.queries, ds.nQueries)} of ${ds.nQueries} queries, loaded in ${((performance.now() - t) / 1000).toFixed(1)} s`);
-    datasetsInfo.push({ name: ds.name, distance: ds.distance, dim: ds.dim, nBase: ds.nBase, nQueries: ds.nQueries, queriesUsed: Math.min(opts.queries, ds.nQueries), gtK: ds.gtK });
+    log(
+      `\ndataset ${ds.name}: ${ds.nBase} base × ${ds.dim}d, ${ds.distance}, ${Math.min(opts.queries, ds.nQueries)} of ${ds.nQueries} queries, loaded in ${((performance.now() - t) / 1000).toFixed(1)} s`,
+    );
+    datasetsInfo.push({
+      name: ds.name,
+      distance: ds.distance,
+      dim: ds.dim,
+      nBase: ds.nBase,
+      nQueries: ds.nQueries,
+      queriesUsed: Math.min(opts.queries, ds.nQueries),
+      gtK: ds.gtK,
+    });
     const engines = factories
       .map((factory) => factory(ds, opts.params))
       .filter((engine) => !opts.engines || opts.engines.some((e) => engine.name.includes(e)));

@@ -96,7 +96,17 @@ function synthetic(n: number, nq: number, dim: number): Dataset {
     const i = Math.floor(uniform() * n);
     for (let j = 0; j < dim; j++) queries[q * dim + j] = base[i * dim + j] + 0.2 * gauss();
   }
-  return { name: 'clustered-synthetic', distance: 'Cosine', dim, nBase: n, base, nQueries: nq, queries, groundTruth: new Int32Array(0), gtK: 0 };
+  return {
+    name: 'clustered-synthetic',
+    distance: 'Cosine',
+    dim,
+    nBase: n,
+    base,
+    nQueries: nq,
+    queries,
+    groundTruth: new Int32Array(0),
+    gtK: 0,
+  };
 }
 
 async function loadDataset(o: Options): Promise<Dataset> {
@@ -161,7 +171,13 @@ export async function main(argv: string[]): Promise<void> {
   let baseline: { local: number; lambda: number } | undefined;
   for (const S of o.segments) {
     const root = mkdtempSync(join(tmpdir(), 'strata-bench-fanout-'));
-    const cfg = loadConfig({ ...process.env, STRATA_DATA_DIR: root, STRATA_WORKERS: String(o.workers), STRATA_LOG_LEVEL: 'warn', STRATA_OPTIMIZE_AFTER_POINTS: String(Number.MAX_SAFE_INTEGER) });
+    const cfg = loadConfig({
+      ...process.env,
+      STRATA_DATA_DIR: root,
+      STRATA_WORKERS: String(o.workers),
+      STRATA_LOG_LEVEL: 'warn',
+      STRATA_OPTIMIZE_AFTER_POINTS: String(Number.MAX_SAFE_INTEGER),
+    });
     const rt = await createCoordinator(cfg, { logger: createLogger(cfg, 'bench'), fallback: 'threads' });
     const recorder = new RecordingInvoker(rt.invoker);
     // the same store and threads, with the recorder in front (the coordinator's own service stays unused for queries)
@@ -178,7 +194,10 @@ export async function main(argv: string[]): Promise<void> {
       await svc.createCollection('bench', config);
       for (let i = 0; i < ds.nBase; i += 5000) {
         const n = Math.min(5000, ds.nBase - i);
-        const points = Array.from({ length: n }, (_, j) => ({ id: i + j, vector: Array.from(ds.base.subarray((i + j) * ds.dim, (i + j + 1) * ds.dim)) }));
+        const points = Array.from({ length: n }, (_, j) => ({
+          id: i + j,
+          vector: Array.from(ds.base.subarray((i + j) * ds.dim, (i + j + 1) * ds.dim)),
+        }));
         await svc.upsertPoints('bench', points, true);
       }
       const { optimizeCollection } = await import('../lib/collection/optimizer.js');
@@ -208,7 +227,8 @@ export async function main(argv: string[]): Promise<void> {
         cold += stats.cold;
         // each task again, alone: its compute without other tasks competing for the cores
         let slowest = 0;
-        for (const { worker, task } of recorder.tasks) slowest = Math.max(slowest, (await rt.invoker.invoke(worker, task, 60_000)).stats.millis);
+        for (const { worker, task } of recorder.tasks)
+          slowest = Math.max(slowest, (await rt.invoker.invoke(worker, task, 60_000)).stats.millis);
         slowestTask.push(slowest);
       }
       const lambda = local.map((_, i) => coord[i] + o.invokeMs + slowestTask[i]);
@@ -253,11 +273,32 @@ export async function main(argv: string[]): Promise<void> {
   }
   console.log(
     formatTable(
-      ['segments', 'built', 'tasks/q', 'dist/q', 'cold/q', 'local p50', 'local p95', 'vs S=1', 'coord p50', 'task p50', 'λ p50', 'λ p95', 'vs S=1', 'recall', 'build s'],
+      [
+        'segments',
+        'built',
+        'tasks/q',
+        'dist/q',
+        'cold/q',
+        'local p50',
+        'local p95',
+        'vs S=1',
+        'coord p50',
+        'task p50',
+        'λ p50',
+        'λ p95',
+        'vs S=1',
+        'recall',
+        'build s',
+      ],
       rows,
     ),
   );
   console.log('ms; λ = modelled Lambda latency: coordinator + invoke overhead + slowest task alone (see header)');
-  const path = writeResults('fanout', { options: o, machine: machineInfo(), dataset: { name: ds.name, dim: ds.dim, points: ds.nBase }, rows: json });
+  const path = writeResults('fanout', {
+    options: o,
+    machine: machineInfo(),
+    dataset: { name: ds.name, dim: ds.dim, points: ds.nBase },
+    rows: json,
+  });
   console.log(`results: ${path}`);
 }

@@ -32,11 +32,19 @@ import { runSegmentTask } from '../lib/segment/task.js';
 import { FileSystemStore } from '../lib/storage/fs-store.js';
 import { IoScope } from '../lib/storage/io-stats.js';
 import { PageCache } from '../lib/storage/page-cache.js';
-import { type Dataset, datasetsAvailable, loadFashionMnist, loadGlove, recallAtK, slice } from '../test/support/datasets.js';
+import {
+  type Dataset,
+  datasetsAvailable,
+  loadFashionMnist,
+  loadGlove,
+  recallAtK,
+  slice,
+} from '../test/support/datasets.js';
 import { strataFactories } from './adapters/strata.js';
 import { formatTable, machineInfo, writeResults } from './support/results.js';
 
-export const description = 'collection path per tier: GETs, bytes, rounds per query, cold/warm, modelled S3 latency vs in-memory';
+export const description =
+  'collection path per tier: GETs, bytes, rounds per query, cold/warm, modelled S3 latency vs in-memory';
 
 const FIRST_BYTE_MS = 15;
 const STREAM_MB_PER_S = 80;
@@ -89,7 +97,17 @@ function synthetic(n: number, nq: number, dim: number): Dataset {
   };
   const base = Float32Array.from({ length: n * dim }, r);
   const queries = Float32Array.from({ length: nq * dim }, r);
-  return { name: 'synthetic', distance: 'Cosine', dim, nBase: n, base, nQueries: nq, queries, groundTruth: new Int32Array(0), gtK: 0 };
+  return {
+    name: 'synthetic',
+    distance: 'Cosine',
+    dim,
+    nBase: n,
+    base,
+    nQueries: nq,
+    queries,
+    groundTruth: new Int32Array(0),
+    gtK: 0,
+  };
 }
 
 async function loadDataset(o: Options): Promise<Dataset> {
@@ -174,7 +192,11 @@ export async function main(argv: string[]): Promise<void> {
     vector: Array.from(ds.queries.subarray(q * ds.dim, (q + 1) * ds.dim)),
     limit: o.k,
     offset: 0,
-    params: { hnsw_ef: o.ef, exact: false, quantization: { ignore: false, rescore: true, oversampling: o.oversampling } },
+    params: {
+      hnsw_ef: o.ef,
+      exact: false,
+      quantization: { ignore: false, rescore: true, oversampling: o.oversampling },
+    },
     with_payload: true,
     with_vector: false,
   }));
@@ -189,7 +211,9 @@ export async function main(argv: string[]): Promise<void> {
     const engine = f(ds, { m: 16, efConstruct: 100 });
     engine.build();
     engine.setEf(o.ef);
-    const prepared = Array.from({ length: ds.nQueries }, (_, q) => engine.prepare(ds.queries.subarray(q * ds.dim, (q + 1) * ds.dim)));
+    const prepared = Array.from({ length: ds.nQueries }, (_, q) =>
+      engine.prepare(ds.queries.subarray(q * ds.dim, (q + 1) * ds.dim)),
+    );
     for (const p of prepared) engine.search(p, o.k);
     const found: ArrayLike<number>[] = [];
     const t0 = performance.now();
@@ -223,16 +247,28 @@ export async function main(argv: string[]): Promise<void> {
       await optimize(store, collectionPrefix('', 'bench'));
       const sealSeconds = (performance.now() - t0) / 1000;
       for (const mode of modes) {
-        const reqs = queries.map((r) => ({ ...r, params: { ...r.params, quantization: { ...r.params.quantization!, rescore: mode.rescore } } }));
+        const reqs = queries.map((r) => ({
+          ...r,
+          params: { ...r.params, quantization: { ...r.params.quantization!, rescore: mode.rescore } },
+        }));
         const cold: Sample[] = [];
-        for (let q = 0; q < Math.min(o.cold, reqs.length); q++) cold.push(await measure(coordinator(store, o.workers), reqs[q]));
+        for (let q = 0; q < Math.min(o.cold, reqs.length); q++)
+          cold.push(await measure(coordinator(store, o.workers), reqs[q]));
         const svc = coordinator(store, o.workers);
         for (const r of reqs) await svc.query('bench', r);
         const warm: Sample[] = [];
         for (const r of reqs) warm.push(await measure(svc, r));
-        const recall = recallAtK(warm.map((s) => s.ids), ds.groundTruth, ds.gtK, o.k);
+        const recall = recallAtK(
+          warm.map((s) => s.ids),
+          ds.groundTruth,
+          ds.gtK,
+          o.k,
+        );
         const base = baselines[`strata ${mode.name}`];
-        for (const [label, samples] of [['cold', cold], ['warm', warm]] as const) {
+        for (const [label, samples] of [
+          ['cold', cold],
+          ['warm', warm],
+        ] as const) {
           const modelMs = mean(samples.map((s) => s.modelMs));
           rows.push([
             tierName(tier),
@@ -270,11 +306,29 @@ export async function main(argv: string[]): Promise<void> {
   }
   console.log(
     formatTable(
-      ['tier', 'mode', 'state', 'GETs/q', 'KB/q', 'rounds/q', 'compute ms', 'S3-model ms', 'recall@k', 'in-mem ms', 'ratio'],
+      [
+        'tier',
+        'mode',
+        'state',
+        'GETs/q',
+        'KB/q',
+        'rounds/q',
+        'compute ms',
+        'S3-model ms',
+        'recall@k',
+        'in-mem ms',
+        'ratio',
+      ],
       rows,
     ),
   );
   console.log(`in-memory engine (one graph, all points): ${JSON.stringify(baselines)}`);
-  const path = writeResults('storage', { options: o, model: { firstByteMs: FIRST_BYTE_MS, streamMBps: STREAM_MB_PER_S }, machine: machineInfo(), baselines, rows: json });
+  const path = writeResults('storage', {
+    options: o,
+    model: { firstByteMs: FIRST_BYTE_MS, streamMBps: STREAM_MB_PER_S },
+    machine: machineInfo(),
+    baselines,
+    rows: json,
+  });
   console.log(`results: ${path}`);
 }

@@ -40,7 +40,8 @@ function flags(argv: string[]): Partial<StrataConfig> | null {
   const int = (name: string, text: string | undefined, min: number, max: number): number | undefined => {
     if (text === undefined) return undefined;
     const n = Number(text);
-    if (!/^\d+$/.test(text) || n < min || n > max) throw new Error(`--${name} must be an integer in ${min}..${max}, got "${text}"`);
+    if (!/^\d+$/.test(text) || n < min || n > max)
+      throw new Error(`--${name} must be an integer in ${min}..${max}, got "${text}"`);
     return n;
   };
   return {
@@ -77,7 +78,10 @@ async function main(): Promise<void> {
   });
   const server = await startServer({ app, port: config.port, host: config.host });
   const where = config.s3 ? `s3://${config.s3.bucket}/${config.prefix}` : config.dataDir;
-  logger.info({ url: server.url, data: where, store: coordinator.describe, auth: config.apiKey !== undefined }, 'strata listening');
+  logger.info(
+    { url: server.url, data: where, store: coordinator.describe, auth: config.apiKey !== undefined },
+    'strata listening',
+  );
   console.log(`Strata ${server.url}  data: ${where}  (${coordinator.describe})`);
 
   let stopping = false;

@@ -27,7 +27,14 @@ const OptimizerEvent = z.union([
 ]);
 
 export interface OptimizerReport {
-  collections: Array<{ collection: string; outcome: 'optimized' | 'gone' | 'failed' | 'skipped'; sealedWal?: number; added?: string[]; removed?: string[]; error?: string }>;
+  collections: Array<{
+    collection: string;
+    outcome: 'optimized' | 'gone' | 'failed' | 'skipped';
+    sealedWal?: number;
+    added?: string[];
+    removed?: string[];
+    error?: string;
+  }>;
 }
 
 const config = loadConfig();
@@ -77,7 +84,10 @@ export const handler = async (event: unknown, context: Context): Promise<Optimiz
         more = next.pendingRebuilds;
       }
       report.collections.push({ collection, outcome: 'optimized', sealedWal: r.sealedWal, added, removed });
-      logger.info({ collection, sealedWal: r.sealedWal, added: added.length, removed: removed.length, replans: r.replans }, 'optimized');
+      logger.info(
+        { collection, sealedWal: r.sealedWal, added: added.length, removed: removed.length, replans: r.replans },
+        'optimized',
+      );
     } catch (error) {
       if (isStrataError(error, 'not_found')) {
         // deleted between the trigger and this run: nothing to seal

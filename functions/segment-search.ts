@@ -20,10 +20,21 @@ export const handler = async (event: unknown, context: Context): Promise<Segment
   const task = parseSegmentTask(event);
   try {
     const result = await runSegmentTask(task, segments);
-    logger.debug({ requestId: context.awsRequestId, collection: task.collectionPrefix, ...result.stats }, 'segment search');
+    logger.debug(
+      { requestId: context.awsRequestId, collection: task.collectionPrefix, ...result.stats },
+      'segment search',
+    );
     return result;
   } catch (error) {
-    logger.error({ err: error, requestId: context.awsRequestId, collection: task.collectionPrefix, segments: task.segments.map((s) => s.id) }, 'segment search failed');
+    logger.error(
+      {
+        err: error,
+        requestId: context.awsRequestId,
+        collection: task.collectionPrefix,
+        segments: task.segments.map((s) => s.id),
+      },
+      'segment search failed',
+    );
     throw error;
   }
 };

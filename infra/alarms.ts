@@ -7,12 +7,7 @@
  * Notifications are optional: with `email`, an SNS topic is created (TLS-only publishing) and the address subscribed.
  */
 import { Duration } from 'aws-cdk-lib';
-import {
-  Alarm,
-  ComparisonOperator,
-  TreatMissingData,
-  type IMetric,
-} from 'aws-cdk-lib/aws-cloudwatch';
+import { Alarm, ComparisonOperator, TreatMissingData, type IMetric } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Topic, type ITopic } from 'aws-cdk-lib/aws-sns';
@@ -59,7 +54,11 @@ export class StrataAlarms extends Construct {
 
     for (const { name, fn } of props.functions) {
       alarm(`${name}Errors`, fn.metricErrors({ period, statistic: 'Sum' }), `Strata ${name}: invocation errors`);
-      alarm(`${name}Throttles`, fn.metricThrottles({ period, statistic: 'Sum' }), `Strata ${name}: throttled invocations`);
+      alarm(
+        `${name}Throttles`,
+        fn.metricThrottles({ period, statistic: 'Sum' }),
+        `Strata ${name}: throttled invocations`,
+      );
     }
     alarm('Api5xx', props.apiServerErrors, 'Strata HTTP API: 5xx responses');
 

@@ -2,7 +2,7 @@
  * The bucket that holds every collection (DESIGN.md §3), plus the bucket that receives its server access logs.
  * Security settings come from defaults.ts; props can change sizing and retention, not switch protection off.
  */
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import { Bucket, BucketEncryption, type IBucket } from 'aws-cdk-lib/aws-s3';
 import { S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY } from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';

@@ -49,7 +49,13 @@ export function readSettings(node: Node): StrataSettings {
     optimizerReservedConcurrency: optionalInteger(get, 'optimizerReservedConcurrency', 1, 100_000),
     prefix: prefix(get('prefix')),
     logRetention: retention(get('logRetentionDays')),
-    optimizerScheduleMinutes: integer(get, 'optimizerScheduleMinutes', SIZING_DEFAULTS.optimizerScheduleMinutes, 1, 1440),
+    optimizerScheduleMinutes: integer(
+      get,
+      'optimizerScheduleMinutes',
+      SIZING_DEFAULTS.optimizerScheduleMinutes,
+      1,
+      1440,
+    ),
     alarmEmail: optionalString(get('alarmEmail')),
     removalPolicy: removal(get('removalPolicy')),
     throttleRateLimit: integer(get, 'throttleRateLimit', API_THROTTLE_DEFAULTS.rateLimit, 1, 1_000_000),
@@ -84,7 +90,9 @@ function prefix(raw: unknown): string {
   if (raw === undefined || raw === null) return DEFAULT_PREFIX;
   const value = String(raw).trim();
   if (!/^[A-Za-z0-9!_.'()-]+(\/[A-Za-z0-9!_.'()-]+)*$/.test(value)) {
-    throw new Error(`context 'prefix' must be a non-empty S3 key prefix without leading/trailing '/' or '*', got ${JSON.stringify(raw)}`);
+    throw new Error(
+      `context 'prefix' must be a non-empty S3 key prefix without leading/trailing '/' or '*', got ${JSON.stringify(raw)}`,
+    );
   }
   return value;
 }

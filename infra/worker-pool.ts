@@ -39,7 +39,8 @@ export class WorkerPool extends Construct {
   constructor(scope: Construct, id: string, props: WorkerPoolProps) {
     super(scope, id);
     const count = props.workers ?? SIZING_DEFAULTS.workers;
-    if (!Number.isInteger(count) || count < 1) throw new Error(`WorkerPool: workers must be a positive integer, got ${count}`);
+    if (!Number.isInteger(count) || count < 1)
+      throw new Error(`WorkerPool: workers must be a positive integer, got ${count}`);
     const workers: StrataFunction[] = [];
     for (let index = 0; index < count; index++) {
       const worker = new StrataFunction(this, `Worker${index}`, {

@@ -73,7 +73,19 @@ export interface StrataConfig {
 
 export type Env = Record<string, string | undefined>;
 
-const UNITS: Record<string, number> = { '': 1, b: 1, k: 1e3, kb: 1e3, kib: 1024, m: 1e6, mb: 1e6, mib: 1024 ** 2, g: 1e9, gb: 1e9, gib: 1024 ** 3 };
+const UNITS: Record<string, number> = {
+  '': 1,
+  b: 1,
+  k: 1e3,
+  kb: 1e3,
+  kib: 1024,
+  m: 1e6,
+  mb: 1e6,
+  mib: 1024 ** 2,
+  g: 1e9,
+  gb: 1e9,
+  gib: 1024 ** 3,
+};
 
 function bytesOf(text: string): number | undefined {
   const m = /^\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*$/.exec(text);
@@ -97,18 +109,30 @@ const LOG_LEVELS = new Set<string>(LEVELS.filter((l) => l !== 'silent'));
 const localCacheBytes = (): number => Math.floor(totalmem() * 0.25);
 
 /** `expected …, got "<value>"`: a start-up error quotes what was set. */
-const got = (what: string) => ({ error: (issue: { input?: unknown }) => `expected ${what}, got "${String(issue.input)}"` });
+const got = (what: string) => ({
+  error: (issue: { input?: unknown }) => `expected ${what}, got "${String(issue.input)}"`,
+});
 
 /** An unset or blank variable is absent; a set one reaches its own schema trimmed (zod's preprocess idiom). */
 const variable = <T extends z.core.SomeType>(schema: T) =>
-  z.pipe(z.transform((v: unknown) => (typeof v === 'string' ? v.trim() || undefined : v)), z.optional(schema));
+  z.pipe(
+    z.transform((v: unknown) => (typeof v === 'string' ? v.trim() || undefined : v)),
+    z.optional(schema),
+  );
 
 const text = variable(z.string());
 const url = variable(z.url(got('a URL')));
-const flag = variable(z.stringbool({ truthy: ['true', '1', 'yes'], falsy: ['false', '0', 'no'], ...got('true or false') }));
+const flag = variable(
+  z.stringbool({ truthy: ['true', '1', 'yes'], falsy: ['false', '0', 'no'], ...got('true or false') }),
+);
 const wholeNumber = (min: number, max = Number.MAX_SAFE_INTEGER) => {
   const message = got(`a whole number in ${min}..${max}`);
-  return variable(z.pipe(z.string().check(z.regex(/^\d+$/, message)), z.coerce.number<string>().check(z.gte(min, message), z.lte(max, message))));
+  return variable(
+    z.pipe(
+      z.string().check(z.regex(/^\d+$/, message)),
+      z.coerce.number<string>().check(z.gte(min, message), z.lte(max, message)),
+    ),
+  );
 };
 const byteSize = variable(
   z.pipe(
@@ -116,14 +140,28 @@ const byteSize = variable(
     z.transform((v, ctx) => {
       const bytes = bytesOf(v);
       if (bytes === undefined) {
-        ctx.issues.push({ code: 'custom', input: v, message: `expected a byte size such as 268435456, 256MiB or 1.5 GiB, got "${v}"` });
+        ctx.issues.push({
+          code: 'custom',
+          input: v,
+          message: `expected a byte size such as 268435456, 256MiB or 1.5 GiB, got "${v}"`,
+        });
         return z.NEVER;
       }
       return bytes;
     }),
   ),
 );
-const nameList = variable(z.pipe(z.string(), z.transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))));
+const nameList = variable(
+  z.pipe(
+    z.string(),
+    z.transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
+  ),
+);
 
 const EnvSchema = z.object({
   STRATA_DATA_DIR: text,
@@ -158,7 +196,9 @@ export function loadConfig(env: Env = process.env, overrides: Partial<StrataConf
   const parsed = EnvSchema.safeParse(env);
   if (!parsed.success) {
     // every issue's path is the one variable it is about
-    throw invalid(`bad configuration: ${parsed.error.issues.map((i) => `${String(i.path[0])}: ${i.message}`).join('; ')}`);
+    throw invalid(
+      `bad configuration: ${parsed.error.issues.map((i) => `${String(i.path[0])}: ${i.message}`).join('; ')}`,
+    );
   }
   const e = parsed.data;
   const prefix = (e.STRATA_PREFIX ?? '').replace(/^\/+|\/+$/g, '');

@@ -21,12 +21,16 @@ export class StrataError extends Error {
   }
 }
 
-export const invalid = (message: string, cause?: unknown): StrataError => new StrataError('invalid', message, { cause });
-export const notFound = (message: string, cause?: unknown): StrataError => new StrataError('not_found', message, { cause });
-export const conflict = (message: string, cause?: unknown): StrataError => new StrataError('conflict', message, { cause });
+export const invalid = (message: string, cause?: unknown): StrataError =>
+  new StrataError('invalid', message, { cause });
+export const notFound = (message: string, cause?: unknown): StrataError =>
+  new StrataError('not_found', message, { cause });
+export const conflict = (message: string, cause?: unknown): StrataError =>
+  new StrataError('conflict', message, { cause });
 export const unavailable = (message: string, cause?: unknown): StrataError =>
   new StrataError('unavailable', message, { cause });
-export const internal = (message: string, cause?: unknown): StrataError => new StrataError('internal', message, { cause });
+export const internal = (message: string, cause?: unknown): StrataError =>
+  new StrataError('internal', message, { cause });
 
 export function isStrataError(e: unknown, kind?: ErrorKind): e is StrataError {
   return e instanceof StrataError && (kind === undefined || e.kind === kind);

@@ -52,7 +52,10 @@ function topInputs(meta: Metafile): Array<{ input: string; bytes: number }> {
       byPackage.set(key, (byPackage.get(key) ?? 0) + bytesInOutput);
     }
   }
-  return [...byPackage].map(([input, bytes]) => ({ input, bytes })).sort((a, b) => b.bytes - a.bytes).slice(0, 5);
+  return [...byPackage]
+    .map(([input, bytes]) => ({ input, bytes }))
+    .sort((a, b) => b.bytes - a.bytes)
+    .slice(0, 5);
 }
 
 const kb = (n: number): string => `${(n / 1024).toFixed(0)} KB`;
@@ -60,7 +63,8 @@ const kb = (n: number): string => `${(n / 1024).toFixed(0)} KB`;
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({ options: { out: { type: 'string' } }, allowPositionals: true });
   for (const p of positionals) {
-    if (!(FUNCTION_NAMES as readonly string[]).includes(p)) throw new Error(`unknown function "${p}" (have: ${FUNCTION_NAMES.join(', ')})`);
+    if (!(FUNCTION_NAMES as readonly string[]).includes(p))
+      throw new Error(`unknown function "${p}" (have: ${FUNCTION_NAMES.join(', ')})`);
   }
   const started = performance.now();
   const built = await buildFunctions({

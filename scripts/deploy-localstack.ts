@@ -92,8 +92,11 @@ async function main(): Promise<void> {
     );
   }
   const optional = ['lambda', 'logs', 'events', 'secretsmanager', 'cloudwatch', 'sns'].filter((s) => !up(s));
-  if (optional.length > 0) console.warn(`warning: services not available, their resources will fail: ${optional.join(', ')}`);
-  console.warn('note: API Gateway v2 (HTTP APIs) is not in LocalStack community; its resources are deployed as empty fallbacks');
+  if (optional.length > 0)
+    console.warn(`warning: services not available, their resources will fail: ${optional.join(', ')}`);
+  console.warn(
+    'note: API Gateway v2 (HTTP APIs) is not in LocalStack community; its resources are deployed as empty fallbacks',
+  );
 
   const outputs = path.join('cdk.out', 'localstack-outputs.json');
   cdklocal('bootstrap', ['bootstrap', `aws://${ACCOUNT}/${region}`, ...passthrough]);

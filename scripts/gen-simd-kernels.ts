@@ -28,7 +28,7 @@ const OPCODES: Record<string, [number, number]> = {
   'local.set': [0, 0x21],
   'local.tee': [0, 0x22],
   'i32.load': [0, 0x28],
-    'i32.store': [0, 0x36],
+  'i32.store': [0, 0x36],
   'f32.store': [0, 0x38],
   'i32.const': [0, 0x41],
   'i32.ge_u': [0, 0x4f],
@@ -61,7 +61,15 @@ const OPCODES: Record<string, [number, number]> = {
 };
 
 /** instructions whose immediates are a memarg (align log2, offset) */
-const MEMARG = new Set(['i32.load', 'i32.store', 'f32.store', 'f64.store', 'v128.load', 'v128.load32_zero', 'v128.load64_zero']);
+const MEMARG = new Set([
+  'i32.load',
+  'i32.store',
+  'f32.store',
+  'f64.store',
+  'v128.load',
+  'v128.load32_zero',
+  'v128.load64_zero',
+]);
 /** instructions whose immediate is a lane index byte */
 const LANE = new Set(['i32x4.extract_lane', 'f32x4.extract_lane', 'f64x2.extract_lane']);
 const BLOCKS = new Set(['block', 'loop']);
@@ -120,7 +128,12 @@ const P = { rows: 0, rowBytes: 1, q: 2, ids: 3, count: 4, out: 5 } as const;
 const PARAMS = ['rows', 'rowBytes', 'q', 'ids', 'count', 'out'];
 
 /** Shared loop over the batch: sets local `p` to the row address, runs `row`, then stores with `store`. */
-function batch(locals: Record<string, number>, row: Insn[], result: Insn[], store: 'i32.store' | 'f32.store' | 'f64.store'): Insn[] {
+function batch(
+  locals: Record<string, number>,
+  row: Insn[],
+  result: Insn[],
+  store: 'i32.store' | 'f32.store' | 'f64.store',
+): Insn[] {
   const outShift = store === 'f64.store' ? 3 : 2;
   const { i, p } = locals;
   return [
@@ -302,7 +315,10 @@ function f32Kernel(kind: 'dot' | 'l2'): Func {
     ['local.set', L.acc1],
     ['i32.const', 0],
     ['local.set', L.k],
-    ...whileBelow(L.k, [['local.get', P.rowBytes], ['i32.const', -32], ['i32.and']], 32, [...term(L.acc0, 0), ...term(L.acc1, 16)]),
+    ...whileBelow(L.k, [['local.get', P.rowBytes], ['i32.const', -32], ['i32.and']], 32, [
+      ...term(L.acc0, 0),
+      ...term(L.acc1, 16),
+    ]),
     ...whileBelow(L.k, [['local.get', P.rowBytes], ['i32.const', -16], ['i32.and']], 16, term(L.acc0, 0)),
     ['local.get', L.acc0],
     ['local.get', L.acc1],
@@ -417,7 +433,14 @@ function name(s: string): number[] {
 function encodeModule(): Uint8Array {
   const type = [0x60, ...vec(PARAMS.map(() => [0x7f])), 0x00];
   const bytes = [
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    0x00,
+    0x61,
+    0x73,
+    0x6d,
+    0x01,
+    0x00,
+    0x00,
+    0x00,
     ...section(1, vec([type])),
     ...section(2, vec([[...name('env'), ...name('memory'), 0x02, 0x00, 0x00]])),
     ...section(3, vec(FUNCS.map(() => [0x00]))),
@@ -465,7 +488,8 @@ function wat(): string {
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const module = encodeModule();
-if (!(globalThis as unknown as { WebAssembly: { validate(b: Uint8Array): boolean } }).WebAssembly.validate(module)) throw new Error('generated module does not validate');
+if (!(globalThis as unknown as { WebAssembly: { validate(b: Uint8Array): boolean } }).WebAssembly.validate(module))
+  throw new Error('generated module does not validate');
 writeFileSync(join(root, 'lib/distance/simd-kernels.wat'), wat());
 const b64 = Buffer.from(module).toString('base64');
 writeFileSync(

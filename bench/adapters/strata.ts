@@ -12,7 +12,14 @@
  */
 import { performance } from 'node:perf_hooks';
 import { normalized, normalizeRows, simdRows } from '../../lib/distance/index.js';
-import { buildHnsw, floatScorer, InMemoryGraph, SearchContext, searchHnsw, searchRescored } from '../../lib/index/index.js';
+import {
+  buildHnsw,
+  floatScorer,
+  InMemoryGraph,
+  SearchContext,
+  searchHnsw,
+  searchRescored,
+} from '../../lib/index/index.js';
 import { Int8Scorer, quantize, type QuantizedSet } from '../../lib/quantization/index.js';
 import type { Dataset } from '../../test/support/datasets.js';
 import type { AnnEngine, EngineFactory, HnswParams } from './types.js';
@@ -88,16 +95,27 @@ function createStrata(mode: Mode, oversampling: number): EngineFactory {
       },
       search(query, k) {
         const graph = s.graph!;
-        if (mode === 'f32') return searchHnsw(graph, floatScorer(s.data!, ds.dim, ds.distance, query), { k, ef }, ctx).ids;
+        if (mode === 'f32')
+          return searchHnsw(graph, floatScorer(s.data!, ds.dim, ds.distance, query), { k, ef }, ctx).ids;
         const q = ds.distance === 'Cosine' ? normalized(query) : query;
         const int8 = new Int8Scorer(s.codes!, q);
         if (mode === 'i8') return searchHnsw(graph, int8, { k, ef }, ctx).ids;
-        return searchRescored(graph, int8, floatScorer(s.data!, ds.dim, ds.distance, query), { k, ef, oversampling }, ctx).ids;
+        return searchRescored(
+          graph,
+          int8,
+          floatScorer(s.data!, ds.dim, ds.distance, query),
+          { k, ef, oversampling },
+          ctx,
+        ).ids;
       },
     };
   };
 }
 
 export function strataFactories(oversampling: number): EngineFactory[] {
-  return [createStrata('f32', oversampling), createStrata('i8', oversampling), createStrata('i8+rescore', oversampling)];
+  return [
+    createStrata('f32', oversampling),
+    createStrata('i8', oversampling),
+    createStrata('i8+rescore', oversampling),
+  ];
 }

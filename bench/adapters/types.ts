@@ -21,6 +21,7 @@ export interface AnnEngine<Q = unknown> {
    * reuses work another engine already did (Strata's modes share one graph) returns its seconds, which the caller
    * adds to the measured time so each build figure is the full cost of that engine.
    */
+  // biome-ignore lint/suspicious/noConfusingVoidType: engines without reused work return nothing
   build(): { reusedSeconds?: number } | void;
   /** Sets the query-time beam width (hnsw_ef / ef / expansion_search); untimed. */
   setEf(ef: number): void;

@@ -75,7 +75,7 @@ function encode(data: Float32Array, r: GlobalRange): Int8Array {
   const out = new Int8Array(data.length);
   for (let i = 0; i < data.length; i++) {
     const c = Math.round((data[i] - r.lo) / r.alpha);
-    out[i] = c < 0 ? 0 : c > 127 ? 127 : c;
+    out[i] = c < 0 ? 0 : Math.min(c, 127);
   }
   return out;
 }

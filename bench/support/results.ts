@@ -37,7 +37,10 @@ export function writeResults(name: string, result: unknown, now: Date = new Date
   const dir = fileURLToPath(new URL('../results/', import.meta.url));
   mkdirSync(dir, { recursive: true });
   // ISO 8601 basic-ish: colons are awkward in file names on some systems
-  const stamp = now.toISOString().replace(/[:]/g, '-').replace(/\.\d+Z$/, 'Z');
+  const stamp = now
+    .toISOString()
+    .replace(/[:]/g, '-')
+    .replace(/\.\d+Z$/, 'Z');
   const path = `${dir}${name}-${stamp}.json`;
   writeFileSync(path, `${JSON.stringify(result, null, 2)}\n`);
   return path;
@@ -50,7 +53,10 @@ export function formatTable(headers: string[], rows: Cell[][]): string {
   const text = rows.map((r) => r.map((c) => (c === null || c === undefined ? '-' : String(c))));
   const widths = headers.map((h, i) => Math.max(h.length, ...text.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[], numeric: boolean[]): string =>
-    cells.map((c, i) => (numeric[i] ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
+    cells
+      .map((c, i) => (numeric[i] ? c.padStart(widths[i]) : c.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
   // a column is numeric (right-aligned) when every cell looks like a number, a bound (≤1.2), "-" or "n/r"
   const numeric = headers.map(
     (_, i) => text.length > 0 && text.every((r) => /^(?:[-+<>≤≥~]?[\d.]*[x%]?|n\/r)$/.test(r[i] ?? '')),

@@ -69,7 +69,10 @@ export function createApp(options: CreateAppOptions): Hono<AppEnv> {
   registerQueryRoutes(app, deps);
 
   app.notFound((c) =>
-    c.json(errorBody(`Not found: no route for ${c.req.method} ${c.req.path}`, c.get('startedAt') ?? performance.now()), 404),
+    c.json(
+      errorBody(`Not found: no route for ${c.req.method} ${c.req.path}`, c.get('startedAt') ?? performance.now()),
+      404,
+    ),
   );
   app.onError((err, c) => {
     const http = toHttpError(err);

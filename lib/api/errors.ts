@@ -15,7 +15,7 @@
  * | StrataError internal / anything unexpected    | 500    | `Service internal error: …`                       |
  * | request limits (batch size)                   | 400    | `Bad request: …`                                  |
  */
-import { z } from 'zod';
+import type { z } from 'zod';
 import { isStrataError } from '../errors.js';
 
 export type Where = 'JSON body' | 'query parameters' | 'path parameters';

@@ -102,7 +102,10 @@ export function collectionName(c: Ctx): string {
     throw new HttpError(422, `Validation error in path parameters: [name: must be from 1 to 255 characters]`);
   }
   if (name.includes('/') || name.includes('\0')) {
-    throw new HttpError(400, `Wrong input: Collection name \`${name}\` contains invalid characters like '/' or '\\0' !`);
+    throw new HttpError(
+      400,
+      `Wrong input: Collection name \`${name}\` contains invalid characters like '/' or '\\0' !`,
+    );
   }
   return name;
 }

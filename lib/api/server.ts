@@ -8,7 +8,7 @@ import { serve } from '@hono/node-server';
 import type { Hono } from 'hono';
 
 export interface StartServerOptions {
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  // biome-ignore lint/suspicious/noExplicitAny: any app's environment type is served the same way
   readonly app: Hono<any>;
   /** @default 6333 (Qdrant's REST port) */
   readonly port?: number;

@@ -9,7 +9,11 @@
 import type { CollectionService } from '../collection/types.js';
 import { wrongInput } from './errors.js';
 
-export async function checkDimensions(service: CollectionService, name: string, vectors: readonly number[][]): Promise<void> {
+export async function checkDimensions(
+  service: CollectionService,
+  name: string,
+  vectors: readonly number[][],
+): Promise<void> {
   if (!service.collectionConfig) return checkAgainst((await service.getCollection(name)).config.vectors.size, vectors);
   // a cached config answers a warm request with no round trip; only a mismatch or an unknown collection pays for a
   // revalidated read, so a collection re-created elsewhere with another size is never wrongly refused

@@ -24,6 +24,7 @@ import { invalid } from '../errors.js';
 const SEQ_WIDTH = 16;
 const MAX_NAME_LENGTH = 255;
 /** characters Qdrant rejects in collection names (they also break file-system paths and S3 console URLs) */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what this rejects
 const FORBIDDEN_NAME_CHARS = /[<>:"/\\|?*\u0000-\u001f\u007f]/;
 const WRITER_RE = /^[0-9a-z]{1,32}$/;
 /** ids this module mints (newSegmentId): creation time + random suffix */
@@ -46,7 +47,9 @@ export function validateCollectionName(name: string): void {
   if (name.length > MAX_NAME_LENGTH) throw invalid(`Collection name must be at most ${MAX_NAME_LENGTH} characters`);
   if (name === '.' || name === '..') throw invalid(`Collection name "${name}" is reserved`);
   if (FORBIDDEN_NAME_CHARS.test(name)) {
-    throw invalid(`Collection name "${name}" contains a forbidden character (one of <>:"/\\|?* or a control character)`);
+    throw invalid(
+      `Collection name "${name}" contains a forbidden character (one of <>:"/\\|?* or a control character)`,
+    );
   }
   if (name.trim() !== name) throw invalid('Collection name must not start or end with whitespace');
 }
@@ -139,4 +142,3 @@ export function tombstoneName(v: number): string {
   if (v < 1) throw invalid(`tombstone version ${v} has no object`);
   return `deleted.${pad(v, TOMBSTONE_WIDTH)}`;
 }
-

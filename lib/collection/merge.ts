@@ -31,12 +31,20 @@ export function compareCandidates(a: Candidate, b: Candidate): number {
 }
 
 /** Dedupes by id (newest version wins) and ranks; returns the page [offset, offset + limit). */
-export function mergeCandidates<C extends Candidate>(lists: Iterable<readonly C[]>, offset: number, limit: number): C[] {
+export function mergeCandidates<C extends Candidate>(
+  lists: Iterable<readonly C[]>,
+  offset: number,
+  limit: number,
+): C[] {
   const best = new Map<PointId, C>();
   for (const list of lists) {
     for (const c of list) {
       const prev = best.get(c.id);
-      if (prev === undefined || c.version > prev.version || (c.version === prev.version && prev.segment !== null && c.segment === null)) {
+      if (
+        prev === undefined ||
+        c.version > prev.version ||
+        (c.version === prev.version && prev.segment !== null && c.segment === null)
+      ) {
         best.set(c.id, c);
       }
     }

@@ -116,7 +116,13 @@ class Replan extends Error {}
 
 /** The manifest fields a plan depends on: if any of them moved, the plan is stale. */
 function planBasis(m: Manifest): string {
-  return JSON.stringify([m.incarnation, m.segments, m.sealedWal.map((w) => w.name), m.retiredSegments, m.retiredTombstones]);
+  return JSON.stringify([
+    m.incarnation,
+    m.segments,
+    m.sealedWal.map((w) => w.name),
+    m.retiredSegments,
+    m.retiredTombstones,
+  ]);
 }
 
 function seedOf(segmentId: string): number {
@@ -139,7 +145,12 @@ async function writeNewSegment(
   const vectors = new Float32Array(pts.ids.length * dim);
   pts.vectors.forEach((v, i) => vectors.set(v, i * dim));
   const input = { config, ids: pts.ids, versions: pts.versions, vectors, payloads: pts.payloads, seed: seedOf(id) };
-  const meta: SegmentMeta = await writeSegment(store, segmentPrefix(collection, id), input, index === undefined ? {} : { index });
+  const meta: SegmentMeta = await writeSegment(
+    store,
+    segmentPrefix(collection, id),
+    input,
+    index === undefined ? {} : { index },
+  );
   let minVersion = Number.POSITIVE_INFINITY;
   let maxVersion = 0;
   for (const v of pts.versions) {
@@ -171,7 +182,11 @@ async function carryOver(
   const points = (await access.livePoints(collection, s)).filter((p) => !tomb.has(p.offset));
   // not through `access`: a merged-away or rebuilt segment is never read again, so its meta and payload index are not kept
   const source = await openPointSource(store, directPages(store), segmentPrefix(collection, s.id));
-  const stored = await readStoredPoints(source, points.map((p) => p.offset), { payload: true, vector: true });
+  const stored = await readStoredPoints(
+    source,
+    points.map((p) => p.offset),
+    { payload: true, vector: true },
+  );
   points.forEach((p, i) => {
     into.ids.push(p.id);
     into.versions.push(p.version);
@@ -206,7 +221,11 @@ function split(pts: NewPoints, parts: number): NewPoints[] {
 }
 
 /** Seals the WAL tail of the collection at `collection` (a prefix from keys.ts), then collects garbage. */
-export async function optimize(store: ObjectStore, collection: string, options: OptimizeOptions = {}): Promise<OptimizeResult> {
+export async function optimize(
+  store: ObjectStore,
+  collection: string,
+  options: OptimizeOptions = {},
+): Promise<OptimizeResult> {
   const now = options.now ?? Date.now;
   const graceMs = options.graceMs ?? 3_600_000;
   const walGraceMs = options.walGraceMs ?? Math.min(graceMs, 300_000);
@@ -227,11 +246,17 @@ export async function optimize(store: ObjectStore, collection: string, options: 
 
     // 2. resolve tail entries against live segment copies
     const entries = [...tail.entries.values()];
-    const copies = await access.liveCopies(collection, M.segments, entries.map((e) => e.id));
+    const copies = await access.liveCopies(
+      collection,
+      M.segments,
+      entries.map((e) => e.id),
+    );
     const newTombs = new Map<string, number[]>();
     const fresh = emptyPoints();
     let tombstoned = 0;
-    entries.sort((a, b) => (typeof a.id === typeof b.id ? (a.id < b.id ? -1 : a.id > b.id ? 1 : 0) : typeof a.id === 'number' ? -1 : 1));
+    entries.sort((a, b) =>
+      typeof a.id === typeof b.id ? (a.id < b.id ? -1 : a.id > b.id ? 1 : 0) : typeof a.id === 'number' ? -1 : 1,
+    );
     for (const e of entries) {
       const copy = copies.get(e.id);
       if (copy !== undefined && copy.version >= e.version) continue; // a late, older write: the sealed copy stays
@@ -298,7 +323,18 @@ export async function optimize(store: ObjectStore, collection: string, options: 
     );
     if (toSeal.length === 0 && rebuilt.length === 0) {
       const gc = options.skipGc ? null : await collectGarbage(store, collection, { now, graceMs, walGraceMs });
-      return { sealedWal: 0, writtenPoints: 0, added: [], removed: [], tombstoned: 0, rebuilt: 0, pendingRebuilds, replans: attempt, epoch: M.epoch, gc };
+      return {
+        sealedWal: 0,
+        writtenPoints: 0,
+        added: [],
+        removed: [],
+        tombstoned: 0,
+        rebuilt: 0,
+        pendingRebuilds,
+        replans: attempt,
+        epoch: M.epoch,
+        gc,
+      };
     }
     // a rebuild keeps the segment's graph even when deletes took it below indexing_threshold (rebuild.ts)
     const groupIndex = new Map<NewPoints, boolean>();
@@ -314,7 +350,9 @@ export async function optimize(store: ObjectStore, collection: string, options: 
     const born = now();
     const added: SegmentEntry[] = [];
     for (const g of groups) {
-      added.push(await writeNewSegment(store, collection, M.config, newSegmentId(born, random()), g, groupIndex.get(g)));
+      added.push(
+        await writeNewSegment(store, collection, M.config, newSegmentId(born, random()), g, groupIndex.get(g)),
+      );
     }
     const mergedIds = new Set(merged.map((s) => s.id));
     const updated = new Map<string, SegmentEntry>();
@@ -339,7 +377,9 @@ export async function optimize(store: ObjectStore, collection: string, options: 
       throw e;
     }
     if (now() - planStarted > graceMs / 2) {
-      throw conflict(`optimizer run on ${collection} took longer than half the grace period; its segments are abandoned`);
+      throw conflict(
+        `optimizer run on ${collection} took longer than half the grace period; its segments are abandoned`,
+      );
     }
 
     // 5. one conditional swap
@@ -390,6 +430,11 @@ export async function optimize(store: ObjectStore, collection: string, options: 
 }
 
 /** `optimize` by collection name under a deployment prefix (what the optimizer function and trigger call). */
-export function optimizeCollection(store: ObjectStore, prefix: string, name: string, options: OptimizeOptions = {}): Promise<OptimizeResult> {
+export function optimizeCollection(
+  store: ObjectStore,
+  prefix: string,
+  name: string,
+  options: OptimizeOptions = {},
+): Promise<OptimizeResult> {
   return optimize(store, collectionPrefix(prefix, name), options);
 }

@@ -21,7 +21,7 @@ export function projectPayload(payload: Payload | null, selector: WithPayload): 
 
 function pick(p: Payload, keys: readonly string[]): Payload {
   const out: Payload = {};
-  for (const k of keys) if (Object.prototype.hasOwnProperty.call(p, k)) out[k] = p[k];
+  for (const k of keys) if (Object.hasOwn(p, k)) out[k] = p[k];
   return out;
 }
 
@@ -60,7 +60,8 @@ export function deletePayloadKeys(current: Payload | null, keys: readonly string
     for (let i = 0; i < steps.length - 1 && node !== null && typeof node === 'object'; i++) {
       node = (node as Payload)[steps[i]];
     }
-    if (node !== null && typeof node === 'object' && !Array.isArray(node)) delete (node as Payload)[steps[steps.length - 1]];
+    if (node !== null && typeof node === 'object' && !Array.isArray(node))
+      delete (node as Payload)[steps[steps.length - 1]];
   }
   return root;
 }

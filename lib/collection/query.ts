@@ -45,11 +45,13 @@ export interface QueryTrace {
 
 export function checkQueryVector(vector: unknown, dim: number): Float32Array {
   if (!Array.isArray(vector)) throw invalid('Wrong input: query vector must be an array of numbers');
-  if (vector.length !== dim) throw invalid(`Wrong input: Vector dimension error: expected dim: ${dim}, got ${vector.length}`);
+  if (vector.length !== dim)
+    throw invalid(`Wrong input: Vector dimension error: expected dim: ${dim}, got ${vector.length}`);
   const q = new Float32Array(dim);
   for (let i = 0; i < dim; i++) {
     const x = vector[i];
-    if (typeof x !== 'number' || !Number.isFinite(x)) throw invalid(`Wrong input: query vector has a non-finite value at ${i}`);
+    if (typeof x !== 'number' || !Number.isFinite(x))
+      throw invalid(`Wrong input: query vector has a non-finite value at ${i}`);
     q[i] = x;
   }
   return q;
@@ -74,9 +76,10 @@ export async function runQuery(
   if (distance === 'Cosine') normalizeInPlace(q, 0, dim);
   const want = req.offset + req.limit;
   if (req.limit <= 0) return [];
-  const minSimilarity = req.score_threshold === undefined || req.score_threshold === null
-    ? undefined
-    : thresholdToSimilarity(distance, req.score_threshold);
+  const minSimilarity =
+    req.score_threshold === undefined || req.score_threshold === null
+      ? undefined
+      : thresholdToSimilarity(distance, req.score_threshold);
 
   // the WAL tail, exactly
   const sim = similarityFn(distance);

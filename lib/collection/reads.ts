@@ -87,7 +87,12 @@ export async function loadPoints(
   await Promise.all(
     [...bySegment].map(async ([segment, idx]) => {
       const source = await ctx.access.points(snap.collection, segment, io);
-      const points = await readStoredPoints(source, idx.map((i) => located[i].offset as number), want, io);
+      const points = await readStoredPoints(
+        source,
+        idx.map((i) => located[i].offset as number),
+        want,
+        io,
+      );
       idx.forEach((i, j) => {
         out[i].payload = points[j].payload;
         out[i].vector = points[j].vector;
@@ -146,7 +151,14 @@ export async function scroll(ctx: ServiceContext, snap: Snapshot, req: ScrollReq
   const points: Record_[] = [];
   let next: PointId | null = null;
   const chunk = Math.max(16, Math.min(1024, req.limit + 1));
-  for await (const p of matching(ctx, snap, entries, req.filter, { payload: wantsPayload(req.with_payload), vector: req.with_vector }, chunk)) {
+  for await (const p of matching(
+    ctx,
+    snap,
+    entries,
+    req.filter,
+    { payload: wantsPayload(req.with_payload), vector: req.with_vector },
+    chunk,
+  )) {
     if (points.length === req.limit) {
       next = p.id;
       break;
@@ -161,9 +173,10 @@ export async function scroll(ctx: ServiceContext, snap: Snapshot, req: ScrollReq
  * tail's upserts. Only the id tables are read (to find which tail ids have live copies), never payloads.
  */
 export async function livePointCount(ctx: ServiceContext, snap: Snapshot): Promise<number> {
-  const copies = snap.winners.size === 0
-    ? new Map()
-    : await ctx.access.liveCopies(snap.collection, snap.manifest.segments, [...snap.winners.keys()]);
+  const copies =
+    snap.winners.size === 0
+      ? new Map()
+      : await ctx.access.liveCopies(snap.collection, snap.manifest.segments, [...snap.winners.keys()]);
   let n = 0;
   for (const s of snap.manifest.segments) n += s.points - s.deleted;
   for (const w of snap.winners.values()) {

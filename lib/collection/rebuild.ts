@@ -61,13 +61,16 @@ export function rebuildIndexes(config: CollectionConfig, indexed: boolean, live:
 export function differs(config: CollectionConfig, indexed: boolean, live: number, build: SegmentBuild): boolean {
   if (live <= 0) return false; // dropped by the optimizer, not rebuilt
   if (!indexed && shouldIndex(config, live)) return true; // one way: an existing graph is never stale for size
-  if (indexed && (build.m !== config.hnsw_config.m || build.efConstruct !== config.hnsw_config.ef_construct)) return true;
+  if (indexed && (build.m !== config.hnsw_config.m || build.efConstruct !== config.hnsw_config.ef_construct))
+    return true;
   if (indexed && build.graphOnDisk !== config.hnsw_config.on_disk) return true;
   if (build.vectorsOnDisk !== config.vectors.on_disk) return true;
   const scalar = config.quantization_config?.scalar;
   if ((scalar === undefined) !== (build.quantile === null)) return true;
   // the quantile is trained and stored as float32: compare at that precision, or a segment would never match
-  return scalar !== undefined && build.quantile !== null && Math.fround(scalar.quantile) !== Math.fround(build.quantile);
+  return (
+    scalar !== undefined && build.quantile !== null && Math.fround(scalar.quantile) !== Math.fround(build.quantile)
+  );
 }
 
 /**

@@ -71,7 +71,7 @@ export class SegmentAccess {
         ]);
         for (const id of ids) {
           const offset = table.offsetOf(id);
-          if (offset < 0 || (tomb !== null && tomb.has(offset))) continue;
+          if (offset < 0 || tomb?.has(offset)) continue;
           const version = table.version(offset);
           const prev = out.get(id);
           if (prev === undefined || version > prev.version) out.set(id, { segment, offset, version });
@@ -93,7 +93,7 @@ export class SegmentAccess {
     ]);
     const out: { id: PointId; offset: PointOffset; version: number }[] = [];
     for (let o = 0; o < table.count; o++) {
-      if (tomb !== null && tomb.has(o)) continue;
+      if (tomb?.has(o)) continue;
       out.push({ id: table.externalId(o), offset: o, version: table.version(o) });
     }
     return out;

@@ -14,7 +14,14 @@ import { randomBytes } from 'node:crypto';
 import { invalid, isStrataError, notFound } from '../errors.js';
 import { createContext, snapshotOf } from './context.js';
 import type { CollectionServiceOptions, ServiceContext } from './context.js';
-import { collectionNameOfKey, collectionPrefix, collectionsRoot, manifestKey, validateCollectionName, walKey } from './keys.js';
+import {
+  collectionNameOfKey,
+  collectionPrefix,
+  collectionsRoot,
+  manifestKey,
+  validateCollectionName,
+  walKey,
+} from './keys.js';
 import { createManifest, newManifest, updateManifest } from './manifest.js';
 import { entryDiffers } from './rebuild.js';
 import { deletePayloadKeys, overwritePayload, setPayload } from './payload-ops.js';
@@ -126,7 +133,8 @@ export class StrataCollectionService implements CollectionService {
     const { manifest } = snap;
     return {
       // yellow while the optimizer has work: an unsealed WAL tail, or segments built with other parameters (rebuild.ts)
-      status: snap.winners.size > 0 || manifest.segments.some((s) => entryDiffers(manifest.config, s)) ? 'yellow' : 'green',
+      status:
+        snap.winners.size > 0 || manifest.segments.some((s) => entryDiffers(manifest.config, s)) ? 'yellow' : 'green',
       optimizer_status: 'ok',
       points_count: await reads.livePointCount(this.ctx, snap),
       indexed_vectors_count: manifest.segments.filter((s) => s.indexed).reduce((n, s) => n + s.points - s.deleted, 0),
@@ -147,7 +155,8 @@ export class StrataCollectionService implements CollectionService {
         vectors: { ...c.vectors, ...(update.vectors ?? {}) },
         hnsw_config: { ...c.hnsw_config, ...(update.hnsw_config ?? {}) },
         optimizers_config: { ...c.optimizers_config, ...(update.optimizers_config ?? {}) },
-        quantization_config: update.quantization_config === undefined ? c.quantization_config : update.quantization_config,
+        quantization_config:
+          update.quantization_config === undefined ? c.quantization_config : update.quantization_config,
       };
       return { ...m, config };
     }).catch((e: unknown) => {
@@ -159,7 +168,12 @@ export class StrataCollectionService implements CollectionService {
 
   // ------------------------------------------------------------------ writes
 
-  private async writeBatch(snap: Snapshot, upserts: PreparedUpserts | null, deletes: PointId[], wait: boolean): Promise<UpdateResult> {
+  private async writeBatch(
+    snap: Snapshot,
+    upserts: PreparedUpserts | null,
+    deletes: PointId[],
+    wait: boolean,
+  ): Promise<UpdateResult> {
     const seq = this.ctx.clock.next();
     const dim = snap.manifest.config.vectors.size;
     const body = encodeWal({
@@ -206,7 +220,8 @@ export class StrataCollectionService implements CollectionService {
     }
     const ids: PointId[] = [];
     const all = await reads.liveEntries(this.ctx, snap);
-    for await (const p of reads.matching(this.ctx, snap, all, selector.filter, { payload: false, vector: false })) ids.push(p.id);
+    for await (const p of reads.matching(this.ctx, snap, all, selector.filter, { payload: false, vector: false }))
+      ids.push(p.id);
     return ids;
   }
 
@@ -237,7 +252,13 @@ export class StrataCollectionService implements CollectionService {
     return this.writeBatch(snap, prepared, [], wait);
   }
 
-  setPayload(name: string, payload: Payload, selector: PointsSelector, wait: boolean, key?: string): Promise<UpdateResult> {
+  setPayload(
+    name: string,
+    payload: Payload,
+    selector: PointsSelector,
+    wait: boolean,
+    key?: string,
+  ): Promise<UpdateResult> {
     return this.rewritePayloads(name, selector, wait, (p) => setPayload(p, payload, key));
   }
 
@@ -261,7 +282,10 @@ export class StrataCollectionService implements CollectionService {
   }
 
   async scroll(name: string, request: ScrollRequest): Promise<ScrollResult> {
-    const req = request.offset === undefined || request.offset === null ? request : { ...request, offset: canonicalId(request.offset) };
+    const req =
+      request.offset === undefined || request.offset === null
+        ? request
+        : { ...request, offset: canonicalId(request.offset) };
     return reads.scroll(this.ctx, await this.snapshot(name), req);
   }
 

@@ -51,7 +51,12 @@ export async function resolveWinners(
     let minLate = Number.POSITIVE_INFINITY;
     for (const e of late) if (e.version < minLate) minLate = e.version;
     const candidates = manifest.segments.filter((s) => s.maxVersion >= minLate);
-    const copies = await access.liveCopies(collection, candidates, late.map((e) => e.id), io);
+    const copies = await access.liveCopies(
+      collection,
+      candidates,
+      late.map((e) => e.id),
+      io,
+    );
     for (const e of late) {
       const copy = copies.get(e.id);
       if (copy === undefined || e.version > copy.version) winners.set(e.id, e);

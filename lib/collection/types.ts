@@ -195,7 +195,13 @@ export interface CollectionService {
 
   upsertPoints(name: string, points: PointStruct[], wait: boolean): Promise<UpdateResult>;
   deletePoints(name: string, selector: PointsSelector, wait: boolean): Promise<UpdateResult>;
-  setPayload(name: string, payload: Payload, selector: PointsSelector, wait: boolean, key?: string): Promise<UpdateResult>;
+  setPayload(
+    name: string,
+    payload: Payload,
+    selector: PointsSelector,
+    wait: boolean,
+    key?: string,
+  ): Promise<UpdateResult>;
   overwritePayload(name: string, payload: Payload, selector: PointsSelector, wait: boolean): Promise<UpdateResult>;
   deletePayload(name: string, keys: string[], selector: PointsSelector, wait: boolean): Promise<UpdateResult>;
   clearPayload(name: string, selector: PointsSelector, wait: boolean): Promise<UpdateResult>;

@@ -42,5 +42,8 @@ export async function putWal(store: ObjectStore, key: string, body: Uint8Array):
     }
     if (isPreconditionFailed(lastError)) throw internal(`WAL key ${key} reported existing but reads as missing`);
   }
-  throw unavailable(`could not write ${key}: ${lastError instanceof Error ? lastError.message : String(lastError)}`, lastError);
+  throw unavailable(
+    `could not write ${key}: ${lastError instanceof Error ? lastError.message : String(lastError)}`,
+    lastError,
+  );
 }

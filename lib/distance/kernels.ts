@@ -79,7 +79,14 @@ export function l1(a: Float32Array, aOff: number, b: Float32Array, bOff: number,
  * every 16 dimensions). Partial sums of squares only grow, so a caller that only needs "is it closer than bound?"
  * gets the same answer as from l2sq, at a fraction of the work for far candidates.
  */
-export function l2sqBounded(a: Float32Array, aOff: number, b: Float32Array, bOff: number, dim: number, bound: number): number {
+export function l2sqBounded(
+  a: Float32Array,
+  aOff: number,
+  b: Float32Array,
+  bOff: number,
+  dim: number,
+  bound: number,
+): number {
   let s = 0;
   let i = aOff;
   let j = bOff;
@@ -112,7 +119,14 @@ export function l2sqBounded(a: Float32Array, aOff: number, b: Float32Array, bOff
 }
 
 /** l1 with early abandoning (same contract as l2sqBounded). */
-export function l1Bounded(a: Float32Array, aOff: number, b: Float32Array, bOff: number, dim: number, bound: number): number {
+export function l1Bounded(
+  a: Float32Array,
+  aOff: number,
+  b: Float32Array,
+  bOff: number,
+  dim: number,
+  bound: number,
+): number {
   let s = 0;
   let i = aOff;
   let j = bOff;

@@ -58,7 +58,7 @@ function kernelsModule(): object | null {
       const bin = atob(SIMD_KERNELS_WASM);
       const bytes = new Uint8Array(bin.length);
       for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-      if (wasm !== undefined && wasm.validate(bytes)) compiled = new wasm.Module(bytes);
+      if (wasm?.validate(bytes)) compiled = new wasm.Module(bytes);
     } catch {
       compiled = null;
     }

@@ -96,15 +96,27 @@ export function graphByteLength(meta: GraphFileMeta): number {
 }
 
 export function serializeGraph(g: HnswGraph, pageSize = DEFAULT_PAGE_SIZE): Uint8Array {
-  if (!(Number.isInteger(pageSize) && pageSize >= 64)) throw invalid(`page size must be an integer ≥ 64, got ${pageSize}`);
+  if (!(Number.isInteger(pageSize) && pageSize >= 64))
+    throw invalid(`page size must be an integer ≥ 64, got ${pageSize}`);
   const u = g.upper;
   const meta = layoutMeta(g, pageSize, u.ids.length, u.links.length);
   const out = new Uint8Array(graphByteLength(meta));
   const view = new DataView(out.buffer);
   for (let i = 0; i < 8; i++) out[i] = GRAPH_MAGIC.charCodeAt(i);
   const fields = [
-    GRAPH_VERSION, meta.n, meta.m, meta.m0, meta.entryPoint, meta.maxLevel, meta.pageSize, meta.nodesPerPage,
-    meta.pageStride, meta.pageCount, meta.upperCount, meta.upperWords, meta.headerBytes,
+    GRAPH_VERSION,
+    meta.n,
+    meta.m,
+    meta.m0,
+    meta.entryPoint,
+    meta.maxLevel,
+    meta.pageSize,
+    meta.nodesPerPage,
+    meta.pageStride,
+    meta.pageCount,
+    meta.upperCount,
+    meta.upperWords,
+    meta.headerBytes,
   ];
   fields.forEach((v, i) => view.setUint32(8 + 4 * i, v >>> 0, true));
   let at = GRAPH_FIXED_HEADER_BYTES;
@@ -154,8 +166,12 @@ export function parseGraphFixedHeader(bytes: Uint8Array): GraphFileMeta {
     headerBytes: u32(56),
   };
   const expected = layoutMeta(meta, meta.pageSize, meta.upperCount, meta.upperWords);
-  if (expected.nodesPerPage !== meta.nodesPerPage || expected.pageStride !== meta.pageStride ||
-    expected.pageCount !== meta.pageCount || expected.headerBytes !== meta.headerBytes) {
+  if (
+    expected.nodesPerPage !== meta.nodesPerPage ||
+    expected.pageStride !== meta.pageStride ||
+    expected.pageCount !== meta.pageCount ||
+    expected.headerBytes !== meta.headerBytes
+  ) {
     throw internal('graph: inconsistent header geometry');
   }
   return meta;
@@ -164,9 +180,11 @@ export function parseGraphFixedHeader(bytes: Uint8Array): GraphFileMeta {
 /** Parses and verifies the whole header [0, H): meta and the upper levels (copied out of `bytes`). */
 export function parseGraphHeader(bytes: Uint8Array): { meta: GraphFileMeta; upper: UpperLevels } {
   const meta = parseGraphFixedHeader(bytes);
-  if (bytes.length < meta.headerBytes) throw internal(`graph: header needs ${meta.headerBytes} bytes, got ${bytes.length}`);
+  if (bytes.length < meta.headerBytes)
+    throw internal(`graph: header needs ${meta.headerBytes} bytes, got ${bytes.length}`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (headerCrc(bytes, meta.headerBytes) !== view.getUint32(60, true)) throw internal('graph: header checksum mismatch');
+  if (headerCrc(bytes, meta.headerBytes) !== view.getUint32(60, true))
+    throw internal('graph: header checksum mismatch');
   const U = meta.upperCount;
   let at = GRAPH_FIXED_HEADER_BYTES;
   const ids = new Uint32Array(U);
@@ -183,7 +201,8 @@ export function parseGraphHeader(bytes: Uint8Array): { meta: GraphFileMeta; uppe
 /** Verifies one page (as returned by a ranged GET of graphPageRange) and returns its records, first node at 0. */
 export function decodeGraphPage(meta: GraphFileMeta, page: number, bytes: Uint8Array): Uint32Array {
   const { start, end } = graphPageRange(meta, page);
-  if (bytes.length !== end - start) throw internal(`graph page ${page}: ${bytes.length} bytes, expected ${end - start}`);
+  if (bytes.length !== end - start)
+    throw internal(`graph page ${page}: ${bytes.length} bytes, expected ${end - start}`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (crc32(bytes, 4) !== view.getUint32(0, true)) throw internal(`graph page ${page}: checksum mismatch`);
   if (view.getUint32(4, true) !== page * meta.nodesPerPage) throw internal(`graph page ${page}: wrong first node`);

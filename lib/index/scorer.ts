@@ -123,7 +123,12 @@ class SimdFloatScorer extends FloatScorer {
  * The in-memory float32 scorer of a distance (Cosine: the query is normalized; stored rows must already be). Rows
  * placed in a SIMD arena (simdRows) get the wasm kernels for Cosine, Dot and Euclid.
  */
-export function floatScorer(data: Float32Array, dim: number, distance: Distance, query: ArrayLike<number>): FloatScorer {
+export function floatScorer(
+  data: Float32Array,
+  dim: number,
+  distance: Distance,
+  query: ArrayLike<number>,
+): FloatScorer {
   const arena = distance === 'Manhattan' || dim % 4 !== 0 ? undefined : simdArenaOf(data);
   if (arena !== undefined) return new SimdFloatScorer(arena, data, dim, distance, query);
   switch (distance) {

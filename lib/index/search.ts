@@ -162,7 +162,8 @@ function touchNext(graph: GraphAccessor, candidates: MaxHeap): number {
 
 function checkOptions(options: SearchOptions): void {
   if (!(Number.isInteger(options.k) && options.k > 0)) throw invalid(`k must be a positive integer, got ${options.k}`);
-  if (!(Number.isInteger(options.ef) && options.ef > 0)) throw invalid(`ef must be a positive integer, got ${options.ef}`);
+  if (!(Number.isInteger(options.ef) && options.ef > 0))
+    throw invalid(`ef must be a positive integer, got ${options.ef}`);
 }
 
 /** Greedy descent through one upper level (all in memory): move to the best neighbour until none is better. */
@@ -211,7 +212,8 @@ export function searchHnsw(
   let cur = meta.entryPoint;
   let curScore = scorer.score(cur);
   ctx.distances++;
-  for (let level = meta.maxLevel; level >= 1; level--) [cur, curScore] = greedyStep(graph, scorer, ctx, cur, curScore, level);
+  for (let level = meta.maxLevel; level >= 1; level--)
+    [cur, curScore] = greedyStep(graph, scorer, ctx, cur, curScore, level);
   seedLayer0(ctx, cur, curScore, accept);
   const { candidates, results } = ctx;
   let touched = 0;

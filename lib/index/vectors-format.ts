@@ -38,9 +38,17 @@ export interface VectorsFileMeta {
 }
 
 export function vectorsLayout(n: number, dim: number, pageSize = DEFAULT_PAGE_SIZE): VectorsFileMeta {
-  if (!(Number.isInteger(pageSize) && pageSize >= 64)) throw invalid(`page size must be an integer ≥ 64, got ${pageSize}`);
+  if (!(Number.isInteger(pageSize) && pageSize >= 64))
+    throw invalid(`page size must be an integer ≥ 64, got ${pageSize}`);
   const rowsPerPage = Math.max(1, Math.floor((pageSize - PAGE_PREFIX) / (4 * dim)));
-  return { n, dim, pageSize, rowsPerPage, pageStride: PAGE_PREFIX + rowsPerPage * 4 * dim, pageCount: Math.ceil(n / rowsPerPage) };
+  return {
+    n,
+    dim,
+    pageSize,
+    rowsPerPage,
+    pageStride: PAGE_PREFIX + rowsPerPage * 4 * dim,
+    pageCount: Math.ceil(n / rowsPerPage),
+  };
 }
 
 export function vectorsPageOf(meta: VectorsFileMeta, id: number): number {
@@ -93,7 +101,8 @@ export function parseVectorsHeader(bytes: Uint8Array): VectorsFileMeta {
 /** Verifies one page and returns its rows (first row of the page at offset 0). */
 export function decodeVectorsPage(meta: VectorsFileMeta, page: number, bytes: Uint8Array): Float32Array {
   const { start, end } = vectorsPageRange(meta, page);
-  if (bytes.length !== end - start) throw internal(`vectors page ${page}: ${bytes.length} bytes, expected ${end - start}`);
+  if (bytes.length !== end - start)
+    throw internal(`vectors page ${page}: ${bytes.length} bytes, expected ${end - start}`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (crc32(bytes, 4) !== view.getUint32(0, true)) throw internal(`vectors page ${page}: checksum mismatch`);
   if (view.getUint32(4, true) !== page * meta.rowsPerPage) throw internal(`vectors page ${page}: wrong first row`);
@@ -107,7 +116,8 @@ export function deserializeVectors(bytes: Uint8Array): { meta: VectorsFileMeta; 
   const meta = parseVectorsHeader(bytes);
   // rows held in memory are scored by the SIMD kernels (same values as the JS ones) when they live in an arena
   const arena = meta.dim % 4 === 0 ? allocateSimdArena(meta.n * meta.dim * 4, meta.dim * 4) : null;
-  const data = arena === null ? new Float32Array(meta.n * meta.dim) : new Float32Array(arena.buffer, 0, meta.n * meta.dim);
+  const data =
+    arena === null ? new Float32Array(meta.n * meta.dim) : new Float32Array(arena.buffer, 0, meta.n * meta.dim);
   for (let p = 0; p < meta.pageCount; p++) {
     const { start, end } = vectorsPageRange(meta, p);
     if (end > bytes.length) throw internal(`vectors: truncated at page ${p}`);

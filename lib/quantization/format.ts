@@ -58,7 +58,8 @@ export function serializeQuantized(set: QuantizedSet): Uint8Array {
 
 /** Parses and verifies (magic, version, sizes, CRC) a quantized set; throws StrataError('internal') when corrupt. */
 export function deserializeQuantized(bytes: Uint8Array): QuantizedSet {
-  if (bytes.length < QUANTIZED_HEADER_BYTES) throw internal(`quantized set: ${bytes.length} bytes, shorter than its header`);
+  if (bytes.length < QUANTIZED_HEADER_BYTES)
+    throw internal(`quantized set: ${bytes.length} bytes, shorter than its header`);
   for (let i = 0; i < 8; i++) {
     if (bytes[i] !== QUANTIZED_MAGIC.charCodeAt(i)) throw internal('quantized set: bad magic');
   }
@@ -74,7 +75,8 @@ export function deserializeQuantized(bytes: Uint8Array): QuantizedSet {
   if (bytes.length !== quantizedByteLength(n, stride)) {
     throw internal(`quantized set: ${bytes.length} bytes, expected ${quantizedByteLength(n, stride)}`);
   }
-  if (crc32(bytes, QUANTIZED_HEADER_BYTES) !== view.getUint32(40, true)) throw internal('quantized set: checksum mismatch');
+  if (crc32(bytes, QUANTIZED_HEADER_BYTES) !== view.getUint32(40, true))
+    throw internal('quantized set: checksum mismatch');
   const params: ScalarParams = {
     distance,
     dim,

@@ -125,7 +125,14 @@ export function trainScalar(
   // A constant segment has no range; any alpha encodes it exactly as code 0 (value = offset).
   const alpha = hi > lo ? (hi - lo) / CODE_MAX : 1;
   // float32 like the stored header, so a deserialized set has identical params
-  return { distance, dim, stride: strideFor(dim), alpha: Math.fround(alpha), offset: Math.fround(lo), quantile: Math.fround(quantile) };
+  return {
+    distance,
+    dim,
+    stride: strideFor(dim),
+    alpha: Math.fround(alpha),
+    offset: Math.fround(lo),
+    quantile: Math.fround(quantile),
+  };
 }
 
 function sampleIds(n: number, k: number, seed: number): Uint32Array {
@@ -149,7 +156,7 @@ function sampleIds(n: number, k: number, seed: number): Uint32Array {
 /** Code of one value: clamp(round((x − offset)/alpha), 0, 127). */
 export function encodeValue(p: ScalarParams, x: number): number {
   const c = Math.round((x - p.offset) / p.alpha);
-  return c <= 0 ? 0 : c >= CODE_MAX ? CODE_MAX : c;
+  return c <= 0 ? 0 : Math.min(c, CODE_MAX);
 }
 
 /**
@@ -235,7 +242,12 @@ export function encodeAll(params: ScalarParams, data: Float32Array): QuantizedSe
 }
 
 /** trainScalar + encodeAll. */
-export function quantize(data: Float32Array, dim: number, distance: Distance, options: TrainOptions = {}): QuantizedSet {
+export function quantize(
+  data: Float32Array,
+  dim: number,
+  distance: Distance,
+  options: TrainOptions = {},
+): QuantizedSet {
   return encodeAll(trainScalar(data, dim, distance, options), data);
 }
 

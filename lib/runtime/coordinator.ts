@@ -119,7 +119,10 @@ export async function createCoordinator(config: StrataConfig, options: Coordinat
             throw error;
           });
           if (result === null) return;
-          logger.info({ collection: name, sealedWal: result.sealedWal, added: result.added, removed: result.removed }, 'optimizer run');
+          logger.info(
+            { collection: name, sealedWal: result.sealedWal, added: result.added, removed: result.removed },
+            'optimizer run',
+          );
         },
       });
 

@@ -35,7 +35,8 @@ export class DirectInvoker implements Invoker {
 
   constructor(options: DirectInvokerOptions) {
     this.workers = options.workers ?? 1;
-    if (!Number.isInteger(this.workers) || this.workers < 1) throw new RangeError(`workers must be ≥ 1, got ${this.workers}`);
+    if (!Number.isInteger(this.workers) || this.workers < 1)
+      throw new RangeError(`workers must be ≥ 1, got ${this.workers}`);
     this.#run = options.run;
     this.#now = options.now ?? Date.now;
   }

@@ -97,7 +97,9 @@ export class LambdaInvoker implements Invoker {
     parseSegmentTask(task);
     const deadline = resolveDeadline(deadlineMs, Date.now());
     const groups = this.#splitForResponse(task);
-    const results = await Promise.all(groups.map((segments) => this.#invokeOne(worker, name, { ...task, segments }, deadline)));
+    const results = await Promise.all(
+      groups.map((segments) => this.#invokeOne(worker, name, { ...task, segments }, deadline)),
+    );
     return results.length === 1 ? results[0] : mergeResults(results);
   }
 
@@ -128,7 +130,11 @@ export class LambdaInvoker implements Invoker {
           );
           return decodeInvokeOutput(name, out);
         }, signal),
-      { deadlineMs: deadline, label: `segment worker ${worker} (${name})`, onFailure: (e) => this.#onFailure?.(e, worker) },
+      {
+        deadlineMs: deadline,
+        label: `segment worker ${worker} (${name})`,
+        onFailure: (e) => this.#onFailure?.(e, worker),
+      },
     );
   }
 
@@ -155,14 +161,16 @@ export function decodeInvokeOutput(name: string, out: InvokeCommandOutput): Segm
   const text = out.Payload ? decoder.decode(out.Payload) : '';
   if (out.FunctionError) {
     const e = parseJson(text) as FunctionErrorPayload | undefined;
-    const what = e && (e.errorType || e.errorMessage) ? `${e.errorType ?? 'Error'}: ${e.errorMessage ?? ''}` : text.slice(0, 500);
+    const what =
+      e && (e.errorType || e.errorMessage) ? `${e.errorType ?? 'Error'}: ${e.errorMessage ?? ''}` : text.slice(0, 500);
     throw unavailable(`segment-search function ${name} failed (${out.FunctionError}): ${what}`);
   }
   if (out.StatusCode !== undefined && out.StatusCode !== 200) {
     throw unavailable(`segment-search function ${name} answered status ${out.StatusCode}`);
   }
   const value = parseJson(text);
-  if (value === undefined) throw internal(`segment-search function ${name} answered unparseable JSON: ${text.slice(0, 200)}`);
+  if (value === undefined)
+    throw internal(`segment-search function ${name} answered unparseable JSON: ${text.slice(0, 200)}`);
   return parseSegmentResult(value);
 }
 

@@ -42,7 +42,8 @@ export class LocalInvoker implements Invoker {
   #closed = false;
 
   constructor(options: LocalInvokerOptions) {
-    if (!Number.isInteger(options.workers) || options.workers < 1) throw new RangeError(`workers must be ≥ 1, got ${options.workers}`);
+    if (!Number.isInteger(options.workers) || options.workers < 1)
+      throw new RangeError(`workers must be ≥ 1, got ${options.workers}`);
     this.workers = options.workers;
     this.#onError = options.onError;
     const filename = options.filename ?? siblingScript(import.meta.url, 'pool-worker');
@@ -58,7 +59,9 @@ export class LocalInvoker implements Invoker {
         atomics: 'disabled',
         execArgv,
         workerData: { ...options.workerData, worker },
-        ...(options.maxOldGenerationSizeMb ? { resourceLimits: { maxOldGenerationSizeMb: options.maxOldGenerationSizeMb } } : {}),
+        ...(options.maxOldGenerationSizeMb
+          ? { resourceLimits: { maxOldGenerationSizeMb: options.maxOldGenerationSizeMb } }
+          : {}),
       });
       // a thread dying with no task in flight is reported here; without a listener it would crash the process
       pool.on('error', (error: unknown) => this.#onError?.(error, worker));
@@ -69,7 +72,8 @@ export class LocalInvoker implements Invoker {
   invoke(worker: number, task: SegmentSearchTask, deadlineMs: number): Promise<SegmentSearchResult> {
     if (this.#closed) return Promise.reject(new Error('invoker is closed'));
     const pool = this.#pools[worker];
-    if (pool === undefined) return Promise.reject(new RangeError(`worker ${worker} out of range 0..${this.workers - 1}`));
+    if (pool === undefined)
+      return Promise.reject(new RangeError(`worker ${worker} out of range 0..${this.workers - 1}`));
     try {
       // a malformed task fails here as 'invalid', not as two doomed attempts on the thread
       parseSegmentTask(task);

@@ -150,7 +150,8 @@ export class LocalOptimizerTrigger extends CountingTrigger {
 }
 
 function pendingRebuilds(result: unknown): number {
-  const n = typeof result === 'object' && result !== null ? (result as { pendingRebuilds?: unknown }).pendingRebuilds : 0;
+  const n =
+    typeof result === 'object' && result !== null ? (result as { pendingRebuilds?: unknown }).pendingRebuilds : 0;
   return typeof n === 'number' ? n : 0;
 }
 

@@ -25,7 +25,8 @@ export function fnv1a32(s: string): number {
 
 /** The worker (0 ≤ w < K) that owns `segmentId`. */
 export function workerFor(segmentId: string, workers: number): number {
-  if (!Number.isInteger(workers) || workers < 1) throw new RangeError(`worker count must be a positive integer, got ${workers}`);
+  if (!Number.isInteger(workers) || workers < 1)
+    throw new RangeError(`worker count must be a positive integer, got ${workers}`);
   return fnv1a32(segmentId) % workers;
 }
 

@@ -19,20 +19,29 @@ const expected = (what: string) => ({ error: `expected ${what}` });
 
 // zod 4 numbers are finite: NaN and ±Infinity fail the type check
 const finite = z.number(expected('a finite number'));
-const nonNegativeInt = z.int(expected('a non-negative integer')).check(z.nonnegative(expected('a non-negative integer')));
+const nonNegativeInt = z
+  .int(expected('a non-negative integer'))
+  .check(z.nonnegative(expected('a non-negative integer')));
 const nonEmptyString = z.string(expected('a non-empty string')).check(z.minLength(1, expected('a non-empty string')));
 // a union whose one type-matching branch fails a check reports that branch's issue: every part names a point id
 const pointId = z.union(
-  [z.int(expected('a point id')).check(z.nonnegative(expected('a point id'))), z.string(expected('a point id')).check(z.minLength(1, expected('a point id')))],
+  [
+    z.int(expected('a point id')).check(z.nonnegative(expected('a point id'))),
+    z.string(expected('a point id')).check(z.minLength(1, expected('a point id'))),
+  ],
   expected('a point id'),
 );
-const shapeOnly = <T>() => z.custom<T>((v) => typeof v === 'object' && v !== null && !Array.isArray(v), expected('an object'));
+const shapeOnly = <T>() =>
+  z.custom<T>((v) => typeof v === 'object' && v !== null && !Array.isArray(v), expected('an object'));
 
 const TaskSchema = z.object(
   {
     collectionPrefix: z.string(expected('a string')),
     segments: z
-      .array(z.object({ id: nonEmptyString, deletedVersion: nonNegativeInt }, expected('an object')), expected('a non-empty array'))
+      .array(
+        z.object({ id: nonEmptyString, deletedVersion: nonNegativeInt }, expected('an object')),
+        expected('a non-empty array'),
+      )
       .check(z.minLength(1, expected('a non-empty array'))),
     vector: z.array(finite, expected('a non-empty array')).check(z.minLength(1, expected('a non-empty array'))),
     limit: z.int(expected('a positive integer')).check(z.positive(expected('a positive integer'))),
@@ -48,13 +57,27 @@ const ResultSchema = z.object(
   {
     candidates: z.array(
       z.object(
-        { id: pointId, version: finite, similarity: finite, segment: z.string(expected('a string')), offset: nonNegativeInt },
+        {
+          id: pointId,
+          version: finite,
+          similarity: finite,
+          segment: z.string(expected('a string')),
+          offset: nonNegativeInt,
+        },
         expected('an object'),
       ),
       expected('an array'),
     ),
     stats: z.object(
-      { segments: finite, distances: finite, gets: finite, bytes: finite, rounds: finite, cold: finite, millis: finite },
+      {
+        segments: finite,
+        distances: finite,
+        gets: finite,
+        bytes: finite,
+        rounds: finite,
+        cold: finite,
+        millis: finite,
+      },
       expected('an object'),
     ),
   },

@@ -24,7 +24,8 @@ export function canonicalPointId(v: unknown): PointId | null {
   let s = v.toLowerCase();
   if (s.startsWith('urn:uuid:')) s = s.slice(9);
   if (s.startsWith('{') && s.endsWith('}')) s = s.slice(1, -1);
-  const hex = s.length === 36 && s[8] === '-' && s[13] === '-' && s[18] === '-' && s[23] === '-' ? s.replace(/-/g, '') : s;
+  const hex =
+    s.length === 36 && s[8] === '-' && s[13] === '-' && s[18] === '-' && s[23] === '-' ? s.replace(/-/g, '') : s;
   if (!UUID_HEX.test(hex)) return null;
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
@@ -69,7 +70,8 @@ export function parseFilter(value: unknown, path = 'filter', depth = 0): Filter 
 function parseCondition(value: unknown, path: string, depth: number): Condition {
   const obj = asObject(value, path);
   if ('key' in obj) return parseFieldCondition(obj, path);
-  if ('is_empty' in obj) return { is_empty: { key: keyOf(asObject(obj.is_empty, `${path}.is_empty`), `${path}.is_empty`) } };
+  if ('is_empty' in obj)
+    return { is_empty: { key: keyOf(asObject(obj.is_empty, `${path}.is_empty`), `${path}.is_empty`) } };
   if ('is_null' in obj) return { is_null: { key: keyOf(asObject(obj.is_null, `${path}.is_null`), `${path}.is_null`) } };
   if ('has_id' in obj) {
     if (!Array.isArray(obj.has_id)) fail(`${path}.has_id`, 'expected an array of point ids');
@@ -83,10 +85,13 @@ function parseCondition(value: unknown, path: string, depth: number): Condition 
   }
   if ('nested' in obj) {
     const n = asObject(obj.nested, `${path}.nested`);
-    return { nested: { key: keyOf(n, `${path}.nested`), filter: parseFilter(n.filter, `${path}.nested.filter`, depth + 1) } };
+    return {
+      nested: { key: keyOf(n, `${path}.nested`), filter: parseFilter(n.filter, `${path}.nested.filter`, depth + 1) },
+    };
   }
   if ('has_vector' in obj) fail(`${path}.has_vector`, 'named vectors are not supported');
-  if (['geo_radius', 'geo_bounding_box', 'geo_polygon'].some((g) => g in obj)) fail(path, 'geo conditions are not supported');
+  if (['geo_radius', 'geo_bounding_box', 'geo_polygon'].some((g) => g in obj))
+    fail(path, 'geo conditions are not supported');
   const keys = Object.keys(obj);
   if (keys.every((k) => k === 'must' || k === 'should' || k === 'must_not' || k === 'min_should')) {
     return parseFilter(obj, path, depth + 1);
@@ -137,7 +142,8 @@ function parseRange(value: unknown, path: string, counts: boolean): RangeConditi
   const out: RangeCondition = {};
   let kind: 'number' | 'string' | null = null;
   for (const k of Object.keys(r)) {
-    if (k !== 'lt' && k !== 'gt' && k !== 'lte' && k !== 'gte') fail(`${path}.${k}`, 'unknown field, expected lt, gt, lte, gte');
+    if (k !== 'lt' && k !== 'gt' && k !== 'lte' && k !== 'gte')
+      fail(`${path}.${k}`, 'unknown field, expected lt, gt, lte, gte');
     const v = r[k];
     if (v === null || v === undefined) continue;
     if (typeof v === 'number') {

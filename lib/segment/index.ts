@@ -21,7 +21,13 @@ export { writeTombstones, encodeTombstones, decodeTombstones, readTombstones, To
 export { IdTable, parseUuid } from './ids-format.js';
 export type { PointOffset } from './ids-format.js';
 export { SEGMENT_FORMAT, parseMeta, vectorKb } from './meta.js';
-export type { SegmentMeta, SegmentTiers, SegmentHnswMeta, SegmentQuantizationMeta, SegmentVectorsMeta } from './meta.js';
+export type {
+  SegmentMeta,
+  SegmentTiers,
+  SegmentHnswMeta,
+  SegmentQuantizationMeta,
+  SegmentVectorsMeta,
+} from './meta.js';
 export { cachedPages, directPages, toPageSource, CACHE_PAGE_BYTES } from './page-io.js';
 export type { PageRequest, PageSource } from './page-io.js';
 export { compileFilter, matchesFilter } from './filter.js';

@@ -88,7 +88,8 @@ export function cachedPages(cache: PageCache, cachePageBytes = CACHE_PAGE_BYTES)
           const chunk = byIndex.get(c)!;
           const from = Math.max(p.start, c * G);
           const to = Math.min(p.end, c * G + chunk.byteLength);
-          if (to < Math.min(p.end, (c + 1) * G)) throw internal(`${key}: page bytes [${p.start}, ${p.end}) past the object's end`);
+          if (to < Math.min(p.end, (c + 1) * G))
+            throw internal(`${key}: page bytes [${p.start}, ${p.end}) past the object's end`);
           out.set(chunk.subarray(from - c * G, to - c * G), from - p.start);
         }
         return out;

@@ -71,7 +71,7 @@ function collect(value: unknown, steps: readonly PathStep[], at: number, out: un
   if ('key' in step) {
     if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
       const obj = value as Record<string, unknown>;
-      if (Object.prototype.hasOwnProperty.call(obj, step.key)) collect(obj[step.key], steps, at + 1, out);
+      if (Object.hasOwn(obj, step.key)) collect(obj[step.key], steps, at + 1, out);
     }
   } else if (Array.isArray(value)) {
     if ('index' in step) {

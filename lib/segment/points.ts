@@ -74,7 +74,11 @@ export async function readStoredPoints(
   return offsets.map((_, i) => ({ payload: payloads?.[i] ?? null, vector: vectors?.[i] ?? null }));
 }
 
-async function readPayloads(src: PointSource, offsets: readonly PointOffset[], io?: IoScope): Promise<(Payload | null)[]> {
+async function readPayloads(
+  src: PointSource,
+  offsets: readonly PointOffset[],
+  io?: IoScope,
+): Promise<(Payload | null)[]> {
   const all = src.payloads();
   if (all !== null) return offsets.map((o) => all[o]);
   const idx = await src.payloadIndex(io);
@@ -140,7 +144,12 @@ export function pagedRows(pages: PageSource, key: string, layout: VectorsFileMet
  * is decoded from that head when it fits, else read once (one ranged GET) the first time a payload is asked for.
  * The source keeps both (segment objects are immutable), so callers cache the source, not the bytes.
  */
-export async function openPointSource(store: ObjectStore, pages: PageSource, prefix: string, io?: IoScope): Promise<PointSource> {
+export async function openPointSource(
+  store: ObjectStore,
+  pages: PageSource,
+  prefix: string,
+  io?: IoScope,
+): Promise<PointSource> {
   const metaKey = segmentObjectKey(prefix, META);
   const payloadKey = segmentObjectKey(prefix, PAYLOAD);
   const [metaBytes, head] = await Promise.all([
@@ -195,7 +204,12 @@ export async function readPoints(
   offsets: readonly PointOffset[],
   options: ReadPointsOptions,
 ): Promise<SegmentPoint[]> {
-  const stored = await readStoredPoints(seg.pointSource(), offsets, { payload: options.withPayload, vector: options.withVector }, options.io);
+  const stored = await readStoredPoints(
+    seg.pointSource(),
+    offsets,
+    { payload: options.withPayload, vector: options.withVector },
+    options.io,
+  );
   return offsets.map((o, i) => {
     const p: SegmentPoint = { offset: o, id: seg.externalId(o), version: seg.version(o) };
     if (options.withPayload) p.payload = stored[i].payload;

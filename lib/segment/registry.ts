@@ -95,7 +95,12 @@ export class SegmentRegistry<T extends Sized = Sized> {
   }
 
   stats(): { entries: number; bytes: number; evictions: number; budgetBytes: number } {
-    return { entries: this.entries.size, bytes: this.bytes(), evictions: this.evictions, budgetBytes: this.budgetBytes };
+    return {
+      entries: this.entries.size,
+      bytes: this.bytes(),
+      evictions: this.evictions,
+      budgetBytes: this.budgetBytes,
+    };
   }
 
   private evict(): void {

@@ -12,7 +12,7 @@
  */
 import type { Filter, Payload, PointId } from '../collection/types.js';
 import { internal } from '../errors.js';
-import { InMemoryGraph, type GraphAccessor, type UpperLevels } from '../index/graph.js';
+import type { InMemoryGraph, GraphAccessor, UpperLevels } from '../index/graph.js';
 import { type GraphFileMeta, PagedGraph, graphPageRange } from '../index/graph-format.js';
 import { PagedFloatScorer, type QueryScorer, floatScorer } from '../index/scorer.js';
 import type { PagedRows, VectorsFileMeta } from '../index/vectors-format.js';
@@ -211,7 +211,8 @@ export class Segment {
     let b = this.ids.byteLength + this.payloadIndex.byteLength + 1024;
     if (this.quantized !== null) b += this.quantized.codes.byteLength + this.quantized.corrections.byteLength;
     if (this.graph !== null) b += graphBytes(this.graph);
-    if (this.graphHeader !== null) b += 4 * (this.graphHeader.upper.links.length + 2 * this.graphHeader.upper.ids.length);
+    if (this.graphHeader !== null)
+      b += 4 * (this.graphHeader.upper.links.length + 2 * this.graphHeader.upper.ids.length);
     if (this.vectors !== null) b += this.vectors.byteLength;
     for (const t of this.tombs.values()) b += t.byteLength;
     b += this.payloadBytes;

@@ -11,7 +11,12 @@ import { internal } from '../errors.js';
 import type { IoScope } from '../storage/io-stats.js';
 import type { ObjectStore } from '../storage/object-store.js';
 
-export async function getWhole(store: ObjectStore, key: string, io: IoScope | undefined, what: string): Promise<Uint8Array> {
+export async function getWhole(
+  store: ObjectStore,
+  key: string,
+  io: IoScope | undefined,
+  what: string,
+): Promise<Uint8Array> {
   const r = await store.get(key, { io });
   if (r === null) throw internal(`segment object missing: ${what} (${key})`);
   return r.body;
@@ -49,6 +54,11 @@ export async function getHead(
 }
 
 /** Create-only put: segment objects are immutable, so an existing key is a conflict, never overwritten. */
-export async function putCreateOnly(store: ObjectStore, key: string, body: Uint8Array, contentType?: string): Promise<void> {
+export async function putCreateOnly(
+  store: ObjectStore,
+  key: string,
+  body: Uint8Array,
+  contentType?: string,
+): Promise<void> {
   await store.put(key, body, { ifNoneMatch: '*', contentType: contentType ?? 'application/octet-stream' });
 }

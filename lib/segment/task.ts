@@ -9,7 +9,12 @@
  * Invariants: a segment that fails fails the task (no silent partial answer, DESIGN.md §4.5); candidates never
  * include tombstoned or excluded points; similarities are final for the task's params (rescored when asked).
  */
-import type { SegmentCandidate, SegmentRef, SegmentSearchResult, SegmentSearchTask } from '../collection/segment-task.js';
+import type {
+  SegmentCandidate,
+  SegmentRef,
+  SegmentSearchResult,
+  SegmentSearchTask,
+} from '../collection/segment-task.js';
 import { invalid } from '../errors.js';
 import { IoScope } from '../storage/io-stats.js';
 import type { ObjectStore } from '../storage/object-store.js';
@@ -53,7 +58,8 @@ export async function runSegmentTaskDetailed(
 ): Promise<{ result: SegmentSearchResult; details: SegmentTaskDetail[] }> {
   const now = ctx.now ?? (() => performance.now());
   const started = now();
-  if (!Number.isInteger(task.limit) || task.limit < 0) throw invalid(`task limit ${task.limit} must be a non-negative integer`);
+  if (!Number.isInteger(task.limit) || task.limit < 0)
+    throw invalid(`task limit ${task.limit} must be a non-negative integer`);
   const vector = Float32Array.from(task.vector);
   const perSegment = await Promise.all(task.segments.map((ref) => searchOne(task, ref, vector, ctx)));
 
@@ -104,7 +110,13 @@ async function searchOne(
   const candidates: SegmentCandidate[] = [];
   for (let i = 0; i < hits.offsets.length; i++) {
     const o = hits.offsets[i];
-    candidates.push({ id: seg.externalId(o), version: seg.version(o), similarity: hits.similarities[i], segment: ref.id, offset: o });
+    candidates.push({
+      id: seg.externalId(o),
+      version: seg.version(o),
+      similarity: hits.similarities[i],
+      segment: ref.id,
+      offset: o,
+    });
   }
   const c = io.counts;
   return {

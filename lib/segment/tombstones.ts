@@ -58,7 +58,8 @@ export function encodeTombstones(count: number, deletedOffsets: Iterable<PointOf
 export function decodeTombstones(bytes: Uint8Array, what = 'deleted'): Tombstones {
   const h = readHeader(bytes, MAGIC, VERSION, what);
   const bits = bytes.subarray(HEADER_BYTES);
-  if (bits.byteLength !== align8(Math.ceil(h.count / 8))) throw internal(`${what}: bitmap size does not fit ${h.count} points`);
+  if (bits.byteLength !== align8(Math.ceil(h.count / 8)))
+    throw internal(`${what}: bitmap size does not fit ${h.count} points`);
   checkCrc(bits, h.crc, what);
   return new Tombstones(bits, h.count, h.a);
 }
@@ -73,7 +74,8 @@ export async function readTombstones(
 ): Promise<Tombstones> {
   const key = tombstoneKeyOf(segmentPrefix, version);
   const t = decodeTombstones(await getWhole(store, key, io, `tombstones v${version}`), key);
-  if (count !== undefined && t.count !== count) throw internal(`${key}: bitmap of ${t.count} points, segment has ${count}`);
+  if (count !== undefined && t.count !== count)
+    throw internal(`${key}: bitmap of ${t.count} points, segment has ${count}`);
   return t;
 }
 
@@ -90,7 +92,8 @@ export async function writeTombstones(
   count?: number,
 ): Promise<number> {
   if (!Number.isSafeInteger(version) || version <= 0) throw internal(`tombstones: version ${version} must be ≥ 1`);
-  const n = count ?? parseMeta(await getWhole(store, segmentObjectKey(segmentPrefix, META), undefined, 'meta.json')).count;
+  const n =
+    count ?? parseMeta(await getWhole(store, segmentObjectKey(segmentPrefix, META), undefined, 'meta.json')).count;
   const body = encodeTombstones(n, deletedOffsets);
   await putCreateOnly(store, tombstoneKeyOf(segmentPrefix, version), body);
   return body.byteLength;

@@ -69,7 +69,10 @@ export function shouldIndex(config: CollectionConfig, count: number): boolean {
 }
 
 /** The bytes of a segment and its meta, without I/O (the writer and tests share it). */
-export function encodeSegment(raw: SegmentInput, options: WriteOptions = {}): { meta: SegmentMeta; objects: Map<string, Uint8Array> } {
+export function encodeSegment(
+  raw: SegmentInput,
+  options: WriteOptions = {},
+): { meta: SegmentMeta; objects: Map<string, Uint8Array> } {
   const { config } = raw;
   const dim = config.vectors.size;
   const distance = config.vectors.distance;
@@ -140,7 +143,12 @@ export function encodeSegment(raw: SegmentInput, options: WriteOptions = {}): { 
     fullScanThresholdKb: config.hnsw_config.full_scan_threshold,
     quantization,
     hnsw,
-    vectors: { pageSize: vl.pageSize, rowsPerPage: vl.rowsPerPage, pageCount: vl.pageCount, bytes: vectorBytes.byteLength },
+    vectors: {
+      pageSize: vl.pageSize,
+      rowsPerPage: vl.rowsPerPage,
+      pageCount: vl.pageCount,
+      bytes: vectorBytes.byteLength,
+    },
     idsBytes: idsBytes.byteLength,
     payloadBytes: payloadBytes.byteLength,
     payloadIndexBytes: payloadIndexBytes(n),
@@ -170,7 +178,9 @@ export async function writeSegment(
   options: WriteOptions = {},
 ): Promise<SegmentMeta> {
   const { meta, objects } = encodeSegment(input, options);
-  await Promise.all([...objects].map(([name, bytes]) => putCreateOnly(store, segmentObjectKey(segmentPrefix, name), bytes)));
+  await Promise.all(
+    [...objects].map(([name, bytes]) => putCreateOnly(store, segmentObjectKey(segmentPrefix, name), bytes)),
+  );
   await putCreateOnly(store, segmentObjectKey(segmentPrefix, META), encodeMeta(meta), 'application/json');
   return meta;
 }

@@ -110,7 +110,8 @@ export async function casUpdate<T>(store: ObjectStore, key: string, options: Cas
         return { value: stored.value, etag: stored.etag, written: true, attempts: attempt };
       }
       if (options.isApplied === undefined) throw e;
-      if (attempt >= maxAttempts) throw conflict(`Compare-and-swap of ${key} did not land after ${attempt} attempts`, e);
+      if (attempt >= maxAttempts)
+        throw conflict(`Compare-and-swap of ${key} did not land after ${attempt} attempts`, e);
       current = stored;
     }
   }

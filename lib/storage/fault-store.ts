@@ -73,7 +73,11 @@ interface ActiveGate extends GateSpec {
   watchers: { n: number; resolve: () => void }[];
 }
 
-function matches(spec: { op?: StoreOp | readonly StoreOp[]; key?: string | RegExp }, op: StoreOp, key: string): boolean {
+function matches(
+  spec: { op?: StoreOp | readonly StoreOp[]; key?: string | RegExp },
+  op: StoreOp,
+  key: string,
+): boolean {
   if (spec.op !== undefined) {
     const ops = typeof spec.op === 'string' ? [spec.op] : spec.op;
     if (!ops.includes(op)) return false;

@@ -57,7 +57,7 @@ function parse(text: string): LockBody | null {
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 async function tryCreate(lockPath: string, body: LockBody): Promise<boolean> {
-  let fh;
+  let fh: Awaited<ReturnType<typeof open>>;
   try {
     fh = await open(lockPath, 'wx');
   } catch (e) {
@@ -74,8 +74,8 @@ async function tryCreate(lockPath: string, body: LockBody): Promise<boolean> {
 
 /** Removes the lock at `lockPath` if it is stale; true when the caller should retry creating at once. */
 async function breakIfStale(lockPath: string, staleMs: number): Promise<boolean> {
-  let st;
-  let text;
+  let st: Awaited<ReturnType<typeof stat>>;
+  let text: string;
   try {
     st = await stat(lockPath);
     text = await readFile(lockPath, 'utf8');

@@ -20,13 +20,20 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
+import type { Dirent } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { internal, invalid, StrataError } from '../errors.js';
 import { withFileLock } from './file-lock.js';
 import type { FileLockOptions } from './file-lock.js';
 import { IoStats, track } from './io-stats.js';
 import type { IoScope } from './io-stats.js';
-import { AmbiguousWriteError, checkPutOptions, checkRange, NOT_MODIFIED, PreconditionFailedError } from './object-store.js';
+import {
+  AmbiguousWriteError,
+  checkPutOptions,
+  checkRange,
+  NOT_MODIFIED,
+  PreconditionFailedError,
+} from './object-store.js';
 import type {
   GetOptions,
   GetResult,
@@ -227,7 +234,7 @@ export class FileSystemStore implements ObjectStore {
   }
 
   private async walk(dir: string, dirKey: string, prefix: string, out: ListEntry[]): Promise<void> {
-    let entries;
+    let entries: Dirent[];
     try {
       entries = await readdir(dir, { withFileTypes: true });
     } catch (e) {
@@ -239,7 +246,8 @@ export class FileSystemStore implements ObjectStore {
       const key = dirKey === '' ? e.name : `${dirKey}/${e.name}`;
       if (e.isDirectory()) {
         // descend only where keys can still match the prefix
-        if (key.startsWith(prefix) || prefix.startsWith(`${key}/`)) await this.walk(join(dir, e.name), key, prefix, out);
+        if (key.startsWith(prefix) || prefix.startsWith(`${key}/`))
+          await this.walk(join(dir, e.name), key, prefix, out);
       } else if (e.isFile() && key.startsWith(prefix)) {
         const st = await stat(join(dir, e.name)).catch(() => null);
         if (st !== null) out.push({ key, size: st.size, lastModified: st.mtime });

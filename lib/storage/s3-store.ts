@@ -189,7 +189,10 @@ export class S3Store implements ObjectStore {
           const meta = await this.head(key);
           if (meta === null) return { result: null, kind: 'rangedGet' };
           if (meta.size === 0 && range.offset === 0) {
-            return { result: { body: new Uint8Array(0), etag: meta.etag, size: 0, lastModified: meta.lastModified }, kind: 'rangedGet' };
+            return {
+              result: { body: new Uint8Array(0), etag: meta.etag, size: 0, lastModified: meta.lastModified },
+              kind: 'rangedGet',
+            };
           }
           throw invalid(`Range offset ${range.offset} is past the end of ${key} (${meta.size} bytes)`, e);
         }
@@ -248,13 +251,13 @@ export class S3Store implements ObjectStore {
     const conditional = isConditional(options);
     const command = () =>
       new PutObjectCommand({
-      Bucket: this.bucket,
-      Key,
-      Body: body,
-      ContentLength: body.byteLength,
-      ContentType: options.contentType ?? 'application/octet-stream',
-      IfMatch: options.ifMatch,
-      IfNoneMatch: options.ifNoneMatch,
+        Bucket: this.bucket,
+        Key,
+        Body: body,
+        ContentLength: body.byteLength,
+        ContentType: options.contentType ?? 'application/octet-stream',
+        IfMatch: options.ifMatch,
+        IfNoneMatch: options.ifNoneMatch,
       });
     return track(this.stats, options.io, async () => {
       if (!conditional) {
@@ -277,10 +280,14 @@ export class S3Store implements ObjectStore {
           }
           if (options.ifMatch !== undefined && isNotFound(e)) {
             // S3 answers If-Match on a missing key with 404 NoSuchKey: the precondition failed all the same
-            throw new PreconditionFailedError(`put ${key}: object does not exist (If-Match ${options.ifMatch})`, { cause: e });
+            throw new PreconditionFailedError(`put ${key}: object does not exist (If-Match ${options.ifMatch})`, {
+              cause: e,
+            });
           }
           if (status === 409 || nameOf(e) === 'ConditionalRequestConflict') {
-            throw new PreconditionFailedError(`put ${key}: a concurrent conditional write is in progress`, { cause: e });
+            throw new PreconditionFailedError(`put ${key}: a concurrent conditional write is in progress`, {
+              cause: e,
+            });
           }
           if (provablyNotApplied(e) && attempt < this.conditionalAttempts) {
             await sleep(Math.random() * 50 * 2 ** attempt);

@@ -33,8 +33,15 @@ afterAll(async () => {
 describe('official client → Strata (real service)', () => {
   it('create, write, read, search, filter, payload ops, delete', async () => {
     const { client } = strata;
-    expect(await client.createCollection('c', { vectors: { size: 4, distance: 'Cosine' }, quantization_config: { scalar: { type: 'int8' } } })).toBe(true);
-    await expect(client.createCollection('c', { vectors: { size: 4, distance: 'Cosine' } })).rejects.toMatchObject({ status: 409 });
+    expect(
+      await client.createCollection('c', {
+        vectors: { size: 4, distance: 'Cosine' },
+        quantization_config: { scalar: { type: 'int8' } },
+      }),
+    ).toBe(true);
+    await expect(client.createCollection('c', { vectors: { size: 4, distance: 'Cosine' } })).rejects.toMatchObject({
+      status: 409,
+    });
     await client.upsert('c', {
       points: [
         { id: 1, vector: [1, 0, 0, 0], payload: { color: 'red', n: 1, tags: ['a', 'b'] } },
@@ -53,12 +60,21 @@ describe('official client → Strata (real service)', () => {
 
     const near = await client.query('c', { query: [1, 0, 0, 0], limit: 2, with_payload: true });
     expect(near.points.map((p) => p.id)).toEqual([1, 3]);
-    const filtered = await client.query('c', { query: [1, 0, 0, 0], filter: { must: [{ key: 'n', range: { gte: 2 } }] } });
+    const filtered = await client.query('c', {
+      query: [1, 0, 0, 0],
+      filter: { must: [{ key: 'n', range: { gte: 2 } }] },
+    });
     expect(filtered.points.map((p) => p.id)).toEqual([3, UUID]);
     const legacy = await client.search('c', { vector: [0, 1, 0, 0], limit: 1 });
     expect(legacy[0].id).toBe(UUID);
-    expect((await client.scroll('c', { filter: { must: [{ key: 'tags[]', match: { value: 'a' } }] } })).points.map((p) => p.id)).toEqual([1]);
-    expect(await client.count('c', { filter: { must: [{ key: 'color', match: { value: 'red' } }] } })).toEqual({ count: 2 });
+    expect(
+      (await client.scroll('c', { filter: { must: [{ key: 'tags[]', match: { value: 'a' } }] } })).points.map(
+        (p) => p.id,
+      ),
+    ).toEqual([1]);
+    expect(await client.count('c', { filter: { must: [{ key: 'color', match: { value: 'red' } }] } })).toEqual({
+      count: 2,
+    });
 
     await client.setPayload('c', { payload: { extra: true }, points: [1] });
     await client.deletePayload('c', { keys: ['color'], points: [1] });

@@ -39,7 +39,11 @@ async function rejection(call: Promise<unknown>): Promise<{ status: number; erro
 
 /** A raw request (bodies the client would never produce). */
 async function raw(method: string, path: string, body: string): Promise<{ status: number; error: string }> {
-  const res = await fetch(`${strata.url}${path}`, { method, headers: { 'content-type': 'application/json' }, ...(method === 'GET' ? {} : { body }) });
+  const res = await fetch(`${strata.url}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    ...(method === 'GET' ? {} : { body }),
+  });
   const json = (await res.json()) as { status?: { error?: string }; time?: unknown };
   expect(typeof json.time).toBe('number');
   return { status: res.status, error: json.status?.error ?? '' };
@@ -64,11 +68,18 @@ beforeAll(async () => {
   client = strata.client;
   await client.createCollection('c', { vectors: { size: DIM, distance: 'Cosine' } });
   // half sealed into a segment, half left in the WAL, so both kinds of objects are watched
-  await client.upsert('c', { wait: true, points: Array.from({ length: N / 2 }, (_, i) => ({ id: i, vector: vec(i), payload: { n: i } })) });
+  await client.upsert('c', {
+    wait: true,
+    points: Array.from({ length: N / 2 }, (_, i) => ({ id: i, vector: vec(i), payload: { n: i } })),
+  });
   await coordinator.trigger.flush();
   coordinator.trigger.request('c');
   await coordinator.trigger.flush();
-  await coordinator.collections.upsertPoints('c', Array.from({ length: N / 2 }, (_, j) => ({ id: N / 2 + j, vector: vec(N / 2 + j), payload: { n: N / 2 + j } })), true);
+  await coordinator.collections.upsertPoints(
+    'c',
+    Array.from({ length: N / 2 }, (_, j) => ({ id: N / 2 + j, vector: vec(N / 2 + j), payload: { n: N / 2 + j } })),
+    true,
+  );
 });
 
 afterAll(async () => {
@@ -83,7 +94,9 @@ describe('bad requests get Qdrant status codes and messages', () => {
       status: 400,
       error: 'Wrong input: Vector dimension error: expected dim: 4, got 3',
     });
-    expect(await rejection(client.upsert('c', { batch: { ids: [100, 101], vectors: [vec(1), [1, 2, 3, 4, 5]] } }))).toMatchObject({
+    expect(
+      await rejection(client.upsert('c', { batch: { ids: [100, 101], vectors: [vec(1), [1, 2, 3, 4, 5]] } })),
+    ).toMatchObject({
       status: 400,
       error: 'Wrong input: Vector dimension error: expected dim: 4, got 5',
     });
@@ -101,18 +114,25 @@ describe('bad requests get Qdrant status codes and messages', () => {
     const rawNaN = await raw('PUT', '/collections/c/points?wait=true', '{"points":[{"id":100,"vector":[1,NaN,0,0]}]}');
     expect(rawNaN.status).toBe(400);
     expect(rawNaN.error).toMatch(/^Format error in JSON body: /);
-    const asString = await raw('PUT', '/collections/c/points?wait=true', '{"points":[{"id":100,"vector":[1,"NaN",0,0]}]}');
+    const asString = await raw(
+      'PUT',
+      '/collections/c/points?wait=true',
+      '{"points":[{"id":100,"vector":[1,"NaN",0,0]}]}',
+    );
     expect(asString.status).toBe(400);
     expect(asString.error).toMatch(/^Format error in JSON body: /);
     // JSON.parse turns 1e999 into Infinity; serde refuses it as out of range
     const huge = await raw('PUT', '/collections/c/points?wait=true', '{"points":[{"id":100,"vector":[1,1e999,0,0]}]}');
-    expect(huge).toEqual({ status: 400, error: 'Format error in JSON body: points[0].vector[1]: expected a finite number, got Infinity' });
+    expect(huge).toEqual({
+      status: 400,
+      error: 'Format error in JSON body: points[0].vector[1]: expected a finite number, got Infinity',
+    });
     const hugeQuery = await raw('POST', '/collections/c/points/query', '{"query":[1,-1e999,0,0]}');
     expect(hugeQuery.status).toBe(400);
   });
 
   it('unknown collection: 404 Not found on every route', async () => {
-    const missing = { status: 404, error: 'Not found: Collection `nope` doesn\'t exist!' };
+    const missing = { status: 404, error: "Not found: Collection `nope` doesn't exist!" };
     expect(await rejection(client.getCollection('nope'))).toMatchObject(missing);
     expect(await rejection(client.upsert('nope', { points: [{ id: 1, vector: vec(1) }] }))).toMatchObject(missing);
     expect(await rejection(client.query('nope', { query: vec(1) }))).toMatchObject(missing);
@@ -120,7 +140,9 @@ describe('bad requests get Qdrant status codes and messages', () => {
     expect(await rejection(client.count('nope'))).toMatchObject(missing);
     expect(await rejection(client.delete('nope', { points: [1] }))).toMatchObject(missing);
     expect(await rejection(client.setPayload('nope', { payload: { a: 1 }, points: [1] }))).toMatchObject(missing);
-    expect(await rejection(client.updateCollection('nope', { optimizers_config: { indexing_threshold: 1 } }))).toMatchObject(missing);
+    expect(
+      await rejection(client.updateCollection('nope', { optimizers_config: { indexing_threshold: 1 } })),
+    ).toMatchObject(missing);
     expect(await client.deleteCollection('nope')).toBe(false);
   });
 
@@ -148,7 +170,10 @@ describe('bad requests get Qdrant status codes and messages', () => {
     expect((await rejection(client.query('c', { query: vec(1), filter: bad[0] }))).error).toBe(
       'Format error in JSON body: filter.must[0].match: expected one of value, any, except, text, text_any, phrase',
     );
-    expect((await rejection(client.queryBatch('c', { searches: [{ query: vec(1) }, { query: vec(1), filter: bad[3] }] }))).error).toBe(
+    expect(
+      (await rejection(client.queryBatch('c', { searches: [{ query: vec(1) }, { query: vec(1), filter: bad[3] }] })))
+        .error,
+    ).toBe(
       'Format error in JSON body: searches[1].filter.should[0].has_id[0]: value "not-an-id" is not a valid point ID, valid values are either an unsigned integer or a UUID',
     );
   });
@@ -167,7 +192,15 @@ describe('bad requests get Qdrant status codes and messages', () => {
   });
 
   it('one bad point spoils the whole batch', async () => {
-    const r = await rejection(client.upsert('c', { points: [{ id: 200, vector: vec(200) }, { id: 201, vector: [1, 2] }, { id: 202, vector: vec(202) }] }));
+    const r = await rejection(
+      client.upsert('c', {
+        points: [
+          { id: 200, vector: vec(200) },
+          { id: 201, vector: [1, 2] },
+          { id: 202, vector: vec(202) },
+        ],
+      }),
+    );
     expect(r.status).toBe(400);
     expect(await client.retrieve('c', { ids: [200, 202] })).toEqual([]);
   });
@@ -175,14 +208,21 @@ describe('bad requests get Qdrant status codes and messages', () => {
   it('oversized batches: 400 Bad request naming the limit', async () => {
     const many = Array.from({ length: 10_001 }, (_, i) => ({ id: 1000 + i, vector: vec(i) }));
     const r = await rejection(client.upsert('c', { points: many }));
-    expect(r).toMatchObject({ status: 400, error: 'Bad request: upsert of 10001 points exceeds the limit of 10000 points per request' });
+    expect(r).toMatchObject({
+      status: 400,
+      error: 'Bad request: upsert of 10001 points exceeds the limit of 10000 points per request',
+    });
     const searches = Array.from({ length: 101 }, () => ({ query: vec(1) }));
     const b = await rejection(client.queryBatch('c', { searches }));
     expect(b.status).toBe(400);
     expect(b.error).toMatch(/^Bad request: .*100/);
     // a body over Qdrant's default max_request_size_mb (32): refused before it is parsed
     const padding = ' '.repeat(32 * 1024 * 1024);
-    const big = await raw('PUT', '/collections/c/points?wait=true', `{"points":[{"id":300,"vector":[1,0,0,0]}]}${padding}`);
+    const big = await raw(
+      'PUT',
+      '/collections/c/points?wait=true',
+      `{"points":[{"id":300,"vector":[1,0,0,0]}]}${padding}`,
+    );
     expect(big.status).toBe(400);
     expect(big.error).toMatch(/^JSON payload \(\d+ bytes\) is larger than allowed \(limit: 33554432 bytes\)\.$/);
   });
@@ -199,13 +239,20 @@ describe('bad requests get Qdrant status codes and messages', () => {
   });
 
   it('duplicate create: 409; bad collection configs: 4xx and no collection', async () => {
-    expect(await rejection(client.createCollection('c', { vectors: { size: DIM, distance: 'Cosine' } }))).toMatchObject({
-      status: 409,
-      error: 'Wrong input: Collection `c` already exists!',
-    });
+    expect(await rejection(client.createCollection('c', { vectors: { size: DIM, distance: 'Cosine' } }))).toMatchObject(
+      {
+        status: 409,
+        error: 'Wrong input: Collection `c` already exists!',
+      },
+    );
     const badSize = await rejection(client.createCollection('e', { vectors: { size: 0, distance: 'Cosine' } }));
-    expect(badSize).toMatchObject({ status: 422, error: 'Validation error in JSON body: [vectors.size: value 0 invalid, must be 1 or larger]' });
-    const badDistance = await rejection(client.createCollection('e', { vectors: { size: 4, distance: 'Hamming' as 'Dot' } }));
+    expect(badSize).toMatchObject({
+      status: 422,
+      error: 'Validation error in JSON body: [vectors.size: value 0 invalid, must be 1 or larger]',
+    });
+    const badDistance = await rejection(
+      client.createCollection('e', { vectors: { size: 4, distance: 'Hamming' as 'Dot' } }),
+    );
     expect(badDistance.status).toBe(400);
     expect(await client.collectionExists('e')).toEqual({ exists: false });
   });

@@ -36,7 +36,6 @@ const DIM = 16;
 const N = 600;
 const COLLECTION = 'acceptance';
 
-
 const random = mulberry32(42);
 const points = Array.from({ length: N }, (_, i) => ({
   id: i + 1,
@@ -67,7 +66,12 @@ describe('built Lambda bundles end to end (API Gateway v2 events, real context, 
     out = mkdtempSync(join(tmpdir(), 'strata-bundles-'));
     [built, s3] = await Promise.all([buildFunctions({ outDir: out }), startS3Server('moto')]);
     const file = (name: string) => pathToFileURL(built.find((b) => b.name === name)!.file).href;
-    await new S3Store({ bucket: 'strata-acceptance', endpoint: s3.endpoint, region: s3.region, credentials: s3.credentials }).createBucket();
+    await new S3Store({
+      bucket: 'strata-acceptance',
+      endpoint: s3.endpoint,
+      region: s3.region,
+      credentials: s3.credentials,
+    }).createBucket();
 
     const hostFile = fileURLToPath(new URL('../support/lambda-host.ts', import.meta.url));
     host = new Worker(fileURLToPath(new URL('../support/ts-worker.cjs', import.meta.url)), {
@@ -97,7 +101,11 @@ describe('built Lambda bundles end to end (API Gateway v2 events, real context, 
         },
         secrets: { [SECRET_ARN]: API_KEY },
         // the stack's timeouts (infra/defaults.ts): api 27 s, workers 20 s, optimizer 15 min
-        timeouts: { 'strata-api': 27_000, ...Object.fromEntries(WORKERS.map((w) => [w, 20_000])), 'strata-optimizer': 900_000 },
+        timeouts: {
+          'strata-api': 27_000,
+          ...Object.fromEntries(WORKERS.map((w) => [w, 20_000])),
+          'strata-optimizer': 900_000,
+        },
       },
     });
     url = await new Promise<string>((resolve, reject) => {
@@ -122,9 +130,14 @@ describe('built Lambda bundles end to end (API Gateway v2 events, real context, 
 
   /** A synchronous Invoke through the real SDK, as API Gateway and EventBridge deliver events. */
   async function invoke(name: string, event: unknown): Promise<{ payload: any; functionError?: string }> {
-    const res = await client.send(new InvokeCommand({ FunctionName: name, Payload: new TextEncoder().encode(JSON.stringify(event)) }));
+    const res = await client.send(
+      new InvokeCommand({ FunctionName: name, Payload: new TextEncoder().encode(JSON.stringify(event)) }),
+    );
     const text = new TextDecoder().decode(res.Payload);
-    return { payload: text ? JSON.parse(text) : null, ...(res.FunctionError ? { functionError: res.FunctionError } : {}) };
+    return {
+      payload: text ? JSON.parse(text) : null,
+      ...(res.FunctionError ? { functionError: res.FunctionError } : {}),
+    };
   }
 
   async function call(request: HttpRequest, key: string | null = API_KEY): Promise<{ status: number; body: any }> {
@@ -184,10 +197,18 @@ describe('built Lambda bundles end to end (API Gateway v2 events, real context, 
     }
     const before = await workerCalls();
     const q = points[7].vector;
-    const res = await call({ method: 'POST', path: `/collections/${COLLECTION}/points/query`, body: { query: q, limit: 10, with_payload: true } });
+    const res = await call({
+      method: 'POST',
+      path: `/collections/${COLLECTION}/points/query`,
+      body: { query: q, limit: 10, with_payload: true },
+    });
     expect(res.status).toBe(200);
     expect(res.body.result.points.map((p: { id: number }) => p.id)).toEqual(cosineTop(q, 10));
-    expect(res.body.result.points[0]).toMatchObject({ id: 8, payload: { group: 1, name: 'p8' }, score: expect.closeTo(1, 5) });
+    expect(res.body.result.points[0]).toMatchObject({
+      id: 8,
+      payload: { group: 1, name: 'p8' },
+      score: expect.closeTo(1, 5),
+    });
     expect(await workerCalls()).toBe(before);
   });
 
@@ -261,14 +282,24 @@ describe('built Lambda bundles end to end (API Gateway v2 events, real context, 
   });
 
   it('runs a scheduled sweep over every collection with the optimizer bundle', async () => {
-    await call({ method: 'PUT', path: `/collections/${COLLECTION}/points?wait=true`, body: { points: [{ id: 9999, vector: points[0].vector, payload: { name: 'late' } }] } });
+    await call({
+      method: 'PUT',
+      path: `/collections/${COLLECTION}/points?wait=true`,
+      body: { points: [{ id: 9999, vector: points[0].vector, payload: { name: 'late' } }] },
+    });
     const report = (await optimizer(scheduledEvent())).payload as {
       collections: Array<{ collection: string; outcome: string; sealedWal: number }>;
     };
-    expect(report.collections).toEqual([expect.objectContaining({ collection: COLLECTION, outcome: 'optimized', sealedWal: 1 })]);
+    expect(report.collections).toEqual([
+      expect.objectContaining({ collection: COLLECTION, outcome: 'optimized', sealedWal: 1 }),
+    ]);
     const again = (await optimizer(optimizeEvent(COLLECTION))).payload as typeof report;
     expect(again.collections[0]).toMatchObject({ outcome: 'optimized', sealedWal: 0 });
-    const res = await call({ method: 'POST', path: `/collections/${COLLECTION}/points/query`, body: { query: points[0].vector, limit: 2, with_payload: true } });
+    const res = await call({
+      method: 'POST',
+      path: `/collections/${COLLECTION}/points/query`,
+      body: { query: points[0].vector, limit: 2, with_payload: true },
+    });
     expect(res.body.result.points.map((p: { id: number }) => p.id).sort()).toEqual([1, 9999]);
   });
 
@@ -281,7 +312,11 @@ describe('built Lambda bundles end to end (API Gateway v2 events, real context, 
     });
     expect(res.status).toBe(200);
     for (let i = 0; i < N; i += 300) {
-      await call({ method: 'PUT', path: `/collections/${name}/points?wait=true`, body: { points: points.slice(i, i + 300) } });
+      await call({
+        method: 'PUT',
+        path: `/collections/${name}/points?wait=true`,
+        body: { points: points.slice(i, i + 300) },
+      });
     }
     await control('POST', 'drain');
     const sealed = await call({ method: 'GET', path: `/collections/${name}` });
@@ -289,7 +324,11 @@ describe('built Lambda bundles end to end (API Gateway v2 events, real context, 
     expect(sealed.body.result).toMatchObject({ points_count: N, segments_count: 6, indexed_vectors_count: 0 });
 
     const optimizerRuns = invocations.filter((i) => i.name === 'strata-optimizer').length;
-    const patch = await call({ method: 'PATCH', path: `/collections/${name}`, body: { optimizers_config: { indexing_threshold: 1 } } });
+    const patch = await call({
+      method: 'PATCH',
+      path: `/collections/${name}`,
+      body: { optimizers_config: { indexing_threshold: 1 } },
+    });
     expect(patch.status).toBe(200);
     await control('POST', 'drain');
     // 6 stale segments exceed one run's rebuild budget (4): the same invocation runs again while it has time
@@ -297,7 +336,11 @@ describe('built Lambda bundles end to end (API Gateway v2 events, real context, 
     const info = await call({ method: 'GET', path: `/collections/${name}` });
     expect(info.body.result).toMatchObject({ status: 'green', points_count: N, indexed_vectors_count: N });
     const q = points[11].vector;
-    const exact = await call({ method: 'POST', path: `/collections/${name}/points/query`, body: { query: q, limit: 10, params: { exact: true } } });
+    const exact = await call({
+      method: 'POST',
+      path: `/collections/${name}/points/query`,
+      body: { query: q, limit: 10, params: { exact: true } },
+    });
     expect(exact.body.result.points.map((p: { id: number }) => p.id)).toEqual(cosineTop(q, 10));
     expect((await call({ method: 'DELETE', path: `/collections/${name}` })).status).toBe(200);
   });
@@ -305,6 +348,9 @@ describe('built Lambda bundles end to end (API Gateway v2 events, real context, 
   it('rejects a malformed optimizer event', async () => {
     const res = await optimizer({ hello: 'world' });
     expect(res.functionError).toBe('Unhandled');
-    expect(res.payload).toMatchObject({ errorType: 'StrataError', errorMessage: expect.stringMatching(/unrecognised event/) });
+    expect(res.payload).toMatchObject({
+      errorType: 'StrataError',
+      errorMessage: expect.stringMatching(/unrecognised event/),
+    });
   });
 });

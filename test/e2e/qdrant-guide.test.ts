@@ -59,7 +59,12 @@ function exactTopK(q: number, k: number, keep: (i: number) => boolean = () => tr
   for (let i = 0; i < ds.nBase; i++) if (keep(i)) idx.push(i);
   const base = new Float32Array(idx.length * ds.dim);
   idx.forEach((i, j) => base.set(ds.base.subarray(i * ds.dim, (i + 1) * ds.dim), j * ds.dim));
-  const { ids } = bruteForceTopK({ distance: ds.distance, dim: ds.dim, base }, idx.length, ds.queries.subarray(q * ds.dim, (q + 1) * ds.dim), k);
+  const { ids } = bruteForceTopK(
+    { distance: ds.distance, dim: ds.dim, base },
+    idx.length,
+    ds.queries.subarray(q * ds.dim, (q + 1) * ds.dim),
+    k,
+  );
   return Array.from(ids, (j) => idx[j]);
 }
 
@@ -79,7 +84,9 @@ const SLICE_INDEXING_THRESHOLD = 10;
 /** Creates `name` with the guide's body, as written, then lowers the indexing threshold for the slice (header). */
 async function createAsInGuide(name: string, body: Parameters<QdrantClient['createCollection']>[1]): Promise<void> {
   expect(await client.createCollection(name, body)).toBe(true);
-  expect(await client.updateCollection(name, { optimizers_config: { indexing_threshold: SLICE_INDEXING_THRESHOLD } })).toBe(true);
+  expect(
+    await client.updateCollection(name, { optimizers_config: { indexing_threshold: SLICE_INDEXING_THRESHOLD } }),
+  ).toBe(true);
 }
 
 /** Upserts the slice in the list form (and the last chunk in the batch form), then waits until sealed. */
@@ -88,7 +95,10 @@ async function load(name: string): Promise<void> {
   for (let at = 0; at < N; at += chunk) {
     const ids = Array.from({ length: Math.min(chunk, N - at) }, (_, j) => at + j);
     if (at + chunk < N) {
-      await client.upsert(name, { wait: true, points: ids.map((i) => ({ id: i, vector: vectorOf(ds.base, i), payload: payloadOf(i) })) });
+      await client.upsert(name, {
+        wait: true,
+        points: ids.map((i) => ({ id: i, vector: vectorOf(ds.base, i), payload: payloadOf(i) })),
+      });
     } else {
       await client.upsert(name, {
         wait: true,
@@ -113,7 +123,8 @@ async function recall(name: string, params: Params): Promise<number> {
 
 /** exact search equals brute force, id for id and in order */
 async function expectExact(name: string, params: Params): Promise<void> {
-  for (let q = 0; q < 4; q++) expect(await ids(name, params, q)).toEqual(Array.from(ds.groundTruth.subarray(q * ds.gtK, q * ds.gtK + K)));
+  for (let q = 0; q < 4; q++)
+    expect(await ids(name, params, q)).toEqual(Array.from(ds.groundTruth.subarray(q * ds.gtK, q * ds.gtK + K)));
 }
 
 /**
@@ -140,14 +151,29 @@ function syntheticCosine(): Dataset {
     }
     return out;
   };
-  return { name: 'synthetic-cosine', distance: 'Cosine', dim, nBase: N, base: draw(N), nQueries: QUERIES, queries: draw(QUERIES), groundTruth: new Int32Array(0), gtK: K };
+  return {
+    name: 'synthetic-cosine',
+    distance: 'Cosine',
+    dim,
+    nBase: N,
+    base: draw(N),
+    nQueries: QUERIES,
+    queries: draw(QUERIES),
+    groundTruth: new Int32Array(0),
+    gtK: K,
+  };
 }
 
 beforeAll(async () => {
   ds = slice(datasetsAvailable() ? await loadGlove() : syntheticCosine(), N, QUERIES, K);
   dir = await mkdtemp(join(tmpdir(), 'strata-guide-'));
   const config = loadConfig(
-    { STRATA_DATA_DIR: dir, STRATA_WORKERS: '2', STRATA_OPTIMIZE_AFTER_POINTS: String(SEAL_AFTER), STRATA_LOG_LEVEL: 'silent' },
+    {
+      STRATA_DATA_DIR: dir,
+      STRATA_WORKERS: '2',
+      STRATA_OPTIMIZE_AFTER_POINTS: String(SEAL_AFTER),
+      STRATA_LOG_LEVEL: 'silent',
+    },
     { port: 0 },
   );
   coordinator = await createCoordinator(config, { logger: createLogger(config, 'server'), fallback: 'threads' });
@@ -176,9 +202,15 @@ describe("Qdrant's optimize-performance guide through the official client", () =
     expect(info.config.quantization_config).toMatchObject({ scalar: { type: 'int8', always_ram: true } });
 
     // guide: query-points/disable-quantization-rescoring, as written (limit 10)
-    const guideQuery = await client.query('speed_low_mem', { query: query(0), params: { quantization: { rescore: false } }, limit: 10 });
+    const guideQuery = await client.query('speed_low_mem', {
+      query: query(0),
+      params: { quantization: { rescore: false } },
+      limit: 10,
+    });
     expect(guideQuery.points).toHaveLength(10);
-    expect(guideQuery.points.map((p) => p.id)).toEqual(await ids('speed_low_mem', { quantization: { rescore: false } }, 0));
+    expect(guideQuery.points.map((p) => p.id)).toEqual(
+      await ids('speed_low_mem', { quantization: { rescore: false } }, 0),
+    );
 
     const noRescore = await recall('speed_low_mem', { quantization: { rescore: false } });
     const rescored = await recall('speed_low_mem', { quantization: { rescore: true, oversampling: 2 } });
@@ -201,7 +233,9 @@ describe("Qdrant's optimize-performance guide through the official client", () =
     expect(stats).toMatchObject({ segments: 2, tailPoints: 0, cold: 0, gets: 0 });
     // exact search on the originals is the ground truth; exact on int8 with rescoring nearly so
     await expectExact('speed_low_mem', { exact: true, quantization: { ignore: true } });
-    expect(await recall('speed_low_mem', { exact: true, quantization: { rescore: true, oversampling: 3 } })).toBeGreaterThanOrEqual(0.98);
+    expect(
+      await recall('speed_low_mem', { exact: true, quantization: { rescore: true, oversampling: 3 } }),
+    ).toBeGreaterThanOrEqual(0.98);
   });
 
   it('2. high precision + low memory: originals and graph on disk; then larger m/ef_construct', async () => {
@@ -239,12 +273,18 @@ describe("Qdrant's optimize-performance guide through the official client", () =
     await load('precision_speed');
     const info = await client.getCollection('precision_speed');
     expect(info.config.params.vectors).toMatchObject({ size: ds.dim, distance: 'Cosine', on_disk: false });
-    expect(info.config.quantization_config).toMatchObject({ scalar: { type: 'int8', quantile: 0.99, always_ram: true } });
+    expect(info.config.quantization_config).toMatchObject({
+      scalar: { type: 'int8', quantile: 0.99, always_ram: true },
+    });
 
     // guide: query-points/with-params, as written (limit 3): rescoring is left to the engine, which rescores
     const guided: number[][] = [];
     for (let q = 0; q < QUERIES; q++) {
-      const res = await client.query('precision_speed', { query: query(q), params: { hnsw_ef: 128, exact: false }, limit: 3 });
+      const res = await client.query('precision_speed', {
+        query: query(q),
+        params: { hnsw_ef: 128, exact: false },
+        limit: 3,
+      });
       expect(res.points).toHaveLength(3);
       guided.push(res.points.map((p) => p.id as number));
     }
@@ -264,17 +304,27 @@ describe("Qdrant's optimize-performance guide through the official client", () =
     expect(recallAtK(oversampled, ds.groundTruth, ds.gtK, 3)).toBeGreaterThanOrEqual(0.97);
     // and `exact: true` is the ground truth the guide says to compare against
     for (let q = 0; q < 4; q++) {
-      const exact = await client.query('precision_speed', { query: query(q), params: { hnsw_ef: 128, exact: true, quantization: { ignore: true } }, limit: 3 });
+      const exact = await client.query('precision_speed', {
+        query: query(q),
+        params: { hnsw_ef: 128, exact: true, quantization: { ignore: true } },
+        limit: 3,
+      });
       expect(exact.points.map((p) => p.id)).toEqual(Array.from(ds.groundTruth.subarray(q * ds.gtK, q * ds.gtK + 3)));
     }
     // at limit 10, the default rescoring (oversampling 1) re-ranks the 10 int8 candidates but cannot add missed ones,
     // so recall is int8's (measured 0.96); oversampling is the knob that buys the rest back
     const byDefault = await recall('precision_speed', { hnsw_ef: 128, exact: false });
     expect(byDefault).toBeGreaterThanOrEqual(0.95);
-    expect(byDefault).toBeGreaterThanOrEqual(await recall('precision_speed', { hnsw_ef: 128, exact: false, quantization: { rescore: false } }));
-    expect(await recall('precision_speed', { hnsw_ef: 128, exact: false, quantization: { rescore: true, oversampling: 2 } })).toBeGreaterThanOrEqual(0.98);
+    expect(byDefault).toBeGreaterThanOrEqual(
+      await recall('precision_speed', { hnsw_ef: 128, exact: false, quantization: { rescore: false } }),
+    );
+    expect(
+      await recall('precision_speed', { hnsw_ef: 128, exact: false, quantization: { rescore: true, oversampling: 2 } }),
+    ).toBeGreaterThanOrEqual(0.98);
     // ignoring quantization walks the graph on the originals
-    expect(await recall('precision_speed', { hnsw_ef: 128, quantization: { ignore: true } })).toBeGreaterThanOrEqual(0.98);
+    expect(await recall('precision_speed', { hnsw_ef: 128, quantization: { ignore: true } })).toBeGreaterThanOrEqual(
+      0.98,
+    );
     await expectExact('precision_speed', { exact: true, quantization: { ignore: true } });
   });
 
@@ -304,7 +354,10 @@ describe("Qdrant's optimize-performance guide through the official client", () =
   it('filtered queries equal brute force over the filter; score_threshold, with_payload and with_vector', async () => {
     const name = 'precision_speed';
     for (let q = 0; q < 3; q++) {
-      const filter = { must: [{ key: 'group', match: { value: 2 } }], must_not: [{ key: 'parity', match: { value: 'odd' } }] };
+      const filter = {
+        must: [{ key: 'group', match: { value: 2 } }],
+        must_not: [{ key: 'parity', match: { value: 'odd' } }],
+      };
       const got = await ids(name, { exact: true, quantization: { ignore: true } }, q, { filter });
       expect(got).toEqual(exactTopK(q, K, (i) => i % GROUPS === 2 && i % 2 === 0));
       // the planner's own choice (HNSW or a filtered full scan) must agree on a selective filter
@@ -314,7 +367,11 @@ describe("Qdrant's optimize-performance guide through the official client", () =
       );
     }
 
-    const all = await client.query(name, { query: query(0), limit: K, params: { exact: true, quantization: { ignore: true } } });
+    const all = await client.query(name, {
+      query: query(0),
+      limit: K,
+      params: { exact: true, quantization: { ignore: true } },
+    });
     const threshold = all.points[4].score;
     const above = await client.query(name, {
       query: query(0),
@@ -326,11 +383,24 @@ describe("Qdrant's optimize-performance guide through the official client", () =
     expect(above.points.every((p) => p.score >= threshold)).toBe(true);
 
     // query offset pages through the same ranking
-    const page2 = await client.query(name, { query: query(0), limit: 5, offset: 5, params: { exact: true, quantization: { ignore: true } } });
+    const page2 = await client.query(name, {
+      query: query(0),
+      limit: 5,
+      offset: 5,
+      params: { exact: true, quantization: { ignore: true } },
+    });
     expect(page2.points.map((p) => p.id)).toEqual(all.points.slice(5, 10).map((p) => p.id));
 
     const top = all.points[0].id as number;
-    const [withBoth] = (await client.query(name, { query: query(0), limit: 1, with_payload: true, with_vector: true, params: { exact: true, quantization: { ignore: true } } })).points;
+    const [withBoth] = (
+      await client.query(name, {
+        query: query(0),
+        limit: 1,
+        with_payload: true,
+        with_vector: true,
+        params: { exact: true, quantization: { ignore: true } },
+      })
+    ).points;
     expect(withBoth.id).toBe(top);
     expect(withBoth.payload).toEqual(payloadOf(top));
     const stored = withBoth.vector as number[];
@@ -350,8 +420,12 @@ describe("Qdrant's optimize-performance guide through the official client", () =
     const params = { exact: true };
     const legacy = await client.search(name, { vector: query(1), limit: K, params });
     expect(legacy.map((p) => p.id)).toEqual(await ids(name, params, 1));
-    const batch = await client.searchBatch(name, { searches: [0, 1, 2].map((q) => ({ vector: query(q), limit: K, params })) });
-    const qbatch = await client.queryBatch(name, { searches: [0, 1, 2].map((q) => ({ query: query(q), limit: K, params })) });
+    const batch = await client.searchBatch(name, {
+      searches: [0, 1, 2].map((q) => ({ vector: query(q), limit: K, params })),
+    });
+    const qbatch = await client.queryBatch(name, {
+      searches: [0, 1, 2].map((q) => ({ query: query(q), limit: K, params })),
+    });
     for (let q = 0; q < 3; q++) {
       const truth = Array.from(ds.groundTruth.subarray(q * ds.gtK, q * ds.gtK + K));
       expect(batch[q].map((p) => p.id)).toEqual(truth);
@@ -366,10 +440,14 @@ describe("Qdrant's optimize-performance guide through the official client", () =
     expect(got.find((p) => p.id === 7)?.payload).toEqual(payloadOf(7));
 
     const seen: number[] = [];
-    let offset: number | string | null | undefined = undefined;
+    let offset: number | string | null | undefined;
     let pages = 0;
     do {
-      const page: Awaited<ReturnType<QdrantClient['scroll']>> = await client.scroll(name, { limit: 300, with_payload: false, ...(offset != null ? { offset } : {}) });
+      const page: Awaited<ReturnType<QdrantClient['scroll']>> = await client.scroll(name, {
+        limit: 300,
+        with_payload: false,
+        ...(offset != null ? { offset } : {}),
+      });
       seen.push(...page.points.map((p) => p.id as number));
       offset = page.next_page_offset as number | null;
       pages++;
@@ -380,7 +458,9 @@ describe("Qdrant's optimize-performance guide through the official client", () =
     expect(filtered.points.map((p) => p.id)).toEqual(Array.from({ length: N / GROUPS }, (_, j) => j * GROUPS + 3));
 
     expect(await client.count(name)).toEqual({ count: N });
-    expect(await client.count(name, { exact: true, filter: { must: [{ key: 'parity', match: { value: 'even' } }] } })).toEqual({ count: N / 2 });
+    expect(
+      await client.count(name, { exact: true, filter: { must: [{ key: 'parity', match: { value: 'even' } }] } }),
+    ).toEqual({ count: N / 2 });
   });
 
   it('read your writes: a new point is found before and after sealing; a deleted point never returns', async () => {
@@ -398,10 +478,17 @@ describe("Qdrant's optimize-performance guide through the official client", () =
     expect((await ids(name, params, 5))[0]).toBe(fresh);
     expect((await ids(name, params, 7))[0]).toBe(moved);
     // the old position no longer finds it (query with its old vector, exactly)
-    const old = await client.query(name, { query: vectorOf(ds.base, moved), limit: 3, params: { exact: true, quantization: { ignore: true } } });
+    const old = await client.query(name, {
+      query: vectorOf(ds.base, moved),
+      limit: 3,
+      params: { exact: true, quantization: { ignore: true } },
+    });
     expect(old.points.map((p) => p.id)).not.toContain(moved);
     expect((await client.retrieve(name, { ids: [moved], with_payload: true }))[0].payload).toEqual({ moved: true });
-    await client.upsert(name, { wait: true, points: [{ id: moved, vector: vectorOf(ds.base, moved), payload: payloadOf(moved) }] });
+    await client.upsert(name, {
+      wait: true,
+      points: [{ id: moved, vector: vectorOf(ds.base, moved), payload: payloadOf(moved) }],
+    });
     expect((await client.retrieve(name, { ids: [fresh], with_payload: true }))[0].payload).toEqual({ fresh: true });
 
     // a sealed point deleted by id, and unsealed: gone at once and after the next seal
@@ -416,7 +503,9 @@ describe("Qdrant's optimize-performance guide through the official client", () =
     }
     // by filter: every point of group 4 goes, at once
     await client.delete(name, { wait: true, filter: { must: [{ key: 'group', match: { value: 4 } }] } });
-    expect(await client.count(name, { filter: { must: [{ key: 'group', match: { value: 4 } }] } })).toEqual({ count: 0 });
+    expect(await client.count(name, { filter: { must: [{ key: 'group', match: { value: 4 } }] } })).toEqual({
+      count: 0,
+    });
     const left = N - 1 - (victim % GROUPS === 4 ? 0 : N / GROUPS);
     expect(await client.count(name)).toEqual({ count: left });
     const res = await client.query(name, { query: query(0), limit: 50, with_payload: ['group'], params });
@@ -432,9 +521,18 @@ describe("Qdrant's optimize-performance guide through the official client", () =
     await client.overwritePayload(name, { wait: true, payload: { only: true }, points: [3] });
     await client.deletePayload(name, { wait: true, keys: ['parity'], points: [2] });
     await client.clearPayload(name, { wait: true, points: [4] });
-    await client.setPayload(name, { wait: true, payload: { flagged: true }, filter: { must: [{ key: 'rank', range: { gte: 10, lt: 13 } }] } });
+    await client.setPayload(name, {
+      wait: true,
+      payload: { flagged: true },
+      filter: { must: [{ key: 'rank', range: { gte: 10, lt: 13 } }] },
+    });
     const check = async (): Promise<void> => {
-      const got = new Map((await client.retrieve(name, { ids: [1, 2, 3, 4, 10, 12, 13], with_payload: true })).map((p) => [p.id, p.payload]));
+      const got = new Map(
+        (await client.retrieve(name, { ids: [1, 2, 3, 4, 10, 12, 13], with_payload: true })).map((p) => [
+          p.id,
+          p.payload,
+        ]),
+      );
       expect(got.get(1)).toEqual({ ...payloadOf(1), tag: 'x', nested: { inner: 1 } });
       expect(got.get(2)).toEqual({ group: 2, rank: 2, tag: 'x' });
       expect(got.get(3)).toEqual({ only: true });
@@ -442,9 +540,13 @@ describe("Qdrant's optimize-performance guide through the official client", () =
       expect(got.get(10)).toEqual({ ...payloadOf(10), flagged: true });
       expect(got.get(12)).toEqual({ ...payloadOf(12), flagged: true });
       expect(got.get(13)).toEqual(payloadOf(13));
-      expect(await client.count(name, { filter: { must: [{ key: 'flagged', match: { value: true } }] } })).toEqual({ count: 3 });
+      expect(await client.count(name, { filter: { must: [{ key: 'flagged', match: { value: true } }] } })).toEqual({
+        count: 3,
+      });
       // a payload change keeps the vector: the point is still its own nearest neighbour
-      const [hit] = (await client.query(name, { query: vectorOf(ds.base, 3), limit: 1, with_payload: true, params: { exact: true } })).points;
+      const [hit] = (
+        await client.query(name, { query: vectorOf(ds.base, 3), limit: 1, with_payload: true, params: { exact: true } })
+      ).points;
       expect(hit).toMatchObject({ id: 3, payload: { only: true } });
     };
     await check();
@@ -454,9 +556,20 @@ describe("Qdrant's optimize-performance guide through the official client", () =
 
   it('collections: list, exists, update, delete', async () => {
     const { collections } = await client.getCollections();
-    expect(collections.map((c) => c.name).sort()).toEqual(['latency', 'precision_low_mem', 'precision_speed', 'speed_low_mem', 'throughput']);
+    expect(collections.map((c) => c.name).sort()).toEqual([
+      'latency',
+      'precision_low_mem',
+      'precision_speed',
+      'speed_low_mem',
+      'throughput',
+    ]);
     expect(await client.collectionExists('latency')).toEqual({ exists: true });
-    expect(await client.updateCollection('latency', { hnsw_config: { ef_construct: 200 }, optimizers_config: { indexing_threshold: 20 } })).toBe(true);
+    expect(
+      await client.updateCollection('latency', {
+        hnsw_config: { ef_construct: 200 },
+        optimizers_config: { indexing_threshold: 20 },
+      }),
+    ).toBe(true);
     const info = await client.getCollection('latency');
     expect(info.config.hnsw_config.ef_construct).toBe(200);
     expect(info.config.optimizer_config.indexing_threshold).toBe(20);
@@ -464,7 +577,11 @@ describe("Qdrant's optimize-performance guide through the official client", () =
     await expectExact('latency', { exact: true });
     for (const name of ['latency', 'throughput']) expect(await client.deleteCollection(name)).toBe(true);
     expect(await client.collectionExists('latency')).toEqual({ exists: false });
-    expect((await client.getCollections()).collections.map((c) => c.name).sort()).toEqual(['precision_low_mem', 'precision_speed', 'speed_low_mem']);
+    expect((await client.getCollections()).collections.map((c) => c.name).sort()).toEqual([
+      'precision_low_mem',
+      'precision_speed',
+      'speed_low_mem',
+    ]);
   });
 
   it('update: lowering indexing_threshold re-optimizes the existing segments (graphs built, same answers)', async () => {

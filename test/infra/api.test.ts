@@ -56,7 +56,10 @@ describe('HTTP API', () => {
     expect(format).toMatchObject({ requestId: '$context.requestId', status: '$context.status', path: '$context.path' });
     const [logGroupId, attribute] = stage.Properties.AccessLogSettings.DestinationArn['Fn::GetAtt'];
     expect(attribute).toBe('Arn');
-    expect(template.toJSON().Resources[logGroupId]).toMatchObject({ Type: 'AWS::Logs::LogGroup', Properties: { RetentionInDays: 30 } });
+    expect(template.toJSON().Resources[logGroupId]).toMatchObject({
+      Type: 'AWS::Logs::LogGroup',
+      Properties: { RetentionInDays: 30 },
+    });
   });
 
   it('takes throttling from context', () => {
@@ -79,10 +82,18 @@ describe('API key', () => {
 describe('outputs', () => {
   it('publish the API URL, the key secret ARN and name, a command to read the key, and the bucket name', () => {
     const outputs = template.toJSON().Outputs as Record<string, { Value: any }>;
-    expect(Object.keys(outputs).sort()).toEqual(['ApiKeyCommand', 'ApiKeySecretArn', 'ApiKeySecretName', 'ApiUrl', 'BucketName']);
+    expect(Object.keys(outputs).sort()).toEqual([
+      'ApiKeyCommand',
+      'ApiKeySecretArn',
+      'ApiKeySecretName',
+      'ApiUrl',
+      'BucketName',
+    ]);
     const apiId = onlyLogicalId(template, 'AWS::ApiGatewayV2::Api');
     const secretId = onlyLogicalId(template, 'AWS::SecretsManager::Secret');
-    const bucketId = onlyLogicalId(template, 'AWS::S3::Bucket', { Properties: { VersioningConfiguration: { Status: 'Enabled' } } });
+    const bucketId = onlyLogicalId(template, 'AWS::S3::Bucket', {
+      Properties: { VersioningConfiguration: { Status: 'Enabled' } },
+    });
     expect(outputs.ApiUrl.Value).toEqual({ 'Fn::GetAtt': [apiId, 'ApiEndpoint'] });
     expect(outputs.ApiKeySecretArn.Value).toEqual({ Ref: secretId });
     expect(JSON.stringify(outputs.ApiKeySecretName.Value)).toContain(`{"Ref":"${secretId}"}`);

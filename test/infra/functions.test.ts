@@ -8,7 +8,9 @@ let bucketId: string;
 
 beforeAll(() => {
   template = synthStrata().template;
-  bucketId = onlyLogicalId(template, 'AWS::S3::Bucket', { Properties: { VersioningConfiguration: { Status: 'Enabled' } } });
+  bucketId = onlyLogicalId(template, 'AWS::S3::Bucket', {
+    Properties: { VersioningConfiguration: { Status: 'Enabled' } },
+  });
 });
 
 describe('every function', () => {
@@ -33,7 +35,9 @@ describe('every function', () => {
     expect(groups.length).toBe(10 + 1); // ten functions and the API access log
     expect(new Set(groups.map(([, g]) => g.Properties.RetentionInDays))).toEqual(new Set([30]));
     const t = synthStrata({ logRetentionDays: '90', workers: 1 }).template;
-    expect(new Set(resourcesOf(t, 'AWS::Logs::LogGroup').map(([, g]) => g.Properties.RetentionInDays))).toEqual(new Set([90]));
+    expect(new Set(resourcesOf(t, 'AWS::Logs::LogGroup').map(([, g]) => g.Properties.RetentionInDays))).toEqual(
+      new Set([90]),
+    );
   });
 
   it('has no reserved concurrency unless context asks for it', () => {
@@ -54,7 +58,8 @@ describe('memory and timeouts', () => {
   it('uses the defaults: api 1024 MiB / 27 s, workers 2048 MiB / 20 s, optimizer 3008 MiB / 900 s', () => {
     expect(functionBy(template, API)[1].Properties).toMatchObject({ MemorySize: 1024, Timeout: 27 });
     expect(functionBy(template, OPTIMIZER)[1].Properties).toMatchObject({ MemorySize: 3008, Timeout: 900 });
-    for (const [, w] of workerFunctions(template)) expect(w.Properties).toMatchObject({ MemorySize: 2048, Timeout: 20 });
+    for (const [, w] of workerFunctions(template))
+      expect(w.Properties).toMatchObject({ MemorySize: 2048, Timeout: 20 });
   });
 
   it('takes memory sizes from context (strings as given by `cdk -c`) and derives the cache budget from them', () => {
@@ -73,8 +78,19 @@ describe('memory and timeouts', () => {
 describe('worker pool', () => {
   it('deploys K = 8 workers by default, indexed 0..7', () => {
     const workers = workerFunctions(template);
-    expect(workers.map(([, w]) => w.Properties.Environment.Variables.STRATA_WORKER_INDEX)).toEqual(['0', '1', '2', '3', '4', '5', '6', '7']);
-    expect(new Set(workers.map(([, w]) => w.Properties.Environment.Variables.STRATA_WORKER_COUNT))).toEqual(new Set(['8']));
+    expect(workers.map(([, w]) => w.Properties.Environment.Variables.STRATA_WORKER_INDEX)).toEqual([
+      '0',
+      '1',
+      '2',
+      '3',
+      '4',
+      '5',
+      '6',
+      '7',
+    ]);
+    expect(new Set(workers.map(([, w]) => w.Properties.Environment.Variables.STRATA_WORKER_COUNT))).toEqual(
+      new Set(['8']),
+    );
   });
 
   it('deploys K workers from context', () => {

@@ -18,7 +18,9 @@ let bucketId: string;
 
 beforeAll(() => {
   template = synthStrata().template;
-  bucketId = onlyLogicalId(template, 'AWS::S3::Bucket', { Properties: { VersioningConfiguration: { Status: 'Enabled' } } });
+  bucketId = onlyLogicalId(template, 'AWS::S3::Bucket', {
+    Properties: { VersioningConfiguration: { Status: 'Enabled' } },
+  });
 });
 
 const objects = (prefix = 'strata') => ({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, `/${prefix}/*`]] });
@@ -45,7 +47,12 @@ describe('api function role', () => {
     const secretId = onlyLogicalId(template, 'AWS::SecretsManager::Secret');
     expect(statementsOfFunction(template, API)).toEqual([
       ownLogs(API),
-      { Sid: 'StrataObjects', Effect: 'Allow', Action: ['s3:DeleteObject', 's3:GetObject', 's3:PutObject'], Resource: objects() },
+      {
+        Sid: 'StrataObjects',
+        Effect: 'Allow',
+        Action: ['s3:DeleteObject', 's3:GetObject', 's3:PutObject'],
+        Resource: objects(),
+      },
       listing(),
       {
         Sid: 'InvokeWorkers',
@@ -53,7 +60,12 @@ describe('api function role', () => {
         Action: 'lambda:InvokeFunction',
         Resource: workerFunctions(template).map(([id]) => ({ 'Fn::GetAtt': [id, 'Arn'] })),
       },
-      { Sid: 'InvokeOptimizer', Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: { 'Fn::GetAtt': [optimizerId, 'Arn'] } },
+      {
+        Sid: 'InvokeOptimizer',
+        Effect: 'Allow',
+        Action: 'lambda:InvokeFunction',
+        Resource: { 'Fn::GetAtt': [optimizerId, 'Arn'] },
+      },
       { Sid: 'ReadApiKey', Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: { Ref: secretId } },
     ]);
   });
@@ -83,7 +95,12 @@ describe('optimizer role', () => {
   it('may read, write and delete objects under the prefix and list it', () => {
     expect(statementsOfFunction(template, OPTIMIZER)).toEqual([
       ownLogs(OPTIMIZER),
-      { Sid: 'StrataObjects', Effect: 'Allow', Action: ['s3:DeleteObject', 's3:GetObject', 's3:PutObject'], Resource: objects() },
+      {
+        Sid: 'StrataObjects',
+        Effect: 'Allow',
+        Action: ['s3:DeleteObject', 's3:GetObject', 's3:PutObject'],
+        Resource: objects(),
+      },
       listing(),
     ]);
   });
@@ -111,9 +128,13 @@ describe('all roles', () => {
 
   it('follow the prefix from context', () => {
     const t = synthStrata({ prefix: 'tenants/acme', workers: 1 }).template;
-    const bucket = onlyLogicalId(t, 'AWS::S3::Bucket', { Properties: { VersioningConfiguration: { Status: 'Enabled' } } });
+    const bucket = onlyLogicalId(t, 'AWS::S3::Bucket', {
+      Properties: { VersioningConfiguration: { Status: 'Enabled' } },
+    });
     expect(statementsOfFunction(t, OPTIMIZER)).toContainEqual(
-      expect.objectContaining({ Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucket, 'Arn'] }, '/tenants/acme/*']] } }),
+      expect.objectContaining({
+        Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucket, 'Arn'] }, '/tenants/acme/*']] },
+      }),
     );
     expect(statementsOfFunction(t, OPTIMIZER)).toContainEqual(
       expect.objectContaining({ Condition: { StringLike: { 's3:prefix': ['tenants/acme/*'] } } }),

@@ -28,7 +28,9 @@ describe('cdk-nag AwsSolutions', () => {
     it(`reports no unacknowledged finding (context ${JSON.stringify(context)})`, () => {
       const { app, stack, nag } = synthStrata(context);
       const report = nag.validateScope(app);
-      const findings = report.violations.map((v) => `${v.severity} ${v.ruleName}: ${v.violatingResources.map((r) => r.constructPath).join(', ')}`);
+      const findings = report.violations.map(
+        (v) => `${v.severity} ${v.ruleName}: ${v.violatingResources.map((r) => r.constructPath).join(', ')}`,
+      );
       expect(findings).toEqual([]);
       expect(Annotations.fromStack(stack).findError('*', Match.anyValue())).toEqual([]);
     });
@@ -38,7 +40,12 @@ describe('cdk-nag AwsSolutions', () => {
     const { app } = synthStrata({ alarmEmail: 'ops@example.com', workers: 2 });
     const acks = acknowledgements(app);
     const rules = [...acks.keys()].map((id) => id.replace(/\[.*$/, '')).sort();
-    expect([...new Set(rules)]).toEqual(['AwsSolutions-APIG4', 'AwsSolutions-IAM5', 'AwsSolutions-L1', 'AwsSolutions-SMG4']);
+    expect([...new Set(rules)]).toEqual([
+      'AwsSolutions-APIG4',
+      'AwsSolutions-IAM5',
+      'AwsSolutions-L1',
+      'AwsSolutions-SMG4',
+    ]);
     const iam5 = [...acks.keys()].filter((id) => id.startsWith('AwsSolutions-IAM5'));
     expect(iam5).toHaveLength(1);
     expect(iam5[0]).toMatch(/^AwsSolutions-IAM5\[Resource::<\w+\.Arn>\/strata\/\*\]$/);
@@ -51,7 +58,12 @@ describe('cdk-nag AwsSolutions', () => {
   it('still catches a new wildcard: the acknowledgements are per finding, not per rule', () => {
     const { app, stack, nag } = synthStrata();
     stack.http.api.addToRolePolicy(
-      new PolicyStatement({ sid: 'Extra', effect: Effect.ALLOW, actions: ['s3:Get*'], resources: [stack.data.bucket.arnForObjects('*')] }),
+      new PolicyStatement({
+        sid: 'Extra',
+        effect: Effect.ALLOW,
+        actions: ['s3:Get*'],
+        resources: [stack.data.bucket.arnForObjects('*')],
+      }),
     );
     const rules = nag.validateScope(app).violations.map((v) => v.ruleName);
     expect(rules).toContain('AwsSolutions-IAM5[Action::s3:Get*]');

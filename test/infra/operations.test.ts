@@ -50,11 +50,16 @@ describe('alarms', () => {
       ([, a]) =>
         a.Properties.MetricName === metric &&
         a.Properties.Namespace === 'AWS/Lambda' &&
-        JSON.stringify(a.Properties.Dimensions) === JSON.stringify([{ Name: 'FunctionName', Value: { Ref: functionId } }]),
+        JSON.stringify(a.Properties.Dimensions) ===
+          JSON.stringify([{ Name: 'FunctionName', Value: { Ref: functionId } }]),
     );
 
   it('alarm on any error and any throttle of every function', () => {
-    const ids = [functionBy(template, API)[0], functionBy(template, OPTIMIZER)[0], ...workerFunctions(template).map(([id]) => id)];
+    const ids = [
+      functionBy(template, API)[0],
+      functionBy(template, OPTIMIZER)[0],
+      ...workerFunctions(template).map(([id]) => id),
+    ];
     expect(ids).toHaveLength(10);
     for (const id of ids) {
       for (const metric of ['Errors', 'Throttles']) {
@@ -87,13 +92,18 @@ describe('alarms', () => {
 
   it('have no actions and no topic unless an alarm email is given', () => {
     expect(template.findResources('AWS::SNS::Topic')).toEqual({});
-    for (const [, alarm] of resourcesOf(template, 'AWS::CloudWatch::Alarm')) expect(alarm.Properties.AlarmActions).toBeUndefined();
+    for (const [, alarm] of resourcesOf(template, 'AWS::CloudWatch::Alarm'))
+      expect(alarm.Properties.AlarmActions).toBeUndefined();
   });
 
   it('notify a TLS-only SNS topic with an email subscription when alarmEmail is set', () => {
     const t = synthStrata({ alarmEmail: 'ops@example.com', workers: 1 }).template;
     const topicId = onlyLogicalId(t, 'AWS::SNS::Topic');
-    t.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com', TopicArn: { Ref: topicId } });
+    t.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'ops@example.com',
+      TopicArn: { Ref: topicId },
+    });
     t.hasResourceProperties('AWS::SNS::TopicPolicy', {
       PolicyDocument: {
         Statement: Match.arrayWith([
@@ -101,6 +111,7 @@ describe('alarms', () => {
         ]),
       },
     });
-    for (const [, alarm] of resourcesOf(t, 'AWS::CloudWatch::Alarm')) expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topicId }]);
+    for (const [, alarm] of resourcesOf(t, 'AWS::CloudWatch::Alarm'))
+      expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topicId }]);
   });
 });

@@ -10,7 +10,9 @@ let logsId: string;
 
 beforeAll(() => {
   template = synthStrata().template;
-  dataId = onlyLogicalId(template, 'AWS::S3::Bucket', { Properties: { VersioningConfiguration: { Status: 'Enabled' } } });
+  dataId = onlyLogicalId(template, 'AWS::S3::Bucket', {
+    Properties: { VersioningConfiguration: { Status: 'Enabled' } },
+  });
   logsId = Object.keys(template.findResources('AWS::S3::Bucket')).find((id) => id !== dataId)!;
 });
 
@@ -34,7 +36,9 @@ describe('data bucket', () => {
 
   it('is versioned, with ACLs disabled', () => {
     expect(bucket(dataId).Properties.VersioningConfiguration).toEqual({ Status: 'Enabled' });
-    expect(bucket(dataId).Properties.OwnershipControls).toEqual({ Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] });
+    expect(bucket(dataId).Properties.OwnershipControls).toEqual({
+      Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }],
+    });
   });
 
   it('expires noncurrent versions, aborts incomplete multipart uploads and removes expired delete markers', () => {
@@ -74,7 +78,9 @@ describe('TLS-only bucket policies', () => {
   for (const which of ['data', 'log'] as const) {
     it(`denies non-TLS requests and TLS below 1.2 on the ${which} bucket`, () => {
       const id = which === 'data' ? dataId : logsId;
-      const policies = Object.values(template.findResources('AWS::S3::BucketPolicy', { Properties: { Bucket: { Ref: id } } }));
+      const policies = Object.values(
+        template.findResources('AWS::S3::BucketPolicy', { Properties: { Bucket: { Ref: id } } }),
+      );
       expect(policies).toHaveLength(1);
       const statements = policies[0].Properties.PolicyDocument.Statement;
       const bothArns = [{ 'Fn::GetAtt': [id, 'Arn'] }, { 'Fn::Join': ['', [{ 'Fn::GetAtt': [id, 'Arn'] }, '/*']] }];
@@ -119,7 +125,9 @@ describe('log bucket', () => {
   it('is encrypted with SSE-S3 (the only encryption S3 access-log delivery supports) and private', () => {
     template.hasResource('AWS::S3::Bucket', {
       Properties: Match.objectLike({
-        BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+        BucketEncryption: {
+          ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+        },
         PublicAccessBlockConfiguration: Match.objectLike({ BlockPublicAcls: true, RestrictPublicBuckets: true }),
         LifecycleConfiguration: { Rules: [Match.objectLike({ ExpirationInDays: 90, Status: 'Enabled' })] },
         VersioningConfiguration: Match.absent(),
@@ -135,7 +143,9 @@ describe('DataBucket outside this app', () => {
     const t = Template.fromStack(stack);
     t.hasResourceProperties('AWS::S3::BucketPolicy', {
       PolicyDocument: {
-        Statement: Match.arrayWith([Match.objectLike({ Principal: { Service: 'logging.s3.amazonaws.com' }, Action: 's3:PutObject' })]),
+        Statement: Match.arrayWith([
+          Match.objectLike({ Principal: { Service: 'logging.s3.amazonaws.com' }, Action: 's3:PutObject' }),
+        ]),
       },
     });
     t.resourcePropertiesCountIs('AWS::S3::Bucket', { AccessControl: Match.anyValue() }, 0);

@@ -44,7 +44,9 @@ export function resourcesOf(template: Template, type: string): Array<[string, Re
 
 /** Logical id and properties of the one function whose description matches. */
 export function functionBy(template: Template, description: RegExp): [string, Resource] {
-  const found = resourcesOf(template, 'AWS::Lambda::Function').filter(([, r]) => description.test(r.Properties.Description ?? ''));
+  const found = resourcesOf(template, 'AWS::Lambda::Function').filter(([, r]) =>
+    description.test(r.Properties.Description ?? ''),
+  );
   if (found.length !== 1) throw new Error(`expected one function matching ${description}, found ${found.length}`);
   return found[0];
 }
@@ -52,7 +54,11 @@ export function functionBy(template: Template, description: RegExp): [string, Re
 export function workerFunctions(template: Template): Array<[string, Resource]> {
   return resourcesOf(template, 'AWS::Lambda::Function')
     .filter(([, r]) => /segment search/.test(r.Properties.Description ?? ''))
-    .sort(([, a], [, b]) => Number(a.Properties.Environment.Variables.STRATA_WORKER_INDEX) - Number(b.Properties.Environment.Variables.STRATA_WORKER_INDEX));
+    .sort(
+      ([, a], [, b]) =>
+        Number(a.Properties.Environment.Variables.STRATA_WORKER_INDEX) -
+        Number(b.Properties.Environment.Variables.STRATA_WORKER_INDEX),
+    );
 }
 
 /** Every statement of every inline policy attached to the function's execution role. */

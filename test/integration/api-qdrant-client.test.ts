@@ -51,10 +51,21 @@ describe('official client over TCP', () => {
 
   it('points: upsert (list and batch), retrieve, get one, delete', async () => {
     const { client } = strata;
-    const r = await client.upsert('docs', { wait: true, points: [{ id: 1, vector: [1, 2, 3, 4], payload: { color: 'red' } }] });
+    const r = await client.upsert('docs', {
+      wait: true,
+      points: [{ id: 1, vector: [1, 2, 3, 4], payload: { color: 'red' } }],
+    });
     expect(r.status).toBe('completed');
     expect(last('upsertPoints')?.args[2]).toBe(true);
-    await client.upsert('docs', { batch: { ids: [2, 3], vectors: [[1, 1, 1, 1], [2, 2, 2, 2]] } });
+    await client.upsert('docs', {
+      batch: {
+        ids: [2, 3],
+        vectors: [
+          [1, 1, 1, 1],
+          [2, 2, 2, 2],
+        ],
+      },
+    });
     expect(last('upsertPoints')?.args[1]).toHaveLength(2);
     expect(await client.retrieve('docs', { ids: [1] })).toEqual([{ id: 1, payload: { color: 'red' }, vector: null }]);
     expect(last('getPoints')?.args).toEqual(['docs', [1], true, false]);
@@ -68,7 +79,10 @@ describe('official client over TCP', () => {
 
   it('scroll and count', async () => {
     const { client } = strata;
-    const page = await client.scroll('docs', { limit: 5, filter: { must: [{ key: 'color', match: { any: ['red'] } }] } });
+    const page = await client.scroll('docs', {
+      limit: 5,
+      filter: { must: [{ key: 'color', match: { any: ['red'] } }] },
+    });
     expect(page).toEqual({ points: service.records, next_page_offset: null });
     expect(last('scroll')?.args[1]).toMatchObject({ limit: 5, with_payload: true, with_vector: false });
     expect(await client.count('docs', { exact: true })).toEqual({ count: 1 });
@@ -88,10 +102,21 @@ describe('official client over TCP', () => {
 
   it('query, query batch, search, search batch', async () => {
     const { client } = strata;
-    const q = await client.query('docs', { query: [1, 2, 3, 4], limit: 3, params: { hnsw_ef: 32, quantization: { rescore: true } }, with_payload: true });
+    const q = await client.query('docs', {
+      query: [1, 2, 3, 4],
+      limit: 3,
+      params: { hnsw_ef: 32, quantization: { rescore: true } },
+      with_payload: true,
+    });
     expect(q.points).toEqual(service.scored);
-    expect(last('query')?.args[1]).toMatchObject({ limit: 3, with_payload: true, params: { hnsw_ef: 32, quantization: { rescore: true, ignore: false, oversampling: 1 } } });
-    const qb = await client.queryBatch('docs', { searches: [{ query: { nearest: [1, 2, 3, 4] } }, { query: [4, 3, 2, 1], limit: 1 }] });
+    expect(last('query')?.args[1]).toMatchObject({
+      limit: 3,
+      with_payload: true,
+      params: { hnsw_ef: 32, quantization: { rescore: true, ignore: false, oversampling: 1 } },
+    });
+    const qb = await client.queryBatch('docs', {
+      searches: [{ query: { nearest: [1, 2, 3, 4] } }, { query: [4, 3, 2, 1], limit: 1 }],
+    });
     expect(qb).toHaveLength(2);
     const s = await client.search('docs', { vector: [1, 2, 3, 4], limit: 2 });
     expect(s).toEqual(service.scored);
@@ -109,7 +134,9 @@ describe('official client over TCP', () => {
       data: { status: { error: 'Wrong input: Vector dimension error: expected dim: 4, got 3' } },
     });
     await expect(client.getCollection('nope')).rejects.toMatchObject({ status: 404 });
-    await expect(client.createCollection('docs', { vectors: { size: 4, distance: 'Cosine' } })).rejects.toMatchObject({ status: 409 });
+    await expect(client.createCollection('docs', { vectors: { size: 4, distance: 'Cosine' } })).rejects.toMatchObject({
+      status: 409,
+    });
     expect(service.writes().length).toBe(writesBefore);
   });
 

@@ -41,7 +41,10 @@ const base = vectors(N, 7);
 const QUERIES = 8;
 const queries = vectors(QUERIES, 99);
 const row = (data: Float32Array, i: number): number[] => Array.from(data.subarray(i * DIM, (i + 1) * DIM));
-const truth = (q: number): number[] => Array.from(bruteForceTopK({ distance: 'Euclid', dim: DIM, base }, N, queries.subarray(q * DIM, (q + 1) * DIM), K).ids);
+const truth = (q: number): number[] =>
+  Array.from(
+    bruteForceTopK({ distance: 'Euclid', dim: DIM, base }, N, queries.subarray(q * DIM, (q + 1) * DIM), K).ids,
+  );
 
 let s3: S3Server;
 let bucket: S3Store;
@@ -55,37 +58,54 @@ async function keys(): Promise<string[]> {
 
 async function waitGreen(name: string): Promise<void> {
   await expect
-    .poll(async () => {
-      const info = await client.getCollection(name);
-      return info.status === 'green' && (info.segments_count ?? 0) > 0;
-    }, { timeout: 60_000, interval: 200 })
+    .poll(
+      async () => {
+        const info = await client.getCollection(name);
+        return info.status === 'green' && (info.segments_count ?? 0) > 0;
+      },
+      { timeout: 60_000, interval: 200 },
+    )
     .toBe(true);
 }
 
 /** `npm start` (its script: tsx bin/strata.ts) with the user's S3 environment, on a free port; resolves once ready. */
 async function startServer(port: number): Promise<void> {
   const root = fileURLToPath(new URL('../..', import.meta.url));
-  server = spawn(process.execPath, [fileURLToPath(new URL('../../node_modules/tsx/dist/cli.mjs', import.meta.url)), 'bin/strata.ts', '--port', String(port), '--workers', '2'], {
-    cwd: root,
-    env: {
-      ...process.env,
-      STRATA_BUCKET: BUCKET,
-      STRATA_PREFIX: PREFIX,
-      STRATA_S3_ENDPOINT: s3.endpoint,
-      AWS_REGION: s3.region,
-      AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
-      STRATA_OPTIMIZE_AFTER_POINTS: '1000',
-      STRATA_LOG_LEVEL: 'warn',
+  server = spawn(
+    process.execPath,
+    [
+      fileURLToPath(new URL('../../node_modules/tsx/dist/cli.mjs', import.meta.url)),
+      'bin/strata.ts',
+      '--port',
+      String(port),
+      '--workers',
+      '2',
+    ],
+    {
+      cwd: root,
+      env: {
+        ...process.env,
+        STRATA_BUCKET: BUCKET,
+        STRATA_PREFIX: PREFIX,
+        STRATA_S3_ENDPOINT: s3.endpoint,
+        AWS_REGION: s3.region,
+        AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
+        STRATA_OPTIMIZE_AFTER_POINTS: '1000',
+        STRATA_LOG_LEVEL: 'warn',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  );
   server.stdout!.on('data', (b: Buffer) => (serverOutput += b.toString()));
   server.stderr!.on('data', (b: Buffer) => (serverOutput += b.toString()));
   const deadline = Date.now() + 60_000;
   for (;;) {
     if (server.exitCode !== null) throw new Error(`strata exited (${server.exitCode}):\n${serverOutput}`);
-    const ok = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false);
+    const ok = await fetch(`http://127.0.0.1:${port}/readyz`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) return;
     if (Date.now() > deadline) throw new Error(`strata not ready after 60 s:\n${serverOutput}`);
     await new Promise((r) => setTimeout(r, 200));
@@ -95,7 +115,13 @@ async function startServer(port: number): Promise<void> {
 beforeAll(async () => {
   s3 = await startLocalStack();
   // the bucket a user would create with `aws s3 mb`; this store also reads the bucket back for the checks
-  bucket = new S3Store({ bucket: BUCKET, endpoint: s3.endpoint, region: s3.region, credentials: s3.credentials, forcePathStyle: true });
+  bucket = new S3Store({
+    bucket: BUCKET,
+    endpoint: s3.endpoint,
+    region: s3.region,
+    credentials: s3.credentials,
+    forcePathStyle: true,
+  });
   await bucket.createBucket();
   const port = await freePort();
   await startServer(port);
@@ -128,10 +154,15 @@ describe('Qdrant client session on the local server over LocalStack S3', () => {
 
     for (let at = 0; at < N; at += 400) {
       const ids = Array.from({ length: 400 }, (_, j) => at + j);
-      await client.upsert('docs', { wait: true, points: ids.map((i) => ({ id: i, vector: row(base, i), payload: { i, odd: i % 2 === 1 } })) });
+      await client.upsert('docs', {
+        wait: true,
+        points: ids.map((i) => ({ id: i, vector: row(base, i), payload: { i, odd: i % 2 === 1 } })),
+      });
     }
     // read your writes before anything is sealed
-    expect((await client.query('docs', { query: row(base, 5), limit: 1, params: { exact: true } })).points[0].id).toBe(5);
+    expect((await client.query('docs', { query: row(base, 5), limit: 1, params: { exact: true } })).points[0].id).toBe(
+      5,
+    );
     await waitGreen('docs');
     const info = await client.getCollection('docs');
     expect(info).toMatchObject({ points_count: N, indexed_vectors_count: N, segments_count: 2 });
@@ -141,23 +172,43 @@ describe('Qdrant client session on the local server over LocalStack S3', () => {
     expect(stored.some((k) => k.endsWith('/vectors'))).toBe(true);
 
     for (let q = 0; q < QUERIES; q++) {
-      const exact = await client.query('docs', { query: row(queries, q), limit: K, params: { exact: true, quantization: { ignore: true } } });
+      const exact = await client.query('docs', {
+        query: row(queries, q),
+        limit: K,
+        params: { exact: true, quantization: { ignore: true } },
+      });
       expect(exact.points.map((p) => p.id)).toEqual(truth(q));
     }
     let hits = 0;
     for (let q = 0; q < QUERIES; q++) {
-      const got = await client.query('docs', { query: row(queries, q), limit: K, params: { hnsw_ef: 64, quantization: { rescore: true, oversampling: 2 } } });
+      const got = await client.query('docs', {
+        query: row(queries, q),
+        limit: K,
+        params: { hnsw_ef: 64, quantization: { rescore: true, oversampling: 2 } },
+      });
       const t = new Set(truth(q));
       hits += got.points.filter((p) => t.has(p.id as number)).length;
     }
     expect(hits / (QUERIES * K)).toBeGreaterThanOrEqual(0.95);
     // Euclid: the score is a distance and score_threshold an upper bound on it, as in Qdrant
     const ranked = (await client.query('docs', { query: row(queries, 1), limit: K, params: { exact: true } })).points;
-    const within = await client.query('docs', { query: row(queries, 1), limit: K, score_threshold: ranked[2].score, params: { exact: true } });
+    const within = await client.query('docs', {
+      query: row(queries, 1),
+      limit: K,
+      score_threshold: ranked[2].score,
+      params: { exact: true },
+    });
     expect(within.points.map((p) => p.id)).toEqual(ranked.slice(0, 3).map((p) => p.id));
-    const odd = await client.query('docs', { query: row(queries, 0), limit: 5, filter: { must: [{ key: 'odd', match: { value: true } }] }, with_payload: true });
+    const odd = await client.query('docs', {
+      query: row(queries, 0),
+      limit: 5,
+      filter: { must: [{ key: 'odd', match: { value: true } }] },
+      with_payload: true,
+    });
     expect(odd.points.every((p) => (p.payload as { odd: boolean }).odd)).toBe(true);
-    expect(await client.count('docs', { filter: { must: [{ key: 'odd', match: { value: true } }] } })).toEqual({ count: N / 2 });
+    expect(await client.count('docs', { filter: { must: [{ key: 'odd', match: { value: true } }] } })).toEqual({
+      count: N / 2,
+    });
 
     await client.setPayload('docs', { wait: true, payload: { tag: 'x' }, points: [1, 2] });
     await client.overwritePayload('docs', { wait: true, payload: { only: 1 }, points: [3] });

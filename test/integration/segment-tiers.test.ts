@@ -31,7 +31,8 @@ const K = 10;
 const OVERSAMPLING = 2;
 const SEED = 42;
 const QUERIES = 20;
-const tierName = (t: (typeof TIERS)[number]) => `vectors:${t.vectorsOnDisk ? 'disk' : 'ram'} graph:${t.graphOnDisk ? 'disk' : 'ram'}`;
+const tierName = (t: (typeof TIERS)[number]) =>
+  `vectors:${t.vectorsOnDisk ? 'disk' : 'ram'} graph:${t.graphOnDisk ? 'disk' : 'ram'}`;
 const segmentId = (d: number, t: number) => `000000000000000${d}-t${t}`;
 
 interface Prepared {
@@ -42,7 +43,13 @@ interface Prepared {
   unrescoredFloor: number;
 }
 
-async function prepare(d: number, ds: Dataset, stores: ObjectStore[], recallFloor: number, unrescoredFloor: number): Promise<Prepared> {
+async function prepare(
+  d: number,
+  ds: Dataset,
+  stores: ObjectStore[],
+  recallFloor: number,
+  unrescoredFloor: number,
+): Promise<Prepared> {
   const base = Float32Array.from(ds.base);
   if (ds.distance === 'Cosine') normalizeRows(base, ds.dim);
   const ids = Array.from({ length: ds.nBase }, (_, i) => i);
@@ -60,8 +67,12 @@ async function prepare(d: number, ds: Dataset, stores: ObjectStore[], recallFloo
   for (const store of stores) {
     for (let t = 0; t < TIERS.length; t++) {
       const prefix = `${COLLECTION}/segments/${segmentId(d, t)}`;
-      await Promise.all([...objects].map(([name, bytes]) => store.put(segmentObjectKey(prefix, name), bytes, { ifNoneMatch: '*' })));
-      await store.put(segmentObjectKey(prefix, META), encodeMeta({ ...meta, tiers: { ...TIERS[t] } }), { ifNoneMatch: '*' });
+      await Promise.all(
+        [...objects].map(([name, bytes]) => store.put(segmentObjectKey(prefix, name), bytes, { ifNoneMatch: '*' })),
+      );
+      await store.put(segmentObjectKey(prefix, META), encodeMeta({ ...meta, tiers: { ...TIERS[t] } }), {
+        ifNoneMatch: '*',
+      });
     }
   }
   const graph = new InMemoryGraph(deserializeGraph(objects.get('graph')!));
@@ -93,7 +104,10 @@ function task(id: string, q: Float32Array, rescore?: boolean): SegmentSearchTask
     segments: [{ id, deletedVersion: 0 }],
     vector: Array.from(q),
     limit: K,
-    params: { exact: false, quantization: { ignore: false, oversampling: OVERSAMPLING, ...(rescore === undefined ? {} : { rescore }) } },
+    params: {
+      exact: false,
+      quantization: { ignore: false, oversampling: OVERSAMPLING, ...(rescore === undefined ? {} : { rescore }) },
+    },
   };
 }
 
@@ -108,12 +122,33 @@ describe.skipIf(!available)('segment tiers on dataset slices, filesystem and S3 
   beforeAll(async () => {
     fs = tempStore();
     s3 = await startMoto();
-    const s3store = new S3Store({ bucket: 'strata-segment-test', endpoint: s3.endpoint, region: s3.region, credentials: s3.credentials });
+    const s3store = new S3Store({
+      bucket: 'strata-segment-test',
+      endpoint: s3.endpoint,
+      region: s3.region,
+      credentials: s3.credentials,
+    });
     await s3store.createBucket();
     stores.push({ name: 'fs', store: fs.store }, { name: 's3-moto', store: s3store });
     const [fashion, glove] = await Promise.all([loadFashionMnist(), loadGlove()]);
-    prepared.push(await prepare(1, slice(fashion, 3000, QUERIES, K), stores.map((s) => s.store), 0.98, 0.98));
-    prepared.push(await prepare(2, slice(glove, 10000, QUERIES, K), stores.map((s) => s.store), 0.98, 0.95));
+    prepared.push(
+      await prepare(
+        1,
+        slice(fashion, 3000, QUERIES, K),
+        stores.map((s) => s.store),
+        0.98,
+        0.98,
+      ),
+    );
+    prepared.push(
+      await prepare(
+        2,
+        slice(glove, 10000, QUERIES, K),
+        stores.map((s) => s.store),
+        0.98,
+        0.95,
+      ),
+    );
   }, 600_000);
 
   afterAll(async () => {
@@ -137,7 +172,9 @@ describe.skipIf(!available)('segment tiers on dataset slices, filesystem and S3 
         }
       }
       const recall = recallAtK(found, p.ds.groundTruth, p.ds.gtK, K);
-      console.log(`${p.ds.name} recall@${K} (int8 HNSW, oversampling ${OVERSAMPLING}, rescored) = ${recall.toFixed(3)}`);
+      console.log(
+        `${p.ds.name} recall@${K} (int8 HNSW, oversampling ${OVERSAMPLING}, rescored) = ${recall.toFixed(3)}`,
+      );
       expect(recall).toBeGreaterThanOrEqual(p.recallFloor);
       // without rescoring the int8 order stands: lower, and its own floor
       const ctx = taskContext(stores[0].store);
@@ -173,9 +210,16 @@ describe.skipIf(!available)('segment tiers on dataset slices, filesystem and S3 
               expect(again.details[0].gets).toBe(0);
             }
             rows.push(
-              [p.ds.name.padEnd(36), name.padEnd(8), tierName(TIERS[t]).padEnd(22), `rescore:${rescore ?? 'default'}`.padEnd(16),
-                `cold gets=${c.gets} bytes=${c.bytes} rounds=${c.rounds} first@${c.roundsBeforeFirstDistance}`.padEnd(52),
-                `warm gets=${w.gets} bytes=${w.bytes} rounds=${w.rounds} dist=${w.distances}`].join(' '),
+              [
+                p.ds.name.padEnd(36),
+                name.padEnd(8),
+                tierName(TIERS[t]).padEnd(22),
+                `rescore:${rescore ?? 'default'}`.padEnd(16),
+                `cold gets=${c.gets} bytes=${c.bytes} rounds=${c.rounds} first@${c.roundsBeforeFirstDistance}`.padEnd(
+                  52,
+                ),
+                `warm gets=${w.gets} bytes=${w.bytes} rounds=${w.rounds} dist=${w.distances}`,
+              ].join(' '),
             );
           }
         }

@@ -9,7 +9,13 @@ export interface Reply {
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export async function send(app: Hono<any>, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply> {
+export async function send(
+  app: Hono<any>,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<Reply> {
   const init: RequestInit = { method, headers: { ...headers } };
   if (body !== undefined) {
     init.body = typeof body === 'string' ? body : JSON.stringify(body);
@@ -17,7 +23,7 @@ export async function send(app: Hono<any>, method: string, path: string, body?: 
   }
   const res = await app.request(path, init);
   const text = await res.text();
-  let parsed: unknown = undefined;
+  let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch {

@@ -22,7 +22,11 @@ const BATCH = 5;
 async function writeLoop(): Promise<void> {
   for (let b = 0; ; b++) {
     const first = round * 10_000 + b * BATCH;
-    const points = Array.from({ length: BATCH }, (_, i) => ({ id: first + i, vector: crashPointVector(first + i), payload: { round } }));
+    const points = Array.from({ length: BATCH }, (_, i) => ({
+      id: first + i,
+      vector: crashPointVector(first + i),
+      payload: { round },
+    }));
     await svc.upsertPoints('c', points, true);
     process.stdout.write(`ACK ${first} ${BATCH}\n`);
     await new Promise((r) => setTimeout(r, 3));

@@ -34,7 +34,11 @@ export function directInvoker(store: ObjectStore, workers = 4): DirectInvoker {
   });
 }
 
-export function config(dim: number, distance: Distance = 'Euclid', over: Partial<{ segments: number; quantized: boolean; indexingKb: number }> = {}): CollectionConfig {
+export function config(
+  dim: number,
+  distance: Distance = 'Euclid',
+  over: Partial<{ segments: number; quantized: boolean; indexingKb: number }> = {},
+): CollectionConfig {
   return {
     vectors: { size: dim, distance, on_disk: false },
     hnsw_config: { m: 16, ef_construct: 100, on_disk: false, full_scan_threshold: 10_000 },
@@ -43,7 +47,11 @@ export function config(dim: number, distance: Distance = 'Euclid', over: Partial
   };
 }
 
-export function service(store: ObjectStore, invoker: Invoker, over: { writerId?: string; now?: () => number } = {}): StrataCollectionService {
+export function service(
+  store: ObjectStore,
+  invoker: Invoker,
+  over: { writerId?: string; now?: () => number } = {},
+): StrataCollectionService {
   return new StrataCollectionService({ store, invoker, ...over });
 }
 

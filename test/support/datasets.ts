@@ -284,7 +284,8 @@ function rowNorms(data: Float32Array, dim: number, n: number): Float64Array {
  */
 export function slice(ds: Dataset, nBase: number, nQueries: number, k: number = ds.gtK): Dataset {
   if (!(nBase >= 1 && nBase <= ds.nBase)) throw new RangeError(`slice: nBase ${nBase} outside 1..${ds.nBase}`);
-  if (!(nQueries >= 0 && nQueries <= ds.nQueries)) throw new RangeError(`slice: nQueries ${nQueries} outside 0..${ds.nQueries}`);
+  if (!(nQueries >= 0 && nQueries <= ds.nQueries))
+    throw new RangeError(`slice: nQueries ${nQueries} outside 0..${ds.nQueries}`);
   const gtK = Math.min(k, nBase);
   const base = ds.base.subarray(0, nBase * ds.dim);
   const queries = ds.queries.subarray(0, nQueries * ds.dim);
@@ -313,7 +314,8 @@ export function slice(ds: Dataset, nBase: number, nQueries: number, k: number = 
  */
 export function recallAtK(found: ArrayLike<number>[], gt: Int32Array, gtK: number, k: number): number {
   if (k > gtK) throw new RangeError(`recallAtK: k ${k} exceeds ground-truth depth ${gtK}`);
-  if (found.length * gtK > gt.length) throw new RangeError(`recallAtK: ${found.length} queries but ground truth has ${gt.length / gtK}`);
+  if (found.length * gtK > gt.length)
+    throw new RangeError(`recallAtK: ${found.length} queries but ground truth has ${gt.length / gtK}`);
   if (found.length === 0) return 0;
   let hits = 0;
   const truth = new Set<number>();

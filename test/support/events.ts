@@ -21,7 +21,12 @@ const API_ID = 'a1b2c3d4e5';
 export function httpApiEvent(request: HttpRequest): APIGatewayProxyEventV2 {
   const [rawPath, rawQueryString = ''] = request.path.split('?', 2) as [string, string?];
   const now = new Date();
-  const text = request.body === undefined ? undefined : typeof request.body === 'string' ? request.body : JSON.stringify(request.body);
+  const text =
+    request.body === undefined
+      ? undefined
+      : typeof request.body === 'string'
+        ? request.body
+        : JSON.stringify(request.body);
   const headers: Record<string, string> = {
     accept: '*/*',
     'content-length': String(text === undefined ? 0 : Buffer.byteLength(text)),
@@ -68,7 +73,9 @@ export function httpApiEvent(request: HttpRequest): APIGatewayProxyEventV2 {
   };
 }
 
-export function scheduledEvent(ruleName = 'strata-optimizer-schedule'): EventBridgeEvent<'Scheduled Event', Record<string, never>> {
+export function scheduledEvent(
+  ruleName = 'strata-optimizer-schedule',
+): EventBridgeEvent<'Scheduled Event', Record<string, never>> {
   return {
     version: '0',
     id: randomUUID(),

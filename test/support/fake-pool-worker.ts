@@ -29,7 +29,13 @@ export default async function run(task: SegmentSearchTask): Promise<SegmentSearc
   }
   if (mode === 'spin') for (;;);
   return {
-    candidates: task.segments.map((s, i) => ({ id: i, version: setup.worker, similarity: 1, segment: `thread-${threadId}`, offset: i })),
+    candidates: task.segments.map((_s, i) => ({
+      id: i,
+      version: setup.worker,
+      similarity: 1,
+      segment: `thread-${threadId}`,
+      offset: i,
+    })),
     stats: { segments: task.segments.length, distances: 0, gets: 0, bytes: 0, rounds: 0, cold: 0, millis: 0 },
   };
 }

@@ -27,7 +27,9 @@ function handlerOf(name: string): Handler {
     let h = loaded.get(name);
     if (!h) {
       // the query string makes each function a separate module instance, as separate containers are
-      h = import(`${setup.functions[name]}?function=${encodeURIComponent(name)}`).then((m: { handler: Handler }) => m.handler);
+      h = import(`${setup.functions[name]}?function=${encodeURIComponent(name)}`).then(
+        (m: { handler: Handler }) => m.handler,
+      );
       loaded.set(name, h);
     }
     return (await h)(event, context);
@@ -35,10 +37,10 @@ function handlerOf(name: string): Handler {
 }
 
 // no top-level await: the thread loads this file through tsx's CommonJS hook (see the acceptance test)
-void startLambdaServer(
-  Object.fromEntries(Object.keys(setup.functions).map((name) => [name, handlerOf(name)])),
-  { ...(setup.secrets ? { secrets: setup.secrets } : {}), ...(setup.timeouts ? { timeouts: setup.timeouts } : {}) },
-).then((server) => {
+void startLambdaServer(Object.fromEntries(Object.keys(setup.functions).map((name) => [name, handlerOf(name)])), {
+  ...(setup.secrets ? { secrets: setup.secrets } : {}),
+  ...(setup.timeouts ? { timeouts: setup.timeouts } : {}),
+}).then((server) => {
   process.env.STRATA_LAMBDA_ENDPOINT = server.url;
   process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER = server.url;
   parentPort?.postMessage({ url: server.url });

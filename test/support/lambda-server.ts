@@ -26,13 +26,7 @@ import { lambdaContext } from './lambda-context.js';
 
 export type Handler = (event: unknown, context: Context) => Promise<unknown>;
 
-export type Fault =
-  | 'throttle'
-  | 'service-error'
-  | 'garbage'
-  | 'function-error'
-  | 'wrong-shape'
-  | { delayMs: number };
+export type Fault = 'throttle' | 'service-error' | 'garbage' | 'function-error' | 'wrong-shape' | { delayMs: number };
 
 export interface Invocation {
   name: string;
@@ -56,7 +50,10 @@ const LIMIT = 6 * 1024 * 1024;
 
 export async function startLambdaServer(
   handlers: Record<string, Handler>,
-  options: { secrets?: Record<string, string>; /** function timeouts in ms (context.getRemainingTimeInMillis) @default 30 s */ timeouts?: Record<string, number> } = {},
+  options: {
+    secrets?: Record<string, string> /** function timeouts in ms (context.getRemainingTimeInMillis) @default 30 s */;
+    timeouts?: Record<string, number>;
+  } = {},
 ): Promise<LambdaServer> {
   const faults = new Map<string, Fault[]>();
   const invocations: Invocation[] = [];
@@ -72,9 +69,19 @@ export async function startLambdaServer(
     for await (const c of req) chunks.push(c as Buffer);
     const { SecretId } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { SecretId: string };
     const value = options.secrets?.[SecretId];
-    if (value === undefined) return fail(res, 400, 'ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
+    if (value === undefined)
+      return fail(res, 400, 'ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
     res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
-    res.end(JSON.stringify({ ARN: SecretId, Name: SecretId.split(':').at(-1), SecretString: value, VersionId: 'v1', VersionStages: ['AWSCURRENT'], CreatedDate: Date.now() / 1000 }));
+    res.end(
+      JSON.stringify({
+        ARN: SecretId,
+        Name: SecretId.split(':').at(-1),
+        SecretString: value,
+        VersionId: 'v1',
+        VersionStages: ['AWSCURRENT'],
+        CreatedDate: Date.now() / 1000,
+      }),
+    );
   };
 
   const drain = async (): Promise<void> => {
@@ -86,7 +93,10 @@ export async function startLambdaServer(
     for await (const c of req) chunks.push(c as Buffer);
     const route = `${req.method} ${req.url}`;
     if (route === 'POST /_control/faults') {
-      const { name, faults: f } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { name: string; faults: Fault[] };
+      const { name, faults: f } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+        name: string;
+        faults: Fault[];
+      };
       faults.set(name, [...(faults.get(name) ?? []), ...f]);
     } else if (route === 'DELETE /_control/faults') {
       faults.clear();
@@ -103,7 +113,8 @@ export async function startLambdaServer(
     if (req.headers['x-amz-target'] === 'secretsmanager.GetSecretValue') return serveSecret(req, res);
     if ((req.url ?? '').startsWith('/_control/')) return control(req, res);
     const m = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/.exec((req.url ?? '').split('?')[0]);
-    if (req.method !== 'POST' || !m) return fail(res, 404, 'UnknownOperationException', `no route ${req.method} ${req.url}`);
+    if (req.method !== 'POST' || !m)
+      return fail(res, 404, 'UnknownOperationException', `no route ${req.method} ${req.url}`);
     const name = decodeURIComponent(m[1]);
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
@@ -112,7 +123,8 @@ export async function startLambdaServer(
     invocations.push({ name, type, bytes: body.length });
     const handler = handlers[name];
     if (!handler) return fail(res, 404, 'ResourceNotFoundException', `Function not found: ${name}`);
-    if (body.length > LIMIT) return fail(res, 413, 'RequestTooLargeException', 'Request must be smaller than 6291456 bytes');
+    if (body.length > LIMIT)
+      return fail(res, 413, 'RequestTooLargeException', 'Request must be smaller than 6291456 bytes');
 
     const fault = faults.get(name)?.shift();
     if (fault === 'throttle') return fail(res, 429, 'TooManyRequestsException', 'Rate Exceeded.');
@@ -143,16 +155,22 @@ export async function startLambdaServer(
       return void res.end(JSON.stringify({ statusCode: 200, body: 'hello' }));
     }
     try {
-      if (fault === 'function-error') throw Object.assign(new Error('Task timed out after 30.00 seconds'), { name: 'Sandbox.Timedout' });
+      if (fault === 'function-error')
+        throw Object.assign(new Error('Task timed out after 30.00 seconds'), { name: 'Sandbox.Timedout' });
       const result = await handler(event, context);
       const text = JSON.stringify(result ?? null);
-      if (Buffer.byteLength(text) > LIMIT) throw Object.assign(new Error('Response payload size exceeded maximum allowed payload size (6291556 bytes).'), { name: 'Function.ResponseSizeTooLarge' });
+      if (Buffer.byteLength(text) > LIMIT)
+        throw Object.assign(new Error('Response payload size exceeded maximum allowed payload size (6291556 bytes).'), {
+          name: 'Function.ResponseSizeTooLarge',
+        });
       res.writeHead(200, headers);
       res.end(text);
     } catch (e) {
       const error = e instanceof Error ? e : new Error(String(e));
       res.writeHead(200, { ...headers, 'x-amz-function-error': 'Unhandled' });
-      res.end(JSON.stringify({ errorType: error.name, errorMessage: error.message, trace: (error.stack ?? '').split('\n') }));
+      res.end(
+        JSON.stringify({ errorType: error.name, errorMessage: error.message, trace: (error.stack ?? '').split('\n') }),
+      );
     }
   };
 

@@ -80,7 +80,9 @@ export class MemoryStore implements ObjectStore {
         throw new PreconditionFailedError(`put ${key}: object already exists`);
       }
       if (options.ifMatch !== undefined && current?.etag !== options.ifMatch) {
-        throw new PreconditionFailedError(`put ${key}: ETag is ${current?.etag ?? 'absent'}, expected ${options.ifMatch}`);
+        throw new PreconditionFailedError(
+          `put ${key}: ETag is ${current?.etag ?? 'absent'}, expected ${options.ifMatch}`,
+        );
       }
       const etag = `"${createHash('md5').update(body).digest('hex')}"`;
       this.objects.set(key, { body: body.slice(), etag, lastModified: new Date() });
@@ -92,7 +94,8 @@ export class MemoryStore implements ObjectStore {
     return track(this.stats, options.io, async () => {
       await this.wait();
       const o = this.objects.get(key);
-      const meta = o === undefined ? null : { key, size: o.body.byteLength, etag: o.etag, lastModified: o.lastModified };
+      const meta =
+        o === undefined ? null : { key, size: o.body.byteLength, etag: o.etag, lastModified: o.lastModified };
       return { result: meta, kind: 'head' };
     });
   }
@@ -102,7 +105,8 @@ export class MemoryStore implements ObjectStore {
       await this.wait();
       const out: ListEntry[] = [];
       for (const [key, o] of this.objects) {
-        if (key.startsWith(prefix)) out.push({ key, size: o.body.byteLength, lastModified: o.lastModified, etag: o.etag });
+        if (key.startsWith(prefix))
+          out.push({ key, size: o.body.byteLength, lastModified: o.lastModified, etag: o.etag });
       }
       out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
       return { result: out, kind: 'list' };

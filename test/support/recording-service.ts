@@ -131,7 +131,13 @@ export class RecordingService implements CollectionService {
     return this.done();
   }
 
-  async setPayload(name: string, payload: unknown, selector: unknown, wait: boolean, key?: string): Promise<UpdateResult> {
+  async setPayload(
+    name: string,
+    payload: unknown,
+    selector: unknown,
+    wait: boolean,
+    key?: string,
+  ): Promise<UpdateResult> {
     this.record('setPayload', [name, payload, selector, wait, key]);
     this.need(name);
     return this.done();

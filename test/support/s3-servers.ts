@@ -153,7 +153,9 @@ async function launch(l: Launch): Promise<S3Server> {
     if (exited !== null) {
       l.cleanup?.();
       const hint = l.diagnose?.(out);
-      throw new Error(`${l.kind} exited (${exited}) before it was healthy${hint ? `: ${hint}` : ''}\n${out.slice(-3000)}`);
+      throw new Error(
+        `${l.kind} exited (${exited}) before it was healthy${hint ? `: ${hint}` : ''}\n${out.slice(-3000)}`,
+      );
     }
     if (await l.healthy(l.port)) break;
     if (Date.now() > deadline) {
@@ -194,7 +196,21 @@ function makeCert(dir: string): string {
   const crt = join(dir, 'server.crt');
   const r = spawnSync(
     'openssl',
-    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', crt, '-days', '7', '-subj', '/CN=localhost'],
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      crt,
+      '-days',
+      '7',
+      '-subj',
+      '/CN=localhost',
+    ],
     { stdio: 'ignore' },
   );
   if (r.status !== 0) throw new Error('openssl could not make a self-signed certificate for LocalStack');
@@ -263,7 +279,7 @@ export async function startLocalStack(options: StartOptions = {}): Promise<S3Ser
     },
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
     diagnose: (out) =>
-      out.includes("cbor2._decoder")
+      out.includes('cbor2._decoder')
         ? 'LocalStack 4.14 needs cbor2<6 (pip install "cbor2<6")'
         : out.includes('service_identity')
           ? 'twisted needs service_identity; GATEWAY_SERVER=hypercorn should avoid it'

@@ -75,16 +75,25 @@ export function makeConfig(
       on_disk: over.graphOnDisk ?? false,
       full_scan_threshold: over.fullScanThreshold ?? 10,
     },
-    quantization_config: over.quantized === false ? null : { scalar: { type: 'int8', quantile: 0.99, always_ram: true } },
+    quantization_config:
+      over.quantized === false ? null : { scalar: { type: 'int8', quantile: 0.99, always_ram: true } },
     optimizers_config: { default_segment_number: 1, indexing_threshold: over.indexingThreshold ?? 1 },
   };
 }
 
 export function tempStore(): { store: FileSystemStore; root: string; cleanup: () => void } {
   const root = mkdtempSync(join(tmpdir(), 'strata-seg-'));
-  return { store: new FileSystemStore({ root, fsync: false }), root, cleanup: () => rmSync(root, { recursive: true, force: true }) };
+  return {
+    store: new FileSystemStore({ root, fsync: false }),
+    root,
+    cleanup: () => rmSync(root, { recursive: true, force: true }),
+  };
 }
 
 export function taskContext(store: ObjectStore, registryBytes = 256 * 1024 * 1024): SegmentTaskContext {
-  return { store, cache: new PageCache(store, { maxBytes: 64 * 1024 * 1024 }), registry: new SegmentRegistry<Segment>({ budgetBytes: registryBytes }) };
+  return {
+    store,
+    cache: new PageCache(store, { maxBytes: 64 * 1024 * 1024 }),
+    registry: new SegmentRegistry<Segment>({ budgetBytes: registryBytes }),
+  };
 }

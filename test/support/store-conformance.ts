@@ -226,7 +226,11 @@ export function describeObjectStoreConformance(
 
     it('charges a query scope: a concurrent batch is one round, a dependent read one more', async () => {
       const p = fresh();
-      await Promise.all([store.put(`${p}r/1`, enc('a')), store.put(`${p}r/2`, enc('bb')), store.put(`${p}r/3`, enc('ccc'))]);
+      await Promise.all([
+        store.put(`${p}r/1`, enc('a')),
+        store.put(`${p}r/2`, enc('bb')),
+        store.put(`${p}r/3`, enc('ccc')),
+      ]);
       const io = new IoScope();
       await Promise.all([store.get(`${p}r/1`, { io }), store.get(`${p}r/2`, { range: { offset: 0, length: 1 }, io })]);
       await store.get(`${p}r/3`, { io });

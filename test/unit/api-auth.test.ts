@@ -31,7 +31,13 @@ describe('api key', () => {
 
   it('rejected writes reach no service method', async () => {
     const before = service.calls.length;
-    const r = await send(app, 'PUT', '/collections/docs/points', { points: [{ id: 1, vector: [1, 2, 3, 4] }] }, { 'api-key': 'nope' });
+    const r = await send(
+      app,
+      'PUT',
+      '/collections/docs/points',
+      { points: [{ id: 1, vector: [1, 2, 3, 4] }] },
+      { 'api-key': 'nope' },
+    );
     expect(r.status).toBe(401);
     expect(service.calls.length).toBe(before);
   });
@@ -43,7 +49,7 @@ describe('api key', () => {
 });
 
 describe('service routes and error mapping', () => {
-  it("GET / reports a Qdrant version the official client accepts", async () => {
+  it('GET / reports a Qdrant version the official client accepts', async () => {
     const app = createApp({ service: new RecordingService() });
     const r = await send(app, 'GET', '/');
     expect(r.body).toMatchObject({ title: 'qdrant - vector search engine', version: '1.18.0' });

@@ -50,7 +50,12 @@ describe('PUT /collections/{name}', () => {
   });
 
   it('accepts the unnamed vector spelled as a map and scalar defaults', async () => {
-    resultOf(await send(app, 'PUT', '/collections/m', { vectors: { '': { size: 3, distance: 'Cosine' } }, quantization_config: { scalar: { type: 'int8' } } }));
+    resultOf(
+      await send(app, 'PUT', '/collections/m', {
+        vectors: { '': { size: 3, distance: 'Cosine' } },
+        quantization_config: { scalar: { type: 'int8' } },
+      }),
+    );
     expect(service.writes()[0].args[1]).toMatchObject({
       vectors: { size: 3 },
       quantization_config: { scalar: { type: 'int8', quantile: 0.99, always_ram: false } },
@@ -58,13 +63,21 @@ describe('PUT /collections/{name}', () => {
   });
 
   it('409 with Qdrant message when the collection exists, refused before the write', async () => {
-    expectError(await send(app, 'PUT', '/collections/docs', { vectors: { size: 4, distance: 'Cosine' } }), 409, 'Wrong input: Collection `docs` already exists!');
+    expectError(
+      await send(app, 'PUT', '/collections/docs', { vectors: { size: 4, distance: 'Cosine' } }),
+      409,
+      'Wrong input: Collection `docs` already exists!',
+    );
     expect(service.methods()).toEqual(['collectionExists']);
   });
 
   it('409 also when the service loses a create race (its own conflict)', async () => {
     service.collectionExists = async () => false;
-    expectError(await send(app, 'PUT', '/collections/docs', { vectors: { size: 4, distance: 'Cosine' } }), 409, 'Wrong input: Collection `docs` already exists!');
+    expectError(
+      await send(app, 'PUT', '/collections/docs', { vectors: { size: 4, distance: 'Cosine' } }),
+      409,
+      'Wrong input: Collection `docs` already exists!',
+    );
   });
 
   it.each([
@@ -72,11 +85,23 @@ describe('PUT /collections/{name}', () => {
     [{ vectors: { size: 4, distance: 'cosine' } }, 400, 'Format error in JSON body: vectors.distance'],
     [{ vectors: { size: 4.5, distance: 'Cosine' } }, 400, 'vectors.size'],
     [{}, 400, 'Format error in JSON body: vectors'],
-    [{ vectors: { size: 0, distance: 'Cosine' } }, 422, 'Validation error in JSON body: [vectors.size: value 0 invalid, must be 1 or larger]'],
+    [
+      { vectors: { size: 0, distance: 'Cosine' } },
+      422,
+      'Validation error in JSON body: [vectors.size: value 0 invalid, must be 1 or larger]',
+    ],
     [{ vectors: { size: 70_000, distance: 'Cosine' } }, 422, 'must be 65536 or smaller'],
     [{ vectors: { size: 4, distance: 'Cosine' }, hnsw_config: { ef_construct: 2 } }, 422, 'hnsw_config.ef_construct'],
-    [{ vectors: { size: 4, distance: 'Cosine' }, quantization_config: { scalar: { type: 'int8', quantile: 0.2 } } }, 422, 'quantile'],
-    [{ vectors: { size: 4, distance: 'Cosine' }, quantization_config: { product: { compression: 'x4' } } }, 400, 'quantization_config'],
+    [
+      { vectors: { size: 4, distance: 'Cosine' }, quantization_config: { scalar: { type: 'int8', quantile: 0.2 } } },
+      422,
+      'quantile',
+    ],
+    [
+      { vectors: { size: 4, distance: 'Cosine' }, quantization_config: { product: { compression: 'x4' } } },
+      400,
+      'quantization_config',
+    ],
     [{ vectors: { size: 4, distance: 'Cosine' }, sparse_vectors: { s: {} } }, 400, 'sparse vectors are not supported'],
     [{ vectors: { image: { size: 4, distance: 'Cosine' } } }, 400, 'vectors.size'],
   ])('rejects %j with %i', async (body, status, message) => {
@@ -87,12 +112,20 @@ describe('PUT /collections/{name}', () => {
   it('rejects malformed JSON, an empty body and a bad timeout before calling the service', async () => {
     expectError(await send(app, 'PUT', '/collections/bad', '{"vectors": {'), 400, 'Format error in JSON body');
     expectError(await send(app, 'PUT', '/collections/bad', ''), 400, 'Format error in JSON body');
-    expectError(await send(app, 'PUT', '/collections/bad?timeout=abc', { vectors: { size: 4, distance: 'Cosine' } }), 400, 'Format error in query parameters');
+    expectError(
+      await send(app, 'PUT', '/collections/bad?timeout=abc', { vectors: { size: 4, distance: 'Cosine' } }),
+      400,
+      'Format error in query parameters',
+    );
     expect(service.calls).toEqual([]);
   });
 
   it('rejects an over-long collection name', async () => {
-    expectError(await send(app, 'PUT', `/collections/${'x'.repeat(256)}`, { vectors: { size: 4, distance: 'Cosine' } }), 422, 'name');
+    expectError(
+      await send(app, 'PUT', `/collections/${'x'.repeat(256)}`, { vectors: { size: 4, distance: 'Cosine' } }),
+      422,
+      'name',
+    );
     expect(service.calls).toEqual([]);
   });
 });
@@ -139,7 +172,12 @@ describe('other collection routes', () => {
       method: 'updateCollection',
       args: [
         'docs',
-        { hnsw_config: { ef_construct: 123 }, optimizers_config: { indexing_threshold: 1000 }, quantization_config: null, vectors: { on_disk: true } },
+        {
+          hnsw_config: { ef_construct: 123 },
+          optimizers_config: { indexing_threshold: 1000 },
+          quantization_config: null,
+          vectors: { on_disk: true },
+        },
       ],
     });
   });
@@ -152,18 +190,42 @@ describe('other collection routes', () => {
 
 describe('payload index routes (acknowledged; filters need no index)', () => {
   it('PUT /collections/{name}/index validates and acknowledges without writing', async () => {
-    expect(resultOf(await send(app, 'PUT', '/collections/docs/index?wait=true', { field_name: 'meta.color', field_schema: 'keyword' }))).toEqual({
+    expect(
+      resultOf(
+        await send(app, 'PUT', '/collections/docs/index?wait=true', {
+          field_name: 'meta.color',
+          field_schema: 'keyword',
+        }),
+      ),
+    ).toEqual({
       operation_id: 0,
       status: 'completed',
     });
-    resultOf(await send(app, 'PUT', '/collections/docs/index', { field_name: 'n', field_schema: { type: 'integer', range: true } }));
+    resultOf(
+      await send(app, 'PUT', '/collections/docs/index', {
+        field_name: 'n',
+        field_schema: { type: 'integer', range: true },
+      }),
+    );
     expect(service.writes()).toEqual([]);
   });
 
   it('rejects bad field names and schemas, 404 for unknown collections', async () => {
-    expectError(await send(app, 'PUT', '/collections/docs/index', { field_name: 'a..b', field_schema: 'keyword' }), 400, 'field_name');
-    expectError(await send(app, 'PUT', '/collections/docs/index', { field_name: 'a', field_schema: 'vector' }), 400, 'field_schema');
-    expectError(await send(app, 'PUT', '/collections/nope/index', { field_name: 'a', field_schema: 'keyword' }), 404, 'nope');
+    expectError(
+      await send(app, 'PUT', '/collections/docs/index', { field_name: 'a..b', field_schema: 'keyword' }),
+      400,
+      'field_name',
+    );
+    expectError(
+      await send(app, 'PUT', '/collections/docs/index', { field_name: 'a', field_schema: 'vector' }),
+      400,
+      'field_schema',
+    );
+    expectError(
+      await send(app, 'PUT', '/collections/nope/index', { field_name: 'a', field_schema: 'keyword' }),
+      404,
+      'nope',
+    );
     expectError(await send(app, 'DELETE', '/collections/nope/index/a'), 404, 'nope');
     resultOf(await send(app, 'DELETE', '/collections/docs/index/a'));
   });

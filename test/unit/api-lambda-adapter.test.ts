@@ -45,7 +45,10 @@ describe('API Gateway v2 through hono/aws-lambda', () => {
     const q = await handler(event('POST', '/collections/docs/points/query', { query: [1, 2, 3, 4] }), context);
     expect(q.statusCode).toBe(200);
     expect(JSON.parse(q.body as string)).toMatchObject({ status: 'ok', result: { points: service.scored } });
-    const u = await handler(event('PUT', '/collections/docs/points', { points: [{ id: 1, vector: [1, 2, 3, 4] }] }, true), context);
+    const u = await handler(
+      event('PUT', '/collections/docs/points', { points: [{ id: 1, vector: [1, 2, 3, 4] }] }, true),
+      context,
+    );
     expect(u.statusCode).toBe(200);
     expect(service.writes()).toHaveLength(1);
   });
@@ -53,6 +56,8 @@ describe('API Gateway v2 through hono/aws-lambda', () => {
   it('keeps status and envelope for rejected requests', async () => {
     const r = await handler(event('PUT', '/collections/docs/points', { points: [{ id: 1, vector: [1, 2] }] }), context);
     expect(r.statusCode).toBe(400);
-    expect(JSON.parse(r.body as string).status.error).toBe('Wrong input: Vector dimension error: expected dim: 4, got 2');
+    expect(JSON.parse(r.body as string).status.error).toBe(
+      'Wrong input: Vector dimension error: expected dim: 4, got 2',
+    );
   });
 });

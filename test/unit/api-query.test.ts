@@ -15,7 +15,9 @@ const queries = () => service.calls.filter((c) => c.method === 'query');
 
 describe('POST /points/query', () => {
   it('a bare vector query gets Qdrant defaults', async () => {
-    expect(resultOf(await send(app, 'POST', '/collections/docs/points/query', { query: [1, 2, 3, 4] }))).toEqual({ points: service.scored });
+    expect(resultOf(await send(app, 'POST', '/collections/docs/points/query', { query: [1, 2, 3, 4] }))).toEqual({
+      points: service.scored,
+    });
     expect(queries()[0].args).toEqual([
       'docs',
       { vector: [1, 2, 3, 4], limit: 10, offset: 0, params: { exact: false }, with_payload: false, with_vector: false },
@@ -50,8 +52,13 @@ describe('POST /points/query', () => {
   });
 
   it('quantization params default like Qdrant (ignore false, oversampling 1, rescore left to the engine)', async () => {
-    resultOf(await send(app, 'POST', '/collections/docs/points/query', { query: [1, 2, 3, 4], params: { quantization: {} } }));
-    expect((queries()[0].args[1] as { params: unknown }).params).toEqual({ exact: false, quantization: { ignore: false, oversampling: 1 } });
+    resultOf(
+      await send(app, 'POST', '/collections/docs/points/query', { query: [1, 2, 3, 4], params: { quantization: {} } }),
+    );
+    expect((queries()[0].args[1] as { params: unknown }).params).toEqual({
+      exact: false,
+      quantization: { ignore: false, oversampling: 1 },
+    });
   });
 
   it.each([
@@ -64,11 +71,24 @@ describe('POST /points/query', () => {
     [{ query: 17 }, 400, 'query by point id is not supported'],
     [{ query: { recommend: { positive: [1] } } }, 400, 'query kind `recommend` is not supported'],
     [{ query: { indices: [1], values: [0.5] } }, 400, 'sparse vectors are not supported'],
-    [{ query: [[1, 2], [3, 4]] }, 400, 'multi-vectors are not supported'],
+    [
+      {
+        query: [
+          [1, 2],
+          [3, 4],
+        ],
+      },
+      400,
+      'multi-vectors are not supported',
+    ],
     [{}, 400, 'query'],
     [{ query: [1, 2, 3, 4], prefetch: [{ query: [1, 2, 3, 4] }] }, 400, 'prefetch is not supported'],
     [{ query: [1, 2, 3, 4], using: 'image' }, 400, 'using'],
-    [{ query: [1, 2, 3, 4], filter: { must: [{ key: 'a', match: { value: 1.5 } }] } }, 400, 'filter.must[0].match.value'],
+    [
+      { query: [1, 2, 3, 4], filter: { must: [{ key: 'a', match: { value: 1.5 } }] } },
+      400,
+      'filter.must[0].match.value',
+    ],
     [{ query: [1, 2, 3, 4], filter: { must: [{ foo: 1 }] } }, 400, 'expected a condition'],
     [{ query: [1, 2, 3, 4], params: { quantization: { oversampling: 0.5 } } }, 422, 'oversampling'],
     [{ query: [1, 2, 3, 4], with_payload: 3 }, 400, 'with_payload'],
@@ -79,40 +99,86 @@ describe('POST /points/query', () => {
   });
 
   it('404 for an unknown collection', async () => {
-    expectError(await send(app, 'POST', '/collections/nope/points/query', { query: [1, 2, 3, 4] }), 404, "Not found: Collection `nope` doesn't exist!");
+    expectError(
+      await send(app, 'POST', '/collections/nope/points/query', { query: [1, 2, 3, 4] }),
+      404,
+      "Not found: Collection `nope` doesn't exist!",
+    );
   });
 });
 
 describe('batch and legacy search', () => {
   it('query/batch answers one {points} per search', async () => {
-    const r = await send(app, 'POST', '/collections/docs/points/query/batch', { searches: [{ query: [1, 2, 3, 4] }, { query: { nearest: [4, 3, 2, 1] }, limit: 1 }] });
+    const r = await send(app, 'POST', '/collections/docs/points/query/batch', {
+      searches: [{ query: [1, 2, 3, 4] }, { query: { nearest: [4, 3, 2, 1] }, limit: 1 }],
+    });
     expect(resultOf(r)).toEqual([{ points: service.scored }, { points: service.scored }]);
     expect(queries().length).toBe(2);
   });
 
   it('a batch with one bad vector runs no search at all', async () => {
-    expectError(await send(app, 'POST', '/collections/docs/points/query/batch', { searches: [{ query: [1, 2, 3, 4] }, { query: [1] }] }), 400, 'expected dim: 4, got 1');
-    expectError(await send(app, 'POST', '/collections/docs/points/query/batch', { searches: [{ query: [1, 2, 3, 4] }, { query: [1, 2, 3, 4], limit: 0 }] }), 422, 'searches[1].limit');
+    expectError(
+      await send(app, 'POST', '/collections/docs/points/query/batch', {
+        searches: [{ query: [1, 2, 3, 4] }, { query: [1] }],
+      }),
+      400,
+      'expected dim: 4, got 1',
+    );
+    expectError(
+      await send(app, 'POST', '/collections/docs/points/query/batch', {
+        searches: [{ query: [1, 2, 3, 4] }, { query: [1, 2, 3, 4], limit: 0 }],
+      }),
+      422,
+      'searches[1].limit',
+    );
     expect(queries()).toEqual([]);
   });
 
   it('refuses batches over the limit', async () => {
     const searches = [1, 2, 3].map(() => ({ query: [1, 2, 3, 4] }));
-    expectError(await send(app, 'POST', '/collections/docs/points/query/batch', { searches }), 400, 'Bad request: batch of 3 searches exceeds the limit of 2');
+    expectError(
+      await send(app, 'POST', '/collections/docs/points/query/batch', { searches }),
+      400,
+      'Bad request: batch of 3 searches exceeds the limit of 2',
+    );
     expect(queries()).toEqual([]);
   });
 
   it('legacy search: limit is required, the answer is a bare list', async () => {
-    const r = await send(app, 'POST', '/collections/docs/points/search', { vector: [1, 2, 3, 4], limit: 5, with_payload: true });
+    const r = await send(app, 'POST', '/collections/docs/points/search', {
+      vector: [1, 2, 3, 4],
+      limit: 5,
+      with_payload: true,
+    });
     expect(resultOf(r)).toEqual(service.scored);
-    expect(queries()[0].args[1]).toMatchObject({ vector: [1, 2, 3, 4], limit: 5, offset: 0, with_payload: true, with_vector: false });
+    expect(queries()[0].args[1]).toMatchObject({
+      vector: [1, 2, 3, 4],
+      limit: 5,
+      offset: 0,
+      with_payload: true,
+      with_vector: false,
+    });
     expectError(await send(app, 'POST', '/collections/docs/points/search', { vector: [1, 2, 3, 4] }), 400, 'limit');
-    expectError(await send(app, 'POST', '/collections/docs/points/search', { vector: { name: 'img', vector: [1, 2, 3, 4] }, limit: 1 }), 400, 'named vectors');
-    resultOf(await send(app, 'POST', '/collections/docs/points/search', { vector: { name: '', vector: [1, 2, 3, 4] }, limit: 1 }));
+    expectError(
+      await send(app, 'POST', '/collections/docs/points/search', {
+        vector: { name: 'img', vector: [1, 2, 3, 4] },
+        limit: 1,
+      }),
+      400,
+      'named vectors',
+    );
+    resultOf(
+      await send(app, 'POST', '/collections/docs/points/search', {
+        vector: { name: '', vector: [1, 2, 3, 4] },
+        limit: 1,
+      }),
+    );
   });
 
   it('legacy search batch answers a list of lists', async () => {
-    const r = await send(app, 'POST', '/collections/docs/points/search/batch', { searches: [{ vector: [1, 2, 3, 4], limit: 1 }] });
+    const r = await send(app, 'POST', '/collections/docs/points/search/batch', {
+      searches: [{ vector: [1, 2, 3, 4], limit: 1 }],
+    });
     expect(resultOf(r)).toEqual([service.scored]);
   });
 });

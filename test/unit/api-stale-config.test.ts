@@ -33,6 +33,8 @@ describe('early dimension check over a cached manifest', () => {
     expect((await upsert(a, 8)).status).toBe(200);
     const wrong = await upsert(a, 4);
     expect(wrong.status).toBe(400);
-    expect(await wrong.json()).toMatchObject({ status: { error: 'Wrong input: Vector dimension error: expected dim: 8, got 4' } });
+    expect(await wrong.json()).toMatchObject({
+      status: { error: 'Wrong input: Vector dimension error: expected dim: 8, got 4' },
+    });
   });
 });

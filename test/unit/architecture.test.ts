@@ -26,7 +26,8 @@ function sources(dir: string): string[] {
   return out;
 }
 
-const IMPORT_RE = /(?:^|[\n;])\s*(?:import|export)\s[^'"]*?from\s*'([^']+)'|import\(\s*'([^']+)'\s*\)|require\(\s*'([^']+)'\s*\)/g;
+const IMPORT_RE =
+  /(?:^|[\n;])\s*(?:import|export)\s[^'"]*?from\s*'([^']+)'|import\(\s*'([^']+)'\s*\)|require\(\s*'([^']+)'\s*\)/g;
 
 function importsOf(file: string): Import[] {
   const text = readFileSync(join(ROOT, file), 'utf8')
@@ -44,7 +45,10 @@ function importsOf(file: string): Import[] {
 }
 
 const ALL = [...sources('lib'), ...sources('functions')].flatMap(importsOf);
-const under = (folder: string) => (i: Import): boolean => i.file.startsWith(`${folder}/`);
+const under =
+  (folder: string) =>
+  (i: Import): boolean =>
+    i.file.startsWith(`${folder}/`);
 const show = (is: Import[]): string[] => is.map((i) => `${i.file} -> ${i.spec}`);
 
 describe('layering (DESIGN.md §2)', () => {
@@ -56,7 +60,8 @@ describe('layering (DESIGN.md §2)', () => {
   it('the pure engine (lib/index, lib/quantization, lib/distance) imports nothing from AWS, HTTP, filesystem or storage', () => {
     const engine = ['lib/index', 'lib/quantization', 'lib/distance'];
     const bad = ALL.filter((i) => engine.some((f) => under(f)(i))).filter((i) => {
-      if (i.target !== undefined) return !(engine.some((f) => i.target!.startsWith(`${f}/`)) || i.target === 'lib/errors.ts');
+      if (i.target !== undefined)
+        return !(engine.some((f) => i.target!.startsWith(`${f}/`)) || i.target === 'lib/errors.ts');
       // node builtins without I/O are fine; anything else (packages, fs, net, http) is not
       return !['node:zlib', 'node:crypto'].includes(i.spec);
     });
@@ -64,33 +69,46 @@ describe('layering (DESIGN.md §2)', () => {
   });
 
   it('the AWS SDK is imported only by the storage and runtime adapters', () => {
-    const bad = ALL.filter((i) => i.spec.startsWith('@aws-sdk/'))
-      .filter((i) => !(i.file === 'lib/storage/s3-store.ts' || under('lib/runtime')(i)));
+    const bad = ALL.filter((i) => i.spec.startsWith('@aws-sdk/')).filter(
+      (i) => !(i.file === 'lib/storage/s3-store.ts' || under('lib/runtime')(i)),
+    );
     expect(show(bad)).toEqual([]);
   });
 
   it('HTTP-framework code lives in lib/api (and the Lambda adapter of the api function)', () => {
-    const bad = ALL.filter((i) => /^(hono|@hono\/)/.test(i.spec))
-      .filter((i) => !(under('lib/api')(i) || (i.file === 'functions/api.ts' && i.spec === 'hono/aws-lambda')));
+    const bad = ALL.filter((i) => /^(hono|@hono\/)/.test(i.spec)).filter(
+      (i) => !(under('lib/api')(i) || (i.file === 'functions/api.ts' && i.spec === 'hono/aws-lambda')),
+    );
     expect(show(bad)).toEqual([]);
   });
 
   it('lib/segment reads bytes only through lib/storage', () => {
     const bad = ALL.filter(under('lib/segment')).filter(
-      (i) => /^(node:)?(fs|net|http|https)(\/|$)/.test(i.spec) || i.spec.startsWith('@aws-sdk/') ||
+      (i) =>
+        /^(node:)?(fs|net|http|https)(\/|$)/.test(i.spec) ||
+        i.spec.startsWith('@aws-sdk/') ||
         (i.target !== undefined && /^lib\/(api|runtime)\//.test(i.target)),
     );
     expect(show(bad)).toEqual([]);
   });
 
   it('only functions/ and lib/runtime know Lambda exists', () => {
-    const bad = ALL.filter((i) => i.spec === 'aws-lambda' || i.spec === '@aws-sdk/client-lambda')
-      .filter((i) => !(under('functions')(i) || under('lib/runtime')(i)));
+    const bad = ALL.filter((i) => i.spec === 'aws-lambda' || i.spec === '@aws-sdk/client-lambda').filter(
+      (i) => !(under('functions')(i) || under('lib/runtime')(i)),
+    );
     expect(show(bad)).toEqual([]);
   });
 
   it('lower layers never import upper ones', () => {
-    const order = ['lib/distance', 'lib/quantization', 'lib/index', 'lib/storage', 'lib/segment', 'lib/collection', 'lib/api'];
+    const order = [
+      'lib/distance',
+      'lib/quantization',
+      'lib/index',
+      'lib/storage',
+      'lib/segment',
+      'lib/collection',
+      'lib/api',
+    ];
     const rank = (path: string): number => order.findIndex((f) => path.startsWith(`${f}/`));
     const bad = ALL.filter((i) => i.target !== undefined && rank(i.file) >= 0 && rank(i.target) > rank(i.file))
       // the segment layer shares the collection layer's key module and the coordinator/worker contract types

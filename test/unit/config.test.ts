@@ -29,8 +29,19 @@ describe('loadConfig', () => {
       STRATA_S3_ENDPOINT: 'http://127.0.0.1:4566',
       AWS_REGION: 'eu-west-1',
     });
-    expect(c.s3).toEqual({ bucket: 'b', prefix: 'strata', endpoint: 'http://127.0.0.1:4566', region: 'eu-west-1', forcePathStyle: true });
-    expect(loadConfig({ STRATA_BUCKET: 'b' }).s3).toEqual({ bucket: 'b', prefix: '', region: 'us-east-1', forcePathStyle: false });
+    expect(c.s3).toEqual({
+      bucket: 'b',
+      prefix: 'strata',
+      endpoint: 'http://127.0.0.1:4566',
+      region: 'eu-west-1',
+      forcePathStyle: true,
+    });
+    expect(loadConfig({ STRATA_BUCKET: 'b' }).s3).toEqual({
+      bucket: 'b',
+      prefix: '',
+      region: 'us-east-1',
+      forcePathStyle: false,
+    });
   });
 
   it('takes K from the worker function list, in order', () => {
@@ -59,13 +70,19 @@ describe('loadConfig', () => {
   it('rejects bad values as invalid, naming every offending variable', () => {
     let error: unknown;
     try {
-      loadConfig({ STRATA_PORT: 'abc', STRATA_CACHE_BYTES: 'lots', STRATA_LOG_LEVEL: 'loud', STRATA_S3_ENDPOINT: 'not a url' });
+      loadConfig({
+        STRATA_PORT: 'abc',
+        STRATA_CACHE_BYTES: 'lots',
+        STRATA_LOG_LEVEL: 'loud',
+        STRATA_S3_ENDPOINT: 'not a url',
+      });
     } catch (e) {
       error = e;
     }
     expect(isStrataError(error, 'invalid')).toBe(true);
     const message = (error as Error).message;
-    for (const name of ['STRATA_PORT', 'STRATA_CACHE_BYTES', 'STRATA_LOG_LEVEL', 'STRATA_S3_ENDPOINT']) expect(message).toContain(name);
+    for (const name of ['STRATA_PORT', 'STRATA_CACHE_BYTES', 'STRATA_LOG_LEVEL', 'STRATA_S3_ENDPOINT'])
+      expect(message).toContain(name);
   });
 
   it('rejects a worker count that contradicts the function list', () => {

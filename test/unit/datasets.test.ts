@@ -89,7 +89,17 @@ describe.skipIf(!datasetsAvailable())('datasets', () => {
 
   it('recallAtK counts overlap with the top-k truth', () => {
     const gt = Int32Array.from([1, 2, 3, 4, 5, 6]);
-    expect(recallAtK([[1, 2, 9], [6, 5, 4]], gt, 3, 3)).toBeCloseTo(5 / 6);
+    expect(
+      recallAtK(
+        [
+          [1, 2, 9],
+          [6, 5, 4],
+        ],
+        gt,
+        3,
+        3,
+      ),
+    ).toBeCloseTo(5 / 6);
     expect(recallAtK([[2, 2]], gt, 3, 2)).toBe(0.5);
     expect(recallAtK([[3, 1]], gt, 3, 1)).toBe(0);
   });

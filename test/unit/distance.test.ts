@@ -18,17 +18,26 @@ import {
 const value = fc.float({ min: -1000, max: 1000, noNaN: true, noDefaultInfinity: true });
 
 /** Two arrays holding a dim-long row at an offset each, plus the offsets. */
-const rowsAtOffsets = fc.integer({ min: 0, max: 37 }).chain((dim) =>
-  fc.tuple(
-    fc.constant(dim),
-    fc.integer({ min: 0, max: 9 }),
-    fc.integer({ min: 0, max: 9 }),
-    fc.array(value, { minLength: dim + 9, maxLength: dim + 9 }),
-    fc.array(value, { minLength: dim + 9, maxLength: dim + 9 }),
-  ),
-);
+const rowsAtOffsets = fc
+  .integer({ min: 0, max: 37 })
+  .chain((dim) =>
+    fc.tuple(
+      fc.constant(dim),
+      fc.integer({ min: 0, max: 9 }),
+      fc.integer({ min: 0, max: 9 }),
+      fc.array(value, { minLength: dim + 9, maxLength: dim + 9 }),
+      fc.array(value, { minLength: dim + 9, maxLength: dim + 9 }),
+    ),
+  );
 
-function naive(kind: 'dot' | 'l2' | 'l1', a: Float32Array, ao: number, b: Float32Array, bo: number, dim: number): number {
+function naive(
+  kind: 'dot' | 'l2' | 'l1',
+  a: Float32Array,
+  ao: number,
+  b: Float32Array,
+  bo: number,
+  dim: number,
+): number {
   let s = 0;
   for (let i = 0; i < dim; i++) {
     const x = a[ao + i];
@@ -48,7 +57,9 @@ describe('distance kernels', () => {
       fc.property(rowsAtOffsets, ([dim, ao, bo, av, bv]) => {
         const a = Float32Array.from(av);
         const b = Float32Array.from(bv);
-        const scale = naive('l2', a, ao, new Float32Array(a.length), 0, dim) + naive('l2', b, bo, new Float32Array(b.length), 0, dim);
+        const scale =
+          naive('l2', a, ao, new Float32Array(a.length), 0, dim) +
+          naive('l2', b, bo, new Float32Array(b.length), 0, dim);
         close(dot(a, ao, b, bo, dim), naive('dot', a, ao, b, bo, dim), scale);
         close(l2sq(a, ao, b, bo, dim), naive('l2', a, ao, b, bo, dim), scale);
         close(l1(a, ao, b, bo, dim), naive('l1', a, ao, b, bo, dim), Math.sqrt(scale) * dim);
@@ -62,7 +73,10 @@ describe('distance kernels', () => {
       fc.property(rowsAtOffsets, fc.double({ min: 0, max: 2e7, noNaN: true }), ([dim, ao, bo, av, bv], bound) => {
         const a = Float32Array.from(av);
         const b = Float32Array.from(bv);
-        for (const [bounded, full] of [[l2sqBounded, l2sq], [l1Bounded, l1]] as const) {
+        for (const [bounded, full] of [
+          [l2sqBounded, l2sq],
+          [l1Bounded, l1],
+        ] as const) {
           const exact = full(a, ao, b, bo, dim);
           const got = bounded(a, ao, b, bo, dim, bound);
           if (exact < bound) close(got, exact, exact);
@@ -101,16 +115,20 @@ describe('similarity ↔ Qdrant score', () => {
 
   it('score → similarity → score round-trips and keeps the ordering of each metric', () => {
     fc.assert(
-      fc.property(fc.double({ min: 0, max: 1e6, noNaN: true }), fc.double({ min: 0, max: 1e6, noNaN: true }), (s, t) => {
-        for (const d of ['Cosine', 'Dot', 'Euclid', 'Manhattan'] as const) {
-          expect(similarityToScore(d, scoreToSimilarity(d, s))).toBeCloseTo(s, 6);
-          // squaring underflows for subnormal gaps; real distances are far apart from that
-          if (t - s > 1e-6) {
-            const closerFirst = thresholdKind(d) === 'max_distance' ? [s, t] : [t, s];
-            expect(scoreToSimilarity(d, closerFirst[0])).toBeGreaterThan(scoreToSimilarity(d, closerFirst[1]));
+      fc.property(
+        fc.double({ min: 0, max: 1e6, noNaN: true }),
+        fc.double({ min: 0, max: 1e6, noNaN: true }),
+        (s, t) => {
+          for (const d of ['Cosine', 'Dot', 'Euclid', 'Manhattan'] as const) {
+            expect(similarityToScore(d, scoreToSimilarity(d, s))).toBeCloseTo(s, 6);
+            // squaring underflows for subnormal gaps; real distances are far apart from that
+            if (t - s > 1e-6) {
+              const closerFirst = thresholdKind(d) === 'max_distance' ? [s, t] : [t, s];
+              expect(scoreToSimilarity(d, closerFirst[0])).toBeGreaterThan(scoreToSimilarity(d, closerFirst[1]));
+            }
           }
-        }
-      }),
+        },
+      ),
       { seed: 3 },
     );
   });

@@ -124,7 +124,10 @@ describe('HNSW build', () => {
     const empty = buildHnsw(new Float32Array(0), 4, 'Dot');
     expect(searchHnsw(new InMemoryGraph(empty), { score: () => 0 }, { k: 3, ef: 10 }).ids.length).toBe(0);
     const one = buildHnsw(Float32Array.from([1, 2, 3, 4]), 4, 'Dot');
-    const r = searchHnsw(new InMemoryGraph(one), floatScorer(Float32Array.from([1, 2, 3, 4]), 4, 'Dot', [1, 0, 0, 0]), { k: 3, ef: 10 });
+    const r = searchHnsw(new InMemoryGraph(one), floatScorer(Float32Array.from([1, 2, 3, 4]), 4, 'Dot', [1, 0, 0, 0]), {
+      k: 3,
+      ef: 10,
+    });
     expect(Array.from(r.ids)).toEqual([0]);
     expect(deserializeGraph(serializeGraph(empty))).toEqual(empty);
   });
@@ -133,20 +136,25 @@ describe('HNSW build', () => {
 describe('exact search', () => {
   it('equals a full sort of the similarities, ordered best first, with the accept filter', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 200 }), fc.integer({ min: 1, max: 30 }), fc.constantFrom(...DISTANCES), (n, k, distance) => {
-        const data = dataset(distance, n * 31 + k, n + 1, 7);
-        const stored = data.subarray(0, n * 7);
-        const scorer = floatScorer(stored, 7, distance, data.subarray(n * 7));
-        const accept = (id: number): boolean => id % 3 !== 0;
-        const r = exactSearch(n, scorer, k, accept);
-        const expected = Array.from({ length: n }, (_, id) => id)
-          .filter(accept)
-          .map((id) => ({ id, s: scorer.score(id) }))
-          .sort((x, y) => y.s - x.s)
-          .slice(0, k);
-        expect(Array.from(r.scores)).toEqual(expected.map((e) => e.s));
-        expect(new Set(r.ids)).toEqual(new Set(expected.map((e) => e.id)));
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 200 }),
+        fc.integer({ min: 1, max: 30 }),
+        fc.constantFrom(...DISTANCES),
+        (n, k, distance) => {
+          const data = dataset(distance, n * 31 + k, n + 1, 7);
+          const stored = data.subarray(0, n * 7);
+          const scorer = floatScorer(stored, 7, distance, data.subarray(n * 7));
+          const accept = (id: number): boolean => id % 3 !== 0;
+          const r = exactSearch(n, scorer, k, accept);
+          const expected = Array.from({ length: n }, (_, id) => id)
+            .filter(accept)
+            .map((id) => ({ id, s: scorer.score(id) }))
+            .sort((x, y) => y.s - x.s)
+            .slice(0, k);
+          expect(Array.from(r.scores)).toEqual(expected.map((e) => e.s));
+          expect(new Set(r.ids)).toEqual(new Set(expected.map((e) => e.id)));
+        },
+      ),
       { seed: 22, numRuns: 100 },
     );
   });
@@ -192,7 +200,9 @@ describe('HNSW search', () => {
     for (let i = 0; i < 70_000; i++) ctx.prepare(n);
     for (let q = 0; q < 5; q++) {
       const scorer = floatScorer(stored, dim, 'Euclid', query(q));
-      expect(searchHnsw(memory, scorer, { k: 10, ef: 32 }, ctx)).toEqual(searchHnsw(memory, scorer, { k: 10, ef: 32 }, new SearchContext()));
+      expect(searchHnsw(memory, scorer, { k: 10, ef: 32 }, ctx)).toEqual(
+        searchHnsw(memory, scorer, { k: 10, ef: 32 }, new SearchContext()),
+      );
     }
   });
 
@@ -202,7 +212,9 @@ describe('HNSW search', () => {
     const ctx = new SearchContext(n);
     for (let q = 0; q < 600; q++) {
       const scorer = floatScorer(stored, dim, 'Euclid', query(q % 255 === 0 ? 0 : 1 + (q % 4)));
-      expect(searchHnsw(memory, scorer, { k: 10, ef: 32 }, ctx)).toEqual(searchHnsw(memory, scorer, { k: 10, ef: 32 }, new SearchContext()));
+      expect(searchHnsw(memory, scorer, { k: 10, ef: 32 }, ctx)).toEqual(
+        searchHnsw(memory, scorer, { k: 10, ef: 32 }, new SearchContext()),
+      );
     }
   });
 
@@ -261,7 +273,9 @@ describe('paged graph and vectors', () => {
           expect(deserializeGraph(bytes)).toEqual(g);
           const meta = parseGraphFixedHeader(bytes);
           for (let p = 0; p < meta.pageCount; p++) {
-            expect(graphPageRange(meta, p).end - graphPageRange(meta, p).start).toBeLessThanOrEqual(Math.max(pages, 8 + 4 * (1 + 2 * m)));
+            expect(graphPageRange(meta, p).end - graphPageRange(meta, p).start).toBeLessThanOrEqual(
+              Math.max(pages, 8 + 4 * (1 + 2 * m)),
+            );
           }
           expect(deserializeVectors(serializeVectors(rows, d, pages)).data).toEqual(rows);
         },

@@ -25,7 +25,14 @@ function randomMatrix(seed: number, n: number, dim: number, scale: number, shift
 }
 
 /** |float similarity − int8 estimate| allowed when every value lies in [lo, hi] (each decoded value off by ≤ α/2). */
-function errorBound(distance: Distance, alpha: number, q: Float32Array, v: Float32Array, vOff: number, dim: number): number {
+function errorBound(
+  distance: Distance,
+  alpha: number,
+  q: Float32Array,
+  v: Float32Array,
+  vOff: number,
+  dim: number,
+): number {
   let bound = 0;
   for (let i = 0; i < dim; i++) {
     const x = q[i];
@@ -63,7 +70,9 @@ describe('scalar int8 quantization', () => {
           for (let id = 0; id < n; id++) {
             const exact = sim(query, 0, stored, id * dim, dim);
             const est = scorer.score(id);
-            expect(Math.abs(est - exact)).toBeLessThanOrEqual(errorBound(distance, set.params.alpha, query, stored, id * dim, dim));
+            expect(Math.abs(est - exact)).toBeLessThanOrEqual(
+              errorBound(distance, set.params.alpha, query, stored, id * dim, dim),
+            );
           }
         },
       ),

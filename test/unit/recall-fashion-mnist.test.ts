@@ -35,7 +35,9 @@ describe.skipIf(!datasetsAvailable())('recall on Fashion-MNIST-784 (Euclid, 20k 
     graph = new InMemoryGraph(buildHnsw(ds.base, ds.dim, 'Euclid', { m: 16, efConstruct: 100, seed: 42 }));
     const t1 = performance.now();
     set = quantize(ds.base, ds.dim, 'Euclid');
-    console.log(`fashion-mnist: build ${N}×${ds.dim} ${((t1 - t0) / 1000).toFixed(1)} s, quantize ${(performance.now() - t1).toFixed(0)} ms`);
+    console.log(
+      `fashion-mnist: build ${N}×${ds.dim} ${((t1 - t0) / 1000).toFixed(1)} s, quantize ${(performance.now() - t1).toFixed(0)} ms`,
+    );
   }, BUILD_TIMEOUT_MS);
 
   const query = (q: number): Float32Array => ds.queries.subarray(q * ds.dim, (q + 1) * ds.dim);
@@ -46,7 +48,9 @@ describe.skipIf(!datasetsAvailable())('recall on Fashion-MNIST-784 (Euclid, 20k 
     const t = performance.now();
     for (let q = 0; q < QUERIES; q++) found.push(run(q));
     const r = recallAtK(found, ds.groundTruth, ds.gtK, K);
-    console.log(`fashion-mnist ${label}: recall@${K} ${r.toFixed(4)}, ${((QUERIES * 1000) / (performance.now() - t)).toFixed(0)} QPS`);
+    console.log(
+      `fashion-mnist ${label}: recall@${K} ${r.toFixed(4)}, ${((QUERIES * 1000) / (performance.now() - t)).toFixed(0)} QPS`,
+    );
     return r;
   }
 
@@ -55,7 +59,8 @@ describe.skipIf(!datasetsAvailable())('recall on Fashion-MNIST-784 (Euclid, 20k 
       const scorer = originals(q);
       const found = exactSearch(N, scorer, K);
       for (let i = 0; i < K; i++) {
-        if (found.scores[i] !== scorer.score(ds.groundTruth[q * ds.gtK + i])) throw new Error(`query ${q} rank ${i} differs`);
+        if (found.scores[i] !== scorer.score(ds.groundTruth[q * ds.gtK + i]))
+          throw new Error(`query ${q} rank ${i} differs`);
       }
       return found.ids;
     });
@@ -63,18 +68,25 @@ describe.skipIf(!datasetsAvailable())('recall on Fashion-MNIST-784 (Euclid, 20k 
   });
 
   it('HNSW on float32 reaches recall@10 ≥ 0.99 at hnsw_ef = 128', () => {
-    expect(measure('hnsw float32 ef=128', (q) => searchHnsw(graph, originals(q), { k: K, ef: EF }, ctx).ids)).toBeGreaterThanOrEqual(0.99);
+    expect(
+      measure('hnsw float32 ef=128', (q) => searchHnsw(graph, originals(q), { k: K, ef: EF }, ctx).ids),
+    ).toBeGreaterThanOrEqual(0.99);
   });
 
   it('HNSW on int8 with rescoring (oversampling 2) reaches recall@10 ≥ 0.99', () => {
-    const r = measure('hnsw int8+rescore x2 ef=128', (q) =>
-      searchRescored(graph, new Int8Scorer(set, query(q)), originals(q), { k: K, ef: EF, oversampling: 2 }, ctx).ids,
+    const r = measure(
+      'hnsw int8+rescore x2 ef=128',
+      (q) =>
+        searchRescored(graph, new Int8Scorer(set, query(q)), originals(q), { k: K, ef: EF, oversampling: 2 }, ctx).ids,
     );
     expect(r).toBeGreaterThanOrEqual(0.99);
   });
 
   it('HNSW on int8 without rescoring reaches recall@10 ≥ 0.95', () => {
-    const r = measure('hnsw int8 ef=128', (q) => searchHnsw(graph, new Int8Scorer(set, query(q)), { k: K, ef: EF }, ctx).ids);
+    const r = measure(
+      'hnsw int8 ef=128',
+      (q) => searchHnsw(graph, new Int8Scorer(set, query(q)), { k: K, ef: EF }, ctx).ids,
+    );
     expect(r).toBeGreaterThanOrEqual(0.95);
   });
 });

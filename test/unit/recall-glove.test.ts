@@ -47,7 +47,9 @@ describe.skipIf(!datasetsAvailable())('recall on GloVe-100 (Cosine, 20k slice) a
     reference = new hnswlib.HierarchicalNSW('cosine', ds.dim);
     reference.initIndex(N, M, EF_CONSTRUCT, 42);
     for (let i = 0; i < N; i++) reference.addPoint(Array.from(base.subarray(i * ds.dim, (i + 1) * ds.dim)), i);
-    console.log(`glove: build ${N}×${ds.dim} strata ${(ours / 1000).toFixed(1)} s, hnswlib-node ${((performance.now() - t) / 1000).toFixed(1)} s`);
+    console.log(
+      `glove: build ${N}×${ds.dim} strata ${(ours / 1000).toFixed(1)} s, hnswlib-node ${((performance.now() - t) / 1000).toFixed(1)} s`,
+    );
   }, BUILD_TIMEOUT_MS);
 
   const query = (q: number): Float32Array => ds.queries.subarray(q * ds.dim, (q + 1) * ds.dim);
@@ -58,7 +60,9 @@ describe.skipIf(!datasetsAvailable())('recall on GloVe-100 (Cosine, 20k slice) a
     const t = performance.now();
     for (let q = 0; q < QUERIES; q++) found.push(run(q));
     const r = recallAtK(found, ds.groundTruth, ds.gtK, K);
-    console.log(`glove ${label}: recall@${K} ${r.toFixed(4)}, ${((QUERIES * 1000) / (performance.now() - t)).toFixed(0)} QPS`);
+    console.log(
+      `glove ${label}: recall@${K} ${r.toFixed(4)}, ${((QUERIES * 1000) / (performance.now() - t)).toFixed(0)} QPS`,
+    );
     return r;
   }
 
@@ -74,11 +78,19 @@ describe.skipIf(!datasetsAvailable())('recall on GloVe-100 (Cosine, 20k slice) a
   });
 
   it('int8 reaches recall@10 ≥ 0.95 alone and within 0.005 of float32 with rescoring (oversampling 2), hnsw_ef = 128', () => {
-    const float = measure('strata float32 ef=128 (again)', (q) => searchHnsw(graph, originals(q), { k: K, ef: 128 }, ctx).ids);
-    const rescored = measure('strata int8+rescore x2 ef=128', (q) =>
-      searchRescored(graph, new Int8Scorer(set, query(q)), originals(q), { k: K, ef: 128, oversampling: 2 }, ctx).ids,
+    const float = measure(
+      'strata float32 ef=128 (again)',
+      (q) => searchHnsw(graph, originals(q), { k: K, ef: 128 }, ctx).ids,
     );
-    const int8 = measure('strata int8 ef=128', (q) => searchHnsw(graph, new Int8Scorer(set, query(q)), { k: K, ef: 128 }, ctx).ids);
+    const rescored = measure(
+      'strata int8+rescore x2 ef=128',
+      (q) =>
+        searchRescored(graph, new Int8Scorer(set, query(q)), originals(q), { k: K, ef: 128, oversampling: 2 }, ctx).ids,
+    );
+    const int8 = measure(
+      'strata int8 ef=128',
+      (q) => searchHnsw(graph, new Int8Scorer(set, query(q)), { k: K, ef: 128 }, ctx).ids,
+    );
     expect(rescored).toBeGreaterThanOrEqual(float - 0.005);
     expect(int8).toBeGreaterThanOrEqual(0.95);
   });

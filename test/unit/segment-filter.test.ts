@@ -136,7 +136,14 @@ describe('range and values_count', () => {
 
 describe('clauses, has_id and nested', () => {
   it('should: at least one; an empty should list matches nothing (Qdrant)', () => {
-    expect(check({ should: [{ key: 'color', match: { value: 'blue' } }, { key: 'amount', match: { value: 10 } }] })).toBe(true);
+    expect(
+      check({
+        should: [
+          { key: 'color', match: { value: 'blue' } },
+          { key: 'amount', match: { value: 10 } },
+        ],
+      }),
+    ).toBe(true);
     expect(check({ should: [] })).toBe(false);
     expect(check({ must: [] })).toBe(true);
     expect(check({ must_not: [] })).toBe(true);
@@ -154,7 +161,10 @@ describe('clauses, has_id and nested', () => {
   });
 
   it('accepts a single condition instead of a list, and nested filters as conditions', () => {
-    const f = parseFilter({ must: { key: 'color', match: { value: 'red' } }, must_not: { should: [{ is_null: { key: 'packaging' } }] } });
+    const f = parseFilter({
+      must: { key: 'color', match: { value: 'red' } },
+      must_not: { should: [{ is_null: { key: 'packaging' } }] },
+    });
     expect(matchesFilter(f, 0, qdrantPayload)).toBe(false);
   });
 
@@ -173,11 +183,28 @@ describe('clauses, has_id and nested', () => {
         { food: 'leaves', likes: true },
       ],
     };
-    const inner = { must: [{ key: 'food', match: { value: 'meat' } }, { key: 'likes', match: { value: true } }] };
+    const inner = {
+      must: [
+        { key: 'food', match: { value: 'meat' } },
+        { key: 'likes', match: { value: true } },
+      ],
+    };
     expect(check(must({ nested: { key: 'diet', filter: inner } }), p)).toBe(false);
-    expect(check(must({ nested: { key: 'diet[]', filter: { must: [{ key: 'food', match: { value: 'leaves' } }] } } }), p)).toBe(true);
+    expect(
+      check(must({ nested: { key: 'diet[]', filter: { must: [{ key: 'food', match: { value: 'leaves' } }] } } }), p),
+    ).toBe(true);
     // without nested, each condition may be satisfied by a different element
-    expect(check({ must: [{ key: 'diet[].food', match: { value: 'meat' } }, { key: 'diet[].likes', match: { value: true } }] }, p)).toBe(true);
+    expect(
+      check(
+        {
+          must: [
+            { key: 'diet[].food', match: { value: 'meat' } },
+            { key: 'diet[].likes', match: { value: true } },
+          ],
+        },
+        p,
+      ),
+    ).toBe(true);
   });
 
   it('a null payload is an empty payload', () => {
@@ -233,13 +260,27 @@ describe('parseFilter rejects bad shapes', () => {
 // ---- properties -------------------------------------------------------------------------------------------------
 
 const keys = ['a', 'b', 'c'];
-const scalar = fc.oneof(fc.constantFrom('x', 'y', 'z'), fc.integer({ min: 0, max: 5 }), fc.boolean(), fc.constant(null));
+const scalar = fc.oneof(
+  fc.constantFrom('x', 'y', 'z'),
+  fc.integer({ min: 0, max: 5 }),
+  fc.boolean(),
+  fc.constant(null),
+);
 const value = fc.oneof(scalar, fc.array(scalar, { maxLength: 3 }));
 const payloadArb = fc.dictionary(fc.constantFrom(...keys), value, { maxKeys: 3 });
 const leaf: fc.Arbitrary<Condition> = fc.oneof(
-  fc.record({ key: fc.constantFrom(...keys), match: fc.record({ value: fc.oneof(fc.constantFrom('x', 'y'), fc.integer({ min: 0, max: 5 }), fc.boolean()) }) }),
-  fc.record({ key: fc.constantFrom(...keys), match: fc.record({ any: fc.array(fc.constantFrom('x', 'y', 'z'), { maxLength: 3 }) }) }),
-  fc.record({ key: fc.constantFrom(...keys), match: fc.record({ except: fc.array(fc.integer({ min: 0, max: 5 }), { maxLength: 3 }) }) }),
+  fc.record({
+    key: fc.constantFrom(...keys),
+    match: fc.record({ value: fc.oneof(fc.constantFrom('x', 'y'), fc.integer({ min: 0, max: 5 }), fc.boolean()) }),
+  }),
+  fc.record({
+    key: fc.constantFrom(...keys),
+    match: fc.record({ any: fc.array(fc.constantFrom('x', 'y', 'z'), { maxLength: 3 }) }),
+  }),
+  fc.record({
+    key: fc.constantFrom(...keys),
+    match: fc.record({ except: fc.array(fc.integer({ min: 0, max: 5 }), { maxLength: 3 }) }),
+  }),
   fc.record({ key: fc.constantFrom(...keys), range: fc.record({ gte: fc.integer({ min: 0, max: 5 }) }) }),
   fc.record({ key: fc.constantFrom(...keys), values_count: fc.record({ lte: fc.integer({ min: 0, max: 3 }) }) }),
   fc.record({ is_empty: fc.record({ key: fc.constantFrom(...keys) }) }),

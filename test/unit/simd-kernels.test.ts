@@ -1,6 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { dot, l2sq, normalized, normalizeRows, simdArenaOf, simdAvailable, simdRows } from '../../lib/distance/index.js';
+import {
+  dot,
+  l2sq,
+  normalized,
+  normalizeRows,
+  simdArenaOf,
+  simdAvailable,
+  simdRows,
+} from '../../lib/distance/index.js';
 import type { Distance } from '../../lib/distance/index.js';
 import {
   buildHnsw,
@@ -134,7 +142,8 @@ describe('WebAssembly SIMD kernels', () => {
         const out = new Float64Array(n);
         (scorer as QueryScorer).scoreMany!(ids, 0, n, out);
         for (let j = 0; j < n; j++) {
-          const expected = distance === 'Euclid' ? -l2sq(query, 0, data, ids[j] * dim, dim) : dot(query, 0, data, ids[j] * dim, dim);
+          const expected =
+            distance === 'Euclid' ? -l2sq(query, 0, data, ids[j] * dim, dim) : dot(query, 0, data, ids[j] * dim, dim);
           expect(out[j]).toBe(expected);
           expect(scorer.score(ids[j])).toBe(out[j]);
         }

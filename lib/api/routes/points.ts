@@ -25,7 +25,9 @@ export function registerPointRoutes(app: Hono<AppEnv>, { service, limits }: Rout
     const body = await readJson(c, limits.maxBodyBytes);
     const points = parseWith(upsertSchemaFor(body), body);
     if (points.length > limits.maxUpsertPoints) {
-      throw badRequest(`upsert of ${points.length} points exceeds the limit of ${limits.maxUpsertPoints} points per request`);
+      throw badRequest(
+        `upsert of ${points.length} points exceeds the limit of ${limits.maxUpsertPoints} points per request`,
+      );
     }
     await checkDimensions(
       service,

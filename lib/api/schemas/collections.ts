@@ -93,9 +93,12 @@ export const createCollectionSchema = z
     replication_factor: z.number().int().min(1).nullish(),
     write_consistency_factor: z.number().int().min(1).nullish(),
     on_disk_payload: z.boolean().nullish(),
-    sparse_vectors: z.record(z.string(), z.unknown()).nullish().refine((s) => !s || Object.keys(s).length === 0, {
-      message: 'sparse vectors are not supported',
-    }),
+    sparse_vectors: z
+      .record(z.string(), z.unknown())
+      .nullish()
+      .refine((s) => !s || Object.keys(s).length === 0, {
+        message: 'sparse vectors are not supported',
+      }),
     wal_config: z.unknown().optional(),
     strict_mode_config: z.unknown().optional(),
     sharding_method: z.enum(['auto']).nullish(),
@@ -103,7 +106,8 @@ export const createCollectionSchema = z
   })
   .transform((b): CollectionConfig => {
     const hnsw = { ...b.hnsw_config, ...b.vectors.hnsw_config };
-    const quantization = b.vectors.quantization_config !== undefined ? b.vectors.quantization_config : b.quantization_config;
+    const quantization =
+      b.vectors.quantization_config !== undefined ? b.vectors.quantization_config : b.quantization_config;
     return {
       vectors: { size: b.vectors.size, distance: b.vectors.distance, on_disk: b.vectors.on_disk ?? false },
       hnsw_config: {
@@ -114,7 +118,8 @@ export const createCollectionSchema = z
       },
       quantization_config: quantization ?? null,
       optimizers_config: {
-        default_segment_number: b.optimizers_config?.default_segment_number ?? OPTIMIZER_DEFAULTS.default_segment_number,
+        default_segment_number:
+          b.optimizers_config?.default_segment_number ?? OPTIMIZER_DEFAULTS.default_segment_number,
         indexing_threshold: b.optimizers_config?.indexing_threshold ?? OPTIMIZER_DEFAULTS.indexing_threshold,
         max_segment_size: b.optimizers_config?.max_segment_size ?? null,
       },
@@ -139,7 +144,11 @@ export const updateCollectionSchema = z
     const hnsw = stripNullish({ ...b.hnsw_config, ...b.vectors?.hnsw_config });
     const pickedHnsw = pick(hnsw, ['m', 'ef_construct', 'full_scan_threshold', 'on_disk']);
     if (Object.keys(pickedHnsw).length > 0) out.hnsw_config = pickedHnsw;
-    const opt = pick(stripNullish({ ...b.optimizers_config }), ['default_segment_number', 'indexing_threshold', 'max_segment_size']);
+    const opt = pick(stripNullish({ ...b.optimizers_config }), [
+      'default_segment_number',
+      'indexing_threshold',
+      'max_segment_size',
+    ]);
     if (Object.keys(opt).length > 0) out.optimizers_config = opt;
     if (b.quantization_config !== undefined) out.quantization_config = b.quantization_config;
     if (b.vectors?.on_disk != null) out.vectors = { on_disk: b.vectors.on_disk };

@@ -29,7 +29,10 @@ export const denseVectorSchema = z.unknown().transform((v, ctx): number[] => {
     const names = Object.keys(arr);
     if (names.length === 1 && names[0] === '') arr = (arr as Record<string, unknown>)[''];
     else {
-      ctx.addIssue({ code: 'custom', message: 'named vectors are not supported; send the vector as an array of numbers' });
+      ctx.addIssue({
+        code: 'custom',
+        message: 'named vectors are not supported; send the vector as an array of numbers',
+      });
       return z.NEVER;
     }
   }
@@ -47,7 +50,10 @@ export const denseVectorSchema = z.unknown().transform((v, ctx): number[] => {
       ctx.addIssue({
         code: 'custom',
         path: [i],
-        message: typeof x === 'number' ? `expected a finite number, got ${String(x)}` : `expected a number, got ${JSON.stringify(x)}`,
+        message:
+          typeof x === 'number'
+            ? `expected a finite number, got ${String(x)}`
+            : `expected a number, got ${JSON.stringify(x)}`,
       });
       return z.NEVER;
     }
@@ -132,7 +138,12 @@ export const DEFAULT_SEARCH_PARAMS: SearchParams = { exact: false };
 export function forwardIssues(err: z.ZodError, ctx: z.RefinementCtx): void {
   for (const issue of err.issues) {
     const validation = issue.code === 'custom' && (issue.params as { validation?: boolean } | undefined)?.validation;
-    ctx.addIssue({ code: 'custom', path: [...issue.path] as (string | number)[], message: issue.message, ...(validation ? { params: { validation: true } } : {}) });
+    ctx.addIssue({
+      code: 'custom',
+      path: [...issue.path] as (string | number)[],
+      message: issue.message,
+      ...(validation ? { params: { validation: true } } : {}),
+    });
   }
 }
 

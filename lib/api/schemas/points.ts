@@ -6,7 +6,14 @@
  */
 import { z } from 'zod';
 import type { Filter, Payload, PointId, PointsSelector, PointStruct, ScrollRequest } from '../../collection/types.js';
-import { denseVectorSchema, filterSchema, noShardKey, pointIdSchema, withPayloadSchema, withVectorSchema } from './common.js';
+import {
+  denseVectorSchema,
+  filterSchema,
+  noShardKey,
+  pointIdSchema,
+  withPayloadSchema,
+  withVectorSchema,
+} from './common.js';
 
 /**
  * A payload object, passed through as JSON.parse built it: not copied (payloads can be large) and no key dropped
@@ -22,7 +29,11 @@ const pointStruct = z.object({
   payload: payloadSchema.nullish(),
 });
 
-const pointsList = z.object({ points: z.array(pointStruct), shard_key: noShardKey, update_filter: z.null().optional() });
+const pointsList = z.object({
+  points: z.array(pointStruct),
+  shard_key: noShardKey,
+  update_filter: z.null().optional(),
+});
 
 const pointsBatch = z.object({
   batch: z
@@ -96,7 +107,10 @@ export const scrollSchema = z
 
 export const countSchema = z
   .object({ filter: filterSchema.nullish(), exact: z.boolean().nullish(), shard_key: noShardKey })
-  .transform((b): { filter: Filter | undefined; exact: boolean } => ({ filter: b.filter ?? undefined, exact: b.exact ?? true }));
+  .transform((b): { filter: Filter | undefined; exact: boolean } => ({
+    filter: b.filter ?? undefined,
+    exact: b.exact ?? true,
+  }));
 
 const selectorFields = {
   points: z.array(pointIdSchema).nullish(),
@@ -112,7 +126,10 @@ function toSelector(b: { points?: PointId[] | null; filter?: Filter | null }, ct
   }
   if (b.points) return { points: b.points };
   if (b.filter) return { filter: b.filter };
-  ctx.addIssue({ code: 'custom', message: 'Either points or filter is required: expected `points` (a list of ids) or `filter`' });
+  ctx.addIssue({
+    code: 'custom',
+    message: 'Either points or filter is required: expected `points` (a list of ids) or `filter`',
+  });
   return z.NEVER;
 }
 
@@ -128,4 +145,7 @@ export const setPayloadSchema = z
 
 export const deletePayloadSchema = z
   .object({ keys: z.array(z.string()), ...selectorFields })
-  .transform((b, ctx): { keys: string[]; selector: PointsSelector } => ({ keys: b.keys, selector: toSelector(b, ctx) }));
+  .transform((b, ctx): { keys: string[]; selector: PointsSelector } => ({
+    keys: b.keys,
+    selector: toSelector(b, ctx),
+  }));

@@ -19,7 +19,17 @@ import {
   withVectorSchema,
 } from './common.js';
 
-const UNSUPPORTED_QUERY_KINDS = ['recommend', 'discover', 'context', 'order_by', 'fusion', 'rrf', 'formula', 'sample', 'mmr'];
+const UNSUPPORTED_QUERY_KINDS = [
+  'recommend',
+  'discover',
+  'context',
+  'order_by',
+  'fusion',
+  'rrf',
+  'formula',
+  'sample',
+  'mmr',
+];
 
 /** The dense vector of a `query` field, or an issue explaining what is not supported. */
 const queryVectorSchema = z.unknown().transform((q, ctx): number[] => {
@@ -28,7 +38,10 @@ const queryVectorSchema = z.unknown().transform((q, ctx): number[] => {
     const obj = v as Record<string, unknown>;
     const kind = UNSUPPORTED_QUERY_KINDS.find((k) => k in obj);
     if (kind) {
-      ctx.addIssue({ code: 'custom', message: `query kind \`${kind}\` is not supported; use a vector or {nearest: vector}` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `query kind \`${kind}\` is not supported; use a vector or {nearest: vector}`,
+      });
       return z.NEVER;
     }
     if ('nearest' in obj) {

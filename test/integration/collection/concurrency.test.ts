@@ -24,7 +24,12 @@ describe('concurrent writers and optimizers on S3', () => {
 
   beforeAll(async () => {
     s3 = await startS3Server((process.env.STRATA_S3_SERVER as S3ServerKind | undefined) ?? 'moto');
-    store = new S3Store({ bucket: 'strata-collection-test', endpoint: s3.endpoint, region: s3.region, credentials: s3.credentials });
+    store = new S3Store({
+      bucket: 'strata-collection-test',
+      endpoint: s3.endpoint,
+      region: s3.region,
+      credentials: s3.credentials,
+    });
     await store.createBucket();
   }, 180_000);
 
@@ -43,7 +48,11 @@ describe('concurrent writers and optimizers on S3', () => {
       for (let b = 0; b < BATCHES; b++) {
         const base = w * 10_000 + b * BATCH;
         const vecs = randomVectors(BATCH, DIM, base + 1);
-        await svc.upsertPoints('c', vecs.map((v, i) => ({ id: base + i, vector: v, payload: { w, b } })), true);
+        await svc.upsertPoints(
+          'c',
+          vecs.map((v, i) => ({ id: base + i, vector: v, payload: { w, b } })),
+          true,
+        );
         for (let i = 0; i < BATCH; i++) acked.add(base + i);
       }
     });
@@ -83,7 +92,14 @@ describe('concurrent writers and optimizers on S3', () => {
     // each point is its own nearest neighbour
     for (const id of [5, 10_017, 30_101, 70_199]) {
       const [v] = randomVectors(BATCH, DIM, id - (id % BATCH) + 1).slice(id % BATCH);
-      const top = await admin.query('c', { vector: v, limit: 1, offset: 0, params: { exact: true }, with_payload: false, with_vector: false });
+      const top = await admin.query('c', {
+        vector: v,
+        limit: 1,
+        offset: 0,
+        params: { exact: true },
+        with_payload: false,
+        with_vector: false,
+      });
       expect(top[0].id).toBe(id);
     }
     const commits = runs.filter((r) => r.sealedWal > 0).length;

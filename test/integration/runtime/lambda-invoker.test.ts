@@ -27,8 +27,24 @@ async function fakeSegmentSearch(event: unknown): Promise<SegmentSearchResult> {
   await new Promise((r) => setTimeout(r, 20));
   inFlight--;
   return {
-    candidates: t.segments.flatMap((s) => Array.from({ length: t.limit }, (_, i) => ({ id: i, version: 1, similarity: 1 - i / 10, segment: s.id, offset: i }))),
-    stats: { segments: t.segments.length, distances: t.segments.length * 10, gets: 1, bytes: 100, rounds: 1, cold: 0, millis: 20 },
+    candidates: t.segments.flatMap((s) =>
+      Array.from({ length: t.limit }, (_, i) => ({
+        id: i,
+        version: 1,
+        similarity: 1 - i / 10,
+        segment: s.id,
+        offset: i,
+      })),
+    ),
+    stats: {
+      segments: t.segments.length,
+      distances: t.segments.length * 10,
+      gets: 1,
+      bytes: 100,
+      rounds: 1,
+      cold: 0,
+      millis: 20,
+    },
   };
 }
 
@@ -39,7 +55,11 @@ describe('LambdaInvoker over the real SDK and the Invoke wire protocol', () => {
 
   beforeAll(async () => {
     server = await startLambdaServer(Object.fromEntries(names.map((n) => [n, fakeSegmentSearch])));
-    const client = createLambdaClient({ endpoint: server.url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+    const client = createLambdaClient({
+      endpoint: server.url,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    });
     invoker = new LambdaInvoker({ client, functionNames: names, concurrency: 2 });
   });
   afterAll(async () => {
@@ -49,7 +69,10 @@ describe('LambdaInvoker over the real SDK and the Invoke wire protocol', () => {
 
   const countFor = (name: string): number => server.invocations.filter((i) => i.name === name).length;
   const failure = async (p: Promise<unknown>): Promise<StrataError> => {
-    const e = await p.then(() => new Error('expected failure'), (x: unknown) => x);
+    const e = await p.then(
+      () => new Error('expected failure'),
+      (x: unknown) => x,
+    );
     expect(e).toBeInstanceOf(StrataError);
     return e as StrataError;
   };
@@ -120,7 +143,11 @@ describe('LambdaInvoker payload limits', () => {
 
   beforeAll(async () => {
     server = await startLambdaServer({ w: fakeSegmentSearch });
-    const client = createLambdaClient({ endpoint: server.url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+    const client = createLambdaClient({
+      endpoint: server.url,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    });
     // a 200 KB limit (64 KB of it headroom) makes the limits reachable with small tasks
     invoker = new LambdaInvoker({ client, functionNames: ['w'], payloadLimit: 200 * 1024 });
   });
@@ -141,7 +168,10 @@ describe('LambdaInvoker payload limits', () => {
   it('refuses a request over the limit without invoking', async () => {
     const before = server.invocations.length;
     const big = { ...task(['s']), exclude: Array.from({ length: 30_000 }, (_, i) => i + 1_000_000) };
-    await expect(invoker.invoke(0, big, 5000)).rejects.toMatchObject({ kind: 'unavailable', message: expect.stringMatching(/request limit/) });
+    await expect(invoker.invoke(0, big, 5000)).rejects.toMatchObject({
+      kind: 'unavailable',
+      message: expect.stringMatching(/request limit/),
+    });
     expect(server.invocations.length).toBe(before);
   });
 

@@ -33,7 +33,12 @@ describe('local runtime on worker threads', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'strata-local-'));
-    const cfg = loadConfig({ STRATA_DATA_DIR: dir, STRATA_WORKERS: '2', STRATA_OPTIMIZE_AFTER_POINTS: String(N), STRATA_LOG_LEVEL: 'silent' });
+    const cfg = loadConfig({
+      STRATA_DATA_DIR: dir,
+      STRATA_WORKERS: '2',
+      STRATA_OPTIMIZE_AFTER_POINTS: String(N),
+      STRATA_LOG_LEVEL: 'silent',
+    });
     rt = await createCoordinator(cfg, { logger: createLogger(cfg, 'test'), fallback: 'threads' });
   });
   afterAll(async () => {
@@ -43,10 +48,18 @@ describe('local runtime on worker threads', () => {
 
   it('seals the WAL in-process once the writes pass the threshold', async () => {
     await rt.service.createCollection('c', config);
-    await rt.service.upsertPoints('c', vectors.slice(0, N / 2).map((vector, i) => ({ id: i, vector })), true);
+    await rt.service.upsertPoints(
+      'c',
+      vectors.slice(0, N / 2).map((vector, i) => ({ id: i, vector })),
+      true,
+    );
     await rt.trigger.flush();
     expect((await rt.service.getCollection('c')).segments_count).toBe(0);
-    await rt.service.upsertPoints('c', vectors.slice(N / 2).map((vector, i) => ({ id: i + N / 2, vector })), true);
+    await rt.service.upsertPoints(
+      'c',
+      vectors.slice(N / 2).map((vector, i) => ({ id: i + N / 2, vector })),
+      true,
+    );
     await rt.trigger.flush();
     expect((await rt.service.getCollection('c')).segments_count).toBe(6);
   });

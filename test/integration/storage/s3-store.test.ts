@@ -175,7 +175,9 @@ async function throttlingProxy(upstreamPort: number, n: number) {
       throttle -= 1;
       req.resume();
       res.writeHead(503, { 'content-type': 'application/xml' });
-      res.end('<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code><Message>Reduce your request rate.</Message></Error>');
+      res.end(
+        '<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code><Message>Reduce your request rate.</Message></Error>',
+      );
       return;
     }
     const up = httpRequest(

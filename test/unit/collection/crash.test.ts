@@ -24,9 +24,16 @@ const C = collectionPrefix('', 'c');
  * optimizer run that starts once it is ready (so the kill lands inside a run: planning, segment writes, the swap or
  * garbage collection).
  */
-function runAndKill(root: string, round: number, delayMs: number, inOptimizer: boolean): Promise<{ acked: number[]; stderr: string }> {
+function runAndKill(
+  root: string,
+  round: number,
+  delayMs: number,
+  inOptimizer: boolean,
+): Promise<{ acked: number[]; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, root, String(round)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, root, String(round)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const acked: number[] = [];
     let out = '';
     let stderr = '';
@@ -38,7 +45,8 @@ function runAndKill(root: string, round: number, delayMs: number, inOptimizer: b
       while ((nl = out.indexOf('\n')) >= 0) {
         const line = out.slice(0, nl);
         out = out.slice(nl + 1);
-        if (line === 'READY' && !inOptimizer && timer === undefined) timer = setTimeout(() => child.kill('SIGKILL'), delayMs);
+        if (line === 'READY' && !inOptimizer && timer === undefined)
+          timer = setTimeout(() => child.kill('SIGKILL'), delayMs);
         if (line === 'OPT' && inOptimizer && timer === undefined && ++optRuns === 2) {
           timer = setTimeout(() => child.kill('SIGKILL'), delayMs);
         }
@@ -92,7 +100,12 @@ describe('crash anywhere, lose nothing', () => {
       for (const id of acked) expect(ids.has(id)).toBe(true);
       for (const id of [...acked].slice(0, 3)) {
         const top = await reader.query('c', {
-          vector: crashPointVector(id), limit: 1, offset: 0, params: { exact: true }, with_payload: false, with_vector: false,
+          vector: crashPointVector(id),
+          limit: 1,
+          offset: 0,
+          params: { exact: true },
+          with_payload: false,
+          with_vector: false,
         });
         expect(top[0].id).toBe(id);
       }

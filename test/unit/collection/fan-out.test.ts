@@ -25,7 +25,13 @@ function req(vector: number[], extra: Partial<QueryRequest> = {}): QueryRequest 
   return { vector, limit: 10, offset: 0, params: { exact: true }, with_payload: true, with_vector: false, ...extra };
 }
 
-function cosineBrute(points: number[][], q: number[], k: number, offset = 0, keep: (i: number) => boolean = () => true) {
+function cosineBrute(
+  points: number[][],
+  q: number[],
+  k: number,
+  offset = 0,
+  keep: (i: number) => boolean = () => true,
+) {
   const norm = (v: number[]) => Math.sqrt(v.reduce((s, x) => s + x * x, 0));
   const qn = norm(q);
   return points
@@ -59,7 +65,11 @@ async function build(segments: number, workers: number) {
   await svc.createCollection('c', config(DIM, 'Cosine', { segments }));
   const points = randomVectors(N, DIM, 42);
   for (let i = 0; i < N; i += 200) {
-    await svc.upsertPoints('c', points.slice(i, i + 200).map((v, j) => ({ id: i + j, vector: v, payload: { mod: (i + j) % 3 } })), true);
+    await svc.upsertPoints(
+      'c',
+      points.slice(i, i + 200).map((v, j) => ({ id: i + j, vector: v, payload: { mod: (i + j) % 3 } })),
+      true,
+    );
   }
   await optimize(t.store, collectionPrefix('', 'c'), { skipGc: true });
   return { ...t, svc, rec, points };
@@ -99,7 +109,7 @@ describe('fan-out and merge', () => {
     expect(new Set(eight.rec.tasks.map((t) => t.worker)).size).toBe(eight.rec.tasks.length);
 
     const wide = service(eight.store, new Recording(directInvoker(eight.store, 16)));
-    const rec = (wide.ctx.invoker as Recording);
+    const rec = wide.ctx.invoker as Recording;
     await wide.query('c', req(randomVectors(1, DIM, 10)[0]));
     expect(rec.tasks.length).toBe(8);
     expect(rec.tasks.every((t) => t.task.segments.length === 1)).toBe(true);
@@ -110,7 +120,10 @@ describe('fan-out and merge', () => {
     const registries = Array.from({ length: 4 }, () => new SegmentRegistry<Segment>());
     const cache = new PageCache(eight.store);
     let calls = 0;
-    const victim = (await eight.svc.getCollection('c')).segments_count > 0 ? (await eight.svc.ctx.manifests.current(`collections/c/manifest.json`))!.manifest.segments[3].id : '';
+    const victim =
+      (await eight.svc.getCollection('c')).segments_count > 0
+        ? (await eight.svc.ctx.manifests.current(`collections/c/manifest.json`))!.manifest.segments[3].id
+        : '';
     const broken = new DirectInvoker({
       workers: 4,
       run: (task, worker) => {
@@ -220,7 +233,9 @@ describe('fan-out and merge', () => {
     expect(c.rangedGets).toBeGreaterThanOrEqual(segmentsOnPage);
     expect(c.rangedGets).toBeLessThanOrEqual(10);
     expect(c.rounds).toBe(2);
-    console.log(`no-ids fetch: cold ${coldCalls.length} calls (${coldCalls.filter((x) => x.op === 'get').length} GETs), warm ${JSON.stringify({ conditionalGets: c.conditionalGets, notModified: c.notModified, lists: c.lists, gets: c.gets, rangedGets: c.rangedGets, bytesIn: c.bytesIn, rounds: c.rounds, payloadObjects: segmentsOnPage })}`);
+    console.log(
+      `no-ids fetch: cold ${coldCalls.length} calls (${coldCalls.filter((x) => x.op === 'get').length} GETs), warm ${JSON.stringify({ conditionalGets: c.conditionalGets, notModified: c.notModified, lists: c.lists, gets: c.gets, rangedGets: c.rangedGets, bytesIn: c.bytesIn, rounds: c.rounds, payloadObjects: segmentsOnPage })}`,
+    );
   });
 
   it('score_threshold keeps Qdrant scores at or above it, in segments and in the WAL tail alike', async () => {

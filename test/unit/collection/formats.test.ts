@@ -37,7 +37,8 @@ describe('object keys', () => {
     for (const bad of ['', 'a/b', 'a\\b', '..', 'x'.repeat(256), 'a*b', ' lead']) {
       expect(() => validateCollectionName(bad)).toThrow(expect.objectContaining({ kind: 'invalid' }));
     }
-    for (const good of ['docs', 'my-collection_1', 'Ünïcode', 'a.b']) expect(() => validateCollectionName(good)).not.toThrow();
+    for (const good of ['docs', 'my-collection_1', 'Ünïcode', 'a.b'])
+      expect(() => validateCollectionName(good)).not.toThrow();
   });
 });
 
@@ -61,14 +62,18 @@ describe('WAL format', () => {
     expect(Array.from(back.vectors)).toEqual(Array.from(prepared.vectors));
     const bad = bytes.slice();
     bad[bad.length - 1] ^= 1;
-    expect(() => decodeWal(bad)).toThrow(expect.objectContaining({ kind: 'internal', message: expect.stringContaining('checksum') }));
+    expect(() => decodeWal(bad)).toThrow(
+      expect.objectContaining({ kind: 'internal', message: expect.stringContaining('checksum') }),
+    );
   });
 
   it('validates ids and vectors before anything is encoded', () => {
     expect(() => canonicalId(-1)).toThrow(expect.objectContaining({ kind: 'invalid' }));
     expect(() => canonicalId(1.5)).toThrow(expect.objectContaining({ kind: 'invalid' }));
     expect(() => canonicalId('not-a-uuid')).toThrow(expect.objectContaining({ kind: 'invalid' }));
-    expect(() => prepareUpserts([{ id: 1, vector: [1e39, 0] }], 2, 'Dot')).toThrow(expect.objectContaining({ kind: 'invalid' }));
+    expect(() => prepareUpserts([{ id: 1, vector: [1e39, 0] }], 2, 'Dot')).toThrow(
+      expect.objectContaining({ kind: 'invalid' }),
+    );
   });
 
   it('the hybrid clock never goes back and jumps past what it observed', () => {
@@ -85,7 +90,16 @@ describe('WAL format', () => {
   it('folds batches by (seq, writer) whatever order they are read in; the last occurrence in a batch wins', () => {
     const mk = (seq: number, writer: string, ids: number[], deletes: number[] = []) => ({
       name: `${seq}.${writer}`,
-      batch: { incarnation: 'i', seq, writer, dim: 1, ids, payloads: ids.map((_, i) => ({ i })), vectors: Float32Array.from(ids.map((_, i) => i)), deletes },
+      batch: {
+        incarnation: 'i',
+        seq,
+        writer,
+        dim: 1,
+        ids,
+        payloads: ids.map((_, i) => ({ i })),
+        vectors: Float32Array.from(ids.map((_, i) => i)),
+        deletes,
+      },
     });
     const folded = foldBatches([mk(5, 'b', [1]), mk(5, 'a', [1, 2, 1]), mk(6, 'a', [], [2])]);
     expect(folded.get(1)).toMatchObject({ version: 5, writer: 'b' });
@@ -97,12 +111,22 @@ describe('WAL format', () => {
   it('the merge keeps one result per id, the newest version, ranked by similarity', () => {
     const page = mergeCandidates(
       [
-        [{ id: 1, version: 1, similarity: 0.9, segment: 's1' }, { id: 2, version: 1, similarity: 0.5, segment: 's1' }],
-        [{ id: 1, version: 2, similarity: 0.1, segment: null }, { id: 3, version: 1, similarity: 0.5, segment: 's2' }],
+        [
+          { id: 1, version: 1, similarity: 0.9, segment: 's1' },
+          { id: 2, version: 1, similarity: 0.5, segment: 's1' },
+        ],
+        [
+          { id: 1, version: 2, similarity: 0.1, segment: null },
+          { id: 3, version: 1, similarity: 0.5, segment: 's2' },
+        ],
       ],
       0,
       10,
     );
-    expect(page.map((c) => [c.id, c.version])).toEqual([[2, 1], [3, 1], [1, 2]]);
+    expect(page.map((c) => [c.id, c.version])).toEqual([
+      [2, 1],
+      [3, 1],
+      [1, 2],
+    ]);
   });
 });

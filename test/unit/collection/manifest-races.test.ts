@@ -24,7 +24,11 @@ async function setup() {
 
 async function upsertRange(svc: ReturnType<typeof service>, from: number, to: number) {
   const vecs = randomVectors(to - from, DIM, from + 1);
-  await svc.upsertPoints('c', vecs.map((v, i) => ({ id: from + i, vector: v })), true);
+  await svc.upsertPoints(
+    'c',
+    vecs.map((v, i) => ({ id: from + i, vector: v })),
+    true,
+  );
 }
 
 async function ids(svc: ReturnType<typeof service>): Promise<number[]> {
@@ -84,7 +88,8 @@ describe('manifest compare-and-swap', () => {
       (await store.list(`${C}/segments/`)).map((e) => e.key.slice(`${C}/segments/`.length).split('/')[0]),
     );
     const final = (await loadManifest(store, manifestKey(C)))!.manifest;
-    for (const f of after) expect(final.segments.some((s) => s.id === f) || final.retiredSegments.some((s) => s.id === f)).toBe(true);
+    for (const f of after)
+      expect(final.segments.some((s) => s.id === f) || final.retiredSegments.some((s) => s.id === f)).toBe(true);
     for (const o of orphans) expect(after.has(o)).toBe(false);
     expect(await ids(plain)).toEqual([...Array(35).keys()]);
   });
@@ -232,7 +237,12 @@ describe('WAL writes', () => {
       const got = await plain.getPoints('c', [1, 2], true, false);
       expect(got.map((p) => p.payload)).toEqual([{ by: 'fast' }, { by: 'slow' }]);
       const top = await plain.query('c', {
-        vector: [9, 9, 9, 9], limit: 2, offset: 0, params: { exact: true }, with_payload: true, with_vector: false,
+        vector: [9, 9, 9, 9],
+        limit: 2,
+        offset: 0,
+        params: { exact: true },
+        with_payload: true,
+        with_vector: false,
       });
       expect(top.map((p) => p.id)).toEqual([2, 1]);
       expect(top[1].payload).toEqual({ by: 'fast' });

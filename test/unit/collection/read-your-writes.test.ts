@@ -54,7 +54,11 @@ describe('read your writes', () => {
     const { svc } = setup();
     await svc.createCollection('c', config(DIM, 'Euclid'));
     const vs = randomVectors(11, DIM, 5);
-    await svc.upsertPoints('c', vs.slice(0, 10).map((v, i) => ({ id: i, vector: v })), true);
+    await svc.upsertPoints(
+      'c',
+      vs.slice(0, 10).map((v, i) => ({ id: i, vector: v })),
+      true,
+    );
     const first = await snapshotOf(svc.ctx, 'c');
     const again = await snapshotOf(svc.ctx, 'c');
     expect(again.tail).toBe(first.tail);
@@ -71,7 +75,11 @@ describe('read your writes', () => {
     await svc.createCollection('c', config(DIM, 'Euclid', { segments: 2 }));
     const vecs = randomVectors(30, DIM, 1);
     const model: Model = new Map();
-    await svc.upsertPoints('c', vecs.map((v, i) => ({ id: i, vector: v, payload: { i } })), true);
+    await svc.upsertPoints(
+      'c',
+      vecs.map((v, i) => ({ id: i, vector: v, payload: { i } })),
+      true,
+    );
     vecs.forEach((v, i) => model.set(i, { vector: v, payload: { i } }));
     await checkAgainstModel(svc, model, 100);
     const r = await optimize(store, collectionPrefix('', 'c'), { skipGc: true });
@@ -94,7 +102,11 @@ describe('read your writes', () => {
         const n = 1 + Math.floor(r() * 12);
         const ids = Array.from({ length: n }, () => Math.floor(r() * 40));
         const vecs = randomVectors(n, DIM, vseed++);
-        await svc.upsertPoints('c', ids.map((id, i) => ({ id, vector: vecs[i], payload: { step, id } })), true);
+        await svc.upsertPoints(
+          'c',
+          ids.map((id, i) => ({ id, vector: vecs[i], payload: { step, id } })),
+          true,
+        );
         ids.forEach((id, i) => model.set(id, { vector: vecs[i], payload: { step, id } }));
       } else {
         const ids = Array.from({ length: 1 + Math.floor(r() * 6) }, () => Math.floor(r() * 40));
@@ -111,7 +123,11 @@ describe('read your writes', () => {
     const { svc, store } = setup();
     await svc.createCollection('c', config(DIM, 'Euclid'));
     const vecs = randomVectors(10, DIM, 3);
-    await svc.upsertPoints('c', vecs.map((v, i) => ({ id: i, vector: v, payload: { color: i % 2 ? 'red' : 'blue', n: i } })), true);
+    await svc.upsertPoints(
+      'c',
+      vecs.map((v, i) => ({ id: i, vector: v, payload: { color: i % 2 ? 'red' : 'blue', n: i } })),
+      true,
+    );
     await optimize(store, collectionPrefix('', 'c'), { skipGc: true });
     await svc.setPayload('c', { tag: 'x' }, { points: [1, 2] }, true);
     await svc.deletePayload('c', ['n'], { points: [2] }, true);
@@ -138,14 +154,23 @@ describe('read your writes', () => {
     await svc.createCollection('c', config(DIM, 'Euclid'));
     const good = randomVectors(2, DIM, 5);
     await expect(
-      svc.upsertPoints('c', [{ id: 1, vector: good[0] }, { id: 2, vector: good[1].slice(1) }], true),
+      svc.upsertPoints(
+        'c',
+        [
+          { id: 1, vector: good[0] },
+          { id: 2, vector: good[1].slice(1) },
+        ],
+        true,
+      ),
     ).rejects.toMatchObject({ kind: 'invalid', message: expect.stringContaining('expected dim: 8, got 7') });
     await expect(svc.upsertPoints('c', [{ id: -1, vector: good[0] }], true)).rejects.toMatchObject({ kind: 'invalid' });
-    await expect(
-      svc.upsertPoints('c', [{ id: 1, vector: good[0].map(() => Number.NaN) }], true),
-    ).rejects.toMatchObject({ kind: 'invalid' });
+    await expect(svc.upsertPoints('c', [{ id: 1, vector: good[0].map(() => Number.NaN) }], true)).rejects.toMatchObject(
+      { kind: 'invalid' },
+    );
     expect(await store.list(`${collectionPrefix('', 'c')}/wal/`)).toEqual([]);
-    await expect(svc.upsertPoints('nope', [{ id: 1, vector: good[0] }], true)).rejects.toMatchObject({ kind: 'not_found' });
+    await expect(svc.upsertPoints('nope', [{ id: 1, vector: good[0] }], true)).rejects.toMatchObject({
+      kind: 'not_found',
+    });
     await expect(svc.createCollection('c', config(DIM))).rejects.toMatchObject({ kind: 'conflict' });
     await expect(svc.createCollection('a/b', config(DIM))).rejects.toMatchObject({ kind: 'invalid' });
   });
@@ -154,7 +179,11 @@ describe('read your writes', () => {
     const { svc, store } = setup();
     const C = collectionPrefix('', 'c');
     await svc.createCollection('c', config(DIM, 'Euclid'));
-    await svc.upsertPoints('c', randomVectors(3, DIM, 9).map((v, i) => ({ id: i, vector: v })), true);
+    await svc.upsertPoints(
+      'c',
+      randomVectors(3, DIM, 9).map((v, i) => ({ id: i, vector: v })),
+      true,
+    );
     const [left] = await store.list(`${C}/wal/`);
     const bytes = (await store.get(left.key))!.body;
     expect(await svc.deleteCollection('c')).toBe(true);

@@ -30,7 +30,11 @@ async function setup() {
   const svc = service(t.store, directInvoker(t.store));
   await svc.createCollection('c', config(DIM, 'Euclid', { segments: 2, indexingKb: 20_000 }));
   const vectors = randomVectors(N, DIM, 7);
-  await svc.upsertPoints('c', vectors.map((v, i) => ({ id: i, vector: v, payload: { i } })), true);
+  await svc.upsertPoints(
+    'c',
+    vectors.map((v, i) => ({ id: i, vector: v, payload: { i } })),
+    true,
+  );
   let clock = 1_000_000;
   const now = () => clock;
   await optimize(t.store, C, { now, skipGc: true });
@@ -66,7 +70,10 @@ function bruteForce(vectors: number[][], query: number[], k: number): PointId[] 
 async function expectExact(svc: CollectionService, vectors: number[][]): Promise<void> {
   for (const [seed, query] of randomVectors(5, DIM, 99).entries()) {
     const got = await svc.query('c', q(query, 10, { exact: true }));
-    expect(got.map((p) => p.id), `query ${seed}`).toEqual(bruteForce(vectors, query, 10));
+    expect(
+      got.map((p) => p.id),
+      `query ${seed}`,
+    ).toEqual(bruteForce(vectors, query, 10));
     for (const p of got) expect(p.payload).toEqual({ i: p.id });
   }
 }
@@ -148,7 +155,13 @@ describe('segments follow a collection update (re-optimization)', () => {
       expect(meta.tiers).toEqual({ vectorsOnDisk: true, graphOnDisk: true });
       expect(meta.hnsw?.m).toBe(8);
       expect(meta.quantization?.quantile).toBe(Math.fround(0.95));
-      expect(s.build).toEqual({ m: 8, efConstruct: 100, vectorsOnDisk: true, graphOnDisk: true, quantile: Math.fround(0.95) });
+      expect(s.build).toEqual({
+        m: 8,
+        efConstruct: 100,
+        vectorsOnDisk: true,
+        graphOnDisk: true,
+        quantile: Math.fround(0.95),
+      });
     }
     expect((await svc.getCollection('c')).status).toBe('green');
     // the float32-stored quantile matches the config's: no endless rebuilding
@@ -177,7 +190,11 @@ describe('segments follow a collection update (re-optimization)', () => {
     const { store, svc, vectors, now } = await setup();
     await svc.updateCollection('c', { optimizers_config: { indexing_threshold: 1 } });
     const moved = randomVectors(10, DIM, 555);
-    await svc.upsertPoints('c', moved.map((v, i) => ({ id: i, vector: v, payload: { i } })), true); // updates 0..9
+    await svc.upsertPoints(
+      'c',
+      moved.map((v, i) => ({ id: i, vector: v, payload: { i } })),
+      true,
+    ); // updates 0..9
     await svc.deletePoints('c', { points: [10, 11, 12] }, true);
     const r = await optimize(store, C, { now, skipGc: true });
     // the new points make a third segment: the smallest old one merges with them, the other is rebuilt
@@ -241,7 +258,11 @@ describe('segments follow a collection update (re-optimization)', () => {
     // 200 points × 8 floats = 6.25 KB per segment: indexed at a 5 KB threshold
     await svc.createCollection('c', config(DIM, 'Euclid', { segments: 2, indexingKb: 5 }));
     const vectors = randomVectors(N, DIM, 7);
-    await svc.upsertPoints('c', vectors.map((v, i) => ({ id: i, vector: v, payload: { i } })), true);
+    await svc.upsertPoints(
+      'c',
+      vectors.map((v, i) => ({ id: i, vector: v, payload: { i } })),
+      true,
+    );
     const now = () => 1_000_000;
     await optimize(t.store, C, { now, skipGc: true });
     const before = await manifest(t.store);

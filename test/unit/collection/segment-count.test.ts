@@ -27,10 +27,16 @@ async function collection(segments: number, maxSegmentKb: number | null = null) 
     upsert: (n: number) => {
       const first = next;
       next += n;
-      return svc.upsertPoints('c', randomVectors(n, 4, first + 3).map((v, i) => ({ id: first + i, vector: v })), true);
+      return svc.upsertPoints(
+        'c',
+        randomVectors(n, 4, first + 3).map((v, i) => ({ id: first + i, vector: v })),
+        true,
+      );
     },
-    seal: (autoSegments?: number) => optimize(t.store, C, { skipGc: true, ...(autoSegments === undefined ? {} : { autoSegments }) }),
-    sizes: async () => (await loadManifest(t.store, manifestKey(C)))!.manifest.segments.map((s) => s.points - s.deleted),
+    seal: (autoSegments?: number) =>
+      optimize(t.store, C, { skipGc: true, ...(autoSegments === undefined ? {} : { autoSegments }) }),
+    sizes: async () =>
+      (await loadManifest(t.store, manifestKey(C)))!.manifest.segments.map((s) => s.points - s.deleted),
   };
 }
 
@@ -68,7 +74,10 @@ describe('max_segment_size', () => {
   });
 
   it('skips a merge that would exceed it, and merges as before without it', async () => {
-    for (const [limit, expected] of [[1, [60, 60, 10]], [null, [60, 70]]] as const) {
+    for (const [limit, expected] of [
+      [1, [60, 60, 10]],
+      [null, [60, 70]],
+    ] as const) {
       const c = await collection(2, limit);
       await c.upsert(120);
       await c.seal();

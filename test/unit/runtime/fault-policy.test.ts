@@ -132,7 +132,10 @@ describe('DirectInvoker', () => {
   it('recovers when only the first attempt answers garbage', async () => {
     const run = vi
       .fn<SegmentRunner>()
-      .mockResolvedValueOnce({ candidates: [{ id: 1, version: 1, similarity: Number.NaN, segment: 's', offset: 0 }], stats: good.stats })
+      .mockResolvedValueOnce({
+        candidates: [{ id: 1, version: 1, similarity: Number.NaN, segment: 's', offset: 0 }],
+        stats: good.stats,
+      })
       .mockResolvedValueOnce(good);
     await expect(new DirectInvoker({ run }).invoke(0, task, 1000)).resolves.toEqual(good);
   });
@@ -152,6 +155,8 @@ describe('DirectInvoker', () => {
   });
 
   it('refuses a worker outside 0..K-1', async () => {
-    await expect(new DirectInvoker({ run: async () => good, workers: 2 }).invoke(2, task, 100)).rejects.toThrow(RangeError);
+    await expect(new DirectInvoker({ run: async () => good, workers: 2 }).invoke(2, task, 100)).rejects.toThrow(
+      RangeError,
+    );
   });
 });

@@ -12,7 +12,13 @@ const filename = fileURLToPath(new URL('../../support/fake-pool-worker.ts', impo
 const K = 3;
 
 function task(mode: string, segment = 'seg-1'): SegmentSearchTask {
-  return { collectionPrefix: mode, segments: [{ id: segment, deletedVersion: 0 }], vector: [1], limit: 1, params: { exact: true } };
+  return {
+    collectionPrefix: mode,
+    segments: [{ id: segment, deletedVersion: 0 }],
+    vector: [1],
+    limit: 1,
+    params: { exact: true },
+  };
 }
 
 const threadOf = async (invoker: LocalInvoker, worker: number, t: SegmentSearchTask): Promise<string> =>
@@ -90,10 +96,18 @@ describe('LocalInvoker as built JavaScript', () => {
     // inside the repository (dist/ is git-ignored) so the built files resolve node_modules as an install would
     mkdirSync(join(root, 'dist'), { recursive: true });
     const out = mkdtempSync(join(root, 'dist', 'built-js-'));
-    const ts = (dir: string) => readdirSync(join(root, dir)).filter((f) => f.endsWith('.ts')).map((f) => join(root, dir, f));
+    const ts = (dir: string) =>
+      readdirSync(join(root, dir))
+        .filter((f) => f.endsWith('.ts'))
+        .map((f) => join(root, dir, f));
     // a plain transpile (no bundling), as `tsc` would emit: one .js per .ts, same folders, same relative imports
     await build({
-      entryPoints: [...ts('lib/runtime'), ...ts('lib/collection'), join(root, 'lib/errors.ts'), join(root, 'test/support/fake-pool-worker.ts')],
+      entryPoints: [
+        ...ts('lib/runtime'),
+        ...ts('lib/collection'),
+        join(root, 'lib/errors.ts'),
+        join(root, 'test/support/fake-pool-worker.ts'),
+      ],
       outdir: out,
       outbase: root,
       format: 'esm',
@@ -110,11 +124,19 @@ describe('LocalInvoker as built JavaScript', () => {
       await inv.close();`;
     let stdout: string;
     try {
-      stdout = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: out, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
+      stdout = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+        cwd: out,
+        encoding: 'utf8',
+        env: { ...process.env, NODE_OPTIONS: '' },
+      });
     } finally {
       rmSync(out, { recursive: true, force: true });
     }
-    const answer = JSON.parse(stdout.trim().split('\n').at(-1)!) as { segment: string; worker: number; sibling: string };
+    const answer = JSON.parse(stdout.trim().split('\n').at(-1)!) as {
+      segment: string;
+      worker: number;
+      sibling: string;
+    };
     expect(answer.segment).toMatch(/^thread-\d+$/);
     expect(answer.worker).toBe(1);
     expect(answer.sibling).toBe(join(out, 'lib/runtime/pool-worker.js'));

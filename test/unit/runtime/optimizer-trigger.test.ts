@@ -1,6 +1,10 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { CollectionService } from '../../../lib/collection/types.js';
-import { LocalOptimizerTrigger, triggerOnWrites, type OptimizerTrigger } from '../../../lib/runtime/optimizer-trigger.js';
+import {
+  LocalOptimizerTrigger,
+  triggerOnWrites,
+  type OptimizerTrigger,
+} from '../../../lib/runtime/optimizer-trigger.js';
 
 const tick = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -30,7 +34,10 @@ describe('LocalOptimizerTrigger', () => {
 
   it('coalesces writes during a run into exactly one follow-up run', async () => {
     let release!: () => void;
-    const optimize = vi.fn().mockImplementationOnce(() => new Promise<void>((r) => (release = r))).mockResolvedValue(undefined);
+    const optimize = vi
+      .fn()
+      .mockImplementationOnce(() => new Promise<void>((r) => (release = r)))
+      .mockResolvedValue(undefined);
     const trigger = new LocalOptimizerTrigger({ optimize, threshold: 1, debounceMs: 1 });
     trigger.afterWrite('a', 1);
     await tick(10);
@@ -44,7 +51,12 @@ describe('LocalOptimizerTrigger', () => {
   it('reports a failed run and keeps working', async () => {
     const errors: unknown[] = [];
     const optimize = vi.fn().mockRejectedValueOnce(new Error('lost CAS')).mockResolvedValue(undefined);
-    const trigger = new LocalOptimizerTrigger({ optimize, threshold: 1, debounceMs: 1, onError: (e) => errors.push(e) });
+    const trigger = new LocalOptimizerTrigger({
+      optimize,
+      threshold: 1,
+      debounceMs: 1,
+      onError: (e) => errors.push(e),
+    });
     trigger.request('a');
     await trigger.flush();
     trigger.request('a');
@@ -75,9 +87,21 @@ describe('triggerOnWrites', () => {
 
   it('reports acknowledged writes with their point counts, and nothing for reads or failed writes', async () => {
     const seen: [string, number][] = [];
-    const trigger: OptimizerTrigger = { afterWrite: (c, n) => seen.push([c, n]), request: () => {}, flush: async () => {}, close: async () => {} };
+    const trigger: OptimizerTrigger = {
+      afterWrite: (c, n) => seen.push([c, n]),
+      request: () => {},
+      flush: async () => {},
+      close: async () => {},
+    };
     const wrapped = triggerOnWrites(service, trigger);
-    await wrapped.upsertPoints('c', [{ id: 1, vector: [1] }, { id: 2, vector: [2] }], false);
+    await wrapped.upsertPoints(
+      'c',
+      [
+        { id: 1, vector: [1] },
+        { id: 2, vector: [2] },
+      ],
+      false,
+    );
     await wrapped.deletePoints('c', { points: [1, 2, 3] }, true);
     await wrapped.query('c', {} as never);
     await expect(wrapped.setPayload('c', {}, { points: [1] }, false)).rejects.toThrow('nope');

@@ -36,7 +36,11 @@ describe('segment task and result validation', () => {
 
   it.each([
     ['no segments', { ...task, segments: [] }, 'segments'],
-    ['a negative tombstone version', { ...task, segments: [{ id: 's', deletedVersion: -1 }] }, 'segments.0.deletedVersion'],
+    [
+      'a negative tombstone version',
+      { ...task, segments: [{ id: 's', deletedVersion: -1 }] },
+      'segments.0.deletedVersion',
+    ],
     ['a string in the vector', { ...task, vector: [1, '2'] }, 'vector.1'],
     ['a zero limit', { ...task, limit: 0 }, 'limit'],
     ['params that are not an object', { ...task, params: [] }, 'params'],
@@ -50,11 +54,19 @@ describe('segment task and result validation', () => {
 
   it.each([
     ['a missing stats field', { ...result, stats: { ...result.stats, rounds: undefined } }, 'stats.rounds'],
-    ['a NaN similarity', { ...result, candidates: [{ ...result.candidates[0], similarity: Number.NaN }] }, 'candidates.0.similarity'],
+    [
+      'a NaN similarity',
+      { ...result, candidates: [{ ...result.candidates[0], similarity: Number.NaN }] },
+      'candidates.0.similarity',
+    ],
     ['an object as id', { ...result, candidates: [{ ...result.candidates[0], id: {} }] }, 'candidates.0.id'],
     ['no offset', { ...result, candidates: [{ ...result.candidates[0], offset: undefined }] }, 'candidates.0.offset'],
     ['a negative offset', { ...result, candidates: [{ ...result.candidates[0], offset: -1 }] }, 'candidates.0.offset'],
-    ['a fractional offset', { ...result, candidates: [{ ...result.candidates[0], offset: 2.5 }] }, 'candidates.0.offset'],
+    [
+      'a fractional offset',
+      { ...result, candidates: [{ ...result.candidates[0], offset: 2.5 }] },
+      'candidates.0.offset',
+    ],
     ['a Lambda proxy response', { statusCode: 200, body: '{}' }, 'candidates'],
     ['null', null, '(root)'],
   ])('rejects a result with %s as internal (a failed attempt)', (_, value, field) => {

@@ -16,7 +16,14 @@ import { directPages } from '../../../lib/segment/page-io.js';
 import { IoScope } from '../../../lib/storage/io-stats.js';
 import { FaultStore } from '../../../lib/storage/fault-store.js';
 import type { FileSystemStore } from '../../../lib/storage/fs-store.js';
-import { COLLECTION, makeConfig, seededPayloads, seededVectors, taskContext, tempStore } from '../../support/segment-fixtures.js';
+import {
+  COLLECTION,
+  makeConfig,
+  seededPayloads,
+  seededVectors,
+  taskContext,
+  tempStore,
+} from '../../support/segment-fixtures.js';
 
 const N = 4000;
 const DIM = 16;
@@ -63,7 +70,12 @@ beforeAll(async () => {
   const ids = Array.from({ length: N }, (_, i) => extId(i));
   const input = { ids, versions: ids.map((_, i) => i + 1), vectors, payloads, seed: SEED };
   // full_scan_threshold 10 KB = 160 vectors of 16 dims: a filter matching fewer goes exact
-  await writeSegment(store, prefixOf(ON_DISK), { ...input, config: makeConfig(DIM, 'Cosine', { vectorsOnDisk: true, graphOnDisk: true }) }, { graphPageSize: 2048, vectorsPageSize: 2048 });
+  await writeSegment(
+    store,
+    prefixOf(ON_DISK),
+    { ...input, config: makeConfig(DIM, 'Cosine', { vectorsOnDisk: true, graphOnDisk: true }) },
+    { graphPageSize: 2048, vectorsPageSize: 2048 },
+  );
   await writeSegment(store, prefixOf(IN_RAM), { ...input, config: makeConfig(DIM, 'Cosine') });
   ctx = taskContext(store);
 });
@@ -74,10 +86,17 @@ describe('filters applied during the walk', () => {
     { name: 'broad (≈ 1/4 of points)', filter: { must: [{ key: 'color', match: { value: 'red' } }] }, path: 'hnsw' },
     {
       name: 'range + must_not',
-      filter: { must: [{ key: 'price', range: { gte: 20, lt: 80 } }], must_not: [{ key: 'tags', match: { any: ['odd'] } }] },
+      filter: {
+        must: [{ key: 'price', range: { gte: 20, lt: 80 } }],
+        must_not: [{ key: 'tags', match: { any: ['odd'] } }],
+      },
       path: 'hnsw',
     },
-    { name: 'selective (rare, ≈ 1%) → exact over the matching points', filter: { must: [{ key: 'rare', match: { value: true } }] }, path: 'exact-filtered' },
+    {
+      name: 'selective (rare, ≈ 1%) → exact over the matching points',
+      filter: { must: [{ key: 'rare', match: { value: true } }] },
+      path: 'exact-filtered',
+    },
   ];
   for (const c of cases) {
     it(`${c.name}: every result matches, and recall against exact filtered search is high`, async () => {
@@ -105,7 +124,10 @@ describe('filters applied during the walk', () => {
       for (const ignore of [false, true]) {
         const fresh = taskContext(store);
         const { details } = await runSegmentTaskDetailed(
-          task(ON_DISK, seededVectors(1, DIM, 55), { filter: c.filter, params: { exact: false, quantization: { ignore, oversampling: 1 } } }),
+          task(ON_DISK, seededVectors(1, DIM, 55), {
+            filter: c.filter,
+            params: { exact: false, quantization: { ignore, oversampling: 1 } },
+          }),
           fresh,
         );
         expect(details[0].cold).toBe(true);
@@ -122,7 +144,9 @@ describe('filters applied during the walk', () => {
       task(IN_RAM, q, { filter, params: { exact: true, quantization: { ignore: true, oversampling: 1 } } }),
       ctx,
     );
-    expect(result.candidates.map((x) => offsetOfId(x.id))).toEqual(bruteForce(q, 10, (i) => pred(extId(i), payloads[i])));
+    expect(result.candidates.map((x) => offsetOfId(x.id))).toEqual(
+      bruteForce(q, 10, (i) => pred(extId(i), payloads[i])),
+    );
   });
 });
 

@@ -28,7 +28,12 @@ describe('ids object', () => {
   it('maps every external id to its offset and back, for mixed u64 and UUID ids', () => {
     fc.assert(
       fc.property(fc.uniqueArray(fc.oneof(u64, uuid), { maxLength: 200, selector: (x) => String(x) }), (ids) => {
-        const t = new IdTable(encodeIds(ids, ids.map((_, i) => i * 2)));
+        const t = new IdTable(
+          encodeIds(
+            ids,
+            ids.map((_, i) => i * 2),
+          ),
+        );
         ids.forEach((id, o) => {
           expect(t.offsetOf(id)).toBe(o);
           expect(t.externalId(o)).toBe(id);
@@ -109,9 +114,13 @@ describe('writer', () => {
     const a = encodeSegment(input);
     const b = encodeSegment(input);
     expect([...a.objects.keys()].sort()).toEqual(['graph', 'ids', 'payload', 'quantized', 'vectors']);
-    for (const [k, bytes] of a.objects) expect(Buffer.compare(Buffer.from(bytes), Buffer.from(b.objects.get(k)!))).toBe(0);
+    for (const [k, bytes] of a.objects)
+      expect(Buffer.compare(Buffer.from(bytes), Buffer.from(b.objects.get(k)!))).toBe(0);
     expect(parseMeta(encodeMeta(a.meta))).toEqual(a.meta);
-    const small = encodeSegment({ ...input, config: makeConfig(8, 'Cosine', { indexingThreshold: 100, quantized: false }) });
+    const small = encodeSegment({
+      ...input,
+      config: makeConfig(8, 'Cosine', { indexingThreshold: 100, quantized: false }),
+    });
     expect([...small.objects.keys()].sort()).toEqual(['ids', 'payload', 'vectors']);
     expect(small.meta.hnsw).toBeNull();
   });

@@ -51,7 +51,12 @@ function segId(i: number): string {
 /** The engine alone, in memory: int8 HNSW with the same seed, then rescoring with originals. */
 const engines = new Map<Fixture, { graph: InMemoryGraph; set: ReturnType<typeof encodeAll> }>();
 
-function engineTopK(f: Fixture, q: Float32Array, limit: number, oversampling: number): { ids: number[]; sims: number[] } {
+function engineTopK(
+  f: Fixture,
+  q: Float32Array,
+  limit: number,
+  oversampling: number,
+): { ids: number[]; sims: number[] } {
   let e = engines.get(f);
   if (e === undefined) {
     e = {
@@ -163,7 +168,9 @@ for (const distance of ['Cosine', 'Euclid'] as const) {
     it('exact=true equals brute force over the int8 set rescored, and over originals when quantization is ignored', async () => {
       const q = f.queries.subarray(8 * DIM, 9 * DIM);
       const floats = floatScorer(f.vectors, DIM, distance, q);
-      const all = Array.from({ length: N }, (_, i) => ({ i, s: floats.score(i) })).sort((a, b) => b.s - a.s || a.i - b.i);
+      const all = Array.from({ length: N }, (_, i) => ({ i, s: floats.score(i) })).sort(
+        (a, b) => b.s - a.s || a.i - b.i,
+      );
       for (let t2 = 0; t2 < TIERS.length; t2++) {
         const { result, details } = await runSegmentTaskDetailed(
           task(segId(t2), q, { params: { exact: true, quantization: { ignore: true, oversampling: 1 } } }),
@@ -184,15 +191,23 @@ describe('segments without quantization, and empty segments', () => {
       const ids = Array.from({ length: 1500 }, (_, i) => i);
       const results: unknown[] = [];
       for (let t2 = 0; t2 < TIERS.length; t2++) {
-        await writeSegment(store, `${COLLECTION}/segments/${segId(t2)}`, {
-          config: makeConfig(DIM, 'Cosine', { ...TIERS[t2], quantized: false }),
-          ids,
-          versions: ids.map(() => 1),
-          vectors,
-          payloads: ids.map(() => null),
-          seed: SEED,
-        }, { graphPageSize: 2048, vectorsPageSize: 2048 });
-        const { result, details } = await runSegmentTaskDetailed(task(segId(t2), seededVectors(1, DIM, 32)), taskContext(store));
+        await writeSegment(
+          store,
+          `${COLLECTION}/segments/${segId(t2)}`,
+          {
+            config: makeConfig(DIM, 'Cosine', { ...TIERS[t2], quantized: false }),
+            ids,
+            versions: ids.map(() => 1),
+            vectors,
+            payloads: ids.map(() => null),
+            seed: SEED,
+          },
+          { graphPageSize: 2048, vectorsPageSize: 2048 },
+        );
+        const { result, details } = await runSegmentTaskDetailed(
+          task(segId(t2), seededVectors(1, DIM, 32)),
+          taskContext(store),
+        );
         expect(details[0]).toMatchObject({ path: 'hnsw', rescored: false });
         expect(details[0].roundsBeforeFirstDistance).toBeLessThanOrEqual(3);
         results.push(result.candidates.map(({ id, version, similarity }) => ({ id, version, similarity })));

@@ -59,7 +59,13 @@ describe('casUpdate', () => {
     const err = await casUpdate(
       store,
       'obj',
-      opts('A', { maxAttempts: 5, baseDelayMs: 10, maxDelayMs: 40, random: () => 0.999, sleep: async (ms) => void delays.push(ms) }),
+      opts('A', {
+        maxAttempts: 5,
+        baseDelayMs: 10,
+        maxDelayMs: 40,
+        random: () => 0.999,
+        sleep: async (ms) => void delays.push(ms),
+      }),
     ).catch((e: unknown) => e);
     expect(isStrataError(err, 'conflict')).toBe(true);
     expect(store.calls.filter((c) => c.op === 'put')).toHaveLength(5);

@@ -96,7 +96,10 @@ describe('FileSystemStore', () => {
     const root = tempRoot();
     const store = new FileSystemStore({ root, lock: { staleMs: 60_000, timeoutMs: 200 } });
     await mkdir(join(root, 'k'), { recursive: true });
-    writeFileSync(join(root, 'k', 'obj.~lock'), JSON.stringify({ pid: process.pid, host: 'elsewhere', token: 'y', at: 0 }));
+    writeFileSync(
+      join(root, 'k', 'obj.~lock'),
+      JSON.stringify({ pid: process.pid, host: 'elsewhere', token: 'y', at: 0 }),
+    );
     const err = await store.put('k/obj', enc('v')).catch((e: unknown) => e);
     expect(isStrataError(err, 'unavailable')).toBe(true);
     expect(await store.get('k/obj')).toBeNull();
