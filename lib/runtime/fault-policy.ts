@@ -11,13 +11,13 @@
  * - 'invalid' errors are the caller's fault and deterministic: they are not retried and keep their kind.
  */
 import { isStrataError, unavailable } from '../errors.js';
-
-/** Values this large are absolute `Date.now()` deadlines, smaller ones are budgets in ms (both are accepted). */
-const ABSOLUTE_DEADLINE_FLOOR = 1e12;
+import { Deadline } from '../model/deadline.js';
 
 export interface FaultPolicyOptions {
-  /** time budget in ms for the whole call, retry included (or an absolute epoch-ms deadline) */
-  deadlineMs: number;
+  /** time budget in ms for the whole call, retry included (ignored when `deadline` is given) */
+  deadlineMs?: number;
+  /** the instant the whole call must be done by (a caller that splits one budget over several calls) */
+  deadline?: Deadline;
   /** names the worker in error messages, e.g. "segment worker 3" */
   label: string;
   /** share of the budget the first attempt may use; default 0.5 */
@@ -38,16 +38,10 @@ export class AttemptTimeoutError extends Error {
   }
 }
 
-/** Absolute deadline (epoch ms) for a budget or absolute deadline given as `deadlineMs`. */
-export function resolveDeadline(deadlineMs: number, now: number): number {
-  if (!Number.isFinite(deadlineMs) || deadlineMs <= 0) return now;
-  return deadlineMs >= ABSOLUTE_DEADLINE_FLOOR ? deadlineMs : now + deadlineMs;
-}
-
 export async function withFaultPolicy<T>(attempt: Attempt<T>, options: FaultPolicyOptions): Promise<T> {
   const now = options.now ?? Date.now;
   const start = now();
-  const deadline = resolveDeadline(options.deadlineMs, start);
+  const deadline = (options.deadline ?? Deadline.in(options.deadlineMs ?? 0, now)).at;
   const share = options.firstAttemptShare ?? 0.5;
   let lastError: unknown = new AttemptTimeoutError(0);
   let attempts = 0;

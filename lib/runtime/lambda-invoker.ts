@@ -15,7 +15,8 @@
 import { InvokeCommand, LambdaClient, type InvokeCommandOutput } from '@aws-sdk/client-lambda';
 import type { Invoker, SegmentRef, SegmentSearchResult, SegmentSearchTask } from '../collection/segment-task.js';
 import { internal, invalid, unavailable } from '../errors.js';
-import { resolveDeadline, withFaultPolicy } from './fault-policy.js';
+import { Deadline } from '../model/deadline.js';
+import { withFaultPolicy } from './fault-policy.js';
 import { Semaphore } from './semaphore.js';
 import { mergeResults, parseSegmentResult, parseSegmentTask } from './task-schema.js';
 
@@ -95,7 +96,8 @@ export class LambdaInvoker implements Invoker {
     const name = this.#names[worker];
     if (name === undefined) throw new RangeError(`worker ${worker} out of range 0..${this.workers - 1}`);
     parseSegmentTask(task);
-    const deadline = resolveDeadline(deadlineMs, Date.now());
+    // one instant for every split group of this task: the budget is the call's, not each group's
+    const deadline = Deadline.in(deadlineMs);
     const groups = this.#splitForResponse(task);
     const results = await Promise.all(
       groups.map((segments) => this.#invokeOne(worker, name, { ...task, segments }, deadline)),
@@ -107,7 +109,7 @@ export class LambdaInvoker implements Invoker {
     // the client is shared at module scope and owned by the entry point; nothing per-invoker to release
   }
 
-  #invokeOne(worker: number, name: string, task: SegmentSearchTask, deadline: number): Promise<SegmentSearchResult> {
+  #invokeOne(worker: number, name: string, task: SegmentSearchTask, deadline: Deadline): Promise<SegmentSearchResult> {
     const payload = encoder.encode(JSON.stringify(task));
     if (payload.byteLength > this.#limit) {
       // the query vector and the WAL-shadowed ids travel whole with every task: splitting segments cannot help
@@ -131,7 +133,7 @@ export class LambdaInvoker implements Invoker {
           return decodeInvokeOutput(name, out);
         }, signal),
       {
-        deadlineMs: deadline,
+        deadline,
         label: `segment worker ${worker} (${name})`,
         onFailure: (e) => this.#onFailure?.(e, worker),
       },

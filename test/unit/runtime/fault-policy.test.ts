@@ -3,6 +3,7 @@ import type { SegmentSearchResult, SegmentSearchTask } from '../../../lib/collec
 import { StrataError, invalid, isStrataError } from '../../../lib/errors.js';
 import { DirectInvoker, type SegmentRunner } from '../../../lib/runtime/direct-invoker.js';
 import { withFaultPolicy } from '../../../lib/runtime/fault-policy.js';
+import { Deadline } from '../../../lib/model/deadline.js';
 
 const task: SegmentSearchTask = {
   collectionPrefix: 'collections/c',
@@ -78,9 +79,9 @@ describe('fault policy: one retry, then unavailable', () => {
     expect(elapsed).toBeLessThan(800);
   });
 
-  it('accepts an absolute epoch-ms deadline as well as a budget', async () => {
+  it('accepts a Deadline (an instant) as well as a budget', async () => {
     const started = Date.now();
-    await failure(withFaultPolicy(() => never(), { deadlineMs: Date.now() + 100, label: 'w' }));
+    await failure(withFaultPolicy(() => never(), { deadline: Deadline.at(Date.now() + 100), label: 'w' }));
     expect(Date.now() - started).toBeLessThan(600);
   });
 
