@@ -4,20 +4,22 @@
  * schedule (a `Scheduled Event`). Runs for a collection are idempotent and race safely with writers and with each
  * other (manifest CAS), so Lambda's retries of a failed event are harmless.
  *
- * A sweep stops starting new collections when the function's remaining time runs low; the next tick continues.
+ * The invocation's time is one Deadline (its remaining time less a margin a collection's pass may need): a sweep
+ * starts no collection past it, and a collection's run stops continuing bounded rebuilds at it (the optimizer's
+ * `optimizeUntil`, the same loop the local server runs); the next trigger or tick continues.
  */
 import type { Context } from 'aws-lambda';
 import * as z from 'zod/mini';
-import { optimizeCollection, StrataCollectionService } from '../lib/collection/index.js';
-import type { OptimizeResult } from '../lib/collection/index.js';
+import { CollectionOptimizer, listCollections } from '../lib/collection/index.js';
+import type { OptimizeRun } from '../lib/collection/index.js';
 import { loadConfig } from '../lib/config.js';
-import { internal, invalid, isStrataError, unavailable } from '../lib/errors.js';
-import { DirectInvoker } from '../lib/runtime/direct-invoker.js';
+import { invalid, isStrataError, unavailable } from '../lib/errors.js';
+import { Deadline } from '../lib/model/deadline.js';
 import { createLogger } from '../lib/runtime/logger.js';
 import { storeConfigOf } from '../lib/runtime/segment-context.js';
 import { openObjectStore } from '../lib/storage/open-store.js';
 
-/** Time a collection's run may need; a sweep starts no collection with less than this left. */
+/** Time a collection's pass may need; nothing new starts with less than this left. */
 const SWEEP_MARGIN_MS = 60_000;
 
 /** `{collection}` from the api function → that collection; an EventBridge `Scheduled Event` → every collection. */
@@ -40,52 +42,46 @@ export interface OptimizerReport {
 const config = loadConfig();
 const logger = createLogger(config, 'optimizer');
 const store = await openObjectStore(storeConfigOf(config));
-// the service is used for its collection listing and its warm caches; this function never searches
-const service = new StrataCollectionService({
+// module scope: a warm container keeps the segment and WAL caches across invocations
+const optimizer = new CollectionOptimizer({
   store,
   prefix: config.prefix,
-  invoker: new DirectInvoker({
-    run: () => Promise.reject(internal('the optimizer function does not run segment searches')),
-  }),
+  // default_segment_number 0: one segment per segment-search function (config.workers = K in AWS)
+  autoSegments: config.workers,
 });
-
-async function runOne(collection: string): Promise<OptimizeResult> {
-  return optimizeCollection(store, config.prefix, collection, {
-    access: service.ctx.access,
-    wal: service.ctx.wal,
-    // default_segment_number 0: one segment per segment-search function (config.workers = K in AWS)
-    autoSegments: config.workers,
-  });
-}
 
 export const handler = async (event: unknown, context: Context): Promise<OptimizerReport> => {
   const parsed = OptimizerEvent.safeParse(event);
   if (!parsed.success) throw invalid(`optimizer: unrecognised event ${JSON.stringify(event)?.slice(0, 200)}`);
   const target = parsed.data;
+  const deadline = Deadline.fromRemaining(context.getRemainingTimeInMillis(), SWEEP_MARGIN_MS);
   const sweep = !('collection' in target);
-  const names = sweep ? await service.listCollections() : [target.collection];
+  const names = sweep ? await listCollections(store, config.prefix) : [target.collection];
   const report: OptimizerReport = { collections: [] };
   for (const collection of names) {
-    if (sweep && context.getRemainingTimeInMillis() < SWEEP_MARGIN_MS) {
+    if (sweep && deadline.expired()) {
       report.collections.push({ collection, outcome: 'skipped' });
       continue;
     }
     try {
-      const r = await runOne(collection);
-      const added = [...r.added];
-      const removed = [...r.removed];
-      // a run rebuilds a bounded number of stale segments (after a PATCH); continue while this invocation has time,
-      // the schedule picks up the rest
-      for (let more = r.pendingRebuilds; more > 0 && context.getRemainingTimeInMillis() >= SWEEP_MARGIN_MS; ) {
-        const next = await runOne(collection);
-        added.push(...next.added);
-        removed.push(...next.removed);
-        if (next.rebuilt === 0) break;
-        more = next.pendingRebuilds;
-      }
-      report.collections.push({ collection, outcome: 'optimized', sealedWal: r.sealedWal, added, removed });
+      const r: OptimizeRun = await optimizer.optimizeUntil(collection, deadline);
+      report.collections.push({
+        collection,
+        outcome: 'optimized',
+        sealedWal: r.sealedWal,
+        added: r.added,
+        removed: r.removed,
+      });
       logger.info(
-        { collection, sealedWal: r.sealedWal, added: added.length, removed: removed.length, replans: r.replans },
+        {
+          collection,
+          sealedWal: r.sealedWal,
+          added: r.added.length,
+          removed: r.removed.length,
+          passes: r.passes,
+          pendingRebuilds: r.pendingRebuilds,
+          replans: r.replans,
+        },
         'optimized',
       );
     } catch (error) {

@@ -1,8 +1,9 @@
 /** The collection layer's public surface (DESIGN.md §2): the service, the optimizer, the key layout. */
 export { StrataCollectionService } from './service.js';
 export type { CollectionServiceOptions } from './context.js';
-export { optimize, optimizeCollection } from './optimizer.js';
-export type { OptimizeOptions, OptimizeResult } from './optimizer.js';
+export { CollectionOptimizer, optimize, optimizeCollection } from './optimizer.js';
+export type { CollectionOptimizerOptions, OptimizeOptions, OptimizeResult, OptimizeRun } from './optimizer.js';
+export { listCollections } from './catalog.js';
 export { collectGarbage } from './gc.js';
 export type { GcOptions, GcResult } from './gc.js';
 export { collectionPrefix, validateCollectionName } from './keys.js';

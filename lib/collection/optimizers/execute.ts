@@ -1,0 +1,265 @@
+/**
+ * The optimizer's executor: carries out a plan (plan.ts) against the store.
+ * 1. Write every new segment (lib/segment writes meta.json last): the seal's fresh points with the merge's
+ *    carried-over live points, cut at max_segment_size (a first seal: into the planned number of parts); one
+ *    replacement per rebuilt segment. Then every new tombstone version. All create-only: nothing is visible yet.
+ * 2. Give up if the plan is older than half the grace period (garbage collection may treat its unnamed segments
+ *    as orphans by then).
+ * 3. ONE conditional manifest swap. If anything but the config moved since the plan's manifest (another
+ *    optimizer won), throw Replan: the caller re-plans from the new manifest; this run's objects become orphans
+ *    that garbage collection removes after the grace period.
+ * 4. Vacuum: collect garbage (gc.ts).
+ *
+ * Invariants: a segment or tombstone version is named by the manifest only after it is completely written;
+ * tombstone versions are numbered by the optimizer's clock (max(now, previous + 1)), so a crashed or losing
+ * optimizer's leftover `deleted.{v}` never blocks the next one's create-only write.
+ */
+import { createHash } from 'node:crypto';
+import { conflict, internal, isStrataError } from '../../errors.js';
+import { directPages } from '../../segment/page-io.js';
+import { openPointSource, readStoredPoints } from '../../segment/points.js';
+import { writeTombstones } from '../../segment/tombstones.js';
+import { writeSegment } from '../../segment/writer.js';
+import { isAmbiguousWrite } from '../../storage/object-store.js';
+import type { ObjectStore } from '../../storage/object-store.js';
+import { collectGarbage } from '../gc.js';
+import type { GcResult } from '../gc.js';
+import { manifestKey, newSegmentId, segmentPrefix } from '../keys.js';
+import type { Manifest, SegmentEntry } from '../manifest.js';
+import { updateManifest } from '../manifest.js';
+import { buildOf } from '../rebuild.js';
+import type { SegmentAccess } from '../segment-access.js';
+import type { CollectionConfig } from '../types.js';
+import type { Plan } from './plan.js';
+import { liveAfter } from './plan.js';
+import { appendPoints, emptyPoints, split } from './points.js';
+import type { NewPoints } from './points.js';
+
+export interface ExecuteContext {
+  store: ObjectStore;
+  access: SegmentAccess;
+  /** the collection's key prefix (keys.ts) */
+  collection: string;
+  now: () => number;
+  random: () => string;
+  graceMs: number;
+  walGraceMs: number;
+}
+
+export interface Executed {
+  sealedWal: number;
+  writtenPoints: number;
+  added: string[];
+  removed: string[];
+  tombstoned: number;
+  rebuilt: number;
+  epoch: number;
+  gc: GcResult | null;
+}
+
+/** The swap lost to another optimizer (or its tombstone write did): re-plan from the new manifest. */
+export class Replan extends Error {}
+
+/** The manifest fields a plan depends on: if any of them moved, the plan is stale. */
+export function planBasis(m: Manifest): string {
+  return JSON.stringify([
+    m.incarnation,
+    m.segments,
+    m.sealedWal.map((w) => w.name),
+    m.retiredSegments,
+    m.retiredTombstones,
+  ]);
+}
+
+function seedOf(segmentId: string): number {
+  return createHash('sha256').update(segmentId).digest().readUInt32LE(0);
+}
+
+async function writeNewSegment(
+  ctx: ExecuteContext,
+  config: CollectionConfig,
+  id: string,
+  pts: NewPoints,
+  index?: boolean,
+): Promise<SegmentEntry> {
+  const dim = config.vectors.size;
+  const vectors = new Float32Array(pts.ids.length * dim);
+  pts.vectors.forEach((v, i) => vectors.set(v, i * dim));
+  const input = { config, ids: pts.ids, versions: pts.versions, vectors, payloads: pts.payloads, seed: seedOf(id) };
+  const meta = await writeSegment(
+    ctx.store,
+    segmentPrefix(ctx.collection, id),
+    input,
+    index === undefined ? {} : { index },
+  );
+  let minVersion = Number.POSITIVE_INFINITY;
+  let maxVersion = 0;
+  for (const v of pts.versions) {
+    if (v < minVersion) minVersion = v;
+    if (v > maxVersion) maxVersion = v;
+  }
+  return {
+    id,
+    points: meta.count,
+    deleted: 0,
+    deletedVersion: 0,
+    minVersion: pts.ids.length === 0 ? 0 : minVersion,
+    maxVersion,
+    vectorBytes: meta.count * meta.dim * 4,
+    indexed: meta.hnsw !== null,
+    build: buildOf(meta),
+  };
+}
+
+/** Appends the live points of `s` (minus `tomb`, this run's new tombstones) to `into`: merges and rebuilds. */
+async function carryOver(ctx: ExecuteContext, s: SegmentEntry, tomb: ReadonlySet<number>, into: NewPoints) {
+  const points = (await ctx.access.livePoints(ctx.collection, s)).filter((p) => !tomb.has(p.offset));
+  // not through `access`: a merged-away or rebuilt segment is never read again, so its meta and payload index are not kept
+  const source = await openPointSource(ctx.store, directPages(ctx.store), segmentPrefix(ctx.collection, s.id));
+  const stored = await readStoredPoints(
+    source,
+    points.map((p) => p.offset),
+    { payload: true, vector: true },
+  );
+  points.forEach((p, i) => {
+    into.ids.push(p.id);
+    into.versions.push(p.version);
+    into.payloads.push(stored[i].payload);
+    into.vectors.push(stored[i].vector as Float32Array);
+  });
+}
+
+/** The groups of points to write, each with its graph decision (undefined: by the threshold). */
+async function groupsOf(ctx: ExecuteContext, p: Plan): Promise<{ points: NewPoints; index?: boolean }[]> {
+  const tombOf = (s: SegmentEntry) => new Set(p.seal.tombstones.get(s.id) ?? []);
+  const out: { points: NewPoints; index?: boolean }[] = [];
+  if (p.firstSealParts !== null) {
+    for (const g of split(p.seal.fresh, p.firstSealParts)) out.push({ points: g });
+  } else {
+    const group = emptyPoints();
+    for (const s of p.merge?.sources ?? []) await carryOver(ctx, s, tombOf(s), group);
+    appendPoints(group, p.seal.fresh);
+    if (group.ids.length > 0) {
+      for (const g of split(group, Math.ceil(group.ids.length / p.maxPoints))) out.push({ points: g });
+    }
+  }
+  for (const r of p.rebuilds) {
+    const group = emptyPoints();
+    await carryOver(ctx, r.segment, tombOf(r.segment), group);
+    out.push({ points: group, index: r.index });
+  }
+  return out;
+}
+
+/**
+ * Carries out `p`, planned from `m` at `planStarted`. Throws Replan when another optimizer got there first.
+ * A plan that commits nothing only collects garbage.
+ */
+export async function execute(ctx: ExecuteContext, m: Manifest, p: Plan, planStarted: number): Promise<Executed> {
+  const { store, collection, now } = ctx;
+  const vacuum = async () =>
+    p.vacuum.gc ? collectGarbage(store, collection, { now, graceMs: ctx.graceMs, walGraceMs: ctx.walGraceMs }) : null;
+  if (!p.commits) {
+    return {
+      sealedWal: 0,
+      writtenPoints: 0,
+      added: [],
+      removed: [],
+      tombstoned: 0,
+      rebuilt: 0,
+      epoch: m.epoch,
+      gc: await vacuum(),
+    };
+  }
+  const live = liveAfter(p.seal);
+  const retiring = new Set([
+    ...(p.merge?.sources.map((s) => s.id) ?? []),
+    ...p.vacuum.drop,
+    ...p.rebuilds.map((r) => r.segment.id),
+  ]);
+
+  // 1. segments, then tombstones of the segments that stay
+  const born = now();
+  const added: SegmentEntry[] = [];
+  for (const g of await groupsOf(ctx, p)) {
+    added.push(await writeNewSegment(ctx, m.config, newSegmentId(born, ctx.random()), g.points, g.index));
+  }
+  const updated = new Map<string, SegmentEntry>();
+  const supersededTombs: { segment: string; version: number }[] = [];
+  try {
+    await Promise.all(
+      m.segments
+        .filter((s) => !retiring.has(s.id) && live(s) > 0 && p.seal.tombstones.has(s.id))
+        .map(async (s) => {
+          const old = await ctx.access.tombstones(collection, s.id, s.deletedVersion);
+          const all = new Set(p.seal.tombstones.get(s.id));
+          if (old !== null) for (let o = 0; o < s.points; o++) if (old.has(o)) all.add(o);
+          const version = Math.max(Math.floor(now()), s.deletedVersion + 1);
+          await writeTombstones(store, segmentPrefix(collection, s.id), version, all, s.points);
+          updated.set(s.id, { ...s, deleted: all.size, deletedVersion: version });
+          if (s.deletedVersion > 0) supersededTombs.push({ segment: s.id, version: s.deletedVersion });
+        }),
+    );
+  } catch (e) {
+    if (isStrataError(e, 'conflict')) throw new Replan(); // a racing optimizer took the same tombstone version
+    throw e;
+  }
+
+  // 2. a plan older than half the grace period may already have its segments collected as orphans
+  if (now() - planStarted > ctx.graceMs / 2) {
+    throw conflict(`optimizer run on ${collection} took longer than half the grace period; its segments are abandoned`);
+  }
+
+  // 3. one conditional swap
+  const at = now();
+  const basis = planBasis(m);
+  const removed = [
+    ...(p.merge?.sources.map((s) => s.id) ?? []),
+    ...p.vacuum.drop,
+    ...p.rebuilds.map((r) => r.segment.id),
+  ];
+  let committed: Awaited<ReturnType<typeof updateManifest>>;
+  try {
+    committed = await updateManifest(store, manifestKey(collection), (cur) => {
+      if (planBasis(cur) !== basis) throw new Replan();
+      let sealedHigh = cur.sealedHigh;
+      for (const s of added) sealedHigh = Math.max(sealedHigh, s.maxVersion);
+      return {
+        ...cur,
+        segments: cur.segments
+          .filter((s) => !retiring.has(s.id))
+          .map((s) => updated.get(s.id) ?? s)
+          .concat(added),
+        sealedWal: cur.sealedWal.concat(p.seal.wal.map((name) => ({ name, at }))),
+        sealedHigh,
+        retiredSegments: cur.retiredSegments.concat(
+          cur.segments.filter((s) => retiring.has(s.id)).map((s) => ({ id: s.id, at })),
+        ),
+        retiredTombstones: cur.retiredTombstones.concat(supersededTombs.map((t) => ({ ...t, at }))),
+      };
+    });
+  } catch (e) {
+    if (isAmbiguousWrite(e)) throw new Replan();
+    throw e;
+  }
+  if (committed === null) throw internal('optimizer swap returned no manifest');
+
+  // 4. vacuum; an ambiguous garbage swap is retried by a re-plan, which finds nothing left to seal
+  let gc: GcResult | null;
+  try {
+    gc = await vacuum();
+  } catch (e) {
+    if (isAmbiguousWrite(e)) throw new Replan();
+    throw e;
+  }
+  return {
+    sealedWal: p.seal.wal.length,
+    writtenPoints: added.reduce((n, s) => n + s.points, 0),
+    added: added.map((s) => s.id),
+    removed,
+    tombstoned: p.seal.tombstoned,
+    rebuilt: p.rebuilds.length,
+    epoch: committed.manifest.epoch,
+    gc,
+  };
+}

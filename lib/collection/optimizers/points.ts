@@ -1,0 +1,48 @@
+/**
+ * Points on their way into a new segment (a seal's fresh points, a merge's or rebuild's carried-over live points),
+ * as parallel arrays in the order they will be written, and the size rules that cut them into segments.
+ */
+import type { CollectionConfig, Payload, PointId } from '../types.js';
+
+export interface NewPoints {
+  ids: PointId[];
+  versions: number[];
+  payloads: (Payload | null)[];
+  vectors: Float32Array[];
+}
+
+export function emptyPoints(): NewPoints {
+  return { ids: [], versions: [], payloads: [], vectors: [] };
+}
+
+export function appendPoints(into: NewPoints, from: NewPoints): void {
+  into.ids.push(...from.ids);
+  into.versions.push(...from.versions);
+  into.payloads.push(...from.payloads);
+  into.vectors.push(...from.vectors);
+}
+
+/** Points per segment allowed by `max_segment_size` (KB of float32 vectors); Infinity when unset. */
+export function maxSegmentPoints(config: CollectionConfig): number {
+  const kb = config.optimizers_config.max_segment_size;
+  if (kb === null || kb === undefined || kb <= 0) return Number.POSITIVE_INFINITY;
+  return Math.max(1, Math.floor((kb * 1024) / (config.vectors.size * 4)));
+}
+
+/** Splits points (sorted by id) into `parts` contiguous, balanced groups. */
+export function split(pts: NewPoints, parts: number): NewPoints[] {
+  const n = pts.ids.length;
+  const k = Math.max(1, Math.min(parts, n));
+  const out: NewPoints[] = [];
+  for (let p = 0; p < k; p++) {
+    const from = Math.floor((p * n) / k);
+    const to = Math.floor(((p + 1) * n) / k);
+    out.push({
+      ids: pts.ids.slice(from, to),
+      versions: pts.versions.slice(from, to),
+      payloads: pts.payloads.slice(from, to),
+      vectors: pts.vectors.slice(from, to),
+    });
+  }
+  return out;
+}
