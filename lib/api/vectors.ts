@@ -1,6 +1,6 @@
 /**
  * Vector-dimension check made before anything is written or searched. It asks the service for the collection's
- * config (collectionConfig when the service has it, a cached manifest; else getCollection), which also turns an
+ * config (collectionConfig: a cached manifest, revalidated only on a mismatch), which also turns an
  * unknown collection into 404 before any write, and compares every vector's length with
  * `vectors.size`, answering with Qdrant's message for the first mismatch:
  *   400 "Wrong input: Vector dimension error: expected dim: 4, got 3"
@@ -14,7 +14,6 @@ export async function checkDimensions(
   name: string,
   vectors: readonly number[][],
 ): Promise<void> {
-  if (!service.collectionConfig) return checkAgainst((await service.getCollection(name)).config.vectors.size, vectors);
   // a cached config answers a warm request with no round trip; only a mismatch or an unknown collection pays for a
   // revalidated read, so a collection re-created elsewhere with another size is never wrongly refused
   try {

@@ -25,6 +25,14 @@ export interface CollectionServiceOptions {
   now?: () => number;
   /** time budget of a query's fan-out, retry included @default 30_000 */
   queryDeadlineMs?: number;
+  /**
+   * Called after every acknowledged write (its WAL object is in the store) with the number of points it touched, so
+   * whoever seals the WAL (runtime/optimizer-trigger.ts) learns of it without wrapping the service. Must not throw
+   * and must not block: it runs on the write's response path. @default nothing
+   */
+  onWrite?: (collection: string, points: number) => void;
+  /** Called after a committed config change (PATCH /collections), so stale segments get rebuilt. @default nothing */
+  onConfigChange?: (collection: string) => void;
 }
 
 export interface ServiceContext {
@@ -38,6 +46,8 @@ export interface ServiceContext {
   readonly manifests: ManifestCache;
   readonly wal: WalTailReader;
   readonly access: SegmentAccess;
+  readonly onWrite: (collection: string, points: number) => void;
+  readonly onConfigChange: (collection: string) => void;
 }
 
 export function createContext(o: CollectionServiceOptions): ServiceContext {
@@ -53,6 +63,8 @@ export function createContext(o: CollectionServiceOptions): ServiceContext {
     manifests: new ManifestCache(o.store),
     wal: new WalTailReader(o.store),
     access: new SegmentAccess(o.store),
+    onWrite: o.onWrite ?? (() => {}),
+    onConfigChange: o.onConfigChange ?? (() => {}),
   };
 }
 

@@ -9,19 +9,15 @@
  *   acknowledged before it.
  * - Payload updates and deletes by filter are resolved here against a snapshot into full-point upserts and id
  *   deletes (wal.ts documents the race this allows).
+ * - `onWrite` hears of every acknowledged write and only of those (after the WAL PUT, never for a refused or failed
+ *   one); `onConfigChange` of every committed config update. The optimizer trigger is wired through them.
  */
 import { randomBytes } from 'node:crypto';
 import { invalid, isStrataError, notFound } from '../errors.js';
 import { createContext, snapshotOf } from './context.js';
 import type { CollectionServiceOptions, ServiceContext } from './context.js';
-import {
-  collectionNameOfKey,
-  collectionPrefix,
-  collectionsRoot,
-  manifestKey,
-  validateCollectionName,
-  walKey,
-} from './keys.js';
+import { listCollections } from './catalog.js';
+import { collectionPrefix, manifestKey, validateCollectionName, walKey } from './keys.js';
 import { createManifest, newManifest, updateManifest } from './manifest.js';
 import { entryDiffers } from './rebuild.js';
 import { deletePayloadKeys, overwritePayload, setPayload } from './payload-ops.js';
@@ -102,14 +98,8 @@ export class StrataCollectionService implements CollectionService {
     return existed;
   }
 
-  async listCollections(): Promise<string[]> {
-    const entries = await this.ctx.store.list(collectionsRoot(this.ctx.prefix));
-    const names = new Set<string>();
-    for (const e of entries) {
-      const name = collectionNameOfKey(this.ctx.prefix, e.key);
-      if (name !== null && e.key === manifestKey(this.prefixOf(name))) names.add(name);
-    }
-    return [...names].sort();
+  listCollections(): Promise<string[]> {
+    return listCollections(this.ctx.store, this.ctx.prefix);
   }
 
   async collectionExists(name: string): Promise<boolean> {
@@ -144,8 +134,8 @@ export class StrataCollectionService implements CollectionService {
   }
 
   /**
-   * Changes the config in the manifest. Existing segments are rebuilt to it by the optimizer (rebuild.ts); the
-   * entry point's trigger (runtime/optimizer-trigger.ts `triggerOnWrites`) asks for a run after this returns.
+   * Changes the config in the manifest. Existing segments are rebuilt to it by the optimizer (rebuild.ts), which
+   * `onConfigChange` asks for once the change is committed.
    */
   async updateCollection(name: string, update: CollectionUpdate): Promise<void> {
     const key = manifestKey(this.prefixOf(name));
@@ -164,6 +154,7 @@ export class StrataCollectionService implements CollectionService {
       throw e;
     });
     if (result !== null) this.ctx.manifests.remember(key, result);
+    this.ctx.onConfigChange(name);
   }
 
   // ------------------------------------------------------------------ writes
@@ -187,6 +178,8 @@ export class StrataCollectionService implements CollectionService {
       deletes,
     });
     await putWal(this.ctx.store, walKey(snap.collection, seq, this.ctx.writerId), body);
+    // an empty batch (a filter that matched nothing) still left a WAL object to seal: it counts as one
+    this.ctx.onWrite(snap.name, Math.max(1, (upserts?.ids.length ?? 0) + deletes.length));
     return { operation_id: seq, status: wait ? 'completed' : 'acknowledged' };
   }
 

@@ -186,11 +186,11 @@ export interface CollectionService {
   getCollection(name: string): Promise<CollectionInfo>;
   /**
    * The collection's config alone, from the (cached) manifest: no point counting, no segment reads. The API calls it
-   * on every upsert and search to check vector dimensions before anything is written or searched. Optional: when a
-   * service lacks it the API falls back to getCollection. Throws not_found like getCollection. `fresh: false` may
-   * answer from a cached manifest without revalidating it; `fresh: true` revalidates.
+   * on every upsert and search to check vector dimensions before anything is written or searched. Throws not_found
+   * like getCollection. `fresh: false` may answer from a cached manifest without revalidating it; `fresh: true`
+   * revalidates.
    */
-  collectionConfig?(name: string, fresh?: boolean): Promise<CollectionConfig>;
+  collectionConfig(name: string, fresh?: boolean): Promise<CollectionConfig>;
   updateCollection(name: string, update: CollectionUpdate): Promise<void>;
 
   upsertPoints(name: string, points: PointStruct[], wait: boolean): Promise<UpdateResult>;
@@ -210,6 +210,6 @@ export interface CollectionService {
   scroll(name: string, request: ScrollRequest): Promise<ScrollResult>;
   count(name: string, filter: Filter | undefined, exact: boolean): Promise<number>;
   query(name: string, request: QueryRequest): Promise<ScoredPoint[]>;
-  /** Several queries over ONE snapshot (one manifest check, one WAL listing); optional, like collectionConfig. */
-  queryBatch?(name: string, requests: QueryRequest[]): Promise<ScoredPoint[][]>;
+  /** Several queries over ONE snapshot (one manifest check, one WAL listing), so every search sees one state. */
+  queryBatch(name: string, requests: QueryRequest[]): Promise<ScoredPoint[][]>;
 }

@@ -1,7 +1,8 @@
 /**
- * Builds the coordinator side (DESIGN.md §2, §5) from the configuration: object store, invoker, collection service,
- * optimizer trigger. Both the local server (bin/strata.ts) and the api function (functions/api.ts) use it, so the
- * two differ only in where segment searches and optimizer runs happen:
+ * The composition of the served app (DESIGN.md §2, §5) from the configuration: object store, invoker, collection
+ * service, optimizer and its trigger. The local server (bin/strata.ts), the api function (functions/api.ts) and the
+ * tests of the served app all build it here, so what the tests check is what is served; the two entry points differ
+ * only in where segment searches and optimizer runs happen:
  *
  * | STRATA_WORKER_FUNCTIONS | invoker                                                                       |
  * |-------------------------|-------------------------------------------------------------------------------|
@@ -15,9 +16,9 @@
  */
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { StrataConfig } from '../config.js';
-import { collectionPrefix } from '../collection/keys.js';
-import { optimize } from '../collection/optimizer.js';
+import { CollectionOptimizer } from '../collection/optimizer.js';
 import { isStrataError } from '../errors.js';
+import { Deadline } from '../model/deadline.js';
 import type { Invoker } from '../collection/segment-task.js';
 import { StrataCollectionService } from '../collection/service.js';
 import type { CollectionService } from '../collection/types.js';
@@ -27,8 +28,14 @@ import type { ObjectStore } from '../storage/object-store.js';
 import { DirectInvoker } from './direct-invoker.js';
 import { LocalInvoker } from './local-invoker.js';
 import type { Logger } from './logger.js';
-import { LocalOptimizerTrigger, triggerOnWrites, type OptimizerTrigger } from './optimizer-trigger.js';
+import { LocalOptimizerTrigger, type OptimizerTrigger } from './optimizer-trigger.js';
 import { createSegmentContext, storeConfigOf, workerSetupOf } from './segment-context.js';
+
+/**
+ * Time one local optimizer run may keep continuing bounded rebuilds before it yields to a fresh trigger request
+ * (the local stand-in for the optimizer function's timeout).
+ */
+const LOCAL_RUN_MS = 60_000;
 
 export interface CoordinatorOptions {
   logger: Logger;
@@ -41,10 +48,12 @@ export interface CoordinatorOptions {
 export interface Coordinator {
   store: ObjectStore;
   invoker: Invoker;
-  /** the collection service, every acknowledged write reported to `trigger` */
+  /** the collection service as served: every acknowledged write and config change reaches `trigger` */
   service: CollectionService;
-  /** the same service unwrapped (query traces, optimizer caches); its writes do not reach the trigger */
+  /** the same service object, typed as the implementation (query traces, caches) */
   collections: StrataCollectionService;
+  /** the optimizer over the same store and caches as the service */
+  optimizer: CollectionOptimizer;
   trigger: OptimizerTrigger;
   /** a short description of where data and workers are, for start-up logs */
   describe: string;
@@ -90,11 +99,22 @@ export async function createCoordinator(config: StrataConfig, options: Coordinat
     workersText = 'in-process segment search';
   }
 
+  // the trigger is made below; the callbacks run only after a write, by which time it exists
   const collections = new StrataCollectionService({
     store,
     invoker,
     prefix: config.prefix,
     queryDeadlineMs: config.queryDeadlineMs,
+    onWrite: (name, points) => trigger.afterWrite(name, points),
+    onConfigChange: (name) => trigger.request(name),
+  });
+  const optimizer = new CollectionOptimizer({
+    store,
+    prefix: config.prefix,
+    access: collections.ctx.access,
+    wal: collections.ctx.wal,
+    // default_segment_number 0: one segment per worker
+    autoSegments: invoker.workers,
   });
   const onError = (error: unknown, collection: string): void =>
     logger.error({ err: error, collection }, 'optimizer trigger failed');
@@ -109,28 +129,27 @@ export async function createCoordinator(config: StrataConfig, options: Coordinat
         threshold: config.optimizeAfterPoints,
         onError,
         optimize: async (name) => {
-          const result = await optimize(store, collectionPrefix(config.prefix, name), {
-            access: collections.ctx.access,
-            wal: collections.ctx.wal,
-            autoSegments: invoker.workers,
-          }).catch((error: unknown) => {
+          const result = await optimizer.optimizeUntil(name, Deadline.in(LOCAL_RUN_MS)).catch((error: unknown) => {
             // deleted after the writes that asked for this run (upsert, then delete collection): nothing to seal
             if (isStrataError(error, 'not_found')) return null;
             throw error;
           });
-          if (result === null) return;
+          if (result === null) return null;
           logger.info(
             { collection: name, sealedWal: result.sealedWal, added: result.added, removed: result.removed },
             'optimizer run',
           );
+          // what the deadline left (pendingRebuilds) makes the trigger ask again
+          return result;
         },
       });
 
   return {
     store,
     invoker,
-    service: triggerOnWrites(collections, trigger),
+    service: collections,
     collections,
+    optimizer,
     trigger,
     describe: `${store.name}${config.prefix ? ` (prefix ${config.prefix})` : ''}, ${workersText}`,
     close: async () => {

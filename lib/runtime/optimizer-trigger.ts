@@ -5,10 +5,10 @@
  * an in-process run on the event loop, debounced, plus an idle timer standing in for the schedule. The optimizer
  * itself is idempotent and races safely with writers (manifest CAS, DESIGN.md §4.3), so a duplicate or lost trigger costs work, never data.
  *
- * The AWS trigger is in lambda-optimizer-trigger.ts (it loads the SDK). The collection layer never sees Lambda: it either calls an OptimizerTrigger itself, or the entry point wraps the
- * service with `triggerOnWrites` (what functions/api.ts and bin/strata.ts do).
+ * The AWS trigger is in lambda-optimizer-trigger.ts (it loads the SDK). The collection layer never sees Lambda: the
+ * composition (coordinator.ts) passes the service `onWrite`/`onConfigChange` callbacks that call `afterWrite` and
+ * `request`, so every method of the service is served as is.
  */
-import type { CollectionService, PointsSelector } from '../collection/types.js';
 
 /** The optimizer function's event for one collection (a scheduled EventBridge event means "every collection"). */
 export interface OptimizeRequest {
@@ -162,41 +162,3 @@ export const noOptimizerTrigger: OptimizerTrigger = {
   flush: async () => {},
   close: async () => {},
 };
-
-function selectorSize(selector: PointsSelector): number {
-  return 'points' in selector ? selector.points.length : 1;
-}
-
-/**
- * The service, with every acknowledged write reported to `trigger`, and a run requested after every collection
- * update (segments are rebuilt to the new config). Reads pass through untouched; a write that throws reports nothing.
- */
-export function triggerOnWrites(service: CollectionService, trigger: OptimizerTrigger): CollectionService {
-  const after = <T>(collection: string, points: number, result: Promise<T>): Promise<T> =>
-    result.then((value) => {
-      trigger.afterWrite(collection, points);
-      return value;
-    });
-  return {
-    createCollection: (n, c) => service.createCollection(n, c),
-    deleteCollection: (n) => service.deleteCollection(n),
-    listCollections: () => service.listCollections(),
-    collectionExists: (n) => service.collectionExists(n),
-    getCollection: (n) => service.getCollection(n),
-    // existing segments are rebuilt to the new config by the optimizer: ask for a run now, not at the schedule
-    updateCollection: (n, u) =>
-      service.updateCollection(n, u).then(() => {
-        trigger.request(n);
-      }),
-    upsertPoints: (n, points, wait) => after(n, points.length, service.upsertPoints(n, points, wait)),
-    deletePoints: (n, s, wait) => after(n, selectorSize(s), service.deletePoints(n, s, wait)),
-    setPayload: (n, p, s, wait, key) => after(n, selectorSize(s), service.setPayload(n, p, s, wait, key)),
-    overwritePayload: (n, p, s, wait) => after(n, selectorSize(s), service.overwritePayload(n, p, s, wait)),
-    deletePayload: (n, k, s, wait) => after(n, selectorSize(s), service.deletePayload(n, k, s, wait)),
-    clearPayload: (n, s, wait) => after(n, selectorSize(s), service.clearPayload(n, s, wait)),
-    getPoints: (n, ids, wp, wv) => service.getPoints(n, ids, wp, wv),
-    scroll: (n, r) => service.scroll(n, r),
-    count: (n, f, e) => service.count(n, f, e),
-    query: (n, r) => service.query(n, r),
-  };
-}

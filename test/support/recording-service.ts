@@ -184,4 +184,10 @@ export class RecordingService implements CollectionService {
     this.need(name);
     return this.scored;
   }
+
+  async queryBatch(name: string, requests: unknown[]): Promise<ScoredPoint[][]> {
+    this.record('queryBatch', [name, requests]);
+    this.need(name);
+    return requests.map(() => this.scored);
+  }
 }

@@ -113,7 +113,11 @@ describe('batch and legacy search', () => {
       searches: [{ query: [1, 2, 3, 4] }, { query: { nearest: [4, 3, 2, 1] }, limit: 1 }],
     });
     expect(resultOf(r)).toEqual([{ points: service.scored }, { points: service.scored }]);
-    expect(queries().length).toBe(2);
+    // one batch call: the service searches both over one snapshot
+    expect(queries()).toEqual([]);
+    const batches = service.calls.filter((c) => c.method === 'queryBatch');
+    expect(batches.length).toBe(1);
+    expect((batches[0].args[1] as unknown[]).length).toBe(2);
   });
 
   it('a batch with one bad vector runs no search at all', async () => {

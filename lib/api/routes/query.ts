@@ -21,7 +21,7 @@ export function registerQueryRoutes(app: Hono<AppEnv>, { service, limits }: Rout
       name,
       requests.map((r) => r.vector),
     );
-    if (requests.length > 1 && service.queryBatch) return service.queryBatch(name, requests);
+    if (requests.length > 1) return service.queryBatch(name, requests);
     return Promise.all(requests.map((r) => service.query(name, r)));
   };
 

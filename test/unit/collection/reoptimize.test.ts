@@ -3,9 +3,9 @@ import { collectionPrefix, manifestKey, segmentPrefix } from '../../../lib/colle
 import { loadManifest } from '../../../lib/collection/manifest.js';
 import type { Manifest } from '../../../lib/collection/manifest.js';
 import { optimize } from '../../../lib/collection/optimizer.js';
+import { StrataCollectionService } from '../../../lib/collection/service.js';
 import type { CollectionService, PointId, QueryRequest } from '../../../lib/collection/types.js';
-import { LocalOptimizerTrigger, triggerOnWrites } from '../../../lib/runtime/optimizer-trigger.js';
-import type { OptimizerTrigger } from '../../../lib/runtime/optimizer-trigger.js';
+import { LocalOptimizerTrigger } from '../../../lib/runtime/optimizer-trigger.js';
 import { META, segmentObjectKey } from '../../../lib/segment/keys.js';
 import { parseMeta } from '../../../lib/segment/meta.js';
 import type { SegmentMeta } from '../../../lib/segment/meta.js';
@@ -315,17 +315,16 @@ describe('segments follow a collection update (re-optimization)', () => {
   });
 
   it('a collection update asks the trigger for a run; the local trigger runs again while rebuilds are pending', async () => {
-    const { svc } = await setup();
+    const { store } = await setup();
     const requested: string[] = [];
-    const fake: OptimizerTrigger = {
-      afterWrite: () => {},
-      request: (c) => requested.push(c),
-      flush: async () => {},
-      close: async () => {},
-    };
-    await triggerOnWrites(svc, fake).updateCollection('c', { optimizers_config: { indexing_threshold: 1 } });
+    const svc = new StrataCollectionService({
+      store,
+      invoker: directInvoker(store),
+      onConfigChange: (c) => requested.push(c),
+    });
+    await svc.updateCollection('c', { optimizers_config: { indexing_threshold: 1 } });
     expect(requested).toEqual(['c']);
-    await expect(triggerOnWrites(svc, fake).updateCollection('missing', { hnsw_config: { m: 8 } })).rejects.toThrow();
+    await expect(svc.updateCollection('missing', { hnsw_config: { m: 8 } })).rejects.toThrow();
     expect(requested).toEqual(['c']);
 
     const pending = [2, 1, 0];

@@ -105,6 +105,7 @@ describe('LocalInvoker as built JavaScript', () => {
       entryPoints: [
         ...ts('lib/runtime'),
         ...ts('lib/collection'),
+        ...ts('lib/model'),
         join(root, 'lib/errors.ts'),
         join(root, 'test/support/fake-pool-worker.ts'),
       ],

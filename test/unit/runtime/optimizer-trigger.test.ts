@@ -1,10 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import type { CollectionService } from '../../../lib/collection/types.js';
-import {
-  LocalOptimizerTrigger,
-  triggerOnWrites,
-  type OptimizerTrigger,
-} from '../../../lib/runtime/optimizer-trigger.js';
+import { LocalOptimizerTrigger } from '../../../lib/runtime/optimizer-trigger.js';
 
 const tick = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -73,41 +68,5 @@ describe('LocalOptimizerTrigger', () => {
     trigger.afterWrite('a', 5);
     await trigger.flush();
     expect(optimize).not.toHaveBeenCalled();
-  });
-});
-
-describe('triggerOnWrites', () => {
-  const ok = { operation_id: 1, status: 'acknowledged' as const };
-  const service = {
-    upsertPoints: vi.fn().mockResolvedValue(ok),
-    deletePoints: vi.fn().mockResolvedValue(ok),
-    setPayload: vi.fn().mockRejectedValue(new Error('nope')),
-    query: vi.fn().mockResolvedValue([]),
-  } as unknown as CollectionService;
-
-  it('reports acknowledged writes with their point counts, and nothing for reads or failed writes', async () => {
-    const seen: [string, number][] = [];
-    const trigger: OptimizerTrigger = {
-      afterWrite: (c, n) => seen.push([c, n]),
-      request: () => {},
-      flush: async () => {},
-      close: async () => {},
-    };
-    const wrapped = triggerOnWrites(service, trigger);
-    await wrapped.upsertPoints(
-      'c',
-      [
-        { id: 1, vector: [1] },
-        { id: 2, vector: [2] },
-      ],
-      false,
-    );
-    await wrapped.deletePoints('c', { points: [1, 2, 3] }, true);
-    await wrapped.query('c', {} as never);
-    await expect(wrapped.setPayload('c', {}, { points: [1] }, false)).rejects.toThrow('nope');
-    expect(seen).toEqual([
-      ['c', 2],
-      ['c', 3],
-    ]);
   });
 });
