@@ -82,28 +82,3 @@ export function entryDiffers(config: CollectionConfig, s: SegmentEntry): boolean
   if (s.build === undefined) return live > 0 && !s.indexed && shouldIndex(config, live);
   return differs(config, s.indexed, live, s.build);
 }
-
-/**
- * Picks the stale segments to rebuild this run, oldest first (they have waited longest), within `budget`.
- * `live(s)` is the segment's live count after this run's tombstones; `build(s)` its build parameters.
- * Returns the picked segments and how many stale ones remain for later runs.
- */
-export async function pickRebuilds(
-  config: CollectionConfig,
-  candidates: readonly SegmentEntry[],
-  live: (s: SegmentEntry) => number,
-  build: (s: SegmentEntry) => Promise<SegmentBuild>,
-  budget: RebuildBudget,
-): Promise<{ picked: SegmentEntry[]; pending: number }> {
-  const builds = await Promise.all(candidates.map(async (s) => (s.build !== undefined ? s.build : build(s))));
-  const stale = candidates.filter((s, i) => differs(config, s.indexed, live(s), builds[i]));
-  const picked: SegmentEntry[] = [];
-  let points = 0;
-  for (const s of stale) {
-    if (picked.length >= budget.segments) break;
-    if (picked.length > 0 && points + live(s) > budget.points) break;
-    picked.push(s);
-    points += live(s);
-  }
-  return { picked, pending: stale.length - picked.length };
-}
