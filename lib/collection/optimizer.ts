@@ -29,10 +29,10 @@ import type { ObjectStore } from '../storage/object-store.js';
 import type { GcResult } from './gc.js';
 import { collectionPrefix, manifestKey } from './keys.js';
 import type { SegmentBuild } from './manifest.js';
-import { loadManifest } from './manifest.js';
+import { loadManifest, sealedNames } from './manifest.js';
 import { Replan, execute } from './optimizers/execute.js';
 import { plan } from './optimizers/plan.js';
-import { buildOf } from './rebuild.js';
+import { buildOf, entryDiffers } from './rebuild.js';
 import type { RebuildBudget } from './rebuild.js';
 import { SegmentAccess } from './segment-access.js';
 import { WalTailReader } from './tail.js';
@@ -191,6 +191,24 @@ export class CollectionOptimizer {
     this.access = access ?? new SegmentAccess(store);
     this.wal = wal ?? new WalTailReader(store);
     this.#options = rest;
+  }
+
+  /**
+   * Whether collection `name` has work for the optimizer: WAL objects no manifest records as sealed, or segments
+   * the manifest says were built with other parameters than the config. Two requests (the manifest, one WAL
+   * listing) and no WAL body: cheap enough to ask of every collection at start-up, so a seal or rebuild a restart
+   * interrupted is resumed without waiting for another write. False for a collection that does not exist.
+   */
+  async hasWork(name: string): Promise<boolean> {
+    const collection = collectionPrefix(this.#prefix, name);
+    const [current, listed] = await Promise.all([
+      loadManifest(this.#store, manifestKey(collection)),
+      this.wal.list(collection),
+    ]);
+    if (current === null) return false;
+    const m = current.manifest;
+    const sealed = sealedNames(m);
+    return listed.some((n) => !sealed.has(n)) || m.segments.some((s) => entryDiffers(m.config, s));
   }
 
   /** One pass over collection `name`. */

@@ -13,6 +13,10 @@
  * |---------------------------|-------------------------------------------------------------|
  * | set                       | asynchronous invoke (InvocationType Event) of that function |
  * | unset                     | in-process run, debounced, off the request path             |
+ *
+ * With the in-process optimizer, start-up asks for a run of every collection that has work (unsealed WAL,
+ * stale segments): a seal or rebuild that a stop or crash interrupted resumes without waiting for another write.
+ * In AWS the optimizer function's schedule does that; an api container's cold start does not sweep the bucket.
  */
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { StrataConfig } from '../config.js';
@@ -55,6 +59,8 @@ export interface Coordinator {
   /** the optimizer over the same store and caches as the service */
   optimizer: CollectionOptimizer;
   trigger: OptimizerTrigger;
+  /** collections the start-up scan asked the local optimizer to run for (empty with the optimizer function) */
+  resumed: Promise<string[]>;
   /** a short description of where data and workers are, for start-up logs */
   describe: string;
   close(): Promise<void>;
@@ -144,17 +150,43 @@ export async function createCoordinator(config: StrataConfig, options: Coordinat
         },
       });
 
+  // off the start-up path: the server answers while the scan and the runs it asks for proceed
+  const resumed: Promise<string[]> = config.optimizerFunction
+    ? Promise.resolve([])
+    : resumePending(collections, optimizer, trigger).catch((error: unknown) => {
+        logger.warn({ err: error }, 'optimizer start-up scan failed');
+        return [];
+      });
+
   return {
     store,
     invoker,
+    resumed,
     service: collections,
     collections,
     optimizer,
     trigger,
     describe: `${store.name}${config.prefix ? ` (prefix ${config.prefix})` : ''}, ${workersText}`,
     close: async () => {
+      await resumed;
       await trigger.close();
       await invoker.close();
     },
   };
+}
+
+/** Asks `trigger` for a run of every collection the optimizer has work for; returns their names. */
+async function resumePending(
+  collections: StrataCollectionService,
+  optimizer: CollectionOptimizer,
+  trigger: OptimizerTrigger,
+): Promise<string[]> {
+  const names = await collections.listCollections();
+  const pending: string[] = [];
+  for (const name of names) {
+    if (!(await optimizer.hasWork(name))) continue;
+    pending.push(name);
+    trigger.request(name);
+  }
+  return pending;
 }

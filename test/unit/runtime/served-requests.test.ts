@@ -45,6 +45,7 @@ beforeAll(async () => {
   // the optimizer runs only when this test asks (threshold out of reach; close() clears the idle timer)
   const config = loadConfig({ STRATA_DATA_DIR: dir, STRATA_OPTIMIZE_AFTER_POINTS: '1000000' });
   coordinator = await createCoordinator(config, { logger: pino({ level: 'silent' }), fallback: 'direct' });
+  await coordinator.resumed;
   app = createApp({ service: coordinator.service });
   const created = await send(app, 'PUT', '/collections/c', {
     vectors: { size: DIM, distance: 'Cosine' },
