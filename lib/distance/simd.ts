@@ -1,9 +1,9 @@
 /**
  * WebAssembly SIMD (128-bit) kernels that score a whole batch of rows against one query in ONE call, so the JS↔wasm
- * boundary is crossed once per neighbour list instead of once per vector. The module (simd-kernels.wat, generated
- * with its bytes by scripts/gen-simd-kernels.ts) uses only fixed-width SIMD, which V8 supports on x86_64 (SSE4.1)
- * and arm64 (NEON) alike; where the module does not validate or compile, `simdAvailable()` is false and every caller
- * keeps its JS kernel.
+ * boundary is crossed once per neighbour list instead of once per vector. The module (source: simd-kernels.wat,
+ * compiled by wabt into simd-kernels-wasm.ts with `npm run build:kernels`) uses only fixed-width SIMD, which V8
+ * supports on x86_64 (SSE4.1) and arm64 (NEON) alike; where the module does not validate or compile,
+ * `simdAvailable()` is false and every caller keeps its JS kernel.
  *
  * An arena is one WebAssembly.Memory holding a data area (code rows or float32 rows) and a small scratch area (the
  * query, a batch of ids, a batch of results). Invariants: an arena is sized once and NEVER grown (growing would
