@@ -1,7 +1,8 @@
 /**
  * `npm run localstack [-- --port 4566]`: LocalStack's S3 on the host (no Docker) for local development and
  * `deploy:localstack`. Starts it, waits until healthy, prints the endpoint, and stops it on Ctrl-C or exit. The
- * start/stop code is the one the integration tests use (test/support/s3-servers.ts).
+ * start/stop code is the one the integration tests use (test/support/s3-servers.ts), and so is the interpreter: the
+ * first use creates .venv-test/ (test/support/python-env.ts) when no test run has yet.
  */
 import { startLocalStack } from '../test/support/s3-servers.js';
 

@@ -1,23 +1,23 @@
 /**
  * Real S3-compatible servers on loopback for integration tests (and `npm run localstack`): moto_server and
  * LocalStack's S3, started as child processes on free ports, probed until healthy, and stopped (process group,
- * SIGTERM then SIGKILL). No Docker: both run from their Python packages (.ci/run installs them).
+ * SIGTERM then SIGKILL). No Docker: each runs from its own virtual environment under .venv-test/, which the tests
+ * create on their first run (test/support/python-env.ts pins the packages and says why there are two).
  *
  * LocalStack 4.14 on the host needs three things to start offline here, all set below:
- * - GATEWAY_SERVER=hypercorn: the default twisted gateway imports `service_identity`, which the pip install
+ * - GATEWAY_SERVER=hypercorn: the default twisted gateway imports `service_identity`, which the install
  *   does not bring;
  * - CUSTOM_SSL_CERT_PATH to a self-signed cert made with `openssl`: LocalStack otherwise generates one with a
  *   pyOpenSSL API (X509.add_extensions) removed in the pyOpenSSL that pip resolves today;
- * - Python >= 3.12 (LocalStack 4.14 uses PEP 695 generics although its metadata says >= 3.10) and cbor2 < 6
- *   (it imports cbor2._decoder, gone in cbor2 6). localstackPython() picks the first interpreter that has
- *   LocalStack and is new enough: $STRATA_PYTHON, python3.13, python3.12, python3, then pyenv's versions.
+ * - Python >= 3.12 and cbor2 < 6, which python-env.ts provides.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { homedir, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { testPython } from './python-env.js';
 
 export type S3ServerKind = 'moto' | 'localstack';
 
@@ -41,8 +41,6 @@ export interface StartOptions {
   port?: number;
   /** @default 120 s for LocalStack, 30 s for moto */
   timeoutMs?: number;
-  /** the interpreter that runs LocalStack @default localstackPython() */
-  python?: string;
 }
 
 const CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
@@ -181,8 +179,8 @@ export async function startMoto(options: StartOptions = {}): Promise<S3Server> {
   const port = options.port ?? (await freePort());
   return launch({
     kind: 'moto',
-    command: 'moto_server',
-    args: ['-H', '127.0.0.1', '-p', String(port)],
+    command: testPython('moto'),
+    args: ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(port)],
     env: { ...process.env, AWS_DEFAULT_REGION: REGION },
     port,
     timeoutMs: options.timeoutMs ?? 30_000,
@@ -219,39 +217,13 @@ function makeCert(dir: string): string {
   return pem;
 }
 
-let pythonChoice: string | undefined;
-
-/** The first Python that imports LocalStack and is >= 3.12 (see the header); throws with what was tried. */
-export function localstackPython(): string {
-  if (pythonChoice !== undefined) return pythonChoice;
-  const candidates = [process.env.STRATA_PYTHON, 'python3.13', 'python3.12', 'python3'];
-  const pyenv = join(process.env.PYENV_ROOT ?? join(homedir(), '.pyenv'), 'versions');
-  if (existsSync(pyenv)) {
-    const newestFirst = readdirSync(pyenv).sort((a, b) => b.localeCompare(a, 'en', { numeric: true }));
-    for (const v of newestFirst) candidates.push(join(pyenv, v, 'bin', 'python'));
-  }
-  const check =
-    'import sys, importlib.util as u; sys.exit(0 if sys.version_info >= (3, 12) and u.find_spec("localstack") and u.find_spec("cbor2._decoder") else 1)';
-  for (const c of candidates) {
-    if (c === undefined) continue;
-    if (spawnSync(c, ['-c', check], { stdio: 'ignore', timeout: 20_000 }).status === 0) {
-      pythonChoice = c;
-      return c;
-    }
-  }
-  throw new Error(
-    `No Python >= 3.12 with localstack-core 4.14 and cbor2<6 found (tried ${candidates.filter(Boolean).join(', ')}); ` +
-      'install with: python3.13 -m pip install "localstack-core[runtime]==4.14.0" "cbor2<6", or set STRATA_PYTHON',
-  );
-}
-
 export async function startLocalStack(options: StartOptions = {}): Promise<S3Server> {
   const port = options.port ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), 'strata-localstack-'));
   const cert = makeCert(dir);
   return launch({
     kind: 'localstack',
-    command: options.python ?? localstackPython(),
+    command: testPython('localstack'),
     args: ['-m', 'localstack.runtime.main'],
     env: {
       ...process.env,
