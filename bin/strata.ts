@@ -10,7 +10,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createApp, startServer } from '../lib/api/index.js';
-import { loadConfig, type StrataConfig } from '../lib/config.js';
+import { loadConfig, type StrataConfig } from '../lib/runtime/config.js';
 import { createCoordinator } from '../lib/runtime/coordinator.js';
 import { createLogger } from '../lib/runtime/logger.js';
 

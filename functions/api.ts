@@ -7,7 +7,7 @@
 import type { Context } from 'aws-lambda';
 import { handle, type LambdaEvent } from 'hono/aws-lambda';
 import { createApp } from '../lib/api/index.js';
-import { loadConfig } from '../lib/config.js';
+import { loadConfig } from '../lib/runtime/config.js';
 import { createCoordinator } from '../lib/runtime/coordinator.js';
 import { createLambdaClient } from '../lib/runtime/lambda-invoker.js';
 import { createLogger } from '../lib/runtime/logger.js';

@@ -5,11 +5,11 @@
  * FunctionError, retries once, then fails the query (no silent partial answers).
  */
 import type { Context } from 'aws-lambda';
-import type { SegmentSearchResult } from '../lib/collection/segment-task.js';
-import { loadConfig } from '../lib/config.js';
+import type { SegmentSearchResult } from '../lib/segment/task-contract.js';
+import { loadConfig } from '../lib/runtime/config.js';
 import { createLogger } from '../lib/runtime/logger.js';
 import { createSegmentContext, workerSetupOf } from '../lib/runtime/segment-context.js';
-import { parseSegmentTask } from '../lib/runtime/task-schema.js';
+import { parseSegmentTask } from '../lib/segment/task-schema.js';
 import { runSegmentTask } from '../lib/segment/task.js';
 
 const config = loadConfig();

@@ -8,15 +8,24 @@
  * | malformed JSON, wrong type/shape (serde)      | 400    | `Format error in JSON body: …`                    |
  * | bad query/path parameter                      | 400    | `Format error in query parameters: …` / path      |
  * | out-of-range value (validator crate)          | 422    | `Validation error in JSON body: [field: …; …]`    |
- * | StrataError invalid (e.g. vector dimension)   | 400    | `Wrong input: …`                                  |
+ * | StrataError vector_dimension                  | 400    | `Wrong input: Vector dimension error: …`          |
+ * | StrataError format / validation (with a path) | 400/422| as serde / validator errors above, in JSON body   |
+ * | StrataError collection_not_found              | 404    | ``Not found: Collection `x` doesn't exist!``      |
+ * | StrataError point_not_found                   | 404    | `Not found: No point with id x found`             |
+ * | StrataError collection_exists                 | 409    | ``Wrong input: Collection `x` already exists!``   |
+ * | StrataError invalid (any other)               | 400    | `Wrong input: …`                                  |
  * | StrataError not_found                         | 404    | `Not found: …`                                    |
  * | StrataError conflict (collection exists)      | 409    | `Wrong input: …` (Qdrant's AlreadyExists)         |
  * | StrataError unavailable                       | 503    | `Service unavailable: …`                          |
  * | StrataError internal / anything unexpected    | 500    | `Service internal error: …`                       |
  * | request limits (batch size)                   | 400    | `Bad request: …`                                  |
+ *
+ * Lower layers never spell these prefixes: they throw StrataError with a kind, a code and a structured path and
+ * detail (lib/model/errors.ts); this module alone words them.
  */
 import type { z } from 'zod';
-import { isStrataError } from '../errors.js';
+import { type CollectionNameProblem, collectionNameProblem } from '../model/collection-name.js';
+import { isStrataError, type StrataError } from '../model/errors.js';
 
 export type Where = 'JSON body' | 'query parameters' | 'path parameters';
 
@@ -94,22 +103,65 @@ function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
 /** Any thrown value → status + message. Unknown errors become 500 without leaking internals beyond the message. */
 export function toHttpError(e: unknown): HttpError {
   if (e instanceof HttpError) return e;
-  if (isStrataError(e)) {
-    switch (e.kind) {
-      case 'invalid':
-        return new HttpError(400, `Wrong input: ${e.message}`);
-      case 'not_found':
-        return new HttpError(404, `Not found: ${e.message}`);
-      case 'conflict':
-        return new HttpError(409, `Wrong input: ${e.message}`);
-      case 'unavailable':
-        return new HttpError(503, `Service unavailable: ${e.message}`);
-      case 'internal':
-        return new HttpError(500, `Service internal error: ${e.message}`);
-    }
-  }
+  if (isStrataError(e)) return fromStrataError(e);
   const message = e instanceof Error ? e.message : String(e);
   return new HttpError(500, `Service internal error: ${message}`);
+}
+
+/**
+ * Qdrant's wording for the error catalogue of lib/model/errors.ts; errors without a code are worded by kind, with
+ * their neutral message (`path: detail`) after Qdrant's prefix for that kind.
+ */
+function fromStrataError(e: StrataError): HttpError {
+  const at = e.path !== undefined ? `${e.path}: ` : '';
+  switch (e.code) {
+    case 'format':
+      return formatError('JSON body', `${at}${e.detail}`);
+    case 'validation':
+      return new HttpError(422, `Validation error in JSON body: [${e.path ?? 'body'}: ${e.detail}]`);
+    case 'vector_dimension':
+      return wrongInput(`Vector dimension error: ${e.detail}`);
+    case 'collection_name': {
+      // a name reaches the service only from a path parameter; re-derive which rule it broke for the wording
+      const name = e.subject ?? '';
+      const problem = collectionNameProblem(name) ?? { rule: 'forbidden', detail: e.detail };
+      return collectionNameError(name, problem, 'path parameters');
+    }
+    case 'collection_not_found':
+      return notFoundError(`Collection \`${e.subject}\` doesn't exist!`);
+    case 'point_not_found':
+      return notFoundError(`No point with id ${e.subject} found`);
+    case 'collection_exists':
+      return conflictError(`Collection \`${e.subject}\` already exists!`);
+  }
+  switch (e.kind) {
+    case 'invalid':
+      return wrongInput(e.message);
+    case 'not_found':
+      return notFoundError(e.message);
+    case 'conflict':
+      return conflictError(e.message);
+    case 'unavailable':
+      return new HttpError(503, `Service unavailable: ${e.message}`);
+    case 'internal':
+      return new HttpError(500, `Service internal error: ${e.message}`);
+  }
+}
+
+/**
+ * Qdrant's answers for a collection name breaking the rule of lib/model/collection-name.ts: a length outside
+ * 1..255 is its validator's 422 on the path parameter, `/` or NUL its "invalid characters" 400; the characters the
+ * store cannot hold besides those are refused with a 400 too.
+ */
+export function collectionNameError(name: string, problem: CollectionNameProblem, where: Where): HttpError {
+  switch (problem.rule) {
+    case 'length':
+      return new HttpError(422, `Validation error in ${where}: [name: ${problem.detail}]`);
+    case 'path_separator':
+      return wrongInput(`Collection name \`${name}\` contains invalid characters like '/' or '\\0' !`);
+    case 'forbidden':
+      return wrongInput(`Collection name \`${name}\` ${problem.detail}`);
+  }
 }
 
 /** Qdrant's error body. */

@@ -7,9 +7,9 @@
  */
 import type { Context } from 'hono';
 import { z } from 'zod';
-import { canonicalPointId, pointIdError } from '../segment/filter-parse.js';
-import type { PointId } from '../collection/types.js';
-import { HttpError, elapsedSeconds, formatError, fromZodError, type Where } from './errors.js';
+import { collectionNameProblem } from '../model/collection-name.js';
+import { canonicalPointId, type PointId, pointIdError } from '../model/point-id.js';
+import { collectionNameError, HttpError, elapsedSeconds, formatError, fromZodError, type Where } from './errors.js';
 
 export type AppEnv = { Variables: { startedAt: number } };
 export type Ctx = Context<AppEnv>;
@@ -95,18 +95,11 @@ export function readParams(c: Ctx): void {
   parseWith(readQuery, c.req.query(), 'query parameters');
 }
 
-/** Collection names as Qdrant accepts them: 1..255 characters, no '/' or NUL. */
+/** The collection name of the path, refused early (before any service call) unless lib/model's rule accepts it. */
 export function collectionName(c: Ctx): string {
   const name = c.req.param('name') ?? '';
-  if (name.length < 1 || name.length > 255) {
-    throw new HttpError(422, `Validation error in path parameters: [name: must be from 1 to 255 characters]`);
-  }
-  if (name.includes('/') || name.includes('\0')) {
-    throw new HttpError(
-      400,
-      `Wrong input: Collection name \`${name}\` contains invalid characters like '/' or '\\0' !`,
-    );
-  }
+  const problem = collectionNameProblem(name);
+  if (problem !== null) throw collectionNameError(name, problem, 'path parameters');
   return name;
 }
 

@@ -2,12 +2,12 @@
  * Vector-dimension check made before anything is written or searched. It asks the service for the collection's
  * config (collectionConfig: a cached manifest, revalidated only on a mismatch), which also turns an
  * unknown collection into 404 before any write, and compares every vector's length with
- * `vectors.size`, answering with Qdrant's message for the first mismatch:
- *   400 "Wrong input: Vector dimension error: expected dim: 4, got 3"
+ * `vectors.size`, refusing the first mismatch (errors.ts words it as Qdrant does:
+ *   400 "Wrong input: Vector dimension error: expected dim: 4, got 3")
  * The collection layer re-checks (a concurrent re-create could change the size between the two reads).
  */
 import type { CollectionService } from '../collection/types.js';
-import { wrongInput } from './errors.js';
+import { dimensionMismatch } from '../model/errors.js';
 
 export async function checkDimensions(
   service: CollectionService,
@@ -25,6 +25,6 @@ export async function checkDimensions(
 
 function checkAgainst(expected: number, vectors: readonly number[][]): void {
   for (const v of vectors) {
-    if (v.length !== expected) throw wrongInput(`Vector dimension error: expected dim: ${expected}, got ${v.length}`);
+    if (v.length !== expected) throw dimensionMismatch(expected, v.length);
   }
 }

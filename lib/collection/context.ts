@@ -8,7 +8,7 @@ import type { ObjectStore } from '../storage/object-store.js';
 import { collectionPrefix } from './keys.js';
 import { ManifestCache } from './manifest.js';
 import { SegmentAccess } from './segment-access.js';
-import type { Invoker } from './segment-task.js';
+import type { Invoker } from './invoker.js';
 import { openSnapshot } from './snapshot.js';
 import type { Snapshot } from './snapshot.js';
 import { WalTailReader } from './tail.js';

@@ -18,7 +18,8 @@
  * (optimizer.ts), so an in-flight optimizer's segments are never collected.
  */
 import type { ObjectStore } from '../storage/object-store.js';
-import { manifestKey, segmentIdOfKey, segmentIdTime, segmentsRoot, walPrefix } from './keys.js';
+import { manifestKey, segmentIdTime, walPrefix } from './keys.js';
+import { segmentIdOfKey, segmentsRoot } from '../segment/keys.js';
 import type { Manifest } from './manifest.js';
 import { loadManifest, updateManifest } from './manifest.js';
 

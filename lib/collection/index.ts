@@ -6,8 +6,8 @@ export type { CollectionOptimizerOptions, OptimizeOptions, OptimizeResult, Optim
 export { listCollections } from './catalog.js';
 export { collectGarbage } from './gc.js';
 export type { GcOptions, GcResult } from './gc.js';
-export { collectionPrefix, validateCollectionName } from './keys.js';
+export { collectionPrefix } from './keys.js';
 export type { QueryStats, QueryTrace } from './query.js';
 export { emptyQueryStats } from './query.js';
 export type * from './types.js';
-export type * from './segment-task.js';
+export type * from './invoker.js';

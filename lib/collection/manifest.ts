@@ -21,11 +21,11 @@
  *   recorded with the time they left and deleted only after the grace period, because a reader may still hold an
  *   older manifest that names them.
  */
-import { conflict, internal, isStrataError, notFound } from '../errors.js';
+import { collectionExists, internal, isStrataError, notFound } from '../model/errors.js';
 import type { IoScope } from '../storage/io-stats.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { casUpdate } from '../storage/cas.js';
-import type { CollectionConfig } from './types.js';
+import type { CollectionConfig } from '../model/collection-config.js';
 
 export const MANIFEST_FORMAT = 1;
 
@@ -142,7 +142,7 @@ export async function createManifest(store: ObjectStore, key: string, m: Manifes
     const r = await store.put(key, encodeManifest(m), { ifNoneMatch: '*' });
     return r.etag;
   } catch (e) {
-    if (isStrataError(e, 'conflict')) throw conflict(`Collection \`${m.name}\` already exists!`, e);
+    if (isStrataError(e, 'conflict')) throw collectionExists(m.name, e);
     throw e;
   }
 }

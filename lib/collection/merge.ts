@@ -8,7 +8,7 @@
  *   only decides the rare late-WAL case (tail.ts) and guards against a worker that returns a shadowed id.
  * - Order: similarity descending (larger = closer, lib/distance), ties by id so pages are stable across calls.
  */
-import type { PointId } from './types.js';
+import type { PointId } from '../model/point-id.js';
 
 export interface Candidate {
   id: PointId;

@@ -23,7 +23,7 @@
  * - Garbage (gc.ts) is deleted only a grace period after it left the manifest (or, for orphans, after it was born).
  */
 import { randomBytes } from 'node:crypto';
-import { conflict, notFound } from '../errors.js';
+import { conflict, notFound } from '../model/errors.js';
 import { Deadline } from '../model/deadline.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import type { GcResult } from './gc.js';

@@ -2,7 +2,7 @@
  * Payload projection (`with_payload`) and the payload update operations, as pure functions over one payload.
  * The writer resolves payload operations into full-point upserts with these (wal.ts explains the race).
  */
-import type { Payload, WithPayload } from './types.js';
+import type { Payload, WithPayload } from '../model/payload.js';
 
 /** What a reader returns for a stored payload under a `with_payload` selector; undefined = do not return one. */
 export function projectPayload(payload: Payload | null, selector: WithPayload): Payload | undefined {

@@ -9,9 +9,9 @@
  * - Every segment of the manifest snapshot appears in exactly one task, with the tombstone version that snapshot
  *   names: a plan never skips a segment (§4.5 starts here).
  */
-import { groupByWorker, workerFor } from '../runtime/routing.js';
+import { groupByWorker, workerFor } from './routing.js';
 import type { Manifest } from './manifest.js';
-import type { SegmentRef, SegmentSearchTask } from './segment-task.js';
+import type { SegmentRef, SegmentSearchTask } from '../segment/task-contract.js';
 
 export interface PlannedTask {
   worker: number;

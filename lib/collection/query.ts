@@ -11,7 +11,7 @@
  * - Payloads/vectors are fetched for the final page only.
  */
 import { normalizeInPlace, similarityFn, similarityToScore, thresholdToSimilarity } from '../distance/index.js';
-import { invalid, isStrataError, unavailable } from '../errors.js';
+import { dimensionMismatch, isStrataError, malformed, unavailable } from '../model/errors.js';
 import { compileFilter } from '../segment/filter.js';
 import type { IoScope } from '../storage/io-stats.js';
 import type { ServiceContext } from './context.js';
@@ -21,10 +21,10 @@ import { wantsPayload } from './payload-ops.js';
 import { planTasks } from './planner.js';
 import { loadPoints, toRecord } from './reads.js';
 import type { Located } from './reads.js';
-import { addSegmentStats, emptySegmentStats } from './segment-task.js';
-import type { SegmentCandidate, SegmentSearchResult, SegmentSearchStats } from './segment-task.js';
+import { addSegmentStats, emptySegmentStats } from '../segment/task-contract.js';
+import type { SegmentCandidate, SegmentSearchResult, SegmentSearchStats } from '../segment/task-contract.js';
 import type { Snapshot } from './snapshot.js';
-import type { QueryRequest, ScoredPoint } from './types.js';
+import type { QueryRequest, ScoredPoint } from '../model/search.js';
 
 /** A WAL-tail point scored here; segment candidates (segment-task.ts) also carry their offset. */
 type TailCandidate = Candidate & { segment: null };
@@ -44,14 +44,12 @@ export interface QueryTrace {
 }
 
 export function checkQueryVector(vector: unknown, dim: number): Float32Array {
-  if (!Array.isArray(vector)) throw invalid('Wrong input: query vector must be an array of numbers');
-  if (vector.length !== dim)
-    throw invalid(`Wrong input: Vector dimension error: expected dim: ${dim}, got ${vector.length}`);
+  if (!Array.isArray(vector)) throw malformed('query', 'expected a vector: an array of numbers');
+  if (vector.length !== dim) throw dimensionMismatch(dim, vector.length, 'query');
   const q = new Float32Array(dim);
   for (let i = 0; i < dim; i++) {
     const x = vector[i];
-    if (typeof x !== 'number' || !Number.isFinite(x))
-      throw invalid(`Wrong input: query vector has a non-finite value at ${i}`);
+    if (typeof x !== 'number' || !Number.isFinite(x)) throw malformed(`query[${i}]`, 'expected a finite number');
     q[i] = x;
   }
   return q;

@@ -15,7 +15,10 @@ import { compareIds } from './merge.js';
 import { projectPayload, wantsPayload } from './payload-ops.js';
 import type { Snapshot } from './snapshot.js';
 import type { TailEntry } from './tail.js';
-import type { Filter, Payload, PointId, Record_, ScrollRequest, ScrollResult, WithPayload } from './types.js';
+import type { Filter } from '../model/filter.js';
+import type { Payload, WithPayload } from '../model/payload.js';
+import type { PointId } from '../model/point-id.js';
+import type { Record_, ScrollRequest, ScrollResult } from '../model/points.js';
 
 /** Where the live version of a point is. */
 export type Located =

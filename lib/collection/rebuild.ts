@@ -26,7 +26,7 @@
 import type { SegmentMeta } from '../segment/meta.js';
 import { shouldIndex } from '../segment/writer.js';
 import type { SegmentBuild, SegmentEntry } from './manifest.js';
-import type { CollectionConfig } from './types.js';
+import type { CollectionConfig } from '../model/collection-config.js';
 
 /** Bound on rebuild work per optimizer run, so a run stays well inside a Lambda timeout; the next run continues. */
 export interface RebuildBudget {

@@ -16,9 +16,9 @@ import type { IdTable, PointOffset } from '../segment/ids-format.js';
 import { directPages } from '../segment/page-io.js';
 import { type PointSource, openPointSource, readIdTable } from '../segment/points.js';
 import { type Tombstones, readTombstones } from '../segment/tombstones.js';
-import { segmentPrefix } from './keys.js';
+import { segmentPrefix } from '../segment/keys.js';
 import type { SegmentEntry } from './manifest.js';
-import type { PointId } from './types.js';
+import type { PointId } from '../model/point-id.js';
 
 /** decoded id tables / tombstone bitmaps / point sources kept per process (each is a few bytes per point) */
 const MAX_CACHED = 1024;

@@ -13,11 +13,12 @@
  *   one); `onConfigChange` of every committed config update. The optimizer trigger is wired through them.
  */
 import { randomBytes } from 'node:crypto';
-import { invalid, isStrataError, notFound } from '../errors.js';
+import { collectionNotFound, isStrataError, malformed, outOfRange } from '../model/errors.js';
 import { createContext, snapshotOf } from './context.js';
 import type { CollectionServiceOptions, ServiceContext } from './context.js';
 import { listCollections } from './catalog.js';
-import { collectionPrefix, manifestKey, validateCollectionName, walKey } from './keys.js';
+import { collectionPrefix, manifestKey, walKey } from './keys.js';
+import { validateCollectionName } from '../model/collection-name.js';
 import { createManifest, newManifest, updateManifest } from './manifest.js';
 import { entryDiffers } from './rebuild.js';
 import { deletePayloadKeys, overwritePayload, setPayload } from './payload-ops.js';
@@ -26,25 +27,21 @@ import type { QueryTrace } from './query.js';
 import * as reads from './reads.js';
 import type { FullPoint } from './reads.js';
 import type { Snapshot } from './snapshot.js';
+import type { CollectionConfig, CollectionUpdate } from '../model/collection-config.js';
+import type { CollectionInfo, CollectionService } from './types.js';
+import type { Filter } from '../model/filter.js';
+import type { Payload, WithPayload } from '../model/payload.js';
+import { type PointId, requirePointId } from '../model/point-id.js';
 import type {
-  CollectionConfig,
-  CollectionInfo,
-  CollectionService,
-  CollectionUpdate,
-  Filter,
-  Payload,
-  PointId,
   PointStruct,
   PointsSelector,
-  QueryRequest,
   Record_,
-  ScoredPoint,
   ScrollRequest,
   ScrollResult,
   UpdateResult,
-  WithPayload,
-} from './types.js';
-import { canonicalId, encodeWal, prepareUpserts } from './wal.js';
+} from '../model/points.js';
+import type { QueryRequest, ScoredPoint } from '../model/search.js';
+import { encodeWal, prepareUpserts } from './wal.js';
 import type { PreparedUpserts } from './wal.js';
 import { putWal } from './wal-writer.js';
 
@@ -70,7 +67,7 @@ export class StrataCollectionService implements CollectionService {
   async createCollection(name: string, config: CollectionConfig): Promise<void> {
     validateCollectionName(name);
     if (!Number.isInteger(config.vectors.size) || config.vectors.size < 1) {
-      throw invalid('Bad request: vector size must be a positive integer');
+      throw outOfRange('vectors.size', 'must be a positive integer');
     }
     const m = newManifest(name, config, randomBytes(8).toString('hex'), this.ctx.now());
     const key = manifestKey(this.prefixOf(name));
@@ -114,7 +111,7 @@ export class StrataCollectionService implements CollectionService {
   async collectionConfig(name: string, fresh = false): Promise<CollectionConfig> {
     const key = manifestKey(this.prefixOf(name));
     const current = fresh ? await this.ctx.manifests.current(key) : await this.ctx.manifests.recent(key);
-    if (current === null) throw notFound(`Collection \`${name}\` doesn't exist!`);
+    if (current === null) throw collectionNotFound(name);
     return current.manifest.config;
   }
 
@@ -150,7 +147,7 @@ export class StrataCollectionService implements CollectionService {
       };
       return { ...m, config };
     }).catch((e: unknown) => {
-      if (isStrataError(e, 'not_found')) throw notFound(`Collection \`${name}\` doesn't exist!`, e);
+      if (isStrataError(e, 'not_found')) throw collectionNotFound(name, e);
       throw e;
     });
     if (result !== null) this.ctx.manifests.remember(key, result);
@@ -187,7 +184,7 @@ export class StrataCollectionService implements CollectionService {
   private async writeTarget(name: string): Promise<Snapshot> {
     const collection = this.prefixOf(name);
     const current = await this.ctx.manifests.current(manifestKey(collection));
-    if (current === null) throw notFound(`Collection \`${name}\` doesn't exist!`);
+    if (current === null) throw collectionNotFound(name);
     this.ctx.clock.observe(current.manifest.sealedHigh);
     return {
       name,
@@ -208,8 +205,8 @@ export class StrataCollectionService implements CollectionService {
 
   private async selectIds(snap: Snapshot, selector: PointsSelector): Promise<PointId[]> {
     if ('points' in selector) {
-      if (!Array.isArray(selector.points)) throw invalid('Format error in JSON body: points must be an array of ids');
-      return selector.points.map(canonicalId);
+      if (!Array.isArray(selector.points)) throw malformed('points', 'expected an array of point ids');
+      return selector.points.map((id, i) => requirePointId(id, `points[${i}]`));
     }
     const ids: PointId[] = [];
     const all = await reads.liveEntries(this.ctx, snap);
@@ -270,7 +267,7 @@ export class StrataCollectionService implements CollectionService {
   // ------------------------------------------------------------------ reads
 
   async getPoints(name: string, ids: PointId[], withPayload: WithPayload, withVector: boolean): Promise<Record_[]> {
-    const canonical = ids.map(canonicalId);
+    const canonical = ids.map((id, i) => requirePointId(id, `ids[${i}]`));
     return reads.getPoints(this.ctx, await this.snapshot(name), canonical, withPayload, withVector);
   }
 
@@ -278,7 +275,7 @@ export class StrataCollectionService implements CollectionService {
     const req =
       request.offset === undefined || request.offset === null
         ? request
-        : { ...request, offset: canonicalId(request.offset) };
+        : { ...request, offset: requirePointId(request.offset, 'offset') };
     return reads.scroll(this.ctx, await this.snapshot(name), req);
   }
 

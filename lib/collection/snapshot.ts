@@ -13,13 +13,13 @@
  *   are checked against the live copies in segments (the optimizer applies the same rule when it seals them).
  * - Winning entries shadow segment copies: their ids go into every task's `exclude`.
  */
-import { notFound } from '../errors.js';
+import { collectionNotFound } from '../model/errors.js';
 import type { IoScope } from '../storage/io-stats.js';
 import { manifestKey } from './keys.js';
 import type { Manifest, ManifestCache } from './manifest.js';
 import type { SegmentAccess } from './segment-access.js';
 import type { Tail, TailEntry, WalTailReader } from './tail.js';
-import type { PointId } from './types.js';
+import type { PointId } from '../model/point-id.js';
 
 export interface Snapshot {
   name: string;
@@ -75,7 +75,7 @@ export async function openSnapshot(
     deps.manifests.current(manifestKey(collection), io),
     deps.wal.list(collection, io),
   ]);
-  if (current === null) throw notFound(`Collection \`${name}\` doesn't exist!`);
+  if (current === null) throw collectionNotFound(name);
   const tail = await deps.wal.read(collection, current.manifest, listed, io);
   const winners = await resolveWinners(deps.access, collection, current.manifest, tail, io);
   return { name, collection, manifest: current.manifest, etag: current.etag, tail, winners };

@@ -15,7 +15,8 @@ import type { ObjectStore } from '../storage/object-store.js';
 import { parseWalName, walPrefix } from './keys.js';
 import type { Manifest } from './manifest.js';
 import { sealedNames } from './manifest.js';
-import type { Payload, PointId } from './types.js';
+import type { Payload } from '../model/payload.js';
+import type { PointId } from '../model/point-id.js';
 import { compareVersions, decodeWal } from './wal.js';
 import type { WalBatch } from './wal.js';
 

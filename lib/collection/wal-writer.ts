@@ -7,7 +7,7 @@
  * Only this writer uses its writer id, so no one else can have written the key; different bytes there are a broken
  * invariant ('internal'), never silently accepted.
  */
-import { internal, isStrataError, unavailable } from '../errors.js';
+import { internal, isStrataError, unavailable } from '../model/errors.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { isAmbiguousWrite, isPreconditionFailed } from '../storage/object-store.js';
 

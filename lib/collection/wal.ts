@@ -32,14 +32,15 @@
  */
 import { crc32 } from 'node:zlib';
 import { normalizeInPlace } from '../distance/index.js';
-import type { Distance } from '../distance/index.js';
-import { internal, invalid } from '../errors.js';
-import type { Payload, PointId, PointStruct } from './types.js';
+import type { Distance } from '../model/distance.js';
+import { dimensionMismatch, internal, invalid, malformed } from '../model/errors.js';
+import type { Payload } from '../model/payload.js';
+import { type PointId, requirePointId } from '../model/point-id.js';
+import type { PointStruct } from '../model/points.js';
 
 const MAGIC = 0x4c415753; // 'SWAL' read as a little-endian u32
 const FORMAT_VERSION = 1;
 const HEADER_BYTES = 24;
-const UUID_RE = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
 
 /** One decoded WAL object. `vectors` is n × dim row-major; row i is the vector of `ids[i]`. */
 export interface WalBatch {
@@ -79,22 +80,6 @@ export class HybridClock {
   }
 }
 
-/**
- * A point id in its canonical form: a non-negative safe integer, or a UUID in lowercase hyphenated form.
- * Throws 'invalid' (with Qdrant's wording) for anything else.
- */
-export function canonicalId(id: unknown): PointId {
-  if (typeof id === 'number') {
-    if (Number.isSafeInteger(id) && id >= 0) return id;
-    throw invalid(`Format error in JSON body: point id ${id} is not an unsigned integer`);
-  }
-  if (typeof id === 'string' && UUID_RE.test(id)) {
-    const h = id.replace(/-/g, '').toLowerCase();
-    return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
-  }
-  throw invalid(`Format error in JSON body: point id ${JSON.stringify(id)} is neither an unsigned integer nor a UUID`);
-}
-
 /** Validated, normalized upserts ready for `encodeWal`; nothing is written until the whole batch passes. */
 export interface PreparedUpserts {
   ids: PointId[];
@@ -104,34 +89,34 @@ export interface PreparedUpserts {
 
 /** Validates a whole batch (§4.6) and copies the vectors into one float32 block, normalized for Cosine. */
 export function prepareUpserts(points: PointStruct[], dim: number, distance: Distance): PreparedUpserts {
-  if (!Array.isArray(points)) throw invalid('Format error in JSON body: points must be an array');
+  if (!Array.isArray(points)) throw malformed('points', 'expected an array of points');
   const ids: PointId[] = new Array(points.length);
   const payloads: (Payload | null)[] = new Array(points.length);
   const vectors = new Float32Array(points.length * dim);
   for (let i = 0; i < points.length; i++) {
     const p = points[i];
-    if (p === null || typeof p !== 'object') throw invalid(`Format error in JSON body: point ${i} is not an object`);
-    ids[i] = canonicalId(p.id);
+    if (p === null || typeof p !== 'object') throw malformed(`points[${i}]`, 'expected a point object');
+    ids[i] = requirePointId(p.id, `points[${i}].id`);
     const v: unknown = p.vector;
     if (!Array.isArray(v)) {
-      throw invalid(`Wrong input: point ${JSON.stringify(p.id)} has no vector`);
+      throw malformed(`points[${i}].vector`, 'expected a vector: an array of numbers');
     }
-    if (v.length !== dim) throw invalid(`Wrong input: Vector dimension error: expected dim: ${dim}, got ${v.length}`);
+    if (v.length !== dim) throw dimensionMismatch(dim, v.length, `points[${i}].vector`);
     const off = i * dim;
     for (let j = 0; j < dim; j++) {
       const x = v[j];
       if (typeof x !== 'number' || !Number.isFinite(x)) {
-        throw invalid(`Wrong input: vector of point ${JSON.stringify(p.id)} has a non-finite value at ${j}`);
+        throw malformed(`points[${i}].vector[${j}]`, 'expected a finite number');
       }
       vectors[off + j] = x;
       if (!Number.isFinite(vectors[off + j])) {
-        throw invalid(`Wrong input: vector of point ${JSON.stringify(p.id)} overflows float32 at ${j}`);
+        throw invalid({ path: `points[${i}].vector[${j}]`, detail: `${x} overflows float32` });
       }
     }
     if (distance === 'Cosine') normalizeInPlace(vectors, off, dim);
     const payload = p.payload ?? null;
     if (payload !== null && (typeof payload !== 'object' || Array.isArray(payload))) {
-      throw invalid(`Format error in JSON body: payload of point ${JSON.stringify(p.id)} must be an object`);
+      throw malformed(`points[${i}].payload`, 'expected an object');
     }
     payloads[i] = payload;
   }

@@ -10,6 +10,6 @@ export {
   thresholdKind,
   thresholdToSimilarity,
 } from './similarity.js';
-export type { Distance, SimilarityFn } from './similarity.js';
+export type { SimilarityFn } from './similarity.js';
 export { allocateSimdArena, SIMD_BATCH, SimdArena, simdArenaOf, simdAvailable, simdRows } from './simd.js';
 export type { SimdKernels } from './simd.js';

@@ -11,9 +11,8 @@
  * This module is the ONLY place that converts between the internal similarity and Qdrant's score or score_threshold;
  * heaps, merges and rescoring everywhere else compare similarities only.
  */
+import type { Distance } from '../model/distance.js';
 import { dot, l1, l2sq } from './kernels.js';
-
-export type Distance = 'Cosine' | 'Dot' | 'Euclid' | 'Manhattan';
 
 export const DISTANCES: readonly Distance[] = ['Cosine', 'Dot', 'Euclid', 'Manhattan'];
 

@@ -22,8 +22,8 @@
  * and arm64 (fixed-width wasm SIMD is IEEE-exact, no fused multiply-add).
  */
 import { dot, l1Bounded, l2sqBounded, SIMD_BATCH, type SimdArena, simdArenaOf, simdRows } from '../distance/index.js';
-import type { Distance } from '../distance/index.js';
-import { invalid } from '../errors.js';
+import type { Distance } from '../model/distance.js';
+import { invalid } from '../model/errors.js';
 import { type HnswGraph, NO_NODE, type UpperLevels } from './graph.js';
 import { MaxHeap, MinHeap } from './heap.js';
 import { mulberry32 } from './rng.js';

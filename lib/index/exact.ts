@@ -2,7 +2,7 @@
  * Exact (brute-force) top-k over a QueryScorer: the `exact: true` path and the ground truth HNSW is tested against.
  * Same accept filter semantics as the HNSW walk. Ties at the k-th place keep whichever id came first.
  */
-import { invalid } from '../errors.js';
+import { invalid } from '../model/errors.js';
 import { MinHeap, type SearchResult } from './heap.js';
 import type { QueryScorer } from './scorer.js';
 import type { AcceptFn } from './search.js';

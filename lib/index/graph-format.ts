@@ -31,7 +31,7 @@
  * | 4 | 4 | first node id of the page (= p·R) |
  * | 8 | … | records of nodes p·R …, each (1 + m0) u32: count, then neighbour ids |
  */
-import { internal, invalid } from '../errors.js';
+import { internal, invalid } from '../model/errors.js';
 import { crc32 } from '../quantization/crc32.js';
 import type { GraphAccessor, GraphMeta, HnswGraph, UpperLevels } from './graph.js';
 

@@ -3,7 +3,7 @@
  * on the same scale, so a rescored list merges with other segments' lists directly.
  * Qdrant's rule: fetch ceil(limit × oversampling) candidates, search with ef = max(hnsw_ef, candidates).
  */
-import { invalid } from '../errors.js';
+import { invalid } from '../model/errors.js';
 import type { GraphAccessor } from './graph.js';
 import { exactSearch } from './exact.js';
 import { MinHeap, type SearchResult } from './heap.js';

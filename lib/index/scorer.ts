@@ -7,8 +7,9 @@
  * neighbour list before scoring them; an in-memory scorer omits it and the hot loop never awaits.
  */
 import { dot, l1, l2sq, normalized, SIMD_BATCH, type SimdArena, simdArenaOf, similarityFn } from '../distance/index.js';
-import type { Distance, SimilarityFn } from '../distance/index.js';
-import { internal, invalid } from '../errors.js';
+import type { Distance } from '../model/distance.js';
+import type { SimilarityFn } from '../distance/index.js';
+import { internal, invalid } from '../model/errors.js';
 
 export interface QueryScorer {
   score(id: number): number;

@@ -8,7 +8,7 @@
  * `accept(id)` filters DURING the walk: a rejected node is still scored and expanded (it guides the walk) but never
  * enters the results. This serves payload filters and tombstones.
  */
-import { internal, invalid } from '../errors.js';
+import { internal, invalid } from '../model/errors.js';
 import { type GraphAccessor, NO_NODE, upperRecordOffset } from './graph.js';
 import { MaxHeap, MinHeap, type SearchResult } from './heap.js';
 import type { QueryScorer } from './scorer.js';

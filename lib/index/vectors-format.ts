@@ -18,7 +18,7 @@
  * | 64 + p·S | …  | page p: u32 CRC-32 of the page bytes [4, end), u32 first row (p·R), rows (the last page is shorter) |
  */
 import { allocateSimdArena } from '../distance/index.js';
-import { internal, invalid } from '../errors.js';
+import { internal, invalid } from '../model/errors.js';
 import { crc32 } from '../quantization/crc32.js';
 import { type ByteRange, DEFAULT_PAGE_SIZE } from './graph-format.js';
 import type { RowSource } from './scorer.js';

@@ -21,8 +21,9 @@
  * The code area starts 4-aligned and stride is a multiple of 4, so a reader views codes as u32 words (and the
  * corrections as f32) without copying whenever the buffer itself is 4-aligned.
  */
-import { allocateSimdArena, type Distance } from '../distance/index.js';
-import { internal } from '../errors.js';
+import { allocateSimdArena } from '../distance/index.js';
+import type { Distance } from '../model/distance.js';
+import { internal } from '../model/errors.js';
 import { crc32 } from './crc32.js';
 import type { QuantizedSet, ScalarParams } from './scalar-int8.js';
 

@@ -37,8 +37,8 @@
  * 131 ns and 213 vs 754 ns per row against the packed JS kernel. Manhattan keeps the JS kernel.
  */
 import { allocateSimdArena, normalized, SIMD_BATCH, type SimdArena, simdArenaOf } from '../distance/index.js';
-import type { Distance } from '../distance/index.js';
-import { invalid } from '../errors.js';
+import type { Distance } from '../model/distance.js';
+import { invalid } from '../model/errors.js';
 
 export const CODE_MAX = 127;
 

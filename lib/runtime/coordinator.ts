@@ -19,11 +19,11 @@
  * In AWS the optimizer function's schedule does that; an api container's cold start does not sweep the bucket.
  */
 import type { LambdaClient } from '@aws-sdk/client-lambda';
-import type { StrataConfig } from '../config.js';
+import type { StrataConfig } from './config.js';
 import { CollectionOptimizer } from '../collection/optimizer.js';
-import { isStrataError } from '../errors.js';
+import { isStrataError } from '../model/errors.js';
 import { Deadline } from '../model/deadline.js';
-import type { Invoker } from '../collection/segment-task.js';
+import type { Invoker } from '../collection/invoker.js';
 import { StrataCollectionService } from '../collection/service.js';
 import type { CollectionService } from '../collection/types.js';
 import { runSegmentTask } from '../segment/task.js';

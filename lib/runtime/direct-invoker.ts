@@ -5,9 +5,10 @@
  * Lambdas. Faults follow the shared policy (fault-policy.ts): one retry, then 'unavailable'; the deadline holds
  * even when the runner never settles.
  */
-import type { Invoker, SegmentSearchResult, SegmentSearchTask } from '../collection/segment-task.js';
+import type { Invoker } from '../collection/invoker.js';
+import type { SegmentSearchResult, SegmentSearchTask } from '../segment/task-contract.js';
 import { withFaultPolicy } from './fault-policy.js';
-import { parseSegmentResult, parseSegmentTask } from './task-schema.js';
+import { parseSegmentResult, parseSegmentTask } from '../segment/task-schema.js';
 
 /**
  * Searches one task. In production this is lib/segment's `runSegmentTask(task, ctx)` bound to a context

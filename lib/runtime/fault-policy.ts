@@ -10,7 +10,7 @@
  *   the retry gets whatever remains.
  * - 'invalid' errors are the caller's fault and deterministic: they are not retried and keep their kind.
  */
-import { isStrataError, unavailable } from '../errors.js';
+import { isStrataError, unavailable } from '../model/errors.js';
 import { Deadline } from '../model/deadline.js';
 
 export interface FaultPolicyOptions {

@@ -13,12 +13,14 @@
  * - Concurrency per container is capped (a semaphore); queueing counts against the deadline.
  */
 import { InvokeCommand, LambdaClient, type InvokeCommandOutput } from '@aws-sdk/client-lambda';
-import type { Invoker, SegmentRef, SegmentSearchResult, SegmentSearchTask } from '../collection/segment-task.js';
-import { internal, invalid, unavailable } from '../errors.js';
+import type { Invoker } from '../collection/invoker.js';
+import type { SegmentRef, SegmentSearchResult, SegmentSearchTask } from '../segment/task-contract.js';
+import { internal, invalid, unavailable } from '../model/errors.js';
 import { Deadline } from '../model/deadline.js';
 import { withFaultPolicy } from './fault-policy.js';
 import { Semaphore } from './semaphore.js';
-import { mergeResults, parseSegmentResult, parseSegmentTask } from './task-schema.js';
+import { mergeResults } from '../segment/task-contract.js';
+import { parseSegmentResult, parseSegmentTask } from '../segment/task-schema.js';
 
 /** Lambda's synchronous invocation payload limit, request and response alike. */
 export const LAMBDA_PAYLOAD_LIMIT = 6 * 1024 * 1024;

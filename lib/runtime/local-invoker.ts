@@ -15,9 +15,10 @@
  * script (pool-worker.ts); the script loads under tsx in dev and as built JS (worker-script.ts).
  */
 import { Piscina } from 'piscina';
-import type { Invoker, SegmentSearchResult, SegmentSearchTask } from '../collection/segment-task.js';
+import type { Invoker } from '../collection/invoker.js';
+import type { SegmentSearchResult, SegmentSearchTask } from '../segment/task-contract.js';
 import { withFaultPolicy } from './fault-policy.js';
-import { parseSegmentResult, parseSegmentTask } from './task-schema.js';
+import { parseSegmentResult, parseSegmentTask } from '../segment/task-schema.js';
 import { execArgvFor, siblingScript } from './worker-script.js';
 
 export interface LocalInvokerOptions {

@@ -2,7 +2,7 @@
  * One pino logger per process, JSON to stdout (CloudWatch in Lambda, the terminal locally), level from the config.
  */
 import { pino, type Logger } from 'pino';
-import type { StrataConfig } from '../config.js';
+import type { StrataConfig } from './config.js';
 
 export type { Logger } from 'pino';
 

@@ -4,11 +4,11 @@
  * retried by the next task rather than poisoning the thread.
  */
 import { workerData } from 'piscina';
-import type { SegmentSearchResult } from '../collection/segment-task.js';
+import type { SegmentSearchResult } from '../segment/task-contract.js';
 import type { SegmentTaskContext } from '../segment/task.js';
 import { runSegmentTask } from '../segment/task.js';
 import { createSegmentContext, type WorkerSetup } from './segment-context.js';
-import { parseSegmentTask } from './task-schema.js';
+import { parseSegmentTask } from '../segment/task-schema.js';
 
 let context: Promise<SegmentTaskContext> | undefined;
 

@@ -3,7 +3,7 @@
  * A missing or empty secret is a deployment error: the function must not start without the key it was told to use.
  */
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { internal } from '../errors.js';
+import { internal } from '../model/errors.js';
 
 export async function readSecretString(secretId: string, client = new SecretsManagerClient({})): Promise<string> {
   const out = await client.send(new GetSecretValueCommand({ SecretId: secretId }));

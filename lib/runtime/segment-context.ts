@@ -6,7 +6,7 @@
  * Memory budget split: the registry holds what a segment keeps resident (the int8 set, the tier the design puts in
  * RAM, DESIGN.md §1) and gets 60%; the page cache holds pages of the on-disk tiers (graph, originals) and gets 40%.
  */
-import type { StrataConfig } from '../config.js';
+import type { StrataConfig } from './config.js';
 import { SegmentRegistry } from '../segment/registry.js';
 import type { Segment } from '../segment/segment.js';
 import type { SegmentTaskContext } from '../segment/task.js';

@@ -16,7 +16,7 @@
  * buffer itself is 8-aligned (`aligned` copies once otherwise).
  */
 import { crc32 as zlibCrc32 } from 'node:zlib';
-import { internal } from '../errors.js';
+import { internal } from '../model/errors.js';
 
 export const HEADER_BYTES = 32;
 

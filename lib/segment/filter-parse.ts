@@ -1,6 +1,6 @@
 /**
  * Shape check for Qdrant payload filters arriving as untrusted JSON. Returns a normalized Filter (single conditions
- * wrapped in arrays, UUID ids lower-cased with hyphens) or throws StrataError('invalid') naming the offending path.
+ * wrapped in arrays, UUID ids lower-cased with hyphens) or throws StrataError('invalid', code `format`) with the offending path and what is wrong there.
  * Accepts exactly the grammar compileFilter (filter.ts) understands, so a filter that passes here always compiles.
  *
  * Grammar (Qdrant's REST shapes):
@@ -11,28 +11,10 @@
  *              | { is_empty: {key} } | { is_null: {key} } | { has_id: PointId[] }
  *              | { nested: {key, filter} } | Filter
  */
-import { invalid } from '../errors.js';
-import type { Condition, Filter, MatchCondition, PointId, RangeCondition } from '../collection/types.js';
+import { malformed } from '../model/errors.js';
+import type { Condition, Filter, MatchCondition, RangeCondition } from '../model/filter.js';
+import { canonicalPointId, pointIdError } from '../model/point-id.js';
 import { parsePayloadPath } from './payload-path.js';
-
-const UUID_HEX = /^[0-9a-f]{32}$/;
-
-/** Canonical form of a point id, or null when the value is not a valid Qdrant point id. */
-export function canonicalPointId(v: unknown): PointId | null {
-  if (typeof v === 'number') return Number.isSafeInteger(v) && v >= 0 ? v : null;
-  if (typeof v !== 'string') return null;
-  let s = v.toLowerCase();
-  if (s.startsWith('urn:uuid:')) s = s.slice(9);
-  if (s.startsWith('{') && s.endsWith('}')) s = s.slice(1, -1);
-  const hex =
-    s.length === 36 && s[8] === '-' && s[13] === '-' && s[18] === '-' && s[23] === '-' ? s.replace(/-/g, '') : s;
-  if (!UUID_HEX.test(hex)) return null;
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-}
-
-export function pointIdError(v: unknown): string {
-  return `value ${JSON.stringify(v)} is not a valid point ID, valid values are either an unsigned integer or a UUID`;
-}
 
 /** Nesting deeper than this is refused: compiled predicates recurse per level, and no real filter comes close. */
 export const MAX_FILTER_DEPTH = 32;
@@ -188,5 +170,5 @@ function asObject(value: unknown, path: string): Record<string, unknown> {
 }
 
 function fail(path: string, message: string): never {
-  throw invalid(`${path}: ${message}`);
+  throw malformed(path, message);
 }

@@ -20,8 +20,10 @@
  *
  * The input must already be normalized by parseFilter (filter-parse.ts); the API layer does that on every request.
  */
-import type { Condition, Filter, MatchCondition, PointId, RangeCondition } from '../collection/types.js';
-import { canonicalPointId, parseDateTime } from './filter-parse.js';
+import type { Condition, Filter, MatchCondition, RangeCondition } from '../model/filter.js';
+import type { PointId } from '../model/point-id.js';
+import { canonicalPointId } from '../model/point-id.js';
+import { parseDateTime } from './filter-parse.js';
 import { parsePayloadPath, valuesAt } from './payload-path.js';
 
 export type Payload = Record<string, unknown> | null | undefined;

@@ -19,8 +19,8 @@
  * Invariants: every external id appears once; lookups are binary searches over the sorted offset lists, so the
  * table is used as loaded (no Map is built per container).
  */
-import { internal } from '../errors.js';
-import type { PointId } from '../collection/types.js';
+import { internal } from '../model/errors.js';
+import { formatUuid, parseUuid, type PointId } from '../model/point-id.js';
 import { HEADER_BYTES, align8, aligned, checkCrc, crc32, readHeader, writeHeader } from './binary.js';
 
 const MAGIC = 'STRA_IDS';
@@ -31,23 +31,6 @@ const TWO_32 = 0x1_0000_0000;
 
 /** A dense internal row number inside one segment (u32); never an external id. */
 export type PointOffset = number;
-
-const HEX = /^[0-9a-fA-F]{32}$/;
-
-/** The 16 bytes of a UUID string (hyphens optional), or null when it is not one. */
-export function parseUuid(s: string): Uint8Array | null {
-  const hex = s.replace(/-/g, '');
-  if (!HEX.test(hex)) return null;
-  const out = new Uint8Array(16);
-  for (let i = 0; i < 16; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
-  return out;
-}
-
-function formatUuid(b: Uint8Array, at: number): string {
-  let h = '';
-  for (let i = 0; i < 16; i++) h += b[at + i].toString(16).padStart(2, '0');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
-}
 
 function compareBytes16(a: Uint8Array, aAt: number, b: Uint8Array, bAt: number): number {
   for (let i = 0; i < 16; i++) {

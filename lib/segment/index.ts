@@ -14,11 +14,14 @@ export type { RegistryOptions, Sized } from './registry.js';
 export { searchSegment, shouldRescore } from './search.js';
 export type { SegmentHits, SegmentQuery } from './search.js';
 export { runSegmentTask, runSegmentTaskDetailed } from './task.js';
+export type * from './task-contract.js';
+export { addSegmentStats, emptySegmentStats, mergeResults } from './task-contract.js';
+export { parseSegmentResult, parseSegmentTask } from './task-schema.js';
 export type { SegmentTaskContext, SegmentTaskDetail } from './task.js';
 export { lookupOffsets, openPointSource, readIdTable, readPoints, readStoredPoints } from './points.js';
 export type { PointSource, ReadPointsOptions, SegmentPoint, StoredPoint } from './points.js';
 export { writeTombstones, encodeTombstones, decodeTombstones, readTombstones, Tombstones } from './tombstones.js';
-export { IdTable, parseUuid } from './ids-format.js';
+export { IdTable } from './ids-format.js';
 export type { PointOffset } from './ids-format.js';
 export { SEGMENT_FORMAT, parseMeta, vectorKb } from './meta.js';
 export type {

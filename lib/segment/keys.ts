@@ -1,9 +1,19 @@
 /**
- * Names of the objects inside one segment's folder (DESIGN.md §3). The segment prefix itself
- * (`{prefix}/collections/{name}/segments/{segmentId}`) and the tombstone file names come from lib/collection's keys
- * module, the one place that spells object keys; this file only names the immutable files under a segment prefix.
+ * Object keys of segments (DESIGN.md §3): where a collection keeps its segments, the folder of one segment, and the
+ * objects inside it. lib/collection/keys.ts builds the collection-level keys (manifest, WAL, collection prefix) on
+ * top of these; together they are the only places that spell object keys.
+ *
+ * | key (under the collection prefix)        | what                                                  |
+ * |------------------------------------------|-------------------------------------------------------|
+ * | `segments/{segmentId}/{file}`            | one immutable segment object (META, QUANTIZED, …)     |
+ * | `segments/{segmentId}/deleted.{v:20}`    | tombstone bitmap version v (tombstoneName)            |
+ *
+ * Invariants:
+ * - Numbers in keys are zero-padded decimals, so a lexicographic listing is numeric order (a segment's tombstone
+ *   versions list in order).
+ * - A segment id never contains `/`, so a segment folder is never a prefix of another segment's objects.
  */
-import { segmentPrefix, tombstoneName } from '../collection/keys.js';
+import { invalid } from '../model/errors.js';
 
 export const META = 'meta.json';
 export const QUANTIZED = 'quantized';
@@ -12,11 +22,46 @@ export const VECTORS = 'vectors';
 export const IDS = 'ids';
 export const PAYLOAD = 'payload';
 
+/** what any segment folder name may be (the optimizer mints `{time}-{random}`; tests name segments freely) */
+const SEGMENT_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+const TOMBSTONE_WIDTH = 20;
+
+/** Zero-pads a non-negative safe integer to `width` digits. */
+export function pad(n: number, width: number): string {
+  if (!Number.isSafeInteger(n) || n < 0) throw invalid(`cannot encode ${n} in an object key`);
+  const s = String(n);
+  if (s.length > width) throw invalid(`${n} does not fit ${width} digits in an object key`);
+  return s.padStart(width, '0');
+}
+
+/** `{collectionPrefix}/segments/`: every segment folder of a collection is under it. */
+export function segmentsRoot(collection: string): string {
+  return `${collection}/segments/`;
+}
+
+/** `…/segments/{segmentId}` (no trailing slash): the prefix the segment writer and reader work under. */
+export function segmentPrefix(collection: string, segmentId: string): string {
+  if (!SEGMENT_NAME_RE.test(segmentId)) throw invalid(`bad segment id "${segmentId}"`);
+  return `${collection}/segments/${segmentId}`;
+}
+
+/** The segment id of a key under `segmentsRoot(collection)`, or null. */
+export function segmentIdOfKey(collection: string, key: string): string | null {
+  const root = segmentsRoot(collection);
+  if (!key.startsWith(root)) return null;
+  const rest = key.slice(root.length);
+  const slash = rest.indexOf('/');
+  const id = slash < 0 ? rest : rest.slice(0, slash);
+  return SEGMENT_NAME_RE.test(id) ? id : null;
+}
+
 export const segmentObjectKey = (prefix: string, object: string): string => `${prefix}/${object}`;
 
-/** `{segmentPrefix}/deleted.{v}`, zero-padded by lib/collection's keys module. */
-export const tombstoneKeyOf = (prefix: string, version: number): string => `${prefix}/${tombstoneName(version)}`;
+/** File name, inside a segment folder, of tombstone version `v` (v ≥ 1; version 0 means "none" and has no object). */
+export function tombstoneName(v: number): string {
+  if (v < 1) throw invalid(`tombstone version ${v} has no object`);
+  return `deleted.${pad(v, TOMBSTONE_WIDTH)}`;
+}
 
-/** The segment folder named by a task: collectionPrefix + segment id. */
-export const segmentPrefixOf = (collectionPrefix: string, segmentId: string): string =>
-  segmentPrefix(collectionPrefix, segmentId);
+/** `{segmentPrefix}/deleted.{v}` */
+export const tombstoneKeyOf = (prefix: string, version: number): string => `${prefix}/${tombstoneName(version)}`;

@@ -8,8 +8,9 @@
  *
  * Invariant: `format` changes whenever any object layout of the segment changes; readers reject other formats.
  */
-import { DISTANCES, type Distance } from '../distance/index.js';
-import { internal } from '../errors.js';
+import { DISTANCES } from '../distance/index.js';
+import type { Distance } from '../model/distance.js';
+import { internal } from '../model/errors.js';
 
 export const SEGMENT_FORMAT = 1;
 

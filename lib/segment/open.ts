@@ -14,7 +14,7 @@
  * Invariants: every object is checked (magic, version, checksums, sizes against meta.json) before the segment is
  * handed out; any mismatch is StrataError 'internal' naming the object; nothing half-opened is cached.
  */
-import { internal } from '../errors.js';
+import { internal } from '../model/errors.js';
 import { InMemoryGraph } from '../index/graph.js';
 import { deserializeGraph, parseGraphHeader } from '../index/graph-format.js';
 import { deserializeVectors, vectorsLayout } from '../index/vectors-format.js';

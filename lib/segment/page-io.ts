@@ -13,7 +13,7 @@
  *
  * Invariant: one call = one round on the query's critical path, whatever the number of pages.
  */
-import { internal, isStrataError } from '../errors.js';
+import { internal, isStrataError } from '../model/errors.js';
 import type { IoScope } from '../storage/io-stats.js';
 import { PageCache } from '../storage/page-cache.js';
 import type { ObjectStore } from '../storage/object-store.js';

@@ -16,8 +16,8 @@
  * Invariant: the index region [0, B) is self-contained and checksummed, so it can be fetched by one ranged GET;
  * every blob carries its own checksum so a ranged read of one blob is verified without the rest.
  */
-import { internal } from '../errors.js';
-import type { Payload } from '../collection/types.js';
+import { internal } from '../model/errors.js';
+import type { Payload } from '../model/payload.js';
 import { HEADER_BYTES, align8, aligned, checkCrc, crc32, readHeader, writeHeader } from './binary.js';
 import type { PointOffset } from './ids-format.js';
 

@@ -14,8 +14,9 @@
  * Invariant: offsets are checked against meta.json's count before any read; an offset outside the segment is a
  * broken invariant of the caller ('internal'), never a silent null.
  */
-import type { Payload, PointId } from '../collection/types.js';
-import { internal } from '../errors.js';
+import type { Payload } from '../model/payload.js';
+import type { PointId } from '../model/point-id.js';
+import { internal } from '../model/errors.js';
 import { PagedRows, deserializeVectors, vectorsLayout, vectorsPageRange } from '../index/vectors-format.js';
 import type { VectorsFileMeta } from '../index/vectors-format.js';
 import type { IoScope } from '../storage/io-stats.js';

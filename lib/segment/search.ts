@@ -19,8 +19,10 @@
  * same kernels run over in-memory arrays or resident pages); returned similarities are final (rescored when asked),
  * larger = closer; ties order by offset ascending so repeated runs agree.
  */
-import type { Filter, PointId, SearchParams } from '../collection/types.js';
-import { internal } from '../errors.js';
+import type { Filter } from '../model/filter.js';
+import type { PointId } from '../model/point-id.js';
+import type { SearchParams } from '../model/search.js';
+import { internal } from '../model/errors.js';
 import { MinHeap, type SearchResult } from '../index/heap.js';
 import { oversampledCount } from '../index/rescore.js';
 import type { QueryScorer } from '../index/scorer.js';

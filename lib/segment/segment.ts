@@ -10,8 +10,10 @@
  * Invariant: the same segment answers identically whichever tier holds its data; the accessors differ only in
  * where bytes come from.
  */
-import type { Filter, Payload, PointId } from '../collection/types.js';
-import { internal } from '../errors.js';
+import type { Filter } from '../model/filter.js';
+import type { Payload } from '../model/payload.js';
+import type { PointId } from '../model/point-id.js';
+import { internal } from '../model/errors.js';
 import type { InMemoryGraph, GraphAccessor, UpperLevels } from '../index/graph.js';
 import { type GraphFileMeta, PagedGraph, graphPageRange } from '../index/graph-format.js';
 import { PagedFloatScorer, type QueryScorer, floatScorer } from '../index/scorer.js';

@@ -7,7 +7,7 @@
  * complete once its meta exists — so it is 'internal', not 'not_found' (which the API would turn into a 404 of the
  * collection or point).
  */
-import { internal } from '../errors.js';
+import { internal } from '../model/errors.js';
 import type { IoScope } from '../storage/io-stats.js';
 import type { ObjectStore } from '../storage/object-store.js';
 

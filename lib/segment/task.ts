@@ -9,16 +9,11 @@
  * Invariants: a segment that fails fails the task (no silent partial answer, DESIGN.md §4.5); candidates never
  * include tombstoned or excluded points; similarities are final for the task's params (rescored when asked).
  */
-import type {
-  SegmentCandidate,
-  SegmentRef,
-  SegmentSearchResult,
-  SegmentSearchTask,
-} from '../collection/segment-task.js';
-import { invalid } from '../errors.js';
+import type { SegmentCandidate, SegmentRef, SegmentSearchResult, SegmentSearchTask } from './task-contract.js';
+import { invalid } from '../model/errors.js';
 import { IoScope } from '../storage/io-stats.js';
 import type { ObjectStore } from '../storage/object-store.js';
-import { segmentPrefixOf } from './keys.js';
+import { segmentPrefix } from './keys.js';
 import { openSegment } from './open.js';
 import type { PageSource } from './page-io.js';
 import type { PageCache } from '../storage/page-cache.js';
@@ -84,7 +79,7 @@ async function searchOne(
   ctx: SegmentTaskContext,
 ): Promise<{ candidates: SegmentCandidate[]; detail: SegmentTaskDetail }> {
   const io = new IoScope();
-  const prefix = segmentPrefixOf(task.collectionPrefix, ref.id);
+  const prefix = segmentPrefix(task.collectionPrefix, ref.id);
   const { value: seg, cold } = await ctx.registry.getOrOpen(prefix, () =>
     openSegment(ctx.store, ctx.cache, prefix, undefined, {
       deletedVersion: ref.deletedVersion,

@@ -11,7 +11,7 @@
  * | 0      | 32          | header: magic `STRA_DEL`, version 1, n, CRC-32 of the bitmap, a = #deleted |
  * | 32     | ⌈n/8⌉, pad 8 | bitmap: bit (i & 7) of byte i >> 3 set = offset i deleted             |
  */
-import { internal } from '../errors.js';
+import { internal } from '../model/errors.js';
 import type { IoScope } from '../storage/io-stats.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { HEADER_BYTES, align8, checkCrc, crc32, readHeader, writeHeader } from './binary.js';

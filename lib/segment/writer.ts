@@ -18,8 +18,10 @@
  * segment someone may read); meta.json goes LAST, after every other object is durable, so a segment with a meta is
  * complete; the same input and seed produce the same bytes. No tombstones at birth.
  */
-import type { CollectionConfig, Payload, PointId } from '../collection/types.js';
-import { internal } from '../errors.js';
+import type { CollectionConfig } from '../model/collection-config.js';
+import type { Payload } from '../model/payload.js';
+import type { PointId } from '../model/point-id.js';
+import { internal } from '../model/errors.js';
 import { buildHnsw } from '../index/build.js';
 import { DEFAULT_PAGE_SIZE, graphByteLength, parseGraphHeader, serializeGraph } from '../index/graph-format.js';
 import { serializeVectors, vectorsLayout } from '../index/vectors-format.js';

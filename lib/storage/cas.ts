@@ -17,7 +17,7 @@
  *   AmbiguousWriteError for the caller to decide. (Re-applying a non-idempotent change after it landed would
  *   apply it twice.)
  */
-import { conflict } from '../errors.js';
+import { conflict } from '../model/errors.js';
 import type { IoScope } from './io-stats.js';
 import { isAmbiguousWrite, isPreconditionFailed } from './object-store.js';
 import type { ObjectStore } from './object-store.js';

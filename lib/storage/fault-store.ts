@@ -8,7 +8,7 @@
  * Calls pass through unchanged when nothing matches; the inner store's counters stay the truth about requests
  * that really happened (a call failed before reaching the inner store is not counted there).
  */
-import { unavailable } from '../errors.js';
+import { unavailable } from '../model/errors.js';
 import type { IoScope, IoStats } from './io-stats.js';
 import { AmbiguousWriteError } from './object-store.js';
 import type {

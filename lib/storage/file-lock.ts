@@ -18,7 +18,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { link, open, readFile, rename, stat, unlink } from 'node:fs/promises';
-import { unavailable } from '../errors.js';
+import { unavailable } from '../model/errors.js';
 
 export interface FileLockOptions {
   /** a lock older than this is stale whoever holds it @default 10_000 */

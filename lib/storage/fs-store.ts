@@ -22,7 +22,7 @@ import { mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import type { Dirent } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { internal, invalid, StrataError } from '../errors.js';
+import { internal, invalid, StrataError } from '../model/errors.js';
 import { withFileLock } from './file-lock.js';
 import type { FileLockOptions } from './file-lock.js';
 import { IoStats, track } from './io-stats.js';

@@ -29,7 +29,7 @@
  * Every store counts its I/O (stats) and, when a call passes an IoScope, charges the call to that scope too
  * (io-stats.ts), so a query can report its GETs, bytes and sequential rounds.
  */
-import { StrataError } from '../errors.js';
+import { type ErrorCode, StrataError } from '../model/errors.js';
 import type { IoScope, IoStats } from './io-stats.js';
 
 export interface ByteRange {
@@ -113,24 +113,24 @@ export interface ObjectStore {
   delete(key: string, options?: { io?: IoScope; signal?: AbortSignal }): Promise<void>;
 }
 
-export type StorageErrorCode = 'precondition_failed' | 'ambiguous_write';
+export type StorageErrorCode = Extract<ErrorCode, 'precondition_failed' | 'ambiguous_write'>;
 
 /** A conditional PUT lost: the key exists (create-only) or its ETag moved on (compare-and-swap). Nothing was written. */
 export class PreconditionFailedError extends StrataError {
-  readonly code: StorageErrorCode = 'precondition_failed';
+  declare readonly code: 'precondition_failed';
 
   constructor(message: string, options?: { cause?: unknown }) {
-    super('conflict', message, options);
+    super('conflict', { code: 'precondition_failed', detail: message, cause: options?.cause });
     this.name = 'PreconditionFailedError';
   }
 }
 
 /** A write whose outcome is unknown: it may have landed. Re-read before deciding anything. */
 export class AmbiguousWriteError extends StrataError {
-  readonly code: StorageErrorCode = 'ambiguous_write';
+  declare readonly code: 'ambiguous_write';
 
   constructor(message: string, options?: { cause?: unknown }) {
-    super('unavailable', message, options);
+    super('unavailable', { code: 'ambiguous_write', detail: message, cause: options?.cause });
     this.name = 'AmbiguousWriteError';
   }
 }

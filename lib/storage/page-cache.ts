@@ -16,7 +16,7 @@
  *   and full scans never go through pages (they read the in-memory int8 set), so scan resistance (2Q, SIEVE)
  *   would buy little. Fetched pages are copied out of the run's buffer so the byte count is the memory held.
  */
-import { internal, invalid, notFound } from '../errors.js';
+import { internal, invalid, notFound } from '../model/errors.js';
 import type { IoScope } from './io-stats.js';
 import type { ObjectStore } from './object-store.js';
 

@@ -27,7 +27,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import type { GetObjectCommandOutput, S3ClientConfig } from '@aws-sdk/client-s3';
-import { internal, invalid, StrataError, unavailable } from '../errors.js';
+import { internal, invalid, StrataError, unavailable } from '../model/errors.js';
 import { IoStats, track } from './io-stats.js';
 import type { IoScope } from './io-stats.js';
 import {

@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../lib/config.js';
+import { loadConfig } from '../../lib/runtime/config.js';
 import { createCoordinator, type Coordinator } from '../../lib/runtime/coordinator.js';
 import { createLogger } from '../../lib/runtime/logger.js';
 import { startStrata, type StrataUnderTest } from '../support/strata-server.js';

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { QdrantClient } from '@qdrant/js-client-rest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collectionPrefix, manifestKey } from '../../lib/collection/keys.js';
-import { loadConfig } from '../../lib/config.js';
+import { loadConfig } from '../../lib/runtime/config.js';
 import { createCoordinator, type Coordinator } from '../../lib/runtime/coordinator.js';
 import { createLogger } from '../../lib/runtime/logger.js';
 import { startStrata, type StrataUnderTest } from '../support/strata-server.js';

@@ -8,7 +8,7 @@
  * floors sit just below.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SegmentSearchTask } from '../../lib/collection/segment-task.js';
+import type { SegmentSearchTask } from '../../lib/segment/task-contract.js';
 import { normalizeRows } from '../../lib/distance/index.js';
 import { InMemoryGraph } from '../../lib/index/graph.js';
 import { deserializeGraph } from '../../lib/index/graph-format.js';

@@ -6,9 +6,9 @@ import { mulberry32 } from '../../lib/index/rng.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { CollectionConfig } from '../../lib/collection/types.js';
+import type { CollectionConfig } from '../../lib/model/collection-config.js';
 import { StrataCollectionService } from '../../lib/collection/service.js';
-import type { Invoker } from '../../lib/collection/segment-task.js';
+import type { Invoker } from '../../lib/collection/invoker.js';
 import { DirectInvoker } from '../../lib/runtime/direct-invoker.js';
 import { SegmentRegistry } from '../../lib/segment/registry.js';
 import type { Segment } from '../../lib/segment/segment.js';
@@ -16,7 +16,7 @@ import { runSegmentTask } from '../../lib/segment/task.js';
 import { FileSystemStore } from '../../lib/storage/fs-store.js';
 import type { ObjectStore } from '../../lib/storage/object-store.js';
 import { PageCache } from '../../lib/storage/page-cache.js';
-import type { Distance } from '../../lib/distance/index.js';
+import type { Distance } from '../../lib/model/distance.js';
 
 export function tempStore(): { store: FileSystemStore; root: string; cleanup: () => void } {
   const root = mkdtempSync(join(tmpdir(), 'strata-coll-'));

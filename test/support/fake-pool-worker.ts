@@ -11,7 +11,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { threadId } from 'node:worker_threads';
 import { workerData } from 'piscina';
-import type { SegmentSearchResult, SegmentSearchTask } from '../../lib/collection/segment-task.js';
+import type { SegmentSearchResult, SegmentSearchTask } from '../../lib/segment/task-contract.js';
 
 const setup = workerData as { worker: number };
 

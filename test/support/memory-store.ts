@@ -5,7 +5,7 @@
  * without a yield, which makes it atomic.
  */
 import { createHash } from 'node:crypto';
-import { invalid } from '../../lib/errors.js';
+import { invalid } from '../../lib/model/errors.js';
 import { IoStats, track } from '../../lib/storage/io-stats.js';
 import type { IoScope } from '../../lib/storage/io-stats.js';
 import { NOT_MODIFIED, PreconditionFailedError, checkPutOptions, checkRange } from '../../lib/storage/object-store.js';

@@ -5,16 +5,12 @@
  * `collections` maps a name to its vector size; getCollection/collectionExists answer from it and every other method
  * throws not_found for a name it does not hold, like the real service would.
  */
-import type {
-  CollectionConfig,
-  CollectionInfo,
-  CollectionService,
-  PointId,
-  Record_,
-  ScoredPoint,
-  UpdateResult,
-} from '../../lib/collection/types.js';
-import { conflict, notFound } from '../../lib/errors.js';
+import type { CollectionConfig } from '../../lib/model/collection-config.js';
+import type { CollectionInfo, CollectionService } from '../../lib/collection/types.js';
+import type { PointId } from '../../lib/model/point-id.js';
+import type { Record_, UpdateResult } from '../../lib/model/points.js';
+import type { ScoredPoint } from '../../lib/model/search.js';
+import { collectionExists, collectionNotFound } from '../../lib/model/errors.js';
 
 export interface Call {
   method: keyof CollectionService;
@@ -67,7 +63,7 @@ export class RecordingService implements CollectionService {
 
   private need(name: string): number {
     const size = this.collections.get(name);
-    if (size === undefined) throw notFound(`Collection \`${name}\` doesn't exist!`);
+    if (size === undefined) throw collectionNotFound(name);
     return size;
   }
 
@@ -77,7 +73,7 @@ export class RecordingService implements CollectionService {
 
   async createCollection(name: string, config: CollectionConfig): Promise<void> {
     this.record('createCollection', [name, config]);
-    if (this.collections.has(name)) throw conflict(`Collection \`${name}\` already exists!`);
+    if (this.collections.has(name)) throw collectionExists(name);
     this.collections.set(name, config.vectors.size);
   }
 

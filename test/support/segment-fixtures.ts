@@ -5,8 +5,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { CollectionConfig, Payload } from '../../lib/collection/types.js';
-import type { Distance } from '../../lib/distance/index.js';
+import type { CollectionConfig } from '../../lib/model/collection-config.js';
+import type { Payload } from '../../lib/model/payload.js';
+import type { Distance } from '../../lib/model/distance.js';
 import { normalizeRows } from '../../lib/distance/index.js';
 import { mulberry32 } from '../../lib/index/rng.js';
 import { FileSystemStore } from '../../lib/storage/fs-store.js';

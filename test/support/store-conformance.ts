@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { beforeAll, afterAll, describe, expect, it } from 'vitest';
-import { isStrataError } from '../../lib/errors.js';
+import { isStrataError } from '../../lib/model/errors.js';
 import { casUpdate } from '../../lib/storage/cas.js';
 import { IoScope, diffCounts } from '../../lib/storage/io-stats.js';
 import { NOT_MODIFIED, isPreconditionFailed } from '../../lib/storage/object-store.js';

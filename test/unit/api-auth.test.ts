@@ -1,7 +1,7 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../../lib/api/index.js';
-import { StrataError } from '../../lib/errors.js';
+import { StrataError } from '../../lib/model/errors.js';
 import { RecordingService } from '../support/recording-service.js';
 import { expectError, resultOf, send } from '../support/api-request.js';
 

@@ -1,8 +1,8 @@
 import { availableParallelism, totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadConfig, parseBytes } from '../../lib/config.js';
-import { isStrataError } from '../../lib/errors.js';
+import { loadConfig, parseBytes } from '../../lib/runtime/config.js';
+import { isStrataError } from '../../lib/model/errors.js';
 
 describe('loadConfig', () => {
   it('works with an empty environment: local folder, port 6333, one worker per core, a quarter of the memory for caches', () => {

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { normalizeRows } from '../../lib/distance/index.js';
-import type { Distance } from '../../lib/distance/index.js';
-import { isStrataError } from '../../lib/errors.js';
+import type { Distance } from '../../lib/model/distance.js';
+import { isStrataError } from '../../lib/model/errors.js';
 import {
   buildHnsw,
   decodeGraphPage,

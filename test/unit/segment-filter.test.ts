@@ -1,9 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { Condition, Filter } from '../../lib/collection/types.js';
-import { isStrataError } from '../../lib/errors.js';
+import type { Condition, Filter } from '../../lib/model/filter.js';
+import { isStrataError } from '../../lib/model/errors.js';
 import { compileFilter, matchesFilter } from '../../lib/segment/filter.js';
-import { canonicalPointId, parseFilter } from '../../lib/segment/filter-parse.js';
+import { canonicalPointId } from '../../lib/model/point-id.js';
+import { parseFilter } from '../../lib/segment/filter-parse.js';
 import { parsePayloadPath, valuesAt } from '../../lib/segment/payload-path.js';
 
 // The payload of Qdrant's own condition-checker test (lib/segment/src/payload_storage/query_checker.rs).

@@ -9,7 +9,7 @@ import {
   simdAvailable,
   simdRows,
 } from '../../lib/distance/index.js';
-import type { Distance } from '../../lib/distance/index.js';
+import type { Distance } from '../../lib/model/distance.js';
 import {
   buildHnsw,
   exactSearch,

@@ -1,7 +1,8 @@
 /** Collection routes: create, list, info, exists, delete, update (Qdrant's collections API). */
 import type { Hono } from 'hono';
 import type { RouteDeps } from '../app.js';
-import { HttpError, badRequest, conflictError } from '../errors.js';
+import { collectionExists } from '../../model/errors.js';
+import { HttpError, badRequest } from '../errors.js';
 import { type AppEnv, collectionName, ok, parseWith, readJson, writeParams } from '../http.js';
 import {
   createCollectionSchema,
@@ -21,7 +22,7 @@ export function registerCollectionRoutes(app: Hono<AppEnv>, { service, limits }:
     timeoutParam(c.req.query('timeout'));
     const config = parseWith(createCollectionSchema, await readJson(c, limits.maxBodyBytes));
     // Refuse a duplicate before the write; the service re-checks atomically (a concurrent create can still lose).
-    if (await service.collectionExists(name)) throw conflictError(`Collection \`${name}\` already exists!`);
+    if (await service.collectionExists(name)) throw collectionExists(name);
     await service.createCollection(name, config);
     return ok(c, true);
   });

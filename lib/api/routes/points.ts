@@ -5,7 +5,8 @@
  */
 import type { Hono } from 'hono';
 import type { RouteDeps } from '../app.js';
-import { badRequest, notFoundError } from '../errors.js';
+import { pointNotFound } from '../../model/errors.js';
+import { badRequest } from '../errors.js';
 import { type AppEnv, collectionName, ok, parseWith, pathPointId, readJson, readParams, writeParams } from '../http.js';
 import {
   countSchema,
@@ -48,7 +49,7 @@ export function registerPointRoutes(app: Hono<AppEnv>, { service, limits }: Rout
     const name = collectionName(c);
     const id = pathPointId(c.req.param('id'));
     const found = await service.getPoints(name, [id], true, true);
-    if (found.length === 0) throw notFoundError(`No point with id ${id} found`);
+    if (found.length === 0) throw pointNotFound(id);
     return ok(c, found[0]);
   });
 

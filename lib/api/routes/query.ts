@@ -4,7 +4,7 @@
  * whole instead of returning partial answers.
  */
 import type { Hono } from 'hono';
-import type { QueryRequest } from '../../collection/types.js';
+import type { QueryRequest } from '../../model/search.js';
 import type { RouteDeps } from '../app.js';
 import { badRequest } from '../errors.js';
 import { type AppEnv, collectionName, ok, parseWith, readJson, readParams } from '../http.js';

@@ -9,13 +9,14 @@
 import { z } from 'zod';
 import type {
   CollectionConfig,
-  CollectionInfo,
   CollectionUpdate,
   HnswConfig,
   OptimizersConfig,
   ScalarQuantizationConfig,
-} from '../../collection/types.js';
-import { DISTANCES, type Distance } from '../../distance/index.js';
+} from '../../model/collection-config.js';
+import type { CollectionInfo } from '../../collection/types.js';
+import { DISTANCES } from '../../distance/index.js';
+import type { Distance } from '../../model/distance.js';
 import { parsePayloadPath } from '../../segment/payload-path.js';
 
 export const HNSW_DEFAULTS: HnswConfig = { m: 16, ef_construct: 100, full_scan_threshold: 10_000, on_disk: false };

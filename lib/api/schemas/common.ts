@@ -4,9 +4,13 @@
  * WithVector, SearchParams, QuantizationSearchParams).
  */
 import { z } from 'zod';
-import type { Filter, PointId, SearchParams, WithPayload } from '../../collection/types.js';
-import { isStrataError } from '../../errors.js';
-import { canonicalPointId, parseFilter, pointIdError } from '../../segment/filter-parse.js';
+import type { Filter } from '../../model/filter.js';
+import type { PointId } from '../../model/point-id.js';
+import type { SearchParams } from '../../model/search.js';
+import type { WithPayload } from '../../model/payload.js';
+import { isStrataError } from '../../model/errors.js';
+import { canonicalPointId, pointIdError } from '../../model/point-id.js';
+import { parseFilter } from '../../segment/filter-parse.js';
 
 /** Unsigned integer (≤ 2^53-1) or UUID; UUIDs come out lower-case with hyphens. */
 export const pointIdSchema = z.unknown().transform((v, ctx): PointId => {
@@ -69,11 +73,11 @@ export const filterSchema = z.unknown().transform((v, ctx): Filter => {
     if (!isStrataError(e, 'invalid')) throw e;
     // parseFilter names its own path from a root called `filter`; the issue's path already ends there (`filter`,
     // `searches[0].filter`), so move the rest of it into the issue path instead of repeating the root in the text
-    const at = /^filter((?:\.[A-Za-z_]+|\[\d+\])*): ([\s\S]*)$/.exec(e.message);
-    if (at === null) ctx.addIssue({ code: 'custom', message: e.message });
+    const rest = e.path === undefined ? null : /^filter((?:\.[A-Za-z_]+|\[\d+\])*)$/.exec(e.path);
+    if (rest === null) ctx.addIssue({ code: 'custom', message: e.message });
     else {
-      const path = [...at[1].matchAll(/\.([A-Za-z_]+)|\[(\d+)\]/g)].map((p) => p[1] ?? Number(p[2]));
-      ctx.addIssue({ code: 'custom', message: at[2], path });
+      const path = [...rest[1].matchAll(/\.([A-Za-z_]+)|\[(\d+)\]/g)].map((p) => p[1] ?? Number(p[2]));
+      ctx.addIssue({ code: 'custom', message: e.detail, path });
     }
     return z.NEVER;
   }

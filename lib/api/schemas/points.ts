@@ -5,7 +5,10 @@
  * not vectors; scroll limit 10; count exact true.
  */
 import { z } from 'zod';
-import type { Filter, Payload, PointId, PointsSelector, PointStruct, ScrollRequest } from '../../collection/types.js';
+import type { Filter } from '../../model/filter.js';
+import type { Payload } from '../../model/payload.js';
+import type { PointId } from '../../model/point-id.js';
+import type { PointsSelector, PointStruct, ScrollRequest } from '../../model/points.js';
 import {
   denseVectorSchema,
   filterSchema,

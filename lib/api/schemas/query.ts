@@ -7,7 +7,7 @@
  * lookups, recommend, discover, fusion, order_by, sparse/multi vectors, prefetch) are refused with a 400 naming them.
  */
 import { z } from 'zod';
-import type { QueryRequest } from '../../collection/types.js';
+import type { QueryRequest } from '../../model/search.js';
 import {
   DEFAULT_SEARCH_PARAMS,
   denseVectorSchema,

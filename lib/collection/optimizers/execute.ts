@@ -15,7 +15,7 @@
  * optimizer's leftover `deleted.{v}` never blocks the next one's create-only write.
  */
 import { createHash } from 'node:crypto';
-import { conflict, internal, isStrataError } from '../../errors.js';
+import { conflict, internal, isStrataError } from '../../model/errors.js';
 import { directPages } from '../../segment/page-io.js';
 import { openPointSource, readStoredPoints } from '../../segment/points.js';
 import { writeTombstones } from '../../segment/tombstones.js';
@@ -24,12 +24,13 @@ import { isAmbiguousWrite } from '../../storage/object-store.js';
 import type { ObjectStore } from '../../storage/object-store.js';
 import { collectGarbage } from '../gc.js';
 import type { GcResult } from '../gc.js';
-import { manifestKey, newSegmentId, segmentPrefix } from '../keys.js';
+import { manifestKey, newSegmentId } from '../keys.js';
+import { segmentPrefix } from '../../segment/keys.js';
 import type { Manifest, SegmentEntry } from '../manifest.js';
 import { updateManifest } from '../manifest.js';
 import { buildOf } from '../rebuild.js';
 import type { SegmentAccess } from '../segment-access.js';
-import type { CollectionConfig } from '../types.js';
+import type { CollectionConfig } from '../../model/collection-config.js';
 import type { Plan } from './plan.js';
 import { liveAfter } from './plan.js';
 import { appendPoints, emptyPoints, split } from './points.js';

@@ -16,7 +16,7 @@ import { DEFAULT_REBUILD_BUDGET } from '../rebuild.js';
 import type { RebuildBudget } from '../rebuild.js';
 import type { LiveCopy } from '../segment-access.js';
 import type { Tail } from '../tail.js';
-import type { PointId } from '../types.js';
+import type { PointId } from '../../model/point-id.js';
 import { planLayout } from './merge.js';
 import type { MergeStep } from './merge.js';
 import { maxSegmentPoints } from './points.js';

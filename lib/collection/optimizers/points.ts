@@ -2,7 +2,9 @@
  * Points on their way into a new segment (a seal's fresh points, a merge's or rebuild's carried-over live points),
  * as parallel arrays in the order they will be written, and the size rules that cut them into segments.
  */
-import type { CollectionConfig, Payload, PointId } from '../types.js';
+import type { CollectionConfig } from '../../model/collection-config.js';
+import type { Payload } from '../../model/payload.js';
+import type { PointId } from '../../model/point-id.js';
 
 export interface NewPoints {
   ids: PointId[];

@@ -8,7 +8,7 @@
 import type { SegmentBuild, SegmentEntry } from '../manifest.js';
 import { differs, rebuildIndexes } from '../rebuild.js';
 import type { RebuildBudget } from '../rebuild.js';
-import type { CollectionConfig } from '../types.js';
+import type { CollectionConfig } from '../../model/collection-config.js';
 
 export interface RebuildStep {
   kind: 'rebuild';

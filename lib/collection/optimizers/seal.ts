@@ -6,7 +6,7 @@
  */
 import type { LiveCopy } from '../segment-access.js';
 import type { Tail, TailEntry } from '../tail.js';
-import type { PointId } from '../types.js';
+import type { PointId } from '../../model/point-id.js';
 import { emptyPoints } from './points.js';
 import type { NewPoints } from './points.js';
 

@@ -4,8 +4,8 @@
  * test runs the built segment-search bundle behind the same server.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SegmentSearchResult, SegmentSearchTask } from '../../../lib/collection/segment-task.js';
-import { StrataError } from '../../../lib/errors.js';
+import type { SegmentSearchResult, SegmentSearchTask } from '../../../lib/segment/task-contract.js';
+import { StrataError } from '../../../lib/model/errors.js';
 import { LambdaInvoker, createLambdaClient } from '../../../lib/runtime/lambda-invoker.js';
 import { startLambdaServer, type LambdaServer } from '../../support/lambda-server.js';
 

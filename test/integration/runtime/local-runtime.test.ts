@@ -8,8 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emptyQueryStats } from '../../../lib/collection/query.js';
-import type { CollectionConfig, QueryRequest } from '../../../lib/collection/types.js';
-import { loadConfig } from '../../../lib/config.js';
+import type { CollectionConfig } from '../../../lib/model/collection-config.js';
+import type { QueryRequest } from '../../../lib/model/search.js';
+import { loadConfig } from '../../../lib/runtime/config.js';
 import { createCoordinator, type Coordinator } from '../../../lib/runtime/coordinator.js';
 import { createLogger } from '../../../lib/runtime/logger.js';
 

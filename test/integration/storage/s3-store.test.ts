@@ -8,7 +8,7 @@ import { createServer as createHttpServer, request as httpRequest } from 'node:h
 import { createServer, connect } from 'node:net';
 import type { Server, Socket } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
-import { isStrataError } from '../../../lib/errors.js';
+import { isStrataError } from '../../../lib/model/errors.js';
 import { isAmbiguousWrite } from '../../../lib/storage/object-store.js';
 import { S3Store } from '../../../lib/storage/s3-store.js';
 import type { S3StoreOptions } from '../../../lib/storage/s3-store.js';

@@ -8,7 +8,8 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { collectionPrefix, manifestKey, segmentIdOfKey } from '../../../lib/collection/keys.js';
+import { collectionPrefix, manifestKey } from '../../../lib/collection/keys.js';
+import { segmentIdOfKey } from '../../../lib/segment/keys.js';
 import { loadManifest } from '../../../lib/collection/manifest.js';
 import { optimize } from '../../../lib/collection/optimizer.js';
 import { FaultStore } from '../../../lib/storage/fault-store.js';

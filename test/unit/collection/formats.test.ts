@@ -5,14 +5,14 @@ import {
   manifestKey,
   newSegmentId,
   parseWalName,
-  segmentIdOfKey,
   segmentIdTime,
-  tombstoneName,
-  validateCollectionName,
   walKey,
 } from '../../../lib/collection/keys.js';
+import { segmentIdOfKey, tombstoneName } from '../../../lib/segment/keys.js';
+import { validateCollectionName } from '../../../lib/model/collection-name.js';
 import { mergeCandidates } from '../../../lib/collection/merge.js';
-import { canonicalId, decodeWal, encodeWal, HybridClock, prepareUpserts } from '../../../lib/collection/wal.js';
+import { decodeWal, encodeWal, HybridClock, prepareUpserts } from '../../../lib/collection/wal.js';
+import { requirePointId } from '../../../lib/model/point-id.js';
 import { foldBatches } from '../../../lib/collection/tail.js';
 
 describe('object keys', () => {
@@ -68,11 +68,17 @@ describe('WAL format', () => {
   });
 
   it('validates ids and vectors before anything is encoded', () => {
-    expect(() => canonicalId(-1)).toThrow(expect.objectContaining({ kind: 'invalid' }));
-    expect(() => canonicalId(1.5)).toThrow(expect.objectContaining({ kind: 'invalid' }));
-    expect(() => canonicalId('not-a-uuid')).toThrow(expect.objectContaining({ kind: 'invalid' }));
+    expect(() => requirePointId(-1)).toThrow(expect.objectContaining({ kind: 'invalid' }));
+    expect(() => requirePointId(1.5)).toThrow(expect.objectContaining({ kind: 'invalid' }));
+    expect(() => requirePointId('not-a-uuid')).toThrow(expect.objectContaining({ kind: 'invalid' }));
     expect(() => prepareUpserts([{ id: 1, vector: [1e39, 0] }], 2, 'Dot')).toThrow(
-      expect.objectContaining({ kind: 'invalid' }),
+      expect.objectContaining({ kind: 'invalid', path: 'points[0].vector[0]' }),
+    );
+    expect(() => prepareUpserts([{ id: 1, vector: [1, 0, 0] }], 2, 'Dot')).toThrow(
+      expect.objectContaining({ code: 'vector_dimension', path: 'points[0].vector', detail: 'expected dim: 2, got 3' }),
+    );
+    expect(() => prepareUpserts([{ id: 'abc', vector: [1, 0] }], 2, 'Dot')).toThrow(
+      expect.objectContaining({ code: 'format', path: 'points[0].id' }),
     );
   });
 

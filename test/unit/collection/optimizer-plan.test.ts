@@ -9,7 +9,7 @@ import { plan } from '../../../lib/collection/optimizers/plan.js';
 import type { PlanInput } from '../../../lib/collection/optimizers/plan.js';
 import type { LiveCopy } from '../../../lib/collection/segment-access.js';
 import type { Tail, TailEntry } from '../../../lib/collection/tail.js';
-import type { PointId } from '../../../lib/collection/types.js';
+import type { PointId } from '../../../lib/model/point-id.js';
 import { config } from '../../support/collection-harness.js';
 
 const DIM = 4;

@@ -2,7 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { optimize } from '../../../lib/collection/optimizer.js';
 import { snapshotOf } from '../../../lib/collection/context.js';
 import { collectionPrefix } from '../../../lib/collection/keys.js';
-import type { PointId, QueryRequest } from '../../../lib/collection/types.js';
+import type { PointId } from '../../../lib/model/point-id.js';
+import type { QueryRequest } from '../../../lib/model/search.js';
 import { config, directInvoker, randomVectors, rng, service, tempStore } from '../../support/collection-harness.js';
 
 const DIM = 8;

@@ -1,10 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { collectionPrefix, manifestKey, segmentPrefix } from '../../../lib/collection/keys.js';
+import { collectionPrefix, manifestKey } from '../../../lib/collection/keys.js';
+import { segmentPrefix } from '../../../lib/segment/keys.js';
 import { loadManifest } from '../../../lib/collection/manifest.js';
 import type { Manifest } from '../../../lib/collection/manifest.js';
 import { optimize } from '../../../lib/collection/optimizer.js';
 import { StrataCollectionService } from '../../../lib/collection/service.js';
-import type { CollectionService, PointId, QueryRequest } from '../../../lib/collection/types.js';
+import type { CollectionService } from '../../../lib/collection/types.js';
+import type { PointId } from '../../../lib/model/point-id.js';
+import type { QueryRequest } from '../../../lib/model/search.js';
 import { LocalOptimizerTrigger } from '../../../lib/runtime/optimizer-trigger.js';
 import { META, segmentObjectKey } from '../../../lib/segment/keys.js';
 import { parseMeta } from '../../../lib/segment/meta.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
-import type { SegmentSearchResult, SegmentSearchTask } from '../../../lib/collection/segment-task.js';
-import { StrataError, invalid, isStrataError } from '../../../lib/errors.js';
+import type { SegmentSearchResult, SegmentSearchTask } from '../../../lib/segment/task-contract.js';
+import { StrataError, invalid, isStrataError } from '../../../lib/model/errors.js';
 import { DirectInvoker, type SegmentRunner } from '../../../lib/runtime/direct-invoker.js';
 import { withFaultPolicy } from '../../../lib/runtime/fault-policy.js';
 import { Deadline } from '../../../lib/model/deadline.js';

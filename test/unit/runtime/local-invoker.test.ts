@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SegmentSearchTask } from '../../../lib/collection/segment-task.js';
-import { StrataError } from '../../../lib/errors.js';
+import type { SegmentSearchTask } from '../../../lib/segment/task-contract.js';
+import { StrataError } from '../../../lib/model/errors.js';
 import { LocalInvoker } from '../../../lib/runtime/local-invoker.js';
-import { workerFor } from '../../../lib/runtime/routing.js';
+import { workerFor } from '../../../lib/collection/routing.js';
 
 const filename = fileURLToPath(new URL('../../support/fake-pool-worker.ts', import.meta.url));
 const K = 3;

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { expect, it } from 'vitest';
-import { loadConfig } from '../../../lib/config.js';
+import { loadConfig } from '../../../lib/runtime/config.js';
 import { createCoordinator } from '../../../lib/runtime/coordinator.js';
 
 it('an optimizer run for a collection deleted meanwhile logs no error', async () => {

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { loadConfig } from '../../../lib/config.js';
+import { loadConfig } from '../../../lib/runtime/config.js';
 import { createCoordinator } from '../../../lib/runtime/coordinator.js';
 
 let dir: string;

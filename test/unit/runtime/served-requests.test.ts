@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../../lib/api/index.js';
-import { loadConfig } from '../../../lib/config.js';
+import { loadConfig } from '../../../lib/runtime/config.js';
 import { type Coordinator, createCoordinator } from '../../../lib/runtime/coordinator.js';
 import { type IoCounts, diffCounts } from '../../../lib/storage/io-stats.js';
 import { send } from '../../support/api-request.js';

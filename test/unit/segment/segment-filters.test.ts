@@ -1,9 +1,10 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SegmentSearchTask } from '../../../lib/collection/segment-task.js';
-import type { Filter, Payload } from '../../../lib/collection/types.js';
-import { isStrataError } from '../../../lib/errors.js';
+import type { SegmentSearchTask } from '../../../lib/segment/task-contract.js';
+import type { Filter } from '../../../lib/model/filter.js';
+import type { Payload } from '../../../lib/model/payload.js';
+import { isStrataError } from '../../../lib/model/errors.js';
 import { floatScorer } from '../../../lib/index/scorer.js';
 import { compileFilter } from '../../../lib/segment/filter.js';
 import { readPoints } from '../../../lib/segment/points.js';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isStrataError } from '../../../lib/errors.js';
+import { isStrataError } from '../../../lib/model/errors.js';
 import { IdTable, encodeIds } from '../../../lib/segment/ids-format.js';
 import { localityOrder } from '../../../lib/segment/locality.js';
 import { PayloadIndex, encodePayloads } from '../../../lib/segment/payload-format.js';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SegmentSearchTask } from '../../../lib/collection/segment-task.js';
-import type { Distance } from '../../../lib/distance/index.js';
-import { isStrataError } from '../../../lib/errors.js';
+import type { SegmentSearchTask } from '../../../lib/segment/task-contract.js';
+import type { Distance } from '../../../lib/model/distance.js';
+import { isStrataError } from '../../../lib/model/errors.js';
 import { buildHnsw } from '../../../lib/index/build.js';
 import { InMemoryGraph } from '../../../lib/index/graph.js';
 import { floatScorer } from '../../../lib/index/scorer.js';

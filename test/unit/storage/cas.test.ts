@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isStrataError } from '../../../lib/errors.js';
+import { isStrataError } from '../../../lib/model/errors.js';
 import { casUpdate } from '../../../lib/storage/cas.js';
 import type { CasOptions } from '../../../lib/storage/cas.js';
 import { FaultStore } from '../../../lib/storage/fault-store.js';

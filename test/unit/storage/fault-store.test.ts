@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isStrataError } from '../../../lib/errors.js';
+import { isStrataError } from '../../../lib/model/errors.js';
 import { FaultStore } from '../../../lib/storage/fault-store.js';
 import { isAmbiguousWrite } from '../../../lib/storage/object-store.js';
 import { MemoryStore } from '../../support/memory-store.js';

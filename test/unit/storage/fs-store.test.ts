@@ -4,7 +4,7 @@ import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { isStrataError } from '../../../lib/errors.js';
+import { isStrataError } from '../../../lib/model/errors.js';
 import { FileSystemStore } from '../../../lib/storage/fs-store.js';
 import { describeObjectStoreConformance } from '../../support/store-conformance.js';
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { fnv1a32, groupByWorker, workerFor } from '../../../lib/runtime/routing.js';
+import { fnv1a32, groupByWorker, workerFor } from '../../../lib/collection/routing.js';
 
 describe('segment routing', () => {
   it('matches the published FNV-1a 32-bit test vectors, so every deployment routes alike', () => {

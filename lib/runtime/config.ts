@@ -35,7 +35,7 @@
 import { availableParallelism, totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import * as z from 'zod/mini';
-import { invalid } from './errors.js';
+import { invalid } from '../model/errors.js';
 
 export interface S3Config {
   bucket: string;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { isStrataError } from '../../../lib/errors.js';
-import { parseSegmentResult, parseSegmentTask } from '../../../lib/runtime/task-schema.js';
+import { isStrataError } from '../../../lib/model/errors.js';
+import { parseSegmentResult, parseSegmentTask } from '../../../lib/segment/task-schema.js';
 
 const task = {
   collectionPrefix: 'p/collections/c',

@@ -10,10 +10,9 @@
  * `params` and `filter` are checked for shape only (plain objects); their semantics belong to lib/segment.
  */
 import * as z from 'zod/mini';
-import { addSegmentStats, emptySegmentStats } from '../collection/segment-task.js';
-import type { SegmentSearchResult, SegmentSearchTask } from '../collection/segment-task.js';
-import type { Filter } from '../collection/types.js';
-import { internal, invalid } from '../errors.js';
+import type { SegmentSearchResult, SegmentSearchTask } from './task-contract.js';
+import type { Filter } from '../model/filter.js';
+import { internal, invalid } from '../model/errors.js';
 
 const expected = (what: string) => ({ error: `expected ${what}` });
 
@@ -110,15 +109,4 @@ export function parseSegmentResult(value: unknown): SegmentSearchResult {
   const parsed = ResultSchema.safeParse(value);
   if (!parsed.success) throw internal(`garbage segment search result: ${describe(parsed.error)}`);
   return parsed.data;
-}
-
-/** Concatenates the candidates of results for disjoint segment groups and sums their costs. */
-export function mergeResults(results: readonly SegmentSearchResult[]): SegmentSearchResult {
-  const stats = emptySegmentStats();
-  const candidates = [];
-  for (const r of results) {
-    candidates.push(...r.candidates);
-    addSegmentStats(stats, r.stats);
-  }
-  return { candidates, stats };
 }

@@ -6,7 +6,7 @@
  * Invariant: the hash is a pure function of the segment id's UTF-8 bytes (FNV-1a, 32 bits), identical in every
  * process, every Node version and every deployment; changing it would cold-start every segment at once.
  */
-import type { SegmentRef } from '../collection/segment-task.js';
+import type { SegmentRef } from '../segment/task-contract.js';
 
 const FNV_OFFSET = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;

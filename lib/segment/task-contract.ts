@@ -1,6 +1,8 @@
 /**
- * The contract between the coordinator (lib/collection) and the segment workers (lib/runtime invokers, the
- * segment-search function). A task crosses a process boundary (worker thread or Lambda invoke), so every field is
+ * The segment search task: the contract between the coordinator (lib/collection) and the segment workers (lib/runtime
+ * invokers, the segment-search function). The segment layer owns it, because a task is what one segment search
+ * needs (task.ts runs it, task-schema.ts validates it on the wire); the coordinator only builds tasks and merges
+ * results. A task crosses a process boundary (worker thread or Lambda invoke), so every field is
  * plain JSON: no typed arrays, no class instances, no bigint.
  *
  * Invariants:
@@ -12,7 +14,9 @@
  * - A candidate names where it lives (`segment`, `offset`), so the coordinator fetches its payload/vector by offset
  *   without reading the segment's `ids` table.
  */
-import type { Filter, PointId, QueryRequest } from './types.js';
+import type { Filter } from '../model/filter.js';
+import type { PointId } from '../model/point-id.js';
+import type { QueryRequest } from '../model/search.js';
 
 export interface SegmentRef {
   /** segment id as named by the manifest (also the folder under segments/) */
@@ -83,10 +87,13 @@ export interface SegmentSearchResult {
   stats: SegmentSearchStats;
 }
 
-/** Runs one task: in-process, on a worker thread, or in a Lambda. Implemented by lib/runtime. */
-export interface Invoker {
-  /** number of workers K; segment s goes to worker hash(s) mod K */
-  readonly workers: number;
-  invoke(worker: number, task: SegmentSearchTask, deadlineMs: number): Promise<SegmentSearchResult>;
-  close(): Promise<void>;
+/** Concatenates the candidates of results for disjoint segment groups and sums their costs. */
+export function mergeResults(results: readonly SegmentSearchResult[]): SegmentSearchResult {
+  const stats = emptySegmentStats();
+  const candidates = [];
+  for (const r of results) {
+    candidates.push(...r.candidates);
+    addSegmentStats(stats, r.stats);
+  }
+  return { candidates, stats };
 }

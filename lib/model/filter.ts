@@ -1,0 +1,42 @@
+/**
+ * Qdrant's payload filter, as a value. The grammar that accepts untrusted JSON into these types is
+ * lib/segment/filter-parse.ts; the compiler that evaluates them is lib/segment/filter.ts.
+ *
+ * Invariant: a Filter that reaches the engine is normalized (condition lists are arrays, point ids canonical).
+ */
+import type { PointId } from './point-id.js';
+
+export type MatchCondition =
+  | { value: string | number | boolean }
+  | { any: (string | number)[] }
+  | { except: (string | number)[] }
+  /** substring match (Qdrant without a full-text index) */
+  | { text: string }
+  /** any whitespace-separated word of the query is a substring */
+  | { text_any: string }
+  | { phrase: string };
+
+/** Numeric bounds, or RFC 3339 datetime strings compared with datetime payload values (all bounds one kind). */
+export interface RangeCondition {
+  lt?: number | string | null;
+  gt?: number | string | null;
+  gte?: number | string | null;
+  lte?: number | string | null;
+}
+
+export type Condition =
+  | { key: string; match: MatchCondition }
+  | { key: string; range: RangeCondition }
+  | { key: string; values_count: RangeCondition }
+  | { is_empty: { key: string } }
+  | { is_null: { key: string } }
+  | { has_id: PointId[] }
+  | { nested: { key: string; filter: Filter } }
+  | Filter;
+
+export interface Filter {
+  must?: Condition[] | null;
+  should?: Condition[] | null;
+  must_not?: Condition[] | null;
+  min_should?: { conditions: Condition[]; min_count: number } | null;
+}

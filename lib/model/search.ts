@@ -1,0 +1,43 @@
+/**
+ * A nearest-neighbour query and its hits, in Qdrant's JSON shapes (snake_case) with defaults already applied by the
+ * API layer.
+ *
+ * Invariant: `ScoredPoint.score` is Qdrant's score (a distance for Euclid/Manhattan); engine layers below the
+ * collection compare internal similarities instead (lib/distance/similarity.ts converts).
+ */
+import type { Filter } from './filter.js';
+import type { Payload, WithPayload } from './payload.js';
+import type { PointId } from './point-id.js';
+
+export interface QuantizationSearchParams {
+  ignore: boolean;
+  /** undefined: the engine decides (see README) */
+  rescore?: boolean;
+  oversampling: number;
+}
+
+export interface SearchParams {
+  hnsw_ef?: number;
+  exact: boolean;
+  quantization?: QuantizationSearchParams;
+}
+
+export interface QueryRequest {
+  vector: number[];
+  limit: number;
+  offset: number;
+  filter?: Filter;
+  params: SearchParams;
+  with_payload: WithPayload;
+  with_vector: boolean;
+  score_threshold?: number;
+}
+
+export interface ScoredPoint {
+  id: PointId;
+  version: number;
+  /** Qdrant's score: similarity for Cosine/Dot, distance for Euclid/Manhattan */
+  score: number;
+  payload?: Payload | null;
+  vector?: number[] | null;
+}
