@@ -4,7 +4,7 @@
  *
  *   npm start -- --data ./data --port 6333 --host 127.0.0.1 --workers 4
  *
- * Flags win over the environment (lib/config.ts lists every variable). SIGINT/SIGTERM stop accepting requests,
+ * Flags win over the environment (lib/runtime/config.ts lists every variable). SIGINT/SIGTERM stop accepting requests,
  * let in-flight ones and a running optimizer finish, stop the threads, and exit.
  */
 import { resolve } from 'node:path';

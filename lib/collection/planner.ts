@@ -2,7 +2,7 @@
  * Query planning: which worker searches which segments (DESIGN.md §5).
  *
  * Invariants:
- * - A segment always goes to worker hash(segmentId) mod K (lib/runtime/routing.ts), so that worker's warm memory
+ * - A segment always goes to worker hash(segmentId) mod K (routing.ts), so that worker's warm memory
  *   keeps serving it; planning never balances load by moving a segment elsewhere.
  * - With at most K segments every segment is its own task (maximum parallelism); with more segments than workers,
  *   the segments of one worker are grouped into one task (one invoke per worker, never more than K in flight).

@@ -26,7 +26,7 @@ import type { SegmentCandidate, SegmentSearchResult, SegmentSearchStats } from '
 import type { Snapshot } from './snapshot.js';
 import type { QueryRequest, ScoredPoint } from '../model/search.js';
 
-/** A WAL-tail point scored here; segment candidates (segment-task.ts) also carry their offset. */
+/** A WAL-tail point scored here; segment candidates (lib/segment/task-contract.ts) also carry their offset. */
 type TailCandidate = Candidate & { segment: null };
 
 /** What one query cost (DESIGN.md §8): workers' stats summed (rounds and millis: the slowest task) plus the tail. */

@@ -1,7 +1,8 @@
 /**
  * Segment → worker routing (DESIGN.md §5). A segment always goes to the same worker so that worker's warm memory
  * (its int8 set, its page cache) keeps serving it: Lambda function `hash(id) mod K` in AWS, worker thread
- * `hash(id) mod K` locally.
+ * `hash(id) mod K` locally. It lives beside the planner (planner.ts), the one place that decides routing; the
+ * runtime's invokers only carry a task to the worker index they are given.
  *
  * Invariant: the hash is a pure function of the segment id's UTF-8 bytes (FNV-1a, 32 bits), identical in every
  * process, every Node version and every deployment; changing it would cold-start every segment at once.

@@ -1,7 +1,7 @@
 /**
  * Coordinator-side access to sealed segments for everything that is not a vector search: point lookups (get,
  * payload updates, late WAL entries), scroll and count, and the payload/vector reads of a query's final page.
- * Vector search goes to the workers (segment-task.ts). The formats are lib/segment's: this module only chooses what
+ * Vector search goes to the workers (lib/segment/task-contract.ts). The formats are lib/segment's: this module only chooses what
  * to keep.
  *
  * Invariants:

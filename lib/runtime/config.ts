@@ -2,6 +2,9 @@
  * The one configuration loader (DESIGN.md §7). Every option comes from an environment variable, is parsed and
  * validated once at start-up (`loadConfig()` at module scope of an entry point), and has a default that works
  * locally: with nothing set, Strata serves http://127.0.0.1:6333 over ./data with one worker thread per core.
+ * It lives in lib/runtime because only start-up code reads the environment: the runtime wiring (coordinator, segment
+ * context), the Lambda entry points and bin/. Everything below takes its options as arguments, so the engine and the
+ * collection service never depend on how a deployment is configured.
  *
  * | variable                        | default                                 | meaning                                            |
  * |---------------------------------|-----------------------------------------|----------------------------------------------------|

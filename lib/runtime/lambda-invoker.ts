@@ -1,5 +1,5 @@
 /**
- * The AWS invoker: worker i is the i-th segment-search Lambda function (STRATA_WORKER_FUNCTIONS, routing.ts), invoked
+ * The AWS invoker: worker i is the i-th segment-search Lambda function (STRATA_WORKER_FUNCTIONS, lib/collection/routing.ts), invoked
  * synchronously (RequestResponse) so its warm containers keep serving the same segments.
  *
  * Invariants:

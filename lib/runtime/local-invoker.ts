@@ -1,5 +1,5 @@
 /**
- * The local invoker: K worker threads, with the same routing as the K Lambda functions in AWS (routing.ts).
+ * The local invoker: K worker threads, with the same routing as the K Lambda functions in AWS (lib/collection/routing.ts).
  *
  * Affinity: worker i is a piscina pool of exactly ONE thread, so worker i's tasks always run on thread i and its
  * int8 sets, page cache and open segments stay hot there. One shared piscina pool of K threads would hand a task to

@@ -1,6 +1,6 @@
 /**
  * What a segment worker (a worker thread, or a segment-search Lambda container) builds once and keeps: its
- * ObjectStore, its PageCache and its segment registry (lib/segment). Routing (routing.ts) sends the same segments
+ * ObjectStore, its PageCache and its segment registry (lib/segment). Routing (lib/collection/routing.ts) sends the same segments
  * to the same worker, so these stay warm across tasks.
  *
  * Memory budget split: the registry holds what a segment keeps resident (the int8 set, the tier the design puts in

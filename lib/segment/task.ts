@@ -1,5 +1,5 @@
 /**
- * The worker entry (segment-task.ts is the contract): open or reuse each segment of the task, search them
+ * The worker entry (task-contract.ts is the contract): open or reuse each segment of the task, search them
  * concurrently, return candidates with internal similarities and what it cost.
  *
  * Cost accounting: one IoScope per segment (segments run concurrently, so a shared scope would chain independent

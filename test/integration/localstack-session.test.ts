@@ -2,7 +2,7 @@
  * A Qdrant-client session against the local server configured for S3 the way a user does it: LocalStack's S3 on the
  * host, then `npm start` itself (tsx bin/strata.ts, a child process on a free port, worker threads) with
  * STRATA_BUCKET / STRATA_PREFIX / STRATA_S3_ENDPOINT / AWS_REGION and the AWS credential variables in its
- * environment, read by lib/config.ts. Create, upsert (past the optimizer threshold, so segments are sealed into the bucket), exact and
+ * environment, read by lib/runtime/config.ts. Create, upsert (past the optimizer threshold, so segments are sealed into the bucket), exact and
  * HNSW queries over int8 codes with originals as S3 pages, payload operations, deletes, and delete collection, with
  * the bucket listing checked at each step so the data provably lives in LocalStack.
  *

@@ -105,8 +105,8 @@ describe('LocalInvoker as built JavaScript', () => {
       entryPoints: [
         ...ts('lib/runtime'),
         ...ts('lib/collection'),
+        ...ts('lib/segment'),
         ...ts('lib/model'),
-        join(root, 'lib/errors.ts'),
         join(root, 'test/support/fake-pool-worker.ts'),
       ],
       outdir: out,

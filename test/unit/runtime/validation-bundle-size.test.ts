@@ -13,7 +13,7 @@ const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const ZOD_BUDGET_BYTES = 60 * 1024;
 
 describe('validation modules in the worker bundles', () => {
-  it.each([['lib/config.ts'], ['lib/runtime/task-schema.ts'], ['functions/optimizer.ts']])(
+  it.each([['lib/runtime/config.ts'], ['lib/segment/task-schema.ts'], ['functions/optimizer.ts']])(
     '%s keeps zod under 60 KB (tree-shaken zod/mini, no locales)',
     async (entry) => {
       const result = await build({
