@@ -128,6 +128,35 @@ describe('PUT /collections/{name}', () => {
     );
     expect(service.calls).toEqual([]);
   });
+
+  it('counts a name in UTF-8 bytes: 64 four-byte emoji (256 bytes) are refused before the service is called', async () => {
+    const emoji = '😀'.repeat(64);
+    expectError(
+      await send(app, 'PUT', `/collections/${encodeURIComponent(emoji)}`, { vectors: { size: 4, distance: 'Cosine' } }),
+      422,
+      'Validation error in path parameters: [name: must be at most 255 bytes in UTF-8, got 256]',
+    );
+    expectError(await send(app, 'GET', `/collections/${encodeURIComponent(emoji)}`), 422, 'name');
+    expect(service.calls).toEqual([]);
+    // 63 of them (252 bytes) are a valid name
+    const r = await send(app, 'PUT', `/collections/${encodeURIComponent('😀'.repeat(63))}`, {
+      vectors: { size: 4, distance: 'Cosine' },
+    });
+    expect(resultOf(r)).toBe(true);
+  });
+
+  it('refuses names the store cannot hold with 400 before the service is called', async () => {
+    for (const name of ['a:b', 'a*b', ' lead', 'a?b']) {
+      expectError(
+        await send(app, 'PUT', `/collections/${encodeURIComponent(name)}`, {
+          vectors: { size: 4, distance: 'Cosine' },
+        }),
+        400,
+        `Wrong input: Collection name \`${name}\``,
+      );
+    }
+    expect(service.calls).toEqual([]);
+  });
 });
 
 describe('other collection routes', () => {
