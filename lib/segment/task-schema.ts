@@ -12,6 +12,7 @@
 import * as z from 'zod/mini';
 import type { SegmentSearchResult, SegmentSearchTask } from './task-contract.js';
 import type { Filter } from '../model/filter.js';
+import { canonicalPointId, type PointId } from '../model/point-id.js';
 import { internal, invalid } from '../model/errors.js';
 
 const expected = (what: string) => ({ error: `expected ${what}` });
@@ -22,14 +23,8 @@ const nonNegativeInt = z
   .int(expected('a non-negative integer'))
   .check(z.nonnegative(expected('a non-negative integer')));
 const nonEmptyString = z.string(expected('a non-empty string')).check(z.minLength(1, expected('a non-empty string')));
-// a union whose one type-matching branch fails a check reports that branch's issue: every part names a point id
-const pointId = z.union(
-  [
-    z.int(expected('a point id')).check(z.nonnegative(expected('a point id'))),
-    z.string(expected('a point id')).check(z.minLength(1, expected('a point id'))),
-  ],
-  expected('a point id'),
-);
+// ids cross the wire canonical (lib/model/point-id.ts): anything else is a malformed task or a garbage result
+const pointId = z.custom<PointId>((v) => v !== null && canonicalPointId(v) === v, expected('a point id'));
 const shapeOnly = <T>() =>
   z.custom<T>((v) => typeof v === 'object' && v !== null && !Array.isArray(v), expected('an object'));
 

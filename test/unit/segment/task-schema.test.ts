@@ -45,6 +45,8 @@ describe('segment task and result validation', () => {
     ['a zero limit', { ...task, limit: 0 }, 'limit'],
     ['params that are not an object', { ...task, params: [] }, 'params'],
     ['a negative point id in exclude', { ...task, exclude: [-1] }, 'exclude.0'],
+    ['a non-canonical UUID in exclude', { ...task, exclude: [1, 'B3B1C1D0-0000-4000-8000-000000000000'] }, 'exclude.1'],
+    ['a string that is no point id in exclude', { ...task, exclude: ['abc'] }, 'exclude.0'],
     ['not an object at all', 'hello', '(root)'],
   ])('rejects a task with %s as invalid, naming the field', (_, value, field) => {
     const e = thrown(() => parseSegmentTask(value));
