@@ -7,13 +7,13 @@
  * Schemas in `zod/mini`, imported as a namespace (`import * as z`): esbuild then keeps only the parts used, ~30 KB
  * in the segment-search bundle. `import { z } from 'zod/mini'` would defeat that (the `z` object re-exports every
  * locale) and cost ~440 KB. Every schema carries its own message, so a problem reads `path: expected …`.
- * `params` and `filter` are checked for shape only (plain objects); their semantics belong to lib/segment.
+ * `params` and `filter` are checked for shape only (plain objects): search.ts and filter.ts own their semantics.
  */
 import * as z from 'zod/mini';
-import type { SegmentSearchResult, SegmentSearchTask } from './task-contract.js';
+import { internal, invalid } from '../model/errors.js';
 import type { Filter } from '../model/filter.js';
 import { canonicalPointId, type PointId } from '../model/point-id.js';
-import { internal, invalid } from '../model/errors.js';
+import type { SegmentSearchResult, SegmentSearchTask } from './task-contract.js';
 
 const expected = (what: string) => ({ error: `expected ${what}` });
 
