@@ -257,6 +257,18 @@ describe('bad requests get Qdrant status codes and messages', () => {
     expect(await client.collectionExists('e')).toEqual({ exists: false });
   });
 
+  it('a collection name over 255 UTF-8 bytes (64 emoji) is refused with 422 and never reaches the file system', async () => {
+    const name = '😀'.repeat(64);
+    expect(
+      await rejection(client.createCollection(name, { vectors: { size: DIM, distance: 'Cosine' } })),
+    ).toMatchObject({
+      status: 422,
+      error: 'Validation error in path parameters: [name: must be at most 255 bytes in UTF-8, got 256]',
+    });
+    expect((await rejection(client.getCollection(name))).status).toBe(422);
+    expect(await readdir(join(dir, 'collections'))).toEqual(['c']);
+  });
+
   it('limit 0: 422 Validation error, on query, search and scroll', async () => {
     const q = await rejection(client.query('c', { query: vec(1), limit: 0 }));
     expect(q.status).toBe(422);
