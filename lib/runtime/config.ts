@@ -28,6 +28,7 @@
  * | STRATA_WORKERS                  | available cores (local), else #functions| worker count K                                     |
  * | STRATA_WORKER_CONCURRENCY       | 64                                      | concurrent Lambda invokes per api container        |
  * | STRATA_OPTIMIZE_AFTER_POINTS    | 10000                                   | unsealed points that trigger an optimizer run      |
+ * | STRATA_OPTIMIZE_IDLE_MS         | 2000                                    | local: seal after this long without writes; 0 = off|
  * | STRATA_LOG_LEVEL                | AWS_LAMBDA_LOG_LEVEL, else info         | pino level                                         |
  *
  * Invariant: nothing else in the code reads process.env for these options.
@@ -71,6 +72,8 @@ export interface StrataConfig {
   workers: number;
   workerConcurrency: number;
   optimizeAfterPoints: number;
+  /** local trigger: seal a collection after this long without writes; 0 = only the point threshold seals */
+  optimizeIdleMs: number;
   logLevel: LogLevel;
 }
 
@@ -187,6 +190,7 @@ const EnvSchema = z.object({
   STRATA_WORKERS: wholeNumber(1, 1024),
   STRATA_WORKER_CONCURRENCY: wholeNumber(1, 10_000),
   STRATA_OPTIMIZE_AFTER_POINTS: wholeNumber(1),
+  STRATA_OPTIMIZE_IDLE_MS: wholeNumber(0),
   STRATA_LOG_LEVEL: variable(z.enum(LEVELS, got(`one of ${LEVELS.join(', ')}`))),
   AWS_LAMBDA_LOG_LEVEL: text,
 });
@@ -239,6 +243,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<StrataConf
     workers: workerFunctions.length || e.STRATA_WORKERS || availableParallelism(),
     workerConcurrency: e.STRATA_WORKER_CONCURRENCY ?? 64,
     optimizeAfterPoints: e.STRATA_OPTIMIZE_AFTER_POINTS ?? 10_000,
+    optimizeIdleMs: e.STRATA_OPTIMIZE_IDLE_MS ?? 2000,
     logLevel: e.STRATA_LOG_LEVEL ?? (lambdaLevel && LOG_LEVELS.has(lambdaLevel) ? (lambdaLevel as LogLevel) : 'info'),
   };
   return { ...config, ...stripUndefined(overrides) };

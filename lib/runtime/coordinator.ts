@@ -133,6 +133,7 @@ export async function createCoordinator(config: StrataConfig, options: Coordinat
       })
     : new LocalOptimizerTrigger({
         threshold: config.optimizeAfterPoints,
+        idleMs: config.optimizeIdleMs,
         onError,
         optimize: async (name) => {
           const result = await optimizer.optimizeUntil(name, Deadline.in(LOCAL_RUN_MS)).catch((error: unknown) => {

@@ -98,7 +98,7 @@ export interface LocalTriggerOptions extends TriggerOptions {
   /**
    * after this long without writes, points still below the threshold are sealed anyway: the local stand-in for the
    * optimizer's schedule in AWS, so a collection that stops receiving writes ends sealed and `green` (clients such as
-   * Qdrant's benchmark wait for that). @default 2000
+   * Qdrant's benchmark wait for that). 0 turns it off. @default 2000
    */
   idleMs?: number;
 }
@@ -121,7 +121,7 @@ export class LocalOptimizerTrigger extends CountingTrigger {
   override afterWrite(collection: string, points: number): void {
     super.afterWrite(collection, points);
     clearTimeout(this.#idle.get(collection));
-    if (this.#stopped || this.pendingPoints(collection) === 0) {
+    if (this.#stopped || this.#idleMs <= 0 || this.pendingPoints(collection) === 0) {
       this.#idle.delete(collection);
       return;
     }

@@ -62,7 +62,11 @@ async function storeState(name: string): Promise<unknown> {
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'strata-bad-'));
-  const config = loadConfig({ STRATA_DATA_DIR: dir, STRATA_WORKERS: '1', STRATA_LOG_LEVEL: 'silent' }, { port: 0 });
+  // no idle seal: the second half must stay in the WAL while the tests watch it (sealing is requested explicitly)
+  const config = loadConfig(
+    { STRATA_DATA_DIR: dir, STRATA_WORKERS: '1', STRATA_LOG_LEVEL: 'silent', STRATA_OPTIMIZE_IDLE_MS: '0' },
+    { port: 0 },
+  );
   coordinator = await createCoordinator(config, { logger: createLogger(config, 'server'), fallback: 'threads' });
   strata = await startStrata(coordinator.service);
   client = strata.client;
