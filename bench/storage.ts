@@ -178,6 +178,12 @@ async function measure(svc: StrataCollectionService, req: QueryRequest): Promise
 }
 
 const mean = (xs: number[]) => (xs.length === 0 ? 0 : xs.reduce((a, b) => a + b, 0) / xs.length);
+const p50 = (xs: number[]) => {
+  if (xs.length === 0) return 0;
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 === 1 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+};
 const fmt = (x: number, d = 1) => x.toFixed(d);
 
 export async function main(argv: string[]): Promise<void> {
@@ -226,6 +232,8 @@ export async function main(argv: string[]): Promise<void> {
 
   const rows: (string | number)[][] = [];
   const json: unknown[] = [];
+  /** warm p50 modelled latency per tier × mode, for the scenario comparison printed after the table */
+  const warmP50 = new Map<string, number>();
   for (const tier of TIERS) {
     const root = mkdtempSync(join(tmpdir(), 'strata-bench-storage-'));
     try {
@@ -271,6 +279,8 @@ export async function main(argv: string[]): Promise<void> {
           ['warm', warm],
         ] as const) {
           const modelMs = mean(samples.map((s) => s.modelMs));
+          const modelP50 = p50(samples.map((s) => s.modelMs));
+          if (label === 'warm') warmP50.set(`${tierName(tier)} ${mode.name}`, modelP50);
           rows.push([
             tierName(tier),
             mode.name,
@@ -280,6 +290,7 @@ export async function main(argv: string[]): Promise<void> {
             fmt(mean(samples.map((s) => s.rounds))),
             fmt(mean(samples.map((s) => s.computeMs)), 2),
             fmt(modelMs),
+            fmt(modelP50),
             fmt(recall, 3),
             fmt(base.meanMs, 3),
             `${fmt(modelMs / base.meanMs, 0)}x`,
@@ -294,6 +305,7 @@ export async function main(argv: string[]): Promise<void> {
             rounds: mean(samples.map((s) => s.rounds)),
             computeMs: mean(samples.map((s) => s.computeMs)),
             modelledS3Ms: modelMs,
+            modelledS3P50Ms: modelP50,
             recall,
             inMemoryMs: base.meanMs,
             inMemoryRecall: base.recall,
@@ -316,6 +328,7 @@ export async function main(argv: string[]): Promise<void> {
         'rounds/q',
         'compute ms',
         'S3-model ms',
+        'p50 ms',
         'recall@k',
         'in-mem ms',
         'ratio',
@@ -324,7 +337,17 @@ export async function main(argv: string[]): Promise<void> {
     ),
   );
   console.log(`in-memory engine (one graph, all points): ${JSON.stringify(baselines)}`);
+  // Qdrant's optimize guide: scenario 2 (precision + low memory: originals and graph on disk) against scenario 3
+  // (precision + speed: everything in RAM), both int8 + rescore, warm
+  const s2 = warmP50.get(`${tierName(TIERS[3])} i8+rescore`) ?? Number.NaN;
+  const s3 = warmP50.get(`${tierName(TIERS[0])} i8+rescore`) ?? Number.NaN;
+  const scenarios = { scenario2WarmP50Ms: s2, scenario3WarmP50Ms: s3, ratio: s2 / s3 };
+  console.log(
+    `warm p50, i8+rescore: scenario 2 (vec:disk graph:disk) ${fmt(s2, 2)} ms vs scenario 3 (vec:ram graph:ram) ` +
+      `${fmt(s3, 2)} ms = ${fmt(s2 / s3, 2)}x`,
+  );
   const path = writeResults('storage', {
+    scenarios,
     options: o,
     model: { firstByteMs: FIRST_BYTE_MS, streamMBps: STREAM_MB_PER_S },
     machine: machineInfo(),
