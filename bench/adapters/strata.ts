@@ -17,8 +17,9 @@ import {
   floatScorer,
   InMemoryGraph,
   SearchContext,
+  oversampledCount,
   searchHnsw,
-  searchRescored,
+  searchPipelineSync,
 } from '../../lib/index/index.js';
 import { Int8Scorer, quantize, type QuantizedSet } from '../../lib/quantization/index.js';
 import type { Dataset } from '../../test/support/datasets.js';
@@ -100,11 +101,11 @@ function createStrata(mode: Mode, oversampling: number): EngineFactory {
         const q = ds.distance === 'Cosine' ? normalized(query) : query;
         const int8 = new Int8Scorer(s.codes!, q);
         if (mode === 'i8') return searchHnsw(graph, int8, { k, ef }, ctx).ids;
-        return searchRescored(
-          graph,
+        return searchPipelineSync(
+          { n: ds.nBase, graph },
           int8,
           floatScorer(s.data!, ds.dim, ds.distance, query),
-          { k, ef, oversampling },
+          { k, candidates: oversampledCount(k, oversampling), ef },
           ctx,
         ).ids;
       },

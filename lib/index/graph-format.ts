@@ -31,9 +31,10 @@
  * | 4 | 4 | first node id of the page (= p·R) |
  * | 8 | … | records of nodes p·R …, each (1 + m0) u32: count, then neighbour ids |
  */
+import { crc32, le, readMagicVersion, writeMagicVersion } from '../binary/binary-format.js';
 import { internal, invalid } from '../model/errors.js';
-import { crc32 } from '../quantization/crc32.js';
 import type { GraphAccessor, GraphMeta, HnswGraph, UpperLevels } from './graph.js';
+import { type PageReader, ResidentPages } from './page-reader.js';
 
 export const GRAPH_MAGIC = 'STRAHNSW';
 export const GRAPH_VERSION = 1;
@@ -101,10 +102,8 @@ export function serializeGraph(g: HnswGraph, pageSize = DEFAULT_PAGE_SIZE): Uint
   const u = g.upper;
   const meta = layoutMeta(g, pageSize, u.ids.length, u.links.length);
   const out = new Uint8Array(graphByteLength(meta));
-  const view = new DataView(out.buffer);
-  for (let i = 0; i < 8; i++) out[i] = GRAPH_MAGIC.charCodeAt(i);
+  const view = writeMagicVersion(out, GRAPH_MAGIC, GRAPH_VERSION);
   const fields = [
-    GRAPH_VERSION,
     meta.n,
     meta.m,
     meta.m0,
@@ -118,7 +117,7 @@ export function serializeGraph(g: HnswGraph, pageSize = DEFAULT_PAGE_SIZE): Uint
     meta.upperWords,
     meta.headerBytes,
   ];
-  fields.forEach((v, i) => view.setUint32(8 + 4 * i, v >>> 0, true));
+  fields.forEach((v, i) => view.setUint32(12 + 4 * i, v >>> 0, true));
   let at = GRAPH_FIXED_HEADER_BYTES;
   for (let i = 0; i < u.ids.length; i++, at += 4) view.setUint32(at, u.ids[i], true);
   out.set(u.levels, at);
@@ -138,19 +137,18 @@ export function serializeGraph(g: HnswGraph, pageSize = DEFAULT_PAGE_SIZE): Uint
   return out;
 }
 
+const ZERO_CRC_FIELD = new Uint8Array(4);
+
+/** CRC of [0, 60) ++ four zero bytes ++ [64, H): the header with its own CRC field zeroed, without copying it. */
 function headerCrc(bytes: Uint8Array, headerBytes: number): number {
-  const copy = bytes.slice(0, headerBytes);
-  copy.fill(0, 60, 64);
-  return crc32(copy);
+  const head = crc32(ZERO_CRC_FIELD, 0, 4, crc32(bytes, 0, 60));
+  return crc32(bytes, 64, headerBytes, head);
 }
 
 /** Parses the fixed 64-byte prefix (enough to learn H and the page geometry). */
 export function parseGraphFixedHeader(bytes: Uint8Array): GraphFileMeta {
-  if (bytes.length < GRAPH_FIXED_HEADER_BYTES) throw internal(`graph: ${bytes.length} bytes, shorter than its header`);
-  for (let i = 0; i < 8; i++) if (bytes[i] !== GRAPH_MAGIC.charCodeAt(i)) throw internal('graph: bad magic');
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const view = readMagicVersion(bytes, GRAPH_MAGIC, GRAPH_VERSION, GRAPH_FIXED_HEADER_BYTES, 'graph');
   const u32 = (at: number): number => view.getUint32(at, true);
-  if (u32(8) !== GRAPH_VERSION) throw internal(`graph: unsupported version ${u32(8)}`);
   const meta: GraphFileMeta = {
     n: u32(12),
     m: u32(16),
@@ -182,7 +180,7 @@ export function parseGraphHeader(bytes: Uint8Array): { meta: GraphFileMeta; uppe
   const meta = parseGraphFixedHeader(bytes);
   if (bytes.length < meta.headerBytes)
     throw internal(`graph: header needs ${meta.headerBytes} bytes, got ${bytes.length}`);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const view = le(bytes);
   if (headerCrc(bytes, meta.headerBytes) !== view.getUint32(60, true))
     throw internal('graph: header checksum mismatch');
   const U = meta.upperCount;
@@ -203,7 +201,7 @@ export function decodeGraphPage(meta: GraphFileMeta, page: number, bytes: Uint8A
   const { start, end } = graphPageRange(meta, page);
   if (bytes.length !== end - start)
     throw internal(`graph page ${page}: ${bytes.length} bytes, expected ${end - start}`);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const view = le(bytes);
   if (crc32(bytes, 4) !== view.getUint32(0, true)) throw internal(`graph page ${page}: checksum mismatch`);
   if (view.getUint32(4, true) !== page * meta.nodesPerPage) throw internal(`graph page ${page}: wrong first node`);
   const words = (bytes.length - PAGE_PREFIX) >> 2;
@@ -224,47 +222,37 @@ export function deserializeGraph(bytes: Uint8Array): HnswGraph {
 }
 
 /**
- * A GraphAccessor over layer-0 pages fetched on demand: `fetchPages(pages)` returns the raw bytes of each page (one
- * ranged GET per page, or coalesced — the caller's page cache decides). Resident pages are kept in this accessor;
- * share one accessor across queries of a warm segment, or give it a bounded cache upstream.
+ * A GraphAccessor over decoded layer-0 pages served by a PageReader (the segment's page cache: pages are verified
+ * and decoded once, when they enter it). One accessor per query: it remembers the pages it has touched, so a hop
+ * reads a plain array, and it asks the reader for the rest (a resident page synchronously, a missing one by `load`).
  */
 export class PagedGraph implements GraphAccessor {
   readonly meta: GraphFileMeta;
   readonly upper: UpperLevels;
-  private readonly pages: (Uint32Array | null)[];
+  private readonly pages: ResidentPages<Uint32Array>;
   private readonly rec: number;
-  /** pages fetched so far (cost counter) */
-  pagesLoaded = 0;
 
-  constructor(
-    header: { meta: GraphFileMeta; upper: UpperLevels },
-    private readonly fetchPages: (pages: number[]) => Promise<Uint8Array[]>,
-  ) {
+  constructor(header: { meta: GraphFileMeta; upper: UpperLevels }, reader: PageReader<Uint32Array>) {
     this.meta = header.meta;
     this.upper = header.upper;
-    this.pages = new Array<Uint32Array | null>(header.meta.pageCount).fill(null);
+    this.pages = new ResidentPages(reader, header.meta.pageCount);
     this.rec = 1 + header.meta.m0;
   }
 
+  /** pages this query fetched (cost counter) */
+  get pagesLoaded(): number {
+    return this.pages.loaded;
+  }
+
   layer0(id: number): Uint32Array | null {
-    return this.pages[Math.floor(id / this.meta.nodesPerPage)];
+    return this.pages.get(Math.floor(id / this.meta.nodesPerPage));
   }
 
   layer0Offset(id: number): number {
     return (id % this.meta.nodesPerPage) * this.rec;
   }
 
-  async load(ids: ArrayLike<number>): Promise<void> {
-    const wanted: number[] = [];
-    for (let i = 0; i < ids.length; i++) {
-      const p = Math.floor(ids[i] / this.meta.nodesPerPage);
-      if (this.pages[p] === null && !wanted.includes(p)) wanted.push(p);
-    }
-    if (wanted.length === 0) return;
-    const bytes = await this.fetchPages(wanted);
-    wanted.forEach((p, i) => {
-      this.pages[p] = decodeGraphPage(this.meta, p, bytes[i]);
-    });
-    this.pagesLoaded += wanted.length;
+  load(ids: ArrayLike<number>): Promise<void> {
+    return this.pages.load(ids, this.meta.nodesPerPage);
   }
 }

@@ -1,7 +1,9 @@
-/** HNSW build and search, exact search and rescoring, over typed arrays; the graph and vectors binary layouts. */
+/**
+ * HNSW build and search, the one search pipeline (graph walk or exact scan, then rescoring), over typed arrays; the
+ * graph and vectors binary layouts.
+ */
 export { buildHnsw, DEFAULT_EF_CONSTRUCT, DEFAULT_M } from './build.js';
 export type { BuildOptions } from './build.js';
-export { exactSearch } from './exact.js';
 export { InMemoryGraph, NO_NODE, upperRecordOffset } from './graph.js';
 export type { GraphAccessor, GraphMeta, HnswGraph, UpperLevels } from './graph.js';
 export {
@@ -22,16 +24,17 @@ export {
 export type { ByteRange, GraphFileMeta } from './graph-format.js';
 export { MaxHeap, MinHeap } from './heap.js';
 export type { SearchResult } from './heap.js';
+export { type PageReader, ResidentPages } from './page-reader.js';
 export {
-  exactRescored,
-  exactRescoredAsync,
+  exactSearch,
+  exactSearchAsync,
   oversampledCount,
   rescore,
   rescoreAsync,
-  searchRescored,
-  searchRescoredAsync,
-} from './rescore.js';
-export type { RescoredSearchOptions } from './rescore.js';
+  searchPipeline,
+  searchPipelineSync,
+} from './pipeline.js';
+export type { PipelineOptions, PipelineResult, SearchSpace } from './pipeline.js';
 export { mulberry32 } from './rng.js';
 export { FloatScorer, floatScorer, PagedFloatScorer, prepareQuery } from './scorer.js';
 export type { QueryScorer, RowSource } from './scorer.js';

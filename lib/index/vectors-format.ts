@@ -17,10 +17,11 @@
  * | 40     | 24   | reserved, 0                                                          |
  * | 64 + p·S | …  | page p: u32 CRC-32 of the page bytes [4, end), u32 first row (p·R), rows (the last page is shorter) |
  */
+import { crc32, le, readMagicVersion, writeMagicVersion } from '../binary/binary-format.js';
 import { allocateSimdArena } from '../distance/index.js';
 import { internal, invalid } from '../model/errors.js';
-import { crc32 } from '../quantization/crc32.js';
 import { type ByteRange, DEFAULT_PAGE_SIZE } from './graph-format.js';
+import { type PageReader, ResidentPages } from './page-reader.js';
 import type { RowSource } from './scorer.js';
 
 export const VECTORS_MAGIC = 'STRAVF32';
@@ -67,10 +68,9 @@ export function serializeVectors(data: Float32Array, dim: number, pageSize = DEF
   const meta = vectorsLayout(data.length / dim, dim, pageSize);
   const total = meta.pageCount === 0 ? VECTORS_HEADER_BYTES : vectorsPageRange(meta, meta.pageCount - 1).end;
   const out = new Uint8Array(total);
-  const view = new DataView(out.buffer);
-  for (let i = 0; i < 8; i++) out[i] = VECTORS_MAGIC.charCodeAt(i);
-  [VECTORS_VERSION, meta.n, dim, pageSize, meta.rowsPerPage, meta.pageStride, meta.pageCount].forEach((v, i) =>
-    view.setUint32(8 + 4 * i, v, true),
+  const view = writeMagicVersion(out, VECTORS_MAGIC, VECTORS_VERSION);
+  [meta.n, dim, pageSize, meta.rowsPerPage, meta.pageStride, meta.pageCount].forEach((v, i) =>
+    view.setUint32(12 + 4 * i, v, true),
   );
   view.setUint32(36, crc32(out, 0, 36), true);
   for (let p = 0; p < meta.pageCount; p++) {
@@ -85,11 +85,8 @@ export function serializeVectors(data: Float32Array, dim: number, pageSize = DEF
 }
 
 export function parseVectorsHeader(bytes: Uint8Array): VectorsFileMeta {
-  if (bytes.length < VECTORS_HEADER_BYTES) throw internal(`vectors: ${bytes.length} bytes, shorter than its header`);
-  for (let i = 0; i < 8; i++) if (bytes[i] !== VECTORS_MAGIC.charCodeAt(i)) throw internal('vectors: bad magic');
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const view = readMagicVersion(bytes, VECTORS_MAGIC, VECTORS_VERSION, VECTORS_HEADER_BYTES, 'vectors');
   const u32 = (at: number): number => view.getUint32(at, true);
-  if (u32(8) !== VECTORS_VERSION) throw internal(`vectors: unsupported version ${u32(8)}`);
   if (crc32(bytes, 0, 36) !== u32(36)) throw internal('vectors: header checksum mismatch');
   const meta = vectorsLayout(u32(12), u32(16), u32(20));
   if (meta.rowsPerPage !== u32(24) || meta.pageStride !== u32(28) || meta.pageCount !== u32(32)) {
@@ -103,7 +100,7 @@ export function decodeVectorsPage(meta: VectorsFileMeta, page: number, bytes: Ui
   const { start, end } = vectorsPageRange(meta, page);
   if (bytes.length !== end - start)
     throw internal(`vectors page ${page}: ${bytes.length} bytes, expected ${end - start}`);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const view = le(bytes);
   if (crc32(bytes, 4) !== view.getUint32(0, true)) throw internal(`vectors page ${page}: checksum mismatch`);
   if (view.getUint32(4, true) !== page * meta.rowsPerPage) throw internal(`vectors page ${page}: wrong first row`);
   const count = (bytes.length - PAGE_PREFIX) >> 2;
@@ -126,39 +123,33 @@ export function deserializeVectors(bytes: Uint8Array): { meta: VectorsFileMeta; 
   return { meta, data };
 }
 
-/** A RowSource over pages fetched on demand (see PagedGraph; same fetch contract). */
+/** A RowSource over decoded pages served by a PageReader (see PagedGraph: one per query, same contract). */
 export class PagedRows implements RowSource {
   readonly dim: number;
-  private readonly pages: (Float32Array | null)[];
-  pagesLoaded = 0;
+  private readonly pages: ResidentPages<Float32Array>;
 
   constructor(
     readonly meta: VectorsFileMeta,
-    private readonly fetchPages: (pages: number[]) => Promise<Uint8Array[]>,
+    reader: PageReader<Float32Array>,
   ) {
     this.dim = meta.dim;
-    this.pages = new Array<Float32Array | null>(meta.pageCount).fill(null);
+    this.pages = new ResidentPages(reader, meta.pageCount);
+  }
+
+  /** pages this query fetched (cost counter) */
+  get pagesLoaded(): number {
+    return this.pages.loaded;
   }
 
   rows(id: number): Float32Array | null {
-    return this.pages[Math.floor(id / this.meta.rowsPerPage)];
+    return this.pages.get(Math.floor(id / this.meta.rowsPerPage));
   }
 
   rowOffset(id: number): number {
     return (id % this.meta.rowsPerPage) * this.dim;
   }
 
-  async load(ids: ArrayLike<number>): Promise<void> {
-    const wanted: number[] = [];
-    for (let i = 0; i < ids.length; i++) {
-      const p = Math.floor(ids[i] / this.meta.rowsPerPage);
-      if (this.pages[p] === null && !wanted.includes(p)) wanted.push(p);
-    }
-    if (wanted.length === 0) return;
-    const bytes = await this.fetchPages(wanted);
-    wanted.forEach((p, i) => {
-      this.pages[p] = decodeVectorsPage(this.meta, p, bytes[i]);
-    });
-    this.pagesLoaded += wanted.length;
+  load(ids: ArrayLike<number>): Promise<void> {
+    return this.pages.load(ids, this.meta.rowsPerPage);
   }
 }

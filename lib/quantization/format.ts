@@ -23,8 +23,8 @@
  */
 import { allocateSimdArena } from '../distance/index.js';
 import type { Distance } from '../model/distance.js';
+import { crc32, readMagicVersion, writeMagicVersion } from '../binary/binary-format.js';
 import { internal } from '../model/errors.js';
-import { crc32 } from './crc32.js';
 import type { QuantizedSet, ScalarParams } from './scalar-int8.js';
 
 export const QUANTIZED_MAGIC = 'STRQINT8';
@@ -40,9 +40,7 @@ export function quantizedByteLength(n: number, stride: number): number {
 export function serializeQuantized(set: QuantizedSet): Uint8Array {
   const p = set.params;
   const out = new Uint8Array(quantizedByteLength(set.n, p.stride));
-  const view = new DataView(out.buffer);
-  for (let i = 0; i < 8; i++) out[i] = QUANTIZED_MAGIC.charCodeAt(i);
-  view.setUint32(8, QUANTIZED_VERSION, true);
+  const view = writeMagicVersion(out, QUANTIZED_MAGIC, QUANTIZED_VERSION);
   view.setUint32(12, DISTANCE_CODES.indexOf(p.distance), true);
   view.setUint32(16, set.n, true);
   view.setUint32(20, p.dim, true);
@@ -59,14 +57,7 @@ export function serializeQuantized(set: QuantizedSet): Uint8Array {
 
 /** Parses and verifies (magic, version, sizes, CRC) a quantized set; throws StrataError('internal') when corrupt. */
 export function deserializeQuantized(bytes: Uint8Array): QuantizedSet {
-  if (bytes.length < QUANTIZED_HEADER_BYTES)
-    throw internal(`quantized set: ${bytes.length} bytes, shorter than its header`);
-  for (let i = 0; i < 8; i++) {
-    if (bytes[i] !== QUANTIZED_MAGIC.charCodeAt(i)) throw internal('quantized set: bad magic');
-  }
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const version = view.getUint32(8, true);
-  if (version !== QUANTIZED_VERSION) throw internal(`quantized set: unsupported version ${version}`);
+  const view = readMagicVersion(bytes, QUANTIZED_MAGIC, QUANTIZED_VERSION, QUANTIZED_HEADER_BYTES, 'quantized set');
   const distance = DISTANCE_CODES[view.getUint32(12, true)];
   if (distance === undefined) throw internal('quantized set: bad distance code');
   const n = view.getUint32(16, true);

@@ -1,5 +1,4 @@
 /** Scalar int8 quantization (Qdrant's scheme) and its binary layout. */
-export { crc32 } from './crc32.js';
 export {
   allocateSet,
   CODE_MAX,

@@ -31,7 +31,7 @@ export type {
   SegmentQuantizationMeta,
   SegmentVectorsMeta,
 } from './meta.js';
-export { cachedPages, directPages, toPageSource, CACHE_PAGE_BYTES } from './page-io.js';
-export type { PageRequest, PageSource } from './page-io.js';
+export { directPages, pageReader } from './page-io.js';
+export type { PageSource } from './page-io.js';
 export { compileFilter, matchesFilter } from './filter.js';
 export { parseFilter } from './filter-parse.js';

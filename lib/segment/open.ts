@@ -25,8 +25,7 @@ import { IdTable } from './ids-format.js';
 import { GRAPH, IDS, META, PAYLOAD, QUANTIZED, VECTORS, segmentObjectKey, tombstoneKeyOf } from './keys.js';
 import { type SegmentMeta, type SegmentTiers, parseMeta } from './meta.js';
 import { PayloadIndex } from './payload-format.js';
-import { type PageSource, toPageSource } from './page-io.js';
-import type { PageCache } from '../storage/page-cache.js';
+import type { PageSource } from './page-io.js';
 import { Segment } from './segment.js';
 import { getRange, getWhole } from './store-io.js';
 import { decodeTombstones, type Tombstones } from './tombstones.js';
@@ -48,7 +47,7 @@ export async function readMeta(store: ObjectStore, prefix: string, io?: IoScope)
 
 export async function openSegment(
   store: ObjectStore,
-  cache: PageCache | PageSource,
+  cache: PageSource,
   prefix: string,
   meta?: SegmentMeta,
   options: OpenOptions = {},
@@ -114,7 +113,7 @@ export async function openSegment(
 
   const segment = new Segment({
     store,
-    pages: toPageSource(cache),
+    pages: cache,
     prefix,
     meta: m,
     tiers,

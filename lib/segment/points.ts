@@ -17,14 +17,20 @@
 import type { Payload } from '../model/payload.js';
 import type { PointId } from '../model/point-id.js';
 import { internal } from '../model/errors.js';
-import { PagedRows, deserializeVectors, vectorsLayout, vectorsPageRange } from '../index/vectors-format.js';
+import {
+  PagedRows,
+  decodeVectorsPage,
+  deserializeVectors,
+  vectorsLayout,
+  vectorsPageRange,
+} from '../index/vectors-format.js';
 import type { VectorsFileMeta } from '../index/vectors-format.js';
 import type { IoScope } from '../storage/io-stats.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { IdTable, type PointOffset } from './ids-format.js';
 import { IDS, META, PAYLOAD, VECTORS, segmentObjectKey } from './keys.js';
 import { type SegmentMeta, parseMeta } from './meta.js';
-import type { PageSource } from './page-io.js';
+import { type PageSource, pageReader } from './page-io.js';
 import { PayloadIndex } from './payload-format.js';
 import type { Segment } from './segment.js';
 import { getHead, getRange, getWhole } from './store-io.js';
@@ -131,10 +137,13 @@ async function readVectors(src: PointSource, offsets: readonly PointOffset[], io
 
 /** A per-query paged view of the originals: its pages come through `pages`, charged to `io`. */
 export function pagedRows(pages: PageSource, key: string, layout: VectorsFileMeta, io: IoScope | undefined): PagedRows {
-  return new PagedRows(layout, (wanted) =>
-    pages.getPages(
+  return new PagedRows(
+    layout,
+    pageReader(
+      pages,
       key,
-      wanted.map((p) => ({ page: p, ...vectorsPageRange(layout, p) })),
+      (p) => vectorsPageRange(layout, p),
+      (p, bytes) => decodeVectorsPage(layout, p, bytes),
       io,
     ),
   );

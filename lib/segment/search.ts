@@ -23,11 +23,10 @@ import type { Filter } from '../model/filter.js';
 import type { PointId } from '../model/point-id.js';
 import type { SearchParams } from '../model/search.js';
 import { internal } from '../model/errors.js';
-import { MinHeap, type SearchResult } from '../index/heap.js';
-import { oversampledCount } from '../index/rescore.js';
-import type { QueryScorer } from '../index/scorer.js';
 import type { GraphAccessor } from '../index/graph.js';
-import { type AcceptFn, SearchContext, searchHnswAsync } from '../index/search.js';
+import { oversampledCount, searchPipeline } from '../index/pipeline.js';
+import type { QueryScorer } from '../index/scorer.js';
+import { type AcceptFn, SearchContext } from '../index/search.js';
 import type { PointOffset } from './ids-format.js';
 import { vectorKb } from './meta.js';
 import type { QueryIo, Segment } from './segment.js';
@@ -136,8 +135,6 @@ class FrontierPrefetch implements GraphAccessor {
   }
 }
 
-const EXACT_BATCH = 1024;
-
 export async function searchSegment(seg: Segment, q: SegmentQuery, io: QueryIo): Promise<SegmentHits> {
   const { meta } = seg;
   if (q.vector.length !== meta.dim) throw internal(`query has ${q.vector.length} dimensions, segment has ${meta.dim}`);
@@ -164,45 +161,40 @@ export async function searchSegment(seg: Segment, q: SegmentQuery, io: QueryIo):
   const accept = acceptFn(tomb, excluded, filtered?.mask ?? null);
 
   const scorer = new FirstDistanceProbe(quantizedSearch ? seg.int8Scorer(q.vector) : seg.floatScorer(q.vector, io), io);
-  let found: SearchResult;
-  let distances = 0;
-  let path: SegmentHits['path'];
+  const rescorer = rescore ? seg.floatScorer(q.vector, io) : null;
   const selective = filtered !== null && vectorKb(filtered.cardinality, meta.dim) < meta.fullScanThresholdKb;
+  const options = { k: q.limit, candidates, accept };
+  let path: SegmentHits['path'];
+  let found: Awaited<ReturnType<typeof searchPipeline>>;
   if (q.params.exact || meta.hnsw === null || selective) {
     path = selective && !q.params.exact && meta.hnsw !== null ? 'exact-filtered' : 'exact';
     const domain = filtered !== null ? filtered.offsets : null;
-    const r = await exactTopK(meta.count, domain, scorer, candidates, accept);
-    found = r.result;
-    distances += r.distances;
+    found = await searchPipeline({ n: meta.count, graph: null }, scorer, rescorer, { ...options, domain });
   } else {
     path = 'hnsw';
-    const ef = Math.max(q.params.hnsw_ef ?? meta.hnsw.efConstruct, candidates);
+    const ef = q.params.hnsw_ef ?? meta.hnsw.efConstruct;
     const ctx = contexts.pop() ?? new SearchContext(meta.count);
     const paged = seg.graphAccessor(io);
     const graph = paged.load ? new FrontierPrefetch(paged, ctx) : paged;
     try {
-      found = await searchHnswAsync(graph, scorer, { k: candidates, ef, accept }, ctx);
-      distances += ctx.distances;
+      found = await searchPipeline({ n: meta.count, graph }, scorer, rescorer, { ...options, ef }, ctx);
     } finally {
       contexts.push(ctx);
     }
   }
 
-  let offsets = found.ids;
-  let sims = found.scores;
-  if (rescore && offsets.length > 0) {
-    const originals = seg.floatScorer(q.vector, io);
-    if (originals.prefetch) await originals.prefetch(offsets, 0, offsets.length);
-    sims = new Float64Array(offsets.length);
-    for (let i = 0; i < offsets.length; i++) sims[i] = originals.score(offsets[i]);
-    distances += offsets.length;
-  }
-  const order = Array.from(offsets.keys()).sort((a, b) => sims[b] - sims[a] || offsets[a] - offsets[b]);
+  // the pipeline's order is final (similarity descending, ties by offset); the threshold only cuts its tail
   const min = q.minSimilarity ?? Number.NEGATIVE_INFINITY;
-  const keep = order.filter((i) => sims[i] >= min).slice(0, q.limit);
-  offsets = Uint32Array.from(keep, (i) => offsets[i]);
-  sims = Float64Array.from(keep, (i) => sims[i]);
-  return { offsets, similarities: sims, distances, path, rescored: rescore, roundsBeforeFirstDistance: scorer.rounds };
+  let keep = found.ids.length;
+  while (keep > 0 && !(found.scores[keep - 1] >= min)) keep--;
+  return {
+    offsets: found.ids.subarray(0, keep),
+    similarities: found.scores.subarray(0, keep),
+    distances: found.distances,
+    path,
+    rescored: rescore,
+    roundsBeforeFirstDistance: scorer.rounds,
+  };
 }
 
 function excludeMask(seg: Segment, exclude: readonly PointId[] | undefined): Uint8Array | null {
@@ -223,45 +215,4 @@ function acceptFn(
   if (tomb === null && excluded === null && filter === null) return null;
   return (o: number) =>
     (filter === null || filter[o] === 1) && (excluded === null || excluded[o] === 0) && (tomb === null || !tomb.has(o));
-}
-
-/**
- * Exact top-k over all offsets (domain null) or over a list of offsets, in batches so a paged scorer fetches each
- * batch's pages in one coalesced read before scoring it.
- */
-async function exactTopK(
-  n: number,
-  domain: Uint32Array | null,
-  scorer: QueryScorer,
-  k: number,
-  accept: AcceptFn | null,
-): Promise<{ result: SearchResult; distances: number }> {
-  const heap = new MinHeap(k + 1);
-  const total = domain === null ? n : domain.length;
-  const batch = new Uint32Array(Math.min(EXACT_BATCH, total));
-  let distances = 0;
-  for (let start = 0; start < total; start += EXACT_BATCH) {
-    let len = 0;
-    const end = Math.min(total, start + EXACT_BATCH);
-    for (let i = start; i < end; i++) {
-      const o = domain === null ? i : domain[i];
-      if (accept === null || accept(o)) batch[len++] = o;
-    }
-    if (len === 0) continue;
-    if (scorer.prefetch) {
-      const p = scorer.prefetch(batch, 0, len);
-      if (p) await p;
-    }
-    for (let i = 0; i < len; i++) {
-      const o = batch[i];
-      const s = scorer.score(o);
-      if (heap.size < k) heap.push(o, s);
-      else if (s > heap.topScore()) {
-        heap.pop();
-        heap.push(o, s);
-      }
-    }
-    distances += len;
-  }
-  return { result: heap.drainDescending(), distances };
 }

@@ -15,7 +15,7 @@ import type { Payload } from '../model/payload.js';
 import type { PointId } from '../model/point-id.js';
 import { internal } from '../model/errors.js';
 import type { InMemoryGraph, GraphAccessor, UpperLevels } from '../index/graph.js';
-import { type GraphFileMeta, PagedGraph, graphPageRange } from '../index/graph-format.js';
+import { type GraphFileMeta, PagedGraph, decodeGraphPage, graphPageRange } from '../index/graph-format.js';
 import { PagedFloatScorer, type QueryScorer, floatScorer } from '../index/scorer.js';
 import type { PagedRows, VectorsFileMeta } from '../index/vectors-format.js';
 import { Int8Scorer, type QuantizedSet } from '../quantization/index.js';
@@ -25,7 +25,7 @@ import { compileFilter } from './filter.js';
 import type { IdTable, PointOffset } from './ids-format.js';
 import { GRAPH, PAYLOAD, VECTORS, segmentObjectKey } from './keys.js';
 import type { SegmentMeta, SegmentTiers } from './meta.js';
-import type { PageSource } from './page-io.js';
+import { type PageSource, pageReader } from './page-io.js';
 import type { PayloadIndex } from './payload-format.js';
 import { type PointSource, pagedRows } from './points.js';
 import { getWhole } from './store-io.js';
@@ -138,10 +138,14 @@ export class Segment {
     if (this.graph !== null) return this.graph;
     const header = this.graphHeader;
     if (header === null) throw internal(`segment ${this.prefix} has no graph`);
-    return new PagedGraph(header, (pages) =>
-      this.pages.getPages(
+    const meta = header.meta;
+    return new PagedGraph(
+      header,
+      pageReader(
+        this.pages,
         this.key(GRAPH),
-        pages.map((p) => ({ page: p, ...graphPageRange(header.meta, p) })),
+        (p) => graphPageRange(meta, p),
+        (p, bytes) => decodeGraphPage(meta, p, bytes),
         q,
       ),
     );

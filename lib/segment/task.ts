@@ -16,7 +16,6 @@ import type { ObjectStore } from '../storage/object-store.js';
 import { segmentPrefix } from './keys.js';
 import { openSegment } from './open.js';
 import type { PageSource } from './page-io.js';
-import type { PageCache } from '../storage/page-cache.js';
 import type { SegmentRegistry } from './registry.js';
 import { type SegmentHits, searchSegment } from './search.js';
 import type { Segment } from './segment.js';
@@ -24,7 +23,7 @@ import type { Segment } from './segment.js';
 export interface SegmentTaskContext {
   store: ObjectStore;
   /** the process's page cache for the paged tiers */
-  cache: PageCache | PageSource;
+  cache: PageSource;
   registry: SegmentRegistry<Segment>;
   /** injected clock (ms) for `millis`; default performance.now */
   now?: () => number;

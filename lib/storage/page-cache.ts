@@ -1,27 +1,32 @@
 /**
- * A byte-bounded cache of fixed-size pages of immutable objects (segment graph and original vectors, DESIGN §1),
- * read through ranged GETs.
+ * A byte-bounded cache of DECODED, VERIFIED pages of immutable objects (segment graph layer 0 and original vectors,
+ * DESIGN §1), read through ranged GETs.
  *
- * - Keyed by (object key, page size, page index). Only IMMUTABLE objects belong here: a cached page is never
- *   revalidated. Segment objects never change once written (DESIGN §3); invalidate() exists for deletes.
- * - getPages() serves what it can from memory, then fetches the missing pages concurrently, coalescing each run
- *   of adjacent missing pages into ONE ranged GET (capped at maxRunPages), so a rescoring batch or a graph step
+ * - A page is named by (object key, page index) and located by the byte range [start, end) its format gives it (the
+ *   engine's pages start after a header and have their own stride). The caller passes the format's `decode`, which
+ *   checks the page (CRC, bounds) and turns its bytes into the typed array the engine walks. It runs ONCE, when the
+ *   page enters the cache: a warm query reads the decoded page in place, with no copy, no checksum and no decode.
+ *   A page that fails its check is never cached; every waiter gets the error.
+ * - Only IMMUTABLE objects belong here: a cached page is never revalidated. Segment objects never change once
+ *   written (DESIGN §3); invalidate() exists for deletes. One object is always decoded by one format, so the page
+ *   index alone names its decoded value.
+ * - getPages() serves what it can from memory, then fetches the missing pages concurrently, coalescing each run of
+ *   byte-adjacent missing pages into ONE ranged GET (capped at maxRunPages), so a rescoring batch or a graph step
  *   costs one round of as few requests as its page set allows.
  * - A page already being fetched (by this call or any other) is awaited, not fetched again: concurrent queries
  *   touching the same cold page share one GET.
- * - Pages are `pageSize` bytes; the object's last page may be short. Asking for a page wholly past the end is
- *   'invalid'.
- * - Eviction is least-recently-used by bytes (a Map in recency order: O(1) touch and evict). LRU fits the access
- *   pattern: a warm container serves queries whose hot set (upper HNSW neighbourhoods, popular regions) is reused,
- *   and full scans never go through pages (they read the in-memory int8 set), so scan resistance (2Q, SIEVE)
- *   would buy little. Fetched pages are copied out of the run's buffer so the byte count is the memory held.
+ * - Eviction is least-recently-used by bytes (lru-cache, sized by each decoded page's byteLength). LRU fits the
+ *   access pattern: a warm container serves queries whose hot set (upper HNSW neighbourhoods, popular regions) is
+ *   reused, and full scans never go through pages (they read the in-memory int8 set), so scan resistance (2Q,
+ *   SIEVE) would buy little. `maxBytes: 0` keeps nothing (a direct reader that still coalesces and shares).
  */
-import { internal, invalid, notFound } from '../model/errors.js';
+import { LRUCache } from 'lru-cache';
+import { invalid, notFound } from '../model/errors.js';
 import type { IoScope } from './io-stats.js';
 import type { ObjectStore } from './object-store.js';
 
 export interface PageCacheOptions {
-  /** memory budget for cached pages @default 64 MiB */
+  /** memory budget for cached pages; 0 caches nothing @default 64 MiB */
   maxBytes?: number;
   /** longest run of adjacent pages fetched by one ranged GET @default 256 */
   maxRunPages?: number;
@@ -35,154 +40,175 @@ export interface PageCacheStats {
   sharedFetches: number;
   /** ranged GETs issued */
   fetches: number;
+  /** pages decoded (and checksummed): once per page entering the cache */
+  decodes: number;
   bytes: number;
   pages: number;
 }
 
+/** One page of an object: its index and its bytes [start, end) in the object. */
+export interface PageSpan {
+  page: number;
+  start: number;
+  end: number;
+}
+
+/** What a cache holds: a decoded page; its byteLength is the memory it is charged. */
+export interface DecodedPage {
+  readonly byteLength: number;
+}
+
+/** Checks a page's bytes and decodes them; throws when the page is corrupt. */
+export type PageDecoder<T extends DecodedPage> = (page: number, bytes: Uint8Array) => T;
+
 export class PageCache {
-  private readonly maxBytes: number;
   private readonly maxRunPages: number;
-  private readonly pages = new Map<string, Uint8Array>();
-  private readonly inflight = new Map<string, Promise<Uint8Array>>();
-  private bytes = 0;
-  private counters = { hits: 0, misses: 0, evictions: 0, sharedFetches: 0, fetches: 0 };
+  private readonly pages: LRUCache<string, DecodedPage> | null;
+  private readonly inflight = new Map<string, Promise<DecodedPage>>();
+  private counters = { hits: 0, misses: 0, evictions: 0, sharedFetches: 0, fetches: 0, decodes: 0 };
 
   constructor(
     private readonly store: ObjectStore,
     options: PageCacheOptions = {},
   ) {
-    this.maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
+    const maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
     this.maxRunPages = options.maxRunPages ?? 256;
-    if (!(this.maxBytes >= 0) || !Number.isSafeInteger(this.maxRunPages) || this.maxRunPages < 1) {
-      throw invalid(`PageCache: bad options maxBytes=${this.maxBytes} maxRunPages=${this.maxRunPages}`);
+    if (!(maxBytes >= 0) || !Number.isSafeInteger(this.maxRunPages) || this.maxRunPages < 1) {
+      throw invalid(`PageCache: bad options maxBytes=${maxBytes} maxRunPages=${this.maxRunPages}`);
     }
+    this.pages =
+      maxBytes < 1
+        ? null
+        : new LRUCache<string, DecodedPage>({
+            maxSize: Math.floor(maxBytes),
+            sizeCalculation: (page) => Math.max(1, page.byteLength),
+            dispose: (_page, _id, reason) => {
+              if (reason === 'evict') this.counters.evictions += 1;
+            },
+          });
   }
 
   get stats(): PageCacheStats {
-    return { ...this.counters, bytes: this.bytes, pages: this.pages.size };
+    return { ...this.counters, bytes: this.pages?.calculatedSize ?? 0, pages: this.pages?.size ?? 0 };
+  }
+
+  /** The decoded page when it is resident (marks it recently used); never fetches. */
+  peek<T extends DecodedPage>(key: string, page: number): T | undefined {
+    const hit = this.pages?.get(cacheId(key, page));
+    if (hit !== undefined) this.counters.hits += 1;
+    return hit as T | undefined;
   }
 
   /**
-   * The pages `indices` of object `key` cut in `pageSize`-byte pages, in the order asked (duplicates allowed).
-   * Missing pages are fetched concurrently in coalesced runs, charged to `io`.
+   * The decoded pages `spans` of object `key`, in the order asked (duplicates allowed). Missing pages are fetched
+   * concurrently in coalesced runs, charged to `io`, and decoded once with `decode`.
    */
-  async getPages(key: string, pageSize: number, indices: readonly number[], io?: IoScope): Promise<Uint8Array[]> {
-    if (!Number.isSafeInteger(pageSize) || pageSize < 1) throw invalid(`PageCache: bad page size ${pageSize}`);
-    const wanted = [...new Set(indices)].sort((a, b) => a - b);
-    const found = new Map<number, Uint8Array | Promise<Uint8Array>>();
-    const missing: number[] = [];
-    for (const i of wanted) {
-      if (!Number.isSafeInteger(i) || i < 0) throw invalid(`PageCache: bad page index ${i} of ${key}`);
-      const id = cacheId(key, pageSize, i);
-      const page = this.pages.get(id);
-      if (page !== undefined) {
-        this.pages.delete(id); // touch: move to the most recent end
-        this.pages.set(id, page);
+  async getPages<T extends DecodedPage>(
+    key: string,
+    spans: readonly PageSpan[],
+    decode: PageDecoder<T>,
+    io?: IoScope,
+  ): Promise<T[]> {
+    const found = new Map<number, DecodedPage | Promise<DecodedPage>>();
+    const missing: PageSpan[] = [];
+    const seen = new Set<number>();
+    for (const span of spans) {
+      const { page, start, end } = span;
+      if (seen.has(page)) continue;
+      seen.add(page);
+      if (!Number.isSafeInteger(page) || page < 0 || !(start >= 0 && end > start)) {
+        throw invalid(`PageCache: bad page ${page} [${start}, ${end}) of ${key}`);
+      }
+      const id = cacheId(key, page);
+      const hit = this.pages?.get(id);
+      if (hit !== undefined) {
         this.counters.hits += 1;
-        found.set(i, page);
+        found.set(page, hit);
         continue;
       }
       const pending = this.inflight.get(id);
       if (pending !== undefined) {
         this.counters.sharedFetches += 1;
-        found.set(i, io !== undefined ? io.join(pending) : pending);
+        found.set(page, io !== undefined ? io.join(pending) : pending);
         continue;
       }
       this.counters.misses += 1;
-      missing.push(i);
+      missing.push(span);
     }
-    for (const run of runs(missing, this.maxRunPages)) {
-      const fetched = this.fetchRun(key, pageSize, run, io);
-      run.forEach((i, j) => found.set(i, fetched[j]));
+    for (const run of coalesce(missing, this.maxRunPages)) {
+      const fetched = this.fetchRun(key, run, decode, io);
+      run.forEach((span, j) => found.set(span.page, fetched[j]));
     }
-    const settled = new Map<number, Uint8Array>();
+    const out = new Array<T>(spans.length);
     await Promise.all(
-      wanted.map(async (i) => {
-        settled.set(i, await found.get(i)!);
+      spans.map(async (span, i) => {
+        out[i] = (await found.get(span.page)!) as T;
       }),
     );
-    return indices.map((i) => settled.get(i)!);
+    return out;
   }
 
   /** Forgets every page of `key` (after the object was deleted). */
   invalidate(key: string): void {
+    if (this.pages === null) return;
     const head = `${key}\u0000`;
-    for (const [id, page] of this.pages) {
-      if (id.startsWith(head)) {
-        this.pages.delete(id);
-        this.bytes -= page.byteLength;
-      }
-    }
+    for (const id of [...this.pages.keys()]) if (id.startsWith(head)) this.pages.delete(id);
   }
 
   clear(): void {
-    this.pages.clear();
-    this.bytes = 0;
+    this.pages?.clear();
   }
 
-  /** Starts one ranged GET for a run of adjacent pages; returns one promise per page, registered as in flight. */
-  private fetchRun(key: string, pageSize: number, run: number[], io: IoScope | undefined): Promise<Uint8Array>[] {
+  /** Starts one ranged GET for a run of adjacent pages; returns one promise per decoded page, registered in flight. */
+  private fetchRun<T extends DecodedPage>(
+    key: string,
+    run: PageSpan[],
+    decode: PageDecoder<T>,
+    io: IoScope | undefined,
+  ): Promise<T>[] {
     this.counters.fetches += 1;
-    const first = run[0];
-    const request = this.store
-      .get(key, { range: { offset: first * pageSize, length: run.length * pageSize }, io })
-      .then((got) => {
-        if (got === null) throw notFound(`Object ${key} not found (reading pages ${first}..${first + run.length - 1})`);
-        return got.body;
-      });
-    const ids = run.map((i) => cacheId(key, pageSize, i));
-    const perPage = run.map((i, j) =>
+    const first = run[0].start;
+    const last = run[run.length - 1].end;
+    const request = this.store.get(key, { range: { offset: first, length: last - first }, io }).then((got) => {
+      if (got === null) throw notFound(`Object ${key} not found (reading pages ${run[0].page}..${run.at(-1)!.page})`);
+      return got.body;
+    });
+    const perPage = run.map((span) =>
       request.then((body) => {
-        const start = j * pageSize;
-        if (start >= body.byteLength && !(start === 0 && body.byteLength === 0)) {
-          throw invalid(`Page ${i} of ${key} is past the end of the object`);
+        const from = span.start - first;
+        if (body.byteLength < span.end - first) {
+          throw invalid(`Page ${span.page} [${span.start}, ${span.end}) of ${key} is past the end of the object`);
         }
-        return body.slice(start, Math.min(start + pageSize, body.byteLength));
+        this.counters.decodes += 1;
+        return decode(span.page, body.subarray(from, span.end - first));
       }),
     );
+    const ids = run.map((span) => cacheId(key, span.page));
     ids.forEach((id, j) => this.inflight.set(id, perPage[j]));
     void Promise.allSettled(perPage).then((outcomes) => {
       outcomes.forEach((o, j) => {
         if (this.inflight.get(ids[j]) === perPage[j]) this.inflight.delete(ids[j]);
-        if (o.status === 'fulfilled') this.insert(ids[j], o.value);
+        if (o.status === 'fulfilled') this.pages?.set(ids[j], o.value);
       });
     });
     // keep an unawaited rejection (a caller that stopped waiting) from becoming an unhandled rejection
     for (const p of perPage) p.catch(() => undefined);
     return perPage;
   }
-
-  private insert(id: string, page: Uint8Array): void {
-    if (page.byteLength > this.maxBytes) return;
-    const old = this.pages.get(id);
-    if (old !== undefined) {
-      this.pages.delete(id);
-      this.bytes -= old.byteLength;
-    }
-    this.pages.set(id, page);
-    this.bytes += page.byteLength;
-    while (this.bytes > this.maxBytes) {
-      const oldest = this.pages.entries().next();
-      if (oldest.done === true) throw internal('PageCache: byte count out of step with its pages');
-      const [oldId, oldPage] = oldest.value;
-      this.pages.delete(oldId);
-      this.bytes -= oldPage.byteLength;
-      this.counters.evictions += 1;
-    }
-  }
 }
 
-function cacheId(key: string, pageSize: number, index: number): string {
-  return `${key}\u0000${pageSize}\u0000${index}`;
+function cacheId(key: string, page: number): string {
+  return `${key}\u0000${page}`;
 }
 
-/** Sorted unique indices → runs of consecutive indices, each at most `max` long. */
-function runs(sorted: readonly number[], max: number): number[][] {
-  const out: number[][] = [];
-  for (const i of sorted) {
+/** Spans → runs of byte-adjacent spans (sorted by start), each at most `max` pages long. */
+function coalesce(spans: readonly PageSpan[], max: number): PageSpan[][] {
+  const sorted = [...spans].sort((a, b) => a.start - b.start);
+  const out: PageSpan[][] = [];
+  for (const span of sorted) {
     const last = out[out.length - 1];
-    if (last !== undefined && last[last.length - 1] === i - 1 && last.length < max) last.push(i);
-    else out.push([i]);
+    if (last !== undefined && span.start <= last[last.length - 1].end && last.length < max) last.push(span);
+    else out.push([span]);
   }
   return out;
 }

@@ -1,0 +1,229 @@
+/**
+ * THE search pipeline: every search of a segment — and every test and benchmark that measures one — runs these
+ * stages, whatever tier holds the data:
+ *   1. candidates: a graph walk (HNSW, ef = max(hnsw_ef, candidates)) or an exact scan (every id, or a domain of
+ *      ids such as a selective filter's matches), both scored in batches through QueryScorer.scoreMany, i.e. the
+ *      WebAssembly SIMD kernels wherever the scorer's rows live in an arena (int8 codes, in-memory originals);
+ *   2. rescoring, when a rescorer is given: the candidates re-scored with the originals. A paged rescorer is
+ *      prefetched ONCE with every candidate: one batched, coalesced read of their pages;
+ *   3. the final order: similarity descending, ties by id ascending (repeated runs agree), the best k.
+ * With int8 codes the first stage keeps ceil(k × oversampling) candidates (Qdrant's rule; `oversampledCount`).
+ *
+ * The sync entry point serves data already in memory (the engine benchmark, ground truth in tests); the async one
+ * awaits only where a paged graph or scorer must fetch. Both compose the same stage functions, so they agree.
+ */
+import { invalid } from '../model/errors.js';
+import type { GraphAccessor } from './graph.js';
+import { MinHeap, type SearchResult } from './heap.js';
+import type { QueryScorer } from './scorer.js';
+import { type AcceptFn, type SearchContext, searchHnsw, searchHnswAsync } from './search.js';
+
+export function oversampledCount(limit: number, oversampling = 1): number {
+  if (!(oversampling >= 1)) throw invalid(`oversampling must be ≥ 1, got ${oversampling}`);
+  return Math.ceil(limit * oversampling);
+}
+
+/** What stage 1 searches: n ids, and the graph over them, or null for an exact scan. */
+export interface SearchSpace {
+  n: number;
+  graph: GraphAccessor | null;
+}
+
+export interface PipelineOptions {
+  /** results wanted */
+  k: number;
+  /** candidates stage 1 keeps (≥ k); default k */
+  candidates?: number;
+  /** the walk's hnsw_ef; default the candidate count */
+  ef?: number;
+  accept?: AcceptFn | null;
+  /** an exact scan visits only these ids (ascending); default every id < n */
+  domain?: Uint32Array | null;
+}
+
+export interface PipelineResult extends SearchResult {
+  /** similarity computations: stage 1 plus rescoring */
+  distances: number;
+}
+
+/** In-memory pipeline: no await anywhere (scorers and graph must be resident). */
+export function searchPipelineSync(
+  space: SearchSpace,
+  primary: QueryScorer,
+  rescorer: QueryScorer | null,
+  options: PipelineOptions,
+  ctx?: SearchContext,
+): PipelineResult {
+  const { candidates, ef, accept } = stageOne(options);
+  let found: SearchResult;
+  let distances: number;
+  if (space.graph === null) {
+    const scan = exactScan(space.n, primary, candidates, accept, options.domain ?? null);
+    found = scan;
+    distances = scan.distances;
+  } else {
+    found = searchHnsw(space.graph, primary, { k: candidates, ef, accept }, ctx);
+    distances = walkDistances(ctx);
+  }
+  return finish(found, rescorer, options.k, distances);
+}
+
+/** The pipeline over paged tiers: awaits only when a page must be fetched. */
+export async function searchPipeline(
+  space: SearchSpace,
+  primary: QueryScorer,
+  rescorer: QueryScorer | null,
+  options: PipelineOptions,
+  ctx?: SearchContext,
+): Promise<PipelineResult> {
+  const { candidates, ef, accept } = stageOne(options);
+  let found: SearchResult;
+  let distances: number;
+  if (space.graph === null) {
+    const scan = await exactSearchAsync(space.n, primary, candidates, accept, options.domain ?? null);
+    found = scan;
+    distances = scan.distances;
+  } else {
+    found = await searchHnswAsync(space.graph, primary, { k: candidates, ef, accept }, ctx);
+    distances = walkDistances(ctx);
+  }
+  if (rescorer?.prefetch && found.ids.length > 0) await rescorer.prefetch(found.ids, 0, found.ids.length);
+  return finish(found, rescorer, options.k, distances);
+}
+
+function stageOne(o: PipelineOptions): { candidates: number; ef: number; accept: AcceptFn | null } {
+  const candidates = Math.max(o.candidates ?? o.k, o.k);
+  return { candidates, ef: Math.max(o.ef ?? candidates, candidates), accept: o.accept ?? null };
+}
+
+/** searchHnsw counts on its context; without one it used a shared context whose count is not ours to read. */
+function walkDistances(ctx: SearchContext | undefined): number {
+  return ctx?.distances ?? 0;
+}
+
+function finish(found: SearchResult, rescorer: QueryScorer | null, k: number, distances: number): PipelineResult {
+  if (rescorer === null) return { ...topK(found.ids, found.scores, k), distances };
+  return { ...rescore(found.ids, rescorer, k), distances: distances + found.ids.length };
+}
+
+/** Re-scores ids with `scorer` (resident rows: prefetch first when paged) in batches; the best k, final order. */
+export function rescore(ids: Uint32Array, scorer: QueryScorer, k: number): SearchResult {
+  const scores = new Float64Array(ids.length);
+  scoreBatch(scorer, ids, ids.length, scores);
+  return topK(ids, scores, k);
+}
+
+/** rescore after one batched prefetch of every candidate's row (originals paged from the object store). */
+export async function rescoreAsync(ids: Uint32Array, scorer: QueryScorer, k: number): Promise<SearchResult> {
+  if (scorer.prefetch && ids.length > 0) await scorer.prefetch(ids, 0, ids.length);
+  return rescore(ids, scorer, k);
+}
+
+/** The final order: similarity descending, ties by id ascending; the first k. */
+function topK(ids: Uint32Array, scores: Float64Array, k: number): SearchResult {
+  const order = Array.from(ids.keys()).sort((a, b) => scores[b] - scores[a] || ids[a] - ids[b]);
+  const keep = order.length > k ? order.slice(0, k) : order;
+  return { ids: Uint32Array.from(keep, (i) => ids[i]), scores: Float64Array.from(keep, (i) => scores[i]) };
+}
+
+function scoreBatch(scorer: QueryScorer, ids: Uint32Array, count: number, out: Float64Array): void {
+  if (scorer.scoreMany !== undefined) scorer.scoreMany(ids, 0, count, out);
+  else for (let j = 0; j < count; j++) out[j] = scorer.score(ids[j]);
+}
+
+/** Ids an exact scan scores per batch: one scoreMany call and, for a paged scorer, one prefetch (one round) each. */
+const EXACT_BATCH = 1024;
+
+/** Accepted ids of the scan (all of 0..n-1, or `domain`) in batches; yields each batch's length in `batch`. */
+function* exactBatches(
+  n: number,
+  domain: Uint32Array | null,
+  accept: AcceptFn | null,
+  batch: Uint32Array,
+): Generator<number> {
+  const total = domain === null ? n : domain.length;
+  for (let at = 0; at < total; ) {
+    let len = 0;
+    for (; at < total && len < batch.length; at++) {
+      const id = domain === null ? at : domain[at];
+      if (accept === null || accept(id)) batch[len++] = id;
+    }
+    if (len > 0) yield len;
+  }
+}
+
+/** Pushes a scored batch into the bounded result heap (ties at the k-th place keep the id met first). */
+function keepBest(heap: MinHeap, k: number, batch: Uint32Array, scores: Float64Array, len: number): void {
+  for (let j = 0; j < len; j++) {
+    const s = scores[j];
+    if (heap.size < k) heap.push(batch[j], s);
+    else if (s > heap.topScore()) {
+      heap.pop();
+      heap.push(batch[j], s);
+    }
+  }
+}
+
+interface Scan {
+  heap: MinHeap;
+  batch: Uint32Array;
+  scores: Float64Array;
+}
+
+function startScan(n: number, domain: Uint32Array | null, k: number): Scan {
+  if (!(Number.isInteger(k) && k > 0)) throw invalid(`k must be a positive integer, got ${k}`);
+  const size = Math.max(1, Math.min(EXACT_BATCH, domain === null ? n : domain.length));
+  return { heap: new MinHeap(k + 1), batch: new Uint32Array(size), scores: new Float64Array(size) };
+}
+
+/**
+ * Exact top-k over every id < n (or over `domain`), best first: the `exact: true` path and the ground truth HNSW is
+ * tested against. The scorer's rows must be resident.
+ */
+export function exactSearch(
+  n: number,
+  scorer: QueryScorer,
+  k: number,
+  accept: AcceptFn | null = null,
+  domain: Uint32Array | null = null,
+): SearchResult {
+  const { ids, scores } = exactScan(n, scorer, k, accept, domain);
+  return { ids, scores };
+}
+
+function exactScan(
+  n: number,
+  scorer: QueryScorer,
+  k: number,
+  accept: AcceptFn | null,
+  domain: Uint32Array | null,
+): PipelineResult {
+  const scan = startScan(n, domain, k);
+  let scored = 0;
+  for (const len of exactBatches(n, domain, accept, scan.batch)) {
+    scoreBatch(scorer, scan.batch, len, scan.scores);
+    keepBest(scan.heap, k, scan.batch, scan.scores, len);
+    scored += len;
+  }
+  return { ...scan.heap.drainDescending(), distances: scored };
+}
+
+/** exactSearch over a scorer that may be paged: each batch's rows are fetched (one coalesced read) before scoring. */
+export async function exactSearchAsync(
+  n: number,
+  scorer: QueryScorer,
+  k: number,
+  accept: AcceptFn | null = null,
+  domain: Uint32Array | null = null,
+): Promise<PipelineResult> {
+  const scan = startScan(n, domain, k);
+  let scored = 0;
+  for (const len of exactBatches(n, domain, accept, scan.batch)) {
+    const fetching = scorer.prefetch?.(scan.batch, 0, len);
+    if (fetching) await fetching;
+    scoreBatch(scorer, scan.batch, len, scan.scores);
+    keepBest(scan.heap, k, scan.batch, scan.scores, len);
+    scored += len;
+  }
+  return { ...scan.heap.drainDescending(), distances: scored };
+}
