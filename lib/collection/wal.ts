@@ -30,7 +30,7 @@
  * | 24+J     | 0–3         | zero padding to a multiple of 4                                         |
  * | aligned  | n × dim × 4 | float32 vectors, row i belongs to ids[i]                                |
  */
-import { crc32 } from 'node:zlib';
+import { align4, checkMagic, crc32, le, writeMagic } from '../binary/binary-format.js';
 import { normalizeInPlace } from '../distance/index.js';
 import type { Distance } from '../model/distance.js';
 import { dimensionMismatch, internal, invalid, malformed } from '../model/errors.js';
@@ -38,7 +38,7 @@ import type { Payload } from '../model/payload.js';
 import { type PointId, requirePointId } from '../model/point-id.js';
 import type { PointStruct } from '../model/points.js';
 
-const MAGIC = 0x4c415753; // 'SWAL' read as a little-endian u32
+const MAGIC = 'SWAL';
 const FORMAT_VERSION = 1;
 const HEADER_BYTES = 24;
 
@@ -141,8 +141,8 @@ export function encodeWal(batch: WalBatch): Uint8Array {
   );
   const vecOff = align4(HEADER_BYTES + json.length);
   const out = new Uint8Array(vecOff + vectors.length * 4);
-  const view = new DataView(out.buffer);
-  view.setUint32(0, MAGIC, true);
+  const view = le(out);
+  writeMagic(out, MAGIC);
   view.setUint16(4, FORMAT_VERSION, true);
   view.setUint16(6, 0, true);
   view.setUint32(8, dim, true);
@@ -156,8 +156,8 @@ export function encodeWal(batch: WalBatch): Uint8Array {
 
 export function decodeWal(bytes: Uint8Array, key = 'WAL object'): WalBatch {
   if (bytes.length < HEADER_BYTES) throw internal(`${key}: truncated (${bytes.length} bytes)`);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (view.getUint32(0, true) !== MAGIC) throw internal(`${key}: bad magic`);
+  checkMagic(bytes, MAGIC, key);
+  const view = le(bytes);
   const version = view.getUint16(4, true);
   if (version !== FORMAT_VERSION) throw internal(`${key}: unsupported format version ${version}`);
   const dim = view.getUint32(8, true);
@@ -178,8 +178,4 @@ export function decodeWal(bytes: Uint8Array, key = 'WAL object'): WalBatch {
   const vectors = new Float32Array(n * dim);
   for (let i = 0; i < vectors.length; i++) vectors[i] = view.getFloat32(vecOff + i * 4, true);
   return { ...head, dim, vectors };
-}
-
-function align4(n: number): number {
-  return (n + 3) & ~3;
 }

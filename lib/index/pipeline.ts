@@ -16,7 +16,7 @@ import { invalid } from '../model/errors.js';
 import type { GraphAccessor } from './graph.js';
 import { MinHeap, type SearchResult } from './heap.js';
 import type { QueryScorer } from './scorer.js';
-import { type AcceptFn, type SearchContext, searchHnsw, searchHnswAsync } from './search.js';
+import { type AcceptFn, SearchContext, searchHnsw, searchHnswAsync } from './search.js';
 
 export function oversampledCount(limit: number, oversampling = 1): number {
   if (!(oversampling >= 1)) throw invalid(`oversampling must be ≥ 1, got ${oversampling}`);
@@ -46,13 +46,16 @@ export interface PipelineResult extends SearchResult {
   distances: number;
 }
 
+/** The sync pipeline's context when the caller brings none (sync: no two searches interleave on it). */
+const syncContext = new SearchContext();
+
 /** In-memory pipeline: no await anywhere (scorers and graph must be resident). */
 export function searchPipelineSync(
   space: SearchSpace,
   primary: QueryScorer,
   rescorer: QueryScorer | null,
   options: PipelineOptions,
-  ctx?: SearchContext,
+  ctx: SearchContext = syncContext,
 ): PipelineResult {
   const { candidates, ef, accept } = stageOne(options);
   let found: SearchResult;
@@ -63,7 +66,7 @@ export function searchPipelineSync(
     distances = scan.distances;
   } else {
     found = searchHnsw(space.graph, primary, { k: candidates, ef, accept }, ctx);
-    distances = walkDistances(ctx);
+    distances = ctx.distances;
   }
   return finish(found, rescorer, options.k, distances);
 }
@@ -76,6 +79,7 @@ export async function searchPipeline(
   options: PipelineOptions,
   ctx?: SearchContext,
 ): Promise<PipelineResult> {
+  const walk = ctx ?? new SearchContext(space.n);
   const { candidates, ef, accept } = stageOne(options);
   let found: SearchResult;
   let distances: number;
@@ -84,8 +88,8 @@ export async function searchPipeline(
     found = scan;
     distances = scan.distances;
   } else {
-    found = await searchHnswAsync(space.graph, primary, { k: candidates, ef, accept }, ctx);
-    distances = walkDistances(ctx);
+    found = await searchHnswAsync(space.graph, primary, { k: candidates, ef, accept }, walk);
+    distances = walk.distances;
   }
   if (rescorer?.prefetch && found.ids.length > 0) await rescorer.prefetch(found.ids, 0, found.ids.length);
   return finish(found, rescorer, options.k, distances);
@@ -94,11 +98,6 @@ export async function searchPipeline(
 function stageOne(o: PipelineOptions): { candidates: number; ef: number; accept: AcceptFn | null } {
   const candidates = Math.max(o.candidates ?? o.k, o.k);
   return { candidates, ef: Math.max(o.ef ?? candidates, candidates), accept: o.accept ?? null };
-}
-
-/** searchHnsw counts on its context; without one it used a shared context whose count is not ours to read. */
-function walkDistances(ctx: SearchContext | undefined): number {
-  return ctx?.distances ?? 0;
 }
 
 function finish(found: SearchResult, rescorer: QueryScorer | null, k: number, distances: number): PipelineResult {

@@ -1,6 +1,6 @@
 /**
- * Shared helpers of the segment's own binary objects (`ids`, `payload`, `deleted.{v}`): a fixed 32-byte header,
- * CRC-32 checksums, aligned typed-array views.
+ * The header of the segment's own binary objects (`ids`, `payload`, `deleted.{v}`): a fixed 32-byte header built
+ * from lib/binary's primitives (magic, version, CRC-32), and aligned typed-array views.
  *
  * Every segment-owned binary object starts with this header (all little-endian):
  *
@@ -15,8 +15,10 @@
  * Invariant: sections after the header start at multiples of 8 bytes, so typed-array views need no copy when the
  * buffer itself is 8-aligned (`aligned` copies once otherwise).
  */
-import { crc32 as zlibCrc32 } from 'node:zlib';
+import { checkMagic, checkVersion, le, writeMagicVersion } from '../binary/binary-format.js';
 import { internal } from '../model/errors.js';
+
+export { align8, checkCrc, crc32 } from '../binary/binary-format.js';
 
 export const HEADER_BYTES = 32;
 
@@ -30,17 +32,8 @@ export interface ObjectHeader {
   c: number;
 }
 
-export function crc32(bytes: Uint8Array): number {
-  return zlibCrc32(bytes) >>> 0;
-}
-
-export const align8 = (n: number): number => (n + 7) & ~7;
-
 export function writeHeader(out: Uint8Array, h: ObjectHeader): void {
-  if (h.magic.length !== 8) throw internal(`binary: magic must be 8 ASCII bytes, got '${h.magic}'`);
-  for (let i = 0; i < 8; i++) out[i] = h.magic.charCodeAt(i);
-  const v = new DataView(out.buffer, out.byteOffset, HEADER_BYTES);
-  v.setUint32(8, h.version, true);
+  const v = writeMagicVersion(out.subarray(0, HEADER_BYTES), h.magic, h.version);
   v.setUint32(12, h.count, true);
   v.setUint32(16, h.crc >>> 0, true);
   v.setUint32(20, h.a, true);
@@ -51,12 +44,10 @@ export function writeHeader(out: Uint8Array, h: ObjectHeader): void {
 /** Parses and checks magic and version; `what` names the object in error messages. */
 export function readHeader(bytes: Uint8Array, magic: string, version: number, what: string): ObjectHeader {
   if (bytes.byteLength < HEADER_BYTES) throw internal(`${what}: truncated header (${bytes.byteLength} bytes)`);
-  let m = '';
-  for (let i = 0; i < 8; i++) m += String.fromCharCode(bytes[i]);
-  if (m !== magic) throw internal(`${what}: bad magic '${m}', expected '${magic}'`);
-  const v = new DataView(bytes.buffer, bytes.byteOffset, HEADER_BYTES);
+  checkMagic(bytes, magic, what);
+  const v = le(bytes.subarray(0, HEADER_BYTES));
   const h: ObjectHeader = {
-    magic: m,
+    magic,
     version: v.getUint32(8, true),
     count: v.getUint32(12, true),
     crc: v.getUint32(16, true),
@@ -64,15 +55,8 @@ export function readHeader(bytes: Uint8Array, magic: string, version: number, wh
     b: v.getUint32(24, true),
     c: v.getUint32(28, true),
   };
-  if (h.version !== version) throw internal(`${what}: format version ${h.version}, this build reads ${version}`);
+  checkVersion(h.version, version, what);
   return h;
-}
-
-export function checkCrc(bytes: Uint8Array, expected: number, what: string): void {
-  const got = crc32(bytes);
-  if (got !== expected >>> 0) {
-    throw internal(`${what}: checksum mismatch (stored ${expected >>> 0}, computed ${got}); the object is corrupt`);
-  }
 }
 
 /** The same bytes, copied once if their offset is not 8-aligned (typed views of f64/u32 need alignment). */

@@ -1,5 +1,5 @@
 /**
- * The per-process registry of opened segments, LRU by bytes. A warm container (Lambda) or worker thread keeps the
+ * The per-process registry of opened segments, LRU by bytes (lru-cache). A warm container (Lambda) or worker thread keeps the
  * segments it was routed (DESIGN.md §5) so their int8 codes, in-memory tiers, ids and tombstones are reused: the
  * second query on a segment reads nothing that is already resident.
  *
@@ -12,6 +12,8 @@
  * - Paged tiers (graph/vectors on disk) live in the storage PageCache, which has its own budget; the registry
  *   accounts only for what a segment holds itself.
  */
+
+import { LRUCache } from 'lru-cache';
 
 export interface Sized {
   /** bytes the entry holds in memory */
@@ -27,22 +29,28 @@ export const DEFAULT_REGISTRY_BUDGET = 512 * 1024 * 1024;
 
 export class SegmentRegistry<T extends Sized = Sized> {
   readonly budgetBytes: number;
-  /** insertion order = LRU order (oldest first); a hit re-inserts */
-  private readonly entries = new Map<string, T>();
+  /**
+   * LRU by bytes (lru-cache). An entry is charged at most the whole budget, so an entry larger than the budget
+   * evicts every other one and stays, alone: the most recently used entry is never evicted.
+   */
+  private readonly entries: LRUCache<string, T>;
   private readonly opening = new Map<string, Promise<T>>();
   private evictions = 0;
 
   constructor(options: RegistryOptions = {}) {
     this.budgetBytes = options.budgetBytes ?? DEFAULT_REGISTRY_BUDGET;
+    const budget = Math.max(1, Math.floor(this.budgetBytes));
+    this.entries = new LRUCache<string, T>({
+      maxSize: budget,
+      sizeCalculation: (v) => Math.min(budget, Math.max(1, Math.ceil(v.memoryBytes()))),
+      dispose: (_v, _key, reason) => {
+        if (reason === 'evict') this.evictions++;
+      },
+    });
   }
 
   get(key: string): T | undefined {
-    const v = this.entries.get(key);
-    if (v !== undefined) {
-      this.entries.delete(key);
-      this.entries.set(key, v);
-    }
-    return v;
+    return this.entries.get(key);
   }
 
   /**
@@ -58,7 +66,6 @@ export class SegmentRegistry<T extends Sized = Sized> {
         (v) => {
           this.opening.delete(key);
           this.entries.set(key, v);
-          this.evict();
           return v;
         },
         (e: unknown) => {
@@ -71,9 +78,10 @@ export class SegmentRegistry<T extends Sized = Sized> {
     return { value: await pending, cold: true };
   }
 
-  /** Marks key most recently used and re-checks the budget (call after an entry grew). */
+  /** Marks key most recently used and re-charges its size (call after an entry grew), evicting others to fit. */
   touch(key: string): void {
-    if (this.get(key) !== undefined) this.evict();
+    const v = this.entries.get(key);
+    if (v !== undefined) this.entries.set(key, v, { noDisposeOnSet: true });
   }
 
   delete(key: string): boolean {
@@ -101,15 +109,5 @@ export class SegmentRegistry<T extends Sized = Sized> {
       evictions: this.evictions,
       budgetBytes: this.budgetBytes,
     };
-  }
-
-  private evict(): void {
-    let total = this.bytes();
-    for (const [key, v] of this.entries) {
-      if (total <= this.budgetBytes || this.entries.size <= 1) break;
-      total -= v.memoryBytes();
-      this.entries.delete(key);
-      this.evictions++;
-    }
   }
 }

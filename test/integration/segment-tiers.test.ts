@@ -15,7 +15,7 @@ import { deserializeGraph } from '../../lib/index/graph-format.js';
 import { deserializeVectors } from '../../lib/index/vectors-format.js';
 import { IdTable } from '../../lib/segment/ids-format.js';
 import { floatScorer } from '../../lib/index/scorer.js';
-import { searchHnsw } from '../../lib/index/search.js';
+import { oversampledCount, searchPipelineSync } from '../../lib/index/pipeline.js';
 import { deserializeQuantized, Int8Scorer } from '../../lib/quantization/index.js';
 import { META, segmentObjectKey } from '../../lib/segment/keys.js';
 import { encodeMeta } from '../../lib/segment/meta.js';
@@ -81,13 +81,13 @@ async function prepare(
   const table = new IdTable(objects.get('ids')!);
   const { data: originals } = deserializeVectors(objects.get('vectors')!);
   const engine = (q: Float32Array): number[] => {
-    const cand = Math.ceil(K * OVERSAMPLING);
-    const found = searchHnsw(graph, new Int8Scorer(set, q), { k: cand, ef: Math.max(100, cand) });
-    const f = floatScorer(originals, ds.dim, ds.distance, q);
-    return Array.from(found.ids, (id) => ({ id, s: f.score(id) }))
-      .sort((a, b) => b.s - a.s || a.id - b.id)
-      .slice(0, K)
-      .map((x) => table.externalId(x.id) as number);
+    const found = searchPipelineSync(
+      { n: ds.nBase, graph },
+      new Int8Scorer(set, q),
+      floatScorer(originals, ds.dim, ds.distance, q),
+      { k: K, candidates: oversampledCount(K, OVERSAMPLING), ef: 100 },
+    );
+    return Array.from(found.ids, (id) => table.externalId(id) as number);
   };
   return { ds, engine, recallFloor, unrescoredFloor };
 }

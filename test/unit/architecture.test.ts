@@ -25,6 +25,7 @@ interface Import {
 /** Bottom to top. functions/ and bin/ are the entry points above every lib layer (they share the top rank). */
 const LAYERS = [
   'lib/model',
+  'lib/binary',
   'lib/distance',
   'lib/quantization',
   'lib/index',
@@ -137,8 +138,8 @@ describe('layering (DESIGN.md §2)', () => {
     expect(layerViolations([{ file: 'functions/fake.ts', spec: 'x', target: 'bin/strata.ts' }])).toEqual([]);
   });
 
-  it('the pure engine (lib/index, lib/quantization, lib/distance) imports nothing from AWS, HTTP, filesystem or storage', () => {
-    const engine = ['lib/index', 'lib/quantization', 'lib/distance', 'lib/model'];
+  it('the pure engine (lib/index, lib/quantization, lib/distance, lib/binary) imports nothing from AWS, HTTP, filesystem or storage', () => {
+    const engine = ['lib/index', 'lib/quantization', 'lib/distance', 'lib/binary', 'lib/model'];
     const bad = ALL.filter((i) => engine.some((f) => under(f)(i))).filter((i) => {
       if (i.target !== undefined) return !engine.some((f) => i.target!.startsWith(`${f}/`));
       // node builtins without I/O are fine; anything else (packages, fs, net, http) is not

@@ -1,14 +1,14 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { normalizeRows } from '../../lib/distance/index.js';
 import type { Distance } from '../../lib/model/distance.js';
 import { isStrataError } from '../../lib/model/errors.js';
 import {
   buildHnsw,
   decodeGraphPage,
+  decodeVectorsPage,
   deserializeGraph,
   deserializeVectors,
-  exactRescored,
   exactSearch,
   floatScorer,
   GRAPH_FIXED_HEADER_BYTES,
@@ -16,6 +16,8 @@ import {
   graphPageRange,
   InMemoryGraph,
   mulberry32,
+  oversampledCount,
+  type PageReader,
   PagedFloatScorer,
   PagedGraph,
   PagedRows,
@@ -25,7 +27,7 @@ import {
   SearchContext,
   searchHnsw,
   searchHnswAsync,
-  searchRescored,
+  searchPipelineSync,
   serializeGraph,
   serializeVectors,
   vectorsPageOf,
@@ -33,6 +35,12 @@ import {
   type HnswGraph,
 } from '../../lib/index/index.js';
 import { Int8Scorer, quantize } from '../../lib/quantization/index.js';
+import { openSegment } from '../../lib/segment/open.js';
+import { directPages } from '../../lib/segment/page-io.js';
+import { searchSegment } from '../../lib/segment/search.js';
+import type { Segment } from '../../lib/segment/segment.js';
+import { writeSegment } from '../../lib/segment/writer.js';
+import { makeConfig, SEGMENT_PREFIX, tempStore } from '../support/segment-fixtures.js';
 
 const DISTANCES: Distance[] = ['Cosine', 'Dot', 'Euclid', 'Manhattan'];
 
@@ -169,30 +177,70 @@ describe('HNSW search', () => {
   const memory = new InMemoryGraph(graph);
   const query = (q: number): Float32Array => data.subarray((n + q) * dim, (n + q + 1) * dim);
 
-  it('finds the exact top-10 with recall ≥ 0.98 at ef 64 on random 16-d data', () => {
+  /**
+   * Recall is measured on the search production runs: a segment written by the writer (graph m 8, ef_construct 64,
+   * float originals, no quantization), opened, and searched by searchSegment, against its own exact scan.
+   */
+  let segment: Segment;
+  let cleanup = () => {};
+  beforeAll(async () => {
+    const t = tempStore();
+    cleanup = t.cleanup;
+    const ids = Array.from({ length: n }, (_, i) => i);
+    await writeSegment(t.store, SEGMENT_PREFIX, {
+      config: makeConfig(dim, 'Euclid', { quantized: false, m: 8, efConstruct: 64, fullScanThreshold: 10 }),
+      ids,
+      versions: ids.map(() => 1),
+      vectors: stored,
+      payloads: ids.map((i) => ({ r: i % 4 })),
+      seed: 3,
+    });
+    segment = await openSegment(t.store, directPages(t.store), SEGMENT_PREFIX);
+  });
+  afterAll(() => cleanup());
+  const segmentSearch = async (q: number, params: { exact: boolean; hnsw_ef?: number }, filter?: object) =>
+    searchSegment(segment, { vector: query(q), limit: 10, params, filter, deletedVersion: 0 }, undefined);
+  const externalIds = (offsets: Uint32Array) => Uint32Array.from(offsets, (o) => segment.externalId(o) as number);
+
+  it('segment search finds the exact top-10 with recall ≥ 0.98 at ef 64 on random 16-d data', async () => {
     let total = 0;
-    const ctx = new SearchContext(n);
     for (let q = 0; q < 50; q++) {
-      const scorer = floatScorer(stored, dim, 'Euclid', query(q));
-      const r = searchHnsw(memory, scorer, { k: 10, ef: 64 }, ctx);
-      expect(ctx.distances).toBeGreaterThan(0);
-      expect(ctx.hops).toBeGreaterThan(0);
-      total += recall(r.ids, exactSearch(n, scorer, 10).ids);
-      for (let i = 1; i < r.scores.length; i++) expect(r.scores[i]).toBeLessThanOrEqual(r.scores[i - 1]);
+      const r = await segmentSearch(q, { exact: false, hnsw_ef: 64 });
+      expect(r.path).toBe('hnsw');
+      expect(r.distances).toBeGreaterThan(0);
+      total += recall(r.offsets, (await segmentSearch(q, { exact: true })).offsets);
+      for (let i = 1; i < r.similarities.length; i++)
+        expect(r.similarities[i]).toBeLessThanOrEqual(r.similarities[i - 1]);
     }
     expect(total / 50).toBeGreaterThanOrEqual(0.98);
   });
 
-  it('accept filters during the walk: only accepted ids come back, and they match filtered exact search', () => {
+  it('segment exact search is the brute-force top-10 of the originals', async () => {
+    for (let q = 0; q < 5; q++) {
+      const r = await segmentSearch(q, { exact: true });
+      expect(r.path).toBe('exact');
+      const truth = exactSearch(n, floatScorer(stored, dim, 'Euclid', query(q)), 10);
+      expect(Array.from(externalIds(r.offsets))).toEqual(Array.from(truth.ids));
+    }
+  });
+
+  it('a filter applies during the walk: only accepted points come back, and they match filtered exact search', async () => {
     let total = 0;
-    const accept = (id: number): boolean => id % 4 === 1;
+    const filter = { must: [{ key: 'r', match: { value: 1 } }] };
     for (let q = 0; q < 30; q++) {
-      const scorer = floatScorer(stored, dim, 'Euclid', query(q));
-      const r = searchHnsw(memory, scorer, { k: 10, ef: 64, accept });
-      for (const id of r.ids) expect(accept(id)).toBe(true);
-      total += recall(r.ids, exactSearch(n, scorer, 10, accept).ids);
+      const r = await segmentSearch(q, { exact: false, hnsw_ef: 64 }, filter);
+      expect(r.path).toBe('hnsw');
+      for (const id of externalIds(r.offsets)) expect(id % 4).toBe(1);
+      total += recall(r.offsets, (await segmentSearch(q, { exact: true }, filter)).offsets);
     }
     expect(total / 30).toBeGreaterThanOrEqual(0.95);
+  });
+
+  it('the walk keeps its cost counters on the context', () => {
+    const ctx = new SearchContext(n);
+    searchHnsw(memory, floatScorer(stored, dim, 'Euclid', query(0)), { k: 10, ef: 64 }, ctx);
+    expect(ctx.distances).toBeGreaterThan(0);
+    expect(ctx.hops).toBeGreaterThan(0);
   });
 
   it('a context reused across many queries gives the same answers as fresh contexts (visited tags wrap)', () => {
@@ -218,14 +266,21 @@ describe('HNSW search', () => {
     }
   });
 
-  it('int8 search then rescoring returns float similarities of the originals', () => {
+  it('the pipeline: int8 candidates then rescoring returns float similarities of the originals, best first', () => {
     const set = quantize(stored, dim, 'Euclid');
     const scorer = floatScorer(stored, dim, 'Euclid', query(0));
-    const r = searchRescored(memory, new Int8Scorer(set, query(0)), scorer, { k: 5, ef: 32, oversampling: 2 });
+    const options = { k: 5, candidates: oversampledCount(5, 2), ef: 32 };
+    const r = searchPipelineSync({ n, graph: memory }, new Int8Scorer(set, query(0)), scorer, options);
     expect(r.ids.length).toBe(5);
     r.ids.forEach((id, i) => expect(r.scores[i]).toBe(scorer.score(id)));
-    const exact = exactRescored(n, new Int8Scorer(set, query(0)), scorer, { k: 5, oversampling: 3 });
+    for (let i = 1; i < 5; i++) expect(r.scores[i]).toBeLessThanOrEqual(r.scores[i - 1]);
+    expect(r.distances).toBeGreaterThan(oversampledCount(5, 2));
+    const exact = searchPipelineSync({ n, graph: null }, new Int8Scorer(set, query(0)), scorer, {
+      k: 5,
+      candidates: oversampledCount(5, 3),
+    });
     expect(Array.from(exact.ids)).toEqual(Array.from(exactSearch(n, scorer, 5).ids));
+    expect(exact.distances).toBe(n + oversampledCount(5, 3));
   });
 });
 
@@ -240,14 +295,21 @@ describe('paged graph and vectors', () => {
   const graphBytes = serializeGraph(graph, pageSize);
   const vectorBytes = serializeVectors(stored, dim, 1024);
 
-  /** Serves ranged reads asynchronously, like a page cache over S3, and counts them. */
-  function asyncRanges(bytes: Uint8Array, range: (p: number) => { start: number; end: number }) {
+  /** Serves decoded pages asynchronously, like a page cache over S3 (nothing resident), and counts the reads. */
+  function asyncRanges<T>(
+    bytes: Uint8Array,
+    range: (p: number) => { start: number; end: number },
+    decode: (p: number, page: Uint8Array) => T,
+  ) {
     const counter = { calls: 0, pages: 0 };
-    const fetch = async (pages: number[]): Promise<Uint8Array[]> => {
-      counter.calls++;
-      counter.pages += pages.length;
-      await new Promise((r) => setTimeout(r, 0));
-      return pages.map((p) => bytes.slice(range(p).start, range(p).end));
+    const fetch: PageReader<T> = {
+      resident: () => undefined,
+      async load(pages) {
+        counter.calls++;
+        counter.pages += pages.length;
+        await new Promise((r) => setTimeout(r, 0));
+        return pages.map((p) => decode(p, bytes.slice(range(p).start, range(p).end)));
+      },
     };
     return { fetch, counter };
   }
@@ -299,9 +361,17 @@ describe('paged graph and vectors', () => {
 
   it('async search over pages fetched on demand returns exactly what the in-memory search returns', async () => {
     const header = parseGraphHeader(graphBytes.subarray(0, parseGraphFixedHeader(graphBytes).headerBytes));
-    const g = asyncRanges(graphBytes, (p) => graphPageRange(header.meta, p));
+    const g = asyncRanges(
+      graphBytes,
+      (p) => graphPageRange(header.meta, p),
+      (p, b) => decodeGraphPage(header.meta, p, b),
+    );
     const vmeta = parseVectorsHeader(vectorBytes);
-    const v = asyncRanges(vectorBytes, (p) => vectorsPageRange(vmeta, p));
+    const v = asyncRanges(
+      vectorBytes,
+      (p) => vectorsPageRange(vmeta, p),
+      (p, b) => decodeVectorsPage(vmeta, p, b),
+    );
     const paged = new PagedGraph(header, g.fetch);
     const rows = new PagedRows(vmeta, v.fetch);
     const memory = new InMemoryGraph(graph);

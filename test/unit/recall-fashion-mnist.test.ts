@@ -11,7 +11,8 @@ import {
   InMemoryGraph,
   SearchContext,
   searchHnsw,
-  searchRescored,
+  oversampledCount,
+  searchPipelineSync,
 } from '../../lib/index/index.js';
 import { Int8Scorer, quantize, type QuantizedSet } from '../../lib/quantization/index.js';
 import { type Dataset, datasetsAvailable, loadFashionMnist, recallAtK, slice } from '../support/datasets.js';
@@ -77,7 +78,13 @@ describe.skipIf(!datasetsAvailable())('recall on Fashion-MNIST-784 (Euclid, 20k 
     const r = measure(
       'hnsw int8+rescore x2 ef=128',
       (q) =>
-        searchRescored(graph, new Int8Scorer(set, query(q)), originals(q), { k: K, ef: EF, oversampling: 2 }, ctx).ids,
+        searchPipelineSync(
+          { n: N, graph },
+          new Int8Scorer(set, query(q)),
+          originals(q),
+          { k: K, candidates: oversampledCount(K, 2), ef: EF },
+          ctx,
+        ).ids,
     );
     expect(r).toBeGreaterThanOrEqual(0.99);
   });

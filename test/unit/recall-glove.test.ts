@@ -14,7 +14,8 @@ import {
   InMemoryGraph,
   SearchContext,
   searchHnsw,
-  searchRescored,
+  oversampledCount,
+  searchPipelineSync,
 } from '../../lib/index/index.js';
 import { Int8Scorer, quantize, type QuantizedSet } from '../../lib/quantization/index.js';
 import { type Dataset, datasetsAvailable, loadGlove, recallAtK, slice } from '../support/datasets.js';
@@ -85,7 +86,13 @@ describe.skipIf(!datasetsAvailable())('recall on GloVe-100 (Cosine, 20k slice) a
     const rescored = measure(
       'strata int8+rescore x2 ef=128',
       (q) =>
-        searchRescored(graph, new Int8Scorer(set, query(q)), originals(q), { k: K, ef: 128, oversampling: 2 }, ctx).ids,
+        searchPipelineSync(
+          { n: N, graph },
+          new Int8Scorer(set, query(q)),
+          originals(q),
+          { k: K, candidates: oversampledCount(K, 2), ef: 128 },
+          ctx,
+        ).ids,
     );
     const int8 = measure(
       'strata int8 ef=128',

@@ -5,7 +5,7 @@ import { isStrataError } from '../../../lib/model/errors.js';
 import { buildHnsw } from '../../../lib/index/build.js';
 import { InMemoryGraph } from '../../../lib/index/graph.js';
 import { floatScorer } from '../../../lib/index/scorer.js';
-import { searchHnsw } from '../../../lib/index/search.js';
+import { oversampledCount, searchPipelineSync } from '../../../lib/index/pipeline.js';
 import { encodeAll, Int8Scorer, trainScalar } from '../../../lib/quantization/index.js';
 import { type SegmentTaskContext, runSegmentTaskDetailed } from '../../../lib/segment/task.js';
 import { writeSegment } from '../../../lib/segment/writer.js';
@@ -48,7 +48,7 @@ function segId(i: number): string {
   return `000000000000000${i}-seg`;
 }
 
-/** The engine alone, in memory: int8 HNSW with the same seed, then rescoring with originals. */
+/** The engine alone, in memory: the same pipeline (int8 HNSW with the same seed, then rescoring with originals). */
 const engines = new Map<Fixture, { graph: InMemoryGraph; set: ReturnType<typeof encodeAll> }>();
 
 function engineTopK(
@@ -66,13 +66,12 @@ function engineTopK(
     engines.set(f, e);
   }
   const { graph, set } = e;
-  const k = Math.ceil(limit * oversampling);
-  const found = searchHnsw(graph, new Int8Scorer(set, q), { k, ef: Math.max(100, k) });
-  const floats = floatScorer(f.vectors, DIM, f.distance, q);
-  const rescored = Array.from(found.ids, (id) => ({ id, s: floats.score(id) }));
-  rescored.sort((a, b) => b.s - a.s || a.id - b.id);
-  const top = rescored.slice(0, limit);
-  return { ids: top.map((x) => x.id), sims: top.map((x) => x.s) };
+  const top = searchPipelineSync({ n: N, graph }, new Int8Scorer(set, q), floatScorer(f.vectors, DIM, f.distance, q), {
+    k: limit,
+    candidates: oversampledCount(limit, oversampling),
+    ef: 100,
+  });
+  return { ids: Array.from(top.ids), sims: Array.from(top.scores) };
 }
 
 for (const distance of ['Cosine', 'Euclid'] as const) {
