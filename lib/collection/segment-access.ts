@@ -10,6 +10,7 @@
  * - Segment objects are immutable, so decoded `ids` tables, tombstone bitmaps and point sources (meta + payload
  *   index) are cached by key.
  */
+import { LRUCache } from 'lru-cache';
 import type { IoScope } from '../storage/io-stats.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import type { IdTable, PointOffset } from '../segment/ids-format.js';
@@ -30,9 +31,10 @@ export interface LiveCopy {
 }
 
 export class SegmentAccess {
-  private readonly idTables = new Map<string, Promise<IdTable>>();
-  private readonly tombs = new Map<string, Promise<Tombstones>>();
-  private readonly sources = new Map<string, Promise<PointSource>>();
+  // segments merged away are never asked for again: each cache keeps the most recently used entries only
+  private readonly idTables = new LRUCache<string, Promise<IdTable>>({ max: MAX_CACHED });
+  private readonly tombs = new LRUCache<string, Promise<Tombstones>>({ max: MAX_CACHED });
+  private readonly sources = new LRUCache<string, Promise<PointSource>>({ max: MAX_CACHED });
 
   constructor(private readonly store: ObjectStore) {}
 
@@ -101,22 +103,20 @@ export class SegmentAccess {
 
   /** Drops cached objects of a collection (after it was deleted). */
   forget(collection: string): void {
-    for (const m of [this.idTables, this.tombs, this.sources] as Map<string, unknown>[]) {
+    for (const m of [this.idTables, this.tombs, this.sources] as LRUCache<string, Promise<unknown>>[]) {
       for (const k of [...m.keys()]) if (k.startsWith(`${collection}/`)) m.delete(k);
     }
   }
 
-  private cached<T>(map: Map<string, Promise<T>>, key: string, load: () => Promise<T>): Promise<T> {
+  private cached<T>(map: LRUCache<string, Promise<T>>, key: string, load: () => Promise<T>): Promise<T> {
     let p = map.get(key);
     if (p === undefined) {
-      p = load();
-      map.set(key, p);
-      p.catch(() => map.delete(key));
-      // segments merged away are never asked for again: keep the most recent entries only
-      if (map.size > MAX_CACHED) map.delete(map.keys().next().value as string);
-    } else {
-      map.delete(key);
-      map.set(key, p);
+      const loading = load();
+      p = loading;
+      map.set(key, loading);
+      loading.catch(() => {
+        if (map.get(key) === loading) map.delete(key);
+      });
     }
     return p;
   }

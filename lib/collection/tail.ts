@@ -10,6 +10,7 @@
  * - Entries are folded by version (seq, writer); within a batch the last occurrence wins. A delete is an entry too
  *   (a tombstone in the tail) so it shadows segment copies until it is sealed.
  */
+import { LRUCache } from 'lru-cache';
 import type { IoScope } from '../storage/io-stats.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { parseWalName, walPrefix } from './keys.js';
@@ -72,8 +73,8 @@ function batchBytes(b: WalBatch): number {
 
 /** Reads (with a cache of immutable WAL objects) and folds the WAL tail of a collection. */
 export class WalTailReader {
-  private readonly cache = new Map<string, WalBatch | null>();
-  private cachedBytes = 0;
+  /** decoded WAL objects, LRU by bytes; one larger than the budget is charged the whole budget and kept alone */
+  private readonly cache: LRUCache<string, WalBatch>;
   /**
    * The last folded tail per collection, reused while the manifest (the cache's very object, so an unchanged
    * revalidated manifest) and the listing are the same: WAL objects are immutable, so the fold is too, and a warm
@@ -83,8 +84,14 @@ export class WalTailReader {
 
   constructor(
     private readonly store: ObjectStore,
-    private readonly budgetBytes = 256 * 1024 * 1024,
-  ) {}
+    budgetBytes = 256 * 1024 * 1024,
+  ) {
+    const budget = Math.max(1, Math.floor(budgetBytes));
+    this.cache = new LRUCache<string, WalBatch>({
+      maxSize: budget,
+      sizeCalculation: (b) => Math.min(budget, Math.max(1, batchBytes(b))),
+    });
+  }
 
   /** Lists the WAL of a collection (the keys only; pair it with a manifest read in parallel). */
   async list(collection: string, io?: IoScope): Promise<string[]> {
@@ -133,40 +140,26 @@ export class WalTailReader {
 
   private async batch(collection: string, name: string, io?: IoScope): Promise<WalBatch | null> {
     const key = walPrefix(collection) + name;
-    if (this.cache.has(key)) return this.cache.get(key) ?? null;
+    const hit = this.cache.get(key);
+    if (hit !== undefined) return hit;
     const got = await this.store.get(key, { io });
     // vanished: sealed and collected after the grace period (see header); not cached, it cannot come back anyway
     if (got === null) return null;
     const batch = decodeWal(got.body, key);
     this.cache.set(key, batch);
-    this.cachedBytes += batchBytes(batch);
-    while (this.cachedBytes > this.budgetBytes && this.cache.size > 1) {
-      const [oldest, b] = this.cache.entries().next().value as [string, WalBatch | null];
-      this.cache.delete(oldest);
-      this.cachedBytes -= b === null ? 0 : batchBytes(b);
-    }
     return batch;
   }
 
   /** Sealed objects are never read as tail again: their cached batches only take memory. */
   private dropSealed(collection: string, sealed: ReadonlySet<string>): void {
     const p = walPrefix(collection);
-    for (const [k, b] of this.cache) {
-      if (k.startsWith(p) && sealed.has(k.slice(p.length))) {
-        this.cache.delete(k);
-        this.cachedBytes -= b === null ? 0 : batchBytes(b);
-      }
-    }
+    for (const k of [...this.cache.keys()]) if (k.startsWith(p) && sealed.has(k.slice(p.length))) this.cache.delete(k);
   }
 
   /** Drops cached batches of a collection (after it is deleted). */
   forget(collection: string): void {
     this.folded.delete(collection);
     const p = walPrefix(collection);
-    for (const [k, b] of this.cache) {
-      if (!k.startsWith(p)) continue;
-      this.cache.delete(k);
-      this.cachedBytes -= b === null ? 0 : batchBytes(b);
-    }
+    for (const k of [...this.cache.keys()]) if (k.startsWith(p)) this.cache.delete(k);
   }
 }

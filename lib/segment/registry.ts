@@ -81,7 +81,10 @@ export class SegmentRegistry<T extends Sized = Sized> {
   /** Marks key most recently used and re-charges its size (call after an entry grew), evicting others to fit. */
   touch(key: string): void {
     const v = this.entries.get(key);
-    if (v !== undefined) this.entries.set(key, v, { noDisposeOnSet: true });
+    if (v === undefined) return;
+    // lru-cache re-sizes only a changed value: re-insert to charge the entry's current size
+    this.entries.delete(key);
+    this.entries.set(key, v);
   }
 
   delete(key: string): boolean {

@@ -10,6 +10,7 @@
  * Invariant: the same segment answers identically whichever tier holds its data; the accessors differ only in
  * where bytes come from.
  */
+import { LRUCache } from 'lru-cache';
 import type { Filter } from '../model/filter.js';
 import type { Payload } from '../model/payload.js';
 import type { PointId } from '../model/point-id.js';
@@ -77,7 +78,8 @@ export class Segment {
   private readonly tombs: Map<number, Tombstones>;
   private payloads: (Payload | null)[] | null = null;
   private payloadBytes = 0;
-  private readonly masks = new Map<string, FilterMask>();
+  /** the last few filter masks, LRU */
+  private readonly masks = new LRUCache<string, FilterMask>({ max: FILTER_MASKS_KEPT });
 
   constructor(p: SegmentParts) {
     this.store = p.store;
@@ -183,11 +185,7 @@ export class Segment {
   async filterMask(filter: Filter, q: QueryIo): Promise<FilterMask> {
     const cacheKey = JSON.stringify(filter);
     const hit = this.masks.get(cacheKey);
-    if (hit !== undefined) {
-      this.masks.delete(cacheKey);
-      this.masks.set(cacheKey, hit);
-      return hit;
-    }
+    if (hit !== undefined) return hit;
     const payloads = await this.allPayloads(q);
     const predicate = compileFilter(filter);
     const n = this.meta.count;
@@ -201,7 +199,6 @@ export class Segment {
     }
     const m: FilterMask = { mask, offsets: Uint32Array.from(matching), cardinality: matching.length };
     this.masks.set(cacheKey, m);
-    if (this.masks.size > FILTER_MASKS_KEPT) this.masks.delete(this.masks.keys().next().value as string);
     return m;
   }
 

@@ -149,6 +149,21 @@ describe('segment registry', () => {
     expect(r.get('huge')).toBeDefined();
   });
 
+  it('re-charges an entry that grew when touched, evicting the least recently used others to fit', async () => {
+    const r = new SegmentRegistry({ budgetBytes: 100 });
+    let grown = 30;
+    await r.getOrOpen('a', async () => entry(30));
+    await r.getOrOpen('b', async () => ({ memoryBytes: () => grown }));
+    await r.getOrOpen('c', async () => entry(30));
+    expect(r.size).toBe(3);
+    grown = 60; // b decoded its payloads for a filter
+    r.touch('b');
+    expect(r.get('a')).toBeUndefined(); // least recently used: evicted
+    expect(r.get('b')).toBeDefined();
+    expect(r.get('c')).toBeDefined();
+    expect(r.stats()).toMatchObject({ entries: 2, bytes: 90, evictions: 1 });
+  });
+
   it('shares one in-flight open and retries after a failure', async () => {
     const r = new SegmentRegistry({ budgetBytes: 100 });
     let opens = 0;
