@@ -1,6 +1,8 @@
 /**
  * Search inside ONE opened segment: HNSW or exact, on int8 codes or float32 originals, with the filter, tombstones
  * and the task's `exclude` applied during the walk through the engine's accept(offset) hook, then rescoring.
+ * The search itself is lib/index's one pipeline (searchPipeline); this module keeps the segment's concerns only:
+ * which path and scorers a query gets, tombstones, filters, exclusions, the tier's page access and the I/O stats.
  *
  * Path choice (Qdrant's rules):
  * - exact when `params.exact`, when the segment has no graph (it was below indexing_threshold), or when a filter is
