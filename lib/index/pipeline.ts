@@ -79,7 +79,6 @@ export async function searchPipeline(
   options: PipelineOptions,
   ctx?: SearchContext,
 ): Promise<PipelineResult> {
-  const walk = ctx ?? new SearchContext(space.n);
   const { candidates, ef, accept } = stageOne(options);
   let found: SearchResult;
   let distances: number;
@@ -88,6 +87,7 @@ export async function searchPipeline(
     found = scan;
     distances = scan.distances;
   } else {
+    const walk = ctx ?? new SearchContext(space.n);
     found = await searchHnswAsync(space.graph, primary, { k: candidates, ef, accept }, walk);
     distances = walk.distances;
   }
