@@ -137,6 +137,13 @@ describe("Qdrant's codes for out-of-range parameters", () => {
   });
 });
 
+describe('empty batches', () => {
+  it('answer an empty list instead of a 500 (found by the fuzz test)', async () => {
+    expect(resultOf(await send(app, 'POST', '/collections/docs/points/query/batch', { searches: [] }))).toEqual([]);
+    expect(resultOf(await send(app, 'POST', '/collections/docs/points/search/batch', { searches: [] }))).toEqual([]);
+  });
+});
+
 describe('one request is bounded', () => {
   it('refuses limit + offset beyond the maximum before any search, with a hint', async () => {
     const r = await send(app, 'POST', '/collections/docs/points/query', { ...q, limit: 1e9 });

@@ -32,6 +32,8 @@ export function registerQueryRoutes(app: Hono<AppEnv>, { service, limits }: Rout
         withPayload: wantsPayload(r.with_payload),
       })),
     );
+    // an empty batch answers an empty list, as Qdrant's (it used to reach the service as one undefined query: 500)
+    if (requests.length === 0) return [];
     const results =
       requests.length > 1 ? await service.queryBatch(name, requests) : [await service.query(name, requests[0])];
     return results.map((points) => withShortVectors(points));
