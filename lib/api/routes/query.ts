@@ -32,7 +32,7 @@ export function registerQueryRoutes(app: Hono<AppEnv>, { service, limits }: Rout
         withPayload: wantsPayload(r.with_payload),
       })),
     );
-    // an empty batch answers an empty list, as Qdrant's (it used to reach the service as one undefined query: 500)
+    // an empty batch answers an empty list, as Qdrant's, without a service call
     if (requests.length === 0) return [];
     const results =
       requests.length > 1 ? await service.queryBatch(name, requests) : [await service.query(name, requests[0])];
