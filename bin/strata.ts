@@ -75,6 +75,8 @@ async function main(): Promise<void> {
     service: coordinator.service,
     logger,
     ...(config.apiKey ? { apiKey: config.apiKey } : {}),
+    corsOrigins: config.corsOrigins,
+    limits: { maxResponseBytes: config.maxResponseBytes, maxResultPoints: config.maxResultPoints },
   });
   const server = await startServer({ app, port: config.port, host: config.host });
   const where = config.s3 ? `s3://${config.s3.bucket}/${config.prefix}` : config.dataDir;

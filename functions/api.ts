@@ -20,8 +20,23 @@ const lambda = createLambdaClient({
   maxSockets: config.workerConcurrency,
 });
 const apiKey = config.apiKeySecretArn ? await readSecretString(config.apiKeySecretArn) : config.apiKey;
+// an empty secret would turn auth off without anyone asking for it: fail the cold start instead
+if (apiKey !== undefined && apiKey.trim() === '') throw new Error('the API key secret is empty: refusing to serve');
 const coordinator = await createCoordinator(config, { logger, fallback: 'direct', lambda });
-const serve = handle(createApp({ service: coordinator.service, logger, ...(apiKey ? { apiKey } : {}) }));
+const serve = handle(
+  createApp({
+    service: coordinator.service,
+    logger,
+    ...(apiKey !== undefined ? { apiKey } : {}),
+    corsOrigins: config.corsOrigins,
+    // Lambda returns the body as an escaped string inside its 6 MB response payload
+    limits: {
+      maxResponseBytes: config.maxResponseBytes,
+      maxResultPoints: config.maxResultPoints,
+      escapedResponse: true,
+    },
+  }),
+);
 logger.info({ store: coordinator.describe, auth: apiKey !== undefined }, 'api ready');
 
 export const handler = async (event: LambdaEvent, context: Context): Promise<Awaited<ReturnType<typeof serve>>> => {

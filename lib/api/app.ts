@@ -6,9 +6,10 @@
  * success envelope; any throw goes through errors.ts to Qdrant's error envelope.
  */
 import { Hono } from 'hono';
+import { cors } from 'hono/cors';
 import type { CollectionService } from '../collection/types.js';
 import { apiKeyAuth } from './auth.js';
-import { errorBody, toHttpError } from './errors.js';
+import { ClientGone, errorBody, toHttpError } from './errors.js';
 import type { AppEnv } from './http.js';
 import { registerCollectionRoutes } from './routes/collections.js';
 import { registerPointRoutes } from './routes/points.js';
@@ -22,18 +23,28 @@ export interface ApiLimits {
   readonly maxUpsertPoints: number;
   /** searches per query/search batch request @default 100 */
   readonly maxBatchSearches: number;
+  /** `limit + offset` of one search or scroll, ids of one retrieve (response-bounds.ts) @default 10000 */
+  readonly maxResultPoints: number;
+  /** bytes of one response body; Lambda's response payload is 6 MB @default 33554432 */
+  readonly maxResponseBytes: number;
+  /** count the body as the escaped JSON string it travels as inside a Lambda response @default false */
+  readonly escapedResponse: boolean;
 }
 
 export const DEFAULT_LIMITS: ApiLimits = {
   maxBodyBytes: 32 * 1024 * 1024,
   maxUpsertPoints: 10_000,
   maxBatchSearches: 100,
+  maxResultPoints: 10_000,
+  maxResponseBytes: 32 * 1024 * 1024,
+  escapedResponse: false,
 };
 
 /** The subset of a pino logger the API uses (pino's Logger satisfies it). */
 export interface ApiLogger {
   error(obj: object, msg?: string): void;
   warn(obj: object, msg?: string): void;
+  info?(obj: object, msg?: string): void;
 }
 
 export interface CreateAppOptions {
@@ -44,6 +55,12 @@ export interface CreateAppOptions {
   readonly limits?: Partial<ApiLimits>;
   /** version reported by `GET /` @default the Qdrant version Strata is compatible with */
   readonly version?: string;
+  /**
+   * origins a browser may call from (CORS); none by default, so no CORS header is ever sent and a page on another
+   * origin cannot read answers or send a preflighted request. `*` allows any origin (Qdrant's own default).
+   * @default []
+   */
+  readonly corsOrigins?: readonly string[];
 }
 
 export interface RouteDeps {
@@ -56,11 +73,29 @@ export function createApp(options: CreateAppOptions): Hono<AppEnv> {
   const logger = options.logger;
   const app = new Hono<AppEnv>();
 
+  const bounds = {
+    maxResultPoints: limits.maxResultPoints,
+    maxResponseBytes: limits.maxResponseBytes,
+    escaped: limits.escapedResponse,
+  };
   app.use('*', async (c, next) => {
     c.set('startedAt', performance.now());
+    c.set('bounds', bounds);
     await next();
   });
-  if (options.apiKey !== undefined && options.apiKey !== '') app.use('*', apiKeyAuth(options.apiKey));
+  const origins = options.corsOrigins ?? [];
+  if (origins.length > 0) {
+    app.use(
+      '*',
+      cors({
+        origin: origins.includes('*') ? '*' : [...origins],
+        allowHeaders: ['content-type', 'api-key', 'authorization'],
+      }),
+    );
+  }
+  // an empty key would turn auth silently off; the config loader refuses it at start-up, this catches other callers
+  if (options.apiKey === '') throw new Error('apiKey must not be empty: omit it to run without authentication');
+  if (options.apiKey !== undefined) app.use('*', apiKeyAuth(options.apiKey));
 
   const deps: RouteDeps = { service: options.service, limits };
   registerServiceRoutes(app, options.version ?? QDRANT_COMPAT_VERSION);
@@ -76,7 +111,9 @@ export function createApp(options: CreateAppOptions): Hono<AppEnv> {
   );
   app.onError((err, c) => {
     const http = toHttpError(err);
-    if (http.status >= 500) logger?.error({ err, path: c.req.path, method: c.req.method }, 'request failed');
+    // a client that hangs up mid-body is the client's doing and can come in floods: never an error-level line
+    if (err instanceof ClientGone) logger?.info?.({ path: c.req.path, method: c.req.method }, err.message);
+    else if (http.status >= 500) logger?.error({ err, path: c.req.path, method: c.req.method }, 'request failed');
     return c.json(errorBody(http.message, c.get('startedAt') ?? performance.now()), http.status as 400);
   });
   return app;

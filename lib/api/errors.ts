@@ -40,6 +40,14 @@ export class HttpError extends Error {
   }
 }
 
+/** The request body stopped arriving: the client closed the connection (or the stream broke) mid-body. */
+export class ClientGone extends HttpError {
+  constructor() {
+    super(400, 'Bad request: the client closed the connection before the whole body arrived');
+    this.name = 'ClientGone';
+  }
+}
+
 export const formatError = (where: Where, detail: string): HttpError =>
   new HttpError(400, `Format error in ${where}: ${detail}`);
 export const badRequest = (detail: string): HttpError => new HttpError(400, `Bad request: ${detail}`);

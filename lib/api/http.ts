@@ -8,15 +8,26 @@
 import type { Context } from 'hono';
 import { z } from 'zod';
 import { collectionNameProblem } from '../model/collection-name.js';
-import { canonicalPointId, type PointId, pointIdError } from '../model/point-id.js';
-import { collectionNameError, HttpError, elapsedSeconds, formatError, fromZodError, type Where } from './errors.js';
+import { canonicalPointId, IdLiteral, type PointId, pointIdError } from '../model/point-id.js';
+import { markIdLiterals } from './id-literals.js';
+import {
+  ClientGone,
+  collectionNameError,
+  elapsedSeconds,
+  formatError,
+  fromZodError,
+  HttpError,
+  type Where,
+} from './errors.js';
+import { boundedJson, type ResponseBounds } from './response-bounds.js';
 
-export type AppEnv = { Variables: { startedAt: number } };
+export type AppEnv = { Variables: { startedAt: number; bounds: ResponseBounds } };
 export type Ctx = Context<AppEnv>;
 
-/** Qdrant's success envelope. */
+/** Qdrant's success envelope, serialised within the response byte bound (response-bounds.ts). */
 export function ok(c: Ctx, result: unknown): Response {
-  return c.json({ result, status: 'ok', time: elapsedSeconds(c.get('startedAt')) });
+  const body = { result, status: 'ok', time: elapsedSeconds(c.get('startedAt')) };
+  return c.body(boundedJson(body, c.get('bounds')), 200, { 'content-type': 'application/json' });
 }
 
 /**
@@ -31,11 +42,30 @@ export async function readJson(c: Ctx, maxBytes: number, emptyAs: unknown = unde
     if (emptyAs !== undefined) return emptyAs;
     throw formatError('JSON body', 'EOF while parsing a value at line 1 column 0');
   }
+  // checked only for a body that is there: a bodiless count/scroll/PATCH stays valid, and a CORS-simple
+  // `text/plain` POST from a web page is refused before its body is parsed, let alone written
+  if (!isJsonContentType(c.req.header('content-type'))) throw new HttpError(400, 'Content type error');
+  let body: unknown;
   try {
-    return JSON.parse(text) as unknown;
+    body = JSON.parse(text) as unknown;
   } catch (e) {
     throw formatError('JSON body', (e as Error).message);
   }
+  markIdLiterals(text, body);
+  return body;
+}
+
+/**
+ * actix-web's `JsonConfig` test (Qdrant's JSON extractor): `application/json` or any `+json` suffix type, parameters
+ * such as `charset` allowed; anything else, or no Content-Type at all, is its `JsonPayloadError::ContentType`.
+ */
+export function isJsonContentType(header: string | undefined): boolean {
+  if (header === undefined) return false;
+  const mime = header.split(';')[0].trim().toLowerCase();
+  const slash = mime.indexOf('/');
+  if (slash <= 0) return false;
+  const sub = mime.slice(slash + 1);
+  return sub === 'json' || sub.endsWith('+json');
 }
 
 /**
@@ -52,7 +82,9 @@ async function readText(req: Request, maxBytes: number): Promise<string> {
   const chunks: Uint8Array[] = [];
   let total = 0;
   for (;;) {
-    const { done, value } = await reader.read();
+    const { done, value } = await reader.read().catch(() => {
+      throw new ClientGone();
+    });
     if (done) break;
     total += value.byteLength;
     if (total > maxBytes) {
@@ -73,11 +105,14 @@ export function parseWith<S extends z.ZodType>(schema: S, input: unknown, where:
 
 const boolParam = z.enum(['true', 'false']).transform((v) => v === 'true');
 
-/** `?wait=`, `?ordering=` and `?timeout=` of write endpoints (ordering and timeout are accepted and ignored). */
+/**
+ * `?wait=`, `?ordering=` and `?timeout=` of write endpoints (ordering and timeout are accepted and ignored). Qdrant's
+ * UpdateParams read timeout as `DurationSeconds<String>`, so `timeout=0` is a valid zero duration there.
+ */
 const writeQuery = z.object({
   wait: boolParam.optional(),
   ordering: z.enum(['weak', 'medium', 'strong']).optional(),
-  timeout: z.coerce.number().int().min(1).optional(),
+  timeout: z.coerce.number().int().min(0).optional(),
 });
 
 export function writeParams(c: Ctx): { wait: boolean } {
@@ -92,6 +127,13 @@ const readQuery = z.object({
 });
 
 export function readParams(c: Ctx): void {
+  // Qdrant's ReadParams.timeout is a NonZeroU64: serde_urlencoded refuses 0 itself (400), before any validator runs
+  if (c.req.query('timeout') === '0') {
+    throw new HttpError(
+      400,
+      'Deserialize error in query parameters: invalid value: integer `0`, expected a nonzero u64',
+    );
+  }
   parseWith(readQuery, c.req.query(), 'query parameters');
 }
 
@@ -107,6 +149,8 @@ export function collectionName(c: Ctx): string {
 export function pathPointId(raw: string): PointId {
   const asNumber = /^\d+$/.test(raw) ? Number(raw) : raw;
   const id = canonicalPointId(asNumber);
-  if (id === null) throw formatError('path parameters', pointIdError(raw));
+  if (id === null) {
+    throw formatError('path parameters', pointIdError(typeof asNumber === 'number' ? new IdLiteral(raw) : raw));
+  }
   return id;
 }

@@ -30,6 +30,14 @@ function uuidHex(v: string): string | null {
 const hyphenated = (hex: string): string =>
   `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 
+/**
+ * A number token whose text is not an exact safe integer (`3.0`, `18446744073709551615`), kept as written by the API
+ * layer so an id position can refuse it and print it exactly: JSON.parse would have made it 3 or a rounded double.
+ */
+export class IdLiteral {
+  constructor(readonly raw: string) {}
+}
+
 /** Canonical form of a point id, or null when the value is not a valid Qdrant point id. */
 export function canonicalPointId(v: unknown): PointId | null {
   if (typeof v === 'number') return Number.isSafeInteger(v) && v >= 0 ? v : null;
@@ -40,6 +48,11 @@ export function canonicalPointId(v: unknown): PointId | null {
 
 /** Why `v` is not a point id (Qdrant's serde wording, without the path). */
 export function pointIdError(v: unknown): string {
+  if (v instanceof IdLiteral) {
+    return /^\d+$/.test(v.raw)
+      ? `value ${v.raw} is not a valid point ID here: integer ids above 2^53-1 (${Number.MAX_SAFE_INTEGER}) are not supported`
+      : `value ${v.raw} is not a valid point ID, valid values are either an unsigned integer or a UUID`;
+  }
   return `value ${JSON.stringify(v)} is not a valid point ID, valid values are either an unsigned integer or a UUID`;
 }
 

@@ -20,7 +20,8 @@
  * |                                 |                                         | routing order (worker i = i-th name)               |
  * | STRATA_OPTIMIZER_FUNCTION       | (unset: optimizer runs in-process)      | optimizer function name                            |
  * | STRATA_LAMBDA_ENDPOINT          | (AWS)                                   | Lambda API endpoint override (tests, LocalStack)   |
- * | STRATA_API_KEY                  | (unset: no auth)                        | API key clients send as `api-key`                  |
+ * | STRATA_API_KEY                  | (unset: no auth)                        | API key clients send as `api-key`; set but empty   |
+ * |                                 |                                         | refuses to start (it would silently disable auth)  |
  * | STRATA_API_KEY_SECRET_ARN       | (unset)                                 | Secrets Manager secret holding the API key         |
  * | STRATA_CACHE_BYTES              | 60% of the Lambda's memory, else 25% of | cache budget of all segment workers together (int8 |
  * |                                 | the machine's memory                    | sets + pages); accepts KiB/MiB/GiB                 |
@@ -30,6 +31,10 @@
  * | STRATA_OPTIMIZE_AFTER_POINTS    | 10000                                   | unsealed points that trigger an optimizer run      |
  * | STRATA_OPTIMIZE_IDLE_MS         | 2000                                    | local: seal after this long without writes; 0 = off|
  * | STRATA_LOG_LEVEL                | AWS_LAMBDA_LOG_LEVEL, else info         | pino level                                         |
+ * | STRATA_CORS_ORIGINS             | (unset: no CORS headers)                | comma-separated origins browsers may call from;    |
+ * |                                 |                                         | `*` for any                                        |
+ * | STRATA_MAX_RESPONSE_BYTES       | 6000000 in a Lambda, else 32MiB         | largest response body (a clear 400 beyond it)      |
+ * | STRATA_MAX_RESULT_POINTS        | 10000                                   | largest limit + offset of one search or scroll     |
  *
  * Invariant: nothing else in the code reads process.env for these options.
  *
@@ -75,6 +80,10 @@ export interface StrataConfig {
   /** local trigger: seal a collection after this long without writes; 0 = only the point threshold seals */
   optimizeIdleMs: number;
   logLevel: LogLevel;
+  /** origins allowed by CORS; empty = no CORS headers at all */
+  corsOrigins: string[];
+  maxResponseBytes: number;
+  maxResultPoints: number;
 }
 
 export type Env = Record<string, string | undefined>;
@@ -193,13 +202,28 @@ const EnvSchema = z.object({
   STRATA_OPTIMIZE_IDLE_MS: wholeNumber(0),
   STRATA_LOG_LEVEL: variable(z.enum(LEVELS, got(`one of ${LEVELS.join(', ')}`))),
   AWS_LAMBDA_LOG_LEVEL: text,
+  STRATA_CORS_ORIGINS: nameList,
+  STRATA_MAX_RESPONSE_BYTES: byteSize,
+  STRATA_MAX_RESULT_POINTS: wholeNumber(1),
 });
+
+/**
+ * Lambda's synchronous response payload limit is 6 MB (the body travels escaped inside it; the API counts it so,
+ * lib/api/response-bounds.ts).
+ */
+const LAMBDA_RESPONSE_BYTES = 6_000_000;
 
 /**
  * Parses the environment into a StrataConfig; throws StrataError 'invalid' naming every bad variable.
  * `overrides` (command-line flags) win over the environment.
  */
 export function loadConfig(env: Env = process.env, overrides: Partial<StrataConfig> = {}): StrataConfig {
+  // every other blank variable means "unset"; a blank API key would mean "no auth" without anyone having asked for it
+  if (env.STRATA_API_KEY !== undefined && env.STRATA_API_KEY.trim() === '') {
+    throw invalid(
+      'bad configuration: STRATA_API_KEY is set but empty, which would disable authentication; unset it to run without an API key, or set a key',
+    );
+  }
   const parsed = EnvSchema.safeParse(env);
   if (!parsed.success) {
     // every issue's path is the one variable it is about
@@ -245,6 +269,9 @@ export function loadConfig(env: Env = process.env, overrides: Partial<StrataConf
     optimizeAfterPoints: e.STRATA_OPTIMIZE_AFTER_POINTS ?? 10_000,
     optimizeIdleMs: e.STRATA_OPTIMIZE_IDLE_MS ?? 2000,
     logLevel: e.STRATA_LOG_LEVEL ?? (lambdaLevel && LOG_LEVELS.has(lambdaLevel) ? (lambdaLevel as LogLevel) : 'info'),
+    corsOrigins: e.STRATA_CORS_ORIGINS ?? [],
+    maxResponseBytes: e.STRATA_MAX_RESPONSE_BYTES ?? (lambdaMemory ? LAMBDA_RESPONSE_BYTES : 32 * 1024 ** 2),
+    maxResultPoints: e.STRATA_MAX_RESULT_POINTS ?? 10_000,
   };
   return { ...config, ...stripUndefined(overrides) };
 }

@@ -12,7 +12,8 @@
  * | STRATA_OPTIMIZER_FUNCTION | optimizer trigger                                           |
  * |---------------------------|-------------------------------------------------------------|
  * | set                       | asynchronous invoke (InvocationType Event) of that function |
- * | unset                     | in-process run, debounced, off the request path             |
+ * | unset                     | local run, debounced: on a worker thread with `threads`      |
+ * |                           | (thread-optimizer.ts), in-process with `direct`              |
  *
  * With the in-process optimizer, start-up asks for a run of every collection that has work (unsealed WAL,
  * stale segments): a seal or rebuild that a stop or crash interrupted resumes without waiting for another write.
@@ -20,7 +21,7 @@
  */
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { StrataConfig } from './config.js';
-import { CollectionOptimizer } from '../collection/optimizer.js';
+import { CollectionOptimizer, type OptimizeRun } from '../collection/optimizer.js';
 import { isStrataError } from '../model/errors.js';
 import { Deadline } from '../model/deadline.js';
 import type { Invoker } from '../collection/invoker.js';
@@ -33,6 +34,7 @@ import { DirectInvoker } from './direct-invoker.js';
 import { LocalInvoker } from './local-invoker.js';
 import type { Logger } from './logger.js';
 import { LocalOptimizerTrigger, type OptimizerTrigger } from './optimizer-trigger.js';
+import { ThreadOptimizer } from './thread-optimizer.js';
 import { createSegmentContext, storeConfigOf, workerSetupOf } from './segment-context.js';
 
 /**
@@ -122,6 +124,15 @@ export async function createCoordinator(config: StrataConfig, options: Coordinat
     // default_segment_number 0: one segment per worker
     autoSegments: invoker.workers,
   });
+  // locally a seal builds graphs on its own thread, never on the thread that answers requests (DESIGN.md §4.7)
+  const threadOptimizer =
+    options.fallback === 'threads'
+      ? new ThreadOptimizer({ store: storeConfigOf(config), prefix: config.prefix, autoSegments: invoker.workers })
+      : undefined;
+  const runLocally = (name: string): Promise<OptimizeRun> =>
+    threadOptimizer
+      ? threadOptimizer.optimizeUntil(name, LOCAL_RUN_MS)
+      : optimizer.optimizeUntil(name, Deadline.in(LOCAL_RUN_MS));
   const onError = (error: unknown, collection: string): void =>
     logger.error({ err: error, collection }, 'optimizer trigger failed');
   const trigger: OptimizerTrigger = config.optimizerFunction
@@ -136,7 +147,7 @@ export async function createCoordinator(config: StrataConfig, options: Coordinat
         idleMs: config.optimizeIdleMs,
         onError,
         optimize: async (name) => {
-          const result = await optimizer.optimizeUntil(name, Deadline.in(LOCAL_RUN_MS)).catch((error: unknown) => {
+          const result = await runLocally(name).catch((error: unknown) => {
             // deleted after the writes that asked for this run (upsert, then delete collection): nothing to seal
             if (isStrataError(error, 'not_found')) return null;
             throw error;
@@ -171,6 +182,7 @@ export async function createCoordinator(config: StrataConfig, options: Coordinat
     close: async () => {
       await resumed;
       await trigger.close();
+      await threadOptimizer?.close();
       await invoker.close();
     },
   };

@@ -8,6 +8,7 @@
  *   Condition  = { key, match: {value} | {any} | {except} | {text} | {text_any} | {phrase} }
  *              | { key, range: {lt, gt, lte, gte} }            numbers, or RFC 3339 datetimes (all bounds one kind)
  *              | { key, values_count: {lt, gt, lte, gte} }     non-negative integers
+ *              | { key, is_empty: bool } | { key, is_null: bool }  field forms; false negates
  *              | { is_empty: {key} } | { is_null: {key} } | { has_id: PointId[] }
  *              | { nested: {key, filter} } | Filter
  */
@@ -83,10 +84,22 @@ function parseCondition(value: unknown, path: string, depth: number): Condition 
 
 function parseFieldCondition(obj: Record<string, unknown>, path: string): Condition {
   const key = keyOf(obj, path);
-  const kinds = ['match', 'range', 'values_count'].filter((k) => obj[k] !== undefined && obj[k] !== null);
+  const kinds = ['match', 'range', 'values_count', 'is_empty', 'is_null'].filter(
+    (k) => obj[k] !== undefined && obj[k] !== null,
+  );
   const geo = ['geo_radius', 'geo_bounding_box', 'geo_polygon'].filter((k) => obj[k] !== undefined && obj[k] !== null);
   if (geo.length > 0) fail(`${path}.${geo[0]}`, 'geo conditions are not supported');
-  if (kinds.length !== 1) fail(path, 'a field condition needs exactly one of match, range, values_count');
+  if (kinds.length !== 1) {
+    fail(path, 'a field condition needs exactly one of match, range, values_count, is_empty, is_null');
+  }
+  if (kinds[0] === 'is_empty' || kinds[0] === 'is_null') {
+    // Qdrant's FieldCondition `{key, is_empty: bool}` / `{key, is_null: bool}`: the field form of the
+    // `{is_empty: {key}}` condition, `false` being its negation
+    const flag = obj[kinds[0]];
+    if (typeof flag !== 'boolean') fail(`${path}.${kinds[0]}`, 'expected a boolean');
+    const condition = (kinds[0] === 'is_empty' ? { is_empty: { key } } : { is_null: { key } }) as Condition;
+    return flag ? condition : { must_not: [condition] };
+  }
   if (kinds[0] === 'match') return { key, match: parseMatch(obj.match, `${path}.match`) };
   if (kinds[0] === 'range') return { key, range: parseRange(obj.range, `${path}.range`, false) };
   return { key, values_count: parseRange(obj.values_count, `${path}.values_count`, true) };

@@ -10,8 +10,8 @@
  * - A missing key (no values) fails match/range, and values_count sees a count of 0.
  * - match.value compares strings to strings, integers to integers, booleans to booleans (no coercion). match.except
  *   holds for any non-null value outside the list (a value of another type counts as outside); a missing key or null
- *   fails it. match.text / phrase are substring tests (Qdrant without a full-text index); text_any: any word is a
- *   substring.
+ *   fails it. match.text / phrase are substring tests (Qdrant without a full-text index), an empty phrase matching
+ *   nothing; text_any: any word is a substring.
  * - range compares numbers (or RFC 3339 datetimes when the bounds are strings); values_count counts array elements
  *   (a scalar counts 1, null counts 0).
  * - is_empty: every value is null or [] (true for a missing key); is_null: some value is exactly null.
@@ -169,6 +169,9 @@ function compileMatch(m: MatchCondition): (x: unknown) => boolean {
   }
   if ('phrase' in m) {
     const t = m.phrase;
+    // a phrase with no word in it is no phrase: it selects nothing (as text_any with no word, and as Qdrant's
+    // full-text index, which finds no document for an empty token sequence), never every string
+    if (t.trim() === '') return () => false;
     return (x) => typeof x === 'string' && x.includes(t);
   }
   const words = m.text_any.split(/\s+/).filter((w) => w.length > 0);

@@ -18,7 +18,7 @@
  * - Left-over temp files (a writer killed mid-PUT) are garbage, not data; sweepTempFiles() removes old ones.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rmdir, stat, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import type { Dirent } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -64,6 +64,9 @@ const HASH_CHUNK = 1 << 20;
 function md5Etag(bytes: Uint8Array): string {
   return `"${createHash('md5').update(bytes).digest('hex')}"`;
 }
+
+/** PUT attempts when a concurrent delete prunes the folder it is writing into (see pruneEmptyFolders). */
+const PRUNE_RACE_RETRIES = 5;
 
 function isMissing(e: unknown): boolean {
   const code = (e as NodeJS.ErrnoException).code;
@@ -161,17 +164,26 @@ export class FileSystemStore implements ObjectStore {
     const path = this.path(key);
     checkPutOptions(key, options);
     return track(this.stats, options.io, async () => {
-      await mkdir(dirname(path), { recursive: true });
       const etag = md5Etag(body);
-      await withFileLock(
-        `${path}${RESERVED}lock`,
-        async () => {
-          await this.checkPrecondition(key, path, options);
-          const ident = await this.writeAtomically(path, body);
-          this.etagCache.set(ident, etag);
-        },
-        this.options.lock,
-      );
+      // a delete may prune the (then empty) folder between our mkdir and our first file in it: nothing of ours is
+      // there yet, so make it again and retry
+      for (let attempt = 1; ; attempt++) {
+        await mkdir(dirname(path), { recursive: true });
+        try {
+          await withFileLock(
+            `${path}${RESERVED}lock`,
+            async () => {
+              await this.checkPrecondition(key, path, options);
+              const ident = await this.writeAtomically(path, body);
+              this.etagCache.set(ident, etag);
+            },
+            this.options.lock,
+          );
+          break;
+        } catch (e) {
+          if (!isMissing(e) || attempt >= PRUNE_RACE_RETRIES) throw e;
+        }
+      }
       return { result: { etag }, kind: 'put', bytesOut: body.byteLength };
     });
   }
@@ -196,6 +208,7 @@ export class FileSystemStore implements ObjectStore {
         if (isMissing(e)) return;
         throw e;
       });
+      await this.pruneEmptyFolders(dirname(path));
       return { result: undefined, kind: 'delete' };
     });
   }
@@ -210,6 +223,21 @@ export class FileSystemStore implements ObjectStore {
       out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
       return { result: out, kind: 'list' };
     });
+  }
+
+  /**
+   * Removes `dir` and its parents up to (not including) the root while they are empty, so a deleted collection
+   * leaves no folders behind. rmdir refuses a folder that is not empty, so a concurrent PUT's file is never lost;
+   * a PUT that loses its folder this way re-creates it (put()).
+   */
+  private async pruneEmptyFolders(dir: string): Promise<void> {
+    for (let d = dir; d.startsWith(this.root) && d !== this.root; d = dirname(d)) {
+      try {
+        await rmdir(d);
+      } catch {
+        return;
+      }
+    }
   }
 
   /** Removes temp files older than `olderThanMs` left by writers that died mid-PUT. Returns how many. */

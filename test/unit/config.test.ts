@@ -88,4 +88,20 @@ describe('loadConfig', () => {
   it('rejects a worker count that contradicts the function list', () => {
     expect(() => loadConfig({ STRATA_WORKER_FUNCTIONS: 'a,b', STRATA_WORKERS: '3' })).toThrow(/STRATA_WORKERS=3/);
   });
+  it('refuses STRATA_API_KEY set but empty instead of silently serving without auth', () => {
+    for (const key of ['', '   ']) {
+      expect(() => loadConfig({ STRATA_API_KEY: key })).toThrow(/STRATA_API_KEY is set but empty/);
+    }
+    expect(loadConfig({}).apiKey).toBeUndefined();
+  });
+
+  it('reads CORS origins and the response bounds, 6 MB in a Lambda', () => {
+    const local = loadConfig({ STRATA_CORS_ORIGINS: 'https://a.example, https://b.example' });
+    expect(local.corsOrigins).toEqual(['https://a.example', 'https://b.example']);
+    expect(local.maxResponseBytes).toBe(32 * 1024 ** 2);
+    expect(local.maxResultPoints).toBe(10_000);
+    expect(loadConfig({}).corsOrigins).toEqual([]);
+    expect(loadConfig({ AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '1024' }).maxResponseBytes).toBe(6_000_000);
+    expect(loadConfig({ STRATA_MAX_RESPONSE_BYTES: '1MiB' }).maxResponseBytes).toBe(1024 ** 2);
+  });
 });

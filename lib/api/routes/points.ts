@@ -7,7 +7,20 @@ import type { Hono } from 'hono';
 import type { RouteDeps } from '../app.js';
 import { pointNotFound } from '../../model/errors.js';
 import { badRequest } from '../errors.js';
-import { type AppEnv, collectionName, ok, parseWith, pathPointId, readJson, readParams, writeParams } from '../http.js';
+import { wantsPayload } from '../../collection/payload-ops.js';
+import { withShortVectors } from '../float32-print.js';
+import { checkReadBounds, type ReadShape } from '../response-bounds.js';
+import {
+  type AppEnv,
+  type Ctx,
+  collectionName,
+  ok,
+  parseWith,
+  pathPointId,
+  readJson,
+  readParams,
+  writeParams,
+} from '../http.js';
 import {
   countSchema,
   deletePayloadSchema,
@@ -20,6 +33,12 @@ import {
 import { checkDimensions } from '../vectors.js';
 
 export function registerPointRoutes(app: Hono<AppEnv>, { service, limits }: RouteDeps): void {
+  /** The response bounds checked before a read starts (the vector size comes from the cached config). */
+  const boundRead = async (c: Ctx, name: string, shape: ReadShape): Promise<void> => {
+    const dim = shape.withVector ? (await service.collectionConfig(name, false)).vectors.size : 0;
+    checkReadBounds(c.get('bounds'), dim, [shape]);
+  };
+
   app.put('/collections/:name/points', async (c) => {
     const name = collectionName(c);
     const { wait } = writeParams(c);
@@ -42,7 +61,10 @@ export function registerPointRoutes(app: Hono<AppEnv>, { service, limits }: Rout
     const name = collectionName(c);
     readParams(c);
     const b = parseWith(getPointsSchema, await readJson(c, limits.maxBodyBytes));
-    return ok(c, await service.getPoints(name, b.ids, b.with_payload ?? true, b.with_vector ?? false));
+    const withPayload = b.with_payload ?? true;
+    const withVector = b.with_vector ?? false;
+    await boundRead(c, name, { points: b.ids.length, withVector, withPayload: wantsPayload(withPayload) });
+    return ok(c, withShortVectors(await service.getPoints(name, b.ids, withPayload, withVector)));
   });
 
   app.get('/collections/:name/points/:id', async (c) => {
@@ -50,7 +72,7 @@ export function registerPointRoutes(app: Hono<AppEnv>, { service, limits }: Rout
     const id = pathPointId(c.req.param('id'));
     const found = await service.getPoints(name, [id], true, true);
     if (found.length === 0) throw pointNotFound(id);
-    return ok(c, found[0]);
+    return ok(c, withShortVectors(found)[0]);
   });
 
   app.post('/collections/:name/points/delete', async (c) => {
@@ -64,7 +86,13 @@ export function registerPointRoutes(app: Hono<AppEnv>, { service, limits }: Rout
     const name = collectionName(c);
     readParams(c);
     const request = parseWith(scrollSchema, await readJson(c, limits.maxBodyBytes, {}));
-    return ok(c, await service.scroll(name, request));
+    await boundRead(c, name, {
+      points: request.limit,
+      withVector: request.with_vector,
+      withPayload: wantsPayload(request.with_payload),
+    });
+    const page = await service.scroll(name, request);
+    return ok(c, { ...page, points: withShortVectors(page.points) });
   });
 
   app.post('/collections/:name/points/count', async (c) => {

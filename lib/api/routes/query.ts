@@ -7,29 +7,43 @@ import type { Hono } from 'hono';
 import type { QueryRequest } from '../../model/search.js';
 import type { RouteDeps } from '../app.js';
 import { badRequest } from '../errors.js';
-import { type AppEnv, collectionName, ok, parseWith, readJson, readParams } from '../http.js';
+import { wantsPayload } from '../../collection/payload-ops.js';
+import { withShortVectors } from '../float32-print.js';
+import { type AppEnv, type Ctx, collectionName, ok, parseWith, readJson, readParams } from '../http.js';
+import { checkReadBounds } from '../response-bounds.js';
 import { queryBatchSchema, queryRequestSchema, searchBatchSchema, searchRequestSchema } from '../schemas/query.js';
-import { checkDimensions } from '../vectors.js';
+import { checkDimensions, checkFloat32 } from '../vectors.js';
 
 export function registerQueryRoutes(app: Hono<AppEnv>, { service, limits }: RouteDeps): void {
-  const run = async (name: string, requests: QueryRequest[]) => {
+  /** `field` names the vector in error paths (`query`/`vector`); a batch prefixes `searches[i].` */
+  const run = async (c: Ctx, name: string, requests: QueryRequest[], field: string, batch: boolean) => {
     if (requests.length > limits.maxBatchSearches) {
       throw badRequest(`batch of ${requests.length} searches exceeds the limit of ${limits.maxBatchSearches}`);
     }
-    await checkDimensions(
-      service,
-      name,
-      requests.map((r) => r.vector),
+    const vectors = requests.map((r) => r.vector);
+    checkFloat32(vectors, (i, j) => `${batch ? `searches[${i}].` : ''}${field}[${j}]`);
+    const dim = await checkDimensions(service, name, vectors);
+    checkReadBounds(
+      c.get('bounds'),
+      dim,
+      requests.map((r) => ({
+        points: r.limit + r.offset,
+        withVector: r.with_vector,
+        withPayload: wantsPayload(r.with_payload),
+      })),
     );
-    if (requests.length > 1) return service.queryBatch(name, requests);
-    return Promise.all(requests.map((r) => service.query(name, r)));
+    // an empty batch answers an empty list, as Qdrant's, without a service call
+    if (requests.length === 0) return [];
+    const results =
+      requests.length > 1 ? await service.queryBatch(name, requests) : [await service.query(name, requests[0])];
+    return results.map((points) => withShortVectors(points));
   };
 
   app.post('/collections/:name/points/query', async (c) => {
     const name = collectionName(c);
     readParams(c);
     const request = parseWith(queryRequestSchema, await readJson(c, limits.maxBodyBytes));
-    const [points] = await run(name, [request]);
+    const [points] = await run(c, name, [request], 'query', false);
     return ok(c, { points });
   });
 
@@ -37,7 +51,7 @@ export function registerQueryRoutes(app: Hono<AppEnv>, { service, limits }: Rout
     const name = collectionName(c);
     readParams(c);
     const { searches } = parseWith(queryBatchSchema, await readJson(c, limits.maxBodyBytes));
-    const results = await run(name, searches);
+    const results = await run(c, name, searches, 'query', true);
     return ok(
       c,
       results.map((points) => ({ points })),
@@ -48,7 +62,7 @@ export function registerQueryRoutes(app: Hono<AppEnv>, { service, limits }: Rout
     const name = collectionName(c);
     readParams(c);
     const request = parseWith(searchRequestSchema, await readJson(c, limits.maxBodyBytes));
-    const [points] = await run(name, [request]);
+    const [points] = await run(c, name, [request], 'vector', false);
     return ok(c, points);
   });
 
@@ -56,6 +70,6 @@ export function registerQueryRoutes(app: Hono<AppEnv>, { service, limits }: Rout
     const name = collectionName(c);
     readParams(c);
     const { searches } = parseWith(searchBatchSchema, await readJson(c, limits.maxBodyBytes));
-    return ok(c, await run(name, searches));
+    return ok(c, await run(c, name, searches, 'vector', true));
   });
 }

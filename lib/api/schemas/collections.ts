@@ -84,15 +84,30 @@ const unwrapUnnamed = (v: unknown): unknown =>
 
 const vectorsSchema = z.preprocess(unwrapUnnamed, vectorParams);
 
+/**
+ * Qdrant's `Option<u32>` fields: serde refuses what a u32 cannot hold (a negative or too large integer, a fraction)
+ * with a 400 format error before its validator's `range(min = 1)` answers 422 for 0.
+ */
+const u32 = z.number().transform((n, ctx): number => {
+  if (Number.isInteger(n) && n >= 0 && n <= 0xffff_ffff) return n;
+  ctx.addIssue({
+    code: 'custom',
+    message: Number.isInteger(n)
+      ? `invalid value: integer \`${n}\`, expected u32`
+      : `invalid type: floating point \`${n}\`, expected u32`,
+  });
+  return z.NEVER;
+});
+
 export const createCollectionSchema = z
   .object({
     vectors: vectorsSchema,
     hnsw_config: hnswDiff.nullish(),
     optimizers_config: optimizersDiff.nullish(),
     quantization_config: quantizationSchema.nullish(),
-    shard_number: z.number().int().min(1).nullish(),
-    replication_factor: z.number().int().min(1).nullish(),
-    write_consistency_factor: z.number().int().min(1).nullish(),
+    shard_number: u32.pipe(z.number().min(1)).nullish(),
+    replication_factor: u32.pipe(z.number().min(1)).nullish(),
+    write_consistency_factor: u32.pipe(z.number().min(1)).nullish(),
     on_disk_payload: z.boolean().nullish(),
     sparse_vectors: z
       .record(z.string(), z.unknown())

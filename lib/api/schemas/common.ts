@@ -108,7 +108,8 @@ export const withVectorSchema = z.unknown().transform((v, ctx): boolean => {
 
 export const searchParamsSchema = z
   .object({
-    hnsw_ef: z.number().int().min(0).nullish(),
+    // Qdrant: `#[validate(range(min = 1))] hnsw_ef: Option<usize>`, so 0 is a 422 (a beam of 0 finds nothing)
+    hnsw_ef: z.number().int().min(1).nullish(),
     exact: z.boolean().nullish(),
     quantization: z
       .object({

@@ -9,6 +9,7 @@ import type { Filter } from '../../model/filter.js';
 import type { Payload } from '../../model/payload.js';
 import type { PointId } from '../../model/point-id.js';
 import type { PointsSelector, PointStruct, ScrollRequest } from '../../model/points.js';
+import { parsePayloadPath } from '../../segment/payload-path.js';
 import {
   denseVectorSchema,
   filterSchema,
@@ -138,8 +139,17 @@ function toSelector(b: { points?: PointId[] | null; filter?: Filter | null }, ct
 
 export const selectorSchema = z.object(selectorFields).transform((b, ctx) => toSelector(b, ctx));
 
+/** A JSON path (lib/segment/payload-path.ts), refused here when malformed so the writer never sees one. */
+const payloadKeySchema = z.string().superRefine((key, ctx) => {
+  try {
+    parsePayloadPath(key);
+  } catch (e) {
+    ctx.addIssue({ code: 'custom', message: (e as Error).message });
+  }
+});
+
 export const setPayloadSchema = z
-  .object({ payload: payloadSchema, key: z.string().min(1).nullish(), ...selectorFields })
+  .object({ payload: payloadSchema, key: payloadKeySchema.nullish(), ...selectorFields })
   .transform((b, ctx): { payload: Payload; key: string | undefined; selector: PointsSelector } => ({
     payload: b.payload,
     key: b.key ?? undefined,

@@ -128,4 +128,28 @@ describe('FileSystemStore', () => {
     expect(await store.get('a/b')).toBeNull();
     expect(await store.head('a')).toBeNull();
   });
+
+  it('prunes folders a delete leaves empty, up to the root, and keeps folders that still hold objects', async () => {
+    const root = tempRoot();
+    const store = new FileSystemStore({ root });
+    await store.put('collections/a/segments/s1/meta.json', enc('1'));
+    await store.put('collections/a/wal/1.w', enc('2'));
+    await store.put('collections/b/manifest.json', enc('3'));
+    await store.delete('collections/a/segments/s1/meta.json');
+    expect(readdirSync(join(root, 'collections/a'))).toEqual(['wal']);
+    await store.delete('collections/a/wal/1.w');
+    expect(readdirSync(join(root, 'collections'))).toEqual(['b']);
+    await store.delete('collections/b/manifest.json');
+    expect(readdirSync(root)).toEqual([]);
+  });
+
+  it('a PUT racing a delete that prunes its folder still lands', async () => {
+    const store = new FileSystemStore({ root: tempRoot() });
+    for (let i = 0; i < 50; i++) {
+      await store.put('d/x', enc('x'));
+      await Promise.all([store.delete('d/x'), store.put(`d/y${i}`, enc('y'))]);
+      expect(await store.get(`d/y${i}`)).not.toBeNull();
+      await store.delete(`d/y${i}`);
+    }
+  });
 });

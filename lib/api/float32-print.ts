@@ -1,0 +1,24 @@
+/**
+ * Vectors are stored as float32, so a stored 0.15 reads back as the double 0.15000000596046448. Qdrant prints the
+ * float32 itself (Rust's shortest round-trip repr of an f32): `0.15`. This module turns each such double into the
+ * double of the shortest decimal that still rounds to the same float32, which JSON.stringify then prints short.
+ *
+ * Invariant: Math.fround(shortestFloat32(x)) === Math.fround(x) for every finite x (nothing is lost).
+ */
+
+/** The double of the shortest decimal (1 to 9 significant digits) that rounds to the float32 `x`. */
+export function shortestFloat32(x: number): number {
+  const f = Math.fround(x);
+  if (f === 0 || !Number.isFinite(f)) return f;
+  // 9 significant digits always round-trip a float32, so the loop ends by p = 9
+  for (let p = 1; p < 9; p++) {
+    const d = Number(f.toPrecision(p));
+    if (Math.fround(d) === f) return d;
+  }
+  return Number(f.toPrecision(9));
+}
+
+/** Points (scored or records) with their vectors re-printed by shortestFloat32; other fields untouched. */
+export function withShortVectors<T extends { vector?: number[] | null }>(points: readonly T[]): T[] {
+  return points.map((p) => (Array.isArray(p.vector) ? { ...p, vector: p.vector.map(shortestFloat32) } : p));
+}
