@@ -202,23 +202,16 @@ export function parseFormula(formula: unknown, defaults: unknown, path = 'query.
 /** Refuses a formula that reads a prefetch the query does not have. */
 export function checkPrefetchRefs(f: Formula, prefetches: number): void {
   if (prefetches === 0 || f.maxScoreIndex >= prefetches) {
-    throw invalid({
-      code: 'validation',
-      path: 'query.formula',
-      detail:
-        prefetches === 0
-          ? 'cannot apply Formula without prefetches'
-          : `$score[${f.maxScoreIndex}] refers to prefetch ${f.maxScoreIndex}, but the query has ${prefetches} prefetch${prefetches === 1 ? '' : 'es'}`,
-    });
+    throw invalid(
+      prefetches === 0
+        ? 'cannot apply Formula without prefetches'
+        : `$score[${f.maxScoreIndex}] refers to prefetch ${f.maxScoreIndex}, but the query has ${prefetches} prefetch${prefetches === 1 ? '' : 'es'}`,
+    );
   }
 }
 
 const nonFinite = (what: string): never => {
-  throw invalid({
-    code: 'validation',
-    path: 'query.formula',
-    detail: `The expression ${what} produced a non-finite number`,
-  });
+  throw invalid(`The expression ${what} produced a non-finite number`);
 };
 
 function payloadValue(f: Formula, key: string, steps: PathStep[], input: FormulaInput): unknown {
@@ -230,11 +223,9 @@ function payloadValue(f: Formula, key: string, steps: PathStep[], input: Formula
 }
 
 function typeError(key: string, expected: string, detail: string): never {
-  throw invalid({
-    code: 'validation',
-    path: 'query.formula',
-    detail: `Expected ${expected} value for ${key} in the payload and/or in the formula defaults. Error: ${detail}`,
-  });
+  throw invalid(
+    `Expected ${expected} value for ${key} in the payload and/or in the formula defaults. Error: ${detail}`,
+  );
 }
 
 const EARTH_RADIUS_M = 6371008.8;

@@ -38,11 +38,7 @@ export function groupKeys(groupBy: string, payload: Record<string, unknown> | nu
     if (typeof v === 'string' || (typeof v === 'number' && Number.isInteger(v))) {
       if (!out.includes(v)) out.push(v);
     } else if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
-      throw invalid({
-        code: 'validation',
-        path: 'group_by',
-        detail: `field \`${groupBy}\` holds an object; only keyword and integer values can be grouped by`,
-      });
+      throw invalid(`field \`${groupBy}\` holds an object; only keyword and integer values can be grouped by`);
     }
   };
   for (const v of valuesAt(payload, groupKeyPath(groupBy))) {
