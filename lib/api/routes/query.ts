@@ -8,7 +8,9 @@ import type { QueryRequest } from '../../model/search.js';
 import type { RouteDeps } from '../app.js';
 import { badRequest } from '../errors.js';
 import { type AppEnv, collectionName, ok, parseWith, readJson, readParams } from '../http.js';
-import { queryBatchSchema, queryRequestSchema, searchBatchSchema, searchRequestSchema } from '../schemas/query.js';
+import { searchBatchSchema, searchRequestSchema } from '../schemas/query.js';
+import { universalBatchSchema, universalQuerySchema } from '../schemas/universal-query.js';
+import type { ParsedQuery } from '../schemas/universal-query.js';
 import { checkDimensions } from '../vectors.js';
 
 export function registerQueryRoutes(app: Hono<AppEnv>, { service, limits }: RouteDeps): void {
@@ -25,19 +27,32 @@ export function registerQueryRoutes(app: Hono<AppEnv>, { service, limits }: Rout
     return Promise.all(requests.map((r) => service.query(name, r)));
   };
 
+  // plain vector queries keep the search path; any other form (or a batch holding one) runs as universal queries
+  const runParsed = async (name: string, parsed: ParsedQuery[]) => {
+    const plain = parsed.flatMap((p) => (p.plain ? [p.plain] : []));
+    if (plain.length === parsed.length) return run(name, plain);
+    if (parsed.length > limits.maxBatchSearches) {
+      throw badRequest(`batch of ${parsed.length} searches exceeds the limit of ${limits.maxBatchSearches}`);
+    }
+    return service.queryUniversal(
+      name,
+      parsed.map((p) => p.universal),
+    );
+  };
+
   app.post('/collections/:name/points/query', async (c) => {
     const name = collectionName(c);
     readParams(c);
-    const request = parseWith(queryRequestSchema, await readJson(c, limits.maxBodyBytes));
-    const [points] = await run(name, [request]);
+    const request = parseWith(universalQuerySchema, await readJson(c, limits.maxBodyBytes));
+    const [points] = await runParsed(name, [request]);
     return ok(c, { points });
   });
 
   app.post('/collections/:name/points/query/batch', async (c) => {
     const name = collectionName(c);
     readParams(c);
-    const { searches } = parseWith(queryBatchSchema, await readJson(c, limits.maxBodyBytes));
-    const results = await run(name, searches);
+    const { searches } = parseWith(universalBatchSchema, await readJson(c, limits.maxBodyBytes));
+    const results = await runParsed(name, searches);
     return ok(
       c,
       results.map((points) => ({ points })),

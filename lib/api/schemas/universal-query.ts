@@ -287,7 +287,11 @@ const universalSchema = z
     };
   });
 
-export type ParsedQuery = { plain: QueryRequest } | { universal: UniversalQuery };
+/** Every query as a UniversalQuery, plus its plain search form when it has one. */
+export interface ParsedQuery {
+  plain: QueryRequest | null;
+  universal: UniversalQuery;
+}
 
 /** A universal query that the plain vector search answers exactly as it is. */
 export function asPlainQuery(u: UniversalQuery): QueryRequest | null {
@@ -307,8 +311,7 @@ export function asPlainQuery(u: UniversalQuery): QueryRequest | null {
 }
 
 export const universalQuerySchema = universalSchema.transform((u): ParsedQuery => {
-  const plain = asPlainQuery(u);
-  return plain ? { plain } : { universal: u };
+  return { plain: asPlainQuery(u), universal: u };
 });
 
 export const universalBatchSchema = z.object({ searches: z.array(universalQuerySchema) });
