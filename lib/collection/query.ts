@@ -78,6 +78,20 @@ export async function searchCandidates(
   search: CandidateSearch,
   trace: QueryTrace = {},
 ): Promise<SearchHit[]> {
+  return (await searchCandidatesBatch(ctx, snap, [search], search.excludeIds, trace))[0];
+}
+
+/**
+ * Several searches of one snapshot with ONE fan-out: each worker gets one task holding every search (task-contract.ts
+ * `searches`), so a multi-stage query costs one invocation per worker, not one per leaf. `excludeIds` applies to all.
+ */
+export async function searchCandidatesBatch(
+  ctx: ServiceContext,
+  snap: Snapshot,
+  searches: readonly CandidateSearch[],
+  excludeIds: readonly PointId[] | undefined,
+  trace: QueryTrace = {},
+): Promise<SearchHit[][]> {
   const { stats } = trace;
   let mark = performance.now();
   const lap = (stage: keyof QueryStats['stageMs']): void => {
@@ -85,36 +99,44 @@ export async function searchCandidates(
     if (stats) stats.stageMs[stage] += t - mark;
     mark = t;
   };
+  if (searches.length === 0) return [];
   const { size: dim, distance } = snap.manifest.config.vectors;
-  const q = search.vector;
-  const { minSimilarity } = search;
-  const excluded = search.excludeIds && search.excludeIds.length > 0 ? new Set(search.excludeIds) : null;
+  const excluded = excludeIds && excludeIds.length > 0 ? new Set(excludeIds) : null;
 
   // the WAL tail, exactly
   const sim = similarityFn(distance);
-  const pred = search.filter ? compileFilter(search.filter) : null;
-  const tailCandidates: TailCandidate[] = [];
-  for (const e of snap.winners.values()) {
-    if (e.vector === null) continue;
-    if (excluded?.has(e.id)) continue;
-    if (pred !== null && !pred(e.id, e.payload)) continue;
-    const s = sim(q, 0, e.vector, 0, dim);
-    if (minSimilarity !== undefined && s < minSimilarity) continue;
-    tailCandidates.push({ id: e.id, version: e.version, similarity: s, segment: null });
-  }
+  const tails = searches.map((search) => {
+    const q = search.vector;
+    const { minSimilarity } = search;
+    const pred = search.filter ? compileFilter(search.filter) : null;
+    const tailCandidates: TailCandidate[] = [];
+    for (const e of snap.winners.values()) {
+      if (e.vector === null) continue;
+      if (excluded?.has(e.id)) continue;
+      if (pred !== null && !pred(e.id, e.payload)) continue;
+      const s = sim(q, 0, e.vector, 0, dim);
+      if (minSimilarity !== undefined && s < minSimilarity) continue;
+      tailCandidates.push({ id: e.id, version: e.version, similarity: s, segment: null });
+    }
+    return tailCandidates;
+  });
 
   lap('tail');
 
-  // the segments, fanned out
+  // the segments, fanned out: one task per worker whatever the number of searches
   const exclude = [...snap.winners.keys()];
   if (excluded) for (const id of excluded) if (!snap.winners.has(id)) exclude.push(id);
+  const subs = searches.map((s) => ({
+    vector: Array.from(s.vector),
+    limit: s.want,
+    params: s.params,
+    ...(s.filter ? { filter: s.filter } : {}),
+    ...(s.minSimilarity !== undefined ? { minSimilarity: s.minSimilarity } : {}),
+  }));
   const tasks = planTasks(snap.collection, snap.manifest, ctx.invoker.workers, {
-    vector: Array.from(q),
-    limit: search.want,
-    params: search.params,
-    filter: search.filter,
+    ...subs[0],
     exclude: exclude.length > 0 ? exclude : undefined,
-    minSimilarity,
+    ...(subs.length > 1 ? { searches: subs } : {}),
   });
   let results: SegmentSearchResult[];
   try {
@@ -129,9 +151,15 @@ export async function searchCandidates(
     for (const r of results) addSegmentStats(stats, r.stats);
   }
   lap('fanOut');
-  const lists: (readonly SearchHit[])[] = [tailCandidates];
-  for (const r of results) lists.push(r.candidates);
-  return mergeCandidates(lists, 0, search.want);
+  return searches.map((search, k) => {
+    const lists: (readonly SearchHit[])[] = [tails[k]];
+    for (const r of results) {
+      const list = subs.length > 1 ? r.lists?.[k] : r.candidates;
+      if (list === undefined) throw unavailable(`a segment worker answered no list for sub-search ${k}`);
+      lists.push(list);
+    }
+    return mergeCandidates(lists, 0, search.want);
+  });
 }
 
 /** Where each hit of a final page lives, checked against the snapshot (a worker must not name a foreign offset). */

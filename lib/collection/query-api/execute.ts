@@ -13,7 +13,8 @@
  * - Scores are internal similarities (larger = closer) until the end; only the nearest family (a vector, a point id,
  *   average_vector) is converted to Qdrant's score (a distance for Euclid/Manhattan), as Qdrant does; fusion,
  *   formula, best_score, sum_scores, discover and context scores are reported as computed.
- * - Cost: a nearest leaf costs one fan-out (one invocation per worker); best_score, sum_scores, discover, context,
+ * - Cost: every nearest leaf of the tree is searched in ONE fan-out (one invocation per worker, each running all
+ *   the leaves over its segments, task-contract.ts `searches`); best_score, sum_scores, discover, context,
  *   order_by, sample and no-query leaves are exact scans of the live set at the coordinator (every vector and, with
  *   a filter, payload read once); inner nodes read the vectors (re-scoring, MMR) or payloads (formula, order_by) of
  *   their candidates in one batched read per segment.
@@ -30,8 +31,8 @@ import type { ServiceContext } from '../context.js';
 import { snapshotOf } from '../context.js';
 import { compareIds } from '../merge.js';
 import { wantsPayload } from '../payload-ops.js';
-import { checkQueryVector, locateHits, searchCandidates } from '../query.js';
-import type { QueryTrace } from '../query.js';
+import { checkQueryVector, locateHits, searchCandidatesBatch } from '../query.js';
+import type { CandidateSearch, QueryTrace, SearchHit } from '../query.js';
 import { liveEntries, loadPoints, lookup, matching, toRecord } from '../reads.js';
 import type { Located } from '../reads.js';
 import type { Snapshot } from '../snapshot.js';
@@ -60,6 +61,8 @@ interface Run {
   refs: Map<string, Map<PointId, Float32Array>>;
   /** example ids of this collection: never results */
   exclude: PointId[];
+  /** the nearest leaves' candidates, searched together in one fan-out before the tree is evaluated */
+  leaves: Map<QueryNode, SearchHit[]>;
 }
 
 type Scored = { hits: Hit[]; nearest: boolean };
@@ -280,22 +283,8 @@ async function runNode(run: Run, node: QueryNode, parentFilter: Filter | undefin
   const q = node.query;
   if (node.prefetch.length === 0) {
     if (q !== undefined && isNearestFamily(q)) {
-      const vector = nearestVector(run, node, q) as Float32Array;
       const mmr = q.kind === 'nearest' ? q.mmr : undefined;
-      const want = mmr ? Math.max(mmr.candidates_limit ?? limit, 0) : limit;
-      const found = await searchCandidates(
-        run.ctx,
-        run.snap,
-        {
-          vector,
-          want,
-          params: node.params,
-          filter,
-          minSimilarity: threshold(run, node, true),
-          excludeIds: run.exclude,
-        },
-        run.trace,
-      );
+      const found = run.leaves.get(node) as SearchHit[];
       const hits = locateHits(run.snap, found).map((loc, i) => ({
         id: found[i].id,
         version: found[i].version,
@@ -377,6 +366,35 @@ async function rescore(run: Run, node: QueryNode, q: QueryForm, sources: Scored[
   return { hits: cut(hits), nearest };
 }
 
+/** The nearest-family leaves of the tree with the search each needs (same filters and limits as runNode). */
+function planLeaves(
+  run: Run,
+  node: QueryNode,
+  parentFilter: Filter | undefined,
+  limit: number,
+  out: { node: QueryNode; search: CandidateSearch }[],
+): void {
+  const filter = mergeFilters(parentFilter, node.filter);
+  const q = node.query;
+  if (node.prefetch.length > 0) {
+    for (const p of node.prefetch) planLeaves(run, p, filter, p.limit, out);
+    return;
+  }
+  if (q === undefined || !isNearestFamily(q)) return;
+  const mmr = q.kind === 'nearest' ? q.mmr : undefined;
+  const want = mmr ? Math.max(mmr.candidates_limit ?? limit, 1) : limit;
+  out.push({
+    node,
+    search: {
+      vector: nearestVector(run, node, q) as Float32Array,
+      want,
+      params: node.params,
+      filter,
+      minSimilarity: threshold(run, node, true),
+    },
+  });
+}
+
 /** Runs one universal query: the ranked hits of its page, before any payload fetch. */
 export async function rankUniversal(
   ctx: ServiceContext,
@@ -387,10 +405,20 @@ export async function rankUniversal(
 ): Promise<Scored> {
   const ids = new Map<string, Set<PointId>>();
   precheck(snap, query, ids);
-  const run: Run = { ctx, snap, trace, random, refs: new Map(), exclude: [] };
+  const run: Run = { ctx, snap, trace, random, refs: new Map(), exclude: [], leaves: new Map() };
   await resolveRefs(run, ids);
   // random sampling has no stable order to page through: Qdrant ignores the offset there
   const offset = query.query?.kind === 'sample' && query.prefetch.length === 0 ? 0 : query.offset;
+  const leaves: { node: QueryNode; search: CandidateSearch }[] = [];
+  planLeaves(run, query, undefined, offset + query.limit, leaves);
+  const found = await searchCandidatesBatch(
+    ctx,
+    snap,
+    leaves.map((l) => l.search),
+    run.exclude,
+    trace,
+  );
+  leaves.forEach((l, i) => run.leaves.set(l.node, found[i]));
   const ranked = await runNode(run, query, undefined, offset + query.limit);
   return { hits: ranked.hits.slice(offset, offset + query.limit), nearest: ranked.nearest };
 }
