@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { CollectionOptimizer } from '../../../../lib/collection/optimizer.js';
 import { emptyQueryStats } from '../../../../lib/collection/query.js';
 import type { UniversalQuery } from '../../../../lib/model/query.js';
+import { IoScope } from '../../../../lib/storage/io-stats.js';
 import { config, directInvoker, randomVectors, service, tempStore } from '../../../support/collection-harness.js';
 
 const cleanups: (() => void)[] = [];
@@ -84,5 +85,59 @@ describe('one fan-out per multi-stage query', () => {
       .slice(0, 10)
       .map(([id]) => id);
     expect(got.map((p) => p.id)).toEqual(want);
+  });
+
+  it('prefetch (int8, limit 100) then rescore: the tasks of a plain query, one more read round, measured side by side', async () => {
+    const t = tempStore();
+    cleanups.push(t.cleanup);
+    const svc = service(t.store, directInvoker(t.store, 4));
+    const base = config(16, 'Dot', { segments: 4, quantized: true });
+    await svc.createCollection('c', { ...base, vectors: { ...base.vectors, on_disk: true } });
+    await svc.upsertPoints(
+      'c',
+      randomVectors(2000, 16, 5).map((v, id) => ({ id, vector: v })),
+      true,
+    );
+    await new CollectionOptimizer({ store: t.store, skipGc: true }).optimizeUntil('c');
+    const [q] = randomVectors(1, 16, 6);
+    const plainStats = emptyQueryStats();
+    const plainIo = new IoScope();
+    // warm both paths once so cold segment loads do not count
+    await svc.query('c', {
+      vector: q,
+      limit: 10,
+      offset: 0,
+      params: { exact: false },
+      with_payload: false,
+      with_vector: false,
+    });
+    await svc.query(
+      'c',
+      { vector: q, limit: 10, offset: 0, params: { exact: false }, with_payload: false, with_vector: false },
+      { stats: plainStats, io: plainIo },
+    );
+    const staged: UniversalQuery = {
+      prefetch: [
+        { ...node(q, 100), params: { exact: false, quantization: { ignore: false, rescore: false, oversampling: 1 } } },
+      ],
+      query: { kind: 'nearest', input: { vector: q } },
+      using: '',
+      params: { exact: false },
+      limit: 10,
+      offset: 0,
+      with_payload: false,
+      with_vector: false,
+    };
+    await svc.queryUniversal('c', [staged]);
+    const stats = emptyQueryStats();
+    const io = new IoScope();
+    const [got] = await svc.queryUniversal('c', [staged], { stats, io });
+    console.log(
+      `[query-api] plain: ${plainStats.tasks} tasks, worker rounds ${plainStats.rounds}, coordinator rounds ${plainIo.rounds}; ` +
+        `prefetch(int8, 100) -> rescore: ${stats.tasks} tasks, worker rounds ${stats.rounds}, coordinator rounds ${io.rounds}`,
+    );
+    expect(stats.tasks).toBe(plainStats.tasks);
+    expect(io.rounds).toBeLessThanOrEqual(plainIo.rounds + 1);
+    expect(got).toHaveLength(10);
   });
 });
