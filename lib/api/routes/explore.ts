@@ -13,12 +13,12 @@ import {
   discoverBatchSchema,
   discoverRequestSchema,
   matrixRequestSchema,
-  queryGroupsSchema,
   recommendBatchSchema,
   recommendGroupsSchema,
   recommendRequestSchema,
   searchGroupsSchema,
-} from '../schemas/universal-query.js';
+} from '../schemas/explore.js';
+import { queryGroupsSchema } from '../schemas/universal-query.js';
 
 export function registerExploreRoutes(app: Hono<AppEnv>, { service, limits }: RouteDeps): void {
   const batch = (name: string, searches: UniversalQuery[]) => {

@@ -14,7 +14,6 @@ import type { WithPayload } from '../../model/payload.js';
 import type {
   ContextPairInput,
   GroupsRequest,
-  MatrixRequest,
   QueryForm,
   QueryNode,
   UniversalQuery,
@@ -37,7 +36,12 @@ import {
  * Parses a nested value and forwards its issues under `path`; range issues (too_small/too_big) stay range issues
  * (422 at the API), with their bound spelled as the validator would.
  */
-function sub<T>(schema: z.ZodType<T>, v: unknown, ctx: z.RefinementCtx, path: (string | number)[]): T | undefined {
+export function sub<T>(
+  schema: z.ZodType<T>,
+  v: unknown,
+  ctx: z.RefinementCtx,
+  path: (string | number)[],
+): T | undefined {
   const r = schema.safeParse(v);
   if (r.success) return r.data;
   for (const issue of r.error.issues) {
@@ -86,7 +90,7 @@ export const vectorInputSchema = z.unknown().transform((v, ctx): VectorInput => 
   return { vector: r.data };
 });
 
-const pairSchema = z.object({ positive: vectorInputSchema, negative: vectorInputSchema });
+export const pairSchema = z.object({ positive: vectorInputSchema, negative: vectorInputSchema });
 const contextSchema = z.union([z.array(pairSchema), pairSchema.transform((p) => [p])]);
 
 const mmrSchema = z.object({
@@ -205,7 +209,7 @@ export const queryFormSchema = z.unknown().transform((q, ctx): QueryForm => {
   }
 });
 
-const lookupSchema = z.object({ collection: z.string(), vector: z.string().nullish() });
+export const lookupSchema = z.object({ collection: z.string(), vector: z.string().nullish() });
 
 interface RawNode {
   prefetch?: unknown;
@@ -220,7 +224,7 @@ interface RawNode {
 
 const MAX_PREFETCH_DEPTH = 64;
 
-function toNode(b: RawNode, prefetch: QueryNode[]): QueryNode {
+export function toNode(b: RawNode, prefetch: QueryNode[]): QueryNode {
   return {
     prefetch,
     ...(b.query != null ? { query: b.query } : {}),
@@ -339,7 +343,7 @@ export const queryGroupsSchema = z
     return groupsOf(u, group_by, group_size ?? 3, with_lookup ?? null);
   });
 
-function groupsOf(
+export function groupsOf(
   u: UniversalQuery,
   group_by: string,
   group_size: number,
@@ -361,124 +365,3 @@ function groupsOf(
       : {}),
   };
 }
-
-// ------------------------------------------------------------------ legacy explore endpoints
-
-const legacyCommon = {
-  filter: filterSchema.nullish(),
-  params: searchParamsSchema.nullish(),
-  limit: z.number().int().min(1),
-  offset: z.number().int().min(0).nullish(),
-  with_payload: withPayloadSchema.nullish(),
-  with_vector: withVectorSchema.nullish(),
-  score_threshold: z.number().nullish(),
-  using: z.string().nullish(),
-  lookup_from: lookupSchema.nullish(),
-  shard_key: noShardKey,
-};
-
-function legacyQuery(
-  b: {
-    filter?: Filter | null;
-    params?: SearchParams | null;
-    limit: number;
-    offset?: number | null;
-    with_payload?: WithPayload | null;
-    with_vector?: boolean | null;
-    score_threshold?: number | null;
-    using?: string | null;
-    lookup_from?: { collection: string; vector?: string | null } | null;
-  },
-  query: QueryForm,
-): UniversalQuery {
-  return {
-    ...toNode({ ...b, query }, []),
-    offset: b.offset ?? 0,
-    with_payload: b.with_payload ?? false,
-    with_vector: b.with_vector ?? false,
-  };
-}
-
-const recommendFields = {
-  positive: z.array(vectorInputSchema).nullish(),
-  negative: z.array(vectorInputSchema).nullish(),
-  strategy: z.enum(['average_vector', 'best_score', 'sum_scores']).nullish(),
-};
-
-const recommendForm = (b: {
-  positive?: VectorInput[] | null;
-  negative?: VectorInput[] | null;
-  strategy?: 'average_vector' | 'best_score' | 'sum_scores' | null;
-}): QueryForm => ({
-  kind: 'recommend',
-  positive: b.positive ?? [],
-  negative: b.negative ?? [],
-  strategy: b.strategy ?? 'average_vector',
-});
-
-export const recommendRequestSchema = z
-  .object({ ...legacyCommon, ...recommendFields })
-  .transform((b) => legacyQuery(b, recommendForm(b)));
-export const recommendBatchSchema = z.object({ searches: z.array(recommendRequestSchema) });
-
-export const discoverRequestSchema = z
-  .object({ ...legacyCommon, target: vectorInputSchema, context: z.array(pairSchema).nullish() })
-  .transform((b) =>
-    legacyQuery(b, { kind: 'discover', target: b.target, context: (b.context ?? []) as ContextPairInput[] }),
-  );
-export const discoverBatchSchema = z.object({ searches: z.array(discoverRequestSchema) });
-
-const groupFields = {
-  group_by: z.string().min(1),
-  group_size: z.number().int().min(1),
-  limit: z.number().int().min(1),
-  with_lookup: z
-    .union([
-      z.string().transform((collection) => ({ collection })),
-      z.object({
-        collection: z.string(),
-        with_payload: withPayloadSchema.nullish(),
-        with_vectors: withVectorSchema.nullish(),
-      }),
-    ])
-    .nullish(),
-};
-
-/** Legacy `vector` of search/groups: an array, or `{name, vector}`. */
-const legacyNamedVector = z.unknown().transform((v, ctx): { vector: number[]; using: string } => {
-  if (v !== null && typeof v === 'object' && !Array.isArray(v) && 'name' in v) {
-    const named = v as { name: unknown; vector: unknown };
-    const input = sub(denseVectorSchema, named.vector, ctx, ['vector']);
-    return input === undefined ? z.NEVER : { vector: input, using: String(named.name) };
-  }
-  const input = sub(denseVectorSchema, v, ctx, []);
-  return input === undefined ? z.NEVER : { vector: input, using: '' };
-});
-
-export const searchGroupsSchema = z
-  .object({ ...legacyCommon, ...groupFields, vector: legacyNamedVector, using: z.undefined().optional() })
-  .transform((b) => {
-    const u = legacyQuery({ ...b, using: b.vector.using }, { kind: 'nearest', input: { vector: b.vector.vector } });
-    return groupsOf(u, b.group_by, b.group_size, b.with_lookup ?? null);
-  });
-
-export const recommendGroupsSchema = z
-  .object({ ...legacyCommon, ...groupFields, ...recommendFields })
-  .transform((b) => groupsOf(legacyQuery(b, recommendForm(b)), b.group_by, b.group_size, b.with_lookup ?? null));
-
-export const matrixRequestSchema = z
-  .object({
-    filter: filterSchema.nullish(),
-    sample: z.number().int().min(2).nullish(),
-    limit: z.number().int().min(1).nullish(),
-    using: z.string().nullish(),
-    shard_key: noShardKey,
-  })
-  .transform(
-    (b): MatrixRequest => ({
-      ...(b.filter ? { filter: b.filter } : {}),
-      sample: b.sample ?? 10,
-      limit: b.limit ?? 3,
-      using: b.using ?? '',
-    }),
-  );

@@ -1,7 +1,8 @@
 /**
- * Execution of a universal query over one snapshot (lib/model/query.ts): the prefetch tree is run depth first, each
- * leaf as one search of the snapshot, each inner node re-scoring, fusing or re-ranking the union of its prefetches'
- * candidates here at the coordinator (DESIGN.md §5).
+ * Execution of a universal query over one snapshot (lib/model/query.ts; its examples and checks: examples.ts): the
+ * prefetch tree's nearest leaves are searched together in one fan-out, then the tree is evaluated depth first, each
+ * inner node re-scoring, fusing or re-ranking the union of its prefetches' candidates here at the coordinator
+ * (DESIGN.md §5).
  *
  * Invariants:
  * - Read your writes (§4.2): leaves are either the tail + segment fan-out of query.ts (`searchCandidates`) or an
@@ -19,29 +20,28 @@
  *   a filter, payload read once); inner nodes read the vectors (re-scoring, MMR) or payloads (formula, order_by) of
  *   their candidates in one batched read per segment.
  */
-import { normalizeInPlace, similarityFn, similarityToScore, thresholdToSimilarity } from '../../distance/index.js';
-import { invalid, pointNotFound } from '../../model/errors.js';
+import { similarityFn, similarityToScore, thresholdToSimilarity } from '../../distance/index.js';
+import { invalid } from '../../model/errors.js';
 import type { Filter } from '../../model/filter.js';
 import type { PointId } from '../../model/point-id.js';
-import type { QueryForm, QueryNode, UniversalQuery, VectorInput } from '../../model/query.js';
+import type { QueryForm, QueryNode, UniversalQuery } from '../../model/query.js';
 import type { ScoredPoint } from '../../model/search.js';
 import { valuesAt, parsePayloadPath } from '../../segment/payload-path.js';
 import { parseDateTime } from '../../segment/filter-parse.js';
 import type { ServiceContext } from '../context.js';
-import { snapshotOf } from '../context.js';
 import { compareIds } from '../merge.js';
 import { wantsPayload } from '../payload-ops.js';
-import { checkQueryVector, locateHits, searchCandidatesBatch } from '../query.js';
+import { locateHits, searchCandidatesBatch } from '../query.js';
 import type { CandidateSearch, QueryTrace, SearchHit } from '../query.js';
 import { liveEntries, loadPoints, lookup, matching, toRecord } from '../reads.js';
 import type { Located } from '../reads.js';
 import type { Snapshot } from '../snapshot.js';
-import { checkPrefetchRefs, evaluateFormula, parseFormula } from './formula.js';
+import { evaluateFormula, parseFormula } from './formula.js';
+import { isNearestFamily, nearestVector, precheck, resolveRefs, scorerOf } from './examples.js';
+import type { Refs } from './examples.js';
 import { DEFAULT_RRF_K, dbsf, rrf } from './fusion.js';
 import { DEFAULT_MMR_DIVERSITY, mmrSelect } from './mmr.js';
 import { sampleRandom } from './sample.js';
-import { averageVector, bestScore, contextScore, discoverScore, sumScores } from './vector-queries.js';
-import { resolveVectorName } from './vector-name.js';
 
 export interface Hit {
   id: PointId;
@@ -58,7 +58,7 @@ interface Run {
   trace: QueryTrace;
   random: () => number;
   /** stored vectors of example point ids, by lookup collection ('' = this one) */
-  refs: Map<string, Map<PointId, Float32Array>>;
+  refs: Refs;
   /** example ids of this collection: never results */
   exclude: PointId[];
   /** the nearest leaves' candidates, searched together in one fan-out before the tree is evaluated */
@@ -69,129 +69,6 @@ type Scored = { hits: Hit[]; nearest: boolean };
 
 const mergeFilters = (a: Filter | undefined, b: Filter | undefined): Filter | undefined =>
   a && b ? { must: [a, b] } : (a ?? b);
-
-function inputsOf(q: QueryForm | undefined): VectorInput[] {
-  if (q === undefined) return [];
-  switch (q.kind) {
-    case 'nearest':
-      return [q.input];
-    case 'recommend':
-      return [...q.positive, ...q.negative];
-    case 'discover':
-      return [q.target, ...q.context.flatMap((p) => [p.positive, p.negative])];
-    case 'context':
-      return q.context.flatMap((p) => [p.positive, p.negative]);
-    default:
-      return [];
-  }
-}
-
-/** Validates names and example counts of the whole tree before any search runs; collects the example ids. */
-function precheck(snap: Snapshot, node: QueryNode, ids: Map<string, Set<PointId>>): void {
-  resolveVectorName(snap.manifest.config, node.using);
-  const q = node.query;
-  if (node.prefetch.length > 0 && q === undefined) {
-    throw invalid("A query is needed to merge the prefetches. Can't have prefetches without defining a query.");
-  }
-  if (q?.kind === 'fusion') {
-    if (node.using !== '') throw invalid("Fusion queries cannot be combined with the 'using' field.");
-    if (node.prefetch.length === 0) throw invalid('cannot apply Fusion without prefetches');
-    if (q.weights && q.weights.length !== node.prefetch.length) {
-      throw invalid(
-        `RRF weights length (${q.weights.length}) does not match number of prefetches (${node.prefetch.length})`,
-      );
-    }
-  }
-  if (q?.kind === 'formula') checkPrefetchRefs(parseFormula(q.formula, q.defaults), node.prefetch.length);
-  if (q?.kind === 'order_by' && node.score_threshold !== undefined) {
-    throw invalid("Can't use score_threshold with an order_by query.");
-  }
-  if (q?.kind === 'recommend') {
-    if (q.strategy === 'average_vector' && q.positive.length === 0) {
-      throw invalid('At least one positive vector ID required with this strategy');
-    }
-    if (q.positive.length === 0 && q.negative.length === 0) {
-      throw invalid('At least one positive or negative vector ID required with this strategy');
-    }
-  }
-  const from = node.lookup_from?.collection ?? '';
-  if (node.lookup_from) resolveVectorName(snap.manifest.config, node.lookup_from.vector);
-  for (const input of inputsOf(q)) {
-    if (!('id' in input)) continue;
-    let set = ids.get(from);
-    if (set === undefined) ids.set(from, (set = new Set()));
-    set.add(input.id);
-  }
-  for (const p of node.prefetch) precheck(snap, p, ids);
-}
-
-async function resolveRefs(run: Run, ids: Map<string, Set<PointId>>): Promise<void> {
-  for (const [from, set] of ids) {
-    const snap = from === '' || from === run.snap.name ? run.snap : await snapshotOf(run.ctx, from, run.trace.io);
-    if (snap.manifest.config.vectors.size !== run.snap.manifest.config.vectors.size) {
-      throw invalid(`lookup_from collection ${from} has vectors of another dimension`);
-    }
-    const wanted = [...set];
-    const located = await lookup(run.ctx, snap, wanted);
-    const points = await loadPoints(run.ctx, snap, located, { payload: false, vector: true }, run.trace.io);
-    const byId = new Map<PointId, Float32Array>();
-    for (const p of points) if (p.vector !== null) byId.set(p.id, p.vector);
-    for (const id of wanted) if (!byId.has(id)) throw pointNotFound(String(id));
-    run.refs.set(from, byId);
-    if (snap === run.snap) run.exclude.push(...wanted);
-  }
-}
-
-function vectorOf(run: Run, node: QueryNode, input: VectorInput): Float32Array {
-  if ('id' in input) {
-    return run.refs.get(node.lookup_from?.collection ?? '')?.get(input.id) as Float32Array;
-  }
-  const { size, distance } = run.snap.manifest.config.vectors;
-  const v = checkQueryVector(input.vector, size);
-  if (distance === 'Cosine') normalizeInPlace(v, 0, size);
-  return v;
-}
-
-/** The vector of a nearest-family query, or null for the custom scorers. */
-function nearestVector(run: Run, node: QueryNode, q: QueryForm): Float32Array | null {
-  if (q.kind === 'nearest') return vectorOf(run, node, q.input);
-  if (q.kind === 'recommend' && q.strategy === 'average_vector') {
-    const v = Float32Array.from(
-      averageVector(
-        q.positive.map((p) => vectorOf(run, node, p)),
-        q.negative.map((n) => vectorOf(run, node, n)),
-      ),
-    );
-    if (run.snap.manifest.config.vectors.distance === 'Cosine') normalizeInPlace(v, 0, v.length);
-    return v;
-  }
-  return null;
-}
-
-/** A scorer of one stored vector for the vector forms, in internal similarity. */
-function scorerOf(run: Run, node: QueryNode, q: QueryForm): ((v: Float32Array) => number) | null {
-  const { size: dim, distance } = run.snap.manifest.config.vectors;
-  const sim = similarityFn(distance);
-  const near = nearestVector(run, node, q);
-  if (near !== null) return (v) => sim(near, 0, v, 0, dim);
-  const vec = (i: VectorInput) => vectorOf(run, node, i);
-  if (q.kind === 'recommend') {
-    const pos = q.positive.map(vec);
-    const neg = q.negative.map(vec);
-    const f = q.strategy === 'best_score' ? bestScore : sumScores;
-    return (v) => f(pos, neg, (e: Float32Array) => sim(e, 0, v, 0, dim));
-  }
-  if (q.kind === 'discover' || q.kind === 'context') {
-    const pairs = q.context.map((p) => ({ positive: vec(p.positive), negative: vec(p.negative) }));
-    if (q.kind === 'context') return (v) => contextScore(pairs, (e: Float32Array) => sim(e, 0, v, 0, dim));
-    const target = vec(q.target);
-    return (v) => discoverScore(target, pairs, (e: Float32Array) => sim(e, 0, v, 0, dim));
-  }
-  return null;
-}
-
-const isNearestFamily = (q: QueryForm | undefined): boolean =>
-  q !== undefined && (q.kind === 'nearest' || (q.kind === 'recommend' && q.strategy === 'average_vector'));
 
 function threshold(run: Run, node: QueryNode, nearest: boolean): number | undefined {
   if (node.score_threshold === undefined) return undefined;
@@ -253,7 +130,7 @@ async function scanLeaf(run: Run, node: QueryNode, filter: Filter | undefined, l
   const q = node.query;
   const excluded = new Set(run.exclude);
   const all = (await liveEntries(run.ctx, run.snap)).filter((l) => !excluded.has(l.id));
-  const scorer = q ? scorerOf(run, node, q) : null;
+  const scorer = q ? scorerOf(run.snap, run.refs, node, q) : null;
   const needPayload = q?.kind === 'order_by';
   const hits: Hit[] = [];
   const payloads: { payload: Record<string, unknown> | null }[] = [];
@@ -307,7 +184,7 @@ async function applyMmr(run: Run, node: QueryNode, q: QueryForm, hits: Hit[], li
   const sim = similarityFn(distance);
   const points = await loadHits(run, hits, { payload: false, vector: true });
   const vectors = new Map(points.map((p) => [p.id, p.vector as Float32Array]));
-  const query = nearestVector(run, node, q) as Float32Array;
+  const query = nearestVector(run.snap, run.refs, node, q) as Float32Array;
   const relevance = hits.map((h) => sim(query, 0, vectors.get(h.id) as Float32Array, 0, dim));
   return mmrSelect(
     hits,
@@ -354,7 +231,7 @@ async function rescore(run: Run, node: QueryNode, q: QueryForm, sources: Scored[
     }));
     return { hits: cut(hits.sort(byScore)), nearest: false };
   }
-  const scorer = scorerOf(run, node, q);
+  const scorer = scorerOf(run.snap, run.refs, node, q);
   if (scorer === null) throw invalid(`query kind ${q.kind} cannot re-score prefetches`);
   const points = await loadHits(run, union, { payload: false, vector: true });
   const hits = union.map((h, i) => ({ ...h, score: scorer(points[i].vector as Float32Array) })).sort(byScore);
@@ -386,7 +263,7 @@ function planLeaves(
   out.push({
     node,
     search: {
-      vector: nearestVector(run, node, q) as Float32Array,
+      vector: nearestVector(run.snap, run.refs, node, q) as Float32Array,
       want,
       params: node.params,
       filter,
@@ -405,8 +282,8 @@ export async function rankUniversal(
 ): Promise<Scored> {
   const ids = new Map<string, Set<PointId>>();
   precheck(snap, query, ids);
-  const run: Run = { ctx, snap, trace, random, refs: new Map(), exclude: [], leaves: new Map() };
-  await resolveRefs(run, ids);
+  const { refs, exclude } = await resolveRefs(ctx, snap, ids, trace.io);
+  const run: Run = { ctx, snap, trace, random, refs, exclude, leaves: new Map() };
   // random sampling has no stable order to page through: Qdrant ignores the offset there
   const offset = query.query?.kind === 'sample' && query.prefetch.length === 0 ? 0 : query.offset;
   const leaves: { node: QueryNode; search: CandidateSearch }[] = [];
