@@ -15,7 +15,7 @@ import { startStrata, type StrataUnderTest } from '../support/strata-server.js';
 
 const DIM = 8;
 const EXACT = { exact: true };
-type P = { vector: number[]; payload: { g: string; n: number; tag: string; obj: { a: number } } };
+type P = { vector: number[]; payload: { g: string; k: number; n: number; tag: string; obj: { a: number } } };
 
 let strata: StrataUnderTest;
 let client: QdrantClient;
@@ -39,7 +39,13 @@ function makePoints(from: number, to: number, seed: number): { id: number; vecto
     out.push({
       id,
       vector,
-      payload: { g: `g${id % 7}`, n: Math.floor(r() * 1000), tag: id % 3 === 0 ? 'hot' : 'cold', obj: { a: 1 } },
+      payload: {
+        g: `g${id % 7}`,
+        k: id % 10,
+        n: Math.floor(r() * 1000),
+        tag: id % 3 === 0 ? 'hot' : 'cold',
+        obj: { a: 1 },
+      },
     });
   }
   return out;
@@ -307,17 +313,30 @@ describe('query forms vs brute force (segments + WAL tail)', () => {
     expect(
       shape(await client.searchPointGroups('c', { vector: q0, group_by: 'g', group_size: 2, limit: 3, params: EXACT })),
     ).toEqual(expected);
-    const rec = await client.recommendPointGroups('c', {
+    // integer keys through the legacy door (the JS client does not forward its with_lookup), then with_lookup
+    // through query/groups: group 5 carries point 5 of `groups_info`, groups without such a point carry none
+    const legacy = await client.recommendPointGroups('c', {
       positive: [12],
-      group_by: 'n',
+      group_by: 'k',
       group_size: 1,
-      limit: 40,
+      limit: 10,
+      params: EXACT,
+    });
+    const keys = (r: { groups: { id: unknown }[] }) => r.groups.map((g) => g.id).sort((a, b) => Number(a) - Number(b));
+    expect(keys(legacy)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    const rec = await client.queryGroups('c', {
+      query: { recommend: { positive: [12] } },
+      group_by: 'k',
+      group_size: 1,
+      limit: 10,
       with_lookup: 'groups_info',
       params: EXACT,
     });
-    const withLookup = rec.groups.find((g) => g.id === 5);
-    if (withLookup) expect(withLookup.lookup).toMatchObject({ id: 5, payload: { about: 'five' } });
-    expect(rec.groups.length).toBeGreaterThan(0);
+    expect(keys(rec)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    for (const g of rec.groups) {
+      if (g.id === 5) expect(g.lookup).toMatchObject({ id: 5, payload: { about: 'five' } });
+      else expect(g.lookup).toBeUndefined();
+    }
   });
 
   it('distance matrix: pairs and offsets agree with brute force over the sample', async () => {
