@@ -111,6 +111,22 @@ describe('query forms vs brute force (segments + WAL tail)', () => {
     );
   });
 
+  it('lookup_from takes example vectors from another collection, and does not exclude their ids here', async () => {
+    const e = [1, 0, 0, 0, 0, 0, 0, 0];
+    const got = await client.query('c', {
+      query: { recommend: { positive: [5] } },
+      lookup_from: { collection: 'groups_info' },
+      limit: 10,
+      params: EXACT,
+    });
+    expectRanking(got.points, rank((p) => dot(p.vector, e)).slice(0, 10));
+    expect(
+      await client
+        .query('c', { query: 5, lookup_from: { collection: 'groups_info', vector: 'image' } })
+        .catch((x) => x.status),
+    ).toBe(400);
+  });
+
   it('prefetch + RRF (k = 2) and weighted RRF, and DBSF', async () => {
     const prefetch = [
       { query: q0, limit: 20, params: EXACT },
