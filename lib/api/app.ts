@@ -12,6 +12,7 @@ import { apiKeyAuth } from './auth.js';
 import { ClientGone, errorBody, toHttpError } from './errors.js';
 import type { AppEnv } from './http.js';
 import { registerCollectionRoutes } from './routes/collections.js';
+import { registerExploreRoutes } from './routes/explore.js';
 import { registerPointRoutes } from './routes/points.js';
 import { registerQueryRoutes } from './routes/query.js';
 import { QDRANT_COMPAT_VERSION, registerServiceRoutes } from './routes/service.js';
@@ -102,6 +103,7 @@ export function createApp(options: CreateAppOptions): Hono<AppEnv> {
   registerCollectionRoutes(app, deps);
   registerPointRoutes(app, deps);
   registerQueryRoutes(app, deps);
+  registerExploreRoutes(app, deps);
 
   app.notFound((c) =>
     c.json(

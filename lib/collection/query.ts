@@ -24,6 +24,7 @@ import type { Located } from './reads.js';
 import { addSegmentStats, emptySegmentStats } from '../segment/task-contract.js';
 import type { SegmentCandidate, SegmentSearchResult, SegmentSearchStats } from '../segment/task-contract.js';
 import type { Snapshot } from './snapshot.js';
+import type { PointId } from '../model/point-id.js';
 import type { QueryRequest, ScoredPoint } from '../model/search.js';
 
 /** A WAL-tail point scored here; segment candidates (lib/segment/task-contract.ts) also carry their offset. */
@@ -55,52 +56,87 @@ export function checkQueryVector(vector: unknown, dim: number): Float32Array {
   return q;
 }
 
-export async function runQuery(
+/** A candidate of a merged search: a WAL-tail point or a segment point with its offset. */
+export type SearchHit = TailCandidate | SegmentCandidate;
+
+/** One nearest-neighbour search of a snapshot (tail exactly, segments fanned out), before any payload fetch. */
+export interface CandidateSearch {
+  /** the query vector, already normalized for Cosine */
+  vector: Float32Array;
+  /** candidates wanted: the merged list is exactly the top `want` of the union */
+  want: number;
+  params: QueryRequest['params'];
+  filter?: QueryRequest['filter'];
+  minSimilarity?: number;
+  /** ids never returned (a recommend's own examples): added to the tail's shadowed ids */
+  excludeIds?: readonly PointId[];
+}
+
+export async function searchCandidates(
   ctx: ServiceContext,
   snap: Snapshot,
-  req: QueryRequest,
+  search: CandidateSearch,
   trace: QueryTrace = {},
-): Promise<ScoredPoint[]> {
-  const { stats, io } = trace;
+): Promise<SearchHit[]> {
+  return (await searchCandidatesBatch(ctx, snap, [search], search.excludeIds, trace))[0];
+}
+
+/**
+ * Several searches of one snapshot with ONE fan-out: each worker gets one task holding every search (task-contract.ts
+ * `searches`), so a multi-stage query costs one invocation per worker, not one per leaf. `excludeIds` applies to all.
+ */
+export async function searchCandidatesBatch(
+  ctx: ServiceContext,
+  snap: Snapshot,
+  searches: readonly CandidateSearch[],
+  excludeIds: readonly PointId[] | undefined,
+  trace: QueryTrace = {},
+): Promise<SearchHit[][]> {
+  const { stats } = trace;
   let mark = performance.now();
   const lap = (stage: keyof QueryStats['stageMs']): void => {
     const t = performance.now();
     if (stats) stats.stageMs[stage] += t - mark;
     mark = t;
   };
-  const { config } = snap.manifest;
-  const { size: dim, distance } = config.vectors;
-  const q = checkQueryVector(req.vector, dim);
-  if (distance === 'Cosine') normalizeInPlace(q, 0, dim);
-  const want = req.offset + req.limit;
-  if (req.limit <= 0) return [];
-  const minSimilarity =
-    req.score_threshold === undefined || req.score_threshold === null
-      ? undefined
-      : thresholdToSimilarity(distance, req.score_threshold);
+  if (searches.length === 0) return [];
+  const { size: dim, distance } = snap.manifest.config.vectors;
+  const excluded = excludeIds && excludeIds.length > 0 ? new Set(excludeIds) : null;
 
   // the WAL tail, exactly
   const sim = similarityFn(distance);
-  const pred = req.filter ? compileFilter(req.filter) : null;
-  const tailCandidates: TailCandidate[] = [];
-  for (const e of snap.winners.values()) {
-    if (e.vector === null) continue;
-    if (pred !== null && !pred(e.id, e.payload)) continue;
-    const s = sim(q, 0, e.vector, 0, dim);
-    if (minSimilarity !== undefined && s < minSimilarity) continue;
-    tailCandidates.push({ id: e.id, version: e.version, similarity: s, segment: null });
-  }
+  const tails = searches.map((search) => {
+    const q = search.vector;
+    const { minSimilarity } = search;
+    const pred = search.filter ? compileFilter(search.filter) : null;
+    const tailCandidates: TailCandidate[] = [];
+    for (const e of snap.winners.values()) {
+      if (e.vector === null) continue;
+      if (excluded?.has(e.id)) continue;
+      if (pred !== null && !pred(e.id, e.payload)) continue;
+      const s = sim(q, 0, e.vector, 0, dim);
+      if (minSimilarity !== undefined && s < minSimilarity) continue;
+      tailCandidates.push({ id: e.id, version: e.version, similarity: s, segment: null });
+    }
+    return tailCandidates;
+  });
 
   lap('tail');
 
-  // the segments, fanned out
+  // the segments, fanned out: one task per worker whatever the number of searches
+  const exclude = [...snap.winners.keys()];
+  if (excluded) for (const id of excluded) if (!snap.winners.has(id)) exclude.push(id);
+  const subs = searches.map((s) => ({
+    vector: Array.from(s.vector),
+    limit: s.want,
+    params: s.params,
+    ...(s.filter ? { filter: s.filter } : {}),
+    ...(s.minSimilarity !== undefined ? { minSimilarity: s.minSimilarity } : {}),
+  }));
   const tasks = planTasks(snap.collection, snap.manifest, ctx.invoker.workers, {
-    vector: Array.from(q),
-    limit: want,
-    params: req.params,
-    filter: req.filter,
-    exclude: snap.winners.size > 0 ? [...snap.winners.keys()] : undefined,
-    minSimilarity,
+    ...subs[0],
+    exclude: exclude.length > 0 ? exclude : undefined,
+    ...(subs.length > 1 ? { searches: subs } : {}),
   });
   let results: SegmentSearchResult[];
   try {
@@ -115,14 +151,21 @@ export async function runQuery(
     for (const r of results) addSegmentStats(stats, r.stats);
   }
   lap('fanOut');
-  const lists: (readonly (TailCandidate | SegmentCandidate)[])[] = [tailCandidates];
-  for (const r of results) lists.push(r.candidates);
-  const page = mergeCandidates(lists, req.offset, req.limit);
+  return searches.map((search, k) => {
+    const lists: (readonly SearchHit[])[] = [tails[k]];
+    for (const r of results) {
+      const list = subs.length > 1 ? r.lists?.[k] : r.candidates;
+      if (list === undefined) throw unavailable(`a segment worker answered no list for sub-search ${k}`);
+      lists.push(list);
+    }
+    return mergeCandidates(lists, 0, search.want);
+  });
+}
 
-  // payloads and vectors of the final page only, by the offsets the workers found them at (no id table read)
-  const fetchPayload = wantsPayload(req.with_payload);
+/** Where each hit of a final page lives, checked against the snapshot (a worker must not name a foreign offset). */
+export function locateHits(snap: Snapshot, page: readonly SearchHit[]): Located[] {
   const rows = new Map(snap.manifest.segments.map((s) => [s.id, s.points]));
-  const located: Located[] = page.map((c) => {
+  return page.map((c) => {
     if (c.segment === null) {
       const tail = snap.winners.get(c.id);
       if (tail === undefined) throw unavailable(`tail point ${String(c.id)} vanished during the query`);
@@ -134,8 +177,44 @@ export async function runQuery(
     }
     return { id: c.id, version: c.version, segment: c.segment, offset: c.offset };
   });
+}
+
+/** The query vector of a request, checked and normalized for the collection's distance. */
+export function prepareQueryVector(snap: Snapshot, vector: unknown): Float32Array {
+  const { size: dim, distance } = snap.manifest.config.vectors;
+  const q = checkQueryVector(vector, dim);
+  if (distance === 'Cosine') normalizeInPlace(q, 0, dim);
+  return q;
+}
+
+export async function runQuery(
+  ctx: ServiceContext,
+  snap: Snapshot,
+  req: QueryRequest,
+  trace: QueryTrace = {},
+): Promise<ScoredPoint[]> {
+  const { stats, io } = trace;
+  const { distance } = snap.manifest.config.vectors;
+  const q = prepareQueryVector(snap, req.vector);
+  if (req.limit <= 0) return [];
+  const minSimilarity =
+    req.score_threshold === undefined || req.score_threshold === null
+      ? undefined
+      : thresholdToSimilarity(distance, req.score_threshold);
+  const merged = await searchCandidates(
+    ctx,
+    snap,
+    { vector: q, want: req.offset + req.limit, params: req.params, filter: req.filter, minSimilarity },
+    trace,
+  );
+  const page = merged.slice(req.offset, req.offset + req.limit);
+
+  // payloads and vectors of the final page only, by the offsets the workers found them at (no id table read)
+  const t = performance.now();
+  const fetchPayload = wantsPayload(req.with_payload);
+  const located = locateHits(snap, page);
   const points = await loadPoints(ctx, snap, located, { payload: fetchPayload, vector: req.with_vector }, io);
-  lap('fetch');
+  if (stats) stats.stageMs.fetch += performance.now() - t;
   return page.map((c, i): ScoredPoint => {
     const { payload, vector } = toRecord(points[i], req.with_payload, req.with_vector);
     return { id: c.id, version: c.version, score: similarityToScore(distance, c.similarity), payload, vector };

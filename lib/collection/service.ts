@@ -40,7 +40,13 @@ import type {
   ScrollResult,
   UpdateResult,
 } from '../model/points.js';
+import type { GroupsRequest, MatrixRequest, UniversalQuery } from '../model/query.js';
 import type { QueryRequest, ScoredPoint } from '../model/search.js';
+import { runUniversal } from './query-api/execute.js';
+import { searchMatrix } from './query-api/matrix.js';
+import type { MatrixOffsets } from './query-api/matrix.js';
+import { runGroups } from './query-api/run-groups.js';
+import type { PointGroup } from './query-api/run-groups.js';
 import { encodeWal, prepareUpserts } from './wal.js';
 import type { PreparedUpserts } from './wal.js';
 import { putWal } from './wal-writer.js';
@@ -296,5 +302,21 @@ export class StrataCollectionService implements CollectionService {
     const snap = await snapshotOf(this.ctx, name, trace?.io);
     if (trace?.stats) trace.stats.stageMs.snapshot += performance.now() - t0;
     return Promise.all(requests.map((r) => runQuery(this.ctx, snap, r, trace)));
+  }
+
+  /** Universal queries share one snapshot, like a batch of plain ones. */
+  async queryUniversal(name: string, requests: UniversalQuery[], trace?: QueryTrace): Promise<ScoredPoint[][]> {
+    const t0 = performance.now();
+    const snap = await snapshotOf(this.ctx, name, trace?.io);
+    if (trace?.stats) trace.stats.stageMs.snapshot += performance.now() - t0;
+    return Promise.all(requests.map((r) => runUniversal(this.ctx, snap, r, trace)));
+  }
+
+  async queryGroups(name: string, request: GroupsRequest, trace?: QueryTrace): Promise<{ groups: PointGroup[] }> {
+    return runGroups(this.ctx, await snapshotOf(this.ctx, name, trace?.io), request, trace);
+  }
+
+  async searchMatrix(name: string, request: MatrixRequest): Promise<MatrixOffsets> {
+    return searchMatrix(this.ctx, await this.snapshot(name), request);
   }
 }

@@ -14,7 +14,10 @@ import type {
   ScrollResult,
   UpdateResult,
 } from '../model/points.js';
+import type { GroupsRequest, MatrixRequest, UniversalQuery } from '../model/query.js';
 import type { QueryRequest, ScoredPoint } from '../model/search.js';
+import type { PointGroup } from './query-api/run-groups.js';
+import type { MatrixOffsets } from './query-api/matrix.js';
 
 export interface CollectionInfo {
   status: 'green' | 'yellow';
@@ -63,4 +66,8 @@ export interface CollectionService {
   query(name: string, request: QueryRequest): Promise<ScoredPoint[]>;
   /** Several queries over ONE snapshot (one manifest check, one WAL listing), so every search sees one state. */
   queryBatch(name: string, requests: QueryRequest[]): Promise<ScoredPoint[][]>;
+  /** Universal queries (prefetch, fusion, recommend, discover, ...; lib/model/query.ts), all over ONE snapshot. */
+  queryUniversal(name: string, requests: UniversalQuery[]): Promise<ScoredPoint[][]>;
+  queryGroups(name: string, request: GroupsRequest): Promise<{ groups: PointGroup[] }>;
+  searchMatrix(name: string, request: MatrixRequest): Promise<MatrixOffsets>;
 }

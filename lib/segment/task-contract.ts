@@ -13,6 +13,9 @@
  * - `exclude` lists external ids that the WAL tail shadows; a worker never returns them.
  * - A candidate names where it lives (`segment`, `offset`), so the coordinator fetches its payload/vector by offset
  *   without reading the segment's `ids` table.
+ * - `searches` (a multi-stage query's leaves, lib/collection/query-api) are run in the same invocation over the same
+ *   opened segments, each with its own vector, limit, params, filter and threshold; the result then carries one
+ *   candidate list per sub-search in `lists` (same order) and the top-level fields only describe the first one.
  */
 import type { Filter } from '../model/filter.js';
 import type { PointId } from '../model/point-id.js';
@@ -37,6 +40,18 @@ export interface SegmentSearchTask {
   filter?: Filter;
   exclude?: PointId[];
   /** internal similarity threshold (larger = closer); candidates below it are dropped */
+  minSimilarity?: number;
+  /** several searches in one invocation (see header); `exclude` applies to every one of them */
+  searches?: SubSearch[];
+}
+
+/** One search of a batched task. */
+export interface SubSearch {
+  /** query vector, already normalized for Cosine */
+  vector: number[];
+  limit: number;
+  params: QueryRequest['params'];
+  filter?: Filter;
   minSimilarity?: number;
 }
 
@@ -85,15 +100,22 @@ export function addSegmentStats(into: SegmentSearchStats, from: SegmentSearchSta
 export interface SegmentSearchResult {
   candidates: SegmentCandidate[];
   stats: SegmentSearchStats;
+  /** one list per sub-search of a batched task, in the task's order */
+  lists?: SegmentCandidate[][];
 }
 
 /** Concatenates the candidates of results for disjoint segment groups and sums their costs. */
 export function mergeResults(results: readonly SegmentSearchResult[]): SegmentSearchResult {
   const stats = emptySegmentStats();
   const candidates = [];
+  let lists: SegmentCandidate[][] | undefined;
   for (const r of results) {
     candidates.push(...r.candidates);
     addSegmentStats(stats, r.stats);
+    if (r.lists) {
+      lists ??= r.lists.map(() => []);
+      r.lists.forEach((l, i) => lists?.[i].push(...l));
+    }
   }
-  return { candidates, stats };
+  return lists ? { candidates, stats, lists } : { candidates, stats };
 }

@@ -43,25 +43,43 @@ const TaskSchema = z.object(
     filter: z.nullish(shapeOnly<Filter>()),
     exclude: z.nullish(z.array(pointId, expected('an array'))),
     minSimilarity: z.nullish(finite),
+    searches: z.optional(
+      z.array(
+        z.object(
+          {
+            vector: z.array(finite, expected('a non-empty array')).check(z.minLength(1, expected('a non-empty array'))),
+            limit: z.int(expected('a positive integer')).check(z.positive(expected('a positive integer'))),
+            params: shapeOnly<SegmentSearchTask['params']>(),
+            filter: z.nullish(shapeOnly<Filter>()),
+            minSimilarity: z.nullish(finite),
+          },
+          expected('an object'),
+        ),
+        expected('an array'),
+      ),
+    ),
   },
   expected('an object'),
 );
 
+const CandidateList = z.array(
+  z.object(
+    {
+      id: pointId,
+      version: finite,
+      similarity: finite,
+      segment: z.string(expected('a string')),
+      offset: nonNegativeInt,
+    },
+    expected('an object'),
+  ),
+  expected('an array'),
+);
+
 const ResultSchema = z.object(
   {
-    candidates: z.array(
-      z.object(
-        {
-          id: pointId,
-          version: finite,
-          similarity: finite,
-          segment: z.string(expected('a string')),
-          offset: nonNegativeInt,
-        },
-        expected('an object'),
-      ),
-      expected('an array'),
-    ),
+    candidates: CandidateList,
+    lists: z.optional(z.array(CandidateList, expected('an array'))),
     stats: z.object(
       {
         segments: finite,
@@ -90,12 +108,21 @@ export function parseSegmentTask(value: unknown): SegmentSearchTask {
   const parsed = TaskSchema.safeParse(value);
   if (!parsed.success) throw invalid(`malformed segment search task: ${describe(parsed.error)}`);
   // null and absent mean the same on the wire; the task carries only what is set
-  const { filter, exclude, minSimilarity, ...task } = parsed.data;
+  const { filter, exclude, minSimilarity, searches, ...task } = parsed.data;
   return {
     ...task,
     ...(filter != null ? { filter } : {}),
     ...(exclude != null ? { exclude } : {}),
     ...(minSimilarity != null ? { minSimilarity } : {}),
+    ...(searches !== undefined
+      ? {
+          searches: searches.map(({ filter: f, minSimilarity: m, ...s }) => ({
+            ...s,
+            ...(f != null ? { filter: f } : {}),
+            ...(m != null ? { minSimilarity: m } : {}),
+          })),
+        }
+      : {}),
   };
 }
 

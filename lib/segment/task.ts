@@ -6,10 +6,19 @@
  * requests into false rounds); GETs and bytes are summed, `rounds` is the deepest segment's. A segment is `cold`
  * when this call (or the open it joined) had to read it. The per-process registry makes the next query warm.
  *
+ * A batched task (`searches`) opens each segment once and runs every sub-search over it in this one invocation:
+ * a multi-stage query pays one invoke per worker and one cold load per segment, whatever its number of leaves.
+ *
  * Invariants: a segment that fails fails the task (no silent partial answer, DESIGN.md §4.5); candidates never
  * include tombstoned or excluded points; similarities are final for the task's params (rescored when asked).
  */
-import type { SegmentCandidate, SegmentRef, SegmentSearchResult, SegmentSearchTask } from './task-contract.js';
+import type {
+  SegmentCandidate,
+  SegmentRef,
+  SegmentSearchResult,
+  SegmentSearchTask,
+  SubSearch,
+} from './task-contract.js';
 import { invalid } from '../model/errors.js';
 import { IoScope } from '../storage/io-stats.js';
 import type { ObjectStore } from '../storage/object-store.js';
@@ -54,13 +63,16 @@ export async function runSegmentTaskDetailed(
   const started = now();
   if (!Number.isInteger(task.limit) || task.limit < 0)
     throw invalid(`task limit ${task.limit} must be a non-negative integer`);
-  const vector = Float32Array.from(task.vector);
-  const perSegment = await Promise.all(task.segments.map((ref) => searchOne(task, ref, vector, ctx)));
+  const searches = task.searches ?? [task];
+  const vectors = searches.map((q) => Float32Array.from(q.vector));
+  const perSegment = await Promise.all(task.segments.map((ref) => searchOne(task, searches, ref, vectors, ctx)));
 
-  const candidates: SegmentCandidate[] = [];
+  const lists: SegmentCandidate[][] = searches.map(() => []);
   const stats = { segments: task.segments.length, distances: 0, gets: 0, bytes: 0, rounds: 0, cold: 0, millis: 0 };
   for (const { candidates: c, detail } of perSegment) {
-    for (const x of c) candidates.push(x);
+    c.forEach((list, i) => {
+      for (const x of list) lists[i].push(x);
+    });
     stats.distances += detail.distances;
     stats.gets += detail.gets;
     stats.bytes += detail.bytes;
@@ -68,50 +80,67 @@ export async function runSegmentTaskDetailed(
     if (detail.cold) stats.cold++;
   }
   stats.millis = now() - started;
-  return { result: { candidates, stats }, details: perSegment.map((p) => p.detail) };
+  const result: SegmentSearchResult = task.searches
+    ? { candidates: [], stats, lists }
+    : { candidates: lists[0], stats };
+  return { result, details: perSegment.map((p) => p.detail) };
 }
 
 async function searchOne(
   task: SegmentSearchTask,
+  searches: readonly SubSearch[],
   ref: SegmentRef,
-  vector: Float32Array,
+  vectors: readonly Float32Array[],
   ctx: SegmentTaskContext,
-): Promise<{ candidates: SegmentCandidate[]; detail: SegmentTaskDetail }> {
+): Promise<{ candidates: SegmentCandidate[][]; detail: SegmentTaskDetail }> {
   const io = new IoScope();
   const prefix = segmentPrefix(task.collectionPrefix, ref.id);
   const { value: seg, cold } = await ctx.registry.getOrOpen(prefix, () =>
     openSegment(ctx.store, ctx.cache, prefix, undefined, {
       deletedVersion: ref.deletedVersion,
-      withPayloads: task.filter !== undefined,
+      withPayloads: searches.some((q) => q.filter !== undefined),
       io,
     }),
   );
-  const hits = await searchSegment(
-    seg,
-    {
-      vector,
-      limit: task.limit,
-      params: task.params,
-      filter: task.filter,
-      exclude: task.exclude,
-      deletedVersion: ref.deletedVersion,
-      minSimilarity: task.minSimilarity,
-    },
-    io,
-  );
+  // the sub-searches of one segment run one after another: they share its warm memory and page cache, and a later
+  // one finds the pages an earlier one read
+  const all: SegmentHits[] = [];
+  for (let k = 0; k < searches.length; k++) {
+    const q = searches[k];
+    all.push(
+      await searchSegment(
+        seg,
+        {
+          vector: vectors[k],
+          limit: q.limit,
+          params: q.params,
+          filter: q.filter,
+          exclude: task.exclude,
+          deletedVersion: ref.deletedVersion,
+          minSimilarity: q.minSimilarity,
+        },
+        io,
+      ),
+    );
+  }
   // tombstone versions and filter state may have grown the segment
   ctx.registry.touch(prefix);
-  const candidates: SegmentCandidate[] = [];
-  for (let i = 0; i < hits.offsets.length; i++) {
-    const o = hits.offsets[i];
-    candidates.push({
-      id: seg.externalId(o),
-      version: seg.version(o),
-      similarity: hits.similarities[i],
-      segment: ref.id,
-      offset: o,
-    });
-  }
+  const candidates = all.map((hits) => {
+    const list: SegmentCandidate[] = [];
+    for (let i = 0; i < hits.offsets.length; i++) {
+      const o = hits.offsets[i];
+      list.push({
+        id: seg.externalId(o),
+        version: seg.version(o),
+        similarity: hits.similarities[i],
+        segment: ref.id,
+        offset: o,
+      });
+    }
+    return list;
+  });
+  const hits = all[0];
+  const distances = all.reduce((n, h) => n + h.distances, 0);
   const c = io.counts;
   return {
     candidates,
@@ -120,7 +149,7 @@ async function searchOne(
       cold,
       path: hits.path,
       rescored: hits.rescored,
-      distances: hits.distances,
+      distances,
       gets: c.gets + c.rangedGets + c.conditionalGets + c.heads,
       bytes: c.bytesIn,
       rounds: io.rounds,

@@ -10,6 +10,8 @@ import type { CollectionInfo, CollectionService } from '../../lib/collection/typ
 import type { PointId } from '../../lib/model/point-id.js';
 import type { Record_, UpdateResult } from '../../lib/model/points.js';
 import type { ScoredPoint } from '../../lib/model/search.js';
+import type { PointGroup } from '../../lib/collection/query-api/run-groups.js';
+import type { MatrixOffsets } from '../../lib/collection/query-api/matrix.js';
 import { collectionExists, collectionNotFound } from '../../lib/model/errors.js';
 
 export interface Call {
@@ -185,5 +187,23 @@ export class RecordingService implements CollectionService {
     this.record('queryBatch', [name, requests]);
     this.need(name);
     return requests.map(() => this.scored);
+  }
+
+  async queryUniversal(name: string, requests: unknown[]): Promise<ScoredPoint[][]> {
+    this.record('queryUniversal', [name, requests]);
+    this.need(name);
+    return requests.map(() => this.scored);
+  }
+
+  async queryGroups(name: string, request: unknown): Promise<{ groups: PointGroup[] }> {
+    this.record('queryGroups', [name, request]);
+    this.need(name);
+    return { groups: [{ id: 'a', hits: this.scored }] };
+  }
+
+  async searchMatrix(name: string, request: unknown): Promise<MatrixOffsets> {
+    this.record('searchMatrix', [name, request]);
+    this.need(name);
+    return { offsets_row: [0], offsets_col: [1], scores: [0.5], ids: [1, 2] };
   }
 }

@@ -68,8 +68,6 @@ describe('POST /points/query', () => {
     [{ query: [1, 2, 3, 4], offset: -1 }, 422, 'offset'],
     [{ query: [1, 2, 3, 4], limit: 'ten' }, 400, 'Format error in JSON body: limit'],
     [{ query: ['a', 2, 3, 4] }, 400, 'query[0]: expected a number'],
-    [{ query: 17 }, 400, 'query by point id is not supported'],
-    [{ query: { recommend: { positive: [1] } } }, 400, 'query kind `recommend` is not supported'],
     [{ query: { indices: [1], values: [0.5] } }, 400, 'sparse vectors are not supported'],
     [
       {
@@ -81,9 +79,6 @@ describe('POST /points/query', () => {
       400,
       'multi-vectors are not supported',
     ],
-    [{}, 400, 'query'],
-    [{ query: [1, 2, 3, 4], prefetch: [{ query: [1, 2, 3, 4] }] }, 400, 'prefetch is not supported'],
-    [{ query: [1, 2, 3, 4], using: 'image' }, 400, 'using'],
     [
       { query: [1, 2, 3, 4], filter: { must: [{ key: 'a', match: { value: 1.5 } }] } },
       400,
@@ -93,9 +88,70 @@ describe('POST /points/query', () => {
     [{ query: [1, 2, 3, 4], params: { quantization: { oversampling: 0.5 } } }, 422, 'oversampling'],
     [{ query: [1, 2, 3, 4], with_payload: 3 }, 400, 'with_payload'],
     [{ query: [1, 2, 3, 4], with_vector: ['image'] }, 400, 'named vectors are not supported'],
+    [{ query: 'not-an-id' }, 400, 'expected a vector or a point id'],
+    [{ query: { recommend: { strategy: 'best' } } }, 400, 'recommend.strategy'],
+    [{ query: { fusion: 'sum' } }, 400, 'fusion'],
+    [{ query: { sample: 'first' } }, 400, 'sample'],
+    [{ query: { nearest: [1, 2, 3, 4], mmr: { diversity: 2 } } }, 422, 'mmr.diversity'],
+    [{ query: { rrf: { k: 0 } } }, 422, 'rrf.k'],
+    [{ prefetch: [{ query: [1, 2, 3, 4], limit: 0 }], query: { fusion: 'rrf' } }, 422, 'prefetch[0].limit'],
+    [{ query: { relevance_feedback: {} } }, 400, 'relevance_feedback'],
   ])('rejects %j', async (body, status, message) => {
     expectError(await send(app, 'POST', '/collections/docs/points/query', body), status, message);
     expect(queries()).toEqual([]);
+  });
+
+  it('every other form goes to the universal query with its shape and defaults', async () => {
+    const body = {
+      prefetch: [
+        { query: 7, limit: 5, filter: { must: [{ key: 'k', match: { value: 'a' } }] } },
+        { query: { recommend: { positive: [1], negative: [[0, 0, 1, 0]], strategy: 'best_score' } } },
+      ],
+      query: { rrf: { k: 3, weights: [1, 2] } },
+      limit: 4,
+    };
+    resultOf(await send(app, 'POST', '/collections/docs/points/query', body));
+    const universal = service.calls.filter((c) => c.method === 'queryUniversal');
+    expect(universal[0].args[1]).toEqual([
+      {
+        prefetch: [
+          {
+            prefetch: [],
+            query: { kind: 'nearest', input: { id: 7 } },
+            using: '',
+            filter: { must: [{ key: 'k', match: { value: 'a' } }] },
+            params: { exact: false },
+            limit: 5,
+          },
+          {
+            prefetch: [],
+            query: {
+              kind: 'recommend',
+              positive: [{ id: 1 }],
+              negative: [{ vector: [0, 0, 1, 0] }],
+              strategy: 'best_score',
+            },
+            using: '',
+            params: { exact: false },
+            limit: 10,
+          },
+        ],
+        query: { kind: 'fusion', method: 'rrf', k: 3, weights: [1, 2] },
+        using: '',
+        params: { exact: false },
+        limit: 4,
+        offset: 0,
+        with_payload: false,
+        with_vector: false,
+      },
+    ]);
+    expect(queries()).toEqual([]);
+  });
+
+  it('no query at all is a universal query without a form', async () => {
+    resultOf(await send(app, 'POST', '/collections/docs/points/query', {}));
+    const [call] = service.calls.filter((c) => c.method === 'queryUniversal');
+    expect((call.args[1] as { query?: unknown }[])[0].query).toBeUndefined();
   });
 
   it('404 for an unknown collection', async () => {

@@ -11,7 +11,9 @@ import { wantsPayload } from '../../collection/payload-ops.js';
 import { withShortVectors } from '../float32-print.js';
 import { type AppEnv, type Ctx, collectionName, ok, parseWith, readJson, readParams } from '../http.js';
 import { checkReadBounds } from '../response-bounds.js';
-import { queryBatchSchema, queryRequestSchema, searchBatchSchema, searchRequestSchema } from '../schemas/query.js';
+import { searchBatchSchema, searchRequestSchema } from '../schemas/query.js';
+import { universalBatchSchema, universalQuerySchema } from '../schemas/universal-query.js';
+import type { ParsedQuery } from '../schemas/universal-query.js';
 import { checkDimensions, checkFloat32 } from '../vectors.js';
 
 export function registerQueryRoutes(app: Hono<AppEnv>, { service, limits }: RouteDeps): void {
@@ -39,19 +41,41 @@ export function registerQueryRoutes(app: Hono<AppEnv>, { service, limits }: Rout
     return results.map((points) => withShortVectors(points));
   };
 
+  // plain vector queries keep the search path; any other form (or a batch holding one) runs as universal queries
+  const runParsed = async (c: Ctx, name: string, parsed: ParsedQuery[], batch: boolean) => {
+    const plain = parsed.flatMap((p) => (p.plain ? [p.plain] : []));
+    if (plain.length === parsed.length) return run(c, name, plain, 'query', batch);
+    if (parsed.length > limits.maxBatchSearches) {
+      throw badRequest(`batch of ${parsed.length} searches exceeds the limit of ${limits.maxBatchSearches}`);
+    }
+    const universal = parsed.map((p) => p.universal);
+    const dim = (await service.collectionConfig(name)).vectors.size;
+    checkReadBounds(
+      c.get('bounds'),
+      dim,
+      universal.map((u) => ({
+        points: u.limit + u.offset,
+        withVector: u.with_vector,
+        withPayload: wantsPayload(u.with_payload),
+      })),
+    );
+    const results = await service.queryUniversal(name, universal);
+    return results.map((points) => withShortVectors(points));
+  };
+
   app.post('/collections/:name/points/query', async (c) => {
     const name = collectionName(c);
     readParams(c);
-    const request = parseWith(queryRequestSchema, await readJson(c, limits.maxBodyBytes));
-    const [points] = await run(c, name, [request], 'query', false);
+    const request = parseWith(universalQuerySchema, await readJson(c, limits.maxBodyBytes));
+    const [points] = await runParsed(c, name, [request], false);
     return ok(c, { points });
   });
 
   app.post('/collections/:name/points/query/batch', async (c) => {
     const name = collectionName(c);
     readParams(c);
-    const { searches } = parseWith(queryBatchSchema, await readJson(c, limits.maxBodyBytes));
-    const results = await run(c, name, searches, 'query', true);
+    const { searches } = parseWith(universalBatchSchema, await readJson(c, limits.maxBodyBytes));
+    const results = await runParsed(c, name, searches, true);
     return ok(
       c,
       results.map((points) => ({ points })),

@@ -34,6 +34,23 @@ describe('segment task and result validation', () => {
     expect(parseSegmentTask({ ...minimal, filter: null, exclude: null, minSimilarity: null })).toEqual(minimal);
   });
 
+  it('passes batched sub-searches and per-search result lists through', () => {
+    const batched = {
+      ...task,
+      searches: [
+        { vector: [1, 0], limit: 3, params: { exact: true } },
+        { vector: [0, 1], limit: 5, params: { exact: false }, filter: { must: [] }, minSimilarity: 0.1 },
+      ],
+    };
+    expect(parseSegmentTask(JSON.parse(JSON.stringify(batched)))).toEqual(batched);
+    const lists = { ...result, candidates: [], lists: [result.candidates, []] };
+    expect(parseSegmentResult(JSON.parse(JSON.stringify(lists)))).toEqual(lists);
+    expect(() => parseSegmentTask({ ...task, searches: [{ vector: [], limit: 1, params: {} }] })).toThrow(
+      /searches\.0\.vector/,
+    );
+    expect(() => parseSegmentResult({ ...result, lists: [[{ id: -1 }]] })).toThrow(/lists/);
+  });
+
   it.each([
     ['no segments', { ...task, segments: [] }, 'segments'],
     [

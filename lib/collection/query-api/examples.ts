@@ -1,0 +1,160 @@
+/**
+ * The examples of a universal query: its tree checked before any search (vector names, example counts, fusion
+ * weights, formula references — Qdrant's messages), the point ids it uses as examples looked up once, and the
+ * scorer each vector form applies to a stored vector (vector-queries.ts holds the formulas).
+ *
+ * Invariants: every example id resolves or the query fails with 404 before any search; ids of the queried
+ * collection are returned in `exclude` (never results); vectors are normalized as the collection stores them.
+ */
+import { normalizeInPlace, similarityFn } from '../../distance/index.js';
+import { invalid, pointNotFound } from '../../model/errors.js';
+import type { PointId } from '../../model/point-id.js';
+import type { QueryForm, QueryNode, VectorInput } from '../../model/query.js';
+import type { IoScope } from '../../storage/io-stats.js';
+import type { ServiceContext } from '../context.js';
+import { snapshotOf } from '../context.js';
+import { checkQueryVector } from '../query.js';
+import { loadPoints, lookup } from '../reads.js';
+import type { Snapshot } from '../snapshot.js';
+import { checkPrefetchRefs, parseFormula } from './formula.js';
+import { averageVector, bestScore, contextScore, discoverScore, sumScores } from './vector-queries.js';
+import { resolveVectorName } from './vector-name.js';
+
+/** Stored vectors of example ids, by lookup collection ('' = the queried one). */
+export type Refs = Map<string, Map<PointId, Float32Array>>;
+
+function inputsOf(q: QueryForm | undefined): VectorInput[] {
+  if (q === undefined) return [];
+  switch (q.kind) {
+    case 'nearest':
+      return [q.input];
+    case 'recommend':
+      return [...q.positive, ...q.negative];
+    case 'discover':
+      return [q.target, ...q.context.flatMap((p) => [p.positive, p.negative])];
+    case 'context':
+      return q.context.flatMap((p) => [p.positive, p.negative]);
+    default:
+      return [];
+  }
+}
+
+/** Validates names and example counts of the whole tree before any search runs; collects the example ids. */
+export function precheck(snap: Snapshot, node: QueryNode, ids: Map<string, Set<PointId>>): void {
+  resolveVectorName(snap.manifest.config, node.using);
+  const q = node.query;
+  if (node.prefetch.length > 0 && q === undefined) {
+    throw invalid("A query is needed to merge the prefetches. Can't have prefetches without defining a query.");
+  }
+  if (q?.kind === 'fusion') {
+    if (node.using !== '') throw invalid("Fusion queries cannot be combined with the 'using' field.");
+    if (node.prefetch.length === 0) throw invalid('cannot apply Fusion without prefetches');
+    if (q.weights && q.weights.length !== node.prefetch.length) {
+      throw invalid(
+        `RRF weights length (${q.weights.length}) does not match number of prefetches (${node.prefetch.length})`,
+      );
+    }
+  }
+  if (q?.kind === 'formula') checkPrefetchRefs(parseFormula(q.formula, q.defaults), node.prefetch.length);
+  if (q?.kind === 'order_by' && node.score_threshold !== undefined) {
+    throw invalid("Can't use score_threshold with an order_by query.");
+  }
+  if (q?.kind === 'recommend') {
+    if (q.strategy === 'average_vector' && q.positive.length === 0) {
+      throw invalid('At least one positive vector ID required with this strategy');
+    }
+    if (q.positive.length === 0 && q.negative.length === 0) {
+      throw invalid('At least one positive or negative vector ID required with this strategy');
+    }
+  }
+  const from = node.lookup_from?.collection ?? '';
+  if (node.lookup_from) resolveVectorName(snap.manifest.config, node.lookup_from.vector);
+  for (const input of inputsOf(q)) {
+    if (!('id' in input)) continue;
+    let set = ids.get(from);
+    if (set === undefined) ids.set(from, (set = new Set()));
+    set.add(input.id);
+  }
+  for (const p of node.prefetch) precheck(snap, p, ids);
+}
+
+export async function resolveRefs(
+  ctx: ServiceContext,
+  own: Snapshot,
+  ids: Map<string, Set<PointId>>,
+  io?: IoScope,
+): Promise<{ refs: Refs; exclude: PointId[] }> {
+  const refs: Refs = new Map();
+  const exclude: PointId[] = [];
+  for (const [from, set] of ids) {
+    const snap = from === '' || from === own.name ? own : await snapshotOf(ctx, from, io);
+    if (snap.manifest.config.vectors.size !== own.manifest.config.vectors.size) {
+      throw invalid(`lookup_from collection ${from} has vectors of another dimension`);
+    }
+    const wanted = [...set];
+    const located = await lookup(ctx, snap, wanted);
+    const points = await loadPoints(ctx, snap, located, { payload: false, vector: true }, io);
+    const byId = new Map<PointId, Float32Array>();
+    for (const p of points) if (p.vector !== null) byId.set(p.id, p.vector);
+    for (const id of wanted) if (!byId.has(id)) throw pointNotFound(String(id));
+    refs.set(from, byId);
+    if (snap === own) exclude.push(...wanted);
+  }
+  return { refs, exclude };
+}
+
+export function vectorOf(snap: Snapshot, refs: Refs, node: QueryNode, input: VectorInput): Float32Array {
+  if ('id' in input) {
+    return refs.get(node.lookup_from?.collection ?? '')?.get(input.id) as Float32Array;
+  }
+  const { size, distance } = snap.manifest.config.vectors;
+  const v = checkQueryVector(input.vector, size);
+  if (distance === 'Cosine') normalizeInPlace(v, 0, size);
+  return v;
+}
+
+/** The vector of a nearest-family query, or null for the custom scorers. */
+export function nearestVector(snap: Snapshot, refs: Refs, node: QueryNode, q: QueryForm): Float32Array | null {
+  if (q.kind === 'nearest') return vectorOf(snap, refs, node, q.input);
+  if (q.kind === 'recommend' && q.strategy === 'average_vector') {
+    const v = Float32Array.from(
+      averageVector(
+        q.positive.map((p) => vectorOf(snap, refs, node, p)),
+        q.negative.map((n) => vectorOf(snap, refs, node, n)),
+      ),
+    );
+    if (snap.manifest.config.vectors.distance === 'Cosine') normalizeInPlace(v, 0, v.length);
+    return v;
+  }
+  return null;
+}
+
+/** A scorer of one stored vector for the vector forms, in internal similarity. */
+export function scorerOf(
+  snap: Snapshot,
+  refs: Refs,
+  node: QueryNode,
+  q: QueryForm,
+): ((v: Float32Array) => number) | null {
+  const { size: dim, distance } = snap.manifest.config.vectors;
+  const sim = similarityFn(distance);
+  const near = nearestVector(snap, refs, node, q);
+  if (near !== null) return (v) => sim(near, 0, v, 0, dim);
+  const vec = (i: VectorInput) => vectorOf(snap, refs, node, i);
+  if (q.kind === 'recommend') {
+    const pos = q.positive.map(vec);
+    const neg = q.negative.map(vec);
+    const f = q.strategy === 'best_score' ? bestScore : sumScores;
+    return (v) => f(pos, neg, (e: Float32Array) => sim(e, 0, v, 0, dim));
+  }
+  if (q.kind === 'discover' || q.kind === 'context') {
+    const pairs = q.context.map((p) => ({ positive: vec(p.positive), negative: vec(p.negative) }));
+    if (q.kind === 'context') return (v) => contextScore(pairs, (e: Float32Array) => sim(e, 0, v, 0, dim));
+    const target = vec(q.target);
+    return (v) => discoverScore(target, pairs, (e: Float32Array) => sim(e, 0, v, 0, dim));
+  }
+  return null;
+}
+
+export const isNearestFamily = (q: QueryForm | undefined): boolean =>
+  q !== undefined && (q.kind === 'nearest' || (q.kind === 'recommend' && q.strategy === 'average_vector'));

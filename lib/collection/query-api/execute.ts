@@ -1,0 +1,349 @@
+/**
+ * Execution of a universal query over one snapshot (lib/model/query.ts; its examples and checks: examples.ts): the
+ * prefetch tree's nearest leaves are searched together in one fan-out, then the tree is evaluated depth first, each
+ * inner node re-scoring, fusing or re-ranking the union of its prefetches' candidates here at the coordinator
+ * (DESIGN.md §5).
+ *
+ * Invariants:
+ * - Read your writes (§4.2): leaves are either the tail + segment fan-out of query.ts (`searchCandidates`) or an
+ *   exact scan over `reads.liveEntries`; both see exactly the snapshot's live set.
+ * - A node's filter is merged into every prefetch below it (Qdrant propagates filters into the leaves), so an
+ *   inner node never re-checks payloads.
+ * - Point ids used as examples (query by id, recommend, discover, context) are looked up once per query (404 "No
+ *   point with id x found" when missing) and never returned as results of their own collection.
+ * - Scores are internal similarities (larger = closer) until the end; only the nearest family (a vector, a point id,
+ *   average_vector) is converted to Qdrant's score (a distance for Euclid/Manhattan), as Qdrant does; fusion,
+ *   formula, best_score, sum_scores, discover and context scores are reported as computed.
+ * - Cost: every nearest leaf of the tree is searched in ONE fan-out (one invocation per worker, each running all
+ *   the leaves over its segments, task-contract.ts `searches`); best_score, sum_scores, discover, context,
+ *   order_by, sample and no-query leaves are exact scans of the live set at the coordinator (every vector and, with
+ *   a filter, payload read once); inner nodes read the vectors (re-scoring, MMR) or payloads (formula, order_by) of
+ *   their candidates in one batched read per segment.
+ */
+import { similarityFn, similarityToScore, thresholdToSimilarity } from '../../distance/index.js';
+import { invalid } from '../../model/errors.js';
+import type { Filter } from '../../model/filter.js';
+import type { PointId } from '../../model/point-id.js';
+import type { QueryForm, QueryNode, UniversalQuery } from '../../model/query.js';
+import type { ScoredPoint } from '../../model/search.js';
+import { valuesAt, parsePayloadPath } from '../../segment/payload-path.js';
+import { parseDateTime } from '../../segment/filter-parse.js';
+import type { ServiceContext } from '../context.js';
+import { compareIds } from '../merge.js';
+import { wantsPayload } from '../payload-ops.js';
+import { locateHits, searchCandidatesBatch } from '../query.js';
+import type { CandidateSearch, QueryTrace, SearchHit } from '../query.js';
+import { liveEntries, loadPoints, lookup, matching, toRecord } from '../reads.js';
+import type { Located } from '../reads.js';
+import type { Snapshot } from '../snapshot.js';
+import { evaluateFormula, parseFormula } from './formula.js';
+import { isNearestFamily, nearestVector, precheck, resolveRefs, scorerOf } from './examples.js';
+import type { Refs } from './examples.js';
+import { DEFAULT_RRF_K, dbsf, rrf } from './fusion.js';
+import { DEFAULT_MMR_DIVERSITY, mmrSelect } from './mmr.js';
+import { sampleRandom } from './sample.js';
+
+export interface Hit {
+  id: PointId;
+  version: number;
+  /** internal score, larger = better */
+  score: number;
+  loc?: Located;
+  order_value?: number | string;
+}
+
+interface Run {
+  ctx: ServiceContext;
+  snap: Snapshot;
+  trace: QueryTrace;
+  random: () => number;
+  /** stored vectors of example point ids, by lookup collection ('' = this one) */
+  refs: Refs;
+  /** example ids of this collection: never results */
+  exclude: PointId[];
+  /** the nearest leaves' candidates, searched together in one fan-out before the tree is evaluated */
+  leaves: Map<QueryNode, SearchHit[]>;
+}
+
+type Scored = { hits: Hit[]; nearest: boolean };
+
+const mergeFilters = (a: Filter | undefined, b: Filter | undefined): Filter | undefined =>
+  a && b ? { must: [a, b] } : (a ?? b);
+
+function threshold(run: Run, node: QueryNode, nearest: boolean): number | undefined {
+  if (node.score_threshold === undefined) return undefined;
+  return nearest
+    ? thresholdToSimilarity(run.snap.manifest.config.vectors.distance, node.score_threshold)
+    : node.score_threshold;
+}
+
+const byScore = (a: Hit, b: Hit): number => (a.score !== b.score ? b.score - a.score : compareIds(a.id, b.id));
+
+/** Loads payloads and/or vectors of hits (by their known location, else by id). */
+async function loadHits(run: Run, hits: readonly Hit[], want: { payload: boolean; vector: boolean }) {
+  const known = hits.every((h) => h.loc !== undefined);
+  const located = known
+    ? hits.map((h) => h.loc as Located)
+    : await lookup(
+        run.ctx,
+        run.snap,
+        hits.map((h) => h.id),
+      );
+  if (!known) located.forEach((l, i) => (hits[i].loc = l));
+  return loadPoints(run.ctx, run.snap, located, want, run.trace.io);
+}
+
+function orderValue(payload: Record<string, unknown> | null, key: string): number | undefined {
+  if (payload === null) return undefined;
+  for (const v of valuesAt(payload, parsePayloadPath(key))) {
+    const x = Array.isArray(v) ? v[0] : v;
+    if (typeof x === 'number') return x;
+    if (typeof x === 'string') {
+      const ms = parseDateTime(x);
+      if (!Number.isNaN(ms)) return ms;
+    }
+  }
+  return undefined;
+}
+
+function orderHits(hits: Hit[], points: readonly { payload: Record<string, unknown> | null }[], q: QueryForm): Hit[] {
+  if (q.kind !== 'order_by') return hits;
+  const { key, direction, start_from } = q.order_by;
+  const start = typeof start_from === 'string' ? parseDateTime(start_from) : start_from;
+  const out: Hit[] = [];
+  hits.forEach((h, i) => {
+    const v = orderValue(points[i].payload, key);
+    if (v === undefined) return;
+    if (start !== undefined && (direction === 'asc' ? v < start : v > start)) return;
+    out.push({ ...h, score: 0, order_value: v });
+  });
+  const sign = direction === 'asc' ? 1 : -1;
+  return out.sort((a, b) =>
+    a.order_value !== b.order_value
+      ? sign * ((a.order_value as number) - (b.order_value as number))
+      : compareIds(a.id, b.id),
+  );
+}
+
+/** A leaf scanned exactly: every live point passing the filter. */
+async function scanLeaf(run: Run, node: QueryNode, filter: Filter | undefined, limit: number): Promise<Scored> {
+  const q = node.query;
+  const excluded = new Set(run.exclude);
+  const all = (await liveEntries(run.ctx, run.snap)).filter((l) => !excluded.has(l.id));
+  const scorer = q ? scorerOf(run.snap, run.refs, node, q) : null;
+  const needPayload = q?.kind === 'order_by';
+  const hits: Hit[] = [];
+  const payloads: { payload: Record<string, unknown> | null }[] = [];
+  const byId = new Map(all.map((l) => [l.id, l]));
+  for await (const p of matching(run.ctx, run.snap, all, filter, { payload: needPayload, vector: scorer !== null })) {
+    const score = scorer === null ? 0 : scorer(p.vector as Float32Array);
+    hits.push({ id: p.id, version: p.version, score, loc: byId.get(p.id) });
+    payloads.push({ payload: p.payload });
+    // no query: points in id order, like scroll; stop at the page
+    if (q === undefined && hits.length >= limit) break;
+  }
+  if (q === undefined) return { hits, nearest: false };
+  if (q.kind === 'sample') return { hits: sampleRandom(hits, limit, run.random), nearest: false };
+  if (q.kind === 'order_by') return { hits: orderHits(hits, payloads, q).slice(0, limit), nearest: false };
+  const min = threshold(run, node, false);
+  return {
+    hits: hits
+      .filter((h) => min === undefined || h.score >= min)
+      .sort(byScore)
+      .slice(0, limit),
+    nearest: false,
+  };
+}
+
+async function runNode(run: Run, node: QueryNode, parentFilter: Filter | undefined, limit: number): Promise<Scored> {
+  const filter = mergeFilters(parentFilter, node.filter);
+  const q = node.query;
+  if (node.prefetch.length === 0) {
+    if (q !== undefined && isNearestFamily(q)) {
+      const mmr = q.kind === 'nearest' ? q.mmr : undefined;
+      const found = run.leaves.get(node) as SearchHit[];
+      const hits = locateHits(run.snap, found).map((loc, i) => ({
+        id: found[i].id,
+        version: found[i].version,
+        score: found[i].similarity,
+        loc,
+      }));
+      return { hits: mmr ? await applyMmr(run, node, q, hits, limit) : hits, nearest: true };
+    }
+    return scanLeaf(run, node, filter, limit);
+  }
+  if (q === undefined) throw invalid('A query is needed to merge the prefetches.');
+  const sources = [];
+  for (const p of node.prefetch) sources.push(await runNode(run, p, filter, p.limit));
+  return rescore(run, node, q, sources, limit);
+}
+
+async function applyMmr(run: Run, node: QueryNode, q: QueryForm, hits: Hit[], limit: number): Promise<Hit[]> {
+  if (q.kind !== 'nearest' || !q.mmr) return hits;
+  const { size: dim, distance } = run.snap.manifest.config.vectors;
+  const sim = similarityFn(distance);
+  const points = await loadHits(run, hits, { payload: false, vector: true });
+  const vectors = new Map(points.map((p) => [p.id, p.vector as Float32Array]));
+  const query = nearestVector(run.snap, run.refs, node, q) as Float32Array;
+  const relevance = hits.map((h) => sim(query, 0, vectors.get(h.id) as Float32Array, 0, dim));
+  return mmrSelect(
+    hits,
+    relevance,
+    (a, b) => sim(vectors.get(a.id) as Float32Array, 0, vectors.get(b.id) as Float32Array, 0, dim),
+    q.mmr.diversity ?? DEFAULT_MMR_DIVERSITY,
+    limit,
+  );
+}
+
+async function rescore(run: Run, node: QueryNode, q: QueryForm, sources: Scored[], limit: number): Promise<Scored> {
+  const union: Hit[] = [];
+  const seen = new Set<PointId>();
+  for (const s of sources) {
+    for (const h of s.hits) {
+      if (seen.has(h.id)) continue;
+      seen.add(h.id);
+      union.push(h);
+    }
+  }
+  const min = threshold(run, node, isNearestFamily(q));
+  const cut = (hits: Hit[]): Hit[] => hits.filter((h) => min === undefined || h.score >= min).slice(0, limit);
+  if (q.kind === 'fusion') {
+    const lists = sources.map((s) => s.hits.map((h) => ({ id: h.id, score: h.score, item: h })));
+    const fused = q.method === 'rrf' ? rrf(lists, q.k ?? DEFAULT_RRF_K, q.weights) : dbsf(lists);
+    return { hits: cut(fused.map((f) => ({ ...f.item, score: f.score }))), nearest: false };
+  }
+  if (q.kind === 'sample') return { hits: sampleRandom(union, limit, run.random), nearest: false };
+  if (q.kind === 'order_by') {
+    const points = await loadHits(run, union, { payload: true, vector: false });
+    return { hits: orderHits(union, points, q).slice(0, limit), nearest: false };
+  }
+  if (q.kind === 'formula') {
+    const formula = parseFormula(q.formula, q.defaults);
+    const points = await loadHits(run, union, { payload: true, vector: false });
+    const perSource = sources.map((s) => new Map(s.hits.map((h) => [h.id, h.score])));
+    const hits = union.map((h, i) => ({
+      ...h,
+      score: evaluateFormula(formula, {
+        id: h.id,
+        payload: points[i].payload,
+        scores: perSource.map((m) => m.get(h.id)),
+      }),
+    }));
+    return { hits: cut(hits.sort(byScore)), nearest: false };
+  }
+  const scorer = scorerOf(run.snap, run.refs, node, q);
+  if (scorer === null) throw invalid(`query kind ${q.kind} cannot re-score prefetches`);
+  const points = await loadHits(run, union, { payload: false, vector: true });
+  const hits = union.map((h, i) => ({ ...h, score: scorer(points[i].vector as Float32Array) })).sort(byScore);
+  const nearest = isNearestFamily(q);
+  if (q.kind === 'nearest' && q.mmr) {
+    const candidates = cut(hits).slice(0, q.mmr.candidates_limit ?? limit);
+    return { hits: await applyMmr(run, node, q, candidates, limit), nearest };
+  }
+  return { hits: cut(hits), nearest };
+}
+
+/** The nearest-family leaves of the tree with the search each needs (same filters and limits as runNode). */
+function planLeaves(
+  run: Run,
+  node: QueryNode,
+  parentFilter: Filter | undefined,
+  limit: number,
+  out: { node: QueryNode; search: CandidateSearch }[],
+): void {
+  const filter = mergeFilters(parentFilter, node.filter);
+  const q = node.query;
+  if (node.prefetch.length > 0) {
+    for (const p of node.prefetch) planLeaves(run, p, filter, p.limit, out);
+    return;
+  }
+  if (q === undefined || !isNearestFamily(q)) return;
+  const mmr = q.kind === 'nearest' ? q.mmr : undefined;
+  const want = mmr ? Math.max(mmr.candidates_limit ?? limit, 1) : limit;
+  out.push({
+    node,
+    search: {
+      vector: nearestVector(run.snap, run.refs, node, q) as Float32Array,
+      want,
+      params: node.params,
+      filter,
+      minSimilarity: threshold(run, node, true),
+    },
+  });
+}
+
+/** Runs one universal query: the ranked hits of its page, before any payload fetch. */
+export async function rankUniversal(
+  ctx: ServiceContext,
+  snap: Snapshot,
+  query: UniversalQuery,
+  trace: QueryTrace = {},
+  random: () => number = Math.random,
+): Promise<Scored> {
+  const ids = new Map<string, Set<PointId>>();
+  precheck(snap, query, ids);
+  const { refs, exclude } = await resolveRefs(ctx, snap, ids, trace.io);
+  const run: Run = { ctx, snap, trace, random, refs, exclude, leaves: new Map() };
+  // random sampling has no stable order to page through: Qdrant ignores the offset there
+  const offset = query.query?.kind === 'sample' && query.prefetch.length === 0 ? 0 : query.offset;
+  const leaves: { node: QueryNode; search: CandidateSearch }[] = [];
+  planLeaves(run, query, undefined, offset + query.limit, leaves);
+  const found = await searchCandidatesBatch(
+    ctx,
+    snap,
+    leaves.map((l) => l.search),
+    run.exclude,
+    trace,
+  );
+  leaves.forEach((l, i) => run.leaves.set(l.node, found[i]));
+  const ranked = await runNode(run, query, undefined, offset + query.limit);
+  return { hits: ranked.hits.slice(offset, offset + query.limit), nearest: ranked.nearest };
+}
+
+/** Loads the page's payloads/vectors and converts scores to Qdrant's. */
+export async function toScoredPoints(
+  ctx: ServiceContext,
+  snap: Snapshot,
+  ranked: Scored,
+  want: { with_payload: UniversalQuery['with_payload']; with_vector: boolean },
+  trace: QueryTrace = {},
+): Promise<(ScoredPoint & { order_value?: number | string })[]> {
+  const { distance } = snap.manifest.config.vectors;
+  const hits = ranked.hits;
+  const known = hits.every((h) => h.loc !== undefined);
+  const located = known
+    ? hits.map((h) => h.loc as Located)
+    : await lookup(
+        ctx,
+        snap,
+        hits.map((h) => h.id),
+      );
+  const points = await loadPoints(
+    ctx,
+    snap,
+    located,
+    { payload: wantsPayload(want.with_payload), vector: want.with_vector },
+    trace.io,
+  );
+  return hits.map((h, i) => {
+    const { payload, vector } = toRecord(points[i], want.with_payload, want.with_vector);
+    return {
+      id: h.id,
+      version: h.version,
+      score: ranked.nearest ? similarityToScore(distance, h.score) : h.score,
+      payload,
+      vector,
+      ...(h.order_value !== undefined ? { order_value: h.order_value } : {}),
+    };
+  });
+}
+
+export async function runUniversal(
+  ctx: ServiceContext,
+  snap: Snapshot,
+  query: UniversalQuery,
+  trace: QueryTrace = {},
+): Promise<ScoredPoint[]> {
+  const ranked = await rankUniversal(ctx, snap, query, trace);
+  return toScoredPoints(ctx, snap, ranked, query, trace);
+}
