@@ -10,6 +10,7 @@ import type { CollectionService } from '../collection/types.js';
 import { apiKeyAuth } from './auth.js';
 import { errorBody, toHttpError } from './errors.js';
 import type { AppEnv } from './http.js';
+import { registerAliasRoutes } from './routes/aliases.js';
 import { registerCollectionRoutes } from './routes/collections.js';
 import { registerPointRoutes } from './routes/points.js';
 import { registerQueryRoutes } from './routes/query.js';
@@ -64,6 +65,7 @@ export function createApp(options: CreateAppOptions): Hono<AppEnv> {
 
   const deps: RouteDeps = { service: options.service, limits };
   registerServiceRoutes(app, options.version ?? QDRANT_COMPAT_VERSION);
+  registerAliasRoutes(app, deps);
   registerCollectionRoutes(app, deps);
   registerPointRoutes(app, deps);
   registerQueryRoutes(app, deps);

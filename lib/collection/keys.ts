@@ -7,6 +7,9 @@
  * | `wal/{seq:16}.{writer}`                    | one acknowledged write batch (wal.ts)  | create-only, never rewritten  |
  * | `segments/{segmentId}/…`                   | one immutable segment (lib/segment)    | before the manifest names it  |
  *
+ * Store-level objects (outside every collection): `{prefix}/aliases`, the one alias map of the deployment (aliases.ts),
+ * replaced only by compare-and-swap.
+ *
  * Segment folders, the files inside them and the tombstone names are spelled by lib/segment/keys.ts (the segment
  * layer reads them from a task's collection prefix alone); this module builds the collection-level keys on top.
  *
@@ -35,6 +38,11 @@ function join(prefix: string, rest: string): string {
 /** `{prefix}/collections/` : list it with delimiter-free prefix listing and take the next path component. */
 export function collectionsRoot(prefix: string): string {
   return join(prefix, 'collections/');
+}
+
+/** `{prefix}/aliases`: the deployment's alias map (one object, so one conditional PUT changes any set of aliases). */
+export function aliasesKey(prefix: string): string {
+  return join(prefix, 'aliases');
 }
 
 /** `{prefix}/collections/{name}` (no trailing slash); the `collectionPrefix` of a SegmentSearchTask. */

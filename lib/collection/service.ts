@@ -9,11 +9,21 @@
  *   acknowledged before it.
  * - Payload updates and deletes by filter are resolved here against a snapshot into full-point upserts and id
  *   deletes (wal.ts documents the race this allows).
+ * - Every method that reads or writes a collection resolves its name through the alias map first (aliases.ts), once,
+ *   revalidated; create and delete take collection names only (deleting a collection drops its aliases).
  * - `onWrite` hears of every acknowledged write and only of those (after the WAL PUT, never for a refused or failed
  *   one); `onConfigChange` of every committed config update. The optimizer trigger is wired through them.
  */
 import { randomBytes } from 'node:crypto';
-import { collectionNotFound, isStrataError, malformed, outOfRange } from '../model/errors.js';
+import { collectionNotFound, conflict, isStrataError, malformed, outOfRange } from '../model/errors.js';
+import {
+  type AliasAction,
+  type AliasDescription,
+  changeAliases,
+  describeAliases,
+  dropAliasesOf,
+  resolveName,
+} from './aliases.js';
 import { createContext, snapshotOf } from './context.js';
 import type { CollectionServiceOptions, ServiceContext } from './context.js';
 import { listCollections } from './catalog.js';
@@ -58,14 +68,48 @@ export class StrataCollectionService implements CollectionService {
     return collectionPrefix(this.ctx.prefix, name);
   }
 
-  private snapshot(name: string): Promise<Snapshot> {
-    return snapshotOf(this.ctx, name);
+  /** The collection a route's name means: an alias's target, else the name (aliases.ts). */
+  private resolve(name: string, fresh = true): Promise<string> {
+    return resolveName(this.ctx.aliases, name, fresh);
+  }
+
+  private async snapshot(name: string): Promise<Snapshot> {
+    return snapshotOf(this.ctx, await this.resolve(name));
+  }
+
+  // ------------------------------------------------------------------ aliases
+
+  async updateAliases(actions: AliasAction[]): Promise<void> {
+    await changeAliases(
+      {
+        aliases: this.ctx.aliases,
+        collectionExists: async (n) => (await this.ctx.manifests.current(manifestKey(this.prefixOf(n)))) !== null,
+      },
+      actions,
+    );
+  }
+
+  async listAliases(): Promise<AliasDescription[]> {
+    return describeAliases(await this.ctx.aliases.current());
+  }
+
+  /** The aliases naming `name` (a collection name, not resolved, as Qdrant's `GET /collections/{c}/aliases`). */
+  async collectionAliases(name: string): Promise<AliasDescription[]> {
+    const [exists, map] = await Promise.all([
+      this.ctx.manifests.current(manifestKey(this.prefixOf(name))),
+      this.ctx.aliases.current(),
+    ]);
+    if (exists === null) throw collectionNotFound(name);
+    return describeAliases(map, name);
   }
 
   // ------------------------------------------------------------------ collections
 
   async createCollection(name: string, config: CollectionConfig): Promise<void> {
     validateCollectionName(name);
+    if ((await this.ctx.aliases.current()).has(name)) {
+      throw conflict(`Can't create collection with name ${name}. Alias with the same name already exists`);
+    }
     if (!Number.isInteger(config.vectors.size) || config.vectors.size < 1) {
       throw outOfRange('vectors.size', 'must be a positive integer');
     }
@@ -92,6 +136,7 @@ export class StrataCollectionService implements CollectionService {
     }
     this.ctx.wal.forget(prefix);
     this.ctx.access.forget(prefix);
+    await dropAliasesOf(this.ctx.aliases, name);
     return existed;
   }
 
@@ -101,7 +146,8 @@ export class StrataCollectionService implements CollectionService {
 
   async collectionExists(name: string): Promise<boolean> {
     validateCollectionName(name);
-    return (await this.ctx.manifests.current(manifestKey(this.prefixOf(name)))) !== null;
+    const target = await this.resolve(name);
+    return (await this.ctx.manifests.current(manifestKey(this.prefixOf(target)))) !== null;
   }
 
   /**
@@ -109,7 +155,7 @@ export class StrataCollectionService implements CollectionService {
    * write that follows revalidates it and re-checks the dimension), so a warm request pays no extra round trip.
    */
   async collectionConfig(name: string, fresh = false): Promise<CollectionConfig> {
-    const key = manifestKey(this.prefixOf(name));
+    const key = manifestKey(this.prefixOf(await this.resolve(name, fresh)));
     const current = fresh ? await this.ctx.manifests.current(key) : await this.ctx.manifests.recent(key);
     if (current === null) throw collectionNotFound(name);
     return current.manifest.config;
@@ -134,7 +180,8 @@ export class StrataCollectionService implements CollectionService {
    * Changes the config in the manifest. Existing segments are rebuilt to it by the optimizer (rebuild.ts), which
    * `onConfigChange` asks for once the change is committed.
    */
-  async updateCollection(name: string, update: CollectionUpdate): Promise<void> {
+  async updateCollection(alias: string, update: CollectionUpdate): Promise<void> {
+    const name = await this.resolve(alias);
     const key = manifestKey(this.prefixOf(name));
     const result = await updateManifest(this.ctx.store, key, (m) => {
       const c = m.config;
@@ -181,7 +228,8 @@ export class StrataCollectionService implements CollectionService {
   }
 
   /** A manifest snapshot for a write: config and incarnation only, no WAL tail needed. */
-  private async writeTarget(name: string): Promise<Snapshot> {
+  private async writeTarget(alias: string): Promise<Snapshot> {
+    const name = await this.resolve(alias);
     const collection = this.prefixOf(name);
     const current = await this.ctx.manifests.current(manifestKey(collection));
     if (current === null) throw collectionNotFound(name);
@@ -285,7 +333,7 @@ export class StrataCollectionService implements CollectionService {
 
   async query(name: string, request: QueryRequest, trace?: QueryTrace): Promise<ScoredPoint[]> {
     const t0 = performance.now();
-    const snap = await snapshotOf(this.ctx, name, trace?.io);
+    const snap = await snapshotOf(this.ctx, await resolveName(this.ctx.aliases, name, true, trace?.io), trace?.io);
     if (trace?.stats) trace.stats.stageMs.snapshot += performance.now() - t0;
     return runQuery(this.ctx, snap, request, trace);
   }
@@ -293,7 +341,7 @@ export class StrataCollectionService implements CollectionService {
   /** A batch shares one snapshot: one manifest revalidation and one WAL listing, and every search sees one state. */
   async queryBatch(name: string, requests: QueryRequest[], trace?: QueryTrace): Promise<ScoredPoint[][]> {
     const t0 = performance.now();
-    const snap = await snapshotOf(this.ctx, name, trace?.io);
+    const snap = await snapshotOf(this.ctx, await resolveName(this.ctx.aliases, name, true, trace?.io), trace?.io);
     if (trace?.stats) trace.stats.stageMs.snapshot += performance.now() - t0;
     return Promise.all(requests.map((r) => runQuery(this.ctx, snap, r, trace)));
   }

@@ -2,6 +2,7 @@
  * The collection layer's own types: what the API layer needs from it (CollectionService) and what it reports about a
  * collection. The domain values these carry (points, filters, configs, queries) live in lib/model.
  */
+import type { AliasAction, AliasDescription } from './aliases.js';
 import type { CollectionConfig, CollectionUpdate } from '../model/collection-config.js';
 import type { Filter } from '../model/filter.js';
 import type { Payload, WithPayload } from '../model/payload.js';
@@ -43,6 +44,12 @@ export interface CollectionService {
    */
   collectionConfig(name: string, fresh?: boolean): Promise<CollectionConfig>;
   updateCollection(name: string, update: CollectionUpdate): Promise<void>;
+
+  /** Applies a ChangeAliasesOperation's actions all together or not at all (aliases.ts). */
+  updateAliases(actions: AliasAction[]): Promise<void>;
+  listAliases(): Promise<AliasDescription[]>;
+  /** aliases naming the collection `name`; not_found when it does not exist */
+  collectionAliases(name: string): Promise<AliasDescription[]>;
 
   upsertPoints(name: string, points: PointStruct[], wait: boolean): Promise<UpdateResult>;
   deletePoints(name: string, selector: PointsSelector, wait: boolean): Promise<UpdateResult>;

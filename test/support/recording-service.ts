@@ -21,6 +21,7 @@ export const WRITE_METHODS: ReadonlySet<keyof CollectionService> = new Set([
   'createCollection',
   'deleteCollection',
   'updateCollection',
+  'updateAliases',
   'upsertPoints',
   'deletePoints',
   'setPayload',
@@ -113,6 +114,21 @@ export class RecordingService implements CollectionService {
   async updateCollection(name: string, update: unknown): Promise<void> {
     this.record('updateCollection', [name, update]);
     this.need(name);
+  }
+
+  async updateAliases(actions: unknown[]): Promise<void> {
+    this.record('updateAliases', [actions]);
+  }
+
+  async listAliases(): Promise<[]> {
+    this.record('listAliases', []);
+    return [];
+  }
+
+  async collectionAliases(name: string): Promise<[]> {
+    this.record('collectionAliases', [name]);
+    this.need(name);
+    return [];
   }
 
   async upsertPoints(name: string, points: unknown, wait: boolean): Promise<UpdateResult> {

@@ -260,12 +260,34 @@ describe('payload index routes (acknowledged; filters need no index)', () => {
   });
 });
 
-describe('aliases (none exist)', () => {
-  it('lists no aliases and refuses changes', async () => {
+describe('aliases', () => {
+  it('lists aliases and 404s the aliases of a missing collection', async () => {
     expect(resultOf(await send(app, 'GET', '/aliases'))).toEqual({ aliases: [] });
     expect(resultOf(await send(app, 'GET', '/collections/docs/aliases'))).toEqual({ aliases: [] });
     expectError(await send(app, 'GET', '/collections/nope/aliases'), 404, 'nope');
-    expectError(await send(app, 'POST', '/collections/aliases', { actions: [] }), 400, 'aliases are not supported');
+    expect(service.writes()).toEqual([]);
+  });
+
+  it("passes one request's actions to the service together, in order", async () => {
+    const actions = [
+      { delete_alias: { alias_name: 'prod' } },
+      { create_alias: { collection_name: 'docs', alias_name: 'prod' } },
+      { rename_alias: { old_alias_name: 'old', new_alias_name: 'new' } },
+    ];
+    expect(resultOf(await send(app, 'POST', '/collections/aliases?timeout=5', { actions }))).toBe(true);
+    expect(service.writes()).toEqual([{ method: 'updateAliases', args: [actions] }]);
+  });
+
+  it('refuses a malformed action before the service sees it', async () => {
+    for (const actions of [
+      [{ create_alias: { collection_name: 'docs' } }],
+      [{ create_alias: { collection_name: 'docs', alias_name: 'a' }, delete_alias: { alias_name: 'a' } }],
+      [{ switch_alias: { alias_name: 'a' } }],
+    ]) {
+      const r = await send(app, 'POST', '/collections/aliases', { actions });
+      expect([400, 422]).toContain(r.status);
+    }
+    expectError(await send(app, 'POST', '/collections/aliases', {}), 400, 'actions');
     expect(service.writes()).toEqual([]);
   });
 });

@@ -2,7 +2,7 @@
 import type { Hono } from 'hono';
 import type { RouteDeps } from '../app.js';
 import { collectionExists } from '../../model/errors.js';
-import { HttpError, badRequest } from '../errors.js';
+import { HttpError } from '../errors.js';
 import { type AppEnv, collectionName, ok, parseWith, readJson, writeParams } from '../http.js';
 import {
   createCollectionSchema,
@@ -25,18 +25,6 @@ export function registerCollectionRoutes(app: Hono<AppEnv>, { service, limits }:
     if (await service.collectionExists(name)) throw collectionExists(name);
     await service.createCollection(name, config);
     return ok(c, true);
-  });
-
-  // Strata has no aliases: the listings are truthfully empty and changes are refused. Registered before
-  // `/collections/:name` so `aliases` is not taken for a collection name.
-  app.get('/aliases', (c) => ok(c, { aliases: [] }));
-  app.post('/collections/aliases', () => {
-    throw badRequest('collection aliases are not supported');
-  });
-  app.get('/collections/:name/aliases', async (c) => {
-    const name = collectionName(c);
-    await service.getCollection(name);
-    return ok(c, { aliases: [] });
   });
 
   app.get('/collections/:name', async (c) => {
@@ -81,7 +69,8 @@ export function registerCollectionRoutes(app: Hono<AppEnv>, { service, limits }:
   });
 }
 
-function timeoutParam(raw: string | undefined): void {
+/** `?timeout=` of collection-level operations: validated, then ignored (no consensus to wait for). */
+export function timeoutParam(raw: string | undefined): void {
   if (raw === undefined) return;
   if (!/^\d+$/.test(raw) || Number(raw) < 1) {
     throw new HttpError(400, `Format error in query parameters: timeout: expected a positive integer, got \`${raw}\``);
