@@ -186,6 +186,8 @@ export class StrataCollectionService implements CollectionService {
     const result = await updateManifest(this.ctx.store, key, (m) => {
       const c = m.config;
       const config: CollectionConfig = {
+        ...c,
+        ...(update.metadata !== undefined ? { metadata: { ...c.metadata, ...update.metadata } } : {}),
         vectors: { ...c.vectors, ...(update.vectors ?? {}) },
         hnsw_config: { ...c.hnsw_config, ...(update.hnsw_config ?? {}) },
         optimizers_config: { ...c.optimizers_config, ...(update.optimizers_config ?? {}) },

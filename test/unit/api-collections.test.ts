@@ -46,6 +46,7 @@ describe('PUT /collections/{name}', () => {
       hnsw_config: { m: 32, ef_construct: 200, full_scan_threshold: 500, on_disk: true },
       quantization_config: { scalar: { type: 'int8', quantile: 0.95, always_ram: true } },
       optimizers_config: { default_segment_number: 4, indexing_threshold: 0, max_segment_size: null },
+      on_disk_payload: true,
     });
   });
 
@@ -214,6 +215,32 @@ describe('other collection routes', () => {
   it('PATCH rejects bad values before calling the service', async () => {
     expectError(await send(app, 'PATCH', '/collections/docs', { hnsw_config: { m: -1 } }), 422, 'hnsw_config.m');
     expect(service.calls).toEqual([]);
+  });
+});
+
+describe('metadata and on_disk_payload', () => {
+  it('keeps metadata and on_disk_payload in the config only when given', async () => {
+    resultOf(
+      await send(app, 'PUT', '/collections/m', {
+        vectors: { size: 3, distance: 'Dot' },
+        on_disk_payload: false,
+        metadata: { owner: 'search-team', model: { name: 'e5', dim: 3 } },
+      }),
+    );
+    expect(service.writes()[0].args[1]).toMatchObject({
+      on_disk_payload: false,
+      metadata: { owner: 'search-team', model: { name: 'e5', dim: 3 } },
+    });
+    expectError(
+      await send(app, 'PUT', '/collections/n', { vectors: { size: 3, distance: 'Dot' }, metadata: 3 }),
+      400,
+      'metadata',
+    );
+  });
+
+  it('PATCH passes metadata on; a metadata-only PATCH changes nothing else', async () => {
+    resultOf(await send(app, 'PATCH', '/collections/docs', { metadata: { version: 2 } }));
+    expect(service.writes()).toEqual([{ method: 'updateCollection', args: ['docs', { metadata: { version: 2 } }] }]);
   });
 });
 
