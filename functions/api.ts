@@ -21,7 +21,14 @@ const lambda = createLambdaClient({
 });
 const apiKey = config.apiKeySecretArn ? await readSecretString(config.apiKeySecretArn) : config.apiKey;
 const coordinator = await createCoordinator(config, { logger, fallback: 'direct', lambda });
-const serve = handle(createApp({ service: coordinator.service, logger, ...(apiKey ? { apiKey } : {}) }));
+const serve = handle(
+  createApp({
+    service: coordinator.service,
+    operations: coordinator.operations,
+    logger,
+    ...(apiKey ? { apiKey } : {}),
+  }),
+);
 logger.info({ store: coordinator.describe, auth: apiKey !== undefined }, 'api ready');
 
 export const handler = async (event: LambdaEvent, context: Context): Promise<Awaited<ReturnType<typeof serve>>> => {

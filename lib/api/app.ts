@@ -7,11 +7,14 @@
  */
 import { Hono } from 'hono';
 import type { CollectionService } from '../collection/types.js';
+import type { OperationsSource } from '../runtime/operations.js';
 import { apiKeyAuth } from './auth.js';
 import { errorBody, toHttpError } from './errors.js';
 import type { AppEnv } from './http.js';
+import { createMetrics } from './metrics.js';
 import { registerAliasRoutes } from './routes/aliases.js';
 import { registerCollectionRoutes } from './routes/collections.js';
+import { registerOperationRoutes } from './routes/operations.js';
 import { registerPointRoutes } from './routes/points.js';
 import { registerQueryRoutes } from './routes/query.js';
 import { QDRANT_COMPAT_VERSION, registerServiceRoutes } from './routes/service.js';
@@ -45,6 +48,8 @@ export interface CreateAppOptions {
   readonly limits?: Partial<ApiLimits>;
   /** version reported by `GET /` @default the Qdrant version Strata is compatible with */
   readonly version?: string;
+  /** this process's optimizer runs and I/O counters (lib/runtime/operations.ts) for /metrics and …/optimizations */
+  readonly operations?: OperationsSource;
 }
 
 export interface RouteDeps {
@@ -56,15 +61,20 @@ export function createApp(options: CreateAppOptions): Hono<AppEnv> {
   const limits: ApiLimits = { ...DEFAULT_LIMITS, ...options.limits };
   const logger = options.logger;
   const app = new Hono<AppEnv>();
+  const version = options.version ?? QDRANT_COMPAT_VERSION;
+  const metrics = createMetrics({ service: options.service, operations: options.operations, version });
 
   app.use('*', async (c, next) => {
     c.set('startedAt', performance.now());
     await next();
   });
+  // before the key check, so refused requests are counted too
+  app.use('*', metrics.middleware);
   if (options.apiKey !== undefined && options.apiKey !== '') app.use('*', apiKeyAuth(options.apiKey));
 
   const deps: RouteDeps = { service: options.service, limits };
-  registerServiceRoutes(app, options.version ?? QDRANT_COMPAT_VERSION);
+  registerServiceRoutes(app, version);
+  registerOperationRoutes(app, { service: options.service, metrics, operations: options.operations, version });
   registerAliasRoutes(app, deps);
   registerCollectionRoutes(app, deps);
   registerPointRoutes(app, deps);

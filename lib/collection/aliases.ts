@@ -7,17 +7,21 @@
  *   to the freshest map and written with one conditional PUT. A request lands all or nothing (Qdrant applies them
  *   one by one), and concurrent requests from any process never lose each other's changes: a lost race re-reads
  *   the map and re-applies the actions to it.
- * - Every collection route resolves its name through `resolveName` (alias first, as Qdrant's `resolve_name`), against
- *   the map revalidated by a conditional GET as the manifest is (manifest.ts ManifestCache): an alias switch
- *   acknowledged before a request began is seen by that request, in every process. A switch is one PUT, so a request
- *   resolves to the old or to the new collection, never to neither.
+ * - Every collection route resolves its name through ONE AliasRouter (service.ts), against the map revalidated by a
+ *   conditional GET as the manifest is (manifest.ts ManifestCache): an alias switch acknowledged before a request
+ *   began is seen by that request, in every process. A switch is one PUT, so a request resolves to the old or to the
+ *   new collection, never to neither.
+ * - An alias and a collection never share a name (both creations check), so the order of lookup only decides cost:
+ *   a name seen as a collection is tried as one first (plain names pay nothing for aliases); a name seen as an alias
+ *   is looked up in the map first, as Qdrant's `resolve_name` does (one bodiless revalidation more than a plain
+ *   name). Either order falls back to the other when it finds nothing.
  * - `create_alias` checks that its collection exists (on the current manifest) before the swap; deleting a collection
  *   removes the aliases naming it (service.ts). A collection deleted between that check and the swap leaves an alias
  *   to a missing collection, which answers 404 like the collection itself, until it is deleted or re-pointed.
  * - Semantics follow Qdrant's alias mapping: create overwrites an existing alias (that is the blue/green switch),
  *   delete of a missing alias is a no-op, rename of a missing alias is 404.
  */
-import { collectionNotFound, conflict, internal, notFound } from '../model/errors.js';
+import { collectionNotFound, conflict, internal, isStrataError, notFound } from '../model/errors.js';
 import { validateCollectionName } from '../model/collection-name.js';
 import type { IoScope } from '../storage/io-stats.js';
 import type { ObjectStore } from '../storage/object-store.js';
@@ -159,10 +163,37 @@ export interface AliasDeps {
   collectionExists(name: string): Promise<boolean>;
 }
 
-/** Resolves a collection route's name: the collection an alias of that name points at, else the name itself. */
-export async function resolveName(aliases: AliasCache, name: string, fresh = true, io?: IoScope): Promise<string> {
-  const map = fresh ? await aliases.current(io) : await aliases.recent(io);
-  return map.get(name) ?? name;
+/** Resolves collection routes' names (see the header): learns per name whether it is an alias. */
+export class AliasRouter {
+  /** names last resolved through the alias map; bounded by the aliases this process has seen used */
+  private readonly aliased = new Set<string>();
+
+  constructor(private readonly aliases: AliasCache) {}
+
+  /**
+   * Runs `run` on the collection `name` means. `run` must throw collection_not_found for a missing collection before
+   * it has any effect (every snapshot and manifest read does), so a plain attempt can be retried on the alias target.
+   * `fresh: false` may take the cached map without revalidation (checks a revalidated read repeats).
+   */
+  async route<T>(name: string, run: (collection: string) => Promise<T>, fresh = true, io?: IoScope): Promise<T> {
+    const lookup = async (): Promise<string | undefined> =>
+      (fresh ? await this.aliases.current(io) : await this.aliases.recent(io)).get(name);
+    if (this.aliased.has(name)) {
+      const target = await lookup();
+      if (target !== undefined) return run(target);
+      this.aliased.delete(name);
+      return run(name);
+    }
+    try {
+      return await run(name);
+    } catch (e) {
+      if (!isStrataError(e, 'not_found') || e.code !== 'collection_not_found' || e.subject !== name) throw e;
+      const target = await lookup();
+      if (target === undefined) throw e;
+      this.aliased.add(name);
+      return run(target);
+    }
+  }
 }
 
 /** Applies one request's actions atomically (see the header). */

@@ -9,8 +9,9 @@
  *   acknowledged before it.
  * - Payload updates and deletes by filter are resolved here against a snapshot into full-point upserts and id
  *   deletes (wal.ts documents the race this allows).
- * - Every method that reads or writes a collection resolves its name through the alias map first (aliases.ts), once,
- *   revalidated; create and delete take collection names only (deleting a collection drops its aliases).
+ * - Every method that reads or writes a collection resolves its name through the one AliasRouter (aliases.ts), with
+ *   the alias map revalidated; create and delete take collection names only (deleting a collection drops its
+ *   aliases).
  * - `onWrite` hears of every acknowledged write and only of those (after the WAL PUT, never for a refused or failed
  *   one); `onConfigChange` of every committed config update. The optimizer trigger is wired through them.
  */
@@ -22,14 +23,16 @@ import {
   changeAliases,
   describeAliases,
   dropAliasesOf,
-  resolveName,
+  AliasRouter,
 } from './aliases.js';
 import { createContext, snapshotOf } from './context.js';
+import type { IoScope } from '../storage/io-stats.js';
 import type { CollectionServiceOptions, ServiceContext } from './context.js';
 import { listCollections } from './catalog.js';
 import { collectionPrefix, manifestKey, walKey } from './keys.js';
 import { validateCollectionName } from '../model/collection-name.js';
 import { createManifest, newManifest, updateManifest } from './manifest.js';
+import { backlogOf, type OptimizerBacklog } from './backlog.js';
 import { entryDiffers } from './rebuild.js';
 import { deletePayloadKeys, overwritePayload, setPayload } from './payload-ops.js';
 import { runQuery } from './query.js';
@@ -59,22 +62,20 @@ export type { CollectionServiceOptions } from './context.js';
 
 export class StrataCollectionService implements CollectionService {
   readonly ctx: ServiceContext;
+  private readonly router: AliasRouter;
 
   constructor(options: CollectionServiceOptions) {
     this.ctx = createContext(options);
+    this.router = new AliasRouter(this.ctx.aliases);
   }
 
   private prefixOf(name: string): string {
     return collectionPrefix(this.ctx.prefix, name);
   }
 
-  /** The collection a route's name means: an alias's target, else the name (aliases.ts). */
-  private resolve(name: string, fresh = true): Promise<string> {
-    return resolveName(this.ctx.aliases, name, fresh);
-  }
-
-  private async snapshot(name: string): Promise<Snapshot> {
-    return snapshotOf(this.ctx, await this.resolve(name));
+  /** A snapshot of the collection `name` means (a collection, or the one its alias names). */
+  private snapshot(name: string, io?: IoScope): Promise<Snapshot> {
+    return this.router.route(name, (n) => snapshotOf(this.ctx, n, io), true, io);
   }
 
   // ------------------------------------------------------------------ aliases
@@ -146,8 +147,15 @@ export class StrataCollectionService implements CollectionService {
 
   async collectionExists(name: string): Promise<boolean> {
     validateCollectionName(name);
-    const target = await this.resolve(name);
-    return (await this.ctx.manifests.current(manifestKey(this.prefixOf(target)))) !== null;
+    return this.router
+      .route(name, async (n) => {
+        if ((await this.ctx.manifests.current(manifestKey(this.prefixOf(n)))) === null) throw collectionNotFound(n);
+        return true;
+      })
+      .catch((e: unknown) => {
+        if (isStrataError(e, 'not_found')) return false;
+        throw e;
+      });
   }
 
   /**
@@ -155,10 +163,16 @@ export class StrataCollectionService implements CollectionService {
    * write that follows revalidates it and re-checks the dimension), so a warm request pays no extra round trip.
    */
   async collectionConfig(name: string, fresh = false): Promise<CollectionConfig> {
-    const key = manifestKey(this.prefixOf(await this.resolve(name, fresh)));
-    const current = fresh ? await this.ctx.manifests.current(key) : await this.ctx.manifests.recent(key);
-    if (current === null) throw collectionNotFound(name);
-    return current.manifest.config;
+    return this.router.route(
+      name,
+      async (n) => {
+        const key = manifestKey(this.prefixOf(n));
+        const current = fresh ? await this.ctx.manifests.current(key) : await this.ctx.manifests.recent(key);
+        if (current === null) throw collectionNotFound(n);
+        return current.manifest.config;
+      },
+      fresh,
+    );
   }
 
   async getCollection(name: string): Promise<CollectionInfo> {
@@ -176,12 +190,20 @@ export class StrataCollectionService implements CollectionService {
     };
   }
 
+  /** The optimizer's outstanding work on the collection (backlog.ts). */
+  async optimizerBacklog(name: string): Promise<OptimizerBacklog> {
+    return backlogOf(await this.snapshot(name));
+  }
+
   /**
    * Changes the config in the manifest. Existing segments are rebuilt to it by the optimizer (rebuild.ts), which
    * `onConfigChange` asks for once the change is committed.
    */
-  async updateCollection(alias: string, update: CollectionUpdate): Promise<void> {
-    const name = await this.resolve(alias);
+  updateCollection(name: string, update: CollectionUpdate): Promise<void> {
+    return this.router.route(name, (n) => this.updateConfig(n, update));
+  }
+
+  private async updateConfig(name: string, update: CollectionUpdate): Promise<void> {
     const key = manifestKey(this.prefixOf(name));
     const result = await updateManifest(this.ctx.store, key, (m) => {
       const c = m.config;
@@ -230,8 +252,11 @@ export class StrataCollectionService implements CollectionService {
   }
 
   /** A manifest snapshot for a write: config and incarnation only, no WAL tail needed. */
-  private async writeTarget(alias: string): Promise<Snapshot> {
-    const name = await this.resolve(alias);
+  private writeTarget(name: string): Promise<Snapshot> {
+    return this.router.route(name, (n) => this.writeTargetOf(n));
+  }
+
+  private async writeTargetOf(name: string): Promise<Snapshot> {
     const collection = this.prefixOf(name);
     const current = await this.ctx.manifests.current(manifestKey(collection));
     if (current === null) throw collectionNotFound(name);
@@ -335,7 +360,7 @@ export class StrataCollectionService implements CollectionService {
 
   async query(name: string, request: QueryRequest, trace?: QueryTrace): Promise<ScoredPoint[]> {
     const t0 = performance.now();
-    const snap = await snapshotOf(this.ctx, await resolveName(this.ctx.aliases, name, true, trace?.io), trace?.io);
+    const snap = await this.snapshot(name, trace?.io);
     if (trace?.stats) trace.stats.stageMs.snapshot += performance.now() - t0;
     return runQuery(this.ctx, snap, request, trace);
   }
@@ -343,7 +368,7 @@ export class StrataCollectionService implements CollectionService {
   /** A batch shares one snapshot: one manifest revalidation and one WAL listing, and every search sees one state. */
   async queryBatch(name: string, requests: QueryRequest[], trace?: QueryTrace): Promise<ScoredPoint[][]> {
     const t0 = performance.now();
-    const snap = await snapshotOf(this.ctx, await resolveName(this.ctx.aliases, name, true, trace?.io), trace?.io);
+    const snap = await this.snapshot(name, trace?.io);
     if (trace?.stats) trace.stats.stageMs.snapshot += performance.now() - t0;
     return Promise.all(requests.map((r) => runQuery(this.ctx, snap, r, trace)));
   }

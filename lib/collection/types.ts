@@ -3,6 +3,7 @@
  * collection. The domain values these carry (points, filters, configs, queries) live in lib/model.
  */
 import type { AliasAction, AliasDescription } from './aliases.js';
+import type { OptimizerBacklog } from './backlog.js';
 import type { CollectionConfig, CollectionUpdate } from '../model/collection-config.js';
 import type { Filter } from '../model/filter.js';
 import type { Payload, WithPayload } from '../model/payload.js';
@@ -44,6 +45,8 @@ export interface CollectionService {
    */
   collectionConfig(name: string, fresh?: boolean): Promise<CollectionConfig>;
   updateCollection(name: string, update: CollectionUpdate): Promise<void>;
+  /** unsealed WAL and stale segments of the collection, from one snapshot (not_found like getCollection) */
+  optimizerBacklog(name: string): Promise<OptimizerBacklog>;
 
   /** Applies a ChangeAliasesOperation's actions all together or not at all (aliases.ts). */
   updateAliases(actions: AliasAction[]): Promise<void>;

@@ -116,6 +116,12 @@ export class RecordingService implements CollectionService {
     this.need(name);
   }
 
+  async optimizerBacklog(name: string): Promise<{ walObjects: 0; walPoints: 0; stale: []; idle: [] }> {
+    this.record('optimizerBacklog', [name]);
+    this.need(name);
+    return { walObjects: 0, walPoints: 0, stale: [], idle: [] };
+  }
+
   async updateAliases(actions: unknown[]): Promise<void> {
     this.record('updateAliases', [actions]);
   }
