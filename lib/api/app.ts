@@ -15,6 +15,7 @@ import { createMetrics } from './metrics.js';
 import { registerAliasRoutes } from './routes/aliases.js';
 import { registerCollectionRoutes } from './routes/collections.js';
 import { registerOperationRoutes } from './routes/operations.js';
+import { registerSnapshotRoutes } from './routes/snapshots.js';
 import { registerPointRoutes } from './routes/points.js';
 import { registerQueryRoutes } from './routes/query.js';
 import { QDRANT_COMPAT_VERSION, registerServiceRoutes } from './routes/service.js';
@@ -79,6 +80,7 @@ export function createApp(options: CreateAppOptions): Hono<AppEnv> {
   registerCollectionRoutes(app, deps);
   registerPointRoutes(app, deps);
   registerQueryRoutes(app, deps);
+  registerSnapshotRoutes(app, deps);
 
   app.notFound((c) =>
     c.json(

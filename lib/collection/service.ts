@@ -33,6 +33,8 @@ import { collectionPrefix, manifestKey, walKey } from './keys.js';
 import { validateCollectionName } from '../model/collection-name.js';
 import { createManifest, newManifest, updateManifest } from './manifest.js';
 import { backlogOf, type OptimizerBacklog } from './backlog.js';
+import * as snapshots from './collection-snapshots.js';
+import type { SnapshotDescription } from './collection-snapshots.js';
 import { entryDiffers } from './rebuild.js';
 import { deletePayloadKeys, overwritePayload, setPayload } from './payload-ops.js';
 import { runQuery } from './query.js';
@@ -188,6 +190,29 @@ export class StrataCollectionService implements CollectionService {
       segments_count: manifest.segments.length,
       config: manifest.config,
     };
+  }
+
+  // ------------------------------------------------------------------ snapshots (collection-snapshots.ts)
+
+  async createSnapshot(name: string): Promise<SnapshotDescription> {
+    return snapshots.pinSnapshot(this.ctx.store, await this.snapshot(name), this.ctx.now());
+  }
+
+  /** The collection prefix `name` means, checked to exist (not_found otherwise). */
+  private existing(name: string): Promise<string> {
+    return this.router.route(name, async (n) => {
+      const prefix = this.prefixOf(n);
+      if ((await this.ctx.manifests.current(manifestKey(prefix))) === null) throw collectionNotFound(n);
+      return prefix;
+    });
+  }
+
+  async listSnapshots(name: string): Promise<SnapshotDescription[]> {
+    return snapshots.listSnapshots(this.ctx.store, await this.existing(name));
+  }
+
+  async deleteSnapshot(name: string, snapshot: string): Promise<void> {
+    await snapshots.deleteSnapshot(this.ctx.store, await this.existing(name), snapshot);
   }
 
   /** The optimizer's outstanding work on the collection (backlog.ts). */

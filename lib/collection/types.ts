@@ -4,6 +4,7 @@
  */
 import type { AliasAction, AliasDescription } from './aliases.js';
 import type { OptimizerBacklog } from './backlog.js';
+import type { SnapshotDescription } from './collection-snapshots.js';
 import type { CollectionConfig, CollectionUpdate } from '../model/collection-config.js';
 import type { Filter } from '../model/filter.js';
 import type { Payload, WithPayload } from '../model/payload.js';
@@ -47,6 +48,12 @@ export interface CollectionService {
   updateCollection(name: string, update: CollectionUpdate): Promise<void>;
   /** unsealed WAL and stale segments of the collection, from one snapshot (not_found like getCollection) */
   optimizerBacklog(name: string): Promise<OptimizerBacklog>;
+
+  /** Pins the collection's current state (collection-snapshots.ts); garbage collection keeps what it names. */
+  createSnapshot(name: string): Promise<SnapshotDescription>;
+  listSnapshots(name: string): Promise<SnapshotDescription[]>;
+  /** not_found when the collection or the snapshot does not exist */
+  deleteSnapshot(name: string, snapshot: string): Promise<void>;
 
   /** Applies a ChangeAliasesOperation's actions all together or not at all (aliases.ts). */
   updateAliases(actions: AliasAction[]): Promise<void>;

@@ -199,3 +199,19 @@ describe('metrics, telemetry, issues, optimizations', () => {
     expect(await getJson('/issues')).toEqual({ status: 200, result: { issues: [] } });
   });
 });
+
+describe('collection snapshots through the official client', () => {
+  it('create, list, delete', async () => {
+    const { client } = strata;
+    await client.createCollection('snap', { vectors: { size: 4, distance: 'Cosine' } });
+    await upsert('snap', 0, 8);
+    const created = await client.createSnapshot('snap', { wait: true });
+    expect(created?.name).toMatch(/\.snapshot$/);
+    expect(Date.parse(`${created?.creation_time}Z`)).not.toBeNaN();
+    expect((await client.listSnapshots('snap')).map((s) => s.name)).toEqual([created?.name]);
+    expect(await client.deleteSnapshot('snap', created?.name ?? '')).toBe(true);
+    expect(await client.listSnapshots('snap')).toEqual([]);
+    await expect(client.deleteSnapshot('snap', created?.name ?? '')).rejects.toMatchObject({ status: 404 });
+    await expect(client.createSnapshot('missing')).rejects.toMatchObject({ status: 404 });
+  });
+});

@@ -22,6 +22,8 @@ export const WRITE_METHODS: ReadonlySet<keyof CollectionService> = new Set([
   'deleteCollection',
   'updateCollection',
   'updateAliases',
+  'createSnapshot',
+  'deleteSnapshot',
   'upsertPoints',
   'deletePoints',
   'setPayload',
@@ -120,6 +122,23 @@ export class RecordingService implements CollectionService {
     this.record('optimizerBacklog', [name]);
     this.need(name);
     return { walObjects: 0, walPoints: 0, stale: [], idle: [] };
+  }
+
+  async createSnapshot(name: string): Promise<{ name: string; creation_time: null; size: 0; checksum: null }> {
+    this.record('createSnapshot', [name]);
+    this.need(name);
+    return { name: '0000000000000001-a.snapshot', creation_time: null, size: 0, checksum: null };
+  }
+
+  async listSnapshots(name: string): Promise<[]> {
+    this.record('listSnapshots', [name]);
+    this.need(name);
+    return [];
+  }
+
+  async deleteSnapshot(name: string, snapshot: string): Promise<void> {
+    this.record('deleteSnapshot', [name, snapshot]);
+    this.need(name);
   }
 
   async updateAliases(actions: unknown[]): Promise<void> {
