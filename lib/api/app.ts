@@ -27,12 +27,15 @@ export interface ApiLimits {
   readonly maxUpsertPoints: number;
   /** searches per query/search batch request @default 100 */
   readonly maxBatchSearches: number;
+  /** largest snapshot archive accepted by upload (it is checked whole in memory before a write) @default 536870912 */
+  readonly maxSnapshotBytes: number;
 }
 
 export const DEFAULT_LIMITS: ApiLimits = {
   maxBodyBytes: 32 * 1024 * 1024,
   maxUpsertPoints: 10_000,
   maxBatchSearches: 100,
+  maxSnapshotBytes: 512 * 1024 * 1024,
 };
 
 /** The subset of a pino logger the API uses (pino's Logger satisfies it). */

@@ -82,6 +82,8 @@ export async function loadPins(store: ObjectStore, collection: string): Promise<
   return pins.flatMap((got, i) => (got === null ? [] : [decodePin(got.body, entries[i].key)]));
 }
 
+export const isPinName = isSnapshotName;
+
 export async function deleteSnapshot(store: ObjectStore, collection: string, name: string): Promise<void> {
   if (!isSnapshotName(name)) throw notFound(`Snapshot ${name} not found`);
   const key = snapshotKey(collection, name);

@@ -16,7 +16,7 @@
  *   one); `onConfigChange` of every committed config update. The optimizer trigger is wired through them.
  */
 import { randomBytes } from 'node:crypto';
-import { collectionNotFound, conflict, isStrataError, malformed, outOfRange } from '../model/errors.js';
+import { collectionNotFound, conflict, isStrataError, malformed, notFound, outOfRange } from '../model/errors.js';
 import {
   type AliasAction,
   type AliasDescription,
@@ -35,6 +35,8 @@ import { createManifest, newManifest, updateManifest } from './manifest.js';
 import { backlogOf, type OptimizerBacklog } from './backlog.js';
 import * as snapshots from './collection-snapshots.js';
 import type { SnapshotDescription } from './collection-snapshots.js';
+import { archiveSnapshot, checkArchive, restoreArchive } from './snapshot-archive.js';
+import { snapshotKey } from './keys.js';
 import { entryDiffers } from './rebuild.js';
 import { deletePayloadKeys, overwritePayload, setPayload } from './payload-ops.js';
 import { runQuery } from './query.js';
@@ -128,6 +130,13 @@ export class StrataCollectionService implements CollectionService {
    * incarnation, so leftover WAL objects are ignored (tail.ts) and leftover segments are never named.
    */
   async deleteCollection(name: string): Promise<boolean> {
+    const existed = await this.removeCollection(name);
+    await dropAliasesOf(this.ctx.aliases, name);
+    return existed;
+  }
+
+  /** deleteCollection without touching aliases (a recover replaces a collection its aliases keep naming) */
+  private async removeCollection(name: string): Promise<boolean> {
     const prefix = this.prefixOf(name);
     const key = manifestKey(prefix);
     const existed = (await this.ctx.store.head(key)) !== null;
@@ -139,7 +148,6 @@ export class StrataCollectionService implements CollectionService {
     }
     this.ctx.wal.forget(prefix);
     this.ctx.access.forget(prefix);
-    await dropAliasesOf(this.ctx.aliases, name);
     return existed;
   }
 
@@ -213,6 +221,30 @@ export class StrataCollectionService implements CollectionService {
 
   async deleteSnapshot(name: string, snapshot: string): Promise<void> {
     await snapshots.deleteSnapshot(this.ctx.store, await this.existing(name), snapshot);
+  }
+
+  /** The snapshot as one tar archive, streamed (snapshot-archive.ts). */
+  async downloadSnapshot(name: string, snapshot: string): Promise<AsyncIterable<Uint8Array>> {
+    const collection = await this.existing(name);
+    const got = snapshots.isPinName(snapshot) ? await this.ctx.store.get(snapshotKey(collection, snapshot)) : null;
+    if (got === null) throw notFound(`Snapshot ${snapshot} not found`);
+    return archiveSnapshot(this.ctx.store, collection, got.body);
+  }
+
+  /**
+   * Restores an archive as the collection `name` (a collection name, not an alias), replacing it when it exists, as
+   * Qdrant's recover does. The archive is checked whole before anything is deleted or written.
+   */
+  async recoverSnapshot(name: string, archive: Uint8Array): Promise<void> {
+    validateCollectionName(name);
+    const checked = await checkArchive(archive);
+    if ((await this.ctx.aliases.current()).has(name)) {
+      throw conflict(`Can't create collection with name ${name}. Alias with the same name already exists`);
+    }
+    await this.removeCollection(name);
+    const collection = this.prefixOf(name);
+    await restoreArchive(this.ctx.store, collection, name, checked, this.ctx.now());
+    this.ctx.onConfigChange(name);
   }
 
   /** The optimizer's outstanding work on the collection (backlog.ts). */

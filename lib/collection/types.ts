@@ -54,6 +54,10 @@ export interface CollectionService {
   listSnapshots(name: string): Promise<SnapshotDescription[]>;
   /** not_found when the collection or the snapshot does not exist */
   deleteSnapshot(name: string, snapshot: string): Promise<void>;
+  /** the snapshot as one tar archive, streamed */
+  downloadSnapshot(name: string, snapshot: string): Promise<AsyncIterable<Uint8Array>>;
+  /** restores an archive into the collection `name` (replacing it); invalid, and nothing written, when corrupt */
+  recoverSnapshot(name: string, archive: Uint8Array): Promise<void>;
 
   /** Applies a ChangeAliasesOperation's actions all together or not at all (aliases.ts). */
   updateAliases(actions: AliasAction[]): Promise<void>;

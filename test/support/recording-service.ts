@@ -24,6 +24,7 @@ export const WRITE_METHODS: ReadonlySet<keyof CollectionService> = new Set([
   'updateAliases',
   'createSnapshot',
   'deleteSnapshot',
+  'recoverSnapshot',
   'upsertPoints',
   'deletePoints',
   'setPayload',
@@ -139,6 +140,16 @@ export class RecordingService implements CollectionService {
   async deleteSnapshot(name: string, snapshot: string): Promise<void> {
     this.record('deleteSnapshot', [name, snapshot]);
     this.need(name);
+  }
+
+  async downloadSnapshot(name: string, snapshot: string): Promise<never> {
+    this.record('downloadSnapshot', [name, snapshot]);
+    this.need(name);
+    throw collectionNotFound(snapshot);
+  }
+
+  async recoverSnapshot(name: string, archive: Uint8Array): Promise<void> {
+    this.record('recoverSnapshot', [name, archive.byteLength]);
   }
 
   async updateAliases(actions: unknown[]): Promise<void> {

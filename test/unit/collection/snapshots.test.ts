@@ -105,4 +105,21 @@ describe('collection snapshots (pinned manifests)', () => {
     const snap = await svc.createSnapshot('live');
     expect((await svc.listSnapshots('c')).map((s) => s.name)).toEqual([snap.name]);
   });
+
+  it('recovering in place replaces the collection with the snapshot state and keeps its aliases', async () => {
+    const { svc } = await setup();
+    await upsertRange(svc, 0, 10);
+    await svc.updateAliases([{ create_alias: { collection_name: 'c', alias_name: 'live' } }]);
+    const snap = await svc.createSnapshot('c');
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of await svc.downloadSnapshot('live', snap.name)) chunks.push(chunk);
+    await upsertRange(svc, 10, 25);
+    expect(await svc.count('live', undefined, true)).toBe(25);
+
+    await svc.recoverSnapshot('c', Buffer.concat(chunks));
+    expect(await svc.count('live', undefined, true)).toBe(10);
+    expect(await svc.listAliases()).toEqual([{ alias_name: 'live', collection_name: 'c' }]);
+    const refused = await svc.recoverSnapshot('live', Buffer.concat(chunks)).catch((e: unknown) => e);
+    expect(isStrataError(refused, 'conflict')).toBe(true);
+  });
 });
