@@ -55,12 +55,16 @@ export function archiveSnapshot(
 ): AsyncIterable<Uint8Array> {
   const pin = decodePin(pinBytes, PIN_ENTRY);
   const pack = tar.pack();
+  const mtime = new Date(pin.createdAt);
   const sums: Record<string, string> = {};
   const add = (name: string, body: Uint8Array): Promise<void> =>
     new Promise((resolve, reject) => {
       sums[name] = sha256(body);
-      pack.entry({ name, size: body.byteLength }, Buffer.from(body.buffer, body.byteOffset, body.byteLength), (e) =>
-        e ? reject(e) : resolve(),
+      // entry times are the snapshot's, so the same snapshot always downloads as the same bytes (checksums hold)
+      pack.entry(
+        { name, size: body.byteLength, mtime },
+        Buffer.from(body.buffer, body.byteOffset, body.byteLength),
+        (e) => (e ? reject(e) : resolve()),
       );
     });
   (async () => {

@@ -4,6 +4,7 @@
  * a Prometheus text-format parser, `/telemetry`, `/issues` and `…/optimizations` before and after an optimizer run.
  * The idle seal is off, so the WAL backlog stays until the test asks the optimizer to run.
  */
+import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -254,6 +255,22 @@ describe('snapshot archive round trip', () => {
       );
       expect(b.points.map((p) => [p.id, p.payload])).toEqual(a.points.map((p) => [p.id, p.payload]));
     }
+
+    // recover from a URL (here: this server's own download URL), checked against the archive's SHA-256
+    const location = `${strata.url}/collections/src/snapshots/${snap?.name}`;
+    const checksum = createHash('sha256').update(archive).digest('hex');
+    expect(await client.recoverSnapshot('from-url', { location, checksum })).toBe(true);
+    expect((await client.getCollection('from-url')).points_count).toBe(399);
+    await expect(client.recoverSnapshot('bad-url', { location: 'file:///etc/passwd' })).rejects.toMatchObject({
+      status: 400,
+    });
+    await expect(
+      client.recoverSnapshot('bad-sum', {
+        location,
+        checksum: checksum.replace(/^./, checksum[0] === '0' ? '1' : '0'),
+      }),
+    ).rejects.toMatchObject({ status: 400 });
+    expect((await client.collectionExists('bad-sum')).exists).toBe(false);
 
     const corrupt = archive.slice();
     // inside the first entry's data (snapshot.json follows its 512-byte tar header): a flip tar itself cannot see

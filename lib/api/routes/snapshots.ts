@@ -2,12 +2,51 @@
  * Collection snapshot routes (Qdrant's snapshots API): create, list, delete, download (one tar archive, streamed)
  * and upload-to-restore. A snapshot is a pinned manifest (lib/collection/collection-snapshots.ts), so creating one
  * copies nothing and `wait` changes nothing. Uploads are multipart with the archive in the field `snapshot`, as
- * Qdrant's; the archive is checked whole before anything is written (lib/collection/snapshot-archive.ts).
+ * Qdrant's; `PUT …/snapshots/recover` downloads the archive from an http(s) `location` (optionally checked against
+ * `checksum`, SHA-256 hex). Either way the archive is checked whole before anything is written
+ * (lib/collection/snapshot-archive.ts).
  */
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
 import type { Hono } from 'hono';
 import type { RouteDeps } from '../app.js';
 import { HttpError, badRequest } from '../errors.js';
-import { type AppEnv, collectionName, ok, writeParams } from '../http.js';
+import { type AppEnv, collectionName, ok, parseWith, readJson, writeParams } from '../http.js';
+
+const recoverSchema = z.object({
+  location: z.string().min(1),
+  priority: z.enum(['replica', 'snapshot', 'no_sync']).nullish(),
+  checksum: z
+    .string()
+    .regex(/^[0-9a-fA-F]{64}$/)
+    .nullish(),
+  api_key: z.string().nullish(),
+});
+
+/** Downloads `location` (http or https only), refusing more than `maxBytes`. */
+async function download(location: string, maxBytes: number, apiKey?: string | null): Promise<Uint8Array> {
+  let url: URL;
+  try {
+    url = new URL(location);
+  } catch {
+    throw badRequest(`snapshot location is not a URL: ${location}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw badRequest(`snapshot location must be an http(s) URL, got ${url.protocol}`);
+  }
+  const r = await fetch(url, apiKey ? { headers: { 'api-key': apiKey } } : {}).catch((e: unknown) => {
+    throw badRequest(`could not download the snapshot: ${(e as Error).message}`);
+  });
+  if (!r.ok || r.body === null) throw badRequest(`could not download the snapshot: HTTP ${r.status}`);
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for await (const chunk of r.body) {
+    total += chunk.byteLength;
+    if (total > maxBytes) throw badRequest(`snapshot at ${location} exceeds the limit of ${maxBytes} bytes`);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
 
 export function registerSnapshotRoutes(app: Hono<AppEnv>, { service, limits }: RouteDeps): void {
   app.post('/collections/:name/snapshots', async (c) => {
@@ -43,6 +82,18 @@ export function registerSnapshotRoutes(app: Hono<AppEnv>, { service, limits }: R
       'content-type': 'application/x-tar',
       'content-disposition': `attachment; filename="${snapshot}"`,
     });
+  });
+
+  app.put('/collections/:name/snapshots/recover', async (c) => {
+    const name = collectionName(c);
+    writeParams(c);
+    const body = parseWith(recoverSchema, await readJson(c, limits.maxBodyBytes));
+    const archive = await download(body.location, limits.maxSnapshotBytes, body.api_key);
+    if (body.checksum && createHash('sha256').update(archive).digest('hex') !== body.checksum.toLowerCase()) {
+      throw badRequest('snapshot checksum does not match the downloaded archive');
+    }
+    await service.recoverSnapshot(name, archive);
+    return ok(c, true);
   });
 
   app.post('/collections/:name/snapshots/upload', async (c) => {
