@@ -73,6 +73,7 @@ async function main(): Promise<void> {
   const coordinator = await createCoordinator(config, { logger, fallback: 'threads' });
   const app = createApp({
     service: coordinator.service,
+    operations: coordinator.operations,
     logger,
     ...(config.apiKey ? { apiKey: config.apiKey } : {}),
     corsOrigins: config.corsOrigins,

@@ -26,6 +26,7 @@ const coordinator = await createCoordinator(config, { logger, fallback: 'direct'
 const serve = handle(
   createApp({
     service: coordinator.service,
+    operations: coordinator.operations,
     logger,
     ...(apiKey !== undefined ? { apiKey } : {}),
     corsOrigins: config.corsOrigins,

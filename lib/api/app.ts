@@ -8,11 +8,16 @@
 import { Hono } from 'hono';
 import { cors } from 'hono/cors';
 import type { CollectionService } from '../collection/types.js';
+import type { OperationsSource } from '../runtime/operations.js';
 import { apiKeyAuth } from './auth.js';
 import { ClientGone, errorBody, toHttpError } from './errors.js';
 import type { AppEnv } from './http.js';
+import { createMetrics } from './metrics.js';
+import { registerAliasRoutes } from './routes/aliases.js';
 import { registerCollectionRoutes } from './routes/collections.js';
 import { registerExploreRoutes } from './routes/explore.js';
+import { registerOperationRoutes } from './routes/operations.js';
+import { registerSnapshotRoutes } from './routes/snapshots.js';
 import { registerPointRoutes } from './routes/points.js';
 import { registerQueryRoutes } from './routes/query.js';
 import { QDRANT_COMPAT_VERSION, registerServiceRoutes } from './routes/service.js';
@@ -30,6 +35,8 @@ export interface ApiLimits {
   readonly maxResponseBytes: number;
   /** count the body as the escaped JSON string it travels as inside a Lambda response @default false */
   readonly escapedResponse: boolean;
+  /** largest snapshot archive accepted by upload (it is checked whole in memory before a write) @default 536870912 */
+  readonly maxSnapshotBytes: number;
 }
 
 export const DEFAULT_LIMITS: ApiLimits = {
@@ -39,6 +46,7 @@ export const DEFAULT_LIMITS: ApiLimits = {
   maxResultPoints: 10_000,
   maxResponseBytes: 32 * 1024 * 1024,
   escapedResponse: false,
+  maxSnapshotBytes: 512 * 1024 * 1024,
 };
 
 /** The subset of a pino logger the API uses (pino's Logger satisfies it). */
@@ -62,6 +70,8 @@ export interface CreateAppOptions {
    * @default []
    */
   readonly corsOrigins?: readonly string[];
+  /** this process's optimizer runs and I/O counters (lib/runtime/operations.ts) for /metrics and …/optimizations */
+  readonly operations?: OperationsSource;
 }
 
 export interface RouteDeps {
@@ -73,6 +83,8 @@ export function createApp(options: CreateAppOptions): Hono<AppEnv> {
   const limits: ApiLimits = { ...DEFAULT_LIMITS, ...options.limits };
   const logger = options.logger;
   const app = new Hono<AppEnv>();
+  const version = options.version ?? QDRANT_COMPAT_VERSION;
+  const metrics = createMetrics({ service: options.service, operations: options.operations, version });
 
   const bounds = {
     maxResultPoints: limits.maxResultPoints,
@@ -84,6 +96,8 @@ export function createApp(options: CreateAppOptions): Hono<AppEnv> {
     c.set('bounds', bounds);
     await next();
   });
+  // before the key check, so refused requests are counted too
+  app.use('*', metrics.middleware);
   const origins = options.corsOrigins ?? [];
   if (origins.length > 0) {
     app.use(
@@ -99,11 +113,14 @@ export function createApp(options: CreateAppOptions): Hono<AppEnv> {
   if (options.apiKey !== undefined) app.use('*', apiKeyAuth(options.apiKey));
 
   const deps: RouteDeps = { service: options.service, limits };
-  registerServiceRoutes(app, options.version ?? QDRANT_COMPAT_VERSION);
+  registerServiceRoutes(app, version);
+  registerOperationRoutes(app, { service: options.service, metrics, operations: options.operations, version });
+  registerAliasRoutes(app, deps);
   registerCollectionRoutes(app, deps);
   registerPointRoutes(app, deps);
   registerQueryRoutes(app, deps);
   registerExploreRoutes(app, deps);
+  registerSnapshotRoutes(app, deps);
 
   app.notFound((c) =>
     c.json(

@@ -5,7 +5,8 @@
 import { randomBytes } from 'node:crypto';
 import type { IoScope } from '../storage/io-stats.js';
 import type { ObjectStore } from '../storage/object-store.js';
-import { collectionPrefix } from './keys.js';
+import { AliasCache } from './aliases.js';
+import { aliasesKey, collectionPrefix } from './keys.js';
 import { ManifestCache } from './manifest.js';
 import { SegmentAccess } from './segment-access.js';
 import type { Invoker } from './invoker.js';
@@ -44,6 +45,8 @@ export interface ServiceContext {
   readonly clock: HybridClock;
   readonly queryDeadlineMs: number;
   readonly manifests: ManifestCache;
+  /** the deployment's alias map, revalidated like the manifest (aliases.ts) */
+  readonly aliases: AliasCache;
   readonly wal: WalTailReader;
   readonly access: SegmentAccess;
   readonly onWrite: (collection: string, points: number) => void;
@@ -61,6 +64,7 @@ export function createContext(o: CollectionServiceOptions): ServiceContext {
     clock: new HybridClock(now),
     queryDeadlineMs: o.queryDeadlineMs ?? 30_000,
     manifests: new ManifestCache(o.store),
+    aliases: new AliasCache(o.store, aliasesKey(o.prefix ?? '')),
     wal: new WalTailReader(o.store),
     access: new SegmentAccess(o.store),
     onWrite: o.onWrite ?? (() => {}),

@@ -10,6 +10,11 @@
  *   once they are older than `graceMs` by the time in their name (keys.ts segment ids, optimizer tombstone
  *   versions), or by the store's lastModified for names that carry no time.
  *
+ * - never an object a collection snapshot pins (collection-snapshots.ts): the segments, tombstone versions and WAL
+ *   objects its manifest and WAL list name. Their entries stay in the manifest's retired/sealed lists until the
+ *   snapshot is deleted, so the first run after that frees them (a sealed WAL entry must outlive its object: a
+ *   reader would otherwise fold a still-listed object in again).
+ *
  * Order: objects are deleted FIRST, then their names leave the manifest in one conditional swap. A crash in
  * between leaves names of missing objects, which the next run deletes again (deletes are idempotent) and drops; the
  * reverse order could leave a listed WAL object that no manifest records as sealed, and readers would fold it in
@@ -18,6 +23,7 @@
  * (optimizer.ts), so an in-flight optimizer's segments are never collected.
  */
 import type { ObjectStore } from '../storage/object-store.js';
+import { loadPins } from './collection-snapshots.js';
 import { manifestKey, segmentIdTime, walPrefix } from './keys.js';
 import { segmentIdOfKey, segmentsRoot } from '../segment/keys.js';
 import type { Manifest } from './manifest.js';
@@ -42,18 +48,33 @@ const TOMBSTONE_RE = /\/deleted\.([0-9]+)$/;
 export async function collectGarbage(store: ObjectStore, collection: string, o: GcOptions): Promise<GcResult> {
   const result: GcResult = { deletedWal: 0, deletedSegments: 0, deletedTombstones: 0, deletedOrphans: 0 };
   const key = manifestKey(collection);
-  const [current, segmentObjects] = await Promise.all([loadManifest(store, key), store.list(segmentsRoot(collection))]);
+  const [current, segmentObjects, pins] = await Promise.all([
+    loadManifest(store, key),
+    store.list(segmentsRoot(collection)),
+    loadPins(store, collection),
+  ]);
   if (current === null) return result;
+  const pinnedSegments = new Set(pins.flatMap((p) => p.manifest.segments.map((s) => s.id)));
+  const pinnedTomb = new Set(
+    pins.flatMap((p) =>
+      p.manifest.segments.filter((s) => s.deletedVersion > 0).map((s) => `${s.id}/${s.deletedVersion}`),
+    ),
+  );
+  const pinnedWal = new Set(pins.flatMap((p) => p.wal));
   const m: Manifest = current.manifest;
   const cutoff = o.now() - o.graceMs;
   const walCutoff = o.now() - (o.walGraceMs ?? o.graceMs);
 
-  const walDone = m.sealedWal.filter((w) => w.at < walCutoff).map((w) => w.name);
-  const segDone = new Set(m.retiredSegments.filter((s) => s.at < cutoff).map((s) => s.id));
-  const tombDone = m.retiredTombstones.filter((t) => t.at < cutoff);
+  const walDone = m.sealedWal.filter((w) => w.at < walCutoff && !pinnedWal.has(w.name)).map((w) => w.name);
+  const segDone = new Set(m.retiredSegments.filter((s) => s.at < cutoff && !pinnedSegments.has(s.id)).map((s) => s.id));
+  const tombDone = m.retiredTombstones.filter((t) => t.at < cutoff && !pinnedTomb.has(`${t.segment}/${t.version}`));
   const tombDoneKeys = new Set(tombDone.map((t) => `${t.segment}/${t.version}`));
 
-  const named = new Set<string>([...m.segments.map((s) => s.id), ...m.retiredSegments.map((s) => s.id)]);
+  const named = new Set<string>([
+    ...m.segments.map((s) => s.id),
+    ...m.retiredSegments.map((s) => s.id),
+    ...pinnedSegments,
+  ]);
   const liveTomb = new Map(m.segments.map((s) => [s.id, s.deletedVersion]));
   const retiredTomb = new Set(m.retiredTombstones.map((t) => `${t.segment}/${t.version}`));
   const doomed: string[] = [];
@@ -81,7 +102,7 @@ export async function collectGarbage(store: ObjectStore, collection: string, o: 
       continue;
     }
     // a tombstone version of a named segment that no manifest names: a losing or crashed optimizer's
-    if (liveTomb.get(id) !== version && !retiredTomb.has(tk) && version < cutoff) {
+    if (liveTomb.get(id) !== version && !retiredTomb.has(tk) && !pinnedTomb.has(tk) && version < cutoff) {
       doomed.push(obj.key);
       result.deletedOrphans++;
     }

@@ -6,6 +6,10 @@
  * | `manifest.json`                            | current manifest (manifest.ts)         | create-only, then If-Match    |
  * | `wal/{seq:16}.{writer}`                    | one acknowledged write batch (wal.ts)  | create-only, never rewritten  |
  * | `segments/{segmentId}/…`                   | one immutable segment (lib/segment)    | before the manifest names it  |
+ * | `snapshots/{time:16}-{random}.snapshot`    | a pinned manifest (collection-snapshots.ts) | create-only, then deleted |
+ *
+ * Store-level objects (outside every collection): `{prefix}/aliases`, the one alias map of the deployment (aliases.ts),
+ * replaced only by compare-and-swap.
  *
  * Segment folders, the files inside them and the tombstone names are spelled by lib/segment/keys.ts (the segment
  * layer reads them from a task's collection prefix alone); this module builds the collection-level keys on top.
@@ -24,6 +28,8 @@ import { pad } from '../segment/keys.js';
 
 const SEQ_WIDTH = 16;
 const WRITER_RE = /^[0-9a-z]{1,32}$/;
+/** snapshot names this module accepts: `{time:16}-{random}.snapshot` (newSnapshotName) */
+const SNAPSHOT_NAME_RE = /^[0-9]{16}-[0-9a-z]{1,32}\.snapshot$/;
 /** ids this module mints (newSegmentId): creation time + random suffix */
 const SEGMENT_ID_RE = /^[0-9]{16}-[0-9a-z]{1,32}$/;
 
@@ -35,6 +41,11 @@ function join(prefix: string, rest: string): string {
 /** `{prefix}/collections/` : list it with delimiter-free prefix listing and take the next path component. */
 export function collectionsRoot(prefix: string): string {
   return join(prefix, 'collections/');
+}
+
+/** `{prefix}/aliases`: the deployment's alias map (one object, so one conditional PUT changes any set of aliases). */
+export function aliasesKey(prefix: string): string {
+  return join(prefix, 'aliases');
 }
 
 /** `{prefix}/collections/{name}` (no trailing slash); the `collectionPrefix` of a SegmentSearchTask. */
@@ -54,6 +65,16 @@ export function collectionNameOfKey(prefix: string, key: string): string | null 
 
 export function manifestKey(collection: string): string {
   return `${collection}/manifest.json`;
+}
+
+/** `{collection}/snapshots/`: one pinned manifest per collection snapshot (collection-snapshots.ts). */
+export function snapshotsPrefix(collection: string): string {
+  return `${collection}/snapshots/`;
+}
+
+export function snapshotKey(collection: string, name: string): string {
+  if (!SNAPSHOT_NAME_RE.test(name)) throw invalid(`bad snapshot name "${name}"`);
+  return snapshotsPrefix(collection) + name;
 }
 
 export function walPrefix(collection: string): string {
@@ -76,6 +97,15 @@ export function parseWalName(keyOrName: string): { name: string; seq: number; wr
   const m = /^([0-9]{16})\.([0-9a-z]{1,32})$/.exec(name);
   if (!m) return null;
   return { name, seq: Number(m[1]), writer: m[2] };
+}
+
+/** A new snapshot name: creation time (ms, 16 digits, so listings sort by age) + a random suffix. */
+export function newSnapshotName(nowMs: number, random: string): string {
+  return `${pad(Math.floor(nowMs), SEQ_WIDTH)}-${random}.snapshot`;
+}
+
+export function isSnapshotName(name: string): boolean {
+  return SNAPSHOT_NAME_RE.test(name);
 }
 
 /** A new segment id: creation time (ms, 16 digits) + a random suffix unique among concurrent optimizers. */

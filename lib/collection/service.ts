@@ -9,17 +9,34 @@
  *   acknowledged before it.
  * - Payload updates and deletes by filter are resolved here against a snapshot into full-point upserts and id
  *   deletes (wal.ts documents the race this allows).
+ * - Every method that reads or writes a collection resolves its name through the one AliasRouter (aliases.ts), with
+ *   the alias map revalidated; create and delete take collection names only (deleting a collection drops its
+ *   aliases).
  * - `onWrite` hears of every acknowledged write and only of those (after the WAL PUT, never for a refused or failed
  *   one); `onConfigChange` of every committed config update. The optimizer trigger is wired through them.
  */
 import { randomBytes } from 'node:crypto';
-import { collectionNotFound, isStrataError, malformed, outOfRange } from '../model/errors.js';
+import { collectionNotFound, conflict, isStrataError, malformed, notFound, outOfRange } from '../model/errors.js';
+import {
+  type AliasAction,
+  type AliasDescription,
+  changeAliases,
+  describeAliases,
+  dropAliasesOf,
+  AliasRouter,
+} from './aliases.js';
 import { createContext, snapshotOf } from './context.js';
+import type { IoScope } from '../storage/io-stats.js';
 import type { CollectionServiceOptions, ServiceContext } from './context.js';
 import { listCollections } from './catalog.js';
 import { collectionPrefix, manifestKey, walKey } from './keys.js';
 import { validateCollectionName } from '../model/collection-name.js';
 import { createManifest, newManifest, updateManifest } from './manifest.js';
+import { backlogOf, type OptimizerBacklog } from './backlog.js';
+import * as snapshots from './collection-snapshots.js';
+import type { SnapshotDescription } from './collection-snapshots.js';
+import { archiveSnapshot, checkArchive, restoreArchive } from './snapshot-archive.js';
+import { snapshotKey } from './keys.js';
 import { entryDiffers } from './rebuild.js';
 import { deletePayloadKeys, overwritePayload, setPayload } from './payload-ops.js';
 import { runQuery } from './query.js';
@@ -55,23 +72,55 @@ export type { CollectionServiceOptions } from './context.js';
 
 export class StrataCollectionService implements CollectionService {
   readonly ctx: ServiceContext;
+  private readonly router: AliasRouter;
 
   constructor(options: CollectionServiceOptions) {
     this.ctx = createContext(options);
+    this.router = new AliasRouter(this.ctx.aliases);
   }
 
   private prefixOf(name: string): string {
     return collectionPrefix(this.ctx.prefix, name);
   }
 
-  private snapshot(name: string): Promise<Snapshot> {
-    return snapshotOf(this.ctx, name);
+  /** A snapshot of the collection `name` means (a collection, or the one its alias names). */
+  private snapshot(name: string, io?: IoScope): Promise<Snapshot> {
+    return this.router.route(name, (n) => snapshotOf(this.ctx, n, io), true, io);
+  }
+
+  // ------------------------------------------------------------------ aliases
+
+  async updateAliases(actions: AliasAction[]): Promise<void> {
+    await changeAliases(
+      {
+        aliases: this.ctx.aliases,
+        collectionExists: async (n) => (await this.ctx.manifests.current(manifestKey(this.prefixOf(n)))) !== null,
+      },
+      actions,
+    );
+  }
+
+  async listAliases(): Promise<AliasDescription[]> {
+    return describeAliases(await this.ctx.aliases.current());
+  }
+
+  /** The aliases naming `name` (a collection name, not resolved, as Qdrant's `GET /collections/{c}/aliases`). */
+  async collectionAliases(name: string): Promise<AliasDescription[]> {
+    const [exists, map] = await Promise.all([
+      this.ctx.manifests.current(manifestKey(this.prefixOf(name))),
+      this.ctx.aliases.current(),
+    ]);
+    if (exists === null) throw collectionNotFound(name);
+    return describeAliases(map, name);
   }
 
   // ------------------------------------------------------------------ collections
 
   async createCollection(name: string, config: CollectionConfig): Promise<void> {
     validateCollectionName(name);
+    if ((await this.ctx.aliases.current()).has(name)) {
+      throw conflict(`Can't create collection with name ${name}. Alias with the same name already exists`);
+    }
     if (!Number.isInteger(config.vectors.size) || config.vectors.size < 1) {
       throw outOfRange('vectors.size', 'must be a positive integer');
     }
@@ -87,6 +136,13 @@ export class StrataCollectionService implements CollectionService {
    * incarnation, so leftover WAL objects are ignored (tail.ts) and leftover segments are never named.
    */
   async deleteCollection(name: string): Promise<boolean> {
+    const existed = await this.removeCollection(name);
+    await dropAliasesOf(this.ctx.aliases, name);
+    return existed;
+  }
+
+  /** deleteCollection without touching aliases (a recover replaces a collection its aliases keep naming) */
+  private async removeCollection(name: string): Promise<boolean> {
     const prefix = this.prefixOf(name);
     const key = manifestKey(prefix);
     const existed = (await this.ctx.store.head(key)) !== null;
@@ -107,7 +163,15 @@ export class StrataCollectionService implements CollectionService {
 
   async collectionExists(name: string): Promise<boolean> {
     validateCollectionName(name);
-    return (await this.ctx.manifests.current(manifestKey(this.prefixOf(name)))) !== null;
+    return this.router
+      .route(name, async (n) => {
+        if ((await this.ctx.manifests.current(manifestKey(this.prefixOf(n)))) === null) throw collectionNotFound(n);
+        return true;
+      })
+      .catch((e: unknown) => {
+        if (isStrataError(e, 'not_found')) return false;
+        throw e;
+      });
   }
 
   /**
@@ -115,10 +179,16 @@ export class StrataCollectionService implements CollectionService {
    * write that follows revalidates it and re-checks the dimension), so a warm request pays no extra round trip.
    */
   async collectionConfig(name: string, fresh = false): Promise<CollectionConfig> {
-    const key = manifestKey(this.prefixOf(name));
-    const current = fresh ? await this.ctx.manifests.current(key) : await this.ctx.manifests.recent(key);
-    if (current === null) throw collectionNotFound(name);
-    return current.manifest.config;
+    return this.router.route(
+      name,
+      async (n) => {
+        const key = manifestKey(this.prefixOf(n));
+        const current = fresh ? await this.ctx.manifests.current(key) : await this.ctx.manifests.recent(key);
+        if (current === null) throw collectionNotFound(n);
+        return current.manifest.config;
+      },
+      fresh,
+    );
   }
 
   async getCollection(name: string): Promise<CollectionInfo> {
@@ -136,15 +206,73 @@ export class StrataCollectionService implements CollectionService {
     };
   }
 
+  // ------------------------------------------------------------------ snapshots (collection-snapshots.ts)
+
+  async createSnapshot(name: string): Promise<SnapshotDescription> {
+    return snapshots.pinSnapshot(this.ctx.store, await this.snapshot(name), this.ctx.now());
+  }
+
+  /** The collection prefix `name` means, checked to exist (not_found otherwise). */
+  private existing(name: string): Promise<string> {
+    return this.router.route(name, async (n) => {
+      const prefix = this.prefixOf(n);
+      if ((await this.ctx.manifests.current(manifestKey(prefix))) === null) throw collectionNotFound(n);
+      return prefix;
+    });
+  }
+
+  async listSnapshots(name: string): Promise<SnapshotDescription[]> {
+    return snapshots.listSnapshots(this.ctx.store, await this.existing(name));
+  }
+
+  async deleteSnapshot(name: string, snapshot: string): Promise<void> {
+    await snapshots.deleteSnapshot(this.ctx.store, await this.existing(name), snapshot);
+  }
+
+  /** The snapshot as one tar archive, streamed (snapshot-archive.ts). */
+  async downloadSnapshot(name: string, snapshot: string): Promise<AsyncIterable<Uint8Array>> {
+    const collection = await this.existing(name);
+    const got = snapshots.isPinName(snapshot) ? await this.ctx.store.get(snapshotKey(collection, snapshot)) : null;
+    if (got === null) throw notFound(`Snapshot ${snapshot} not found`);
+    return archiveSnapshot(this.ctx.store, collection, got.body);
+  }
+
+  /**
+   * Restores an archive as the collection `name` (a collection name, not an alias), replacing it when it exists, as
+   * Qdrant's recover does. The archive is checked whole before anything is deleted or written.
+   */
+  async recoverSnapshot(name: string, archive: Uint8Array): Promise<void> {
+    validateCollectionName(name);
+    const checked = await checkArchive(archive);
+    if ((await this.ctx.aliases.current()).has(name)) {
+      throw conflict(`Can't create collection with name ${name}. Alias with the same name already exists`);
+    }
+    await this.removeCollection(name);
+    const collection = this.prefixOf(name);
+    await restoreArchive(this.ctx.store, collection, name, checked, this.ctx.now());
+    this.ctx.onConfigChange(name);
+  }
+
+  /** The optimizer's outstanding work on the collection (backlog.ts). */
+  async optimizerBacklog(name: string): Promise<OptimizerBacklog> {
+    return backlogOf(await this.snapshot(name));
+  }
+
   /**
    * Changes the config in the manifest. Existing segments are rebuilt to it by the optimizer (rebuild.ts), which
    * `onConfigChange` asks for once the change is committed.
    */
-  async updateCollection(name: string, update: CollectionUpdate): Promise<void> {
+  updateCollection(name: string, update: CollectionUpdate): Promise<void> {
+    return this.router.route(name, (n) => this.updateConfig(n, update));
+  }
+
+  private async updateConfig(name: string, update: CollectionUpdate): Promise<void> {
     const key = manifestKey(this.prefixOf(name));
     const result = await updateManifest(this.ctx.store, key, (m) => {
       const c = m.config;
       const config: CollectionConfig = {
+        ...c,
+        ...(update.metadata !== undefined ? { metadata: { ...c.metadata, ...update.metadata } } : {}),
         vectors: { ...c.vectors, ...(update.vectors ?? {}) },
         hnsw_config: { ...c.hnsw_config, ...(update.hnsw_config ?? {}) },
         optimizers_config: { ...c.optimizers_config, ...(update.optimizers_config ?? {}) },
@@ -187,7 +315,11 @@ export class StrataCollectionService implements CollectionService {
   }
 
   /** A manifest snapshot for a write: config and incarnation only, no WAL tail needed. */
-  private async writeTarget(name: string): Promise<Snapshot> {
+  private writeTarget(name: string): Promise<Snapshot> {
+    return this.router.route(name, (n) => this.writeTargetOf(n));
+  }
+
+  private async writeTargetOf(name: string): Promise<Snapshot> {
     const collection = this.prefixOf(name);
     const current = await this.ctx.manifests.current(manifestKey(collection));
     if (current === null) throw collectionNotFound(name);
@@ -291,7 +423,7 @@ export class StrataCollectionService implements CollectionService {
 
   async query(name: string, request: QueryRequest, trace?: QueryTrace): Promise<ScoredPoint[]> {
     const t0 = performance.now();
-    const snap = await snapshotOf(this.ctx, name, trace?.io);
+    const snap = await this.snapshot(name, trace?.io);
     if (trace?.stats) trace.stats.stageMs.snapshot += performance.now() - t0;
     return runQuery(this.ctx, snap, request, trace);
   }
@@ -299,7 +431,7 @@ export class StrataCollectionService implements CollectionService {
   /** A batch shares one snapshot: one manifest revalidation and one WAL listing, and every search sees one state. */
   async queryBatch(name: string, requests: QueryRequest[], trace?: QueryTrace): Promise<ScoredPoint[][]> {
     const t0 = performance.now();
-    const snap = await snapshotOf(this.ctx, name, trace?.io);
+    const snap = await this.snapshot(name, trace?.io);
     if (trace?.stats) trace.stats.stageMs.snapshot += performance.now() - t0;
     return Promise.all(requests.map((r) => runQuery(this.ctx, snap, r, trace)));
   }

@@ -2,6 +2,9 @@
  * The collection layer's own types: what the API layer needs from it (CollectionService) and what it reports about a
  * collection. The domain values these carry (points, filters, configs, queries) live in lib/model.
  */
+import type { AliasAction, AliasDescription } from './aliases.js';
+import type { OptimizerBacklog } from './backlog.js';
+import type { SnapshotDescription } from './collection-snapshots.js';
 import type { CollectionConfig, CollectionUpdate } from '../model/collection-config.js';
 import type { Filter } from '../model/filter.js';
 import type { Payload, WithPayload } from '../model/payload.js';
@@ -46,6 +49,24 @@ export interface CollectionService {
    */
   collectionConfig(name: string, fresh?: boolean): Promise<CollectionConfig>;
   updateCollection(name: string, update: CollectionUpdate): Promise<void>;
+  /** unsealed WAL and stale segments of the collection, from one snapshot (not_found like getCollection) */
+  optimizerBacklog(name: string): Promise<OptimizerBacklog>;
+
+  /** Pins the collection's current state (collection-snapshots.ts); garbage collection keeps what it names. */
+  createSnapshot(name: string): Promise<SnapshotDescription>;
+  listSnapshots(name: string): Promise<SnapshotDescription[]>;
+  /** not_found when the collection or the snapshot does not exist */
+  deleteSnapshot(name: string, snapshot: string): Promise<void>;
+  /** the snapshot as one tar archive, streamed */
+  downloadSnapshot(name: string, snapshot: string): Promise<AsyncIterable<Uint8Array>>;
+  /** restores an archive into the collection `name` (replacing it); invalid, and nothing written, when corrupt */
+  recoverSnapshot(name: string, archive: Uint8Array): Promise<void>;
+
+  /** Applies a ChangeAliasesOperation's actions all together or not at all (aliases.ts). */
+  updateAliases(actions: AliasAction[]): Promise<void>;
+  listAliases(): Promise<AliasDescription[]>;
+  /** aliases naming the collection `name`; not_found when it does not exist */
+  collectionAliases(name: string): Promise<AliasDescription[]>;
 
   upsertPoints(name: string, points: PointStruct[], wait: boolean): Promise<UpdateResult>;
   deletePoints(name: string, selector: PointsSelector, wait: boolean): Promise<UpdateResult>;

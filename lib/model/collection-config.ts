@@ -46,6 +46,13 @@ export interface CollectionConfig {
   /** null: no quantization, searches run on float32 originals */
   quantization_config: { scalar: ScalarQuantizationConfig } | null;
   optimizers_config: OptimizersConfig;
+  /**
+   * Qdrant's knob, kept as configured and reported; absent = Qdrant's default (true). Strata always reads payloads
+   * per query from the store (only the final top-k's), which is what `true` means.
+   */
+  on_disk_payload?: boolean;
+  /** arbitrary JSON the client attached (Qdrant's collection metadata), echoed in collection info; absent = none */
+  metadata?: Record<string, unknown>;
 }
 
 /** Partial config accepted by PATCH /collections/{name} (parameters that do not require rewriting data). */
@@ -54,4 +61,6 @@ export interface CollectionUpdate {
   optimizers_config?: Partial<OptimizersConfig>;
   quantization_config?: { scalar: ScalarQuantizationConfig } | null;
   vectors?: { on_disk?: boolean };
+  /** merged into the stored metadata key by key, as Qdrant does */
+  metadata?: Record<string, unknown>;
 }

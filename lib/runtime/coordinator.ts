@@ -33,8 +33,11 @@ import type { ObjectStore } from '../storage/object-store.js';
 import { DirectInvoker } from './direct-invoker.js';
 import { LocalInvoker } from './local-invoker.js';
 import type { Logger } from './logger.js';
+import { OperationsRecorder } from './operations.js';
 import { LocalOptimizerTrigger, type OptimizerTrigger } from './optimizer-trigger.js';
 import { ThreadOptimizer } from './thread-optimizer.js';
+import type { IoCounts } from '../storage/io-stats.js';
+import { PageCache, type PageCacheStats } from '../storage/page-cache.js';
 import { createSegmentContext, storeConfigOf, workerSetupOf } from './segment-context.js';
 
 /**
@@ -61,6 +64,8 @@ export interface Coordinator {
   /** the optimizer over the same store and caches as the service */
   optimizer: CollectionOptimizer;
   trigger: OptimizerTrigger;
+  /** this process's optimizer runs and I/O counters, for /metrics, /telemetry and …/optimizations */
+  operations: OperationsRecorder;
   /** collections the start-up scan asked the local optimizer to run for (empty with the optimizer function) */
   resumed: Promise<string[]>;
   /** a short description of where data and workers are, for start-up logs */
@@ -84,6 +89,9 @@ export async function createCoordinator(config: StrataConfig, options: Coordinat
 
   let invoker: Invoker;
   let workersText: string;
+  // segment searches in this process (the api function without worker functions) share their page cache's counters
+  let pageCache: () => PageCacheStats | null = () => null;
+  let segmentIo: () => IoCounts | null = () => null;
   if (config.workerFunctions.length > 0) {
     const { LambdaInvoker } = await import('./lambda-invoker.js');
     invoker = new LambdaInvoker({
@@ -103,6 +111,9 @@ export async function createCoordinator(config: StrataConfig, options: Coordinat
     workersText = `${config.workers} worker threads`;
   } else {
     const context = await createSegmentContext(workerSetupOf(config));
+    const { cache } = context;
+    if (cache instanceof PageCache) pageCache = () => cache.stats;
+    segmentIo = () => context.store.stats.snapshot();
     invoker = new DirectInvoker({ workers: 1, run: (task) => runSegmentTask(task, context) });
     workersText = 'in-process segment search';
   }
@@ -133,6 +144,13 @@ export async function createCoordinator(config: StrataConfig, options: Coordinat
     threadOptimizer
       ? threadOptimizer.optimizeUntil(name, LOCAL_RUN_MS)
       : optimizer.optimizeUntil(name, Deadline.in(LOCAL_RUN_MS));
+  const operations = new OperationsRecorder(() => {
+    const own = store.stats.snapshot();
+    const segments = segmentIo();
+    if (segments === null) return own;
+    for (const k of Object.keys(own) as (keyof IoCounts)[]) own[k] += segments[k];
+    return own;
+  }, pageCache);
   const onError = (error: unknown, collection: string): void =>
     logger.error({ err: error, collection }, 'optimizer trigger failed');
   const trigger: OptimizerTrigger = config.optimizerFunction
@@ -147,11 +165,13 @@ export async function createCoordinator(config: StrataConfig, options: Coordinat
         idleMs: config.optimizeIdleMs,
         onError,
         optimize: async (name) => {
-          const result = await runLocally(name).catch((error: unknown) => {
-            // deleted after the writes that asked for this run (upsert, then delete collection): nothing to seal
-            if (isStrataError(error, 'not_found')) return null;
-            throw error;
-          });
+          const result = await operations
+            .track(name, () => runLocally(name))
+            .catch((error: unknown) => {
+              // deleted after the writes that asked for this run (upsert, then delete collection): nothing to seal
+              if (isStrataError(error, 'not_found')) return null;
+              throw error;
+            });
           if (result === null) return null;
           logger.info(
             { collection: name, sealedWal: result.sealedWal, added: result.added, removed: result.removed },
@@ -178,6 +198,7 @@ export async function createCoordinator(config: StrataConfig, options: Coordinat
     collections,
     optimizer,
     trigger,
+    operations,
     describe: `${store.name}${config.prefix ? ` (prefix ${config.prefix})` : ''}, ${workersText}`,
     close: async () => {
       await resumed;

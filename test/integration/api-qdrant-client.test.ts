@@ -24,7 +24,7 @@ const last = (method: string) => service.calls.filter((c) => c.method === method
 describe('official client over TCP', () => {
   it('passes the compatibility check (GET /) without warnings', async () => {
     const info = await strata.client.versionInfo();
-    expect(info.version).toBe('1.18.0');
+    expect(info.version).toBe('1.19.0');
     expect(warn).not.toHaveBeenCalled();
   });
 

@@ -23,6 +23,10 @@ export const WRITE_METHODS: ReadonlySet<keyof CollectionService> = new Set([
   'createCollection',
   'deleteCollection',
   'updateCollection',
+  'updateAliases',
+  'createSnapshot',
+  'deleteSnapshot',
+  'recoverSnapshot',
   'upsertPoints',
   'deletePoints',
   'setPayload',
@@ -115,6 +119,54 @@ export class RecordingService implements CollectionService {
   async updateCollection(name: string, update: unknown): Promise<void> {
     this.record('updateCollection', [name, update]);
     this.need(name);
+  }
+
+  async optimizerBacklog(name: string): Promise<{ walObjects: 0; walPoints: 0; stale: []; idle: [] }> {
+    this.record('optimizerBacklog', [name]);
+    this.need(name);
+    return { walObjects: 0, walPoints: 0, stale: [], idle: [] };
+  }
+
+  async createSnapshot(name: string): Promise<{ name: string; creation_time: null; size: 0; checksum: null }> {
+    this.record('createSnapshot', [name]);
+    this.need(name);
+    return { name: '0000000000000001-a.snapshot', creation_time: null, size: 0, checksum: null };
+  }
+
+  async listSnapshots(name: string): Promise<[]> {
+    this.record('listSnapshots', [name]);
+    this.need(name);
+    return [];
+  }
+
+  async deleteSnapshot(name: string, snapshot: string): Promise<void> {
+    this.record('deleteSnapshot', [name, snapshot]);
+    this.need(name);
+  }
+
+  async downloadSnapshot(name: string, snapshot: string): Promise<never> {
+    this.record('downloadSnapshot', [name, snapshot]);
+    this.need(name);
+    throw collectionNotFound(snapshot);
+  }
+
+  async recoverSnapshot(name: string, archive: Uint8Array): Promise<void> {
+    this.record('recoverSnapshot', [name, archive.byteLength]);
+  }
+
+  async updateAliases(actions: unknown[]): Promise<void> {
+    this.record('updateAliases', [actions]);
+  }
+
+  async listAliases(): Promise<[]> {
+    this.record('listAliases', []);
+    return [];
+  }
+
+  async collectionAliases(name: string): Promise<[]> {
+    this.record('collectionAliases', [name]);
+    this.need(name);
+    return [];
   }
 
   async upsertPoints(name: string, points: unknown, wait: boolean): Promise<UpdateResult> {

@@ -52,7 +52,7 @@ describe('service routes and error mapping', () => {
   it('GET / reports a Qdrant version the official client accepts', async () => {
     const app = createApp({ service: new RecordingService() });
     const r = await send(app, 'GET', '/');
-    expect(r.body).toMatchObject({ title: 'qdrant - vector search engine', version: '1.18.0' });
+    expect(r.body).toMatchObject({ title: 'qdrant - vector search engine', version: '1.19.0' });
   });
 
   it('unknown routes answer the envelope with 404', async () => {

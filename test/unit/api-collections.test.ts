@@ -46,6 +46,7 @@ describe('PUT /collections/{name}', () => {
       hnsw_config: { m: 32, ef_construct: 200, full_scan_threshold: 500, on_disk: true },
       quantization_config: { scalar: { type: 'int8', quantile: 0.95, always_ram: true } },
       optimizers_config: { default_segment_number: 4, indexing_threshold: 0, max_segment_size: null },
+      on_disk_payload: true,
     });
   });
 
@@ -217,6 +218,32 @@ describe('other collection routes', () => {
   });
 });
 
+describe('metadata and on_disk_payload', () => {
+  it('keeps metadata and on_disk_payload in the config only when given', async () => {
+    resultOf(
+      await send(app, 'PUT', '/collections/m', {
+        vectors: { size: 3, distance: 'Dot' },
+        on_disk_payload: false,
+        metadata: { owner: 'search-team', model: { name: 'e5', dim: 3 } },
+      }),
+    );
+    expect(service.writes()[0].args[1]).toMatchObject({
+      on_disk_payload: false,
+      metadata: { owner: 'search-team', model: { name: 'e5', dim: 3 } },
+    });
+    expectError(
+      await send(app, 'PUT', '/collections/n', { vectors: { size: 3, distance: 'Dot' }, metadata: 3 }),
+      400,
+      'metadata',
+    );
+  });
+
+  it('PATCH passes metadata on; a metadata-only PATCH changes nothing else', async () => {
+    resultOf(await send(app, 'PATCH', '/collections/docs', { metadata: { version: 2 } }));
+    expect(service.writes()).toEqual([{ method: 'updateCollection', args: ['docs', { metadata: { version: 2 } }] }]);
+  });
+});
+
 describe('payload index routes (acknowledged; filters need no index)', () => {
   it('PUT /collections/{name}/index validates and acknowledges without writing', async () => {
     expect(
@@ -260,12 +287,34 @@ describe('payload index routes (acknowledged; filters need no index)', () => {
   });
 });
 
-describe('aliases (none exist)', () => {
-  it('lists no aliases and refuses changes', async () => {
+describe('aliases', () => {
+  it('lists aliases and 404s the aliases of a missing collection', async () => {
     expect(resultOf(await send(app, 'GET', '/aliases'))).toEqual({ aliases: [] });
     expect(resultOf(await send(app, 'GET', '/collections/docs/aliases'))).toEqual({ aliases: [] });
     expectError(await send(app, 'GET', '/collections/nope/aliases'), 404, 'nope');
-    expectError(await send(app, 'POST', '/collections/aliases', { actions: [] }), 400, 'aliases are not supported');
+    expect(service.writes()).toEqual([]);
+  });
+
+  it("passes one request's actions to the service together, in order", async () => {
+    const actions = [
+      { delete_alias: { alias_name: 'prod' } },
+      { create_alias: { collection_name: 'docs', alias_name: 'prod' } },
+      { rename_alias: { old_alias_name: 'old', new_alias_name: 'new' } },
+    ];
+    expect(resultOf(await send(app, 'POST', '/collections/aliases?timeout=5', { actions }))).toBe(true);
+    expect(service.writes()).toEqual([{ method: 'updateAliases', args: [actions] }]);
+  });
+
+  it('refuses a malformed action before the service sees it', async () => {
+    for (const actions of [
+      [{ create_alias: { collection_name: 'docs' } }],
+      [{ create_alias: { collection_name: 'docs', alias_name: 'a' }, delete_alias: { alias_name: 'a' } }],
+      [{ switch_alias: { alias_name: 'a' } }],
+    ]) {
+      const r = await send(app, 'POST', '/collections/aliases', { actions });
+      expect([400, 422]).toContain(r.status);
+    }
+    expectError(await send(app, 'POST', '/collections/aliases', {}), 400, 'actions');
     expect(service.writes()).toEqual([]);
   });
 });

@@ -2,7 +2,7 @@
 import type { Hono } from 'hono';
 import type { RouteDeps } from '../app.js';
 import { collectionExists } from '../../model/errors.js';
-import { HttpError, badRequest } from '../errors.js';
+import { HttpError } from '../errors.js';
 import { type AppEnv, collectionName, ok, parseWith, readJson, writeParams } from '../http.js';
 import {
   createCollectionSchema,
@@ -25,18 +25,6 @@ export function registerCollectionRoutes(app: Hono<AppEnv>, { service, limits }:
     if (await service.collectionExists(name)) throw collectionExists(name);
     await service.createCollection(name, config);
     return ok(c, true);
-  });
-
-  // Strata has no aliases: the listings are truthfully empty and changes are refused. Registered before
-  // `/collections/:name` so `aliases` is not taken for a collection name.
-  app.get('/aliases', (c) => ok(c, { aliases: [] }));
-  app.post('/collections/aliases', () => {
-    throw badRequest('collection aliases are not supported');
-  });
-  app.get('/collections/:name/aliases', async (c) => {
-    const name = collectionName(c);
-    await service.getCollection(name);
-    return ok(c, { aliases: [] });
   });
 
   app.get('/collections/:name', async (c) => {
@@ -82,7 +70,7 @@ export function registerCollectionRoutes(app: Hono<AppEnv>, { service, limits }:
 }
 
 /** Qdrant's WaitTimeout: a u64 (else 400) with `range(min = 1)` (so 0 is its validator's 422). */
-function timeoutParam(raw: string | undefined): void {
+export function timeoutParam(raw: string | undefined): void {
   if (raw === undefined) return;
   if (!/^\d+$/.test(raw)) {
     throw new HttpError(400, `Format error in query parameters: timeout: expected a positive integer, got \`${raw}\``);

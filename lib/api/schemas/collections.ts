@@ -118,7 +118,7 @@ export const createCollectionSchema = z
     wal_config: z.unknown().optional(),
     strict_mode_config: z.unknown().optional(),
     sharding_method: z.enum(['auto']).nullish(),
-    metadata: z.unknown().optional(),
+    metadata: z.record(z.string(), z.unknown()).nullish(),
   })
   .transform((b): CollectionConfig => {
     const hnsw = { ...b.hnsw_config, ...b.vectors.hnsw_config };
@@ -139,6 +139,9 @@ export const createCollectionSchema = z
         indexing_threshold: b.optimizers_config?.indexing_threshold ?? OPTIMIZER_DEFAULTS.indexing_threshold,
         max_segment_size: b.optimizers_config?.max_segment_size ?? null,
       },
+      // only when given, so a config stays as short as the request that made it
+      ...(b.on_disk_payload != null ? { on_disk_payload: b.on_disk_payload } : {}),
+      ...(b.metadata != null ? { metadata: b.metadata } : {}),
     };
   });
 
@@ -153,7 +156,7 @@ export const updateCollectionSchema = z
     params: z.unknown().optional(),
     strict_mode_config: z.unknown().optional(),
     sparse_vectors: z.unknown().optional(),
-    metadata: z.unknown().optional(),
+    metadata: z.record(z.string(), z.unknown()).nullish(),
   })
   .transform((b): CollectionUpdate => {
     const out: CollectionUpdate = {};
@@ -168,6 +171,7 @@ export const updateCollectionSchema = z
     if (Object.keys(opt).length > 0) out.optimizers_config = opt;
     if (b.quantization_config !== undefined) out.quantization_config = b.quantization_config;
     if (b.vectors?.on_disk != null) out.vectors = { on_disk: b.vectors.on_disk };
+    if (b.metadata != null) out.metadata = b.metadata;
     return out;
   });
 
@@ -215,7 +219,7 @@ export function presentCollectionInfo(info: CollectionInfo): unknown {
         shard_number: 1,
         replication_factor: 1,
         write_consistency_factor: 1,
-        on_disk_payload: true,
+        on_disk_payload: cfg.on_disk_payload ?? true,
       },
       hnsw_config: { ...cfg.hnsw_config, max_indexing_threads: 0 },
       optimizer_config: {
@@ -231,7 +235,11 @@ export function presentCollectionInfo(info: CollectionInfo): unknown {
       wal_config: { wal_capacity_mb: 32, wal_segments_ahead: 0 },
       quantization_config: cfg.quantization_config,
       strict_mode_config: { enabled: false },
+      ...(cfg.metadata !== undefined ? { metadata: cfg.metadata } : {}),
     },
     payload_schema: {},
+    // every acknowledged write is searchable at once (unsealed points are scanned), so nothing waits in a queue;
+    // the unsealed WAL backlog is optimizer work, reported by GET /collections/{c}/optimizations
+    update_queue: { length: 0 },
   };
 }

@@ -1,0 +1,97 @@
+/**
+ * Collection snapshots without copying (DESIGN.md §3 `snapshots/{name}`): segments are immutable, so a snapshot is a
+ * pinned copy of one manifest plus the names of the WAL objects that manifest had not sealed yet. Garbage collection
+ * (gc.ts) keeps every object a pin names until the pin is deleted.
+ *
+ * Invariants:
+ * - A pin is written create-only, from a read view (snapshot.ts) taken when the request arrived: it names exactly the
+ *   segments, tombstone versions and unsealed WAL objects that view reads, so it holds every write acknowledged
+ *   before the request (§4.2) and nothing half-written.
+ * - Between reading the manifest and writing the pin, an object the manifest names can be deleted only if it left a
+ *   manifest more than the GC grace period earlier, which the read view rules out (as for any reader).
+ * - Pins live under the collection's prefix: deleting the collection deletes its snapshots with it.
+ */
+import { randomBytes } from 'node:crypto';
+import { internal, notFound } from '../model/errors.js';
+import type { ObjectStore } from '../storage/object-store.js';
+import { isSnapshotName, newSnapshotName, snapshotKey, snapshotsPrefix } from './keys.js';
+import type { Manifest } from './manifest.js';
+import type { Snapshot } from './snapshot.js';
+
+export const PIN_FORMAT = 1;
+
+export interface SnapshotPin {
+  format: number;
+  name: string;
+  /** ms, injected clock */
+  createdAt: number;
+  manifest: Manifest;
+  /** WAL object names (relative to wal/) unsealed in `manifest` but part of the snapshot */
+  wal: string[];
+}
+
+/** Qdrant's SnapshotDescription. */
+export interface SnapshotDescription {
+  name: string;
+  creation_time: string | null;
+  size: number;
+  checksum: string | null;
+}
+
+export function decodePin(bytes: Uint8Array, key: string): SnapshotPin {
+  let pin: SnapshotPin;
+  try {
+    pin = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8')) as SnapshotPin;
+  } catch (e) {
+    throw internal(`${key}: snapshot pin is not JSON`, e);
+  }
+  if (pin?.format !== PIN_FORMAT || !Array.isArray(pin.manifest?.segments) || !Array.isArray(pin.wal)) {
+    throw internal(`${key}: unsupported snapshot pin`);
+  }
+  return pin;
+}
+
+/** Writes the pin of `view` (create-only) and describes it. */
+export async function pinSnapshot(store: ObjectStore, view: Snapshot, now: number): Promise<SnapshotDescription> {
+  const name = newSnapshotName(now, randomBytes(6).toString('hex'));
+  const pin: SnapshotPin = { format: PIN_FORMAT, name, createdAt: now, manifest: view.manifest, wal: view.tail.names };
+  const body = Buffer.from(JSON.stringify(pin), 'utf8');
+  await store.put(snapshotKey(view.collection, name), body, { ifNoneMatch: '*' });
+  return { name, creation_time: isoSeconds(now), size: body.byteLength, checksum: null };
+}
+
+export async function listSnapshots(store: ObjectStore, collection: string): Promise<SnapshotDescription[]> {
+  const prefix = snapshotsPrefix(collection);
+  const entries = await store.list(prefix);
+  return entries
+    .map((e) => ({ e, name: e.key.slice(prefix.length) }))
+    .filter(({ name }) => isSnapshotName(name))
+    .map(({ e, name }) => ({
+      name,
+      creation_time: isoSeconds(Number(name.slice(0, 16))),
+      size: e.size,
+      checksum: null,
+    }));
+}
+
+/** Every pin of the collection (gc.ts keeps what they name). */
+export async function loadPins(store: ObjectStore, collection: string): Promise<SnapshotPin[]> {
+  const prefix = snapshotsPrefix(collection);
+  const entries = (await store.list(prefix)).filter((e) => isSnapshotName(e.key.slice(prefix.length)));
+  const pins = await Promise.all(entries.map((e) => store.get(e.key)));
+  return pins.flatMap((got, i) => (got === null ? [] : [decodePin(got.body, entries[i].key)]));
+}
+
+export const isPinName = isSnapshotName;
+
+export async function deleteSnapshot(store: ObjectStore, collection: string, name: string): Promise<void> {
+  if (!isSnapshotName(name)) throw notFound(`Snapshot ${name} not found`);
+  const key = snapshotKey(collection, name);
+  if ((await store.head(key)) === null) throw notFound(`Snapshot ${name} not found`);
+  await store.delete(key);
+}
+
+/** Qdrant's `creation_time` shape: ISO 8601 without the zone suffix, seconds precision. */
+function isoSeconds(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 19);
+}
