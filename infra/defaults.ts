@@ -107,13 +107,36 @@ export const SIZING_DEFAULTS = {
   apiMemoryMiB: 1024,
   workerMemoryMiB: 2048,
   optimizerMemoryMiB: 3008,
-  /** The HTTP API waits at most 29 s for the function (API_INTEGRATION_TIMEOUT); the function stops first. */
+  /**
+   * The HTTP API waits at most 29 s for the function (API_INTEGRATION_TIMEOUT); the function stops first, and it
+   * outlives every worker (worker timeout < api timeout) so the coordinator sees a failed segment and fails the query
+   * (DESIGN.md §4.5) instead of API Gateway answering a bare 503.
+   */
   apiTimeout: Duration.seconds(27),
-  /** Shorter than the api timeout so the coordinator sees a failed segment and fails the query (DESIGN.md §4.5). */
-  workerTimeout: Duration.seconds(20),
   optimizerTimeout: Duration.minutes(15),
   optimizerScheduleMinutes: 5,
 } as const;
+
+/**
+ * One query's fan-out budget, retry included (STRATA_QUERY_DEADLINE_MS on the api function). A worker's timeout is
+ * the deadline plus a margin: the coordinator aborts its invoke at the deadline, but Lambda keeps an aborted
+ * invocation running (and billed, and holding a reserved execution) until the function's own timeout, so that
+ * timeout must sit just above the deadline. The deadline's maximum keeps the worker timeout below the api timeout.
+ */
+export const QUERY_DEADLINE = {
+  defaultMs: 10_000,
+  minimumMs: 1_000,
+  workerTimeoutMarginMs: 1_000,
+} as const;
+
+/** Whole seconds (Lambda's unit) of a worker's timeout for a query deadline. */
+export function workerTimeoutFor(queryDeadlineMs: number): Duration {
+  return Duration.seconds(Math.ceil((queryDeadlineMs + QUERY_DEADLINE.workerTimeoutMarginMs) / 1000));
+}
+
+/** Largest deadline whose worker timeout stays at least a second under the api timeout. */
+export const MAX_QUERY_DEADLINE_MS =
+  (SIZING_DEFAULTS.apiTimeout.toSeconds() - 1) * 1000 - QUERY_DEADLINE.workerTimeoutMarginMs;
 
 /** Longest wait API Gateway HTTP APIs allow for a Lambda integration. */
 export const API_INTEGRATION_TIMEOUT = Duration.seconds(29);
@@ -138,12 +161,34 @@ export const OBSERVABILITY_DEFAULTS = {
 } as const;
 
 /**
- * Stage throttling protects the bill from a runaway client; the API key check runs inside the function, so
- * unauthenticated requests are still invocations until they hit this limit.
+ * Concurrency (concurrency.ts turns these into reserved concurrency and the stage throttle). A Lambda account has one
+ * pool of concurrent executions (1,000 by default), of which AWS keeps at least 100 unreserved for functions without
+ * a reservation. The stack reserves `budget` executions of it in total, split so that every api execution can have
+ * its fan-out running at once: a query holds one api execution and at most one execution of each worker function.
  */
-export const API_THROTTLE_DEFAULTS = {
-  rateLimit: 200,
-  burstLimit: 400,
+export const CONCURRENCY_DEFAULTS = {
+  /** The account's concurrent-execution quota (Service Quotas: "Concurrent executions"). */
+  accountQuota: 1000,
+  /** Executions AWS requires to stay unreserved in every account. */
+  unreservedMinimum: 100,
+  /** Executions this stack reserves in total; 0 reserves nothing (and bounds nothing). */
+  budget: 500,
+  /**
+   * The optimizer's share: one scheduled sweep and one triggered run at a time. Runs race safely (manifest CAS), so
+   * more would only duplicate index builds; a throttled asynchronous invoke waits in Lambda's queue.
+   */
+  optimizer: 2,
+} as const;
+
+/**
+ * Stage throttling protects the bill from a runaway client and keeps API Gateway answering 429 before Lambda
+ * throttles the api function (which API Gateway would turn into a 5xx); the API key check runs inside the function,
+ * so unauthenticated requests are still invocations until they hit this limit. By Little's law a steady rate R at a
+ * typical query latency L holds R × L api executions, so the rate is the api's reserved concurrency over L, and the
+ * burst is that concurrency (a burst larger than it could only be throttled by Lambda).
+ */
+export const API_THROTTLE_SIZING = {
+  typicalQueryLatencyMs: 1000,
 } as const;
 
 /** Object-key prefix inside the bucket (DESIGN.md §3); one bucket can host several deployments under distinct prefixes. */

@@ -23,7 +23,7 @@ import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import type { ApiKey } from './api-key.js';
 import { prefixAccessStatements } from './bucket-access.js';
-import { API_INTEGRATION_TIMEOUT, API_THROTTLE_DEFAULTS, OBSERVABILITY_DEFAULTS, SIZING_DEFAULTS } from './defaults.js';
+import { API_INTEGRATION_TIMEOUT, OBSERVABILITY_DEFAULTS, QUERY_DEADLINE, SIZING_DEFAULTS } from './defaults.js';
 import { StrataFunction } from './strata-function.js';
 
 export interface StrataHttpApiProps {
@@ -42,10 +42,14 @@ export interface StrataHttpApiProps {
   readonly reservedConcurrentExecutions?: number;
   /** Retention of the function's logs and the API access logs. @default RetentionDays.ONE_MONTH */
   readonly logRetention?: RetentionDays;
-  /** Steady-state requests per second for the stage. @default 200 */
-  readonly throttleRateLimit?: number;
-  /** Burst requests for the stage. @default 400 */
-  readonly throttleBurstLimit?: number;
+  /** Steady-state requests per second for the stage (the stack derives it: concurrency.ts). */
+  readonly throttleRateLimit: number;
+  /** Burst requests for the stage (the stack derives it: concurrency.ts). */
+  readonly throttleBurstLimit: number;
+  /** One query's fan-out budget, STRATA_QUERY_DEADLINE_MS. @default 10000 */
+  readonly queryDeadlineMs?: number;
+  /** @default false */
+  readonly sourceMaps?: boolean;
 }
 
 export class StrataHttpApi extends Construct {
@@ -65,7 +69,9 @@ export class StrataHttpApi extends Construct {
       timeout: props.timeout ?? SIZING_DEFAULTS.apiTimeout,
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       logRetention,
+      sourceMaps: props.sourceMaps,
       environment: {
+        STRATA_QUERY_DEADLINE_MS: String(props.queryDeadlineMs ?? QUERY_DEADLINE.defaultMs),
         STRATA_BUCKET: props.bucket.bucketName,
         STRATA_PREFIX: props.prefix,
         STRATA_WORKER_FUNCTIONS: props.workers.map((w) => w.functionName).join(','),
@@ -107,8 +113,8 @@ export class StrataHttpApi extends Construct {
       stageName: '$default',
       autoDeploy: true,
       throttle: {
-        rateLimit: props.throttleRateLimit ?? API_THROTTLE_DEFAULTS.rateLimit,
-        burstLimit: props.throttleBurstLimit ?? API_THROTTLE_DEFAULTS.burstLimit,
+        rateLimit: props.throttleRateLimit,
+        burstLimit: props.throttleBurstLimit,
       },
       accessLogSettings: {
         destination: new LogGroupLogDestination(accessLogs),

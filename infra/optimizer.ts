@@ -37,6 +37,8 @@ export interface OptimizerProps {
   readonly reservedConcurrentExecutions?: number;
   /** @default RetentionDays.ONE_MONTH */
   readonly logRetention?: RetentionDays;
+  /** @default false */
+  readonly sourceMaps?: boolean;
   /**
    * How long an asynchronous invocation may wait in Lambda's queue before it is dropped.
    * @default Duration.minutes(15)
@@ -57,6 +59,7 @@ export class Optimizer extends Construct {
       timeout: props.timeout ?? SIZING_DEFAULTS.optimizerTimeout,
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       logRetention: props.logRetention,
+      sourceMaps: props.sourceMaps,
       environment: {
         STRATA_BUCKET: props.bucket.bucketName,
         STRATA_PREFIX: props.prefix,

@@ -7,24 +7,40 @@
  * |--------------------------------|------------------------------------------------------|--------------------|
  * | workers                        | K, segment-search functions in the pool               | 8                  |
  * | apiMemory, workerMemory, optimizerMemory | Lambda memory in MiB (128..10240)           | 1024, 2048, 3008   |
- * | apiReservedConcurrency, workerReservedConcurrency, optimizerReservedConcurrency | optional | none (unreserved)  |
+ * | concurrencyBudget              | executions the stack reserves in total (concurrency.ts | 500                |
+ * |                                | splits it; 0 = reserve nothing)                        |                    |
+ * | accountConcurrencyQuota        | the account's concurrent-execution quota               | 1000               |
+ * | apiReservedConcurrency, workerReservedConcurrency, optimizerReservedConcurrency | overrides | derived      |
+ * | queryDeadlineMs                | one query's fan-out budget; sets the worker timeout    | 10000              |
+ * | sourceMaps                     | NODE_OPTIONS=--enable-source-maps (slower cold start)  | false              |
  * | prefix                         | object-key prefix in the bucket                        | `strata`           |
  * | logRetentionDays               | CloudWatch Logs retention (a value CloudWatch accepts) | 30                 |
  * | optimizerScheduleMinutes       | period of the scheduled optimizer run                  | 5                  |
  * | alarmEmail                     | if set, alarms notify an SNS topic with this subscriber| no topic           |
  * | removalPolicy                  | `retain` or `destroy` for the data and log buckets     | `retain`           |
- * | throttleRateLimit, throttleBurstLimit | HTTP API stage throttling                       | 200, 400           |
+ * | throttleRateLimit, throttleBurstLimit | HTTP API stage throttling overrides             | derived            |
  */
 import type { Node } from 'constructs';
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { API_THROTTLE_DEFAULTS, DEFAULT_PREFIX, OBSERVABILITY_DEFAULTS, SIZING_DEFAULTS } from './defaults.js';
+import {
+  CONCURRENCY_DEFAULTS,
+  DEFAULT_PREFIX,
+  MAX_QUERY_DEADLINE_MS,
+  OBSERVABILITY_DEFAULTS,
+  QUERY_DEADLINE,
+  SIZING_DEFAULTS,
+} from './defaults.js';
 
 export interface StrataSettings {
   readonly workers: number;
   readonly apiMemoryMiB: number;
   readonly workerMemoryMiB: number;
   readonly optimizerMemoryMiB: number;
+  /** Executions the stack reserves in total (concurrency.ts); 0 = none. */
+  readonly concurrencyBudget: number;
+  readonly accountConcurrencyQuota: number;
+  /** Overrides of the values derived from the budget. */
   readonly apiReservedConcurrency?: number;
   readonly workerReservedConcurrency?: number;
   readonly optimizerReservedConcurrency?: number;
@@ -33,17 +49,23 @@ export interface StrataSettings {
   readonly optimizerScheduleMinutes: number;
   readonly alarmEmail?: string;
   readonly removalPolicy: RemovalPolicy;
-  readonly throttleRateLimit: number;
-  readonly throttleBurstLimit: number;
+  /** Overrides of the throttle derived from the api's concurrency. */
+  readonly throttleRateLimit?: number;
+  readonly throttleBurstLimit?: number;
+  readonly queryDeadlineMs: number;
+  readonly sourceMaps: boolean;
 }
 
 export function readSettings(node: Node): StrataSettings {
   const get = (key: string): unknown => node.tryGetContext(key);
   return {
-    workers: integer(get, 'workers', SIZING_DEFAULTS.workers, 1, 256),
+    // the real maximum depends on the template (limits.ts checks it after the stack is built)
+    workers: integer(get, 'workers', SIZING_DEFAULTS.workers, 1, 1024),
     apiMemoryMiB: integer(get, 'apiMemory', SIZING_DEFAULTS.apiMemoryMiB, 128, 10240),
     workerMemoryMiB: integer(get, 'workerMemory', SIZING_DEFAULTS.workerMemoryMiB, 128, 10240),
     optimizerMemoryMiB: integer(get, 'optimizerMemory', SIZING_DEFAULTS.optimizerMemoryMiB, 128, 10240),
+    concurrencyBudget: integer(get, 'concurrencyBudget', CONCURRENCY_DEFAULTS.budget, 0, 1_000_000),
+    accountConcurrencyQuota: integer(get, 'accountConcurrencyQuota', CONCURRENCY_DEFAULTS.accountQuota, 1, 1_000_000),
     apiReservedConcurrency: optionalInteger(get, 'apiReservedConcurrency', 1, 100_000),
     workerReservedConcurrency: optionalInteger(get, 'workerReservedConcurrency', 1, 100_000),
     optimizerReservedConcurrency: optionalInteger(get, 'optimizerReservedConcurrency', 1, 100_000),
@@ -58,8 +80,16 @@ export function readSettings(node: Node): StrataSettings {
     ),
     alarmEmail: optionalString(get('alarmEmail')),
     removalPolicy: removal(get('removalPolicy')),
-    throttleRateLimit: integer(get, 'throttleRateLimit', API_THROTTLE_DEFAULTS.rateLimit, 1, 1_000_000),
-    throttleBurstLimit: integer(get, 'throttleBurstLimit', API_THROTTLE_DEFAULTS.burstLimit, 1, 1_000_000),
+    throttleRateLimit: optionalInteger(get, 'throttleRateLimit', 1, 1_000_000),
+    throttleBurstLimit: optionalInteger(get, 'throttleBurstLimit', 1, 1_000_000),
+    queryDeadlineMs: integer(
+      get,
+      'queryDeadlineMs',
+      QUERY_DEADLINE.defaultMs,
+      QUERY_DEADLINE.minimumMs,
+      MAX_QUERY_DEADLINE_MS,
+    ),
+    sourceMaps: flag(get('sourceMaps'), 'sourceMaps'),
   };
 }
 
@@ -77,6 +107,12 @@ function optionalInteger(get: Get, key: string, min: number, max: number): numbe
     throw new Error(`context '${key}' must be an integer in [${min}, ${max}], got ${JSON.stringify(raw)}`);
   }
   return value;
+}
+
+function flag(raw: unknown, key: string): boolean {
+  if (raw === undefined || raw === null || raw === '' || raw === false || raw === 'false') return false;
+  if (raw === true || raw === 'true') return true;
+  throw new Error(`context '${key}' must be true or false, got ${JSON.stringify(raw)}`);
 }
 
 function optionalString(raw: unknown): string | undefined {

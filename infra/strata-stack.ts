@@ -1,7 +1,9 @@
 /**
  * The Strata stack: data bucket, worker pool, optimizer, API key, HTTP API and alarms, wired together from the
  * deployment settings (settings.ts; CDK context). The constructs carry the decisions; this file only connects them,
- * publishes the outputs a user needs, and records the cdk-nag suppressions (nag-suppressions.ts).
+ * publishes the outputs a user needs, and records the cdk-nag suppressions (nag-suppressions.ts). Concurrency is
+ * planned from one budget before anything is built (concurrency.ts), and the built stack is checked against
+ * CloudFormation's and Lambda's scale limits last (limits.ts): both fail the synth with a message, not the deploy.
  */
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
@@ -10,6 +12,9 @@ import { DataBucket } from './data-bucket.js';
 import { StrataHttpApi } from './http-api.js';
 import { Optimizer } from './optimizer.js';
 import { StrataAlarms } from './alarms.js';
+import { planConcurrency, type ConcurrencyPlan } from './concurrency.js';
+import { workerTimeoutFor } from './defaults.js';
+import { checkScaleLimits, type ScaleReport } from './limits.js';
 import { suppressStrataFindings } from './nag-suppressions.js';
 import { readSettings, type StrataSettings } from './settings.js';
 import { WorkerPool } from './worker-pool.js';
@@ -30,12 +35,25 @@ export class StrataStack extends Stack {
   readonly apiKey: ApiKey;
   readonly http: StrataHttpApi;
   readonly alarms: StrataAlarms;
+  readonly concurrency: ConcurrencyPlan;
+  readonly scale: ScaleReport;
 
   constructor(scope: Construct, id: string, props: StrataStackProps = {}) {
     super(scope, id, props);
     const settings = props.settings ?? readSettings(this.node);
     this.settings = settings;
-    const { prefix, logRetention } = settings;
+    const { prefix, logRetention, sourceMaps } = settings;
+    const concurrency = planConcurrency({
+      budget: settings.concurrencyBudget,
+      accountQuota: settings.accountConcurrencyQuota,
+      workers: settings.workers,
+      apiOverride: settings.apiReservedConcurrency,
+      workerOverride: settings.workerReservedConcurrency,
+      optimizerOverride: settings.optimizerReservedConcurrency,
+      rateOverride: settings.throttleRateLimit,
+      burstOverride: settings.throttleBurstLimit,
+    });
+    this.concurrency = concurrency;
 
     this.data = new DataBucket(this, 'Storage', { removalPolicy: settings.removalPolicy });
     const bucket = this.data.bucket;
@@ -45,8 +63,10 @@ export class StrataStack extends Stack {
       prefix,
       workers: settings.workers,
       memoryMiB: settings.workerMemoryMiB,
-      reservedConcurrentExecutions: settings.workerReservedConcurrency,
+      timeout: workerTimeoutFor(settings.queryDeadlineMs),
+      reservedConcurrentExecutions: concurrency.worker,
       logRetention,
+      sourceMaps,
     });
 
     this.optimizer = new Optimizer(this, 'Optimizer', {
@@ -55,8 +75,9 @@ export class StrataStack extends Stack {
       workers: settings.workers,
       memoryMiB: settings.optimizerMemoryMiB,
       scheduleMinutes: settings.optimizerScheduleMinutes,
-      reservedConcurrentExecutions: settings.optimizerReservedConcurrency,
+      reservedConcurrentExecutions: concurrency.optimizer,
       logRetention,
+      sourceMaps,
     });
 
     this.apiKey = new ApiKey(this, 'ApiKey');
@@ -68,10 +89,12 @@ export class StrataStack extends Stack {
       optimizer: this.optimizer.optimizer.function,
       apiKey: this.apiKey,
       memoryMiB: settings.apiMemoryMiB,
-      reservedConcurrentExecutions: settings.apiReservedConcurrency,
+      reservedConcurrentExecutions: concurrency.api,
       logRetention,
-      throttleRateLimit: settings.throttleRateLimit,
-      throttleBurstLimit: settings.throttleBurstLimit,
+      sourceMaps,
+      queryDeadlineMs: settings.queryDeadlineMs,
+      throttleRateLimit: concurrency.throttleRateLimit,
+      throttleBurstLimit: concurrency.throttleBurstLimit,
     });
 
     this.alarms = new StrataAlarms(this, 'Alarms', {
@@ -106,5 +129,6 @@ export class StrataStack extends Stack {
     });
 
     suppressStrataFindings(this);
+    this.scale = checkScaleLimits(this, this.http.api.function, settings.workers);
   }
 }

@@ -13,7 +13,7 @@ import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { prefixAccessStatements } from './bucket-access.js';
-import { SIZING_DEFAULTS } from './defaults.js';
+import { QUERY_DEADLINE, SIZING_DEFAULTS, workerTimeoutFor } from './defaults.js';
 import { StrataFunction } from './strata-function.js';
 
 export interface WorkerPoolProps {
@@ -24,12 +24,14 @@ export interface WorkerPoolProps {
   readonly workers?: number;
   /** @default 2048 */
   readonly memoryMiB?: number;
-  /** @default Duration.seconds(20) */
+  /** Set just above the query deadline (defaults.ts workerTimeoutFor). @default 11 s (10 s deadline + margin) */
   readonly timeout?: Duration;
   /** Reserved concurrency of each worker. @default - unreserved */
   readonly reservedConcurrentExecutions?: number;
   /** @default RetentionDays.ONE_MONTH */
   readonly logRetention?: RetentionDays;
+  /** @default false */
+  readonly sourceMaps?: boolean;
 }
 
 export class WorkerPool extends Construct {
@@ -47,14 +49,14 @@ export class WorkerPool extends Construct {
         entry: 'segment-search',
         description: `Strata segment search, worker ${index} of ${count}`,
         memoryMiB: props.memoryMiB ?? SIZING_DEFAULTS.workerMemoryMiB,
-        timeout: props.timeout ?? SIZING_DEFAULTS.workerTimeout,
+        timeout: props.timeout ?? workerTimeoutFor(QUERY_DEADLINE.defaultMs),
         reservedConcurrentExecutions: props.reservedConcurrentExecutions,
         logRetention: props.logRetention,
+        sourceMaps: props.sourceMaps,
+        // a worker does not need to know its index: the coordinator routes, every worker serves any segment
         environment: {
           STRATA_BUCKET: props.bucket.bucketName,
           STRATA_PREFIX: props.prefix,
-          STRATA_WORKER_INDEX: String(index),
-          STRATA_WORKER_COUNT: String(count),
         },
       });
       for (const statement of prefixAccessStatements(props.bucket, props.prefix, 'read-objects')) {

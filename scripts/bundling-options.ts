@@ -4,11 +4,16 @@
  * the same settings in NodejsFunction's vocabulary) so what is tested is what is deployed.
  *
  * - ESM (`.mjs`), platform node, target node22 (the nodejs22.x runtime); tree-shaken and minified, with external
- *   source maps (set NODE_OPTIONS=--enable-source-maps in the function for readable stacks).
+ *   source maps, shipped but not loaded unless the stack's `sourceMaps` setting sets NODE_OPTIONS=--enable-source-maps
+ *   (it slows every cold start).
  * - The AWS SDK v3 is BUNDLED, not taken from the runtime: the runtime's SDK version floats with Lambda's releases,
  *   while the bundle runs the exact versions pinned in package-lock.json and tested here (retry behaviour, error
  *   shapes, the S3 conditional-write support lib/storage depends on). Tree-shaking keeps only the clients a function
  *   imports, and the cold-start cost is a few hundred KB of parsing.
+ * - Modules only the local server runs are left out (LOCAL_ONLY_MODULES): the worker-thread pool (piscina and the
+ *   LocalInvoker) is reached from the coordinator through a dynamic `import('./local-invoker.js')` that a Lambda never
+ *   takes (functions pass `fallback: 'direct'`), so it stays an unresolved import in the bundle instead of ~100 KB
+ *   parsed at every cold start. esbuild matches externals against the import path as written, hence the relative path.
  * - The banner gives bundled CommonJS dependencies `require`, `__filename` and `__dirname`, which an ESM bundle
  *   does not have.
  */
@@ -24,6 +29,9 @@ export const BUNDLE_BANNER =
   'const require = __strataCreateRequire(import.meta.url);' +
   'const __filename = __strataFileURLToPath(import.meta.url);' +
   'const __dirname = __strataDirname(__filename);';
+
+/** Import paths (as written in lib/) of code only the local server runs; never loaded by a function. */
+export const LOCAL_ONLY_MODULES = ['./local-invoker.js'] as const;
 
 /** esbuild options shared by every function bundle (entry points and outfile are added per function). */
 export const FUNCTION_BUNDLE_OPTIONS = {
@@ -41,7 +49,7 @@ export const FUNCTION_BUNDLE_OPTIONS = {
   sourcemap: true,
   sourcesContent: false,
   legalComments: 'none',
-  external: [] as string[],
+  external: [...LOCAL_ONLY_MODULES] as string[],
   banner: { js: BUNDLE_BANNER },
   outExtension: { '.js': '.mjs' },
   logLevel: 'warning',

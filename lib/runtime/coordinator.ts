@@ -31,7 +31,6 @@ import { runSegmentTask } from '../segment/task.js';
 import { openObjectStore } from '../storage/open-store.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { DirectInvoker } from './direct-invoker.js';
-import { LocalInvoker } from './local-invoker.js';
 import type { Logger } from './logger.js';
 import { OperationsRecorder } from './operations.js';
 import { LocalOptimizerTrigger, type OptimizerTrigger } from './optimizer-trigger.js';
@@ -102,6 +101,8 @@ export async function createCoordinator(config: StrataConfig, options: Coordinat
     });
     workersText = `${config.workerFunctions.length} Lambda workers`;
   } else if (options.fallback === 'threads') {
+    // loaded only here: the Lambda bundles leave this module (and piscina) out (scripts/bundling-options.ts)
+    const { LocalInvoker } = await import('./local-invoker.js');
     invoker = new LocalInvoker({
       workers: config.workers,
       // the process budget is shared by the threads

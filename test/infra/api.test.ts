@@ -50,7 +50,8 @@ describe('HTTP API', () => {
     expect(stage.Properties).toMatchObject({
       StageName: '$default',
       AutoDeploy: true,
-      DefaultRouteSettings: { ThrottlingRateLimit: 200, ThrottlingBurstLimit: 400 },
+      // sized from the api's reserved concurrency (55 by default): 55 rps at ~1 s per query, bursts of 55
+      DefaultRouteSettings: { ThrottlingRateLimit: 55, ThrottlingBurstLimit: 55 },
     });
     const format = JSON.parse(stage.Properties.AccessLogSettings.Format);
     expect(format).toMatchObject({ requestId: '$context.requestId', status: '$context.status', path: '$context.path' });

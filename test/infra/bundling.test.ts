@@ -36,7 +36,17 @@ describe('function bundling', () => {
       expect(code).toContain('__strataCreateRequire');
       expect(code).toMatch(/export\s*\{[^}]*\bhandler\b/);
       expect(codeKeys).toContain(`${dir.slice('asset.'.length)}.zip`);
+      // the worker-thread pool is local-server code (scripts/bundling-options.ts LOCAL_ONLY_MODULES)
+      expect(code).not.toMatch(/piscina/i);
+      // keepNames registers every bundled class by name: `static{s(this,"LocalInvoker")}`
+      expect(code).not.toContain('"LocalInvoker")');
     }
+    // the api reaches it only through an import no function takes, left unresolved
+    const apiCode = assetDirs
+      .map((dir) => readFileSync(path.join(outdir, dir, 'index.mjs'), 'utf8'))
+      .filter((code) => code.includes('api ready'));
+    expect(apiCode).toHaveLength(1);
+    expect(apiCode[0]).toContain('import("./local-invoker.js")');
     expect(existsSync(path.join(outdir, 'Bundling.template.json'))).toBe(true);
   });
 });

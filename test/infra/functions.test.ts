@@ -40,26 +40,73 @@ describe('every function', () => {
     );
   });
 
-  it('has no reserved concurrency unless context asks for it', () => {
-    for (const [, fn] of resourcesOf(template, 'AWS::Lambda::Function')) {
+  it('reserves concurrency from one budget: api and each worker get (budget - optimizer) / (K + 1)', () => {
+    // default budget 500, K = 8: (500 - 2) / 9 = 55 each, 2 for the optimizer, 497 in total
+    expect(functionBy(template, API)[1].Properties.ReservedConcurrentExecutions).toBe(55);
+    expect(workerFunctions(template).map(([, w]) => w.Properties.ReservedConcurrentExecutions)).toEqual(
+      Array(8).fill(55),
+    );
+    expect(functionBy(template, OPTIMIZER)[1].Properties.ReservedConcurrentExecutions).toBe(2);
+
+    const t = synthStrata({ concurrencyBudget: '202', workers: 3 }).template;
+    expect(functionBy(t, API)[1].Properties.ReservedConcurrentExecutions).toBe(50);
+    expect(workerFunctions(t).map(([, w]) => w.Properties.ReservedConcurrentExecutions)).toEqual(Array(3).fill(50));
+    expect(functionBy(t, OPTIMIZER)[1].Properties.ReservedConcurrentExecutions).toBe(2);
+  });
+
+  it('reserves nothing with a budget of 0, and takes explicit *ReservedConcurrency keys as overrides', () => {
+    const none = synthStrata({ concurrencyBudget: 0, workers: 1 }).template;
+    for (const [, fn] of resourcesOf(none, 'AWS::Lambda::Function')) {
       expect(fn.Properties.ReservedConcurrentExecutions).toBeUndefined();
     }
-    const t = synthStrata({ workerReservedConcurrency: 50, optimizerReservedConcurrency: '2', workers: 3 }).template;
-    expect(functionBy(t, OPTIMIZER)[1].Properties.ReservedConcurrentExecutions).toBe(2);
+    const t = synthStrata({ workerReservedConcurrency: 50, optimizerReservedConcurrency: '3', workers: 3 }).template;
+    expect(functionBy(t, OPTIMIZER)[1].Properties.ReservedConcurrentExecutions).toBe(3);
+    expect(workerFunctions(t).map(([, w]) => w.Properties.ReservedConcurrentExecutions)).toEqual(Array(3).fill(50));
+    // the api keeps its share of the budget: (500 - 2) / 4
+    expect(functionBy(t, API)[1].Properties.ReservedConcurrentExecutions).toBe(124);
     // default_segment_number 0 seals into one segment per worker function
     expect(functionBy(template, OPTIMIZER)[1].Properties.Environment.Variables.STRATA_WORKERS).toBe('8');
     expect(functionBy(t, OPTIMIZER)[1].Properties.Environment.Variables.STRATA_WORKERS).toBe('3');
-    expect(workerFunctions(t).map(([, w]) => w.Properties.ReservedConcurrentExecutions)).toEqual(Array(3).fill(50));
-    expect(functionBy(t, API)[1].Properties.ReservedConcurrentExecutions).toBeUndefined();
+  });
+
+  it('sets no NODE_OPTIONS (source maps slow the cold start) unless sourceMaps is true', () => {
+    for (const [, fn] of resourcesOf(template, 'AWS::Lambda::Function')) {
+      expect(fn.Properties.Environment.Variables.NODE_OPTIONS).toBeUndefined();
+    }
+    const t = synthStrata({ sourceMaps: 'true', workers: 1 }).template;
+    const functions = resourcesOf(t, 'AWS::Lambda::Function');
+    expect(functions).toHaveLength(3);
+    for (const [, fn] of functions) {
+      expect(fn.Properties.Environment.Variables.NODE_OPTIONS).toBe('--enable-source-maps');
+    }
   });
 });
 
 describe('memory and timeouts', () => {
-  it('uses the defaults: api 1024 MiB / 27 s, workers 2048 MiB / 20 s, optimizer 3008 MiB / 900 s', () => {
+  it('uses the defaults: api 1024 MiB / 27 s, workers 2048 MiB / 11 s, optimizer 3008 MiB / 900 s', () => {
     expect(functionBy(template, API)[1].Properties).toMatchObject({ MemorySize: 1024, Timeout: 27 });
     expect(functionBy(template, OPTIMIZER)[1].Properties).toMatchObject({ MemorySize: 3008, Timeout: 900 });
     for (const [, w] of workerFunctions(template))
-      expect(w.Properties).toMatchObject({ MemorySize: 2048, Timeout: 20 });
+      expect(w.Properties).toMatchObject({ MemorySize: 2048, Timeout: 11 });
+  });
+
+  it('gives the api the query deadline and sets the worker timeout just above it, below the api timeout', () => {
+    const deadline = new Capture();
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('^Strata API'),
+      Environment: { Variables: Match.objectLike({ STRATA_QUERY_DEADLINE_MS: deadline }) },
+    });
+    expect(deadline.asString()).toBe('10000');
+
+    const t = synthStrata({ queryDeadlineMs: '20500', workers: 2 }).template;
+    expect(functionBy(t, API)[1].Properties.Environment.Variables.STRATA_QUERY_DEADLINE_MS).toBe('20500');
+    // ceil((20.5 s + 1 s margin) / 1 s): an aborted invoke stops within a second or two of the deadline
+    for (const [, w] of workerFunctions(t)) expect(w.Properties.Timeout).toBe(22);
+    expect(functionBy(t, API)[1].Properties.Timeout).toBe(27);
+    // the largest deadline keeps the worker timeout (26 s) under the api's (27 s), itself under API Gateway's 29 s
+    expect(() => synthStrata({ queryDeadlineMs: 25_001, workers: 1 })).toThrow(
+      /'queryDeadlineMs' must be an integer in \[1000, 25000\]/,
+    );
   });
 
   it('takes memory sizes from context (strings as given by `cdk -c`) and derives the cache budget from them', () => {
@@ -76,21 +123,18 @@ describe('memory and timeouts', () => {
 });
 
 describe('worker pool', () => {
-  it('deploys K = 8 workers by default, indexed 0..7', () => {
+  it('deploys K = 8 workers by default, indexed 0..7, with no index in their environment (nothing reads it)', () => {
     const workers = workerFunctions(template);
-    expect(workers.map(([, w]) => w.Properties.Environment.Variables.STRATA_WORKER_INDEX)).toEqual([
-      '0',
-      '1',
-      '2',
-      '3',
-      '4',
-      '5',
-      '6',
-      '7',
-    ]);
-    expect(new Set(workers.map(([, w]) => w.Properties.Environment.Variables.STRATA_WORKER_COUNT))).toEqual(
-      new Set(['8']),
+    expect(workers.map(([, w]) => w.Properties.Description)).toEqual(
+      Array.from({ length: 8 }, (_, i) => `Strata segment search, worker ${i} of 8`),
     );
+    for (const [, w] of workers) {
+      expect(Object.keys(w.Properties.Environment.Variables).sort()).toEqual([
+        'STRATA_BUCKET',
+        'STRATA_CACHE_BYTES',
+        'STRATA_PREFIX',
+      ]);
+    }
   });
 
   it('deploys K workers from context', () => {

@@ -12,6 +12,8 @@ describe('readSettings', () => {
       apiMemoryMiB: 1024,
       workerMemoryMiB: 2048,
       optimizerMemoryMiB: 3008,
+      concurrencyBudget: 500,
+      accountConcurrencyQuota: 1000,
       apiReservedConcurrency: undefined,
       workerReservedConcurrency: undefined,
       optimizerReservedConcurrency: undefined,
@@ -20,8 +22,10 @@ describe('readSettings', () => {
       optimizerScheduleMinutes: 5,
       alarmEmail: undefined,
       removalPolicy: RemovalPolicy.RETAIN,
-      throttleRateLimit: 200,
-      throttleBurstLimit: 400,
+      throttleRateLimit: undefined,
+      throttleBurstLimit: undefined,
+      queryDeadlineMs: 10000,
+      sourceMaps: false,
     });
   });
 
@@ -34,7 +38,11 @@ describe('readSettings', () => {
   });
 
   it.each([
-    [{ workers: 0 }, /'workers' must be an integer in \[1, 256\]/],
+    [{ workers: 0 }, /'workers' must be an integer in \[1, 1024\]/],
+    [{ concurrencyBudget: -1 }, /'concurrencyBudget'/],
+    [{ accountConcurrencyQuota: 'many' }, /'accountConcurrencyQuota'/],
+    [{ queryDeadlineMs: 500 }, /'queryDeadlineMs' must be an integer in \[1000, 25000\]/],
+    [{ sourceMaps: 'yes please' }, /'sourceMaps' must be true or false/],
     [{ workers: '2.5' }, /'workers'/],
     [{ workerMemory: 64 }, /'workerMemory' must be an integer in \[128, 10240\]/],
     [{ apiMemory: 'lots' }, /'apiMemory'/],

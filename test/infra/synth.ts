@@ -54,11 +54,14 @@ export function functionBy(template: Template, description: RegExp): [string, Re
 export function workerFunctions(template: Template): Array<[string, Resource]> {
   return resourcesOf(template, 'AWS::Lambda::Function')
     .filter(([, r]) => /segment search/.test(r.Properties.Description ?? ''))
-    .sort(
-      ([, a], [, b]) =>
-        Number(a.Properties.Environment.Variables.STRATA_WORKER_INDEX) -
-        Number(b.Properties.Environment.Variables.STRATA_WORKER_INDEX),
-    );
+    .sort(([, a], [, b]) => workerIndexOf(a) - workerIndexOf(b));
+}
+
+/** A worker's index, from its description `Strata segment search, worker i of K`. */
+export function workerIndexOf(fn: Resource): number {
+  const m = /worker (\d+) of \d+/.exec(fn.Properties.Description ?? '');
+  if (!m) throw new Error(`not a worker: ${fn.Properties.Description}`);
+  return Number(m[1]);
 }
 
 /** Every statement of every inline policy attached to the function's execution role. */
