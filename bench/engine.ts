@@ -15,6 +15,8 @@ import { qdrantFactories } from './adapters/qdrant-edge.js';
 import { strataFactories } from './adapters/strata.js';
 import type { AnnEngine, EngineFactory, EngineKind, HnswParams, TimedPass } from './adapters/types.js';
 import { createUsearch } from './adapters/usearch.js';
+import { engineChart } from './support/charts.js';
+import { writeChart } from './support/plot.js';
 import { codeVersion, fixed, formatTable, machineInfo, writeResults, type Cell } from './support/results.js';
 import { qpsAtRecall, type BaselineAtRecall } from './support/tradeoff.js';
 
@@ -408,4 +410,5 @@ export async function main(argv: string[]): Promise<void> {
     table,
   });
   log(`results: ${path}`);
+  log(`picture: ${await writeChart(path, engineChart(rows, opts.k))}`);
 }
