@@ -97,7 +97,7 @@ function parseOptions(argv: string[]): Options {
   const { values } = parseArgs({
     args: argv,
     options: {
-      points: { type: 'string', default: '30000' },
+      points: { type: 'string', default: '20000' },
       connections: { type: 'string', default: '50' },
       duration: { type: 'string', default: '10' },
       workers: { type: 'string', default: '2' },
@@ -184,12 +184,28 @@ function rssBytes(pid: number): number {
 const row = (ds: Dataset, data: Float32Array, i: number): number[] =>
   Array.from(data.subarray(i * ds.dim, (i + 1) * ds.dim));
 
+/** Upserts retried after a dropped connection (an upsert by id is idempotent); every retry is counted and reported. */
+const retries = { count: 0 };
+
+async function upsert(client: QdrantClient, name: string, points: { id: number; vector: number[] }[]): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await client.upsert(name, { wait: true, points });
+      return;
+    } catch (e) {
+      const code = (e as { cause?: { code?: string } }).cause?.code;
+      if (attempt >= 3 || (code !== 'ECONNRESET' && code !== 'UND_ERR_SOCKET')) throw e;
+      retries.count++;
+    }
+  }
+}
+
 async function ingest(client: QdrantClient, name: string, ds: Dataset, n: number, batch: number): Promise<number> {
   const t = performance.now();
   for (let start = 0; start < n; start += batch) {
     const points = [];
     for (let i = start; i < Math.min(n, start + batch); i++) points.push({ id: i, vector: row(ds, ds.base, i) });
-    await client.upsert(name, { wait: true, points });
+    await upsert(client, name, points);
   }
   return (performance.now() - t) / 1000;
 }
@@ -253,7 +269,7 @@ async function loadPhase(
             const id = writer.from + written + j;
             points.push({ id, vector: row(ds, ds.base, id % ds.nBase) });
           }
-          await client.upsert(name, { wait: true, points });
+          await upsert(client, name, points);
           written += points.length;
         }
       })()
@@ -341,6 +357,9 @@ export async function main(argv: string[]): Promise<void> {
           (b) => `${b.slice(0, -1)},"limit":${opts.k},"params":${JSON.stringify(scenario.params)}}`,
         );
         const ingestRate = n / ingestSeconds;
+        log(
+          `  ${scenario.name} ${segKey}: ingested ${n} points in ${ingestSeconds.toFixed(1)} s, green after ${greenSeconds.toFixed(1)} s`,
+        );
         for (const writer of [false, true]) {
           const phase = await loadPhase(server, client, name, queryBodies, ds, opts, writer ? { from: n } : null);
           const r = {
@@ -401,13 +420,14 @@ export async function main(argv: string[]): Promise<void> {
     '\ningest ÷ build = client batch-upsert points/s ÷ the in-process engine build rate of the same points (the baseline);' +
       ' seal s = time from the last acknowledged upsert to status green.',
   );
-  log(`total run time ${totalSeconds.toFixed(0)} s`);
+  log(`upserts retried after a dropped connection: ${retries.count}; total run time ${totalSeconds.toFixed(0)} s`);
   const path = writeResults('server', {
     benchmark: 'server',
     totalSeconds,
     machine,
     code: codeVersion(),
     config: opts,
+    upsertRetries: retries.count,
     baselineBuildPointsPerSecond: Object.fromEntries([...rates].map(([k, v]) => [k ? 'int8' : 'float32', v])),
     rows,
     table,
