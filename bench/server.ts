@@ -184,20 +184,27 @@ function rssBytes(pid: number): number {
 const row = (ds: Dataset, data: Float32Array, i: number): number[] =>
   Array.from(data.subarray(i * ds.dim, (i + 1) * ds.dim));
 
-/** Upserts retried after a dropped connection (an upsert by id is idempotent); every retry is counted and reported. */
+/**
+ * Client calls retried after the server dropped a kept-alive connection (seen while the server seals: a request sent
+ * on a socket the server is closing gets ECONNRESET). Upserts by id and reads are idempotent; every retry is counted
+ * and reported.
+ */
 const retries = { count: 0 };
 
-async function upsert(client: QdrantClient, name: string, points: { id: number; vector: number[] }[]): Promise<void> {
+async function retrying<T>(call: () => Promise<T>): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     try {
-      await client.upsert(name, { wait: true, points });
-      return;
+      return await call();
     } catch (e) {
       const code = (e as { cause?: { code?: string } }).cause?.code;
       if (attempt >= 3 || (code !== 'ECONNRESET' && code !== 'UND_ERR_SOCKET')) throw e;
       retries.count++;
     }
   }
+}
+
+async function upsert(client: QdrantClient, name: string, points: { id: number; vector: number[] }[]): Promise<void> {
+  await retrying(() => client.upsert(name, { wait: true, points }));
 }
 
 async function ingest(client: QdrantClient, name: string, ds: Dataset, n: number, batch: number): Promise<number> {
@@ -213,7 +220,7 @@ async function ingest(client: QdrantClient, name: string, ds: Dataset, n: number
 async function waitGreen(client: QdrantClient, name: string, timeoutMs = 300_000): Promise<number> {
   const t = performance.now();
   for (;;) {
-    const info = await client.getCollection(name);
+    const info = await retrying(() => client.getCollection(name));
     if (info.status === 'green' && (info.segments_count ?? 0) > 0) return (performance.now() - t) / 1000;
     if (performance.now() - t > timeoutMs) throw new Error(`${name} not green after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 250));
@@ -352,7 +359,7 @@ export async function main(argv: string[]): Promise<void> {
         await client.updateCollection(name, { optimizers_config: { indexing_threshold: 10 } });
         const ingestSeconds = await ingest(client, name, ds, n, opts.batch);
         const greenSeconds = await waitGreen(client, name);
-        const segments = (await client.getCollection(name)).segments_count;
+        const segments = (await retrying(() => client.getCollection(name))).segments_count;
         const queryBodies = bodies.map(
           (b) => `${b.slice(0, -1)},"limit":${opts.k},"params":${JSON.stringify(scenario.params)}}`,
         );
