@@ -11,13 +11,17 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { loadFashionMnist, loadGlove, recallAtK, slice, type Dataset } from '../test/support/datasets.js';
 import { createHnswlib } from './adapters/hnswlib.js';
+import { qdrantFactories } from './adapters/qdrant-edge.js';
 import { strataFactories } from './adapters/strata.js';
-import type { AnnEngine, EngineFactory, HnswParams } from './adapters/types.js';
+import type { AnnEngine, EngineFactory, EngineKind, HnswParams, TimedPass } from './adapters/types.js';
 import { createUsearch } from './adapters/usearch.js';
+import { engineChart } from './support/charts.js';
+import { writeChart } from './support/plot.js';
 import { codeVersion, fixed, formatTable, machineInfo, writeResults, type Cell } from './support/results.js';
 import { qpsAtRecall, type BaselineAtRecall } from './support/tradeoff.js';
 
-export const description = 'HNSW build time, single-thread QPS and recall@10: Strata vs hnswlib-node and usearch';
+export const description =
+  "HNSW build time, single-thread QPS and recall@10: Strata vs Qdrant's engine (Qdrant Edge), hnswlib-node and usearch";
 
 const DATASETS: Record<string, () => Promise<Dataset>> = { glove: loadGlove, fashion: loadFashionMnist };
 
@@ -76,7 +80,8 @@ function parseOptions(argv: string[]): Options {
 interface RunRow {
   dataset: string;
   engine: string;
-  kind: 'baseline' | 'strata';
+  kind: EngineKind;
+  mode?: string;
   ef: number;
   queries: number;
   recall: number;
@@ -94,53 +99,75 @@ interface RunRow {
 interface BuildRow {
   dataset: string;
   engine: string;
-  kind: 'baseline' | 'strata';
+  kind: EngineKind;
+  mode?: string;
   config: string;
   buildSeconds: number;
+  /** CPU seconds of the build where the engine measured them itself (out of process) */
+  buildCpuSeconds?: number;
 }
 
 /** Builds one engine (timed, plus any shared work it reused) and converts the queries to its input form. */
-function buildEngine(
+async function buildEngine(
   engine: AnnEngine,
   ds: Dataset,
   nq: number,
   log: (s: string) => void,
-): { seconds: number; prepared: unknown[] } {
+): Promise<{ seconds: number; cpuSeconds?: number; prepared: unknown[] }> {
   const t0 = performance.now();
-  const reused = engine.build()?.reusedSeconds ?? 0;
-  const seconds = (performance.now() - t0) / 1000 + reused;
+  const cpu0 = process.cpuUsage();
+  const built = (await engine.build()) ?? {};
+  const cpu = process.cpuUsage(cpu0);
+  const reused = built.reusedSeconds ?? 0;
+  // an out-of-process engine times its own build, so the pipe and its data loading stay off the clock
+  const seconds = (built.seconds ?? (performance.now() - t0) / 1000) + reused;
   log(
-    `  ${engine.name}: built in ${seconds.toFixed(1)} s${reused > 0 ? ` (${reused.toFixed(1)} s of it shared work, measured once and reused)` : ''}`,
+    `  ${engine.name}: built in ${seconds.toFixed(1)} s${built.cpuSeconds !== undefined ? ` (${built.cpuSeconds.toFixed(1)} s CPU)` : ''}${reused > 0 ? ` (${reused.toFixed(1)} s of it shared work, measured once and reused)` : ''}`,
   );
-  const prepared = Array.from({ length: nq }, (_, q) =>
-    engine.prepare(ds.queries.subarray(q * ds.dim, (q + 1) * ds.dim)),
-  );
-  return { seconds, prepared };
+  const prepared =
+    'prepare' in engine
+      ? Array.from({ length: nq }, (_, q) => engine.prepare(ds.queries.subarray(q * ds.dim, (q + 1) * ds.dim)))
+      : [];
+  // this process's CPU for an in-process build that reused nothing (reused work was measured in wall time only)
+  const cpuSeconds =
+    built.cpuSeconds ?? ('prepare' in engine && reused === 0 ? (cpu.user + cpu.system) / 1e6 : undefined);
+  return { seconds, cpuSeconds, prepared };
 }
 
 /** One ef on one engine: an untimed warm-up pass, then the timed pass, one query at a time. */
-function measureEf(engine: AnnEngine, prepared: unknown[], ds: Dataset, ef: number, opts: Options): RunRow {
-  const nq = prepared.length;
-  engine.setEf(ef);
-  for (let q = 0; q < Math.min(opts.warmup, nq); q++) engine.search(prepared[q], opts.k);
-  const found: ArrayLike<number>[] = new Array(nq);
-  const cpu0 = process.cpuUsage();
-  const start = performance.now();
-  for (let q = 0; q < nq; q++) found[q] = engine.search(prepared[q], opts.k);
-  const seconds = (performance.now() - start) / 1000;
-  const cpu = process.cpuUsage(cpu0);
-  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
-  const recall = recallAtK(found, ds.groundTruth, ds.gtK, opts.k);
+async function measureEf(
+  engine: AnnEngine,
+  prepared: unknown[],
+  ds: Dataset,
+  ef: number,
+  opts: Options,
+): Promise<RunRow> {
+  const nq = Math.min(opts.queries, ds.nQueries);
+  let pass: TimedPass;
+  if ('timedPass' in engine) pass = await engine.timedPass(ef, opts.k, nq, Math.min(opts.warmup, nq));
+  else {
+    engine.setEf(ef);
+    for (let q = 0; q < Math.min(opts.warmup, nq); q++) engine.search(prepared[q], opts.k);
+    const found: ArrayLike<number>[] = new Array(nq);
+    const cpu0 = process.cpuUsage();
+    const start = performance.now();
+    for (let q = 0; q < nq; q++) found[q] = engine.search(prepared[q], opts.k);
+    const seconds = (performance.now() - start) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    pass = { found, seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
+  }
+  const recall = recallAtK(pass.found, ds.groundTruth, ds.gtK, opts.k);
   return {
     dataset: ds.name,
     engine: engine.name,
     kind: engine.kind,
+    mode: engine.mode,
     ef,
     queries: nq,
     recall,
-    qps: nq / seconds,
-    qpsPerCpuSecond: nq / cpuSeconds,
-    meanLatencyMs: (seconds * 1000) / nq,
+    qps: nq / pass.seconds,
+    qpsPerCpuSecond: nq / pass.cpuSeconds,
+    meanLatencyMs: (pass.seconds * 1000) / nq,
   };
 }
 
@@ -148,31 +175,33 @@ function measureEf(engine: AnnEngine, prepared: unknown[], ds: Dataset, ef: numb
  * All engines are built first, then measured ef by ef, every engine back to back at each ef: on a shared machine
  * the load drifts over minutes, and interleaving keeps a Strata row and its baselines close in time.
  */
-function measureDataset(
+async function measureDataset(
   engines: AnnEngine[],
   ds: Dataset,
   opts: Options,
   log: (s: string) => void,
-): { builds: BuildRow[]; rows: RunRow[] } {
+): Promise<{ builds: BuildRow[]; rows: RunRow[] }> {
   const nq = Math.min(opts.queries, ds.nQueries);
   const builds: BuildRow[] = [];
   const prepared: unknown[][] = [];
   for (const engine of engines) {
     log(`  ${engine.name}: ${engine.config}`);
-    const b = buildEngine(engine, ds, nq, log);
+    const b = await buildEngine(engine, ds, nq, log);
     builds.push({
       dataset: ds.name,
       engine: engine.name,
       kind: engine.kind,
+      mode: engine.mode,
       config: engine.config,
       buildSeconds: b.seconds,
+      buildCpuSeconds: b.cpuSeconds,
     });
     prepared.push(b.prepared);
   }
   const rows: RunRow[] = [];
   for (const ef of opts.efs) {
     for (let e = 0; e < engines.length; e++) {
-      const row = measureEf(engines[e], prepared[e], ds, ef, opts);
+      const row = await measureEf(engines[e], prepared[e], ds, ef, opts);
       rows.push(row);
       log(
         `    ef=${String(ef).padStart(3)}  ${engines[e].name.padEnd(18)} recall@${opts.k}=${row.recall.toFixed(4)}  QPS=${row.qps.toFixed(0)}`,
@@ -187,14 +216,28 @@ function measureDataset(
   return { builds, rows };
 }
 
-/** Fills the Strata rows' ratios against every baseline of the same dataset. */
+/** Qdrant's engine in the same mode is the baseline a Strata row is read against first; its column key. */
+const QDRANT = 'qdrant';
+
+/** The rows a Strata row is compared with under each key: every outside baseline, and Qdrant in the same mode. */
+function comparisons(rows: RunRow[], row: { mode?: string }): Map<string, RunRow[]> {
+  const out = new Map<string, RunRow[]>();
+  const qdrant = rows.filter((r) => r.kind === 'qdrant' && r.mode === row.mode);
+  if (qdrant.length > 0) out.set(QDRANT, qdrant);
+  for (const r of rows.filter((x) => x.kind === 'baseline')) {
+    const list = out.get(r.engine) ?? [];
+    list.push(r);
+    out.set(r.engine, list);
+  }
+  return out;
+}
+
+/** Fills the Strata rows' ratios against every baseline of the same dataset and Qdrant in the same mode. */
 function addRatios(rows: RunRow[]): void {
-  const baselines = [...new Set(rows.filter((r) => r.kind === 'baseline').map((r) => r.engine))];
   for (const row of rows.filter((r) => r.kind === 'strata')) {
     row.qpsRatio = {};
     row.equalRecall = {};
-    for (const b of baselines) {
-      const points = rows.filter((r) => r.engine === b);
+    for (const [b, points] of comparisons(rows, row)) {
       const same = points.find((p) => p.ef === row.ef);
       if (same) row.qpsRatio[b] = row.qps / same.qps;
       const at = qpsAtRecall(points, row.recall);
@@ -210,34 +253,38 @@ function ratioCell(r: NonNullable<RunRow['equalRecall']>[string] | undefined): s
 }
 
 function renderTables(builds: BuildRow[], rows: RunRow[], k: number): string {
-  const baselines = [...new Set(rows.filter((r) => r.kind === 'baseline').map((r) => r.engine))];
+  const baselines = [
+    ...(rows.some((r) => r.kind === 'qdrant') ? [QDRANT] : []),
+    ...new Set(rows.filter((r) => r.kind === 'baseline').map((r) => r.engine)),
+  ];
   const out: string[] = [];
   for (const dataset of [...new Set(rows.map((r) => r.dataset))]) {
     out.push(`\n## ${dataset}\n`);
+    const dsBuilds = builds.filter((b) => b.dataset === dataset);
     out.push(
       formatTable(
-        ['engine', 'build s', 'build ratio (Strata/baseline)'],
-        builds
-          .filter((b) => b.dataset === dataset)
-          .map((b): Cell[] => {
-            const ratios =
-              b.kind === 'strata'
-                ? baselines
-                    .map((n) => {
-                      const base = builds.find((x) => x.dataset === dataset && x.engine === n);
-                      return base ? `${n}: ${(b.buildSeconds / base.buildSeconds).toFixed(2)}` : null;
-                    })
-                    .filter(Boolean)
-                    .join(', ')
-                : null;
-            return [b.engine, fixed(b.buildSeconds, 1), ratios];
-          }),
+        ['engine', 'build s', 'CPU s', 'build ratio (Strata/baseline)'],
+        dsBuilds.map((b): Cell[] => {
+          const ratios =
+            b.kind === 'strata'
+              ? baselines
+                  .map((n) => {
+                    const base = dsBuilds.find((x) =>
+                      n === QDRANT ? x.kind === 'qdrant' && x.mode === b.mode : x.engine === n,
+                    );
+                    return base ? `${base.engine}: ${(b.buildSeconds / base.buildSeconds).toFixed(2)}` : null;
+                  })
+                  .filter(Boolean)
+                  .join(', ')
+              : null;
+          return [b.engine, fixed(b.buildSeconds, 1), fixed(b.buildCpuSeconds, 1), ratios];
+        }),
       ),
     );
     out.push('');
     const headers = ['engine', 'ef', 'queries', `recall@${k}`, 'QPS', 'QPS/cpu-s', 'ms/query'];
     for (const b of baselines) {
-      const short = b.split(' ')[0];
+      const short = b === QDRANT ? 'qdrant' : b.split(' ')[0];
       headers.push(`÷${short} same ef`, `÷${short} eq recall`);
     }
     out.push(
@@ -262,7 +309,9 @@ function renderTables(builds: BuildRow[], rows: RunRow[], k: number): string {
     );
   }
   out.push(
-    '\nQPS = queries ÷ wall seconds; QPS/cpu-s = queries ÷ process CPU seconds (steadier when the machine is oversubscribed).' +
+    "\nStrata rows are read against Qdrant's engine in the same mode first (÷qdrant), then against hnswlib-node and usearch." +
+      " CPU s: the build's CPU seconds (Qdrant: its own process; in-process engines: this process, for the engine's own part, without reused work)." +
+      '\nQPS = queries ÷ wall seconds; QPS/cpu-s = queries ÷ process CPU seconds (steadier when the machine is oversubscribed).' +
       ' ÷baseline columns (wall QPS): Strata QPS ÷ baseline QPS; > 1 means Strata is faster. "same ef" compares at the same ef; "eq recall" = Strata QPS ÷ the baseline QPS interpolated (log-linear) at Strata\'s' +
       ' recall; "≤x" = the baseline\'s lowest ef already had higher recall (upper bound); "n/r" = the baseline never' +
       ' reached that recall at the efs measured.',
@@ -276,7 +325,12 @@ export async function main(argv: string[]): Promise<void> {
   const startedCpu = process.cpuUsage();
   const machine = machineInfo();
   const code = codeVersion();
-  const factories: EngineFactory[] = [createHnswlib, createUsearch, ...strataFactories(opts.oversampling)];
+  const factories: EngineFactory[] = [
+    createHnswlib,
+    createUsearch,
+    ...qdrantFactories(opts.oversampling),
+    ...strataFactories(opts.oversampling),
+  ];
   const log = (s: string): void => console.log(s);
   log('# engine benchmark');
   log(
@@ -321,7 +375,7 @@ export async function main(argv: string[]): Promise<void> {
       .filter((engine) => !opts.engines || opts.engines.some((e) => engine.name.includes(e)));
     let measured: { builds: BuildRow[]; rows: RunRow[] };
     try {
-      measured = measureDataset(engines, ds, opts, log);
+      measured = await measureDataset(engines, ds, opts, log);
     } finally {
       for (const engine of engines) engine.close?.();
     }
@@ -356,4 +410,5 @@ export async function main(argv: string[]): Promise<void> {
     table,
   });
   log(`results: ${path}`);
+  log(`picture: ${await writeChart(path, engineChart(rows, opts.k))}`);
 }

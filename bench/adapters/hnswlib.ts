@@ -6,11 +6,11 @@
  */
 import hnswlib from 'hnswlib-node';
 import type { Dataset } from '../../test/support/datasets.js';
-import type { AnnEngine, HnswParams } from './types.js';
+import type { HnswParams, InProcessEngine } from './types.js';
 
 const SEED = 100;
 
-export function createHnswlib(ds: Dataset, params: HnswParams): AnnEngine<number[]> {
+export function createHnswlib(ds: Dataset, params: HnswParams): InProcessEngine<number[]> {
   const space = ds.distance === 'Cosine' ? 'cosine' : 'l2';
   const index = new hnswlib.HierarchicalNSW(space, ds.dim);
   return {

@@ -1,12 +1,14 @@
 /**
  * Strata's engine (lib/index over lib/distance and lib/quantization), in the three modes of DESIGN.md §1:
  *   - "strata f32":          HNSW walk scored on float32 originals (scenario 2's index, all in memory);
- *   - "strata i8":           the same graph walked on int8 codes, no rescore (scenario 1: a warm query reads no originals);
+ *   - "strata i8":           a quantized segment's graph walked on int8 codes, no rescore (scenario 1: a warm query reads
+ *                            no originals);
  *   - "strata i8+rescore":   int8 walk for ceil(k × oversampling) candidates (ef = max(hnsw_ef, candidates)), re-ranked
  *                            with float32 originals (scenario 3).
- * The graph is built once per dataset over float32 originals (Cosine rows normalised first, as on upsert) and shared
- * by the three modes, as one segment shares it; the int8 modes add the time to train and encode the codes
- * (quantile 0.99, Qdrant's default). The build is deterministic (seeded), so sharing changes no result.
+ * As the segment writer builds them, the f32 mode's graph is built over float32 originals (Cosine rows normalised
+ * first, as on upsert) and the int8 modes' graph over the int8 codes (quantile 0.99, Qdrant's default), which they
+ * share as one quantized segment would; the int8 build figure is training + encoding + that graph. Builds are
+ * deterministic (seeded), so sharing changes no result.
  *
  * Per-query work inside the timed search: normalising the query (Cosine), encoding it to int8, the walk, the rescore.
  */
@@ -23,18 +25,24 @@ import {
 } from '../../lib/index/index.js';
 import { Int8Scorer, quantize, type QuantizedSet } from '../../lib/quantization/index.js';
 import type { Dataset } from '../../test/support/datasets.js';
-import type { AnnEngine, EngineFactory, HnswParams } from './types.js';
+import type { HnswParams, InProcessEngine } from './types.js';
 
 const SEED = 42;
 const QUANTILE = 0.99;
 
-/** What the three modes share for one dataset: stored (normalised) originals, the graph, the codes. */
+/**
+ * What the modes share for one dataset: stored (normalised) originals, the float32-built graph (f32 mode: an
+ * unquantized segment's), the int8 codes and the graph built on them (both int8 modes: a quantized segment's, as the
+ * segment writer builds it). Each piece is built by the first mode that needs it, inside that mode's timed build.
+ */
 interface Shared {
   data?: Float32Array;
+  dataSeconds?: number;
   graph?: InMemoryGraph;
   graphSeconds?: number;
   codes?: QuantizedSet;
-  codesSeconds?: number;
+  int8Graph?: InMemoryGraph;
+  int8Seconds?: number;
 }
 
 const shared = new WeakMap<Dataset, Shared>();
@@ -45,38 +53,58 @@ function sharedFor(ds: Dataset): Shared {
   return s;
 }
 
-/** Builds the graph if no mode did yet; returns the seconds of earlier shared work this mode reuses. */
-function ensureGraph(ds: Dataset, params: HnswParams, s: Shared): number {
-  if (s.graph && s.data) return s.graphSeconds!;
+/** Each ensure* builds its piece if no mode did yet and returns the seconds of earlier shared work it reuses. */
+function ensureData(ds: Dataset, s: Shared): number {
+  if (s.data) return s.dataSeconds!;
   const t = performance.now();
   const data = ds.base.slice();
   if (ds.distance === 'Cosine') normalizeRows(data, ds.dim);
-  const graph = buildHnsw(data, ds.dim, ds.distance, { m: params.m, efConstruct: params.efConstruct, seed: SEED });
   // originals held in memory as a segment holds them: in a SIMD arena where WebAssembly SIMD is available
   s.data = simdRows(data, ds.dim);
+  s.dataSeconds = (performance.now() - t) / 1000;
+  return 0;
+}
+
+function ensureGraph(ds: Dataset, params: HnswParams, s: Shared): number {
+  if (s.graph) return s.graphSeconds!;
+  const t = performance.now();
+  const graph = buildHnsw(s.data!, ds.dim, ds.distance, { m: params.m, efConstruct: params.efConstruct, seed: SEED });
   s.graph = new InMemoryGraph(graph);
   s.graphSeconds = (performance.now() - t) / 1000;
   return 0;
 }
 
-function ensureCodes(ds: Dataset, s: Shared): number {
-  if (s.codes) return s.codesSeconds!;
+function ensureInt8(ds: Dataset, params: HnswParams, s: Shared): number {
+  if (s.int8Graph) return s.int8Seconds!;
   const t = performance.now();
   s.codes = quantize(s.data!, ds.dim, ds.distance, { quantile: QUANTILE });
-  s.codesSeconds = (performance.now() - t) / 1000;
+  const graph = buildHnsw(s.data!, ds.dim, ds.distance, {
+    m: params.m,
+    efConstruct: params.efConstruct,
+    seed: SEED,
+    codes: s.codes,
+  });
+  s.int8Graph = new InMemoryGraph(graph);
+  s.int8Seconds = (performance.now() - t) / 1000;
   return 0;
 }
 
 type Mode = 'f32' | 'i8' | 'i8+rescore';
 
-function createStrata(mode: Mode, oversampling: number): EngineFactory {
-  return (ds: Dataset, params: HnswParams): AnnEngine<Float32Array> => {
+/** In process and synchronous, so other benchmarks (storage) can drive a Strata engine directly. */
+export type StrataFactory = (ds: Dataset, params: HnswParams) => InProcessEngine<Float32Array>;
+
+function createStrata(mode: Mode, oversampling: number): StrataFactory {
+  return (ds: Dataset, params: HnswParams): InProcessEngine<Float32Array> => {
     const s = sharedFor(ds);
     const ctx = new SearchContext(ds.nBase);
     let ef = 64;
-    const base = `lib/index HNSW m=${params.m} ef_construct=${params.efConstruct} seed=${SEED}, graph over float32`;
+    const base =
+      `lib/index HNSW m=${params.m} ef_construct=${params.efConstruct} seed=${SEED}, ` +
+      `graph over ${mode === 'f32' ? 'float32' : 'int8 codes'}`;
     return {
       name: `strata ${mode}`,
+      mode,
       kind: 'strata',
       config:
         mode === 'f32'
@@ -84,8 +112,7 @@ function createStrata(mode: Mode, oversampling: number): EngineFactory {
           : `${base}; walk on int8 codes (quantile ${QUANTILE})` +
             (mode === 'i8+rescore' ? `; rescore ceil(k×${oversampling}) candidates with float32` : '; no rescore'),
       build() {
-        let reused = ensureGraph(ds, params, s);
-        if (mode !== 'f32') reused += ensureCodes(ds, s);
+        const reused = ensureData(ds, s) + (mode === 'f32' ? ensureGraph(ds, params, s) : ensureInt8(ds, params, s));
         return { reusedSeconds: reused };
       },
       setEf(value) {
@@ -95,9 +122,9 @@ function createStrata(mode: Mode, oversampling: number): EngineFactory {
         return query.slice();
       },
       search(query, k) {
-        const graph = s.graph!;
         if (mode === 'f32')
-          return searchHnsw(graph, floatScorer(s.data!, ds.dim, ds.distance, query), { k, ef }, ctx).ids;
+          return searchHnsw(s.graph!, floatScorer(s.data!, ds.dim, ds.distance, query), { k, ef }, ctx).ids;
+        const graph = s.int8Graph!;
         const q = ds.distance === 'Cosine' ? normalized(query) : query;
         const int8 = new Int8Scorer(s.codes!, q);
         if (mode === 'i8') return searchHnsw(graph, int8, { k, ef }, ctx).ids;
@@ -113,7 +140,7 @@ function createStrata(mode: Mode, oversampling: number): EngineFactory {
   };
 }
 
-export function strataFactories(oversampling: number): EngineFactory[] {
+export function strataFactories(oversampling: number): StrataFactory[] {
   return [
     createStrata('f32', oversampling),
     createStrata('i8', oversampling),

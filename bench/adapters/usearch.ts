@@ -21,7 +21,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { MetricKind, ScalarKind } from 'usearch';
 import type { Dataset } from '../../test/support/datasets.js';
-import type { AnnEngine, HnswParams } from './types.js';
+import type { HnswParams, InProcessEngine } from './types.js';
 
 const THREADS = 1;
 
@@ -80,7 +80,7 @@ function encode(data: Float32Array, r: GlobalRange): Int8Array {
   return out;
 }
 
-export function createUsearch(ds: Dataset, params: HnswParams): AnnEngine<Float32Array | Int8Array> {
+export function createUsearch(ds: Dataset, params: HnswParams): InProcessEngine<Float32Array | Int8Array> {
   const cosine = ds.distance === 'Cosine';
   const metric = cosine ? MetricKind.Cos : MetricKind.L2sq;
   const range = cosine ? undefined : globalRange(ds.base);

@@ -1,7 +1,8 @@
 /**
- * Writes one immutable segment (DESIGN.md §3) from points the optimizer sealed: HNSW over the float originals
- * (unless the segment is below `indexing_threshold` KB, as in Qdrant; it is then always searched exactly), int8
- * codes when quantization is configured, and the segment's objects:
+ * Writes one immutable segment (DESIGN.md §3) from points the optimizer sealed: HNSW (unless the segment is below
+ * `indexing_threshold` KB, as in Qdrant; it is then always searched exactly), int8 codes when quantization is
+ * configured (the graph is then built on those codes, as Qdrant builds a quantized segment's), and the segment's
+ * objects:
  *
  * | object      | layout owner                              | read as                                          |
  * |-------------|-------------------------------------------|--------------------------------------------------|
@@ -25,7 +26,7 @@ import { internal } from '../model/errors.js';
 import { buildHnsw } from '../index/build.js';
 import { DEFAULT_PAGE_SIZE, graphByteLength, parseGraphHeader, serializeGraph } from '../index/graph-format.js';
 import { serializeVectors, vectorsLayout } from '../index/vectors-format.js';
-import { encodeAll, serializeQuantized, trainScalar } from '../quantization/index.js';
+import { encodeAll, type QuantizedSet, serializeQuantized, trainScalar } from '../quantization/index.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { encodeIds } from './ids-format.js';
 import { localityOrder, permuteRows } from './locality.js';
@@ -86,10 +87,13 @@ export function encodeSegment(
   const objects = new Map<string, Uint8Array>();
 
   let quantization: SegmentMeta['quantization'] = null;
+  // a quantized segment's graph is built on its int8 codes, as Qdrant builds it (lib/index/build.ts explains)
+  let codes: QuantizedSet | undefined;
   const scalar = config.quantization_config?.scalar;
   if (scalar) {
     const params = trainScalar(input.vectors, dim, distance, { quantile: scalar.quantile, seed: input.seed });
-    const bytes = serializeQuantized(encodeAll(params, input.vectors));
+    codes = encodeAll(params, input.vectors);
+    const bytes = serializeQuantized(codes);
     objects.set(QUANTIZED, bytes);
     quantization = {
       type: 'int8',
@@ -107,6 +111,7 @@ export function encodeSegment(
       m: config.hnsw_config.m,
       efConstruct: config.hnsw_config.ef_construct,
       seed: input.seed,
+      codes,
     });
     const bytes = serializeGraph(graph, options.graphPageSize ?? DEFAULT_PAGE_SIZE);
     const { meta: g } = parseGraphHeader(bytes);

@@ -128,6 +128,39 @@ describe('HNSW build', () => {
     expect(serializeGraph(a)).not.toEqual(serializeGraph(c));
   });
 
+  it.each(['Cosine', 'Euclid', 'Dot'] as const)(
+    'on int8 codes (%s): invariants hold, deterministic, another graph than the float build, and it finds neighbours',
+    (distance) => {
+      const dim = 16;
+      const data = dataset(distance, 4, 1200, dim);
+      const codes = quantize(data, dim, distance);
+      const a = buildHnsw(data, dim, distance, { m: 8, efConstruct: 48, seed: 3, codes });
+      checkInvariants(a);
+      expect(serializeGraph(buildHnsw(data, dim, distance, { m: 8, efConstruct: 48, seed: 3, codes }))).toEqual(
+        serializeGraph(a),
+      );
+      expect(serializeGraph(a)).not.toEqual(
+        serializeGraph(buildHnsw(data, dim, distance, { m: 8, efConstruct: 48, seed: 3 })),
+      );
+      // the int8 walk over the int8-built graph finds what an exact int8 scan finds
+      const rng = mulberry32(9);
+      let hits = 0;
+      for (let q = 0; q < 50; q++) {
+        const query = Float32Array.from({ length: dim }, () => rng() * 2 - 1);
+        const exact = exactSearch(1200, new Int8Scorer(codes, query), 10).ids;
+        const found = new Set(searchHnsw(new InMemoryGraph(a), new Int8Scorer(codes, query), { k: 10, ef: 64 }).ids);
+        for (const id of exact) if (found.has(id)) hits++;
+      }
+      expect(hits / 500).toBeGreaterThanOrEqual(0.97);
+    },
+  );
+
+  it('rejects int8 codes of other rows than the data', () => {
+    const data = dataset('Euclid', 5, 100, 8);
+    const codes = quantize(data.subarray(0, 80 * 8), 8, 'Euclid');
+    expect(() => buildHnsw(data, 8, 'Euclid', { codes })).toThrow(/int8 codes hold 80/);
+  });
+
   it('an empty graph searches to nothing; a one-point graph finds its point', () => {
     const empty = buildHnsw(new Float32Array(0), 4, 'Dot');
     expect(searchHnsw(new InMemoryGraph(empty), { score: () => 0 }, { k: 3, ef: 10 }).ids.length).toBe(0);

@@ -96,4 +96,36 @@ describe.skipIf(!datasetsAvailable())('recall on Fashion-MNIST-784 (Euclid, 20k 
     );
     expect(r).toBeGreaterThanOrEqual(0.95);
   });
+
+  // A quantized segment's graph is built on its int8 codes (as Qdrant builds it); the walk over it must keep recall.
+  describe('graph built on int8 codes', () => {
+    let int8Graph: InMemoryGraph;
+    beforeAll(() => {
+      const t = performance.now();
+      int8Graph = new InMemoryGraph(
+        buildHnsw(ds.base, ds.dim, 'Euclid', { m: 16, efConstruct: 100, seed: 42, codes: set }),
+      );
+      console.log(`fashion-mnist: int8 build ${N}×${ds.dim} ${((performance.now() - t) / 1000).toFixed(1)} s`);
+    }, BUILD_TIMEOUT_MS);
+
+    it('reaches recall@10 ≥ 0.99 with rescoring (oversampling 2) and ≥ 0.95 without, hnsw_ef = 128', () => {
+      const rescored = measure(
+        'int8-built graph int8+rescore x2 ef=128',
+        (q) =>
+          searchPipelineSync(
+            { n: N, graph: int8Graph },
+            new Int8Scorer(set, query(q)),
+            originals(q),
+            { k: K, candidates: oversampledCount(K, 2), ef: EF },
+            ctx,
+          ).ids,
+      );
+      const int8 = measure(
+        'int8-built graph int8 ef=128',
+        (q) => searchHnsw(int8Graph, new Int8Scorer(set, query(q)), { k: K, ef: EF }, ctx).ids,
+      );
+      expect(rescored).toBeGreaterThanOrEqual(0.99);
+      expect(int8).toBeGreaterThanOrEqual(0.95);
+    });
+  });
 });

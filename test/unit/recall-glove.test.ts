@@ -101,4 +101,35 @@ describe.skipIf(!datasetsAvailable())('recall on GloVe-100 (Cosine, 20k slice) a
     expect(rescored).toBeGreaterThanOrEqual(float - 0.005);
     expect(int8).toBeGreaterThanOrEqual(0.95);
   });
+
+  // A quantized segment's graph is built on its int8 codes (as Qdrant builds it); the walk over it must keep recall.
+  describe('graph built on int8 codes', () => {
+    let int8Graph: InMemoryGraph;
+    beforeAll(() => {
+      const t = performance.now();
+      int8Graph = new InMemoryGraph(
+        buildHnsw(base, ds.dim, 'Cosine', { m: M, efConstruct: EF_CONSTRUCT, seed: 42, codes: set }),
+      );
+      console.log(`glove: int8 build ${N}×${ds.dim} ${((performance.now() - t) / 1000).toFixed(1)} s`);
+    }, BUILD_TIMEOUT_MS);
+
+    it('keeps int8 recall ≥ 0.95 and int8+rescore within 0.005 of the float-built graph, hnsw_ef = 128', () => {
+      const rescore = (g: InMemoryGraph) => (q: number) =>
+        searchPipelineSync(
+          { n: N, graph: g },
+          new Int8Scorer(set, query(q)),
+          originals(q),
+          { k: K, candidates: oversampledCount(K, 2), ef: 128 },
+          ctx,
+        ).ids;
+      const floatBuilt = measure('float-built graph int8+rescore x2 ef=128', rescore(graph));
+      const int8Built = measure('int8-built graph int8+rescore x2 ef=128', rescore(int8Graph));
+      const int8 = measure(
+        'int8-built graph int8 ef=128',
+        (q) => searchHnsw(int8Graph, new Int8Scorer(set, query(q)), { k: K, ef: 128 }, ctx).ids,
+      );
+      expect(int8Built).toBeGreaterThanOrEqual(floatBuilt - 0.005);
+      expect(int8).toBeGreaterThanOrEqual(0.95);
+    });
+  });
 });

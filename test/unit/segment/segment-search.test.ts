@@ -59,9 +59,13 @@ function engineTopK(
 ): { ids: number[]; sims: number[] } {
   let e = engines.get(f);
   if (e === undefined) {
+    // as the writer builds a quantized segment: the codes first, then the graph on them
+    const set = encodeAll(trainScalar(f.vectors, DIM, f.distance, { quantile: 0.99, seed: SEED }), f.vectors);
     e = {
-      graph: new InMemoryGraph(buildHnsw(f.vectors, DIM, f.distance, { m: 16, efConstruct: 100, seed: SEED })),
-      set: encodeAll(trainScalar(f.vectors, DIM, f.distance, { quantile: 0.99, seed: SEED }), f.vectors),
+      graph: new InMemoryGraph(
+        buildHnsw(f.vectors, DIM, f.distance, { m: 16, efConstruct: 100, seed: SEED, codes: set }),
+      ),
+      set,
     };
     engines.set(f, e);
   }
