@@ -150,7 +150,8 @@ export async function searchSegment(seg: Segment, q: SegmentQuery, io: QueryIo):
   };
   if (meta.count === 0 || q.limit <= 0) return empty;
 
-  const quantizedSearch = seg.quantized !== null && q.params.quantization?.ignore !== true;
+  // exact means exact (Qdrant turns quantization off for exact search): the originals are scored, every tier
+  const quantizedSearch = seg.quantized !== null && q.params.quantization?.ignore !== true && !q.params.exact;
   const rescore = shouldRescore(q.params, quantizedSearch);
   const candidates = quantizedSearch ? oversampledCount(q.limit, q.params.quantization?.oversampling ?? 1) : q.limit;
 
