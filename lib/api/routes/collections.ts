@@ -2,8 +2,7 @@
 import type { Hono } from 'hono';
 import type { RouteDeps } from '../app.js';
 import { collectionExists } from '../../model/errors.js';
-import { HttpError } from '../errors.js';
-import { type AppEnv, collectionName, ok, parseWith, readJson, writeParams } from '../http.js';
+import { type AppEnv, collectionName, ok, parseWith, readJson, timeoutParam, writeParams } from '../http.js';
 import {
   createCollectionSchema,
   createIndexSchema,
@@ -67,15 +66,4 @@ export function registerCollectionRoutes(app: Hono<AppEnv>, { service, limits }:
     await service.getCollection(name);
     return ok(c, { operation_id: 0, status: wait ? 'completed' : 'acknowledged' });
   });
-}
-
-/** Qdrant's WaitTimeout: a u64 (else 400) with `range(min = 1)` (so 0 is its validator's 422). */
-export function timeoutParam(raw: string | undefined): void {
-  if (raw === undefined) return;
-  if (!/^\d+$/.test(raw)) {
-    throw new HttpError(400, `Format error in query parameters: timeout: expected a positive integer, got \`${raw}\``);
-  }
-  if (Number(raw) < 1) {
-    throw new HttpError(422, 'Validation error in query parameters: [timeout: value 0 invalid, must be 1 or larger]');
-  }
 }
