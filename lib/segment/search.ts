@@ -200,7 +200,8 @@ export async function searchSegment(seg: Segment, q: SegmentQuery, io: QueryIo):
   };
 }
 
-function excludeMask(seg: Segment, exclude: readonly PointId[] | undefined): Uint8Array | null {
+/** The task's `exclude` ids as an offset mask of this segment (null: none of them is here). */
+export function excludeMask(seg: Segment, exclude: readonly PointId[] | undefined): Uint8Array | null {
   if (!exclude || exclude.length === 0) return null;
   const offsets = seg.ids.offsetsOf(exclude);
   if (offsets.length === 0) return null;
@@ -210,7 +211,7 @@ function excludeMask(seg: Segment, exclude: readonly PointId[] | undefined): Uin
 }
 
 /** One closure per query (not per vector): the hot loop calls it once per candidate that could enter the results. */
-function acceptFn(
+export function acceptFn(
   tomb: { has(o: PointOffset): boolean } | null,
   excluded: Uint8Array | null,
   filter: Uint8Array | null,
