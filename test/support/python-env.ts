@@ -1,7 +1,7 @@
 /**
  * The Python side of the test suite, provisioned by the tests themselves: LocalStack's S3 and moto run from two
  * virtual environments under `.venv-test/` (gitignored), and the official Python client (`qdrant-client`, with
- * LangChain's `langchain-qdrant`) from a third, all created on the first run from a Python >= 3.12 found on the
+ * LangChain's `langchain-qdrant`) from a third (test/e2e/python-client.test.ts), all created on the first run from a Python >= 3.12 found on the
  * machine and reused while their pinned requirements are unchanged. vitest's globalSetup (test/support/global-setup.ts)
  * calls `ensureTestPythons()` once per run; `testPython()` (used by s3-servers.ts) calls it too, so `npm run
  * localstack` and any other entry point get the same interpreters.
