@@ -38,6 +38,7 @@ import type { SnapshotDescription } from './collection-snapshots.js';
 import { archiveSnapshot, checkArchive, restoreArchive } from './snapshot-archive.js';
 import { snapshotKey } from './keys.js';
 import { entryDiffers } from './rebuild.js';
+import { payloadPoints, withFieldIndex, withoutFieldIndex } from './field-indexes.js';
 import { deletePayloadKeys, overwritePayload, setPayload } from './payload-ops.js';
 import { runQuery } from './query.js';
 import type { QueryTrace } from './query.js';
@@ -47,6 +48,7 @@ import type { Snapshot } from './snapshot.js';
 import type { CollectionConfig, CollectionUpdate } from '../model/collection-config.js';
 import type { CollectionInfo, CollectionService } from './types.js';
 import type { Filter } from '../model/filter.js';
+import type { PayloadFieldSchema } from '../model/payload-schema.js';
 import type { Payload, WithPayload } from '../model/payload.js';
 import { type PointId, requirePointId } from '../model/point-id.js';
 import type {
@@ -203,7 +205,34 @@ export class StrataCollectionService implements CollectionService {
       indexed_vectors_count: manifest.segments.filter((s) => s.indexed).reduce((n, s) => n + s.points - s.deleted, 0),
       segments_count: manifest.segments.length,
       config: manifest.config,
+      payload_points: await payloadPoints(this.ctx, snap),
     };
+  }
+
+  // ------------------------------------------------------------------ payload indexes (field-indexes.ts)
+
+  createFieldIndex(name: string, field: string, schema: PayloadFieldSchema): Promise<void> {
+    return this.router.route(name, (n) => this.changeConfig(n, (c) => withFieldIndex(c, field, schema)));
+  }
+
+  deleteFieldIndex(name: string, field: string): Promise<void> {
+    return this.router.route(name, (n) => this.changeConfig(n, (c) => withoutFieldIndex(c, field)));
+  }
+
+  /** One config change by compare-and-swap; no write (and no optimizer call) when `change` returns the same config. */
+  private async changeConfig(name: string, change: (c: CollectionConfig) => CollectionConfig): Promise<void> {
+    const key = manifestKey(this.prefixOf(name));
+    let changed = false;
+    const result = await updateManifest(this.ctx.store, key, (m) => {
+      const config = change(m.config);
+      changed = config !== m.config;
+      return changed ? { ...m, config } : null;
+    }).catch((e: unknown) => {
+      if (isStrataError(e, 'not_found')) throw collectionNotFound(name, e);
+      throw e;
+    });
+    if (result !== null) this.ctx.manifests.remember(key, result);
+    if (changed) this.ctx.onConfigChange(name);
   }
 
   // ------------------------------------------------------------------ snapshots (collection-snapshots.ts)
