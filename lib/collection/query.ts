@@ -108,7 +108,7 @@ export async function searchCandidatesBatch(
   const tails = searches.map((search) => {
     const q = search.vector;
     const { minSimilarity } = search;
-    const pred = search.filter ? compileFilter(search.filter) : null;
+    const pred = search.filter ? compileFilter(search.filter, snap.manifest.config.payload_schema) : null;
     const tailCandidates: TailCandidate[] = [];
     for (const e of snap.winners.values()) {
       if (e.vector === null) continue;

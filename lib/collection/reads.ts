@@ -134,7 +134,7 @@ export async function* matching(
   want: { payload: boolean; vector: boolean },
   chunk = 512,
 ): AsyncGenerator<FullPoint> {
-  const pred = filter ? compileFilter(filter) : null;
+  const pred = filter ? compileFilter(filter, snap.manifest.config.payload_schema) : null;
   const needPayload = want.payload || pred !== null;
   for (let at = 0; at < entries.length; at += chunk) {
     const slice = entries.slice(at, at + chunk);

@@ -229,7 +229,8 @@ export function parseFieldSchema(value: unknown, path = 'field_schema'): Payload
   return out as unknown as FieldParams;
 }
 
-function languageOf(v: unknown, table: Readonly<Record<string, string>>): string | null {
+/** A language name or its ISO alias, as its name in `table` (STOPWORD_LANGUAGES, STEMMER_LANGUAGES), or null. */
+export function languageOf(v: unknown, table: Readonly<Record<string, string>>): string | null {
   if (typeof v !== 'string') return null;
   if (Object.hasOwn(table, v)) return v;
   for (const [name, alias] of Object.entries(table)) if (alias === v) return name;

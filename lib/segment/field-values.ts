@@ -5,15 +5,11 @@
  *
  * Pure: no I/O.
  */
+import type { GeoPoint } from '../model/filter.js';
 import type { PayloadSchemaType } from '../model/payload-schema.js';
 import { canonicalPointId } from '../model/point-id.js';
 import { parseDateTime } from './filter-parse.js';
 import { type PathStep, valuesAt } from './payload-path.js';
-
-export interface GeoPoint {
-  lon: number;
-  lat: number;
-}
 
 /** A payload value as a geo point (`{lon, lat}` numbers within range), or null. */
 export function asGeoPoint(v: unknown): GeoPoint | null {

@@ -12,6 +12,7 @@
  */
 import { LRUCache } from 'lru-cache';
 import type { Filter } from '../model/filter.js';
+import type { PayloadSchema } from '../model/payload-schema.js';
 import type { Payload } from '../model/payload.js';
 import type { PointId } from '../model/point-id.js';
 import { internal } from '../model/errors.js';
@@ -182,12 +183,12 @@ export class Segment {
   }
 
   /** The points matching `filter`, evaluated over every payload once; the last few masks are kept per segment. */
-  async filterMask(filter: Filter, q: QueryIo): Promise<FilterMask> {
-    const cacheKey = JSON.stringify(filter);
+  async filterMask(filter: Filter, q: QueryIo, schema?: PayloadSchema): Promise<FilterMask> {
+    const cacheKey = schema === undefined ? JSON.stringify(filter) : JSON.stringify([filter, schema]);
     const hit = this.masks.get(cacheKey);
     if (hit !== undefined) return hit;
     const payloads = await this.allPayloads(q);
-    const predicate = compileFilter(filter);
+    const predicate = compileFilter(filter, schema);
     const n = this.meta.count;
     const mask = new Uint8Array(n);
     const matching: number[] = [];

@@ -18,6 +18,7 @@
  *   candidate list per sub-search in `lists` (same order) and the top-level fields only describe the first one.
  */
 import type { Filter } from '../model/filter.js';
+import type { PayloadSchema } from '../model/payload-schema.js';
 import type { PointId } from '../model/point-id.js';
 import type { QueryRequest } from '../model/search.js';
 
@@ -43,6 +44,11 @@ export interface SegmentSearchTask {
   minSimilarity?: number;
   /** several searches in one invocation (see header); `exclude` applies to every one of them */
   searches?: SubSearch[];
+  /**
+   * the text indexes of the collection's payload_schema (the snapshot's): they change what text conditions of every
+   * filter of the task mean (filter.ts); absent = none
+   */
+  payloadSchema?: PayloadSchema;
 }
 
 /** One search of a batched task. */

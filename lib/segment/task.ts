@@ -115,6 +115,7 @@ async function searchOne(
           limit: q.limit,
           params: q.params,
           filter: q.filter,
+          payloadSchema: task.payloadSchema,
           exclude: task.exclude,
           deletedVersion: ref.deletedVersion,
           minSimilarity: q.minSimilarity,
