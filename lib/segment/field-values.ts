@@ -51,3 +51,46 @@ export function indexedValues(type: PayloadSchemaType, payload: unknown, steps: 
   }
   return out;
 }
+
+/**
+ * What a segment's field index stores for a point (field-index-format.ts): the values the conditions an index of
+ * this type serves look at, with the payload scan's semantics (filter.ts), so a condition answered from the index
+ * equals the scan: every string (keyword, uuid, text), every number (integer, float: ranges compare any number),
+ * booleans, datetimes as epoch ms, geo points as `{lon, lat}` (unvalidated, as the scan reads them).
+ */
+export function storedValues(type: PayloadSchemaType, payload: unknown, steps: readonly PathStep[]): unknown[] {
+  const out: unknown[] = [];
+  const take = (x: unknown): void => {
+    switch (type) {
+      case 'keyword':
+      case 'uuid':
+      case 'text':
+        if (typeof x === 'string') out.push(x);
+        return;
+      case 'integer':
+      case 'float':
+        if (typeof x === 'number') out.push(x);
+        return;
+      case 'bool':
+        if (typeof x === 'boolean') out.push(x);
+        return;
+      case 'datetime':
+        if (typeof x === 'string') {
+          const ms = parseDateTime(x);
+          if (!Number.isNaN(ms)) out.push(ms);
+        }
+        return;
+      case 'geo':
+        if (x !== null && typeof x === 'object' && !Array.isArray(x)) {
+          const o = x as Record<string, unknown>;
+          if (typeof o.lon === 'number' && typeof o.lat === 'number') out.push({ lon: o.lon, lat: o.lat });
+        }
+        return;
+    }
+  };
+  for (const v of valuesAt(payload, steps)) {
+    if (Array.isArray(v)) for (const x of v) take(x);
+    else take(v);
+  }
+  return out;
+}

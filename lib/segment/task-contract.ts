@@ -45,8 +45,8 @@ export interface SegmentSearchTask {
   /** several searches in one invocation (see header); `exclude` applies to every one of them */
   searches?: SubSearch[];
   /**
-   * the text indexes of the collection's payload_schema (the snapshot's): they change what text conditions of every
-   * filter of the task mean (filter.ts); absent = none
+   * the collection's payload_schema (the snapshot's): its text indexes change what text conditions of every filter
+   * of the task mean (filter.ts); its keys tell which filters the segments' field indexes serve; absent = none
    */
   payloadSchema?: PayloadSchema;
 }

@@ -12,6 +12,7 @@
  * Invariants: a segment that fails fails the task (no silent partial answer, DESIGN.md §4.5); candidates never
  * include tombstoned or excluded points; similarities are final for the task's params (rescored when asked).
  */
+import { planFilter } from './index-filter.js';
 import type {
   SegmentCandidate,
   SegmentRef,
@@ -98,7 +99,16 @@ async function searchOne(
   const { value: seg, cold } = await ctx.registry.getOrOpen(prefix, () =>
     openSegment(ctx.store, ctx.cache, prefix, undefined, {
       deletedVersion: ref.deletedVersion,
-      withPayloads: searches.some((q) => q.filter !== undefined),
+      // payloads are read at open only for a filter the field indexes cannot serve whole (index-filter.ts)
+      withPayloads: searches.some(
+        (q) =>
+          q.filter !== undefined &&
+          planFilter(
+            q.filter,
+            { count: 0, schemaOf: (k) => task.payloadSchema?.[k], externalId: () => 0 },
+            task.payloadSchema,
+          ).payloads,
+      ),
       io,
     }),
   );
