@@ -39,6 +39,7 @@ import { archiveSnapshot, checkArchive, restoreArchive } from './snapshot-archiv
 import { snapshotKey } from './keys.js';
 import { entryDiffers } from './rebuild.js';
 import { payloadPoints, withFieldIndex, withoutFieldIndex } from './field-indexes.js';
+import { facet, scrollOrdered } from './payload-reads.js';
 import { deletePayloadKeys, overwritePayload, setPayload } from './payload-ops.js';
 import { runQuery } from './query.js';
 import type { QueryTrace } from './query.js';
@@ -52,6 +53,8 @@ import type { PayloadFieldSchema } from '../model/payload-schema.js';
 import type { Payload, WithPayload } from '../model/payload.js';
 import { type PointId, requirePointId } from '../model/point-id.js';
 import type {
+  FacetHit,
+  FacetRequest,
   PointStruct,
   PointsSelector,
   Record_,
@@ -443,7 +446,12 @@ export class StrataCollectionService implements CollectionService {
       request.offset === undefined || request.offset === null
         ? request
         : { ...request, offset: requirePointId(request.offset, 'offset') };
+    if (req.order_by !== undefined) return scrollOrdered(this.ctx, await this.snapshot(name), req);
     return reads.scroll(this.ctx, await this.snapshot(name), req);
+  }
+
+  async facet(name: string, request: FacetRequest): Promise<FacetHit[]> {
+    return facet(this.ctx, await this.snapshot(name), request);
   }
 
   async count(name: string, filter: Filter | undefined, _exact: boolean): Promise<number> {

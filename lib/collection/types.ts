@@ -11,6 +11,8 @@ import type { PayloadFieldSchema } from '../model/payload-schema.js';
 import type { Payload, WithPayload } from '../model/payload.js';
 import type { PointId } from '../model/point-id.js';
 import type {
+  FacetHit,
+  FacetRequest,
   PointStruct,
   PointsSelector,
   Record_,
@@ -89,6 +91,8 @@ export interface CollectionService {
   clearPayload(name: string, selector: PointsSelector, wait: boolean): Promise<UpdateResult>;
 
   getPoints(name: string, ids: PointId[], withPayload: WithPayload, withVector: boolean): Promise<Record_[]>;
+  /** the most frequent values of an indexed key among matching points (payload-reads.ts) */
+  facet(name: string, request: FacetRequest): Promise<FacetHit[]>;
   scroll(name: string, request: ScrollRequest): Promise<ScrollResult>;
   count(name: string, filter: Filter | undefined, exact: boolean): Promise<number>;
   query(name: string, request: QueryRequest): Promise<ScoredPoint[]>;

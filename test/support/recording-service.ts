@@ -235,6 +235,12 @@ export class RecordingService implements CollectionService {
     return { points: this.records, next_page_offset: null };
   }
 
+  async facet(name: string, request: unknown): Promise<{ value: string; count: number }[]> {
+    this.record('facet', [name, request]);
+    this.need(name);
+    return [{ value: 'a', count: 1 }];
+  }
+
   async count(name: string, filter: unknown, exact: boolean): Promise<number> {
     this.record('count', [name, filter, exact]);
     this.need(name);

@@ -112,9 +112,17 @@ describe('payload indexes through the collection service', () => {
     }
     const filters: Filter[] = [
       { must: [{ key: 'tenant', match: { value: 't3' } }] },
-      { must: [{ key: 'n', range: { gte: 50, lt: 120 } }], must_not: [{ key: 'tenant', match: { any: ['t1', 't2'] } }] },
+      {
+        must: [{ key: 'n', range: { gte: 50, lt: 120 } }],
+        must_not: [{ key: 'tenant', match: { any: ['t1', 't2'] } }],
+      },
       { should: [{ key: 'loc', geo_radius: { center: { lon: 0, lat: 0 }, radius: 3_000_000 } }, { has_id: [1, 2] }] },
-      { must: [{ key: 'tags', match: { value: 'x' } }, { key: 'n', range: { lt: 100 } }] },
+      {
+        must: [
+          { key: 'tags', match: { value: 'x' } },
+          { key: 'n', range: { lt: 100 } },
+        ],
+      },
     ];
     for (const f of filters) {
       for (const v of a.vectors.slice(0, 3)) {
