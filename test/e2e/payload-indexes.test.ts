@@ -8,7 +8,7 @@ import type { QdrantClient } from '@qdrant/js-client-rest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collectionPrefix } from '../../lib/collection/keys.js';
 import { optimize } from '../../lib/collection/optimizer.js';
-import { config, directInvoker, randomVectors, service, tempStore } from '../support/collection-harness.js';
+import { directInvoker, randomVectors, service, tempStore } from '../support/collection-harness.js';
 import { type StrataUnderTest, startStrata } from '../support/strata-server.js';
 
 const N = 240;
