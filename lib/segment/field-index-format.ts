@@ -26,6 +26,10 @@ import type { PayloadSchemaType, TextIndexParams } from '../model/payload-schema
 import type { Payload } from '../model/payload.js';
 import { HEADER_BYTES, align8, aligned, checkCrc, crc32, readHeader, writeHeader } from './binary.js';
 import { storedValues } from './field-values.js';
+import type { IoScope } from '../storage/io-stats.js';
+import type { ObjectStore } from '../storage/object-store.js';
+import { fieldIndexName, segmentObjectKey } from './keys.js';
+import { getWhole } from './store-io.js';
 import type { PathStep } from './payload-path.js';
 import { Tokenizer } from './text/tokenizer.js';
 
@@ -150,6 +154,17 @@ export function encodeFieldIndex(
 function geoOf(k: string): GeoPoint {
   const comma = k.indexOf(',');
   return { lon: Number(k.slice(0, comma)), lat: Number(k.slice(comma + 1)) };
+}
+
+/** Reads and decodes the index on `field` of the segment at `prefix` (one whole GET). */
+export async function readFieldIndex(
+  store: ObjectStore,
+  prefix: string,
+  field: string,
+  io: IoScope | undefined,
+): Promise<FieldIndex> {
+  const key = segmentObjectKey(prefix, fieldIndexName(field));
+  return FieldIndex.decode(await getWhole(store, key, io, `index ${field}`), key);
 }
 
 /** A decoded field index: a column of dictionary ids per point. */

@@ -147,6 +147,34 @@ describe('payload indexes through the collection service', () => {
     expect(spy.gets.some((g) => !g.ranged && g.key.endsWith('/payload'))).toBe(true);
   });
 
+  it('count, scroll and delete by filter answer from the indexes: no payload read for a served filter', async () => {
+    const { store } = await collection('c', true);
+    const spy = spying(store);
+    const cold = service(spy.store, directInvoker(spy.store));
+    const f = parseFilter({
+      must: [
+        { key: 'tenant', match: { any: ['t1', 't2'] } },
+        { key: 'n', range: { lt: 150 } },
+      ],
+    });
+    const expected = Array.from({ length: N }, (_, i) => i).filter((i) => (i % 20 === 1 || i % 20 === 2) && i < 150);
+    expect(await cold.count('c', f, true)).toBe(expected.length);
+    const page = await cold.scroll('c', { filter: f, limit: 100, with_payload: false, with_vector: false });
+    expect(page.points.map((p) => p.id)).toEqual(expected);
+    // only the head of each segment's payload object (its offset index, read when the segment is first opened)
+    const payloadGets = spy.gets.filter((g) => g.key.endsWith('/payload'));
+    expect(payloadGets.every((g) => g.ranged)).toBe(true);
+    expect(new Set(payloadGets.map((g) => g.key)).size).toBe(payloadGets.length);
+    await cold.deletePoints('c', { filter: f }, true);
+    expect(await cold.count('c', f, true)).toBe(0);
+    expect(await cold.count('c', undefined, true)).toBe(N - expected.length);
+    // a filter the indexes cannot serve whole still scans payloads, with the same answer
+    const mixed = parseFilter({ must: [{ key: 'n', range: { lt: 40 } }, { is_empty: { key: 'tags' } }] });
+    expect(await cold.count('c', mixed, true)).toBe(
+      Array.from({ length: 40 }, (_, i) => i).filter((i) => i % 7 !== 0 && !expected.includes(i)).length,
+    );
+  });
+
   it('text conditions follow the text index: tokens and stopwords, in segments and in the WAL tail alike', async () => {
     const { svc, vectors } = await collection('c', true);
     // one more point stays in the WAL tail (not sealed)
