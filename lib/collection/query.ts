@@ -119,7 +119,7 @@ export async function searchCandidatesBatch(
   const tails = searches.map((search) => {
     const q = search.vector;
     const { minSimilarity } = search;
-    const pred = search.filter ? compileFilter(search.filter) : null;
+    const pred = search.filter ? compileFilter(search.filter, snap.manifest.config.payload_schema) : null;
     // the same scoring function the workers apply to their segments
     const scoring = search.scoring ? compileScoring(search.scoring, dim, distance, search.random) : null;
     const tailCandidates: TailCandidate[] = [];

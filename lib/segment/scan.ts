@@ -13,6 +13,7 @@
  * points the scoring rejects (undefined) or that fall below `minSimilarity` are never returned.
  */
 import type { Filter } from '../model/filter.js';
+import type { PayloadSchema } from '../model/payload-schema.js';
 import { compareIds, type PointId } from '../model/point-id.js';
 import { MinHeap } from '../index/heap.js';
 import type { CompiledScoring } from './scoring.js';
@@ -27,6 +28,8 @@ export interface ScanQuery {
   /** tombstone version to apply; 0 = none */
   deletedVersion: number;
   minSimilarity?: number;
+  /** the collection's payload indexes: a filter they serve whole reads no payload */
+  payloadSchema?: PayloadSchema;
 }
 
 /**
@@ -53,7 +56,7 @@ export async function scanSegment(seg: Segment, q: ScanQuery, io: QueryIo): Prom
   // tombstones, the filter's payloads and order_by's payloads, in one parallel round
   const [tomb, filtered, payloads] = await Promise.all([
     seg.tombstones(q.deletedVersion, io),
-    q.filter ? seg.filterMask(q.filter, io) : null,
+    q.filter ? seg.filterMask(q.filter, io, q.payloadSchema) : null,
     scoring.needsPayload ? seg.allPayloads(io) : null,
   ]);
   const accept = acceptFn(tomb, excludeMask(seg, q.exclude), filtered?.mask ?? null);

@@ -22,6 +22,7 @@
  * larger = closer; ties order by offset ascending so repeated runs agree.
  */
 import type { Filter } from '../model/filter.js';
+import type { PayloadSchema } from '../model/payload-schema.js';
 import type { PointId } from '../model/point-id.js';
 import type { SearchParams } from '../model/search.js';
 import { internal } from '../model/errors.js';
@@ -40,6 +41,8 @@ export interface SegmentQuery {
   limit: number;
   params: SearchParams;
   filter?: Filter;
+  /** the collection's text indexes, which change what the filter's text conditions mean */
+  payloadSchema?: PayloadSchema;
   exclude?: readonly PointId[];
   /** tombstone version to apply; 0 = none */
   deletedVersion: number;
@@ -158,7 +161,7 @@ export async function searchSegment(seg: Segment, q: SegmentQuery, io: QueryIo):
   // tombstones and payloads (for a filter) not yet resident are read in one parallel round
   const [tomb, filtered] = await Promise.all([
     seg.tombstones(q.deletedVersion, io),
-    q.filter ? seg.filterMask(q.filter, io) : null,
+    q.filter ? seg.filterMask(q.filter, io, q.payloadSchema) : null,
   ]);
   const excluded = excludeMask(seg, q.exclude);
   const accept = acceptFn(tomb, excluded, filtered?.mask ?? null);

@@ -22,6 +22,7 @@
  *   searches are all scored has an empty top-level `vector`.
  */
 import type { Filter } from '../model/filter.js';
+import type { PayloadSchema } from '../model/payload-schema.js';
 import type { PointId } from '../model/point-id.js';
 import type { QueryRequest } from '../model/search.js';
 import type { ScoringSpec } from './scoring.js';
@@ -48,6 +49,11 @@ export interface SegmentSearchTask {
   minSimilarity?: number;
   /** several searches in one invocation (see header); `exclude` applies to every one of them */
   searches?: SubSearch[];
+  /**
+   * the collection's payload_schema (the snapshot's): its text indexes change what text conditions of every filter
+   * of the task mean (filter.ts); its keys tell which filters the segments' field indexes serve; absent = none
+   */
+  payloadSchema?: PayloadSchema;
 }
 
 /** One search of a batched task. */

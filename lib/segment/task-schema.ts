@@ -12,6 +12,7 @@
 import * as z from 'zod/mini';
 import { internal, invalid } from '../model/errors.js';
 import type { Filter } from '../model/filter.js';
+import type { PayloadSchema } from '../model/payload-schema.js';
 import { canonicalPointId, type PointId } from '../model/point-id.js';
 import type { ScoringSpec } from './scoring.js';
 import type { SegmentSearchResult, SegmentSearchTask } from './task-contract.js';
@@ -56,6 +57,7 @@ const TaskSchema = z
       filter: z.nullish(shapeOnly<Filter>()),
       exclude: z.nullish(z.array(pointId, expected('an array'))),
       minSimilarity: z.nullish(finite),
+      payloadSchema: z.nullish(shapeOnly<PayloadSchema>()),
       searches: z.optional(
         z.array(
           z
@@ -125,9 +127,10 @@ export function parseSegmentTask(value: unknown): SegmentSearchTask {
   const parsed = TaskSchema.safeParse(value);
   if (!parsed.success) throw invalid(`malformed segment search task: ${describe(parsed.error)}`);
   // null and absent mean the same on the wire; the task carries only what is set
-  const { filter, exclude, minSimilarity, searches, ...task } = parsed.data;
+  const { filter, exclude, minSimilarity, searches, payloadSchema, ...task } = parsed.data;
   return {
     ...task,
+    ...(payloadSchema != null ? { payloadSchema } : {}),
     ...(filter != null ? { filter } : {}),
     ...(exclude != null ? { exclude } : {}),
     ...(minSimilarity != null ? { minSimilarity } : {}),

@@ -15,6 +15,7 @@
  * Invariants: a segment that fails fails the task (no silent partial answer, DESIGN.md §4.5); candidates never
  * include tombstoned or excluded points; similarities are final for the task's params (rescored when asked).
  */
+import { planFilter } from './index-filter.js';
 import type {
   SegmentCandidate,
   SegmentRef,
@@ -106,7 +107,18 @@ async function searchOne(
   const { value: seg, cold } = await ctx.registry.getOrOpen(prefix, () =>
     openSegment(ctx.store, ctx.cache, prefix, undefined, {
       deletedVersion: ref.deletedVersion,
-      withPayloads: searches.some((q) => q.filter !== undefined || q.scoring?.kind === 'order_by'),
+      // payloads are read at open for order_by and for a filter the field indexes cannot serve whole
+      // (index-filter.ts)
+      withPayloads: searches.some(
+        (q) =>
+          q.scoring?.kind === 'order_by' ||
+          (q.filter !== undefined &&
+            planFilter(
+              q.filter,
+              { count: 0, schemaOf: (k) => task.payloadSchema?.[k], externalId: () => 0 },
+              task.payloadSchema,
+            ).payloads),
+      ),
       io,
     }),
   );
@@ -126,6 +138,7 @@ async function searchOne(
       exclude: task.exclude,
       deletedVersion: ref.deletedVersion,
       minSimilarity: q.minSimilarity,
+      payloadSchema: task.payloadSchema,
     };
     all.push(
       scoring !== null
