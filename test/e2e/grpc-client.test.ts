@@ -343,6 +343,70 @@ describe('gRPC reads equal the REST answers', () => {
   });
 });
 
+describe('gRPC recommend, facet, update', () => {
+  it('recommend by ids and by vectors equals REST', async () => {
+    const got = await points().recommend({
+      collectionName: 'c',
+      positive: [id(10), id(130)],
+      negative: [id(11)],
+      positiveVectors: [{ vector: { case: 'dense', value: { data: Q } } }],
+      limit: 6n,
+      params: { exact: true },
+      withPayload: { selectorOptions: { case: 'enable', value: false } },
+    });
+    const want = (await rest('POST', '/collections/c/points/recommend', {
+      positive: [10, 130, Q],
+      negative: [11],
+      limit: 6,
+      params: { exact: true },
+    })) as Array<{ id: number; score: number }>;
+    expect(want.length).toBe(6);
+    expect(got.result.map((p) => [num(p.id), p.score])).toEqual(want.map((p) => [p.id, Math.fround(p.score)]));
+  });
+
+  it('facet counts over a keyword index equal REST', async () => {
+    await points().createFieldIndex({
+      collectionName: 'c',
+      wait: true,
+      fieldName: 'g',
+      fieldType: FieldType.FieldTypeKeyword,
+    });
+    const got = await points().facet({ collectionName: 'c', key: 'g', exact: true });
+    const want = (await rest('POST', '/collections/c/facet', { key: 'g', exact: true })) as {
+      hits: Array<{ value: string; count: number }>;
+    };
+    expect(want.hits.length).toBe(5);
+    expect(got.hits.map((h) => [h.value?.variant.value, Number(h.count)])).toEqual(
+      want.hits.map((h) => [h.value, h.count]),
+    );
+    await points().deleteFieldIndex({ collectionName: 'c', wait: true, fieldName: 'g' });
+  });
+
+  it('update changes the config as REST PATCH does', async () => {
+    await rest('PUT', '/collections/u-rest', { vectors: { size: 4, distance: 'Dot' } });
+    await collections().create({
+      collectionName: 'u-grpc',
+      vectorsConfig: { config: { case: 'params', value: { size: 4n, distance: Distance.Dot } } },
+    });
+    await rest('PATCH', '/collections/u-rest', {
+      optimizers_config: { indexing_threshold: 10 },
+      hnsw_config: { m: 8 },
+    });
+    const updated = await collections().update({
+      collectionName: 'u-grpc',
+      optimizersConfig: { indexingThreshold: 10n },
+      hnswConfig: { m: 8n },
+    });
+    expect(updated.result).toBe(true);
+    const a = (await rest('GET', '/collections/u-grpc')) as { config: { hnsw_config: { m: number } } };
+    const b = (await rest('GET', '/collections/u-rest')) as { config: unknown };
+    expect(a.config.hnsw_config.m).toBe(8);
+    expect(a.config).toEqual(b.config);
+    await rest('DELETE', '/collections/u-rest');
+    await collections().delete({ collectionName: 'u-grpc' });
+  });
+});
+
 describe('gRPC writes', () => {
   it('payload ops, field index, delete: read back over REST', async () => {
     const sel = (...ids: number[]) => ({

@@ -172,7 +172,22 @@ export const POINT_RPCS: Record<string, RpcRoute> = {
     },
     reply: (r) => ({ result: (r as Array<{ points: unknown }>).map((b) => ({ result: b.points })) }),
   },
-  recommend: { rest: post('/points/recommend') },
+  recommend: {
+    // gRPC keeps example ids and example vectors in separate lists; REST takes both in `positive` / `negative`
+    rest: (req, input) => {
+      const { positive_vectors, negative_vectors, ...rest } = body(req, input) as Record<string, Json[]>;
+      const b = {
+        ...rest,
+        ...(positive_vectors || rest.positive
+          ? { positive: [...(rest.positive ?? []), ...(positive_vectors ?? [])] }
+          : {}),
+        ...(negative_vectors || rest.negative
+          ? { negative: [...(rest.negative ?? []), ...(negative_vectors ?? [])] }
+          : {}),
+      };
+      return { method: 'POST', path: `${col(req)}/points/recommend`, query: query(req, input), body: b };
+    },
+  },
   facet: { rest: post('/facet'), reply: (r) => r as Record<string, unknown> },
 };
 
