@@ -407,6 +407,27 @@ describe('gRPC recommend, facet, update', () => {
   });
 });
 
+describe('gRPC snapshots', () => {
+  it('creates, lists and deletes a collection snapshot as REST sees it', async () => {
+    const snapshots = client.api('snapshots');
+    const created = await snapshots.create({ collectionName: 'c' });
+    const d = created.snapshotDescription;
+    const listed = (await rest('GET', '/collections/c/snapshots')) as Array<{
+      name: string;
+      size: number;
+      creation_time: string;
+    }>;
+    expect(listed.map((s) => s.name)).toEqual([d?.name]);
+    expect(Number(d?.size)).toBe(listed[0].size);
+    expect(new Date(Number(d?.creationTime?.seconds) * 1000).toISOString().slice(0, 19)).toBe(listed[0].creation_time);
+    expect((await snapshots.list({ collectionName: 'c' })).snapshotDescriptions.map((s) => s.name)).toEqual([d?.name]);
+    await snapshots.delete({ collectionName: 'c', snapshotName: d?.name ?? '' });
+    expect(await rest('GET', '/collections/c/snapshots')).toEqual([]);
+    const full = await snapshots.listFull({}).catch((e: unknown) => ConnectError.from(e));
+    expect(full instanceof ConnectError && full.code).toBe(Code.Unimplemented);
+  });
+});
+
 describe('gRPC writes', () => {
   it('payload ops, field index, delete: read back over REST', async () => {
     const sel = (...ids: number[]) => ({

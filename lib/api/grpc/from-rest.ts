@@ -126,6 +126,12 @@ function vectorsOutputFromRest(v: unknown): Init {
   return { vectorsOptions: { case: 'vectors', value: { vectors: named } } };
 }
 
+function timestampFromRest(v: unknown): Init {
+  const text = String(v);
+  const ms = Date.parse(/[zZ]$|[+-]\d\d:\d\d$/.test(text) ? text : `${text}Z`);
+  return { seconds: BigInt(Math.floor(ms / 1000)), nanos: (ms % 1000) * 1e6 };
+}
+
 const SPECIAL: Record<string, (v: unknown, desc: DescMessage) => Init> = {
   'qdrant.OptimizerStatus': (v) =>
     v === 'ok' ? { ok: true } : { ok: false, error: String((v as { error?: unknown } | null)?.error ?? v) },
@@ -133,6 +139,9 @@ const SPECIAL: Record<string, (v: unknown, desc: DescMessage) => Init> = {
   'qdrant.Value': valueFromRest,
   'qdrant.Struct': structFromRest,
   'qdrant.VectorsOutput': vectorsOutputFromRest,
+  // REST's snapshot `creation_time` is ISO 8601 without a zone, in UTC (Qdrant's NaiveDateTime)
+  'google.protobuf.Timestamp': timestampFromRest,
+  'qdrant.Timestamp': timestampFromRest,
   'qdrant.OrderValue': (v) =>
     Number.isInteger(v)
       ? { variant: { case: 'int', value: BigInt(v as number) } }

@@ -1,5 +1,5 @@
 /**
- * The RPC table: each gRPC method of `qdrant.Collections` and `qdrant.Points` as its REST twin (HTTP method, path,
+ * The RPC table: each gRPC method of `qdrant.Collections`, `qdrant.Points` and `qdrant.Snapshots` as its REST twin (HTTP method, path,
  * query string, body) and the reshaping of the REST `result` into the gRPC response. A method missing here has no
  * REST twin in Strata and answers Unimplemented (connect's default for an unregistered method).
  *
@@ -189,6 +189,26 @@ export const POINT_RPCS: Record<string, RpcRoute> = {
     },
   },
   facet: { rest: post('/facet'), reply: (r) => r as Record<string, unknown> },
+};
+
+/** Collection snapshots; the full-storage ones have no REST twin yet (Unimplemented). */
+export const SNAPSHOT_RPCS: Record<string, RpcRoute> = {
+  create: {
+    rest: (req) => ({ method: 'POST', path: `${col(req)}/snapshots`, query: { wait: 'true' } }),
+    reply: (r) => ({ snapshot_description: r }),
+  },
+  list: {
+    rest: (req) => ({ method: 'GET', path: `${col(req)}/snapshots`, query: {} }),
+    reply: (r) => ({ snapshot_descriptions: r }),
+  },
+  delete: {
+    rest: (req) => ({
+      method: 'DELETE',
+      path: `${col(req)}/snapshots/${encodeURIComponent(String(req.snapshotName))}`,
+      query: { wait: 'true' },
+    }),
+    reply: () => ({}),
+  },
 };
 
 /** gRPC's SearchPoints → REST's search body: `vector_name` + `vector` is REST's named vector form. */

@@ -7,13 +7,13 @@
  * Why this source and not `.proto` files with `@grpc/proto-loader`: no npm package publishes Qdrant's `.proto` files
  * as such, while this one ships them compiled, is the official JS client the e2e tests drive, and is typed.
  *
- * The package's entry exports the message schemas and the `qdrant.Qdrant` service, but not the other services'
+ * The package's entry exports the message schemas and the `qdrant.Qdrant` and `qdrant.Snapshots` services, but not the other services'
  * descriptors; `qdrant.proto` imports `collections_service.proto`, `points_service.proto` and
  * `snapshots_service.proto`, so those services are reached through `file_qdrant.dependencies` (reflection over the
  * published descriptors, no deep import past the package's export map).
  */
 import type { DescService } from '@bufbuild/protobuf';
-import { file_qdrant, Qdrant } from '@qdrant/js-client-grpc';
+import { file_qdrant, Qdrant, Snapshots } from '@qdrant/js-client-grpc';
 
 function serviceNamed(typeName: string): DescService {
   for (const file of file_qdrant.dependencies) {
@@ -26,3 +26,4 @@ function serviceNamed(typeName: string): DescService {
 export const QdrantService: DescService = Qdrant;
 export const CollectionsService: DescService = serviceNamed('qdrant.Collections');
 export const PointsService: DescService = serviceNamed('qdrant.Points');
+export const SnapshotsService: DescService = Snapshots;

@@ -1,6 +1,6 @@
 /**
  * Qdrant's gRPC API (port 6334) as a second front door onto the REST routes: `qdrant.Qdrant` (HealthCheck),
- * `qdrant.Collections` and `qdrant.Points`, served over cleartext HTTP/2 by `@connectrpc/connect-node` with the
+ * `qdrant.Collections`, `qdrant.Points` and `qdrant.Snapshots` (per collection), served over cleartext HTTP/2 by `@connectrpc/connect-node` with the
  * descriptors of schema.ts.
  *
  * Each RPC becomes its REST twin's request (rpcs.ts), answered in process by an app from createApp over the SAME
@@ -26,8 +26,8 @@ import { apiKeyDigest, apiKeyProblem } from '../auth.js';
 import { HttpError } from '../errors.js';
 import { QDRANT_COMPAT_VERSION } from '../routes/service.js';
 import { messageFromRest } from './from-rest.js';
-import { COLLECTION_RPCS, POINT_RPCS, type RestCall, type RpcRoute } from './rpcs.js';
-import { CollectionsService, PointsService, QdrantService } from './schema.js';
+import { COLLECTION_RPCS, POINT_RPCS, type RestCall, type RpcRoute, SNAPSHOT_RPCS } from './rpcs.js';
+import { CollectionsService, PointsService, QdrantService, SnapshotsService } from './schema.js';
 import { toJsonText } from './to-rest.js';
 
 export interface GrpcServerOptions {
@@ -154,6 +154,7 @@ export function startGrpcServer(options: GrpcServerOptions): Promise<RunningGrpc
       } as never);
       register(router, app, CollectionsService, COLLECTION_RPCS);
       register(router, app, PointsService, POINT_RPCS);
+      register(router, app, SnapshotsService, SNAPSHOT_RPCS);
     },
   });
   const server: Http2Server = createServer(handler);
