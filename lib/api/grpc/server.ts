@@ -14,6 +14,8 @@
  * The API key (`api-key` metadata or `authorization: Bearer`) is checked in constant time by auth.ts's check, and a
  * missing or wrong key is Unauthenticated with Qdrant's REST wording, as Qdrant's tonic auth layer answers;
  * HealthCheck stays open as in Qdrant. gzip-compressed requests are accepted (the JS client compresses by default).
+ * A call's `grpc-timeout` is honoured: past it the call ends with DEADLINE_EXCEEDED; a request's own `timeout` field
+ * goes to REST's `?timeout=` like any other parameter.
  */
 import { createServer, type Http2Server, type ServerHttp2Session } from 'node:http2';
 import type { AddressInfo } from 'node:net';
@@ -105,6 +107,20 @@ async function callRest(
   return { result: parsed?.result, time: parsed?.time };
 }
 
+/**
+ * The call's answer, or DEADLINE_EXCEEDED (or CANCELLED) as soon as connect aborts the call's signal: the client's
+ * `grpc-timeout` passed, or it went away. The work behind the call is not interrupted (the service has no
+ * cancellation; a query's fan-out is bounded by STRATA_QUERY_DEADLINE_MS), only the answer stops waiting for it.
+ */
+function untilDeadline<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(ConnectError.from(signal.reason, Code.DeadlineExceeded));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(ConnectError.from(signal.reason, Code.DeadlineExceeded));
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
 function register(router: ConnectRouter, app: Fetcher, service: DescService, table: Record<string, RpcRoute>): void {
   for (const method of service.methods) {
     const route = table[method.localName];
@@ -117,7 +133,7 @@ function register(router: ConnectRouter, app: Fetcher, service: DescService, tab
         if (e instanceof HttpError) throw new ConnectError(e.message, grpcCode(e.status));
         throw e;
       }
-      const { result, time } = await callRest(app, call, ctx.signal);
+      const { result, time } = await untilDeadline(callRest(app, call, ctx.signal), ctx.signal);
       const fields = route.reply ? route.reply(result) : { result };
       return messageFromRest(method.output, { ...fields, time });
     };
