@@ -17,7 +17,10 @@ import {
   QuantizationType,
   UpdateStatus,
 } from '@qdrant/js-client-grpc';
+import { createClient } from '@connectrpc/connect';
+import { compressionGzip, createGrpcTransport } from '@connectrpc/connect-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PointsService } from '../../lib/api/grpc/schema.js';
 import { startGrpcServer, type RunningGrpcServer } from '../../lib/api/grpc/server.js';
 import { CollectionOptimizer } from '../../lib/collection/optimizer.js';
 import { directInvoker, rng, service, tempStore } from '../support/collection-harness.js';
@@ -123,6 +126,16 @@ describe('gRPC service and collections', () => {
     const reply = await open.api('service').healthCheck({});
     expect(reply.title).toBe('qdrant - vector search engine');
     expect(reply.version).toBe('1.19.0');
+  });
+
+  it('accepts gzip-compressed requests', async () => {
+    // every message compressed, however small (the official client compresses only past 1 KiB)
+    const transport = createGrpcTransport({ baseUrl: grpc.url, sendCompression: compressionGzip, compressMinBytes: 0 });
+    const gz = createClient(PointsService as never, transport) as unknown as {
+      count(req: object, opts: { headers: Record<string, string> }): Promise<{ result?: { count: bigint } }>;
+    };
+    const reply = await gz.count({ collectionName: 'c', exact: true }, { headers: { 'api-key': KEY } });
+    expect(Number(reply.result?.count)).toBe(150);
   });
 
   it('lists, gets and tells the existence of collections as REST does', async () => {
