@@ -10,6 +10,7 @@ import { cors } from 'hono/cors';
 import type { CollectionService } from '../collection/types.js';
 import type { OperationsSource } from '../runtime/operations.js';
 import { apiKeyAuth } from './auth.js';
+import { COST_REQUEST_HEADER, COST_RESPONSE_HEADER, costHeader } from './cost-header.js';
 import { ClientGone, errorBody, toHttpError } from './errors.js';
 import type { AppEnv } from './http.js';
 import { createMetrics } from './metrics.js';
@@ -98,13 +99,15 @@ export function createApp(options: CreateAppOptions): Hono<AppEnv> {
   });
   // before the key check, so refused requests are counted too
   app.use('*', metrics.middleware);
+  app.use('*', costHeader);
   const origins = options.corsOrigins ?? [];
   if (origins.length > 0) {
     app.use(
       '*',
       cors({
         origin: origins.includes('*') ? '*' : [...origins],
-        allowHeaders: ['content-type', 'api-key', 'authorization'],
+        allowHeaders: ['content-type', 'api-key', 'authorization', COST_REQUEST_HEADER],
+        exposeHeaders: [COST_RESPONSE_HEADER],
       }),
     );
   }
