@@ -52,7 +52,7 @@ interface CostTrace extends QueryTrace {
 /** True when the request asks for its cost (`strata-debug: cost`, possibly among other comma-separated words). */
 export function wantsCost(c: Ctx): boolean {
   const v = c.req.header(COST_REQUEST_HEADER);
-  return v !== undefined && v.split(',').some((w) => w.trim().toLowerCase() === 'cost');
+  return v?.split(',').some((w) => w.trim().toLowerCase() === 'cost') ?? false;
 }
 
 /** The trace a query route hands the service: undefined unless the request asked for its cost. */
