@@ -16,6 +16,7 @@ import type { AppEnv } from './http.js';
 import { createMetrics } from './metrics.js';
 import { registerAliasRoutes } from './routes/aliases.js';
 import { registerCollectionRoutes } from './routes/collections.js';
+import { registerDashboardRoutes } from './routes/dashboard.js';
 import { registerExploreRoutes } from './routes/explore.js';
 import { registerOperationRoutes } from './routes/operations.js';
 import { registerSnapshotRoutes } from './routes/snapshots.js';
@@ -73,6 +74,11 @@ export interface CreateAppOptions {
   readonly corsOrigins?: readonly string[];
   /** this process's optimizer runs and I/O counters (lib/runtime/operations.ts) for /metrics and …/optimizations */
   readonly operations?: OperationsSource;
+  /**
+   * folder of the dashboard's static build (scripts/build-dashboard.ts) served at `/dashboard`
+   * @default none: `/dashboard` answers 404 saying how to build it
+   */
+  readonly dashboardDir?: string;
 }
 
 export interface RouteDeps {
@@ -124,6 +130,7 @@ export function createApp(options: CreateAppOptions): Hono<AppEnv> {
   registerQueryRoutes(app, deps);
   registerExploreRoutes(app, deps);
   registerSnapshotRoutes(app, deps);
+  registerDashboardRoutes(app, deps, options.dashboardDir);
 
   app.notFound((c) =>
     c.json(

@@ -38,6 +38,7 @@ import type { SnapshotDescription } from './collection-snapshots.js';
 import { archiveSnapshot, checkArchive, restoreArchive } from './snapshot-archive.js';
 import { snapshotKey } from './keys.js';
 import { entryDiffers } from './rebuild.js';
+import { type CollectionLayout, collectionLayout } from './segment-layout.js';
 import { deletePayloadKeys, overwritePayload, setPayload } from './payload-ops.js';
 import { runQuery } from './query.js';
 import type { QueryTrace } from './query.js';
@@ -251,6 +252,10 @@ export class StrataCollectionService implements CollectionService {
     const collection = this.prefixOf(name);
     await restoreArchive(this.ctx.store, collection, name, checked, this.ctx.now());
     this.ctx.onConfigChange(name);
+  }
+
+  async segmentLayout(name: string): Promise<CollectionLayout> {
+    return collectionLayout(this.ctx, await this.snapshot(name));
   }
 
   /** The optimizer's outstanding work on the collection (backlog.ts). */

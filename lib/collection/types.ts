@@ -22,6 +22,7 @@ import type { QueryRequest, ScoredPoint } from '../model/search.js';
 import type { PointGroup } from './query-api/run-groups.js';
 import type { MatrixOffsets } from './query-api/matrix.js';
 import type { QueryTrace } from './query.js';
+import type { CollectionLayout } from './segment-layout.js';
 
 export interface CollectionInfo {
   status: 'green' | 'yellow';
@@ -52,6 +53,8 @@ export interface CollectionService {
   updateCollection(name: string, update: CollectionUpdate): Promise<void>;
   /** unsealed WAL and stale segments of the collection, from one snapshot (not_found like getCollection) */
   optimizerBacklog(name: string): Promise<OptimizerBacklog>;
+  /** where each segment's objects live and their sizes, with the WAL backlog (segment-layout.ts; for operators) */
+  segmentLayout(name: string): Promise<CollectionLayout>;
 
   /** Pins the collection's current state (collection-snapshots.ts); garbage collection keeps what it names. */
   createSnapshot(name: string): Promise<SnapshotDescription>;

@@ -7,6 +7,7 @@
  */
 import type { CollectionConfig } from '../../lib/model/collection-config.js';
 import type { CollectionInfo, CollectionService } from '../../lib/collection/types.js';
+import type { CollectionLayout } from '../../lib/collection/segment-layout.js';
 import type { PointId } from '../../lib/model/point-id.js';
 import type { Record_, UpdateResult } from '../../lib/model/points.js';
 import type { ScoredPoint } from '../../lib/model/search.js';
@@ -131,6 +132,16 @@ export class RecordingService implements CollectionService {
     this.record('createSnapshot', [name]);
     this.need(name);
     return { name: '0000000000000001-a.snapshot', creation_time: null, size: 0, checksum: null };
+  }
+
+  async segmentLayout(name: string): Promise<CollectionLayout> {
+    this.record('segmentLayout', [name]);
+    this.need(name);
+    return {
+      segments: [],
+      backlog: { walObjects: 0, walPoints: 0, stale: [], idle: [] },
+      totals: { RAM: 0, 'S3 pages': 0, S3: 0 },
+    };
   }
 
   async listSnapshots(name: string): Promise<[]> {
