@@ -20,6 +20,7 @@ import { registerDashboardRoutes } from './routes/dashboard.js';
 import { registerExploreRoutes } from './routes/explore.js';
 import { registerOperationRoutes } from './routes/operations.js';
 import { registerSnapshotRoutes } from './routes/snapshots.js';
+import { registerStorageSnapshotRoutes } from './routes/storage-snapshots.js';
 import { registerPointRoutes } from './routes/points.js';
 import { registerQueryRoutes } from './routes/query.js';
 import { QDRANT_COMPAT_VERSION, registerServiceRoutes } from './routes/service.js';
@@ -130,6 +131,7 @@ export function createApp(options: CreateAppOptions): Hono<AppEnv> {
   registerQueryRoutes(app, deps);
   registerExploreRoutes(app, deps);
   registerSnapshotRoutes(app, deps);
+  registerStorageSnapshotRoutes(app, deps);
   registerDashboardRoutes(app, deps, options.dashboardDir);
 
   app.notFound((c) =>

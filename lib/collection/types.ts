@@ -53,6 +53,15 @@ export interface CollectionService {
   updateCollection(name: string, update: CollectionUpdate): Promise<void>;
   /** unsealed WAL and stale segments of the collection, from one snapshot (not_found like getCollection) */
   optimizerBacklog(name: string): Promise<OptimizerBacklog>;
+  /** Storage snapshots (storage-snapshots.ts): every collection and the aliases, pinned, as Qdrant's full snapshots. */
+  createStorageSnapshot(): Promise<SnapshotDescription>;
+  listStorageSnapshots(): Promise<SnapshotDescription[]>;
+  /** not_found when the snapshot does not exist */
+  deleteStorageSnapshot(snapshot: string): Promise<void>;
+  /** the archive, streamed; not_found, or conflict when a collection it held was deleted since */
+  downloadStorageSnapshot(snapshot: string): Promise<AsyncIterable<Uint8Array>>;
+  /** replaces every collection the archive holds and creates its aliases; 'invalid' (nothing written) when corrupt */
+  recoverStorageSnapshot(archive: Uint8Array): Promise<void>;
   /** where each segment's objects live and their sizes, with the WAL backlog (segment-layout.ts; for operators) */
   segmentLayout(name: string): Promise<CollectionLayout>;
 
