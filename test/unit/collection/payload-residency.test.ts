@@ -78,8 +78,7 @@ describe('on_disk_payload', () => {
     const resident = await collection(false);
     const onDisk = await collection(true);
     // versions are write times, so they differ between the two collections
-    const shown = (ps: ScoredPoint[]) =>
-      ps.map(({ id, score, payload }) => ({ id, score, payload }));
+    const shown = (ps: ScoredPoint[]) => ps.map(({ id, score, payload }) => ({ id, score, payload }));
     for (const seed of [5, 6]) {
       expect(shown((await measured(resident.svc, seed)).points)).toEqual(
         shown((await measured(onDisk.svc, seed)).points),
