@@ -7,8 +7,8 @@
  * Invariants:
  * - Only segments and tombstone versions named by the caller's manifest snapshot are read; nothing here lists the
  *   segments folder, so a segment no manifest names (an orphan of a crashed optimizer) is never read.
- * - Segment objects are immutable, so decoded `ids` tables, tombstone bitmaps and point sources (meta + payload
- *   index) are cached by key.
+ * - Segment objects are immutable, so decoded `ids` tables, tombstone bitmaps, point sources (meta + payload
+ *   index) and field indexes are cached by key.
  * - Resident payloads (`residentPayloads`, for collections with `on_disk_payload: false`): every payload of a segment
  *   decoded from one whole GET and kept, within RESIDENT_PAYLOAD_BYTES for all segments together (least recently
  *   used first out). A segment whose payloads alone would take more than half of it is never kept: its payloads are
@@ -25,6 +25,10 @@ import { segmentPrefix } from '../segment/keys.js';
 import type { Payload } from '../model/payload.js';
 import type { SegmentEntry } from './manifest.js';
 import type { PointId } from '../model/point-id.js';
+import type { Filter } from '../model/filter.js';
+import type { PayloadSchema } from '../model/payload-schema.js';
+import { type FieldIndex, readFieldIndex } from '../segment/field-index-format.js';
+import { filterMaskOf, planFilter } from '../segment/index-filter.js';
 
 /** decoded id tables / tombstone bitmaps / point sources kept per process (each is a few bytes per point) */
 const MAX_CACHED = 1024;
@@ -47,6 +51,8 @@ export class SegmentAccess {
   private readonly idTables = new LRUCache<string, Promise<IdTable>>({ max: MAX_CACHED });
   private readonly tombs = new LRUCache<string, Promise<Tombstones>>({ max: MAX_CACHED });
   private readonly sources = new LRUCache<string, Promise<PointSource>>({ max: MAX_CACHED });
+  /** field indexes read for scroll / count / delete by filter, by `{segment prefix}#{field}` */
+  private readonly indexes = new LRUCache<string, Promise<FieldIndex>>({ max: MAX_CACHED });
 
   private readonly resident: LRUCache<string, Resident>;
   private readonly residentLoading = new Map<string, Promise<Resident>>();
@@ -153,10 +159,45 @@ export class SegmentAccess {
     return out;
   }
 
+  /**
+   * The points of a segment matching `filter` when its field indexes serve every condition of it (index-filter.ts),
+   * read without any payload; null when some condition needs the payloads (the caller then scans them).
+   */
+  async fieldMask(
+    collection: string,
+    segmentId: string,
+    filter: Filter,
+    schema: PayloadSchema | undefined,
+    io?: IoScope,
+  ): Promise<Uint8Array | null> {
+    const prefix = segmentPrefix(collection, segmentId);
+    const [source, table] = await Promise.all([
+      this.points(collection, segmentId, io),
+      this.ids(collection, segmentId, io),
+    ]);
+    const fields = {
+      count: table.count,
+      schemaOf: (k: string) => source.meta.fieldIndexes?.[k],
+      externalId: (o: number) => table.externalId(o),
+    };
+    const plan = planFilter(filter, fields, schema);
+    if (plan.payloads) return null;
+    const loaded = new Map<string, FieldIndex>();
+    await Promise.all(
+      [...plan.keys].map(async (k) =>
+        loaded.set(
+          k,
+          await this.cached(this.indexes, `${prefix}#${k}`, () => readFieldIndex(this.store, prefix, k, io)),
+        ),
+      ),
+    );
+    return filterMaskOf(filter, { ...fields, payloads: null, index: (k) => loaded.get(k) as FieldIndex }, schema);
+  }
+
   /** Drops cached objects of a collection (after it was deleted). */
   forget(collection: string): void {
     for (const k of [...this.resident.keys()]) if (k.startsWith(`${collection}/`)) this.resident.delete(k);
-    for (const m of [this.idTables, this.tombs, this.sources] as LRUCache<string, Promise<unknown>>[]) {
+    for (const m of [this.idTables, this.tombs, this.sources, this.indexes] as LRUCache<string, Promise<unknown>>[]) {
       for (const k of [...m.keys()]) if (k.startsWith(`${collection}/`)) m.delete(k);
     }
   }

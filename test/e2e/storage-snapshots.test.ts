@@ -3,7 +3,7 @@
  * the composed server (createCoordinator over a filesystem store, over TCP): create, list, download; delete a
  * collection; recover the whole storage from the downloaded archive (upload) and from a URL (`PUT
  * /snapshots/recover`, checksum checked), with every collection, the alias and the query answers as they were when the
- * snapshot was taken. The idle seal is off: the test seals one collection itself so the archive holds segments and an
+ * snapshot was taken (a payload index included). The idle seal is off: the test seals one collection itself so the archive holds segments and an
  * unsealed WAL tail.
  */
 import { createHash } from 'node:crypto';
@@ -57,7 +57,12 @@ async function state(): Promise<unknown> {
   const { client } = strata;
   const answers: Record<string, unknown[]> = {};
   for (const c of ['docs', 'tags']) {
-    answers[c] = [(await client.count(c, { exact: true })).count];
+    const filter = { must: [{ key: 'i', range: { lt: 100 } }] };
+    answers[c] = [
+      (await client.count(c, { exact: true })).count,
+      (await client.count(c, { exact: true, filter })).count,
+      (await client.getCollection(c)).payload_schema,
+    ];
     for (let q = 0; q < 50; q++) {
       const { points } = await client.query(c, { query: vec(9000 + q), limit: 10, with_payload: true });
       answers[c].push(points.map((p) => [p.id, p.payload, p.score]));
@@ -85,6 +90,8 @@ describe('storage snapshots through the official client', () => {
     const { client } = strata;
     await client.createCollection('docs', { vectors: { size: DIM, distance: 'Cosine' } });
     await client.createCollection('tags', { vectors: { size: DIM, distance: 'Euclid' } });
+    // a field index lives in each segment's objects (index/{field}) and in the manifest's payload schema
+    await client.createPayloadIndex('docs', { field_name: 'i', field_schema: 'integer', wait: true });
     await upsert('docs', 0, 300);
     coordinator.trigger.request('docs');
     await coordinator.trigger.flush();
@@ -122,6 +129,7 @@ describe('storage snapshots through the official client', () => {
     expect((await client.getCollections()).collections.map((c) => c.name).sort()).toEqual(['docs', 'tags']);
     expect(await state()).toEqual(before);
     expect((await client.getCollection('live')).points_count).toBe(303);
+    expect((await client.getCollection('docs')).payload_schema.i).toMatchObject({ data_type: 'integer' });
 
     // recover by URL (this server's own download of a fresh snapshot), checked against its SHA-256
     const second = await client.createFullSnapshot();

@@ -98,7 +98,7 @@ const mmrSchema = z.object({
   candidates_limit: z.number().int().min(0).max(16_384).nullish(),
 });
 
-const orderBySchema = z.union([
+export const orderBySchema = z.union([
   z.string().transform((key) => ({ key, direction: 'asc' as const })),
   z
     .object({
