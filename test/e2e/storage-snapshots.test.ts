@@ -144,6 +144,8 @@ describe('storage snapshots through the official client', () => {
     const byUrl = await recover({ location, checksum });
     expect(byUrl.status, await byUrl.clone().text()).toBe(200);
     expect(await state()).toEqual(before);
+    // the restore replaced the collections, and with them the pins this snapshot held
+    expect((await fetch(location)).status).toBe(409);
 
     // a corrupt archive is refused whole: nothing changes
     const corrupt = archive.slice();
