@@ -191,8 +191,24 @@ export const POINT_RPCS: Record<string, RpcRoute> = {
   facet: { rest: post('/facet'), reply: (r) => r as Record<string, unknown> },
 };
 
-/** Collection snapshots; the full-storage ones have no REST twin yet (Unimplemented). */
+/** Collection snapshots and the full-storage ones (REST's `/snapshots`). */
 export const SNAPSHOT_RPCS: Record<string, RpcRoute> = {
+  createFull: {
+    rest: () => ({ method: 'POST', path: '/snapshots', query: { wait: 'true' } }),
+    reply: (r) => ({ snapshot_description: r }),
+  },
+  listFull: {
+    rest: () => ({ method: 'GET', path: '/snapshots', query: {} }),
+    reply: (r) => ({ snapshot_descriptions: r }),
+  },
+  deleteFull: {
+    rest: (req) => ({
+      method: 'DELETE',
+      path: `/snapshots/${encodeURIComponent(String(req.snapshotName))}`,
+      query: { wait: 'true' },
+    }),
+    reply: () => ({}),
+  },
   create: {
     rest: (req) => ({ method: 'POST', path: `${col(req)}/snapshots`, query: { wait: 'true' } }),
     reply: (r) => ({ snapshot_description: r }),
