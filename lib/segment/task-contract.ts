@@ -43,6 +43,12 @@ export interface SegmentSearchTask {
   minSimilarity?: number;
   /** several searches in one invocation (see header); `exclude` applies to every one of them */
   searches?: SubSearch[];
+  /**
+   * the time this attempt may take, in ms from its arrival (relative: a worker's clock need not agree with the
+   * coordinator's). The worker stops cooperatively between store rounds once it is spent (fails 'unavailable'),
+   * keeping every page it fetched cached, so a retry of the same query costs less. Absent: no limit.
+   */
+  budgetMs?: number;
 }
 
 /** One search of a batched task. */
@@ -77,6 +83,8 @@ export interface SegmentSearchStats {
   rounds: number;
   cold: number;
   millis: number;
+  /** the slowest segment's sequential store rounds before its first similarity (cold-path invariant: ≤ 3) */
+  roundsBeforeFirstDistance?: number;
 }
 
 export function emptySegmentStats(): SegmentSearchStats {
@@ -95,6 +103,8 @@ export function addSegmentStats(into: SegmentSearchStats, from: SegmentSearchSta
   into.rounds = Math.max(into.rounds, from.rounds);
   into.cold += from.cold;
   into.millis = Math.max(into.millis, from.millis);
+  if (from.roundsBeforeFirstDistance !== undefined)
+    into.roundsBeforeFirstDistance = Math.max(into.roundsBeforeFirstDistance ?? 0, from.roundsBeforeFirstDistance);
 }
 
 export interface SegmentSearchResult {

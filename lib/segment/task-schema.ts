@@ -43,6 +43,7 @@ const TaskSchema = z.object(
     filter: z.nullish(shapeOnly<Filter>()),
     exclude: z.nullish(z.array(pointId, expected('an array'))),
     minSimilarity: z.nullish(finite),
+    budgetMs: z.nullish(finite),
     searches: z.optional(
       z.array(
         z.object(
@@ -89,6 +90,7 @@ const ResultSchema = z.object(
         rounds: finite,
         cold: finite,
         millis: finite,
+        roundsBeforeFirstDistance: z.optional(finite),
       },
       expected('an object'),
     ),
@@ -108,9 +110,10 @@ export function parseSegmentTask(value: unknown): SegmentSearchTask {
   const parsed = TaskSchema.safeParse(value);
   if (!parsed.success) throw invalid(`malformed segment search task: ${describe(parsed.error)}`);
   // null and absent mean the same on the wire; the task carries only what is set
-  const { filter, exclude, minSimilarity, searches, ...task } = parsed.data;
+  const { filter, exclude, minSimilarity, budgetMs, searches, ...task } = parsed.data;
   return {
     ...task,
+    ...(budgetMs != null ? { budgetMs } : {}),
     ...(filter != null ? { filter } : {}),
     ...(exclude != null ? { exclude } : {}),
     ...(minSimilarity != null ? { minSimilarity } : {}),

@@ -19,14 +19,14 @@ import type {
   SegmentSearchTask,
   SubSearch,
 } from './task-contract.js';
-import { invalid } from '../model/errors.js';
+import { invalid, unavailable } from '../model/errors.js';
 import { IoScope } from '../storage/io-stats.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { segmentPrefix } from './keys.js';
 import { openSegment } from './open.js';
 import type { PageSource } from './page-io.js';
 import type { SegmentRegistry } from './registry.js';
-import { type SegmentHits, searchSegment } from './search.js';
+import { type SearchTuning, type SegmentHits, searchSegment } from './search.js';
 import type { Segment } from './segment.js';
 
 export interface SegmentTaskContext {
@@ -34,8 +34,10 @@ export interface SegmentTaskContext {
   /** the process's page cache for the paged tiers */
   cache: PageSource;
   registry: SegmentRegistry<Segment>;
-  /** injected clock (ms) for `millis`; default performance.now */
+  /** injected clock (ms) for `millis` and the task's budget; default performance.now */
   now?: () => number;
+  /** how searches use the store (beam width, whole-graph size rule, rescoring GETs); default DEFAULT_TUNING */
+  tuning?: SearchTuning;
 }
 
 /** What one segment of a task did, for tests and traces. */
@@ -65,10 +67,29 @@ export async function runSegmentTaskDetailed(
     throw invalid(`task limit ${task.limit} must be a non-negative integer`);
   const searches = task.searches ?? [task];
   const vectors = searches.map((q) => Float32Array.from(q.vector));
-  const perSegment = await Promise.all(task.segments.map((ref) => searchOne(task, searches, ref, vectors, ctx)));
+  const budget = task.budgetMs;
+  // cooperative cancellation: checked between store rounds, so a late task stops but what it fetched stays cached
+  const checkpoint =
+    budget === undefined
+      ? undefined
+      : () => {
+          if (now() - started > budget) throw unavailable(`segment task passed its budget of ${budget} ms`);
+        };
+  const perSegment = await Promise.all(
+    task.segments.map((ref) => searchOne(task, searches, ref, vectors, ctx, checkpoint)),
+  );
 
   const lists: SegmentCandidate[][] = searches.map(() => []);
-  const stats = { segments: task.segments.length, distances: 0, gets: 0, bytes: 0, rounds: 0, cold: 0, millis: 0 };
+  const stats = {
+    segments: task.segments.length,
+    distances: 0,
+    gets: 0,
+    bytes: 0,
+    rounds: 0,
+    cold: 0,
+    millis: 0,
+    roundsBeforeFirstDistance: -1,
+  };
   for (const { candidates: c, detail } of perSegment) {
     c.forEach((list, i) => {
       for (const x of list) lists[i].push(x);
@@ -77,6 +98,7 @@ export async function runSegmentTaskDetailed(
     stats.gets += detail.gets;
     stats.bytes += detail.bytes;
     stats.rounds = Math.max(stats.rounds, detail.rounds);
+    stats.roundsBeforeFirstDistance = Math.max(stats.roundsBeforeFirstDistance, detail.roundsBeforeFirstDistance);
     if (detail.cold) stats.cold++;
   }
   stats.millis = now() - started;
@@ -92,6 +114,7 @@ async function searchOne(
   ref: SegmentRef,
   vectors: readonly Float32Array[],
   ctx: SegmentTaskContext,
+  checkpoint: (() => void) | undefined,
 ): Promise<{ candidates: SegmentCandidate[][]; detail: SegmentTaskDetail }> {
   const io = new IoScope();
   const prefix = segmentPrefix(task.collectionPrefix, ref.id);
@@ -118,8 +141,10 @@ async function searchOne(
           exclude: task.exclude,
           deletedVersion: ref.deletedVersion,
           minSimilarity: q.minSimilarity,
+          ...(checkpoint ? { checkpoint } : {}),
         },
         io,
+        ctx.tuning,
       ),
     );
   }
