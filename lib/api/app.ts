@@ -10,6 +10,7 @@ import { cors } from 'hono/cors';
 import type { CollectionService } from '../collection/types.js';
 import type { OperationsSource } from '../runtime/operations.js';
 import { apiKeyAuth } from './auth.js';
+import { COST_REQUEST_HEADER, COST_RESPONSE_HEADER } from './cost-header.js';
 import { ClientGone, errorBody, toHttpError } from './errors.js';
 import type { AppEnv } from './http.js';
 import { createMetrics } from './metrics.js';
@@ -104,7 +105,9 @@ export function createApp(options: CreateAppOptions): Hono<AppEnv> {
       '*',
       cors({
         origin: origins.includes('*') ? '*' : [...origins],
-        allowHeaders: ['content-type', 'api-key', 'authorization'],
+        allowHeaders: ['content-type', 'api-key', 'authorization', COST_REQUEST_HEADER],
+        // a dashboard on another origin reads the opt-in per-query cost (cost-header.ts)
+        exposeHeaders: [COST_RESPONSE_HEADER],
       }),
     );
   }

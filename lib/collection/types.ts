@@ -20,6 +20,7 @@ import type {
 import type { GroupsRequest, MatrixRequest, UniversalQuery } from '../model/query.js';
 import type { QueryRequest, ScoredPoint } from '../model/search.js';
 import type { PointGroup } from './query-api/run-groups.js';
+import type { QueryTrace } from './query.js';
 import type { MatrixOffsets } from './query-api/matrix.js';
 
 export interface CollectionInfo {
@@ -84,11 +85,12 @@ export interface CollectionService {
   getPoints(name: string, ids: PointId[], withPayload: WithPayload, withVector: boolean): Promise<Record_[]>;
   scroll(name: string, request: ScrollRequest): Promise<ScrollResult>;
   count(name: string, filter: Filter | undefined, exact: boolean): Promise<number>;
-  query(name: string, request: QueryRequest): Promise<ScoredPoint[]>;
+  /** `trace` (optional) collects what the query cost (DESIGN.md §8): worker stats and the coordinator's own reads. */
+  query(name: string, request: QueryRequest, trace?: QueryTrace): Promise<ScoredPoint[]>;
   /** Several queries over ONE snapshot (one manifest check, one WAL listing), so every search sees one state. */
-  queryBatch(name: string, requests: QueryRequest[]): Promise<ScoredPoint[][]>;
+  queryBatch(name: string, requests: QueryRequest[], trace?: QueryTrace): Promise<ScoredPoint[][]>;
   /** Universal queries (prefetch, fusion, recommend, discover, ...; lib/model/query.ts), all over ONE snapshot. */
-  queryUniversal(name: string, requests: UniversalQuery[]): Promise<ScoredPoint[][]>;
+  queryUniversal(name: string, requests: UniversalQuery[], trace?: QueryTrace): Promise<ScoredPoint[][]>;
   queryGroups(name: string, request: GroupsRequest): Promise<{ groups: PointGroup[] }>;
   searchMatrix(name: string, request: MatrixRequest): Promise<MatrixOffsets>;
 }
