@@ -125,6 +125,7 @@ export async function createCoordinator(config: StrataConfig, options: Coordinat
     invoker,
     prefix: config.prefix,
     queryDeadlineMs: config.queryDeadlineMs,
+    readStalenessMs: config.readStalenessMs,
     onWrite: (name, points) => trigger.afterWrite(name, points),
     onConfigChange: (name) => trigger.request(name),
   });
