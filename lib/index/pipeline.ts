@@ -97,7 +97,8 @@ export async function searchPipeline(
     distances = scan.distances;
   } else {
     const walk = ctx ?? new SearchContext(space.n);
-    const beamWidth = options.beamWidth ?? 1;
+    // a beam wider than the candidate list would expand nodes the list could never keep
+    const beamWidth = Math.min(options.beamWidth ?? 1, ef);
     const search = { k: candidates, ef, accept, checkpoint };
     found =
       beamWidth > 1
