@@ -53,13 +53,22 @@ export interface SegmentTaskDetail {
   roundsBeforeFirstDistance: number;
 }
 
-export async function runSegmentTask(task: SegmentSearchTask, ctx: SegmentTaskContext): Promise<SegmentSearchResult> {
-  return (await runSegmentTaskDetailed(task, ctx)).result;
+/**
+ * Runs one task. `signal` (an in-process caller that stopped waiting) cancels it like its budget does: between store
+ * rounds, keeping what it fetched.
+ */
+export async function runSegmentTask(
+  task: SegmentSearchTask,
+  ctx: SegmentTaskContext,
+  signal?: AbortSignal,
+): Promise<SegmentSearchResult> {
+  return (await runSegmentTaskDetailed(task, ctx, signal)).result;
 }
 
 export async function runSegmentTaskDetailed(
   task: SegmentSearchTask,
   ctx: SegmentTaskContext,
+  signal?: AbortSignal,
 ): Promise<{ result: SegmentSearchResult; details: SegmentTaskDetail[] }> {
   const now = ctx.now ?? (() => performance.now());
   const started = now();
@@ -70,10 +79,12 @@ export async function runSegmentTaskDetailed(
   const budget = task.budgetMs;
   // cooperative cancellation: checked between store rounds, so a late task stops but what it fetched stays cached
   const checkpoint =
-    budget === undefined
+    budget === undefined && signal === undefined
       ? undefined
       : () => {
-          if (now() - started > budget) throw unavailable(`segment task passed its budget of ${budget} ms`);
+          if (budget !== undefined && now() - started > budget)
+            throw unavailable(`segment task passed its budget of ${budget} ms`);
+          if (signal?.aborted) throw unavailable('segment task abandoned by its caller');
         };
   const perSegment = await Promise.all(
     task.segments.map((ref) => searchOne(task, searches, ref, vectors, ctx, checkpoint)),

@@ -1,0 +1,238 @@
+/**
+ * What a query and a write cost at real object-storage latency, per scenario of Qdrant's optimize guide, through the
+ * whole collection path (coordinator → segment workers → merge → payload fetch) over the latency proxy in front of a
+ * real S3 server (moto). Rounds are counted (IoScope depths: lib/storage/io-stats.ts, read through the same cost
+ * report a client gets, lib/api/cost-header.ts) and GETs are counted by the proxy — never timed.
+ *
+ * | scenario                    | collection                                         | query                      |
+ * |-----------------------------|----------------------------------------------------|----------------------------|
+ * | 1 speed + low memory        | int8 always_ram, vectors on_disk                   | rescore false (and true)   |
+ * | 2 precision + low memory    | vectors on_disk, hnsw on_disk, no quantization     | hnsw_ef 128                |
+ * | 3 precision + speed         | everything in RAM, int8 always_ram                 | hnsw_ef 128, rescored      |
+ *
+ * One segment of 25k GloVe-100 points per collection (the issue's measurement: 50k in 2 segments).
+ */
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { queryCost, type QueryCost } from '../../../lib/api/cost-header.js';
+import { collectionPrefix } from '../../../lib/collection/keys.js';
+import { optimize } from '../../../lib/collection/optimizer.js';
+import { emptyQueryStats } from '../../../lib/collection/query.js';
+import { StrataCollectionService } from '../../../lib/collection/service.js';
+import type { CollectionConfig } from '../../../lib/model/collection-config.js';
+import type { QueryRequest } from '../../../lib/model/search.js';
+import { DirectInvoker } from '../../../lib/runtime/direct-invoker.js';
+import { SegmentRegistry } from '../../../lib/segment/registry.js';
+import type { Segment } from '../../../lib/segment/segment.js';
+import { runSegmentTask } from '../../../lib/segment/task.js';
+import { IoScope } from '../../../lib/storage/io-stats.js';
+import { PageCache } from '../../../lib/storage/page-cache.js';
+import { S3Store } from '../../../lib/storage/s3-store.js';
+import { type Dataset, datasetsAvailable, loadGlove, slice } from '../../support/datasets.js';
+import { type LatencyProxy, startLatencyProxy } from '../../support/s3-latency-proxy.js';
+import { type S3Server, startS3Server } from '../../support/s3-servers.js';
+
+const N = 25_000;
+const D = 5;
+const MB = 1e6;
+
+interface Scenario {
+  name: string;
+  config: (dim: number) => CollectionConfig;
+  params: QueryRequest['params'];
+}
+
+const base = (dim: number, vectorsOnDisk: boolean, graphOnDisk: boolean, int8: boolean): CollectionConfig => ({
+  vectors: { size: dim, distance: 'Cosine', on_disk: vectorsOnDisk },
+  hnsw_config: { m: 16, ef_construct: 100, on_disk: graphOnDisk, full_scan_threshold: 10 },
+  quantization_config: int8 ? { scalar: { type: 'int8', quantile: 0.99, always_ram: true } } : null,
+  optimizers_config: { default_segment_number: 1, indexing_threshold: 1 },
+});
+
+const SCENARIOS: Record<'s1' | 's2' | 's3', Scenario> = {
+  s1: {
+    name: 'scenario 1',
+    config: (dim) => base(dim, true, false, true),
+    params: { exact: false, quantization: { ignore: false, rescore: false, oversampling: 1 } },
+  },
+  s2: { name: 'scenario 2', config: (dim) => base(dim, true, true, false), params: { exact: false, hnsw_ef: 128 } },
+  s3: {
+    name: 'scenario 3',
+    config: (dim) => base(dim, false, false, true),
+    params: { exact: false, hnsw_ef: 128, quantization: { ignore: false, oversampling: 1 } },
+  },
+};
+
+let server: S3Server;
+let proxy: LatencyProxy;
+let store: S3Store;
+let ds: Dataset;
+
+/** A coordinator with fresh workers (empty registries and page caches): a cold Lambda container, locally. */
+function coordinator(over: { queryDeadlineMs?: number; readStalenessMs?: number } = {}): StrataCollectionService {
+  const registry = new SegmentRegistry<Segment>();
+  const cache = new PageCache(store);
+  const invoker = new DirectInvoker({
+    workers: 1,
+    run: (task, _w, signal) => runSegmentTask(task, { store, cache, registry }, signal),
+  });
+  return new StrataCollectionService({ store, invoker, ...over });
+}
+
+function request(qi: number, params: QueryRequest['params'], withPayload = false): QueryRequest {
+  return {
+    vector: Array.from(ds.queries.subarray(qi * ds.dim, (qi + 1) * ds.dim)),
+    limit: 10,
+    offset: 0,
+    params,
+    with_payload: withPayload,
+    with_vector: false,
+  };
+}
+
+async function costOf(svc: StrataCollectionService, name: string, req: QueryRequest): Promise<QueryCost> {
+  const trace = { stats: emptyQueryStats(), io: new IoScope() };
+  await svc.query(name, req, trace);
+  return queryCost(trace, 0);
+}
+
+const available = datasetsAvailable();
+
+describe.skipIf(!available)('object storage at real latency (moto behind the latency proxy)', () => {
+  beforeAll(async () => {
+    ds = slice(await loadGlove(), N, 20, 10);
+    server = await startS3Server('moto');
+    proxy = await startLatencyProxy({ upstream: server.endpoint, firstByteMs: D });
+    store = new S3Store({
+      bucket: `rounds-${randomBytes(4).toString('hex')}`,
+      endpoint: proxy.endpoint,
+      region: server.region,
+      credentials: server.credentials,
+    });
+    await store.createBucket();
+    const writer = coordinator();
+    for (const [key, s] of Object.entries(SCENARIOS)) {
+      await writer.createCollection(key, s.config(ds.dim));
+      for (let i = 0; i < N; i += 5000) {
+        const points = Array.from({ length: Math.min(5000, N - i) }, (_, j) => ({
+          id: i + j,
+          vector: Array.from(ds.base.subarray((i + j) * ds.dim, (i + j + 1) * ds.dim)),
+          payload: { i: i + j },
+        }));
+        await writer.upsertPoints(key, points, true);
+      }
+      await optimize(store, collectionPrefix('', key));
+    }
+  }, 600_000);
+
+  afterAll(async () => {
+    store?.destroy();
+    await proxy?.close();
+    await server?.stop();
+  });
+
+  it('cold scenario 1 and 3 queries reach their first distance within 3 rounds', async () => {
+    for (const key of ['s1', 's3'] as const) {
+      const c = await costOf(coordinator(), key, request(0, SCENARIOS[key].params));
+      expect(c.cold).toBe(1);
+      // the coordinator's snapshot (manifest and WAL listing together), then the worker's meta and open rounds
+      expect(c.coordinator.rounds).toBe(1);
+      expect(c.coordinator.rounds + c.roundsBeforeFirstDistance).toBeLessThanOrEqual(3);
+    }
+  });
+
+  it('a warm query costs at most 1 round (0 with bounded staleness), in every scenario', async () => {
+    for (const key of ['s1', 's2', 's3'] as const) {
+      const params = SCENARIOS[key].params;
+      for (const staleness of [0, 60_000]) {
+        const svc = coordinator({ readStalenessMs: staleness });
+        await svc.query(key, request(1, params, true));
+        proxy.reset();
+        const c = await costOf(svc, key, request(1, params, true));
+        expect(c.cold).toBe(0);
+        expect(c.workers.gets).toBe(0);
+        expect(c.rounds).toBe(staleness === 0 ? 1 : 0);
+        expect(proxy.stats().requests).toBe(staleness === 0 ? 2 : 0);
+      }
+    }
+  });
+
+  it('rescoring with originals on disk: at most 1 round and 8 GETs per segment', async () => {
+    const svc = coordinator();
+    const walk = { exact: false, quantization: { ignore: false, rescore: false, oversampling: 4 } };
+    for (let qi = 2; qi < 12; qi++) {
+      await svc.query('s1', request(qi, walk));
+      proxy.reset();
+      const c = await costOf(
+        svc,
+        's1',
+        request(qi, { ...walk, quantization: { ...walk.quantization, rescore: true } }),
+      );
+      expect(c.workers.rounds).toBe(1);
+      expect(c.workers.gets).toBeGreaterThan(0);
+      expect(c.workers.gets).toBeLessThanOrEqual(8 * c.segments);
+      expect(proxy.stats().byKind.rangedGet).toBe(c.workers.gets);
+    }
+  });
+
+  it('an upsert is acknowledged after at most 2 rounds, the WAL PUT last', async () => {
+    const svc = coordinator();
+    await svc.query('s1', request(0, SCENARIOS.s1.params));
+    const points = Array.from({ length: 100 }, (_, j) => ({
+      id: 1_000_000 + j,
+      vector: Array.from(ds.base.subarray(j * ds.dim, (j + 1) * ds.dim)),
+    }));
+    proxy.reset();
+    await svc.upsertPoints('s1', points, true);
+    const s = proxy.stats();
+    expect(s.rounds).toBeLessThanOrEqual(2);
+    expect(s.byKind.put).toBe(1);
+    expect(proxy.log().at(-1)?.kind).toBe('put');
+  });
+
+  it('cold scenario 2: what one 25k-point segment costs (rounds, GETs, bytes)', async () => {
+    const costs: QueryCost[] = [];
+    for (let qi = 0; qi < 5; qi++)
+      costs.push(await costOf(coordinator(), 's2', request(qi, SCENARIOS.s2.params, true)));
+    const mean = (f: (c: QueryCost) => number) => costs.reduce((a, c) => a + f(c), 0) / costs.length;
+    console.log(
+      `cold scenario 2, 25k GloVe-100 points, 1 segment: rounds ${mean((c) => c.rounds)}, ` +
+        `GETs ${mean((c) => c.gets)}, MB ${mean((c) => c.bytes) / MB}`,
+    );
+    for (const c of costs) {
+      expect(c.cold).toBe(1);
+      // the issue's target is ≤ 10 rounds and ≤ 4 MB; measured here ~15 and ~11 MB (see the README): the float walk
+      // on GloVe touches ~60% of the vector pages, and the descent through the upper levels costs a round per hop
+      expect(c.rounds).toBeLessThanOrEqual(18);
+      expect(c.bytes).toBeLessThanOrEqual(14 * MB);
+    }
+  });
+
+  it('a cold scenario-2 query that failed its deadline is answered on repeat, with fewer GETs each time', async () => {
+    proxy.configure({ firstByteMs: 40 });
+    try {
+      const svc = coordinator({ queryDeadlineMs: 400 });
+      const gets: number[] = [];
+      let answered = false;
+      for (let attempt = 0; attempt < 12 && !answered; attempt++) {
+        proxy.reset();
+        answered = await svc.query('s2', request(7, SCENARIOS.s2.params)).then(
+          () => true,
+          (e: unknown) => {
+            expect((e as { kind?: string }).kind).toBe('unavailable');
+            return false;
+          },
+        );
+        // a cancelled task stops at its next round: let it settle before counting
+        await new Promise((r) => setTimeout(r, 100));
+        gets.push(proxy.stats().byKind.rangedGet + proxy.stats().byKind.get);
+      }
+      console.log(`repeated cold scenario-2 query at D = 40 ms, deadline 400 ms: GETs per try ${gets.join(', ')}`);
+      expect(answered).toBe(true);
+      expect(gets.length).toBeGreaterThan(1);
+      for (let i = 1; i < gets.length; i++) expect(gets[i]).toBeLessThan(gets[i - 1]);
+    } finally {
+      proxy.configure({ firstByteMs: D });
+    }
+  });
+});
