@@ -21,6 +21,8 @@ export interface WorkerSetup {
   cacheBytes: number;
   /** size rule of paged graphs (lib/segment/search.ts SearchTuning.wholeGraphBytes) @default 4 MiB */
   graphWholeBytes?: number;
+  /** size rule of paged originals under a float walk (SearchTuning.wholeVectorsBytes) @default 16 MiB */
+  vectorsWholeBytes?: number;
 }
 
 const REGISTRY_SHARE = 0.6;
@@ -36,7 +38,12 @@ export function storeConfigOf(config: StrataConfig): StoreConfig {
 }
 
 export function workerSetupOf(config: StrataConfig, cacheBytes = config.cacheBytes): WorkerSetup {
-  return { store: storeConfigOf(config), cacheBytes, graphWholeBytes: config.graphWholeBytes };
+  return {
+    store: storeConfigOf(config),
+    cacheBytes,
+    graphWholeBytes: config.graphWholeBytes,
+    vectorsWholeBytes: config.vectorsWholeBytes,
+  };
 }
 
 export async function createSegmentContext(setup: WorkerSetup): Promise<SegmentTaskContext> {
@@ -45,6 +52,10 @@ export async function createSegmentContext(setup: WorkerSetup): Promise<SegmentT
     store,
     registry: new SegmentRegistry<Segment>({ budgetBytes: Math.floor(setup.cacheBytes * REGISTRY_SHARE) }),
     cache: new PageCache(store, { maxBytes: Math.floor(setup.cacheBytes * (1 - REGISTRY_SHARE)) }),
-    tuning: { ...DEFAULT_TUNING, wholeGraphBytes: setup.graphWholeBytes ?? DEFAULT_TUNING.wholeGraphBytes },
+    tuning: {
+      ...DEFAULT_TUNING,
+      wholeGraphBytes: setup.graphWholeBytes ?? DEFAULT_TUNING.wholeGraphBytes,
+      wholeVectorsBytes: setup.vectorsWholeBytes ?? DEFAULT_TUNING.wholeVectorsBytes,
+    },
   };
 }

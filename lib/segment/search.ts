@@ -100,17 +100,24 @@ export interface SearchTuning {
   beamWidth: number;
   /** G: a paged layer 0 of at most this many bytes is read whole on first touch (whole-graph.ts); 0 = never */
   wholeGraphBytes: number;
+  /** V: paged originals of at most this many bytes are read whole when a float walk first misses (whole-rows.ts) */
+  wholeVectorsBytes: number;
   /** ranged GETs of one rescoring read of paged originals, at most (nearest page runs merged) */
   rescoreMaxGets: number;
 }
 
 /**
- * W = 16: measured cold over a paged graph (GloVe-100, 25k points, 16 KiB vector pages, ef 128, float walk on
+ * W = 32: measured cold over a paged graph (GloVe-100, 25k points, 16 KiB vector pages, ef 128, float walk on
  * paged originals), the sequential walk paid one round per hop (~135); the beam pays about hops / W plus the
- * descent, at equal recall (test/unit/index/beam-search.test.ts). G = 4 MiB holds the layer 0 of a 25k-point
- * segment at m = 16 (25k × 132 B = 3.3 MB).
+ * descent, at equal recall (test/unit/segment/paged-walk.test.ts). G = 4 MiB holds the layer 0 of a 25k-point
+ * segment at m = 16 (25k × 132 B = 3.3 MB); V = 16 MiB holds the originals of a 25k-point segment up to dim 160.
  */
-export const DEFAULT_TUNING: SearchTuning = { beamWidth: 32, wholeGraphBytes: 4 * 1024 * 1024, rescoreMaxGets: 8 };
+export const DEFAULT_TUNING: SearchTuning = {
+  beamWidth: 32,
+  wholeGraphBytes: 4 * 1024 * 1024,
+  wholeVectorsBytes: 16 * 1024 * 1024,
+  rescoreMaxGets: 8,
+};
 
 export async function searchSegment(
   seg: Segment,
@@ -144,13 +151,19 @@ export async function searchSegment(
   const accept = acceptFn(tomb, excluded, filtered?.mask ?? null);
 
   q.checkpoint?.();
-  const scorer = new FirstDistanceProbe(quantizedSearch ? seg.int8Scorer(q.vector) : seg.floatScorer(q.vector, io), io);
-  const rescorer = rescore ? seg.floatScorer(q.vector, io, tuning.rescoreMaxGets) : null;
   const selective = filtered !== null && vectorKb(filtered.cardinality, meta.dim) < meta.fullScanThresholdKb;
+  const exact = q.params.exact || meta.hnsw === null || selective;
+  // a graph walk on small paged originals reads them whole at its first miss (whole-rows.ts); a scan reads them anyway
+  const walkWhole = exact ? 0 : tuning.wholeVectorsBytes;
+  const scorer = new FirstDistanceProbe(
+    quantizedSearch ? seg.int8Scorer(q.vector) : seg.floatScorer(q.vector, io, undefined, walkWhole),
+    io,
+  );
+  const rescorer = rescore ? seg.floatScorer(q.vector, io, tuning.rescoreMaxGets) : null;
   const options = { k: q.limit, candidates, accept, checkpoint: q.checkpoint ?? null };
   let path: SegmentHits['path'];
   let found: Awaited<ReturnType<typeof searchPipeline>>;
-  if (q.params.exact || meta.hnsw === null || selective) {
+  if (exact || meta.hnsw === null) {
     path = selective && !q.params.exact && meta.hnsw !== null ? 'exact-filtered' : 'exact';
     const domain = filtered !== null ? filtered.offsets : null;
     found = await searchPipeline({ n: meta.count, graph: null }, scorer, rescorer, { ...options, domain });

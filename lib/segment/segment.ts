@@ -31,6 +31,7 @@ import type { PayloadIndex } from './payload-format.js';
 import { type PointSource, pagedRows } from './points.js';
 import { getWhole } from './store-io.js';
 import { WholeGraphOnFirstTouch, layer0Bytes } from './whole-graph.js';
+import { WholeRowsOnFirstTouch, vectorPagesBytes } from './whole-rows.js';
 import { type Tombstones, readTombstones } from './tombstones.js';
 
 /** What one query's reads are charged to (GETs, bytes, sequential rounds); undefined = not traced. */
@@ -107,10 +108,16 @@ export class Segment {
     return new Int8Scorer(this.quantized, vector);
   }
 
-  /** Originals: in memory, or a paged row source charged to this query (`maxGets` per load, see rowSource). */
-  floatScorer(vector: Float32Array, q: QueryIo, maxGets?: number): QueryScorer {
+  /**
+   * Originals: in memory, or a paged row source charged to this query (`maxGets` per load, see rowSource). The size
+   * rule of a walk over paged originals: pages of at most `wholeBytes` are read whole on the first miss
+   * (whole-rows.ts).
+   */
+  floatScorer(vector: Float32Array, q: QueryIo, maxGets?: number, wholeBytes = 0): QueryScorer {
     if (this.vectors !== null) return floatScorer(this.vectors, this.meta.dim, this.meta.distance, vector);
-    return new PagedFloatScorer(this.rowSource(q, maxGets), this.meta.distance, vector);
+    const rows = this.rowSource(q, maxGets);
+    const source = vectorPagesBytes(rows) <= wholeBytes ? new WholeRowsOnFirstTouch(rows) : rows;
+    return new PagedFloatScorer(source, this.meta.distance, vector);
   }
 
   /** Whether the originals are read from the store (`vectors.on_disk`). */

@@ -51,14 +51,22 @@ export class WholeGraphOnFirstTouch implements GraphAccessor {
   }
 
   private async loadWhole(): Promise<void> {
-    const meta = this.inner.meta;
-    const perPart = Math.max(1, Math.floor(PART_BYTES / meta.pageStride));
-    const parts: number[][] = [];
-    for (let p = 0; p < meta.pageCount; p += perPart) {
-      const firstNodes: number[] = [];
-      for (let q = p; q < Math.min(meta.pageCount, p + perPart); q++) firstNodes.push(q * meta.nodesPerPage);
-      parts.push(firstNodes);
-    }
-    await Promise.all(parts.map((nodes) => this.inner.load(nodes)));
+    const { pageCount, pageStride, nodesPerPage } = this.inner.meta;
+    await Promise.all(wholeReadParts(pageCount, pageStride, nodesPerPage).map((nodes) => this.inner.load(nodes)));
   }
+}
+
+/**
+ * The parallel parts of a whole read of a paged object: per part, the first item of each of its pages (loading
+ * those items makes the part's pages resident, adjacent pages coalesced into one ranged GET of about PART_BYTES).
+ */
+export function wholeReadParts(pageCount: number, pageStride: number, itemsPerPage: number): number[][] {
+  const perPart = Math.max(1, Math.floor(PART_BYTES / pageStride));
+  const parts: number[][] = [];
+  for (let p = 0; p < pageCount; p += perPart) {
+    const firstItems: number[] = [];
+    for (let q = p; q < Math.min(pageCount, p + perPart); q++) firstItems.push(q * itemsPerPage);
+    parts.push(firstItems);
+  }
+  return parts;
 }

@@ -127,13 +127,29 @@ describe.skipIf(!datasetsAvailable())('paged beam walk on GloVe-100 (10k)', () =
         ds.gtK,
         K,
       );
-      const beam = await pagedRun(s, ef, DEFAULT_TUNING);
-      const sequential = await pagedRun(s, ef, { ...DEFAULT_TUNING, beamWidth: 1, wholeGraphBytes: 0 });
-      console.log(`${s.name} ef=${ef}: in-memory ${memory}, beam`, beam, 'sequential', sequential);
+      // the beam over pages read as the walk finds them (no whole read of the originals), then the defaults
+      const beam = await pagedRun(s, ef, { ...DEFAULT_TUNING, wholeVectorsBytes: 0 });
+      const defaults = await pagedRun(s, ef, DEFAULT_TUNING);
+      const sequential = await pagedRun(s, ef, {
+        ...DEFAULT_TUNING,
+        beamWidth: 1,
+        wholeGraphBytes: 0,
+        wholeVectorsBytes: 0,
+      });
+      console.log(
+        `${s.name} ef=${ef}: in-memory ${memory}, beam`,
+        beam,
+        'defaults',
+        defaults,
+        'sequential',
+        sequential,
+      );
       // the sequential walk over pages IS the in-memory walk (same decisions)
       expect(sequential.recall).toBe(memory);
       expect(beam.recall).toBeGreaterThanOrEqual(memory);
       expect(beam.rounds).toBeLessThan(sequential.rounds / 2);
+      // what is resident changes nothing the walk decides
+      expect(defaults.recall).toBe(beam.recall);
     }
   });
 
@@ -150,6 +166,40 @@ describe.skipIf(!datasetsAvailable())('paged beam walk on GloVe-100 (10k)', () =
     const again = new IoScope();
     await searchSegment(seg, { vector: query(1), limit: K, params, deletedVersion: 0 }, again, DEFAULT_TUNING);
     expect(again.counts.rangedGets + again.counts.gets).toBe(0);
+  });
+
+  it('a float walk reads small paged originals whole, with the whole graph, in one round; the next query reads none', async () => {
+    const s = scenarios.find((x) => !x.quantized)!;
+    const cache = new PageCache(store);
+    const seg = await openSegment(store, cache, s.prefix);
+    const params = { ...s.params, hnsw_ef: 64 };
+    const io = new IoScope();
+    const hits = await searchSegment(
+      seg,
+      { vector: query(0), limit: K, params, deletedVersion: 0 },
+      io,
+      DEFAULT_TUNING,
+    );
+    expect(hits.offsets.length).toBe(K);
+    // graph and originals are first missed together (the entry point's record and row): one round for both
+    expect(io.rounds).toBe(1);
+    expect(hits.roundsBeforeFirstDistance).toBe(1);
+    const vectorPages = Math.ceil(N / Math.floor((16 * 1024 - 8) / (4 * ds.dim)));
+    expect(cache.stats.pages).toBe(seg.meta.hnsw!.pageCount + vectorPages);
+    // ~1 MiB per ranged GET, not one per page
+    expect(io.counts.rangedGets).toBeLessThanOrEqual(Math.ceil(io.counts.bytesIn / (1024 * 1024)) + 2);
+    const again = new IoScope();
+    await searchSegment(seg, { vector: query(1), limit: K, params, deletedVersion: 0 }, again, DEFAULT_TUNING);
+    expect(again.counts.rangedGets + again.counts.gets).toBe(0);
+    // below the size rule the same walk reads the pages it meets, over several rounds
+    const paged = new IoScope();
+    await searchSegment(
+      await openSegment(store, new PageCache(store), s.prefix),
+      { vector: query(0), limit: K, params, deletedVersion: 0 },
+      paged,
+      { ...DEFAULT_TUNING, wholeVectorsBytes: 0 },
+    );
+    expect(paged.rounds).toBeGreaterThan(1);
   });
 
   it('rescores each segment with at most 8 coalesced GETs in one round', async () => {
