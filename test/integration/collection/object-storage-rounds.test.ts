@@ -68,13 +68,30 @@ let proxy: LatencyProxy;
 let store: S3Store;
 let ds: Dataset;
 
+/** Segment tasks still running, a cancelled one included (it stops itself at its next round). */
+const running = new Set<Promise<unknown>>();
+
+/** Resolves when every segment task has stopped (answered or cancelled). */
+async function tasksSettled(): Promise<void> {
+  while (running.size > 0) await Promise.allSettled([...running]);
+}
+
 /** A coordinator with fresh workers (empty registries and page caches): a cold Lambda container, locally. */
 function coordinator(over: { queryDeadlineMs?: number; readStalenessMs?: number } = {}): StrataCollectionService {
   const registry = new SegmentRegistry<Segment>();
   const cache = new PageCache(store);
   const invoker = new DirectInvoker({
     workers: 1,
-    run: (task, _w, signal) => runSegmentTask(task, { store, cache, registry }, signal),
+    run: (task, _w, signal) => {
+      const run = runSegmentTask(task, { store, cache, registry }, signal);
+      // the caller sees the rejection; the tracking copy only waits for the end
+      const tracked: Promise<unknown> = run.then(
+        () => running.delete(tracked),
+        () => running.delete(tracked),
+      );
+      running.add(tracked);
+      return run;
+    },
   });
   return new StrataCollectionService({ store, invoker, ...over });
 }
@@ -148,11 +165,16 @@ describe.skipIf(!available)('object storage at real latency (moto behind the lat
         const svc = coordinator({ readStalenessMs: staleness });
         await svc.query(key, request(1, params, true));
         proxy.reset();
-        const c = await costOf(svc, key, request(1, params, true));
+        const c = await costOf(svc, key, request(1, params));
         expect(c.cold).toBe(0);
         expect(c.workers.gets).toBe(0);
         expect(c.rounds).toBe(staleness === 0 ? 1 : 0);
         expect(proxy.stats().requests).toBe(staleness === 0 ? 2 : 0);
+        // payloads are not cached at the coordinator (DESIGN.md §1: read for the final top-k): with_payload adds
+        // exactly that one round, after the search
+        const p = await costOf(svc, key, request(1, params, true));
+        expect(p.workers.gets).toBe(0);
+        expect(p.rounds).toBe(staleness === 0 ? 2 : 1);
       }
     }
   });
@@ -190,10 +212,9 @@ describe.skipIf(!available)('object storage at real latency (moto behind the lat
     expect(proxy.log().at(-1)?.kind).toBe('put');
   });
 
-  it('cold scenario 2: what one 25k-point segment costs (rounds, GETs, bytes)', async () => {
+  it('cold scenario 2: one 25k-point segment costs at most 10 rounds, its graph and originals read whole', async () => {
     const costs: QueryCost[] = [];
-    for (let qi = 0; qi < 5; qi++)
-      costs.push(await costOf(coordinator(), 's2', request(qi, SCENARIOS.s2.params, true)));
+    for (let qi = 0; qi < 5; qi++) costs.push(await costOf(coordinator(), 's2', request(qi, SCENARIOS.s2.params)));
     const mean = (f: (c: QueryCost) => number) => costs.reduce((a, c) => a + f(c), 0) / costs.length;
     console.log(
       `cold scenario 2, 25k GloVe-100 points, 1 segment: rounds ${mean((c) => c.rounds)}, ` +
@@ -201,17 +222,23 @@ describe.skipIf(!available)('object storage at real latency (moto behind the lat
     );
     for (const c of costs) {
       expect(c.cold).toBe(1);
-      // the issue's target is ≤ 10 rounds and ≤ 4 MB; measured here ~15 and ~11 MB (see the README): the float walk
-      // on GloVe touches ~60% of the vector pages, and the descent through the upper levels costs a round per hop
-      expect(c.rounds).toBeLessThanOrEqual(18);
-      expect(c.bytes).toBeLessThanOrEqual(14 * MB);
+      expect(c.rounds).toBeLessThanOrEqual(10);
+      // the graph's layer 0 (3.3 MB) and the originals (10 MB) in ~1 MiB ranged GETs, plus the open's few objects
+      expect(c.workers.gets).toBeLessThanOrEqual(24);
+      // the issue's 4 MB is NOT met: graph (3.3 MB) and originals (10 MB) are read whole, plus the open's ids
+      // (1.1 MB), since a cold float walk at ef 128 touched ~80% of the 16 KiB vector pages anyway (11.3 MB in ~15
+      // rounds and ~350 GETs when paged in as met)
+      expect(c.bytes).toBeLessThanOrEqual(14.6 * MB);
     }
   });
 
   it('a cold scenario-2 query that failed its deadline is answered on repeat, with fewer GETs each time', async () => {
     proxy.configure({ firstByteMs: 40 });
     try {
-      const svc = coordinator({ queryDeadlineMs: 400 });
+      // the deadline: 60% of what the uninterrupted cold query's fan-out takes at this D, in this run (so the first
+      // try gets past the open's small rounds into the whole read, and cannot finish it)
+      const once = await costOf(coordinator(), 's2', request(7, SCENARIOS.s2.params));
+      const svc = coordinator({ queryDeadlineMs: Math.round(0.6 * once.stageMs.fanOut) });
       const gets: number[] = [];
       let answered = false;
       for (let attempt = 0; attempt < 12 && !answered; attempt++) {
@@ -223,14 +250,19 @@ describe.skipIf(!available)('object storage at real latency (moto behind the lat
             return false;
           },
         );
-        // a cancelled task stops at its next round: let it settle before counting
-        await new Promise((r) => setTimeout(r, 100));
+        // a cancelled task stops at its next round, keeping what that round fetched: count its GETs with its try
+        await tasksSettled();
         gets.push(proxy.stats().byKind.rangedGet + proxy.stats().byKind.get);
       }
-      console.log(`repeated cold scenario-2 query at D = 40 ms, deadline 400 ms: GETs per try ${gets.join(', ')}`);
+      console.log(
+        `repeated cold scenario-2 query at D = 40 ms, deadline ${Math.round(0.6 * once.stageMs.fanOut)} ms: GETs ` +
+          `per try ${gets.join(', ')} (one uninterrupted cold query: ${once.gets})`,
+      );
       expect(answered).toBe(true);
       expect(gets.length).toBeGreaterThan(1);
       for (let i = 1; i < gets.length; i++) expect(gets[i]).toBeLessThan(gets[i - 1]);
+      // no page is fetched twice: all the tries together cost about one uninterrupted cold query
+      expect(gets.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(once.gets + 2 * gets.length);
     } finally {
       proxy.configure({ firstByteMs: D });
     }
