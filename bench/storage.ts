@@ -22,7 +22,7 @@
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { queryCost, type QueryCost } from '../lib/api/cost-header.js';
+import { costReport, type CostReport } from '../lib/api/cost-header.js';
 import { collectionPrefix } from '../lib/collection/keys.js';
 import { optimize } from '../lib/collection/optimizer.js';
 import { emptyQueryStats } from '../lib/collection/query.js';
@@ -122,7 +122,7 @@ const SCENARIOS: Scenario[] = [
 
 interface Sample {
   ms: number;
-  cost: QueryCost;
+  cost: CostReport;
   ids: number[];
 }
 
@@ -179,7 +179,7 @@ export async function main(argv: string[]): Promise<void> {
       const t = performance.now();
       const points = await svc.query(s.key, request(qi, s), trace);
       const ms = performance.now() - t;
-      return { ms, cost: queryCost(trace, ms), ids: points.map((p) => p.id as number) };
+      return { ms, cost: costReport(trace, ms), ids: points.map((p) => p.id as number) };
     };
 
     // the collections, written once (at D = 0) and sealed into segments
@@ -252,16 +252,16 @@ export async function main(argv: string[]): Promise<void> {
           recall,
           inMemoryMs: base.meanMs,
           inMemoryRecall: base.recall,
-          cold: { gets: first.cost.gets, bytes: first.cost.bytes, rounds: first.cost.rounds },
+          cold: { gets: first.cost.total.gets, bytes: first.cost.total.bytes, rounds: first.cost.total.rounds },
           coldNext5: {
-            gets: mean(next.map((x) => x.cost.gets)),
-            bytes: mean(next.map((x) => x.cost.bytes)),
-            rounds: mean(next.map((x) => x.cost.rounds)),
+            gets: mean(next.map((x) => x.cost.total.gets)),
+            bytes: mean(next.map((x) => x.cost.total.bytes)),
+            rounds: mean(next.map((x) => x.cost.total.rounds)),
           },
           warm: {
-            gets: mean(warm.map((x) => x.cost.gets)),
-            bytes: mean(warm.map((x) => x.cost.bytes)),
-            rounds: mean(warm.map((x) => x.cost.rounds)),
+            gets: mean(warm.map((x) => x.cost.total.gets)),
+            bytes: mean(warm.map((x) => x.cost.total.bytes)),
+            rounds: mean(warm.map((x) => x.cost.total.rounds)),
           },
         };
         rows.push(row);
@@ -269,7 +269,7 @@ export async function main(argv: string[]): Promise<void> {
           delay,
           s.name,
           fixed(row.coldFirstMs, 0),
-          `${first.cost.rounds}/${first.cost.gets}/${fixed(first.cost.bytes / 1e6, 2)}`,
+          `${first.cost.total.rounds}/${first.cost.total.gets}/${fixed(first.cost.total.bytes / 1e6, 2)}`,
           fixed(row.coldNext5Ms, 0),
           `${fixed(row.coldNext5.rounds, 1)}/${fixed(row.coldNext5.gets, 0)}/${fixed(row.coldNext5.bytes / 1e6, 2)}`,
           fixed(row.warmP50Ms, 1),

@@ -1,88 +1,117 @@
 /**
- * Per-query cost a client can see (DESIGN.md §8), opt-in: a query (`points/query`, `points/search`, and their
- * batches) sent with the request header `strata-debug: cost` is answered with an `x-strata-cost` response header
- * holding one JSON object (a batch: the whole batch's cost):
+ * What one query cost (DESIGN.md §8), on request, in a response header: a request that carries
+ * `strata-debug: cost` gets `x-strata-cost: <JSON>` on its answer. The dashboard's query console draws it; a client
+ * or a benchmark can read it without a second API. The header is opt-in because the counters cost a little per task
+ * and the JSON is a few hundred bytes on every answer.
  *
- * | field               | meaning                                                                                  |
- * |---------------------|------------------------------------------------------------------------------------------|
- * | segments, tasks     | segments searched, worker invocations (one per worker holding segments)                  |
- * | cold                | segments a worker had to open (read from the store) for this query; 0 = warm             |
- * | gets, bytes         | store requests (GET, ranged GET, conditional GET, HEAD, LIST) and bytes read, all parts  |
- * | rounds              | dependent store rounds on the critical path: coordinator's + the slowest task's          |
- * | roundsBeforeFirstDistance | the slowest segment's rounds before its first similarity (-1: none computed)       |
- * | coordinator, workers| the same counts split by where they were spent                                           |
- * | distances, tailPoints | similarity computations in the workers; unsealed WAL points searched at the coordinator |
- * | stageMs, totalMs    | coordinator wall time per stage (snapshot, tail, fanOut, fetch) and for the whole request |
+ * | field                         | what                                                                            |
+ * |-------------------------------|---------------------------------------------------------------------------------|
+ * | `invocations`                 | segment tasks fanned out (worker threads or segment-search functions)          |
+ * | `segments`, `cold`            | segments searched, of them opened cold (their int8 set read from the store)     |
+ * | `distances`                   | distance computations in the workers                                            |
+ * | `gets`, `bytes`, `rounds`     | the workers' S3 GETs and bytes read (summed), and rounds of the slowest task    |
+ * | `tailPoints`                  | unsealed WAL points the coordinator searched exactly                            |
+ * | `coordinator`                 | the coordinator's own reads: `gets` (plain, ranged, conditional), `bytes`, `rounds` |
+ * | `stageMs`                     | coordinator wall time per stage: snapshot, tail, fanOut, fetch; `workerMs`: the slowest task |
+ * | `totalMs`                     | the whole request, as the server saw it                                        |
+ * | `roundsBeforeFirstDistance`   | the slowest segment's store rounds before its first similarity (-1: none)       |
+ * | `total`                       | the whole request's store reads: `gets` (every GET, ranged, conditional, HEAD   |
+ * |                               | and LIST), `bytes`, and `rounds` on the critical path: the coordinator's (snapshot |
+ * |                               | before the fan-out, payload fetch after it) plus the slowest task's             |
  *
- * Invariants: off unless asked (no counting overhead, no header); the header never changes the answer's body; it
- * holds counts and times only (no keys, paths or payloads), so exposing it leaks nothing about the data.
+ * Invariants:
+ * - A request without the header is served exactly as before: no trace is created, no header is sent.
+ * - Only routes that run queries attach a trace (`costTrace`); every other route answers without the header even
+ *   when asked, so the header's presence means "these counts describe this answer".
+ * - Every query of a batch is charged to the same trace: the header describes the whole request.
  */
-import type { QueryTrace } from '../collection/query.js';
+import type { MiddlewareHandler } from 'hono';
 import { emptyQueryStats } from '../collection/query.js';
+import type { QueryStats, QueryTrace } from '../collection/query.js';
 import { IoScope } from '../storage/io-stats.js';
-import type { Ctx } from './http.js';
+import type { AppEnv, Ctx } from './http.js';
 
 export const COST_REQUEST_HEADER = 'strata-debug';
-export const COST_REQUEST_VALUE = 'cost';
 export const COST_RESPONSE_HEADER = 'x-strata-cost';
 
-/** A fresh trace when this request asked for its cost, else undefined. */
-export function costTrace(c: Ctx): QueryTrace | undefined {
-  const asked = (c.req.header(COST_REQUEST_HEADER) ?? '')
-    .split(',')
-    .some((v) => v.trim().toLowerCase() === COST_REQUEST_VALUE);
-  if (!asked) return undefined;
-  return { stats: emptyQueryStats(), io: new IoScope() };
-}
-
-export interface QueryCost {
+export interface CostReport {
+  invocations: number;
   segments: number;
-  tasks: number;
   cold: number;
+  distances: number;
   gets: number;
   bytes: number;
   rounds: number;
-  roundsBeforeFirstDistance: number;
-  coordinator: { gets: number; lists: number; bytes: number; rounds: number };
-  workers: { gets: number; bytes: number; rounds: number };
-  distances: number;
   tailPoints: number;
-  stageMs: Record<string, number>;
+  coordinator: { gets: number; bytes: number; rounds: number; lists: number };
+  stageMs: QueryStats['stageMs'] & { workerMs: number };
   totalMs: number;
+  roundsBeforeFirstDistance: number;
+  total: { gets: number; bytes: number; rounds: number };
 }
 
-/** The cost a trace collected (see the header's table). */
-export function queryCost(trace: QueryTrace, totalMs: number): QueryCost {
+interface CostTrace extends QueryTrace {
+  stats: QueryStats;
+  io: IoScope;
+}
+
+/** True when the request asks for its cost (`strata-debug: cost`, possibly among other comma-separated words). */
+export function wantsCost(c: Ctx): boolean {
+  const v = c.req.header(COST_REQUEST_HEADER);
+  return v?.split(',').some((w) => w.trim().toLowerCase() === 'cost') ?? false;
+}
+
+/** The trace a query route hands the service: undefined unless the request asked for its cost. */
+export function costTrace(c: Ctx): QueryTrace | undefined {
+  if (!wantsCost(c)) return undefined;
+  const existing = c.get('costTrace');
+  if (existing !== undefined) return existing;
+  const trace: CostTrace = { stats: emptyQueryStats(), io: new IoScope() };
+  c.set('costTrace', trace);
+  return trace;
+}
+
+export function costReport(trace: QueryTrace, totalMs: number): CostReport {
   const s = trace.stats ?? emptyQueryStats();
   const io = trace.io?.snapshot();
-  const coordinator = {
-    gets: io === undefined ? 0 : io.gets + io.rangedGets + io.conditionalGets + io.heads + io.lists,
-    lists: io?.lists ?? 0,
-    bytes: io?.bytesIn ?? 0,
-    rounds: io?.rounds ?? 0,
-  };
-  const round = (x: number) => Math.round(x * 100) / 100;
+  const round = (ms: number): number => Math.round(ms * 1000) / 1000;
   return {
+    invocations: s.tasks,
     segments: s.segments,
-    tasks: s.tasks,
     cold: s.cold,
-    gets: coordinator.gets + s.gets,
-    bytes: coordinator.bytes + s.bytes,
-    // the coordinator's rounds bracket the fan-out (snapshot before, payload fetch after); tasks run between
-    rounds: coordinator.rounds + s.rounds,
-    roundsBeforeFirstDistance: s.roundsBeforeFirstDistance ?? -1,
-    coordinator,
-    workers: { gets: s.gets, bytes: s.bytes, rounds: s.rounds },
     distances: s.distances,
+    gets: s.gets,
+    bytes: s.bytes,
+    rounds: s.rounds,
     tailPoints: s.tailPoints,
-    stageMs: Object.fromEntries(Object.entries(s.stageMs).map(([k, v]) => [k, round(v)])),
+    coordinator: {
+      gets: io ? io.gets + io.rangedGets + io.conditionalGets : 0,
+      bytes: io ? io.bytesIn : 0,
+      rounds: io ? io.rounds : 0,
+      lists: io ? io.lists : 0,
+    },
+    stageMs: {
+      snapshot: round(s.stageMs.snapshot),
+      tail: round(s.stageMs.tail),
+      fanOut: round(s.stageMs.fanOut),
+      fetch: round(s.stageMs.fetch),
+      workerMs: round(s.millis),
+    },
     totalMs: round(totalMs),
+    roundsBeforeFirstDistance: s.roundsBeforeFirstDistance ?? -1,
+    total: {
+      gets: s.gets + (io ? io.gets + io.rangedGets + io.conditionalGets + io.heads + io.lists : 0),
+      bytes: s.bytes + (io ? io.bytesIn : 0),
+      // the coordinator's rounds bracket the fan-out (snapshot before, payload fetch after); tasks run between
+      rounds: s.rounds + (io ? io.rounds : 0),
+    },
   };
 }
 
-/** Sets `x-strata-cost` on the response when the request is traced. */
-export function writeCostHeader(c: Ctx, trace: QueryTrace | undefined): void {
+/** Sets `x-strata-cost` on answers whose route attached a trace (see the header). */
+export const costHeader: MiddlewareHandler<AppEnv> = async (c, next) => {
+  await next();
+  const trace = c.get('costTrace');
   if (trace === undefined) return;
-  const started = c.get('startedAt') ?? performance.now();
-  c.header(COST_RESPONSE_HEADER, JSON.stringify(queryCost(trace, performance.now() - started)));
-}
+  c.res.headers.set(COST_RESPONSE_HEADER, JSON.stringify(costReport(trace, performance.now() - c.get('startedAt'))));
+};

@@ -6,7 +6,7 @@
 import type { Hono } from 'hono';
 import type { QueryRequest } from '../../model/search.js';
 import type { RouteDeps } from '../app.js';
-import { costTrace, writeCostHeader } from '../cost-header.js';
+import { costTrace } from '../cost-header.js';
 import { badRequest } from '../errors.js';
 import { wantsPayload } from '../../collection/payload-ops.js';
 import { withShortVectors } from '../float32-print.js';
@@ -45,7 +45,6 @@ export function registerQueryRoutes(app: Hono<AppEnv>, { service, limits }: Rout
       requests.length > 1
         ? await service.queryBatch(name, requests, trace)
         : [await service.query(name, requests[0], trace)];
-    writeCostHeader(c, trace);
     return results.map((points) => withShortVectors(points));
   };
 
@@ -65,9 +64,7 @@ export function registerQueryRoutes(app: Hono<AppEnv>, { service, limits }: Rout
         withPayload: wantsPayload(u.with_payload),
       })),
     );
-    const trace = costTrace(c);
-    const results = await service.queryUniversal(name, universal, trace);
-    writeCostHeader(c, trace);
+    const results = await service.queryUniversal(name, universal, costTrace(c));
     return results.map((points) => withShortVectors(points));
   };
 

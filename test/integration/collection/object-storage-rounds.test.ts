@@ -14,7 +14,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { queryCost, type QueryCost } from '../../../lib/api/cost-header.js';
+import { costReport, type CostReport } from '../../../lib/api/cost-header.js';
 import { collectionPrefix } from '../../../lib/collection/keys.js';
 import { optimize } from '../../../lib/collection/optimizer.js';
 import { emptyQueryStats } from '../../../lib/collection/query.js';
@@ -107,10 +107,10 @@ function request(qi: number, params: QueryRequest['params'], withPayload = false
   };
 }
 
-async function costOf(svc: StrataCollectionService, name: string, req: QueryRequest): Promise<QueryCost> {
+async function costOf(svc: StrataCollectionService, name: string, req: QueryRequest): Promise<CostReport> {
   const trace = { stats: emptyQueryStats(), io: new IoScope() };
   await svc.query(name, req, trace);
-  return queryCost(trace, 0);
+  return costReport(trace, 0);
 }
 
 const available = datasetsAvailable();
@@ -167,14 +167,14 @@ describe.skipIf(!available)('object storage at real latency (moto behind the lat
         proxy.reset();
         const c = await costOf(svc, key, request(1, params));
         expect(c.cold).toBe(0);
-        expect(c.workers.gets).toBe(0);
-        expect(c.rounds).toBe(staleness === 0 ? 1 : 0);
+        expect(c.gets).toBe(0);
+        expect(c.total.rounds).toBe(staleness === 0 ? 1 : 0);
         expect(proxy.stats().requests).toBe(staleness === 0 ? 2 : 0);
         // payloads are not cached at the coordinator (DESIGN.md §1: read for the final top-k): with_payload adds
         // exactly that one round, after the search
         const p = await costOf(svc, key, request(1, params, true));
-        expect(p.workers.gets).toBe(0);
-        expect(p.rounds).toBe(staleness === 0 ? 2 : 1);
+        expect(p.gets).toBe(0);
+        expect(p.total.rounds).toBe(staleness === 0 ? 2 : 1);
       }
     }
   });
@@ -190,10 +190,10 @@ describe.skipIf(!available)('object storage at real latency (moto behind the lat
         's1',
         request(qi, { ...walk, quantization: { ...walk.quantization, rescore: true } }),
       );
-      expect(c.workers.rounds).toBe(1);
-      expect(c.workers.gets).toBeGreaterThan(0);
-      expect(c.workers.gets).toBeLessThanOrEqual(8 * c.segments);
-      expect(proxy.stats().byKind.rangedGet).toBe(c.workers.gets);
+      expect(c.rounds).toBe(1);
+      expect(c.gets).toBeGreaterThan(0);
+      expect(c.gets).toBeLessThanOrEqual(8 * c.segments);
+      expect(proxy.stats().byKind.rangedGet).toBe(c.gets);
     }
   });
 
@@ -213,22 +213,22 @@ describe.skipIf(!available)('object storage at real latency (moto behind the lat
   });
 
   it('cold scenario 2: one 25k-point segment costs at most 10 rounds, its graph and originals read whole', async () => {
-    const costs: QueryCost[] = [];
+    const costs: CostReport[] = [];
     for (let qi = 0; qi < 5; qi++) costs.push(await costOf(coordinator(), 's2', request(qi, SCENARIOS.s2.params)));
-    const mean = (f: (c: QueryCost) => number) => costs.reduce((a, c) => a + f(c), 0) / costs.length;
+    const mean = (f: (c: CostReport) => number) => costs.reduce((a, c) => a + f(c), 0) / costs.length;
     console.log(
-      `cold scenario 2, 25k GloVe-100 points, 1 segment: rounds ${mean((c) => c.rounds)}, ` +
-        `GETs ${mean((c) => c.gets)}, MB ${mean((c) => c.bytes) / MB}`,
+      `cold scenario 2, 25k GloVe-100 points, 1 segment: rounds ${mean((c) => c.total.rounds)}, ` +
+        `GETs ${mean((c) => c.total.gets)}, MB ${mean((c) => c.total.bytes) / MB}`,
     );
     for (const c of costs) {
       expect(c.cold).toBe(1);
-      expect(c.rounds).toBeLessThanOrEqual(10);
+      expect(c.total.rounds).toBeLessThanOrEqual(10);
       // the graph's layer 0 (3.3 MB) and the originals (10 MB) in ~1 MiB ranged GETs, plus the open's few objects
-      expect(c.workers.gets).toBeLessThanOrEqual(24);
+      expect(c.gets).toBeLessThanOrEqual(24);
       // the issue's 4 MB is NOT met: graph (3.3 MB) and originals (10 MB) are read whole, plus the open's ids
       // (1.1 MB), since a cold float walk at ef 128 touched ~80% of the 16 KiB vector pages anyway (11.3 MB in ~15
       // rounds and ~350 GETs when paged in as met)
-      expect(c.bytes).toBeLessThanOrEqual(14.6 * MB);
+      expect(c.total.bytes).toBeLessThanOrEqual(14.6 * MB);
     }
   });
 
@@ -256,13 +256,13 @@ describe.skipIf(!available)('object storage at real latency (moto behind the lat
       }
       console.log(
         `repeated cold scenario-2 query at D = 40 ms, deadline ${Math.round(0.6 * once.stageMs.fanOut)} ms: GETs ` +
-          `per try ${gets.join(', ')} (one uninterrupted cold query: ${once.gets})`,
+          `per try ${gets.join(', ')} (one uninterrupted cold query: ${once.total.gets})`,
       );
       expect(answered).toBe(true);
       expect(gets.length).toBeGreaterThan(1);
       for (let i = 1; i < gets.length; i++) expect(gets[i]).toBeLessThan(gets[i - 1]);
       // no page is fetched twice: all the tries together cost about one uninterrupted cold query
-      expect(gets.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(once.gets + 2 * gets.length);
+      expect(gets.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(once.total.gets + 2 * gets.length);
     } finally {
       proxy.configure({ firstByteMs: D });
     }
