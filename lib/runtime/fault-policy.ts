@@ -28,8 +28,11 @@ export interface FaultPolicyOptions {
   onFailure?: (error: unknown, attempt: number) => void;
 }
 
-/** One attempt: must honour `signal` when it can; the policy stops waiting at the timeout either way. */
-export type Attempt<T> = (signal: AbortSignal, attempt: number) => Promise<T>;
+/**
+ * One attempt: must honour `signal` when it can; the policy stops waiting at the timeout either way. `timeoutMs` is
+ * the attempt's share of the budget, for workers that stop cooperatively (a task's budgetMs).
+ */
+export type Attempt<T> = (signal: AbortSignal, attempt: number, timeoutMs: number) => Promise<T>;
 
 export class AttemptTimeoutError extends Error {
   constructor(readonly timeoutMs: number) {
@@ -74,7 +77,7 @@ function runAttempt<T>(attempt: Attempt<T>, index: number, timeoutMs: number): P
     }, timeoutMs);
     let settled: Promise<T>;
     try {
-      settled = attempt(controller.signal, index);
+      settled = attempt(controller.signal, index, timeoutMs);
     } catch (error) {
       settled = Promise.reject(error);
     }
