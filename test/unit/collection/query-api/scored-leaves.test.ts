@@ -198,7 +198,7 @@ describe('custom-scored leaves run in the segment workers', () => {
     expect(coordinatorReads.filter((k) => /\/segments\/[^/]+\/(vectors|payload)/.test(k))).toEqual([]);
   });
 
-  it('order_by without a range index on its key is refused with Qdrant\'s 400 before any search', async () => {
+  it("order_by without a range index on its key is refused with Qdrant's 400 before any search", async () => {
     const { svc } = await fixture();
     await svc.createFieldIndex('c', 'tag', 'keyword');
     for (const key of ['missing', 'tag']) {
