@@ -11,7 +11,9 @@
  *   (token semantics); without a text index in the schema, a keyword or uuid index (substring semantics);
  * - range: integer or float (number bounds), datetime (datetime bounds);
  * - geo_radius / geo_bounding_box / geo_polygon: geo;
- * - has_id: from the id table. Everything else (except, values_count, is_empty, is_null, nested) reads payloads.
+ * - is_empty / is_null (top level, not inside nested): any index on the key, from its per-point flags (a version 1
+ *   object has none: `SegmentFields.flagless` names such keys, and they read payloads);
+ * - has_id: from the id table. Everything else (except, values_count, nested) reads payloads.
  */
 import type { Condition, Filter, RangeCondition } from '../model/filter.js';
 import { type PayloadFieldSchema, type PayloadSchema, schemaType, textIndexOf } from '../model/payload-schema.js';
@@ -28,6 +30,8 @@ export interface SegmentFields {
   /** the field indexes the segment was built with (its meta), by key */
   schemaOf(key: string): PayloadFieldSchema | undefined;
   externalId(offset: number): PointId;
+  /** keys whose loaded index has no emptiness flags (a version 1 object): is_empty / is_null on them scan payloads */
+  flagless?: ReadonlySet<string>;
 }
 
 export interface LoadedFields extends SegmentFields {
@@ -57,12 +61,20 @@ export function planFilter(
       if ('must' in c || 'should' in c || 'must_not' in c || 'min_should' in c) visit(c as Filter);
       else if ('has_id' in c) continue;
       else if ('key' in c && servedBy(c, seg, schema) !== null) keys.add(c.key);
+      else if (emptinessKey(c, seg) !== null) keys.add(emptinessKey(c, seg) as string);
       else if (isEmptyFilter(c)) continue;
       else payloads = true;
     }
   };
   visit(filter);
   return { keys, payloads };
+}
+
+/** The key of an is_empty / is_null condition the key's index flags answer, else null. */
+function emptinessKey(c: Condition, seg: SegmentFields): string | null {
+  const key = 'is_empty' in c ? c.is_empty.key : 'is_null' in c ? c.is_null.key : null;
+  if (key === null || seg.schemaOf(key) === undefined || seg.flagless?.has(key)) return null;
+  return key;
 }
 
 function isEmptyFilter(c: Condition): boolean {
@@ -112,6 +124,8 @@ function condition(c: Condition, seg: LoadedFields, schema: PayloadSchema | unde
     for (let o = 0; o < seg.count; o++) if (ids.has(seg.externalId(o))) m[o] = 1;
     return m;
   }
+  const emptiness = emptinessKey(c, seg);
+  if (emptiness !== null) return seg.index(emptiness).maskOfEmptiness('is_empty' in c ? 'is_empty' : 'is_null');
   if ('key' in c) {
     const served = servedBy(c, seg, schema);
     if (served !== null) return served(seg);

@@ -147,6 +147,17 @@ describe('payload indexes through the collection service', () => {
     expect(spy.gets.some((g) => !g.ranged && g.key.endsWith('/payload'))).toBe(true);
   });
 
+  it('is_empty and is_null on an indexed key come from its index: no payload read, in queries and counts', async () => {
+    const { store, vectors } = await collection('c', true);
+    const spy = spying(store);
+    const cold = service(spy.store, directInvoker(spy.store));
+    expect(await cold.count('c', parseFilter({ must: [{ is_empty: { key: 'tenant' } }] }), true)).toBe(0);
+    expect(await cold.count('c', parseFilter({ must_not: [{ is_null: { key: 'n' } }] }), true)).toBe(N);
+    const hits = await cold.query('c', query(vectors[0], { must_not: [{ is_empty: { key: 'loc' } }] }));
+    expect(hits.length).toBe(10);
+    expect(spy.gets.filter((g) => !g.ranged && g.key.endsWith('/payload'))).toEqual([]);
+  });
+
   it('count, scroll and delete by filter answer from the indexes: no payload read for a served filter', async () => {
     const { store } = await collection('c', true);
     const spy = spying(store);
