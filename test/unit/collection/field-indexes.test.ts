@@ -91,6 +91,22 @@ describe('payload indexes through the collection service', () => {
     expect(Object.keys((await svc.getCollection('c')).config.payload_schema ?? {})).toEqual(['tenant', 'loc', 'txt']);
   });
 
+  it('is_tenant and is_principal hints are accepted, echoed in payload_schema, and change no answer', async () => {
+    const { svc } = await collection('c', false);
+    await svc.createFieldIndex('c', 'n', { type: 'integer', is_principal: true });
+    await svc.createFieldIndex('c', 'at', { type: 'datetime', is_principal: false });
+    await svc.createFieldIndex('c', 'tenant', { type: 'keyword', is_tenant: true });
+    await svc.createFieldIndex('c', 'id', { type: 'uuid', is_tenant: true });
+    expect((await svc.getCollection('c')).config.payload_schema).toEqual({
+      n: { type: 'integer', is_principal: true },
+      at: { type: 'datetime', is_principal: false },
+      tenant: { type: 'keyword', is_tenant: true },
+      id: { type: 'uuid', is_tenant: true },
+    });
+    const f = parseFilter({ must: [{ key: 'tenant', match: { value: 't4' } }, { key: 'n', range: { lt: 200 } }] });
+    expect(await svc.count('c', f, true)).toBe(10);
+  });
+
   it('re-creating an index with the same schema writes nothing', async () => {
     const { svc, store } = await collection('c', true);
     const before = (await loadManifest(store, manifestKey(collectionPrefix('', 'c'))))!.manifest.epoch;
