@@ -103,7 +103,12 @@ describe('payload indexes through the collection service', () => {
       tenant: { type: 'keyword', is_tenant: true },
       id: { type: 'uuid', is_tenant: true },
     });
-    const f = parseFilter({ must: [{ key: 'tenant', match: { value: 't4' } }, { key: 'n', range: { lt: 200 } }] });
+    const f = parseFilter({
+      must: [
+        { key: 'tenant', match: { value: 't4' } },
+        { key: 'n', range: { lt: 200 } },
+      ],
+    });
     expect(await svc.count('c', f, true)).toBe(10);
   });
 
