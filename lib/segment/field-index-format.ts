@@ -18,7 +18,8 @@
  * | …      | 4m, pad 8      | refs (u32 dictionary ids; text: tokens in order, 0xFFFFFFFF between two values) |
  * | …      | f64: 8d; geo: 16d; strings: 4(d+1) u32 byte ends, pad 8, then the UTF-8 bytes | dictionary      |
  * | …      | n, pad 8       | flags (u8, version 2): bit 0 = some value is neither null nor [] (is_empty      |
- * |        |                | fails), bit 1 = some value is null (is_null holds); filter.ts's rules          |
+ * |        |                | fails), bit 1 = some value is null (is_null holds), bit 2 = some non-null value |
+ * |        |                | or array element is not stored here (another type: match.except holds)        |
  *
  * Version 1 objects (no flags) are still read: their `flags` is null and is_empty / is_null read payloads.
  *
@@ -43,6 +44,7 @@ const MAGIC = 'STRA_FLD';
 const VERSION = 2;
 const FLAG_NOT_EMPTY = 1;
 const FLAG_NULL = 2;
+const FLAG_FOREIGN = 4;
 export const VALUE_BOUNDARY = 0xffffffff;
 
 const KIND_F64 = 0;
@@ -86,6 +88,10 @@ export function encodeFieldIndex(
     for (const v of valuesAt(p ?? {}, steps)) {
       if (v === null) flags[o] |= FLAG_NULL;
       else if (!Array.isArray(v) || v.length > 0) flags[o] |= FLAG_NOT_EMPTY;
+      for (const x of Array.isArray(v) ? v : [v]) {
+        // an array inside an array is never stored (field-values.ts flattens one level)
+        if (x !== null && (Array.isArray(x) || storedValues(type, x, []).length === 0)) flags[o] |= FLAG_FOREIGN;
+      }
     }
     const keys: (number | string)[] = [];
     const values = storedValues(type, p ?? {}, steps);
@@ -314,6 +320,15 @@ export class FieldIndex {
     const mask = new Uint8Array(this.count);
     if (kind === 'is_empty') for (let o = 0; o < this.count; o++) mask[o] = flags[o] & FLAG_NOT_EMPTY ? 0 : 1;
     else for (let o = 0; o < this.count; o++) mask[o] = flags[o] & FLAG_NULL ? 1 : 0;
+    return mask;
+  }
+
+  /** Points holding a non-null value (or array element) of a type this index does not store. */
+  maskOfForeign(): Uint8Array {
+    const flags = this.flags;
+    if (flags === null) throw internal('field index: a version 1 object has no flags');
+    const mask = new Uint8Array(this.count);
+    for (let o = 0; o < this.count; o++) mask[o] = flags[o] & FLAG_FOREIGN ? 1 : 0;
     return mask;
   }
 

@@ -7,6 +7,8 @@
  * field-values.ts `storedValues`); the clause logic (must / should / must_not / min_should) is filter.ts's, on masks.
  * Served conditions (a field condition whose key has an index in the segment):
  * - match value / any: keyword or uuid (strings), integer or float (integers), bool (booleans);
+ * - match except: keyword, uuid, integer, float or bool, from the stored values and the flag of values of other
+ *   types (which always count as outside the list), when the object has flags (version 2);
  * - match text / text_any / phrase: a text index built with the params the snapshot's schema has for the key
  *   (token semantics); without a text index in the schema, a keyword or uuid index (substring semantics);
  * - range: integer or float (number bounds), datetime (datetime bounds);
@@ -171,7 +173,7 @@ function servedBy(c: FieldCondition, seg: SegmentFields, schema: PayloadSchema |
       }
       return null;
     }
-    if ('except' in m) return null;
+    if ('except' in m) return exceptMask(c.key, m.except, type, seg);
     const kind = 'text' in m ? 'text' : 'text_any' in m ? 'text_any' : 'phrase';
     const query = 'text' in m ? m.text : 'text_any' in m ? m.text_any : m.phrase;
     const wanted = textIndexOf(schema, c.key);
@@ -210,6 +212,27 @@ function servedBy(c: FieldCondition, seg: SegmentFields, schema: PayloadSchema |
     };
   }
   return null;
+}
+
+/** filter.ts's match.except over stored values, OR'd with the points holding values of another type. */
+function exceptMask(key: string, list: (string | number)[], type: string, seg: SegmentFields): MaskFn | null {
+  if (!['keyword', 'uuid', 'integer', 'float', 'bool'].includes(type) || seg.flagless?.has(key)) return null;
+  const strings = list.every((x) => typeof x === 'string');
+  const ints = list.every((x) => typeof x === 'number');
+  const set = new Set<unknown>(list);
+  // bool stores true/false as 1/0: a boolean is never in a list of strings or integers
+  const outside =
+    type === 'bool'
+      ? () => true
+      : (v: number | string) =>
+          typeof v === 'string' ? !strings || !set.has(v) : !ints || !Number.isInteger(v) || !set.has(v);
+  return (s) => {
+    const idx = s.index(key);
+    const mask = byValue(idx, outside);
+    const foreign = idx.maskOfForeign();
+    for (let o = 0; o < mask.length; o++) mask[o] |= foreign[o];
+    return mask;
+  };
 }
 
 function byValue(idx: FieldIndex, test: (v: number | string) => boolean): Uint8Array {

@@ -172,6 +172,15 @@ const servedArb = fc.oneof(
     key: fc.constant('id'),
     match: fc.record({ any: fc.array(fc.constantFrom(...uuids), { maxLength: 2 }) }),
   }),
+  fc.record({
+    key: fc.constantFrom('tag', 'id', 'n', 'x', 'flag', 'meta.kind', 'items[].k'),
+    match: fc.record({
+      except: fc.oneof(
+        fc.array(fc.constantFrom(...words, ...uuids), { maxLength: 3 }),
+        fc.array(smallInt, { maxLength: 3 }),
+      ),
+    }),
+  }),
   fc.record({ key: fc.constantFrom('n', 'x'), match: fc.record({ value: smallInt }) }),
   fc.record({
     key: fc.constantFrom('n', 'x'),

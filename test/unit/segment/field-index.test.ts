@@ -252,14 +252,19 @@ describe('segment field indexes', () => {
         { key: 'loc', geo_radius: { center: { lon: 0, lat: 0 }, radius: 5 } },
         { key: 'txt', match: { text: 'x' } },
       ],
-      must_not: [{ is_empty: { key: 'flag' } }, { is_null: { key: 'at' } }],
+      must_not: [
+        { is_empty: { key: 'flag' } },
+        { is_null: { key: 'at' } },
+        { key: 'tag', match: { except: ['a'] } },
+        { key: 'n', match: { except: [1, 2] } },
+      ],
     });
     expect(planFilter(served, seg, SCHEMA)).toEqual({
       keys: new Set(['tag', 'n', 'loc', 'txt', 'flag', 'at']),
       payloads: false,
     });
     for (const other of [
-      { key: 'tag', match: { except: ['a'] } },
+      { key: 'txt', match: { except: ['a'] } },
       { key: 'unindexed', match: { value: 'a' } },
       { is_empty: { key: 'unindexed' } },
       { nested: { key: 'meta', filter: { must: [{ is_null: { key: 'kind' } }] } } },
