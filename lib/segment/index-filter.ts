@@ -15,7 +15,8 @@
  * - geo_radius / geo_bounding_box / geo_polygon: geo;
  * - is_empty / is_null (top level, not inside nested): any index on the key, from its per-point flags (a version 1
  *   object has none: `SegmentFields.flagless` names such keys, and they read payloads);
- * - has_id: from the id table. Everything else (except, values_count, nested) reads payloads.
+ * - has_id: from the id table. Everything else (values_count, nested, except on text, datetime or geo) reads
+ *   payloads.
  */
 import type { Condition, Filter, RangeCondition } from '../model/filter.js';
 import { type PayloadFieldSchema, type PayloadSchema, schemaType, textIndexOf } from '../model/payload-schema.js';
