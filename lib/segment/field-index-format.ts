@@ -19,7 +19,9 @@
  * | …      | f64: 8d; geo: 16d; strings: 4(d+1) u32 byte ends, pad 8, then the UTF-8 bytes | dictionary      |
  * | …      | n, pad 8       | flags (u8, version 2): bit 0 = some value is neither null nor [] (is_empty      |
  * |        |                | fails), bit 1 = some value is null (is_null holds), bit 2 = some non-null value |
- * |        |                | or array element is not stored here (another type: match.except holds)        |
+ * |        |                | or array element is not stored here (another type: match.except holds),        |
+ * |        |                | bits 3-7 = values_count of the key's value (null, missing 0; an array its      |
+ * |        |                | length; else 1), 31 meaning 31 or more; meaningful for paths without `[]`     |
  *
  * Version 1 objects (no flags) are still read: their `flags` is null and is_empty / is_null read payloads.
  *
@@ -45,6 +47,9 @@ const VERSION = 2;
 const FLAG_NOT_EMPTY = 1;
 const FLAG_NULL = 2;
 const FLAG_FOREIGN = 4;
+const COUNT_SHIFT = 3;
+/** the largest values_count the flags hold exactly; COUNT_CAP stands for "COUNT_CAP or more" */
+export const COUNT_CAP = 31;
 export const VALUE_BOUNDARY = 0xffffffff;
 
 const KIND_F64 = 0;
@@ -85,7 +90,9 @@ export function encodeFieldIndex(
   const distinct = new Set<number | string>();
   const flags = new Uint8Array(payloads.length);
   for (const [o, p] of payloads.entries()) {
+    let count = 0;
     for (const v of valuesAt(p ?? {}, steps)) {
+      count += v === null ? 0 : Array.isArray(v) ? v.length : 1;
       if (v === null) flags[o] |= FLAG_NULL;
       else if (!Array.isArray(v) || v.length > 0) flags[o] |= FLAG_NOT_EMPTY;
       for (const x of Array.isArray(v) ? v : [v]) {
@@ -93,6 +100,7 @@ export function encodeFieldIndex(
         if (x !== null && (Array.isArray(x) || storedValues(type, x, []).length === 0)) flags[o] |= FLAG_FOREIGN;
       }
     }
+    flags[o] |= Math.min(count, COUNT_CAP) << COUNT_SHIFT;
     const keys: (number | string)[] = [];
     const values = storedValues(type, p ?? {}, steps);
     for (let i = 0; i < values.length; i++) {
@@ -329,6 +337,16 @@ export class FieldIndex {
     if (flags === null) throw internal('field index: a version 1 object has no flags');
     const mask = new Uint8Array(this.count);
     for (let o = 0; o < this.count; o++) mask[o] = flags[o] & FLAG_FOREIGN ? 1 : 0;
+    return mask;
+  }
+
+  /** Points whose values_count (capped at COUNT_CAP) passes `test`. */
+  maskOfCount(test: (count: number) => boolean): Uint8Array {
+    const flags = this.flags;
+    if (flags === null) throw internal('field index: a version 1 object has no flags');
+    const pass = Array.from({ length: COUNT_CAP + 1 }, (_, c) => test(c));
+    const mask = new Uint8Array(this.count);
+    for (let o = 0; o < this.count; o++) mask[o] = pass[flags[o] >> COUNT_SHIFT] ? 1 : 0;
     return mask;
   }
 

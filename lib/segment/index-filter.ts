@@ -15,17 +15,20 @@
  * - geo_radius / geo_bounding_box / geo_polygon: geo;
  * - is_empty / is_null (top level, not inside nested): any index on the key, from its per-point flags (a version 1
  *   object has none: `SegmentFields.flagless` names such keys, and they read payloads);
- * - has_id: from the id table. Everything else (values_count, nested, except on text, datetime or geo) reads
- *   payloads.
+ * - values_count: any index on a key path without `[]` (one value per point), from the count in its flags, when
+ *   every bound is at most COUNT_CAP (above it the flags cannot tell counts apart);
+ * - has_id: from the id table. Everything else (nested, except on text, datetime or geo, values_count on `a[]`
+ *   paths or with large bounds) reads payloads.
  */
 import type { Condition, Filter, RangeCondition } from '../model/filter.js';
 import { type PayloadFieldSchema, type PayloadSchema, schemaType, textIndexOf } from '../model/payload-schema.js';
 import type { Payload } from '../model/payload.js';
 import type { PointId } from '../model/point-id.js';
-import type { FieldIndex } from './field-index-format.js';
+import { COUNT_CAP, type FieldIndex } from './field-index-format.js';
 import { compileFilter } from './filter.js';
 import { parseDateTime } from './filter-parse.js';
 import { inBoundingBox, inPolygon, inRadius } from './geo.js';
+import { parsePayloadPath } from './payload-path.js';
 import { Tokenizer } from './text/tokenizer.js';
 
 export interface SegmentFields {
@@ -199,6 +202,13 @@ function servedBy(c: FieldCondition, seg: SegmentFields, schema: PayloadSchema |
     if (isDate ? type !== 'datetime' : !numbers) return null;
     const inRange = rangeTest(c.range, isDate);
     return (s) => byValue(s.index(c.key), (v) => inRange(v as number));
+  }
+  if ('values_count' in c) {
+    const bounds = [c.values_count.lt, c.values_count.gt, c.values_count.lte, c.values_count.gte];
+    const single = parsePayloadPath(c.key).every((step) => !('all' in step));
+    if (!single || seg.flagless?.has(c.key) || bounds.some((b) => typeof b === 'number' && b > COUNT_CAP)) return null;
+    const inRange = rangeTest(c.values_count, false);
+    return (s) => s.index(c.key).maskOfCount(inRange);
   }
   if (type === 'geo' && ('geo_radius' in c || 'geo_bounding_box' in c || 'geo_polygon' in c)) {
     const inside =

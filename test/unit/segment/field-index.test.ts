@@ -309,4 +309,27 @@ describe('segment field indexes', () => {
     expect(Array.from(filterMaskOf(empty, { ...v1, payloads }, {}))).toEqual([1, 1, 1, 0, 0, 0, 0]);
     expect(Array.from(filterMaskOf(isNull, { ...v1, payloads }, {}))).toEqual([1, 0, 0, 0, 0, 0, 0]);
   });
+
+  it('values_count comes from the flags up to their cap, per value of a path without []; beyond, payloads', () => {
+    const long = Array.from({ length: 40 }, (_, i) => `w${i}`);
+    const payloads = [{ tag: long }, { tag: long.slice(0, 31) }, { tag: long.slice(0, 30) }, { tag: null }, {}];
+    const seg = indexed(payloads, { tag: 'keyword' });
+    const count = (range: Record<string, number>) => parseFilter({ must: [{ key: 'tag', values_count: range }] });
+    for (const [range, want] of [
+      [{ gte: 31 }, [1, 1, 0, 0, 0]],
+      [{ gt: 30 }, [1, 1, 0, 0, 0]],
+      [{ lte: 30 }, [0, 0, 1, 1, 1]],
+      [{ lt: 1 }, [0, 0, 0, 1, 1]],
+    ] as const) {
+      expect(planFilter(count(range), seg, {}).payloads).toBe(false);
+      expect(Array.from(filterMaskOf(count(range), { ...seg, payloads: null }, {}))).toEqual(want);
+    }
+    // 32 and 40 share the capped count: a bound above the cap, or a path with [] (several values), reads payloads
+    expect(planFilter(count({ gte: 32 }), seg, {}).payloads).toBe(true);
+    expect(Array.from(filterMaskOf(count({ gte: 32 }), seg, {}))).toEqual([1, 0, 0, 0, 0]);
+    const nested = indexed([{ items: [{ k: ['a', 'b'] }] }], { 'items[].k': 'keyword' });
+    expect(
+      planFilter(parseFilter({ must: [{ key: 'items[].k', values_count: { gte: 2 } }] }), nested, {}).payloads,
+    ).toBe(true);
+  });
 });
