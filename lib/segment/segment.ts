@@ -231,13 +231,20 @@ export class Segment {
       externalId: (o: number) => this.ids.externalId(o),
     };
     const plan = planFilter(filter, fields, schema);
-    const [payloads] = await Promise.all([
+    const [first] = await Promise.all([
       plan.payloads ? this.allPayloads(q) : null,
       ...[...plan.keys].map((k) => this.fieldIndex(k, q)),
     ]);
+    // a version 1 index has no emptiness flags: is_empty / is_null on its key read the payloads after all
+    const flagless = new Set([...plan.keys].filter((k) => this.fieldIndexes.get(k)?.flags === null));
+    const payloads =
+      first ??
+      (flagless.size > 0 && planFilter(filter, { ...fields, flagless }, schema).payloads
+        ? await this.allPayloads(q)
+        : null);
     const mask = filterMaskOf(
       filter,
-      { ...fields, payloads, index: (k) => this.fieldIndexes.get(k) as FieldIndex },
+      { ...fields, flagless, payloads, index: (k) => this.fieldIndexes.get(k) as FieldIndex },
       schema,
     );
     const matching: number[] = [];
