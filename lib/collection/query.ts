@@ -19,7 +19,8 @@ import { mergeCandidates } from './merge.js';
 import type { Candidate } from './merge.js';
 import { wantsPayload } from './payload-ops.js';
 import { planTasks } from './planner.js';
-import { loadPoints, toRecord } from './reads.js';
+import { loadPoints, toRecord, wantsVector } from './reads.js';
+import { isUnnamedConfig, vectorSpace } from '../model/vector-spaces.js';
 import type { Located } from './reads.js';
 import { addSegmentStats, emptySegmentStats } from '../segment/task-contract.js';
 import type { SegmentCandidate, SegmentSearchResult, SegmentSearchStats } from '../segment/task-contract.js';
@@ -63,6 +64,8 @@ export type SearchHit = TailCandidate | SegmentCandidate;
 export interface CandidateSearch {
   /** the query vector, already normalized for Cosine */
   vector: Float32Array;
+  /** vector name searched ('' or absent: the unnamed vector); points without it are skipped */
+  using?: string;
   /** candidates wanted: the merged list is exactly the top `want` of the union */
   want: number;
   params: QueryRequest['params'];
@@ -100,21 +103,23 @@ export async function searchCandidatesBatch(
     mark = t;
   };
   if (searches.length === 0) return [];
-  const { size: dim, distance } = snap.manifest.config.vectors;
   const excluded = excludeIds && excludeIds.length > 0 ? new Set(excludeIds) : null;
 
   // the WAL tail, exactly
-  const sim = similarityFn(distance);
   const tails = searches.map((search) => {
+    const using = search.using ?? '';
+    const { size: dim, distance } = vectorSpace(snap.manifest.config, using);
+    const sim = similarityFn(distance);
     const q = search.vector;
     const { minSimilarity } = search;
     const pred = search.filter ? compileFilter(search.filter) : null;
     const tailCandidates: TailCandidate[] = [];
     for (const e of snap.winners.values()) {
-      if (e.vector === null) continue;
+      const v = e.vectors?.get(using);
+      if (v === undefined) continue;
       if (excluded?.has(e.id)) continue;
       if (pred !== null && !pred(e.id, e.payload)) continue;
-      const s = sim(q, 0, e.vector, 0, dim);
+      const s = sim(q, 0, v, 0, dim);
       if (minSimilarity !== undefined && s < minSimilarity) continue;
       tailCandidates.push({ id: e.id, version: e.version, similarity: s, segment: null });
     }
@@ -128,6 +133,8 @@ export async function searchCandidatesBatch(
   if (excluded) for (const id of excluded) if (!snap.winners.has(id)) exclude.push(id);
   const subs = searches.map((s) => ({
     vector: Array.from(s.vector),
+    // absent for the unnamed vector, so an unnamed collection's tasks stay as they were
+    ...(s.using ? { using: s.using } : {}),
     limit: s.want,
     params: s.params,
     ...(s.filter ? { filter: s.filter } : {}),
@@ -179,9 +186,9 @@ export function locateHits(snap: Snapshot, page: readonly SearchHit[]): Located[
   });
 }
 
-/** The query vector of a request, checked and normalized for the collection's distance. */
-export function prepareQueryVector(snap: Snapshot, vector: unknown): Float32Array {
-  const { size: dim, distance } = snap.manifest.config.vectors;
+/** The query vector of a request, checked and normalized for the distance of the vector `using` names. */
+export function prepareQueryVector(snap: Snapshot, vector: unknown, using?: string): Float32Array {
+  const { size: dim, distance } = vectorSpace(snap.manifest.config, using);
   const q = checkQueryVector(vector, dim);
   if (distance === 'Cosine') normalizeInPlace(q, 0, dim);
   return q;
@@ -194,8 +201,8 @@ export async function runQuery(
   trace: QueryTrace = {},
 ): Promise<ScoredPoint[]> {
   const { stats, io } = trace;
-  const { distance } = snap.manifest.config.vectors;
-  const q = prepareQueryVector(snap, req.vector);
+  const { distance } = vectorSpace(snap.manifest.config, req.using);
+  const q = prepareQueryVector(snap, req.vector, req.using);
   if (req.limit <= 0) return [];
   const minSimilarity =
     req.score_threshold === undefined || req.score_threshold === null
@@ -204,7 +211,14 @@ export async function runQuery(
   const merged = await searchCandidates(
     ctx,
     snap,
-    { vector: q, want: req.offset + req.limit, params: req.params, filter: req.filter, minSimilarity },
+    {
+      vector: q,
+      ...(req.using ? { using: req.using } : {}),
+      want: req.offset + req.limit,
+      params: req.params,
+      filter: req.filter,
+      minSimilarity,
+    },
     trace,
   );
   const page = merged.slice(req.offset, req.offset + req.limit);
@@ -213,10 +227,12 @@ export async function runQuery(
   const t = performance.now();
   const fetchPayload = wantsPayload(req.with_payload);
   const located = locateHits(snap, page);
-  const points = await loadPoints(ctx, snap, located, { payload: fetchPayload, vector: req.with_vector }, io);
+  const want = { payload: fetchPayload, vector: wantsVector(req.with_vector) };
+  const points = await loadPoints(ctx, snap, located, want, io);
   if (stats) stats.stageMs.fetch += performance.now() - t;
+  const named = !isUnnamedConfig(snap.manifest.config);
   return page.map((c, i): ScoredPoint => {
-    const { payload, vector } = toRecord(points[i], req.with_payload, req.with_vector);
+    const { payload, vector } = toRecord(points[i], req.with_payload, req.with_vector, named);
     return { id: c.id, version: c.version, score: similarityToScore(distance, c.similarity), payload, vector };
   });
 }

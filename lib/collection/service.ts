@@ -52,6 +52,8 @@ import { type PointId, requirePointId } from '../model/point-id.js';
 import type {
   PointStruct,
   PointsSelector,
+  UpsertOptions,
+  WithVector,
   Record_,
   ScrollRequest,
   ScrollResult,
@@ -64,7 +66,10 @@ import { searchMatrix } from './query-api/matrix.js';
 import type { MatrixOffsets } from './query-api/matrix.js';
 import { runGroups } from './query-api/run-groups.js';
 import type { PointGroup } from './query-api/run-groups.js';
-import { encodeWal, prepareUpserts } from './wal.js';
+import { blocksOf, encodeWal, prepareUpserts, selectUpserts } from './wal.js';
+import { compileFilter } from '../segment/filter.js';
+import { vectorSpaces } from '../model/vector-spaces.js';
+import { updatedVectors } from './vector-config.js';
 import type { PreparedUpserts } from './wal.js';
 import { putWal } from './wal-writer.js';
 
@@ -121,8 +126,13 @@ export class StrataCollectionService implements CollectionService {
     if ((await this.ctx.aliases.current()).has(name)) {
       throw conflict(`Can't create collection with name ${name}. Alias with the same name already exists`);
     }
-    if (!Number.isInteger(config.vectors.size) || config.vectors.size < 1) {
-      throw outOfRange('vectors.size', 'must be a positive integer');
+    for (const space of vectorSpaces(config)) {
+      if (!Number.isInteger(space.size) || space.size < 1) {
+        throw outOfRange(
+          space.name === '' ? 'vectors.size' : `vectors.${space.name}.size`,
+          'must be a positive integer',
+        );
+      }
     }
     const m = newManifest(name, config, randomBytes(8).toString('hex'), this.ctx.now());
     const key = manifestKey(this.prefixOf(name));
@@ -273,7 +283,7 @@ export class StrataCollectionService implements CollectionService {
       const config: CollectionConfig = {
         ...c,
         ...(update.metadata !== undefined ? { metadata: { ...c.metadata, ...update.metadata } } : {}),
-        vectors: { ...c.vectors, ...(update.vectors ?? {}) },
+        vectors: updatedVectors(c, update),
         hnsw_config: { ...c.hnsw_config, ...(update.hnsw_config ?? {}) },
         optimizers_config: { ...c.optimizers_config, ...(update.optimizers_config ?? {}) },
         quantization_config:
@@ -297,15 +307,13 @@ export class StrataCollectionService implements CollectionService {
     wait: boolean,
   ): Promise<UpdateResult> {
     const seq = this.ctx.clock.next();
-    const dim = snap.manifest.config.vectors.size;
     const body = encodeWal({
       incarnation: snap.manifest.incarnation,
       seq,
       writer: this.ctx.writerId,
-      dim,
       ids: upserts?.ids ?? [],
       payloads: upserts?.payloads ?? [],
-      vectors: upserts?.vectors ?? new Float32Array(0),
+      vectors: upserts?.vectors ?? [],
       deletes,
     });
     await putWal(this.ctx.store, walKey(snap.collection, seq, this.ctx.writerId), body);
@@ -334,11 +342,36 @@ export class StrataCollectionService implements CollectionService {
     };
   }
 
-  async upsertPoints(name: string, points: PointStruct[], wait: boolean): Promise<UpdateResult> {
-    const target = await this.writeTarget(name);
-    const { size, distance } = target.manifest.config.vectors;
-    const prepared = prepareUpserts(points, size, distance);
-    return this.writeBatch(target, prepared, [], wait);
+  /**
+   * Upserts, validated whole first. `update_mode` and `update_filter` (Qdrant's conditional upsert) are decided
+   * against a snapshot: an existing point is changed unless the mode is insert_only or it fails the filter; a new
+   * point is inserted unless the mode is update_only. The same race as payload updates applies (wal.ts).
+   */
+  async upsertPoints(
+    name: string,
+    points: PointStruct[],
+    wait: boolean,
+    options: UpsertOptions = {},
+  ): Promise<UpdateResult> {
+    const mode = options.update_mode ?? 'upsert';
+    if (mode === 'upsert' && options.update_filter === undefined) {
+      const target = await this.writeTarget(name);
+      return this.writeBatch(target, prepareUpserts(points, target.manifest.config), [], wait);
+    }
+    const snap = await this.snapshot(name);
+    const prepared = prepareUpserts(points, snap.manifest.config);
+    const located = await reads.lookup(this.ctx, snap, prepared.ids);
+    let changeable = new Set(located.map((l) => l.id));
+    if (options.update_filter !== undefined && located.length > 0) {
+      const pred = compileFilter(options.update_filter);
+      const loaded = await reads.loadPoints(this.ctx, snap, located, { payload: true, vector: false });
+      changeable = new Set(loaded.filter((p) => pred(p.id, p.payload)).map((p) => p.id));
+    }
+    const exists = new Set(located.map((l) => l.id));
+    const keep = prepared.ids.map((id) =>
+      exists.has(id) ? mode !== 'insert_only' && changeable.has(id) : mode !== 'update_only',
+    );
+    return this.writeBatch(snap, selectUpserts(prepared, keep), [], wait);
   }
 
   private async selectIds(snap: Snapshot, selector: PointsSelector): Promise<PointId[]> {
@@ -370,13 +403,14 @@ export class StrataCollectionService implements CollectionService {
     const ids = await this.selectIds(snap, selector);
     const located = await reads.lookup(this.ctx, snap, ids);
     const points: FullPoint[] = await reads.loadPoints(this.ctx, snap, located, { payload: true, vector: true });
-    const dim = snap.manifest.config.vectors.size;
     const prepared: PreparedUpserts = {
       ids: points.map((p) => p.id),
       payloads: points.map((p) => change(p.payload)),
-      vectors: new Float32Array(points.length * dim),
+      vectors: blocksOf(
+        points.map((p) => p.vectors ?? new Map()),
+        snap.manifest.config,
+      ),
     };
-    points.forEach((p, i) => prepared.vectors.set(p.vector as Float32Array, i * dim));
     return this.writeBatch(snap, prepared, [], wait);
   }
 
@@ -404,7 +438,7 @@ export class StrataCollectionService implements CollectionService {
 
   // ------------------------------------------------------------------ reads
 
-  async getPoints(name: string, ids: PointId[], withPayload: WithPayload, withVector: boolean): Promise<Record_[]> {
+  async getPoints(name: string, ids: PointId[], withPayload: WithPayload, withVector: WithVector): Promise<Record_[]> {
     const canonical = ids.map((id, i) => requirePointId(id, `ids[${i}]`));
     return reads.getPoints(this.ctx, await this.snapshot(name), canonical, withPayload, withVector);
   }

@@ -16,6 +16,8 @@ import type {
   ScrollRequest,
   ScrollResult,
   UpdateResult,
+  UpsertOptions,
+  WithVector,
 } from '../model/points.js';
 import type { GroupsRequest, MatrixRequest, UniversalQuery } from '../model/query.js';
 import type { QueryRequest, ScoredPoint } from '../model/search.js';
@@ -68,7 +70,7 @@ export interface CollectionService {
   /** aliases naming the collection `name`; not_found when it does not exist */
   collectionAliases(name: string): Promise<AliasDescription[]>;
 
-  upsertPoints(name: string, points: PointStruct[], wait: boolean): Promise<UpdateResult>;
+  upsertPoints(name: string, points: PointStruct[], wait: boolean, options?: UpsertOptions): Promise<UpdateResult>;
   deletePoints(name: string, selector: PointsSelector, wait: boolean): Promise<UpdateResult>;
   setPayload(
     name: string,
@@ -81,7 +83,7 @@ export interface CollectionService {
   deletePayload(name: string, keys: string[], selector: PointsSelector, wait: boolean): Promise<UpdateResult>;
   clearPayload(name: string, selector: PointsSelector, wait: boolean): Promise<UpdateResult>;
 
-  getPoints(name: string, ids: PointId[], withPayload: WithPayload, withVector: boolean): Promise<Record_[]>;
+  getPoints(name: string, ids: PointId[], withPayload: WithPayload, withVector: WithVector): Promise<Record_[]>;
   scroll(name: string, request: ScrollRequest): Promise<ScrollResult>;
   count(name: string, filter: Filter | undefined, exact: boolean): Promise<number>;
   query(name: string, request: QueryRequest): Promise<ScoredPoint[]>;

@@ -34,6 +34,8 @@ export interface SegmentSearchTask {
   segments: SegmentRef[];
   /** query vector, already normalized for Cosine */
   vector: number[];
+  /** vector name searched; absent or '': the unnamed vector */
+  using?: string;
   /** candidates wanted per segment after rescoring: the coordinator's offset + limit */
   limit: number;
   params: QueryRequest['params'];
@@ -49,6 +51,8 @@ export interface SegmentSearchTask {
 export interface SubSearch {
   /** query vector, already normalized for Cosine */
   vector: number[];
+  /** vector name searched; absent or '': the unnamed vector */
+  using?: string;
   limit: number;
   params: QueryRequest['params'];
   filter?: Filter;

@@ -112,6 +112,7 @@ async function searchOne(
         seg,
         {
           vector: vectors[k],
+          using: q.using ?? '',
           limit: q.limit,
           params: q.params,
           filter: q.filter,

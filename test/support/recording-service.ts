@@ -5,6 +5,7 @@
  * `collections` maps a name to its vector size; getCollection/collectionExists answer from it and every other method
  * throws not_found for a name it does not hold, like the real service would.
  */
+import { vectorSpaces } from '../../lib/model/vector-spaces.js';
 import type { CollectionConfig } from '../../lib/model/collection-config.js';
 import type { CollectionInfo, CollectionService } from '../../lib/collection/types.js';
 import type { PointId } from '../../lib/model/point-id.js';
@@ -80,7 +81,7 @@ export class RecordingService implements CollectionService {
   async createCollection(name: string, config: CollectionConfig): Promise<void> {
     this.record('createCollection', [name, config]);
     if (this.collections.has(name)) throw collectionExists(name);
-    this.collections.set(name, config.vectors.size);
+    this.collections.set(name, vectorSpaces(config)[0].size);
   }
 
   async deleteCollection(name: string): Promise<boolean> {

@@ -30,12 +30,12 @@ import {
   setPayloadSchema,
   upsertSchemaFor,
 } from '../schemas/points.js';
-import { checkDimensions } from '../vectors.js';
+import { checkPointVectors, vectorWidth } from '../vectors.js';
 
 export function registerPointRoutes(app: Hono<AppEnv>, { service, limits }: RouteDeps): void {
   /** The response bounds checked before a read starts (the vector size comes from the cached config). */
   const boundRead = async (c: Ctx, name: string, shape: ReadShape): Promise<void> => {
-    const dim = shape.withVector ? (await service.collectionConfig(name, false)).vectors.size : 0;
+    const dim = shape.withVector ? vectorWidth(await service.collectionConfig(name, false)) : 0;
     checkReadBounds(c.get('bounds'), dim, [shape]);
   };
 
@@ -43,18 +43,18 @@ export function registerPointRoutes(app: Hono<AppEnv>, { service, limits }: Rout
     const name = collectionName(c);
     const { wait } = writeParams(c);
     const body = await readJson(c, limits.maxBodyBytes);
-    const points = parseWith(upsertSchemaFor(body), body);
+    const { points, ...options } = parseWith(upsertSchemaFor(body), body);
     if (points.length > limits.maxUpsertPoints) {
       throw badRequest(
         `upsert of ${points.length} points exceeds the limit of ${limits.maxUpsertPoints} points per request`,
       );
     }
-    await checkDimensions(
+    await checkPointVectors(
       service,
       name,
       points.map((p) => p.vector),
     );
-    return ok(c, await service.upsertPoints(name, points, wait));
+    return ok(c, await service.upsertPoints(name, points, wait, options));
   });
 
   app.post('/collections/:name/points', async (c) => {

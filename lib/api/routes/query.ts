@@ -14,7 +14,7 @@ import { checkReadBounds } from '../response-bounds.js';
 import { searchBatchSchema, searchRequestSchema } from '../schemas/query.js';
 import { universalBatchSchema, universalQuerySchema } from '../schemas/universal-query.js';
 import type { ParsedQuery } from '../schemas/universal-query.js';
-import { checkDimensions, checkFloat32 } from '../vectors.js';
+import { vectorWidth, checkDimensions, checkFloat32 } from '../vectors.js';
 
 export function registerQueryRoutes(app: Hono<AppEnv>, { service, limits }: RouteDeps): void {
   /** `field` names the vector in error paths (`query`/`vector`); a batch prefixes `searches[i].` */
@@ -24,7 +24,12 @@ export function registerQueryRoutes(app: Hono<AppEnv>, { service, limits }: Rout
     }
     const vectors = requests.map((r) => r.vector);
     checkFloat32(vectors, (i, j) => `${batch ? `searches[${i}].` : ''}${field}[${j}]`);
-    const dim = await checkDimensions(service, name, vectors);
+    const dim = await checkDimensions(
+      service,
+      name,
+      vectors,
+      requests.map((r) => r.using),
+    );
     checkReadBounds(
       c.get('bounds'),
       dim,
@@ -49,7 +54,7 @@ export function registerQueryRoutes(app: Hono<AppEnv>, { service, limits }: Rout
       throw badRequest(`batch of ${parsed.length} searches exceeds the limit of ${limits.maxBatchSearches}`);
     }
     const universal = parsed.map((p) => p.universal);
-    const dim = (await service.collectionConfig(name)).vectors.size;
+    const dim = vectorWidth(await service.collectionConfig(name));
     checkReadBounds(
       c.get('bounds'),
       dim,
