@@ -16,7 +16,15 @@
  *   one); `onConfigChange` of every committed config update. The optimizer trigger is wired through them.
  */
 import { randomBytes } from 'node:crypto';
-import { collectionNotFound, conflict, isStrataError, malformed, notFound, outOfRange } from '../model/errors.js';
+import {
+  collectionNotFound,
+  conflict,
+  isStrataError,
+  malformed,
+  notFound,
+  outOfRange,
+  pointNotFound,
+} from '../model/errors.js';
 import {
   type AliasAction,
   type AliasDescription,
@@ -52,7 +60,9 @@ import { type PointId, requirePointId } from '../model/point-id.js';
 import type {
   PointStruct,
   PointsSelector,
+  PointVectors,
   UpsertOptions,
+  VectorRows,
   WithVector,
   Record_,
   ScrollRequest,
@@ -68,7 +78,9 @@ import { runGroups } from './query-api/run-groups.js';
 import type { PointGroup } from './query-api/run-groups.js';
 import { blocksOf, encodeWal, prepareUpserts, selectUpserts } from './wal.js';
 import { compileFilter } from '../segment/filter.js';
-import { vectorSpaces } from '../model/vector-spaces.js';
+import { vectorSpace, vectorSpaces } from '../model/vector-spaces.js';
+import { withVectors, withoutVectors } from './vector-updates.js';
+import { batchRows } from './tail.js';
 import { updatedVectors } from './vector-config.js';
 import type { PreparedUpserts } from './wal.js';
 import { putWal } from './wal-writer.js';
@@ -401,17 +413,69 @@ export class StrataCollectionService implements CollectionService {
   ): Promise<UpdateResult> {
     const snap = await this.snapshot(name);
     const ids = await this.selectIds(snap, selector);
+    return this.rewritePoints(snap, ids, wait, (p) => ({ ...p, payload: change(p.payload) }));
+  }
+
+  /**
+   * Reads the live points among `ids` whole, applies `change` to each (null: leave it unchanged), and writes the
+   * changed ones back as upserts in one WAL record: a point is always rewritten whole (wal.ts explains the race).
+   */
+  private async rewritePoints(
+    snap: Snapshot,
+    ids: readonly PointId[],
+    wait: boolean,
+    change: (p: FullPoint) => FullPoint | null,
+  ): Promise<UpdateResult> {
     const located = await reads.lookup(this.ctx, snap, ids);
-    const points: FullPoint[] = await reads.loadPoints(this.ctx, snap, located, { payload: true, vector: true });
+    const loaded: FullPoint[] = await reads.loadPoints(this.ctx, snap, located, { payload: true, vector: true });
+    const points = loaded.map(change).filter((p): p is FullPoint => p !== null);
     const prepared: PreparedUpserts = {
       ids: points.map((p) => p.id),
-      payloads: points.map((p) => change(p.payload)),
+      payloads: points.map((p) => p.payload),
       vectors: blocksOf(
         points.map((p) => p.vectors ?? new Map()),
         snap.manifest.config,
       ),
     };
     return this.writeBatch(snap, prepared, [], wait);
+  }
+
+  /**
+   * Qdrant's update_vectors: every name and size is checked first; every point must exist (else its 404 and nothing
+   * is written); the names given replace the point's, the others and the payload stay. `updateFilter` skips the
+   * points it does not match. Of one id given twice, the later vectors win.
+   */
+  async updateVectors(
+    name: string,
+    points: PointVectors[],
+    wait: boolean,
+    updateFilter?: Filter,
+  ): Promise<UpdateResult> {
+    const snap = await this.snapshot(name);
+    const prepared = prepareUpserts(
+      points.map((p) => ({ id: p.id, vector: p.vector })),
+      snap.manifest.config,
+    );
+    const updates = new Map<PointId, VectorRows>();
+    batchRows(prepared).forEach((rows, i) => updates.set(prepared.ids[i], rows));
+    const ids = [...updates.keys()];
+    const found = new Set((await reads.lookup(this.ctx, snap, ids)).map((l) => l.id));
+    const missing = ids.find((id) => !found.has(id));
+    if (missing !== undefined) throw pointNotFound(missing);
+    const pred = updateFilter === undefined ? null : compileFilter(updateFilter);
+    return this.rewritePoints(snap, ids, wait, (p) =>
+      pred !== null && !pred(p.id, p.payload)
+        ? null
+        : { ...p, vectors: withVectors(p.vectors, updates.get(p.id) as VectorRows) },
+    );
+  }
+
+  /** Qdrant's delete_vectors: the names must exist in the config; ids not found are skipped. */
+  async deleteVectors(name: string, selector: PointsSelector, vectors: string[], wait: boolean): Promise<UpdateResult> {
+    const snap = await this.snapshot(name);
+    for (const v of vectors) vectorSpace(snap.manifest.config, v);
+    const ids = await this.selectIds(snap, selector);
+    return this.rewritePoints(snap, ids, wait, (p) => ({ ...p, vectors: withoutVectors(p.vectors, vectors) }));
   }
 
   setPayload(

@@ -69,7 +69,7 @@ export function foldBatches(batches: readonly { name: string; batch: WalBatch }[
 }
 
 /** Each point's vectors by name, as views into the batch's blocks (no copy). */
-export function batchRows(batch: WalBatch): Map<string, Float32Array>[] {
+export function batchRows(batch: Pick<WalBatch, 'ids' | 'vectors'>): Map<string, Float32Array>[] {
   const rows = batch.ids.map(() => new Map<string, Float32Array>());
   for (const b of batch.vectors) {
     const n = b.points === null ? batch.ids.length : b.points.length;

@@ -12,6 +12,7 @@ import type { PointId } from '../model/point-id.js';
 import type {
   PointStruct,
   PointsSelector,
+  PointVectors,
   Record_,
   ScrollRequest,
   ScrollResult,
@@ -82,6 +83,10 @@ export interface CollectionService {
   overwritePayload(name: string, payload: Payload, selector: PointsSelector, wait: boolean): Promise<UpdateResult>;
   deletePayload(name: string, keys: string[], selector: PointsSelector, wait: boolean): Promise<UpdateResult>;
   clearPayload(name: string, selector: PointsSelector, wait: boolean): Promise<UpdateResult>;
+  /** sets the given vectors of existing points (others kept); a missing point is not_found, nothing written */
+  updateVectors(name: string, points: PointVectors[], wait: boolean, updateFilter?: Filter): Promise<UpdateResult>;
+  /** removes the named vectors from the selected points (ids not found are skipped, as Qdrant does) */
+  deleteVectors(name: string, selector: PointsSelector, vectors: string[], wait: boolean): Promise<UpdateResult>;
 
   getPoints(name: string, ids: PointId[], withPayload: WithPayload, withVector: WithVector): Promise<Record_[]>;
   scroll(name: string, request: ScrollRequest): Promise<ScrollResult>;

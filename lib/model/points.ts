@@ -40,6 +40,12 @@ export interface UpsertRequest extends UpsertOptions {
   points: PointStruct[];
 }
 
+/** One point's vectors to set (Qdrant's PointVectors): the names given replace the point's, the others stay. */
+export interface PointVectors {
+  id: PointId;
+  vector: VectorStruct;
+}
+
 export type PointsSelector = { points: PointId[] } | { filter: Filter };
 
 export interface UpdateResult {

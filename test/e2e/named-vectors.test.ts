@@ -257,4 +257,98 @@ describe('named vectors through the official client', () => {
     await new CollectionOptimizer({ store, skipGc: true }).optimizeUntil(C);
     await checkAll(14);
   });
+
+  it('update_vectors and delete_vectors on sealed points and on the WAL tail, kept across a seal', async () => {
+    // after the previous test every point is sealed
+    const t = [0.5, -0.25, 0.125, 1];
+    const g = [0.1, 0.2, 0.3];
+    await client.updateVectors(C, {
+      wait: true,
+      points: [
+        { id: 100, vector: { text: t } },
+        { id: 101, vector: { geo: g, image: [1, 0, 0, 0, 0, 0, 0, 0] } },
+      ],
+    });
+    live.set(100, { ...live.get(100), text: t });
+    live.set(101, { ...live.get(101), geo: g, image: [1, 0, 0, 0, 0, 0, 0, 0] });
+    await client.deleteVectors(C, { wait: true, points: [102, 103, 99_999], vector: ['image'] });
+    for (const id of [102, 103]) {
+      const { image: _, ...rest } = live.get(id) as Vectors;
+      live.set(id, rest);
+    }
+    const got = await client.retrieve(C, { ids: [100, 101, 102, 103], with_vector: true });
+    for (const p of got) {
+      const want = live.get(Number(p.id)) as Vectors;
+      const v = p.vector as Record<string, number[]>;
+      expect(Object.keys(v).sort()).toEqual(NAMES.filter((n) => want[n] !== undefined).sort());
+      for (const n of Object.keys(v)) close(v[n], want[n as Name]);
+    }
+    await checkAll(15);
+    // point 100 now lives in the WAL tail: change it there
+    await client.deleteVectors(C, { wait: true, points: [100], vector: ['text', 'geo'] });
+    const { text: _t, geo: _g, ...rest100 } = live.get(100) as Vectors;
+    const kept: Vectors = rest100;
+    live.set(100, kept);
+    expect(
+      Object.keys((await client.retrieve(C, { ids: [100], with_vector: true }))[0].vector as object).sort(),
+    ).toEqual(NAMES.filter((n) => kept[n] !== undefined).sort());
+
+    // refused whole: a missing point (404), an unknown name or a wrong size (400); nothing written
+    const missing = await rejection(
+      client.updateVectors(C, {
+        wait: true,
+        points: [
+          { id: 104, vector: { text: [9, 9, 9, 9] } },
+          { id: 99_999, vector: { text: [1, 1, 1, 1] } },
+        ],
+      }),
+    );
+    expect(missing).toEqual({ status: 404, error: 'Not found: No point with id 99999 found' });
+    const badName = await rejection(client.deleteVectors(C, { wait: true, points: [104], vector: ['nope'] }));
+    expect(badName).toEqual({ status: 400, error: 'Wrong input: Not existing vector name error: nope' });
+    const badSize = await rejection(
+      client.updateVectors(C, { wait: true, points: [{ id: 104, vector: { geo: [1, 2] } }] }),
+    );
+    expect(badSize).toEqual({ status: 400, error: 'Wrong input: Vector dimension error: expected dim: 3, got 2' });
+    const p104 = (await client.retrieve(C, { ids: [104], with_vector: true }))[0].vector as Record<string, number[]>;
+    for (const n of NAMES) {
+      if (live.get(104)?.[n] === undefined) expect(p104[n]).toBeUndefined();
+      else close(p104[n], live.get(104)?.[n]);
+    }
+    await checkAll(16);
+    await new CollectionOptimizer({ store, skipGc: true }).optimizeUntil(C);
+    await checkAll(17);
+  });
+
+  it('upsert update_mode: insert_only keeps existing points, update_only never inserts', async () => {
+    const before = (await client.count(C, { exact: true })).count;
+    await client.upsert(C, {
+      wait: true,
+      update_mode: 'insert_only',
+      points: [
+        { id: 105, vector: { geo: [5, 5, 5] } },
+        { id: 5000, vector: { geo: [5, 5, 5] } },
+      ],
+    });
+    await client.upsert(C, {
+      wait: true,
+      update_mode: 'update_only',
+      points: [
+        { id: 106, vector: { geo: [6, 6, 6] } },
+        { id: 5001, vector: { geo: [6, 6, 6] } },
+      ],
+    });
+    live.set(5000, { geo: [5, 5, 5] });
+    live.set(106, { geo: [6, 6, 6] });
+    expect((await client.count(C, { exact: true })).count).toBe(before + 1);
+    const got = await client.retrieve(C, { ids: [105, 106, 5000, 5001], with_vector: true });
+    expect(got.map((p) => Number(p.id)).sort((a, b) => a - b)).toEqual([105, 106, 5000]);
+    for (const p of got) {
+      const want = live.get(Number(p.id)) as Vectors;
+      const v = p.vector as Record<string, number[]>;
+      expect(Object.keys(v).sort()).toEqual(NAMES.filter((n) => want[n] !== undefined).sort());
+      for (const n of Object.keys(v)) close(v[n], want[n as Name]);
+    }
+    await checkAll(18);
+  });
 });

@@ -34,6 +34,8 @@ export const WRITE_METHODS: ReadonlySet<keyof CollectionService> = new Set([
   'overwritePayload',
   'deletePayload',
   'clearPayload',
+  'updateVectors',
+  'deleteVectors',
 ]);
 
 export function configOf(size: number): CollectionConfig {
@@ -208,6 +210,18 @@ export class RecordingService implements CollectionService {
 
   async clearPayload(name: string, selector: unknown, wait: boolean): Promise<UpdateResult> {
     this.record('clearPayload', [name, selector, wait]);
+    this.need(name);
+    return this.done();
+  }
+
+  async updateVectors(name: string, points: unknown, wait: boolean, updateFilter?: unknown): Promise<UpdateResult> {
+    this.record('updateVectors', [name, points, wait, updateFilter]);
+    this.need(name);
+    return this.done();
+  }
+
+  async deleteVectors(name: string, selector: unknown, vectors: unknown, wait: boolean): Promise<UpdateResult> {
+    this.record('deleteVectors', [name, selector, vectors, wait]);
     this.need(name);
     return this.done();
   }

@@ -1,5 +1,6 @@
 /**
- * Point routes: upsert, retrieve (by ids and by path id), delete, scroll, count, and the payload operations.
+ * Point routes: upsert, retrieve (by ids and by path id), delete, scroll, count, the payload operations, and the
+ * vector operations (update_vectors, delete_vectors).
  * Order inside each handler is fixed: path and query parameters, body shape, request limits, then (for writes that
  * carry vectors) the dimension check against the collection, and only then the service's write method.
  */
@@ -28,6 +29,8 @@ import {
   scrollSchema,
   selectorSchema,
   setPayloadSchema,
+  deleteVectorsSchema,
+  updateVectorsSchema,
   upsertSchemaFor,
 } from '../schemas/points.js';
 import { checkPointVectors, vectorWidth } from '../vectors.js';
@@ -129,5 +132,29 @@ export function registerPointRoutes(app: Hono<AppEnv>, { service, limits }: Rout
     const { wait } = writeParams(c);
     const selector = parseWith(selectorSchema, await readJson(c, limits.maxBodyBytes));
     return ok(c, await service.clearPayload(name, selector, wait));
+  });
+
+  app.put('/collections/:name/points/vectors', async (c) => {
+    const name = collectionName(c);
+    const { wait } = writeParams(c);
+    const b = parseWith(updateVectorsSchema, await readJson(c, limits.maxBodyBytes));
+    if (b.points.length > limits.maxUpsertPoints) {
+      throw badRequest(
+        `update of ${b.points.length} points exceeds the limit of ${limits.maxUpsertPoints} points per request`,
+      );
+    }
+    await checkPointVectors(
+      service,
+      name,
+      b.points.map((p) => p.vector),
+    );
+    return ok(c, await service.updateVectors(name, b.points, wait, b.updateFilter));
+  });
+
+  app.post('/collections/:name/points/vectors/delete', async (c) => {
+    const name = collectionName(c);
+    const { wait } = writeParams(c);
+    const b = parseWith(deleteVectorsSchema, await readJson(c, limits.maxBodyBytes));
+    return ok(c, await service.deleteVectors(name, b.selector, b.vectors, wait));
   });
 }

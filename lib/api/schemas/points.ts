@@ -8,7 +8,7 @@ import { z } from 'zod';
 import type { Filter } from '../../model/filter.js';
 import type { Payload } from '../../model/payload.js';
 import type { PointId } from '../../model/point-id.js';
-import type { PointsSelector, ScrollRequest, UpdateMode, UpsertRequest } from '../../model/points.js';
+import type { PointVectors, PointsSelector, ScrollRequest, UpdateMode, UpsertRequest } from '../../model/points.js';
 import { parsePayloadPath } from '../../segment/payload-path.js';
 import {
   denseVectorSchema,
@@ -225,5 +225,25 @@ export const deletePayloadSchema = z
   .object({ keys: z.array(z.string()), ...selectorFields })
   .transform((b, ctx): { keys: string[]; selector: PointsSelector } => ({
     keys: b.keys,
+    selector: toSelector(b, ctx),
+  }));
+
+/** PUT .../points/vectors (Qdrant's UpdateVectors): each point's named vectors to set; names checked later. */
+export const updateVectorsSchema = z
+  .object({
+    points: z.array(z.object({ id: pointIdSchema, vector: vectorStructSchema })),
+    shard_key: noShardKey,
+    update_filter: filterSchema.nullish(),
+  })
+  .transform((b): { points: PointVectors[]; updateFilter: Filter | undefined } => ({
+    points: b.points,
+    updateFilter: b.update_filter ?? undefined,
+  }));
+
+/** POST .../points/vectors/delete (Qdrant's DeleteVectors): a selector and at least one vector name. */
+export const deleteVectorsSchema = z
+  .object({ vector: z.array(z.string()).min(1), ...selectorFields })
+  .transform((b, ctx): { vectors: string[]; selector: PointsSelector } => ({
+    vectors: b.vector,
     selector: toSelector(b, ctx),
   }));
