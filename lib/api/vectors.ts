@@ -9,25 +9,26 @@
 import type { CollectionService } from '../collection/types.js';
 import { dimensionMismatch, invalid } from '../model/errors.js';
 import type { CollectionConfig } from '../model/collection-config.js';
-import type { VectorStruct } from '../model/points.js';
+import type { VectorStruct, WithVector } from '../model/points.js';
 import { vectorSpace, vectorSpaces } from '../model/vector-spaces.js';
 
 /**
- * Checks every query vector's length against the vector space it searches (`using[i]`, '' = unnamed) and answers
- * the collection's vector width (the sum of every vector's size: what one returned point's vectors may hold).
+ * Checks every query vector's length against the vector space it searches (`using[i]`, '' = unnamed) and every
+ * with_vector list's names against the config, and answers the collection's vector width (the sum of every vector's size: what one returned point's vectors may hold).
  */
 export async function checkDimensions(
   service: CollectionService,
   name: string,
   vectors: readonly number[][],
   using: readonly (string | undefined)[] = [],
+  withVectors: readonly WithVector[] = [],
 ): Promise<number> {
   // a cached config answers a warm request with no round trip; only a mismatch or an unknown collection pays for a
   // revalidated read, so a collection re-created elsewhere with another size is never wrongly refused
   try {
-    return checkAgainst(await service.collectionConfig(name, false), vectors, using);
+    return checkAgainst(await service.collectionConfig(name, false), vectors, using, withVectors);
   } catch {
-    return checkAgainst(await service.collectionConfig(name, true), vectors, using);
+    return checkAgainst(await service.collectionConfig(name, true), vectors, using, withVectors);
   }
 }
 
@@ -62,11 +63,14 @@ function checkAgainst(
   config: CollectionConfig,
   vectors: readonly number[][],
   using: readonly (string | undefined)[],
+  withVectors: readonly WithVector[],
 ): number {
   vectors.forEach((v, i) => {
     const { size } = vectorSpace(config, using[i]);
     if (v.length !== size) throw dimensionMismatch(size, v.length);
   });
+  // Qdrant refuses a with_vector list naming a vector the collection does not have (its check_vector_name)
+  for (const w of withVectors) if (Array.isArray(w)) for (const n of w) vectorSpace(config, n);
   return vectorWidth(config);
 }
 

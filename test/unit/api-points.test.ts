@@ -106,7 +106,12 @@ describe('upsert', () => {
     ['null in vector', { points: [{ id: 1, vector: [1, null, 3, 4] }] }, 400, 'expected a number, got null'],
     ['missing vector', { points: [{ id: 1 }] }, 400, 'points[0].vector'],
     ['empty vector', { points: [{ id: 1, vector: [] }] }, 422, 'vector must not be empty'],
-    ['named vector', { points: [{ id: 1, vector: { image: [1, 2, 3, 4] } }] }, 400, 'named vectors are not supported'],
+    [
+      'a vector name the collection lacks',
+      { points: [{ id: 1, vector: { image: [1, 2, 3, 4] } }] },
+      400,
+      'Wrong input: Not existing vector name error: image',
+    ],
     ['payload not an object', { points: [{ id: 1, vector: [1, 2, 3, 4], payload: [1] }] }, 400, 'points[0].payload'],
     ['points not a list', { points: { id: 1 } }, 400, 'points'],
     ['neither points nor batch', { foo: 1 }, 400, 'points'],

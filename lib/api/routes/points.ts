@@ -33,12 +33,12 @@ import {
   updateVectorsSchema,
   upsertSchemaFor,
 } from '../schemas/points.js';
-import { checkPointVectors, vectorWidth } from '../vectors.js';
+import { checkDimensions, checkPointVectors } from '../vectors.js';
 
 export function registerPointRoutes(app: Hono<AppEnv>, { service, limits }: RouteDeps): void {
   /** The response bounds checked before a read starts (the vector size comes from the cached config). */
   const boundRead = async (c: Ctx, name: string, shape: ReadShape): Promise<void> => {
-    const dim = shape.withVector ? vectorWidth(await service.collectionConfig(name, false)) : 0;
+    const dim = shape.withVector ? await checkDimensions(service, name, [], [], [shape.withVector]) : 0;
     checkReadBounds(c.get('bounds'), dim, [shape]);
   };
 

@@ -14,7 +14,7 @@ import { checkReadBounds } from '../response-bounds.js';
 import { searchBatchSchema, searchRequestSchema } from '../schemas/query.js';
 import { universalBatchSchema, universalQuerySchema } from '../schemas/universal-query.js';
 import type { ParsedQuery } from '../schemas/universal-query.js';
-import { vectorWidth, checkDimensions, checkFloat32 } from '../vectors.js';
+import { checkDimensions, checkFloat32 } from '../vectors.js';
 
 export function registerQueryRoutes(app: Hono<AppEnv>, { service, limits }: RouteDeps): void {
   /** `field` names the vector in error paths (`query`/`vector`); a batch prefixes `searches[i].` */
@@ -29,6 +29,7 @@ export function registerQueryRoutes(app: Hono<AppEnv>, { service, limits }: Rout
       name,
       vectors,
       requests.map((r) => r.using),
+      requests.map((r) => r.with_vector),
     );
     checkReadBounds(
       c.get('bounds'),
@@ -54,7 +55,13 @@ export function registerQueryRoutes(app: Hono<AppEnv>, { service, limits }: Rout
       throw badRequest(`batch of ${parsed.length} searches exceeds the limit of ${limits.maxBatchSearches}`);
     }
     const universal = parsed.map((p) => p.universal);
-    const dim = vectorWidth(await service.collectionConfig(name));
+    const dim = await checkDimensions(
+      service,
+      name,
+      [],
+      [],
+      universal.map((u) => u.with_vector),
+    );
     checkReadBounds(
       c.get('bounds'),
       dim,
