@@ -63,6 +63,8 @@ export interface SegmentBuild {
    * fields above then repeat the first one's
    */
   vectors?: Record<string, SegmentBuild>;
+  /** the payload_schema its field indexes were built with (payloadSchemaKey); absent: none */
+  fieldIndexes?: string;
 }
 
 export interface Retired {

@@ -13,6 +13,8 @@
 import { normalizeInPlace, similarityFn, similarityToScore, thresholdToSimilarity } from '../distance/index.js';
 import { dimensionMismatch, isStrataError, malformed, unavailable } from '../model/errors.js';
 import { compileFilter } from '../segment/filter.js';
+import { compileScoring, scoringReadsVector } from '../segment/scoring.js';
+import type { ScoringSpec } from '../segment/scoring.js';
 import type { IoScope } from '../storage/io-stats.js';
 import type { ServiceContext } from './context.js';
 import { mergeCandidates } from './merge.js';
@@ -20,13 +22,16 @@ import type { Candidate } from './merge.js';
 import { wantsPayload } from './payload-ops.js';
 import { planTasks } from './planner.js';
 import { loadPoints, toRecord, wantsVector } from './reads.js';
-import { isUnnamedConfig, vectorSpace } from '../model/vector-spaces.js';
+import { findVectorSpace, isUnnamedConfig, vectorSpace } from '../model/vector-spaces.js';
 import type { Located } from './reads.js';
 import { addSegmentStats, emptySegmentStats } from '../segment/task-contract.js';
 import type { SegmentCandidate, SegmentSearchResult, SegmentSearchStats } from '../segment/task-contract.js';
 import type { Snapshot } from './snapshot.js';
 import type { PointId } from '../model/point-id.js';
 import type { QueryRequest, ScoredPoint } from '../model/search.js';
+
+/** the row a vectorless scoring is handed for a point lacking the vector searched (it never reads it) */
+const NO_ROW = new Float32Array(0);
 
 /** A WAL-tail point scored here; segment candidates (lib/segment/task-contract.ts) also carry their offset. */
 type TailCandidate = Candidate & { segment: null };
@@ -62,10 +67,17 @@ export type SearchHit = TailCandidate | SegmentCandidate;
 
 /** One nearest-neighbour search of a snapshot (tail exactly, segments fanned out), before any payload fetch. */
 export interface CandidateSearch {
-  /** the query vector, already normalized for Cosine */
+  /** the query vector, already normalized for Cosine; empty with `scoring` */
   vector: Float32Array;
   /** vector name searched ('' or absent: the unnamed vector); points without it are skipped */
   using?: string;
+  /**
+   * a custom scoring instead of a nearest search (lib/segment/scoring.ts): the tail is scored with it here, each
+   * worker scans its segments with it; `similarity` is then that score
+   */
+  scoring?: ScoringSpec;
+  /** draws the tail's sample keys (scoring `sample`); default Math.random */
+  random?: () => number;
   /** candidates wanted: the merged list is exactly the top `want` of the union */
   want: number;
   params: QueryRequest['params'];
@@ -87,6 +99,8 @@ export async function searchCandidates(
 /**
  * Several searches of one snapshot with ONE fan-out: each worker gets one task holding every search (task-contract.ts
  * `searches`), so a multi-stage query costs one invocation per worker, not one per leaf. `excludeIds` applies to all.
+ * Scored searches (best_score, discover, order_by, sample, ...) ride in the same fan-out: the workers scan their
+ * segments, the tail is scored here, and the merge is the same.
  */
 export async function searchCandidatesBatch(
   ctx: ServiceContext,
@@ -108,18 +122,27 @@ export async function searchCandidatesBatch(
   // the WAL tail, exactly
   const tails = searches.map((search) => {
     const using = search.using ?? '';
-    const { size: dim, distance } = vectorSpace(snap.manifest.config, using);
+    const readsVector = search.scoring === undefined || scoringReadsVector(search.scoring);
+    // a scoring that reads no vector needs no vector space (a named collection has no '' to default to)
+    const space = readsVector ? vectorSpace(snap.manifest.config, using) : findVectorSpace(snap.manifest.config, using);
+    const dim = space?.size ?? 0;
+    const distance = space?.distance ?? 'Dot';
     const sim = similarityFn(distance);
     const q = search.vector;
     const { minSimilarity } = search;
-    const pred = search.filter ? compileFilter(search.filter) : null;
+    const pred = search.filter ? compileFilter(search.filter, snap.manifest.config.payload_schema) : null;
+    // the same scoring function the workers apply to their segments
+    const scoring = search.scoring ? compileScoring(search.scoring, dim, distance, search.random) : null;
     const tailCandidates: TailCandidate[] = [];
     for (const e of snap.winners.values()) {
-      const v = e.vectors?.get(using);
-      if (v === undefined) continue;
+      if (e.vectors === null) continue;
+      const v = e.vectors.get(using);
+      // a point without the vector searched is skipped, as Qdrant's scorers skip it
+      if (v === undefined && readsVector) continue;
       if (excluded?.has(e.id)) continue;
       if (pred !== null && !pred(e.id, e.payload)) continue;
-      const s = sim(q, 0, v, 0, dim);
+      const s = scoring === null ? sim(q, 0, v as Float32Array, 0, dim) : scoring.score(v ?? NO_ROW, 0, e.payload);
+      if (s === undefined) continue;
       if (minSimilarity !== undefined && s < minSimilarity) continue;
       tailCandidates.push({ id: e.id, version: e.version, similarity: s, segment: null });
     }
@@ -140,10 +163,14 @@ export async function searchCandidatesBatch(
     ...(s.filter ? { filter: s.filter } : {}),
     ...(s.minSimilarity !== undefined ? { minSimilarity: s.minSimilarity } : {}),
   }));
+  // a scored search always travels in `searches`: the top-level fields describe a nearest search only
+  const batched = subs.length > 1 || searches.some((s) => s.scoring !== undefined);
   const tasks = planTasks(snap.collection, snap.manifest, ctx.invoker.workers, {
     ...subs[0],
     exclude: exclude.length > 0 ? exclude : undefined,
-    ...(subs.length > 1 ? { searches: subs } : {}),
+    ...(batched
+      ? { searches: subs.map((sub, k) => (searches[k].scoring ? { ...sub, scoring: searches[k].scoring } : sub)) }
+      : {}),
   });
   let results: SegmentSearchResult[];
   try {
@@ -161,7 +188,7 @@ export async function searchCandidatesBatch(
   return searches.map((search, k) => {
     const lists: (readonly SearchHit[])[] = [tails[k]];
     for (const r of results) {
-      const list = subs.length > 1 ? r.lists?.[k] : r.candidates;
+      const list = batched ? r.lists?.[k] : r.candidates;
       if (list === undefined) throw unavailable(`a segment worker answered no list for sub-search ${k}`);
       lists.push(list);
     }

@@ -16,8 +16,9 @@
  *   shrinking (a graph over fewer live points still answers; tombstoned nodes are only routed through);
  * - for a segment with a graph: m (m = 0 turns graphs off: the rebuild has none), ef_construct and `graphOnDisk`,
  *   whatever its size — the rebuild keeps the graph (`rebuildIndexes`), so these are always worth applying;
- * - for every segment: `vectorsOnDisk`, and quantization present vs absent and its quantile (at float32 precision,
- *   as stored). Rebuilding an indexed segment for these keeps its graph too.
+ * - for every segment: `vectorsOnDisk`, quantization present vs absent and its quantile (at float32 precision,
+ *   as stored), and the payload_schema its field indexes were built with. Rebuilding an indexed segment for these
+ *   keeps its graph too.
  * So a rebuild changes a segment's graph presence only toward the config (unindexed → indexed, or m → 0), and a
  * rebuilt segment never differs again until the config changes: no rebuild loops.
  * `full_scan_threshold` is not compared: it is a search-time knob. `indexing_threshold` lowered to 0 (indexing
@@ -28,6 +29,7 @@ import { type VectorSpace, isUnnamedConfig, vectorSpaces } from '../model/vector
 import { shouldIndex } from '../segment/writer.js';
 import type { SegmentBuild, SegmentEntry } from './manifest.js';
 import type { CollectionConfig } from '../model/collection-config.js';
+import type { PayloadSchema } from '../model/payload-schema.js';
 
 /** Bound on rebuild work per optimizer run, so a run stays well inside a Lambda timeout; the next run continues. */
 export interface RebuildBudget {
@@ -51,7 +53,11 @@ function spaceBuild(s: SpaceMeta): SegmentBuild {
 
 /** The build parameters a segment's meta records (per named vector for a named segment). */
 export function buildOf(meta: SegmentMeta): SegmentBuild {
-  if (isUnnamedMeta(meta)) return spaceBuild(meta.spaces['']);
+  const fieldIndexes =
+    meta.fieldIndexes !== undefined && Object.keys(meta.fieldIndexes).length > 0
+      ? { fieldIndexes: payloadSchemaKey(meta.fieldIndexes) }
+      : {};
+  if (isUnnamedMeta(meta)) return { ...spaceBuild(meta.spaces['']), ...fieldIndexes };
   const vectors: Record<string, SegmentBuild> = {};
   for (const [name, s] of Object.entries(meta.spaces)) vectors[name] = spaceBuild(s);
   const first = Object.values(vectors)[0] ?? {
@@ -61,7 +67,14 @@ export function buildOf(meta: SegmentMeta): SegmentBuild {
     graphOnDisk: false,
     quantile: null,
   };
-  return { ...first, vectors };
+  return { ...first, vectors, ...fieldIndexes };
+}
+
+/** A payload_schema as a comparable string (keys sorted); '' for none. */
+export function payloadSchemaKey(schema: PayloadSchema | undefined): string {
+  if (schema === undefined) return '';
+  const keys = Object.keys(schema).sort();
+  return keys.length === 0 ? '' : JSON.stringify(keys.map((k) => [k, schema[k]]));
 }
 
 /**
@@ -81,6 +94,8 @@ export function rebuildIndexes(config: CollectionConfig, indexed: boolean, live:
  */
 export function differs(config: CollectionConfig, indexed: boolean, live: number, build: SegmentBuild): boolean {
   if (live <= 0) return false; // dropped by the optimizer, not rebuilt
+  // field indexes are written with the segment: a created, changed or dropped index rebuilds it (with its graph)
+  if ((build.fieldIndexes ?? '') !== payloadSchemaKey(config.payload_schema)) return true;
   if (build.vectors === undefined) return spaceDiffers(config, vectorSpaces(config)[0], indexed, live, build);
   for (const space of vectorSpaces(config)) {
     const b = build.vectors[space.name];

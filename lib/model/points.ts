@@ -2,6 +2,7 @@
 import type { Filter } from './filter.js';
 import type { Payload, WithPayload } from './payload.js';
 import type { PointId } from './point-id.js';
+import type { OrderBy } from './query.js';
 
 /**
  * A point's vectors as a caller writes them (Qdrant's VectorStruct): one list for the unnamed vector, or a map
@@ -25,6 +26,8 @@ export interface Record_ {
   id: PointId;
   payload?: Payload | null;
   vector?: VectorStruct | null;
+  /** the value a scroll with order_by sorted this record by */
+  order_value?: number;
 }
 
 /** Qdrant's upsert `update_mode`: upsert (default), insert new points only, or update existing points only. */
@@ -59,6 +62,21 @@ export interface ScrollRequest {
   offset?: PointId;
   with_payload: WithPayload;
   with_vector: WithVector;
+  /** sort by a payload key with a range index instead of by id (no offset then) */
+  order_by?: OrderBy;
+}
+
+/** POST /collections/{c}/facet: the most frequent values of `key` among the points matching `filter`. */
+export interface FacetRequest {
+  key: string;
+  limit: number;
+  filter?: Filter;
+  exact: boolean;
+}
+
+export interface FacetHit {
+  value: string | number | boolean;
+  count: number;
 }
 
 export interface ScrollResult {

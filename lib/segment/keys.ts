@@ -7,6 +7,7 @@
  * |------------------------------------------|-------------------------------------------------------|
  * | `segments/{segmentId}/{file}`            | one immutable segment object (META, QUANTIZED, …)     |
  * | `segments/{segmentId}/deleted.{v:20}`    | tombstone bitmap version v (tombstoneName)            |
+ * | `segments/{segmentId}/index/{field}`     | payload field index (fieldIndexName: key URI-encoded) |
  * | `segments/{segmentId}/vectors/{n}/{file}`| a named vector's QUANTIZED / GRAPH / VECTORS / OFFSETS|
  *
  * The unnamed vector ('') keeps its objects at the segment's top level (the keys segments had before named
@@ -70,6 +71,11 @@ export function segmentIdOfKey(collection: string, key: string): string | null {
   const slash = rest.indexOf('/');
   const id = slash < 0 ? rest : rest.slice(0, slash);
   return SEGMENT_NAME_RE.test(id) ? id : null;
+}
+
+/** `index/{field}`: a payload key may hold `/`, `[`, quotes, so it is URI-encoded into one path segment. */
+export function fieldIndexName(field: string): string {
+  return `index/${encodeURIComponent(field)}`;
 }
 
 export const segmentObjectKey = (prefix: string, object: string): string => `${prefix}/${object}`;

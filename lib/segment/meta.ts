@@ -12,6 +12,7 @@
  * and originals under `vectors/{name}/` (keys.ts). In memory every meta has `spaces` (format 1's top level is the
  * space '').
  */
+import type { PayloadSchema } from '../model/payload-schema.js';
 import { DISTANCES } from '../distance/index.js';
 import type { Distance } from '../model/distance.js';
 import { internal } from '../model/errors.js';
@@ -90,6 +91,8 @@ export interface SegmentMeta {
   payloadBytes: number;
   /** bytes [0, payloadIndexBytes) of `payload`: header + offsets + checksums */
   payloadIndexBytes: number;
+  /** the payload field indexes written (`index/{field}`), with the schema each was built with; absent = none */
+  fieldIndexes?: PayloadSchema;
 }
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -122,6 +125,7 @@ export function parseMeta(input: Uint8Array | unknown, what = 'meta.json'): Segm
       idsBytes: m.idsBytes,
       payloadBytes: m.payloadBytes,
       payloadIndexBytes: m.payloadIndexBytes,
+      ...(isObj(m.fieldIndexes) ? { fieldIndexes: m.fieldIndexes as PayloadSchema } : {}),
     };
   }
   if (!isObj(m.spaces)) throw bad('spaces missing');
@@ -184,6 +188,8 @@ export function encodeMeta(meta: SegmentMeta): Uint8Array {
     idsBytes: meta.idsBytes,
     payloadBytes: meta.payloadBytes,
     payloadIndexBytes: meta.payloadIndexBytes,
+    // set last by the writer, so it stays the last key
+    ...(meta.fieldIndexes !== undefined ? { fieldIndexes: meta.fieldIndexes } : {}),
   };
   return new TextEncoder().encode(JSON.stringify(v1));
 }

@@ -25,6 +25,7 @@
  * larger = closer; ties order by offset ascending so repeated runs agree.
  */
 import type { Filter } from '../model/filter.js';
+import type { PayloadSchema } from '../model/payload-schema.js';
 import type { PointId } from '../model/point-id.js';
 import type { SearchParams } from '../model/search.js';
 import { internal } from '../model/errors.js';
@@ -46,6 +47,8 @@ export interface SegmentQuery {
   limit: number;
   params: SearchParams;
   filter?: Filter;
+  /** the collection's text indexes, which change what the filter's text conditions mean */
+  payloadSchema?: PayloadSchema;
   exclude?: readonly PointId[];
   /** tombstone version to apply; 0 = none */
   deletedVersion: number;
@@ -167,7 +170,7 @@ export async function searchSegment(seg: Segment, q: SegmentQuery, io: QueryIo):
   // tombstones and payloads (for a filter) not yet resident are read in one parallel round
   const [tomb, filtered] = await Promise.all([
     seg.tombstones(q.deletedVersion, io),
-    q.filter ? seg.filterMask(q.filter, io) : null,
+    q.filter ? seg.filterMask(q.filter, io, q.payloadSchema) : null,
   ]);
   const excluded = excludeMask(seg, q.exclude);
   const pointAccept = acceptFn(tomb, excluded, filtered?.mask ?? null);
@@ -227,7 +230,8 @@ function rowsOf(space: SegmentSpace, offsets: Uint32Array): Uint32Array {
   return Uint32Array.from(out);
 }
 
-function excludeMask(seg: Segment, exclude: readonly PointId[] | undefined): Uint8Array | null {
+/** The task's `exclude` ids as an offset mask of this segment (null: none of them is here). */
+export function excludeMask(seg: Segment, exclude: readonly PointId[] | undefined): Uint8Array | null {
   if (!exclude || exclude.length === 0) return null;
   const offsets = seg.ids.offsetsOf(exclude);
   if (offsets.length === 0) return null;
@@ -237,7 +241,7 @@ function excludeMask(seg: Segment, exclude: readonly PointId[] | undefined): Uin
 }
 
 /** One closure per query (not per vector): the hot loop calls it once per candidate that could enter the results. */
-function acceptFn(
+export function acceptFn(
   tomb: { has(o: PointOffset): boolean } | null,
   excluded: Uint8Array | null,
   filter: Uint8Array | null,
