@@ -135,6 +135,30 @@ async function checkAll(seed: number): Promise<void> {
     const hits = approx.points.filter((p) => want.some((w) => w.id === p.id)).length;
     expect(hits).toBeGreaterThanOrEqual(8);
   }
+  // a scored form (recommend sum_scores) runs in the workers over the vector it names, examples by vector and by id
+  for (const name of ['text', 'image'] as const) {
+    const r = rng(seed + 100);
+    const ex = () => Array.from({ length: SPACES[name].size }, () => r() - 0.5);
+    const holder = [...live.keys()].find((id) => live.get(id)?.[name] !== undefined) as number;
+    const pos = [ex(), (live.get(holder) as Vectors)[name] as number[]];
+    const neg = [ex()];
+    const prep = (v: number[]) => (SPACES[name].distance === 'Cosine' ? norm(v) : v);
+    const score = (x: number[]) =>
+      pos.reduce((t, v) => t + dot(x, prep(v)), 0) - neg.reduce((t, v) => t + dot(x, prep(v)), 0);
+    const want: { id: number; score: number }[] = [];
+    for (const [id, v] of live) {
+      const x = v[name];
+      if (x !== undefined && id !== holder) want.push({ id, score: score(x) });
+    }
+    want.sort((a, b) => b.score - a.score || a.id - b.id);
+    const got = await client.query(C, {
+      query: { recommend: { positive: [pos[0], holder], negative: neg, strategy: 'sum_scores' } },
+      using: name,
+      limit: 10,
+      params: EXACT,
+    });
+    expectRanking(got.points, want.slice(0, 10));
+  }
   // with_vector as a list of names: only those names, and only the ones a point holds
   const ids = [...live.keys()].slice(0, 12);
   const got = await client.retrieve(C, { ids, with_vector: ['text', 'geo'], with_payload: false });
