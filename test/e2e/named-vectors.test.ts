@@ -375,4 +375,48 @@ describe('named vectors through the official client', () => {
     }
     await checkAll(18);
   });
+
+  it('update_filter: upsert and update_vectors change only the existing points it matches; new points still land', async () => {
+    await client.upsert(C, {
+      wait: true,
+      points: [
+        { id: 6000, vector: { geo: [1, 1, 1] }, payload: { tier: 'gold' } },
+        { id: 6001, vector: { geo: [1, 1, 1] }, payload: { tier: 'free' } },
+      ],
+    });
+    const gold = { must: [{ key: 'tier', match: { value: 'gold' } }] };
+    await client.upsert(C, {
+      wait: true,
+      update_filter: gold,
+      points: [
+        { id: 6000, vector: { geo: [2, 2, 2] }, payload: { tier: 'gold', n: 1 } },
+        { id: 6001, vector: { geo: [2, 2, 2] }, payload: { tier: 'free', n: 1 } },
+        { id: 6002, vector: { geo: [2, 2, 2] } },
+      ],
+    });
+    // the official client drops update_filter from update_vectors: the REST body carries it
+    const res = await fetch(`${strata.url}/collections/${C}/points/vectors?wait=true`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        update_filter: gold,
+        points: [
+          { id: 6000, vector: { text: [1, 0, 0, 0] } },
+          { id: 6001, vector: { text: [1, 0, 0, 0] } },
+        ],
+      }),
+    });
+    expect(res.status).toBe(200);
+    const got = await client.retrieve(C, { ids: [6000, 6001, 6002], with_vector: true, with_payload: true });
+    const byId = new Map(got.map((p) => [Number(p.id), p]));
+    expect(byId.get(6000)?.payload).toEqual({ tier: 'gold', n: 1 });
+    expect(byId.get(6000)?.vector).toEqual({ geo: [2, 2, 2], text: [1, 0, 0, 0] });
+    expect(byId.get(6001)?.payload).toEqual({ tier: 'free' });
+    expect(byId.get(6001)?.vector).toEqual({ geo: [1, 1, 1] });
+    expect(byId.get(6002)?.vector).toEqual({ geo: [2, 2, 2] });
+    live.set(6000, { geo: [2, 2, 2], text: [1, 0, 0, 0] });
+    live.set(6001, { geo: [1, 1, 1] });
+    live.set(6002, { geo: [2, 2, 2] });
+    await checkAll(19);
+  });
 });
