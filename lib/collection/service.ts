@@ -86,6 +86,7 @@ import { compileFilter } from '../segment/filter.js';
 import { vectorSpace, vectorSpaces } from '../model/vector-spaces.js';
 import { withVectors, withoutVectors } from './vector-updates.js';
 import { batchRows } from './tail.js';
+import { type BatchOperation, applyBatch } from './batch-update.js';
 import { updatedVectors } from './vector-config.js';
 import type { PreparedUpserts } from './wal.js';
 import { putWal } from './wal-writer.js';
@@ -407,7 +408,7 @@ export class StrataCollectionService implements CollectionService {
     const located = await reads.lookup(this.ctx, snap, prepared.ids);
     let changeable = new Set(located.map((l) => l.id));
     if (options.update_filter !== undefined && located.length > 0) {
-      const pred = compileFilter(options.update_filter);
+      const pred = compileFilter(options.update_filter, snap.manifest.config.payload_schema);
       const loaded = await reads.loadPoints(this.ctx, snap, located, { payload: true, vector: false });
       changeable = new Set(loaded.filter((p) => pred(p.id, p.payload)).map((p) => p.id));
     }
@@ -494,12 +495,27 @@ export class StrataCollectionService implements CollectionService {
     const found = new Set((await reads.lookup(this.ctx, snap, ids)).map((l) => l.id));
     const missing = ids.find((id) => !found.has(id));
     if (missing !== undefined) throw pointNotFound(missing);
-    const pred = updateFilter === undefined ? null : compileFilter(updateFilter);
+    const pred = updateFilter === undefined ? null : compileFilter(updateFilter, snap.manifest.config.payload_schema);
     return this.rewritePoints(snap, ids, wait, (p) =>
       pred !== null && !pred(p.id, p.payload)
         ? null
         : { ...p, vectors: withVectors(p.vectors, updates.get(p.id) as VectorRows) },
     );
+  }
+
+  /** POST .../points/batch: every operation in order, one WAL record (batch-update.ts). */
+  async batchUpdate(name: string, operations: BatchOperation[], wait: boolean): Promise<UpdateResult> {
+    const snap = await this.snapshot(name);
+    const { upserts, deletes } = await applyBatch(
+      {
+        config: snap.manifest.config,
+        load: async (ids) =>
+          reads.loadPoints(this.ctx, snap, await reads.lookup(this.ctx, snap, ids), { payload: true, vector: true }),
+        matching: (filter) => this.selectIds(snap, { filter }),
+      },
+      operations,
+    );
+    return this.writeBatch(snap, upserts, deletes, wait);
   }
 
   /** Qdrant's delete_vectors: the names must exist in the config; ids not found are skipped. */

@@ -3,6 +3,7 @@
  * collection. The domain values these carry (points, filters, configs, queries) live in lib/model.
  */
 import type { AliasAction, AliasDescription } from './aliases.js';
+import type { BatchOperation } from './batch-update.js';
 import type { OptimizerBacklog } from './backlog.js';
 import type { SnapshotDescription } from './collection-snapshots.js';
 import type { CollectionConfig, CollectionUpdate } from '../model/collection-config.js';
@@ -94,6 +95,8 @@ export interface CollectionService {
   clearPayload(name: string, selector: PointsSelector, wait: boolean): Promise<UpdateResult>;
   /** sets the given vectors of existing points (others kept); a missing point is not_found, nothing written */
   updateVectors(name: string, points: PointVectors[], wait: boolean, updateFilter?: Filter): Promise<UpdateResult>;
+  /** applies the operations in order as one atomic write (one WAL record); refused whole on any bad operation */
+  batchUpdate(name: string, operations: BatchOperation[], wait: boolean): Promise<UpdateResult>;
   /** removes the named vectors from the selected points (ids not found are skipped, as Qdrant does) */
   deleteVectors(name: string, selector: PointsSelector, vectors: string[], wait: boolean): Promise<UpdateResult>;
 

@@ -419,4 +419,87 @@ describe('named vectors through the official client', () => {
     live.set(6002, { geo: [2, 2, 2] });
     await checkAll(19);
   });
+
+  it('POST points/batch: operations in order over sealed and new points, one WAL record; a refused one writes nothing', async () => {
+    await new CollectionOptimizer({ store, skipGc: true }).optimizeUntil(C);
+    const walObjects = async () => (await store.list('')).filter((e) => e.key.includes('/wal/')).length;
+    const walBefore = await walObjects();
+    const img = [0.5, 0.5, 0, 0, 0, 0, 0, -0.5];
+    const t = [0.3, 0.1, -0.2, 0.4];
+    const tagged = (v: string) => ({ must: [{ key: 'tag', match: { value: v } }] });
+    const results = await client.batchUpdate(C, {
+      wait: true,
+      operations: [
+        {
+          upsert: {
+            points: [
+              { id: 7000, vector: { image: img, text: t }, payload: { k: 1 } },
+              { id: 7001, vector: { geo: [3, 3, 3] } },
+            ],
+          },
+        },
+        { set_payload: { payload: { tag: 'x' }, points: [7000, 150] } },
+        { update_vectors: { points: [{ id: 7001, vector: { text: [0, 1, 0, 0] } }] } },
+        { delete_vectors: { points: [7000], vector: ['image'] } },
+        // the filter sees the payloads the earlier operations set (150 is sealed, 7000 only in this batch)
+        { overwrite_payload: { payload: { tag: 'y' }, filter: tagged('x') } },
+        { delete: { points: [151] } },
+        { upsert: { update_mode: 'insert_only', points: [{ id: 7001, vector: { geo: [9, 9, 9] } }] } },
+        { clear_payload: { points: [7001] } },
+        { delete_payload: { keys: ['k'], points: [7000] } },
+      ],
+    });
+    expect(results).toHaveLength(9);
+    for (const r of results) expect(r.status).toBe('completed');
+    expect(await walObjects()).toBe(walBefore + 1);
+    const got = await client.retrieve(C, { ids: [7000, 7001, 150, 151], with_vector: true, with_payload: true });
+    const byId = new Map(got.map((p) => [Number(p.id), p]));
+    expect([...byId.keys()].sort((a, b) => a - b)).toEqual([150, 7000, 7001]);
+    expect(byId.get(7000)?.payload).toEqual({ tag: 'y' });
+    expect(Object.keys(byId.get(7000)?.vector as object)).toEqual(['text']);
+    close((byId.get(7000)?.vector as Record<string, number[]>).text, t);
+    expect(byId.get(7001)?.payload).toEqual({});
+    expect(byId.get(7001)?.vector).toEqual({ geo: [3, 3, 3], text: [0, 1, 0, 0] });
+    expect(byId.get(150)?.payload).toEqual({ tag: 'y' });
+    live.set(7000, { text: t });
+    live.set(7001, { geo: [3, 3, 3], text: [0, 1, 0, 0] });
+    live.delete(151);
+    await checkAll(20);
+
+    // atomic: the last operation is refused, so the first is not written either
+    const count = (await client.count(C, { exact: true })).count;
+    const missing = await rejection(
+      client.batchUpdate(C, {
+        wait: true,
+        operations: [
+          { upsert: { points: [{ id: 7002, vector: { geo: [1, 2, 3] } }] } },
+          { delete: { points: [7000] } },
+          { update_vectors: { points: [{ id: 99_999, vector: { geo: [1, 2, 3] } }] } },
+        ],
+      }),
+    );
+    expect(missing).toEqual({ status: 404, error: 'Not found: No point with id 99999 found' });
+    const badName = await rejection(
+      client.batchUpdate(C, {
+        wait: true,
+        operations: [
+          { upsert: { points: [{ id: 7002, vector: { geo: [1, 2, 3] } }] } },
+          { delete_vectors: { points: [7000], vector: ['nope'] } },
+        ],
+      }),
+    );
+    expect(badName).toEqual({ status: 400, error: 'Wrong input: Not existing vector name error: nope' });
+    const badSize = await rejection(
+      client.batchUpdate(C, {
+        wait: true,
+        operations: [{ delete: { points: [7000] } }, { upsert: { points: [{ id: 7002, vector: { geo: [1, 2] } }] } }],
+      }),
+    );
+    expect(badSize).toEqual({ status: 400, error: 'Wrong input: Vector dimension error: expected dim: 3, got 2' });
+    expect(await walObjects()).toBe(walBefore + 1);
+    expect((await client.count(C, { exact: true })).count).toBe(count);
+    expect((await client.retrieve(C, { ids: [7000, 7002] })).map((p) => p.id)).toEqual([7000]);
+    await new CollectionOptimizer({ store, skipGc: true }).optimizeUntil(C);
+    await checkAll(21);
+  });
 });

@@ -38,6 +38,7 @@ export const WRITE_METHODS: ReadonlySet<keyof CollectionService> = new Set([
   'clearPayload',
   'updateVectors',
   'deleteVectors',
+  'batchUpdate',
 ]);
 
 export function configOf(size: number): CollectionConfig {
@@ -228,6 +229,12 @@ export class RecordingService implements CollectionService {
 
   async updateVectors(name: string, points: unknown, wait: boolean, updateFilter?: unknown): Promise<UpdateResult> {
     this.record('updateVectors', [name, points, wait, updateFilter]);
+    this.need(name);
+    return this.done();
+  }
+
+  async batchUpdate(name: string, operations: unknown, wait: boolean): Promise<UpdateResult> {
+    this.record('batchUpdate', [name, operations, wait]);
     this.need(name);
     return this.done();
   }

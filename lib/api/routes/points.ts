@@ -30,6 +30,7 @@ import {
   facetSchema,
   selectorSchema,
   setPayloadSchema,
+  batchUpdateSchema,
   deleteVectorsSchema,
   updateVectorsSchema,
   upsertSchemaFor,
@@ -158,6 +159,31 @@ export function registerPointRoutes(app: Hono<AppEnv>, { service, limits }: Rout
       b.points.map((p) => p.vector),
     );
     return ok(c, await service.updateVectors(name, b.points, wait, b.updateFilter));
+  });
+
+  // every operation checked (shapes, limits, vector names and sizes) before the one atomic write
+  app.post('/collections/:name/points/batch', async (c) => {
+    const name = collectionName(c);
+    const { wait } = writeParams(c);
+    const operations = parseWith(batchUpdateSchema, await readJson(c, limits.maxBodyBytes));
+    const vectors = operations.flatMap((op) =>
+      'upsert' in op ? op.upsert.points : 'update_vectors' in op ? op.update_vectors.points : [],
+    );
+    if (vectors.length > limits.maxUpsertPoints) {
+      throw badRequest(
+        `batch of ${vectors.length} points exceeds the limit of ${limits.maxUpsertPoints} points per request`,
+      );
+    }
+    await checkPointVectors(
+      service,
+      name,
+      vectors.map((p) => p.vector),
+    );
+    const result = await service.batchUpdate(name, operations, wait);
+    return ok(
+      c,
+      operations.map(() => result),
+    );
   });
 
   app.post('/collections/:name/points/vectors/delete', async (c) => {

@@ -17,6 +17,7 @@ import type {
   UpsertRequest,
 } from '../../model/points.js';
 import { orderBySchema } from './universal-query.js';
+import type { BatchOperation } from '../../collection/batch-update.js';
 import { parsePayloadPath } from '../../segment/payload-path.js';
 import {
   denseVectorSchema,
@@ -274,3 +275,55 @@ export const deleteVectorsSchema = z
     vectors: b.vector,
     selector: toSelector(b, ctx),
   }));
+
+/** Each operation of POST .../points/batch: its key, and the schema of the endpoint doing the same alone. */
+const BATCH_OPERATIONS: Record<string, (v: unknown) => z.ZodType> = {
+  upsert: (v) => upsertSchemaFor(v),
+  delete: () => selectorSchema,
+  set_payload: () => setPayloadSchema,
+  overwrite_payload: () => setPayloadSchema,
+  delete_payload: () => deletePayloadSchema,
+  clear_payload: () => selectorSchema,
+  update_vectors: () => updateVectorsSchema,
+  delete_vectors: () => deleteVectorsSchema,
+};
+
+/**
+ * POST .../points/batch (Qdrant's UpdateOperations): a list of objects with exactly one operation key each, every
+ * one checked by the schema of its own endpoint; errors name `operations[i].<op>.<field>`.
+ */
+export const batchUpdateSchema = z
+  .object({ operations: z.array(z.record(z.string(), z.unknown())) })
+  .transform((b, ctx): BatchOperation[] => {
+    const out: BatchOperation[] = [];
+    for (let i = 0; i < b.operations.length; i++) {
+      const keys = Object.keys(b.operations[i]);
+      const kind = keys[0];
+      if (keys.length !== 1 || BATCH_OPERATIONS[kind] === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['operations', i],
+          message: `expected one of ${Object.keys(BATCH_OPERATIONS).join(', ')}`,
+        });
+        return z.NEVER;
+      }
+      const value = b.operations[i][kind];
+      const r = BATCH_OPERATIONS[kind](value).safeParse(value);
+      if (!r.success) {
+        for (const issue of r.error.issues) {
+          ctx.addIssue({ ...issue, path: ['operations', i, kind, ...issue.path] } as z.core.$ZodRawIssue);
+        }
+        return z.NEVER;
+      }
+      if (kind === 'overwrite_payload' && (r.data as { key?: string }).key !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['operations', i, kind, 'key'],
+          message: '`key` is not supported when overwriting the whole payload',
+        });
+        return z.NEVER;
+      }
+      out.push({ [kind]: r.data } as BatchOperation);
+    }
+    return out;
+  });
