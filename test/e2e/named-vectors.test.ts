@@ -457,7 +457,7 @@ describe('named vectors through the official client', () => {
     expect([...byId.keys()].sort((a, b) => a - b)).toEqual([150, 7000, 7001]);
     expect(byId.get(7000)?.payload).toEqual({ tag: 'y' });
     expect(Object.keys(byId.get(7000)?.vector as object)).toEqual(['text']);
-    close((byId.get(7000)?.vector as Record<string, number[]>).text, t);
+    close((byId.get(7000)?.vector as Record<string, number[]> | undefined)?.text, t);
     expect(byId.get(7001)?.payload).toEqual({});
     expect(byId.get(7001)?.vector).toEqual({ geo: [3, 3, 3], text: [0, 1, 0, 0] });
     expect(byId.get(150)?.payload).toEqual({ tag: 'y' });
