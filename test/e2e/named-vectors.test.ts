@@ -10,7 +10,11 @@
  */
 import type { QdrantClient } from '@qdrant/js-client-rest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { collectionPrefix, manifestKey } from '../../lib/collection/keys.js';
+import { loadManifest } from '../../lib/collection/manifest.js';
 import { CollectionOptimizer } from '../../lib/collection/optimizer.js';
+import { META, segmentObjectKey, segmentPrefix } from '../../lib/segment/keys.js';
+import { parseMeta, type SegmentMeta } from '../../lib/segment/meta.js';
 import type { StrataCollectionService } from '../../lib/collection/service.js';
 import type { FileSystemStore } from '../../lib/storage/fs-store.js';
 import { directInvoker, rng, service, tempStore } from '../support/collection-harness.js';
@@ -501,5 +505,42 @@ describe('named vectors through the official client', () => {
     expect((await client.retrieve(C, { ids: [7000, 7002] })).map((p) => p.id)).toEqual([7000]);
     await new CollectionOptimizer({ store, skipGc: true }).optimizeUntil(C);
     await checkAll(21);
+  });
+
+  it('PATCH per vector: each name keeps its own on_disk, hnsw_config and quantization; the optimizer rebuilds', async () => {
+    const scalar = { type: 'int8' as const, quantile: 0.95, always_ram: true };
+    expect(
+      await client.updateCollection(C, {
+        vectors: { text: { on_disk: false, hnsw_config: { m: 4 } }, image: { quantization_config: { scalar } } },
+      }),
+    ).toBe(true);
+    const vectors = (await client.getCollection(C)).config.params.vectors;
+    expect(vectors).toEqual({
+      image: { size: 8, distance: 'Cosine', quantization_config: { scalar }, on_disk: false },
+      text: { size: 4, distance: 'Dot', hnsw_config: { m: 4, on_disk: true }, on_disk: false },
+      geo: {
+        size: 3,
+        distance: 'Euclid',
+        quantization_config: { scalar: { type: 'int8', quantile: 0.99, always_ram: true } },
+        on_disk: false,
+      },
+    });
+    const unknown = await rejection(client.updateCollection(C, { vectors: { nope: { on_disk: true } } }));
+    expect(unknown).toEqual({ status: 400, error: 'Wrong input: Not existing vector name error: nope' });
+    expect((await client.getCollection(C)).config.params.vectors).toEqual(vectors);
+
+    await new CollectionOptimizer({ store, skipGc: true }).optimizeUntil(C);
+    const prefix = collectionPrefix('', C);
+    const m = (await loadManifest(store, manifestKey(prefix)))?.manifest;
+    expect(m?.segments.length).toBeGreaterThan(1);
+    for (const seg of m?.segments ?? []) {
+      const got = await store.get(segmentObjectKey(segmentPrefix(prefix, seg.id), META));
+      const meta: SegmentMeta = parseMeta(got?.body);
+      expect(meta.spaces.text.tiers).toEqual({ vectorsOnDisk: false, graphOnDisk: true });
+      if (meta.spaces.text.hnsw !== null) expect(meta.spaces.text.hnsw.m).toBe(4);
+      expect(meta.spaces.image.quantization?.quantile).toBe(Math.fround(0.95));
+      expect(meta.spaces.geo.quantization?.quantile).toBe(Math.fround(0.99));
+    }
+    await checkAll(22);
   });
 });
