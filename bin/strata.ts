@@ -8,6 +8,7 @@
  * let in-flight ones and a running optimizer finish, stop the threads, and exit.
  */
 import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createApp, startServer } from '../lib/api/index.js';
 import { loadConfig, type StrataConfig } from '../lib/runtime/config.js';
@@ -77,6 +78,8 @@ async function main(): Promise<void> {
     logger,
     ...(config.apiKey ? { apiKey: config.apiKey } : {}),
     corsOrigins: config.corsOrigins,
+    // `npm start` builds it first (scripts/build-dashboard.ts)
+    dashboardDir: fileURLToPath(new URL('../dist/dashboard/', import.meta.url)),
     limits: { maxResponseBytes: config.maxResponseBytes, maxResultPoints: config.maxResultPoints },
   });
   const server = await startServer({ app, port: config.port, host: config.host });
