@@ -541,6 +541,15 @@ describe('named vectors through the official client', () => {
       expect(meta.spaces.image.quantization?.quantile).toBe(Math.fround(0.95));
       expect(meta.spaces.geo.quantization?.quantile).toBe(Math.fround(0.99));
     }
+    // the dashboard's layout shows each name's objects in that name's tiers
+    const layout = await svc.segmentLayout(C);
+    for (const seg of layout.segments) {
+      const tier = (name: string) => seg.objects.find((o) => o.name === name)?.tier;
+      expect(tier('vectors/text/vectors')).toBe('RAM');
+      if (seg.build?.vectors?.text.m) expect(tier('vectors/text/graph')).toBe('S3 pages');
+      expect(tier('vectors/image/quantized')).toBe('RAM');
+    }
+    expect(layout.segments.some((s) => s.objects.some((o) => o.name === 'vectors/text/graph'))).toBe(true);
     await checkAll(22);
   });
 });
