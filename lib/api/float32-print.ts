@@ -18,7 +18,23 @@ export function shortestFloat32(x: number): number {
   return Number(f.toPrecision(9));
 }
 
-/** Points (scored or records) with their vectors re-printed by shortestFloat32; other fields untouched. */
-export function withShortVectors<T extends { vector?: number[] | null }>(points: readonly T[]): T[] {
-  return points.map((p) => (Array.isArray(p.vector) ? { ...p, vector: p.vector.map(shortestFloat32) } : p));
+/** Points (scored or records) with their vectors (a list, or named lists) re-printed by shortestFloat32. */
+export function withShortVectors<T extends { vector?: number[] | Record<string, number[]> | null }>(
+  points: readonly T[],
+): T[] {
+  return points.map((p) => {
+    const v = p.vector;
+    if (Array.isArray(v)) return { ...p, vector: v.map(shortestFloat32) };
+    if (v === null || v === undefined) return p;
+    const named: Record<string, number[]> = {};
+    for (const [name, row] of Object.entries(v)) {
+      Object.defineProperty(named, name, {
+        value: row.map(shortestFloat32),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    }
+    return { ...p, vector: named };
+  });
 }

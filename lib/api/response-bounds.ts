@@ -28,13 +28,13 @@ const FLOAT_BYTES = 12;
 export interface ReadShape {
   /** points the read may return (limit + offset, or ids) */
   readonly points: number;
-  readonly withVector: boolean;
+  readonly withVector: boolean | string[];
   readonly withPayload: boolean;
 }
 
 const HINT = 'page through the results with a smaller `limit` and `offset` (or scroll), or drop `with_vector`';
 
-/** Refuses, before any work, reads whose answer would pass the bounds; `dim` is the collection's vector size. */
+/** Refuses, before any work, reads whose answer would pass the bounds; `dim`: floats of one point's vectors. */
 export function checkReadBounds(bounds: ResponseBounds, dim: number, reads: readonly ReadShape[]): void {
   let bytes = 0;
   for (const r of reads) {
@@ -43,7 +43,13 @@ export function checkReadBounds(bounds: ResponseBounds, dim: number, reads: read
         `limit + offset of ${r.points} exceeds the maximum of ${bounds.maxResultPoints} points per request; ${HINT}`,
       );
     }
-    bytes += r.points * (POINT_BYTES + (r.withVector ? dim * FLOAT_BYTES : 0) + (r.withPayload ? PAYLOAD_BYTES : 0));
+    bytes +=
+      r.points *
+      (POINT_BYTES +
+        (r.withVector !== false && !(Array.isArray(r.withVector) && r.withVector.length === 0)
+          ? dim * FLOAT_BYTES
+          : 0) +
+        (r.withPayload ? PAYLOAD_BYTES : 0));
   }
   if (bytes > bounds.maxResponseBytes) throw tooLarge(`about ${bytes}`, bounds.maxResponseBytes);
 }

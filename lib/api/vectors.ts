@@ -1,5 +1,5 @@
 /**
- * Vector-dimension check made before anything is written or searched. It asks the service for the collection's
+ * Vector-name and dimension check made before anything is written or searched. It asks the service for the collection's
  * config (collectionConfig: a cached manifest, revalidated only on a mismatch), which also turns an
  * unknown collection into 404 before any write, and compares every vector's length with
  * `vectors.size`, refusing the first mismatch (errors.ts words it as Qdrant does:
@@ -8,27 +8,70 @@
  */
 import type { CollectionService } from '../collection/types.js';
 import { dimensionMismatch, invalid } from '../model/errors.js';
+import type { CollectionConfig } from '../model/collection-config.js';
+import type { VectorStruct, WithVector } from '../model/points.js';
+import { vectorSpace, vectorSpaces } from '../model/vector-spaces.js';
 
-/** Checks every vector's length against the collection's and answers that length (the collection's `dim`). */
+/**
+ * Checks every query vector's length against the vector space it searches (`using[i]`, '' = unnamed) and every
+ * with_vector list's names against the config, and answers the collection's vector width (the sum of every vector's size: what one returned point's vectors may hold).
+ */
 export async function checkDimensions(
   service: CollectionService,
   name: string,
   vectors: readonly number[][],
+  using: readonly (string | undefined)[] = [],
+  withVectors: readonly WithVector[] = [],
 ): Promise<number> {
   // a cached config answers a warm request with no round trip; only a mismatch or an unknown collection pays for a
   // revalidated read, so a collection re-created elsewhere with another size is never wrongly refused
   try {
-    return checkAgainst((await service.collectionConfig(name, false)).vectors.size, vectors);
+    return checkAgainst(await service.collectionConfig(name, false), vectors, using, withVectors);
   } catch {
-    return checkAgainst((await service.collectionConfig(name, true)).vectors.size, vectors);
+    return checkAgainst(await service.collectionConfig(name, true), vectors, using, withVectors);
   }
 }
 
-function checkAgainst(expected: number, vectors: readonly number[][]): number {
-  for (const v of vectors) {
-    if (v.length !== expected) throw dimensionMismatch(expected, v.length);
+/** The vectors of points to write, checked by name and size before anything else (wal.ts checks again). */
+export async function checkPointVectors(
+  service: CollectionService,
+  name: string,
+  structs: readonly VectorStruct[],
+): Promise<void> {
+  const vectors: number[][] = [];
+  const using: string[] = [];
+  for (const s of structs) {
+    if (Array.isArray(s)) {
+      vectors.push(s);
+      using.push('');
+    } else {
+      for (const [n, v] of Object.entries(s)) {
+        vectors.push(v);
+        using.push(n);
+      }
+    }
   }
-  return expected;
+  await checkDimensions(service, name, vectors, using);
+}
+
+/** Sum of the sizes of every vector of the config (response bounds per returned point). */
+export function vectorWidth(config: CollectionConfig): number {
+  return vectorSpaces(config).reduce((n, s) => n + s.size, 0);
+}
+
+function checkAgainst(
+  config: CollectionConfig,
+  vectors: readonly number[][],
+  using: readonly (string | undefined)[],
+  withVectors: readonly WithVector[],
+): number {
+  vectors.forEach((v, i) => {
+    const { size } = vectorSpace(config, using[i]);
+    if (v.length !== size) throw dimensionMismatch(size, v.length);
+  });
+  // Qdrant refuses a with_vector list naming a vector the collection does not have (its check_vector_name)
+  for (const w of withVectors) if (Array.isArray(w)) for (const n of w) vectorSpace(config, n);
+  return vectorWidth(config);
 }
 
 /**

@@ -58,6 +58,11 @@ export interface SegmentBuild {
   graphOnDisk: boolean;
   /** null: no quantization */
   quantile: number | null;
+  /**
+   * named collections: the build of each named vector the segment holds (m and efConstruct 0 without a graph); the
+   * fields above then repeat the first one's
+   */
+  vectors?: Record<string, SegmentBuild>;
   /** the payload_schema its field indexes were built with (payloadSchemaKey); absent: none */
   fieldIndexes?: string;
 }

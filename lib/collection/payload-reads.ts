@@ -21,7 +21,8 @@ import { parseDateTime } from '../segment/filter-parse.js';
 import { parsePayloadPath } from '../segment/payload-path.js';
 import type { ServiceContext } from './context.js';
 import { compareIds } from './merge.js';
-import { type FullPoint, liveEntries, matching, toRecord } from './reads.js';
+import { type FullPoint, liveEntries, matching, toRecord, wantsVector } from './reads.js';
+import { isUnnamedConfig } from '../model/vector-spaces.js';
 import type { Snapshot } from './snapshot.js';
 
 const FACET_TYPES: readonly PayloadSchemaType[] = ['keyword', 'integer', 'bool', 'uuid'];
@@ -105,7 +106,8 @@ export async function scrollOrdered(ctx: ServiceContext, snap: Snapshot, req: Sc
   let rows: Row[] = [];
   const trimAt = 2 * req.limit + 1024;
   const all = await liveEntries(ctx, snap);
-  const want = { payload: true, vector: req.with_vector };
+  const want = { payload: true, vector: wantsVector(req.with_vector) };
+  const named = !isUnnamedConfig(snap.manifest.config);
   for await (const p of matching(ctx, snap, all, req.filter, want)) {
     const seen = new Set<number>();
     for (const raw of indexedValues(type, p.payload ?? {}, steps)) {
@@ -120,7 +122,7 @@ export async function scrollOrdered(ctx: ServiceContext, snap: Snapshot, req: Sc
   const points = rows
     .sort(byOrder)
     .slice(0, req.limit)
-    .map((r) => ({ ...toRecord(r.p, req.with_payload, req.with_vector), order_value: r.value }));
+    .map((r) => ({ ...toRecord(r.p, req.with_payload, req.with_vector, named), order_value: r.value }));
   return { points, next_page_offset: null };
 }
 

@@ -13,7 +13,7 @@
 import { normalizeInPlace, similarityFn, similarityToScore, thresholdToSimilarity } from '../distance/index.js';
 import { dimensionMismatch, isStrataError, malformed, unavailable } from '../model/errors.js';
 import { compileFilter } from '../segment/filter.js';
-import { compileScoring } from '../segment/scoring.js';
+import { compileScoring, scoringReadsVector } from '../segment/scoring.js';
 import type { ScoringSpec } from '../segment/scoring.js';
 import type { IoScope } from '../storage/io-stats.js';
 import type { ServiceContext } from './context.js';
@@ -21,13 +21,17 @@ import { mergeCandidates } from './merge.js';
 import type { Candidate } from './merge.js';
 import { wantsPayload } from './payload-ops.js';
 import { planTasks } from './planner.js';
-import { loadPoints, toRecord } from './reads.js';
+import { loadPoints, toRecord, wantsVector } from './reads.js';
+import { findVectorSpace, isUnnamedConfig, vectorSpace } from '../model/vector-spaces.js';
 import type { Located } from './reads.js';
 import { addSegmentStats, emptySegmentStats } from '../segment/task-contract.js';
 import type { SegmentCandidate, SegmentSearchResult, SegmentSearchStats } from '../segment/task-contract.js';
 import type { Snapshot } from './snapshot.js';
 import type { PointId } from '../model/point-id.js';
 import type { QueryRequest, ScoredPoint } from '../model/search.js';
+
+/** the row a vectorless scoring is handed for a point lacking the vector searched (it never reads it) */
+const NO_ROW = new Float32Array(0);
 
 /** A WAL-tail point scored here; segment candidates (lib/segment/task-contract.ts) also carry their offset. */
 type TailCandidate = Candidate & { segment: null };
@@ -65,6 +69,8 @@ export type SearchHit = TailCandidate | SegmentCandidate;
 export interface CandidateSearch {
   /** the query vector, already normalized for Cosine; empty with `scoring` */
   vector: Float32Array;
+  /** vector name searched ('' or absent: the unnamed vector); points without it are skipped */
+  using?: string;
   /**
    * a custom scoring instead of a nearest search (lib/segment/scoring.ts): the tail is scored with it here, each
    * worker scans its segments with it; `similarity` is then that score
@@ -111,12 +117,17 @@ export async function searchCandidatesBatch(
     mark = t;
   };
   if (searches.length === 0) return [];
-  const { size: dim, distance } = snap.manifest.config.vectors;
   const excluded = excludeIds && excludeIds.length > 0 ? new Set(excludeIds) : null;
 
   // the WAL tail, exactly
-  const sim = similarityFn(distance);
   const tails = searches.map((search) => {
+    const using = search.using ?? '';
+    const readsVector = search.scoring === undefined || scoringReadsVector(search.scoring);
+    // a scoring that reads no vector needs no vector space (a named collection has no '' to default to)
+    const space = readsVector ? vectorSpace(snap.manifest.config, using) : findVectorSpace(snap.manifest.config, using);
+    const dim = space?.size ?? 0;
+    const distance = space?.distance ?? 'Dot';
+    const sim = similarityFn(distance);
     const q = search.vector;
     const { minSimilarity } = search;
     const pred = search.filter ? compileFilter(search.filter, snap.manifest.config.payload_schema) : null;
@@ -124,10 +135,13 @@ export async function searchCandidatesBatch(
     const scoring = search.scoring ? compileScoring(search.scoring, dim, distance, search.random) : null;
     const tailCandidates: TailCandidate[] = [];
     for (const e of snap.winners.values()) {
-      if (e.vector === null) continue;
+      if (e.vectors === null) continue;
+      const v = e.vectors.get(using);
+      // a point without the vector searched is skipped, as Qdrant's scorers skip it
+      if (v === undefined && readsVector) continue;
       if (excluded?.has(e.id)) continue;
       if (pred !== null && !pred(e.id, e.payload)) continue;
-      const s = scoring === null ? sim(q, 0, e.vector, 0, dim) : scoring.score(e.vector, 0, e.payload);
+      const s = scoring === null ? sim(q, 0, v as Float32Array, 0, dim) : scoring.score(v ?? NO_ROW, 0, e.payload);
       if (s === undefined) continue;
       if (minSimilarity !== undefined && s < minSimilarity) continue;
       tailCandidates.push({ id: e.id, version: e.version, similarity: s, segment: null });
@@ -142,6 +156,8 @@ export async function searchCandidatesBatch(
   if (excluded) for (const id of excluded) if (!snap.winners.has(id)) exclude.push(id);
   const subs = searches.map((s) => ({
     vector: Array.from(s.vector),
+    // absent for the unnamed vector, so an unnamed collection's tasks stay as they were
+    ...(s.using ? { using: s.using } : {}),
     limit: s.want,
     params: s.params,
     ...(s.filter ? { filter: s.filter } : {}),
@@ -197,9 +213,9 @@ export function locateHits(snap: Snapshot, page: readonly SearchHit[]): Located[
   });
 }
 
-/** The query vector of a request, checked and normalized for the collection's distance. */
-export function prepareQueryVector(snap: Snapshot, vector: unknown): Float32Array {
-  const { size: dim, distance } = snap.manifest.config.vectors;
+/** The query vector of a request, checked and normalized for the distance of the vector `using` names. */
+export function prepareQueryVector(snap: Snapshot, vector: unknown, using?: string): Float32Array {
+  const { size: dim, distance } = vectorSpace(snap.manifest.config, using);
   const q = checkQueryVector(vector, dim);
   if (distance === 'Cosine') normalizeInPlace(q, 0, dim);
   return q;
@@ -212,8 +228,8 @@ export async function runQuery(
   trace: QueryTrace = {},
 ): Promise<ScoredPoint[]> {
   const { stats, io } = trace;
-  const { distance } = snap.manifest.config.vectors;
-  const q = prepareQueryVector(snap, req.vector);
+  const { distance } = vectorSpace(snap.manifest.config, req.using);
+  const q = prepareQueryVector(snap, req.vector, req.using);
   if (req.limit <= 0) return [];
   const minSimilarity =
     req.score_threshold === undefined || req.score_threshold === null
@@ -222,7 +238,14 @@ export async function runQuery(
   const merged = await searchCandidates(
     ctx,
     snap,
-    { vector: q, want: req.offset + req.limit, params: req.params, filter: req.filter, minSimilarity },
+    {
+      vector: q,
+      ...(req.using ? { using: req.using } : {}),
+      want: req.offset + req.limit,
+      params: req.params,
+      filter: req.filter,
+      minSimilarity,
+    },
     trace,
   );
   const page = merged.slice(req.offset, req.offset + req.limit);
@@ -231,10 +254,12 @@ export async function runQuery(
   const t = performance.now();
   const fetchPayload = wantsPayload(req.with_payload);
   const located = locateHits(snap, page);
-  const points = await loadPoints(ctx, snap, located, { payload: fetchPayload, vector: req.with_vector }, io);
+  const want = { payload: fetchPayload, vector: wantsVector(req.with_vector) };
+  const points = await loadPoints(ctx, snap, located, want, io);
   if (stats) stats.stageMs.fetch += performance.now() - t;
+  const named = !isUnnamedConfig(snap.manifest.config);
   return page.map((c, i): ScoredPoint => {
-    const { payload, vector } = toRecord(points[i], req.with_payload, req.with_vector);
+    const { payload, vector } = toRecord(points[i], req.with_payload, req.with_vector, named);
     return { id: c.id, version: c.version, score: similarityToScore(distance, c.similarity), payload, vector };
   });
 }

@@ -18,7 +18,8 @@ import type { TailEntry } from './tail.js';
 import type { Filter } from '../model/filter.js';
 import type { Payload, WithPayload } from '../model/payload.js';
 import type { PointId } from '../model/point-id.js';
-import type { Record_, ScrollRequest, ScrollResult } from '../model/points.js';
+import type { Record_, ScrollRequest, ScrollResult, VectorRows, WithVector } from '../model/points.js';
+import { isUnnamedConfig } from '../model/vector-spaces.js';
 
 /** Where the live version of a point is. */
 export type Located =
@@ -29,13 +30,14 @@ export interface FullPoint {
   id: PointId;
   version: number;
   payload: Payload | null;
-  vector: Float32Array | null;
+  /** every vector of the point by name, when loaded */
+  vectors: VectorRows | null;
 }
 
 /** Every live point of the snapshot, sorted by id. */
 export async function liveEntries(ctx: ServiceContext, snap: Snapshot): Promise<Located[]> {
   const out: Located[] = [];
-  for (const e of snap.winners.values()) if (e.vector !== null) out.push({ id: e.id, version: e.version, tail: e });
+  for (const e of snap.winners.values()) if (e.vectors !== null) out.push({ id: e.id, version: e.version, tail: e });
   const perSegment = await Promise.all(snap.manifest.segments.map((s) => ctx.access.livePoints(snap.collection, s)));
   for (let i = 0; i < perSegment.length; i++) {
     const seg = snap.manifest.segments[i].id;
@@ -56,7 +58,7 @@ export async function lookup(ctx: ServiceContext, snap: Snapshot, ids: readonly 
   for (const id of unique) {
     const w = snap.winners.get(id);
     if (w !== undefined) {
-      if (w.vector !== null) out.push({ id, version: w.version, tail: w });
+      if (w.vectors !== null) out.push({ id, version: w.version, tail: w });
       continue;
     }
     const c = copies.get(id);
@@ -77,7 +79,7 @@ export async function loadPoints(
     id: l.id,
     version: l.version,
     payload: l.tail !== undefined ? l.tail.payload : null,
-    vector: l.tail !== undefined ? l.tail.vector : null,
+    vectors: l.tail !== undefined ? l.tail.vectors : null,
   }));
   if (!want.payload && !want.vector) return out;
   const bySegment = new Map<string, number[]>();
@@ -103,18 +105,40 @@ export async function loadPoints(
       );
       idx.forEach((i, j) => {
         out[i].payload = points[j].payload;
-        out[i].vector = points[j].vector;
+        out[i].vectors = points[j].vectors;
       });
     }),
   );
   return out;
 }
 
-export function toRecord(p: FullPoint, withPayload: WithPayload, withVector: boolean): Record_ {
+/** Whether `with_vector` asks for any vector at all (then every vector of a point is loaded, and projected). */
+export function wantsVector(withVector: WithVector): boolean {
+  return Array.isArray(withVector) ? withVector.length > 0 : withVector;
+}
+
+/**
+ * A point as returned. Vectors as Qdrant shows them: an unnamed collection's vector is a list; a named collection's
+ * vectors are an object name -> list holding the names asked for (all with `true`) that the point has.
+ */
+export function toRecord(p: FullPoint, withPayload: WithPayload, withVector: WithVector, named = false): Record_ {
   const r: Record_ = { id: p.id };
   const payload = projectPayload(p.payload, withPayload);
   r.payload = payload === undefined ? null : payload;
-  r.vector = withVector && p.vector !== null ? Array.from(p.vector) : null;
+  r.vector = null;
+  if (!wantsVector(withVector) || p.vectors === null) return r;
+  if (!named) {
+    const v = p.vectors.get('');
+    r.vector = v === undefined ? null : Array.from(v);
+    return r;
+  }
+  const names = Array.isArray(withVector) ? withVector : [...p.vectors.keys()];
+  const out: Record<string, number[]> = {};
+  for (const name of names) {
+    const v = p.vectors.get(name);
+    if (v !== undefined) out[name] = Array.from(v);
+  }
+  r.vector = out;
   return r;
 }
 
@@ -123,11 +147,13 @@ export async function getPoints(
   snap: Snapshot,
   ids: readonly PointId[],
   withPayload: WithPayload,
-  withVector: boolean,
+  withVector: WithVector,
 ): Promise<Record_[]> {
   const located = await lookup(ctx, snap, ids);
-  const points = await loadPoints(ctx, snap, located, { payload: wantsPayload(withPayload), vector: withVector });
-  return points.map((p) => toRecord(p, withPayload, withVector));
+  const want = { payload: wantsPayload(withPayload), vector: wantsVector(withVector) };
+  const points = await loadPoints(ctx, snap, located, want);
+  const named = !isUnnamedConfig(snap.manifest.config);
+  return points.map((p) => toRecord(p, withPayload, withVector, named));
 }
 
 /** Points matching `filter` among `entries`, in order, stopping after `max` matches (payloads loaded per chunk). */
@@ -182,14 +208,14 @@ export async function scroll(ctx: ServiceContext, snap: Snapshot, req: ScrollReq
     snap,
     entries,
     req.filter,
-    { payload: wantsPayload(req.with_payload), vector: req.with_vector },
+    { payload: wantsPayload(req.with_payload), vector: wantsVector(req.with_vector) },
     chunk,
   )) {
     if (points.length === req.limit) {
       next = p.id;
       break;
     }
-    points.push(toRecord(p, req.with_payload, req.with_vector));
+    points.push(toRecord(p, req.with_payload, req.with_vector, !isUnnamedConfig(snap.manifest.config)));
   }
   return { points, next_page_offset: next };
 }
@@ -207,7 +233,7 @@ export async function livePointCount(ctx: ServiceContext, snap: Snapshot): Promi
   for (const s of snap.manifest.segments) n += s.points - s.deleted;
   for (const w of snap.winners.values()) {
     if (copies.has(w.id)) n--;
-    if (w.vector !== null) n++;
+    if (w.vectors !== null) n++;
   }
   return n;
 }

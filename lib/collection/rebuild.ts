@@ -24,7 +24,8 @@
  * `full_scan_threshold` is not compared: it is a search-time knob. `indexing_threshold` lowered to 0 (indexing
  * off) leaves existing graphs alone, as in Qdrant (it only stops new segments from being indexed).
  */
-import type { SegmentMeta } from '../segment/meta.js';
+import { type SegmentMeta, type SpaceMeta, isUnnamedMeta } from '../segment/meta.js';
+import { type VectorSpace, isUnnamedConfig, vectorSpaces } from '../model/vector-spaces.js';
 import { shouldIndex } from '../segment/writer.js';
 import type { SegmentBuild, SegmentEntry } from './manifest.js';
 import type { CollectionConfig } from '../model/collection-config.js';
@@ -40,18 +41,33 @@ export interface RebuildBudget {
 
 export const DEFAULT_REBUILD_BUDGET: RebuildBudget = { segments: 4, points: 100_000 };
 
-/** The build parameters a segment's meta records. */
-export function buildOf(meta: SegmentMeta): SegmentBuild {
+function spaceBuild(s: SpaceMeta): SegmentBuild {
   return {
-    m: meta.hnsw?.m ?? 0,
-    efConstruct: meta.hnsw?.efConstruct ?? 0,
-    vectorsOnDisk: meta.tiers.vectorsOnDisk,
-    graphOnDisk: meta.tiers.graphOnDisk,
-    quantile: meta.quantization === null ? null : meta.quantization.quantile,
-    ...(meta.fieldIndexes !== undefined && Object.keys(meta.fieldIndexes).length > 0
-      ? { fieldIndexes: payloadSchemaKey(meta.fieldIndexes) }
-      : {}),
+    m: s.hnsw?.m ?? 0,
+    efConstruct: s.hnsw?.efConstruct ?? 0,
+    vectorsOnDisk: s.tiers.vectorsOnDisk,
+    graphOnDisk: s.tiers.graphOnDisk,
+    quantile: s.quantization === null ? null : s.quantization.quantile,
   };
+}
+
+/** The build parameters a segment's meta records (per named vector for a named segment). */
+export function buildOf(meta: SegmentMeta): SegmentBuild {
+  const fieldIndexes =
+    meta.fieldIndexes !== undefined && Object.keys(meta.fieldIndexes).length > 0
+      ? { fieldIndexes: payloadSchemaKey(meta.fieldIndexes) }
+      : {};
+  if (isUnnamedMeta(meta)) return { ...spaceBuild(meta.spaces['']), ...fieldIndexes };
+  const vectors: Record<string, SegmentBuild> = {};
+  for (const [name, s] of Object.entries(meta.spaces)) vectors[name] = spaceBuild(s);
+  const first = Object.values(vectors)[0] ?? {
+    m: 0,
+    efConstruct: 0,
+    vectorsOnDisk: false,
+    graphOnDisk: false,
+    quantile: null,
+  };
+  return { ...first, vectors, ...fieldIndexes };
 }
 
 /** A payload_schema as a comparable string (keys sorted); '' for none. */
@@ -65,21 +81,41 @@ export function payloadSchemaKey(schema: PayloadSchema | undefined): string {
  * Whether the rebuild of a segment (`indexed` or not, `live` live points) builds a graph: when it had one (an index
  * is never dropped by a rebuild) or the threshold now asks for one; never when `m` is 0.
  */
-export function rebuildIndexes(config: CollectionConfig, indexed: boolean, live: number): boolean {
+export function rebuildIndexes(config: CollectionConfig, indexed: boolean, live: number): boolean | undefined {
+  // named vectors decide one by one by the threshold rule (a rebuild may then drop a small vector's graph)
+  if (!isUnnamedConfig(config)) return undefined;
   return config.hnsw_config.m > 0 && (indexed || shouldIndex(config, live));
 }
 
-/** Whether a segment with `live` live points, `indexed` or not, built with `build`, differs from `config`. */
+/**
+ * Whether a segment with `live` live points, `indexed` or not, built with `build`, differs from `config`. A named
+ * segment differs when any of its vectors does, each judged against that vector's own effective parameters (a
+ * vector is `indexed` when it has a graph); the whole segment is then rebuilt.
+ */
 export function differs(config: CollectionConfig, indexed: boolean, live: number, build: SegmentBuild): boolean {
   if (live <= 0) return false; // dropped by the optimizer, not rebuilt
-  if (!indexed && shouldIndex(config, live)) return true; // one way: an existing graph is never stale for size
-  if (indexed && (build.m !== config.hnsw_config.m || build.efConstruct !== config.hnsw_config.ef_construct))
-    return true;
-  if (indexed && build.graphOnDisk !== config.hnsw_config.on_disk) return true;
-  if (build.vectorsOnDisk !== config.vectors.on_disk) return true;
   // field indexes are written with the segment: a created, changed or dropped index rebuilds it (with its graph)
   if ((build.fieldIndexes ?? '') !== payloadSchemaKey(config.payload_schema)) return true;
-  const scalar = config.quantization_config?.scalar;
+  if (build.vectors === undefined) return spaceDiffers(config, vectorSpaces(config)[0], indexed, live, build);
+  for (const space of vectorSpaces(config)) {
+    const b = build.vectors[space.name];
+    if (b !== undefined && spaceDiffers(config, space, b.m > 0, live, b)) return true;
+  }
+  return false;
+}
+
+function spaceDiffers(
+  config: CollectionConfig,
+  space: VectorSpace,
+  indexed: boolean,
+  live: number,
+  build: SegmentBuild,
+): boolean {
+  if (!indexed && shouldIndex(config, live, space.name)) return true; // one way: a graph is never stale for size
+  if (indexed && (build.m !== space.hnsw.m || build.efConstruct !== space.hnsw.ef_construct)) return true;
+  if (indexed && build.graphOnDisk !== space.hnsw.on_disk) return true;
+  if (build.vectorsOnDisk !== space.on_disk) return true;
+  const scalar = space.quantization?.scalar;
   if ((scalar === undefined) !== (build.quantile === null)) return true;
   // the quantile is trained and stored as float32: compare at that precision, or a segment would never match
   return (

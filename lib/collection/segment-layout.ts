@@ -10,6 +10,7 @@
  * | `vectors`       | RAM, or `S3 pages` (read for rescoring / exact) when built with vectors on_disk          |
  * | `payload`       | `S3` (final top-k read per query) when on_disk_payload, else RAM (the coordinator keeps it) |
  * | `ids`, `deleted.{v}`, `meta.json` | RAM (decoded once per process)                                        |
+ * | `vectors/{name}/…` | a named vector's quantized / graph / vectors / offsets, in that vector's own build's tiers |
  *
  * Invariants: it reads, never writes; one listing of the segments folder, filtered to what the snapshot's manifest
  * names (an orphan of a crashed optimizer, or a tombstone version the manifest does not name, is not shown).
@@ -61,6 +62,11 @@ export interface CollectionLayout {
 }
 
 function tierOf(name: string, build: SegmentBuild | null, payloadOnDisk: boolean): Tier {
+  // a named vector's objects (`vectors/{name}/{file}`, keys.ts) sit in the tiers of that vector's own build
+  const named = /^vectors\/([^/]+)\/([^/]+)$/.exec(name);
+  if (named !== null) {
+    return tierOf(named[2], build?.vectors?.[decodeURIComponent(named[1])] ?? null, payloadOnDisk);
+  }
   if (name === GRAPH) return build?.graphOnDisk ? 'S3 pages' : 'RAM';
   if (name === VECTORS) return build?.vectorsOnDisk ? 'S3 pages' : 'RAM';
   if (name === PAYLOAD) return payloadOnDisk ? 'S3' : 'RAM';

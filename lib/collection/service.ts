@@ -16,7 +16,15 @@
  *   one); `onConfigChange` of every committed config update. The optimizer trigger is wired through them.
  */
 import { randomBytes } from 'node:crypto';
-import { collectionNotFound, conflict, isStrataError, malformed, notFound, outOfRange } from '../model/errors.js';
+import {
+  collectionNotFound,
+  conflict,
+  isStrataError,
+  malformed,
+  notFound,
+  outOfRange,
+  pointNotFound,
+} from '../model/errors.js';
 import {
   type AliasAction,
   type AliasDescription,
@@ -59,6 +67,10 @@ import type {
   FacetRequest,
   PointStruct,
   PointsSelector,
+  PointVectors,
+  UpsertOptions,
+  VectorRows,
+  WithVector,
   Record_,
   ScrollRequest,
   ScrollResult,
@@ -71,7 +83,13 @@ import { searchMatrix } from './query-api/matrix.js';
 import type { MatrixOffsets } from './query-api/matrix.js';
 import { runGroups } from './query-api/run-groups.js';
 import type { PointGroup } from './query-api/run-groups.js';
-import { encodeWal, prepareUpserts } from './wal.js';
+import { blocksOf, encodeWal, prepareUpserts, selectUpserts } from './wal.js';
+import { compileFilter } from '../segment/filter.js';
+import { vectorSpace, vectorSpaces } from '../model/vector-spaces.js';
+import { withVectors, withoutVectors } from './vector-updates.js';
+import { batchRows } from './tail.js';
+import { type BatchOperation, applyBatch } from './batch-update.js';
+import { updatedVectors } from './vector-config.js';
 import type { PreparedUpserts } from './wal.js';
 import { putWal } from './wal-writer.js';
 
@@ -131,8 +149,13 @@ export class StrataCollectionService implements CollectionService {
     if ((await this.ctx.aliases.current()).has(name)) {
       throw conflict(`Can't create collection with name ${name}. Alias with the same name already exists`);
     }
-    if (!Number.isInteger(config.vectors.size) || config.vectors.size < 1) {
-      throw outOfRange('vectors.size', 'must be a positive integer');
+    for (const space of vectorSpaces(config)) {
+      if (!Number.isInteger(space.size) || space.size < 1) {
+        throw outOfRange(
+          space.name === '' ? 'vectors.size' : `vectors.${space.name}.size`,
+          'must be a positive integer',
+        );
+      }
     }
     const m = newManifest(name, config, randomBytes(8).toString('hex'), this.ctx.now());
     const key = manifestKey(this.prefixOf(name));
@@ -378,7 +401,7 @@ export class StrataCollectionService implements CollectionService {
       const config: CollectionConfig = {
         ...c,
         ...(update.metadata !== undefined ? { metadata: { ...c.metadata, ...update.metadata } } : {}),
-        vectors: { ...c.vectors, ...(update.vectors ?? {}) },
+        vectors: updatedVectors(c, update),
         hnsw_config: { ...c.hnsw_config, ...(update.hnsw_config ?? {}) },
         optimizers_config: { ...c.optimizers_config, ...(update.optimizers_config ?? {}) },
         quantization_config:
@@ -402,15 +425,13 @@ export class StrataCollectionService implements CollectionService {
     wait: boolean,
   ): Promise<UpdateResult> {
     const seq = this.ctx.clock.next();
-    const dim = snap.manifest.config.vectors.size;
     const body = encodeWal({
       incarnation: snap.manifest.incarnation,
       seq,
       writer: this.ctx.writerId,
-      dim,
       ids: upserts?.ids ?? [],
       payloads: upserts?.payloads ?? [],
-      vectors: upserts?.vectors ?? new Float32Array(0),
+      vectors: upserts?.vectors ?? [],
       deletes,
     });
     await putWal(this.ctx.store, walKey(snap.collection, seq, this.ctx.writerId), body);
@@ -439,11 +460,36 @@ export class StrataCollectionService implements CollectionService {
     };
   }
 
-  async upsertPoints(name: string, points: PointStruct[], wait: boolean): Promise<UpdateResult> {
-    const target = await this.writeTarget(name);
-    const { size, distance } = target.manifest.config.vectors;
-    const prepared = prepareUpserts(points, size, distance);
-    return this.writeBatch(target, prepared, [], wait);
+  /**
+   * Upserts, validated whole first. `update_mode` and `update_filter` (Qdrant's conditional upsert) are decided
+   * against a snapshot: an existing point is changed unless the mode is insert_only or it fails the filter; a new
+   * point is inserted unless the mode is update_only. The same race as payload updates applies (wal.ts).
+   */
+  async upsertPoints(
+    name: string,
+    points: PointStruct[],
+    wait: boolean,
+    options: UpsertOptions = {},
+  ): Promise<UpdateResult> {
+    const mode = options.update_mode ?? 'upsert';
+    if (mode === 'upsert' && options.update_filter === undefined) {
+      const target = await this.writeTarget(name);
+      return this.writeBatch(target, prepareUpserts(points, target.manifest.config), [], wait);
+    }
+    const snap = await this.snapshot(name);
+    const prepared = prepareUpserts(points, snap.manifest.config);
+    const located = await reads.lookup(this.ctx, snap, prepared.ids);
+    let changeable = new Set(located.map((l) => l.id));
+    if (options.update_filter !== undefined && located.length > 0) {
+      const pred = compileFilter(options.update_filter, snap.manifest.config.payload_schema);
+      const loaded = await reads.loadPoints(this.ctx, snap, located, { payload: true, vector: false });
+      changeable = new Set(loaded.filter((p) => pred(p.id, p.payload)).map((p) => p.id));
+    }
+    const exists = new Set(located.map((l) => l.id));
+    const keep = prepared.ids.map((id) =>
+      exists.has(id) ? mode !== 'insert_only' && changeable.has(id) : mode !== 'update_only',
+    );
+    return this.writeBatch(snap, selectUpserts(prepared, keep), [], wait);
   }
 
   private async selectIds(snap: Snapshot, selector: PointsSelector): Promise<PointId[]> {
@@ -473,16 +519,84 @@ export class StrataCollectionService implements CollectionService {
   ): Promise<UpdateResult> {
     const snap = await this.snapshot(name);
     const ids = await this.selectIds(snap, selector);
+    return this.rewritePoints(snap, ids, wait, (p) => ({ ...p, payload: change(p.payload) }));
+  }
+
+  /**
+   * Reads the live points among `ids` whole, applies `change` to each (null: leave it unchanged), and writes the
+   * changed ones back as upserts in one WAL record: a point is always rewritten whole (wal.ts explains the race).
+   */
+  private async rewritePoints(
+    snap: Snapshot,
+    ids: readonly PointId[],
+    wait: boolean,
+    change: (p: FullPoint) => FullPoint | null,
+  ): Promise<UpdateResult> {
     const located = await reads.lookup(this.ctx, snap, ids);
-    const points: FullPoint[] = await reads.loadPoints(this.ctx, snap, located, { payload: true, vector: true });
-    const dim = snap.manifest.config.vectors.size;
+    const loaded: FullPoint[] = await reads.loadPoints(this.ctx, snap, located, { payload: true, vector: true });
+    const points = loaded.map(change).filter((p): p is FullPoint => p !== null);
     const prepared: PreparedUpserts = {
       ids: points.map((p) => p.id),
-      payloads: points.map((p) => change(p.payload)),
-      vectors: new Float32Array(points.length * dim),
+      payloads: points.map((p) => p.payload),
+      vectors: blocksOf(
+        points.map((p) => p.vectors ?? new Map()),
+        snap.manifest.config,
+      ),
     };
-    points.forEach((p, i) => prepared.vectors.set(p.vector as Float32Array, i * dim));
     return this.writeBatch(snap, prepared, [], wait);
+  }
+
+  /**
+   * Qdrant's update_vectors: every name and size is checked first; every point must exist (else its 404 and nothing
+   * is written); the names given replace the point's, the others and the payload stay. `updateFilter` skips the
+   * points it does not match. Of one id given twice, the later vectors win.
+   */
+  async updateVectors(
+    name: string,
+    points: PointVectors[],
+    wait: boolean,
+    updateFilter?: Filter,
+  ): Promise<UpdateResult> {
+    const snap = await this.snapshot(name);
+    const prepared = prepareUpserts(
+      points.map((p) => ({ id: p.id, vector: p.vector })),
+      snap.manifest.config,
+    );
+    const updates = new Map<PointId, VectorRows>();
+    batchRows(prepared).forEach((rows, i) => updates.set(prepared.ids[i], rows));
+    const ids = [...updates.keys()];
+    const found = new Set((await reads.lookup(this.ctx, snap, ids)).map((l) => l.id));
+    const missing = ids.find((id) => !found.has(id));
+    if (missing !== undefined) throw pointNotFound(missing);
+    const pred = updateFilter === undefined ? null : compileFilter(updateFilter, snap.manifest.config.payload_schema);
+    return this.rewritePoints(snap, ids, wait, (p) =>
+      pred !== null && !pred(p.id, p.payload)
+        ? null
+        : { ...p, vectors: withVectors(p.vectors, updates.get(p.id) as VectorRows) },
+    );
+  }
+
+  /** POST .../points/batch: every operation in order, one WAL record (batch-update.ts). */
+  async batchUpdate(name: string, operations: BatchOperation[], wait: boolean): Promise<UpdateResult> {
+    const snap = await this.snapshot(name);
+    const { upserts, deletes } = await applyBatch(
+      {
+        config: snap.manifest.config,
+        load: async (ids) =>
+          reads.loadPoints(this.ctx, snap, await reads.lookup(this.ctx, snap, ids), { payload: true, vector: true }),
+        matching: (filter) => this.selectIds(snap, { filter }),
+      },
+      operations,
+    );
+    return this.writeBatch(snap, upserts, deletes, wait);
+  }
+
+  /** Qdrant's delete_vectors: the names must exist in the config; ids not found are skipped. */
+  async deleteVectors(name: string, selector: PointsSelector, vectors: string[], wait: boolean): Promise<UpdateResult> {
+    const snap = await this.snapshot(name);
+    for (const v of vectors) vectorSpace(snap.manifest.config, v);
+    const ids = await this.selectIds(snap, selector);
+    return this.rewritePoints(snap, ids, wait, (p) => ({ ...p, vectors: withoutVectors(p.vectors, vectors) }));
   }
 
   setPayload(
@@ -509,7 +623,7 @@ export class StrataCollectionService implements CollectionService {
 
   // ------------------------------------------------------------------ reads
 
-  async getPoints(name: string, ids: PointId[], withPayload: WithPayload, withVector: boolean): Promise<Record_[]> {
+  async getPoints(name: string, ids: PointId[], withPayload: WithPayload, withVector: WithVector): Promise<Record_[]> {
     const canonical = ids.map((id, i) => requirePointId(id, `ids[${i}]`));
     return reads.getPoints(this.ctx, await this.snapshot(name), canonical, withPayload, withVector);
   }

@@ -18,6 +18,7 @@ import type { Manifest } from './manifest.js';
 import { sealedNames } from './manifest.js';
 import type { Payload } from '../model/payload.js';
 import type { PointId } from '../model/point-id.js';
+import type { VectorRows } from '../model/points.js';
 import { compareVersions, decodeWal } from './wal.js';
 import type { WalBatch } from './wal.js';
 
@@ -28,8 +29,8 @@ export interface TailEntry {
   writer: string;
   /** WAL object name (relative to wal/) holding this entry */
   wal: string;
-  /** null: the newest write of this point is a delete */
-  vector: Float32Array | null;
+  /** the point's vectors by name; null: the newest write of this point is a delete */
+  vectors: VectorRows | null;
   payload: Payload | null;
 }
 
@@ -49,26 +50,39 @@ export function foldBatches(batches: readonly { name: string; batch: WalBatch }[
   const sorted = [...batches].sort((a, b) => compareVersions(a.batch.seq, a.batch.writer, b.batch.seq, b.batch.writer));
   const entries = new Map<PointId, TailEntry>();
   for (const { name, batch } of sorted) {
-    const { dim } = batch;
+    const rows = batchRows(batch);
     for (let i = 0; i < batch.ids.length; i++) {
       entries.set(batch.ids[i], {
         id: batch.ids[i],
         version: batch.seq,
         writer: batch.writer,
         wal: name,
-        vector: batch.vectors.subarray(i * dim, (i + 1) * dim),
+        vectors: rows[i],
         payload: batch.payloads[i],
       });
     }
     for (const id of batch.deletes) {
-      entries.set(id, { id, version: batch.seq, writer: batch.writer, wal: name, vector: null, payload: null });
+      entries.set(id, { id, version: batch.seq, writer: batch.writer, wal: name, vectors: null, payload: null });
     }
   }
   return entries;
 }
 
+/** Each point's vectors by name, as views into the batch's blocks (no copy). */
+export function batchRows(batch: Pick<WalBatch, 'ids' | 'vectors'>): Map<string, Float32Array>[] {
+  const rows = batch.ids.map(() => new Map<string, Float32Array>());
+  for (const b of batch.vectors) {
+    const n = b.points === null ? batch.ids.length : b.points.length;
+    for (let r = 0; r < n; r++) {
+      const i = b.points === null ? r : b.points[r];
+      rows[i].set(b.name, b.data.subarray(r * b.dim, (r + 1) * b.dim));
+    }
+  }
+  return rows;
+}
+
 function batchBytes(b: WalBatch): number {
-  return b.vectors.byteLength + 64 * (b.ids.length + b.deletes.length);
+  return b.vectors.reduce((n, v) => n + v.data.byteLength, 0) + 64 * (b.ids.length + b.deletes.length);
 }
 
 /** Reads (with a cache of immutable WAL objects) and folds the WAL tail of a collection. */

@@ -3,6 +3,7 @@
  * collection. The domain values these carry (points, filters, configs, queries) live in lib/model.
  */
 import type { AliasAction, AliasDescription } from './aliases.js';
+import type { BatchOperation } from './batch-update.js';
 import type { OptimizerBacklog } from './backlog.js';
 import type { SnapshotDescription } from './collection-snapshots.js';
 import type { CollectionConfig, CollectionUpdate } from '../model/collection-config.js';
@@ -15,10 +16,13 @@ import type {
   FacetRequest,
   PointStruct,
   PointsSelector,
+  PointVectors,
   Record_,
   ScrollRequest,
   ScrollResult,
   UpdateResult,
+  UpsertOptions,
+  WithVector,
 } from '../model/points.js';
 import type { GroupsRequest, MatrixRequest, UniversalQuery } from '../model/query.js';
 import type { QueryRequest, ScoredPoint } from '../model/search.js';
@@ -90,7 +94,7 @@ export interface CollectionService {
   /** aliases naming the collection `name`; not_found when it does not exist */
   collectionAliases(name: string): Promise<AliasDescription[]>;
 
-  upsertPoints(name: string, points: PointStruct[], wait: boolean): Promise<UpdateResult>;
+  upsertPoints(name: string, points: PointStruct[], wait: boolean, options?: UpsertOptions): Promise<UpdateResult>;
   deletePoints(name: string, selector: PointsSelector, wait: boolean): Promise<UpdateResult>;
   setPayload(
     name: string,
@@ -102,8 +106,14 @@ export interface CollectionService {
   overwritePayload(name: string, payload: Payload, selector: PointsSelector, wait: boolean): Promise<UpdateResult>;
   deletePayload(name: string, keys: string[], selector: PointsSelector, wait: boolean): Promise<UpdateResult>;
   clearPayload(name: string, selector: PointsSelector, wait: boolean): Promise<UpdateResult>;
+  /** sets the given vectors of existing points (others kept); a missing point is not_found, nothing written */
+  updateVectors(name: string, points: PointVectors[], wait: boolean, updateFilter?: Filter): Promise<UpdateResult>;
+  /** applies the operations in order as one atomic write (one WAL record); refused whole on any bad operation */
+  batchUpdate(name: string, operations: BatchOperation[], wait: boolean): Promise<UpdateResult>;
+  /** removes the named vectors from the selected points (ids not found are skipped, as Qdrant does) */
+  deleteVectors(name: string, selector: PointsSelector, vectors: string[], wait: boolean): Promise<UpdateResult>;
 
-  getPoints(name: string, ids: PointId[], withPayload: WithPayload, withVector: boolean): Promise<Record_[]>;
+  getPoints(name: string, ids: PointId[], withPayload: WithPayload, withVector: WithVector): Promise<Record_[]>;
   /** the most frequent values of an indexed key among matching points (payload-reads.ts) */
   facet(name: string, request: FacetRequest): Promise<FacetHit[]>;
   scroll(name: string, request: ScrollRequest): Promise<ScrollResult>;

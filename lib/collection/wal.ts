@@ -15,9 +15,11 @@
  *   concurrent payload updates of the same point both read version A and each writes a full point; the newer
  *   (seq, writer) wins whole, so the other's payload change is lost (last-writer-wins per point, never a torn point).
  *
- * Object layout (little-endian):
+ * Object layout (little-endian). Version 1 is what a batch of unnamed vectors held by every point is written as (byte
+ * for byte what this module wrote before named vectors); version 2 carries any number of named vector blocks. Both
+ * are read.
  *
- * | offset   | size        | field                                                                   |
+ * | offset   | size        | field (version 1)                                                       |
  * |----------|-------------|-------------------------------------------------------------------------|
  * | 0        | 4           | magic `SWAL`                                                            |
  * | 4        | 2           | format version (1)                                                      |
@@ -29,29 +31,57 @@
  * | 24       | J           | UTF-8 JSON: {incarnation, seq, writer, ids, payloads, deletes}          |
  * | 24+J     | 0–3         | zero padding to a multiple of 4                                         |
  * | aligned  | n × dim × 4 | float32 vectors, row i belongs to ids[i]                                |
+ *
+ * | offset   | size        | field (version 2)                                                       |
+ * |----------|-------------|-------------------------------------------------------------------------|
+ * | 0        | 4           | magic `SWAL`                                                            |
+ * | 4        | 2           | format version (2)                                                      |
+ * | 6        | 2           | reserved (0)                                                            |
+ * | 8        | 4           | B = number of vector blocks                                             |
+ * | 12       | 4           | n = number of upserted points                                           |
+ * | 16       | 4           | J = byte length of the JSON header                                      |
+ * | 20       | 4           | CRC-32 of every byte from offset 24 to the end                          |
+ * | 24       | J           | UTF-8 JSON: {incarnation, seq, writer, ids, payloads, deletes,          |
+ * |          |             |   vectors: [{name, dim, points}]} (points: indices into ids, or null =  |
+ * |          |             |   every point holds this vector)                                        |
+ * | 24+J     | 0–3         | zero padding to a multiple of 4                                         |
+ * | aligned  | Σ rows×dim×4| float32 rows of each block in order; row r of a block belongs to        |
+ * |          |             |   ids[points[r]] (ids[r] when points is null)                           |
  */
 import { align4, checkMagic, crc32, le, writeMagic } from '../binary/binary-format.js';
 import { normalizeInPlace } from '../distance/index.js';
-import type { Distance } from '../model/distance.js';
 import { dimensionMismatch, internal, invalid, malformed } from '../model/errors.js';
 import type { Payload } from '../model/payload.js';
 import { type PointId, requirePointId } from '../model/point-id.js';
-import type { PointStruct } from '../model/points.js';
+import type { PointStruct, VectorRows } from '../model/points.js';
+import type { CollectionConfig } from '../model/collection-config.js';
+import { vectorSpace, vectorSpaces } from '../model/vector-spaces.js';
 
 const MAGIC = 'SWAL';
-const FORMAT_VERSION = 1;
+const FORMAT_VERSION = 2;
+const UNNAMED_VERSION = 1;
 const HEADER_BYTES = 24;
 
-/** One decoded WAL object. `vectors` is n × dim row-major; row i is the vector of `ids[i]`. */
+/** The rows of one vector name in a batch. */
+export interface WalVectorBlock {
+  /** '' is the unnamed vector */
+  name: string;
+  dim: number;
+  /** indices into the batch's ids of the points holding this vector, ascending; null: every point */
+  points: number[] | null;
+  /** rows × dim float32, row r belongs to ids[points[r]] (ids[r] when points is null) */
+  data: Float32Array;
+}
+
+/** One decoded WAL object. */
 export interface WalBatch {
   /** the collection incarnation the batch was written for; a batch of an older incarnation is ignored */
   incarnation: string;
   seq: number;
   writer: string;
-  dim: number;
   ids: PointId[];
   payloads: (Payload | null)[];
-  vectors: Float32Array;
+  vectors: WalVectorBlock[];
   deletes: PointId[];
 }
 
@@ -84,72 +114,160 @@ export class HybridClock {
 export interface PreparedUpserts {
   ids: PointId[];
   payloads: (Payload | null)[];
-  vectors: Float32Array;
+  vectors: WalVectorBlock[];
 }
 
-/** Validates a whole batch (§4.6) and copies the vectors into one float32 block, normalized for Cosine. */
-export function prepareUpserts(points: PointStruct[], dim: number, distance: Distance): PreparedUpserts {
+/**
+ * Validates a whole batch (§4.6) against the collection's vector spaces and copies each name's vectors into one
+ * float32 block, normalized for Cosine. A list is the unnamed vector; a map names its vectors (any may be left out).
+ */
+export function prepareUpserts(points: PointStruct[], config: CollectionConfig): PreparedUpserts {
   if (!Array.isArray(points)) throw malformed('points', 'expected an array of points');
   const ids: PointId[] = new Array(points.length);
   const payloads: (Payload | null)[] = new Array(points.length);
-  const vectors = new Float32Array(points.length * dim);
+  const spaces = vectorSpaces(config);
+  const rows = new Map<string, { points: number[]; values: number[][] }>(
+    spaces.map((s) => [s.name, { points: [], values: [] }]),
+  );
   for (let i = 0; i < points.length; i++) {
     const p = points[i];
     if (p === null || typeof p !== 'object') throw malformed(`points[${i}]`, 'expected a point object');
     ids[i] = requirePointId(p.id, `points[${i}].id`);
-    const v: unknown = p.vector;
-    if (!Array.isArray(v)) {
-      throw malformed(`points[${i}].vector`, 'expected a vector: an array of numbers');
+    for (const [name, v] of vectorEntries(p.vector, `points[${i}].vector`)) {
+      const space = vectorSpace(config, name);
+      checkRow(v, space.size, name === '' ? `points[${i}].vector` : `points[${i}].vector.${name}`);
+      const r = rows.get(name) as { points: number[]; values: number[][] };
+      r.points.push(i);
+      r.values.push(v as number[]);
     }
-    if (v.length !== dim) throw dimensionMismatch(dim, v.length, `points[${i}].vector`);
-    const off = i * dim;
-    for (let j = 0; j < dim; j++) {
-      const x = v[j];
-      if (typeof x !== 'number' || !Number.isFinite(x)) {
-        throw malformed(`points[${i}].vector[${j}]`, 'expected a finite number');
-      }
-      vectors[off + j] = x;
-      if (!Number.isFinite(vectors[off + j])) {
-        throw invalid({ path: `points[${i}].vector[${j}]`, detail: `${x} overflows float32` });
-      }
-    }
-    if (distance === 'Cosine') normalizeInPlace(vectors, off, dim);
     const payload = p.payload ?? null;
     if (payload !== null && (typeof payload !== 'object' || Array.isArray(payload))) {
       throw malformed(`points[${i}].payload`, 'expected an object');
     }
     payloads[i] = payload;
   }
+  const vectors: WalVectorBlock[] = [];
+  for (const space of spaces) {
+    const r = rows.get(space.name) as { points: number[]; values: number[][] };
+    if (r.points.length === 0) continue;
+    const dim = space.size;
+    const data = new Float32Array(r.points.length * dim);
+    r.values.forEach((v, k) => {
+      for (let j = 0; j < dim; j++) data[k * dim + j] = v[j];
+      if (space.distance === 'Cosine') normalizeInPlace(data, k * dim, dim);
+    });
+    vectors.push({ name: space.name, dim, points: r.points.length === points.length ? null : r.points, data });
+  }
   return { ids, payloads, vectors };
 }
 
-export function encodeWal(batch: WalBatch): Uint8Array {
-  const { dim, ids, payloads, vectors } = batch;
-  if (vectors.length !== ids.length * dim || payloads.length !== ids.length) {
-    throw internal('WAL batch: vectors/payloads do not match ids');
+/**
+ * Blocks for points whose vectors are already stored (validated and normalized): payload rewrites and vector
+ * updates write points back whole. `rows[i]` belongs to `count` points' i-th.
+ */
+export function blocksOf(rows: readonly VectorRows[], config: CollectionConfig): WalVectorBlock[] {
+  const out: WalVectorBlock[] = [];
+  for (const space of vectorSpaces(config)) {
+    const holders: number[] = [];
+    rows.forEach((r, i) => {
+      if (r.has(space.name)) holders.push(i);
+    });
+    if (holders.length === 0) continue;
+    const data = new Float32Array(holders.length * space.size);
+    holders.forEach((i, k) => data.set(rows[i].get(space.name) as Float32Array, k * space.size));
+    out.push({ name: space.name, dim: space.size, points: holders.length === rows.length ? null : holders, data });
   }
-  const json = Buffer.from(
-    JSON.stringify({
-      incarnation: batch.incarnation,
-      seq: batch.seq,
-      writer: batch.writer,
-      ids,
-      payloads,
-      deletes: batch.deletes,
-    }),
-    'utf8',
-  );
+  return out;
+}
+
+/** The prepared upserts at the indices where `keep` is true (update_mode / update_filter drop the others). */
+export function selectUpserts(p: PreparedUpserts, keep: readonly boolean[]): PreparedUpserts {
+  const index = new Int32Array(p.ids.length).fill(-1);
+  let n = 0;
+  keep.forEach((k, i) => {
+    if (k) index[i] = n++;
+  });
+  const vectors: WalVectorBlock[] = [];
+  for (const b of p.vectors) {
+    const points: number[] = [];
+    const rows: number[] = [];
+    const count = b.points === null ? p.ids.length : b.points.length;
+    for (let r = 0; r < count; r++) {
+      const i = b.points === null ? r : b.points[r];
+      if (index[i] >= 0) {
+        points.push(index[i]);
+        rows.push(r);
+      }
+    }
+    if (rows.length === 0) continue;
+    const data = new Float32Array(rows.length * b.dim);
+    rows.forEach((r, k) => data.set(b.data.subarray(r * b.dim, (r + 1) * b.dim), k * b.dim));
+    vectors.push({ name: b.name, dim: b.dim, points: points.length === n ? null : points, data });
+  }
+  return {
+    ids: p.ids.filter((_, i) => keep[i]),
+    payloads: p.payloads.filter((_, i) => keep[i]),
+    vectors,
+  };
+}
+
+/** The (name, row) pairs of a VectorStruct: a list is the unnamed vector, a map names each of its rows. */
+function vectorEntries(v: unknown, path: string): [string, unknown][] {
+  if (Array.isArray(v)) return [['', v]];
+  if (v !== null && typeof v === 'object') return Object.entries(v);
+  throw malformed(path, 'expected a vector: an array of numbers, or an object of named vectors');
+}
+
+function checkRow(v: unknown, dim: number, path: string): void {
+  if (!Array.isArray(v)) throw malformed(path, 'expected a vector: an array of numbers');
+  if (v.length > 0 && Array.isArray(v[0])) throw malformed(path, 'multivectors are not supported');
+  if (v.length !== dim) throw dimensionMismatch(dim, v.length, path);
+  for (let j = 0; j < dim; j++) {
+    const x = v[j];
+    if (typeof x !== 'number' || !Number.isFinite(x)) throw malformed(`${path}[${j}]`, 'expected a finite number');
+    if (!Number.isFinite(Math.fround(x))) throw invalid({ path: `${path}[${j}]`, detail: `${x} overflows float32` });
+  }
+}
+
+/** Rows of a block: how many float32 rows it holds in a batch of `n` points. */
+const blockRows = (b: WalVectorBlock, n: number): number => (b.points === null ? n : b.points.length);
+
+/** A batch whose only block is the unnamed vector of every point keeps version 1's bytes. */
+const isVersion1 = (batch: WalBatch): boolean =>
+  batch.vectors.length === 1 && batch.vectors[0].name === '' && batch.vectors[0].points === null;
+
+export function encodeWal(batch: WalBatch): Uint8Array {
+  const { ids, payloads, vectors } = batch;
+  if (payloads.length !== ids.length) throw internal('WAL batch: payloads do not match ids');
+  for (const b of vectors) {
+    if (b.data.length !== blockRows(b, ids.length) * b.dim) throw internal(`WAL batch: vector block ${b.name} size`);
+  }
+  const v1 = isVersion1(batch) || (vectors.length === 0 && ids.length === 0);
+  const head: Record<string, unknown> = {
+    incarnation: batch.incarnation,
+    seq: batch.seq,
+    writer: batch.writer,
+    ids,
+    payloads,
+    deletes: batch.deletes,
+  };
+  if (!v1) head.vectors = vectors.map((b) => ({ name: b.name, dim: b.dim, points: b.points }));
+  const json = Buffer.from(JSON.stringify(head), 'utf8');
   const vecOff = align4(HEADER_BYTES + json.length);
-  const out = new Uint8Array(vecOff + vectors.length * 4);
+  const floats = vectors.reduce((n, b) => n + b.data.length, 0);
+  const out = new Uint8Array(vecOff + floats * 4);
   const view = le(out);
   writeMagic(out, MAGIC);
-  view.setUint16(4, FORMAT_VERSION, true);
+  view.setUint16(4, v1 ? UNNAMED_VERSION : FORMAT_VERSION, true);
   view.setUint16(6, 0, true);
-  view.setUint32(8, dim, true);
+  view.setUint32(8, v1 ? (vectors[0]?.dim ?? 0) : vectors.length, true);
   view.setUint32(12, ids.length, true);
   view.setUint32(16, json.length, true);
   out.set(json, HEADER_BYTES);
-  for (let i = 0; i < vectors.length; i++) view.setFloat32(vecOff + i * 4, vectors[i], true);
+  let at = vecOff;
+  for (const b of vectors) {
+    for (let i = 0; i < b.data.length; i++, at += 4) view.setFloat32(at, b.data[i], true);
+  }
   view.setUint32(20, crc32(out.subarray(HEADER_BYTES)), true);
   return out;
 }
@@ -159,12 +277,13 @@ export function decodeWal(bytes: Uint8Array, key = 'WAL object'): WalBatch {
   checkMagic(bytes, MAGIC, key);
   const view = le(bytes);
   const version = view.getUint16(4, true);
-  if (version !== FORMAT_VERSION) throw internal(`${key}: unsupported format version ${version}`);
-  const dim = view.getUint32(8, true);
+  if (version !== FORMAT_VERSION && version !== UNNAMED_VERSION) {
+    throw internal(`${key}: unsupported format version ${version}`);
+  }
   const n = view.getUint32(12, true);
   const jsonLen = view.getUint32(16, true);
   const vecOff = align4(HEADER_BYTES + jsonLen);
-  if (bytes.length !== vecOff + n * dim * 4) throw internal(`${key}: length ${bytes.length} does not match header`);
+  if (bytes.length < vecOff) throw internal(`${key}: length ${bytes.length} does not match header`);
   if (crc32(bytes.subarray(HEADER_BYTES)) !== view.getUint32(20, true)) throw internal(`${key}: checksum mismatch`);
   const head = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset + HEADER_BYTES, jsonLen).toString('utf8')) as {
     incarnation: string;
@@ -173,9 +292,26 @@ export function decodeWal(bytes: Uint8Array, key = 'WAL object'): WalBatch {
     ids: PointId[];
     payloads: (Payload | null)[];
     deletes: PointId[];
+    vectors?: { name: string; dim: number; points: number[] | null }[];
   };
-  if (head.ids.length !== n) throw internal(`${key}: ${head.ids.length} ids for ${n} vectors`);
-  const vectors = new Float32Array(n * dim);
-  for (let i = 0; i < vectors.length; i++) vectors[i] = view.getFloat32(vecOff + i * 4, true);
-  return { ...head, dim, vectors };
+  const blocks =
+    version === UNNAMED_VERSION
+      ? n === 0 && view.getUint32(8, true) === 0
+        ? []
+        : [{ name: '', dim: view.getUint32(8, true), points: null }]
+      : (head.vectors ?? []);
+  if (version === FORMAT_VERSION && blocks.length !== view.getUint32(8, true)) {
+    throw internal(`${key}: ${blocks.length} vector blocks, header says ${view.getUint32(8, true)}`);
+  }
+  if (head.ids.length !== n) throw internal(`${key}: ${head.ids.length} ids for ${n} points`);
+  const floats = blocks.reduce((t, b) => t + (b.points === null ? n : b.points.length) * b.dim, 0);
+  if (bytes.length !== vecOff + floats * 4) throw internal(`${key}: length ${bytes.length} does not match header`);
+  let at = vecOff;
+  const vectors: WalVectorBlock[] = blocks.map((b) => {
+    const data = new Float32Array((b.points === null ? n : b.points.length) * b.dim);
+    for (let i = 0; i < data.length; i++, at += 4) data[i] = view.getFloat32(at, true);
+    return { name: b.name, dim: b.dim, points: b.points, data };
+  });
+  const { vectors: _blocks, ...rest } = head;
+  return { ...rest, vectors };
 }

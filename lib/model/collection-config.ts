@@ -10,6 +10,29 @@ export interface VectorParams {
   distance: Distance;
   /** originals as pages in the object store (true) or in memory (false) */
   on_disk: boolean;
+  /**
+   * A named vector's own HNSW parameters, overriding the collection's field by field, kept as given (Qdrant echoes
+   * the diff). The unnamed vector's overrides are folded into the collection's `hnsw_config` at create instead.
+   */
+  hnsw_config?: Partial<HnswConfig>;
+  /** A named vector's own quantization (null: none for this vector), overriding the collection's; absent: inherit */
+  quantization_config?: { scalar: ScalarQuantizationConfig } | null;
+  /** storage type of the originals; only float32 is stored today (absent = float32, as Qdrant) */
+  datatype?: 'float32';
+}
+
+/**
+ * `vectors` of a collection: one unnamed params object (today's shape, kept byte for byte), or a map name -> params
+ * (Qdrant's named vectors). lib/model/vector-spaces.ts resolves both into one list of vector spaces.
+ */
+export type VectorsConfig = VectorParams | NamedVectorsConfig;
+export type NamedVectorsConfig = Record<string, VectorParams>;
+
+/** PATCH of one vector's parameters (Qdrant's VectorParamsDiff). */
+export interface VectorParamsDiff {
+  on_disk?: boolean;
+  hnsw_config?: Partial<HnswConfig>;
+  quantization_config?: { scalar: ScalarQuantizationConfig } | null;
 }
 
 export interface HnswConfig {
@@ -42,7 +65,7 @@ export interface OptimizersConfig {
 }
 
 export interface CollectionConfig {
-  vectors: VectorParams;
+  vectors: VectorsConfig;
   hnsw_config: HnswConfig;
   /** null: no quantization, searches run on float32 originals */
   quantization_config: { scalar: ScalarQuantizationConfig } | null;
@@ -63,7 +86,10 @@ export interface CollectionUpdate {
   hnsw_config?: Partial<HnswConfig>;
   optimizers_config?: Partial<OptimizersConfig>;
   quantization_config?: { scalar: ScalarQuantizationConfig } | null;
+  /** the unnamed vector's parameters */
   vectors?: { on_disk?: boolean };
+  /** named vectors' parameters, per name (each name must exist) */
+  named_vectors?: Record<string, VectorParamsDiff>;
   /** merged into the stored metadata key by key, as Qdrant does */
   metadata?: Record<string, unknown>;
 }

@@ -4,18 +4,49 @@ import type { Payload, WithPayload } from './payload.js';
 import type { PointId } from './point-id.js';
 import type { OrderBy } from './query.js';
 
+/**
+ * A point's vectors as a caller writes them (Qdrant's VectorStruct): one list for the unnamed vector, or a map
+ * name -> list. A map may leave names of the collection out (optional vectors).
+ */
+export type VectorStruct = number[] | Record<string, number[]>;
+
+/** A point's stored vectors by name ('' = the unnamed vector); a point may lack some names (optional vectors). */
+export type VectorRows = ReadonlyMap<string, Float32Array>;
+
+/** with_vector: every vector (true), none (false), or the listed names */
+export type WithVector = boolean | string[];
+
 export interface PointStruct {
   id: PointId;
-  vector: number[];
+  vector: VectorStruct;
   payload?: Payload | null;
 }
 
 export interface Record_ {
   id: PointId;
   payload?: Payload | null;
-  vector?: number[] | null;
+  vector?: VectorStruct | null;
   /** the value a scroll with order_by sorted this record by */
   order_value?: number;
+}
+
+/** Qdrant's upsert `update_mode`: upsert (default), insert new points only, or update existing points only. */
+export type UpdateMode = 'upsert' | 'insert_only' | 'update_only';
+
+/** An upsert's conditions: existing points are changed only when they match `update_filter`. */
+export interface UpsertOptions {
+  update_mode?: UpdateMode;
+  update_filter?: Filter;
+}
+
+export interface UpsertRequest extends UpsertOptions {
+  points: PointStruct[];
+}
+
+/** One point's vectors to set (Qdrant's PointVectors): the names given replace the point's, the others stay. */
+export interface PointVectors {
+  id: PointId;
+  vector: VectorStruct;
 }
 
 export type PointsSelector = { points: PointId[] } | { filter: Filter };
@@ -30,7 +61,7 @@ export interface ScrollRequest {
   limit: number;
   offset?: PointId;
   with_payload: WithPayload;
-  with_vector: boolean;
+  with_vector: WithVector;
   /** sort by a payload key with a range index instead of by id (no offset then) */
   order_by?: OrderBy;
 }

@@ -10,6 +10,7 @@
 import type { Filter } from './filter.js';
 import type { WithPayload } from './payload.js';
 import type { PointId } from './point-id.js';
+import type { WithVector } from './points.js';
 import type { SearchParams } from './search.js';
 
 /** A dense vector, or the stored vector of a point. */
@@ -66,7 +67,7 @@ export interface QueryNode {
 export interface UniversalQuery extends QueryNode {
   offset: number;
   with_payload: WithPayload;
-  with_vector: boolean;
+  with_vector: WithVector;
 }
 
 export interface GroupsRequest {
@@ -75,7 +76,7 @@ export interface GroupsRequest {
   group_size: number;
   /** number of groups */
   limit: number;
-  with_lookup?: { collection: string; with_payload: WithPayload; with_vectors: boolean };
+  with_lookup?: { collection: string; with_payload: WithPayload; with_vectors: WithVector };
 }
 
 export interface MatrixRequest {

@@ -8,6 +8,7 @@
 import type { Filter } from './filter.js';
 import type { Payload, WithPayload } from './payload.js';
 import type { PointId } from './point-id.js';
+import type { VectorStruct, WithVector } from './points.js';
 
 export interface QuantizationSearchParams {
   ignore: boolean;
@@ -24,12 +25,14 @@ export interface SearchParams {
 
 export interface QueryRequest {
   vector: number[];
+  /** vector name searched ('' or absent: the unnamed vector) */
+  using?: string;
   limit: number;
   offset: number;
   filter?: Filter;
   params: SearchParams;
   with_payload: WithPayload;
-  with_vector: boolean;
+  with_vector: WithVector;
   score_threshold?: number;
 }
 
@@ -39,5 +42,5 @@ export interface ScoredPoint {
   /** Qdrant's score: similarity for Cosine/Dot, distance for Euclid/Manhattan */
   score: number;
   payload?: Payload | null;
-  vector?: number[] | null;
+  vector?: VectorStruct | null;
 }

@@ -8,6 +8,11 @@
  * | `segments/{segmentId}/{file}`            | one immutable segment object (META, QUANTIZED, …)     |
  * | `segments/{segmentId}/deleted.{v:20}`    | tombstone bitmap version v (tombstoneName)            |
  * | `segments/{segmentId}/index/{field}`     | payload field index (fieldIndexName: key URI-encoded) |
+ * | `segments/{segmentId}/vectors/{n}/{file}`| a named vector's QUANTIZED / GRAPH / VECTORS / OFFSETS|
+ *
+ * The unnamed vector ('') keeps its objects at the segment's top level (the keys segments had before named
+ * vectors). `{n}` is the name percent-encoded (encodeURIComponent, plus `.` and `*`), so any name is one safe key
+ * segment: never empty, never `.` or `..`, never containing `/`.
  *
  * Invariants:
  * - Numbers in keys are zero-padded decimals, so a lexicographic listing is numeric order (a segment's tombstone
@@ -22,6 +27,18 @@ export const GRAPH = 'graph';
 export const VECTORS = 'vectors';
 export const IDS = 'ids';
 export const PAYLOAD = 'payload';
+/** a named vector's row -> point offset map, when some points lack that vector */
+export const OFFSETS = 'offsets';
+
+/** One key segment for a vector name (see header). */
+export function vectorNameSegment(name: string): string {
+  return encodeURIComponent(name).replace(/\./g, '%2E').replace(/\*/g, '%2A');
+}
+
+/** The key of one object of the vector space `name` of a segment ('' = the unnamed vector's top-level objects). */
+export function spaceObjectKey(prefix: string, name: string, object: string): string {
+  return name === '' ? `${prefix}/${object}` : `${prefix}/vectors/${vectorNameSegment(name)}/${object}`;
+}
 
 /** what any segment folder name may be (the optimizer mints `{time}-{random}`; tests name segments freely) */
 const SEGMENT_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;

@@ -7,6 +7,10 @@
  * (so ranged GETs of headers and pages can be issued in the same round as whole-object GETs).
  *
  * Invariant: `format` changes whenever any object layout of the segment changes; readers reject other formats.
+ * Format 1 describes one unnamed vector at the top level (the segments of unnamed collections are still written so,
+ * byte for byte); format 2 holds `spaces`, one entry per vector name, each with its own tiers, quantization, graph
+ * and originals under `vectors/{name}/` (keys.ts). In memory every meta has `spaces` (format 1's top level is the
+ * space '').
  */
 import type { PayloadSchema } from '../model/payload-schema.js';
 import { DISTANCES } from '../distance/index.js';
@@ -14,6 +18,7 @@ import type { Distance } from '../model/distance.js';
 import { internal } from '../model/errors.js';
 
 export const SEGMENT_FORMAT = 1;
+export const NAMED_SEGMENT_FORMAT = 2;
 
 export interface SegmentTiers {
   /** float32 originals paged from the store (true) or loaded whole (false): `vectors.on_disk` */
@@ -57,20 +62,31 @@ export interface SegmentVectorsMeta {
   bytes: number;
 }
 
-export interface SegmentMeta {
-  format: number;
+/** One vector name's part of a segment: its rows, tiers, quantization, graph and originals. */
+export interface SpaceMeta {
+  /** rows stored: the points that hold this vector (all of them unless some lack it) */
   count: number;
   dim: number;
   distance: Distance;
-  /** seed of the HNSW build and the quantile sample: the same input and seed give the same objects */
-  seed: number;
   tiers: SegmentTiers;
   /** Qdrant's hnsw full_scan_threshold (KB of vectors): a filter matching fewer points is searched exactly */
   fullScanThresholdKb: number;
   quantization: SegmentQuantizationMeta | null;
-  /** null: the segment was below indexing_threshold and is always searched exactly */
+  /** null: below indexing_threshold (or m = 0): always searched exactly */
   hnsw: SegmentHnswMeta | null;
   vectors: SegmentVectorsMeta;
+  /** size of the `offsets` object (row -> point offset); 0: every point has this vector and row = offset */
+  offsetsBytes: number;
+}
+
+export interface SegmentMeta {
+  format: number;
+  /** points in the segment */
+  count: number;
+  /** seed of the HNSW build and the quantile sample: the same input and seed give the same objects */
+  seed: number;
+  /** vector spaces by name ('' = the unnamed vector); a name no point of the segment holds is absent */
+  spaces: Record<string, SpaceMeta>;
   idsBytes: number;
   payloadBytes: number;
   /** bytes [0, payloadIndexBytes) of `payload`: header + offsets + checksums */
@@ -94,7 +110,34 @@ export function parseMeta(input: Uint8Array | unknown, what = 'meta.json'): Segm
   }
   const bad = (why: string) => internal(`${what}: ${why}`);
   if (!isObj(m)) throw bad('not an object');
-  if (m.format !== SEGMENT_FORMAT) throw bad(`segment format ${String(m.format)}, this build reads ${SEGMENT_FORMAT}`);
+  if (m.format !== SEGMENT_FORMAT && m.format !== NAMED_SEGMENT_FORMAT) {
+    throw bad(`segment format ${String(m.format)}, this build reads ${SEGMENT_FORMAT} and ${NAMED_SEGMENT_FORMAT}`);
+  }
+  if (!isNat(m.count)) throw bad('count missing');
+  if (!isNat(m.idsBytes) || !isNat(m.payloadBytes) || !isNat(m.payloadIndexBytes)) throw bad('object sizes missing');
+  if (m.format === SEGMENT_FORMAT) {
+    const space = checkSpace({ ...m, offsetsBytes: 0 }, bad);
+    return {
+      format: SEGMENT_FORMAT,
+      count: m.count,
+      seed: m.seed as number,
+      spaces: { '': space },
+      idsBytes: m.idsBytes,
+      payloadBytes: m.payloadBytes,
+      payloadIndexBytes: m.payloadIndexBytes,
+      ...(isObj(m.fieldIndexes) ? { fieldIndexes: m.fieldIndexes as PayloadSchema } : {}),
+    };
+  }
+  if (!isObj(m.spaces)) throw bad('spaces missing');
+  const spaces: Record<string, SpaceMeta> = {};
+  for (const [name, s] of Object.entries(m.spaces)) {
+    if (!isObj(s)) throw bad(`space ${name} is not an object`);
+    spaces[name] = checkSpace(s, (why) => bad(`space ${name}: ${why}`));
+  }
+  return { ...(m as unknown as SegmentMeta), spaces };
+}
+
+function checkSpace(m: Record<string, unknown>, bad: (why: string) => Error): SpaceMeta {
   if (!isNat(m.count) || !isNat(m.dim) || m.dim === 0) throw bad('count/dim missing');
   if (!DISTANCES.includes(m.distance as Distance)) throw bad(`unknown distance ${String(m.distance)}`);
   if (!isObj(m.tiers) || typeof m.tiers.vectorsOnDisk !== 'boolean' || typeof m.tiers.graphOnDisk !== 'boolean') {
@@ -107,12 +150,48 @@ export function parseMeta(input: Uint8Array | unknown, what = 'meta.json'): Segm
   if (m.quantization !== null && (!isObj(m.quantization) || m.quantization.type !== 'int8')) {
     throw bad('quantization params missing');
   }
-  if (!isNat(m.idsBytes) || !isNat(m.payloadBytes) || !isNat(m.payloadIndexBytes)) throw bad('object sizes missing');
-  return m as unknown as SegmentMeta;
+  if (!isNat(m.offsetsBytes)) throw bad('offsets size missing');
+  return {
+    count: m.count,
+    dim: m.dim,
+    distance: m.distance as Distance,
+    tiers: m.tiers as unknown as SegmentTiers,
+    fullScanThresholdKb: m.fullScanThresholdKb as number,
+    quantization: m.quantization as SegmentQuantizationMeta | null,
+    hnsw: m.hnsw as SegmentHnswMeta | null,
+    vectors: m.vectors as unknown as SegmentVectorsMeta,
+    offsetsBytes: m.offsetsBytes,
+  };
+}
+
+/** Whether a meta is written as format 1: one unnamed space held by every point. */
+export function isUnnamedMeta(meta: SegmentMeta): boolean {
+  const names = Object.keys(meta.spaces);
+  return names.length === 1 && names[0] === '' && meta.spaces[''].offsetsBytes === 0;
 }
 
 export function encodeMeta(meta: SegmentMeta): Uint8Array {
-  return new TextEncoder().encode(JSON.stringify(meta));
+  if (!isUnnamedMeta(meta)) return new TextEncoder().encode(JSON.stringify({ ...meta, format: NAMED_SEGMENT_FORMAT }));
+  const s = meta.spaces[''];
+  // format 1, with its fields in the order this module always wrote them, so the bytes do not change
+  const v1 = {
+    format: SEGMENT_FORMAT,
+    count: meta.count,
+    dim: s.dim,
+    distance: s.distance,
+    seed: meta.seed,
+    tiers: s.tiers,
+    fullScanThresholdKb: s.fullScanThresholdKb,
+    quantization: s.quantization,
+    hnsw: s.hnsw,
+    vectors: s.vectors,
+    idsBytes: meta.idsBytes,
+    payloadBytes: meta.payloadBytes,
+    payloadIndexBytes: meta.payloadIndexBytes,
+    // set last by the writer, so it stays the last key
+    ...(meta.fieldIndexes !== undefined ? { fieldIndexes: meta.fieldIndexes } : {}),
+  };
+  return new TextEncoder().encode(JSON.stringify(v1));
 }
 
 /** Bytes of float32 originals in a segment, in KB as Qdrant's thresholds count them. */

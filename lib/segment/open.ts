@@ -2,9 +2,12 @@
  * Opening a segment: at most TWO sequential rounds to the store, honouring the tiers (DESIGN.md §1).
  *
  *   round 1  meta.json                         (skipped when the caller already has the meta)
- *   round 2  in parallel: `quantized` whole (when quantized: always_ram)
+ *   round 2  in parallel, for every vector space (the tiers are each space's own):
+ *                         `quantized` whole (when quantized: always_ram)
  *                         `graph` whole (hnsw on_disk false) or its header [0, H) (on_disk true)
  *                         `vectors` whole (vectors on_disk false; nothing when true)
+ *                         `offsets` whole (a named vector some points lack)
+ *                         and once per segment:
  *                         `ids` whole, `payload` index [0, B) (whole when a filter needs every payload),
  *                         `deleted.{v}` when v > 0
  *
@@ -22,16 +25,29 @@ import { deserializeQuantized } from '../quantization/index.js';
 import type { IoScope } from '../storage/io-stats.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { IdTable } from './ids-format.js';
-import { GRAPH, IDS, META, PAYLOAD, QUANTIZED, VECTORS, segmentObjectKey, tombstoneKeyOf } from './keys.js';
-import { type SegmentMeta, type SegmentTiers, parseMeta } from './meta.js';
+import {
+  GRAPH,
+  IDS,
+  META,
+  OFFSETS,
+  PAYLOAD,
+  QUANTIZED,
+  VECTORS,
+  segmentObjectKey,
+  spaceObjectKey,
+  tombstoneKeyOf,
+} from './keys.js';
+import { type SegmentMeta, type SegmentTiers, type SpaceMeta, parseMeta } from './meta.js';
 import { PayloadIndex } from './payload-format.js';
 import type { PageSource } from './page-io.js';
 import { Segment } from './segment.js';
+import { SegmentSpace } from './space.js';
+import { decodeSpaceOffsets } from './space-offsets.js';
 import { getRange, getWhole } from './store-io.js';
 import { decodeTombstones, type Tombstones } from './tombstones.js';
 
 export interface OpenOptions {
-  /** override the tiers recorded at birth (e.g. the collection's current on_disk settings) */
+  /** override the tiers recorded at birth (e.g. the collection's current on_disk settings), for every space */
   tiers?: Partial<SegmentTiers>;
   /** also load this tombstone version in the same round (0 = none) */
   deletedVersion?: number;
@@ -54,18 +70,15 @@ export async function openSegment(
 ): Promise<Segment> {
   const io = options.io;
   const m = meta ?? (await readMeta(store, prefix, io));
-  const tiers: SegmentTiers = { ...m.tiers, ...options.tiers };
   const key = (o: string) => segmentObjectKey(prefix, o);
   const version = options.deletedVersion ?? 0;
 
-  const [quantizedBytes, graphBytes, vectorBytes, idsBytes, payloadIndexBytes, tombBytes] = await Promise.all([
-    m.quantization ? getWhole(store, key(QUANTIZED), io, 'quantized') : null,
-    m.hnsw === null
-      ? null
-      : tiers.graphOnDisk
-        ? getRange(store, key(GRAPH), 0, m.hnsw.headerBytes, io, 'graph header')
-        : getWhole(store, key(GRAPH), io, 'graph'),
-    tiers.vectorsOnDisk ? null : getWhole(store, key(VECTORS), io, 'vectors'),
+  const [spaces, idsBytes, payloadIndexBytes, tombBytes] = await Promise.all([
+    Promise.all(
+      Object.entries(m.spaces).map(([name, sm]) =>
+        openSpace(store, cache, prefix, name, { ...sm, tiers: { ...sm.tiers, ...options.tiers } }, m.count, io),
+      ),
+    ),
     getWhole(store, key(IDS), io, 'ids'),
     options.withPayloads
       ? getWhole(store, key(PAYLOAD), io, 'payload')
@@ -75,6 +88,57 @@ export async function openSegment(
 
   const check = (ok: boolean, what: string) => {
     if (!ok) throw internal(`segment ${prefix}: ${what} does not match meta.json`);
+  };
+  const ids = new IdTable(idsBytes, key(IDS));
+  check(ids.count === m.count, 'ids');
+  const payloadIndex = new PayloadIndex(payloadIndexBytes, key(PAYLOAD));
+  check(payloadIndex.count === m.count, 'payload index');
+
+  const tombstones = new Map<number, Tombstones>();
+  if (tombBytes !== null) {
+    const t = decodeTombstones(tombBytes, tombstoneKeyOf(prefix, version));
+    check(t.count === m.count, `tombstones v${version}`);
+    tombstones.set(version, t);
+  }
+
+  const segment = new Segment({
+    store,
+    pages: cache,
+    prefix,
+    meta: m,
+    ids,
+    payloadIndex,
+    spaces: new Map(spaces.map((s) => [s.name, s])),
+    tombstones,
+  });
+  if (options.withPayloads) segment.adoptPayloads(payloadIndexBytes);
+  return segment;
+}
+
+/** One vector space's objects, in its own tiers, checked against its meta. */
+async function openSpace(
+  store: ObjectStore,
+  cache: PageSource,
+  prefix: string,
+  name: string,
+  m: SpaceMeta,
+  points: number,
+  io: IoScope | undefined,
+): Promise<SegmentSpace> {
+  const key = (o: string) => spaceObjectKey(prefix, name, o);
+  const tiers = m.tiers;
+  const [quantizedBytes, graphBytes, vectorBytes, offsetsBytes] = await Promise.all([
+    m.quantization ? getWhole(store, key(QUANTIZED), io, 'quantized') : null,
+    m.hnsw === null
+      ? null
+      : tiers.graphOnDisk
+        ? getRange(store, key(GRAPH), 0, m.hnsw.headerBytes, io, 'graph header')
+        : getWhole(store, key(GRAPH), io, 'graph'),
+    tiers.vectorsOnDisk ? null : getWhole(store, key(VECTORS), io, 'vectors'),
+    m.offsetsBytes > 0 ? getWhole(store, key(OFFSETS), io, 'offsets') : null,
+  ]);
+  const check = (ok: boolean, what: string) => {
+    if (!ok) throw internal(`segment ${prefix}: ${what} of vector "${name}" does not match meta.json`);
   };
   const quantized = quantizedBytes === null ? null : deserializeQuantized(quantizedBytes);
   if (quantized !== null) check(quantized.n === m.count && quantized.params.dim === m.dim, 'quantized');
@@ -98,34 +162,19 @@ export async function openSegment(
     check(v.meta.n === m.count && v.meta.dim === m.dim && v.meta.pageSize === m.vectors.pageSize, 'vectors');
     vectors = v.data;
   }
-
-  const ids = new IdTable(idsBytes, key(IDS));
-  check(ids.count === m.count, 'ids');
-  const payloadIndex = new PayloadIndex(payloadIndexBytes, key(PAYLOAD));
-  check(payloadIndex.count === m.count, 'payload index');
-
-  const tombstones = new Map<number, Tombstones>();
-  if (tombBytes !== null) {
-    const t = decodeTombstones(tombBytes, tombstoneKeyOf(prefix, version));
-    check(t.count === m.count, `tombstones v${version}`);
-    tombstones.set(version, t);
-  }
-
-  const segment = new Segment({
-    store,
+  const offsets = offsetsBytes === null ? null : decodeSpaceOffsets(offsetsBytes, key(OFFSETS));
+  if (offsets !== null) check(offsets.rowOffsets.length === m.count && offsets.offsetRows.length === points, 'offsets');
+  else check(m.count === points, 'row count');
+  return new SegmentSpace({
+    name,
     pages: cache,
     prefix,
     meta: m,
-    tiers,
-    ids,
-    payloadIndex,
     quantized,
     graph,
     graphHeader,
     vectors,
     vectorsHeader: vectorsLayout(m.count, m.dim, m.vectors.pageSize),
-    tombstones,
+    offsets,
   });
-  if (options.withPayloads) segment.adoptPayloads(payloadIndexBytes);
-  return segment;
 }

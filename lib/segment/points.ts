@@ -7,7 +7,8 @@
  *   originals, so it reads only what it lacks.
  *
  * I/O, sized to the request: payload blobs by ranged GETs (blobs closer than COALESCE_GAP bytes share one GET),
- * vectors by their pages through the source's PageSource, all in ONE parallel round once the payload index is known.
+ * vectors by their pages through the source's PageSource, all in ONE parallel round once the payload index is known
+ * (and, for a named vector some points lack, its `offsets` map: read once per source).
  * Asking for more than WHOLE_OBJECT_FRACTION of a segment's points (a merge, a long scroll) reads whole objects.
  * A cold lone source costs one more round before that: meta.json and the head of `payload` together.
  *
@@ -17,20 +18,15 @@
 import type { Payload } from '../model/payload.js';
 import type { PointId } from '../model/point-id.js';
 import { internal } from '../model/errors.js';
-import {
-  PagedRows,
-  decodeVectorsPage,
-  deserializeVectors,
-  vectorsLayout,
-  vectorsPageRange,
-} from '../index/vectors-format.js';
-import type { VectorsFileMeta } from '../index/vectors-format.js';
+import { deserializeVectors, vectorsLayout } from '../index/vectors-format.js';
 import type { IoScope } from '../storage/io-stats.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { IdTable, type PointOffset } from './ids-format.js';
-import { IDS, META, PAYLOAD, VECTORS, segmentObjectKey } from './keys.js';
-import { type SegmentMeta, parseMeta } from './meta.js';
-import { type PageSource, pageReader } from './page-io.js';
+import { IDS, META, OFFSETS, PAYLOAD, VECTORS, segmentObjectKey, spaceObjectKey } from './keys.js';
+import { type SegmentMeta, type SpaceMeta, parseMeta } from './meta.js';
+import type { PageSource } from './page-io.js';
+import { pagedRows } from './paged-rows.js';
+import { type SpaceOffsets, decodeSpaceOffsets } from './space-offsets.js';
 import { PayloadIndex } from './payload-format.js';
 import type { Segment } from './segment.js';
 import { getHead, getRange, getWhole } from './store-io.js';
@@ -53,13 +49,16 @@ export interface PointSource {
   payloadIndex(io: IoScope | undefined): Promise<PayloadIndex>;
   /** every payload decoded, when the holder already has them (a filter needed them), else null */
   payloads(): readonly (Payload | null)[] | null;
-  /** the originals when the holder keeps them in memory (vectors.on_disk false), else null */
-  vectors(): Float32Array | null;
+  /** the originals of vector `name` when the holder keeps them in memory (vectors.on_disk false), else null */
+  vectors(name: string): Float32Array | null;
+  /** row <-> offset maps of vector `name` when some points lack it, else null (row = offset) */
+  spaceOffsets(name: string, io: IoScope | undefined): Promise<SpaceOffsets | null>;
 }
 
 export interface StoredPoint {
   payload: Payload | null;
-  vector: Float32Array | null;
+  /** every vector the point has, by name */
+  vectors: Map<string, Float32Array> | null;
 }
 
 /** Payloads and/or vectors of `offsets` (in order); what is not asked for is null. */
@@ -78,7 +77,7 @@ export async function readStoredPoints(
     want.payload && offsets.length > 0 ? readPayloads(src, offsets, io) : null,
     want.vector && offsets.length > 0 ? readVectors(src, offsets, io) : null,
   ]);
-  return offsets.map((_, i) => ({ payload: payloads?.[i] ?? null, vector: vectors?.[i] ?? null }));
+  return offsets.map((_, i) => ({ payload: payloads?.[i] ?? null, vectors: vectors?.[i] ?? null }));
 }
 
 async function readPayloads(
@@ -131,49 +130,60 @@ export async function readAllPayloads(
   return { payloads, bytes: bytes.byteLength };
 }
 
-async function readVectors(src: PointSource, offsets: readonly PointOffset[], io?: IoScope): Promise<Float32Array[]> {
-  const { count, dim } = src.meta;
+/** Every vector of each offset, by name (a point lacking a named vector has no entry for it). */
+async function readVectors(
+  src: PointSource,
+  offsets: readonly PointOffset[],
+  io?: IoScope,
+): Promise<Map<string, Float32Array>[]> {
+  const out = offsets.map(() => new Map<string, Float32Array>());
+  await Promise.all(
+    Object.entries(src.meta.spaces).map(async ([name, space]) => {
+      const map = space.offsetsBytes > 0 ? await src.spaceOffsets(name, io) : null;
+      const want: number[] = [];
+      const rows: number[] = [];
+      offsets.forEach((o, i) => {
+        const r = map === null ? o : map.offsetRows[o];
+        if (r >= 0) {
+          want.push(i);
+          rows.push(r);
+        }
+      });
+      const got = await readSpaceRows(src, name, space, rows, io);
+      want.forEach((i, k) => out[i].set(name, got[k]));
+    }),
+  );
+  return out;
+}
+
+async function readSpaceRows(
+  src: PointSource,
+  name: string,
+  space: SpaceMeta,
+  rows: readonly number[],
+  io?: IoScope,
+): Promise<Float32Array[]> {
+  if (rows.length === 0) return [];
+  const { count, dim } = space;
   const row = (data: Float32Array, at: number) => data.slice(at, at + dim);
-  const held = src.vectors();
-  if (held !== null) return offsets.map((o) => row(held, o * dim));
-  const key = segmentObjectKey(src.prefix, VECTORS);
-  if (offsets.length > count * WHOLE_OBJECT_FRACTION) {
+  const held = src.vectors(name);
+  if (held !== null) return rows.map((o) => row(held, o * dim));
+  const key = spaceObjectKey(src.prefix, name, VECTORS);
+  if (rows.length > count * WHOLE_OBJECT_FRACTION) {
     const { meta, data } = deserializeVectors(await getWhole(src.store, key, io, 'vectors'));
     if (meta.n !== count || meta.dim !== dim) throw internal(`segment ${src.prefix}: vectors does not match meta.json`);
-    return offsets.map((o) => row(data, o * dim));
+    return rows.map((o) => row(data, o * dim));
   }
-  const rows = pagedRows(src.pages, key, vectorsLayout(count, dim, src.meta.vectors.pageSize), io);
-  await rows.load(offsets);
-  return offsets.map((o) => {
-    const page = rows.rows(o);
+  const paged = pagedRows(src.pages, key, vectorsLayout(count, dim, space.vectors.pageSize), io);
+  await paged.load(rows);
+  return rows.map((o) => {
+    const page = paged.rows(o);
     if (page === null) throw internal(`segment ${src.prefix}: row ${o} missing after load`);
-    return row(page, rows.rowOffset(o));
+    return row(page, paged.rowOffset(o));
   });
 }
 
-/**
- * A per-query paged view of the originals: its pages come through `pages`, charged to `io`; one load costs at most
- * `maxGets` ranged GETs when given (nearest page runs merged).
- */
-export function pagedRows(
-  pages: PageSource,
-  key: string,
-  layout: VectorsFileMeta,
-  io: IoScope | undefined,
-  maxGets?: number,
-): PagedRows {
-  return new PagedRows(
-    layout,
-    pageReader(
-      pages,
-      key,
-      (p) => vectorsPageRange(layout, p),
-      (p, bytes) => decodeVectorsPage(layout, p, bytes),
-      io,
-      maxGets,
-    ),
-  );
-}
+export { pagedRows } from './paged-rows.js';
 
 /**
  * A PointSource over a segment nobody opened: meta.json and the head of `payload` in one round; the payload index
@@ -200,6 +210,7 @@ export async function openPointSource(
     return idx;
   };
   if (meta.payloadIndexBytes <= head.byteLength) index = Promise.resolve(decode(head));
+  const offsetMaps = new Map<string, Promise<SpaceOffsets>>();
   return {
     store,
     pages,
@@ -217,6 +228,18 @@ export async function openPointSource(
     },
     payloads: () => null,
     vectors: () => null,
+    spaceOffsets(name, q) {
+      const space = meta.spaces[name];
+      if (space === undefined || space.offsetsBytes === 0) return Promise.resolve(null);
+      let hit = offsetMaps.get(name);
+      if (hit === undefined) {
+        const k = spaceObjectKey(prefix, name, OFFSETS);
+        hit = getWhole(store, k, q, 'offsets').then((b) => decodeSpaceOffsets(b, k));
+        hit.catch(() => offsetMaps.delete(name));
+        offsetMaps.set(name, hit);
+      }
+      return hit;
+    },
   };
 }
 
@@ -231,7 +254,7 @@ export interface SegmentPoint {
   id: PointId;
   version: number;
   payload?: Payload | null;
-  vector?: number[];
+  vectors?: Map<string, Float32Array> | null;
 }
 
 /** Points of an opened segment, with their ids and versions (it holds the id table). */
@@ -249,7 +272,7 @@ export async function readPoints(
   return offsets.map((o, i) => {
     const p: SegmentPoint = { offset: o, id: seg.externalId(o), version: seg.version(o) };
     if (options.withPayload) p.payload = stored[i].payload;
-    if (options.withVector) p.vector = Array.from(stored[i].vector as Float32Array);
+    if (options.withVector) p.vectors = stored[i].vectors;
     return p;
   });
 }

@@ -19,6 +19,7 @@ import { MinHeap } from '../index/heap.js';
 import type { CompiledScoring } from './scoring.js';
 import { acceptFn, excludeMask, type SegmentHits } from './search.js';
 import type { QueryIo, Segment } from './segment.js';
+import type { SegmentSpace } from './space.js';
 
 export interface ScanQuery {
   scoring: CompiledScoring;
@@ -30,6 +31,8 @@ export interface ScanQuery {
   minSimilarity?: number;
   /** the collection's payload indexes: a filter they serve whole reads no payload */
   payloadSchema?: PayloadSchema;
+  /** the vector a vector scoring reads ('' or absent: the unnamed vector); points without it are skipped */
+  using?: string;
 }
 
 /**
@@ -60,32 +63,36 @@ export async function scanSegment(seg: Segment, q: ScanQuery, io: QueryIo): Prom
     scoring.needsPayload ? seg.allPayloads(io) : null,
   ]);
   const accept = acceptFn(tomb, excludeMask(seg, q.exclude), filtered?.mask ?? null);
+  // a vector scoring reads the rows of its vector space; a point without that vector is never scored
+  const space = scoring.needsVector ? seg.space(q.using ?? '') : undefined;
+  if (scoring.needsVector && space === undefined) return result(new Uint32Array(0), new Float64Array(0), 0);
   const domain = filtered?.offsets ?? null;
   const total = domain === null ? meta.count : domain.length;
   const accepted: number[] = [];
   for (let i = 0; i < total; i++) {
     const o = domain === null ? i : domain[i];
-    if (accept === null || accept(o)) accepted.push(o);
+    if ((accept === null || accept(o)) && (space === undefined || space.rowOf(o) >= 0)) accepted.push(o);
   }
 
   const min = q.minSimilarity ?? Number.NEGATIVE_INFINITY;
-  const dim = meta.dim;
-  const inMemory = scoring.needsVector ? seg.inMemoryVectors() : null;
-  const paged = scoring.needsVector && inMemory === null ? seg.rowSource(io) : null;
+  const dim = space?.meta.dim ?? 0;
+  const inMemory = space !== undefined ? space.inMemoryVectors() : null;
+  const paged = space !== undefined && inMemory === null ? space.rowSource(io) : null;
   const kept: number[] = [];
   const scores: number[] = [];
   for (let at = 0; at < accepted.length; at += SCAN_BATCH_ROWS) {
     const batch = accepted.slice(at, at + SCAN_BATCH_ROWS);
-    if (paged !== null) await paged.load(batch);
+    if (paged !== null) await paged.load(batch.map((o) => (space as SegmentSpace).rowOf(o)));
     for (const o of batch) {
       let row: Float32Array = EMPTY_ROW;
       let rowAt = 0;
+      const r = space === undefined ? o : space.rowOf(o);
       if (inMemory !== null) {
         row = inMemory;
-        rowAt = o * dim;
+        rowAt = r * dim;
       } else if (paged !== null) {
-        row = paged.rows(o) as Float32Array;
-        rowAt = paged.rowOffset(o);
+        row = paged.rows(r) as Float32Array;
+        rowAt = paged.rowOffset(r);
       }
       const s = scoring.score(row, rowAt, payloads === null ? null : payloads[o]);
       if (s === undefined || !(s >= min)) continue;

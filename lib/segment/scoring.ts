@@ -39,6 +39,14 @@ export type ScoringSpec =
   | { kind: 'sample' }
   | { kind: 'id_order' };
 
+/**
+ * Whether a scoring reads the stored vector: order_by, sample and id order rank every point whichever vectors it
+ * holds (with named vectors, a point may lack the one a query names).
+ */
+export function scoringReadsVector(spec: ScoringSpec): boolean {
+  return spec.kind === 'recommend' || spec.kind === 'discover' || spec.kind === 'context';
+}
+
 export interface CompiledScoring {
   readonly spec: ScoringSpec;
   /** the score reads the stored vector (originals) */

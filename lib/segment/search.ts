@@ -17,6 +17,9 @@
  * originals on disk costs one batched, coalesced ranged read of the candidates' pages. Set `rescore: false`
  * explicitly for the zero-I/O warm path (int8 in RAM, graph in RAM).
  *
+ * Vector names: a query searches one vector space (`using`, '' = the unnamed vector) over that space's rows; a point
+ * without that vector has no row and is never returned; returned offsets are point offsets (space.ts maps rows).
+ *
  * Invariants: results are identical whichever tier holds the graph or the originals (the same async walk and the
  * same kernels run over in-memory arrays or resident pages); returned similarities are final (rescored when asked),
  * larger = closer; ties order by offset ascending so repeated runs agree.
@@ -32,10 +35,13 @@ import { type AcceptFn, SearchContext } from '../index/search.js';
 import type { PointOffset } from './ids-format.js';
 import { vectorKb } from './meta.js';
 import type { QueryIo, Segment } from './segment.js';
+import type { SegmentSpace } from './space.js';
 
 export interface SegmentQuery {
   /** already normalized for Cosine */
   vector: Float32Array;
+  /** vector name searched; '' or absent: the unnamed vector */
+  using?: string;
   /** results wanted after rescoring */
   limit: number;
   params: SearchParams;
@@ -128,8 +134,6 @@ export async function searchSegment(
   io: QueryIo,
   tuning: SearchTuning = DEFAULT_TUNING,
 ): Promise<SegmentHits> {
-  const { meta } = seg;
-  if (q.vector.length !== meta.dim) throw internal(`query has ${q.vector.length} dimensions, segment has ${meta.dim}`);
   const empty: SegmentHits = {
     offsets: new Uint32Array(0),
     similarities: new Float64Array(0),
@@ -138,10 +142,15 @@ export async function searchSegment(
     rescored: false,
     roundsBeforeFirstDistance: -1,
   };
+  const space = seg.space(q.using ?? '');
+  // no point of this segment holds the vector: nothing to find (the coordinator checked the name exists)
+  if (space === undefined) return empty;
+  const meta = space.meta;
+  if (q.vector.length !== meta.dim) throw internal(`query has ${q.vector.length} dimensions, segment has ${meta.dim}`);
   if (meta.count === 0 || q.limit <= 0) return empty;
 
   // exact means exact (Qdrant turns quantization off for exact search): the originals are scored, every tier
-  const quantizedSearch = seg.quantized !== null && q.params.quantization?.ignore !== true && !q.params.exact;
+  const quantizedSearch = space.quantized !== null && q.params.quantization?.ignore !== true && !q.params.exact;
   const rescore = shouldRescore(q.params, quantizedSearch);
   const candidates = quantizedSearch ? oversampledCount(q.limit, q.params.quantization?.oversampling ?? 1) : q.limit;
 
@@ -151,7 +160,10 @@ export async function searchSegment(
     q.filter ? seg.filterMask(q.filter, io, q.payloadSchema) : null,
   ]);
   const excluded = excludeMask(seg, q.exclude);
-  const accept = acceptFn(tomb, excluded, filtered?.mask ?? null);
+  const pointAccept = acceptFn(tomb, excluded, filtered?.mask ?? null);
+  const rowOffsets = space.offsets?.rowOffsets ?? null;
+  const accept: AcceptFn | null =
+    pointAccept === null || rowOffsets === null ? pointAccept : (r: number) => pointAccept(rowOffsets[r]);
 
   q.checkpoint?.();
   const selective = filtered !== null && vectorKb(filtered.cardinality, meta.dim) < meta.fullScanThresholdKb;
@@ -159,22 +171,22 @@ export async function searchSegment(
   // a graph walk on small paged originals reads them whole at its first miss (whole-rows.ts); a scan reads them anyway
   const walkWhole = exact ? 0 : tuning.wholeVectorsBytes;
   const scorer = new FirstDistanceProbe(
-    quantizedSearch ? seg.int8Scorer(q.vector) : seg.floatScorer(q.vector, io, undefined, walkWhole),
+    quantizedSearch ? space.int8Scorer(q.vector) : space.floatScorer(q.vector, io, undefined, walkWhole),
     io,
   );
-  const rescorer = rescore ? seg.floatScorer(q.vector, io, tuning.rescoreMaxGets) : null;
+  const rescorer = rescore ? space.floatScorer(q.vector, io, tuning.rescoreMaxGets) : null;
   const options = { k: q.limit, candidates, accept, checkpoint: q.checkpoint ?? null };
   let path: SegmentHits['path'];
   let found: Awaited<ReturnType<typeof searchPipeline>>;
   if (exact || meta.hnsw === null) {
     path = selective && !q.params.exact && meta.hnsw !== null ? 'exact-filtered' : 'exact';
-    const domain = filtered !== null ? filtered.offsets : null;
+    const domain = filtered !== null ? rowsOf(space, filtered.offsets) : null;
     found = await searchPipeline({ n: meta.count, graph: null }, scorer, rescorer, { ...options, domain });
   } else {
     path = 'hnsw';
     const ef = q.params.hnsw_ef ?? meta.hnsw.efConstruct;
     const ctx = contexts.pop() ?? new SearchContext(meta.count);
-    const graph = seg.graphAccessor(io, tuning.wholeGraphBytes);
+    const graph = space.graphAccessor(io, tuning.wholeGraphBytes);
     // a walk that reads pages (graph or originals) expands a beam per round; an in-memory one stays sequential
     const beamWidth = graph.load !== undefined || scorer.prefetch !== undefined ? tuning.beamWidth : 1;
     try {
@@ -188,14 +200,26 @@ export async function searchSegment(
   const min = q.minSimilarity ?? Number.NEGATIVE_INFINITY;
   let keep = found.ids.length;
   while (keep > 0 && !(found.scores[keep - 1] >= min)) keep--;
+  const rows = found.ids.subarray(0, keep);
   return {
-    offsets: found.ids.subarray(0, keep),
+    offsets: rowOffsets === null ? rows : rows.map((r) => rowOffsets[r]),
     similarities: found.scores.subarray(0, keep),
     distances: found.distances,
     path,
     rescored: rescore,
     roundsBeforeFirstDistance: scorer.rounds,
   };
+}
+
+/** The space's rows of matching point offsets (ascending in, ascending out), skipping points without the vector. */
+function rowsOf(space: SegmentSpace, offsets: Uint32Array): Uint32Array {
+  if (space.offsets === null) return offsets;
+  const out: number[] = [];
+  for (const o of offsets) {
+    const r = space.rowOf(o);
+    if (r >= 0) out.push(r);
+  }
+  return Uint32Array.from(out);
 }
 
 /** The task's `exclude` ids as an offset mask of this segment (null: none of them is here). */

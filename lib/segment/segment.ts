@@ -2,10 +2,10 @@
  * One opened, immutable segment: what a worker keeps in memory between queries, and the per-query accessors over
  * what it does not keep (paged graph and originals, read through the PageCache with the query's IoScope).
  *
- * Held in memory (the registry accounts for it): meta, ids, the payload index, the int8 set (always, when
- * quantized: always_ram), the graph header or the whole graph (hnsw on_disk false), the originals when
- * `vectors.on_disk` is false, every tombstone version asked for so far, and — once a filter needed them — the
- * decoded payloads plus a few recent filter masks.
+ * Held in memory (the registry accounts for it): meta, ids, the payload index, per vector space (space.ts) the
+ * int8 set (always, when quantized: always_ram), the graph header or the whole graph (hnsw on_disk false), the
+ * originals when `vectors.on_disk` is false, every tombstone version asked for so far, and — once a filter needed
+ * them — the decoded payloads plus a few recent filter masks.
  *
  * Invariant: the same segment answers identically whichever tier holds its data; the accessors differ only in
  * where bytes come from.
@@ -16,24 +16,18 @@ import type { PayloadSchema } from '../model/payload-schema.js';
 import type { Payload } from '../model/payload.js';
 import type { PointId } from '../model/point-id.js';
 import { internal } from '../model/errors.js';
-import type { InMemoryGraph, GraphAccessor, UpperLevels } from '../index/graph.js';
-import { type GraphFileMeta, PagedGraph, decodeGraphPage, graphPageRange } from '../index/graph-format.js';
-import { PagedFloatScorer, type QueryScorer, floatScorer } from '../index/scorer.js';
-import type { PagedRows, VectorsFileMeta } from '../index/vectors-format.js';
-import { Int8Scorer, type QuantizedSet } from '../quantization/index.js';
 import type { IoScope } from '../storage/io-stats.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { FieldIndex } from './field-index-format.js';
 import { filterMaskOf, planFilter } from './index-filter.js';
 import type { IdTable, PointOffset } from './ids-format.js';
-import { GRAPH, PAYLOAD, VECTORS, fieldIndexName, segmentObjectKey } from './keys.js';
-import type { SegmentMeta, SegmentTiers } from './meta.js';
-import { type PageSource, pageReader } from './page-io.js';
+import { PAYLOAD, fieldIndexName, segmentObjectKey } from './keys.js';
+import type { SegmentMeta } from './meta.js';
+import type { PageSource } from './page-io.js';
 import type { PayloadIndex } from './payload-format.js';
-import { type PointSource, pagedRows } from './points.js';
+import type { PointSource } from './points.js';
+import type { SegmentSpace } from './space.js';
 import { getWhole } from './store-io.js';
-import { WholeGraphOnFirstTouch, layer0Bytes } from './whole-graph.js';
-import { WholeRowsOnFirstTouch, vectorPagesBytes } from './whole-rows.js';
 import { type Tombstones, readTombstones } from './tombstones.js';
 
 /** What one query's reads are charged to (GETs, bytes, sequential rounds); undefined = not traced. */
@@ -52,14 +46,9 @@ export interface SegmentParts {
   pages: PageSource;
   prefix: string;
   meta: SegmentMeta;
-  tiers: SegmentTiers;
   ids: IdTable;
   payloadIndex: PayloadIndex;
-  quantized: QuantizedSet | null;
-  graph: InMemoryGraph | null;
-  graphHeader: { meta: GraphFileMeta; upper: UpperLevels } | null;
-  vectors: Float32Array | null;
-  vectorsHeader: VectorsFileMeta;
+  spaces: Map<string, SegmentSpace>;
   tombstones: Map<number, Tombstones>;
 }
 
@@ -71,14 +60,10 @@ export class Segment {
   readonly pages: PageSource;
   readonly prefix: string;
   readonly meta: SegmentMeta;
-  readonly tiers: SegmentTiers;
   readonly ids: IdTable;
   readonly payloadIndex: PayloadIndex;
-  readonly quantized: QuantizedSet | null;
-  private readonly graph: InMemoryGraph | null;
-  private readonly graphHeader: { meta: GraphFileMeta; upper: UpperLevels } | null;
-  private readonly vectors: Float32Array | null;
-  private readonly vectorsHeader: VectorsFileMeta;
+  /** vector spaces by name; a name no point of this segment holds is absent */
+  readonly spaces: Map<string, SegmentSpace>;
   private readonly tombs: Map<number, Tombstones>;
   private payloads: (Payload | null)[] | null = null;
   private payloadBytes = 0;
@@ -92,14 +77,9 @@ export class Segment {
     this.pages = p.pages;
     this.prefix = p.prefix;
     this.meta = p.meta;
-    this.tiers = p.tiers;
     this.ids = p.ids;
     this.payloadIndex = p.payloadIndex;
-    this.quantized = p.quantized;
-    this.graph = p.graph;
-    this.graphHeader = p.graphHeader;
-    this.vectors = p.vectors;
-    this.vectorsHeader = p.vectorsHeader;
+    this.spaces = p.spaces;
     this.tombs = p.tombstones;
   }
 
@@ -107,39 +87,9 @@ export class Segment {
     return segmentObjectKey(this.prefix, object);
   }
 
-  int8Scorer(vector: Float32Array): QueryScorer {
-    if (this.quantized === null) throw internal(`segment ${this.prefix} is not quantized`);
-    return new Int8Scorer(this.quantized, vector);
-  }
-
-  /**
-   * Originals: in memory, or a paged row source charged to this query (`maxGets` per load, see rowSource). The size
-   * rule of a walk over paged originals: pages of at most `wholeBytes` are read whole on the first miss
-   * (whole-rows.ts).
-   */
-  floatScorer(vector: Float32Array, q: QueryIo, maxGets?: number, wholeBytes = 0): QueryScorer {
-    if (this.vectors !== null) return floatScorer(this.vectors, this.meta.dim, this.meta.distance, vector);
-    const rows = this.rowSource(q, maxGets);
-    const source = vectorPagesBytes(rows) <= wholeBytes ? new WholeRowsOnFirstTouch(rows) : rows;
-    return new PagedFloatScorer(source, this.meta.distance, vector);
-  }
-
-  /** Whether the originals are read from the store (`vectors.on_disk`). */
-  get vectorsPaged(): boolean {
-    return this.vectors === null;
-  }
-
-  /** The originals when `vectors.on_disk` is false, else null. */
-  inMemoryVectors(): Float32Array | null {
-    return this.vectors;
-  }
-
-  /**
-   * A per-query paged view of the originals (rescoring and float search when `vectors.on_disk`); one load costs at
-   * most `maxGets` ranged GETs when given.
-   */
-  rowSource(q: QueryIo, maxGets?: number): PagedRows {
-    return pagedRows(this.pages, this.key(VECTORS), this.vectorsHeader, q, maxGets);
+  /** The vector space `name` ('' = unnamed), or undefined when no point of this segment holds that vector. */
+  space(name: string): SegmentSpace | undefined {
+    return this.spaces.get(name);
   }
 
   /** This segment as points.ts reads it: what it holds in memory is used, the rest is read. */
@@ -151,30 +101,9 @@ export class Segment {
       meta: this.meta,
       payloadIndex: async () => this.payloadIndex,
       payloads: () => this.payloads,
-      vectors: () => this.vectors,
+      vectors: (name) => this.spaces.get(name)?.inMemoryVectors() ?? null,
+      spaceOffsets: async (name) => this.spaces.get(name)?.offsets ?? null,
     };
-  }
-
-  /**
-   * The in-memory graph, or a per-query paged accessor whose pages come through the PageCache. The size rule: a
-   * layer 0 of at most `wholeBytes` is read whole on the first load that misses (whole-graph.ts), in one round.
-   */
-  graphAccessor(q: QueryIo, wholeBytes = 0): GraphAccessor {
-    if (this.graph !== null) return this.graph;
-    const header = this.graphHeader;
-    if (header === null) throw internal(`segment ${this.prefix} has no graph`);
-    const meta = header.meta;
-    const paged = new PagedGraph(
-      header,
-      pageReader(
-        this.pages,
-        this.key(GRAPH),
-        (p) => graphPageRange(meta, p),
-        (p, bytes) => decodeGraphPage(meta, p, bytes),
-        q,
-      ),
-    );
-    return layer0Bytes(meta) <= wholeBytes ? new WholeGraphOnFirstTouch(paged) : paged;
   }
 
   /** Tombstones of `version` (0 = none): loaded once per container and kept. */
@@ -264,20 +193,11 @@ export class Segment {
 
   memoryBytes(): number {
     let b = this.ids.byteLength + this.payloadIndex.byteLength + 1024;
-    if (this.quantized !== null) b += this.quantized.codes.byteLength + this.quantized.corrections.byteLength;
-    if (this.graph !== null) b += graphBytes(this.graph);
-    if (this.graphHeader !== null)
-      b += 4 * (this.graphHeader.upper.links.length + 2 * this.graphHeader.upper.ids.length);
-    if (this.vectors !== null) b += this.vectors.byteLength;
+    for (const s of this.spaces.values()) b += s.memoryBytes();
     for (const t of this.tombs.values()) b += t.byteLength;
     b += this.payloadBytes;
     for (const f of this.fieldIndexes.values()) b += f.byteLength;
     for (const m of this.masks.values()) b += m.mask.byteLength + m.offsets.byteLength;
     return b;
   }
-}
-
-function graphBytes(g: InMemoryGraph): number {
-  const rec = 1 + g.meta.m0;
-  return 4 * (g.meta.n * rec + g.upper.links.length + 2 * g.upper.ids.length);
 }

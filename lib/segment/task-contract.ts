@@ -40,6 +40,8 @@ export interface SegmentSearchTask {
   segments: SegmentRef[];
   /** query vector, already normalized for Cosine (empty when `searches` holds only scored searches) */
   vector: number[];
+  /** vector name searched; absent or '': the unnamed vector */
+  using?: string;
   /** candidates wanted per segment after rescoring: the coordinator's offset + limit */
   limit: number;
   params: QueryRequest['params'];
@@ -66,6 +68,8 @@ export interface SegmentSearchTask {
 export interface SubSearch {
   /** query vector, already normalized for Cosine; empty when `scoring` is set */
   vector: number[];
+  /** vector name searched; absent or '': the unnamed vector */
+  using?: string;
   limit: number;
   params: QueryRequest['params'];
   filter?: Filter;

@@ -52,6 +52,7 @@ const TaskSchema = z
         )
         .check(z.minLength(1, expected('a non-empty array'))),
       vector: z.array(finite, expected('a non-empty array')),
+      using: z.optional(z.string(expected('a string'))),
       limit: z.int(expected('a positive integer')).check(z.positive(expected('a positive integer'))),
       params: shapeOnly<SegmentSearchTask['params']>(),
       filter: z.nullish(shapeOnly<Filter>()),
@@ -65,6 +66,7 @@ const TaskSchema = z
             .object(
               {
                 vector: z.array(finite, expected('a non-empty array')),
+                using: z.optional(z.string(expected('a string'))),
                 limit: z.int(expected('a positive integer')).check(z.positive(expected('a positive integer'))),
                 params: shapeOnly<SegmentSearchTask['params']>(),
                 filter: z.nullish(shapeOnly<Filter>()),

@@ -31,9 +31,18 @@ import { openSegment } from './open.js';
 import type { PageSource } from './page-io.js';
 import type { SegmentRegistry } from './registry.js';
 import { scanSegment } from './scan.js';
-import { type CompiledScoring, compileScoring } from './scoring.js';
+import { type CompiledScoring, compileScoring, scoringReadsVector } from './scoring.js';
 import { type SearchTuning, type SegmentHits, searchSegment } from './search.js';
 import type { Segment } from './segment.js';
+
+const NO_HITS: SegmentHits = {
+  offsets: new Uint32Array(0),
+  similarities: new Float64Array(0),
+  distances: 0,
+  path: 'exact',
+  rescored: false,
+  roundsBeforeFirstDistance: -1,
+};
 
 export interface SegmentTaskContext {
   store: ObjectStore;
@@ -156,10 +165,14 @@ async function searchOne(
       io,
     }),
   );
-  // compiled per segment (each knows its own dimension and distance); rejected before anything is scored
-  const scorings = searches.map((q): CompiledScoring | null =>
-    q.scoring === undefined ? null : compileScoring(q.scoring, seg.meta.dim, seg.meta.distance),
-  );
+  // compiled per segment (each vector space knows its own dimension and distance); rejected before anything is
+  // scored. 'none': a form that scores vectors, over a vector no point of this segment holds, finds nothing here
+  const scorings = searches.map((q): CompiledScoring | null | 'none' => {
+    if (q.scoring === undefined) return null;
+    const space = seg.space(q.using ?? '');
+    if (space !== undefined) return compileScoring(q.scoring, space.meta.dim, space.meta.distance);
+    return scoringReadsVector(q.scoring) ? 'none' : compileScoring(q.scoring, 0, 'Dot');
+  });
   // the sub-searches of one segment run one after another: they share its warm memory and page cache, and a later
   // one finds the pages an earlier one read
   const all: SegmentHits[] = [];
@@ -173,18 +186,21 @@ async function searchOne(
       deletedVersion: ref.deletedVersion,
       minSimilarity: q.minSimilarity,
       payloadSchema: task.payloadSchema,
+      using: q.using ?? '',
     };
     // a scan has no rounds of its own to check between: a late task stops before it, like between leaves
     if (scoring !== null) checkpoint?.();
     all.push(
-      scoring !== null
-        ? await scanSegment(seg, { ...common, scoring }, io)
-        : await searchSegment(
-            seg,
-            { ...common, vector: vectors[k], params: q.params, ...(checkpoint ? { checkpoint } : {}) },
-            io,
-            ctx.tuning,
-          ),
+      scoring === 'none'
+        ? NO_HITS
+        : scoring !== null
+          ? await scanSegment(seg, { ...common, scoring }, io)
+          : await searchSegment(
+              seg,
+              { ...common, vector: vectors[k], params: q.params, ...(checkpoint ? { checkpoint } : {}) },
+              io,
+              ctx.tuning,
+            ),
     );
   }
   // tombstone versions and filter state may have grown the segment

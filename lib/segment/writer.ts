@@ -13,6 +13,12 @@
  * | `payload`   | payload-format.ts                         | index range kept; blobs by range, or whole to filter |
  * | `index/{f}` | field-index-format.ts (one per schema key) | whole, when a filter needs it; kept              |
  * | `meta.json` | meta.ts                                   | first, small                                     |
+ * | `offsets`   | space-offsets.ts                          | whole, kept (a named vector some points lack)    |
+ *
+ * `quantized`, `graph` and `vectors` are per vector space: the unnamed vector's at the segment's top level, each
+ * named vector's under `vectors/{name}/` (keys.ts), each built with that vector's own parameters (its HNSW and
+ * quantization overrides, its tiers, its own indexing-threshold decision over the rows it holds). A point that lacks
+ * a named vector has no row in that space; `offsets` maps rows to point offsets then.
  *
  * Internal offsets follow a locality order (locality.ts) unless disabled: spatial neighbours share pages.
  *
@@ -31,20 +37,53 @@ import { encodeAll, type QuantizedSet, serializeQuantized, trainScalar } from '.
 import type { ObjectStore } from '../storage/object-store.js';
 import { encodeIds } from './ids-format.js';
 import { localityOrder, permuteRows } from './locality.js';
-import { GRAPH, IDS, META, PAYLOAD, QUANTIZED, VECTORS, fieldIndexName, segmentObjectKey } from './keys.js';
+import {
+  GRAPH,
+  IDS,
+  META,
+  OFFSETS,
+  PAYLOAD,
+  QUANTIZED,
+  VECTORS,
+  fieldIndexName,
+  segmentObjectKey,
+  spaceObjectKey,
+} from './keys.js';
 import { encodeFieldIndex } from './field-index-format.js';
 import { parsePayloadPath } from './payload-path.js';
 import { schemaType, textIndexOf } from '../model/payload-schema.js';
-import { SEGMENT_FORMAT, type SegmentMeta, encodeMeta, vectorKb } from './meta.js';
+import {
+  NAMED_SEGMENT_FORMAT,
+  SEGMENT_FORMAT,
+  type SegmentMeta,
+  type SpaceMeta,
+  encodeMeta,
+  isUnnamedMeta,
+  vectorKb,
+} from './meta.js';
+import { encodeSpaceOffsets } from './space-offsets.js';
+import { vectorSpace, vectorSpaces } from '../model/vector-spaces.js';
 import { encodePayloads, payloadIndexBytes } from './payload-format.js';
 import { putCreateOnly } from './store-io.js';
+
+/** The rows of one vector space of a segment's input. */
+export interface SpaceInput {
+  /** '' = the unnamed vector */
+  name: string;
+  /** indices (into the input's points, ascending) of the points holding this vector; null: every point */
+  points: Uint32Array | null;
+  /** rows × dim row-major; Cosine rows already normalized */
+  data: Float32Array;
+}
 
 export interface SegmentInput {
   config: CollectionConfig;
   ids: readonly PointId[];
   versions: ArrayLike<number>;
-  /** n × dim row-major; Cosine rows already normalized */
-  vectors: Float32Array;
+  /** n × dim row-major, the unnamed vector of every point (Cosine rows already normalized); or give `spaces` */
+  vectors?: Float32Array;
+  /** every vector space's rows (named configs); takes precedence over `vectors` */
+  spaces?: SpaceInput[];
   payloads: readonly (Payload | null | undefined)[];
   seed: number;
 }
@@ -69,10 +108,14 @@ export interface WriteOptions {
 
 export const DEFAULT_VECTORS_PAGE_SIZE = 16 * 1024;
 
-/** Qdrant's rule: build a graph only when the vectors exceed indexing_threshold KB (0 disables indexing) and m > 0. */
-export function shouldIndex(config: CollectionConfig, count: number): boolean {
+/**
+ * Qdrant's rule: build a graph only when a vector's rows exceed indexing_threshold KB (0 disables indexing) and its
+ * m > 0. `name` picks the vector space (default: the unnamed vector, or the config's first).
+ */
+export function shouldIndex(config: CollectionConfig, count: number, name?: string): boolean {
+  const space = name === undefined ? vectorSpaces(config)[0] : vectorSpace(config, name);
   const threshold = config.optimizers_config.indexing_threshold;
-  return threshold > 0 && config.hnsw_config.m > 0 && vectorKb(count, config.vectors.size) >= threshold;
+  return threshold > 0 && space.hnsw.m > 0 && vectorKb(count, space.size) >= threshold;
 }
 
 /** The bytes of a segment and its meta, without I/O (the writer and tests share it). */
@@ -81,64 +124,31 @@ export function encodeSegment(
   options: WriteOptions = {},
 ): { meta: SegmentMeta; objects: Map<string, Uint8Array> } {
   const { config } = raw;
-  const dim = config.vectors.size;
-  const distance = config.vectors.distance;
   const n = raw.ids.length;
-  if (raw.vectors.length !== n * dim) throw internal(`segment: ${raw.vectors.length} floats for ${n} × ${dim}`);
+  const spacesIn = raw.spaces ?? [{ name: '', points: null, data: raw.vectors ?? new Float32Array(0) }];
   if (raw.payloads.length !== n) throw internal(`segment: ${raw.payloads.length} payloads for ${n} points`);
   if (raw.versions.length !== n) throw internal(`segment: ${raw.versions.length} versions for ${n} points`);
-  const input = options.localityOrder === false ? raw : reorder(raw, localityOrder(raw.vectors, dim, raw.seed));
+  for (const s of spacesIn) {
+    const dim = vectorSpace(config, s.name).size;
+    const rows = s.points === null ? n : s.points.length;
+    if (s.data.length !== rows * dim) throw internal(`segment: ${s.data.length} floats for ${rows} × ${dim}`);
+  }
+  // locality follows the first vector every point holds; without one, the input order is kept
+  const full = spacesIn.find((s) => s.points === null);
+  const order =
+    options.localityOrder === false || full === undefined
+      ? null
+      : localityOrder(full.data, vectorSpace(config, full.name).size, raw.seed);
+  const input = order === null ? { ...raw, spaces: spacesIn } : reorder(raw, spacesIn, order);
   const objects = new Map<string, Uint8Array>();
-
-  let quantization: SegmentMeta['quantization'] = null;
-  // a quantized segment's graph is built on its int8 codes, as Qdrant builds it (lib/index/build.ts explains)
-  let codes: QuantizedSet | undefined;
-  const scalar = config.quantization_config?.scalar;
-  if (scalar) {
-    const params = trainScalar(input.vectors, dim, distance, { quantile: scalar.quantile, seed: input.seed });
-    codes = encodeAll(params, input.vectors);
-    const bytes = serializeQuantized(codes);
-    objects.set(QUANTIZED, bytes);
-    quantization = {
-      type: 'int8',
-      quantile: params.quantile,
-      alpha: params.alpha,
-      offset: params.offset,
-      alwaysRam: true,
-      bytes: bytes.byteLength,
-    };
+  const spaces: Record<string, SpaceMeta> = {};
+  for (const s of input.spaces) {
+    if (s.points !== null && s.points.length === 0) continue;
+    const { meta, objects: own } = encodeSpace(config, s, n, input.seed, options);
+    spaces[s.name] = meta;
+    for (const [file, bytes] of own) objects.set(spaceFile(s.name, file), bytes);
   }
 
-  let hnsw: SegmentMeta['hnsw'] = null;
-  if (n > 0 && config.hnsw_config.m > 0 && (options.index ?? shouldIndex(config, n))) {
-    const graph = buildHnsw(input.vectors, dim, distance, {
-      m: config.hnsw_config.m,
-      efConstruct: config.hnsw_config.ef_construct,
-      seed: input.seed,
-      codes,
-    });
-    const bytes = serializeGraph(graph, options.graphPageSize ?? DEFAULT_PAGE_SIZE);
-    const { meta: g } = parseGraphHeader(bytes);
-    if (graphByteLength(g) !== bytes.byteLength) throw internal('segment: graph layout and bytes disagree');
-    objects.set(GRAPH, bytes);
-    hnsw = {
-      m: g.m,
-      m0: g.m0,
-      efConstruct: config.hnsw_config.ef_construct,
-      entryPoint: g.entryPoint,
-      maxLevel: g.maxLevel,
-      pageSize: g.pageSize,
-      nodesPerPage: g.nodesPerPage,
-      pageCount: g.pageCount,
-      headerBytes: g.headerBytes,
-      bytes: bytes.byteLength,
-    };
-  }
-
-  const vectorsPageSize = options.vectorsPageSize ?? DEFAULT_VECTORS_PAGE_SIZE;
-  const vectorBytes = serializeVectors(input.vectors, dim, vectorsPageSize);
-  const vl = vectorsLayout(n, dim, vectorsPageSize);
-  objects.set(VECTORS, vectorBytes);
   const idsBytes = encodeIds(input.ids, input.versions);
   objects.set(IDS, idsBytes);
   const payloadBytes = encodePayloads(input.payloads);
@@ -147,23 +157,13 @@ export function encodeSegment(
   const meta: SegmentMeta = {
     format: SEGMENT_FORMAT,
     count: n,
-    dim,
-    distance,
     seed: input.seed,
-    tiers: { vectorsOnDisk: config.vectors.on_disk, graphOnDisk: config.hnsw_config.on_disk },
-    fullScanThresholdKb: config.hnsw_config.full_scan_threshold,
-    quantization,
-    hnsw,
-    vectors: {
-      pageSize: vl.pageSize,
-      rowsPerPage: vl.rowsPerPage,
-      pageCount: vl.pageCount,
-      bytes: vectorBytes.byteLength,
-    },
+    spaces,
     idsBytes: idsBytes.byteLength,
     payloadBytes: payloadBytes.byteLength,
     payloadIndexBytes: payloadIndexBytes(n),
   };
+  if (!isUnnamedMeta(meta)) meta.format = NAMED_SEGMENT_FORMAT;
   // payload field indexes: one immutable object per key of the schema, over the payloads in offset order
   const schema = config.payload_schema ?? {};
   if (Object.keys(schema).length > 0) {
@@ -181,14 +181,122 @@ export function encodeSegment(
   return { meta, objects };
 }
 
-function reorder(input: SegmentInput, order: Uint32Array): SegmentInput {
-  const dim = input.config.vectors.size;
+/** An object name relative to the segment folder: keys.ts places the unnamed vector's at the top. */
+const spaceFile = (name: string, file: string): string => spaceObjectKey('', name, file).slice(1);
+
+/** One vector space's objects: int8 codes, graph, originals and (when some points lack it) its offsets. */
+function encodeSpace(
+  config: CollectionConfig,
+  s: SpaceInput,
+  points: number,
+  seed: number,
+  options: WriteOptions,
+): { meta: SpaceMeta; objects: Map<string, Uint8Array> } {
+  const space = vectorSpace(config, s.name);
+  const { size: dim, distance } = space;
+  const n = s.points === null ? points : s.points.length;
+  const objects = new Map<string, Uint8Array>();
+  let quantization: SpaceMeta['quantization'] = null;
+  // a quantized segment's graph is built on its int8 codes, as Qdrant builds it (lib/index/build.ts explains)
+  let codes: QuantizedSet | undefined;
+  const scalar = space.quantization?.scalar;
+  if (scalar) {
+    const params = trainScalar(s.data, dim, distance, { quantile: scalar.quantile, seed });
+    codes = encodeAll(params, s.data);
+    const bytes = serializeQuantized(codes);
+    objects.set(QUANTIZED, bytes);
+    quantization = {
+      type: 'int8',
+      quantile: params.quantile,
+      alpha: params.alpha,
+      offset: params.offset,
+      alwaysRam: true,
+      bytes: bytes.byteLength,
+    };
+  }
+
+  let hnsw: SpaceMeta['hnsw'] = null;
+  if (n > 0 && space.hnsw.m > 0 && (options.index ?? shouldIndex(config, n, s.name))) {
+    const graph = buildHnsw(s.data, dim, distance, {
+      m: space.hnsw.m,
+      efConstruct: space.hnsw.ef_construct,
+      seed,
+      codes,
+    });
+    const bytes = serializeGraph(graph, options.graphPageSize ?? DEFAULT_PAGE_SIZE);
+    const { meta: g } = parseGraphHeader(bytes);
+    if (graphByteLength(g) !== bytes.byteLength) throw internal('segment: graph layout and bytes disagree');
+    objects.set(GRAPH, bytes);
+    hnsw = {
+      m: g.m,
+      m0: g.m0,
+      efConstruct: space.hnsw.ef_construct,
+      entryPoint: g.entryPoint,
+      maxLevel: g.maxLevel,
+      pageSize: g.pageSize,
+      nodesPerPage: g.nodesPerPage,
+      pageCount: g.pageCount,
+      headerBytes: g.headerBytes,
+      bytes: bytes.byteLength,
+    };
+  }
+
+  const vectorsPageSize = options.vectorsPageSize ?? DEFAULT_VECTORS_PAGE_SIZE;
+  const vectorBytes = serializeVectors(s.data, dim, vectorsPageSize);
+  const vl = vectorsLayout(n, dim, vectorsPageSize);
+  objects.set(VECTORS, vectorBytes);
+  let offsetsBytes = 0;
+  if (s.points !== null) {
+    const bytes = encodeSpaceOffsets(points, s.points);
+    objects.set(OFFSETS, bytes);
+    offsetsBytes = bytes.byteLength;
+  }
+  return {
+    meta: {
+      count: n,
+      dim,
+      distance,
+      tiers: { vectorsOnDisk: space.on_disk, graphOnDisk: space.hnsw.on_disk },
+      fullScanThresholdKb: space.hnsw.full_scan_threshold,
+      quantization,
+      hnsw,
+      vectors: {
+        pageSize: vl.pageSize,
+        rowsPerPage: vl.rowsPerPage,
+        pageCount: vl.pageCount,
+        bytes: vectorBytes.byteLength,
+      },
+      offsetsBytes,
+    },
+    objects,
+  };
+}
+
+/** The input with its points in `order`; a space some points lack keeps its rows in the new point order. */
+function reorder(
+  input: SegmentInput,
+  spaces: readonly SpaceInput[],
+  order: Uint32Array,
+): SegmentInput & { spaces: SpaceInput[] } {
+  const inverse = new Uint32Array(order.length);
+  order.forEach((old, i) => {
+    inverse[old] = i;
+  });
   return {
     ...input,
     ids: Array.from(order, (i) => input.ids[i]),
     versions: Array.from(order, (i) => input.versions[i]),
-    vectors: permuteRows(input.vectors, dim, order),
     payloads: Array.from(order, (i) => input.payloads[i]),
+    spaces: spaces.map((s) => {
+      const dim = vectorSpace(input.config, s.name).size;
+      if (s.points === null) return { ...s, data: permuteRows(s.data, dim, order) };
+      const rows = Array.from(s.points, (_, r) => r).sort((a, b) => inverse[s.points![a]] - inverse[s.points![b]]);
+      return {
+        name: s.name,
+        points: Uint32Array.from(rows, (r) => inverse[s.points![r]]),
+        data: permuteRows(s.data, dim, Uint32Array.from(rows)),
+      };
+    }),
   };
 }
 

@@ -70,9 +70,13 @@ async function prepare(
       await Promise.all(
         [...objects].map(([name, bytes]) => store.put(segmentObjectKey(prefix, name), bytes, { ifNoneMatch: '*' })),
       );
-      await store.put(segmentObjectKey(prefix, META), encodeMeta({ ...meta, tiers: { ...TIERS[t] } }), {
-        ifNoneMatch: '*',
-      });
+      await store.put(
+        segmentObjectKey(prefix, META),
+        encodeMeta({ ...meta, spaces: { '': { ...meta.spaces[''], tiers: { ...TIERS[t] } } } }),
+        {
+          ifNoneMatch: '*',
+        },
+      );
     }
   }
   const graph = new InMemoryGraph(deserializeGraph(objects.get('graph')!));

@@ -5,6 +5,7 @@
  * `collections` maps a name to its vector size; getCollection/collectionExists answer from it and every other method
  * throws not_found for a name it does not hold, like the real service would.
  */
+import { vectorSpaces } from '../../lib/model/vector-spaces.js';
 import type { CollectionConfig } from '../../lib/model/collection-config.js';
 import type { CollectionInfo, CollectionService } from '../../lib/collection/types.js';
 import type { CollectionLayout } from '../../lib/collection/segment-layout.js';
@@ -40,6 +41,9 @@ export const WRITE_METHODS: ReadonlySet<keyof CollectionService> = new Set([
   'overwritePayload',
   'deletePayload',
   'clearPayload',
+  'updateVectors',
+  'deleteVectors',
+  'batchUpdate',
 ]);
 
 export function configOf(size: number): CollectionConfig {
@@ -87,7 +91,7 @@ export class RecordingService implements CollectionService {
   async createCollection(name: string, config: CollectionConfig): Promise<void> {
     this.record('createCollection', [name, config]);
     if (this.collections.has(name)) throw collectionExists(name);
-    this.collections.set(name, config.vectors.size);
+    this.collections.set(name, vectorSpaces(config)[0].size);
   }
 
   async deleteCollection(name: string): Promise<boolean> {
@@ -258,6 +262,24 @@ export class RecordingService implements CollectionService {
 
   async clearPayload(name: string, selector: unknown, wait: boolean): Promise<UpdateResult> {
     this.record('clearPayload', [name, selector, wait]);
+    this.need(name);
+    return this.done();
+  }
+
+  async updateVectors(name: string, points: unknown, wait: boolean, updateFilter?: unknown): Promise<UpdateResult> {
+    this.record('updateVectors', [name, points, wait, updateFilter]);
+    this.need(name);
+    return this.done();
+  }
+
+  async batchUpdate(name: string, operations: unknown, wait: boolean): Promise<UpdateResult> {
+    this.record('batchUpdate', [name, operations, wait]);
+    this.need(name);
+    return this.done();
+  }
+
+  async deleteVectors(name: string, selector: unknown, vectors: unknown, wait: boolean): Promise<UpdateResult> {
+    this.record('deleteVectors', [name, selector, vectors, wait]);
     this.need(name);
     return this.done();
   }

@@ -104,7 +104,13 @@ describe('PUT /collections/{name}', () => {
       'quantization_config',
     ],
     [{ vectors: { size: 4, distance: 'Cosine' }, sparse_vectors: { s: {} } }, 400, 'sparse vectors are not supported'],
-    [{ vectors: { image: { size: 4, distance: 'Cosine' } } }, 400, 'vectors.size'],
+    [
+      { vectors: { image: { size: 0, distance: 'Cosine' } } },
+      422,
+      'vectors.image.size: value 0 invalid, must be 1 or larger',
+    ],
+    [{ vectors: { image: { size: 4, distance: 'Cos' } } }, 400, 'vectors.image.distance'],
+    [{ vectors: {} }, 422, 'at least one vector is required'],
   ])('rejects %j with %i', async (body, status, message) => {
     expectError(await send(app, 'PUT', '/collections/bad', body), status, message);
     expect(service.calls).toEqual([]);

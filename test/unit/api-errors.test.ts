@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { toHttpError } from '../../lib/api/errors.js';
 import { prepareUpserts } from '../../lib/collection/wal.js';
+import { config } from '../support/collection-harness.js';
 import { validateCollectionName } from '../../lib/model/collection-name.js';
 import {
   collectionExists,
@@ -71,10 +72,10 @@ describe("Qdrant's wording of the error catalogue", () => {
   });
 
   it('the collection layer carries no Qdrant prefixes of its own (they used to be doubled by the API)', () => {
-    const e = thrown(() => prepareUpserts([{ id: 1, vector: [1, 2, 3] }], 4, 'Dot'));
+    const e = thrown(() => prepareUpserts([{ id: 1, vector: [1, 2, 3] }], config(4, 'Dot')));
     expect(e).toMatchObject({ code: 'vector_dimension', path: 'points[0].vector', detail: 'expected dim: 4, got 3' });
     expect(http(e)).toEqual([400, 'Wrong input: Vector dimension error: expected dim: 4, got 3']);
-    expect(http(thrown(() => prepareUpserts([{ id: -1, vector: [1, 2, 3, 4] }], 4, 'Dot')))).toEqual([
+    expect(http(thrown(() => prepareUpserts([{ id: -1, vector: [1, 2, 3, 4] }], config(4, 'Dot'))))).toEqual([
       400,
       'Format error in JSON body: points[0].id: value -1 is not a valid point ID, valid values are either an unsigned integer or a UUID',
     ]);

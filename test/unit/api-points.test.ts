@@ -106,7 +106,12 @@ describe('upsert', () => {
     ['null in vector', { points: [{ id: 1, vector: [1, null, 3, 4] }] }, 400, 'expected a number, got null'],
     ['missing vector', { points: [{ id: 1 }] }, 400, 'points[0].vector'],
     ['empty vector', { points: [{ id: 1, vector: [] }] }, 422, 'vector must not be empty'],
-    ['named vector', { points: [{ id: 1, vector: { image: [1, 2, 3, 4] } }] }, 400, 'named vectors are not supported'],
+    [
+      'a vector name the collection lacks',
+      { points: [{ id: 1, vector: { image: [1, 2, 3, 4] } }] },
+      400,
+      'Wrong input: Not existing vector name error: image',
+    ],
     ['payload not an object', { points: [{ id: 1, vector: [1, 2, 3, 4], payload: [1] }] }, 400, 'points[0].payload'],
     ['points not a list', { points: { id: 1 } }, 400, 'points'],
     ['neither points nor batch', { foo: 1 }, 400, 'points'],
@@ -322,5 +327,72 @@ describe('payload objects pass through unchanged', () => {
     const [points] = service.writes()[0].args.slice(1) as [{ payload: Record<string, unknown> }[]];
     expect(Object.keys(points[0].payload)).toEqual(['__proto__', 'a']);
     expect(Object.getPrototypeOf(points[0].payload)).toBe(Object.prototype);
+  });
+});
+
+describe('points/batch', () => {
+  it('parses every operation with its own endpoint schema and answers one result per operation', async () => {
+    const r = await send(app, 'POST', '/collections/docs/points/batch?wait=true', {
+      operations: [
+        { upsert: { points: [{ id: 1, vector: [1, 2, 3, 4] }] } },
+        { delete: { points: [UUID] } },
+        { set_payload: { payload: { a: 1 }, filter: { must: [{ key: 'a', match: { value: 2 } }] } } },
+        { delete_vectors: { points: [1], vector: [''] } },
+      ],
+    });
+    expect(resultOf(r)).toHaveLength(4);
+    expect(service.writes()).toEqual([
+      {
+        method: 'batchUpdate',
+        args: [
+          'docs',
+          [
+            { upsert: { points: [{ id: 1, vector: [1, 2, 3, 4], payload: null }] } },
+            { delete: { points: [UUID.toLowerCase()] } },
+            {
+              set_payload: {
+                payload: { a: 1 },
+                key: undefined,
+                selector: { filter: { must: [{ key: 'a', match: { value: 2 } }] } },
+              },
+            },
+            { delete_vectors: { vectors: [''], selector: { points: [1] } } },
+          ],
+          true,
+        ],
+      },
+    ]);
+  });
+
+  it.each([
+    ['an unknown operation', { operations: [{ upsert: { points: [] } }, { explode: {} }] }, 400, 'operations[1]'],
+    [
+      'two keys in one operation',
+      { operations: [{ delete: { points: [1] }, clear_payload: { points: [1] } }] },
+      400,
+      'operations[0]',
+    ],
+    ['a bad selector', { operations: [{ delete: {} }] }, 400, 'operations[0].delete'],
+    [
+      'a range error',
+      { operations: [{ delete_vectors: { points: [1], vector: [] } }] },
+      422,
+      'operations[0].delete_vectors.vector',
+    ],
+    [
+      'a wrong size',
+      { operations: [{ upsert: { points: [{ id: 1, vector: [1, 2] }] } }] },
+      400,
+      'expected dim: 4, got 2',
+    ],
+    [
+      'a vector name the collection lacks',
+      { operations: [{ update_vectors: { points: [{ id: 1, vector: { x: [1] } }] } }] },
+      400,
+      'Not existing vector name error: x',
+    ],
+  ])('rejects %s and writes nothing', async (_label, body, status, message) => {
+    expectError(await send(app, 'POST', '/collections/docs/points/batch', body), status, message);
+    expect(service.writes()).toEqual([]);
   });
 });

@@ -87,7 +87,7 @@ describe('POST /points/query', () => {
     [{ query: [1, 2, 3, 4], filter: { must: [{ foo: 1 }] } }, 400, 'expected a condition'],
     [{ query: [1, 2, 3, 4], params: { quantization: { oversampling: 0.5 } } }, 422, 'oversampling'],
     [{ query: [1, 2, 3, 4], with_payload: 3 }, 400, 'with_payload'],
-    [{ query: [1, 2, 3, 4], with_vector: ['image'] }, 400, 'named vectors are not supported'],
+    [{ query: [1, 2, 3, 4], with_vector: ['image'] }, 400, 'Wrong input: Not existing vector name error: image'],
     [{ query: 'not-an-id' }, 400, 'expected a vector or a point id'],
     [{ query: { recommend: { strategy: 'best' } } }, 400, 'recommend.strategy'],
     [{ query: { fusion: 'sum' } }, 400, 'fusion'],
@@ -225,7 +225,7 @@ describe('batch and legacy search', () => {
         limit: 1,
       }),
       400,
-      'named vectors',
+      'Wrong input: Not existing vector name error: img',
     );
     resultOf(
       await send(app, 'POST', '/collections/docs/points/search', {

@@ -135,10 +135,9 @@ describe('objects written before lib/binary decode and re-encode byte for byte',
       incarnation: 'i1',
       seq: 17,
       writer: 'w',
-      dim,
       ids: [1, 2],
       payloads: [{ a: 1 }, null],
-      vectors: rows.slice(0, 2 * dim),
+      vectors: [{ name: '', dim, points: null, data: rows.slice(0, 2 * dim) }],
       deletes: [3],
     };
     expect(decodeWal(bytes('wal'))).toEqual(batch);

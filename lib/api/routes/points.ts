@@ -1,5 +1,6 @@
 /**
- * Point routes: upsert, retrieve (by ids and by path id), delete, scroll, count, and the payload operations.
+ * Point routes: upsert, retrieve (by ids and by path id), delete, scroll, count, the payload operations, and the
+ * vector operations (update_vectors, delete_vectors).
  * Order inside each handler is fixed: path and query parameters, body shape, request limits, then (for writes that
  * carry vectors) the dimension check against the collection, and only then the service's write method.
  */
@@ -29,14 +30,17 @@ import {
   facetSchema,
   selectorSchema,
   setPayloadSchema,
+  batchUpdateSchema,
+  deleteVectorsSchema,
+  updateVectorsSchema,
   upsertSchemaFor,
 } from '../schemas/points.js';
-import { checkDimensions } from '../vectors.js';
+import { checkDimensions, checkPointVectors } from '../vectors.js';
 
 export function registerPointRoutes(app: Hono<AppEnv>, { service, limits }: RouteDeps): void {
   /** The response bounds checked before a read starts (the vector size comes from the cached config). */
   const boundRead = async (c: Ctx, name: string, shape: ReadShape): Promise<void> => {
-    const dim = shape.withVector ? (await service.collectionConfig(name, false)).vectors.size : 0;
+    const dim = shape.withVector ? await checkDimensions(service, name, [], [], [shape.withVector]) : 0;
     checkReadBounds(c.get('bounds'), dim, [shape]);
   };
 
@@ -44,18 +48,18 @@ export function registerPointRoutes(app: Hono<AppEnv>, { service, limits }: Rout
     const name = collectionName(c);
     const { wait } = writeParams(c);
     const body = await readJson(c, limits.maxBodyBytes);
-    const points = parseWith(upsertSchemaFor(body), body);
+    const { points, ...options } = parseWith(upsertSchemaFor(body), body);
     if (points.length > limits.maxUpsertPoints) {
       throw badRequest(
         `upsert of ${points.length} points exceeds the limit of ${limits.maxUpsertPoints} points per request`,
       );
     }
-    await checkDimensions(
+    await checkPointVectors(
       service,
       name,
       points.map((p) => p.vector),
     );
-    return ok(c, await service.upsertPoints(name, points, wait));
+    return ok(c, await service.upsertPoints(name, points, wait, options));
   });
 
   app.post('/collections/:name/points', async (c) => {
@@ -138,5 +142,54 @@ export function registerPointRoutes(app: Hono<AppEnv>, { service, limits }: Rout
     const { wait } = writeParams(c);
     const selector = parseWith(selectorSchema, await readJson(c, limits.maxBodyBytes));
     return ok(c, await service.clearPayload(name, selector, wait));
+  });
+
+  app.put('/collections/:name/points/vectors', async (c) => {
+    const name = collectionName(c);
+    const { wait } = writeParams(c);
+    const b = parseWith(updateVectorsSchema, await readJson(c, limits.maxBodyBytes));
+    if (b.points.length > limits.maxUpsertPoints) {
+      throw badRequest(
+        `update of ${b.points.length} points exceeds the limit of ${limits.maxUpsertPoints} points per request`,
+      );
+    }
+    await checkPointVectors(
+      service,
+      name,
+      b.points.map((p) => p.vector),
+    );
+    return ok(c, await service.updateVectors(name, b.points, wait, b.updateFilter));
+  });
+
+  // every operation checked (shapes, limits, vector names and sizes) before the one atomic write
+  app.post('/collections/:name/points/batch', async (c) => {
+    const name = collectionName(c);
+    const { wait } = writeParams(c);
+    const operations = parseWith(batchUpdateSchema, await readJson(c, limits.maxBodyBytes));
+    const vectors = operations.flatMap((op) =>
+      'upsert' in op ? op.upsert.points : 'update_vectors' in op ? op.update_vectors.points : [],
+    );
+    if (vectors.length > limits.maxUpsertPoints) {
+      throw badRequest(
+        `batch of ${vectors.length} points exceeds the limit of ${limits.maxUpsertPoints} points per request`,
+      );
+    }
+    await checkPointVectors(
+      service,
+      name,
+      vectors.map((p) => p.vector),
+    );
+    const result = await service.batchUpdate(name, operations, wait);
+    return ok(
+      c,
+      operations.map(() => result),
+    );
+  });
+
+  app.post('/collections/:name/points/vectors/delete', async (c) => {
+    const name = collectionName(c);
+    const { wait } = writeParams(c);
+    const b = parseWith(deleteVectorsSchema, await readJson(c, limits.maxBodyBytes));
+    return ok(c, await service.deleteVectors(name, b.selector, b.vectors, wait));
   });
 }

@@ -28,7 +28,13 @@ export function registerQueryRoutes(app: Hono<AppEnv>, { service, limits }: Rout
     checkBatchSize(requests.length);
     const vectors = requests.map((r) => r.vector);
     checkFloat32(vectors, (i, j) => `${batch ? `searches[${i}].` : ''}${field}[${j}]`);
-    const dim = await checkDimensions(service, name, vectors);
+    const dim = await checkDimensions(
+      service,
+      name,
+      vectors,
+      requests.map((r) => r.using),
+      requests.map((r) => r.with_vector),
+    );
     checkReadBounds(
       c.get('bounds'),
       dim,
@@ -54,7 +60,13 @@ export function registerQueryRoutes(app: Hono<AppEnv>, { service, limits }: Rout
     if (plain.length === parsed.length) return run(c, name, plain, 'query', batch);
     checkBatchSize(parsed.length);
     const universal = parsed.map((p) => p.universal);
-    const dim = (await service.collectionConfig(name)).vectors.size;
+    const dim = await checkDimensions(
+      service,
+      name,
+      [],
+      [],
+      universal.map((u) => u.with_vector),
+    );
     checkReadBounds(
       c.get('bounds'),
       dim,

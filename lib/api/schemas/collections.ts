@@ -13,7 +13,12 @@ import type {
   HnswConfig,
   OptimizersConfig,
   ScalarQuantizationConfig,
+  VectorParams,
+  VectorParamsDiff,
+  VectorsConfig,
 } from '../../model/collection-config.js';
+import { isNamedVectors } from '../../model/vector-spaces.js';
+import { passIssues } from './common.js';
 import type { CollectionInfo } from '../../collection/types.js';
 import { DISTANCES } from '../../distance/index.js';
 import type { Distance } from '../../model/distance.js';
@@ -84,7 +89,47 @@ const unwrapUnnamed = (v: unknown): unknown =>
     ? (v as Record<string, unknown>)['']
     : v;
 
-const vectorsSchema = z.preprocess(unwrapUnnamed, vectorParams);
+/** Qdrant's VectorsConfig: one params object (it has a `size`), or a map name -> params. */
+const isSingleParams = (v: unknown): boolean => v !== null && typeof v === 'object' && 'size' in v;
+
+const namedVectorsSchema = z
+  .record(z.string().min(1, { message: 'vector name must not be empty' }), vectorParams)
+  .refine((m) => Object.keys(m).length > 0, {
+    message: 'at least one vector is required (sparse vectors are not supported)',
+    params: { validation: true },
+  });
+
+type ParsedParams = z.infer<typeof vectorParams>;
+
+/** The shape is chosen from the value (a `size` key: one params object) so errors name the right fields. */
+const vectorsSchema = z.unknown().transform((raw, ctx): ParsedParams | Record<string, ParsedParams> => {
+  const v = unwrapUnnamed(raw);
+  const named = v !== null && typeof v === 'object' && !Array.isArray(v) && !isSingleParams(v);
+  const r = (named ? namedVectorsSchema : vectorParams).safeParse(v);
+  if (!r.success) {
+    passIssues(r.error, ctx);
+    return z.NEVER;
+  }
+  return r.data;
+});
+
+const isParsedSingle = (v: ParsedParams | Record<string, ParsedParams>): v is ParsedParams =>
+  typeof (v as { size?: unknown }).size === 'number';
+
+/** The params of one named vector as stored: on_disk defaulted, overrides kept as given (Qdrant echoes them). */
+function namedParams(p: z.infer<typeof vectorParams>): VectorParams {
+  const hnsw = p.hnsw_config ? stripNullish(p.hnsw_config) : undefined;
+  return {
+    size: p.size,
+    distance: p.distance,
+    on_disk: p.on_disk ?? false,
+    ...(hnsw !== undefined ? { hnsw_config: pick(hnsw, ['m', 'ef_construct', 'full_scan_threshold', 'on_disk']) } : {}),
+    ...(p.quantization_config !== undefined && p.quantization_config !== null
+      ? { quantization_config: p.quantization_config }
+      : {}),
+    ...(p.datatype != null ? { datatype: p.datatype } : {}),
+  };
+}
 
 /**
  * Qdrant's `Option<u32>` fields: serde refuses what a u32 cannot hold (a negative or too large integer, a fraction)
@@ -123,11 +168,18 @@ export const createCollectionSchema = z
     metadata: z.record(z.string(), z.unknown()).nullish(),
   })
   .transform((b): CollectionConfig => {
-    const hnsw = { ...b.hnsw_config, ...b.vectors.hnsw_config };
+    const single = isParsedSingle(b.vectors) ? b.vectors : null;
+    const hnsw = { ...b.hnsw_config, ...single?.hnsw_config };
     const quantization =
-      b.vectors.quantization_config !== undefined ? b.vectors.quantization_config : b.quantization_config;
+      single !== null && single.quantization_config !== undefined ? single.quantization_config : b.quantization_config;
+    const vectors: VectorsConfig =
+      single !== null
+        ? { size: single.size, distance: single.distance, on_disk: single.on_disk ?? false }
+        : Object.fromEntries(
+            Object.entries(b.vectors as Record<string, ParsedParams>).map(([n, p]) => [n, namedParams(p)]),
+          );
     return {
-      vectors: { size: b.vectors.size, distance: b.vectors.distance, on_disk: b.vectors.on_disk ?? false },
+      vectors,
       hnsw_config: {
         m: hnsw.m ?? HNSW_DEFAULTS.m,
         ef_construct: hnsw.ef_construct ?? HNSW_DEFAULTS.ef_construct,
@@ -149,9 +201,53 @@ export const createCollectionSchema = z
 
 const vectorDiff = z.object({ on_disk: z.boolean().nullish(), hnsw_config: hnswDiff.nullish() });
 
+const DIFF_KEYS = new Set(['on_disk', 'hnsw_config', 'quantization_config', 'memory']);
+
+/** A named vector's diff (Qdrant's VectorParamsDiff); an empty `hnsw_config` unsets the vector's own overrides. */
+const namedVectorDiff = z.object({
+  on_disk: z.boolean().nullish(),
+  hnsw_config: hnswDiff.nullish(),
+  quantization_config: z.union([quantizationSchema, z.literal('Disabled').transform(() => null)]).optional(),
+});
+
+/**
+ * PATCH's `vectors`: Qdrant's VectorsConfigDiff is a map name -> diff. The unnamed vector's diff is also accepted
+ * bare (`{on_disk: true}`), as before named vectors: a map whose keys are all diff fields is read that way.
+ */
+const vectorsDiffSchema = z.unknown().transform((raw, ctx) => {
+  if (raw === null || raw === undefined) return null;
+  const v = unwrapUnnamed(raw);
+  const bare =
+    v !== null && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).every((k) => DIFF_KEYS.has(k));
+  if (bare) {
+    const r = vectorDiff.safeParse(v);
+    if (!r.success) {
+      passIssues(r.error, ctx);
+      return z.NEVER;
+    }
+    return { unnamed: r.data };
+  }
+  const r = z.record(z.string(), namedVectorDiff).safeParse(v);
+  if (!r.success) {
+    passIssues(r.error, ctx);
+    return z.NEVER;
+  }
+  const named: Record<string, VectorParamsDiff> = {};
+  for (const [name, d] of Object.entries(r.data)) {
+    const diff: VectorParamsDiff = {};
+    if (d.on_disk != null) diff.on_disk = d.on_disk;
+    if (d.hnsw_config != null) {
+      diff.hnsw_config = pick(stripNullish(d.hnsw_config), ['m', 'ef_construct', 'full_scan_threshold', 'on_disk']);
+    }
+    if (d.quantization_config !== undefined) diff.quantization_config = d.quantization_config;
+    named[name] = diff;
+  }
+  return { named };
+});
+
 export const updateCollectionSchema = z
   .object({
-    vectors: z.preprocess(unwrapUnnamed, vectorDiff.nullish()),
+    vectors: vectorsDiffSchema.optional(),
     hnsw_config: hnswDiff.nullish(),
     optimizers_config: optimizersDiff.nullish(),
     quantization_config: z.union([quantizationSchema, z.literal('Disabled').transform(() => null)]).optional(),
@@ -162,7 +258,8 @@ export const updateCollectionSchema = z
   })
   .transform((b): CollectionUpdate => {
     const out: CollectionUpdate = {};
-    const hnsw = stripNullish({ ...b.hnsw_config, ...b.vectors?.hnsw_config });
+    const unnamed = b.vectors && 'unnamed' in b.vectors ? b.vectors.unnamed : undefined;
+    const hnsw = stripNullish({ ...b.hnsw_config, ...unnamed?.hnsw_config });
     const pickedHnsw = pick(hnsw, ['m', 'ef_construct', 'full_scan_threshold', 'on_disk']);
     if (Object.keys(pickedHnsw).length > 0) out.hnsw_config = pickedHnsw;
     const opt = pick(stripNullish({ ...b.optimizers_config }), [
@@ -172,7 +269,8 @@ export const updateCollectionSchema = z
     ]);
     if (Object.keys(opt).length > 0) out.optimizers_config = opt;
     if (b.quantization_config !== undefined) out.quantization_config = b.quantization_config;
-    if (b.vectors?.on_disk != null) out.vectors = { on_disk: b.vectors.on_disk };
+    if (unnamed?.on_disk != null) out.vectors = { on_disk: unnamed.on_disk };
+    if (b.vectors && 'named' in b.vectors) out.named_vectors = b.vectors.named;
     if (b.metadata != null) out.metadata = b.metadata;
     return out;
   });
@@ -250,7 +348,7 @@ export function presentCollectionInfo(info: CollectionInfo): unknown {
     segments_count: info.segments_count,
     config: {
       params: {
-        vectors: { size: cfg.vectors.size, distance: cfg.vectors.distance, on_disk: cfg.vectors.on_disk },
+        vectors: presentVectors(cfg.vectors),
         shard_number: 1,
         replication_factor: 1,
         write_consistency_factor: 1,
@@ -277,4 +375,21 @@ export function presentCollectionInfo(info: CollectionInfo): unknown {
     // the unsealed WAL backlog is optimizer work, reported by GET /collections/{c}/optimizations
     update_queue: { length: 0 },
   };
+}
+
+/** `params.vectors`: the unnamed vector as before; named vectors with their own overrides, as Qdrant echoes them. */
+function presentVectors(vectors: VectorsConfig): unknown {
+  if (!isNamedVectors(vectors)) return { size: vectors.size, distance: vectors.distance, on_disk: vectors.on_disk };
+  const out: Record<string, unknown> = {};
+  for (const [name, p] of Object.entries(vectors)) {
+    out[name] = {
+      size: p.size,
+      distance: p.distance,
+      ...(p.hnsw_config !== undefined ? { hnsw_config: p.hnsw_config } : {}),
+      ...(p.quantization_config != null ? { quantization_config: p.quantization_config } : {}),
+      on_disk: p.on_disk,
+      ...(p.datatype !== undefined ? { datatype: p.datatype } : {}),
+    };
+  }
+  return out;
 }

@@ -8,6 +8,7 @@ import type { Filter } from '../../model/filter.js';
 import type { PointId } from '../../model/point-id.js';
 import type { SearchParams } from '../../model/search.js';
 import type { WithPayload } from '../../model/payload.js';
+import type { VectorStruct, WithVector } from '../../model/points.js';
 import { isStrataError } from '../../model/errors.js';
 import { canonicalPointId, pointIdError } from '../../model/point-id.js';
 import { parseFilter } from '../../segment/filter-parse.js';
@@ -22,10 +23,41 @@ export const pointIdSchema = z.unknown().transform((v, ctx): PointId => {
   return id;
 });
 
+/** Checks one dense list in place (non-empty, finite numbers); false after adding an issue at `path`. */
+function checkDense(arr: unknown, ctx: z.RefinementCtx, path: (string | number)[]): arr is number[] {
+  if (!Array.isArray(arr)) {
+    ctx.addIssue({ code: 'custom', path, message: 'expected a vector: an array of numbers' });
+    return false;
+  }
+  if (arr.length === 0) {
+    ctx.addIssue({ code: 'custom', path, message: 'vector must not be empty', params: { validation: true } });
+    return false;
+  }
+  if (Array.isArray(arr[0])) {
+    ctx.addIssue({ code: 'custom', path, message: 'multivectors are not supported' });
+    return false;
+  }
+  for (let i = 0; i < arr.length; i++) {
+    const x: unknown = arr[i];
+    if (typeof x !== 'number' || !Number.isFinite(x)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [...path, i],
+        message:
+          typeof x === 'number'
+            ? `expected a finite number, got ${String(x)}`
+            : `expected a number, got ${JSON.stringify(x)}`,
+      });
+      return false;
+    }
+  }
+  return true;
+}
+
 /**
- * A dense vector: a non-empty array of finite numbers. A hand-written loop instead of z.array(z.number()) because
- * upserts carry millions of floats. `{"": [...]}` (the unnamed vector spelled as a map) is accepted; any other name
- * is refused (Strata collections have one unnamed vector).
+ * A dense query vector: a non-empty array of finite numbers. A hand-written loop instead of z.array(z.number())
+ * because upserts carry millions of floats. `{"": [...]}` (the unnamed vector spelled as a map) is accepted; a
+ * query names other vectors with `using` (or legacy search's `{name, vector}`), not here.
  */
 export const denseVectorSchema = z.unknown().transform((v, ctx): number[] => {
   let arr = v;
@@ -35,34 +67,31 @@ export const denseVectorSchema = z.unknown().transform((v, ctx): number[] => {
     else {
       ctx.addIssue({
         code: 'custom',
-        message: 'named vectors are not supported; send the vector as an array of numbers',
+        message: 'expected a vector: an array of numbers (name the vector with `using`)',
       });
       return z.NEVER;
     }
   }
-  if (!Array.isArray(arr)) {
-    ctx.addIssue({ code: 'custom', message: 'expected a vector: an array of numbers' });
-    return z.NEVER;
-  }
-  if (arr.length === 0) {
-    ctx.addIssue({ code: 'custom', message: 'vector must not be empty', params: { validation: true } });
-    return z.NEVER;
-  }
-  for (let i = 0; i < arr.length; i++) {
-    const x: unknown = arr[i];
-    if (typeof x !== 'number' || !Number.isFinite(x)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: [i],
-        message:
-          typeof x === 'number'
-            ? `expected a finite number, got ${String(x)}`
-            : `expected a number, got ${JSON.stringify(x)}`,
-      });
-      return z.NEVER;
+  return checkDense(arr, ctx, []) ? arr : z.NEVER;
+});
+
+/**
+ * A point's vectors (Qdrant's VectorStruct): a list (the unnamed vector) or an object name -> list (named vectors;
+ * `{"": [...]}` is the unnamed vector). Names and sizes are checked against the collection later (wal.ts).
+ */
+export const vectorStructSchema = z.unknown().transform((v, ctx): VectorStruct => {
+  if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
+    const entries = Object.entries(v);
+    if (entries.length === 1 && entries[0][0] === '')
+      return checkDense(entries[0][1], ctx, []) ? entries[0][1] : z.NEVER;
+    const out: Record<string, number[]> = {};
+    for (const [name, row] of entries) {
+      if (!checkDense(row, ctx, [name])) return z.NEVER;
+      Object.defineProperty(out, name, { value: row, enumerable: true, writable: true, configurable: true });
     }
+    return out;
   }
-  return arr as number[];
+  return checkDense(v, ctx, []) ? v : z.NEVER;
 });
 
 /** A Qdrant filter, shape-checked and normalized by lib/segment/filter-parse.ts. */
@@ -92,15 +121,13 @@ export const withPayloadSchema: z.ZodType<WithPayload> = z.union([
   z.strictObject({ exclude: keyList }),
 ]);
 
-/** Only the unnamed vector exists: `true`/`false`, or a list naming it (`[""]`). */
-export const withVectorSchema = z.unknown().transform((v, ctx): boolean => {
+/** `true`/`false`, or a list of vector names (`[""]` is the unnamed vector; unknown names select nothing). */
+export const withVectorSchema = z.unknown().transform((v, ctx): WithVector => {
   if (typeof v === 'boolean') return v;
   if (Array.isArray(v) && v.every((n) => typeof n === 'string')) {
-    if (v.some((n) => n !== '')) {
-      ctx.addIssue({ code: 'custom', message: 'named vectors are not supported' });
-      return z.NEVER;
-    }
-    return v.length > 0;
+    // the unnamed vector alone is `true`: an unnamed collection answers with its list, as before
+    if (v.length > 0 && v.every((n) => n === '')) return true;
+    return v as string[];
   }
   ctx.addIssue({ code: 'custom', message: 'expected a boolean or a list of vector names' });
   return z.NEVER;
@@ -138,6 +165,14 @@ export const searchParamsSchema = z
   );
 
 export const DEFAULT_SEARCH_PARAMS: SearchParams = { exact: false };
+
+/**
+ * Forwards a nested parse's issues with their own codes (too_small, too_big, ...), so errors.ts still tells Qdrant's
+ * validator checks (422, with the range wording) from shape errors (400), as when the schema is used directly.
+ */
+export function passIssues(err: z.ZodError, ctx: z.RefinementCtx): void {
+  for (const issue of err.issues) ctx.addIssue({ ...issue, path: [...issue.path] } as z.core.$ZodRawIssue);
+}
 
 /** Re-raises the issues of a nested safeParse inside a transform, keeping their paths and 400/422 class. */
 export function forwardIssues(err: z.ZodError, ctx: z.RefinementCtx): void {

@@ -4,6 +4,7 @@
  * lib/model/query.ts, so one engine answers them. Legacy `limit` is required (no default), as in Qdrant's OpenAPI.
  */
 import { z } from 'zod';
+import type { WithVector } from '../../model/points.js';
 import type { Filter } from '../../model/filter.js';
 import type { WithPayload } from '../../model/payload.js';
 import type { ContextPairInput, MatrixRequest, QueryForm, UniversalQuery, VectorInput } from '../../model/query.js';
@@ -46,7 +47,7 @@ function legacyQuery(
     limit: number;
     offset?: number | null;
     with_payload?: WithPayload | null;
-    with_vector?: boolean | null;
+    with_vector?: WithVector | null;
     score_threshold?: number | null;
     using?: string | null;
     lookup_from?: { collection: string; vector?: string | null } | null;

@@ -8,8 +8,16 @@ import { z } from 'zod';
 import type { Filter } from '../../model/filter.js';
 import type { Payload } from '../../model/payload.js';
 import type { PointId } from '../../model/point-id.js';
-import type { FacetRequest, PointsSelector, PointStruct, ScrollRequest } from '../../model/points.js';
+import type {
+  FacetRequest,
+  PointVectors,
+  PointsSelector,
+  ScrollRequest,
+  UpdateMode,
+  UpsertRequest,
+} from '../../model/points.js';
 import { orderBySchema } from './universal-query.js';
+import type { BatchOperation } from '../../collection/batch-update.js';
 import { parsePayloadPath } from '../../segment/payload-path.js';
 import {
   denseVectorSchema,
@@ -17,8 +25,11 @@ import {
   noShardKey,
   pointIdSchema,
   withPayloadSchema,
+  forwardIssues,
+  vectorStructSchema,
   withVectorSchema,
 } from './common.js';
+import type { VectorStruct } from '../../model/points.js';
 
 /**
  * A payload object, passed through as JSON.parse built it: not copied (payloads can be large) and no key dropped
@@ -30,21 +41,74 @@ const payloadSchema = z.custom<Payload>((v) => v !== null && typeof v === 'objec
 
 const pointStruct = z.object({
   id: pointIdSchema,
-  vector: denseVectorSchema,
+  vector: vectorStructSchema,
   payload: payloadSchema.nullish(),
 });
+
+/**
+ * Batch vectors (Qdrant's BatchVectorStruct): a list of rows (the unnamed vector), or an object name -> list of
+ * rows, row i belonging to ids[i]. Returned as one VectorStruct per point.
+ */
+const batchVectorsSchema = z.unknown().transform((v, ctx): VectorStruct[] => {
+  if (Array.isArray(v)) {
+    const out: VectorStruct[] = [];
+    for (let i = 0; i < v.length; i++) {
+      const r = denseVectorSchema.safeParse(v[i]);
+      if (!r.success) {
+        forwardIssues(r.error, ctx);
+        return z.NEVER;
+      }
+      out.push(r.data);
+    }
+    return out;
+  }
+  if (v === null || typeof v !== 'object') {
+    ctx.addIssue({ code: 'custom', message: 'expected a list of vectors or an object of named vector lists' });
+    return z.NEVER;
+  }
+  const lists = Object.entries(v);
+  const n = lists.reduce((m, [, l]) => Math.max(m, Array.isArray(l) ? l.length : 0), 0);
+  const out: Record<string, number[]>[] = Array.from({ length: n }, () => ({}));
+  for (const [name, list] of lists) {
+    if (!Array.isArray(list)) {
+      ctx.addIssue({ code: 'custom', path: [name], message: 'expected a list of vectors' });
+      return z.NEVER;
+    }
+    if (list.length !== n) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [name],
+        message: `number of vectors (${list.length}) must be the same for every name (${n})`,
+        params: { validation: true },
+      });
+      return z.NEVER;
+    }
+    for (let i = 0; i < n; i++) {
+      const r = denseVectorSchema.safeParse(list[i]);
+      if (!r.success) {
+        forwardIssues(r.error, ctx);
+        return z.NEVER;
+      }
+      Object.defineProperty(out[i], name, { value: r.data, enumerable: true, writable: true, configurable: true });
+    }
+  }
+  return out;
+});
+
+const updateMode = z.enum(['upsert', 'insert_only', 'update_only']).nullish();
 
 const pointsList = z.object({
   points: z.array(pointStruct),
   shard_key: noShardKey,
-  update_filter: z.null().optional(),
+  update_filter: filterSchema.nullish(),
+  update_mode: updateMode,
 });
 
 const pointsBatch = z.object({
   batch: z
     .object({
       ids: z.array(pointIdSchema),
-      vectors: z.array(denseVectorSchema),
+      vectors: batchVectorsSchema,
       payloads: z.array(payloadSchema.nullable()).nullish(),
     })
     .superRefine((b, ctx) => {
@@ -66,21 +130,30 @@ const pointsBatch = z.object({
       }
     }),
   shard_key: noShardKey,
-  update_filter: z.null().optional(),
+  update_filter: filterSchema.nullish(),
+  update_mode: updateMode,
 });
 
 /**
  * Upsert body: `{points: [...]}` or `{batch: {ids, vectors, payloads}}`, both normalized to PointStruct[]. The variant
  * is chosen from the body's keys so errors name the right fields instead of "invalid union".
  */
-export function upsertSchemaFor(body: unknown): z.ZodType<PointStruct[]> {
+export function upsertSchemaFor(body: unknown): z.ZodType<UpsertRequest> {
   const isBatch = body !== null && typeof body === 'object' && 'batch' in body && !('points' in body);
+  const options = (b: { update_filter?: Filter | null; update_mode?: UpdateMode | null }) => ({
+    ...(b.update_filter != null ? { update_filter: b.update_filter } : {}),
+    ...(b.update_mode != null ? { update_mode: b.update_mode } : {}),
+  });
   if (isBatch) {
-    return pointsBatch.transform(({ batch }) =>
-      batch.ids.map((id, i) => ({ id, vector: batch.vectors[i], payload: batch.payloads?.[i] ?? null })),
-    );
+    return pointsBatch.transform((b) => ({
+      points: b.batch.ids.map((id, i) => ({ id, vector: b.batch.vectors[i], payload: b.batch.payloads?.[i] ?? null })),
+      ...options(b),
+    }));
   }
-  return pointsList.transform((b) => b.points.map((p) => ({ id: p.id, vector: p.vector, payload: p.payload ?? null })));
+  return pointsList.transform((b) => ({
+    points: b.points.map((p) => ({ id: p.id, vector: p.vector, payload: p.payload ?? null })),
+    ...options(b),
+  }));
 }
 
 export const getPointsSchema = z.object({
@@ -182,3 +255,75 @@ export const deletePayloadSchema = z
     keys: b.keys,
     selector: toSelector(b, ctx),
   }));
+
+/** PUT .../points/vectors (Qdrant's UpdateVectors): each point's named vectors to set; names checked later. */
+export const updateVectorsSchema = z
+  .object({
+    points: z.array(z.object({ id: pointIdSchema, vector: vectorStructSchema })),
+    shard_key: noShardKey,
+    update_filter: filterSchema.nullish(),
+  })
+  .transform((b): { points: PointVectors[]; updateFilter: Filter | undefined } => ({
+    points: b.points,
+    updateFilter: b.update_filter ?? undefined,
+  }));
+
+/** POST .../points/vectors/delete (Qdrant's DeleteVectors): a selector and at least one vector name. */
+export const deleteVectorsSchema = z
+  .object({ vector: z.array(z.string()).min(1), ...selectorFields })
+  .transform((b, ctx): { vectors: string[]; selector: PointsSelector } => ({
+    vectors: b.vector,
+    selector: toSelector(b, ctx),
+  }));
+
+/** Each operation of POST .../points/batch: its key, and the schema of the endpoint doing the same alone. */
+const BATCH_OPERATIONS: Record<string, (v: unknown) => z.ZodType> = {
+  upsert: (v) => upsertSchemaFor(v),
+  delete: () => selectorSchema,
+  set_payload: () => setPayloadSchema,
+  overwrite_payload: () => setPayloadSchema,
+  delete_payload: () => deletePayloadSchema,
+  clear_payload: () => selectorSchema,
+  update_vectors: () => updateVectorsSchema,
+  delete_vectors: () => deleteVectorsSchema,
+};
+
+/**
+ * POST .../points/batch (Qdrant's UpdateOperations): a list of objects with exactly one operation key each, every
+ * one checked by the schema of its own endpoint; errors name `operations[i].<op>.<field>`.
+ */
+export const batchUpdateSchema = z
+  .object({ operations: z.array(z.record(z.string(), z.unknown())) })
+  .transform((b, ctx): BatchOperation[] => {
+    const out: BatchOperation[] = [];
+    for (let i = 0; i < b.operations.length; i++) {
+      const keys = Object.keys(b.operations[i]);
+      const kind = keys[0];
+      if (keys.length !== 1 || BATCH_OPERATIONS[kind] === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['operations', i],
+          message: `expected one of ${Object.keys(BATCH_OPERATIONS).join(', ')}`,
+        });
+        return z.NEVER;
+      }
+      const value = b.operations[i][kind];
+      const r = BATCH_OPERATIONS[kind](value).safeParse(value);
+      if (!r.success) {
+        for (const issue of r.error.issues) {
+          ctx.addIssue({ ...issue, path: ['operations', i, kind, ...issue.path] } as z.core.$ZodRawIssue);
+        }
+        return z.NEVER;
+      }
+      if (kind === 'overwrite_payload' && (r.data as { key?: string }).key !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['operations', i, kind, 'key'],
+          message: '`key` is not supported when overwriting the whole payload',
+        });
+        return z.NEVER;
+      }
+      out.push({ [kind]: r.data } as BatchOperation);
+    }
+    return out;
+  });

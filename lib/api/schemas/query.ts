@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import type { QueryRequest } from '../../model/search.js';
+import type { WithVector } from '../../model/points.js';
 import {
   DEFAULT_SEARCH_PARAMS,
   denseVectorSchema,
@@ -84,16 +85,18 @@ const common = {
 
 function toQueryRequest(b: {
   vector: number[];
+  using?: string | null;
   limit?: number | null;
   filter?: QueryRequest['filter'] | null;
   params?: QueryRequest['params'] | null;
   score_threshold?: number | null;
   offset?: number | null;
   with_payload?: QueryRequest['with_payload'] | null;
-  with_vector?: boolean | null;
+  with_vector?: WithVector | null;
 }): QueryRequest {
   return {
     vector: b.vector,
+    ...(b.using ? { using: b.using } : {}),
     limit: b.limit ?? 10,
     offset: b.offset ?? 0,
     ...(b.filter ? { filter: b.filter } : {}),
@@ -120,15 +123,17 @@ export const queryRequestSchema = z
 
 export const queryBatchSchema = z.object({ searches: z.array(queryRequestSchema) });
 
-/** Legacy `vector`: an array, or `{name: "", vector: [...]}` (NamedVector of the unnamed vector). */
-const legacyVectorSchema = z.unknown().transform((v, ctx): number[] => {
+/** Legacy `vector`: an array (the unnamed vector), or `{name, vector: [...]}` (Qdrant's NamedVector). */
+const legacyVectorSchema = z.unknown().transform((v, ctx): { vector: number[]; using: string } => {
   let arr = v;
+  let using = '';
   if (arr !== null && typeof arr === 'object' && !Array.isArray(arr) && 'name' in arr) {
     const named = arr as { name: unknown; vector: unknown };
-    if (named.name !== '') {
-      ctx.addIssue({ code: 'custom', message: 'named vectors are not supported' });
+    if (typeof named.name !== 'string') {
+      ctx.addIssue({ code: 'custom', path: ['name'], message: 'expected a vector name' });
       return z.NEVER;
     }
+    using = named.name;
     arr = named.vector;
   }
   const r = denseVectorSchema.safeParse(arr);
@@ -136,11 +141,11 @@ const legacyVectorSchema = z.unknown().transform((v, ctx): number[] => {
     forwardIssues(r.error, ctx);
     return z.NEVER;
   }
-  return r.data;
+  return { vector: r.data, using };
 });
 
 export const searchRequestSchema = z
   .object({ vector: legacyVectorSchema, limit: z.number().int().min(1), ...common })
-  .transform((b) => toQueryRequest(b));
+  .transform((b) => toQueryRequest({ ...b, vector: b.vector.vector, using: b.vector.using }));
 
 export const searchBatchSchema = z.object({ searches: z.array(searchRequestSchema) });

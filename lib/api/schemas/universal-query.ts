@@ -9,6 +9,7 @@
  * UniversalQuery. Sparse and multi-vectors are refused with a 400 naming them.
  */
 import { z } from 'zod';
+import type { WithVector } from '../../model/points.js';
 import type { Filter } from '../../model/filter.js';
 import type { WithPayload } from '../../model/payload.js';
 import type {
@@ -300,10 +301,11 @@ export interface ParsedQuery {
 /** A universal query that the plain vector search answers exactly as it is. */
 export function asPlainQuery(u: UniversalQuery): QueryRequest | null {
   const q = u.query;
-  if (u.prefetch.length > 0 || u.using !== '' || u.lookup_from || q?.kind !== 'nearest') return null;
+  if (u.prefetch.length > 0 || u.lookup_from || q?.kind !== 'nearest') return null;
   if (q.mmr || !('vector' in q.input)) return null;
   return {
     vector: q.input.vector,
+    ...(u.using !== '' ? { using: u.using } : {}),
     limit: u.limit,
     offset: u.offset,
     ...(u.filter ? { filter: u.filter } : {}),
@@ -348,7 +350,7 @@ export function groupsOf(
   u: UniversalQuery,
   group_by: string,
   group_size: number,
-  lookup: { collection: string; with_payload?: WithPayload | null; with_vectors?: boolean | null } | null,
+  lookup: { collection: string; with_payload?: WithPayload | null; with_vectors?: WithVector | null } | null,
 ): GroupsRequest {
   return {
     query: u,

@@ -19,7 +19,8 @@ import { conflict, internal, isStrataError } from '../../model/errors.js';
 import { directPages } from '../../segment/page-io.js';
 import { openPointSource, readStoredPoints } from '../../segment/points.js';
 import { writeTombstones } from '../../segment/tombstones.js';
-import { writeSegment } from '../../segment/writer.js';
+import { type SpaceInput, writeSegment } from '../../segment/writer.js';
+import { vectorSpaces } from '../../model/vector-spaces.js';
 import { isAmbiguousWrite } from '../../storage/object-store.js';
 import type { ObjectStore } from '../../storage/object-store.js';
 import { collectGarbage } from '../gc.js';
@@ -83,10 +84,17 @@ async function writeNewSegment(
   pts: NewPoints,
   index?: boolean,
 ): Promise<SegmentEntry> {
-  const dim = config.vectors.size;
-  const vectors = new Float32Array(pts.ids.length * dim);
-  pts.vectors.forEach((v, i) => vectors.set(v, i * dim));
-  const input = { config, ids: pts.ids, versions: pts.versions, vectors, payloads: pts.payloads, seed: seedOf(id) };
+  const spaces = vectorSpaces(config).map((space): SpaceInput => {
+    const holders: number[] = [];
+    pts.vectors.forEach((v, i) => {
+      if (v.has(space.name)) holders.push(i);
+    });
+    const data = new Float32Array(holders.length * space.size);
+    holders.forEach((i, r) => data.set(pts.vectors[i].get(space.name) as Float32Array, r * space.size));
+    const all = holders.length === pts.ids.length;
+    return { name: space.name, points: all ? null : Uint32Array.from(holders), data };
+  });
+  const input = { config, ids: pts.ids, versions: pts.versions, spaces, payloads: pts.payloads, seed: seedOf(id) };
   const meta = await writeSegment(
     ctx.store,
     segmentPrefix(ctx.collection, id),
@@ -106,8 +114,8 @@ async function writeNewSegment(
     deletedVersion: 0,
     minVersion: pts.ids.length === 0 ? 0 : minVersion,
     maxVersion,
-    vectorBytes: meta.count * meta.dim * 4,
-    indexed: meta.hnsw !== null,
+    vectorBytes: Object.values(meta.spaces).reduce((n, s) => n + s.count * s.dim * 4, 0),
+    indexed: Object.values(meta.spaces).some((s) => s.hnsw !== null),
     build: buildOf(meta),
   };
 }
@@ -126,7 +134,7 @@ async function carryOver(ctx: ExecuteContext, s: SegmentEntry, tomb: ReadonlySet
     into.ids.push(p.id);
     into.versions.push(p.version);
     into.payloads.push(stored[i].payload);
-    into.vectors.push(stored[i].vector as Float32Array);
+    into.vectors.push(stored[i].vectors ?? new Map());
   });
 }
 

@@ -5,12 +5,15 @@
 import type { CollectionConfig } from '../../model/collection-config.js';
 import type { Payload } from '../../model/payload.js';
 import type { PointId } from '../../model/point-id.js';
+import type { VectorRows } from '../../model/points.js';
+import { vectorSpaces } from '../../model/vector-spaces.js';
 
 export interface NewPoints {
   ids: PointId[];
   versions: number[];
   payloads: (Payload | null)[];
-  vectors: Float32Array[];
+  /** each point's vectors by name */
+  vectors: VectorRows[];
 }
 
 export function emptyPoints(): NewPoints {
@@ -28,7 +31,9 @@ export function appendPoints(into: NewPoints, from: NewPoints): void {
 export function maxSegmentPoints(config: CollectionConfig): number {
   const kb = config.optimizers_config.max_segment_size;
   if (kb === null || kb === undefined || kb <= 0) return Number.POSITIVE_INFINITY;
-  return Math.max(1, Math.floor((kb * 1024) / (config.vectors.size * 4)));
+  // KB of float32 vectors counts every vector a point may hold, as Qdrant sums its vector storages
+  const perPoint = vectorSpaces(config).reduce((n, s) => n + s.size * 4, 0);
+  return Math.max(1, Math.floor((kb * 1024) / perPoint));
 }
 
 /** Splits points (sorted by id) into `parts` contiguous, balanced groups. */

@@ -13,8 +13,8 @@ import type { CollectionConfig } from '../../model/collection-config.js';
 export interface RebuildStep {
   kind: 'rebuild';
   segment: SegmentEntry;
-  /** whether the replacement gets a graph (it keeps one it had; rebuild.ts `rebuildIndexes`) */
-  index: boolean;
+  /** whether the replacement gets a graph (it keeps one it had; rebuild.ts `rebuildIndexes`); undefined: by the threshold rule */
+  index: boolean | undefined;
 }
 
 export function planRebuilds(args: {

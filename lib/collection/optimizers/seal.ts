@@ -40,11 +40,11 @@ export function planSeal(tail: Tail, copies: ReadonlyMap<PointId, LiveCopy>): Se
       tombstones.set(copy.segment.id, list);
       tombstoned++;
     }
-    if (e.vector !== null) {
+    if (e.vectors !== null) {
       fresh.ids.push(e.id);
       fresh.versions.push(e.version);
       fresh.payloads.push(e.payload);
-      fresh.vectors.push(e.vector);
+      fresh.vectors.push(e.vectors);
     }
   }
   return { kind: 'seal', wal: [...tail.names, ...tail.foreign], fresh, tombstones, tombstoned };

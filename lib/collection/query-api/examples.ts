@@ -20,9 +20,12 @@ import type { Snapshot } from '../snapshot.js';
 import { checkPrefetchRefs, parseFormula } from './formula.js';
 import { averageVector, bestScore, contextScore, discoverScore, sumScores } from '../../segment/vector-queries.js';
 import { resolveVectorName } from './vector-name.js';
+import { vectorSpace } from '../../model/vector-spaces.js';
+import type { VectorRows } from '../../model/points.js';
 
 /** Stored vectors of example ids, by lookup collection ('' = the queried one). */
-export type Refs = Map<string, Map<PointId, Float32Array>>;
+/** stored vectors (every name) of example point ids, by lookup collection ('' = this one) */
+export type Refs = Map<string, Map<PointId, VectorRows>>;
 
 function inputsOf(q: QueryForm | undefined): VectorInput[] {
   if (q === undefined) return [];
@@ -90,14 +93,11 @@ export async function resolveRefs(
   const exclude: PointId[] = [];
   for (const [from, set] of ids) {
     const snap = from === '' || from === own.name ? own : await snapshotOf(ctx, from, io);
-    if (snap.manifest.config.vectors.size !== own.manifest.config.vectors.size) {
-      throw invalid(`lookup_from collection ${from} has vectors of another dimension`);
-    }
     const wanted = [...set];
     const located = await lookup(ctx, snap, wanted);
     const points = await loadPoints(ctx, snap, located, { payload: false, vector: true }, io);
-    const byId = new Map<PointId, Float32Array>();
-    for (const p of points) if (p.vector !== null) byId.set(p.id, p.vector);
+    const byId = new Map<PointId, VectorRows>();
+    for (const p of points) if (p.vectors !== null) byId.set(p.id, p.vectors);
     for (const id of wanted) if (!byId.has(id)) throw pointNotFound(String(id));
     refs.set(from, byId);
     if (snap === own) exclude.push(...wanted);
@@ -106,10 +106,19 @@ export async function resolveRefs(
 }
 
 export function vectorOf(snap: Snapshot, refs: Refs, node: QueryNode, input: VectorInput): Float32Array {
+  const { size, distance } = vectorSpace(snap.manifest.config, node.using);
   if ('id' in input) {
-    return refs.get(node.lookup_from?.collection ?? '')?.get(input.id) as Float32Array;
+    // an example's vector of the name searched (or lookup_from's own name in the other collection)
+    const name = node.lookup_from ? (node.lookup_from.vector ?? node.using) : node.using;
+    const v = refs
+      .get(node.lookup_from?.collection ?? '')
+      ?.get(input.id)
+      ?.get(name ?? '');
+    if (v === undefined) throw invalid(`Vector ${name ?? ''} of point ${String(input.id)} not found`);
+    if (v.length !== size)
+      throw invalid(`lookup_from collection ${node.lookup_from?.collection} has vectors of another dimension`);
+    return v;
   }
-  const { size, distance } = snap.manifest.config.vectors;
   const v = checkQueryVector(input.vector, size);
   if (distance === 'Cosine') normalizeInPlace(v, 0, size);
   return v;
@@ -125,7 +134,7 @@ export function nearestVector(snap: Snapshot, refs: Refs, node: QueryNode, q: Qu
         q.negative.map((n) => vectorOf(snap, refs, node, n)),
       ),
     );
-    if (snap.manifest.config.vectors.distance === 'Cosine') normalizeInPlace(v, 0, v.length);
+    if (vectorSpace(snap.manifest.config, node.using).distance === 'Cosine') normalizeInPlace(v, 0, v.length);
     return v;
   }
   return null;
@@ -138,7 +147,7 @@ export function scorerOf(
   node: QueryNode,
   q: QueryForm,
 ): ((v: Float32Array) => number) | null {
-  const { size: dim, distance } = snap.manifest.config.vectors;
+  const { size: dim, distance } = vectorSpace(snap.manifest.config, node.using);
   const sim = similarityFn(distance);
   const near = nearestVector(snap, refs, node, q);
   if (near !== null) return (v) => sim(near, 0, v, 0, dim);

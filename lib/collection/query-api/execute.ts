@@ -35,7 +35,9 @@ import { compareIds } from '../merge.js';
 import { wantsPayload } from '../payload-ops.js';
 import { locateHits, searchCandidatesBatch } from '../query.js';
 import type { CandidateSearch, QueryTrace, SearchHit } from '../query.js';
-import { loadPoints, lookup, toRecord } from '../reads.js';
+import { loadPoints, lookup, toRecord, wantsVector } from '../reads.js';
+import { isUnnamedConfig, vectorSpace } from '../../model/vector-spaces.js';
+import type { WithVector } from '../../model/points.js';
 import type { Located } from '../reads.js';
 import type { Snapshot } from '../snapshot.js';
 import { evaluateFormula, parseFormula } from './formula.js';
@@ -75,7 +77,7 @@ const mergeFilters = (a: Filter | undefined, b: Filter | undefined): Filter | un
 function threshold(run: Run, node: QueryNode, nearest: boolean): number | undefined {
   if (node.score_threshold === undefined) return undefined;
   return nearest
-    ? thresholdToSimilarity(run.snap.manifest.config.vectors.distance, node.score_threshold)
+    ? thresholdToSimilarity(vectorSpace(run.snap.manifest.config, node.using).distance, node.score_threshold)
     : node.score_threshold;
 }
 
@@ -177,10 +179,10 @@ async function runNode(run: Run, node: QueryNode, parentFilter: Filter | undefin
 
 async function applyMmr(run: Run, node: QueryNode, q: QueryForm, hits: Hit[], limit: number): Promise<Hit[]> {
   if (q.kind !== 'nearest' || !q.mmr) return hits;
-  const { size: dim, distance } = run.snap.manifest.config.vectors;
+  const { size: dim, distance } = vectorSpace(run.snap.manifest.config, node.using);
   const sim = similarityFn(distance);
   const points = await loadHits(run, hits, { payload: false, vector: true });
-  const vectors = new Map(points.map((p) => [p.id, p.vector as Float32Array]));
+  const vectors = new Map(points.map((p) => [p.id, p.vectors?.get(node.using) as Float32Array]));
   const query = nearestVector(run.snap, run.refs, node, q) as Float32Array;
   const relevance = hits.map((h) => sim(query, 0, vectors.get(h.id) as Float32Array, 0, dim));
   return mmrSelect(
@@ -231,7 +233,13 @@ async function rescore(run: Run, node: QueryNode, q: QueryForm, sources: Scored[
   const scorer = scorerOf(run.snap, run.refs, node, q);
   if (scorer === null) throw invalid(`query kind ${q.kind} cannot re-score prefetches`);
   const points = await loadHits(run, union, { payload: false, vector: true });
-  const hits = union.map((h, i) => ({ ...h, score: scorer(points[i].vector as Float32Array) })).sort(byScore);
+  const hits = union
+    .flatMap((h, i) => {
+      // a prefetched point without the vector this stage scores is dropped, as Qdrant does
+      const v = points[i].vectors?.get(node.using);
+      return v === undefined ? [] : [{ ...h, score: scorer(v) }];
+    })
+    .sort(byScore);
   const nearest = isNearestFamily(q);
   if (q.kind === 'nearest' && q.mmr) {
     const candidates = cut(hits).slice(0, q.mmr.candidates_limit ?? limit);
@@ -262,6 +270,8 @@ function planLeaves(
       node,
       search: {
         vector: new Float32Array(0),
+        // the vector a recommend / discover / context scoring reads (absent: the unnamed vector)
+        ...(node.using ? { using: node.using } : {}),
         scoring,
         random: run.random,
         want: limit,
@@ -278,6 +288,7 @@ function planLeaves(
     node,
     search: {
       vector: nearestVector(run.snap, run.refs, node, q) as Float32Array,
+      ...(node.using ? { using: node.using } : {}),
       want,
       params: node.params,
       filter,
@@ -319,10 +330,11 @@ export async function toScoredPoints(
   ctx: ServiceContext,
   snap: Snapshot,
   ranked: Scored,
-  want: { with_payload: UniversalQuery['with_payload']; with_vector: boolean },
+  want: { with_payload: UniversalQuery['with_payload']; with_vector: WithVector; using?: string },
   trace: QueryTrace = {},
 ): Promise<(ScoredPoint & { order_value?: number | string })[]> {
-  const { distance } = snap.manifest.config.vectors;
+  // only a nearest-family ranking converts scores, and it searched `using`, which then exists
+  const distance = ranked.nearest ? vectorSpace(snap.manifest.config, want.using).distance : 'Dot';
   const hits = ranked.hits;
   const known = hits.every((h) => h.loc !== undefined);
   const located = known
@@ -336,11 +348,12 @@ export async function toScoredPoints(
     ctx,
     snap,
     located,
-    { payload: wantsPayload(want.with_payload), vector: want.with_vector },
+    { payload: wantsPayload(want.with_payload), vector: wantsVector(want.with_vector) },
     trace.io,
   );
+  const named = !isUnnamedConfig(snap.manifest.config);
   return hits.map((h, i) => {
-    const { payload, vector } = toRecord(points[i], want.with_payload, want.with_vector);
+    const { payload, vector } = toRecord(points[i], want.with_payload, want.with_vector, named);
     return {
       id: h.id,
       version: h.version,

@@ -29,13 +29,14 @@ export async function searchMatrix(
   req: MatrixRequest,
   random: () => number = Math.random,
 ): Promise<MatrixOffsets> {
-  resolveVectorName(snap.manifest.config, req.using);
-  const { size: dim, distance } = snap.manifest.config.vectors;
+  const { dim, distance } = resolveVectorName(snap.manifest.config, req.using);
   const sim = similarityFn(distance);
   const all = await liveEntries(ctx, snap);
   const points: { id: PointId; vector: Float32Array }[] = [];
   for await (const p of matching(ctx, snap, all, req.filter, { payload: false, vector: true })) {
-    points.push({ id: p.id, vector: p.vector as Float32Array });
+    // a point without the vector is not sampled, as Qdrant samples only points that have it
+    const v = p.vectors?.get(req.using);
+    if (v !== undefined) points.push({ id: p.id, vector: v });
   }
   const sampled = sampleRandom(points, req.sample, random);
   const out: MatrixOffsets = { offsets_row: [], offsets_col: [], scores: [], ids: sampled.map((p) => p.id) };

@@ -14,6 +14,7 @@ import { mergeCandidates } from '../../../lib/collection/merge.js';
 import { decodeWal, encodeWal, HybridClock, prepareUpserts } from '../../../lib/collection/wal.js';
 import { requirePointId } from '../../../lib/model/point-id.js';
 import { foldBatches } from '../../../lib/collection/tail.js';
+import { config } from '../../support/collection-harness.js';
 
 describe('object keys', () => {
   it('lays out a collection under one prefix, WAL keys sorting by seq', () => {
@@ -49,15 +50,15 @@ describe('WAL format', () => {
         { id: 1, vector: [3, 4], payload: { a: 1 } },
         { id: '550E8400E29B41D4A716446655440000', vector: [0, 0] },
       ],
-      2,
-      'Cosine',
+      config(2, 'Cosine'),
     );
     expect(prepared.ids[1]).toBe('550e8400-e29b-41d4-a716-446655440000');
-    expect(Array.from(prepared.vectors)).toEqual([0.6000000238418579, 0.800000011920929, 0, 0]);
-    const bytes = encodeWal({ incarnation: 'i', seq: 42, writer: 'w', dim: 2, ...prepared, deletes: [7] });
+    expect(Array.from(prepared.vectors[0].data)).toEqual([0.6000000238418579, 0.800000011920929, 0, 0]);
+    const bytes = encodeWal({ incarnation: 'i', seq: 42, writer: 'w', ...prepared, deletes: [7] });
     expect(String.fromCharCode(...bytes.subarray(0, 4))).toBe('SWAL');
     const back = decodeWal(bytes);
-    expect(back).toMatchObject({ incarnation: 'i', seq: 42, writer: 'w', dim: 2, ids: prepared.ids, deletes: [7] });
+    expect(back).toMatchObject({ incarnation: 'i', seq: 42, writer: 'w', ids: prepared.ids, deletes: [7] });
+    expect(back.vectors).toEqual(prepared.vectors);
     expect(back.payloads).toEqual([{ a: 1 }, null]);
     expect(Array.from(back.vectors)).toEqual(Array.from(prepared.vectors));
     const bad = bytes.slice();
@@ -71,13 +72,13 @@ describe('WAL format', () => {
     expect(() => requirePointId(-1)).toThrow(expect.objectContaining({ kind: 'invalid' }));
     expect(() => requirePointId(1.5)).toThrow(expect.objectContaining({ kind: 'invalid' }));
     expect(() => requirePointId('not-a-uuid')).toThrow(expect.objectContaining({ kind: 'invalid' }));
-    expect(() => prepareUpserts([{ id: 1, vector: [1e39, 0] }], 2, 'Dot')).toThrow(
+    expect(() => prepareUpserts([{ id: 1, vector: [1e39, 0] }], config(2, 'Dot'))).toThrow(
       expect.objectContaining({ kind: 'invalid', path: 'points[0].vector[0]' }),
     );
-    expect(() => prepareUpserts([{ id: 1, vector: [1, 0, 0] }], 2, 'Dot')).toThrow(
+    expect(() => prepareUpserts([{ id: 1, vector: [1, 0, 0] }], config(2, 'Dot'))).toThrow(
       expect.objectContaining({ code: 'vector_dimension', path: 'points[0].vector', detail: 'expected dim: 2, got 3' }),
     );
-    expect(() => prepareUpserts([{ id: 'abc', vector: [1, 0] }], 2, 'Dot')).toThrow(
+    expect(() => prepareUpserts([{ id: 'abc', vector: [1, 0] }], config(2, 'Dot'))).toThrow(
       expect.objectContaining({ code: 'format', path: 'points[0].id' }),
     );
   });
@@ -100,16 +101,15 @@ describe('WAL format', () => {
         incarnation: 'i',
         seq,
         writer,
-        dim: 1,
         ids,
         payloads: ids.map((_, i) => ({ i })),
-        vectors: Float32Array.from(ids.map((_, i) => i)),
+        vectors: [{ name: '', dim: 1, points: null, data: Float32Array.from(ids.map((_, i) => i)) }],
         deletes,
       },
     });
     const folded = foldBatches([mk(5, 'b', [1]), mk(5, 'a', [1, 2, 1]), mk(6, 'a', [], [2])]);
     expect(folded.get(1)).toMatchObject({ version: 5, writer: 'b' });
-    expect(folded.get(2)).toMatchObject({ version: 6, vector: null });
+    expect(folded.get(2)).toMatchObject({ version: 6, vectors: null });
     const inBatch = foldBatches([mk(1, 'a', [3, 3])]);
     expect(inBatch.get(3)?.payload).toEqual({ i: 1 });
   });

@@ -46,7 +46,7 @@ function entry(id: PointId, version: number, deleted = false): TailEntry {
     version,
     writer: 'w',
     wal: `w${version}`,
-    vector: deleted ? null : new Float32Array(DIM).fill(version),
+    vectors: deleted ? null : new Map([['', new Float32Array(DIM).fill(version)]]),
     payload: null,
   };
 }

@@ -100,7 +100,7 @@ describe('segments follow a collection update (re-optimization)', () => {
     const after = await manifest(store);
     expect(after.segments.map((s) => s.indexed)).toEqual([true, true]);
     expect(after.segments.reduce((n, s) => n + s.points - s.deleted, 0)).toBe(N);
-    for (const s of after.segments) expect((await metaOf(store, s.id)).hnsw).not.toBeNull();
+    for (const s of after.segments) expect((await metaOf(store, s.id)).spaces[''].hnsw).not.toBeNull();
     const oldIds = before.segments.map((s) => s.id);
     expect(after.retiredSegments.map((s) => s.id).sort()).toEqual([...oldIds].sort());
 
@@ -139,9 +139,9 @@ describe('segments follow a collection update (re-optimization)', () => {
     await optimize(store, C, { now, skipGc: true });
     for (const s of (await manifest(store)).segments) {
       const meta = await metaOf(store, s.id);
-      expect(meta.tiers).toEqual({ vectorsOnDisk: false, graphOnDisk: false });
-      expect(meta.hnsw?.m).toBe(16);
-      expect(meta.quantization).toBeNull();
+      expect(meta.spaces[''].tiers).toEqual({ vectorsOnDisk: false, graphOnDisk: false });
+      expect(meta.spaces[''].hnsw?.m).toBe(16);
+      expect(meta.spaces[''].quantization).toBeNull();
     }
 
     await svc.updateCollection('c', {
@@ -155,9 +155,9 @@ describe('segments follow a collection update (re-optimization)', () => {
     const m = await manifest(store);
     for (const s of m.segments) {
       const meta = await metaOf(store, s.id);
-      expect(meta.tiers).toEqual({ vectorsOnDisk: true, graphOnDisk: true });
-      expect(meta.hnsw?.m).toBe(8);
-      expect(meta.quantization?.quantile).toBe(Math.fround(0.95));
+      expect(meta.spaces[''].tiers).toEqual({ vectorsOnDisk: true, graphOnDisk: true });
+      expect(meta.spaces[''].hnsw?.m).toBe(8);
+      expect(meta.spaces[''].quantization?.quantile).toBe(Math.fround(0.95));
       expect(s.build).toEqual({
         m: 8,
         efConstruct: 100,
@@ -281,7 +281,7 @@ describe('segments follow a collection update (re-optimization)', () => {
     expect(after.segments.map((s) => s.id)).toEqual(before.segments.map((s) => s.id));
     expect(after.segments.map((s) => s.indexed)).toEqual([true, true]);
     expect(after.segments.reduce((n, s) => n + s.points - s.deleted, 0)).toBe(N / 4);
-    for (const s of after.segments) expect((await metaOf(t.store, s.id)).hnsw).not.toBeNull();
+    for (const s of after.segments) expect((await metaOf(t.store, s.id)).spaces[''].hnsw).not.toBeNull();
     const info = await svc.getCollection('c');
     expect(info.status).toBe('green');
     expect(info.points_count).toBe(N / 4);
@@ -304,7 +304,7 @@ describe('segments follow a collection update (re-optimization)', () => {
     for (const s of (await manifest(t.store)).segments) {
       expect(s.indexed).toBe(true);
       expect(s.build).toMatchObject({ m: 8, vectorsOnDisk: true });
-      expect((await metaOf(t.store, s.id)).hnsw?.m).toBe(8);
+      expect((await metaOf(t.store, s.id)).spaces[''].hnsw?.m).toBe(8);
     }
     expect((await svc.getCollection('c')).status).toBe('green');
     expect((await optimize(t.store, C, { now, skipGc: true })).rebuilt).toBe(0);

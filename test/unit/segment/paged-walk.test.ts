@@ -69,7 +69,10 @@ beforeAll(async () => {
     for (const [name, bytes] of objects) await store.put(segmentObjectKey(prefix, name), bytes);
     await store.put(
       segmentObjectKey(prefix, META),
-      encodeMeta({ ...meta, tiers: { vectorsOnDisk: true, graphOnDisk: true } }),
+      encodeMeta({
+        ...meta,
+        spaces: { '': { ...meta.spaces[''], tiers: { vectorsOnDisk: true, graphOnDisk: true } } },
+      }),
     );
     const graph = new InMemoryGraph(deserializeGraph(objects.get(GRAPH)!));
     const { data } = deserializeVectors(objects.get(VECTORS)!);
@@ -162,7 +165,7 @@ describe.skipIf(!datasetsAvailable())('paged beam walk on GloVe-100 (10k)', () =
     await searchSegment(seg, { vector: query(0), limit: K, params, deletedVersion: 0 }, io, DEFAULT_TUNING);
     // int8 codes are in RAM and nothing is rescored: the walk's only reads are the whole graph, one round
     expect(io.rounds).toBe(1);
-    expect(cache.stats.pages).toBe(seg.meta.hnsw!.pageCount);
+    expect(cache.stats.pages).toBe(seg.meta.spaces[''].hnsw!.pageCount);
     const again = new IoScope();
     await searchSegment(seg, { vector: query(1), limit: K, params, deletedVersion: 0 }, again, DEFAULT_TUNING);
     expect(again.counts.rangedGets + again.counts.gets).toBe(0);
@@ -185,7 +188,7 @@ describe.skipIf(!datasetsAvailable())('paged beam walk on GloVe-100 (10k)', () =
     expect(io.rounds).toBe(1);
     expect(hits.roundsBeforeFirstDistance).toBe(1);
     const vectorPages = Math.ceil(N / Math.floor((16 * 1024 - 8) / (4 * ds.dim)));
-    expect(cache.stats.pages).toBe(seg.meta.hnsw!.pageCount + vectorPages);
+    expect(cache.stats.pages).toBe(seg.meta.spaces[''].hnsw!.pageCount + vectorPages);
     // ~1 MiB per ranged GET, not one per page
     expect(io.counts.rangedGets).toBeLessThanOrEqual(Math.ceil(io.counts.bytesIn / (1024 * 1024)) + 2);
     const again = new IoScope();

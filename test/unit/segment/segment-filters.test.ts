@@ -185,7 +185,7 @@ describe('readPoints', () => {
       expect(pts.map((p) => p.id)).toEqual(rows.map(extId));
       expect(pts.map((p) => p.version)).toEqual(rows.map((r) => r + 1));
       expect(pts.map((p) => p.payload)).toEqual(rows.map((r) => payloads[r]));
-      expect(pts[2].vector).toEqual(Array.from(vectors.subarray(17 * DIM, 18 * DIM)));
+      expect(pts[2].vectors?.get('')).toEqual(vectors.subarray(17 * DIM, 18 * DIM));
       expect(io.rounds).toBe(1);
     }
   });
@@ -198,7 +198,7 @@ describe('corruption and missing objects', () => {
     const s = await openSegment(store, directPages(store), prefixOf(ON_DISK));
     const corrupt = Buffer.from(bytes);
     // flip one byte inside every layer-0 page so whichever page the walk reads first is corrupt
-    const h = s.meta.hnsw!;
+    const h = s.meta.spaces[''].hnsw!;
     for (let at = h.headerBytes + 16; at < corrupt.length; at += 512) corrupt[at] ^= 0xff;
     writeFileSync(path, corrupt);
     try {

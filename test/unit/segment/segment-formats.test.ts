@@ -122,7 +122,7 @@ describe('writer', () => {
       config: makeConfig(8, 'Cosine', { indexingThreshold: 100, quantized: false }),
     });
     expect([...small.objects.keys()].sort()).toEqual(['ids', 'payload', 'vectors']);
-    expect(small.meta.hnsw).toBeNull();
+    expect(small.meta.spaces[''].hnsw).toBeNull();
   });
 
   it('orders points by locality: a permutation that keeps neighbours close', () => {

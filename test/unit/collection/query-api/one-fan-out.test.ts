@@ -2,6 +2,7 @@
  * A multi-stage query is planned so each worker runs every leaf of the prefetch tree in ONE invocation
  * (task-contract.ts `searches`), and each leaf's candidates equal those of the same search run on its own.
  */
+import type { VectorParams } from '../../../../lib/model/collection-config.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CollectionOptimizer } from '../../../../lib/collection/optimizer.js';
 import { emptyQueryStats } from '../../../../lib/collection/query.js';
@@ -92,7 +93,7 @@ describe('one fan-out per multi-stage query', () => {
     cleanups.push(t.cleanup);
     const svc = service(t.store, directInvoker(t.store, 4));
     const base = config(16, 'Dot', { segments: 4, quantized: true });
-    await svc.createCollection('c', { ...base, vectors: { ...base.vectors, on_disk: true } });
+    await svc.createCollection('c', { ...base, vectors: { ...(base.vectors as VectorParams), on_disk: true } });
     await svc.upsertPoints(
       'c',
       randomVectors(2000, 16, 5).map((v, id) => ({ id, vector: v })),

@@ -7,6 +7,7 @@
  * The coordinator's reads are told apart from the workers' by giving the service a recording store and the
  * in-process workers the plain one.
  */
+import type { VectorParams } from '../../../../lib/model/collection-config.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CollectionOptimizer } from '../../../../lib/collection/optimizer.js';
 import { emptyQueryStats } from '../../../../lib/collection/query.js';
@@ -62,7 +63,7 @@ async function fixture() {
   const coordinatorReads: string[] = [];
   const svc = service(recording(t.store, coordinatorReads), directInvoker(t.store, 4));
   const base = config(DIM, 'Dot', { segments: 4 });
-  await svc.createCollection('c', { ...base, vectors: { ...base.vectors, on_disk: true } });
+  await svc.createCollection('c', { ...base, vectors: { ...(base.vectors as VectorParams), on_disk: true } });
   // order_by needs a range index on its key, as in Qdrant
   await svc.createFieldIndex('c', 'n', 'integer');
   const live = new Map<number, { vector: number[]; n: number }>();

@@ -1,0 +1,79 @@
+/**
+ * Vector spaces: the one resolved view of a collection's `vectors` config, whichever of Qdrant's two shapes it has.
+ * A space is one vector name ('' is the unnamed vector) with its effective parameters: its own `hnsw_config` and
+ * `quantization_config` over the collection's, as Qdrant resolves them. Every layer that stores, searches or checks
+ * vectors asks for spaces here instead of reading `config.vectors` itself.
+ *
+ * Invariants: a config is either unnamed (exactly one space, named '') or named (one space per key, the map's key
+ * order); a name is never both. Named configs never contain the name '' (the API unwraps `{"": {...}}` into the
+ * unnamed shape).
+ */
+import type {
+  CollectionConfig,
+  HnswConfig,
+  NamedVectorsConfig,
+  ScalarQuantizationConfig,
+  VectorParams,
+  VectorsConfig,
+} from './collection-config.js';
+import type { Distance } from './distance.js';
+import { invalid } from './errors.js';
+
+export interface VectorSpace {
+  /** '' for the unnamed vector */
+  name: string;
+  size: number;
+  distance: Distance;
+  on_disk: boolean;
+  hnsw: HnswConfig;
+  quantization: { scalar: ScalarQuantizationConfig } | null;
+}
+
+/** True when `vectors` is a map name -> params (Qdrant's named mode): the unnamed shape has a numeric `size`. */
+export function isNamedVectors(vectors: VectorsConfig): vectors is NamedVectorsConfig {
+  return typeof (vectors as { size?: unknown }).size !== 'number';
+}
+
+function resolve(config: CollectionConfig, name: string, p: VectorParams): VectorSpace {
+  return {
+    name,
+    size: p.size,
+    distance: p.distance,
+    on_disk: p.on_disk,
+    hnsw: { ...config.hnsw_config, ...stripUndefined(p.hnsw_config ?? {}) },
+    quantization: p.quantization_config !== undefined ? p.quantization_config : config.quantization_config,
+  };
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  const out: Partial<T> = {};
+  for (const [k, v] of Object.entries(o)) if (v !== undefined && v !== null) (out as Record<string, unknown>)[k] = v;
+  return out;
+}
+
+/** Every vector space of the config, in the config's order. */
+export function vectorSpaces(config: CollectionConfig): VectorSpace[] {
+  const v = config.vectors;
+  if (!isNamedVectors(v)) return [resolve(config, '', v)];
+  return Object.entries(v).map(([name, p]) => resolve(config, name, p));
+}
+
+/** The space `name` (undefined or '' = the unnamed vector), or undefined when the config has no such vector. */
+export function findVectorSpace(config: CollectionConfig, name: string | undefined): VectorSpace | undefined {
+  const n = name ?? '';
+  const v = config.vectors;
+  if (!isNamedVectors(v)) return n === '' ? resolve(config, '', v) : undefined;
+  return Object.hasOwn(v, n) ? resolve(config, n, v[n]) : undefined;
+}
+
+/** The space `name`, or Qdrant's 400 "Wrong input: Not existing vector name error: <name>". */
+export function vectorSpace(config: CollectionConfig, name: string | undefined): VectorSpace {
+  const s = findVectorSpace(config, name);
+  if (s === undefined) throw invalid(`Not existing vector name error: ${name ?? ''}`);
+  return s;
+}
+
+/** True when the config's vectors are one unnamed vector (today's shape). */
+export function isUnnamedConfig(config: CollectionConfig): boolean {
+  return !isNamedVectors(config.vectors);
+}
