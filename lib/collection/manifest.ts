@@ -48,6 +48,11 @@ export interface SegmentEntry {
    * entries written before segments were rebuilt on config changes
    */
   build?: SegmentBuild;
+  /**
+   * the worker slot the optimizer placed the segment on (placement.ts); queries route it to worker slot mod K
+   * (routing.ts). Absent in entries written before placement was recorded: those route by the hash of the id.
+   */
+  slot?: number;
 }
 
 /** Build parameters of a segment, copied from its meta.json (m and efConstruct are 0 without a graph). */

@@ -61,6 +61,11 @@ export interface OptimizeOptions {
    * @default 1
    */
   autoSegments?: number;
+  /**
+   * worker slots K the new segments are placed on (placement.ts; recorded in the manifest, queries route by it)
+   * @default autoSegments (one segment per worker); neither: no slot is recorded and queries route by the hash
+   */
+  workers?: number;
   /** skip garbage collection (tests that inspect leftovers) @default false */
   skipGc?: boolean;
   /** shared caches (a warm process keeps them across runs; the service and the optimizer share them) */
@@ -104,6 +109,7 @@ export async function optimize(
     walGraceMs: options.walGraceMs ?? Math.min(graceMs, 300_000),
     random: options.random ?? (() => randomBytes(4).toString('hex')),
     access: options.access ?? new SegmentAccess(store),
+    workers: options.workers ?? options.autoSegments,
   };
   const wal = options.wal ?? new WalTailReader(store);
   const maxAttempts = options.maxAttempts ?? 8;

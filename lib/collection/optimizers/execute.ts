@@ -2,7 +2,8 @@
  * The optimizer's executor: carries out a plan (plan.ts) against the store.
  * 1. Write every new segment (lib/segment writes meta.json last): the seal's fresh points with the merge's
  *    carried-over live points, cut at max_segment_size (a first seal: into the planned number of parts); one
- *    replacement per rebuilt segment. Then every new tombstone version. All create-only: nothing is visible yet.
+ *    replacement per rebuilt segment, each placed on a worker slot (placement.ts). Then every new tombstone
+ *    version. All create-only: nothing is visible yet.
  * 2. Give up if the plan is older than half the grace period (garbage collection may treat its unnamed segments
  *    as orphans by then).
  * 3. ONE conditional manifest swap. If anything but the config moved since the plan's manifest (another
@@ -28,6 +29,7 @@ import { manifestKey, newSegmentId } from '../keys.js';
 import { segmentPrefix } from '../../segment/keys.js';
 import type { Manifest, SegmentEntry } from '../manifest.js';
 import { updateManifest } from '../manifest.js';
+import { placeSegments } from '../placement.js';
 import { buildOf } from '../rebuild.js';
 import type { SegmentAccess } from '../segment-access.js';
 import type { CollectionConfig } from '../../model/collection-config.js';
@@ -45,6 +47,8 @@ export interface ExecuteContext {
   random: () => string;
   graceMs: number;
   walGraceMs: number;
+  /** worker slots K to place new segments on (placement.ts); undefined: record no slot (routing falls back to the hash) */
+  workers?: number;
 }
 
 export interface Executed {
@@ -181,10 +185,13 @@ export async function execute(ctx: ExecuteContext, m: Manifest, p: Plan, planSta
 
   // 1. segments, then tombstones of the segments that stay
   const born = now();
-  const added: SegmentEntry[] = [];
+  const written: SegmentEntry[] = [];
   for (const g of await groupsOf(ctx, p)) {
-    added.push(await writeNewSegment(ctx, m.config, newSegmentId(born, ctx.random()), g.points, g.index));
+    written.push(await writeNewSegment(ctx, m.config, newSegmentId(born, ctx.random()), g.points, g.index));
   }
+  // placed against the segments that stay; the swap below commits only if they are still exactly m's (planBasis)
+  const staying = m.segments.filter((s) => !retiring.has(s.id) && live(s) > 0);
+  const added = ctx.workers === undefined ? written : placeSegments(staying, written, ctx.workers);
   const updated = new Map<string, SegmentEntry>();
   const supersededTombs: { segment: string; version: number }[] = [];
   try {
