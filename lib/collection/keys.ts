@@ -38,7 +38,7 @@ function join(prefix: string, rest: string): string {
   return p === '' ? rest : `${p}/${rest}`;
 }
 
-/** `{prefix}/collections/` : list it with delimiter-free prefix listing and take the next path component. */
+/** `{prefix}/collections/`: list its folders with a delimiter (listPrefixes), one per collection. */
 export function collectionsRoot(prefix: string): string {
   return join(prefix, 'collections/');
 }
@@ -89,6 +89,15 @@ export function walName(seq: number, writer: string): string {
 
 export function walKey(collection: string, seq: number, writer: string): string {
   return walPrefix(collection) + walName(seq, writer);
+}
+
+/**
+ * Where a WAL listing starts so that it returns every object with seq ≥ `floor` and none below (S3 StartAfter):
+ * just past every name of seq floor − 1 ('~' sorts after every writer id character). undefined: list everything.
+ */
+export function walListStart(collection: string, floor: number): string | undefined {
+  if (!Number.isSafeInteger(floor) || floor <= 0) return undefined;
+  return `${walPrefix(collection)}${pad(floor - 1, SEQ_WIDTH)}.~`;
 }
 
 /** Parses a WAL key or name; null for anything else found under wal/ (e.g. a stray temp file). */

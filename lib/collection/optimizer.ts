@@ -116,7 +116,7 @@ export async function optimize(
 
   for (let attempt = 0; attempt < maxAttempts; attempt++) {
     const planStarted = now();
-    const [current, listed] = await Promise.all([loadManifest(store, manifestKey(collection)), wal.list(collection)]);
+    const { current, listed } = await wal.listWith(collection, loadManifest(store, manifestKey(collection)));
     if (current === null) throw notFound(`collection at ${collection} does not exist`);
     const M = current.manifest;
     const tail = await wal.read(collection, M, listed);
@@ -137,7 +137,8 @@ export async function optimize(
       },
     );
     try {
-      const done = await execute(ctx, M, p, planStarted);
+      const { committed, ...done } = await execute(ctx, M, p, planStarted);
+      if (committed !== null) wal.noteFloor(collection, committed);
       return { ...done, pendingRebuilds: p.pendingRebuilds, replans: attempt };
     } catch (e) {
       if (e instanceof Replan) continue;
@@ -207,10 +208,7 @@ export class CollectionOptimizer {
    */
   async hasWork(name: string): Promise<boolean> {
     const collection = collectionPrefix(this.#prefix, name);
-    const [current, listed] = await Promise.all([
-      loadManifest(this.#store, manifestKey(collection)),
-      this.wal.list(collection),
-    ]);
+    const { current, listed } = await this.wal.listWith(collection, loadManifest(this.#store, manifestKey(collection)));
     if (current === null) return false;
     const m = current.manifest;
     const sealed = sealedNames(m);

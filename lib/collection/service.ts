@@ -16,7 +16,15 @@
  *   one); `onConfigChange` of every committed config update. The optimizer trigger is wired through them.
  */
 import { randomBytes } from 'node:crypto';
-import { collectionNotFound, conflict, isStrataError, malformed, notFound, outOfRange } from '../model/errors.js';
+import {
+  collectionNotFound,
+  conflict,
+  isStrataError,
+  malformed,
+  notFound,
+  outOfRange,
+  unavailable,
+} from '../model/errors.js';
 import {
   type AliasAction,
   type AliasDescription,
@@ -64,7 +72,7 @@ import { searchMatrix } from './query-api/matrix.js';
 import type { MatrixOffsets } from './query-api/matrix.js';
 import { runGroups } from './query-api/run-groups.js';
 import type { PointGroup } from './query-api/run-groups.js';
-import { encodeWal, prepareUpserts } from './wal.js';
+import { WAL_ACK_WINDOW_MS, encodeWal, prepareUpserts } from './wal.js';
 import type { PreparedUpserts } from './wal.js';
 import { putWal } from './wal-writer.js';
 
@@ -309,6 +317,14 @@ export class StrataCollectionService implements CollectionService {
       deletes,
     });
     await putWal(this.ctx.store, walKey(snap.collection, seq, this.ctx.writerId), body);
+    // too slow to acknowledge: an optimizer may already list from a floor above this seq (wal.ts, the WAL floor)
+    const late = this.ctx.now() - seq;
+    if (late > WAL_ACK_WINDOW_MS) {
+      throw unavailable(
+        `write to ${snap.name} took ${Math.round(late)} ms to land, over the ${WAL_ACK_WINDOW_MS} ms the WAL allows: ` +
+          'it may not apply; retry it',
+      );
+    }
     // an empty batch (a filter that matched nothing) still left a WAL object to seal: it counts as one
     this.ctx.onWrite(snap.name, Math.max(1, (upserts?.ids.length ?? 0) + deletes.length));
     return { operation_id: seq, status: wait ? 'completed' : 'acknowledged' };

@@ -3,6 +3,11 @@
  *
  * Invariants:
  * - tail = listed `wal/` keys − the manifest's `sealedWal` (manifest.ts says why not a high-water mark).
+ * - The listing starts at a floor (manifest `walFloor`, wal.ts): the last floor this reader saw for the collection,
+ *   so the listing runs in parallel with the manifest read. A floor of an older manifest is lower (floors only
+ *   grow within an incarnation), so that listing is a superset and still exact after subtracting `sealedWal`; only
+ *   when the loaded manifest's floor is LOWER than the one used (the collection was re-created, or restored from a
+ *   snapshot) is the WAL listed again from the loaded floor.
  * - WAL objects are immutable, so a decoded object is cached by key forever (bounded by an LRU on bytes).
  * - A listed object that has vanished was sealed and garbage-collected after the grace period (WAL objects are
  *   deleted only then), so the segments of any manifest new enough to miss it hold its points; it is skipped.
@@ -13,7 +18,7 @@
 import { LRUCache } from 'lru-cache';
 import type { IoScope } from '../storage/io-stats.js';
 import type { ObjectStore } from '../storage/object-store.js';
-import { parseWalName, walPrefix } from './keys.js';
+import { parseWalName, walListStart, walPrefix } from './keys.js';
 import type { Manifest } from './manifest.js';
 import { sealedNames } from './manifest.js';
 import type { Payload } from '../model/payload.js';
@@ -93,9 +98,13 @@ export class WalTailReader {
     });
   }
 
-  /** Lists the WAL of a collection (the keys only; pair it with a manifest read in parallel). */
-  async list(collection: string, io?: IoScope): Promise<string[]> {
-    const keys = await this.store.list(walPrefix(collection), { io });
+  /** per collection: the `walFloor` of the last manifest read through `listWith` */
+  private readonly floors = new Map<string, number>();
+
+  /** Lists the WAL objects of a collection with seq ≥ `floor` (names only, sorted). */
+  async list(collection: string, io?: IoScope, floor = 0): Promise<string[]> {
+    const startAfter = walListStart(collection, floor);
+    const keys = await this.store.list(walPrefix(collection), { io, ...(startAfter ? { startAfter } : {}) });
     const names: string[] = [];
     for (const k of keys) {
       const parsed = parseWalName(k.key);
@@ -103,6 +112,29 @@ export class WalTailReader {
     }
     names.sort();
     return names;
+  }
+
+  /**
+   * Loads the manifest (`load`) and lists the WAL in parallel, from the floor last seen for the collection; lists
+   * again from the loaded manifest's floor when that one is lower (see the header). null: no manifest.
+   */
+  async listWith<V extends { manifest: Manifest }>(
+    collection: string,
+    load: Promise<V | null>,
+    io?: IoScope,
+  ): Promise<{ current: V | null; listed: string[] }> {
+    const used = this.floors.get(collection) ?? 0;
+    const [current, listed] = await Promise.all([load, this.list(collection, io, used)]);
+    if (current === null) return { current, listed };
+    const floor = current.manifest.walFloor ?? 0;
+    this.floors.set(collection, floor);
+    if (floor < used) return { current, listed: await this.list(collection, io, floor) };
+    return { current, listed };
+  }
+
+  /** Records the floor of a manifest this process just committed (the next listing starts there). */
+  noteFloor(collection: string, manifest: Manifest): void {
+    this.floors.set(collection, manifest.walFloor ?? 0);
   }
 
   /** The tail given a manifest and a listing taken at about the same time. */
@@ -159,6 +191,7 @@ export class WalTailReader {
   /** Drops cached batches of a collection (after it is deleted). */
   forget(collection: string): void {
     this.folded.delete(collection);
+    this.floors.delete(collection);
     const p = walPrefix(collection);
     for (const k of [...this.cache.keys()]) if (k.startsWith(p)) this.cache.delete(k);
   }

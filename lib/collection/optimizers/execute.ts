@@ -25,7 +25,8 @@ import { isAmbiguousWrite } from '../../storage/object-store.js';
 import type { ObjectStore } from '../../storage/object-store.js';
 import { collectGarbage } from '../gc.js';
 import type { GcResult } from '../gc.js';
-import { manifestKey, newSegmentId } from '../keys.js';
+import { manifestKey, newSegmentId, parseWalName } from '../keys.js';
+import { WAL_FLOOR_LAG_MS } from '../wal.js';
 import { segmentPrefix } from '../../segment/keys.js';
 import type { Manifest, SegmentEntry } from '../manifest.js';
 import { updateManifest } from '../manifest.js';
@@ -59,11 +60,26 @@ export interface Executed {
   tombstoned: number;
   rebuilt: number;
   epoch: number;
+  /** the manifest this run committed (null: it committed nothing) */
+  committed: Manifest | null;
   gc: GcResult | null;
 }
 
 /** The swap lost to another optimizer (or its tombstone write did): re-plan from the new manifest. */
 export class Replan extends Error {}
+
+/**
+ * The WAL floor a commit may record: every acknowledged object the listing missed has seq ≥ planStarted −
+ * WAL_FLOOR_LAG_MS (wal.ts), and every listed object left unsealed must stay at or above it too.
+ */
+export function walFloorOf(planStarted: number, left: readonly string[]): number {
+  let floor = Math.max(0, Math.floor(planStarted - WAL_FLOOR_LAG_MS));
+  for (const name of left) {
+    const parsed = parseWalName(name);
+    if (parsed !== null && parsed.seq < floor) floor = parsed.seq;
+  }
+  return floor;
+}
 
 /** The manifest fields a plan depends on: if any of them moved, the plan is stale. */
 export function planBasis(m: Manifest): string {
@@ -173,6 +189,7 @@ export async function execute(ctx: ExecuteContext, m: Manifest, p: Plan, planSta
       tombstoned: 0,
       rebuilt: 0,
       epoch: m.epoch,
+      committed: null,
       gc: await vacuum(),
     };
   }
@@ -218,8 +235,9 @@ export async function execute(ctx: ExecuteContext, m: Manifest, p: Plan, planSta
     throw conflict(`optimizer run on ${collection} took longer than half the grace period; its segments are abandoned`);
   }
 
-  // 3. one conditional swap
+  // 3. one conditional swap, raising the WAL floor to what the listing (taken after planStarted) proves (wal.ts)
   const at = now();
+  const floor = walFloorOf(planStarted, p.seal.left);
   const basis = planBasis(m);
   const removed = [
     ...(p.merge?.sources.map((s) => s.id) ?? []),
@@ -234,6 +252,7 @@ export async function execute(ctx: ExecuteContext, m: Manifest, p: Plan, planSta
       for (const s of added) sealedHigh = Math.max(sealedHigh, s.maxVersion);
       return {
         ...cur,
+        walFloor: Math.max(cur.walFloor ?? 0, floor),
         segments: cur.segments
           .filter((s) => !retiring.has(s.id))
           .map((s) => updated.get(s.id) ?? s)
@@ -268,6 +287,7 @@ export async function execute(ctx: ExecuteContext, m: Manifest, p: Plan, planSta
     tombstoned: p.seal.tombstoned,
     rebuilt: p.rebuilds.length,
     epoch: committed.manifest.epoch,
+    committed: committed.manifest,
     gc,
   };
 }

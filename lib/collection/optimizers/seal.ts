@@ -20,6 +20,8 @@ export interface SealStep {
   tombstones: Map<string, number[]>;
   /** how many offsets `tombstones` holds */
   tombstoned: number;
+  /** unsealed WAL object names this seal leaves for a later run (the WAL floor must stay at or below them) */
+  left: string[];
 }
 
 function byId(a: TailEntry, b: TailEntry): number {
@@ -47,5 +49,5 @@ export function planSeal(tail: Tail, copies: ReadonlyMap<PointId, LiveCopy>): Se
       fresh.vectors.push(e.vector);
     }
   }
-  return { kind: 'seal', wal: [...tail.names, ...tail.foreign], fresh, tombstones, tombstoned };
+  return { kind: 'seal', wal: [...tail.names, ...tail.foreign], fresh, tombstones, tombstoned, left: [] };
 }
