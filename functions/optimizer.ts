@@ -31,7 +31,8 @@ const OptimizerEvent = z.union([
 export interface OptimizerReport {
   collections: Array<{
     collection: string;
-    outcome: 'optimized' | 'gone' | 'failed' | 'skipped';
+    /** 'leased': another run holds the collection's optimizer lease (optimizer-lease.ts); not a failure */
+    outcome: 'optimized' | 'gone' | 'failed' | 'skipped' | 'leased';
     sealedWal?: number;
     added?: string[];
     removed?: string[];
@@ -65,6 +66,12 @@ export const handler = async (event: unknown, context: Context): Promise<Optimiz
     }
     try {
       const r: OptimizeRun = await optimizer.optimizeUntil(collection, deadline);
+      if (r.skipped === 'leased') {
+        // a scheduled sweep and a write trigger (or Lambda's retry) overlapped: the holder does the work
+        logger.info({ collection }, 'skipped: leased');
+        report.collections.push({ collection, outcome: 'leased' });
+        continue;
+      }
       report.collections.push({
         collection,
         outcome: 'optimized',
@@ -80,6 +87,7 @@ export const handler = async (event: unknown, context: Context): Promise<Optimiz
           removed: r.removed.length,
           passes: r.passes,
           pendingRebuilds: r.pendingRebuilds,
+          pendingWal: r.pendingWal,
           replans: r.replans,
         },
         'optimized',

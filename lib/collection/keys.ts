@@ -4,6 +4,7 @@
  * | key (under `{prefix}/collections/{name}/`) | what                                   | written                       |
  * |--------------------------------------------|----------------------------------------|-------------------------------|
  * | `manifest.json`                            | current manifest (manifest.ts)         | create-only, then If-Match    |
+ * | `optimizer.lease`                          | optimizer lease (optimizer-lease.ts)   | create-only, then If-Match    |
  * | `wal/{seq:16}.{writer}`                    | one acknowledged write batch (wal.ts)  | create-only, never rewritten  |
  * | `segments/{segmentId}/…`                   | one immutable segment (lib/segment)    | before the manifest names it  |
  * | `snapshots/{time:16}-{random}.snapshot`    | a pinned manifest (collection-snapshots.ts) | create-only, then deleted |
@@ -65,6 +66,11 @@ export function collectionNameOfKey(prefix: string, key: string): string | null 
 
 export function manifestKey(collection: string): string {
   return `${collection}/manifest.json`;
+}
+
+/** `{collection}/optimizer.lease`: who optimizes the collection now (optimizer-lease.ts), replaced by CAS. */
+export function optimizerLeaseKey(collection: string): string {
+  return `${collection}/optimizer.lease`;
 }
 
 /** `{collection}/snapshots/`: one pinned manifest per collection snapshot (collection-snapshots.ts). */

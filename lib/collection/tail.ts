@@ -26,6 +26,9 @@ import type { PointId } from '../model/point-id.js';
 import { compareVersions, decodeWal } from './wal.js';
 import type { WalBatch } from './wal.js';
 
+/** WAL GETs in flight per fold (S3 serves thousands of requests per second per prefix; sockets are the limit) */
+const READ_CONCURRENCY = 64;
+
 export interface TailEntry {
   id: PointId;
   /** the point's version: the seq of the batch that wrote it */
@@ -151,7 +154,13 @@ export class WalTailReader {
     const sealed = sealedNames(manifest);
     const unsealed = listed.filter((n) => !sealed.has(n));
     this.dropSealed(collection, sealed);
-    const batches = await Promise.all(unsealed.map((name) => this.batch(collection, name, io)));
+    // a bounded number of GETs in flight: a tail of thousands of objects must not open thousands of sockets at once
+    const batches = new Array<WalBatch | null>(unsealed.length);
+    let next = 0;
+    const fetcher = async () => {
+      for (let i = next++; i < unsealed.length; i = next++) batches[i] = await this.batch(collection, unsealed[i], io);
+    };
+    await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, unsealed.length) }, fetcher));
     const usable: { name: string; batch: WalBatch }[] = [];
     let maxSeq = 0;
     const names: string[] = [];

@@ -144,14 +144,14 @@ export class LocalOptimizerTrigger extends CountingTrigger {
   protected async start(collection: string): Promise<void> {
     await new Promise((r) => setTimeout(r, this.#debounceMs));
     const result = await this.#optimize(collection);
-    // a bounded run left stale segments (optimizer.ts `pendingRebuilds`): run again right after this one
-    if (pendingRebuilds(result) > 0) this.request(collection);
+    // a bounded run left stale segments or WAL slices (optimizer.ts `pendingRebuilds`, `pendingWal`): run again
+    // right after this one
+    if (pending(result, 'pendingRebuilds') > 0 || pending(result, 'pendingWal') > 0) this.request(collection);
   }
 }
 
-function pendingRebuilds(result: unknown): number {
-  const n =
-    typeof result === 'object' && result !== null ? (result as { pendingRebuilds?: unknown }).pendingRebuilds : 0;
+function pending(result: unknown, field: 'pendingRebuilds' | 'pendingWal'): number {
+  const n = typeof result === 'object' && result !== null ? (result as Record<string, unknown>)[field] : 0;
   return typeof n === 'number' ? n : 0;
 }
 

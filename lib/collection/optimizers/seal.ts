@@ -29,7 +29,7 @@ function byId(a: TailEntry, b: TailEntry): number {
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
-export function planSeal(tail: Tail, copies: ReadonlyMap<PointId, LiveCopy>): SealStep {
+export function planSeal(tail: Tail, copies: ReadonlyMap<PointId, LiveCopy>, left: string[] = []): SealStep {
   const fresh = emptyPoints();
   const tombstones = new Map<string, number[]>();
   let tombstoned = 0;
@@ -49,5 +49,5 @@ export function planSeal(tail: Tail, copies: ReadonlyMap<PointId, LiveCopy>): Se
       fresh.vectors.push(e.vector);
     }
   }
-  return { kind: 'seal', wal: [...tail.names, ...tail.foreign], fresh, tombstones, tombstoned, left: [] };
+  return { kind: 'seal', wal: [...tail.names, ...tail.foreign], fresh, tombstones, tombstoned, left };
 }
