@@ -65,7 +65,7 @@ export function createContext(o: CollectionServiceOptions): ServiceContext {
     queryDeadlineMs: o.queryDeadlineMs ?? 30_000,
     manifests: new ManifestCache(o.store),
     aliases: new AliasCache(o.store, aliasesKey(o.prefix ?? '')),
-    wal: new WalTailReader(o.store),
+    wal: new WalTailReader(o.store, undefined, now),
     access: new SegmentAccess(o.store),
     onWrite: o.onWrite ?? (() => {}),
     onConfigChange: o.onConfigChange ?? (() => {}),
@@ -74,6 +74,6 @@ export function createContext(o: CollectionServiceOptions): ServiceContext {
 
 export async function snapshotOf(ctx: ServiceContext, name: string, io?: IoScope): Promise<Snapshot> {
   const snap = await openSnapshot(ctx, name, collectionPrefix(ctx.prefix, name), io);
-  ctx.clock.observe(Math.max(snap.manifest.sealedHigh, snap.tail.maxSeq));
+  ctx.clock.observe(Math.max(snap.manifest.sealedHigh, snap.manifest.walFloor ?? 0, snap.tail.maxSeq));
   return snap;
 }

@@ -339,7 +339,8 @@ export class StrataCollectionService implements CollectionService {
     const collection = this.prefixOf(name);
     const current = await this.ctx.manifests.current(manifestKey(collection));
     if (current === null) throw collectionNotFound(name);
-    this.ctx.clock.observe(current.manifest.sealedHigh);
+    // above the committed floor whatever this host's clock says: readers list from it (wal.ts)
+    this.ctx.clock.observe(Math.max(current.manifest.sealedHigh, current.manifest.walFloor ?? 0));
     return {
       name,
       collection,

@@ -8,6 +8,9 @@
  *   grow within an incarnation), so that listing is a superset and still exact after subtracting `sealedWal`; only
  *   when the loaded manifest's floor is LOWER than the one used (the collection was re-created, or restored from a
  *   snapshot) is the WAL listed again from the loaded floor.
+ * - The listing is bounded, not just correct: a reader that knows no floor (a cold container) or one learned more
+ *   than FLOOR_TRUST_MS ago (an idle one, while seals raised it) reads the manifest FIRST and lists from its floor,
+ *   one round more, instead of listing the whole sealed history and its delete markers from a floor far behind.
  * - WAL objects are immutable, so a decoded object is cached by key forever (bounded by an LRU on bytes).
  * - A listed object that has vanished was sealed and garbage-collected after the grace period (WAL objects are
  *   deleted only then), so the segments of any manifest new enough to miss it hold its points; it is skipped.
@@ -28,6 +31,11 @@ import type { WalBatch } from './wal.js';
 
 /** WAL GETs in flight per fold (S3 serves thousands of requests per second per prefix; sockets are the limit) */
 const READ_CONCURRENCY = 64;
+/**
+ * How long a learned floor is trusted to list in parallel with the manifest read: a busy reader re-learns it on
+ * every query, and in this time seals raise it by little (the optimizer seals every few minutes at most)
+ */
+export const FLOOR_TRUST_MS = 60_000;
 
 export interface TailEntry {
   id: PointId;
@@ -93,6 +101,7 @@ export class WalTailReader {
   constructor(
     private readonly store: ObjectStore,
     budgetBytes = 256 * 1024 * 1024,
+    private readonly now: () => number = Date.now,
   ) {
     const budget = Math.max(1, Math.floor(budgetBytes));
     this.cache = new LRUCache<string, WalBatch>({
@@ -101,8 +110,8 @@ export class WalTailReader {
     });
   }
 
-  /** per collection: the `walFloor` of the last manifest read through `listWith` */
-  private readonly floors = new Map<string, number>();
+  /** per collection: the `walFloor` of the last manifest read through `listWith`, and when (`now`) it was read */
+  private readonly floors = new Map<string, { floor: number; at: number }>();
 
   /** Lists the WAL objects of a collection with seq ≥ `floor` (names only, sorted). */
   async list(collection: string, io?: IoScope, floor = 0): Promise<string[]> {
@@ -118,26 +127,38 @@ export class WalTailReader {
   }
 
   /**
-   * Loads the manifest (`load`) and lists the WAL in parallel, from the floor last seen for the collection; lists
-   * again from the loaded manifest's floor when that one is lower (see the header). null: no manifest.
+   * Loads the manifest (`load`) and lists the WAL, in parallel from the floor last seen for the collection while
+   * that is fresh, else after the manifest from its floor; lists again from the loaded manifest's floor when that
+   * one is lower (see the header). null: no manifest.
    */
   async listWith<V extends { manifest: Manifest }>(
     collection: string,
     load: Promise<V | null>,
     io?: IoScope,
   ): Promise<{ current: V | null; listed: string[] }> {
-    const used = this.floors.get(collection) ?? 0;
-    const [current, listed] = await Promise.all([load, this.list(collection, io, used)]);
+    const known = this.floors.get(collection);
+    if (known === undefined || this.now() - known.at > FLOOR_TRUST_MS) {
+      const current = await load;
+      if (current === null) return { current, listed: [] };
+      const floor = this.learn(collection, current.manifest);
+      return { current, listed: await this.list(collection, io, floor) };
+    }
+    const [current, listed] = await Promise.all([load, this.list(collection, io, known.floor)]);
     if (current === null) return { current, listed };
-    const floor = current.manifest.walFloor ?? 0;
-    this.floors.set(collection, floor);
-    if (floor < used) return { current, listed: await this.list(collection, io, floor) };
+    const floor = this.learn(collection, current.manifest);
+    if (floor < known.floor) return { current, listed: await this.list(collection, io, floor) };
     return { current, listed };
   }
 
   /** Records the floor of a manifest this process just committed (the next listing starts there). */
   noteFloor(collection: string, manifest: Manifest): void {
-    this.floors.set(collection, manifest.walFloor ?? 0);
+    this.learn(collection, manifest);
+  }
+
+  private learn(collection: string, manifest: Manifest): number {
+    const floor = manifest.walFloor ?? 0;
+    this.floors.set(collection, { floor, at: this.now() });
+    return floor;
   }
 
   /** The tail given a manifest and a listing taken at about the same time. */

@@ -16,7 +16,9 @@
  *   MAX_CLOCK_SKEW_MS of true time, an acknowledged object that an optimizer's listing (started at its clock T) did
  *   not see was acknowledged after T, so its seq ≥ T − WAL_FLOOR_LAG_MS. That is why the optimizer may record
  *   `walFloor = T − WAL_FLOOR_LAG_MS` and readers list `wal/` from there: nothing unsealed can appear below it, not
- *   even a late writer's object whose lagging clock sorts it below objects already sealed.
+ *   even a late writer's object whose lagging clock sorts it below objects already sealed. Writers also fold the
+ *   floor of the manifest they read into their clock, so a clock that lags by more than the skew bound still
+ *   writes above every floor already committed (only a seal racing the write relies on the bound).
  * - Payload operations and deletes by filter are resolved by the writer against the state it reads (service.ts)
  *   into full-point upserts and id deletes, so the log holds only two record kinds. The race this allows: two
  *   concurrent payload updates of the same point both read version A and each writes a full point; the newer

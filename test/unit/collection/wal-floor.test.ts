@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { collectionPrefix, manifestKey, walListStart, walPrefix } from '../../../lib/collection/keys.js';
 import { loadManifest } from '../../../lib/collection/manifest.js';
 import { CollectionOptimizer, optimize } from '../../../lib/collection/optimizer.js';
+import { FLOOR_TRUST_MS } from '../../../lib/collection/tail.js';
 import { MAX_CLOCK_SKEW_MS, WAL_ACK_WINDOW_MS, WAL_FLOOR_LAG_MS } from '../../../lib/collection/wal.js';
 import { isStrataError } from '../../../lib/model/errors.js';
 import { FaultStore } from '../../../lib/storage/fault-store.js';
@@ -144,5 +145,54 @@ describe('WAL listing floor', () => {
     lists.length = 0;
     expect((await reader.query('c', query)).map((p) => p.id)).toEqual([7]);
     expect(lists.map((l) => l.startAfter === undefined)).toEqual([false, true]);
+  });
+
+  it('a cold reader, or one whose floor is older than FLOOR_TRUST_MS, lists from the manifest it reads first', async () => {
+    const { store, lists } = setup();
+    let now = T0;
+    const writer = service(store, directInvoker(store), { writerId: 'w', now: () => now });
+    await writer.createCollection('c', config(4, 'Euclid', { segments: 1 }));
+    for (let i = 0; i < 20; i++) {
+      now += 1000;
+      await writer.upsertPoints('c', [{ id: i, vector: vec(i) }], true);
+    }
+    const idle = service(store, directInvoker(store), { writerId: 'i', now: () => now });
+    await idle.query('c', query); // learns floor 0
+    now += 10 * 60_000;
+    await new CollectionOptimizer({ store, now: () => now, skipGc: true }).optimize('c');
+    const floor = (await loadManifest(store, manifestKey(C)))!.manifest.walFloor!;
+    expect(floor).toBeGreaterThan(T0 + 20_000);
+    // a cold container: no floor known, so not the sealed history in parallel with the manifest read
+    const cold = service(store, directInvoker(store), { writerId: 'c', now: () => now });
+    lists.length = 0;
+    expect(await cold.query('c', query)).toHaveLength(20);
+    expect(lists).toEqual([{ startAfter: walListStart(C, floor), keys: 0 }]);
+    // an idle one: its floor 0 was learned ten minutes ago
+    lists.length = 0;
+    expect(await idle.query('c', query)).toHaveLength(20);
+    expect(lists).toEqual([{ startAfter: walListStart(C, floor), keys: 0 }]);
+    // a busy one (floor learned just now) lists in parallel with the manifest read, from the floor it knows
+    lists.length = 0;
+    now += FLOOR_TRUST_MS;
+    expect(await idle.query('c', query)).toHaveLength(20);
+    expect(lists).toEqual([{ startAfter: walListStart(C, floor), keys: 0 }]);
+  });
+
+  it('a writer whose clock lags far beyond the skew bound still writes above the committed floor', async () => {
+    const { store, lists } = setup();
+    const T = T0 + 3_600_000;
+    const reader = service(store, directInvoker(store), { writerId: 'r', now: () => T });
+    await reader.createCollection('c', config(4, 'Euclid', { segments: 1 }));
+    // only deletes sealed: no point version (sealedHigh) lifts a writer's clock, only the floor can
+    await reader.deletePoints('c', { points: [1] }, true);
+    await optimize(store, C, { now: () => T, skipGc: true });
+    const floor = (await loadManifest(store, manifestKey(C)))!.manifest.walFloor!;
+    expect(floor).toBe(T - WAL_FLOOR_LAG_MS);
+    const lagging = service(store, directInvoker(store), { writerId: 'lag', now: () => T - 10 * WAL_FLOOR_LAG_MS });
+    const { operation_id } = await lagging.upsertPoints('c', [{ id: 2, vector: vec(2) }], true);
+    expect(operation_id).toBeGreaterThan(floor);
+    lists.length = 0;
+    expect((await reader.query('c', query)).map((p) => p.id)).toEqual([2]);
+    expect(lists[0].startAfter).toBe(walListStart(C, floor));
   });
 });
