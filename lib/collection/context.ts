@@ -34,6 +34,11 @@ export interface CollectionServiceOptions {
   onWrite?: (collection: string, points: number) => void;
   /** Called after a committed config change (PATCH /collections), so stale segments get rebuilt. @default nothing */
   onConfigChange?: (collection: string) => void;
+  /**
+   * Called after a collection was deleted (its manifest gone, its deletion marker written), so whoever removes its
+   * objects in the background (collection-delete.ts) starts. Must not throw or block. @default nothing
+   */
+  onDelete?: (collection: string) => void;
 }
 
 export interface ServiceContext {
@@ -51,6 +56,7 @@ export interface ServiceContext {
   readonly access: SegmentAccess;
   readonly onWrite: (collection: string, points: number) => void;
   readonly onConfigChange: (collection: string) => void;
+  readonly onDelete: (collection: string) => void;
 }
 
 export function createContext(o: CollectionServiceOptions): ServiceContext {
@@ -69,6 +75,7 @@ export function createContext(o: CollectionServiceOptions): ServiceContext {
     access: new SegmentAccess(o.store),
     onWrite: o.onWrite ?? (() => {}),
     onConfigChange: o.onConfigChange ?? (() => {}),
+    onDelete: o.onDelete ?? (() => {}),
   };
 }
 

@@ -10,7 +10,8 @@
  * | `snapshots/{time:16}-{random}.snapshot`    | a pinned manifest (collection-snapshots.ts) | create-only, then deleted |
  *
  * Store-level objects (outside every collection): `{prefix}/aliases`, the one alias map of the deployment (aliases.ts),
- * replaced only by compare-and-swap.
+ * replaced only by compare-and-swap; `{prefix}/deleting/{name}/{time:16}-{random}`, one marker per collection delete
+ * whose objects are still being removed in the background (collection-delete.ts), create-only, then deleted.
  *
  * Segment folders, the files inside them and the tombstone names are spelled by lib/segment/keys.ts (the segment
  * layer reads them from a task's collection prefix alone); this module builds the collection-level keys on top.
@@ -42,6 +43,26 @@ function join(prefix: string, rest: string): string {
 /** `{prefix}/collections/`: list its folders with a delimiter (listPrefixes), one per collection. */
 export function collectionsRoot(prefix: string): string {
   return join(prefix, 'collections/');
+}
+
+/** `{prefix}/deleting/`: the markers of collection deletes in progress (collection-delete.ts), listed in one call. */
+export function deletionMarkersRoot(prefix: string): string {
+  return join(prefix, 'deleting/');
+}
+
+/** `{prefix}/deleting/{name}/{time:16}-{random}`: one per delete, so a later delete of the name never replaces it. */
+export function deletionMarkerKey(prefix: string, name: string, nowMs: number, random: string): string {
+  validateCollectionName(name);
+  if (!/^[0-9a-z]{1,32}$/.test(random)) throw invalid(`deletion marker suffix must be 1-32 of [0-9a-z]: ${random}`);
+  return `${deletionMarkersRoot(prefix)}${name}/${pad(Math.max(0, Math.floor(nowMs)), SEQ_WIDTH)}-${random}`;
+}
+
+/** The collection name of a key under `deletionMarkersRoot(prefix)`, or null when it is not a marker key. */
+export function collectionOfDeletionMarker(prefix: string, key: string): string | null {
+  const root = deletionMarkersRoot(prefix);
+  if (!key.startsWith(root)) return null;
+  const rest = key.slice(root.length).split('/');
+  return rest.length === 2 && rest[0] !== '' && /^[0-9]{16}-[0-9a-z]{1,32}$/.test(rest[1]) ? rest[0] : null;
 }
 
 /** `{prefix}/aliases`: the deployment's alias map (one object, so one conditional PUT changes any set of aliases). */

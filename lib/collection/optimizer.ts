@@ -29,6 +29,8 @@ import { conflict, notFound } from '../model/errors.js';
 import { Deadline } from '../model/deadline.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import type { GcResult } from './gc.js';
+import { pendingDeletes, purgePending } from './collection-delete.js';
+import type { PendingDelete, PurgeResult } from './collection-delete.js';
 import { collectionPrefix, manifestKey, optimizerLeaseKey } from './keys.js';
 import { releaseLease, takeLease } from './optimizer-lease.js';
 import type { SegmentBuild } from './manifest.js';
@@ -242,6 +244,19 @@ export class CollectionOptimizer {
     const m = current.manifest;
     const sealed = sealedNames(m);
     return listed.some((n) => !sealed.has(n)) || m.segments.some((s) => entryDiffers(m.config, s));
+  }
+
+  /**
+   * Removes, while `deadline` allows, the objects of deleted collections (collection-delete.ts): every pending
+   * delete, or those of `name` only. Returns what each purge did; one not `done` wants another call.
+   */
+  purgeDeleted(deadline: Deadline = Deadline.never(), name?: string): Promise<PurgeResult[]> {
+    return purgePending(this.#store, this.#prefix, deadline, name);
+  }
+
+  /** The collection deletes whose objects are still being removed (one listing). */
+  pendingDeletes(): Promise<PendingDelete[]> {
+    return pendingDeletes(this.#store, this.#prefix);
   }
 
   /** One pass over collection `name`. */

@@ -44,7 +44,8 @@ import { backlogOf, type OptimizerBacklog } from './backlog.js';
 import * as snapshots from './collection-snapshots.js';
 import type { SnapshotDescription } from './collection-snapshots.js';
 import { archiveSnapshot, checkArchive, restoreArchive } from './snapshot-archive.js';
-import { snapshotKey } from './keys.js';
+import { snapshotKey, snapshotsPrefix } from './keys.js';
+import { markDeleted, pendingDeletes } from './collection-delete.js';
 import { entryDiffers } from './rebuild.js';
 import { deletePayloadKeys, overwritePayload, setPayload } from './payload-ops.js';
 import { runQuery } from './query.js';
@@ -149,19 +150,34 @@ export class StrataCollectionService implements CollectionService {
     return existed;
   }
 
-  /** deleteCollection without touching aliases (a recover replaces a collection its aliases keep naming) */
-  private async removeCollection(name: string): Promise<boolean> {
+  /**
+   * deleteCollection without touching aliases (a recover replaces a collection its aliases keep naming). In the
+   * background (a delete): bounded whatever the collection's size, its snapshots (few objects) go now, as in Qdrant,
+   * the manifest delete makes it invisible, and everything else is removed after the deletion marker
+   * (collection-delete.ts). Inline (a recover, which rewrites the same keys and must not race a purge): all now.
+   */
+  private async removeCollection(name: string, mode: 'background' | 'inline' = 'background'): Promise<boolean> {
     const prefix = this.prefixOf(name);
     const key = manifestKey(prefix);
     const existed = (await this.ctx.store.head(key)) !== null;
+    if (existed && mode === 'background') {
+      const snapshots = await this.ctx.store.list(snapshotsPrefix(prefix));
+      await Promise.all(snapshots.map((k) => this.ctx.store.delete(k.key)));
+    }
     await this.ctx.store.delete(key);
     this.ctx.manifests.forget(key);
-    const keys = await this.ctx.store.list(`${prefix}/`);
-    for (let i = 0; i < keys.length; i += 32) {
-      await Promise.all(keys.slice(i, i + 32).map((k: { key: string }) => this.ctx.store.delete(k.key)));
+    if (mode === 'inline') {
+      const keys = await this.ctx.store.list(`${prefix}/`);
+      for (let i = 0; i < keys.length; i += 32) {
+        await Promise.all(keys.slice(i, i + 32).map((k: { key: string }) => this.ctx.store.delete(k.key)));
+      }
     }
     this.ctx.wal.forget(prefix);
     this.ctx.access.forget(prefix);
+    if (existed && mode === 'background') {
+      await markDeleted(this.ctx.store, this.ctx.prefix, name, this.ctx.now());
+      this.ctx.onDelete(name);
+    }
     return existed;
   }
 
@@ -255,7 +271,12 @@ export class StrataCollectionService implements CollectionService {
     if ((await this.ctx.aliases.current()).has(name)) {
       throw conflict(`Can't create collection with name ${name}. Alias with the same name already exists`);
     }
-    await this.removeCollection(name);
+    // the archive's segments and WAL objects keep their keys, which a background purge of an earlier delete of the
+    // name could still be removing: wait for it instead of racing it
+    if ((await pendingDeletes(this.ctx.store, this.ctx.prefix, name)).length > 0) {
+      throw conflict(`Collection ${name} is still being deleted; retry the recovery once that has finished`);
+    }
+    await this.removeCollection(name, 'inline');
     const collection = this.prefixOf(name);
     await restoreArchive(this.ctx.store, collection, name, checked, this.ctx.now());
     this.ctx.onConfigChange(name);

@@ -144,13 +144,15 @@ export class LocalOptimizerTrigger extends CountingTrigger {
   protected async start(collection: string): Promise<void> {
     await new Promise((r) => setTimeout(r, this.#debounceMs));
     const result = await this.#optimize(collection);
-    // a bounded run left stale segments or WAL slices (optimizer.ts `pendingRebuilds`, `pendingWal`): run again
-    // right after this one
-    if (pending(result, 'pendingRebuilds') > 0 || pending(result, 'pendingWal') > 0) this.request(collection);
+    // a bounded run left stale segments, WAL slices or a deleted collection's objects (optimizer.ts
+    // `pendingRebuilds`, `pendingWal`; coordinator.ts `pendingPurge`): run again right after this one
+    if (PENDING.some((field) => pending(result, field) > 0)) this.request(collection);
   }
 }
 
-function pending(result: unknown, field: 'pendingRebuilds' | 'pendingWal'): number {
+const PENDING = ['pendingRebuilds', 'pendingWal', 'pendingPurge'] as const;
+
+function pending(result: unknown, field: (typeof PENDING)[number]): number {
   const n = typeof result === 'object' && result !== null ? (result as Record<string, unknown>)[field] : 0;
   return typeof n === 'number' ? n : 0;
 }
