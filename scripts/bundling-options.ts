@@ -10,8 +10,8 @@
  *   while the bundle runs the exact versions pinned in package-lock.json and tested here (retry behaviour, error
  *   shapes, the S3 conditional-write support lib/storage depends on). Tree-shaking keeps only the clients a function
  *   imports, and the cold-start cost is a few hundred KB of parsing.
- * - Modules only the local server runs are left out (LOCAL_ONLY_MODULES): the worker-thread pool (piscina and the
- *   LocalInvoker) is reached from the coordinator through a dynamic `import('./local-invoker.js')` that a Lambda never
+ * - Modules only the local server runs are left out (LOCAL_ONLY_MODULES): the worker-thread pool (piscina, the
+ *   LocalInvoker and the ThreadOptimizer) is reached from the coordinator through dynamic imports that a Lambda never
  *   takes (functions pass `fallback: 'direct'`), so it stays an unresolved import in the bundle instead of ~100 KB
  *   parsed at every cold start. esbuild matches externals against the import path as written, hence the relative path.
  * - The banner gives bundled CommonJS dependencies `require`, `__filename` and `__dirname`, which an ESM bundle
@@ -31,7 +31,7 @@ export const BUNDLE_BANNER =
   'const __dirname = __strataDirname(__filename);';
 
 /** Import paths (as written in lib/) of code only the local server runs; never loaded by a function. */
-export const LOCAL_ONLY_MODULES = ['./local-invoker.js'] as const;
+export const LOCAL_ONLY_MODULES = ['./local-invoker.js', './thread-optimizer.js'] as const;
 
 /** esbuild options shared by every function bundle (entry points and outfile are added per function). */
 export const FUNCTION_BUNDLE_OPTIONS = {

@@ -154,3 +154,14 @@ export function pathPointId(raw: string): PointId {
   }
   return id;
 }
+
+/** Qdrant's WaitTimeout: a u64 (else 400) with `range(min = 1)` (so 0 is its validator's 422). */
+export function timeoutParam(raw: string | undefined): void {
+  if (raw === undefined) return;
+  if (!/^\d+$/.test(raw)) {
+    throw new HttpError(400, `Format error in query parameters: timeout: expected a positive integer, got \`${raw}\``);
+  }
+  if (Number(raw) < 1) {
+    throw new HttpError(422, 'Validation error in query parameters: [timeout: value 0 invalid, must be 1 or larger]');
+  }
+}

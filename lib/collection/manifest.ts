@@ -64,6 +64,8 @@ export interface SegmentBuild {
   graphOnDisk: boolean;
   /** null: no quantization */
   quantile: number | null;
+  /** the payload_schema its field indexes were built with (payloadSchemaKey); absent: none */
+  fieldIndexes?: string;
 }
 
 export interface Retired {

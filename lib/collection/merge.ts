@@ -8,7 +8,11 @@
  *   only decides the rare late-WAL case (tail.ts) and guards against a worker that returns a shadowed id.
  * - Order: similarity descending (larger = closer, lib/distance), ties by id so pages are stable across calls.
  */
+import { compareIds } from '../model/point-id.js';
 import type { PointId } from '../model/point-id.js';
+
+// the id order lives in lib/model so segment workers break ties the same way the merge does
+export { compareIds };
 
 export interface Candidate {
   id: PointId;
@@ -16,13 +20,6 @@ export interface Candidate {
   similarity: number;
   /** segment id, or null for a WAL-tail point */
   segment: string | null;
-}
-
-/** Total order on point ids as Qdrant sorts them: numbers ascending, then UUIDs by string. */
-export function compareIds(a: PointId, b: PointId): number {
-  if (typeof a === 'number') return typeof b === 'number' ? a - b : -1;
-  if (typeof b === 'number') return 1;
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 export function compareCandidates(a: Candidate, b: Candidate): number {

@@ -7,6 +7,8 @@
  *   moving a segment elsewhere (the optimizer balances when it places a new segment: placement.ts).
  * - At most one task per worker per query: the segments of one worker go in one task. In Lambda two concurrent
  *   invokes of one function are two execution environments, and only one of them has the segment warm.
+ * - Every task carries the snapshot's payload_schema, so workers and the coordinator give text conditions one
+ *   meaning, and a worker knows before opening a segment whether its filters can do without the payloads.
  * - Every segment of the manifest snapshot appears in exactly one task, with the tombstone version that snapshot
  *   names: a plan never skips a segment (§4.5 starts here).
  */
@@ -31,6 +33,8 @@ export function planTasks(
   workers: number,
   template: TaskTemplate,
 ): PlannedTask[] {
+  const schema = manifest.config.payload_schema;
+  const withSchema = schema !== undefined && Object.keys(schema).length > 0;
   const groups = new Map<number, SegmentRef[]>();
   for (const s of manifest.segments) {
     const w = workerOf(s, workers);
@@ -39,5 +43,8 @@ export function planTasks(
     if (group) group.push(ref);
     else groups.set(w, [ref]);
   }
-  return [...groups].map(([worker, segments]) => ({ worker, task: { ...template, collectionPrefix, segments } }));
+  return [...groups].map(([worker, segments]) => ({
+    worker,
+    task: { ...template, collectionPrefix, segments, ...(withSchema ? { payloadSchema: schema } : {}) },
+  }));
 }

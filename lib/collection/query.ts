@@ -13,6 +13,8 @@
 import { normalizeInPlace, similarityFn, similarityToScore, thresholdToSimilarity } from '../distance/index.js';
 import { dimensionMismatch, isStrataError, malformed, unavailable } from '../model/errors.js';
 import { compileFilter } from '../segment/filter.js';
+import { compileScoring } from '../segment/scoring.js';
+import type { ScoringSpec } from '../segment/scoring.js';
 import type { IoScope } from '../storage/io-stats.js';
 import type { ServiceContext } from './context.js';
 import { mergeCandidates } from './merge.js';
@@ -61,8 +63,15 @@ export type SearchHit = TailCandidate | SegmentCandidate;
 
 /** One nearest-neighbour search of a snapshot (tail exactly, segments fanned out), before any payload fetch. */
 export interface CandidateSearch {
-  /** the query vector, already normalized for Cosine */
+  /** the query vector, already normalized for Cosine; empty with `scoring` */
   vector: Float32Array;
+  /**
+   * a custom scoring instead of a nearest search (lib/segment/scoring.ts): the tail is scored with it here, each
+   * worker scans its segments with it; `similarity` is then that score
+   */
+  scoring?: ScoringSpec;
+  /** draws the tail's sample keys (scoring `sample`); default Math.random */
+  random?: () => number;
   /** candidates wanted: the merged list is exactly the top `want` of the union */
   want: number;
   params: QueryRequest['params'];
@@ -84,6 +93,8 @@ export async function searchCandidates(
 /**
  * Several searches of one snapshot with ONE fan-out: each worker gets one task holding every search (task-contract.ts
  * `searches`), so a multi-stage query costs one invocation per worker, not one per leaf. `excludeIds` applies to all.
+ * Scored searches (best_score, discover, order_by, sample, ...) ride in the same fan-out: the workers scan their
+ * segments, the tail is scored here, and the merge is the same.
  */
 export async function searchCandidatesBatch(
   ctx: ServiceContext,
@@ -108,13 +119,16 @@ export async function searchCandidatesBatch(
   const tails = searches.map((search) => {
     const q = search.vector;
     const { minSimilarity } = search;
-    const pred = search.filter ? compileFilter(search.filter) : null;
+    const pred = search.filter ? compileFilter(search.filter, snap.manifest.config.payload_schema) : null;
+    // the same scoring function the workers apply to their segments
+    const scoring = search.scoring ? compileScoring(search.scoring, dim, distance, search.random) : null;
     const tailCandidates: TailCandidate[] = [];
     for (const e of snap.winners.values()) {
       if (e.vector === null) continue;
       if (excluded?.has(e.id)) continue;
       if (pred !== null && !pred(e.id, e.payload)) continue;
-      const s = sim(q, 0, e.vector, 0, dim);
+      const s = scoring === null ? sim(q, 0, e.vector, 0, dim) : scoring.score(e.vector, 0, e.payload);
+      if (s === undefined) continue;
       if (minSimilarity !== undefined && s < minSimilarity) continue;
       tailCandidates.push({ id: e.id, version: e.version, similarity: s, segment: null });
     }
@@ -133,10 +147,14 @@ export async function searchCandidatesBatch(
     ...(s.filter ? { filter: s.filter } : {}),
     ...(s.minSimilarity !== undefined ? { minSimilarity: s.minSimilarity } : {}),
   }));
+  // a scored search always travels in `searches`: the top-level fields describe a nearest search only
+  const batched = subs.length > 1 || searches.some((s) => s.scoring !== undefined);
   const tasks = planTasks(snap.collection, snap.manifest, ctx.invoker.workers, {
     ...subs[0],
     exclude: exclude.length > 0 ? exclude : undefined,
-    ...(subs.length > 1 ? { searches: subs } : {}),
+    ...(batched
+      ? { searches: subs.map((sub, k) => (searches[k].scoring ? { ...sub, scoring: searches[k].scoring } : sub)) }
+      : {}),
   });
   let results: SegmentSearchResult[];
   try {
@@ -154,7 +172,7 @@ export async function searchCandidatesBatch(
   return searches.map((search, k) => {
     const lists: (readonly SearchHit[])[] = [tails[k]];
     for (const r of results) {
-      const list = subs.length > 1 ? r.lists?.[k] : r.candidates;
+      const list = batched ? r.lists?.[k] : r.candidates;
       if (list === undefined) throw unavailable(`a segment worker answered no list for sub-search ${k}`);
       lists.push(list);
     }

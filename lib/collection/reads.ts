@@ -134,12 +134,30 @@ export async function* matching(
   want: { payload: boolean; vector: boolean },
   chunk = 512,
 ): AsyncGenerator<FullPoint> {
-  const pred = filter ? compileFilter(filter) : null;
-  const needPayload = want.payload || pred !== null;
+  const schema = snap.manifest.config.payload_schema;
+  const pred = filter ? compileFilter(filter, schema) : null;
+  // segments whose field indexes serve the whole filter answer it without payloads (1 = match, 0 = skip)
+  const masks = new Map<string, Uint8Array>();
+  if (filter && schema !== undefined && Object.keys(schema).length > 0) {
+    await Promise.all(
+      snap.manifest.segments.map(async (s) => {
+        const m = await ctx.access.fieldMask(snap.collection, s.id, filter, schema);
+        if (m !== null) masks.set(s.id, m);
+      }),
+    );
+  }
+  const decided = (l: Located): boolean | undefined => {
+    const m = l.segment === undefined ? undefined : masks.get(l.segment);
+    return m === undefined ? undefined : m[l.offset as number] === 1;
+  };
   for (let at = 0; at < entries.length; at += chunk) {
-    const slice = entries.slice(at, at + chunk);
-    const points = await loadPoints(ctx, snap, slice, { payload: needPayload, vector: want.vector });
-    for (const p of points) if (pred === null || pred(p.id, p.payload)) yield p;
+    const slice = entries.slice(at, at + chunk).filter((l) => decided(l) !== false);
+    const open = pred !== null && slice.some((l) => decided(l) === undefined);
+    const points = await loadPoints(ctx, snap, slice, { payload: want.payload || open, vector: want.vector });
+    for (let i = 0; i < points.length; i++) {
+      const p = points[i];
+      if (pred === null || decided(slice[i]) === true || pred(p.id, p.payload)) yield p;
+    }
   }
 }
 

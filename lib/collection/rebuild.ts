@@ -16,8 +16,9 @@
  *   shrinking (a graph over fewer live points still answers; tombstoned nodes are only routed through);
  * - for a segment with a graph: m (m = 0 turns graphs off: the rebuild has none), ef_construct and `graphOnDisk`,
  *   whatever its size — the rebuild keeps the graph (`rebuildIndexes`), so these are always worth applying;
- * - for every segment: `vectorsOnDisk`, and quantization present vs absent and its quantile (at float32 precision,
- *   as stored). Rebuilding an indexed segment for these keeps its graph too.
+ * - for every segment: `vectorsOnDisk`, quantization present vs absent and its quantile (at float32 precision,
+ *   as stored), and the payload_schema its field indexes were built with. Rebuilding an indexed segment for these
+ *   keeps its graph too.
  * So a rebuild changes a segment's graph presence only toward the config (unindexed → indexed, or m → 0), and a
  * rebuilt segment never differs again until the config changes: no rebuild loops.
  * `full_scan_threshold` is not compared: it is a search-time knob. `indexing_threshold` lowered to 0 (indexing
@@ -27,6 +28,7 @@ import type { SegmentMeta } from '../segment/meta.js';
 import { shouldIndex } from '../segment/writer.js';
 import type { SegmentBuild, SegmentEntry } from './manifest.js';
 import type { CollectionConfig } from '../model/collection-config.js';
+import type { PayloadSchema } from '../model/payload-schema.js';
 
 /** Bound on rebuild work per optimizer run, so a run stays well inside a Lambda timeout; the next run continues. */
 export interface RebuildBudget {
@@ -46,7 +48,17 @@ export function buildOf(meta: SegmentMeta): SegmentBuild {
     vectorsOnDisk: meta.tiers.vectorsOnDisk,
     graphOnDisk: meta.tiers.graphOnDisk,
     quantile: meta.quantization === null ? null : meta.quantization.quantile,
+    ...(meta.fieldIndexes !== undefined && Object.keys(meta.fieldIndexes).length > 0
+      ? { fieldIndexes: payloadSchemaKey(meta.fieldIndexes) }
+      : {}),
   };
+}
+
+/** A payload_schema as a comparable string (keys sorted); '' for none. */
+export function payloadSchemaKey(schema: PayloadSchema | undefined): string {
+  if (schema === undefined) return '';
+  const keys = Object.keys(schema).sort();
+  return keys.length === 0 ? '' : JSON.stringify(keys.map((k) => [k, schema[k]]));
 }
 
 /**
@@ -65,6 +77,8 @@ export function differs(config: CollectionConfig, indexed: boolean, live: number
     return true;
   if (indexed && build.graphOnDisk !== config.hnsw_config.on_disk) return true;
   if (build.vectorsOnDisk !== config.vectors.on_disk) return true;
+  // field indexes are written with the segment: a created, changed or dropped index rebuilds it (with its graph)
+  if ((build.fieldIndexes ?? '') !== payloadSchemaKey(config.payload_schema)) return true;
   const scalar = config.quantization_config?.scalar;
   if ((scalar === undefined) !== (build.quantile === null)) return true;
   // the quantile is trained and stored as float32: compare at that precision, or a segment would never match

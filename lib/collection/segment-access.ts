@@ -7,8 +7,8 @@
  * Invariants:
  * - Only segments and tombstone versions named by the caller's manifest snapshot are read; nothing here lists the
  *   segments folder, so a segment no manifest names (an orphan of a crashed optimizer) is never read.
- * - Segment objects are immutable, so decoded `ids` tables, tombstone bitmaps and point sources (meta + payload
- *   index) are cached by key.
+ * - Segment objects are immutable, so decoded `ids` tables, tombstone bitmaps, point sources (meta + payload
+ *   index) and field indexes are cached by key.
  */
 import { LRUCache } from 'lru-cache';
 import type { IoScope } from '../storage/io-stats.js';
@@ -20,6 +20,10 @@ import { type Tombstones, readTombstones } from '../segment/tombstones.js';
 import { segmentPrefix } from '../segment/keys.js';
 import type { SegmentEntry } from './manifest.js';
 import type { PointId } from '../model/point-id.js';
+import type { Filter } from '../model/filter.js';
+import type { PayloadSchema } from '../model/payload-schema.js';
+import { type FieldIndex, readFieldIndex } from '../segment/field-index-format.js';
+import { filterMaskOf, planFilter } from '../segment/index-filter.js';
 
 /** decoded id tables / tombstone bitmaps / point sources kept per process (each is a few bytes per point) */
 const MAX_CACHED = 1024;
@@ -35,6 +39,8 @@ export class SegmentAccess {
   private readonly idTables = new LRUCache<string, Promise<IdTable>>({ max: MAX_CACHED });
   private readonly tombs = new LRUCache<string, Promise<Tombstones>>({ max: MAX_CACHED });
   private readonly sources = new LRUCache<string, Promise<PointSource>>({ max: MAX_CACHED });
+  /** field indexes read for scroll / count / delete by filter, by `{segment prefix}#{field}` */
+  private readonly indexes = new LRUCache<string, Promise<FieldIndex>>({ max: MAX_CACHED });
 
   constructor(private readonly store: ObjectStore) {}
 
@@ -101,9 +107,44 @@ export class SegmentAccess {
     return out;
   }
 
+  /**
+   * The points of a segment matching `filter` when its field indexes serve every condition of it (index-filter.ts),
+   * read without any payload; null when some condition needs the payloads (the caller then scans them).
+   */
+  async fieldMask(
+    collection: string,
+    segmentId: string,
+    filter: Filter,
+    schema: PayloadSchema | undefined,
+    io?: IoScope,
+  ): Promise<Uint8Array | null> {
+    const prefix = segmentPrefix(collection, segmentId);
+    const [source, table] = await Promise.all([
+      this.points(collection, segmentId, io),
+      this.ids(collection, segmentId, io),
+    ]);
+    const fields = {
+      count: table.count,
+      schemaOf: (k: string) => source.meta.fieldIndexes?.[k],
+      externalId: (o: number) => table.externalId(o),
+    };
+    const plan = planFilter(filter, fields, schema);
+    if (plan.payloads) return null;
+    const loaded = new Map<string, FieldIndex>();
+    await Promise.all(
+      [...plan.keys].map(async (k) =>
+        loaded.set(
+          k,
+          await this.cached(this.indexes, `${prefix}#${k}`, () => readFieldIndex(this.store, prefix, k, io)),
+        ),
+      ),
+    );
+    return filterMaskOf(filter, { ...fields, payloads: null, index: (k) => loaded.get(k) as FieldIndex }, schema);
+  }
+
   /** Drops cached objects of a collection (after it was deleted). */
   forget(collection: string): void {
-    for (const m of [this.idTables, this.tombs, this.sources] as LRUCache<string, Promise<unknown>>[]) {
+    for (const m of [this.idTables, this.tombs, this.sources, this.indexes] as LRUCache<string, Promise<unknown>>[]) {
       for (const k of [...m.keys()]) if (k.startsWith(`${collection}/`)) m.delete(k);
     }
   }

@@ -47,6 +47,8 @@ import { archiveSnapshot, checkArchive, restoreArchive } from './snapshot-archiv
 import { snapshotKey, snapshotsPrefix } from './keys.js';
 import { markDeleted, pendingDeletes } from './collection-delete.js';
 import { entryDiffers } from './rebuild.js';
+import { payloadPoints, withFieldIndex, withoutFieldIndex } from './field-indexes.js';
+import { facet, scrollOrdered } from './payload-reads.js';
 import { deletePayloadKeys, overwritePayload, setPayload } from './payload-ops.js';
 import { runQuery } from './query.js';
 import type { QueryTrace } from './query.js';
@@ -56,9 +58,12 @@ import type { Snapshot } from './snapshot.js';
 import type { CollectionConfig, CollectionUpdate } from '../model/collection-config.js';
 import type { CollectionInfo, CollectionService } from './types.js';
 import type { Filter } from '../model/filter.js';
+import type { PayloadFieldSchema } from '../model/payload-schema.js';
 import type { Payload, WithPayload } from '../model/payload.js';
 import { type PointId, requirePointId } from '../model/point-id.js';
 import type {
+  FacetHit,
+  FacetRequest,
   PointStruct,
   PointsSelector,
   Record_,
@@ -227,7 +232,34 @@ export class StrataCollectionService implements CollectionService {
       indexed_vectors_count: manifest.segments.filter((s) => s.indexed).reduce((n, s) => n + s.points - s.deleted, 0),
       segments_count: manifest.segments.length,
       config: manifest.config,
+      payload_points: await payloadPoints(this.ctx, snap),
     };
+  }
+
+  // ------------------------------------------------------------------ payload indexes (field-indexes.ts)
+
+  createFieldIndex(name: string, field: string, schema: PayloadFieldSchema): Promise<void> {
+    return this.router.route(name, (n) => this.changeConfig(n, (c) => withFieldIndex(c, field, schema)));
+  }
+
+  deleteFieldIndex(name: string, field: string): Promise<void> {
+    return this.router.route(name, (n) => this.changeConfig(n, (c) => withoutFieldIndex(c, field)));
+  }
+
+  /** One config change by compare-and-swap; no write (and no optimizer call) when `change` returns the same config. */
+  private async changeConfig(name: string, change: (c: CollectionConfig) => CollectionConfig): Promise<void> {
+    const key = manifestKey(this.prefixOf(name));
+    let changed = false;
+    const result = await updateManifest(this.ctx.store, key, (m) => {
+      const config = change(m.config);
+      changed = config !== m.config;
+      return changed ? { ...m, config } : null;
+    }).catch((e: unknown) => {
+      if (isStrataError(e, 'not_found')) throw collectionNotFound(name, e);
+      throw e;
+    });
+    if (result !== null) this.ctx.manifests.remember(key, result);
+    if (changed) this.ctx.onConfigChange(name);
   }
 
   // ------------------------------------------------------------------ snapshots (collection-snapshots.ts)
@@ -452,7 +484,12 @@ export class StrataCollectionService implements CollectionService {
       request.offset === undefined || request.offset === null
         ? request
         : { ...request, offset: requirePointId(request.offset, 'offset') };
+    if (req.order_by !== undefined) return scrollOrdered(this.ctx, await this.snapshot(name), req);
     return reads.scroll(this.ctx, await this.snapshot(name), req);
+  }
+
+  async facet(name: string, request: FacetRequest): Promise<FacetHit[]> {
+    return facet(this.ctx, await this.snapshot(name), request);
   }
 
   async count(name: string, filter: Filter | undefined, _exact: boolean): Promise<number> {

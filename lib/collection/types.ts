@@ -7,9 +7,12 @@ import type { OptimizerBacklog } from './backlog.js';
 import type { SnapshotDescription } from './collection-snapshots.js';
 import type { CollectionConfig, CollectionUpdate } from '../model/collection-config.js';
 import type { Filter } from '../model/filter.js';
+import type { PayloadFieldSchema } from '../model/payload-schema.js';
 import type { Payload, WithPayload } from '../model/payload.js';
 import type { PointId } from '../model/point-id.js';
 import type {
+  FacetHit,
+  FacetRequest,
   PointStruct,
   PointsSelector,
   Record_,
@@ -29,6 +32,8 @@ export interface CollectionInfo {
   indexed_vectors_count: number;
   segments_count: number;
   config: CollectionConfig;
+  /** per key of config.payload_schema, the live points its index takes a value of (field-indexes.ts) */
+  payload_points?: Record<string, number>;
 }
 
 /**
@@ -49,6 +54,10 @@ export interface CollectionService {
    */
   collectionConfig(name: string, fresh?: boolean): Promise<CollectionConfig>;
   updateCollection(name: string, update: CollectionUpdate): Promise<void>;
+  /** adds (or replaces) the payload index on `field` in the collection's payload_schema */
+  createFieldIndex(name: string, field: string, schema: PayloadFieldSchema): Promise<void>;
+  /** drops the payload index on `field` (no-op when there is none) */
+  deleteFieldIndex(name: string, field: string): Promise<void>;
   /** unsealed WAL and stale segments of the collection, from one snapshot (not_found like getCollection) */
   optimizerBacklog(name: string): Promise<OptimizerBacklog>;
 
@@ -82,6 +91,8 @@ export interface CollectionService {
   clearPayload(name: string, selector: PointsSelector, wait: boolean): Promise<UpdateResult>;
 
   getPoints(name: string, ids: PointId[], withPayload: WithPayload, withVector: boolean): Promise<Record_[]>;
+  /** the most frequent values of an indexed key among matching points (payload-reads.ts) */
+  facet(name: string, request: FacetRequest): Promise<FacetHit[]>;
   scroll(name: string, request: ScrollRequest): Promise<ScrollResult>;
   count(name: string, filter: Filter | undefined, exact: boolean): Promise<number>;
   query(name: string, request: QueryRequest): Promise<ScoredPoint[]>;

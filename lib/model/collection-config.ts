@@ -3,6 +3,7 @@
  * defaults before a config reaches the collection service, and the manifest stores it as is.
  */
 import type { Distance } from './distance.js';
+import type { PayloadSchema } from './payload-schema.js';
 
 export interface VectorParams {
   size: number;
@@ -53,6 +54,8 @@ export interface CollectionConfig {
   on_disk_payload?: boolean;
   /** arbitrary JSON the client attached (Qdrant's collection metadata), echoed in collection info; absent = none */
   metadata?: Record<string, unknown>;
+  /** payload field indexes by key (payload-schema.ts); absent or empty = none */
+  payload_schema?: PayloadSchema;
 }
 
 /** Partial config accepted by PATCH /collections/{name} (parameters that do not require rewriting data). */

@@ -24,8 +24,30 @@ export interface RangeCondition {
   lte?: number | string | null;
 }
 
+export interface GeoPoint {
+  lon: number;
+  lat: number;
+}
+/** points within `radius` metres (haversine) of `center` */
+export interface GeoRadius {
+  center: GeoPoint;
+  radius: number;
+}
+export interface GeoBoundingBox {
+  top_left: GeoPoint;
+  bottom_right: GeoPoint;
+}
+/** closed rings (first point = last, at least 4 points); interiors are holes */
+export interface GeoPolygon {
+  exterior: { points: GeoPoint[] };
+  interiors?: { points: GeoPoint[] }[];
+}
+
 export type Condition =
   | { key: string; match: MatchCondition }
+  | { key: string; geo_radius: GeoRadius }
+  | { key: string; geo_bounding_box: GeoBoundingBox }
+  | { key: string; geo_polygon: GeoPolygon }
   | { key: string; range: RangeCondition }
   | { key: string; values_count: RangeCondition }
   | { is_empty: { key: string } }

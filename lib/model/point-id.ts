@@ -15,6 +15,13 @@ import { malformed } from './errors.js';
 /** Qdrant point id: an unsigned integer (up to Number.MAX_SAFE_INTEGER here: JSON numbers are doubles) or a UUID. */
 export type PointId = number | string;
 
+/** Total order on canonical point ids as Qdrant sorts them: numbers ascending, then UUIDs by string. */
+export function compareIds(a: PointId, b: PointId): number {
+  if (typeof a === 'number') return typeof b === 'number' ? a - b : -1;
+  if (typeof b === 'number') return 1;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 const UUID_HEX = /^[0-9a-f]{32}$/;
 
 /** The 32 lower-case hex digits of a UUID string in the grammar, or null. */

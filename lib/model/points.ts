@@ -2,6 +2,7 @@
 import type { Filter } from './filter.js';
 import type { Payload, WithPayload } from './payload.js';
 import type { PointId } from './point-id.js';
+import type { OrderBy } from './query.js';
 
 export interface PointStruct {
   id: PointId;
@@ -13,6 +14,8 @@ export interface Record_ {
   id: PointId;
   payload?: Payload | null;
   vector?: number[] | null;
+  /** the value a scroll with order_by sorted this record by */
+  order_value?: number;
 }
 
 export type PointsSelector = { points: PointId[] } | { filter: Filter };
@@ -28,6 +31,21 @@ export interface ScrollRequest {
   offset?: PointId;
   with_payload: WithPayload;
   with_vector: boolean;
+  /** sort by a payload key with a range index instead of by id (no offset then) */
+  order_by?: OrderBy;
+}
+
+/** POST /collections/{c}/facet: the most frequent values of `key` among the points matching `filter`. */
+export interface FacetRequest {
+  key: string;
+  limit: number;
+  filter?: Filter;
+  exact: boolean;
+}
+
+export interface FacetHit {
+  value: string | number | boolean;
+  count: number;
 }
 
 export interface ScrollResult {

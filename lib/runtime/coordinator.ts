@@ -34,7 +34,7 @@ import { DirectInvoker } from './direct-invoker.js';
 import type { Logger } from './logger.js';
 import { OperationsRecorder } from './operations.js';
 import { LocalOptimizerTrigger, type OptimizerTrigger } from './optimizer-trigger.js';
-import { ThreadOptimizer } from './thread-optimizer.js';
+import type { ThreadOptimizer } from './thread-optimizer.js';
 import type { IoCounts } from '../storage/io-stats.js';
 import { PageCache, type PageCacheStats } from '../storage/page-cache.js';
 import { createSegmentContext, storeConfigOf, workerSetupOf } from './segment-context.js';
@@ -139,9 +139,14 @@ export async function createCoordinator(config: StrataConfig, options: Coordinat
     autoSegments: invoker.workers,
   });
   // locally a seal builds graphs on its own thread, never on the thread that answers requests (DESIGN.md §4.7)
-  const threadOptimizer =
+  // loaded only here, like the LocalInvoker: the Lambda bundles leave it (and piscina) out
+  const threadOptimizer: ThreadOptimizer | undefined =
     options.fallback === 'threads'
-      ? new ThreadOptimizer({ store: storeConfigOf(config), prefix: config.prefix, autoSegments: invoker.workers })
+      ? new (await import('./thread-optimizer.js')).ThreadOptimizer({
+          store: storeConfigOf(config),
+          prefix: config.prefix,
+          autoSegments: invoker.workers,
+        })
       : undefined;
   const runLocally = (name: string): Promise<OptimizeRun> =>
     threadOptimizer

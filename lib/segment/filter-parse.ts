@@ -8,12 +8,22 @@
  *   Condition  = { key, match: {value} | {any} | {except} | {text} | {text_any} | {phrase} }
  *              | { key, range: {lt, gt, lte, gte} }            numbers, or RFC 3339 datetimes (all bounds one kind)
  *              | { key, values_count: {lt, gt, lte, gte} }     non-negative integers
+ *              | { key, geo_radius: {center, radius} } | { key, geo_bounding_box: {top_left, bottom_right} }
+ *              | { key, geo_polygon: {exterior: {points}, interiors?: [{points}]} }   closed rings of >= 4 points
  *              | { key, is_empty: bool } | { key, is_null: bool }  field forms; false negates
  *              | { is_empty: {key} } | { is_null: {key} } | { has_id: PointId[] }
  *              | { nested: {key, filter} } | Filter
  */
 import { malformed } from '../model/errors.js';
-import type { Condition, Filter, MatchCondition, RangeCondition } from '../model/filter.js';
+import type {
+  Condition,
+  Filter,
+  GeoPoint,
+  GeoPolygon,
+  GeoRadius,
+  MatchCondition,
+  RangeCondition,
+} from '../model/filter.js';
 import { canonicalPointId, pointIdError } from '../model/point-id.js';
 import { parsePayloadPath } from './payload-path.js';
 
@@ -73,8 +83,6 @@ function parseCondition(value: unknown, path: string, depth: number): Condition 
     };
   }
   if ('has_vector' in obj) fail(`${path}.has_vector`, 'named vectors are not supported');
-  if (['geo_radius', 'geo_bounding_box', 'geo_polygon'].some((g) => g in obj))
-    fail(path, 'geo conditions are not supported');
   const keys = Object.keys(obj);
   if (keys.every((k) => k === 'must' || k === 'should' || k === 'must_not' || k === 'min_should')) {
     return parseFilter(obj, path, depth + 1);
@@ -84,14 +92,35 @@ function parseCondition(value: unknown, path: string, depth: number): Condition 
 
 function parseFieldCondition(obj: Record<string, unknown>, path: string): Condition {
   const key = keyOf(obj, path);
-  const kinds = ['match', 'range', 'values_count', 'is_empty', 'is_null'].filter(
-    (k) => obj[k] !== undefined && obj[k] !== null,
-  );
-  const geo = ['geo_radius', 'geo_bounding_box', 'geo_polygon'].filter((k) => obj[k] !== undefined && obj[k] !== null);
-  if (geo.length > 0) fail(`${path}.${geo[0]}`, 'geo conditions are not supported');
+  const kinds = [
+    'match',
+    'range',
+    'values_count',
+    'is_empty',
+    'is_null',
+    'geo_radius',
+    'geo_bounding_box',
+    'geo_polygon',
+  ].filter((k) => obj[k] !== undefined && obj[k] !== null);
   if (kinds.length !== 1) {
-    fail(path, 'a field condition needs exactly one of match, range, values_count, is_empty, is_null');
+    fail(
+      path,
+      'a field condition needs exactly one of match, range, values_count, is_empty, is_null, geo_radius, ' +
+        'geo_bounding_box, geo_polygon',
+    );
   }
+  if (kinds[0] === 'geo_radius') return { key, geo_radius: parseGeoRadius(obj.geo_radius, `${path}.geo_radius`) };
+  if (kinds[0] === 'geo_bounding_box') {
+    const b = asObject(obj.geo_bounding_box, `${path}.geo_bounding_box`);
+    return {
+      key,
+      geo_bounding_box: {
+        top_left: parseGeoPoint(b.top_left, `${path}.geo_bounding_box.top_left`),
+        bottom_right: parseGeoPoint(b.bottom_right, `${path}.geo_bounding_box.bottom_right`),
+      },
+    };
+  }
+  if (kinds[0] === 'geo_polygon') return { key, geo_polygon: parseGeoPolygon(obj.geo_polygon, `${path}.geo_polygon`) };
   if (kinds[0] === 'is_empty' || kinds[0] === 'is_null') {
     // Qdrant's FieldCondition `{key, is_empty: bool}` / `{key, is_null: bool}`: the field form of the
     // `{is_empty: {key}}` condition, `false` being its negation
@@ -103,6 +132,48 @@ function parseFieldCondition(obj: Record<string, unknown>, path: string): Condit
   if (kinds[0] === 'match') return { key, match: parseMatch(obj.match, `${path}.match`) };
   if (kinds[0] === 'range') return { key, range: parseRange(obj.range, `${path}.range`, false) };
   return { key, values_count: parseRange(obj.values_count, `${path}.values_count`, true) };
+}
+
+/** Qdrant's GeoPoint: `{lon, lat}` numbers, validated on deserialization with its wording. */
+function parseGeoPoint(value: unknown, path: string): GeoPoint {
+  const o = asObject(value, path);
+  if (typeof o.lon !== 'number' || !Number.isFinite(o.lon)) fail(`${path}.lon`, 'expected a number');
+  if (typeof o.lat !== 'number' || !Number.isFinite(o.lat)) fail(`${path}.lat`, 'expected a number');
+  if (o.lon < -180 || o.lon > 180 || o.lat < -90 || o.lat > 90) {
+    fail(
+      path,
+      `Wrong format of GeoPoint payload: expected \`lat\` = ${o.lat} within [-90;90] and \`lon\` = ${o.lon} within [-180;180]`,
+    );
+  }
+  return { lon: o.lon, lat: o.lat };
+}
+
+function parseGeoRadius(value: unknown, path: string): GeoRadius {
+  const o = asObject(value, path);
+  if (typeof o.radius !== 'number' || !Number.isFinite(o.radius)) fail(`${path}.radius`, 'expected a number');
+  return { center: parseGeoPoint(o.center, `${path}.center`), radius: o.radius };
+}
+
+/** A closed line of at least 4 points (Qdrant's GeoPolygon::validate_line_string, same messages). */
+function parseLineString(value: unknown, path: string): { points: GeoPoint[] } {
+  const o = asObject(value, path);
+  if (!Array.isArray(o.points)) fail(`${path}.points`, 'expected an array of geo points');
+  const points = o.points.map((p, i) => parseGeoPoint(p, `${path}.points[${i}]`));
+  if (points.length <= 3) fail(path, `polygon invalid, the size must be at least 4, got ${points.length}`);
+  const first = points[0];
+  const last = points[points.length - 1];
+  if (Math.abs(first.lat - last.lat) > Number.EPSILON || Math.abs(first.lon - last.lon) > Number.EPSILON) {
+    fail(path, 'polygon invalid, the first and the last points should be the same to form a closed line');
+  }
+  return { points };
+}
+
+function parseGeoPolygon(value: unknown, path: string): GeoPolygon {
+  const o = asObject(value, path);
+  const exterior = parseLineString(o.exterior, `${path}.exterior`);
+  if (o.interiors === undefined || o.interiors === null) return { exterior };
+  if (!Array.isArray(o.interiors)) fail(`${path}.interiors`, 'expected an array of line strings');
+  return { exterior, interiors: o.interiors.map((r, i) => parseLineString(r, `${path}.interiors[${i}]`)) };
 }
 
 function parseMatch(value: unknown, path: string): MatchCondition {

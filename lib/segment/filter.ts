@@ -12,6 +12,10 @@
  *   holds for any non-null value outside the list (a value of another type counts as outside); a missing key or null
  *   fails it. match.text / phrase are substring tests (Qdrant without a full-text index), an empty phrase matching
  *   nothing; text_any: any word is a substring.
+ * - With a text index on the key (the collection's payload_schema), match.text / text_any / phrase compare tokens
+ *   of Qdrant's tokenizer instead (text/text-match.ts).
+ * - geo_radius / geo_bounding_box / geo_polygon hold when a `{lon, lat}` value (or an element of an array value)
+ *   lies inside (geo.ts).
  * - range compares numbers (or RFC 3339 datetimes when the bounds are strings); values_count counts array elements
  *   (a scalar counts 1, null counts 0).
  * - is_empty: every value is null or [] (true for a missing key); is_null: some value is exactly null.
@@ -20,40 +24,58 @@
  *
  * The input must already be normalized by parseFilter (filter-parse.ts); the API layer does that on every request.
  */
-import type { Condition, Filter, MatchCondition, RangeCondition } from '../model/filter.js';
+import type { Condition, Filter, GeoPoint, MatchCondition, RangeCondition } from '../model/filter.js';
+import { type PayloadSchema, textIndexOf } from '../model/payload-schema.js';
 import type { PointId } from '../model/point-id.js';
 import { canonicalPointId } from '../model/point-id.js';
 import { parseDateTime } from './filter-parse.js';
+import { inBoundingBox, inPolygon, inRadius } from './geo.js';
 import { parsePayloadPath, valuesAt } from './payload-path.js';
+import { compileTextMatch } from './text/text-match.js';
 
 export type Payload = Record<string, unknown> | null | undefined;
 export type PointPredicate = (id: PointId, payload: Payload) => boolean;
 
-/** One compiled filter; reuse it for every point of a search. */
-export function compileFilter(filter: Filter | null | undefined): PointPredicate {
+/**
+ * One compiled filter; reuse it for every point of a search. `schema` is the collection's payload_schema: a text
+ * index on a key turns that key's text conditions into token matches (text/text-match.ts).
+ */
+export function compileFilter(filter: Filter | null | undefined, schema?: PayloadSchema): PointPredicate {
   if (!filter) return () => true;
-  const check = compileClauses(filter, true);
+  const check = compileClauses(filter, true, { schema, prefix: '' });
   return (id, payload) => check(id, payload ?? {});
 }
 
 /** Convenience for tests and one-off checks. */
-export function matchesFilter(filter: Filter | null | undefined, id: PointId, payload: Payload): boolean {
-  return compileFilter(filter)(id, payload);
+export function matchesFilter(
+  filter: Filter | null | undefined,
+  id: PointId,
+  payload: Payload,
+  schema?: PayloadSchema,
+): boolean {
+  return compileFilter(filter, schema)(id, payload);
+}
+
+/** What a condition needs to know beyond itself: the schema, and the key path of the nested object it is in. */
+interface Scope {
+  schema: PayloadSchema | undefined;
+  /** `a[].` inside `nested: {key: a}`, so `b` is looked up in the schema as `a[].b` */
+  prefix: string;
 }
 
 type Check = (id: PointId | null, payload: unknown) => boolean;
 
-function compileClauses(filter: Filter, idsVisible: boolean): Check {
+function compileClauses(filter: Filter, idsVisible: boolean, scope: Scope): Check {
   const parts: Check[] = [];
   const must = asList(filter.must);
   const should = asList(filter.should);
   const mustNot = asList(filter.must_not);
   if (should) {
-    const cs = should.map((c) => compileCondition(c, idsVisible));
+    const cs = should.map((c) => compileCondition(c, idsVisible, scope));
     parts.push((id, p) => cs.some((c) => c(id, p)));
   }
   if (filter.min_should) {
-    const cs = filter.min_should.conditions.map((c) => compileCondition(c, idsVisible));
+    const cs = filter.min_should.conditions.map((c) => compileCondition(c, idsVisible, scope));
     const need = filter.min_should.min_count;
     parts.push((id, p) => {
       let hits = 0;
@@ -62,11 +84,11 @@ function compileClauses(filter: Filter, idsVisible: boolean): Check {
     });
   }
   if (must) {
-    const cs = must.map((c) => compileCondition(c, idsVisible));
+    const cs = must.map((c) => compileCondition(c, idsVisible, scope));
     parts.push((id, p) => cs.every((c) => c(id, p)));
   }
   if (mustNot) {
-    const cs = mustNot.map((c) => compileCondition(c, idsVisible));
+    const cs = mustNot.map((c) => compileCondition(c, idsVisible, scope));
     parts.push((id, p) => !cs.some((c) => c(id, p)));
   }
   if (parts.length === 0) return () => true;
@@ -79,11 +101,18 @@ function asList(v: Condition[] | Condition | null | undefined): Condition[] | nu
   return Array.isArray(v) ? v : [v];
 }
 
-function compileCondition(c: Condition, idsVisible: boolean): Check {
+function compileCondition(c: Condition, idsVisible: boolean, scope: Scope): Check {
   if ('key' in c) {
     const steps = parsePayloadPath(c.key);
     if ('match' in c) {
-      const test = compileMatch(c.match);
+      const text = textIndexOf(scope.schema, scope.prefix + c.key);
+      const m = c.match;
+      if (text !== null && ('text' in m || 'text_any' in m || 'phrase' in m)) {
+        const kind = 'text' in m ? 'text' : 'text_any' in m ? 'text_any' : 'phrase';
+        const test = compileTextMatch(kind, 'text' in m ? m.text : 'text_any' in m ? m.text_any : m.phrase, text);
+        return (_id, p) => test(valuesAt(p, steps));
+      }
+      const test = compileMatch(m);
       return (_id, p) => {
         for (const v of valuesAt(p, steps)) if (anyElement(v, test)) return true;
         return false;
@@ -93,6 +122,17 @@ function compileCondition(c: Condition, idsVisible: boolean): Check {
       const test = compileRange(c.range);
       return (_id, p) => {
         for (const v of valuesAt(p, steps)) if (anyElement(v, test)) return true;
+        return false;
+      };
+    }
+    if ('geo_radius' in c || 'geo_bounding_box' in c || 'geo_polygon' in c) {
+      const inside = compileGeo(c);
+      return (_id, p) => {
+        for (const v of valuesAt(p, steps)) {
+          if (Array.isArray(v)) {
+            for (const x of v) if (checkGeo(inside, x)) return true;
+          } else if (checkGeo(inside, v)) return true;
+        }
         return false;
       };
     }
@@ -128,11 +168,32 @@ function compileCondition(c: Condition, idsVisible: boolean): Check {
     const steps = parsePayloadPath(c.nested.key);
     const last = steps[steps.length - 1];
     if (!('all' in last)) steps.push({ all: true }); // Qdrant's array_key(): `diet` and `diet[]` mean the same
-    const inner = compileClauses(c.nested.filter, false);
+    const inner = compileClauses(c.nested.filter, false, {
+      schema: scope.schema,
+      prefix: `${scope.prefix}${c.nested.key.replace(/\[\]$/, '')}[].`,
+    });
     return (_id, p) =>
       valuesAt(p, steps).some((v) => v !== null && typeof v === 'object' && !Array.isArray(v) && inner(null, v));
   }
-  return compileClauses(c, idsVisible);
+  return compileClauses(c, idsVisible, scope);
+}
+
+type GeoCondition = Extract<
+  Condition,
+  { geo_radius: unknown } | { geo_bounding_box: unknown } | { geo_polygon: unknown }
+>;
+
+function compileGeo(c: GeoCondition): (p: GeoPoint) => boolean {
+  if ('geo_radius' in c) return (p) => inRadius(c.geo_radius, p);
+  if ('geo_bounding_box' in c) return (p) => inBoundingBox(c.geo_bounding_box, p);
+  return (p) => inPolygon(c.geo_polygon, p);
+}
+
+/** Qdrant reads `lon`/`lat` of an object value without range checks; anything else never matches. */
+function checkGeo(inside: (p: GeoPoint) => boolean, v: unknown): boolean {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return false;
+  const o = v as Record<string, unknown>;
+  return typeof o.lon === 'number' && typeof o.lat === 'number' && inside({ lon: o.lon, lat: o.lat });
 }
 
 function anyElement(v: unknown, test: (x: unknown) => boolean): boolean {

@@ -7,6 +7,7 @@
  * |------------------------------------------|-------------------------------------------------------|
  * | `segments/{segmentId}/{file}`            | one immutable segment object (META, QUANTIZED, …)     |
  * | `segments/{segmentId}/deleted.{v:20}`    | tombstone bitmap version v (tombstoneName)            |
+ * | `segments/{segmentId}/index/{field}`     | payload field index (fieldIndexName: key URI-encoded) |
  *
  * Invariants:
  * - Numbers in keys are zero-padded decimals, so a lexicographic listing is numeric order (a segment's tombstone
@@ -53,6 +54,11 @@ export function segmentIdOfKey(collection: string, key: string): string | null {
   const slash = rest.indexOf('/');
   const id = slash < 0 ? rest : rest.slice(0, slash);
   return SEGMENT_NAME_RE.test(id) ? id : null;
+}
+
+/** `index/{field}`: a payload key may hold `/`, `[`, quotes, so it is URI-encoded into one path segment. */
+export function fieldIndexName(field: string): string {
+  return `index/${encodeURIComponent(field)}`;
 }
 
 export const segmentObjectKey = (prefix: string, object: string): string => `${prefix}/${object}`;

@@ -8,6 +8,7 @@
  *
  * Invariant: `format` changes whenever any object layout of the segment changes; readers reject other formats.
  */
+import type { PayloadSchema } from '../model/payload-schema.js';
 import { DISTANCES } from '../distance/index.js';
 import type { Distance } from '../model/distance.js';
 import { internal } from '../model/errors.js';
@@ -74,6 +75,8 @@ export interface SegmentMeta {
   payloadBytes: number;
   /** bytes [0, payloadIndexBytes) of `payload`: header + offsets + checksums */
   payloadIndexBytes: number;
+  /** the payload field indexes written (`index/{field}`), with the schema each was built with; absent = none */
+  fieldIndexes?: PayloadSchema;
 }
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);

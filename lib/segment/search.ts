@@ -22,6 +22,7 @@
  * larger = closer; ties order by offset ascending so repeated runs agree.
  */
 import type { Filter } from '../model/filter.js';
+import type { PayloadSchema } from '../model/payload-schema.js';
 import type { PointId } from '../model/point-id.js';
 import type { SearchParams } from '../model/search.js';
 import { internal } from '../model/errors.js';
@@ -40,6 +41,8 @@ export interface SegmentQuery {
   limit: number;
   params: SearchParams;
   filter?: Filter;
+  /** the collection's text indexes, which change what the filter's text conditions mean */
+  payloadSchema?: PayloadSchema;
   exclude?: readonly PointId[];
   /** tombstone version to apply; 0 = none */
   deletedVersion: number;
@@ -158,7 +161,7 @@ export async function searchSegment(seg: Segment, q: SegmentQuery, io: QueryIo):
   // tombstones and payloads (for a filter) not yet resident are read in one parallel round
   const [tomb, filtered] = await Promise.all([
     seg.tombstones(q.deletedVersion, io),
-    q.filter ? seg.filterMask(q.filter, io) : null,
+    q.filter ? seg.filterMask(q.filter, io, q.payloadSchema) : null,
   ]);
   const excluded = excludeMask(seg, q.exclude);
   const accept = acceptFn(tomb, excluded, filtered?.mask ?? null);
@@ -200,7 +203,8 @@ export async function searchSegment(seg: Segment, q: SegmentQuery, io: QueryIo):
   };
 }
 
-function excludeMask(seg: Segment, exclude: readonly PointId[] | undefined): Uint8Array | null {
+/** The task's `exclude` ids as an offset mask of this segment (null: none of them is here). */
+export function excludeMask(seg: Segment, exclude: readonly PointId[] | undefined): Uint8Array | null {
   if (!exclude || exclude.length === 0) return null;
   const offsets = seg.ids.offsetsOf(exclude);
   if (offsets.length === 0) return null;
@@ -210,7 +214,7 @@ function excludeMask(seg: Segment, exclude: readonly PointId[] | undefined): Uin
 }
 
 /** One closure per query (not per vector): the hot loop calls it once per candidate that could enter the results. */
-function acceptFn(
+export function acceptFn(
   tomb: { has(o: PointOffset): boolean } | null,
   excluded: Uint8Array | null,
   filter: Uint8Array | null,

@@ -12,6 +12,7 @@
  */
 import { LRUCache } from 'lru-cache';
 import type { Filter } from '../model/filter.js';
+import type { PayloadSchema } from '../model/payload-schema.js';
 import type { Payload } from '../model/payload.js';
 import type { PointId } from '../model/point-id.js';
 import { internal } from '../model/errors.js';
@@ -22,9 +23,10 @@ import type { PagedRows, VectorsFileMeta } from '../index/vectors-format.js';
 import { Int8Scorer, type QuantizedSet } from '../quantization/index.js';
 import type { IoScope } from '../storage/io-stats.js';
 import type { ObjectStore } from '../storage/object-store.js';
-import { compileFilter } from './filter.js';
+import { FieldIndex } from './field-index-format.js';
+import { filterMaskOf, planFilter } from './index-filter.js';
 import type { IdTable, PointOffset } from './ids-format.js';
-import { GRAPH, PAYLOAD, VECTORS, segmentObjectKey } from './keys.js';
+import { GRAPH, PAYLOAD, VECTORS, fieldIndexName, segmentObjectKey } from './keys.js';
 import type { SegmentMeta, SegmentTiers } from './meta.js';
 import { type PageSource, pageReader } from './page-io.js';
 import type { PayloadIndex } from './payload-format.js';
@@ -78,6 +80,8 @@ export class Segment {
   private readonly tombs: Map<number, Tombstones>;
   private payloads: (Payload | null)[] | null = null;
   private payloadBytes = 0;
+  /** field indexes read so far, by key */
+  private readonly fieldIndexes = new Map<string, FieldIndex>();
   /** the last few filter masks, LRU */
   private readonly masks = new LRUCache<string, FilterMask>({ max: FILTER_MASKS_KEPT });
 
@@ -181,22 +185,43 @@ export class Segment {
     return out;
   }
 
-  /** The points matching `filter`, evaluated over every payload once; the last few masks are kept per segment. */
-  async filterMask(filter: Filter, q: QueryIo): Promise<FilterMask> {
-    const cacheKey = JSON.stringify(filter);
+  /** A payload field index of this segment (one whole GET per container, then kept); meta.fieldIndexes names them. */
+  async fieldIndex(field: string, q: QueryIo): Promise<FieldIndex> {
+    const hit = this.fieldIndexes.get(field);
+    if (hit !== undefined) return hit;
+    if (this.meta.fieldIndexes?.[field] === undefined)
+      throw internal(`segment ${this.prefix} has no index on ${field}`);
+    const key = this.key(fieldIndexName(field));
+    const index = FieldIndex.decode(await getWhole(this.store, key, q, `index ${field}`), key);
+    this.fieldIndexes.set(field, index);
+    return index;
+  }
+
+  /**
+   * The points matching `filter`: the segment's field indexes answer the conditions they serve (index-filter.ts)
+   * and the payloads, decoded once, the rest; a filter served whole reads no payload. The last few masks are kept.
+   */
+  async filterMask(filter: Filter, q: QueryIo, schema?: PayloadSchema): Promise<FilterMask> {
+    const cacheKey = schema === undefined ? JSON.stringify(filter) : JSON.stringify([filter, schema]);
     const hit = this.masks.get(cacheKey);
     if (hit !== undefined) return hit;
-    const payloads = await this.allPayloads(q);
-    const predicate = compileFilter(filter);
-    const n = this.meta.count;
-    const mask = new Uint8Array(n);
+    const fields = {
+      count: this.meta.count,
+      schemaOf: (k: string) => this.meta.fieldIndexes?.[k],
+      externalId: (o: number) => this.ids.externalId(o),
+    };
+    const plan = planFilter(filter, fields, schema);
+    const [payloads] = await Promise.all([
+      plan.payloads ? this.allPayloads(q) : null,
+      ...[...plan.keys].map((k) => this.fieldIndex(k, q)),
+    ]);
+    const mask = filterMaskOf(
+      filter,
+      { ...fields, payloads, index: (k) => this.fieldIndexes.get(k) as FieldIndex },
+      schema,
+    );
     const matching: number[] = [];
-    for (let o = 0; o < n; o++) {
-      if (predicate(this.ids.externalId(o), payloads[o])) {
-        mask[o] = 1;
-        matching.push(o);
-      }
-    }
+    for (let o = 0; o < mask.length; o++) if (mask[o] === 1) matching.push(o);
     const m: FilterMask = { mask, offsets: Uint32Array.from(matching), cardinality: matching.length };
     this.masks.set(cacheKey, m);
     return m;
@@ -219,6 +244,7 @@ export class Segment {
     if (this.vectors !== null) b += this.vectors.byteLength;
     for (const t of this.tombs.values()) b += t.byteLength;
     b += this.payloadBytes;
+    for (const f of this.fieldIndexes.values()) b += f.byteLength;
     for (const m of this.masks.values()) b += m.mask.byteLength + m.offsets.byteLength;
     return b;
   }

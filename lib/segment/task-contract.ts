@@ -16,10 +16,16 @@
  * - `searches` (a multi-stage query's leaves, lib/collection/query-api) are run in the same invocation over the same
  *   opened segments, each with its own vector, limit, params, filter and threshold; the result then carries one
  *   candidate list per sub-search in `lists` (same order) and the top-level fields only describe the first one.
+ * - A sub-search with `scoring` (scoring.ts: best_score, sum_scores, discover, context, order_by, sample, no query)
+ *   is an exact scan of the segment's originals/payloads with that scoring instead of a nearest search; its
+ *   `vector` is empty and its candidates' `similarity` is the scoring's score (larger = earlier). A task whose
+ *   searches are all scored has an empty top-level `vector`.
  */
 import type { Filter } from '../model/filter.js';
+import type { PayloadSchema } from '../model/payload-schema.js';
 import type { PointId } from '../model/point-id.js';
 import type { QueryRequest } from '../model/search.js';
+import type { ScoringSpec } from './scoring.js';
 
 export interface SegmentRef {
   /** segment id as named by the manifest (also the folder under segments/) */
@@ -32,7 +38,7 @@ export interface SegmentSearchTask {
   /** object-key prefix of the collection: `{prefix}/collections/{name}` */
   collectionPrefix: string;
   segments: SegmentRef[];
-  /** query vector, already normalized for Cosine */
+  /** query vector, already normalized for Cosine (empty when `searches` holds only scored searches) */
   vector: number[];
   /** candidates wanted per segment after rescoring: the coordinator's offset + limit */
   limit: number;
@@ -43,16 +49,23 @@ export interface SegmentSearchTask {
   minSimilarity?: number;
   /** several searches in one invocation (see header); `exclude` applies to every one of them */
   searches?: SubSearch[];
+  /**
+   * the collection's payload_schema (the snapshot's): its text indexes change what text conditions of every filter
+   * of the task mean (filter.ts); its keys tell which filters the segments' field indexes serve; absent = none
+   */
+  payloadSchema?: PayloadSchema;
 }
 
 /** One search of a batched task. */
 export interface SubSearch {
-  /** query vector, already normalized for Cosine */
+  /** query vector, already normalized for Cosine; empty when `scoring` is set */
   vector: number[];
   limit: number;
   params: QueryRequest['params'];
   filter?: Filter;
   minSimilarity?: number;
+  /** score every live point with this instead of searching nearest to `vector` (see header) */
+  scoring?: ScoringSpec;
 }
 
 export interface SegmentCandidate {

@@ -12,7 +12,9 @@
 import * as z from 'zod/mini';
 import { internal, invalid } from '../model/errors.js';
 import type { Filter } from '../model/filter.js';
+import type { PayloadSchema } from '../model/payload-schema.js';
 import { canonicalPointId, type PointId } from '../model/point-id.js';
+import type { ScoringSpec } from './scoring.js';
 import type { SegmentSearchResult, SegmentSearchTask } from './task-contract.js';
 
 const expected = (what: string) => ({ error: `expected ${what}` });
@@ -28,39 +30,56 @@ const pointId = z.custom<PointId>((v) => v !== null && canonicalPointId(v) === v
 const shapeOnly = <T>() =>
   z.custom<T>((v) => typeof v === 'object' && v !== null && !Array.isArray(v), expected('an object'));
 
-const TaskSchema = z.object(
-  {
-    collectionPrefix: z.string(expected('a string')),
-    segments: z
-      .array(
-        z.object({ id: nonEmptyString, deletedVersion: nonNegativeInt }, expected('an object')),
-        expected('a non-empty array'),
-      )
-      .check(z.minLength(1, expected('a non-empty array'))),
-    vector: z.array(finite, expected('a non-empty array')).check(z.minLength(1, expected('a non-empty array'))),
-    limit: z.int(expected('a positive integer')).check(z.positive(expected('a positive integer'))),
-    params: shapeOnly<SegmentSearchTask['params']>(),
-    filter: z.nullish(shapeOnly<Filter>()),
-    exclude: z.nullish(z.array(pointId, expected('an array'))),
-    minSimilarity: z.nullish(finite),
-    searches: z.optional(
-      z.array(
-        z.object(
-          {
-            vector: z.array(finite, expected('a non-empty array')).check(z.minLength(1, expected('a non-empty array'))),
-            limit: z.int(expected('a positive integer')).check(z.positive(expected('a positive integer'))),
-            params: shapeOnly<SegmentSearchTask['params']>(),
-            filter: z.nullish(shapeOnly<Filter>()),
-            minSimilarity: z.nullish(finite),
-          },
-          expected('an object'),
+/**
+ * `vector` must be non-empty unless `other` is set: a scored sub-search has no query vector, nor has a task whose
+ * searches (which then replace the top-level one) are all scored. Each scoring's content is checked by the worker
+ * (scoring.ts compileScoring) before it touches storage.
+ */
+const vectorUnlessScored = (other: 'scoring' | 'searches') =>
+  z.refine<{ vector: number[]; scoring?: unknown; searches?: unknown }>(
+    (v) => v.vector.length > 0 || v[other] !== undefined,
+    { ...expected('a non-empty array'), path: ['vector'] },
+  );
+
+const TaskSchema = z
+  .object(
+    {
+      collectionPrefix: z.string(expected('a string')),
+      segments: z
+        .array(
+          z.object({ id: nonEmptyString, deletedVersion: nonNegativeInt }, expected('an object')),
+          expected('a non-empty array'),
+        )
+        .check(z.minLength(1, expected('a non-empty array'))),
+      vector: z.array(finite, expected('a non-empty array')),
+      limit: z.int(expected('a positive integer')).check(z.positive(expected('a positive integer'))),
+      params: shapeOnly<SegmentSearchTask['params']>(),
+      filter: z.nullish(shapeOnly<Filter>()),
+      exclude: z.nullish(z.array(pointId, expected('an array'))),
+      minSimilarity: z.nullish(finite),
+      payloadSchema: z.nullish(shapeOnly<PayloadSchema>()),
+      searches: z.optional(
+        z.array(
+          z
+            .object(
+              {
+                vector: z.array(finite, expected('a non-empty array')),
+                limit: z.int(expected('a positive integer')).check(z.positive(expected('a positive integer'))),
+                params: shapeOnly<SegmentSearchTask['params']>(),
+                filter: z.nullish(shapeOnly<Filter>()),
+                minSimilarity: z.nullish(finite),
+                scoring: z.optional(shapeOnly<ScoringSpec>()),
+              },
+              expected('an object'),
+            )
+            .check(vectorUnlessScored('scoring')),
+          expected('an array'),
         ),
-        expected('an array'),
       ),
-    ),
-  },
-  expected('an object'),
-);
+    },
+    expected('an object'),
+  )
+  .check(vectorUnlessScored('searches'));
 
 const CandidateList = z.array(
   z.object(
@@ -108,18 +127,20 @@ export function parseSegmentTask(value: unknown): SegmentSearchTask {
   const parsed = TaskSchema.safeParse(value);
   if (!parsed.success) throw invalid(`malformed segment search task: ${describe(parsed.error)}`);
   // null and absent mean the same on the wire; the task carries only what is set
-  const { filter, exclude, minSimilarity, searches, ...task } = parsed.data;
+  const { filter, exclude, minSimilarity, searches, payloadSchema, ...task } = parsed.data;
   return {
     ...task,
+    ...(payloadSchema != null ? { payloadSchema } : {}),
     ...(filter != null ? { filter } : {}),
     ...(exclude != null ? { exclude } : {}),
     ...(minSimilarity != null ? { minSimilarity } : {}),
     ...(searches !== undefined
       ? {
-          searches: searches.map(({ filter: f, minSimilarity: m, ...s }) => ({
+          searches: searches.map(({ filter: f, minSimilarity: m, scoring: sc, ...s }) => ({
             ...s,
             ...(f != null ? { filter: f } : {}),
             ...(m != null ? { minSimilarity: m } : {}),
+            ...(sc !== undefined ? { scoring: sc } : {}),
           })),
         }
       : {}),

@@ -8,10 +8,14 @@
  *
  * A batched task (`searches`) opens each segment once and runs every sub-search over it in this one invocation:
  * a multi-stage query pays one invoke per worker and one cold load per segment, whatever its number of leaves.
+ * A sub-search with a `scoring` (scoring.ts) is a custom-scored exact scan of the segment (scan.ts) instead of a
+ * nearest search; its spec is compiled for each segment's dimension and distance (known once it is open) before
+ * anything is scored, so a malformed one fails the task ('invalid') and never yields a partial list.
  *
  * Invariants: a segment that fails fails the task (no silent partial answer, DESIGN.md §4.5); candidates never
  * include tombstoned or excluded points; similarities are final for the task's params (rescored when asked).
  */
+import { planFilter } from './index-filter.js';
 import type {
   SegmentCandidate,
   SegmentRef,
@@ -26,6 +30,8 @@ import { segmentPrefix } from './keys.js';
 import { openSegment } from './open.js';
 import type { PageSource } from './page-io.js';
 import type { SegmentRegistry } from './registry.js';
+import { scanSegment } from './scan.js';
+import { type CompiledScoring, compileScoring } from './scoring.js';
 import { type SegmentHits, searchSegment } from './search.js';
 import type { Segment } from './segment.js';
 
@@ -63,8 +69,11 @@ export async function runSegmentTaskDetailed(
   const started = now();
   if (!Number.isInteger(task.limit) || task.limit < 0)
     throw invalid(`task limit ${task.limit} must be a non-negative integer`);
-  const searches = task.searches ?? [task];
+  const searches: readonly SubSearch[] = task.searches ?? [task];
   const vectors = searches.map((q) => Float32Array.from(q.vector));
+  for (let k = 0; k < searches.length; k++) {
+    if (searches[k].scoring === undefined && vectors[k].length === 0) throw invalid(`search ${k} has no vector`);
+  }
   const perSegment = await Promise.all(task.segments.map((ref) => searchOne(task, searches, ref, vectors, ctx)));
 
   const lists: SegmentCandidate[][] = searches.map(() => []);
@@ -98,29 +107,43 @@ async function searchOne(
   const { value: seg, cold } = await ctx.registry.getOrOpen(prefix, () =>
     openSegment(ctx.store, ctx.cache, prefix, undefined, {
       deletedVersion: ref.deletedVersion,
-      withPayloads: searches.some((q) => q.filter !== undefined),
+      // payloads are read at open for order_by and for a filter the field indexes cannot serve whole
+      // (index-filter.ts)
+      withPayloads: searches.some(
+        (q) =>
+          q.scoring?.kind === 'order_by' ||
+          (q.filter !== undefined &&
+            planFilter(
+              q.filter,
+              { count: 0, schemaOf: (k) => task.payloadSchema?.[k], externalId: () => 0 },
+              task.payloadSchema,
+            ).payloads),
+      ),
       io,
     }),
+  );
+  // compiled per segment (each knows its own dimension and distance); rejected before anything is scored
+  const scorings = searches.map((q): CompiledScoring | null =>
+    q.scoring === undefined ? null : compileScoring(q.scoring, seg.meta.dim, seg.meta.distance),
   );
   // the sub-searches of one segment run one after another: they share its warm memory and page cache, and a later
   // one finds the pages an earlier one read
   const all: SegmentHits[] = [];
   for (let k = 0; k < searches.length; k++) {
     const q = searches[k];
+    const scoring = scorings[k];
+    const common = {
+      limit: q.limit,
+      filter: q.filter,
+      exclude: task.exclude,
+      deletedVersion: ref.deletedVersion,
+      minSimilarity: q.minSimilarity,
+      payloadSchema: task.payloadSchema,
+    };
     all.push(
-      await searchSegment(
-        seg,
-        {
-          vector: vectors[k],
-          limit: q.limit,
-          params: q.params,
-          filter: q.filter,
-          exclude: task.exclude,
-          deletedVersion: ref.deletedVersion,
-          minSimilarity: q.minSimilarity,
-        },
-        io,
-      ),
+      scoring !== null
+        ? await scanSegment(seg, { ...common, scoring }, io)
+        : await searchSegment(seg, { ...common, vector: vectors[k], params: q.params }, io),
     );
   }
   // tombstone versions and filter state may have grown the segment

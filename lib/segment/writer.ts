@@ -11,6 +11,7 @@
  * | `vectors`   | lib/index/vectors-format.ts               | whole (vectors on_disk false) or pages            |
  * | `ids`       | ids-format.ts                             | whole, kept                                      |
  * | `payload`   | payload-format.ts                         | index range kept; blobs by range, or whole to filter |
+ * | `index/{f}` | field-index-format.ts (one per schema key) | whole, when a filter needs it; kept              |
  * | `meta.json` | meta.ts                                   | first, small                                     |
  *
  * Internal offsets follow a locality order (locality.ts) unless disabled: spatial neighbours share pages.
@@ -30,7 +31,10 @@ import { encodeAll, type QuantizedSet, serializeQuantized, trainScalar } from '.
 import type { ObjectStore } from '../storage/object-store.js';
 import { encodeIds } from './ids-format.js';
 import { localityOrder, permuteRows } from './locality.js';
-import { GRAPH, IDS, META, PAYLOAD, QUANTIZED, VECTORS, segmentObjectKey } from './keys.js';
+import { GRAPH, IDS, META, PAYLOAD, QUANTIZED, VECTORS, fieldIndexName, segmentObjectKey } from './keys.js';
+import { encodeFieldIndex } from './field-index-format.js';
+import { parsePayloadPath } from './payload-path.js';
+import { schemaType, textIndexOf } from '../model/payload-schema.js';
 import { SEGMENT_FORMAT, type SegmentMeta, encodeMeta, vectorKb } from './meta.js';
 import { encodePayloads, payloadIndexBytes } from './payload-format.js';
 import { putCreateOnly } from './store-io.js';
@@ -160,6 +164,20 @@ export function encodeSegment(
     payloadBytes: payloadBytes.byteLength,
     payloadIndexBytes: payloadIndexBytes(n),
   };
+  // payload field indexes: one immutable object per key of the schema, over the payloads in offset order
+  const schema = config.payload_schema ?? {};
+  if (Object.keys(schema).length > 0) {
+    for (const [field, s] of Object.entries(schema)) {
+      const index = encodeFieldIndex(
+        schemaType(s),
+        parsePayloadPath(field),
+        input.payloads,
+        textIndexOf(schema, field),
+      );
+      objects.set(fieldIndexName(field), index);
+    }
+    meta.fieldIndexes = schema;
+  }
   return { meta, objects };
 }
 

@@ -48,8 +48,9 @@ const WRITES: WriteRoute[] = [
     method: 'PUT',
     path: '/collections/c/index',
     valid: { field_name: 'a', field_schema: 'keyword' },
-    required: ['field_name'],
-    optional: ['field_schema'],
+    // Qdrant refuses a missing or null schema ("Can't auto-detect field type"): it never infers one
+    required: ['field_name', 'field_schema'],
+    optional: [],
   },
   {
     method: 'PUT',

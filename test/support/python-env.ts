@@ -1,6 +1,7 @@
 /**
  * The Python side of the test suite, provisioned by the tests themselves: LocalStack's S3 and moto run from two
- * virtual environments under `.venv-test/` (gitignored), created on the first run from a Python >= 3.12 found on the
+ * virtual environments under `.venv-test/` (gitignored), and the official Python client (`qdrant-client`, with
+ * LangChain's `langchain-qdrant`) from a third (test/e2e/python-client.test.ts), all created on the first run from a Python >= 3.12 found on the
  * machine and reused while their pinned requirements are unchanged. vitest's globalSetup (test/support/global-setup.ts)
  * calls `ensureTestPythons()` once per run; `testPython()` (used by s3-servers.ts) calls it too, so `npm run
  * localstack` and any other entry point get the same interpreters.
@@ -10,11 +11,16 @@
  * | .venv-test/uv/                | venv holding the pinned `uv` (installed by pip): it installs the rest |
  * | .venv-test/localstack/        | localstack-core[runtime] 4.14.0 + cbor2 < 6                          |
  * | .venv-test/moto/              | moto[server] 5.2.1                                                   |
+ * | .venv-test/clients/           | qdrant-client 1.20.0, langchain-qdrant 1.1.0 (test/e2e/python-client) |
  * | .venv-test/requirements.stamp | the pins above; a different stamp means "rebuild everything"         |
  *
  * Invariants:
- * - Two environments, not one: localstack-core depends on `moto-ext`, LocalStack's fork, which installs the same
- *   `moto` package directory as moto itself; in one environment whichever is installed last silently wins.
+ * - Separate environments: localstack-core depends on `moto-ext`, LocalStack's fork, which installs the same
+ *   `moto` package directory as moto itself; in one environment whichever is installed last silently wins. The
+ *   clients get their own so their pins (pydantic, httpx, protobuf) never move a server's.
+ * - The clients' pins are what PyPI serves as newest: qdrant-client 1.20.0 (its server-compatibility check passes
+ *   against Strata's 1.19), langchain-qdrant 1.1.0, and langchain-core 1.8.3, the newest whose own dependencies
+ *   (langchain-protocol) PyPI can satisfy.
  * - `.venv-test/` only ever holds a complete set: it is built in `.venv-test.partial-<pid>/`, stamped last, then
  *   renamed into place, so an interrupted run leaves no half environment and two concurrent runs cannot mix theirs.
  *   Renaming keeps a venv usable because its interpreter finds `pyvenv.cfg` beside itself; only console-script
@@ -30,12 +36,13 @@ import { homedir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export type TestPythonKind = 'localstack' | 'moto';
+export type TestPythonKind = 'localstack' | 'moto' | 'clients';
 
 /** Exact pins; changing any of them rebuilds `.venv-test/` on the next run. */
 export const TEST_PYTHON_REQUIREMENTS: Readonly<Record<TestPythonKind, readonly string[]>> = {
   localstack: ['localstack-core[runtime]==4.14.0', 'cbor2<6'],
   moto: ['moto[server]==5.2.1'],
+  clients: ['qdrant-client==1.20.0', 'langchain-qdrant==1.1.0', 'langchain-core==1.8.3'],
 };
 export const UV_REQUIREMENT = 'uv==0.13.9';
 
@@ -97,7 +104,7 @@ function run(command: string, args: string[], what: string): void {
   }
 }
 
-/** Builds the two environments in `dir` from the base interpreter `python`. */
+/** Builds the environments in `dir` from the base interpreter `python`. */
 function buildTestPythons(dir: string, python: string): void {
   const uvVenv = join(dir, 'uv');
   run(python, ['-m', 'venv', uvVenv], 'creating the uv venv');
@@ -209,7 +216,7 @@ export function ensureTestPythons(log: (text: string) => void = (t) => process.s
       note: () => {
         python = findBasePython();
         return (
-          `strata tests: setting up .venv-test/ (LocalStack 4.14 and moto 5.2.1 from PyPI, ${python}); ` +
+          `strata tests: setting up .venv-test/ (LocalStack 4.14, moto 5.2.1, qdrant-client 1.20 from PyPI, ${python}); ` +
           'first run only, about 1-2 minutes...'
         );
       },
@@ -219,7 +226,7 @@ export function ensureTestPythons(log: (text: string) => void = (t) => process.s
   );
 }
 
-/** The interpreter of one server's environment, provisioning `.venv-test/` first when needed. */
+/** The interpreter of one environment (a server's, or the clients'), provisioning `.venv-test/` first when needed. */
 export function testPython(kind: TestPythonKind): string {
   ensureTestPythons();
   return pythonIn(join(TEST_VENV_DIR, kind));

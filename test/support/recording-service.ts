@@ -23,6 +23,8 @@ export const WRITE_METHODS: ReadonlySet<keyof CollectionService> = new Set([
   'createCollection',
   'deleteCollection',
   'updateCollection',
+  'createFieldIndex',
+  'deleteFieldIndex',
   'updateAliases',
   'createSnapshot',
   'deleteSnapshot',
@@ -118,6 +120,16 @@ export class RecordingService implements CollectionService {
 
   async updateCollection(name: string, update: unknown): Promise<void> {
     this.record('updateCollection', [name, update]);
+    this.need(name);
+  }
+
+  async createFieldIndex(name: string, field: string, schema: unknown): Promise<void> {
+    this.record('createFieldIndex', [name, field, schema]);
+    this.need(name);
+  }
+
+  async deleteFieldIndex(name: string, field: string): Promise<void> {
+    this.record('deleteFieldIndex', [name, field]);
     this.need(name);
   }
 
@@ -221,6 +233,12 @@ export class RecordingService implements CollectionService {
     this.record('scroll', [name, request]);
     this.need(name);
     return { points: this.records, next_page_offset: null };
+  }
+
+  async facet(name: string, request: unknown): Promise<{ value: string; count: number }[]> {
+    this.record('facet', [name, request]);
+    this.need(name);
+    return [{ value: 'a', count: 1 }];
   }
 
   async count(name: string, filter: unknown, exact: boolean): Promise<number> {

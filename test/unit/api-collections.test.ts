@@ -244,8 +244,8 @@ describe('metadata and on_disk_payload', () => {
   });
 });
 
-describe('payload index routes (acknowledged; filters need no index)', () => {
-  it('PUT /collections/{name}/index validates and acknowledges without writing', async () => {
+describe('payload index routes', () => {
+  it('PUT /collections/{name}/index passes the parsed schema on, as given (shorthand or params)', async () => {
     expect(
       resultOf(
         await send(app, 'PUT', '/collections/docs/index?wait=true', {
@@ -260,8 +260,48 @@ describe('payload index routes (acknowledged; filters need no index)', () => {
     resultOf(
       await send(app, 'PUT', '/collections/docs/index', {
         field_name: 'n',
-        field_schema: { type: 'integer', range: true },
+        field_schema: { type: 'integer', range: true, lookup: null },
       }),
+    );
+    resultOf(await send(app, 'PUT', '/collections/docs/index', { field_name: 'b', field_type: 'bool' }));
+    resultOf(await send(app, 'DELETE', '/collections/docs/index/n'));
+    expect(service.writes()).toEqual([
+      { method: 'createFieldIndex', args: ['docs', 'meta.color', 'keyword'] },
+      { method: 'createFieldIndex', args: ['docs', 'n', { type: 'integer', range: true }] },
+      { method: 'createFieldIndex', args: ['docs', 'b', 'bool'] },
+      { method: 'deleteFieldIndex', args: ['docs', 'n'] },
+    ]);
+  });
+
+  it("answers Qdrant's errors for schemas it cannot take", async () => {
+    expectError(
+      await send(app, 'PUT', '/collections/docs/index', { field_name: 'a' }),
+      400,
+      "Bad request: Can't auto-detect field type, please specify `field_schema` in the request",
+    );
+    expectError(
+      await send(app, 'PUT', '/collections/docs/index', {
+        field_name: 'a',
+        field_schema: { type: 'text', tokenizer: 'x' },
+      }),
+      400,
+      'Format error in JSON body: field_schema: data did not match any variant of untagged enum PayloadFieldSchema',
+    );
+    expectError(
+      await send(app, 'PUT', '/collections/docs/index', {
+        field_name: 'a',
+        field_schema: { type: 'integer', lookup: false, range: false },
+      }),
+      422,
+      "Validation error in JSON body: [field_schema.lookup: the 'lookup' and 'range' capabilities can't be both disabled]",
+    );
+    expectError(
+      await send(app, 'PUT', '/collections/docs/index', {
+        field_name: 'a',
+        field_schema: { type: 'text', stemmer: { type: 'snowball', language: 'klingon' } },
+      }),
+      400,
+      'PayloadFieldSchema',
     );
     expect(service.writes()).toEqual([]);
   });

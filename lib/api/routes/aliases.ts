@@ -4,9 +4,8 @@
  */
 import type { Hono } from 'hono';
 import type { RouteDeps } from '../app.js';
-import { type AppEnv, collectionName, ok, parseWith, readJson } from '../http.js';
+import { type AppEnv, collectionName, ok, parseWith, readJson, timeoutParam } from '../http.js';
 import { changeAliasesSchema } from '../schemas/aliases.js';
-import { timeoutParam } from './collections.js';
 
 export function registerAliasRoutes(app: Hono<AppEnv>, { service, limits }: RouteDeps): void {
   app.post('/collections/aliases', async (c) => {

@@ -2,11 +2,10 @@
 import type { Hono } from 'hono';
 import type { RouteDeps } from '../app.js';
 import { collectionExists } from '../../model/errors.js';
-import { HttpError } from '../errors.js';
-import { type AppEnv, collectionName, ok, parseWith, readJson, writeParams } from '../http.js';
+import { type AppEnv, collectionName, ok, parseWith, readJson, timeoutParam, writeParams } from '../http.js';
 import {
   createCollectionSchema,
-  createIndexSchema,
+  parseCreateIndex,
   presentCollectionInfo,
   updateCollectionSchema,
 } from '../schemas/collections.js';
@@ -51,31 +50,19 @@ export function registerCollectionRoutes(app: Hono<AppEnv>, { service, limits }:
     return ok(c, true);
   });
 
-  // Payload indexes: filters are evaluated without them (full scan of the candidates), so creating or dropping one
-  // only validates the request and the collection, and acknowledges. Clients such as LangChain call these routinely.
+  // Payload indexes: the schema lives in the manifest's config (lib/collection/field-indexes.ts)
   app.put('/collections/:name/index', async (c) => {
     const name = collectionName(c);
     const { wait } = writeParams(c);
-    parseWith(createIndexSchema, await readJson(c, limits.maxBodyBytes));
-    await service.getCollection(name);
+    const { field, schema } = parseCreateIndex(await readJson(c, limits.maxBodyBytes));
+    await service.createFieldIndex(name, field, schema);
     return ok(c, { operation_id: 0, status: wait ? 'completed' : 'acknowledged' });
   });
 
   app.delete('/collections/:name/index/:field', async (c) => {
     const name = collectionName(c);
     const { wait } = writeParams(c);
-    await service.getCollection(name);
+    await service.deleteFieldIndex(name, c.req.param('field'));
     return ok(c, { operation_id: 0, status: wait ? 'completed' : 'acknowledged' });
   });
-}
-
-/** Qdrant's WaitTimeout: a u64 (else 400) with `range(min = 1)` (so 0 is its validator's 422). */
-export function timeoutParam(raw: string | undefined): void {
-  if (raw === undefined) return;
-  if (!/^\d+$/.test(raw)) {
-    throw new HttpError(400, `Format error in query parameters: timeout: expected a positive integer, got \`${raw}\``);
-  }
-  if (Number(raw) < 1) {
-    throw new HttpError(422, 'Validation error in query parameters: [timeout: value 0 invalid, must be 1 or larger]');
-  }
 }

@@ -26,6 +26,7 @@ import {
   deletePayloadSchema,
   getPointsSchema,
   scrollSchema,
+  facetSchema,
   selectorSchema,
   setPayloadSchema,
   upsertSchemaFor,
@@ -93,6 +94,14 @@ export function registerPointRoutes(app: Hono<AppEnv>, { service, limits }: Rout
     });
     const page = await service.scroll(name, request);
     return ok(c, { ...page, points: withShortVectors(page.points) });
+  });
+
+  // Qdrant's facet: counts per value of a key with a keyword / integer / bool / uuid index (lib/collection/payload-reads.ts)
+  app.post('/collections/:name/facet', async (c) => {
+    const name = collectionName(c);
+    readParams(c);
+    const request = parseWith(facetSchema, await readJson(c, limits.maxBodyBytes));
+    return ok(c, { hits: await service.facet(name, request) });
   });
 
   app.post('/collections/:name/points/count', async (c) => {

@@ -17,11 +17,14 @@ import type { ParsedQuery } from '../schemas/universal-query.js';
 import { checkDimensions, checkFloat32 } from '../vectors.js';
 
 export function registerQueryRoutes(app: Hono<AppEnv>, { service, limits }: RouteDeps): void {
+  const checkBatchSize = (n: number): void => {
+    if (n > limits.maxBatchSearches) {
+      throw badRequest(`batch of ${n} searches exceeds the limit of ${limits.maxBatchSearches}`);
+    }
+  };
   /** `field` names the vector in error paths (`query`/`vector`); a batch prefixes `searches[i].` */
   const run = async (c: Ctx, name: string, requests: QueryRequest[], field: string, batch: boolean) => {
-    if (requests.length > limits.maxBatchSearches) {
-      throw badRequest(`batch of ${requests.length} searches exceeds the limit of ${limits.maxBatchSearches}`);
-    }
+    checkBatchSize(requests.length);
     const vectors = requests.map((r) => r.vector);
     checkFloat32(vectors, (i, j) => `${batch ? `searches[${i}].` : ''}${field}[${j}]`);
     const dim = await checkDimensions(service, name, vectors);
@@ -45,9 +48,7 @@ export function registerQueryRoutes(app: Hono<AppEnv>, { service, limits }: Rout
   const runParsed = async (c: Ctx, name: string, parsed: ParsedQuery[], batch: boolean) => {
     const plain = parsed.flatMap((p) => (p.plain ? [p.plain] : []));
     if (plain.length === parsed.length) return run(c, name, plain, 'query', batch);
-    if (parsed.length > limits.maxBatchSearches) {
-      throw badRequest(`batch of ${parsed.length} searches exceeds the limit of ${limits.maxBatchSearches}`);
-    }
+    checkBatchSize(parsed.length);
     const universal = parsed.map((p) => p.universal);
     const dim = (await service.collectionConfig(name)).vectors.size;
     checkReadBounds(

@@ -18,6 +18,8 @@ import type { CollectionInfo } from '../../collection/types.js';
 import { DISTANCES } from '../../distance/index.js';
 import type { Distance } from '../../model/distance.js';
 import { parsePayloadPath } from '../../segment/payload-path.js';
+import { type PayloadFieldSchema, parseFieldSchema, schemaType } from '../../model/payload-schema.js';
+import { HttpError } from '../errors.js';
 
 export const HNSW_DEFAULTS: HnswConfig = { m: 16, ef_construct: 100, full_scan_threshold: 10_000, on_disk: false };
 export const OPTIMIZER_DEFAULTS: OptimizersConfig = { default_segment_number: 0, indexing_threshold: 20_000 };
@@ -187,13 +189,33 @@ function pick<T extends object, K extends keyof T>(o: T, keys: readonly K[]): Pi
   return out;
 }
 
-const FIELD_TYPES = ['keyword', 'integer', 'float', 'geo', 'text', 'bool', 'datetime', 'uuid'] as const;
-
-/** CreateFieldIndex: `{field_name, field_schema}`; the schema is a type name or `{type, ...params}`. */
-export const createIndexSchema = z.object({
-  field_name: z.string().refine(isPayloadKey, { message: 'not a valid payload key' }),
-  field_schema: z.union([z.enum(FIELD_TYPES), z.looseObject({ type: z.enum(FIELD_TYPES) })]).nullish(),
-});
+/**
+ * CreateFieldIndex: `{field_name, field_schema}` (`field_type` is serde's alias); the schema is a type name or
+ * `{type, ...params}`, parsed by lib/model/payload-schema.ts with Qdrant's errors. A missing schema is Qdrant's
+ * "Can't auto-detect" 400 (it does not infer types from data).
+ */
+export function parseCreateIndex(body: unknown): { field: string; schema: PayloadFieldSchema } {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw new HttpError(400, 'Format error in JSON body: invalid type: expected struct CreateFieldIndex');
+  }
+  const b = body as Record<string, unknown>;
+  if (typeof b.field_name !== 'string') {
+    throw new HttpError(
+      400,
+      b.field_name === undefined
+        ? 'Format error in JSON body: missing field `field_name`'
+        : 'Format error in JSON body: field_name: invalid type: expected a string',
+    );
+  }
+  if (!isPayloadKey(b.field_name)) {
+    throw new HttpError(400, `Format error in JSON body: field_name: not a valid payload key`);
+  }
+  const raw = b.field_schema ?? b.field_type;
+  if (raw === undefined || raw === null) {
+    throw new HttpError(400, "Bad request: Can't auto-detect field type, please specify `field_schema` in the request");
+  }
+  return { field: b.field_name, schema: parseFieldSchema(raw) };
+}
 
 function isPayloadKey(key: string): boolean {
   try {
@@ -202,6 +224,19 @@ function isPayloadKey(key: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** Qdrant's PayloadIndexInfo: `data_type`, `params` for the object form only, and the points indexed. */
+function presentPayloadSchema(info: CollectionInfo): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, schema] of Object.entries(info.config.payload_schema ?? {})) {
+    out[key] = {
+      data_type: schemaType(schema),
+      ...(typeof schema === 'string' ? {} : { params: schema }),
+      points: info.payload_points?.[key] ?? 0,
+    };
+  }
+  return out;
 }
 
 /** Qdrant's CollectionInfo JSON (config.params / config.optimizer_config / ...), built from the service's view. */
@@ -237,7 +272,7 @@ export function presentCollectionInfo(info: CollectionInfo): unknown {
       strict_mode_config: { enabled: false },
       ...(cfg.metadata !== undefined ? { metadata: cfg.metadata } : {}),
     },
-    payload_schema: {},
+    payload_schema: presentPayloadSchema(info),
     // every acknowledged write is searchable at once (unsealed points are scanned), so nothing waits in a queue;
     // the unsealed WAL backlog is optimizer work, reported by GET /collections/{c}/optimizations
     update_queue: { length: 0 },

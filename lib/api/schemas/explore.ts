@@ -16,7 +16,15 @@ import {
   withPayloadSchema,
   withVectorSchema,
 } from './common.js';
-import { groupsOf, lookupSchema, pairSchema, sub, toNode, vectorInputSchema } from './universal-query.js';
+import {
+  groupsOf,
+  lookupSchema,
+  pairSchema,
+  sub,
+  toNode,
+  vectorInputSchema,
+  withLookupSchema,
+} from './universal-query.js';
 
 const legacyCommon = {
   filter: filterSchema.nullish(),
@@ -86,16 +94,7 @@ const groupFields = {
   group_by: z.string().min(1),
   group_size: z.number().int().min(1),
   limit: z.number().int().min(1),
-  with_lookup: z
-    .union([
-      z.string().transform((collection) => ({ collection })),
-      z.object({
-        collection: z.string(),
-        with_payload: withPayloadSchema.nullish(),
-        with_vectors: withVectorSchema.nullish(),
-      }),
-    ])
-    .nullish(),
+  with_lookup: withLookupSchema.nullish(),
 };
 
 /** Legacy `vector` of search/groups: an array, or `{name, vector}`. */

@@ -8,7 +8,8 @@ import { z } from 'zod';
 import type { Filter } from '../../model/filter.js';
 import type { Payload } from '../../model/payload.js';
 import type { PointId } from '../../model/point-id.js';
-import type { PointsSelector, PointStruct, ScrollRequest } from '../../model/points.js';
+import type { FacetRequest, PointsSelector, PointStruct, ScrollRequest } from '../../model/points.js';
+import { orderBySchema } from './universal-query.js';
 import { parsePayloadPath } from '../../segment/payload-path.js';
 import {
   denseVectorSchema,
@@ -96,16 +97,35 @@ export const scrollSchema = z
     filter: filterSchema.nullish(),
     with_payload: withPayloadSchema.nullish(),
     with_vector: withVectorSchema.nullish(),
-    order_by: z.null().optional(),
+    order_by: orderBySchema.nullish(),
     shard_key: noShardKey,
   })
   .transform(
     (b): ScrollRequest => ({
       ...(b.filter ? { filter: b.filter } : {}),
+      ...(b.order_by ? { order_by: b.order_by } : {}),
       limit: b.limit ?? 10,
       ...(b.offset != null ? { offset: b.offset } : {}),
       with_payload: b.with_payload ?? true,
       with_vector: b.with_vector ?? false,
+    }),
+  );
+
+/** FacetRequest: `{key, limit (default 10, >= 1), filter, exact (default false)}`. */
+export const facetSchema = z
+  .object({
+    key: z.string(),
+    limit: z.number().int().min(1).nullish(),
+    filter: filterSchema.nullish(),
+    exact: z.boolean().nullish(),
+    shard_key: noShardKey,
+  })
+  .transform(
+    (b): FacetRequest => ({
+      key: b.key,
+      limit: b.limit ?? 10,
+      ...(b.filter ? { filter: b.filter } : {}),
+      exact: b.exact ?? false,
     }),
   );
 

@@ -98,7 +98,7 @@ const mmrSchema = z.object({
   candidates_limit: z.number().int().min(0).max(16_384).nullish(),
 });
 
-const orderBySchema = z.union([
+export const orderBySchema = z.union([
   z.string().transform((key) => ({ key, direction: 'asc' as const })),
   z
     .object({
@@ -320,20 +320,21 @@ export const universalQuerySchema = universalSchema.transform((u): ParsedQuery =
 
 export const universalBatchSchema = z.object({ searches: z.array(universalQuerySchema) });
 
+/** `with_lookup` of the groups forms: a collection name, or the collection and what to read from it */
+export const withLookupSchema = z.union([
+  z.string().transform((collection) => ({ collection })),
+  z.object({
+    collection: z.string(),
+    with_payload: withPayloadSchema.nullish(),
+    with_vectors: withVectorSchema.nullish(),
+  }),
+]);
+
 export const queryGroupsSchema = z
   .object({
     group_by: z.string().min(1),
     group_size: z.number().int().min(1).nullish(),
-    with_lookup: z
-      .union([
-        z.string().transform((collection) => ({ collection })),
-        z.object({
-          collection: z.string(),
-          with_payload: withPayloadSchema.nullish(),
-          with_vectors: withVectorSchema.nullish(),
-        }),
-      ])
-      .nullish(),
+    with_lookup: withLookupSchema.nullish(),
   })
   .passthrough()
   .transform((b, ctx): GroupsRequest => {

@@ -1,7 +1,7 @@
 /**
  * The examples of a universal query: its tree checked before any search (vector names, example counts, fusion
  * weights, formula references — Qdrant's messages), the point ids it uses as examples looked up once, and the
- * scorer each vector form applies to a stored vector (vector-queries.ts holds the formulas).
+ * scorer each vector form applies to a stored vector (lib/segment/vector-queries.ts holds the formulas).
  *
  * Invariants: every example id resolves or the query fails with 404 before any search; ids of the queried
  * collection are returned in `exclude` (never results); vectors are normalized as the collection stores them.
@@ -17,7 +17,7 @@ import { checkQueryVector } from '../query.js';
 import { loadPoints, lookup } from '../reads.js';
 import type { Snapshot } from '../snapshot.js';
 import { checkPrefetchRefs, parseFormula } from './formula.js';
-import { averageVector, bestScore, contextScore, discoverScore, sumScores } from './vector-queries.js';
+import { averageVector, bestScore, contextScore, discoverScore, sumScores } from '../../segment/vector-queries.js';
 import { resolveVectorName } from './vector-name.js';
 
 /** Stored vectors of example ids, by lookup collection ('' = the queried one). */

@@ -5,8 +5,9 @@
  * (DESIGN.md §5).
  *
  * Invariants:
- * - Read your writes (§4.2): leaves are either the tail + segment fan-out of query.ts (`searchCandidates`) or an
- *   exact scan over `reads.liveEntries`; both see exactly the snapshot's live set.
+ * - Read your writes (§4.2): every leaf is the tail + segment fan-out of query.ts (`searchCandidatesBatch`): a
+ *   nearest search, or a custom scoring (lib/segment/scoring.ts) the tail and the workers apply alike; both see
+ *   exactly the snapshot's live set.
  * - A node's filter is merged into every prefetch below it (Qdrant propagates filters into the leaves), so an
  *   inner node never re-checks payloads.
  * - Point ids used as examples (query by id, recommend, discover, context) are looked up once per query (404 "No
@@ -14,11 +15,11 @@
  * - Scores are internal similarities (larger = closer) until the end; only the nearest family (a vector, a point id,
  *   average_vector) is converted to Qdrant's score (a distance for Euclid/Manhattan), as Qdrant does; fusion,
  *   formula, best_score, sum_scores, discover and context scores are reported as computed.
- * - Cost: every nearest leaf of the tree is searched in ONE fan-out (one invocation per worker, each running all
- *   the leaves over its segments, task-contract.ts `searches`); best_score, sum_scores, discover, context,
- *   order_by, sample and no-query leaves are exact scans of the live set at the coordinator (every vector and, with
- *   a filter, payload read once); inner nodes read the vectors (re-scoring, MMR) or payloads (formula, order_by) of
- *   their candidates in one batched read per segment.
+ * - Cost: every leaf of the tree is searched in ONE fan-out (one invocation per worker, each running all the
+ *   leaves over its segments, task-contract.ts `searches`): nearest leaves as searches, best_score, sum_scores,
+ *   discover, context, order_by, sample and no-query leaves as exact scans inside the workers (lib/segment/scan.ts),
+ *   so the coordinator reads no segment vector for them; inner nodes read the vectors (re-scoring, MMR) or payloads
+ *   (formula, order_by) of their candidates in one batched read per segment.
  */
 import { similarityFn, similarityToScore, thresholdToSimilarity } from '../../distance/index.js';
 import { invalid } from '../../model/errors.js';
@@ -26,18 +27,19 @@ import type { Filter } from '../../model/filter.js';
 import type { PointId } from '../../model/point-id.js';
 import type { QueryForm, QueryNode, UniversalQuery } from '../../model/query.js';
 import type { ScoredPoint } from '../../model/search.js';
-import { valuesAt, parsePayloadPath } from '../../segment/payload-path.js';
 import { parseDateTime } from '../../segment/filter-parse.js';
+import { orderValue, orderValueOf } from '../../segment/scoring.js';
+import type { ScoringSpec } from '../../segment/scoring.js';
 import type { ServiceContext } from '../context.js';
 import { compareIds } from '../merge.js';
 import { wantsPayload } from '../payload-ops.js';
 import { locateHits, searchCandidatesBatch } from '../query.js';
 import type { CandidateSearch, QueryTrace, SearchHit } from '../query.js';
-import { liveEntries, loadPoints, lookup, matching, toRecord } from '../reads.js';
+import { loadPoints, lookup, toRecord } from '../reads.js';
 import type { Located } from '../reads.js';
 import type { Snapshot } from '../snapshot.js';
 import { evaluateFormula, parseFormula } from './formula.js';
-import { isNearestFamily, nearestVector, precheck, resolveRefs, scorerOf } from './examples.js';
+import { isNearestFamily, nearestVector, precheck, resolveRefs, scorerOf, vectorOf } from './examples.js';
 import type { Refs } from './examples.js';
 import { DEFAULT_RRF_K, dbsf, rrf } from './fusion.js';
 import { DEFAULT_MMR_DIVERSITY, mmrSelect } from './mmr.js';
@@ -61,8 +63,8 @@ interface Run {
   refs: Refs;
   /** example ids of this collection: never results */
   exclude: PointId[];
-  /** the nearest leaves' candidates, searched together in one fan-out before the tree is evaluated */
-  leaves: Map<QueryNode, SearchHit[]>;
+  /** the leaves' candidates, searched together in one fan-out before the tree is evaluated */
+  leaves: Map<QueryNode, { search: CandidateSearch; found: SearchHit[] }>;
 }
 
 type Scored = { hits: Hit[]; nearest: boolean };
@@ -93,19 +95,6 @@ async function loadHits(run: Run, hits: readonly Hit[], want: { payload: boolean
   return loadPoints(run.ctx, run.snap, located, want, run.trace.io);
 }
 
-function orderValue(payload: Record<string, unknown> | null, key: string): number | undefined {
-  if (payload === null) return undefined;
-  for (const v of valuesAt(payload, parsePayloadPath(key))) {
-    const x = Array.isArray(v) ? v[0] : v;
-    if (typeof x === 'number') return x;
-    if (typeof x === 'string') {
-      const ms = parseDateTime(x);
-      if (!Number.isNaN(ms)) return ms;
-    }
-  }
-  return undefined;
-}
-
 function orderHits(hits: Hit[], points: readonly { payload: Record<string, unknown> | null }[], q: QueryForm): Hit[] {
   if (q.kind !== 'order_by') return hits;
   const { key, direction, start_from } = q.order_by;
@@ -125,52 +114,60 @@ function orderHits(hits: Hit[], points: readonly { payload: Record<string, unkno
   );
 }
 
-/** A leaf scanned exactly: every live point passing the filter. */
-async function scanLeaf(run: Run, node: QueryNode, filter: Filter | undefined, limit: number): Promise<Scored> {
-  const q = node.query;
-  const excluded = new Set(run.exclude);
-  const all = (await liveEntries(run.ctx, run.snap)).filter((l) => !excluded.has(l.id));
-  const scorer = q ? scorerOf(run.snap, run.refs, node, q) : null;
-  const needPayload = q?.kind === 'order_by';
-  const hits: Hit[] = [];
-  const payloads: { payload: Record<string, unknown> | null }[] = [];
-  const byId = new Map(all.map((l) => [l.id, l]));
-  for await (const p of matching(run.ctx, run.snap, all, filter, { payload: needPayload, vector: scorer !== null })) {
-    const score = scorer === null ? 0 : scorer(p.vector as Float32Array);
-    hits.push({ id: p.id, version: p.version, score, loc: byId.get(p.id) });
-    payloads.push({ payload: p.payload });
-    // no query: points in id order, like scroll; stop at the page
-    if (q === undefined && hits.length >= limit) break;
+/**
+ * The scoring of a leaf that is not a nearest search (see lib/segment/scoring.ts), with its example vectors as the
+ * collection stores them. No query is id order (scroll); a formula without prefetches has no $score to work on and
+ * ranks like no query, as before.
+ */
+function scoringOf(run: Run, node: QueryNode, q: QueryForm | undefined): ScoringSpec {
+  const vec = (i: Parameters<typeof vectorOf>[3]) => Array.from(vectorOf(run.snap, run.refs, node, i));
+  switch (q?.kind) {
+    case 'recommend':
+      return {
+        kind: 'recommend',
+        strategy: q.strategy === 'sum_scores' ? 'sum_scores' : 'best_score',
+        positive: q.positive.map(vec),
+        negative: q.negative.map(vec),
+      };
+    case 'discover':
+    case 'context': {
+      const context = q.context.map((p) => ({ positive: vec(p.positive), negative: vec(p.negative) }));
+      return q.kind === 'context' ? { kind: 'context', context } : { kind: 'discover', target: vec(q.target), context };
+    }
+    case 'order_by':
+      return { kind: 'order_by', ...q.order_by };
+    case 'sample':
+      return { kind: 'sample' };
+    default:
+      return { kind: 'id_order' };
   }
-  if (q === undefined) return { hits, nearest: false };
-  if (q.kind === 'sample') return { hits: sampleRandom(hits, limit, run.random), nearest: false };
-  if (q.kind === 'order_by') return { hits: orderHits(hits, payloads, q).slice(0, limit), nearest: false };
-  const min = threshold(run, node, false);
-  return {
-    hits: hits
-      .filter((h) => min === undefined || h.score >= min)
-      .sort(byScore)
-      .slice(0, limit),
-    nearest: false,
-  };
+}
+
+/** A scored leaf's merged candidates as hits: order_by carries its value, sample and id order score 0. */
+function scoredHits(run: Run, spec: ScoringSpec, found: SearchHit[]): Hit[] {
+  return locateHits(run.snap, found).map((loc, i) => {
+    const c = found[i];
+    const hit: Hit = { id: c.id, version: c.version, score: c.similarity, loc };
+    if (spec.kind === 'order_by') return { ...hit, score: 0, order_value: orderValueOf(spec, c.similarity) };
+    if (spec.kind === 'sample' || spec.kind === 'id_order') return { ...hit, score: 0 };
+    return hit;
+  });
 }
 
 async function runNode(run: Run, node: QueryNode, parentFilter: Filter | undefined, limit: number): Promise<Scored> {
   const filter = mergeFilters(parentFilter, node.filter);
   const q = node.query;
   if (node.prefetch.length === 0) {
-    if (q !== undefined && isNearestFamily(q)) {
-      const mmr = q.kind === 'nearest' ? q.mmr : undefined;
-      const found = run.leaves.get(node) as SearchHit[];
-      const hits = locateHits(run.snap, found).map((loc, i) => ({
-        id: found[i].id,
-        version: found[i].version,
-        score: found[i].similarity,
-        loc,
-      }));
-      return { hits: mmr ? await applyMmr(run, node, q, hits, limit) : hits, nearest: true };
-    }
-    return scanLeaf(run, node, filter, limit);
+    const { search, found } = run.leaves.get(node) as { search: CandidateSearch; found: SearchHit[] };
+    if (search.scoring !== undefined) return { hits: scoredHits(run, search.scoring, found), nearest: false };
+    const mmr = q?.kind === 'nearest' ? q.mmr : undefined;
+    const hits = locateHits(run.snap, found).map((loc, i) => ({
+      id: found[i].id,
+      version: found[i].version,
+      score: found[i].similarity,
+      loc,
+    }));
+    return { hits: mmr ? await applyMmr(run, node, q as QueryForm, hits, limit) : hits, nearest: true };
   }
   if (q === undefined) throw invalid('A query is needed to merge the prefetches.');
   const sources = [];
@@ -243,7 +240,7 @@ async function rescore(run: Run, node: QueryNode, q: QueryForm, sources: Scored[
   return { hits: cut(hits), nearest };
 }
 
-/** The nearest-family leaves of the tree with the search each needs (same filters and limits as runNode). */
+/** The leaves of the tree with the search each needs (same filters and limits as runNode). */
 function planLeaves(
   run: Run,
   node: QueryNode,
@@ -257,7 +254,24 @@ function planLeaves(
     for (const p of node.prefetch) planLeaves(run, p, filter, p.limit, out);
     return;
   }
-  if (q === undefined || !isNearestFamily(q)) return;
+  if (q === undefined || !isNearestFamily(q)) {
+    const scoring = scoringOf(run, node, q);
+    // score_threshold cuts scores only: sample, order_by and no query have none
+    const scored = q !== undefined && q.kind !== 'sample' && q.kind !== 'order_by';
+    out.push({
+      node,
+      search: {
+        vector: new Float32Array(0),
+        scoring,
+        random: run.random,
+        want: limit,
+        params: node.params,
+        filter,
+        minSimilarity: scored ? threshold(run, node, false) : undefined,
+      },
+    });
+    return;
+  }
   const mmr = q.kind === 'nearest' ? q.mmr : undefined;
   const want = mmr ? Math.max(mmr.candidates_limit ?? limit, 1) : limit;
   out.push({
@@ -295,7 +309,7 @@ export async function rankUniversal(
     run.exclude,
     trace,
   );
-  leaves.forEach((l, i) => run.leaves.set(l.node, found[i]));
+  leaves.forEach((l, i) => run.leaves.set(l.node, { search: l.search, found: found[i] }));
   const ranked = await runNode(run, query, undefined, offset + query.limit);
   return { hits: ranked.hits.slice(offset, offset + query.limit), nearest: ranked.nearest };
 }

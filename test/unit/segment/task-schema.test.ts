@@ -51,6 +51,22 @@ describe('segment task and result validation', () => {
     expect(() => parseSegmentResult({ ...result, lists: [[{ id: -1 }]] })).toThrow(/lists/);
   });
 
+  it('passes scored sub-searches (no vector) and needs a vector everywhere else', () => {
+    const scored = {
+      ...task,
+      vector: [],
+      searches: [
+        { vector: [], limit: 3, params: {}, scoring: { kind: 'order_by', key: 'n', direction: 'asc' } },
+        { vector: [1, 0], limit: 5, params: {} },
+      ],
+    };
+    expect(parseSegmentTask(JSON.parse(JSON.stringify(scored)))).toEqual(scored);
+    expect(() => parseSegmentTask({ ...task, vector: [] })).toThrow(/^malformed segment search task: vector/);
+    expect(() => parseSegmentTask({ ...scored, searches: [{ ...scored.searches[0], scoring: [1] }] })).toThrow(
+      /searches\.0\.scoring/,
+    );
+  });
+
   it.each([
     ['no segments', { ...task, segments: [] }, 'segments'],
     [

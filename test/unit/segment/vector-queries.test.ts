@@ -6,7 +6,7 @@ import {
   discoverScore,
   scaledFastSigmoid,
   sumScores,
-} from '../../../../lib/collection/query-api/vector-queries.js';
+} from '../../../lib/segment/vector-queries.js';
 
 const dot = (a: number[], b: number[]) => a.reduce((s, x, i) => s + x * b[i], 0);
 

@@ -1,0 +1,253 @@
+/**
+ * A filter over one segment evaluated into a point mask, with the segment's field indexes answering every condition
+ * they can (field-index-format.ts) and the payload scan (filter.ts) only the others: when every condition is served,
+ * no payload is read at all.
+ *
+ * Invariant: a served condition gives exactly the scan's answer (the index stores the values the scan looks at,
+ * field-values.ts `storedValues`); the clause logic (must / should / must_not / min_should) is filter.ts's, on masks.
+ * Served conditions (a field condition whose key has an index in the segment):
+ * - match value / any: keyword or uuid (strings), integer or float (integers), bool (booleans);
+ * - match text / text_any / phrase: a text index built with the params the snapshot's schema has for the key
+ *   (token semantics); without a text index in the schema, a keyword or uuid index (substring semantics);
+ * - range: integer or float (number bounds), datetime (datetime bounds);
+ * - geo_radius / geo_bounding_box / geo_polygon: geo;
+ * - has_id: from the id table. Everything else (except, values_count, is_empty, is_null, nested) reads payloads.
+ */
+import type { Condition, Filter, RangeCondition } from '../model/filter.js';
+import { type PayloadFieldSchema, type PayloadSchema, schemaType, textIndexOf } from '../model/payload-schema.js';
+import type { Payload } from '../model/payload.js';
+import type { PointId } from '../model/point-id.js';
+import type { FieldIndex } from './field-index-format.js';
+import { compileFilter } from './filter.js';
+import { parseDateTime } from './filter-parse.js';
+import { inBoundingBox, inPolygon, inRadius } from './geo.js';
+import { Tokenizer } from './text/tokenizer.js';
+
+export interface SegmentFields {
+  count: number;
+  /** the field indexes the segment was built with (its meta), by key */
+  schemaOf(key: string): PayloadFieldSchema | undefined;
+  externalId(offset: number): PointId;
+}
+
+export interface LoadedFields extends SegmentFields {
+  /** the loaded index of a key whose schemaOf is defined */
+  index(key: string): FieldIndex;
+  /** every payload, present when `conditionsNeedingPayloads` found any */
+  payloads: readonly (Payload | null)[] | null;
+}
+
+type MaskFn = (seg: LoadedFields) => Uint8Array;
+
+/** Keys whose index the filter would use, and whether some condition still needs the payloads. */
+export function planFilter(
+  filter: Filter,
+  seg: SegmentFields,
+  schema: PayloadSchema | undefined,
+): { keys: Set<string>; payloads: boolean } {
+  const keys = new Set<string>();
+  let payloads = false;
+  const visit = (f: Filter): void => {
+    for (const c of [
+      ...(f.must ?? []),
+      ...(f.should ?? []),
+      ...(f.must_not ?? []),
+      ...(f.min_should?.conditions ?? []),
+    ]) {
+      if ('must' in c || 'should' in c || 'must_not' in c || 'min_should' in c) visit(c as Filter);
+      else if ('has_id' in c) continue;
+      else if ('key' in c && servedBy(c, seg, schema) !== null) keys.add(c.key);
+      else if (isEmptyFilter(c)) continue;
+      else payloads = true;
+    }
+  };
+  visit(filter);
+  return { keys, payloads };
+}
+
+function isEmptyFilter(c: Condition): boolean {
+  return !('key' in c) && !('has_id' in c) && !('nested' in c) && !('is_empty' in c) && !('is_null' in c);
+}
+
+/** The mask of points matching `filter` (1 = match). */
+export function filterMaskOf(filter: Filter, seg: LoadedFields, schema: PayloadSchema | undefined): Uint8Array {
+  return clauses(filter, seg, schema);
+}
+
+function clauses(f: Filter, seg: LoadedFields, schema: PayloadSchema | undefined): Uint8Array {
+  const n = seg.count;
+  const out = new Uint8Array(n).fill(1);
+  const and = (m: Uint8Array): void => {
+    for (let o = 0; o < n; o++) out[o] &= m[o];
+  };
+  if (f.should) {
+    const any = new Uint8Array(n);
+    for (const c of f.should) {
+      const m = condition(c, seg, schema);
+      for (let o = 0; o < n; o++) any[o] |= m[o];
+    }
+    and(any);
+  }
+  if (f.min_should) {
+    const hits = new Uint32Array(n);
+    for (const c of f.min_should.conditions) {
+      const m = condition(c, seg, schema);
+      for (let o = 0; o < n; o++) hits[o] += m[o];
+    }
+    const need = f.min_should.min_count;
+    for (let o = 0; o < n; o++) out[o] &= hits[o] >= need ? 1 : 0;
+  }
+  for (const c of f.must ?? []) and(condition(c, seg, schema));
+  for (const c of f.must_not ?? []) {
+    const m = condition(c, seg, schema);
+    for (let o = 0; o < n; o++) out[o] &= 1 - m[o];
+  }
+  return out;
+}
+
+function condition(c: Condition, seg: LoadedFields, schema: PayloadSchema | undefined): Uint8Array {
+  if ('has_id' in c) {
+    const ids = new Set<PointId>(c.has_id);
+    const m = new Uint8Array(seg.count);
+    for (let o = 0; o < seg.count; o++) if (ids.has(seg.externalId(o))) m[o] = 1;
+    return m;
+  }
+  if ('key' in c) {
+    const served = servedBy(c, seg, schema);
+    if (served !== null) return served(seg);
+  } else if (!('nested' in c) && !('is_empty' in c) && !('is_null' in c)) {
+    return clauses(c as Filter, seg, schema);
+  }
+  // the scan, for this one condition
+  const payloads = seg.payloads;
+  if (payloads === null) throw new Error('index-filter: a condition needs payloads that were not loaded');
+  const pred = compileFilter({ must: [c] }, schema);
+  const m = new Uint8Array(seg.count);
+  for (let o = 0; o < seg.count; o++) if (pred(seg.externalId(o), payloads[o])) m[o] = 1;
+  return m;
+}
+
+type FieldCondition = Extract<Condition, { key: string }>;
+
+/** How the segment's index on the condition's key answers it, or null when it cannot. */
+function servedBy(c: FieldCondition, seg: SegmentFields, schema: PayloadSchema | undefined): MaskFn | null {
+  const built = seg.schemaOf(c.key);
+  if (built === undefined) return null;
+  const type = schemaType(built);
+  const strings = type === 'keyword' || type === 'uuid';
+  const numbers = type === 'integer' || type === 'float';
+  if ('match' in c) {
+    const m = c.match;
+    if ('value' in m) {
+      const want = m.value;
+      if (typeof want === 'string' && strings) return (s) => byValue(s.index(c.key), (v) => v === want);
+      if (typeof want === 'number' && numbers) return (s) => byValue(s.index(c.key), (v) => v === want);
+      if (typeof want === 'boolean' && type === 'bool') {
+        const bit = want ? 1 : 0;
+        return (s) => byValue(s.index(c.key), (v) => v === bit);
+      }
+      return null;
+    }
+    if ('any' in m) {
+      const set = new Set<unknown>(m.any);
+      const allStrings = m.any.every((x) => typeof x === 'string');
+      if ((allStrings && strings) || (!allStrings && numbers) || m.any.length === 0) {
+        if (m.any.length === 0 && !(strings || numbers)) return null;
+        return (s) => byValue(s.index(c.key), (v) => set.has(v));
+      }
+      return null;
+    }
+    if ('except' in m) return null;
+    const kind = 'text' in m ? 'text' : 'text_any' in m ? 'text_any' : 'phrase';
+    const query = 'text' in m ? m.text : 'text_any' in m ? m.text_any : m.phrase;
+    const wanted = textIndexOf(schema, c.key);
+    if (wanted !== null) {
+      // token semantics: only from a text index built with the same params
+      if (type !== 'text' || JSON.stringify(textIndexOf({ [c.key]: built }, c.key)) !== JSON.stringify(wanted)) {
+        return null;
+      }
+      return (s) => byTokens(s.index(c.key), kind, query, wanted);
+    }
+    if (!strings) return null;
+    // substring semantics (no text index in the schema), as filter.ts
+    if (kind === 'phrase' && query.trim() === '') return (s) => new Uint8Array(s.count);
+    if (kind === 'text_any') {
+      const words = query.split(/\s+/).filter((w) => w.length > 0);
+      return (s) => byValue(s.index(c.key), (v) => words.some((w) => (v as string).includes(w)));
+    }
+    return (s) => byValue(s.index(c.key), (v) => (v as string).includes(query));
+  }
+  if ('range' in c) {
+    const isDate = [c.range.lt, c.range.gt, c.range.lte, c.range.gte].some((b) => typeof b === 'string');
+    if (isDate ? type !== 'datetime' : !numbers) return null;
+    const inRange = rangeTest(c.range, isDate);
+    return (s) => byValue(s.index(c.key), (v) => inRange(v as number));
+  }
+  if (type === 'geo' && ('geo_radius' in c || 'geo_bounding_box' in c || 'geo_polygon' in c)) {
+    const inside =
+      'geo_radius' in c
+        ? (p: { lon: number; lat: number }) => inRadius(c.geo_radius, p)
+        : 'geo_bounding_box' in c
+          ? (p: { lon: number; lat: number }) => inBoundingBox(c.geo_bounding_box, p)
+          : (p: { lon: number; lat: number }) => inPolygon(c.geo_polygon, p);
+    return (s) => {
+      const idx = s.index(c.key);
+      return idx.maskAny(idx.selectPoints(inside));
+    };
+  }
+  return null;
+}
+
+function byValue(idx: FieldIndex, test: (v: number | string) => boolean): Uint8Array {
+  return idx.maskAny(idx.selectValues(test));
+}
+
+function rangeTest(r: RangeCondition, isDate: boolean): (x: number) => boolean {
+  const b = (v: number | string | null | undefined): number | null =>
+    v === null || v === undefined ? null : typeof v === 'string' ? parseDateTime(v) : isDate ? null : v;
+  const lt = b(r.lt);
+  const gt = b(r.gt);
+  const lte = b(r.lte);
+  const gte = b(r.gte);
+  return (x) =>
+    (lt === null || x < lt) && (gt === null || x > gt) && (lte === null || x <= lte) && (gte === null || x >= gte);
+}
+
+/** text-match.ts's semantics on token ids: a token the segment never saw matches no point (text, phrase). */
+function byTokens(
+  idx: FieldIndex,
+  kind: 'text' | 'text_any' | 'phrase',
+  query: string,
+  params: NonNullable<ReturnType<typeof textIndexOf>>,
+): Uint8Array {
+  const tokenizer = new Tokenizer(params);
+  const none = new Uint8Array(idx.count);
+  if (kind === 'phrase') {
+    const phrase = tokenizer.document(query).map((t) => idx.idOfString(t));
+    if (!params.phrase_matching || phrase.length === 0 || phrase.includes(-1)) return none;
+    return idx.maskWhere((refs, from, to) => {
+      for (let i = from; i + phrase.length <= to; i++) {
+        let j = 0;
+        while (j < phrase.length && refs[i + j] === phrase[j]) j++;
+        if (j === phrase.length) return true;
+      }
+      return false;
+    });
+  }
+  const ids = [...new Set(tokenizer.query(query))].map((t) => idx.idOfString(t));
+  if (ids.length === 0) return none;
+  if (kind === 'text_any') {
+    const selected = new Uint8Array(idx.dict.kind === 'str' ? idx.dict.values.length : 0);
+    for (const id of ids) if (id >= 0) selected[id] = 1;
+    return idx.maskAny(selected);
+  }
+  if (ids.includes(-1)) return none;
+  return idx.maskWhere((refs, from, to) => {
+    for (const id of ids) {
+      let found = false;
+      for (let r = from; r < to && !found; r++) found = refs[r] === id;
+      if (!found) return false;
+    }
+    return true;
+  });
+}

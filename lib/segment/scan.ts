@@ -1,0 +1,124 @@
+/**
+ * A custom-scored scan of ONE opened segment (scoring.ts: recommend best_score / sum_scores, discover, context,
+ * order_by, sample, no query): every live point that passes the filter, the tombstones and the task's `exclude`
+ * is scored exactly — over the float32 originals, never int8 codes, as Qdrant scores these forms — and the best
+ * `limit` are returned, so the coordinator merges one short list per segment instead of reading every vector.
+ *
+ * Cost: the originals in memory cost no read; on disk they are read in batches of SCAN_BATCH_ROWS rows, one
+ * coalesced round per batch; a filter or order_by reads the segment's payloads once per container (like a
+ * filtered search). Scoring runs the JS kernels, which sum exactly as the SIMD ones (bit-identical scores).
+ *
+ * Invariants: the result order is score descending, ties by external id ascending (the coordinator's merge
+ * order), and it holds exactly the first `limit` of that order, so ties at the cut never depend on offsets;
+ * points the scoring rejects (undefined) or that fall below `minSimilarity` are never returned.
+ */
+import type { Filter } from '../model/filter.js';
+import type { PayloadSchema } from '../model/payload-schema.js';
+import { compareIds, type PointId } from '../model/point-id.js';
+import { MinHeap } from '../index/heap.js';
+import type { CompiledScoring } from './scoring.js';
+import { acceptFn, excludeMask, type SegmentHits } from './search.js';
+import type { QueryIo, Segment } from './segment.js';
+
+export interface ScanQuery {
+  scoring: CompiledScoring;
+  limit: number;
+  filter?: Filter;
+  exclude?: readonly PointId[];
+  /** tombstone version to apply; 0 = none */
+  deletedVersion: number;
+  minSimilarity?: number;
+  /** the collection's payload indexes: a filter they serve whole reads no payload */
+  payloadSchema?: PayloadSchema;
+}
+
+/**
+ * Rows of paged originals fetched per round: large enough that a 100k-point segment takes a dozen rounds, small
+ * enough that one batch's pages (8192 × dim × 4 bytes: 4 MiB at dim 128) stay a bounded share of worker memory.
+ */
+export const SCAN_BATCH_ROWS = 8192;
+
+const EMPTY_ROW = new Float32Array(0);
+
+export async function scanSegment(seg: Segment, q: ScanQuery, io: QueryIo): Promise<SegmentHits> {
+  const { meta } = seg;
+  const { scoring } = q;
+  const result = (offsets: Uint32Array, similarities: Float64Array, distances: number): SegmentHits => ({
+    offsets,
+    similarities,
+    distances,
+    path: 'exact',
+    rescored: false,
+    roundsBeforeFirstDistance: -1,
+  });
+  if (meta.count === 0 || q.limit <= 0) return result(new Uint32Array(0), new Float64Array(0), 0);
+
+  // tombstones, the filter's payloads and order_by's payloads, in one parallel round
+  const [tomb, filtered, payloads] = await Promise.all([
+    seg.tombstones(q.deletedVersion, io),
+    q.filter ? seg.filterMask(q.filter, io, q.payloadSchema) : null,
+    scoring.needsPayload ? seg.allPayloads(io) : null,
+  ]);
+  const accept = acceptFn(tomb, excludeMask(seg, q.exclude), filtered?.mask ?? null);
+  const domain = filtered?.offsets ?? null;
+  const total = domain === null ? meta.count : domain.length;
+  const accepted: number[] = [];
+  for (let i = 0; i < total; i++) {
+    const o = domain === null ? i : domain[i];
+    if (accept === null || accept(o)) accepted.push(o);
+  }
+
+  const min = q.minSimilarity ?? Number.NEGATIVE_INFINITY;
+  const dim = meta.dim;
+  const inMemory = scoring.needsVector ? seg.inMemoryVectors() : null;
+  const paged = scoring.needsVector && inMemory === null ? seg.rowSource(io) : null;
+  const kept: number[] = [];
+  const scores: number[] = [];
+  for (let at = 0; at < accepted.length; at += SCAN_BATCH_ROWS) {
+    const batch = accepted.slice(at, at + SCAN_BATCH_ROWS);
+    if (paged !== null) await paged.load(batch);
+    for (const o of batch) {
+      let row: Float32Array = EMPTY_ROW;
+      let rowAt = 0;
+      if (inMemory !== null) {
+        row = inMemory;
+        rowAt = o * dim;
+      } else if (paged !== null) {
+        row = paged.rows(o) as Float32Array;
+        rowAt = paged.rowOffset(o);
+      }
+      const s = scoring.score(row, rowAt, payloads === null ? null : payloads[o]);
+      if (s === undefined || !(s >= min)) continue;
+      kept.push(o);
+      scores.push(s);
+    }
+  }
+  const best = firstByScoreThenId(seg, kept, scores, q.limit);
+  return result(
+    Uint32Array.from(best, (i) => kept[i]),
+    Float64Array.from(best, (i) => scores[i]),
+    scoring.needsVector ? accepted.length : 0,
+  );
+}
+
+/**
+ * Indices of the first `limit` entries by score descending, ties by external id ascending. A bounded heap finds
+ * the limit-th best score first, so only the entries at or above it (ties included) are sorted.
+ */
+function firstByScoreThenId(seg: Segment, offsets: number[], scores: number[], limit: number): number[] {
+  let pool = Array.from(offsets.keys());
+  if (pool.length > limit) {
+    const heap = new MinHeap(limit + 1);
+    for (let i = 0; i < scores.length; i++) {
+      if (heap.size < limit) heap.push(i, scores[i]);
+      else if (scores[i] > heap.topScore()) {
+        heap.pop();
+        heap.push(i, scores[i]);
+      }
+    }
+    const cut = heap.topScore();
+    pool = pool.filter((i) => scores[i] >= cut);
+  }
+  pool.sort((a, b) => scores[b] - scores[a] || compareIds(seg.externalId(offsets[a]), seg.externalId(offsets[b])));
+  return pool.length > limit ? pool.slice(0, limit) : pool;
+}

@@ -1,0 +1,278 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { Condition, Filter } from '../../../lib/model/filter.js';
+import type { PayloadSchema } from '../../../lib/model/payload-schema.js';
+import { schemaType, textIndexOf } from '../../../lib/model/payload-schema.js';
+import { FieldIndex, encodeFieldIndex } from '../../../lib/segment/field-index-format.js';
+import { compileFilter } from '../../../lib/segment/filter.js';
+import { parseFilter } from '../../../lib/segment/filter-parse.js';
+import { filterMaskOf, planFilter } from '../../../lib/segment/index-filter.js';
+import { parsePayloadPath } from '../../../lib/segment/payload-path.js';
+
+// Every index type over keys that random payloads fill with values of every type (and arrays, nulls, absences).
+const SCHEMA: PayloadSchema = {
+  tag: 'keyword',
+  id: 'uuid',
+  n: { type: 'integer', lookup: true, range: true },
+  x: 'float',
+  flag: 'bool',
+  at: 'datetime',
+  loc: 'geo',
+  txt: {
+    type: 'text',
+    phrase_matching: true,
+    stopwords: 'english',
+    stemmer: { type: 'snowball', language: 'english' },
+  },
+  'meta.kind': 'keyword',
+};
+const KEYS = ['tag', 'id', 'n', 'x', 'flag', 'at', 'loc', 'txt', 'meta.kind'];
+
+const words = ['red', 'green', 'the', 'running', 'runs', 'blue sky', 'Red', 'a b c'];
+const uuids = ['00000000-0000-0000-0000-000000000001', '00000000-0000-0000-0000-000000000002'];
+const dates = ['2024-01-01T00:00:00Z', '2024-06-15', '2025-01-01T12:30:00+02:00', 'not a date'];
+const scalarArb = fc.oneof(
+  fc.constantFrom(...words, ...uuids, ...dates),
+  fc.integer({ min: -3, max: 3 }),
+  fc.constantFrom(0.5, 2.5, -1.5),
+  fc.boolean(),
+  fc.constant(null),
+  fc.record({ lon: fc.integer({ min: -20, max: 20 }), lat: fc.integer({ min: -20, max: 20 }) }),
+);
+const valueArb = fc.oneof(
+  { weight: 3, arbitrary: scalarArb },
+  { weight: 1, arbitrary: fc.array(scalarArb, { maxLength: 3 }) },
+);
+/** values of the key's own type most of the time, so conditions often meet values they compare */
+const typed = (own: fc.Arbitrary<unknown>) =>
+  fc.oneof(
+    { weight: 3, arbitrary: own },
+    { weight: 1, arbitrary: fc.array(own, { maxLength: 3 }) },
+    { weight: 1, arbitrary: valueArb },
+  );
+const smallInt = fc.integer({ min: -3, max: 3 });
+const pointArb = fc.record({ lon: fc.integer({ min: -12, max: 12 }), lat: fc.integer({ min: -12, max: 12 }) });
+const payloadArb = fc
+  .record(
+    {
+      tag: typed(fc.constantFrom(...words)),
+      id: typed(fc.constantFrom(...uuids)),
+      n: typed(smallInt),
+      x: typed(fc.oneof(smallInt, fc.constantFrom(0.5, 2.5, -1.5))),
+      flag: typed(fc.boolean()),
+      at: typed(fc.constantFrom(...dates)),
+      loc: typed(pointArb),
+      txt: typed(fc.constantFrom('The runner is running fast', 'red green blue', 'blue sky, red sun', 'runs')),
+      meta: fc.record({ kind: typed(fc.constantFrom(...words)) }, { requiredKeys: [] }),
+    },
+    { requiredKeys: [] },
+  )
+  .map((p) => p as Record<string, unknown>);
+
+const keyArb = fc.constantFrom(...KEYS);
+const box = { top_left: { lon: -10, lat: 10 }, bottom_right: { lon: 10, lat: -10 } };
+const square = {
+  exterior: {
+    points: [
+      { lon: -5, lat: -5 },
+      { lon: 5, lat: -5 },
+      { lon: 5, lat: 5 },
+      { lon: -5, lat: 5 },
+      { lon: -5, lat: -5 },
+    ],
+  },
+  interiors: [
+    {
+      points: [
+        { lon: -1, lat: -1 },
+        { lon: 1, lat: -1 },
+        { lon: 1, lat: 1 },
+        { lon: -1, lat: 1 },
+        { lon: -1, lat: -1 },
+      ],
+    },
+  ],
+};
+const leafArb: fc.Arbitrary<Condition> = fc.oneof(
+  fc.record({
+    key: keyArb,
+    match: fc.record({
+      value: fc.oneof(fc.constantFrom(...words, ...uuids), fc.integer({ min: -3, max: 3 }), fc.boolean()),
+    }),
+  }),
+  fc.record({
+    key: keyArb,
+    match: fc.record({
+      any: fc.oneof(
+        fc.array(fc.constantFrom(...words, ...uuids), { maxLength: 3 }),
+        fc.array(fc.integer({ min: -3, max: 3 }), { maxLength: 3 }),
+      ),
+    }),
+  }),
+  fc.record({ key: keyArb, match: fc.record({ except: fc.array(fc.constantFrom(...words), { maxLength: 2 }) }) }),
+  fc.record({
+    key: keyArb,
+    match: fc.record({ text: fc.constantFrom('red', 'run', 'RUNNING', 'blue sky', 'the', 'e', '') }),
+  }),
+  fc.record({ key: keyArb, match: fc.record({ text_any: fc.constantFrom('red sky', 'runs nothing', 'zzz') }) }),
+  fc.record({
+    key: keyArb,
+    match: fc.record({ phrase: fc.constantFrom('blue sky', 'sky blue', 'runner is running', 'red') }),
+  }),
+  fc.record({
+    key: keyArb,
+    range: fc.record(
+      { gte: fc.integer({ min: -3, max: 3 }), lt: fc.integer({ min: -3, max: 4 }) },
+      { requiredKeys: [] },
+    ),
+  }),
+  fc.record({
+    key: keyArb,
+    range: fc.record(
+      {
+        gt: fc.constantFrom('2024-01-01T00:00:00Z', '2024-03-01'),
+        lte: fc.constantFrom('2025-01-01T10:30:00Z', '2026-01-01'),
+      },
+      { requiredKeys: [] },
+    ),
+  }),
+  fc.record({ key: keyArb, values_count: fc.record({ gte: fc.integer({ min: 0, max: 2 }) }) }),
+  fc.record({
+    key: keyArb,
+    geo_radius: fc.record({ center: fc.constant({ lon: 0, lat: 0 }), radius: fc.constantFrom(500_000, 1_500_000) }),
+  }),
+  fc.record({ key: keyArb, geo_bounding_box: fc.constant(box) }),
+  fc.record({ key: keyArb, geo_polygon: fc.constant(square) }),
+  fc.record({ is_empty: fc.record({ key: keyArb }) }),
+  fc.record({ has_id: fc.array(fc.integer({ min: 0, max: 30 }), { maxLength: 4 }) }),
+) as fc.Arbitrary<Condition>;
+/** conditions that meet the key's own index type (so the index answers them) */
+const typedLeafArb: fc.Arbitrary<Condition> = fc.oneof(
+  fc.record({
+    key: fc.constantFrom('tag', 'meta.kind'),
+    match: fc.oneof(
+      fc.record({ value: fc.constantFrom(...words) }),
+      fc.record({ any: fc.array(fc.constantFrom(...words), { maxLength: 3 }) }),
+      fc.record({ text: fc.constantFrom('re', 'blue', ' ') }),
+    ),
+  }),
+  fc.record({ key: fc.constant('id'), match: fc.record({ value: fc.constantFrom(...uuids) }) }),
+  fc.record({
+    key: fc.constantFrom('n', 'x'),
+    range: fc.record({ gt: smallInt, lte: smallInt }, { requiredKeys: [] }),
+  }),
+  fc.record({ key: fc.constantFrom('n', 'x'), match: fc.record({ value: smallInt }) }),
+  fc.record({ key: fc.constant('flag'), match: fc.record({ value: fc.boolean() }) }),
+  fc.record({
+    key: fc.constant('at'),
+    range: fc.record(
+      { gte: fc.constantFrom(...dates.slice(0, 3)), lt: fc.constantFrom(...dates.slice(0, 3)) },
+      { requiredKeys: [] },
+    ),
+  }),
+  fc.record({
+    key: fc.constant('loc'),
+    geo_radius: fc.record({ center: pointArb, radius: fc.constantFrom(300_000, 900_000) }),
+  }),
+  fc.record({ key: fc.constant('loc'), geo_polygon: fc.constant(square) }),
+  fc.record({
+    key: fc.constant('txt'),
+    match: fc.oneof(
+      fc.record({ phrase: fc.constantFrom('blue sky', 'sky blue', 'runner running', 'red', 'green blue') }),
+      fc.record({ text: fc.constantFrom('run', 'red blue', 'the') }),
+      fc.record({ text_any: fc.constantFrom('sky fast', 'nothing') }),
+    ),
+  }),
+) as fc.Arbitrary<Condition>;
+
+const filterArb: fc.Arbitrary<Filter> = fc.letrec<{ f: Filter; c: Condition }>((tie) => ({
+  c: fc.oneof(
+    { depthSize: 'small', withCrossShrink: true },
+    leafArb,
+    typedLeafArb,
+    typedLeafArb,
+    tie('f') as fc.Arbitrary<Condition>,
+  ),
+  f: fc.record(
+    {
+      must: fc.array(tie('c'), { maxLength: 3 }),
+      should: fc.array(tie('c'), { minLength: 1, maxLength: 3 }),
+      must_not: fc.array(tie('c'), { maxLength: 2 }),
+    },
+    { requiredKeys: [] },
+  ),
+})).f;
+
+/** The segment view over indexes built from `payloads` (as the writer builds them), round-tripped through bytes. */
+function indexed(payloads: Record<string, unknown>[], built: PayloadSchema) {
+  const indexes = new Map<string, FieldIndex>();
+  for (const [key, s] of Object.entries(built)) {
+    const bytes = encodeFieldIndex(schemaType(s), parsePayloadPath(key), payloads, textIndexOf(built, key));
+    indexes.set(key, FieldIndex.decode(bytes, key));
+  }
+  return {
+    count: payloads.length,
+    schemaOf: (k: string) => built[k],
+    externalId: (o: number) => o,
+    index: (k: string) => indexes.get(k) as FieldIndex,
+    payloads,
+  };
+}
+
+describe('segment field indexes', () => {
+  it('answer every filter exactly as the payload scan does (random payloads and filters, every index type)', () => {
+    fc.assert(
+      fc.property(fc.array(payloadArb, { minLength: 1, maxLength: 30 }), filterArb, (payloads, raw) => {
+        const filter = parseFilter(raw);
+        const scan = compileFilter(filter, SCHEMA);
+        const expected = payloads.map((p, o) => (scan(o, p) ? 1 : 0));
+        const got = Array.from(filterMaskOf(filter, indexed(payloads, SCHEMA), SCHEMA));
+        expect(got).toEqual(expected);
+      }),
+      { seed: 1313, numRuns: 600 },
+    );
+  });
+
+  it('a text index built with other params than the schema asks for is not used for tokens', () => {
+    const payloads = [{ txt: 'Running fast' }, { txt: 'runs' }];
+    const built: PayloadSchema = { txt: 'text' };
+    const wanted: PayloadSchema = { txt: { type: 'text', stemmer: { type: 'snowball', language: 'english' } } };
+    const filter = parseFilter({ must: [{ key: 'txt', match: { text: 'run' } }] });
+    expect(planFilter(filter, indexed(payloads, built), wanted).payloads).toBe(true);
+    expect(Array.from(filterMaskOf(filter, indexed(payloads, built), wanted))).toEqual([1, 1]);
+    expect(planFilter(filter, indexed(payloads, wanted), wanted)).toEqual({ keys: new Set(['txt']), payloads: false });
+  });
+
+  it('a filter of served conditions needs no payload; one unserved condition does', () => {
+    const seg = indexed([{ tag: 'a' }], SCHEMA);
+    const served = parseFilter({
+      must: [{ key: 'tag', match: { value: 'a' } }, { key: 'n', range: { gte: 1 } }, { has_id: [0] }],
+      should: [
+        { key: 'loc', geo_radius: { center: { lon: 0, lat: 0 }, radius: 5 } },
+        { key: 'txt', match: { text: 'x' } },
+      ],
+    });
+    expect(planFilter(served, seg, SCHEMA)).toEqual({ keys: new Set(['tag', 'n', 'loc', 'txt']), payloads: false });
+    for (const other of [
+      { key: 'tag', match: { except: ['a'] } },
+      { key: 'unindexed', match: { value: 'a' } },
+      { is_empty: { key: 'tag' } },
+      { key: 'flag', match: { value: 'a' } },
+    ]) {
+      expect(planFilter(parseFilter({ must: [other] }), seg, SCHEMA).payloads).toBe(true);
+    }
+  });
+
+  it('round-trips its dictionary and columns through bytes, and refuses corrupt bytes', () => {
+    const payloads = [{ tag: ['b', 'a'] }, {}, { tag: 'é' }, { tag: 7 }];
+    const bytes = encodeFieldIndex('keyword', parsePayloadPath('tag'), payloads, null);
+    const idx = FieldIndex.decode(bytes, 'tag');
+    expect(idx.dict).toEqual({ kind: 'str', values: ['a', 'b', 'é'] });
+    expect(Array.from(idx.starts)).toEqual([0, 2, 2, 3, 3]);
+    expect(Array.from(idx.refs)).toEqual([1, 0, 2]);
+    expect(idx.pointsWithValues()).toBe(2);
+    const bad = bytes.slice();
+    bad[bad.length - 1] ^= 1;
+    expect(() => FieldIndex.decode(bad, 'tag')).toThrow(/checksum/);
+  });
+});
