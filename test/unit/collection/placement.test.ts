@@ -65,7 +65,7 @@ describe('routing by the recorded slot', () => {
   });
 
   it('plans at most one task per worker: slots beyond K are re-mapped and grouped, every segment once', () => {
-    const m = { segments: Array.from({ length: 8 }, (_, i) => entry(`s${i}`, 1, i)) };
+    const m = { config: {}, segments: Array.from({ length: 8 }, (_, i) => entry(`s${i}`, 1, i)) };
     const tasks = planTasks('c', m as never, 4, template);
     expect(tasks).toHaveLength(4);
     expect(new Set(tasks.map((t) => t.worker)).size).toBe(4);
