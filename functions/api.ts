@@ -4,6 +4,7 @@
  * Everything is built once per container at cold start (module scope, top-level await), including the API key read
  * from Secrets Manager when STRATA_API_KEY_SECRET_ARN is set.
  */
+import { fileURLToPath } from 'node:url';
 import type { Context } from 'aws-lambda';
 import { handle, type LambdaEvent } from 'hono/aws-lambda';
 import { createApp } from '../lib/api/index.js';
@@ -30,6 +31,8 @@ const serve = handle(
     logger,
     ...(apiKey !== undefined ? { apiKey } : {}),
     corsOrigins: config.corsOrigins,
+    // the bundle carries the dashboard's static build beside index.mjs (infra/strata-function.ts `dashboard`)
+    dashboardDir: fileURLToPath(new URL('./dashboard/', import.meta.url)),
     // Lambda returns the body as an escaped string inside its 6 MB response payload
     limits: {
       maxResponseBytes: config.maxResponseBytes,

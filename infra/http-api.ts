@@ -65,6 +65,7 @@ export class StrataHttpApi extends Construct {
     this.api = new StrataFunction(this, 'Api', {
       entry: 'api',
       description: 'Strata API: Qdrant REST surface and query coordinator',
+      dashboard: true,
       memoryMiB: props.memoryMiB ?? SIZING_DEFAULTS.apiMemoryMiB,
       timeout: props.timeout ?? SIZING_DEFAULTS.apiTimeout,
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,

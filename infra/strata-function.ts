@@ -52,7 +52,22 @@ export interface StrataFunctionProps {
   readonly sourceMaps?: boolean;
   /** @default Runtime.NODEJS_22_X */
   readonly runtime?: Runtime;
+  /**
+   * Build the web dashboard (scripts/build-dashboard.ts) into the bundle's `dashboard/` folder, beside index.mjs,
+   * where functions/api.ts serves it from. Only the api function carries it.
+   * @default false
+   */
+  readonly dashboard?: boolean;
 }
+
+/** Runs the dashboard build into the bundle's output folder after esbuild (local bundling, like the rest). */
+const dashboardHooks = {
+  beforeBundling: (): string[] => [],
+  beforeInstall: (): string[] => [],
+  afterBundling: (inputDir: string, outputDir: string): string[] => [
+    `cd "${inputDir}" && npx tsx scripts/build-dashboard.ts --out "${outputDir}/dashboard"`,
+  ],
+};
 
 export class StrataFunction extends Construct {
   readonly function: NodejsFunction;
@@ -97,7 +112,7 @@ export class StrataFunction extends Construct {
         ...props.environment,
         STRATA_CACHE_BYTES: String(cacheBytesFor(props.memoryMiB)),
       },
-      bundling: BUNDLING_DEFAULTS,
+      bundling: props.dashboard ? { ...BUNDLING_DEFAULTS, commandHooks: dashboardHooks } : BUNDLING_DEFAULTS,
     });
   }
 

@@ -1,6 +1,6 @@
 /**
  * `npm run build`: one esbuild bundle per Lambda function, `dist/functions/<name>/index.mjs` (+ `.map`), with the
- * shared settings of scripts/bundling-options.ts. Prints each bundle's size and what dominates it.
+ * shared settings of scripts/bundling-options.ts; the api's folder also gets the dashboard (`api/dashboard/`). Prints each bundle's size and what dominates it.
  *
  *   npm run build                      # all functions into dist/functions
  *   npm run build -- --out /tmp/fn api # some functions elsewhere (tests build into a temp folder)
@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { build, type Metafile } from 'esbuild';
+import { buildDashboard } from './build-dashboard.js';
 import { FUNCTION_BUNDLE_OPTIONS, FUNCTION_NAMES, type FunctionName } from './bundling-options.js';
 
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
@@ -37,6 +38,8 @@ export async function buildFunctions(
         outdir: join(outDir, name),
         metafile: true,
       });
+      // the api serves the dashboard from beside its index.mjs (functions/api.ts), as the CDK bundle has it
+      if (name === 'api') await buildDashboard(join(outDir, name, 'dashboard'));
       const file = join(outDir, name, 'index.mjs');
       return { name, file, bytes: statSync(file).size, top: topInputs(result.metafile) };
     }),

@@ -10,14 +10,17 @@ import { cors } from 'hono/cors';
 import type { CollectionService } from '../collection/types.js';
 import type { OperationsSource } from '../runtime/operations.js';
 import { apiKeyAuth } from './auth.js';
+import { COST_REQUEST_HEADER, COST_RESPONSE_HEADER, costHeader } from './cost-header.js';
 import { ClientGone, errorBody, toHttpError } from './errors.js';
 import type { AppEnv } from './http.js';
 import { createMetrics } from './metrics.js';
 import { registerAliasRoutes } from './routes/aliases.js';
 import { registerCollectionRoutes } from './routes/collections.js';
+import { registerDashboardRoutes } from './routes/dashboard.js';
 import { registerExploreRoutes } from './routes/explore.js';
 import { registerOperationRoutes } from './routes/operations.js';
 import { registerSnapshotRoutes } from './routes/snapshots.js';
+import { registerStorageSnapshotRoutes } from './routes/storage-snapshots.js';
 import { registerPointRoutes } from './routes/points.js';
 import { registerQueryRoutes } from './routes/query.js';
 import { QDRANT_COMPAT_VERSION, registerServiceRoutes } from './routes/service.js';
@@ -72,6 +75,11 @@ export interface CreateAppOptions {
   readonly corsOrigins?: readonly string[];
   /** this process's optimizer runs and I/O counters (lib/runtime/operations.ts) for /metrics and …/optimizations */
   readonly operations?: OperationsSource;
+  /**
+   * folder of the dashboard's static build (scripts/build-dashboard.ts) served at `/dashboard`
+   * @default none: `/dashboard` answers 404 saying how to build it
+   */
+  readonly dashboardDir?: string;
 }
 
 export interface RouteDeps {
@@ -98,13 +106,15 @@ export function createApp(options: CreateAppOptions): Hono<AppEnv> {
   });
   // before the key check, so refused requests are counted too
   app.use('*', metrics.middleware);
+  app.use('*', costHeader);
   const origins = options.corsOrigins ?? [];
   if (origins.length > 0) {
     app.use(
       '*',
       cors({
         origin: origins.includes('*') ? '*' : [...origins],
-        allowHeaders: ['content-type', 'api-key', 'authorization'],
+        allowHeaders: ['content-type', 'api-key', 'authorization', COST_REQUEST_HEADER],
+        exposeHeaders: [COST_RESPONSE_HEADER],
       }),
     );
   }
@@ -121,6 +131,8 @@ export function createApp(options: CreateAppOptions): Hono<AppEnv> {
   registerQueryRoutes(app, deps);
   registerExploreRoutes(app, deps);
   registerSnapshotRoutes(app, deps);
+  registerStorageSnapshotRoutes(app, deps);
+  registerDashboardRoutes(app, deps, options.dashboardDir);
 
   app.notFound((c) =>
     c.json(

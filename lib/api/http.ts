@@ -20,8 +20,10 @@ import {
   type Where,
 } from './errors.js';
 import { boundedJson, type ResponseBounds } from './response-bounds.js';
+import type { QueryTrace } from '../collection/query.js';
 
-export type AppEnv = { Variables: { startedAt: number; bounds: ResponseBounds } };
+/** `costTrace`: set by a query route when the request asked for its cost (cost-header.ts) */
+export type AppEnv = { Variables: { startedAt: number; bounds: ResponseBounds; costTrace?: QueryTrace } };
 export type Ctx = Context<AppEnv>;
 
 /** Qdrant's success envelope, serialised within the response byte bound (response-bounds.ts). */

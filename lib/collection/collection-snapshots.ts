@@ -9,12 +9,13 @@
  *   before the request (§4.2) and nothing half-written.
  * - Between reading the manifest and writing the pin, an object the manifest names can be deleted only if it left a
  *   manifest more than the GC grace period earlier, which the read view rules out (as for any reader).
- * - Pins live under the collection's prefix: deleting the collection deletes its snapshots with it.
+ * - Pins live under the collection's prefix: deleting the collection deletes its snapshots with it (and its pins
+ *   held by storage snapshots, storage-snapshots.ts, whose `.storage-pin` names the listing here leaves out).
  */
 import { randomBytes } from 'node:crypto';
 import { internal, notFound } from '../model/errors.js';
 import type { ObjectStore } from '../storage/object-store.js';
-import { isSnapshotName, newSnapshotName, snapshotKey, snapshotsPrefix } from './keys.js';
+import { isSnapshotName, isStoragePinName, newSnapshotName, snapshotKey, snapshotsPrefix } from './keys.js';
 import type { Manifest } from './manifest.js';
 import type { Snapshot } from './snapshot.js';
 
@@ -54,10 +55,22 @@ export function decodePin(bytes: Uint8Array, key: string): SnapshotPin {
 /** Writes the pin of `view` (create-only) and describes it. */
 export async function pinSnapshot(store: ObjectStore, view: Snapshot, now: number): Promise<SnapshotDescription> {
   const name = newSnapshotName(now, randomBytes(6).toString('hex'));
+  const size = await writePin(store, view, name, snapshotKey(view.collection, name), now);
+  return { name, creation_time: isoSeconds(now), size, checksum: null };
+}
+
+/** Writes the pin of `view` at `key` (create-only); answers its size. */
+export async function writePin(
+  store: ObjectStore,
+  view: Snapshot,
+  name: string,
+  key: string,
+  now: number,
+): Promise<number> {
   const pin: SnapshotPin = { format: PIN_FORMAT, name, createdAt: now, manifest: view.manifest, wal: view.tail.names };
   const body = Buffer.from(JSON.stringify(pin), 'utf8');
-  await store.put(snapshotKey(view.collection, name), body, { ifNoneMatch: '*' });
-  return { name, creation_time: isoSeconds(now), size: body.byteLength, checksum: null };
+  await store.put(key, body, { ifNoneMatch: '*' });
+  return body.byteLength;
 }
 
 export async function listSnapshots(store: ObjectStore, collection: string): Promise<SnapshotDescription[]> {
@@ -74,10 +87,13 @@ export async function listSnapshots(store: ObjectStore, collection: string): Pro
     }));
 }
 
-/** Every pin of the collection (gc.ts keeps what they name). */
+/** Every pin of the collection, its own snapshots' and storage snapshots' (gc.ts keeps what they name). */
 export async function loadPins(store: ObjectStore, collection: string): Promise<SnapshotPin[]> {
   const prefix = snapshotsPrefix(collection);
-  const entries = (await store.list(prefix)).filter((e) => isSnapshotName(e.key.slice(prefix.length)));
+  const entries = (await store.list(prefix)).filter((e) => {
+    const name = e.key.slice(prefix.length);
+    return isSnapshotName(name) || isStoragePinName(name);
+  });
   const pins = await Promise.all(entries.map((e) => store.get(e.key)));
   return pins.flatMap((got, i) => (got === null ? [] : [decodePin(got.body, entries[i].key)]));
 }
@@ -92,6 +108,6 @@ export async function deleteSnapshot(store: ObjectStore, collection: string, nam
 }
 
 /** Qdrant's `creation_time` shape: ISO 8601 without the zone suffix, seconds precision. */
-function isoSeconds(ms: number): string {
+export function isoSeconds(ms: number): string {
   return new Date(ms).toISOString().slice(0, 19);
 }

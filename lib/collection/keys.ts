@@ -8,10 +8,13 @@
  * | `wal/{seq:16}.{writer}`                    | one acknowledged write batch (wal.ts)  | create-only, never rewritten  |
  * | `segments/{segmentId}/…`                   | one immutable segment (lib/segment)    | before the manifest names it  |
  * | `snapshots/{time:16}-{random}.snapshot`    | a pinned manifest (collection-snapshots.ts) | create-only, then deleted |
+ * | `snapshots/{time:16}-{random}.storage-pin` | the same, held by the storage snapshot of that name | create-only, then deleted |
  *
  * Store-level objects (outside every collection): `{prefix}/aliases`, the one alias map of the deployment (aliases.ts),
- * replaced only by compare-and-swap; `{prefix}/deleting/{name}/{time:16}-{random}`, one marker per collection delete
- * whose objects are still being removed in the background (collection-delete.ts), create-only, then deleted.
+ * replaced only by compare-and-swap; `{prefix}/snapshots/{time:16}-{random}.snapshot`, a storage snapshot
+ * (storage-snapshots.ts): the collections it pinned (each by a `.storage-pin` of the same stem) and the aliases;
+ * `{prefix}/deleting/{name}/{time:16}-{random}`, one marker per collection delete whose objects are still being
+ * removed in the background (collection-delete.ts), create-only, then deleted.
  *
  * Segment folders, the files inside them and the tombstone names are spelled by lib/segment/keys.ts (the segment
  * layer reads them from a task's collection prefix alone); this module builds the collection-level keys on top.
@@ -32,6 +35,8 @@ const SEQ_WIDTH = 16;
 const WRITER_RE = /^[0-9a-z]{1,32}$/;
 /** snapshot names this module accepts: `{time:16}-{random}.snapshot` (newSnapshotName) */
 const SNAPSHOT_NAME_RE = /^[0-9]{16}-[0-9a-z]{1,32}\.snapshot$/;
+/** a collection's pin held by a storage snapshot: the storage snapshot's name with this suffix instead */
+const STORAGE_PIN_NAME_RE = /^[0-9]{16}-[0-9a-z]{1,32}\.storage-pin$/;
 /** ids this module mints (newSegmentId): creation time + random suffix */
 const SEGMENT_ID_RE = /^[0-9]{16}-[0-9a-z]{1,32}$/;
 
@@ -142,6 +147,31 @@ export function newSnapshotName(nowMs: number, random: string): string {
 
 export function isSnapshotName(name: string): boolean {
   return SNAPSHOT_NAME_RE.test(name);
+}
+
+/** The name of the pin a storage snapshot named `snapshotName` keeps in each collection it holds. */
+export function storagePinName(snapshotName: string): string {
+  if (!SNAPSHOT_NAME_RE.test(snapshotName)) throw invalid(`bad snapshot name "${snapshotName}"`);
+  return snapshotName.replace(/\.snapshot$/, '.storage-pin');
+}
+
+export function isStoragePinName(name: string): boolean {
+  return STORAGE_PIN_NAME_RE.test(name);
+}
+
+/** `{collection}/snapshots/{storage pin}` */
+export function storagePinKey(collection: string, snapshotName: string): string {
+  return snapshotsPrefix(collection) + storagePinName(snapshotName);
+}
+
+/** `{prefix}/snapshots/`: the deployment's storage snapshots (storage-snapshots.ts). */
+export function storageSnapshotsPrefix(prefix: string): string {
+  return join(prefix, 'snapshots/');
+}
+
+export function storageSnapshotKey(prefix: string, name: string): string {
+  if (!SNAPSHOT_NAME_RE.test(name)) throw invalid(`bad snapshot name "${name}"`);
+  return storageSnapshotsPrefix(prefix) + name;
 }
 
 /** A new segment id: creation time (ms, 16 digits) + a random suffix unique among concurrent optimizers. */

@@ -87,11 +87,16 @@ export async function loadPoints(
     if (list) list.push(i);
     else bySegment.set(l.segment, [i]);
   });
+  // on_disk_payload: false keeps each segment's payloads in this process's memory (segment-access.ts)
+  const resident = want.payload && snap.manifest.config.on_disk_payload === false;
   await Promise.all(
     [...bySegment].map(async ([segment, idx]) => {
-      const source = await ctx.access.points(snap.collection, segment, io);
+      const [source, held] = await Promise.all([
+        ctx.access.points(snap.collection, segment, io),
+        resident ? ctx.access.residentPayloads(snap.collection, segment, io) : null,
+      ]);
       const points = await readStoredPoints(
-        source,
+        held === null ? source : { ...source, payloads: () => held },
         idx.map((i) => located[i].offset as number),
         want,
         io,

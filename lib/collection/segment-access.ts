@@ -9,15 +9,20 @@
  *   segments folder, so a segment no manifest names (an orphan of a crashed optimizer) is never read.
  * - Segment objects are immutable, so decoded `ids` tables, tombstone bitmaps, point sources (meta + payload
  *   index) and field indexes are cached by key.
+ * - Resident payloads (`residentPayloads`, for collections with `on_disk_payload: false`): every payload of a segment
+ *   decoded from one whole GET and kept, within RESIDENT_PAYLOAD_BYTES for all segments together (least recently
+ *   used first out). A segment whose payloads alone would take more than half of it is never kept: its payloads are
+ *   read per query (ranged GETs), as with `on_disk_payload: true`.
  */
 import { LRUCache } from 'lru-cache';
 import type { IoScope } from '../storage/io-stats.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import type { IdTable, PointOffset } from '../segment/ids-format.js';
 import { directPages } from '../segment/page-io.js';
-import { type PointSource, openPointSource, readIdTable } from '../segment/points.js';
+import { type PointSource, openPointSource, readAllPayloads, readIdTable } from '../segment/points.js';
 import { type Tombstones, readTombstones } from '../segment/tombstones.js';
 import { segmentPrefix } from '../segment/keys.js';
+import type { Payload } from '../model/payload.js';
 import type { SegmentEntry } from './manifest.js';
 import type { PointId } from '../model/point-id.js';
 import type { Filter } from '../model/filter.js';
@@ -27,6 +32,13 @@ import { filterMaskOf, planFilter } from '../segment/index-filter.js';
 
 /** decoded id tables / tombstone bitmaps / point sources kept per process (each is a few bytes per point) */
 const MAX_CACHED = 1024;
+/** memory for resident payloads (decoded JSON, counted as twice its stored bytes) @default 128 MiB */
+export const RESIDENT_PAYLOAD_BYTES = 128 * 1024 * 1024;
+
+interface Resident {
+  payloads: readonly (Payload | null)[];
+  bytes: number;
+}
 
 export interface LiveCopy {
   segment: SegmentEntry;
@@ -42,7 +54,47 @@ export class SegmentAccess {
   /** field indexes read for scroll / count / delete by filter, by `{segment prefix}#{field}` */
   private readonly indexes = new LRUCache<string, Promise<FieldIndex>>({ max: MAX_CACHED });
 
-  constructor(private readonly store: ObjectStore) {}
+  private readonly resident: LRUCache<string, Resident>;
+  private readonly residentLoading = new Map<string, Promise<Resident>>();
+  /** segments whose payloads exceed half the budget (never kept; bounded like the other caches) */
+  private readonly tooLarge = new LRUCache<string, true>({ max: MAX_CACHED });
+
+  constructor(
+    private readonly store: ObjectStore,
+    private readonly residentBytes: number = RESIDENT_PAYLOAD_BYTES,
+  ) {
+    this.resident = new LRUCache<string, Resident>({
+      maxSize: Math.max(1, residentBytes),
+      sizeCalculation: (r) => Math.max(1, r.bytes),
+    });
+  }
+
+  /**
+   * Every payload of a segment, kept in this process's memory (see the header), or null when the segment is too
+   * large to keep: the caller then reads payloads per query.
+   */
+  async residentPayloads(
+    collection: string,
+    segmentId: string,
+    io?: IoScope,
+  ): Promise<readonly (Payload | null)[] | null> {
+    const prefix = segmentPrefix(collection, segmentId);
+    const hit = this.resident.get(prefix);
+    if (hit !== undefined) return hit.payloads;
+    if (this.tooLarge.has(prefix)) return null;
+    const pending = this.residentLoading.get(prefix);
+    if (pending !== undefined) return (await (io ? io.join(pending) : pending)).payloads;
+    const loading = (async (): Promise<Resident> => {
+      const all = await readAllPayloads(await this.points(collection, segmentId, io), io);
+      const r: Resident = { payloads: all.payloads, bytes: 2 * all.bytes };
+      // this query uses what it read either way; a segment too large to keep is read per query from now on
+      if (r.bytes > this.residentBytes / 2) this.tooLarge.set(prefix, true);
+      else this.resident.set(prefix, r);
+      return r;
+    })().finally(() => this.residentLoading.delete(prefix));
+    this.residentLoading.set(prefix, loading);
+    return (await loading).payloads;
+  }
 
   ids(collection: string, segmentId: string, io?: IoScope): Promise<IdTable> {
     const prefix = segmentPrefix(collection, segmentId);
@@ -144,6 +196,7 @@ export class SegmentAccess {
 
   /** Drops cached objects of a collection (after it was deleted). */
   forget(collection: string): void {
+    for (const k of [...this.resident.keys()]) if (k.startsWith(`${collection}/`)) this.resident.delete(k);
     for (const m of [this.idTables, this.tombs, this.sources, this.indexes] as LRUCache<string, Promise<unknown>>[]) {
       for (const k of [...m.keys()]) if (k.startsWith(`${collection}/`)) m.delete(k);
     }

@@ -42,11 +42,13 @@ import { validateCollectionName } from '../model/collection-name.js';
 import { createManifest, newManifest, updateManifest } from './manifest.js';
 import { backlogOf, type OptimizerBacklog } from './backlog.js';
 import * as snapshots from './collection-snapshots.js';
+import * as storage from './storage-snapshots.js';
 import type { SnapshotDescription } from './collection-snapshots.js';
 import { archiveSnapshot, checkArchive, restoreArchive } from './snapshot-archive.js';
 import { snapshotKey, snapshotsPrefix } from './keys.js';
 import { markDeleted, pendingDeletes } from './collection-delete.js';
 import { entryDiffers } from './rebuild.js';
+import { type CollectionLayout, collectionLayout } from './segment-layout.js';
 import { payloadPoints, withFieldIndex, withoutFieldIndex } from './field-indexes.js';
 import { facet, scrollOrdered } from './payload-reads.js';
 import { deletePayloadKeys, overwritePayload, setPayload } from './payload-ops.js';
@@ -312,6 +314,80 @@ export class StrataCollectionService implements CollectionService {
     const collection = this.prefixOf(name);
     await restoreArchive(this.ctx.store, collection, name, checked, this.ctx.now());
     this.ctx.onConfigChange(name);
+  }
+
+  // ------------------------------------------------------------------ storage snapshots (storage-snapshots.ts)
+
+  async createStorageSnapshot(): Promise<SnapshotDescription> {
+    const [names, aliases] = await Promise.all([this.listCollections(), this.ctx.aliases.current()]);
+    return storage.createStorageSnapshot(
+      { store: this.ctx.store, prefix: this.ctx.prefix, now: this.ctx.now() },
+      names,
+      aliases,
+      async (n) => {
+        try {
+          return await snapshotOf(this.ctx, n);
+        } catch (e) {
+          // deleted since the listing: the snapshot holds the collections that still exist
+          if (isStrataError(e, 'not_found')) return null;
+          throw e;
+        }
+      },
+    );
+  }
+
+  listStorageSnapshots(): Promise<SnapshotDescription[]> {
+    return storage.listStorageSnapshots(this.ctx.store, this.ctx.prefix);
+  }
+
+  deleteStorageSnapshot(snapshot: string): Promise<void> {
+    return storage.deleteStorageSnapshot(this.ctx.store, this.ctx.prefix, snapshot);
+  }
+
+  downloadStorageSnapshot(snapshot: string): Promise<AsyncIterable<Uint8Array>> {
+    return storage.archiveStorageSnapshot(this.ctx.store, this.ctx.prefix, snapshot);
+  }
+
+  /**
+   * Restores a storage archive: every collection it holds replaces the one of that name (others are left alone),
+   * then its aliases are created (overwriting same-named ones). Checked whole, and checked against the aliases and
+   * collections here, before anything is written.
+   */
+  async recoverStorageSnapshot(archive: Uint8Array): Promise<void> {
+    const checked = await storage.checkStorageArchive(archive);
+    const [current, existing] = await Promise.all([this.ctx.aliases.current(), this.listCollections()]);
+    const restored = new Set(checked.root.collections);
+    for (const c of restored) {
+      if (current.has(c)) {
+        throw conflict(`Can't create collection with name ${c}. Alias with the same name already exists`);
+      }
+    }
+    for (const [alias] of checked.root.aliases) {
+      if (existing.includes(alias) && !restored.has(alias)) {
+        throw conflict(`Can't create alias ${alias}: a collection with the same name exists`);
+      }
+    }
+    // as recoverSnapshot: the archives rewrite the same keys, so no background purge of a name may still run
+    const deleting = new Set((await pendingDeletes(this.ctx.store, this.ctx.prefix)).map((p) => p.name));
+    for (const c of restored) {
+      if (deleting.has(c)) {
+        throw conflict(`Collection ${c} is still being deleted; retry the recovery once that has finished`);
+      }
+    }
+    for (const [c, collection] of checked.collections) {
+      await this.removeCollection(c, 'inline');
+      await restoreArchive(this.ctx.store, this.prefixOf(c), c, collection, this.ctx.now());
+      this.ctx.onConfigChange(c);
+    }
+    if (checked.root.aliases.length > 0) {
+      await this.updateAliases(
+        checked.root.aliases.map(([alias, c]) => ({ create_alias: { alias_name: alias, collection_name: c } })),
+      );
+    }
+  }
+
+  async segmentLayout(name: string): Promise<CollectionLayout> {
+    return collectionLayout(this.ctx, await this.snapshot(name));
   }
 
   /** The optimizer's outstanding work on the collection (backlog.ts). */

@@ -26,8 +26,8 @@ import { manifestKey, parseWalName, walPrefix } from './keys.js';
 import { createManifest, type Manifest } from './manifest.js';
 import { segmentIdOfKey, segmentPrefix } from '../segment/keys.js';
 
-const PIN_ENTRY = 'snapshot.json';
-const CHECKSUMS_ENTRY = 'checksums.json';
+export const PIN_ENTRY = 'snapshot.json';
+export const CHECKSUMS_ENTRY = 'checksums.json';
 const TOMBSTONE_RE = /\/deleted\.([0-9]+)$/;
 
 const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
@@ -47,20 +47,41 @@ async function pinnedKeys(store: ObjectStore, collection: string, pin: SnapshotP
   return keys;
 }
 
-/** The archive of a pin, streamed: objects are read one at a time as the consumer pulls. */
-export function archiveSnapshot(
+/** Adds one entry to an archive being written (resolves when the packer took it). */
+export type AddEntry = (name: string, body: Uint8Array) => Promise<void>;
+
+/**
+ * Packs one collection's pin (as `{path}snapshot.json`) and every object it names (`{path}segments/…`,
+ * `{path}wal/…`), reading them one at a time. `path` is '' in a collection archive, `collections/{name}/` in a
+ * storage archive (storage-snapshots.ts).
+ */
+export async function packCollection(
   store: ObjectStore,
   collection: string,
   pinBytes: Uint8Array,
-): AsyncIterable<Uint8Array> {
+  add: AddEntry,
+  path = '',
+): Promise<void> {
   const pin = decodePin(pinBytes, PIN_ENTRY);
+  await add(`${path}${PIN_ENTRY}`, pinBytes);
+  for (const key of await pinnedKeys(store, collection, pin)) {
+    const got = await store.get(key);
+    if (got === null) throw new Error(`snapshot object ${key} is missing`);
+    await add(path + key.slice(collection.length + 1), got.body);
+  }
+}
+
+/**
+ * A tar archive streamed as the consumer pulls: `fill` adds the entries, then `checksums.json` (SHA-256 of every
+ * entry, in entry order) closes it. Entry times are `mtime` (the snapshot's), so the same snapshot always downloads
+ * as the same bytes (checksums hold).
+ */
+export function tarArchive(mtime: Date, fill: (add: AddEntry) => Promise<void>): AsyncIterable<Uint8Array> {
   const pack = tar.pack();
-  const mtime = new Date(pin.createdAt);
   const sums: Record<string, string> = {};
-  const add = (name: string, body: Uint8Array): Promise<void> =>
+  const add: AddEntry = (name, body) =>
     new Promise((resolve, reject) => {
       sums[name] = sha256(body);
-      // entry times are the snapshot's, so the same snapshot always downloads as the same bytes (checksums hold)
       pack.entry(
         { name, size: body.byteLength, mtime },
         Buffer.from(body.buffer, body.byteOffset, body.byteLength),
@@ -68,17 +89,21 @@ export function archiveSnapshot(
       );
     });
   (async () => {
-    await add(PIN_ENTRY, pinBytes);
-    for (const key of await pinnedKeys(store, collection, pin)) {
-      const got = await store.get(key);
-      if (got === null) throw new Error(`snapshot object ${key} is missing`);
-      await add(key.slice(collection.length + 1), got.body);
-    }
-    const { [PIN_ENTRY]: _, ...objects } = sums;
-    await add(CHECKSUMS_ENTRY, Buffer.from(JSON.stringify({ [PIN_ENTRY]: sums[PIN_ENTRY], ...objects })));
+    await fill(add);
+    await add(CHECKSUMS_ENTRY, Buffer.from(JSON.stringify(sums)));
     pack.finalize();
   })().catch((e: unknown) => pack.destroy(e as Error));
   return pack as AsyncIterable<Uint8Array>;
+}
+
+/** The archive of a pin, streamed: objects are read one at a time as the consumer pulls. */
+export function archiveSnapshot(
+  store: ObjectStore,
+  collection: string,
+  pinBytes: Uint8Array,
+): AsyncIterable<Uint8Array> {
+  const pin = decodePin(pinBytes, PIN_ENTRY);
+  return tarArchive(new Date(pin.createdAt), (add) => packCollection(store, collection, pinBytes, add));
 }
 
 export interface CheckedArchive {
@@ -87,8 +112,11 @@ export interface CheckedArchive {
   objects: Map<string, Uint8Array>;
 }
 
-/** Parses and verifies a whole archive (see the header); 'invalid' on any defect. */
-export async function checkArchive(bytes: Uint8Array): Promise<CheckedArchive> {
+/**
+ * Parses a whole tar archive and verifies it against its `checksums.json` (structure, every checksum, the entry
+ * set); 'invalid' on any defect. Answers the entries, checksums.json left out.
+ */
+export async function readArchive(bytes: Uint8Array): Promise<Map<string, Uint8Array>> {
   const entries = new Map<string, Uint8Array>();
   const extract = tar.extract();
   const done = new Promise<void>((resolve, reject) => {
@@ -111,8 +139,7 @@ export async function checkArchive(bytes: Uint8Array): Promise<CheckedArchive> {
     throw invalid(`snapshot archive is not a valid tar archive: ${(e as Error).message}`);
   }
   const sumsBytes = entries.get(CHECKSUMS_ENTRY);
-  const pinBytes = entries.get(PIN_ENTRY);
-  if (sumsBytes === undefined || pinBytes === undefined) {
+  if (sumsBytes === undefined || !entries.has(PIN_ENTRY)) {
     throw invalid(`snapshot archive is incomplete: ${PIN_ENTRY} or ${CHECKSUMS_ENTRY} missing (truncated?)`);
   }
   let sums: Record<string, string>;
@@ -121,34 +148,51 @@ export async function checkArchive(bytes: Uint8Array): Promise<CheckedArchive> {
   } catch {
     throw invalid(`snapshot archive: ${CHECKSUMS_ENTRY} is not JSON`);
   }
-  const names = [...entries.keys()].filter((n) => n !== CHECKSUMS_ENTRY);
-  if (names.length !== Object.keys(sums).length) throw invalid('snapshot archive: entries and checksums disagree');
-  for (const n of names) {
-    if (sums[n] === undefined || sums[n] !== sha256(entries.get(n) as Uint8Array)) {
+  entries.delete(CHECKSUMS_ENTRY);
+  if (entries.size !== Object.keys(sums).length) throw invalid('snapshot archive: entries and checksums disagree');
+  for (const [n, body] of entries) {
+    if (sums[n] === undefined || sums[n] !== sha256(body)) {
       throw invalid(`snapshot archive: checksum mismatch for ${n}`);
     }
   }
+  return entries;
+}
+
+/**
+ * Checks one collection's entries (paths relative to it: `snapshot.json`, `segments/…`, `wal/…`) against its pin:
+ * every path well-formed, every pinned segment and WAL object present. `where` prefixes error messages.
+ */
+export function checkCollectionEntries(entries: Map<string, Uint8Array>, where = ''): CheckedArchive {
+  const pinBytes = entries.get(PIN_ENTRY);
+  if (pinBytes === undefined) throw invalid(`snapshot archive: ${where}${PIN_ENTRY} missing`);
   let pin: SnapshotPin;
   try {
     pin = decodePin(pinBytes, PIN_ENTRY);
   } catch {
-    throw invalid(`snapshot archive: ${PIN_ENTRY} is not a Strata snapshot`);
+    throw invalid(`snapshot archive: ${where}${PIN_ENTRY} is not a Strata snapshot`);
   }
   const objects = new Map<string, Uint8Array>();
-  for (const n of names) {
+  for (const [n, body] of entries) {
     if (n === PIN_ENTRY) continue;
     const isWal = n.startsWith('wal/') && parseWalName(n) !== null && !n.slice(4).includes('/');
     const isSegment = segmentIdOfKey('x', `x/${n}`) !== null && !n.split('/').includes('..');
-    if (!isWal && !isSegment) throw invalid(`snapshot archive: unexpected entry ${n}`);
-    objects.set(n, entries.get(n) as Uint8Array);
+    if (!isWal && !isSegment) throw invalid(`snapshot archive: unexpected entry ${where}${n}`);
+    objects.set(n, body);
   }
   for (const s of pin.manifest.segments) {
     if (![...objects.keys()].some((k) => k.startsWith(`segments/${s.id}/`))) {
-      throw invalid(`snapshot archive: segment ${s.id} has no objects`);
+      throw invalid(`snapshot archive: ${where}segment ${s.id} has no objects`);
     }
   }
-  for (const w of pin.wal) if (!objects.has(`wal/${w}`)) throw invalid(`snapshot archive: WAL object ${w} missing`);
+  for (const w of pin.wal) {
+    if (!objects.has(`wal/${w}`)) throw invalid(`snapshot archive: ${where}WAL object ${w} missing`);
+  }
   return { pin, objects };
+}
+
+/** Parses and verifies a whole collection archive (see the header); 'invalid' on any defect. */
+export async function checkArchive(bytes: Uint8Array): Promise<CheckedArchive> {
+  return checkCollectionEntries(await readArchive(bytes));
 }
 
 /** Writes a checked archive as the collection `name` at `collection` (which must not exist); manifest last. */

@@ -24,6 +24,8 @@ import type { GroupsRequest, MatrixRequest, UniversalQuery } from '../model/quer
 import type { QueryRequest, ScoredPoint } from '../model/search.js';
 import type { PointGroup } from './query-api/run-groups.js';
 import type { MatrixOffsets } from './query-api/matrix.js';
+import type { QueryTrace } from './query.js';
+import type { CollectionLayout } from './segment-layout.js';
 
 export interface CollectionInfo {
   status: 'green' | 'yellow';
@@ -60,6 +62,17 @@ export interface CollectionService {
   deleteFieldIndex(name: string, field: string): Promise<void>;
   /** unsealed WAL and stale segments of the collection, from one snapshot (not_found like getCollection) */
   optimizerBacklog(name: string): Promise<OptimizerBacklog>;
+  /** Storage snapshots (storage-snapshots.ts): every collection and the aliases, pinned, as Qdrant's full snapshots. */
+  createStorageSnapshot(): Promise<SnapshotDescription>;
+  listStorageSnapshots(): Promise<SnapshotDescription[]>;
+  /** not_found when the snapshot does not exist */
+  deleteStorageSnapshot(snapshot: string): Promise<void>;
+  /** the archive, streamed; not_found, or conflict when a collection it held was deleted since */
+  downloadStorageSnapshot(snapshot: string): Promise<AsyncIterable<Uint8Array>>;
+  /** replaces every collection the archive holds and creates its aliases; 'invalid' (nothing written) when corrupt */
+  recoverStorageSnapshot(archive: Uint8Array): Promise<void>;
+  /** where each segment's objects live and their sizes, with the WAL backlog (segment-layout.ts; for operators) */
+  segmentLayout(name: string): Promise<CollectionLayout>;
 
   /** Pins the collection's current state (collection-snapshots.ts); garbage collection keeps what it names. */
   createSnapshot(name: string): Promise<SnapshotDescription>;
@@ -95,11 +108,12 @@ export interface CollectionService {
   facet(name: string, request: FacetRequest): Promise<FacetHit[]>;
   scroll(name: string, request: ScrollRequest): Promise<ScrollResult>;
   count(name: string, filter: Filter | undefined, exact: boolean): Promise<number>;
-  query(name: string, request: QueryRequest): Promise<ScoredPoint[]>;
+  /** `trace` (optional) is charged with what the query cost (query.ts QueryTrace, DESIGN.md §8). */
+  query(name: string, request: QueryRequest, trace?: QueryTrace): Promise<ScoredPoint[]>;
   /** Several queries over ONE snapshot (one manifest check, one WAL listing), so every search sees one state. */
-  queryBatch(name: string, requests: QueryRequest[]): Promise<ScoredPoint[][]>;
+  queryBatch(name: string, requests: QueryRequest[], trace?: QueryTrace): Promise<ScoredPoint[][]>;
   /** Universal queries (prefetch, fusion, recommend, discover, ...; lib/model/query.ts), all over ONE snapshot. */
-  queryUniversal(name: string, requests: UniversalQuery[]): Promise<ScoredPoint[][]>;
+  queryUniversal(name: string, requests: UniversalQuery[], trace?: QueryTrace): Promise<ScoredPoint[][]>;
   queryGroups(name: string, request: GroupsRequest): Promise<{ groups: PointGroup[] }>;
   searchMatrix(name: string, request: MatrixRequest): Promise<MatrixOffsets>;
 }

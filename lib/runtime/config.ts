@@ -11,6 +11,7 @@
  * | STRATA_DATA_DIR                 | ./data                                  | filesystem store root (used when no bucket is set) |
  * | STRATA_PORT                     | 6333                                    | HTTP port (local server)                           |
  * | STRATA_HOST                     | 127.0.0.1                               | HTTP bind address (local server)                   |
+ * | STRATA_GRPC_PORT                | 6334                                    | gRPC port (local server, same host); 0 = no gRPC   |
  * | STRATA_BUCKET                   | (unset: filesystem store)               | S3 bucket; setting it selects the S3 store         |
  * | STRATA_PREFIX                   | '' (bucket root)                        | key prefix inside the bucket or data dir           |
  * | STRATA_S3_ENDPOINT              | (AWS)                                   | S3-compatible endpoint (LocalStack, moto, MinIO)   |
@@ -60,6 +61,8 @@ export interface StrataConfig {
   /** absolute path of the filesystem store root */
   dataDir: string;
   port: number;
+  /** Qdrant's gRPC API beside REST on the local server; 0 = off */
+  grpcPort: number;
   host: string;
   /** object key prefix ('' or ending without a slash), shared by the S3 and filesystem stores */
   prefix: string;
@@ -181,6 +184,7 @@ const nameList = variable(
 const EnvSchema = z.object({
   STRATA_DATA_DIR: text,
   STRATA_PORT: wholeNumber(0, 65535),
+  STRATA_GRPC_PORT: wholeNumber(0, 65535),
   STRATA_HOST: text,
   STRATA_BUCKET: text,
   STRATA_PREFIX: text,
@@ -253,6 +257,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<StrataConf
   const config: StrataConfig = {
     dataDir: resolve(e.STRATA_DATA_DIR ?? './data'),
     port: e.STRATA_PORT ?? 6333,
+    grpcPort: e.STRATA_GRPC_PORT ?? 6334,
     host: e.STRATA_HOST ?? '127.0.0.1',
     prefix,
     ...(s3 ? { s3 } : {}),

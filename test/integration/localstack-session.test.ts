@@ -78,6 +78,9 @@ async function startServer(port: number): Promise<void> {
       'bin/strata.ts',
       '--port',
       String(port),
+      // this session is about REST over S3; gRPC's default port could be taken by another server on the machine
+      '--grpc-port',
+      '0',
       '--workers',
       '2',
     ],

@@ -7,12 +7,14 @@
  */
 import type { CollectionConfig } from '../../lib/model/collection-config.js';
 import type { CollectionInfo, CollectionService } from '../../lib/collection/types.js';
+import type { CollectionLayout } from '../../lib/collection/segment-layout.js';
 import type { PointId } from '../../lib/model/point-id.js';
 import type { Record_, UpdateResult } from '../../lib/model/points.js';
 import type { ScoredPoint } from '../../lib/model/search.js';
 import type { PointGroup } from '../../lib/collection/query-api/run-groups.js';
 import type { MatrixOffsets } from '../../lib/collection/query-api/matrix.js';
-import { collectionExists, collectionNotFound } from '../../lib/model/errors.js';
+import { collectionExists, collectionNotFound, notFound } from '../../lib/model/errors.js';
+import type { SnapshotDescription } from '../../lib/collection/collection-snapshots.js';
 
 export interface Call {
   method: keyof CollectionService;
@@ -29,6 +31,9 @@ export const WRITE_METHODS: ReadonlySet<keyof CollectionService> = new Set([
   'createSnapshot',
   'deleteSnapshot',
   'recoverSnapshot',
+  'createStorageSnapshot',
+  'deleteStorageSnapshot',
+  'recoverStorageSnapshot',
   'upsertPoints',
   'deletePoints',
   'setPayload',
@@ -143,6 +148,40 @@ export class RecordingService implements CollectionService {
     this.record('createSnapshot', [name]);
     this.need(name);
     return { name: '0000000000000001-a.snapshot', creation_time: null, size: 0, checksum: null };
+  }
+
+  async createStorageSnapshot(): Promise<SnapshotDescription> {
+    this.record('createStorageSnapshot', []);
+    return { name: '0000000000000001-a.snapshot', creation_time: '1970-01-01T00:00:00', size: 1, checksum: null };
+  }
+
+  async listStorageSnapshots(): Promise<SnapshotDescription[]> {
+    this.record('listStorageSnapshots', []);
+    return [];
+  }
+
+  async deleteStorageSnapshot(snapshot: string): Promise<void> {
+    this.record('deleteStorageSnapshot', [snapshot]);
+    throw notFound(`Snapshot ${snapshot} not found`);
+  }
+
+  async downloadStorageSnapshot(snapshot: string): Promise<AsyncIterable<Uint8Array>> {
+    this.record('downloadStorageSnapshot', [snapshot]);
+    throw notFound(`Snapshot ${snapshot} not found`);
+  }
+
+  async recoverStorageSnapshot(archive: Uint8Array): Promise<void> {
+    this.record('recoverStorageSnapshot', [archive.byteLength]);
+  }
+
+  async segmentLayout(name: string): Promise<CollectionLayout> {
+    this.record('segmentLayout', [name]);
+    this.need(name);
+    return {
+      segments: [],
+      backlog: { walObjects: 0, walPoints: 0, stale: [], idle: [] },
+      totals: { RAM: 0, 'S3 pages': 0, S3: 0 },
+    };
   }
 
   async listSnapshots(name: string): Promise<[]> {

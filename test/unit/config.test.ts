@@ -10,6 +10,7 @@ describe('loadConfig', () => {
     expect(c).toMatchObject({
       dataDir: resolve('./data'),
       port: 6333,
+      grpcPort: 6334,
       host: '127.0.0.1',
       prefix: '',
       workerFunctions: [],
@@ -65,6 +66,13 @@ describe('loadConfig', () => {
 
   it('lets command-line overrides win over the environment', () => {
     expect(loadConfig({ STRATA_PORT: '7000' }, { port: 7001, workers: undefined }).port).toBe(7001);
+  });
+
+  it('reads the gRPC port (0 turns gRPC off) and lets --grpc-port win', () => {
+    expect(loadConfig({ STRATA_GRPC_PORT: '7334' }).grpcPort).toBe(7334);
+    expect(loadConfig({ STRATA_GRPC_PORT: '0' }).grpcPort).toBe(0);
+    expect(loadConfig({ STRATA_GRPC_PORT: '7334' }, { grpcPort: 0 }).grpcPort).toBe(0);
+    expect(() => loadConfig({ STRATA_GRPC_PORT: '70000' })).toThrow(/STRATA_GRPC_PORT/);
   });
 
   it('rejects bad values as invalid, naming every offending variable', () => {

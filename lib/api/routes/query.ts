@@ -6,6 +6,7 @@
 import type { Hono } from 'hono';
 import type { QueryRequest } from '../../model/search.js';
 import type { RouteDeps } from '../app.js';
+import { costTrace } from '../cost-header.js';
 import { badRequest } from '../errors.js';
 import { wantsPayload } from '../../collection/payload-ops.js';
 import { withShortVectors } from '../float32-print.js';
@@ -39,8 +40,11 @@ export function registerQueryRoutes(app: Hono<AppEnv>, { service, limits }: Rout
     );
     // an empty batch answers an empty list, as Qdrant's, without a service call
     if (requests.length === 0) return [];
+    const trace = costTrace(c);
     const results =
-      requests.length > 1 ? await service.queryBatch(name, requests) : [await service.query(name, requests[0])];
+      requests.length > 1
+        ? await service.queryBatch(name, requests, trace)
+        : [await service.query(name, requests[0], trace)];
     return results.map((points) => withShortVectors(points));
   };
 
@@ -60,7 +64,7 @@ export function registerQueryRoutes(app: Hono<AppEnv>, { service, limits }: Rout
         withPayload: wantsPayload(u.with_payload),
       })),
     );
-    const results = await service.queryUniversal(name, universal);
+    const results = await service.queryUniversal(name, universal, costTrace(c));
     return results.map((points) => withShortVectors(points));
   };
 

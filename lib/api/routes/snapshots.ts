@@ -9,11 +9,11 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { Hono } from 'hono';
-import type { RouteDeps } from '../app.js';
+import type { ApiLimits, RouteDeps } from '../app.js';
 import { HttpError, badRequest } from '../errors.js';
-import { type AppEnv, collectionName, ok, parseWith, readJson, writeParams } from '../http.js';
+import { type AppEnv, type Ctx, collectionName, ok, parseWith, readJson, writeParams } from '../http.js';
 
-const recoverSchema = z.object({
+export const recoverSchema = z.object({
   location: z.string().min(1),
   priority: z.enum(['replica', 'snapshot', 'no_sync']).nullish(),
   checksum: z
@@ -24,7 +24,7 @@ const recoverSchema = z.object({
 });
 
 /** Downloads `location` (http or https only), refusing more than `maxBytes`. */
-async function download(location: string, maxBytes: number, apiKey?: string | null): Promise<Uint8Array> {
+export async function download(location: string, maxBytes: number, apiKey?: string | null): Promise<Uint8Array> {
   let url: URL;
   try {
     url = new URL(location);
@@ -67,57 +67,74 @@ export function registerSnapshotRoutes(app: Hono<AppEnv>, { service, limits }: R
   app.get('/collections/:name/snapshots/:snapshot', async (c) => {
     const name = collectionName(c);
     const snapshot = c.req.param('snapshot');
-    const chunks = (await service.downloadSnapshot(name, snapshot))[Symbol.asyncIterator]();
-    const body = new ReadableStream<Uint8Array>({
-      async pull(controller) {
-        const { done, value } = await chunks.next();
-        if (done) controller.close();
-        else controller.enqueue(value);
-      },
-      async cancel() {
-        await chunks.return?.();
-      },
-    });
-    return c.body(body, 200, {
-      'content-type': 'application/x-tar',
-      'content-disposition': `attachment; filename="${snapshot}"`,
-    });
+    return archiveResponse(c, await service.downloadSnapshot(name, snapshot), snapshot);
   });
 
   app.put('/collections/:name/snapshots/recover', async (c) => {
     const name = collectionName(c);
     writeParams(c);
-    const body = parseWith(recoverSchema, await readJson(c, limits.maxBodyBytes));
-    const archive = await download(body.location, limits.maxSnapshotBytes, body.api_key);
-    if (body.checksum && createHash('sha256').update(archive).digest('hex') !== body.checksum.toLowerCase()) {
-      throw badRequest('snapshot checksum does not match the downloaded archive');
-    }
+    const archive = await recoverDownload(c, limits);
     await service.recoverSnapshot(name, archive);
     return ok(c, true);
   });
 
   app.post('/collections/:name/snapshots/upload', async (c) => {
     const name = collectionName(c);
-    const declared = Number(c.req.header('content-length') ?? Number.NaN);
-    if (Number.isFinite(declared) && declared > limits.maxSnapshotBytes) {
-      throw new HttpError(
-        400,
-        `snapshot upload (${declared} bytes) exceeds the limit of ${limits.maxSnapshotBytes} bytes`,
-      );
-    }
-    const form = await c.req.parseBody().catch(() => {
-      throw badRequest('expected a multipart/form-data body with the archive in the field `snapshot`');
-    });
-    const file = form.snapshot;
-    if (!(file instanceof File))
-      throw badRequest('expected a multipart/form-data body with the archive in the field `snapshot`');
-    if (file.size > limits.maxSnapshotBytes) {
-      throw new HttpError(
-        400,
-        `snapshot upload (${file.size} bytes) exceeds the limit of ${limits.maxSnapshotBytes} bytes`,
-      );
-    }
-    await service.recoverSnapshot(name, new Uint8Array(await file.arrayBuffer()));
+    await service.recoverSnapshot(name, await readUpload(c, limits));
     return ok(c, true);
   });
+}
+
+/** A tar archive as a streamed download (pulled from the store as the client reads). */
+export function archiveResponse(c: Ctx, archive: AsyncIterable<Uint8Array>, filename: string): Response {
+  const chunks = archive[Symbol.asyncIterator]();
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const { done, value } = await chunks.next();
+      if (done) controller.close();
+      else controller.enqueue(value);
+    },
+    async cancel() {
+      await chunks.return?.();
+    },
+  });
+  return c.body(body, 200, {
+    'content-type': 'application/x-tar',
+    'content-disposition': `attachment; filename="${filename}"`,
+  });
+}
+
+/** The archive of a recover request: downloaded from its `location`, checked against its `checksum` when given. */
+export async function recoverDownload(c: Ctx, limits: ApiLimits): Promise<Uint8Array> {
+  const body = parseWith(recoverSchema, await readJson(c, limits.maxBodyBytes));
+  const archive = await download(body.location, limits.maxSnapshotBytes, body.api_key);
+  if (body.checksum && createHash('sha256').update(archive).digest('hex') !== body.checksum.toLowerCase()) {
+    throw badRequest('snapshot checksum does not match the downloaded archive');
+  }
+  return archive;
+}
+
+/** The archive of an upload: multipart with the file in the field `snapshot`, as Qdrant's, within the limit. */
+export async function readUpload(c: Ctx, limits: ApiLimits): Promise<Uint8Array> {
+  const declared = Number(c.req.header('content-length') ?? Number.NaN);
+  if (Number.isFinite(declared) && declared > limits.maxSnapshotBytes) {
+    throw new HttpError(
+      400,
+      `snapshot upload (${declared} bytes) exceeds the limit of ${limits.maxSnapshotBytes} bytes`,
+    );
+  }
+  const form = await c.req.parseBody().catch(() => {
+    throw badRequest('expected a multipart/form-data body with the archive in the field `snapshot`');
+  });
+  const file = form.snapshot;
+  if (!(file instanceof File)) {
+    throw badRequest('expected a multipart/form-data body with the archive in the field `snapshot`');
+  }
+  if (file.size > limits.maxSnapshotBytes) {
+    throw new HttpError(
+      400,
+      `snapshot upload (${file.size} bytes) exceeds the limit of ${limits.maxSnapshotBytes} bytes`,
+    );
+  }
+  return new Uint8Array(await file.arrayBuffer());
 }

@@ -131,6 +131,20 @@ describe('collection delete', () => {
     expect(await svc.count('c', undefined, true)).toBe(51);
   });
 
+  it('a storage recover holding the name waits for the purge too', async () => {
+    const { store, svc } = await setup();
+    const snap = await svc.createStorageSnapshot();
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of await svc.downloadStorageSnapshot(snap.name)) chunks.push(chunk);
+    const archive = Buffer.concat(chunks);
+    await svc.deleteCollection('c');
+    await expect(svc.recoverStorageSnapshot(archive)).rejects.toMatchObject({ kind: 'conflict' });
+    expect(await svc.collectionExists('c')).toBe(false);
+    await purgePending(store, '');
+    await svc.recoverStorageSnapshot(archive);
+    expect(await svc.count('c', undefined, true)).toBe(51);
+  });
+
   it('deleting a collection that does not exist writes no marker', async () => {
     const { store, svc, deleted } = await setup();
     expect(await svc.deleteCollection('nope')).toBe(false);
