@@ -46,7 +46,8 @@ import * as storage from './storage-snapshots.js';
 import type { SnapshotDescription } from './collection-snapshots.js';
 import { archiveSnapshot, checkArchive, restoreArchive } from './snapshot-archive.js';
 import { snapshotKey, snapshotsPrefix } from './keys.js';
-import { markDeleted, pendingDeletes } from './collection-delete.js';
+import { markDeleted, pendingDeletes, purgeDeleted } from './collection-delete.js';
+import { Deadline } from '../model/deadline.js';
 import { entryDiffers } from './rebuild.js';
 import { type CollectionLayout, collectionLayout } from './segment-layout.js';
 import { payloadPoints, withFieldIndex, withoutFieldIndex } from './field-indexes.js';
@@ -83,6 +84,9 @@ import type { PointGroup } from './query-api/run-groups.js';
 import { WAL_ACK_WINDOW_MS, encodeWal, prepareUpserts } from './wal.js';
 import type { PreparedUpserts } from './wal.js';
 import { putWal } from './wal-writer.js';
+
+/** what a recover may spend finishing an earlier delete of a name it restores (collection-delete.ts) */
+const RECOVER_PURGE_MS = 5_000;
 
 export type { CollectionServiceOptions } from './context.js';
 
@@ -306,14 +310,26 @@ export class StrataCollectionService implements CollectionService {
       throw conflict(`Can't create collection with name ${name}. Alias with the same name already exists`);
     }
     // the archive's segments and WAL objects keep their keys, which a background purge of an earlier delete of the
-    // name could still be removing: wait for it instead of racing it
-    if ((await pendingDeletes(this.ctx.store, this.ctx.prefix, name)).length > 0) {
-      throw conflict(`Collection ${name} is still being deleted; retry the recovery once that has finished`);
-    }
+    // name could still be removing: finish it first instead of racing it
+    await this.finishDeletes(new Set([name]));
     await this.removeCollection(name, 'inline');
     const collection = this.prefixOf(name);
     await restoreArchive(this.ctx.store, collection, name, checked, this.ctx.now());
     this.ctx.onConfigChange(name);
+  }
+
+  /**
+   * Completes the pending deletes of `names` here, within RECOVER_PURGE_MS (one that does not finish in time is a
+   * 409 to retry), so a restore never writes keys a purge is removing.
+   */
+  private async finishDeletes(names: ReadonlySet<string>): Promise<void> {
+    const deadline = Deadline.in(RECOVER_PURGE_MS, this.ctx.now);
+    for (const p of await pendingDeletes(this.ctx.store, this.ctx.prefix)) {
+      if (!names.has(p.name)) continue;
+      if (!(await purgeDeleted(this.ctx.store, this.ctx.prefix, p, deadline)).done) {
+        throw conflict(`Collection ${p.name} is still being deleted; retry the recovery once that has finished`);
+      }
+    }
   }
 
   // ------------------------------------------------------------------ storage snapshots (storage-snapshots.ts)
@@ -368,12 +384,7 @@ export class StrataCollectionService implements CollectionService {
       }
     }
     // as recoverSnapshot: the archives rewrite the same keys, so no background purge of a name may still run
-    const deleting = new Set((await pendingDeletes(this.ctx.store, this.ctx.prefix)).map((p) => p.name));
-    for (const c of restored) {
-      if (deleting.has(c)) {
-        throw conflict(`Collection ${c} is still being deleted; retry the recovery once that has finished`);
-      }
-    }
+    await this.finishDeletes(restored);
     for (const [c, collection] of checked.collections) {
       await this.removeCollection(c, 'inline');
       await restoreArchive(this.ctx.store, this.prefixOf(c), c, collection, this.ctx.now());

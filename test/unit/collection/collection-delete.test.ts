@@ -117,31 +117,40 @@ describe('collection delete', () => {
     expect(await svc.listSnapshots('c')).toEqual([]);
   });
 
-  it('a recover of the name waits for the purge (it rewrites the same keys), then restores whole', async () => {
-    const { store, svc } = await setup();
+  it('a recover of the name finishes the purge itself first (it rewrites the same keys), then restores whole', async () => {
+    const { store, svc } = await setup(100);
     const snap = await svc.createSnapshot('c');
     const chunks: Uint8Array[] = [];
     for await (const chunk of await svc.downloadSnapshot('c', snap.name)) chunks.push(chunk);
     const archive = Buffer.concat(chunks);
     await svc.deleteCollection('c');
-    await expect(svc.recoverSnapshot('c', archive)).rejects.toMatchObject({ kind: 'conflict' });
-    expect(await svc.collectionExists('c')).toBe(false);
-    await purgePending(store, '');
     await svc.recoverSnapshot('c', archive);
+    expect(await pendingDeletes(store, '')).toEqual([]);
+    expect((await objects(store)).some((k) => k.includes('/old-'))).toBe(false);
     expect(await svc.count('c', undefined, true)).toBe(51);
   });
 
-  it('a storage recover holding the name waits for the purge too', async () => {
+  it('a recover whose purge cannot finish fails and writes nothing (in its time only: a 409 to retry)', async () => {
+    const { store, faults, svc } = await setup(100);
+    const snap = await svc.createSnapshot('c');
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of await svc.downloadSnapshot('c', snap.name)) chunks.push(chunk);
+    await svc.deleteCollection('c');
+    // every purge DELETE fails: the purge cannot finish
+    faults.inject({ op: 'delete', key: /\/segments\/old-/ });
+    await expect(svc.recoverSnapshot('c', Buffer.concat(chunks))).rejects.toBeDefined();
+    expect(await svc.collectionExists('c')).toBe(false);
+    expect(await pendingDeletes(store, '')).toHaveLength(1);
+  });
+
+  it('a storage recover holding the name finishes its purge too', async () => {
     const { store, svc } = await setup();
     const snap = await svc.createStorageSnapshot();
     const chunks: Uint8Array[] = [];
     for await (const chunk of await svc.downloadStorageSnapshot(snap.name)) chunks.push(chunk);
-    const archive = Buffer.concat(chunks);
     await svc.deleteCollection('c');
-    await expect(svc.recoverStorageSnapshot(archive)).rejects.toMatchObject({ kind: 'conflict' });
-    expect(await svc.collectionExists('c')).toBe(false);
-    await purgePending(store, '');
-    await svc.recoverStorageSnapshot(archive);
+    await svc.recoverStorageSnapshot(Buffer.concat(chunks));
+    expect(await pendingDeletes(store, '')).toEqual([]);
     expect(await svc.count('c', undefined, true)).toBe(51);
   });
 
