@@ -116,3 +116,49 @@ export function costChart(rows: CostChartRow[], title: string): ChartSpec {
     },
   } as ChartSpec;
 }
+
+export interface StorageCounts {
+  gets: number;
+  bytes: number;
+  rounds: number;
+}
+
+export interface StorageChartRow {
+  scenario: string;
+  delayMs: number;
+  coldFirstMs: number;
+  coldNext5Ms: number;
+  warmP50Ms: number;
+  warmP99Ms: number;
+  recall: number;
+  inMemoryMs: number;
+  inMemoryRecall: number;
+  cold: StorageCounts;
+  coldNext5: StorageCounts;
+  warm: StorageCounts;
+}
+
+/** Query latency (log ms) against S3's time to first byte, one panel per phase (cold first, cold next-5, warm p50). */
+export function storageChart(rows: StorageChartRow[]): ChartSpec {
+  const values = rows.flatMap((r) => [
+    { scenario: r.scenario, delayMs: r.delayMs, phase: '1 cold first query', ms: r.coldFirstMs },
+    { scenario: r.scenario, delayMs: r.delayMs, phase: '2 cold next 5 (mean)', ms: r.coldNext5Ms },
+    { scenario: r.scenario, delayMs: r.delayMs, phase: '3 warm p50', ms: r.warmP50Ms },
+    { scenario: r.scenario, delayMs: r.delayMs, phase: '4 warm p99', ms: r.warmP99Ms },
+  ]);
+  return {
+    title: "Query latency over S3 (moto + latency proxy) for the guide's scenarios",
+    data: { values },
+    facet: { column: { field: 'phase', type: 'nominal', title: null } },
+    spec: {
+      width: 200,
+      height: 240,
+      mark: { type: 'line', point: true },
+      encoding: {
+        x: { field: 'delayMs', type: 'quantitative', title: 'S3 time to first byte D (ms)' },
+        y: { field: 'ms', type: 'quantitative', scale: { type: 'log' }, title: 'latency (ms)' },
+        color: { field: 'scenario', type: 'nominal' },
+      },
+    },
+  } as ChartSpec;
+}

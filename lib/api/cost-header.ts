@@ -14,6 +14,10 @@
  * | `coordinator`                 | the coordinator's own reads: `gets` (plain, ranged, conditional), `bytes`, `rounds` |
  * | `stageMs`                     | coordinator wall time per stage: snapshot, tail, fanOut, fetch; `workerMs`: the slowest task |
  * | `totalMs`                     | the whole request, as the server saw it                                        |
+ * | `roundsBeforeFirstDistance`   | the slowest segment's store rounds before its first similarity (-1: none)       |
+ * | `total`                       | the whole request's store reads: `gets` (every GET, ranged, conditional, HEAD   |
+ * |                               | and LIST), `bytes`, and `rounds` on the critical path: the coordinator's (snapshot |
+ * |                               | before the fan-out, payload fetch after it) plus the slowest task's             |
  *
  * Invariants:
  * - A request without the header is served exactly as before: no trace is created, no header is sent.
@@ -42,6 +46,8 @@ export interface CostReport {
   coordinator: { gets: number; bytes: number; rounds: number; lists: number };
   stageMs: QueryStats['stageMs'] & { workerMs: number };
   totalMs: number;
+  roundsBeforeFirstDistance: number;
+  total: { gets: number; bytes: number; rounds: number };
 }
 
 interface CostTrace extends QueryTrace {
@@ -92,6 +98,13 @@ export function costReport(trace: QueryTrace, totalMs: number): CostReport {
       workerMs: round(s.millis),
     },
     totalMs: round(totalMs),
+    roundsBeforeFirstDistance: s.roundsBeforeFirstDistance ?? -1,
+    total: {
+      gets: s.gets + (io ? io.gets + io.rangedGets + io.conditionalGets + io.heads + io.lists : 0),
+      bytes: s.bytes + (io ? io.bytesIn : 0),
+      // the coordinator's rounds bracket the fan-out (snapshot before, payload fetch after); tasks run between
+      rounds: s.rounds + (io ? io.rounds : 0),
+    },
   };
 }
 

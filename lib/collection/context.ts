@@ -27,6 +27,13 @@ export interface CollectionServiceOptions {
   /** time budget of a query's fan-out, retry included @default 30_000 */
   queryDeadlineMs?: number;
   /**
+   * bounded staleness: a query may reuse this process's snapshot of a collection (manifest + WAL tail) for this many
+   * ms after its reads began, with no store round at all; it then misses at most the writes other processes
+   * acknowledged within the last `readStalenessMs` (this process's own writes drop the snapshot: read your own
+   * writes holds). 0 = strong: every query revalidates. @default 0
+   */
+  readStalenessMs?: number;
+  /**
    * Called after every acknowledged write (its WAL object is in the store) with the number of points it touched, so
    * whoever seals the WAL (runtime/optimizer-trigger.ts) learns of it without wrapping the service. Must not throw
    * and must not block: it runs on the write's response path. @default nothing
@@ -49,6 +56,9 @@ export interface ServiceContext {
   readonly now: () => number;
   readonly clock: HybridClock;
   readonly queryDeadlineMs: number;
+  readonly readStalenessMs: number;
+  /** the last snapshot per collection name and when its reads began (bounded staleness) */
+  readonly recentSnapshots: Map<string, { snap: Snapshot; takenAt: number }>;
   readonly manifests: ManifestCache;
   /** the deployment's alias map, revalidated like the manifest (aliases.ts) */
   readonly aliases: AliasCache;
@@ -61,6 +71,10 @@ export interface ServiceContext {
 
 export function createContext(o: CollectionServiceOptions): ServiceContext {
   const now = o.now ?? Date.now;
+  const recentSnapshots = new Map<string, { snap: Snapshot; takenAt: number }>();
+  const onWrite = o.onWrite ?? (() => {});
+  const onConfigChange = o.onConfigChange ?? (() => {});
+  const onDelete = o.onDelete ?? (() => {});
   return {
     store: o.store,
     invoker: o.invoker,
@@ -69,18 +83,41 @@ export function createContext(o: CollectionServiceOptions): ServiceContext {
     now,
     clock: new HybridClock(now),
     queryDeadlineMs: o.queryDeadlineMs ?? 30_000,
+    readStalenessMs: o.readStalenessMs ?? 0,
+    recentSnapshots,
     manifests: new ManifestCache(o.store),
     aliases: new AliasCache(o.store, aliasesKey(o.prefix ?? '')),
     wal: new WalTailReader(o.store, undefined, now),
     access: new SegmentAccess(o.store),
-    onWrite: o.onWrite ?? (() => {}),
-    onConfigChange: o.onConfigChange ?? (() => {}),
-    onDelete: o.onDelete ?? (() => {}),
+    // this process's own writes and config changes end its stale snapshot: it reads its own writes at once
+    onWrite: (collection, points) => {
+      recentSnapshots.delete(collection);
+      onWrite(collection, points);
+    },
+    onConfigChange: (collection) => {
+      recentSnapshots.delete(collection);
+      onConfigChange(collection);
+    },
+    onDelete: (collection) => {
+      recentSnapshots.delete(collection);
+      onDelete(collection);
+    },
   };
 }
 
-export async function snapshotOf(ctx: ServiceContext, name: string, io?: IoScope): Promise<Snapshot> {
+/**
+ * A snapshot of collection `name`. `stale` (queries only): with a bounded staleness, a snapshot whose reads began at
+ * most readStalenessMs ago is reused without any store request (its manifest and tail are immutable values).
+ */
+export async function snapshotOf(ctx: ServiceContext, name: string, io?: IoScope, stale = false): Promise<Snapshot> {
+  if (stale && ctx.readStalenessMs > 0) {
+    const recent = ctx.recentSnapshots.get(name);
+    if (recent !== undefined && ctx.now() - recent.takenAt <= ctx.readStalenessMs) return recent.snap;
+  }
+  // the time BEFORE the reads: the snapshot holds every write acknowledged before it, so its age bounds what it misses
+  const takenAt = ctx.now();
   const snap = await openSnapshot(ctx, name, collectionPrefix(ctx.prefix, name), io);
   ctx.clock.observe(Math.max(snap.manifest.sealedHigh, snap.manifest.walFloor ?? 0, snap.tail.maxSeq));
+  if (ctx.readStalenessMs > 0) ctx.recentSnapshots.set(name, { snap, takenAt });
   return snap;
 }

@@ -65,6 +65,21 @@ function compareValues(a: string | number | boolean, b: string | number | boolea
   return x < y ? -1 : x > y ? 1 : 0;
 }
 
+/**
+ * The type of the range index (integer, float or datetime) `order_by` needs on `key`, in scroll and in the query API
+ * alike; Qdrant's 400 without one.
+ */
+export function requireOrderIndex(snap: Snapshot, key: string): PayloadSchemaType {
+  const type = indexType(snap, key, ORDER_TYPES);
+  if (type === null) {
+    throw invalid(
+      `No range index for \`order_by\` key: \`${key}\`. Please create one to use \`order_by\`. Check ` +
+        'https://qdrant.tech/documentation/concepts/indexing/#payload-index to see which payload schemas support Range conditions',
+    );
+  }
+  return type;
+}
+
 export async function scrollOrdered(ctx: ServiceContext, snap: Snapshot, req: ScrollRequest): Promise<ScrollResult> {
   const order = req.order_by;
   if (order === undefined) throw invalid('scrollOrdered needs order_by');
@@ -73,13 +88,7 @@ export async function scrollOrdered(ctx: ServiceContext, snap: Snapshot, req: Sc
       "Cannot use an `offset` when using `order_by`. The alternative for paging is to use `order_by.start_from` and a filter to exclude the IDs that you've already seen for the `order_by.start_from` value",
     );
   }
-  const type = indexType(snap, order.key, ORDER_TYPES);
-  if (type === null) {
-    throw invalid(
-      `No range index for \`order_by\` key: \`${order.key}\`. Please create one to use \`order_by\`. Check ` +
-        'https://qdrant.tech/documentation/concepts/indexing/#payload-index to see which payload schemas support Range conditions',
-    );
-  }
+  const type = requireOrderIndex(snap, order.key);
   const steps = parsePayloadPath(order.key);
   const asValue = (v: unknown): number => (type === 'datetime' ? parseDateTime(v as string) * 1000 : (v as number));
   const start =

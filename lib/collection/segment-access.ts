@@ -191,7 +191,14 @@ export class SegmentAccess {
         ),
       ),
     );
-    return filterMaskOf(filter, { ...fields, payloads: null, index: (k) => loaded.get(k) as FieldIndex }, schema);
+    // a version 1 index has no emptiness flags: when is_empty / is_null needed them, the caller scans payloads
+    const flagless = new Set([...loaded].filter(([, idx]) => idx.flags === null).map(([k]) => k));
+    if (flagless.size > 0 && planFilter(filter, { ...fields, flagless }, schema).payloads) return null;
+    return filterMaskOf(
+      filter,
+      { ...fields, flagless, payloads: null, index: (k) => loaded.get(k) as FieldIndex },
+      schema,
+    );
   }
 
   /** Drops cached objects of a collection (after it was deleted). */

@@ -103,9 +103,12 @@ export class StrataCollectionService implements CollectionService {
     return collectionPrefix(this.ctx.prefix, name);
   }
 
-  /** A snapshot of the collection `name` means (a collection, or the one its alias names). */
-  private snapshot(name: string, io?: IoScope): Promise<Snapshot> {
-    return this.router.route(name, (n) => snapshotOf(this.ctx, n, io), true, io);
+  /**
+   * A snapshot of the collection `name` means (a collection, or the one its alias names). `stale`: a query's, which
+   * may be served within the bounded staleness (context.ts).
+   */
+  private snapshot(name: string, io?: IoScope, stale = false): Promise<Snapshot> {
+    return this.router.route(name, (n) => snapshotOf(this.ctx, n, io, stale), true, io);
   }
 
   // ------------------------------------------------------------------ aliases
@@ -185,6 +188,7 @@ export class StrataCollectionService implements CollectionService {
     }
     this.ctx.wal.forget(prefix);
     this.ctx.access.forget(prefix);
+    this.ctx.recentSnapshots.delete(name);
     if (existed && mode === 'background') {
       await markDeleted(this.ctx.store, this.ctx.prefix, name, this.ctx.now());
       this.ctx.onDelete(name);
@@ -585,7 +589,7 @@ export class StrataCollectionService implements CollectionService {
 
   async query(name: string, request: QueryRequest, trace?: QueryTrace): Promise<ScoredPoint[]> {
     const t0 = performance.now();
-    const snap = await this.snapshot(name, trace?.io);
+    const snap = await this.snapshot(name, trace?.io, true);
     if (trace?.stats) trace.stats.stageMs.snapshot += performance.now() - t0;
     return runQuery(this.ctx, snap, request, trace);
   }
@@ -593,7 +597,7 @@ export class StrataCollectionService implements CollectionService {
   /** A batch shares one snapshot: one manifest revalidation and one WAL listing, and every search sees one state. */
   async queryBatch(name: string, requests: QueryRequest[], trace?: QueryTrace): Promise<ScoredPoint[][]> {
     const t0 = performance.now();
-    const snap = await this.snapshot(name, trace?.io);
+    const snap = await this.snapshot(name, trace?.io, true);
     if (trace?.stats) trace.stats.stageMs.snapshot += performance.now() - t0;
     return Promise.all(requests.map((r) => runQuery(this.ctx, snap, r, trace)));
   }
@@ -601,7 +605,7 @@ export class StrataCollectionService implements CollectionService {
   /** Universal queries share one snapshot, like a batch of plain ones. */
   async queryUniversal(name: string, requests: UniversalQuery[], trace?: QueryTrace): Promise<ScoredPoint[][]> {
     const t0 = performance.now();
-    const snap = await snapshotOf(this.ctx, name, trace?.io);
+    const snap = await snapshotOf(this.ctx, name, trace?.io, true);
     if (trace?.stats) trace.stats.stageMs.snapshot += performance.now() - t0;
     return Promise.all(requests.map((r) => runUniversal(this.ctx, snap, r, trace)));
   }

@@ -2,6 +2,8 @@
  * HNSW build and search, the one search pipeline (graph walk or exact scan, then rescoring), over typed arrays; the
  * graph and vectors binary layouts.
  */
+export { searchHnswBeam } from './beam-search.js';
+export type { BeamOptions } from './beam-search.js';
 export { buildHnsw, DEFAULT_EF_CONSTRUCT, DEFAULT_M } from './build.js';
 export type { BuildOptions } from './build.js';
 export { InMemoryGraph, NO_NODE, upperRecordOffset } from './graph.js';

@@ -13,6 +13,7 @@
  * awaits only where a paged graph or scorer must fetch. Both compose the same stage functions, so they agree.
  */
 import { invalid } from '../model/errors.js';
+import { searchHnswBeam } from './beam-search.js';
 import type { GraphAccessor } from './graph.js';
 import { MinHeap, type SearchResult } from './heap.js';
 import type { QueryScorer } from './scorer.js';
@@ -39,6 +40,13 @@ export interface PipelineOptions {
   accept?: AcceptFn | null;
   /** an exact scan visits only these ids (ascending); default every id < n */
   domain?: Uint32Array | null;
+  /**
+   * the async walk expands this many candidates per store round (beam-search.ts); 1 (default) is the sequential
+   * walk, which the sync pipeline always runs
+   */
+  beamWidth?: number;
+  /** called between store rounds of the async pipeline; throwing cancels the search there (a deadline) */
+  checkpoint?: (() => void) | null;
 }
 
 export interface PipelineResult extends SearchResult {
@@ -80,18 +88,31 @@ export async function searchPipeline(
   ctx?: SearchContext,
 ): Promise<PipelineResult> {
   const { candidates, ef, accept } = stageOne(options);
+  const checkpoint = options.checkpoint ?? null;
   let found: SearchResult;
   let distances: number;
   if (space.graph === null) {
-    const scan = await exactSearchAsync(space.n, primary, candidates, accept, options.domain ?? null);
+    const scan = await exactSearchAsync(space.n, primary, candidates, accept, options.domain ?? null, checkpoint);
     found = scan;
     distances = scan.distances;
   } else {
     const walk = ctx ?? new SearchContext(space.n);
-    found = await searchHnswAsync(space.graph, primary, { k: candidates, ef, accept }, walk);
+    // a beam wider than the candidate list would expand nodes the list could never keep
+    const beamWidth = Math.min(options.beamWidth ?? 1, ef);
+    const search = { k: candidates, ef, accept, checkpoint };
+    found =
+      beamWidth > 1
+        ? await searchHnswBeam(space.graph, primary, { ...search, beamWidth }, walk)
+        : await searchHnswAsync(space.graph, primary, search, walk);
     distances = walk.distances;
   }
-  if (rescorer?.prefetch && found.ids.length > 0) await rescorer.prefetch(found.ids, 0, found.ids.length);
+  if (rescorer?.prefetch && found.ids.length > 0) {
+    const p = rescorer.prefetch(found.ids, 0, found.ids.length);
+    if (p) {
+      await p;
+      checkpoint?.();
+    }
+  }
   return finish(found, rescorer, options.k, distances);
 }
 
@@ -214,12 +235,16 @@ export async function exactSearchAsync(
   k: number,
   accept: AcceptFn | null = null,
   domain: Uint32Array | null = null,
+  checkpoint: (() => void) | null = null,
 ): Promise<PipelineResult> {
   const scan = startScan(n, domain, k);
   let scored = 0;
   for (const len of exactBatches(n, domain, accept, scan.batch)) {
     const fetching = scorer.prefetch?.(scan.batch, 0, len);
-    if (fetching) await fetching;
+    if (fetching) {
+      await fetching;
+      checkpoint?.();
+    }
     scoreBatch(scorer, scan.batch, len, scan.scores);
     keepBest(scan.heap, k, scan.batch, scan.scores, len);
     scored += len;

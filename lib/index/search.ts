@@ -9,7 +9,7 @@
  * enters the results. This serves payload filters and tombstones.
  */
 import { internal, invalid } from '../model/errors.js';
-import { type GraphAccessor, NO_NODE, upperRecordOffset } from './graph.js';
+import { type GraphAccessor, NO_NODE, type UpperLevels, upperRecordOffset } from './graph.js';
 import { MaxHeap, MinHeap, type SearchResult } from './heap.js';
 import type { QueryScorer } from './scorer.js';
 
@@ -21,6 +21,11 @@ export interface SearchOptions {
   /** size of the dynamic candidate list (Qdrant's hnsw_ef); raised to k when smaller */
   ef: number;
   accept?: AcceptFn | null;
+  /**
+   * Called by the async walks between store rounds (never inside the hot loop); throwing cancels the walk there. A
+   * deadline check: the pages already fetched stay in the page cache for the next attempt.
+   */
+  checkpoint?: (() => void) | null;
 }
 
 /**
@@ -43,6 +48,9 @@ export class SearchContext {
   /** scratch for batched scoring (scoreMany): a neighbour list's unvisited ids and their scores */
   batchIds = new Uint32Array(64);
   batchScores = new Float64Array(64);
+  /** scratch of the async descent's prefetch: neighbour ids over several levels, and how many */
+  descentIds = new Uint32Array(64);
+  descentCount = 0;
   /** sink of the walk's record touches (see touchNext): stored so the loads are not optimised away; meaningless */
   touched = 0;
 
@@ -82,7 +90,7 @@ const sharedContext = new SearchContext();
  * marks, the tag and the result bar (is the result set full, and its worst score) are held in locals, re-read only
  * after a push into the results, which is the only thing that changes them.
  */
-function expand(
+export function expand(
   ctx: SearchContext,
   records: Uint32Array,
   off: number,
@@ -160,7 +168,7 @@ function touchNext(graph: GraphAccessor, candidates: MaxHeap): number {
   return records === null ? 0 : records[graph.layer0Offset(next)];
 }
 
-function checkOptions(options: SearchOptions): void {
+export function checkOptions(options: SearchOptions): void {
   if (!(Number.isInteger(options.k) && options.k > 0)) throw invalid(`k must be a positive integer, got ${options.k}`);
   if (!(Number.isInteger(options.ef) && options.ef > 0))
     throw invalid(`ef must be a positive integer, got ${options.ef}`);
@@ -184,13 +192,13 @@ function greedyStep(
   }
 }
 
-function seedLayer0(ctx: SearchContext, ep: number, epScore: number, accept: AcceptFn | null): void {
+export function seedLayer0(ctx: SearchContext, ep: number, epScore: number, accept: AcceptFn | null): void {
   ctx.visit(ep);
   ctx.candidates.push(ep, epScore);
   if (accept === null || accept(ep)) ctx.results.push(ep, epScore);
 }
 
-function finish(ctx: SearchContext, k: number): SearchResult {
+export function finish(ctx: SearchContext, k: number): SearchResult {
   const results = ctx.results;
   while (results.size > k) results.pop();
   return results.drainDescending();
@@ -242,31 +250,13 @@ export async function searchHnswAsync(
   ctx: SearchContext = new SearchContext(graph.meta.n),
 ): Promise<SearchResult> {
   checkOptions(options);
-  const { meta, upper } = graph;
+  const { meta } = graph;
   ctx.prepare(meta.n);
   if (meta.entryPoint === NO_NODE) return { ids: new Uint32Array(0), scores: new Float64Array(0) };
   const ef = Math.max(options.ef, options.k);
   const accept = options.accept ?? null;
-  let cur = meta.entryPoint;
-  if (scorer.prefetch) await scorer.prefetch(Uint32Array.of(cur), 0, 1);
-  let curScore = scorer.score(cur);
-  ctx.distances++;
-  for (let level = meta.maxLevel; level >= 1; level--) {
-    if (scorer.prefetch) {
-      // upper levels are in memory; only the scorer may need rows, one batch per hop
-      for (;;) {
-        const off = upperRecordOffset(upper, meta.m, cur, level);
-        if (off < 0) break;
-        const p = scorer.prefetch(upper.links, off + 1, upper.links[off]);
-        if (p) await p;
-        const before = cur;
-        [cur, curScore] = greedyOnce(graph, scorer, ctx, cur, curScore, off);
-        if (cur === before) break;
-      }
-    } else {
-      [cur, curScore] = greedyStep(graph, scorer, ctx, cur, curScore, level);
-    }
-  }
+  const checkpoint = options.checkpoint ?? null;
+  const [cur, curScore] = await descendAsync(graph, scorer, ctx, options.checkpoint ?? null);
   seedLayer0(ctx, cur, curScore, accept);
   const { candidates, results } = ctx;
   let touched = 0;
@@ -278,13 +268,17 @@ export async function searchHnswAsync(
     if (records === null) {
       if (!graph.load) throw internal(`layer-0 record of node ${c} is not resident and the graph cannot load pages`);
       await graph.load([c]);
+      checkpoint?.();
       records = graph.layer0(c);
       if (records === null) throw internal(`layer-0 record of node ${c} still missing after load`);
     }
     const off = graph.layer0Offset(c);
     if (scorer.prefetch) {
       const p = scorer.prefetch(records, off + 1, records[off]);
-      if (p) await p;
+      if (p) {
+        await p;
+        checkpoint?.();
+      }
     }
     touched ^= touchNext(graph, candidates);
     ctx.hops++;
@@ -292,6 +286,66 @@ export async function searchHnswAsync(
   }
   ctx.touched = touched;
   return finish(ctx, options.k);
+}
+
+/**
+ * The async walk's descent through the upper levels (all in memory): greedy, with the scorer's rows fetched one
+ * neighbour list per hop when they are paged. Returns the layer-0 entry and its score. Shared with beam-search.ts.
+ */
+export async function descendAsync(
+  graph: GraphAccessor,
+  scorer: QueryScorer,
+  ctx: SearchContext,
+  checkpoint: (() => void) | null,
+): Promise<[number, number]> {
+  const { meta, upper } = graph;
+  let cur = meta.entryPoint;
+  if (scorer.prefetch) await scorer.prefetch(Uint32Array.of(cur), 0, 1);
+  let curScore = scorer.score(cur);
+  ctx.distances++;
+  for (let level = meta.maxLevel; level >= 1; level--) {
+    if (scorer.prefetch) {
+      // upper levels are in memory; only the scorer may need rows, one batch per hop
+      for (;;) {
+        const off = upperRecordOffset(upper, meta.m, cur, level);
+        if (off < 0) break;
+        const p = scorer.prefetch(lowerNeighbours(upper, meta.m, cur, level, ctx), 0, ctx.descentCount);
+        if (p) {
+          await p;
+          checkpoint?.();
+        }
+        const before = cur;
+        [cur, curScore] = greedyOnce(graph, scorer, ctx, cur, curScore, off);
+        if (cur === before) break;
+      }
+    } else {
+      [cur, curScore] = greedyStep(graph, scorer, ctx, cur, curScore, level);
+    }
+  }
+  return [cur, curScore];
+}
+
+/**
+ * The neighbours of `cur` at `level` AND at every level below it (≥ 1), into ctx's scratch (count in
+ * ctx.descentCount): fetched in one round, they spare the descent a round wherever the greedy step stays at `cur`
+ * (the last hop of a level and the first of the next are then the same node's), for m rows per level.
+ */
+function lowerNeighbours(upper: UpperLevels, m: number, cur: number, level: number, ctx: SearchContext): Uint32Array {
+  let n = 0;
+  for (let l = level; l >= 1; l--) {
+    const off = upperRecordOffset(upper, m, cur, l);
+    if (off < 0) continue;
+    const count = upper.links[off];
+    if (ctx.descentIds.length < n + count) {
+      const grown = new Uint32Array(2 * (n + count));
+      grown.set(ctx.descentIds.subarray(0, n));
+      ctx.descentIds = grown;
+    }
+    ctx.descentIds.set(upper.links.subarray(off + 1, off + 1 + count), n);
+    n += count;
+  }
+  ctx.descentCount = n;
+  return ctx.descentIds;
 }
 
 /** One greedy hop from cur (its upper record at links[off]): the best of cur and its neighbours. */

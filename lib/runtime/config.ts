@@ -27,6 +27,12 @@
  * | STRATA_CACHE_BYTES              | 60% of the Lambda's memory, else 25% of | cache budget of all segment workers together (int8 |
  * |                                 | the machine's memory                    | sets + pages); accepts KiB/MiB/GiB                 |
  * | STRATA_QUERY_DEADLINE_MS        | 10000                                   | budget for one query's fan-out, retry included     |
+ * | STRATA_READ_STALENESS_MS        | 0 (strong)                              | a query may reuse a snapshot (manifest + WAL tail) |
+ * |                                 |                                         | taken at most this long ago: 0 store rounds        |
+ * | STRATA_GRAPH_WHOLE_BYTES        | 4MiB                                    | a paged layer-0 graph this small is read whole on  |
+ * |                                 |                                         | first touch (one round); accepts KiB/MiB/GiB       |
+ * | STRATA_VECTORS_WHOLE_BYTES      | 16MiB                                   | paged originals this small are read whole when a   |
+ * |                                 |                                         | float walk first misses (one round)                |
  * | STRATA_WORKERS                  | available cores (local), else #functions| worker count K                                     |
  * | STRATA_WORKER_CONCURRENCY       | 64                                      | concurrent Lambda invokes per api container        |
  * | STRATA_OPTIMIZE_AFTER_POINTS    | 10000                                   | unsealed points that trigger an optimizer run      |
@@ -76,6 +82,12 @@ export interface StrataConfig {
   apiKeySecretArn?: string;
   cacheBytes: number;
   queryDeadlineMs: number;
+  /** bounded staleness of queries, ms (0 = strong: every query revalidates its snapshot) */
+  readStalenessMs: number;
+  /** size rule of paged graphs: a layer 0 of at most this many bytes is read whole on first touch */
+  graphWholeBytes: number;
+  /** paged originals at most this large are read whole by a float walk's first miss, bytes */
+  vectorsWholeBytes: number;
   /** K: Lambda functions when named, worker threads otherwise */
   workers: number;
   workerConcurrency: number;
@@ -200,6 +212,9 @@ const EnvSchema = z.object({
   STRATA_CACHE_BYTES: byteSize,
   AWS_LAMBDA_FUNCTION_MEMORY_SIZE: wholeNumber(1),
   STRATA_QUERY_DEADLINE_MS: wholeNumber(1),
+  STRATA_READ_STALENESS_MS: wholeNumber(0),
+  STRATA_GRAPH_WHOLE_BYTES: byteSize,
+  STRATA_VECTORS_WHOLE_BYTES: byteSize,
   STRATA_WORKERS: wholeNumber(1, 1024),
   STRATA_WORKER_CONCURRENCY: wholeNumber(1, 10_000),
   STRATA_OPTIMIZE_AFTER_POINTS: wholeNumber(1),
@@ -269,6 +284,9 @@ export function loadConfig(env: Env = process.env, overrides: Partial<StrataConf
     // in a Lambda the cache shares the function's memory with the runtime and the int8 sets: take 60%
     cacheBytes: e.STRATA_CACHE_BYTES ?? (lambdaMemory ? Math.floor(lambdaMemory * 1024 ** 2 * 0.6) : localCacheBytes()),
     queryDeadlineMs: e.STRATA_QUERY_DEADLINE_MS ?? 10_000,
+    readStalenessMs: e.STRATA_READ_STALENESS_MS ?? 0,
+    graphWholeBytes: e.STRATA_GRAPH_WHOLE_BYTES ?? 4 * 1024 * 1024,
+    vectorsWholeBytes: e.STRATA_VECTORS_WHOLE_BYTES ?? 16 * 1024 * 1024,
     workers: workerFunctions.length || e.STRATA_WORKERS || availableParallelism(),
     workerConcurrency: e.STRATA_WORKER_CONCURRENCY ?? 64,
     optimizeAfterPoints: e.STRATA_OPTIMIZE_AFTER_POINTS ?? 10_000,

@@ -115,7 +115,7 @@ export async function createCoordinator(config: StrataConfig, options: Coordinat
     const { cache } = context;
     if (cache instanceof PageCache) pageCache = () => cache.stats;
     segmentIo = () => context.store.stats.snapshot();
-    invoker = new DirectInvoker({ workers: 1, run: (task) => runSegmentTask(task, context) });
+    invoker = new DirectInvoker({ workers: 1, run: (task, _w, signal) => runSegmentTask(task, context, signal) });
     workersText = 'in-process segment search';
   }
 
@@ -125,6 +125,7 @@ export async function createCoordinator(config: StrataConfig, options: Coordinat
     invoker,
     prefix: config.prefix,
     queryDeadlineMs: config.queryDeadlineMs,
+    readStalenessMs: config.readStalenessMs,
     onWrite: (name, points) => trigger.afterWrite(name, points),
     onConfigChange: (name) => trigger.request(name),
     // the run that follows finds no manifest and removes the objects (collection-delete.ts), off the api call

@@ -44,8 +44,11 @@ export interface FaultPolicyOptions {
 
 const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-/** One attempt: must honour `signal` when it can; the policy stops waiting at the timeout either way. */
-export type Attempt<T> = (signal: AbortSignal, attempt: number) => Promise<T>;
+/**
+ * One attempt: must honour `signal` when it can; the policy stops waiting at the timeout either way. `timeoutMs` is
+ * the attempt's share of the budget, for workers that stop cooperatively (a task's budgetMs).
+ */
+export type Attempt<T> = (signal: AbortSignal, attempt: number, timeoutMs: number) => Promise<T>;
 
 export class AttemptTimeoutError extends Error {
   constructor(readonly timeoutMs: number) {
@@ -105,7 +108,7 @@ function runAttempt<T>(attempt: Attempt<T>, index: number, timeoutMs: number): P
     }, timeoutMs);
     let settled: Promise<T>;
     try {
-      settled = attempt(controller.signal, index);
+      settled = attempt(controller.signal, index, timeoutMs);
     } catch (error) {
       settled = Promise.reject(error);
     }

@@ -8,8 +8,11 @@
  * concurrent async tasks per thread (S3 waits overlap), abort, and replacing a dead thread.
  *
  * Faults (shared policy, fault-policy.ts): a task that throws, crashes its thread, or outlives its share of the
- * deadline is retried once, then fails 'unavailable'. A timed-out task is aborted, which terminates its thread
- * (piscina cannot stop running JavaScript otherwise); piscina starts a fresh thread for worker i, cold.
+ * deadline is retried once, then fails 'unavailable'. A timed-out task is NOT killed: it carries its budget
+ * (`budgetMs`) and stops itself between store rounds (lib/segment/task.ts), so the thread, its page cache and the
+ * pages the late task fetched survive, and a repeated cold query gets cheaper each time. Only a task still running
+ * `lastResortMs` past its budget (JavaScript stuck in a loop, which no checkpoint reaches) is aborted, which
+ * terminates its thread (piscina cannot stop running JavaScript otherwise); piscina starts a fresh one, cold.
  *
  * Each thread builds its context (ObjectStore, PageCache, segment registry) once, from `workerData`, in the worker
  * script (pool-worker.ts); the script loads under tsx in dev and as built JS (worker-script.ts).
@@ -34,12 +37,15 @@ export interface LocalInvokerOptions {
   maxOldGenerationSizeMb?: number;
   /** Called when a thread fails outside a task, or an attempt fails (logging). */
   onError?: (error: unknown, worker: number) => void;
+  /** How long past its budget a task may keep running before its thread is terminated. @default 30000 */
+  lastResortMs?: number;
 }
 
 export class LocalInvoker implements Invoker {
   readonly workers: number;
   readonly #pools: Piscina[];
   readonly #onError: ((error: unknown, worker: number) => void) | undefined;
+  readonly #lastResortMs: number;
   #closed = false;
 
   constructor(options: LocalInvokerOptions) {
@@ -47,6 +53,7 @@ export class LocalInvoker implements Invoker {
       throw new RangeError(`workers must be ≥ 1, got ${options.workers}`);
     this.workers = options.workers;
     this.#onError = options.onError;
+    this.#lastResortMs = options.lastResortMs ?? 30_000;
     const filename = options.filename ?? siblingScript(import.meta.url, 'pool-worker');
     const execArgv = execArgvFor(filename);
     this.#pools = Array.from({ length: this.workers }, (_, worker) => {
@@ -81,11 +88,36 @@ export class LocalInvoker implements Invoker {
     } catch (error) {
       return Promise.reject(error);
     }
-    return withFaultPolicy(async (signal) => parseSegmentResult(await pool.run(task, { signal })), {
+    return withFaultPolicy((signal, _attempt, budgetMs) => this.#runCooperatively(pool, task, signal, budgetMs), {
       deadlineMs,
       label: `segment worker thread ${worker}`,
       onFailure: (error) => this.#onError?.(error, worker),
     });
+  }
+
+  /**
+   * Runs a task with its budget: when the policy stops waiting (`signal`), the task is left to stop itself; the
+   * thread is terminated only if it is still running `lastResortMs` later.
+   */
+  async #runCooperatively(
+    pool: Piscina,
+    task: SegmentSearchTask,
+    signal: AbortSignal,
+    budgetMs: number,
+  ): Promise<SegmentSearchResult> {
+    const kill = new AbortController();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const onAbandoned = () => {
+      timer = setTimeout(() => kill.abort(new Error('segment task ignored its budget')), this.#lastResortMs);
+      timer.unref?.();
+    };
+    signal.addEventListener('abort', onAbandoned, { once: true });
+    try {
+      return parseSegmentResult(await pool.run({ ...task, budgetMs }, { signal: kill.signal }));
+    } finally {
+      signal.removeEventListener('abort', onAbandoned);
+      if (timer !== undefined) clearTimeout(timer);
+    }
   }
 
   /** Thread ids currently serving each worker (diagnostics and tests). */

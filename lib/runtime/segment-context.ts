@@ -8,6 +8,7 @@
  */
 import type { StrataConfig } from './config.js';
 import { SegmentRegistry } from '../segment/registry.js';
+import { DEFAULT_TUNING } from '../segment/search.js';
 import type { Segment } from '../segment/segment.js';
 import type { SegmentTaskContext } from '../segment/task.js';
 import { openObjectStore, type StoreConfig } from '../storage/open-store.js';
@@ -18,6 +19,10 @@ export interface WorkerSetup {
   store: StoreConfig;
   /** memory budget of this worker's caches, in bytes */
   cacheBytes: number;
+  /** size rule of paged graphs (lib/segment/search.ts SearchTuning.wholeGraphBytes) @default 4 MiB */
+  graphWholeBytes?: number;
+  /** size rule of paged originals under a float walk (SearchTuning.wholeVectorsBytes) @default 16 MiB */
+  vectorsWholeBytes?: number;
 }
 
 const REGISTRY_SHARE = 0.6;
@@ -33,7 +38,12 @@ export function storeConfigOf(config: StrataConfig): StoreConfig {
 }
 
 export function workerSetupOf(config: StrataConfig, cacheBytes = config.cacheBytes): WorkerSetup {
-  return { store: storeConfigOf(config), cacheBytes };
+  return {
+    store: storeConfigOf(config),
+    cacheBytes,
+    graphWholeBytes: config.graphWholeBytes,
+    vectorsWholeBytes: config.vectorsWholeBytes,
+  };
 }
 
 export async function createSegmentContext(setup: WorkerSetup): Promise<SegmentTaskContext> {
@@ -42,5 +52,10 @@ export async function createSegmentContext(setup: WorkerSetup): Promise<SegmentT
     store,
     registry: new SegmentRegistry<Segment>({ budgetBytes: Math.floor(setup.cacheBytes * REGISTRY_SHARE) }),
     cache: new PageCache(store, { maxBytes: Math.floor(setup.cacheBytes * (1 - REGISTRY_SHARE)) }),
+    tuning: {
+      ...DEFAULT_TUNING,
+      wholeGraphBytes: setup.graphWholeBytes ?? DEFAULT_TUNING.wholeGraphBytes,
+      wholeVectorsBytes: setup.vectorsWholeBytes ?? DEFAULT_TUNING.wholeVectorsBytes,
+    },
   };
 }

@@ -4,18 +4,26 @@
  *
  * It stores, per point, the values its key holds that the index type serves (field-values.ts `storedValues`), as
  * ids into a sorted dictionary — a column of value ids, so a condition is answered per point (or for all points
- * in one pass over typed arrays) without decoding any payload.
+ * in one pass over typed arrays) without decoding any payload — and, since version 2, two flags per point over
+ * every value at the key whatever its type, so is_empty and is_null are answered too.
  *
  * Layout (little-endian; header per binary.ts):
  *
  * | offset | size           | field                                                                           |
  * |--------|----------------|---------------------------------------------------------------------------------|
- * | 0      | 32             | header: magic `STRA_FLD`, version 1, n points, CRC-32 of bytes [32, end),      |
+ * | 0      | 32             | header: magic `STRA_FLD`, version 2, n points, CRC-32 of bytes [32, end),      |
  * |        |                | a = dictionary kind (0 f64, 1 UTF-8 strings, 2 geo lon/lat f64 pairs),         |
  * |        |                | b = dictionary entries d, c = value refs m                                      |
  * | 32     | 4(n+1), pad 8  | starts (u32): the refs of offset o are refs[starts[o], starts[o+1])             |
  * | …      | 4m, pad 8      | refs (u32 dictionary ids; text: tokens in order, 0xFFFFFFFF between two values) |
  * | …      | f64: 8d; geo: 16d; strings: 4(d+1) u32 byte ends, pad 8, then the UTF-8 bytes | dictionary      |
+ * | …      | n, pad 8       | flags (u8, version 2): bit 0 = some value is neither null nor [] (is_empty      |
+ * |        |                | fails), bit 1 = some value is null (is_null holds), bit 2 = some non-null value |
+ * |        |                | or array element is not stored here (another type: match.except holds),        |
+ * |        |                | bits 3-7 = values_count of the key's value (null, missing 0; an array its      |
+ * |        |                | length; else 1), 31 meaning 31 or more; meaningful for paths without `[]`     |
+ *
+ * Version 1 objects (no flags) are still read: their `flags` is null and is_empty / is_null read payloads.
  *
  * Invariants: the dictionary is sorted (numbers ascending, strings by UTF-16 code units) and without duplicates;
  * a point's refs keep the order of its values (text: document order, which phrases need).
@@ -26,6 +34,7 @@ import type { PayloadSchemaType, TextIndexParams } from '../model/payload-schema
 import type { Payload } from '../model/payload.js';
 import { HEADER_BYTES, align8, aligned, checkCrc, crc32, readHeader, writeHeader } from './binary.js';
 import { storedValues } from './field-values.js';
+import { valuesAt } from './payload-path.js';
 import type { IoScope } from '../storage/io-stats.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { fieldIndexName, segmentObjectKey } from './keys.js';
@@ -34,7 +43,13 @@ import type { PathStep } from './payload-path.js';
 import { Tokenizer } from './text/tokenizer.js';
 
 const MAGIC = 'STRA_FLD';
-const VERSION = 1;
+const VERSION = 2;
+const FLAG_NOT_EMPTY = 1;
+const FLAG_NULL = 2;
+const FLAG_FOREIGN = 4;
+const COUNT_SHIFT = 3;
+/** the largest values_count the flags hold exactly; COUNT_CAP stands for "COUNT_CAP or more" */
+export const COUNT_CAP = 31;
 export const VALUE_BOUNDARY = 0xffffffff;
 
 const KIND_F64 = 0;
@@ -73,7 +88,19 @@ export function encodeFieldIndex(
   const tokenizer = type === 'text' && text !== null ? new Tokenizer(text) : null;
   const perPoint: (number | string)[][] = [];
   const distinct = new Set<number | string>();
-  for (const p of payloads) {
+  const flags = new Uint8Array(payloads.length);
+  for (const [o, p] of payloads.entries()) {
+    let count = 0;
+    for (const v of valuesAt(p ?? {}, steps)) {
+      count += v === null ? 0 : Array.isArray(v) ? v.length : 1;
+      if (v === null) flags[o] |= FLAG_NULL;
+      else if (!Array.isArray(v) || v.length > 0) flags[o] |= FLAG_NOT_EMPTY;
+      for (const x of Array.isArray(v) ? v : [v]) {
+        // an array inside an array is never stored (field-values.ts flattens one level)
+        if (x !== null && (Array.isArray(x) || storedValues(type, x, []).length === 0)) flags[o] |= FLAG_FOREIGN;
+      }
+    }
+    flags[o] |= Math.min(count, COUNT_CAP) << COUNT_SHIFT;
     const keys: (number | string)[] = [];
     const values = storedValues(type, p ?? {}, steps);
     for (let i = 0; i < values.length; i++) {
@@ -110,7 +137,9 @@ export function encodeFieldIndex(
       : kind === KIND_GEO
         ? 16 * dict.length
         : align8(4 * (dict.length + 1)) + strBytes;
-  const out = new Uint8Array(HEADER_BYTES + startsBytes + refsBytes + align8(dictBytes));
+  const flagsAt = HEADER_BYTES + startsBytes + refsBytes + align8(dictBytes);
+  const out = new Uint8Array(flagsAt + align8(n));
+  out.set(flags, flagsAt);
   const starts = new Uint32Array(out.buffer, HEADER_BYTES, n + 1);
   const refs = new Uint32Array(out.buffer, HEADER_BYTES + startsBytes, m);
   let at = 0;
@@ -177,13 +206,16 @@ export class FieldIndex {
     readonly refs: Uint32Array,
     readonly dict: Dictionary,
     byteLength: number,
+    /** per point FLAG_NOT_EMPTY | FLAG_NULL (null: a version 1 object, which has none) */
+    readonly flags: Uint8Array | null,
   ) {
     this.byteLength = byteLength;
   }
 
   static decode(raw: Uint8Array, what: string): FieldIndex {
     const bytes = aligned(raw);
-    const h = readHeader(bytes, MAGIC, VERSION, what);
+    const stored = bytes.byteLength >= 12 ? new DataView(bytes.buffer, bytes.byteOffset, 12).getUint32(8, true) : 0;
+    const h = readHeader(bytes, MAGIC, stored === 1 ? 1 : VERSION, what);
     checkCrc(bytes.subarray(HEADER_BYTES), h.crc, what);
     const n = h.count;
     const d = h.b;
@@ -215,7 +247,19 @@ export class FieldIndex {
     } else {
       throw internal(`${what}: unknown dictionary kind ${h.a}`);
     }
-    return new FieldIndex(n, starts, refs, dict, bytes.byteLength);
+    let flags: Uint8Array | null = null;
+    if (h.version >= 2) {
+      const dictBytes =
+        h.a === KIND_F64
+          ? 8 * d
+          : h.a === KIND_GEO
+            ? 16 * d
+            : align8(4 * (d + 1)) + (d === 0 ? 0 : dictEnd(bytes, dictAt, d));
+      const flagsAt = HEADER_BYTES + startsBytes + refsBytes + align8(dictBytes);
+      if (flagsAt + n > bytes.byteLength) throw internal(`${what}: truncated`);
+      flags = bytes.subarray(flagsAt, flagsAt + n);
+    }
+    return new FieldIndex(n, starts, refs, dict, bytes.byteLength, flags);
   }
 
   /** Dictionary ids whose value passes `test` (f64 and str dictionaries), as a membership array. */
@@ -277,10 +321,44 @@ export class FieldIndex {
     return mask;
   }
 
+  /** is_empty (no value but null and []) or is_null (some value is null) per point, from the flags. */
+  maskOfEmptiness(kind: 'is_empty' | 'is_null'): Uint8Array {
+    const flags = this.flags;
+    if (flags === null) throw internal('field index: a version 1 object has no emptiness flags');
+    const mask = new Uint8Array(this.count);
+    if (kind === 'is_empty') for (let o = 0; o < this.count; o++) mask[o] = flags[o] & FLAG_NOT_EMPTY ? 0 : 1;
+    else for (let o = 0; o < this.count; o++) mask[o] = flags[o] & FLAG_NULL ? 1 : 0;
+    return mask;
+  }
+
+  /** Points holding a non-null value (or array element) of a type this index does not store. */
+  maskOfForeign(): Uint8Array {
+    const flags = this.flags;
+    if (flags === null) throw internal('field index: a version 1 object has no flags');
+    const mask = new Uint8Array(this.count);
+    for (let o = 0; o < this.count; o++) mask[o] = flags[o] & FLAG_FOREIGN ? 1 : 0;
+    return mask;
+  }
+
+  /** Points whose values_count (capped at COUNT_CAP) passes `test`. */
+  maskOfCount(test: (count: number) => boolean): Uint8Array {
+    const flags = this.flags;
+    if (flags === null) throw internal('field index: a version 1 object has no flags');
+    const pass = Array.from({ length: COUNT_CAP + 1 }, (_, c) => test(c));
+    const mask = new Uint8Array(this.count);
+    for (let o = 0; o < this.count; o++) mask[o] = pass[flags[o] >> COUNT_SHIFT] ? 1 : 0;
+    return mask;
+  }
+
   /** Points with at least one stored value. */
   pointsWithValues(): number {
     let k = 0;
     for (let o = 0; o < this.count; o++) if (this.starts[o + 1] > this.starts[o]) k++;
     return k;
   }
+}
+
+/** Bytes of a string dictionary's UTF-8 section: its last end offset. */
+function dictEnd(bytes: Uint8Array, dictAt: number, d: number): number {
+  return new Uint32Array(bytes.buffer, dictAt, d + 1)[d];
 }

@@ -7,20 +7,28 @@
  * field-values.ts `storedValues`); the clause logic (must / should / must_not / min_should) is filter.ts's, on masks.
  * Served conditions (a field condition whose key has an index in the segment):
  * - match value / any: keyword or uuid (strings), integer or float (integers), bool (booleans);
+ * - match except: keyword, uuid, integer, float or bool, from the stored values and the flag of values of other
+ *   types (which always count as outside the list), when the object has flags (version 2);
  * - match text / text_any / phrase: a text index built with the params the snapshot's schema has for the key
  *   (token semantics); without a text index in the schema, a keyword or uuid index (substring semantics);
  * - range: integer or float (number bounds), datetime (datetime bounds);
  * - geo_radius / geo_bounding_box / geo_polygon: geo;
- * - has_id: from the id table. Everything else (except, values_count, is_empty, is_null, nested) reads payloads.
+ * - is_empty / is_null (top level, not inside nested): any index on the key, from its per-point flags (a version 1
+ *   object has none: `SegmentFields.flagless` names such keys, and they read payloads);
+ * - values_count: any index on a key path without `[]` (one value per point), from the count in its flags, when
+ *   every bound is at most COUNT_CAP (above it the flags cannot tell counts apart);
+ * - has_id: from the id table. Everything else (nested, except on text, datetime or geo, values_count on `a[]`
+ *   paths or with large bounds) reads payloads.
  */
 import type { Condition, Filter, RangeCondition } from '../model/filter.js';
 import { type PayloadFieldSchema, type PayloadSchema, schemaType, textIndexOf } from '../model/payload-schema.js';
 import type { Payload } from '../model/payload.js';
 import type { PointId } from '../model/point-id.js';
-import type { FieldIndex } from './field-index-format.js';
+import { COUNT_CAP, type FieldIndex } from './field-index-format.js';
 import { compileFilter } from './filter.js';
 import { parseDateTime } from './filter-parse.js';
 import { inBoundingBox, inPolygon, inRadius } from './geo.js';
+import { parsePayloadPath } from './payload-path.js';
 import { Tokenizer } from './text/tokenizer.js';
 
 export interface SegmentFields {
@@ -28,6 +36,8 @@ export interface SegmentFields {
   /** the field indexes the segment was built with (its meta), by key */
   schemaOf(key: string): PayloadFieldSchema | undefined;
   externalId(offset: number): PointId;
+  /** keys whose loaded index has no emptiness flags (a version 1 object): is_empty / is_null on them scan payloads */
+  flagless?: ReadonlySet<string>;
 }
 
 export interface LoadedFields extends SegmentFields {
@@ -57,12 +67,20 @@ export function planFilter(
       if ('must' in c || 'should' in c || 'must_not' in c || 'min_should' in c) visit(c as Filter);
       else if ('has_id' in c) continue;
       else if ('key' in c && servedBy(c, seg, schema) !== null) keys.add(c.key);
+      else if (emptinessKey(c, seg) !== null) keys.add(emptinessKey(c, seg) as string);
       else if (isEmptyFilter(c)) continue;
       else payloads = true;
     }
   };
   visit(filter);
   return { keys, payloads };
+}
+
+/** The key of an is_empty / is_null condition the key's index flags answer, else null. */
+function emptinessKey(c: Condition, seg: SegmentFields): string | null {
+  const key = 'is_empty' in c ? c.is_empty.key : 'is_null' in c ? c.is_null.key : null;
+  if (key === null || seg.schemaOf(key) === undefined || seg.flagless?.has(key)) return null;
+  return key;
 }
 
 function isEmptyFilter(c: Condition): boolean {
@@ -112,6 +130,8 @@ function condition(c: Condition, seg: LoadedFields, schema: PayloadSchema | unde
     for (let o = 0; o < seg.count; o++) if (ids.has(seg.externalId(o))) m[o] = 1;
     return m;
   }
+  const emptiness = emptinessKey(c, seg);
+  if (emptiness !== null) return seg.index(emptiness).maskOfEmptiness('is_empty' in c ? 'is_empty' : 'is_null');
   if ('key' in c) {
     const served = servedBy(c, seg, schema);
     if (served !== null) return served(seg);
@@ -157,7 +177,7 @@ function servedBy(c: FieldCondition, seg: SegmentFields, schema: PayloadSchema |
       }
       return null;
     }
-    if ('except' in m) return null;
+    if ('except' in m) return exceptMask(c.key, m.except, type, seg);
     const kind = 'text' in m ? 'text' : 'text_any' in m ? 'text_any' : 'phrase';
     const query = 'text' in m ? m.text : 'text_any' in m ? m.text_any : m.phrase;
     const wanted = textIndexOf(schema, c.key);
@@ -183,6 +203,13 @@ function servedBy(c: FieldCondition, seg: SegmentFields, schema: PayloadSchema |
     const inRange = rangeTest(c.range, isDate);
     return (s) => byValue(s.index(c.key), (v) => inRange(v as number));
   }
+  if ('values_count' in c) {
+    const bounds = [c.values_count.lt, c.values_count.gt, c.values_count.lte, c.values_count.gte];
+    const single = parsePayloadPath(c.key).every((step) => !('all' in step));
+    if (!single || seg.flagless?.has(c.key) || bounds.some((b) => typeof b === 'number' && b > COUNT_CAP)) return null;
+    const inRange = rangeTest(c.values_count, false);
+    return (s) => s.index(c.key).maskOfCount(inRange);
+  }
   if (type === 'geo' && ('geo_radius' in c || 'geo_bounding_box' in c || 'geo_polygon' in c)) {
     const inside =
       'geo_radius' in c
@@ -196,6 +223,27 @@ function servedBy(c: FieldCondition, seg: SegmentFields, schema: PayloadSchema |
     };
   }
   return null;
+}
+
+/** filter.ts's match.except over stored values, OR'd with the points holding values of another type. */
+function exceptMask(key: string, list: (string | number)[], type: string, seg: SegmentFields): MaskFn | null {
+  if (!['keyword', 'uuid', 'integer', 'float', 'bool'].includes(type) || seg.flagless?.has(key)) return null;
+  const strings = list.every((x) => typeof x === 'string');
+  const ints = list.every((x) => typeof x === 'number');
+  const set = new Set<unknown>(list);
+  // bool stores true/false as 1/0: a boolean is never in a list of strings or integers
+  const outside =
+    type === 'bool'
+      ? () => true
+      : (v: number | string) =>
+          typeof v === 'string' ? !strings || !set.has(v) : !ints || !Number.isInteger(v) || !set.has(v);
+  return (s) => {
+    const idx = s.index(key);
+    const mask = byValue(idx, outside);
+    const foreign = idx.maskOfForeign();
+    for (let o = 0; o < mask.length; o++) mask[o] |= foreign[o];
+    return mask;
+  };
 }
 
 function byValue(idx: FieldIndex, test: (v: number | string) => boolean): Uint8Array {

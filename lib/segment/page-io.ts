@@ -23,14 +23,19 @@ export function directPages(store: ObjectStore): PageSource {
   return new PageCache(store, { maxBytes: 0 });
 }
 
-/** The PageReader of one object for one query: resident pages from `source`, the rest charged to `io`. */
+/**
+ * The PageReader of one object for one query: resident pages from `source`, the rest charged to `io`; `maxGets` caps
+ * the ranged GETs of one load (rescoring's batch: see PageCache's maxRequests).
+ */
 export function pageReader<T extends DecodedPage>(
   source: PageSource,
   key: string,
   rangeOf: (page: number) => ByteRange,
   decode: PageDecoder<T>,
   io: IoScope | undefined,
+  maxGets?: number,
 ): PageReader<T> {
+  const options = maxGets === undefined ? {} : { maxRequests: maxGets };
   return {
     resident: (page) => source.peek<T>(key, page),
     async load(pages) {
@@ -40,6 +45,7 @@ export function pageReader<T extends DecodedPage>(
           pages.map((page) => ({ page, ...rangeOf(page) })),
           decode,
           io,
+          options,
         );
       } catch (e) {
         if (isStrataError(e, 'not_found')) throw internal(`segment object missing: ${key}`, e);

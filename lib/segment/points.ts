@@ -151,8 +151,17 @@ async function readVectors(src: PointSource, offsets: readonly PointOffset[], io
   });
 }
 
-/** A per-query paged view of the originals: its pages come through `pages`, charged to `io`. */
-export function pagedRows(pages: PageSource, key: string, layout: VectorsFileMeta, io: IoScope | undefined): PagedRows {
+/**
+ * A per-query paged view of the originals: its pages come through `pages`, charged to `io`; one load costs at most
+ * `maxGets` ranged GETs when given (nearest page runs merged).
+ */
+export function pagedRows(
+  pages: PageSource,
+  key: string,
+  layout: VectorsFileMeta,
+  io: IoScope | undefined,
+  maxGets?: number,
+): PagedRows {
   return new PagedRows(
     layout,
     pageReader(
@@ -161,6 +170,7 @@ export function pagedRows(pages: PageSource, key: string, layout: VectorsFileMet
       (p) => vectorsPageRange(layout, p),
       (p, bytes) => decodeVectorsPage(layout, p, bytes),
       io,
+      maxGets,
     ),
   );
 }

@@ -26,7 +26,6 @@ import type { PayloadSchema } from '../model/payload-schema.js';
 import type { PointId } from '../model/point-id.js';
 import type { SearchParams } from '../model/search.js';
 import { internal } from '../model/errors.js';
-import type { GraphAccessor } from '../index/graph.js';
 import { oversampledCount, searchPipeline } from '../index/pipeline.js';
 import type { QueryScorer } from '../index/scorer.js';
 import { type AcceptFn, SearchContext } from '../index/search.js';
@@ -47,6 +46,8 @@ export interface SegmentQuery {
   /** tombstone version to apply; 0 = none */
   deletedVersion: number;
   minSimilarity?: number;
+  /** called between store rounds; throws to cancel the search (the task's deadline) */
+  checkpoint?: () => void;
 }
 
 export interface SegmentHits {
@@ -95,52 +96,38 @@ export function shouldRescore(params: SearchParams, quantizedSearch: boolean): b
 }
 
 const contexts: SearchContext[] = [];
-/**
- * Frontier nodes whose layer-0 pages ride along with each page miss (see FrontierPrefetch). Measured cold, graph on
- * disk, 16 KiB pages (GloVe-100 20k / Fashion-MNIST 5k): W=0 → 42 / 11.7 rounds per query, W=8 → 17 / 7.9,
- * W=32 → 11 / 6.0, for +12% / +0% GETs at W=32 and identical results.
- */
-const FRONTIER_PREFETCH = 32;
 
-/**
- * A paged graph whose every miss also fetches the pages of the best frontier candidates (the first entries of the
- * search's candidate heap: the nodes it will expand next), in the same coalesced round. The walk then finds most
- * next pages resident: fewer sequential rounds for a few more, parallel, GETs. Results are unchanged (only what is
- * resident changes).
- */
-class FrontierPrefetch implements GraphAccessor {
-  readonly meta: GraphAccessor['meta'];
-  readonly upper: GraphAccessor['upper'];
-  private readonly batch: number[] = [];
-
-  constructor(
-    private readonly inner: GraphAccessor,
-    private readonly ctx: SearchContext,
-  ) {
-    this.meta = inner.meta;
-    this.upper = inner.upper;
-  }
-
-  layer0(id: number): Uint32Array | null {
-    return this.inner.layer0(id);
-  }
-
-  layer0Offset(id: number): number {
-    return this.inner.layer0Offset(id);
-  }
-
-  load(ids: ArrayLike<number>): Promise<void> {
-    const b = this.batch;
-    b.length = 0;
-    for (let i = 0; i < ids.length; i++) b.push(ids[i]);
-    const heap = this.ctx.candidates;
-    const extra = Math.min(heap.size, FRONTIER_PREFETCH);
-    for (let i = 0; i < extra; i++) if (this.inner.layer0(heap.ids[i]) === null) b.push(heap.ids[i]);
-    return this.inner.load!(b.slice());
-  }
+/** How a segment search uses the store (the worker's settings; DEFAULT_TUNING otherwise). */
+export interface SearchTuning {
+  /** W: candidates the walk expands per store round when it reads pages (lib/index/beam-search.ts) */
+  beamWidth: number;
+  /** G: a paged layer 0 of at most this many bytes is read whole on first touch (whole-graph.ts); 0 = never */
+  wholeGraphBytes: number;
+  /** V: paged originals of at most this many bytes are read whole when a float walk first misses (whole-rows.ts) */
+  wholeVectorsBytes: number;
+  /** ranged GETs of one rescoring read of paged originals, at most (nearest page runs merged) */
+  rescoreMaxGets: number;
 }
 
-export async function searchSegment(seg: Segment, q: SegmentQuery, io: QueryIo): Promise<SegmentHits> {
+/**
+ * W = 32: measured cold over a paged graph (GloVe-100, 25k points, 16 KiB vector pages, ef 128, float walk on
+ * paged originals), the sequential walk paid one round per hop (~135); the beam pays about hops / W plus the
+ * descent, at equal recall (test/unit/segment/paged-walk.test.ts). G = 4 MiB holds the layer 0 of a 25k-point
+ * segment at m = 16 (25k × 132 B = 3.3 MB); V = 16 MiB holds the originals of a 25k-point segment up to dim 160.
+ */
+export const DEFAULT_TUNING: SearchTuning = {
+  beamWidth: 32,
+  wholeGraphBytes: 4 * 1024 * 1024,
+  wholeVectorsBytes: 16 * 1024 * 1024,
+  rescoreMaxGets: 8,
+};
+
+export async function searchSegment(
+  seg: Segment,
+  q: SegmentQuery,
+  io: QueryIo,
+  tuning: SearchTuning = DEFAULT_TUNING,
+): Promise<SegmentHits> {
   const { meta } = seg;
   if (q.vector.length !== meta.dim) throw internal(`query has ${q.vector.length} dimensions, segment has ${meta.dim}`);
   const empty: SegmentHits = {
@@ -166,13 +153,20 @@ export async function searchSegment(seg: Segment, q: SegmentQuery, io: QueryIo):
   const excluded = excludeMask(seg, q.exclude);
   const accept = acceptFn(tomb, excluded, filtered?.mask ?? null);
 
-  const scorer = new FirstDistanceProbe(quantizedSearch ? seg.int8Scorer(q.vector) : seg.floatScorer(q.vector, io), io);
-  const rescorer = rescore ? seg.floatScorer(q.vector, io) : null;
+  q.checkpoint?.();
   const selective = filtered !== null && vectorKb(filtered.cardinality, meta.dim) < meta.fullScanThresholdKb;
-  const options = { k: q.limit, candidates, accept };
+  const exact = q.params.exact || meta.hnsw === null || selective;
+  // a graph walk on small paged originals reads them whole at its first miss (whole-rows.ts); a scan reads them anyway
+  const walkWhole = exact ? 0 : tuning.wholeVectorsBytes;
+  const scorer = new FirstDistanceProbe(
+    quantizedSearch ? seg.int8Scorer(q.vector) : seg.floatScorer(q.vector, io, undefined, walkWhole),
+    io,
+  );
+  const rescorer = rescore ? seg.floatScorer(q.vector, io, tuning.rescoreMaxGets) : null;
+  const options = { k: q.limit, candidates, accept, checkpoint: q.checkpoint ?? null };
   let path: SegmentHits['path'];
   let found: Awaited<ReturnType<typeof searchPipeline>>;
-  if (q.params.exact || meta.hnsw === null || selective) {
+  if (exact || meta.hnsw === null) {
     path = selective && !q.params.exact && meta.hnsw !== null ? 'exact-filtered' : 'exact';
     const domain = filtered !== null ? filtered.offsets : null;
     found = await searchPipeline({ n: meta.count, graph: null }, scorer, rescorer, { ...options, domain });
@@ -180,10 +174,11 @@ export async function searchSegment(seg: Segment, q: SegmentQuery, io: QueryIo):
     path = 'hnsw';
     const ef = q.params.hnsw_ef ?? meta.hnsw.efConstruct;
     const ctx = contexts.pop() ?? new SearchContext(meta.count);
-    const paged = seg.graphAccessor(io);
-    const graph = paged.load ? new FrontierPrefetch(paged, ctx) : paged;
+    const graph = seg.graphAccessor(io, tuning.wholeGraphBytes);
+    // a walk that reads pages (graph or originals) expands a beam per round; an in-memory one stays sequential
+    const beamWidth = graph.load !== undefined || scorer.prefetch !== undefined ? tuning.beamWidth : 1;
     try {
-      found = await searchPipeline({ n: meta.count, graph }, scorer, rescorer, { ...options, ef }, ctx);
+      found = await searchPipeline({ n: meta.count, graph }, scorer, rescorer, { ...options, ef, beamWidth }, ctx);
     } finally {
       contexts.push(ctx);
     }

@@ -32,6 +32,8 @@ import { type PageSource, pageReader } from './page-io.js';
 import type { PayloadIndex } from './payload-format.js';
 import { type PointSource, pagedRows } from './points.js';
 import { getWhole } from './store-io.js';
+import { WholeGraphOnFirstTouch, layer0Bytes } from './whole-graph.js';
+import { WholeRowsOnFirstTouch, vectorPagesBytes } from './whole-rows.js';
 import { type Tombstones, readTombstones } from './tombstones.js';
 
 /** What one query's reads are charged to (GETs, bytes, sequential rounds); undefined = not traced. */
@@ -110,10 +112,21 @@ export class Segment {
     return new Int8Scorer(this.quantized, vector);
   }
 
-  /** Originals: in memory, or a paged row source charged to this query. */
-  floatScorer(vector: Float32Array, q: QueryIo): QueryScorer {
+  /**
+   * Originals: in memory, or a paged row source charged to this query (`maxGets` per load, see rowSource). The size
+   * rule of a walk over paged originals: pages of at most `wholeBytes` are read whole on the first miss
+   * (whole-rows.ts).
+   */
+  floatScorer(vector: Float32Array, q: QueryIo, maxGets?: number, wholeBytes = 0): QueryScorer {
     if (this.vectors !== null) return floatScorer(this.vectors, this.meta.dim, this.meta.distance, vector);
-    return new PagedFloatScorer(this.rowSource(q), this.meta.distance, vector);
+    const rows = this.rowSource(q, maxGets);
+    const source = vectorPagesBytes(rows) <= wholeBytes ? new WholeRowsOnFirstTouch(rows) : rows;
+    return new PagedFloatScorer(source, this.meta.distance, vector);
+  }
+
+  /** Whether the originals are read from the store (`vectors.on_disk`). */
+  get vectorsPaged(): boolean {
+    return this.vectors === null;
   }
 
   /** The originals when `vectors.on_disk` is false, else null. */
@@ -121,9 +134,12 @@ export class Segment {
     return this.vectors;
   }
 
-  /** A per-query paged view of the originals (rescoring and float search when `vectors.on_disk`). */
-  rowSource(q: QueryIo): PagedRows {
-    return pagedRows(this.pages, this.key(VECTORS), this.vectorsHeader, q);
+  /**
+   * A per-query paged view of the originals (rescoring and float search when `vectors.on_disk`); one load costs at
+   * most `maxGets` ranged GETs when given.
+   */
+  rowSource(q: QueryIo, maxGets?: number): PagedRows {
+    return pagedRows(this.pages, this.key(VECTORS), this.vectorsHeader, q, maxGets);
   }
 
   /** This segment as points.ts reads it: what it holds in memory is used, the rest is read. */
@@ -139,13 +155,16 @@ export class Segment {
     };
   }
 
-  /** The in-memory graph, or a per-query paged accessor whose pages come through the PageCache. */
-  graphAccessor(q: QueryIo): GraphAccessor {
+  /**
+   * The in-memory graph, or a per-query paged accessor whose pages come through the PageCache. The size rule: a
+   * layer 0 of at most `wholeBytes` is read whole on the first load that misses (whole-graph.ts), in one round.
+   */
+  graphAccessor(q: QueryIo, wholeBytes = 0): GraphAccessor {
     if (this.graph !== null) return this.graph;
     const header = this.graphHeader;
     if (header === null) throw internal(`segment ${this.prefix} has no graph`);
     const meta = header.meta;
-    return new PagedGraph(
+    const paged = new PagedGraph(
       header,
       pageReader(
         this.pages,
@@ -155,6 +174,7 @@ export class Segment {
         q,
       ),
     );
+    return layer0Bytes(meta) <= wholeBytes ? new WholeGraphOnFirstTouch(paged) : paged;
   }
 
   /** Tombstones of `version` (0 = none): loaded once per container and kept. */
@@ -211,13 +231,20 @@ export class Segment {
       externalId: (o: number) => this.ids.externalId(o),
     };
     const plan = planFilter(filter, fields, schema);
-    const [payloads] = await Promise.all([
+    const [first] = await Promise.all([
       plan.payloads ? this.allPayloads(q) : null,
       ...[...plan.keys].map((k) => this.fieldIndex(k, q)),
     ]);
+    // a version 1 index has no emptiness flags: is_empty / is_null on its key read the payloads after all
+    const flagless = new Set([...plan.keys].filter((k) => this.fieldIndexes.get(k)?.flags === null));
+    const payloads =
+      first ??
+      (flagless.size > 0 && planFilter(filter, { ...fields, flagless }, schema).payloads
+        ? await this.allPayloads(q)
+        : null);
     const mask = filterMaskOf(
       filter,
-      { ...fields, payloads, index: (k) => this.fieldIndexes.get(k) as FieldIndex },
+      { ...fields, flagless, payloads, index: (k) => this.fieldIndexes.get(k) as FieldIndex },
       schema,
     );
     const matching: number[] = [];

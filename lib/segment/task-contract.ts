@@ -50,6 +50,12 @@ export interface SegmentSearchTask {
   /** several searches in one invocation (see header); `exclude` applies to every one of them */
   searches?: SubSearch[];
   /**
+   * the time this attempt may take, in ms from its arrival (relative: a worker's clock need not agree with the
+   * coordinator's). The worker stops cooperatively between store rounds once it is spent (fails 'unavailable'),
+   * keeping every page it fetched cached, so a retry of the same query costs less. Absent: no limit.
+   */
+  budgetMs?: number;
+  /**
    * the collection's payload_schema (the snapshot's): its text indexes change what text conditions of every filter
    * of the task mean (filter.ts); its keys tell which filters the segments' field indexes serve; absent = none
    */
@@ -90,6 +96,8 @@ export interface SegmentSearchStats {
   rounds: number;
   cold: number;
   millis: number;
+  /** the slowest segment's sequential store rounds before its first similarity (cold-path invariant: ≤ 3) */
+  roundsBeforeFirstDistance?: number;
 }
 
 export function emptySegmentStats(): SegmentSearchStats {
@@ -108,6 +116,8 @@ export function addSegmentStats(into: SegmentSearchStats, from: SegmentSearchSta
   into.rounds = Math.max(into.rounds, from.rounds);
   into.cold += from.cold;
   into.millis = Math.max(into.millis, from.millis);
+  if (from.roundsBeforeFirstDistance !== undefined)
+    into.roundsBeforeFirstDistance = Math.max(into.roundsBeforeFirstDistance ?? 0, from.roundsBeforeFirstDistance);
 }
 
 export interface SegmentSearchResult {

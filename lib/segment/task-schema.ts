@@ -57,6 +57,7 @@ const TaskSchema = z
       filter: z.nullish(shapeOnly<Filter>()),
       exclude: z.nullish(z.array(pointId, expected('an array'))),
       minSimilarity: z.nullish(finite),
+      budgetMs: z.nullish(finite),
       payloadSchema: z.nullish(shapeOnly<PayloadSchema>()),
       searches: z.optional(
         z.array(
@@ -108,6 +109,7 @@ const ResultSchema = z.object(
         rounds: finite,
         cold: finite,
         millis: finite,
+        roundsBeforeFirstDistance: z.optional(finite),
       },
       expected('an object'),
     ),
@@ -127,9 +129,10 @@ export function parseSegmentTask(value: unknown): SegmentSearchTask {
   const parsed = TaskSchema.safeParse(value);
   if (!parsed.success) throw invalid(`malformed segment search task: ${describe(parsed.error)}`);
   // null and absent mean the same on the wire; the task carries only what is set
-  const { filter, exclude, minSimilarity, searches, payloadSchema, ...task } = parsed.data;
+  const { filter, exclude, minSimilarity, budgetMs, searches, payloadSchema, ...task } = parsed.data;
   return {
     ...task,
+    ...(budgetMs != null ? { budgetMs } : {}),
     ...(payloadSchema != null ? { payloadSchema } : {}),
     ...(filter != null ? { filter } : {}),
     ...(exclude != null ? { exclude } : {}),

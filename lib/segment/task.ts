@@ -23,7 +23,7 @@ import type {
   SegmentSearchTask,
   SubSearch,
 } from './task-contract.js';
-import { invalid } from '../model/errors.js';
+import { invalid, unavailable } from '../model/errors.js';
 import { IoScope } from '../storage/io-stats.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { segmentPrefix } from './keys.js';
@@ -32,7 +32,7 @@ import type { PageSource } from './page-io.js';
 import type { SegmentRegistry } from './registry.js';
 import { scanSegment } from './scan.js';
 import { type CompiledScoring, compileScoring } from './scoring.js';
-import { type SegmentHits, searchSegment } from './search.js';
+import { type SearchTuning, type SegmentHits, searchSegment } from './search.js';
 import type { Segment } from './segment.js';
 
 export interface SegmentTaskContext {
@@ -40,8 +40,10 @@ export interface SegmentTaskContext {
   /** the process's page cache for the paged tiers */
   cache: PageSource;
   registry: SegmentRegistry<Segment>;
-  /** injected clock (ms) for `millis`; default performance.now */
+  /** injected clock (ms) for `millis` and the task's budget; default performance.now */
   now?: () => number;
+  /** how searches use the store (beam width, whole-graph size rule, rescoring GETs); default DEFAULT_TUNING */
+  tuning?: SearchTuning;
 }
 
 /** What one segment of a task did, for tests and traces. */
@@ -57,13 +59,22 @@ export interface SegmentTaskDetail {
   roundsBeforeFirstDistance: number;
 }
 
-export async function runSegmentTask(task: SegmentSearchTask, ctx: SegmentTaskContext): Promise<SegmentSearchResult> {
-  return (await runSegmentTaskDetailed(task, ctx)).result;
+/**
+ * Runs one task. `signal` (an in-process caller that stopped waiting) cancels it like its budget does: between store
+ * rounds, keeping what it fetched.
+ */
+export async function runSegmentTask(
+  task: SegmentSearchTask,
+  ctx: SegmentTaskContext,
+  signal?: AbortSignal,
+): Promise<SegmentSearchResult> {
+  return (await runSegmentTaskDetailed(task, ctx, signal)).result;
 }
 
 export async function runSegmentTaskDetailed(
   task: SegmentSearchTask,
   ctx: SegmentTaskContext,
+  signal?: AbortSignal,
 ): Promise<{ result: SegmentSearchResult; details: SegmentTaskDetail[] }> {
   const now = ctx.now ?? (() => performance.now());
   const started = now();
@@ -74,10 +85,31 @@ export async function runSegmentTaskDetailed(
   for (let k = 0; k < searches.length; k++) {
     if (searches[k].scoring === undefined && vectors[k].length === 0) throw invalid(`search ${k} has no vector`);
   }
-  const perSegment = await Promise.all(task.segments.map((ref) => searchOne(task, searches, ref, vectors, ctx)));
+  const budget = task.budgetMs;
+  // cooperative cancellation: checked between store rounds, so a late task stops but what it fetched stays cached
+  const checkpoint =
+    budget === undefined && signal === undefined
+      ? undefined
+      : () => {
+          if (budget !== undefined && now() - started > budget)
+            throw unavailable(`segment task passed its budget of ${budget} ms`);
+          if (signal?.aborted) throw unavailable('segment task abandoned by its caller');
+        };
+  const perSegment = await Promise.all(
+    task.segments.map((ref) => searchOne(task, searches, ref, vectors, ctx, checkpoint)),
+  );
 
   const lists: SegmentCandidate[][] = searches.map(() => []);
-  const stats = { segments: task.segments.length, distances: 0, gets: 0, bytes: 0, rounds: 0, cold: 0, millis: 0 };
+  const stats = {
+    segments: task.segments.length,
+    distances: 0,
+    gets: 0,
+    bytes: 0,
+    rounds: 0,
+    cold: 0,
+    millis: 0,
+    roundsBeforeFirstDistance: -1,
+  };
   for (const { candidates: c, detail } of perSegment) {
     c.forEach((list, i) => {
       for (const x of list) lists[i].push(x);
@@ -86,6 +118,7 @@ export async function runSegmentTaskDetailed(
     stats.gets += detail.gets;
     stats.bytes += detail.bytes;
     stats.rounds = Math.max(stats.rounds, detail.rounds);
+    stats.roundsBeforeFirstDistance = Math.max(stats.roundsBeforeFirstDistance, detail.roundsBeforeFirstDistance);
     if (detail.cold) stats.cold++;
   }
   stats.millis = now() - started;
@@ -101,6 +134,7 @@ async function searchOne(
   ref: SegmentRef,
   vectors: readonly Float32Array[],
   ctx: SegmentTaskContext,
+  checkpoint: (() => void) | undefined,
 ): Promise<{ candidates: SegmentCandidate[][]; detail: SegmentTaskDetail }> {
   const io = new IoScope();
   const prefix = segmentPrefix(task.collectionPrefix, ref.id);
@@ -140,10 +174,17 @@ async function searchOne(
       minSimilarity: q.minSimilarity,
       payloadSchema: task.payloadSchema,
     };
+    // a scan has no rounds of its own to check between: a late task stops before it, like between leaves
+    if (scoring !== null) checkpoint?.();
     all.push(
       scoring !== null
         ? await scanSegment(seg, { ...common, scoring }, io)
-        : await searchSegment(seg, { ...common, vector: vectors[k], params: q.params }, io),
+        : await searchSegment(
+            seg,
+            { ...common, vector: vectors[k], params: q.params, ...(checkpoint ? { checkpoint } : {}) },
+            io,
+            ctx.tuning,
+          ),
     );
   }
   // tombstone versions and filter state may have grown the segment

@@ -12,7 +12,9 @@
  *   index alone names its decoded value.
  * - getPages() serves what it can from memory, then fetches the missing pages concurrently, coalescing each run of
  *   byte-adjacent missing pages into ONE ranged GET (capped at maxRunPages), so a rescoring batch or a graph step
- *   costs one round of as few requests as its page set allows.
+ *   costs one round of as few requests as its page set allows. A caller may cap the requests of one call
+ *   (`maxRequests`, e.g. rescoring: S3 bills per GET): the runs separated by the smallest gaps are then merged, the
+ *   gap bytes fetched and dropped, until the cap holds.
  * - A page already being fetched (by this call or any other) is awaited, not fetched again: concurrent queries
  *   touching the same cold page share one GET.
  * - Eviction is least-recently-used by bytes (lru-cache, sized by each decoded page's byteLength). LRU fits the
@@ -56,6 +58,12 @@ export interface PageSpan {
 /** What a cache holds: a decoded page; its byteLength is the memory it is charged. */
 export interface DecodedPage {
   readonly byteLength: number;
+}
+
+/** Per-call options of getPages. */
+export interface GetPagesOptions {
+  /** at most this many ranged GETs for the missing pages (nearest runs merged, gaps read and dropped) */
+  maxRequests?: number;
 }
 
 /** Checks a page's bytes and decodes them; throws when the page is corrupt. */
@@ -108,6 +116,7 @@ export class PageCache {
     spans: readonly PageSpan[],
     decode: PageDecoder<T>,
     io?: IoScope,
+    options: GetPagesOptions = {},
   ): Promise<T[]> {
     const found = new Map<number, DecodedPage | Promise<DecodedPage>>();
     const missing: PageSpan[] = [];
@@ -135,7 +144,9 @@ export class PageCache {
       this.counters.misses += 1;
       missing.push(span);
     }
-    for (const run of coalesce(missing, this.maxRunPages)) {
+    let runs = coalesce(missing, this.maxRunPages);
+    if (options.maxRequests !== undefined) runs = mergeNearest(runs, Math.max(1, options.maxRequests));
+    for (const run of runs) {
       const fetched = this.fetchRun(key, run, decode, io);
       run.forEach((span, j) => found.set(span.page, fetched[j]));
     }
@@ -209,6 +220,28 @@ function coalesce(spans: readonly PageSpan[], max: number): PageSpan[][] {
     const last = out[out.length - 1];
     if (last !== undefined && span.start <= last[last.length - 1].end && last.length < max) last.push(span);
     else out.push([span]);
+  }
+  return out;
+}
+
+/**
+ * Runs (sorted by start, disjoint) merged until at most `max` remain, always joining the two neighbours with the
+ * smallest byte gap between them: fewest wasted bytes for the requests saved. A merged run's pages keep their own
+ * spans, so each is still cut out of the one body and decoded alone.
+ */
+function mergeNearest(runs: PageSpan[][], max: number): PageSpan[][] {
+  const out = runs.map((r) => r.slice());
+  while (out.length > max) {
+    let best = 0;
+    let bestGap = Number.POSITIVE_INFINITY;
+    for (let i = 0; i + 1 < out.length; i++) {
+      const gap = out[i + 1][0].start - out[i][out[i].length - 1].end;
+      if (gap < bestGap) {
+        bestGap = gap;
+        best = i;
+      }
+    }
+    out.splice(best, 2, [...out[best], ...out[best + 1]]);
   }
   return out;
 }

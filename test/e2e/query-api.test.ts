@@ -70,6 +70,8 @@ beforeAll(async () => {
   cleanup = t.cleanup;
   svc = service(t.store, directInvoker(t.store, 3));
   await svc.createCollection('c', config(DIM, 'Cosine', { segments: 3 }));
+  // order_by needs a range index on its key, as in Qdrant
+  await svc.createFieldIndex('c', 'n', 'integer');
   await svc.createCollection('groups_info', config(DIM, 'Cosine'));
   const first = makePoints(0, 150, 1);
   await svc.upsertPoints('c', first, true);

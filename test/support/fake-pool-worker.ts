@@ -7,6 +7,7 @@
  * - `crash`              kill the thread (process.exit inside a worker ends only the thread)
  * - `crash-once:<file>`  kill the thread the first time (marker file), answer afterwards
  * - `spin`               busy-loop forever (only thread termination stops it)
+ * - `budget`             wait in 20 ms steps until its `budgetMs` is spent, then fail as a late task does
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import { threadId } from 'node:worker_threads';
@@ -28,6 +29,13 @@ export default async function run(task: SegmentSearchTask): Promise<SegmentSearc
     }
   }
   if (mode === 'spin') for (;;);
+  if (mode === 'budget') {
+    const started = Date.now();
+    for (;;) {
+      await new Promise((r) => setTimeout(r, 20));
+      if (Date.now() - started > (task.budgetMs ?? Number.POSITIVE_INFINITY)) throw new Error('budget spent');
+    }
+  }
   return {
     candidates: task.segments.map((_s, i) => ({
       id: i,

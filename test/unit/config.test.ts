@@ -2,6 +2,7 @@ import { availableParallelism, totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig, parseBytes } from '../../lib/runtime/config.js';
+import { workerSetupOf } from '../../lib/runtime/segment-context.js';
 import { isStrataError } from '../../lib/model/errors.js';
 
 describe('loadConfig', () => {
@@ -57,6 +58,15 @@ describe('loadConfig', () => {
     expect(loadConfig({ STRATA_CACHE_BYTES: '64MiB' }).cacheBytes).toBe(64 * 1024 ** 2);
     expect(parseBytes('1.5 GiB')).toBe(1.5 * 1024 ** 3);
     expect(parseBytes('1000')).toBe(1000);
+  });
+
+  it("reads the paged tiers' size rules (whole graph, whole originals under a float walk) into the worker setup", () => {
+    const defaults = workerSetupOf(loadConfig({}));
+    expect(defaults.graphWholeBytes).toBe(4 * 1024 ** 2);
+    expect(defaults.vectorsWholeBytes).toBe(16 * 1024 ** 2);
+    const set = workerSetupOf(loadConfig({ STRATA_GRAPH_WHOLE_BYTES: '1MiB', STRATA_VECTORS_WHOLE_BYTES: '0' }));
+    expect(set.graphWholeBytes).toBe(1024 ** 2);
+    expect(set.vectorsWholeBytes).toBe(0);
   });
 
   it('follows the Lambda log level unless STRATA_LOG_LEVEL is set', () => {

@@ -14,6 +14,7 @@ import type { IoScope } from '../../storage/io-stats.js';
 import type { ServiceContext } from '../context.js';
 import { snapshotOf } from '../context.js';
 import { checkQueryVector } from '../query.js';
+import { requireOrderIndex } from '../payload-reads.js';
 import { loadPoints, lookup } from '../reads.js';
 import type { Snapshot } from '../snapshot.js';
 import { checkPrefetchRefs, parseFormula } from './formula.js';
@@ -56,8 +57,9 @@ export function precheck(snap: Snapshot, node: QueryNode, ids: Map<string, Set<P
     }
   }
   if (q?.kind === 'formula') checkPrefetchRefs(parseFormula(q.formula, q.defaults), node.prefetch.length);
-  if (q?.kind === 'order_by' && node.score_threshold !== undefined) {
-    throw invalid("Can't use score_threshold with an order_by query.");
+  if (q?.kind === 'order_by') {
+    if (node.score_threshold !== undefined) throw invalid("Can't use score_threshold with an order_by query.");
+    requireOrderIndex(snap, q.order_by.key);
   }
   if (q?.kind === 'recommend') {
     if (q.strategy === 'average_vector' && q.positive.length === 0) {

@@ -91,6 +91,27 @@ describe('payload indexes through the collection service', () => {
     expect(Object.keys((await svc.getCollection('c')).config.payload_schema ?? {})).toEqual(['tenant', 'loc', 'txt']);
   });
 
+  it('is_tenant and is_principal hints are accepted, echoed in payload_schema, and change no answer', async () => {
+    const { svc } = await collection('c', false);
+    await svc.createFieldIndex('c', 'n', { type: 'integer', is_principal: true });
+    await svc.createFieldIndex('c', 'at', { type: 'datetime', is_principal: false });
+    await svc.createFieldIndex('c', 'tenant', { type: 'keyword', is_tenant: true });
+    await svc.createFieldIndex('c', 'id', { type: 'uuid', is_tenant: true });
+    expect((await svc.getCollection('c')).config.payload_schema).toEqual({
+      n: { type: 'integer', is_principal: true },
+      at: { type: 'datetime', is_principal: false },
+      tenant: { type: 'keyword', is_tenant: true },
+      id: { type: 'uuid', is_tenant: true },
+    });
+    const f = parseFilter({
+      must: [
+        { key: 'tenant', match: { value: 't4' } },
+        { key: 'n', range: { lt: 200 } },
+      ],
+    });
+    expect(await svc.count('c', f, true)).toBe(10);
+  });
+
   it('re-creating an index with the same schema writes nothing', async () => {
     const { svc, store } = await collection('c', true);
     const before = (await loadManifest(store, manifestKey(collectionPrefix('', 'c'))))!.manifest.epoch;
@@ -145,6 +166,17 @@ describe('payload indexes through the collection service', () => {
     // an unserved condition (is_empty) does read the payloads
     await cold.query('c', query(vectors[0], { must: [{ is_empty: { key: 'tags' } }] }));
     expect(spy.gets.some((g) => !g.ranged && g.key.endsWith('/payload'))).toBe(true);
+  });
+
+  it('is_empty and is_null on an indexed key come from its index: no payload read, in queries and counts', async () => {
+    const { store, vectors } = await collection('c', true);
+    const spy = spying(store);
+    const cold = service(spy.store, directInvoker(spy.store));
+    expect(await cold.count('c', parseFilter({ must: [{ is_empty: { key: 'tenant' } }] }), true)).toBe(0);
+    expect(await cold.count('c', parseFilter({ must_not: [{ is_null: { key: 'n' } }] }), true)).toBe(N);
+    const hits = await cold.query('c', query(vectors[0], { must_not: [{ is_empty: { key: 'loc' } }] }));
+    expect(hits.length).toBe(10);
+    expect(spy.gets.filter((g) => !g.ranged && g.key.endsWith('/payload'))).toEqual([]);
   });
 
   it('count, scroll and delete by filter answer from the indexes: no payload read for a served filter', async () => {

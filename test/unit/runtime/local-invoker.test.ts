@@ -29,7 +29,7 @@ describe('LocalInvoker (worker-thread pool)', () => {
   const errors: unknown[] = [];
 
   beforeAll(() => {
-    invoker = new LocalInvoker({ workers: K, filename, onError: (e) => errors.push(e) });
+    invoker = new LocalInvoker({ workers: K, filename, onError: (e) => errors.push(e), lastResortMs: 300 });
   });
   afterAll(() => invoker.close());
 
@@ -76,7 +76,18 @@ describe('LocalInvoker (worker-thread pool)', () => {
     }
   });
 
-  it('honours the deadline when a thread spins, then replaces the stuck thread', async () => {
+  it('leaves a task past its deadline to stop itself: the thread (and its caches) survive', async () => {
+    const before = await threadOf(invoker, 1, task('ok'));
+    const started = Date.now();
+    const error = (await invoker.invoke(1, task('budget'), 400).catch((e: unknown) => e)) as StrataError;
+    expect(error.kind).toBe('unavailable');
+    expect(Date.now() - started).toBeLessThan(1000);
+    // both attempts stopped themselves within their budgets: no thread was terminated
+    await new Promise((r) => setTimeout(r, 400));
+    expect(await threadOf(invoker, 1, task('ok'))).toBe(before);
+  });
+
+  it('terminates a thread that spins past its budget (the last resort), then replaces it', async () => {
     const before = await threadOf(invoker, 0, task('ok'));
     const started = Date.now();
     const error = (await invoker.invoke(0, task('spin'), 400).catch((e: unknown) => e)) as StrataError;

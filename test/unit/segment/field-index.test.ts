@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { Condition, Filter } from '../../../lib/model/filter.js';
 import type { PayloadSchema } from '../../../lib/model/payload-schema.js';
 import { schemaType, textIndexOf } from '../../../lib/model/payload-schema.js';
+import { HEADER_BYTES, align8, crc32 } from '../../../lib/segment/binary.js';
 import { FieldIndex, encodeFieldIndex } from '../../../lib/segment/field-index-format.js';
 import { compileFilter } from '../../../lib/segment/filter.js';
 import { parseFilter } from '../../../lib/segment/filter-parse.js';
@@ -251,12 +252,22 @@ describe('segment field indexes', () => {
         { key: 'loc', geo_radius: { center: { lon: 0, lat: 0 }, radius: 5 } },
         { key: 'txt', match: { text: 'x' } },
       ],
+      must_not: [
+        { is_empty: { key: 'flag' } },
+        { is_null: { key: 'at' } },
+        { key: 'tag', match: { except: ['a'] } },
+        { key: 'n', match: { except: [1, 2] } },
+      ],
     });
-    expect(planFilter(served, seg, SCHEMA)).toEqual({ keys: new Set(['tag', 'n', 'loc', 'txt']), payloads: false });
+    expect(planFilter(served, seg, SCHEMA)).toEqual({
+      keys: new Set(['tag', 'n', 'loc', 'txt', 'flag', 'at']),
+      payloads: false,
+    });
     for (const other of [
-      { key: 'tag', match: { except: ['a'] } },
+      { key: 'txt', match: { except: ['a'] } },
       { key: 'unindexed', match: { value: 'a' } },
-      { is_empty: { key: 'tag' } },
+      { is_empty: { key: 'unindexed' } },
+      { nested: { key: 'meta', filter: { must: [{ is_null: { key: 'kind' } }] } } },
       { key: 'flag', match: { value: 'a' } },
     ]) {
       expect(planFilter(parseFilter({ must: [other] }), seg, SCHEMA).payloads).toBe(true);
@@ -274,5 +285,51 @@ describe('segment field indexes', () => {
     const bad = bytes.slice();
     bad[bad.length - 1] ^= 1;
     expect(() => FieldIndex.decode(bad, 'tag')).toThrow(/checksum/);
+  });
+
+  it('is_empty and is_null come from the flags of any index on the key; a version 1 object falls back to payloads', () => {
+    const payloads = [{ tag: null }, { tag: [] }, {}, { tag: 5 }, { tag: ['a', null] }, { tag: [null] }, { tag: 'a' }];
+    const bytes = encodeFieldIndex('keyword', parsePayloadPath('tag'), payloads, null);
+    const v2 = { ...indexed(payloads, { tag: 'keyword' }), payloads: null };
+    const empty = parseFilter({ must: [{ is_empty: { key: 'tag' } }] });
+    const isNull = parseFilter({ must: [{ is_null: { key: 'tag' } }] });
+    expect(planFilter(empty, v2, {})).toEqual({ keys: new Set(['tag']), payloads: false });
+    expect(Array.from(filterMaskOf(empty, v2, {}))).toEqual([1, 1, 1, 0, 0, 0, 0]);
+    expect(Array.from(filterMaskOf(isNull, v2, {}))).toEqual([1, 0, 0, 0, 0, 0, 0]);
+    // the same object as version 1 wrote it: no flags section, version 1, its own checksum
+    const v1bytes = bytes.slice(0, bytes.byteLength - align8(payloads.length));
+    const view = new DataView(v1bytes.buffer);
+    view.setUint32(8, 1, true);
+    view.setUint32(16, crc32(v1bytes, HEADER_BYTES) >>> 0, true);
+    const old = FieldIndex.decode(v1bytes, 'tag');
+    expect(old.flags).toBeNull();
+    expect(Array.from(old.refs)).toEqual(Array.from(FieldIndex.decode(bytes, 'tag').refs));
+    const v1 = { ...v2, index: () => old, flagless: new Set(['tag']) };
+    expect(planFilter(empty, v1, {}).payloads).toBe(true);
+    expect(Array.from(filterMaskOf(empty, { ...v1, payloads }, {}))).toEqual([1, 1, 1, 0, 0, 0, 0]);
+    expect(Array.from(filterMaskOf(isNull, { ...v1, payloads }, {}))).toEqual([1, 0, 0, 0, 0, 0, 0]);
+  });
+
+  it('values_count comes from the flags up to their cap, per value of a path without []; beyond, payloads', () => {
+    const long = Array.from({ length: 40 }, (_, i) => `w${i}`);
+    const payloads = [{ tag: long }, { tag: long.slice(0, 31) }, { tag: long.slice(0, 30) }, { tag: null }, {}];
+    const seg = indexed(payloads, { tag: 'keyword' });
+    const count = (range: Record<string, number>) => parseFilter({ must: [{ key: 'tag', values_count: range }] });
+    for (const [range, want] of [
+      [{ gte: 31 }, [1, 1, 0, 0, 0]],
+      [{ gt: 30 }, [1, 1, 0, 0, 0]],
+      [{ lte: 30 }, [0, 0, 1, 1, 1]],
+      [{ lt: 1 }, [0, 0, 0, 1, 1]],
+    ] as const) {
+      expect(planFilter(count(range), seg, {}).payloads).toBe(false);
+      expect(Array.from(filterMaskOf(count(range), { ...seg, payloads: null }, {}))).toEqual(want);
+    }
+    // 32 and 40 share the capped count: a bound above the cap, or a path with [] (several values), reads payloads
+    expect(planFilter(count({ gte: 32 }), seg, {}).payloads).toBe(true);
+    expect(Array.from(filterMaskOf(count({ gte: 32 }), seg, {}))).toEqual([1, 0, 0, 0, 0]);
+    const nested = indexed([{ items: [{ k: ['a', 'b'] }] }], { 'items[].k': 'keyword' });
+    expect(
+      planFilter(parseFilter({ must: [{ key: 'items[].k', values_count: { gte: 2 } }] }), nested, {}).payloads,
+    ).toBe(true);
   });
 });

@@ -63,6 +63,8 @@ async function fixture() {
   const svc = service(recording(t.store, coordinatorReads), directInvoker(t.store, 4));
   const base = config(DIM, 'Dot', { segments: 4 });
   await svc.createCollection('c', { ...base, vectors: { ...base.vectors, on_disk: true } });
+  // order_by needs a range index on its key, as in Qdrant
+  await svc.createFieldIndex('c', 'n', 'integer');
   const live = new Map<number, { vector: number[]; n: number }>();
   const points = randomVectors(400, DIM, 21).map((vector, id) => ({ id, vector, payload: { n: id % 13 } }));
   await svc.upsertPoints('c', points, true);
@@ -195,6 +197,19 @@ describe('custom-scored leaves run in the segment workers', () => {
     for (const p of sample) expect(live.get(p.id as number)?.n).toBe(4);
     // payloads of order_by and the filter were read by the workers, not here
     expect(coordinatorReads.filter((k) => /\/segments\/[^/]+\/(vectors|payload)/.test(k))).toEqual([]);
+  });
+
+  it("order_by without a range index on its key is refused with Qdrant's 400 before any search", async () => {
+    const { svc } = await fixture();
+    await svc.createFieldIndex('c', 'tag', 'keyword');
+    for (const key of ['missing', 'tag']) {
+      await expect(
+        svc.queryUniversal('c', [query({ kind: 'order_by', order_by: { key, direction: 'asc' } }, 5)]),
+      ).rejects.toMatchObject({
+        kind: 'invalid',
+        message: expect.stringContaining(`No range index for \`order_by\` key: \`${key}\`. Please create one`),
+      });
+    }
   });
 
   it('a worker rejects a malformed scoring before scoring anything', async () => {

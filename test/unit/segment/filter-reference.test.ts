@@ -1,0 +1,82 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { Filter } from '../../../lib/model/filter.js';
+import type { PayloadSchema } from '../../../lib/model/payload-schema.js';
+import { schemaType, textIndexOf } from '../../../lib/model/payload-schema.js';
+import { FieldIndex, encodeFieldIndex } from '../../../lib/segment/field-index-format.js';
+import { compileFilter } from '../../../lib/segment/filter.js';
+import { parseFilter } from '../../../lib/segment/filter-parse.js';
+import { filterMaskOf, planFilter } from '../../../lib/segment/index-filter.js';
+import { parsePayloadPath } from '../../../lib/segment/payload-path.js';
+import { SCHEMA, TEXT_ONLY, conditionArb, filterArb, payloadArb } from '../../support/filter-arbitraries.js';
+import { referenceMatch, textIndexes } from '../../support/filter-reference.js';
+
+/** A segment's view of indexes built from `payloads` as the writer builds them, round-tripped through bytes. */
+function indexed(payloads: Record<string, unknown>[], built: PayloadSchema) {
+  const indexes = new Map<string, FieldIndex>();
+  for (const [key, s] of Object.entries(built)) {
+    const bytes = encodeFieldIndex(schemaType(s), parsePayloadPath(key), payloads, textIndexOf(built, key));
+    indexes.set(key, FieldIndex.decode(bytes, key));
+  }
+  return {
+    count: payloads.length,
+    schemaOf: (k: string) => built[k],
+    externalId: (o: number) => o,
+    index: (k: string) => indexes.get(k) as FieldIndex,
+    payloads,
+  };
+}
+
+describe('filters against a reference model of Qdrant rules', () => {
+  for (const [name, schema] of [
+    ['every key indexed', SCHEMA],
+    ['only a text index', TEXT_ONLY],
+    ['no index', {}],
+  ] as const) {
+    const text = textIndexes(schema);
+    /** Scan and index masks of `raw` over `payloads` both equal the reference's. */
+    const check = (payloads: Record<string, unknown>[], raw: Filter) => {
+      const filter = parseFilter(raw);
+      const expected = payloads.map((p, o) => (referenceMatch(filter, o, p, text) ? 1 : 0));
+      const scan = compileFilter(filter, schema);
+      expect(payloads.map((p, o) => (scan(o, p) ? 1 : 0))).toEqual(expected);
+      expect(Array.from(filterMaskOf(filter, indexed(payloads, schema), schema))).toEqual(expected);
+    };
+    const payloadsArb = fc.array(payloadArb, { minLength: 1, maxLength: 25 });
+
+    it(`each condition, and its negation, equals the reference (${name}; nested keys, arrays, nulls, dates, geo)`, () => {
+      fc.assert(
+        fc.property(payloadsArb, conditionArb, (payloads, c) => {
+          check(payloads, { must: [c] });
+          check(payloads, { must_not: [c] });
+        }),
+        { seed: 1313, numRuns: 1500 },
+      );
+    });
+
+    it(`random nested filters equal the reference (${name})`, () => {
+      fc.assert(fc.property(payloadsArb, filterArb, check), { seed: 2626, numRuns: 400 });
+    });
+  }
+
+  it('the generators are not degenerate: filters match a fair share of points and most reach an index', () => {
+    let served = 0;
+    let whole = 0;
+    let hits = 0;
+    let total = 0;
+    const seg = indexed([{}], SCHEMA);
+    const payloads = fc.sample(payloadArb, { seed: 3, numRuns: 50 });
+    for (const raw of fc.sample(filterArb, { seed: 7, numRuns: 400 })) {
+      const filter = parseFilter(raw);
+      const plan = planFilter(filter, seg, SCHEMA);
+      if (plan.keys.size > 0) served++;
+      if (plan.keys.size > 0 && !plan.payloads) whole++;
+      for (const [o, p] of payloads.entries()) hits += referenceMatch(filter, o, p, textIndexes(SCHEMA)) ? 1 : 0;
+      total += payloads.length;
+    }
+    expect(served).toBeGreaterThan(300);
+    expect(whole).toBeGreaterThan(12);
+    expect(hits / total).toBeGreaterThan(0.05);
+    expect(hits / total).toBeLessThan(0.85);
+  });
+});
