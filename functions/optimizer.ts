@@ -6,12 +6,13 @@
  *
  * The invocation's time is one Deadline (its remaining time less a margin a collection's pass may need): a sweep
  * starts no collection past it, and a collection's run stops continuing bounded rebuilds at it (the optimizer's
- * `optimizeUntil`, the same loop the local server runs); the next trigger or tick continues.
+ * `optimizeUntil`, the same loop the local server runs); the next trigger or tick continues. What time is left
+ * removes the objects of deleted collections (collection-delete.ts): never inside the api call that deleted them.
  */
 import type { Context } from 'aws-lambda';
 import * as z from 'zod/mini';
 import { CollectionOptimizer, listCollections } from '../lib/collection/index.js';
-import type { OptimizeRun } from '../lib/collection/index.js';
+import type { OptimizeRun, PurgeResult } from '../lib/collection/index.js';
 import { loadConfig } from '../lib/runtime/config.js';
 import { invalid, isStrataError, unavailable } from '../lib/model/errors.js';
 import { Deadline } from '../lib/model/deadline.js';
@@ -31,12 +32,15 @@ const OptimizerEvent = z.union([
 export interface OptimizerReport {
   collections: Array<{
     collection: string;
-    outcome: 'optimized' | 'gone' | 'failed' | 'skipped';
+    /** 'leased': another run holds the collection's optimizer lease (optimizer-lease.ts); not a failure */
+    outcome: 'optimized' | 'gone' | 'failed' | 'skipped' | 'leased';
     sealedWal?: number;
     added?: string[];
     removed?: string[];
     error?: string;
   }>;
+  /** deleted collections whose objects this invocation removed (collection-delete.ts); not done: the next continues */
+  purged: PurgeResult[];
 }
 
 const config = loadConfig();
@@ -57,7 +61,7 @@ export const handler = async (event: unknown, context: Context): Promise<Optimiz
   const deadline = Deadline.fromRemaining(context.getRemainingTimeInMillis(), SWEEP_MARGIN_MS);
   const sweep = !('collection' in target);
   const names = sweep ? await listCollections(store, config.prefix) : [target.collection];
-  const report: OptimizerReport = { collections: [] };
+  const report: OptimizerReport = { collections: [], purged: [] };
   for (const collection of names) {
     if (sweep && deadline.expired()) {
       report.collections.push({ collection, outcome: 'skipped' });
@@ -65,6 +69,12 @@ export const handler = async (event: unknown, context: Context): Promise<Optimiz
     }
     try {
       const r: OptimizeRun = await optimizer.optimizeUntil(collection, deadline);
+      if (r.skipped === 'leased') {
+        // a scheduled sweep and a write trigger (or Lambda's retry) overlapped: the holder does the work
+        logger.info({ collection }, 'skipped: leased');
+        report.collections.push({ collection, outcome: 'leased' });
+        continue;
+      }
       report.collections.push({
         collection,
         outcome: 'optimized',
@@ -80,6 +90,7 @@ export const handler = async (event: unknown, context: Context): Promise<Optimiz
           removed: r.removed.length,
           passes: r.passes,
           pendingRebuilds: r.pendingRebuilds,
+          pendingWal: r.pendingWal,
           replans: r.replans,
         },
         'optimized',
@@ -92,6 +103,17 @@ export const handler = async (event: unknown, context: Context): Promise<Optimiz
       }
       logger.error({ err: error, collection }, 'optimizer run failed');
       report.collections.push({ collection, outcome: 'failed', error: (error as Error).message });
+    }
+  }
+  // objects of deleted collections: the sweep removes every pending delete's, a collection's event its own (the api
+  // asks right after a delete), while the deadline allows; a purge cut short keeps its marker for the next run
+  if (!sweep || !deadline.expired()) {
+    try {
+      report.purged = await optimizer.purgeDeleted(deadline, sweep ? undefined : target.collection);
+      for (const p of report.purged) logger.info(p, 'purged deleted collection');
+    } catch (error) {
+      logger.error({ err: error }, 'purge of deleted collections failed');
+      report.collections.push({ collection: '(deleted)', outcome: 'failed', error: (error as Error).message });
     }
   }
   const failed = report.collections.filter((c) => c.outcome === 'failed');

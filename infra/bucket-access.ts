@@ -8,8 +8,9 @@
  * that must tell "absent" from "forbidden" (manifest lookup, WAL discovery) gets it; workers only read keys the
  * coordinator names, so they do not.
  *
- * Writers also delete: the api function drops a collection's manifest and objects when a client deletes the
- * collection (lib/collection/service.ts), the optimizer collects garbage. The bucket is versioned, so a delete only
+ * Writers also delete: the api function drops a collection's manifest and snapshots when a client deletes the
+ * collection (lib/collection/service.ts), the optimizer collects garbage and purges deleted collections' objects
+ * (lib/collection/collection-delete.ts). The bucket is versioned, so a delete only
  * adds a delete marker and the data stays recoverable until the noncurrent-version rule expires it.
  */
 import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';

@@ -41,6 +41,11 @@ export interface CollectionServiceOptions {
   onWrite?: (collection: string, points: number) => void;
   /** Called after a committed config change (PATCH /collections), so stale segments get rebuilt. @default nothing */
   onConfigChange?: (collection: string) => void;
+  /**
+   * Called after a collection was deleted (its manifest gone, its deletion marker written), so whoever removes its
+   * objects in the background (collection-delete.ts) starts. Must not throw or block. @default nothing
+   */
+  onDelete?: (collection: string) => void;
 }
 
 export interface ServiceContext {
@@ -61,6 +66,7 @@ export interface ServiceContext {
   readonly access: SegmentAccess;
   readonly onWrite: (collection: string, points: number) => void;
   readonly onConfigChange: (collection: string) => void;
+  readonly onDelete: (collection: string) => void;
 }
 
 export function createContext(o: CollectionServiceOptions): ServiceContext {
@@ -68,6 +74,7 @@ export function createContext(o: CollectionServiceOptions): ServiceContext {
   const recentSnapshots = new Map<string, { snap: Snapshot; takenAt: number }>();
   const onWrite = o.onWrite ?? (() => {});
   const onConfigChange = o.onConfigChange ?? (() => {});
+  const onDelete = o.onDelete ?? (() => {});
   return {
     store: o.store,
     invoker: o.invoker,
@@ -80,7 +87,7 @@ export function createContext(o: CollectionServiceOptions): ServiceContext {
     recentSnapshots,
     manifests: new ManifestCache(o.store),
     aliases: new AliasCache(o.store, aliasesKey(o.prefix ?? '')),
-    wal: new WalTailReader(o.store),
+    wal: new WalTailReader(o.store, undefined, now),
     access: new SegmentAccess(o.store),
     // this process's own writes and config changes end its stale snapshot: it reads its own writes at once
     onWrite: (collection, points) => {
@@ -90,6 +97,10 @@ export function createContext(o: CollectionServiceOptions): ServiceContext {
     onConfigChange: (collection) => {
       recentSnapshots.delete(collection);
       onConfigChange(collection);
+    },
+    onDelete: (collection) => {
+      recentSnapshots.delete(collection);
+      onDelete(collection);
     },
   };
 }
@@ -106,7 +117,7 @@ export async function snapshotOf(ctx: ServiceContext, name: string, io?: IoScope
   // the time BEFORE the reads: the snapshot holds every write acknowledged before it, so its age bounds what it misses
   const takenAt = ctx.now();
   const snap = await openSnapshot(ctx, name, collectionPrefix(ctx.prefix, name), io);
-  ctx.clock.observe(Math.max(snap.manifest.sealedHigh, snap.tail.maxSeq));
+  ctx.clock.observe(Math.max(snap.manifest.sealedHigh, snap.manifest.walFloor ?? 0, snap.tail.maxSeq));
   if (ctx.readStalenessMs > 0) ctx.recentSnapshots.set(name, { snap, takenAt });
   return snap;
 }

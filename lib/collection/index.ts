@@ -4,6 +4,7 @@ export type { CollectionServiceOptions } from './context.js';
 export { CollectionOptimizer, optimize, optimizeCollection } from './optimizer.js';
 export type { CollectionOptimizerOptions, OptimizeOptions, OptimizeResult, OptimizeRun } from './optimizer.js';
 export { listCollections } from './catalog.js';
+export type { PurgeResult } from './collection-delete.js';
 export { collectGarbage } from './gc.js';
 export type { GcOptions, GcResult } from './gc.js';
 export { collectionPrefix } from './keys.js';

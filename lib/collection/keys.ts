@@ -4,6 +4,7 @@
  * | key (under `{prefix}/collections/{name}/`) | what                                   | written                       |
  * |--------------------------------------------|----------------------------------------|-------------------------------|
  * | `manifest.json`                            | current manifest (manifest.ts)         | create-only, then If-Match    |
+ * | `optimizer.lease`                          | optimizer lease (optimizer-lease.ts)   | create-only, then If-Match    |
  * | `wal/{seq:16}.{writer}`                    | one acknowledged write batch (wal.ts)  | create-only, never rewritten  |
  * | `segments/{segmentId}/…`                   | one immutable segment (lib/segment)    | before the manifest names it  |
  * | `snapshots/{time:16}-{random}.snapshot`    | a pinned manifest (collection-snapshots.ts) | create-only, then deleted |
@@ -11,7 +12,9 @@
  *
  * Store-level objects (outside every collection): `{prefix}/aliases`, the one alias map of the deployment (aliases.ts),
  * replaced only by compare-and-swap; `{prefix}/snapshots/{time:16}-{random}.snapshot`, a storage snapshot
- * (storage-snapshots.ts): the collections it pinned (each by a `.storage-pin` of the same stem) and the aliases.
+ * (storage-snapshots.ts): the collections it pinned (each by a `.storage-pin` of the same stem) and the aliases;
+ * `{prefix}/deleting/{name}/{time:16}-{random}`, one marker per collection delete whose objects are still being
+ * removed in the background (collection-delete.ts), create-only, then deleted.
  *
  * Segment folders, the files inside them and the tombstone names are spelled by lib/segment/keys.ts (the segment
  * layer reads them from a task's collection prefix alone); this module builds the collection-level keys on top.
@@ -42,9 +45,29 @@ function join(prefix: string, rest: string): string {
   return p === '' ? rest : `${p}/${rest}`;
 }
 
-/** `{prefix}/collections/` : list it with delimiter-free prefix listing and take the next path component. */
+/** `{prefix}/collections/`: list its folders with a delimiter (listPrefixes), one per collection. */
 export function collectionsRoot(prefix: string): string {
   return join(prefix, 'collections/');
+}
+
+/** `{prefix}/deleting/`: the markers of collection deletes in progress (collection-delete.ts), listed in one call. */
+export function deletionMarkersRoot(prefix: string): string {
+  return join(prefix, 'deleting/');
+}
+
+/** `{prefix}/deleting/{name}/{time:16}-{random}`: one per delete, so a later delete of the name never replaces it. */
+export function deletionMarkerKey(prefix: string, name: string, nowMs: number, random: string): string {
+  validateCollectionName(name);
+  if (!/^[0-9a-z]{1,32}$/.test(random)) throw invalid(`deletion marker suffix must be 1-32 of [0-9a-z]: ${random}`);
+  return `${deletionMarkersRoot(prefix)}${name}/${pad(Math.max(0, Math.floor(nowMs)), SEQ_WIDTH)}-${random}`;
+}
+
+/** The collection name of a key under `deletionMarkersRoot(prefix)`, or null when it is not a marker key. */
+export function collectionOfDeletionMarker(prefix: string, key: string): string | null {
+  const root = deletionMarkersRoot(prefix);
+  if (!key.startsWith(root)) return null;
+  const rest = key.slice(root.length).split('/');
+  return rest.length === 2 && rest[0] !== '' && /^[0-9]{16}-[0-9a-z]{1,32}$/.test(rest[1]) ? rest[0] : null;
 }
 
 /** `{prefix}/aliases`: the deployment's alias map (one object, so one conditional PUT changes any set of aliases). */
@@ -71,6 +94,11 @@ export function manifestKey(collection: string): string {
   return `${collection}/manifest.json`;
 }
 
+/** `{collection}/optimizer.lease`: who optimizes the collection now (optimizer-lease.ts), replaced by CAS. */
+export function optimizerLeaseKey(collection: string): string {
+  return `${collection}/optimizer.lease`;
+}
+
 /** `{collection}/snapshots/`: one pinned manifest per collection snapshot (collection-snapshots.ts). */
 export function snapshotsPrefix(collection: string): string {
   return `${collection}/snapshots/`;
@@ -93,6 +121,15 @@ export function walName(seq: number, writer: string): string {
 
 export function walKey(collection: string, seq: number, writer: string): string {
   return walPrefix(collection) + walName(seq, writer);
+}
+
+/**
+ * Where a WAL listing starts so that it returns every object with seq ≥ `floor` and none below (S3 StartAfter):
+ * just past every name of seq floor − 1 ('~' sorts after every writer id character). undefined: list everything.
+ */
+export function walListStart(collection: string, floor: number): string | undefined {
+  if (!Number.isSafeInteger(floor) || floor <= 0) return undefined;
+  return `${walPrefix(collection)}${pad(floor - 1, SEQ_WIDTH)}.~`;
 }
 
 /** Parses a WAL key or name; null for anything else found under wal/ (e.g. a stray temp file). */

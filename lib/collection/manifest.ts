@@ -7,7 +7,8 @@
  * hybrid clock, and concurrent writers' clocks disagree. A writer whose clock lags can put `wal/000…0100.b` AFTER an
  * optimizer has sealed `wal/000…0150.a`; with a mark "sealed up to 150" every reader and the next optimizer would
  * skip the late object and lose an acknowledged write. So a reader's WAL tail is exactly
- * `listed WAL keys − manifest.sealedWal`, which holds whatever the clocks say.
+ * `listed WAL keys − manifest.sealedWal`, which holds whatever the clocks say. What bounds the listing is a separate,
+ * deliberately lower mark, `walFloor`: below it nothing unsealed can exist (wal.ts states the clock argument).
  *
  * Invariants (the rules here, kept apart from the generic compare-and-swap in lib/storage):
  * - Every change is a conditional PUT (If-Match the ETag read), made through the storage CAS helper: load → change
@@ -48,6 +49,11 @@ export interface SegmentEntry {
    * entries written before segments were rebuilt on config changes
    */
   build?: SegmentBuild;
+  /**
+   * the worker slot the optimizer placed the segment on (placement.ts); queries route it to worker slot mod K
+   * (routing.ts). Absent in entries written before placement was recorded: those route by the hash of the id.
+   */
+  slot?: number;
 }
 
 /** Build parameters of a segment, copied from its meta.json (m and efConstruct are 0 without a graph). */
@@ -84,6 +90,12 @@ export interface Manifest {
   sealedWal: ({ name: string } & Retired)[];
   /** highest point version in any segment; WAL entries above it shadow every segment copy */
   sealedHigh: number;
+  /**
+   * no WAL object this manifest does not record as sealed has a seq below this (wal.ts derives the bound), so
+   * readers list `wal/` from here (keys.ts walListStart) and skip the sealed history and its delete markers; only
+   * grows within an incarnation. Absent (0) in manifests written before it was recorded: list everything.
+   */
+  walFloor?: number;
   /** segments no longer named (merged away) and superseded tombstone versions, awaiting deletion */
   retiredSegments: ({ id: string } & Retired)[];
   retiredTombstones: ({ segment: string; version: number } & Retired)[];

@@ -24,6 +24,7 @@ import {
   notFound,
   outOfRange,
   pointNotFound,
+  unavailable,
 } from '../model/errors.js';
 import {
   type AliasAction,
@@ -45,7 +46,9 @@ import * as snapshots from './collection-snapshots.js';
 import * as storage from './storage-snapshots.js';
 import type { SnapshotDescription } from './collection-snapshots.js';
 import { archiveSnapshot, checkArchive, restoreArchive } from './snapshot-archive.js';
-import { snapshotKey } from './keys.js';
+import { snapshotKey, snapshotsPrefix } from './keys.js';
+import { markDeleted, pendingDeletes, purgeDeleted } from './collection-delete.js';
+import { Deadline } from '../model/deadline.js';
 import { entryDiffers } from './rebuild.js';
 import { type CollectionLayout, collectionLayout } from './segment-layout.js';
 import { payloadPoints, withFieldIndex, withoutFieldIndex } from './field-indexes.js';
@@ -83,7 +86,7 @@ import { searchMatrix } from './query-api/matrix.js';
 import type { MatrixOffsets } from './query-api/matrix.js';
 import { runGroups } from './query-api/run-groups.js';
 import type { PointGroup } from './query-api/run-groups.js';
-import { blocksOf, encodeWal, prepareUpserts, selectUpserts } from './wal.js';
+import { WAL_ACK_WINDOW_MS, blocksOf, encodeWal, prepareUpserts, selectUpserts } from './wal.js';
 import { compileFilter } from '../segment/filter.js';
 import { vectorSpace, vectorSpaces } from '../model/vector-spaces.js';
 import { withVectors, withoutVectors } from './vector-updates.js';
@@ -92,6 +95,9 @@ import { type BatchOperation, applyBatch } from './batch-update.js';
 import { updatedVectors } from './vector-config.js';
 import type { PreparedUpserts } from './wal.js';
 import { putWal } from './wal-writer.js';
+
+/** what a recover may spend finishing an earlier delete of a name it restores (collection-delete.ts) */
+const RECOVER_PURGE_MS = 5_000;
 
 export type { CollectionServiceOptions } from './context.js';
 
@@ -174,20 +180,35 @@ export class StrataCollectionService implements CollectionService {
     return existed;
   }
 
-  /** deleteCollection without touching aliases (a recover replaces a collection its aliases keep naming) */
-  private async removeCollection(name: string): Promise<boolean> {
+  /**
+   * deleteCollection without touching aliases (a recover replaces a collection its aliases keep naming). In the
+   * background (a delete): bounded whatever the collection's size, its snapshots (few objects) go now, as in Qdrant,
+   * the manifest delete makes it invisible, and everything else is removed after the deletion marker
+   * (collection-delete.ts). Inline (a recover, which rewrites the same keys and must not race a purge): all now.
+   */
+  private async removeCollection(name: string, mode: 'background' | 'inline' = 'background'): Promise<boolean> {
     const prefix = this.prefixOf(name);
     const key = manifestKey(prefix);
     const existed = (await this.ctx.store.head(key)) !== null;
+    if (existed && mode === 'background') {
+      const snapshots = await this.ctx.store.list(snapshotsPrefix(prefix));
+      await Promise.all(snapshots.map((k) => this.ctx.store.delete(k.key)));
+    }
     await this.ctx.store.delete(key);
     this.ctx.manifests.forget(key);
-    const keys = await this.ctx.store.list(`${prefix}/`);
-    for (let i = 0; i < keys.length; i += 32) {
-      await Promise.all(keys.slice(i, i + 32).map((k: { key: string }) => this.ctx.store.delete(k.key)));
+    if (mode === 'inline') {
+      const keys = await this.ctx.store.list(`${prefix}/`);
+      for (let i = 0; i < keys.length; i += 32) {
+        await Promise.all(keys.slice(i, i + 32).map((k: { key: string }) => this.ctx.store.delete(k.key)));
+      }
     }
     this.ctx.wal.forget(prefix);
     this.ctx.access.forget(prefix);
     this.ctx.recentSnapshots.delete(name);
+    if (existed && mode === 'background') {
+      await markDeleted(this.ctx.store, this.ctx.prefix, name, this.ctx.now());
+      this.ctx.onDelete(name);
+    }
     return existed;
   }
 
@@ -308,10 +329,27 @@ export class StrataCollectionService implements CollectionService {
     if ((await this.ctx.aliases.current()).has(name)) {
       throw conflict(`Can't create collection with name ${name}. Alias with the same name already exists`);
     }
-    await this.removeCollection(name);
+    // the archive's segments and WAL objects keep their keys, which a background purge of an earlier delete of the
+    // name could still be removing: finish it first instead of racing it
+    await this.finishDeletes(new Set([name]));
+    await this.removeCollection(name, 'inline');
     const collection = this.prefixOf(name);
     await restoreArchive(this.ctx.store, collection, name, checked, this.ctx.now());
     this.ctx.onConfigChange(name);
+  }
+
+  /**
+   * Completes the pending deletes of `names` here, within RECOVER_PURGE_MS (one that does not finish in time is a
+   * 409 to retry), so a restore never writes keys a purge is removing.
+   */
+  private async finishDeletes(names: ReadonlySet<string>): Promise<void> {
+    const deadline = Deadline.in(RECOVER_PURGE_MS, this.ctx.now);
+    for (const p of await pendingDeletes(this.ctx.store, this.ctx.prefix)) {
+      if (!names.has(p.name)) continue;
+      if (!(await purgeDeleted(this.ctx.store, this.ctx.prefix, p, deadline)).done) {
+        throw conflict(`Collection ${p.name} is still being deleted; retry the recovery once that has finished`);
+      }
+    }
   }
 
   // ------------------------------------------------------------------ storage snapshots (storage-snapshots.ts)
@@ -365,8 +403,10 @@ export class StrataCollectionService implements CollectionService {
         throw conflict(`Can't create alias ${alias}: a collection with the same name exists`);
       }
     }
+    // as recoverSnapshot: the archives rewrite the same keys, so no background purge of a name may still run
+    await this.finishDeletes(restored);
     for (const [c, collection] of checked.collections) {
-      await this.removeCollection(c);
+      await this.removeCollection(c, 'inline');
       await restoreArchive(this.ctx.store, this.prefixOf(c), c, collection, this.ctx.now());
       this.ctx.onConfigChange(c);
     }
@@ -435,6 +475,14 @@ export class StrataCollectionService implements CollectionService {
       deletes,
     });
     await putWal(this.ctx.store, walKey(snap.collection, seq, this.ctx.writerId), body);
+    // too slow to acknowledge: an optimizer may already list from a floor above this seq (wal.ts, the WAL floor)
+    const late = this.ctx.now() - seq;
+    if (late > WAL_ACK_WINDOW_MS) {
+      throw unavailable(
+        `write to ${snap.name} took ${Math.round(late)} ms to land, over the ${WAL_ACK_WINDOW_MS} ms the WAL allows: ` +
+          'it may not apply; retry it',
+      );
+    }
     // an empty batch (a filter that matched nothing) still left a WAL object to seal: it counts as one
     this.ctx.onWrite(snap.name, Math.max(1, (upserts?.ids.length ?? 0) + deletes.length));
     return { operation_id: seq, status: wait ? 'completed' : 'acknowledged' };
@@ -449,7 +497,8 @@ export class StrataCollectionService implements CollectionService {
     const collection = this.prefixOf(name);
     const current = await this.ctx.manifests.current(manifestKey(collection));
     if (current === null) throw collectionNotFound(name);
-    this.ctx.clock.observe(current.manifest.sealedHigh);
+    // above the committed floor whatever this host's clock says: readers list from it (wal.ts)
+    this.ctx.clock.observe(Math.max(current.manifest.sealedHigh, current.manifest.walFloor ?? 0));
     return {
       name,
       collection,

@@ -3,7 +3,7 @@
  * tail entries win over segment copies.
  *
  * Invariants (§4.2 read your writes):
- * - The manifest and the WAL listing are fetched in parallel, after the query arrived. A write acknowledged before
+ * - The manifest and the WAL listing (from the floor, tail.ts) are fetched in parallel, after the query arrived. A write acknowledged before
  *   that has its WAL object in the listing (WAL objects are deleted only a grace period after a manifest sealed
  *   them, and then any manifest we read holds their points). If our manifest records it as sealed, its points are
  *   in our segments; if not, we read it as tail, even when a newer manifest has sealed it meanwhile (its points are
@@ -71,10 +71,11 @@ export async function openSnapshot(
   collection: string,
   io?: IoScope,
 ): Promise<Snapshot> {
-  const [current, listed] = await Promise.all([
+  const { current, listed } = await deps.wal.listWith(
+    collection,
     deps.manifests.current(manifestKey(collection), io),
-    deps.wal.list(collection, io),
-  ]);
+    io,
+  );
   if (current === null) throw collectionNotFound(name);
   const tail = await deps.wal.read(collection, current.manifest, listed, io);
   const winners = await resolveWinners(deps.access, collection, current.manifest, tail, io);

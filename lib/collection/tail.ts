@@ -3,6 +3,14 @@
  *
  * Invariants:
  * - tail = listed `wal/` keys − the manifest's `sealedWal` (manifest.ts says why not a high-water mark).
+ * - The listing starts at a floor (manifest `walFloor`, wal.ts): the last floor this reader saw for the collection,
+ *   so the listing runs in parallel with the manifest read. A floor of an older manifest is lower (floors only
+ *   grow within an incarnation), so that listing is a superset and still exact after subtracting `sealedWal`; only
+ *   when the loaded manifest's floor is LOWER than the one used (the collection was re-created, or restored from a
+ *   snapshot) is the WAL listed again from the loaded floor.
+ * - The listing is bounded, not just correct: a reader that knows no floor (a cold container) or one learned more
+ *   than FLOOR_TRUST_MS ago (an idle one, while seals raised it) reads the manifest FIRST and lists from its floor,
+ *   one round more, instead of listing the whole sealed history and its delete markers from a floor far behind.
  * - WAL objects are immutable, so a decoded object is cached by key forever (bounded by an LRU on bytes).
  * - A listed object that has vanished was sealed and garbage-collected after the grace period (WAL objects are
  *   deleted only then), so the segments of any manifest new enough to miss it hold its points; it is skipped.
@@ -13,7 +21,7 @@
 import { LRUCache } from 'lru-cache';
 import type { IoScope } from '../storage/io-stats.js';
 import type { ObjectStore } from '../storage/object-store.js';
-import { parseWalName, walPrefix } from './keys.js';
+import { parseWalName, walListStart, walPrefix } from './keys.js';
 import type { Manifest } from './manifest.js';
 import { sealedNames } from './manifest.js';
 import type { Payload } from '../model/payload.js';
@@ -21,6 +29,14 @@ import type { PointId } from '../model/point-id.js';
 import type { VectorRows } from '../model/points.js';
 import { compareVersions, decodeWal } from './wal.js';
 import type { WalBatch } from './wal.js';
+
+/** WAL GETs in flight per fold (S3 serves thousands of requests per second per prefix; sockets are the limit) */
+const READ_CONCURRENCY = 64;
+/**
+ * How long a learned floor is trusted to list in parallel with the manifest read: a busy reader re-learns it on
+ * every query, and in this time seals raise it by little (the optimizer seals every few minutes at most)
+ */
+export const FLOOR_TRUST_MS = 60_000;
 
 export interface TailEntry {
   id: PointId;
@@ -99,6 +115,7 @@ export class WalTailReader {
   constructor(
     private readonly store: ObjectStore,
     budgetBytes = 256 * 1024 * 1024,
+    private readonly now: () => number = Date.now,
   ) {
     const budget = Math.max(1, Math.floor(budgetBytes));
     this.cache = new LRUCache<string, WalBatch>({
@@ -107,9 +124,13 @@ export class WalTailReader {
     });
   }
 
-  /** Lists the WAL of a collection (the keys only; pair it with a manifest read in parallel). */
-  async list(collection: string, io?: IoScope): Promise<string[]> {
-    const keys = await this.store.list(walPrefix(collection), { io });
+  /** per collection: the `walFloor` of the last manifest read through `listWith`, and when (`now`) it was read */
+  private readonly floors = new Map<string, { floor: number; at: number }>();
+
+  /** Lists the WAL objects of a collection with seq ≥ `floor` (names only, sorted). */
+  async list(collection: string, io?: IoScope, floor = 0): Promise<string[]> {
+    const startAfter = walListStart(collection, floor);
+    const keys = await this.store.list(walPrefix(collection), { io, ...(startAfter ? { startAfter } : {}) });
     const names: string[] = [];
     for (const k of keys) {
       const parsed = parseWalName(k.key);
@@ -117,6 +138,41 @@ export class WalTailReader {
     }
     names.sort();
     return names;
+  }
+
+  /**
+   * Loads the manifest (`load`) and lists the WAL, in parallel from the floor last seen for the collection while
+   * that is fresh, else after the manifest from its floor; lists again from the loaded manifest's floor when that
+   * one is lower (see the header). null: no manifest.
+   */
+  async listWith<V extends { manifest: Manifest }>(
+    collection: string,
+    load: Promise<V | null>,
+    io?: IoScope,
+  ): Promise<{ current: V | null; listed: string[] }> {
+    const known = this.floors.get(collection);
+    if (known === undefined || this.now() - known.at > FLOOR_TRUST_MS) {
+      const current = await load;
+      if (current === null) return { current, listed: [] };
+      const floor = this.learn(collection, current.manifest);
+      return { current, listed: await this.list(collection, io, floor) };
+    }
+    const [current, listed] = await Promise.all([load, this.list(collection, io, known.floor)]);
+    if (current === null) return { current, listed };
+    const floor = this.learn(collection, current.manifest);
+    if (floor < known.floor) return { current, listed: await this.list(collection, io, floor) };
+    return { current, listed };
+  }
+
+  /** Records the floor of a manifest this process just committed (the next listing starts there). */
+  noteFloor(collection: string, manifest: Manifest): void {
+    this.learn(collection, manifest);
+  }
+
+  private learn(collection: string, manifest: Manifest): number {
+    const floor = manifest.walFloor ?? 0;
+    this.floors.set(collection, { floor, at: this.now() });
+    return floor;
   }
 
   /** The tail given a manifest and a listing taken at about the same time. */
@@ -133,7 +189,13 @@ export class WalTailReader {
     const sealed = sealedNames(manifest);
     const unsealed = listed.filter((n) => !sealed.has(n));
     this.dropSealed(collection, sealed);
-    const batches = await Promise.all(unsealed.map((name) => this.batch(collection, name, io)));
+    // a bounded number of GETs in flight: a tail of thousands of objects must not open thousands of sockets at once
+    const batches = new Array<WalBatch | null>(unsealed.length);
+    let next = 0;
+    const fetcher = async () => {
+      for (let i = next++; i < unsealed.length; i = next++) batches[i] = await this.batch(collection, unsealed[i], io);
+    };
+    await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, unsealed.length) }, fetcher));
     const usable: { name: string; batch: WalBatch }[] = [];
     let maxSeq = 0;
     const names: string[] = [];
@@ -173,6 +235,7 @@ export class WalTailReader {
   /** Drops cached batches of a collection (after it is deleted). */
   forget(collection: string): void {
     this.folded.delete(collection);
+    this.floors.delete(collection);
     const p = walPrefix(collection);
     for (const k of [...this.cache.keys()]) if (k.startsWith(p)) this.cache.delete(k);
   }

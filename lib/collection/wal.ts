@@ -10,6 +10,15 @@
  * - Versions: a batch's version is its hybrid-logical-clock `seq` = max(now, highest seq seen + 1), tie-broken by
  *   writer id. A newer (seq, writer) shadows an older one for the same point (§4.2); within one batch the last
  *   occurrence of an id wins, as in Qdrant.
+ * - The listing floor (DESIGN.md §3, manifest.ts `walFloor`): a write is acknowledged only if its seq is at least
+ *   (writer's clock at acknowledgment − WAL_ACK_WINDOW_MS); a slower PUT fails 'unavailable' instead (its object may
+ *   stay below a later floor, unread and unsealed: a failed write is allowed not to apply). With every clock within
+ *   MAX_CLOCK_SKEW_MS of true time, an acknowledged object that an optimizer's listing (started at its clock T) did
+ *   not see was acknowledged after T, so its seq ≥ T − WAL_FLOOR_LAG_MS. That is why the optimizer may record
+ *   `walFloor = T − WAL_FLOOR_LAG_MS` and readers list `wal/` from there: nothing unsealed can appear below it, not
+ *   even a late writer's object whose lagging clock sorts it below objects already sealed. Writers also fold the
+ *   floor of the manifest they read into their clock, so a clock that lags by more than the skew bound still
+ *   writes above every floor already committed (only a seal racing the write relies on the bound).
  * - Payload operations and deletes by filter are resolved by the writer against the state it reads (service.ts)
  *   into full-point upserts and id deletes, so the log holds only two record kinds. The race this allows: two
  *   concurrent payload updates of the same point both read version A and each writes a full point; the newer
@@ -56,6 +65,13 @@ import { type PointId, requirePointId } from '../model/point-id.js';
 import type { PointStruct, VectorRows } from '../model/points.js';
 import type { CollectionConfig } from '../model/collection-config.js';
 import { vectorSpace, vectorSpaces } from '../model/vector-spaces.js';
+
+/** Longest time from choosing a batch's seq to acknowledging it (writer's clock); slower writes are refused. */
+export const WAL_ACK_WINDOW_MS = 60_000;
+/** Largest clock error, against true time, of any writer or optimizer (AWS hosts sync to well under a second). */
+export const MAX_CLOCK_SKEW_MS = 60_000;
+/** How far below an optimizer's clock at listing time an unsealed acknowledged object can still sort. */
+export const WAL_FLOOR_LAG_MS = WAL_ACK_WINDOW_MS + 2 * MAX_CLOCK_SKEW_MS;
 
 const MAGIC = 'SWAL';
 const FORMAT_VERSION = 2;

@@ -128,6 +128,8 @@ export async function createCoordinator(config: StrataConfig, options: Coordinat
     readStalenessMs: config.readStalenessMs,
     onWrite: (name, points) => trigger.afterWrite(name, points),
     onConfigChange: (name) => trigger.request(name),
+    // the run that follows finds no manifest and removes the objects (collection-delete.ts), off the api call
+    onDelete: (name) => trigger.request(name),
   });
   const optimizer = new CollectionOptimizer({
     store,
@@ -179,6 +181,9 @@ export async function createCoordinator(config: StrataConfig, options: Coordinat
               if (isStrataError(error, 'not_found')) return null;
               throw error;
             });
+          // a deleted collection's objects (or a marker its re-creation left), I/O only, so on this thread
+          const purged = await optimizer.purgeDeleted(Deadline.in(LOCAL_RUN_MS), name);
+          if (purged.some((p) => !p.done)) return { pendingPurge: purged.length };
           if (result === null) return null;
           logger.info(
             { collection: name, sealedWal: result.sealedWal, added: result.added, removed: result.removed },
@@ -216,7 +221,10 @@ export async function createCoordinator(config: StrataConfig, options: Coordinat
   };
 }
 
-/** Asks `trigger` for a run of every collection the optimizer has work for; returns their names. */
+/**
+ * Asks `trigger` for a run of every collection the optimizer has work for, and of every deleted collection whose
+ * objects are not all removed yet (a restart cut its purge short); returns their names.
+ */
 async function resumePending(
   collections: StrataCollectionService,
   optimizer: CollectionOptimizer,
@@ -226,6 +234,11 @@ async function resumePending(
   const pending: string[] = [];
   for (const name of names) {
     if (!(await optimizer.hasWork(name))) continue;
+    pending.push(name);
+    trigger.request(name);
+  }
+  for (const name of new Set((await optimizer.pendingDeletes()).map((p) => p.name))) {
+    if (pending.includes(name)) continue;
     pending.push(name);
     trigger.request(name);
   }

@@ -3,11 +3,16 @@
  * answers garbage is retried exactly once; a second failure becomes StrataError 'unavailable', which the API maps to
  * a 5xx (DESIGN.md §4.5: no silent partial answers).
  *
+ * Throttling is not a failure of the worker but a full queue in front of it (Lambda's 429 when a function's
+ * reserved concurrency is in use): the invoke never ran, so it is retried for as long as the deadline allows, after
+ * a full-jitter exponential backoff (sleep uniform in [0, min(cap, base·2^n)]) so throttled callers spread out
+ * instead of knocking again together. Throttled attempts do not use up the one retry a failed attempt gets.
+ *
  * Invariants:
  * - The caller never waits past the deadline: each attempt races a timer, so even an attempt that ignores its
- *   AbortSignal is abandoned on time (its late answer is dropped).
- * - The first attempt gets a share of the budget (default half) so a hung worker still leaves time for the retry;
- *   the retry gets whatever remains.
+ *   AbortSignal is abandoned on time (its late answer is dropped); a backoff never sleeps past it either.
+ * - The first real attempt gets a share of the remaining budget (default half) so a hung worker still leaves time
+ *   for the retry; the retry gets whatever remains.
  * - 'invalid' errors are the caller's fault and deterministic: they are not retried and keep their kind.
  */
 import { isStrataError, unavailable } from '../model/errors.js';
@@ -26,7 +31,18 @@ export interface FaultPolicyOptions {
   now?: () => number;
   /** called once per failed attempt (logging, metrics) */
   onFailure?: (error: unknown, attempt: number) => void;
+  /** whether an error is throttling (retried with backoff until the deadline); default: none is */
+  isThrottled?: (error: unknown) => boolean;
+  /** first backoff cap after a throttle, doubled per throttle @default 25 */
+  backoffBaseMs?: number;
+  /** largest backoff cap @default 1000 */
+  backoffMaxMs?: number;
+  /** injectable for deterministic tests @default Math.random */
+  random?: () => number;
+  sleep?: (ms: number) => Promise<void>;
 }
+
+const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /**
  * One attempt: must honour `signal` when it can; the policy stops waiting at the timeout either way. `timeoutMs` is
@@ -43,26 +59,41 @@ export class AttemptTimeoutError extends Error {
 
 export async function withFaultPolicy<T>(attempt: Attempt<T>, options: FaultPolicyOptions): Promise<T> {
   const now = options.now ?? Date.now;
-  const start = now();
   const deadline = (options.deadline ?? Deadline.in(options.deadlineMs ?? 0, now)).at;
   const share = options.firstAttemptShare ?? 0.5;
+  const throttled = options.isThrottled ?? (() => false);
+  const base = options.backoffBaseMs ?? 25;
+  const cap = options.backoffMaxMs ?? 1000;
+  const random = options.random ?? Math.random;
+  const sleep = options.sleep ?? defaultSleep;
   let lastError: unknown = new AttemptTimeoutError(0);
   let attempts = 0;
-  for (let i = 0; i < 2; i++) {
+  let failures = 0;
+  let throttles = 0;
+  while (failures < 2) {
     const remaining = deadline - now();
     if (remaining <= 0) break;
-    const timeoutMs = i === 0 ? Math.max(1, Math.ceil((deadline - start) * share)) : remaining;
+    const timeoutMs = failures === 0 ? Math.max(1, Math.ceil(remaining * share)) : remaining;
     attempts++;
     try {
-      return await runAttempt(attempt, i, Math.min(timeoutMs, remaining));
+      return await runAttempt(attempt, attempts - 1, Math.min(timeoutMs, remaining));
     } catch (error) {
       if (isStrataError(error, 'invalid')) throw error;
       lastError = error;
-      options.onFailure?.(error, i);
+      options.onFailure?.(error, attempts - 1);
+      if (!throttled(error)) {
+        failures++;
+        continue;
+      }
+      throttles++;
+      // full jitter, never past the deadline; a deadline that leaves no time ends the loop above
+      const pause = random() * Math.min(cap, base * 2 ** (throttles - 1));
+      await sleep(Math.min(pause, Math.max(0, deadline - now())));
     }
   }
+  const throttleNote = throttles > 0 ? ` (${throttles} throttled)` : '';
   throw unavailable(
-    `${options.label} failed after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${describeError(lastError)}`,
+    `${options.label} failed after ${attempts} attempt${attempts === 1 ? '' : 's'}${throttleNote}: ${describeError(lastError)}`,
     lastError,
   );
 }

@@ -3,9 +3,10 @@
  * synchronously (RequestResponse) so its warm containers keep serving the same segments.
  *
  * Invariants:
- * - Faults follow the shared policy (fault-policy.ts): a throttled invoke (429), a service error (5xx), a timeout,
- *   a FunctionError or a garbage answer is retried exactly once, then the call fails 'unavailable'. The SDK's own
- *   retries are off (maxAttempts 1) so "once" means once.
+ * - Faults follow the shared policy (fault-policy.ts): a service error (5xx), a timeout, a FunctionError or a
+ *   garbage answer is retried exactly once, then the call fails 'unavailable'; a throttled invoke (429: the
+ *   function's reserved concurrency is in use, so the invoke never ran) is retried with jittered backoff while the
+ *   query deadline allows. The SDK's own retries are off (maxAttempts 1) so the policy alone decides.
  * - Each attempt is aborted at its timeout through the SDK's AbortSignal: no caller waits past its deadline.
  * - Lambda caps a synchronous request and response at 6 MB. A task whose request would exceed it is refused before
  *   any invoke; a task whose answer could exceed it (limit × segments candidates) is split into segment groups
@@ -17,7 +18,7 @@ import type { Invoker } from '../collection/invoker.js';
 import type { SegmentRef, SegmentSearchResult, SegmentSearchTask } from '../segment/task-contract.js';
 import { internal, invalid, unavailable } from '../model/errors.js';
 import { Deadline } from '../model/deadline.js';
-import { withFaultPolicy } from './fault-policy.js';
+import { type FaultPolicyOptions, withFaultPolicy } from './fault-policy.js';
 import { Semaphore } from './semaphore.js';
 import { mergeResults } from '../segment/task-contract.js';
 import { parseSegmentResult, parseSegmentTask } from '../segment/task-schema.js';
@@ -66,6 +67,8 @@ export interface LambdaInvokerOptions {
   /** payload limit, request and response; lowered by tests. @default 6 MB */
   payloadLimit?: number;
   onFailure?: (error: unknown, worker: number) => void;
+  /** backoff after a throttled invoke (fault-policy.ts); tests shorten it. @default the policy's */
+  backoff?: Pick<FaultPolicyOptions, 'backoffBaseMs' | 'backoffMaxMs' | 'random' | 'sleep'>;
 }
 
 /** Error payload of a failed Lambda function (FunctionError 'Unhandled' or 'Handled'). */
@@ -82,6 +85,7 @@ export class LambdaInvoker implements Invoker {
   readonly #qualifier: string | undefined;
   readonly #limit: number;
   readonly #onFailure: ((error: unknown, worker: number) => void) | undefined;
+  readonly #backoff: NonNullable<LambdaInvokerOptions['backoff']>;
 
   constructor(options: LambdaInvokerOptions) {
     if (options.functionNames.length === 0) throw invalid('LambdaInvoker needs at least one segment-search function');
@@ -92,6 +96,7 @@ export class LambdaInvoker implements Invoker {
     this.#qualifier = options.qualifier;
     this.#limit = (options.payloadLimit ?? LAMBDA_PAYLOAD_LIMIT) - PAYLOAD_HEADROOM;
     this.#onFailure = options.onFailure;
+    this.#backoff = options.backoff ?? {};
   }
 
   async invoke(worker: number, task: SegmentSearchTask, deadlineMs: number): Promise<SegmentSearchResult> {
@@ -138,6 +143,8 @@ export class LambdaInvoker implements Invoker {
         deadline,
         label: `segment worker ${worker} (${name})`,
         onFailure: (e) => this.#onFailure?.(e, worker),
+        isThrottled: isThrottle,
+        ...this.#backoff,
       },
     );
   }
@@ -158,6 +165,18 @@ export class LambdaInvoker implements Invoker {
     for (let i = 0; i < task.segments.length; i += perGroup) groups.push(task.segments.slice(i, i + perGroup));
     return groups;
   }
+}
+
+/**
+ * Whether an Invoke error is throttling: Lambda's TooManyRequestsException (reserved or account concurrency in use,
+ * HTTP 429), or any 429 the SDK surfaces under another name. The invoke did not run, so retrying cannot repeat work.
+ */
+export function isThrottle(error: unknown): boolean {
+  if (error === null || typeof error !== 'object') return false;
+  const e = error as { name?: unknown; $metadata?: { httpStatusCode?: unknown } };
+  return (
+    e.name === 'TooManyRequestsException' || e.name === 'ThrottlingException' || e.$metadata?.httpStatusCode === 429
+  );
 }
 
 /** A synchronous Invoke's output → the result; FunctionError and garbage become errors (retried by the policy). */

@@ -144,14 +144,16 @@ export class LocalOptimizerTrigger extends CountingTrigger {
   protected async start(collection: string): Promise<void> {
     await new Promise((r) => setTimeout(r, this.#debounceMs));
     const result = await this.#optimize(collection);
-    // a bounded run left stale segments (optimizer.ts `pendingRebuilds`): run again right after this one
-    if (pendingRebuilds(result) > 0) this.request(collection);
+    // a bounded run left stale segments, WAL slices or a deleted collection's objects (optimizer.ts
+    // `pendingRebuilds`, `pendingWal`; coordinator.ts `pendingPurge`): run again right after this one
+    if (PENDING.some((field) => pending(result, field) > 0)) this.request(collection);
   }
 }
 
-function pendingRebuilds(result: unknown): number {
-  const n =
-    typeof result === 'object' && result !== null ? (result as { pendingRebuilds?: unknown }).pendingRebuilds : 0;
+const PENDING = ['pendingRebuilds', 'pendingWal', 'pendingPurge'] as const;
+
+function pending(result: unknown, field: (typeof PENDING)[number]): number {
+  const n = typeof result === 'object' && result !== null ? (result as Record<string, unknown>)[field] : 0;
   return typeof n === 'number' ? n : 0;
 }
 

@@ -15,6 +15,7 @@ import type {
   GetOptions,
   GetResult,
   ListEntry,
+  ListOptions,
   NotModified,
   ObjectMeta,
   ObjectStore,
@@ -153,8 +154,12 @@ export class FaultStore implements ObjectStore {
     return this.run('head', key, () => this.inner.head(key, options));
   }
 
-  list(prefix: string, options?: ReadOptions): Promise<ListEntry[]> {
+  list(prefix: string, options?: ListOptions): Promise<ListEntry[]> {
     return this.run('list', prefix, () => this.inner.list(prefix, options));
+  }
+
+  listPrefixes(prefix: string, options?: ReadOptions): Promise<string[]> {
+    return this.run('list', prefix, () => this.inner.listPrefixes(prefix, options));
   }
 
   delete(key: string, options?: { io?: IoScope; signal?: AbortSignal }): Promise<void> {

@@ -38,6 +38,7 @@ import type {
   GetOptions,
   GetResult,
   ListEntry,
+  ListOptions,
   NotModified,
   ObjectMeta,
   ObjectStore,
@@ -213,14 +214,38 @@ export class FileSystemStore implements ObjectStore {
     });
   }
 
-  async list(prefix: string, options: ReadOptions = {}): Promise<ListEntry[]> {
+  async list(prefix: string, options: ListOptions = {}): Promise<ListEntry[]> {
     return track(this.stats, options.io, async () => {
       const slash = prefix.lastIndexOf('/');
       const dirKey = slash < 0 ? '' : prefix.slice(0, slash);
       const start = dirKey === '' ? this.root : join(this.root, ...dirKey.split('/'));
-      const out: ListEntry[] = [];
-      await this.walk(start, dirKey, prefix, out);
+      const found: ListEntry[] = [];
+      await this.walk(start, dirKey, prefix, found);
+      const after = options.startAfter;
+      const out = after === undefined ? found : found.filter((e) => e.key > after);
       out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+      return { result: out, kind: 'list' };
+    });
+  }
+
+  async listPrefixes(prefix: string, options: ReadOptions = {}): Promise<string[]> {
+    return track(this.stats, options.io, async () => {
+      const slash = prefix.lastIndexOf('/');
+      const dirKey = slash < 0 ? '' : prefix.slice(0, slash);
+      const partial = prefix.slice(slash + 1);
+      const dir = dirKey === '' ? this.root : join(this.root, ...dirKey.split('/'));
+      let entries: Dirent[];
+      try {
+        entries = await readdir(dir, { withFileTypes: true });
+      } catch (e) {
+        if (isMissing(e)) return { result: [], kind: 'list' };
+        throw e;
+      }
+      const head = dirKey === '' ? '' : `${dirKey}/`;
+      const out = entries
+        .filter((e) => e.isDirectory() && !e.name.includes(RESERVED) && e.name.startsWith(partial))
+        .map((e) => `${head}${e.name}/`)
+        .sort();
       return { result: out, kind: 'list' };
     });
   }

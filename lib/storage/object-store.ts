@@ -24,7 +24,11 @@
  *    retries; the caller may retry. Misconfiguration and corrupt answers throw 'internal'; bad arguments 'invalid'.
  * 8. A ranged get returns bytes [offset, min(offset + length, size)): the last page of an object may be short. A
  *    range starting at or past the end of a non-empty object is 'invalid'.
- * 9. list(prefix) returns every key starting with `prefix` (all pages), sorted by key (byte order for ASCII keys).
+ * 9. list(prefix) returns every key starting with `prefix` (all pages), sorted by key (byte order for ASCII keys);
+ *    with `startAfter`, only those sorting after it (S3's StartAfter: the store skips the rest, so a listing of a
+ *    prefix whose old keys are gone, or only delete markers on a versioned bucket, costs what is left, not history).
+ * 10. listPrefixes(prefix) returns the distinct next path components under `prefix`, each as `prefix + name + '/'`
+ *    (S3's CommonPrefixes with delimiter '/'), sorted: one entry per folder, never a walk of the objects in it.
  *
  * Every store counts its I/O (stats) and, when a call passes an IoScope, charges the call to that scope too
  * (io-stats.ts), so a query can report its GETs, bytes and sequential rounds.
@@ -43,6 +47,11 @@ export interface ReadOptions {
   /** charge this call to a query's I/O scope (GETs, bytes, rounds) */
   io?: IoScope;
   signal?: AbortSignal;
+}
+
+export interface ListOptions extends ReadOptions {
+  /** only keys sorting strictly after this one (a full key, like `prefix`) */
+  startAfter?: string;
 }
 
 export interface GetOptions extends ReadOptions {
@@ -106,8 +115,11 @@ export interface ObjectStore {
 
   head(key: string, options?: ReadOptions): Promise<ObjectMeta | null>;
 
-  /** Every key starting with `prefix`, all pages fetched, sorted by key. */
-  list(prefix: string, options?: ReadOptions): Promise<ListEntry[]>;
+  /** Every key starting with `prefix` (after `options.startAfter`), all pages fetched, sorted by key. */
+  list(prefix: string, options?: ListOptions): Promise<ListEntry[]>;
+
+  /** The folders directly under `prefix` (which ends in '/'), as `prefix + name + '/'`, sorted. */
+  listPrefixes(prefix: string, options?: ReadOptions): Promise<string[]>;
 
   /** Deletes the key; succeeds when it does not exist. */
   delete(key: string, options?: { io?: IoScope; signal?: AbortSignal }): Promise<void>;

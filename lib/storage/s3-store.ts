@@ -42,6 +42,7 @@ import type {
   GetOptions,
   GetResult,
   ListEntry,
+  ListOptions,
   NotModified,
   ObjectMeta,
   ObjectStore,
@@ -306,9 +307,15 @@ export class S3Store implements ObjectStore {
     });
   }
 
-  async list(prefix: string, options: ReadOptions = {}): Promise<ListEntry[]> {
+  async list(prefix: string, options: ListOptions = {}): Promise<ListEntry[]> {
     const fullPrefix = this.prefix === '' ? prefix : `${this.prefix}/${prefix}`;
     const strip = this.prefix === '' ? 0 : this.prefix.length + 1;
+    const startAfter =
+      options.startAfter === undefined
+        ? undefined
+        : this.prefix === ''
+          ? options.startAfter
+          : `${this.prefix}/${options.startAfter}`;
     return (async () => {
       const out: ListEntry[] = [];
       let token: string | undefined;
@@ -321,6 +328,8 @@ export class S3Store implements ObjectStore {
                 Bucket: this.bucket,
                 Prefix: fullPrefix,
                 ContinuationToken: token,
+                // S3 ignores StartAfter once a continuation token is given; the first page carries it
+                ...(token === undefined && startAfter !== undefined ? { StartAfter: startAfter } : {}),
                 MaxKeys: this.listPageSize,
               }),
               { abortSignal: options.signal },
@@ -343,6 +352,34 @@ export class S3Store implements ObjectStore {
       out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
       return out;
     })();
+  }
+
+  async listPrefixes(prefix: string, options: ReadOptions = {}): Promise<string[]> {
+    const fullPrefix = this.prefix === '' ? prefix : `${this.prefix}/${prefix}`;
+    const strip = this.prefix === '' ? 0 : this.prefix.length + 1;
+    const out: string[] = [];
+    let token: string | undefined;
+    do {
+      token = await track(this.stats, options.io, async () => {
+        try {
+          const page = await this.client.send(
+            new ListObjectsV2Command({
+              Bucket: this.bucket,
+              Prefix: fullPrefix,
+              Delimiter: '/',
+              ContinuationToken: token,
+              MaxKeys: this.listPageSize,
+            }),
+            { abortSignal: options.signal },
+          );
+          for (const c of page.CommonPrefixes ?? []) if (c.Prefix !== undefined) out.push(c.Prefix.slice(strip));
+          return { result: page.IsTruncated === true ? page.NextContinuationToken : undefined, kind: 'list' };
+        } catch (e) {
+          throw toStrataError('ListObjectsV2', fullPrefix, e);
+        }
+      });
+    } while (token !== undefined);
+    return out.sort();
   }
 
   async delete(key: string, options: { io?: IoScope; signal?: AbortSignal } = {}): Promise<void> {

@@ -1,7 +1,8 @@
 /**
  * Issue 14's defects through the official client against the real local server over a folder: vectors come back as
  * the float32 they are (`0.15`, not `0.15000000596046448`) from query, retrieve and scroll, nested `with_payload`
- * paths select inside objects, `set_payload` follows JSON paths into arrays, and a deleted collection leaves no folder.
+ * paths select inside objects, `set_payload` follows JSON paths into arrays, and a deleted collection leaves no folder
+ * once its background purge ran.
  */
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -67,11 +68,15 @@ describe('issue 14 through the official client', () => {
     expect(q.payload).toEqual({ a: { arr: [{ x: 1, b: { y: 2 } }] } });
   });
 
-  it('leaves no folder behind when a collection is deleted', async () => {
+  it('leaves no folder behind when a collection is deleted (the objects go in the background)', async () => {
     await client.createCollection('gone', { vectors: { size: 4, distance: 'Dot' } });
     await client.upsert('gone', { wait: true, points: [{ id: 1, vector: VEC }] });
     expect(existsSync(join(dir, 'collections', 'gone'))).toBe(true);
     await client.deleteCollection('gone');
+    expect(await client.collectionExists('gone')).toEqual({ exists: false });
+    // the run the delete asked for purges the folder (collection-delete.ts)
+    await coordinator.trigger.flush();
     expect(existsSync(join(dir, 'collections', 'gone'))).toBe(false);
+    expect(existsSync(join(dir, 'deleting', 'gone'))).toBe(false);
   });
 });

@@ -342,7 +342,23 @@ describe('built Lambda bundles end to end (API Gateway v2 events, real context, 
       body: { query: q, limit: 10, params: { exact: true } },
     });
     expect(exact.body.result.points.map((p: { id: number }) => p.id)).toEqual(cosineTop(q, 10));
+    const store = new S3Store({
+      bucket: 'strata-acceptance',
+      endpoint: s3.endpoint,
+      region: s3.region,
+      credentials: s3.credentials,
+    });
+    const folder = `deploy-1/collections/${name}/`;
+    expect((await store.list(folder)).length).toBeGreaterThan(10);
+    const before = invocations.filter((i) => i.name === 'strata-optimizer').length;
     expect((await call({ method: 'DELETE', path: `/collections/${name}` })).status).toBe(200);
+    expect((await call({ method: 'GET', path: `/collections/${name}` })).status).toBe(404);
+    // the api asked the optimizer (asynchronously) to remove the objects: not inside the DELETE call
+    await control('POST', 'drain');
+    expect(invocations.filter((i) => i.name === 'strata-optimizer').length - before).toBe(1);
+    expect(await store.list(folder)).toEqual([]);
+    expect(await store.list('deploy-1/deleting/')).toEqual([]);
+    store.destroy();
   });
 
   it('rejects a malformed optimizer event', async () => {

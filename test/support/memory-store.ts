@@ -13,6 +13,7 @@ import type {
   GetOptions,
   GetResult,
   ListEntry,
+  ListOptions,
   NotModified,
   ObjectMeta,
   ObjectStore,
@@ -100,16 +101,30 @@ export class MemoryStore implements ObjectStore {
     });
   }
 
-  async list(prefix: string, options: ReadOptions = {}): Promise<ListEntry[]> {
+  async list(prefix: string, options: ListOptions = {}): Promise<ListEntry[]> {
     return track(this.stats, options.io, async () => {
       await this.wait();
       const out: ListEntry[] = [];
+      const after = options.startAfter;
       for (const [key, o] of this.objects) {
-        if (key.startsWith(prefix))
+        if (key.startsWith(prefix) && (after === undefined || key > after))
           out.push({ key, size: o.body.byteLength, lastModified: o.lastModified, etag: o.etag });
       }
       out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
       return { result: out, kind: 'list' };
+    });
+  }
+
+  async listPrefixes(prefix: string, options: ReadOptions = {}): Promise<string[]> {
+    return track(this.stats, options.io, async () => {
+      await this.wait();
+      const found = new Set<string>();
+      for (const key of this.objects.keys()) {
+        if (!key.startsWith(prefix)) continue;
+        const slash = key.indexOf('/', prefix.length);
+        if (slash >= 0) found.add(key.slice(0, slash + 1));
+      }
+      return { result: [...found].sort(), kind: 'list' };
     });
   }
 

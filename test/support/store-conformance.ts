@@ -148,6 +148,35 @@ export function describeObjectStoreConformance(
       expect(await store.list(`${p}zzz`)).toEqual([]);
     });
 
+    it('lists from startAfter: only later keys, and only the pages they fill', async () => {
+      const p = fresh();
+      const keys = Array.from({ length: 23 }, (_, i) => `${p}w/${String(i).padStart(4, '0')}.x`);
+      await Promise.all(keys.map((k) => store.put(k, enc(k))));
+      const before = store.stats.snapshot();
+      const listed = await store.list(`${p}w/`, { startAfter: `${p}w/0019.~` });
+      expect(listed.map((e) => e.key)).toEqual(keys.slice(20));
+      if (target.listPageSize !== undefined) expect(diffCounts(store.stats.snapshot(), before).lists).toBe(1);
+      expect((await store.list(`${p}w/`, { startAfter: `${p}w/0005.x` })).map((e) => e.key)).toEqual(keys.slice(6));
+      expect(await store.list(`${p}w/`, { startAfter: `${p}x` })).toEqual([]);
+    });
+
+    it('lists folders under a prefix with a delimiter: one entry per folder, not per object', async () => {
+      const p = fresh();
+      await Promise.all([
+        ...Array.from({ length: 7 }, (_, i) => store.put(`${p}c/one/wal/${i}`, enc('x'))),
+        store.put(`${p}c/one/manifest.json`, enc('m')),
+        store.put(`${p}c/two/manifest.json`, enc('m')),
+        store.put(`${p}c/three/deep/er/key`, enc('k')),
+        store.put(`${p}c/loose`, enc('not a folder')),
+        store.put(`${p}cx/other/key`, enc('elsewhere')),
+      ]);
+      const before = store.stats.snapshot();
+      expect(await store.listPrefixes(`${p}c/`)).toEqual([`${p}c/one/`, `${p}c/three/`, `${p}c/two/`]);
+      if (target.listPageSize !== undefined) expect(diffCounts(store.stats.snapshot(), before).lists).toBe(1);
+      expect(await store.listPrefixes(`${p}c/three/`)).toEqual([`${p}c/three/deep/`]);
+      expect(await store.listPrefixes(`${p}none/`)).toEqual([]);
+    });
+
     it('deletes: the key is gone from get, head and list', async () => {
       const p = fresh();
       await store.put(`${p}d/1`, enc('1'));

@@ -2,7 +2,8 @@
  * The optimizer's executor: carries out a plan (plan.ts) against the store.
  * 1. Write every new segment (lib/segment writes meta.json last): the seal's fresh points with the merge's
  *    carried-over live points, cut at max_segment_size (a first seal: into the planned number of parts); one
- *    replacement per rebuilt segment. Then every new tombstone version. All create-only: nothing is visible yet.
+ *    replacement per rebuilt segment, each placed on a worker slot (placement.ts). Then every new tombstone
+ *    version. All create-only: nothing is visible yet.
  * 2. Give up if the plan is older than half the grace period (garbage collection may treat its unnamed segments
  *    as orphans by then).
  * 3. ONE conditional manifest swap. If anything but the config moved since the plan's manifest (another
@@ -25,10 +26,12 @@ import { isAmbiguousWrite } from '../../storage/object-store.js';
 import type { ObjectStore } from '../../storage/object-store.js';
 import { collectGarbage } from '../gc.js';
 import type { GcResult } from '../gc.js';
-import { manifestKey, newSegmentId } from '../keys.js';
+import { manifestKey, newSegmentId, parseWalName } from '../keys.js';
+import { WAL_FLOOR_LAG_MS } from '../wal.js';
 import { segmentPrefix } from '../../segment/keys.js';
 import type { Manifest, SegmentEntry } from '../manifest.js';
 import { updateManifest } from '../manifest.js';
+import { placeSegments } from '../placement.js';
 import { buildOf } from '../rebuild.js';
 import type { SegmentAccess } from '../segment-access.js';
 import type { CollectionConfig } from '../../model/collection-config.js';
@@ -46,6 +49,8 @@ export interface ExecuteContext {
   random: () => string;
   graceMs: number;
   walGraceMs: number;
+  /** worker slots K to place new segments on (placement.ts); undefined: record no slot (routing falls back to the hash) */
+  workers?: number;
 }
 
 export interface Executed {
@@ -56,11 +61,26 @@ export interface Executed {
   tombstoned: number;
   rebuilt: number;
   epoch: number;
+  /** the manifest this run committed (null: it committed nothing) */
+  committed: Manifest | null;
   gc: GcResult | null;
 }
 
 /** The swap lost to another optimizer (or its tombstone write did): re-plan from the new manifest. */
 export class Replan extends Error {}
+
+/**
+ * The WAL floor a commit may record: every acknowledged object the listing missed has seq ≥ planStarted −
+ * WAL_FLOOR_LAG_MS (wal.ts), and every listed object left unsealed must stay at or above it too.
+ */
+export function walFloorOf(planStarted: number, left: readonly string[]): number {
+  let floor = Math.max(0, Math.floor(planStarted - WAL_FLOOR_LAG_MS));
+  for (const name of left) {
+    const parsed = parseWalName(name);
+    if (parsed !== null && parsed.seq < floor) floor = parsed.seq;
+  }
+  return floor;
+}
 
 /** The manifest fields a plan depends on: if any of them moved, the plan is stale. */
 export function planBasis(m: Manifest): string {
@@ -177,6 +197,7 @@ export async function execute(ctx: ExecuteContext, m: Manifest, p: Plan, planSta
       tombstoned: 0,
       rebuilt: 0,
       epoch: m.epoch,
+      committed: null,
       gc: await vacuum(),
     };
   }
@@ -189,10 +210,13 @@ export async function execute(ctx: ExecuteContext, m: Manifest, p: Plan, planSta
 
   // 1. segments, then tombstones of the segments that stay
   const born = now();
-  const added: SegmentEntry[] = [];
+  const written: SegmentEntry[] = [];
   for (const g of await groupsOf(ctx, p)) {
-    added.push(await writeNewSegment(ctx, m.config, newSegmentId(born, ctx.random()), g.points, g.index));
+    written.push(await writeNewSegment(ctx, m.config, newSegmentId(born, ctx.random()), g.points, g.index));
   }
+  // placed against the segments that stay; the swap below commits only if they are still exactly m's (planBasis)
+  const staying = m.segments.filter((s) => !retiring.has(s.id) && live(s) > 0);
+  const added = ctx.workers === undefined ? written : placeSegments(staying, written, ctx.workers);
   const updated = new Map<string, SegmentEntry>();
   const supersededTombs: { segment: string; version: number }[] = [];
   try {
@@ -219,8 +243,9 @@ export async function execute(ctx: ExecuteContext, m: Manifest, p: Plan, planSta
     throw conflict(`optimizer run on ${collection} took longer than half the grace period; its segments are abandoned`);
   }
 
-  // 3. one conditional swap
+  // 3. one conditional swap, raising the WAL floor to what the listing (taken after planStarted) proves (wal.ts)
   const at = now();
+  const floor = walFloorOf(planStarted, p.seal.left);
   const basis = planBasis(m);
   const removed = [
     ...(p.merge?.sources.map((s) => s.id) ?? []),
@@ -235,6 +260,7 @@ export async function execute(ctx: ExecuteContext, m: Manifest, p: Plan, planSta
       for (const s of added) sealedHigh = Math.max(sealedHigh, s.maxVersion);
       return {
         ...cur,
+        walFloor: Math.max(cur.walFloor ?? 0, floor),
         segments: cur.segments
           .filter((s) => !retiring.has(s.id))
           .map((s) => updated.get(s.id) ?? s)
@@ -269,6 +295,7 @@ export async function execute(ctx: ExecuteContext, m: Manifest, p: Plan, planSta
     tombstoned: p.seal.tombstoned,
     rebuilt: p.rebuilds.length,
     epoch: committed.manifest.epoch,
+    committed: committed.manifest,
     gc,
   };
 }

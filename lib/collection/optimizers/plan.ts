@@ -37,6 +37,8 @@ export interface PlanInput {
   copies: ReadonlyMap<PointId, LiveCopy>;
   /** build parameters of segments whose entry lacks `build` */
   builds: ReadonlyMap<string, SegmentBuild>;
+  /** unsealed WAL objects beyond this pass's slice (`tail` holds the slice only), sealed by a later pass */
+  left?: string[];
 }
 
 export interface PlanOptions {
@@ -72,7 +74,7 @@ export function liveAfter(seal: SealStep): (s: SegmentEntry) => number {
 export function plan(input: PlanInput, options: PlanOptions = {}): Plan {
   const { manifest: m } = input;
   const config = m.config;
-  const seal = planSeal(input.tail, input.copies);
+  const seal = planSeal(input.tail, input.copies, input.left ?? []);
   const live = liveAfter(seal);
   const target = Math.max(1, config.optimizers_config.default_segment_number || (options.autoSegments ?? 1));
   const maxPoints = maxSegmentPoints(config);

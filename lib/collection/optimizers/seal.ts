@@ -20,6 +20,8 @@ export interface SealStep {
   tombstones: Map<string, number[]>;
   /** how many offsets `tombstones` holds */
   tombstoned: number;
+  /** unsealed WAL object names this seal leaves for a later run (the WAL floor must stay at or below them) */
+  left: string[];
 }
 
 function byId(a: TailEntry, b: TailEntry): number {
@@ -27,7 +29,7 @@ function byId(a: TailEntry, b: TailEntry): number {
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
-export function planSeal(tail: Tail, copies: ReadonlyMap<PointId, LiveCopy>): SealStep {
+export function planSeal(tail: Tail, copies: ReadonlyMap<PointId, LiveCopy>, left: string[] = []): SealStep {
   const fresh = emptyPoints();
   const tombstones = new Map<string, number[]>();
   let tombstoned = 0;
@@ -47,5 +49,5 @@ export function planSeal(tail: Tail, copies: ReadonlyMap<PointId, LiveCopy>): Se
       fresh.vectors.push(e.vectors);
     }
   }
-  return { kind: 'seal', wal: [...tail.names, ...tail.foreign], fresh, tombstones, tombstoned };
+  return { kind: 'seal', wal: [...tail.names, ...tail.foreign], fresh, tombstones, tombstoned, left };
 }

@@ -86,7 +86,7 @@ describe('LambdaInvoker over the real SDK and the Invoke wire protocol', () => {
     expect(server.invocations.at(-1)).toMatchObject({ name: 'strata-worker-1', type: 'RequestResponse' });
   });
 
-  it.each([['throttle'], ['service-error'], ['function-error'], ['garbage'], ['wrong-shape']] as const)(
+  it.each([['service-error'], ['function-error'], ['garbage'], ['wrong-shape']] as const)(
     'retries once after a %s and returns the second answer',
     async (fault) => {
       const before = countFor('strata-worker-0');
@@ -97,8 +97,28 @@ describe('LambdaInvoker over the real SDK and the Invoke wire protocol', () => {
     },
   );
 
+  it('retries a burst of 429 throttles with backoff and answers within the deadline', async () => {
+    const before = countFor('strata-worker-0');
+    server.inject('strata-worker-0', 'throttle', 'throttle', 'throttle', 'throttle', 'throttle');
+    const started = Date.now();
+    const result = await invoker.invoke(0, task(['s0']), 5000);
+    expect(result.candidates).toHaveLength(2);
+    expect(countFor('strata-worker-0')).toBe(before + 6);
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it('fails with unavailable when throttling outlasts the deadline, on time and saying why', async () => {
+    server.inject('strata-worker-1', ...Array.from({ length: 400 }, () => 'throttle' as const));
+    const started = Date.now();
+    const error = await failure(invoker.invoke(1, task(['s1']), 800));
+    expect(Date.now() - started).toBeLessThan(1500);
+    expect(error.kind).toBe('unavailable');
+    expect(error.message).toMatch(/strata-worker-1\) failed after \d+ attempts \(\d+ throttled\)/);
+    expect(error.message).toMatch(/TooManyRequestsException|Rate Exceeded/);
+    server.clearFaults();
+  });
+
   it.each([
-    ['throttle', /TooManyRequestsException|Rate Exceeded/],
     ['service-error', /ServiceException|internal failure/],
     ['function-error', /failed \(Unhandled\): Sandbox\.Timedout: Task timed out/],
     ['garbage', /unparseable JSON/],

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { collectionPrefix, manifestKey, walPrefix } from '../../../lib/collection/keys.js';
 import { loadManifest } from '../../../lib/collection/manifest.js';
 import { optimize } from '../../../lib/collection/optimizer.js';
+import { MAX_CLOCK_SKEW_MS } from '../../../lib/collection/wal.js';
 import { FaultStore } from '../../../lib/storage/fault-store.js';
 import { config, directInvoker, randomVectors, service, tempStore } from '../../support/collection-harness.js';
 
@@ -210,8 +211,10 @@ describe('WAL writes', () => {
 
   it('a late WAL object (lagging writer clock) is never skipped, and an older late write does not shadow a newer sealed one', async () => {
     const { store, faults, plain } = await setup();
-    const fast = service(store, directInvoker(store), { writerId: 'fast', now: () => 9_000_000_000_000 });
-    const slow = service(faults, directInvoker(faults), { writerId: 'slow', now: () => 1_000 });
+    // clocks as far apart as the WAL allows (wal.ts MAX_CLOCK_SKEW_MS each way), the optimizer's in between
+    const T = 9_000_000_000_000;
+    const fast = service(store, directInvoker(store), { writerId: 'fast', now: () => T + MAX_CLOCK_SKEW_MS });
+    const slow = service(faults, directInvoker(faults), { writerId: 'slow', now: () => T - MAX_CLOCK_SKEW_MS });
     // the slow writer reads the manifest (nothing sealed yet), then stalls before its WAL put
     const gate = faults.gate({ op: 'put', key: /\/wal\// });
     const slowWrite = slow.upsertPoints(
@@ -224,11 +227,14 @@ describe('WAL writes', () => {
     );
     await gate.reached();
     await fast.upsertPoints('c', [{ id: 1, vector: [1, 1, 1, 1], payload: { by: 'fast' } }], true);
-    await optimize(store, C, { skipGc: true });
+    await optimize(store, C, { skipGc: true, now: () => T });
     gate.release();
     await slowWrite;
-    const sealedHigh = (await loadManifest(store, manifestKey(C)))!.manifest.sealedHigh;
-    expect(sealedHigh).toBe(9_000_000_000_000);
+    const sealed = (await loadManifest(store, manifestKey(C)))!.manifest;
+    expect(sealed.sealedHigh).toBe(T + MAX_CLOCK_SKEW_MS);
+    // the seal raised the listing floor, yet not past the late object
+    expect(sealed.walFloor).toBeGreaterThan(0);
+    expect(sealed.walFloor).toBeLessThanOrEqual(T - MAX_CLOCK_SKEW_MS);
     // the slow object sorts before the sealed one: a high-water mark would skip it
     const keys = (await store.list(walPrefix(C))).map((e) => e.key);
     expect(keys[0]).toContain('.slow');
@@ -248,7 +254,7 @@ describe('WAL writes', () => {
       expect(top[1].payload).toEqual({ by: 'fast' });
     };
     await check();
-    await optimize(store, C, { skipGc: true });
+    await optimize(store, C, { skipGc: true, now: () => T });
     await check();
     expect((await plain.getCollection('c')).points_count).toBe(2);
   });

@@ -161,3 +161,80 @@ describe('DirectInvoker', () => {
     );
   });
 });
+
+describe('fault policy: throttling is retried with jittered backoff inside the deadline', () => {
+  class Throttled extends Error {
+    override name = 'TooManyRequestsException';
+  }
+  const isThrottled = (e: unknown) => e instanceof Throttled;
+
+  it('retries a burst of throttles with full-jitter exponential backoff, then answers', async () => {
+    const pauses: number[] = [];
+    const attempt = vi.fn();
+    for (let i = 0; i < 5; i++) attempt.mockRejectedValueOnce(new Throttled('Rate Exceeded.'));
+    attempt.mockResolvedValueOnce('ok');
+    const result = await withFaultPolicy(attempt, {
+      deadlineMs: 10_000,
+      label: 'w',
+      isThrottled,
+      backoffBaseMs: 10,
+      backoffMaxMs: 40,
+      random: () => 0.5,
+      sleep: async (ms) => {
+        pauses.push(ms);
+      },
+    });
+    expect(result).toBe('ok');
+    expect(attempt).toHaveBeenCalledTimes(6);
+    // half of min(cap, base·2^n): the window doubles per throttle up to the cap
+    expect(pauses).toEqual([5, 10, 20, 20, 20]);
+  });
+
+  it('spreads the pauses of concurrent callers (the jitter comes from `random`)', async () => {
+    const pausesOf = async (r: number) => {
+      const pauses: number[] = [];
+      await withFaultPolicy(vi.fn().mockRejectedValueOnce(new Throttled()).mockResolvedValueOnce('ok'), {
+        deadlineMs: 1000,
+        label: 'w',
+        isThrottled,
+        random: () => r,
+        sleep: async (ms) => {
+          pauses.push(ms);
+        },
+      });
+      return pauses[0];
+    };
+    expect(await pausesOf(0.1)).toBeLessThan(await pausesOf(0.9));
+  });
+
+  it('throttles do not use up the one retry a failed attempt gets', async () => {
+    const attempt = vi
+      .fn()
+      .mockRejectedValueOnce(new Throttled())
+      .mockRejectedValueOnce(new Error('boom'))
+      .mockRejectedValueOnce(new Throttled())
+      .mockResolvedValueOnce('ok');
+    await expect(
+      withFaultPolicy(attempt, { deadlineMs: 1000, label: 'w', isThrottled, sleep: async () => {} }),
+    ).resolves.toBe('ok');
+    expect(attempt).toHaveBeenCalledTimes(4);
+  });
+
+  it('a throttle that outlasts the deadline fails unavailable on time, saying it was throttled', async () => {
+    const attempt = vi.fn().mockRejectedValue(new Throttled('Rate Exceeded.'));
+    const started = Date.now();
+    const error = await failure(
+      withFaultPolicy(attempt, { deadlineMs: 300, label: 'segment worker 2', isThrottled, backoffBaseMs: 20 }),
+    );
+    expect(Date.now() - started).toBeLessThan(600);
+    expect(error.kind).toBe('unavailable');
+    expect(error.message).toMatch(/segment worker 2 failed after \d+ attempts \(\d+ throttled\): .*Rate Exceeded/);
+    expect(attempt.mock.calls.length).toBeGreaterThan(2);
+  });
+
+  it('without a throttle classifier every error counts as a failure (two attempts)', async () => {
+    const attempt = vi.fn().mockRejectedValue(new Throttled());
+    await failure(withFaultPolicy(attempt, { deadlineMs: 1000, label: 'w' }));
+    expect(attempt).toHaveBeenCalledTimes(2);
+  });
+});

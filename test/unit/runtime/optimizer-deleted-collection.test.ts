@@ -10,7 +10,7 @@ import { expect, it } from 'vitest';
 import { loadConfig } from '../../../lib/runtime/config.js';
 import { createCoordinator } from '../../../lib/runtime/coordinator.js';
 
-it('an optimizer run for a collection deleted meanwhile logs no error', async () => {
+it('an optimizer run for a collection deleted meanwhile logs no error and purges its objects', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'strata-opt-gone-'));
   const lines: string[] = [];
   const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
@@ -29,6 +29,9 @@ it('an optimizer run for a collection deleted meanwhile logs no error', async ()
     await service.deleteCollection('c');
     await coordinator.trigger.flush();
     expect(lines.filter((l) => (JSON.parse(l) as { level: number }).level >= 50)).toEqual([]);
+    // the run the delete asked for removed the objects, off the delete call (collection-delete.ts)
+    expect(await coordinator.store.list('collections/')).toEqual([]);
+    expect(await coordinator.store.list('deleting/')).toEqual([]);
   } finally {
     await coordinator.close();
     await rm(dir, { recursive: true, force: true });

@@ -34,4 +34,17 @@ describe('LocalOptimizerTrigger idle seal', () => {
     await tick(40);
     expect(optimize.mock.calls).toEqual([['a']]);
   });
+
+  it('runs again at once while a bounded run left WAL slices or rebuilds, and stops when nothing is left', async () => {
+    const results = [{ pendingWal: 3, pendingRebuilds: 0 }, { pendingWal: 0, pendingRebuilds: 1 }, {}];
+    const optimize = vi.fn(async () => results.shift());
+    const trigger = new LocalOptimizerTrigger({ optimize, threshold: 1, debounceMs: 1, idleMs: 0 });
+    trigger.afterWrite('a', 1);
+    for (let i = 0; i < 20 && optimize.mock.calls.length < 3; i++) await tick(5);
+    await trigger.flush();
+    expect(optimize).toHaveBeenCalledTimes(3);
+    await tick(20);
+    expect(optimize).toHaveBeenCalledTimes(3);
+    await trigger.close();
+  });
 });

@@ -35,7 +35,8 @@ describe('one fan-out per multi-stage query', () => {
       vs.map((v, id) => ({ id, vector: v })),
       true,
     );
-    await new CollectionOptimizer({ store: t.store, skipGc: true }).optimizeUntil('c');
+    // placed on the 4 workers as the coordinator's optimizer places them (autoSegments = K)
+    await new CollectionOptimizer({ store: t.store, skipGc: true, workers: 4 }).optimizeUntil('c');
     await svc.upsertPoints(
       'c',
       randomVectors(30, 6, 10).map((v, i) => ({ id: 1000 + i, vector: v })),
@@ -99,7 +100,8 @@ describe('one fan-out per multi-stage query', () => {
       randomVectors(2000, 16, 5).map((v, id) => ({ id, vector: v })),
       true,
     );
-    await new CollectionOptimizer({ store: t.store, skipGc: true }).optimizeUntil('c');
+    // placed on the 4 workers as the coordinator's optimizer places them (autoSegments = K)
+    await new CollectionOptimizer({ store: t.store, skipGc: true, workers: 4 }).optimizeUntil('c');
     const [q] = randomVectors(1, 16, 6);
     const plainStats = emptyQueryStats();
     const plainIo = new IoScope();

@@ -69,7 +69,8 @@ async function fixture() {
   const live = new Map<number, { vector: number[]; n: number }>();
   const points = randomVectors(400, DIM, 21).map((vector, id) => ({ id, vector, payload: { n: id % 13 } }));
   await svc.upsertPoints('c', points, true);
-  await new CollectionOptimizer({ store: t.store, skipGc: true }).optimizeUntil('c');
+  // placed on the 4 workers as the coordinator's optimizer places them (autoSegments = K)
+  await new CollectionOptimizer({ store: t.store, skipGc: true, workers: 4 }).optimizeUntil('c');
   const tail = randomVectors(40, DIM, 22).map((vector, i) => ({ id: 380 + i, vector, payload: { n: (i * 7) % 13 } }));
   await svc.upsertPoints('c', tail, true);
   for (const p of [...points, ...tail]) live.set(p.id, { vector: p.vector, n: p.payload.n });
