@@ -33,12 +33,23 @@ export interface CollectionInfo {
   indexed_vectors_count: number;
   segments_count: number;
   config: {
-    params: { vectors: { size: number; distance: string; on_disk?: boolean }; on_disk_payload?: boolean };
+    /** one unnamed vector's params, or a map of vector names to params (dashboard/vector-spaces.ts reads both) */
+    params: { vectors: VectorParams | Record<string, VectorParams>; on_disk_payload?: boolean };
     hnsw_config: Record<string, unknown>;
     optimizer_config: Record<string, unknown>;
     quantization_config: Record<string, unknown> | null;
     metadata?: Record<string, unknown>;
   };
+}
+
+/** lib/model/collection-config.ts VectorParams (the parts shown) */
+export interface VectorParams {
+  size: number;
+  distance: string;
+  on_disk?: boolean;
+  hnsw_config?: Record<string, unknown>;
+  /** a named vector's own quantization; null: none for this vector; absent: the collection's */
+  quantization_config?: Record<string, unknown> | null;
 }
 
 /** Qdrant's `GET /collections/{c}/optimizations` */

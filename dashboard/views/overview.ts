@@ -7,6 +7,7 @@ import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
 import { call, formatBytes } from '../api.js';
 import type { CollectionInfo, CollectionLayout, Optimizations, SegmentLayout, Tier } from '../types.js';
+import { type ShownSpace, spaceQuantization, vectorSpaces } from '../vector-spaces.js';
 
 export const TIER_COLORS: Record<Tier, string> = { RAM: '#2e9d5b', 'S3 pages': '#e08a1e', S3: '#3b73c4' };
 
@@ -61,7 +62,7 @@ export function Overview({ name }: { name: string }) {
     <section>
       <h3>Config</h3>
       <table class="kv">
-        <tr><th>vectors</th><td>${p.vectors.size} dims · ${p.vectors.distance} · originals ${p.vectors.on_disk ? 'in S3 pages (on_disk)' : 'in RAM'}</td></tr>
+        ${vectorSpaces(info).map((s) => html`<${VectorRow} info=${info} s=${s} />`)}
         <tr><th>HNSW</th><td><code>${JSON.stringify(info.config.hnsw_config)}</code></td></tr>
         <tr><th>quantization</th><td><code>${q ? JSON.stringify(q) : 'none'}</code></td></tr>
         <tr><th>payloads</th><td>${p.on_disk_payload === false ? 'kept in RAM (on_disk_payload: false)' : 'read from S3 per query (on_disk_payload: true)'}</td></tr>
@@ -105,6 +106,24 @@ export function Overview({ name }: { name: string }) {
       </table>
     </section>
   `;
+}
+
+/**
+ * One vector space's row. The unnamed vector's quantization is the collection's (its own row below); a named
+ * vector's row says which quantization and HNSW overrides that name searches with, as each name has its own tiers.
+ */
+function VectorRow({ info, s }: { info: CollectionInfo; s: ShownSpace }) {
+  const tiers = `${s.size} dims · ${s.distance} · originals ${s.on_disk ? 'in S3 pages (on_disk)' : 'in RAM'}`;
+  if (s.name === '') return html`<tr data-vector=""><th>vectors</th><td>${tiers}</td></tr>`;
+  const q = spaceQuantization(info, s);
+  const own = s.quantization_config !== undefined ? '' : " (the collection's)";
+  return html`<tr data-vector=${s.name}>
+    <th>vectors · <code>${s.name}</code></th>
+    <td>
+      ${tiers} · quantization <code>${q ? JSON.stringify(q) : 'none'}</code>${own}
+      ${s.hnsw_config ? html` · HNSW <code>${JSON.stringify(s.hnsw_config)}</code>` : null}
+    </td>
+  </tr>`;
 }
 
 function maxBytes(segments: SegmentLayout[]): number {

@@ -1,12 +1,13 @@
 /**
- * The query console: a `points/query` body typed as JSON (prefilled with a random vector of the collection's size),
- * sent with `strata-debug: cost`, its answer listed and what it cost drawn (cost-chart.ts). The last queries stay
+ * The query console: a `points/query` body typed as JSON (prefilled with a random vector of the collection's size;
+ * for named vectors, of the size of the name chosen in the `using` selector, which the body then names), sent with `strata-debug: cost`, its answer listed and what it cost drawn (cost-chart.ts). The last queries stay
  * listed with their cost so runs can be compared (cold then warm, rescore on and off).
  */
 import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
 import { type Cost, call } from '../api.js';
 import type { CollectionInfo, PointRecord } from '../types.js';
+import { type ShownSpace, vectorSpaces } from '../vector-spaces.js';
 import { CostChart } from './cost-chart.js';
 
 interface Run {
@@ -16,13 +17,17 @@ interface Run {
   elapsedMs: number;
 }
 
-function exampleBody(dim: number): string {
-  const v = Array.from({ length: dim }, () => Number((Math.random() * 2 - 1).toFixed(3)));
-  return JSON.stringify({ query: v, limit: 10, with_payload: true }, null, 1).replace(/\n\s+(-?[\d.]+)/g, ' $1');
+/** `space` "" is the unnamed vector: the body then has no `using`, as Qdrant's default vector needs none. */
+function exampleBody(space: ShownSpace): string {
+  const v = Array.from({ length: space.size }, () => Number((Math.random() * 2 - 1).toFixed(3)));
+  const body = { query: v, ...(space.name !== '' ? { using: space.name } : {}), limit: 10, with_payload: true };
+  return JSON.stringify(body, null, 1).replace(/\n\s+(-?[\d.]+)/g, ' $1');
 }
 
 export function QueryConsole({ name }: { name: string }) {
   const [body, setBody] = useState('');
+  const [spaces, setSpaces] = useState<ShownSpace[]>([]);
+  const [using, setUsing] = useState('');
   const [runs, setRuns] = useState<Run[]>([]);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -30,7 +35,12 @@ export function QueryConsole({ name }: { name: string }) {
 
   useEffect(() => {
     call<CollectionInfo>('GET', `/collections/${c}`)
-      .then((a) => setBody(exampleBody(a.result.config.params.vectors.size)))
+      .then((a) => {
+        const all = vectorSpaces(a.result);
+        setSpaces(all);
+        setUsing(all[0]?.name ?? '');
+        if (all.length > 0) setBody(exampleBody(all[0]));
+      })
       .catch((e: Error) => setError(e.message));
   }, [name]);
 
@@ -56,6 +66,12 @@ export function QueryConsole({ name }: { name: string }) {
     }
   };
 
+  const space = spaces.find((s) => s.name === using);
+  const choose = (name: string) => {
+    setUsing(name);
+    const s = spaces.find((x) => x.name === name);
+    if (s) setBody(exampleBody(s));
+  };
   const last = runs[0];
   return html`
     <section class="console">
@@ -63,7 +79,16 @@ export function QueryConsole({ name }: { name: string }) {
         <textarea class="query" rows="7" spellcheck="false" value=${body} onInput=${(e: Event) => setBody((e.target as HTMLTextAreaElement).value)}></textarea>
         <div class="controls">
           <button class="primary" data-action="run-query" disabled=${busy} onClick=${run}>${busy ? 'Running…' : 'Run query'}</button>
-          <button onClick=${() => setBody(exampleBody(JSON.parse(body || '{"query":[0]}').query?.length ?? 4))}>New random vector</button>
+          ${
+            spaces.length > 0 && spaces[0].name !== ''
+              ? html`<label class="using">using
+                  <select data-action="using" value=${using} onChange=${(e: Event) => choose((e.target as HTMLSelectElement).value)}>
+                    ${spaces.map((s) => html`<option value=${s.name}>${s.name} (${s.size} · ${s.distance})</option>`)}
+                  </select>
+                </label>`
+              : null
+          }
+          <button data-action="new-vector" disabled=${!space} onClick=${() => space && setBody(exampleBody(space))}>New random vector</button>
         </div>
       </div>
       ${error ? html`<p class="error">${error}</p>` : null}

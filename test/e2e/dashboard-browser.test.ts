@@ -3,7 +3,8 @@
  * driven headless by playwright-core, against the composed local server (createCoordinator over a filesystem store,
  * worker threads, over TCP) serving the dashboard's real build (dist/dashboard, built by the set-up). It loads, lists
  * the collections, shows a collection's segments with their tiers, browses points with a filter, runs a query and
- * draws what it cost. Screenshots of each step go to a fresh temp folder, printed at the end.
+ * draws what it cost; for a collection with named vectors it shows each name's config and queries the name chosen
+ * in the console's `using` selector. Screenshots of each step go to a fresh temp folder, printed at the end.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { mkdtempSync } from 'node:fs';
@@ -25,6 +26,7 @@ if (executablePath === null) {
 
 const CITIES = ['Berlin', 'London', 'Paris', 'Rome'];
 const DIM = 16;
+const SMALL_DIM = 4;
 const shots = mkdtempSync(join(tmpdir(), 'strata-dashboard-shots-'));
 
 let dir: string;
@@ -58,6 +60,31 @@ describe.skipIf(executablePath === null)('dashboard in chromium', () => {
       optimizers_config: { default_segment_number: 2, indexing_threshold: 1 },
     });
     await strata.client.createCollection('empty', { vectors: { size: 4, distance: 'Dot' } });
+    // named vectors, each in its own tier: dense with its own int8 codes, small in RAM without quantization
+    await strata.client.createCollection('named', {
+      vectors: {
+        dense: {
+          size: DIM,
+          distance: 'Cosine',
+          on_disk: true,
+          quantization_config: { scalar: { type: 'int8', quantile: 0.99, always_ram: true } },
+        },
+        small: { size: SMALL_DIM, distance: 'Dot', on_disk: false },
+      },
+      optimizers_config: { default_segment_number: 2 },
+    });
+    await strata.client.upsert('named', {
+      wait: true,
+      points: Array.from({ length: 200 }, (_, i) => ({
+        id: i + 1,
+        vector: {
+          dense: Array.from({ length: DIM }, (_, d) => Math.cos(i * 0.37 + d * 0.5)),
+          small: Array.from({ length: SMALL_DIM }, (_, d) => Math.sin(i * 1.3 + d * 2.1)),
+        },
+        payload: { i },
+      })),
+    });
+    coordinator.trigger.request('named');
     const points = Array.from({ length: 600 }, (_, i) => ({
       id: i + 1,
       vector: Array.from({ length: DIM }, (_, d) => Math.sin(i * 0.61 + d * 0.9) + 0.01 * d),
@@ -96,7 +123,7 @@ describe.skipIf(executablePath === null)('dashboard in chromium', () => {
     expect(r?.status()).toBe(200);
     expect(page.url()).toBe(`${strata.url}/dashboard/`);
     await page.waitForSelector('a[data-collection="docs"]');
-    expect(await page.locator('ul.collections a').allTextContents()).toEqual(['docs', 'empty']);
+    expect(await page.locator('ul.collections a').allTextContents()).toEqual(['docs', 'empty', 'named']);
     expect(await page.textContent('header')).toContain('Qdrant API 1.19.0');
     await page.screenshot({ path: join(shots, '1-collections.png') });
     expect(errors).toEqual([]);
@@ -151,5 +178,44 @@ describe.skipIf(executablePath === null)('dashboard in chromium', () => {
     await page.click('button[data-action="run-query"]');
     await page.waitForSelector('table.history tbody tr:nth-child(2)');
     await page.screenshot({ path: join(shots, '4-query-cost.png'), fullPage: true });
+  });
+
+  it("shows each named vector's size, distance, tier and quantization", async () => {
+    await page.click('a[data-collection="named"]');
+    await page.click('button[data-tab="overview"]');
+    await page.waitForSelector('tr[data-vector="dense"]');
+    const dense = (await page.textContent('tr[data-vector="dense"]')) ?? '';
+    expect(dense).toContain('16 dims · Cosine · originals in S3 pages (on_disk)');
+    expect(dense).toContain('"int8"');
+    expect(dense).not.toContain("(the collection's)");
+    const small = (await page.textContent('tr[data-vector="small"]')) ?? '';
+    expect(small).toContain('4 dims · Dot · originals in RAM');
+    expect(small).toContain("quantization none (the collection's)");
+    expect((await page.textContent('main')) ?? '').not.toContain('undefined');
+    await page.screenshot({ path: join(shots, '5-named-config.png'), fullPage: true });
+  });
+
+  it('queries the named vector chosen in the console with `using`', async () => {
+    await page.click('button[data-tab="query"]');
+    await expect.poll(() => page.inputValue('textarea.query')).not.toBe('');
+    const first = JSON.parse(await page.inputValue('textarea.query')) as { query: number[]; using: string };
+    expect(first.using).toBe('dense');
+    expect(first.query).toHaveLength(DIM);
+    await page.selectOption('select[data-action="using"]', 'small');
+    await expect.poll(async () => JSON.parse(await page.inputValue('textarea.query')).using).toBe('small');
+    const body = JSON.parse(await page.inputValue('textarea.query')) as { query: number[]; limit: number };
+    expect(body.query).toHaveLength(SMALL_DIM);
+    await page.click('button[data-action="run-query"]');
+    await page.waitForSelector('[data-testid="cost-chart"]');
+    const ids = (await page.locator('table.results tbody tr td:nth-child(2)').allTextContents()).map(Number);
+    // small has no quantization: the console's answer is the exact top-10 of that name
+    const exact = await strata.client.query('named', {
+      query: body.query,
+      using: 'small',
+      limit: 10,
+      params: { exact: true },
+    });
+    expect(ids).toEqual(exact.points.map((p) => p.id));
+    await page.screenshot({ path: join(shots, '6-named-query.png'), fullPage: true });
   });
 });
