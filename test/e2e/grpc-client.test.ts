@@ -712,6 +712,41 @@ describe('gRPC errors', () => {
     expect(await countAll()).toBe(before);
   });
 
+  it('ids: 2^53-1 round-trips exactly; a larger one is InvalidArgument naming every digit, nothing written', async () => {
+    // Strata's ids stop at 2^53-1 at both doors (lib/model/point-id.ts), so every id in a REST answer is exact
+    // after JSON.parse; the request side keeps the client's bigint whole, so a larger id is refused, never rounded
+    const max = BigInt(Number.MAX_SAFE_INTEGER);
+    const big = { pointIdOptions: { case: 'num' as const, value: 2n ** 64n - 1n } };
+    const vector = makePoints(0, 1, 9)[0].vector;
+    const withId = (pid: typeof big) => ({
+      ...asGrpcPoint({ id: 0, vector, payload: { g: 'big', rank: 0 } }),
+      id: pid,
+    });
+    const before = await countAll();
+    const e = await failure(points().upsert({ collectionName: 'c', wait: true, points: [withId(big)] }));
+    expect(e.code).toBe(Code.InvalidArgument);
+    expect(e.rawMessage).toContain('18446744073709551615');
+    expect(await countAll()).toBe(before);
+
+    const top = { pointIdOptions: { case: 'num' as const, value: max } };
+    await points().upsert({ collectionName: 'c', wait: true, points: [withId(top)] });
+    const got = await points().get({ collectionName: 'c', ids: [top] });
+    expect(got.result.map((p) => p.id?.pointIdOptions.value)).toEqual([max]);
+    const hit = await points().query({
+      collectionName: 'c',
+      query: { variant: { case: 'nearest', value: dense(vector) } },
+      filter: { must: [keyword('g', 'big')] },
+      limit: 1n,
+    });
+    expect(hit.result[0].id?.pointIdOptions.value).toBe(max);
+    await points().delete({
+      collectionName: 'c',
+      wait: true,
+      points: { pointsSelectorOneOf: { case: 'points', value: { ids: [top] } } },
+    });
+    expect(await countAll()).toBe(before);
+  });
+
   it('unknown collection: NotFound with Qdrant message', async () => {
     const e = await failure(points().count({ collectionName: 'nope' }));
     expect(e.code).toBe(Code.NotFound);
