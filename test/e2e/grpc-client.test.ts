@@ -420,6 +420,192 @@ describe('gRPC recommend, facet, update', () => {
   });
 });
 
+describe('gRPC groups, batches, discover and the distance matrix equal REST', () => {
+  type Hit = { id: number; score: number };
+  type GrpcHit = { id?: unknown; score: number };
+  const scored = (r: GrpcHit[]) => r.map((p) => [num(p.id as never), p.score]);
+  const restScored = (r: Hit[]) => r.map((p) => [p.id, Math.fround(p.score)]);
+  type GrpcGroups = { result?: { groups: Array<{ id?: { kind: { value?: unknown } }; hits: GrpcHit[] }> } };
+  const groupsOf = (g: GrpcGroups) =>
+    (g.result?.groups ?? []).map((x) =>
+      [x.id?.kind.value, ...scored(x.hits)].map((v) => (typeof v === 'bigint' ? Number(v) : v)),
+    );
+  const restGroups = (g: { groups: Array<{ id: unknown; hits: Hit[] }> }) =>
+    g.groups.map((x) => [x.id, ...restScored(x.hits)]);
+  const off = { selectorOptions: { case: 'enable' as const, value: false } };
+
+  it('search groups and query groups', async () => {
+    const got = await points().searchGroups({
+      collectionName: 'c',
+      vector: Q,
+      limit: 3,
+      groupBy: 'g',
+      groupSize: 2,
+      params: { exact: true },
+      withPayload: off,
+    });
+    const want = (await rest('POST', '/collections/c/points/search/groups', {
+      vector: Q,
+      limit: 3,
+      group_by: 'g',
+      group_size: 2,
+      params: { exact: true },
+    })) as { groups: Array<{ id: unknown; hits: Hit[] }> };
+    expect(want.groups.length).toBe(3);
+    expect(groupsOf(got)).toEqual(restGroups(want));
+
+    const gotQ = await points().queryGroups({
+      collectionName: 'c',
+      query: { variant: { case: 'nearest', value: dense(Q) } },
+      limit: 4n,
+      groupBy: 'rank',
+      groupSize: 1n,
+      filter: { must: [keyword('g', 'g1')] },
+      params: { exact: true },
+      withPayload: off,
+    });
+    const wantQ = (await rest('POST', '/collections/c/points/query/groups', {
+      query: Q,
+      limit: 4,
+      group_by: 'rank',
+      group_size: 1,
+      filter: { must: [{ key: 'g', match: { value: 'g1' } }] },
+      params: { exact: true },
+    })) as { groups: Array<{ id: unknown; hits: Hit[] }> };
+    expect(wantQ.groups.length).toBe(4);
+    // integer group ids are Qdrant's `unsigned_value`
+    expect(gotQ.result?.groups[0].id?.kind).toMatchObject({ case: 'unsignedValue' });
+    expect(groupsOf(gotQ)).toEqual(restGroups(wantQ));
+  });
+
+  it('recommend batch and recommend groups', async () => {
+    const got = await points().recommendBatch({
+      collectionName: 'c',
+      recommendPoints: [
+        { collectionName: 'c', positive: [id(3)], limit: 4n, params: { exact: true } },
+        { collectionName: 'c', positive: [id(140)], negative: [id(7)], limit: 4n, params: { exact: true } },
+      ],
+    });
+    const want = (await rest('POST', '/collections/c/points/recommend/batch', {
+      searches: [
+        { positive: [3], limit: 4, params: { exact: true } },
+        { positive: [140], negative: [7], limit: 4, params: { exact: true } },
+      ],
+    })) as Hit[][];
+    expect(want.map((b) => b.length)).toEqual([4, 4]);
+    expect(got.result.map((b) => scored(b.result))).toEqual(want.map(restScored));
+
+    const gotG = await points().recommendGroups({
+      collectionName: 'c',
+      positive: [id(3)],
+      positiveVectors: [{ vector: { case: 'dense', value: { data: Q } } }],
+      limit: 2,
+      groupBy: 'g',
+      groupSize: 3,
+      params: { exact: true },
+      withPayload: off,
+      withLookup: { collection: 'c' },
+    });
+    const wantG = (await rest('POST', '/collections/c/points/recommend/groups', {
+      positive: [3, Q],
+      limit: 2,
+      group_by: 'g',
+      group_size: 3,
+      params: { exact: true },
+      with_lookup: { collection: 'c' },
+    })) as { groups: Array<{ id: unknown; hits: Hit[] }> };
+    expect(wantG.groups.length).toBe(2);
+    expect(groupsOf(gotG)).toEqual(restGroups(wantG));
+  });
+
+  it('discover and discover batch', async () => {
+    const example = (n: number) => ({ example: { case: 'id' as const, value: id(n) } });
+    const got = await points().discover({
+      collectionName: 'c',
+      target: { target: { case: 'single', value: example(5) } },
+      context: [{ positive: example(20), negative: example(21) }],
+      limit: 5n,
+      params: { exact: true },
+    });
+    const want = (await rest('POST', '/collections/c/points/discover', {
+      target: 5,
+      context: [{ positive: 20, negative: 21 }],
+      limit: 5,
+      params: { exact: true },
+    })) as Hit[];
+    expect(want.length).toBe(5);
+    expect(scored(got.result)).toEqual(restScored(want));
+
+    const batch = await points().discoverBatch({
+      collectionName: 'c',
+      discoverPoints: [
+        {
+          collectionName: 'c',
+          target: { target: { case: 'single', value: example(9) } },
+          context: [{ positive: example(30), negative: example(31) }],
+          limit: 3n,
+        },
+        {
+          collectionName: 'c',
+          target: {
+            target: {
+              case: 'single',
+              value: { example: { case: 'vector', value: { vector: { case: 'dense', value: { data: Q } } } } },
+            },
+          },
+          context: [{ positive: example(40), negative: example(41) }],
+          limit: 3n,
+          params: { exact: true },
+        },
+      ],
+    });
+    const wantBatch = (await rest('POST', '/collections/c/points/discover/batch', {
+      searches: [
+        { target: 9, context: [{ positive: 30, negative: 31 }], limit: 3 },
+        { target: Q, context: [{ positive: 40, negative: 41 }], limit: 3, params: { exact: true } },
+      ],
+    })) as Hit[][];
+    expect(wantBatch.map((b) => b.length)).toEqual([3, 3]);
+    expect(batch.result.map((b) => scored(b.result))).toEqual(wantBatch.map(restScored));
+  });
+
+  it('search matrix pairs and offsets (every filtered point sampled)', async () => {
+    const ids = [1, 2, 3, 4, 5, 6, 7, 8];
+    const filter = { must: [{ conditionOneOf: { case: 'hasId' as const, value: { hasId: ids.map(id) } } }] };
+    const restFilter = { must: [{ has_id: ids }] };
+    // the sample is drawn at random: compare the (a, b, score) triples, in a canonical order
+    const canon = (t: Array<[number, number, number]>) => t.sort((x, y) => x[0] - y[0] || x[1] - y[1]);
+    const pairs = await points().searchMatrixPairs({ collectionName: 'c', filter, sample: 8n, limit: 2n });
+    const wantPairs = (await rest('POST', '/collections/c/points/search/matrix/pairs', {
+      filter: restFilter,
+      sample: 8,
+      limit: 2,
+    })) as { pairs: Array<{ a: number; b: number; score: number }> };
+    expect(wantPairs.pairs.length).toBe(16);
+    expect(canon((pairs.result?.pairs ?? []).map((p) => [num(p.a), num(p.b), p.score]))).toEqual(
+      canon(wantPairs.pairs.map((p) => [p.a, p.b, Math.fround(p.score)])),
+    );
+
+    const offsets = await points().searchMatrixOffsets({ collectionName: 'c', filter, sample: 8n, limit: 2n });
+    const wantOffsets = (await rest('POST', '/collections/c/points/search/matrix/offsets', {
+      filter: restFilter,
+      sample: 8,
+      limit: 2,
+    })) as { offsets_row: number[]; offsets_col: number[]; scores: number[]; ids: number[] };
+    const o = offsets.result;
+    const gotTriples = (o?.scores ?? []).map(
+      (s, i) =>
+        [num(o?.ids[Number(o.offsetsRow[i])]), num(o?.ids[Number(o.offsetsCol[i])]), s] as [number, number, number],
+    );
+    const w = wantOffsets;
+    const wantTriples = w.scores.map(
+      (s, i) => [w.ids[w.offsets_row[i]], w.ids[w.offsets_col[i]], Math.fround(s)] as [number, number, number],
+    );
+    expect(wantTriples.length).toBe(16);
+    expect(canon(gotTriples)).toEqual(canon(wantTriples));
+  });
+});
+
 describe('gRPC snapshots', () => {
   it('creates, lists and deletes a collection snapshot as REST sees it', async () => {
     const snapshots = client.api('snapshots');
@@ -523,6 +709,41 @@ describe('gRPC errors', () => {
     const e = await failure(points().upsert({ collectionName: 'c', wait: true, points: [p] }));
     expect(e.code).toBe(Code.InvalidArgument);
     expect(e.rawMessage).toBe('Wrong input: Vector dimension error: expected dim: 8, got 3');
+    expect(await countAll()).toBe(before);
+  });
+
+  it('ids: 2^53-1 round-trips exactly; a larger one is InvalidArgument naming every digit, nothing written', async () => {
+    // Strata's ids stop at 2^53-1 at both doors (lib/model/point-id.ts), so every id in a REST answer is exact
+    // after JSON.parse; the request side keeps the client's bigint whole, so a larger id is refused, never rounded
+    const max = BigInt(Number.MAX_SAFE_INTEGER);
+    const big = { pointIdOptions: { case: 'num' as const, value: 2n ** 64n - 1n } };
+    const vector = makePoints(0, 1, 9)[0].vector;
+    const withId = (pid: typeof big) => ({
+      ...asGrpcPoint({ id: 0, vector, payload: { g: 'big', rank: 0 } }),
+      id: pid,
+    });
+    const before = await countAll();
+    const e = await failure(points().upsert({ collectionName: 'c', wait: true, points: [withId(big)] }));
+    expect(e.code).toBe(Code.InvalidArgument);
+    expect(e.rawMessage).toContain('18446744073709551615');
+    expect(await countAll()).toBe(before);
+
+    const top = { pointIdOptions: { case: 'num' as const, value: max } };
+    await points().upsert({ collectionName: 'c', wait: true, points: [withId(top)] });
+    const got = await points().get({ collectionName: 'c', ids: [top] });
+    expect(got.result.map((p) => p.id?.pointIdOptions.value)).toEqual([max]);
+    const hit = await points().query({
+      collectionName: 'c',
+      query: { variant: { case: 'nearest', value: dense(vector) } },
+      filter: { must: [keyword('g', 'big')] },
+      limit: 1n,
+    });
+    expect(hit.result[0].id?.pointIdOptions.value).toBe(max);
+    await points().delete({
+      collectionName: 'c',
+      wait: true,
+      points: { pointsSelectorOneOf: { case: 'points', value: { ids: [top] } } },
+    });
     expect(await countAll()).toBe(before);
   });
 

@@ -2,7 +2,8 @@
  * Strata's gRPC API through the official Python client with `prefer_grpc=True` (qdrant-client 1.20 from the
  * `clients` venv the test set-up provisions, test/support/python-env.ts), against the real REST and gRPC servers over
  * one service. test/python/grpc_client.py makes the calls; every read is compared here with the REST answer to the
- * same request, every write is read back over REST, and bad calls report Qdrant's status code and message.
+ * same request, every write is read back over REST, and bad calls report Qdrant's status code and message; query
+ * groups, the distance matrix, update_vectors and batch_update_points too.
  */
 import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
@@ -155,5 +156,52 @@ describe('Python qdrant-client with prefer_grpc=True', () => {
     });
     expect(got.unknown).toEqual({ code: 'NOT_FOUND', details: "Not found: Collection `nope` doesn't exist!" });
     expect(got.duplicate).toEqual({ code: 'ALREADY_EXISTS', details: 'Wrong input: Collection `py` already exists!' });
+  }, 90_000);
+  it('query groups and the distance matrix equal REST; update_vectors and batch_update_points write', async () => {
+    // live after the write phase, and left alone by this phase's writes (they change 1, 2, 6 and add 200)
+    const matrixIds = [3, 4, 8, 9, 10, 12, 13, 14];
+    const newVector = [0.5, 0.5, -0.5, 0.25, 0, 0.125, -0.25, 0.75];
+    const got = (await runScript({ phase: 'more', query: QUERY, matrix_ids: matrixIds, new_vector: newVector })) as {
+      groups: Array<{ id: unknown; hits: Scored[] }>;
+      pairs: Array<[number, number, number]>;
+      batch: unknown[];
+    };
+    const groups = (await rest('POST', '/collections/py/points/query/groups', {
+      query: QUERY,
+      group_by: 'g',
+      limit: 3,
+      group_size: 2,
+      params: { exact: true },
+      // the script's batch below sets `b` after its groups query: leave it out here
+      with_payload: { exclude: ['b'] },
+    })) as { groups: Array<{ id: unknown; hits: Scored[] }> };
+    expect(groups.groups.length).toBe(3);
+    expect(got.groups).toEqual(groups.groups.map((g) => ({ id: g.id, hits: f32(g.hits) })));
+
+    const pairs = (await rest('POST', '/collections/py/points/search/matrix/pairs', {
+      filter: { must: [{ has_id: matrixIds }] },
+      sample: matrixIds.length,
+      limit: 2,
+    })) as { pairs: Array<{ a: number; b: number; score: number }> };
+    // the sample order is random: compare the triples in a canonical order
+    const canon = (t: Array<[number, number, number]>) => t.sort((x, y) => x[0] - y[0] || x[1] - y[1]);
+    expect(pairs.pairs.length).toBe(16);
+    expect(canon(got.pairs.map(([a, b, s]) => [a, b, Math.fround(s)]))).toEqual(
+      canon(pairs.pairs.map((p) => [p.a, p.b, Math.fround(p.score)])),
+    );
+
+    expect(got.batch.length).toBe(3);
+    const after = (await rest('POST', '/collections/py/points', { ids: [1, 2, 6, 200], with_vector: true })) as Array<{
+      id: number;
+      payload: Record<string, unknown>;
+      vector: number[];
+    }>;
+    const norm = Math.hypot(...newVector);
+    const stored = newVector.map((x) => Math.fround(x / norm)); // Cosine stores the normalized vector
+    expect(after.map((p) => p.id)).toEqual([1, 2, 200]);
+    expect(after[0].vector.map(Math.fround)).toEqual(stored);
+    expect(after[1].payload).toMatchObject({ b: 1 });
+    expect(after[2].payload).toEqual({ b: 1 });
+    expect(after[2].vector.map(Math.fround)).toEqual(stored);
   }, 90_000);
 });

@@ -6,7 +6,8 @@ server answered; the test compares it with the REST answers to the same requests
 
 Phase "read": create the collection (the guide's speed + low memory scenario), upsert, then query (rescore off;
 hnsw_ef + exact with a filter), retrieve, scroll and count. Phase "write": payload ops, delete, and three bad calls
-whose gRPC status code and details are reported.
+whose gRPC status code and details are reported. Phase "more" (after "write"): query groups, the distance matrix
+(every filtered point sampled), and the vector writes update_vectors and batch_update_points.
 """
 
 import json
@@ -98,6 +99,32 @@ def write_phase(client: QdrantClient, job: dict) -> dict:
     return {"bad_dim": bad_dim, "unknown": unknown, "duplicate": duplicate}
 
 
+def more_phase(client: QdrantClient, job: dict) -> dict:
+    name = job["collection"]
+    groups = client.query_points_groups(
+        name, query=job["query"], group_by="g", limit=3, group_size=2, search_params=models.SearchParams(exact=True)
+    ).groups
+    matrix_filter = models.Filter(must=[models.HasIdCondition(has_id=job["matrix_ids"])])
+    pairs = client.search_matrix_pairs(name, query_filter=matrix_filter, sample=len(job["matrix_ids"]), limit=2).pairs
+    client.update_vectors(name, points=[models.PointVectors(id=1, vector=job["new_vector"])], wait=True)
+    batch = client.batch_update_points(
+        name,
+        update_operations=[
+            models.UpsertOperation(
+                upsert=models.PointsList(points=[models.PointStruct(id=200, vector=job["new_vector"])])
+            ),
+            models.SetPayloadOperation(set_payload=models.SetPayload(payload={"b": 1}, points=[200, 2])),
+            models.DeleteOperation(delete=models.PointIdsList(points=[6])),
+        ],
+        wait=True,
+    )
+    return {
+        "groups": [{"id": g.id, "hits": scored(g.hits)} for g in groups],
+        "pairs": [[p.a, p.b, p.score] for p in pairs],
+        "batch": [r.status.value if hasattr(r.status, "value") else str(r.status) for r in batch],
+    }
+
+
 def main() -> None:
     job = json.load(sys.stdin)
     warnings.simplefilter("ignore")  # the api-key-over-http warning: a local test server
@@ -109,7 +136,8 @@ def main() -> None:
         api_key=job["api_key"],
         https=False,
     )
-    out = read_phase(client, job) if job["phase"] == "read" else write_phase(client, job)
+    phases = {"read": read_phase, "write": write_phase, "more": more_phase}
+    out = phases[job["phase"]](client, job)
     print(json.dumps(out))
 
 

@@ -1,7 +1,8 @@
 /**
  * The gRPC door's message mapping (lib/api/grpc/to-rest.ts, from-rest.ts) and status codes (server.ts), over the
  * descriptors of the pinned `@qdrant/js-client-grpc`: enum names both ways, the REST shapes of the messages whose
- * JSON differs (matches, conditions, selectors, vectors, payload values), ids past 2^53 kept whole, and the code
+ * JSON differs (matches, conditions, selectors, vectors, payload values, lookups, batch operations, group ids), ids
+ * past 2^53 kept whole, and the code
  * each REST status becomes.
  */
 import { create } from '@bufbuild/protobuf';
@@ -17,19 +18,23 @@ import {
   FilterSchema,
   Fusion,
   FusionSchema,
+  GroupIdSchema,
   PayloadSchemaType,
   PayloadSchemaTypeSchema,
   PointIdSchema,
   QuantizationType,
   QuantizationTypeSchema,
+  RecommendPointGroupsSchema,
   RecommendStrategy,
   RecommendStrategySchema,
   ScoredPointSchema,
+  UpdateBatchPointsSchema,
   UpdateStatus,
   UpdateStatusSchema,
 } from '@qdrant/js-client-grpc';
 import { describe, expect, it } from 'vitest';
 import { enumFromRest, messageFromRest } from '../../lib/api/grpc/from-rest.js';
+import { POINT_RPCS } from '../../lib/api/grpc/rpcs.js';
 import { grpcCode } from '../../lib/api/grpc/server.js';
 import { enumToRest, messageToRest, toJsonText } from '../../lib/api/grpc/to-rest.js';
 
@@ -104,6 +109,64 @@ describe('requests to REST bodies', () => {
   });
 });
 
+describe('routes whose REST body differs from the message', () => {
+  const id = (n: number) => ({ pointIdOptions: { case: 'num' as const, value: BigInt(n) } });
+  const ids = (list: number[]) => ({ pointsSelectorOneOf: { case: 'points' as const, value: { ids: list.map(id) } } });
+  // the body as REST reads it (ids are bigints until written as JSON text)
+  const asText = (b: unknown) => JSON.parse(toJsonText(b as never));
+
+  it("recommend groups: REST's lookup_from {collection, vector}, with_lookup keeping plural with_vectors", () => {
+    const req = create(RecommendPointGroupsSchema, {
+      collectionName: 'c',
+      positive: [id(1)],
+      positiveVectors: [{ vector: { case: 'dense', value: { data: [0.5, 1] } } }],
+      groupBy: 'g',
+      groupSize: 2,
+      limit: 3,
+      lookupFrom: { collectionName: 'other', vectorName: 'image' },
+      withLookup: { collection: 'meta', withVectors: { selectorOptions: { case: 'enable', value: true } } },
+    });
+    const call = POINT_RPCS.recommendGroups.rest(req as never, RecommendPointGroupsSchema);
+    expect(call.path).toBe('/collections/c/points/recommend/groups');
+    expect(asText(call.body)).toEqual({
+      positive: [1, [0.5, 1]],
+      group_by: 'g',
+      group_size: 2,
+      limit: 3,
+      lookup_from: { collection: 'other', vector: 'image' },
+      with_lookup: { collection: 'meta', with_vectors: true },
+    });
+  });
+
+  it("update batch: REST's op keys with flat selectors, deprecated variants included; no operation is refused", () => {
+    const req = create(UpdateBatchPointsSchema, {
+      collectionName: 'c',
+      operations: [
+        { operation: { case: 'deletePoints', value: { points: ids([1]) } } },
+        { operation: { case: 'deleteDeprecated', value: ids([2]) } },
+        { operation: { case: 'clearPayload', value: { points: ids([3]) } } },
+        { operation: { case: 'clearPayloadDeprecated', value: ids([4]) } },
+        { operation: { case: 'deletePayload', value: { keys: ['k'], pointsSelector: ids([5]) } } },
+        { operation: { case: 'deleteVectors', value: { pointsSelector: ids([6]), vectors: { names: ['a', 'b'] } } } },
+      ],
+    });
+    expect(asText(POINT_RPCS.updateBatch.rest(req as never, UpdateBatchPointsSchema).body)).toEqual({
+      operations: [
+        { delete: { points: [1] } },
+        { delete: { points: [2] } },
+        { clear_payload: { points: [3] } },
+        { clear_payload: { points: [4] } },
+        { delete_payload: { keys: ['k'], points: [5] } },
+        { delete_vectors: { points: [6], vector: ['a', 'b'] } },
+      ],
+    });
+    const empty = create(UpdateBatchPointsSchema, { collectionName: 'c', operations: [{}] });
+    expect(() => POINT_RPCS.updateBatch.rest(empty as never, UpdateBatchPointsSchema)).toThrow(
+      'Malformed PointsUpdateOperation',
+    );
+  });
+});
+
 describe('REST answers to responses', () => {
   it('builds a ScoredPoint with its id, payload values and dense vector', () => {
     const init = messageFromRest(ScoredPointSchema, {
@@ -126,6 +189,21 @@ describe('REST answers to responses', () => {
     expect(v?.case === 'vector' && v.value.vector).toEqual({
       case: 'dense',
       value: expect.objectContaining({ data: [0.25, -1] }),
+    });
+  });
+
+  it('builds group ids as Qdrant does: non-negative integers unsigned, negative ones signed, strings', () => {
+    expect(create(GroupIdSchema, messageFromRest(GroupIdSchema, 7) as never).kind).toEqual({
+      case: 'unsignedValue',
+      value: 7n,
+    });
+    expect(create(GroupIdSchema, messageFromRest(GroupIdSchema, -2) as never).kind).toEqual({
+      case: 'integerValue',
+      value: -2n,
+    });
+    expect(create(GroupIdSchema, messageFromRest(GroupIdSchema, 'g1') as never).kind).toEqual({
+      case: 'stringValue',
+      value: 'g1',
     });
   });
 

@@ -142,6 +142,11 @@ const SPECIAL: Record<string, (v: unknown, desc: DescMessage) => Init> = {
   // REST's snapshot `creation_time` is ISO 8601 without a zone, in UTC (Qdrant's NaiveDateTime)
   'google.protobuf.Timestamp': timestampFromRest,
   'qdrant.Timestamp': timestampFromRest,
+  // Qdrant's group ids: a non-negative integer is `unsigned_value`, a negative one `integer_value`
+  'qdrant.GroupId': (v) =>
+    typeof v === 'string'
+      ? { kind: { case: 'stringValue', value: v } }
+      : { kind: { case: Number(v) < 0 ? 'integerValue' : 'unsignedValue', value: BigInt(v as number) } },
   'qdrant.OrderValue': (v) =>
     Number.isInteger(v)
       ? { variant: { case: 'int', value: BigInt(v as number) } }

@@ -172,22 +172,43 @@ export const POINT_RPCS: Record<string, RpcRoute> = {
     },
     reply: (r) => ({ result: (r as Array<{ points: unknown }>).map((b) => ({ result: b.points })) }),
   },
-  recommend: {
-    // gRPC keeps example ids and example vectors in separate lists; REST takes both in `positive` / `negative`
+  recommend: { rest: recommendRest('/points/recommend') },
+  recommendBatch: {
     rest: (req, input) => {
-      const { positive_vectors, negative_vectors, ...rest } = body(req, input) as Record<string, Json[]>;
-      const b = {
-        ...rest,
-        ...(positive_vectors || rest.positive
-          ? { positive: [...(rest.positive ?? []), ...(positive_vectors ?? [])] }
-          : {}),
-        ...(negative_vectors || rest.negative
-          ? { negative: [...(rest.negative ?? []), ...(negative_vectors ?? [])] }
-          : {}),
+      const nested = input.fields.find((f) => f.name === 'recommend_points')?.message as DescMessage;
+      const searches = (req.recommendPoints as Msg[]).map((r) => recommendBody(r, nested));
+      return {
+        method: 'POST',
+        path: `${col(req)}/points/recommend/batch`,
+        query: query(req, input),
+        body: { searches },
       };
-      return { method: 'POST', path: `${col(req)}/points/recommend`, query: query(req, input), body: b };
     },
+    reply: batchOf,
   },
+  recommendGroups: { rest: recommendRest('/points/recommend/groups') },
+  searchGroups: { rest: searchRest('/points/search/groups') },
+  queryGroups: { rest: post('/points/query/groups') },
+  discover: { rest: post('/points/discover') },
+  discoverBatch: {
+    rest: (req, input) => {
+      const nested = input.fields.find((f) => f.name === 'discover_points')?.message as DescMessage;
+      const searches = (req.discoverPoints as Msg[]).map((d) => messageToRest(nested, d, ROUTING));
+      return {
+        method: 'POST',
+        path: `${col(req)}/points/discover/batch`,
+        query: query(req, input),
+        body: { searches },
+      };
+    },
+    reply: batchOf,
+  },
+  searchMatrixPairs: { rest: post('/points/search/matrix/pairs') },
+  searchMatrixOffsets: { rest: post('/points/search/matrix/offsets') },
+  updateVectors: { rest: put('/points/vectors') },
+  // the selector's `points` / `filter` beside `vector` (the names), as REST takes them
+  deleteVectors: { rest: payloadWrite('POST', '/points/vectors/delete') },
+  updateBatch: { rest: post('/points/batch') },
   facet: { rest: post('/facet'), reply: (r) => r as Record<string, unknown> },
 };
 
@@ -235,6 +256,25 @@ function searchBody(req: Msg, input: DescMessage, nestedField?: string): Json {
   const v: Json =
     sparse_indices !== undefined ? { indices: (sparse_indices as Record<string, Json>).data ?? [], values } : values;
   return { ...rest, vector: vector_name !== undefined ? { name: vector_name, vector: v } : v };
+}
+
+/** gRPC keeps example ids and example vectors in separate lists; REST takes both in `positive` / `negative`. */
+function recommendBody(req: Msg, desc: DescMessage): Json {
+  const { positive_vectors, negative_vectors, ...rest } = messageToRest(desc, req, ROUTING) as Record<string, Json[]>;
+  return {
+    ...rest,
+    ...(positive_vectors || rest.positive ? { positive: [...(rest.positive ?? []), ...(positive_vectors ?? [])] } : {}),
+    ...(negative_vectors || rest.negative ? { negative: [...(rest.negative ?? []), ...(negative_vectors ?? [])] } : {}),
+  };
+}
+
+function recommendRest(suffix: string): RpcRoute['rest'] {
+  return (req, input) => ({
+    method: 'POST',
+    path: `${col(req)}${suffix}`,
+    query: query(req, input),
+    body: recommendBody(req, input),
+  });
 }
 
 function searchRest(suffix: string): RpcRoute['rest'] {

@@ -95,6 +95,9 @@ async function callRest(
   const res = await app.request(`http://grpc.internal${call.path}${qs === '' ? '' : `?${qs}`}`, init);
   const text = await res.text();
   let parsed: { result?: unknown; time?: number; status?: { error?: string } } | undefined;
+  // JSON.parse is exact for every id REST can answer: ids stop at 2^53-1 at both doors (lib/model/point-id.ts
+  // refuses a larger one, word for word), and the other 64-bit fields of an answer (counts, versions, operation
+  // ids) stay far below it
   try {
     parsed = JSON.parse(text) as typeof parsed;
   } catch {

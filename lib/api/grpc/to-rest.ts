@@ -181,6 +181,41 @@ function vectorToJson(msg: Msg, desc: DescMessage): Json {
   return msg.data as number[];
 }
 
+/** A write's `points_selector` spread beside its other fields, as REST's payload and vector writes take it. */
+function flattenSelector(v: Json): Json {
+  const { points_selector, ...rest } = v as Record<string, Json>;
+  return { ...rest, ...((points_selector as Record<string, Json> | undefined) ?? {}) };
+}
+
+/**
+ * One operation of UpdateBatch as REST's `{<op>: body}`: gRPC's `delete_points` / `clear_payload` wrap the selector
+ * in `points` and the payload and vector writes nest it in `points_selector`, where REST takes it flat; the
+ * deprecated variants carry the bare selector.
+ */
+function updateOperation(m: Msg, d: DescMessage): Json {
+  const [entry] = setFields(d, m);
+  if (!entry) throw new HttpError(400, 'Malformed PointsUpdateOperation: no operation set');
+  const [field, raw] = entry;
+  const v = fieldValue(field, raw);
+  switch (field.name) {
+    case 'delete_deprecated':
+      return { delete: v };
+    case 'delete_points':
+      return { delete: (v as Record<string, Json>).points ?? {} };
+    case 'clear_payload_deprecated':
+      return { clear_payload: v };
+    case 'clear_payload':
+      return { clear_payload: (v as Record<string, Json>).points ?? {} };
+    case 'set_payload':
+    case 'overwrite_payload':
+    case 'delete_payload':
+    case 'delete_vectors':
+      return { [field.name]: flattenSelector(v) };
+    default:
+      return { [field.name]: v };
+  }
+}
+
 const SPECIAL: Record<string, (msg: Msg, desc: DescMessage) => Json> = {
   'qdrant.PointId': pointId,
   'qdrant.Value': valueToJson,
@@ -287,6 +322,20 @@ const SPECIAL: Record<string, (msg: Msg, desc: DescMessage) => Json> = {
         return { [name]: v };
     }
   },
+  // REST's LookupLocation is `{collection, vector}`
+  'qdrant.LookupLocation': (m) => ({
+    collection: m.collectionName as string,
+    ...(m.vectorName !== undefined ? { vector: m.vectorName as string } : {}),
+  }),
+  // REST's `with_lookup` keeps the plural `with_vectors` (RENAMED must not apply)
+  'qdrant.WithLookup': (m, d) => {
+    const out: Record<string, Json> = {};
+    for (const [field, v] of setFields(d, m)) out[field.name] = fieldValue(field, v);
+    return out;
+  },
+  // DeleteVectors' names: REST's `vector` list
+  'qdrant.VectorsSelector': (m) => (m.names as string[]) ?? [],
+  'qdrant.PointsUpdateOperation': updateOperation,
   'qdrant.PayloadIndexParams': (m, d) => {
     const [name, v] = only(d, m) ?? ['', {}];
     const type = name.replace(/IndexParams$/, '');
