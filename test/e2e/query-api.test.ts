@@ -246,6 +246,18 @@ describe('query forms vs brute force (segments + WAL tail)', () => {
     const got = await client.query('c', { query: { context: pairs }, limit: 10 });
     const want = rank(ctx, (_, id) => ![41, 42, 43, 44].includes(id)).slice(0, 10);
     got.points.forEach((g, i) => expect(g.score).toBeCloseTo(want[i].score, 5));
+    // the legacy discover without a target is context search, as Qdrant's
+    const legacy = await client.discoverPoints('c', { context: pairs, limit: 10 });
+    legacy.forEach((g, i) => expect(g.score).toBeCloseTo(want[i].score, 5));
+    const neither = await fetch(`${strata.url}/collections/c/points/discover`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ limit: 10 }),
+    });
+    expect(neither.status).toBe(400);
+    expect(((await neither.json()) as { status: { error: string } }).status.error).toBe(
+      'Bad request: target and/or context_pairs must be specified',
+    );
   });
 
   it('MMR picks from the nearest candidates by the textbook rule', async () => {

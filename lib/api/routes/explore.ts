@@ -60,14 +60,14 @@ export function registerExploreRoutes(app: Hono<AppEnv>, { service, limits }: Ro
     const name = collectionName(c);
     readParams(c);
     const request = parseWith(discoverRequestSchema, await readJson(c, limits.maxBodyBytes));
-    return ok(c, (await batch(name, [request]))[0]);
+    return ok(c, (await batch(name, [discoverable(request)]))[0]);
   });
 
   app.post('/collections/:name/points/discover/batch', async (c) => {
     const name = collectionName(c);
     readParams(c);
     const { searches } = parseWith(discoverBatchSchema, await readJson(c, limits.maxBodyBytes));
-    return ok(c, await batch(name, searches));
+    return ok(c, await batch(name, searches.map(discoverable)));
   });
 
   app.post('/collections/:name/points/search/matrix/pairs', async (c) => {
@@ -83,4 +83,10 @@ export function registerExploreRoutes(app: Hono<AppEnv>, { service, limits }: Ro
     const request = parseWith(matrixRequestSchema, await readJson(c, limits.maxBodyBytes));
     return ok(c, await service.searchMatrix(name, request));
   });
+}
+
+/** A discover request with neither a target nor context pairs: Qdrant's 400, before anything is read. */
+function discoverable<T>(request: T | null): T {
+  if (request === null) throw badRequest('target and/or context_pairs must be specified');
+  return request;
 }

@@ -84,11 +84,17 @@ export const recommendRequestSchema = z
   .transform((b) => legacyQuery(b, recommendForm(b)));
 export const recommendBatchSchema = z.object({ searches: z.array(recommendRequestSchema) });
 
+/**
+ * The legacy discover: with a target, discovery (ranked by the context, then by the target); without one, context
+ * search over the pairs alone, as Qdrant's. `null` means neither was given: the route answers Qdrant's 400.
+ */
 export const discoverRequestSchema = z
-  .object({ ...legacyCommon, target: vectorInputSchema, context: z.array(pairSchema).nullish() })
-  .transform((b) =>
-    legacyQuery(b, { kind: 'discover', target: b.target, context: (b.context ?? []) as ContextPairInput[] }),
-  );
+  .object({ ...legacyCommon, target: vectorInputSchema.nullish(), context: z.array(pairSchema).nullish() })
+  .transform((b) => {
+    const context = (b.context ?? []) as ContextPairInput[];
+    if (b.target != null) return legacyQuery(b, { kind: 'discover', target: b.target, context });
+    return context.length > 0 ? legacyQuery(b, { kind: 'context', context }) : null;
+  });
 export const discoverBatchSchema = z.object({ searches: z.array(discoverRequestSchema) });
 
 const groupFields = {
