@@ -286,6 +286,31 @@ describe('named vectors through the official client', () => {
     await checkAll(14);
   });
 
+  it('lookup_from takes the example vector by name from another named collection', async () => {
+    // 'other' names its 4-d vector 'emb'; the query searches this collection's 'text' (also 4-d) with it
+    await client.createCollection('other', { vectors: { emb: { size: 4, distance: 'Dot' } } });
+    const example = [0.3, -0.2, 0.5, 0.1];
+    await client.upsert('other', { wait: true, points: [{ id: 7, vector: { emb: example } }] });
+    const got = await client.query(C, {
+      query: 7,
+      using: 'text',
+      lookup_from: { collection: 'other', vector: 'emb' },
+      limit: 10,
+      params: EXACT,
+    });
+    // an id looked up elsewhere is not excluded here (point 7 of this collection may rank)
+    expectRanking(got.points, reference('text', example, 10));
+    expect(
+      await rejection(
+        client.query(C, { query: 7, using: 'text', lookup_from: { collection: 'other', vector: 'nope' } }),
+      ),
+    ).toEqual({
+      status: 400,
+      error: 'Wrong input: Not existing vector name error: nope',
+    });
+    await client.deleteCollection('other');
+  });
+
   it('update_vectors and delete_vectors on sealed points and on the WAL tail, kept across a seal', async () => {
     // after the previous test every point is sealed
     const t = [0.5, -0.25, 0.125, 1];

@@ -43,8 +43,16 @@ function inputsOf(q: QueryForm | undefined): VectorInput[] {
   }
 }
 
-/** Validates names and example counts of the whole tree before any search runs; collects the example ids. */
-export function precheck(snap: Snapshot, node: QueryNode, ids: Map<string, Set<PointId>>): void {
+/**
+ * Validates names and example counts of the whole tree before any search runs; collects the example ids, and the
+ * vector names `lookup_from` asks of other collections (checked against their configs by resolveRefs).
+ */
+export function precheck(
+  snap: Snapshot,
+  node: QueryNode,
+  ids: Map<string, Set<PointId>>,
+  lookupNames: Map<string, Set<string | undefined>> = new Map(),
+): void {
   resolveVectorName(snap.manifest.config, node.using);
   const q = node.query;
   if (node.prefetch.length > 0 && q === undefined) {
@@ -73,14 +81,22 @@ export function precheck(snap: Snapshot, node: QueryNode, ids: Map<string, Set<P
     }
   }
   const from = node.lookup_from?.collection ?? '';
-  if (node.lookup_from) resolveVectorName(snap.manifest.config, node.lookup_from.vector);
+  if (node.lookup_from) {
+    // the name is the other collection's: known once its snapshot is read
+    if (from === '' || from === snap.name) resolveVectorName(snap.manifest.config, node.lookup_from.vector);
+    else {
+      let names = lookupNames.get(from);
+      if (names === undefined) lookupNames.set(from, (names = new Set()));
+      names.add(node.lookup_from.vector);
+    }
+  }
   for (const input of inputsOf(q)) {
     if (!('id' in input)) continue;
     let set = ids.get(from);
     if (set === undefined) ids.set(from, (set = new Set()));
     set.add(input.id);
   }
-  for (const p of node.prefetch) precheck(snap, p, ids);
+  for (const p of node.prefetch) precheck(snap, p, ids, lookupNames);
 }
 
 export async function resolveRefs(
@@ -88,11 +104,13 @@ export async function resolveRefs(
   own: Snapshot,
   ids: Map<string, Set<PointId>>,
   io?: IoScope,
+  lookupNames: Map<string, Set<string | undefined>> = new Map(),
 ): Promise<{ refs: Refs; exclude: PointId[] }> {
   const refs: Refs = new Map();
   const exclude: PointId[] = [];
   for (const [from, set] of ids) {
     const snap = from === '' || from === own.name ? own : await snapshotOf(ctx, from, io);
+    for (const name of lookupNames.get(from) ?? []) resolveVectorName(snap.manifest.config, name);
     const wanted = [...set];
     const located = await lookup(ctx, snap, wanted);
     const points = await loadPoints(ctx, snap, located, { payload: false, vector: true }, io);

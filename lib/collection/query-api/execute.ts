@@ -306,8 +306,9 @@ export async function rankUniversal(
   random: () => number = Math.random,
 ): Promise<Scored> {
   const ids = new Map<string, Set<PointId>>();
-  precheck(snap, query, ids);
-  const { refs, exclude } = await resolveRefs(ctx, snap, ids, trace.io);
+  const lookupNames = new Map<string, Set<string | undefined>>();
+  precheck(snap, query, ids, lookupNames);
+  const { refs, exclude } = await resolveRefs(ctx, snap, ids, trace.io, lookupNames);
   const run: Run = { ctx, snap, trace, random, refs, exclude, leaves: new Map() };
   // random sampling has no stable order to page through: Qdrant ignores the offset there
   const offset = query.query?.kind === 'sample' && query.prefetch.length === 0 ? 0 : query.offset;
