@@ -14,8 +14,11 @@
  * smallest honest stand-in for the Lambda service's routing, so the api bundle invokes its workers and optimizer by
  * the names the stack gives them, through the unchanged SDK path (no per-function endpoint map in lib/). It also
  * does what the service does and RIE does not: `InvocationType: Event` is answered 202 at once and run afterwards,
- * an error payload gets the `X-Amz-Function-Error` header, and invocations of one function wait for each other (RIE
- * refuses a second concurrent invoke: one emulator is one execution environment, like reserved concurrency 1).
+ * an error payload gets the `X-Amz-Function-Error` header, and invocations of one emulator wait for each other (RIE
+ * refuses a second concurrent invoke: one emulator is one execution environment). Several emulators started under
+ * one name are that function's execution environments: an invoke goes to the least busy one, as the service scales
+ * a function out. `throttle(name, n)` makes the front refuse the next n invokes of a function with Lambda's 429
+ * TooManyRequestsException (reserved concurrency in use), before any emulator sees them.
  *
  * The emulator is built from source on first use into `<repo>/.cache/bin` (gitignored; about a minute with the Go
  * module proxy); every child gets a clean Lambda-like environment, not the test runner's.
@@ -186,12 +189,16 @@ async function waitForPort(port: number, timeoutMs: number, dead: () => boolean,
 export interface FrontInvocation {
   name: string;
   type: 'RequestResponse' | 'Event';
+  /** refused with 429 by `throttle`; the function did not run */
+  throttled?: true;
 }
 
 export interface LambdaFront {
   /** the Lambda endpoint for the SDK (STRATA_LAMBDA_ENDPOINT) */
   readonly url: string;
   invocations(): FrontInvocation[];
+  /** answer the next `count` invokes of `name` with 429 TooManyRequestsException */
+  throttle(name: string, count: number): void;
   /** resolves when every accepted Event invocation has run */
   drain(): Promise<void>;
   close(): Promise<void>;
@@ -202,13 +209,20 @@ export interface LambdaFront {
  * a caller can start the front first (its URL goes into the functions' environment) and add the emulators after.
  */
 export async function startLambdaFront(functions: readonly RieFunction[]): Promise<LambdaFront> {
-  // invocations of one function run one after the other: one emulator is one execution environment
-  const queues = new Map<string, Promise<unknown>>();
+  // invocations of one emulator run one after the other: one emulator is one execution environment
+  const queues = new Map<RieFunction, Promise<unknown>>();
+  const busy = new Map<RieFunction, number>();
   const pending = new Set<Promise<unknown>>();
   const seen: FrontInvocation[] = [];
+  const throttles = new Map<string, number>();
 
-  const run = (fn: RieFunction, body: Buffer): Promise<{ status: number; text: string }> => {
-    const previous = queues.get(fn.name) ?? Promise.resolve();
+  const run = (name: string, body: Buffer): Promise<{ status: number; text: string }> => {
+    // the least busy environment of the function (the first of equals, so a lone emulator behaves as before)
+    const fn = functions
+      .filter((f) => f.name === name)
+      .reduce((a, b) => ((busy.get(b) ?? 0) < (busy.get(a) ?? 0) ? b : a));
+    busy.set(fn, (busy.get(fn) ?? 0) + 1);
+    const previous = queues.get(fn) ?? Promise.resolve();
     const next = previous
       .catch(() => undefined)
       .then(async () => {
@@ -217,8 +231,9 @@ export async function startLambdaFront(functions: readonly RieFunction[]): Promi
           body: new Uint8Array(body),
         });
         return { status: res.status, text: await res.text() };
-      });
-    queues.set(fn.name, next);
+      })
+      .finally(() => busy.set(fn, (busy.get(fn) ?? 1) - 1));
+    queues.set(fn, next);
     return next;
   };
 
@@ -243,15 +258,27 @@ export async function startLambdaFront(functions: readonly RieFunction[]): Promi
       return;
     }
     const type = req.headers['x-amz-invocation-type'] === 'Event' ? 'Event' : 'RequestResponse';
+    const refusals = throttles.get(fn.name) ?? 0;
+    if (refusals > 0) {
+      throttles.set(fn.name, refusals - 1);
+      seen.push({ name: fn.name, type, throttled: true });
+      send(
+        res,
+        429,
+        { Type: 'User', message: 'Rate Exceeded.', Reason: 'ReservedFunctionConcurrentInvocationLimitExceeded' },
+        'TooManyRequestsException',
+      );
+      return;
+    }
     seen.push({ name: fn.name, type });
     const body = Buffer.concat(chunks);
     if (type === 'Event') {
-      const job = run(fn, body).finally(() => pending.delete(job));
+      const job = run(fn.name, body).finally(() => pending.delete(job));
       pending.add(job);
       res.writeHead(202).end();
       return;
     }
-    const { status, text } = await run(fn, body);
+    const { status, text } = await run(fn.name, body);
     if (status !== 200) {
       send(res, 502, { Type: 'Service', message: `emulator answered ${status}: ${text.slice(0, 500)}` });
       return;
@@ -270,6 +297,7 @@ export async function startLambdaFront(functions: readonly RieFunction[]): Promi
   return {
     url: `http://127.0.0.1:${port}`,
     invocations: () => [...seen],
+    throttle: (name, count) => throttles.set(name, count),
     drain: async () => {
       while (pending.size > 0) await Promise.allSettled([...pending]);
     },
