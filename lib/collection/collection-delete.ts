@@ -11,7 +11,7 @@
  *
  * Invariants:
  * - The fence is the marker's LastModified, stamped by the store (one clock for the marker and every object, never
- *   a host's). Only objects strictly older than it are deleted. Every object of a later incarnation (a create or
+ *   a host's), written one timestamp tick after the manifest delete. Only objects strictly older than it are deleted. Every object of a later incarnation (a create or
  *   recover after the delete) is written after the marker's PUT returned, so it is never older: never deleted.
  * - A manifest present at purge time means the name was re-created between the manifest delete and the marker
  *   write, so objects older than the fence may belong to the new incarnation: the purge stops and drops its marker.
@@ -25,6 +25,7 @@
  *   of deletes a second, overlapping purge has in flight.
  */
 import { randomBytes } from 'node:crypto';
+import { setTimeout } from 'node:timers/promises';
 import { Deadline } from '../model/deadline.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import {
@@ -53,8 +54,14 @@ export interface PurgeResult {
   done: boolean;
 }
 
-/** Writes the marker of a delete whose manifest is already gone (step 1). */
+/**
+ * Writes the marker of a delete whose manifest is already gone (step 1), one timestamp tick after it: every object
+ * the collection had is then strictly older than the fence (S3 stamps whole seconds; an object written in the
+ * marker's second would otherwise stay behind forever).
+ */
 export async function markDeleted(store: ObjectStore, prefix: string, name: string, nowMs: number): Promise<void> {
+  const tick = store.timestampResolutionMs ?? 1;
+  if (tick > 1) await setTimeout(tick + 1);
   const key = deletionMarkerKey(prefix, name, nowMs, randomBytes(6).toString('hex'));
   await store.put(key, Buffer.from(JSON.stringify({ name }), 'utf8'), { ifNoneMatch: '*' });
 }

@@ -100,6 +100,11 @@ export interface ObjectStore {
   /** Human-readable description for logs, e.g. `fs:/data` or `s3://bucket/prefix`. */
   readonly name: string;
   readonly stats: IoStats;
+  /**
+   * Granularity of `lastModified` in ms (S3 lists whole seconds); absent = 1. A fence taken from a LastModified
+   * (collection-delete.ts) is strict only for objects written at least this long before it.
+   */
+  readonly timestampResolutionMs?: number;
 
   /** The whole object, or `options.range` of it; null when the key does not exist. */
   get(key: string, options?: GetOptions): Promise<GetResult | null>;

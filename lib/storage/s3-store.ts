@@ -115,6 +115,8 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export class S3Store implements ObjectStore {
   readonly name: string;
+  /** S3 stamps LastModified in whole seconds */
+  readonly timestampResolutionMs = 1000;
   readonly stats = new IoStats();
   private readonly client: S3Client;
   /** same connection pool, SDK retries off: for conditional PUTs (see header) */
