@@ -8,6 +8,7 @@
 import { Hono } from 'hono';
 import { cors } from 'hono/cors';
 import type { CollectionService } from '../collection/types.js';
+import { type ApiLimits, DEFAULT_LIMITS, type RouteDeps } from './route-deps.js';
 import type { OperationsSource } from '../runtime/operations.js';
 import { apiKeyAuth } from './auth.js';
 import { COST_REQUEST_HEADER, COST_RESPONSE_HEADER, costHeader } from './cost-header.js';
@@ -24,33 +25,6 @@ import { registerStorageSnapshotRoutes } from './routes/storage-snapshots.js';
 import { registerPointRoutes } from './routes/points.js';
 import { registerQueryRoutes } from './routes/query.js';
 import { QDRANT_COMPAT_VERSION, registerServiceRoutes } from './routes/service.js';
-
-export interface ApiLimits {
-  /** largest accepted request body; Qdrant's default `max_request_size_mb` is 32 @default 33554432 */
-  readonly maxBodyBytes: number;
-  /** points per upsert request @default 10000 */
-  readonly maxUpsertPoints: number;
-  /** searches per query/search batch request @default 100 */
-  readonly maxBatchSearches: number;
-  /** `limit + offset` of one search or scroll, ids of one retrieve (response-bounds.ts) @default 10000 */
-  readonly maxResultPoints: number;
-  /** bytes of one response body; Lambda's response payload is 6 MB @default 33554432 */
-  readonly maxResponseBytes: number;
-  /** count the body as the escaped JSON string it travels as inside a Lambda response @default false */
-  readonly escapedResponse: boolean;
-  /** largest snapshot archive accepted by upload (it is checked whole in memory before a write) @default 536870912 */
-  readonly maxSnapshotBytes: number;
-}
-
-export const DEFAULT_LIMITS: ApiLimits = {
-  maxBodyBytes: 32 * 1024 * 1024,
-  maxUpsertPoints: 10_000,
-  maxBatchSearches: 100,
-  maxResultPoints: 10_000,
-  maxResponseBytes: 32 * 1024 * 1024,
-  escapedResponse: false,
-  maxSnapshotBytes: 512 * 1024 * 1024,
-};
 
 /** The subset of a pino logger the API uses (pino's Logger satisfies it). */
 export interface ApiLogger {
@@ -82,10 +56,7 @@ export interface CreateAppOptions {
   readonly dashboardDir?: string;
 }
 
-export interface RouteDeps {
-  readonly service: CollectionService;
-  readonly limits: ApiLimits;
-}
+export { type ApiLimits, DEFAULT_LIMITS, type RouteDeps } from './route-deps.js';
 
 export function createApp(options: CreateAppOptions): Hono<AppEnv> {
   const limits: ApiLimits = { ...DEFAULT_LIMITS, ...options.limits };

@@ -3,7 +3,7 @@
  * aliases.ts). Registered before the collection routes so `aliases` is never taken for a collection name.
  */
 import type { Hono } from 'hono';
-import type { RouteDeps } from '../app.js';
+import type { RouteDeps } from '../route-deps.js';
 import { type AppEnv, collectionName, ok, parseWith, readJson, timeoutParam } from '../http.js';
 import { changeAliasesSchema } from '../schemas/aliases.js';
 

@@ -1,6 +1,6 @@
 /** Collection routes: create, list, info, exists, delete, update (Qdrant's collections API). */
 import type { Hono } from 'hono';
-import type { RouteDeps } from '../app.js';
+import type { RouteDeps } from '../route-deps.js';
 import { collectionExists } from '../../model/errors.js';
 import { type AppEnv, collectionName, ok, parseWith, readJson, timeoutParam, writeParams } from '../http.js';
 import {

@@ -15,7 +15,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import type { Hono } from 'hono';
-import type { RouteDeps } from '../app.js';
+import type { RouteDeps } from '../route-deps.js';
 import { HttpError } from '../errors.js';
 import { type AppEnv, collectionName, ok } from '../http.js';
 

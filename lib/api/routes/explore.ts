@@ -6,7 +6,7 @@
 import type { Hono } from 'hono';
 import { matrixPairs } from '../../collection/query-api/matrix.js';
 import type { UniversalQuery } from '../../model/query.js';
-import type { RouteDeps } from '../app.js';
+import type { RouteDeps } from '../route-deps.js';
 import { badRequest } from '../errors.js';
 import { type AppEnv, collectionName, ok, parseWith, readJson, readParams } from '../http.js';
 import {

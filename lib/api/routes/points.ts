@@ -5,7 +5,7 @@
  * carry vectors) the dimension check against the collection, and only then the service's write method.
  */
 import type { Hono } from 'hono';
-import type { RouteDeps } from '../app.js';
+import type { RouteDeps } from '../route-deps.js';
 import { pointNotFound } from '../../model/errors.js';
 import { badRequest } from '../errors.js';
 import { wantsPayload } from '../../collection/payload-ops.js';

@@ -5,7 +5,7 @@
  */
 import type { Hono } from 'hono';
 import type { QueryRequest } from '../../model/search.js';
-import type { RouteDeps } from '../app.js';
+import type { RouteDeps } from '../route-deps.js';
 import { costTrace } from '../cost-header.js';
 import { badRequest } from '../errors.js';
 import { wantsPayload } from '../../collection/payload-ops.js';

@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { Hono } from 'hono';
-import type { ApiLimits, RouteDeps } from '../app.js';
+import type { ApiLimits, RouteDeps } from '../route-deps.js';
 import { HttpError, badRequest } from '../errors.js';
 import { type AppEnv, type Ctx, collectionName, ok, parseWith, readJson, writeParams } from '../http.js';
 

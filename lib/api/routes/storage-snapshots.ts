@@ -7,7 +7,7 @@
  * (`location`, optional `checksum`). The archive is checked whole before anything is written.
  */
 import type { Hono } from 'hono';
-import type { RouteDeps } from '../app.js';
+import type { RouteDeps } from '../route-deps.js';
 import { type AppEnv, ok, writeParams } from '../http.js';
 import { archiveResponse, readUpload, recoverDownload } from './snapshots.js';
 
