@@ -152,12 +152,12 @@ describe.skipIf(!available)('object storage at real latency (moto behind the lat
     for (const key of ['s1', 's3'] as const) {
       const c = await costOf(coordinator(), key, request(0, SCENARIOS[key].params));
       expect(c.cold).toBe(1);
-      // a cold coordinator reads the manifest, then lists the WAL from the floor it records (wal-floor: a listing
-      // from the start would walk every sealed object's delete marker); then the worker's meta and open rounds
-      expect(c.coordinator.rounds).toBeLessThanOrEqual(2);
-      // the workers' part: meta and open, then the first distance (a warm coordinator makes the whole <= 3)
+      // a cold coordinator reads the manifest and lists the WAL in ONE round: the listing starts from its clock
+      // less the cold window (tail.ts), known without the manifest, and the manifest's floor confirms it
+      expect(c.coordinator.rounds).toBe(1);
+      // the workers' part: meta and open, then the first distance
       expect(c.roundsBeforeFirstDistance).toBeLessThanOrEqual(2);
-      expect(c.coordinator.rounds + c.roundsBeforeFirstDistance).toBeLessThanOrEqual(4);
+      expect(c.coordinator.rounds + c.roundsBeforeFirstDistance).toBeLessThanOrEqual(3);
     }
   });
 

@@ -125,7 +125,8 @@ describe('WAL listing on a versioned bucket with 10,000 sealed-and-collected WAL
         with_payload: false,
         with_vector: false,
       });
-      // warm (its floor learned five minutes ago) and cold (none known) alike: the manifest first, then one page
+      // warm (its floor learned five minutes ago) and cold (none known) alike: one page from the reader's clock less
+      // the cold window, in parallel with the manifest read (the history sorts below it)
       expect(walLists()).toHaveLength(1);
       expect(decodeURIComponent(walLists()[0].url)).toContain(`start-after=${walPrefix(C)}`);
     }
