@@ -173,9 +173,12 @@ describe.skipIf(!available)('object storage at real latency (moto behind the lat
         expect(c.gets).toBe(0);
         expect(c.total.rounds).toBe(staleness === 0 ? 1 : 0);
         expect(proxy.stats().requests).toBe(staleness === 0 ? 2 : 0);
-        // payloads are not cached at the coordinator (DESIGN.md §1: read for the final top-k): with_payload adds
-        // exactly that one round, after the search
-        const p = await costOf(svc, key, request(1, params, true));
+        // the coordinator keeps the payloads of the pages it read (segment-access.ts): the same top-k with its
+        // payloads costs no more, a new top-k reads its payloads in exactly one round, after the search
+        const same = await costOf(svc, key, request(1, params, true));
+        expect(same.gets).toBe(0);
+        expect(same.total.rounds).toBe(staleness === 0 ? 1 : 0);
+        const p = await costOf(svc, key, request(3, params, true));
         expect(p.gets).toBe(0);
         expect(p.total.rounds).toBe(staleness === 0 ? 2 : 1);
       }
