@@ -1,0 +1,398 @@
+package strata;
+
+import static io.qdrant.client.ConditionFactory.matchKeyword;
+import static io.qdrant.client.ConditionFactory.range;
+import static io.qdrant.client.PointIdFactory.id;
+import static io.qdrant.client.QueryFactory.nearest;
+import static io.qdrant.client.ValueFactory.value;
+import static io.qdrant.client.VectorFactory.vector;
+import static io.qdrant.client.VectorsFactory.namedVectors;
+import static io.qdrant.client.VectorsFactory.vectors;
+import static io.qdrant.client.WithPayloadSelectorFactory.enable;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonNull;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import com.google.gson.JsonPrimitive;
+import io.grpc.StatusRuntimeException;
+import io.qdrant.client.QdrantClient;
+import io.qdrant.client.QdrantGrpcClient;
+import io.qdrant.client.VectorOutputHelper;
+import io.qdrant.client.WithVectorsSelectorFactory;
+import io.qdrant.client.grpc.Collections.AliasDescription;
+import io.qdrant.client.grpc.Collections.CollectionInfo;
+import io.qdrant.client.grpc.Collections.Distance;
+import io.qdrant.client.grpc.Collections.VectorParams;
+import io.qdrant.client.grpc.Collections.VectorsConfig;
+import io.qdrant.client.grpc.Common.Condition;
+import io.qdrant.client.grpc.Common.Filter;
+import io.qdrant.client.grpc.Common.PointId;
+import io.qdrant.client.grpc.Common.Range;
+import io.qdrant.client.grpc.JsonWithInt.Value;
+import io.qdrant.client.grpc.Points.PointStruct;
+import io.qdrant.client.grpc.Points.QueryPoints;
+import io.qdrant.client.grpc.Points.RetrievedPoint;
+import io.qdrant.client.grpc.Points.ScoredPoint;
+import io.qdrant.client.grpc.Points.ScrollPoints;
+import io.qdrant.client.grpc.Points.ScrollResponse;
+import io.qdrant.client.grpc.Points.SearchParams;
+import io.qdrant.client.grpc.Points.SearchPoints;
+import io.qdrant.client.grpc.Points.VectorOutput;
+import io.qdrant.client.grpc.Points.VectorsOutput;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+
+/**
+ * Drives Strata's gRPC API through the official Java client (io.qdrant:client, pinned in pom.xml): collections with
+ * an unnamed and with named vectors, upsert with payload, search and query with filters, retrieve, scroll, count,
+ * set payload, delete points, collection info, aliases, errors and delete collection. Run by
+ * test/e2e/java-client.test.ts through test/support/client-e2e.ts, which defines the job read on stdin and the one
+ * JSON object printed on stdout (the same contract as the Rust program). Nothing is checked here: every answer
+ * reaches the test's assertions; a failing call exits non-zero with the client's error on stderr.
+ */
+public final class Main {
+  private Main() {}
+
+  public static void main(String[] args) throws Exception {
+    JsonObject job =
+        JsonParser.parseReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).getAsJsonObject();
+    QdrantClient client =
+        new QdrantClient(
+            QdrantGrpcClient.newBuilder("127.0.0.1", job.get("port").getAsInt(), false)
+                .withApiKey(job.get("api_key").getAsString())
+                .build());
+    try {
+      System.out.println(run(client, job));
+    } catch (ExecutionException e) {
+      System.err.println(e.getCause());
+      System.exit(1);
+    } finally {
+      client.close();
+    }
+  }
+
+  private static JsonObject run(QdrantClient client, JsonObject job) throws Exception {
+    String prefix = job.get("prefix").getAsString();
+    String plain = prefix + "-plain";
+    String named = prefix + "-named";
+    long dim = job.get("dim").getAsLong();
+    JsonObject out = new JsonObject();
+
+    client.createCollectionAsync(plain, params(dim, Distance.Cosine)).get();
+    Map<String, VectorParams> namedParams = new HashMap<>();
+    namedParams.put("image", params(dim, Distance.Dot));
+    namedParams.put("text", params(job.get("text_dim").getAsLong(), Distance.Euclid));
+    client.createCollectionAsync(named, namedParams).get();
+
+    List<PointStruct> points = new ArrayList<>();
+    for (JsonElement e : job.getAsJsonArray("points")) {
+      JsonObject p = e.getAsJsonObject();
+      points.add(
+          PointStruct.newBuilder()
+              .setId(id(p.get("id").getAsLong()))
+              .setVectors(vectors(floats(p.get("vector"))))
+              .putAllPayload(payloadOf(p.getAsJsonObject("payload")))
+              .build());
+    }
+    client.upsertAsync(plain, points).get();
+    List<PointStruct> namedPoints = new ArrayList<>();
+    for (JsonElement e : job.getAsJsonArray("named_points")) {
+      JsonObject p = e.getAsJsonObject();
+      Map<String, io.qdrant.client.grpc.Points.Vector> vs = new HashMap<>();
+      vs.put("image", vector(floats(p.get("image"))));
+      vs.put("text", vector(floats(p.get("text"))));
+      namedPoints.add(
+          PointStruct.newBuilder()
+              .setId(id(p.get("id").getAsLong()))
+              .setVectors(namedVectors(vs))
+              .putAllPayload(payloadOf(p.getAsJsonObject("payload")))
+              .build());
+    }
+    client.upsertAsync(named, namedPoints).get();
+
+    out.add("info_plain", infoJson(client.getCollectionInfoAsync(plain).get()));
+    out.add("info_named", infoJson(client.getCollectionInfoAsync(named).get()));
+
+    List<Float> query = floats(job.get("query"));
+    out.add(
+        "search",
+        scored(
+            client
+                .searchAsync(
+                    SearchPoints.newBuilder()
+                        .setCollectionName(plain)
+                        .addAllVector(query)
+                        .setFilter(gFilter("g1"))
+                        .setLimit(5)
+                        .setWithPayload(enable(true))
+                        .build())
+                .get()));
+    out.add(
+        "query",
+        scored(
+            client
+                .queryAsync(
+                    QueryPoints.newBuilder()
+                        .setCollectionName(plain)
+                        .setQuery(nearest(query))
+                        .setFilter(gFilter("g2"))
+                        .setParams(SearchParams.newBuilder().setExact(true).build())
+                        .setWithPayload(enable(true))
+                        .setLimit(5)
+                        .build())
+                .get()));
+    Filter rankFrom =
+        Filter.newBuilder().addMust(range("rank", Range.newBuilder().setGte(10).build())).build();
+    out.add(
+        "query_named",
+        scored(
+            client
+                .queryAsync(
+                    QueryPoints.newBuilder()
+                        .setCollectionName(named)
+                        .setQuery(nearest(floats(job.get("text_query"))))
+                        .setUsing("text")
+                        .setFilter(rankFrom)
+                        .setLimit(3)
+                        .build())
+                .get()));
+
+    out.add(
+        "get",
+        records(
+            client
+                .retrieveAsync(
+                    plain,
+                    List.of(id(1), id(7)),
+                    enable(true),
+                    WithVectorsSelectorFactory.enable(true),
+                    null)
+                .get(),
+            List.of()));
+    out.add(
+        "get_named",
+        records(
+            client
+                .retrieveAsync(
+                    named, List.of(id(2)), enable(true), WithVectorsSelectorFactory.enable(true), null)
+                .get(),
+            List.of("image", "text")));
+
+    ScrollResponse page =
+        client
+            .scrollAsync(
+                ScrollPoints.newBuilder()
+                    .setCollectionName(plain)
+                    .setFilter(gFilter("g2"))
+                    .setLimit(4)
+                    .setWithPayload(enable(true))
+                    .build())
+            .get();
+    JsonObject scroll = new JsonObject();
+    scroll.add("points", records(page.getResultList(), List.of()));
+    scroll.add("next", page.hasNextPageOffset() ? idJson(page.getNextPageOffset()) : JsonNull.INSTANCE);
+    out.add("scroll", scroll);
+    out.addProperty("count", client.countAsync(plain, gFilter("g2"), true).get());
+
+    client.setPayloadAsync(plain, Map.of("color", value("red")), List.of(id(1), id(2)), true, null, null).get();
+    out.add("after_set", records(client.retrieveAsync(plain, List.of(id(1), id(2)), null).get(), List.of()));
+
+    client.deleteAsync(plain, List.of(id(3), id(4))).get();
+    client.deleteAsync(plain, gFilter("g3")).get();
+    out.addProperty("count_after_delete", client.countAsync(plain, null, true).get());
+
+    String alias = prefix + "-alias";
+    String renamed = prefix + "-alias2";
+    JsonObject steps = new JsonObject();
+    client.createAliasAsync(alias, plain).get();
+    steps.add("created", aliases(client, prefix));
+    JsonArray via = new JsonArray();
+    for (ScoredPoint p :
+        client
+            .queryAsync(
+                QueryPoints.newBuilder().setCollectionName(alias).setQuery(nearest(query)).setLimit(3).build())
+            .get()) via.add(idJson(p.getId()));
+    steps.add("via_alias", via);
+    JsonArray ofPlain = new JsonArray();
+    for (String a : client.listCollectionAliasesAsync(plain).get()) ofPlain.add(a);
+    steps.add("of_collection", ofPlain);
+    client.renameAliasAsync(alias, renamed).get();
+    steps.add("renamed", aliases(client, prefix));
+    client.deleteAliasAsync(renamed).get();
+    steps.add("deleted", aliases(client, prefix));
+    out.add("aliases", steps);
+
+    PointStruct wrongDim =
+        PointStruct.newBuilder().setId(id(900)).setVectors(vectors(0.1f, 0.2f)).build();
+    out.add("bad_dim", statusOf(client.upsertAsync(plain, List.of(wrongDim))));
+    out.add("missing", statusOf(client.getCollectionInfoAsync(prefix + "-missing")));
+    // a condition with no condition in it: Qdrant's malformed-filter answer
+    Filter empty = Filter.newBuilder().addMust(Condition.newBuilder().build()).build();
+    out.add("malformed_filter", statusOf(client.countAsync(plain, empty, true)));
+
+    client.deleteCollectionAsync(named).get();
+    out.addProperty("exists_after_delete", client.collectionExistsAsync(named).get());
+    JsonArray names = new JsonArray();
+    client.listCollectionsAsync().get().stream().filter(n -> n.startsWith(prefix)).sorted().forEach(names::add);
+    out.add("collections", names);
+    return out;
+  }
+
+  private static VectorParams params(long size, Distance distance) {
+    return VectorParams.newBuilder().setSize(size).setDistance(distance).build();
+  }
+
+  private static Filter gFilter(String g) {
+    return Filter.newBuilder().addMust(matchKeyword("g", g)).build();
+  }
+
+  private static List<Float> floats(JsonElement e) {
+    List<Float> out = new ArrayList<>();
+    for (JsonElement x : e.getAsJsonArray()) out.add(x.getAsFloat());
+    return out;
+  }
+
+  private static Map<String, Value> payloadOf(JsonObject o) {
+    Map<String, Value> out = new HashMap<>();
+    for (Map.Entry<String, JsonElement> e : o.entrySet()) {
+      JsonPrimitive p = e.getValue().getAsJsonPrimitive();
+      if (p.isString()) out.put(e.getKey(), value(p.getAsString()));
+      else if (p.isBoolean()) out.put(e.getKey(), value(p.getAsBoolean()));
+      else if (p.getAsString().matches("-?\\d+")) out.put(e.getKey(), value(p.getAsLong()));
+      else out.put(e.getKey(), value(p.getAsDouble()));
+    }
+    return out;
+  }
+
+  private static JsonElement valueJson(Value v) {
+    switch (v.getKindCase()) {
+      case STRING_VALUE:
+        return new JsonPrimitive(v.getStringValue());
+      case INTEGER_VALUE:
+        return new JsonPrimitive(v.getIntegerValue());
+      case DOUBLE_VALUE:
+        return new JsonPrimitive(v.getDoubleValue());
+      case BOOL_VALUE:
+        return new JsonPrimitive(v.getBoolValue());
+      case LIST_VALUE:
+        JsonArray a = new JsonArray();
+        for (Value x : v.getListValue().getValuesList()) a.add(valueJson(x));
+        return a;
+      case STRUCT_VALUE:
+        return payloadJson(v.getStructValue().getFieldsMap());
+      default:
+        return JsonNull.INSTANCE;
+    }
+  }
+
+  private static JsonObject payloadJson(Map<String, Value> payload) {
+    JsonObject o = new JsonObject();
+    payload.forEach((k, v) -> o.add(k, valueJson(v)));
+    return o;
+  }
+
+  private static JsonElement idJson(PointId id) {
+    return id.hasNum() ? new JsonPrimitive(id.getNum()) : new JsonPrimitive(id.getUuid());
+  }
+
+  private static JsonArray dense(VectorOutput v) {
+    JsonArray a = new JsonArray();
+    for (float x : VectorOutputHelper.getDenseVector(v).getDataList()) a.add(x);
+    return a;
+  }
+
+  private static JsonElement vectorsJson(VectorsOutput v, List<String> names) {
+    if (names.isEmpty()) return v.hasVector() ? dense(v.getVector()) : JsonNull.INSTANCE;
+    JsonObject o = new JsonObject();
+    Map<String, VectorOutput> byName = v.getVectors().getVectorsMap();
+    for (String name : names) o.add(name, byName.containsKey(name) ? dense(byName.get(name)) : JsonNull.INSTANCE);
+    return o;
+  }
+
+  private static JsonArray scored(List<ScoredPoint> points) {
+    JsonArray out = new JsonArray();
+    for (ScoredPoint p : points) {
+      JsonObject o = new JsonObject();
+      o.add("id", idJson(p.getId()));
+      o.addProperty("score", p.getScore());
+      o.add("payload", payloadJson(p.getPayloadMap()));
+      out.add(o);
+    }
+    return out;
+  }
+
+  private static JsonArray records(List<RetrievedPoint> points, List<String> names) {
+    JsonArray out = new JsonArray();
+    for (RetrievedPoint p : points) {
+      JsonObject o = new JsonObject();
+      o.add("id", idJson(p.getId()));
+      o.add("payload", payloadJson(p.getPayloadMap()));
+      if (p.hasVectors()) o.add("vectors", vectorsJson(p.getVectors(), names));
+      out.add(o);
+    }
+    return out;
+  }
+
+  private static JsonObject infoJson(CollectionInfo info) {
+    JsonObject o = new JsonObject();
+    o.addProperty("status", info.getStatusValue());
+    o.addProperty("points_count", info.getPointsCount());
+    VectorsConfig config = info.getConfig().getParams().getVectorsConfig();
+    if (config.hasParams()) o.add("vectors", paramsJson(config.getParams()));
+    else {
+      JsonObject byName = new JsonObject();
+      config.getParamsMap().getMapMap().forEach((k, p) -> byName.add(k, paramsJson(p)));
+      o.add("vectors", byName);
+    }
+    return o;
+  }
+
+  private static JsonObject paramsJson(VectorParams p) {
+    JsonObject o = new JsonObject();
+    o.addProperty("size", p.getSize());
+    o.addProperty("distance", p.getDistance().name());
+    return o;
+  }
+
+  private static JsonArray aliases(QdrantClient client, String prefix) throws Exception {
+    JsonArray out = new JsonArray();
+    List<AliasDescription> list = new ArrayList<>(client.listAliasesAsync().get());
+    list.sort(Comparator.comparing(AliasDescription::getAliasName));
+    for (AliasDescription a : list) {
+      if (!a.getAliasName().startsWith(prefix)) continue;
+      JsonObject o = new JsonObject();
+      o.addProperty("alias", a.getAliasName());
+      o.addProperty("collection", a.getCollectionName());
+      out.add(o);
+    }
+    return out;
+  }
+
+  /** The gRPC status a call failed with, or null when it succeeded (the test then says what was expected). */
+  private static JsonElement statusOf(Future<?> call) throws InterruptedException {
+    try {
+      call.get();
+      return JsonNull.INSTANCE;
+    } catch (ExecutionException e) {
+      JsonObject o = new JsonObject();
+      if (e.getCause() instanceof StatusRuntimeException) {
+        StatusRuntimeException s = (StatusRuntimeException) e.getCause();
+        o.addProperty("code", s.getStatus().getCode().value());
+        o.addProperty("message", s.getStatus().getDescription());
+      } else {
+        o.add("code", JsonNull.INSTANCE);
+        o.addProperty("message", String.valueOf(e.getCause()));
+      }
+      return o;
+    }
+  }
+}
