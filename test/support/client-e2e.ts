@@ -184,8 +184,9 @@ export function clientE2e(prefix: string, command: () => { file: string; args: s
     });
 
     it('answers Search and Query with filters as brute force does', () => {
-      expectScored(answers.search, cosineTop(POINTS.filter((p) => p.payload.g === 'g1'), 5), true);
-      expectScored(answers.query, cosineTop(POINTS.filter((p) => p.payload.g === 'g2'), 5), true);
+      const inGroup = (g: string) => POINTS.filter((p) => p.payload.g === g);
+      expectScored(answers.search, cosineTop(inGroup('g1'), 5), true);
+      expectScored(answers.query, cosineTop(inGroup('g2'), 5), true);
       // Euclid: the score is the distance, smallest first
       const want = NAMED.filter((p) => (p.payload.rank as number) >= 10)
         .map((p) => ({ id: p.id, score: euclid(TEXT_QUERY, p.text) }))
