@@ -6,10 +6,11 @@
  * repository's gitignored .cache/m2 (so a fresh clone needs nothing but Maven Central), then runs it with `java`.
  * Without `mvn` or `java` on the PATH the suite is skipped, and says so.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { clientE2e } from '../support/client-e2e.js';
 
@@ -28,7 +29,8 @@ describe.skipIf(!JAVA_AVAILABLE)('Java client (io.qdrant:client) over gRPC', () 
 
   beforeAll(async () => {
     // cold (nothing in .cache/m2): about 1.5 min of downloads; warm: a few seconds
-    execFileSync(
+    // asynchronously: a build blocking this worker's event loop for minutes would time out vitest's own RPC
+    await promisify(execFile)(
       'mvn',
       [
         '-B',
@@ -40,7 +42,7 @@ describe.skipIf(!JAVA_AVAILABLE)('Java client (io.qdrant:client) over gRPC', () 
         'dependency:build-classpath',
         `-Dmdep.outputFile=${join(TARGET, 'classpath.txt')}`,
       ],
-      { stdio: 'pipe', timeout: 600_000 },
+      { timeout: 600_000, maxBuffer: 64 << 20 },
     );
     await suite.start();
   }, 660_000);

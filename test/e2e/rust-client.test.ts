@@ -6,10 +6,11 @@
  * cargo afterwards; build output in the repository's gitignored .cache/cargo-target). Without `cargo` (on the PATH
  * or in ~/.cargo/bin, where rustup puts it) the suite is skipped, and says so.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { clientE2e } from '../support/client-e2e.js';
 
@@ -24,10 +25,11 @@ describe.skipIf(CARGO === undefined)('Rust client (qdrant-client crate) over gRP
 
   beforeAll(async () => {
     // cold (empty cargo cache and target): minutes on 2 cores; warm: about a second
-    execFileSync(
+    // asynchronously: a build blocking this worker's event loop for minutes would time out vitest's own RPC
+    await promisify(execFile)(
       CARGO as string,
       ['build', '--locked', '--manifest-path', join(ROOT, 'test/clients/rust/Cargo.toml')],
-      { stdio: 'pipe', timeout: 1_500_000, env: { ...process.env, CARGO_TARGET_DIR: TARGET } },
+      { timeout: 1_500_000, maxBuffer: 64 << 20, env: { ...process.env, CARGO_TARGET_DIR: TARGET } },
     );
     await suite.start();
   }, 1_560_000);

@@ -7,7 +7,8 @@
  * are wrong the same way.
  *
  * The operations, in order (collections and aliases are named `{prefix}-...` so the two suites never collide):
- * create `plain` (unnamed Cosine vector) and `named` (`image`: Dot, `text`: Euclid, two sizes); upsert both with
+ * the calls of Qdrant's "Optimize Performance" guide (the three scenarios' creates, the two segment-number configs,
+ * the rescore:false and the hnsw_ef/exact queries on the first scenario's collection); create `plain` (unnamed Cosine vector) and `named` (`image`: Dot, `text`: Euclid, two sizes); upsert both with
  * payloads; collection info of both; Search (legacy RPC) and Query (exact) with a keyword filter; Query over the named
  * `text` vector with a range filter; retrieve with vectors (unnamed and named); scroll a filtered page; count;
  * set payload; delete by ids and by filter; create / list / query through / rename / delete an alias; a wrong
@@ -54,6 +55,7 @@ interface Status {
 }
 /** What a client program prints (see the module header for the calls behind each field). */
 export interface ClientAnswers {
+  guide: { no_rescore: Scored[]; exact: Scored[] };
   info_plain: { status: number; points_count: number; vectors: unknown };
   info_named: { status: number; points_count: number; vectors: unknown };
   search: Scored[];
@@ -124,6 +126,28 @@ function expectVector(got: unknown, want: number[]): void {
   v.forEach((x, i) => expect(x).toBeCloseTo(want[i], 6));
 }
 
+/** The REST bodies of the guide's five create calls, by collection name suffix; each program makes the same calls. */
+const GUIDE_CREATES: Record<string, unknown> = {
+  'speed-low-memory': {
+    vectors: { size: DIM, distance: 'Cosine', on_disk: true },
+    quantization_config: { scalar: { type: 'int8', always_ram: true } },
+  },
+  'precision-low-memory': { vectors: { size: DIM, distance: 'Cosine', on_disk: true }, hnsw_config: { on_disk: true } },
+  'precision-speed': {
+    vectors: { size: DIM, distance: 'Cosine' },
+    quantization_config: { scalar: { type: 'int8', quantile: 0.99, always_ram: true } },
+  },
+  'many-segments': { vectors: { size: DIM, distance: 'Cosine' }, optimizers_config: { default_segment_number: 16 } },
+  'large-segments': {
+    vectors: { size: DIM, distance: 'Cosine' },
+    optimizers_config: { default_segment_number: 2, max_segment_size: 5_000_000 },
+  },
+};
+
+/** Scores as float32 (each client prints its f32 in its own shortest form), ids and payloads as they are. */
+const f32 = (points: Scored[]) =>
+  points.map((p) => ({ id: p.id, score: Math.fround(p.score), payload: p.payload ?? {} }));
+
 /** Starts a Strata (REST + gRPC over a temp folder), runs the program once, and hands its answers to the `it`s. */
 export function clientE2e(prefix: string, command: () => { file: string; args: string[] }) {
   let strata: StrataUnderTest;
@@ -169,6 +193,41 @@ export function clientE2e(prefix: string, command: () => { file: string; args: s
   }
 
   function tests(): void {
+    it("creates the guide's five collections with the configs REST gives the same calls", async () => {
+      for (const [suffix, body] of Object.entries(GUIDE_CREATES)) {
+        await rest('PUT', `/collections/rest-${prefix}-${suffix}`, body);
+        const viaClient = (await rest('GET', `/collections/${prefix}-${suffix}`)) as { config: unknown };
+        const viaRest = (await rest('GET', `/collections/rest-${prefix}-${suffix}`)) as { config: unknown };
+        expect(viaClient.config, suffix).toEqual(viaRest.config);
+      }
+    });
+
+    it("answers the guide's rescore:false and hnsw_ef/exact queries as REST does (and the exact one as brute force)", async () => {
+      const speed = `/collections/${prefix}-speed-low-memory/points/query`;
+      const noRescore = (await rest('POST', speed, {
+        query: QUERY,
+        params: { quantization: { rescore: false } },
+      })) as { points: Scored[] };
+      expect(noRescore.points.length).toBe(10);
+      expect(f32(answers.guide.no_rescore)).toEqual(f32(noRescore.points));
+      const exact = (await rest('POST', speed, {
+        query: QUERY,
+        filter: { must: [{ key: 'g', match: { value: 'g1' } }] },
+        params: { hnsw_ef: 128, exact: true },
+        with_payload: true,
+        limit: 5,
+      })) as { points: Scored[] };
+      expect(f32(answers.guide.exact)).toEqual(f32(exact.points));
+      expectScored(
+        answers.guide.exact,
+        cosineTop(
+          POINTS.filter((p) => p.payload.g === 'g1'),
+          5,
+        ),
+        true,
+      );
+    });
+
     it('creates collections with an unnamed and with named vectors; collection info says what was created', () => {
       // Yellow: the upserts are still in the WAL tail, which waits for the optimizer (this Strata runs none)
       expect(answers.info_plain).toEqual({
@@ -259,9 +318,10 @@ export function clientE2e(prefix: string, command: () => { file: string; args: s
 
     it('deletes a collection', async () => {
       expect(answers.exists_after_delete).toBe(false);
-      expect(answers.collections).toEqual([`${prefix}-plain`]);
+      const left = [`${prefix}-plain`, ...Object.keys(GUIDE_CREATES).map((s) => `${prefix}-${s}`)].sort();
+      expect(answers.collections).toEqual(left);
       const listed = (await rest('GET', '/collections')) as { collections: { name: string }[] };
-      expect(listed.collections.map((c) => c.name)).toEqual([`${prefix}-plain`]);
+      expect(listed.collections.map((c) => c.name).filter((n) => n.startsWith(`${prefix}-`))).toEqual(left);
     });
   }
 

@@ -10,10 +10,11 @@ use std::collections::HashMap;
 use qdrant_client::qdrant::{
     condition::ConditionOneOf, point_id::PointIdOptions, value::Kind, vector_output::Vector, vectors_config,
     Condition, CountPointsBuilder, CreateAliasBuilder, CreateCollectionBuilder, DeletePointsBuilder, Distance,
-    Filter, GetPointsBuilder, PointId, PointStruct, PointsIdsList, QueryPointsBuilder, Range, RenameAliasBuilder,
-    RetrievedPoint, ScoredPoint, ScrollPointsBuilder, SearchParamsBuilder, SearchPointsBuilder,
-    SetPayloadPointsBuilder, UpsertPointsBuilder, Value as QValue, VectorParams, VectorParamsBuilder,
-    VectorsConfigBuilder, VectorsOutput,
+    Filter, GetPointsBuilder, HnswConfigDiffBuilder, OptimizersConfigDiffBuilder, PointId, PointStruct,
+    PointsIdsList, QuantizationSearchParamsBuilder, QuantizationType, QueryPointsBuilder, Range, RenameAliasBuilder,
+    RetrievedPoint, ScalarQuantizationBuilder, ScoredPoint, ScrollPointsBuilder, SearchParamsBuilder,
+    SearchPointsBuilder, SetPayloadPointsBuilder, UpsertPointsBuilder, Value as QValue, VectorParams,
+    VectorParamsBuilder, VectorsConfigBuilder, VectorsOutput,
 };
 use qdrant_client::{Payload, Qdrant, QdrantError};
 use serde_json::{json, Map, Value};
@@ -137,6 +138,73 @@ async fn aliases(client: &Qdrant, prefix: &str) -> Res<Value> {
     Ok(Value::Array(list.into_iter().map(|(a, c)| json!({ "alias": a, "collection": c })).collect()))
 }
 
+/// The Rust calls of Qdrant's "Optimize Performance" guide: the three scenarios' create calls, the two
+/// segment-number configs, then the rescore:false query and the hnsw_ef/exact query on the first scenario's data.
+async fn guide(client: &Qdrant, job: &Value, prefix: &str, points: Vec<PointStruct>) -> Res<Value> {
+    let dim = job["dim"].as_u64().unwrap();
+    let cosine = || VectorParamsBuilder::new(dim, Distance::Cosine);
+    let int8 = || ScalarQuantizationBuilder::default().r#type(QuantizationType::Int8.into()).always_ram(true);
+    let speed = format!("{prefix}-speed-low-memory");
+    client
+        .create_collection(
+            CreateCollectionBuilder::new(&speed)
+                .vectors_config(cosine().on_disk(true))
+                .quantization_config(int8().build()),
+        )
+        .await?;
+    client
+        .create_collection(
+            CreateCollectionBuilder::new(format!("{prefix}-precision-low-memory"))
+                .vectors_config(cosine().on_disk(true))
+                .hnsw_config(HnswConfigDiffBuilder::default().on_disk(true)),
+        )
+        .await?;
+    client
+        .create_collection(
+            CreateCollectionBuilder::new(format!("{prefix}-precision-speed"))
+                .vectors_config(cosine())
+                .quantization_config(int8().quantile(0.99).build()),
+        )
+        .await?;
+    client
+        .create_collection(
+            CreateCollectionBuilder::new(format!("{prefix}-many-segments"))
+                .vectors_config(cosine())
+                .optimizers_config(OptimizersConfigDiffBuilder::default().default_segment_number(16)),
+        )
+        .await?;
+    client
+        .create_collection(
+            CreateCollectionBuilder::new(format!("{prefix}-large-segments"))
+                .vectors_config(cosine())
+                .optimizers_config(
+                    OptimizersConfigDiffBuilder::default().default_segment_number(2).max_segment_size(5_000_000),
+                ),
+        )
+        .await?;
+
+    client.upsert_points(UpsertPointsBuilder::new(&speed, points).wait(true)).await?;
+    let query = floats(&job["query"]);
+    let no_rescore = client
+        .query(
+            QueryPointsBuilder::new(&speed).query(query.clone()).params(
+                SearchParamsBuilder::default().quantization(QuantizationSearchParamsBuilder::default().rescore(false)),
+            ),
+        )
+        .await?;
+    let exact = client
+        .query(
+            QueryPointsBuilder::new(&speed)
+                .query(query)
+                .filter(g_filter("g1"))
+                .params(SearchParamsBuilder::default().hnsw_ef(128).exact(true))
+                .with_payload(true)
+                .limit(5),
+        )
+        .await?;
+    Ok(json!({ "no_rescore": scored(&no_rescore.result), "exact": scored(&exact.result) }))
+}
+
 async fn run(job: Value) -> Res<Value> {
     let prefix = job["prefix"].as_str().unwrap().to_string();
     let plain = format!("{prefix}-plain");
@@ -165,6 +233,7 @@ async fn run(job: Value) -> Res<Value> {
             PointStruct::new(p["id"].as_u64().unwrap(), floats(&p["vector"]), payload)
         })
         .collect();
+    out.insert("guide".into(), guide(&client, &job, &prefix, points.clone()).await?);
     client.upsert_points(UpsertPointsBuilder::new(&plain, points).wait(true)).await?;
     let named_points: Vec<PointStruct> = job["named_points"]
         .as_array()

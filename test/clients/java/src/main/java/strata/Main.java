@@ -23,7 +23,13 @@ import io.qdrant.client.VectorOutputHelper;
 import io.qdrant.client.WithVectorsSelectorFactory;
 import io.qdrant.client.grpc.Collections.AliasDescription;
 import io.qdrant.client.grpc.Collections.CollectionInfo;
+import io.qdrant.client.grpc.Collections.CreateCollection;
 import io.qdrant.client.grpc.Collections.Distance;
+import io.qdrant.client.grpc.Collections.HnswConfigDiff;
+import io.qdrant.client.grpc.Collections.OptimizersConfigDiff;
+import io.qdrant.client.grpc.Collections.QuantizationConfig;
+import io.qdrant.client.grpc.Collections.QuantizationType;
+import io.qdrant.client.grpc.Collections.ScalarQuantization;
 import io.qdrant.client.grpc.Collections.VectorParams;
 import io.qdrant.client.grpc.Collections.VectorsConfig;
 import io.qdrant.client.grpc.Common.Condition;
@@ -32,6 +38,7 @@ import io.qdrant.client.grpc.Common.PointId;
 import io.qdrant.client.grpc.Common.Range;
 import io.qdrant.client.grpc.JsonWithInt.Value;
 import io.qdrant.client.grpc.Points.PointStruct;
+import io.qdrant.client.grpc.Points.QuantizationSearchParams;
 import io.qdrant.client.grpc.Points.QueryPoints;
 import io.qdrant.client.grpc.Points.RetrievedPoint;
 import io.qdrant.client.grpc.Points.ScoredPoint;
@@ -103,6 +110,7 @@ public final class Main {
               .putAllPayload(payloadOf(p.getAsJsonObject("payload")))
               .build());
     }
+    out.add("guide", guide(client, job, prefix, points));
     client.upsertAsync(plain, points).get();
     List<PointStruct> namedPoints = new ArrayList<>();
     for (JsonElement e : job.getAsJsonArray("named_points")) {
@@ -245,6 +253,87 @@ public final class Main {
     client.listCollectionsAsync().get().stream().filter(n -> n.startsWith(prefix)).sorted().forEach(names::add);
     out.add("collections", names);
     return out;
+  }
+
+  /**
+   * The Java calls of Qdrant's "Optimize Performance" guide: the three scenarios' create calls, the two
+   * segment-number configs, then the rescore:false query and the hnsw_ef/exact query on the first scenario's data.
+   */
+  private static JsonObject guide(QdrantClient client, JsonObject job, String prefix, List<PointStruct> points)
+      throws Exception {
+    long dim = job.get("dim").getAsLong();
+    VectorParams onDisk = params(dim, Distance.Cosine).toBuilder().setOnDisk(true).build();
+    ScalarQuantization int8 =
+        ScalarQuantization.newBuilder().setType(QuantizationType.Int8).setAlwaysRam(true).build();
+    String speed = prefix + "-speed-low-memory";
+    create(
+        client,
+        CreateCollection.newBuilder()
+            .setCollectionName(speed)
+            .setVectorsConfig(VectorsConfig.newBuilder().setParams(onDisk))
+            .setQuantizationConfig(QuantizationConfig.newBuilder().setScalar(int8)));
+    create(
+        client,
+        CreateCollection.newBuilder()
+            .setCollectionName(prefix + "-precision-low-memory")
+            .setVectorsConfig(VectorsConfig.newBuilder().setParams(onDisk))
+            .setHnswConfig(HnswConfigDiff.newBuilder().setOnDisk(true)));
+    create(
+        client,
+        CreateCollection.newBuilder()
+            .setCollectionName(prefix + "-precision-speed")
+            .setVectorsConfig(VectorsConfig.newBuilder().setParams(params(dim, Distance.Cosine)))
+            .setQuantizationConfig(
+                QuantizationConfig.newBuilder().setScalar(int8.toBuilder().setQuantile(0.99f))));
+    create(
+        client,
+        CreateCollection.newBuilder()
+            .setCollectionName(prefix + "-many-segments")
+            .setVectorsConfig(VectorsConfig.newBuilder().setParams(params(dim, Distance.Cosine)))
+            .setOptimizersConfig(OptimizersConfigDiff.newBuilder().setDefaultSegmentNumber(16)));
+    create(
+        client,
+        CreateCollection.newBuilder()
+            .setCollectionName(prefix + "-large-segments")
+            .setVectorsConfig(VectorsConfig.newBuilder().setParams(params(dim, Distance.Cosine)))
+            .setOptimizersConfig(
+                OptimizersConfigDiff.newBuilder().setDefaultSegmentNumber(2).setMaxSegmentSize(5_000_000)));
+
+    client.upsertAsync(speed, points).get();
+    List<Float> query = floats(job.get("query"));
+    JsonObject out = new JsonObject();
+    out.add(
+        "no_rescore",
+        scored(
+            client
+                .queryAsync(
+                    QueryPoints.newBuilder()
+                        .setCollectionName(speed)
+                        .setQuery(nearest(query))
+                        .setParams(
+                            SearchParams.newBuilder()
+                                .setQuantization(QuantizationSearchParams.newBuilder().setRescore(false)))
+                        .build())
+                .get()));
+    out.add(
+        "exact",
+        scored(
+            client
+                .queryAsync(
+                    QueryPoints.newBuilder()
+                        .setCollectionName(speed)
+                        .setQuery(nearest(query))
+                        .setFilter(gFilter("g1"))
+                        .setParams(SearchParams.newBuilder().setHnswEf(128).setExact(true))
+                        .setWithPayload(enable(true))
+                        .setLimit(5)
+                        .build())
+                .get()));
+    return out;
+  }
+
+  private static void create(QdrantClient client, CreateCollection.Builder request) throws Exception {
+    client.createCollectionAsync(request.build()).get();
   }
 
   private static VectorParams params(long size, Distance distance) {
