@@ -55,6 +55,7 @@ interface Status {
 }
 /** What a client program prints (see the module header for the calls behind each field). */
 export interface ClientAnswers {
+  health: { title: string; version: string };
   guide: { no_rescore: Scored[]; exact: Scored[] };
   info_plain: { status: number; points_count: number; vectors: unknown };
   info_named: { status: number; points_count: number; vectors: unknown };
@@ -193,6 +194,12 @@ export function clientE2e(prefix: string, command: () => { file: string; args: s
   }
 
   function tests(): void {
+    it('health check: the title and version REST answers at /', async () => {
+      const res = await fetch(`${strata.url}/`, { headers: { 'api-key': KEY } });
+      const root = (await res.json()) as { title: string; version: string };
+      expect(answers.health).toEqual({ title: root.title, version: root.version });
+    });
+
     it("creates the guide's five collections with the configs REST gives the same calls", async () => {
       for (const [suffix, body] of Object.entries(GUIDE_CREATES)) {
         await rest('PUT', `/collections/rest-${prefix}-${suffix}`, body);

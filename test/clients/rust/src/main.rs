@@ -215,6 +215,10 @@ async fn run(job: Value) -> Res<Value> {
         .api_key(job["api_key"].as_str().unwrap().to_string())
         .build()?;
     let mut out = Map::new();
+    // the client's own version check already ran in build(): it prints to stdout on a mismatch, which the test's
+    // JSON parse of stdout would reject
+    let health = client.health_check().await?;
+    out.insert("health".into(), json!({ "title": health.title, "version": health.version }));
 
     client
         .create_collection(CreateCollectionBuilder::new(&plain).vectors_config(VectorParamsBuilder::new(dim, Distance::Cosine)))

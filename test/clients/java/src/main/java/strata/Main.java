@@ -37,6 +37,7 @@ import io.qdrant.client.grpc.Common.Filter;
 import io.qdrant.client.grpc.Common.PointId;
 import io.qdrant.client.grpc.Common.Range;
 import io.qdrant.client.grpc.JsonWithInt.Value;
+import io.qdrant.client.grpc.QdrantOuterClass.HealthCheckReply;
 import io.qdrant.client.grpc.Points.PointStruct;
 import io.qdrant.client.grpc.Points.QuantizationSearchParams;
 import io.qdrant.client.grpc.Points.QueryPoints;
@@ -93,6 +94,11 @@ public final class Main {
     String named = prefix + "-named";
     long dim = job.get("dim").getAsLong();
     JsonObject out = new JsonObject();
+    HealthCheckReply health = client.healthCheckAsync().get();
+    JsonObject h = new JsonObject();
+    h.addProperty("title", health.getTitle());
+    h.addProperty("version", health.getVersion());
+    out.add("health", h);
 
     client.createCollectionAsync(plain, params(dim, Distance.Cosine)).get();
     Map<String, VectorParams> namedParams = new HashMap<>();
