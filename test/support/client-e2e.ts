@@ -26,6 +26,8 @@ const KEY = 'client-e2e-key';
 /** gRPC status codes by number, as both programs print them */
 const INVALID_ARGUMENT = 3;
 const NOT_FOUND = 5;
+const UNAUTHENTICATED = 16;
+const UUID = '5e1d6f1c-8c1b-4a5e-9a43-2f0c6b1d7e90';
 
 type Payload = Record<string, unknown>;
 interface Point {
@@ -34,18 +36,18 @@ interface Point {
   payload: Payload;
 }
 interface NamedPoint {
-  id: number;
+  id: number | string;
   image: number[];
   text: number[];
   payload: Payload;
 }
 interface Scored {
-  id: number;
+  id: number | string;
   score: number;
   payload: Payload;
 }
 interface Rec {
-  id: number;
+  id: number | string;
   payload: Payload;
   vectors?: unknown;
 }
@@ -61,6 +63,8 @@ export interface ClientAnswers {
   info_named: { status: number; points_count: number; vectors: unknown };
   search: Scored[];
   query: Scored[];
+  /** Rust only: the same query from a client that gzips its messages */
+  query_gzip?: Scored[];
   query_named: Scored[];
   get: Rec[];
   get_named: Rec[];
@@ -76,6 +80,7 @@ export interface ClientAnswers {
     deleted: { alias: string; collection: string }[];
   };
   bad_dim: Status | null;
+  wrong_key: Status | null;
   missing: Status | null;
   malformed_filter: Status | null;
   exists_after_delete: boolean;
@@ -89,12 +94,16 @@ const POINTS: Point[] = Array.from({ length: 40 }, (_, id) => ({
   vector: vec(DIM),
   payload: { g: `g${id % 4}`, rank: id },
 }));
-const NAMED: NamedPoint[] = Array.from({ length: 30 }, (_, id) => ({
-  id,
-  image: vec(DIM),
-  text: vec(TEXT_DIM),
-  payload: { rank: id },
-}));
+// nested payloads (a list, an object, a double) and one UUID id: what the payload Value and PointId messages carry
+const NAMED: NamedPoint[] = [
+  ...Array.from({ length: 30 }, (_, id) => ({
+    id,
+    image: vec(DIM),
+    text: vec(TEXT_DIM),
+    payload: { rank: id, tags: [`t${id % 3}`, 'all'], meta: { even: id % 2 === 0, weight: id + 0.5 } },
+  })),
+  { id: UUID, image: vec(DIM), text: vec(TEXT_DIM), payload: { rank: 100, tags: [], meta: { note: null } } },
+];
 const QUERY = vec(DIM);
 const TEXT_QUERY = vec(TEXT_DIM);
 
@@ -117,7 +126,7 @@ function cosineTop(points: Point[], limit: number): { id: number; score: number 
 function expectScored(got: Scored[], want: { id: number; score: number }[], withPayload: boolean): void {
   expect(got.map((p) => p.id)).toEqual(want.map((p) => p.id));
   got.forEach((p, i) => expect(p.score).toBeCloseTo(want[i].score, 5));
-  for (const p of got) expect(p.payload).toEqual(withPayload ? POINTS[p.id].payload : {});
+  for (const p of got) expect(p.payload).toEqual(withPayload ? POINTS[p.id as number].payload : {});
 }
 
 function expectVector(got: unknown, want: number[]): void {
@@ -184,6 +193,7 @@ export function clientE2e(prefix: string, command: () => { file: string; args: s
       named_points: NAMED,
       query: QUERY,
       text_query: TEXT_QUERY,
+      uuid: UUID,
     });
   }
 
@@ -253,6 +263,7 @@ export function clientE2e(prefix: string, command: () => { file: string; args: s
       const inGroup = (g: string) => POINTS.filter((p) => p.payload.g === g);
       expectScored(answers.search, cosineTop(inGroup('g1'), 5), true);
       expectScored(answers.query, cosineTop(inGroup('g2'), 5), true);
+      if (answers.query_gzip !== undefined) expect(answers.query_gzip).toEqual(answers.query);
       // Euclid: the score is the distance, smallest first
       const want = NAMED.filter((p) => (p.payload.rank as number) >= 10)
         .map((p) => ({ id: p.id, score: euclid(TEXT_QUERY, p.text) }))
@@ -269,10 +280,16 @@ export function clientE2e(prefix: string, command: () => { file: string; args: s
       ]);
       expectVector(answers.get[0].vectors, unit(POINTS[1].vector));
       expectVector(answers.get[1].vectors, unit(POINTS[7].vector));
-      expect(answers.get_named.map((p) => [p.id, p.payload])).toEqual([[2, NAMED[2].payload]]);
-      const v = answers.get_named[0].vectors as { image: number[]; text: number[] };
-      expectVector(v.image, NAMED[2].image);
-      expectVector(v.text, NAMED[2].text);
+      const named = [...answers.get_named].sort((a, b) => String(a.id).localeCompare(String(b.id)));
+      expect(named.map((p) => [p.id, p.payload])).toEqual([
+        [2, NAMED[2].payload],
+        [UUID, NAMED[30].payload],
+      ]);
+      for (const [i, p] of [NAMED[2], NAMED[30]].entries()) {
+        const v = named[i].vectors as { image: number[]; text: number[] };
+        expectVector(v.image, p.image);
+        expectVector(v.text, p.text);
+      }
     });
 
     it('scrolls a filtered page with its next offset and counts', () => {
@@ -310,7 +327,7 @@ export function clientE2e(prefix: string, command: () => { file: string; args: s
       expect(await rest('GET', '/aliases')).toEqual({ aliases: [] });
     });
 
-    it("rejects a wrong dimension, an unknown collection and a malformed filter with Qdrant's codes; nothing written", async () => {
+    it("rejects a wrong dimension, an unknown collection, a malformed filter and a wrong api-key with Qdrant's codes; nothing written", async () => {
       expect(answers.bad_dim).toEqual({
         code: INVALID_ARGUMENT,
         message: `Wrong input: Vector dimension error: expected dim: ${DIM}, got 2`,
@@ -320,6 +337,7 @@ export function clientE2e(prefix: string, command: () => { file: string; args: s
         message: `Not found: Collection \`${prefix}-missing\` doesn't exist!`,
       });
       expect(answers.malformed_filter).toEqual({ code: INVALID_ARGUMENT, message: 'Malformed Condition type' });
+      expect(answers.wrong_key).toEqual({ code: UNAUTHENTICATED, message: 'Invalid API key or JWT' });
       expect(await rest('POST', `/collections/${prefix}-plain/points`, { ids: [900] })).toEqual([]);
     });
 

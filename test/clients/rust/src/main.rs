@@ -9,13 +9,14 @@ use std::collections::HashMap;
 
 use qdrant_client::qdrant::{
     condition::ConditionOneOf, point_id::PointIdOptions, value::Kind, vector_output::Vector, vectors_config,
-    Condition, CountPointsBuilder, CreateAliasBuilder, CreateCollectionBuilder, DeletePointsBuilder, Distance,
+    Condition, CountPointsBuilder, ListValue, Struct, CreateAliasBuilder, CreateCollectionBuilder, DeletePointsBuilder, Distance,
     Filter, GetPointsBuilder, HnswConfigDiffBuilder, OptimizersConfigDiffBuilder, PointId, PointStruct,
     PointsIdsList, QuantizationSearchParamsBuilder, QuantizationType, QueryPointsBuilder, Range, RenameAliasBuilder,
     RetrievedPoint, ScalarQuantizationBuilder, ScoredPoint, ScrollPointsBuilder, SearchParamsBuilder,
     SearchPointsBuilder, SetPayloadPointsBuilder, UpsertPointsBuilder, Value as QValue, VectorParams,
     VectorParamsBuilder, VectorsConfigBuilder, VectorsOutput,
 };
+use qdrant_client::config::CompressionEncoding;
 use qdrant_client::{Payload, Qdrant, QdrantError};
 use serde_json::{json, Map, Value};
 
@@ -25,20 +26,32 @@ fn floats(v: &Value) -> Vec<f32> {
     v.as_array().expect("an array of numbers").iter().map(|x| x.as_f64().unwrap() as f32).collect()
 }
 
-/// A job's payload object as the client's payload (the crate's own conversion needs its `serde` feature).
+/// A job's JSON value as the client's payload value (the crate's own conversion needs its `serde` feature).
+fn value_of(v: &Value) -> QValue {
+    let kind = match v {
+        Value::String(s) => Kind::StringValue(s.clone()),
+        Value::Bool(b) => Kind::BoolValue(*b),
+        Value::Number(n) if n.is_i64() => Kind::IntegerValue(n.as_i64().unwrap()),
+        Value::Number(n) => Kind::DoubleValue(n.as_f64().unwrap()),
+        Value::Array(a) => Kind::ListValue(ListValue { values: a.iter().map(value_of).collect() }),
+        Value::Object(o) => Kind::StructValue(Struct { fields: o.iter().map(|(k, x)| (k.clone(), value_of(x))).collect() }),
+        Value::Null => Kind::NullValue(0),
+    };
+    QValue { kind: Some(kind) }
+}
+
 fn payload_of(v: &Value) -> Payload {
-    let mut out: HashMap<String, QValue> = HashMap::new();
-    for (k, x) in v.as_object().expect("a payload object") {
-        let value: QValue = match x {
-            Value::String(s) => s.clone().into(),
-            Value::Bool(b) => (*b).into(),
-            Value::Number(n) if n.is_i64() => n.as_i64().unwrap().into(),
-            Value::Number(n) => n.as_f64().unwrap().into(),
-            other => panic!("payload value not used by the job: {other}"),
-        };
-        out.insert(k.clone(), value);
+    let fields: HashMap<String, QValue> =
+        v.as_object().expect("a payload object").iter().map(|(k, x)| (k.clone(), value_of(x))).collect();
+    Payload::from(fields)
+}
+
+/// A job's point id: a number, or a UUID string.
+fn point_id(v: &Value) -> PointId {
+    match v {
+        Value::String(s) => s.clone().into(),
+        n => n.as_u64().expect("an unsigned id").into(),
     }
-    Payload::from(out)
 }
 
 fn id_json(id: Option<&PointId>) -> Value {
@@ -246,7 +259,7 @@ async fn run(job: Value) -> Res<Value> {
         .map(|p| {
             let vectors: HashMap<String, Vec<f32>> =
                 HashMap::from([("image".into(), floats(&p["image"])), ("text".into(), floats(&p["text"]))]);
-            PointStruct::new(p["id"].as_u64().unwrap(), vectors, payload_of(&p["payload"]))
+            PointStruct::new(point_id(&p["id"]), vectors, payload_of(&p["payload"]))
         })
         .collect();
     client.upsert_points(UpsertPointsBuilder::new(&named, named_points).wait(true)).await?;
@@ -282,6 +295,22 @@ async fn run(job: Value) -> Res<Value> {
         )
         .await?;
     out.insert("query".into(), scored(&found.result));
+    // the same query from a client that gzips its messages (and asks for gzipped answers)
+    let gzip = Qdrant::from_url(&format!("http://127.0.0.1:{}", job["port"]))
+        .api_key(job["api_key"].as_str().unwrap().to_string())
+        .compression(Some(CompressionEncoding::Gzip))
+        .build()?;
+    let found = gzip
+        .query(
+            QueryPointsBuilder::new(&plain)
+                .query(query.clone())
+                .filter(g_filter("g2"))
+                .params(SearchParamsBuilder::default().exact(true))
+                .with_payload(true)
+                .limit(5),
+        )
+        .await?;
+    out.insert("query_gzip".into(), scored(&found.result));
     let rank_from = Filter::must([Condition::range("rank", Range { gte: Some(10.0), ..Default::default() })]);
     let found = client
         .query(QueryPointsBuilder::new(&named).query(floats(&job["text_query"])).using("text").filter(rank_from).limit(3))
@@ -292,7 +321,8 @@ async fn run(job: Value) -> Res<Value> {
         .get_points(GetPointsBuilder::new(&plain, vec![1.into(), 7.into()]).with_payload(true).with_vectors(true))
         .await?;
     out.insert("get".into(), records(&got.result, &[]));
-    let got = client.get_points(GetPointsBuilder::new(&named, vec![2.into()]).with_vectors(true)).await?;
+    let ids = vec![2.into(), point_id(&job["uuid"])];
+    let got = client.get_points(GetPointsBuilder::new(&named, ids).with_payload(true).with_vectors(true)).await?;
     out.insert("get_named".into(), records(&got.result, &["image", "text"]));
 
     let page = client
@@ -345,6 +375,12 @@ async fn run(job: Value) -> Res<Value> {
         .upsert_points(UpsertPointsBuilder::new(&plain, vec![PointStruct::new(900, vec![0.1_f32, 0.2], Payload::new())]).wait(true))
         .await;
     out.insert("bad_dim".into(), bad.map_or_else(status_json, |_| Value::Null));
+    let wrong_key = Qdrant::from_url(&format!("http://127.0.0.1:{}", job["port"]))
+        .api_key("wrong-key".to_string())
+        .skip_compatibility_check()
+        .build()?;
+    let denied = wrong_key.count(CountPointsBuilder::new(&plain)).await;
+    out.insert("wrong_key".into(), denied.map_or_else(status_json, |_| Value::Null));
     let missing = client.collection_info(format!("{prefix}-missing")).await;
     out.insert("missing".into(), missing.map_or_else(status_json, |_| Value::Null));
     // a filter condition with no condition in it: Qdrant's malformed-filter answer

@@ -19,6 +19,7 @@ import com.google.gson.JsonPrimitive;
 import io.grpc.StatusRuntimeException;
 import io.qdrant.client.QdrantClient;
 import io.qdrant.client.QdrantGrpcClient;
+import io.qdrant.client.ValueFactory;
 import io.qdrant.client.VectorOutputHelper;
 import io.qdrant.client.WithVectorsSelectorFactory;
 import io.qdrant.client.grpc.Collections.AliasDescription;
@@ -56,6 +57,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 
@@ -126,7 +128,7 @@ public final class Main {
       vs.put("text", vector(floats(p.get("text"))));
       namedPoints.add(
           PointStruct.newBuilder()
-              .setId(id(p.get("id").getAsLong()))
+              .setId(pointId(p.get("id")))
               .setVectors(namedVectors(vs))
               .putAllPayload(payloadOf(p.getAsJsonObject("payload")))
               .build());
@@ -197,7 +199,11 @@ public final class Main {
         records(
             client
                 .retrieveAsync(
-                    named, List.of(id(2)), enable(true), WithVectorsSelectorFactory.enable(true), null)
+                    named,
+                    List.of(id(2), pointId(job.get("uuid"))),
+                    enable(true),
+                    WithVectorsSelectorFactory.enable(true),
+                    null)
                 .get(),
             List.of("image", "text")));
 
@@ -248,6 +254,13 @@ public final class Main {
     PointStruct wrongDim =
         PointStruct.newBuilder().setId(id(900)).setVectors(vectors(0.1f, 0.2f)).build();
     out.add("bad_dim", statusOf(client.upsertAsync(plain, List.of(wrongDim))));
+    QdrantClient wrongKey =
+        new QdrantClient(
+            QdrantGrpcClient.newBuilder("127.0.0.1", job.get("port").getAsInt(), false, false)
+                .withApiKey("wrong-key")
+                .build());
+    out.add("wrong_key", statusOf(wrongKey.countAsync(plain)));
+    wrongKey.close();
     out.add("missing", statusOf(client.getCollectionInfoAsync(prefix + "-missing")));
     // a condition with no condition in it: Qdrant's malformed-filter answer
     Filter empty = Filter.newBuilder().addMust(Condition.newBuilder().build()).build();
@@ -358,14 +371,30 @@ public final class Main {
 
   private static Map<String, Value> payloadOf(JsonObject o) {
     Map<String, Value> out = new HashMap<>();
-    for (Map.Entry<String, JsonElement> e : o.entrySet()) {
-      JsonPrimitive p = e.getValue().getAsJsonPrimitive();
-      if (p.isString()) out.put(e.getKey(), value(p.getAsString()));
-      else if (p.isBoolean()) out.put(e.getKey(), value(p.getAsBoolean()));
-      else if (p.getAsString().matches("-?\\d+")) out.put(e.getKey(), value(p.getAsLong()));
-      else out.put(e.getKey(), value(p.getAsDouble()));
-    }
+    for (Map.Entry<String, JsonElement> e : o.entrySet()) out.put(e.getKey(), valueOf(e.getValue()));
     return out;
+  }
+
+  private static Value valueOf(JsonElement e) {
+    if (e.isJsonNull()) return ValueFactory.nullValue();
+    if (e.isJsonArray()) {
+      List<Value> values = new ArrayList<>();
+      for (JsonElement x : e.getAsJsonArray()) values.add(valueOf(x));
+      return ValueFactory.list(values);
+    }
+    if (e.isJsonObject()) return value(payloadOf(e.getAsJsonObject()));
+    JsonPrimitive p = e.getAsJsonPrimitive();
+    if (p.isString()) return value(p.getAsString());
+    if (p.isBoolean()) return value(p.getAsBoolean());
+    // JSON has one number type; the job's integers stay integers, as every other client sends them
+    if (p.getAsString().matches("-?\\d+")) return value(p.getAsLong());
+    return value(p.getAsDouble());
+  }
+
+  /** A job's point id: a number, or a UUID string. */
+  private static PointId pointId(JsonElement e) {
+    JsonPrimitive p = e.getAsJsonPrimitive();
+    return p.isString() ? id(UUID.fromString(p.getAsString())) : id(p.getAsLong());
   }
 
   private static JsonElement valueJson(Value v) {
