@@ -24,7 +24,7 @@ describe.skipIf(CARGO === undefined)('Rust client (qdrant-client crate) over gRP
   const suite = clientE2e('rust', () => ({ file: join(TARGET, 'debug', 'strata-rust-client-e2e'), args: [] }));
 
   beforeAll(async () => {
-    // cold (empty cargo cache and target): minutes on 2 cores; warm: about a second
+    // cold (empty cargo cache and target): 2.5 min of CPU, minutes of wall time on 2 cores; warm: under a second
     // asynchronously: a build blocking this worker's event loop for minutes would time out vitest's own RPC
     await promisify(execFile)(
       CARGO as string,
