@@ -6,13 +6,15 @@
  * REST. The programs check nothing themselves, so a wrong answer can only pass if both the program and this file
  * are wrong the same way.
  *
- * The operations, in order (collections and aliases are named `{prefix}-...` so the two suites never collide):
- * the calls of Qdrant's "Optimize Performance" guide (the three scenarios' creates, the two segment-number configs,
- * the rescore:false and the hnsw_ef/exact queries on the first scenario's collection); create `plain` (unnamed Cosine vector) and `named` (`image`: Dot, `text`: Euclid, two sizes); upsert both with
- * payloads; collection info of both; Search (legacy RPC) and Query (exact) with a keyword filter; Query over the named
- * `text` vector with a range filter; retrieve with vectors (unnamed and named); scroll a filtered page; count;
- * set payload; delete by ids and by filter; create / list / query through / rename / delete an alias; a wrong
- * dimension, an unknown collection and a malformed filter (status code and message); delete a collection.
+ * The operations, in order (collections and aliases are named `{prefix}-...` so the two suites never collide): the
+ * health check; the calls of Qdrant's "Optimize Performance" guide (the three scenarios' creates, the two
+ * segment-number configs, the rescore:false and the hnsw_ef/exact queries on the first scenario's collection); create
+ * `plain` (unnamed Cosine vector) and `named` (`image`: Dot, `text`: Euclid, two sizes); upsert both with payloads
+ * (nested values, one UUID id); collection info of both; a keyword payload index and a config update; Search (legacy
+ * RPC) and Query (exact) with a keyword filter (Rust: again from a gzip-compressing client); Query over the named
+ * `text` vector with a range filter; retrieve with vectors (unnamed and named); scroll a filtered page; count; set
+ * payload; delete by ids and by filter; create / list / query through / rename / delete an alias; a wrong dimension,
+ * an unknown collection, a malformed filter and a wrong api-key (status code and message); delete a collection.
  */
 import { spawn } from 'node:child_process';
 import { expect, it } from 'vitest';
@@ -61,6 +63,8 @@ export interface ClientAnswers {
   guide: { no_rescore: Scored[]; exact: Scored[] };
   info_plain: { status: number; points_count: number; vectors: unknown };
   info_named: { status: number; points_count: number; vectors: unknown };
+  /** the plain collection's payload schema after a keyword index on `g` and an update of its optimizer config */
+  indexed: Record<string, string>;
   search: Scored[];
   query: Scored[];
   /** Rust only: the same query from a client that gzips its messages */
@@ -257,6 +261,16 @@ export function clientE2e(prefix: string, command: () => { file: string; args: s
         points_count: NAMED.length,
         vectors: { image: { size: DIM, distance: 'Dot' }, text: { size: TEXT_DIM, distance: 'Euclid' } },
       });
+    });
+
+    it('creates a payload index and updates the collection config; REST reads both back', async () => {
+      expect(answers.indexed).toEqual({ g: 'Keyword' });
+      const info = (await rest('GET', `/collections/${prefix}-plain`)) as {
+        payload_schema: Record<string, { data_type: string }>;
+        config: { optimizer_config: { indexing_threshold: number } };
+      };
+      expect(info.payload_schema.g?.data_type).toBe('keyword');
+      expect(info.config.optimizer_config.indexing_threshold).toBe(10_000);
     });
 
     it('answers Search and Query with filters as brute force does', () => {

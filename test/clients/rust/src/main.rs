@@ -9,7 +9,8 @@ use std::collections::HashMap;
 
 use qdrant_client::qdrant::{
     condition::ConditionOneOf, point_id::PointIdOptions, value::Kind, vector_output::Vector, vectors_config,
-    Condition, CountPointsBuilder, ListValue, Struct, CreateAliasBuilder, CreateCollectionBuilder, DeletePointsBuilder, Distance,
+    Condition, CountPointsBuilder, CreateFieldIndexCollectionBuilder, FieldType, ListValue, PayloadSchemaType,
+    Struct, UpdateCollectionBuilder, CreateAliasBuilder, CreateCollectionBuilder, DeletePointsBuilder, Distance,
     Filter, GetPointsBuilder, HnswConfigDiffBuilder, OptimizersConfigDiffBuilder, PointId, PointStruct,
     PointsIdsList, QuantizationSearchParamsBuilder, QuantizationType, QueryPointsBuilder, Range, RenameAliasBuilder,
     RetrievedPoint, ScalarQuantizationBuilder, ScoredPoint, ScrollPointsBuilder, SearchParamsBuilder,
@@ -278,6 +279,23 @@ async fn run(job: Value) -> Res<Value> {
         named_info["vectors"] = Value::Object(m.map.iter().map(|(k, p)| (k.clone(), params_json(p))).collect());
     }
     out.insert("info_named".into(), named_info);
+
+    client.create_field_index(CreateFieldIndexCollectionBuilder::new(&plain, "g", FieldType::Keyword).wait(true)).await?;
+    client
+        .update_collection(
+            UpdateCollectionBuilder::new(&plain)
+                .optimizers_config(OptimizersConfigDiffBuilder::default().indexing_threshold(10_000)),
+        )
+        .await?;
+    let schema = client.collection_info(&plain).await?.result.unwrap().payload_schema;
+    let indexed: Map<String, Value> = schema
+        .iter()
+        .map(|(field, info)| {
+            let name = PayloadSchemaType::try_from(info.data_type).map(|t| t.as_str_name()).unwrap_or("?");
+            (field.clone(), json!(name))
+        })
+        .collect();
+    out.insert("indexed".into(), Value::Object(indexed));
 
     let query = floats(&job["query"]);
     let found = client

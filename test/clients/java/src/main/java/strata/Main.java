@@ -28,9 +28,11 @@ import io.qdrant.client.grpc.Collections.CreateCollection;
 import io.qdrant.client.grpc.Collections.Distance;
 import io.qdrant.client.grpc.Collections.HnswConfigDiff;
 import io.qdrant.client.grpc.Collections.OptimizersConfigDiff;
+import io.qdrant.client.grpc.Collections.PayloadSchemaType;
 import io.qdrant.client.grpc.Collections.QuantizationConfig;
 import io.qdrant.client.grpc.Collections.QuantizationType;
 import io.qdrant.client.grpc.Collections.ScalarQuantization;
+import io.qdrant.client.grpc.Collections.UpdateCollection;
 import io.qdrant.client.grpc.Collections.VectorParams;
 import io.qdrant.client.grpc.Collections.VectorsConfig;
 import io.qdrant.client.grpc.Common.Condition;
@@ -137,6 +139,22 @@ public final class Main {
 
     out.add("info_plain", infoJson(client.getCollectionInfoAsync(plain).get()));
     out.add("info_named", infoJson(client.getCollectionInfoAsync(named).get()));
+
+    client.createPayloadIndexAsync(plain, "g", PayloadSchemaType.Keyword, null, true, null, null).get();
+    client
+        .updateCollectionAsync(
+            UpdateCollection.newBuilder()
+                .setCollectionName(plain)
+                .setOptimizersConfig(OptimizersConfigDiff.newBuilder().setIndexingThreshold(10_000))
+                .build())
+        .get();
+    JsonObject indexed = new JsonObject();
+    client
+        .getCollectionInfoAsync(plain)
+        .get()
+        .getPayloadSchemaMap()
+        .forEach((field, info) -> indexed.addProperty(field, info.getDataType().name()));
+    out.add("indexed", indexed);
 
     List<Float> query = floats(job.get("query"));
     out.add(
