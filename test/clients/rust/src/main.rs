@@ -5,135 +5,25 @@
 //! stdin and the one JSON object printed on stdout (the same contract as the Java program). Nothing is checked here:
 //! every answer reaches the test's assertions; a failing call exits non-zero with the client's error on stderr.
 
+mod convert;
+
 use std::collections::HashMap;
 
-use qdrant_client::qdrant::{
-    condition::ConditionOneOf, point_id::PointIdOptions, value::Kind, vector_output::Vector, vectors_config,
-    Condition, CountPointsBuilder, CreateFieldIndexCollectionBuilder, FieldType, ListValue, PayloadSchemaType,
-    Struct, UpdateCollectionBuilder, CreateAliasBuilder, CreateCollectionBuilder, DeletePointsBuilder, Distance,
-    Filter, GetPointsBuilder, HnswConfigDiffBuilder, OptimizersConfigDiffBuilder, PointId, PointStruct,
-    PointsIdsList, QuantizationSearchParamsBuilder, QuantizationType, QueryPointsBuilder, Range, RenameAliasBuilder,
-    RetrievedPoint, ScalarQuantizationBuilder, ScoredPoint, ScrollPointsBuilder, SearchParamsBuilder,
-    SearchPointsBuilder, SetPayloadPointsBuilder, UpsertPointsBuilder, Value as QValue, VectorParams,
-    VectorParamsBuilder, VectorsConfigBuilder, VectorsOutput,
-};
 use qdrant_client::config::CompressionEncoding;
+use qdrant_client::qdrant::{
+    condition::ConditionOneOf, vectors_config, Condition, CountPointsBuilder, CreateAliasBuilder,
+    CreateCollectionBuilder, CreateFieldIndexCollectionBuilder, DeletePointsBuilder, Distance, FieldType, Filter,
+    GetPointsBuilder, HnswConfigDiffBuilder, OptimizersConfigDiffBuilder, PayloadSchemaType, PointStruct,
+    PointsIdsList, QuantizationSearchParamsBuilder, QuantizationType, QueryPointsBuilder, Range, RenameAliasBuilder,
+    ScalarQuantizationBuilder, ScrollPointsBuilder, SearchParamsBuilder, SearchPointsBuilder, SetPayloadPointsBuilder,
+    UpdateCollectionBuilder, UpsertPointsBuilder, VectorParamsBuilder, VectorsConfigBuilder,
+};
 use qdrant_client::{Payload, Qdrant, QdrantError};
 use serde_json::{json, Map, Value};
 
+use convert::{floats, id_json, params_json, payload_of, point_id, records, scored, status_json};
+
 type Res<T> = Result<T, QdrantError>;
-
-fn floats(v: &Value) -> Vec<f32> {
-    v.as_array().expect("an array of numbers").iter().map(|x| x.as_f64().unwrap() as f32).collect()
-}
-
-/// A job's JSON value as the client's payload value (the crate's own conversion needs its `serde` feature).
-fn value_of(v: &Value) -> QValue {
-    let kind = match v {
-        Value::String(s) => Kind::StringValue(s.clone()),
-        Value::Bool(b) => Kind::BoolValue(*b),
-        Value::Number(n) if n.is_i64() => Kind::IntegerValue(n.as_i64().unwrap()),
-        Value::Number(n) => Kind::DoubleValue(n.as_f64().unwrap()),
-        Value::Array(a) => Kind::ListValue(ListValue { values: a.iter().map(value_of).collect() }),
-        Value::Object(o) => Kind::StructValue(Struct { fields: o.iter().map(|(k, x)| (k.clone(), value_of(x))).collect() }),
-        Value::Null => Kind::NullValue(0),
-    };
-    QValue { kind: Some(kind) }
-}
-
-fn payload_of(v: &Value) -> Payload {
-    let fields: HashMap<String, QValue> =
-        v.as_object().expect("a payload object").iter().map(|(k, x)| (k.clone(), value_of(x))).collect();
-    Payload::from(fields)
-}
-
-/// A job's point id: a number, or a UUID string.
-fn point_id(v: &Value) -> PointId {
-    match v {
-        Value::String(s) => s.clone().into(),
-        n => n.as_u64().expect("an unsigned id").into(),
-    }
-}
-
-fn id_json(id: Option<&PointId>) -> Value {
-    match id.and_then(|p| p.point_id_options.as_ref()) {
-        Some(PointIdOptions::Num(n)) => json!(n),
-        Some(PointIdOptions::Uuid(u)) => json!(u),
-        None => Value::Null,
-    }
-}
-
-fn value_json(v: &QValue) -> Value {
-    match &v.kind {
-        Some(Kind::StringValue(s)) => json!(s),
-        Some(Kind::IntegerValue(i)) => json!(i),
-        Some(Kind::DoubleValue(d)) => json!(d),
-        Some(Kind::BoolValue(b)) => json!(b),
-        Some(Kind::ListValue(l)) => Value::Array(l.values.iter().map(value_json).collect()),
-        Some(Kind::StructValue(s)) => payload_json(&s.fields),
-        Some(Kind::NullValue(_)) | None => Value::Null,
-    }
-}
-
-fn payload_json(p: &HashMap<String, QValue>) -> Value {
-    Value::Object(p.iter().map(|(k, v)| (k.clone(), value_json(v))).collect::<Map<_, _>>())
-}
-
-fn dense(v: Vector) -> Value {
-    match v {
-        Vector::Dense(d) => json!(d.data),
-        other => json!(format!("not dense: {other:?}")),
-    }
-}
-
-fn vectors_json(v: Option<&VectorsOutput>, names: &[&str]) -> Value {
-    let Some(v) = v else { return Value::Null };
-    if names.is_empty() {
-        return v.get_vector().map(dense).unwrap_or(Value::Null);
-    }
-    let mut out = Map::new();
-    for name in names {
-        out.insert((*name).into(), v.get_vector_by_name(name).map(dense).unwrap_or(Value::Null));
-    }
-    Value::Object(out)
-}
-
-fn scored(points: &[ScoredPoint]) -> Value {
-    Value::Array(
-        points
-            .iter()
-            .map(|p| json!({ "id": id_json(p.id.as_ref()), "score": p.score, "payload": payload_json(&p.payload) }))
-            .collect(),
-    )
-}
-
-fn records(points: &[RetrievedPoint], vectors: &[&str]) -> Value {
-    Value::Array(
-        points
-            .iter()
-            .map(|p| {
-                let mut o = json!({ "id": id_json(p.id.as_ref()), "payload": payload_json(&p.payload) });
-                if p.vectors.is_some() {
-                    o["vectors"] = vectors_json(p.vectors.as_ref(), vectors);
-                }
-                o
-            })
-            .collect(),
-    )
-}
-
-fn params_json(p: &VectorParams) -> Value {
-    json!({ "size": p.size, "distance": Distance::try_from(p.distance).map(|d| d.as_str_name()).unwrap_or("?") })
-}
-
-fn status_json(err: QdrantError) -> Value {
-    match err {
-        QdrantError::ResponseError { status } | QdrantError::ResourceExhaustedError { status, .. } => {
-            json!({ "code": i32::from(status.code()), "message": status.message() })
-        }
-        other => json!({ "code": null, "message": other.to_string() }),
-    }
-}
 
 fn g_filter(v: &str) -> Filter {
     Filter::must([Condition::matches("g", v.to_string())])
@@ -149,7 +39,11 @@ async fn aliases(client: &Qdrant, prefix: &str) -> Res<Value> {
         .map(|a| (a.alias_name, a.collection_name))
         .collect();
     list.sort();
-    Ok(Value::Array(list.into_iter().map(|(a, c)| json!({ "alias": a, "collection": c })).collect()))
+    Ok(Value::Array(
+        list.into_iter()
+            .map(|(a, c)| json!({ "alias": a, "collection": c }))
+            .collect(),
+    ))
 }
 
 /// The Rust calls of Qdrant's "Optimize Performance" guide: the three scenarios' create calls, the two
@@ -157,7 +51,11 @@ async fn aliases(client: &Qdrant, prefix: &str) -> Res<Value> {
 async fn guide(client: &Qdrant, job: &Value, prefix: &str, points: Vec<PointStruct>) -> Res<Value> {
     let dim = job["dim"].as_u64().unwrap();
     let cosine = || VectorParamsBuilder::new(dim, Distance::Cosine);
-    let int8 = || ScalarQuantizationBuilder::default().r#type(QuantizationType::Int8.into()).always_ram(true);
+    let int8 = || {
+        ScalarQuantizationBuilder::default()
+            .r#type(QuantizationType::Int8.into())
+            .always_ram(true)
+    };
     let speed = format!("{prefix}-speed-low-memory");
     client
         .create_collection(
@@ -192,19 +90,21 @@ async fn guide(client: &Qdrant, job: &Value, prefix: &str, points: Vec<PointStru
             CreateCollectionBuilder::new(format!("{prefix}-large-segments"))
                 .vectors_config(cosine())
                 .optimizers_config(
-                    OptimizersConfigDiffBuilder::default().default_segment_number(2).max_segment_size(5_000_000),
+                    OptimizersConfigDiffBuilder::default()
+                        .default_segment_number(2)
+                        .max_segment_size(5_000_000),
                 ),
         )
         .await?;
 
-    client.upsert_points(UpsertPointsBuilder::new(&speed, points).wait(true)).await?;
+    client
+        .upsert_points(UpsertPointsBuilder::new(&speed, points).wait(true))
+        .await?;
     let query = floats(&job["query"]);
     let no_rescore = client
-        .query(
-            QueryPointsBuilder::new(&speed).query(query.clone()).params(
-                SearchParamsBuilder::default().quantization(QuantizationSearchParamsBuilder::default().rescore(false)),
-            ),
-        )
+        .query(QueryPointsBuilder::new(&speed).query(query.clone()).params(
+            SearchParamsBuilder::default().quantization(QuantizationSearchParamsBuilder::default().rescore(false)),
+        ))
         .await?;
     let exact = client
         .query(
@@ -232,15 +132,22 @@ async fn run(job: Value) -> Res<Value> {
     // the client's own version check already ran in build(): it prints to stdout on a mismatch, which the test's
     // JSON parse of stdout would reject
     let health = client.health_check().await?;
-    out.insert("health".into(), json!({ "title": health.title, "version": health.version }));
+    out.insert(
+        "health".into(),
+        json!({ "title": health.title, "version": health.version }),
+    );
 
     client
-        .create_collection(CreateCollectionBuilder::new(&plain).vectors_config(VectorParamsBuilder::new(dim, Distance::Cosine)))
+        .create_collection(
+            CreateCollectionBuilder::new(&plain).vectors_config(VectorParamsBuilder::new(dim, Distance::Cosine)),
+        )
         .await?;
     let mut named_config = VectorsConfigBuilder::default();
     named_config.add_named_vector_params("image", VectorParamsBuilder::new(dim, Distance::Dot));
     named_config.add_named_vector_params("text", VectorParamsBuilder::new(text_dim, Distance::Euclid));
-    client.create_collection(CreateCollectionBuilder::new(&named).vectors_config(named_config)).await?;
+    client
+        .create_collection(CreateCollectionBuilder::new(&named).vectors_config(named_config))
+        .await?;
 
     let points: Vec<PointStruct> = job["points"]
         .as_array()
@@ -252,35 +159,51 @@ async fn run(job: Value) -> Res<Value> {
         })
         .collect();
     out.insert("guide".into(), guide(&client, &job, &prefix, points.clone()).await?);
-    client.upsert_points(UpsertPointsBuilder::new(&plain, points).wait(true)).await?;
+    client
+        .upsert_points(UpsertPointsBuilder::new(&plain, points).wait(true))
+        .await?;
     let named_points: Vec<PointStruct> = job["named_points"]
         .as_array()
         .unwrap()
         .iter()
         .map(|p| {
-            let vectors: HashMap<String, Vec<f32>> =
-                HashMap::from([("image".into(), floats(&p["image"])), ("text".into(), floats(&p["text"]))]);
+            let vectors: HashMap<String, Vec<f32>> = HashMap::from([
+                ("image".into(), floats(&p["image"])),
+                ("text".into(), floats(&p["text"])),
+            ]);
             PointStruct::new(point_id(&p["id"]), vectors, payload_of(&p["payload"]))
         })
         .collect();
-    client.upsert_points(UpsertPointsBuilder::new(&named, named_points).wait(true)).await?;
+    client
+        .upsert_points(UpsertPointsBuilder::new(&named, named_points).wait(true))
+        .await?;
 
     let info = client.collection_info(&plain).await?.result.unwrap();
-    let params = info.config.as_ref().and_then(|c| c.params.as_ref()).and_then(|p| p.vectors_config.as_ref());
+    let params = info
+        .config
+        .as_ref()
+        .and_then(|c| c.params.as_ref())
+        .and_then(|p| p.vectors_config.as_ref());
     let mut plain_info = json!({ "status": info.status, "points_count": info.points_count });
     if let Some(vectors_config::Config::Params(p)) = params.and_then(|v| v.config.as_ref()) {
         plain_info["vectors"] = params_json(p);
     }
     out.insert("info_plain".into(), plain_info);
     let info = client.collection_info(&named).await?.result.unwrap();
-    let params = info.config.as_ref().and_then(|c| c.params.as_ref()).and_then(|p| p.vectors_config.as_ref());
+    let params = info
+        .config
+        .as_ref()
+        .and_then(|c| c.params.as_ref())
+        .and_then(|p| p.vectors_config.as_ref());
     let mut named_info = json!({ "status": info.status, "points_count": info.points_count });
     if let Some(vectors_config::Config::ParamsMap(m)) = params.and_then(|v| v.config.as_ref()) {
         named_info["vectors"] = Value::Object(m.map.iter().map(|(k, p)| (k.clone(), params_json(p))).collect());
     }
     out.insert("info_named".into(), named_info);
 
-    client.create_field_index(CreateFieldIndexCollectionBuilder::new(&plain, "g", FieldType::Keyword).wait(true)).await?;
+    client
+        .create_field_index(CreateFieldIndexCollectionBuilder::new(&plain, "g", FieldType::Keyword).wait(true))
+        .await?;
     client
         .update_collection(
             UpdateCollectionBuilder::new(&plain)
@@ -291,7 +214,9 @@ async fn run(job: Value) -> Res<Value> {
     let indexed: Map<String, Value> = schema
         .iter()
         .map(|(field, info)| {
-            let name = PayloadSchemaType::try_from(info.data_type).map(|t| t.as_str_name()).unwrap_or("?");
+            let name = PayloadSchemaType::try_from(info.data_type)
+                .map(|t| t.as_str_name())
+                .unwrap_or("?");
             (field.clone(), json!(name))
         })
         .collect();
@@ -299,7 +224,11 @@ async fn run(job: Value) -> Res<Value> {
 
     let query = floats(&job["query"]);
     let found = client
-        .search_points(SearchPointsBuilder::new(&plain, query.clone(), 5).filter(g_filter("g1")).with_payload(true))
+        .search_points(
+            SearchPointsBuilder::new(&plain, query.clone(), 5)
+                .filter(g_filter("g1"))
+                .with_payload(true),
+        )
         .await?;
     out.insert("search".into(), scored(&found.result));
     let found = client
@@ -329,45 +258,82 @@ async fn run(job: Value) -> Res<Value> {
         )
         .await?;
     out.insert("query_gzip".into(), scored(&found.result));
-    let rank_from = Filter::must([Condition::range("rank", Range { gte: Some(10.0), ..Default::default() })]);
+    let rank_from = Filter::must([Condition::range(
+        "rank",
+        Range {
+            gte: Some(10.0),
+            ..Default::default()
+        },
+    )]);
     let found = client
-        .query(QueryPointsBuilder::new(&named).query(floats(&job["text_query"])).using("text").filter(rank_from).limit(3))
+        .query(
+            QueryPointsBuilder::new(&named)
+                .query(floats(&job["text_query"]))
+                .using("text")
+                .filter(rank_from)
+                .limit(3),
+        )
         .await?;
     out.insert("query_named".into(), scored(&found.result));
 
     let got = client
-        .get_points(GetPointsBuilder::new(&plain, vec![1.into(), 7.into()]).with_payload(true).with_vectors(true))
+        .get_points(
+            GetPointsBuilder::new(&plain, vec![1.into(), 7.into()])
+                .with_payload(true)
+                .with_vectors(true),
+        )
         .await?;
     out.insert("get".into(), records(&got.result, &[]));
     let ids = vec![2.into(), point_id(&job["uuid"])];
-    let got = client.get_points(GetPointsBuilder::new(&named, ids).with_payload(true).with_vectors(true)).await?;
+    let got = client
+        .get_points(GetPointsBuilder::new(&named, ids).with_payload(true).with_vectors(true))
+        .await?;
     out.insert("get_named".into(), records(&got.result, &["image", "text"]));
 
     let page = client
-        .scroll(ScrollPointsBuilder::new(&plain).filter(g_filter("g2")).limit(4).with_payload(true))
+        .scroll(
+            ScrollPointsBuilder::new(&plain)
+                .filter(g_filter("g2"))
+                .limit(4)
+                .with_payload(true),
+        )
         .await?;
     out.insert(
         "scroll".into(),
         json!({ "points": records(&page.result, &[]), "next": id_json(page.next_page_offset.as_ref()) }),
     );
-    let count = client.count(CountPointsBuilder::new(&plain).filter(g_filter("g2")).exact(true)).await?;
+    let count = client
+        .count(CountPointsBuilder::new(&plain).filter(g_filter("g2")).exact(true))
+        .await?;
     out.insert("count".into(), json!(count.result.map(|c| c.count)));
 
     let color = payload_of(&json!({ "color": "red" }));
     client
         .set_payload(
             SetPayloadPointsBuilder::new(&plain, color)
-                .points_selector(PointsIdsList { ids: vec![1.into(), 2.into()] })
+                .points_selector(PointsIdsList {
+                    ids: vec![1.into(), 2.into()],
+                })
                 .wait(true),
         )
         .await?;
-    let got = client.get_points(GetPointsBuilder::new(&plain, vec![1.into(), 2.into()]).with_payload(true)).await?;
+    let got = client
+        .get_points(GetPointsBuilder::new(&plain, vec![1.into(), 2.into()]).with_payload(true))
+        .await?;
     out.insert("after_set".into(), records(&got.result, &[]));
 
     client
-        .delete_points(DeletePointsBuilder::new(&plain).points(PointsIdsList { ids: vec![3.into(), 4.into()] }).wait(true))
+        .delete_points(
+            DeletePointsBuilder::new(&plain)
+                .points(PointsIdsList {
+                    ids: vec![3.into(), 4.into()],
+                })
+                .wait(true),
+        )
         .await?;
-    client.delete_points(DeletePointsBuilder::new(&plain).points(g_filter("g3")).wait(true)).await?;
+    client
+        .delete_points(DeletePointsBuilder::new(&plain).points(g_filter("g3")).wait(true))
+        .await?;
     let count = client.count(CountPointsBuilder::new(&plain).exact(true)).await?;
     out.insert("count_after_delete".into(), json!(count.result.map(|c| c.count)));
 
@@ -376,8 +342,13 @@ async fn run(job: Value) -> Res<Value> {
     let mut steps = Map::new();
     client.create_alias(CreateAliasBuilder::new(&plain, &alias)).await?;
     steps.insert("created".into(), aliases(&client, &prefix).await?);
-    let via = client.query(QueryPointsBuilder::new(&alias).query(query.clone()).limit(3)).await?;
-    steps.insert("via_alias".into(), Value::Array(via.result.iter().map(|p| id_json(p.id.as_ref())).collect()));
+    let via = client
+        .query(QueryPointsBuilder::new(&alias).query(query.clone()).limit(3))
+        .await?;
+    steps.insert(
+        "via_alias".into(),
+        Value::Array(via.result.iter().map(|p| id_json(p.id.as_ref())).collect()),
+    );
     let of_plain = client.list_collection_aliases(&plain).await?;
     steps.insert(
         "of_collection".into(),
@@ -390,7 +361,10 @@ async fn run(job: Value) -> Res<Value> {
     out.insert("aliases".into(), Value::Object(steps));
 
     let bad = client
-        .upsert_points(UpsertPointsBuilder::new(&plain, vec![PointStruct::new(900, vec![0.1_f32, 0.2], Payload::new())]).wait(true))
+        .upsert_points(
+            UpsertPointsBuilder::new(&plain, vec![PointStruct::new(900, vec![0.1_f32, 0.2], Payload::new())])
+                .wait(true),
+        )
         .await;
     out.insert("bad_dim".into(), bad.map_or_else(status_json, |_| Value::Null));
     let wrong_key = Qdrant::from_url(&format!("http://127.0.0.1:{}", job["port"]))
@@ -402,12 +376,20 @@ async fn run(job: Value) -> Res<Value> {
     let missing = client.collection_info(format!("{prefix}-missing")).await;
     out.insert("missing".into(), missing.map_or_else(status_json, |_| Value::Null));
     // a filter condition with no condition in it: Qdrant's malformed-filter answer
-    let empty = Filter::must([Condition { condition_one_of: None::<ConditionOneOf> }]);
+    let empty = Filter::must([Condition {
+        condition_one_of: None::<ConditionOneOf>,
+    }]);
     let malformed = client.count(CountPointsBuilder::new(&plain).filter(empty)).await;
-    out.insert("malformed_filter".into(), malformed.map_or_else(status_json, |_| Value::Null));
+    out.insert(
+        "malformed_filter".into(),
+        malformed.map_or_else(status_json, |_| Value::Null),
+    );
 
     client.delete_collection(&named).await?;
-    out.insert("exists_after_delete".into(), json!(client.collection_exists(&named).await?));
+    out.insert(
+        "exists_after_delete".into(),
+        json!(client.collection_exists(&named).await?),
+    );
     let mut names: Vec<String> = client
         .list_collections()
         .await?
