@@ -20,6 +20,7 @@ import type { Payload, WithPayload } from '../model/payload.js';
 import type { PointId } from '../model/point-id.js';
 import type { Record_, ScrollRequest, ScrollResult, VectorRows, WithVector } from '../model/points.js';
 import { isUnnamedConfig } from '../model/vector-spaces.js';
+import { payloadMemory } from '../model/memory.js';
 
 /** Where the live version of a point is. */
 export type Located =
@@ -89,8 +90,9 @@ export async function loadPoints(
     if (list) list.push(i);
     else bySegment.set(l.segment, [i]);
   });
-  // on_disk_payload: false keeps each segment's payloads in this process's memory (segment-access.ts)
-  const resident = want.payload && snap.manifest.config.on_disk_payload === false;
+  // payload memory `cached` (on_disk_payload: false) keeps each segment's payloads in this process's memory
+  // (segment-access.ts)
+  const resident = want.payload && payloadMemory(snap.manifest.config) === 'cached';
   await Promise.all(
     [...bySegment].map(async ([segment, idx]) => {
       const offsets = idx.map((i) => located[i].offset as number);

@@ -60,6 +60,7 @@ import {
   encodeMeta,
   isUnnamedMeta,
   vectorKb,
+  tiersOf,
 } from './meta.js';
 import { encodeSpaceOffsets } from './space-offsets.js';
 import { vectorSpace, vectorSpaces } from '../model/vector-spaces.js';
@@ -210,7 +211,7 @@ function encodeSpace(
       quantile: params.quantile,
       alpha: params.alpha,
       offset: params.offset,
-      alwaysRam: true,
+      alwaysRam: space.placement.quantized === 'pinned',
       bytes: bytes.byteLength,
     };
   }
@@ -256,7 +257,7 @@ function encodeSpace(
       count: n,
       dim,
       distance,
-      tiers: { vectorsOnDisk: space.on_disk, graphOnDisk: space.hnsw.on_disk },
+      tiers: tiersOf(space.placement, quantization !== null),
       fullScanThresholdKb: space.hnsw.full_scan_threshold,
       quantization,
       hnsw,
