@@ -13,6 +13,7 @@ import type {
   HnswConfig,
   NamedVectorsConfig,
   ScalarQuantizationConfig,
+  VectorDatatype,
   VectorParams,
   VectorsConfig,
 } from './collection-config.js';
@@ -27,6 +28,9 @@ export interface VectorSpace {
   on_disk: boolean;
   hnsw: HnswConfig;
   quantization: { scalar: ScalarQuantizationConfig } | null;
+  /** true: a point holds a list of vectors of `size` (a multivector), scored by MaxSim */
+  multivector: boolean;
+  datatype: VectorDatatype;
 }
 
 /** True when `vectors` is a map name -> params (Qdrant's named mode): the unnamed shape has a numeric `size`. */
@@ -42,6 +46,8 @@ function resolve(config: CollectionConfig, name: string, p: VectorParams): Vecto
     on_disk: p.on_disk,
     hnsw: { ...config.hnsw_config, ...stripUndefined(p.hnsw_config ?? {}) },
     quantization: p.quantization_config !== undefined ? p.quantization_config : config.quantization_config,
+    multivector: p.multivector_config != null,
+    datatype: p.datatype ?? 'float32',
   };
 }
 

@@ -29,6 +29,7 @@ import {
   GRAPH,
   IDS,
   META,
+  MULTI,
   OFFSETS,
   PAYLOAD,
   QUANTIZED,
@@ -43,6 +44,7 @@ import type { PageSource } from './page-io.js';
 import { Segment } from './segment.js';
 import { SegmentSpace } from './space.js';
 import { decodeSpaceOffsets } from './space-offsets.js';
+import { decodeMultiRows } from './multi-rows.js';
 import { getRange, getWhole } from './store-io.js';
 import { decodeTombstones, type Tombstones } from './tombstones.js';
 
@@ -127,7 +129,8 @@ async function openSpace(
 ): Promise<SegmentSpace> {
   const key = (o: string) => spaceObjectKey(prefix, name, o);
   const tiers = m.tiers;
-  const [quantizedBytes, graphBytes, vectorBytes, offsetsBytes] = await Promise.all([
+  const inner = m.multivector?.vectors ?? m.count;
+  const [quantizedBytes, graphBytes, vectorBytes, offsetsBytes, multiBytes] = await Promise.all([
     m.quantization ? getWhole(store, key(QUANTIZED), io, 'quantized') : null,
     m.hnsw === null
       ? null
@@ -136,12 +139,15 @@ async function openSpace(
         : getWhole(store, key(GRAPH), io, 'graph'),
     tiers.vectorsOnDisk ? null : getWhole(store, key(VECTORS), io, 'vectors'),
     m.offsetsBytes > 0 ? getWhole(store, key(OFFSETS), io, 'offsets') : null,
+    m.multivector !== undefined ? getWhole(store, key(MULTI), io, 'multi') : null,
   ]);
   const check = (ok: boolean, what: string) => {
     if (!ok) throw internal(`segment ${prefix}: ${what} of vector "${name}" does not match meta.json`);
   };
   const quantized = quantizedBytes === null ? null : deserializeQuantized(quantizedBytes);
-  if (quantized !== null) check(quantized.n === m.count && quantized.params.dim === m.dim, 'quantized');
+  if (quantized !== null) check(quantized.n === inner && quantized.params.dim === m.dim, 'quantized');
+  const starts = multiBytes === null ? null : decodeMultiRows(multiBytes, key(MULTI));
+  if (starts !== null) check(starts.length === m.count + 1 && starts[m.count] === inner, 'multi');
 
   let graph: InMemoryGraph | null = null;
   let graphHeader: ReturnType<typeof parseGraphHeader> | null = null;
@@ -159,7 +165,7 @@ async function openSpace(
   let vectors: Float32Array | null = null;
   if (vectorBytes !== null) {
     const v = deserializeVectors(vectorBytes);
-    check(v.meta.n === m.count && v.meta.dim === m.dim && v.meta.pageSize === m.vectors.pageSize, 'vectors');
+    check(v.meta.n === inner && v.meta.dim === m.dim && v.meta.pageSize === m.vectors.pageSize, 'vectors');
     vectors = v.data;
   }
   const offsets = offsetsBytes === null ? null : decodeSpaceOffsets(offsetsBytes, key(OFFSETS));
@@ -174,7 +180,8 @@ async function openSpace(
     graph,
     graphHeader,
     vectors,
-    vectorsHeader: vectorsLayout(m.count, m.dim, m.vectors.pageSize),
+    vectorsHeader: vectorsLayout(inner, m.dim, m.vectors.pageSize),
     offsets,
+    starts,
   });
 }

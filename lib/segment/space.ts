@@ -6,6 +6,10 @@
  * `rowOffsets`/`offsetRows` (space-offsets.ts) map between them. Searches run over rows; the segment maps results
  * back to point offsets (`offsetOf`), and filters, tombstones and exclusions (per point offset) to rows.
  *
+ * Multivectors: a multivector space's `quantized` and `vectors` hold inner rows (every vector of every row) and
+ * `starts` (multi-rows.ts) maps rows to them; its scorers are MaxSim scorers (lib/index/max-sim-scorer.ts) over one
+ * inner scorer per query row, so searches over it run the same pipeline on rows.
+ *
  * Invariant: the same space answers identically whichever tier holds its data.
  */
 import { internal } from '../model/errors.js';
@@ -13,6 +17,7 @@ import type { InMemoryGraph, GraphAccessor, UpperLevels } from '../index/graph.j
 import { type GraphFileMeta, PagedGraph, decodeGraphPage, graphPageRange } from '../index/graph-format.js';
 import { PagedFloatScorer, type QueryScorer, floatScorer } from '../index/scorer.js';
 import type { PagedRows, VectorsFileMeta } from '../index/vectors-format.js';
+import { MaxSimScorer, queryRows } from '../index/max-sim-scorer.js';
 import { Int8Scorer, type QuantizedSet } from '../quantization/index.js';
 import { GRAPH, VECTORS, spaceObjectKey } from './keys.js';
 import type { SpaceMeta } from './meta.js';
@@ -35,6 +40,8 @@ export interface SpaceParts {
   vectorsHeader: VectorsFileMeta;
   /** null: every point has this vector (row = offset) */
   offsets: SpaceOffsets | null;
+  /** a multivector space's row -> inner rows starts (multi-rows.ts); null for a dense space */
+  starts: Uint32Array | null;
 }
 
 export class SegmentSpace {
@@ -42,6 +49,7 @@ export class SegmentSpace {
   readonly meta: SpaceMeta;
   readonly quantized: QuantizedSet | null;
   readonly offsets: SpaceOffsets | null;
+  readonly starts: Uint32Array | null;
   private readonly pages: PageSource;
   private readonly prefix: string;
   private readonly graph: InMemoryGraph | null;
@@ -54,6 +62,7 @@ export class SegmentSpace {
     this.meta = p.meta;
     this.quantized = p.quantized;
     this.offsets = p.offsets;
+    this.starts = p.starts;
     this.pages = p.pages;
     this.prefix = p.prefix;
     this.graph = p.graph;
@@ -77,8 +86,15 @@ export class SegmentSpace {
   }
 
   int8Scorer(vector: Float32Array): QueryScorer {
-    if (this.quantized === null) throw internal(`segment ${this.prefix} vector "${this.name}" is not quantized`);
-    return new Int8Scorer(this.quantized, vector);
+    const quantized = this.quantized;
+    if (quantized === null) throw internal(`segment ${this.prefix} vector "${this.name}" is not quantized`);
+    return this.multi(vector, (row) => new Int8Scorer(quantized, row));
+  }
+
+  /** A MaxSim scorer of a multivector space over one inner scorer per query row; the plain scorer otherwise. */
+  private multi(vector: Float32Array, inner: (row: Float32Array) => QueryScorer): QueryScorer {
+    if (this.starts === null) return inner(vector);
+    return new MaxSimScorer(queryRows(vector, this.meta.dim).map(inner), this.starts);
   }
 
   /**
@@ -87,10 +103,13 @@ export class SegmentSpace {
    * (whole-rows.ts).
    */
   floatScorer(vector: Float32Array, q: QueryIo, maxGets?: number, wholeBytes = 0): QueryScorer {
-    if (this.vectors !== null) return floatScorer(this.vectors, this.meta.dim, this.meta.distance, vector);
+    const vectors = this.vectors;
+    if (vectors !== null)
+      return this.multi(vector, (row) => floatScorer(vectors, this.meta.dim, this.meta.distance, row));
     const rows = this.rowSource(q, maxGets);
+    // one source for every query row of a multivector, so one prefetch makes the rows resident for all
     const source = vectorPagesBytes(rows) <= wholeBytes ? new WholeRowsOnFirstTouch(rows) : rows;
-    return new PagedFloatScorer(source, this.meta.distance, vector);
+    return this.multi(vector, (row) => new PagedFloatScorer(source, this.meta.distance, row));
   }
 
   /** Whether the originals are read from the store (`vectors.on_disk`). */
@@ -141,6 +160,7 @@ export class SegmentSpace {
       b += 4 * (this.graphHeader.upper.links.length + 2 * this.graphHeader.upper.ids.length);
     if (this.vectors !== null) b += this.vectors.byteLength;
     if (this.offsets !== null) b += this.offsets.rowOffsets.byteLength + this.offsets.offsetRows.byteLength;
+    if (this.starts !== null) b += this.starts.byteLength;
     return b;
   }
 }

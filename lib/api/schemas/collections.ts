@@ -13,6 +13,7 @@ import type {
   HnswConfig,
   OptimizersConfig,
   ScalarQuantizationConfig,
+  VectorDatatype,
   VectorParams,
   VectorParamsDiff,
   VectorsConfig,
@@ -79,8 +80,17 @@ const vectorParams = z.object({
   on_disk: z.boolean().nullish(),
   hnsw_config: hnswDiff.nullish(),
   quantization_config: quantizationSchema.nullish(),
-  datatype: z.literal('float32').nullish(),
-  multivector_config: z.null().optional(),
+  datatype: z.enum(['float32', 'float16', 'uint8']).nullish(),
+  multivector_config: z.object({ comparator: z.literal('max_sim') }).nullish(),
+});
+
+/** The storage fields of a vector (datatype, multivector) as stored: only when given, so old configs stay as they were. */
+const storageFields = (p: {
+  datatype?: VectorDatatype | null;
+  multivector_config?: { comparator: 'max_sim' } | null;
+}): Pick<VectorParams, 'datatype' | 'multivector_config'> => ({
+  ...(p.datatype != null ? { datatype: p.datatype } : {}),
+  ...(p.multivector_config != null ? { multivector_config: { comparator: p.multivector_config.comparator } } : {}),
 });
 
 /** The unnamed vector written as a map holding only it (`{"": {...}}`) is the unnamed vector. */
@@ -127,7 +137,7 @@ function namedParams(p: z.infer<typeof vectorParams>): VectorParams {
     ...(p.quantization_config !== undefined && p.quantization_config !== null
       ? { quantization_config: p.quantization_config }
       : {}),
-    ...(p.datatype != null ? { datatype: p.datatype } : {}),
+    ...storageFields(p),
   };
 }
 
@@ -174,7 +184,7 @@ export const createCollectionSchema = z
       single !== null && single.quantization_config !== undefined ? single.quantization_config : b.quantization_config;
     const vectors: VectorsConfig =
       single !== null
-        ? { size: single.size, distance: single.distance, on_disk: single.on_disk ?? false }
+        ? { size: single.size, distance: single.distance, on_disk: single.on_disk ?? false, ...storageFields(single) }
         : Object.fromEntries(
             Object.entries(b.vectors as Record<string, ParsedParams>).map(([n, p]) => [n, namedParams(p)]),
           );
@@ -379,7 +389,9 @@ export function presentCollectionInfo(info: CollectionInfo): unknown {
 
 /** `params.vectors`: the unnamed vector as before; named vectors with their own overrides, as Qdrant echoes them. */
 function presentVectors(vectors: VectorsConfig): unknown {
-  if (!isNamedVectors(vectors)) return { size: vectors.size, distance: vectors.distance, on_disk: vectors.on_disk };
+  if (!isNamedVectors(vectors)) {
+    return { size: vectors.size, distance: vectors.distance, on_disk: vectors.on_disk, ...storageFields(vectors) };
+  }
   const out: Record<string, unknown> = {};
   for (const [name, p] of Object.entries(vectors)) {
     out[name] = {
@@ -388,7 +400,7 @@ function presentVectors(vectors: VectorsConfig): unknown {
       ...(p.hnsw_config !== undefined ? { hnsw_config: p.hnsw_config } : {}),
       ...(p.quantization_config != null ? { quantization_config: p.quantization_config } : {}),
       on_disk: p.on_disk,
-      ...(p.datatype !== undefined ? { datatype: p.datatype } : {}),
+      ...storageFields(p),
     };
   }
   return out;
