@@ -22,8 +22,8 @@ import { mergeCandidates } from './merge.js';
 import type { Candidate } from './merge.js';
 import { wantsPayload } from './payload-ops.js';
 import { planTasks } from './planner.js';
-import { loadPoints, toRecord, wantsVector } from './reads.js';
-import { type VectorSpace, findVectorSpace, isUnnamedConfig, vectorSpace } from '../model/vector-spaces.js';
+import { loadPoints, recordShape, toRecord, wantsVector } from './reads.js';
+import { type VectorSpace, findVectorSpace, vectorSpace } from '../model/vector-spaces.js';
 import type { Located } from './reads.js';
 import { addSegmentStats, emptySegmentStats } from '../segment/task-contract.js';
 import type { SegmentCandidate, SegmentSearchResult, SegmentSearchStats } from '../segment/task-contract.js';
@@ -289,7 +289,7 @@ export async function runQuery(
   const want = { payload: fetchPayload, vector: wantsVector(req.with_vector) };
   const points = await loadPoints(ctx, snap, located, want, io);
   if (stats) stats.stageMs.fetch += performance.now() - t;
-  const named = !isUnnamedConfig(snap.manifest.config);
+  const named = recordShape(snap.manifest.config);
   return page.map((c, i): ScoredPoint => {
     const { payload, vector } = toRecord(points[i], req.with_payload, req.with_vector, named);
     return { id: c.id, version: c.version, score: similarityToScore(distance, c.similarity), payload, vector };

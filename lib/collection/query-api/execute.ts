@@ -35,8 +35,8 @@ import { compareIds } from '../merge.js';
 import { wantsPayload } from '../payload-ops.js';
 import { locateHits, searchCandidatesBatch, vectorSimilarity } from '../query.js';
 import type { CandidateSearch, QueryTrace, SearchHit } from '../query.js';
-import { loadPoints, lookup, toRecord, wantsVector } from '../reads.js';
-import { isUnnamedConfig, vectorSpace } from '../../model/vector-spaces.js';
+import { loadPoints, lookup, recordShape, toRecord, wantsVector } from '../reads.js';
+import { vectorSpace } from '../../model/vector-spaces.js';
 import type { WithVector } from '../../model/points.js';
 import type { Located } from '../reads.js';
 import type { Snapshot } from '../snapshot.js';
@@ -352,7 +352,7 @@ export async function toScoredPoints(
     { payload: wantsPayload(want.with_payload), vector: wantsVector(want.with_vector) },
     trace.io,
   );
-  const named = !isUnnamedConfig(snap.manifest.config);
+  const named = recordShape(snap.manifest.config);
   return hits.map((h, i) => {
     const { payload, vector } = toRecord(points[i], want.with_payload, want.with_vector, named);
     return {
