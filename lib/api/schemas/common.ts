@@ -89,8 +89,18 @@ function checkVectorValue(v: unknown, ctx: z.RefinementCtx, path: (string | numb
  * A query vector of the query API: dense, or a multivector for a multivector name (`using`).
  */
 export const queryVectorSchema = z.unknown().transform((v, ctx): VectorValue => {
-  return checkVectorValue(v, ctx, []) ? v : z.NEVER;
+  const arr = unwrapUnnamed(v, ctx);
+  return arr !== z.NEVER && checkVectorValue(arr, ctx, []) ? arr : z.NEVER;
 });
+
+/** `{"": value}` (the unnamed vector spelled as a map) is the value; any other map names a vector, refused here. */
+function unwrapUnnamed(v: unknown, ctx: z.RefinementCtx): unknown {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return v;
+  const names = Object.keys(v);
+  if (names.length === 1 && names[0] === '') return (v as Record<string, unknown>)[''];
+  ctx.addIssue({ code: 'custom', message: 'expected a vector: an array of numbers (name the vector with `using`)' });
+  return z.NEVER;
+}
 
 /**
  * A dense query vector: a non-empty array of finite numbers. A hand-written loop instead of z.array(z.number())
@@ -98,19 +108,8 @@ export const queryVectorSchema = z.unknown().transform((v, ctx): VectorValue => 
  * query names other vectors with `using` (or legacy search's `{name, vector}`), not here.
  */
 export const denseVectorSchema = z.unknown().transform((v, ctx): number[] => {
-  let arr = v;
-  if (arr !== null && typeof arr === 'object' && !Array.isArray(arr)) {
-    const names = Object.keys(arr);
-    if (names.length === 1 && names[0] === '') arr = (arr as Record<string, unknown>)[''];
-    else {
-      ctx.addIssue({
-        code: 'custom',
-        message: 'expected a vector: an array of numbers (name the vector with `using`)',
-      });
-      return z.NEVER;
-    }
-  }
-  return checkDense(arr, ctx, []) ? arr : z.NEVER;
+  const arr = unwrapUnnamed(v, ctx);
+  return arr !== z.NEVER && checkDense(arr, ctx, []) ? arr : z.NEVER;
 });
 
 /**
