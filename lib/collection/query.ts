@@ -19,6 +19,7 @@ import type { ScoringSpec } from '../segment/scoring.js';
 import type { IoScope } from '../storage/io-stats.js';
 import type { ServiceContext } from './context.js';
 import { mergeCandidates } from './merge.js';
+import { prepareRow } from './wal.js';
 import type { Candidate } from './merge.js';
 import { wantsPayload } from './payload-ops.js';
 import { planTasks } from './planner.js';
@@ -238,18 +239,21 @@ export function vectorSimilarity(space: VectorSpace, q: Float32Array, v: Float32
  * of rows for a dense name is Qdrant's WrongMulti.
  */
 export function prepareQueryVector(snap: Snapshot, vector: unknown, using?: string): Float32Array {
-  const { size: dim, distance, multivector } = vectorSpace(snap.manifest.config, using);
+  const space = vectorSpace(snap.manifest.config, using);
+  const { size: dim, distance, multivector } = space;
   if (isMultiValue(vector)) {
     if (!multivector) throw wrongMulti();
     const q = new Float32Array(vector.length * dim);
     vector.forEach((row, r) => {
       q.set(checkQueryVector(row, dim), r * dim);
-      if (distance === 'Cosine') normalizeInPlace(q, r * dim, dim);
+      prepareRow(space, q, r * dim);
     });
     return q;
   }
   const q = checkQueryVector(vector, dim);
-  if (distance === 'Cosine') normalizeInPlace(q, 0, dim);
+  // a float32 space keeps the plain path; others convert the query to the stored type, as Qdrant's scorers do
+  if (space.datatype !== 'float32') prepareRow(space, q, 0);
+  else if (distance === 'Cosine') normalizeInPlace(q, 0, dim);
   return q;
 }
 

@@ -71,7 +71,8 @@ import type { Payload } from '../model/payload.js';
 import { type PointId, requirePointId } from '../model/point-id.js';
 import type { PointStruct, VectorRows } from '../model/points.js';
 import type { CollectionConfig } from '../model/collection-config.js';
-import { vectorSpace, vectorSpaces } from '../model/vector-spaces.js';
+import { applyDatatype } from '../model/datatype.js';
+import { type VectorSpace, vectorSpace, vectorSpaces } from '../model/vector-spaces.js';
 
 /** Longest time from choosing a batch's seq to acknowledging it (writer's clock); slower writes are refused. */
 export const WAL_ACK_WINDOW_MS = 60_000;
@@ -186,7 +187,7 @@ export function prepareUpserts(points: PointStruct[], config: CollectionConfig):
     for (const value of r.values) {
       for (const row of value) {
         for (let j = 0; j < dim; j++) data[at + j] = row[j];
-        if (space.distance === 'Cosine') normalizeInPlace(data, at, dim);
+        prepareRow(space, data, at);
         at += dim;
       }
     }
@@ -196,6 +197,18 @@ export function prepareUpserts(points: PointStruct[], config: CollectionConfig):
     vectors.push(block);
   }
   return { ids, payloads, vectors };
+}
+
+/**
+ * One row as a space stores it (in place): Cosine normalized, and the datatype's value rule (lib/model/datatype.ts)
+ * in Qdrant's order: uint8 values are converted first (Qdrant keeps the bytes and computes the cosine on them, which
+ * is the dot of the normalized bytes), float16 after normalizing (Qdrant normalizes in float32, then stores f16).
+ */
+export function prepareRow(space: VectorSpace, data: Float32Array, at: number): void {
+  const dim = space.size;
+  if (space.datatype === 'uint8') applyDatatype('uint8', data, at, at + dim);
+  if (space.distance === 'Cosine') normalizeInPlace(data, at, dim);
+  if (space.datatype === 'float16') applyDatatype('float16', data, at, at + dim);
 }
 
 /**

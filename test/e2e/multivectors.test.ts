@@ -18,6 +18,7 @@ import { META, segmentObjectKey, segmentPrefix } from '../../lib/segment/keys.js
 import { MULTI_SEGMENT_FORMAT, parseMeta } from '../../lib/segment/meta.js';
 import type { StrataCollectionService } from '../../lib/collection/service.js';
 import type { FileSystemStore } from '../../lib/storage/fs-store.js';
+import { roundFloat16, toUint8 } from '../../lib/model/datatype.js';
 import { directInvoker, rng, service, tempStore } from '../support/collection-harness.js';
 import { startStrata, type StrataUnderTest } from '../support/strata-server.js';
 
@@ -280,4 +281,59 @@ describe('multivectors (MaxSim) through the official client', () => {
     expect(sealed.points[0]).toMatchObject({ id: 100 });
     await checkAll(15);
   });
+});
+
+describe('vector datatypes float16 and uint8', () => {
+  const f16 = (x: number) => roundFloat16(x);
+  const u8 = (x: number) => toUint8(x);
+  const cases = [
+    // float16 Cosine: normalized in float32, then stored as float16 (Qdrant's order)
+    {
+      name: 'half',
+      datatype: 'float16' as const,
+      distance: 'Cosine' as const,
+      store: (v: number[]) => norm(v).map(f16),
+    },
+    // uint8 Dot: truncated and saturated; the query is converted too
+    { name: 'bytes', datatype: 'uint8' as const, distance: 'Dot' as const, store: (v: number[]) => v.map(u8) },
+  ];
+  for (const c of cases) {
+    it(`${c.datatype}: stored values and exact scores follow Qdrant's conversion, before and after sealing`, async () => {
+      await client.createCollection(c.name, {
+        vectors: { size: 6, distance: c.distance, datatype: c.datatype },
+        optimizers_config: { indexing_threshold: 1 },
+      });
+      expect((await client.getCollection(c.name)).config.params.vectors).toEqual({
+        size: 6,
+        distance: c.distance,
+        on_disk: false,
+        datatype: c.datatype,
+      });
+      const r = rng(c.name.length);
+      const raw = new Map<number, number[]>();
+      for (let id = 0; id < 200; id++)
+        raw.set(
+          id,
+          Array.from({ length: 6 }, () => (r() - 0.3) * 300),
+        );
+      await client.upsert(c.name, { wait: true, points: [...raw].map(([id, vector]) => ({ id, vector })) });
+      const check = async () => {
+        const [p] = await client.retrieve(c.name, { ids: [5], with_vector: true });
+        (p.vector as number[]).forEach((x, j) => expect(x).toBeCloseTo(c.store(raw.get(5) as number[])[j], 6));
+        const q = Array.from({ length: 6 }, () => (r() - 0.3) * 300);
+        const query = c.datatype === 'uint8' ? q.map(u8) : c.store(q);
+        const want = [...raw]
+          .map(([id, v]) => ({ id, score: dot(c.store(v), query) }))
+          .sort((a, b) => b.score - a.score || a.id - b.id)
+          .slice(0, 10);
+        const got = await client.query(c.name, { query: q, limit: 10, params: EXACT });
+        expect(got.points.map((g) => g.id)).toEqual(want.map((w) => w.id));
+        got.points.forEach((g, i) => expect(g.score).toBeCloseTo(want[i].score, c.datatype === 'uint8' ? 0 : 3));
+      };
+      await check();
+      await new CollectionOptimizer({ store, skipGc: true }).optimizeUntil(c.name);
+      expect((await svc.getCollection(c.name)).segments_count).toBeGreaterThan(0);
+      await check();
+    });
+  }
 });
