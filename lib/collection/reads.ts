@@ -22,6 +22,7 @@ import type { Record_, ScrollRequest, ScrollResult, VectorRows, VectorValue, Wit
 import type { CollectionConfig } from '../model/collection-config.js';
 import { multiRows } from '../model/multivector.js';
 import { isUnnamedConfig, vectorSpaces } from '../model/vector-spaces.js';
+import { payloadMemory } from '../model/memory.js';
 
 /** Where the live version of a point is. */
 export type Located =
@@ -91,8 +92,9 @@ export async function loadPoints(
     if (list) list.push(i);
     else bySegment.set(l.segment, [i]);
   });
-  // on_disk_payload: false keeps each segment's payloads in this process's memory (segment-access.ts)
-  const resident = want.payload && snap.manifest.config.on_disk_payload === false;
+  // payload memory `cached` (on_disk_payload: false) keeps each segment's payloads in this process's memory
+  // (segment-access.ts)
+  const resident = want.payload && payloadMemory(snap.manifest.config) === 'cached';
   await Promise.all(
     [...bySegment].map(async ([segment, idx]) => {
       const [source, held] = await Promise.all([

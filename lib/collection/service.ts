@@ -441,6 +441,9 @@ export class StrataCollectionService implements CollectionService {
       const config: CollectionConfig = {
         ...c,
         ...(update.metadata !== undefined ? { metadata: { ...c.metadata, ...update.metadata } } : {}),
+        // payload placement is read per query (reads.ts), so no segment is rebuilt for it
+        ...(update.on_disk_payload !== undefined ? { on_disk_payload: update.on_disk_payload } : {}),
+        ...(update.payload !== undefined ? { payload: { ...c.payload, ...update.payload } } : {}),
         vectors: updatedVectors(c, update),
         hnsw_config: { ...c.hnsw_config, ...(update.hnsw_config ?? {}) },
         optimizers_config: { ...c.optimizers_config, ...(update.optimizers_config ?? {}) },

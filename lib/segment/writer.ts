@@ -61,7 +61,7 @@ import {
 import { encodeFieldIndex } from './field-index-format.js';
 import { parsePayloadPath } from './payload-path.js';
 import { schemaType, textIndexOf } from '../model/payload-schema.js';
-import { SEGMENT_FORMAT, type SegmentMeta, type SpaceMeta, encodeMeta, formatOf, vectorKb } from './meta.js';
+import { SEGMENT_FORMAT, type SegmentMeta, type SpaceMeta, encodeMeta, formatOf, tiersOf, vectorKb } from './meta.js';
 import { encodeSpaceOffsets } from './space-offsets.js';
 import { encodeMultiRows, startsOf } from './multi-rows.js';
 import { vectorSpace, vectorSpaces } from '../model/vector-spaces.js';
@@ -219,7 +219,7 @@ function encodeSpace(
       quantile: params.quantile,
       alpha: params.alpha,
       offset: params.offset,
-      alwaysRam: true,
+      alwaysRam: space.placement.quantized === 'pinned',
       bytes: bytes.byteLength,
     };
   }
@@ -270,7 +270,7 @@ function encodeSpace(
       count: n,
       dim,
       distance,
-      tiers: { vectorsOnDisk: space.on_disk, graphOnDisk: space.hnsw.on_disk },
+      tiers: tiersOf(space.placement, quantization !== null),
       fullScanThresholdKb: space.hnsw.full_scan_threshold,
       quantization,
       hnsw,
