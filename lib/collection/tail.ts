@@ -31,7 +31,7 @@ import { sealedNames } from './manifest.js';
 import type { Payload } from '../model/payload.js';
 import type { PointId } from '../model/point-id.js';
 import type { VectorRows } from '../model/points.js';
-import { compareVersions, decodeWal } from './wal.js';
+import { compareVersions, decodeWal, holderValues } from './wal.js';
 import type { WalBatch } from './wal.js';
 
 /** WAL GETs in flight per fold (S3 serves thousands of requests per second per prefix; sockets are the limit) */
@@ -110,11 +110,8 @@ export function foldBatches(batches: readonly { name: string; batch: WalBatch }[
 export function batchRows(batch: Pick<WalBatch, 'ids' | 'vectors'>): Map<string, Float32Array>[] {
   const rows = batch.ids.map(() => new Map<string, Float32Array>());
   for (const b of batch.vectors) {
-    const n = b.points === null ? batch.ids.length : b.points.length;
-    for (let r = 0; r < n; r++) {
-      const i = b.points === null ? r : b.points[r];
-      rows[i].set(b.name, b.data.subarray(r * b.dim, (r + 1) * b.dim));
-    }
+    const values = holderValues(b, batch.ids.length);
+    for (let k = 0; k < values.length; k++) rows[b.points === null ? k : b.points[k]].set(b.name, values[k]);
   }
   return rows;
 }
