@@ -62,8 +62,10 @@ export interface SegmentBuild {
   efConstruct: number;
   vectorsOnDisk: boolean;
   graphOnDisk: boolean;
-  /** null: no quantization */
+  /** int8's quantile; null: no quantization, or another kind (then `codes`) */
   quantile: number | null;
+  /** a non-int8 kind's codes key (quantization/codes.ts codesKey); absent: int8 when `quantile` is set */
+  codes?: string;
   /**
    * named collections: the build of each named vector the segment holds (m and efConstruct 0 without a graph); the
    * fields above then repeat the first one's

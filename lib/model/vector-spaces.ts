@@ -12,7 +12,7 @@ import type {
   CollectionConfig,
   HnswConfig,
   NamedVectorsConfig,
-  ScalarQuantizationConfig,
+  QuantizationConfig,
   VectorParams,
   VectorsConfig,
 } from './collection-config.js';
@@ -26,7 +26,7 @@ export interface VectorSpace {
   distance: Distance;
   on_disk: boolean;
   hnsw: HnswConfig;
-  quantization: { scalar: ScalarQuantizationConfig } | null;
+  quantization: QuantizationConfig | null;
 }
 
 /** True when `vectors` is a map name -> params (Qdrant's named mode): the unnamed shape has a numeric `size`. */

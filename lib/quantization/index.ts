@@ -1,4 +1,4 @@
-/** Scalar int8 quantization (Qdrant's scheme) and its binary layout. */
+/** Quantization codecs (scalar int8, binary) behind one dispatch seam (codes.ts), and their binary layouts. */
 export {
   allocateSet,
   CODE_MAX,
@@ -22,3 +22,22 @@ export {
   quantizedByteLength,
   serializeQuantized,
 } from './format.js';
+export { BinaryScorer, encodeBinary, popcount32, trainBinary } from './binary.js';
+export type { BinaryParams, BinarySet } from './binary.js';
+export { BINARY_MAGIC, deserializeBinary, serializeBinary } from './binary-format.js';
+export {
+  codeCount,
+  codeDim,
+  codeMemoryBytes,
+  codeMeta,
+  codeScorer,
+  codesKey,
+  codesKeyOfMeta,
+  deserializeCodes,
+  encodeCodes,
+  int8Set,
+  kindOf,
+  serializeCodes,
+  supportedKinds,
+} from './codes.js';
+export type { CodeKind, CodeScorer, CodeSet, Codec } from './codes.js';

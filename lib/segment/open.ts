@@ -21,7 +21,7 @@ import { internal } from '../model/errors.js';
 import { InMemoryGraph } from '../index/graph.js';
 import { deserializeGraph, parseGraphHeader } from '../index/graph-format.js';
 import { deserializeVectors, vectorsLayout } from '../index/vectors-format.js';
-import { deserializeQuantized } from '../quantization/index.js';
+import { codeCount, codeDim, deserializeCodes } from '../quantization/index.js';
 import type { IoScope } from '../storage/io-stats.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { IdTable } from './ids-format.js';
@@ -140,8 +140,8 @@ async function openSpace(
   const check = (ok: boolean, what: string) => {
     if (!ok) throw internal(`segment ${prefix}: ${what} of vector "${name}" does not match meta.json`);
   };
-  const quantized = quantizedBytes === null ? null : deserializeQuantized(quantizedBytes);
-  if (quantized !== null) check(quantized.n === m.count && quantized.params.dim === m.dim, 'quantized');
+  const quantized = quantizedBytes === null ? null : deserializeCodes(quantizedBytes);
+  if (quantized !== null) check(codeCount(quantized) === m.count && codeDim(quantized) === m.dim, 'quantized');
 
   let graph: InMemoryGraph | null = null;
   let graphHeader: ReturnType<typeof parseGraphHeader> | null = null;

@@ -9,7 +9,7 @@
  *   selective: the filter's cardinality over this segment (counted exactly, from the payloads) times the vector
  *   size is below `hnsw_config.full_scan_threshold` KB; the exact scan then visits only the matching offsets;
  * - otherwise HNSW with ef = max(hnsw_ef ?? ef_construct, candidates).
- * Scorer: int8 codes when the segment is quantized and `quantization.ignore` is not set; float originals otherwise.
+ * Scorer: the space's codes (any kind, quantization/codes.ts) when the segment is quantized and `quantization.ignore` is not set; float originals otherwise.
  * Candidates on int8: ceil(limit × oversampling).
  *
  * RESCORE DEFAULT RULE: when `quantization.rescore` is unset, a quantized search IS rescored with the originals,
@@ -171,7 +171,7 @@ export async function searchSegment(
   // a graph walk on small paged originals reads them whole at its first miss (whole-rows.ts); a scan reads them anyway
   const walkWhole = exact ? 0 : tuning.wholeVectorsBytes;
   const scorer = new FirstDistanceProbe(
-    quantizedSearch ? space.int8Scorer(q.vector) : space.floatScorer(q.vector, io, undefined, walkWhole),
+    quantizedSearch ? space.codeScorer(q.vector) : space.floatScorer(q.vector, io, undefined, walkWhole),
     io,
   );
   const rescorer = rescore ? space.floatScorer(q.vector, io, tuning.rescoreMaxGets) : null;

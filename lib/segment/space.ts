@@ -1,5 +1,5 @@
 /**
- * One vector space of an opened segment (one vector name; '' is the unnamed vector): its int8 set, graph and
+ * One vector space of an opened segment (one vector name; '' is the unnamed vector): its quantized codes, graph and
  * originals in whichever tier its meta says, and the per-query accessors over what it does not keep.
  *
  * Rows: a space holds one row per point that has its vector. When every point has it, row = point offset; else
@@ -13,7 +13,7 @@ import type { InMemoryGraph, GraphAccessor, UpperLevels } from '../index/graph.j
 import { type GraphFileMeta, PagedGraph, decodeGraphPage, graphPageRange } from '../index/graph-format.js';
 import { PagedFloatScorer, type QueryScorer, floatScorer } from '../index/scorer.js';
 import type { PagedRows, VectorsFileMeta } from '../index/vectors-format.js';
-import { Int8Scorer, type QuantizedSet } from '../quantization/index.js';
+import { type CodeSet, codeMemoryBytes, codeScorer } from '../quantization/index.js';
 import { GRAPH, VECTORS, spaceObjectKey } from './keys.js';
 import type { SpaceMeta } from './meta.js';
 import { type PageSource, pageReader } from './page-io.js';
@@ -28,7 +28,7 @@ export interface SpaceParts {
   pages: PageSource;
   prefix: string;
   meta: SpaceMeta;
-  quantized: QuantizedSet | null;
+  quantized: CodeSet | null;
   graph: InMemoryGraph | null;
   graphHeader: { meta: GraphFileMeta; upper: UpperLevels } | null;
   vectors: Float32Array | null;
@@ -40,7 +40,8 @@ export interface SpaceParts {
 export class SegmentSpace {
   readonly name: string;
   readonly meta: SpaceMeta;
-  readonly quantized: QuantizedSet | null;
+  /** the space's codes of whichever kind its config chose (quantization/codes.ts), or null */
+  readonly quantized: CodeSet | null;
   readonly offsets: SpaceOffsets | null;
   private readonly pages: PageSource;
   private readonly prefix: string;
@@ -76,9 +77,10 @@ export class SegmentSpace {
     return this.offsets === null ? offset : this.offsets.offsetRows[offset];
   }
 
-  int8Scorer(vector: Float32Array): QueryScorer {
+  /** The scorer on the space's codes (int8, binary, ...): the codec seam picks it. */
+  codeScorer(vector: Float32Array): QueryScorer {
     if (this.quantized === null) throw internal(`segment ${this.prefix} vector "${this.name}" is not quantized`);
-    return new Int8Scorer(this.quantized, vector);
+    return codeScorer(this.quantized, vector);
   }
 
   /**
@@ -135,7 +137,7 @@ export class SegmentSpace {
 
   memoryBytes(): number {
     let b = 256;
-    if (this.quantized !== null) b += this.quantized.codes.byteLength + this.quantized.corrections.byteLength;
+    if (this.quantized !== null) b += codeMemoryBytes(this.quantized);
     if (this.graph !== null) b += graphBytes(this.graph);
     if (this.graphHeader !== null)
       b += 4 * (this.graphHeader.upper.links.length + 2 * this.graphHeader.upper.ids.length);

@@ -12,11 +12,19 @@ import type {
   CollectionUpdate,
   HnswConfig,
   OptimizersConfig,
+  QuantizationConfig,
   ScalarQuantizationConfig,
   VectorParams,
   VectorParamsDiff,
   VectorsConfig,
 } from '../../model/collection-config.js';
+import {
+  BINARY_ENCODINGS,
+  BINARY_QUERY_ENCODINGS,
+  PQ_COMPRESSIONS,
+  TURBO_BITS,
+} from '../../model/collection-config.js';
+import { type CodeKind, supportedKinds } from '../../quantization/index.js';
 import { isNamedVectors } from '../../model/vector-spaces.js';
 import { passIssues } from './common.js';
 import type { CollectionInfo } from '../../collection/types.js';
@@ -60,18 +68,68 @@ const scalarSchema = z.strictObject({
   }),
 });
 
-/** `{scalar: {...}}`, `null`, or (PATCH only) the string "Disabled"; product and binary quantization are refused. */
-const quantizationSchema = z.union([scalarSchema, z.null()]).transform((q) =>
-  q === null
-    ? null
-    : {
+const binarySchema = z.strictObject({
+  binary: z.object({
+    always_ram: z.boolean().nullish(),
+    encoding: z.enum(BINARY_ENCODINGS).nullish(),
+    query_encoding: z.enum(BINARY_QUERY_ENCODINGS).nullish(),
+  }),
+});
+
+const productSchema = z.strictObject({
+  product: z.object({ compression: z.enum(PQ_COMPRESSIONS), always_ram: z.boolean().nullish() }),
+});
+
+const turboSchema = z.strictObject({
+  turbo: z.object({ always_ram: z.boolean().nullish(), bits: z.enum(TURBO_BITS).nullish() }),
+});
+
+/**
+ * Qdrant's QuantizationConfig is an untagged enum: a value that fits no kind is serde's 400 "data did not match any
+ * variant of untagged enum QuantizationConfig" (QuantizationConfigDiff for PATCH); an int8 quantile out of
+ * [0.5, 1] is the validator's 422. Each kind is kept as given (Qdrant echoes only the fields set), except scalar,
+ * whose defaults Strata has always filled in. A kind without a codec in this build (quantization/codes.ts) is
+ * refused here, before anything is written.
+ */
+const quantizationOf = (enumName: string, disabled: boolean) =>
+  z.unknown().transform((raw, ctx): QuantizationConfig | null => {
+    if (raw === null || (disabled && raw === 'Disabled')) return null;
+    const keys = raw !== null && typeof raw === 'object' && !Array.isArray(raw) ? Object.keys(raw) : [];
+    const kind = keys.length === 1 ? keys[0] : '';
+    const untagged = () => {
+      ctx.addIssue({ code: 'custom', message: `data did not match any variant of untagged enum ${enumName}` });
+      return z.NEVER;
+    };
+    if (kind === 'scalar') {
+      const r = scalarSchema.safeParse(raw);
+      if (!r.success) {
+        passIssues(r.error, ctx);
+        return z.NEVER;
+      }
+      return {
         scalar: {
-          type: 'int8' as const,
-          quantile: q.scalar.quantile ?? SCALAR_DEFAULTS.quantile,
-          always_ram: q.scalar.always_ram ?? SCALAR_DEFAULTS.always_ram,
+          type: 'int8',
+          quantile: r.data.scalar.quantile ?? SCALAR_DEFAULTS.quantile,
+          always_ram: r.data.scalar.always_ram ?? SCALAR_DEFAULTS.always_ram,
         } satisfies ScalarQuantizationConfig,
-      },
-);
+      };
+    }
+    const schema =
+      kind === 'binary' ? binarySchema : kind === 'product' ? productSchema : kind === 'turbo' ? turboSchema : null;
+    const r = schema?.safeParse(raw);
+    if (r === undefined || !r.success) return untagged();
+    if (!supportedKinds().includes(kind as CodeKind)) {
+      ctx.addIssue({ code: 'custom', message: `${kind} quantization is not supported by Strata yet` });
+      return z.NEVER;
+    }
+    const inner = Object.values(r.data)[0] as Record<string, unknown>;
+    return { [kind]: stripNullish(inner) } as unknown as QuantizationConfig;
+  });
+
+/** `{scalar|binary|product|turbo: {...}}` or `null`. */
+const quantizationSchema = quantizationOf('QuantizationConfig', false);
+/** PATCH's QuantizationConfigDiff: a config, or the string "Disabled" (quantization off). */
+const quantizationDiffSchema = quantizationOf('QuantizationConfigDiff', true);
 
 const vectorParams = z.object({
   size: z.number().int().min(1).max(65_536),
@@ -207,7 +265,7 @@ const DIFF_KEYS = new Set(['on_disk', 'hnsw_config', 'quantization_config', 'mem
 const namedVectorDiff = z.object({
   on_disk: z.boolean().nullish(),
   hnsw_config: hnswDiff.nullish(),
-  quantization_config: z.union([quantizationSchema, z.literal('Disabled').transform(() => null)]).optional(),
+  quantization_config: quantizationDiffSchema.optional(),
 });
 
 /**
@@ -250,7 +308,7 @@ export const updateCollectionSchema = z
     vectors: vectorsDiffSchema.optional(),
     hnsw_config: hnswDiff.nullish(),
     optimizers_config: optimizersDiff.nullish(),
-    quantization_config: z.union([quantizationSchema, z.literal('Disabled').transform(() => null)]).optional(),
+    quantization_config: quantizationDiffSchema.optional(),
     params: z.unknown().optional(),
     strict_mode_config: z.unknown().optional(),
     sparse_vectors: z.unknown().optional(),
