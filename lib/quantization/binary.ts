@@ -24,7 +24,9 @@
  *   Dot         ‖q‖·‖v‖·cos(π·δ)
  *   Euclid      −(‖q‖² + ‖v‖² − 2‖q‖‖v‖·cos(π·δ))
  *   Manhattan   −δ·(‖q‖₁ + ‖v‖₁)                          (a disagreeing sign costs |x| + |y|)
- * so every distance but Cosine keeps one f32 norm per stored vector (L2, or L1 for Manhattan). Rescoring with the
+ * so every distance but Cosine keeps one f32 norm per stored vector (L2, or L1 for Manhattan). two_bits and
+ * one_and_half_bits encode z-scores, so their bits describe x − mean: Euclid and Manhattan (translation-invariant)
+ * then use the norms of x − mean, which the angle belongs to. Rescoring with the
  * originals fixes the final order, as for int8.
  *
  * Rows are whole u32 words (bits past E are 0 on both sides, so they add nothing to X). Little-endian only.
@@ -156,14 +158,19 @@ function encodeRow(p: BinaryParams, src: Float32Array, off: number, out: Uint32A
   }
 }
 
-function norm(distance: Distance, src: Float32Array, off: number, dim: number): number {
+/**
+ * The norm a row's estimate uses: L1 for Manhattan, else L2; for Euclid and Manhattan over the row centered on the
+ * segment's mean when the codes encode z-scores (the bits then describe x − mean, and distances are
+ * translation-invariant), else over the row as is.
+ */
+function norm(p: BinaryParams, src: Float32Array, off: number): number {
+  const centre = p.distance !== 'Dot' && p.distance !== 'Cosine' && p.encoding !== 'one_bit' ? p.mean : null;
   let s = 0;
-  if (distance === 'Manhattan') {
-    for (let i = 0; i < dim; i++) s += Math.abs(src[off + i]);
-    return s;
+  for (let i = 0; i < p.dim; i++) {
+    const x = centre === null ? src[off + i] : src[off + i] - centre[i];
+    s += p.distance === 'Manhattan' ? Math.abs(x) : x * x;
   }
-  for (let i = 0; i < dim; i++) s += src[off + i] * src[off + i];
-  return Math.sqrt(s);
+  return p.distance === 'Manhattan' ? s : Math.sqrt(s);
 }
 
 /** Encodes every row of a flat n × dim matrix (Cosine rows already normalized) with trained params. */
@@ -174,7 +181,7 @@ export function encodeBinary(params: BinaryParams, data: Float32Array): BinarySe
   const norms = new Float32Array(withNorms ? n : 0);
   for (let r = 0; r < n; r++) {
     encodeRow(params, data, r * params.dim, codes, r * params.words);
-    if (withNorms) norms[r] = norm(params.distance, data, r * params.dim, params.dim);
+    if (withNorms) norms[r] = norm(params, data, r * params.dim);
   }
   return { params, n, codes, norms };
 }
@@ -249,7 +256,7 @@ export class BinaryScorer {
     }
     this.deltaScale = 1 / (p.bits * ((1 << p.queryBits) - 1));
     this.distance = p.distance;
-    this.queryNorm = p.distance === 'Cosine' ? 1 : norm(p.distance, q, 0, p.dim);
+    this.queryNorm = p.distance === 'Cosine' ? 1 : norm(p, q, 0);
   }
 
   /** The raw XOR count against row `id` (scalar queries: weighted by level, not yet divided by 2^B − 1). */

@@ -7,7 +7,9 @@
  * Floors sit just under this implementation's measured recall (in the comments), so a regression in an encoding,
  * a query encoding or the estimate fails. Qdrant's own engine (qdrant-edge-py 0.9.0) measured on the same slices
  * through an HNSW walk at ef 128 is in the engine bench (`npm run bench -- engine --engines b1,b2`), where the
- * no-rescore figures agree within 0.005 (GloVe: 0.412 / 0.446 / 0.535 vs Qdrant 0.414 / 0.441 / 0.535).
+ * no-rescore figures agree within 0.02 or beat Qdrant's (one_bit / one_and_half_bits / two_bits, GloVe: 0.412 / 0.446
+ * / 0.535 vs Qdrant 0.414 / 0.441 / 0.535; Fashion: 0.399 / 0.528 / 0.555 vs 0.238 / 0.525 / 0.575 before the
+ * centered norms of binary.ts, which the exact scan here measures at 0.398 / 0.521 / 0.577).
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { normalizeRows } from '../../lib/distance/index.js';
@@ -74,11 +76,11 @@ describe.skipIf(!datasetsAvailable())('binary quantization recall on Fashion-MNI
     base = Float32Array.from(ds.base);
   }, LOAD_TIMEOUT_MS);
 
-  // measured: one_bit 0.398 / 0.747 / x8 0.884, one_and_half_bits 0.528 / 0.851 / 0.929, two_bits 0.554 / 0.835 / 0.903
+  // measured: one_bit 0.398 / 0.747, one_and_half_bits 0.521 / 0.835, two_bits 0.577 / 0.857
   it.each<Case>([
     ['one_bit', 1, 0.38, 0.73],
-    ['one_and_half_bits', 1, 0.51, 0.83],
-    ['two_bits', 1, 0.54, 0.82],
+    ['one_and_half_bits', 1, 0.5, 0.82],
+    ['two_bits', 1, 0.56, 0.84],
   ])('%s with %i-bit queries: recall ≥ %f alone, ≥ %f rescored x4', (encoding, bits, alone, rescored) => {
     expect(recall(ds, base, encoding, bits, 1)).toBeGreaterThanOrEqual(alone);
     expect(recall(ds, base, encoding, bits, 4)).toBeGreaterThanOrEqual(rescored);
