@@ -22,3 +22,24 @@ export {
   quantizedByteLength,
   serializeQuantized,
 } from './format.js';
+export {
+  chunkCount,
+  chunkSizeFor,
+  decodeProduct,
+  encodeProduct,
+  PQ_CENTROIDS,
+  PRODUCT_COMPRESSIONS,
+  ProductScorer,
+  productLookupTable,
+  quantizeProduct,
+  trainProduct,
+} from './product.js';
+export type { ProductCompression, ProductParams, ProductSet, ProductTrainOptions } from './product.js';
+export {
+  deserializeProduct,
+  PRODUCT_HEADER_BYTES,
+  PRODUCT_MAGIC,
+  PRODUCT_VERSION,
+  productByteLength,
+  serializeProduct,
+} from './product-format.js';
