@@ -43,3 +43,28 @@ export {
   productByteLength,
   serializeProduct,
 } from './product-format.js';
+export {
+  decodeTurbo,
+  decodeTurboInto,
+  encodeTurbo,
+  encodeTurboQuery,
+  paddedDimFor,
+  quantizeTurbo,
+  rotationFor,
+  TURBO_BITS,
+  trainTurbo,
+  turboBitSize,
+  turboBytesPerVector,
+  turboExtrasPerVector,
+  TurboScorer,
+} from './turbo.js';
+export type { TurboBits, TurboParams, TurboQuery, TurboSet, TurboTrainOptions } from './turbo.js';
+export { HadamardRotation, hadamardBlocks, permutationMap } from './turbo-rotation.js';
+export {
+  deserializeTurbo,
+  serializeTurbo,
+  TURBO_HEADER_BYTES,
+  TURBO_MAGIC,
+  TURBO_VERSION,
+  turboByteLength,
+} from './turbo-format.js';
