@@ -3,6 +3,7 @@ import { normalizeRows, similarityFn } from '../../../lib/distance/index.js';
 import { mulberry32 } from '../../../lib/index/index.js';
 import type { Distance } from '../../../lib/model/distance.js';
 import { isStrataError } from '../../../lib/model/errors.js';
+import { kmeans } from '../../../lib/quantization/kmeans.js';
 import {
   chunkSizeFor,
   decodeProduct,
@@ -143,5 +144,42 @@ describe('product quantization', () => {
 
   it('refuses an unknown compression', () => {
     expect(() => trainProduct(new Float32Array(8), 4, 'Dot', { compression: 'x3' as 'x4' })).toThrow(/x3/);
+  });
+});
+
+describe('k-means', () => {
+  /** Plain Lloyd with a full scan per row: what the bounded assignment must reproduce. */
+  function lloyd(rows: Float32Array, count: number, dim: number, k: number, iterations: number): Float32Array {
+    const c = rows.slice(0, k * dim);
+    for (let it = 0; it < iterations; it++) {
+      const sums = new Float64Array(k * dim);
+      const counts = new Uint32Array(k);
+      for (let i = 0; i < count; i++) {
+        let best = 0;
+        let bestSq = Number.POSITIVE_INFINITY;
+        for (let j = 0; j < k; j++) {
+          let s = 0;
+          for (let d = 0; d < dim; d++) s += (rows[i * dim + d] - c[j * dim + d]) ** 2;
+          if (s < bestSq) {
+            bestSq = s;
+            best = j;
+          }
+        }
+        counts[best]++;
+        for (let d = 0; d < dim; d++) sums[best * dim + d] += rows[i * dim + d];
+      }
+      for (let j = 0; j < k; j++) {
+        // every cluster keeps its initial row at least, so none is empty here
+        for (let d = 0; d < dim; d++) c[j * dim + d] = Math.fround(sums[j * dim + d] / counts[j]);
+      }
+    }
+    return c;
+  }
+
+  it.each([1, 3, 8])('bounded assignment gives the same centroids as a full scan (dim %i)', (dim) => {
+    const count = 1500;
+    const rows = clustered(20 + dim, count, dim);
+    const fast = kmeans(rows, count, dim, 32, { maxIterations: 12, accuracy: 0, seed: 1 });
+    expect(fast).toEqual(lloyd(rows, count, dim, 32, 12));
   });
 });
