@@ -13,7 +13,11 @@ import { internal, invalid } from '../model/errors.js';
 import { BinaryScorer, type BinarySet, encodeBinary, queryBitsOf, trainBinary } from './binary.js';
 import { BINARY_MAGIC, deserializeBinary, serializeBinary } from './binary-format.js';
 import { QUANTIZED_MAGIC, deserializeQuantized, serializeQuantized } from './format.js';
+import { ProductScorer, type ProductSet, quantizeProduct } from './product.js';
+import { PRODUCT_MAGIC, deserializeProduct, serializeProduct } from './product-format.js';
 import { Int8Scorer, type QuantizedSet, encodeAll, trainScalar } from './scalar-int8.js';
+import { TurboScorer, type TurboSet, quantizeTurbo } from './turbo.js';
+import { TURBO_MAGIC, deserializeTurbo, serializeTurbo } from './turbo-format.js';
 
 /** What searches need of a code scorer (lib/index's QueryScorer is satisfied structurally). */
 export interface CodeScorer {
@@ -103,7 +107,53 @@ const binary: Codec<BinarySet> = {
   }),
 };
 
-const CODECS: readonly Codec<unknown>[] = [int8 as Codec<unknown>, binary as Codec<unknown>];
+const product: Codec<ProductSet> = {
+  kind: 'product',
+  magic: PRODUCT_MAGIC,
+  encode(config, { data, dim, distance, seed }) {
+    if (!('product' in config)) throw internal('product codec given a non-product config');
+    return quantizeProduct(data, dim, distance, { compression: config.product.compression, seed });
+  },
+  serialize: serializeProduct,
+  deserialize: deserializeProduct,
+  scorer: (set, query) => new ProductScorer(set, query),
+  count: (set) => set.n,
+  dim: (set) => set.params.dim,
+  memoryBytes: (set) => set.codes.byteLength + set.params.centroids.byteLength,
+  meta: (set) => ({ type: 'product', compression: set.params.compression, alwaysRam: true }),
+};
+
+/** Qdrant's default TurboQuant width when `bits` is absent (TurboQuantBitSize's default). */
+const TURBO_DEFAULT_BITS = 'bits4';
+
+const turbo: Codec<TurboSet> = {
+  kind: 'turbo',
+  magic: TURBO_MAGIC,
+  encode(config, { data, dim, distance, seed }) {
+    if (!('turbo' in config)) throw internal('turbo codec given a non-turbo config');
+    return quantizeTurbo(data, dim, distance, { bits: config.turbo.bits ?? TURBO_DEFAULT_BITS, seed });
+  },
+  serialize: serializeTurbo,
+  deserialize: deserializeTurbo,
+  scorer: (set, query) => new TurboScorer(set, query),
+  count: (set) => set.n,
+  dim: (set) => set.params.dim,
+  memoryBytes: (set) =>
+    set.codes.byteLength +
+    set.scaling.byteLength +
+    set.xm.byteLength +
+    set.lengths.byteLength +
+    set.params.shift.byteLength +
+    set.params.scale.byteLength,
+  meta: (set) => ({ type: 'turbo', bits: set.params.bits, alwaysRam: true }),
+};
+
+const CODECS: readonly Codec<unknown>[] = [
+  int8 as Codec<unknown>,
+  binary as Codec<unknown>,
+  product as Codec<unknown>,
+  turbo as Codec<unknown>,
+];
 
 export function kindOf(config: QuantizationConfig): CodeKind {
   return Object.keys(config)[0] as CodeKind;
@@ -163,12 +213,13 @@ export function codesKey(config: QuantizationConfig): string {
     return `binary/${config.binary.encoding ?? 'one_bit'}/${queryBitsOf(config.binary.query_encoding)}`;
   }
   if ('product' in config) return `product/${config.product.compression}`;
-  return `turbo/${config.turbo.bits ?? 'default'}`;
+  return `turbo/${config.turbo.bits ?? TURBO_DEFAULT_BITS}`;
 }
 
 /** The same key from a segment's recorded quantization meta (segment/meta.ts), so no object is read. */
 export function codesKeyOfMeta(meta: { type: string; [k: string]: unknown }): string {
   if (meta.type === 'int8') return 'int8';
   if (meta.type === 'binary') return `binary/${String(meta.encoding)}/${String(meta.queryBits)}`;
-  return String(meta.key ?? meta.type);
+  if (meta.type === 'product') return `product/${String(meta.compression)}`;
+  return `turbo/${String(meta.bits)}`;
 }

@@ -1,4 +1,4 @@
-/** Quantization codecs (scalar int8, binary) behind one dispatch seam (codes.ts), and their binary layouts. */
+/** Quantization codecs (scalar int8, binary, product, TurboQuant) behind one dispatch seam (codes.ts), and their layouts. */
 export {
   allocateSet,
   CODE_MAX,
@@ -41,3 +41,49 @@ export {
   supportedKinds,
 } from './codes.js';
 export type { CodeKind, CodeScorer, CodeSet, Codec } from './codes.js';
+export {
+  chunkCount,
+  chunkSizeFor,
+  decodeProduct,
+  encodeProduct,
+  PQ_CENTROIDS,
+  PRODUCT_COMPRESSIONS,
+  ProductScorer,
+  productLookupTable,
+  quantizeProduct,
+  trainProduct,
+} from './product.js';
+export type { ProductCompression, ProductParams, ProductSet, ProductTrainOptions } from './product.js';
+export {
+  deserializeProduct,
+  PRODUCT_HEADER_BYTES,
+  PRODUCT_MAGIC,
+  PRODUCT_VERSION,
+  productByteLength,
+  serializeProduct,
+} from './product-format.js';
+export {
+  decodeTurbo,
+  decodeTurboInto,
+  encodeTurbo,
+  encodeTurboQuery,
+  paddedDimFor,
+  quantizeTurbo,
+  rotationFor,
+  TURBO_BITS,
+  trainTurbo,
+  turboBitSize,
+  turboBytesPerVector,
+  turboExtrasPerVector,
+  TurboScorer,
+} from './turbo.js';
+export type { TurboBits, TurboParams, TurboQuery, TurboSet, TurboTrainOptions } from './turbo.js';
+export { HadamardRotation, hadamardBlocks, permutationMap } from './turbo-rotation.js';
+export {
+  deserializeTurbo,
+  serializeTurbo,
+  TURBO_HEADER_BYTES,
+  TURBO_MAGIC,
+  TURBO_VERSION,
+  turboByteLength,
+} from './turbo-format.js';

@@ -1,7 +1,7 @@
 /**
  * Every quantization kind through the official Python client (qdrant-client): test/python/client_quantization.py
- * creates collections with scalar int8 and binary codes (1, 1.5 and 2 bits; symmetric and scalar4/8 query
- * encodings) as the client's own models, upserts, and runs the guide's queries (exact, `quantization.ignore`,
+ * creates collections with scalar int8, binary codes (1, 1.5 and 2 bits; symmetric and scalar4/8 query encodings),
+ * product (x16) and TurboQuant (2 bits) codes as the client's own models, upserts, and runs the guide's queries (exact, `quantization.ignore`,
  * `rescore` with `oversampling`, codes alone) against the real HTTP server once the points are sealed into segments.
  * Exact answers equal brute force; rescored answers carry the originals' exact scores; every mode keeps a recall floor.
  *
@@ -33,6 +33,8 @@ const KINDS: Record<string, unknown> = {
   q_b1: { binary: { always_ram: true } },
   q_b15: { binary: { encoding: 'one_and_half_bits', query_encoding: 'scalar4bits' } },
   q_b2: { binary: { always_ram: false, encoding: 'two_bits', query_encoding: 'scalar8bits' } },
+  q_pq: { product: { compression: 'x16', always_ram: true } },
+  q_tq: { turbo: { bits: 'bits2' } },
 };
 const PATCHED = 'q_patch';
 const TO_BINARY = { binary: { always_ram: true, encoding: 'one_bit' } };
@@ -141,6 +143,8 @@ describe('qdrant-client with every quantization kind (sealed segments)', () => {
     ['q_b1', 0.9],
     ['q_b15', 0.9],
     ['q_b2', 0.95],
+    ['q_pq', 0.9],
+    ['q_tq', 0.9],
   ])('%s: rescore with oversampling 4 returns exact scores and recall ≥ %f', (name, floor) => {
     answers[name].rescore.forEach((got, q) => {
       for (const p of got) expect(p.score).toBeCloseTo(exactScore(q, p.id), 5);
@@ -153,6 +157,8 @@ describe('qdrant-client with every quantization kind (sealed segments)', () => {
     ['q_b1', 0.28],
     ['q_b15', 0.3],
     ['q_b2', 0.36],
+    ['q_pq', 0.2],
+    ['q_tq', 0.2],
   ])('%s: codes alone (rescore false) keep recall ≥ %f', (name, floor) => {
     expect(recall(answers[name].codes)).toBeGreaterThanOrEqual(floor);
   });

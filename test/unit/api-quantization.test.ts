@@ -27,7 +27,11 @@ describe('quantization_config kinds', () => {
       { binary: { encoding: 'one_and_half_bits' } },
     ],
     [{ binary: { query_encoding: 'scalar4bits' } }, { binary: { query_encoding: 'scalar4bits' } }],
-  ])('keeps binary %j as given (Qdrant echoes only the fields set)', async (given, stored) => {
+    [{ product: { compression: 'x16', always_ram: true } }, { product: { compression: 'x16', always_ram: true } }],
+    [{ product: { compression: 'x64' } }, { product: { compression: 'x64' } }],
+    [{ turbo: {} }, { turbo: {} }],
+    [{ turbo: { bits: 'bits1_5', always_ram: null } }, { turbo: { bits: 'bits1_5' } }],
+  ])('keeps %j as given (Qdrant echoes only the fields set)', async (given, stored) => {
     resultOf(await create(given));
     expect(service.writes()[0].args[1]).toMatchObject({ quantization_config: stored });
     expect((service.writes()[0].args[1] as { quantization_config: unknown }).quantization_config).toEqual(stored);

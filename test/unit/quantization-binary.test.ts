@@ -230,12 +230,22 @@ describe('codec seam (codes.ts)', () => {
     for (let r = 0; r < 300; r++) expect(seam.score(r)).toBe(direct.score(r));
   });
 
-  it('refuses unknown bytes and kinds without a codec', () => {
+  it('refuses unknown bytes', () => {
     expect(() => deserializeCodes(new TextEncoder().encode('NOTCODES________'))).toThrow(/unknown magic/);
-    expect(() => encodeCodes({ product: { compression: 'x4' } }, { data, dim, distance: 'Dot', seed: 1 })).toThrow(
-      /product quantization is not supported/,
-    );
   });
+
+  it.each<QuantizationConfig>([{ product: { compression: 'x8' } }, { turbo: { bits: 'bits2' } }, { turbo: {} }])(
+    'serves %j through the same seam, round trip included',
+    (config) => {
+      const codes = encodeCodes(config, { data, dim, distance: 'Dot', seed: 1 });
+      const back = deserializeCodes(serializeCodes(codes));
+      expect(back.codec).toBe(codes.codec);
+      const q = data.subarray(0, dim);
+      const a = codeScorer(codes, q);
+      const b = codeScorer(back, q);
+      for (let r = 0; r < 300; r++) expect(b.score(r)).toBe(a.score(r));
+    },
+  );
 
   it('codesKey changes exactly when the codes would', () => {
     expect(codesKey({ scalar: { type: 'int8', quantile: 0.9, always_ram: false } })).toBe('int8');
@@ -243,5 +253,7 @@ describe('codec seam (codes.ts)', () => {
     expect(codesKey({ binary: { always_ram: true } })).toBe(codesKey({ binary: { query_encoding: 'default' } }));
     expect(codesKey({ binary: {} })).not.toBe(codesKey({ binary: { encoding: 'two_bits' } }));
     expect(codesKey({ binary: {} })).not.toBe(codesKey({ binary: { query_encoding: 'scalar4bits' } }));
+    expect(codesKey({ turbo: {} })).toBe(codesKey({ turbo: { bits: 'bits4', always_ram: true } }));
+    expect(codesKey({ product: { compression: 'x8' } })).not.toBe(codesKey({ product: { compression: 'x16' } }));
   });
 });
