@@ -66,9 +66,12 @@ const exactScore = (q: number, id: number) => {
   const u = unit(queries[q]);
   return stored[id].reduce((s, x, i) => s + x * u[i], 0);
 };
-const recall = (answers: Scored[][]) =>
-  answers.reduce((hits, a, q) => hits + a.filter((p) => truth[q].some((t) => t.id === p.id)).length, 0) /
-  (answers.length * K);
+function recall(answers: Scored[][], label = ''): number {
+  const hits = answers.reduce((h, a, q) => h + a.filter((p) => truth[q].some((t) => t.id === p.id)).length, 0);
+  const r = hits / (answers.length * K);
+  if (label) console.log(`${label}: recall@${K} ${r.toFixed(3)}`);
+  return r;
+}
 
 function runScript<T>(job: unknown): Promise<T> {
   return new Promise((resolve, reject) => {
@@ -136,20 +139,21 @@ describe('qdrant-client with every quantization kind (sealed segments)', () => {
     expect(recall(answers[name].ignore)).toBeGreaterThanOrEqual(0.98);
   });
 
-  // measured on these tight clusters: int8 1.0, b1 0.92, b15 0.93, b2 ≥ 0.95 rescored; codes alone int8 ≥ 0.9,
-  // b1 0.32, b15 0.345, b2 0.40 (binary codes barely order points inside one cluster: that is what rescoring is for)
+  // measured on these tight clusters (two runs): rescored int8 1.0, b1 0.91-0.92, b15 0.93, b2 0.95, pq x16 0.965,
+  // tq bits2 0.995; codes alone int8 0.915, b1 0.32-0.355, b15 0.34, b2 0.40, pq 0.50, tq 0.58 (binary codes barely
+  // order points inside one cluster: that is what rescoring is for)
   it.each([
     ['q_int8', 0.95],
-    ['q_b1', 0.9],
+    ['q_b1', 0.88],
     ['q_b15', 0.9],
-    ['q_b2', 0.95],
-    ['q_pq', 0.9],
-    ['q_tq', 0.9],
+    ['q_b2', 0.93],
+    ['q_pq', 0.93],
+    ['q_tq', 0.97],
   ])('%s: rescore with oversampling 4 returns exact scores and recall ≥ %f', (name, floor) => {
     answers[name].rescore.forEach((got, q) => {
       for (const p of got) expect(p.score).toBeCloseTo(exactScore(q, p.id), 5);
     });
-    expect(recall(answers[name].rescore)).toBeGreaterThanOrEqual(floor);
+    expect(recall(answers[name].rescore, `${name} rescore x4`)).toBeGreaterThanOrEqual(floor);
   });
 
   it.each([
@@ -157,10 +161,10 @@ describe('qdrant-client with every quantization kind (sealed segments)', () => {
     ['q_b1', 0.28],
     ['q_b15', 0.3],
     ['q_b2', 0.36],
-    ['q_pq', 0.2],
-    ['q_tq', 0.2],
+    ['q_pq', 0.45],
+    ['q_tq', 0.52],
   ])('%s: codes alone (rescore false) keep recall ≥ %f', (name, floor) => {
-    expect(recall(answers[name].codes)).toBeGreaterThanOrEqual(floor);
+    expect(recall(answers[name].codes, `${name} codes alone`)).toBeGreaterThanOrEqual(floor);
   });
 });
 
