@@ -14,8 +14,9 @@ describeQuantizationRecall({
   codes: [
     { turbo: 'bits4' },
     { turbo: 'bits2' },
-    { turbo: 'bits1_5' },
-    { turbo: 'bits1' },
+    // measured: rescored x4 0.963 / 0.954 here, 0.961 / 0.953 in Qdrant's shard
+    { turbo: 'bits1_5', floorAt: 8 },
+    { turbo: 'bits1', floorAt: 8 },
     { product: 'x16' },
     { product: 'x64' },
   ],
