@@ -14,9 +14,10 @@ describeQuantizationRecall({
   codes: [
     { turbo: 'bits4' },
     { turbo: 'bits2' },
-    // measured: rescored x4 0.963 / 0.954 here, 0.961 / 0.953 in Qdrant's shard
+    // measured: rescored x4 0.963 / 0.954 here, 0.961 / 0.953 in Qdrant's shard; at x8 bits1 gives 0.989 here and
+    // 0.987 in Qdrant's, so no oversampling measured here reaches the 0.99 floor with 1 bit: only Qdrant's figures bind
     { turbo: 'bits1_5', floorAt: 8 },
-    { turbo: 'bits1', floorAt: 8 },
+    { turbo: 'bits1', floorAt: Number.POSITIVE_INFINITY },
     { product: 'x16' },
     { product: 'x64' },
   ],
