@@ -5,6 +5,7 @@
  *
  * Invariant: Math.fround(shortestFloat32(x)) === Math.fround(x) for every finite x (nothing is lost).
  */
+import type { VectorStruct, VectorValue } from '../model/points.js';
 
 /** The double of the shortest decimal (1 to 9 significant digits) that rounds to the float32 `x`. */
 export function shortestFloat32(x: number): number {
@@ -18,18 +19,23 @@ export function shortestFloat32(x: number): number {
   return Number(f.toPrecision(9));
 }
 
-/** Points (scored or records) with their vectors (a list, or named lists) re-printed by shortestFloat32. */
-export function withShortVectors<T extends { vector?: number[] | Record<string, number[]> | null }>(
-  points: readonly T[],
-): T[] {
+/** A dense list or a multivector's rows re-printed by shortestFloat32. */
+function shortValue(v: VectorValue): VectorValue {
+  return v.length > 0 && Array.isArray(v[0])
+    ? (v as number[][]).map((row) => row.map(shortestFloat32))
+    : (v as number[]).map(shortestFloat32);
+}
+
+/** Points (scored or records) with their vectors (a value, or named values) re-printed by shortestFloat32. */
+export function withShortVectors<T extends { vector?: VectorStruct | null }>(points: readonly T[]): T[] {
   return points.map((p) => {
     const v = p.vector;
-    if (Array.isArray(v)) return { ...p, vector: v.map(shortestFloat32) };
+    if (Array.isArray(v)) return { ...p, vector: shortValue(v) };
     if (v === null || v === undefined) return p;
-    const named: Record<string, number[]> = {};
+    const named: Record<string, VectorValue> = {};
     for (const [name, row] of Object.entries(v)) {
       Object.defineProperty(named, name, {
-        value: row.map(shortestFloat32),
+        value: shortValue(row),
         enumerable: true,
         writable: true,
         configurable: true,

@@ -26,7 +26,9 @@ import { collectionExists, internal, isStrataError, notFound } from '../model/er
 import type { IoScope } from '../storage/io-stats.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { casUpdate } from '../storage/cas.js';
+import type { SpacePlacement } from '../model/memory.js';
 import type { CollectionConfig } from '../model/collection-config.js';
+import { WAL_FLOOR_LAG_MS } from './wal.js';
 
 export const MANIFEST_FORMAT = 1;
 
@@ -64,6 +66,11 @@ export interface SegmentBuild {
   graphOnDisk: boolean;
   /** null: no quantization */
   quantile: number | null;
+  /**
+   * where each component lives (lib/model/memory.ts), recorded only when the flags above do not say it (on disk =
+   * cold, else cached; int8 codes pinned, as every segment written before placements); rebuild.ts buildPlacement
+   */
+  memory?: SpacePlacement;
   /**
    * named collections: the build of each named vector the segment holds (m and efConstruct 0 without a graph); the
    * fields above then repeat the first one's
@@ -117,6 +124,9 @@ export function newManifest(name: string, config: CollectionConfig, incarnation:
     segments: [],
     sealedWal: [],
     sealedHigh: 0,
+    // no WAL object of this incarnation exists yet, and every writer folds this floor into its clock before it
+    // writes one (wal.ts): a cold reader's listing of a young collection, never sealed, starts here (tail.ts)
+    walFloor: Math.max(0, Math.floor(now - WAL_FLOOR_LAG_MS)),
     retiredSegments: [],
     retiredTombstones: [],
   };

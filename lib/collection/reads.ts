@@ -18,8 +18,11 @@ import type { TailEntry } from './tail.js';
 import type { Filter } from '../model/filter.js';
 import type { Payload, WithPayload } from '../model/payload.js';
 import type { PointId } from '../model/point-id.js';
-import type { Record_, ScrollRequest, ScrollResult, VectorRows, WithVector } from '../model/points.js';
-import { isUnnamedConfig } from '../model/vector-spaces.js';
+import type { Record_, ScrollRequest, ScrollResult, VectorRows, VectorValue, WithVector } from '../model/points.js';
+import type { CollectionConfig } from '../model/collection-config.js';
+import { multiRows } from '../model/multivector.js';
+import { isUnnamedConfig, vectorSpaces } from '../model/vector-spaces.js';
+import { payloadMemory } from '../model/memory.js';
 
 /** Where the live version of a point is. */
 export type Located =
@@ -89,23 +92,48 @@ export async function loadPoints(
     if (list) list.push(i);
     else bySegment.set(l.segment, [i]);
   });
-  // on_disk_payload: false keeps each segment's payloads in this process's memory (segment-access.ts)
-  const resident = want.payload && snap.manifest.config.on_disk_payload === false;
+  // payload memory `cached` (on_disk_payload: false) keeps each segment's payloads in this process's memory
+  // (segment-access.ts)
+  const resident = want.payload && payloadMemory(snap.manifest.config) === 'cached';
   await Promise.all(
     [...bySegment].map(async ([segment, idx]) => {
+      const offsets = idx.map((i) => located[i].offset as number);
+      // otherwise the payloads of a page read before are kept by (segment, offset): read only the others
+      const kept = want.payload && !resident ? ctx.access.cachedPayloads(snap.collection, segment, offsets) : null;
+      const missing = kept === null ? [] : offsets.filter((_, j) => kept[j] === undefined);
+      if (kept !== null && missing.length === 0 && !want.vector) {
+        idx.forEach((i, j) => {
+          out[i].payload = kept[j] ?? null;
+        });
+        return;
+      }
       const [source, held] = await Promise.all([
         ctx.access.points(snap.collection, segment, io),
         resident ? ctx.access.residentPayloads(snap.collection, segment, io) : null,
       ]);
-      const points = await readStoredPoints(
-        held === null ? source : { ...source, payloads: () => held },
-        idx.map((i) => located[i].offset as number),
-        want,
-        io,
+      const src = held === null ? source : { ...source, payloads: () => held };
+      if (kept === null) {
+        const points = await readStoredPoints(src, offsets, want, io);
+        idx.forEach((i, j) => {
+          out[i].payload = points[j].payload;
+          out[i].vectors = points[j].vectors;
+        });
+        return;
+      }
+      const [vectors, read] = await Promise.all([
+        want.vector ? readStoredPoints(src, offsets, { payload: false, vector: true }, io) : null,
+        missing.length > 0 ? readStoredPoints(src, missing, { payload: true, vector: false }, io) : [],
+      ]);
+      ctx.access.rememberPayloads(
+        snap.collection,
+        segment,
+        missing,
+        read.map((p) => p.payload),
       );
+      const fresh = new Map(missing.map((o, k) => [o, read[k].payload]));
       idx.forEach((i, j) => {
-        out[i].payload = points[j].payload;
-        out[i].vectors = points[j].vectors;
+        out[i].payload = kept[j] !== undefined ? kept[j] : (fresh.get(offsets[j]) ?? null);
+        out[i].vectors = vectors === null ? null : vectors[j].vectors;
       });
     }),
   );
@@ -121,22 +149,49 @@ export function wantsVector(withVector: WithVector): boolean {
  * A point as returned. Vectors as Qdrant shows them: an unnamed collection's vector is a list; a named collection's
  * vectors are an object name -> list holding the names asked for (all with `true`) that the point has.
  */
-export function toRecord(p: FullPoint, withPayload: WithPayload, withVector: WithVector, named = false): Record_ {
+/**
+ * How records print a collection's vectors: named or not, and the size of each multivector name (a stored
+ * multivector is flat; it prints as its list of rows, as Qdrant returns it).
+ */
+export interface RecordShape {
+  named: boolean;
+  multivectors: ReadonlyMap<string, number>;
+}
+
+export function recordShape(config: CollectionConfig): RecordShape {
+  return {
+    named: !isUnnamedConfig(config),
+    multivectors: new Map(vectorSpaces(config).flatMap((s) => (s.multivector ? [[s.name, s.size]] : []))),
+  };
+}
+
+const UNNAMED_DENSE: RecordShape = { named: false, multivectors: new Map() };
+
+export function toRecord(
+  p: FullPoint,
+  withPayload: WithPayload,
+  withVector: WithVector,
+  shape: RecordShape = UNNAMED_DENSE,
+): Record_ {
   const r: Record_ = { id: p.id };
   const payload = projectPayload(p.payload, withPayload);
   r.payload = payload === undefined ? null : payload;
   r.vector = null;
   if (!wantsVector(withVector) || p.vectors === null) return r;
-  if (!named) {
+  const value = (name: string, v: Float32Array): VectorValue => {
+    const dim = shape.multivectors.get(name);
+    return dim === undefined ? Array.from(v) : multiRows(v, dim);
+  };
+  if (!shape.named) {
     const v = p.vectors.get('');
-    r.vector = v === undefined ? null : Array.from(v);
+    r.vector = v === undefined ? null : value('', v);
     return r;
   }
   const names = Array.isArray(withVector) ? withVector : [...p.vectors.keys()];
-  const out: Record<string, number[]> = {};
+  const out: Record<string, VectorValue> = {};
   for (const name of names) {
     const v = p.vectors.get(name);
-    if (v !== undefined) out[name] = Array.from(v);
+    if (v !== undefined) out[name] = value(name, v);
   }
   r.vector = out;
   return r;
@@ -152,7 +207,7 @@ export async function getPoints(
   const located = await lookup(ctx, snap, ids);
   const want = { payload: wantsPayload(withPayload), vector: wantsVector(withVector) };
   const points = await loadPoints(ctx, snap, located, want);
-  const named = !isUnnamedConfig(snap.manifest.config);
+  const named = recordShape(snap.manifest.config);
   return points.map((p) => toRecord(p, withPayload, withVector, named));
 }
 
@@ -215,7 +270,7 @@ export async function scroll(ctx: ServiceContext, snap: Snapshot, req: ScrollReq
       next = p.id;
       break;
     }
-    points.push(toRecord(p, req.with_payload, req.with_vector, !isUnnamedConfig(snap.manifest.config)));
+    points.push(toRecord(p, req.with_payload, req.with_vector, recordShape(snap.manifest.config)));
   }
   return { points, next_page_offset: next };
 }

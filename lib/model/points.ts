@@ -4,13 +4,19 @@ import type { Payload, WithPayload } from './payload.js';
 import type { PointId } from './point-id.js';
 import type { OrderBy } from './query.js';
 
-/**
- * A point's vectors as a caller writes them (Qdrant's VectorStruct): one list for the unnamed vector, or a map
- * name -> list. A map may leave names of the collection out (optional vectors).
- */
-export type VectorStruct = number[] | Record<string, number[]>;
+/** One vector value: a dense list, or a multivector (a non-empty list of dense lists of one size). */
+export type VectorValue = number[] | number[][];
 
-/** A point's stored vectors by name ('' = the unnamed vector); a point may lack some names (optional vectors). */
+/**
+ * A point's vectors as a caller writes them (Qdrant's VectorStruct): one value for the unnamed vector, or a map
+ * name -> value. A map may leave names of the collection out (optional vectors).
+ */
+export type VectorStruct = VectorValue | Record<string, VectorValue>;
+
+/**
+ * A point's stored vectors by name ('' = the unnamed vector); a point may lack some names (optional vectors). A
+ * multivector name holds its rows flat (rows × size, row-major): its length is a multiple of the space's size.
+ */
 export type VectorRows = ReadonlyMap<string, Float32Array>;
 
 /** with_vector: every vector (true), none (false), or the listed names */

@@ -10,11 +10,11 @@
 import type { Filter } from './filter.js';
 import type { WithPayload } from './payload.js';
 import type { PointId } from './point-id.js';
-import type { WithVector } from './points.js';
+import type { VectorValue, WithVector } from './points.js';
 import type { SearchParams } from './search.js';
 
-/** A dense vector, or the stored vector of a point. */
-export type VectorInput = { vector: number[] } | { id: PointId };
+/** A dense vector or a multivector (rows of one size), or the stored vector of a point. */
+export type VectorInput = { vector: VectorValue } | { id: PointId };
 
 export interface ContextPairInput {
   positive: VectorInput;

@@ -9,22 +9,31 @@
  * Invariant: `format` changes whenever any object layout of the segment changes; readers reject other formats.
  * Format 1 describes one unnamed vector at the top level (the segments of unnamed collections are still written so,
  * byte for byte); format 2 holds `spaces`, one entry per vector name, each with its own tiers, quantization, graph
- * and originals under `vectors/{name}/` (keys.ts). In memory every meta has `spaces` (format 1's top level is the
- * space '').
+ * and originals under `vectors/{name}/` (keys.ts); format 3 is format 2 with at least one multivector space (its
+ * `multivector` entry and `multi` object), written only then, so a reader that predates multivectors refuses the
+ * segment instead of misreading its rows. In memory every meta has `spaces` (format 1's top level is the space '').
  */
 import type { PayloadSchema } from '../model/payload-schema.js';
 import { DISTANCES } from '../distance/index.js';
 import type { Distance } from '../model/distance.js';
 import { internal } from '../model/errors.js';
+import { MEMORY_PLACEMENTS, type SpacePlacement, isOnDiskMemory, memoryFromOnDisk } from '../model/memory.js';
 
 export const SEGMENT_FORMAT = 1;
 export const NAMED_SEGMENT_FORMAT = 2;
+export const MULTI_SEGMENT_FORMAT = 3;
 
 export interface SegmentTiers {
   /** float32 originals paged from the store (true) or loaded whole (false): `vectors.on_disk` */
   vectorsOnDisk: boolean;
   /** layer-0 adjacency paged from the store (true) or loaded whole (false): `hnsw_config.on_disk` */
   graphOnDisk: boolean;
+  /**
+   * the placement of each component (lib/model/memory.ts), written only when the two flags above and the int8
+   * set's `alwaysRam` do not already say it (legacyPlacement), so segments of configs without `memory` keep their
+   * bytes; readers take `placementOf`
+   */
+  memory?: SpacePlacement;
 }
 
 export interface SegmentQuantizationMeta {
@@ -32,6 +41,7 @@ export interface SegmentQuantizationMeta {
   quantile: number;
   alpha: number;
   offset: number;
+  /** the codes are pinned (held by the opened segment); false: they follow the originals' placement */
   alwaysRam: boolean;
   /** size of the `quantized` object */
   bytes: number;
@@ -77,6 +87,11 @@ export interface SpaceMeta {
   vectors: SegmentVectorsMeta;
   /** size of the `offsets` object (row -> point offset); 0: every point has this vector and row = offset */
   offsetsBytes: number;
+  /**
+   * a multivector space: a row is one point's list of vectors; `quantized` and `vectors` hold `vectors` inner rows
+   * (every vector of every row, row by row) and `multi` (multi-rows.ts, `bytes` long) maps rows to them
+   */
+  multivector?: { vectors: number; bytes: number };
 }
 
 export interface SegmentMeta {
@@ -110,8 +125,8 @@ export function parseMeta(input: Uint8Array | unknown, what = 'meta.json'): Segm
   }
   const bad = (why: string) => internal(`${what}: ${why}`);
   if (!isObj(m)) throw bad('not an object');
-  if (m.format !== SEGMENT_FORMAT && m.format !== NAMED_SEGMENT_FORMAT) {
-    throw bad(`segment format ${String(m.format)}, this build reads ${SEGMENT_FORMAT} and ${NAMED_SEGMENT_FORMAT}`);
+  if (m.format !== SEGMENT_FORMAT && m.format !== NAMED_SEGMENT_FORMAT && m.format !== MULTI_SEGMENT_FORMAT) {
+    throw bad(`segment format ${String(m.format)}, this build reads ${SEGMENT_FORMAT} to ${MULTI_SEGMENT_FORMAT}`);
   }
   if (!isNat(m.count)) throw bad('count missing');
   if (!isNat(m.idsBytes) || !isNat(m.payloadBytes) || !isNat(m.payloadIndexBytes)) throw bad('object sizes missing');
@@ -143,6 +158,11 @@ function checkSpace(m: Record<string, unknown>, bad: (why: string) => Error): Sp
   if (!isObj(m.tiers) || typeof m.tiers.vectorsOnDisk !== 'boolean' || typeof m.tiers.graphOnDisk !== 'boolean') {
     throw bad('tiers missing');
   }
+  if (m.tiers.memory !== undefined) {
+    const p = m.tiers.memory;
+    const ok = (v: unknown) => MEMORY_PLACEMENTS.includes(v as never);
+    if (!isObj(p) || !ok(p.vectors) || !ok(p.graph) || !ok(p.quantized)) throw bad('tiers.memory is not a placement');
+  }
   if (!isObj(m.vectors) || !isNat(m.vectors.pageSize) || !isNat(m.vectors.bytes)) throw bad('vectors layout missing');
   if (m.hnsw !== null && (!isObj(m.hnsw) || !isNat(m.hnsw.nodesPerPage) || !isNat(m.hnsw.headerBytes))) {
     throw bad('hnsw layout missing');
@@ -151,6 +171,10 @@ function checkSpace(m: Record<string, unknown>, bad: (why: string) => Error): Sp
     throw bad('quantization params missing');
   }
   if (!isNat(m.offsetsBytes)) throw bad('offsets size missing');
+  const multi = m.multivector;
+  if (multi !== undefined && (!isObj(multi) || !isNat(multi.vectors) || !isNat(multi.bytes))) {
+    throw bad('multivector layout missing');
+  }
   return {
     count: m.count,
     dim: m.dim,
@@ -161,17 +185,63 @@ function checkSpace(m: Record<string, unknown>, bad: (why: string) => Error): Sp
     hnsw: m.hnsw as SegmentHnswMeta | null,
     vectors: m.vectors as unknown as SegmentVectorsMeta,
     offsetsBytes: m.offsetsBytes,
+    ...(multi !== undefined ? { multivector: multi as { vectors: number; bytes: number } } : {}),
   };
+}
+
+/**
+ * What the flags of a meta say without `tiers.memory`: on disk = cold, else cached; int8 codes pinned when
+ * `alwaysRam` (every segment written before placements had it), else where the originals are.
+ */
+export function legacyPlacement(tiers: SegmentTiers, quantization: { alwaysRam: boolean } | null): SpacePlacement {
+  const vectors = memoryFromOnDisk(tiers.vectorsOnDisk);
+  return {
+    vectors,
+    graph: memoryFromOnDisk(tiers.graphOnDisk),
+    quantized: quantization === null || quantization.alwaysRam ? 'pinned' : vectors,
+  };
+}
+
+/** Where each component of a space lives. */
+export function placementOf(s: Pick<SpaceMeta, 'tiers' | 'quantization'>): SpacePlacement {
+  return s.tiers.memory ?? legacyPlacement(s.tiers, s.quantization);
+}
+
+/** The tiers a writer records for `placement` (`alwaysRam` of the int8 meta: `placement.quantized === 'pinned'`). */
+export function tiersOf(placement: SpacePlacement, quantized: boolean): SegmentTiers {
+  const tiers: SegmentTiers = {
+    vectorsOnDisk: isOnDiskMemory(placement.vectors),
+    graphOnDisk: isOnDiskMemory(placement.graph),
+  };
+  const legacy = legacyPlacement(tiers, quantized ? { alwaysRam: placement.quantized === 'pinned' } : null);
+  const same =
+    legacy.vectors === placement.vectors &&
+    legacy.graph === placement.graph &&
+    (!quantized || legacy.quantized === placement.quantized);
+  return same ? tiers : { ...tiers, memory: { ...placement } };
 }
 
 /** Whether a meta is written as format 1: one unnamed space held by every point. */
 export function isUnnamedMeta(meta: SegmentMeta): boolean {
   const names = Object.keys(meta.spaces);
-  return names.length === 1 && names[0] === '' && meta.spaces[''].offsetsBytes === 0;
+  return (
+    names.length === 1 &&
+    names[0] === '' &&
+    meta.spaces[''].offsetsBytes === 0 &&
+    meta.spaces[''].multivector === undefined
+  );
+}
+
+/** The format a meta is written as (see the header). */
+export function formatOf(meta: SegmentMeta): number {
+  if (isUnnamedMeta(meta)) return SEGMENT_FORMAT;
+  return Object.values(meta.spaces).some((s) => s.multivector !== undefined)
+    ? MULTI_SEGMENT_FORMAT
+    : NAMED_SEGMENT_FORMAT;
 }
 
 export function encodeMeta(meta: SegmentMeta): Uint8Array {
-  if (!isUnnamedMeta(meta)) return new TextEncoder().encode(JSON.stringify({ ...meta, format: NAMED_SEGMENT_FORMAT }));
+  if (!isUnnamedMeta(meta)) return new TextEncoder().encode(JSON.stringify({ ...meta, format: formatOf(meta) }));
   const s = meta.spaces[''];
   // format 1, with its fields in the order this module always wrote them, so the bytes do not change
   const v1 = {

@@ -38,7 +38,7 @@ import type { QueryIo, Segment } from './segment.js';
 import type { SegmentSpace } from './space.js';
 
 export interface SegmentQuery {
-  /** already normalized for Cosine */
+  /** already normalized for Cosine (each row, for a multivector space: rows × dim, row-major) */
   vector: Float32Array;
   /** vector name searched; '' or absent: the unnamed vector */
   using?: string;
@@ -146,18 +146,23 @@ export async function searchSegment(
   // no point of this segment holds the vector: nothing to find (the coordinator checked the name exists)
   if (space === undefined) return empty;
   const meta = space.meta;
-  if (q.vector.length !== meta.dim) throw internal(`query has ${q.vector.length} dimensions, segment has ${meta.dim}`);
+  // a multivector space takes a query of any number of rows of its dim
+  const dimOk = meta.multivector !== undefined ? q.vector.length % meta.dim === 0 : q.vector.length === meta.dim;
+  if (!dimOk || q.vector.length === 0) {
+    throw internal(`query has ${q.vector.length} dimensions, segment has ${meta.dim}`);
+  }
   if (meta.count === 0 || q.limit <= 0) return empty;
 
   // exact means exact (Qdrant turns quantization off for exact search): the originals are scored, every tier
-  const quantizedSearch = space.quantized !== null && q.params.quantization?.ignore !== true && !q.params.exact;
+  const quantizedSearch = space.isQuantized && q.params.quantization?.ignore !== true && !q.params.exact;
   const rescore = shouldRescore(q.params, quantizedSearch);
   const candidates = quantizedSearch ? oversampledCount(q.limit, q.params.quantization?.oversampling ?? 1) : q.limit;
 
-  // tombstones and payloads (for a filter) not yet resident are read in one parallel round
-  const [tomb, filtered] = await Promise.all([
+  // tombstones, payloads (for a filter) and a cold or evicted int8 set not yet resident are read in one round
+  const [tomb, filtered, codes] = await Promise.all([
     seg.tombstones(q.deletedVersion, io),
     q.filter ? seg.filterMask(q.filter, io, q.payloadSchema) : null,
+    quantizedSearch ? space.quantizedSet(io) : null,
   ]);
   const excluded = excludeMask(seg, q.exclude);
   const pointAccept = acceptFn(tomb, excluded, filtered?.mask ?? null);
@@ -171,7 +176,7 @@ export async function searchSegment(
   // a graph walk on small paged originals reads them whole at its first miss (whole-rows.ts); a scan reads them anyway
   const walkWhole = exact ? 0 : tuning.wholeVectorsBytes;
   const scorer = new FirstDistanceProbe(
-    quantizedSearch ? space.int8Scorer(q.vector) : space.floatScorer(q.vector, io, undefined, walkWhole),
+    codes !== null ? space.int8Scorer(codes, q.vector) : space.floatScorer(q.vector, io, undefined, walkWhole),
     io,
   );
   const rescorer = rescore ? space.floatScorer(q.vector, io, tuning.rescoreMaxGets) : null;

@@ -103,6 +103,7 @@ export class Segment {
       payloads: () => this.payloads,
       vectors: (name) => this.spaces.get(name)?.inMemoryVectors() ?? null,
       spaceOffsets: async (name) => this.spaces.get(name)?.offsets ?? null,
+      multiStarts: async (name) => this.spaces.get(name)?.starts ?? null,
     };
   }
 

@@ -20,7 +20,7 @@ import { orderBySchema } from './universal-query.js';
 import type { BatchOperation } from '../../collection/batch-update.js';
 import { parsePayloadPath } from '../../segment/payload-path.js';
 import {
-  denseVectorSchema,
+  queryVectorSchema,
   filterSchema,
   noShardKey,
   pointIdSchema,
@@ -29,7 +29,7 @@ import {
   vectorStructSchema,
   withVectorSchema,
 } from './common.js';
-import type { VectorStruct } from '../../model/points.js';
+import type { VectorStruct, VectorValue } from '../../model/points.js';
 
 /**
  * A payload object, passed through as JSON.parse built it: not copied (payloads can be large) and no key dropped
@@ -53,7 +53,7 @@ const batchVectorsSchema = z.unknown().transform((v, ctx): VectorStruct[] => {
   if (Array.isArray(v)) {
     const out: VectorStruct[] = [];
     for (let i = 0; i < v.length; i++) {
-      const r = denseVectorSchema.safeParse(v[i]);
+      const r = queryVectorSchema.safeParse(v[i]);
       if (!r.success) {
         forwardIssues(r.error, ctx);
         return z.NEVER;
@@ -68,7 +68,7 @@ const batchVectorsSchema = z.unknown().transform((v, ctx): VectorStruct[] => {
   }
   const lists = Object.entries(v);
   const n = lists.reduce((m, [, l]) => Math.max(m, Array.isArray(l) ? l.length : 0), 0);
-  const out: Record<string, number[]>[] = Array.from({ length: n }, () => ({}));
+  const out: Record<string, VectorValue>[] = Array.from({ length: n }, () => ({}));
   for (const [name, list] of lists) {
     if (!Array.isArray(list)) {
       ctx.addIssue({ code: 'custom', path: [name], message: 'expected a list of vectors' });
@@ -84,7 +84,7 @@ const batchVectorsSchema = z.unknown().transform((v, ctx): VectorStruct[] => {
       return z.NEVER;
     }
     for (let i = 0; i < n; i++) {
-      const r = denseVectorSchema.safeParse(list[i]);
+      const r = queryVectorSchema.safeParse(list[i]);
       if (!r.success) {
         forwardIssues(r.error, ctx);
         return z.NEVER;
