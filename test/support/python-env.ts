@@ -12,6 +12,7 @@
  * | .venv-test/localstack/        | localstack-core[runtime] 4.14.0 + cbor2 < 6                          |
  * | .venv-test/moto/              | moto[server] 5.2.1                                                   |
  * | .venv-test/clients/           | qdrant-client 1.20.0, langchain-qdrant 1.1.0 (test/e2e/python-client) |
+ * |                               | + qdrant-edge-py 0.9.0: Qdrant's BM25 embedder, the BM25 parity oracle |
  * | .venv-test/requirements.stamp | the pins above; a different stamp means "rebuild everything"         |
  *
  * Invariants:
@@ -42,7 +43,7 @@ export type TestPythonKind = 'localstack' | 'moto' | 'clients';
 export const TEST_PYTHON_REQUIREMENTS: Readonly<Record<TestPythonKind, readonly string[]>> = {
   localstack: ['localstack-core[runtime]==4.14.0', 'cbor2<6'],
   moto: ['moto[server]==5.2.1'],
-  clients: ['qdrant-client==1.20.0', 'langchain-qdrant==1.1.0', 'langchain-core==1.8.3'],
+  clients: ['qdrant-client==1.20.0', 'langchain-qdrant==1.1.0', 'langchain-core==1.8.3', 'qdrant-edge-py==0.9.0'],
 };
 export const UV_REQUIREMENT = 'uv==0.13.9';
 
