@@ -16,6 +16,8 @@ import { searchBatchSchema, searchRequestSchema } from '../schemas/query.js';
 import { universalBatchSchema, universalQuerySchema } from '../schemas/universal-query.js';
 import type { ParsedQuery } from '../schemas/universal-query.js';
 import { checkDimensions, checkFloat32 } from '../vectors.js';
+import { inferRequestVectors } from '../inference/request-inference.js';
+import { refuseDenseTargets } from '../inferred-targets.js';
 
 export function registerQueryRoutes(app: Hono<AppEnv>, { service, limits }: RouteDeps): void {
   const checkBatchSize = (n: number): void => {
@@ -83,7 +85,10 @@ export function registerQueryRoutes(app: Hono<AppEnv>, { service, limits }: Rout
   app.post('/collections/:name/points/query', async (c) => {
     const name = collectionName(c);
     readParams(c);
-    const request = parseWith(universalQuerySchema, await readJson(c, limits.maxBodyBytes));
+    const body = await readJson(c, limits.maxBodyBytes);
+    // Documents become sparse query vectors before the body is validated, as in Qdrant (lib/api/inference)
+    await refuseDenseTargets(service, name, inferRequestVectors(body, 'query'));
+    const request = parseWith(universalQuerySchema, body);
     const [points] = await runParsed(c, name, [request], false);
     return ok(c, { points });
   });
@@ -91,7 +96,9 @@ export function registerQueryRoutes(app: Hono<AppEnv>, { service, limits }: Rout
   app.post('/collections/:name/points/query/batch', async (c) => {
     const name = collectionName(c);
     readParams(c);
-    const { searches } = parseWith(universalBatchSchema, await readJson(c, limits.maxBodyBytes));
+    const body = await readJson(c, limits.maxBodyBytes);
+    await refuseDenseTargets(service, name, inferRequestVectors(body, 'query_batch'));
+    const { searches } = parseWith(universalBatchSchema, body);
     const results = await runParsed(c, name, searches, true);
     return ok(
       c,
