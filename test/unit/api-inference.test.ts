@@ -3,7 +3,10 @@
  * are found in each request shape, which weights they get (document vs query), and Qdrant's answers for what cannot
  * be inferred here (other models, images, objects, unnamed targets, dense targets), with nothing written.
  */
+import { create } from '@bufbuild/protobuf';
+import { QueryPointsSchema, UpsertPointsSchema } from '@qdrant/js-client-grpc';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { messageToRest } from '../../lib/api/grpc/to-rest.js';
 import { createApp } from '../../lib/api/index.js';
 import { Bm25 } from '../../lib/api/inference/bm25.js';
 import { parseBm25Options } from '../../lib/api/inference/bm25-config.js';
@@ -261,5 +264,67 @@ describe('inference through the API (nothing written on refusal)', () => {
       404,
       "Not found: Collection `nope` doesn't exist!",
     );
+  });
+});
+
+describe('gRPC Documents', () => {
+  const skip = new Set(['collection_name']);
+  const str = (value: string) => ({ kind: { case: 'stringValue' as const, value } });
+
+  it('a Document in Query / prefetch / UpsertPoints maps to the REST Document its REST twin infers', () => {
+    const query = create(QueryPointsSchema, {
+      collectionName: 'c',
+      using: 'text',
+      query: {
+        variant: {
+          case: 'nearest',
+          value: {
+            variant: {
+              case: 'document',
+              value: { text: TEXT, model: 'qdrant/bm25', options: { language: str('german') } },
+            },
+          },
+        },
+      },
+      prefetch: [
+        {
+          using: 'text',
+          query: {
+            variant: {
+              case: 'nearest',
+              value: { variant: { case: 'document', value: { text: 'x', model: 'qdrant/bm25' } } },
+            },
+          },
+        },
+      ],
+    });
+    const body = messageToRest(QueryPointsSchema, query as never, skip);
+    expect(body).toEqual({
+      prefetch: [{ query: doc('x'), using: 'text' }],
+      query: doc(TEXT, { language: 'german' }),
+      using: 'text',
+    });
+    expect(inferRequestVectors(body, 'query')).toHaveLength(2);
+    expect(body).toMatchObject({ query: asQuery(TEXT, { language: 'german' }), prefetch: [{ query: asQuery('x') }] });
+
+    const upsert = create(UpsertPointsSchema, {
+      collectionName: 'c',
+      points: [
+        {
+          id: { pointIdOptions: { case: 'num', value: 1n } },
+          vectors: {
+            vectorsOptions: {
+              case: 'vectors',
+              value: {
+                vectors: { text: { vector: { case: 'document', value: { text: TEXT, model: 'qdrant/bm25' } } } },
+              },
+            },
+          },
+        },
+      ],
+    });
+    const points = messageToRest(UpsertPointsSchema, upsert as never, skip);
+    expect(inferRequestVectors(points, 'upsert')).toEqual([{ using: 'text', path: 'points[0].vector.text' }]);
+    expect(points).toMatchObject({ points: [{ vector: { text: asDocument() } }] });
   });
 });
