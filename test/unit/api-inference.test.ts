@@ -26,14 +26,14 @@ const asDocument = (text = TEXT, options = {}) => bm25(options).embedDocument(te
 const asQuery = (text = TEXT, options = {}) => bm25(options).embedQuery(text);
 
 describe('inferRequestVectors: where Documents are', () => {
-  it('upsert: named vectors of a points list and of a batch get document weights', () => {
+  it('upsert: named vectors of a points list and of a batch get document weights', async () => {
     const body = {
       points: [
         { id: 1, vector: { text: doc(), dense: [1, 2] } },
         { id: 2, vector: { text: doc('running', { language: 'german' }) } },
       ],
     };
-    expect(inferRequestVectors(body, 'upsert')).toEqual([
+    expect(await inferRequestVectors(body, 'upsert')).toEqual([
       { using: 'text', path: 'points[0].vector.text' },
       { using: 'text', path: 'points[1].vector.text' },
     ]);
@@ -42,13 +42,13 @@ describe('inferRequestVectors: where Documents are', () => {
     expect(asDocument().values.some((v) => v !== 1)).toBe(true);
 
     const batch = { batch: { ids: [1, 2], vectors: { sparse: [doc('a fox'), { indices: [1], values: [2] }] } } };
-    expect(inferRequestVectors(batch, 'upsert')).toEqual([{ using: 'sparse', path: 'batch.vectors.sparse[0]' }]);
+    expect(await inferRequestVectors(batch, 'upsert')).toEqual([{ using: 'sparse', path: 'batch.vectors.sparse[0]' }]);
     expect(batch.batch.vectors.sparse).toEqual([asDocument('a fox'), { indices: [1], values: [2] }]);
   });
 
-  it('update_vectors and the upsert / update_vectors operations of a batch update', () => {
+  it('update_vectors and the upsert / update_vectors operations of a batch update', async () => {
     const update = { points: [{ id: 1, vector: { s: doc() } }] };
-    expect(inferRequestVectors(update, 'update_vectors')).toHaveLength(1);
+    expect(await inferRequestVectors(update, 'update_vectors')).toHaveLength(1);
     expect(update.points[0].vector.s).toEqual(asDocument());
     const ops = {
       operations: [
@@ -57,14 +57,14 @@ describe('inferRequestVectors: where Documents are', () => {
         { update_vectors: { points: [{ id: 2, vector: { s: doc('two') } }] } },
       ],
     };
-    expect(inferRequestVectors(ops, 'batch_update').map((t) => t.path)).toEqual([
+    expect((await inferRequestVectors(ops, 'batch_update')).map((t) => t.path)).toEqual([
       'operations[0].upsert.points[0].vector.s',
       'operations[2].update_vectors.points[0].vector.s',
     ]);
     expect(ops.operations[2]).toEqual({ update_vectors: { points: [{ id: 2, vector: { s: asDocument('two') } }] } });
   });
 
-  it('queries: every vector input of every query form and nested prefetch gets query weights, against its using', () => {
+  it('queries: every vector input of every query form and nested prefetch gets query weights, against its using', async () => {
     const body = {
       prefetch: [
         { query: doc('alpha'), using: 'text', limit: 20 },
@@ -72,7 +72,7 @@ describe('inferRequestVectors: where Documents are', () => {
       ],
       query: { fusion: 'rrf' },
     };
-    expect(inferRequestVectors(body, 'query')).toEqual([
+    expect(await inferRequestVectors(body, 'query')).toEqual([
       { using: 'text', path: 'prefetch[0].query' },
       { using: 'title', path: 'prefetch[1].prefetch.query.nearest' },
     ]);
@@ -88,7 +88,7 @@ describe('inferRequestVectors: where Documents are', () => {
         { query: { relevance_feedback: { target: doc('t'), feedback: [{ example: doc('e'), score: 1 }] } } },
       ],
     };
-    expect(inferRequestVectors(forms, 'query_batch').map((t) => `${t.using}:${t.path}`)).toEqual([
+    expect((await inferRequestVectors(forms, 'query_batch')).map((t) => `${t.using}:${t.path}`)).toEqual([
       's:searches[0].query.recommend.positive[0]',
       's:searches[0].query.recommend.negative[0]',
       's:searches[1].query.discover.target',
@@ -101,7 +101,7 @@ describe('inferRequestVectors: where Documents are', () => {
     expect(forms.searches[0].query).toEqual({ recommend: { positive: [asQuery('a'), 7], negative: [asQuery('b')] } });
   });
 
-  it('leaves bodies without inference objects untouched (sparse vectors, dense vectors, ids, unknown shapes)', () => {
+  it('leaves bodies without inference objects untouched (sparse vectors, dense vectors, ids, unknown shapes)', async () => {
     const body = {
       points: [
         { id: 1, vector: { s: { indices: [1], values: [1] }, d: [1, 2] } },
@@ -109,16 +109,28 @@ describe('inferRequestVectors: where Documents are', () => {
       ],
     };
     const before = structuredClone(body);
-    expect(inferRequestVectors(body, 'upsert')).toEqual([]);
+    expect(await inferRequestVectors(body, 'upsert')).toEqual([]);
     expect(body).toEqual(before);
-    expect(inferRequestVectors({ query: 3, prefetch: { query: [1, 2] } }, 'query')).toEqual([]);
+    expect(await inferRequestVectors({ query: 3, prefetch: { query: [1, 2] } }, 'query')).toEqual([]);
   });
 
-  it('the model name is case-insensitive, and `bm25` is the same local model', () => {
+  it('the model name is case-insensitive, and `bm25` is the same local model', async () => {
     const body = { query: { text: TEXT, model: 'Qdrant/BM25' }, prefetch: { query: { text: TEXT, model: 'bm25' } } };
-    inferRequestVectors(body, 'query');
+    await inferRequestVectors(body, 'query');
     expect(body.query).toEqual(asQuery());
     expect(body.prefetch.query).toEqual(asQuery());
+  });
+  it('yields to the event loop while it embeds a large body (other requests wait a slice, not the body)', async () => {
+    const long = Array.from({ length: 40 }, (_, i) => `${TEXT} number ${i}`).join(' ');
+    const body = { points: Array.from({ length: 600 }, (_, i) => ({ id: i, vector: { s: doc(`${long} ${i}`) } })) };
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 1);
+    const started = performance.now();
+    await inferRequestVectors(body, 'upsert');
+    clearInterval(timer);
+    // the work outlasts several slices, and timers ran in between
+    expect(performance.now() - started).toBeGreaterThan(30);
+    expect(ticks).toBeGreaterThan(1);
   });
 });
 
@@ -271,7 +283,7 @@ describe('gRPC Documents', () => {
   const skip = new Set(['collection_name']);
   const str = (value: string) => ({ kind: { case: 'stringValue' as const, value } });
 
-  it('a Document in Query / prefetch / UpsertPoints maps to the REST Document its REST twin infers', () => {
+  it('a Document in Query / prefetch / UpsertPoints maps to the REST Document its REST twin infers', async () => {
     const query = create(QueryPointsSchema, {
       collectionName: 'c',
       using: 'text',
@@ -304,7 +316,7 @@ describe('gRPC Documents', () => {
       query: doc(TEXT, { language: 'german' }),
       using: 'text',
     });
-    expect(inferRequestVectors(body, 'query')).toHaveLength(2);
+    expect(await inferRequestVectors(body, 'query')).toHaveLength(2);
     expect(body).toMatchObject({ query: asQuery(TEXT, { language: 'german' }), prefetch: [{ query: asQuery('x') }] });
 
     const upsert = create(UpsertPointsSchema, {
@@ -324,7 +336,7 @@ describe('gRPC Documents', () => {
       ],
     });
     const points = messageToRest(UpsertPointsSchema, upsert as never, skip);
-    expect(inferRequestVectors(points, 'upsert')).toEqual([{ using: 'text', path: 'points[0].vector.text' }]);
+    expect(await inferRequestVectors(points, 'upsert')).toEqual([{ using: 'text', path: 'points[0].vector.text' }]);
     expect(points).toMatchObject({ points: [{ vector: { text: asDocument() } }] });
   });
 });

@@ -17,7 +17,8 @@
  * "Direct Document processing ..." 400. Returns the target of every inferred vector (its vector name: the key, or a
  * query's `using`, '' when unset) so the route can refuse a dense target with Qdrant's wording before any work.
  *
- * Pure over the body (no I/O, no collection access); the work is bounded by the body size limit.
+ * No I/O and no collection access; the work is bounded by the body size limit and yields to the event loop between
+ * slices (inference-objects.ts).
  */
 import { HttpError } from '../errors.js';
 import type { SparseEmbedding } from './bm25.js';
@@ -177,7 +178,7 @@ const KIND: Record<InferenceRequest, InferenceKind> = {
  * Infers every inference object of `body` (a request of kind `request`) in place; returns the targets of the
  * vectors it wrote (empty, and the body untouched, when it holds none).
  */
-export function inferRequestVectors(body: unknown, request: InferenceRequest): InferredTarget[] {
+export async function inferRequestVectors(body: unknown, request: InferenceRequest): Promise<InferredTarget[]> {
   const c = new Collector();
   switch (request) {
     case 'upsert':
@@ -198,7 +199,7 @@ export function inferRequestVectors(body: unknown, request: InferenceRequest): I
       break;
   }
   if (c.slots.length === 0) return [];
-  const vectors = inferAll(
+  const vectors = await inferAll(
     c.slots.map((s) => s.object),
     KIND[request],
   );

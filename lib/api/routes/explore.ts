@@ -41,7 +41,8 @@ export function registerExploreRoutes(app: Hono<AppEnv>, { service, limits }: Ro
       readParams(c);
       const body = await readJson(c, limits.maxBodyBytes);
       // only the universal query takes Documents (Qdrant's QueryGroupsRequest); legacy groups take vectors
-      if (schema === queryGroupsSchema) await refuseDenseTargets(service, name, inferRequestVectors(body, 'query'));
+      if (schema === queryGroupsSchema)
+        await refuseDenseTargets(service, name, await inferRequestVectors(body, 'query'));
       const request = parseWith(schema, body);
       return ok(c, await service.queryGroups(name, request));
     });

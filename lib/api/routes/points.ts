@@ -51,7 +51,7 @@ export function registerPointRoutes(app: Hono<AppEnv>, { service, limits }: Rout
     const { wait } = writeParams(c);
     const body = await readJson(c, limits.maxBodyBytes);
     // Documents become sparse vectors before the body is validated, as in Qdrant (lib/api/inference)
-    await refuseDenseTargets(service, name, inferRequestVectors(body, 'upsert'));
+    await refuseDenseTargets(service, name, await inferRequestVectors(body, 'upsert'));
     const { points, ...options } = parseWith(upsertSchemaFor(body), body);
     if (points.length > limits.maxUpsertPoints) {
       throw badRequest(
@@ -152,7 +152,7 @@ export function registerPointRoutes(app: Hono<AppEnv>, { service, limits }: Rout
     const name = collectionName(c);
     const { wait } = writeParams(c);
     const body = await readJson(c, limits.maxBodyBytes);
-    await refuseDenseTargets(service, name, inferRequestVectors(body, 'update_vectors'));
+    await refuseDenseTargets(service, name, await inferRequestVectors(body, 'update_vectors'));
     const b = parseWith(updateVectorsSchema, body);
     if (b.points.length > limits.maxUpsertPoints) {
       throw badRequest(
@@ -172,7 +172,7 @@ export function registerPointRoutes(app: Hono<AppEnv>, { service, limits }: Rout
     const name = collectionName(c);
     const { wait } = writeParams(c);
     const body = await readJson(c, limits.maxBodyBytes);
-    await refuseDenseTargets(service, name, inferRequestVectors(body, 'batch_update'));
+    await refuseDenseTargets(service, name, await inferRequestVectors(body, 'batch_update'));
     const operations = parseWith(batchUpdateSchema, body);
     const vectors = operations.flatMap((op) =>
       'upsert' in op ? op.upsert.points : 'update_vectors' in op ? op.update_vectors.points : [],

@@ -87,7 +87,7 @@ export function registerQueryRoutes(app: Hono<AppEnv>, { service, limits }: Rout
     readParams(c);
     const body = await readJson(c, limits.maxBodyBytes);
     // Documents become sparse query vectors before the body is validated, as in Qdrant (lib/api/inference)
-    await refuseDenseTargets(service, name, inferRequestVectors(body, 'query'));
+    await refuseDenseTargets(service, name, await inferRequestVectors(body, 'query'));
     const request = parseWith(universalQuerySchema, body);
     const [points] = await runParsed(c, name, [request], false);
     return ok(c, { points });
@@ -97,7 +97,7 @@ export function registerQueryRoutes(app: Hono<AppEnv>, { service, limits }: Rout
     const name = collectionName(c);
     readParams(c);
     const body = await readJson(c, limits.maxBodyBytes);
-    await refuseDenseTargets(service, name, inferRequestVectors(body, 'query_batch'));
+    await refuseDenseTargets(service, name, await inferRequestVectors(body, 'query_batch'));
     const { searches } = parseWith(universalBatchSchema, body);
     const results = await runParsed(c, name, searches, true);
     return ok(
