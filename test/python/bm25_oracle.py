@@ -126,4 +126,5 @@ def main():
     json.dump({"cases": results}, sys.stdout)
 
 
-main()
+if __name__ == "__main__":
+    main()
