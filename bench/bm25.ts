@@ -69,11 +69,14 @@ export async function main(argv: string[]): Promise<void> {
       const embed = (t: string) => (mode === 'document' ? model.embedDocument(t) : model.embedQuery(t));
       for (const t of edge.texts.slice(0, 200)) embed(t); // warm-up: JIT and stemmer tables
       let best = Number.POSITIVE_INFINITY;
+      let first = 0;
       let out: SparseEmbedding[] = [];
       for (let r = 0; r < rounds; r++) {
         const t0 = performance.now();
         out = edge.texts.map(embed);
-        best = Math.min(best, (performance.now() - t0) / 1000);
+        const s = (performance.now() - t0) / 1000;
+        if (r === 0) first = s;
+        best = Math.min(best, s);
       }
       const differ = out.filter((v, i) => !same(v, edge.vectors[mode][i])).length;
       rows.push({
@@ -82,6 +85,9 @@ export async function main(argv: string[]): Promise<void> {
         texts: edge.texts.length,
         textMB: bytes / 1e6,
         strataTextsPerSec: edge.texts.length / best,
+        // the first round meets most words for the first time: the tokenizer's stem memo is cold (the document
+        // round of a language warms it for its query round)
+        strataFirstTextsPerSec: edge.texts.length / first,
         qdrantTextsPerSec: edge.texts.length / edge.seconds[mode],
         strataMBPerSec: bytes / 1e6 / best,
         qdrantMBPerSec: bytes / 1e6 / edge.seconds[mode],
@@ -97,6 +103,7 @@ export async function main(argv: string[]): Promise<void> {
         'mode',
         'texts',
         'Strata texts/s',
+        'first pass',
         'Qdrant texts/s',
         'Strata MB/s',
         'Qdrant MB/s',
@@ -108,6 +115,7 @@ export async function main(argv: string[]): Promise<void> {
         r.mode as string,
         r.texts as number,
         fixed(r.strataTextsPerSec as number, 0),
+        fixed(r.strataFirstTextsPerSec as number, 0),
         fixed(r.qdrantTextsPerSec as number, 0),
         fixed(r.strataMBPerSec as number, 2),
         fixed(r.qdrantMBPerSec as number, 2),
@@ -116,7 +124,9 @@ export async function main(argv: string[]): Promise<void> {
       ]),
     ),
   );
-  console.log("Strata÷Qdrant: > 1 means Strata embeds faster; differ: vectors not identical to Qdrant's (expected 0).");
+  console.log(
+    "Strata÷Qdrant (best rounds): > 1 means Strata embeds faster; first pass: Strata's first round (its stem memo cold; a language's document round warms it for its query round); differ: vectors not identical to Qdrant's (expected 0).",
+  );
   const path = writeResults('bm25', { machine, code, config: { limit, rounds, languages }, rows });
   console.log(`results: ${path}`);
 }

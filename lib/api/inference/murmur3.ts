@@ -5,7 +5,7 @@
  * vectors inferred here would not match vectors inferred by Qdrant (or by fastembed's `Qdrant/bm25`) for the same
  * text.
  *
- * Pure and allocation-light: one TextEncoder pass, then 32-bit integer arithmetic (Math.imul keeps products mod 2^32).
+ * Pure: one TextEncoder pass into a reused buffer, then 32-bit integer arithmetic (Math.imul keeps products mod 2^32).
  */
 
 const C1 = 0xcc9e2d51;
@@ -14,10 +14,9 @@ const encoder = new TextEncoder();
 
 const rotl = (x: number, r: number): number => (x << r) | (x >>> (32 - r));
 
-/** The unsigned 32-bit hash of `bytes` with `seed`. */
-export function murmur3x86_32(bytes: Uint8Array, seed = 0): number {
+/** The unsigned 32-bit hash of `bytes` (its first `len` bytes) with `seed`. */
+export function murmur3x86_32(bytes: Uint8Array, seed = 0, len = bytes.length): number {
   let h = seed >>> 0;
-  const len = bytes.length;
   const blocks = len & ~3;
   for (let i = 0; i < blocks; i += 4) {
     let k = bytes[i] | (bytes[i + 1] << 8) | (bytes[i + 2] << 16) | (bytes[i + 3] << 24);
@@ -54,5 +53,10 @@ export function murmur3x86_32(bytes: Uint8Array, seed = 0): number {
  * (`i32::unsigned_abs`: i32::MIN maps to 2^31, so ids span 0..=2^31).
  */
 export function bm25TokenId(token: string): number {
-  return Math.abs(murmur3x86_32(encoder.encode(token)) | 0);
+  // a UTF-16 code unit is at most 3 UTF-8 bytes; the buffer is reused, so hashing a token allocates nothing
+  if (scratch.length < token.length * 3) scratch = new Uint8Array(token.length * 3);
+  const { written } = encoder.encodeInto(token, scratch);
+  return Math.abs(murmur3x86_32(scratch, 0, written) | 0);
 }
+
+let scratch = new Uint8Array(256);
