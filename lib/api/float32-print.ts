@@ -18,18 +18,24 @@ export function shortestFloat32(x: number): number {
   return Number(f.toPrecision(9));
 }
 
-/** Points (scored or records) with their vectors (a list, or named lists) re-printed by shortestFloat32. */
-export function withShortVectors<T extends { vector?: number[] | Record<string, number[]> | null }>(
+type Row = number[] | { indices: number[]; values: number[] };
+
+/** A dense list re-printed, or a sparse vector with its weights re-printed (indices are integers already). */
+const shortRow = (row: Row): Row =>
+  Array.isArray(row) ? row.map(shortestFloat32) : { indices: row.indices, values: row.values.map(shortestFloat32) };
+
+/** Points (scored or records) with their vectors (a list, or named lists/sparse) re-printed by shortestFloat32. */
+export function withShortVectors<T extends { vector?: number[] | Record<string, Row> | null }>(
   points: readonly T[],
 ): T[] {
   return points.map((p) => {
     const v = p.vector;
     if (Array.isArray(v)) return { ...p, vector: v.map(shortestFloat32) };
     if (v === null || v === undefined) return p;
-    const named: Record<string, number[]> = {};
+    const named: Record<string, Row> = {};
     for (const [name, row] of Object.entries(v)) {
       Object.defineProperty(named, name, {
-        value: row.map(shortestFloat32),
+        value: shortRow(row),
         enumerable: true,
         writable: true,
         configurable: true,

@@ -10,7 +10,9 @@ import type { CollectionService } from '../collection/types.js';
 import { dimensionMismatch, invalid } from '../model/errors.js';
 import type { CollectionConfig } from '../model/collection-config.js';
 import type { VectorStruct, WithVector } from '../model/points.js';
-import { vectorSpace, vectorSpaces } from '../model/vector-spaces.js';
+import { findVectorSpace as vectorSpaceFor, vectorSpace, vectorSpaces } from '../model/vector-spaces.js';
+import { isSparseName } from '../model/sparse-spaces.js';
+import { looksSparse, wrongSparse } from '../model/sparse-vector.js';
 
 /**
  * Checks every query vector's length against the vector space it searches (`using[i]`, '' = unnamed) and every
@@ -40,19 +42,36 @@ export async function checkPointVectors(
 ): Promise<void> {
   const vectors: number[][] = [];
   const using: string[] = [];
+  const sparse: string[] = [];
   for (const s of structs) {
     if (Array.isArray(s)) {
       vectors.push(s);
       using.push('');
     } else {
       for (const [n, v] of Object.entries(s)) {
-        vectors.push(v);
-        using.push(n);
+        // a sparse vector is checked whole (shape, u32 indices, lengths) by wal.ts; here only its kind and name
+        if (looksSparse(v)) sparse.push(n);
+        else {
+          vectors.push(v as number[]);
+          using.push(n);
+        }
       }
     }
   }
+  const check = (config: CollectionConfig): void => {
+    for (const n of sparse) if (!isSparseName(config, n)) throw vectorSpaceFor(config, n) ? wrongSparse() : missing(n);
+    // a dense list sent to a sparse name is Qdrant's conversion error, not an unknown name
+    for (const n of using) if (isSparseName(config, n)) throw wrongSparse();
+  };
+  try {
+    check(await service.collectionConfig(name, false));
+  } catch {
+    check(await service.collectionConfig(name, true));
+  }
   await checkDimensions(service, name, vectors, using);
 }
+
+const missing = (n: string) => invalid(`Not existing vector name error: ${n}`);
 
 /** Sum of the sizes of every vector of the config (response bounds per returned point). */
 export function vectorWidth(config: CollectionConfig): number {
@@ -70,7 +89,8 @@ function checkAgainst(
     if (v.length !== size) throw dimensionMismatch(size, v.length);
   });
   // Qdrant refuses a with_vector list naming a vector the collection does not have (its check_vector_name)
-  for (const w of withVectors) if (Array.isArray(w)) for (const n of w) vectorSpace(config, n);
+  for (const w of withVectors)
+    if (Array.isArray(w)) for (const n of w) if (!isSparseName(config, n)) vectorSpace(config, n);
   return vectorWidth(config);
 }
 

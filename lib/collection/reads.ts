@@ -20,6 +20,7 @@ import type { Payload, WithPayload } from '../model/payload.js';
 import type { PointId } from '../model/point-id.js';
 import type { Record_, ScrollRequest, ScrollResult, VectorRows, WithVector } from '../model/points.js';
 import { isUnnamedConfig } from '../model/vector-spaces.js';
+import { type SparseVectorJson, isSparse, sparseToJson } from '../model/sparse-vector.js';
 
 /** Where the live version of a point is. */
 export type Located =
@@ -128,15 +129,16 @@ export function toRecord(p: FullPoint, withPayload: WithPayload, withVector: Wit
   r.vector = null;
   if (!wantsVector(withVector) || p.vectors === null) return r;
   if (!named) {
+    // an unnamed collection may have sparse names beside its unnamed vector: those make it answer a map
     const v = p.vectors.get('');
-    r.vector = v === undefined ? null : Array.from(v);
+    r.vector = v === undefined || isSparse(v) ? null : Array.from(v);
     return r;
   }
   const names = Array.isArray(withVector) ? withVector : [...p.vectors.keys()];
-  const out: Record<string, number[]> = {};
+  const out: Record<string, number[] | SparseVectorJson> = {};
   for (const name of names) {
     const v = p.vectors.get(name);
-    if (v !== undefined) out[name] = Array.from(v);
+    if (v !== undefined) out[name] = isSparse(v) ? sparseToJson(v) : Array.from(v);
   }
   r.vector = out;
   return r;

@@ -25,8 +25,9 @@
  *   (seq, writer) wins whole, so the other's payload change is lost (last-writer-wins per point, never a torn point).
  *
  * Object layout (little-endian). Version 1 is what a batch of unnamed vectors held by every point is written as (byte
- * for byte what this module wrote before named vectors); version 2 carries any number of named vector blocks. Both
- * are read.
+ * for byte what this module wrote before named vectors); version 2 carries any number of named vector blocks;
+ * version 3 is version 2 plus sparse vector blocks, written only when a batch holds a sparse vector (so batches of
+ * collections without sparse vectors keep their bytes). All three are read.
  *
  * | offset   | size        | field (version 1)                                                       |
  * |----------|-------------|-------------------------------------------------------------------------|
@@ -56,6 +57,10 @@
  * | 24+J     | 0–3         | zero padding to a multiple of 4                                         |
  * | aligned  | Σ rows×dim×4| float32 rows of each block in order; row r of a block belongs to        |
  * |          |             |   ids[points[r]] (ids[r] when points is null)                           |
+ *
+ * Version 3 = version 2 with `sparse: [{name, points, nnz}]` in the JSON (nnz: entries of each row) and, after the
+ * dense rows, per sparse block: Σnnz u32 dimension ids, then Σnnz float32 weights (rows in order, each sorted by
+ * dimension id).
  */
 import { align4, checkMagic, crc32, le, writeMagic } from '../binary/binary-format.js';
 import { normalizeInPlace } from '../distance/index.js';
@@ -64,7 +69,9 @@ import type { Payload } from '../model/payload.js';
 import { type PointId, requirePointId } from '../model/point-id.js';
 import type { PointStruct, VectorRows } from '../model/points.js';
 import type { CollectionConfig } from '../model/collection-config.js';
-import { vectorSpace, vectorSpaces } from '../model/vector-spaces.js';
+import { findVectorSpace, vectorSpace, vectorSpaces } from '../model/vector-spaces.js';
+import { sparseSpaces } from '../model/sparse-spaces.js';
+import { type SparseVector, isSparse, looksSparse, parseSparseVector, wrongSparse } from '../model/sparse-vector.js';
 
 /** Longest time from choosing a batch's seq to acknowledging it (writer's clock); slower writes are refused. */
 export const WAL_ACK_WINDOW_MS = 60_000;
@@ -76,6 +83,7 @@ export const WAL_FLOOR_LAG_MS = WAL_ACK_WINDOW_MS + 2 * MAX_CLOCK_SKEW_MS;
 const MAGIC = 'SWAL';
 const FORMAT_VERSION = 2;
 const UNNAMED_VERSION = 1;
+const SPARSE_VERSION = 3;
 const HEADER_BYTES = 24;
 
 /** The rows of one vector name in a batch. */
@@ -89,6 +97,15 @@ export interface WalVectorBlock {
   data: Float32Array;
 }
 
+/** The sparse vectors of one sparse name in a batch. */
+export interface WalSparseBlock {
+  name: string;
+  /** indices into the batch's ids of the points holding this vector, ascending; null: every point */
+  points: number[] | null;
+  /** row r belongs to ids[points[r]] (ids[r] when points is null); indices sorted */
+  rows: SparseVector[];
+}
+
 /** One decoded WAL object. */
 export interface WalBatch {
   /** the collection incarnation the batch was written for; a batch of an older incarnation is ignored */
@@ -98,6 +115,8 @@ export interface WalBatch {
   ids: PointId[];
   payloads: (Payload | null)[];
   vectors: WalVectorBlock[];
+  /** sparse vector blocks (version 3); absent or empty: none */
+  sparse?: WalSparseBlock[];
   deletes: PointId[];
 }
 
@@ -131,6 +150,7 @@ export interface PreparedUpserts {
   ids: PointId[];
   payloads: (Payload | null)[];
   vectors: WalVectorBlock[];
+  sparse?: WalSparseBlock[];
 }
 
 /**
@@ -145,11 +165,22 @@ export function prepareUpserts(points: PointStruct[], config: CollectionConfig):
   const rows = new Map<string, { points: number[]; values: number[][] }>(
     spaces.map((s) => [s.name, { points: [], values: [] }]),
   );
+  const sparseRows = new Map<string, { points: number[]; rows: SparseVector[] }>(
+    sparseSpaces(config).map((s) => [s.name, { points: [], rows: [] }]),
+  );
   for (let i = 0; i < points.length; i++) {
     const p = points[i];
     if (p === null || typeof p !== 'object') throw malformed(`points[${i}]`, 'expected a point object');
     ids[i] = requirePointId(p.id, `points[${i}].id`);
     for (const [name, v] of vectorEntries(p.vector, `points[${i}].vector`)) {
+      const sparse = sparseRows.get(name);
+      if (sparse !== undefined) {
+        if (!looksSparse(v)) throw wrongSparse();
+        sparse.points.push(i);
+        sparse.rows.push(parseSparseVector(v, `points[${i}].vector.${name}`));
+        continue;
+      }
+      if (looksSparse(v) && findVectorSpace(config, name) !== undefined) throw wrongSparse();
       const space = vectorSpace(config, name);
       checkRow(v, space.size, name === '' ? `points[${i}].vector` : `points[${i}].vector.${name}`);
       const r = rows.get(name) as { points: number[]; values: number[][] };
@@ -174,7 +205,12 @@ export function prepareUpserts(points: PointStruct[], config: CollectionConfig):
     });
     vectors.push({ name: space.name, dim, points: r.points.length === points.length ? null : r.points, data });
   }
-  return { ids, payloads, vectors };
+  const sparse: WalSparseBlock[] = [];
+  for (const [name, r] of sparseRows) {
+    if (r.points.length > 0)
+      sparse.push({ name, points: r.points.length === points.length ? null : r.points, rows: r.rows });
+  }
+  return sparse.length > 0 ? { ids, payloads, vectors, sparse } : { ids, payloads, vectors };
 }
 
 /**
@@ -186,7 +222,8 @@ export function blocksOf(rows: readonly VectorRows[], config: CollectionConfig):
   for (const space of vectorSpaces(config)) {
     const holders: number[] = [];
     rows.forEach((r, i) => {
-      if (r.has(space.name)) holders.push(i);
+      const v = r.get(space.name);
+      if (v !== undefined && !isSparse(v)) holders.push(i);
     });
     if (holders.length === 0) continue;
     const data = new Float32Array(holders.length * space.size);
@@ -194,6 +231,40 @@ export function blocksOf(rows: readonly VectorRows[], config: CollectionConfig):
     out.push({ name: space.name, dim: space.size, points: holders.length === rows.length ? null : holders, data });
   }
   return out;
+}
+
+/** Sparse blocks for points whose vectors are already stored (validated, sorted); see `blocksOf`. */
+export function sparseBlocksOf(rows: readonly VectorRows[], config: CollectionConfig): WalSparseBlock[] {
+  const out: WalSparseBlock[] = [];
+  for (const space of sparseSpaces(config)) {
+    const holders: number[] = [];
+    const vs: SparseVector[] = [];
+    rows.forEach((r, i) => {
+      const v = r.get(space.name);
+      if (v !== undefined && isSparse(v)) {
+        holders.push(i);
+        vs.push(v);
+      }
+    });
+    if (holders.length > 0)
+      out.push({ name: space.name, points: holders.length === rows.length ? null : holders, rows: vs });
+  }
+  return out;
+}
+
+/** Upserts of whole points already stored (payload rewrites, vector updates): dense and sparse blocks. */
+export function storedUpserts(
+  points: readonly { id: PointId; payload: Payload | null; vectors: VectorRows | null }[],
+  config: CollectionConfig,
+): PreparedUpserts {
+  const rows = points.map((p) => p.vectors ?? new Map());
+  const sparse = sparseBlocksOf(rows, config);
+  return {
+    ids: points.map((p) => p.id),
+    payloads: points.map((p) => p.payload),
+    vectors: blocksOf(rows, config),
+    ...(sparse.length > 0 ? { sparse } : {}),
+  };
 }
 
 /** The prepared upserts at the indices where `keep` is true (update_mode / update_filter drop the others). */
@@ -220,10 +291,24 @@ export function selectUpserts(p: PreparedUpserts, keep: readonly boolean[]): Pre
     rows.forEach((r, k) => data.set(b.data.subarray(r * b.dim, (r + 1) * b.dim), k * b.dim));
     vectors.push({ name: b.name, dim: b.dim, points: points.length === n ? null : points, data });
   }
+  const sparse: WalSparseBlock[] = [];
+  for (const b of p.sparse ?? []) {
+    const points: number[] = [];
+    const rows: SparseVector[] = [];
+    b.rows.forEach((v, r) => {
+      const i = b.points === null ? r : b.points[r];
+      if (index[i] >= 0) {
+        points.push(index[i]);
+        rows.push(v);
+      }
+    });
+    if (rows.length > 0) sparse.push({ name: b.name, points: points.length === n ? null : points, rows });
+  }
   return {
     ids: p.ids.filter((_, i) => keep[i]),
     payloads: p.payloads.filter((_, i) => keep[i]),
     vectors,
+    ...(sparse.length > 0 ? { sparse } : {}),
   };
 }
 
@@ -258,7 +343,14 @@ export function encodeWal(batch: WalBatch): Uint8Array {
   for (const b of vectors) {
     if (b.data.length !== blockRows(b, ids.length) * b.dim) throw internal(`WAL batch: vector block ${b.name} size`);
   }
-  const v1 = isVersion1(batch) || (vectors.length === 0 && ids.length === 0);
+  const sparse = batch.sparse ?? [];
+  const v3 = sparse.length > 0;
+  const v1 = !v3 && (isVersion1(batch) || (vectors.length === 0 && ids.length === 0));
+  for (const b of sparse) {
+    if (b.rows.length !== (b.points === null ? ids.length : b.points.length)) {
+      throw internal(`WAL batch: sparse block ${b.name} size`);
+    }
+  }
   const head: Record<string, unknown> = {
     incarnation: batch.incarnation,
     seq: batch.seq,
@@ -268,13 +360,16 @@ export function encodeWal(batch: WalBatch): Uint8Array {
     deletes: batch.deletes,
   };
   if (!v1) head.vectors = vectors.map((b) => ({ name: b.name, dim: b.dim, points: b.points }));
+  if (v3)
+    head.sparse = sparse.map((b) => ({ name: b.name, points: b.points, nnz: b.rows.map((r) => r.indices.length) }));
   const json = Buffer.from(JSON.stringify(head), 'utf8');
   const vecOff = align4(HEADER_BYTES + json.length);
   const floats = vectors.reduce((n, b) => n + b.data.length, 0);
-  const out = new Uint8Array(vecOff + floats * 4);
+  const entries = sparse.reduce((n, b) => n + b.rows.reduce((m, r) => m + r.indices.length, 0), 0);
+  const out = new Uint8Array(vecOff + floats * 4 + entries * 8);
   const view = le(out);
   writeMagic(out, MAGIC);
-  view.setUint16(4, v1 ? UNNAMED_VERSION : FORMAT_VERSION, true);
+  view.setUint16(4, v1 ? UNNAMED_VERSION : v3 ? SPARSE_VERSION : FORMAT_VERSION, true);
   view.setUint16(6, 0, true);
   view.setUint32(8, v1 ? (vectors[0]?.dim ?? 0) : vectors.length, true);
   view.setUint32(12, ids.length, true);
@@ -283,6 +378,10 @@ export function encodeWal(batch: WalBatch): Uint8Array {
   let at = vecOff;
   for (const b of vectors) {
     for (let i = 0; i < b.data.length; i++, at += 4) view.setFloat32(at, b.data[i], true);
+  }
+  for (const b of sparse) {
+    for (const r of b.rows) for (let i = 0; i < r.indices.length; i++, at += 4) view.setUint32(at, r.indices[i], true);
+    for (const r of b.rows) for (let i = 0; i < r.values.length; i++, at += 4) view.setFloat32(at, r.values[i], true);
   }
   view.setUint32(20, crc32(out.subarray(HEADER_BYTES)), true);
   return out;
@@ -293,7 +392,7 @@ export function decodeWal(bytes: Uint8Array, key = 'WAL object'): WalBatch {
   checkMagic(bytes, MAGIC, key);
   const view = le(bytes);
   const version = view.getUint16(4, true);
-  if (version !== FORMAT_VERSION && version !== UNNAMED_VERSION) {
+  if (version !== FORMAT_VERSION && version !== UNNAMED_VERSION && version !== SPARSE_VERSION) {
     throw internal(`${key}: unsupported format version ${version}`);
   }
   const n = view.getUint32(12, true);
@@ -309,6 +408,7 @@ export function decodeWal(bytes: Uint8Array, key = 'WAL object'): WalBatch {
     payloads: (Payload | null)[];
     deletes: PointId[];
     vectors?: { name: string; dim: number; points: number[] | null }[];
+    sparse?: { name: string; points: number[] | null; nnz: number[] }[];
   };
   const blocks =
     version === UNNAMED_VERSION
@@ -316,18 +416,36 @@ export function decodeWal(bytes: Uint8Array, key = 'WAL object'): WalBatch {
         ? []
         : [{ name: '', dim: view.getUint32(8, true), points: null }]
       : (head.vectors ?? []);
-  if (version === FORMAT_VERSION && blocks.length !== view.getUint32(8, true)) {
+  if (version !== UNNAMED_VERSION && blocks.length !== view.getUint32(8, true)) {
     throw internal(`${key}: ${blocks.length} vector blocks, header says ${view.getUint32(8, true)}`);
   }
   if (head.ids.length !== n) throw internal(`${key}: ${head.ids.length} ids for ${n} points`);
   const floats = blocks.reduce((t, b) => t + (b.points === null ? n : b.points.length) * b.dim, 0);
-  if (bytes.length !== vecOff + floats * 4) throw internal(`${key}: length ${bytes.length} does not match header`);
+  const sparseHead = version === SPARSE_VERSION ? (head.sparse ?? []) : [];
+  const entries = sparseHead.reduce((t, b) => t + b.nnz.reduce((m, k) => m + k, 0), 0);
+  if (bytes.length !== vecOff + floats * 4 + entries * 8) {
+    throw internal(`${key}: length ${bytes.length} does not match header`);
+  }
   let at = vecOff;
   const vectors: WalVectorBlock[] = blocks.map((b) => {
     const data = new Float32Array((b.points === null ? n : b.points.length) * b.dim);
     for (let i = 0; i < data.length; i++, at += 4) data[i] = view.getFloat32(at, true);
     return { name: b.name, dim: b.dim, points: b.points, data };
   });
-  const { vectors: _blocks, ...rest } = head;
-  return { ...rest, vectors };
+  const sparse: WalSparseBlock[] = sparseHead.map((b) => {
+    const total = b.nnz.reduce((m, k) => m + k, 0);
+    const indices = new Uint32Array(total);
+    const values = new Float32Array(total);
+    for (let i = 0; i < total; i++, at += 4) indices[i] = view.getUint32(at, true);
+    for (let i = 0; i < total; i++, at += 4) values[i] = view.getFloat32(at, true);
+    let from = 0;
+    const rows = b.nnz.map((k) => {
+      const r = { indices: indices.subarray(from, from + k), values: values.subarray(from, from + k) };
+      from += k;
+      return r;
+    });
+    return { name: b.name, points: b.points, rows };
+  });
+  const { vectors: _blocks, sparse: _sparse, ...rest } = head;
+  return sparse.length > 0 ? { ...rest, vectors, sparse } : { ...rest, vectors };
 }

@@ -3,15 +3,19 @@ import type { Filter } from './filter.js';
 import type { Payload, WithPayload } from './payload.js';
 import type { PointId } from './point-id.js';
 import type { OrderBy } from './query.js';
+import type { SparseVectorJson, StoredVector } from './sparse-vector.js';
 
 /**
  * A point's vectors as a caller writes them (Qdrant's VectorStruct): one list for the unnamed vector, or a map
- * name -> list. A map may leave names of the collection out (optional vectors).
+ * name -> list (dense) or {indices, values} (sparse). A map may leave names of the collection out (optional vectors).
  */
-export type VectorStruct = number[] | Record<string, number[]>;
+export type VectorStruct = number[] | Record<string, number[] | SparseVectorJson>;
 
-/** A point's stored vectors by name ('' = the unnamed vector); a point may lack some names (optional vectors). */
-export type VectorRows = ReadonlyMap<string, Float32Array>;
+/**
+ * A point's stored vectors by name ('' = the unnamed vector): dense rows, and sorted sparse vectors under sparse
+ * names; a point may lack some names (optional vectors).
+ */
+export type VectorRows = ReadonlyMap<string, StoredVector>;
 
 /** with_vector: every vector (true), none (false), or the listed names */
 export type WithVector = boolean | string[];

@@ -13,8 +13,11 @@ import type { PointId } from './point-id.js';
 import type { WithVector } from './points.js';
 import type { SearchParams } from './search.js';
 
-/** A dense vector, or the stored vector of a point. */
-export type VectorInput = { vector: number[] } | { id: PointId };
+/**
+ * A dense vector, a sparse vector (checked against its sparse name by the collection layer), or the stored vector
+ * of a point.
+ */
+export type VectorInput = { vector: number[] } | { id: PointId } | { sparse: unknown };
 
 export interface ContextPairInput {
   positive: VectorInput;

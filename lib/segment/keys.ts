@@ -9,6 +9,7 @@
  * | `segments/{segmentId}/deleted.{v:20}`    | tombstone bitmap version v (tombstoneName)            |
  * | `segments/{segmentId}/index/{field}`     | payload field index (fieldIndexName: key URI-encoded) |
  * | `segments/{segmentId}/vectors/{n}/{file}`| a named vector's QUANTIZED / GRAPH / VECTORS / OFFSETS|
+ * | `segments/{segmentId}/vectors/{n}/sparse`| a sparse vector name's index and rows (SPARSE)        |
  *
  * The unnamed vector ('') keeps its objects at the segment's top level (the keys segments had before named
  * vectors). `{n}` is the name percent-encoded (encodeURIComponent, plus `.` and `*`), so any name is one safe key
@@ -29,6 +30,8 @@ export const IDS = 'ids';
 export const PAYLOAD = 'payload';
 /** a named vector's row -> point offset map, when some points lack that vector */
 export const OFFSETS = 'offsets';
+/** a sparse vector name's inverted index and rows (sparse-format.ts), under `vectors/{n}/` */
+export const SPARSE = 'sparse';
 
 /** One key segment for a vector name (see header). */
 export function vectorNameSegment(name: string): string {

@@ -79,6 +79,16 @@ export interface SpaceMeta {
   offsetsBytes: number;
 }
 
+/** One sparse vector name's part of a segment (sparse-format.ts): its rows and its object's size. */
+export interface SparseSpaceMeta {
+  /** points holding this vector */
+  count: number;
+  /** bytes of `vectors/{name}/sparse` */
+  bytes: number;
+  /** the index tier configured when the segment was written */
+  onDisk: boolean;
+}
+
 export interface SegmentMeta {
   format: number;
   /** points in the segment */
@@ -93,6 +103,8 @@ export interface SegmentMeta {
   payloadIndexBytes: number;
   /** the payload field indexes written (`index/{field}`), with the schema each was built with; absent = none */
   fieldIndexes?: PayloadSchema;
+  /** sparse vector names some point of the segment holds (format 2 only); absent = none */
+  sparse?: Record<string, SparseSpaceMeta>;
 }
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -167,7 +179,7 @@ function checkSpace(m: Record<string, unknown>, bad: (why: string) => Error): Sp
 /** Whether a meta is written as format 1: one unnamed space held by every point. */
 export function isUnnamedMeta(meta: SegmentMeta): boolean {
   const names = Object.keys(meta.spaces);
-  return names.length === 1 && names[0] === '' && meta.spaces[''].offsetsBytes === 0;
+  return names.length === 1 && names[0] === '' && meta.spaces[''].offsetsBytes === 0 && meta.sparse === undefined;
 }
 
 export function encodeMeta(meta: SegmentMeta): Uint8Array {

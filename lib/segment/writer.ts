@@ -44,6 +44,7 @@ import {
   OFFSETS,
   PAYLOAD,
   QUANTIZED,
+  SPARSE,
   VECTORS,
   fieldIndexName,
   segmentObjectKey,
@@ -57,6 +58,7 @@ import {
   SEGMENT_FORMAT,
   type SegmentMeta,
   type SpaceMeta,
+  type SparseSpaceMeta,
   encodeMeta,
   isUnnamedMeta,
   vectorKb,
@@ -65,6 +67,9 @@ import { encodeSpaceOffsets } from './space-offsets.js';
 import { vectorSpace, vectorSpaces } from '../model/vector-spaces.js';
 import { encodePayloads, payloadIndexBytes } from './payload-format.js';
 import { putCreateOnly } from './store-io.js';
+import { encodeSparseIndex } from './sparse-format.js';
+import type { SparseVector } from '../model/sparse-vector.js';
+import { findSparseSpace } from '../model/sparse-spaces.js';
 
 /** The rows of one vector space of a segment's input. */
 export interface SpaceInput {
@@ -76,6 +81,15 @@ export interface SpaceInput {
   data: Float32Array;
 }
 
+/** The vectors of one sparse name of a segment's input. */
+export interface SparseInput {
+  name: string;
+  /** indices (into the input's points, ascending) of the points holding this vector */
+  points: Uint32Array;
+  /** row r belongs to points[r]; indices sorted */
+  rows: SparseVector[];
+}
+
 export interface SegmentInput {
   config: CollectionConfig;
   ids: readonly PointId[];
@@ -84,6 +98,8 @@ export interface SegmentInput {
   vectors?: Float32Array;
   /** every vector space's rows (named configs); takes precedence over `vectors` */
   spaces?: SpaceInput[];
+  /** every sparse name's vectors; absent or empty: none */
+  sparse?: SparseInput[];
   payloads: readonly (Payload | null | undefined)[];
   seed: number;
 }
@@ -149,6 +165,25 @@ export function encodeSegment(
     for (const [file, bytes] of own) objects.set(spaceFile(s.name, file), bytes);
   }
 
+  const sparse: Record<string, SparseSpaceMeta> = {};
+  const inverse = order === null ? null : inversePermutation(order);
+  for (const s of raw.sparse ?? []) {
+    if (s.rows.length === 0) continue;
+    // rows follow the (maybe reordered) point offsets, ascending, as the index's row table requires
+    const offs = Array.from(s.points, (i) => (inverse === null ? i : inverse[i]));
+    const byOffset = offs.map((_, r) => r).sort((a, b) => offs[a] - offs[b]);
+    const bytes = encodeSparseIndex(
+      Uint32Array.from(byOffset, (r) => offs[r]),
+      byOffset.map((r) => s.rows[r]),
+    );
+    objects.set(spaceFile(s.name, SPARSE), bytes);
+    sparse[s.name] = {
+      count: s.rows.length,
+      bytes: bytes.byteLength,
+      onDisk: findSparseSpace(config, s.name)?.onDisk ?? false,
+    };
+  }
+
   const idsBytes = encodeIds(input.ids, input.versions);
   objects.set(IDS, idsBytes);
   const payloadBytes = encodePayloads(input.payloads);
@@ -163,6 +198,7 @@ export function encodeSegment(
     payloadBytes: payloadBytes.byteLength,
     payloadIndexBytes: payloadIndexBytes(n),
   };
+  if (Object.keys(sparse).length > 0) meta.sparse = sparse;
   if (!isUnnamedMeta(meta)) meta.format = NAMED_SEGMENT_FORMAT;
   // payload field indexes: one immutable object per key of the schema, over the payloads in offset order
   const schema = config.payload_schema ?? {};
@@ -270,6 +306,14 @@ function encodeSpace(
     },
     objects,
   };
+}
+
+function inversePermutation(order: Uint32Array): Uint32Array {
+  const inverse = new Uint32Array(order.length);
+  order.forEach((old, i) => {
+    inverse[old] = i;
+  });
+  return inverse;
 }
 
 /** The input with its points in `order`; a space some points lack keeps its rows in the new point order. */

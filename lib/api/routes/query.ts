@@ -4,7 +4,8 @@
  * whole instead of returning partial answers.
  */
 import type { Hono } from 'hono';
-import type { QueryRequest } from '../../model/search.js';
+import type { QueryRequest, ScoredPoint } from '../../model/search.js';
+import type { UniversalQuery } from '../../model/query.js';
 import type { RouteDeps } from '../route-deps.js';
 import { costTrace } from '../cost-header.js';
 import { badRequest } from '../errors.js';
@@ -19,6 +20,22 @@ import { checkDimensions, checkFloat32 } from '../vectors.js';
 import { inferRequestVectors } from '../inference/request-inference.js';
 import { refuseDenseTargets } from '../inferred-targets.js';
 
+/** A legacy search as the universal query that answers it (its sparse vector searched over `using`). */
+function universalOf(r: QueryRequest): UniversalQuery {
+  return {
+    prefetch: [],
+    query: { kind: 'nearest', input: r.sparse !== undefined ? { sparse: r.sparse } : { vector: r.vector } },
+    using: r.using ?? '',
+    ...(r.filter ? { filter: r.filter } : {}),
+    params: r.params,
+    limit: r.limit,
+    ...(r.score_threshold !== undefined ? { score_threshold: r.score_threshold } : {}),
+    offset: r.offset,
+    with_payload: r.with_payload,
+    with_vector: r.with_vector,
+  };
+}
+
 export function registerQueryRoutes(app: Hono<AppEnv>, { service, limits }: RouteDeps): void {
   const checkBatchSize = (n: number): void => {
     if (n > limits.maxBatchSearches) {
@@ -27,6 +44,15 @@ export function registerQueryRoutes(app: Hono<AppEnv>, { service, limits }: Rout
   };
   /** `field` names the vector in error paths (`query`/`vector`); a batch prefixes `searches[i].` */
   const run = async (c: Ctx, name: string, requests: QueryRequest[], field: string, batch: boolean) => {
+    // a legacy sparse search (NamedSparseVector) is the universal query's nearest sparse search
+    if (requests.some((r) => r.sparse !== undefined)) {
+      return runParsed(
+        c,
+        name,
+        requests.map((r) => ({ universal: universalOf(r) })),
+        batch,
+      );
+    }
     checkBatchSize(requests.length);
     const vectors = requests.map((r) => r.vector);
     checkFloat32(vectors, (i, j) => `${batch ? `searches[${i}].` : ''}${field}[${j}]`);
@@ -57,7 +83,12 @@ export function registerQueryRoutes(app: Hono<AppEnv>, { service, limits }: Rout
   };
 
   // plain vector queries keep the search path; any other form (or a batch holding one) runs as universal queries
-  const runParsed = async (c: Ctx, name: string, parsed: ParsedQuery[], batch: boolean) => {
+  const runParsed = async (
+    c: Ctx,
+    name: string,
+    parsed: (Pick<ParsedQuery, 'universal'> & { plain?: QueryRequest | null })[],
+    batch: boolean,
+  ): Promise<ScoredPoint[][]> => {
     const plain = parsed.flatMap((p) => (p.plain ? [p.plain] : []));
     if (plain.length === parsed.length) return run(c, name, plain, 'query', batch);
     checkBatchSize(parsed.length);

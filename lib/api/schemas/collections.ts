@@ -13,6 +13,8 @@ import type {
   HnswConfig,
   OptimizersConfig,
   ScalarQuantizationConfig,
+  SparseIndexParams,
+  SparseVectorParams,
   VectorParams,
   VectorParamsDiff,
   VectorsConfig,
@@ -92,12 +94,31 @@ const unwrapUnnamed = (v: unknown): unknown =>
 /** Qdrant's VectorsConfig: one params object (it has a `size`), or a map name -> params. */
 const isSingleParams = (v: unknown): boolean => v !== null && typeof v === 'object' && 'size' in v;
 
-const namedVectorsSchema = z
-  .record(z.string().min(1, { message: 'vector name must not be empty' }), vectorParams)
-  .refine((m) => Object.keys(m).length > 0, {
-    message: 'at least one vector is required (sparse vectors are not supported)',
-    params: { validation: true },
+/** An empty map is a collection without dense vectors (sparse vectors only), as Qdrant allows. */
+const namedVectorsSchema = z.record(z.string().min(1, { message: 'vector name must not be empty' }), vectorParams);
+
+/** Qdrant's SparseIndexParams; only the fields given are kept (it echoes exactly those). */
+const sparseIndexSchema = z.object({
+  full_scan_threshold: z.number().int().min(0).nullish(),
+  on_disk: z.boolean().nullish(),
+  memory: z.string().nullish(),
+  datatype: z.enum(['float32', 'float16', 'uint8']).nullish(),
+});
+
+const sparseParamsSchema = z
+  .object({ index: sparseIndexSchema.nullish(), modifier: z.enum(['none', 'idf']).nullish() })
+  .transform((p): SparseVectorParams => {
+    const index = p.index ? (stripNullish(p.index) as SparseIndexParams) : undefined;
+    return {
+      ...(index !== undefined ? { index } : {}),
+      ...(p.modifier != null ? { modifier: p.modifier } : {}),
+    };
   });
+
+/** `sparse_vectors`: name -> params, kept in Qdrant's (BTreeMap) name order. */
+export const sparseVectorsSchema = z
+  .record(z.string(), sparseParamsSchema)
+  .transform((m) => Object.fromEntries(Object.entries(m).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))));
 
 type ParsedParams = z.infer<typeof vectorParams>;
 
@@ -148,7 +169,8 @@ const u32 = z.number().transform((n, ctx): number => {
 
 export const createCollectionSchema = z
   .object({
-    vectors: vectorsSchema,
+    // absent: no dense vectors (a sparse-only collection), Qdrant's default of an empty map
+    vectors: vectorsSchema.default({}),
     hnsw_config: hnswDiff.nullish(),
     optimizers_config: optimizersDiff.nullish(),
     quantization_config: quantizationSchema.nullish(),
@@ -156,12 +178,7 @@ export const createCollectionSchema = z
     replication_factor: u32.pipe(z.number().min(1)).nullish(),
     write_consistency_factor: u32.pipe(z.number().min(1)).nullish(),
     on_disk_payload: z.boolean().nullish(),
-    sparse_vectors: z
-      .record(z.string(), z.unknown())
-      .nullish()
-      .refine((s) => !s || Object.keys(s).length === 0, {
-        message: 'sparse vectors are not supported',
-      }),
+    sparse_vectors: sparseVectorsSchema.nullish(),
     wal_config: z.unknown().optional(),
     strict_mode_config: z.unknown().optional(),
     sharding_method: z.enum(['auto']).nullish(),
@@ -196,6 +213,9 @@ export const createCollectionSchema = z
       // only when given, so a config stays as short as the request that made it
       ...(b.on_disk_payload != null ? { on_disk_payload: b.on_disk_payload } : {}),
       ...(b.metadata != null ? { metadata: b.metadata } : {}),
+      ...(b.sparse_vectors != null && Object.keys(b.sparse_vectors).length > 0
+        ? { sparse_vectors: b.sparse_vectors }
+        : {}),
     };
   });
 
@@ -253,7 +273,7 @@ export const updateCollectionSchema = z
     quantization_config: z.union([quantizationSchema, z.literal('Disabled').transform(() => null)]).optional(),
     params: z.unknown().optional(),
     strict_mode_config: z.unknown().optional(),
-    sparse_vectors: z.unknown().optional(),
+    sparse_vectors: sparseVectorsSchema.nullish(),
     metadata: z.record(z.string(), z.unknown()).nullish(),
   })
   .transform((b): CollectionUpdate => {
@@ -272,6 +292,7 @@ export const updateCollectionSchema = z
     if (unnamed?.on_disk != null) out.vectors = { on_disk: unnamed.on_disk };
     if (b.vectors && 'named' in b.vectors) out.named_vectors = b.vectors.named;
     if (b.metadata != null) out.metadata = b.metadata;
+    if (b.sparse_vectors != null && Object.keys(b.sparse_vectors).length > 0) out.sparse_vectors = b.sparse_vectors;
     return out;
   });
 
@@ -353,6 +374,7 @@ export function presentCollectionInfo(info: CollectionInfo): unknown {
         replication_factor: 1,
         write_consistency_factor: 1,
         on_disk_payload: cfg.on_disk_payload ?? true,
+        ...(cfg.sparse_vectors !== undefined ? { sparse_vectors: cfg.sparse_vectors } : {}),
       },
       hnsw_config: { ...cfg.hnsw_config, max_indexing_threads: 0 },
       optimizer_config: {

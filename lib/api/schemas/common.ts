@@ -10,6 +10,7 @@ import type { SearchParams } from '../../model/search.js';
 import type { WithPayload } from '../../model/payload.js';
 import type { VectorStruct, WithVector } from '../../model/points.js';
 import { isStrataError } from '../../model/errors.js';
+import { type SparseVectorJson, looksSparse } from '../../model/sparse-vector.js';
 import { canonicalPointId, pointIdError } from '../../model/point-id.js';
 import { parseFilter } from '../../segment/filter-parse.js';
 
@@ -84,9 +85,10 @@ export const vectorStructSchema = z.unknown().transform((v, ctx): VectorStruct =
     const entries = Object.entries(v);
     if (entries.length === 1 && entries[0][0] === '')
       return checkDense(entries[0][1], ctx, []) ? entries[0][1] : z.NEVER;
-    const out: Record<string, number[]> = {};
+    const out: Record<string, number[] | SparseVectorJson> = {};
     for (const [name, row] of entries) {
-      if (!checkDense(row, ctx, [name])) return z.NEVER;
+      // a sparse vector ({indices, values}) is validated whole against its name by lib/collection/wal.ts
+      if (!looksSparse(row) && !checkDense(row, ctx, [name])) return z.NEVER;
       Object.defineProperty(out, name, { value: row, enumerable: true, writable: true, configurable: true });
     }
     return out;
