@@ -58,7 +58,11 @@ export function precheck(
 ): void {
   const q = node.query;
   const sparseName = isSparseName(snap.manifest.config, node.using);
-  if (!sparseName) resolveVectorName(snap.manifest.config, node.using);
+  // a node that merges or orders its prefetches searches no vector: its default `using` ('') need not exist, as a
+  // fusion over a collection of named vectors only (BM25 + dense hybrid) has no unnamed vector
+  const searchesNoVector =
+    node.using === '' && q !== undefined && ['fusion', 'formula', 'order_by', 'sample'].includes(q.kind);
+  if (!sparseName && !searchesNoVector) resolveVectorName(snap.manifest.config, node.using);
   const sparseInput = q?.kind === 'nearest' && 'sparse' in q.input;
   if (sparseInput && !sparseName)
     throw findVectorSpace(snap.manifest.config, node.using)
