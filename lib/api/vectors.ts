@@ -85,6 +85,7 @@ function checkAgainst(
   withVectors: readonly WithVector[],
 ): number {
   vectors.forEach((v, i) => {
+    if (isSparseName(config, using[i])) throw wrongSparse();
     const { size } = vectorSpace(config, using[i]);
     if (v.length !== size) throw dimensionMismatch(size, v.length);
   });
