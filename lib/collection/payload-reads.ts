@@ -23,7 +23,6 @@ import { parsePayloadPath } from '../segment/payload-path.js';
 import type { ServiceContext } from './context.js';
 import { compareIds } from './merge.js';
 import { type FullPoint, liveEntries, matching, toRecord, wantsVector } from './reads.js';
-import { isUnnamedConfig } from '../model/vector-spaces.js';
 import type { Snapshot } from './snapshot.js';
 
 const FACET_TYPES: readonly PayloadSchemaType[] = ['keyword', 'integer', 'bool', 'uuid'];

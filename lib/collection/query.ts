@@ -23,7 +23,7 @@ import type { Candidate } from './merge.js';
 import { wantsPayload } from './payload-ops.js';
 import { planTasks } from './planner.js';
 import { loadPoints, toRecord, wantsVector } from './reads.js';
-import { findVectorSpace, isUnnamedConfig, vectorSpace } from '../model/vector-spaces.js';
+import { findVectorSpace, vectorSpace } from '../model/vector-spaces.js';
 import type { Located } from './reads.js';
 import { addSegmentStats, emptySegmentStats } from '../segment/task-contract.js';
 import type { SegmentCandidate, SegmentSearchResult, SegmentSearchStats } from '../segment/task-contract.js';

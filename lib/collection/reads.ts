@@ -20,7 +20,6 @@ import type { Filter } from '../model/filter.js';
 import type { Payload, WithPayload } from '../model/payload.js';
 import type { PointId } from '../model/point-id.js';
 import type { Record_, ScrollRequest, ScrollResult, VectorRows, WithVector } from '../model/points.js';
-import { isUnnamedConfig } from '../model/vector-spaces.js';
 import { type SparseVectorJson, isSparse, sparseToJson } from '../model/sparse-vector.js';
 
 /** Where the live version of a point is. */

@@ -236,6 +236,14 @@ async function checkBadInput(): Promise<void> {
     status: 400,
     error: 'Wrong input: Not existing vector name error: nope',
   });
+  expect(await rejection(client.query(C, { query: { indices: [1], values: [1] } }))).toEqual({
+    status: 400,
+    error: 'Wrong input: Conversion between sparse and regular vectors failed',
+  });
+  expect(await rejection(client.query(C, { query: { indices: [1, 1], values: [1, 2] }, using: 'text' }))).toEqual({
+    status: 422,
+    error: 'Validation error in JSON body: [query.indices: must be unique]',
+  });
   expect(await rejection(client.query(C, { query: [1, 2, 3, 4], using: 'text' }))).toEqual({
     status: 400,
     error: 'Wrong input: Conversion between sparse and regular vectors failed',

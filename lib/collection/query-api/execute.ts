@@ -37,7 +37,7 @@ import { wantsPayload } from '../payload-ops.js';
 import { locateHits, searchCandidatesBatch } from '../query.js';
 import type { CandidateSearch, QueryTrace, SearchHit } from '../query.js';
 import { loadPoints, lookup, toRecord, wantsVector } from '../reads.js';
-import { isUnnamedConfig, vectorSpace } from '../../model/vector-spaces.js';
+import { vectorSpace } from '../../model/vector-spaces.js';
 import { isSparseName } from '../../model/sparse-spaces.js';
 import { type SparseVector, isSparse, sparseDot } from '../../model/sparse-vector.js';
 import { prepareSparseQuery } from '../sparse-query.js';
