@@ -26,6 +26,7 @@ import { collectionExists, internal, isStrataError, notFound } from '../model/er
 import type { IoScope } from '../storage/io-stats.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { casUpdate } from '../storage/cas.js';
+import type { SpacePlacement } from '../model/memory.js';
 import type { CollectionConfig } from '../model/collection-config.js';
 
 export const MANIFEST_FORMAT = 1;
@@ -64,6 +65,11 @@ export interface SegmentBuild {
   graphOnDisk: boolean;
   /** null: no quantization */
   quantile: number | null;
+  /**
+   * where each component lives (lib/model/memory.ts), recorded only when the flags above do not say it (on disk =
+   * cold, else cached; int8 codes pinned, as every segment written before placements); rebuild.ts buildPlacement
+   */
+  memory?: SpacePlacement;
   /**
    * named collections: the build of each named vector the segment holds (m and efConstruct 0 without a graph); the
    * fields above then repeat the first one's

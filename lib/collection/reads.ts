@@ -21,6 +21,7 @@ import type { Payload, WithPayload } from '../model/payload.js';
 import type { PointId } from '../model/point-id.js';
 import type { Record_, ScrollRequest, ScrollResult, VectorRows, WithVector } from '../model/points.js';
 import { type SparseVectorJson, isSparse, sparseToJson } from '../model/sparse-vector.js';
+import { payloadMemory } from '../model/memory.js';
 
 /** Where the live version of a point is. */
 export type Located =
@@ -90,8 +91,9 @@ export async function loadPoints(
     if (list) list.push(i);
     else bySegment.set(l.segment, [i]);
   });
-  // on_disk_payload: false keeps each segment's payloads in this process's memory (segment-access.ts)
-  const resident = want.payload && snap.manifest.config.on_disk_payload === false;
+  // payload memory `cached` (on_disk_payload: false) keeps each segment's payloads in this process's memory
+  // (segment-access.ts)
+  const resident = want.payload && payloadMemory(snap.manifest.config) === 'cached';
   await Promise.all(
     [...bySegment].map(async ([segment, idx]) => {
       const [source, held] = await Promise.all([

@@ -17,14 +17,16 @@
  * - for a segment with a graph: m (m = 0 turns graphs off: the rebuild has none), ef_construct and `graphOnDisk`,
  *   whatever its size — the rebuild keeps the graph (`rebuildIndexes`), so these are always worth applying;
  * - for every segment: `vectorsOnDisk`, quantization present vs absent and its quantile (at float32 precision,
- *   as stored), and the payload_schema its field indexes were built with. Rebuilding an indexed segment for these
+ *   as stored), the payload_schema its field indexes were built with, and the memory placement of each component
+ *   (originals, graph when it has one, int8 codes when quantized), as Qdrant rebuilds on a placement change. Rebuilding an indexed segment for these
  *   keeps its graph too.
  * So a rebuild changes a segment's graph presence only toward the config (unindexed → indexed, or m → 0), and a
  * rebuilt segment never differs again until the config changes: no rebuild loops.
  * `full_scan_threshold` is not compared: it is a search-time knob. `indexing_threshold` lowered to 0 (indexing
  * off) leaves existing graphs alone, as in Qdrant (it only stops new segments from being indexed).
  */
-import { type SegmentMeta, type SpaceMeta, isUnnamedMeta } from '../segment/meta.js';
+import { type SegmentMeta, type SpaceMeta, isUnnamedMeta, placementOf } from '../segment/meta.js';
+import { type SpacePlacement, memoryFromOnDisk } from '../model/memory.js';
 import { type VectorSpace, isUnnamedConfig, vectorSpaces } from '../model/vector-spaces.js';
 import { shouldIndex } from '../segment/writer.js';
 import type { SegmentBuild, SegmentEntry } from './manifest.js';
@@ -42,13 +44,31 @@ export interface RebuildBudget {
 export const DEFAULT_REBUILD_BUDGET: RebuildBudget = { segments: 4, points: 100_000 };
 
 function spaceBuild(s: SpaceMeta): SegmentBuild {
-  return {
+  const build: SegmentBuild = {
     m: s.hnsw?.m ?? 0,
     efConstruct: s.hnsw?.efConstruct ?? 0,
     vectorsOnDisk: s.tiers.vectorsOnDisk,
     graphOnDisk: s.tiers.graphOnDisk,
     quantile: s.quantization === null ? null : s.quantization.quantile,
   };
+  const placement = placementOf(s);
+  const flags = buildPlacement(build);
+  const same =
+    placement.vectors === flags.vectors &&
+    placement.graph === flags.graph &&
+    (s.quantization === null || placement.quantized === flags.quantized);
+  return same ? build : { ...build, memory: placement };
+}
+
+/** Where a build's components live: its `memory`, else what its flags say (int8 codes pinned: the old writer's). */
+export function buildPlacement(build: SegmentBuild): SpacePlacement {
+  return (
+    build.memory ?? {
+      vectors: memoryFromOnDisk(build.vectorsOnDisk),
+      graph: memoryFromOnDisk(build.graphOnDisk),
+      quantized: 'pinned',
+    }
+  );
 }
 
 /** The build parameters a segment's meta records (per named vector for a named segment). */
@@ -113,10 +133,12 @@ function spaceDiffers(
 ): boolean {
   if (!indexed && shouldIndex(config, live, space.name)) return true; // one way: a graph is never stale for size
   if (indexed && (build.m !== space.hnsw.m || build.efConstruct !== space.hnsw.ef_construct)) return true;
-  if (indexed && build.graphOnDisk !== space.hnsw.on_disk) return true;
-  if (build.vectorsOnDisk !== space.on_disk) return true;
+  const placement = buildPlacement(build);
+  if (indexed && placement.graph !== space.placement.graph) return true;
+  if (placement.vectors !== space.placement.vectors) return true;
   const scalar = space.quantization?.scalar;
   if ((scalar === undefined) !== (build.quantile === null)) return true;
+  if (scalar !== undefined && placement.quantized !== space.placement.quantized) return true;
   // the quantile is trained and stored as float32: compare at that precision, or a segment would never match
   return (
     scalar !== undefined && build.quantile !== null && Math.fround(scalar.quantile) !== Math.fround(build.quantile)

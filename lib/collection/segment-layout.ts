@@ -5,10 +5,10 @@
  *
  * | object          | tier                                                                                    |
  * |-----------------|-----------------------------------------------------------------------------------------|
- * | `quantized`     | RAM: a worker's memory, one GET per segment per warm worker                              |
- * | `graph`         | RAM, or `S3 pages` (ranged GETs through the page cache) when built with hnsw on_disk     |
- * | `vectors`       | RAM, or `S3 pages` (read for rescoring / exact) when built with vectors on_disk          |
- * | `payload`       | `S3` (final top-k read per query) when on_disk_payload, else RAM (the coordinator keeps it) |
+ * | `quantized`     | RAM: a worker's memory, one GET per segment per warm worker; `S3` when its memory is cold |
+ * | `graph`         | RAM (pinned, cached), or `S3 pages` (ranged GETs through the page cache) when cold        |
+ * | `vectors`       | RAM (cached), or `S3 pages` (read for rescoring / exact) when cold                       |
+ * | `payload`       | `S3` (final top-k read per query) when its memory is cold, else RAM (the coordinator keeps it) |
  * | `ids`, `deleted.{v}`, `meta.json` | RAM (decoded once per process)                                        |
  * | `vectors/{name}/…` | a named vector's quantized / graph / vectors / offsets, in that vector's own build's tiers |
  *
@@ -30,7 +30,8 @@ import {
 } from '../segment/keys.js';
 import { type OptimizerBacklog, backlogOf } from './backlog.js';
 import type { SegmentBuild } from './manifest.js';
-import { entryDiffers } from './rebuild.js';
+import { buildPlacement, entryDiffers } from './rebuild.js';
+import { payloadMemory } from '../model/memory.js';
 import type { ServiceContext } from './context.js';
 import type { Snapshot } from './snapshot.js';
 
@@ -67,8 +68,11 @@ function tierOf(name: string, build: SegmentBuild | null, payloadOnDisk: boolean
   if (named !== null) {
     return tierOf(named[2], build?.vectors?.[decodeURIComponent(named[1])] ?? null, payloadOnDisk);
   }
-  if (name === GRAPH) return build?.graphOnDisk ? 'S3 pages' : 'RAM';
-  if (name === VECTORS) return build?.vectorsOnDisk ? 'S3 pages' : 'RAM';
+  // pinned and cached components are in a worker's memory once the segment is open; cold ones are read on demand
+  const placement = build === null ? null : buildPlacement(build);
+  if (name === GRAPH) return placement?.graph === 'cold' ? 'S3 pages' : 'RAM';
+  if (name === VECTORS) return placement?.vectors === 'cold' ? 'S3 pages' : 'RAM';
+  if (name === QUANTIZED) return placement?.quantized === 'cold' ? 'S3' : 'RAM';
   if (name === PAYLOAD) return payloadOnDisk ? 'S3' : 'RAM';
   return 'RAM';
 }
@@ -77,7 +81,7 @@ const ORDER = [QUANTIZED, GRAPH, VECTORS, PAYLOAD, IDS, META];
 
 export async function collectionLayout(ctx: ServiceContext, snap: Snapshot): Promise<CollectionLayout> {
   const { manifest } = snap;
-  const payloadOnDisk = manifest.config.on_disk_payload ?? true;
+  const payloadOnDisk = payloadMemory(manifest.config) === 'cold';
   const listed = await ctx.store.list(segmentsRoot(snap.collection));
   const byId = new Map<string, { name: string; bytes: number }[]>();
   for (const s of manifest.segments) byId.set(s.id, []);

@@ -443,6 +443,9 @@ export class StrataCollectionService implements CollectionService {
       const config: CollectionConfig = {
         ...c,
         ...(update.metadata !== undefined ? { metadata: { ...c.metadata, ...update.metadata } } : {}),
+        // payload placement is read per query (reads.ts), so no segment is rebuilt for it
+        ...(update.on_disk_payload !== undefined ? { on_disk_payload: update.on_disk_payload } : {}),
+        ...(update.payload !== undefined ? { payload: { ...c.payload, ...update.payload } } : {}),
         vectors: updatedVectors(c, update),
         ...(update.sparse_vectors !== undefined ? { sparse_vectors: updatedSparseVectors(c, update) } : {}),
         hnsw_config: { ...c.hnsw_config, ...(update.hnsw_config ?? {}) },

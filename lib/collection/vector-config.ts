@@ -1,6 +1,6 @@
 /**
  * Applying PATCH /collections/{name}'s vector parameters to a stored `vectors` config: the unnamed vector's
- * `on_disk`, or each named vector's `on_disk`, `hnsw_config` (merged into its own overrides; `{}` unsets them, as
+ * `on_disk` / `memory`, or each named vector's `on_disk`, `memory`, `hnsw_config` (merged into its own overrides; `{}` unsets them, as
  * Qdrant's VectorParamsDiff says) and `quantization_config` (null: this vector falls back to the collection's).
  * A name the collection does not have is Qdrant's 400 "Not existing vector name error", and nothing is changed.
  */
@@ -50,12 +50,15 @@ export function updatedVectors(config: CollectionConfig, update: CollectionUpdat
     if (named.length > 0) throw invalid(`Not existing vector name error: ${named[0]}`);
     return { ...v, ...(update.vectors ?? {}) };
   }
-  if (update.vectors?.on_disk !== undefined) throw invalid('Not existing vector name error: ');
+  if (update.vectors?.on_disk !== undefined || update.vectors?.memory !== undefined) {
+    throw invalid('Not existing vector name error: ');
+  }
   const out = { ...v };
   for (const [name, diff] of Object.entries(update.named_vectors ?? {})) {
     if (!Object.hasOwn(v, name)) throw invalid(`Not existing vector name error: ${name}`);
     const p = { ...v[name] };
     if (diff.on_disk !== undefined) p.on_disk = diff.on_disk;
+    if (diff.memory !== undefined) p.memory = diff.memory;
     if (diff.hnsw_config !== undefined) {
       if (Object.keys(diff.hnsw_config).length === 0) delete p.hnsw_config;
       else p.hnsw_config = { ...p.hnsw_config, ...diff.hnsw_config };

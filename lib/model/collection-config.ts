@@ -3,13 +3,16 @@
  * defaults before a config reaches the collection service, and the manifest stores it as is.
  */
 import type { Distance } from './distance.js';
+import type { Memory } from './memory.js';
 import type { PayloadSchema } from './payload-schema.js';
 
 export interface VectorParams {
   size: number;
   distance: Distance;
-  /** originals as pages in the object store (true) or in memory (false) */
+  /** originals as pages in the object store (true) or in memory (false): Qdrant's deprecated flag */
   on_disk: boolean;
+  /** Qdrant 1.19's placement of the originals (cold | cached), kept as given; absent: from `on_disk` (memory.ts) */
+  memory?: Memory;
   /**
    * A named vector's own HNSW parameters, overriding the collection's field by field, kept as given (Qdrant echoes
    * the diff). The unnamed vector's overrides are folded into the collection's `hnsw_config` at create instead.
@@ -31,6 +34,7 @@ export type NamedVectorsConfig = Record<string, VectorParams>;
 /** PATCH of one vector's parameters (Qdrant's VectorParamsDiff). */
 export interface VectorParamsDiff {
   on_disk?: boolean;
+  memory?: Memory;
   hnsw_config?: Partial<HnswConfig>;
   quantization_config?: { scalar: ScalarQuantizationConfig } | null;
 }
@@ -57,8 +61,10 @@ export interface SparseVectorParams {
 export interface HnswConfig {
   m: number;
   ef_construct: number;
-  /** layer-0 adjacency as pages in the object store (true) or in memory (false) */
+  /** layer-0 adjacency as pages in the object store (true) or in memory (false): Qdrant's deprecated flag */
   on_disk: boolean;
+  /** Qdrant 1.19's placement of the graph, kept as given; absent: from `on_disk` (memory.ts) */
+  memory?: Memory;
   /** below this many KB of vectors a segment is searched exactly, without building a graph (Qdrant's default 10000) */
   full_scan_threshold: number;
 }
@@ -66,7 +72,10 @@ export interface HnswConfig {
 export interface ScalarQuantizationConfig {
   type: 'int8';
   quantile: number;
+  /** Qdrant's deprecated flag: true = pinned, false = follow the originals' placement */
   always_ram: boolean;
+  /** Qdrant 1.19's placement of the codes, kept as given; absent: from `always_ram` (memory.ts) */
+  memory?: Memory;
 }
 
 export interface OptimizersConfig {
@@ -94,6 +103,8 @@ export interface CollectionConfig {
    * per query from the store (only the final top-k's), which is what `true` means.
    */
   on_disk_payload?: boolean;
+  /** Qdrant 1.19's payload storage params (`memory`: cold | cached), kept as given; absent: from on_disk_payload */
+  payload?: { memory?: Memory };
   /** arbitrary JSON the client attached (Qdrant's collection metadata), echoed in collection info; absent = none */
   metadata?: Record<string, unknown>;
   /** payload field indexes by key (payload-schema.ts); absent or empty = none */
@@ -108,7 +119,10 @@ export interface CollectionUpdate {
   optimizers_config?: Partial<OptimizersConfig>;
   quantization_config?: { scalar: ScalarQuantizationConfig } | null;
   /** the unnamed vector's parameters */
-  vectors?: { on_disk?: boolean };
+  vectors?: { on_disk?: boolean; memory?: Memory };
+  /** `params.on_disk_payload` / `params.payload` (Qdrant's CollectionParamsDiff) */
+  on_disk_payload?: boolean;
+  payload?: { memory?: Memory };
   /** named vectors' parameters, per name (each name must exist) */
   named_vectors?: Record<string, VectorParamsDiff>;
   /** merged into the stored metadata key by key, as Qdrant does */

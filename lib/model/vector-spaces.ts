@@ -18,6 +18,7 @@ import type {
 } from './collection-config.js';
 import type { Distance } from './distance.js';
 import { invalid } from './errors.js';
+import { type SpacePlacement, componentMemory, quantizedMemory } from './memory.js';
 
 export interface VectorSpace {
   /** '' for the unnamed vector */
@@ -27,6 +28,8 @@ export interface VectorSpace {
   on_disk: boolean;
   hnsw: HnswConfig;
   quantization: { scalar: ScalarQuantizationConfig } | null;
+  /** where each component lives, resolved from `memory` and the deprecated flags (memory.ts) */
+  placement: SpacePlacement;
 }
 
 /** True when `vectors` is a map name -> params (Qdrant's named mode): the unnamed shape has a numeric `size`. */
@@ -35,13 +38,23 @@ export function isNamedVectors(vectors: VectorsConfig): vectors is NamedVectorsC
 }
 
 function resolve(config: CollectionConfig, name: string, p: VectorParams): VectorSpace {
+  // merged field by field, then `memory` resolved over `on_disk`, as Qdrant does (a collection-wide `memory` wins
+  // over a vector's own `on_disk`)
+  const hnsw: HnswConfig = { ...config.hnsw_config, ...stripUndefined(p.hnsw_config ?? {}) };
+  const quantization = p.quantization_config !== undefined ? p.quantization_config : config.quantization_config;
+  const vectors = componentMemory(p);
   return {
     name,
     size: p.size,
     distance: p.distance,
     on_disk: p.on_disk,
-    hnsw: { ...config.hnsw_config, ...stripUndefined(p.hnsw_config ?? {}) },
-    quantization: p.quantization_config !== undefined ? p.quantization_config : config.quantization_config,
+    hnsw,
+    quantization,
+    placement: {
+      vectors,
+      graph: componentMemory(hnsw),
+      quantized: quantization === null ? vectors : quantizedMemory(quantization.scalar, vectors),
+    },
   };
 }
 

@@ -3,8 +3,9 @@
  * ObjectStore, its PageCache and its segment registry (lib/segment). Routing (lib/collection/routing.ts) sends the same segments
  * to the same worker, so these stay warm across tasks.
  *
- * Memory budget split: the registry holds what a segment keeps resident (the int8 set, the tier the design puts in
- * RAM, DESIGN.md §1) and gets 60%; the page cache holds pages of the on-disk tiers (graph, originals) and gets 40%.
+ * Memory budget split: the registry holds what a segment keeps resident (its `pinned` components, e.g. the int8 set
+ * with always_ram, DESIGN.md §1) and gets 60%; the page cache holds the `cached` components whole and the pages of
+ * the `cold` ones (lib/model/memory.ts) and gets 40%.
  */
 import type { StrataConfig } from './config.js';
 import { SegmentRegistry } from '../segment/registry.js';

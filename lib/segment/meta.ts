@@ -16,6 +16,7 @@ import type { PayloadSchema } from '../model/payload-schema.js';
 import { DISTANCES } from '../distance/index.js';
 import type { Distance } from '../model/distance.js';
 import { internal } from '../model/errors.js';
+import { MEMORY_PLACEMENTS, type SpacePlacement, isOnDiskMemory, memoryFromOnDisk } from '../model/memory.js';
 
 export const SEGMENT_FORMAT = 1;
 export const NAMED_SEGMENT_FORMAT = 2;
@@ -25,6 +26,12 @@ export interface SegmentTiers {
   vectorsOnDisk: boolean;
   /** layer-0 adjacency paged from the store (true) or loaded whole (false): `hnsw_config.on_disk` */
   graphOnDisk: boolean;
+  /**
+   * the placement of each component (lib/model/memory.ts), written only when the two flags above and the int8
+   * set's `alwaysRam` do not already say it (legacyPlacement), so segments of configs without `memory` keep their
+   * bytes; readers take `placementOf`
+   */
+  memory?: SpacePlacement;
 }
 
 export interface SegmentQuantizationMeta {
@@ -32,6 +39,7 @@ export interface SegmentQuantizationMeta {
   quantile: number;
   alpha: number;
   offset: number;
+  /** the codes are pinned (held by the opened segment); false: they follow the originals' placement */
   alwaysRam: boolean;
   /** size of the `quantized` object */
   bytes: number;
@@ -155,6 +163,11 @@ function checkSpace(m: Record<string, unknown>, bad: (why: string) => Error): Sp
   if (!isObj(m.tiers) || typeof m.tiers.vectorsOnDisk !== 'boolean' || typeof m.tiers.graphOnDisk !== 'boolean') {
     throw bad('tiers missing');
   }
+  if (m.tiers.memory !== undefined) {
+    const p = m.tiers.memory;
+    const ok = (v: unknown) => MEMORY_PLACEMENTS.includes(v as never);
+    if (!isObj(p) || !ok(p.vectors) || !ok(p.graph) || !ok(p.quantized)) throw bad('tiers.memory is not a placement');
+  }
   if (!isObj(m.vectors) || !isNat(m.vectors.pageSize) || !isNat(m.vectors.bytes)) throw bad('vectors layout missing');
   if (m.hnsw !== null && (!isObj(m.hnsw) || !isNat(m.hnsw.nodesPerPage) || !isNat(m.hnsw.headerBytes))) {
     throw bad('hnsw layout missing');
@@ -174,6 +187,38 @@ function checkSpace(m: Record<string, unknown>, bad: (why: string) => Error): Sp
     vectors: m.vectors as unknown as SegmentVectorsMeta,
     offsetsBytes: m.offsetsBytes,
   };
+}
+
+/**
+ * What the flags of a meta say without `tiers.memory`: on disk = cold, else cached; int8 codes pinned when
+ * `alwaysRam` (every segment written before placements had it), else where the originals are.
+ */
+export function legacyPlacement(tiers: SegmentTiers, quantization: { alwaysRam: boolean } | null): SpacePlacement {
+  const vectors = memoryFromOnDisk(tiers.vectorsOnDisk);
+  return {
+    vectors,
+    graph: memoryFromOnDisk(tiers.graphOnDisk),
+    quantized: quantization === null || quantization.alwaysRam ? 'pinned' : vectors,
+  };
+}
+
+/** Where each component of a space lives. */
+export function placementOf(s: Pick<SpaceMeta, 'tiers' | 'quantization'>): SpacePlacement {
+  return s.tiers.memory ?? legacyPlacement(s.tiers, s.quantization);
+}
+
+/** The tiers a writer records for `placement` (`alwaysRam` of the int8 meta: `placement.quantized === 'pinned'`). */
+export function tiersOf(placement: SpacePlacement, quantized: boolean): SegmentTiers {
+  const tiers: SegmentTiers = {
+    vectorsOnDisk: isOnDiskMemory(placement.vectors),
+    graphOnDisk: isOnDiskMemory(placement.graph),
+  };
+  const legacy = legacyPlacement(tiers, quantized ? { alwaysRam: placement.quantized === 'pinned' } : null);
+  const same =
+    legacy.vectors === placement.vectors &&
+    legacy.graph === placement.graph &&
+    (!quantized || legacy.quantized === placement.quantized);
+  return same ? tiers : { ...tiers, memory: { ...placement } };
 }
 
 /** Whether a meta is written as format 1: one unnamed space held by every point. */

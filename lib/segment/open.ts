@@ -2,10 +2,11 @@
  * Opening a segment: at most TWO sequential rounds to the store, honouring the tiers (DESIGN.md §1).
  *
  *   round 1  meta.json                         (skipped when the caller already has the meta)
- *   round 2  in parallel, for every vector space (the tiers are each space's own):
- *                         `quantized` whole (when quantized: always_ram)
- *                         `graph` whole (hnsw on_disk false) or its header [0, H) (on_disk true)
- *                         `vectors` whole (vectors on_disk false; nothing when true)
+ *   round 2  in parallel, for every vector space (the placements are each space's own, meta.ts placementOf):
+ *                         `quantized` whole when pinned (held) or cached (into the page cache); nothing when cold
+ *                         `graph` whole when pinned or cached, else its header [0, H) (cold)
+ *                         `vectors` whole when pinned or cached; nothing when cold
+ *                         (a cached object already resident in the page cache costs no GET)
  *                         `offsets` whole (a named vector some points lack)
  *                         and once per segment:
  *                         `ids` whole, `payload` index [0, B) (whole when a filter needs every payload),
@@ -18,10 +19,7 @@
  * handed out; any mismatch is StrataError 'internal' naming the object; nothing half-opened is cached.
  */
 import { internal } from '../model/errors.js';
-import { InMemoryGraph } from '../index/graph.js';
-import { deserializeGraph, parseGraphHeader } from '../index/graph-format.js';
-import { deserializeVectors, vectorsLayout } from '../index/vectors-format.js';
-import { deserializeQuantized } from '../quantization/index.js';
+import { vectorsLayout } from '../index/vectors-format.js';
 import type { IoScope } from '../storage/io-stats.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { IdTable } from './ids-format.js';
@@ -37,14 +35,21 @@ import {
   spaceObjectKey,
   tombstoneKeyOf,
 } from './keys.js';
-import { type SegmentMeta, type SegmentTiers, type SpaceMeta, parseMeta } from './meta.js';
+import { type SegmentMeta, type SegmentTiers, type SpaceMeta, parseMeta, placementOf } from './meta.js';
 import { PayloadIndex } from './payload-format.js';
-import type { PageSource } from './page-io.js';
+import { type PageSource, loadWhole } from './page-io.js';
 import { Segment } from './segment.js';
 import { SegmentSpace } from './space.js';
 import { decodeSpaceOffsets } from './space-offsets.js';
 import { getRange, getWhole } from './store-io.js';
 import { decodeTombstones, type Tombstones } from './tombstones.js';
+import {
+  checker,
+  decodeGraphHeader,
+  decodeWholeGraph,
+  decodeWholeQuantized,
+  decodeWholeVectors,
+} from './whole-objects.js';
 
 export interface OpenOptions {
   /** override the tiers recorded at birth (e.g. the collection's current on_disk settings), for every space */
@@ -115,7 +120,7 @@ export async function openSegment(
   return segment;
 }
 
-/** One vector space's objects, in its own tiers, checked against its meta. */
+/** One vector space's objects, in its own placements, checked against its meta. */
 async function openSpace(
   store: ObjectStore,
   cache: PageSource,
@@ -126,42 +131,30 @@ async function openSpace(
   io: IoScope | undefined,
 ): Promise<SegmentSpace> {
   const key = (o: string) => spaceObjectKey(prefix, name, o);
-  const tiers = m.tiers;
-  const [quantizedBytes, graphBytes, vectorBytes, offsetsBytes] = await Promise.all([
-    m.quantization ? getWhole(store, key(QUANTIZED), io, 'quantized') : null,
-    m.hnsw === null
+  const place = placementOf(m);
+  const check = checker(prefix, name);
+  // pinned: read and decoded here, held by the space; cached: read into the page cache (the space looks it up)
+  const held = async <T>(object: string, decode: (b: Uint8Array) => T): Promise<T> =>
+    decode(await getWhole(store, key(object), io, object));
+  const [quantized, graph, graphHeader, vectors, offsetsBytes] = await Promise.all([
+    m.quantization === null || place.quantized === 'cold'
       ? null
-      : tiers.graphOnDisk
-        ? getRange(store, key(GRAPH), 0, m.hnsw.headerBytes, io, 'graph header')
-        : getWhole(store, key(GRAPH), io, 'graph'),
-    tiers.vectorsOnDisk ? null : getWhole(store, key(VECTORS), io, 'vectors'),
+      : place.quantized === 'pinned'
+        ? held(QUANTIZED, decodeWholeQuantized(m, check)).then((w) => w.set)
+        : loadWhole(cache, key(QUANTIZED), m.quantization.bytes, decodeWholeQuantized(m, check), io).then(() => null),
+    m.hnsw === null || place.graph !== 'pinned' ? null : held(GRAPH, decodeWholeGraph(m, check)).then((w) => w.graph),
+    m.hnsw === null || place.graph === 'pinned'
+      ? null
+      : place.graph === 'cached'
+        ? loadWhole(cache, key(GRAPH), m.hnsw.bytes, decodeWholeGraph(m, check), io).then((w) => w.header)
+        : getRange(store, key(GRAPH), 0, m.hnsw.headerBytes, io, 'graph header').then(decodeGraphHeader(m, check)),
+    place.vectors === 'cold'
+      ? null
+      : place.vectors === 'pinned'
+        ? held(VECTORS, decodeWholeVectors(m, check))
+        : loadWhole(cache, key(VECTORS), m.vectors.bytes, decodeWholeVectors(m, check), io).then(() => null),
     m.offsetsBytes > 0 ? getWhole(store, key(OFFSETS), io, 'offsets') : null,
-  ]);
-  const check = (ok: boolean, what: string) => {
-    if (!ok) throw internal(`segment ${prefix}: ${what} of vector "${name}" does not match meta.json`);
-  };
-  const quantized = quantizedBytes === null ? null : deserializeQuantized(quantizedBytes);
-  if (quantized !== null) check(quantized.n === m.count && quantized.params.dim === m.dim, 'quantized');
-
-  let graph: InMemoryGraph | null = null;
-  let graphHeader: ReturnType<typeof parseGraphHeader> | null = null;
-  if (graphBytes !== null) {
-    if (tiers.graphOnDisk) {
-      graphHeader = parseGraphHeader(graphBytes);
-      check(graphHeader.meta.n === m.count && graphHeader.meta.entryPoint === m.hnsw?.entryPoint, 'graph header');
-    } else {
-      const g = deserializeGraph(graphBytes);
-      check(g.n === m.count && g.entryPoint === m.hnsw?.entryPoint, 'graph');
-      graph = new InMemoryGraph(g);
-    }
-  }
-
-  let vectors: Float32Array | null = null;
-  if (vectorBytes !== null) {
-    const v = deserializeVectors(vectorBytes);
-    check(v.meta.n === m.count && v.meta.dim === m.dim && v.meta.pageSize === m.vectors.pageSize, 'vectors');
-    vectors = v.data;
-  }
+  ] as const);
   const offsets = offsetsBytes === null ? null : decodeSpaceOffsets(offsetsBytes, key(OFFSETS));
   if (offsets !== null) check(offsets.rowOffsets.length === m.count && offsets.offsetRows.length === points, 'offsets');
   else check(m.count === points, 'row count');
@@ -170,6 +163,7 @@ async function openSpace(
     pages: cache,
     prefix,
     meta: m,
+    placement: place,
     quantized,
     graph,
     graphHeader,

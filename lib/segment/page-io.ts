@@ -54,3 +54,39 @@ export function pageReader<T extends DecodedPage>(
     },
   };
 }
+
+/**
+ * The page index under which a PageSource holds a WHOLE object, decoded (a `cached` component, lib/model/memory.ts):
+ * past every real page of any object, so it never names one of the format's pages.
+ */
+export const WHOLE_OBJECT = Number.MAX_SAFE_INTEGER;
+
+/** A whole object decoded and resident in `source`, or undefined (never fetches). */
+export function peekWhole<T extends DecodedPage>(source: PageSource, key: string): T | undefined {
+  return source.peek<T>(key, WHOLE_OBJECT);
+}
+
+/**
+ * Object `key` (`bytes` long) whole: from `source` when resident, else one GET charged to `io`, decoded (and so
+ * checked) once by `decode` and kept by `source` as one evictable entry.
+ */
+export async function loadWhole<T extends DecodedPage>(
+  source: PageSource,
+  key: string,
+  bytes: number,
+  decode: (bytes: Uint8Array) => T,
+  io: IoScope | undefined,
+): Promise<T> {
+  try {
+    const [whole] = await source.getPages(
+      key,
+      [{ page: WHOLE_OBJECT, start: 0, end: bytes }],
+      (_p, b) => decode(b),
+      io,
+    );
+    return whole;
+  } catch (e) {
+    if (isStrataError(e, 'not_found')) throw internal(`segment object missing: ${key}`, e);
+    throw e;
+  }
+}

@@ -150,14 +150,15 @@ export async function searchSegment(
   if (meta.count === 0 || q.limit <= 0) return empty;
 
   // exact means exact (Qdrant turns quantization off for exact search): the originals are scored, every tier
-  const quantizedSearch = space.quantized !== null && q.params.quantization?.ignore !== true && !q.params.exact;
+  const quantizedSearch = space.isQuantized && q.params.quantization?.ignore !== true && !q.params.exact;
   const rescore = shouldRescore(q.params, quantizedSearch);
   const candidates = quantizedSearch ? oversampledCount(q.limit, q.params.quantization?.oversampling ?? 1) : q.limit;
 
-  // tombstones and payloads (for a filter) not yet resident are read in one parallel round
-  const [tomb, filtered] = await Promise.all([
+  // tombstones, payloads (for a filter) and a cold or evicted int8 set not yet resident are read in one round
+  const [tomb, filtered, codes] = await Promise.all([
     seg.tombstones(q.deletedVersion, io),
     q.filter ? seg.filterMask(q.filter, io, q.payloadSchema) : null,
+    quantizedSearch ? space.quantizedSet(io) : null,
   ]);
   const excluded = excludeMask(seg, q.exclude);
   const pointAccept = acceptFn(tomb, excluded, filtered?.mask ?? null);
@@ -171,7 +172,7 @@ export async function searchSegment(
   // a graph walk on small paged originals reads them whole at its first miss (whole-rows.ts); a scan reads them anyway
   const walkWhole = exact ? 0 : tuning.wholeVectorsBytes;
   const scorer = new FirstDistanceProbe(
-    quantizedSearch ? space.int8Scorer(q.vector) : space.floatScorer(q.vector, io, undefined, walkWhole),
+    codes !== null ? space.int8Scorer(codes, q.vector) : space.floatScorer(q.vector, io, undefined, walkWhole),
     io,
   );
   const rescorer = rescore ? space.floatScorer(q.vector, io, tuning.rescoreMaxGets) : null;

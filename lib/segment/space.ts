@@ -2,6 +2,11 @@
  * One vector space of an opened segment (one vector name; '' is the unnamed vector): its int8 set, graph and
  * originals in whichever tier its meta says, and the per-query accessors over what it does not keep.
  *
+ * Placements (lib/model/memory.ts, meta.ts placementOf): a `pinned` component is held here; a `cached` one was put
+ * whole into the page cache at open and is looked up per query (when evicted: the graph and originals are read as
+ * pages, the int8 set whole, on demand); a `cold` one is read by the queries that need it (pages, or the int8 set
+ * whole), then stays in the page cache while it fits.
+ *
  * Rows: a space holds one row per point that has its vector. When every point has it, row = point offset; else
  * `rowOffsets`/`offsetRows` (space-offsets.ts) map between them. Searches run over rows; the segment maps results
  * back to point offsets (`offsetOf`), and filters, tombstones and exclusions (per point offset) to rows.
@@ -9,18 +14,27 @@
  * Invariant: the same space answers identically whichever tier holds its data.
  */
 import { internal } from '../model/errors.js';
-import type { InMemoryGraph, GraphAccessor, UpperLevels } from '../index/graph.js';
-import { type GraphFileMeta, PagedGraph, decodeGraphPage, graphPageRange } from '../index/graph-format.js';
+import type { SpacePlacement } from '../model/memory.js';
+import type { InMemoryGraph, GraphAccessor } from '../index/graph.js';
+import { PagedGraph, decodeGraphPage, graphPageRange } from '../index/graph-format.js';
 import { PagedFloatScorer, type QueryScorer, floatScorer } from '../index/scorer.js';
 import type { PagedRows, VectorsFileMeta } from '../index/vectors-format.js';
 import { Int8Scorer, type QuantizedSet } from '../quantization/index.js';
-import { GRAPH, VECTORS, spaceObjectKey } from './keys.js';
+import { GRAPH, QUANTIZED, VECTORS, spaceObjectKey } from './keys.js';
 import type { SpaceMeta } from './meta.js';
-import { type PageSource, pageReader } from './page-io.js';
+import { type PageSource, loadWhole, pageReader, peekWhole } from './page-io.js';
 import { pagedRows } from './paged-rows.js';
 import type { QueryIo } from './segment.js';
 import type { SpaceOffsets } from './space-offsets.js';
 import { WholeGraphOnFirstTouch, layer0Bytes } from './whole-graph.js';
+import {
+  type GraphHeader,
+  type WholeGraph,
+  type WholeQuantized,
+  checker,
+  decodeWholeQuantized,
+  inMemoryGraphBytes,
+} from './whole-objects.js';
 import { WholeRowsOnFirstTouch, vectorPagesBytes } from './whole-rows.js';
 
 export interface SpaceParts {
@@ -28,9 +42,14 @@ export interface SpaceParts {
   pages: PageSource;
   prefix: string;
   meta: SpaceMeta;
+  placement: SpacePlacement;
+  /** the int8 set when pinned */
   quantized: QuantizedSet | null;
+  /** the graph when pinned */
   graph: InMemoryGraph | null;
-  graphHeader: { meta: GraphFileMeta; upper: UpperLevels } | null;
+  /** the graph's header when the graph is cached or cold (its pages come through `pages`) */
+  graphHeader: GraphHeader | null;
+  /** the originals when pinned */
   vectors: Float32Array | null;
   vectorsHeader: VectorsFileMeta;
   /** null: every point has this vector (row = offset) */
@@ -40,18 +59,20 @@ export interface SpaceParts {
 export class SegmentSpace {
   readonly name: string;
   readonly meta: SpaceMeta;
-  readonly quantized: QuantizedSet | null;
+  readonly placement: SpacePlacement;
   readonly offsets: SpaceOffsets | null;
   private readonly pages: PageSource;
   private readonly prefix: string;
+  private readonly quantized: QuantizedSet | null;
   private readonly graph: InMemoryGraph | null;
-  private readonly graphHeader: { meta: GraphFileMeta; upper: UpperLevels } | null;
+  private readonly graphHeader: GraphHeader | null;
   private readonly vectors: Float32Array | null;
   private readonly vectorsHeader: VectorsFileMeta;
 
   constructor(p: SpaceParts) {
     this.name = p.name;
     this.meta = p.meta;
+    this.placement = p.placement;
     this.quantized = p.quantized;
     this.offsets = p.offsets;
     this.pages = p.pages;
@@ -76,9 +97,25 @@ export class SegmentSpace {
     return this.offsets === null ? offset : this.offsets.offsetRows[offset];
   }
 
-  int8Scorer(vector: Float32Array): QueryScorer {
-    if (this.quantized === null) throw internal(`segment ${this.prefix} vector "${this.name}" is not quantized`);
-    return new Int8Scorer(this.quantized, vector);
+  /** Whether the space has an int8 set (wherever it lives). */
+  get isQuantized(): boolean {
+    return this.meta.quantization !== null;
+  }
+
+  /**
+   * The int8 set: held (pinned), resident in the page cache (cached, or cold and read before), or read whole now,
+   * in one GET charged to `io` (cold, or cached and evicted).
+   */
+  async quantizedSet(io: QueryIo): Promise<QuantizedSet> {
+    if (this.quantized !== null) return this.quantized;
+    const q = this.meta.quantization;
+    if (q === null) throw internal(`segment ${this.prefix} vector "${this.name}" is not quantized`);
+    const decode = decodeWholeQuantized(this.meta, checker(this.prefix, this.name));
+    return (await loadWhole<WholeQuantized>(this.pages, this.key(QUANTIZED), q.bytes, decode, io)).set;
+  }
+
+  int8Scorer(set: QuantizedSet, vector: Float32Array): QueryScorer {
+    return new Int8Scorer(set, vector);
   }
 
   /**
@@ -87,20 +124,18 @@ export class SegmentSpace {
    * (whole-rows.ts).
    */
   floatScorer(vector: Float32Array, q: QueryIo, maxGets?: number, wholeBytes = 0): QueryScorer {
-    if (this.vectors !== null) return floatScorer(this.vectors, this.meta.dim, this.meta.distance, vector);
+    const resident = this.inMemoryVectors();
+    if (resident !== null) return floatScorer(resident, this.meta.dim, this.meta.distance, vector);
     const rows = this.rowSource(q, maxGets);
     const source = vectorPagesBytes(rows) <= wholeBytes ? new WholeRowsOnFirstTouch(rows) : rows;
     return new PagedFloatScorer(source, this.meta.distance, vector);
   }
 
-  /** Whether the originals are read from the store (`vectors.on_disk`). */
-  get vectorsPaged(): boolean {
-    return this.vectors === null;
-  }
-
-  /** The originals when `vectors.on_disk` is false, else null. */
+  /** The originals when they are in memory: pinned, or cached and not evicted; else null (read them as pages). */
   inMemoryVectors(): Float32Array | null {
-    return this.vectors;
+    if (this.vectors !== null) return this.vectors;
+    if (this.placement.vectors === 'cold') return null;
+    return peekWhole<Float32Array>(this.pages, this.key(VECTORS)) ?? null;
   }
 
   /**
@@ -117,6 +152,10 @@ export class SegmentSpace {
    */
   graphAccessor(q: QueryIo, wholeBytes = 0): GraphAccessor {
     if (this.graph !== null) return this.graph;
+    if (this.placement.graph !== 'cold') {
+      const whole = peekWhole<WholeGraph>(this.pages, this.key(GRAPH));
+      if (whole !== undefined) return whole.graph;
+    }
     const header = this.graphHeader;
     if (header === null) throw internal(`segment ${this.prefix} vector "${this.name}" has no graph`);
     const meta = header.meta;
@@ -133,19 +172,15 @@ export class SegmentSpace {
     return layer0Bytes(meta) <= wholeBytes ? new WholeGraphOnFirstTouch(paged) : paged;
   }
 
+  /** What the space holds itself (pinned components, headers); cached components are charged to the page cache. */
   memoryBytes(): number {
     let b = 256;
     if (this.quantized !== null) b += this.quantized.codes.byteLength + this.quantized.corrections.byteLength;
-    if (this.graph !== null) b += graphBytes(this.graph);
+    if (this.graph !== null) b += inMemoryGraphBytes(this.graph);
     if (this.graphHeader !== null)
       b += 4 * (this.graphHeader.upper.links.length + 2 * this.graphHeader.upper.ids.length);
     if (this.vectors !== null) b += this.vectors.byteLength;
     if (this.offsets !== null) b += this.offsets.rowOffsets.byteLength + this.offsets.offsetRows.byteLength;
     return b;
   }
-}
-
-function graphBytes(g: InMemoryGraph): number {
-  const rec = 1 + g.meta.m0;
-  return 4 * (g.meta.n * rec + g.upper.links.length + 2 * g.upper.ids.length);
 }

@@ -62,6 +62,7 @@ import {
   encodeMeta,
   isUnnamedMeta,
   vectorKb,
+  tiersOf,
 } from './meta.js';
 import { encodeSpaceOffsets } from './space-offsets.js';
 import { vectorSpace, vectorSpaces } from '../model/vector-spaces.js';
@@ -246,7 +247,7 @@ function encodeSpace(
       quantile: params.quantile,
       alpha: params.alpha,
       offset: params.offset,
-      alwaysRam: true,
+      alwaysRam: space.placement.quantized === 'pinned',
       bytes: bytes.byteLength,
     };
   }
@@ -292,7 +293,7 @@ function encodeSpace(
       count: n,
       dim,
       distance,
-      tiers: { vectorsOnDisk: space.on_disk, graphOnDisk: space.hnsw.on_disk },
+      tiers: tiersOf(space.placement, quantization !== null),
       fullScanThresholdKb: space.hnsw.full_scan_threshold,
       quantization,
       hnsw,

@@ -5,6 +5,11 @@
  *   vectors.on_disk false; hnsw m 16, ef_construct 100, full_scan_threshold 10000 (KB), on_disk false;
  *   optimizers default_segment_number 0 (= let the engine choose), indexing_threshold 20000 (KB);
  *   quantization none; scalar quantile 0.99 (DESIGN §6), always_ram false.
+ * Memory placements (Qdrant 1.19, lib/model/memory.ts): `memory` beside every deprecated flag it replaces
+ * (`vectors.memory`, `hnsw_config.memory`, `scalar.memory`, `payload.memory`), kept as given so collection info
+ * echoes it; a request that sets `memory` without the flag also gets the flag that agrees with it (on disk = cold,
+ * always_ram = pinned), so the deprecated form reported beside it tells the truth. An explicit `memory` wins over
+ * a flag that disagrees, as in Qdrant. `pinned` originals or payloads are Qdrant's 422.
  */
 import { z } from 'zod';
 import type {
@@ -20,6 +25,7 @@ import type {
   VectorsConfig,
 } from '../../model/collection-config.js';
 import { isNamedVectors } from '../../model/vector-spaces.js';
+import { MEMORY_PLACEMENTS, type Memory, isOnDiskMemory, payloadMemory } from '../../model/memory.js';
 import { passIssues } from './common.js';
 import type { CollectionInfo } from '../../collection/types.js';
 import { DISTANCES } from '../../distance/index.js';
@@ -34,14 +40,56 @@ export const SCALAR_DEFAULTS = { quantile: 0.99, always_ram: false } as const;
 
 const distanceSchema = z.enum(DISTANCES as [Distance, ...Distance[]]);
 
+/** Qdrant's Memory enum, with serde's wording for anything else (a 400 format error). */
+const memorySchema = z.enum(MEMORY_PLACEMENTS as [Memory, ...Memory[]], {
+  error: (issue) => {
+    const expected = MEMORY_PLACEMENTS.map((m) => `\`${m}\``).join(', ');
+    return typeof issue.input === 'string'
+      ? `unknown variant \`${issue.input}\`, expected one of ${expected}`
+      : `invalid type: ${JSON.stringify(issue.input)}, expected one of ${expected}`;
+  },
+});
+
+/** A placement Qdrant's validator refuses for `storage` (dense originals, payloads): `pinned`, as its 422. */
+const memoryWithoutPinned = (storage: string) =>
+  memorySchema.superRefine((m, ctx) => {
+    if (m === 'pinned') {
+      ctx.addIssue({
+        code: 'custom',
+        message: `\`pinned\` memory placement is not supported for ${storage}`,
+        params: { validation: true },
+      });
+    }
+  });
+
+const denseMemory = memoryWithoutPinned('dense vector storage');
+const payloadStorage = z.object({ memory: memoryWithoutPinned('payload storage').nullish() });
+
+/** The legacy `on_disk` a diff states, or the one its `memory` implies when it sets only that (see header). */
+function onDiskOf(d: { on_disk?: boolean | null; memory?: Memory | null }): boolean | undefined {
+  return d.on_disk ?? (d.memory != null ? isOnDiskMemory(d.memory) : undefined);
+}
+
+/** `memory` as stored: only when given. */
+const memoryField = (m: Memory | null | undefined): { memory?: Memory } => (m != null ? { memory: m } : {});
+
 const hnswDiff = z.object({
   m: z.number().int().min(0).nullish(),
   ef_construct: z.number().int().min(4).nullish(),
   full_scan_threshold: z.number().int().min(10).nullish(),
   on_disk: z.boolean().nullish(),
+  memory: memorySchema.nullish(),
   max_indexing_threads: z.number().int().min(0).nullish(),
   payload_m: z.number().int().min(0).nullish(),
 });
+
+const HNSW_KEYS = ['m', 'ef_construct', 'full_scan_threshold', 'on_disk', 'memory'] as const;
+
+/** An hnsw diff's fields Strata keeps, with the `on_disk` its `memory` implies (see header). */
+function hnswFields(h: z.infer<typeof hnswDiff>): Partial<HnswConfig> {
+  const onDisk = onDiskOf(h);
+  return pick(stripNullish({ ...h, ...(onDisk !== undefined ? { on_disk: onDisk } : {}) }), HNSW_KEYS);
+}
 
 const optimizersDiff = z.object({
   default_segment_number: z.number().int().min(0).nullish(),
@@ -59,26 +107,49 @@ const scalarSchema = z.strictObject({
     type: z.literal('int8'),
     quantile: z.number().min(0.5).max(1).nullish(),
     always_ram: z.boolean().nullish(),
+    memory: memorySchema.nullish(),
   }),
 });
 
-/** `{scalar: {...}}`, `null`, or (PATCH only) the string "Disabled"; product and binary quantization are refused. */
-const quantizationSchema = z.union([scalarSchema, z.null()]).transform((q) =>
-  q === null
-    ? null
-    : {
-        scalar: {
-          type: 'int8' as const,
-          quantile: q.scalar.quantile ?? SCALAR_DEFAULTS.quantile,
-          always_ram: q.scalar.always_ram ?? SCALAR_DEFAULTS.always_ram,
-        } satisfies ScalarQuantizationConfig,
-      },
-);
+/**
+ * `{scalar: {...}}` or `null` (PATCH also takes the string "Disabled"); product and binary quantization are refused.
+ * Parsed inside a transform rather than as a union, so a bad field deep inside (`scalar.memory`) keeps its own
+ * message and path.
+ */
+const quantizationSchema = z.unknown().transform((raw, ctx): { scalar: ScalarQuantizationConfig } | null => {
+  if (raw === null) return null;
+  const r = scalarSchema.safeParse(raw);
+  if (!r.success) {
+    passIssues(r.error, ctx);
+    return z.NEVER;
+  }
+  const q = r.data.scalar;
+  return {
+    scalar: {
+      type: 'int8',
+      quantile: q.quantile ?? SCALAR_DEFAULTS.quantile,
+      always_ram: q.always_ram ?? (q.memory != null ? q.memory === 'pinned' : SCALAR_DEFAULTS.always_ram),
+      ...memoryField(q.memory),
+    },
+  };
+});
+
+/** PATCH's quantization: as at create, or "Disabled" (= null: quantization off). */
+const quantizationDiffSchema = z.unknown().transform((raw, ctx) => {
+  if (raw === 'Disabled') return null;
+  const r = quantizationSchema.safeParse(raw);
+  if (!r.success) {
+    passIssues(r.error, ctx);
+    return z.NEVER;
+  }
+  return r.data;
+});
 
 const vectorParams = z.object({
   size: z.number().int().min(1).max(65_536),
   distance: distanceSchema,
   on_disk: z.boolean().nullish(),
+  memory: denseMemory.nullish(),
   hnsw_config: hnswDiff.nullish(),
   quantization_config: quantizationSchema.nullish(),
   datatype: z.literal('float32').nullish(),
@@ -139,12 +210,13 @@ const isParsedSingle = (v: ParsedParams | Record<string, ParsedParams>): v is Pa
 
 /** The params of one named vector as stored: on_disk defaulted, overrides kept as given (Qdrant echoes them). */
 function namedParams(p: z.infer<typeof vectorParams>): VectorParams {
-  const hnsw = p.hnsw_config ? stripNullish(p.hnsw_config) : undefined;
+  const hnsw = p.hnsw_config ? hnswFields(p.hnsw_config) : undefined;
   return {
     size: p.size,
     distance: p.distance,
-    on_disk: p.on_disk ?? false,
-    ...(hnsw !== undefined ? { hnsw_config: pick(hnsw, ['m', 'ef_construct', 'full_scan_threshold', 'on_disk']) } : {}),
+    on_disk: onDiskOf(p) ?? false,
+    ...memoryField(p.memory),
+    ...(hnsw !== undefined ? { hnsw_config: hnsw } : {}),
     ...(p.quantization_config !== undefined && p.quantization_config !== null
       ? { quantization_config: p.quantization_config }
       : {}),
@@ -178,6 +250,7 @@ export const createCollectionSchema = z
     replication_factor: u32.pipe(z.number().min(1)).nullish(),
     write_consistency_factor: u32.pipe(z.number().min(1)).nullish(),
     on_disk_payload: z.boolean().nullish(),
+    payload: payloadStorage.nullish(),
     sparse_vectors: sparseVectorsSchema.nullish(),
     wal_config: z.unknown().optional(),
     strict_mode_config: z.unknown().optional(),
@@ -186,12 +259,20 @@ export const createCollectionSchema = z
   })
   .transform((b): CollectionConfig => {
     const single = isParsedSingle(b.vectors) ? b.vectors : null;
-    const hnsw = { ...b.hnsw_config, ...single?.hnsw_config };
+    const hnsw = {
+      ...(b.hnsw_config ? hnswFields(b.hnsw_config) : {}),
+      ...(single?.hnsw_config ? hnswFields(single.hnsw_config) : {}),
+    };
     const quantization =
       single !== null && single.quantization_config !== undefined ? single.quantization_config : b.quantization_config;
     const vectors: VectorsConfig =
       single !== null
-        ? { size: single.size, distance: single.distance, on_disk: single.on_disk ?? false }
+        ? {
+            size: single.size,
+            distance: single.distance,
+            on_disk: onDiskOf(single) ?? false,
+            ...memoryField(single.memory),
+          }
         : Object.fromEntries(
             Object.entries(b.vectors as Record<string, ParsedParams>).map(([n, p]) => [n, namedParams(p)]),
           );
@@ -202,6 +283,7 @@ export const createCollectionSchema = z
         ef_construct: hnsw.ef_construct ?? HNSW_DEFAULTS.ef_construct,
         full_scan_threshold: hnsw.full_scan_threshold ?? HNSW_DEFAULTS.full_scan_threshold,
         on_disk: hnsw.on_disk ?? HNSW_DEFAULTS.on_disk,
+        ...memoryField(hnsw.memory),
       },
       quantization_config: quantization ?? null,
       optimizers_config: {
@@ -212,6 +294,7 @@ export const createCollectionSchema = z
       },
       // only when given, so a config stays as short as the request that made it
       ...(b.on_disk_payload != null ? { on_disk_payload: b.on_disk_payload } : {}),
+      ...(b.payload?.memory != null ? { payload: { memory: b.payload.memory } } : {}),
       ...(b.metadata != null ? { metadata: b.metadata } : {}),
       ...(b.sparse_vectors != null && Object.keys(b.sparse_vectors).length > 0
         ? { sparse_vectors: b.sparse_vectors }
@@ -219,15 +302,20 @@ export const createCollectionSchema = z
     };
   });
 
-const vectorDiff = z.object({ on_disk: z.boolean().nullish(), hnsw_config: hnswDiff.nullish() });
+const vectorDiff = z.object({
+  on_disk: z.boolean().nullish(),
+  memory: denseMemory.nullish(),
+  hnsw_config: hnswDiff.nullish(),
+});
 
 const DIFF_KEYS = new Set(['on_disk', 'hnsw_config', 'quantization_config', 'memory']);
 
 /** A named vector's diff (Qdrant's VectorParamsDiff); an empty `hnsw_config` unsets the vector's own overrides. */
 const namedVectorDiff = z.object({
   on_disk: z.boolean().nullish(),
+  memory: denseMemory.nullish(),
   hnsw_config: hnswDiff.nullish(),
-  quantization_config: z.union([quantizationSchema, z.literal('Disabled').transform(() => null)]).optional(),
+  quantization_config: quantizationDiffSchema.optional(),
 });
 
 /**
@@ -255,10 +343,10 @@ const vectorsDiffSchema = z.unknown().transform((raw, ctx) => {
   const named: Record<string, VectorParamsDiff> = {};
   for (const [name, d] of Object.entries(r.data)) {
     const diff: VectorParamsDiff = {};
-    if (d.on_disk != null) diff.on_disk = d.on_disk;
-    if (d.hnsw_config != null) {
-      diff.hnsw_config = pick(stripNullish(d.hnsw_config), ['m', 'ef_construct', 'full_scan_threshold', 'on_disk']);
-    }
+    const onDisk = onDiskOf(d);
+    if (onDisk !== undefined) diff.on_disk = onDisk;
+    if (d.memory != null) diff.memory = d.memory;
+    if (d.hnsw_config != null) diff.hnsw_config = hnswFields(d.hnsw_config);
     if (d.quantization_config !== undefined) diff.quantization_config = d.quantization_config;
     named[name] = diff;
   }
@@ -270,8 +358,9 @@ export const updateCollectionSchema = z
     vectors: vectorsDiffSchema.optional(),
     hnsw_config: hnswDiff.nullish(),
     optimizers_config: optimizersDiff.nullish(),
-    quantization_config: z.union([quantizationSchema, z.literal('Disabled').transform(() => null)]).optional(),
-    params: z.unknown().optional(),
+    quantization_config: quantizationDiffSchema.optional(),
+    // Qdrant's CollectionParamsDiff: the placement of payloads; its replication fields are accepted and ignored
+    params: z.object({ on_disk_payload: z.boolean().nullish(), payload: payloadStorage.nullish() }).nullish(),
     strict_mode_config: z.unknown().optional(),
     sparse_vectors: sparseVectorsSchema.nullish(),
     metadata: z.record(z.string(), z.unknown()).nullish(),
@@ -279,8 +368,10 @@ export const updateCollectionSchema = z
   .transform((b): CollectionUpdate => {
     const out: CollectionUpdate = {};
     const unnamed = b.vectors && 'unnamed' in b.vectors ? b.vectors.unnamed : undefined;
-    const hnsw = stripNullish({ ...b.hnsw_config, ...unnamed?.hnsw_config });
-    const pickedHnsw = pick(hnsw, ['m', 'ef_construct', 'full_scan_threshold', 'on_disk']);
+    const pickedHnsw = {
+      ...(b.hnsw_config ? hnswFields(b.hnsw_config) : {}),
+      ...(unnamed?.hnsw_config ? hnswFields(unnamed.hnsw_config) : {}),
+    };
     if (Object.keys(pickedHnsw).length > 0) out.hnsw_config = pickedHnsw;
     const opt = pick(stripNullish({ ...b.optimizers_config }), [
       'default_segment_number',
@@ -289,7 +380,13 @@ export const updateCollectionSchema = z
     ]);
     if (Object.keys(opt).length > 0) out.optimizers_config = opt;
     if (b.quantization_config !== undefined) out.quantization_config = b.quantization_config;
-    if (unnamed?.on_disk != null) out.vectors = { on_disk: unnamed.on_disk };
+    if (unnamed !== undefined) {
+      const onDisk = onDiskOf(unnamed);
+      const v = { ...(onDisk !== undefined ? { on_disk: onDisk } : {}), ...memoryField(unnamed.memory) };
+      if (Object.keys(v).length > 0) out.vectors = v;
+    }
+    if (b.params?.on_disk_payload != null) out.on_disk_payload = b.params.on_disk_payload;
+    if (b.params?.payload?.memory != null) out.payload = { memory: b.params.payload.memory };
     if (b.vectors && 'named' in b.vectors) out.named_vectors = b.vectors.named;
     if (b.metadata != null) out.metadata = b.metadata;
     if (b.sparse_vectors != null && Object.keys(b.sparse_vectors).length > 0) out.sparse_vectors = b.sparse_vectors;
@@ -373,7 +470,9 @@ export function presentCollectionInfo(info: CollectionInfo): unknown {
         shard_number: 1,
         replication_factor: 1,
         write_consistency_factor: 1,
-        on_disk_payload: cfg.on_disk_payload ?? true,
+        // the deprecated flag as configured, else the one the placement implies
+        on_disk_payload: cfg.on_disk_payload ?? isOnDiskMemory(payloadMemory(cfg)),
+        ...(cfg.payload !== undefined ? { payload: cfg.payload } : {}),
         ...(cfg.sparse_vectors !== undefined ? { sparse_vectors: cfg.sparse_vectors } : {}),
       },
       hnsw_config: { ...cfg.hnsw_config, max_indexing_threads: 0 },
@@ -401,7 +500,10 @@ export function presentCollectionInfo(info: CollectionInfo): unknown {
 
 /** `params.vectors`: the unnamed vector as before; named vectors with their own overrides, as Qdrant echoes them. */
 function presentVectors(vectors: VectorsConfig): unknown {
-  if (!isNamedVectors(vectors)) return { size: vectors.size, distance: vectors.distance, on_disk: vectors.on_disk };
+  if (!isNamedVectors(vectors)) {
+    const { size, distance, on_disk } = vectors;
+    return { size, distance, on_disk, ...memoryField(vectors.memory) };
+  }
   const out: Record<string, unknown> = {};
   for (const [name, p] of Object.entries(vectors)) {
     out[name] = {
@@ -410,6 +512,7 @@ function presentVectors(vectors: VectorsConfig): unknown {
       ...(p.hnsw_config !== undefined ? { hnsw_config: p.hnsw_config } : {}),
       ...(p.quantization_config != null ? { quantization_config: p.quantization_config } : {}),
       on_disk: p.on_disk,
+      ...memoryField(p.memory),
       ...(p.datatype !== undefined ? { datatype: p.datatype } : {}),
     };
   }

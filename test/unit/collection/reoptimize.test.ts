@@ -10,7 +10,7 @@ import type { PointId } from '../../../lib/model/point-id.js';
 import type { QueryRequest } from '../../../lib/model/search.js';
 import { LocalOptimizerTrigger } from '../../../lib/runtime/optimizer-trigger.js';
 import { META, segmentObjectKey } from '../../../lib/segment/keys.js';
-import { parseMeta } from '../../../lib/segment/meta.js';
+import { parseMeta, placementOf } from '../../../lib/segment/meta.js';
 import type { SegmentMeta } from '../../../lib/segment/meta.js';
 import { FaultStore } from '../../../lib/storage/fault-store.js';
 import type { ObjectStore } from '../../../lib/storage/object-store.js';
@@ -170,6 +170,46 @@ describe('segments follow a collection update (re-optimization)', () => {
     // the float32-stored quantile matches the config's: no endless rebuilding
     expect((await optimize(store, C, { now, skipGc: true })).rebuilt).toBe(0);
     await expectExact(svc, vectors);
+  });
+
+  it('a memory placement PATCH rebuilds the segments into the new placement (yellow, then green, no loop)', async () => {
+    const { store, svc, vectors, now } = await setup();
+    await svc.updateCollection('c', {
+      optimizers_config: { indexing_threshold: 1 },
+      quantization_config: { scalar: { type: 'int8', quantile: 0.99, always_ram: true } },
+    });
+    await optimize(store, C, { now, skipGc: true });
+    for (const s of (await manifest(store)).segments) {
+      expect(placementOf((await metaOf(store, s.id)).spaces[''])).toEqual({
+        vectors: 'cached',
+        graph: 'cached',
+        quantized: 'pinned',
+      });
+      expect(s.build?.memory).toBeUndefined();
+    }
+
+    // only `memory` changes: the same objects in other places
+    await svc.updateCollection('c', {
+      vectors: { on_disk: true, memory: 'cold' },
+      hnsw_config: { memory: 'pinned' },
+      quantization_config: { scalar: { type: 'int8', quantile: 0.99, always_ram: false, memory: 'cold' } },
+    });
+    expect((await svc.getCollection('c')).status).toBe('yellow');
+    expect((await optimize(store, C, { now, skipGc: true })).rebuilt).toBe(2);
+    const want = { vectors: 'cold', graph: 'pinned', quantized: 'cold' };
+    for (const s of (await manifest(store)).segments) {
+      const meta = await metaOf(store, s.id);
+      expect(placementOf(meta.spaces[''])).toEqual(want);
+      expect(meta.spaces[''].tiers).toEqual({ vectorsOnDisk: true, graphOnDisk: false, memory: want });
+      expect(s.build?.memory).toEqual(want);
+    }
+    expect((await svc.getCollection('c')).status).toBe('green');
+    expect((await optimize(store, C, { now, skipGc: true })).rebuilt).toBe(0);
+    await expectExact(svc, vectors);
+
+    // a deprecated flag that disagrees with an explicit memory changes nothing: memory wins, as in Qdrant
+    await svc.updateCollection('c', { hnsw_config: { on_disk: true } });
+    expect((await svc.getCollection('c')).status).toBe('green');
   });
 
   it('a run rebuilds at most its budget; the next run continues', async () => {
