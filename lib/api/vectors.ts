@@ -58,17 +58,16 @@ export async function checkPointVectors(
       }
     }
   }
+  // one cached config read answers both checks, as for dense vectors alone (revalidated only on a mismatch)
   const check = (config: CollectionConfig): void => {
     for (const n of sparse) if (!isSparseName(config, n)) throw vectorSpaceFor(config, n) ? wrongSparse() : missing(n);
-    // a dense list sent to a sparse name is Qdrant's conversion error, not an unknown name
-    for (const n of using) if (isSparseName(config, n)) throw wrongSparse();
+    checkAgainst(config, vectors, using, []);
   };
   try {
     check(await service.collectionConfig(name, false));
   } catch {
     check(await service.collectionConfig(name, true));
   }
-  await checkDimensions(service, name, vectors, using);
 }
 
 const missing = (n: string) => invalid(`Not existing vector name error: ${n}`);
@@ -85,6 +84,7 @@ function checkAgainst(
   withVectors: readonly WithVector[],
 ): number {
   vectors.forEach((v, i) => {
+    if (isSparseName(config, using[i])) throw wrongSparse();
     const { size } = vectorSpace(config, using[i]);
     if (v.length !== size) throw dimensionMismatch(size, v.length);
   });

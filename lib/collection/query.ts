@@ -10,6 +10,7 @@
  * - Scores stay internal similarities (larger = closer) until the final conversion to Qdrant's score.
  * - Payloads/vectors are fetched for the final page only.
  */
+import { answersVectorMap } from '../model/sparse-spaces.js';
 import { normalizeInPlace, similarityFn, similarityToScore, thresholdToSimilarity } from '../distance/index.js';
 import { dimensionMismatch, isStrataError, malformed, unavailable } from '../model/errors.js';
 import { compileFilter } from '../segment/filter.js';
@@ -22,7 +23,7 @@ import type { Candidate } from './merge.js';
 import { wantsPayload } from './payload-ops.js';
 import { planTasks } from './planner.js';
 import { loadPoints, toRecord, wantsVector } from './reads.js';
-import { findVectorSpace, isUnnamedConfig, vectorSpace } from '../model/vector-spaces.js';
+import { findVectorSpace, vectorSpace } from '../model/vector-spaces.js';
 import type { Located } from './reads.js';
 import { addSegmentStats, emptySegmentStats } from '../segment/task-contract.js';
 import type { SegmentCandidate, SegmentSearchResult, SegmentSearchStats } from '../segment/task-contract.js';
@@ -291,7 +292,7 @@ export async function runQuery(
   const want = { payload: fetchPayload, vector: wantsVector(req.with_vector) };
   const points = await loadPoints(ctx, snap, located, want, io);
   if (stats) stats.stageMs.fetch += performance.now() - t;
-  const named = !isUnnamedConfig(snap.manifest.config);
+  const named = answersVectorMap(snap.manifest.config);
   return page.map((c, i): ScoredPoint => {
     const { payload, vector } = toRecord(points[i], req.with_payload, req.with_vector, named);
     return { id: c.id, version: c.version, score: similarityToScore(distance, c.similarity), payload, vector };

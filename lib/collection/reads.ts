@@ -7,6 +7,7 @@
  *   agree on which version of a point exists.
  * - Payloads and vectors are fetched only for points that are returned (or that a filter must inspect).
  */
+import { answersVectorMap } from '../model/sparse-spaces.js';
 import { compileFilter } from '../segment/filter.js';
 import { readStoredPoints } from '../segment/points.js';
 import type { IoScope } from '../storage/io-stats.js';
@@ -19,7 +20,6 @@ import type { Filter } from '../model/filter.js';
 import type { Payload, WithPayload } from '../model/payload.js';
 import type { PointId } from '../model/point-id.js';
 import type { Record_, ScrollRequest, ScrollResult, VectorRows, WithVector } from '../model/points.js';
-import { isUnnamedConfig } from '../model/vector-spaces.js';
 import { type SparseVectorJson, isSparse, sparseToJson } from '../model/sparse-vector.js';
 import { payloadMemory } from '../model/memory.js';
 
@@ -156,7 +156,7 @@ export async function getPoints(
   const located = await lookup(ctx, snap, ids);
   const want = { payload: wantsPayload(withPayload), vector: wantsVector(withVector) };
   const points = await loadPoints(ctx, snap, located, want);
-  const named = !isUnnamedConfig(snap.manifest.config);
+  const named = answersVectorMap(snap.manifest.config);
   return points.map((p) => toRecord(p, withPayload, withVector, named));
 }
 
@@ -219,7 +219,7 @@ export async function scroll(ctx: ServiceContext, snap: Snapshot, req: ScrollReq
       next = p.id;
       break;
     }
-    points.push(toRecord(p, req.with_payload, req.with_vector, !isUnnamedConfig(snap.manifest.config)));
+    points.push(toRecord(p, req.with_payload, req.with_vector, answersVectorMap(snap.manifest.config)));
   }
   return { points, next_page_offset: next };
 }

@@ -8,7 +8,7 @@
  */
 import type { CollectionConfig, SparseVectorParams } from './collection-config.js';
 import { invalid } from './errors.js';
-import { findVectorSpace } from './vector-spaces.js';
+import { findVectorSpace, isUnnamedConfig } from './vector-spaces.js';
 
 /** Qdrant's DEFAULT_SPARSE_FULL_SCAN_THRESHOLD (points). */
 export const DEFAULT_SPARSE_FULL_SCAN_THRESHOLD = 5000;
@@ -54,4 +54,12 @@ export function sparseSpace(config: CollectionConfig, name: string): SparseSpace
   const s = findSparseSpace(config, name);
   if (s === undefined) throw invalid(`Not existing vector name error: ${name}`);
   return s;
+}
+
+/**
+ * Whether points are answered as a map name -> vector: a named config, or an unnamed vector beside sparse names
+ * (Qdrant then answers `{"": [...], "<sparse>": {indices, values}}`).
+ */
+export function answersVectorMap(config: CollectionConfig): boolean {
+  return !isUnnamedConfig(config) || sparseSpaces(config).length > 0;
 }

@@ -9,7 +9,7 @@
  * | `segments/{segmentId}/deleted.{v:20}`    | tombstone bitmap version v (tombstoneName)            |
  * | `segments/{segmentId}/index/{field}`     | payload field index (fieldIndexName: key URI-encoded) |
  * | `segments/{segmentId}/vectors/{n}/{file}`| a named vector's QUANTIZED / GRAPH / VECTORS / OFFSETS|
- * | `segments/{segmentId}/vectors/{n}/sparse`| a sparse vector name's index and rows (SPARSE)        |
+ * | `segments/{segmentId}/sparse/{n}`        | a sparse vector name's index and rows                 |
  *
  * The unnamed vector ('') keeps its objects at the segment's top level (the keys segments had before named
  * vectors). `{n}` is the name percent-encoded (encodeURIComponent, plus `.` and `*`), so any name is one safe key
@@ -30,8 +30,13 @@ export const IDS = 'ids';
 export const PAYLOAD = 'payload';
 /** a named vector's row -> point offset map, when some points lack that vector */
 export const OFFSETS = 'offsets';
-/** a sparse vector name's inverted index and rows (sparse-format.ts), under `vectors/{n}/` */
-export const SPARSE = 'sparse';
+/**
+ * A sparse vector name's inverted index and rows (sparse-format.ts): `sparse/{n}`, apart from `vectors/` because an
+ * unnamed dense vector's `vectors` object sits at the same level (a file and a folder cannot share a name on disk).
+ */
+export function sparseObjectName(name: string): string {
+  return `sparse/${vectorNameSegment(name)}`;
+}
 
 /** One key segment for a vector name (see header). */
 export function vectorNameSegment(name: string): string {

@@ -22,7 +22,7 @@ import { deserializeVectors, vectorsLayout } from '../index/vectors-format.js';
 import type { IoScope } from '../storage/io-stats.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { IdTable, type PointOffset } from './ids-format.js';
-import { IDS, META, OFFSETS, PAYLOAD, SPARSE, VECTORS, segmentObjectKey, spaceObjectKey } from './keys.js';
+import { IDS, META, OFFSETS, PAYLOAD, VECTORS, segmentObjectKey, spaceObjectKey, sparseObjectName } from './keys.js';
 import { SparseIndex } from './sparse-format.js';
 import type { StoredVector } from '../model/sparse-vector.js';
 import { type SegmentMeta, type SpaceMeta, parseMeta } from './meta.js';
@@ -66,7 +66,7 @@ export async function readSparseIndex(
   name: string,
   io: IoScope | undefined,
 ): Promise<SparseIndex> {
-  const key = spaceObjectKey(prefix, name, SPARSE);
+  const key = segmentObjectKey(prefix, sparseObjectName(name));
   return SparseIndex.decode(await getWhole(store, key, io, 'sparse'), key);
 }
 

@@ -44,11 +44,11 @@ import {
   OFFSETS,
   PAYLOAD,
   QUANTIZED,
-  SPARSE,
   VECTORS,
   fieldIndexName,
   segmentObjectKey,
   spaceObjectKey,
+  sparseObjectName,
 } from './keys.js';
 import { encodeFieldIndex } from './field-index-format.js';
 import { parsePayloadPath } from './payload-path.js';
@@ -177,7 +177,7 @@ export function encodeSegment(
       Uint32Array.from(byOffset, (r) => offs[r]),
       byOffset.map((r) => s.rows[r]),
     );
-    objects.set(spaceFile(s.name, SPARSE), bytes);
+    objects.set(sparseObjectName(s.name), bytes);
     sparse[s.name] = {
       count: s.rows.length,
       bytes: bytes.byteLength,

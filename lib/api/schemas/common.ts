@@ -83,7 +83,7 @@ export const denseVectorSchema = z.unknown().transform((v, ctx): number[] => {
 export const vectorStructSchema = z.unknown().transform((v, ctx): VectorStruct => {
   if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
     const entries = Object.entries(v);
-    if (entries.length === 1 && entries[0][0] === '')
+    if (entries.length === 1 && entries[0][0] === '' && !looksSparse(entries[0][1]))
       return checkDense(entries[0][1], ctx, []) ? entries[0][1] : z.NEVER;
     const out: Record<string, number[] | SparseVectorJson> = {};
     for (const [name, row] of entries) {

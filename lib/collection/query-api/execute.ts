@@ -21,6 +21,7 @@
  *   so the coordinator reads no segment vector for them; inner nodes read the vectors (re-scoring, MMR) or payloads
  *   (formula, order_by) of their candidates in one batched read per segment.
  */
+import { answersVectorMap } from '../../model/sparse-spaces.js';
 import { similarityFn, similarityToScore, thresholdToSimilarity } from '../../distance/index.js';
 import { invalid } from '../../model/errors.js';
 import type { Filter } from '../../model/filter.js';
@@ -36,7 +37,7 @@ import { wantsPayload } from '../payload-ops.js';
 import { locateHits, searchCandidatesBatch } from '../query.js';
 import type { CandidateSearch, QueryTrace, SearchHit } from '../query.js';
 import { loadPoints, lookup, toRecord, wantsVector } from '../reads.js';
-import { isUnnamedConfig, vectorSpace } from '../../model/vector-spaces.js';
+import { vectorSpace } from '../../model/vector-spaces.js';
 import { isSparseName } from '../../model/sparse-spaces.js';
 import { type SparseVector, isSparse, sparseDot } from '../../model/sparse-vector.js';
 import { prepareSparseQuery } from '../sparse-query.js';
@@ -391,7 +392,7 @@ export async function toScoredPoints(
     { payload: wantsPayload(want.with_payload), vector: wantsVector(want.with_vector) },
     trace.io,
   );
-  const named = !isUnnamedConfig(snap.manifest.config);
+  const named = answersVectorMap(snap.manifest.config);
   return hits.map((h, i) => {
     const { payload, vector } = toRecord(points[i], want.with_payload, want.with_vector, named);
     return {
