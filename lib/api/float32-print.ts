@@ -5,6 +5,7 @@
  *
  * Invariant: Math.fround(shortestFloat32(x)) === Math.fround(x) for every finite x (nothing is lost).
  */
+import type { VectorValue } from '../model/points.js';
 
 /** The double of the shortest decimal (1 to 9 significant digits) that rounds to the float32 `x`. */
 export function shortestFloat32(x: number): number {
@@ -18,24 +19,28 @@ export function shortestFloat32(x: number): number {
   return Number(f.toPrecision(9));
 }
 
-type Row = number[] | { indices: number[]; values: number[] };
+type Row = VectorValue | { indices: number[]; values: number[] };
 
-/** A dense list re-printed, or a sparse vector with its weights re-printed (indices are integers already). */
-const shortRow = (row: Row): Row =>
-  Array.isArray(row) ? row.map(shortestFloat32) : { indices: row.indices, values: row.values.map(shortestFloat32) };
+/** A dense list or a multivector's rows re-printed, or a sparse vector with its weights re-printed. */
+function shortValue(v: Row): Row {
+  if (!Array.isArray(v)) return { indices: v.indices, values: v.values.map(shortestFloat32) };
+  return v.length > 0 && Array.isArray(v[0])
+    ? (v as number[][]).map((row) => row.map(shortestFloat32))
+    : (v as number[]).map(shortestFloat32);
+}
 
-/** Points (scored or records) with their vectors (a list, or named lists/sparse) re-printed by shortestFloat32. */
-export function withShortVectors<T extends { vector?: number[] | Record<string, Row> | null }>(
+/** Points (scored or records) with their vectors (a value, or named values/sparse) re-printed by shortestFloat32. */
+export function withShortVectors<T extends { vector?: VectorValue | Record<string, Row> | null }>(
   points: readonly T[],
 ): T[] {
   return points.map((p) => {
     const v = p.vector;
-    if (Array.isArray(v)) return { ...p, vector: v.map(shortestFloat32) };
+    if (Array.isArray(v)) return { ...p, vector: shortValue(v) };
     if (v === null || v === undefined) return p;
     const named: Record<string, Row> = {};
     for (const [name, row] of Object.entries(v)) {
       Object.defineProperty(named, name, {
-        value: shortRow(row),
+        value: shortValue(row),
         enumerable: true,
         writable: true,
         configurable: true,

@@ -9,7 +9,8 @@
 import type { CollectionService } from '../collection/types.js';
 import { dimensionMismatch, invalid } from '../model/errors.js';
 import type { CollectionConfig } from '../model/collection-config.js';
-import type { VectorStruct, WithVector } from '../model/points.js';
+import { isMultiValue, valueRows, wrongMulti } from '../model/multivector.js';
+import type { VectorStruct, VectorValue, WithVector } from '../model/points.js';
 import { findVectorSpace as vectorSpaceFor, vectorSpace, vectorSpaces } from '../model/vector-spaces.js';
 import { isSparseName } from '../model/sparse-spaces.js';
 import { looksSparse, wrongSparse } from '../model/sparse-vector.js';
@@ -21,7 +22,7 @@ import { looksSparse, wrongSparse } from '../model/sparse-vector.js';
 export async function checkDimensions(
   service: CollectionService,
   name: string,
-  vectors: readonly number[][],
+  vectors: readonly VectorValue[],
   using: readonly (string | undefined)[] = [],
   withVectors: readonly WithVector[] = [],
 ): Promise<number> {
@@ -40,7 +41,7 @@ export async function checkPointVectors(
   name: string,
   structs: readonly VectorStruct[],
 ): Promise<void> {
-  const vectors: number[][] = [];
+  const vectors: VectorValue[] = [];
   const using: string[] = [];
   const sparse: string[] = [];
   for (const s of structs) {
@@ -52,7 +53,7 @@ export async function checkPointVectors(
         // a sparse vector is checked whole (shape, u32 indices, lengths) by wal.ts; here only its kind and name
         if (looksSparse(v)) sparse.push(n);
         else {
-          vectors.push(v as number[]);
+          vectors.push(v as VectorValue);
           using.push(n);
         }
       }
@@ -79,14 +80,17 @@ export function vectorWidth(config: CollectionConfig): number {
 
 function checkAgainst(
   config: CollectionConfig,
-  vectors: readonly number[][],
+  vectors: readonly VectorValue[],
   using: readonly (string | undefined)[],
   withVectors: readonly WithVector[],
 ): number {
   vectors.forEach((v, i) => {
+    // Qdrant: a dense vector or a multivector for a sparse name is WrongSparse
     if (isSparseName(config, using[i])) throw wrongSparse();
-    const { size } = vectorSpace(config, using[i]);
-    if (v.length !== size) throw dimensionMismatch(size, v.length);
+    const { size, multivector } = vectorSpace(config, using[i]);
+    // Qdrant: a multivector for a dense name is WrongMulti; a dense vector for a multivector name is one row
+    if (isMultiValue(v) && !multivector) throw wrongMulti();
+    for (const row of valueRows(v)) if (row.length !== size) throw dimensionMismatch(size, row.length);
   });
   // Qdrant refuses a with_vector list naming a vector the collection does not have (its check_vector_name)
   for (const w of withVectors)
@@ -98,9 +102,10 @@ function checkAgainst(
  * Query vectors hold float32 values, as stored vectors do: a value beyond float32's range is refused here with the
  * upsert's wording (lib/collection/wal.ts), instead of reaching a worker as an infinity. `at(i, j)` names the value.
  */
-export function checkFloat32(vectors: readonly number[][], at: (i: number, j: number) => string): void {
+export function checkFloat32(vectors: readonly VectorValue[], at: (i: number, j: number) => string): void {
   for (let i = 0; i < vectors.length; i++) {
-    const v = vectors[i];
+    // a multivector's values are numbered across its rows
+    const v = valueRows(vectors[i]).flat();
     for (let j = 0; j < v.length; j++) {
       // values that round to FLOAT32_MAX still fit; only those that would become an infinity are refused
       if (!Number.isFinite(Math.fround(v[j]))) throw invalid({ path: at(i, j), detail: `${v[j]} overflows float32` });

@@ -13,7 +13,6 @@
  *
  * Cost: one pass over every live point's payload (chunked), as a filtered count.
  */
-import { answersVectorMap } from '../model/sparse-spaces.js';
 import { invalid } from '../model/errors.js';
 import { type PayloadSchemaType, schemaType } from '../model/payload-schema.js';
 import type { FacetHit, FacetRequest, ScrollRequest, ScrollResult } from '../model/points.js';
@@ -22,7 +21,7 @@ import { parseDateTime } from '../segment/filter-parse.js';
 import { parsePayloadPath } from '../segment/payload-path.js';
 import type { ServiceContext } from './context.js';
 import { compareIds } from './merge.js';
-import { type FullPoint, liveEntries, matching, toRecord, wantsVector } from './reads.js';
+import { type FullPoint, liveEntries, matching, recordShape, toRecord, wantsVector } from './reads.js';
 import type { Snapshot } from './snapshot.js';
 
 const FACET_TYPES: readonly PayloadSchemaType[] = ['keyword', 'integer', 'bool', 'uuid'];
@@ -107,7 +106,7 @@ export async function scrollOrdered(ctx: ServiceContext, snap: Snapshot, req: Sc
   const trimAt = 2 * req.limit + 1024;
   const all = await liveEntries(ctx, snap);
   const want = { payload: true, vector: wantsVector(req.with_vector) };
-  const named = answersVectorMap(snap.manifest.config);
+  const named = recordShape(snap.manifest.config);
   for await (const p of matching(ctx, snap, all, req.filter, want)) {
     const seen = new Set<number>();
     for (const raw of indexedValues(type, p.payload ?? {}, steps)) {

@@ -10,20 +10,21 @@
  * - Scores stay internal similarities (larger = closer) until the final conversion to Qdrant's score.
  * - Payloads/vectors are fetched for the final page only.
  */
-import { answersVectorMap } from '../model/sparse-spaces.js';
-import { normalizeInPlace, similarityFn, similarityToScore, thresholdToSimilarity } from '../distance/index.js';
-import { dimensionMismatch, isStrataError, malformed, unavailable } from '../model/errors.js';
+import { maxSim, normalizeInPlace, similarityFn, similarityToScore, thresholdToSimilarity } from '../distance/index.js';
+import { dimensionMismatch, invalid, isStrataError, malformed, unavailable } from '../model/errors.js';
+import { isMultiValue, wrongMulti } from '../model/multivector.js';
 import { compileFilter } from '../segment/filter.js';
 import { compileScoring, scoringReadsVector } from '../segment/scoring.js';
 import type { ScoringSpec } from '../segment/scoring.js';
 import type { IoScope } from '../storage/io-stats.js';
 import type { ServiceContext } from './context.js';
 import { mergeCandidates } from './merge.js';
+import { prepareRow } from './wal.js';
 import type { Candidate } from './merge.js';
 import { wantsPayload } from './payload-ops.js';
 import { planTasks } from './planner.js';
-import { loadPoints, toRecord, wantsVector } from './reads.js';
-import { findVectorSpace, vectorSpace } from '../model/vector-spaces.js';
+import { loadPoints, recordShape, toRecord, wantsVector } from './reads.js';
+import { type VectorSpace, findVectorSpace, vectorSpace } from '../model/vector-spaces.js';
 import type { Located } from './reads.js';
 import { addSegmentStats, emptySegmentStats } from '../segment/task-contract.js';
 import type { SegmentCandidate, SegmentSearchResult, SegmentSearchStats } from '../segment/task-contract.js';
@@ -137,6 +138,12 @@ export async function searchCandidatesBatch(
     const distance = space?.distance ?? 'Dot';
     const sim = similarityFn(distance);
     const q = search.vector;
+    const multi = space?.multivector === true;
+    // custom scorings compare single vectors; Qdrant's multivector forms of them are not implemented here
+    if (multi && search.scoring !== undefined && readsVector) {
+      throw invalid(`query forms other than nearest are not supported on the multivector "${using}"`);
+    }
+    const qRows = multi ? q.length / dim : 1;
     const { minSimilarity } = search;
     const pred = search.filter ? compileFilter(search.filter, snap.manifest.config.payload_schema) : null;
     // the same scoring function the workers apply to their segments
@@ -151,7 +158,12 @@ export async function searchCandidatesBatch(
       if (pred !== null && !pred(e.id, e.payload)) continue;
       // a sparse vector never meets a dense search: names are either dense or sparse
       if (v !== undefined && isSparse(v)) continue;
-      const s = scoring === null ? sim(q, 0, v as Float32Array, 0, dim) : scoring.score(v ?? NO_ROW, 0, e.payload);
+      const s =
+        scoring !== null
+          ? scoring.score(v ?? NO_ROW, 0, e.payload)
+          : multi
+            ? maxSim(sim, q, 0, qRows, v as Float32Array, 0, (v as Float32Array).length / dim, dim)
+            : sim(q, 0, v as Float32Array, 0, dim);
       if (s === undefined) continue;
       if (minSimilarity !== undefined && s < minSimilarity) continue;
       tailCandidates.push({ id: e.id, version: e.version, similarity: s, segment: null });
@@ -248,11 +260,34 @@ export function locateHits(snap: Snapshot, page: readonly SearchHit[]): Located[
   });
 }
 
-/** The query vector of a request, checked and normalized for the distance of the vector `using` names. */
+/** The similarity of a prepared query to a stored value of `space`: MaxSim for a multivector name. */
+export function vectorSimilarity(space: VectorSpace, q: Float32Array, v: Float32Array): number {
+  const sim = similarityFn(space.distance);
+  const dim = space.size;
+  return space.multivector ? maxSim(sim, q, 0, q.length / dim, v, 0, v.length / dim, dim) : sim(q, 0, v, 0, dim);
+}
+
+/**
+ * The query vector of a request, checked and normalized for the distance of the vector `using` names. A multivector
+ * name takes a list of rows (or a dense vector: one row) and gets them flat, each row normalized for Cosine; a list
+ * of rows for a dense name is Qdrant's WrongMulti.
+ */
 export function prepareQueryVector(snap: Snapshot, vector: unknown, using?: string): Float32Array {
-  const { size: dim, distance } = vectorSpace(snap.manifest.config, using);
+  const space = vectorSpace(snap.manifest.config, using);
+  const { size: dim, distance, multivector } = space;
+  if (isMultiValue(vector)) {
+    if (!multivector) throw wrongMulti();
+    const q = new Float32Array(vector.length * dim);
+    vector.forEach((row, r) => {
+      q.set(checkQueryVector(row, dim), r * dim);
+      prepareRow(space, q, r * dim);
+    });
+    return q;
+  }
   const q = checkQueryVector(vector, dim);
-  if (distance === 'Cosine') normalizeInPlace(q, 0, dim);
+  // a float32 space keeps the plain path; others convert the query to the stored type, as Qdrant's scorers do
+  if (space.datatype !== 'float32') prepareRow(space, q, 0);
+  else if (distance === 'Cosine') normalizeInPlace(q, 0, dim);
   return q;
 }
 
@@ -292,7 +327,7 @@ export async function runQuery(
   const want = { payload: fetchPayload, vector: wantsVector(req.with_vector) };
   const points = await loadPoints(ctx, snap, located, want, io);
   if (stats) stats.stageMs.fetch += performance.now() - t;
-  const named = answersVectorMap(snap.manifest.config);
+  const named = recordShape(snap.manifest.config);
   return page.map((c, i): ScoredPoint => {
     const { payload, vector } = toRecord(points[i], req.with_payload, req.with_vector, named);
     return { id: c.id, version: c.version, score: similarityToScore(distance, c.similarity), payload, vector };

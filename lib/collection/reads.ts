@@ -19,8 +19,11 @@ import type { TailEntry } from './tail.js';
 import type { Filter } from '../model/filter.js';
 import type { Payload, WithPayload } from '../model/payload.js';
 import type { PointId } from '../model/point-id.js';
-import type { Record_, ScrollRequest, ScrollResult, VectorRows, WithVector } from '../model/points.js';
-import { type SparseVectorJson, isSparse, sparseToJson } from '../model/sparse-vector.js';
+import type { Record_, ScrollRequest, ScrollResult, VectorRows, VectorValue, WithVector } from '../model/points.js';
+import type { CollectionConfig } from '../model/collection-config.js';
+import { multiRows } from '../model/multivector.js';
+import { vectorSpaces } from '../model/vector-spaces.js';
+import { type SparseVectorJson, type StoredVector, isSparse, sparseToJson } from '../model/sparse-vector.js';
 import { payloadMemory } from '../model/memory.js';
 
 /** Where the live version of a point is. */
@@ -148,23 +151,51 @@ export function wantsVector(withVector: WithVector): boolean {
  * A point as returned. Vectors as Qdrant shows them: an unnamed collection's vector is a list; a named collection's
  * vectors are an object name -> list holding the names asked for (all with `true`) that the point has.
  */
-export function toRecord(p: FullPoint, withPayload: WithPayload, withVector: WithVector, named = false): Record_ {
+/**
+ * How records print a collection's vectors: as a map or not (a named config, or sparse names beside the unnamed
+ * vector: answersVectorMap), and the size of each multivector name (a stored multivector is flat; it prints as its
+ * list of rows, as Qdrant returns it). Sparse vectors print as {indices, values}.
+ */
+export interface RecordShape {
+  named: boolean;
+  multivectors: ReadonlyMap<string, number>;
+}
+
+export function recordShape(config: CollectionConfig): RecordShape {
+  return {
+    named: answersVectorMap(config),
+    multivectors: new Map(vectorSpaces(config).flatMap((s) => (s.multivector ? [[s.name, s.size]] : []))),
+  };
+}
+
+const UNNAMED_DENSE: RecordShape = { named: false, multivectors: new Map() };
+
+export function toRecord(
+  p: FullPoint,
+  withPayload: WithPayload,
+  withVector: WithVector,
+  shape: RecordShape = UNNAMED_DENSE,
+): Record_ {
   const r: Record_ = { id: p.id };
   const payload = projectPayload(p.payload, withPayload);
   r.payload = payload === undefined ? null : payload;
   r.vector = null;
   if (!wantsVector(withVector) || p.vectors === null) return r;
-  if (!named) {
-    // an unnamed collection may have sparse names beside its unnamed vector: those make it answer a map
+  const value = (name: string, v: StoredVector): VectorValue | SparseVectorJson => {
+    if (isSparse(v)) return sparseToJson(v);
+    const dim = shape.multivectors.get(name);
+    return dim === undefined ? Array.from(v) : multiRows(v, dim);
+  };
+  if (!shape.named) {
     const v = p.vectors.get('');
-    r.vector = v === undefined || isSparse(v) ? null : Array.from(v);
+    r.vector = v === undefined || isSparse(v) ? null : (value('', v) as VectorValue);
     return r;
   }
   const names = Array.isArray(withVector) ? withVector : [...p.vectors.keys()];
-  const out: Record<string, number[] | SparseVectorJson> = {};
+  const out: Record<string, VectorValue | SparseVectorJson> = {};
   for (const name of names) {
     const v = p.vectors.get(name);
-    if (v !== undefined) out[name] = isSparse(v) ? sparseToJson(v) : Array.from(v);
+    if (v !== undefined) out[name] = value(name, v);
   }
   r.vector = out;
   return r;
@@ -180,7 +211,7 @@ export async function getPoints(
   const located = await lookup(ctx, snap, ids);
   const want = { payload: wantsPayload(withPayload), vector: wantsVector(withVector) };
   const points = await loadPoints(ctx, snap, located, want);
-  const named = answersVectorMap(snap.manifest.config);
+  const named = recordShape(snap.manifest.config);
   return points.map((p) => toRecord(p, withPayload, withVector, named));
 }
 
@@ -243,7 +274,7 @@ export async function scroll(ctx: ServiceContext, snap: Snapshot, req: ScrollReq
       next = p.id;
       break;
     }
-    points.push(toRecord(p, req.with_payload, req.with_vector, answersVectorMap(snap.manifest.config)));
+    points.push(toRecord(p, req.with_payload, req.with_vector, recordShape(snap.manifest.config)));
   }
   return { points, next_page_offset: next };
 }

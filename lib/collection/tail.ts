@@ -32,7 +32,7 @@ import type { Payload } from '../model/payload.js';
 import type { PointId } from '../model/point-id.js';
 import type { VectorRows } from '../model/points.js';
 import type { StoredVector } from '../model/sparse-vector.js';
-import { compareVersions, decodeWal } from './wal.js';
+import { compareVersions, decodeWal, holderValues } from './wal.js';
 import type { WalBatch } from './wal.js';
 
 /** WAL GETs in flight per fold (S3 serves thousands of requests per second per prefix; sockets are the limit) */
@@ -111,11 +111,8 @@ export function foldBatches(batches: readonly { name: string; batch: WalBatch }[
 export function batchRows(batch: Pick<WalBatch, 'ids' | 'vectors' | 'sparse'>): Map<string, StoredVector>[] {
   const rows = batch.ids.map(() => new Map<string, StoredVector>());
   for (const b of batch.vectors) {
-    const n = b.points === null ? batch.ids.length : b.points.length;
-    for (let r = 0; r < n; r++) {
-      const i = b.points === null ? r : b.points[r];
-      rows[i].set(b.name, b.data.subarray(r * b.dim, (r + 1) * b.dim));
-    }
+    const values = holderValues(b, batch.ids.length);
+    for (let k = 0; k < values.length; k++) rows[b.points === null ? k : b.points[k]].set(b.name, values[k]);
   }
   for (const b of batch.sparse ?? []) {
     b.rows.forEach((v, r) => rows[b.points === null ? r : b.points[r]].set(b.name, v));

@@ -26,8 +26,12 @@
  *
  * Object layout (little-endian). Version 1 is what a batch of unnamed vectors held by every point is written as (byte
  * for byte what this module wrote before named vectors); version 2 carries any number of named vector blocks;
- * version 3 is version 2 plus sparse vector blocks, written only when a batch holds a sparse vector (so batches of
- * collections without sparse vectors keep their bytes). All three are read.
+ * version 3 is version 2's layout whose block headers may carry `counts` (rows per holding point: a multivector
+ * block, lib/model/multivector.ts), written only when a batch holds a multivector; version 4 is version 3 plus sparse
+ * vector blocks, written only when a batch holds a sparse vector (with or without multivectors). Each version is
+ * written only when a batch needs it, so every other batch keeps its version 1, 2 or 3 bytes, and a reader that
+ * predates a version refuses its objects instead of misreading them. (The sparse branch first numbered its layout 3
+ * too; multivectors reached main first, so sparse records became 4: one number, one layout.) All four are read.
  *
  * | offset   | size        | field (version 1)                                                       |
  * |----------|-------------|-------------------------------------------------------------------------|
@@ -58,18 +62,23 @@
  * | aligned  | Σ rows×dim×4| float32 rows of each block in order; row r of a block belongs to        |
  * |          |             |   ids[points[r]] (ids[r] when points is null)                           |
  *
- * Version 3 = version 2 with `sparse: [{name, points, nnz}]` in the JSON (nnz: entries of each row) and, after the
+ * Version 3: as version 2, each block header `{name, dim, points, counts?}`; with `counts`, the block holds
+ * Σ counts rows and holder k owns the next counts[k] of them.
+ *
+ * Version 4 = version 3 with `sparse: [{name, points, nnz}]` in the JSON (nnz: entries of each row) and, after the
  * dense rows, per sparse block: Σnnz u32 dimension ids, then Σnnz float32 weights (rows in order, each sorted by
  * dimension id).
  */
 import { align4, checkMagic, crc32, le, writeMagic } from '../binary/binary-format.js';
 import { normalizeInPlace } from '../distance/index.js';
 import { dimensionMismatch, internal, invalid, malformed } from '../model/errors.js';
+import { isMultiValue, wrongMulti } from '../model/multivector.js';
 import type { Payload } from '../model/payload.js';
 import { type PointId, requirePointId } from '../model/point-id.js';
 import type { PointStruct, VectorRows } from '../model/points.js';
 import type { CollectionConfig } from '../model/collection-config.js';
-import { findVectorSpace, vectorSpace, vectorSpaces } from '../model/vector-spaces.js';
+import { applyDatatype } from '../model/datatype.js';
+import { type VectorSpace, findVectorSpace, vectorSpace, vectorSpaces } from '../model/vector-spaces.js';
 import { sparseSpaces } from '../model/sparse-spaces.js';
 import { type SparseVector, isSparse, looksSparse, parseSparseVector, wrongSparse } from '../model/sparse-vector.js';
 
@@ -83,7 +92,8 @@ export const WAL_FLOOR_LAG_MS = WAL_ACK_WINDOW_MS + 2 * MAX_CLOCK_SKEW_MS;
 const MAGIC = 'SWAL';
 const FORMAT_VERSION = 2;
 const UNNAMED_VERSION = 1;
-const SPARSE_VERSION = 3;
+const MULTI_VERSION = 3;
+const SPARSE_VERSION = 4;
 const HEADER_BYTES = 24;
 
 /** The rows of one vector name in a batch. */
@@ -95,6 +105,10 @@ export interface WalVectorBlock {
   points: number[] | null;
   /** rows × dim float32, row r belongs to ids[points[r]] (ids[r] when points is null) */
   data: Float32Array;
+  /**
+   * a multivector block: holder k (ids[points[k]], or ids[k]) owns counts[k] consecutive rows; absent: one row each
+   */
+  counts?: number[];
 }
 
 /** The sparse vectors of one sparse name in a batch. */
@@ -162,7 +176,8 @@ export function prepareUpserts(points: PointStruct[], config: CollectionConfig):
   const ids: PointId[] = new Array(points.length);
   const payloads: (Payload | null)[] = new Array(points.length);
   const spaces = vectorSpaces(config);
-  const rows = new Map<string, { points: number[]; values: number[][] }>(
+  // values[k] holds the rows of holder k (one for a dense name)
+  const rows = new Map<string, { points: number[]; values: number[][][] }>(
     spaces.map((s) => [s.name, { points: [], values: [] }]),
   );
   const sparseRows = new Map<string, { points: number[]; rows: SparseVector[] }>(
@@ -182,10 +197,11 @@ export function prepareUpserts(points: PointStruct[], config: CollectionConfig):
       }
       if (looksSparse(v) && findVectorSpace(config, name) !== undefined) throw wrongSparse();
       const space = vectorSpace(config, name);
-      checkRow(v, space.size, name === '' ? `points[${i}].vector` : `points[${i}].vector.${name}`);
-      const r = rows.get(name) as { points: number[]; values: number[][] };
+      const path = name === '' ? `points[${i}].vector` : `points[${i}].vector.${name}`;
+      const value = checkValue(v, space.size, space.multivector, path);
+      const r = rows.get(name) as { points: number[]; values: number[][][] };
       r.points.push(i);
-      r.values.push(v as number[]);
+      r.values.push(value);
     }
     const payload = p.payload ?? null;
     if (payload !== null && (typeof payload !== 'object' || Array.isArray(payload))) {
@@ -195,15 +211,22 @@ export function prepareUpserts(points: PointStruct[], config: CollectionConfig):
   }
   const vectors: WalVectorBlock[] = [];
   for (const space of spaces) {
-    const r = rows.get(space.name) as { points: number[]; values: number[][] };
+    const r = rows.get(space.name) as { points: number[]; values: number[][][] };
     if (r.points.length === 0) continue;
     const dim = space.size;
-    const data = new Float32Array(r.points.length * dim);
-    r.values.forEach((v, k) => {
-      for (let j = 0; j < dim; j++) data[k * dim + j] = v[j];
-      if (space.distance === 'Cosine') normalizeInPlace(data, k * dim, dim);
-    });
-    vectors.push({ name: space.name, dim, points: r.points.length === points.length ? null : r.points, data });
+    const data = new Float32Array(r.values.reduce((t, v) => t + v.length, 0) * dim);
+    let at = 0;
+    for (const value of r.values) {
+      for (const row of value) {
+        for (let j = 0; j < dim; j++) data[at + j] = row[j];
+        prepareRow(space, data, at);
+        at += dim;
+      }
+    }
+    const holders = r.points.length === points.length ? null : r.points;
+    const block: WalVectorBlock = { name: space.name, dim, points: holders, data };
+    if (space.multivector) block.counts = r.values.map((v) => v.length);
+    vectors.push(block);
   }
   const sparse: WalSparseBlock[] = [];
   for (const [name, r] of sparseRows) {
@@ -211,6 +234,18 @@ export function prepareUpserts(points: PointStruct[], config: CollectionConfig):
       sparse.push({ name, points: r.points.length === points.length ? null : r.points, rows: r.rows });
   }
   return sparse.length > 0 ? { ids, payloads, vectors, sparse } : { ids, payloads, vectors };
+}
+
+/**
+ * One row as a space stores it (in place): Cosine normalized, and the datatype's value rule (lib/model/datatype.ts)
+ * in Qdrant's order: uint8 values are converted first (Qdrant keeps the bytes and computes the cosine on them, which
+ * is the dot of the normalized bytes), float16 after normalizing (Qdrant normalizes in float32, then stores f16).
+ */
+export function prepareRow(space: VectorSpace, data: Float32Array, at: number): void {
+  const dim = space.size;
+  if (space.datatype === 'uint8') applyDatatype('uint8', data, at, at + dim);
+  if (space.distance === 'Cosine') normalizeInPlace(data, at, dim);
+  if (space.datatype === 'float16') applyDatatype('float16', data, at, at + dim);
 }
 
 /**
@@ -226,9 +261,21 @@ export function blocksOf(rows: readonly VectorRows[], config: CollectionConfig):
       if (v !== undefined && !isSparse(v)) holders.push(i);
     });
     if (holders.length === 0) continue;
-    const data = new Float32Array(holders.length * space.size);
-    holders.forEach((i, k) => data.set(rows[i].get(space.name) as Float32Array, k * space.size));
-    out.push({ name: space.name, dim: space.size, points: holders.length === rows.length ? null : holders, data });
+    const values = holders.map((i) => rows[i].get(space.name) as Float32Array);
+    const data = new Float32Array(values.reduce((t, v) => t + v.length, 0));
+    let at = 0;
+    for (const v of values) {
+      data.set(v, at);
+      at += v.length;
+    }
+    const block: WalVectorBlock = {
+      name: space.name,
+      dim: space.size,
+      points: holders.length === rows.length ? null : holders,
+      data,
+    };
+    if (space.multivector) block.counts = values.map((v) => v.length / space.size);
+    out.push(block);
   }
   return out;
 }
@@ -277,19 +324,25 @@ export function selectUpserts(p: PreparedUpserts, keep: readonly boolean[]): Pre
   const vectors: WalVectorBlock[] = [];
   for (const b of p.vectors) {
     const points: number[] = [];
-    const rows: number[] = [];
-    const count = b.points === null ? p.ids.length : b.points.length;
-    for (let r = 0; r < count; r++) {
-      const i = b.points === null ? r : b.points[r];
+    const kept: Float32Array[] = [];
+    const values = holderValues(b, p.ids.length);
+    for (let k = 0; k < values.length; k++) {
+      const i = b.points === null ? k : b.points[k];
       if (index[i] >= 0) {
         points.push(index[i]);
-        rows.push(r);
+        kept.push(values[k]);
       }
     }
-    if (rows.length === 0) continue;
-    const data = new Float32Array(rows.length * b.dim);
-    rows.forEach((r, k) => data.set(b.data.subarray(r * b.dim, (r + 1) * b.dim), k * b.dim));
-    vectors.push({ name: b.name, dim: b.dim, points: points.length === n ? null : points, data });
+    if (kept.length === 0) continue;
+    const data = new Float32Array(kept.reduce((t, v) => t + v.length, 0));
+    let at = 0;
+    for (const v of kept) {
+      data.set(v, at);
+      at += v.length;
+    }
+    const block: WalVectorBlock = { name: b.name, dim: b.dim, points: points.length === n ? null : points, data };
+    if (b.counts !== undefined) block.counts = kept.map((v) => v.length / b.dim);
+    vectors.push(block);
   }
   const sparse: WalSparseBlock[] = [];
   for (const b of p.sparse ?? []) {
@@ -312,6 +365,22 @@ export function selectUpserts(p: PreparedUpserts, keep: readonly boolean[]): Pre
   };
 }
 
+/**
+ * Each holder's value in a block, as views (no copy): one row of `dim`, or a multivector holder's counts[k] rows.
+ * Holder k is ids[points[k]] (ids[k] when points is null).
+ */
+export function holderValues(b: WalVectorBlock, n: number): Float32Array[] {
+  const holders = b.points === null ? n : b.points.length;
+  const out: Float32Array[] = new Array(holders);
+  let at = 0;
+  for (let k = 0; k < holders; k++) {
+    const len = (b.counts === undefined ? 1 : b.counts[k]) * b.dim;
+    out[k] = b.data.subarray(at, at + len);
+    at += len;
+  }
+  return out;
+}
+
 /** The (name, row) pairs of a VectorStruct: a list is the unnamed vector, a map names each of its rows. */
 function vectorEntries(v: unknown, path: string): [string, unknown][] {
   if (Array.isArray(v)) return [['', v]];
@@ -319,9 +388,23 @@ function vectorEntries(v: unknown, path: string): [string, unknown][] {
   throw malformed(path, 'expected a vector: an array of numbers, or an object of named vectors');
 }
 
+/**
+ * A caller's value for a name as its rows, checked (Qdrant's rules, lib/model/multivector.ts): a dense name takes one
+ * row; a multivector name takes a non-empty list of rows, or a dense vector as one row.
+ */
+function checkValue(v: unknown, dim: number, multivector: boolean, path: string): number[][] {
+  if (!isMultiValue(v)) {
+    checkRow(v, dim, path);
+    return [v as number[]];
+  }
+  if (!multivector) throw wrongMulti();
+  v.forEach((row, r) => checkRow(row, dim, `${path}[${r}]`));
+  return v;
+}
+
 function checkRow(v: unknown, dim: number, path: string): void {
   if (!Array.isArray(v)) throw malformed(path, 'expected a vector: an array of numbers');
-  if (v.length > 0 && Array.isArray(v[0])) throw malformed(path, 'multivectors are not supported');
+  if (v.length > 0 && Array.isArray(v[0])) throw malformed(path, 'expected a vector: an array of numbers');
   if (v.length !== dim) throw dimensionMismatch(dim, v.length, path);
   for (let j = 0; j < dim; j++) {
     const x = v[j];
@@ -331,11 +414,15 @@ function checkRow(v: unknown, dim: number, path: string): void {
 }
 
 /** Rows of a block: how many float32 rows it holds in a batch of `n` points. */
-const blockRows = (b: WalVectorBlock, n: number): number => (b.points === null ? n : b.points.length);
+const blockRows = (b: WalVectorBlock, n: number): number =>
+  b.counts !== undefined ? b.counts.reduce((t, c) => t + c, 0) : b.points === null ? n : b.points.length;
 
-/** A batch whose only block is the unnamed vector of every point keeps version 1's bytes. */
+/** A batch whose only block is the unnamed (single-row) vector of every point keeps version 1's bytes. */
 const isVersion1 = (batch: WalBatch): boolean =>
-  batch.vectors.length === 1 && batch.vectors[0].name === '' && batch.vectors[0].points === null;
+  batch.vectors.length === 1 &&
+  batch.vectors[0].name === '' &&
+  batch.vectors[0].points === null &&
+  batch.vectors[0].counts === undefined;
 
 export function encodeWal(batch: WalBatch): Uint8Array {
   const { ids, payloads, vectors } = batch;
@@ -344,8 +431,9 @@ export function encodeWal(batch: WalBatch): Uint8Array {
     if (b.data.length !== blockRows(b, ids.length) * b.dim) throw internal(`WAL batch: vector block ${b.name} size`);
   }
   const sparse = batch.sparse ?? [];
-  const v3 = sparse.length > 0;
-  const v1 = !v3 && (isVersion1(batch) || (vectors.length === 0 && ids.length === 0));
+  const v4 = sparse.length > 0;
+  const v1 = !v4 && (isVersion1(batch) || (vectors.length === 0 && ids.length === 0));
+  const multi = vectors.some((b) => b.counts !== undefined);
   for (const b of sparse) {
     if (b.rows.length !== (b.points === null ? ids.length : b.points.length)) {
       throw internal(`WAL batch: sparse block ${b.name} size`);
@@ -359,8 +447,15 @@ export function encodeWal(batch: WalBatch): Uint8Array {
     payloads,
     deletes: batch.deletes,
   };
-  if (!v1) head.vectors = vectors.map((b) => ({ name: b.name, dim: b.dim, points: b.points }));
-  if (v3)
+  if (!v1) {
+    head.vectors = vectors.map((b) => ({
+      name: b.name,
+      dim: b.dim,
+      points: b.points,
+      ...(b.counts !== undefined ? { counts: b.counts } : {}),
+    }));
+  }
+  if (v4)
     head.sparse = sparse.map((b) => ({ name: b.name, points: b.points, nnz: b.rows.map((r) => r.indices.length) }));
   const json = Buffer.from(JSON.stringify(head), 'utf8');
   const vecOff = align4(HEADER_BYTES + json.length);
@@ -369,7 +464,7 @@ export function encodeWal(batch: WalBatch): Uint8Array {
   const out = new Uint8Array(vecOff + floats * 4 + entries * 8);
   const view = le(out);
   writeMagic(out, MAGIC);
-  view.setUint16(4, v1 ? UNNAMED_VERSION : v3 ? SPARSE_VERSION : FORMAT_VERSION, true);
+  view.setUint16(4, v1 ? UNNAMED_VERSION : v4 ? SPARSE_VERSION : multi ? MULTI_VERSION : FORMAT_VERSION, true);
   view.setUint16(6, 0, true);
   view.setUint32(8, v1 ? (vectors[0]?.dim ?? 0) : vectors.length, true);
   view.setUint32(12, ids.length, true);
@@ -392,7 +487,12 @@ export function decodeWal(bytes: Uint8Array, key = 'WAL object'): WalBatch {
   checkMagic(bytes, MAGIC, key);
   const view = le(bytes);
   const version = view.getUint16(4, true);
-  if (version !== FORMAT_VERSION && version !== UNNAMED_VERSION && version !== SPARSE_VERSION) {
+  if (
+    version !== FORMAT_VERSION &&
+    version !== UNNAMED_VERSION &&
+    version !== MULTI_VERSION &&
+    version !== SPARSE_VERSION
+  ) {
     throw internal(`${key}: unsupported format version ${version}`);
   }
   const n = view.getUint32(12, true);
@@ -407,7 +507,7 @@ export function decodeWal(bytes: Uint8Array, key = 'WAL object'): WalBatch {
     ids: PointId[];
     payloads: (Payload | null)[];
     deletes: PointId[];
-    vectors?: { name: string; dim: number; points: number[] | null }[];
+    vectors?: { name: string; dim: number; points: number[] | null; counts?: number[] }[];
     sparse?: { name: string; points: number[] | null; nnz: number[] }[];
   };
   const blocks =
@@ -420,7 +520,7 @@ export function decodeWal(bytes: Uint8Array, key = 'WAL object'): WalBatch {
     throw internal(`${key}: ${blocks.length} vector blocks, header says ${view.getUint32(8, true)}`);
   }
   if (head.ids.length !== n) throw internal(`${key}: ${head.ids.length} ids for ${n} points`);
-  const floats = blocks.reduce((t, b) => t + (b.points === null ? n : b.points.length) * b.dim, 0);
+  const floats = blocks.reduce((t, b) => t + blockRows(b as WalVectorBlock, n) * b.dim, 0);
   const sparseHead = version === SPARSE_VERSION ? (head.sparse ?? []) : [];
   const entries = sparseHead.reduce((t, b) => t + b.nnz.reduce((m, k) => m + k, 0), 0);
   if (bytes.length !== vecOff + floats * 4 + entries * 8) {
@@ -428,9 +528,11 @@ export function decodeWal(bytes: Uint8Array, key = 'WAL object'): WalBatch {
   }
   let at = vecOff;
   const vectors: WalVectorBlock[] = blocks.map((b) => {
-    const data = new Float32Array((b.points === null ? n : b.points.length) * b.dim);
+    const data = new Float32Array(blockRows(b as WalVectorBlock, n) * b.dim);
     for (let i = 0; i < data.length; i++, at += 4) data[i] = view.getFloat32(at, true);
-    return { name: b.name, dim: b.dim, points: b.points, data };
+    const block: WalVectorBlock = { name: b.name, dim: b.dim, points: b.points, data };
+    if (version >= MULTI_VERSION && b.counts !== undefined) block.counts = b.counts;
+    return block;
   });
   const sparse: WalSparseBlock[] = sparseHead.map((b) => {
     const total = b.nnz.reduce((m, k) => m + k, 0);

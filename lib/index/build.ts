@@ -28,6 +28,11 @@
  * dot_u8 call per neighbour list sums exact integers over a quarter of the float bytes, so distance work, ~95% of a
  * build, costs less; the graph's neighbour choices follow the code estimates, which is the order the int8 walk over
  * this graph uses anyway. Without SIMD, or for Manhattan (no code kernel), the build stays on float32.
+ *
+ * Pairwise build (`buildHnswWith`): nodes that are not one float32 row each (multivectors, scored by MaxSim) are
+ * built with a given similarity of two nodes, larger = closer, taking every decision on full similarities (no early
+ * exit, no SIMD batch); the inserted node is the query side, as Qdrant scores an inserted multivector against the
+ * graph's. Everything else (levels, heuristic, links) is the same algorithm.
  */
 import { dot, l1Bounded, l2sqBounded, SIMD_BATCH, type SimdArena, simdArenaOf, simdRows } from '../distance/index.js';
 import type { Distance } from '../model/distance.js';
@@ -87,6 +92,19 @@ export function buildHnsw(data: Float32Array, dim: number, distance: Distance, o
   }
   const reorder = (options.reorderDims ?? true) && distance !== 'Dot' && dim >= 32;
   return new Builder(reorder ? byVariance(data, dim) : data, dim, distance, m, efc, seed, null, null).run();
+}
+
+/** HNSW over n nodes scored by `similarity(a, b)` (a is the node being inserted): see the header. */
+export function buildHnswWith(
+  n: number,
+  similarity: (a: number, b: number) => number,
+  options: BuildOptions = {},
+): HnswGraph {
+  const m = options.m ?? DEFAULT_M;
+  const efc = Math.max(options.efConstruct ?? DEFAULT_EF_CONSTRUCT, 1);
+  if (!(Number.isInteger(m) && m >= 2)) throw invalid(`m must be an integer ≥ 2, got ${m}`);
+  const b = new Builder(new Float32Array(0), 1, 'Dot', m, efc, options.seed ?? 42, null, null, n, similarity);
+  return b.run();
 }
 
 /** A copy of data with each row's dimensions permuted to decreasing variance (estimated on ≤ 4096 rows). */
@@ -152,8 +170,11 @@ class Builder {
     private readonly arena: SimdArena | null,
     /** int8 mode: the codes every pair is scored on (in `arena`), else null */
     private readonly codes: QuantizedSet | null,
+    nodes = data.length / dim,
+    /** pairwise mode (buildHnswWith): the similarity of two nodes, used for every decision; else null */
+    private readonly pairSim: ((a: number, b: number) => number) | null = null,
   ) {
-    this.n = data.length / dim;
+    this.n = nodes;
     this.m0 = 2 * m;
     this.rec0 = 1 + this.m0;
     this.recU = 1 + m;
@@ -191,6 +212,7 @@ class Builder {
 
   /** similarity (−distance) of two nodes; exact when the distance is < bound */
   private simNodes(a: number, b: number, bound = Number.POSITIVE_INFINITY): number {
+    if (this.pairSim !== null) return this.pairSim(a, b);
     const arena = this.arena;
     if (arena !== null) {
       arena.ids[0] = b;
@@ -352,7 +374,10 @@ class Builder {
         if (visited[nb] === tag) continue;
         visited[nb] = tag;
         const full = results.size < efc;
-        const s = -distanceOf(kind, data, qOff, nb * dim, dim, full ? Number.POSITIVE_INFINITY : -results.topScore());
+        const s =
+          this.pairSim !== null
+            ? this.pairSim(q, nb)
+            : -distanceOf(kind, data, qOff, nb * dim, dim, full ? Number.POSITIVE_INFINITY : -results.topScore());
         if (full || s > results.topScore()) {
           candidates.push(nb, s);
           results.push(nb, s);

@@ -20,8 +20,18 @@ export interface VectorParams {
   hnsw_config?: Partial<HnswConfig>;
   /** A named vector's own quantization (null: none for this vector), overriding the collection's; absent: inherit */
   quantization_config?: { scalar: ScalarQuantizationConfig } | null;
-  /** storage type of the originals; only float32 is stored today (absent = float32, as Qdrant) */
-  datatype?: 'float32';
+  /** storage type of the originals (absent = float32, as Qdrant); lib/model/datatype.ts holds the value rules */
+  datatype?: VectorDatatype;
+  /** present: each point holds a list of vectors of `size` for this name, compared by MaxSim (Qdrant's multivectors) */
+  multivector_config?: MultiVectorConfig;
+}
+
+/** Qdrant's `Datatype` of a vector's stored originals. */
+export type VectorDatatype = 'float32' | 'float16' | 'uint8';
+
+/** Qdrant's MultiVectorConfig: how two lists of vectors compare (only MaxSim exists). */
+export interface MultiVectorConfig {
+  comparator: 'max_sim';
 }
 
 /**

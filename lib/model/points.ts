@@ -5,15 +5,20 @@ import type { PointId } from './point-id.js';
 import type { OrderBy } from './query.js';
 import type { SparseVectorJson, StoredVector } from './sparse-vector.js';
 
-/**
- * A point's vectors as a caller writes them (Qdrant's VectorStruct): one list for the unnamed vector, or a map
- * name -> list (dense) or {indices, values} (sparse). A map may leave names of the collection out (optional vectors).
- */
-export type VectorStruct = number[] | Record<string, number[] | SparseVectorJson>;
+/** One vector value: a dense list, or a multivector (a non-empty list of dense lists of one size). */
+export type VectorValue = number[] | number[][];
 
 /**
- * A point's stored vectors by name ('' = the unnamed vector): dense rows, and sorted sparse vectors under sparse
- * names; a point may lack some names (optional vectors).
+ * A point's vectors as a caller writes them (Qdrant's VectorStruct): one value for the unnamed vector, or a map
+ * name -> value (dense or multivector) or {indices, values} (sparse). A map may leave names of the collection out
+ * (optional vectors).
+ */
+export type VectorStruct = VectorValue | Record<string, VectorValue | SparseVectorJson>;
+
+/**
+ * A point's stored vectors by name ('' = the unnamed vector): dense rows, multivectors and sorted sparse vectors
+ * under sparse names; a point may lack some names (optional vectors). A multivector name holds its rows flat
+ * (rows × size, row-major, a Float32Array like a dense row): its length is a multiple of the space's size.
  */
 export type VectorRows = ReadonlyMap<string, StoredVector>;
 

@@ -10,14 +10,14 @@
 import type { Filter } from './filter.js';
 import type { WithPayload } from './payload.js';
 import type { PointId } from './point-id.js';
-import type { WithVector } from './points.js';
+import type { VectorValue, WithVector } from './points.js';
 import type { SearchParams } from './search.js';
 
 /**
- * A dense vector, a sparse vector (checked against its sparse name by the collection layer), or the stored vector
- * of a point.
+ * A dense vector or a multivector (rows of one size), a sparse vector (checked against its sparse name by the
+ * collection layer), or the stored vector of a point.
  */
-export type VectorInput = { vector: number[] } | { id: PointId } | { sparse: unknown };
+export type VectorInput = { vector: VectorValue } | { id: PointId } | { sparse: unknown };
 
 export interface ContextPairInput {
   positive: VectorInput;

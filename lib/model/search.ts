@@ -8,7 +8,7 @@
 import type { Filter } from './filter.js';
 import type { Payload, WithPayload } from './payload.js';
 import type { PointId } from './point-id.js';
-import type { VectorStruct, WithVector } from './points.js';
+import type { VectorStruct, VectorValue, WithVector } from './points.js';
 
 export interface QuantizationSearchParams {
   ignore: boolean;
@@ -24,7 +24,8 @@ export interface SearchParams {
 }
 
 export interface QueryRequest {
-  vector: number[];
+  /** a dense vector, or a multivector's rows for a multivector name */
+  vector: VectorValue;
   /** vector name searched ('' or absent: the unnamed vector) */
   using?: string;
   limit: number;

@@ -21,7 +21,7 @@ export interface SparseVectorJson {
   values: number[];
 }
 
-/** One vector of a point: dense row or sparse vector. */
+/** One vector of a point: a dense row, a multivector (its rows flat, lib/model/multivector.ts) or a sparse vector. */
 export type StoredVector = Float32Array | SparseVector;
 
 export const isSparse = (v: StoredVector): v is SparseVector => !(v instanceof Float32Array);

@@ -13,6 +13,7 @@ import type {
   HnswConfig,
   NamedVectorsConfig,
   ScalarQuantizationConfig,
+  VectorDatatype,
   VectorParams,
   VectorsConfig,
 } from './collection-config.js';
@@ -28,6 +29,9 @@ export interface VectorSpace {
   on_disk: boolean;
   hnsw: HnswConfig;
   quantization: { scalar: ScalarQuantizationConfig } | null;
+  /** true: a point holds a list of vectors of `size` (a multivector), scored by MaxSim */
+  multivector: boolean;
+  datatype: VectorDatatype;
   /** where each component lives, resolved from `memory` and the deprecated flags (memory.ts) */
   placement: SpacePlacement;
 }
@@ -50,6 +54,8 @@ function resolve(config: CollectionConfig, name: string, p: VectorParams): Vecto
     on_disk: p.on_disk,
     hnsw,
     quantization,
+    multivector: p.multivector_config != null,
+    datatype: p.datatype ?? 'float32',
     placement: {
       vectors,
       graph: componentMemory(hnsw),

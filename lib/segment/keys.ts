@@ -9,6 +9,7 @@
  * | `segments/{segmentId}/deleted.{v:20}`    | tombstone bitmap version v (tombstoneName)            |
  * | `segments/{segmentId}/index/{field}`     | payload field index (fieldIndexName: key URI-encoded) |
  * | `segments/{segmentId}/vectors/{n}/{file}`| a named vector's QUANTIZED / GRAPH / VECTORS / OFFSETS|
+ * | `…/{file}` = MULTI                       | a multivector space's row -> inner rows (multi-rows.ts)|
  * | `segments/{segmentId}/sparse/{n}`        | a sparse vector name's index and rows                 |
  *
  * The unnamed vector ('') keeps its objects at the segment's top level (the keys segments had before named
@@ -37,6 +38,8 @@ export const OFFSETS = 'offsets';
 export function sparseObjectName(name: string): string {
   return `sparse/${vectorNameSegment(name)}`;
 }
+/** a multivector space's row -> range of inner rows (its vectors) */
+export const MULTI = 'multi';
 
 /** One key segment for a vector name (see header). */
 export function vectorNameSegment(name: string): string {

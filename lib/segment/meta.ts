@@ -9,8 +9,13 @@
  * Invariant: `format` changes whenever any object layout of the segment changes; readers reject other formats.
  * Format 1 describes one unnamed vector at the top level (the segments of unnamed collections are still written so,
  * byte for byte); format 2 holds `spaces`, one entry per vector name, each with its own tiers, quantization, graph
- * and originals under `vectors/{name}/` (keys.ts). In memory every meta has `spaces` (format 1's top level is the
- * space '').
+ * and originals under `vectors/{name}/` (keys.ts); format 3 is format 2 with at least one multivector space (its
+ * `multivector` entry and `multi` object), written only then, so a reader that predates multivectors refuses the
+ * segment instead of misreading its rows; format 4 is format 3 (multivector spaces or not) plus `sparse`, one entry
+ * per sparse vector name with its `vectors/{name}/sparse` index, written only when some point of the segment holds a
+ * sparse vector (the sparse branch first wrote these as format 2; multivectors took 3 on main first, so a reader that
+ * predates sparse vectors must refuse them rather than drop them silently). In memory every meta has `spaces`
+ * (format 1's top level is the space '').
  */
 import type { PayloadSchema } from '../model/payload-schema.js';
 import { DISTANCES } from '../distance/index.js';
@@ -20,6 +25,8 @@ import { MEMORY_PLACEMENTS, type SpacePlacement, isOnDiskMemory, memoryFromOnDis
 
 export const SEGMENT_FORMAT = 1;
 export const NAMED_SEGMENT_FORMAT = 2;
+export const MULTI_SEGMENT_FORMAT = 3;
+export const SPARSE_SEGMENT_FORMAT = 4;
 
 export interface SegmentTiers {
   /** float32 originals paged from the store (true) or loaded whole (false): `vectors.on_disk` */
@@ -85,6 +92,11 @@ export interface SpaceMeta {
   vectors: SegmentVectorsMeta;
   /** size of the `offsets` object (row -> point offset); 0: every point has this vector and row = offset */
   offsetsBytes: number;
+  /**
+   * a multivector space: a row is one point's list of vectors; `quantized` and `vectors` hold `vectors` inner rows
+   * (every vector of every row, row by row) and `multi` (multi-rows.ts, `bytes` long) maps rows to them
+   */
+  multivector?: { vectors: number; bytes: number };
 }
 
 /** One sparse vector name's part of a segment (sparse-format.ts): its rows and its object's size. */
@@ -111,7 +123,7 @@ export interface SegmentMeta {
   payloadIndexBytes: number;
   /** the payload field indexes written (`index/{field}`), with the schema each was built with; absent = none */
   fieldIndexes?: PayloadSchema;
-  /** sparse vector names some point of the segment holds (format 2 only); absent = none */
+  /** sparse vector names some point of the segment holds (format 4 only); absent = none */
   sparse?: Record<string, SparseSpaceMeta>;
 }
 
@@ -130,9 +142,11 @@ export function parseMeta(input: Uint8Array | unknown, what = 'meta.json'): Segm
   }
   const bad = (why: string) => internal(`${what}: ${why}`);
   if (!isObj(m)) throw bad('not an object');
-  if (m.format !== SEGMENT_FORMAT && m.format !== NAMED_SEGMENT_FORMAT) {
-    throw bad(`segment format ${String(m.format)}, this build reads ${SEGMENT_FORMAT} and ${NAMED_SEGMENT_FORMAT}`);
+  const formats = [SEGMENT_FORMAT, NAMED_SEGMENT_FORMAT, MULTI_SEGMENT_FORMAT, SPARSE_SEGMENT_FORMAT];
+  if (!formats.includes(m.format as number)) {
+    throw bad(`segment format ${String(m.format)}, this build reads ${SEGMENT_FORMAT} to ${SPARSE_SEGMENT_FORMAT}`);
   }
+  if (m.sparse !== undefined && m.format !== SPARSE_SEGMENT_FORMAT) throw bad(`sparse vectors in format ${m.format}`);
   if (!isNat(m.count)) throw bad('count missing');
   if (!isNat(m.idsBytes) || !isNat(m.payloadBytes) || !isNat(m.payloadIndexBytes)) throw bad('object sizes missing');
   if (m.format === SEGMENT_FORMAT) {
@@ -176,6 +190,10 @@ function checkSpace(m: Record<string, unknown>, bad: (why: string) => Error): Sp
     throw bad('quantization params missing');
   }
   if (!isNat(m.offsetsBytes)) throw bad('offsets size missing');
+  const multi = m.multivector;
+  if (multi !== undefined && (!isObj(multi) || !isNat(multi.vectors) || !isNat(multi.bytes))) {
+    throw bad('multivector layout missing');
+  }
   return {
     count: m.count,
     dim: m.dim,
@@ -186,6 +204,7 @@ function checkSpace(m: Record<string, unknown>, bad: (why: string) => Error): Sp
     hnsw: m.hnsw as SegmentHnswMeta | null,
     vectors: m.vectors as unknown as SegmentVectorsMeta,
     offsetsBytes: m.offsetsBytes,
+    ...(multi !== undefined ? { multivector: multi as { vectors: number; bytes: number } } : {}),
   };
 }
 
@@ -224,11 +243,26 @@ export function tiersOf(placement: SpacePlacement, quantized: boolean): SegmentT
 /** Whether a meta is written as format 1: one unnamed space held by every point. */
 export function isUnnamedMeta(meta: SegmentMeta): boolean {
   const names = Object.keys(meta.spaces);
-  return names.length === 1 && names[0] === '' && meta.spaces[''].offsetsBytes === 0 && meta.sparse === undefined;
+  return (
+    names.length === 1 &&
+    names[0] === '' &&
+    meta.spaces[''].offsetsBytes === 0 &&
+    meta.spaces[''].multivector === undefined &&
+    meta.sparse === undefined
+  );
+}
+
+/** The format a meta is written as (see the header): the lowest that can describe it. */
+export function formatOf(meta: SegmentMeta): number {
+  if (isUnnamedMeta(meta)) return SEGMENT_FORMAT;
+  if (meta.sparse !== undefined) return SPARSE_SEGMENT_FORMAT;
+  return Object.values(meta.spaces).some((s) => s.multivector !== undefined)
+    ? MULTI_SEGMENT_FORMAT
+    : NAMED_SEGMENT_FORMAT;
 }
 
 export function encodeMeta(meta: SegmentMeta): Uint8Array {
-  if (!isUnnamedMeta(meta)) return new TextEncoder().encode(JSON.stringify({ ...meta, format: NAMED_SEGMENT_FORMAT }));
+  if (!isUnnamedMeta(meta)) return new TextEncoder().encode(JSON.stringify({ ...meta, format: formatOf(meta) }));
   const s = meta.spaces[''];
   // format 1, with its fields in the order this module always wrote them, so the bytes do not change
   const v1 = {

@@ -27,6 +27,7 @@ import {
   GRAPH,
   IDS,
   META,
+  MULTI,
   OFFSETS,
   PAYLOAD,
   QUANTIZED,
@@ -41,6 +42,7 @@ import { type PageSource, loadWhole } from './page-io.js';
 import { Segment } from './segment.js';
 import { SegmentSpace } from './space.js';
 import { decodeSpaceOffsets } from './space-offsets.js';
+import { decodeMultiRows } from './multi-rows.js';
 import { getRange, getWhole } from './store-io.js';
 import { decodeTombstones, type Tombstones } from './tombstones.js';
 import {
@@ -131,12 +133,13 @@ async function openSpace(
   io: IoScope | undefined,
 ): Promise<SegmentSpace> {
   const key = (o: string) => spaceObjectKey(prefix, name, o);
+  const inner = m.multivector?.vectors ?? m.count;
   const place = placementOf(m);
   const check = checker(prefix, name);
   // pinned: read and decoded here, held by the space; cached: read into the page cache (the space looks it up)
   const held = async <T>(object: string, decode: (b: Uint8Array) => T): Promise<T> =>
     decode(await getWhole(store, key(object), io, object));
-  const [quantized, graph, graphHeader, vectors, offsetsBytes] = await Promise.all([
+  const [quantized, graph, graphHeader, vectors, offsetsBytes, multiBytes] = await Promise.all([
     m.quantization === null || place.quantized === 'cold'
       ? null
       : place.quantized === 'pinned'
@@ -154,7 +157,10 @@ async function openSpace(
         ? held(VECTORS, decodeWholeVectors(m, check))
         : loadWhole(cache, key(VECTORS), m.vectors.bytes, decodeWholeVectors(m, check), io).then(() => null),
     m.offsetsBytes > 0 ? getWhole(store, key(OFFSETS), io, 'offsets') : null,
+    m.multivector !== undefined ? getWhole(store, key(MULTI), io, 'multi') : null,
   ] as const);
+  const starts = multiBytes === null ? null : decodeMultiRows(multiBytes, key(MULTI));
+  if (starts !== null) check(starts.length === m.count + 1 && starts[m.count] === inner, 'multi');
   const offsets = offsetsBytes === null ? null : decodeSpaceOffsets(offsetsBytes, key(OFFSETS));
   if (offsets !== null) check(offsets.rowOffsets.length === m.count && offsets.offsetRows.length === points, 'offsets');
   else check(m.count === points, 'row count');
@@ -168,7 +174,8 @@ async function openSpace(
     graph,
     graphHeader,
     vectors,
-    vectorsHeader: vectorsLayout(m.count, m.dim, m.vectors.pageSize),
+    vectorsHeader: vectorsLayout(inner, m.dim, m.vectors.pageSize),
     offsets,
+    starts,
   });
 }

@@ -22,7 +22,18 @@ import { deserializeVectors, vectorsLayout } from '../index/vectors-format.js';
 import type { IoScope } from '../storage/io-stats.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { IdTable, type PointOffset } from './ids-format.js';
-import { IDS, META, OFFSETS, PAYLOAD, VECTORS, segmentObjectKey, spaceObjectKey, sparseObjectName } from './keys.js';
+import {
+  IDS,
+  META,
+  MULTI,
+  OFFSETS,
+  PAYLOAD,
+  VECTORS,
+  segmentObjectKey,
+  spaceObjectKey,
+  sparseObjectName,
+} from './keys.js';
+import { decodeMultiRows } from './multi-rows.js';
 import { SparseIndex } from './sparse-format.js';
 import type { StoredVector } from '../model/sparse-vector.js';
 import { type SegmentMeta, type SpaceMeta, parseMeta } from './meta.js';
@@ -57,6 +68,8 @@ export interface PointSource {
   spaceOffsets(name: string, io: IoScope | undefined): Promise<SpaceOffsets | null>;
   /** the sparse index of sparse name `name` (meta.sparse names them): one whole GET, then kept by the holder */
   sparseIndex(name: string, io: IoScope | undefined): Promise<SparseIndex>;
+  /** a multivector space's row -> inner rows starts (multi-rows.ts), else null */
+  multiStarts(name: string, io: IoScope | undefined): Promise<Uint32Array | null>;
 }
 
 /** Reads and decodes the sparse object of `name` (one whole GET). */
@@ -188,13 +201,42 @@ async function readVectors(
           rows.push(r);
         }
       });
-      const got = await readSpaceRows(src, name, space, rows, io);
+      const got =
+        space.multivector === undefined
+          ? await readSpaceRows(src, name, space, rows, io)
+          : await readMultiRows(src, name, space, rows, io);
       want.forEach((i, k) => out[i].set(name, got[k]));
     }),
   ]);
   return out;
 }
 
+/** Each row's multivector (its inner rows, flat): the inner rows of every asked row read in one go. */
+async function readMultiRows(
+  src: PointSource,
+  name: string,
+  space: SpaceMeta,
+  rows: readonly number[],
+  io?: IoScope,
+): Promise<Float32Array[]> {
+  if (rows.length === 0) return [];
+  const starts = await src.multiStarts(name, io);
+  if (starts === null) throw internal(`segment ${src.prefix}: vector "${name}" has no multi rows`);
+  const inner: number[] = [];
+  for (const r of rows) for (let i = starts[r]; i < starts[r + 1]; i++) inner.push(i);
+  const got = await readSpaceRows(src, name, space, inner, io);
+  const dim = space.dim;
+  let at = 0;
+  return rows.map((r) => {
+    const len = starts[r + 1] - starts[r];
+    const v = new Float32Array(len * dim);
+    for (let i = 0; i < len; i++) v.set(got[at + i], i * dim);
+    at += len;
+    return v;
+  });
+}
+
+/** Rows of the space's `vectors` (inner rows of a multivector space), each copied out. */
 async function readSpaceRows(
   src: PointSource,
   name: string,
@@ -203,7 +245,8 @@ async function readSpaceRows(
   io?: IoScope,
 ): Promise<Float32Array[]> {
   if (rows.length === 0) return [];
-  const { count, dim } = space;
+  const dim = space.dim;
+  const count = space.multivector?.vectors ?? space.count;
   const row = (data: Float32Array, at: number) => data.slice(at, at + dim);
   const held = src.vectors(name);
   if (held !== null) return rows.map((o) => row(held, o * dim));
@@ -251,6 +294,7 @@ export async function openPointSource(
   if (meta.payloadIndexBytes <= head.byteLength) index = Promise.resolve(decode(head));
   const offsetMaps = new Map<string, Promise<SpaceOffsets>>();
   const sparseIndex = sparseIndexMemo(store, prefix);
+  const startMaps = new Map<string, Promise<Uint32Array>>();
   return {
     sparseIndex,
     store,
@@ -278,6 +322,18 @@ export async function openPointSource(
         hit = getWhole(store, k, q, 'offsets').then((b) => decodeSpaceOffsets(b, k));
         hit.catch(() => offsetMaps.delete(name));
         offsetMaps.set(name, hit);
+      }
+      return hit;
+    },
+    multiStarts(name, q) {
+      const space = meta.spaces[name];
+      if (space?.multivector === undefined) return Promise.resolve(null);
+      let hit = startMaps.get(name);
+      if (hit === undefined) {
+        const k = spaceObjectKey(prefix, name, MULTI);
+        hit = getWhole(store, k, q, 'multi').then((b) => decodeMultiRows(b, k));
+        hit.catch(() => startMaps.delete(name));
+        startMaps.set(name, hit);
       }
       return hit;
     },

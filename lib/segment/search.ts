@@ -38,7 +38,7 @@ import type { QueryIo, Segment } from './segment.js';
 import type { SegmentSpace } from './space.js';
 
 export interface SegmentQuery {
-  /** already normalized for Cosine */
+  /** already normalized for Cosine (each row, for a multivector space: rows × dim, row-major) */
   vector: Float32Array;
   /** vector name searched; '' or absent: the unnamed vector */
   using?: string;
@@ -146,7 +146,11 @@ export async function searchSegment(
   // no point of this segment holds the vector: nothing to find (the coordinator checked the name exists)
   if (space === undefined) return empty;
   const meta = space.meta;
-  if (q.vector.length !== meta.dim) throw internal(`query has ${q.vector.length} dimensions, segment has ${meta.dim}`);
+  // a multivector space takes a query of any number of rows of its dim
+  const dimOk = meta.multivector !== undefined ? q.vector.length % meta.dim === 0 : q.vector.length === meta.dim;
+  if (!dimOk || q.vector.length === 0) {
+    throw internal(`query has ${q.vector.length} dimensions, segment has ${meta.dim}`);
+  }
   if (meta.count === 0 || q.limit <= 0) return empty;
 
   // exact means exact (Qdrant turns quantization off for exact search): the originals are scored, every tier

@@ -106,6 +106,7 @@ export class Segment {
       vectors: (name) => this.spaces.get(name)?.inMemoryVectors() ?? null,
       spaceOffsets: async (name) => this.spaces.get(name)?.offsets ?? null,
       sparseIndex: this.sparseIndex,
+      multiStarts: async (name) => this.spaces.get(name)?.starts ?? null,
     };
   }
 

@@ -11,6 +11,10 @@
  * `rowOffsets`/`offsetRows` (space-offsets.ts) map between them. Searches run over rows; the segment maps results
  * back to point offsets (`offsetOf`), and filters, tombstones and exclusions (per point offset) to rows.
  *
+ * Multivectors: a multivector space's `quantized` and `vectors` hold inner rows (every vector of every row) and
+ * `starts` (multi-rows.ts) maps rows to them; its scorers are MaxSim scorers (lib/index/max-sim-scorer.ts) over one
+ * inner scorer per query row, so searches over it run the same pipeline on rows.
+ *
  * Invariant: the same space answers identically whichever tier holds its data.
  */
 import { internal } from '../model/errors.js';
@@ -19,6 +23,7 @@ import type { InMemoryGraph, GraphAccessor } from '../index/graph.js';
 import { PagedGraph, decodeGraphPage, graphPageRange } from '../index/graph-format.js';
 import { PagedFloatScorer, type QueryScorer, floatScorer } from '../index/scorer.js';
 import type { PagedRows, VectorsFileMeta } from '../index/vectors-format.js';
+import { MaxSimScorer, queryRows } from '../index/max-sim-scorer.js';
 import { Int8Scorer, type QuantizedSet } from '../quantization/index.js';
 import { GRAPH, QUANTIZED, VECTORS, spaceObjectKey } from './keys.js';
 import type { SpaceMeta } from './meta.js';
@@ -54,6 +59,8 @@ export interface SpaceParts {
   vectorsHeader: VectorsFileMeta;
   /** null: every point has this vector (row = offset) */
   offsets: SpaceOffsets | null;
+  /** a multivector space's row -> inner rows starts (multi-rows.ts); null for a dense space */
+  starts: Uint32Array | null;
 }
 
 export class SegmentSpace {
@@ -61,6 +68,7 @@ export class SegmentSpace {
   readonly meta: SpaceMeta;
   readonly placement: SpacePlacement;
   readonly offsets: SpaceOffsets | null;
+  readonly starts: Uint32Array | null;
   private readonly pages: PageSource;
   private readonly prefix: string;
   private readonly quantized: QuantizedSet | null;
@@ -75,6 +83,7 @@ export class SegmentSpace {
     this.placement = p.placement;
     this.quantized = p.quantized;
     this.offsets = p.offsets;
+    this.starts = p.starts;
     this.pages = p.pages;
     this.prefix = p.prefix;
     this.graph = p.graph;
@@ -115,7 +124,13 @@ export class SegmentSpace {
   }
 
   int8Scorer(set: QuantizedSet, vector: Float32Array): QueryScorer {
-    return new Int8Scorer(set, vector);
+    return this.multi(vector, (row) => new Int8Scorer(set, row));
+  }
+
+  /** A MaxSim scorer of a multivector space over one inner scorer per query row; the plain scorer otherwise. */
+  private multi(vector: Float32Array, inner: (row: Float32Array) => QueryScorer): QueryScorer {
+    if (this.starts === null) return inner(vector);
+    return new MaxSimScorer(queryRows(vector, this.meta.dim).map(inner), this.starts);
   }
 
   /**
@@ -125,10 +140,12 @@ export class SegmentSpace {
    */
   floatScorer(vector: Float32Array, q: QueryIo, maxGets?: number, wholeBytes = 0): QueryScorer {
     const resident = this.inMemoryVectors();
-    if (resident !== null) return floatScorer(resident, this.meta.dim, this.meta.distance, vector);
+    if (resident !== null)
+      return this.multi(vector, (row) => floatScorer(resident, this.meta.dim, this.meta.distance, row));
     const rows = this.rowSource(q, maxGets);
+    // one source for every query row of a multivector, so one prefetch makes the rows resident for all
     const source = vectorPagesBytes(rows) <= wholeBytes ? new WholeRowsOnFirstTouch(rows) : rows;
-    return new PagedFloatScorer(source, this.meta.distance, vector);
+    return this.multi(vector, (row) => new PagedFloatScorer(source, this.meta.distance, row));
   }
 
   /** The originals when they are in memory: pinned, or cached and not evicted; else null (read them as pages). */
@@ -181,6 +198,7 @@ export class SegmentSpace {
       b += 4 * (this.graphHeader.upper.links.length + 2 * this.graphHeader.upper.ids.length);
     if (this.vectors !== null) b += this.vectors.byteLength;
     if (this.offsets !== null) b += this.offsets.rowOffsets.byteLength + this.offsets.offsetRows.byteLength;
+    if (this.starts !== null) b += this.starts.byteLength;
     return b;
   }
 }

@@ -43,7 +43,7 @@ export function checker(prefix: string, name: string): Check {
 export function decodeWholeQuantized(m: SpaceMeta, check: Check): (bytes: Uint8Array) => WholeQuantized {
   return (bytes) => {
     const set = deserializeQuantized(bytes);
-    check(set.n === m.count && set.params.dim === m.dim, 'quantized');
+    check(set.n === (m.multivector?.vectors ?? m.count) && set.params.dim === m.dim, 'quantized');
     return { set, byteLength: set.codes.byteLength + set.corrections.byteLength };
   };
 }
@@ -68,7 +68,12 @@ export function decodeGraphHeader(m: SpaceMeta, check: Check): (bytes: Uint8Arra
 export function decodeWholeVectors(m: SpaceMeta, check: Check): (bytes: Uint8Array) => Float32Array {
   return (bytes) => {
     const v = deserializeVectors(bytes);
-    check(v.meta.n === m.count && v.meta.dim === m.dim && v.meta.pageSize === m.vectors.pageSize, 'vectors');
+    check(
+      v.meta.n === (m.multivector?.vectors ?? m.count) &&
+        v.meta.dim === m.dim &&
+        v.meta.pageSize === m.vectors.pageSize,
+      'vectors',
+    );
     return v.data;
   };
 }

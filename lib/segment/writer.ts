@@ -14,11 +14,17 @@
  * | `index/{f}` | field-index-format.ts (one per schema key) | whole, when a filter needs it; kept              |
  * | `meta.json` | meta.ts                                   | first, small                                     |
  * | `offsets`   | space-offsets.ts                          | whole, kept (a named vector some points lack)    |
+ * | `multi`     | multi-rows.ts                             | whole, kept (a multivector space)                |
  *
  * `quantized`, `graph` and `vectors` are per vector space: the unnamed vector's at the segment's top level, each
  * named vector's under `vectors/{name}/` (keys.ts), each built with that vector's own parameters (its HNSW and
  * quantization overrides, its tiers, its own indexing-threshold decision over the rows it holds). A point that lacks
  * a named vector has no row in that space; `offsets` maps rows to point offsets then.
+ *
+ * A multivector space (`counts` given) stores every vector of every row as an inner row of `quantized` and
+ * `vectors` (int8 per vector, as Qdrant quantizes multivectors) plus `multi`; its graph links rows, built with
+ * MaxSim on the float32 originals (lib/index/build.ts buildHnswWith); the indexing threshold counts inner rows, the
+ * bytes Qdrant's threshold measures.
  *
  * Internal offsets follow a locality order (locality.ts) unless disabled: spatial neighbours share pages.
  *
@@ -30,7 +36,9 @@ import type { CollectionConfig } from '../model/collection-config.js';
 import type { Payload } from '../model/payload.js';
 import type { PointId } from '../model/point-id.js';
 import { internal } from '../model/errors.js';
-import { buildHnsw } from '../index/build.js';
+import { maxSim, similarityFn } from '../distance/index.js';
+import type { Distance } from '../model/distance.js';
+import { buildHnsw, buildHnswWith } from '../index/build.js';
 import { DEFAULT_PAGE_SIZE, graphByteLength, parseGraphHeader, serializeGraph } from '../index/graph-format.js';
 import { serializeVectors, vectorsLayout } from '../index/vectors-format.js';
 import { encodeAll, type QuantizedSet, serializeQuantized, trainScalar } from '../quantization/index.js';
@@ -41,6 +49,7 @@ import {
   GRAPH,
   IDS,
   META,
+  MULTI,
   OFFSETS,
   PAYLOAD,
   QUANTIZED,
@@ -54,17 +63,17 @@ import { encodeFieldIndex } from './field-index-format.js';
 import { parsePayloadPath } from './payload-path.js';
 import { schemaType, textIndexOf } from '../model/payload-schema.js';
 import {
-  NAMED_SEGMENT_FORMAT,
   SEGMENT_FORMAT,
   type SegmentMeta,
   type SpaceMeta,
   type SparseSpaceMeta,
   encodeMeta,
-  isUnnamedMeta,
-  vectorKb,
+  formatOf,
   tiersOf,
+  vectorKb,
 } from './meta.js';
 import { encodeSpaceOffsets } from './space-offsets.js';
+import { encodeMultiRows, startsOf } from './multi-rows.js';
 import { vectorSpace, vectorSpaces } from '../model/vector-spaces.js';
 import { encodePayloads, payloadIndexBytes } from './payload-format.js';
 import { putCreateOnly } from './store-io.js';
@@ -78,8 +87,10 @@ export interface SpaceInput {
   name: string;
   /** indices (into the input's points, ascending) of the points holding this vector; null: every point */
   points: Uint32Array | null;
-  /** rows × dim row-major; Cosine rows already normalized */
+  /** rows × dim row-major; Cosine rows already normalized (a multivector space: every holder's vectors in order) */
   data: Float32Array;
+  /** a multivector space: how many vectors (of dim) each holder has; absent: one each */
+  counts?: Uint32Array;
 }
 
 /** The vectors of one sparse name of a segment's input. */
@@ -129,10 +140,10 @@ export const DEFAULT_VECTORS_PAGE_SIZE = 16 * 1024;
  * Qdrant's rule: build a graph only when a vector's rows exceed indexing_threshold KB (0 disables indexing) and its
  * m > 0. `name` picks the vector space (default: the unnamed vector, or the config's first).
  */
-export function shouldIndex(config: CollectionConfig, count: number, name?: string): boolean {
+export function shouldIndex(config: CollectionConfig, count: number, name?: string, vectors = count): boolean {
   const space = name === undefined ? vectorSpaces(config)[0] : vectorSpace(config, name);
   const threshold = config.optimizers_config.indexing_threshold;
-  return threshold > 0 && space.hnsw.m > 0 && vectorKb(count, space.size) >= threshold;
+  return threshold > 0 && space.hnsw.m > 0 && count > 0 && vectorKb(vectors, space.size) >= threshold;
 }
 
 /** The bytes of a segment and its meta, without I/O (the writer and tests share it). */
@@ -147,11 +158,13 @@ export function encodeSegment(
   if (raw.versions.length !== n) throw internal(`segment: ${raw.versions.length} versions for ${n} points`);
   for (const s of spacesIn) {
     const dim = vectorSpace(config, s.name).size;
-    const rows = s.points === null ? n : s.points.length;
+    const holders = s.points === null ? n : s.points.length;
+    if (s.counts !== undefined && s.counts.length !== holders) throw internal(`segment: ${s.name} counts`);
+    const rows = s.counts === undefined ? holders : s.counts.reduce((t, c) => t + c, 0);
     if (s.data.length !== rows * dim) throw internal(`segment: ${s.data.length} floats for ${rows} × ${dim}`);
   }
-  // locality follows the first vector every point holds; without one, the input order is kept
-  const full = spacesIn.find((s) => s.points === null);
+  // locality follows the first dense vector every point holds; without one, the input order is kept
+  const full = spacesIn.find((s) => s.points === null && s.counts === undefined);
   const order =
     options.localityOrder === false || full === undefined
       ? null
@@ -200,7 +213,7 @@ export function encodeSegment(
     payloadIndexBytes: payloadIndexBytes(n),
   };
   if (Object.keys(sparse).length > 0) meta.sparse = sparse;
-  if (!isUnnamedMeta(meta)) meta.format = NAMED_SEGMENT_FORMAT;
+  meta.format = formatOf(meta);
   // payload field indexes: one immutable object per key of the schema, over the payloads in offset order
   const schema = config.payload_schema ?? {};
   if (Object.keys(schema).length > 0) {
@@ -232,6 +245,9 @@ function encodeSpace(
   const space = vectorSpace(config, s.name);
   const { size: dim, distance } = space;
   const n = s.points === null ? points : s.points.length;
+  // inner rows: what `quantized` and `vectors` hold (a multivector's vectors, else one per row)
+  const inner = s.data.length / dim;
+  const starts = s.counts === undefined ? null : startsOf(s.counts);
   const objects = new Map<string, Uint8Array>();
   let quantization: SpaceMeta['quantization'] = null;
   // a quantized segment's graph is built on its int8 codes, as Qdrant builds it (lib/index/build.ts explains)
@@ -253,13 +269,12 @@ function encodeSpace(
   }
 
   let hnsw: SpaceMeta['hnsw'] = null;
-  if (n > 0 && space.hnsw.m > 0 && (options.index ?? shouldIndex(config, n, s.name))) {
-    const graph = buildHnsw(s.data, dim, distance, {
-      m: space.hnsw.m,
-      efConstruct: space.hnsw.ef_construct,
-      seed,
-      codes,
-    });
+  if (n > 0 && space.hnsw.m > 0 && (options.index ?? shouldIndex(config, n, s.name, inner))) {
+    const build = { m: space.hnsw.m, efConstruct: space.hnsw.ef_construct, seed };
+    const graph =
+      starts === null
+        ? buildHnsw(s.data, dim, distance, { ...build, codes })
+        : buildHnswWith(n, maxSimOfRows(s.data, starts, dim, distance), build);
     const bytes = serializeGraph(graph, options.graphPageSize ?? DEFAULT_PAGE_SIZE);
     const { meta: g } = parseGraphHeader(bytes);
     if (graphByteLength(g) !== bytes.byteLength) throw internal('segment: graph layout and bytes disagree');
@@ -280,13 +295,19 @@ function encodeSpace(
 
   const vectorsPageSize = options.vectorsPageSize ?? DEFAULT_VECTORS_PAGE_SIZE;
   const vectorBytes = serializeVectors(s.data, dim, vectorsPageSize);
-  const vl = vectorsLayout(n, dim, vectorsPageSize);
+  const vl = vectorsLayout(inner, dim, vectorsPageSize);
   objects.set(VECTORS, vectorBytes);
   let offsetsBytes = 0;
   if (s.points !== null) {
     const bytes = encodeSpaceOffsets(points, s.points);
     objects.set(OFFSETS, bytes);
     offsetsBytes = bytes.byteLength;
+  }
+  let multivector: SpaceMeta['multivector'];
+  if (starts !== null) {
+    const bytes = encodeMultiRows(starts);
+    objects.set(MULTI, bytes);
+    multivector = { vectors: inner, bytes: bytes.byteLength };
   }
   return {
     meta: {
@@ -304,9 +325,31 @@ function encodeSpace(
         bytes: vectorBytes.byteLength,
       },
       offsetsBytes,
+      ...(multivector !== undefined ? { multivector } : {}),
     },
     objects,
   };
+}
+
+/** MaxSim of row a (the query side) against row b of a multivector space's inner rows. */
+function maxSimOfRows(
+  data: Float32Array,
+  starts: Uint32Array,
+  dim: number,
+  distance: Distance,
+): (a: number, b: number) => number {
+  const sim = similarityFn(distance);
+  return (a, b) =>
+    maxSim(
+      sim,
+      data,
+      starts[a] * dim,
+      starts[a + 1] - starts[a],
+      data,
+      starts[b] * dim,
+      starts[b + 1] - starts[b],
+      dim,
+    );
 }
 
 function inversePermutation(order: Uint32Array): Uint32Array {
@@ -334,6 +377,7 @@ function reorder(
     payloads: Array.from(order, (i) => input.payloads[i]),
     spaces: spaces.map((s) => {
       const dim = vectorSpace(input.config, s.name).size;
+      if (s.counts !== undefined) return reorderMulti(s, dim, inverse);
       if (s.points === null) return { ...s, data: permuteRows(s.data, dim, order) };
       const rows = Array.from(s.points, (_, r) => r).sort((a, b) => inverse[s.points![a]] - inverse[s.points![b]]);
       return {
@@ -342,6 +386,26 @@ function reorder(
         data: permuteRows(s.data, dim, Uint32Array.from(rows)),
       };
     }),
+  };
+}
+
+/** A multivector space's holders in the new point order, each keeping its vectors (inverse: old -> new offset). */
+function reorderMulti(s: SpaceInput, dim: number, inverse: Uint32Array): SpaceInput {
+  const counts = s.counts as Uint32Array;
+  const starts = startsOf(counts);
+  const pointOf = (k: number) => (s.points === null ? k : s.points[k]);
+  const holders = Array.from(counts, (_, k) => k).sort((a, b) => inverse[pointOf(a)] - inverse[pointOf(b)]);
+  const data = new Float32Array(s.data.length);
+  let at = 0;
+  for (const k of holders) {
+    data.set(s.data.subarray(starts[k] * dim, starts[k + 1] * dim), at);
+    at += counts[k] * dim;
+  }
+  return {
+    name: s.name,
+    points: s.points === null ? null : Uint32Array.from(holders, (k) => inverse[pointOf(k)]),
+    data,
+    counts: Uint32Array.from(holders, (k) => counts[k]),
   };
 }
 

@@ -76,7 +76,8 @@ describe('POST /points/query', () => {
         ],
       },
       400,
-      'multi-vectors are not supported',
+      // the collection's vector is dense: Qdrant's WrongMulti
+      'Wrong input: Conversion between multi and regular vectors failed',
     ],
     [
       { query: [1, 2, 3, 4], filter: { must: [{ key: 'a', match: { value: 1.5 } }] } },

@@ -20,6 +20,7 @@ import type {
   ScalarQuantizationConfig,
   SparseIndexParams,
   SparseVectorParams,
+  VectorDatatype,
   VectorParams,
   VectorParamsDiff,
   VectorsConfig,
@@ -152,8 +153,17 @@ const vectorParams = z.object({
   memory: denseMemory.nullish(),
   hnsw_config: hnswDiff.nullish(),
   quantization_config: quantizationSchema.nullish(),
-  datatype: z.literal('float32').nullish(),
-  multivector_config: z.null().optional(),
+  datatype: z.enum(['float32', 'float16', 'uint8']).nullish(),
+  multivector_config: z.object({ comparator: z.literal('max_sim') }).nullish(),
+});
+
+/** The storage fields of a vector (datatype, multivector) as stored: only when given, so old configs stay as they were. */
+const storageFields = (p: {
+  datatype?: VectorDatatype | null;
+  multivector_config?: { comparator: 'max_sim' } | null;
+}): Pick<VectorParams, 'datatype' | 'multivector_config'> => ({
+  ...(p.datatype != null ? { datatype: p.datatype } : {}),
+  ...(p.multivector_config != null ? { multivector_config: { comparator: p.multivector_config.comparator } } : {}),
 });
 
 /** The unnamed vector written as a map holding only it (`{"": {...}}`) is the unnamed vector. */
@@ -220,7 +230,7 @@ function namedParams(p: z.infer<typeof vectorParams>): VectorParams {
     ...(p.quantization_config !== undefined && p.quantization_config !== null
       ? { quantization_config: p.quantization_config }
       : {}),
-    ...(p.datatype != null ? { datatype: p.datatype } : {}),
+    ...storageFields(p),
   };
 }
 
@@ -272,6 +282,7 @@ export const createCollectionSchema = z
             distance: single.distance,
             on_disk: onDiskOf(single) ?? false,
             ...memoryField(single.memory),
+            ...storageFields(single),
           }
         : Object.fromEntries(
             Object.entries(b.vectors as Record<string, ParsedParams>).map(([n, p]) => [n, namedParams(p)]),
@@ -502,7 +513,7 @@ export function presentCollectionInfo(info: CollectionInfo): unknown {
 function presentVectors(vectors: VectorsConfig): unknown {
   if (!isNamedVectors(vectors)) {
     const { size, distance, on_disk } = vectors;
-    return { size, distance, on_disk, ...memoryField(vectors.memory) };
+    return { size, distance, on_disk, ...memoryField(vectors.memory), ...storageFields(vectors) };
   }
   const out: Record<string, unknown> = {};
   for (const [name, p] of Object.entries(vectors)) {
@@ -513,7 +524,7 @@ function presentVectors(vectors: VectorsConfig): unknown {
       ...(p.quantization_config != null ? { quantization_config: p.quantization_config } : {}),
       on_disk: p.on_disk,
       ...memoryField(p.memory),
-      ...(p.datatype !== undefined ? { datatype: p.datatype } : {}),
+      ...storageFields(p),
     };
   }
   return out;

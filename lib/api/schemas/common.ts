@@ -8,7 +8,7 @@ import type { Filter } from '../../model/filter.js';
 import type { PointId } from '../../model/point-id.js';
 import type { SearchParams } from '../../model/search.js';
 import type { WithPayload } from '../../model/payload.js';
-import type { VectorStruct, WithVector } from '../../model/points.js';
+import type { VectorStruct, VectorValue, WithVector } from '../../model/points.js';
 import { isStrataError } from '../../model/errors.js';
 import { type SparseVectorJson, looksSparse } from '../../model/sparse-vector.js';
 import { canonicalPointId, pointIdError } from '../../model/point-id.js';
@@ -35,7 +35,7 @@ function checkDense(arr: unknown, ctx: z.RefinementCtx, path: (string | number)[
     return false;
   }
   if (Array.isArray(arr[0])) {
-    ctx.addIssue({ code: 'custom', path, message: 'multivectors are not supported' });
+    ctx.addIssue({ code: 'custom', path, message: 'expected a vector: an array of numbers' });
     return false;
   }
   for (let i = 0; i < arr.length; i++) {
@@ -56,24 +56,61 @@ function checkDense(arr: unknown, ctx: z.RefinementCtx, path: (string | number)[
 }
 
 /**
+ * One vector value (Qdrant's Vector without sparse): a dense list, or a multivector, a list of dense lists. A
+ * multivector is checked with Qdrant's validate_multi_vector rules and wording (422): non-empty rows of one length.
+ * Whether the name takes a multivector is the collection's business (wal.ts).
+ */
+function checkVectorValue(v: unknown, ctx: z.RefinementCtx, path: (string | number)[]): v is VectorValue {
+  if (!Array.isArray(v) || v.length === 0 || !Array.isArray(v[0])) return checkDense(v, ctx, path);
+  const dim = (v[0] as unknown[]).length;
+  for (let r = 0; r < v.length; r++) {
+    const row: unknown = v[r];
+    if (Array.isArray(row) && row.length === 0) {
+      ctx.addIssue({ code: 'custom', path, message: 'all vectors must be non-empty', params: { validation: true } });
+      return false;
+    }
+  }
+  for (let r = 0; r < v.length; r++) {
+    const row: unknown = v[r];
+    if (Array.isArray(row) && row.length !== dim) {
+      ctx.addIssue({
+        code: 'custom',
+        path,
+        message: `all vectors must have the same dimension, found vector with dimension ${row.length}`,
+        params: { validation: true },
+      });
+      return false;
+    }
+    if (!checkDense(row, ctx, [...path, r])) return false;
+  }
+  return true;
+}
+
+/**
+ * A query vector of the query API: dense, or a multivector for a multivector name (`using`).
+ */
+export const queryVectorSchema = z.unknown().transform((v, ctx): VectorValue => {
+  const arr = unwrapUnnamed(v, ctx);
+  return arr !== z.NEVER && checkVectorValue(arr, ctx, []) ? arr : z.NEVER;
+});
+
+/** `{"": value}` (the unnamed vector spelled as a map) is the value; any other map names a vector, refused here. */
+function unwrapUnnamed(v: unknown, ctx: z.RefinementCtx): unknown {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return v;
+  const names = Object.keys(v);
+  if (names.length === 1 && names[0] === '') return (v as Record<string, unknown>)[''];
+  ctx.addIssue({ code: 'custom', message: 'expected a vector: an array of numbers (name the vector with `using`)' });
+  return z.NEVER;
+}
+
+/**
  * A dense query vector: a non-empty array of finite numbers. A hand-written loop instead of z.array(z.number())
  * because upserts carry millions of floats. `{"": [...]}` (the unnamed vector spelled as a map) is accepted; a
  * query names other vectors with `using` (or legacy search's `{name, vector}`), not here.
  */
 export const denseVectorSchema = z.unknown().transform((v, ctx): number[] => {
-  let arr = v;
-  if (arr !== null && typeof arr === 'object' && !Array.isArray(arr)) {
-    const names = Object.keys(arr);
-    if (names.length === 1 && names[0] === '') arr = (arr as Record<string, unknown>)[''];
-    else {
-      ctx.addIssue({
-        code: 'custom',
-        message: 'expected a vector: an array of numbers (name the vector with `using`)',
-      });
-      return z.NEVER;
-    }
-  }
-  return checkDense(arr, ctx, []) ? arr : z.NEVER;
+  const arr = unwrapUnnamed(v, ctx);
+  return arr !== z.NEVER && checkDense(arr, ctx, []) ? arr : z.NEVER;
 });
 
 /**
@@ -84,16 +121,16 @@ export const vectorStructSchema = z.unknown().transform((v, ctx): VectorStruct =
   if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
     const entries = Object.entries(v);
     if (entries.length === 1 && entries[0][0] === '' && !looksSparse(entries[0][1]))
-      return checkDense(entries[0][1], ctx, []) ? entries[0][1] : z.NEVER;
-    const out: Record<string, number[] | SparseVectorJson> = {};
+      return checkVectorValue(entries[0][1], ctx, []) ? entries[0][1] : z.NEVER;
+    const out: Record<string, VectorValue | SparseVectorJson> = {};
     for (const [name, row] of entries) {
       // a sparse vector ({indices, values}) is validated whole against its name by lib/collection/wal.ts
-      if (!looksSparse(row) && !checkDense(row, ctx, [name])) return z.NEVER;
+      if (!looksSparse(row) && !checkVectorValue(row, ctx, [name])) return z.NEVER;
       Object.defineProperty(out, name, { value: row, enumerable: true, writable: true, configurable: true });
     }
     return out;
   }
-  return checkDense(v, ctx, []) ? v : z.NEVER;
+  return checkVectorValue(v, ctx, []) ? v : z.NEVER;
 });
 
 /** A Qdrant filter, shape-checked and normalized by lib/segment/filter-parse.ts. */

@@ -20,7 +20,7 @@ import { orderBySchema } from './universal-query.js';
 import type { BatchOperation } from '../../collection/batch-update.js';
 import { parsePayloadPath } from '../../segment/payload-path.js';
 import {
-  denseVectorSchema,
+  queryVectorSchema,
   filterSchema,
   noShardKey,
   pointIdSchema,
@@ -29,7 +29,7 @@ import {
   vectorStructSchema,
   withVectorSchema,
 } from './common.js';
-import type { VectorStruct } from '../../model/points.js';
+import type { VectorStruct, VectorValue } from '../../model/points.js';
 import { type SparseVectorJson, looksSparse } from '../../model/sparse-vector.js';
 
 /**
@@ -54,7 +54,7 @@ const batchVectorsSchema = z.unknown().transform((v, ctx): VectorStruct[] => {
   if (Array.isArray(v)) {
     const out: VectorStruct[] = [];
     for (let i = 0; i < v.length; i++) {
-      const r = denseVectorSchema.safeParse(v[i]);
+      const r = queryVectorSchema.safeParse(v[i]);
       if (!r.success) {
         forwardIssues(r.error, ctx);
         return z.NEVER;
@@ -69,7 +69,7 @@ const batchVectorsSchema = z.unknown().transform((v, ctx): VectorStruct[] => {
   }
   const lists = Object.entries(v);
   const n = lists.reduce((m, [, l]) => Math.max(m, Array.isArray(l) ? l.length : 0), 0);
-  const out: Record<string, number[] | SparseVectorJson>[] = Array.from({ length: n }, () => ({}));
+  const out: Record<string, VectorValue | SparseVectorJson>[] = Array.from({ length: n }, () => ({}));
   for (const [name, list] of lists) {
     if (!Array.isArray(list)) {
       ctx.addIssue({ code: 'custom', path: [name], message: 'expected a list of vectors' });
@@ -90,7 +90,7 @@ const batchVectorsSchema = z.unknown().transform((v, ctx): VectorStruct[] => {
         Object.defineProperty(out[i], name, { value: list[i], enumerable: true, writable: true, configurable: true });
         continue;
       }
-      const r = denseVectorSchema.safeParse(list[i]);
+      const r = queryVectorSchema.safeParse(list[i]);
       if (!r.success) {
         forwardIssues(r.error, ctx);
         return z.NEVER;

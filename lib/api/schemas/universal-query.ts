@@ -25,7 +25,7 @@ import type { QueryRequest, SearchParams } from '../../model/search.js';
 import { canonicalPointId } from '../../model/point-id.js';
 import {
   DEFAULT_SEARCH_PARAMS,
-  denseVectorSchema,
+  queryVectorSchema,
   filterSchema,
   forwardIssues,
   noShardKey,
@@ -71,7 +71,7 @@ const refuse = (ctx: z.RefinementCtx, message: string, path: (string | number)[]
   return undefined;
 };
 
-/** A dense vector or a point id (its stored vector). */
+/** A dense vector, a multivector (for a multivector name) or a point id (its stored vector). */
 export const vectorInputSchema = z.unknown().transform((v, ctx): VectorInput => {
   if (typeof v === 'number' || typeof v === 'string') {
     const id = canonicalPointId(v);
@@ -80,10 +80,7 @@ export const vectorInputSchema = z.unknown().transform((v, ctx): VectorInput => 
   }
   // validated (u32 indices, lengths, duplicates) with the sparse name `using` by lib/collection/sparse-query.ts
   if (looksSparse(v)) return { sparse: v };
-  if (Array.isArray(v) && v.length > 0 && Array.isArray(v[0])) {
-    return refuse(ctx, 'multi-vectors are not supported') ?? z.NEVER;
-  }
-  const r = denseVectorSchema.safeParse(v);
+  const r = queryVectorSchema.safeParse(v);
   if (!r.success) {
     forwardIssues(r.error, ctx);
     return z.NEVER;

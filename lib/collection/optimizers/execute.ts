@@ -147,10 +147,18 @@ async function writeNewSegment(
     pts.vectors.forEach((v, i) => {
       if (v.has(space.name)) holders.push(i);
     });
-    const data = new Float32Array(holders.length * space.size);
-    holders.forEach((i, r) => data.set(pts.vectors[i].get(space.name) as Float32Array, r * space.size));
+    // a multivector holder's value is its rows, flat (lib/model/multivector.ts)
+    const values = holders.map((i) => pts.vectors[i].get(space.name) as Float32Array);
+    const data = new Float32Array(values.reduce((t, v) => t + v.length, 0));
+    let at = 0;
+    for (const v of values) {
+      data.set(v, at);
+      at += v.length;
+    }
     const all = holders.length === pts.ids.length;
-    return { name: space.name, points: all ? null : Uint32Array.from(holders), data };
+    const input: SpaceInput = { name: space.name, points: all ? null : Uint32Array.from(holders), data };
+    if (space.multivector) input.counts = Uint32Array.from(values, (v) => v.length / space.size);
+    return input;
   });
   const sparse = sparseSpaces(config).map((space): SparseInput => {
     const points: number[] = [];
@@ -192,7 +200,7 @@ async function writeNewSegment(
     deletedVersion: 0,
     minVersion: pts.ids.length === 0 ? 0 : minVersion,
     maxVersion,
-    vectorBytes: Object.values(meta.spaces).reduce((n, s) => n + s.count * s.dim * 4, 0),
+    vectorBytes: Object.values(meta.spaces).reduce((n, s) => n + (s.multivector?.vectors ?? s.count) * s.dim * 4, 0),
     indexed: Object.values(meta.spaces).some((s) => s.hnsw !== null),
     build: buildOf(meta),
   };

@@ -13,7 +13,7 @@ import type { QueryForm, QueryNode, VectorInput } from '../../model/query.js';
 import type { IoScope } from '../../storage/io-stats.js';
 import type { ServiceContext } from '../context.js';
 import { snapshotOf } from '../context.js';
-import { checkQueryVector } from '../query.js';
+import { prepareQueryVector, vectorSimilarity } from '../query.js';
 import { requireOrderIndex } from '../payload-reads.js';
 import { loadPoints, lookup } from '../reads.js';
 import type { Snapshot } from '../snapshot.js';
@@ -142,7 +142,7 @@ export async function resolveRefs(
 }
 
 export function vectorOf(snap: Snapshot, refs: Refs, node: QueryNode, input: VectorInput): Float32Array {
-  const { size, distance } = vectorSpace(snap.manifest.config, node.using);
+  const { size, multivector } = vectorSpace(snap.manifest.config, node.using);
   if ('id' in input) {
     // an example's vector of the name searched (or lookup_from's own name in the other collection)
     const name = node.lookup_from ? (node.lookup_from.vector ?? node.using) : node.using;
@@ -152,20 +152,27 @@ export function vectorOf(snap: Snapshot, refs: Refs, node: QueryNode, input: Vec
       ?.get(name ?? '');
     if (v === undefined) throw invalid(`Vector ${name ?? ''} of point ${String(input.id)} not found`);
     if (isSparse(v)) throw wrongSparse();
-    if (v.length !== size)
+    // a stored multivector is a query of its rows (Qdrant searches with the point's multivector)
+    if (multivector ? v.length % size !== 0 : v.length !== size)
       throw invalid(`lookup_from collection ${node.lookup_from?.collection} has vectors of another dimension`);
     return v;
   }
   if ('sparse' in input) throw wrongSparse();
-  const v = checkQueryVector(input.vector, size);
-  if (distance === 'Cosine') normalizeInPlace(v, 0, size);
-  return v;
+  return prepareQueryVector(snap, input.vector, node.using);
+}
+
+/** Refuses the example-based forms on a multivector name (their multivector scoring is not implemented). */
+function singleVectorForm(snap: Snapshot, node: QueryNode, kind: string): void {
+  if (vectorSpace(snap.manifest.config, node.using).multivector) {
+    throw invalid(`query forms other than nearest are not supported on the multivector "${node.using}" (${kind})`);
+  }
 }
 
 /** The vector of a nearest-family query, or null for the custom scorers. */
 export function nearestVector(snap: Snapshot, refs: Refs, node: QueryNode, q: QueryForm): Float32Array | null {
   if (q.kind === 'nearest') return vectorOf(snap, refs, node, q.input);
   if (q.kind === 'recommend' && q.strategy === 'average_vector') {
+    singleVectorForm(snap, node, q.kind);
     const v = Float32Array.from(
       averageVector(
         q.positive.map((p) => vectorOf(snap, refs, node, p)),
@@ -185,10 +192,12 @@ export function scorerOf(
   node: QueryNode,
   q: QueryForm,
 ): ((v: Float32Array) => number) | null {
-  const { size: dim, distance } = vectorSpace(snap.manifest.config, node.using);
+  const space = vectorSpace(snap.manifest.config, node.using);
+  const { size: dim, distance } = space;
   const sim = similarityFn(distance);
   const near = nearestVector(snap, refs, node, q);
-  if (near !== null) return (v) => sim(near, 0, v, 0, dim);
+  if (near !== null) return (v) => vectorSimilarity(space, near, v);
+  if (q.kind === 'recommend' || q.kind === 'discover' || q.kind === 'context') singleVectorForm(snap, node, q.kind);
   const vec = (i: VectorInput) => vectorOf(snap, refs, node, i);
   if (q.kind === 'recommend') {
     const pos = q.positive.map(vec);

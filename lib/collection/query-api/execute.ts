@@ -21,8 +21,7 @@
  *   so the coordinator reads no segment vector for them; inner nodes read the vectors (re-scoring, MMR) or payloads
  *   (formula, order_by) of their candidates in one batched read per segment.
  */
-import { answersVectorMap } from '../../model/sparse-spaces.js';
-import { similarityFn, similarityToScore, thresholdToSimilarity } from '../../distance/index.js';
+import { similarityToScore, thresholdToSimilarity } from '../../distance/index.js';
 import { invalid } from '../../model/errors.js';
 import type { Filter } from '../../model/filter.js';
 import type { PointId } from '../../model/point-id.js';
@@ -34,9 +33,9 @@ import type { ScoringSpec } from '../../segment/scoring.js';
 import type { ServiceContext } from '../context.js';
 import { compareIds } from '../merge.js';
 import { wantsPayload } from '../payload-ops.js';
-import { locateHits, searchCandidatesBatch } from '../query.js';
+import { locateHits, searchCandidatesBatch, vectorSimilarity } from '../query.js';
 import type { CandidateSearch, QueryTrace, SearchHit } from '../query.js';
-import { loadPoints, lookup, toRecord, wantsVector } from '../reads.js';
+import { loadPoints, lookup, recordShape, toRecord, wantsVector } from '../reads.js';
 import { vectorSpace } from '../../model/vector-spaces.js';
 import { isSparseName } from '../../model/sparse-spaces.js';
 import { type SparseVector, isSparse, sparseDot } from '../../model/sparse-vector.js';
@@ -195,16 +194,16 @@ async function runNode(run: Run, node: QueryNode, parentFilter: Filter | undefin
 
 async function applyMmr(run: Run, node: QueryNode, q: QueryForm, hits: Hit[], limit: number): Promise<Hit[]> {
   if (q.kind !== 'nearest' || !q.mmr) return hits;
-  const { size: dim, distance } = vectorSpace(run.snap.manifest.config, node.using);
-  const sim = similarityFn(distance);
+  const space = vectorSpace(run.snap.manifest.config, node.using);
   const points = await loadHits(run, hits, { payload: false, vector: true });
   const vectors = new Map(points.map((p) => [p.id, p.vectors?.get(node.using) as Float32Array]));
   const query = nearestVector(run.snap, run.refs, node, q) as Float32Array;
-  const relevance = hits.map((h) => sim(query, 0, vectors.get(h.id) as Float32Array, 0, dim));
+  // MaxSim for a multivector name, as every nearest comparison of it
+  const relevance = hits.map((h) => vectorSimilarity(space, query, vectors.get(h.id) as Float32Array));
   return mmrSelect(
     hits,
     relevance,
-    (a, b) => sim(vectors.get(a.id) as Float32Array, 0, vectors.get(b.id) as Float32Array, 0, dim),
+    (a, b) => vectorSimilarity(space, vectors.get(a.id) as Float32Array, vectors.get(b.id) as Float32Array),
     q.mmr.diversity ?? DEFAULT_MMR_DIVERSITY,
     limit,
   );
@@ -392,7 +391,7 @@ export async function toScoredPoints(
     { payload: wantsPayload(want.with_payload), vector: wantsVector(want.with_vector) },
     trace.io,
   );
-  const named = answersVectorMap(snap.manifest.config);
+  const named = recordShape(snap.manifest.config);
   return hits.map((h, i) => {
     const { payload, vector } = toRecord(points[i], want.with_payload, want.with_vector, named);
     return {
