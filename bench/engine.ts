@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import { loadFashionMnist, loadGlove, recallAtK, slice, type Dataset } from '../test/support/datasets.js';
 import { createHnswlib } from './adapters/hnswlib.js';
 import { qdrantFactories } from './adapters/qdrant-edge.js';
-import { strataFactories } from './adapters/strata.js';
+import { codeSetBytes, strataFactories } from './adapters/strata.js';
 import type { AnnEngine, EngineFactory, EngineKind, HnswParams, TimedPass } from './adapters/types.js';
 import { createUsearch } from './adapters/usearch.js';
 import { engineChart } from './support/charts.js';
@@ -102,6 +102,8 @@ interface BuildRow {
   kind: EngineKind;
   mode?: string;
   config: string;
+  /** Strata's quantized modes: bytes of the stored code set (`quantized` object); null otherwise */
+  codeBytes?: number | null;
   buildSeconds: number;
   /** CPU seconds of the build where the engine measured them itself (out of process) */
   buildCpuSeconds?: number;
@@ -187,7 +189,14 @@ async function measureDataset(
   for (const engine of engines) {
     log(`  ${engine.name}: ${engine.config}`);
     const b = await buildEngine(engine, ds, nq, log);
+    const codeBytes = engine.kind === 'strata' && engine.mode !== undefined ? codeSetBytes(ds, engine.mode) : null;
+    if (codeBytes !== null) {
+      log(
+        `    code set ${codeBytes} B (${(codeBytes / ds.nBase).toFixed(1)} B/vector; float32 ${4 * ds.dim} B/vector)`,
+      );
+    }
     builds.push({
+      codeBytes,
       dataset: ds.name,
       engine: engine.name,
       kind: engine.kind,

@@ -5,7 +5,7 @@ Protocol: one JSON object per line on stdin, one JSON reply per line on stdout (
   {"cmd": "load", "base": path, "queries": path, "n": N, "nq": Q, "dim": D}
       raw little-endian float32 rows, written by the bench; kept for every later command
   {"cmd": "build", "name": s, "dir": path, "distance": "Cosine"|"Euclid", "m": M, "ef_construct": E,
-   "int8": bool, "quantile": 0.99}
+   "int8": bool, "quantile": 0.99, "binary": null|{"encoding": "one_bit"|..., "query_encoding": "default"|...}}
       creates one shard (single segment target, one indexing thread, one search thread, no WAL), upserts every base
       row (untimed as build: Strata's build figure starts from rows in memory too), then times optimize(), which
       builds the HNSW graph (and, for int8, the codes; Qdrant builds a quantized segment's graph on them)
@@ -43,6 +43,25 @@ def load(msg):
     return {"ok": True}
 
 
+ENUM_NAMES = {
+    "one_bit": "OneBit",
+    "two_bits": "TwoBits",
+    "one_and_half_bits": "OneAndHalfBits",
+    "default": "Default",
+    "binary": "Binary",
+    "scalar4bits": "Scalar4Bits",
+    "scalar8bits": "Scalar8Bits",
+}
+
+
+def binary_config(b):
+    return qe.BinaryQuantizationConfig(
+        always_ram=True,
+        encoding=getattr(qe.BinaryQuantizationEncoding, ENUM_NAMES[b.get("encoding", "one_bit")]),
+        query_encoding=getattr(qe.BinaryQuantizationQueryEncoding, ENUM_NAMES[b.get("query_encoding", "default")]),
+    )
+
+
 def build(msg):
     dim = rows["dim"]
     base = rows["base"]
@@ -50,6 +69,8 @@ def build(msg):
     quantization = (
         qe.ScalarQuantizationConfig(type=qe.ScalarType.Int8, quantile=msg["quantile"], always_ram=True)
         if msg["int8"]
+        else binary_config(msg["binary"])
+        if msg.get("binary")
         else None
     )
     config = qe.EdgeConfig(

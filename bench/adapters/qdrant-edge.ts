@@ -5,7 +5,8 @@
  *   - "qdrant f32":          a shard without quantization, HNSW walk on float32;
  *   - "qdrant i8":           a shard with scalar int8 (quantile 0.99, always_ram), `rescore: false`;
  *   - "qdrant i8+rescore":   the same int8 shard, `rescore: true, oversampling` as Strata's.
- * Both shards use m / ef_construct of the run, one indexing thread and one search thread (`max_search_threads: 1`),
+ *   - "qdrant b1|b1.5|b2[+rescore]": binary shards (one_bit, one_and_half_bits, two_bits, always_ram), as Strata's.
+ * Every shard uses m / ef_construct of the run, one indexing thread and one search thread (`max_search_threads: 1`),
  * vectors and graph in RAM, one segment. Qdrant builds a quantized segment's graph on the int8 codes, so the i8
  * build figure is the int8 shard's optimize(): graph + codes (upserting the rows is not part of it, as Strata's build
  * starts from rows in memory). The i8 modes share that shard as Strata's i8 modes share their graph.
@@ -26,7 +27,10 @@ import type { BuildResult, EngineFactory, HnswParams, OutOfProcessEngine, TimedP
 const QUANTILE = 0.99;
 const DRIVER = fileURLToPath(new URL('./qdrant-edge-driver.py', import.meta.url));
 
-type Mode = 'f32' | 'i8' | 'i8+rescore';
+type Mode = string;
+
+/** Qdrant's binary shards of the b1 / b1.5 / b2 modes (the same names as Strata's, adapters/strata.ts). */
+const BINARY_SHARDS: Record<string, string> = { b1: 'one_bit', 'b1.5': 'one_and_half_bits', b2: 'two_bits' };
 
 /** One Python process holding the dataset and the shards built so far, answering one request at a time. */
 class Driver {
@@ -102,7 +106,9 @@ function driverFor(ds: Dataset): Driver {
 
 function createQdrant(mode: Mode, oversampling: number): EngineFactory {
   return (ds: Dataset, params: HnswParams): OutOfProcessEngine => {
-    const shard = mode === 'f32' ? 'f32' : 'i8';
+    const shard = mode.replace('+rescore', '');
+    const binary = BINARY_SHARDS[shard];
+    const rescore = mode.endsWith('+rescore');
     let driver: Driver | undefined;
     return {
       name: `qdrant ${mode}`,
@@ -113,8 +119,8 @@ function createQdrant(mode: Mode, oversampling: number): EngineFactory {
         '1 indexing + 1 search thread, RAM, 1 segment; ' +
         (mode === 'f32'
           ? 'no quantization'
-          : `scalar int8 quantile ${QUANTILE} always_ram, ` +
-            (mode === 'i8' ? 'rescore false' : `rescore true oversampling ${oversampling}`)),
+          : (binary === undefined ? `scalar int8 quantile ${QUANTILE} always_ram, ` : `binary ${binary} always_ram, `) +
+            (rescore ? `rescore true oversampling ${oversampling}` : 'rescore false')),
       async build() {
         driver = driverFor(ds);
         await driver.load();
@@ -129,6 +135,7 @@ function createQdrant(mode: Mode, oversampling: number): EngineFactory {
           ef_construct: params.efConstruct,
           int8: shard === 'i8',
           quantile: QUANTILE,
+          binary: binary === undefined ? null : { encoding: binary },
         });
         driver.builds.set(shard, built);
         return await built;
@@ -141,8 +148,8 @@ function createQdrant(mode: Mode, oversampling: number): EngineFactory {
           k,
           nq: queries,
           warmup,
-          rescore: mode === 'f32' ? null : mode === 'i8+rescore',
-          oversampling: mode === 'i8+rescore' ? oversampling : null,
+          rescore: mode === 'f32' ? null : rescore,
+          oversampling: rescore ? oversampling : null,
         });
         return { found: reply.ids, seconds: reply.seconds, cpuSeconds: reply.cpuSeconds };
       },
@@ -158,5 +165,9 @@ export function qdrantFactories(oversampling: number): EngineFactory[] {
     createQdrant('f32', oversampling),
     createQdrant('i8', oversampling),
     createQdrant('i8+rescore', oversampling),
+    ...Object.keys(BINARY_SHARDS).flatMap((m) => [
+      createQdrant(m, oversampling),
+      createQdrant(`${m}+rescore`, oversampling),
+    ]),
   ];
 }

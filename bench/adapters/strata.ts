@@ -10,6 +10,9 @@
  * share as one quantized segment would; the int8 build figure is training + encoding + that graph. Builds are
  * deterministic (seeded), so sharing changes no result.
  *
+ *   - "strata b1|b1.5|b2[+rescore]": binary codes (one_bit, one_and_half_bits, two_bits) walked over the float32-built
+ *                            graph (the segment writer builds binary segments' graphs on float32), with or without
+ *                            the same rescore.
  * Per-query work inside the timed search: normalising the query (Cosine), encoding it to int8, the walk, the rescore.
  */
 import { performance } from 'node:perf_hooks';
@@ -23,7 +26,18 @@ import {
   searchHnsw,
   searchPipelineSync,
 } from '../../lib/index/index.js';
-import { Int8Scorer, quantize, type QuantizedSet } from '../../lib/quantization/index.js';
+import {
+  BinaryScorer,
+  type BinarySet,
+  encodeBinary,
+  Int8Scorer,
+  quantize,
+  type QuantizedSet,
+  serializeBinary,
+  serializeQuantized,
+  trainBinary,
+} from '../../lib/quantization/index.js';
+import type { BinaryEncoding } from '../../lib/model/collection-config.js';
 import type { Dataset } from '../../test/support/datasets.js';
 import type { HnswParams, InProcessEngine } from './types.js';
 
@@ -43,6 +57,8 @@ interface Shared {
   codes?: QuantizedSet;
   int8Graph?: InMemoryGraph;
   int8Seconds?: number;
+  /** binary codes per encoding (their segments' graphs are the float32-built one, as the segment writer builds them) */
+  binary?: Map<BinaryEncoding, { set: BinarySet; seconds: number }>;
 }
 
 const shared = new WeakMap<Dataset, Shared>();
@@ -89,7 +105,34 @@ function ensureInt8(ds: Dataset, params: HnswParams, s: Shared): number {
   return 0;
 }
 
-type Mode = 'f32' | 'i8' | 'i8+rescore';
+/** Binary modes: b1 / b1.5 / b2 walk on one_bit / one_and_half_bits / two_bits codes; `+rescore` as for int8. */
+export const BINARY_MODES: Record<string, BinaryEncoding> = {
+  b1: 'one_bit',
+  'b1.5': 'one_and_half_bits',
+  b2: 'two_bits',
+};
+
+function ensureBinary(ds: Dataset, params: HnswParams, s: Shared, encoding: BinaryEncoding): number {
+  s.binary ??= new Map();
+  const reused = ensureGraph(ds, params, s);
+  const have = s.binary.get(encoding);
+  if (have) return reused + have.seconds;
+  const t = performance.now();
+  const set = encodeBinary(trainBinary(s.data!, ds.dim, ds.distance, encoding, 1), s.data!);
+  s.binary.set(encoding, { set, seconds: (performance.now() - t) / 1000 });
+  return reused;
+}
+
+/** Bytes of a code set as stored (the `quantized` object: what a cold load reads and a warm worker keeps). */
+export function codeSetBytes(ds: Dataset, mode: string): number | null {
+  const s = shared.get(ds);
+  if (s === undefined) return null;
+  if (mode.startsWith('i8')) return s.codes ? serializeQuantized(s.codes).byteLength : null;
+  const b = s.binary?.get(BINARY_MODES[mode.replace('+rescore', '')]);
+  return b ? serializeBinary(b.set).byteLength : null;
+}
+
+type Mode = string;
 
 /** In process and synchronous, so other benchmarks (storage) can drive a Strata engine directly. */
 export type StrataFactory = (ds: Dataset, params: HnswParams) => InProcessEngine<Float32Array>;
@@ -101,7 +144,9 @@ function createStrata(mode: Mode, oversampling: number): StrataFactory {
     let ef = 64;
     const base =
       `lib/index HNSW m=${params.m} ef_construct=${params.efConstruct} seed=${SEED}, ` +
-      `graph over ${mode === 'f32' ? 'float32' : 'int8 codes'}`;
+      `graph over ${mode.startsWith('i8') ? 'int8 codes' : 'float32'}`;
+    const binaryEncoding = BINARY_MODES[mode.replace('+rescore', '')];
+    const rescore = mode.endsWith('+rescore');
     return {
       name: `strata ${mode}`,
       mode,
@@ -109,10 +154,16 @@ function createStrata(mode: Mode, oversampling: number): StrataFactory {
       config:
         mode === 'f32'
           ? `${base}; walk on float32`
-          : `${base}; walk on int8 codes (quantile ${QUANTILE})` +
-            (mode === 'i8+rescore' ? `; rescore ceil(k×${oversampling}) candidates with float32` : '; no rescore'),
+          : `${base}; walk on ${binaryEncoding === undefined ? `int8 codes (quantile ${QUANTILE})` : `binary ${binaryEncoding} codes`}` +
+            (rescore ? `; rescore ceil(k×${oversampling}) candidates with float32` : '; no rescore'),
       build() {
-        const reused = ensureData(ds, s) + (mode === 'f32' ? ensureGraph(ds, params, s) : ensureInt8(ds, params, s));
+        const reused =
+          ensureData(ds, s) +
+          (mode === 'f32'
+            ? ensureGraph(ds, params, s)
+            : binaryEncoding !== undefined
+              ? ensureBinary(ds, params, s, binaryEncoding)
+              : ensureInt8(ds, params, s));
         return { reusedSeconds: reused };
       },
       setEf(value) {
@@ -124,13 +175,16 @@ function createStrata(mode: Mode, oversampling: number): StrataFactory {
       search(query, k) {
         if (mode === 'f32')
           return searchHnsw(s.graph!, floatScorer(s.data!, ds.dim, ds.distance, query), { k, ef }, ctx).ids;
-        const graph = s.int8Graph!;
+        const graph = binaryEncoding === undefined ? s.int8Graph! : s.graph!;
         const q = ds.distance === 'Cosine' ? normalized(query) : query;
-        const int8 = new Int8Scorer(s.codes!, q);
-        if (mode === 'i8') return searchHnsw(graph, int8, { k, ef }, ctx).ids;
+        const codes =
+          binaryEncoding === undefined
+            ? new Int8Scorer(s.codes!, q)
+            : new BinaryScorer(s.binary!.get(binaryEncoding)!.set, q);
+        if (!rescore) return searchHnsw(graph, codes, { k, ef }, ctx).ids;
         return searchPipelineSync(
           { n: ds.nBase, graph },
-          int8,
+          codes,
           floatScorer(s.data!, ds.dim, ds.distance, query),
           { k, candidates: oversampledCount(k, oversampling), ef },
           ctx,
@@ -145,5 +199,9 @@ export function strataFactories(oversampling: number): StrataFactory[] {
     createStrata('f32', oversampling),
     createStrata('i8', oversampling),
     createStrata('i8+rescore', oversampling),
+    ...Object.keys(BINARY_MODES).flatMap((m) => [
+      createStrata(m, oversampling),
+      createStrata(`${m}+rescore`, oversampling),
+    ]),
   ];
 }

@@ -64,8 +64,10 @@ export interface SegmentBuild {
   efConstruct: number;
   vectorsOnDisk: boolean;
   graphOnDisk: boolean;
-  /** null: no quantization */
+  /** int8's quantile; null: no quantization, or another kind (then `codes`) */
   quantile: number | null;
+  /** a non-int8 kind's codes key (quantization/codes.ts codesKey); absent: int8 when `quantile` is set */
+  codes?: string;
   /**
    * where each component lives (lib/model/memory.ts), recorded only when the flags above do not say it (on disk =
    * cold, else cached; int8 codes pinned, as every segment written before placements); rebuild.ts buildPlacement

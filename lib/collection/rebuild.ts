@@ -16,9 +16,10 @@
  *   shrinking (a graph over fewer live points still answers; tombstoned nodes are only routed through);
  * - for a segment with a graph: m (m = 0 turns graphs off: the rebuild has none), ef_construct and `graphOnDisk`,
  *   whatever its size — the rebuild keeps the graph (`rebuildIndexes`), so these are always worth applying;
- * - for every segment: `vectorsOnDisk`, quantization present vs absent and its quantile (at float32 precision,
- *   as stored), the payload_schema its field indexes were built with, and the memory placement of each component
- *   (originals, graph when it has one, int8 codes when quantized), as Qdrant rebuilds on a placement change. Rebuilding an indexed segment for these
+ * - for every segment: `vectorsOnDisk`, the quantization kind and its code-changing params (codesKey: e.g. int8 ->
+ *   binary, or another binary encoding), int8's quantile (at float32 precision, as stored), the payload_schema its
+ *   field indexes were built with, and the memory placement of each component (originals, graph when it has one,
+ *   codes when quantized), as Qdrant rebuilds on a placement change. Rebuilding an indexed segment for these
  *   keeps its graph too.
  * So a rebuild changes a segment's graph presence only toward the config (unindexed → indexed, or m → 0), and a
  * rebuilt segment never differs again until the config changes: no rebuild loops.
@@ -29,6 +30,7 @@ import { type SegmentMeta, type SpaceMeta, isUnnamedMeta, placementOf } from '..
 import { type SpacePlacement, memoryFromOnDisk } from '../model/memory.js';
 import { type VectorSpace, isUnnamedConfig, vectorSpaces } from '../model/vector-spaces.js';
 import { shouldIndex } from '../segment/writer.js';
+import { codesKey, codesKeyOfMeta } from '../quantization/index.js';
 import type { SegmentBuild, SegmentEntry } from './manifest.js';
 import type { CollectionConfig } from '../model/collection-config.js';
 import type { PayloadSchema } from '../model/payload-schema.js';
@@ -49,7 +51,9 @@ function spaceBuild(s: SpaceMeta): SegmentBuild {
     efConstruct: s.hnsw?.efConstruct ?? 0,
     vectorsOnDisk: s.tiers.vectorsOnDisk,
     graphOnDisk: s.tiers.graphOnDisk,
-    quantile: s.quantization === null ? null : s.quantization.quantile,
+    quantile: s.quantization?.type === 'int8' ? s.quantization.quantile : null,
+    // only for other kinds, so int8 entries stay as they were
+    ...(s.quantization !== null && s.quantization.type !== 'int8' ? { codes: codesKeyOfMeta(s.quantization) } : {}),
   };
   const placement = placementOf(s);
   const flags = buildPlacement(build);
@@ -136,9 +140,11 @@ function spaceDiffers(
   const placement = buildPlacement(build);
   if (indexed && placement.graph !== space.placement.graph) return true;
   if (placement.vectors !== space.placement.vectors) return true;
-  const scalar = space.quantization?.scalar;
-  if ((scalar === undefined) !== (build.quantile === null)) return true;
-  if (scalar !== undefined && placement.quantized !== space.placement.quantized) return true;
+  const wanted = space.quantization === null ? null : codesKey(space.quantization);
+  const built = build.codes ?? (build.quantile === null ? null : 'int8');
+  if (wanted !== built) return true;
+  if (wanted !== null && placement.quantized !== space.placement.quantized) return true;
+  const scalar = space.quantization !== null && 'scalar' in space.quantization ? space.quantization.scalar : undefined;
   // the quantile is trained and stored as float32: compare at that precision, or a segment would never match
   return (
     scalar !== undefined && build.quantile !== null && Math.fround(scalar.quantile) !== Math.fround(build.quantile)

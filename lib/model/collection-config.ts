@@ -19,7 +19,7 @@ export interface VectorParams {
    */
   hnsw_config?: Partial<HnswConfig>;
   /** A named vector's own quantization (null: none for this vector), overriding the collection's; absent: inherit */
-  quantization_config?: { scalar: ScalarQuantizationConfig } | null;
+  quantization_config?: QuantizationConfig | null;
   /** storage type of the originals (absent = float32, as Qdrant); lib/model/datatype.ts holds the value rules */
   datatype?: VectorDatatype;
   /** present: each point holds a list of vectors of `size` for this name, compared by MaxSim (Qdrant's multivectors) */
@@ -46,7 +46,7 @@ export interface VectorParamsDiff {
   on_disk?: boolean;
   memory?: Memory;
   hnsw_config?: Partial<HnswConfig>;
-  quantization_config?: { scalar: ScalarQuantizationConfig } | null;
+  quantization_config?: QuantizationConfig | null;
 }
 
 /** Qdrant's SparseIndexParams: every field kept as given (Qdrant echoes only what was set). */
@@ -88,6 +88,46 @@ export interface ScalarQuantizationConfig {
   memory?: Memory;
 }
 
+/**
+ * Qdrant's binary quantization (encoded_vectors_binary.rs), kept as given: Qdrant echoes only the fields the client
+ * set, so absent fields stay absent (defaults: encoding one_bit, query_encoding default = same as storage).
+ */
+export interface BinaryQuantizationConfig {
+  always_ram?: boolean;
+  encoding?: BinaryEncoding;
+  query_encoding?: BinaryQueryEncoding;
+}
+
+export const BINARY_ENCODINGS = ['one_bit', 'two_bits', 'one_and_half_bits'] as const;
+export type BinaryEncoding = (typeof BINARY_ENCODINGS)[number];
+export const BINARY_QUERY_ENCODINGS = ['default', 'binary', 'scalar4bits', 'scalar8bits'] as const;
+export type BinaryQueryEncoding = (typeof BINARY_QUERY_ENCODINGS)[number];
+
+export const PQ_COMPRESSIONS = ['x4', 'x8', 'x16', 'x32', 'x64'] as const;
+export type PqCompression = (typeof PQ_COMPRESSIONS)[number];
+
+/** Qdrant's product quantization: `compression` is required, the rest kept as given. */
+export interface ProductQuantizationConfig {
+  compression: PqCompression;
+  always_ram?: boolean;
+}
+
+export const TURBO_BITS = ['bits1', 'bits1_5', 'bits2', 'bits4'] as const;
+export type TurboBits = (typeof TURBO_BITS)[number];
+
+/** Qdrant's TurboQuant, kept as given (`bits` absent = Qdrant's default). */
+export interface TurboQuantizationConfig {
+  bits?: TurboBits;
+  always_ram?: boolean;
+}
+
+/** Qdrant's QuantizationConfig: exactly one kind. lib/quantization/codes.ts maps each kind to its codec. */
+export type QuantizationConfig =
+  | { scalar: ScalarQuantizationConfig }
+  | { binary: BinaryQuantizationConfig }
+  | { product: ProductQuantizationConfig }
+  | { turbo: TurboQuantizationConfig };
+
 export interface OptimizersConfig {
   default_segment_number: number;
   /**
@@ -106,7 +146,7 @@ export interface CollectionConfig {
   vectors: VectorsConfig;
   hnsw_config: HnswConfig;
   /** null: no quantization, searches run on float32 originals */
-  quantization_config: { scalar: ScalarQuantizationConfig } | null;
+  quantization_config: QuantizationConfig | null;
   optimizers_config: OptimizersConfig;
   /**
    * Qdrant's knob, kept as configured and reported; absent = Qdrant's default (true). Strata always reads payloads
@@ -127,7 +167,7 @@ export interface CollectionConfig {
 export interface CollectionUpdate {
   hnsw_config?: Partial<HnswConfig>;
   optimizers_config?: Partial<OptimizersConfig>;
-  quantization_config?: { scalar: ScalarQuantizationConfig } | null;
+  quantization_config?: QuantizationConfig | null;
   /** the unnamed vector's parameters */
   vectors?: { on_disk?: boolean; memory?: Memory };
   /** `params.on_disk_payload` / `params.payload` (Qdrant's CollectionParamsDiff) */

@@ -12,7 +12,7 @@ import type {
   CollectionConfig,
   HnswConfig,
   NamedVectorsConfig,
-  ScalarQuantizationConfig,
+  QuantizationConfig,
   VectorDatatype,
   VectorParams,
   VectorsConfig,
@@ -28,7 +28,7 @@ export interface VectorSpace {
   distance: Distance;
   on_disk: boolean;
   hnsw: HnswConfig;
-  quantization: { scalar: ScalarQuantizationConfig } | null;
+  quantization: QuantizationConfig | null;
   /** true: a point holds a list of vectors of `size` (a multivector), scored by MaxSim */
   multivector: boolean;
   datatype: VectorDatatype;
@@ -59,7 +59,11 @@ function resolve(config: CollectionConfig, name: string, p: VectorParams): Vecto
     placement: {
       vectors,
       graph: componentMemory(hnsw),
-      quantized: quantization === null ? vectors : quantizedMemory(quantization.scalar, vectors),
+      quantized:
+        quantization === null
+          ? vectors
+          : // every kind's params carry `always_ram` (and scalar's `memory`): one object per config
+            quantizedMemory(Object.values(quantization)[0] as { always_ram?: boolean | null }, vectors),
     },
   };
 }

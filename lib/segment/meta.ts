@@ -41,7 +41,13 @@ export interface SegmentTiers {
   memory?: SpacePlacement;
 }
 
-export interface SegmentQuantizationMeta {
+/**
+ * The codes of a space, as its codec records them (lib/quantization/codes.ts `meta`): `type` names the codec. int8
+ * records quantile, alpha and offset (unchanged since format 1); binary its encoding and query bits.
+ */
+export type SegmentQuantizationMeta = Int8QuantizationMeta | CodesQuantizationMeta;
+
+export interface Int8QuantizationMeta {
   type: 'int8';
   quantile: number;
   alpha: number;
@@ -51,6 +57,16 @@ export interface SegmentQuantizationMeta {
   /** size of the `quantized` object */
   bytes: number;
 }
+
+/** Any other codec's params; `type` is its name, the other fields are its own. */
+export interface CodesQuantizationMeta {
+  type: 'binary' | 'product' | 'turbo';
+  alwaysRam: boolean;
+  bytes: number;
+  [param: string]: unknown;
+}
+
+const CODE_TYPES = new Set(['int8', 'binary', 'product', 'turbo']);
 
 export interface SegmentHnswMeta {
   m: number;
@@ -186,7 +202,7 @@ function checkSpace(m: Record<string, unknown>, bad: (why: string) => Error): Sp
   if (m.hnsw !== null && (!isObj(m.hnsw) || !isNat(m.hnsw.nodesPerPage) || !isNat(m.hnsw.headerBytes))) {
     throw bad('hnsw layout missing');
   }
-  if (m.quantization !== null && (!isObj(m.quantization) || m.quantization.type !== 'int8')) {
+  if (m.quantization !== null && (!isObj(m.quantization) || !CODE_TYPES.has(m.quantization.type as string))) {
     throw bad('quantization params missing');
   }
   if (!isNat(m.offsetsBytes)) throw bad('offsets size missing');

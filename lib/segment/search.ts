@@ -9,7 +9,7 @@
  *   selective: the filter's cardinality over this segment (counted exactly, from the payloads) times the vector
  *   size is below `hnsw_config.full_scan_threshold` KB; the exact scan then visits only the matching offsets;
  * - otherwise HNSW with ef = max(hnsw_ef ?? ef_construct, candidates).
- * Scorer: int8 codes when the segment is quantized and `quantization.ignore` is not set; float originals otherwise.
+ * Scorer: the space's codes (any kind, quantization/codes.ts) when the segment is quantized and `quantization.ignore` is not set; float originals otherwise.
  * Candidates on int8: ceil(limit × oversampling).
  *
  * RESCORE DEFAULT RULE: when `quantization.rescore` is unset, a quantized search IS rescored with the originals,
@@ -158,7 +158,7 @@ export async function searchSegment(
   const rescore = shouldRescore(q.params, quantizedSearch);
   const candidates = quantizedSearch ? oversampledCount(q.limit, q.params.quantization?.oversampling ?? 1) : q.limit;
 
-  // tombstones, payloads (for a filter) and a cold or evicted int8 set not yet resident are read in one round
+  // tombstones, payloads (for a filter) and cold or evicted codes not yet resident are read in one round
   const [tomb, filtered, codes] = await Promise.all([
     seg.tombstones(q.deletedVersion, io),
     q.filter ? seg.filterMask(q.filter, io, q.payloadSchema) : null,
@@ -176,7 +176,7 @@ export async function searchSegment(
   // a graph walk on small paged originals reads them whole at its first miss (whole-rows.ts); a scan reads them anyway
   const walkWhole = exact ? 0 : tuning.wholeVectorsBytes;
   const scorer = new FirstDistanceProbe(
-    codes !== null ? space.int8Scorer(codes, q.vector) : space.floatScorer(q.vector, io, undefined, walkWhole),
+    codes !== null ? space.codeScorer(codes, q.vector) : space.floatScorer(q.vector, io, undefined, walkWhole),
     io,
   );
   const rescorer = rescore ? space.floatScorer(q.vector, io, tuning.rescoreMaxGets) : null;

@@ -1,10 +1,10 @@
 /**
- * One vector space of an opened segment (one vector name; '' is the unnamed vector): its int8 set, graph and
+ * One vector space of an opened segment (one vector name; '' is the unnamed vector): its quantized codes, graph and
  * originals in whichever tier its meta says, and the per-query accessors over what it does not keep.
  *
  * Placements (lib/model/memory.ts, meta.ts placementOf): a `pinned` component is held here; a `cached` one was put
  * whole into the page cache at open and is looked up per query (when evicted: the graph and originals are read as
- * pages, the int8 set whole, on demand); a `cold` one is read by the queries that need it (pages, or the int8 set
+ * pages, the codes whole, on demand); a `cold` one is read by the queries that need it (pages, or the codes
  * whole), then stays in the page cache while it fits.
  *
  * Rows: a space holds one row per point that has its vector. When every point has it, row = point offset; else
@@ -24,7 +24,7 @@ import { PagedGraph, decodeGraphPage, graphPageRange } from '../index/graph-form
 import { PagedFloatScorer, type QueryScorer, floatScorer } from '../index/scorer.js';
 import type { PagedRows, VectorsFileMeta } from '../index/vectors-format.js';
 import { MaxSimScorer, queryRows } from '../index/max-sim-scorer.js';
-import { Int8Scorer, type QuantizedSet } from '../quantization/index.js';
+import { type CodeSet, codeMemoryBytes, codeScorer } from '../quantization/index.js';
 import { GRAPH, QUANTIZED, VECTORS, spaceObjectKey } from './keys.js';
 import type { SpaceMeta } from './meta.js';
 import { type PageSource, loadWhole, pageReader, peekWhole } from './page-io.js';
@@ -48,8 +48,8 @@ export interface SpaceParts {
   prefix: string;
   meta: SpaceMeta;
   placement: SpacePlacement;
-  /** the int8 set when pinned */
-  quantized: QuantizedSet | null;
+  /** the codes (of whichever kind the config chose, quantization/codes.ts) when pinned */
+  quantized: CodeSet | null;
   /** the graph when pinned */
   graph: InMemoryGraph | null;
   /** the graph's header when the graph is cached or cold (its pages come through `pages`) */
@@ -71,7 +71,7 @@ export class SegmentSpace {
   readonly starts: Uint32Array | null;
   private readonly pages: PageSource;
   private readonly prefix: string;
-  private readonly quantized: QuantizedSet | null;
+  private readonly quantized: CodeSet | null;
   private readonly graph: InMemoryGraph | null;
   private readonly graphHeader: GraphHeader | null;
   private readonly vectors: Float32Array | null;
@@ -106,16 +106,16 @@ export class SegmentSpace {
     return this.offsets === null ? offset : this.offsets.offsetRows[offset];
   }
 
-  /** Whether the space has an int8 set (wherever it lives). */
+  /** Whether the space has quantized codes (wherever they live). */
   get isQuantized(): boolean {
     return this.meta.quantization !== null;
   }
 
   /**
-   * The int8 set: held (pinned), resident in the page cache (cached, or cold and read before), or read whole now,
+   * The codes: held (pinned), resident in the page cache (cached, or cold and read before), or read whole now,
    * in one GET charged to `io` (cold, or cached and evicted).
    */
-  async quantizedSet(io: QueryIo): Promise<QuantizedSet> {
+  async quantizedSet(io: QueryIo): Promise<CodeSet> {
     if (this.quantized !== null) return this.quantized;
     const q = this.meta.quantization;
     if (q === null) throw internal(`segment ${this.prefix} vector "${this.name}" is not quantized`);
@@ -123,8 +123,9 @@ export class SegmentSpace {
     return (await loadWhole<WholeQuantized>(this.pages, this.key(QUANTIZED), q.bytes, decode, io)).set;
   }
 
-  int8Scorer(set: QuantizedSet, vector: Float32Array): QueryScorer {
-    return this.multi(vector, (row) => new Int8Scorer(set, row));
+  /** The scorer on the space's codes (int8, binary, ...): the codec seam picks it. */
+  codeScorer(set: CodeSet, vector: Float32Array): QueryScorer {
+    return this.multi(vector, (row) => codeScorer(set, row));
   }
 
   /** A MaxSim scorer of a multivector space over one inner scorer per query row; the plain scorer otherwise. */
@@ -192,7 +193,7 @@ export class SegmentSpace {
   /** What the space holds itself (pinned components, headers); cached components are charged to the page cache. */
   memoryBytes(): number {
     let b = 256;
-    if (this.quantized !== null) b += this.quantized.codes.byteLength + this.quantized.corrections.byteLength;
+    if (this.quantized !== null) b += codeMemoryBytes(this.quantized);
     if (this.graph !== null) b += inMemoryGraphBytes(this.graph);
     if (this.graphHeader !== null)
       b += 4 * (this.graphHeader.upper.links.length + 2 * this.graphHeader.upper.ids.length);

@@ -1,6 +1,6 @@
 /**
- * A vector space's objects read WHOLE and decoded: the int8 set, the graph and the originals. A `pinned` component
- * is held by the opened segment; a `cached` one (and a `cold` int8 set once a query needed it) is held by the
+ * A vector space's objects read WHOLE and decoded: the quantized codes, the graph and the originals. A `pinned` component
+ * is held by the opened segment; a `cached` one (and `cold` codes once a query needed it) is held by the
  * worker's page cache as ONE evictable entry under page-io.ts's WHOLE_OBJECT (lib/model/memory.ts).
  *
  * Invariant: every decoder checks the object (magic, version, checksums inside the format's deserializer) and its
@@ -11,7 +11,7 @@ import { internal } from '../model/errors.js';
 import { InMemoryGraph, type UpperLevels } from '../index/graph.js';
 import { type GraphFileMeta, deserializeGraph, parseGraphHeader } from '../index/graph-format.js';
 import { deserializeVectors } from '../index/vectors-format.js';
-import { type QuantizedSet, deserializeQuantized } from '../quantization/index.js';
+import { type CodeSet, codeCount, codeDim, codeMemoryBytes, deserializeCodes } from '../quantization/index.js';
 import type { SpaceMeta } from './meta.js';
 
 export interface GraphHeader {
@@ -19,9 +19,9 @@ export interface GraphHeader {
   upper: UpperLevels;
 }
 
-/** The int8 set as a cache entry. */
+/** The codes (of any kind, quantization/codes.ts) as a cache entry. */
 export interface WholeQuantized {
-  set: QuantizedSet;
+  set: CodeSet;
   byteLength: number;
 }
 
@@ -42,9 +42,9 @@ export function checker(prefix: string, name: string): Check {
 
 export function decodeWholeQuantized(m: SpaceMeta, check: Check): (bytes: Uint8Array) => WholeQuantized {
   return (bytes) => {
-    const set = deserializeQuantized(bytes);
-    check(set.n === (m.multivector?.vectors ?? m.count) && set.params.dim === m.dim, 'quantized');
-    return { set, byteLength: set.codes.byteLength + set.corrections.byteLength };
+    const set = deserializeCodes(bytes);
+    check(codeCount(set) === (m.multivector?.vectors ?? m.count) && codeDim(set) === m.dim, 'quantized');
+    return { set, byteLength: codeMemoryBytes(set) };
   };
 }
 

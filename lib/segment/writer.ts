@@ -1,12 +1,12 @@
 /**
  * Writes one immutable segment (DESIGN.md §3) from points the optimizer sealed: HNSW (unless the segment is below
- * `indexing_threshold` KB, as in Qdrant; it is then always searched exactly), int8 codes when quantization is
- * configured (the graph is then built on those codes, as Qdrant builds a quantized segment's), and the segment's
+ * `indexing_threshold` KB, as in Qdrant; it is then always searched exactly), quantized codes of the configured kind
+ * (int8: the graph is then built on those codes, as Qdrant builds a quantized segment's), and the segment's
  * objects:
  *
  * | object      | layout owner                              | read as                                          |
  * |-------------|-------------------------------------------|--------------------------------------------------|
- * | `quantized` | lib/quantization/format.ts                | whole, one GET, kept (always_ram)                |
+ * | `quantized` | lib/quantization (codes.ts picks the codec)| whole, one GET, kept (always_ram)                |
  * | `graph`     | lib/index/graph-format.ts                 | whole (hnsw on_disk false) or header + pages      |
  * | `vectors`   | lib/index/vectors-format.ts               | whole (vectors on_disk false) or pages            |
  * | `ids`       | ids-format.ts                             | whole, kept                                      |
@@ -41,7 +41,7 @@ import type { Distance } from '../model/distance.js';
 import { buildHnsw, buildHnswWith } from '../index/build.js';
 import { DEFAULT_PAGE_SIZE, graphByteLength, parseGraphHeader, serializeGraph } from '../index/graph-format.js';
 import { serializeVectors, vectorsLayout } from '../index/vectors-format.js';
-import { encodeAll, type QuantizedSet, serializeQuantized, trainScalar } from '../quantization/index.js';
+import { type CodeSet, codeMeta, encodeCodes, int8Set, serializeCodes } from '../quantization/index.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { encodeIds } from './ids-format.js';
 import { localityOrder, permuteRows } from './locality.js';
@@ -250,22 +250,19 @@ function encodeSpace(
   const starts = s.counts === undefined ? null : startsOf(s.counts);
   const objects = new Map<string, Uint8Array>();
   let quantization: SpaceMeta['quantization'] = null;
-  // a quantized segment's graph is built on its int8 codes, as Qdrant builds it (lib/index/build.ts explains)
-  let codes: QuantizedSet | undefined;
-  const scalar = space.quantization?.scalar;
-  if (scalar) {
-    const params = trainScalar(s.data, dim, distance, { quantile: scalar.quantile, seed });
-    codes = encodeAll(params, s.data);
-    const bytes = serializeQuantized(codes);
+  // a segment's codes come from its vector's quantization kind through the one codec seam (quantization/codes.ts);
+  // an int8 segment's graph is built on its int8 codes, as Qdrant builds it (lib/index/build.ts explains)
+  let codes: CodeSet | undefined;
+  if (space.quantization) {
+    codes = encodeCodes(space.quantization, { data: s.data, dim, distance, seed });
+    const bytes = serializeCodes(codes);
     objects.set(QUANTIZED, bytes);
+    // the placement decides alwaysRam (memory.ts); int8's meta keeps its field order byte for byte
     quantization = {
-      type: 'int8',
-      quantile: params.quantile,
-      alpha: params.alpha,
-      offset: params.offset,
+      ...codeMeta(codes, space.quantization),
       alwaysRam: space.placement.quantized === 'pinned',
       bytes: bytes.byteLength,
-    };
+    } as SpaceMeta['quantization'];
   }
 
   let hnsw: SpaceMeta['hnsw'] = null;
@@ -273,7 +270,10 @@ function encodeSpace(
     const build = { m: space.hnsw.m, efConstruct: space.hnsw.ef_construct, seed };
     const graph =
       starts === null
-        ? buildHnsw(s.data, dim, distance, { ...build, codes })
+        ? buildHnsw(s.data, dim, distance, {
+            ...build,
+            codes: codes === undefined ? undefined : (int8Set(codes) ?? undefined),
+          })
         : buildHnswWith(n, maxSimOfRows(s.data, starts, dim, distance), build);
     const bytes = serializeGraph(graph, options.graphPageSize ?? DEFAULT_PAGE_SIZE);
     const { meta: g } = parseGraphHeader(bytes);

@@ -100,7 +100,7 @@ describe('PUT /collections/{name}', () => {
       'quantile',
     ],
     [
-      { vectors: { size: 4, distance: 'Cosine' }, quantization_config: { product: { compression: 'x4' } } },
+      { vectors: { size: 4, distance: 'Cosine' }, quantization_config: { product: { compression: 'x3' } } },
       400,
       'quantization_config',
     ],

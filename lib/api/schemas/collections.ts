@@ -17,6 +17,7 @@ import type {
   CollectionUpdate,
   HnswConfig,
   OptimizersConfig,
+  QuantizationConfig,
   ScalarQuantizationConfig,
   SparseIndexParams,
   SparseVectorParams,
@@ -25,6 +26,13 @@ import type {
   VectorParamsDiff,
   VectorsConfig,
 } from '../../model/collection-config.js';
+import {
+  BINARY_ENCODINGS,
+  BINARY_QUERY_ENCODINGS,
+  PQ_COMPRESSIONS,
+  TURBO_BITS,
+} from '../../model/collection-config.js';
+import { type CodeKind, supportedKinds } from '../../quantization/index.js';
 import { isNamedVectors } from '../../model/vector-spaces.js';
 import { MEMORY_PLACEMENTS, type Memory, isOnDiskMemory, payloadMemory } from '../../model/memory.js';
 import { passIssues } from './common.js';
@@ -112,39 +120,70 @@ const scalarSchema = z.strictObject({
   }),
 });
 
-/**
- * `{scalar: {...}}` or `null` (PATCH also takes the string "Disabled"); product and binary quantization are refused.
- * Parsed inside a transform rather than as a union, so a bad field deep inside (`scalar.memory`) keeps its own
- * message and path.
- */
-const quantizationSchema = z.unknown().transform((raw, ctx): { scalar: ScalarQuantizationConfig } | null => {
-  if (raw === null) return null;
-  const r = scalarSchema.safeParse(raw);
-  if (!r.success) {
-    passIssues(r.error, ctx);
-    return z.NEVER;
-  }
-  const q = r.data.scalar;
-  return {
-    scalar: {
-      type: 'int8',
-      quantile: q.quantile ?? SCALAR_DEFAULTS.quantile,
-      always_ram: q.always_ram ?? (q.memory != null ? q.memory === 'pinned' : SCALAR_DEFAULTS.always_ram),
-      ...memoryField(q.memory),
-    },
-  };
+const binarySchema = z.strictObject({
+  binary: z.object({
+    always_ram: z.boolean().nullish(),
+    encoding: z.enum(BINARY_ENCODINGS).nullish(),
+    query_encoding: z.enum(BINARY_QUERY_ENCODINGS).nullish(),
+  }),
 });
 
-/** PATCH's quantization: as at create, or "Disabled" (= null: quantization off). */
-const quantizationDiffSchema = z.unknown().transform((raw, ctx) => {
-  if (raw === 'Disabled') return null;
-  const r = quantizationSchema.safeParse(raw);
-  if (!r.success) {
-    passIssues(r.error, ctx);
-    return z.NEVER;
-  }
-  return r.data;
+const productSchema = z.strictObject({
+  product: z.object({ compression: z.enum(PQ_COMPRESSIONS), always_ram: z.boolean().nullish() }),
 });
+
+const turboSchema = z.strictObject({
+  turbo: z.object({ always_ram: z.boolean().nullish(), bits: z.enum(TURBO_BITS).nullish() }),
+});
+
+/**
+ * Qdrant's QuantizationConfig is an untagged enum: a value that fits no kind is serde's 400 "data did not match any
+ * variant of untagged enum QuantizationConfig" (QuantizationConfigDiff for PATCH); an int8 quantile out of
+ * [0.5, 1] is the validator's 422. Each kind is kept as given (Qdrant echoes only the fields set), except scalar,
+ * whose defaults Strata has always filled in. A kind without a codec in this build (quantization/codes.ts) is
+ * refused here, before anything is written.
+ */
+const quantizationOf = (enumName: string, disabled: boolean) =>
+  z.unknown().transform((raw, ctx): QuantizationConfig | null => {
+    if (raw === null || (disabled && raw === 'Disabled')) return null;
+    const keys = raw !== null && typeof raw === 'object' && !Array.isArray(raw) ? Object.keys(raw) : [];
+    const kind = keys.length === 1 ? keys[0] : '';
+    const untagged = () => {
+      ctx.addIssue({ code: 'custom', message: `data did not match any variant of untagged enum ${enumName}` });
+      return z.NEVER;
+    };
+    if (kind === 'scalar') {
+      const r = scalarSchema.safeParse(raw);
+      if (!r.success) {
+        passIssues(r.error, ctx);
+        return z.NEVER;
+      }
+      const q = r.data.scalar;
+      return {
+        scalar: {
+          type: 'int8',
+          quantile: q.quantile ?? SCALAR_DEFAULTS.quantile,
+          always_ram: q.always_ram ?? (q.memory != null ? q.memory === 'pinned' : SCALAR_DEFAULTS.always_ram),
+          ...memoryField(q.memory),
+        } satisfies ScalarQuantizationConfig,
+      };
+    }
+    const schema =
+      kind === 'binary' ? binarySchema : kind === 'product' ? productSchema : kind === 'turbo' ? turboSchema : null;
+    const r = schema?.safeParse(raw);
+    if (r === undefined || !r.success) return untagged();
+    if (!supportedKinds().includes(kind as CodeKind)) {
+      ctx.addIssue({ code: 'custom', message: `${kind} quantization is not supported by Strata yet` });
+      return z.NEVER;
+    }
+    const inner = Object.values(r.data)[0] as Record<string, unknown>;
+    return { [kind]: stripNullish(inner) } as unknown as QuantizationConfig;
+  });
+
+/** `{scalar|binary|product|turbo: {...}}` or `null`. */
+const quantizationSchema = quantizationOf('QuantizationConfig', false);
+/** PATCH's QuantizationConfigDiff: a config, or the string "Disabled" (quantization off). */
+const quantizationDiffSchema = quantizationOf('QuantizationConfigDiff', true);
 
 const vectorParams = z.object({
   size: z.number().int().min(1).max(65_536),

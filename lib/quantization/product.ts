@@ -1,0 +1,241 @@
+/**
+ * Product quantization, Qdrant's scheme (its lib/quantization/src/encoded_vectors_pq.rs): a vector is cut into
+ * m = ceil(dim / s) consecutive chunks of s dimensions (the last may be shorter), each chunk has its own codebook of
+ * 256 centroids trained by k-means on a sample, and a stored vector keeps one byte per chunk: the index of the
+ * centroid nearest (Euclidean) to its chunk. `compression` names the size ratio against float32 (4·s bytes → 1):
+ * x4 → s = 1, x8 → 2, x16 → 4, x32 → 8, x64 → 16.
+ *
+ * Scoring is asymmetric: the query stays float. Every similarity of lib/distance is a sum over dimensions, so it is a
+ * sum over chunks, and per query one lookup table holds the chunk term for each (chunk, centroid):
+ *   lut[j][c] = Σ_{i ∈ chunk j} q_i·c_i        (Dot; Cosine: both sides unit vectors, as Qdrant treats it as Dot)
+ *             = −Σ (q_i − c_i)²                 (Euclid)
+ *             = −Σ |q_i − c_i|                   (Manhattan)
+ *   estimate(v) = Σ_j lut[j][code_j(v)]
+ * which is the float similarity of the query to the decoded vector, on lib/distance's scale (larger = closer), so PQ
+ * estimates, rescored values and other segments' results compare. Qdrant computes the same table (`distance` per
+ * chunk, negated when `invert` for Euclid/Manhattan).
+ *
+ * Invariants: params.centroids is 256 × dim float32, row c being "centroid c of every chunk" laid side by side (Qdrant's
+ * flattened layout), so chunk j's centroid c is centroids[c·dim + start_j, … + len_j); codes are n × m bytes.
+ * Training is deterministic for a given seed.
+ */
+import { normalized } from '../distance/index.js';
+import type { Distance } from '../model/distance.js';
+import { invalid } from '../model/errors.js';
+import { kmeans, nearestCentroid } from './kmeans.js';
+import { sampleIdsSorted } from './sample.js';
+
+export const PQ_CENTROIDS = 256;
+export type ProductCompression = 'x4' | 'x8' | 'x16' | 'x32' | 'x64';
+export const PRODUCT_COMPRESSIONS: readonly ProductCompression[] = ['x4', 'x8', 'x16', 'x32', 'x64'];
+
+/** Dimensions per chunk for a compression ratio (Qdrant's get_bucket_size). */
+export function chunkSizeFor(compression: ProductCompression): number {
+  switch (compression) {
+    case 'x4':
+      return 1;
+    case 'x8':
+      return 2;
+    case 'x16':
+      return 4;
+    case 'x32':
+      return 8;
+    case 'x64':
+      return 16;
+  }
+}
+
+export interface ProductParams {
+  distance: Distance;
+  dim: number;
+  compression: ProductCompression;
+  /** dimensions per chunk (the last chunk may be shorter) */
+  chunkSize: number;
+  /** chunks = bytes per stored vector */
+  chunks: number;
+  /** 256 × dim, see the header */
+  centroids: Float32Array;
+}
+
+export interface ProductSet {
+  params: ProductParams;
+  n: number;
+  /** n × chunks centroid indexes */
+  codes: Uint8Array;
+}
+
+export interface ProductTrainOptions {
+  compression: ProductCompression;
+  /** vectors sampled for k-means (Qdrant: 10,000) */
+  sampleSize?: number;
+  /** k-means iterations at most (Qdrant: 100) */
+  maxIterations?: number;
+  /** k-means stops once the centroids move less than this in total (Qdrant: 1e-5) */
+  accuracy?: number;
+  seed?: number;
+}
+
+export function chunkCount(dim: number, chunkSize: number): number {
+  return Math.ceil(dim / chunkSize);
+}
+
+/** Trains the 256 centroids of every chunk on a seeded sample (rows of a Cosine segment already normalized). */
+export function trainProduct(
+  data: Float32Array,
+  dim: number,
+  distance: Distance,
+  options: ProductTrainOptions,
+): ProductParams {
+  if (!Number.isInteger(dim) || dim <= 0) throw invalid(`dim must be a positive integer, got ${dim}`);
+  if (!PRODUCT_COMPRESSIONS.includes(options.compression)) {
+    throw invalid(`unknown product quantization compression '${options.compression}'`);
+  }
+  const chunkSize = chunkSizeFor(options.compression);
+  const chunks = chunkCount(dim, chunkSize);
+  const n = Math.floor(data.length / dim);
+  const centroids = new Float32Array(PQ_CENTROIDS * dim);
+  const params = { distance, dim, compression: options.compression, chunkSize, chunks, centroids };
+  // Qdrant: with no more vectors than centroids, the vectors are the centroids (the rest stay zero)
+  if (n <= PQ_CENTROIDS) {
+    centroids.set(data.subarray(0, n * dim));
+    return params;
+  }
+  const seed = options.seed ?? 1;
+  const ids = sampleIdsSorted(n, options.sampleSize ?? 10_000, seed);
+  const sample = ids.length;
+  const kmeansOptions = {
+    maxIterations: options.maxIterations ?? 100,
+    accuracy: options.accuracy ?? 1e-5,
+    seed,
+  };
+  for (let j = 0; j < chunks; j++) {
+    const start = j * chunkSize;
+    const len = Math.min(chunkSize, dim - start);
+    const rows = new Float32Array(sample * len);
+    for (let s = 0; s < sample; s++) {
+      const at = ids[s] * dim + start;
+      for (let d = 0; d < len; d++) rows[s * len + d] = data[at + d];
+    }
+    const found = kmeans(rows, sample, len, PQ_CENTROIDS, kmeansOptions);
+    for (let c = 0; c < PQ_CENTROIDS; c++) {
+      for (let d = 0; d < len; d++) centroids[c * dim + start + d] = found[c * len + d];
+    }
+  }
+  return params;
+}
+
+/** Encodes every row of a flat n × dim matrix with trained params. */
+export function encodeProduct(params: ProductParams, data: Float32Array): ProductSet {
+  const { dim, chunks, chunkSize } = params;
+  const n = Math.floor(data.length / dim);
+  const codes = new Uint8Array(n * chunks);
+  // chunk j's codebook as a contiguous 256 × len block, so the nearest-centroid loop reads it linearly
+  for (let j = 0; j < chunks; j++) {
+    const start = j * chunkSize;
+    const len = Math.min(chunkSize, dim - start);
+    const book = chunkCodebook(params, j);
+    const row = new Float32Array(len);
+    for (let i = 0; i < n; i++) {
+      row.set(data.subarray(i * dim + start, i * dim + start + len));
+      codes[i * chunks + j] = nearestCentroid(row, 0, len, book, 0, PQ_CENTROIDS);
+    }
+  }
+  return { params, n, codes };
+}
+
+/** trainProduct + encodeProduct. */
+export function quantizeProduct(
+  data: Float32Array,
+  dim: number,
+  distance: Distance,
+  options: ProductTrainOptions,
+): ProductSet {
+  return encodeProduct(trainProduct(data, dim, distance, options), data);
+}
+
+/** Chunk j's 256 centroids as one 256 × len block. */
+function chunkCodebook(p: ProductParams, j: number): Float32Array {
+  const start = j * p.chunkSize;
+  const len = Math.min(p.chunkSize, p.dim - start);
+  const book = new Float32Array(PQ_CENTROIDS * len);
+  for (let c = 0; c < PQ_CENTROIDS; c++) {
+    book.set(p.centroids.subarray(c * p.dim + start, c * p.dim + start + len), c * len);
+  }
+  return book;
+}
+
+/** The decoded vector of row `id` (each chunk replaced by its centroid). */
+export function decodeProduct(set: ProductSet, id: number): Float32Array {
+  const { dim, chunks, chunkSize, centroids } = set.params;
+  const out = new Float32Array(dim);
+  for (let j = 0; j < chunks; j++) {
+    const start = j * chunkSize;
+    const len = Math.min(chunkSize, dim - start);
+    const c = set.codes[id * chunks + j];
+    out.set(centroids.subarray(c * dim + start, c * dim + start + len), start);
+  }
+  return out;
+}
+
+/** The per-query table: lut[j·256 + c] = chunk j's similarity term against centroid c (see the header). */
+export function productLookupTable(params: ProductParams, query: Float32Array): Float32Array {
+  const { dim, chunks, chunkSize, centroids, distance } = params;
+  if (query.length !== dim) throw invalid(`query has ${query.length} dimensions, expected ${dim}`);
+  const lut = new Float32Array(chunks * PQ_CENTROIDS);
+  for (let j = 0; j < chunks; j++) {
+    const start = j * chunkSize;
+    const end = Math.min(start + chunkSize, dim);
+    for (let c = 0; c < PQ_CENTROIDS; c++) {
+      const base = c * dim;
+      let s = 0;
+      for (let i = start; i < end; i++) {
+        const x = centroids[base + i];
+        if (distance === 'Euclid') {
+          const t = query[i] - x;
+          s -= t * t;
+        } else if (distance === 'Manhattan') {
+          s -= Math.abs(query[i] - x);
+        } else {
+          s += query[i] * x;
+        }
+      }
+      lut[j * PQ_CENTROIDS + c] = s;
+    }
+  }
+  return lut;
+}
+
+/**
+ * Estimated similarity of a query to stored vector `id` by table sums; implements lib/index's QueryScorer. Holds the
+ * query's table; allocates nothing per call.
+ */
+export class ProductScorer {
+  private readonly codes: Uint8Array;
+  private readonly chunks: number;
+  readonly lut: Float32Array;
+  /** number of scored rows, for the engine's cost counters */
+  computations = 0;
+
+  /** `query` as given by the caller; a Cosine query is normalized here like the stored vectors were. */
+  constructor(set: ProductSet, query: ArrayLike<number>) {
+    const q = set.params.distance === 'Cosine' ? normalized(query) : Float32Array.from(query);
+    this.lut = productLookupTable(set.params, q);
+    this.codes = set.codes;
+    this.chunks = set.params.chunks;
+  }
+
+  score(id: number): number {
+    this.computations++;
+    const codes = this.codes;
+    const lut = this.lut;
+    const m = this.chunks;
+    const base = id * m;
+    let s = 0;
+    for (let j = 0; j < m; j++) s += lut[(j << 8) | codes[base + j]];
+    return s;
+  }
+
+  scoreMany(ids: Uint32Array, start: number, count: number, out: Float64Array): void {
+    for (let j = 0; j < count; j++) out[j] = this.score(ids[start + j]);
+  }
+}
