@@ -77,7 +77,7 @@ export function createApp(options: CreateAppOptions): Hono<AppEnv> {
   });
   // before the key check, so refused requests are counted too
   app.use('*', metrics.middleware);
-  app.use('*', costHeader);
+  app.use('*', costHeader(metrics.recordQueryCost));
   const origins = options.corsOrigins ?? [];
   if (origins.length > 0) {
     app.use(

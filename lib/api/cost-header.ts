@@ -1,8 +1,8 @@
 /**
  * What one query cost (DESIGN.md §8), on request, in a response header: a request that carries
  * `strata-debug: cost` gets `x-strata-cost: <JSON>` on its answer. The dashboard's query console draws it; a client
- * or a benchmark can read it without a second API. The header is opt-in because the counters cost a little per task
- * and the JSON is a few hundred bytes on every answer.
+ * or a benchmark can read it without a second API. The header is opt-in because the JSON is a few hundred bytes on
+ * every answer; the counts are taken for every query request, and `/metrics` adds them up (metrics.ts).
  *
  * | field                         | what                                                                            |
  * |-------------------------------|---------------------------------------------------------------------------------|
@@ -20,9 +20,10 @@
  * |                               | before the fan-out, payload fetch after it) plus the slowest task's             |
  *
  * Invariants:
- * - A request without the header is served exactly as before: no trace is created, no header is sent.
+ * - A request without the header gets no header; its counts still reach `/metrics` (one trace per query request).
  * - Only routes that run queries attach a trace (`costTrace`); every other route answers without the header even
- *   when asked, so the header's presence means "these counts describe this answer".
+ *   when asked, so the header's presence means "these counts describe this answer", and `/metrics` counts queries
+ *   only.
  * - Every query of a batch is charged to the same trace: the header describes the whole request.
  */
 import type { MiddlewareHandler } from 'hono';
@@ -61,9 +62,8 @@ export function wantsCost(c: Ctx): boolean {
   return v?.split(',').some((w) => w.trim().toLowerCase() === 'cost') ?? false;
 }
 
-/** The trace a query route hands the service: undefined unless the request asked for its cost. */
-export function costTrace(c: Ctx): QueryTrace | undefined {
-  if (!wantsCost(c)) return undefined;
+/** The trace a query route hands the service: one per request, shared by every query the request runs. */
+export function costTrace(c: Ctx): QueryTrace {
   const existing = c.get('costTrace');
   if (existing !== undefined) return existing;
   const trace: CostTrace = { stats: emptyQueryStats(), io: new IoScope() };
@@ -108,10 +108,17 @@ export function costReport(trace: QueryTrace, totalMs: number): CostReport {
   };
 }
 
-/** Sets `x-strata-cost` on answers whose route attached a trace (see the header). */
-export const costHeader: MiddlewareHandler<AppEnv> = async (c, next) => {
-  await next();
-  const trace = c.get('costTrace');
-  if (trace === undefined) return;
-  c.res.headers.set(COST_RESPONSE_HEADER, JSON.stringify(costReport(trace, performance.now() - c.get('startedAt'))));
-};
+/**
+ * After a request whose route attached a trace: hands its cost to `record` (the /metrics counters), and sets
+ * `x-strata-cost` when the request asked for it (see the header).
+ */
+export function costHeader(record: (report: CostReport) => void = () => {}): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    await next();
+    const trace = c.get('costTrace');
+    if (trace === undefined) return;
+    const report = costReport(trace, performance.now() - c.get('startedAt'));
+    record(report);
+    if (wantsCost(c)) c.res.headers.set(COST_RESPONSE_HEADER, JSON.stringify(report));
+  };
+}

@@ -22,7 +22,7 @@ import {
 import { boundedJson, type ResponseBounds } from './response-bounds.js';
 import type { QueryTrace } from '../collection/query.js';
 
-/** `costTrace`: set by a query route when the request asked for its cost (cost-header.ts) */
+/** `costTrace`: set by a query route, one per request (cost-header.ts) */
 export type AppEnv = { Variables: { startedAt: number; bounds: ResponseBounds; costTrace?: QueryTrace } };
 export type Ctx = Context<AppEnv>;
 

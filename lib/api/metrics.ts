@@ -4,7 +4,8 @@
  * One `ApiMetrics` per app: its own registry (never prom-client's global one, so two apps in one process, as in the
  * tests, never share or double-register series). The request middleware feeds the counters and the latency
  * histogram and the per-endpoint figures `/telemetry` reports; collection, store, cache and optimizer figures are
- * read when scraped (prom-client `collect`), from the service and the process's OperationsSource.
+ * read when scraped (prom-client `collect`), from the service and the process's OperationsSource; what queries cost
+ * (store GETs, bytes, rounds) is added up per request (query-cost-metrics.ts).
  *
  * Names follow Qdrant's where Qdrant has the figure (`app_info`, `collections_total`, `rest_responses_total`,
  * `rest_responses_duration_seconds`), `strata_*` otherwise. `endpoint` is the matched route pattern, never the raw
@@ -17,7 +18,9 @@ import type { MiddlewareHandler } from 'hono';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { CollectionService } from '../collection/types.js';
 import type { OperationsSource } from '../runtime/operations.js';
+import type { CostReport } from './cost-header.js';
 import type { AppEnv } from './http.js';
+import { registerQueryCosts } from './query-cost-metrics.js';
 
 const MAX_SCRAPED_COLLECTIONS = 100;
 const LATENCY_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -38,6 +41,8 @@ export interface ApiMetrics {
   readonly middleware: MiddlewareHandler<AppEnv>;
   /** endpoint ("METHOD /route") → status → figures */
   responses(): Record<string, Record<string, ResponseStats>>;
+  /** adds one query request's cost to the `strata_query_*` series (query-cost-metrics.ts) */
+  readonly recordQueryCost: (report: CostReport) => void;
 }
 
 export function createMetrics(deps: {
@@ -142,10 +147,12 @@ export function createMetrics(deps: {
   );
 
   if (operations !== undefined) registerOperations(registry, operations);
+  const recordQueryCost = registerQueryCosts(registry);
 
   return {
     registry,
     middleware,
+    recordQueryCost,
     responses: () =>
       Object.fromEntries([...telemetry].map(([endpoint, byStatus]) => [endpoint, Object.fromEntries(byStatus)])),
   };

@@ -16,6 +16,9 @@
  * - A manifest present at purge time means the name was re-created between the manifest delete and the marker
  *   write, so objects older than the fence may belong to the new incarnation: the purge stops and drops its marker.
  *   What the old incarnation left is then the new one's garbage (orphan segments and foreign WAL objects, gc.ts).
+ * - Storage snapshots outlive the collection: the purge spares their `.storage-pin`s and every object those name
+ *   (collection-snapshots.ts storagePinnedKeys). Deleting the last such snapshot of a collection that no longer
+ *   exists writes a new marker (storage-snapshots.ts), whose purge removes what the pins had kept.
  * - A crash between the manifest delete and the marker write leaves objects no marker names: invisible, never read
  *   (a re-created collection has a new incarnation), only storage.
  * - A create never writes a key the deleted collection had (fresh incarnation, segment ids and snapshot names; WAL
@@ -28,6 +31,7 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout } from 'node:timers/promises';
 import { Deadline } from '../model/deadline.js';
 import type { ObjectStore } from '../storage/object-store.js';
+import { storagePinnedKeys } from './collection-snapshots.js';
 import {
   collectionOfDeletionMarker,
   collectionPrefix,
@@ -94,7 +98,13 @@ export async function purgeDeleted(
     return { name: pending.name, deleted: 0, done: true };
   }
   const fence = pending.fence.getTime();
-  const old = (await store.list(`${collection}/`)).filter((e) => e.lastModified.getTime() < fence);
+  const listed = await store.list(`${collection}/`);
+  const spared = await storagePinnedKeys(
+    store,
+    collection,
+    listed.map((e) => e.key),
+  );
+  const old = listed.filter((e) => e.lastModified.getTime() < fence && !spared.has(e.key));
   let deleted = 0;
   for (let i = 0; i < old.length; i += DELETE_CONCURRENCY) {
     if (i > 0 && deadline.expired()) return { name: pending.name, deleted, done: false };

@@ -9,17 +9,21 @@
  *   before the request (§4.2) and nothing half-written.
  * - Between reading the manifest and writing the pin, an object the manifest names can be deleted only if it left a
  *   manifest more than the GC grace period earlier, which the read view rules out (as for any reader).
- * - Pins live under the collection's prefix: deleting the collection deletes its snapshots with it (and its pins
- *   held by storage snapshots, storage-snapshots.ts, whose `.storage-pin` names the listing here leaves out).
+ * - Pins live under the collection's prefix: deleting the collection deletes its snapshots with it. Its pins held
+ *   by storage snapshots (storage-snapshots.ts, `.storage-pin` names, which the listing here leaves out) stay, with
+ *   every object they name: a delete or recover spares them (storagePinnedKeys), so a storage snapshot outlives the
+ *   collections it holds, as Qdrant's full snapshots do.
  */
 import { randomBytes } from 'node:crypto';
 import { internal, notFound } from '../model/errors.js';
 import type { ObjectStore } from '../storage/object-store.js';
-import { isSnapshotName, isStoragePinName, newSnapshotName, snapshotKey, snapshotsPrefix } from './keys.js';
+import { segmentIdOfKey } from '../segment/keys.js';
+import { isSnapshotName, isStoragePinName, newSnapshotName, snapshotKey, snapshotsPrefix, walPrefix } from './keys.js';
 import type { Manifest } from './manifest.js';
 import type { Snapshot } from './snapshot.js';
 
 export const PIN_FORMAT = 1;
+const TOMBSTONE_RE = /\/deleted\.([0-9]+)$/;
 
 export interface SnapshotPin {
   format: number;
@@ -99,6 +103,45 @@ export async function loadPins(store: ObjectStore, collection: string): Promise<
 }
 
 export const isPinName = isSnapshotName;
+
+/**
+ * The keys among `keys` (a listing of the collection's folder) that storage snapshots hold: their pins and every
+ * object a pin names (a pinned segment's objects with its pinned tombstone version only, the pinned WAL objects).
+ * A collection delete or a recover over the collection spares them (collection-delete.ts), so a storage snapshot
+ * outlives the collection it holds; the pins of the collection's own snapshots are not among them (those go with
+ * the collection, as in Qdrant).
+ */
+export async function storagePinnedKeys(
+  store: ObjectStore,
+  collection: string,
+  keys: readonly string[],
+): Promise<Set<string>> {
+  const root = snapshotsPrefix(collection);
+  const pinKeys = keys.filter((k) => k.startsWith(root) && isStoragePinName(k.slice(root.length)));
+  const kept = new Set(pinKeys);
+  if (pinKeys.length === 0) return kept;
+  const got = await Promise.all(pinKeys.map((k) => store.get(k)));
+  const tombstones = new Map<string, Set<number>>();
+  got.forEach((g, i) => {
+    if (g === null) return;
+    const pin = decodePin(g.body, pinKeys[i]);
+    for (const s of pin.manifest.segments) {
+      const versions = tombstones.get(s.id) ?? new Set<number>();
+      versions.add(s.deletedVersion);
+      tombstones.set(s.id, versions);
+    }
+    for (const w of pin.wal) kept.add(walPrefix(collection) + w);
+  });
+  for (const k of keys) {
+    const id = segmentIdOfKey(collection, k);
+    const versions = id === null ? undefined : tombstones.get(id);
+    if (versions === undefined) continue;
+    const t = TOMBSTONE_RE.exec(k);
+    // later tombstone versions record deletes made after the snapshot: not part of it
+    if (t === null || versions.has(Number(t[1]))) kept.add(k);
+  }
+  return kept;
+}
 
 export async function deleteSnapshot(store: ObjectStore, collection: string, name: string): Promise<void> {
   if (!isSnapshotName(name)) throw notFound(`Snapshot ${name} not found`);

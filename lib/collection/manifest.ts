@@ -28,6 +28,7 @@ import type { ObjectStore } from '../storage/object-store.js';
 import { casUpdate } from '../storage/cas.js';
 import type { SpacePlacement } from '../model/memory.js';
 import type { CollectionConfig } from '../model/collection-config.js';
+import { WAL_FLOOR_LAG_MS } from './wal.js';
 
 export const MANIFEST_FORMAT = 1;
 
@@ -123,6 +124,9 @@ export function newManifest(name: string, config: CollectionConfig, incarnation:
     segments: [],
     sealedWal: [],
     sealedHigh: 0,
+    // no WAL object of this incarnation exists yet, and every writer folds this floor into its clock before it
+    // writes one (wal.ts): a cold reader's listing of a young collection, never sealed, starts here (tail.ts)
+    walFloor: Math.max(0, Math.floor(now - WAL_FLOOR_LAG_MS)),
     retiredSegments: [],
     retiredTombstones: [],
   };

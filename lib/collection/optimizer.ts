@@ -35,7 +35,7 @@ import { collectionPrefix, manifestKey, optimizerLeaseKey } from './keys.js';
 import { releaseLease, takeLease } from './optimizer-lease.js';
 import type { SegmentBuild } from './manifest.js';
 import { loadManifest, sealedNames } from './manifest.js';
-import { Replan, execute } from './optimizers/execute.js';
+import { Replan, execute, refreshFloor } from './optimizers/execute.js';
 import { plan } from './optimizers/plan.js';
 import { buildOf, entryDiffers } from './rebuild.js';
 import type { RebuildBudget } from './rebuild.js';
@@ -129,7 +129,7 @@ export async function optimize(
     access: options.access ?? new SegmentAccess(store),
     workers: options.workers ?? options.autoSegments,
   };
-  const wal = options.wal ?? new WalTailReader(store);
+  const wal = options.wal ?? new WalTailReader(store, undefined, now);
   const maxAttempts = options.maxAttempts ?? 8;
 
   for (let attempt = 0; attempt < maxAttempts; attempt++) {
@@ -159,6 +159,11 @@ export async function optimize(
         gc: !options.skipGc,
       },
     );
+    // an idle collection's floor follows the clock, so a cold reader's listing keeps its one round (tail.ts)
+    if (!p.commits) {
+      const raised = await refreshFloor(store, collection, M, unsealed, planStarted);
+      if (raised !== null) wal.noteFloor(collection, raised);
+    }
     try {
       const { committed, ...done } = await execute(ctx, M, p, planStarted);
       if (committed !== null) wal.noteFloor(collection, committed);

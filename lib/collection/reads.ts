@@ -96,19 +96,43 @@ export async function loadPoints(
   const resident = want.payload && payloadMemory(snap.manifest.config) === 'cached';
   await Promise.all(
     [...bySegment].map(async ([segment, idx]) => {
+      const offsets = idx.map((i) => located[i].offset as number);
+      // otherwise the payloads of a page read before are kept by (segment, offset): read only the others
+      const kept = want.payload && !resident ? ctx.access.cachedPayloads(snap.collection, segment, offsets) : null;
+      const missing = kept === null ? [] : offsets.filter((_, j) => kept[j] === undefined);
+      if (kept !== null && missing.length === 0 && !want.vector) {
+        idx.forEach((i, j) => {
+          out[i].payload = kept[j] ?? null;
+        });
+        return;
+      }
       const [source, held] = await Promise.all([
         ctx.access.points(snap.collection, segment, io),
         resident ? ctx.access.residentPayloads(snap.collection, segment, io) : null,
       ]);
-      const points = await readStoredPoints(
-        held === null ? source : { ...source, payloads: () => held },
-        idx.map((i) => located[i].offset as number),
-        want,
-        io,
+      const src = held === null ? source : { ...source, payloads: () => held };
+      if (kept === null) {
+        const points = await readStoredPoints(src, offsets, want, io);
+        idx.forEach((i, j) => {
+          out[i].payload = points[j].payload;
+          out[i].vectors = points[j].vectors;
+        });
+        return;
+      }
+      const [vectors, read] = await Promise.all([
+        want.vector ? readStoredPoints(src, offsets, { payload: false, vector: true }, io) : null,
+        missing.length > 0 ? readStoredPoints(src, missing, { payload: true, vector: false }, io) : [],
+      ]);
+      ctx.access.rememberPayloads(
+        snap.collection,
+        segment,
+        missing,
+        read.map((p) => p.payload),
       );
+      const fresh = new Map(missing.map((o, k) => [o, read[k].payload]));
       idx.forEach((i, j) => {
-        out[i].payload = points[j].payload;
-        out[i].vectors = points[j].vectors;
+        out[i].payload = kept[j] !== undefined ? kept[j] : (fresh.get(offsets[j]) ?? null);
+        out[i].vectors = vectors === null ? null : vectors[j].vectors;
       });
     }),
   );

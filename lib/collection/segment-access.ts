@@ -13,6 +13,10 @@
  *   decoded from one whole GET and kept, within RESIDENT_PAYLOAD_BYTES for all segments together (least recently
  *   used first out). A segment whose payloads alone would take more than half of it is never kept: its payloads are
  *   read per query (ranged GETs), as with `on_disk_payload: true`.
+ * - Page payloads (`cachedPayloads` / `rememberPayloads`, `on_disk_payload: true`): the payloads of single points a
+ *   query's final page read, kept by (segment, offset) within PAGE_PAYLOAD_BYTES, so a warm query repeating a top-k
+ *   reads no payload. A (segment, offset) payload never changes: a payload update writes the point again (a WAL
+ *   record that shadows it, then a new segment), never into a sealed segment.
  */
 import { LRUCache } from 'lru-cache';
 import type { IoScope } from '../storage/io-stats.js';
@@ -34,6 +38,8 @@ import { filterMaskOf, planFilter } from '../segment/index-filter.js';
 const MAX_CACHED = 1024;
 /** memory for resident payloads (decoded JSON, counted as twice its stored bytes) @default 128 MiB */
 export const RESIDENT_PAYLOAD_BYTES = 128 * 1024 * 1024;
+/** memory for page payloads (decoded JSON, counted as twice its JSON length) @default 16 MiB */
+export const PAGE_PAYLOAD_BYTES = 16 * 1024 * 1024;
 
 interface Resident {
   payloads: readonly (Payload | null)[];
@@ -58,6 +64,11 @@ export class SegmentAccess {
   private readonly residentLoading = new Map<string, Promise<Resident>>();
   /** segments whose payloads exceed half the budget (never kept; bounded like the other caches) */
   private readonly tooLarge = new LRUCache<string, true>({ max: MAX_CACHED });
+  /** `{segment prefix}#{offset}` → the payload (wrapped: null is a payload too) */
+  private readonly pagePayloads = new LRUCache<string, { payload: Payload | null }>({
+    maxSize: PAGE_PAYLOAD_BYTES,
+    sizeCalculation: (e) => Math.max(1, 2 * (e.payload === null ? 4 : JSON.stringify(e.payload).length)),
+  });
 
   constructor(
     private readonly store: ObjectStore,
@@ -94,6 +105,27 @@ export class SegmentAccess {
     })().finally(() => this.residentLoading.delete(prefix));
     this.residentLoading.set(prefix, loading);
     return (await loading).payloads;
+  }
+
+  /** The page payloads kept for `offsets` of a segment, in order; undefined where none is kept (see the header). */
+  cachedPayloads(
+    collection: string,
+    segmentId: string,
+    offsets: readonly PointOffset[],
+  ): (Payload | null | undefined)[] {
+    const prefix = segmentPrefix(collection, segmentId);
+    return offsets.map((o) => this.pagePayloads.get(`${prefix}#${o}`)?.payload);
+  }
+
+  /** Keeps payloads a query read for `offsets` of a segment (see the header). */
+  rememberPayloads(
+    collection: string,
+    segmentId: string,
+    offsets: readonly PointOffset[],
+    payloads: readonly (Payload | null)[],
+  ): void {
+    const prefix = segmentPrefix(collection, segmentId);
+    offsets.forEach((o, i) => this.pagePayloads.set(`${prefix}#${o}`, { payload: payloads[i] }));
   }
 
   ids(collection: string, segmentId: string, io?: IoScope): Promise<IdTable> {
@@ -204,6 +236,7 @@ export class SegmentAccess {
   /** Drops cached objects of a collection (after it was deleted). */
   forget(collection: string): void {
     for (const k of [...this.resident.keys()]) if (k.startsWith(`${collection}/`)) this.resident.delete(k);
+    for (const k of [...this.pagePayloads.keys()]) if (k.startsWith(`${collection}/`)) this.pagePayloads.delete(k);
     for (const m of [this.idTables, this.tombs, this.sources, this.indexes] as LRUCache<string, Promise<unknown>>[]) {
       for (const k of [...m.keys()]) if (k.startsWith(`${collection}/`)) m.delete(k);
     }

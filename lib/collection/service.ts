@@ -46,7 +46,7 @@ import * as snapshots from './collection-snapshots.js';
 import * as storage from './storage-snapshots.js';
 import type { SnapshotDescription } from './collection-snapshots.js';
 import { archiveSnapshot, checkArchive, restoreArchive } from './snapshot-archive.js';
-import { snapshotKey, snapshotsPrefix } from './keys.js';
+import { isSnapshotName, snapshotKey, snapshotsPrefix } from './keys.js';
 import { markDeleted, pendingDeletes, purgeDeleted } from './collection-delete.js';
 import { Deadline } from '../model/deadline.js';
 import { entryDiffers } from './rebuild.js';
@@ -193,13 +193,21 @@ export class StrataCollectionService implements CollectionService {
     const key = manifestKey(prefix);
     const existed = (await this.ctx.store.head(key)) !== null;
     if (existed && mode === 'background') {
-      const snapshots = await this.ctx.store.list(snapshotsPrefix(prefix));
-      await Promise.all(snapshots.map((k) => this.ctx.store.delete(k.key)));
+      // the collection's own snapshots go with it (as in Qdrant); storage snapshots' pins stay (collection-delete.ts)
+      const root = snapshotsPrefix(prefix);
+      const own = (await this.ctx.store.list(root)).filter((k) => isSnapshotName(k.key.slice(root.length)));
+      await Promise.all(own.map((k) => this.ctx.store.delete(k.key)));
     }
     await this.ctx.store.delete(key);
     this.ctx.manifests.forget(key);
     if (mode === 'inline') {
-      const keys = await this.ctx.store.list(`${prefix}/`);
+      const listed = await this.ctx.store.list(`${prefix}/`);
+      const spared = await snapshots.storagePinnedKeys(
+        this.ctx.store,
+        prefix,
+        listed.map((k) => k.key),
+      );
+      const keys = listed.filter((k) => !spared.has(k.key));
       for (let i = 0; i < keys.length; i += 32) {
         await Promise.all(keys.slice(i, i + 32).map((k: { key: string }) => this.ctx.store.delete(k.key)));
       }
@@ -378,8 +386,9 @@ export class StrataCollectionService implements CollectionService {
     return storage.listStorageSnapshots(this.ctx.store, this.ctx.prefix);
   }
 
-  deleteStorageSnapshot(snapshot: string): Promise<void> {
-    return storage.deleteStorageSnapshot(this.ctx.store, this.ctx.prefix, snapshot);
+  async deleteStorageSnapshot(snapshot: string): Promise<void> {
+    const purge = await storage.deleteStorageSnapshot(this.ctx.store, this.ctx.prefix, snapshot, this.ctx.now());
+    for (const name of purge) this.ctx.onDelete(name);
   }
 
   downloadStorageSnapshot(snapshot: string): Promise<AsyncIterable<Uint8Array>> {

@@ -18,8 +18,10 @@
  * - Each pin is taken from a read view opened after the request arrived (§4.2): every write acknowledged before it
  *   is in the snapshot. Collections are pinned one after another, so the snapshot is per-collection consistent, not
  *   one instant across collections (as Qdrant's full snapshot).
- * - Deleting a collection deletes its pins, those of storage snapshots too: a storage snapshot that held it then
- *   refuses to download (409 naming the collection) instead of answering an archive without it.
+ * - A storage snapshot outlives the collections it holds: deleting a collection, or recovering over it, spares the
+ *   `.storage-pin`s and every object they name (collection-delete.ts), so the snapshot downloads whole after a delete
+ *   or re-create of any of them. Only a pin missing for another reason (a crash while creating it) makes a
+ *   download refuse (409 naming the collection) instead of answering an archive without it.
  * - An archive restores into Strata only; it is checked whole (readArchive + every collection's entries) before
  *   anything is written (the caller, service.ts, then replaces each collection and sets the aliases).
  */
@@ -27,15 +29,19 @@ import { randomBytes } from 'node:crypto';
 import { validateCollectionName } from '../model/collection-name.js';
 import { conflict, internal, invalid, notFound } from '../model/errors.js';
 import type { ObjectStore } from '../storage/object-store.js';
-import { type SnapshotDescription, isoSeconds, writePin } from './collection-snapshots.js';
+import { markDeleted } from './collection-delete.js';
+import { type SnapshotDescription, decodePin, isoSeconds, loadPins, writePin } from './collection-snapshots.js';
 import {
   collectionPrefix,
   isSnapshotName,
+  manifestKey,
   newSnapshotName,
   storagePinKey,
   storageSnapshotKey,
   storageSnapshotsPrefix,
+  walPrefix,
 } from './keys.js';
+import { loadManifest } from './manifest.js';
 import {
   type CheckedArchive,
   PIN_ENTRY,
@@ -149,11 +155,42 @@ async function loadRoot(
   }
 }
 
-/** Deletes the pins first, then the root: a crash in between leaves a listed snapshot to delete again. */
-export async function deleteStorageSnapshot(store: ObjectStore, prefix: string, name: string): Promise<void> {
+/**
+ * Deletes the pins first, then the root: a crash in between leaves a listed snapshot to delete again. What a pin
+ * kept of a collection deleted since (collection-delete.ts) becomes garbage: a collection that does not exist gets
+ * a new deletion marker, whose purge removes it (sparing other storage snapshots' pins); one re-created since gets
+ * the old incarnation's pinned WAL objects deleted here (its GC never lists them: they sort below its floor), its
+ * old segments age out as orphans (gc.ts). Answers the names of the collections marked for a purge.
+ */
+export async function deleteStorageSnapshot(
+  store: ObjectStore,
+  prefix: string,
+  name: string,
+  now: number,
+): Promise<string[]> {
   const { root } = await loadRoot(store, prefix, name);
-  await Promise.all(root.collections.map((c) => store.delete(storagePinKey(collectionPrefix(prefix, c), name))));
+  const purge: string[] = [];
+  await Promise.all(
+    root.collections.map(async (c) => {
+      const collection = collectionPrefix(prefix, c);
+      const key = storagePinKey(collection, name);
+      const got = await store.get(key);
+      await store.delete(key);
+      if (got === null) return;
+      const pin = decodePin(got.body, key);
+      const current = await loadManifest(store, manifestKey(collection));
+      if (current === null) {
+        purge.push(c);
+        return;
+      }
+      if (current.manifest.incarnation === pin.manifest.incarnation) return;
+      const held = new Set((await loadPins(store, collection)).flatMap((p) => p.wal));
+      await Promise.all(pin.wal.filter((w) => !held.has(w)).map((w) => store.delete(walPrefix(collection) + w)));
+    }),
+  );
+  await Promise.all(purge.map((c) => markDeleted(store, prefix, c, now)));
   await store.delete(storageSnapshotKey(prefix, name));
+  return purge;
 }
 
 /** The archive of a storage snapshot, streamed (see the header); 409 when a collection it held was deleted. */

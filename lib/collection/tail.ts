@@ -3,14 +3,18 @@
  *
  * Invariants:
  * - tail = listed `wal/` keys − the manifest's `sealedWal` (manifest.ts says why not a high-water mark).
- * - The listing starts at a floor (manifest `walFloor`, wal.ts): the last floor this reader saw for the collection,
- *   so the listing runs in parallel with the manifest read. A floor of an older manifest is lower (floors only
- *   grow within an incarnation), so that listing is a superset and still exact after subtracting `sealedWal`; only
- *   when the loaded manifest's floor is LOWER than the one used (the collection was re-created, or restored from a
- *   snapshot) is the WAL listed again from the loaded floor.
- * - The listing is bounded, not just correct: a reader that knows no floor (a cold container) or one learned more
- *   than FLOOR_TRUST_MS ago (an idle one, while seals raised it) reads the manifest FIRST and lists from its floor,
- *   one round more, instead of listing the whole sealed history and its delete markers from a floor far behind.
+ * - The listing starts at a floor (manifest `walFloor`, wal.ts) and ALWAYS runs in parallel with the manifest read,
+ *   so a cold query pays one coordinator round, not two. The start it uses is known without the manifest: the last
+ *   floor this reader saw for the collection while that is fresh (learned within FLOOR_TRUST_MS), else its own clock
+ *   less COLD_LIST_WINDOW_MS (never below a floor it knows). A start at or below the loaded manifest's floor lists a
+ *   superset of the unsealed objects (none sorts below that floor), still exact after subtracting `sealedWal`; only
+ *   when the loaded floor is LOWER than the start (a collection idle for longer than the window, or re-created, or
+ *   restored from a snapshot) is the WAL listed again from the loaded floor, one round more. Correctness never rests
+ *   on the guess: it rests on the comparison with the manifest's floor.
+ * - The listing is bounded, not just correct: the window bounds how much sealed history (and its delete markers on a
+ *   versioned bucket) a cold listing walks to what the last COLD_LIST_WINDOW_MS sealed, never the whole history. The
+ *   optimizer keeps the floor of an idle collection within the window (optimizer.ts, FLOOR_REFRESH_MS), so a cold
+ *   reader of one pays the extra round only when no optimizer ran over it lately.
  * - WAL objects are immutable, so a decoded object is cached by key forever (bounded by an LRU on bytes).
  * - A listed object that has vanished was sealed and garbage-collected after the grace period (WAL objects are
  *   deleted only then), so the segments of any manifest new enough to miss it hold its points; it is skipped.
@@ -38,6 +42,24 @@ const READ_CONCURRENCY = 64;
  * every query, and in this time seals raise it by little (the optimizer seals every few minutes at most)
  */
 export const FLOOR_TRUST_MS = 60_000;
+/**
+ * How far below its clock a reader that knows no fresh floor starts listing: the floor lags an optimizer's clock by
+ * WAL_FLOOR_LAG_MS (3 min), clocks differ by up to 2 × MAX_CLOCK_SKEW_MS, and the scheduled optimizer passes every
+ * 5 min (keeping idle floors fresh), so the floor of a collection any optimizer went over lately is above this start.
+ */
+export const COLD_LIST_WINDOW_MS = 10 * 60_000;
+/** keys the listing made in parallel with the manifest read asks for: one S3 page */
+const LIST_HEAD = 1000;
+
+/** The WAL object names among listed keys, sorted (a stray key under wal/ is skipped). */
+function walNames(keys: readonly { key: string }[]): string[] {
+  const names: string[] = [];
+  for (const k of keys) {
+    const parsed = parseWalName(k.key);
+    if (parsed !== null) names.push(parsed.name);
+  }
+  return names.sort();
+}
 
 export interface TailEntry {
   id: PointId;
@@ -134,39 +156,49 @@ export class WalTailReader {
 
   /** Lists the WAL objects of a collection with seq ≥ `floor` (names only, sorted). */
   async list(collection: string, io?: IoScope, floor = 0): Promise<string[]> {
-    const startAfter = walListStart(collection, floor);
-    const keys = await this.store.list(walPrefix(collection), { io, ...(startAfter ? { startAfter } : {}) });
-    const names: string[] = [];
-    for (const k of keys) {
-      const parsed = parseWalName(k.key);
-      if (parsed !== null) names.push(parsed.name);
-    }
-    names.sort();
-    return names;
+    return walNames(await this.listKeys(collection, io, walListStart(collection, floor)));
+  }
+
+  private listKeys(collection: string, io: IoScope | undefined, startAfter?: string, limit?: number) {
+    return this.store.list(walPrefix(collection), {
+      io,
+      ...(startAfter === undefined ? {} : { startAfter }),
+      ...(limit === undefined ? {} : { limit }),
+    });
   }
 
   /**
-   * Loads the manifest (`load`) and lists the WAL, in parallel from the floor last seen for the collection while
-   * that is fresh, else after the manifest from its floor; lists again from the loaded manifest's floor when that
-   * one is lower (see the header). null: no manifest.
+   * Loads the manifest (`load`) and lists the WAL in parallel, from a start known without the manifest (see the
+   * header); lists again from the loaded manifest's floor when that one is lower. The parallel listing takes one
+   * page: when it is full, the rest is listed from past the loaded floor, so a start far below the floor never
+   * walks more than one page of sealed history. null: no manifest.
    */
   async listWith<V extends { manifest: Manifest }>(
     collection: string,
     load: Promise<V | null>,
     io?: IoScope,
   ): Promise<{ current: V | null; listed: string[] }> {
-    const known = this.floors.get(collection);
-    if (known === undefined || this.now() - known.at > FLOOR_TRUST_MS) {
-      const current = await load;
-      if (current === null) return { current, listed: [] };
-      const floor = this.learn(collection, current.manifest);
-      return { current, listed: await this.list(collection, io, floor) };
-    }
-    const [current, listed] = await Promise.all([load, this.list(collection, io, known.floor)]);
-    if (current === null) return { current, listed };
+    const start = this.listStart(collection);
+    const [current, head] = await Promise.all([
+      load,
+      this.listKeys(collection, io, walListStart(collection, start), LIST_HEAD),
+    ]);
+    if (current === null) return { current, listed: walNames(head) };
     const floor = this.learn(collection, current.manifest);
-    if (floor < known.floor) return { current, listed: await this.list(collection, io, floor) };
-    return { current, listed };
+    if (floor < start) return { current, listed: await this.list(collection, io, floor) };
+    if (head.length < LIST_HEAD) return { current, listed: walNames(head) };
+    const fromFloor = walListStart(collection, floor);
+    const last = head[head.length - 1].key;
+    const rest = await this.listKeys(collection, io, fromFloor !== undefined && fromFloor > last ? fromFloor : last);
+    return { current, listed: walNames(head.concat(rest)) };
+  }
+
+  /** Where this reader's next listing of `collection` starts, before it has read the manifest. */
+  listStart(collection: string): number {
+    const known = this.floors.get(collection);
+    const now = this.now();
+    if (known !== undefined && now - known.at <= FLOOR_TRUST_MS) return known.floor;
+    return Math.max(known?.floor ?? 0, Math.floor(now - COLD_LIST_WINDOW_MS));
   }
 
   /** Records the floor of a manifest this process just committed (the next listing starts there). */

@@ -224,7 +224,7 @@ export class FileSystemStore implements ObjectStore {
       const after = options.startAfter;
       const out = after === undefined ? found : found.filter((e) => e.key > after);
       out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-      return { result: out, kind: 'list' };
+      return { result: options.limit === undefined ? out : out.slice(0, options.limit), kind: 'list' };
     });
   }
 

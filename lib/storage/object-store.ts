@@ -26,7 +26,9 @@
  *    range starting at or past the end of a non-empty object is 'invalid'.
  * 9. list(prefix) returns every key starting with `prefix` (all pages), sorted by key (byte order for ASCII keys);
  *    with `startAfter`, only those sorting after it (S3's StartAfter: the store skips the rest, so a listing of a
- *    prefix whose old keys are gone, or only delete markers on a versioned bucket, costs what is left, not history).
+ *    prefix whose old keys are gone, or only delete markers on a versioned bucket, costs what is left, not history);
+ *    with `limit`, only the first `limit` of those, in at most ceil(limit / page size) requests (one page when the
+ *    limit fits in it), so a caller that may want only the head of a listing does not pay for its tail.
  * 10. listPrefixes(prefix) returns the distinct next path components under `prefix`, each as `prefix + name + '/'`
  *    (S3's CommonPrefixes with delimiter '/'), sorted: one entry per folder, never a walk of the objects in it.
  *
@@ -52,6 +54,8 @@ export interface ReadOptions {
 export interface ListOptions extends ReadOptions {
   /** only keys sorting strictly after this one (a full key, like `prefix`) */
   startAfter?: string;
+  /** at most this many keys, the first ones (≥ 1) */
+  limit?: number;
 }
 
 export interface GetOptions extends ReadOptions {

@@ -318,6 +318,7 @@ export class S3Store implements ObjectStore {
         : this.prefix === ''
           ? options.startAfter
           : `${this.prefix}/${options.startAfter}`;
+    const limit = options.limit ?? Number.POSITIVE_INFINITY;
     return (async () => {
       const out: ListEntry[] = [];
       let token: string | undefined;
@@ -332,7 +333,7 @@ export class S3Store implements ObjectStore {
                 ContinuationToken: token,
                 // S3 ignores StartAfter once a continuation token is given; the first page carries it
                 ...(token === undefined && startAfter !== undefined ? { StartAfter: startAfter } : {}),
-                MaxKeys: this.listPageSize,
+                MaxKeys: Math.min(this.listPageSize, limit - out.length),
               }),
               { abortSignal: options.signal },
             );
@@ -350,9 +351,9 @@ export class S3Store implements ObjectStore {
             throw toStrataError('ListObjectsV2', fullPrefix, e);
           }
         });
-      } while (token !== undefined);
+      } while (token !== undefined && out.length < limit);
       out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-      return out;
+      return out.length > limit ? out.slice(0, limit) : out;
     })();
   }
 

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import parsePrometheusTextFormat, { type PromFamily } from 'parse-prometheus-text-format';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CostReport } from '../../lib/api/cost-header.js';
 import { loadConfig } from '../../lib/runtime/config.js';
 import { createCoordinator, type Coordinator } from '../../lib/runtime/coordinator.js';
 import { createLogger } from '../../lib/runtime/logger.js';
@@ -151,6 +152,74 @@ describe('metrics, telemetry, issues, optimizations', () => {
     expect(sample(sealed, 'strata_wal_backlog_points', { collection: 'm' })).toBe(0);
     expect(sample(sealed, 'strata_collection_segments', { collection: 'm' })).toBeGreaterThan(0);
     expect(sample(sealed, 'strata_optimizer_runs_total', { outcome: 'ok' })).toBeGreaterThanOrEqual(1);
+  });
+
+  it('/metrics adds up what queries cost: the same counts as their x-strata-cost headers, a batch once', async () => {
+    const { client } = strata;
+    await client.createCollection('qc', { vectors: { size: 4, distance: 'Cosine' } });
+    await upsert('qc', 0, 40);
+    coordinator.trigger.request('qc');
+    await coordinator.trigger.flush();
+    await upsert('qc', 100, 5); // an unsealed tail the coordinator searches exactly
+    const query = (body: unknown, cost: boolean) =>
+      fetch(`${strata.url}/collections/qc/points/query${Array.isArray(body) ? '/batch' : ''}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(cost ? { 'strata-debug': 'cost' } : {}) },
+        body: JSON.stringify(Array.isArray(body) ? { searches: body } : body),
+      });
+    const one = (i: number) => ({ query: [1, i, 0.5, 1], limit: 3, with_payload: true });
+    const histogram = (families: PromFamily[]) => {
+      const m = families.find((f) => f.name === 'strata_query_store_rounds')?.metrics[0];
+      return { count: Number(m?.count ?? 0), sum: Number(m?.sum ?? 0) };
+    };
+    const figures = (f: PromFamily[]) => ({
+      requests: sample(f, 'strata_query_requests_total'),
+      invocations: sample(f, 'strata_query_invocations_total'),
+      segments:
+        sample(f, 'strata_query_segments_total', { state: 'cold' }) +
+        sample(f, 'strata_query_segments_total', { state: 'warm' }),
+      cold: sample(f, 'strata_query_segments_total', { state: 'cold' }),
+      distances: sample(f, 'strata_query_distances_total'),
+      tail: sample(f, 'strata_query_tail_points_total'),
+      gets:
+        sample(f, 'strata_query_store_gets_total', { side: 'workers' }) +
+        sample(f, 'strata_query_store_gets_total', { side: 'coordinator' }),
+      bytes:
+        sample(f, 'strata_query_store_bytes_total', { side: 'workers' }) +
+        sample(f, 'strata_query_store_bytes_total', { side: 'coordinator' }),
+      rounds: histogram(f),
+    });
+    const before = figures(await scrape());
+
+    const reports: CostReport[] = [];
+    for (const body of [one(0), one(1), [one(2), one(3)], one(4)]) {
+      const r = await query(body, true);
+      expect(r.status).toBe(200);
+      reports.push(JSON.parse(r.headers.get('x-strata-cost') ?? 'null') as CostReport);
+    }
+    const after = figures(await scrape());
+    const sum = (f: (r: CostReport) => number) => reports.reduce((n, r) => n + f(r), 0);
+    expect(after.requests - before.requests).toBe(4);
+    expect(after.invocations - before.invocations).toBe(sum((r) => r.invocations));
+    expect(after.segments - before.segments).toBe(sum((r) => r.segments));
+    expect(after.cold - before.cold).toBe(sum((r) => r.cold));
+    expect(after.distances - before.distances).toBe(sum((r) => r.distances));
+    expect(after.tail - before.tail).toBe(sum((r) => r.tailPoints));
+    expect(sum((r) => r.tailPoints)).toBeGreaterThan(0);
+    expect(after.gets - before.gets).toBe(sum((r) => r.total.gets));
+    expect(after.bytes - before.bytes).toBe(sum((r) => r.total.bytes));
+    expect(after.rounds.count - before.rounds.count).toBe(4);
+    expect(after.rounds.sum - before.rounds.sum).toBe(sum((r) => r.total.rounds));
+    expect(sum((r) => r.total.rounds)).toBeGreaterThan(0);
+
+    // a query that does not ask for its cost gets no header, and is counted all the same
+    const plain = await query(one(5), false);
+    expect(plain.status).toBe(200);
+    expect(plain.headers.get('x-strata-cost')).toBeNull();
+    const last = figures(await scrape());
+    expect(last.requests - after.requests).toBe(1);
+    expect(last.rounds.count - after.rounds.count).toBe(1);
+    expect(last.invocations).toBeGreaterThan(after.invocations);
   });
 
   it('/collections/{c}/optimizations: the WAL seal queued, then completed and idle segments', async () => {

@@ -111,7 +111,7 @@ export class MemoryStore implements ObjectStore {
           out.push({ key, size: o.body.byteLength, lastModified: o.lastModified, etag: o.etag });
       }
       out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-      return { result: out, kind: 'list' };
+      return { result: options.limit === undefined ? out : out.slice(0, options.limit), kind: 'list' };
     });
   }
 

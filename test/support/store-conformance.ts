@@ -160,6 +160,21 @@ export function describeObjectStoreConformance(
       expect(await store.list(`${p}w/`, { startAfter: `${p}x` })).toEqual([]);
     });
 
+    it('lists at most `limit` keys, the first ones, in one request when they fit a page', async () => {
+      const p = fresh();
+      const keys = Array.from({ length: 23 }, (_, i) => `${p}l/${String(i).padStart(4, '0')}.x`);
+      await Promise.all(keys.map((k) => store.put(k, enc(k))));
+      const before = store.stats.snapshot();
+      const head = await store.list(`${p}l/`, { startAfter: `${p}l/0002.x`, limit: 4 });
+      expect(head.map((e) => e.key)).toEqual(keys.slice(3, 7));
+      expect(diffCounts(store.stats.snapshot(), before).lists).toBe(1);
+      // beyond one page (the S3 targets page by 10): whole pages, then cut
+      if (target.listPageSize !== undefined) {
+        expect((await store.list(`${p}l/`, { limit: 15 })).map((e) => e.key)).toEqual(keys.slice(0, 15));
+      }
+      expect((await store.list(`${p}l/`, { limit: 100 })).map((e) => e.key)).toEqual(keys);
+    });
+
     it('lists folders under a prefix with a delimiter: one entry per folder, not per object', async () => {
       const p = fresh();
       await Promise.all([

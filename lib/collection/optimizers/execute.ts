@@ -29,6 +29,7 @@ import type { ObjectStore } from '../../storage/object-store.js';
 import { collectGarbage } from '../gc.js';
 import type { GcResult } from '../gc.js';
 import { manifestKey, newSegmentId, parseWalName } from '../keys.js';
+import { COLD_LIST_WINDOW_MS } from '../tail.js';
 import { WAL_FLOOR_LAG_MS } from '../wal.js';
 import { segmentPrefix } from '../../segment/keys.js';
 import type { Manifest, SegmentEntry } from '../manifest.js';
@@ -82,6 +83,41 @@ export function walFloorOf(planStarted: number, left: readonly string[]): number
     if (parsed !== null && parsed.seq < floor) floor = parsed.seq;
   }
   return floor;
+}
+
+/**
+ * How far the floor a pass could record must be above the committed one before a pass that seals nothing commits it
+ * alone: a cold reader lists from its clock less COLD_LIST_WINDOW_MS (tail.ts) and lists again when the floor is
+ * below that, so an idle collection's floor is kept within half the window by the scheduled passes, at one small
+ * manifest swap per half window at most.
+ */
+export const FLOOR_REFRESH_MS = COLD_LIST_WINDOW_MS / 2;
+
+/**
+ * A pass that commits nothing still proves a floor (its listing, taken after `planStarted`, found every object
+ * below it sealed or left in `unsealed`): records it when it is FLOOR_REFRESH_MS above `m`'s, in one conditional
+ * swap that applies only to the same incarnation and never lowers the floor. Returns the committed manifest, or
+ * null when nothing was written.
+ */
+export async function refreshFloor(
+  store: ObjectStore,
+  collection: string,
+  m: Manifest,
+  unsealed: readonly string[],
+  planStarted: number,
+): Promise<Manifest | null> {
+  const floor = walFloorOf(planStarted, unsealed);
+  if (floor - (m.walFloor ?? 0) < FLOOR_REFRESH_MS) return null;
+  try {
+    const r = await updateManifest(store, manifestKey(collection), (cur) =>
+      cur.incarnation !== m.incarnation || (cur.walFloor ?? 0) >= floor ? null : { ...cur, walFloor: floor },
+    );
+    return r?.manifest ?? null;
+  } catch (e) {
+    // an ambiguous swap: the next pass reads whether it landed, and a floor left lower is only one round dearer
+    if (isAmbiguousWrite(e)) return null;
+    throw e;
+  }
 }
 
 /** The manifest fields a plan depends on: if any of them moved, the plan is stale. */

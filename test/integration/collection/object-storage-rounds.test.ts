@@ -152,12 +152,12 @@ describe.skipIf(!available)('object storage at real latency (moto behind the lat
     for (const key of ['s1', 's3'] as const) {
       const c = await costOf(coordinator(), key, request(0, SCENARIOS[key].params));
       expect(c.cold).toBe(1);
-      // a cold coordinator reads the manifest, then lists the WAL from the floor it records (wal-floor: a listing
-      // from the start would walk every sealed object's delete marker); then the worker's meta and open rounds
-      expect(c.coordinator.rounds).toBeLessThanOrEqual(2);
-      // the workers' part: meta and open, then the first distance (a warm coordinator makes the whole <= 3)
+      // a cold coordinator reads the manifest and lists the WAL in ONE round: the listing starts from its clock
+      // less the cold window (tail.ts), known without the manifest, and the manifest's floor confirms it
+      expect(c.coordinator.rounds).toBe(1);
+      // the workers' part: meta and open, then the first distance
       expect(c.roundsBeforeFirstDistance).toBeLessThanOrEqual(2);
-      expect(c.coordinator.rounds + c.roundsBeforeFirstDistance).toBeLessThanOrEqual(4);
+      expect(c.coordinator.rounds + c.roundsBeforeFirstDistance).toBeLessThanOrEqual(3);
     }
   });
 
@@ -173,9 +173,12 @@ describe.skipIf(!available)('object storage at real latency (moto behind the lat
         expect(c.gets).toBe(0);
         expect(c.total.rounds).toBe(staleness === 0 ? 1 : 0);
         expect(proxy.stats().requests).toBe(staleness === 0 ? 2 : 0);
-        // payloads are not cached at the coordinator (DESIGN.md §1: read for the final top-k): with_payload adds
-        // exactly that one round, after the search
-        const p = await costOf(svc, key, request(1, params, true));
+        // the coordinator keeps the payloads of the pages it read (segment-access.ts): the same top-k with its
+        // payloads costs no more, a new top-k reads its payloads in exactly one round, after the search
+        const same = await costOf(svc, key, request(1, params, true));
+        expect(same.gets).toBe(0);
+        expect(same.total.rounds).toBe(staleness === 0 ? 1 : 0);
+        const p = await costOf(svc, key, request(3, params, true));
         expect(p.gets).toBe(0);
         expect(p.total.rounds).toBe(staleness === 0 ? 2 : 1);
       }

@@ -212,18 +212,24 @@ describe('fan-out and merge', () => {
     // the coordinator reads through a recording store; the workers read the bucket directly
     const spy = new FaultStore(eight.store);
     const svc = service(spy, directInvoker(eight.store, 4));
-    const q = randomVectors(1, DIM, 15)[0];
-    const cold = await svc.query('c', req(q));
+    const [q, q2] = [randomVectors(1, DIM, 15)[0], randomVectors(1, DIM, 16)[0]];
+    // a long first page opens every segment's point source at the coordinator
+    const cold = await svc.query('c', req(q, { limit: 100 }));
     const coldCalls = spy.calls.splice(0);
+    // another query: the payloads of the page read above are kept (segment-access.ts), this page's are not all
     const io = new IoScope();
-    const warm = await svc.query('c', req(q), { io });
+    const warm = await svc.query('c', req(q2), { io });
     const warmCalls = spy.calls.splice(0);
 
-    const brute = cosineBrute(eight.points, q, 10);
-    for (const r of [cold, warm]) {
-      expect(r.map((p) => p.id)).toEqual(brute.map((p) => p.id));
+    for (const [r, v] of [
+      [cold, q],
+      [warm, q2],
+    ] as const) {
+      expect(r.map((p) => p.id)).toEqual(cosineBrute(eight.points, v, r.length).map((p) => p.id));
       r.forEach((p) => expect(p.payload).toEqual({ mod: (p.id as number) % 3 }));
     }
+    const coldIds = new Set(cold.map((p) => p.id));
+    expect(warm.some((p) => !coldIds.has(p.id))).toBe(true);
     const idsReads = [...coldCalls, ...warmCalls].filter((c) => c.key.endsWith('/ids'));
     expect(idsReads).toEqual([]);
     // warm: the manifest revalidation and the WAL listing, then only ranged reads of payload blobs

@@ -2,12 +2,13 @@
  * Storage snapshots (lib/collection/storage-snapshots.ts, Qdrant's full snapshots): every collection pinned without
  * copying and kept from garbage collection until the snapshot is deleted; one archive holding every collection and
  * the aliases, which restores into another store with the same answers; a corrupt or truncated archive writes
- * nothing; a snapshot whose collection was deleted refuses to download. The last part goes through the HTTP routes
- * with the official client.
+ * nothing; a snapshot outlives the deletion or re-creation of a collection it holds. The last parts go through the
+ * HTTP routes with the official client.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { collectGarbage } from '../../../lib/collection/gc.js';
-import { collectionPrefix } from '../../../lib/collection/keys.js';
+import { purgePending } from '../../../lib/collection/collection-delete.js';
+import { collectionPrefix, storagePinKey } from '../../../lib/collection/keys.js';
 import { optimize } from '../../../lib/collection/optimizer.js';
 import type { StrataCollectionService } from '../../../lib/collection/service.js';
 import { isStrataError } from '../../../lib/model/errors.js';
@@ -142,10 +143,59 @@ describe('storage snapshots', () => {
     }
   });
 
-  it('a snapshot whose collection was deleted refuses to download, and can still be deleted', async () => {
-    const { svc } = await populated();
+  it('outlives a collection deleted and one re-created through the REST API; its deletion frees what it kept', async () => {
+    const { store, svc } = await populated();
+    const server = await startStrata(svc);
+    cleanups.push(() => server.close());
+    const snap = await server.client.createFullSnapshot({ wait: true });
+    const name = snap?.name ?? '';
+    const download = async () => {
+      const r = await fetch(`${server.url}/snapshots/${name}`);
+      return { status: r.status, bytes: new Uint8Array(await r.arrayBuffer()) };
+    };
+    const before = await download();
+    expect(before.status).toBe(200);
+    const oldSegments = (await svc.segmentLayout('a')).segments.map((s) => s.id);
+    const oldWal = (await store.list('collections/a/wal/')).map((e) => e.key);
+    expect(oldSegments.length).toBeGreaterThan(0);
+    expect(oldWal.length).toBeGreaterThan(0);
+
+    // b deleted and its background purge run; a deleted and re-created under the same name with other points
+    expect(await server.client.deleteCollection('b')).toBe(true);
+    expect(await server.client.deleteCollection('a')).toBe(true);
+    await purgePending(store, '');
+    await server.client.createCollection('a', { vectors: { size: DIM, distance: 'Dot' } });
+    await upsertRange(svc, 'a', 1000, 1005);
+    await optimize(store, collectionPrefix('', 'a'), { now });
+    clock += 10_000;
+    await gc(store, 'a');
+
+    // the same snapshot still downloads, as the same bytes, and restores the collections as they were
+    const after = await download();
+    expect(after.status).toBe(200);
+    expect(Buffer.compare(after.bytes, before.bytes)).toBe(0);
+    const dst = fresh();
+    await dst.svc.recoverStorageSnapshot(after.bytes);
+    expect(await dst.svc.count('a', undefined, true)).toBe(45);
+    expect(await dst.svc.count('b', undefined, true)).toBe(10);
+    for (let q = 0; q < 5; q++) expect(await topIds(dst.svc, 'live', 700 + q)).toHaveLength(10);
+
+    // deleting it frees what only it kept: b's folder is purged, a's old incarnation's objects go
+    expect(await server.client.deleteFullSnapshot(name)).toBe(true);
+    await purgePending(store, '');
+    expect(await store.list('collections/b/')).toEqual([]);
+    clock += 10_000;
+    await gc(store, 'a');
+    const left = (await store.list('collections/a/')).map((e) => e.key);
+    for (const id of oldSegments) expect(left.some((k) => k.includes(id))).toBe(false);
+    for (const k of oldWal) expect(left).not.toContain(k);
+    expect(await svc.count('a', undefined, true)).toBe(5);
+  });
+
+  it('a snapshot missing a collection pin (a crash while creating it) refuses to download, and can still be deleted', async () => {
+    const { store, svc } = await populated();
     const snap = await svc.createStorageSnapshot();
-    await svc.deleteCollection('b');
+    await store.delete(storagePinKey(collectionPrefix('', 'b'), snap.name));
     const e = await svc.downloadStorageSnapshot(snap.name).catch((x: unknown) => x);
     expect(isStrataError(e, 'conflict')).toBe(true);
     expect((e as Error).message).toContain('collection b');

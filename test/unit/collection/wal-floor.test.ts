@@ -3,11 +3,12 @@
  * seal recorded, so a query's listing skips the sealed history, yet no acknowledged write is ever below it.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { collectionPrefix, manifestKey, walListStart, walPrefix } from '../../../lib/collection/keys.js';
+import { collectionPrefix, manifestKey, walKey, walListStart, walPrefix } from '../../../lib/collection/keys.js';
 import { loadManifest } from '../../../lib/collection/manifest.js';
 import { CollectionOptimizer, optimize } from '../../../lib/collection/optimizer.js';
-import { FLOOR_TRUST_MS } from '../../../lib/collection/tail.js';
-import { MAX_CLOCK_SKEW_MS, WAL_ACK_WINDOW_MS, WAL_FLOOR_LAG_MS } from '../../../lib/collection/wal.js';
+import { FLOOR_REFRESH_MS } from '../../../lib/collection/optimizers/execute.js';
+import { COLD_LIST_WINDOW_MS, FLOOR_TRUST_MS } from '../../../lib/collection/tail.js';
+import { MAX_CLOCK_SKEW_MS, WAL_ACK_WINDOW_MS, WAL_FLOOR_LAG_MS, encodeWal } from '../../../lib/collection/wal.js';
 import { isStrataError } from '../../../lib/model/errors.js';
 import { FaultStore } from '../../../lib/storage/fault-store.js';
 import type { ListOptions } from '../../../lib/storage/object-store.js';
@@ -144,10 +145,14 @@ describe('WAL listing floor', () => {
     await other.upsertPoints('c', [{ id: 7, vector: vec(7) }], true);
     lists.length = 0;
     expect((await reader.query('c', query)).map((p) => p.id)).toEqual([7]);
-    expect(lists.map((l) => l.startAfter === undefined)).toEqual([false, true]);
+    // the re-created collection's floor (its creation, less the lag) is below the one remembered: listed again
+    expect(lists.map((l) => l.startAfter)).toEqual([
+      walListStart(C, T - WAL_FLOOR_LAG_MS),
+      walListStart(C, T - 11 * WAL_FLOOR_LAG_MS),
+    ]);
   });
 
-  it('a cold reader, or one whose floor is older than FLOOR_TRUST_MS, lists from the manifest it reads first', async () => {
+  it('a cold reader, or one whose floor is older than FLOOR_TRUST_MS, lists from its clock in parallel with the manifest', async () => {
     const { store, lists } = setup();
     let now = T0;
     const writer = service(store, directInvoker(store), { writerId: 'w', now: () => now });
@@ -157,25 +162,99 @@ describe('WAL listing floor', () => {
       await writer.upsertPoints('c', [{ id: i, vector: vec(i) }], true);
     }
     const idle = service(store, directInvoker(store), { writerId: 'i', now: () => now });
-    await idle.query('c', query); // learns floor 0
+    await idle.query('c', query); // learns the creation floor
     now += 10 * 60_000;
     await new CollectionOptimizer({ store, now: () => now, skipGc: true }).optimize('c');
     const floor = (await loadManifest(store, manifestKey(C)))!.manifest.walFloor!;
     expect(floor).toBeGreaterThan(T0 + 20_000);
-    // a cold container: no floor known, so not the sealed history in parallel with the manifest read
+    // a cold container knows no floor: it lists from its clock less the window, in the same round as the manifest
+    // read; the floor the manifest then shows is above that start, so this one listing is the tail's
     const cold = service(store, directInvoker(store), { writerId: 'c', now: () => now });
     lists.length = 0;
     expect(await cold.query('c', query)).toHaveLength(20);
-    expect(lists).toEqual([{ startAfter: walListStart(C, floor), keys: 0 }]);
-    // an idle one: its floor 0 was learned ten minutes ago
+    expect(lists.map((l) => l.startAfter)).toEqual([walListStart(C, now - COLD_LIST_WINDOW_MS)]);
+    // an idle one: its floor was learned ten minutes ago, so it starts from its clock too
     lists.length = 0;
     expect(await idle.query('c', query)).toHaveLength(20);
-    expect(lists).toEqual([{ startAfter: walListStart(C, floor), keys: 0 }]);
-    // a busy one (floor learned just now) lists in parallel with the manifest read, from the floor it knows
+    expect(lists.map((l) => l.startAfter)).toEqual([walListStart(C, now - COLD_LIST_WINDOW_MS)]);
+    // a busy one (floor learned just now) lists from the floor it knows
     lists.length = 0;
     now += FLOOR_TRUST_MS;
     expect(await idle.query('c', query)).toHaveLength(20);
     expect(lists).toEqual([{ startAfter: walListStart(C, floor), keys: 0 }]);
+  });
+
+  it('a collection idle beyond the window costs a cold reader a second listing until an optimizer pass raises its floor', async () => {
+    const { store, lists } = setup();
+    let now = T0;
+    const writer = service(store, directInvoker(store), { writerId: 'w', now: () => now });
+    await writer.createCollection('c', config(4, 'Euclid', { segments: 1 }));
+    await writer.upsertPoints('c', [{ id: 1, vector: vec(1) }], true);
+    const optimizer = new CollectionOptimizer({ store, now: () => now, skipGc: true });
+    await optimizer.optimize('c');
+    const sealed = (await loadManifest(store, manifestKey(C)))!.manifest;
+    now += 3 * COLD_LIST_WINDOW_MS;
+    // an acknowledged write that no pass has sealed (the optimizer is down): above the floor, below the cold start
+    const late = service(store, directInvoker(store), { writerId: 'l', now: () => now - 2 * COLD_LIST_WINDOW_MS });
+    await late.upsertPoints('c', [{ id: 2, vector: vec(2) }], true);
+    lists.length = 0;
+    const cold = () => service(store, directInvoker(store), { writerId: 'c', now: () => now });
+    expect((await cold().query('c', query)).map((p) => p.id).sort()).toEqual([1, 2]);
+    expect(lists.map((l) => l.startAfter)).toEqual([
+      walListStart(C, now - COLD_LIST_WINDOW_MS),
+      walListStart(C, sealed.walFloor!),
+    ]);
+    // a pass seals it (its floor is then the pass's clock less the lag); a pass over an idle collection raises the
+    // floor alone only once it could move by FLOOR_REFRESH_MS
+    await optimizer.optimize('c');
+    const after = (await loadManifest(store, manifestKey(C)))!.manifest;
+    expect(after.walFloor).toBe(now - WAL_FLOOR_LAG_MS);
+    now += FLOOR_REFRESH_MS - 1;
+    await optimizer.optimize('c');
+    expect((await loadManifest(store, manifestKey(C)))!.manifest.epoch).toBe(after.epoch);
+    now += COLD_LIST_WINDOW_MS;
+    await optimizer.optimize('c');
+    const raised = (await loadManifest(store, manifestKey(C)))!.manifest;
+    expect(raised.epoch).toBe(after.epoch + 1);
+    expect(raised.walFloor).toBe(now - WAL_FLOOR_LAG_MS);
+    expect(raised.segments).toEqual(after.segments);
+    lists.length = 0;
+    expect((await cold().query('c', query)).map((p) => p.id).sort()).toEqual([1, 2]);
+    expect(lists.map((l) => l.startAfter)).toEqual([walListStart(C, now - COLD_LIST_WINDOW_MS)]);
+  });
+
+  it('a cold listing that fills its one parallel page lists the rest from past the loaded floor, not through history', async () => {
+    const { store, lists } = setup();
+    const now = T0 + 4 * 60_000;
+    const svc = service(store, directInvoker(store), { writerId: 'w', now: () => T0 });
+    await svc.createCollection('c', config(4, 'Euclid', { segments: 1 }));
+    const { incarnation } = (await loadManifest(store, manifestKey(C)))!.manifest;
+    // 1,100 batches in the second after creation (more than one page), sealed by a pass four minutes later
+    const seqs = Array.from({ length: 1100 }, (_, i) => T0 + 1 + i);
+    for (let i = 0; i < seqs.length; i += 100) {
+      await Promise.all(
+        seqs.slice(i, i + 100).map((seq) => {
+          const batch = { incarnation, seq, writer: 'h', ids: [], payloads: [], vectors: [], deletes: [seq] };
+          return store.put(walKey(C, seq, 'h'), encodeWal(batch), { ifNoneMatch: '*' });
+        }),
+      );
+    }
+    await optimize(store, C, { now: () => now, skipGc: true, sealSlice: 2000 });
+    const floor = (await loadManifest(store, manifestKey(C)))!.manifest.walFloor!;
+    expect(floor).toBe(now - WAL_FLOOR_LAG_MS);
+    expect(floor).toBeGreaterThan(seqs.at(-1)!);
+    await service(store, directInvoker(store), { writerId: 'x', now: () => now }).upsertPoints(
+      'c',
+      [{ id: 5, vector: vec(5) }],
+      true,
+    );
+    lists.length = 0;
+    const cold = service(store, directInvoker(store), { writerId: 'c', now: () => now });
+    expect((await cold.query('c', query)).map((p) => p.id)).toEqual([5]);
+    expect(lists).toEqual([
+      { startAfter: walListStart(C, now - COLD_LIST_WINDOW_MS), keys: 1000 },
+      { startAfter: walListStart(C, floor), keys: 1 },
+    ]);
   });
 
   it('a writer whose clock lags far beyond the skew bound still writes above the committed floor', async () => {
@@ -193,6 +272,7 @@ describe('WAL listing floor', () => {
     expect(operation_id).toBeGreaterThan(floor);
     lists.length = 0;
     expect((await reader.query('c', query)).map((p) => p.id)).toEqual([2]);
-    expect(lists[0].startAfter).toBe(walListStart(C, floor));
+    // the reader knew no floor: it listed from its clock less the window, below the committed floor (one listing)
+    expect(lists.map((l) => l.startAfter)).toEqual([walListStart(C, T - COLD_LIST_WINDOW_MS)]);
   });
 });
