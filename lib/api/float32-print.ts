@@ -5,7 +5,7 @@
  *
  * Invariant: Math.fround(shortestFloat32(x)) === Math.fround(x) for every finite x (nothing is lost).
  */
-import type { VectorStruct, VectorValue } from '../model/points.js';
+import type { VectorValue } from '../model/points.js';
 
 /** The double of the shortest decimal (1 to 9 significant digits) that rounds to the float32 `x`. */
 export function shortestFloat32(x: number): number {
@@ -19,20 +19,25 @@ export function shortestFloat32(x: number): number {
   return Number(f.toPrecision(9));
 }
 
-/** A dense list or a multivector's rows re-printed by shortestFloat32. */
-function shortValue(v: VectorValue): VectorValue {
+type Row = VectorValue | { indices: number[]; values: number[] };
+
+/** A dense list or a multivector's rows re-printed, or a sparse vector with its weights re-printed. */
+function shortValue(v: Row): Row {
+  if (!Array.isArray(v)) return { indices: v.indices, values: v.values.map(shortestFloat32) };
   return v.length > 0 && Array.isArray(v[0])
     ? (v as number[][]).map((row) => row.map(shortestFloat32))
     : (v as number[]).map(shortestFloat32);
 }
 
-/** Points (scored or records) with their vectors (a value, or named values) re-printed by shortestFloat32. */
-export function withShortVectors<T extends { vector?: VectorStruct | null }>(points: readonly T[]): T[] {
+/** Points (scored or records) with their vectors (a value, or named values/sparse) re-printed by shortestFloat32. */
+export function withShortVectors<T extends { vector?: VectorValue | Record<string, Row> | null }>(
+  points: readonly T[],
+): T[] {
   return points.map((p) => {
     const v = p.vector;
     if (Array.isArray(v)) return { ...p, vector: shortValue(v) };
     if (v === null || v === undefined) return p;
-    const named: Record<string, VectorValue> = {};
+    const named: Record<string, Row> = {};
     for (const [name, row] of Object.entries(v)) {
       Object.defineProperty(named, name, {
         value: shortValue(row),

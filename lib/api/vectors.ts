@@ -11,7 +11,9 @@ import { dimensionMismatch, invalid } from '../model/errors.js';
 import type { CollectionConfig } from '../model/collection-config.js';
 import { isMultiValue, valueRows, wrongMulti } from '../model/multivector.js';
 import type { VectorStruct, VectorValue, WithVector } from '../model/points.js';
-import { vectorSpace, vectorSpaces } from '../model/vector-spaces.js';
+import { findVectorSpace as vectorSpaceFor, vectorSpace, vectorSpaces } from '../model/vector-spaces.js';
+import { isSparseName } from '../model/sparse-spaces.js';
+import { looksSparse, wrongSparse } from '../model/sparse-vector.js';
 
 /**
  * Checks every query vector's length against the vector space it searches (`using[i]`, '' = unnamed) and every
@@ -41,19 +43,35 @@ export async function checkPointVectors(
 ): Promise<void> {
   const vectors: VectorValue[] = [];
   const using: string[] = [];
+  const sparse: string[] = [];
   for (const s of structs) {
     if (Array.isArray(s)) {
       vectors.push(s);
       using.push('');
     } else {
       for (const [n, v] of Object.entries(s)) {
-        vectors.push(v);
-        using.push(n);
+        // a sparse vector is checked whole (shape, u32 indices, lengths) by wal.ts; here only its kind and name
+        if (looksSparse(v)) sparse.push(n);
+        else {
+          vectors.push(v as VectorValue);
+          using.push(n);
+        }
       }
     }
   }
-  await checkDimensions(service, name, vectors, using);
+  // one cached config read answers both checks, as for dense vectors alone (revalidated only on a mismatch)
+  const check = (config: CollectionConfig): void => {
+    for (const n of sparse) if (!isSparseName(config, n)) throw vectorSpaceFor(config, n) ? wrongSparse() : missing(n);
+    checkAgainst(config, vectors, using, []);
+  };
+  try {
+    check(await service.collectionConfig(name, false));
+  } catch {
+    check(await service.collectionConfig(name, true));
+  }
 }
+
+const missing = (n: string) => invalid(`Not existing vector name error: ${n}`);
 
 /** Sum of the sizes of every vector of the config (response bounds per returned point). */
 export function vectorWidth(config: CollectionConfig): number {
@@ -67,13 +85,16 @@ function checkAgainst(
   withVectors: readonly WithVector[],
 ): number {
   vectors.forEach((v, i) => {
+    // Qdrant: a dense vector or a multivector for a sparse name is WrongSparse
+    if (isSparseName(config, using[i])) throw wrongSparse();
     const { size, multivector } = vectorSpace(config, using[i]);
     // Qdrant: a multivector for a dense name is WrongMulti; a dense vector for a multivector name is one row
     if (isMultiValue(v) && !multivector) throw wrongMulti();
     for (const row of valueRows(v)) if (row.length !== size) throw dimensionMismatch(size, row.length);
   });
   // Qdrant refuses a with_vector list naming a vector the collection does not have (its check_vector_name)
-  for (const w of withVectors) if (Array.isArray(w)) for (const n of w) vectorSpace(config, n);
+  for (const w of withVectors)
+    if (Array.isArray(w)) for (const n of w) if (!isSparseName(config, n)) vectorSpace(config, n);
   return vectorWidth(config);
 }
 

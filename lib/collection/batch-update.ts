@@ -20,7 +20,8 @@ import { compileFilter } from '../segment/filter.js';
 import { deletePayloadKeys, overwritePayload, setPayload } from './payload-ops.js';
 import type { FullPoint } from './reads.js';
 import { batchRows } from './tail.js';
-import { type PreparedUpserts, blocksOf, prepareUpserts } from './wal.js';
+import { type PreparedUpserts, prepareUpserts, storedUpserts } from './wal.js';
+import { isSparseName } from '../model/sparse-spaces.js';
 import { withVectors, withoutVectors } from './vector-updates.js';
 
 /** One operation of a batch, as the API parsed it. */
@@ -121,7 +122,7 @@ export async function applyBatch(source: BatchSource, operations: readonly Batch
       }
     } else if ('delete_vectors' in op) {
       const { vectors, selector } = op.delete_vectors;
-      for (const v of vectors) vectorSpace(config, v);
+      for (const v of vectors) if (!isSparseName(config, v)) vectorSpace(config, v);
       for (const p of await select(selector)) set(p.id, { ...p, vectors: withoutVectors(p.vectors, vectors) });
     } else {
       throw invalid('unknown batch operation');
@@ -130,14 +131,7 @@ export async function applyBatch(source: BatchSource, operations: readonly Batch
 
   const kept = [...changed].map((id) => overlay.get(id) ?? null).filter((p): p is FullPoint => p !== null);
   return {
-    upserts: {
-      ids: kept.map((p) => p.id),
-      payloads: kept.map((p) => p.payload),
-      vectors: blocksOf(
-        kept.map((p) => p.vectors ?? new Map()),
-        config,
-      ),
-    },
+    upserts: storedUpserts(kept, config),
     deletes: [...changed].filter((id) => overlay.get(id) === null),
   };
 }

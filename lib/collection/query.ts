@@ -31,6 +31,7 @@ import type { SegmentCandidate, SegmentSearchResult, SegmentSearchStats } from '
 import type { Snapshot } from './snapshot.js';
 import type { PointId } from '../model/point-id.js';
 import type { QueryRequest, ScoredPoint } from '../model/search.js';
+import { type SparseVector, isSparse, sparseDot, sparseOverlaps } from '../model/sparse-vector.js';
 
 /** the row a vectorless scoring is handed for a point lacking the vector searched (it never reads it) */
 const NO_ROW = new Float32Array(0);
@@ -87,6 +88,11 @@ export interface CandidateSearch {
   minSimilarity?: number;
   /** ids never returned (a recommend's own examples): added to the tail's shadowed ids */
   excludeIds?: readonly PointId[];
+  /**
+   * a sparse query over the sparse name `using` (sorted; IDF-weighted already when the name says so): the tail's
+   * points sharing a dimension are scored by dot product here, the workers search their inverted indexes
+   */
+  sparse?: SparseVector;
 }
 
 export async function searchCandidates(
@@ -123,6 +129,7 @@ export async function searchCandidatesBatch(
 
   // the WAL tail, exactly
   const tails = searches.map((search) => {
+    if (search.sparse !== undefined) return sparseTail(snap, search, search.sparse, excluded);
     const using = search.using ?? '';
     const readsVector = search.scoring === undefined || scoringReadsVector(search.scoring);
     // a scoring that reads no vector needs no vector space (a named collection has no '' to default to)
@@ -149,6 +156,8 @@ export async function searchCandidatesBatch(
       if (v === undefined && readsVector) continue;
       if (excluded?.has(e.id)) continue;
       if (pred !== null && !pred(e.id, e.payload)) continue;
+      // a sparse vector never meets a dense search: names are either dense or sparse
+      if (v !== undefined && isSparse(v)) continue;
       const s =
         scoring !== null
           ? scoring.score(v ?? NO_ROW, 0, e.payload)
@@ -175,9 +184,12 @@ export async function searchCandidatesBatch(
     params: s.params,
     ...(s.filter ? { filter: s.filter } : {}),
     ...(s.minSimilarity !== undefined ? { minSimilarity: s.minSimilarity } : {}),
+    ...(s.sparse !== undefined
+      ? { sparse: { indices: Array.from(s.sparse.indices), values: Array.from(s.sparse.values) } }
+      : {}),
   }));
-  // a scored search always travels in `searches`: the top-level fields describe a nearest search only
-  const batched = subs.length > 1 || searches.some((s) => s.scoring !== undefined);
+  // a scored or sparse search always travels in `searches`: the top-level fields describe a dense nearest search
+  const batched = subs.length > 1 || searches.some((s) => s.scoring !== undefined || s.sparse !== undefined);
   const tasks = planTasks(snap.collection, snap.manifest, ctx.invoker.workers, {
     ...subs[0],
     exclude: exclude.length > 0 ? exclude : undefined,
@@ -207,6 +219,28 @@ export async function searchCandidatesBatch(
     }
     return mergeCandidates(lists, 0, search.want);
   });
+}
+
+/** The tail's points holding the sparse name searched and sharing a query dimension, scored by dot product. */
+function sparseTail(
+  snap: Snapshot,
+  search: CandidateSearch,
+  q: SparseVector,
+  excluded: ReadonlySet<PointId> | null,
+): TailCandidate[] {
+  const using = search.using ?? '';
+  const pred = search.filter ? compileFilter(search.filter, snap.manifest.config.payload_schema) : null;
+  const out: TailCandidate[] = [];
+  for (const e of snap.winners.values()) {
+    const v = e.vectors?.get(using);
+    if (v === undefined || !isSparse(v) || !sparseOverlaps(q, v)) continue;
+    if (excluded?.has(e.id)) continue;
+    if (pred !== null && !pred(e.id, e.payload)) continue;
+    const s = sparseDot(q, v);
+    if (search.minSimilarity !== undefined && s < search.minSimilarity) continue;
+    out.push({ id: e.id, version: e.version, similarity: s, segment: null });
+  }
+  return out;
 }
 
 /** Where each hit of a final page lives, checked against the snapshot (a worker must not name a foreign offset). */

@@ -7,6 +7,7 @@
  *   agree on which version of a point exists.
  * - Payloads and vectors are fetched only for points that are returned (or that a filter must inspect).
  */
+import { answersVectorMap } from '../model/sparse-spaces.js';
 import { compileFilter } from '../segment/filter.js';
 import { readStoredPoints } from '../segment/points.js';
 import type { IoScope } from '../storage/io-stats.js';
@@ -21,7 +22,8 @@ import type { PointId } from '../model/point-id.js';
 import type { Record_, ScrollRequest, ScrollResult, VectorRows, VectorValue, WithVector } from '../model/points.js';
 import type { CollectionConfig } from '../model/collection-config.js';
 import { multiRows } from '../model/multivector.js';
-import { isUnnamedConfig, vectorSpaces } from '../model/vector-spaces.js';
+import { vectorSpaces } from '../model/vector-spaces.js';
+import { type SparseVectorJson, type StoredVector, isSparse, sparseToJson } from '../model/sparse-vector.js';
 import { payloadMemory } from '../model/memory.js';
 
 /** Where the live version of a point is. */
@@ -150,8 +152,9 @@ export function wantsVector(withVector: WithVector): boolean {
  * vectors are an object name -> list holding the names asked for (all with `true`) that the point has.
  */
 /**
- * How records print a collection's vectors: named or not, and the size of each multivector name (a stored
- * multivector is flat; it prints as its list of rows, as Qdrant returns it).
+ * How records print a collection's vectors: as a map or not (a named config, or sparse names beside the unnamed
+ * vector: answersVectorMap), and the size of each multivector name (a stored multivector is flat; it prints as its
+ * list of rows, as Qdrant returns it). Sparse vectors print as {indices, values}.
  */
 export interface RecordShape {
   named: boolean;
@@ -160,7 +163,7 @@ export interface RecordShape {
 
 export function recordShape(config: CollectionConfig): RecordShape {
   return {
-    named: !isUnnamedConfig(config),
+    named: answersVectorMap(config),
     multivectors: new Map(vectorSpaces(config).flatMap((s) => (s.multivector ? [[s.name, s.size]] : []))),
   };
 }
@@ -178,17 +181,18 @@ export function toRecord(
   r.payload = payload === undefined ? null : payload;
   r.vector = null;
   if (!wantsVector(withVector) || p.vectors === null) return r;
-  const value = (name: string, v: Float32Array): VectorValue => {
+  const value = (name: string, v: StoredVector): VectorValue | SparseVectorJson => {
+    if (isSparse(v)) return sparseToJson(v);
     const dim = shape.multivectors.get(name);
     return dim === undefined ? Array.from(v) : multiRows(v, dim);
   };
   if (!shape.named) {
     const v = p.vectors.get('');
-    r.vector = v === undefined ? null : value('', v);
+    r.vector = v === undefined || isSparse(v) ? null : (value('', v) as VectorValue);
     return r;
   }
   const names = Array.isArray(withVector) ? withVector : [...p.vectors.keys()];
-  const out: Record<string, VectorValue> = {};
+  const out: Record<string, VectorValue | SparseVectorJson> = {};
   for (const name of names) {
     const v = p.vectors.get(name);
     if (v !== undefined) out[name] = value(name, v);

@@ -86,13 +86,14 @@ import { searchMatrix } from './query-api/matrix.js';
 import type { MatrixOffsets } from './query-api/matrix.js';
 import { runGroups } from './query-api/run-groups.js';
 import type { PointGroup } from './query-api/run-groups.js';
-import { WAL_ACK_WINDOW_MS, blocksOf, encodeWal, prepareUpserts, selectUpserts } from './wal.js';
+import { WAL_ACK_WINDOW_MS, encodeWal, prepareUpserts, selectUpserts, storedUpserts } from './wal.js';
+import { isSparseName } from '../model/sparse-spaces.js';
 import { compileFilter } from '../segment/filter.js';
 import { vectorSpace, vectorSpaces } from '../model/vector-spaces.js';
 import { withVectors, withoutVectors } from './vector-updates.js';
 import { batchRows } from './tail.js';
 import { type BatchOperation, applyBatch } from './batch-update.js';
-import { updatedVectors } from './vector-config.js';
+import { checkSparseNames, updatedSparseVectors, updatedVectors } from './vector-config.js';
 import type { PreparedUpserts } from './wal.js';
 import { putWal } from './wal-writer.js';
 
@@ -163,6 +164,7 @@ export class StrataCollectionService implements CollectionService {
         );
       }
     }
+    checkSparseNames(config);
     const m = newManifest(name, config, randomBytes(8).toString('hex'), this.ctx.now());
     const key = manifestKey(this.prefixOf(name));
     const etag = await createManifest(this.ctx.store, key, m);
@@ -454,6 +456,7 @@ export class StrataCollectionService implements CollectionService {
         ...(update.on_disk_payload !== undefined ? { on_disk_payload: update.on_disk_payload } : {}),
         ...(update.payload !== undefined ? { payload: { ...c.payload, ...update.payload } } : {}),
         vectors: updatedVectors(c, update),
+        ...(update.sparse_vectors !== undefined ? { sparse_vectors: updatedSparseVectors(c, update) } : {}),
         hnsw_config: { ...c.hnsw_config, ...(update.hnsw_config ?? {}) },
         optimizers_config: { ...c.optimizers_config, ...(update.optimizers_config ?? {}) },
         quantization_config:
@@ -484,6 +487,7 @@ export class StrataCollectionService implements CollectionService {
       ids: upserts?.ids ?? [],
       payloads: upserts?.payloads ?? [],
       vectors: upserts?.vectors ?? [],
+      ...(upserts?.sparse ? { sparse: upserts.sparse } : {}),
       deletes,
     });
     await putWal(this.ctx.store, walKey(snap.collection, seq, this.ctx.writerId), body);
@@ -596,15 +600,7 @@ export class StrataCollectionService implements CollectionService {
     const located = await reads.lookup(this.ctx, snap, ids);
     const loaded: FullPoint[] = await reads.loadPoints(this.ctx, snap, located, { payload: true, vector: true });
     const points = loaded.map(change).filter((p): p is FullPoint => p !== null);
-    const prepared: PreparedUpserts = {
-      ids: points.map((p) => p.id),
-      payloads: points.map((p) => p.payload),
-      vectors: blocksOf(
-        points.map((p) => p.vectors ?? new Map()),
-        snap.manifest.config,
-      ),
-    };
-    return this.writeBatch(snap, prepared, [], wait);
+    return this.writeBatch(snap, storedUpserts(points, snap.manifest.config), [], wait);
   }
 
   /**
@@ -655,7 +651,7 @@ export class StrataCollectionService implements CollectionService {
   /** Qdrant's delete_vectors: the names must exist in the config; ids not found are skipped. */
   async deleteVectors(name: string, selector: PointsSelector, vectors: string[], wait: boolean): Promise<UpdateResult> {
     const snap = await this.snapshot(name);
-    for (const v of vectors) vectorSpace(snap.manifest.config, v);
+    for (const v of vectors) if (!isSparseName(snap.manifest.config, v)) vectorSpace(snap.manifest.config, v);
     const ids = await this.selectIds(snap, selector);
     return this.rewritePoints(snap, ids, wait, (p) => ({ ...p, vectors: withoutVectors(p.vectors, vectors) }));
   }

@@ -31,6 +31,7 @@ import { sealedNames } from './manifest.js';
 import type { Payload } from '../model/payload.js';
 import type { PointId } from '../model/point-id.js';
 import type { VectorRows } from '../model/points.js';
+import type { StoredVector } from '../model/sparse-vector.js';
 import { compareVersions, decodeWal, holderValues } from './wal.js';
 import type { WalBatch } from './wal.js';
 
@@ -107,17 +108,21 @@ export function foldBatches(batches: readonly { name: string; batch: WalBatch }[
 }
 
 /** Each point's vectors by name, as views into the batch's blocks (no copy). */
-export function batchRows(batch: Pick<WalBatch, 'ids' | 'vectors'>): Map<string, Float32Array>[] {
-  const rows = batch.ids.map(() => new Map<string, Float32Array>());
+export function batchRows(batch: Pick<WalBatch, 'ids' | 'vectors' | 'sparse'>): Map<string, StoredVector>[] {
+  const rows = batch.ids.map(() => new Map<string, StoredVector>());
   for (const b of batch.vectors) {
     const values = holderValues(b, batch.ids.length);
     for (let k = 0; k < values.length; k++) rows[b.points === null ? k : b.points[k]].set(b.name, values[k]);
+  }
+  for (const b of batch.sparse ?? []) {
+    b.rows.forEach((v, r) => rows[b.points === null ? r : b.points[r]].set(b.name, v));
   }
   return rows;
 }
 
 function batchBytes(b: WalBatch): number {
-  return b.vectors.reduce((n, v) => n + v.data.byteLength, 0) + 64 * (b.ids.length + b.deletes.length);
+  const sparse = (b.sparse ?? []).reduce((n, s) => n + s.rows.reduce((m, r) => m + 8 * r.indices.length + 32, 0), 0);
+  return b.vectors.reduce((n, v) => n + v.data.byteLength, 0) + sparse + 64 * (b.ids.length + b.deletes.length);
 }
 
 /** Reads (with a cache of immutable WAL objects) and folds the WAL tail of a collection. */

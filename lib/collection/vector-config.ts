@@ -4,9 +4,44 @@
  * Qdrant's VectorParamsDiff says) and `quantization_config` (null: this vector falls back to the collection's).
  * A name the collection does not have is Qdrant's 400 "Not existing vector name error", and nothing is changed.
  */
-import type { CollectionConfig, CollectionUpdate, VectorsConfig } from '../model/collection-config.js';
+import type {
+  CollectionConfig,
+  CollectionUpdate,
+  SparseVectorParams,
+  VectorsConfig,
+} from '../model/collection-config.js';
 import { invalid } from '../model/errors.js';
-import { isNamedVectors } from '../model/vector-spaces.js';
+import { isNamedVectors, vectorSpaces } from '../model/vector-spaces.js';
+
+/** Qdrant's create-time checks of sparse names (collection_meta_ops.rs): not empty, none also a dense name. */
+export function checkSparseNames(config: CollectionConfig): void {
+  const sparse = config.sparse_vectors ?? {};
+  if (Object.hasOwn(sparse, '')) throw invalid('Sparse vector name cannot be empty');
+  const clash = vectorSpaces(config).find((s) => Object.hasOwn(sparse, s.name));
+  if (clash !== undefined) {
+    throw invalid(`Dense and sparse vector names must be unique - duplicate found with '${clash.name}'`);
+  }
+}
+
+/**
+ * PATCH's `sparse_vectors`: each name must exist (Qdrant's "Not existing vector name error"); its index params are
+ * merged field by field and its modifier replaced when given, as Qdrant's update_from_other does.
+ */
+export function updatedSparseVectors(
+  config: CollectionConfig,
+  update: CollectionUpdate,
+): Record<string, SparseVectorParams> {
+  const current = config.sparse_vectors ?? {};
+  const out = { ...current };
+  for (const [name, diff] of Object.entries(update.sparse_vectors ?? {})) {
+    if (!Object.hasOwn(current, name)) throw invalid(`Not existing vector name error: ${name}`);
+    const p = { ...current[name] };
+    if (diff.index !== undefined) p.index = { ...p.index, ...diff.index };
+    if (diff.modifier !== undefined) p.modifier = diff.modifier;
+    out[name] = p;
+  }
+  return out;
+}
 
 export function updatedVectors(config: CollectionConfig, update: CollectionUpdate): VectorsConfig {
   const v = config.vectors;

@@ -27,9 +27,11 @@
  * Object layout (little-endian). Version 1 is what a batch of unnamed vectors held by every point is written as (byte
  * for byte what this module wrote before named vectors); version 2 carries any number of named vector blocks;
  * version 3 is version 2's layout whose block headers may carry `counts` (rows per holding point: a multivector
- * block, lib/model/multivector.ts), written only when a batch holds a multivector, so every other batch keeps its
- * version 1 or 2 bytes and a reader that predates multivectors refuses a version 3 object instead of misreading it.
- * All three are read.
+ * block, lib/model/multivector.ts), written only when a batch holds a multivector; version 4 is version 3 plus sparse
+ * vector blocks, written only when a batch holds a sparse vector (with or without multivectors). Each version is
+ * written only when a batch needs it, so every other batch keeps its version 1, 2 or 3 bytes, and a reader that
+ * predates a version refuses its objects instead of misreading them. (The sparse branch first numbered its layout 3
+ * too; multivectors reached main first, so sparse records became 4: one number, one layout.) All four are read.
  *
  * | offset   | size        | field (version 1)                                                       |
  * |----------|-------------|-------------------------------------------------------------------------|
@@ -62,6 +64,10 @@
  *
  * Version 3: as version 2, each block header `{name, dim, points, counts?}`; with `counts`, the block holds
  * Σ counts rows and holder k owns the next counts[k] of them.
+ *
+ * Version 4 = version 3 with `sparse: [{name, points, nnz}]` in the JSON (nnz: entries of each row) and, after the
+ * dense rows, per sparse block: Σnnz u32 dimension ids, then Σnnz float32 weights (rows in order, each sorted by
+ * dimension id).
  */
 import { align4, checkMagic, crc32, le, writeMagic } from '../binary/binary-format.js';
 import { normalizeInPlace } from '../distance/index.js';
@@ -72,7 +78,9 @@ import { type PointId, requirePointId } from '../model/point-id.js';
 import type { PointStruct, VectorRows } from '../model/points.js';
 import type { CollectionConfig } from '../model/collection-config.js';
 import { applyDatatype } from '../model/datatype.js';
-import { type VectorSpace, vectorSpace, vectorSpaces } from '../model/vector-spaces.js';
+import { type VectorSpace, findVectorSpace, vectorSpace, vectorSpaces } from '../model/vector-spaces.js';
+import { sparseSpaces } from '../model/sparse-spaces.js';
+import { type SparseVector, isSparse, looksSparse, parseSparseVector, wrongSparse } from '../model/sparse-vector.js';
 
 /** Longest time from choosing a batch's seq to acknowledging it (writer's clock); slower writes are refused. */
 export const WAL_ACK_WINDOW_MS = 60_000;
@@ -85,6 +93,7 @@ const MAGIC = 'SWAL';
 const FORMAT_VERSION = 2;
 const UNNAMED_VERSION = 1;
 const MULTI_VERSION = 3;
+const SPARSE_VERSION = 4;
 const HEADER_BYTES = 24;
 
 /** The rows of one vector name in a batch. */
@@ -102,6 +111,15 @@ export interface WalVectorBlock {
   counts?: number[];
 }
 
+/** The sparse vectors of one sparse name in a batch. */
+export interface WalSparseBlock {
+  name: string;
+  /** indices into the batch's ids of the points holding this vector, ascending; null: every point */
+  points: number[] | null;
+  /** row r belongs to ids[points[r]] (ids[r] when points is null); indices sorted */
+  rows: SparseVector[];
+}
+
 /** One decoded WAL object. */
 export interface WalBatch {
   /** the collection incarnation the batch was written for; a batch of an older incarnation is ignored */
@@ -111,6 +129,8 @@ export interface WalBatch {
   ids: PointId[];
   payloads: (Payload | null)[];
   vectors: WalVectorBlock[];
+  /** sparse vector blocks (version 3); absent or empty: none */
+  sparse?: WalSparseBlock[];
   deletes: PointId[];
 }
 
@@ -144,6 +164,7 @@ export interface PreparedUpserts {
   ids: PointId[];
   payloads: (Payload | null)[];
   vectors: WalVectorBlock[];
+  sparse?: WalSparseBlock[];
 }
 
 /**
@@ -159,11 +180,22 @@ export function prepareUpserts(points: PointStruct[], config: CollectionConfig):
   const rows = new Map<string, { points: number[]; values: number[][][] }>(
     spaces.map((s) => [s.name, { points: [], values: [] }]),
   );
+  const sparseRows = new Map<string, { points: number[]; rows: SparseVector[] }>(
+    sparseSpaces(config).map((s) => [s.name, { points: [], rows: [] }]),
+  );
   for (let i = 0; i < points.length; i++) {
     const p = points[i];
     if (p === null || typeof p !== 'object') throw malformed(`points[${i}]`, 'expected a point object');
     ids[i] = requirePointId(p.id, `points[${i}].id`);
     for (const [name, v] of vectorEntries(p.vector, `points[${i}].vector`)) {
+      const sparse = sparseRows.get(name);
+      if (sparse !== undefined) {
+        if (!looksSparse(v)) throw wrongSparse();
+        sparse.points.push(i);
+        sparse.rows.push(parseSparseVector(v, `points[${i}].vector.${name}`));
+        continue;
+      }
+      if (looksSparse(v) && findVectorSpace(config, name) !== undefined) throw wrongSparse();
       const space = vectorSpace(config, name);
       const path = name === '' ? `points[${i}].vector` : `points[${i}].vector.${name}`;
       const value = checkValue(v, space.size, space.multivector, path);
@@ -196,7 +228,12 @@ export function prepareUpserts(points: PointStruct[], config: CollectionConfig):
     if (space.multivector) block.counts = r.values.map((v) => v.length);
     vectors.push(block);
   }
-  return { ids, payloads, vectors };
+  const sparse: WalSparseBlock[] = [];
+  for (const [name, r] of sparseRows) {
+    if (r.points.length > 0)
+      sparse.push({ name, points: r.points.length === points.length ? null : r.points, rows: r.rows });
+  }
+  return sparse.length > 0 ? { ids, payloads, vectors, sparse } : { ids, payloads, vectors };
 }
 
 /**
@@ -220,7 +257,8 @@ export function blocksOf(rows: readonly VectorRows[], config: CollectionConfig):
   for (const space of vectorSpaces(config)) {
     const holders: number[] = [];
     rows.forEach((r, i) => {
-      if (r.has(space.name)) holders.push(i);
+      const v = r.get(space.name);
+      if (v !== undefined && !isSparse(v)) holders.push(i);
     });
     if (holders.length === 0) continue;
     const values = holders.map((i) => rows[i].get(space.name) as Float32Array);
@@ -240,6 +278,40 @@ export function blocksOf(rows: readonly VectorRows[], config: CollectionConfig):
     out.push(block);
   }
   return out;
+}
+
+/** Sparse blocks for points whose vectors are already stored (validated, sorted); see `blocksOf`. */
+export function sparseBlocksOf(rows: readonly VectorRows[], config: CollectionConfig): WalSparseBlock[] {
+  const out: WalSparseBlock[] = [];
+  for (const space of sparseSpaces(config)) {
+    const holders: number[] = [];
+    const vs: SparseVector[] = [];
+    rows.forEach((r, i) => {
+      const v = r.get(space.name);
+      if (v !== undefined && isSparse(v)) {
+        holders.push(i);
+        vs.push(v);
+      }
+    });
+    if (holders.length > 0)
+      out.push({ name: space.name, points: holders.length === rows.length ? null : holders, rows: vs });
+  }
+  return out;
+}
+
+/** Upserts of whole points already stored (payload rewrites, vector updates): dense and sparse blocks. */
+export function storedUpserts(
+  points: readonly { id: PointId; payload: Payload | null; vectors: VectorRows | null }[],
+  config: CollectionConfig,
+): PreparedUpserts {
+  const rows = points.map((p) => p.vectors ?? new Map());
+  const sparse = sparseBlocksOf(rows, config);
+  return {
+    ids: points.map((p) => p.id),
+    payloads: points.map((p) => p.payload),
+    vectors: blocksOf(rows, config),
+    ...(sparse.length > 0 ? { sparse } : {}),
+  };
 }
 
 /** The prepared upserts at the indices where `keep` is true (update_mode / update_filter drop the others). */
@@ -272,10 +344,24 @@ export function selectUpserts(p: PreparedUpserts, keep: readonly boolean[]): Pre
     if (b.counts !== undefined) block.counts = kept.map((v) => v.length / b.dim);
     vectors.push(block);
   }
+  const sparse: WalSparseBlock[] = [];
+  for (const b of p.sparse ?? []) {
+    const points: number[] = [];
+    const rows: SparseVector[] = [];
+    b.rows.forEach((v, r) => {
+      const i = b.points === null ? r : b.points[r];
+      if (index[i] >= 0) {
+        points.push(index[i]);
+        rows.push(v);
+      }
+    });
+    if (rows.length > 0) sparse.push({ name: b.name, points: points.length === n ? null : points, rows });
+  }
   return {
     ids: p.ids.filter((_, i) => keep[i]),
     payloads: p.payloads.filter((_, i) => keep[i]),
     vectors,
+    ...(sparse.length > 0 ? { sparse } : {}),
   };
 }
 
@@ -331,9 +417,12 @@ function checkRow(v: unknown, dim: number, path: string): void {
 const blockRows = (b: WalVectorBlock, n: number): number =>
   b.counts !== undefined ? b.counts.reduce((t, c) => t + c, 0) : b.points === null ? n : b.points.length;
 
-/** A batch whose only block is the unnamed vector of every point keeps version 1's bytes. */
+/** A batch whose only block is the unnamed (single-row) vector of every point keeps version 1's bytes. */
 const isVersion1 = (batch: WalBatch): boolean =>
-  batch.vectors.length === 1 && batch.vectors[0].name === '' && batch.vectors[0].points === null;
+  batch.vectors.length === 1 &&
+  batch.vectors[0].name === '' &&
+  batch.vectors[0].points === null &&
+  batch.vectors[0].counts === undefined;
 
 export function encodeWal(batch: WalBatch): Uint8Array {
   const { ids, payloads, vectors } = batch;
@@ -341,8 +430,15 @@ export function encodeWal(batch: WalBatch): Uint8Array {
   for (const b of vectors) {
     if (b.data.length !== blockRows(b, ids.length) * b.dim) throw internal(`WAL batch: vector block ${b.name} size`);
   }
-  const v1 = isVersion1(batch) || (vectors.length === 0 && ids.length === 0);
+  const sparse = batch.sparse ?? [];
+  const v4 = sparse.length > 0;
+  const v1 = !v4 && (isVersion1(batch) || (vectors.length === 0 && ids.length === 0));
   const multi = vectors.some((b) => b.counts !== undefined);
+  for (const b of sparse) {
+    if (b.rows.length !== (b.points === null ? ids.length : b.points.length)) {
+      throw internal(`WAL batch: sparse block ${b.name} size`);
+    }
+  }
   const head: Record<string, unknown> = {
     incarnation: batch.incarnation,
     seq: batch.seq,
@@ -359,13 +455,16 @@ export function encodeWal(batch: WalBatch): Uint8Array {
       ...(b.counts !== undefined ? { counts: b.counts } : {}),
     }));
   }
+  if (v4)
+    head.sparse = sparse.map((b) => ({ name: b.name, points: b.points, nnz: b.rows.map((r) => r.indices.length) }));
   const json = Buffer.from(JSON.stringify(head), 'utf8');
   const vecOff = align4(HEADER_BYTES + json.length);
   const floats = vectors.reduce((n, b) => n + b.data.length, 0);
-  const out = new Uint8Array(vecOff + floats * 4);
+  const entries = sparse.reduce((n, b) => n + b.rows.reduce((m, r) => m + r.indices.length, 0), 0);
+  const out = new Uint8Array(vecOff + floats * 4 + entries * 8);
   const view = le(out);
   writeMagic(out, MAGIC);
-  view.setUint16(4, v1 ? UNNAMED_VERSION : multi ? MULTI_VERSION : FORMAT_VERSION, true);
+  view.setUint16(4, v1 ? UNNAMED_VERSION : v4 ? SPARSE_VERSION : multi ? MULTI_VERSION : FORMAT_VERSION, true);
   view.setUint16(6, 0, true);
   view.setUint32(8, v1 ? (vectors[0]?.dim ?? 0) : vectors.length, true);
   view.setUint32(12, ids.length, true);
@@ -374,6 +473,10 @@ export function encodeWal(batch: WalBatch): Uint8Array {
   let at = vecOff;
   for (const b of vectors) {
     for (let i = 0; i < b.data.length; i++, at += 4) view.setFloat32(at, b.data[i], true);
+  }
+  for (const b of sparse) {
+    for (const r of b.rows) for (let i = 0; i < r.indices.length; i++, at += 4) view.setUint32(at, r.indices[i], true);
+    for (const r of b.rows) for (let i = 0; i < r.values.length; i++, at += 4) view.setFloat32(at, r.values[i], true);
   }
   view.setUint32(20, crc32(out.subarray(HEADER_BYTES)), true);
   return out;
@@ -384,7 +487,12 @@ export function decodeWal(bytes: Uint8Array, key = 'WAL object'): WalBatch {
   checkMagic(bytes, MAGIC, key);
   const view = le(bytes);
   const version = view.getUint16(4, true);
-  if (version !== FORMAT_VERSION && version !== UNNAMED_VERSION && version !== MULTI_VERSION) {
+  if (
+    version !== FORMAT_VERSION &&
+    version !== UNNAMED_VERSION &&
+    version !== MULTI_VERSION &&
+    version !== SPARSE_VERSION
+  ) {
     throw internal(`${key}: unsupported format version ${version}`);
   }
   const n = view.getUint32(12, true);
@@ -400,6 +508,7 @@ export function decodeWal(bytes: Uint8Array, key = 'WAL object'): WalBatch {
     payloads: (Payload | null)[];
     deletes: PointId[];
     vectors?: { name: string; dim: number; points: number[] | null; counts?: number[] }[];
+    sparse?: { name: string; points: number[] | null; nnz: number[] }[];
   };
   const blocks =
     version === UNNAMED_VERSION
@@ -412,15 +521,33 @@ export function decodeWal(bytes: Uint8Array, key = 'WAL object'): WalBatch {
   }
   if (head.ids.length !== n) throw internal(`${key}: ${head.ids.length} ids for ${n} points`);
   const floats = blocks.reduce((t, b) => t + blockRows(b as WalVectorBlock, n) * b.dim, 0);
-  if (bytes.length !== vecOff + floats * 4) throw internal(`${key}: length ${bytes.length} does not match header`);
+  const sparseHead = version === SPARSE_VERSION ? (head.sparse ?? []) : [];
+  const entries = sparseHead.reduce((t, b) => t + b.nnz.reduce((m, k) => m + k, 0), 0);
+  if (bytes.length !== vecOff + floats * 4 + entries * 8) {
+    throw internal(`${key}: length ${bytes.length} does not match header`);
+  }
   let at = vecOff;
   const vectors: WalVectorBlock[] = blocks.map((b) => {
     const data = new Float32Array(blockRows(b as WalVectorBlock, n) * b.dim);
     for (let i = 0; i < data.length; i++, at += 4) data[i] = view.getFloat32(at, true);
     const block: WalVectorBlock = { name: b.name, dim: b.dim, points: b.points, data };
-    if (version === MULTI_VERSION && b.counts !== undefined) block.counts = b.counts;
+    if (version >= MULTI_VERSION && b.counts !== undefined) block.counts = b.counts;
     return block;
   });
-  const { vectors: _blocks, ...rest } = head;
-  return { ...rest, vectors };
+  const sparse: WalSparseBlock[] = sparseHead.map((b) => {
+    const total = b.nnz.reduce((m, k) => m + k, 0);
+    const indices = new Uint32Array(total);
+    const values = new Float32Array(total);
+    for (let i = 0; i < total; i++, at += 4) indices[i] = view.getUint32(at, true);
+    for (let i = 0; i < total; i++, at += 4) values[i] = view.getFloat32(at, true);
+    let from = 0;
+    const rows = b.nnz.map((k) => {
+      const r = { indices: indices.subarray(from, from + k), values: values.subarray(from, from + k) };
+      from += k;
+      return r;
+    });
+    return { name: b.name, points: b.points, rows };
+  });
+  const { vectors: _blocks, sparse: _sparse, ...rest } = head;
+  return sparse.length > 0 ? { ...rest, vectors, sparse } : { ...rest, vectors };
 }

@@ -49,6 +49,25 @@ export interface VectorParamsDiff {
   quantization_config?: QuantizationConfig | null;
 }
 
+/** Qdrant's SparseIndexParams: every field kept as given (Qdrant echoes only what was set). */
+export interface SparseIndexParams {
+  /** below this many points (not KB) a filtered search scans the filtered points instead of the index */
+  full_scan_threshold?: number;
+  /** the inverted index as pages in the object store (true) or in memory (false, Qdrant's default) */
+  on_disk?: boolean;
+  /** Qdrant 1.19's memory placement, echoed; `on_disk` decides the tier here */
+  memory?: string;
+  /** weights are stored as float32 whatever is configured (echoed as given) */
+  datatype?: 'float32' | 'float16' | 'uint8';
+}
+
+/** One sparse vector name's params (Qdrant's SparseVectorParams). */
+export interface SparseVectorParams {
+  index?: SparseIndexParams;
+  /** `idf`: query weights are multiplied by each dimension's inverse document frequency; absent = none */
+  modifier?: 'none' | 'idf';
+}
+
 export interface HnswConfig {
   m: number;
   ef_construct: number;
@@ -140,6 +159,8 @@ export interface CollectionConfig {
   metadata?: Record<string, unknown>;
   /** payload field indexes by key (payload-schema.ts); absent or empty = none */
   payload_schema?: PayloadSchema;
+  /** sparse vector names (lib/model/sparse-spaces.ts); absent = none, so older configs are unchanged */
+  sparse_vectors?: Record<string, SparseVectorParams>;
 }
 
 /** Partial config accepted by PATCH /collections/{name} (parameters that do not require rewriting data). */
@@ -156,4 +177,6 @@ export interface CollectionUpdate {
   named_vectors?: Record<string, VectorParamsDiff>;
   /** merged into the stored metadata key by key, as Qdrant does */
   metadata?: Record<string, unknown>;
+  /** sparse vectors' index params and modifier, per name (each name must exist); merged field by field */
+  sparse_vectors?: Record<string, SparseVectorParams>;
 }

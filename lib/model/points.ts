@@ -3,21 +3,24 @@ import type { Filter } from './filter.js';
 import type { Payload, WithPayload } from './payload.js';
 import type { PointId } from './point-id.js';
 import type { OrderBy } from './query.js';
+import type { SparseVectorJson, StoredVector } from './sparse-vector.js';
 
 /** One vector value: a dense list, or a multivector (a non-empty list of dense lists of one size). */
 export type VectorValue = number[] | number[][];
 
 /**
  * A point's vectors as a caller writes them (Qdrant's VectorStruct): one value for the unnamed vector, or a map
- * name -> value. A map may leave names of the collection out (optional vectors).
+ * name -> value (dense or multivector) or {indices, values} (sparse). A map may leave names of the collection out
+ * (optional vectors).
  */
-export type VectorStruct = VectorValue | Record<string, VectorValue>;
+export type VectorStruct = VectorValue | Record<string, VectorValue | SparseVectorJson>;
 
 /**
- * A point's stored vectors by name ('' = the unnamed vector); a point may lack some names (optional vectors). A
- * multivector name holds its rows flat (rows × size, row-major): its length is a multiple of the space's size.
+ * A point's stored vectors by name ('' = the unnamed vector): dense rows, multivectors and sorted sparse vectors
+ * under sparse names; a point may lack some names (optional vectors). A multivector name holds its rows flat
+ * (rows × size, row-major, a Float32Array like a dense row): its length is a multiple of the space's size.
  */
-export type VectorRows = ReadonlyMap<string, Float32Array>;
+export type VectorRows = ReadonlyMap<string, StoredVector>;
 
 /** with_vector: every vector (true), none (false), or the listed names */
 export type WithVector = boolean | string[];

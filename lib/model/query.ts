@@ -13,8 +13,11 @@ import type { PointId } from './point-id.js';
 import type { VectorValue, WithVector } from './points.js';
 import type { SearchParams } from './search.js';
 
-/** A dense vector or a multivector (rows of one size), or the stored vector of a point. */
-export type VectorInput = { vector: VectorValue } | { id: PointId };
+/**
+ * A dense vector or a multivector (rows of one size), a sparse vector (checked against its sparse name by the
+ * collection layer), or the stored vector of a point.
+ */
+export type VectorInput = { vector: VectorValue } | { id: PointId } | { sparse: unknown };
 
 export interface ContextPairInput {
   positive: VectorInput;

@@ -35,6 +35,8 @@ export interface QueryRequest {
   with_payload: WithPayload;
   with_vector: WithVector;
   score_threshold?: number;
+  /** a sparse query over the sparse name `using` (legacy search's NamedSparseVector); `vector` is then empty */
+  sparse?: unknown;
 }
 
 export interface ScoredPoint {

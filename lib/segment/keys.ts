@@ -10,6 +10,7 @@
  * | `segments/{segmentId}/index/{field}`     | payload field index (fieldIndexName: key URI-encoded) |
  * | `segments/{segmentId}/vectors/{n}/{file}`| a named vector's QUANTIZED / GRAPH / VECTORS / OFFSETS|
  * | `…/{file}` = MULTI                       | a multivector space's row -> inner rows (multi-rows.ts)|
+ * | `segments/{segmentId}/sparse/{n}`        | a sparse vector name's index and rows                 |
  *
  * The unnamed vector ('') keeps its objects at the segment's top level (the keys segments had before named
  * vectors). `{n}` is the name percent-encoded (encodeURIComponent, plus `.` and `*`), so any name is one safe key
@@ -30,6 +31,13 @@ export const IDS = 'ids';
 export const PAYLOAD = 'payload';
 /** a named vector's row -> point offset map, when some points lack that vector */
 export const OFFSETS = 'offsets';
+/**
+ * A sparse vector name's inverted index and rows (sparse-format.ts): `sparse/{n}`, apart from `vectors/` because an
+ * unnamed dense vector's `vectors` object sits at the same level (a file and a folder cannot share a name on disk).
+ */
+export function sparseObjectName(name: string): string {
+  return `sparse/${vectorNameSegment(name)}`;
+}
 /** a multivector space's row -> range of inner rows (its vectors) */
 export const MULTI = 'multi';
 

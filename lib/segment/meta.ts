@@ -11,7 +11,11 @@
  * byte for byte); format 2 holds `spaces`, one entry per vector name, each with its own tiers, quantization, graph
  * and originals under `vectors/{name}/` (keys.ts); format 3 is format 2 with at least one multivector space (its
  * `multivector` entry and `multi` object), written only then, so a reader that predates multivectors refuses the
- * segment instead of misreading its rows. In memory every meta has `spaces` (format 1's top level is the space '').
+ * segment instead of misreading its rows; format 4 is format 3 (multivector spaces or not) plus `sparse`, one entry
+ * per sparse vector name with its `vectors/{name}/sparse` index, written only when some point of the segment holds a
+ * sparse vector (the sparse branch first wrote these as format 2; multivectors took 3 on main first, so a reader that
+ * predates sparse vectors must refuse them rather than drop them silently). In memory every meta has `spaces`
+ * (format 1's top level is the space '').
  */
 import type { PayloadSchema } from '../model/payload-schema.js';
 import { DISTANCES } from '../distance/index.js';
@@ -22,6 +26,7 @@ import { MEMORY_PLACEMENTS, type SpacePlacement, isOnDiskMemory, memoryFromOnDis
 export const SEGMENT_FORMAT = 1;
 export const NAMED_SEGMENT_FORMAT = 2;
 export const MULTI_SEGMENT_FORMAT = 3;
+export const SPARSE_SEGMENT_FORMAT = 4;
 
 export interface SegmentTiers {
   /** float32 originals paged from the store (true) or loaded whole (false): `vectors.on_disk` */
@@ -110,6 +115,16 @@ export interface SpaceMeta {
   multivector?: { vectors: number; bytes: number };
 }
 
+/** One sparse vector name's part of a segment (sparse-format.ts): its rows and its object's size. */
+export interface SparseSpaceMeta {
+  /** points holding this vector */
+  count: number;
+  /** bytes of `vectors/{name}/sparse` */
+  bytes: number;
+  /** the index tier configured when the segment was written */
+  onDisk: boolean;
+}
+
 export interface SegmentMeta {
   format: number;
   /** points in the segment */
@@ -124,6 +139,8 @@ export interface SegmentMeta {
   payloadIndexBytes: number;
   /** the payload field indexes written (`index/{field}`), with the schema each was built with; absent = none */
   fieldIndexes?: PayloadSchema;
+  /** sparse vector names some point of the segment holds (format 4 only); absent = none */
+  sparse?: Record<string, SparseSpaceMeta>;
 }
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -141,9 +158,11 @@ export function parseMeta(input: Uint8Array | unknown, what = 'meta.json'): Segm
   }
   const bad = (why: string) => internal(`${what}: ${why}`);
   if (!isObj(m)) throw bad('not an object');
-  if (m.format !== SEGMENT_FORMAT && m.format !== NAMED_SEGMENT_FORMAT && m.format !== MULTI_SEGMENT_FORMAT) {
-    throw bad(`segment format ${String(m.format)}, this build reads ${SEGMENT_FORMAT} to ${MULTI_SEGMENT_FORMAT}`);
+  const formats = [SEGMENT_FORMAT, NAMED_SEGMENT_FORMAT, MULTI_SEGMENT_FORMAT, SPARSE_SEGMENT_FORMAT];
+  if (!formats.includes(m.format as number)) {
+    throw bad(`segment format ${String(m.format)}, this build reads ${SEGMENT_FORMAT} to ${SPARSE_SEGMENT_FORMAT}`);
   }
+  if (m.sparse !== undefined && m.format !== SPARSE_SEGMENT_FORMAT) throw bad(`sparse vectors in format ${m.format}`);
   if (!isNat(m.count)) throw bad('count missing');
   if (!isNat(m.idsBytes) || !isNat(m.payloadBytes) || !isNat(m.payloadIndexBytes)) throw bad('object sizes missing');
   if (m.format === SEGMENT_FORMAT) {
@@ -244,13 +263,15 @@ export function isUnnamedMeta(meta: SegmentMeta): boolean {
     names.length === 1 &&
     names[0] === '' &&
     meta.spaces[''].offsetsBytes === 0 &&
-    meta.spaces[''].multivector === undefined
+    meta.spaces[''].multivector === undefined &&
+    meta.sparse === undefined
   );
 }
 
-/** The format a meta is written as (see the header). */
+/** The format a meta is written as (see the header): the lowest that can describe it. */
 export function formatOf(meta: SegmentMeta): number {
   if (isUnnamedMeta(meta)) return SEGMENT_FORMAT;
+  if (meta.sparse !== undefined) return SPARSE_SEGMENT_FORMAT;
   return Object.values(meta.spaces).some((s) => s.multivector !== undefined)
     ? MULTI_SEGMENT_FORMAT
     : NAMED_SEGMENT_FORMAT;

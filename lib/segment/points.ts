@@ -22,8 +22,20 @@ import { deserializeVectors, vectorsLayout } from '../index/vectors-format.js';
 import type { IoScope } from '../storage/io-stats.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { IdTable, type PointOffset } from './ids-format.js';
-import { IDS, META, MULTI, OFFSETS, PAYLOAD, VECTORS, segmentObjectKey, spaceObjectKey } from './keys.js';
+import {
+  IDS,
+  META,
+  MULTI,
+  OFFSETS,
+  PAYLOAD,
+  VECTORS,
+  segmentObjectKey,
+  spaceObjectKey,
+  sparseObjectName,
+} from './keys.js';
 import { decodeMultiRows } from './multi-rows.js';
+import { SparseIndex } from './sparse-format.js';
+import type { StoredVector } from '../model/sparse-vector.js';
 import { type SegmentMeta, type SpaceMeta, parseMeta } from './meta.js';
 import type { PageSource } from './page-io.js';
 import { pagedRows } from './paged-rows.js';
@@ -54,14 +66,44 @@ export interface PointSource {
   vectors(name: string): Float32Array | null;
   /** row <-> offset maps of vector `name` when some points lack it, else null (row = offset) */
   spaceOffsets(name: string, io: IoScope | undefined): Promise<SpaceOffsets | null>;
+  /** the sparse index of sparse name `name` (meta.sparse names them): one whole GET, then kept by the holder */
+  sparseIndex(name: string, io: IoScope | undefined): Promise<SparseIndex>;
   /** a multivector space's row -> inner rows starts (multi-rows.ts), else null */
   multiStarts(name: string, io: IoScope | undefined): Promise<Uint32Array | null>;
 }
 
+/** Reads and decodes the sparse object of `name` (one whole GET). */
+export async function readSparseIndex(
+  store: ObjectStore,
+  prefix: string,
+  name: string,
+  io: IoScope | undefined,
+): Promise<SparseIndex> {
+  const key = segmentObjectKey(prefix, sparseObjectName(name));
+  return SparseIndex.decode(await getWhole(store, key, io, 'sparse'), key);
+}
+
+/** A per-name memo of sparse index loads (a failed load is forgotten, so a retry reads again). */
+export function sparseIndexMemo(
+  store: ObjectStore,
+  prefix: string,
+): (name: string, io: IoScope | undefined) => Promise<SparseIndex> {
+  const loads = new Map<string, Promise<SparseIndex>>();
+  return (name, io) => {
+    let hit = loads.get(name);
+    if (hit === undefined) {
+      hit = readSparseIndex(store, prefix, name, io);
+      hit.catch(() => loads.delete(name));
+      loads.set(name, hit);
+    }
+    return hit;
+  };
+}
+
 export interface StoredPoint {
   payload: Payload | null;
-  /** every vector the point has, by name */
-  vectors: Map<string, Float32Array> | null;
+  /** every vector the point has, by name (dense rows and sparse vectors) */
+  vectors: Map<string, StoredVector> | null;
 }
 
 /** Payloads and/or vectors of `offsets` (in order); what is not asked for is null. */
@@ -138,10 +180,17 @@ async function readVectors(
   src: PointSource,
   offsets: readonly PointOffset[],
   io?: IoScope,
-): Promise<Map<string, Float32Array>[]> {
-  const out = offsets.map(() => new Map<string, Float32Array>());
-  await Promise.all(
-    Object.entries(src.meta.spaces).map(async ([name, space]) => {
+): Promise<Map<string, StoredVector>[]> {
+  const out = offsets.map(() => new Map<string, StoredVector>());
+  await Promise.all([
+    ...Object.keys(src.meta.sparse ?? {}).map(async (name) => {
+      const index = await src.sparseIndex(name, io);
+      offsets.forEach((o, i) => {
+        const v = index.vectorOf(o);
+        if (v !== null) out[i].set(name, v);
+      });
+    }),
+    ...Object.entries(src.meta.spaces).map(async ([name, space]) => {
       const map = space.offsetsBytes > 0 ? await src.spaceOffsets(name, io) : null;
       const want: number[] = [];
       const rows: number[] = [];
@@ -158,7 +207,7 @@ async function readVectors(
           : await readMultiRows(src, name, space, rows, io);
       want.forEach((i, k) => out[i].set(name, got[k]));
     }),
-  );
+  ]);
   return out;
 }
 
@@ -244,8 +293,10 @@ export async function openPointSource(
   };
   if (meta.payloadIndexBytes <= head.byteLength) index = Promise.resolve(decode(head));
   const offsetMaps = new Map<string, Promise<SpaceOffsets>>();
+  const sparseIndex = sparseIndexMemo(store, prefix);
   const startMaps = new Map<string, Promise<Uint32Array>>();
   return {
+    sparseIndex,
     store,
     pages,
     prefix,
@@ -300,7 +351,7 @@ export interface SegmentPoint {
   id: PointId;
   version: number;
   payload?: Payload | null;
-  vectors?: Map<string, Float32Array> | null;
+  vectors?: Map<string, StoredVector> | null;
 }
 
 /** Points of an opened segment, with their ids and versions (it holds the id table). */

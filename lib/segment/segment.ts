@@ -25,7 +25,8 @@ import { PAYLOAD, fieldIndexName, segmentObjectKey } from './keys.js';
 import type { SegmentMeta } from './meta.js';
 import type { PageSource } from './page-io.js';
 import type { PayloadIndex } from './payload-format.js';
-import type { PointSource } from './points.js';
+import { type PointSource, sparseIndexMemo } from './points.js';
+import type { SparseIndex } from './sparse-format.js';
 import type { SegmentSpace } from './space.js';
 import { getWhole } from './store-io.js';
 import { type Tombstones, readTombstones } from './tombstones.js';
@@ -81,6 +82,7 @@ export class Segment {
     this.payloadIndex = p.payloadIndex;
     this.spaces = p.spaces;
     this.tombs = p.tombstones;
+    this.sparseIndex = sparseIndexMemo(p.store, p.prefix);
   }
 
   key(object: string): string {
@@ -103,9 +105,13 @@ export class Segment {
       payloads: () => this.payloads,
       vectors: (name) => this.spaces.get(name)?.inMemoryVectors() ?? null,
       spaceOffsets: async (name) => this.spaces.get(name)?.offsets ?? null,
+      sparseIndex: this.sparseIndex,
       multiStarts: async (name) => this.spaces.get(name)?.starts ?? null,
     };
   }
+
+  /** The sparse index of sparse name `name`: read whole on first use (one GET), then kept with the segment. */
+  readonly sparseIndex: (name: string, io: QueryIo) => Promise<SparseIndex>;
 
   /** Tombstones of `version` (0 = none): loaded once per container and kept. */
   async tombstones(version: number, q: QueryIo): Promise<Tombstones | null> {

@@ -76,6 +76,11 @@ export interface SubSearch {
   minSimilarity?: number;
   /** score every live point with this instead of searching nearest to `vector` (see header) */
   scoring?: ScoringSpec;
+  /**
+   * a sparse query (sorted indices, weights already IDF-weighted by the coordinator) over the sparse name `using`:
+   * an exact inverted-index search (sparse-search.ts); `vector` is then empty
+   */
+  sparse?: { indices: number[]; values: number[] };
 }
 
 export interface SegmentCandidate {

@@ -35,9 +35,9 @@ const shapeOnly = <T>() =>
  * searches (which then replace the top-level one) are all scored. Each scoring's content is checked by the worker
  * (scoring.ts compileScoring) before it touches storage.
  */
-const vectorUnlessScored = (other: 'scoring' | 'searches') =>
-  z.refine<{ vector: number[]; scoring?: unknown; searches?: unknown }>(
-    (v) => v.vector.length > 0 || v[other] !== undefined,
+const vectorUnlessScored = (...others: ('scoring' | 'searches' | 'sparse')[]) =>
+  z.refine<{ vector: number[]; scoring?: unknown; searches?: unknown; sparse?: unknown }>(
+    (v) => v.vector.length > 0 || others.some((o) => v[o] !== undefined),
     { ...expected('a non-empty array'), path: ['vector'] },
   );
 
@@ -72,10 +72,19 @@ const TaskSchema = z
                 filter: z.nullish(shapeOnly<Filter>()),
                 minSimilarity: z.nullish(finite),
                 scoring: z.optional(shapeOnly<ScoringSpec>()),
+                sparse: z.optional(
+                  z.object(
+                    {
+                      indices: z.array(nonNegativeInt, expected('an array')),
+                      values: z.array(finite, expected('an array')),
+                    },
+                    expected('an object'),
+                  ),
+                ),
               },
               expected('an object'),
             )
-            .check(vectorUnlessScored('scoring')),
+            .check(vectorUnlessScored('scoring', 'sparse')),
           expected('an array'),
         ),
       ),

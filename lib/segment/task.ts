@@ -34,6 +34,14 @@ import { scanSegment } from './scan.js';
 import { type CompiledScoring, compileScoring, scoringReadsVector } from './scoring.js';
 import { type SearchTuning, type SegmentHits, searchSegment } from './search.js';
 import type { Segment } from './segment.js';
+import { searchSparseSegment } from './sparse-search.js';
+import type { SparseVector } from '../model/sparse-vector.js';
+
+/** A task's sparse query as typed arrays (the coordinator sent it sorted and checked). */
+const sparseOf = (s: { indices: number[]; values: number[] }): SparseVector => ({
+  indices: Uint32Array.from(s.indices),
+  values: Float32Array.from(s.values),
+});
 
 const NO_HITS: SegmentHits = {
   offsets: new Uint32Array(0),
@@ -92,7 +100,10 @@ export async function runSegmentTaskDetailed(
   const searches: readonly SubSearch[] = task.searches ?? [task];
   const vectors = searches.map((q) => Float32Array.from(q.vector));
   for (let k = 0; k < searches.length; k++) {
-    if (searches[k].scoring === undefined && vectors[k].length === 0) throw invalid(`search ${k} has no vector`);
+    const q = searches[k];
+    if (q.scoring === undefined && q.sparse === undefined && vectors[k].length === 0) {
+      throw invalid(`search ${k} has no vector`);
+    }
   }
   const budget = task.budgetMs;
   // cooperative cancellation: checked between store rounds, so a late task stops but what it fetched stays cached
@@ -168,7 +179,7 @@ async function searchOne(
   // compiled per segment (each vector space knows its own dimension and distance); rejected before anything is
   // scored. 'none': a form that scores vectors, over a vector no point of this segment holds, finds nothing here
   const scorings = searches.map((q): CompiledScoring | null | 'none' => {
-    if (q.scoring === undefined) return null;
+    if (q.scoring === undefined || q.sparse !== undefined) return null;
     const space = seg.space(q.using ?? '');
     if (space !== undefined) return compileScoring(q.scoring, space.meta.dim, space.meta.distance);
     return scoringReadsVector(q.scoring) ? 'none' : compileScoring(q.scoring, 0, 'Dot');
@@ -190,6 +201,11 @@ async function searchOne(
     };
     // a scan has no rounds of its own to check between: a late task stops before it, like between leaves
     if (scoring !== null) checkpoint?.();
+    if (q.sparse !== undefined) {
+      checkpoint?.();
+      all.push(await searchSparseSegment(seg, { ...common, vector: sparseOf(q.sparse) }, io));
+      continue;
+    }
     all.push(
       scoring === 'none'
         ? NO_HITS

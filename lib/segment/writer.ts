@@ -57,16 +57,29 @@ import {
   fieldIndexName,
   segmentObjectKey,
   spaceObjectKey,
+  sparseObjectName,
 } from './keys.js';
 import { encodeFieldIndex } from './field-index-format.js';
 import { parsePayloadPath } from './payload-path.js';
 import { schemaType, textIndexOf } from '../model/payload-schema.js';
-import { SEGMENT_FORMAT, type SegmentMeta, type SpaceMeta, encodeMeta, formatOf, tiersOf, vectorKb } from './meta.js';
+import {
+  SEGMENT_FORMAT,
+  type SegmentMeta,
+  type SpaceMeta,
+  type SparseSpaceMeta,
+  encodeMeta,
+  formatOf,
+  tiersOf,
+  vectorKb,
+} from './meta.js';
 import { encodeSpaceOffsets } from './space-offsets.js';
 import { encodeMultiRows, startsOf } from './multi-rows.js';
 import { vectorSpace, vectorSpaces } from '../model/vector-spaces.js';
 import { encodePayloads, payloadIndexBytes } from './payload-format.js';
 import { putCreateOnly } from './store-io.js';
+import { encodeSparseIndex } from './sparse-format.js';
+import type { SparseVector } from '../model/sparse-vector.js';
+import { findSparseSpace } from '../model/sparse-spaces.js';
 
 /** The rows of one vector space of a segment's input. */
 export interface SpaceInput {
@@ -80,6 +93,15 @@ export interface SpaceInput {
   counts?: Uint32Array;
 }
 
+/** The vectors of one sparse name of a segment's input. */
+export interface SparseInput {
+  name: string;
+  /** indices (into the input's points, ascending) of the points holding this vector */
+  points: Uint32Array;
+  /** row r belongs to points[r]; indices sorted */
+  rows: SparseVector[];
+}
+
 export interface SegmentInput {
   config: CollectionConfig;
   ids: readonly PointId[];
@@ -88,6 +110,8 @@ export interface SegmentInput {
   vectors?: Float32Array;
   /** every vector space's rows (named configs); takes precedence over `vectors` */
   spaces?: SpaceInput[];
+  /** every sparse name's vectors; absent or empty: none */
+  sparse?: SparseInput[];
   payloads: readonly (Payload | null | undefined)[];
   seed: number;
 }
@@ -155,6 +179,25 @@ export function encodeSegment(
     for (const [file, bytes] of own) objects.set(spaceFile(s.name, file), bytes);
   }
 
+  const sparse: Record<string, SparseSpaceMeta> = {};
+  const inverse = order === null ? null : inversePermutation(order);
+  for (const s of raw.sparse ?? []) {
+    if (s.rows.length === 0) continue;
+    // rows follow the (maybe reordered) point offsets, ascending, as the index's row table requires
+    const offs = Array.from(s.points, (i) => (inverse === null ? i : inverse[i]));
+    const byOffset = offs.map((_, r) => r).sort((a, b) => offs[a] - offs[b]);
+    const bytes = encodeSparseIndex(
+      Uint32Array.from(byOffset, (r) => offs[r]),
+      byOffset.map((r) => s.rows[r]),
+    );
+    objects.set(sparseObjectName(s.name), bytes);
+    sparse[s.name] = {
+      count: s.rows.length,
+      bytes: bytes.byteLength,
+      onDisk: findSparseSpace(config, s.name)?.onDisk ?? false,
+    };
+  }
+
   const idsBytes = encodeIds(input.ids, input.versions);
   objects.set(IDS, idsBytes);
   const payloadBytes = encodePayloads(input.payloads);
@@ -169,6 +212,7 @@ export function encodeSegment(
     payloadBytes: payloadBytes.byteLength,
     payloadIndexBytes: payloadIndexBytes(n),
   };
+  if (Object.keys(sparse).length > 0) meta.sparse = sparse;
   meta.format = formatOf(meta);
   // payload field indexes: one immutable object per key of the schema, over the payloads in offset order
   const schema = config.payload_schema ?? {};
@@ -306,6 +350,14 @@ function maxSimOfRows(
       starts[b + 1] - starts[b],
       dim,
     );
+}
+
+function inversePermutation(order: Uint32Array): Uint32Array {
+  const inverse = new Uint32Array(order.length);
+  order.forEach((old, i) => {
+    inverse[old] = i;
+  });
+  return inverse;
 }
 
 /** The input with its points in `order`; a space some points lack keeps its rows in the new point order. */

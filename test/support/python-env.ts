@@ -12,7 +12,8 @@
  * | .venv-test/localstack/        | localstack-core[runtime] 4.14.0 + cbor2 < 6                          |
  * | .venv-test/moto/              | moto[server] 5.2.1                                                   |
  * | .venv-test/clients/           | qdrant-client 1.20.0, langchain-qdrant 1.1.0 (test/e2e/python-client) |
- * |                               | qdrant-edge-py 0.9.0 (Qdrant's engine: quantization recall references) |
+ * |                               | + qdrant-edge-py 0.9.0: Qdrant's BM25 embedder (the BM25 parity       |
+ * |                               |   oracle) and engine (quantization recall references)                |
  * | .venv-test/requirements.stamp | the pins above; a different stamp means "rebuild everything"         |
  *
  * Invariants:

@@ -85,7 +85,8 @@ describe('PUT /collections/{name}', () => {
     [{ vectors: { size: '4', distance: 'Cosine' } }, 400, 'Format error in JSON body: vectors.size'],
     [{ vectors: { size: 4, distance: 'cosine' } }, 400, 'Format error in JSON body: vectors.distance'],
     [{ vectors: { size: 4.5, distance: 'Cosine' } }, 400, 'vectors.size'],
-    [{}, 400, 'Format error in JSON body: vectors'],
+    // `vectors` may be left out (Qdrant's serde default: no dense vectors), but not given a wrong type
+    [{ vectors: 'x' }, 400, 'Format error in JSON body: vectors'],
     [
       { vectors: { size: 0, distance: 'Cosine' } },
       422,
@@ -103,14 +104,18 @@ describe('PUT /collections/{name}', () => {
       400,
       'quantization_config',
     ],
-    [{ vectors: { size: 4, distance: 'Cosine' }, sparse_vectors: { s: {} } }, 400, 'sparse vectors are not supported'],
+    [{ vectors: { size: 4, distance: 'Cosine' }, sparse_vectors: { s: { modifier: 'bm25' } } }, 400, 'modifier'],
+    [
+      { vectors: { s: { size: 4, distance: 'Cosine' } }, sparse_vectors: { s: {} } },
+      400,
+      "Dense and sparse vector names must be unique - duplicate found with 's'",
+    ],
     [
       { vectors: { image: { size: 0, distance: 'Cosine' } } },
       422,
       'vectors.image.size: value 0 invalid, must be 1 or larger',
     ],
     [{ vectors: { image: { size: 4, distance: 'Cos' } } }, 400, 'vectors.image.distance'],
-    [{ vectors: {} }, 422, 'at least one vector is required'],
   ])('rejects %j with %i', async (body, status, message) => {
     expectError(await send(app, 'PUT', '/collections/bad', body), status, message);
     expect(service.calls).toEqual([]);

@@ -68,7 +68,6 @@ describe('POST /points/query', () => {
     [{ query: [1, 2, 3, 4], offset: -1 }, 422, 'offset'],
     [{ query: [1, 2, 3, 4], limit: 'ten' }, 400, 'Format error in JSON body: limit'],
     [{ query: ['a', 2, 3, 4] }, 400, 'query[0]: expected a number'],
-    [{ query: { indices: [1], values: [0.5] } }, 400, 'sparse vectors are not supported'],
     [
       {
         query: [

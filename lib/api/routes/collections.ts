@@ -1,4 +1,5 @@
 /** Collection routes: create, list, info, exists, delete, update (Qdrant's collections API). */
+import { checkSparseNames } from '../../collection/vector-config.js';
 import type { Hono } from 'hono';
 import type { RouteDeps } from '../route-deps.js';
 import { collectionExists } from '../../model/errors.js';
@@ -20,6 +21,7 @@ export function registerCollectionRoutes(app: Hono<AppEnv>, { service, limits }:
     const name = collectionName(c);
     timeoutParam(c.req.query('timeout'));
     const config = parseWith(createCollectionSchema, await readJson(c, limits.maxBodyBytes));
+    checkSparseNames(config);
     // Refuse a duplicate before the write; the service re-checks atomically (a concurrent create can still lose).
     if (await service.collectionExists(name)) throw collectionExists(name);
     await service.createCollection(name, config);

@@ -19,6 +19,8 @@ import {
   searchGroupsSchema,
 } from '../schemas/explore.js';
 import { queryGroupsSchema } from '../schemas/universal-query.js';
+import { inferRequestVectors } from '../inference/request-inference.js';
+import { refuseDenseTargets } from '../inferred-targets.js';
 
 export function registerExploreRoutes(app: Hono<AppEnv>, { service, limits }: RouteDeps): void {
   const batch = (name: string, searches: UniversalQuery[]) => {
@@ -37,7 +39,11 @@ export function registerExploreRoutes(app: Hono<AppEnv>, { service, limits }: Ro
     app.post(path, async (c) => {
       const name = collectionName(c);
       readParams(c);
-      const request = parseWith(schema, await readJson(c, limits.maxBodyBytes));
+      const body = await readJson(c, limits.maxBodyBytes);
+      // only the universal query takes Documents (Qdrant's QueryGroupsRequest); legacy groups take vectors
+      if (schema === queryGroupsSchema)
+        await refuseDenseTargets(service, name, await inferRequestVectors(body, 'query'));
+      const request = parseWith(schema, body);
       return ok(c, await service.queryGroups(name, request));
     });
   }

@@ -36,6 +36,8 @@ import {
   upsertSchemaFor,
 } from '../schemas/points.js';
 import { checkDimensions, checkPointVectors } from '../vectors.js';
+import { inferRequestVectors } from '../inference/request-inference.js';
+import { refuseDenseTargets } from '../inferred-targets.js';
 
 export function registerPointRoutes(app: Hono<AppEnv>, { service, limits }: RouteDeps): void {
   /** The response bounds checked before a read starts (the vector size comes from the cached config). */
@@ -48,6 +50,8 @@ export function registerPointRoutes(app: Hono<AppEnv>, { service, limits }: Rout
     const name = collectionName(c);
     const { wait } = writeParams(c);
     const body = await readJson(c, limits.maxBodyBytes);
+    // Documents become sparse vectors before the body is validated, as in Qdrant (lib/api/inference)
+    await refuseDenseTargets(service, name, await inferRequestVectors(body, 'upsert'));
     const { points, ...options } = parseWith(upsertSchemaFor(body), body);
     if (points.length > limits.maxUpsertPoints) {
       throw badRequest(
@@ -147,7 +151,9 @@ export function registerPointRoutes(app: Hono<AppEnv>, { service, limits }: Rout
   app.put('/collections/:name/points/vectors', async (c) => {
     const name = collectionName(c);
     const { wait } = writeParams(c);
-    const b = parseWith(updateVectorsSchema, await readJson(c, limits.maxBodyBytes));
+    const body = await readJson(c, limits.maxBodyBytes);
+    await refuseDenseTargets(service, name, await inferRequestVectors(body, 'update_vectors'));
+    const b = parseWith(updateVectorsSchema, body);
     if (b.points.length > limits.maxUpsertPoints) {
       throw badRequest(
         `update of ${b.points.length} points exceeds the limit of ${limits.maxUpsertPoints} points per request`,
@@ -165,7 +171,9 @@ export function registerPointRoutes(app: Hono<AppEnv>, { service, limits }: Rout
   app.post('/collections/:name/points/batch', async (c) => {
     const name = collectionName(c);
     const { wait } = writeParams(c);
-    const operations = parseWith(batchUpdateSchema, await readJson(c, limits.maxBodyBytes));
+    const body = await readJson(c, limits.maxBodyBytes);
+    await refuseDenseTargets(service, name, await inferRequestVectors(body, 'batch_update'));
+    const operations = parseWith(batchUpdateSchema, body);
     const vectors = operations.flatMap((op) =>
       'upsert' in op ? op.upsert.points : 'update_vectors' in op ? op.update_vectors.points : [],
     );

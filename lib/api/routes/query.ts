@@ -4,7 +4,8 @@
  * whole instead of returning partial answers.
  */
 import type { Hono } from 'hono';
-import type { QueryRequest } from '../../model/search.js';
+import type { QueryRequest, ScoredPoint } from '../../model/search.js';
+import type { UniversalQuery } from '../../model/query.js';
 import type { RouteDeps } from '../route-deps.js';
 import { costTrace } from '../cost-header.js';
 import { badRequest } from '../errors.js';
@@ -16,6 +17,24 @@ import { searchBatchSchema, searchRequestSchema } from '../schemas/query.js';
 import { universalBatchSchema, universalQuerySchema } from '../schemas/universal-query.js';
 import type { ParsedQuery } from '../schemas/universal-query.js';
 import { checkDimensions, checkFloat32 } from '../vectors.js';
+import { inferRequestVectors } from '../inference/request-inference.js';
+import { refuseDenseTargets } from '../inferred-targets.js';
+
+/** A legacy search as the universal query that answers it (its sparse vector searched over `using`). */
+function universalOf(r: QueryRequest): UniversalQuery {
+  return {
+    prefetch: [],
+    query: { kind: 'nearest', input: r.sparse !== undefined ? { sparse: r.sparse } : { vector: r.vector } },
+    using: r.using ?? '',
+    ...(r.filter ? { filter: r.filter } : {}),
+    params: r.params,
+    limit: r.limit,
+    ...(r.score_threshold !== undefined ? { score_threshold: r.score_threshold } : {}),
+    offset: r.offset,
+    with_payload: r.with_payload,
+    with_vector: r.with_vector,
+  };
+}
 
 export function registerQueryRoutes(app: Hono<AppEnv>, { service, limits }: RouteDeps): void {
   const checkBatchSize = (n: number): void => {
@@ -25,6 +44,15 @@ export function registerQueryRoutes(app: Hono<AppEnv>, { service, limits }: Rout
   };
   /** `field` names the vector in error paths (`query`/`vector`); a batch prefixes `searches[i].` */
   const run = async (c: Ctx, name: string, requests: QueryRequest[], field: string, batch: boolean) => {
+    // a legacy sparse search (NamedSparseVector) is the universal query's nearest sparse search
+    if (requests.some((r) => r.sparse !== undefined)) {
+      return runParsed(
+        c,
+        name,
+        requests.map((r) => ({ universal: universalOf(r) })),
+        batch,
+      );
+    }
     checkBatchSize(requests.length);
     const vectors = requests.map((r) => r.vector);
     checkFloat32(vectors, (i, j) => `${batch ? `searches[${i}].` : ''}${field}[${j}]`);
@@ -55,7 +83,12 @@ export function registerQueryRoutes(app: Hono<AppEnv>, { service, limits }: Rout
   };
 
   // plain vector queries keep the search path; any other form (or a batch holding one) runs as universal queries
-  const runParsed = async (c: Ctx, name: string, parsed: ParsedQuery[], batch: boolean) => {
+  const runParsed = async (
+    c: Ctx,
+    name: string,
+    parsed: (Pick<ParsedQuery, 'universal'> & { plain?: QueryRequest | null })[],
+    batch: boolean,
+  ): Promise<ScoredPoint[][]> => {
     const plain = parsed.flatMap((p) => (p.plain ? [p.plain] : []));
     if (plain.length === parsed.length) return run(c, name, plain, 'query', batch);
     checkBatchSize(parsed.length);
@@ -83,7 +116,10 @@ export function registerQueryRoutes(app: Hono<AppEnv>, { service, limits }: Rout
   app.post('/collections/:name/points/query', async (c) => {
     const name = collectionName(c);
     readParams(c);
-    const request = parseWith(universalQuerySchema, await readJson(c, limits.maxBodyBytes));
+    const body = await readJson(c, limits.maxBodyBytes);
+    // Documents become sparse query vectors before the body is validated, as in Qdrant (lib/api/inference)
+    await refuseDenseTargets(service, name, await inferRequestVectors(body, 'query'));
+    const request = parseWith(universalQuerySchema, body);
     const [points] = await runParsed(c, name, [request], false);
     return ok(c, { points });
   });
@@ -91,7 +127,9 @@ export function registerQueryRoutes(app: Hono<AppEnv>, { service, limits }: Rout
   app.post('/collections/:name/points/query/batch', async (c) => {
     const name = collectionName(c);
     readParams(c);
-    const { searches } = parseWith(universalBatchSchema, await readJson(c, limits.maxBodyBytes));
+    const body = await readJson(c, limits.maxBodyBytes);
+    await refuseDenseTargets(service, name, await inferRequestVectors(body, 'query_batch'));
+    const { searches } = parseWith(universalBatchSchema, body);
     const results = await runParsed(c, name, searches, true);
     return ok(
       c,

@@ -19,6 +19,8 @@ import type {
   OptimizersConfig,
   QuantizationConfig,
   ScalarQuantizationConfig,
+  SparseIndexParams,
+  SparseVectorParams,
   VectorDatatype,
   VectorParams,
   VectorParamsDiff,
@@ -212,12 +214,31 @@ const unwrapUnnamed = (v: unknown): unknown =>
 /** Qdrant's VectorsConfig: one params object (it has a `size`), or a map name -> params. */
 const isSingleParams = (v: unknown): boolean => v !== null && typeof v === 'object' && 'size' in v;
 
-const namedVectorsSchema = z
-  .record(z.string().min(1, { message: 'vector name must not be empty' }), vectorParams)
-  .refine((m) => Object.keys(m).length > 0, {
-    message: 'at least one vector is required (sparse vectors are not supported)',
-    params: { validation: true },
+/** An empty map is a collection without dense vectors (sparse vectors only), as Qdrant allows. */
+const namedVectorsSchema = z.record(z.string().min(1, { message: 'vector name must not be empty' }), vectorParams);
+
+/** Qdrant's SparseIndexParams; only the fields given are kept (it echoes exactly those). */
+const sparseIndexSchema = z.object({
+  full_scan_threshold: z.number().int().min(0).nullish(),
+  on_disk: z.boolean().nullish(),
+  memory: z.string().nullish(),
+  datatype: z.enum(['float32', 'float16', 'uint8']).nullish(),
+});
+
+const sparseParamsSchema = z
+  .object({ index: sparseIndexSchema.nullish(), modifier: z.enum(['none', 'idf']).nullish() })
+  .transform((p): SparseVectorParams => {
+    const index = p.index ? (stripNullish(p.index) as SparseIndexParams) : undefined;
+    return {
+      ...(index !== undefined ? { index } : {}),
+      ...(p.modifier != null ? { modifier: p.modifier } : {}),
+    };
   });
+
+/** `sparse_vectors`: name -> params, kept in Qdrant's (BTreeMap) name order. */
+export const sparseVectorsSchema = z
+  .record(z.string(), sparseParamsSchema)
+  .transform((m) => Object.fromEntries(Object.entries(m).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))));
 
 type ParsedParams = z.infer<typeof vectorParams>;
 
@@ -269,7 +290,8 @@ const u32 = z.number().transform((n, ctx): number => {
 
 export const createCollectionSchema = z
   .object({
-    vectors: vectorsSchema,
+    // absent: no dense vectors (a sparse-only collection), Qdrant's default of an empty map
+    vectors: vectorsSchema.default({}),
     hnsw_config: hnswDiff.nullish(),
     optimizers_config: optimizersDiff.nullish(),
     quantization_config: quantizationSchema.nullish(),
@@ -278,12 +300,7 @@ export const createCollectionSchema = z
     write_consistency_factor: u32.pipe(z.number().min(1)).nullish(),
     on_disk_payload: z.boolean().nullish(),
     payload: payloadStorage.nullish(),
-    sparse_vectors: z
-      .record(z.string(), z.unknown())
-      .nullish()
-      .refine((s) => !s || Object.keys(s).length === 0, {
-        message: 'sparse vectors are not supported',
-      }),
+    sparse_vectors: sparseVectorsSchema.nullish(),
     wal_config: z.unknown().optional(),
     strict_mode_config: z.unknown().optional(),
     sharding_method: z.enum(['auto']).nullish(),
@@ -329,6 +346,9 @@ export const createCollectionSchema = z
       ...(b.on_disk_payload != null ? { on_disk_payload: b.on_disk_payload } : {}),
       ...(b.payload?.memory != null ? { payload: { memory: b.payload.memory } } : {}),
       ...(b.metadata != null ? { metadata: b.metadata } : {}),
+      ...(b.sparse_vectors != null && Object.keys(b.sparse_vectors).length > 0
+        ? { sparse_vectors: b.sparse_vectors }
+        : {}),
     };
   });
 
@@ -392,7 +412,7 @@ export const updateCollectionSchema = z
     // Qdrant's CollectionParamsDiff: the placement of payloads; its replication fields are accepted and ignored
     params: z.object({ on_disk_payload: z.boolean().nullish(), payload: payloadStorage.nullish() }).nullish(),
     strict_mode_config: z.unknown().optional(),
-    sparse_vectors: z.unknown().optional(),
+    sparse_vectors: sparseVectorsSchema.nullish(),
     metadata: z.record(z.string(), z.unknown()).nullish(),
   })
   .transform((b): CollectionUpdate => {
@@ -419,6 +439,7 @@ export const updateCollectionSchema = z
     if (b.params?.payload?.memory != null) out.payload = { memory: b.params.payload.memory };
     if (b.vectors && 'named' in b.vectors) out.named_vectors = b.vectors.named;
     if (b.metadata != null) out.metadata = b.metadata;
+    if (b.sparse_vectors != null && Object.keys(b.sparse_vectors).length > 0) out.sparse_vectors = b.sparse_vectors;
     return out;
   });
 
@@ -502,6 +523,7 @@ export function presentCollectionInfo(info: CollectionInfo): unknown {
         // the deprecated flag as configured, else the one the placement implies
         on_disk_payload: cfg.on_disk_payload ?? isOnDiskMemory(payloadMemory(cfg)),
         ...(cfg.payload !== undefined ? { payload: cfg.payload } : {}),
+        ...(cfg.sparse_vectors !== undefined ? { sparse_vectors: cfg.sparse_vectors } : {}),
       },
       hnsw_config: { ...cfg.hnsw_config, max_indexing_threads: 0 },
       optimizer_config: {

@@ -10,6 +10,7 @@ import type { SearchParams } from '../../model/search.js';
 import type { WithPayload } from '../../model/payload.js';
 import type { VectorStruct, VectorValue, WithVector } from '../../model/points.js';
 import { isStrataError } from '../../model/errors.js';
+import { type SparseVectorJson, looksSparse } from '../../model/sparse-vector.js';
 import { canonicalPointId, pointIdError } from '../../model/point-id.js';
 import { parseFilter } from '../../segment/filter-parse.js';
 
@@ -119,11 +120,12 @@ export const denseVectorSchema = z.unknown().transform((v, ctx): number[] => {
 export const vectorStructSchema = z.unknown().transform((v, ctx): VectorStruct => {
   if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
     const entries = Object.entries(v);
-    if (entries.length === 1 && entries[0][0] === '')
+    if (entries.length === 1 && entries[0][0] === '' && !looksSparse(entries[0][1]))
       return checkVectorValue(entries[0][1], ctx, []) ? entries[0][1] : z.NEVER;
-    const out: Record<string, VectorValue> = {};
+    const out: Record<string, VectorValue | SparseVectorJson> = {};
     for (const [name, row] of entries) {
-      if (!checkVectorValue(row, ctx, [name])) return z.NEVER;
+      // a sparse vector ({indices, values}) is validated whole against its name by lib/collection/wal.ts
+      if (!looksSparse(row) && !checkVectorValue(row, ctx, [name])) return z.NEVER;
       Object.defineProperty(out, name, { value: row, enumerable: true, writable: true, configurable: true });
     }
     return out;

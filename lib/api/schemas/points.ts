@@ -30,6 +30,7 @@ import {
   withVectorSchema,
 } from './common.js';
 import type { VectorStruct, VectorValue } from '../../model/points.js';
+import { type SparseVectorJson, looksSparse } from '../../model/sparse-vector.js';
 
 /**
  * A payload object, passed through as JSON.parse built it: not copied (payloads can be large) and no key dropped
@@ -68,7 +69,7 @@ const batchVectorsSchema = z.unknown().transform((v, ctx): VectorStruct[] => {
   }
   const lists = Object.entries(v);
   const n = lists.reduce((m, [, l]) => Math.max(m, Array.isArray(l) ? l.length : 0), 0);
-  const out: Record<string, VectorValue>[] = Array.from({ length: n }, () => ({}));
+  const out: Record<string, VectorValue | SparseVectorJson>[] = Array.from({ length: n }, () => ({}));
   for (const [name, list] of lists) {
     if (!Array.isArray(list)) {
       ctx.addIssue({ code: 'custom', path: [name], message: 'expected a list of vectors' });
@@ -84,6 +85,11 @@ const batchVectorsSchema = z.unknown().transform((v, ctx): VectorStruct[] => {
       return z.NEVER;
     }
     for (let i = 0; i < n; i++) {
+      if (looksSparse(list[i])) {
+        // validated whole against its name by lib/collection/wal.ts
+        Object.defineProperty(out[i], name, { value: list[i], enumerable: true, writable: true, configurable: true });
+        continue;
+      }
       const r = queryVectorSchema.safeParse(list[i]);
       if (!r.success) {
         forwardIssues(r.error, ctx);

@@ -7,6 +7,7 @@
  * lookups, recommend, discover, fusion, order_by, sparse/multi vectors, prefetch) are refused with a 400 naming them.
  */
 import { z } from 'zod';
+import { looksSparse } from '../../model/sparse-vector.js';
 import type { QueryRequest } from '../../model/search.js';
 import type { WithVector } from '../../model/points.js';
 import {
@@ -123,8 +124,11 @@ export const queryRequestSchema = z
 
 export const queryBatchSchema = z.object({ searches: z.array(queryRequestSchema) });
 
-/** Legacy `vector`: an array (the unnamed vector), or `{name, vector: [...]}` (Qdrant's NamedVector). */
-const legacyVectorSchema = z.unknown().transform((v, ctx): { vector: number[]; using: string } => {
+/**
+ * Legacy `vector`: an array (the unnamed vector), `{name, vector: [...]}` (Qdrant's NamedVector), or
+ * `{name, vector: {indices, values}}` (NamedSparseVector, checked against its sparse name later).
+ */
+const legacyVectorSchema = z.unknown().transform((v, ctx): { vector: number[]; using: string; sparse?: unknown } => {
   let arr = v;
   let using = '';
   if (arr !== null && typeof arr === 'object' && !Array.isArray(arr) && 'name' in arr) {
@@ -135,6 +139,7 @@ const legacyVectorSchema = z.unknown().transform((v, ctx): { vector: number[]; u
     }
     using = named.name;
     arr = named.vector;
+    if (looksSparse(arr)) return { vector: [], using, sparse: arr };
   }
   const r = denseVectorSchema.safeParse(arr);
   if (!r.success) {
@@ -146,6 +151,9 @@ const legacyVectorSchema = z.unknown().transform((v, ctx): { vector: number[]; u
 
 export const searchRequestSchema = z
   .object({ vector: legacyVectorSchema, limit: z.number().int().min(1), ...common })
-  .transform((b) => toQueryRequest({ ...b, vector: b.vector.vector, using: b.vector.using }));
+  .transform((b) => ({
+    ...toQueryRequest({ ...b, vector: b.vector.vector, using: b.vector.using }),
+    ...(b.vector.sparse !== undefined ? { sparse: b.vector.sparse } : {}),
+  }));
 
 export const searchBatchSchema = z.object({ searches: z.array(searchRequestSchema) });

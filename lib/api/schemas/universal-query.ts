@@ -9,6 +9,7 @@
  * UniversalQuery. Sparse and multi-vectors are refused with a 400 naming them.
  */
 import { z } from 'zod';
+import { looksSparse } from '../../model/sparse-vector.js';
 import type { WithVector } from '../../model/points.js';
 import type { Filter } from '../../model/filter.js';
 import type { WithPayload } from '../../model/payload.js';
@@ -77,9 +78,8 @@ export const vectorInputSchema = z.unknown().transform((v, ctx): VectorInput => 
     if (id === null) return refuse(ctx, `expected a vector or a point id, got ${JSON.stringify(v)}`) ?? z.NEVER;
     return { id };
   }
-  if (v !== null && typeof v === 'object' && !Array.isArray(v) && 'indices' in v) {
-    return refuse(ctx, 'sparse vectors are not supported') ?? z.NEVER;
-  }
+  // validated (u32 indices, lengths, duplicates) with the sparse name `using` by lib/collection/sparse-query.ts
+  if (looksSparse(v)) return { sparse: v };
   const r = queryVectorSchema.safeParse(v);
   if (!r.success) {
     forwardIssues(r.error, ctx);

@@ -20,7 +20,9 @@ import { conflict, internal, isStrataError } from '../../model/errors.js';
 import { directPages } from '../../segment/page-io.js';
 import { openPointSource, readStoredPoints } from '../../segment/points.js';
 import { writeTombstones } from '../../segment/tombstones.js';
-import { type SpaceInput, writeSegment } from '../../segment/writer.js';
+import { type SparseInput, type SpaceInput, writeSegment } from '../../segment/writer.js';
+import { sparseSpaces } from '../../model/sparse-spaces.js';
+import { type SparseVector, isSparse } from '../../model/sparse-vector.js';
 import { vectorSpaces } from '../../model/vector-spaces.js';
 import { isAmbiguousWrite } from '../../storage/object-store.js';
 import type { ObjectStore } from '../../storage/object-store.js';
@@ -158,7 +160,27 @@ async function writeNewSegment(
     if (space.multivector) input.counts = Uint32Array.from(values, (v) => v.length / space.size);
     return input;
   });
-  const input = { config, ids: pts.ids, versions: pts.versions, spaces, payloads: pts.payloads, seed: seedOf(id) };
+  const sparse = sparseSpaces(config).map((space): SparseInput => {
+    const points: number[] = [];
+    const rows: SparseVector[] = [];
+    pts.vectors.forEach((v, i) => {
+      const row = v.get(space.name);
+      if (row !== undefined && isSparse(row)) {
+        points.push(i);
+        rows.push(row);
+      }
+    });
+    return { name: space.name, points: Uint32Array.from(points), rows };
+  });
+  const input = {
+    config,
+    ids: pts.ids,
+    versions: pts.versions,
+    spaces,
+    ...(sparse.length > 0 ? { sparse } : {}),
+    payloads: pts.payloads,
+    seed: seedOf(id),
+  };
   const meta = await writeSegment(
     ctx.store,
     segmentPrefix(ctx.collection, id),

@@ -22,6 +22,9 @@ import { averageVector, bestScore, contextScore, discoverScore, sumScores } from
 import { resolveVectorName } from './vector-name.js';
 import { vectorSpace } from '../../model/vector-spaces.js';
 import type { VectorRows } from '../../model/points.js';
+import { isSparse, wrongSparse } from '../../model/sparse-vector.js';
+import { isSparseName } from '../../model/sparse-spaces.js';
+import { findVectorSpace } from '../../model/vector-spaces.js';
 
 /** Stored vectors of example ids, by lookup collection ('' = the queried one). */
 /** stored vectors (every name) of example point ids, by lookup collection ('' = this one) */
@@ -53,8 +56,22 @@ export function precheck(
   ids: Map<string, Set<PointId>>,
   lookupNames: Map<string, Set<string | undefined>> = new Map(),
 ): void {
-  resolveVectorName(snap.manifest.config, node.using);
   const q = node.query;
+  const sparseName = isSparseName(snap.manifest.config, node.using);
+  // a node that merges or orders its prefetches searches no vector: its default `using` ('') need not exist, as a
+  // fusion over a collection of named vectors only (BM25 + dense hybrid) has no unnamed vector
+  const searchesNoVector =
+    node.using === '' && q !== undefined && ['fusion', 'formula', 'order_by', 'sample'].includes(q.kind);
+  if (!sparseName && !searchesNoVector) resolveVectorName(snap.manifest.config, node.using);
+  const sparseInput = q?.kind === 'nearest' && 'sparse' in q.input;
+  if (sparseInput && !sparseName)
+    throw findVectorSpace(snap.manifest.config, node.using)
+      ? wrongSparse()
+      : invalid(`Not existing vector name error: ${node.using}`);
+  if (sparseName && q !== undefined && isNearestFamily(q) && !sparseInput) throw wrongSparse();
+  if (sparseName && q !== undefined && ['recommend', 'discover', 'context'].includes(q.kind)) {
+    throw invalid(`query kind ${q.kind} is not supported over a sparse vector`);
+  }
   if (node.prefetch.length > 0 && q === undefined) {
     throw invalid("A query is needed to merge the prefetches. Can't have prefetches without defining a query.");
   }
@@ -92,6 +109,7 @@ export function precheck(
   }
   for (const input of inputsOf(q)) {
     if (!('id' in input)) continue;
+    if (sparseName) throw invalid('a point id as a sparse query is not supported; send the sparse vector');
     let set = ids.get(from);
     if (set === undefined) ids.set(from, (set = new Set()));
     set.add(input.id);
@@ -133,11 +151,13 @@ export function vectorOf(snap: Snapshot, refs: Refs, node: QueryNode, input: Vec
       ?.get(input.id)
       ?.get(name ?? '');
     if (v === undefined) throw invalid(`Vector ${name ?? ''} of point ${String(input.id)} not found`);
+    if (isSparse(v)) throw wrongSparse();
     // a stored multivector is a query of its rows (Qdrant searches with the point's multivector)
     if (multivector ? v.length % size !== 0 : v.length !== size)
       throw invalid(`lookup_from collection ${node.lookup_from?.collection} has vectors of another dimension`);
     return v;
   }
+  if ('sparse' in input) throw wrongSparse();
   return prepareQueryVector(snap, input.vector, node.using);
 }
 

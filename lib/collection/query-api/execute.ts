@@ -37,6 +37,9 @@ import { locateHits, searchCandidatesBatch, vectorSimilarity } from '../query.js
 import type { CandidateSearch, QueryTrace, SearchHit } from '../query.js';
 import { loadPoints, lookup, recordShape, toRecord, wantsVector } from '../reads.js';
 import { vectorSpace } from '../../model/vector-spaces.js';
+import { isSparseName } from '../../model/sparse-spaces.js';
+import { type SparseVector, isSparse, sparseDot } from '../../model/sparse-vector.js';
+import { prepareSparseQuery } from '../sparse-query.js';
 import type { WithVector } from '../../model/points.js';
 import type { Located } from '../reads.js';
 import type { Snapshot } from '../snapshot.js';
@@ -67,6 +70,17 @@ interface Run {
   exclude: PointId[];
   /** the leaves' candidates, searched together in one fan-out before the tree is evaluated */
   leaves: Map<QueryNode, { search: CandidateSearch; found: SearchHit[] }>;
+  /** each node's sparse query (checked, sorted, IDF-weighted), prepared before the leaves are planned */
+  sparse: Map<QueryNode, SparseVector>;
+}
+
+/** Prepares every sparse nearest query of the tree (IDF needs the collection's counts: one parallel round). */
+async function prepareSparse(run: Run, node: QueryNode): Promise<void> {
+  const q = node.query;
+  if (q?.kind === 'nearest' && 'sparse' in q.input) {
+    run.sparse.set(node, await prepareSparseQuery(run.ctx, run.snap, q.input.sparse, node.using, run.trace.io));
+  }
+  await Promise.all(node.prefetch.map((p) => prepareSparse(run, p)));
 }
 
 type Scored = { hits: Hit[]; nearest: boolean };
@@ -76,7 +90,8 @@ const mergeFilters = (a: Filter | undefined, b: Filter | undefined): Filter | un
 
 function threshold(run: Run, node: QueryNode, nearest: boolean): number | undefined {
   if (node.score_threshold === undefined) return undefined;
-  return nearest
+  // a sparse score is a dot product: the threshold is a similarity already
+  return nearest && !isSparseName(run.snap.manifest.config, node.using)
     ? thresholdToSimilarity(vectorSpace(run.snap.manifest.config, node.using).distance, node.score_threshold)
     : node.score_threshold;
 }
@@ -230,14 +245,17 @@ async function rescore(run: Run, node: QueryNode, q: QueryForm, sources: Scored[
     }));
     return { hits: cut(hits.sort(byScore)), nearest: false };
   }
-  const scorer = scorerOf(run.snap, run.refs, node, q);
-  if (scorer === null) throw invalid(`query kind ${q.kind} cannot re-score prefetches`);
+  const sparseQuery = run.sparse.get(node);
+  const scorer = sparseQuery === undefined ? scorerOf(run.snap, run.refs, node, q) : null;
+  if (scorer === null && sparseQuery === undefined) throw invalid(`query kind ${q.kind} cannot re-score prefetches`);
   const points = await loadHits(run, union, { payload: false, vector: true });
   const hits = union
     .flatMap((h, i) => {
       // a prefetched point without the vector this stage scores is dropped, as Qdrant does
       const v = points[i].vectors?.get(node.using);
-      return v === undefined ? [] : [{ ...h, score: scorer(v) }];
+      if (v === undefined) return [];
+      if (sparseQuery !== undefined) return isSparse(v) ? [{ ...h, score: sparseDot(sparseQuery, v) }] : [];
+      return isSparse(v) || scorer === null ? [] : [{ ...h, score: scorer(v) }];
     })
     .sort(byScore);
   const nearest = isNearestFamily(q);
@@ -284,6 +302,23 @@ function planLeaves(
   }
   const mmr = q.kind === 'nearest' ? q.mmr : undefined;
   const want = mmr ? Math.max(mmr.candidates_limit ?? limit, 1) : limit;
+  const sparse = run.sparse.get(node);
+  if (sparse !== undefined) {
+    if (mmr) throw invalid('MMR over a sparse vector is not supported');
+    out.push({
+      node,
+      search: {
+        vector: new Float32Array(0),
+        using: node.using,
+        sparse,
+        want,
+        params: node.params,
+        filter,
+        minSimilarity: threshold(run, node, true),
+      },
+    });
+    return;
+  }
   out.push({
     node,
     search: {
@@ -309,7 +344,8 @@ export async function rankUniversal(
   const lookupNames = new Map<string, Set<string | undefined>>();
   precheck(snap, query, ids, lookupNames);
   const { refs, exclude } = await resolveRefs(ctx, snap, ids, trace.io, lookupNames);
-  const run: Run = { ctx, snap, trace, random, refs, exclude, leaves: new Map() };
+  const run: Run = { ctx, snap, trace, random, refs, exclude, leaves: new Map(), sparse: new Map() };
+  await prepareSparse(run, query);
   // random sampling has no stable order to page through: Qdrant ignores the offset there
   const offset = query.query?.kind === 'sample' && query.prefetch.length === 0 ? 0 : query.offset;
   const leaves: { node: QueryNode; search: CandidateSearch }[] = [];
@@ -335,7 +371,10 @@ export async function toScoredPoints(
   trace: QueryTrace = {},
 ): Promise<(ScoredPoint & { order_value?: number | string })[]> {
   // only a nearest-family ranking converts scores, and it searched `using`, which then exists
-  const distance = ranked.nearest ? vectorSpace(snap.manifest.config, want.using).distance : 'Dot';
+  const distance =
+    ranked.nearest && !isSparseName(snap.manifest.config, want.using)
+      ? vectorSpace(snap.manifest.config, want.using).distance
+      : 'Dot';
   const hits = ranked.hits;
   const known = hits.every((h) => h.loc !== undefined);
   const located = known

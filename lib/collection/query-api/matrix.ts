@@ -15,6 +15,7 @@ import { liveEntries, matching } from '../reads.js';
 import type { Snapshot } from '../snapshot.js';
 import { sampleRandom } from './sample.js';
 import { resolveVectorName } from './vector-name.js';
+import { isSparse } from '../../model/sparse-vector.js';
 
 export interface MatrixOffsets {
   offsets_row: number[];
@@ -36,7 +37,7 @@ export async function searchMatrix(
   for await (const p of matching(ctx, snap, all, req.filter, { payload: false, vector: true })) {
     // a point without the vector is not sampled, as Qdrant samples only points that have it
     const v = p.vectors?.get(req.using);
-    if (v !== undefined) points.push({ id: p.id, vector: v });
+    if (v !== undefined && !isSparse(v)) points.push({ id: p.id, vector: v });
   }
   const sampled = sampleRandom(points, req.sample, random);
   const out: MatrixOffsets = { offsets_row: [], offsets_col: [], scores: [], ids: sampled.map((p) => p.id) };

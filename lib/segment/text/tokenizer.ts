@@ -63,6 +63,32 @@ export function stemmerSupported(language: string): boolean {
   return snowball.algorithms().includes(language);
 }
 
+/**
+ * snowball-stemmers costs ~40 µs a word; word frequencies are Zipfian, so one memo per language (shared by every
+ * Tokenizer of the process) answers most words from a map. Bounded: a full memo is dropped and refilled.
+ */
+const STEM_MEMO_LIMIT = 65_536;
+const stemMemos = new Map<string, (w: string) => string>();
+
+function memoStemmer(language: string): (w: string) => string {
+  let stem = stemMemos.get(language);
+  if (stem === undefined) {
+    const stemmer = snowball.newStemmer(language);
+    let memo = new Map<string, string>();
+    stem = (w) => {
+      let s = memo.get(w);
+      if (s === undefined) {
+        s = stemmer.stem(w);
+        if (memo.size >= STEM_MEMO_LIMIT) memo = new Map();
+        memo.set(w, s);
+      }
+      return s;
+    };
+    stemMemos.set(language, stem);
+  }
+  return stem;
+}
+
 export class Tokenizer {
   private readonly stopwords: Set<string>;
   private readonly stem: ((w: string) => string) | null;
@@ -73,8 +99,7 @@ export class Tokenizer {
     if (st !== null && st.type === 'snowball') {
       const language = languageOf(st.language, STEMMER_LANGUAGES) ?? st.language;
       if (!stemmerSupported(language)) throw invalid(`Stemmer for ${st.language} is not supported`);
-      const stemmer = snowball.newStemmer(language);
-      this.stem = (w) => stemmer.stem(w);
+      this.stem = memoStemmer(language);
     } else {
       this.stem = null;
     }

@@ -68,6 +68,46 @@ describe('WAL format', () => {
     );
   });
 
+  it('numbers each layout once: v1 unnamed, v2 named, v3 multivector counts, v4 sparse blocks (with counts)', () => {
+    const version = (b: Uint8Array) => new DataView(b.buffer, b.byteOffset, b.byteLength).getUint16(4, true);
+    const head = { incarnation: 'i', seq: 1, writer: 'w', deletes: [] };
+    const multi = { comparator: 'max_sim' as const };
+    const unnamedMulti = {
+      ...config(2, 'Dot'),
+      vectors: { size: 2, distance: 'Dot' as const, on_disk: false, multivector_config: multi },
+    };
+    const rows = [
+      [1, 2],
+      [3, 4],
+    ];
+    // an unnamed multivector held by every point is not version 1's one row per point
+    const v3 = prepareUpserts([{ id: 1, vector: rows }], unnamedMulti);
+    const b3 = encodeWal({ ...head, ...v3 });
+    expect(version(b3)).toBe(3);
+    expect(decodeWal(b3).vectors).toEqual(v3.vectors);
+    const hybrid = {
+      ...config(2, 'Dot'),
+      vectors: { m: { size: 2, distance: 'Dot' as const, on_disk: false, multivector_config: multi } },
+      sparse_vectors: { s: {} },
+    };
+    const both = prepareUpserts(
+      [
+        { id: 1, vector: { m: rows, s: { indices: [9, 2], values: [0.5, 1] } } },
+        { id: 2, vector: { m: [5, 6] } },
+      ],
+      hybrid,
+    );
+    const b4 = encodeWal({ ...head, ...both });
+    expect(version(b4)).toBe(4);
+    const back = decodeWal(b4);
+    expect(back.vectors).toEqual(both.vectors);
+    expect(back.vectors[0].counts).toEqual([2, 1]);
+    expect(back.sparse).toEqual(both.sparse);
+    expect(back.sparse?.[0].points).toEqual([0]);
+    expect(version(encodeWal({ ...head, ...prepareUpserts([{ id: 1, vector: { m: rows } }], hybrid) }))).toBe(3);
+    expect(version(encodeWal({ ...head, ...prepareUpserts([{ id: 1, vector: [1, 2] }], config(2, 'Dot')) }))).toBe(1);
+  });
+
   it('validates ids and vectors before anything is encoded', () => {
     expect(() => requirePointId(-1)).toThrow(expect.objectContaining({ kind: 'invalid' }));
     expect(() => requirePointId(1.5)).toThrow(expect.objectContaining({ kind: 'invalid' }));

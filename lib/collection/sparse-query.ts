@@ -1,0 +1,78 @@
+/**
+ * A sparse query as the coordinator sends it to the tail scan and the workers: validated and sorted as an upserted
+ * sparse vector is, and, for a sparse name with `modifier: idf`, each weight multiplied by its dimension's inverse
+ * document frequency over the whole collection (Qdrant's formula, lib/model/sparse-vector.ts `idf`).
+ *
+ * Invariants: n and df count the snapshot's live points only: tail upserts holding the vector, plus segment copies
+ * that are neither tombstoned nor shadowed by a tail entry (a tail delete or newer version), so IDF follows adds and
+ * deletes at once. The segments' counts come from their sparse indexes (one whole GET per segment, kept by the
+ * point source), read in one parallel round.
+ */
+import { invalid } from '../model/errors.js';
+import { findSparseSpace } from '../model/sparse-spaces.js';
+import { type SparseVector, idfWeighted, isSparse, parseSparseVector, wrongSparse } from '../model/sparse-vector.js';
+import { findVectorSpace } from '../model/vector-spaces.js';
+import type { IoScope } from '../storage/io-stats.js';
+import type { ServiceContext } from './context.js';
+import type { Snapshot } from './snapshot.js';
+
+/** The sparse query `raw` over sparse name `using`, checked, sorted and IDF-weighted when configured. */
+export async function prepareSparseQuery(
+  ctx: ServiceContext,
+  snap: Snapshot,
+  raw: unknown,
+  using: string,
+  io?: IoScope,
+): Promise<SparseVector> {
+  const space = findSparseSpace(snap.manifest.config, using);
+  if (space === undefined) {
+    throw findVectorSpace(snap.manifest.config, using) !== undefined
+      ? wrongSparse()
+      : invalid(`Not existing vector name error: ${using}`);
+  }
+  const q = parseSparseVector(raw, 'query');
+  if (space.modifier !== 'idf') return q;
+  const { n, df } = await documentFrequencies(ctx, snap, using, q.indices, io);
+  return idfWeighted(q, n, (d) => df.get(d) ?? 0);
+}
+
+/** n = live points holding sparse name `using`; df = of those, the ones holding each of `dims`. */
+export async function documentFrequencies(
+  ctx: ServiceContext,
+  snap: Snapshot,
+  using: string,
+  dims: Uint32Array,
+  io?: IoScope,
+): Promise<{ n: number; df: Map<number, number> }> {
+  const df = new Map<number, number>(Array.from(dims, (d) => [d, 0]));
+  let n = 0;
+  for (const e of snap.winners.values()) {
+    const v = e.vectors?.get(using);
+    if (v === undefined || !isSparse(v)) continue;
+    n++;
+    for (const d of v.indices) {
+      const c = df.get(d);
+      if (c !== undefined) df.set(d, c + 1);
+    }
+  }
+  const perSegment = await Promise.all(
+    snap.manifest.segments.map(async (s) => {
+      const source = await ctx.access.points(snap.collection, s.id, io);
+      if (source.meta.sparse?.[using] === undefined) return null;
+      const [index, live] = await Promise.all([
+        source.sparseIndex(using, io),
+        ctx.access.livePoints(snap.collection, s, io),
+      ]);
+      const alive = new Uint8Array(source.meta.count);
+      for (const p of live) if (!snap.winners.has(p.id)) alive[p.offset] = 1;
+      const accept = (o: number): boolean => alive[o] === 1;
+      return { rows: index.countRows(accept), df: Array.from(dims, (d) => index.documentFrequency(d, accept)) };
+    }),
+  );
+  for (const r of perSegment) {
+    if (r === null) continue;
+    n += r.rows;
+    dims.forEach((d, i) => df.set(d, (df.get(d) ?? 0) + r.df[i]));
+  }
+  return { n, df };
+}

@@ -1,0 +1,54 @@
+/**
+ * A sparse nearest search inside ONE opened segment: its sparse index (sparse-format.ts, read whole on first use
+ * and kept), tombstones and filter mask read in one parallel round, then the exact inverted-index search.
+ *
+ * Invariants: exact (every live, allowed point sharing a query dimension is scored with its full dot product);
+ * tombstoned, excluded and filtered-out points are never candidates; a segment where no point holds the vector
+ * returns nothing. Similarities are dot products (sparse vectors have no other distance).
+ */
+import type { PointId } from '../model/point-id.js';
+import type { Filter } from '../model/filter.js';
+import type { PayloadSchema } from '../model/payload-schema.js';
+import type { SparseVector } from '../model/sparse-vector.js';
+import type { IoScope } from '../storage/io-stats.js';
+import { acceptFn, excludeMask, type SegmentHits } from './search.js';
+import type { Segment } from './segment.js';
+
+export interface SparseSegmentQuery {
+  using: string;
+  vector: SparseVector;
+  limit: number;
+  filter?: Filter;
+  payloadSchema?: PayloadSchema;
+  exclude?: readonly PointId[];
+  deletedVersion: number;
+  minSimilarity?: number;
+}
+
+export async function searchSparseSegment(seg: Segment, q: SparseSegmentQuery, io: IoScope): Promise<SegmentHits> {
+  const none: SegmentHits = {
+    offsets: new Uint32Array(0),
+    similarities: new Float64Array(0),
+    distances: 0,
+    path: 'exact',
+    rescored: false,
+    roundsBeforeFirstDistance: -1,
+  };
+  if (seg.meta.sparse?.[q.using] === undefined || q.limit <= 0 || q.vector.indices.length === 0) return none;
+  const [index, tomb, filtered] = await Promise.all([
+    seg.sparseIndex(q.using, io),
+    seg.tombstones(q.deletedVersion, io),
+    q.filter ? seg.filterMask(q.filter, io, q.payloadSchema) : null,
+  ]);
+  const rounds = io.rounds;
+  const accept = acceptFn(tomb, excludeMask(seg, q.exclude), filtered?.mask ?? null);
+  const r = index.search(q.vector, q.limit, accept, seg.meta.count, q.minSimilarity);
+  return {
+    offsets: r.offsets,
+    similarities: r.scores,
+    distances: r.stats.postings,
+    path: 'exact',
+    rescored: false,
+    roundsBeforeFirstDistance: rounds,
+  };
+}
