@@ -13,7 +13,6 @@
  * Sparse vectors are another change (issue 12's storage and search): while the server refuses `sparse_vectors` at
  * create, every test here skips, and says why; the probe is an explicit create with a sparse vector name.
  */
-import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,7 +22,7 @@ import { CollectionOptimizer } from '../../lib/collection/optimizer.js';
 import type { StrataCollectionService } from '../../lib/collection/service.js';
 import type { FileSystemStore } from '../../lib/storage/fs-store.js';
 import { directInvoker, rng, service, tempStore } from '../support/collection-harness.js';
-import { testPython } from '../support/python-env.js';
+import { runPythonJob } from '../support/python-job.js';
 import { startStrata, type StrataUnderTest } from '../support/strata-server.js';
 
 const SCRIPT = join(dirname(fileURLToPath(import.meta.url)), '..', 'python', 'client_bm25.py');
@@ -145,21 +144,7 @@ function rrf(lists: Scored[][]): Scored[] {
 }
 
 function runScript<T>(job: unknown): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(testPython('clients'), [SCRIPT], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      if (code !== 0) reject(new Error(`client_bm25.py exited ${code}:\n${err.slice(-4000)}`));
-      else resolve(JSON.parse(out) as T);
-    });
-    child.stdin.end(JSON.stringify(job));
-  });
+  return runPythonJob<T>(SCRIPT, job);
 }
 
 /** null when the server takes a sparse vector config; else why not (its 4xx naming sparse vectors). */

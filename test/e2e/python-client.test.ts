@@ -8,14 +8,13 @@
  * merge both. Nearest leaves run `exact: true`, so answers compare id for id (scores to 1e-5). LangChain's embedding
  * model is a deterministic fake (SHA-256 of the text), recomputed here with node:crypto.
  */
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CollectionOptimizer } from '../../lib/collection/optimizer.js';
 import { config, directInvoker, rng, service, tempStore } from '../support/collection-harness.js';
-import { testPython } from '../support/python-env.js';
+import { runPythonJob } from '../support/python-job.js';
 import { startStrata, type StrataUnderTest } from '../support/strata-server.js';
 
 const DIM = 8;
@@ -68,21 +67,7 @@ const fakeEmbedding = (text: string) =>
   [...createHash('sha256').update(text, 'utf8').digest().subarray(0, DIM)].map((b) => (b - 127.5) / 127.5);
 
 function runScript(job: unknown): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(testPython('clients'), [SCRIPT], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      if (code !== 0) reject(new Error(`client_queries.py exited ${code}:\n${err.slice(-4000)}`));
-      else resolve(JSON.parse(out) as Answer);
-    });
-    child.stdin.end(JSON.stringify(job));
-  });
+  return runPythonJob<Answer>(SCRIPT, job);
 }
 
 let strata: StrataUnderTest;

@@ -5,13 +5,12 @@
  * same request, every write is read back over REST, and bad calls report Qdrant's status code and message; query
  * groups, the distance matrix, update_vectors and batch_update_points too.
  */
-import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningGrpcServer, startGrpcServer } from '../../lib/api/grpc/server.js';
 import { directInvoker, rng, service, tempStore } from '../support/collection-harness.js';
-import { testPython } from '../support/python-env.js';
+import { runPythonJob } from '../support/python-job.js';
 import { type StrataUnderTest, startStrata } from '../support/strata-server.js';
 
 const DIM = 8;
@@ -23,22 +22,14 @@ let grpc: RunningGrpcServer;
 let cleanup: () => void;
 
 function runScript(job: Record<string, unknown>): Promise<Record<string, unknown>> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(testPython('clients'), [SCRIPT], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      if (code !== 0) reject(new Error(`grpc_client.py exited ${code}:\n${err.slice(-4000)}`));
-      else resolve(JSON.parse(out) as Record<string, unknown>);
-    });
-    const port = Number(new URL(strata.url).port);
-    const grpcPort = Number(new URL(grpc.url).port);
-    child.stdin.end(JSON.stringify({ port, grpc_port: grpcPort, api_key: KEY, collection: 'py', ...job }));
+  const port = Number(new URL(strata.url).port);
+  const grpcPort = Number(new URL(grpc.url).port);
+  return runPythonJob<Record<string, unknown>>(SCRIPT, {
+    port,
+    grpc_port: grpcPort,
+    api_key: KEY,
+    collection: 'py',
+    ...job,
   });
 }
 

@@ -8,7 +8,6 @@
  * and cached components, and a cold segment's first query reads less than a cached one's warm-up (the originals
  * stay in the store when nothing rescores).
  */
-import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,7 +15,7 @@ import { CollectionOptimizer } from '../../lib/collection/optimizer.js';
 import type { StrataCollectionService } from '../../lib/collection/service.js';
 import type { FileSystemStore } from '../../lib/storage/fs-store.js';
 import { directInvoker, rng, service, tempStore } from '../support/collection-harness.js';
-import { testPython } from '../support/python-env.js';
+import { runPythonJob } from '../support/python-job.js';
 import { startStrata, type StrataUnderTest } from '../support/strata-server.js';
 
 const SCRIPT = join(dirname(fileURLToPath(import.meta.url)), '..', 'python', 'client_memory.py');
@@ -41,21 +40,7 @@ const points = Array.from({ length: 400 }, (_, i) => ({
 const queryVector = Array.from({ length: DIM }, () => r() - 0.5);
 
 function runScript<T>(job: unknown): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(testPython('clients'), [SCRIPT], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      if (code !== 0) reject(new Error(`client_memory.py exited ${code}:\n${err.slice(-4000)}`));
-      else resolve(JSON.parse(out) as T);
-    });
-    child.stdin.end(JSON.stringify(job));
-  });
+  return runPythonJob<T>(SCRIPT, job);
 }
 
 interface Loaded {

@@ -6,7 +6,6 @@
  * everything into segments and the client queries again. Answers are compared with brute force (MaxSim for the
  * multivector; Qdrant's value conversion for the datatypes).
  */
-import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,7 +14,7 @@ import { roundFloat16, toUint8 } from '../../lib/model/datatype.js';
 import type { StrataCollectionService } from '../../lib/collection/service.js';
 import type { FileSystemStore } from '../../lib/storage/fs-store.js';
 import { directInvoker, rng, service, tempStore } from '../support/collection-harness.js';
-import { testPython } from '../support/python-env.js';
+import { runPythonJob } from '../support/python-job.js';
 import { startStrata, type StrataUnderTest } from '../support/strata-server.js';
 
 const SCRIPT = join(dirname(fileURLToPath(import.meta.url)), '..', 'python', 'client_multivec.py');
@@ -51,21 +50,7 @@ const retrieve = [3, 7];
 
 function runScript(phase: string, url: string): Promise<Answer> {
   const job = { phase, url, multi, plain, query, plainQuery, retrieve };
-  return new Promise((resolve, reject) => {
-    const child = spawn(testPython('clients'), [SCRIPT], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      if (code !== 0) reject(new Error(`client_multivec.py exited ${code}:\n${err.slice(-4000)}`));
-      else resolve(JSON.parse(out) as Answer);
-    });
-    child.stdin.end(JSON.stringify(job));
-  });
+  return runPythonJob<Answer>(SCRIPT, job, 120_000);
 }
 
 function maxSimReference(): Scored[] {

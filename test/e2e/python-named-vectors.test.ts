@@ -9,7 +9,6 @@
  * with update_mode insert_only. Every answer is compared with a reference model of the points' vectors: `using`
  * queries (exact) id for id with brute force (scores to 1e-5), retrieved vectors name for name.
  */
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,7 +17,7 @@ import { CollectionOptimizer } from '../../lib/collection/optimizer.js';
 import type { StrataCollectionService } from '../../lib/collection/service.js';
 import type { FileSystemStore } from '../../lib/storage/fs-store.js';
 import { directInvoker, rng, service, tempStore } from '../support/collection-harness.js';
-import { testPython } from '../support/python-env.js';
+import { runPythonJob } from '../support/python-job.js';
 import { startStrata, type StrataUnderTest } from '../support/strata-server.js';
 
 const SCRIPT = join(dirname(fileURLToPath(import.meta.url)), '..', 'python', 'client_named.py');
@@ -52,21 +51,7 @@ const stored = (v: Vectors): Vectors => (v.dense ? { ...v, dense: norm(v.dense) 
 const live = new Map<number, Vectors>();
 
 function runScript<T>(job: unknown): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(testPython('clients'), [SCRIPT], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      if (code !== 0) reject(new Error(`client_named.py exited ${code}:\n${err.slice(-4000)}`));
-      else resolve(JSON.parse(out) as T);
-    });
-    child.stdin.end(JSON.stringify(job));
-  });
+  return runPythonJob<T>(SCRIPT, job);
 }
 
 /** Brute force over the live points holding `name`, best first, ties by id. */

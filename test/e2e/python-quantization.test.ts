@@ -9,7 +9,6 @@
  * other codes), the optimizer re-encodes them while queries keep running (none may fail), and it ends green with
  * every segment holding binary codes.
  */
-import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,7 +18,7 @@ import { CollectionOptimizer } from '../../lib/collection/optimizer.js';
 import type { StrataCollectionService } from '../../lib/collection/service.js';
 import type { FileSystemStore } from '../../lib/storage/fs-store.js';
 import { directInvoker, rng, service, tempStore } from '../support/collection-harness.js';
-import { testPython } from '../support/python-env.js';
+import { runPythonJob } from '../support/python-job.js';
 import { startStrata, type StrataUnderTest } from '../support/strata-server.js';
 
 const SCRIPT = join(dirname(fileURLToPath(import.meta.url)), '..', 'python', 'client_quantization.py');
@@ -74,21 +73,7 @@ function recall(answers: Scored[][], label = ''): number {
 }
 
 function runScript<T>(job: unknown): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(testPython('clients'), [SCRIPT], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      if (code !== 0) reject(new Error(`client_quantization.py exited ${code}:\n${err.slice(-4000)}`));
-      else resolve(JSON.parse(out) as T);
-    });
-    child.stdin.end(JSON.stringify(job));
-  });
+  return runPythonJob<T>(SCRIPT, job, 120_000);
 }
 
 let strata: StrataUnderTest;

@@ -10,13 +10,12 @@
  * `"language": "none"` (qdrant-edge 0.9 now refuses it; the 1.19 server still treats it as "no stemmer, no stopwords",
  * which api-bm25.test.ts pins).
  */
-import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Bm25, type SparseEmbedding } from '../../lib/api/inference/bm25.js';
 import { parseBm25Options } from '../../lib/api/inference/bm25-config.js';
-import { testPython } from '../support/python-env.js';
+import { runPythonJob } from '../support/python-job.js';
 
 const SCRIPT = join(dirname(fileURLToPath(import.meta.url)), '..', 'python', 'bm25_oracle.py');
 
@@ -94,21 +93,7 @@ const CASES: Case[] = [
 ];
 
 function runOracle(job: unknown): Promise<{ cases: Oracle[] }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(testPython('clients'), [SCRIPT], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      if (code !== 0) reject(new Error(`bm25_oracle.py exited ${code}:\n${err.slice(-4000)}`));
-      else resolve(JSON.parse(out) as { cases: Oracle[] });
-    });
-    child.stdin.end(JSON.stringify(job));
-  });
+  return runPythonJob<{ cases: Oracle[] }>(SCRIPT, job);
 }
 
 /** Indices identical; values equal up to one f32 rounding of the weight (Qdrant fuses k·x + n into one FMA). */
