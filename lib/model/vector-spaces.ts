@@ -46,7 +46,8 @@ function resolve(config: CollectionConfig, name: string, p: VectorParams): Vecto
   // over a vector's own `on_disk`)
   const hnsw: HnswConfig = { ...config.hnsw_config, ...stripUndefined(p.hnsw_config ?? {}) };
   // a config built in code may leave the collection's `quantization_config` out: that is none (null)
-  const quantization = (p.quantization_config !== undefined ? p.quantization_config : config.quantization_config) ?? null;
+  const quantization =
+    (p.quantization_config !== undefined ? p.quantization_config : config.quantization_config) ?? null;
   const vectors = componentMemory(p);
   return {
     name,
