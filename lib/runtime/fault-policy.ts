@@ -67,6 +67,7 @@ export async function withFaultPolicy<T>(attempt: Attempt<T>, options: FaultPoli
   const random = options.random ?? Math.random;
   const sleep = options.sleep ?? defaultSleep;
   let lastError: unknown = new AttemptTimeoutError(0);
+  let lastThrottle: unknown = null;
   let attempts = 0;
   let failures = 0;
   let throttles = 0;
@@ -86,14 +87,18 @@ export async function withFaultPolicy<T>(attempt: Attempt<T>, options: FaultPoli
         continue;
       }
       throttles++;
+      lastThrottle = error;
       // full jitter, never past the deadline; a deadline that leaves no time ends the loop above
       const pause = random() * Math.min(cap, base * 2 ** (throttles - 1));
       await sleep(Math.min(pause, Math.max(0, deadline - now())));
     }
   }
   const throttleNote = throttles > 0 ? ` (${throttles} throttled)` : '';
+  // the last attempt may be one the deadline cut short after throttles: the throttle is the cause worth naming too
+  const causeNote =
+    lastThrottle !== null && lastThrottle !== lastError ? ` (last throttle: ${describeError(lastThrottle)})` : '';
   throw unavailable(
-    `${options.label} failed after ${attempts} attempt${attempts === 1 ? '' : 's'}${throttleNote}: ${describeError(lastError)}`,
+    `${options.label} failed after ${attempts} attempt${attempts === 1 ? '' : 's'}${throttleNote}: ${describeError(lastError)}${causeNote}`,
     lastError,
   );
 }

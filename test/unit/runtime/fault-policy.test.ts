@@ -232,6 +232,21 @@ describe('fault policy: throttling is retried with jittered backoff inside the d
     expect(attempt.mock.calls.length).toBeGreaterThan(2);
   });
 
+  it('an attempt the deadline cuts short after throttles still names the throttle as the cause', async () => {
+    // throttled twice, then a last attempt that never answers: the deadline ends it
+    const attempt = vi
+      .fn()
+      .mockRejectedValueOnce(new Throttled('Rate Exceeded.'))
+      .mockRejectedValueOnce(new Throttled('Rate Exceeded.'))
+      .mockImplementation(() => new Promise(() => {}));
+    const error = await failure(
+      withFaultPolicy(attempt, { deadlineMs: 200, label: 'w', isThrottled, sleep: async () => {} }),
+    );
+    expect(error.message).toMatch(
+      /^w failed after \d+ attempts \(2 throttled\): AttemptTimeoutError: .* \(last throttle: TooManyRequestsException: Rate Exceeded\.\)$/,
+    );
+  });
+
   it('without a throttle classifier every error counts as a failure (two attempts)', async () => {
     const attempt = vi.fn().mockRejectedValue(new Throttled());
     await failure(withFaultPolicy(attempt, { deadlineMs: 1000, label: 'w' }));
