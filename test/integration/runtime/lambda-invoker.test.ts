@@ -3,7 +3,7 @@
  * real wire format, real error decoding, real aborts. The handler here is an in-process stand-in; the acceptance
  * test runs the built segment-search bundle behind the same server.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { SegmentSearchResult, SegmentSearchTask } from '../../../lib/segment/task-contract.js';
 import { StrataError } from '../../../lib/model/errors.js';
 import { LambdaInvoker, createLambdaClient } from '../../../lib/runtime/lambda-invoker.js';
@@ -66,6 +66,8 @@ describe('LambdaInvoker over the real SDK and the Invoke wire protocol', () => {
     await invoker.close();
     await server.close();
   });
+  // a failed assertion must not leave its injected faults to the next test
+  afterEach(() => server.clearFaults());
 
   const countFor = (name: string): number => server.invocations.filter((i) => i.name === name).length;
   const failure = async (p: Promise<unknown>): Promise<StrataError> => {
