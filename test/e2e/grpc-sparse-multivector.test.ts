@@ -20,7 +20,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGrpcServer, type RunningGrpcServer } from '../../lib/api/grpc/server.js';
 import { CollectionOptimizer } from '../../lib/collection/optimizer.js';
 import type { FileSystemStore } from '../../lib/storage/fs-store.js';
-import { directInvoker, rng, service, tempStore } from '../support/collection-harness.js';
+import { directInvoker, service, tempStore } from '../support/collection-harness.js';
+import {
+  bruteForce,
+  multiScore,
+  type Scored,
+  type Sparse,
+  sparseMultiPoints,
+  sparseScore,
+  type Vecs,
+} from '../support/sparse-multi-points.js';
 import { startStrata, type StrataUnderTest } from '../support/strata-server.js';
 
 const G = 'sm-grpc';
@@ -46,33 +55,7 @@ const points = () => client.api('points');
 const id = (n: number) => ({ pointIdOptions: { case: 'num' as const, value: BigInt(n) } });
 const num = (v: { pointIdOptions: { value?: unknown } } | undefined) => Number(v?.pointIdOptions.value);
 
-interface Sparse {
-  indices: number[];
-  values: number[];
-}
-interface Vecs {
-  dense: number[];
-  colbert?: number[][];
-  text?: Sparse;
-}
-const DIM = { dense: 4, colbert: 3 };
-
-const r = rng(23);
-const f = () => Math.fround(r() * 2 - 1);
-function sparse(): Sparse {
-  const indices = [...new Set(Array.from({ length: 1 + Math.floor(r() * 5) }, () => Math.floor(r() * 20)))].sort(
-    (a, b) => a - b,
-  );
-  return { indices, values: indices.map(() => Math.fround(r() * 2)) };
-}
-/** colbert on 3 of 4 points (1-4 rows), text on 4 of 5: queries over a name skip points without it */
-function makePoint(n: number): { id: number; vector: Vecs } {
-  const vector: Vecs = { dense: Array.from({ length: DIM.dense }, f) };
-  if (n % 4 !== 3) vector.colbert = Array.from({ length: 1 + (n % 4) }, () => Array.from({ length: DIM.colbert }, f));
-  if (n % 5 !== 4) vector.text = sparse();
-  return { id: n, vector };
-}
-const data = Array.from({ length: 40 }, (_, n) => makePoint(n));
+const data = sparseMultiPoints(40, 23);
 
 /** The 1.18 oneof forms. */
 function modern(v: Vecs): PointStruct['vectors'] {
@@ -105,28 +88,6 @@ async function everything(name: string): Promise<unknown> {
     points: unknown[];
   };
   return page.points;
-}
-
-const dot = (a: number[], b: number[]) => a.reduce((s, x, i) => s + x * b[i], 0);
-const maxSim = (q: number[][], rows: number[][]) =>
-  q.reduce((s, qr) => s + Math.max(...rows.map((row) => dot(qr, row))), 0);
-function sparseDot(q: Sparse, d: Sparse): number {
-  let s = 0;
-  q.indices.forEach((i, k) => {
-    const at = d.indices.indexOf(i);
-    if (at >= 0) s += q.values[k] * d.values[at];
-  });
-  return s;
-}
-type Scored = { id: number; score: number };
-/** Brute force, best first, ties by id; sparse candidates share at least one index with the query. */
-function reference(score: (v: Vecs) => number | undefined, limit: number): Scored[] {
-  const out: Scored[] = [];
-  for (const p of data) {
-    const s = score(p.vector);
-    if (s !== undefined) out.push({ id: p.id, score: s });
-  }
-  return out.sort((a, b) => b.score - a.score || a.id - b.id).slice(0, limit);
 }
 
 /** A VectorOutput in REST's shape, and a check that the deprecated fields stay empty (as Qdrant answers). */
@@ -290,10 +251,7 @@ describe('sparse vectors and multivectors over gRPC equal REST and brute force',
     const viaRest = (await rest('POST', `/collections/${R}/points/query`, { query: q, using: 'text', limit: 8 })) as {
       points: Scored[];
     };
-    const want = reference((v) => {
-      const s = v.text ? sparseDot(q, v.text) : 0;
-      return s > 0 ? s : undefined;
-    }, 8);
+    const want = bruteForce(data, sparseScore(q), 8);
     expect(want.length).toBe(8);
     expect(got.result.map((p) => [num(p.id), p.score])).toEqual(
       viaRest.points.map((p) => [p.id, Math.fround(p.score)]),
@@ -325,7 +283,7 @@ describe('sparse vectors and multivectors over gRPC equal REST and brute force',
       limit: 10,
       params: { exact: true },
     })) as { points: Scored[] };
-    const want = reference((v) => (v.colbert ? maxSim(q, v.colbert) : undefined), 10);
+    const want = bruteForce(data, multiScore(q), 10);
     expect(got.result.map((p) => [num(p.id), p.score])).toEqual(
       viaRest.points.map((p) => [p.id, Math.fround(p.score)]),
     );
@@ -342,10 +300,7 @@ describe('sparse vectors and multivectors over gRPC equal REST and brute force',
       vectorName: 'text',
       limit: 5n,
     });
-    const want = reference((v) => {
-      const s = v.text ? sparseDot(q, v.text) : 0;
-      return s > 0 ? s : undefined;
-    }, 5);
+    const want = bruteForce(data, sparseScore(q), 5);
     expect(got.result.map((p) => num(p.id))).toEqual(want.map((w) => w.id));
     got.result.forEach((p, i) => expect(p.score).toBeCloseTo(want[i].score, 5));
   });
