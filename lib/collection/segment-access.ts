@@ -32,7 +32,7 @@ import type { PointId } from '../model/point-id.js';
 import type { Filter } from '../model/filter.js';
 import type { PayloadSchema } from '../model/payload-schema.js';
 import { type FieldIndex, readFieldIndex } from '../segment/field-index-format.js';
-import { filterMaskOf, planFilter } from '../segment/index-filter.js';
+import { type LoadedFields, filterMaskOf, planFilter } from '../segment/index-filter.js';
 
 /** decoded id tables / tombstone bitmaps / point sources kept per process (each is a few bytes per point) */
 const MAX_CACHED = 1024;
@@ -202,6 +202,24 @@ export class SegmentAccess {
     schema: PayloadSchema | undefined,
     io?: IoScope,
   ): Promise<Uint8Array | null> {
+    const fields = await this.filterFields(collection, segmentId, filter, schema, io, true);
+    if (fields === null || planFilter(filter, fields, schema).payloads) return null;
+    return filterMaskOf(filter, fields, schema);
+  }
+
+  /**
+   * The segment's id table and the field indexes `filter` can use, loaded (cached by key), with no payloads: what
+   * index-filter.ts needs to answer the conditions the indexes serve. `flagless` names keys whose index is a
+   * version 1 object. With `servedOnly`, null (nothing read past the id table) when some condition needs payloads.
+   */
+  async filterFields(
+    collection: string,
+    segmentId: string,
+    filter: Filter,
+    schema: PayloadSchema | undefined,
+    io?: IoScope,
+    servedOnly = false,
+  ): Promise<LoadedFields | null> {
     const prefix = segmentPrefix(collection, segmentId);
     const [source, table] = await Promise.all([
       this.points(collection, segmentId, io),
@@ -213,7 +231,7 @@ export class SegmentAccess {
       externalId: (o: number) => table.externalId(o),
     };
     const plan = planFilter(filter, fields, schema);
-    if (plan.payloads) return null;
+    if (servedOnly && plan.payloads) return null;
     const loaded = new Map<string, FieldIndex>();
     await Promise.all(
       [...plan.keys].map(async (k) =>
@@ -223,14 +241,9 @@ export class SegmentAccess {
         ),
       ),
     );
-    // a version 1 index has no emptiness flags: when is_empty / is_null needed them, the caller scans payloads
+    // a version 1 index has no emptiness flags: is_empty / is_null on its key then need payloads
     const flagless = new Set([...loaded].filter(([, idx]) => idx.flags === null).map(([k]) => k));
-    if (flagless.size > 0 && planFilter(filter, { ...fields, flagless }, schema).payloads) return null;
-    return filterMaskOf(
-      filter,
-      { ...fields, flagless, payloads: null, index: (k) => loaded.get(k) as FieldIndex },
-      schema,
-    );
+    return { ...fields, flagless, payloads: null, index: (k) => loaded.get(k) as FieldIndex };
   }
 
   /** Drops cached objects of a collection (after it was deleted). */

@@ -147,6 +147,22 @@ function condition(c: Condition, seg: LoadedFields, schema: PayloadSchema | unde
   return m;
 }
 
+/**
+ * The mask of one leaf condition when the segment's loaded indexes answer it without payloads (the served set
+ * above), else null: the per-condition cardinalities of an approximate count (query-estimator.ts).
+ */
+export function servedConditionMask(
+  c: Exclude<Condition, Filter>,
+  seg: LoadedFields,
+  schema: PayloadSchema | undefined,
+): Uint8Array | null {
+  const emptiness = emptinessKey(c, seg);
+  if (emptiness !== null) return seg.index(emptiness).maskOfEmptiness('is_empty' in c ? 'is_empty' : 'is_null');
+  if (!('key' in c)) return null;
+  const served = servedBy(c, seg, schema);
+  return served === null ? null : served(seg);
+}
+
 type FieldCondition = Extract<Condition, { key: string }>;
 
 /** How the segment's index on the condition's key answers it, or null when it cannot. */
