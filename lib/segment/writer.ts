@@ -12,6 +12,7 @@
  * | `ids`       | ids-format.ts                             | whole, kept                                      |
  * | `payload`   | payload-format.ts                         | index range kept; blobs by range, or whole to filter |
  * | `index/{f}` | field-index-format.ts (one per schema key) | whole, when a filter needs it; kept              |
+ * |             | field-index-paged.ts (a cold index)        | directory, then the posting pages a filter needs |
  * | `meta.json` | meta.ts                                   | first, small                                     |
  * | `offsets`   | space-offsets.ts                          | whole, kept (a named vector some points lack)    |
  * | `multi`     | multi-rows.ts                             | whole, kept (a multivector space)                |
@@ -60,8 +61,9 @@ import {
   sparseObjectName,
 } from './keys.js';
 import { encodeFieldIndex } from './field-index-format.js';
+import { encodePagedFieldIndex } from './field-index-paged.js';
 import { parsePayloadPath } from './payload-path.js';
-import { schemaType, textIndexOf } from '../model/payload-schema.js';
+import { fieldIndexMemory, schemaType, textIndexOf } from '../model/payload-schema.js';
 import {
   SEGMENT_FORMAT,
   type SegmentMeta,
@@ -224,7 +226,8 @@ export function encodeSegment(
         input.payloads,
         textIndexOf(schema, field),
       );
-      objects.set(fieldIndexName(field), index);
+      // a cold index is read by the pages a query selects (field-index-paged.ts); the others whole
+      objects.set(fieldIndexName(field), fieldIndexMemory(s) === 'cold' ? encodePagedFieldIndex(index) : index);
     }
     meta.fieldIndexes = schema;
   }
