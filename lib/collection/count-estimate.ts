@@ -71,5 +71,10 @@ async function estimateSegment(
     for (let o = 0; o < mask.length; o++) n += mask[o] & live[o];
     return exactEstimation(n);
   };
+  // a cold index first learns which posting pages its conditions select (one pass), reads them, then answers
+  if (fields !== null && fields.loads.length > 0) {
+    estimateFilter(filter, estimate, total);
+    await Promise.all(fields.loads.map((load) => load()));
+  }
   return estimateFilter(filter, estimate, total);
 }

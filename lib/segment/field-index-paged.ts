@@ -28,6 +28,7 @@
  * the property tests run every condition over both layouts.
  */
 import { internal } from '../model/errors.js';
+import { type PayloadFieldSchema, fieldIndexMemory } from '../model/payload-schema.js';
 import type { GeoPoint } from '../model/filter.js';
 import type { IoScope } from '../storage/io-stats.js';
 import type { ObjectStore } from '../storage/object-store.js';
@@ -137,6 +138,32 @@ export function encodePagedFieldIndex(forward: Uint8Array, pageWords = POSTING_P
     c: total,
   });
   return out;
+}
+
+/**
+ * The index `key` as its built schema places it: a cold one's directory (openColdFieldIndex), any other read whole
+ * and decoded (one GET).
+ */
+export async function openFieldIndex(
+  store: ObjectStore,
+  key: string,
+  built: PayloadFieldSchema,
+  io: IoScope | undefined,
+  what: string,
+): Promise<PagedFieldIndex | FieldIndex> {
+  if (fieldIndexMemory(built) === 'cold') return openColdFieldIndex(store, key, io, what);
+  return FieldIndex.decode(await getWhole(store, key, io, what), key);
+}
+
+/** A filter's view of an opened index: the index itself, or a new session (and its load) over a paged one. */
+export function viewOf(
+  opened: PagedFieldIndex | FieldIndex,
+  source: PageSource,
+  io: IoScope | undefined,
+): { view: FieldIndex | PagedSession; load: (() => Promise<void>) | null } {
+  if (opened instanceof FieldIndex) return { view: opened, load: null };
+  const session = opened.session();
+  return { view: session, load: () => session.load(source, io) };
 }
 
 /**

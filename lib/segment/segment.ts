@@ -13,14 +13,14 @@
  */
 import { LRUCache } from 'lru-cache';
 import type { Filter } from '../model/filter.js';
-import { type PayloadSchema, fieldIndexMemory } from '../model/payload-schema.js';
+import type { PayloadSchema } from '../model/payload-schema.js';
 import type { Payload } from '../model/payload.js';
 import type { PointId } from '../model/point-id.js';
 import { internal } from '../model/errors.js';
 import type { IoScope } from '../storage/io-stats.js';
 import type { ObjectStore } from '../storage/object-store.js';
-import { FieldIndex } from './field-index-format.js';
-import { type PagedFieldIndex, type PagedSession, openColdFieldIndex } from './field-index-paged.js';
+import type { FieldIndex } from './field-index-format.js';
+import { type PagedFieldIndex, openFieldIndex, viewOf } from './field-index-paged.js';
 import { type FieldIndexView, filterMaskLoading, planFilter } from './index-filter.js';
 import type { IdTable, PointOffset } from './ids-format.js';
 import { PAYLOAD, fieldIndexName, segmentObjectKey } from './keys.js';
@@ -152,11 +152,7 @@ export class Segment {
     if (hit !== undefined) return hit;
     const built = this.meta.fieldIndexes?.[field];
     if (built === undefined) throw internal(`segment ${this.prefix} has no index on ${field}`);
-    const key = this.key(fieldIndexName(field));
-    const index =
-      fieldIndexMemory(built) === 'cold'
-        ? await openColdFieldIndex(this.store, key, q, `index ${field}`)
-        : FieldIndex.decode(await getWhole(this.store, key, q, `index ${field}`), key);
+    const index = await openFieldIndex(this.store, this.key(fieldIndexName(field)), built, q, `index ${field}`);
     this.fieldIndexes.set(field, index);
     return index;
   }
@@ -182,15 +178,11 @@ export class Segment {
       ...[...plan.keys].map((k) => this.openFieldIndex(k, q)),
     ]);
     const views = new Map<string, FieldIndexView>();
-    const sessions: PagedSession[] = [];
+    const loads: (() => Promise<void>)[] = [];
     [...plan.keys].forEach((k, i) => {
-      const o = opened[i] as FieldIndex | PagedFieldIndex;
-      if (o instanceof FieldIndex) views.set(k, o);
-      else {
-        const session = o.session();
-        sessions.push(session);
-        views.set(k, session);
-      }
+      const { view, load } = viewOf(opened[i] as FieldIndex | PagedFieldIndex, this.pages, q);
+      views.set(k, view);
+      if (load !== null) loads.push(load);
     });
     // a version 1 index has no emptiness flags: is_empty / is_null on its key read the payloads after all
     const flagless = new Set([...plan.keys].filter((k) => views.get(k)?.flagless));
@@ -200,12 +192,7 @@ export class Segment {
         ? await this.allPayloads(q)
         : null);
     const loaded = { ...fields, flagless, payloads, index: (k: string) => views.get(k) as FieldIndexView };
-    const mask = await filterMaskLoading(
-      filter,
-      loaded,
-      schema,
-      sessions.map((s) => () => s.load(this.pages, q)),
-    );
+    const mask = await filterMaskLoading(filter, loaded, schema, loads);
     const matching: number[] = [];
     for (let o = 0; o < mask.length; o++) if (mask[o] === 1) matching.push(o);
     const m: FilterMask = { mask, offsets: Uint32Array.from(matching), cardinality: matching.length };
