@@ -59,12 +59,18 @@ describe('cold field indexes through the collection', () => {
     const fresh = service(spy.store, directInvoker(spy.store));
     const filters: Filter[] = [
       { must: [{ key: 'tenant', match: { value: 't7' } }] },
-      { must: [{ key: 'tenant', match: { any: ['t1', 't2'] } }, { key: 'n', range: { lt: 400 } }] },
+      {
+        must: [
+          { key: 'tenant', match: { any: ['t1', 't2'] } },
+          { key: 'n', range: { lt: 400 } },
+        ],
+      },
       { must_not: [{ key: 'tenant', match: { except: ['t3'] } }] },
     ];
     for (const raw of filters) {
       const f = parseFilter(raw);
-      for (const exact of [true, false]) expect(await fresh.count('c', f, exact)).toBe(await pinned.svc.count('c', f, exact));
+      for (const exact of [true, false])
+        expect(await fresh.count('c', f, exact)).toBe(await pinned.svc.count('c', f, exact));
       const page = { filter: f, limit: 50, with_payload: false, with_vector: false } as const;
       expect((await fresh.scroll('c', page)).points.map((p) => p.id)).toEqual(
         (await pinned.svc.scroll('c', page)).points.map((p) => p.id),
