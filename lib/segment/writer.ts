@@ -12,6 +12,7 @@
  * | `ids`       | ids-format.ts                             | whole, kept                                      |
  * | `payload`   | payload-format.ts                         | index range kept; blobs by range, or whole to filter |
  * | `index/{f}` | field-index-format.ts (one per schema key) | whole, when a filter needs it; kept              |
+ * |             | field-index-paged.ts (a cold index)        | directory, then the posting pages a filter needs |
  * | `meta.json` | meta.ts                                   | first, small                                     |
  * | `offsets`   | space-offsets.ts                          | whole, kept (a named vector some points lack)    |
  * | `multi`     | multi-rows.ts                             | whole, kept (a multivector space)                |
@@ -39,6 +40,8 @@ import { internal } from '../model/errors.js';
 import { maxSim, similarityFn } from '../distance/index.js';
 import type { Distance } from '../model/distance.js';
 import { buildHnsw, buildHnswWith } from '../index/build.js';
+import { maxBlockSize, withPayloadLinks } from '../index/payload-links.js';
+import { payloadBlocks } from './payload-blocks.js';
 import { DEFAULT_PAGE_SIZE, graphByteLength, parseGraphHeader, serializeGraph } from '../index/graph-format.js';
 import { serializeVectors, vectorsLayout } from '../index/vectors-format.js';
 import { type CodeSet, codeMeta, encodeCodes, int8Set, serializeCodes } from '../quantization/index.js';
@@ -60,8 +63,9 @@ import {
   sparseObjectName,
 } from './keys.js';
 import { encodeFieldIndex } from './field-index-format.js';
+import { encodePagedFieldIndex } from './field-index-paged.js';
 import { parsePayloadPath } from './payload-path.js';
-import { schemaType, textIndexOf } from '../model/payload-schema.js';
+import { fieldIndexMemory, schemaType, textIndexOf } from '../model/payload-schema.js';
 import {
   SEGMENT_FORMAT,
   type SegmentMeta,
@@ -174,7 +178,7 @@ export function encodeSegment(
   const spaces: Record<string, SpaceMeta> = {};
   for (const s of input.spaces) {
     if (s.points !== null && s.points.length === 0) continue;
-    const { meta, objects: own } = encodeSpace(config, s, n, input.seed, options);
+    const { meta, objects: own } = encodeSpace(config, s, n, input.seed, options, input.payloads);
     spaces[s.name] = meta;
     for (const [file, bytes] of own) objects.set(spaceFile(s.name, file), bytes);
   }
@@ -224,7 +228,8 @@ export function encodeSegment(
         input.payloads,
         textIndexOf(schema, field),
       );
-      objects.set(fieldIndexName(field), index);
+      // a cold index is read by the pages a query selects (field-index-paged.ts); the others whole
+      objects.set(fieldIndexName(field), fieldIndexMemory(s) === 'cold' ? encodePagedFieldIndex(index) : index);
     }
     meta.fieldIndexes = schema;
   }
@@ -241,6 +246,8 @@ function encodeSpace(
   points: number,
   seed: number,
   options: WriteOptions,
+  /** the points' payloads in offset order, for payload links */
+  payloads?: readonly (Payload | null | undefined)[],
 ): { meta: SpaceMeta; objects: Map<string, Uint8Array> } {
   const space = vectorSpace(config, s.name);
   const { size: dim, distance } = space;
@@ -268,13 +275,26 @@ function encodeSpace(
   let hnsw: SpaceMeta['hnsw'] = null;
   if (n > 0 && space.hnsw.m > 0 && (options.index ?? shouldIndex(config, n, s.name, inner))) {
     const build = { m: space.hnsw.m, efConstruct: space.hnsw.ef_construct, seed };
-    const graph =
+    let graph =
       starts === null
         ? buildHnsw(s.data, dim, distance, {
             ...build,
             codes: codes === undefined ? undefined : (int8Set(codes) ?? undefined),
           })
         : buildHnswWith(n, maxSimOfRows(s.data, starts, dim, distance), build);
+    // hnsw_config.payload_m: extra layer-0 links per keyword/integer value block (lib/index/payload-links.ts)
+    const payloadM = space.hnsw.payload_m ?? 0;
+    if (starts === null && payloadM > 0 && payloads !== undefined) {
+      const fullScanPoints = Math.floor((space.hnsw.full_scan_threshold * 1024) / (dim * 4));
+      const blocks = payloadBlocks(config.payload_schema, payloads, s.points, fullScanPoints, maxBlockSize(graph));
+      graph = withPayloadLinks(graph, blocks, (rows) =>
+        buildHnsw(gatherRows(s.data, dim, rows), dim, distance, {
+          m: Math.max(2, payloadM),
+          efConstruct: space.hnsw.ef_construct,
+          seed,
+        }),
+      );
+    }
     const bytes = serializeGraph(graph, options.graphPageSize ?? DEFAULT_PAGE_SIZE);
     const { meta: g } = parseGraphHeader(bytes);
     if (graphByteLength(g) !== bytes.byteLength) throw internal('segment: graph layout and bytes disagree');
@@ -425,4 +445,11 @@ export async function writeSegment(
   );
   await putCreateOnly(store, segmentObjectKey(segmentPrefix, META), encodeMeta(meta), 'application/json');
   return meta;
+}
+
+/** The rows `rows` of a row-major matrix, as one contiguous copy. */
+function gatherRows(data: Float32Array, dim: number, rows: Uint32Array): Float32Array {
+  const out = new Float32Array(rows.length * dim);
+  for (let i = 0; i < rows.length; i++) out.set(data.subarray(rows[i] * dim, (rows[i] + 1) * dim), i * dim);
+  return out;
 }
