@@ -262,7 +262,10 @@ export function sumSquares(b: RowArray, bOff: number, dim: number): number {
   return s0 + s1 + s2 + s3;
 }
 
-/** Qdrant's uint8 cosine of a (Σa² = aa, precomputed once per query) and stored bytes b. */
+/**
+ * Qdrant's uint8 cosine of a (Σa² = aa, precomputed once per query) and stored bytes b: the dot and b's squared norm
+ * in one pass (the accumulators of dotU8 and sumSquares), 0 when a norm is 0.
+ */
 export function cosineU8(
   a: Float32Array,
   aOff: number,
@@ -271,9 +274,39 @@ export function cosineU8(
   bOff: number,
   dim: number,
 ): number {
-  const bb = sumSquares(b, bOff, dim);
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let n0 = 0;
+  let n1 = 0;
+  let n2 = 0;
+  let n3 = 0;
+  let i = aOff;
+  let j = bOff;
+  const end4 = aOff + (dim & ~3);
+  const end = aOff + dim;
+  for (; i < end4; i += 4, j += 4) {
+    const b0 = b[j];
+    const b1 = b[j + 1];
+    const b2 = b[j + 2];
+    const b3 = b[j + 3];
+    s0 += a[i] * b0;
+    s1 += a[i + 1] * b1;
+    s2 += a[i + 2] * b2;
+    s3 += a[i + 3] * b3;
+    n0 += b0 * b0;
+    n1 += b1 * b1;
+    n2 += b2 * b2;
+    n3 += b3 * b3;
+  }
+  for (; i < end; i++, j++) {
+    s0 += a[i] * b[j];
+    n0 += b[j] * b[j];
+  }
+  const bb = n0 + n1 + n2 + n3;
   if (aa === 0 || bb === 0) return 0;
-  return dotU8(a, aOff, b, bOff, dim) / Math.sqrt(aa * bb);
+  return (s0 + s1 + s2 + s3) / Math.sqrt(aa * bb);
 }
 
 /** The uint8 cosine over two float32 rows (the WAL tail's and retrieve's copies of stored bytes). */
