@@ -20,7 +20,8 @@
  * version 2, which a reader that predates datatypes refuses, so it never reads bytes as float32.
  */
 import type { PayloadSchema } from '../model/payload-schema.js';
-import { DISTANCES } from '../distance/index.js';
+import { DISTANCES, elementBytes } from '../distance/index.js';
+import type { VectorDatatype } from '../model/collection-config.js';
 import type { Distance } from '../model/distance.js';
 import { internal } from '../model/errors.js';
 import { MEMORY_PLACEMENTS, type SpacePlacement, isOnDiskMemory, memoryFromOnDisk } from '../model/memory.js';
@@ -313,7 +314,10 @@ export function encodeMeta(meta: SegmentMeta): Uint8Array {
   return new TextEncoder().encode(JSON.stringify(v1));
 }
 
-/** Bytes of float32 originals in a segment, in KB as Qdrant's thresholds count them. */
-export function vectorKb(count: number, dim: number): number {
-  return (count * dim * 4) / 1024;
+/**
+ * Bytes of originals in a segment, in KB as Qdrant's thresholds count them: in the stored type (Qdrant's
+ * size_of_available_vectors_in_bytes), so float16 counts 2 bytes a value and uint8 1.
+ */
+export function vectorKb(count: number, dim: number, datatype?: VectorDatatype): number {
+  return (count * dim * elementBytes(datatype ?? 'float32')) / 1024;
 }

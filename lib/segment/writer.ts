@@ -142,12 +142,12 @@ export const DEFAULT_VECTORS_PAGE_SIZE = 16 * 1024;
 
 /**
  * Qdrant's rule: build a graph only when a vector's rows exceed indexing_threshold KB (0 disables indexing) and its
- * m > 0. `name` picks the vector space (default: the unnamed vector, or the config's first).
+ * m > 0; the KB are those of the vector's datatype (float16: 2 bytes a value, uint8: 1). `name` picks the vector space (default: the unnamed vector, or the config's first).
  */
 export function shouldIndex(config: CollectionConfig, count: number, name?: string, vectors = count): boolean {
   const space = name === undefined ? vectorSpaces(config)[0] : vectorSpace(config, name);
   const threshold = config.optimizers_config.indexing_threshold;
-  return threshold > 0 && space.hnsw.m > 0 && count > 0 && vectorKb(vectors, space.size) >= threshold;
+  return threshold > 0 && space.hnsw.m > 0 && count > 0 && vectorKb(vectors, space.size, space.datatype) >= threshold;
 }
 
 /** The bytes of a segment and its meta, without I/O (the writer and tests share it). */

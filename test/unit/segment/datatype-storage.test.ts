@@ -34,7 +34,7 @@ import { SegmentRegistry } from '../../../lib/segment/registry.js';
 import type { Segment } from '../../../lib/segment/segment.js';
 import type { SegmentSearchTask } from '../../../lib/segment/task-contract.js';
 import { type SegmentTaskContext, runSegmentTask } from '../../../lib/segment/task.js';
-import { encodeSegment, writeSegment } from '../../../lib/segment/writer.js';
+import { encodeSegment, shouldIndex, writeSegment } from '../../../lib/segment/writer.js';
 import { PageCache } from '../../../lib/storage/page-cache.js';
 import { COLLECTION, makeConfig, seededPayloads, tempStore } from '../../support/segment-fixtures.js';
 
@@ -315,6 +315,20 @@ describe('segments storing float16 / uint8 originals', () => {
     });
     expect(meta.spaces[''].datatype).toBeUndefined();
     expect(parseVectorsHeader(objects.get(VECTORS) as Uint8Array).datatype).toBe('float32');
+  });
+
+  it("Qdrant's indexing threshold counts the stored type's bytes (2000 × 16 values: 125, 62.5 and 31.25 KB)", () => {
+    const at = (datatype: VectorDatatype, kb: number) => {
+      const c = configOf(datatype, 'Dot', false, false);
+      return shouldIndex({ ...c, optimizers_config: { ...c.optimizers_config, indexing_threshold: kb } }, N);
+    };
+    expect([at('float32', 100), at('float16', 100), at('uint8', 100)]).toEqual([true, false, false]);
+    expect([at('float16', 62), at('float16', 63), at('uint8', 31), at('uint8', 32)]).toEqual([
+      true,
+      false,
+      true,
+      false,
+    ]);
   });
 
   it('a float32 segment keeps format 1 and no datatype, byte for byte', () => {
