@@ -18,7 +18,8 @@
  * Invariants: example vectors arrive prepared as the collection stores vectors (normalized for Cosine) and are
  * checked here (dimension, finiteness), so a malformed spec is rejected before any storage is touched.
  */
-import { similarityFn } from '../distance/index.js';
+import { storedSimilarityFn } from '../distance/index.js';
+import type { VectorDatatype } from '../model/collection-config.js';
 import type { Distance } from '../model/distance.js';
 import { invalid } from '../model/errors.js';
 import type { Payload } from '../model/payload.js';
@@ -110,8 +111,10 @@ export function compileScoring(
   dim: number,
   distance: Distance,
   random: () => number = Math.random,
+  datatype?: VectorDatatype,
 ): CompiledScoring {
-  const sim = similarityFn(distance);
+  // uint8 Cosine rows are the bytes (the full cosine); every other space's as similarityFn compares them
+  const sim = storedSimilarityFn(distance, datatype);
   const vectorScoring = (f: (s: (e: Float32Array) => number) => number): CompiledScoring => ({
     spec,
     needsVector: true,

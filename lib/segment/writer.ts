@@ -27,6 +27,10 @@
  * MaxSim on the float32 originals (lib/index/build.ts buildHnswWith); the indexing threshold counts inner rows, the
  * bytes Qdrant's threshold measures.
  *
+ * A float16 or uint8 vector's originals are stored in that type (2 or 1 bytes per value, meta `datatype`); the values
+ * given are already the type's (the WAL applied Qdrant's conversion). uint8 Cosine rows are the bytes as given,
+ * not normalized (retrieve returns them, as Qdrant's); its codes and graph are built on normalized copies.
+ *
  * Internal offsets follow a locality order (locality.ts) unless disabled: spatial neighbours share pages.
  *
  * Invariants: every object is written with a create-only put (a retried or racing optimizer can never overwrite a
@@ -37,7 +41,7 @@ import type { CollectionConfig } from '../model/collection-config.js';
 import type { Payload } from '../model/payload.js';
 import type { PointId } from '../model/point-id.js';
 import { internal } from '../model/errors.js';
-import { maxSim, similarityFn } from '../distance/index.js';
+import { maxSim, normalizeRows, representableAs, similarityFn } from '../distance/index.js';
 import type { Distance } from '../model/distance.js';
 import { buildHnsw, buildHnswWith } from '../index/build.js';
 import { maxBlockSize, withPayloadLinks } from '../index/payload-links.js';
@@ -142,12 +146,12 @@ export const DEFAULT_VECTORS_PAGE_SIZE = 16 * 1024;
 
 /**
  * Qdrant's rule: build a graph only when a vector's rows exceed indexing_threshold KB (0 disables indexing) and its
- * m > 0. `name` picks the vector space (default: the unnamed vector, or the config's first).
+ * m > 0; the KB are those of the vector's datatype (float16: 2 bytes a value, uint8: 1). `name` picks the vector space (default: the unnamed vector, or the config's first).
  */
 export function shouldIndex(config: CollectionConfig, count: number, name?: string, vectors = count): boolean {
   const space = name === undefined ? vectorSpaces(config)[0] : vectorSpace(config, name);
   const threshold = config.optimizers_config.indexing_threshold;
-  return threshold > 0 && space.hnsw.m > 0 && count > 0 && vectorKb(vectors, space.size) >= threshold;
+  return threshold > 0 && space.hnsw.m > 0 && count > 0 && vectorKb(vectors, space.size, space.datatype) >= threshold;
 }
 
 /** The bytes of a segment and its meta, without I/O (the writer and tests share it). */
@@ -256,12 +260,17 @@ function encodeSpace(
   const inner = s.data.length / dim;
   const starts = s.counts === undefined ? null : startsOf(s.counts);
   const objects = new Map<string, Uint8Array>();
+  // originals in the vector's datatype, unless a row is not one of its values (a uint8 Cosine row a WAL record wrote
+  // normalized before the bytes were kept): then float32, as every segment before datatypes
+  const stored = space.datatype !== 'float32' && representableAs(space.datatype, s.data) ? space.datatype : 'float32';
+  // codes and graph compare normalized Cosine rows; uint8 Cosine originals are the bytes, so they get a copy
+  const rows = stored === 'uint8' && distance === 'Cosine' ? normalizedRows(s.data, dim) : s.data;
   let quantization: SpaceMeta['quantization'] = null;
   // a segment's codes come from its vector's quantization kind through the one codec seam (quantization/codes.ts);
   // an int8 segment's graph is built on its int8 codes, as Qdrant builds it (lib/index/build.ts explains)
   let codes: CodeSet | undefined;
   if (space.quantization) {
-    codes = encodeCodes(space.quantization, { data: s.data, dim, distance, seed });
+    codes = encodeCodes(space.quantization, { data: rows, dim, distance, seed });
     const bytes = serializeCodes(codes);
     objects.set(QUANTIZED, bytes);
     // the placement decides alwaysRam (memory.ts); int8's meta keeps its field order byte for byte
@@ -277,18 +286,18 @@ function encodeSpace(
     const build = { m: space.hnsw.m, efConstruct: space.hnsw.ef_construct, seed };
     let graph =
       starts === null
-        ? buildHnsw(s.data, dim, distance, {
+        ? buildHnsw(rows, dim, distance, {
             ...build,
             codes: codes === undefined ? undefined : (int8Set(codes) ?? undefined),
           })
-        : buildHnswWith(n, maxSimOfRows(s.data, starts, dim, distance), build);
+        : buildHnswWith(n, maxSimOfRows(rows, starts, dim, distance), build);
     // hnsw_config.payload_m: extra layer-0 links per keyword/integer value block (lib/index/payload-links.ts)
     const payloadM = space.hnsw.payload_m ?? 0;
     if (starts === null && payloadM > 0 && payloads !== undefined) {
       const fullScanPoints = Math.floor((space.hnsw.full_scan_threshold * 1024) / (dim * 4));
       const blocks = payloadBlocks(config.payload_schema, payloads, s.points, fullScanPoints, maxBlockSize(graph));
-      graph = withPayloadLinks(graph, blocks, (rows) =>
-        buildHnsw(gatherRows(s.data, dim, rows), dim, distance, {
+      graph = withPayloadLinks(graph, blocks, (block) =>
+        buildHnsw(gatherRows(rows, dim, block), dim, distance, {
           m: Math.max(2, payloadM),
           efConstruct: space.hnsw.ef_construct,
           seed,
@@ -314,8 +323,8 @@ function encodeSpace(
   }
 
   const vectorsPageSize = options.vectorsPageSize ?? DEFAULT_VECTORS_PAGE_SIZE;
-  const vectorBytes = serializeVectors(s.data, dim, vectorsPageSize);
-  const vl = vectorsLayout(inner, dim, vectorsPageSize);
+  const vectorBytes = serializeVectors(s.data, dim, vectorsPageSize, stored);
+  const vl = vectorsLayout(inner, dim, vectorsPageSize, stored);
   objects.set(VECTORS, vectorBytes);
   let offsetsBytes = 0;
   if (s.points !== null) {
@@ -346,6 +355,7 @@ function encodeSpace(
       },
       offsetsBytes,
       ...(multivector !== undefined ? { multivector } : {}),
+      ...(stored !== 'float32' ? { datatype: stored } : {}),
     },
     objects,
   };
@@ -370,6 +380,13 @@ function maxSimOfRows(
       starts[b + 1] - starts[b],
       dim,
     );
+}
+
+/** A copy of rows × dim `data` with every row normalized. */
+function normalizedRows(data: Float32Array, dim: number): Float32Array {
+  const out = Float32Array.from(data);
+  normalizeRows(out, dim);
+  return out;
 }
 
 function inversePermutation(order: Uint32Array): Uint32Array {

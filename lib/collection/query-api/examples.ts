@@ -6,7 +6,7 @@
  * Invariants: every example id resolves or the query fails with 404 before any search; ids of the queried
  * collection are returned in `exclude` (never results); vectors are normalized as the collection stores them.
  */
-import { normalizeInPlace, similarityFn } from '../../distance/index.js';
+import { normalizeInPlace, storedSimilarityFn } from '../../distance/index.js';
 import { invalid, pointNotFound } from '../../model/errors.js';
 import type { PointId } from '../../model/point-id.js';
 import type { QueryForm, QueryNode, VectorInput } from '../../model/query.js';
@@ -229,7 +229,7 @@ export function scorerOf(
 ): ((v: Float32Array) => number) | null {
   const space = vectorSpace(snap.manifest.config, node.using);
   const { size: dim, distance } = space;
-  const sim = similarityFn(distance);
+  const sim = storedSimilarityFn(distance, space.datatype);
   const near = nearestVector(snap, refs, node, q);
   if (near !== null) return (v) => vectorSimilarity(space, near, v);
   if (SCORED_FORMS.includes(q.kind)) singleVectorForm(snap, node, q.kind);
