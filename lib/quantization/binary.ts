@@ -238,6 +238,36 @@ export function popcount32(x: number): number {
 }
 
 /**
+ * The estimate between two stored rows a and b: the header's formulas with b's code and norm in place of the
+ * query's. A graph built on it compares what a binary walk compares (Qdrant builds a binary segment's graph on its
+ * codes); the stored codes are symmetric, so this holds whatever the query encoding.
+ */
+export function binaryPairSimilarity(set: BinarySet): (a: number, b: number) => number {
+  const p = set.params;
+  const nw = p.words;
+  const codes = set.codes;
+  const norms = set.norms;
+  const scale = 1 / p.bits;
+  return (a, b) => {
+    const ba = a * nw;
+    const bb = b * nw;
+    let x = 0;
+    for (let k = 0; k < nw; k++) x += popcount32(codes[ba + k] ^ codes[bb + k]);
+    const c = Math.cos(Math.PI * x * scale);
+    switch (p.distance) {
+      case 'Cosine':
+        return c;
+      case 'Dot':
+        return norms[a] * norms[b] * c;
+      case 'Euclid':
+        return -(norms[a] * norms[a] + norms[b] * norms[b] - 2 * norms[a] * norms[b] * c);
+      case 'Manhattan':
+        return -x * scale * (norms[a] + norms[b]);
+    }
+  };
+}
+
+/**
  * Estimated similarity of one query to stored rows (see the header); implements lib/index's QueryScorer. The query
  * is encoded once; score() allocates nothing.
  */

@@ -392,8 +392,6 @@ export function decodeTurbo(set: TurboSet, id: number): Float32Array {
 
 /** A query prepared for asymmetric scoring against one set's params (see the header). */
 export interface TurboQuery {
-  /** lut[j·256 + byte] = Σ over the codes of byte j of qInt · codebookInt (exact integers) */
-  lut: Int32Array;
   /** integer dot → float: 1 / (query scale · codebook scale) */
   post: number;
   /** qm = ⟨Q, M⟩ */
@@ -402,7 +400,7 @@ export interface TurboQuery {
   normSq: number;
   /** the query itself (Manhattan scores against decoded rows) */
   original: Float32Array;
-  /** the integer query coordinates qInt (length D) the table was built from */
+  /** the integer query coordinates qInt (length D) raw is summed with */
   ints: Int32Array;
 }
 
@@ -411,8 +409,30 @@ function roundHalfAway(x: number): number {
   return x < 0 ? -Math.floor(-x + 0.5) : Math.floor(x + 0.5);
 }
 
+/**
+ * The per-query byte table of the JS path: lut[j·256 + byte] = Σ over the codes of byte j of qInt · codebookInt
+ * (exact integers). Built only where the JS loop scores (the SIMD kernel needs no table: for 784-d 4-bit codes the
+ * table is 100k entries, more work per query than a walk's worth of kernel calls).
+ */
+export function turboQueryTable(params: TurboParams, ints: Int32Array): Int32Array {
+  const s = SPECS[params.bits];
+  const lanes = 8 / s.bitSize;
+  const mask = (1 << s.bitSize) - 1;
+  const lut = new Int32Array(params.codeBytes * 256);
+  for (let j = 0; j < params.codeBytes; j++) {
+    for (let byte = 0; byte < 256; byte++) {
+      let sum = 0;
+      for (let lane = 0; lane < lanes; lane++) {
+        sum += ints[j * lanes + lane] * s.codebookInt[(byte >> (lane * s.bitSize)) & mask];
+      }
+      lut[j * 256 + byte] = sum;
+    }
+  }
+  return lut;
+}
+
 export function encodeTurboQuery(params: TurboParams, query: Float32Array): TurboQuery {
-  const { dim, paddedDim, shift, scale, codeBytes } = params;
+  const { dim, paddedDim, shift, scale } = params;
   if (query.length !== dim) throw invalid(`query has ${query.length} dimensions, expected ${dim}`);
   const s = SPECS[params.bits];
   const rotated = new Float64Array(paddedDim);
@@ -434,21 +454,8 @@ export function encodeTurboQuery(params: TurboParams, query: Float32Array): Turb
     const v = roundHalfAway(Math.fround(q32[i] * qScale));
     qInt[i] = Math.min(Math.max(v, -s.queryMax), s.queryMax);
   }
-  const lanes = 8 / s.bitSize;
-  const mask = (1 << s.bitSize) - 1;
-  const lut = new Int32Array(codeBytes * 256);
-  for (let j = 0; j < codeBytes; j++) {
-    for (let byte = 0; byte < 256; byte++) {
-      let sum = 0;
-      for (let lane = 0; lane < lanes; lane++) {
-        sum += qInt[j * lanes + lane] * s.codebookInt[(byte >> (lane * s.bitSize)) & mask];
-      }
-      lut[j * 256 + byte] = sum;
-    }
-  }
   const rn = Math.fround(Math.sqrt(normSq));
   return {
-    lut,
     post: 1 / (qScale * s.codebookScale),
     qm: Math.fround(qm),
     normSq: rn * rn,
@@ -500,6 +507,11 @@ export class TurboScorer {
   private readonly slot: Uint8Array | null;
   /** the arena's id slot, read in place by scoreMany (see lib/index's QueryScorer.scratchIds) */
   readonly scratchIds: Uint32Array | undefined;
+  /** the JS path's byte table (turboQueryTable), built on first use */
+  private lut: Int32Array | null = null;
+  /** score() through the kernel: a batch of one */
+  private readonly oneId = new Uint32Array(1);
+  private readonly one = new Float64Array(1);
   /** number of scored rows, for the engine's cost counters */
   computations = 0;
 
@@ -520,7 +532,8 @@ export class TurboScorer {
   /** raw of row id: the integer dot Σ qInt_i · codebookInt[code_i], summed from the byte table (see the header). */
   private dot(id: number): number {
     const codes = this.set.codes;
-    const lut = this.query.lut;
+    this.lut ??= turboQueryTable(this.set.params, this.query.ints);
+    const lut = this.lut;
     const m = this.codeBytes;
     const base = id * m;
     let raw = 0;
@@ -539,6 +552,12 @@ export class TurboScorer {
   }
 
   score(id: number): number {
+    if (this.arena !== null) {
+      // one id through the kernel (writes the arena's id slot, as every scoreMany batch does)
+      this.oneId[0] = id;
+      this.scoreMany(this.oneId, 0, 1, this.one);
+      return this.one[0];
+    }
     this.computations++;
     switch (this.distance) {
       case 'Cosine':
