@@ -383,12 +383,19 @@ async function measureDataset(
     const ctx = new SearchContext(ds.nBase);
     const out: CodesRow[] = [];
     const builds: BuildRow[] = [];
-    for (const spec of specs) {
+    // every Strata code is built before any pass, while Qdrant's driver builds its shards (it answers in order, so a
+    // pass request would wait behind every queued build)
+    const built = specs.map((spec) => {
       const code = buildStrata(spec, ds, rows, floatGraph, opts);
       log(
         `  ${spec.name}: ${code.bytesPerVector.toFixed(1)} B/vector, encoded in ${code.encodeSeconds.toFixed(1)} s` +
           (code.codesGraph ? `, graph on codes ${code.codesGraph.seconds.toFixed(1)} s` : ''),
       );
+      return code;
+    });
+    for (const [c, spec] of specs.entries()) {
+      const code = built[c];
+      log(`  ${spec.name}:`);
       const modes = spec.kind === 'float32' ? [0] : [0, ...opts.oversamplings];
       const add = (
         engine: CodesRow['engine'],
