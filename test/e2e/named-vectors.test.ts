@@ -466,6 +466,9 @@ describe('named vectors through the official client', () => {
     });
     expect(results).toHaveLength(9);
     for (const r of results) expect(r.status).toBe('completed');
+    // each operation has its own operation_id, growing in order, as Qdrant applies them one by one
+    const opIds = results.map((r) => r.operation_id as number);
+    for (let k = 1; k < opIds.length; k++) expect(opIds[k]).toBeGreaterThan(opIds[k - 1]);
     expect(await walObjects()).toBe(walBefore + 1);
     const got = await client.retrieve(C, { ids: [7000, 7001, 150, 151], with_vector: true, with_payload: true });
     const byId = new Map(got.map((p) => [Number(p.id), p]));
