@@ -21,6 +21,12 @@
     (local $acc v128)
     (local $a v128)
     (local $b v128)
+    local.get $rows
+    local.get $rowBytes
+    local.get $ids
+    local.get $count
+    local.get $out
+    call $touch
     i32.const 0
     local.set $i
     block
@@ -152,6 +158,12 @@
     (local $acc0 v128)
     (local $acc1 v128)
     (local $s v128)
+    local.get $rows
+    local.get $rowBytes
+    local.get $ids
+    local.get $count
+    local.get $out
+    call $touch
     i32.const 0
     local.set $i
     block
@@ -280,6 +292,12 @@
     (local $acc0 v128)
     (local $acc1 v128)
     (local $s v128)
+    local.get $rows
+    local.get $rowBytes
+    local.get $ids
+    local.get $count
+    local.get $out
+    call $touch
     i32.const 0
     local.set $i
     block
@@ -421,6 +439,12 @@
     (local $acc01 v128)
     (local $acc23 v128)
     (local $d v128)
+    local.get $rows
+    local.get $rowBytes
+    local.get $ids
+    local.get $count
+    local.get $out
+    call $touch
     i32.const 0
     local.set $i
     block
@@ -520,6 +544,12 @@
     (local $acc01 v128)
     (local $acc23 v128)
     (local $d v128)
+    local.get $rows
+    local.get $rowBytes
+    local.get $ids
+    local.get $count
+    local.get $out
+    call $touch
     i32.const 0
     local.set $i
     block
@@ -616,5 +646,65 @@
         br 0
       end
     end
+  )
+  ;; Software prefetch by plain loads (wasm has no prefetch instruction): before a batch is scored, one i32 load per
+  ;; 64-byte line of every row it names, all independent of each other, so the CPU keeps many cache misses in flight at
+  ;; once instead of stalling on each row's first line as the scoring loop reaches it (neighbour rows are scattered,
+  ;; so nearly every one misses the caches on a large set). The XOR of the loaded words is stored at out, which the
+  ;; kernel overwrites afterwards: a store keeps the loads from being optimised away and changes no result.
+  (func $touch (param $rows i32) (param $rowBytes i32) (param $ids i32) (param $count i32) (param $out i32)
+    (local $i i32)
+    (local $p i32)
+    (local $k i32)
+    (local $t i32)
+    block
+      loop
+        local.get $i
+        local.get $count
+        i32.ge_u
+        br_if 1
+        local.get $rows
+        local.get $ids
+        local.get $i
+        i32.const 2
+        i32.shl
+        i32.add
+        i32.load
+        local.get $rowBytes
+        i32.mul
+        i32.add
+        local.set $p
+        i32.const 0
+        local.set $k
+        block
+          loop
+            local.get $k
+            local.get $rowBytes
+            i32.ge_u
+            br_if 1
+            local.get $t
+            local.get $p
+            local.get $k
+            i32.add
+            i32.load align=1
+            i32.xor
+            local.set $t
+            local.get $k
+            i32.const 64
+            i32.add
+            local.set $k
+            br 0
+          end
+        end
+        local.get $i
+        i32.const 1
+        i32.add
+        local.set $i
+        br 0
+      end
+    end
+    local.get $out
+    local.get $t
+    i32.store align=1
   )
 )
