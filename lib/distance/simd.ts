@@ -34,6 +34,21 @@ export interface SimdKernels {
   dot_f64: BatchKernel;
   /** f64 out: Σ(q − row)² summed exactly as the JS l2sq (bit-identical); rowBytes a multiple of 16 */
   l2_f64: BatchKernel;
+  /**
+   * f64 out: the int8 estimate mult·Σ c_q·c_v + kq + corr[id] (corr: f32 per row at byte address `corr`), the same
+   * double operations in the same order as Int8Scorer.score
+   */
+  est_u8: (
+    rows: number,
+    rowBytes: number,
+    q: number,
+    ids: number,
+    count: number,
+    out: number,
+    corr: number,
+    mult: number,
+    kq: number,
+  ) => void;
 }
 
 /** Most ids one kernel call takes; callers chunk longer lists. */
