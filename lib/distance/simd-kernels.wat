@@ -21,6 +21,12 @@
     (local $acc v128)
     (local $a v128)
     (local $b v128)
+    local.get $rows
+    local.get $rowBytes
+    local.get $ids
+    local.get $count
+    local.get $out
+    call $touch
     i32.const 0
     local.set $i
     block
@@ -152,6 +158,12 @@
     (local $acc0 v128)
     (local $acc1 v128)
     (local $s v128)
+    local.get $rows
+    local.get $rowBytes
+    local.get $ids
+    local.get $count
+    local.get $out
+    call $touch
     i32.const 0
     local.set $i
     block
@@ -280,6 +292,12 @@
     (local $acc0 v128)
     (local $acc1 v128)
     (local $s v128)
+    local.get $rows
+    local.get $rowBytes
+    local.get $ids
+    local.get $count
+    local.get $out
+    call $touch
     i32.const 0
     local.set $i
     block
@@ -421,6 +439,12 @@
     (local $acc01 v128)
     (local $acc23 v128)
     (local $d v128)
+    local.get $rows
+    local.get $rowBytes
+    local.get $ids
+    local.get $count
+    local.get $out
+    call $touch
     i32.const 0
     local.set $i
     block
@@ -520,6 +544,12 @@
     (local $acc01 v128)
     (local $acc23 v128)
     (local $d v128)
+    local.get $rows
+    local.get $rowBytes
+    local.get $ids
+    local.get $count
+    local.get $out
+    call $touch
     i32.const 0
     local.set $i
     block
@@ -820,5 +850,156 @@
         (f64.store (i32.add (local.get $out) (i32.shl (local.get $i) (i32.const 3))) (local.get $s0))
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $row)))
+  )
+  ;; Software prefetch by plain loads (wasm has no prefetch instruction): before a batch is scored, one i32 load per
+  ;; 64-byte line of every row it names, all independent of each other, so the CPU keeps many cache misses in flight at
+  ;; once instead of stalling on each row's first line as the scoring loop reaches it (neighbour rows are scattered,
+  ;; so nearly every one misses the caches on a large set). The XOR of the loaded words is stored at out, which the
+  ;; kernel overwrites afterwards: a store keeps the loads from being optimised away and changes no result.
+  (func $touch (param $rows i32) (param $rowBytes i32) (param $ids i32) (param $count i32) (param $out i32)
+    (local $i i32)
+    (local $p i32)
+    (local $k i32)
+    (local $t i32)
+    block
+      loop
+        local.get $i
+        local.get $count
+        i32.ge_u
+        br_if 1
+        local.get $rows
+        local.get $ids
+        local.get $i
+        i32.const 2
+        i32.shl
+        i32.add
+        i32.load
+        local.get $rowBytes
+        i32.mul
+        i32.add
+        local.set $p
+        i32.const 0
+        local.set $k
+        block
+          loop
+            local.get $k
+            local.get $rowBytes
+            i32.ge_u
+            br_if 1
+            local.get $t
+            local.get $p
+            local.get $k
+            i32.add
+            i32.load align=1
+            i32.xor
+            local.set $t
+            local.get $k
+            i32.const 64
+            i32.add
+            local.set $k
+            br 0
+          end
+        end
+        local.get $i
+        i32.const 1
+        i32.add
+        local.set $i
+        br 0
+      end
+    end
+    local.get $out
+    local.get $t
+    i32.store align=1
+  )
+  ;; The int8 estimate of a batch, whole, in one call: out[i] (f64) = mult · Σ c_q·c_v + kq + corr[ids[i]] with the code
+  ;; sums of dot_u8 and the per-vector corrections (f32 at byte address corr, one per row) in the same memory, so the
+  ;; caller reads finished scores. The expression is lib/quantization's Int8Scorer.score in the same IEEE double
+  ;; operations and order ((mult·sum + kq) + corr), so the values are identical. The corrections' lines are touched
+  ;; before the code rows (they are as scattered as the rows). dot_u8 writes the i32 sums at out; they are widened to
+  ;; f64 in place from the last to the first (the f64 of row i covers i32 slots 2i and 2i + 1, both ≥ i: read already).
+  (func $est_u8 (export "est_u8") (param $rows i32) (param $rowBytes i32) (param $q i32) (param $ids i32) (param $count i32) (param $out i32) (param $corr i32) (param $mult f64) (param $kq f64)
+    (local $i i32)
+    (local $t i32)
+    block
+      loop
+        local.get $i
+        local.get $count
+        i32.ge_u
+        br_if 1
+        local.get $t
+        local.get $corr
+        local.get $ids
+        local.get $i
+        i32.const 2
+        i32.shl
+        i32.add
+        i32.load
+        i32.const 2
+        i32.shl
+        i32.add
+        i32.load
+        i32.xor
+        local.set $t
+        local.get $i
+        i32.const 1
+        i32.add
+        local.set $i
+        br 0
+      end
+    end
+    local.get $out
+    local.get $t
+    i32.store
+    local.get $rows
+    local.get $rowBytes
+    local.get $q
+    local.get $ids
+    local.get $count
+    local.get $out
+    call $dot_u8
+    local.get $count
+    local.set $i
+    block
+      loop
+        local.get $i
+        i32.eqz
+        br_if 1
+        local.get $i
+        i32.const 1
+        i32.sub
+        local.set $i
+        local.get $out
+        local.get $i
+        i32.const 3
+        i32.shl
+        i32.add
+        local.get $mult
+        local.get $out
+        local.get $i
+        i32.const 2
+        i32.shl
+        i32.add
+        i32.load
+        f64.convert_i32_s
+        f64.mul
+        local.get $kq
+        f64.add
+        local.get $corr
+        local.get $ids
+        local.get $i
+        i32.const 2
+        i32.shl
+        i32.add
+        i32.load
+        i32.const 2
+        i32.shl
+        i32.add
+        f32.load
+        f64.promote_f32
+        f64.add
+        f64.store
+        br 0
+      end
+    end
   )
 )

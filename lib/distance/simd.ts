@@ -63,6 +63,21 @@ export interface SimdKernels {
   ) => void;
   /** f64 out: Σ_j lut[j·256 + row[j]] over one-byte codes, lut float32 at q, summed as the JS loop (product codes) */
   lut_f32: BatchKernel;
+  /**
+   * f64 out: the int8 estimate mult·Σ c_q·c_v + kq + corr[id] (corr: f32 per row at byte address `corr`), the same
+   * double operations in the same order as Int8Scorer.score
+   */
+  est_u8: (
+    rows: number,
+    rowBytes: number,
+    q: number,
+    ids: number,
+    count: number,
+    out: number,
+    corr: number,
+    mult: number,
+    kq: number,
+  ) => void;
 }
 
 /** Most ids one kernel call takes; callers chunk longer lists. */

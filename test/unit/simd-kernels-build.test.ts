@@ -41,6 +41,7 @@ describe('SIMD kernels build (wabt from simd-kernels.wat)', () => {
       'function:xor_popcnt',
       'function:tq_dot',
       'function:lut_f32',
+      'function:est_u8',
     ]);
     expect(wasm.Module.imports(module)).toEqual([{ module: 'env', name: 'memory', kind: 'memory' }]);
   });
