@@ -26,7 +26,8 @@
  * MaxSim on the float32 originals (lib/index/build.ts buildHnswWith); the indexing threshold counts inner rows, the
  * bytes Qdrant's threshold measures.
  *
- * Internal offsets follow a locality order (locality.ts) unless disabled: spatial neighbours share pages.
+ * Internal offsets follow a locality order (locality.ts) unless disabled: spatial neighbours share pages; then the
+ * graph's upper-level nodes are numbered first (entry-order.ts: the entry region a cold paged walk reads at once).
  *
  * Invariants: every object is written with a create-only put (a retried or racing optimizer can never overwrite a
  * segment someone may read); meta.json goes LAST, after every other object is durable, so a segment with a meta is
@@ -39,11 +40,14 @@ import { internal } from '../model/errors.js';
 import { maxSim, similarityFn } from '../distance/index.js';
 import type { Distance } from '../model/distance.js';
 import { buildHnsw, buildHnswWith } from '../index/build.js';
+import type { HnswGraph } from '../index/graph.js';
+import { permuteGraph } from '../index/graph-permute.js';
 import { DEFAULT_PAGE_SIZE, graphByteLength, parseGraphHeader, serializeGraph } from '../index/graph-format.js';
 import { serializeVectors, vectorsLayout } from '../index/vectors-format.js';
 import { type CodeSet, codeMeta, encodeCodes, int8Set, serializeCodes } from '../quantization/index.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { encodeIds } from './ids-format.js';
+import { composeOrders, entryOrder } from './entry-order.js';
 import { localityOrder, permuteRows } from './locality.js';
 import {
   GRAPH,
@@ -127,6 +131,11 @@ export interface WriteOptions {
    */
   localityOrder?: boolean;
   /**
+   * number the graph's upper-level nodes first (entry-order.ts), so a cold paged walk reads its descent's rows in
+   * one range; default true. Applies to the first vector space every point holds, when it gets a graph.
+   */
+  entryOrder?: boolean;
+  /**
    * build a graph (true) or not (false) whatever the size; default: Qdrant's threshold rule (`shouldIndex`). The
    * optimizer sets it when it rebuilds a segment that has a graph, so a rebuild never drops an index (rebuild.ts).
    * No graph is built when `hnsw_config.m` is 0 either way.
@@ -165,16 +174,31 @@ export function encodeSegment(
   }
   // locality follows the first dense vector every point holds; without one, the input order is kept
   const full = spacesIn.find((s) => s.points === null && s.counts === undefined);
-  const order =
+  let order =
     options.localityOrder === false || full === undefined
       ? null
       : localityOrder(full.data, vectorSpace(config, full.name).size, raw.seed);
-  const input = order === null ? { ...raw, spaces: spacesIn } : reorder(raw, spacesIn, order);
+  let input = order === null ? { ...raw, spaces: spacesIn } : reorder(raw, spacesIn, order);
+  // the entry region (entry-order.ts): the full space's graph is built now, on the locality order, and its upper
+  // nodes numbered first; every row-keyed input below is then written in that final order
+  let prebuilt: { name: string; graph: HnswGraph } | null = null;
+  if (full !== undefined && options.entryOrder !== false) {
+    const s = input.spaces.find((x) => x.name === full.name) as SpaceInput;
+    let graph = buildSpaceGraph(config, s, n, raw.seed, options);
+    const entry = graph === null ? null : entryOrder(graph);
+    if (graph !== null && entry !== null) {
+      order = composeOrders(order, entry);
+      input = reorder(raw, spacesIn, order);
+      graph = permuteGraph(graph, entry);
+    }
+    if (graph !== null) prebuilt = { name: full.name, graph };
+  }
   const objects = new Map<string, Uint8Array>();
   const spaces: Record<string, SpaceMeta> = {};
   for (const s of input.spaces) {
     if (s.points !== null && s.points.length === 0) continue;
-    const { meta, objects: own } = encodeSpace(config, s, n, input.seed, options);
+    const graph = prebuilt !== null && prebuilt.name === s.name ? prebuilt.graph : undefined;
+    const { meta, objects: own } = encodeSpace(config, s, n, input.seed, options, graph);
     spaces[s.name] = meta;
     for (const [file, bytes] of own) objects.set(spaceFile(s.name, file), bytes);
   }
@@ -241,6 +265,7 @@ function encodeSpace(
   points: number,
   seed: number,
   options: WriteOptions,
+  prebuilt?: HnswGraph,
 ): { meta: SpaceMeta; objects: Map<string, Uint8Array> } {
   const space = vectorSpace(config, s.name);
   const { size: dim, distance } = space;
@@ -266,15 +291,8 @@ function encodeSpace(
   }
 
   let hnsw: SpaceMeta['hnsw'] = null;
-  if (n > 0 && space.hnsw.m > 0 && (options.index ?? shouldIndex(config, n, s.name, inner))) {
-    const build = { m: space.hnsw.m, efConstruct: space.hnsw.ef_construct, seed };
-    const graph =
-      starts === null
-        ? buildHnsw(s.data, dim, distance, {
-            ...build,
-            codes: codes === undefined ? undefined : (int8Set(codes) ?? undefined),
-          })
-        : buildHnswWith(n, maxSimOfRows(s.data, starts, dim, distance), build);
+  const graph = prebuilt ?? buildSpaceGraph(config, s, points, seed, options, codes);
+  if (graph !== null) {
     const bytes = serializeGraph(graph, options.graphPageSize ?? DEFAULT_PAGE_SIZE);
     const { meta: g } = parseGraphHeader(bytes);
     if (graphByteLength(g) !== bytes.byteLength) throw internal('segment: graph layout and bytes disagree');
@@ -329,6 +347,36 @@ function encodeSpace(
     },
     objects,
   };
+}
+
+/**
+ * The space's HNSW graph, or null when it gets none (Qdrant's threshold rule, `options.index`, m = 0). An int8
+ * space's graph is built on its int8 codes (encoded here when not given: the codes of the same rows).
+ */
+function buildSpaceGraph(
+  config: CollectionConfig,
+  s: SpaceInput,
+  points: number,
+  seed: number,
+  options: WriteOptions,
+  codes?: CodeSet,
+): HnswGraph | null {
+  const space = vectorSpace(config, s.name);
+  const { size: dim, distance } = space;
+  const n = s.points === null ? points : s.points.length;
+  const inner = s.data.length / dim;
+  if (!(n > 0 && space.hnsw.m > 0 && (options.index ?? shouldIndex(config, n, s.name, inner)))) return null;
+  const build = { m: space.hnsw.m, efConstruct: space.hnsw.ef_construct, seed };
+  if (s.counts !== undefined) {
+    return buildHnswWith(n, maxSimOfRows(s.data, startsOf(s.counts), dim, distance), build);
+  }
+  const q = space.quantization;
+  const own =
+    codes ?? (q !== null && 'scalar' in q ? encodeCodes(q, { data: s.data, dim, distance, seed }) : undefined);
+  return buildHnsw(s.data, dim, distance, {
+    ...build,
+    codes: own === undefined ? undefined : (int8Set(own) ?? undefined),
+  });
 }
 
 /** MaxSim of row a (the query side) against row b of a multivector space's inner rows. */
