@@ -52,7 +52,10 @@ export async function searchHnswBeam(
   // the entry region's layer-0 pages travel with the descent's first rows (one round for both)
   const region = entryRegion(graph);
   const warming = Promise.all([
-    graph.load && graph.layer0(meta.entryPoint) === null ? graph.load(region ?? [meta.entryPoint]) : undefined,
+    // with a region, asked even when resident (read at open): a whole-graph read then starts in this round too
+    graph.load && (region !== null || graph.layer0(meta.entryPoint) === null)
+      ? graph.load(region ?? [meta.entryPoint])
+      : undefined,
     region !== null && scorer.prefetch ? scorer.prefetch(region, 0, region.length) : undefined,
   ]);
   // a rejected warm-up must not surface as unhandled while the descent is awaited; it is awaited below

@@ -29,6 +29,13 @@ export function entryOrder(g: HnswGraph): Uint32Array | null {
   return order;
 }
 
+/** U when the graph's upper-level nodes are exactly rows 0..U-1 (the entry region), else 0. */
+export function entryRegionRows(g: HnswGraph): number {
+  const upper = g.upper.ids;
+  const u = upper.length;
+  return u > 0 && upper[u - 1] === u - 1 ? u : 0;
+}
+
 /** The composition of two orders: row `inner[outer[i]]` of the input becomes row i. */
 export function composeOrders(inner: Uint32Array | null, outer: Uint32Array): Uint32Array {
   return inner === null ? outer : Uint32Array.from(outer, (r) => inner[r]);

@@ -47,7 +47,7 @@ import { serializeVectors, vectorsLayout } from '../index/vectors-format.js';
 import { type CodeSet, codeMeta, encodeCodes, int8Set, serializeCodes } from '../quantization/index.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { encodeIds } from './ids-format.js';
-import { composeOrders, entryOrder } from './entry-order.js';
+import { composeOrders, entryOrder, entryRegionRows } from './entry-order.js';
 import { localityOrder, permuteRows } from './locality.js';
 import {
   GRAPH,
@@ -308,6 +308,8 @@ function encodeSpace(
       pageCount: g.pageCount,
       headerBytes: g.headerBytes,
       bytes: bytes.byteLength,
+      // the entry region (entry-order.ts) when this graph's upper nodes are rows 0..U-1
+      ...(entryRegionRows(graph) > 0 ? { entryRows: entryRegionRows(graph) } : {}),
     };
   }
 
