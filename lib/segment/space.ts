@@ -145,7 +145,12 @@ export class SegmentSpace {
       return this.multi(vector, (row) => floatScorer(resident, this.meta.dim, this.meta.distance, row));
     const rows = this.rowSource(q, maxGets);
     // one source for every query row of a multivector, so one prefetch makes the rows resident for all
-    const source = vectorPagesBytes(rows) <= wholeBytes ? new WholeRowsOnFirstTouch(rows) : rows;
+    let source: PagedRows | WholeRowsOnFirstTouch = rows;
+    if (vectorPagesBytes(rows) <= wholeBytes) {
+      const whole = new WholeRowsOnFirstTouch(rows);
+      whole.start();
+      source = whole;
+    }
     return this.multi(vector, (row) => new PagedFloatScorer(source, this.meta.distance, row));
   }
 
