@@ -79,13 +79,24 @@ function layoutMeta(g: GraphMeta, pageSize: number, upperCount: number, upperWor
   };
 }
 
+/** What locating and checking a layer-0 page needs: the header's geometry without its upper levels. */
+export type GraphPageGeometry = Pick<
+  GraphFileMeta,
+  'n' | 'm0' | 'nodesPerPage' | 'pageStride' | 'pageCount' | 'headerBytes'
+>;
+
+/** The page geometry from the counts a segment's meta records (the header then only confirms it). */
+export function graphPageGeometry(g: Omit<GraphPageGeometry, 'pageStride'>): GraphPageGeometry {
+  return { ...g, pageStride: PAGE_PREFIX + g.nodesPerPage * 4 * (1 + g.m0) };
+}
+
 /** The page holding node id's layer-0 record. */
 export function graphPageOf(meta: GraphFileMeta, id: number): number {
   return Math.floor(id / meta.nodesPerPage);
 }
 
 /** The bytes of page p in the graph object, for a ranged GET. */
-export function graphPageRange(meta: GraphFileMeta, page: number): ByteRange {
+export function graphPageRange(meta: GraphPageGeometry, page: number): ByteRange {
   if (!(page >= 0 && page < meta.pageCount)) throw invalid(`graph page ${page} outside 0..${meta.pageCount - 1}`);
   const start = meta.headerBytes + page * meta.pageStride;
   const nodes = Math.min(meta.nodesPerPage, meta.n - page * meta.nodesPerPage);
@@ -197,7 +208,7 @@ export function parseGraphHeader(bytes: Uint8Array): { meta: GraphFileMeta; uppe
 }
 
 /** Verifies one page (as returned by a ranged GET of graphPageRange) and returns its records, first node at 0. */
-export function decodeGraphPage(meta: GraphFileMeta, page: number, bytes: Uint8Array): Uint32Array {
+export function decodeGraphPage(meta: GraphPageGeometry, page: number, bytes: Uint8Array): Uint32Array {
   const { start, end } = graphPageRange(meta, page);
   if (bytes.length !== end - start)
     throw internal(`graph page ${page}: ${bytes.length} bytes, expected ${end - start}`);

@@ -86,6 +86,11 @@ export interface SegmentHnswMeta {
   headerBytes: number;
   /** size of the `graph` object */
   bytes: number;
+  /**
+   * U when the seal numbered the graph's upper-level nodes first (rows 0..U-1, entry-order.ts): a cold open of a
+   * paged space reads that region with its header. Absent in segments written before (their walk reads as it goes).
+   */
+  entryRows?: number;
 }
 
 export interface SegmentVectorsMeta {
@@ -209,6 +214,9 @@ function checkSpace(m: Record<string, unknown>, bad: (why: string) => Error): Sp
   if (!isObj(m.vectors) || !isNat(m.vectors.pageSize) || !isNat(m.vectors.bytes)) throw bad('vectors layout missing');
   if (m.hnsw !== null && (!isObj(m.hnsw) || !isNat(m.hnsw.nodesPerPage) || !isNat(m.hnsw.headerBytes))) {
     throw bad('hnsw layout missing');
+  }
+  if (m.hnsw !== null && m.hnsw.entryRows !== undefined && !(isNat(m.hnsw.entryRows) && m.hnsw.entryRows <= m.count)) {
+    throw bad('hnsw entry rows out of range');
   }
   if (m.quantization !== null && (!isObj(m.quantization) || !CODE_TYPES.has(m.quantization.type as string))) {
     throw bad('quantization params missing');

@@ -8,6 +8,7 @@
  *                         `vectors` whole when pinned or cached; nothing when cold
  *                         (a cached object already resident in the page cache costs no GET)
  *                         `offsets` whole (a named vector some points lack)
+ *                         the entry region of a paged space written with one (entry-region.ts)
  *                         and once per segment:
  *                         `ids` whole, `payload` index [0, B) (whole when a filter needs every payload),
  *                         `deleted.{v}` when v > 0
@@ -45,6 +46,7 @@ import { decodeSpaceOffsets } from './space-offsets.js';
 import { decodeMultiRows } from './multi-rows.js';
 import { getRange, getWhole } from './store-io.js';
 import { decodeTombstones, type Tombstones } from './tombstones.js';
+import { readEntryRegion } from './entry-region.js';
 import {
   checker,
   decodeGraphHeader,
@@ -158,6 +160,7 @@ async function openSpace(
         : loadWhole(cache, key(VECTORS), m.vectors.bytes, decodeWholeVectors(m, check), io).then(() => null),
     m.offsetsBytes > 0 ? getWhole(store, key(OFFSETS), io, 'offsets') : null,
     m.multivector !== undefined ? getWhole(store, key(MULTI), io, 'multi') : null,
+    readEntryRegion(cache, key, m, io),
   ] as const);
   const starts = multiBytes === null ? null : decodeMultiRows(multiBytes, key(MULTI));
   if (starts !== null) check(starts.length === m.count + 1 && starts[m.count] === inner, 'multi');

@@ -158,10 +158,16 @@ export class SegmentSpace {
     }
     const paged = this.rowSource(q, maxGets);
     // one source for every query row of a multivector, so one prefetch makes the rows resident for all
-    const source = vectorPagesBytes(paged) <= wholeBytes ? new WholeRowsOnFirstTouch(paged) : paged;
+    let source: PagedRows<RowArray> | WholeRowsOnFirstTouch<RowArray> = paged;
+    if (vectorPagesBytes(paged) <= wholeBytes) {
+      // the whole read starts with the walk, so it shares the whole graph read's round (whole-rows.ts)
+      const whole = new WholeRowsOnFirstTouch(paged);
+      whole.start();
+      source = whole;
+    }
     if (datatype !== undefined) return this.multi(vector, (row) => storedScorer(source, datatype, distance, row));
     // a space without `datatype` stores float32 rows: its pages are Float32Arrays
-    const floats = source as WholeRowsOnFirstTouch | PagedRows;
+    const floats = source as PagedRows | WholeRowsOnFirstTouch;
     return this.multi(vector, (row) => new PagedFloatScorer(floats, distance, row));
   }
 

@@ -43,6 +43,16 @@ export class WholeRowsOnFirstTouch<R extends RowArray = Float32Array> {
     return this.inner.pagesLoaded;
   }
 
+  /**
+   * Starts the whole read now (a float walk's start): its first rows may all be resident already (the entry
+   * region, read at open), and the read must still share the round of the whole graph's read.
+   */
+  start(): void {
+    this.whole ??= this.loadWhole();
+    // a failure surfaces at the walk's next load, which awaits the same promise
+    this.whole.catch(() => undefined);
+  }
+
   load(ids: ArrayLike<number>): Promise<void> {
     this.whole ??= this.loadWhole();
     return this.whole.then(() => {

@@ -31,7 +31,8 @@
  * given are already the type's (the WAL applied Qdrant's conversion). uint8 Cosine rows are the bytes as given,
  * not normalized (retrieve returns them, as Qdrant's); its codes and graph are built on normalized copies.
  *
- * Internal offsets follow a locality order (locality.ts) unless disabled: spatial neighbours share pages.
+ * Internal offsets follow a locality order (locality.ts) unless disabled: spatial neighbours share pages; then the
+ * graph's upper-level nodes are numbered first (entry-order.ts: the entry region a cold paged walk reads at once).
  *
  * Invariants: every object is written with a create-only put (a retried or racing optimizer can never overwrite a
  * segment someone may read); meta.json goes LAST, after every other object is durable, so a segment with a meta is
@@ -46,11 +47,14 @@ import type { Distance } from '../model/distance.js';
 import { buildHnsw, buildHnswWith } from '../index/build.js';
 import { maxBlockSize, withPayloadLinks } from '../index/payload-links.js';
 import { payloadBlocks } from './payload-blocks.js';
+import type { HnswGraph } from '../index/graph.js';
+import { permuteGraph } from '../index/graph-permute.js';
 import { DEFAULT_PAGE_SIZE, graphByteLength, parseGraphHeader, serializeGraph } from '../index/graph-format.js';
 import { serializeVectors, vectorsLayout } from '../index/vectors-format.js';
 import { type CodeSet, codeMeta, encodeCodes, int8Set, serializeCodes } from '../quantization/index.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { encodeIds } from './ids-format.js';
+import { composeOrders, entryOrder, entryRegionRows } from './entry-order.js';
 import { localityOrder, permuteRows } from './locality.js';
 import {
   GRAPH,
@@ -135,6 +139,11 @@ export interface WriteOptions {
    */
   localityOrder?: boolean;
   /**
+   * number the graph's upper-level nodes first (entry-order.ts), so a cold paged walk reads its descent's rows in
+   * one range; default true. Applies to the first vector space every point holds, when it gets a graph.
+   */
+  entryOrder?: boolean;
+  /**
    * build a graph (true) or not (false) whatever the size; default: Qdrant's threshold rule (`shouldIndex`). The
    * optimizer sets it when it rebuilds a segment that has a graph, so a rebuild never drops an index (rebuild.ts).
    * No graph is built when `hnsw_config.m` is 0 either way.
@@ -173,16 +182,31 @@ export function encodeSegment(
   }
   // locality follows the first dense vector every point holds; without one, the input order is kept
   const full = spacesIn.find((s) => s.points === null && s.counts === undefined);
-  const order =
+  let order =
     options.localityOrder === false || full === undefined
       ? null
       : localityOrder(full.data, vectorSpace(config, full.name).size, raw.seed);
-  const input = order === null ? { ...raw, spaces: spacesIn } : reorder(raw, spacesIn, order);
+  let input = order === null ? { ...raw, spaces: spacesIn } : reorder(raw, spacesIn, order);
+  // the entry region (entry-order.ts): the full space's graph is built now, on the locality order, and its upper
+  // nodes numbered first; every row-keyed input below is then written in that final order
+  let prebuilt: { name: string; graph: HnswGraph } | null = null;
+  if (full !== undefined && options.entryOrder !== false) {
+    const s = input.spaces.find((x) => x.name === full.name) as SpaceInput;
+    let graph = buildSpaceGraph(config, s, n, raw.seed, options, undefined, input.payloads);
+    const entry = graph === null ? null : entryOrder(graph);
+    if (graph !== null && entry !== null) {
+      order = composeOrders(order, entry);
+      input = reorder(raw, spacesIn, order);
+      graph = permuteGraph(graph, entry);
+    }
+    if (graph !== null) prebuilt = { name: full.name, graph };
+  }
   const objects = new Map<string, Uint8Array>();
   const spaces: Record<string, SpaceMeta> = {};
   for (const s of input.spaces) {
     if (s.points !== null && s.points.length === 0) continue;
-    const { meta, objects: own } = encodeSpace(config, s, n, input.seed, options, input.payloads);
+    const graph = prebuilt !== null && prebuilt.name === s.name ? prebuilt.graph : undefined;
+    const { meta, objects: own } = encodeSpace(config, s, n, input.seed, options, input.payloads, graph);
     spaces[s.name] = meta;
     for (const [file, bytes] of own) objects.set(spaceFile(s.name, file), bytes);
   }
@@ -252,6 +276,8 @@ function encodeSpace(
   options: WriteOptions,
   /** the points' payloads in offset order, for payload links */
   payloads?: readonly (Payload | null | undefined)[],
+  /** the space's graph when the seal built it first (entry order), else built here */
+  prebuilt?: HnswGraph,
 ): { meta: SpaceMeta; objects: Map<string, Uint8Array> } {
   const space = vectorSpace(config, s.name);
   const { size: dim, distance } = space;
@@ -260,11 +286,8 @@ function encodeSpace(
   const inner = s.data.length / dim;
   const starts = s.counts === undefined ? null : startsOf(s.counts);
   const objects = new Map<string, Uint8Array>();
-  // originals in the vector's datatype, unless a row is not one of its values (a uint8 Cosine row a WAL record wrote
-  // normalized before the bytes were kept): then float32, as every segment before datatypes
-  const stored = space.datatype !== 'float32' && representableAs(space.datatype, s.data) ? space.datatype : 'float32';
-  // codes and graph compare normalized Cosine rows; uint8 Cosine originals are the bytes, so they get a copy
-  const rows = stored === 'uint8' && distance === 'Cosine' ? normalizedRows(s.data, dim) : s.data;
+  const stored = storedDatatype(space, s.data);
+  const rows = graphRows(space, s.data);
   let quantization: SpaceMeta['quantization'] = null;
   // a segment's codes come from its vector's quantization kind through the one codec seam (quantization/codes.ts);
   // an int8 segment's graph is built on its int8 codes, as Qdrant builds it (lib/index/build.ts explains)
@@ -282,28 +305,8 @@ function encodeSpace(
   }
 
   let hnsw: SpaceMeta['hnsw'] = null;
-  if (n > 0 && space.hnsw.m > 0 && (options.index ?? shouldIndex(config, n, s.name, inner))) {
-    const build = { m: space.hnsw.m, efConstruct: space.hnsw.ef_construct, seed };
-    let graph =
-      starts === null
-        ? buildHnsw(rows, dim, distance, {
-            ...build,
-            codes: codes === undefined ? undefined : (int8Set(codes) ?? undefined),
-          })
-        : buildHnswWith(n, maxSimOfRows(rows, starts, dim, distance), build);
-    // hnsw_config.payload_m: extra layer-0 links per keyword/integer value block (lib/index/payload-links.ts)
-    const payloadM = space.hnsw.payload_m ?? 0;
-    if (starts === null && payloadM > 0 && payloads !== undefined) {
-      const fullScanPoints = Math.floor((space.hnsw.full_scan_threshold * 1024) / (dim * 4));
-      const blocks = payloadBlocks(config.payload_schema, payloads, s.points, fullScanPoints, maxBlockSize(graph));
-      graph = withPayloadLinks(graph, blocks, (block) =>
-        buildHnsw(gatherRows(rows, dim, block), dim, distance, {
-          m: Math.max(2, payloadM),
-          efConstruct: space.hnsw.ef_construct,
-          seed,
-        }),
-      );
-    }
+  const graph = prebuilt ?? buildSpaceGraph(config, s, points, seed, options, codes, payloads);
+  if (graph !== null) {
     const bytes = serializeGraph(graph, options.graphPageSize ?? DEFAULT_PAGE_SIZE);
     const { meta: g } = parseGraphHeader(bytes);
     if (graphByteLength(g) !== bytes.byteLength) throw internal('segment: graph layout and bytes disagree');
@@ -319,6 +322,8 @@ function encodeSpace(
       pageCount: g.pageCount,
       headerBytes: g.headerBytes,
       bytes: bytes.byteLength,
+      // the entry region (entry-order.ts) when this graph's upper nodes are rows 0..U-1
+      ...(entryRegionRows(graph) > 0 ? { entryRows: entryRegionRows(graph) } : {}),
     };
   }
 
@@ -359,6 +364,64 @@ function encodeSpace(
     },
     objects,
   };
+}
+
+/**
+ * The space's HNSW graph, or null when it gets none (Qdrant's threshold rule, `options.index`, m = 0). An int8
+ * space's graph is built on its int8 codes (encoded here when not given: the codes of the same rows).
+ */
+function buildSpaceGraph(
+  config: CollectionConfig,
+  s: SpaceInput,
+  points: number,
+  seed: number,
+  options: WriteOptions,
+  codes?: CodeSet,
+  /** the points' payloads in offset order, for payload links */
+  payloads?: readonly (Payload | null | undefined)[],
+): HnswGraph | null {
+  const space = vectorSpace(config, s.name);
+  const { size: dim, distance } = space;
+  const n = s.points === null ? points : s.points.length;
+  const inner = s.data.length / dim;
+  if (!(n > 0 && space.hnsw.m > 0 && (options.index ?? shouldIndex(config, n, s.name, inner)))) return null;
+  const build = { m: space.hnsw.m, efConstruct: space.hnsw.ef_construct, seed };
+  const rows = graphRows(space, s.data);
+  if (s.counts !== undefined) {
+    return buildHnswWith(n, maxSimOfRows(rows, startsOf(s.counts), dim, distance), build);
+  }
+  const q = space.quantization;
+  const own = codes ?? (q !== null && 'scalar' in q ? encodeCodes(q, { data: rows, dim, distance, seed }) : undefined);
+  const graph = buildHnsw(rows, dim, distance, {
+    ...build,
+    codes: own === undefined ? undefined : (int8Set(own) ?? undefined),
+  });
+  // hnsw_config.payload_m: extra layer-0 links per keyword/integer value block (lib/index/payload-links.ts)
+  const payloadM = space.hnsw.payload_m ?? 0;
+  if (payloadM === 0 || payloads === undefined) return graph;
+  const fullScanPoints = Math.floor((space.hnsw.full_scan_threshold * 1024) / (dim * 4));
+  const blocks = payloadBlocks(config.payload_schema, payloads, s.points, fullScanPoints, maxBlockSize(graph));
+  return withPayloadLinks(graph, blocks, (block) =>
+    buildHnsw(gatherRows(rows, dim, block), dim, distance, {
+      m: Math.max(2, payloadM),
+      efConstruct: space.hnsw.ef_construct,
+      seed,
+    }),
+  );
+}
+
+/** The rows codes and graph compare: normalized Cosine rows (uint8 Cosine originals are the bytes, so a copy). */
+function graphRows(space: ReturnType<typeof vectorSpace>, data: Float32Array): Float32Array {
+  const stored = storedDatatype(space, data);
+  return stored === 'uint8' && space.distance === 'Cosine' ? normalizedRows(data, space.size) : data;
+}
+
+/**
+ * Originals in the vector's datatype, unless a row is not one of its values (a uint8 Cosine row a WAL record wrote
+ * normalized before the bytes were kept): then float32, as every segment before datatypes.
+ */
+function storedDatatype(space: ReturnType<typeof vectorSpace>, data: Float32Array) {
+  return space.datatype !== 'float32' && representableAs(space.datatype, data) ? space.datatype : 'float32';
 }
 
 /** MaxSim of row a (the query side) against row b of a multivector space's inner rows. */
