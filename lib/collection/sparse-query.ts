@@ -61,18 +61,23 @@ export async function documentFrequencies(
     snap.manifest.segments.map(async (s) => {
       const source = await ctx.access.points(snap.collection, s.id, io);
       if (source.meta.sparse?.[using] === undefined) return null;
-      const [reader, live] = await Promise.all([
+      const [reader, table, tomb] = await Promise.all([
         source.sparse(using, io),
-        ctx.access.livePoints(snap.collection, s, io),
+        ctx.access.ids(snap.collection, s.id, io),
+        ctx.access.tombstones(snap.collection, s.id, s.deletedVersion, io),
       ]);
-      const alive = new Uint8Array(source.meta.count);
-      let count = 0;
-      for (const p of live) {
-        if (snap.winners.has(p.id)) continue;
-        alive[p.offset] = 1;
-        count++;
+      // points left out: tombstoned, or shadowed by a tail entry (found from the tail's ids: the tail is small, a
+      // segment's point list is not)
+      const shadowed = new Uint8Array(source.meta.count);
+      let any = tomb !== null;
+      for (const id of snap.winners.keys()) {
+        const o = table.offsetOf(id);
+        if (o >= 0) {
+          shadowed[o] = 1;
+          any = true;
+        }
       }
-      const accept = count === source.meta.count ? null : (o: number): boolean => alive[o] === 1;
+      const accept = any ? (o: number): boolean => shadowed[o] === 0 && !tomb?.has(o) : null;
       return reader.documentFrequencies(dims, accept, io);
     }),
   );
