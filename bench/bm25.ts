@@ -9,11 +9,11 @@
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { Bm25, type SparseEmbedding } from '../lib/api/inference/bm25.js';
 import { parseBm25Options } from '../lib/api/inference/bm25-config.js';
 import { qdrantEdgePython } from './support/python-bench.js';
 import { codeVersion, fixed, formatTable, machineInfo, writeResults } from './support/results.js';
+import { benchArgs } from './support/args.js';
 
 export const description = "BM25 Document inference: Strata's embedder vs Qdrant's (qdrant-edge-py), same sentences";
 
@@ -39,17 +39,12 @@ const same = (a: SparseEmbedding, b: SparseEmbedding): boolean =>
   a.values.every((x, i) => Math.abs(x - b.values[i]) <= 1e-6 * Math.max(1, Math.abs(b.values[i])));
 
 export async function main(argv: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      limit: { type: 'string', default: '3000' },
-      rounds: { type: 'string', default: '5' },
-      languages: { type: 'string', default: 'english,german,russian,french' },
-    },
+  const { limit, rounds, ...values } = benchArgs(argv, {
+    limit: 3000,
+    rounds: 5,
+    languages: 'english,german,russian,french',
   });
-  const limit = Number(values.limit);
-  const rounds = Number(values.rounds);
-  const languages = String(values.languages).split(',');
+  const languages = values.languages.split(',');
   const machine = machineInfo();
   const code = codeVersion();
   console.log('# bm25 inference benchmark');

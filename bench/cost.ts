@@ -23,7 +23,6 @@ import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { parseArgs } from 'node:util';
 import { collectionPrefix } from '../lib/collection/keys.js';
 import { optimize } from '../lib/collection/optimizer.js';
 import { emptyQueryStats } from '../lib/collection/query.js';
@@ -43,6 +42,7 @@ import { costChart } from './support/charts.js';
 import { PRICES, priceQuery, type QueryCounts, s3VectorsPerQuery, turbopufferPerQuery } from './support/prices.js';
 import { writeChart } from './support/plot.js';
 import { codeVersion, fixed, formatTable, machineInfo, writeResults } from './support/results.js';
+import { benchArgs } from './support/args.js';
 
 export const description =
   '$ per million queries and per GB-month at 1M × 768 from measured counts, vs S3 Vectors/turbopuffer';
@@ -227,19 +227,17 @@ function segmentBytes(dir: string): number {
 }
 
 export async function main(argv: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      points: { type: 'string', default: '16000' },
-      queries: { type: 'string', default: '40' },
-      cold: { type: 'string', default: '4' },
-      segments: { type: 'string', default: '8' },
-    },
+  const {
+    points: n,
+    queries: nq,
+    cold: nCold,
+    segments,
+  } = benchArgs(argv, {
+    points: 16000,
+    queries: 40,
+    cold: 4,
+    segments: 8,
   });
-  const n = Number(values.points);
-  const nq = Number(values.queries);
-  const nCold = Number(values.cold);
-  const segments = Number(values.segments);
   const started = performance.now();
   const machine = machineInfo();
   console.log('# cost benchmark');

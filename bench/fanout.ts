@@ -21,7 +21,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { parseArgs } from 'node:util';
 import { emptyQueryStats } from '../lib/collection/query.js';
 import type { Invoker } from '../lib/collection/invoker.js';
 import type { SegmentSearchTask } from '../lib/segment/task-contract.js';
@@ -32,6 +31,7 @@ import { createCoordinator } from '../lib/runtime/coordinator.js';
 import { createLogger } from '../lib/runtime/logger.js';
 import { type Dataset, datasetsAvailable, loadGlove, recallAtK, slice } from '../test/support/datasets.js';
 import { formatTable, machineInfo, writeResults } from './support/results.js';
+import { benchArgs, numberList } from './support/args.js';
 
 export const description = 'query latency vs segment count on the local worker pool, and the modelled Lambda fan-out';
 
@@ -48,31 +48,18 @@ interface Options {
 }
 
 function parse(argv: string[]): Options {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      points: { type: 'string', default: '200000' },
-      queries: { type: 'string', default: '100' },
-      segments: { type: 'string', default: '1,2,4,8' },
-      workers: { type: 'string', default: '8' },
-      k: { type: 'string', default: '10' },
-      ef: { type: 'string', default: '64' },
-      'invoke-ms': { type: 'string', default: '15' },
-      dataset: { type: 'string', default: 'auto' },
-      exact: { type: 'boolean', default: false },
-    },
+  const values = benchArgs(argv, {
+    points: 200000,
+    queries: 100,
+    segments: '1,2,4,8',
+    workers: 8,
+    k: 10,
+    ef: 64,
+    'invoke-ms': 15,
+    dataset: 'auto',
+    exact: false,
   });
-  return {
-    points: Number(values.points),
-    queries: Number(values.queries),
-    segments: String(values.segments).split(',').map(Number),
-    workers: Number(values.workers),
-    k: Number(values.k),
-    ef: Number(values.ef),
-    invokeMs: Number(values['invoke-ms']),
-    dataset: String(values.dataset),
-    exact: values.exact === true,
-  };
+  return { ...values, segments: numberList('segments', values.segments), invokeMs: values['invoke-ms'] };
 }
 
 /**

@@ -21,7 +21,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { parseArgs } from 'node:util';
 import { emptyQueryStats } from '../lib/collection/query.js';
 import type { CollectionConfig } from '../lib/model/collection-config.js';
 import type { UniversalQuery } from '../lib/model/query.js';
@@ -30,6 +29,7 @@ import { createCoordinator } from '../lib/runtime/coordinator.js';
 import { createLogger } from '../lib/runtime/logger.js';
 import { IoScope } from '../lib/storage/io-stats.js';
 import { formatTable, machineInfo, writeResults } from './support/results.js';
+import { benchArgs } from './support/args.js';
 
 export const description = 'prefetch(int8, 100) -> rescore and a scored form vs a plain query: invocations, rounds';
 
@@ -43,25 +43,7 @@ interface Options {
 }
 
 function parse(argv: string[]): Options {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      points: { type: 'string', default: '20000' },
-      dim: { type: 'string', default: '64' },
-      queries: { type: 'string', default: '50' },
-      segments: { type: 'string', default: '4' },
-      workers: { type: 'string', default: '4' },
-      k: { type: 'string', default: '10' },
-    },
-  });
-  return {
-    points: Number(values.points),
-    dim: Number(values.dim),
-    queries: Number(values.queries),
-    segments: Number(values.segments),
-    workers: Number(values.workers),
-    k: Number(values.k),
-  };
+  return benchArgs(argv, { points: 20000, dim: 64, queries: 50, segments: 4, workers: 4, k: 10 });
 }
 
 /** Seeded Gaussian vectors (mulberry-style LCG + Box–Muller): the counters do not depend on the data's shape. */

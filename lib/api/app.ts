@@ -16,6 +16,7 @@ import { ClientGone, errorBody, toHttpError } from './errors.js';
 import type { AppEnv } from './http.js';
 import { createMetrics } from './metrics.js';
 import { registerAliasRoutes } from './routes/aliases.js';
+import { registerClusterRoutes } from './routes/cluster.js';
 import { registerCollectionRoutes } from './routes/collections.js';
 import { registerDashboardRoutes } from './routes/dashboard.js';
 import { registerExploreRoutes } from './routes/explore.js';
@@ -98,6 +99,7 @@ export function createApp(options: CreateAppOptions): Hono<AppEnv> {
   registerOperationRoutes(app, { service: options.service, metrics, operations: options.operations, version });
   registerAliasRoutes(app, deps);
   registerCollectionRoutes(app, deps);
+  registerClusterRoutes(app, deps);
   registerPointRoutes(app, deps);
   registerQueryRoutes(app, deps);
   registerExploreRoutes(app, deps);

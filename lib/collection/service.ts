@@ -634,7 +634,7 @@ export class StrataCollectionService implements CollectionService {
   }
 
   /** POST .../points/batch: every operation in order, one WAL record (batch-update.ts). */
-  async batchUpdate(name: string, operations: BatchOperation[], wait: boolean): Promise<UpdateResult> {
+  async batchUpdate(name: string, operations: BatchOperation[], wait: boolean): Promise<UpdateResult[]> {
     const snap = await this.snapshot(name);
     const { upserts, deletes } = await applyBatch(
       {
@@ -645,7 +645,11 @@ export class StrataCollectionService implements CollectionService {
       },
       operations,
     );
-    return this.writeBatch(snap, upserts, deletes, wait);
+    const result = await this.writeBatch(snap, upserts, deletes, wait);
+    // Qdrant applies each operation as its own update with its own, growing operation_id. Here they share one WAL
+    // record (atomic): the first carries its seq, the others ids drawn after it from the same clock, so every id
+    // grows as Qdrant's do and no later write of this writer reuses one.
+    return operations.map((_, k) => (k === 0 ? result : { ...result, operation_id: this.ctx.clock.next() }));
   }
 
   /** Qdrant's delete_vectors: the names must exist in the config; ids not found are skipped. */

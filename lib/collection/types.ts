@@ -109,7 +109,8 @@ export interface CollectionService {
   /** sets the given vectors of existing points (others kept); a missing point is not_found, nothing written */
   updateVectors(name: string, points: PointVectors[], wait: boolean, updateFilter?: Filter): Promise<UpdateResult>;
   /** applies the operations in order as one atomic write (one WAL record); refused whole on any bad operation */
-  batchUpdate(name: string, operations: BatchOperation[], wait: boolean): Promise<UpdateResult>;
+  /** one result per operation, in order, each with its own operation_id (one atomic write underneath) */
+  batchUpdate(name: string, operations: BatchOperation[], wait: boolean): Promise<UpdateResult[]>;
   /** removes the named vectors from the selected points (ids not found are skipped, as Qdrant does) */
   deleteVectors(name: string, selector: PointsSelector, vectors: string[], wait: boolean): Promise<UpdateResult>;
 

@@ -12,22 +12,16 @@
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
-import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createApp } from '../../lib/api/index.js';
 import { optimizeCollection } from '../../lib/collection/index.js';
 import { loadConfig } from '../../lib/runtime/config.js';
 import { mulberry32 } from '../../lib/index/rng.js';
 import { createCoordinator, type Coordinator } from '../../lib/runtime/coordinator.js';
-import { createLambdaClient } from '../../lib/runtime/lambda-invoker.js';
 import { createLogger } from '../../lib/runtime/logger.js';
-import { S3Store } from '../../lib/storage/s3-store.js';
-import { buildFunctions } from '../../scripts/build-functions.js';
-import { httpApiEvent, optimizeEvent, type HttpRequest } from '../support/events.js';
-import { type LambdaFront, type RieFunction, startLambdaFront, startRieFunction } from '../support/lambda-rie.js';
-import { startS3Server, type S3Server } from '../support/s3-servers.js';
+import { optimizeEvent, type HttpRequest } from '../support/events.js';
+import { type RieDeployment, startRieDeployment } from '../support/lambda-deployment.js';
 
 const API_KEY = 'rie-key-0123456789';
 const BUCKET = 'strata-rie';
@@ -57,71 +51,14 @@ function withoutVersions(value: unknown): unknown {
 }
 
 describe('built bundles under the Lambda Runtime Interface Emulator (aws-lambda-ric, moto S3)', () => {
-  let out: string;
-  let data: string;
-  let s3: S3Server;
-  let functions: RieFunction[] = [];
-  let front: LambdaFront;
-  let client: LambdaClient;
+  let deployment: RieDeployment;
   let local: Coordinator;
   let localApp: ReturnType<typeof createApp>;
+  let data: string;
 
   beforeAll(async () => {
-    out = mkdtempSync(join(tmpdir(), 'strata-rie-'));
     data = mkdtempSync(join(tmpdir(), 'strata-rie-local-'));
-    const [built, server] = await Promise.all([buildFunctions({ outDir: out }), startS3Server('moto')]);
-    s3 = server;
-    await new S3Store({
-      bucket: BUCKET,
-      endpoint: s3.endpoint,
-      region: s3.region,
-      credentials: s3.credentials,
-    }).createBucket();
-    const root = (name: string) => dirname(built.find((b) => b.name === name)!.file);
-    const common = {
-      AWS_REGION: s3.region,
-      AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
-      STRATA_BUCKET: BUCKET,
-      STRATA_PREFIX: 'strata',
-      STRATA_S3_ENDPOINT: s3.endpoint,
-      STRATA_LOG_LEVEL: 'warn',
-    };
-    // the front must exist before the api's environment can name it; functions are registered as they start
-    const started: RieFunction[] = [];
-    front = await startLambdaFront(started);
-    const workerEnv = { ...common };
-    started.push(
-      ...(await Promise.all([
-        ...WORKERS.map((name) =>
-          startRieFunction({ name, taskRoot: root('segment-search'), env: workerEnv, timeoutSeconds: 11 }),
-        ),
-        startRieFunction({
-          name: 'strata-optimizer',
-          taskRoot: root('optimizer'),
-          env: { ...common, STRATA_WORKERS: String(WORKERS.length) },
-          timeoutSeconds: 900,
-        }),
-        startRieFunction({
-          name: 'strata-api',
-          taskRoot: root('api'),
-          timeoutSeconds: 27,
-          env: {
-            ...common,
-            STRATA_WORKER_FUNCTIONS: WORKERS.join(','),
-            STRATA_OPTIMIZER_FUNCTION: 'strata-optimizer',
-            STRATA_LAMBDA_ENDPOINT: front.url,
-            STRATA_API_KEY: API_KEY,
-            STRATA_QUERY_DEADLINE_MS: '10000',
-            // the test runs the optimizer function itself, at a point it chooses
-            STRATA_OPTIMIZE_AFTER_POINTS: '1000000',
-          },
-        }),
-      ])),
-    );
-    functions = started;
-    client = createLambdaClient({ endpoint: front.url, region: s3.region, credentials: s3.credentials });
-
+    deployment = await startRieDeployment({ bucket: BUCKET, apiKey: API_KEY, workers: WORKERS });
     const config = loadConfig({
       STRATA_DATA_DIR: data,
       STRATA_WORKERS: '2',
@@ -137,36 +74,18 @@ describe('built bundles under the Lambda Runtime Interface Emulator (aws-lambda-
   }, 240_000);
 
   afterAll(async () => {
-    await front?.drain();
-    await Promise.all(functions.map((f) => f.stop()));
-    await front?.close();
+    await deployment?.stop();
     await local?.close();
-    await s3?.stop();
-    for (const dir of [out, data]) if (dir) rmSync(dir, { recursive: true, force: true });
+    if (data) rmSync(data, { recursive: true, force: true });
   });
 
-  async function invoke(name: string, event: unknown): Promise<{ payload: any; functionError?: string }> {
-    const res = await client.send(
-      new InvokeCommand({ FunctionName: name, Payload: new TextEncoder().encode(JSON.stringify(event)) }),
-    );
-    const text = new TextDecoder().decode(res.Payload);
-    return {
-      payload: text ? JSON.parse(text) : null,
-      ...(res.FunctionError ? { functionError: res.FunctionError } : {}),
-    };
-  }
+  const invoke = (name: string, event: unknown) => deployment.invoke(name, event);
 
   /** The same request through the api function (API Gateway v2 event) and through the local app. */
   async function both(
     request: HttpRequest,
   ): Promise<{ lambda: { status: number; body: any }; local: { status: number; body: any } }> {
-    const { payload, functionError } = await invoke(
-      'strata-api',
-      httpApiEvent({ ...request, headers: { ...request.headers, 'api-key': API_KEY } }),
-    );
-    expect(functionError).toBeUndefined();
-    const res = payload as APIGatewayProxyStructuredResultV2;
-    const text = res.isBase64Encoded ? Buffer.from(res.body ?? '', 'base64').toString('utf8') : (res.body ?? '');
+    const lambda = await deployment.api(request);
     const reply = await localApp.request(request.path, {
       method: request.method,
       ...(request.body !== undefined
@@ -174,7 +93,7 @@ describe('built bundles under the Lambda Runtime Interface Emulator (aws-lambda-
         : {}),
     });
     return {
-      lambda: { status: res.statusCode ?? 200, body: JSON.parse(text) },
+      lambda,
       local: { status: reply.status, body: await reply.json() },
     };
   }
@@ -228,7 +147,7 @@ describe('built bundles under the Lambda Runtime Interface Emulator (aws-lambda-
   });
 
   it('answers queries fanned out to the worker emulators exactly as the local service does', async () => {
-    const before = front.invocations().filter((i) => WORKERS.includes(i.name)).length;
+    const before = deployment.front.invocations().filter((i) => WORKERS.includes(i.name)).length;
     const queries = [
       { query: points[3].vector, limit: 10, params: { exact: true }, with_payload: true },
       { query: points[120].vector.map((x, j) => x + (j % 2 ? 0.05 : -0.05)), limit: 10, with_payload: ['name'] },
@@ -239,7 +158,7 @@ describe('built bundles under the Lambda Runtime Interface Emulator (aws-lambda-
       sameResult(r);
       expect(r.lambda.body.result.points.length).toBe(body.limit);
     }
-    const calls = front.invocations().filter((i) => WORKERS.includes(i.name));
+    const calls = deployment.front.invocations().filter((i) => WORKERS.includes(i.name));
     // each query reached the segment-search emulators through the SDK, synchronously
     expect(calls.length - before).toBeGreaterThanOrEqual(queries.length);
     expect(calls.every((c) => c.type === 'RequestResponse')).toBe(true);
@@ -248,7 +167,7 @@ describe('built bundles under the Lambda Runtime Interface Emulator (aws-lambda-
     await vi.waitFor(() => {
       for (const name of WORKERS) {
         const invoked = calls.filter((c) => c.name === name).length;
-        const reports = functions.find((f) => f.name === name)!.reports();
+        const reports = deployment.functions.find((f) => f.name === name)!.reports();
         expect(reports).toHaveLength(invoked);
         expect(reports.filter((r) => r.initDurationMs !== undefined)).toHaveLength(invoked > 0 ? 1 : 0);
       }

@@ -19,8 +19,8 @@ import { decodeWal } from '../../lib/collection/wal.js';
 import { META, segmentObjectKey, segmentPrefix } from '../../lib/segment/keys.js';
 import { SPARSE_SEGMENT_FORMAT, parseMeta } from '../../lib/segment/meta.js';
 import type { FileSystemStore } from '../../lib/storage/fs-store.js';
-import { directInvoker, rng, service, tempStore } from '../support/collection-harness.js';
-import { startStrata, type StrataUnderTest } from '../support/strata-server.js';
+import { rng } from '../support/collection-harness.js';
+import { clientRejection, serveTempStore, type ServedTempStore } from '../support/strata-server.js';
 
 const C = 'hybrid';
 type Sparse = { indices: number[]; values: number[] };
@@ -31,11 +31,10 @@ interface Doc {
   dense?: number[];
 }
 
-let strata: StrataUnderTest;
+let strata: ServedTempStore;
 let client: QdrantClient;
 let svc: StrataCollectionService;
 let store: FileSystemStore;
-let cleanup: () => void;
 const docs = new Map<number, Doc>();
 
 const norm = (v: number[]) => {
@@ -62,15 +61,7 @@ async function walVersions(): Promise<number[]> {
   );
 }
 
-async function rejection(p: Promise<unknown>): Promise<{ status: number; error: string }> {
-  try {
-    await p;
-  } catch (e) {
-    const err = e as { status: number; data?: { status?: { error?: string } } };
-    return { status: err.status, error: err.data?.status?.error ?? '' };
-  }
-  throw new Error('expected a rejection');
-}
+const rejection = clientRejection;
 
 async function checkRetrieveAndQuery(): Promise<void> {
   const ids = [...docs.keys()];
@@ -102,17 +93,12 @@ async function checkRetrieveAndQuery(): Promise<void> {
 }
 
 beforeAll(async () => {
-  const t = tempStore();
-  cleanup = t.cleanup;
-  store = t.store;
-  svc = service(t.store, directInvoker(t.store, 2));
-  strata = await startStrata(svc);
-  client = strata.client;
+  strata = await serveTempStore(2);
+  ({ client, store, svc } = strata);
 });
 
 afterAll(async () => {
   await strata?.close();
-  cleanup?.();
 });
 
 describe('multivector and sparse vectors in one batch', () => {

@@ -19,8 +19,8 @@ import { MULTI_SEGMENT_FORMAT, parseMeta } from '../../lib/segment/meta.js';
 import type { StrataCollectionService } from '../../lib/collection/service.js';
 import type { FileSystemStore } from '../../lib/storage/fs-store.js';
 import { roundFloat16, toUint8 } from '../../lib/model/datatype.js';
-import { directInvoker, rng, service, tempStore } from '../support/collection-harness.js';
-import { startStrata, type StrataUnderTest } from '../support/strata-server.js';
+import { rng } from '../support/collection-harness.js';
+import { clientRejection, serveTempStore, type ServedTempStore } from '../support/strata-server.js';
 
 const C = 'multi';
 const EXACT = { exact: true };
@@ -36,11 +36,10 @@ type Name = keyof typeof SPACES;
 const NAMES = Object.keys(SPACES) as Name[];
 type Point = { id: number; vector: Partial<Record<Name | 'dense', number[][] | number[]>> };
 
-let strata: StrataUnderTest;
+let strata: ServedTempStore;
 let client: QdrantClient;
 let svc: StrataCollectionService;
 let store: FileSystemStore;
-let cleanup: () => void;
 /** the reference: live points' rows by name, as stored (Cosine rows normalized) */
 const live = new Map<number, Partial<Record<Name, number[][]>>>();
 
@@ -107,28 +106,15 @@ function expectRanking(got: readonly { id: unknown; score: number }[], want: { i
   got.forEach((g, i) => expect(g.score).toBeCloseTo(want[i].score, 4));
 }
 
-async function rejection(p: Promise<unknown>): Promise<{ status: number; error: string }> {
-  try {
-    await p;
-  } catch (e) {
-    const err = e as { status: number; data?: { status?: { error?: string } } };
-    return { status: err.status, error: err.data?.status?.error ?? '' };
-  }
-  throw new Error('expected a rejection');
-}
+const rejection = clientRejection;
 
 beforeAll(async () => {
-  const t = tempStore();
-  cleanup = t.cleanup;
-  store = t.store;
-  svc = service(t.store, directInvoker(t.store, 3));
-  strata = await startStrata(svc);
-  client = strata.client;
+  strata = await serveTempStore(3);
+  ({ client, store, svc } = strata);
 });
 
 afterAll(async () => {
   await strata?.close();
-  cleanup?.();
 });
 
 async function checkAll(seed: number): Promise<void> {

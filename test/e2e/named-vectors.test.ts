@@ -17,8 +17,8 @@ import { META, segmentObjectKey, segmentPrefix } from '../../lib/segment/keys.js
 import { parseMeta, type SegmentMeta } from '../../lib/segment/meta.js';
 import type { StrataCollectionService } from '../../lib/collection/service.js';
 import type { FileSystemStore } from '../../lib/storage/fs-store.js';
-import { directInvoker, rng, service, tempStore } from '../support/collection-harness.js';
-import { startStrata, type StrataUnderTest } from '../support/strata-server.js';
+import { rng } from '../support/collection-harness.js';
+import { clientRejection, serveTempStore, type ServedTempStore } from '../support/strata-server.js';
 
 const C = 'named';
 const EXACT = { exact: true };
@@ -32,11 +32,10 @@ type Name = keyof typeof SPACES;
 const NAMES = Object.keys(SPACES) as Name[];
 type Vectors = Partial<Record<Name, number[]>>;
 
-let strata: StrataUnderTest;
+let strata: ServedTempStore;
 let client: QdrantClient;
 let svc: StrataCollectionService;
 let store: FileSystemStore;
-let cleanup: () => void;
 /** the reference: live points' vectors by id, as stored (Cosine normalized) */
 const live = new Map<number, Vectors>();
 
@@ -92,15 +91,7 @@ const close = (got: unknown, want: number[] | undefined) => {
   expect((got as number[]).length).toBe(want?.length);
 };
 
-async function rejection(p: Promise<unknown>): Promise<{ status: number; error: string }> {
-  try {
-    await p;
-  } catch (e) {
-    const err = e as { status: number; data?: { status?: { error?: string } } };
-    return { status: err.status, error: err.data?.status?.error ?? '' };
-  }
-  throw new Error('expected a rejection');
-}
+const rejection = clientRejection;
 
 const queries = (seed: number) => {
   const r = rng(seed);
@@ -111,17 +102,12 @@ const queries = (seed: number) => {
 };
 
 beforeAll(async () => {
-  const t = tempStore();
-  cleanup = t.cleanup;
-  store = t.store;
-  svc = service(t.store, directInvoker(t.store, 3));
-  strata = await startStrata(svc);
-  client = strata.client;
+  strata = await serveTempStore(3);
+  ({ client, store, svc } = strata);
 });
 
 afterAll(async () => {
   await strata?.close();
-  cleanup?.();
 });
 
 /** The checks both phases run: every name queried (query API and legacy search), with_vector by names. */
@@ -480,6 +466,9 @@ describe('named vectors through the official client', () => {
     });
     expect(results).toHaveLength(9);
     for (const r of results) expect(r.status).toBe('completed');
+    // each operation has its own operation_id, growing in order, as Qdrant applies them one by one
+    const opIds = results.map((r) => r.operation_id as number);
+    for (let k = 1; k < opIds.length; k++) expect(opIds[k]).toBeGreaterThan(opIds[k - 1]);
     expect(await walObjects()).toBe(walBefore + 1);
     const got = await client.retrieve(C, { ids: [7000, 7001, 150, 151], with_vector: true, with_payload: true });
     const byId = new Map(got.map((p) => [Number(p.id), p]));

@@ -12,8 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CollectionOptimizer } from '../../lib/collection/optimizer.js';
 import type { StrataCollectionService } from '../../lib/collection/service.js';
 import type { FileSystemStore } from '../../lib/storage/fs-store.js';
-import { directInvoker, rng, service, tempStore } from '../support/collection-harness.js';
-import { startStrata, type StrataUnderTest } from '../support/strata-server.js';
+import { rng } from '../support/collection-harness.js';
+import { clientRejection, serveTempStore, type ServedTempStore } from '../support/strata-server.js';
 
 const C = 'sparse';
 const VOCAB = 2000;
@@ -26,11 +26,10 @@ interface Doc {
   group: number;
 }
 
-let strata: StrataUnderTest;
+let strata: ServedTempStore;
 let client: QdrantClient;
 let svc: StrataCollectionService;
 let store: FileSystemStore;
-let cleanup: () => void;
 const live = new Map<number, Doc>();
 
 /** A document: 5-40 terms drawn from a Zipf law over the vocabulary, weight = term frequency. */
@@ -123,15 +122,7 @@ function expectRanking(got: readonly { id: unknown; score: number }[], want: { i
   expect(key(got.filter((g) => g.score > boundary + 1e-6))).toEqual(key(want.filter((w) => w.score > boundary + 1e-6)));
 }
 
-async function rejection(p: Promise<unknown>): Promise<{ status: number; error: string }> {
-  try {
-    await p;
-  } catch (e) {
-    const err = e as { status: number; data?: { status?: { error?: string } } };
-    return { status: err.status, error: err.data?.status?.error ?? '' };
-  }
-  throw new Error('expected a rejection');
-}
+const rejection = clientRejection;
 
 async function checkAll(seed: number): Promise<void> {
   const r = rng(seed);
@@ -251,17 +242,12 @@ async function checkBadInput(): Promise<void> {
 }
 
 beforeAll(async () => {
-  const t = tempStore();
-  cleanup = t.cleanup;
-  store = t.store;
-  svc = service(t.store, directInvoker(t.store, 3));
-  strata = await startStrata(svc);
-  client = strata.client;
+  strata = await serveTempStore(3);
+  ({ client, store, svc } = strata);
 });
 
 afterAll(async () => {
   await strata?.close();
-  cleanup?.();
 });
 
 describe('sparse vectors through the official client', () => {

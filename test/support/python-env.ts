@@ -14,6 +14,8 @@
  * | .venv-test/clients/           | qdrant-client 1.20.0, langchain-qdrant 1.1.0 (test/e2e/python-client) |
  * |                               | + qdrant-edge-py 0.9.0: Qdrant's BM25 embedder (the BM25 parity       |
  * |                               |   oracle) and engine (quantization recall references)                |
+ * |                               | + llama-index-vector-stores-qdrant 0.10.4 / llama-index-core 0.14.25: |
+ * |                               |   LlamaIndex's hybrid mode (test/e2e/python-langchain-hybrid)         |
  * | .venv-test/requirements.stamp | the pins above; a different stamp means "rebuild everything"         |
  *
  * Invariants:
@@ -44,7 +46,14 @@ export type TestPythonKind = 'localstack' | 'moto' | 'clients';
 export const TEST_PYTHON_REQUIREMENTS: Readonly<Record<TestPythonKind, readonly string[]>> = {
   localstack: ['localstack-core[runtime]==4.14.0', 'cbor2<6'],
   moto: ['moto[server]==5.2.1'],
-  clients: ['qdrant-client==1.20.0', 'langchain-qdrant==1.1.0', 'langchain-core==1.8.3', 'qdrant-edge-py==0.9.0'],
+  clients: [
+    'qdrant-client==1.20.0',
+    'langchain-qdrant==1.1.0',
+    'langchain-core==1.8.3',
+    'qdrant-edge-py==0.9.0',
+    'llama-index-vector-stores-qdrant==0.10.4',
+    'llama-index-core==0.14.25',
+  ],
 };
 export const UV_REQUIREMENT = 'uv==0.13.9';
 

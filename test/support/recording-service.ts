@@ -272,10 +272,10 @@ export class RecordingService implements CollectionService {
     return this.done();
   }
 
-  async batchUpdate(name: string, operations: unknown, wait: boolean): Promise<UpdateResult> {
+  async batchUpdate(name: string, operations: unknown, wait: boolean): Promise<UpdateResult[]> {
     this.record('batchUpdate', [name, operations, wait]);
     this.need(name);
-    return this.done();
+    return (operations as unknown[]).map(() => this.done());
   }
 
   async deleteVectors(name: string, selector: unknown, vectors: unknown, wait: boolean): Promise<UpdateResult> {

@@ -4,8 +4,11 @@
  * layer lands, the end-to-end tests (pass the real service).
  */
 import { QdrantClient } from '@qdrant/js-client-rest';
+import type { StrataCollectionService } from '../../lib/collection/service.js';
 import type { CollectionService } from '../../lib/collection/types.js';
 import { createApp, startServer, type CreateAppOptions } from '../../lib/api/index.js';
+import type { FileSystemStore } from '../../lib/storage/fs-store.js';
+import { directInvoker, service, tempStore } from './collection-harness.js';
 
 export interface StrataUnderTest {
   url: string;
@@ -26,4 +29,39 @@ export async function startStrata(
     ...(options.apiKey !== undefined ? { headers: { 'api-key': options.apiKey } } : {}),
   });
   return { url: server.url, client, close: () => server.close() };
+}
+
+export interface ServedTempStore extends StrataUnderTest {
+  store: FileSystemStore;
+  svc: StrataCollectionService;
+}
+
+/**
+ * The whole product over a fresh temporary folder, served on a loopback port: a collection service whose `workers`
+ * run segment tasks in process. `close` stops the server and removes the folder.
+ */
+export async function serveTempStore(workers: number): Promise<ServedTempStore> {
+  const t = tempStore();
+  const svc = service(t.store, directInvoker(t.store, workers));
+  const strata = await startStrata(svc);
+  return {
+    ...strata,
+    store: t.store,
+    svc,
+    async close() {
+      await strata.close();
+      t.cleanup();
+    },
+  };
+}
+
+/** The status and Qdrant error message of a request the official REST client rejected. */
+export async function clientRejection(request: Promise<unknown>): Promise<{ status: number; error: string }> {
+  try {
+    await request;
+  } catch (e) {
+    const err = e as { status: number; data?: { status?: { error?: string } } };
+    return { status: err.status, error: err.data?.status?.error ?? '' };
+  }
+  throw new Error('expected a rejection');
 }

@@ -10,6 +10,7 @@ import {
   ConnectErrorCode as Code,
   CollectionStatus,
   CollectionStatusSchema,
+  CompressionRatio,
   CountPointsSchema,
   Distance,
   DistanceSchema,
@@ -19,9 +20,11 @@ import {
   Fusion,
   FusionSchema,
   GroupIdSchema,
+  MultiVectorComparator,
   PayloadSchemaType,
   PayloadSchemaTypeSchema,
   PointIdSchema,
+  ProductQuantizationSchema,
   QuantizationType,
   QuantizationTypeSchema,
   RecommendPointGroupsSchema,
@@ -31,6 +34,8 @@ import {
   UpdateBatchPointsSchema,
   UpdateStatus,
   UpdateStatusSchema,
+  VectorParamsSchema,
+  VectorSchema,
 } from '@qdrant/js-client-grpc';
 import { describe, expect, it } from 'vitest';
 import { enumFromRest, messageFromRest } from '../../lib/api/grpc/from-rest.js';
@@ -106,6 +111,37 @@ describe('requests to REST bodies', () => {
     expect(messageToRest(CountPointsSchema, count as never, new Set(['collection_name']))).toEqual({ exact: false });
     const big = create(PointIdSchema, { pointIdOptions: { case: 'num', value: 18446744073709551615n } });
     expect(toJsonText({ id: messageToRest(PointIdSchema, big as never) })).toBe('{"id":18446744073709551615}');
+  });
+
+  it("sends an implicit enum's zero when it is a value (MaxSim, x4), not when it is Qdrant's Unknown placeholder", () => {
+    const multi = create(VectorParamsSchema, {
+      size: 3n,
+      distance: Distance.Dot,
+      multivectorConfig: { comparator: MultiVectorComparator.MaxSim },
+    });
+    expect(messageToRest(VectorParamsSchema, multi as never)).toEqual({
+      size: 3n,
+      distance: 'Dot',
+      multivector_config: { comparator: 'max_sim' },
+    });
+    const pq = create(ProductQuantizationSchema, { compression: CompressionRatio.x4 });
+    expect(messageToRest(ProductQuantizationSchema, pq as never)).toEqual({ compression: 'x4' });
+    // distance 0 is UnknownDistance: left out, so REST refuses the missing distance as for a JSON body
+    expect(messageToRest(VectorParamsSchema, create(VectorParamsSchema, { size: 3n }) as never)).toEqual({ size: 3n });
+  });
+
+  it('turns the deprecated vector fields into REST vectors: data + indices is sparse, data + vectors_count rows', () => {
+    const sparse = create(VectorSchema, { data: [0.5, 2], indices: { data: [3, 9] } });
+    expect(messageToRest(VectorSchema, sparse as never)).toEqual({ indices: [3, 9], values: [0.5, 2] });
+    const multi = create(VectorSchema, { data: [1, 2, 3, 4, 5, 6], vectorsCount: 2 });
+    expect(messageToRest(VectorSchema, multi as never)).toEqual([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
+    const zero = create(VectorSchema, { data: [1, 2], vectorsCount: 0 });
+    expect(() => messageToRest(VectorSchema, zero as never)).toThrow('vectors count must be greater than 0');
+    const both = create(VectorSchema, { data: [1, 2], vectorsCount: 1, indices: { data: [1, 2] } });
+    expect(() => messageToRest(VectorSchema, both as never)).toThrow('cannot be both specified');
   });
 });
 

@@ -111,6 +111,11 @@ export const COLLECTION_RPCS: Record<string, RpcRoute> = {
     rest: (req) => ({ method: 'GET', path: `${col(req)}/aliases`, query: {} }),
     reply: (r) => r as Record<string, unknown>,
   },
+  collectionClusterInfo: {
+    rest: (req) => ({ method: 'GET', path: `${col(req)}/cluster`, query: {} }),
+    reply: (r) => r as Record<string, unknown>,
+  },
+  updateCollectionClusterSetup: { rest: post('/cluster') },
 };
 
 export const POINT_RPCS: Record<string, RpcRoute> = {

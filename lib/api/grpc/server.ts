@@ -70,6 +70,8 @@ export function grpcCode(status: number): Code {
       return Code.DeadlineExceeded;
     case 429:
       return Code.ResourceExhausted;
+    // standalone mode: what needs a cluster is not implemented here (Qdrant's mapping)
+    case 405:
     case 501:
       return Code.Unimplemented;
     case 503:

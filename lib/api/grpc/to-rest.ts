@@ -41,6 +41,9 @@ function isSet(field: DescField, v: unknown): boolean {
   if (field.fieldKind === 'list') return (v as unknown[]).length > 0;
   if (field.fieldKind === 'map') return Object.keys(v as object).length > 0;
   if (field.fieldKind === 'message' || field.proto.proto3Optional) return true;
+  // An implicit enum's zero is a real value when it is not Qdrant's `Unknown…` placeholder: MultiVectorConfig's
+  // `comparator` (MaxSim = 0) and ProductQuantization's `compression` (x4 = 0) are required in REST.
+  if (field.fieldKind === 'enum' && v === 0) return !field.enum.values[0]?.name.startsWith('Unknown');
   return v !== 0 && v !== 0n && v !== '' && v !== false && !(v instanceof Uint8Array && v.length === 0);
 }
 
@@ -177,8 +180,30 @@ function vectorToJson(msg: Msg, desc: DescMessage): Json {
   }
   if (variant?.case !== undefined) return messageToRest(sub(desc, variant.case), variant.value as Msg);
   const indices = msg.indices as Msg | undefined;
+  const count = msg.vectorsCount as number | undefined;
+  if (indices && count !== undefined) {
+    throw new HttpError(
+      400,
+      'Validation error in body: [indices: `indices` and `vectors_count` cannot be both specified]',
+    );
+  }
   if (indices) return { indices: indices.data as number[], values: msg.data as number[] };
+  if (count !== undefined) return splitRows(msg.data as number[], count);
   return msg.data as number[];
+}
+
+/**
+ * The deprecated multivector form: `data` holds `vectors_count` rows back to back. Qdrant's gRPC validation refuses
+ * a zero count and an empty `data` (its validate_multi_vector_len); a length that does not split evenly leaves the
+ * rows ragged, which the REST route refuses with its own multivector message.
+ */
+function splitRows(data: number[], count: number): Json {
+  if (count === 0) throw new HttpError(400, 'Validation error in body: [data: vectors count must be greater than 0]');
+  if (data.length === 0) throw new HttpError(400, 'Validation error in body: [data: multi vector must not be empty]');
+  const dim = Math.floor(data.length / count);
+  const rows: number[][] = [];
+  for (let at = 0; at < data.length; at += Math.max(dim, 1)) rows.push(data.slice(at, at + Math.max(dim, 1)));
+  return rows;
 }
 
 /** A write's `points_selector` spread beside its other fields, as REST's payload and vector writes take it. */

@@ -187,11 +187,7 @@ export function registerPointRoutes(app: Hono<AppEnv>, { service, limits }: Rout
       name,
       vectors.map((p) => p.vector),
     );
-    const result = await service.batchUpdate(name, operations, wait);
-    return ok(
-      c,
-      operations.map(() => result),
-    );
+    return ok(c, await service.batchUpdate(name, operations, wait));
   });
 
   app.post('/collections/:name/points/vectors/delete', async (c) => {

@@ -68,9 +68,12 @@ export function precheck(
     throw findVectorSpace(snap.manifest.config, node.using)
       ? wrongSparse()
       : invalid(`Not existing vector name error: ${node.using}`);
-  if (sparseName && q !== undefined && isNearestFamily(q) && !sparseInput) throw wrongSparse();
-  if (sparseName && q !== undefined && ['recommend', 'discover', 'context'].includes(q.kind)) {
-    throw invalid(`query kind ${q.kind} is not supported over a sparse vector`);
+  // over a sparse name, a point id or recommend's average_vector is a sparse nearest query (sparse-examples.ts);
+  // a dense vector given for it is Qdrant's conversion error
+  if (sparseName && q?.kind === 'nearest' && 'vector' in q.input) throw wrongSparse();
+  if (sparseName && q !== undefined && ['recommend', 'discover', 'context'].includes(q.kind) && !isNearestFamily(q)) {
+    const form = q.kind === 'recommend' ? `recommend strategy ${q.strategy}` : `query kind ${q.kind}`;
+    throw invalid(`${form} is not supported over a sparse vector`);
   }
   if (node.prefetch.length > 0 && q === undefined) {
     throw invalid("A query is needed to merge the prefetches. Can't have prefetches without defining a query.");
@@ -109,7 +112,6 @@ export function precheck(
   }
   for (const input of inputsOf(q)) {
     if (!('id' in input)) continue;
-    if (sparseName) throw invalid('a point id as a sparse query is not supported; send the sparse vector');
     let set = ids.get(from);
     if (set === undefined) ids.set(from, (set = new Set()));
     set.add(input.id);
@@ -161,18 +163,39 @@ export function vectorOf(snap: Snapshot, refs: Refs, node: QueryNode, input: Vec
   return prepareQueryVector(snap, input.vector, node.using);
 }
 
-/** Refuses the example-based forms on a multivector name (their multivector scoring is not implemented). */
+/**
+ * Refuses the scoring forms (best_score, sum_scores, discover, context) on a multivector name: scoring every point
+ * against each example by MaxSim is not implemented in the segment workers.
+ */
 function singleVectorForm(snap: Snapshot, node: QueryNode, kind: string): void {
   if (vectorSpace(snap.manifest.config, node.using).multivector) {
     throw invalid(`query forms other than nearest are not supported on the multivector "${node.using}" (${kind})`);
   }
 }
 
+/**
+ * recommend average_vector over a multivector name, as Qdrant does it (recommendations.rs): no averaging, the rows
+ * of every positive example concatenated, then the rows of every negative one negated, searched by MaxSim.
+ */
+function concatenatedRows(positive: readonly Float32Array[], negative: readonly Float32Array[]): Float32Array {
+  const out = new Float32Array([...positive, ...negative].reduce((n, v) => n + v.length, 0));
+  let at = 0;
+  for (const v of positive) {
+    out.set(v, at);
+    at += v.length;
+  }
+  for (const v of negative) for (let i = 0; i < v.length; i++) out[at++] = -v[i];
+  return out;
+}
+
 /** The vector of a nearest-family query, or null for the custom scorers. */
 export function nearestVector(snap: Snapshot, refs: Refs, node: QueryNode, q: QueryForm): Float32Array | null {
   if (q.kind === 'nearest') return vectorOf(snap, refs, node, q.input);
   if (q.kind === 'recommend' && q.strategy === 'average_vector') {
-    singleVectorForm(snap, node, q.kind);
+    if (vectorSpace(snap.manifest.config, node.using).multivector) {
+      const vec = (i: VectorInput) => vectorOf(snap, refs, node, i);
+      return concatenatedRows(q.positive.map(vec), q.negative.map(vec));
+    }
     const v = Float32Array.from(
       averageVector(
         q.positive.map((p) => vectorOf(snap, refs, node, p)),

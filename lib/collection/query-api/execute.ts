@@ -40,6 +40,7 @@ import { vectorSpace } from '../../model/vector-spaces.js';
 import { isSparseName } from '../../model/sparse-spaces.js';
 import { type SparseVector, isSparse, sparseDot } from '../../model/sparse-vector.js';
 import { prepareSparseQuery } from '../sparse-query.js';
+import { sparseQueryOf } from './sparse-examples.js';
 import type { WithVector } from '../../model/points.js';
 import type { Located } from '../reads.js';
 import type { Snapshot } from '../snapshot.js';
@@ -74,11 +75,20 @@ interface Run {
   sparse: Map<QueryNode, SparseVector>;
 }
 
-/** Prepares every sparse nearest query of the tree (IDF needs the collection's counts: one parallel round). */
+/**
+ * Prepares every sparse nearest query of the tree (IDF needs the collection's counts: one parallel round): a sparse
+ * vector, or over a sparse name a point id or recommend average_vector made one (sparse-examples.ts).
+ */
 async function prepareSparse(run: Run, node: QueryNode): Promise<void> {
   const q = node.query;
-  if (q?.kind === 'nearest' && 'sparse' in q.input) {
-    run.sparse.set(node, await prepareSparseQuery(run.ctx, run.snap, q.input.sparse, node.using, run.trace.io));
+  const raw =
+    q?.kind === 'nearest' && 'sparse' in q.input
+      ? q.input.sparse
+      : isSparseName(run.snap.manifest.config, node.using)
+        ? sparseQueryOf(run.refs, node, q)
+        : undefined;
+  if (raw !== undefined) {
+    run.sparse.set(node, await prepareSparseQuery(run.ctx, run.snap, raw, node.using, run.trace.io));
   }
   await Promise.all(node.prefetch.map((p) => prepareSparse(run, p)));
 }
