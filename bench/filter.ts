@@ -13,6 +13,12 @@
  * `other`), `n` integer uniform in [0, 1000), `txt` text of two words from small vocabularies (one word at ~10%).
  *
  *   npm run bench -- filter [--points 100000] [--queries 100] [--segments 2] [--workers 2] [--k 10]
+ *
+ * `--payload-m M` runs instead the payload_m comparison (Qdrant's extra HNSW links per tenant): two collections of
+ * the same points in the same run, one without payload_m and one with `payload_m: M`, and the 1% tenant query on
+ * both, interleaved (recall@k against brute force over the tenant, QPS, hnsw_ef `--ef`, default 32). Their
+ * full_scan_threshold is `--full-scan-kb` (default 100 KB: Qdrant's default 10000 KB scores a 1% tenant of 100k
+ * points exactly, where links change nothing).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -42,6 +48,9 @@ interface Options {
   segments: number;
   workers: number;
   k: number;
+  payloadM: number;
+  fullScanKb: number;
+  ef: number;
 }
 
 function parse(argv: string[]): Options {
@@ -53,6 +62,9 @@ function parse(argv: string[]): Options {
       segments: { type: 'string', default: '2' },
       workers: { type: 'string', default: '2' },
       k: { type: 'string', default: '10' },
+      'payload-m': { type: 'string', default: '0' },
+      'full-scan-kb': { type: 'string', default: '100' },
+      ef: { type: 'string', default: '32' },
     },
   });
   return {
@@ -61,6 +73,9 @@ function parse(argv: string[]): Options {
     segments: Number(values.segments),
     workers: Number(values.workers),
     k: Number(values.k),
+    payloadM: Number(values['payload-m']),
+    fullScanKb: Number(values['full-scan-kb']),
+    ef: Number(values.ef),
   };
 }
 
@@ -159,6 +174,7 @@ function counting(store: ObjectStore): { store: ObjectStore; wholePayloadGets: (
 
 export async function main(argv: string[]): Promise<void> {
   const o = parse(argv);
+  if (o.payloadM > 0) return payloadMComparison(o);
   const glove = await loadGlove();
   const n = Math.min(o.points, glove.nBase);
   const dim = glove.dim;
@@ -334,6 +350,120 @@ export async function main(argv: string[]): Promise<void> {
         'objects read counted apart',
     );
     const path = writeResults('filter', { options: o, machine: machineInfo(), buildSeconds: buildS, rows: json });
+    console.log(`results: ${path}`);
+  } finally {
+    await rt.close();
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+/** The 1% tenant query over a collection without and one with payload_m, same points, same run (see header). */
+async function payloadMComparison(o: Options): Promise<void> {
+  const glove = await loadGlove();
+  const n = Math.min(o.points, glove.nBase);
+  const dim = glove.dim;
+  const nq = Math.min(o.queries, glove.nQueries);
+  console.log(`filter benchmark, payload_m — ${JSON.stringify(machineInfo())}`);
+  console.log(
+    `GloVe-100 angular, first ${n} base points, ${nq} queries, ${o.segments} segments, HNSW m=16 ef_construct=100, ` +
+      `query hnsw_ef ${o.ef}, full_scan_threshold ${o.fullScanKb} KB, int8 rescored; tenant keyword (is_tenant) ` +
+      `index; baseline: the same collection without payload_m`,
+  );
+  const meta = payloads(n);
+  const root = mkdtempSync(join(tmpdir(), 'strata-bench-filter-'));
+  const cfg = loadConfig({
+    ...process.env,
+    STRATA_DATA_DIR: root,
+    STRATA_WORKERS: String(o.workers),
+    STRATA_LOG_LEVEL: 'warn',
+    STRATA_OPTIMIZE_AFTER_POINTS: String(Number.MAX_SAFE_INTEGER),
+  });
+  const rt = await createCoordinator(cfg, { logger: createLogger(cfg, 'bench'), fallback: 'threads' });
+  const { StrataCollectionService } = await import('../lib/collection/service.js');
+  const { optimizeCollection } = await import('../lib/collection/optimizer.js');
+  const svc = new StrataCollectionService({ store: rt.store, invoker: rt.invoker, queryDeadlineMs: 120_000 });
+  try {
+    const variants = [
+      { name: 'without payload_m', payloadM: undefined as number | undefined },
+      { name: `payload_m ${o.payloadM}`, payloadM: o.payloadM },
+    ];
+    const buildS: number[] = [];
+    for (const [i, v] of variants.entries()) {
+      const t0 = performance.now();
+      await svc.createCollection(`pm${i}`, {
+        vectors: { size: dim, distance: 'Cosine', on_disk: true },
+        hnsw_config: {
+          m: 16,
+          ef_construct: 100,
+          on_disk: false,
+          full_scan_threshold: o.fullScanKb,
+          ...(v.payloadM !== undefined ? { payload_m: v.payloadM } : {}),
+        },
+        quantization_config: { scalar: { type: 'int8', quantile: 0.99, always_ram: true } },
+        optimizers_config: { default_segment_number: o.segments, indexing_threshold: 1 },
+      });
+      await svc.createFieldIndex(`pm${i}`, 'tenant', { type: 'keyword', is_tenant: true });
+      for (let at = 0; at < n; at += 5000) {
+        const points = [];
+        for (let j = at; j < Math.min(n, at + 5000); j++) {
+          points.push({ id: j, vector: Array.from(glove.base.subarray(j * dim, (j + 1) * dim)), payload: meta[j] });
+        }
+        await svc.upsertPoints(`pm${i}`, points, true);
+      }
+      await optimizeCollection(rt.store, '', `pm${i}`);
+      buildS.push((performance.now() - t0) / 1000);
+      console.log(`${v.name}: built in ${buildS[i].toFixed(0)} s`);
+    }
+    const base = normalizedRows(glove.base, n, dim);
+    const queries = normalizedRows(glove.queries, nq, dim);
+    const row = ROWS[0];
+    const keep = Uint8Array.from(meta, (p) => (row.test(p) ? 1 : 0));
+    const truth = Array.from({ length: nq }, (_, q) => {
+      const s = new Float64Array(n);
+      for (let i = 0; i < n; i++) {
+        if (keep[i] === 0) continue;
+        let dot = 0;
+        for (let d = 0; d < dim; d++) dot += base[i * dim + d] * queries[q * dim + d];
+        s[i] = dot;
+      }
+      return topK(s, keep, o.k);
+    });
+    const request = (q: number): QueryRequest => ({
+      vector: Array.from(glove.queries.subarray(q * dim, (q + 1) * dim)),
+      limit: o.k,
+      offset: 0,
+      filter: parseFilter(row.filter),
+      params: { exact: false, hnsw_ef: o.ef },
+      with_payload: false,
+      with_vector: false,
+    });
+    for (let q = 0; q < Math.min(nq, 10); q++) for (const i of [0, 1]) await svc.query(`pm${i}`, request(q));
+    const ms = [0, 0];
+    const rec = [0, 0];
+    for (let q = 0; q < nq; q++) {
+      for (const i of [0, 1]) {
+        const t = performance.now();
+        const hits = await svc.query(`pm${i}`, request(q));
+        ms[i] += performance.now() - t;
+        rec[i] += recall(
+          hits.map((h) => h.id as number),
+          truth[q],
+        );
+      }
+    }
+    const rows = variants.map((v, i) => ({
+      variant: v.name,
+      recall: rec[i] / nq,
+      qps: (nq * 1000) / ms[i],
+      buildSeconds: buildS[i],
+    }));
+    console.log(
+      formatTable(
+        ['collection', `recall@${o.k} tenant 1%`, 'QPS', 'build s'],
+        rows.map((r) => [r.variant, r.recall.toFixed(3), r.qps.toFixed(0), r.buildSeconds.toFixed(0)]),
+      ),
+    );
+    const path = writeResults('filter-payload-m', { options: o, machine: machineInfo(), rows });
     console.log(`results: ${path}`);
   } finally {
     await rt.close();

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { costChart, engineChart, serverLatencyChart, serverQpsChart } from './support/charts.js';
+import { codesChart, costChart, engineChart, serverLatencyChart, serverQpsChart } from './support/charts.js';
 import { type ChartSpec, writeChart } from './support/plot.js';
 
 export const description = 'redraws the SVG picture(s) of a result JSON: plot <bench/results/…json>';
@@ -28,6 +28,8 @@ export async function main(argv: string[]): Promise<void> {
     charts.push([serverQpsChart(rows), 'qps'], [serverLatencyChart(rows), 'latency']);
   } else if (result.benchmark === 'cost')
     charts.push([costChart(result.chartRows as Parameters<typeof costChart>[0], String(result.chartTitle)), undefined]);
+  else if (result.benchmark === 'codes')
+    charts.push([codesChart(result.rows as Parameters<typeof codesChart>[0], result.config?.k ?? 10), undefined]);
   else throw new Error(`no picture for benchmark "${result.benchmark}"`);
   for (const [spec, part] of charts) console.log(`picture: ${await writeChart(path, spec, part)}`);
 }

@@ -5,7 +5,8 @@ Protocol: one JSON object per line on stdin, one JSON reply per line on stdout (
   {"cmd": "load", "base": path, "queries": path, "n": N, "nq": Q, "dim": D}
       raw little-endian float32 rows, written by the bench; kept for every later command
   {"cmd": "build", "name": s, "dir": path, "distance": "Cosine"|"Euclid", "m": M, "ef_construct": E,
-   "int8": bool, "quantile": 0.99, "binary": null|{"encoding": "one_bit"|..., "query_encoding": "default"|...}}
+   "int8": bool, "quantile": 0.99, "binary": null|{"encoding": "one_bit"|..., "query_encoding": "default"|...},
+   "turbo": null|"bits1"|"bits1_5"|"bits2"|"bits4", "product": null|"x4"|…|"x64"}
       creates one shard (single segment target, one indexing thread, one search thread, no WAL), upserts every base
       row (untimed as build: Strata's build figure starts from rows in memory too), then times optimize(), which
       builds the HNSW graph (and, for int8, the codes; Qdrant builds a quantized segment's graph on them)
@@ -62,17 +63,29 @@ def binary_config(b):
     )
 
 
+TURBO = {"bits1": "Bits1", "bits1_5": "Bits1_5", "bits2": "Bits2", "bits4": "Bits4"}
+PRODUCT = {"x4": "X4", "x8": "X8", "x16": "X16", "x32": "X32", "x64": "X64"}
+
+
+def quantization_config(msg):
+    if msg.get("int8"):
+        return qe.ScalarQuantizationConfig(type=qe.ScalarType.Int8, quantile=msg["quantile"], always_ram=True)
+    if msg.get("binary"):
+        return binary_config(msg["binary"])
+    if msg.get("turbo"):
+        bits = getattr(qe.TurboQuantBitSize, TURBO[msg["turbo"]])
+        return qe.TurboQuantQuantizationConfig(bits=bits, always_ram=True)
+    if msg.get("product"):
+        compression = getattr(qe.CompressionRatio, PRODUCT[msg["product"]])
+        return qe.ProductQuantizationConfig(compression=compression, always_ram=True)
+    return None
+
+
 def build(msg):
     dim = rows["dim"]
     base = rows["base"]
     n = len(base) // dim
-    quantization = (
-        qe.ScalarQuantizationConfig(type=qe.ScalarType.Int8, quantile=msg["quantile"], always_ram=True)
-        if msg["int8"]
-        else binary_config(msg["binary"])
-        if msg.get("binary")
-        else None
-    )
+    quantization = quantization_config(msg)
     config = qe.EdgeConfig(
         vectors=qe.EdgeVectorParams(size=dim, distance=getattr(qe.Distance, msg["distance"]), on_disk=False),
         # full_scan_threshold 1 KB: every search of the built segment walks the graph

@@ -32,8 +32,8 @@ type Mode = string;
 /** Qdrant's binary shards of the b1 / b1.5 / b2 modes (the same names as Strata's, adapters/strata.ts). */
 const BINARY_SHARDS: Record<string, string> = { b1: 'one_bit', 'b1.5': 'one_and_half_bits', b2: 'two_bits' };
 
-/** One Python process holding the dataset and the shards built so far, answering one request at a time. */
-class Driver {
+/** One Python process holding the dataset and the shards built so far, answering one request at a time (bench/codes.ts drives one too). */
+export class Driver {
   private readonly child: ChildProcessWithoutNullStreams;
   private readonly lines: Interface;
   private readonly pending: ((line: string) => void)[] = [];

@@ -1,7 +1,7 @@
 /**
  * The Vega-Lite specs of each benchmark's picture, built from the rows its result JSON holds (so `npm run bench --
  * plot <result.json>` redraws any earlier run): engine → recall/QPS curves, server → QPS bars and latency
- * percentile curves, cost → dollar bars beside the published prices.
+ * percentile curves, cost → dollar bars beside the published prices, codes → recall and QPS against bytes/vector.
  */
 import type { ChartSpec } from './plot.js';
 
@@ -161,4 +161,53 @@ export function storageChart(rows: StorageChartRow[]): ChartSpec {
       },
     },
   } as ChartSpec;
+}
+
+export interface CodesChartRow {
+  dataset: string;
+  code: string;
+  engine: string;
+  graph: string;
+  oversampling: number;
+  recall: number;
+  qps: number;
+  bytesPerVector: number | null;
+}
+
+/**
+ * Recall@k (top) and QPS (bottom, log) against bytes per vector held hot (log), one point per code, engine and rescore
+ * mode, one column per dataset; Qdrant's points sit at the bytes of Strata's same code.
+ */
+export function codesChart(rows: CodesChartRow[], k: number): ChartSpec {
+  const bytes = new Map(
+    rows.filter((r) => r.bytesPerVector !== null).map((r) => [`${r.dataset}|${r.code}`, r.bytesPerVector]),
+  );
+  const values = rows
+    .filter((r) => r.graph !== 'graph on codes')
+    .map((r) => ({
+      ...r,
+      bytesPerVector: bytes.get(`${r.dataset}|${r.code}`),
+      mode: r.oversampling === 0 ? 'no rescore' : `rescore x${r.oversampling}`,
+    }));
+  const panel = (field: string, title: string, log: boolean) => ({
+    facet: { column: { field: 'dataset', type: 'nominal', title: null } },
+    resolve: { scale: { x: 'independent', y: 'independent' } },
+    spec: {
+      width: 360,
+      height: 220,
+      mark: { type: 'point', filled: true, size: 60 },
+      encoding: {
+        x: { field: 'bytesPerVector', type: 'quantitative', scale: { type: 'log' }, title: 'bytes per vector (hot)' },
+        y: { field, type: 'quantitative', scale: log ? { type: 'log' } : { zero: false }, title },
+        color: { field: 'mode', type: 'nominal', title: null },
+        shape: { field: 'engine', type: 'nominal', title: null },
+        tooltip: [{ field: 'code' }, { field: 'engine' }, { field: 'mode' }, { field: 'recall' }, { field: 'qps' }],
+      },
+    },
+  });
+  return {
+    title: `Quantization codes: recall@${k} and single-thread QPS against bytes per vector`,
+    data: { values },
+    vconcat: [panel('recall', `recall@${k}`, false), panel('qps', 'QPS (1 thread)', true)],
+  } as unknown as ChartSpec;
 }

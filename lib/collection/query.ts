@@ -10,7 +10,13 @@
  * - Scores stay internal similarities (larger = closer) until the final conversion to Qdrant's score.
  * - Payloads/vectors are fetched for the final page only.
  */
-import { maxSim, normalizeInPlace, similarityFn, similarityToScore, thresholdToSimilarity } from '../distance/index.js';
+import {
+  maxSim,
+  normalizeInPlace,
+  similarityToScore,
+  storedSimilarityFn,
+  thresholdToSimilarity,
+} from '../distance/index.js';
 import { dimensionMismatch, invalid, isStrataError, malformed, unavailable } from '../model/errors.js';
 import { isMultiValue, wrongMulti } from '../model/multivector.js';
 import { compileFilter } from '../segment/filter.js';
@@ -19,7 +25,7 @@ import type { ScoringSpec } from '../segment/scoring.js';
 import type { IoScope } from '../storage/io-stats.js';
 import type { ServiceContext } from './context.js';
 import { mergeCandidates } from './merge.js';
-import { prepareRow } from './wal.js';
+import { prepareQueryRow } from './wal.js';
 import type { Candidate } from './merge.js';
 import { wantsPayload } from './payload-ops.js';
 import { planTasks } from './planner.js';
@@ -136,7 +142,8 @@ export async function searchCandidatesBatch(
     const space = readsVector ? vectorSpace(snap.manifest.config, using) : findVectorSpace(snap.manifest.config, using);
     const dim = space?.size ?? 0;
     const distance = space?.distance ?? 'Dot';
-    const sim = similarityFn(distance);
+    // uint8 Cosine rows are bytes (full cosine); the others as similarityFn compares them
+    const sim = storedSimilarityFn(distance, space?.datatype);
     const q = search.vector;
     const multi = space?.multivector === true;
     // custom scorings compare single vectors; Qdrant's multivector forms of them are not implemented here
@@ -147,7 +154,9 @@ export async function searchCandidatesBatch(
     const { minSimilarity } = search;
     const pred = search.filter ? compileFilter(search.filter, snap.manifest.config.payload_schema) : null;
     // the same scoring function the workers apply to their segments
-    const scoring = search.scoring ? compileScoring(search.scoring, dim, distance, search.random) : null;
+    const scoring = search.scoring
+      ? compileScoring(search.scoring, dim, distance, search.random, space?.datatype)
+      : null;
     const tailCandidates: TailCandidate[] = [];
     for (const e of snap.winners.values()) {
       if (e.vectors === null) continue;
@@ -262,7 +271,7 @@ export function locateHits(snap: Snapshot, page: readonly SearchHit[]): Located[
 
 /** The similarity of a prepared query to a stored value of `space`: MaxSim for a multivector name. */
 export function vectorSimilarity(space: VectorSpace, q: Float32Array, v: Float32Array): number {
-  const sim = similarityFn(space.distance);
+  const sim = storedSimilarityFn(space.distance, space.datatype);
   const dim = space.size;
   return space.multivector ? maxSim(sim, q, 0, q.length / dim, v, 0, v.length / dim, dim) : sim(q, 0, v, 0, dim);
 }
@@ -280,13 +289,13 @@ export function prepareQueryVector(snap: Snapshot, vector: unknown, using?: stri
     const q = new Float32Array(vector.length * dim);
     vector.forEach((row, r) => {
       q.set(checkQueryVector(row, dim), r * dim);
-      prepareRow(space, q, r * dim);
+      prepareQueryRow(space, q, r * dim);
     });
     return q;
   }
   const q = checkQueryVector(vector, dim);
   // a float32 space keeps the plain path; others convert the query to the stored type, as Qdrant's scorers do
-  if (space.datatype !== 'float32') prepareRow(space, q, 0);
+  if (space.datatype !== 'float32') prepareQueryRow(space, q, 0);
   else if (distance === 'Cosine') normalizeInPlace(q, 0, dim);
   return q;
 }

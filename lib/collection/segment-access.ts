@@ -25,14 +25,17 @@ import type { IdTable, PointOffset } from '../segment/ids-format.js';
 import { directPages } from '../segment/page-io.js';
 import { type PointSource, openPointSource, readAllPayloads, readIdTable } from '../segment/points.js';
 import { type Tombstones, readTombstones } from '../segment/tombstones.js';
-import { segmentPrefix } from '../segment/keys.js';
 import type { Payload } from '../model/payload.js';
 import type { SegmentEntry } from './manifest.js';
 import type { PointId } from '../model/point-id.js';
 import type { Filter } from '../model/filter.js';
 import type { PayloadSchema } from '../model/payload-schema.js';
-import { type FieldIndex, readFieldIndex } from '../segment/field-index-format.js';
-import { filterMaskOf, planFilter } from '../segment/index-filter.js';
+import type { FieldIndex } from '../segment/field-index-format.js';
+import { type PagedFieldIndex, openFieldIndex, viewOf } from '../segment/field-index-paged.js';
+import { type FieldIndexView, type LoadedFields, filterMaskLoading, planFilter } from '../segment/index-filter.js';
+import { fieldIndexName, segmentObjectKey, segmentPrefix } from '../segment/keys.js';
+import { PageCache } from '../storage/page-cache.js';
+import type { PayloadFieldSchema } from '../model/payload-schema.js';
 
 /** decoded id tables / tombstone bitmaps / point sources kept per process (each is a few bytes per point) */
 const MAX_CACHED = 1024;
@@ -40,6 +43,8 @@ const MAX_CACHED = 1024;
 export const RESIDENT_PAYLOAD_BYTES = 128 * 1024 * 1024;
 /** memory for page payloads (decoded JSON, counted as twice its JSON length) @default 16 MiB */
 export const PAGE_PAYLOAD_BYTES = 16 * 1024 * 1024;
+/** memory for the posting pages of cold field indexes @default 16 MiB */
+export const INDEX_PAGE_BYTES = 16 * 1024 * 1024;
 
 interface Resident {
   payloads: readonly (Payload | null)[];
@@ -58,7 +63,9 @@ export class SegmentAccess {
   private readonly tombs = new LRUCache<string, Promise<Tombstones>>({ max: MAX_CACHED });
   private readonly sources = new LRUCache<string, Promise<PointSource>>({ max: MAX_CACHED });
   /** field indexes read for scroll / count / delete by filter, by `{segment prefix}#{field}` */
-  private readonly indexes = new LRUCache<string, Promise<FieldIndex>>({ max: MAX_CACHED });
+  private readonly indexes = new LRUCache<string, Promise<FieldIndex | PagedFieldIndex>>({ max: MAX_CACHED });
+  /** posting pages of cold (paged) field indexes read for scroll / count / delete by filter */
+  private readonly indexPages: PageCache;
 
   private readonly resident: LRUCache<string, Resident>;
   private readonly residentLoading = new Map<string, Promise<Resident>>();
@@ -74,6 +81,7 @@ export class SegmentAccess {
     private readonly store: ObjectStore,
     private readonly residentBytes: number = RESIDENT_PAYLOAD_BYTES,
   ) {
+    this.indexPages = new PageCache(store, { maxBytes: INDEX_PAGE_BYTES });
     this.resident = new LRUCache<string, Resident>({
       maxSize: Math.max(1, residentBytes),
       sizeCalculation: (r) => Math.max(1, r.bytes),
@@ -202,6 +210,25 @@ export class SegmentAccess {
     schema: PayloadSchema | undefined,
     io?: IoScope,
   ): Promise<Uint8Array | null> {
+    const fields = await this.filterFields(collection, segmentId, filter, schema, io, true);
+    if (fields === null || planFilter(filter, fields, schema).payloads) return null;
+    return filterMaskLoading(filter, fields, schema, fields.loads);
+  }
+
+  /**
+   * The segment's id table and the field indexes `filter` can use, opened (cached by key), with no payloads: what
+   * index-filter.ts needs to answer the conditions the indexes serve. A cold index is opened as its directory:
+   * `loads` then read what the conditions select (filterMaskLoading). `flagless` names keys whose index is a
+   * version 1 object. With `servedOnly`, null (nothing read past the id table) when some condition needs payloads.
+   */
+  async filterFields(
+    collection: string,
+    segmentId: string,
+    filter: Filter,
+    schema: PayloadSchema | undefined,
+    io?: IoScope,
+    servedOnly = false,
+  ): Promise<(LoadedFields & { loads: (() => Promise<void>)[] }) | null> {
     const prefix = segmentPrefix(collection, segmentId);
     const [source, table] = await Promise.all([
       this.points(collection, segmentId, io),
@@ -213,24 +240,28 @@ export class SegmentAccess {
       externalId: (o: number) => table.externalId(o),
     };
     const plan = planFilter(filter, fields, schema);
-    if (plan.payloads) return null;
-    const loaded = new Map<string, FieldIndex>();
+    if (servedOnly && plan.payloads) return null;
+    const views = new Map<string, FieldIndexView>();
+    const loads: (() => Promise<void>)[] = [];
     await Promise.all(
-      [...plan.keys].map(async (k) =>
-        loaded.set(
-          k,
-          await this.cached(this.indexes, `${prefix}#${k}`, () => readFieldIndex(this.store, prefix, k, io)),
-        ),
-      ),
+      [...plan.keys].map(async (k) => {
+        const opened = await this.cached(this.indexes, `${prefix}#${k}`, () =>
+          openFieldIndex(
+            this.store,
+            segmentObjectKey(prefix, fieldIndexName(k)),
+            fields.schemaOf(k) as PayloadFieldSchema,
+            io,
+            `index ${k}`,
+          ),
+        );
+        const { view, load } = viewOf(opened, this.indexPages, io);
+        views.set(k, view);
+        if (load !== null) loads.push(load);
+      }),
     );
-    // a version 1 index has no emptiness flags: when is_empty / is_null needed them, the caller scans payloads
-    const flagless = new Set([...loaded].filter(([, idx]) => idx.flags === null).map(([k]) => k));
-    if (flagless.size > 0 && planFilter(filter, { ...fields, flagless }, schema).payloads) return null;
-    return filterMaskOf(
-      filter,
-      { ...fields, flagless, payloads: null, index: (k) => loaded.get(k) as FieldIndex },
-      schema,
-    );
+    // a version 1 index has no emptiness flags: is_empty / is_null on its key then need payloads
+    const flagless = new Set([...views].filter(([, v]) => v.flagless).map(([k]) => k));
+    return { ...fields, flagless, payloads: null, index: (k) => views.get(k) as FieldIndexView, loads };
   }
 
   /** Drops cached objects of a collection (after it was deleted). */

@@ -52,6 +52,7 @@ import { Deadline } from '../model/deadline.js';
 import { entryDiffers } from './rebuild.js';
 import { type CollectionLayout, collectionLayout } from './segment-layout.js';
 import { payloadPoints, withFieldIndex, withoutFieldIndex } from './field-indexes.js';
+import { estimateCount } from './count-estimate.js';
 import { facet, scrollOrdered } from './payload-reads.js';
 import { deletePayloadKeys, overwritePayload, setPayload } from './payload-ops.js';
 import { runQuery } from './query.js';
@@ -702,8 +703,10 @@ export class StrataCollectionService implements CollectionService {
     return facet(this.ctx, await this.snapshot(name), request);
   }
 
-  async count(name: string, filter: Filter | undefined, _exact: boolean): Promise<number> {
-    return reads.count(this.ctx, await this.snapshot(name), filter);
+  async count(name: string, filter: Filter | undefined, exact: boolean): Promise<number> {
+    const snap = await this.snapshot(name);
+    if (!exact && filter) return (await estimateCount(this.ctx, snap, filter)).exp;
+    return reads.count(this.ctx, snap, filter);
   }
 
   async query(name: string, request: QueryRequest, trace?: QueryTrace): Promise<ScoredPoint[]> {

@@ -3,7 +3,8 @@
  *
  * Invariants:
  * - A batch is validated whole (ids, dimension, finite values) before anything is written (DESIGN.md §4.6), and
- *   Cosine vectors are normalized here, on the way in, so every layer below compares plain dot products.
+ *   Cosine vectors are normalized here, on the way in, so every layer below compares plain dot products (but uint8
+ *   Cosine vectors: they keep their bytes, as Qdrant stores them, and are scored by the full cosine, see prepareRow).
  * - The object is written with a create-only PUT before the write is acknowledged (§4.1). An ambiguous PUT (timeout
  *   after the request left) is retried with the same key: `conflict` then means our first attempt landed, which we
  *   confirm by reading it back and comparing bytes (only this writer ever uses its writer id).
@@ -238,14 +239,26 @@ export function prepareUpserts(points: PointStruct[], config: CollectionConfig):
 
 /**
  * One row as a space stores it (in place): Cosine normalized, and the datatype's value rule (lib/model/datatype.ts)
- * in Qdrant's order: uint8 values are converted first (Qdrant keeps the bytes and computes the cosine on them, which
- * is the dot of the normalized bytes), float16 after normalizing (Qdrant normalizes in float32, then stores f16).
+ * in Qdrant's order: float16 after normalizing (Qdrant normalizes in float32, then stores f16); uint8 values are
+ * converted and NOT normalized: Qdrant keeps the bytes (retrieve returns them) and scores the full cosine on them
+ * (lib/distance/stored-kernels.ts storedSimilarityFn). Records written before kept uint8 Cosine rows normalized;
+ * the full cosine scores those the same, and a segment stores them as float32 (writer.ts).
  */
 export function prepareRow(space: VectorSpace, data: Float32Array, at: number): void {
   const dim = space.size;
   if (space.datatype === 'uint8') applyDatatype('uint8', data, at, at + dim);
-  if (space.distance === 'Cosine') normalizeInPlace(data, at, dim);
+  else if (space.distance === 'Cosine') normalizeInPlace(data, at, dim);
   if (space.datatype === 'float16') applyDatatype('float16', data, at, at + dim);
+}
+
+/**
+ * One query row as the scorers take it (in place): converted to the stored type as Qdrant's scorers convert it,
+ * and normalized for Cosine (a uint8 query too: the codes' scorers compare normalized rows; the full cosine does
+ * not mind).
+ */
+export function prepareQueryRow(space: VectorSpace, data: Float32Array, at: number): void {
+  prepareRow(space, data, at);
+  if (space.datatype === 'uint8' && space.distance === 'Cosine') normalizeInPlace(data, at, space.size);
 }
 
 /**

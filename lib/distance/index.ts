@@ -14,3 +14,22 @@ export {
 export type { SimilarityFn } from './similarity.js';
 export { allocateSimdArena, SIMD_BATCH, SimdArena, simdArenaOf, simdAvailable, simdRows } from './simd.js';
 export type { SimdKernels } from './simd.js';
+export {
+  cosineOfBytes,
+  cosineU8,
+  decodeRowInto,
+  dotF16,
+  dotU8,
+  elementBytes,
+  encodeRows,
+  FLOAT16_VALUES,
+  float16Bits,
+  l1F16,
+  l1U8,
+  l2sqF16,
+  l2sqU8,
+  representableAs,
+  storedSimilarityFn,
+  sumSquares,
+} from './stored-kernels.js';
+export type { RowArray } from './stored-kernels.js';

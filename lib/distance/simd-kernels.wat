@@ -21,6 +21,12 @@
     (local $acc v128)
     (local $a v128)
     (local $b v128)
+    local.get $rows
+    local.get $rowBytes
+    local.get $ids
+    local.get $count
+    local.get $out
+    call $touch
     i32.const 0
     local.set $i
     block
@@ -152,6 +158,12 @@
     (local $acc0 v128)
     (local $acc1 v128)
     (local $s v128)
+    local.get $rows
+    local.get $rowBytes
+    local.get $ids
+    local.get $count
+    local.get $out
+    call $touch
     i32.const 0
     local.set $i
     block
@@ -280,6 +292,12 @@
     (local $acc0 v128)
     (local $acc1 v128)
     (local $s v128)
+    local.get $rows
+    local.get $rowBytes
+    local.get $ids
+    local.get $count
+    local.get $out
+    call $touch
     i32.const 0
     local.set $i
     block
@@ -421,6 +439,12 @@
     (local $acc01 v128)
     (local $acc23 v128)
     (local $d v128)
+    local.get $rows
+    local.get $rowBytes
+    local.get $ids
+    local.get $count
+    local.get $out
+    call $touch
     i32.const 0
     local.set $i
     block
@@ -520,6 +544,12 @@
     (local $acc01 v128)
     (local $acc23 v128)
     (local $d v128)
+    local.get $rows
+    local.get $rowBytes
+    local.get $ids
+    local.get $count
+    local.get $out
+    call $touch
     i32.const 0
     local.set $i
     block
@@ -613,6 +643,361 @@
         i32.const 1
         i32.add
         local.set $i
+        br 0
+      end
+    end
+  )
+  ;; Binary codes (lib/quantization/binary.ts): XOR + popcount of a row against B query bit planes, plane b weighing
+  ;; 2^b (B = 1: the query is a code like the rows; B = 4 or 8: a scalar query stored transposed, plane-major, each
+  ;; plane rowBytes long at q + b·rowBytes). Per 16 bytes i8x16.popcnt counts the bits of each byte (≤ 8), and the
+  ;; counts are added pairwise into i16 lanes (≤ 16 per lane per block, so a row of < 65,536 bytes cannot overflow);
+  ;; the tail is taken 4 bytes at a time with i32.popcnt, so nothing past the row is read. Exact integers, equal to
+  ;; the JS SWAR popcount's sum.
+  ;; out[i] (i32) = Σ_b 2^b · popcount(row(ids[i]) XOR plane_b), rowBytes a multiple of 4 and < 65,536
+  (func $xor_popcnt (export "xor_popcnt") (param $rows i32) (param $rowBytes i32) (param $q i32) (param $ids i32) (param $count i32) (param $out i32) (param $planes i32)
+    (local $i i32)
+    (local $p i32)
+    (local $k i32)
+    (local $b i32)
+    (local $qb i32)
+    (local $sum i32)
+    (local $plane i32)
+    (local $end16 i32)
+    (local $acc v128)
+    (local.set $end16 (i32.and (local.get $rowBytes) (i32.const -16)))
+    (block $rowsDone
+      (loop $row
+        (br_if $rowsDone (i32.ge_u (local.get $i) (local.get $count)))
+        (local.set $p
+          (i32.add (local.get $rows)
+            (i32.mul (i32.load (i32.add (local.get $ids) (i32.shl (local.get $i) (i32.const 2)))) (local.get $rowBytes))))
+        (local.set $sum (i32.const 0))
+        (local.set $b (i32.const 0))
+        (block $planesDone
+          (loop $planeLoop
+            (br_if $planesDone (i32.ge_u (local.get $b) (local.get $planes)))
+            (local.set $qb (i32.add (local.get $q) (i32.mul (local.get $b) (local.get $rowBytes))))
+            (local.set $acc (i16x8.splat (i32.const 0)))
+            (local.set $plane (i32.const 0))
+            (local.set $k (i32.const 0))
+            (block $blocksDone
+              (loop $block
+                (br_if $blocksDone (i32.ge_u (local.get $k) (local.get $end16)))
+                (local.set $acc
+                  (i16x8.add (local.get $acc)
+                    (i16x8.extadd_pairwise_i8x16_u
+                      (i8x16.popcnt
+                        (v128.xor
+                          (v128.load align=1 (i32.add (local.get $p) (local.get $k)))
+                          (v128.load align=1 (i32.add (local.get $qb) (local.get $k))))))))
+                (local.set $k (i32.add (local.get $k) (i32.const 16)))
+                (br $block)))
+            (block $wordsDone
+              (loop $word
+                (br_if $wordsDone (i32.ge_u (local.get $k) (local.get $rowBytes)))
+                (local.set $plane
+                  (i32.add (local.get $plane)
+                    (i32.popcnt
+                      (i32.xor
+                        (i32.load align=1 (i32.add (local.get $p) (local.get $k)))
+                        (i32.load align=1 (i32.add (local.get $qb) (local.get $k)))))))
+                (local.set $k (i32.add (local.get $k) (i32.const 4)))
+                (br $word)))
+            (local.set $acc (i32x4.extadd_pairwise_i16x8_u (local.get $acc)))
+            (local.set $plane
+              (i32.add (local.get $plane)
+                (i32.add
+                  (i32.add (i32x4.extract_lane 0 (local.get $acc)) (i32x4.extract_lane 1 (local.get $acc)))
+                  (i32.add (i32x4.extract_lane 2 (local.get $acc)) (i32x4.extract_lane 3 (local.get $acc))))))
+            (local.set $sum (i32.add (local.get $sum) (i32.shl (local.get $plane) (local.get $b))))
+            (local.set $b (i32.add (local.get $b) (i32.const 1)))
+            (br $planeLoop)))
+        (i32.store (i32.add (local.get $out) (i32.shl (local.get $i) (i32.const 2))) (local.get $sum))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $row)))
+  )
+  ;; TurboQuant codes (lib/quantization/turbo.ts): the integer dot Σ_i qInt_i · book[code_i] of packed `bits`-bit codes
+  ;; (1, 2 or 4) against an i16 query, i.e. what the per-query byte table sums, without the table: per 16 code bytes
+  ;; and per lane group g < 8/bits, the g-th code of each byte is shifted out and masked (i8x16.shr_u, and), mapped to
+  ;; its i8 codebook value by one i8x16.swizzle of the 16-byte codebook at `book`, widened to i16 and multiplied-added
+  ;; with 16 query values (i32x4.dot_i16x8_s). The query is laid out in that order: block j, group g, byte t holds
+  ;; coordinate (16·j + t)·(8/bits) + g, zero past the padded dimension. The last block may read up to 15 bytes past
+  ;; the row (the next row or the arena's query slot: always inside the memory); their query values are 0, so they add
+  ;; nothing. Exact while Σ|qInt_i|·max|book| < 2^31 (the caller checks it).
+  ;; out[i] (i32) = Σ_i q_i · book[code_i(row ids[i])]
+  (func $tq_dot (export "tq_dot") (param $rows i32) (param $rowBytes i32) (param $q i32) (param $ids i32) (param $count i32) (param $out i32) (param $bits i32) (param $book i32)
+    (local $i i32)
+    (local $p i32)
+    (local $k i32)
+    (local $g i32)
+    (local $lanes i32)
+    (local $qp i32)
+    (local $acc v128)
+    (local $bytes v128)
+    (local $vals v128)
+    (local $codebook v128)
+    (local $mask v128)
+    (local.set $lanes (i32.div_u (i32.const 8) (local.get $bits)))
+    (local.set $codebook (v128.load align=1 (local.get $book)))
+    (local.set $mask (i8x16.splat (i32.sub (i32.shl (i32.const 1) (local.get $bits)) (i32.const 1))))
+    (block $rowsDone
+      (loop $row
+        (br_if $rowsDone (i32.ge_u (local.get $i) (local.get $count)))
+        (local.set $p
+          (i32.add (local.get $rows)
+            (i32.mul (i32.load (i32.add (local.get $ids) (i32.shl (local.get $i) (i32.const 2)))) (local.get $rowBytes))))
+        (local.set $acc (i32x4.splat (i32.const 0)))
+        (local.set $qp (local.get $q))
+        (local.set $k (i32.const 0))
+        (block $blocksDone
+          (loop $block
+            (br_if $blocksDone (i32.ge_u (local.get $k) (local.get $rowBytes)))
+            (local.set $bytes (v128.load align=1 (i32.add (local.get $p) (local.get $k))))
+            (local.set $g (i32.const 0))
+            (block $groupsDone
+              (loop $group
+                (br_if $groupsDone (i32.ge_u (local.get $g) (local.get $lanes)))
+                (local.set $vals
+                  (i8x16.swizzle (local.get $codebook)
+                    (v128.and (i8x16.shr_u (local.get $bytes) (i32.mul (local.get $g) (local.get $bits))) (local.get $mask))))
+                (local.set $acc
+                  (i32x4.add (local.get $acc)
+                    (i32x4.add
+                      (i32x4.dot_i16x8_s (i16x8.extend_low_i8x16_s (local.get $vals)) (v128.load align=1 (local.get $qp)))
+                      (i32x4.dot_i16x8_s (i16x8.extend_high_i8x16_s (local.get $vals)) (v128.load offset=16 align=1 (local.get $qp))))))
+                (local.set $qp (i32.add (local.get $qp) (i32.const 32)))
+                (local.set $g (i32.add (local.get $g) (i32.const 1)))
+                (br $group)))
+            (local.set $k (i32.add (local.get $k) (i32.const 16)))
+            (br $block)))
+        (i32.store (i32.add (local.get $out) (i32.shl (local.get $i) (i32.const 2)))
+          (i32.add
+            (i32.add (i32x4.extract_lane 0 (local.get $acc)) (i32x4.extract_lane 1 (local.get $acc)))
+            (i32.add (i32x4.extract_lane 2 (local.get $acc)) (i32x4.extract_lane 3 (local.get $acc)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $row)))
+  )
+  ;; Product codes (lib/quantization/product.ts): Σ_j lut[j·256 + code_j] over a row of rowBytes one-byte codes, the
+  ;; per-query float32 table at q. A gather has no SIMD form here, so this is scalar; what it saves is the per-row
+  ;; JS call and bounds checks, and four rows are summed side by side (independent add chains, each in the JS order
+  ;; j = 0, 1, …, in float64), so every sum is bit-identical to the JS loop's.
+  ;; out[i] (f64) = Σ_j lut[j·256 + row(ids[i])[j]]
+  (func $lut_f32 (export "lut_f32") (param $rows i32) (param $rowBytes i32) (param $q i32) (param $ids i32) (param $count i32) (param $out i32)
+    (local $i i32)
+    (local $j i32)
+    (local $t i32)
+    (local $p0 i32)
+    (local $p1 i32)
+    (local $p2 i32)
+    (local $p3 i32)
+    (local $s0 f64)
+    (local $s1 f64)
+    (local $s2 f64)
+    (local $s3 f64)
+    (block $quadsDone
+      (loop $quad
+        (br_if $quadsDone (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $count)))
+        (local.set $p0 (i32.add (local.get $rows)
+          (i32.mul (i32.load (i32.add (local.get $ids) (i32.shl (local.get $i) (i32.const 2)))) (local.get $rowBytes))))
+        (local.set $p1 (i32.add (local.get $rows)
+          (i32.mul (i32.load offset=4 (i32.add (local.get $ids) (i32.shl (local.get $i) (i32.const 2)))) (local.get $rowBytes))))
+        (local.set $p2 (i32.add (local.get $rows)
+          (i32.mul (i32.load offset=8 (i32.add (local.get $ids) (i32.shl (local.get $i) (i32.const 2)))) (local.get $rowBytes))))
+        (local.set $p3 (i32.add (local.get $rows)
+          (i32.mul (i32.load offset=12 (i32.add (local.get $ids) (i32.shl (local.get $i) (i32.const 2)))) (local.get $rowBytes))))
+        (local.set $s0 (f64.const 0))
+        (local.set $s1 (f64.const 0))
+        (local.set $s2 (f64.const 0))
+        (local.set $s3 (f64.const 0))
+        (local.set $t (local.get $q))
+        (local.set $j (i32.const 0))
+        (block $done
+          (loop $chunk
+            (br_if $done (i32.ge_u (local.get $j) (local.get $rowBytes)))
+            (local.set $s0 (f64.add (local.get $s0) (f64.promote_f32 (f32.load
+              (i32.add (local.get $t) (i32.shl (i32.load8_u (i32.add (local.get $p0) (local.get $j))) (i32.const 2)))))))
+            (local.set $s1 (f64.add (local.get $s1) (f64.promote_f32 (f32.load
+              (i32.add (local.get $t) (i32.shl (i32.load8_u (i32.add (local.get $p1) (local.get $j))) (i32.const 2)))))))
+            (local.set $s2 (f64.add (local.get $s2) (f64.promote_f32 (f32.load
+              (i32.add (local.get $t) (i32.shl (i32.load8_u (i32.add (local.get $p2) (local.get $j))) (i32.const 2)))))))
+            (local.set $s3 (f64.add (local.get $s3) (f64.promote_f32 (f32.load
+              (i32.add (local.get $t) (i32.shl (i32.load8_u (i32.add (local.get $p3) (local.get $j))) (i32.const 2)))))))
+            (local.set $t (i32.add (local.get $t) (i32.const 1024)))
+            (local.set $j (i32.add (local.get $j) (i32.const 1)))
+            (br $chunk)))
+        (f64.store (i32.add (local.get $out) (i32.shl (local.get $i) (i32.const 3))) (local.get $s0))
+        (f64.store offset=8 (i32.add (local.get $out) (i32.shl (local.get $i) (i32.const 3))) (local.get $s1))
+        (f64.store offset=16 (i32.add (local.get $out) (i32.shl (local.get $i) (i32.const 3))) (local.get $s2))
+        (f64.store offset=24 (i32.add (local.get $out) (i32.shl (local.get $i) (i32.const 3))) (local.get $s3))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $quad)))
+    (block $rowsDone
+      (loop $row
+        (br_if $rowsDone (i32.ge_u (local.get $i) (local.get $count)))
+        (local.set $p0 (i32.add (local.get $rows)
+          (i32.mul (i32.load (i32.add (local.get $ids) (i32.shl (local.get $i) (i32.const 2)))) (local.get $rowBytes))))
+        (local.set $s0 (f64.const 0))
+        (local.set $t (local.get $q))
+        (local.set $j (i32.const 0))
+        (block $done
+          (loop $chunk
+            (br_if $done (i32.ge_u (local.get $j) (local.get $rowBytes)))
+            (local.set $s0 (f64.add (local.get $s0) (f64.promote_f32 (f32.load
+              (i32.add (local.get $t) (i32.shl (i32.load8_u (i32.add (local.get $p0) (local.get $j))) (i32.const 2)))))))
+            (local.set $t (i32.add (local.get $t) (i32.const 1024)))
+            (local.set $j (i32.add (local.get $j) (i32.const 1)))
+            (br $chunk)))
+        (f64.store (i32.add (local.get $out) (i32.shl (local.get $i) (i32.const 3))) (local.get $s0))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $row)))
+  )
+  ;; Software prefetch by plain loads (wasm has no prefetch instruction): before a batch is scored, one i32 load per
+  ;; 64-byte line of every row it names, all independent of each other, so the CPU keeps many cache misses in flight at
+  ;; once instead of stalling on each row's first line as the scoring loop reaches it (neighbour rows are scattered,
+  ;; so nearly every one misses the caches on a large set). The XOR of the loaded words is stored at out, which the
+  ;; kernel overwrites afterwards: a store keeps the loads from being optimised away and changes no result.
+  (func $touch (param $rows i32) (param $rowBytes i32) (param $ids i32) (param $count i32) (param $out i32)
+    (local $i i32)
+    (local $p i32)
+    (local $k i32)
+    (local $t i32)
+    block
+      loop
+        local.get $i
+        local.get $count
+        i32.ge_u
+        br_if 1
+        local.get $rows
+        local.get $ids
+        local.get $i
+        i32.const 2
+        i32.shl
+        i32.add
+        i32.load
+        local.get $rowBytes
+        i32.mul
+        i32.add
+        local.set $p
+        i32.const 0
+        local.set $k
+        block
+          loop
+            local.get $k
+            local.get $rowBytes
+            i32.ge_u
+            br_if 1
+            local.get $t
+            local.get $p
+            local.get $k
+            i32.add
+            i32.load align=1
+            i32.xor
+            local.set $t
+            local.get $k
+            i32.const 64
+            i32.add
+            local.set $k
+            br 0
+          end
+        end
+        local.get $i
+        i32.const 1
+        i32.add
+        local.set $i
+        br 0
+      end
+    end
+    local.get $out
+    local.get $t
+    i32.store align=1
+  )
+  ;; The int8 estimate of a batch, whole, in one call: out[i] (f64) = mult · Σ c_q·c_v + kq + corr[ids[i]] with the code
+  ;; sums of dot_u8 and the per-vector corrections (f32 at byte address corr, one per row) in the same memory, so the
+  ;; caller reads finished scores. The expression is lib/quantization's Int8Scorer.score in the same IEEE double
+  ;; operations and order ((mult·sum + kq) + corr), so the values are identical. The corrections' lines are touched
+  ;; before the code rows (they are as scattered as the rows). dot_u8 writes the i32 sums at out; they are widened to
+  ;; f64 in place from the last to the first (the f64 of row i covers i32 slots 2i and 2i + 1, both ≥ i: read already).
+  (func $est_u8 (export "est_u8") (param $rows i32) (param $rowBytes i32) (param $q i32) (param $ids i32) (param $count i32) (param $out i32) (param $corr i32) (param $mult f64) (param $kq f64)
+    (local $i i32)
+    (local $t i32)
+    block
+      loop
+        local.get $i
+        local.get $count
+        i32.ge_u
+        br_if 1
+        local.get $t
+        local.get $corr
+        local.get $ids
+        local.get $i
+        i32.const 2
+        i32.shl
+        i32.add
+        i32.load
+        i32.const 2
+        i32.shl
+        i32.add
+        i32.load
+        i32.xor
+        local.set $t
+        local.get $i
+        i32.const 1
+        i32.add
+        local.set $i
+        br 0
+      end
+    end
+    local.get $out
+    local.get $t
+    i32.store
+    local.get $rows
+    local.get $rowBytes
+    local.get $q
+    local.get $ids
+    local.get $count
+    local.get $out
+    call $dot_u8
+    local.get $count
+    local.set $i
+    block
+      loop
+        local.get $i
+        i32.eqz
+        br_if 1
+        local.get $i
+        i32.const 1
+        i32.sub
+        local.set $i
+        local.get $out
+        local.get $i
+        i32.const 3
+        i32.shl
+        i32.add
+        local.get $mult
+        local.get $out
+        local.get $i
+        i32.const 2
+        i32.shl
+        i32.add
+        i32.load
+        f64.convert_i32_s
+        f64.mul
+        local.get $kq
+        f64.add
+        local.get $corr
+        local.get $ids
+        local.get $i
+        i32.const 2
+        i32.shl
+        i32.add
+        i32.load
+        i32.const 2
+        i32.shl
+        i32.add
+        f32.load
+        f64.promote_f32
+        f64.add
+        f64.store
         br 0
       end
     end

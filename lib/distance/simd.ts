@@ -34,6 +34,50 @@ export interface SimdKernels {
   dot_f64: BatchKernel;
   /** f64 out: Σ(q − row)² summed exactly as the JS l2sq (bit-identical); rowBytes a multiple of 16 */
   l2_f64: BatchKernel;
+  /**
+   * i32 out: Σ_b 2^b · popcount(row XOR plane b) over `planes` query planes of rowBytes each (plane-major at q);
+   * rowBytes a multiple of 4 and < 65,536 (binary codes)
+   */
+  xor_popcnt: (
+    rows: number,
+    rowBytes: number,
+    q: number,
+    ids: number,
+    count: number,
+    out: number,
+    planes: number,
+  ) => void;
+  /**
+   * i32 out: Σ q_i · book[code_i] over packed `bits`-bit codes (1, 2, 4), q an i16 query in the kernel's block order,
+   * book 16 i8 codebook values; may read 15 bytes past a row (TurboQuant codes; see simd-kernels.wat)
+   */
+  tq_dot: (
+    rows: number,
+    rowBytes: number,
+    q: number,
+    ids: number,
+    count: number,
+    out: number,
+    bits: number,
+    book: number,
+  ) => void;
+  /** f64 out: Σ_j lut[j·256 + row[j]] over one-byte codes, lut float32 at q, summed as the JS loop (product codes) */
+  lut_f32: BatchKernel;
+  /**
+   * f64 out: the int8 estimate mult·Σ c_q·c_v + kq + corr[id] (corr: f32 per row at byte address `corr`), the same
+   * double operations in the same order as Int8Scorer.score
+   */
+  est_u8: (
+    rows: number,
+    rowBytes: number,
+    q: number,
+    ids: number,
+    count: number,
+    out: number,
+    corr: number,
+    mult: number,
+    kq: number,
+  ) => void;
 }
 
 /** Most ids one kernel call takes; callers chunk longer lists. */

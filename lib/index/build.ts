@@ -395,15 +395,31 @@ class Builder {
   private selectNeighbours(ids: Uint32Array, sims: Float64Array, count: number, maxLinks: number): number {
     const keptIds = this.keptIds;
     const keptSims = this.keptSims;
+    const arena = this.pairSim === null ? this.arena : null;
     let kept = 0;
     for (let i = 0; i < count && kept < maxLinks; i++) {
       const c = ids[i];
       const sc = sims[i];
       let good = true;
-      for (let r = 0; r < kept; r++) {
-        if (this.simNodes(c, keptIds[r], -sc) > sc) {
-          good = false;
-          break;
+      if (arena !== null && kept > 0) {
+        // c against every kept neighbour in ONE kernel call (the same values as pair by pair, so the same choice):
+        // a call per pair cost more in crossing into wasm than in scoring, and the early break saved less
+        const batch = arena.ids;
+        for (let r = 0; r < kept; r++) batch[r] = keptIds[r];
+        this.simdSims(arena, c, kept);
+        const toKept = this.batchSims;
+        for (let r = 0; r < kept; r++) {
+          if (toKept[r] > sc) {
+            good = false;
+            break;
+          }
+        }
+      } else {
+        for (let r = 0; r < kept; r++) {
+          if (this.simNodes(c, keptIds[r], -sc) > sc) {
+            good = false;
+            break;
+          }
         }
       }
       if (good) {
@@ -429,10 +445,17 @@ class Builder {
     // candidates = current neighbours + q, sorted closest to e first (insertion sort: ≤ m0 + 1 items)
     const ids = this.scratchIds;
     const sims = this.scratchSims;
+    // e against its current neighbours in one kernel call where there is an arena (see selectNeighbours)
+    const arena = this.pairSim === null ? this.arena : null;
+    if (arena !== null) {
+      for (let j = 0; j < count; j++) arena.ids[j] = arr[off + 1 + j];
+      this.simdSims(arena, e, count);
+    }
+    const toE = this.batchSims;
     let size = 0;
     for (let j = 0; j <= count; j++) {
       const id = j < count ? arr[off + 1 + j] : q;
-      const s = j < count ? this.simNodes(e, id) : simEQ;
+      const s = j < count ? (arena !== null ? toE[j] : this.simNodes(e, id)) : simEQ;
       let p = size++;
       while (p > 0 && sims[p - 1] < s) {
         ids[p] = ids[p - 1];

@@ -43,7 +43,10 @@ export type { QueryScorer, RowSource } from './scorer.js';
 export { SearchContext, searchHnsw, searchHnswAsync } from './search.js';
 export type { AcceptFn, SearchOptions } from './search.js';
 export {
+  asFloat32,
+  decodeStoredPage,
   decodeVectorsPage,
+  deserializeStoredVectors,
   deserializeVectors,
   PagedRows,
   parseVectorsHeader,
@@ -51,6 +54,7 @@ export {
   VECTORS_HEADER_BYTES,
   VECTORS_MAGIC,
   VECTORS_VERSION,
+  TYPED_VECTORS_VERSION,
   vectorsLayout,
   vectorsPageOf,
   vectorsPageRange,

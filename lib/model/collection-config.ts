@@ -77,6 +77,11 @@ export interface HnswConfig {
   memory?: Memory;
   /** below this many KB of vectors a segment is searched exactly, without building a graph (Qdrant's default 10000) */
   full_scan_threshold: number;
+  /**
+   * links per node of the extra graphs built per keyword/integer value block at seal time (lib/index/payload-links.ts);
+   * absent or 0: none. (Qdrant falls back to `m` when it is unset; Strata builds them only when it is set.)
+   */
+  payload_m?: number;
 }
 
 export interface ScalarQuantizationConfig {

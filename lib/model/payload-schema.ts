@@ -9,6 +9,7 @@
  * changes its answer.
  */
 import { invalid, malformed } from './errors.js';
+import { type Memory, MEMORY_PLACEMENTS } from './memory.js';
 
 export const PAYLOAD_SCHEMA_TYPES = ['keyword', 'integer', 'float', 'geo', 'text', 'bool', 'datetime', 'uuid'] as const;
 export type PayloadSchemaType = (typeof PAYLOAD_SCHEMA_TYPES)[number];
@@ -138,6 +139,16 @@ export function textIndexOf(schema: PayloadSchema | undefined, key: string): Tex
   };
 }
 
+/**
+ * Where a segment worker holds the index of a schema entry (Qdrant's field-index `memory`, over the deprecated
+ * `on_disk`): default `pinned`, `on_disk: true` = `cold`. Cold indexes are written in the paged layout
+ * (lib/segment/field-index-paged.ts); `cached` is held like `pinned` (read whole on first use).
+ */
+export function fieldIndexMemory(s: PayloadFieldSchema): Memory {
+  if (typeof s === 'string') return 'pinned';
+  return (s.memory as Memory | undefined) ?? (s.on_disk === true ? 'cold' : 'pinned');
+}
+
 // ------------------------------------------------------------------------------------------------ parsing
 
 const COMMON = ['type', 'on_disk', 'memory', 'enable_hnsw'];
@@ -173,7 +184,7 @@ const BOOLEAN_PARAMS = new Set([
   'ascii_folding',
   'phrase_matching',
 ]);
-const MEMORY_MODES = ['pinned', 'cached', 'on_disk'];
+const MEMORY_MODES: readonly string[] = MEMORY_PLACEMENTS;
 
 /** serde's message for a body matching neither the shorthand nor the object form of Qdrant's untagged enum */
 const NO_VARIANT = 'data did not match any variant of untagged enum PayloadFieldSchema';

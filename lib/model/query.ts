@@ -19,6 +19,19 @@ import type { SearchParams } from './search.js';
  */
 export type VectorInput = { vector: VectorValue } | { id: PointId } | { sparse: unknown };
 
+/** One judged example of a relevance feedback query: its vector (or point id) and the score a judge gave it. */
+export interface FeedbackInput {
+  example: VectorInput;
+  score: number;
+}
+
+/** Qdrant's naive feedback strategy: a·sim(target) + Σ over pairs (Δscore)^b·c·(sim(better) − sim(worse)). */
+export interface NaiveFeedback {
+  a: number;
+  b: number;
+  c: number;
+}
+
 export interface ContextPairInput {
   positive: VectorInput;
   negative: VectorInput;
@@ -44,6 +57,7 @@ export type QueryForm =
   | { kind: 'recommend'; positive: VectorInput[]; negative: VectorInput[]; strategy: RecommendStrategy }
   | { kind: 'discover'; target: VectorInput; context: ContextPairInput[] }
   | { kind: 'context'; context: ContextPairInput[] }
+  | { kind: 'relevance_feedback'; target: VectorInput; feedback: FeedbackInput[]; strategy: NaiveFeedback }
   | { kind: 'order_by'; order_by: OrderBy }
   | { kind: 'fusion'; method: 'rrf' | 'dbsf'; k?: number; weights?: number[] }
   | { kind: 'formula'; formula: unknown; defaults: Record<string, unknown> }

@@ -25,7 +25,14 @@
 import { crc32, readMagicVersion, writeMagicVersion } from '../binary/binary-format.js';
 import type { Distance } from '../model/distance.js';
 import { internal } from '../model/errors.js';
-import { BINARY_ENCODING_CODES, type BinaryParams, type BinarySet, type QueryBits, extendedBits } from './binary.js';
+import {
+  allocateBinaryCodes,
+  BINARY_ENCODING_CODES,
+  type BinaryParams,
+  type BinarySet,
+  extendedBits,
+  type QueryBits,
+} from './binary.js';
 
 export const BINARY_MAGIC = 'STRQBINY';
 export const BINARY_VERSION = 1;
@@ -101,8 +108,8 @@ export function deserializeBinary(bytes: Uint8Array): BinarySet {
     for (let i = 0; i < dim; i++) params.stddev[i] = view.getFloat32(at + 4 * i, true);
     at += 4 * dim;
   }
-  // one aligned copy of codes and norms, so the fetched buffer is not kept alive beside them
-  const codes = new Uint32Array(n * words);
+  // one aligned copy of codes (in a SIMD arena where there is one) and norms, so the fetched buffer is not kept alive
+  const codes = allocateBinaryCodes(n, words);
   for (let i = 0; i < codes.length; i++) codes[i] = view.getUint32(at + 4 * i, true);
   at += 4 * codes.length;
   const norms = new Float32Array(distance === 'Cosine' ? 0 : n);

@@ -30,11 +30,16 @@
  * originals fixes the final order, as for int8.
  *
  * Rows are whole u32 words (bits past E are 0 on both sides, so they add nothing to X). Little-endian only.
+ *
+ * Where WebAssembly SIMD is available the codes live in a SIMD arena (code-arena.ts) and BinaryScorer.scoreMany counts
+ * a whole neighbour list's XORs in one wasm call (i8x16.popcnt, lib/distance/simd-kernels.wat): the same integers
+ * as popcount32's, then the same float expression, so the same scores.
  */
-import { normalized } from '../distance/index.js';
+import { normalized, SIMD_BATCH, type SimdArena, simdArenaOf } from '../distance/index.js';
 import type { BinaryEncoding, BinaryQueryEncoding } from '../model/collection-config.js';
 import type { Distance } from '../model/distance.js';
 import { invalid } from '../model/errors.js';
+import { codeRows } from './code-arena.js';
 
 /** Stored encodings, in format code order. */
 export const BINARY_ENCODING_CODES: readonly BinaryEncoding[] = ['one_bit', 'two_bits', 'one_and_half_bits'];
@@ -66,6 +71,8 @@ export interface BinarySet {
 }
 
 const SIGMAS = 2 / 3;
+/** The most query planes a scorer copies into an arena's query slot (scalar8bits). */
+const MAX_PLANES = 8;
 const F32_EPSILON = 1.1920929e-7;
 
 export function queryBitsOf(q: BinaryQueryEncoding | undefined): QueryBits {
@@ -173,10 +180,16 @@ function norm(p: BinaryParams, src: Float32Array, off: number): number {
   return p.distance === 'Manhattan' ? s : Math.sqrt(s);
 }
 
+/** Zeroed room for n rows of `words` u32, in a SIMD arena where there is one (see the header). */
+export function allocateBinaryCodes(n: number, words: number): Uint32Array {
+  const bytes = codeRows(4 * n * words, 4 * words * MAX_PLANES);
+  return new Uint32Array(bytes.buffer, bytes.byteOffset, n * words);
+}
+
 /** Encodes every row of a flat n × dim matrix (Cosine rows already normalized) with trained params. */
 export function encodeBinary(params: BinaryParams, data: Float32Array): BinarySet {
   const n = Math.floor(data.length / params.dim);
-  const codes = new Uint32Array(n * params.words);
+  const codes = allocateBinaryCodes(n, params.words);
   const withNorms = params.distance !== 'Cosine';
   const norms = new Float32Array(withNorms ? n : 0);
   for (let r = 0; r < n; r++) {
@@ -225,6 +238,36 @@ export function popcount32(x: number): number {
 }
 
 /**
+ * The estimate between two stored rows a and b: the header's formulas with b's code and norm in place of the
+ * query's. A graph built on it compares what a binary walk compares (Qdrant builds a binary segment's graph on its
+ * codes); the stored codes are symmetric, so this holds whatever the query encoding.
+ */
+export function binaryPairSimilarity(set: BinarySet): (a: number, b: number) => number {
+  const p = set.params;
+  const nw = p.words;
+  const codes = set.codes;
+  const norms = set.norms;
+  const scale = 1 / p.bits;
+  return (a, b) => {
+    const ba = a * nw;
+    const bb = b * nw;
+    let x = 0;
+    for (let k = 0; k < nw; k++) x += popcount32(codes[ba + k] ^ codes[bb + k]);
+    const c = Math.cos(Math.PI * x * scale);
+    switch (p.distance) {
+      case 'Cosine':
+        return c;
+      case 'Dot':
+        return norms[a] * norms[b] * c;
+      case 'Euclid':
+        return -(norms[a] * norms[a] + norms[b] * norms[b] - 2 * norms[a] * norms[b] * c);
+      case 'Manhattan':
+        return -x * scale * (norms[a] + norms[b]);
+    }
+  };
+}
+
+/**
  * Estimated similarity of one query to stored rows (see the header); implements lib/index's QueryScorer. The query
  * is encoded once; score() allocates nothing.
  */
@@ -238,6 +281,10 @@ export class BinaryScorer {
   private readonly deltaScale: number;
   private readonly distance: Distance;
   private readonly queryNorm: number;
+  /** the SIMD arena holding the set's codes, or null (JS kernel) */
+  private readonly arena: SimdArena | null;
+  /** the arena's id slot, read in place by scoreMany (see lib/index's QueryScorer.scratchIds) */
+  readonly scratchIds: Uint32Array | undefined;
   computations = 0;
 
   /** `query` as given by the caller; a Cosine query is normalized here like the stored vectors were. */
@@ -257,6 +304,8 @@ export class BinaryScorer {
     this.deltaScale = 1 / (p.bits * ((1 << p.queryBits) - 1));
     this.distance = p.distance;
     this.queryNorm = p.distance === 'Cosine' ? 1 : norm(p, q, 0);
+    this.arena = 4 * p.words < 65_536 ? (simdArenaOf(set.codes) ?? null) : null;
+    this.scratchIds = this.arena?.ids;
   }
 
   /** The raw XOR count against row `id` (scalar queries: weighted by level, not yet divided by 2^B − 1). */
@@ -281,7 +330,12 @@ export class BinaryScorer {
 
   score(id: number): number {
     this.computations++;
-    const delta = this.xor(id) * this.deltaScale;
+    return this.estimate(this.xor(id), id);
+  }
+
+  /** The similarity estimate of row `id` from its raw XOR count (see the header). */
+  private estimate(xor: number, id: number): number {
+    const delta = xor * this.deltaScale;
     switch (this.distance) {
       case 'Cosine':
         return Math.cos(Math.PI * delta);
@@ -294,6 +348,36 @@ export class BinaryScorer {
       }
       case 'Manhattan':
         return -delta * (this.queryNorm + this.set.norms[id]);
+    }
+  }
+
+  /**
+   * out[j] = score(ids[start + j]) for j < count. With a SIMD arena the XOR counts come from one wasm call per batch
+   * (the query copied into the arena's query slot, plane-major, when another scorer wrote it last).
+   */
+  scoreMany(ids: Uint32Array, start: number, count: number, out: Float64Array): void {
+    const arena = this.arena;
+    if (arena === null) {
+      for (let j = 0; j < count; j++) out[j] = this.score(ids[start + j]);
+      return;
+    }
+    this.computations += count;
+    const nw = this.words;
+    const planes = this.queryBits;
+    if (arena.owner !== this) {
+      const slot = new Uint32Array(arena.buffer, arena.queryOffset, nw * planes);
+      // the scorer keeps planes word-major (word k's B planes together); the kernel reads each plane as one row
+      for (let k = 0; k < nw; k++) for (let b = 0; b < planes; b++) slot[b * nw + k] = this.query[k * planes + b];
+      arena.owner = this;
+    }
+    const batch = arena.ids;
+    const xors = arena.outI32;
+    const rows = this.set.codes.byteOffset;
+    for (let done = 0; done < count; done += SIMD_BATCH) {
+      const c = Math.min(SIMD_BATCH, count - done);
+      if (ids !== batch || start !== 0) for (let j = 0; j < c; j++) batch[j] = ids[start + done + j];
+      arena.kernels.xor_popcnt(rows, 4 * nw, arena.queryOffset, arena.idsOffset, c, arena.outOffset, planes);
+      for (let j = 0; j < c; j++) out[done + j] = this.estimate(xors[j], batch[j]);
     }
   }
 }

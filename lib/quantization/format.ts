@@ -21,11 +21,11 @@
  * The code area starts 4-aligned and stride is a multiple of 4, so a reader views codes as u32 words (and the
  * corrections as f32) without copying whenever the buffer itself is 4-aligned.
  */
-import { allocateSimdArena } from '../distance/index.js';
+import { simdAvailable } from '../distance/index.js';
 import type { Distance } from '../model/distance.js';
 import { crc32, readMagicVersion, writeMagicVersion } from '../binary/binary-format.js';
 import { internal } from '../model/errors.js';
-import type { QuantizedSet, ScalarParams } from './scalar-int8.js';
+import { allocateSet, type QuantizedSet, type ScalarParams } from './scalar-int8.js';
 
 export const QUANTIZED_MAGIC = 'STRQINT8';
 export const QUANTIZED_VERSION = 1;
@@ -79,15 +79,13 @@ export function deserializeQuantized(bytes: Uint8Array): QuantizedSet {
   };
   // With WebAssembly SIMD the codes are copied once into a SIMD arena (and the corrections beside them, so the input
   // buffer is not kept alive); otherwise zero-copy views when the buffer is aligned, else one aligned copy.
-  const arena = distance === 'Manhattan' ? null : allocateSimdArena(n * stride, stride);
-  if (arena !== null) {
-    const codes = new Uint8Array(arena.buffer, 0, n * stride);
-    codes.set(bytes.subarray(QUANTIZED_HEADER_BYTES, QUANTIZED_HEADER_BYTES + n * stride));
-    const words = new Uint32Array(arena.buffer, 0, (n * stride) >> 2);
-    const corrections = new Float32Array(n);
+  // (allocateSet places both there, the corrections after the codes, as the est_u8 kernel reads them)
+  if (distance !== 'Manhattan' && simdAvailable()) {
+    const set = allocateSet(params, n);
+    set.codes.set(bytes.subarray(QUANTIZED_HEADER_BYTES, QUANTIZED_HEADER_BYTES + n * stride));
     const corrAt = QUANTIZED_HEADER_BYTES + n * stride;
-    for (let i = 0; i < n; i++) corrections[i] = view.getFloat32(corrAt + 4 * i, true);
-    return { params, n, codes, words, corrections };
+    for (let i = 0; i < n; i++) set.corrections[i] = view.getFloat32(corrAt + 4 * i, true);
+    return set;
   }
   const aligned = bytes.byteOffset % 4 === 0 ? bytes : bytes.slice();
   const codesAt = aligned.byteOffset + QUANTIZED_HEADER_BYTES;

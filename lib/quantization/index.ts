@@ -22,7 +22,7 @@ export {
   quantizedByteLength,
   serializeQuantized,
 } from './format.js';
-export { BinaryScorer, encodeBinary, popcount32, trainBinary } from './binary.js';
+export { BinaryScorer, binaryPairSimilarity, encodeBinary, popcount32, trainBinary } from './binary.js';
 export type { BinaryParams, BinarySet } from './binary.js';
 export { BINARY_MAGIC, deserializeBinary, serializeBinary } from './binary-format.js';
 export {
@@ -76,6 +76,7 @@ export {
   turboBytesPerVector,
   turboExtrasPerVector,
   TurboScorer,
+  turboQueryTable,
 } from './turbo.js';
 export type { TurboBits, TurboParams, TurboQuery, TurboSet, TurboTrainOptions } from './turbo.js';
 export { HadamardRotation, hadamardBlocks, permutationMap } from './turbo-rotation.js';

@@ -20,6 +20,7 @@ import { crc32, readMagicVersion, writeMagicVersion } from '../binary/binary-for
 import type { Distance } from '../model/distance.js';
 import { internal } from '../model/errors.js';
 import {
+  allocateProductCodes,
   chunkCount,
   PQ_CENTROIDS,
   PRODUCT_COMPRESSIONS,
@@ -74,6 +75,8 @@ export function deserializeProduct(bytes: Uint8Array): ProductSet {
   const centroids = new Float32Array(PQ_CENTROIDS * dim);
   let at = PRODUCT_HEADER_BYTES;
   for (let i = 0; i < centroids.length; i++, at += 4) centroids[i] = view.getFloat32(at, true);
-  const codes = bytes.slice(at, at + n * chunks);
+  // the codes are copied out (into a SIMD arena where there is one), so the fetched buffer is not kept alive
+  const codes = allocateProductCodes(n, chunks);
+  codes.set(bytes.subarray(at, at + n * chunks));
   return { params: { distance, dim, compression, chunkSize, chunks, centroids }, n, codes };
 }

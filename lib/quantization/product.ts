@@ -18,10 +18,15 @@
  * Invariants: params.centroids is 256 × dim float32, row c being "centroid c of every chunk" laid side by side (Qdrant's
  * flattened layout), so chunk j's centroid c is centroids[c·dim + start_j, … + len_j); codes are n × m bytes.
  * Training is deterministic for a given seed.
+ *
+ * Where WebAssembly SIMD is available the codes live in a SIMD arena (code-arena.ts) and ProductScorer.scoreMany sums
+ * a whole neighbour list per wasm call (lut_f32, lib/distance/simd-kernels.wat: four rows side by side, each summed
+ * in the JS loop's order in float64), so the scores are bit-identical to score()'s.
  */
-import { normalized } from '../distance/index.js';
+import { normalized, SIMD_BATCH, type SimdArena, simdArenaOf } from '../distance/index.js';
 import type { Distance } from '../model/distance.js';
 import { invalid } from '../model/errors.js';
+import { codeRows } from './code-arena.js';
 import { kmeans, nearestCentroid } from './kmeans.js';
 import { sampleIdsSorted } from './sample.js';
 
@@ -124,11 +129,16 @@ export function trainProduct(
   return params;
 }
 
+/** Zeroed room for n rows of `chunks` codes, in a SIMD arena (query slot: the 256-entry table per chunk) if any. */
+export function allocateProductCodes(n: number, chunks: number): Uint8Array {
+  return codeRows(n * chunks, chunks * PQ_CENTROIDS * 4);
+}
+
 /** Encodes every row of a flat n × dim matrix with trained params. */
 export function encodeProduct(params: ProductParams, data: Float32Array): ProductSet {
   const { dim, chunks, chunkSize } = params;
   const n = Math.floor(data.length / dim);
-  const codes = new Uint8Array(n * chunks);
+  const codes = allocateProductCodes(n, chunks);
   // chunk j's codebook as a contiguous 256 × len block, so the nearest-centroid loop reads it linearly
   for (let j = 0; j < chunks; j++) {
     const start = j * chunkSize;
@@ -213,6 +223,10 @@ export class ProductScorer {
   private readonly codes: Uint8Array;
   private readonly chunks: number;
   readonly lut: Float32Array;
+  /** the SIMD arena holding the set's codes, or null (JS loop) */
+  private readonly arena: SimdArena | null;
+  /** the arena's id slot, read in place by scoreMany (see lib/index's QueryScorer.scratchIds) */
+  readonly scratchIds: Uint32Array | undefined;
   /** number of scored rows, for the engine's cost counters */
   computations = 0;
 
@@ -222,6 +236,8 @@ export class ProductScorer {
     this.lut = productLookupTable(set.params, q);
     this.codes = set.codes;
     this.chunks = set.params.chunks;
+    this.arena = simdArenaOf(set.codes) ?? null;
+    this.scratchIds = this.arena?.ids;
   }
 
   score(id: number): number {
@@ -235,7 +251,26 @@ export class ProductScorer {
     return s;
   }
 
+  /** out[j] = score(ids[start + j]) for j < count; one wasm call per batch with a SIMD arena (see the header). */
   scoreMany(ids: Uint32Array, start: number, count: number, out: Float64Array): void {
-    for (let j = 0; j < count; j++) out[j] = this.score(ids[start + j]);
+    const arena = this.arena;
+    if (arena === null) {
+      for (let j = 0; j < count; j++) out[j] = this.score(ids[start + j]);
+      return;
+    }
+    this.computations += count;
+    if (arena.owner !== this) {
+      new Float32Array(arena.buffer, arena.queryOffset, this.lut.length).set(this.lut);
+      arena.owner = this;
+    }
+    const batch = arena.ids;
+    const sums = arena.outF64;
+    const rows = this.codes.byteOffset;
+    for (let done = 0; done < count; done += SIMD_BATCH) {
+      const c = Math.min(SIMD_BATCH, count - done);
+      if (ids !== batch || start !== 0) for (let j = 0; j < c; j++) batch[j] = ids[start + done + j];
+      arena.kernels.lut_f32(rows, this.chunks, arena.queryOffset, arena.idsOffset, c, arena.outOffset);
+      for (let j = 0; j < c; j++) out[done + j] = sums[j];
+    }
   }
 }

@@ -220,14 +220,25 @@ export function codeMultiplier(p: ScalarParams): number {
  */
 export function allocateSet(params: ScalarParams, n: number): QuantizedSet {
   const bytes = n * params.stride;
-  const arena = params.distance === 'Manhattan' ? null : allocateSimdArena(bytes, params.stride);
-  const buf = arena === null ? new ArrayBuffer(bytes) : arena.buffer;
+  // the corrections sit right after the codes in the arena (bytes is a multiple of 4), so the est_u8 kernel returns
+  // finished estimates: no per-neighbour correction lookup in JS (one scattered cache miss each)
+  const arena = params.distance === 'Manhattan' ? null : allocateSimdArena(bytes + 4 * n, params.stride);
+  if (arena === null) {
+    const buf = new ArrayBuffer(bytes);
+    return {
+      params,
+      n,
+      codes: new Uint8Array(buf),
+      words: new Uint32Array(buf),
+      corrections: new Float32Array(n),
+    };
+  }
   return {
     params,
     n,
-    codes: new Uint8Array(buf, 0, bytes),
-    words: new Uint32Array(buf, 0, bytes >> 2),
-    corrections: new Float32Array(n),
+    codes: new Uint8Array(arena.buffer, 0, bytes),
+    words: new Uint32Array(arena.buffer, 0, bytes >> 2),
+    corrections: new Float32Array(arena.buffer, bytes, n),
   };
 }
 
@@ -367,6 +378,26 @@ export class Int8Scorer {
     const sums = arena.outI32;
     const rows = this.set.codes.byteOffset;
     const stride = this.set.params.stride;
+    if (corrections.buffer === arena.buffer) {
+      const est = arena.outF64;
+      for (let done = 0; done < count; done += SIMD_BATCH) {
+        const c = Math.min(SIMD_BATCH, count - done);
+        if (ids !== batch || start !== 0) for (let j = 0; j < c; j++) batch[j] = ids[start + done + j];
+        arena.kernels.est_u8(
+          rows,
+          stride,
+          arena.queryOffset,
+          arena.idsOffset,
+          c,
+          arena.outOffset,
+          corrections.byteOffset,
+          multiplier,
+          kq,
+        );
+        for (let j = 0; j < c; j++) out[done + j] = est[j];
+      }
+      return;
+    }
     for (let done = 0; done < count; done += SIMD_BATCH) {
       const c = Math.min(SIMD_BATCH, count - done);
       if (ids !== batch || start !== 0) for (let j = 0; j < c; j++) batch[j] = ids[start + done + j];

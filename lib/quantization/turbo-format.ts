@@ -25,6 +25,7 @@ import { crc32, readMagicVersion, writeMagicVersion } from '../binary/binary-for
 import type { Distance } from '../model/distance.js';
 import { internal } from '../model/errors.js';
 import {
+  allocateTurboCodes,
   paddedDimFor,
   TURBO_BITS,
   turboBitSize,
@@ -99,5 +100,8 @@ export function deserializeTurbo(bytes: Uint8Array): TurboSet {
   const lengths = readFloats(view, (at += 4 * n), distance === 'Euclid' ? n : 0);
   at += 4 * lengths.length;
   const params: TurboParams = { distance, dim, bits, paddedDim, codeBytes, shift, scale };
-  return { params, n, codes: bytes.slice(at, at + n * codeBytes), scaling, xm, lengths };
+  // the codes are copied out (into a SIMD arena where there is one), so the fetched buffer is not kept alive
+  const codes = allocateTurboCodes(n, params);
+  codes.set(bytes.subarray(at, at + n * codeBytes));
+  return { params, n, codes, scaling, xm, lengths };
 }

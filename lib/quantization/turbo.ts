@@ -30,10 +30,17 @@
  * Invariants: a trained TurboParams is all a reader needs besides the codes (the rotation is a pure function of D);
  * estimates are deterministic; bits1_5 is 1 bit per coordinate over D = 1.5·d (the rotation spreads the vector over
  * the padding, so more coordinates carry it: Qdrant's definition).
+ *
+ * Where WebAssembly SIMD is available the codes live in a SIMD arena (code-arena.ts) and TurboScorer.scoreMany takes
+ * raw for a whole neighbour list in one wasm call (tq_dot, lib/distance/simd-kernels.wat): no byte table, the codes
+ * are unpacked 16 at a time, mapped to the integer codebook by one i8x16.swizzle and multiplied with the integer query
+ * (i32x4.dot_i16x8_s). raw is the same exact integer the table sums, so the scores are identical; Manhattan (decodes
+ * per row) and queries whose Σ|qInt|·max|codebook| could pass 2^31 keep the JS table.
  */
-import { normalized } from '../distance/index.js';
+import { normalized, SIMD_BATCH, type SimdArena, simdArenaOf } from '../distance/index.js';
 import type { Distance } from '../model/distance.js';
 import { invalid } from '../model/errors.js';
+import { codeRows } from './code-arena.js';
 import { sampleIdsSorted } from './sample.js';
 import { HadamardRotation } from './turbo-rotation.js';
 
@@ -284,6 +291,16 @@ function bucket(boundaries: Float32Array, value: number): number {
   return idx;
 }
 
+/** Bytes of tq_dot's query slot: 16 codebook bytes, then 16 i16 per (16-byte block, lane group), see kernelQuery. */
+function kernelQueryBytes(p: TurboParams): number {
+  return 16 + Math.ceil(p.codeBytes / 16) * (8 / SPECS[p.bits].bitSize) * 32;
+}
+
+/** Zeroed room for n rows of packed codes, in a SIMD arena (query slot sized for tq_dot) where there is one. */
+export function allocateTurboCodes(n: number, params: TurboParams): Uint8Array {
+  return codeRows(n * params.codeBytes, kernelQueryBytes(params));
+}
+
 /** Encodes every row of a flat n × dim matrix (Cosine rows already normalized) with trained params. */
 export function encodeTurbo(params: TurboParams, data: Float32Array): TurboSet {
   const { dim, paddedDim, codeBytes, shift, scale, distance } = params;
@@ -292,7 +309,7 @@ export function encodeTurbo(params: TurboParams, data: Float32Array): TurboSet {
   const set: TurboSet = {
     params,
     n,
-    codes: new Uint8Array(n * codeBytes),
+    codes: allocateTurboCodes(n, params),
     scaling: new Float32Array(n),
     xm: new Float32Array(n),
     lengths: new Float32Array(distance === 'Euclid' ? n : 0),
@@ -375,8 +392,6 @@ export function decodeTurbo(set: TurboSet, id: number): Float32Array {
 
 /** A query prepared for asymmetric scoring against one set's params (see the header). */
 export interface TurboQuery {
-  /** lut[j·256 + byte] = Σ over the codes of byte j of qInt · codebookInt (exact integers) */
-  lut: Int32Array;
   /** integer dot → float: 1 / (query scale · codebook scale) */
   post: number;
   /** qm = ⟨Q, M⟩ */
@@ -385,6 +400,8 @@ export interface TurboQuery {
   normSq: number;
   /** the query itself (Manhattan scores against decoded rows) */
   original: Float32Array;
+  /** the integer query coordinates qInt (length D) raw is summed with */
+  ints: Int32Array;
 }
 
 /** Rust's f32::round: halves away from zero. */
@@ -392,8 +409,30 @@ function roundHalfAway(x: number): number {
   return x < 0 ? -Math.floor(-x + 0.5) : Math.floor(x + 0.5);
 }
 
+/**
+ * The per-query byte table of the JS path: lut[j·256 + byte] = Σ over the codes of byte j of qInt · codebookInt
+ * (exact integers). Built only where the JS loop scores (the SIMD kernel needs no table: for 784-d 4-bit codes the
+ * table is 100k entries, more work per query than a walk's worth of kernel calls).
+ */
+export function turboQueryTable(params: TurboParams, ints: Int32Array): Int32Array {
+  const s = SPECS[params.bits];
+  const lanes = 8 / s.bitSize;
+  const mask = (1 << s.bitSize) - 1;
+  const lut = new Int32Array(params.codeBytes * 256);
+  for (let j = 0; j < params.codeBytes; j++) {
+    for (let byte = 0; byte < 256; byte++) {
+      let sum = 0;
+      for (let lane = 0; lane < lanes; lane++) {
+        sum += ints[j * lanes + lane] * s.codebookInt[(byte >> (lane * s.bitSize)) & mask];
+      }
+      lut[j * 256 + byte] = sum;
+    }
+  }
+  return lut;
+}
+
 export function encodeTurboQuery(params: TurboParams, query: Float32Array): TurboQuery {
-  const { dim, paddedDim, shift, scale, codeBytes } = params;
+  const { dim, paddedDim, shift, scale } = params;
   if (query.length !== dim) throw invalid(`query has ${query.length} dimensions, expected ${dim}`);
   const s = SPECS[params.bits];
   const rotated = new Float64Array(paddedDim);
@@ -415,26 +454,42 @@ export function encodeTurboQuery(params: TurboParams, query: Float32Array): Turb
     const v = roundHalfAway(Math.fround(q32[i] * qScale));
     qInt[i] = Math.min(Math.max(v, -s.queryMax), s.queryMax);
   }
-  const lanes = 8 / s.bitSize;
-  const mask = (1 << s.bitSize) - 1;
-  const lut = new Int32Array(codeBytes * 256);
-  for (let j = 0; j < codeBytes; j++) {
-    for (let byte = 0; byte < 256; byte++) {
-      let sum = 0;
-      for (let lane = 0; lane < lanes; lane++) {
-        sum += qInt[j * lanes + lane] * s.codebookInt[(byte >> (lane * s.bitSize)) & mask];
-      }
-      lut[j * 256 + byte] = sum;
-    }
-  }
   const rn = Math.fround(Math.sqrt(normSq));
   return {
-    lut,
     post: 1 / (qScale * s.codebookScale),
     qm: Math.fround(qm),
     normSq: rn * rn,
     original: query,
+    ints: qInt,
   };
+}
+
+/**
+ * The query slot tq_dot reads (see kernelQueryBytes): the codebook as 16 i8, then per 16-byte code block j and lane
+ * group g < 8/bits the 16 values qInt[(16·j + t)·(8/bits) + g], t < 16 (zero past D), or null when the kernel's i32
+ * sum could overflow for this query.
+ */
+function kernelQuery(params: TurboParams, q: TurboQuery): Uint8Array | null {
+  const s = SPECS[params.bits];
+  let bound = 0;
+  let book = 0;
+  for (const v of s.codebookInt) book = Math.max(book, Math.abs(v));
+  for (let i = 0; i < q.ints.length; i++) bound += Math.abs(q.ints[i]);
+  if (bound * book >= 2 ** 31) return null;
+  const bytes = new Uint8Array(kernelQueryBytes(params));
+  new Int8Array(bytes.buffer, 0, s.codebookInt.length).set(s.codebookInt);
+  const values = new Int16Array(bytes.buffer, 16);
+  const lanes = 8 / s.bitSize;
+  const blocks = Math.ceil(params.codeBytes / 16);
+  for (let j = 0; j < blocks; j++) {
+    for (let g = 0; g < lanes; g++) {
+      for (let t = 0; t < 16; t++) {
+        const i = (16 * j + t) * lanes + g;
+        if (i < q.ints.length) values[(j * lanes + g) * 16 + t] = q.ints[i];
+      }
+    }
+  }
+  return bytes;
 }
 
 /**
@@ -447,6 +502,16 @@ export class TurboScorer {
   private readonly codeBytes: number;
   private readonly distance: Distance;
   private readonly decoded: Float64Array;
+  /** the SIMD arena holding the set's codes and this query's slot content, or null (JS table) */
+  private readonly arena: SimdArena | null;
+  private readonly slot: Uint8Array | null;
+  /** the arena's id slot, read in place by scoreMany (see lib/index's QueryScorer.scratchIds) */
+  readonly scratchIds: Uint32Array | undefined;
+  /** the JS path's byte table (turboQueryTable), built on first use */
+  private lut: Int32Array | null = null;
+  /** score() through the kernel: a batch of one */
+  private readonly oneId = new Uint32Array(1);
+  private readonly one = new Float64Array(1);
   /** number of scored rows, for the engine's cost counters */
   computations = 0;
 
@@ -458,29 +523,47 @@ export class TurboScorer {
     this.codeBytes = set.params.codeBytes;
     this.distance = set.params.distance;
     this.decoded = new Float64Array(this.distance === 'Manhattan' ? set.params.paddedDim : 0);
+    const arena = this.distance === 'Manhattan' ? undefined : simdArenaOf(set.codes);
+    this.slot = arena === undefined ? null : kernelQuery(set.params, this.query);
+    this.arena = this.slot === null ? null : (arena ?? null);
+    this.scratchIds = this.arena?.ids;
   }
 
-  /** ⟨Q, r⟩ estimate of row id (dot in the header). */
+  /** raw of row id: the integer dot Σ qInt_i · codebookInt[code_i], summed from the byte table (see the header). */
   private dot(id: number): number {
     const codes = this.set.codes;
-    const lut = this.query.lut;
+    this.lut ??= turboQueryTable(this.set.params, this.query.ints);
+    const lut = this.lut;
     const m = this.codeBytes;
     const base = id * m;
     let raw = 0;
     for (let j = 0; j < m; j++) raw += lut[(j << 8) | codes[base + j]];
-    return raw * this.query.post + this.query.qm;
+    return raw;
+  }
+
+  /** The similarity of row id from its integer dot raw (Cosine, Dot, Euclid; the header's formulas). */
+  private fromRaw(raw: number, id: number): number {
+    const dot = raw * this.query.post + this.query.qm;
+    if (this.distance === 'Euclid') {
+      const l = this.set.lengths[id];
+      return -(this.query.normSq + l * l - 2 * dot * this.set.scaling[id]);
+    }
+    return dot * this.set.scaling[id];
   }
 
   score(id: number): number {
+    if (this.arena !== null) {
+      // one id through the kernel (writes the arena's id slot, as every scoreMany batch does)
+      this.oneId[0] = id;
+      this.scoreMany(this.oneId, 0, 1, this.one);
+      return this.one[0];
+    }
     this.computations++;
     switch (this.distance) {
       case 'Cosine':
       case 'Dot':
-        return this.dot(id) * this.set.scaling[id];
-      case 'Euclid': {
-        const l = this.set.lengths[id];
-        return -(this.query.normSq + l * l - 2 * this.dot(id) * this.set.scaling[id]);
-      }
+      case 'Euclid':
+        return this.fromRaw(this.dot(id), id);
       case 'Manhattan': {
         const v = this.decoded;
         decodeTurboInto(this.set, id, v);
@@ -492,7 +575,29 @@ export class TurboScorer {
     }
   }
 
+  /** out[j] = score(ids[start + j]) for j < count; one wasm call per batch with a SIMD arena (see the header). */
   scoreMany(ids: Uint32Array, start: number, count: number, out: Float64Array): void {
-    for (let j = 0; j < count; j++) out[j] = this.score(ids[start + j]);
+    const arena = this.arena;
+    const slot = this.slot;
+    if (arena === null || slot === null) {
+      for (let j = 0; j < count; j++) out[j] = this.score(ids[start + j]);
+      return;
+    }
+    this.computations += count;
+    if (arena.owner !== this) {
+      new Uint8Array(arena.buffer, arena.queryOffset, slot.length).set(slot);
+      arena.owner = this;
+    }
+    const batch = arena.ids;
+    const raws = arena.outI32;
+    const rows = this.set.codes.byteOffset;
+    const bits = SPECS[this.set.params.bits].bitSize;
+    for (let done = 0; done < count; done += SIMD_BATCH) {
+      const c = Math.min(SIMD_BATCH, count - done);
+      if (ids !== batch || start !== 0) for (let j = 0; j < c; j++) batch[j] = ids[start + done + j];
+      const q = arena.queryOffset;
+      arena.kernels.tq_dot(rows, this.codeBytes, q + 16, arena.idsOffset, c, arena.outOffset, bits, q);
+      for (let j = 0; j < c; j++) out[done + j] = this.fromRaw(raws[j], batch[j]);
+    }
   }
 }

@@ -52,11 +52,21 @@ const COUNT_SHIFT = 3;
 export const COUNT_CAP = 31;
 export const VALUE_BOUNDARY = 0xffffffff;
 
+/**
+ * Version 3 (field-index-paged.ts) is the paged layout of a cold index; it embeds a version 2 object, which decode()
+ * answers from when the object is read whole. Its section table follows the header: the embedded object's offset
+ * and length are at these byte offsets of the table.
+ */
+export const PAGED_VERSION = 3;
+export const PAGED_TABLE_BYTES = 32;
+export const PAGED_FORWARD_AT = 16;
+export const PAGED_FORWARD_BYTES = 20;
+
 const KIND_F64 = 0;
 const KIND_STR = 1;
 const KIND_GEO = 2;
 
-type Dictionary =
+export type Dictionary =
   | { kind: 'f64'; values: Float64Array }
   | { kind: 'str'; values: string[] }
   | { kind: 'geo'; lon: Float64Array; lat: Float64Array };
@@ -215,6 +225,16 @@ export class FieldIndex {
   static decode(raw: Uint8Array, what: string): FieldIndex {
     const bytes = aligned(raw);
     const stored = bytes.byteLength >= 12 ? new DataView(bytes.buffer, bytes.byteOffset, 12).getUint32(8, true) : 0;
+    if (stored === PAGED_VERSION) {
+      // a paged object read whole (a coordinator's scroll/count, facet): its embedded version 2 object answers
+      readHeader(bytes, MAGIC, PAGED_VERSION, what);
+      if (bytes.byteLength < HEADER_BYTES + PAGED_TABLE_BYTES) throw internal(`${what}: truncated`);
+      const t = new DataView(bytes.buffer, bytes.byteOffset + HEADER_BYTES, PAGED_TABLE_BYTES);
+      const at = t.getUint32(PAGED_FORWARD_AT, true);
+      const len = t.getUint32(PAGED_FORWARD_BYTES, true);
+      if (at + len > bytes.byteLength) throw internal(`${what}: truncated`);
+      return FieldIndex.decode(bytes.subarray(at, at + len), what);
+    }
     const h = readHeader(bytes, MAGIC, stored === 1 ? 1 : VERSION, what);
     checkCrc(bytes.subarray(HEADER_BYTES), h.crc, what);
     const n = h.count;
@@ -226,27 +246,7 @@ export class FieldIndex {
     if (HEADER_BYTES + startsBytes + refsBytes > bytes.byteLength) throw internal(`${what}: truncated`);
     const starts = new Uint32Array(bytes.buffer, bytes.byteOffset + HEADER_BYTES, n + 1);
     const refs = new Uint32Array(bytes.buffer, bytes.byteOffset + HEADER_BYTES + startsBytes, m);
-    let dict: Dictionary;
-    if (h.a === KIND_F64) dict = { kind: 'f64', values: new Float64Array(bytes.buffer, dictAt, d) };
-    else if (h.a === KIND_GEO) {
-      const f = new Float64Array(bytes.buffer, dictAt, 2 * d);
-      const lon = new Float64Array(d);
-      const lat = new Float64Array(d);
-      for (let i = 0; i < d; i++) {
-        lon[i] = f[2 * i];
-        lat[i] = f[2 * i + 1];
-      }
-      dict = { kind: 'geo', lon, lat };
-    } else if (h.a === KIND_STR) {
-      const ends = new Uint32Array(bytes.buffer, dictAt, d + 1);
-      const base = dictAt - bytes.byteOffset + align8(4 * (d + 1));
-      const dec = new TextDecoder();
-      const values: string[] = new Array(d);
-      for (let i = 0; i < d; i++) values[i] = dec.decode(bytes.subarray(base + ends[i], base + ends[i + 1]));
-      dict = { kind: 'str', values };
-    } else {
-      throw internal(`${what}: unknown dictionary kind ${h.a}`);
-    }
+    const dict = decodeDictionary(bytes, dictAt - bytes.byteOffset, h.a, d, what);
     let flags: Uint8Array | null = null;
     if (h.version >= 2) {
       const dictBytes =
@@ -264,36 +264,26 @@ export class FieldIndex {
 
   /** Dictionary ids whose value passes `test` (f64 and str dictionaries), as a membership array. */
   selectValues(test: (v: number | string) => boolean): Uint8Array {
-    const d = this.dict;
-    if (d.kind === 'geo') throw internal('selectValues on a geo index');
-    const out = new Uint8Array(d.values.length);
-    for (let i = 0; i < d.values.length; i++) if (test(d.values[i])) out[i] = 1;
-    return out;
+    return selectValues(this.dict, test);
   }
 
   /** Dictionary ids of the geo points inside a shape. */
   selectPoints(inside: (p: GeoPoint) => boolean): Uint8Array {
-    const d = this.dict;
-    if (d.kind !== 'geo') throw internal('selectPoints on a non-geo index');
-    const out = new Uint8Array(d.lon.length);
-    for (let i = 0; i < d.lon.length; i++) if (inside({ lon: d.lon[i], lat: d.lat[i] })) out[i] = 1;
-    return out;
+    return selectPoints(this.dict, inside);
   }
 
   /** The dictionary id of a string, or -1 (binary search over the sorted dictionary). */
   idOfString(s: string): number {
-    const d = this.dict;
-    if (d.kind !== 'str') return -1;
-    let lo = 0;
-    let hi = d.values.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      const v = d.values[mid];
-      if (v === s) return mid;
-      if (v < s) lo = mid + 1;
-      else hi = mid - 1;
-    }
-    return -1;
+    return idOfString(this.dict, s);
+  }
+
+  get dictionarySize(): number {
+    return dictionarySize(this.dict);
+  }
+
+  /** a version 1 object: no emptiness / foreign / count flags */
+  get flagless(): boolean {
+    return this.flags === null;
   }
 
   /** Points with at least one value among `selected` ids. */
@@ -361,4 +351,72 @@ export class FieldIndex {
 /** Bytes of a string dictionary's UTF-8 section: its last end offset. */
 function dictEnd(bytes: Uint8Array, dictAt: number, d: number): number {
   return new Uint32Array(bytes.buffer, dictAt, d + 1)[d];
+}
+
+/** Number of entries of a dictionary. */
+export function dictionarySize(d: Dictionary): number {
+  return d.kind === 'geo' ? d.lon.length : d.values.length;
+}
+
+/** Dictionary ids whose value passes `test` (f64 and str dictionaries), as a membership array. */
+export function selectValues(d: Dictionary, test: (v: number | string) => boolean): Uint8Array {
+  if (d.kind === 'geo') throw internal('selectValues on a geo index');
+  const out = new Uint8Array(d.values.length);
+  for (let i = 0; i < d.values.length; i++) if (test(d.values[i])) out[i] = 1;
+  return out;
+}
+
+/** Dictionary ids of the geo points inside a shape. */
+export function selectPoints(d: Dictionary, inside: (p: GeoPoint) => boolean): Uint8Array {
+  if (d.kind !== 'geo') throw internal('selectPoints on a non-geo index');
+  const out = new Uint8Array(d.lon.length);
+  for (let i = 0; i < d.lon.length; i++) if (inside({ lon: d.lon[i], lat: d.lat[i] })) out[i] = 1;
+  return out;
+}
+
+/** The dictionary id of a string, or -1 (binary search over the sorted dictionary). */
+export function idOfString(d: Dictionary, s: string): number {
+  if (d.kind !== 'str') return -1;
+  let lo = 0;
+  let hi = d.values.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const v = d.values[mid];
+    if (v === s) return mid;
+    if (v < s) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
+}
+
+/** Byte length of a dictionary section of `kind` with `d` entries that starts at `at` of `bytes`. */
+export function dictionaryBytes(bytes: Uint8Array, at: number, kind: number, d: number): number {
+  if (kind === KIND_F64) return 8 * d;
+  if (kind === KIND_GEO) return 16 * d;
+  return align8(4 * (d + 1)) + (d === 0 ? 0 : dictEnd(bytes, bytes.byteOffset + at, d));
+}
+
+/** Decodes the dictionary section at byte `at` of `bytes` (8-aligned). */
+export function decodeDictionary(bytes: Uint8Array, at: number, kind: number, d: number, what: string): Dictionary {
+  const dictAt = bytes.byteOffset + at;
+  if (kind === KIND_F64) return { kind: 'f64', values: new Float64Array(bytes.buffer, dictAt, d) };
+  if (kind === KIND_GEO) {
+    const f = new Float64Array(bytes.buffer, dictAt, 2 * d);
+    const lon = new Float64Array(d);
+    const lat = new Float64Array(d);
+    for (let i = 0; i < d; i++) {
+      lon[i] = f[2 * i];
+      lat[i] = f[2 * i + 1];
+    }
+    return { kind: 'geo', lon, lat };
+  }
+  if (kind === KIND_STR) {
+    const ends = new Uint32Array(bytes.buffer, dictAt, d + 1);
+    const base = at + align8(4 * (d + 1));
+    const dec = new TextDecoder();
+    const values: string[] = new Array(d);
+    for (let i = 0; i < d; i++) values[i] = dec.decode(bytes.subarray(base + ends[i], base + ends[i + 1]));
+    return { kind: 'str', values };
+  }
+  throw internal(`${what}: unknown dictionary kind ${kind}`);
 }

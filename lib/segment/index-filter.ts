@@ -24,12 +24,31 @@ import type { Condition, Filter, RangeCondition } from '../model/filter.js';
 import { type PayloadFieldSchema, type PayloadSchema, schemaType, textIndexOf } from '../model/payload-schema.js';
 import type { Payload } from '../model/payload.js';
 import type { PointId } from '../model/point-id.js';
-import { COUNT_CAP, type FieldIndex } from './field-index-format.js';
+import { COUNT_CAP } from './field-index-format.js';
 import { compileFilter } from './filter.js';
 import { parseDateTime } from './filter-parse.js';
 import { inBoundingBox, inPolygon, inRadius } from './geo.js';
 import { parsePayloadPath } from './payload-path.js';
 import { Tokenizer } from './text/tokenizer.js';
+
+/**
+ * What a condition asks of a key's index: a whole decoded object (field-index-format.ts FieldIndex) or one
+ * query's session over a paged one (field-index-paged.ts), which answer identically.
+ */
+export interface FieldIndexView {
+  readonly count: number;
+  readonly dictionarySize: number;
+  /** a version 1 object: no emptiness / foreign / count flags */
+  readonly flagless: boolean;
+  selectValues(test: (v: number | string) => boolean): Uint8Array;
+  selectPoints(inside: (p: { lon: number; lat: number }) => boolean): Uint8Array;
+  idOfString(s: string): number;
+  maskAny(selected: Uint8Array): Uint8Array;
+  maskWhere(test: (refs: Uint32Array, from: number, to: number) => boolean): Uint8Array;
+  maskOfEmptiness(kind: 'is_empty' | 'is_null'): Uint8Array;
+  maskOfForeign(): Uint8Array;
+  maskOfCount(test: (count: number) => boolean): Uint8Array;
+}
 
 export interface SegmentFields {
   count: number;
@@ -42,7 +61,7 @@ export interface SegmentFields {
 
 export interface LoadedFields extends SegmentFields {
   /** the loaded index of a key whose schemaOf is defined */
-  index(key: string): FieldIndex;
+  index(key: string): FieldIndexView;
   /** every payload, present when `conditionsNeedingPayloads` found any */
   payloads: readonly (Payload | null)[] | null;
 }
@@ -89,6 +108,23 @@ function isEmptyFilter(c: Condition): boolean {
 
 /** The mask of points matching `filter` (1 = match). */
 export function filterMaskOf(filter: Filter, seg: LoadedFields, schema: PayloadSchema | undefined): Uint8Array {
+  return clauses(filter, seg, schema);
+}
+
+/**
+ * filterMaskOf when some views (paged index sessions, field-index-paged.ts) first have to learn what to read: the
+ * filter is evaluated once so they record their needs, `load` reads them all in one round, then it is evaluated
+ * again and answered. Conditions are pure, so both passes ask for the same things.
+ */
+export async function filterMaskLoading(
+  filter: Filter,
+  seg: LoadedFields,
+  schema: PayloadSchema | undefined,
+  pending: readonly (() => Promise<void>)[],
+): Promise<Uint8Array> {
+  if (pending.length === 0) return clauses(filter, seg, schema);
+  clauses(filter, seg, schema);
+  await Promise.all(pending.map((load) => load()));
   return clauses(filter, seg, schema);
 }
 
@@ -145,6 +181,22 @@ function condition(c: Condition, seg: LoadedFields, schema: PayloadSchema | unde
   const m = new Uint8Array(seg.count);
   for (let o = 0; o < seg.count; o++) if (pred(seg.externalId(o), payloads[o])) m[o] = 1;
   return m;
+}
+
+/**
+ * The mask of one leaf condition when the segment's loaded indexes answer it without payloads (the served set
+ * above), else null: the per-condition cardinalities of an approximate count (query-estimator.ts).
+ */
+export function servedConditionMask(
+  c: Exclude<Condition, Filter>,
+  seg: LoadedFields,
+  schema: PayloadSchema | undefined,
+): Uint8Array | null {
+  const emptiness = emptinessKey(c, seg);
+  if (emptiness !== null) return seg.index(emptiness).maskOfEmptiness('is_empty' in c ? 'is_empty' : 'is_null');
+  if (!('key' in c)) return null;
+  const served = servedBy(c, seg, schema);
+  return served === null ? null : served(seg);
 }
 
 type FieldCondition = Extract<Condition, { key: string }>;
@@ -246,7 +298,7 @@ function exceptMask(key: string, list: (string | number)[], type: string, seg: S
   };
 }
 
-function byValue(idx: FieldIndex, test: (v: number | string) => boolean): Uint8Array {
+function byValue(idx: FieldIndexView, test: (v: number | string) => boolean): Uint8Array {
   return idx.maskAny(idx.selectValues(test));
 }
 
@@ -263,7 +315,7 @@ function rangeTest(r: RangeCondition, isDate: boolean): (x: number) => boolean {
 
 /** text-match.ts's semantics on token ids: a token the segment never saw matches no point (text, phrase). */
 function byTokens(
-  idx: FieldIndex,
+  idx: FieldIndexView,
   kind: 'text' | 'text_any' | 'phrase',
   query: string,
   params: NonNullable<ReturnType<typeof textIndexOf>>,
@@ -285,17 +337,18 @@ function byTokens(
   const ids = [...new Set(tokenizer.query(query))].map((t) => idx.idOfString(t));
   if (ids.length === 0) return none;
   if (kind === 'text_any') {
-    const selected = new Uint8Array(idx.dict.kind === 'str' ? idx.dict.values.length : 0);
+    const selected = new Uint8Array(idx.dictionarySize);
     for (const id of ids) if (id >= 0) selected[id] = 1;
     return idx.maskAny(selected);
   }
   if (ids.includes(-1)) return none;
-  return idx.maskWhere((refs, from, to) => {
-    for (const id of ids) {
-      let found = false;
-      for (let r = from; r < to && !found; r++) found = refs[r] === id;
-      if (!found) return false;
-    }
-    return true;
-  });
+  // every token: the intersection of each token's points (a paged index reads just those posting lists)
+  const out = new Uint8Array(idx.count).fill(1);
+  for (const id of ids) {
+    const one = new Uint8Array(idx.dictionarySize);
+    one[id] = 1;
+    const m = idx.maskAny(one);
+    for (let o = 0; o < out.length; o++) out[o] &= m[o];
+  }
+  return out;
 }

@@ -15,10 +15,13 @@
  * per sparse vector name with its `vectors/{name}/sparse` index, written only when some point of the segment holds a
  * sparse vector (the sparse branch first wrote these as format 2; multivectors took 3 on main first, so a reader that
  * predates sparse vectors must refuse them rather than drop them silently). In memory every meta has `spaces`
- * (format 1's top level is the space '').
+ * (format 1's top level is the space ''). A space whose originals are stored as float16 or uint8 records `datatype`
+ * (a segment with one is written as format 2 or above, never 1, which has no field for it); its `vectors` object is
+ * version 2, which a reader that predates datatypes refuses, so it never reads bytes as float32.
  */
 import type { PayloadSchema } from '../model/payload-schema.js';
-import { DISTANCES } from '../distance/index.js';
+import { DISTANCES, elementBytes } from '../distance/index.js';
+import type { VectorDatatype } from '../model/collection-config.js';
 import type { Distance } from '../model/distance.js';
 import { internal } from '../model/errors.js';
 import {
@@ -119,6 +122,11 @@ export interface SpaceMeta {
    * (every vector of every row, row by row) and `multi` (multi-rows.ts, `bytes` long) maps rows to them
    */
   multivector?: { vectors: number; bytes: number };
+  /**
+   * the type `vectors` stores its rows in (vectors-format.ts version 2); absent: float32, as every segment written
+   * before datatypes. A uint8 Cosine space stores the bytes (not normalized) and scores the full cosine.
+   */
+  datatype?: 'float16' | 'uint8';
 }
 
 /** One sparse vector name's part of a segment (sparse-format.ts): its rows and its object's size. */
@@ -223,6 +231,9 @@ function checkSpace(m: Record<string, unknown>, bad: (why: string) => Error): Sp
   if (multi !== undefined && (!isObj(multi) || !isNat(multi.vectors) || !isNat(multi.bytes))) {
     throw bad('multivector layout missing');
   }
+  if (m.datatype !== undefined && m.datatype !== 'float16' && m.datatype !== 'uint8') {
+    throw bad(`unknown datatype ${String(m.datatype)}`);
+  }
   return {
     count: m.count,
     dim: m.dim,
@@ -234,6 +245,7 @@ function checkSpace(m: Record<string, unknown>, bad: (why: string) => Error): Sp
     vectors: m.vectors as unknown as SegmentVectorsMeta,
     offsetsBytes: m.offsetsBytes,
     ...(multi !== undefined ? { multivector: multi as { vectors: number; bytes: number } } : {}),
+    ...(m.datatype !== undefined ? { datatype: m.datatype } : {}),
   };
 }
 
@@ -277,6 +289,7 @@ export function isUnnamedMeta(meta: SegmentMeta): boolean {
     names[0] === '' &&
     meta.spaces[''].offsetsBytes === 0 &&
     meta.spaces[''].multivector === undefined &&
+    meta.spaces[''].datatype === undefined &&
     meta.sparse === undefined
   );
 }
@@ -314,7 +327,10 @@ export function encodeMeta(meta: SegmentMeta): Uint8Array {
   return new TextEncoder().encode(JSON.stringify(v1));
 }
 
-/** Bytes of float32 originals in a segment, in KB as Qdrant's thresholds count them. */
-export function vectorKb(count: number, dim: number): number {
-  return (count * dim * 4) / 1024;
+/**
+ * Bytes of originals in a segment, in KB as Qdrant's thresholds count them: in the stored type (Qdrant's
+ * size_of_available_vectors_in_bytes), so float16 counts 2 bytes a value and uint8 1.
+ */
+export function vectorKb(count: number, dim: number, datatype?: VectorDatatype): number {
+  return (count * dim * elementBytes(datatype ?? 'float32')) / 1024;
 }

@@ -174,7 +174,7 @@ async function openSpace(
     graph,
     graphHeader,
     vectors,
-    vectorsHeader: vectorsLayout(inner, m.dim, m.vectors.pageSize),
+    vectorsHeader: vectorsLayout(inner, m.dim, m.vectors.pageSize, m.datatype),
     offsets,
     starts,
   });

@@ -18,7 +18,8 @@
 import type { Payload } from '../model/payload.js';
 import type { PointId } from '../model/point-id.js';
 import { internal } from '../model/errors.js';
-import { deserializeVectors, vectorsLayout } from '../index/vectors-format.js';
+import { type RowArray, decodeRowInto } from '../distance/index.js';
+import { deserializeStoredVectors, vectorsLayout } from '../index/vectors-format.js';
 import type { IoScope } from '../storage/io-stats.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { IdTable, type PointOffset } from './ids-format.js';
@@ -53,8 +54,8 @@ export interface PointSource {
   payloadIndex(io: IoScope | undefined): Promise<PayloadIndex>;
   /** every payload decoded, when the holder already has them (a filter needed them), else null */
   payloads(): readonly (Payload | null)[] | null;
-  /** the originals of vector `name` when the holder keeps them in memory (vectors.on_disk false), else null */
-  vectors(name: string): Float32Array | null;
+  /** the originals of vector `name` in their stored type when the holder keeps them in memory, else null */
+  vectors(name: string): RowArray | null;
   /** row <-> offset maps of vector `name` when some points lack it, else null (row = offset) */
   spaceOffsets(name: string, io: IoScope | undefined): Promise<SpaceOffsets | null>;
   /** the reader of sparse name `name` (meta.sparse names them; sparse-readers.ts says which) */
@@ -198,7 +199,7 @@ async function readMultiRows(
   });
 }
 
-/** Rows of the space's `vectors` (inner rows of a multivector space), each copied out. */
+/** Rows of the space's `vectors` (inner rows of a multivector space), each copied out as float32 values. */
 async function readSpaceRows(
   src: PointSource,
   name: string,
@@ -209,16 +210,21 @@ async function readSpaceRows(
   if (rows.length === 0) return [];
   const dim = space.dim;
   const count = space.multivector?.vectors ?? space.count;
-  const row = (data: Float32Array, at: number) => data.slice(at, at + dim);
+  const row = (data: RowArray, at: number) => {
+    const v = new Float32Array(dim);
+    decodeRowInto(data, at, dim, v);
+    return v;
+  };
   const held = src.vectors(name);
   if (held !== null) return rows.map((o) => row(held, o * dim));
   const key = spaceObjectKey(src.prefix, name, VECTORS);
   if (rows.length > count * WHOLE_OBJECT_FRACTION) {
-    const { meta, data } = deserializeVectors(await getWhole(src.store, key, io, 'vectors'));
-    if (meta.n !== count || meta.dim !== dim) throw internal(`segment ${src.prefix}: vectors does not match meta.json`);
+    const { meta, data } = deserializeStoredVectors(await getWhole(src.store, key, io, 'vectors'));
+    if (meta.n !== count || meta.dim !== dim || meta.datatype !== (space.datatype ?? 'float32'))
+      throw internal(`segment ${src.prefix}: vectors does not match meta.json`);
     return rows.map((o) => row(data, o * dim));
   }
-  const paged = pagedRows(src.pages, key, vectorsLayout(count, dim, space.vectors.pageSize), io);
+  const paged = pagedRows(src.pages, key, vectorsLayout(count, dim, space.vectors.pageSize, space.datatype), io);
   await paged.load(rows);
   return rows.map((o) => {
     const page = paged.rows(o);

@@ -15,6 +15,7 @@
 import type { Filter } from '../model/filter.js';
 import type { PayloadSchema } from '../model/payload-schema.js';
 import { compareIds, type PointId } from '../model/point-id.js';
+import { decodeRowInto } from '../distance/index.js';
 import { MinHeap } from '../index/heap.js';
 import type { CompiledScoring } from './scoring.js';
 import { acceptFn, excludeMask, type SegmentHits } from './search.js';
@@ -78,6 +79,8 @@ export async function scanSegment(seg: Segment, q: ScanQuery, io: QueryIo): Prom
   const dim = space?.meta.dim ?? 0;
   const inMemory = space !== undefined ? space.inMemoryVectors() : null;
   const paged = space !== undefined && inMemory === null ? space.rowSource(io) : null;
+  // float16 / uint8 rows are decoded one at a time into this row (the scorings take float32 values)
+  const decoded = new Float32Array(dim);
   const kept: number[] = [];
   const scores: number[] = [];
   for (let at = 0; at < accepted.length; at += SCAN_BATCH_ROWS) {
@@ -87,12 +90,15 @@ export async function scanSegment(seg: Segment, q: ScanQuery, io: QueryIo): Prom
       let row: Float32Array = EMPTY_ROW;
       let rowAt = 0;
       const r = space === undefined ? o : space.rowOf(o);
-      if (inMemory !== null) {
-        row = inMemory;
-        rowAt = r * dim;
-      } else if (paged !== null) {
-        row = paged.rows(r) as Float32Array;
-        rowAt = paged.rowOffset(r);
+      const stored = inMemory ?? paged?.rows(r) ?? null;
+      if (stored !== null) {
+        rowAt = inMemory !== null ? r * dim : (paged as NonNullable<typeof paged>).rowOffset(r);
+        if (stored instanceof Float32Array) row = stored;
+        else {
+          decodeRowInto(stored, rowAt, dim, decoded);
+          row = decoded;
+          rowAt = 0;
+        }
       }
       const s = scoring.score(row, rowAt, payloads === null ? null : payloads[o]);
       if (s === undefined || !(s >= min)) continue;

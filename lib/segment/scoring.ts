@@ -9,6 +9,7 @@
  * |-----------|------------------------------------------------------------------------------------------|
  * | recommend | best_score or sum_scores over the examples (vector-queries.ts)                           |
  * | discover  | rank of the context pairs + σ(sim(target)); context: Σ fastSigmoid(min(Δ − ε, 0))        |
+ * | feedback  | a·sim(target) + Σ weight·(sim(better) − sim(worse)) over judged pairs (relevance_feedback) |
  * | order_by  | the payload value (numbers; datetimes as epoch ms), negated for `asc`: `orderValueOf`     |
  * |           | decodes it; points without a value, or before `start_from`, are no candidates (undefined) |
  * | sample    | a uniform random key: the `limit` largest keys of the union are a uniform sample of it    |
@@ -17,13 +18,14 @@
  * Invariants: example vectors arrive prepared as the collection stores vectors (normalized for Cosine) and are
  * checked here (dimension, finiteness), so a malformed spec is rejected before any storage is touched.
  */
-import { similarityFn } from '../distance/index.js';
+import { storedSimilarityFn } from '../distance/index.js';
+import type { VectorDatatype } from '../model/collection-config.js';
 import type { Distance } from '../model/distance.js';
 import { invalid } from '../model/errors.js';
 import type { Payload } from '../model/payload.js';
 import { parseDateTime } from './filter-parse.js';
 import { parsePayloadPath, valuesAt } from './payload-path.js';
-import { bestScore, contextScore, discoverScore, sumScores } from './vector-queries.js';
+import { bestScore, contextScore, discoverScore, feedbackScore, sumScores } from './vector-queries.js';
 
 export interface VectorPair {
   positive: number[];
@@ -35,6 +37,7 @@ export type ScoringSpec =
   | { kind: 'recommend'; strategy: 'best_score' | 'sum_scores'; positive: number[][]; negative: number[][] }
   | { kind: 'discover'; target: number[]; context: VectorPair[] }
   | { kind: 'context'; context: VectorPair[] }
+  | { kind: 'relevance_feedback'; target: number[]; a: number; pairs: (VectorPair & { weight: number })[] }
   | { kind: 'order_by'; key: string; direction: 'asc' | 'desc'; start_from?: number | string }
   | { kind: 'sample' }
   | { kind: 'id_order' };
@@ -44,7 +47,12 @@ export type ScoringSpec =
  * holds (with named vectors, a point may lack the one a query names).
  */
 export function scoringReadsVector(spec: ScoringSpec): boolean {
-  return spec.kind === 'recommend' || spec.kind === 'discover' || spec.kind === 'context';
+  return (
+    spec.kind === 'recommend' ||
+    spec.kind === 'discover' ||
+    spec.kind === 'context' ||
+    spec.kind === 'relevance_feedback'
+  );
 }
 
 export interface CompiledScoring {
@@ -103,8 +111,10 @@ export function compileScoring(
   dim: number,
   distance: Distance,
   random: () => number = Math.random,
+  datatype?: VectorDatatype,
 ): CompiledScoring {
-  const sim = similarityFn(distance);
+  // uint8 Cosine rows are the bytes (the full cosine); every other space's as similarityFn compares them
+  const sim = storedSimilarityFn(distance, datatype);
   const vectorScoring = (f: (s: (e: Float32Array) => number) => number): CompiledScoring => ({
     spec,
     needsVector: true,
@@ -130,6 +140,21 @@ export function compileScoring(
     case 'context': {
       const pairs = checkPairs(spec.context, dim);
       return vectorScoring((s) => contextScore(pairs, s));
+    }
+    case 'relevance_feedback': {
+      const target = checkVector(spec.target, dim, 'target');
+      if (typeof spec.a !== 'number' || !Array.isArray(spec.pairs)) {
+        throw invalid('scoring relevance_feedback: expected a coefficient and pairs');
+      }
+      const checked = checkPairs(spec.pairs, dim);
+      const pairs = checked.map((p, i) => {
+        const weight = spec.pairs[i].weight;
+        if (typeof weight !== 'number' || !Number.isFinite(weight)) {
+          throw invalid(`scoring relevance_feedback: pair ${i} has no finite weight`);
+        }
+        return { ...p, weight };
+      });
+      return vectorScoring((s) => feedbackScore(target, spec.a, pairs, s));
     }
     case 'order_by': {
       const { key, direction, start_from } = spec;

@@ -171,7 +171,8 @@ export async function searchSegment(
     pointAccept === null || rowOffsets === null ? pointAccept : (r: number) => pointAccept(rowOffsets[r]);
 
   q.checkpoint?.();
-  const selective = filtered !== null && vectorKb(filtered.cardinality, meta.dim) < meta.fullScanThresholdKb;
+  const selective =
+    filtered !== null && vectorKb(filtered.cardinality, meta.dim, meta.datatype) < meta.fullScanThresholdKb;
   const exact = q.params.exact || meta.hnsw === null || selective;
   // a graph walk on small paged originals reads them whole at its first miss (whole-rows.ts); a scan reads them anyway
   const walkWhole = exact ? 0 : tuning.wholeVectorsBytes;

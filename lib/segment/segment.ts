@@ -5,7 +5,8 @@
  * Held in memory (the registry accounts for it): meta, ids, the payload index, per vector space (space.ts) the
  * int8 set (always, when quantized: always_ram), the graph header or the whole graph (hnsw on_disk false), the
  * originals when `vectors.on_disk` is false, every tombstone version asked for so far, and — once a filter needed
- * them — the decoded payloads plus a few recent filter masks.
+ * them — the decoded payloads plus a few recent filter masks; field indexes once a filter used them (whole, or a
+ * cold index's directory, whose posting pages live in the page cache).
  *
  * Invariant: the same segment answers identically whichever tier holds its data; the accessors differ only in
  * where bytes come from.
@@ -18,8 +19,9 @@ import type { PointId } from '../model/point-id.js';
 import { internal } from '../model/errors.js';
 import type { IoScope } from '../storage/io-stats.js';
 import type { ObjectStore } from '../storage/object-store.js';
-import { FieldIndex } from './field-index-format.js';
-import { filterMaskOf, planFilter } from './index-filter.js';
+import type { FieldIndex } from './field-index-format.js';
+import { type PagedFieldIndex, openFieldIndex, viewOf } from './field-index-paged.js';
+import { type FieldIndexView, filterMaskLoading, planFilter } from './index-filter.js';
 import type { IdTable, PointOffset } from './ids-format.js';
 import { PAYLOAD, fieldIndexName, segmentObjectKey } from './keys.js';
 import type { SegmentMeta } from './meta.js';
@@ -70,7 +72,7 @@ export class Segment {
   private payloads: (Payload | null)[] | null = null;
   private payloadBytes = 0;
   /** field indexes read so far, by key */
-  private readonly fieldIndexes = new Map<string, FieldIndex>();
+  private readonly fieldIndexes = new Map<string, FieldIndex | PagedFieldIndex>();
   /** the last few filter masks, LRU */
   private readonly masks = new LRUCache<string, FilterMask>({ max: FILTER_MASKS_KEPT });
 
@@ -149,21 +151,25 @@ export class Segment {
     return out;
   }
 
-  /** A payload field index of this segment (one whole GET per container, then kept); meta.fieldIndexes names them. */
-  async fieldIndex(field: string, q: QueryIo): Promise<FieldIndex> {
+  /**
+   * The index on `field` (meta.fieldIndexes names them), read on first use and kept: whole (pinned, cached, or an
+   * object older than the paged layout) or a paged index's directory (cold).
+   */
+  private async openFieldIndex(field: string, q: QueryIo): Promise<FieldIndex | PagedFieldIndex> {
     const hit = this.fieldIndexes.get(field);
     if (hit !== undefined) return hit;
-    if (this.meta.fieldIndexes?.[field] === undefined)
-      throw internal(`segment ${this.prefix} has no index on ${field}`);
-    const key = this.key(fieldIndexName(field));
-    const index = FieldIndex.decode(await getWhole(this.store, key, q, `index ${field}`), key);
+    const built = this.meta.fieldIndexes?.[field];
+    if (built === undefined) throw internal(`segment ${this.prefix} has no index on ${field}`);
+    const index = await openFieldIndex(this.store, this.key(fieldIndexName(field)), built, q, `index ${field}`);
     this.fieldIndexes.set(field, index);
     return index;
   }
 
   /**
    * The points matching `filter`: the segment's field indexes answer the conditions they serve (index-filter.ts)
-   * and the payloads, decoded once, the rest; a filter served whole reads no payload. The last few masks are kept.
+   * and the payloads, decoded once, the rest; a filter served whole reads no payload. A cold index is read in two
+   * steps: its directory (kept), then the posting pages (or per-point object) the conditions select, all keys in
+   * one round: the filter is evaluated once to learn them, then again to answer. The last few masks are kept.
    */
   async filterMask(filter: Filter, q: QueryIo, schema?: PayloadSchema): Promise<FilterMask> {
     const cacheKey = schema === undefined ? JSON.stringify(filter) : JSON.stringify([filter, schema]);
@@ -175,22 +181,26 @@ export class Segment {
       externalId: (o: number) => this.ids.externalId(o),
     };
     const plan = planFilter(filter, fields, schema);
-    const [first] = await Promise.all([
+    const [first, ...opened] = await Promise.all([
       plan.payloads ? this.allPayloads(q) : null,
-      ...[...plan.keys].map((k) => this.fieldIndex(k, q)),
+      ...[...plan.keys].map((k) => this.openFieldIndex(k, q)),
     ]);
+    const views = new Map<string, FieldIndexView>();
+    const loads: (() => Promise<void>)[] = [];
+    [...plan.keys].forEach((k, i) => {
+      const { view, load } = viewOf(opened[i] as FieldIndex | PagedFieldIndex, this.pages, q);
+      views.set(k, view);
+      if (load !== null) loads.push(load);
+    });
     // a version 1 index has no emptiness flags: is_empty / is_null on its key read the payloads after all
-    const flagless = new Set([...plan.keys].filter((k) => this.fieldIndexes.get(k)?.flags === null));
+    const flagless = new Set([...plan.keys].filter((k) => views.get(k)?.flagless));
     const payloads =
       first ??
       (flagless.size > 0 && planFilter(filter, { ...fields, flagless }, schema).payloads
         ? await this.allPayloads(q)
         : null);
-    const mask = filterMaskOf(
-      filter,
-      { ...fields, flagless, payloads, index: (k) => this.fieldIndexes.get(k) as FieldIndex },
-      schema,
-    );
+    const loaded = { ...fields, flagless, payloads, index: (k: string) => views.get(k) as FieldIndexView };
+    const mask = await filterMaskLoading(filter, loaded, schema, loads);
     const matching: number[] = [];
     for (let o = 0; o < mask.length; o++) if (mask[o] === 1) matching.push(o);
     const m: FilterMask = { mask, offsets: Uint32Array.from(matching), cardinality: matching.length };

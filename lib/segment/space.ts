@@ -15,13 +15,19 @@
  * `starts` (multi-rows.ts) maps rows to them; its scorers are MaxSim scorers (lib/index/max-sim-scorer.ts) over one
  * inner scorer per query row, so searches over it run the same pipeline on rows.
  *
+ * Datatypes: originals are held in their stored type (meta `datatype`: float32 rows, float16 bit patterns or bytes,
+ * vectors-format.ts), in memory and in pages alike; a float16 or uint8 space scores them with the stored-type
+ * scorers (lib/index/stored-scorer.ts), bit-identical to float32 kernels over the decoded rows.
+ *
  * Invariant: the same space answers identically whichever tier holds its data.
  */
+import type { RowArray } from '../distance/index.js';
 import { internal } from '../model/errors.js';
 import type { SpacePlacement } from '../model/memory.js';
 import type { InMemoryGraph, GraphAccessor } from '../index/graph.js';
 import { PagedGraph, decodeGraphPage, graphPageRange } from '../index/graph-format.js';
 import { PagedFloatScorer, type QueryScorer, floatScorer } from '../index/scorer.js';
+import { ResidentRows, storedScorer } from '../index/stored-scorer.js';
 import type { PagedRows, VectorsFileMeta } from '../index/vectors-format.js';
 import { MaxSimScorer, queryRows } from '../index/max-sim-scorer.js';
 import { type CodeSet, codeMemoryBytes, codeScorer } from '../quantization/index.js';
@@ -54,8 +60,8 @@ export interface SpaceParts {
   graph: InMemoryGraph | null;
   /** the graph's header when the graph is cached or cold (its pages come through `pages`) */
   graphHeader: GraphHeader | null;
-  /** the originals when pinned */
-  vectors: Float32Array | null;
+  /** the originals when pinned, in their stored type */
+  vectors: RowArray | null;
   vectorsHeader: VectorsFileMeta;
   /** null: every point has this vector (row = offset) */
   offsets: SpaceOffsets | null;
@@ -74,7 +80,7 @@ export class SegmentSpace {
   private readonly quantized: CodeSet | null;
   private readonly graph: InMemoryGraph | null;
   private readonly graphHeader: GraphHeader | null;
-  private readonly vectors: Float32Array | null;
+  private readonly vectors: RowArray | null;
   private readonly vectorsHeader: VectorsFileMeta;
 
   constructor(p: SpaceParts) {
@@ -140,27 +146,40 @@ export class SegmentSpace {
    * (whole-rows.ts).
    */
   floatScorer(vector: Float32Array, q: QueryIo, maxGets?: number, wholeBytes = 0): QueryScorer {
+    const { dim, distance, datatype } = this.meta;
     const resident = this.inMemoryVectors();
-    if (resident !== null)
-      return this.multi(vector, (row) => floatScorer(resident, this.meta.dim, this.meta.distance, row));
-    const rows = this.rowSource(q, maxGets);
+    if (resident !== null) {
+      if (resident instanceof Float32Array)
+        return this.multi(vector, (row) => floatScorer(resident, dim, distance, row));
+      const rows = new ResidentRows(resident, dim);
+      // rows not in float32 are the meta's datatype (decodeWholeVectors checked it)
+      const type = resident instanceof Uint16Array ? 'float16' : 'uint8';
+      return this.multi(vector, (row) => storedScorer(rows, type, distance, row));
+    }
+    const paged = this.rowSource(q, maxGets);
     // one source for every query row of a multivector, so one prefetch makes the rows resident for all
-    const source = vectorPagesBytes(rows) <= wholeBytes ? new WholeRowsOnFirstTouch(rows) : rows;
-    return this.multi(vector, (row) => new PagedFloatScorer(source, this.meta.distance, row));
-  }
-
-  /** The originals when they are in memory: pinned, or cached and not evicted; else null (read them as pages). */
-  inMemoryVectors(): Float32Array | null {
-    if (this.vectors !== null) return this.vectors;
-    if (this.placement.vectors === 'cold') return null;
-    return peekWhole<Float32Array>(this.pages, this.key(VECTORS)) ?? null;
+    const source = vectorPagesBytes(paged) <= wholeBytes ? new WholeRowsOnFirstTouch(paged) : paged;
+    if (datatype !== undefined) return this.multi(vector, (row) => storedScorer(source, datatype, distance, row));
+    // a space without `datatype` stores float32 rows: its pages are Float32Arrays
+    const floats = source as WholeRowsOnFirstTouch | PagedRows;
+    return this.multi(vector, (row) => new PagedFloatScorer(floats, distance, row));
   }
 
   /**
-   * A per-query paged view of the originals (rescoring and float search when `vectors.on_disk`); one load costs at
-   * most `maxGets` ranged GETs when given.
+   * The originals when they are in memory (pinned, or cached and not evicted), in their stored type; else null
+   * (read them as pages).
    */
-  rowSource(q: QueryIo, maxGets?: number): PagedRows {
+  inMemoryVectors(): RowArray | null {
+    if (this.vectors !== null) return this.vectors;
+    if (this.placement.vectors === 'cold') return null;
+    return peekWhole<RowArray>(this.pages, this.key(VECTORS)) ?? null;
+  }
+
+  /**
+   * A per-query paged view of the originals in their stored type (rescoring and float search when `vectors.on_disk`);
+   * one load costs at most `maxGets` ranged GETs when given.
+   */
+  rowSource(q: QueryIo, maxGets?: number): PagedRows<RowArray> {
     return pagedRows(this.pages, this.key(VECTORS), this.vectorsHeader, q, maxGets);
   }
 

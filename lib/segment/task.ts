@@ -181,7 +181,8 @@ async function searchOne(
   const scorings = searches.map((q): CompiledScoring | null | 'none' => {
     if (q.scoring === undefined || q.sparse !== undefined) return null;
     const space = seg.space(q.using ?? '');
-    if (space !== undefined) return compileScoring(q.scoring, space.meta.dim, space.meta.distance);
+    if (space !== undefined)
+      return compileScoring(q.scoring, space.meta.dim, space.meta.distance, undefined, space.meta.datatype);
     return scoringReadsVector(q.scoring) ? 'none' : compileScoring(q.scoring, 0, 'Dot');
   });
   // the sub-searches of one segment run one after another: they share its warm memory and page cache, and a later

@@ -11,6 +11,8 @@
  * - sum_scores: Σ positives − Σ negatives.
  * - discover: rank = Σ over pairs of sign(sim(pos) − sim(neg)) (−1, 0, 1), score = rank + σ(sim(target)).
  * - context: Σ over pairs of fastSigmoid(min(sim(pos) − sim(neg) − ε, 0)) with ε the f32 epsilon: 0 is the best.
+ * - relevance feedback (naive; Qdrant's feedback_query.rs): a·sim(target) + Σ over ordered pairs of judged examples
+ *   whose judge scores differ (better, worse) of (Δscore)^b·c·(sim(better) − sim(worse)).
  */
 export const F32_EPSILON = 1.1920929e-7;
 
@@ -69,5 +71,33 @@ export function discoverScore<V>(target: V, pairs: readonly ContextPair<V>[], si
 export function contextScore<V>(pairs: readonly ContextPair<V>[], sim: Sim<V>): number {
   let s = 0;
   for (const p of pairs) s += fastSigmoid(Math.min(sim(p.positive) - sim(p.negative) - F32_EPSILON, 0));
+  return s;
+}
+
+/** A pair of judged examples, the better one first, weighted (Δscore)^b·c as Qdrant precomputes it. */
+export interface FeedbackPair<V> extends ContextPair<V> {
+  weight: number;
+}
+
+/** Every ordered pair whose judge scores differ by more than 0 (Qdrant's margin), better example first. */
+export function feedbackPairs<V>(
+  items: readonly { vector: V; score: number }[],
+  b: number,
+  c: number,
+): FeedbackPair<V>[] {
+  const pairs: FeedbackPair<V>[] = [];
+  for (const better of items) {
+    for (const worse of items) {
+      const confidence = Math.fround(better.score - worse.score);
+      if (better === worse || confidence <= 0) continue;
+      pairs.push({ positive: better.vector, negative: worse.vector, weight: Math.fround(confidence ** b * c) });
+    }
+  }
+  return pairs;
+}
+
+export function feedbackScore<V>(target: V, a: number, pairs: readonly FeedbackPair<V>[], sim: Sim<V>): number {
+  let s = a * sim(target);
+  for (const p of pairs) s += p.weight * (sim(p.positive) - sim(p.negative));
   return s;
 }

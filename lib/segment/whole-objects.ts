@@ -10,7 +10,8 @@
 import { internal } from '../model/errors.js';
 import { InMemoryGraph, type UpperLevels } from '../index/graph.js';
 import { type GraphFileMeta, deserializeGraph, parseGraphHeader } from '../index/graph-format.js';
-import { deserializeVectors } from '../index/vectors-format.js';
+import type { RowArray } from '../distance/index.js';
+import { deserializeStoredVectors } from '../index/vectors-format.js';
 import { type CodeSet, codeCount, codeDim, codeMemoryBytes, deserializeCodes } from '../quantization/index.js';
 import type { SpaceMeta } from './meta.js';
 
@@ -65,13 +66,15 @@ export function decodeGraphHeader(m: SpaceMeta, check: Check): (bytes: Uint8Arra
   };
 }
 
-export function decodeWholeVectors(m: SpaceMeta, check: Check): (bytes: Uint8Array) => Float32Array {
+/** The originals in their stored type (meta `datatype`; float32 when absent). */
+export function decodeWholeVectors(m: SpaceMeta, check: Check): (bytes: Uint8Array) => RowArray {
   return (bytes) => {
-    const v = deserializeVectors(bytes);
+    const v = deserializeStoredVectors(bytes);
     check(
       v.meta.n === (m.multivector?.vectors ?? m.count) &&
         v.meta.dim === m.dim &&
-        v.meta.pageSize === m.vectors.pageSize,
+        v.meta.pageSize === m.vectors.pageSize &&
+        v.meta.datatype === (m.datatype ?? 'float32'),
       'vectors',
     );
     return v.data;

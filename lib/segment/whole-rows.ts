@@ -12,24 +12,25 @@
  * format's own, verified and decoded by the page cache, and stay evictable; a miss after the whole read (an evicted
  * page) loads as usual.
  */
-import type { RowSource } from '../index/scorer.js';
+import type { RowArray } from '../distance/index.js';
 import type { PagedRows } from '../index/vectors-format.js';
 import { wholeReadParts } from './whole-graph.js';
 
 /** Bytes of an originals object's pages (the header is read at open). */
-export function vectorPagesBytes(rows: PagedRows): number {
+export function vectorPagesBytes(rows: PagedRows<RowArray>): number {
   return rows.meta.pageCount * rows.meta.pageStride;
 }
 
-export class WholeRowsOnFirstTouch implements RowSource {
+/** Rows in the stored type R (float32 rows make it a scorer.ts RowSource). */
+export class WholeRowsOnFirstTouch<R extends RowArray = Float32Array> {
   readonly dim: number;
   private whole: Promise<void> | null = null;
 
-  constructor(private readonly inner: PagedRows) {
+  constructor(private readonly inner: PagedRows<R>) {
     this.dim = inner.dim;
   }
 
-  rows(id: number): Float32Array | null {
+  rows(id: number): R | null {
     return this.inner.rows(id);
   }
 

@@ -12,6 +12,7 @@
  * | `ids`       | ids-format.ts                             | whole, kept                                      |
  * | `payload`   | payload-format.ts                         | index range kept; blobs by range, or whole to filter |
  * | `index/{f}` | field-index-format.ts (one per schema key) | whole, when a filter needs it; kept              |
+ * |             | field-index-paged.ts (a cold index)        | directory, then the posting pages a filter needs |
  * | `meta.json` | meta.ts                                   | first, small                                     |
  * | `offsets`   | space-offsets.ts                          | whole, kept (a named vector some points lack)    |
  * | `multi`     | multi-rows.ts                             | whole, kept (a multivector space)                |
@@ -26,6 +27,10 @@
  * MaxSim on the float32 originals (lib/index/build.ts buildHnswWith); the indexing threshold counts inner rows, the
  * bytes Qdrant's threshold measures.
  *
+ * A float16 or uint8 vector's originals are stored in that type (2 or 1 bytes per value, meta `datatype`); the values
+ * given are already the type's (the WAL applied Qdrant's conversion). uint8 Cosine rows are the bytes as given,
+ * not normalized (retrieve returns them, as Qdrant's); its codes and graph are built on normalized copies.
+ *
  * Internal offsets follow a locality order (locality.ts) unless disabled: spatial neighbours share pages.
  *
  * Invariants: every object is written with a create-only put (a retried or racing optimizer can never overwrite a
@@ -36,9 +41,11 @@ import type { CollectionConfig } from '../model/collection-config.js';
 import type { Payload } from '../model/payload.js';
 import type { PointId } from '../model/point-id.js';
 import { internal } from '../model/errors.js';
-import { maxSim, similarityFn } from '../distance/index.js';
+import { maxSim, normalizeRows, representableAs, similarityFn } from '../distance/index.js';
 import type { Distance } from '../model/distance.js';
 import { buildHnsw, buildHnswWith } from '../index/build.js';
+import { maxBlockSize, withPayloadLinks } from '../index/payload-links.js';
+import { payloadBlocks } from './payload-blocks.js';
 import { DEFAULT_PAGE_SIZE, graphByteLength, parseGraphHeader, serializeGraph } from '../index/graph-format.js';
 import { serializeVectors, vectorsLayout } from '../index/vectors-format.js';
 import { type CodeSet, codeMeta, encodeCodes, int8Set, serializeCodes } from '../quantization/index.js';
@@ -60,8 +67,9 @@ import {
   sparseObjectName,
 } from './keys.js';
 import { encodeFieldIndex } from './field-index-format.js';
+import { encodePagedFieldIndex } from './field-index-paged.js';
 import { parsePayloadPath } from './payload-path.js';
-import { schemaType, textIndexOf } from '../model/payload-schema.js';
+import { fieldIndexMemory, schemaType, textIndexOf } from '../model/payload-schema.js';
 import {
   SEGMENT_FORMAT,
   type SegmentMeta,
@@ -138,12 +146,12 @@ export const DEFAULT_VECTORS_PAGE_SIZE = 16 * 1024;
 
 /**
  * Qdrant's rule: build a graph only when a vector's rows exceed indexing_threshold KB (0 disables indexing) and its
- * m > 0. `name` picks the vector space (default: the unnamed vector, or the config's first).
+ * m > 0; the KB are those of the vector's datatype (float16: 2 bytes a value, uint8: 1). `name` picks the vector space (default: the unnamed vector, or the config's first).
  */
 export function shouldIndex(config: CollectionConfig, count: number, name?: string, vectors = count): boolean {
   const space = name === undefined ? vectorSpaces(config)[0] : vectorSpace(config, name);
   const threshold = config.optimizers_config.indexing_threshold;
-  return threshold > 0 && space.hnsw.m > 0 && count > 0 && vectorKb(vectors, space.size) >= threshold;
+  return threshold > 0 && space.hnsw.m > 0 && count > 0 && vectorKb(vectors, space.size, space.datatype) >= threshold;
 }
 
 /** The bytes of a segment and its meta, without I/O (the writer and tests share it). */
@@ -174,7 +182,7 @@ export function encodeSegment(
   const spaces: Record<string, SpaceMeta> = {};
   for (const s of input.spaces) {
     if (s.points !== null && s.points.length === 0) continue;
-    const { meta, objects: own } = encodeSpace(config, s, n, input.seed, options);
+    const { meta, objects: own } = encodeSpace(config, s, n, input.seed, options, input.payloads);
     spaces[s.name] = meta;
     for (const [file, bytes] of own) objects.set(spaceFile(s.name, file), bytes);
   }
@@ -228,7 +236,8 @@ export function encodeSegment(
         input.payloads,
         textIndexOf(schema, field),
       );
-      objects.set(fieldIndexName(field), index);
+      // a cold index is read by the pages a query selects (field-index-paged.ts); the others whole
+      objects.set(fieldIndexName(field), fieldIndexMemory(s) === 'cold' ? encodePagedFieldIndex(index) : index);
     }
     meta.fieldIndexes = schema;
   }
@@ -245,6 +254,8 @@ function encodeSpace(
   points: number,
   seed: number,
   options: WriteOptions,
+  /** the points' payloads in offset order, for payload links */
+  payloads?: readonly (Payload | null | undefined)[],
 ): { meta: SpaceMeta; objects: Map<string, Uint8Array> } {
   const space = vectorSpace(config, s.name);
   const { size: dim, distance } = space;
@@ -253,12 +264,17 @@ function encodeSpace(
   const inner = s.data.length / dim;
   const starts = s.counts === undefined ? null : startsOf(s.counts);
   const objects = new Map<string, Uint8Array>();
+  // originals in the vector's datatype, unless a row is not one of its values (a uint8 Cosine row a WAL record wrote
+  // normalized before the bytes were kept): then float32, as every segment before datatypes
+  const stored = space.datatype !== 'float32' && representableAs(space.datatype, s.data) ? space.datatype : 'float32';
+  // codes and graph compare normalized Cosine rows; uint8 Cosine originals are the bytes, so they get a copy
+  const rows = stored === 'uint8' && distance === 'Cosine' ? normalizedRows(s.data, dim) : s.data;
   let quantization: SpaceMeta['quantization'] = null;
   // a segment's codes come from its vector's quantization kind through the one codec seam (quantization/codes.ts);
   // an int8 segment's graph is built on its int8 codes, as Qdrant builds it (lib/index/build.ts explains)
   let codes: CodeSet | undefined;
   if (space.quantization) {
-    codes = encodeCodes(space.quantization, { data: s.data, dim, distance, seed });
+    codes = encodeCodes(space.quantization, { data: rows, dim, distance, seed });
     const bytes = serializeCodes(codes);
     objects.set(QUANTIZED, bytes);
     // the placement decides alwaysRam (memory.ts); int8's meta keeps its field order byte for byte
@@ -272,13 +288,26 @@ function encodeSpace(
   let hnsw: SpaceMeta['hnsw'] = null;
   if (n > 0 && space.hnsw.m > 0 && (options.index ?? shouldIndex(config, n, s.name, inner))) {
     const build = { m: space.hnsw.m, efConstruct: space.hnsw.ef_construct, seed };
-    const graph =
+    let graph =
       starts === null
-        ? buildHnsw(s.data, dim, distance, {
+        ? buildHnsw(rows, dim, distance, {
             ...build,
             codes: codes === undefined ? undefined : (int8Set(codes) ?? undefined),
           })
-        : buildHnswWith(n, maxSimOfRows(s.data, starts, dim, distance), build);
+        : buildHnswWith(n, maxSimOfRows(rows, starts, dim, distance), build);
+    // hnsw_config.payload_m: extra layer-0 links per keyword/integer value block (lib/index/payload-links.ts)
+    const payloadM = space.hnsw.payload_m ?? 0;
+    if (starts === null && payloadM > 0 && payloads !== undefined) {
+      const fullScanPoints = Math.floor((space.hnsw.full_scan_threshold * 1024) / (dim * 4));
+      const blocks = payloadBlocks(config.payload_schema, payloads, s.points, fullScanPoints, maxBlockSize(graph));
+      graph = withPayloadLinks(graph, blocks, (block) =>
+        buildHnsw(gatherRows(rows, dim, block), dim, distance, {
+          m: Math.max(2, payloadM),
+          efConstruct: space.hnsw.ef_construct,
+          seed,
+        }),
+      );
+    }
     const bytes = serializeGraph(graph, options.graphPageSize ?? DEFAULT_PAGE_SIZE);
     const { meta: g } = parseGraphHeader(bytes);
     if (graphByteLength(g) !== bytes.byteLength) throw internal('segment: graph layout and bytes disagree');
@@ -298,8 +327,8 @@ function encodeSpace(
   }
 
   const vectorsPageSize = options.vectorsPageSize ?? DEFAULT_VECTORS_PAGE_SIZE;
-  const vectorBytes = serializeVectors(s.data, dim, vectorsPageSize);
-  const vl = vectorsLayout(inner, dim, vectorsPageSize);
+  const vectorBytes = serializeVectors(s.data, dim, vectorsPageSize, stored);
+  const vl = vectorsLayout(inner, dim, vectorsPageSize, stored);
   objects.set(VECTORS, vectorBytes);
   let offsetsBytes = 0;
   if (s.points !== null) {
@@ -330,6 +359,7 @@ function encodeSpace(
       },
       offsetsBytes,
       ...(multivector !== undefined ? { multivector } : {}),
+      ...(stored !== 'float32' ? { datatype: stored } : {}),
     },
     objects,
   };
@@ -354,6 +384,13 @@ function maxSimOfRows(
       starts[b + 1] - starts[b],
       dim,
     );
+}
+
+/** A copy of rows × dim `data` with every row normalized. */
+function normalizedRows(data: Float32Array, dim: number): Float32Array {
+  const out = Float32Array.from(data);
+  normalizeRows(out, dim);
+  return out;
 }
 
 function inversePermutation(order: Uint32Array): Uint32Array {
@@ -429,4 +466,11 @@ export async function writeSegment(
   );
   await putCreateOnly(store, segmentObjectKey(segmentPrefix, META), encodeMeta(meta), 'application/json');
   return meta;
+}
+
+/** The rows `rows` of a row-major matrix, as one contiguous copy. */
+function gatherRows(data: Float32Array, dim: number, rows: Uint32Array): Float32Array {
+  const out = new Float32Array(rows.length * dim);
+  for (let i = 0; i < rows.length; i++) out.set(data.subarray(rows[i] * dim, (rows[i] + 1) * dim), i * dim);
+  return out;
 }

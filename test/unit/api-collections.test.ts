@@ -276,11 +276,24 @@ describe('payload index routes', () => {
     );
     resultOf(await send(app, 'PUT', '/collections/docs/index', { field_name: 'b', field_type: 'bool' }));
     resultOf(await send(app, 'DELETE', '/collections/docs/index/n'));
+    // Qdrant 1.19's placements (its Memory enum): cold, cached, pinned
+    for (const memory of ['cold', 'cached', 'pinned']) {
+      resultOf(
+        await send(app, 'PUT', '/collections/docs/index', {
+          field_name: 't',
+          field_schema: { type: 'keyword', memory, on_disk: true },
+        }),
+      );
+    }
     expect(service.writes()).toEqual([
       { method: 'createFieldIndex', args: ['docs', 'meta.color', 'keyword'] },
       { method: 'createFieldIndex', args: ['docs', 'n', { type: 'integer', range: true }] },
       { method: 'createFieldIndex', args: ['docs', 'b', 'bool'] },
       { method: 'deleteFieldIndex', args: ['docs', 'n'] },
+      ...['cold', 'cached', 'pinned'].map((memory) => ({
+        method: 'createFieldIndex',
+        args: ['docs', 't', { type: 'keyword', memory, on_disk: true }],
+      })),
     ]);
   });
 
@@ -310,6 +323,15 @@ describe('payload index routes', () => {
       await send(app, 'PUT', '/collections/docs/index', {
         field_name: 'a',
         field_schema: { type: 'text', stemmer: { type: 'snowball', language: 'klingon' } },
+      }),
+      400,
+      'PayloadFieldSchema',
+    );
+    // `on_disk` is a flag, not a placement
+    expectError(
+      await send(app, 'PUT', '/collections/docs/index', {
+        field_name: 'a',
+        field_schema: { type: 'keyword', memory: 'on_disk' },
       }),
       400,
       'PayloadFieldSchema',

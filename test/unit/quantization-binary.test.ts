@@ -10,6 +10,7 @@ import type { Distance } from '../../lib/model/distance.js';
 import { isStrataError } from '../../lib/model/errors.js';
 import {
   BinaryScorer,
+  binaryPairSimilarity,
   codeScorer,
   codesKey,
   deserializeBinary,
@@ -208,6 +209,32 @@ describe('binary codes', () => {
       expect(isStrataError(err) && err.kind === 'internal', String(err)).toBe(true);
     }
   });
+});
+
+describe('binary pair estimate (a graph built on the codes)', () => {
+  it.each([
+    ['one_bit', 'Cosine'],
+    ['two_bits', 'Euclid'],
+    ['one_and_half_bits', 'Dot'],
+    ['two_bits', 'Manhattan'],
+  ] as [BinaryEncoding, Distance][])(
+    '%s %s: pair(a, b) is the estimate of a for the query b, and symmetric',
+    (encoding, distance) => {
+      const dim = 37;
+      const n = 30;
+      const data = randomMatrix(5, n, dim);
+      if (distance === 'Cosine') normalizeRows(data, dim);
+      const set = encodeBinary(trainBinary(data, dim, distance, encoding, 1), data);
+      const pair = binaryPairSimilarity(set);
+      for (let b = 0; b < n; b += 7) {
+        const asQuery = new BinaryScorer(set, data.subarray(b * dim, (b + 1) * dim));
+        for (let a = 0; a < n; a++) {
+          expect(pair(a, b)).toBeCloseTo(asQuery.score(a), 5);
+          expect(pair(a, b)).toBe(pair(b, a));
+        }
+      }
+    },
+  );
 });
 
 describe('codec seam (codes.ts)', () => {

@@ -60,6 +60,8 @@ describe('WebAssembly SIMD kernels', () => {
           if (distance === 'Cosine') normalizeRows(data, dim);
           const set = quantize(data, dim, distance, { quantile: 1 });
           expect(simdArenaOf(set.codes)).toBeDefined();
+          // the corrections beside the codes: scoreMany takes the est_u8 kernel (finished estimates)
+          expect(set.corrections.buffer).toBe(set.codes.buffer);
           const query = randomMatrix(seed + 1, 1, dim);
           const scorer = new Int8Scorer(set, query);
           const rnd = mulberry32(seed + 2);
@@ -100,6 +102,7 @@ describe('WebAssembly SIMD kernels', () => {
     expect(simdArenaOf(back.codes)).toBeDefined();
     expect(back.codes).toEqual(set.codes);
     expect(back.corrections).toEqual(set.corrections);
+    expect(back.corrections.buffer).toBe(back.codes.buffer);
     const query = randomMatrix(8, 1, dim);
     const a = new Int8Scorer(set, query);
     const b = new Int8Scorer(back, query);
@@ -109,6 +112,46 @@ describe('WebAssembly SIMD kernels', () => {
     a.scoreMany(ids, 0, 300, outA);
     b.scoreMany(ids, 0, 300, outB);
     expect(outB).toEqual(outA);
+  });
+
+  it('est_u8 kernel: mult·Σ c_q·c_v + kq + corr[id] in float64, equal to the scalar expression, any batch size', () => {
+    const dim = 52;
+    const n = 90;
+    const set = quantize(randomMatrix(11, n, dim), dim, 'Cosine');
+    const arena = simdArenaOf(set.codes);
+    if (arena === undefined) throw new Error('no SIMD arena');
+    const q = encodeQuery(set.params, normalized(randomMatrix(12, 1, dim)));
+    new Uint8Array(arena.buffer, arena.queryOffset, q.codes.length).set(q.codes);
+    arena.owner = null;
+    const mult = codeMultiplier(set.params);
+    // non-trivial multiplier and query term, so a lost term or a float32 rounding shows
+    for (const [m, kq] of [
+      [mult, q.correction],
+      [-0.3, 1e-7],
+    ]) {
+      for (const count of [0, 1, 7, 64]) {
+        const rnd = mulberry32(count + 1);
+        for (let j = 0; j < count; j++) arena.ids[j] = Math.floor(rnd() * n);
+        arena.outF64.fill(Number.NaN);
+        arena.kernels.est_u8(
+          set.codes.byteOffset,
+          set.params.stride,
+          arena.queryOffset,
+          arena.idsOffset,
+          count,
+          arena.outOffset,
+          set.corrections.byteOffset,
+          m,
+          kq,
+        );
+        for (let j = 0; j < count; j++) {
+          const id = arena.ids[j];
+          expect(arena.outF64[j]).toBe(m * codeDot(set, q, id) + kq + set.corrections[id]);
+        }
+        // nothing past the batch is written but the first result slot's scratch word
+        if (count > 0) expect(Number.isNaN(arena.outF64[count])).toBe(true);
+      }
+    }
   });
 
   it('scorers sharing one arena keep their own queries when interleaved', () => {

@@ -92,7 +92,7 @@ const hnswDiff = z.object({
   payload_m: z.number().int().min(0).nullish(),
 });
 
-const HNSW_KEYS = ['m', 'ef_construct', 'full_scan_threshold', 'on_disk', 'memory'] as const;
+const HNSW_KEYS = ['m', 'ef_construct', 'full_scan_threshold', 'on_disk', 'memory', 'payload_m'] as const;
 
 /** An hnsw diff's fields Strata keeps, with the `on_disk` its `memory` implies (see header). */
 function hnswFields(h: z.infer<typeof hnswDiff>): Partial<HnswConfig> {

@@ -111,7 +111,24 @@ export const orderBySchema = z.union([
     })),
 ]);
 
-const KNOWN_FORMS = ['nearest', 'recommend', 'discover', 'context', 'order_by', 'fusion', 'rrf', 'formula', 'sample'];
+const KNOWN_FORMS = [
+  'nearest',
+  'recommend',
+  'discover',
+  'context',
+  'relevance_feedback',
+  'order_by',
+  'fusion',
+  'rrf',
+  'formula',
+  'sample',
+];
+
+const relevanceFeedbackSchema = z.object({
+  target: vectorInputSchema,
+  feedback: z.array(z.object({ example: vectorInputSchema, score: z.number() })),
+  strategy: z.object({ naive: z.object({ a: z.number(), b: z.number().min(0), c: z.number() }) }),
+});
 
 /** Qdrant's QueryInterface: a vector, a point id, or one of the query objects. */
 export const queryFormSchema = z.unknown().transform((q, ctx): QueryForm => {
@@ -169,6 +186,11 @@ export const queryFormSchema = z.unknown().transform((q, ctx): QueryForm => {
       const c = sub(contextSchema, o.context, ctx, ['context']);
       return c === undefined ? z.NEVER : { kind: 'context', context: c as ContextPairInput[] };
     }
+    case 'relevance_feedback': {
+      const r = sub(relevanceFeedbackSchema, o.relevance_feedback, ctx, ['relevance_feedback']);
+      if (r === undefined) return z.NEVER;
+      return { kind: 'relevance_feedback', target: r.target, feedback: r.feedback, strategy: r.strategy.naive };
+    }
     case 'order_by': {
       const ob = sub(orderBySchema, o.order_by, ctx, ['order_by']);
       return ob === undefined ? z.NEVER : { kind: 'order_by', order_by: ob };
@@ -202,7 +224,6 @@ export const queryFormSchema = z.unknown().transform((q, ctx): QueryForm => {
       if (o.sample !== 'random') return refuse(ctx, 'expected "random"', ['sample']) ?? z.NEVER;
       return { kind: 'sample' };
     default:
-      if ('relevance_feedback' in o) return refuse(ctx, 'query kind `relevance_feedback` is not supported') ?? z.NEVER;
       return refuse(ctx, `expected a vector, a point id or one of {${KNOWN_FORMS.join(', ')}}`) ?? z.NEVER;
   }
 });

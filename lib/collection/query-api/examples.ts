@@ -6,7 +6,7 @@
  * Invariants: every example id resolves or the query fails with 404 before any search; ids of the queried
  * collection are returned in `exclude` (never results); vectors are normalized as the collection stores them.
  */
-import { normalizeInPlace, similarityFn } from '../../distance/index.js';
+import { normalizeInPlace, storedSimilarityFn } from '../../distance/index.js';
 import { invalid, pointNotFound } from '../../model/errors.js';
 import type { PointId } from '../../model/point-id.js';
 import type { QueryForm, QueryNode, VectorInput } from '../../model/query.js';
@@ -18,7 +18,15 @@ import { requireOrderIndex } from '../payload-reads.js';
 import { loadPoints, lookup } from '../reads.js';
 import type { Snapshot } from '../snapshot.js';
 import { checkPrefetchRefs, parseFormula } from './formula.js';
-import { averageVector, bestScore, contextScore, discoverScore, sumScores } from '../../segment/vector-queries.js';
+import {
+  averageVector,
+  bestScore,
+  contextScore,
+  discoverScore,
+  feedbackPairs,
+  feedbackScore,
+  sumScores,
+} from '../../segment/vector-queries.js';
 import { resolveVectorName } from './vector-name.js';
 import { vectorSpace } from '../../model/vector-spaces.js';
 import type { VectorRows } from '../../model/points.js';
@@ -26,7 +34,9 @@ import { isSparse, wrongSparse } from '../../model/sparse-vector.js';
 import { isSparseName } from '../../model/sparse-spaces.js';
 import { findVectorSpace } from '../../model/vector-spaces.js';
 
-/** Stored vectors of example ids, by lookup collection ('' = the queried one). */
+/** The forms that score every point against their examples (no single search vector). */
+const SCORED_FORMS: readonly string[] = ['recommend', 'discover', 'context', 'relevance_feedback'];
+
 /** stored vectors (every name) of example point ids, by lookup collection ('' = this one) */
 export type Refs = Map<string, Map<PointId, VectorRows>>;
 
@@ -41,6 +51,8 @@ function inputsOf(q: QueryForm | undefined): VectorInput[] {
       return [q.target, ...q.context.flatMap((p) => [p.positive, p.negative])];
     case 'context':
       return q.context.flatMap((p) => [p.positive, p.negative]);
+    case 'relevance_feedback':
+      return [q.target, ...q.feedback.map((f) => f.example)];
     default:
       return [];
   }
@@ -71,7 +83,7 @@ export function precheck(
   // over a sparse name, a point id or recommend's average_vector is a sparse nearest query (sparse-examples.ts);
   // a dense vector given for it is Qdrant's conversion error
   if (sparseName && q?.kind === 'nearest' && 'vector' in q.input) throw wrongSparse();
-  if (sparseName && q !== undefined && ['recommend', 'discover', 'context'].includes(q.kind) && !isNearestFamily(q)) {
+  if (sparseName && q !== undefined && SCORED_FORMS.includes(q.kind) && !isNearestFamily(q)) {
     const form = q.kind === 'recommend' ? `recommend strategy ${q.strategy}` : `query kind ${q.kind}`;
     throw invalid(`${form} is not supported over a sparse vector`);
   }
@@ -217,10 +229,10 @@ export function scorerOf(
 ): ((v: Float32Array) => number) | null {
   const space = vectorSpace(snap.manifest.config, node.using);
   const { size: dim, distance } = space;
-  const sim = similarityFn(distance);
+  const sim = storedSimilarityFn(distance, space.datatype);
   const near = nearestVector(snap, refs, node, q);
   if (near !== null) return (v) => vectorSimilarity(space, near, v);
-  if (q.kind === 'recommend' || q.kind === 'discover' || q.kind === 'context') singleVectorForm(snap, node, q.kind);
+  if (SCORED_FORMS.includes(q.kind)) singleVectorForm(snap, node, q.kind);
   const vec = (i: VectorInput) => vectorOf(snap, refs, node, i);
   if (q.kind === 'recommend') {
     const pos = q.positive.map(vec);
@@ -233,6 +245,15 @@ export function scorerOf(
     if (q.kind === 'context') return (v) => contextScore(pairs, (e: Float32Array) => sim(e, 0, v, 0, dim));
     const target = vec(q.target);
     return (v) => discoverScore(target, pairs, (e: Float32Array) => sim(e, 0, v, 0, dim));
+  }
+  if (q.kind === 'relevance_feedback') {
+    const target = vec(q.target);
+    const pairs = feedbackPairs(
+      q.feedback.map((f) => ({ vector: vec(f.example), score: f.score })),
+      q.strategy.b,
+      q.strategy.c,
+    );
+    return (v) => feedbackScore(target, q.strategy.a, pairs, (e: Float32Array) => sim(e, 0, v, 0, dim));
   }
   return null;
 }

@@ -50,6 +50,7 @@ import type { Refs } from './examples.js';
 import { DEFAULT_RRF_K, dbsf, rrf } from './fusion.js';
 import { DEFAULT_MMR_DIVERSITY, mmrSelect } from './mmr.js';
 import { sampleRandom } from './sample.js';
+import { feedbackPairs } from '../../segment/vector-queries.js';
 
 export interface Hit {
   id: PointId;
@@ -160,6 +161,11 @@ function scoringOf(run: Run, node: QueryNode, q: QueryForm | undefined): Scoring
     case 'context': {
       const context = q.context.map((p) => ({ positive: vec(p.positive), negative: vec(p.negative) }));
       return q.kind === 'context' ? { kind: 'context', context } : { kind: 'discover', target: vec(q.target), context };
+    }
+    case 'relevance_feedback': {
+      const judged = q.feedback.map((f) => ({ vector: vec(f.example), score: f.score }));
+      const { a, b, c } = q.strategy;
+      return { kind: 'relevance_feedback', target: vec(q.target), a, pairs: feedbackPairs(judged, b, c) };
     }
     case 'order_by':
       return { kind: 'order_by', ...q.order_by };

@@ -6,7 +6,7 @@
  * Invariants: a point is never its own neighbour; each row is ordered by score, best first (Qdrant's score: a
  * distance for Euclid/Manhattan, so ascending there); `offsets` index into `ids`, the sampled points in sample order.
  */
-import { similarityFn, similarityToScore } from '../../distance/index.js';
+import { similarityToScore, storedSimilarityFn } from '../../distance/index.js';
 import type { MatrixRequest } from '../../model/query.js';
 import type { PointId } from '../../model/point-id.js';
 import type { ServiceContext } from '../context.js';
@@ -30,8 +30,8 @@ export async function searchMatrix(
   req: MatrixRequest,
   random: () => number = Math.random,
 ): Promise<MatrixOffsets> {
-  const { dim, distance } = resolveVectorName(snap.manifest.config, req.using);
-  const sim = similarityFn(distance);
+  const { dim, distance, datatype } = resolveVectorName(snap.manifest.config, req.using);
+  const sim = storedSimilarityFn(distance, datatype);
   const all = await liveEntries(ctx, snap);
   const points: { id: PointId; vector: Float32Array }[] = [];
   for await (const p of matching(ctx, snap, all, req.filter, { payload: false, vector: true })) {

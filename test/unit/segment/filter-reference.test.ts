@@ -8,6 +8,7 @@ import { compileFilter } from '../../../lib/segment/filter.js';
 import { parseFilter } from '../../../lib/segment/filter-parse.js';
 import { filterMaskOf, planFilter } from '../../../lib/segment/index-filter.js';
 import { parsePayloadPath } from '../../../lib/segment/payload-path.js';
+import { pagedMask } from '../../support/paged-field-indexes.js';
 import { SCHEMA, TEXT_ONLY, conditionArb, filterArb, payloadArb } from '../../support/filter-arbitraries.js';
 import { referenceMatch, textIndexes } from '../../support/filter-reference.js';
 
@@ -34,28 +35,29 @@ describe('filters against a reference model of Qdrant rules', () => {
     ['no index', {}],
   ] as const) {
     const text = textIndexes(schema);
-    /** Scan and index masks of `raw` over `payloads` both equal the reference's. */
-    const check = (payloads: Record<string, unknown>[], raw: Filter) => {
+    /** Scan and index masks of `raw` over `payloads`, with indexes whole and paged (cold), equal the reference's. */
+    const check = async (payloads: Record<string, unknown>[], raw: Filter) => {
       const filter = parseFilter(raw);
       const expected = payloads.map((p, o) => (referenceMatch(filter, o, p, text) ? 1 : 0));
       const scan = compileFilter(filter, schema);
       expect(payloads.map((p, o) => (scan(o, p) ? 1 : 0))).toEqual(expected);
       expect(Array.from(filterMaskOf(filter, indexed(payloads, schema), schema))).toEqual(expected);
+      expect(Array.from(await pagedMask(filter, payloads, schema, schema))).toEqual(expected);
     };
     const payloadsArb = fc.array(payloadArb, { minLength: 1, maxLength: 25 });
 
-    it(`each condition, and its negation, equals the reference (${name}; nested keys, arrays, nulls, dates, geo)`, () => {
-      fc.assert(
-        fc.property(payloadsArb, conditionArb, (payloads, c) => {
-          check(payloads, { must: [c] });
-          check(payloads, { must_not: [c] });
+    it(`each condition, and its negation, equals the reference (${name}; nested keys, arrays, nulls, dates, geo)`, async () => {
+      await fc.assert(
+        fc.asyncProperty(payloadsArb, conditionArb, async (payloads, c) => {
+          await check(payloads, { must: [c] });
+          await check(payloads, { must_not: [c] });
         }),
         { seed: 1313, numRuns: 1500 },
       );
     });
 
-    it(`random nested filters equal the reference (${name})`, () => {
-      fc.assert(fc.property(payloadsArb, filterArb, check), { seed: 2626, numRuns: 400 });
+    it(`random nested filters equal the reference (${name})`, async () => {
+      await fc.assert(fc.asyncProperty(payloadsArb, filterArb, check), { seed: 2626, numRuns: 400 });
     });
   }
 
