@@ -5,8 +5,10 @@
  *
  * Invariants: n and df count the snapshot's live points only: tail upserts holding the vector, plus segment copies
  * that are neither tombstoned nor shadowed by a tail entry (a tail delete or newer version), so IDF follows adds and
- * deletes at once. The segments' counts come from their sparse indexes (one whole GET per segment, kept by the
- * point source), read in one parallel round.
+ * deletes at once. The segments' counts come from their sparse directories (lib/segment/sparse-paged.ts: one
+ * ranged GET per segment, in one parallel round, kept by the point source): a segment whose points all count needs
+ * nothing else; one with dead or shadowed points also reads the query dimensions' posting lists and its row table
+ * (one more round) to leave those points out.
  */
 import { invalid } from '../model/errors.js';
 import { findSparseSpace } from '../model/sparse-spaces.js';
@@ -59,14 +61,24 @@ export async function documentFrequencies(
     snap.manifest.segments.map(async (s) => {
       const source = await ctx.access.points(snap.collection, s.id, io);
       if (source.meta.sparse?.[using] === undefined) return null;
-      const [index, live] = await Promise.all([
-        source.sparseIndex(using, io),
-        ctx.access.livePoints(snap.collection, s, io),
+      const [reader, table, tomb] = await Promise.all([
+        source.sparse(using, io),
+        ctx.access.ids(snap.collection, s.id, io),
+        ctx.access.tombstones(snap.collection, s.id, s.deletedVersion, io),
       ]);
-      const alive = new Uint8Array(source.meta.count);
-      for (const p of live) if (!snap.winners.has(p.id)) alive[p.offset] = 1;
-      const accept = (o: number): boolean => alive[o] === 1;
-      return { rows: index.countRows(accept), df: Array.from(dims, (d) => index.documentFrequency(d, accept)) };
+      // points left out: tombstoned, or shadowed by a tail entry (found from the tail's ids: the tail is small, a
+      // segment's point list is not)
+      const shadowed = new Uint8Array(source.meta.count);
+      let any = tomb !== null;
+      for (const id of snap.winners.keys()) {
+        const o = table.offsetOf(id);
+        if (o >= 0) {
+          shadowed[o] = 1;
+          any = true;
+        }
+      }
+      const accept = any ? (o: number): boolean => shadowed[o] === 0 && !tomb?.has(o) : null;
+      return reader.documentFrequencies(dims, accept, io);
     }),
   );
   for (const r of perSegment) {

@@ -8,6 +8,7 @@
  */
 import type { CollectionConfig, SparseVectorParams } from './collection-config.js';
 import { invalid } from './errors.js';
+import { MEMORY_PLACEMENTS, type Memory } from './memory.js';
 import { findVectorSpace, isUnnamedConfig } from './vector-spaces.js';
 
 /** Qdrant's DEFAULT_SPARSE_FULL_SCAN_THRESHOLD (points). */
@@ -15,16 +16,31 @@ export const DEFAULT_SPARSE_FULL_SCAN_THRESHOLD = 5000;
 
 export interface SparseSpace {
   name: string;
-  /** the inverted index as pages in the store */
+  /** the inverted index as pages in the store (memory `cold`) */
   onDisk: boolean;
+  /**
+   * where a segment worker holds the index (Qdrant 1.19's `index.memory` over the deprecated `on_disk`; default
+   * pinned, `on_disk: true` = cold): pinned = whole, held by the segment; cached = whole, in the page cache; cold =
+   * the directory held, posting lists and rows paged per query
+   */
+  memory: Memory;
   fullScanThreshold: number;
   modifier: 'none' | 'idf';
 }
 
+/** Qdrant's resolution of the index placement: an explicit `memory` wins, else `on_disk` true = cold, else pinned. */
+export function sparseIndexMemory(p: SparseVectorParams): Memory {
+  const m = p.index?.memory;
+  if (m !== undefined && MEMORY_PLACEMENTS.includes(m as Memory)) return m as Memory;
+  return p.index?.on_disk === true ? 'cold' : 'pinned';
+}
+
 function resolve(name: string, p: SparseVectorParams): SparseSpace {
+  const memory = sparseIndexMemory(p);
   return {
     name,
-    onDisk: p.index?.on_disk ?? false,
+    onDisk: memory === 'cold',
+    memory,
     fullScanThreshold: p.index?.full_scan_threshold ?? DEFAULT_SPARSE_FULL_SCAN_THRESHOLD,
     modifier: p.modifier ?? 'none',
   };

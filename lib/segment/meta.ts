@@ -24,7 +24,13 @@ import { DISTANCES, elementBytes } from '../distance/index.js';
 import type { VectorDatatype } from '../model/collection-config.js';
 import type { Distance } from '../model/distance.js';
 import { internal } from '../model/errors.js';
-import { MEMORY_PLACEMENTS, type SpacePlacement, isOnDiskMemory, memoryFromOnDisk } from '../model/memory.js';
+import {
+  MEMORY_PLACEMENTS,
+  type Memory,
+  type SpacePlacement,
+  isOnDiskMemory,
+  memoryFromOnDisk,
+} from '../model/memory.js';
 
 export const SEGMENT_FORMAT = 1;
 export const NAMED_SEGMENT_FORMAT = 2;
@@ -136,6 +142,13 @@ export interface SparseSpaceMeta {
   bytes: number;
   /** the index tier configured when the segment was written */
   onDisk: boolean;
+  /**
+   * bytes [0, directoryBytes) of the object: header and directory (sparse-format.ts version 2); absent: a version 1
+   * object, always read whole
+   */
+  directoryBytes?: number;
+  /** the index placement when `onDisk` does not say it (onDisk false and not pinned); absent: cold or pinned */
+  memory?: Memory;
 }
 
 export interface SegmentMeta {

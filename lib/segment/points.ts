@@ -23,19 +23,10 @@ import { deserializeStoredVectors, vectorsLayout } from '../index/vectors-format
 import type { IoScope } from '../storage/io-stats.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { IdTable, type PointOffset } from './ids-format.js';
-import {
-  IDS,
-  META,
-  MULTI,
-  OFFSETS,
-  PAYLOAD,
-  VECTORS,
-  segmentObjectKey,
-  spaceObjectKey,
-  sparseObjectName,
-} from './keys.js';
+import { IDS, META, MULTI, OFFSETS, PAYLOAD, VECTORS, segmentObjectKey, spaceObjectKey } from './keys.js';
 import { decodeMultiRows } from './multi-rows.js';
-import { SparseIndex } from './sparse-format.js';
+import type { SparseReader } from './sparse-index.js';
+import { sparseReaders } from './sparse-readers.js';
 import type { StoredVector } from '../model/sparse-vector.js';
 import { type SegmentMeta, type SpaceMeta, parseMeta } from './meta.js';
 import type { PageSource } from './page-io.js';
@@ -67,38 +58,10 @@ export interface PointSource {
   vectors(name: string): RowArray | null;
   /** row <-> offset maps of vector `name` when some points lack it, else null (row = offset) */
   spaceOffsets(name: string, io: IoScope | undefined): Promise<SpaceOffsets | null>;
-  /** the sparse index of sparse name `name` (meta.sparse names them): one whole GET, then kept by the holder */
-  sparseIndex(name: string, io: IoScope | undefined): Promise<SparseIndex>;
+  /** the reader of sparse name `name` (meta.sparse names them; sparse-readers.ts says which) */
+  sparse(name: string, io: IoScope | undefined): Promise<SparseReader>;
   /** a multivector space's row -> inner rows starts (multi-rows.ts), else null */
   multiStarts(name: string, io: IoScope | undefined): Promise<Uint32Array | null>;
-}
-
-/** Reads and decodes the sparse object of `name` (one whole GET). */
-export async function readSparseIndex(
-  store: ObjectStore,
-  prefix: string,
-  name: string,
-  io: IoScope | undefined,
-): Promise<SparseIndex> {
-  const key = segmentObjectKey(prefix, sparseObjectName(name));
-  return SparseIndex.decode(await getWhole(store, key, io, 'sparse'), key);
-}
-
-/** A per-name memo of sparse index loads (a failed load is forgotten, so a retry reads again). */
-export function sparseIndexMemo(
-  store: ObjectStore,
-  prefix: string,
-): (name: string, io: IoScope | undefined) => Promise<SparseIndex> {
-  const loads = new Map<string, Promise<SparseIndex>>();
-  return (name, io) => {
-    let hit = loads.get(name);
-    if (hit === undefined) {
-      hit = readSparseIndex(store, prefix, name, io);
-      hit.catch(() => loads.delete(name));
-      loads.set(name, hit);
-    }
-    return hit;
-  };
 }
 
 export interface StoredPoint {
@@ -185,9 +148,8 @@ async function readVectors(
   const out = offsets.map(() => new Map<string, StoredVector>());
   await Promise.all([
     ...Object.keys(src.meta.sparse ?? {}).map(async (name) => {
-      const index = await src.sparseIndex(name, io);
-      offsets.forEach((o, i) => {
-        const v = index.vectorOf(o);
+      const got = await (await src.sparse(name, io)).vectorsOf(offsets, io);
+      got.forEach((v, i) => {
         if (v !== null) out[i].set(name, v);
       });
     }),
@@ -299,10 +261,10 @@ export async function openPointSource(
   };
   if (meta.payloadIndexBytes <= head.byteLength) index = Promise.resolve(decode(head));
   const offsetMaps = new Map<string, Promise<SpaceOffsets>>();
-  const sparseIndex = sparseIndexMemo(store, prefix);
+  const sparse = sparseReaders(store, pages, prefix, meta, 'coordinator');
   const startMaps = new Map<string, Promise<Uint32Array>>();
   return {
-    sparseIndex,
+    sparse: sparse.get,
     store,
     pages,
     prefix,

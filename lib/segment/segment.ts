@@ -27,8 +27,9 @@ import { PAYLOAD, fieldIndexName, segmentObjectKey } from './keys.js';
 import type { SegmentMeta } from './meta.js';
 import type { PageSource } from './page-io.js';
 import type { PayloadIndex } from './payload-format.js';
-import { type PointSource, sparseIndexMemo } from './points.js';
-import type { SparseIndex } from './sparse-format.js';
+import type { PointSource } from './points.js';
+import type { SparseReader } from './sparse-index.js';
+import { type SparseReaders, sparseReaders } from './sparse-readers.js';
 import type { SegmentSpace } from './space.js';
 import { getWhole } from './store-io.js';
 import { type Tombstones, readTombstones } from './tombstones.js';
@@ -84,7 +85,7 @@ export class Segment {
     this.payloadIndex = p.payloadIndex;
     this.spaces = p.spaces;
     this.tombs = p.tombstones;
-    this.sparseIndex = sparseIndexMemo(p.store, p.prefix);
+    this.sparseHeld = sparseReaders(p.store, p.pages, p.prefix, p.meta, 'segment');
   }
 
   key(object: string): string {
@@ -107,13 +108,20 @@ export class Segment {
       payloads: () => this.payloads,
       vectors: (name) => this.spaces.get(name)?.inMemoryVectors() ?? null,
       spaceOffsets: async (name) => this.spaces.get(name)?.offsets ?? null,
-      sparseIndex: this.sparseIndex,
+      sparse: (name, io) => this.sparse(name, io),
       multiStarts: async (name) => this.spaces.get(name)?.starts ?? null,
     };
   }
 
-  /** The sparse index of sparse name `name`: read whole on first use (one GET), then kept with the segment. */
-  readonly sparseIndex: (name: string, io: QueryIo) => Promise<SparseIndex>;
+  private readonly sparseHeld: SparseReaders;
+
+  /**
+   * The reader of sparse name `name`, as its placement says (sparse-readers.ts): pinned = read whole on first use,
+   * kept with the segment; cached = whole, in the page cache; cold = directory kept, lists paged per query.
+   */
+  sparse(name: string, io: QueryIo): Promise<SparseReader> {
+    return this.sparseHeld.get(name, io);
+  }
 
   /** Tombstones of `version` (0 = none): loaded once per container and kept. */
   async tombstones(version: number, q: QueryIo): Promise<Tombstones | null> {
@@ -215,6 +223,7 @@ export class Segment {
     b += this.payloadBytes;
     for (const f of this.fieldIndexes.values()) b += f.byteLength;
     for (const m of this.masks.values()) b += m.mask.byteLength + m.offsets.byteLength;
+    b += this.sparseHeld.heldBytes();
     return b;
   }
 }

@@ -1,6 +1,7 @@
 /**
- * A sparse nearest search inside ONE opened segment: its sparse index (sparse-format.ts, read whole on first use
- * and kept), tombstones and filter mask read in one parallel round, then the exact inverted-index search.
+ * A sparse nearest search inside ONE opened segment: its sparse reader (sparse-readers.ts: the whole index, or a
+ * cold index's directory), tombstones and filter mask read in one parallel round, then the exact inverted-index
+ * search (a cold index fetches the query's posting lists in one more round first).
  *
  * Invariants: exact (every live, allowed point sharing a query dimension is scored with its full dot product);
  * tombstoned, excluded and filtered-out points are never candidates; a segment where no point holds the vector
@@ -36,13 +37,14 @@ export async function searchSparseSegment(seg: Segment, q: SparseSegmentQuery, i
   };
   if (seg.meta.sparse?.[q.using] === undefined || q.limit <= 0 || q.vector.indices.length === 0) return none;
   const [index, tomb, filtered] = await Promise.all([
-    seg.sparseIndex(q.using, io),
+    seg.sparse(q.using, io),
     seg.tombstones(q.deletedVersion, io),
     q.filter ? seg.filterMask(q.filter, io, q.payloadSchema) : null,
   ]);
-  const rounds = io.rounds;
   const accept = acceptFn(tomb, excludeMask(seg, q.exclude), filtered?.mask ?? null);
-  const r = index.search(q.vector, q.limit, accept, seg.meta.count, q.minSimilarity);
+  const r = await index.search(q.vector, q.limit, accept, seg.meta.count, q.minSimilarity, io);
+  // a cold index read the query's lists inside search: every round so far preceded the first product
+  const rounds = io.rounds;
   return {
     offsets: r.offsets,
     similarities: r.scores,

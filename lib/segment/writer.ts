@@ -89,7 +89,7 @@ import { encodeMultiRows, startsOf } from './multi-rows.js';
 import { vectorSpace, vectorSpaces } from '../model/vector-spaces.js';
 import { encodePayloads, payloadIndexBytes } from './payload-format.js';
 import { putCreateOnly } from './store-io.js';
-import { encodeSparseIndex } from './sparse-format.js';
+import { directoryBytes, encodeSparseIndex, readSparseHeader } from './sparse-format.js';
 import type { SparseVector } from '../model/sparse-vector.js';
 import { findSparseSpace } from '../model/sparse-spaces.js';
 
@@ -223,10 +223,14 @@ export function encodeSegment(
       byOffset.map((r) => s.rows[r]),
     );
     objects.set(sparseObjectName(s.name), bytes);
+    const memory = findSparseSpace(config, s.name)?.memory ?? 'pinned';
     sparse[s.name] = {
       count: s.rows.length,
       bytes: bytes.byteLength,
-      onDisk: findSparseSpace(config, s.name)?.onDisk ?? false,
+      onDisk: memory === 'cold',
+      directoryBytes: directoryBytes(readSparseHeader(bytes, s.name).D),
+      // pinned and cold are what `onDisk` says; only cached needs its own word
+      ...(memory === 'cached' ? { memory } : {}),
     };
   }
 

@@ -6,7 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { decodeWal, encodeWal } from '../../../lib/collection/wal.js';
 import { type SparseVector, sparseDot, sparseOverlaps } from '../../../lib/model/sparse-vector.js';
-import { SparseIndex, encodeSparseIndex } from '../../../lib/segment/sparse-format.js';
+import { encodeSparseIndex } from '../../../lib/segment/sparse-format.js';
+import { SparseIndex } from '../../../lib/segment/sparse-index.js';
 import { rng } from '../../support/collection-harness.js';
 
 function randomSparse(r: () => number, vocab: number, negative: boolean): SparseVector {
@@ -34,7 +35,7 @@ describe('sparse index', () => {
           .map(({ o, v }) => ({ o, s: sparseDot(q, v) }))
           .sort((a, b) => b.s - a.s || a.o - b.o)
           .slice(0, 10);
-        const got = index.search(q, 10, accept, count);
+        const got = index.searchSync(q, 10, accept, count);
         expect(Array.from(got.scores)).toEqual(want.map((w) => expect.closeTo(w.s, 9)));
         expect(Array.from(got.offsets)).toEqual(want.map((w) => w.o));
       }
