@@ -17,7 +17,7 @@ import { FieldIndex } from '../../../lib/segment/field-index-format.js';
 import { IdTable } from '../../../lib/segment/ids-format.js';
 import { PayloadIndex } from '../../../lib/segment/payload-format.js';
 import { decodeSpaceOffsets } from '../../../lib/segment/space-offsets.js';
-import { SparseIndex } from '../../../lib/segment/sparse-format.js';
+import { SparseIndex } from '../../../lib/segment/sparse-index.js';
 import { encodeSegment } from '../../../lib/segment/writer.js';
 import { seededVectors } from '../../support/segment-fixtures.js';
 
