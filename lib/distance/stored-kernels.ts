@@ -12,6 +12,11 @@
  * returns them) and the similarity is the full cosine dot / sqrt(|a|²·|b|²), 0 when either norm is 0. It is
  * scale-invariant in both arguments, so a normalized query, a raw one and a stored row all score alike.
  *
+ * Why hand-written, one function per row type, bodies alike to kernels.ts's: these are the scan's and rescoring's
+ * innermost loops; a generic kernel over `RowArray` makes every element access polymorphic (three typed-array kinds
+ * at one site), which V8 does not optimise as it does a monomorphic loop, and the bit-for-bit equality above rests
+ * on the exact same accumulation order.
+ *
  * Invariant: callers guarantee aOff + dim ≤ a.length and bOff + dim ≤ b.length (no bounds checks here).
  */
 import type { VectorDatatype } from '../model/collection-config.js';
