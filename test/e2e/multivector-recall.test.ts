@@ -1,8 +1,9 @@
 /**
  * Multivector recall on real data (issue acceptance): a 20k-row GloVe-100 slice grouped into documents of 2-6 rows
  * (token matrices), queries of 3 GloVe query rows, k = 10. The approximate search with HNSW at default parameters
- * (m 16, ef_construct 100), over sealed segments, is measured against the brute-force MaxSim top 10 computed here at the
- * default hnsw_ef (= ef_construct) and larger ones; `exact: true` must equal it. Through the official REST client, as a user would query it.
+ * (m 16, ef_construct 100), over sealed segments, is measured against the brute-force MaxSim top 10 computed here
+ * at the default hnsw_ef (= ef_construct) and larger ones; `exact: true` must equal it. Through the official REST
+ * client, as a user would query it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CollectionOptimizer } from '../../lib/collection/optimizer.js';
