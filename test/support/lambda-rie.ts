@@ -99,8 +99,22 @@ process.on('exit', () => {
 
 const REPORT = /REPORT RequestId: (\S+)\s+(?:Init Duration: ([\d.]+) ms\s+)?Duration: ([\d.]+) ms/g;
 
-/** Starts one emulator (one execution environment) for one function; resolves when it accepts invokes. */
+/**
+ * Starts one emulator (one execution environment) for one function; resolves when it accepts invokes. A free port is
+ * only free until someone binds it: when another process (or a sibling emulator started at the same moment) took one
+ * of the two ports first, the emulator exits at start with "address already in use" and is started again on new ports.
+ */
 export async function startRieFunction(options: RieFunctionOptions): Promise<RieFunction> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startRieOnce(options);
+    } catch (e) {
+      if (attempt >= 4 || !/address already in use/.test(String((e as Error).message))) throw e;
+    }
+  }
+}
+
+async function startRieOnce(options: RieFunctionOptions): Promise<RieFunction> {
   const binary = ensureRie();
   const [invokePort, runtimePort] = [await freePort(), await freePort()];
   const env: Record<string, string> = {
