@@ -187,17 +187,7 @@ export async function main(argv: string[]): Promise<void> {
       'indexes: tenant keyword (is_tenant), n integer, txt text; warm = one untimed pass first; baseline: unfiltered',
   );
   const meta = payloads(n);
-  const root = mkdtempSync(join(tmpdir(), 'strata-bench-filter-'));
-  const cfg = loadConfig({
-    ...process.env,
-    STRATA_DATA_DIR: root,
-    STRATA_WORKERS: String(o.workers),
-    STRATA_LOG_LEVEL: 'warn',
-    STRATA_OPTIMIZE_AFTER_POINTS: String(Number.MAX_SAFE_INTEGER),
-  });
-  const rt = await createCoordinator(cfg, { logger: createLogger(cfg, 'bench'), fallback: 'threads' });
-  const { StrataCollectionService } = await import('../lib/collection/service.js');
-  const svc = new StrataCollectionService({ store: rt.store, invoker: rt.invoker, queryDeadlineMs: 120_000 });
+  const { rt, svc, close } = await benchRuntime(o.workers);
   try {
     const config: CollectionConfig = {
       vectors: { size: dim, distance: 'Cosine', on_disk: true },
@@ -352,8 +342,7 @@ export async function main(argv: string[]): Promise<void> {
     const path = writeResults('filter', { options: o, machine: machineInfo(), buildSeconds: buildS, rows: json });
     console.log(`results: ${path}`);
   } finally {
-    await rt.close();
-    rmSync(root, { recursive: true, force: true });
+    await close();
   }
 }
 
@@ -370,18 +359,8 @@ async function payloadMComparison(o: Options): Promise<void> {
       `index; baseline: the same collection without payload_m`,
   );
   const meta = payloads(n);
-  const root = mkdtempSync(join(tmpdir(), 'strata-bench-filter-'));
-  const cfg = loadConfig({
-    ...process.env,
-    STRATA_DATA_DIR: root,
-    STRATA_WORKERS: String(o.workers),
-    STRATA_LOG_LEVEL: 'warn',
-    STRATA_OPTIMIZE_AFTER_POINTS: String(Number.MAX_SAFE_INTEGER),
-  });
-  const rt = await createCoordinator(cfg, { logger: createLogger(cfg, 'bench'), fallback: 'threads' });
-  const { StrataCollectionService } = await import('../lib/collection/service.js');
+  const { rt, svc, close } = await benchRuntime(o.workers);
   const { optimizeCollection } = await import('../lib/collection/optimizer.js');
-  const svc = new StrataCollectionService({ store: rt.store, invoker: rt.invoker, queryDeadlineMs: 120_000 });
   try {
     const variants = [
       { name: 'without payload_m', payloadM: undefined as number | undefined },
@@ -466,7 +445,32 @@ async function payloadMComparison(o: Options): Promise<void> {
     const path = writeResults('filter-payload-m', { options: o, machine: machineInfo(), rows });
     console.log(`results: ${path}`);
   } finally {
-    await rt.close();
-    rmSync(root, { recursive: true, force: true });
+    await close();
   }
+}
+
+/**
+ * The local composition over a temporary folder, with worker threads and no automatic seal (the bench seals when
+ * it chooses); `close` stops it and removes the folder.
+ */
+async function benchRuntime(workers: number) {
+  const root = mkdtempSync(join(tmpdir(), 'strata-bench-filter-'));
+  const cfg = loadConfig({
+    ...process.env,
+    STRATA_DATA_DIR: root,
+    STRATA_WORKERS: String(workers),
+    STRATA_LOG_LEVEL: 'warn',
+    STRATA_OPTIMIZE_AFTER_POINTS: String(Number.MAX_SAFE_INTEGER),
+  });
+  const rt = await createCoordinator(cfg, { logger: createLogger(cfg, 'bench'), fallback: 'threads' });
+  const { StrataCollectionService } = await import('../lib/collection/service.js');
+  const svc = new StrataCollectionService({ store: rt.store, invoker: rt.invoker, queryDeadlineMs: 120_000 });
+  return {
+    rt,
+    svc,
+    async close() {
+      await rt.close();
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
 }

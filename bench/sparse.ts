@@ -29,17 +29,11 @@ import { costReport } from '../lib/api/cost-header.js';
 import { collectionPrefix } from '../lib/collection/keys.js';
 import { optimize } from '../lib/collection/optimizer.js';
 import { emptyQueryStats } from '../lib/collection/query.js';
-import { StrataCollectionService } from '../lib/collection/service.js';
 import type { CollectionConfig } from '../lib/model/collection-config.js';
 import { type SparseVector, idfWeighted } from '../lib/model/sparse-vector.js';
-import { DirectInvoker } from '../lib/runtime/direct-invoker.js';
 import { encodeSparseIndex } from '../lib/segment/sparse-format.js';
 import { SparseIndex } from '../lib/segment/sparse-index.js';
-import { SegmentRegistry } from '../lib/segment/registry.js';
-import type { Segment } from '../lib/segment/segment.js';
-import { runSegmentTask } from '../lib/segment/task.js';
 import { IoScope } from '../lib/storage/io-stats.js';
-import { PageCache } from '../lib/storage/page-cache.js';
 import { S3Store } from '../lib/storage/s3-store.js';
 import { startLatencyProxy } from '../test/support/s3-latency-proxy.js';
 import { startS3Server } from '../test/support/s3-servers.js';
@@ -47,6 +41,7 @@ import { sotuPassages, sotuQueries } from '../test/support/sotu-corpus.js';
 import { writeChart } from './support/plot.js';
 import { codeVersion, fixed, formatTable, machineInfo, writeResults } from './support/results.js';
 import { flatten, fullScan, sameTopK } from './support/sparse-scan.js';
+import { freshCoordinator } from './support/fresh-coordinator.js';
 
 export const description = 'sparse inverted index vs full scan (100k+ real-text passages, BM25), cold costs over S3';
 
@@ -267,17 +262,8 @@ async function storagePart(
   });
   try {
     await store.createBucket();
-    const coordinator = (): StrataCollectionService => {
-      const workers = Array.from({ length: o.segments }, () => ({
-        registry: new SegmentRegistry<Segment>(),
-        cache: new PageCache(store),
-      }));
-      const invoker = new DirectInvoker({
-        workers: o.segments,
-        run: (task, w, signal) => runSegmentTask(task, { store, ...workers[w] }, signal),
-      });
-      return new StrataCollectionService({ store, invoker, queryDeadlineMs: 60_000 });
-    };
+    /** A coordinator whose workers start empty (a new container); one logical worker per segment. */
+    const coordinator = () => freshCoordinator(store, o.segments, 60_000);
     const writer = coordinator();
     for (const [i, p] of PLACEMENTS.entries()) {
       const t = performance.now();

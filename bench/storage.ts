@@ -26,15 +26,10 @@ import { costReport, type CostReport } from '../lib/api/cost-header.js';
 import { collectionPrefix } from '../lib/collection/keys.js';
 import { optimize } from '../lib/collection/optimizer.js';
 import { emptyQueryStats } from '../lib/collection/query.js';
-import { StrataCollectionService } from '../lib/collection/service.js';
+import type { StrataCollectionService } from '../lib/collection/service.js';
 import type { CollectionConfig } from '../lib/model/collection-config.js';
 import type { QueryRequest } from '../lib/model/search.js';
-import { DirectInvoker } from '../lib/runtime/direct-invoker.js';
-import { SegmentRegistry } from '../lib/segment/registry.js';
-import type { Segment } from '../lib/segment/segment.js';
-import { runSegmentTask } from '../lib/segment/task.js';
 import { IoScope } from '../lib/storage/io-stats.js';
-import { PageCache } from '../lib/storage/page-cache.js';
 import { S3Store } from '../lib/storage/s3-store.js';
 import { type Dataset, loadGlove, recallAtK, slice } from '../test/support/datasets.js';
 import { startLatencyProxy } from '../test/support/s3-latency-proxy.js';
@@ -43,6 +38,7 @@ import { strataFactories } from './adapters/strata.js';
 import { type StorageChartRow, storageChart } from './support/charts.js';
 import { writeChart } from './support/plot.js';
 import { codeVersion, fixed, formatTable, machineInfo, writeResults } from './support/results.js';
+import { freshCoordinator } from './support/fresh-coordinator.js';
 
 export const description = "the guide's 3 scenarios over S3 (moto) at D = 0/20/60 ms to first byte: cold, warm, counts";
 
@@ -155,17 +151,7 @@ export async function main(argv: string[]): Promise<void> {
     );
 
     /** A coordinator whose workers start empty (a new container); one logical worker per segment. */
-    const coordinator = (): StrataCollectionService => {
-      const workers = Array.from({ length: o.segments }, () => ({
-        registry: new SegmentRegistry<Segment>(),
-        cache: new PageCache(store),
-      }));
-      const invoker = new DirectInvoker({
-        workers: o.segments,
-        run: (task, w, signal) => runSegmentTask(task, { store, ...workers[w] }, signal),
-      });
-      return new StrataCollectionService({ store, invoker, queryDeadlineMs: 30_000 });
-    };
+    const coordinator = () => freshCoordinator(store, o.segments, 30_000);
     const request = (qi: number, s: Scenario): QueryRequest => ({
       vector: Array.from(ds.queries.subarray(qi * ds.dim, (qi + 1) * ds.dim)),
       limit: o.k,
