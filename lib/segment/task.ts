@@ -178,9 +178,16 @@ async function searchOne(
   );
   // compiled per segment (each vector space knows its own dimension and distance); rejected before anything is
   // scored. 'none': a form that scores vectors, over a vector no point of this segment holds, finds nothing here
+  // a space of a name deleted or re-created since the segment was written (vector-generations.ts) holds no live data
+  const stale = (using: string | undefined): boolean => {
+    const name = using ?? '';
+    const held = seg.meta.spaces[name] ?? seg.meta.sparse?.[name];
+    return held !== undefined && (held.generation ?? 0) !== (task.generations?.[name] ?? 0);
+  };
   const scorings = searches.map((q): CompiledScoring | null | 'none' => {
     if (q.scoring === undefined || q.sparse !== undefined) return null;
-    const space = seg.space(q.using ?? '');
+    if (stale(q.using) && scoringReadsVector(q.scoring)) return 'none';
+    const space = stale(q.using) ? undefined : seg.space(q.using ?? '');
     if (space !== undefined)
       return compileScoring(q.scoring, space.meta.dim, space.meta.distance, undefined, space.meta.datatype);
     return scoringReadsVector(q.scoring) ? 'none' : compileScoring(q.scoring, 0, 'Dot');
@@ -204,11 +211,13 @@ async function searchOne(
     if (scoring !== null) checkpoint?.();
     if (q.sparse !== undefined) {
       checkpoint?.();
-      all.push(await searchSparseSegment(seg, { ...common, vector: sparseOf(q.sparse) }, io));
+      all.push(
+        stale(q.using) ? NO_HITS : await searchSparseSegment(seg, { ...common, vector: sparseOf(q.sparse) }, io),
+      );
       continue;
     }
     all.push(
-      scoring === 'none'
+      scoring === 'none' || (scoring === null && stale(q.using))
         ? NO_HITS
         : scoring !== null
           ? await scanSegment(seg, { ...common, scoring }, io)
