@@ -4,8 +4,12 @@
  * batches keep their bytes), and the three places stale data is hidden: a WAL batch's blocks (liveBatch), a
  * segment's spaces (liveMeta), and the optimizer's rebuild and re-plan decisions (differs, planBasis).
  */
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { collectionPrefix, walPrefix } from '../../../lib/collection/keys.js';
 import type { Manifest, SegmentBuild } from '../../../lib/collection/manifest.js';
+import { optimize } from '../../../lib/collection/optimizer.js';
+import { FaultStore } from '../../../lib/storage/fault-store.js';
+import { directInvoker, service, tempStore } from '../../support/collection-harness.js';
 import { planBasis } from '../../../lib/collection/optimizers/execute.js';
 import { differs } from '../../../lib/collection/rebuild.js';
 import { liveBatch } from '../../../lib/collection/tail.js';
@@ -268,5 +272,34 @@ describe('the optimizer and stale spaces', () => {
     expect(planBasis(tuned as unknown as Manifest)).toBe(before);
     const added = { ...m, config: withVectorName(base, 'b', { dense: { size: 2, distance: 'Dot' } }) };
     expect(planBasis(added as unknown as Manifest)).not.toBe(before);
+  });
+});
+
+describe('an optimizer racing a vector name change', () => {
+  const cleanups: (() => void)[] = [];
+  afterEach(() => {
+    for (const c of cleanups.splice(0)) c();
+  });
+
+  it("re-plans instead of sealing a new name's acknowledged rows under the config it read before", async () => {
+    const t = tempStore();
+    cleanups.push(t.cleanup);
+    const faults = new FaultStore(t.store);
+    const plain = service(t.store, directInvoker(t.store));
+    await plain.createCollection('c', { ...base, sparse_vectors: undefined } as CollectionConfig);
+    await plain.upsertPoints('c', [{ id: 1, vector: { a: [1, 0] } }], true);
+    // the optimizer has read the manifest (no name b) and is about to list the WAL
+    const gate = faults.gate({ op: 'list', key: walPrefix(collectionPrefix('', 'c')), limit: 1 });
+    const running = optimize(faults, collectionPrefix('', 'c'), { skipGc: true });
+    await gate.reached();
+    await plain.createVectorName('c', 'b', { dense: { size: 2, distance: 'Dot' } });
+    await plain.upsertPoints('c', [{ id: 2, vector: { a: [0, 1], b: [3, 4] } }], true);
+    gate.release();
+    const r = await running;
+    // its listing held point 2's batch, folded without b: committing that seal would drop an acknowledged write
+    expect(r.replans).toBe(1);
+    const got = await plain.getPoints('c', [2], false, true);
+    expect(got[0].vector).toEqual({ a: [0, 1], b: [3, 4] });
+    expect((await plain.getCollection('c')).points_count).toBe(2);
   });
 });
