@@ -312,6 +312,14 @@ async function checkSparseMmr(): Promise<void> {
     }
     // MMR chooses and orders; each point keeps its search score
     expectRanking(got.points, chosen);
+    // as the re-scoring stage over a prefetch of the same query: the same candidates, the same choice
+    const staged = await client.query(C, {
+      prefetch: { query: q, using: name.using, limit: 30 },
+      query: { nearest: q, mmr: { diversity: 0.6, candidates_limit: 15 } },
+      using: name.using,
+      limit: 5,
+    } as never);
+    expectRanking(staged.points, chosen);
   }
 }
 

@@ -300,7 +300,10 @@ async function rescore(run: Run, node: QueryNode, q: QueryForm, sources: Scored[
     .sort(byScore);
   const nearest = isNearestFamily(q);
   if (q.kind === 'nearest' && q.mmr) {
-    const candidates = cut(hits).slice(0, q.mmr.candidates_limit ?? limit);
+    // Qdrant's plan: a nearest re-scoring keeps `candidates_limit` of the prefetched points, then MMR picks `limit`
+    const candidates = hits
+      .filter((h) => min === undefined || h.score >= min)
+      .slice(0, q.mmr.candidates_limit ?? limit);
     return { hits: await applyMmr(run, node, q, candidates, limit), nearest };
   }
   return { hits: cut(hits), nearest };
