@@ -24,7 +24,7 @@
  *
  * A multivector space (`counts` given) stores every vector of every row as an inner row of `quantized` and
  * `vectors` (int8 per vector, as Qdrant quantizes multivectors) plus `multi`; its graph links rows, built with
- * MaxSim on the float32 originals (lib/index/build.ts buildHnswWith); the indexing threshold counts inner rows, the
+ * MaxSim on the float32 originals (lib/index/multivector-build.ts); the indexing threshold counts inner rows, the
  * bytes Qdrant's threshold measures.
  *
  * A float16 or uint8 vector's originals are stored in that type (2 or 1 bytes per value, meta `datatype`); the values
@@ -42,9 +42,9 @@ import type { CollectionConfig } from '../model/collection-config.js';
 import type { Payload } from '../model/payload.js';
 import type { PointId } from '../model/point-id.js';
 import { internal } from '../model/errors.js';
-import { maxSim, normalizeRows, representableAs, similarityFn } from '../distance/index.js';
-import type { Distance } from '../model/distance.js';
-import { buildHnsw, buildHnswWith } from '../index/build.js';
+import { normalizeRows, representableAs } from '../distance/index.js';
+import { buildHnsw } from '../index/build.js';
+import { buildMultivectorHnsw } from '../index/multivector-build.js';
 import { maxBlockSize, withPayloadLinks } from '../index/payload-links.js';
 import { payloadBlocks } from './payload-blocks.js';
 import type { HnswGraph } from '../index/graph.js';
@@ -392,7 +392,7 @@ function buildSpaceGraph(
   const build = { m: space.hnsw.m, efConstruct: space.hnsw.ef_construct, seed };
   const rows = graphRows(space, s.data);
   if (s.counts !== undefined) {
-    return buildHnswWith(n, maxSimOfRows(rows, startsOf(s.counts), dim, distance), build);
+    return buildMultivectorHnsw(rows, startsOf(s.counts), dim, distance, build);
   }
   const q = space.quantization;
   const own = codes ?? (q !== null && 'scalar' in q ? encodeCodes(q, { data: rows, dim, distance, seed }) : undefined);
@@ -426,27 +426,6 @@ function graphRows(space: ReturnType<typeof vectorSpace>, data: Float32Array): F
  */
 function storedDatatype(space: ReturnType<typeof vectorSpace>, data: Float32Array) {
   return space.datatype !== 'float32' && representableAs(space.datatype, data) ? space.datatype : 'float32';
-}
-
-/** MaxSim of row a (the query side) against row b of a multivector space's inner rows. */
-function maxSimOfRows(
-  data: Float32Array,
-  starts: Uint32Array,
-  dim: number,
-  distance: Distance,
-): (a: number, b: number) => number {
-  const sim = similarityFn(distance);
-  return (a, b) =>
-    maxSim(
-      sim,
-      data,
-      starts[a] * dim,
-      starts[a + 1] - starts[a],
-      data,
-      starts[b] * dim,
-      starts[b + 1] - starts[b],
-      dim,
-    );
 }
 
 /** A copy of rows × dim `data` with every row normalized. */
