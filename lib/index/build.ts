@@ -32,7 +32,10 @@
  * Pairwise build (`buildHnswWith`): nodes that are not one float32 row each (multivectors, scored by MaxSim) are
  * built with a given similarity of two nodes, larger = closer, taking every decision on full similarities (no early
  * exit, no SIMD batch); the inserted node is the query side, as Qdrant scores an inserted multivector against the
- * graph's. Everything else (levels, heuristic, links) is the same algorithm.
+ * graph's, the candidate is the query side in the heuristic's candidate-to-kept scores, and a full list re-pruned
+ * for a back link is scored from its owner's side, the new node included (Qdrant's score_internal(target, ·)): for
+ * an asymmetric similarity such as MaxSim those are not the scores of the inserted node's search. Everything else
+ * (levels, heuristic, links) is the same algorithm.
  */
 import { dot, l1Bounded, l2sqBounded, SIMD_BATCH, type SimdArena, simdArenaOf, simdRows } from '../distance/index.js';
 import type { Distance } from '../model/distance.js';
@@ -442,6 +445,9 @@ class Builder {
       arr[off] = count + 1;
       return;
     }
+    // e is the base of this re-pruning, so the query side of every score, q's included (Qdrant scores the back link
+    // as score_internal(e, q)); simEQ came from q's search, scored from q's side, which differs for MaxSim
+    if (this.pairSim !== null) simEQ = this.pairSim(e, q);
     // candidates = current neighbours + q, sorted closest to e first (insertion sort: ≤ m0 + 1 items)
     const ids = this.scratchIds;
     const sims = this.scratchSims;
