@@ -8,6 +8,11 @@
  * Strata is measured as a segment runs it: the graph from lib/index/multivector-build.ts (what the segment writer
  * calls), the walk over a MaxSimScorer with one float32 SIMD scorer per query row (lib/segment/space.ts), one graph
  * over every document. Qdrant builds one segment (one indexing thread) and searches with one thread.
+ *
+ * `--int8` adds both engines' scalar int8 modes (quantile 0.99, walk on codes, no rescoring): Qdrant's int8 shard, and
+ * Strata's codes walked over two graphs: `strata i8` built on the codes' MaxSim estimates (what the segment writer
+ * builds for an int8 multivector space, as Qdrant does), `strata i8/f32-graph` built on float32 (what it built
+ * before), so the build time and recall of building on codes are measured against the same walk.
  */
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -23,11 +28,13 @@ import {
   floatScorer,
   type HnswGraph,
   InMemoryGraph,
+  type QueryScorer,
   SearchContext,
   searchHnsw,
 } from '../lib/index/index.js';
 import { MaxSimScorer, queryRows } from '../lib/index/max-sim-scorer.js';
 import { buildMultivectorHnsw } from '../lib/index/multivector-build.js';
+import { Int8Scorer, type QuantizedSet, quantize } from '../lib/quantization/index.js';
 import { loadGlove } from '../test/support/datasets.js';
 import {
   gloveTokenMatrices,
@@ -46,6 +53,7 @@ export const description = "multivector MaxSim on GloVe token matrices: recall@1
 const DRIVER = fileURLToPath(new URL('./adapters/qdrant-edge-multivector-driver.py', import.meta.url));
 /** the e2e test's query count: its figures are also reported over the first TEST_QUERIES queries */
 const TEST_QUERIES = 60;
+const QUANTILE = 0.99;
 
 interface Pass {
   found: number[][];
@@ -112,6 +120,7 @@ export async function main(argv: string[]): Promise<void> {
     ef: '100,256,512',
     warmup: 30,
     engines: 'strata,qdrant',
+    int8: false,
   });
   const efs = numberList('ef', opts.ef);
   const engines = opts.engines.split(',');
@@ -132,6 +141,7 @@ export async function main(argv: string[]): Promise<void> {
     efConstruct,
     efs,
     engines,
+    int8: opts.int8,
     qdrant: BENCH_PYTHON_REQUIREMENTS.join(' '),
     load1: loadavg()[0],
   };
@@ -158,40 +168,80 @@ export async function main(argv: string[]): Promise<void> {
             query_rows: QUERY_ROWS,
             dim: set.dim,
           });
-          return qdrant.request<{ seconds: number; cpuSeconds: number }>({
-            cmd: 'build',
-            name: 'f32',
-            dir: join(qdrant.dir, 'f32'),
-            m,
-            ef_construct: efConstruct,
-            int8: false,
-          });
+          const built: Record<string, { seconds: number; cpuSeconds: number }> = {};
+          for (const shard of opts.int8 ? ['f32', 'i8'] : ['f32']) {
+            built[shard] = await qdrant.request<{ seconds: number; cpuSeconds: number }>({
+              cmd: 'build',
+              name: shard,
+              dir: join(qdrant.dir, shard),
+              m,
+              ef_construct: efConstruct,
+              int8: shard === 'i8',
+              quantile: QUANTILE,
+            });
+          }
+          return built;
         })()
       : null;
 
-    let graph: HnswGraph | null = null;
-    let strataBuild = { seconds: 0, cpuSeconds: 0 };
     const rows = simdRows(set.unit, set.dim);
-    if (engines.includes('strata')) {
+    const timed = <T>(what: string, build: () => T): { value: T; seconds: number; cpuSeconds: number } => {
       const c = process.cpuUsage();
       const t = performance.now();
-      graph = buildMultivectorHnsw(set.unit, set.starts, set.dim, 'Cosine', { m, efConstruct });
+      const value = build();
       const cpu = process.cpuUsage(c);
-      strataBuild = { seconds: (performance.now() - t) / 1000, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
-      console.log(`strata build: ${strataBuild.seconds.toFixed(1)} s`);
+      const seconds = (performance.now() - t) / 1000;
+      console.log(`${what}: ${seconds.toFixed(1)} s`);
+      return { value, seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
+    };
+    /** Strata's modes: a graph, how a query row is scored, and the build figures (codes training included) */
+    const strata: {
+      name: string;
+      graph: HnswGraph;
+      scorer: (row: Float32Array) => QueryScorer;
+      seconds: number;
+      cpuSeconds: number;
+    }[] = [];
+    if (engines.includes('strata')) {
+      const f32 = timed('strata f32 build', () =>
+        buildMultivectorHnsw(set.unit, set.starts, set.dim, 'Cosine', { m, efConstruct }),
+      );
+      strata.push({
+        name: 'strata f32',
+        graph: f32.value,
+        scorer: (row) => floatScorer(rows, set.dim, 'Cosine', row),
+        ...f32,
+      });
+      if (opts.int8) {
+        const codes = timed('strata int8 codes', () => quantize(set.unit, set.dim, 'Cosine', { quantile: QUANTILE }));
+        const onCodes = timed('strata i8 build (graph on codes)', () =>
+          buildMultivectorHnsw(set.unit, set.starts, set.dim, 'Cosine', { m, efConstruct, codes: codes.value }),
+        );
+        const scorer = (row: Float32Array) => new Int8Scorer(codes.value as QuantizedSet, row);
+        strata.push({
+          name: 'strata i8',
+          graph: onCodes.value,
+          scorer,
+          seconds: codes.seconds + onCodes.seconds,
+          cpuSeconds: codes.cpuSeconds + onCodes.cpuSeconds,
+        });
+        strata.push({
+          name: 'strata i8/f32-graph',
+          graph: f32.value,
+          scorer,
+          seconds: codes.seconds + f32.seconds,
+          cpuSeconds: codes.cpuSeconds + f32.cpuSeconds,
+        });
+      }
     }
     const qBuild = qdrantBuild ? await qdrantBuild : null;
-    if (qBuild) console.log(`qdrant build: ${qBuild.seconds.toFixed(1)} s`);
+    if (qBuild) console.log(`qdrant build: ${JSON.stringify(qBuild)}`);
 
-    const strataPass = (ef: number, upTo: number): Pass => {
-      const g = new InMemoryGraph(graph as HnswGraph);
+    const strataPass = (mode: (typeof strata)[number], ef: number, upTo: number): Pass => {
+      const g = new InMemoryGraph(mode.graph);
       const ctx = new SearchContext(set.docs);
       const scorers = queries.map(
-        (q) =>
-          new MaxSimScorer(
-            queryRows(Float32Array.from(q.flat()), set.dim).map((row) => floatScorer(rows, set.dim, 'Cosine', row)),
-            set.starts,
-          ),
+        (q) => new MaxSimScorer(queryRows(Float32Array.from(q.flat()), set.dim).map(mode.scorer), set.starts),
       );
       const found: number[][] = [];
       const t = performance.now();
@@ -203,20 +253,21 @@ export async function main(argv: string[]): Promise<void> {
     const results: Record<string, unknown>[] = [];
     for (const ef of efs) {
       const passes: [string, Pass][] = [];
-      if (graph) {
-        strataPass(ef, Math.min(opts.warmup, nq));
-        passes.push(['strata', strataPass(ef, nq)]);
+      for (const mode of strata) {
+        strataPass(mode, ef, Math.min(opts.warmup, nq));
+        passes.push([mode.name, strataPass(mode, ef, nq)]);
       }
-      if (qdrant) {
-        const r = await qdrant.request<{ seconds: number; ids: number[][] }>({
+      for (const shard of Object.keys(qBuild ?? {})) {
+        const r = await (qdrant as QdrantMultivector).request<{ seconds: number; ids: number[][] }>({
           cmd: 'run',
-          name: 'f32',
+          name: shard,
           ef,
           k,
           nq,
           warmup: Math.min(opts.warmup, nq),
+          rescore: shard === 'i8' ? false : null,
         });
-        passes.push(['qdrant', { found: r.ids, seconds: r.seconds }]);
+        passes.push([`qdrant ${shard}`, { found: r.ids, seconds: r.seconds }]);
       }
       for (const [engine, p] of passes) {
         const row = {
@@ -230,9 +281,13 @@ export async function main(argv: string[]): Promise<void> {
         table.push([engine, ef, fixed(row.recall, 4), fixed(row.recallTestQueries, 4), fixed(row.qps, 1)]);
       }
     }
-    const builds = [
-      ...(graph ? [['strata', fixed(strataBuild.seconds, 1), fixed(strataBuild.cpuSeconds, 1)]] : []),
-      ...(qBuild ? [['qdrant', fixed(qBuild.seconds, 1), fixed(qBuild.cpuSeconds, 1)]] : []),
+    const builds: Cell[][] = [
+      ...strata.map((s) => [s.name, fixed(s.seconds, 1), fixed(s.cpuSeconds, 1)]),
+      ...Object.entries(qBuild ?? {}).map(([shard, b]) => [
+        `qdrant ${shard}`,
+        fixed(b.seconds, 1),
+        fixed(b.cpuSeconds, 1),
+      ]),
     ];
     console.log(formatTable(['engine', 'build s', 'build cpu-s'], builds));
     console.log(
@@ -242,7 +297,10 @@ export async function main(argv: string[]): Promise<void> {
       machine: machineInfo(),
       code: codeVersion(),
       config,
-      builds: { strata: graph ? strataBuild : null, qdrant: qBuild },
+      builds: {
+        strata: Object.fromEntries(strata.map((s) => [s.name, { seconds: s.seconds, cpuSeconds: s.cpuSeconds }])),
+        qdrant: qBuild,
+      },
       results,
     });
     console.log(`wrote ${file}; load ${loadavg()[0].toFixed(1)}`);

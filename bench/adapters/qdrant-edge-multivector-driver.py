@@ -8,7 +8,7 @@ Protocol: one JSON object per line on stdin, one JSON reply per line on stdout (
   {"cmd": "build", "name": s, "dir": path, "m": M, "ef_construct": E, "int8": bool, "quantile": 0.99}
       one Cosine MaxSim shard (one segment, one indexing thread, one search thread, RAM, no WAL), every document
       upserted as point d (untimed), then optimize() timed: the HNSW graph over the multivectors (and int8 codes)
-  {"cmd": "run", "name": s, "ef": ef, "k": k, "nq": Q, "warmup": W}
+  {"cmd": "run", "name": s, "ef": ef, "k": k, "nq": Q, "warmup": W, "rescore": null|bool}
       W queries untimed, then one timed pass of Q queries one at a time; replies wall and CPU seconds and the ids
 """
 
@@ -95,7 +95,9 @@ def run(msg):
     dim = data["dim"]
     r = data["query_rows"]
     nq = msg["nq"]
-    params = qe.SearchParams(hnsw_ef=msg["ef"])
+    rescore = msg.get("rescore")
+    quantization = None if rescore is None else qe.QuantizationSearchParams(rescore=rescore)
+    params = qe.SearchParams(hnsw_ef=msg["ef"], quantization=quantization)
     requests = [
         qe.QueryRequest(
             limit=msg["k"],

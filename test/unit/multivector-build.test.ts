@@ -6,11 +6,13 @@ import {
   type HnswGraph,
   InMemoryGraph,
   mulberry32,
+  type QueryScorer,
   SearchContext,
   searchHnsw,
 } from '../../lib/index/index.js';
 import { MaxSimScorer, queryRows } from '../../lib/index/max-sim-scorer.js';
 import { buildMultivectorHnsw } from '../../lib/index/multivector-build.js';
+import { quantize } from '../../lib/quantization/index.js';
 
 /** Node's layer-0 neighbours. */
 function layer0Of(g: HnswGraph, node: number): number[] {
@@ -42,45 +44,71 @@ describe('pairwise HNSW build with an asymmetric similarity (MaxSim)', () => {
   });
 
   it('finds the brute-force MaxSim top 10 of random token matrices (recall floor) and is deterministic', () => {
-    const dim = 16;
-    const docs = 800;
-    const random = mulberry32(11);
-    // clustered rows: each document draws its rows around one of 40 centres, so MaxSim has near ties to separate
-    const centres = Float32Array.from({ length: 40 * dim }, () => random() * 2 - 1);
-    const starts = new Uint32Array(docs + 1);
-    for (let d = 0; d < docs; d++) starts[d + 1] = starts[d] + 2 + Math.floor(random() * 4);
-    const rows = new Float32Array(starts[docs] * dim);
-    for (let d = 0; d < docs; d++) {
-      const c = Math.floor(random() * 40);
-      for (let r = starts[d]; r < starts[d + 1]; r++)
-        for (let i = 0; i < dim; i++) rows[r * dim + i] = centres[c * dim + i] + (random() - 0.5) * 0.8;
-    }
-    normalizeRows(rows, dim);
-    const graph = buildMultivectorHnsw(rows, starts, dim, 'Cosine', { m: 8, efConstruct: 64 });
-    expect(buildMultivectorHnsw(rows, starts, dim, 'Cosine', { m: 8, efConstruct: 64 })).toEqual(graph);
-    const sim = similarityFn('Cosine');
-    const g = new InMemoryGraph(graph);
-    const ctx = new SearchContext(docs);
-    let hits = 0;
-    const queries = 50;
-    for (let q = 0; q < queries; q++) {
-      const query = Float32Array.from({ length: 3 * dim }, () => random() * 2 - 1);
-      normalizeRows(query, dim);
-      const truth = Array.from({ length: docs }, (_, d) => ({
-        d,
-        s: maxSim(sim, query, 0, 3, rows, starts[d] * dim, starts[d + 1] - starts[d], dim),
-      }))
-        .sort((a, b) => b.s - a.s || a.d - b.d)
-        .slice(0, 10)
-        .map((x) => x.d);
-      const scorer = new MaxSimScorer(
-        queryRows(query, dim).map((row) => floatScorer(rows, dim, 'Cosine', row)),
-        starts,
-      );
-      const found = Array.from(searchHnsw(g, scorer, { k: 10, ef: 32 }, ctx).ids);
-      hits += found.filter((d) => truth.includes(d)).length;
-    }
-    // measured 0.942
-    expect(hits / (queries * 10)).toBeGreaterThanOrEqual(0.92);
+    const { rows, starts } = tokenMatrices();
+    const graph = buildMultivectorHnsw(rows, starts, DIM, 'Cosine', { m: 8, efConstruct: 64 });
+    expect(buildMultivectorHnsw(rows, starts, DIM, 'Cosine', { m: 8, efConstruct: 64 })).toEqual(graph);
+    // measured 0.948
+    expect(recallOf(graph, rows, starts, (row) => floatScorer(rows, DIM, 'Cosine', row))).toBeGreaterThanOrEqual(0.92);
+  });
+
+  it('builds a graph on int8 codes (MaxSim over code estimates) that finds the MaxSim top 10 as well as on float32', () => {
+    const { rows, starts } = tokenMatrices();
+    const codes = quantize(rows, DIM, 'Cosine', { quantile: 0.99 });
+    const onCodes = buildMultivectorHnsw(rows, starts, DIM, 'Cosine', { m: 8, efConstruct: 64, codes });
+    const onFloats = buildMultivectorHnsw(rows, starts, DIM, 'Cosine', { m: 8, efConstruct: 64 });
+    expect(onCodes).not.toEqual(onFloats);
+    const walk = (row: Float32Array) => floatScorer(rows, DIM, 'Cosine', row);
+    // measured 0.926 on codes, 0.948 on float32; 0.910 on codes without taking the d·o² shift off each pair
+    const recall = recallOf(onCodes, rows, starts, walk);
+    expect(recall).toBeGreaterThanOrEqual(0.915);
+    expect(recall).toBeGreaterThanOrEqual(recallOf(onFloats, rows, starts, walk) - 0.03);
   });
 });
+
+const DIM = 16;
+const DOCS = 800;
+
+/** DOCS documents of 2-5 normalized rows, each document's rows around one of 40 random centres (near ties). */
+function tokenMatrices(): { rows: Float32Array; starts: Uint32Array } {
+  const random = mulberry32(11);
+  const centres = Float32Array.from({ length: 40 * DIM }, () => random() * 2 - 1);
+  const starts = new Uint32Array(DOCS + 1);
+  for (let d = 0; d < DOCS; d++) starts[d + 1] = starts[d] + 2 + Math.floor(random() * 4);
+  const rows = new Float32Array(starts[DOCS] * DIM);
+  for (let d = 0; d < DOCS; d++) {
+    const c = Math.floor(random() * 40);
+    for (let r = starts[d]; r < starts[d + 1]; r++)
+      for (let i = 0; i < DIM; i++) rows[r * DIM + i] = centres[c * DIM + i] + (random() - 0.5) * 0.8;
+  }
+  normalizeRows(rows, DIM);
+  return { rows, starts };
+}
+
+/** recall@10 at ef 32 of 50 random 3-row queries against brute-force MaxSim. */
+function recallOf(
+  graph: HnswGraph,
+  rows: Float32Array,
+  starts: Uint32Array,
+  scorer: (row: Float32Array) => QueryScorer,
+): number {
+  const random = mulberry32(12);
+  const sim = similarityFn('Cosine');
+  const g = new InMemoryGraph(graph);
+  const ctx = new SearchContext(DOCS);
+  let hits = 0;
+  const queries = 50;
+  for (let q = 0; q < queries; q++) {
+    const query = Float32Array.from({ length: 3 * DIM }, () => random() * 2 - 1);
+    normalizeRows(query, DIM);
+    const truth = Array.from({ length: DOCS }, (_, d) => ({
+      d,
+      s: maxSim(sim, query, 0, 3, rows, starts[d] * DIM, starts[d + 1] - starts[d], DIM),
+    }))
+      .sort((a, b) => b.s - a.s || a.d - b.d)
+      .slice(0, 10)
+      .map((x) => x.d);
+    const found = searchHnsw(g, new MaxSimScorer(queryRows(query, DIM).map(scorer), starts), { k: 10, ef: 32 }, ctx);
+    hits += Array.from(found.ids).filter((d) => truth.includes(d)).length;
+  }
+  return hits / (queries * 10);
+}
