@@ -1,9 +1,10 @@
 /**
  * Multivector recall on real data (issue acceptance): a 20k-row GloVe-100 slice grouped into documents of 2-6 rows
  * (token matrices), queries of 3 GloVe query rows, k = 10. The approximate search with HNSW at default parameters
- * (m 16, ef_construct 100), over sealed segments, is measured against the brute-force MaxSim top 10 computed here
- * at the default hnsw_ef (= ef_construct) and larger ones; `exact: true` must equal it. Through the official REST
- * client, as a user would query it.
+ * (m 16, ef_construct 100), over sealed segments, is measured against the brute-force MaxSim top 10 at the default
+ * hnsw_ef (= ef_construct) and larger ones; `exact: true` must equal it. Through the official REST client, as a user
+ * would query it. The workload and its truth come from test/support/multivector-glove.ts, which
+ * `npm run bench -- multivector` runs through Strata's engine and Qdrant's.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CollectionOptimizer } from '../../lib/collection/optimizer.js';
