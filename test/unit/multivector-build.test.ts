@@ -63,6 +63,12 @@ describe('pairwise HNSW build with an asymmetric similarity (MaxSim)', () => {
     expect(recall).toBeGreaterThanOrEqual(0.915);
     expect(recall).toBeGreaterThanOrEqual(recallOf(onFloats, rows, starts, walk) - 0.03);
   });
+
+  it('refuses int8 codes that are not one per inner row', () => {
+    const { rows, starts } = tokenMatrices();
+    const codes = quantize(rows.subarray(0, 10 * DIM), DIM, 'Cosine');
+    expect(() => buildMultivectorHnsw(rows, starts, DIM, 'Cosine', { codes })).toThrow(/int8 codes hold 10 × 16/);
+  });
 });
 
 const DIM = 16;
