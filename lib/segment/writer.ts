@@ -24,8 +24,8 @@
  *
  * A multivector space (`counts` given) stores every vector of every row as an inner row of `quantized` and
  * `vectors` (int8 per vector, as Qdrant quantizes multivectors) plus `multi`; its graph links rows, built with
- * MaxSim on the float32 originals (lib/index/build.ts buildHnswWith); the indexing threshold counts inner rows, the
- * bytes Qdrant's threshold measures.
+ * MaxSim (lib/index/multivector-build.ts) on the float32 originals, or on the int8 codes' estimates when int8; the
+ * indexing threshold counts inner rows, the bytes Qdrant's threshold measures.
  *
  * A float16 or uint8 vector's originals are stored in that type (2 or 1 bytes per value, meta `datatype`); the values
  * given are already the type's (the WAL applied Qdrant's conversion). uint8 Cosine rows are the bytes as given,
@@ -43,9 +43,9 @@ import { vectorGeneration } from '../model/vector-generations.js';
 import type { Payload } from '../model/payload.js';
 import type { PointId } from '../model/point-id.js';
 import { internal } from '../model/errors.js';
-import { maxSim, normalizeRows, representableAs, similarityFn } from '../distance/index.js';
-import type { Distance } from '../model/distance.js';
-import { buildHnsw, buildHnswWith } from '../index/build.js';
+import { normalizeRows, representableAs } from '../distance/index.js';
+import { buildHnsw } from '../index/build.js';
+import { buildMultivectorHnsw } from '../index/multivector-build.js';
 import { maxBlockSize, withPayloadLinks } from '../index/payload-links.js';
 import { payloadBlocks } from './payload-blocks.js';
 import type { HnswGraph } from '../index/graph.js';
@@ -396,11 +396,13 @@ function buildSpaceGraph(
   if (!(n > 0 && space.hnsw.m > 0 && (options.index ?? shouldIndex(config, n, s.name, inner)))) return null;
   const build = { m: space.hnsw.m, efConstruct: space.hnsw.ef_construct, seed };
   const rows = graphRows(space, s.data);
-  if (s.counts !== undefined) {
-    return buildHnswWith(n, maxSimOfRows(rows, startsOf(s.counts), dim, distance), build);
-  }
   const q = space.quantization;
   const own = codes ?? (q !== null && 'scalar' in q ? encodeCodes(q, { data: rows, dim, distance, seed }) : undefined);
+  if (s.counts !== undefined) {
+    // int8: MaxSim over the inner rows' code estimates, as Qdrant builds a quantized multivector segment's graph
+    const int8 = own === undefined ? undefined : (int8Set(own) ?? undefined);
+    return buildMultivectorHnsw(rows, startsOf(s.counts), dim, distance, { ...build, codes: int8 });
+  }
   const graph = buildHnsw(rows, dim, distance, {
     ...build,
     codes: own === undefined ? undefined : (int8Set(own) ?? undefined),
@@ -431,27 +433,6 @@ function graphRows(space: ReturnType<typeof vectorSpace>, data: Float32Array): F
  */
 function storedDatatype(space: ReturnType<typeof vectorSpace>, data: Float32Array) {
   return space.datatype !== 'float32' && representableAs(space.datatype, data) ? space.datatype : 'float32';
-}
-
-/** MaxSim of row a (the query side) against row b of a multivector space's inner rows. */
-function maxSimOfRows(
-  data: Float32Array,
-  starts: Uint32Array,
-  dim: number,
-  distance: Distance,
-): (a: number, b: number) => number {
-  const sim = similarityFn(distance);
-  return (a, b) =>
-    maxSim(
-      sim,
-      data,
-      starts[a] * dim,
-      starts[a + 1] - starts[a],
-      data,
-      starts[b] * dim,
-      starts[b + 1] - starts[b],
-      dim,
-    );
 }
 
 /** A copy of rows × dim `data` with every row normalized. */
