@@ -431,221 +431,206 @@
   ;; of 16: those keep four float64 accumulators s0..s3 for dims ≡ 0..3 (mod 4) and return ((s0 + s1) + s2) + s3. Here
   ;; lanes (s0, s1) and (s2, s3) are two f64x2 accumulators fed by promoting dims 0–1 and 2–3 of each 16-byte block; a
   ;; product or difference of promoted float32 values is the same IEEE double operation JS performs, in the same order.
+  ;; Those sums are serial chains (each add waits for the one before: several cycles), so one row alone is bound by
+  ;; add latency; four rows are therefore summed side by side (eight independent chains, each row's still in the JS
+  ;; order, so no value changes), sharing the query's promoted lanes, and the last 1-3 rows one at a time.
   ;; out[i] (f64) = Σ q · row(ids[i]), float64 sums bit-identical to the JS dot; rowBytes a multiple of 16
   (func $dot_f64 (export "dot_f64") (param $rows i32) (param $rowBytes i32) (param $q i32) (param $ids i32) (param $count i32) (param $out i32)
     (local $i i32)
-    (local $p i32)
     (local $k i32)
-    (local $acc01 v128)
-    (local $acc23 v128)
+    (local $p0 i32)
+    (local $p1 i32)
+    (local $p2 i32)
+    (local $p3 i32)
+    (local $q01 v128)
+    (local $q23 v128)
+    (local $a0 v128)
+    (local $a1 v128)
+    (local $a2 v128)
+    (local $a3 v128)
+    (local $a4 v128)
+    (local $a5 v128)
+    (local $a6 v128)
+    (local $a7 v128)
     (local $d v128)
-    local.get $rows
-    local.get $rowBytes
-    local.get $ids
-    local.get $count
-    local.get $out
-    call $touch
-    i32.const 0
-    local.set $i
-    block
-      loop
-        local.get $i
-        local.get $count
-        i32.ge_u
-        br_if 1
-        local.get $rows
-        local.get $ids
-        local.get $i
-        i32.const 2
-        i32.shl
-        i32.add
-        i32.load
-        local.get $rowBytes
-        i32.mul
-        i32.add
-        local.set $p
-        i32.const 0
-        i32x4.splat
-        local.tee $acc01
-        local.set $acc23
-        i32.const 0
-        local.set $k
-        block
-          loop
-            local.get $k
-            local.get $rowBytes
-            i32.ge_u
-            br_if 1
-            local.get $acc01
-            local.get $q
-            local.get $k
-            i32.add
-            v128.load64_zero align=1
-            f64x2.promote_low_f32x4
-            local.get $p
-            local.get $k
-            i32.add
-            v128.load64_zero align=1
-            f64x2.promote_low_f32x4
-            f64x2.mul
-            f64x2.add
-            local.set $acc01
-            local.get $acc23
-            local.get $q
-            local.get $k
-            i32.add
-            v128.load64_zero offset=8 align=1
-            f64x2.promote_low_f32x4
-            local.get $p
-            local.get $k
-            i32.add
-            v128.load64_zero offset=8 align=1
-            f64x2.promote_low_f32x4
-            f64x2.mul
-            f64x2.add
-            local.set $acc23
-            local.get $k
-            i32.const 16
-            i32.add
-            local.set $k
-            br 0
-          end
-        end
-        local.get $out
-        local.get $i
-        i32.const 3
-        i32.shl
-        i32.add
-        local.get $acc01
-        f64x2.extract_lane 0
-        local.get $acc01
-        f64x2.extract_lane 1
-        f64.add
-        local.get $acc23
-        f64x2.extract_lane 0
-        f64.add
-        local.get $acc23
-        f64x2.extract_lane 1
-        f64.add
-        f64.store
-        local.get $i
-        i32.const 1
-        i32.add
-        local.set $i
-        br 0
-      end
-    end
+    (call $touch (local.get $rows) (local.get $rowBytes) (local.get $ids) (local.get $count) (local.get $out))
+    (block $quadsDone
+      (loop $quad
+        (br_if $quadsDone (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $count)))
+        (local.set $p0 (i32.add (local.get $rows)
+          (i32.mul (i32.load (i32.add (local.get $ids) (i32.shl (local.get $i) (i32.const 2)))) (local.get $rowBytes))))
+        (local.set $p1 (i32.add (local.get $rows)
+          (i32.mul (i32.load offset=4 (i32.add (local.get $ids) (i32.shl (local.get $i) (i32.const 2)))) (local.get $rowBytes))))
+        (local.set $p2 (i32.add (local.get $rows)
+          (i32.mul (i32.load offset=8 (i32.add (local.get $ids) (i32.shl (local.get $i) (i32.const 2)))) (local.get $rowBytes))))
+        (local.set $p3 (i32.add (local.get $rows)
+          (i32.mul (i32.load offset=12 (i32.add (local.get $ids) (i32.shl (local.get $i) (i32.const 2)))) (local.get $rowBytes))))
+        (local.set $a0 (f64x2.splat (f64.const 0)))
+        (local.set $a1 (f64x2.splat (f64.const 0)))
+        (local.set $a2 (f64x2.splat (f64.const 0)))
+        (local.set $a3 (f64x2.splat (f64.const 0)))
+        (local.set $a4 (f64x2.splat (f64.const 0)))
+        (local.set $a5 (f64x2.splat (f64.const 0)))
+        (local.set $a6 (f64x2.splat (f64.const 0)))
+        (local.set $a7 (f64x2.splat (f64.const 0)))
+        (local.set $k (i32.const 0))
+        (block $done
+          (loop $step
+            (br_if $done (i32.ge_u (local.get $k) (local.get $rowBytes)))
+            (local.set $q01 (f64x2.promote_low_f32x4 (v128.load64_zero align=1 (i32.add (local.get $q) (local.get $k)))))
+            (local.set $q23
+              (f64x2.promote_low_f32x4 (v128.load64_zero offset=8 align=1 (i32.add (local.get $q) (local.get $k)))))
+            (local.set $a0 (f64x2.add (local.get $a0) (f64x2.mul (local.get $q01) (f64x2.promote_low_f32x4 (v128.load64_zero align=1 (i32.add (local.get $p0) (local.get $k)))))))
+            (local.set $a1 (f64x2.add (local.get $a1) (f64x2.mul (local.get $q23) (f64x2.promote_low_f32x4 (v128.load64_zero offset=8 align=1 (i32.add (local.get $p0) (local.get $k)))))))
+            (local.set $a2 (f64x2.add (local.get $a2) (f64x2.mul (local.get $q01) (f64x2.promote_low_f32x4 (v128.load64_zero align=1 (i32.add (local.get $p1) (local.get $k)))))))
+            (local.set $a3 (f64x2.add (local.get $a3) (f64x2.mul (local.get $q23) (f64x2.promote_low_f32x4 (v128.load64_zero offset=8 align=1 (i32.add (local.get $p1) (local.get $k)))))))
+            (local.set $a4 (f64x2.add (local.get $a4) (f64x2.mul (local.get $q01) (f64x2.promote_low_f32x4 (v128.load64_zero align=1 (i32.add (local.get $p2) (local.get $k)))))))
+            (local.set $a5 (f64x2.add (local.get $a5) (f64x2.mul (local.get $q23) (f64x2.promote_low_f32x4 (v128.load64_zero offset=8 align=1 (i32.add (local.get $p2) (local.get $k)))))))
+            (local.set $a6 (f64x2.add (local.get $a6) (f64x2.mul (local.get $q01) (f64x2.promote_low_f32x4 (v128.load64_zero align=1 (i32.add (local.get $p3) (local.get $k)))))))
+            (local.set $a7 (f64x2.add (local.get $a7) (f64x2.mul (local.get $q23) (f64x2.promote_low_f32x4 (v128.load64_zero offset=8 align=1 (i32.add (local.get $p3) (local.get $k)))))))
+            (local.set $k (i32.add (local.get $k) (i32.const 16)))
+            (br $step)))
+        (f64.store (i32.add (local.get $out) (i32.shl (local.get $i) (i32.const 3)))
+          (f64.add (f64.add (f64.add (f64x2.extract_lane 0 (local.get $a0)) (f64x2.extract_lane 1 (local.get $a0)))
+            (f64x2.extract_lane 0 (local.get $a1))) (f64x2.extract_lane 1 (local.get $a1))))
+        (f64.store offset=8 (i32.add (local.get $out) (i32.shl (local.get $i) (i32.const 3)))
+          (f64.add (f64.add (f64.add (f64x2.extract_lane 0 (local.get $a2)) (f64x2.extract_lane 1 (local.get $a2)))
+            (f64x2.extract_lane 0 (local.get $a3))) (f64x2.extract_lane 1 (local.get $a3))))
+        (f64.store offset=16 (i32.add (local.get $out) (i32.shl (local.get $i) (i32.const 3)))
+          (f64.add (f64.add (f64.add (f64x2.extract_lane 0 (local.get $a4)) (f64x2.extract_lane 1 (local.get $a4)))
+            (f64x2.extract_lane 0 (local.get $a5))) (f64x2.extract_lane 1 (local.get $a5))))
+        (f64.store offset=24 (i32.add (local.get $out) (i32.shl (local.get $i) (i32.const 3)))
+          (f64.add (f64.add (f64.add (f64x2.extract_lane 0 (local.get $a6)) (f64x2.extract_lane 1 (local.get $a6)))
+            (f64x2.extract_lane 0 (local.get $a7))) (f64x2.extract_lane 1 (local.get $a7))))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $quad)))
+    (block $rowsDone
+      (loop $row
+        (br_if $rowsDone (i32.ge_u (local.get $i) (local.get $count)))
+        (local.set $p0 (i32.add (local.get $rows)
+          (i32.mul (i32.load (i32.add (local.get $ids) (i32.shl (local.get $i) (i32.const 2)))) (local.get $rowBytes))))
+        (local.set $a0 (f64x2.splat (f64.const 0)))
+        (local.set $a1 (f64x2.splat (f64.const 0)))
+        (local.set $k (i32.const 0))
+        (block $done
+          (loop $step
+            (br_if $done (i32.ge_u (local.get $k) (local.get $rowBytes)))
+            (local.set $q01 (f64x2.promote_low_f32x4 (v128.load64_zero align=1 (i32.add (local.get $q) (local.get $k)))))
+            (local.set $q23
+              (f64x2.promote_low_f32x4 (v128.load64_zero offset=8 align=1 (i32.add (local.get $q) (local.get $k)))))
+            (local.set $a0 (f64x2.add (local.get $a0) (f64x2.mul (local.get $q01) (f64x2.promote_low_f32x4 (v128.load64_zero align=1 (i32.add (local.get $p0) (local.get $k)))))))
+            (local.set $a1 (f64x2.add (local.get $a1) (f64x2.mul (local.get $q23) (f64x2.promote_low_f32x4 (v128.load64_zero offset=8 align=1 (i32.add (local.get $p0) (local.get $k)))))))
+            (local.set $k (i32.add (local.get $k) (i32.const 16)))
+            (br $step)))
+        (f64.store (i32.add (local.get $out) (i32.shl (local.get $i) (i32.const 3)))
+          (f64.add (f64.add (f64.add (f64x2.extract_lane 0 (local.get $a0)) (f64x2.extract_lane 1 (local.get $a0)))
+            (f64x2.extract_lane 0 (local.get $a1))) (f64x2.extract_lane 1 (local.get $a1))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $row)))
   )
   ;; out[i] (f64) = Σ (q − row(ids[i]))², float64 sums bit-identical to the JS l2sq; rowBytes a multiple of 16
   (func $l2_f64 (export "l2_f64") (param $rows i32) (param $rowBytes i32) (param $q i32) (param $ids i32) (param $count i32) (param $out i32)
     (local $i i32)
-    (local $p i32)
     (local $k i32)
-    (local $acc01 v128)
-    (local $acc23 v128)
+    (local $p0 i32)
+    (local $p1 i32)
+    (local $p2 i32)
+    (local $p3 i32)
+    (local $q01 v128)
+    (local $q23 v128)
+    (local $a0 v128)
+    (local $a1 v128)
+    (local $a2 v128)
+    (local $a3 v128)
+    (local $a4 v128)
+    (local $a5 v128)
+    (local $a6 v128)
+    (local $a7 v128)
     (local $d v128)
-    local.get $rows
-    local.get $rowBytes
-    local.get $ids
-    local.get $count
-    local.get $out
-    call $touch
-    i32.const 0
-    local.set $i
-    block
-      loop
-        local.get $i
-        local.get $count
-        i32.ge_u
-        br_if 1
-        local.get $rows
-        local.get $ids
-        local.get $i
-        i32.const 2
-        i32.shl
-        i32.add
-        i32.load
-        local.get $rowBytes
-        i32.mul
-        i32.add
-        local.set $p
-        i32.const 0
-        i32x4.splat
-        local.tee $acc01
-        local.set $acc23
-        i32.const 0
-        local.set $k
-        block
-          loop
-            local.get $k
-            local.get $rowBytes
-            i32.ge_u
-            br_if 1
-            local.get $acc01
-            local.get $q
-            local.get $k
-            i32.add
-            v128.load64_zero align=1
-            f64x2.promote_low_f32x4
-            local.get $p
-            local.get $k
-            i32.add
-            v128.load64_zero align=1
-            f64x2.promote_low_f32x4
-            f64x2.sub
-            local.tee $d
-            local.get $d
-            f64x2.mul
-            f64x2.add
-            local.set $acc01
-            local.get $acc23
-            local.get $q
-            local.get $k
-            i32.add
-            v128.load64_zero offset=8 align=1
-            f64x2.promote_low_f32x4
-            local.get $p
-            local.get $k
-            i32.add
-            v128.load64_zero offset=8 align=1
-            f64x2.promote_low_f32x4
-            f64x2.sub
-            local.tee $d
-            local.get $d
-            f64x2.mul
-            f64x2.add
-            local.set $acc23
-            local.get $k
-            i32.const 16
-            i32.add
-            local.set $k
-            br 0
-          end
-        end
-        local.get $out
-        local.get $i
-        i32.const 3
-        i32.shl
-        i32.add
-        local.get $acc01
-        f64x2.extract_lane 0
-        local.get $acc01
-        f64x2.extract_lane 1
-        f64.add
-        local.get $acc23
-        f64x2.extract_lane 0
-        f64.add
-        local.get $acc23
-        f64x2.extract_lane 1
-        f64.add
-        f64.store
-        local.get $i
-        i32.const 1
-        i32.add
-        local.set $i
-        br 0
-      end
-    end
+    (call $touch (local.get $rows) (local.get $rowBytes) (local.get $ids) (local.get $count) (local.get $out))
+    (block $quadsDone
+      (loop $quad
+        (br_if $quadsDone (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $count)))
+        (local.set $p0 (i32.add (local.get $rows)
+          (i32.mul (i32.load (i32.add (local.get $ids) (i32.shl (local.get $i) (i32.const 2)))) (local.get $rowBytes))))
+        (local.set $p1 (i32.add (local.get $rows)
+          (i32.mul (i32.load offset=4 (i32.add (local.get $ids) (i32.shl (local.get $i) (i32.const 2)))) (local.get $rowBytes))))
+        (local.set $p2 (i32.add (local.get $rows)
+          (i32.mul (i32.load offset=8 (i32.add (local.get $ids) (i32.shl (local.get $i) (i32.const 2)))) (local.get $rowBytes))))
+        (local.set $p3 (i32.add (local.get $rows)
+          (i32.mul (i32.load offset=12 (i32.add (local.get $ids) (i32.shl (local.get $i) (i32.const 2)))) (local.get $rowBytes))))
+        (local.set $a0 (f64x2.splat (f64.const 0)))
+        (local.set $a1 (f64x2.splat (f64.const 0)))
+        (local.set $a2 (f64x2.splat (f64.const 0)))
+        (local.set $a3 (f64x2.splat (f64.const 0)))
+        (local.set $a4 (f64x2.splat (f64.const 0)))
+        (local.set $a5 (f64x2.splat (f64.const 0)))
+        (local.set $a6 (f64x2.splat (f64.const 0)))
+        (local.set $a7 (f64x2.splat (f64.const 0)))
+        (local.set $k (i32.const 0))
+        (block $done
+          (loop $step
+            (br_if $done (i32.ge_u (local.get $k) (local.get $rowBytes)))
+            (local.set $q01 (f64x2.promote_low_f32x4 (v128.load64_zero align=1 (i32.add (local.get $q) (local.get $k)))))
+            (local.set $q23
+              (f64x2.promote_low_f32x4 (v128.load64_zero offset=8 align=1 (i32.add (local.get $q) (local.get $k)))))
+            (local.set $d (f64x2.sub (local.get $q01) (f64x2.promote_low_f32x4 (v128.load64_zero align=1 (i32.add (local.get $p0) (local.get $k))))))
+            (local.set $a0 (f64x2.add (local.get $a0) (f64x2.mul (local.get $d) (local.get $d))))
+            (local.set $d (f64x2.sub (local.get $q23) (f64x2.promote_low_f32x4 (v128.load64_zero offset=8 align=1 (i32.add (local.get $p0) (local.get $k))))))
+            (local.set $a1 (f64x2.add (local.get $a1) (f64x2.mul (local.get $d) (local.get $d))))
+            (local.set $d (f64x2.sub (local.get $q01) (f64x2.promote_low_f32x4 (v128.load64_zero align=1 (i32.add (local.get $p1) (local.get $k))))))
+            (local.set $a2 (f64x2.add (local.get $a2) (f64x2.mul (local.get $d) (local.get $d))))
+            (local.set $d (f64x2.sub (local.get $q23) (f64x2.promote_low_f32x4 (v128.load64_zero offset=8 align=1 (i32.add (local.get $p1) (local.get $k))))))
+            (local.set $a3 (f64x2.add (local.get $a3) (f64x2.mul (local.get $d) (local.get $d))))
+            (local.set $d (f64x2.sub (local.get $q01) (f64x2.promote_low_f32x4 (v128.load64_zero align=1 (i32.add (local.get $p2) (local.get $k))))))
+            (local.set $a4 (f64x2.add (local.get $a4) (f64x2.mul (local.get $d) (local.get $d))))
+            (local.set $d (f64x2.sub (local.get $q23) (f64x2.promote_low_f32x4 (v128.load64_zero offset=8 align=1 (i32.add (local.get $p2) (local.get $k))))))
+            (local.set $a5 (f64x2.add (local.get $a5) (f64x2.mul (local.get $d) (local.get $d))))
+            (local.set $d (f64x2.sub (local.get $q01) (f64x2.promote_low_f32x4 (v128.load64_zero align=1 (i32.add (local.get $p3) (local.get $k))))))
+            (local.set $a6 (f64x2.add (local.get $a6) (f64x2.mul (local.get $d) (local.get $d))))
+            (local.set $d (f64x2.sub (local.get $q23) (f64x2.promote_low_f32x4 (v128.load64_zero offset=8 align=1 (i32.add (local.get $p3) (local.get $k))))))
+            (local.set $a7 (f64x2.add (local.get $a7) (f64x2.mul (local.get $d) (local.get $d))))
+            (local.set $k (i32.add (local.get $k) (i32.const 16)))
+            (br $step)))
+        (f64.store (i32.add (local.get $out) (i32.shl (local.get $i) (i32.const 3)))
+          (f64.add (f64.add (f64.add (f64x2.extract_lane 0 (local.get $a0)) (f64x2.extract_lane 1 (local.get $a0)))
+            (f64x2.extract_lane 0 (local.get $a1))) (f64x2.extract_lane 1 (local.get $a1))))
+        (f64.store offset=8 (i32.add (local.get $out) (i32.shl (local.get $i) (i32.const 3)))
+          (f64.add (f64.add (f64.add (f64x2.extract_lane 0 (local.get $a2)) (f64x2.extract_lane 1 (local.get $a2)))
+            (f64x2.extract_lane 0 (local.get $a3))) (f64x2.extract_lane 1 (local.get $a3))))
+        (f64.store offset=16 (i32.add (local.get $out) (i32.shl (local.get $i) (i32.const 3)))
+          (f64.add (f64.add (f64.add (f64x2.extract_lane 0 (local.get $a4)) (f64x2.extract_lane 1 (local.get $a4)))
+            (f64x2.extract_lane 0 (local.get $a5))) (f64x2.extract_lane 1 (local.get $a5))))
+        (f64.store offset=24 (i32.add (local.get $out) (i32.shl (local.get $i) (i32.const 3)))
+          (f64.add (f64.add (f64.add (f64x2.extract_lane 0 (local.get $a6)) (f64x2.extract_lane 1 (local.get $a6)))
+            (f64x2.extract_lane 0 (local.get $a7))) (f64x2.extract_lane 1 (local.get $a7))))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $quad)))
+    (block $rowsDone
+      (loop $row
+        (br_if $rowsDone (i32.ge_u (local.get $i) (local.get $count)))
+        (local.set $p0 (i32.add (local.get $rows)
+          (i32.mul (i32.load (i32.add (local.get $ids) (i32.shl (local.get $i) (i32.const 2)))) (local.get $rowBytes))))
+        (local.set $a0 (f64x2.splat (f64.const 0)))
+        (local.set $a1 (f64x2.splat (f64.const 0)))
+        (local.set $k (i32.const 0))
+        (block $done
+          (loop $step
+            (br_if $done (i32.ge_u (local.get $k) (local.get $rowBytes)))
+            (local.set $q01 (f64x2.promote_low_f32x4 (v128.load64_zero align=1 (i32.add (local.get $q) (local.get $k)))))
+            (local.set $q23
+              (f64x2.promote_low_f32x4 (v128.load64_zero offset=8 align=1 (i32.add (local.get $q) (local.get $k)))))
+            (local.set $d (f64x2.sub (local.get $q01) (f64x2.promote_low_f32x4 (v128.load64_zero align=1 (i32.add (local.get $p0) (local.get $k))))))
+            (local.set $a0 (f64x2.add (local.get $a0) (f64x2.mul (local.get $d) (local.get $d))))
+            (local.set $d (f64x2.sub (local.get $q23) (f64x2.promote_low_f32x4 (v128.load64_zero offset=8 align=1 (i32.add (local.get $p0) (local.get $k))))))
+            (local.set $a1 (f64x2.add (local.get $a1) (f64x2.mul (local.get $d) (local.get $d))))
+            (local.set $k (i32.add (local.get $k) (i32.const 16)))
+            (br $step)))
+        (f64.store (i32.add (local.get $out) (i32.shl (local.get $i) (i32.const 3)))
+          (f64.add (f64.add (f64.add (f64x2.extract_lane 0 (local.get $a0)) (f64x2.extract_lane 1 (local.get $a0)))
+            (f64x2.extract_lane 0 (local.get $a1))) (f64x2.extract_lane 1 (local.get $a1))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $row)))
   )
   ;; Binary codes (lib/quantization/binary.ts): XOR + popcount of a row against B query bit planes, plane b weighing
   ;; 2^b (B = 1: the query is a code like the rows; B = 4 or 8: a scalar query stored transposed, plane-major, each
