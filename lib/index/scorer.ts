@@ -33,7 +33,7 @@ export interface QueryScorer {
 
 /** Cosine queries are normalized like the stored vectors; other distances use the query as given. */
 export function prepareQuery(distance: Distance, query: ArrayLike<number>): Float32Array {
-  return distance === 'Cosine' ? normalized(query) : Float32Array.from(query);
+  return distance === 'Cosine' ? normalized(query) : new Float32Array(query);
 }
 
 /**

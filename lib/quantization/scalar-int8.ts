@@ -342,7 +342,7 @@ export class Int8Scorer {
   /** `query` as given by the caller; a Cosine query is normalized here like the stored vectors were. */
   constructor(set: QuantizedSet, query: ArrayLike<number>) {
     this.set = set;
-    const q = set.params.distance === 'Cosine' ? normalized(query) : Float32Array.from(query);
+    const q = set.params.distance === 'Cosine' ? normalized(query) : new Float32Array(query);
     this.query = encodeQuery(set.params, q);
     this.multiplier = codeMultiplier(set.params);
     this.manhattan = set.params.distance === 'Manhattan';

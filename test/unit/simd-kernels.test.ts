@@ -211,7 +211,7 @@ describe('WebAssembly SIMD kernels', () => {
           const rnd = mulberry32(seed + 2);
           const ids = Uint32Array.from({ length: count + 1 }, () => Math.floor(rnd() * n));
           const out = new Float64Array(count);
-          scorer.scoreMany!(ids, 1, count, out);
+          (scorer as QueryScorer).scoreMany!(ids, 1, count, out);
           for (let j = 0; j < count; j++) {
             const at = ids[j + 1] * dim;
             expect(out[j]).toBe(distance === 'Euclid' ? -l2sq(query, 0, data, at, dim) : dot(query, 0, data, at, dim));
