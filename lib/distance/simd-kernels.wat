@@ -840,12 +840,18 @@
   ;; 64-byte line of every row it names, all independent of each other, so the CPU keeps many cache misses in flight at
   ;; once instead of stalling on each row's first line as the scoring loop reaches it (neighbour rows are scattered,
   ;; so nearly every one misses the caches on a large set). The XOR of the loaded words is stored at out, which the
-  ;; kernel overwrites afterwards: a store keeps the loads from being optimised away and changes no result.
+  ;; kernel overwrites afterwards: a store keeps the loads from being optimised away and changes no result. Only a row's
+  ;; first 1,024 bytes (16 lines) are touched: a load that misses holds its place in the reorder window until the line
+  ;; arrives, so touching all 49 lines of a 784-d float32 row stalled the touch loop itself, while past its first
+  ;; lines the hardware's stream prefetcher fetches a row read front to back (measured on Fashion-MNIST 20k, ef 128:
+  ;; float32 walk +50%, int8 rows of 784 bytes, touched whole as before, unchanged).
   (func $touch (param $rows i32) (param $rowBytes i32) (param $ids i32) (param $count i32) (param $out i32)
     (local $i i32)
     (local $p i32)
     (local $k i32)
     (local $t i32)
+    (local $lim i32)
+    (local.set $lim (select (local.get $rowBytes) (i32.const 1024) (i32.lt_u (local.get $rowBytes) (i32.const 1024))))
     block
       loop
         local.get $i
@@ -868,7 +874,7 @@
         block
           loop
             local.get $k
-            local.get $rowBytes
+            local.get $lim
             i32.ge_u
             br_if 1
             local.get $t
