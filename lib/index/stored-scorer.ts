@@ -147,6 +147,7 @@ class U8Manhattan extends StoredScorer<Uint8Array> {
  */
 class SimdStoredScorer implements QueryScorer {
   readonly scratchIds: Uint32Array;
+  readonly scratchScores: Float64Array;
   private readonly query: Float32Array;
   private readonly rows: number;
   private readonly rowBytes: number;
@@ -168,6 +169,7 @@ class SimdStoredScorer implements QueryScorer {
     if (query.length !== dim) throw invalid(`query has ${query.length} dimensions, expected ${dim}`);
     this.query = prepareQuery(distance, query);
     this.scratchIds = arena.ids;
+    this.scratchScores = arena.outF64;
     this.rows = data.byteOffset;
     this.rowBytes = dim * data.BYTES_PER_ELEMENT;
     this.negate = distance === 'Euclid' || distance === 'Manhattan';
@@ -213,7 +215,7 @@ class SimdStoredScorer implements QueryScorer {
           this.op,
         );
       if (this.negate) for (let j = 0; j < c; j++) out[done + j] = -sims[j];
-      else for (let j = 0; j < c; j++) out[done + j] = sims[j];
+      else if (out !== sims) for (let j = 0; j < c; j++) out[done + j] = sims[j];
     }
   }
 }

@@ -222,6 +222,29 @@ describe('WebAssembly SIMD kernels', () => {
     );
   });
 
+  it('scoreMany into the scorer\'s own result slot (scratchScores) gives the values it gives into another array', () => {
+    const dim = 32;
+    const n = 50;
+    const data = randomMatrix(3, n, dim);
+    const query = randomMatrix(4, 1, dim);
+    const scorers: QueryScorer[] = [
+      floatScorer(simdRows(data, dim), dim, 'Euclid', query),
+      floatScorer(simdRows(data, dim), dim, 'Dot', query),
+      new Int8Scorer(quantize(data, dim, 'Euclid'), query),
+    ];
+    for (const scorer of scorers) {
+      const ids = scorer.scratchIds!;
+      const inPlace = scorer.scratchScores!;
+      expect(inPlace).toBeDefined();
+      for (let j = 0; j < n; j++) ids[j] = (j * 7) % n;
+      const copy = new Float64Array(n);
+      scorer.scoreMany!(ids, 0, n, copy);
+      scorer.scoreMany!(ids, 0, n, inPlace);
+      expect(Array.from(inPlace.subarray(0, n))).toEqual(Array.from(copy));
+      for (let j = 0; j < n; j++) expect(copy[j]).toBe(scorer.score((j * 7) % n));
+    }
+  });
+
   it('simdRows leaves a dim that is not a multiple of 4 on the JS kernels', () => {
     const data = randomMatrix(1, 10, 5);
     expect(simdRows(data, 5)).toBe(data);
