@@ -222,7 +222,7 @@ describe('WebAssembly SIMD kernels', () => {
     );
   });
 
-  it('scoreMany into the scorer\'s own result slot (scratchScores) gives the values it gives into another array', () => {
+  it("scoreMany into the scorer's own result slot (scratchScores) gives the values it gives into another array", () => {
     const dim = 32;
     const n = 50;
     const data = randomMatrix(3, n, dim);
