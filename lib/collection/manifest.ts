@@ -80,6 +80,10 @@ export interface SegmentBuild {
   vectors?: Record<string, SegmentBuild>;
   /** the payload_schema its field indexes were built with (payloadSchemaKey); absent: none */
   fieldIndexes?: string;
+  /** a named vector's generation (lib/model/vector-generations.ts) when not 0 */
+  generation?: number;
+  /** the sparse names the segment holds, with their generations; absent: none, or recorded before generations */
+  sparse?: Record<string, number>;
 }
 
 export interface Retired {

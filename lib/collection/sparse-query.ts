@@ -16,6 +16,7 @@ import { type SparseVector, idfWeighted, isSparse, parseSparseVector, wrongSpars
 import { findVectorSpace } from '../model/vector-spaces.js';
 import type { IoScope } from '../storage/io-stats.js';
 import type { ServiceContext } from './context.js';
+import { liveSource } from './segment-access.js';
 import type { Snapshot } from './snapshot.js';
 
 /** The sparse query `raw` over sparse name `using`, checked, sorted and IDF-weighted when configured. */
@@ -36,6 +37,27 @@ export async function prepareSparseQuery(
   if (space.modifier !== 'idf') return q;
   const { n, df } = await documentFrequencies(ctx, snap, using, q.indices, io);
   return idfWeighted(q, n, (d) => df.get(d) ?? 0);
+}
+
+/**
+ * Several sparse vectors of one query over `using` (the examples of a recommend / discover / context / feedback
+ * query), each checked and sorted, then IDF-weighted when configured, with ONE count of the collection over the
+ * union of their dimensions.
+ */
+export async function prepareSparseExamples(
+  ctx: ServiceContext,
+  snap: Snapshot,
+  raws: readonly unknown[],
+  using: string,
+  io?: IoScope,
+): Promise<SparseVector[]> {
+  const space = findSparseSpace(snap.manifest.config, using);
+  if (space === undefined) throw invalid(`Not existing vector name error: ${using}`);
+  const vectors = raws.map((raw, i) => parseSparseVector(raw, `example.${i}`));
+  if (space.modifier !== 'idf' || vectors.length === 0) return vectors;
+  const dims = Uint32Array.from(new Set(vectors.flatMap((v) => Array.from(v.indices)))).sort();
+  const { n, df } = await documentFrequencies(ctx, snap, using, dims, io);
+  return vectors.map((v) => idfWeighted(v, n, (d) => df.get(d) ?? 0));
 }
 
 /** n = live points holding sparse name `using`; df = of those, the ones holding each of `dims`. */
@@ -59,7 +81,8 @@ export async function documentFrequencies(
   }
   const perSegment = await Promise.all(
     snap.manifest.segments.map(async (s) => {
-      const source = await ctx.access.points(snap.collection, s.id, io);
+      // a stale sparse space (its name deleted or re-created since) holds no live point's vector
+      const source = liveSource(await ctx.access.points(snap.collection, s.id, io), snap.manifest.config);
       if (source.meta.sparse?.[using] === undefined) return null;
       const [reader, table, tomb] = await Promise.all([
         source.sparse(using, io),

@@ -39,6 +39,7 @@
  * complete; the same input and seed produce the same bytes. No tombstones at birth.
  */
 import type { CollectionConfig } from '../model/collection-config.js';
+import { vectorGeneration } from '../model/vector-generations.js';
 import type { Payload } from '../model/payload.js';
 import type { PointId } from '../model/point-id.js';
 import { internal } from '../model/errors.js';
@@ -207,7 +208,9 @@ export function encodeSegment(
     if (s.points !== null && s.points.length === 0) continue;
     const graph = prebuilt !== null && prebuilt.name === s.name ? prebuilt.graph : undefined;
     const { meta, objects: own } = encodeSpace(config, s, n, input.seed, options, input.payloads, graph);
-    spaces[s.name] = meta;
+    // the name's generation, so a reader of a later config tells this data from a re-created name's (absent: 0)
+    const generation = vectorGeneration(config, s.name);
+    spaces[s.name] = generation > 0 ? { ...meta, generation } : meta;
     for (const [file, bytes] of own) objects.set(spaceFile(s.name, file), bytes);
   }
 
@@ -232,6 +235,8 @@ export function encodeSegment(
       // pinned and cold are what `onDisk` says; only cached needs its own word
       ...(memory === 'cached' ? { memory } : {}),
     };
+    const generation = vectorGeneration(config, s.name);
+    if (generation > 0) sparse[s.name].generation = generation;
   }
 
   const idsBytes = encodeIds(input.ids, input.versions);
