@@ -207,55 +207,56 @@ describe('vector names on a live collection', () => {
       operation_id: 0,
       status: 'acknowledged',
     });
-    const cases: [Promise<unknown>, number, string][] = [
+    // thunks: each request is sent when its turn comes, so no rejection is left unhandled meanwhile
+    const cases: [() => Promise<unknown>, number, string][] = [
       [
-        client.createVectorName(C, 'c', { dense: { size: 6, distance: 'Cosine' } }),
+        () => client.createVectorName(C, 'c', { dense: { size: 6, distance: 'Cosine' } }),
         400,
         'Wrong input: Vector `c` already exists with a different configuration',
       ],
       [
-        client.createVectorName(C, 'b', { sparse: {} }),
+        () => client.createVectorName(C, 'b', { sparse: {} }),
         400,
         'Wrong input: Vector `b` already exists as a dense vector',
       ],
       [
-        client.createVectorName(C, 's', { dense: { size: 2, distance: 'Dot' } }),
+        () => client.createVectorName(C, 's', { dense: { size: 2, distance: 'Dot' } }),
         400,
         'Wrong input: Vector `s` already exists as a sparse vector',
       ],
       [
-        client.createVectorName(C, 's', { sparse: { modifier: 'idf' } }),
+        () => client.createVectorName(C, 's', { sparse: { modifier: 'idf' } }),
         400,
         'Wrong input: Sparse vector `s` already exists with a different configuration',
       ],
       [
-        client.createVectorName(C, 'x:y', { dense: { size: 2, distance: 'Dot' } }),
+        () => client.createVectorName(C, 'x:y', { dense: { size: 2, distance: 'Dot' } }),
         400,
         'Wrong input: Invalid vector name `x:y`: vector name cannot contain ":" char',
       ],
       [
-        client.createVectorName(C, 'z', { dense: { size: 0, distance: 'Dot' } }),
+        () => client.createVectorName(C, 'z', { dense: { size: 0, distance: 'Dot' } }),
         422,
         'Validation error in JSON body: [dense.size: value 0 invalid, must be 1 or larger]',
       ],
       [
-        client.createVectorName(C, 'z', { dense: { size: 2, distance: 'Nope' } } as never),
+        () => client.createVectorName(C, 'z', { dense: { size: 2, distance: 'Nope' } } as never),
         400,
         'Format error in JSON body: data did not match any variant of untagged enum VectorNameConfig',
       ],
       [
-        client.createVectorName(C, 'z', {} as never),
+        () => client.createVectorName(C, 'z', {} as never),
         400,
         'Format error in JSON body: data did not match any variant of untagged enum VectorNameConfig',
       ],
       [
-        client.createVectorName('nope', 'z', { dense: { size: 2, distance: 'Dot' } }),
+        () => client.createVectorName('nope', 'z', { dense: { size: 2, distance: 'Dot' } }),
         404,
         "Not found: Collection `nope` doesn't exist!",
       ],
-      [client.deleteVectorName('nope', 'z'), 404, "Not found: Collection `nope` doesn't exist!"],
+      [() => client.deleteVectorName('nope', 'z'), 404, "Not found: Collection `nope` doesn't exist!"],
     ];
-    for (const [request, status, error] of cases) expect(await clientRejection(request)).toEqual({ status, error });
+    for (const [request, status, error] of cases) expect(await clientRejection(request())).toEqual({ status, error });
     // deleting a name the collection does not have is Qdrant's idempotent no-op
     expect(await client.deleteVectorName(C, 'never', { wait: true })).toEqual({ operation_id: 0, status: 'completed' });
     expect(Object.keys((await client.getCollection(C)).config.params.vectors as object)).toEqual(['a', 'b', 'c']);
