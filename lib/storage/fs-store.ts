@@ -393,7 +393,8 @@ export class FileSystemStore implements ObjectStore {
         await link(temp.path, path);
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
-        if (code === 'EEXIST') throw new PreconditionFailedError(`put ${key}: object already exists (If-None-Match: *)`);
+        if (code === 'EEXIST')
+          throw new PreconditionFailedError(`put ${key}: object already exists (If-None-Match: *)`);
         if (code === 'EPERM' || code === 'ENOTSUP' || code === 'EOPNOTSUPP' || code === 'EXDEV') {
           this.hardLinks = false;
           return null;
