@@ -18,7 +18,7 @@
  * (connection errors + non-2xx), the server's peak RSS (sampled from /proc), and for the writer its points/s.
  * First, on a server of its own, ingestion by client form (bench/support/server-ingest.ts): the JS client one batch
  * at a time and with `--ingest-parallel` batches in flight, and the Python client's `upload_collection` with
- * parallel 1 and `--ingest-parallel`: points/s, the server's CPU per 1,000 points, WAL objects written.
+ * parallel `--ingest-parallel` (at most the cores): points/s, the server's CPU per 1,000 points, WAL objects written.
  * As in the guide's e2e test, `indexing_threshold` is lowered by PATCH after create so a bench-sized slice gets graphs.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
