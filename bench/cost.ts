@@ -327,7 +327,9 @@ export async function main(argv: string[]): Promise<void> {
       'S3 $/M',
       'APIGW $/M',
       'total $/M',
-      'stored $/GB-month·1M pts',
+      'stored B/point',
+      'stored $/month·1M pts',
+      'stored $/GB-month of f32',
     ],
     rows.map((r) => {
       const c = r.counts as QueryCounts;

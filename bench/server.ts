@@ -16,6 +16,9 @@
  * in this run, the baseline), wait for green (sealed and indexed), then two load phases of real GloVe queries: queries
  * only, and queries while one writer upserts batches through the client. Each phase reports QPS, p50/p99, errors
  * (connection errors + non-2xx), the server's peak RSS (sampled from /proc), and for the writer its points/s.
+ * First, on a server of its own, ingestion by client form (bench/support/server-ingest.ts): the JS client one batch
+ * at a time and with `--ingest-parallel` batches in flight, and the Python client's `upload_collection` with
+ * parallel `--ingest-parallel` (at most the cores): points/s, the server's CPU per 1,000 points, WAL objects written.
  * As in the guide's e2e test, `indexing_threshold` is lowered by PATCH after create so a bench-sized slice gets graphs.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -34,6 +37,7 @@ import { quantize } from '../lib/quantization/index.js';
 import { type Dataset, loadGlove } from '../test/support/datasets.js';
 import { serverLatencyChart, serverQpsChart, type ServerChartRow } from './support/charts.js';
 import { writeChart } from './support/plot.js';
+import { type IngestRow, ingestionRows } from './support/server-ingest.js';
 import { codeVersion, fixed, formatTable, machineInfo, writeResults } from './support/results.js';
 
 export const description = "local server under HTTP load (autocannon): the guide's 3 scenarios × 2 segment configs";
@@ -91,6 +95,7 @@ interface Options {
   batch: number;
   writerBatch: number;
   k: number;
+  ingestParallel: number;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -106,6 +111,7 @@ function parseOptions(argv: string[]): Options {
       batch: { type: 'string', default: '1000' },
       'writer-batch': { type: 'string', default: '100' },
       k: { type: 'string', default: '10' },
+      'ingest-parallel': { type: 'string', default: '4' },
     },
     strict: true,
   });
@@ -124,6 +130,7 @@ function parseOptions(argv: string[]): Options {
     batch: Number(values.batch),
     writerBatch: Number(values['writer-batch']),
     k: Number(values.k),
+    ingestParallel: Number(values['ingest-parallel']),
   };
 }
 
@@ -339,6 +346,29 @@ export async function main(argv: string[]): Promise<void> {
   const ds = await loadGlove();
   const n = Math.min(opts.points, ds.nBase);
   const bodies = Array.from({ length: ds.nQueries }, (_, q) => JSON.stringify({ query: row(ds, ds.queries, q) }));
+  // ingestion by client form, on a server of its own (bench/support/server-ingest.ts)
+  const ingestDir = mkdtempSync(join(tmpdir(), 'strata-bench-server-'));
+  const ingestServer = await startLocalServer(ingestDir, opts.workers);
+  let ingestRows: IngestRow[];
+  const ingestClient = new QdrantClient({ url: ingestServer.url, checkCompatibility: false });
+  try {
+    log(`ingestion: ${n} points, batches of ${opts.batch}, ${opts.ingestParallel} in parallel where the client allows`);
+    ingestRows = await ingestionRows(
+      {
+        url: ingestServer.url,
+        pid: ingestServer.child.pid!,
+        dataDir: ingestDir,
+        client: ingestClient,
+        upsert: (name, points) => upsert(ingestClient, name, points),
+      },
+      ds,
+      { points: n, batch: opts.batch, parallel: opts.ingestParallel },
+      log,
+    );
+  } finally {
+    await ingestServer.stop();
+    rmSync(ingestDir, { recursive: true, force: true });
+  }
   const rates = new Map<boolean, number>();
   const rows: (ServerChartRow & Record<string, unknown>)[] = [];
   for (const sKey of opts.scenarios) {
@@ -421,7 +451,19 @@ export async function main(argv: string[]): Promise<void> {
       fixed(r.sealSeconds as number, 1),
     ]),
   );
+  const ingestTable = formatTable(
+    ['ingestion client', 'points', 'points/s', 'server CPU ms / 1000 points', 'WAL objects', 'batches'],
+    ingestRows.map((r) => [
+      r.client,
+      r.points,
+      fixed(r.pointsPerSecond, 0),
+      fixed(r.serverCpuMsPer1000, 0),
+      r.walObjects,
+      r.batches,
+    ]),
+  );
   const totalSeconds = (performance.now() - started) / 1000;
+  log(`\n${ingestTable}`);
   log(`\n${table}`);
   log(
     '\ningest ÷ build = client batch-upsert points/s ÷ the in-process engine build rate of the same points (the baseline);' +
@@ -436,6 +478,8 @@ export async function main(argv: string[]): Promise<void> {
     config: opts,
     upsertRetries: retries.count,
     baselineBuildPointsPerSecond: Object.fromEntries([...rates].map(([k, v]) => [k ? 'int8' : 'float32', v])),
+    ingestRows,
+    ingestTable,
     rows,
     table,
   });

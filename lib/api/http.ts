@@ -95,7 +95,10 @@ async function readText(req: Request, maxBytes: number): Promise<string> {
     }
     chunks.push(value);
   }
-  return new TextDecoder().decode(Buffer.concat(chunks));
+  // Buffer's decoder is several times faster than TextDecoder on a large body, and equally lenient (U+FFFD for bad
+  // bytes); a leading BOM is dropped as TextDecoder drops it
+  const text = Buffer.concat(chunks, total).toString('utf8');
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
 /** Parses `input` with `schema`; zod failures become Qdrant's 400/422 naming `where`. */

@@ -99,6 +99,14 @@ import { type VectorNameConfig, withVectorName, withoutVectorName } from './vect
 import { nonZeroGenerations } from '../model/vector-generations.js';
 import type { PreparedUpserts } from './wal.js';
 import { putWal } from './wal-writer.js';
+import { GroupCommitter } from './group-commit.js';
+import { mergeUpserts, mergeable } from './upsert-merge.js';
+
+/**
+ * Most points one group-committed WAL record takes (more wait for the next): bounds the record's bytes and the
+ * time its encode holds the event loop, at 10 of the API's largest-typical 1,000-point batches
+ */
+const GROUP_MAX_POINTS = 10_000;
 
 /** what a recover may spend finishing an earlier delete of a name it restores (collection-delete.ts) */
 const RECOVER_PURGE_MS = 5_000;
@@ -490,7 +498,52 @@ export class StrataCollectionService implements CollectionService {
     deletes: PointId[],
     wait: boolean,
   ): Promise<UpdateResult> {
+    const [seq] = await this.writeRecord(snap, upserts, deletes);
+    // an empty batch (a filter that matched nothing) still left a WAL object to seal: it counts as one
+    this.ctx.onWrite(snap.name, Math.max(1, (upserts?.ids.length ?? 0) + deletes.length));
+    return { operation_id: seq, status: wait ? 'completed' : 'acknowledged' };
+  }
+
+  /**
+   * Plain upserts of one collection arriving while one is being written share the next WAL record (group-commit.ts,
+   * upsert-merge.ts): each is acknowledged once that record is durable, and gets its own operation_id, growing in
+   * arrival order: the record's seq, then ids drawn right after it from the same clock, before the write, so every
+   * write that draws its seq later (and so applies later) has a larger id than all of them.
+   */
+  private readonly upsertGroups = new GroupCommitter<{ snap: Snapshot; upserts: PreparedUpserts }, number>({
+    fits: (taken, next) =>
+      taken.reduce((t, m) => t + m.upserts.ids.length, 0) + next.upserts.ids.length <= GROUP_MAX_POINTS &&
+      mergeable(
+        taken.map((m) => m.upserts),
+        next.upserts,
+      ),
+    commit: async (members) => {
+      const merged = mergeUpserts(members.map((m) => m.upserts));
+      const ids = await this.writeRecord(members[0].snap, merged, [], members.length);
+      for (const m of members) this.ctx.onWrite(m.snap.name, Math.max(1, m.upserts.ids.length));
+      return ids;
+    },
+  });
+
+  private async groupUpserts(snap: Snapshot, upserts: PreparedUpserts, wait: boolean): Promise<UpdateResult> {
+    const key = `${snap.collection}\n${snap.manifest.incarnation}`;
+    const operationId = await this.upsertGroups.submit(key, { snap, upserts });
+    return { operation_id: operationId, status: wait ? 'completed' : 'acknowledged' };
+  }
+
+  /**
+   * Writes one WAL record durably (§4.1); refuses a record that landed too late to count. Answers `operations`
+   * operation ids: the record's seq, then ids drawn from the clock right after it.
+   */
+  private async writeRecord(
+    snap: Snapshot,
+    upserts: PreparedUpserts | null,
+    deletes: PointId[],
+    operations = 1,
+  ): Promise<number[]> {
     const seq = this.ctx.clock.next();
+    const ids = [seq];
+    while (ids.length < operations) ids.push(this.ctx.clock.next());
     const body = encodeWal({
       incarnation: snap.manifest.incarnation,
       seq,
@@ -512,9 +565,7 @@ export class StrataCollectionService implements CollectionService {
           'it may not apply; retry it',
       );
     }
-    // an empty batch (a filter that matched nothing) still left a WAL object to seal: it counts as one
-    this.ctx.onWrite(snap.name, Math.max(1, (upserts?.ids.length ?? 0) + deletes.length));
-    return { operation_id: seq, status: wait ? 'completed' : 'acknowledged' };
+    return ids;
   }
 
   /** A manifest snapshot for a write: config and incarnation only, no WAL tail needed. */
@@ -552,7 +603,7 @@ export class StrataCollectionService implements CollectionService {
     const mode = options.update_mode ?? 'upsert';
     if (mode === 'upsert' && options.update_filter === undefined) {
       const target = await this.writeTarget(name);
-      return this.writeBatch(target, prepareUpserts(points, target.manifest.config), [], wait);
+      return this.groupUpserts(target, prepareUpserts(points, target.manifest.config), wait);
     }
     const snap = await this.snapshot(name);
     const prepared = prepareUpserts(points, snap.manifest.config);

@@ -100,6 +100,8 @@ const UNNAMED_VERSION = 1;
 const MULTI_VERSION = 3;
 const SPARSE_VERSION = 4;
 const HEADER_BYTES = 24;
+/** float rows are copied in bulk on little-endian hosts (the format's byte order); elsewhere one float at a time */
+const HOST_LE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /** The rows of one vector name in a batch. */
 export interface WalVectorBlock {
@@ -428,10 +430,13 @@ function checkRow(v: unknown, dim: number, path: string): void {
   if (!Array.isArray(v)) throw malformed(path, 'expected a vector: an array of numbers');
   if (v.length > 0 && Array.isArray(v[0])) throw malformed(path, 'expected a vector: an array of numbers');
   if (v.length !== dim) throw dimensionMismatch(dim, v.length, path);
+  // one cheap test per float (x - x is 0 only for a finite number; a float32 overflow rounds to an infinity): a batch
+  // upsert checks millions of them
   for (let j = 0; j < dim; j++) {
     const x = v[j];
+    if (typeof x === 'number' && Math.fround(x) - Math.fround(x) === 0) continue;
     if (typeof x !== 'number' || !Number.isFinite(x)) throw malformed(`${path}[${j}]`, 'expected a finite number');
-    if (!Number.isFinite(Math.fround(x))) throw invalid({ path: `${path}[${j}]`, detail: `${x} overflows float32` });
+    throw invalid({ path: `${path}[${j}]`, detail: `${x} overflows float32` });
   }
 }
 
@@ -496,7 +501,9 @@ export function encodeWal(batch: WalBatch): Uint8Array {
   out.set(json, HEADER_BYTES);
   let at = vecOff;
   for (const b of vectors) {
-    for (let i = 0; i < b.data.length; i++, at += 4) view.setFloat32(at, b.data[i], true);
+    if (HOST_LE) new Float32Array(out.buffer, at, b.data.length).set(b.data);
+    else for (let i = 0; i < b.data.length; i++) view.setFloat32(at + i * 4, b.data[i], true);
+    at += b.data.length * 4;
   }
   for (const b of sparse) {
     for (const r of b.rows) for (let i = 0; i < r.indices.length; i++, at += 4) view.setUint32(at, r.indices[i], true);
@@ -556,8 +563,12 @@ export function decodeWal(bytes: Uint8Array, key = 'WAL object'): WalBatch {
   }
   let at = vecOff;
   const vectors: WalVectorBlock[] = blocks.map((b) => {
-    const data = new Float32Array(blockRows(b as WalVectorBlock, n) * b.dim);
-    for (let i = 0; i < data.length; i++, at += 4) data[i] = view.getFloat32(at, true);
+    const floatsOf = blockRows(b as WalVectorBlock, n) * b.dim;
+    // a copy: the rows outlive the object's bytes, and `at` need not be 4-aligned in their buffer
+    const data = HOST_LE
+      ? new Float32Array(bytes.buffer.slice(bytes.byteOffset + at, bytes.byteOffset + at + floatsOf * 4))
+      : Float32Array.from({ length: floatsOf }, (_, i) => view.getFloat32(at + i * 4, true));
+    at += floatsOf * 4;
     const block: WalVectorBlock = { name: b.name, dim: b.dim, points: b.points, data };
     if (version >= MULTI_VERSION && b.counts !== undefined) block.counts = b.counts;
     return block;

@@ -6,7 +6,9 @@
  *   fsynced, then renamed over the object, then the directory is fsynced. rename(2) replaces the name atomically,
  *   so a reader opens the old file or the new one; a writer killed before the rename leaves only a temp file,
  *   which no get/head/list ever returns (names containing `.~` are reserved: such keys are rejected).
- * - Conditional PUT and DELETE run under a per-key lock file (`{name}.~lock`, file-lock.ts): check the current
+ * - Create-only PUT (the WAL's) needs no lock: the synced temp file is hard-linked to the key, and link(2) refuses
+ *   an existing name atomically (createExclusively); a filesystem without hard links takes the locked path below.
+ * - Other conditional PUTs and DELETE run under a per-key lock file (`{name}.~lock`, file-lock.ts): check the current
  *   ETag, then rename, with no other writer of that key in between, in this process or any other. Unconditional
  *   PUTs take the lock too, or one could land between a CAS's check and its rename and be silently overwritten.
  *   A writer that died holding the lock is detected (dead pid, or age) and its lock is broken.
@@ -18,7 +20,7 @@
  * - Left-over temp files (a writer killed mid-PUT) are garbage, not data; sweepTempFiles() removes old ones.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, rename, rmdir, stat, unlink } from 'node:fs/promises';
+import { link, mkdir, open, readdir, rename, rmdir, stat, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import type { Dirent } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -80,6 +82,8 @@ export class FileSystemStore implements ObjectStore {
   private readonly root: string;
   private readonly fsync: boolean;
   private readonly etagCache = new Map<string, string>();
+  /** create-only PUTs use link(2) until the filesystem refuses hard links once */
+  private hardLinks = true;
 
   constructor(private readonly options: FileSystemStoreOptions) {
     this.root = resolve(options.root);
@@ -171,6 +175,13 @@ export class FileSystemStore implements ObjectStore {
       for (let attempt = 1; ; attempt++) {
         await mkdir(dirname(path), { recursive: true });
         try {
+          if (options.ifNoneMatch === '*' && this.hardLinks) {
+            const ident = await this.createExclusively(key, path, body);
+            if (ident !== null) {
+              this.etagCache.set(ident, etag);
+              break;
+            }
+          }
           await withFileLock(
             `${path}${RESERVED}lock`,
             async () => {
@@ -362,6 +373,63 @@ export class FileSystemStore implements ObjectStore {
           `put ${key}: ETag is ${current ?? 'absent'}, expected ${options.ifMatch} (If-Match)`,
         );
       }
+    }
+  }
+
+  /**
+   * Create-only PUT without the key's lock: temp file → fsync → link(2) to the key → fsync dir → unlink the temp.
+   * link fails with EEXIST when the key exists, atomically against every other writer, so no check-then-write
+   * window needs a lock (a CAS or delete holding it cannot be undone by this: a CAS of an absent key fails on its
+   * own, and either order of this and a delete or an unconditional PUT is a valid serial order). Saves the lock
+   * file's create, read and unlink on every WAL write. Returns the file's identity, or null when this filesystem has
+   * no hard links (the caller falls back to the locked rename, and stops trying links).
+   */
+  private async createExclusively(key: string, path: string, body: Uint8Array): Promise<string | null> {
+    const temp = await this.writeTemp(path, body);
+    let linked = false;
+    try {
+      if (this.options.beforeRename !== undefined) await this.options.beforeRename(temp.path);
+      try {
+        await link(temp.path, path);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === 'EEXIST')
+          throw new PreconditionFailedError(`put ${key}: object already exists (If-None-Match: *)`);
+        if (code === 'EPERM' || code === 'ENOTSUP' || code === 'EOPNOTSUPP' || code === 'EXDEV') {
+          this.hardLinks = false;
+          return null;
+        }
+        throw e;
+      }
+      linked = true;
+      await this.syncDir(dirname(path));
+      return temp.ident;
+    } catch (e) {
+      if (linked) throw new AmbiguousWriteError(`Write of ${path} landed but syncing its folder failed`, { cause: e });
+      if (e instanceof StrataError || isMissing(e)) throw e;
+      throw new StrataError('unavailable', `Write of ${path} failed`, { cause: e });
+    } finally {
+      // the key holds the bytes now (or never will): the temp name is garbage either way (sweepTempFiles)
+      await unlink(temp.path).catch(() => undefined);
+    }
+  }
+
+  /** The body in a new synced temp file beside `path`; its path and identity. */
+  private async writeTemp(path: string, body: Uint8Array): Promise<{ path: string; ident: string }> {
+    const temp = `${path}${RESERVED}tmp.${process.pid}.${randomBytes(6).toString('hex')}`;
+    try {
+      const fh = await open(temp, 'wx');
+      try {
+        await fh.writeFile(body);
+        if (this.fsync) await fh.sync();
+        return { path: temp, ident: identity(await fh.stat({ bigint: true })) };
+      } finally {
+        await fh.close();
+      }
+    } catch (e) {
+      await unlink(temp).catch(() => undefined);
+      if (isMissing(e)) throw e; // a delete pruned the folder: put() makes it again
+      throw new StrataError('unavailable', `Write of ${path} failed`, { cause: e });
     }
   }
 

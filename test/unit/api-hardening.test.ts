@@ -85,6 +85,19 @@ describe('point ids as written', () => {
     expect(service.writes()[0].args[1]).toEqual([{ id: 3, vector: [1, 2, 3, 4], payload: { id: 3, points: [1] } }]);
   });
 
+  it('finds an id written after vectors and nested number arrays the scan steps over whole', async () => {
+    const bodies = [
+      '{"points":[{"vector":[1.0, 2e0 ,-3.5E-2,4],"payload":{"m":[[1.0],[2]]},"id":3.0}]}',
+      '{"batch":{"vectors":[[1.0,2,3,4]],"ids":[ 3e0 ]}}',
+    ];
+    for (const body of bodies) {
+      expectError(await send(app, 'PUT', '/collections/docs/points', body), 400, 'is not a valid point ID');
+    }
+    const f = '{"filter":{"must":[{"key":"v","range":{"gte":1.0}},{"has_id":[ 1, 2.0 ]}]}}';
+    expectError(await send(app, 'POST', '/collections/docs/points/count', f), 400, 'value 2.0 is not a valid point ID');
+    expect(service.writes()).toEqual([]);
+  });
+
   it('prints an id above 2^53 exactly, in bodies and paths', async () => {
     const big = '18446744073709551615';
     const r = await send(app, 'POST', '/collections/docs/points', `{"ids":[${big}]}`);

@@ -143,6 +143,40 @@ describe('FileSystemStore', () => {
     expect(readdirSync(root)).toEqual([]);
   });
 
+  it('a create-only PUT takes no lock (hard link), exactly one of 8 racing creators wins, no temp file is left', async () => {
+    const root = tempRoot();
+    const seen: string[][] = [];
+    const store = new FileSystemStore({
+      root,
+      beforeRename: async () => {
+        seen.push(readdirSync(join(root, 'wal')).filter((n) => n.includes('.~lock')));
+      },
+    });
+    const results = await Promise.allSettled(
+      Array.from({ length: 8 }, (_, i) => store.put('wal/1.w', enc(`v${i}`), { ifNoneMatch: '*' })),
+    );
+    const won = results.flatMap((r, i) => (r.status === 'fulfilled' ? [i] : []));
+    expect(won).toHaveLength(1);
+    for (const r of results) {
+      if (r.status === 'rejected') expect(isStrataError(r.reason, 'conflict')).toBe(true);
+    }
+    expect(seen.flat()).toEqual([]);
+    const got = (await store.get('wal/1.w'))!;
+    expect(dec(got.body)).toBe(`v${won[0]}`);
+    expect((await store.head('wal/1.w'))!.etag).toBe(got.etag);
+    expect(readdirSync(join(root, 'wal'))).toEqual(['1.w']);
+  });
+
+  it('a create-only PUT racing a delete that prunes its folder still lands', async () => {
+    const store = new FileSystemStore({ root: tempRoot() });
+    for (let i = 0; i < 30; i++) {
+      await store.put('e/x', enc('x'));
+      await Promise.all([store.delete('e/x'), store.put(`e/y${i}`, enc('y'), { ifNoneMatch: '*' })]);
+      expect(await store.get(`e/y${i}`)).not.toBeNull();
+      await store.delete(`e/y${i}`);
+    }
+  });
+
   it('a PUT racing a delete that prunes its folder still lands', async () => {
     const store = new FileSystemStore({ root: tempRoot() });
     for (let i = 0; i < 50; i++) {
