@@ -513,6 +513,8 @@ export class StrataCollectionService implements CollectionService {
   private readonly upsertGroups = new GroupCommitter<{ snap: Snapshot; upserts: PreparedUpserts }, number>({
     fits: (taken, next) =>
       taken.reduce((t, m) => t + m.upserts.ids.length, 0) + next.upserts.ids.length <= GROUP_MAX_POINTS &&
+      // one record carries one generation stamp: writes validated under different vector names never share one
+      sameGenerations(taken[0].snap.manifest.config, next.snap.manifest.config) &&
       mergeable(
         taken.map((m) => m.upserts),
         next.upserts,
@@ -802,6 +804,10 @@ export class StrataCollectionService implements CollectionService {
   async searchMatrix(name: string, request: MatrixRequest): Promise<MatrixOffsets> {
     return searchMatrix(this.ctx, await this.snapshot(name), request);
   }
+}
+
+function sameGenerations(a: CollectionConfig, b: CollectionConfig): boolean {
+  return JSON.stringify(nonZeroGenerations(a) ?? {}) === JSON.stringify(nonZeroGenerations(b) ?? {});
 }
 
 function stampGenerations(config: CollectionConfig): { generations?: Record<string, number> } {
