@@ -219,7 +219,7 @@ export class SegmentAccess {
    * The segment's id table and the field indexes `filter` can use, opened (cached by key), with no payloads: what
    * index-filter.ts needs to answer the conditions the indexes serve. A cold index is opened as its directory:
    * `loads` then read what the conditions select (filterMaskLoading). `flagless` names keys whose index is a
-   * version 1 object. With `servedOnly`, null (nothing read past the id table) when some condition needs payloads.
+   * version 1 object, `countless` those without per-value counts (older than version 4). With `servedOnly`, null (nothing read past the id table) when some condition needs payloads.
    */
   async filterFields(
     collection: string,
@@ -259,9 +259,11 @@ export class SegmentAccess {
         if (load !== null) loads.push(load);
       }),
     );
-    // a version 1 index has no emptiness flags: is_empty / is_null on its key then need payloads
+    // a version 1 index has no emptiness flags (is_empty / is_null on its key), one older than version 4 no
+    // per-value counts (values_count on a `[]` path): those then need payloads
     const flagless = new Set([...views].filter(([, v]) => v.flagless).map(([k]) => k));
-    return { ...fields, flagless, payloads: null, index: (k) => views.get(k) as FieldIndexView, loads };
+    const countless = new Set([...views].filter(([, v]) => !v.valueCounts).map(([k]) => k));
+    return { ...fields, flagless, countless, payloads: null, index: (k) => views.get(k) as FieldIndexView, loads };
   }
 
   /** Drops cached objects of a collection (after it was deleted). */

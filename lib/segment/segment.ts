@@ -192,14 +192,23 @@ export class Segment {
       views.set(k, view);
       if (load !== null) loads.push(load);
     });
-    // a version 1 index has no emptiness flags: is_empty / is_null on its key read the payloads after all
+    // a version 1 index has no emptiness flags (is_empty / is_null on its key), one older than version 4 no
+    // per-value counts (values_count on a `[]` path): those read the payloads after all
     const flagless = new Set([...plan.keys].filter((k) => views.get(k)?.flagless));
+    const countless = new Set([...plan.keys].filter((k) => views.get(k)?.valueCounts === false));
     const payloads =
       first ??
-      (flagless.size > 0 && planFilter(filter, { ...fields, flagless }, schema).payloads
+      ((flagless.size > 0 || countless.size > 0) &&
+      planFilter(filter, { ...fields, flagless, countless }, schema).payloads
         ? await this.allPayloads(q)
         : null);
-    const loaded = { ...fields, flagless, payloads, index: (k: string) => views.get(k) as FieldIndexView };
+    const loaded = {
+      ...fields,
+      flagless,
+      countless,
+      payloads,
+      index: (k: string) => views.get(k) as FieldIndexView,
+    };
     const mask = await filterMaskLoading(filter, loaded, schema, loads);
     const matching: number[] = [];
     for (let o = 0; o < mask.length; o++) if (mask[o] === 1) matching.push(o);
