@@ -97,6 +97,11 @@ export interface SegmentHnswMeta {
    * paged space reads that region with its header. Absent in segments written before (their walk reads as it goes).
    */
   entryRows?: number;
+  /**
+   * the payload_m its payload-block links were built with (space-links.ts), present when the schema had a field
+   * that yields blocks; absent in segments written before it was recorded
+   */
+  payloadM?: number;
 }
 
 export interface SegmentVectorsMeta {

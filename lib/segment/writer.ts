@@ -45,8 +45,7 @@ import { internal } from '../model/errors.js';
 import { maxSim, normalizeRows, representableAs, similarityFn } from '../distance/index.js';
 import type { Distance } from '../model/distance.js';
 import { buildHnsw, buildHnswWith } from '../index/build.js';
-import { maxBlockSize, withPayloadLinks } from '../index/payload-links.js';
-import { payloadBlocks } from './payload-blocks.js';
+import { effectivePayloadM, hasBlockFields, withSpaceLinks } from './space-links.js';
 import type { HnswGraph } from '../index/graph.js';
 import { permuteGraph } from '../index/graph-permute.js';
 import { DEFAULT_PAGE_SIZE, graphByteLength, parseGraphHeader, serializeGraph } from '../index/graph-format.js';
@@ -328,6 +327,8 @@ function encodeSpace(
       bytes: bytes.byteLength,
       // the entry region (entry-order.ts) when this graph's upper nodes are rows 0..U-1
       ...(entryRegionRows(graph) > 0 ? { entryRows: entryRegionRows(graph) } : {}),
+      // the payload_m applied, when some field yields blocks (a PATCH of it rebuilds: collection/rebuild.ts)
+      ...(hasBlockFields(config.payload_schema) ? { payloadM: effectivePayloadM(space.hnsw) } : {}),
     };
   }
 
@@ -391,8 +392,32 @@ function buildSpaceGraph(
   if (!(n > 0 && space.hnsw.m > 0 && (options.index ?? shouldIndex(config, n, s.name, inner)))) return null;
   const build = { m: space.hnsw.m, efConstruct: space.hnsw.ef_construct, seed };
   const rows = graphRows(space, s.data);
+  const links = {
+    schema: config.payload_schema,
+    payloads: payloads ?? [],
+    pointOfRow: s.points,
+    hnsw: space.hnsw,
+    // Qdrant's full_scan_threshold over the space's average vector size
+    fullScanPoints: Math.floor((space.hnsw.full_scan_threshold * 1024 * n) / (inner * dim * 4)),
+  };
   if (s.counts !== undefined) {
-    return buildHnswWith(n, maxSimOfRows(rows, startsOf(s.counts), dim, distance), build);
+    const counts = s.counts;
+    const starts = startsOf(counts);
+    const graph = buildHnswWith(n, maxSimOfRows(rows, starts, dim, distance), build);
+    if (payloads === undefined) return graph;
+    return withSpaceLinks(graph, {
+      ...links,
+      buildBlock: (block, m) => {
+        const sub = new Float32Array(block.reduce((t, r) => t + counts[r], 0) * dim);
+        let at = 0;
+        for (const r of block) {
+          sub.set(rows.subarray(starts[r] * dim, starts[r + 1] * dim), at);
+          at += counts[r] * dim;
+        }
+        const subStarts = startsOf(Array.from(block, (r) => counts[r]));
+        return buildHnswWith(block.length, maxSimOfRows(sub, subStarts, dim, distance), { ...build, m });
+      },
+    });
   }
   const q = space.quantization;
   const own = codes ?? (q !== null && 'scalar' in q ? encodeCodes(q, { data: rows, dim, distance, seed }) : undefined);
@@ -400,18 +425,12 @@ function buildSpaceGraph(
     ...build,
     codes: own === undefined ? undefined : (int8Set(own) ?? undefined),
   });
-  // hnsw_config.payload_m: extra layer-0 links per keyword/integer value block (lib/index/payload-links.ts)
-  const payloadM = space.hnsw.payload_m ?? 0;
-  if (payloadM === 0 || payloads === undefined) return graph;
-  const fullScanPoints = Math.floor((space.hnsw.full_scan_threshold * 1024) / (dim * 4));
-  const blocks = payloadBlocks(config.payload_schema, payloads, s.points, fullScanPoints, maxBlockSize(graph));
-  return withPayloadLinks(graph, blocks, (block) =>
-    buildHnsw(gatherRows(rows, dim, block), dim, distance, {
-      m: Math.max(2, payloadM),
-      efConstruct: space.hnsw.ef_construct,
-      seed,
-    }),
-  );
+  // hnsw_config.payload_m: extra layer-0 links per keyword/integer value block (space-links.ts)
+  if (payloads === undefined) return graph;
+  return withSpaceLinks(graph, {
+    ...links,
+    buildBlock: (block, m) => buildHnsw(gatherRows(rows, dim, block), dim, distance, { ...build, m }),
+  });
 }
 
 /** The rows codes and graph compare: normalized Cosine rows (uint8 Cosine originals are the bytes, so a copy). */
