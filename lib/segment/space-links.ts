@@ -50,6 +50,12 @@ export interface SpaceLinks {
 export function withSpaceLinks(graph: HnswGraph, links: SpaceLinks): HnswGraph {
   const m = effectivePayloadM(links.hnsw);
   if (m === 0 || !hasBlockFields(links.schema)) return graph;
-  const blocks = payloadBlocks(links.schema, links.payloads, links.pointOfRow, links.fullScanPoints, maxBlockSize(graph));
+  const blocks = payloadBlocks(
+    links.schema,
+    links.payloads,
+    links.pointOfRow,
+    links.fullScanPoints,
+    maxBlockSize(graph),
+  );
   return withPayloadLinks(graph, blocks, (rows) => links.buildBlock(rows, Math.max(2, m)));
 }
