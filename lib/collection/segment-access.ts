@@ -31,7 +31,7 @@ import type { PointId } from '../model/point-id.js';
 import type { Filter } from '../model/filter.js';
 import type { PayloadSchema } from '../model/payload-schema.js';
 import type { FieldIndex } from '../segment/field-index-format.js';
-import { type PagedFieldIndex, openFieldIndex, viewOf } from '../segment/field-index-paged.js';
+import { type PagedFieldIndex, loadCachedFieldIndex, openFieldIndex, viewOf } from '../segment/field-index-paged.js';
 import { type FieldIndexView, type LoadedFields, filterMaskLoading, planFilter } from '../segment/index-filter.js';
 import { fieldIndexName, segmentObjectKey, segmentPrefix } from '../segment/keys.js';
 import { PageCache } from '../storage/page-cache.js';
@@ -245,15 +245,15 @@ export class SegmentAccess {
     const loads: (() => Promise<void>)[] = [];
     await Promise.all(
       [...plan.keys].map(async (k) => {
-        const opened = await this.cached(this.indexes, `${prefix}#${k}`, () =>
-          openFieldIndex(
-            this.store,
-            segmentObjectKey(prefix, fieldIndexName(k)),
-            fields.schemaOf(k) as PayloadFieldSchema,
-            io,
-            `index ${k}`,
-          ),
-        );
+        const key = segmentObjectKey(prefix, fieldIndexName(k));
+        const cachedBytes = source.meta.fieldIndexBytes?.[k];
+        // a cached index lives in the index page cache (evictable); the others are opened once and kept
+        const opened =
+          cachedBytes !== undefined
+            ? await loadCachedFieldIndex(this.indexPages, key, cachedBytes, io, `index ${k}`)
+            : await this.cached(this.indexes, `${prefix}#${k}`, () =>
+                openFieldIndex(this.store, key, fields.schemaOf(k) as PayloadFieldSchema, io, `index ${k}`),
+              );
         const { view, load } = viewOf(opened, this.indexPages, io);
         views.set(k, view);
         if (load !== null) loads.push(load);

@@ -52,7 +52,7 @@ import {
   selectPoints,
   selectValues,
 } from './field-index-format.js';
-import type { PageSource } from './page-io.js';
+import { type PageSource, loadWhole } from './page-io.js';
 import { getHead, getRange, getWhole } from './store-io.js';
 
 const MAGIC = 'STRA_FLD';
@@ -147,8 +147,23 @@ export function encodePagedFieldIndex(forward: Uint8Array, pageWords = POSTING_P
 }
 
 /**
+ * A `memory: cached` index (`bytes` long, meta `fieldIndexBytes`) through the page cache, as the vector tiers' cached
+ * objects: resident there after the segment's warm-up (open.ts) or a first read, evictable under pressure, and read
+ * again (one whole GET) after an eviction. The caller must not keep it: the page cache holds it.
+ */
+export function loadCachedFieldIndex(
+  pages: PageSource,
+  key: string,
+  bytes: number,
+  io: IoScope | undefined,
+  what: string,
+): Promise<FieldIndex> {
+  return loadWhole(pages, key, bytes, (b) => FieldIndex.decode(b, what), io);
+}
+
+/**
  * The index `key` as its built schema places it: a cold one's directory (openColdFieldIndex), any other read whole
- * and decoded (one GET).
+ * and decoded (one GET; a cached one with a recorded length goes through loadCachedFieldIndex instead).
  */
 export async function openFieldIndex(
   store: ObjectStore,

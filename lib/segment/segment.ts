@@ -20,7 +20,7 @@ import { internal } from '../model/errors.js';
 import type { IoScope } from '../storage/io-stats.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import type { FieldIndex } from './field-index-format.js';
-import { type PagedFieldIndex, openFieldIndex, viewOf } from './field-index-paged.js';
+import { type PagedFieldIndex, loadCachedFieldIndex, openFieldIndex, viewOf } from './field-index-paged.js';
 import { type FieldIndexView, filterMaskLoading, planFilter } from './index-filter.js';
 import type { IdTable, PointOffset } from './ids-format.js';
 import { PAYLOAD, fieldIndexName, segmentObjectKey } from './keys.js';
@@ -152,10 +152,15 @@ export class Segment {
   }
 
   /**
-   * The index on `field` (meta.fieldIndexes names them), read on first use and kept: whole (pinned, cached, or an
-   * object older than the paged layout) or a paged index's directory (cold).
+   * The index on `field` (meta.fieldIndexes names them): a cached one from the page cache (warmed at open, evictable,
+   * never held here); the others read on first use and kept, whole (pinned, or an object older than the paged
+   * layout or than cached placement's recorded length) or a paged index's directory (cold).
    */
   private async openFieldIndex(field: string, q: QueryIo): Promise<FieldIndex | PagedFieldIndex> {
+    const cachedBytes = this.meta.fieldIndexBytes?.[field];
+    if (cachedBytes !== undefined) {
+      return loadCachedFieldIndex(this.pages, this.key(fieldIndexName(field)), cachedBytes, q, `index ${field}`);
+    }
     const hit = this.fieldIndexes.get(field);
     if (hit !== undefined) return hit;
     const built = this.meta.fieldIndexes?.[field];

@@ -252,6 +252,7 @@ export function encodeSegment(
   // payload field indexes: one immutable object per key of the schema, over the payloads in offset order
   const schema = config.payload_schema ?? {};
   if (Object.keys(schema).length > 0) {
+    const cachedBytes: Record<string, number> = {};
     for (const [field, s] of Object.entries(schema)) {
       const index = encodeFieldIndex(
         schemaType(s),
@@ -261,8 +262,11 @@ export function encodeSegment(
       );
       // a cold index is read by the pages a query selects (field-index-paged.ts); the others whole
       objects.set(fieldIndexName(field), fieldIndexMemory(s) === 'cold' ? encodePagedFieldIndex(index) : index);
+      // a cached one through the page cache, which reads it by its length
+      if (fieldIndexMemory(s) === 'cached') cachedBytes[field] = index.byteLength;
     }
     meta.fieldIndexes = schema;
+    if (Object.keys(cachedBytes).length > 0) meta.fieldIndexBytes = cachedBytes;
   }
   return { meta, objects };
 }
