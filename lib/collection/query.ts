@@ -17,10 +17,11 @@ import {
   storedSimilarityFn,
   thresholdToSimilarity,
 } from '../distance/index.js';
-import { dimensionMismatch, invalid, isStrataError, malformed, unavailable } from '../model/errors.js';
+import { dimensionMismatch, isStrataError, malformed, unavailable } from '../model/errors.js';
 import { isMultiValue, wrongMulti } from '../model/multivector.js';
 import { compileFilter } from '../segment/filter.js';
-import { compileScoring, scoringReadsVector } from '../segment/scoring.js';
+import { compileScoring, compileSparseScoring, scoringReadsVector } from '../segment/scoring.js';
+import { isSparseName } from '../model/sparse-spaces.js';
 import type { ScoringSpec } from '../segment/scoring.js';
 import type { IoScope } from '../storage/io-stats.js';
 import type { ServiceContext } from './context.js';
@@ -137,6 +138,8 @@ export async function searchCandidatesBatch(
   const tails = searches.map((search) => {
     if (search.sparse !== undefined) return sparseTail(snap, search, search.sparse, excluded);
     const using = search.using ?? '';
+    if (search.scoring !== undefined && scoringReadsVector(search.scoring) && isSparseName(snap.manifest.config, using))
+      return sparseScoredTail(snap, search, compileSparseScoring(search.scoring), excluded);
     const readsVector = search.scoring === undefined || scoringReadsVector(search.scoring);
     // a scoring that reads no vector needs no vector space (a named collection has no '' to default to)
     const space = readsVector ? vectorSpace(snap.manifest.config, using) : findVectorSpace(snap.manifest.config, using);
@@ -146,16 +149,12 @@ export async function searchCandidatesBatch(
     const sim = storedSimilarityFn(distance, space?.datatype);
     const q = search.vector;
     const multi = space?.multivector === true;
-    // custom scorings compare single vectors; Qdrant's multivector forms of them are not implemented here
-    if (multi && search.scoring !== undefined && readsVector) {
-      throw invalid(`query forms other than nearest are not supported on the multivector "${using}"`);
-    }
     const qRows = multi ? q.length / dim : 1;
     const { minSimilarity } = search;
     const pred = search.filter ? compileFilter(search.filter, snap.manifest.config.payload_schema) : null;
     // the same scoring function the workers apply to their segments
     const scoring = search.scoring
-      ? compileScoring(search.scoring, dim, distance, search.random, space?.datatype)
+      ? compileScoring(search.scoring, dim, distance, search.random, space?.datatype, multi)
       : null;
     const tailCandidates: TailCandidate[] = [];
     for (const e of snap.winners.values()) {
@@ -169,7 +168,7 @@ export async function searchCandidatesBatch(
       if (v !== undefined && isSparse(v)) continue;
       const s =
         scoring !== null
-          ? scoring.score(v ?? NO_ROW, 0, e.payload)
+          ? scoring.score(v ?? NO_ROW, 0, e.payload, multi && v !== undefined ? v.length / dim : 1)
           : multi
             ? maxSim(sim, q, 0, qRows, v as Float32Array, 0, (v as Float32Array).length / dim, dim)
             : sim(q, 0, v as Float32Array, 0, dim);
@@ -246,6 +245,28 @@ function sparseTail(
     if (excluded?.has(e.id)) continue;
     if (pred !== null && !pred(e.id, e.payload)) continue;
     const s = sparseDot(q, v);
+    if (search.minSimilarity !== undefined && s < search.minSimilarity) continue;
+    out.push({ id: e.id, version: e.version, similarity: s, segment: null });
+  }
+  return out;
+}
+
+/** The tail's points holding the sparse name `using`, scored by an example form (every one is a candidate). */
+function sparseScoredTail(
+  snap: Snapshot,
+  search: CandidateSearch,
+  score: (v: SparseVector) => number,
+  excluded: ReadonlySet<PointId> | null,
+): TailCandidate[] {
+  const using = search.using ?? '';
+  const pred = search.filter ? compileFilter(search.filter, snap.manifest.config.payload_schema) : null;
+  const out: TailCandidate[] = [];
+  for (const e of snap.winners.values()) {
+    const v = e.vectors?.get(using);
+    if (v === undefined || !isSparse(v)) continue;
+    if (excluded?.has(e.id)) continue;
+    if (pred !== null && !pred(e.id, e.payload)) continue;
+    const s = score(v);
     if (search.minSimilarity !== undefined && s < search.minSimilarity) continue;
     out.push({ id: e.id, version: e.version, similarity: s, segment: null });
   }

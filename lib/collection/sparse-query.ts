@@ -38,6 +38,27 @@ export async function prepareSparseQuery(
   return idfWeighted(q, n, (d) => df.get(d) ?? 0);
 }
 
+/**
+ * Several sparse vectors of one query over `using` (the examples of a recommend / discover / context / feedback
+ * query), each checked and sorted, then IDF-weighted when configured, with ONE count of the collection over the
+ * union of their dimensions.
+ */
+export async function prepareSparseExamples(
+  ctx: ServiceContext,
+  snap: Snapshot,
+  raws: readonly unknown[],
+  using: string,
+  io?: IoScope,
+): Promise<SparseVector[]> {
+  const space = findSparseSpace(snap.manifest.config, using);
+  if (space === undefined) throw invalid(`Not existing vector name error: ${using}`);
+  const vectors = raws.map((raw, i) => parseSparseVector(raw, `example.${i}`));
+  if (space.modifier !== 'idf' || vectors.length === 0) return vectors;
+  const dims = Uint32Array.from(new Set(vectors.flatMap((v) => Array.from(v.indices)))).sort();
+  const { n, df } = await documentFrequencies(ctx, snap, using, dims, io);
+  return vectors.map((v) => idfWeighted(v, n, (d) => df.get(d) ?? 0));
+}
+
 /** n = live points holding sparse name `using`; df = of those, the ones holding each of `dims`. */
 export async function documentFrequencies(
   ctx: ServiceContext,

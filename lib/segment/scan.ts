@@ -10,8 +10,10 @@
  *
  * Invariants: the result order is score descending, ties by external id ascending (the coordinator's merge
  * order), and it holds exactly the first `limit` of that order, so ties at the cut never depend on offsets;
+ * a multivector point is scored over all of its rows (MaxSim per example, scoring.ts);
  * points the scoring rejects (undefined) or that fall below `minSimilarity` are never returned.
  */
+import { internal } from '../model/errors.js';
 import type { Filter } from '../model/filter.js';
 import type { PayloadSchema } from '../model/payload-schema.js';
 import { compareIds, type PointId } from '../model/point-id.js';
@@ -79,28 +81,49 @@ export async function scanSegment(seg: Segment, q: ScanQuery, io: QueryIo): Prom
   const dim = space?.meta.dim ?? 0;
   const inMemory = space !== undefined ? space.inMemoryVectors() : null;
   const paged = space !== undefined && inMemory === null ? space.rowSource(io) : null;
-  // float16 / uint8 rows are decoded one at a time into this row (the scorings take float32 values)
-  const decoded = new Float32Array(dim);
+  // a multivector space's point row r owns the inner rows [starts[r], starts[r+1]) of its originals
+  const starts = space?.starts ?? null;
+  const innerOf = (o: number): [number, number] => {
+    const r = (space as SegmentSpace).rowOf(o);
+    return starts === null ? [r, r + 1] : [starts[r], starts[r + 1]];
+  };
+  // rows not in float32 (float16 / uint8), or a multivector's rows spread over pages, are gathered into this
+  // buffer (the scorings take float32 values, a point's rows back to back)
+  let gathered = new Float32Array(dim);
   const kept: number[] = [];
   const scores: number[] = [];
   for (let at = 0; at < accepted.length; at += SCAN_BATCH_ROWS) {
     const batch = accepted.slice(at, at + SCAN_BATCH_ROWS);
-    if (paged !== null) await paged.load(batch.map((o) => (space as SegmentSpace).rowOf(o)));
+    if (paged !== null) {
+      const inner: number[] = [];
+      for (const o of batch) {
+        const [from, to] = innerOf(o);
+        for (let i = from; i < to; i++) inner.push(i);
+      }
+      await paged.load(inner);
+    }
     for (const o of batch) {
       let row: Float32Array = EMPTY_ROW;
       let rowAt = 0;
-      const r = space === undefined ? o : space.rowOf(o);
-      const stored = inMemory ?? paged?.rows(r) ?? null;
-      if (stored !== null) {
-        rowAt = inMemory !== null ? r * dim : (paged as NonNullable<typeof paged>).rowOffset(r);
-        if (stored instanceof Float32Array) row = stored;
-        else {
-          decodeRowInto(stored, rowAt, dim, decoded);
-          row = decoded;
-          rowAt = 0;
+      let rows = 1;
+      if (space !== undefined) {
+        const [from, to] = innerOf(o);
+        rows = to - from;
+        if (inMemory instanceof Float32Array) {
+          row = inMemory;
+          rowAt = from * dim;
+        } else {
+          if (gathered.length < rows * dim) gathered = new Float32Array(rows * dim);
+          for (let i = from; i < to; i++) {
+            const stored = inMemory ?? (paged as NonNullable<typeof paged>).rows(i);
+            if (stored === null) throw internal(`scan: row ${i} of vector "${q.using ?? ''}" was not loaded`);
+            const off = inMemory !== null ? i * dim : (paged as NonNullable<typeof paged>).rowOffset(i);
+            decodeRowInto(stored, off, dim, gathered, (i - from) * dim);
+          }
+          row = gathered;
         }
       }
-      const s = scoring.score(row, rowAt, payloads === null ? null : payloads[o]);
+      const s = scoring.score(row, rowAt, payloads === null ? null : payloads[o], rows);
       if (s === undefined || !(s >= min)) continue;
       kept.push(o);
       scores.push(s);
@@ -118,7 +141,7 @@ export async function scanSegment(seg: Segment, q: ScanQuery, io: QueryIo): Prom
  * Indices of the first `limit` entries by score descending, ties by external id ascending. A bounded heap finds
  * the limit-th best score first, so only the entries at or above it (ties included) are sorted.
  */
-function firstByScoreThenId(seg: Segment, offsets: number[], scores: number[], limit: number): number[] {
+export function firstByScoreThenId(seg: Segment, offsets: number[], scores: number[], limit: number): number[] {
   let pool = Array.from(offsets.keys());
   if (pool.length > limit) {
     const heap = new MinHeap(limit + 1);

@@ -15,29 +15,28 @@
  * | sample    | a uniform random key: the `limit` largest keys of the union are a uniform sample of it    |
  * | id_order  | 0 for every point: the merge's id tie-break is the order (Qdrant's scroll order)          |
  *
- * Invariants: example vectors arrive prepared as the collection stores vectors (normalized for Cosine) and are
- * checked here (dimension, finiteness), so a malformed spec is rejected before any storage is touched.
+ * The example forms score over a dense, a multivector (MaxSim per example) or a sparse name (dot per example):
+ * example-forms.ts holds the three shapes' checks and similarities.
+ *
+ * Invariants: example vectors arrive prepared as the collection stores vectors (normalized for Cosine; sparse ones
+ * sorted and IDF-weighted) and are checked here (dimension, finiteness), so a malformed spec is rejected before any
+ * storage is touched.
  */
-import { storedSimilarityFn } from '../distance/index.js';
+import { maxSim, storedSimilarityFn } from '../distance/index.js';
 import type { VectorDatatype } from '../model/collection-config.js';
 import type { Distance } from '../model/distance.js';
 import { invalid } from '../model/errors.js';
 import type { Payload } from '../model/payload.js';
+import { type SparseVector, sparseDot } from '../model/sparse-vector.js';
+import { type ExampleSpec, denseExample, exampleScore, multiExample, sparseExample } from './example-forms.js';
 import { parseDateTime } from './filter-parse.js';
 import { parsePayloadPath, valuesAt } from './payload-path.js';
-import { bestScore, contextScore, discoverScore, feedbackScore, sumScores } from './vector-queries.js';
 
-export interface VectorPair {
-  positive: number[];
-  negative: number[];
-}
+export type { ExamplePair as VectorPair, ExampleVector } from './example-forms.js';
 
 /** What a worker scores a segment with instead of a query vector (plain JSON: it crosses the worker boundary). */
 export type ScoringSpec =
-  | { kind: 'recommend'; strategy: 'best_score' | 'sum_scores'; positive: number[][]; negative: number[][] }
-  | { kind: 'discover'; target: number[]; context: VectorPair[] }
-  | { kind: 'context'; context: VectorPair[] }
-  | { kind: 'relevance_feedback'; target: number[]; a: number; pairs: (VectorPair & { weight: number })[] }
+  | ExampleSpec
   | { kind: 'order_by'; key: string; direction: 'asc' | 'desc'; start_from?: number | string }
   | { kind: 'sample' }
   | { kind: 'id_order' };
@@ -46,7 +45,7 @@ export type ScoringSpec =
  * Whether a scoring reads the stored vector: order_by, sample and id order rank every point whichever vectors it
  * holds (with named vectors, a point may lack the one a query names).
  */
-export function scoringReadsVector(spec: ScoringSpec): boolean {
+export function scoringReadsVector(spec: ScoringSpec): spec is ExampleSpec {
   return (
     spec.kind === 'recommend' ||
     spec.kind === 'discover' ||
@@ -63,24 +62,10 @@ export interface CompiledScoring {
   readonly needsPayload: boolean;
   /**
    * The score of one point (larger = earlier), or undefined when the point is no candidate. `row` holds its vector
-   * at `at` (ignored unless needsVector), `payload` its payload (ignored unless needsPayload).
+   * at `at` (ignored unless needsVector) — over a multivector name its `rows` rows back to back —, `payload` its
+   * payload (ignored unless needsPayload).
    */
-  score(row: Float32Array, at: number, payload: Payload | null): number | undefined;
-}
-
-function checkVector(v: unknown, dim: number, what: string): Float32Array {
-  if (!Array.isArray(v) || v.length !== dim || !v.every((x) => typeof x === 'number' && Number.isFinite(x))) {
-    throw invalid(`scoring ${what}: expected ${dim} finite numbers`);
-  }
-  return Float32Array.from(v);
-}
-
-function checkPairs(pairs: unknown, dim: number): { positive: Float32Array; negative: Float32Array }[] {
-  if (!Array.isArray(pairs)) throw invalid('scoring context: expected an array of pairs');
-  return pairs.map((p: VectorPair, i) => ({
-    positive: checkVector(p?.positive, dim, `context.${i}.positive`),
-    negative: checkVector(p?.negative, dim, `context.${i}.negative`),
-  }));
+  score(row: Float32Array, at: number, payload: Payload | null, rows?: number): number | undefined;
 }
 
 /** The order_by value of a payload: the first number or datetime at `key` (arrays: their first element). */
@@ -112,50 +97,25 @@ export function compileScoring(
   distance: Distance,
   random: () => number = Math.random,
   datatype?: VectorDatatype,
+  multivector = false,
 ): CompiledScoring {
   // uint8 Cosine rows are the bytes (the full cosine); every other space's as similarityFn compares them
   const sim = storedSimilarityFn(distance, datatype);
-  const vectorScoring = (f: (s: (e: Float32Array) => number) => number): CompiledScoring => ({
-    spec,
-    needsVector: true,
-    needsPayload: false,
-    score: (row, at) => f((e) => sim(e, 0, row, at, dim)),
-  });
+  if (spec !== null && typeof spec === 'object' && scoringReadsVector(spec)) {
+    if (multivector) {
+      // MaxSim of each example (its rows as the query) against the point's rows, as Qdrant's multi scorer
+      const f = exampleScore(spec, multiExample(dim));
+      return {
+        spec,
+        needsVector: true,
+        needsPayload: false,
+        score: (row, at, _payload, rows = 1) => f((e) => maxSim(sim, e, 0, e.length / dim, row, at, rows, dim)),
+      };
+    }
+    const f = exampleScore(spec, denseExample(dim));
+    return { spec, needsVector: true, needsPayload: false, score: (row, at) => f((e) => sim(e, 0, row, at, dim)) };
+  }
   switch (spec?.kind) {
-    case 'recommend': {
-      if (!Array.isArray(spec.positive) || !Array.isArray(spec.negative)) {
-        throw invalid('scoring recommend: expected positive and negative arrays');
-      }
-      const pos = spec.positive.map((v, i) => checkVector(v, dim, `positive.${i}`));
-      const neg = spec.negative.map((v, i) => checkVector(v, dim, `negative.${i}`));
-      if (spec.strategy === 'best_score') return vectorScoring((s) => bestScore(pos, neg, s));
-      if (spec.strategy === 'sum_scores') return vectorScoring((s) => sumScores(pos, neg, s));
-      throw invalid(`scoring recommend: unknown strategy ${String(spec.strategy)}`);
-    }
-    case 'discover': {
-      const target = checkVector(spec.target, dim, 'target');
-      const pairs = checkPairs(spec.context, dim);
-      return vectorScoring((s) => discoverScore(target, pairs, s));
-    }
-    case 'context': {
-      const pairs = checkPairs(spec.context, dim);
-      return vectorScoring((s) => contextScore(pairs, s));
-    }
-    case 'relevance_feedback': {
-      const target = checkVector(spec.target, dim, 'target');
-      if (typeof spec.a !== 'number' || !Array.isArray(spec.pairs)) {
-        throw invalid('scoring relevance_feedback: expected a coefficient and pairs');
-      }
-      const checked = checkPairs(spec.pairs, dim);
-      const pairs = checked.map((p, i) => {
-        const weight = spec.pairs[i].weight;
-        if (typeof weight !== 'number' || !Number.isFinite(weight)) {
-          throw invalid(`scoring relevance_feedback: pair ${i} has no finite weight`);
-        }
-        return { ...p, weight };
-      });
-      return vectorScoring((s) => feedbackScore(target, spec.a, pairs, s));
-    }
     case 'order_by': {
       const { key, direction, start_from } = spec;
       if (typeof key !== 'string' || (direction !== 'asc' && direction !== 'desc')) {
@@ -182,4 +142,17 @@ export function compileScoring(
     default:
       throw invalid(`unknown scoring kind ${String((spec as { kind?: unknown })?.kind)}`);
   }
+}
+
+/**
+ * A vector form over a sparse name: the score of one stored sparse vector, each example compared by dot product
+ * over the shared indices (0 when none is shared: every point holding the name is a candidate, as Qdrant's
+ * full-scan scorer makes it). Throws 'invalid' on a malformed spec.
+ */
+export function compileSparseScoring(spec: ScoringSpec): (v: SparseVector) => number {
+  if (spec === null || typeof spec !== 'object' || !scoringReadsVector(spec)) {
+    throw invalid(`scoring ${String((spec as { kind?: unknown })?.kind)} reads no sparse vector`);
+  }
+  const f = exampleScore(spec, sparseExample);
+  return (v) => f((e) => sparseDot(e, v));
 }

@@ -9,8 +9,8 @@
  * A batched task (`searches`) opens each segment once and runs every sub-search over it in this one invocation:
  * a multi-stage query pays one invoke per worker and one cold load per segment, whatever its number of leaves.
  * A sub-search with a `scoring` (scoring.ts) is a custom-scored exact scan of the segment (scan.ts) instead of a
- * nearest search; its spec is compiled for each segment's dimension and distance (known once it is open) before
- * anything is scored, so a malformed one fails the task ('invalid') and never yields a partial list.
+ * nearest search (over a sparse name: a scan of the points' sparse vectors, sparse-scan.ts); its spec is compiled for
+ * each segment's dimension, distance and shape (known once it is open) before anything is scored, so a malformed one fails the task ('invalid') and never yields a partial list.
  *
  * Invariants: a segment that fails fails the task (no silent partial answer, DESIGN.md §4.5); candidates never
  * include tombstoned or excluded points; similarities are final for the task's params (rescored when asked).
@@ -31,7 +31,8 @@ import { openSegment } from './open.js';
 import type { PageSource } from './page-io.js';
 import type { SegmentRegistry } from './registry.js';
 import { scanSegment } from './scan.js';
-import { type CompiledScoring, compileScoring, scoringReadsVector } from './scoring.js';
+import { type CompiledScoring, compileScoring, compileSparseScoring, scoringReadsVector } from './scoring.js';
+import { scanSparseSegment } from './sparse-scan.js';
 import { type SearchTuning, type SegmentHits, searchSegment } from './search.js';
 import type { Segment } from './segment.js';
 import { searchSparseSegment } from './sparse-search.js';
@@ -148,6 +149,11 @@ export async function runSegmentTaskDetailed(
   return { result, details: perSegment.map((p) => p.detail) };
 }
 
+/** An example scoring over a sparse name: a stored sparse vector's score (sparse-scan.ts). */
+interface SparseScoring {
+  sparse: (v: SparseVector) => number;
+}
+
 async function searchOne(
   task: SegmentSearchTask,
   searches: readonly SubSearch[],
@@ -176,14 +182,18 @@ async function searchOne(
       io,
     }),
   );
-  // compiled per segment (each vector space knows its own dimension and distance); rejected before anything is
-  // scored. 'none': a form that scores vectors, over a vector no point of this segment holds, finds nothing here
-  const scorings = searches.map((q): CompiledScoring | null | 'none' => {
+  // compiled per segment (each vector space knows its own dimension, distance and shape); rejected before anything
+  // is scored. 'none': a form that scores vectors, over a vector no point of this segment holds, finds nothing here
+  const scorings = searches.map((q): CompiledScoring | SparseScoring | null | 'none' => {
     if (q.scoring === undefined || q.sparse !== undefined) return null;
-    const space = seg.space(q.using ?? '');
-    if (space !== undefined)
-      return compileScoring(q.scoring, space.meta.dim, space.meta.distance, undefined, space.meta.datatype);
-    return scoringReadsVector(q.scoring) ? 'none' : compileScoring(q.scoring, 0, 'Dot');
+    const using = q.using ?? '';
+    const space = seg.space(using);
+    if (space !== undefined) {
+      const { dim, distance, datatype } = space.meta;
+      return compileScoring(q.scoring, dim, distance, undefined, datatype, space.starts !== null);
+    }
+    if (!scoringReadsVector(q.scoring)) return compileScoring(q.scoring, 0, 'Dot');
+    return seg.meta.sparse?.[using] !== undefined ? { sparse: compileSparseScoring(q.scoring) } : 'none';
   });
   // the sub-searches of one segment run one after another: they share its warm memory and page cache, and a later
   // one finds the pages an earlier one read
@@ -205,6 +215,10 @@ async function searchOne(
     if (q.sparse !== undefined) {
       checkpoint?.();
       all.push(await searchSparseSegment(seg, { ...common, vector: sparseOf(q.sparse) }, io));
+      continue;
+    }
+    if (scoring !== null && scoring !== 'none' && 'sparse' in scoring) {
+      all.push(await scanSparseSegment(seg, { ...common, score: scoring.sparse }, io));
       continue;
     }
     all.push(

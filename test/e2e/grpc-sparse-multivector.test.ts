@@ -6,13 +6,15 @@
  * deprecated fields (`data` + `indices`, `data` + `vectors_count`); the first half is sealed into segments, the second
  * stays in the WAL tail. Covers CreateCollection with `sparse_vectors_config` and `multivector_config`, collection
  * info echoing them, Upsert, Get and Scroll returning `VectorOutput`s as Qdrant's gRPC does (the oneof, deprecated
- * fields empty), Query with a sparse or multivector query and `using`, and legacy Search with `sparse_indices`.
+ * fields empty), Query with a sparse or multivector query and `using`, the example-scored forms over both names
+ * (Query recommend best_score, legacy Recommend and Discover with `using`), and legacy Search with `sparse_indices`.
  */
 import {
   Distance,
   QdrantClient as GrpcClient,
   Modifier,
   MultiVectorComparator,
+  RecommendStrategy,
   type PointStruct,
   type RetrievedPoint,
 } from '@qdrant/js-client-grpc';
@@ -23,9 +25,11 @@ import type { FileSystemStore } from '../../lib/storage/fs-store.js';
 import { directInvoker, service, tempStore } from '../support/collection-harness.js';
 import {
   bruteForce,
+  maxSim,
   multiScore,
   type Scored,
   type Sparse,
+  sparseDot,
   sparseMultiPoints,
   sparseScore,
   type Vecs,
@@ -289,6 +293,83 @@ describe('sparse vectors and multivectors over gRPC equal REST and brute force',
     );
     expect(viaRest.points.map((p) => p.id)).toEqual(want.map((w) => w.id));
     viaRest.points.forEach((p, i) => expect(p.score).toBeCloseTo(want[i].score, 5));
+  });
+
+  it('example-scored forms over a sparse and a multivector name (Query recommend, legacy Recommend and Discover) equal REST and brute force', async () => {
+    const sig = (x: number) => 0.5 * (x / (1 + Math.abs(x)) + 1);
+    const byId = new Map(data.map((p) => [p.id, p.vector]));
+    const sims = {
+      text: (e: number, v: Vecs) => (v.text ? sparseDot(byId.get(e)?.text as Sparse, v.text) : undefined),
+      colbert: (e: number, v: Vecs) => (v.colbert ? maxSim(byId.get(e)?.colbert as number[][], v.colbert) : undefined),
+    };
+    const [a, b, c] = [0, 6, 12]; // each holds colbert and text
+    const others = data.filter((p) => ![a, b, c].includes(p.id));
+    const pairs = (got: { id?: unknown; score: number }[]) => got.map((p) => [num(p.id as never), p.score]);
+    for (const using of ['text', 'colbert'] as const) {
+      const sim = sims[using];
+      const best = bruteForce(
+        others,
+        (v) => {
+          const [pa, pb, nc] = [a, b, c].map((e) => sim(e, v));
+          if (pa === undefined) return undefined;
+          const pos = Math.max(pa, pb as number);
+          return pos > (nc as number) ? sig(pos) : -sig(nc as number);
+        },
+        6,
+      );
+      const viaRest = (await rest('POST', `/collections/${R}/points/query`, {
+        query: { recommend: { positive: [a, b], negative: [c], strategy: 'best_score' } },
+        using,
+        limit: 6,
+      })) as { points: Scored[] };
+      expect(viaRest.points.map((p) => p.id)).toEqual(best.map((w) => w.id));
+      viaRest.points.forEach((p, i) => expect(p.score).toBeCloseTo(best[i].score, 5));
+      const asInput = (n: number) => ({ variant: { case: 'id' as const, value: id(n) } });
+      const query = await points().query({
+        collectionName: G,
+        query: {
+          variant: {
+            case: 'recommend',
+            value: {
+              positive: [asInput(a), asInput(b)],
+              negative: [asInput(c)],
+              strategy: RecommendStrategy.BestScore,
+            },
+          },
+        },
+        using,
+        limit: 6n,
+      });
+      const want = viaRest.points.map((p) => [p.id, Math.fround(p.score)]);
+      expect(pairs(query.result)).toEqual(want);
+      const legacy = await points().recommend({
+        collectionName: G,
+        positive: [id(a), id(b)],
+        negative: [id(c)],
+        strategy: RecommendStrategy.BestScore,
+        using,
+        limit: 6n,
+      });
+      expect(pairs(legacy.result)).toEqual(want);
+      const example = (n: number) => ({ example: { case: 'id' as const, value: id(n) } });
+      const discover = await points().discover({
+        collectionName: G,
+        target: { target: { case: 'single', value: example(a) } },
+        context: [{ positive: example(b), negative: example(c) }],
+        using,
+        limit: 6n,
+      });
+      const discovered = bruteForce(
+        others,
+        (v) => {
+          const [t, pb, nc] = [a, b, c].map((e) => sim(e, v));
+          return t === undefined ? undefined : Math.sign((pb as number) - (nc as number)) + sig(t);
+        },
+        6,
+      );
+      expect(discover.result.map((p) => num(p.id))).toEqual(discovered.map((w) => w.id));
+      discover.result.forEach((p, i) => expect(p.score).toBeCloseTo(discovered[i].score, 5));
+    }
   });
 
   it('legacy Search with `sparse_indices` and `vector_name` equals the brute-force sparse dot product', async () => {

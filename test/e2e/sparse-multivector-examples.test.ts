@@ -4,8 +4,8 @@
  * recommend's average_vector strategy searches a sparse name with the examples' average (indices merged, then
  * 2·pos − neg per index) and a multivector name with the positives' rows concatenated and the negatives' rows
  * negated (MaxSim). Example ids are never results; points lacking the name are skipped. Half of the points are
- * sealed into segments, half stay in the WAL tail. The scoring strategies not implemented over these names answer
- * 400 with Strata's message, and a dense example for a sparse name Qdrant's conversion error.
+ * sealed into segments, half stay in the WAL tail. A dense example for a sparse name is Qdrant's conversion error
+ * (the per-example strategies over these names: scored-sparse-multivector.test.ts).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CollectionOptimizer } from '../../lib/collection/optimizer.js';
@@ -133,13 +133,7 @@ describe('a sparse name', () => {
     expectRanking(await query({ query: { recommend: { positive: [1, inline] } }, using: 'text', limit: 5 }), want2);
   });
 
-  it('refuses the per-example strategies and a dense example', async () => {
-    const best = await call('/points/query', {
-      query: { recommend: { positive: [1], strategy: 'best_score' } },
-      using: 'text',
-    });
-    expect(best.status).toBe(400);
-    expect(best.json.status?.error).toMatch(/recommend strategy best_score is not supported over a sparse vector/);
+  it('refuses a dense example', async () => {
     const dense = await call('/points/query', { query: { recommend: { positive: [[1, 0, 0]] } }, using: 'text' });
     expect(dense.status).toBe(400);
     expect(dense.json.status?.error).toMatch(/Conversion between sparse and regular vectors failed/);

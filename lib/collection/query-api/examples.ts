@@ -6,7 +6,7 @@
  * Invariants: every example id resolves or the query fails with 404 before any search; ids of the queried
  * collection are returned in `exclude` (never results); vectors are normalized as the collection stores them.
  */
-import { normalizeInPlace, storedSimilarityFn } from '../../distance/index.js';
+import { normalizeInPlace } from '../../distance/index.js';
 import { invalid, pointNotFound } from '../../model/errors.js';
 import type { PointId } from '../../model/point-id.js';
 import type { QueryForm, QueryNode, VectorInput } from '../../model/query.js';
@@ -18,24 +18,15 @@ import { requireOrderIndex } from '../payload-reads.js';
 import { loadPoints, lookup } from '../reads.js';
 import type { Snapshot } from '../snapshot.js';
 import { checkPrefetchRefs, parseFormula } from './formula.js';
-import {
-  averageVector,
-  bestScore,
-  contextScore,
-  discoverScore,
-  feedbackPairs,
-  feedbackScore,
-  sumScores,
-} from '../../segment/vector-queries.js';
+import { averageVector, feedbackPairs } from '../../segment/vector-queries.js';
+import { compileScoring } from '../../segment/scoring.js';
+import type { ExampleSpec } from '../../segment/example-forms.js';
 import { resolveVectorName } from './vector-name.js';
 import { vectorSpace } from '../../model/vector-spaces.js';
 import type { VectorRows } from '../../model/points.js';
 import { isSparse, wrongSparse } from '../../model/sparse-vector.js';
 import { isSparseName } from '../../model/sparse-spaces.js';
 import { findVectorSpace } from '../../model/vector-spaces.js';
-
-/** The forms that score every point against their examples (no single search vector). */
-const SCORED_FORMS: readonly string[] = ['recommend', 'discover', 'context', 'relevance_feedback'];
 
 /** stored vectors (every name) of example point ids, by lookup collection ('' = this one) */
 export type Refs = Map<string, Map<PointId, VectorRows>>;
@@ -80,13 +71,9 @@ export function precheck(
     throw findVectorSpace(snap.manifest.config, node.using)
       ? wrongSparse()
       : invalid(`Not existing vector name error: ${node.using}`);
-  // over a sparse name, a point id or recommend's average_vector is a sparse nearest query (sparse-examples.ts);
-  // a dense vector given for it is Qdrant's conversion error
+  // over a sparse name, a point id or recommend's average_vector is a sparse nearest query and the scored forms
+  // score sparse examples (sparse-examples.ts); a dense vector given for it is Qdrant's conversion error
   if (sparseName && q?.kind === 'nearest' && 'vector' in q.input) throw wrongSparse();
-  if (sparseName && q !== undefined && SCORED_FORMS.includes(q.kind) && !isNearestFamily(q)) {
-    const form = q.kind === 'recommend' ? `recommend strategy ${q.strategy}` : `query kind ${q.kind}`;
-    throw invalid(`${form} is not supported over a sparse vector`);
-  }
   if (node.prefetch.length > 0 && q === undefined) {
     throw invalid("A query is needed to merge the prefetches. Can't have prefetches without defining a query.");
   }
@@ -114,12 +101,13 @@ export function precheck(
   }
   const from = node.lookup_from?.collection ?? '';
   if (node.lookup_from) {
-    // the name is the other collection's: known once its snapshot is read
-    if (from === '' || from === snap.name) resolveVectorName(snap.manifest.config, node.lookup_from.vector);
+    // the name is the other collection's (absent: the name searched): known once its snapshot is read
+    const name = lookupName(node);
+    if (from === '' || from === snap.name) resolveAnyName(snap.manifest.config, name);
     else {
       let names = lookupNames.get(from);
       if (names === undefined) lookupNames.set(from, (names = new Set()));
-      names.add(node.lookup_from.vector);
+      names.add(name);
     }
   }
   for (const input of inputsOf(q)) {
@@ -129,6 +117,15 @@ export function precheck(
     set.add(input.id);
   }
   for (const p of node.prefetch) precheck(snap, p, ids, lookupNames);
+}
+
+/** The vector name examples given by id are read from: `lookup_from.vector`, else the name searched. */
+export const lookupName = (node: QueryNode): string =>
+  (node.lookup_from ? (node.lookup_from.vector ?? node.using) : node.using) ?? '';
+
+/** A dense or sparse name of `config`; else Qdrant's 400 (resolveVectorName). */
+function resolveAnyName(config: Snapshot['manifest']['config'], name: string | undefined): void {
+  if (!isSparseName(config, name)) resolveVectorName(config, name);
 }
 
 export async function resolveRefs(
@@ -142,7 +139,7 @@ export async function resolveRefs(
   const exclude: PointId[] = [];
   for (const [from, set] of ids) {
     const snap = from === '' || from === own.name ? own : await snapshotOf(ctx, from, io);
-    for (const name of lookupNames.get(from) ?? []) resolveVectorName(snap.manifest.config, name);
+    for (const name of lookupNames.get(from) ?? []) resolveAnyName(snap.manifest.config, name);
     const wanted = [...set];
     const located = await lookup(ctx, snap, wanted);
     const points = await loadPoints(ctx, snap, located, { payload: false, vector: true }, io);
@@ -159,12 +156,12 @@ export function vectorOf(snap: Snapshot, refs: Refs, node: QueryNode, input: Vec
   const { size, multivector } = vectorSpace(snap.manifest.config, node.using);
   if ('id' in input) {
     // an example's vector of the name searched (or lookup_from's own name in the other collection)
-    const name = node.lookup_from ? (node.lookup_from.vector ?? node.using) : node.using;
+    const name = lookupName(node);
     const v = refs
       .get(node.lookup_from?.collection ?? '')
       ?.get(input.id)
-      ?.get(name ?? '');
-    if (v === undefined) throw invalid(`Vector ${name ?? ''} of point ${String(input.id)} not found`);
+      ?.get(name);
+    if (v === undefined) throw invalid(`Vector ${name} of point ${String(input.id)} not found`);
     if (isSparse(v)) throw wrongSparse();
     // a stored multivector is a query of its rows (Qdrant searches with the point's multivector)
     if (multivector ? v.length % size !== 0 : v.length !== size)
@@ -173,16 +170,6 @@ export function vectorOf(snap: Snapshot, refs: Refs, node: QueryNode, input: Vec
   }
   if ('sparse' in input) throw wrongSparse();
   return prepareQueryVector(snap, input.vector, node.using);
-}
-
-/**
- * Refuses the scoring forms (best_score, sum_scores, discover, context) on a multivector name: scoring every point
- * against each example by MaxSim is not implemented in the segment workers.
- */
-function singleVectorForm(snap: Snapshot, node: QueryNode, kind: string): void {
-  if (vectorSpace(snap.manifest.config, node.using).multivector) {
-    throw invalid(`query forms other than nearest are not supported on the multivector "${node.using}" (${kind})`);
-  }
 }
 
 /**
@@ -220,7 +207,33 @@ export function nearestVector(snap: Snapshot, refs: Refs, node: QueryNode, q: Qu
   return null;
 }
 
-/** A scorer of one stored vector for the vector forms, in internal similarity. */
+/**
+ * The spec of an example-scored form (recommend best_score / sum_scores, discover, context, relevance feedback) over a
+ * dense or multivector name, its examples as the collection stores vectors (a multivector example: its rows); the
+ * segment workers, the tail and prefetch re-scoring all compile it (lib/segment/scoring.ts). Null for other forms.
+ */
+export function exampleSpecOf(snap: Snapshot, refs: Refs, node: QueryNode, q: QueryForm): ExampleSpec | null {
+  const vec = (i: VectorInput) => Array.from(vectorOf(snap, refs, node, i));
+  switch (q.kind) {
+    case 'recommend':
+      if (q.strategy === 'average_vector') return null;
+      return { kind: 'recommend', strategy: q.strategy, positive: q.positive.map(vec), negative: q.negative.map(vec) };
+    case 'discover':
+    case 'context': {
+      const context = q.context.map((p) => ({ positive: vec(p.positive), negative: vec(p.negative) }));
+      return q.kind === 'context' ? { kind: 'context', context } : { kind: 'discover', target: vec(q.target), context };
+    }
+    case 'relevance_feedback': {
+      const judged = q.feedback.map((f) => ({ vector: vec(f.example), score: f.score }));
+      const { a, b, c } = q.strategy;
+      return { kind: 'relevance_feedback', target: vec(q.target), a, pairs: feedbackPairs(judged, b, c) };
+    }
+    default:
+      return null;
+  }
+}
+
+/** A scorer of one stored vector for the vector forms over a dense or multivector name, in internal similarity. */
 export function scorerOf(
   snap: Snapshot,
   refs: Refs,
@@ -228,34 +241,14 @@ export function scorerOf(
   q: QueryForm,
 ): ((v: Float32Array) => number) | null {
   const space = vectorSpace(snap.manifest.config, node.using);
-  const { size: dim, distance } = space;
-  const sim = storedSimilarityFn(distance, space.datatype);
   const near = nearestVector(snap, refs, node, q);
   if (near !== null) return (v) => vectorSimilarity(space, near, v);
-  if (SCORED_FORMS.includes(q.kind)) singleVectorForm(snap, node, q.kind);
-  const vec = (i: VectorInput) => vectorOf(snap, refs, node, i);
-  if (q.kind === 'recommend') {
-    const pos = q.positive.map(vec);
-    const neg = q.negative.map(vec);
-    const f = q.strategy === 'best_score' ? bestScore : sumScores;
-    return (v) => f(pos, neg, (e: Float32Array) => sim(e, 0, v, 0, dim));
-  }
-  if (q.kind === 'discover' || q.kind === 'context') {
-    const pairs = q.context.map((p) => ({ positive: vec(p.positive), negative: vec(p.negative) }));
-    if (q.kind === 'context') return (v) => contextScore(pairs, (e: Float32Array) => sim(e, 0, v, 0, dim));
-    const target = vec(q.target);
-    return (v) => discoverScore(target, pairs, (e: Float32Array) => sim(e, 0, v, 0, dim));
-  }
-  if (q.kind === 'relevance_feedback') {
-    const target = vec(q.target);
-    const pairs = feedbackPairs(
-      q.feedback.map((f) => ({ vector: vec(f.example), score: f.score })),
-      q.strategy.b,
-      q.strategy.c,
-    );
-    return (v) => feedbackScore(target, q.strategy.a, pairs, (e: Float32Array) => sim(e, 0, v, 0, dim));
-  }
-  return null;
+  const spec = exampleSpecOf(snap, refs, node, q);
+  if (spec === null) return null;
+  const { size: dim, distance, datatype, multivector } = space;
+  // the same compiled scoring the workers and the tail apply: a multivector point is its rows back to back
+  const scoring = compileScoring(spec, dim, distance, undefined, datatype, multivector);
+  return (v) => scoring.score(v, 0, null, multivector ? v.length / dim : 1) as number;
 }
 
 export const isNearestFamily = (q: QueryForm | undefined): boolean =>

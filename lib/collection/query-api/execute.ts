@@ -28,7 +28,7 @@ import type { PointId } from '../../model/point-id.js';
 import type { QueryForm, QueryNode, UniversalQuery } from '../../model/query.js';
 import type { ScoredPoint } from '../../model/search.js';
 import { parseDateTime } from '../../segment/filter-parse.js';
-import { orderValue, orderValueOf } from '../../segment/scoring.js';
+import { compileSparseScoring, orderValue, orderValueOf } from '../../segment/scoring.js';
 import type { ScoringSpec } from '../../segment/scoring.js';
 import type { ServiceContext } from '../context.js';
 import { compareIds } from '../merge.js';
@@ -38,19 +38,18 @@ import type { CandidateSearch, QueryTrace, SearchHit } from '../query.js';
 import { loadPoints, lookup, recordShape, toRecord, wantsVector } from '../reads.js';
 import { vectorSpace } from '../../model/vector-spaces.js';
 import { isSparseName } from '../../model/sparse-spaces.js';
-import { type SparseVector, isSparse, sparseDot } from '../../model/sparse-vector.js';
-import { prepareSparseQuery } from '../sparse-query.js';
-import { sparseQueryOf } from './sparse-examples.js';
+import { type SparseVector, isSparse, parseSparseVector, sparseDot } from '../../model/sparse-vector.js';
+import { prepareSparseExamples, prepareSparseQuery } from '../sparse-query.js';
+import { sparseExampleSpec, sparseQueryOf } from './sparse-examples.js';
 import type { WithVector } from '../../model/points.js';
 import type { Located } from '../reads.js';
 import type { Snapshot } from '../snapshot.js';
 import { evaluateFormula, parseFormula } from './formula.js';
-import { isNearestFamily, nearestVector, precheck, resolveRefs, scorerOf, vectorOf } from './examples.js';
+import { exampleSpecOf, isNearestFamily, nearestVector, precheck, resolveRefs, scorerOf } from './examples.js';
 import type { Refs } from './examples.js';
 import { DEFAULT_RRF_K, dbsf, rrf } from './fusion.js';
 import { DEFAULT_MMR_DIVERSITY, mmrSelect } from './mmr.js';
 import { sampleRandom } from './sample.js';
-import { feedbackPairs } from '../../segment/vector-queries.js';
 
 export interface Hit {
   id: PointId;
@@ -74,6 +73,10 @@ interface Run {
   leaves: Map<QueryNode, { search: CandidateSearch; found: SearchHit[] }>;
   /** each node's sparse query (checked, sorted, IDF-weighted), prepared before the leaves are planned */
   sparse: Map<QueryNode, SparseVector>;
+  /** the same query as given (checked, sorted, no IDF): MMR's relevance, as Qdrant's volatile storage scores it */
+  sparseRaw: Map<QueryNode, SparseVector>;
+  /** each example-scored node over a sparse name: its spec of sparse examples (IDF-weighted when configured) */
+  sparseSpecs: Map<QueryNode, ScoringSpec>;
 }
 
 /**
@@ -82,14 +85,20 @@ interface Run {
  */
 async function prepareSparse(run: Run, node: QueryNode): Promise<void> {
   const q = node.query;
+  const sparseName = isSparseName(run.snap.manifest.config, node.using);
   const raw =
     q?.kind === 'nearest' && 'sparse' in q.input
       ? q.input.sparse
-      : isSparseName(run.snap.manifest.config, node.using)
+      : sparseName
         ? sparseQueryOf(run.refs, node, q)
         : undefined;
   if (raw !== undefined) {
     run.sparse.set(node, await prepareSparseQuery(run.ctx, run.snap, raw, node.using, run.trace.io));
+    if (q?.kind === 'nearest' && q.mmr) run.sparseRaw.set(node, parseSparseVector(raw, 'query'));
+  } else if (sparseName) {
+    const weigh = (examples: unknown[]) => prepareSparseExamples(run.ctx, run.snap, examples, node.using, run.trace.io);
+    const spec = await sparseExampleSpec(run.refs, node, q, weigh);
+    if (spec !== null) run.sparseSpecs.set(node, spec);
   }
   await Promise.all(node.prefetch.map((p) => prepareSparse(run, p)));
 }
@@ -148,25 +157,12 @@ function orderHits(hits: Hit[], points: readonly { payload: Record<string, unkno
  * ranks like no query, as before.
  */
 function scoringOf(run: Run, node: QueryNode, q: QueryForm | undefined): ScoringSpec {
-  const vec = (i: Parameters<typeof vectorOf>[3]) => Array.from(vectorOf(run.snap, run.refs, node, i));
   switch (q?.kind) {
     case 'recommend':
-      return {
-        kind: 'recommend',
-        strategy: q.strategy === 'sum_scores' ? 'sum_scores' : 'best_score',
-        positive: q.positive.map(vec),
-        negative: q.negative.map(vec),
-      };
     case 'discover':
-    case 'context': {
-      const context = q.context.map((p) => ({ positive: vec(p.positive), negative: vec(p.negative) }));
-      return q.kind === 'context' ? { kind: 'context', context } : { kind: 'discover', target: vec(q.target), context };
-    }
-    case 'relevance_feedback': {
-      const judged = q.feedback.map((f) => ({ vector: vec(f.example), score: f.score }));
-      const { a, b, c } = q.strategy;
-      return { kind: 'relevance_feedback', target: vec(q.target), a, pairs: feedbackPairs(judged, b, c) };
-    }
+    case 'context':
+    case 'relevance_feedback':
+      return exampleScoring(run, node, q);
     case 'order_by':
       return { kind: 'order_by', ...q.order_by };
     case 'sample':
@@ -174,6 +170,13 @@ function scoringOf(run: Run, node: QueryNode, q: QueryForm | undefined): Scoring
     default:
       return { kind: 'id_order' };
   }
+}
+
+/** An example-scored form's spec: sparse examples prepared by prepareSparse, else the dense / multivector ones. */
+function exampleScoring(run: Run, node: QueryNode, q: QueryForm): ScoringSpec {
+  const spec = run.sparseSpecs.get(node) ?? exampleSpecOf(run.snap, run.refs, node, q);
+  if (spec === null) throw invalid(`query kind ${q.kind} scores no examples`);
+  return spec;
 }
 
 /** A scored leaf's merged candidates as hits: order_by carries its value, sample and id order score 0. */
@@ -210,8 +213,22 @@ async function runNode(run: Run, node: QueryNode, parentFilter: Filter | undefin
 
 async function applyMmr(run: Run, node: QueryNode, q: QueryForm, hits: Hit[], limit: number): Promise<Hit[]> {
   if (q.kind !== 'nearest' || !q.mmr) return hits;
-  const space = vectorSpace(run.snap.manifest.config, node.using);
+  const diversity = q.mmr.diversity ?? DEFAULT_MMR_DIVERSITY;
   const points = await loadHits(run, hits, { payload: false, vector: true });
+  const sparseQuery = run.sparseRaw.get(node);
+  if (sparseQuery !== undefined) {
+    // over a sparse name, Qdrant's MMR scores plain dot products (no IDF): the query against each candidate, and
+    // the candidates pairwise; a candidate without the vector is dropped
+    const vectors = new Map(points.map((p) => [p.id, p.vectors?.get(node.using)]));
+    const kept = hits.filter((h) => {
+      const v = vectors.get(h.id);
+      return v !== undefined && isSparse(v);
+    });
+    const sparseOf = (h: Hit) => vectors.get(h.id) as SparseVector;
+    const relevance = kept.map((h) => sparseDot(sparseQuery, sparseOf(h)));
+    return mmrSelect(kept, relevance, (a, b) => sparseDot(sparseOf(a), sparseOf(b)), diversity, limit);
+  }
+  const space = vectorSpace(run.snap.manifest.config, node.using);
   const vectors = new Map(points.map((p) => [p.id, p.vectors?.get(node.using) as Float32Array]));
   const query = nearestVector(run.snap, run.refs, node, q) as Float32Array;
   // MaxSim for a multivector name, as every nearest comparison of it
@@ -220,7 +237,7 @@ async function applyMmr(run: Run, node: QueryNode, q: QueryForm, hits: Hit[], li
     hits,
     relevance,
     (a, b) => vectorSimilarity(space, vectors.get(a.id) as Float32Array, vectors.get(b.id) as Float32Array),
-    q.mmr.diversity ?? DEFAULT_MMR_DIVERSITY,
+    diversity,
     limit,
   );
 }
@@ -262,21 +279,31 @@ async function rescore(run: Run, node: QueryNode, q: QueryForm, sources: Scored[
     return { hits: cut(hits.sort(byScore)), nearest: false };
   }
   const sparseQuery = run.sparse.get(node);
-  const scorer = sparseQuery === undefined ? scorerOf(run.snap, run.refs, node, q) : null;
-  if (scorer === null && sparseQuery === undefined) throw invalid(`query kind ${q.kind} cannot re-score prefetches`);
+  const sparseSpec = run.sparseSpecs.get(node);
+  const sparseScorer: ((v: SparseVector) => number) | null =
+    sparseQuery !== undefined
+      ? (v) => sparseDot(sparseQuery, v)
+      : sparseSpec !== undefined
+        ? compileSparseScoring(sparseSpec)
+        : null;
+  const scorer = sparseScorer === null ? scorerOf(run.snap, run.refs, node, q) : null;
+  if (scorer === null && sparseScorer === null) throw invalid(`query kind ${q.kind} cannot re-score prefetches`);
   const points = await loadHits(run, union, { payload: false, vector: true });
   const hits = union
     .flatMap((h, i) => {
       // a prefetched point without the vector this stage scores is dropped, as Qdrant does
       const v = points[i].vectors?.get(node.using);
       if (v === undefined) return [];
-      if (sparseQuery !== undefined) return isSparse(v) ? [{ ...h, score: sparseDot(sparseQuery, v) }] : [];
+      if (sparseScorer !== null) return isSparse(v) ? [{ ...h, score: sparseScorer(v) }] : [];
       return isSparse(v) || scorer === null ? [] : [{ ...h, score: scorer(v) }];
     })
     .sort(byScore);
   const nearest = isNearestFamily(q);
   if (q.kind === 'nearest' && q.mmr) {
-    const candidates = cut(hits).slice(0, q.mmr.candidates_limit ?? limit);
+    // Qdrant's plan: a nearest re-scoring keeps `candidates_limit` of the prefetched points, then MMR picks `limit`
+    const candidates = hits
+      .filter((h) => min === undefined || h.score >= min)
+      .slice(0, q.mmr.candidates_limit ?? limit);
     return { hits: await applyMmr(run, node, q, candidates, limit), nearest };
   }
   return { hits: cut(hits), nearest };
@@ -320,7 +347,6 @@ function planLeaves(
   const want = mmr ? Math.max(mmr.candidates_limit ?? limit, 1) : limit;
   const sparse = run.sparse.get(node);
   if (sparse !== undefined) {
-    if (mmr) throw invalid('MMR over a sparse vector is not supported');
     out.push({
       node,
       search: {
@@ -360,7 +386,18 @@ export async function rankUniversal(
   const lookupNames = new Map<string, Set<string | undefined>>();
   precheck(snap, query, ids, lookupNames);
   const { refs, exclude } = await resolveRefs(ctx, snap, ids, trace.io, lookupNames);
-  const run: Run = { ctx, snap, trace, random, refs, exclude, leaves: new Map(), sparse: new Map() };
+  const run: Run = {
+    ctx,
+    snap,
+    trace,
+    random,
+    refs,
+    exclude,
+    leaves: new Map(),
+    sparse: new Map(),
+    sparseRaw: new Map(),
+    sparseSpecs: new Map(),
+  };
   await prepareSparse(run, query);
   // random sampling has no stable order to page through: Qdrant ignores the offset there
   const offset = query.query?.kind === 'sample' && query.prefetch.length === 0 ? 0 : query.offset;

@@ -6,14 +6,26 @@
  * as 0). The result is an ordinary sparse nearest query: the caller runs it through the inverted index (IDF
  * applied when the name has the modifier), with the example ids excluded from the results.
  *
+ * The forms that score each point against every example (recommend best_score / sum_scores, discover, context,
+ * relevance feedback) become a scoring spec of sparse examples (`sparseExampleSpec`), each weighted by IDF when the
+ * name has the modifier (Qdrant remaps every sparse vector of the query), scanned by the workers and the tail.
+ *
  * Invariants: every example is a stored sparse vector of the name (or a sparse vector given inline); a dense one is
- * Qdrant's "Conversion between sparse and regular vectors failed". The scoring strategies that score each point
- * against every example (best_score, sum_scores, discover, context) are not derived here.
+ * Qdrant's "Conversion between sparse and regular vectors failed".
  */
 import { invalid } from '../../model/errors.js';
+import type { ExampleSpec } from '../../segment/example-forms.js';
+import { feedbackPairs } from '../../segment/vector-queries.js';
 import type { QueryForm, QueryNode, VectorInput } from '../../model/query.js';
-import { isSparse, parseSparseVector, type SparseVectorJson, wrongSparse } from '../../model/sparse-vector.js';
-import type { Refs } from './examples.js';
+import {
+  isSparse,
+  parseSparseVector,
+  type SparseVector,
+  type SparseVectorJson,
+  sparseToJson,
+  wrongSparse,
+} from '../../model/sparse-vector.js';
+import { type Refs, lookupName } from './examples.js';
 
 /** One example as a sparse vector (ascending indices). */
 function exampleOf(refs: Refs, node: QueryNode, input: VectorInput, path: string): SparseVectorJson {
@@ -22,7 +34,7 @@ function exampleOf(refs: Refs, node: QueryNode, input: VectorInput, path: string
     return { indices: Array.from(s.indices), values: Array.from(s.values) };
   }
   if ('vector' in input) throw wrongSparse();
-  const name = (node.lookup_from ? (node.lookup_from.vector ?? node.using) : node.using) ?? '';
+  const name = lookupName(node);
   const v = refs
     .get(node.lookup_from?.collection ?? '')
     ?.get(input.id)
@@ -77,4 +89,65 @@ export function sparseQueryOf(refs: Refs, node: QueryNode, q: QueryForm | undefi
     );
   }
   return undefined;
+}
+
+/**
+ * The scoring spec of an example-scored form over a sparse name, or null for the other forms. `weigh` turns the
+ * examples (checked, sorted) into the vectors scored: IDF-weighted together when the name has the modifier.
+ */
+export async function sparseExampleSpec(
+  refs: Refs,
+  node: QueryNode,
+  q: QueryForm | undefined,
+  weigh: (examples: SparseVectorJson[]) => Promise<SparseVector[]>,
+): Promise<ExampleSpec | null> {
+  if (q === undefined) return null;
+  const inputs: VectorInput[] = [];
+  const at = (i: VectorInput): number => inputs.push(i) - 1;
+  let build: (v: SparseVectorJson[]) => ExampleSpec;
+  switch (q.kind) {
+    case 'recommend': {
+      if (q.strategy === 'average_vector') return null;
+      const pos = q.positive.map(at);
+      const neg = q.negative.map(at);
+      const strategy = q.strategy;
+      build = (v) => ({
+        kind: 'recommend',
+        strategy,
+        positive: pos.map((i) => v[i]),
+        negative: neg.map((i) => v[i]),
+      });
+      break;
+    }
+    case 'discover':
+    case 'context': {
+      const target = q.kind === 'discover' ? at(q.target) : -1;
+      const pairs = q.context.map((p) => ({ positive: at(p.positive), negative: at(p.negative) }));
+      build = (v) => {
+        const context = pairs.map((p) => ({ positive: v[p.positive], negative: v[p.negative] }));
+        return target < 0 ? { kind: 'context', context } : { kind: 'discover', target: v[target], context };
+      };
+      break;
+    }
+    case 'relevance_feedback': {
+      const target = at(q.target);
+      const judged = q.feedback.map((f) => ({ at: at(f.example), score: f.score }));
+      const { a, b, c } = q.strategy;
+      build = (v) => ({
+        kind: 'relevance_feedback',
+        target: v[target],
+        a,
+        pairs: feedbackPairs(
+          judged.map((j) => ({ vector: v[j.at], score: j.score })),
+          b,
+          c,
+        ),
+      });
+      break;
+    }
+    default:
+      return null;
+  }
+  const examples = inputs.map((input, i) => exampleOf(refs, node, input, `example.${i}`));
+  return build((await weigh(examples)).map(sparseToJson));
 }
