@@ -85,6 +85,10 @@ export interface SegmentBuild {
    * blocks, or a segment written before it was recorded (then not compared)
    */
   payloadM?: number;
+  /** a named vector's generation (lib/model/vector-generations.ts) when not 0 */
+  generation?: number;
+  /** the sparse names the segment holds, with their generations; absent: none, or recorded before generations */
+  sparse?: Record<string, number>;
 }
 
 export interface Retired {

@@ -9,10 +9,13 @@
  *   invokes of one function are two execution environments, and only one of them has the segment warm.
  * - Every task carries the snapshot's payload_schema, so workers and the coordinator give text conditions one
  *   meaning, and a worker knows before opening a segment whether its filters can do without the payloads.
+ * - Every task carries the snapshot's vector name generations, so a worker finds nothing in a space whose name was
+ *   deleted or re-created since its segment was written (lib/model/vector-generations.ts).
  * - Every segment of the manifest snapshot appears in exactly one task, with the tombstone version that snapshot
  *   names: a plan never skips a segment (§4.5 starts here).
  */
 import { workerOf } from './routing.js';
+import { nonZeroGenerations } from '../model/vector-generations.js';
 import type { Manifest } from './manifest.js';
 import type { SegmentRef, SegmentSearchTask } from '../segment/task-contract.js';
 
@@ -43,8 +46,15 @@ export function planTasks(
     if (group) group.push(ref);
     else groups.set(w, [ref]);
   }
+  const generations = nonZeroGenerations(manifest.config);
   return [...groups].map(([worker, segments]) => ({
     worker,
-    task: { ...template, collectionPrefix, segments, ...(withSchema ? { payloadSchema: schema } : {}) },
+    task: {
+      ...template,
+      collectionPrefix,
+      segments,
+      ...(withSchema ? { payloadSchema: schema } : {}),
+      ...(generations !== undefined ? { generations } : {}),
+    },
   }));
 }

@@ -12,6 +12,7 @@ import { compileFilter } from '../segment/filter.js';
 import { readStoredPoints } from '../segment/points.js';
 import type { IoScope } from '../storage/io-stats.js';
 import type { ServiceContext } from './context.js';
+import { liveSource } from './segment-access.js';
 import { compareIds } from './merge.js';
 import { projectPayload, wantsPayload } from './payload-ops.js';
 import type { Snapshot } from './snapshot.js';
@@ -113,7 +114,8 @@ export async function loadPoints(
         ctx.access.points(snap.collection, segment, io),
         resident ? ctx.access.residentPayloads(snap.collection, segment, io) : null,
       ]);
-      const src = held === null ? source : { ...source, payloads: () => held };
+      const live = liveSource(source, snap.manifest.config);
+      const src = held === null ? live : { ...live, payloads: () => held };
       if (kept === null) {
         const points = await readStoredPoints(src, offsets, want, io);
         idx.forEach((i, j) => {

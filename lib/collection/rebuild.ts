@@ -22,6 +22,8 @@
  *   field indexes were built with, and the memory placement of each component (originals, graph when it has one,
  *   codes when quantized), as Qdrant rebuilds on a placement change. Rebuilding an indexed segment for these
  *   keeps its graph too.
+ * - for every segment: the rows of a vector name deleted or re-created since it was written (readers hide them at
+ *   once; the rebuild leaves them behind, so their storage goes with the replaced segment).
  * So a rebuild changes a segment's graph presence only toward the config (unindexed → indexed, or m → 0), and a
  * rebuilt segment never differs again until the config changes: no rebuild loops.
  * `full_scan_threshold` is not compared: it is a search-time knob. `indexing_threshold` lowered to 0 (indexing
@@ -36,6 +38,7 @@ import { codesKey, codesKeyOfMeta } from '../quantization/index.js';
 import type { SegmentBuild, SegmentEntry } from './manifest.js';
 import type { CollectionConfig } from '../model/collection-config.js';
 import type { PayloadSchema } from '../model/payload-schema.js';
+import { isLiveGeneration, liveGenerations } from '../model/vector-generations.js';
 
 /** Bound on rebuild work per optimizer run, so a run stays well inside a Lambda timeout; the next run continues. */
 export interface RebuildBudget {
@@ -57,6 +60,7 @@ function spaceBuild(s: SpaceMeta): SegmentBuild {
     ...(s.hnsw?.payloadM !== undefined ? { payloadM: s.hnsw.payloadM } : {}),
     // only for other kinds, so int8 entries stay as they were
     ...(s.quantization !== null && s.quantization.type !== 'int8' ? { codes: codesKeyOfMeta(s.quantization) } : {}),
+    ...(s.generation !== undefined ? { generation: s.generation } : {}),
   };
   const placement = placementOf(s);
   const flags = buildPlacement(build);
@@ -84,6 +88,10 @@ export function buildOf(meta: SegmentMeta): SegmentBuild {
     meta.fieldIndexes !== undefined && Object.keys(meta.fieldIndexes).length > 0
       ? { fieldIndexes: payloadSchemaKey(meta.fieldIndexes) }
       : {};
+  const sparse =
+    meta.sparse !== undefined
+      ? { sparse: Object.fromEntries(Object.entries(meta.sparse).map(([n, s]) => [n, s.generation ?? 0])) }
+      : {};
   if (isUnnamedMeta(meta)) return { ...spaceBuild(meta.spaces['']), ...fieldIndexes };
   const vectors: Record<string, SegmentBuild> = {};
   for (const [name, s] of Object.entries(meta.spaces)) vectors[name] = spaceBuild(s);
@@ -94,7 +102,19 @@ export function buildOf(meta: SegmentMeta): SegmentBuild {
     graphOnDisk: false,
     quantile: null,
   };
-  return { ...first, vectors, ...fieldIndexes };
+  return { ...first, vectors, ...fieldIndexes, ...sparse };
+}
+
+/**
+ * Whether a build holds the rows of a vector name the config no longer has at that generation (deleted, or
+ * re-created: lib/model/vector-generations.ts). Readers already hide them; the rebuild drops them from storage.
+ */
+function holdsStale(config: CollectionConfig, build: SegmentBuild): boolean {
+  const live = liveGenerations(config);
+  for (const [name, b] of Object.entries(build.vectors ?? {}))
+    if (!isLiveGeneration(live, name, b.generation)) return true;
+  for (const [name, g] of Object.entries(build.sparse ?? {})) if (!isLiveGeneration(live, name, g)) return true;
+  return false;
 }
 
 /** A payload_schema as a comparable string (keys sorted); '' for none. */
@@ -123,6 +143,7 @@ export function differs(config: CollectionConfig, indexed: boolean, live: number
   if (live <= 0) return false; // dropped by the optimizer, not rebuilt
   // field indexes are written with the segment: a created, changed or dropped index rebuilds it (with its graph)
   if ((build.fieldIndexes ?? '') !== payloadSchemaKey(config.payload_schema)) return true;
+  if (holdsStale(config, build)) return true;
   if (build.vectors === undefined) return spaceDiffers(config, vectorSpaces(config)[0], indexed, live, build);
   for (const space of vectorSpaces(config)) {
     const b = build.vectors[space.name];

@@ -5,6 +5,7 @@
  * to keep.
  *
  * Invariants:
+ * - Vector rows are read through `liveSource`, so a deleted vector name's rows are never returned.
  * - Only segments and tombstone versions named by the caller's manifest snapshot are read; nothing here lists the
  *   segments folder, so a segment no manifest names (an orphan of a crashed optimizer) is never read.
  * - Segment objects are immutable, so decoded `ids` tables, tombstone bitmaps, point sources (meta + payload
@@ -36,6 +37,18 @@ import { type FieldIndexView, type LoadedFields, filterMaskLoading, planFilter }
 import { fieldIndexName, segmentObjectKey, segmentPrefix } from '../segment/keys.js';
 import { PageCache } from '../storage/page-cache.js';
 import type { PayloadFieldSchema } from '../model/payload-schema.js';
+import type { CollectionConfig } from '../model/collection-config.js';
+import { liveGenerations } from '../model/vector-generations.js';
+import { liveMeta } from '../segment/meta.js';
+
+/**
+ * `src` as a reader of `config` sees it: the spaces of vector names deleted or re-created since the segment was
+ * written are hidden (lib/model/vector-generations.ts), so their rows are never read. `src` itself when none is.
+ */
+export function liveSource(src: PointSource, config: CollectionConfig): PointSource {
+  const meta = liveMeta(src.meta, liveGenerations(config));
+  return meta === src.meta ? src : { ...src, meta };
+}
 
 /** decoded id tables / tombstone bitmaps / point sources kept per process (each is a few bytes per point) */
 const MAX_CACHED = 1024;

@@ -95,6 +95,8 @@ import { withVectors, withoutVectors } from './vector-updates.js';
 import { batchRows } from './tail.js';
 import { type BatchOperation, applyBatch } from './batch-update.js';
 import { checkSparseNames, updatedSparseVectors, updatedVectors } from './vector-config.js';
+import { type VectorNameConfig, withVectorName, withoutVectorName } from './vector-names.js';
+import { nonZeroGenerations } from '../model/vector-generations.js';
 import type { PreparedUpserts } from './wal.js';
 import { putWal } from './wal-writer.js';
 
@@ -284,6 +286,14 @@ export class StrataCollectionService implements CollectionService {
   }
 
   /** One config change by compare-and-swap; no write (and no optimizer call) when `change` returns the same config. */
+  createVectorName(name: string, vector: string, config: VectorNameConfig): Promise<void> {
+    return this.router.route(name, (n) => this.changeConfig(n, (c) => withVectorName(c, vector, config)));
+  }
+
+  deleteVectorName(name: string, vector: string): Promise<void> {
+    return this.router.route(name, (n) => this.changeConfig(n, (c) => withoutVectorName(c, vector)));
+  }
+
   private async changeConfig(name: string, change: (c: CollectionConfig) => CollectionConfig): Promise<void> {
     const key = manifestKey(this.prefixOf(name));
     let changed = false;
@@ -490,6 +500,8 @@ export class StrataCollectionService implements CollectionService {
       vectors: upserts?.vectors ?? [],
       ...(upserts?.sparse ? { sparse: upserts.sparse } : {}),
       deletes,
+      // the generations its vectors were validated under: a name deleted or re-created since reads them as stale
+      ...stampGenerations(snap.manifest.config),
     });
     await putWal(this.ctx.store, walKey(snap.collection, seq, this.ctx.writerId), body);
     // too slow to acknowledge: an optimizer may already list from a floor above this seq (wal.ts, the WAL floor)
@@ -739,4 +751,9 @@ export class StrataCollectionService implements CollectionService {
   async searchMatrix(name: string, request: MatrixRequest): Promise<MatrixOffsets> {
     return searchMatrix(this.ctx, await this.snapshot(name), request);
   }
+}
+
+function stampGenerations(config: CollectionConfig): { generations?: Record<string, number> } {
+  const generations = nonZeroGenerations(config);
+  return generations === undefined ? {} : { generations };
 }

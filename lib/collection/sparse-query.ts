@@ -16,6 +16,7 @@ import { type SparseVector, idfWeighted, isSparse, parseSparseVector, wrongSpars
 import { findVectorSpace } from '../model/vector-spaces.js';
 import type { IoScope } from '../storage/io-stats.js';
 import type { ServiceContext } from './context.js';
+import { liveSource } from './segment-access.js';
 import type { Snapshot } from './snapshot.js';
 
 /** The sparse query `raw` over sparse name `using`, checked, sorted and IDF-weighted when configured. */
@@ -80,7 +81,8 @@ export async function documentFrequencies(
   }
   const perSegment = await Promise.all(
     snap.manifest.segments.map(async (s) => {
-      const source = await ctx.access.points(snap.collection, s.id, io);
+      // a stale sparse space (its name deleted or re-created since) holds no live point's vector
+      const source = liveSource(await ctx.access.points(snap.collection, s.id, io), snap.manifest.config);
       if (source.meta.sparse?.[using] === undefined) return null;
       const [reader, table, tomb] = await Promise.all([
         source.sparse(using, io),

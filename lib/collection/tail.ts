@@ -18,7 +18,8 @@
  * - WAL objects are immutable, so a decoded object is cached by key forever (bounded by an LRU on bytes).
  * - A listed object that has vanished was sealed and garbage-collected after the grace period (WAL objects are
  *   deleted only then), so the segments of any manifest new enough to miss it hold its points; it is skipped.
- * - Objects written for another incarnation of the collection (same name, deleted and re-created) are ignored.
+ * - Objects written for another incarnation of the collection (same name, deleted and re-created) are ignored, and
+ *   so are the blocks of a vector name deleted (or re-created) since a batch was written (`liveBatch`).
  * - Entries are folded by version (seq, writer); within a batch the last occurrence wins. A delete is an entry too
  *   (a tombstone in the tail) so it shadows segment copies until it is sealed.
  */
@@ -34,6 +35,7 @@ import type { VectorRows } from '../model/points.js';
 import type { StoredVector } from '../model/sparse-vector.js';
 import { compareVersions, decodeWal, holderValues } from './wal.js';
 import type { WalBatch } from './wal.js';
+import { isLiveGeneration, liveGenerations } from '../model/vector-generations.js';
 
 /** WAL GETs in flight per fold (S3 serves thousands of requests per second per prefix; sockets are the limit) */
 const READ_CONCURRENCY = 64;
@@ -105,6 +107,18 @@ export function foldBatches(batches: readonly { name: string; batch: WalBatch }[
     }
   }
   return entries;
+}
+
+/**
+ * The batch without the blocks of vector names its generation makes stale under `live` (a deleted name, or an
+ * earlier creation of a re-created one: lib/model/vector-generations.ts); the same object when none is.
+ */
+export function liveBatch(batch: WalBatch, live: ReadonlyMap<string, number>): WalBatch {
+  const isLive = (name: string) => isLiveGeneration(live, name, batch.generations?.[name]);
+  const vectors = batch.vectors.filter((b) => isLive(b.name));
+  const sparse = batch.sparse?.filter((b) => isLive(b.name));
+  if (vectors.length === batch.vectors.length && sparse?.length === batch.sparse?.length) return batch;
+  return { ...batch, vectors, ...(sparse !== undefined ? { sparse } : {}) };
 }
 
 /** Each point's vectors by name, as views into the batch's blocks (no copy). */
@@ -234,6 +248,7 @@ export class WalTailReader {
     let maxSeq = 0;
     const names: string[] = [];
     const foreign: string[] = [];
+    const live = liveGenerations(manifest.config);
     for (let i = 0; i < unsealed.length; i++) {
       const b = batches[i];
       if (b === null) continue;
@@ -241,7 +256,7 @@ export class WalTailReader {
         foreign.push(unsealed[i]);
         continue;
       }
-      usable.push({ name: unsealed[i], batch: b });
+      usable.push({ name: unsealed[i], batch: liveBatch(b, live) });
       names.push(unsealed[i]);
       if (b.seq > maxSeq) maxSeq = b.seq;
     }

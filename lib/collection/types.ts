@@ -30,6 +30,7 @@ import type { PointGroup } from './query-api/run-groups.js';
 import type { MatrixOffsets } from './query-api/matrix.js';
 import type { QueryTrace } from './query.js';
 import type { CollectionLayout } from './segment-layout.js';
+import type { VectorNameConfig } from './vector-names.js';
 
 export interface CollectionInfo {
   status: 'green' | 'yellow';
@@ -64,6 +65,10 @@ export interface CollectionService {
   createFieldIndex(name: string, field: string, schema: PayloadFieldSchema): Promise<void>;
   /** drops the payload index on `field` (no-op when there is none) */
   deleteFieldIndex(name: string, field: string): Promise<void>;
+  /** adds vector `vector` (dense or sparse) to the collection; no point holds it yet (vector-names.ts) */
+  createVectorName(name: string, vector: string, config: VectorNameConfig): Promise<void>;
+  /** deletes vector `vector` and, for every reader, its data (no-op when the collection has no such vector) */
+  deleteVectorName(name: string, vector: string): Promise<void>;
   /** unsealed WAL and stale segments of the collection, from one snapshot (not_found like getCollection) */
   optimizerBacklog(name: string): Promise<OptimizerBacklog>;
   /** Storage snapshots (storage-snapshots.ts): every collection and the aliases, pinned, as Qdrant's full snapshots. */

@@ -66,6 +66,10 @@
  * Version 3: as version 2, each block header `{name, dim, points, counts?}`; with `counts`, the block holds
  * Σ counts rows and holder k owns the next counts[k] of them.
  *
+ * Any version's JSON may carry `generations` ({name: generation}, the non-zero ones of the config the batch was
+ * validated against; lib/model/vector-generations.ts): written only once a vector name was added to the live
+ * collection, so every other batch keeps its bytes; a reader that predates it ignores the key.
+ *
  * Version 4 = version 3 with `sparse: [{name, points, nnz}]` in the JSON (nnz: entries of each row) and, after the
  * dense rows, per sparse block: Σnnz u32 dimension ids, then Σnnz float32 weights (rows in order, each sorted by
  * dimension id).
@@ -133,6 +137,11 @@ export interface WalBatch {
   /** sparse vector blocks (version 3); absent or empty: none */
   sparse?: WalSparseBlock[];
   deletes: PointId[];
+  /**
+   * the non-zero generations of the config the batch was validated against (lib/model/vector-generations.ts): a
+   * block of a name written under another generation than the reader's config has is stale. Absent: all 0.
+   */
+  generations?: Record<string, number>;
 }
 
 /** Orders two versions (seq, writer): negative when a is older. */
@@ -460,6 +469,8 @@ export function encodeWal(batch: WalBatch): Uint8Array {
     payloads,
     deletes: batch.deletes,
   };
+  // absent unless a name was added to the live collection, so every other batch keeps its bytes
+  if (batch.generations !== undefined) head.generations = batch.generations;
   if (!v1) {
     head.vectors = vectors.map((b) => ({
       name: b.name,
@@ -522,7 +533,11 @@ export function decodeWal(bytes: Uint8Array, key = 'WAL object'): WalBatch {
     deletes: PointId[];
     vectors?: { name: string; dim: number; points: number[] | null; counts?: number[] }[];
     sparse?: { name: string; points: number[] | null; nnz: number[] }[];
+    generations?: Record<string, number>;
   };
+  if (head.generations !== undefined && !validGenerations(head.generations)) {
+    throw internal(`${key}: generations is not a map of names to generations`);
+  }
   const blocks =
     version === UNNAMED_VERSION
       ? n === 0 && view.getUint32(8, true) === 0
@@ -563,4 +578,9 @@ export function decodeWal(bytes: Uint8Array, key = 'WAL object'): WalBatch {
   });
   const { vectors: _blocks, sparse: _sparse, ...rest } = head;
   return sparse.length > 0 ? { ...rest, vectors, sparse } : { ...rest, vectors };
+}
+
+function validGenerations(g: unknown): boolean {
+  if (g === null || typeof g !== 'object' || Array.isArray(g)) return false;
+  return Object.values(g).every((v) => Number.isSafeInteger(v) && (v as number) > 0);
 }

@@ -32,7 +32,10 @@
  * Pairwise build (`buildHnswWith`): nodes that are not one float32 row each (multivectors, scored by MaxSim) are
  * built with a given similarity of two nodes, larger = closer, taking every decision on full similarities (no early
  * exit, no SIMD batch); the inserted node is the query side, as Qdrant scores an inserted multivector against the
- * graph's. Everything else (levels, heuristic, links) is the same algorithm.
+ * graph's, the candidate is the query side in the heuristic's candidate-to-kept scores, and a full list re-pruned
+ * for a back link is scored from its owner's side, the new node included (Qdrant's score_internal(target, ·)): for
+ * an asymmetric similarity such as MaxSim those are not the scores of the inserted node's search. Everything else
+ * (levels, heuristic, links) is the same algorithm.
  */
 import { dot, l1Bounded, l2sqBounded, SIMD_BATCH, type SimdArena, simdArenaOf, simdRows } from '../distance/index.js';
 import type { Distance } from '../model/distance.js';
@@ -94,16 +97,27 @@ export function buildHnsw(data: Float32Array, dim: number, distance: Distance, o
   return new Builder(reorder ? byVariance(data, dim) : data, dim, distance, m, efc, seed, null, null).run();
 }
 
-/** HNSW over n nodes scored by `similarity(a, b)` (a is the node being inserted): see the header. */
+/**
+ * The similarities of node a (the query side) to nodes ids[0, count), into out[0, count): the same values
+ * `similarity(a, ids[j])` gives, computed in one call so a kernel can score a whole neighbour list at once.
+ */
+export type PairBatch = (a: number, ids: Uint32Array, count: number, out: Float64Array) => void;
+
+/**
+ * HNSW over n nodes scored by `similarity(a, b)` (a is the node being inserted): see the header. With `batch`, every
+ * neighbour list is scored in one call to it (it must agree with `similarity`).
+ */
 export function buildHnswWith(
   n: number,
   similarity: (a: number, b: number) => number,
   options: BuildOptions = {},
+  batch: PairBatch | null = null,
 ): HnswGraph {
   const m = options.m ?? DEFAULT_M;
   const efc = Math.max(options.efConstruct ?? DEFAULT_EF_CONSTRUCT, 1);
   if (!(Number.isInteger(m) && m >= 2)) throw invalid(`m must be an integer ≥ 2, got ${m}`);
-  const b = new Builder(new Float32Array(0), 1, 'Dot', m, efc, options.seed ?? 42, null, null, n, similarity);
+  const seed = options.seed ?? 42;
+  const b = new Builder(new Float32Array(0), 1, 'Dot', m, efc, seed, null, null, n, similarity, batch);
   return b.run();
 }
 
@@ -158,6 +172,9 @@ class Builder {
   /** int8 mode: Σ-of-products multiplier and the per-vector corrections of `codes` */
   private readonly codeMult: number;
   private readonly corrections: Float32Array | null;
+  /** pairwise batch mode: the ids of one pairBatch call and their similarities */
+  private readonly pairIds: Uint32Array;
+  private readonly pairSims: Float64Array;
 
   constructor(
     private readonly data: Float32Array,
@@ -173,6 +190,8 @@ class Builder {
     nodes = data.length / dim,
     /** pairwise mode (buildHnswWith): the similarity of two nodes, used for every decision; else null */
     private readonly pairSim: ((a: number, b: number) => number) | null = null,
+    /** pairwise mode: the same similarity over a neighbour list in one call, or null to score pair by pair */
+    private readonly pairBatch: PairBatch | null = null,
   ) {
     this.n = nodes;
     this.m0 = 2 * m;
@@ -188,6 +207,8 @@ class Builder {
     this.scratchSims = new Float64Array(scratch);
     this.keptIds = new Uint32Array(scratch);
     this.keptSims = new Float64Array(scratch);
+    this.pairIds = new Uint32Array(pairBatch === null ? 0 : scratch);
+    this.pairSims = new Float64Array(pairBatch === null ? 0 : scratch);
     this.codeMult = codes === null ? 0 : codeMultiplier(codes.params);
     this.corrections = codes === null ? null : codes.corrections;
   }
@@ -346,9 +367,10 @@ class Builder {
       const off = lc === 0 ? c * this.rec0 : (lc - 1) * this.recU;
       const count = arr[off];
       const arena = this.arena;
-      if (arena !== null) {
+      const pairBatch = this.pairBatch;
+      if (arena !== null || pairBatch !== null) {
         // one kernel call for the unvisited neighbours; then the same decisions, in order, on full distances
-        const batch = arena.ids;
+        const batch = arena !== null ? arena.ids : this.pairIds;
         let nNew = 0;
         for (let j = 1; j <= count; j++) {
           const nb = arr[off + j];
@@ -357,8 +379,9 @@ class Builder {
           batch[nNew++] = nb;
         }
         if (nNew === 0) continue;
-        this.simdSims(arena, q, nNew);
-        const sims = this.batchSims;
+        if (arena !== null) this.simdSims(arena, q, nNew);
+        else (pairBatch as PairBatch)(q, batch, nNew, this.pairSims);
+        const sims = arena !== null ? this.batchSims : this.pairSims;
         for (let j = 0; j < nNew; j++) {
           const s = sims[j];
           if (results.size < efc || s > results.topScore()) {
@@ -414,6 +437,15 @@ class Builder {
             break;
           }
         }
+      } else if (this.pairBatch !== null && kept > 0) {
+        this.pairBatch(c, keptIds, kept, this.pairSims);
+        const toKept = this.pairSims;
+        for (let r = 0; r < kept; r++) {
+          if (toKept[r] > sc) {
+            good = false;
+            break;
+          }
+        }
       } else {
         for (let r = 0; r < kept; r++) {
           if (this.simNodes(c, keptIds[r], -sc) > sc) {
@@ -442,6 +474,9 @@ class Builder {
       arr[off] = count + 1;
       return;
     }
+    // e is the base of this re-pruning, so the query side of every score, q's included (Qdrant scores the back link
+    // as score_internal(e, q)); simEQ came from q's search, scored from q's side, which differs for MaxSim
+    if (this.pairSim !== null) simEQ = this.pairSim(e, q);
     // candidates = current neighbours + q, sorted closest to e first (insertion sort: ≤ m0 + 1 items)
     const ids = this.scratchIds;
     const sims = this.scratchSims;
@@ -450,12 +485,17 @@ class Builder {
     if (arena !== null) {
       for (let j = 0; j < count; j++) arena.ids[j] = arr[off + 1 + j];
       this.simdSims(arena, e, count);
+    } else if (this.pairBatch !== null) {
+      // a copy of the list: the scores land in pairSims, which the loop below reads before anything reuses it
+      for (let j = 0; j < count; j++) this.pairIds[j] = arr[off + 1 + j];
+      this.pairBatch(e, this.pairIds, count, this.pairSims);
     }
-    const toE = this.batchSims;
+    const batched = arena !== null || this.pairBatch !== null;
+    const toE = arena !== null ? this.batchSims : this.pairSims;
     let size = 0;
     for (let j = 0; j <= count; j++) {
       const id = j < count ? arr[off + 1 + j] : q;
-      const s = j < count ? (arena !== null ? toE[j] : this.simNodes(e, id)) : simEQ;
+      const s = j < count ? (batched ? toE[j] : this.simNodes(e, id)) : simEQ;
       let p = size++;
       while (p > 0 && sims[p - 1] < s) {
         ids[p] = ids[p - 1];

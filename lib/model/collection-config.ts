@@ -166,6 +166,14 @@ export interface CollectionConfig {
   payload_schema?: PayloadSchema;
   /** sparse vector names (lib/model/sparse-spaces.ts); absent = none, so older configs are unchanged */
   sparse_vectors?: Record<string, SparseVectorParams>;
+  /**
+   * Strata's, never echoed: the generation of each vector name (dense or sparse) added to the live collection
+   * (`PUT /collections/{c}/vectors/{name}`); a name absent here has generation 0 (every name given at create).
+   * lib/model/vector-generations.ts says why: data stamped with another generation of a name is stale.
+   */
+  vector_generations?: Record<string, number>;
+  /** the highest generation ever given in this collection (deleted names' too), so none is given twice; absent = 0 */
+  vector_generation_high?: number;
 }
 
 /** Partial config accepted by PATCH /collections/{name} (parameters that do not require rewriting data). */

@@ -17,13 +17,16 @@
  * predates sparse vectors must refuse them rather than drop them silently). In memory every meta has `spaces`
  * (format 1's top level is the space ''). A space whose originals are stored as float16 or uint8 records `datatype`
  * (a segment with one is written as format 2 or above, never 1, which has no field for it); its `vectors` object is
- * version 2, which a reader that predates datatypes refuses, so it never reads bytes as float32.
+ * version 2, which a reader that predates datatypes refuses, so it never reads bytes as float32. A space (dense or
+ * sparse) of a vector name added to the live collection records its `generation` (absent: 0); `liveMeta` hides the
+ * spaces a config no longer has at that generation.
  */
 import type { PayloadSchema } from '../model/payload-schema.js';
 import { DISTANCES, elementBytes } from '../distance/index.js';
 import type { VectorDatatype } from '../model/collection-config.js';
 import type { Distance } from '../model/distance.js';
 import { internal } from '../model/errors.js';
+import { isLiveGeneration } from '../model/vector-generations.js';
 import {
   MEMORY_PLACEMENTS,
   type Memory,
@@ -137,6 +140,11 @@ export interface SpaceMeta {
    * before datatypes. A uint8 Cosine space stores the bytes (not normalized) and scores the full cosine.
    */
   datatype?: 'float16' | 'uint8';
+  /**
+   * the generation of the vector name the rows were written under (lib/model/vector-generations.ts); absent: 0. A
+   * reader whose config gives the name another generation treats the space as absent (`liveMeta`).
+   */
+  generation?: number;
 }
 
 /** One sparse vector name's part of a segment (sparse-format.ts): its rows and its object's size. */
@@ -154,6 +162,8 @@ export interface SparseSpaceMeta {
   directoryBytes?: number;
   /** the index placement when `onDisk` does not say it (onDisk false and not pinned); absent: cold or pinned */
   memory?: Memory;
+  /** as SpaceMeta's `generation`; absent: 0 */
+  generation?: number;
 }
 
 export interface SegmentMeta {
@@ -253,6 +263,7 @@ function checkSpace(m: Record<string, unknown>, bad: (why: string) => Error): Sp
   if (m.datatype !== undefined && m.datatype !== 'float16' && m.datatype !== 'uint8') {
     throw bad(`unknown datatype ${String(m.datatype)}`);
   }
+  if (m.generation !== undefined && !(isNat(m.generation) && m.generation > 0)) throw bad('generation out of range');
   return {
     count: m.count,
     dim: m.dim,
@@ -265,6 +276,28 @@ function checkSpace(m: Record<string, unknown>, bad: (why: string) => Error): Sp
     offsetsBytes: m.offsetsBytes,
     ...(multi !== undefined ? { multivector: multi as { vectors: number; bytes: number } } : {}),
     ...(m.datatype !== undefined ? { datatype: m.datatype } : {}),
+    ...(m.generation !== undefined ? { generation: m.generation } : {}),
+  };
+}
+
+/**
+ * The meta as a reader of a config with vector names `live` (name -> generation, vector-generations.ts) must see
+ * it: the spaces and sparse spaces of a deleted name, or of an earlier creation of a re-created one, removed, so
+ * nothing reads their rows. The same object when every space is live (or `live` is undefined: no check).
+ */
+export function liveMeta(meta: SegmentMeta, live: ReadonlyMap<string, number> | undefined): SegmentMeta {
+  if (live === undefined) return meta;
+  const keep = (name: string, s: { generation?: number }) => isLiveGeneration(live, name, s.generation);
+  const spaces = Object.entries(meta.spaces).filter(([n, s]) => keep(n, s));
+  const sparse = Object.entries(meta.sparse ?? {}).filter(([n, s]) => keep(n, s));
+  if (spaces.length === Object.keys(meta.spaces).length && sparse.length === Object.keys(meta.sparse ?? {}).length) {
+    return meta;
+  }
+  const { sparse: _all, ...rest } = meta;
+  return {
+    ...rest,
+    spaces: Object.fromEntries(spaces),
+    ...(sparse.length > 0 ? { sparse: Object.fromEntries(sparse) } : {}),
   };
 }
 

@@ -62,6 +62,11 @@ export interface SegmentSearchTask {
    * of the task mean (filter.ts); its keys tell which filters the segments' field indexes serve; absent = none
    */
   payloadSchema?: PayloadSchema;
+  /**
+   * the snapshot's non-zero vector name generations (lib/model/vector-generations.ts): a segment's space of a
+   * searched name written under another generation (absent: 0) is stale and finds nothing; absent = all 0
+   */
+  generations?: Record<string, number>;
 }
 
 /** One search of a batched task. */

@@ -60,6 +60,7 @@ const TaskSchema = z
       minSimilarity: z.nullish(finite),
       budgetMs: z.nullish(finite),
       payloadSchema: z.nullish(shapeOnly<PayloadSchema>()),
+      generations: z.nullish(z.record(z.string(), nonNegativeInt)),
       searches: z.optional(
         z.array(
           z
@@ -140,9 +141,10 @@ export function parseSegmentTask(value: unknown): SegmentSearchTask {
   const parsed = TaskSchema.safeParse(value);
   if (!parsed.success) throw invalid(`malformed segment search task: ${describe(parsed.error)}`);
   // null and absent mean the same on the wire; the task carries only what is set
-  const { filter, exclude, minSimilarity, budgetMs, searches, payloadSchema, ...task } = parsed.data;
+  const { filter, exclude, minSimilarity, budgetMs, searches, payloadSchema, generations, ...task } = parsed.data;
   return {
     ...task,
+    ...(generations != null ? { generations } : {}),
     ...(budgetMs != null ? { budgetMs } : {}),
     ...(payloadSchema != null ? { payloadSchema } : {}),
     ...(filter != null ? { filter } : {}),

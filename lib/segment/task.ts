@@ -182,11 +182,18 @@ async function searchOne(
       io,
     }),
   );
+  // a space of a name deleted or re-created since the segment was written (vector-generations.ts) holds no live data
+  const stale = (using: string | undefined): boolean => {
+    const name = using ?? '';
+    const held = seg.meta.spaces[name] ?? seg.meta.sparse?.[name];
+    return held !== undefined && (held.generation ?? 0) !== (task.generations?.[name] ?? 0);
+  };
   // compiled per segment (each vector space knows its own dimension, distance and shape); rejected before anything
   // is scored. 'none': a form that scores vectors, over a vector no point of this segment holds, finds nothing here
   const scorings = searches.map((q): CompiledScoring | SparseScoring | null | 'none' => {
     if (q.scoring === undefined || q.sparse !== undefined) return null;
     const using = q.using ?? '';
+    if (stale(using)) return scoringReadsVector(q.scoring) ? 'none' : compileScoring(q.scoring, 0, 'Dot');
     const space = seg.space(using);
     if (space !== undefined) {
       const { dim, distance, datatype } = space.meta;
@@ -214,7 +221,9 @@ async function searchOne(
     if (scoring !== null) checkpoint?.();
     if (q.sparse !== undefined) {
       checkpoint?.();
-      all.push(await searchSparseSegment(seg, { ...common, vector: sparseOf(q.sparse) }, io));
+      all.push(
+        stale(q.using) ? NO_HITS : await searchSparseSegment(seg, { ...common, vector: sparseOf(q.sparse) }, io),
+      );
       continue;
     }
     if (scoring !== null && scoring !== 'none' && 'sparse' in scoring) {
@@ -222,7 +231,7 @@ async function searchOne(
       continue;
     }
     all.push(
-      scoring === 'none'
+      scoring === 'none' || (scoring === null && stale(q.using))
         ? NO_HITS
         : scoring !== null
           ? await scanSegment(seg, { ...common, scoring }, io)

@@ -24,8 +24,8 @@
  *
  * A multivector space (`counts` given) stores every vector of every row as an inner row of `quantized` and
  * `vectors` (int8 per vector, as Qdrant quantizes multivectors) plus `multi`; its graph links rows, built with
- * MaxSim on the float32 originals (lib/index/build.ts buildHnswWith); the indexing threshold counts inner rows, the
- * bytes Qdrant's threshold measures.
+ * MaxSim (lib/index/multivector-build.ts) on the float32 originals, or on the int8 codes' estimates when int8; the
+ * indexing threshold counts inner rows, the bytes Qdrant's threshold measures.
  *
  * A float16 or uint8 vector's originals are stored in that type (2 or 1 bytes per value, meta `datatype`); the values
  * given are already the type's (the WAL applied Qdrant's conversion). uint8 Cosine rows are the bytes as given,
@@ -39,12 +39,13 @@
  * complete; the same input and seed produce the same bytes. No tombstones at birth.
  */
 import type { CollectionConfig } from '../model/collection-config.js';
+import { vectorGeneration } from '../model/vector-generations.js';
 import type { Payload } from '../model/payload.js';
 import type { PointId } from '../model/point-id.js';
 import { internal } from '../model/errors.js';
-import { maxSim, normalizeRows, representableAs, similarityFn } from '../distance/index.js';
-import type { Distance } from '../model/distance.js';
-import { buildHnsw, buildHnswWith } from '../index/build.js';
+import { normalizeRows, representableAs } from '../distance/index.js';
+import { buildHnsw } from '../index/build.js';
+import { buildMultivectorHnsw } from '../index/multivector-build.js';
 import { effectivePayloadM, hasBlockFields, withSpaceLinks } from './space-links.js';
 import type { HnswGraph } from '../index/graph.js';
 import { permuteGraph } from '../index/graph-permute.js';
@@ -206,7 +207,9 @@ export function encodeSegment(
     if (s.points !== null && s.points.length === 0) continue;
     const graph = prebuilt !== null && prebuilt.name === s.name ? prebuilt.graph : undefined;
     const { meta, objects: own } = encodeSpace(config, s, n, input.seed, options, input.payloads, graph);
-    spaces[s.name] = meta;
+    // the name's generation, so a reader of a later config tells this data from a re-created name's (absent: 0)
+    const generation = vectorGeneration(config, s.name);
+    spaces[s.name] = generation > 0 ? { ...meta, generation } : meta;
     for (const [file, bytes] of own) objects.set(spaceFile(s.name, file), bytes);
   }
 
@@ -231,6 +234,8 @@ export function encodeSegment(
       // pinned and cold are what `onDisk` says; only cached needs its own word
       ...(memory === 'cached' ? { memory } : {}),
     };
+    const generation = vectorGeneration(config, s.name);
+    if (generation > 0) sparse[s.name].generation = generation;
   }
 
   const idsBytes = encodeIds(input.ids, input.versions);
@@ -404,11 +409,16 @@ function buildSpaceGraph(
     // Qdrant's full_scan_threshold over the space's average vector size
     fullScanPoints: Math.floor((space.hnsw.full_scan_threshold * 1024 * n) / (inner * dim * 4)),
   };
+  const q = space.quantization;
+  const own = codes ?? (q !== null && 'scalar' in q ? encodeCodes(q, { data: rows, dim, distance, seed }) : undefined);
   if (s.counts !== undefined) {
+    // int8: MaxSim over the inner rows' code estimates, as Qdrant builds a quantized multivector segment's graph
+    const int8 = own === undefined ? undefined : (int8Set(own) ?? undefined);
     const counts = s.counts;
     const starts = startsOf(counts);
-    const graph = buildHnswWith(n, maxSimOfRows(rows, starts, dim, distance), build);
+    const graph = buildMultivectorHnsw(rows, starts, dim, distance, { ...build, codes: int8 });
     if (payloads === undefined) return graph;
+    // a block's graph on MaxSim of its documents' float rows (the codes are the whole space's)
     return withSpaceLinks(graph, {
       ...links,
       buildBlock: (block, m) => {
@@ -419,12 +429,10 @@ function buildSpaceGraph(
           at += counts[r] * dim;
         }
         const subStarts = startsOf(Array.from(block, (r) => counts[r]));
-        return buildHnswWith(block.length, maxSimOfRows(sub, subStarts, dim, distance), { ...build, m });
+        return buildMultivectorHnsw(sub, subStarts, dim, distance, { ...build, m });
       },
     });
   }
-  const q = space.quantization;
-  const own = codes ?? (q !== null && 'scalar' in q ? encodeCodes(q, { data: rows, dim, distance, seed }) : undefined);
   const graph = buildHnsw(rows, dim, distance, {
     ...build,
     codes: own === undefined ? undefined : (int8Set(own) ?? undefined),
@@ -449,27 +457,6 @@ function graphRows(space: ReturnType<typeof vectorSpace>, data: Float32Array): F
  */
 function storedDatatype(space: ReturnType<typeof vectorSpace>, data: Float32Array) {
   return space.datatype !== 'float32' && representableAs(space.datatype, data) ? space.datatype : 'float32';
-}
-
-/** MaxSim of row a (the query side) against row b of a multivector space's inner rows. */
-function maxSimOfRows(
-  data: Float32Array,
-  starts: Uint32Array,
-  dim: number,
-  distance: Distance,
-): (a: number, b: number) => number {
-  const sim = similarityFn(distance);
-  return (a, b) =>
-    maxSim(
-      sim,
-      data,
-      starts[a] * dim,
-      starts[a + 1] - starts[a],
-      data,
-      starts[b] * dim,
-      starts[b + 1] - starts[b],
-      dim,
-    );
 }
 
 /** A copy of rows × dim `data` with every row normalized. */

@@ -28,6 +28,8 @@ export const WRITE_METHODS: ReadonlySet<keyof CollectionService> = new Set([
   'updateCollection',
   'createFieldIndex',
   'deleteFieldIndex',
+  'createVectorName',
+  'deleteVectorName',
   'updateAliases',
   'createSnapshot',
   'deleteSnapshot',
@@ -139,6 +141,16 @@ export class RecordingService implements CollectionService {
 
   async deleteFieldIndex(name: string, field: string): Promise<void> {
     this.record('deleteFieldIndex', [name, field]);
+    this.need(name);
+  }
+
+  async createVectorName(name: string, vector: string, config: unknown): Promise<void> {
+    this.record('createVectorName', [name, vector, config]);
+    this.need(name);
+  }
+
+  async deleteVectorName(name: string, vector: string): Promise<void> {
+    this.record('deleteVectorName', [name, vector]);
     this.need(name);
   }
 

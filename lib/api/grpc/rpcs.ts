@@ -39,6 +39,7 @@ const ROUTING = new Set([
 
 const col = (req: Msg): string => `/collections/${encodeURIComponent(String(req.collectionName))}`;
 const body = (req: Msg, input: DescMessage): Json => messageToRest(input, req, ROUTING);
+const vectorNamePath = (req: Msg): string => `${col(req)}/vectors/${encodeURIComponent(String(req.vectorName))}`;
 
 /** `wait`, `ordering`, `timeout` and `read_consistency` as REST's query parameters. */
 function query(req: Msg, input: DescMessage): Record<string, string> {
@@ -214,6 +215,26 @@ export const POINT_RPCS: Record<string, RpcRoute> = {
   // the selector's `points` / `filter` beside `vector` (the names), as REST takes them
   deleteVectors: { rest: payloadWrite('POST', '/points/vectors/delete') },
   updateBatch: { rest: post('/points/batch') },
+  // gRPC's oneof `dense_config` / `sparse_config` is REST's `{dense}` / `{sparse}`; `Datatype.Default` is none
+  createVectorName: {
+    rest: (req, input) => {
+      const b = body(req, input) as Record<string, Record<string, Json> | undefined>;
+      const inner = (c: Record<string, Json>) => {
+        const { datatype, ...rest } = c;
+        return datatype === undefined || datatype === 'default' ? rest : { ...rest, datatype };
+      };
+      const config: Json =
+        b.dense_config !== undefined
+          ? { dense: inner(b.dense_config) }
+          : b.sparse_config !== undefined
+            ? { sparse: inner(b.sparse_config) }
+            : {};
+      return { method: 'PUT', path: vectorNamePath(req), query: query(req, input), body: config };
+    },
+  },
+  deleteVectorName: {
+    rest: (req, input) => ({ method: 'DELETE', path: vectorNamePath(req), query: query(req, input) }),
+  },
   facet: { rest: post('/facet'), reply: (r) => r as Record<string, unknown> },
 };
 

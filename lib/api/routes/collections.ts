@@ -1,5 +1,6 @@
 /** Collection routes: create, list, info, exists, delete, update (Qdrant's collections API). */
 import { checkSparseNames } from '../../collection/vector-config.js';
+import { checkVectorName } from '../../collection/vector-names.js';
 import type { Hono } from 'hono';
 import type { RouteDeps } from '../route-deps.js';
 import { collectionExists } from '../../model/errors.js';
@@ -10,6 +11,7 @@ import {
   presentCollectionInfo,
   updateCollectionSchema,
 } from '../schemas/collections.js';
+import { vectorNameConfigSchema } from '../schemas/vector-names.js';
 
 export function registerCollectionRoutes(app: Hono<AppEnv>, { service, limits }: RouteDeps): void {
   app.get('/collections', async (c) => {
@@ -50,6 +52,27 @@ export function registerCollectionRoutes(app: Hono<AppEnv>, { service, limits }:
     const update = parseWith(updateCollectionSchema, await readJson(c, limits.maxBodyBytes, {}));
     await service.updateCollection(name, update);
     return ok(c, true);
+  });
+
+  // Vector names on an existing collection: config changes by the manifest's CAS (lib/collection/vector-names.ts),
+  // applied before the answer whatever `wait` says
+  app.put('/collections/:name/vectors/:vector', async (c) => {
+    const name = collectionName(c);
+    const { wait } = writeParams(c);
+    const vector = c.req.param('vector');
+    checkVectorName(vector);
+    const config = parseWith(vectorNameConfigSchema, await readJson(c, limits.maxBodyBytes));
+    await service.createVectorName(name, vector, config);
+    return ok(c, { operation_id: 0, status: wait ? 'completed' : 'acknowledged' });
+  });
+
+  app.delete('/collections/:name/vectors/:vector', async (c) => {
+    const name = collectionName(c);
+    const { wait } = writeParams(c);
+    const vector = c.req.param('vector');
+    checkVectorName(vector);
+    await service.deleteVectorName(name, vector);
+    return ok(c, { operation_id: 0, status: wait ? 'completed' : 'acknowledged' });
   });
 
   // Payload indexes: the schema lives in the manifest's config (lib/collection/field-indexes.ts)

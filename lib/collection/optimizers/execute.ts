@@ -7,7 +7,7 @@
  * 2. Give up if the plan is older than half the grace period (garbage collection may treat its unnamed segments
  *    as orphans by then).
  * 3. ONE conditional manifest swap. If anything but the config moved since the plan's manifest (another
- *    optimizer won), throw Replan: the caller re-plans from the new manifest; this run's objects become orphans
+ *    optimizer won), or a vector name was added or deleted (the plan read the WAL for other names), throw Replan: the caller re-plans from the new manifest; this run's objects become orphans
  *    that garbage collection removes after the grace period.
  * 4. Vacuum: collect garbage (gc.ts).
  *
@@ -38,6 +38,8 @@ import { placeSegments } from '../placement.js';
 import { buildOf } from '../rebuild.js';
 import type { SegmentAccess } from '../segment-access.js';
 import type { CollectionConfig } from '../../model/collection-config.js';
+import { vectorSchemaKey } from '../../model/vector-generations.js';
+import { liveSource } from '../segment-access.js';
 import type { Plan } from './plan.js';
 import { liveAfter } from './plan.js';
 import { appendPoints, emptyPoints, split } from './points.js';
@@ -124,6 +126,8 @@ export async function refreshFloor(
 export function planBasis(m: Manifest): string {
   return JSON.stringify([
     m.incarnation,
+    // a vector name added or deleted since the plan: its tail was folded (and its segments written) for other names
+    vectorSchemaKey(m.config),
     m.segments,
     m.sealedWal.map((w) => w.name),
     m.retiredSegments,
@@ -207,10 +211,20 @@ async function writeNewSegment(
 }
 
 /** Appends the live points of `s` (minus `tomb`, this run's new tombstones) to `into`: merges and rebuilds. */
-async function carryOver(ctx: ExecuteContext, s: SegmentEntry, tomb: ReadonlySet<number>, into: NewPoints) {
+async function carryOver(
+  ctx: ExecuteContext,
+  config: CollectionConfig,
+  s: SegmentEntry,
+  tomb: ReadonlySet<number>,
+  into: NewPoints,
+) {
   const points = (await ctx.access.livePoints(ctx.collection, s)).filter((p) => !tomb.has(p.offset));
-  // not through `access`: a merged-away or rebuilt segment is never read again, so its meta and payload index are not kept
-  const source = await openPointSource(ctx.store, directPages(ctx.store), segmentPrefix(ctx.collection, s.id));
+  // not through `access`: a merged-away or rebuilt segment is never read again, so its meta and payload index are not
+  // kept; the spaces of deleted or re-created vector names are left behind (liveSource): the rewrite drops them
+  const source = liveSource(
+    await openPointSource(ctx.store, directPages(ctx.store), segmentPrefix(ctx.collection, s.id)),
+    config,
+  );
   const stored = await readStoredPoints(
     source,
     points.map((p) => p.offset),
@@ -225,14 +239,18 @@ async function carryOver(ctx: ExecuteContext, s: SegmentEntry, tomb: ReadonlySet
 }
 
 /** The groups of points to write, each with its graph decision (undefined: by the threshold). */
-async function groupsOf(ctx: ExecuteContext, p: Plan): Promise<{ points: NewPoints; index?: boolean }[]> {
+async function groupsOf(
+  ctx: ExecuteContext,
+  config: CollectionConfig,
+  p: Plan,
+): Promise<{ points: NewPoints; index?: boolean }[]> {
   const tombOf = (s: SegmentEntry) => new Set(p.seal.tombstones.get(s.id) ?? []);
   const out: { points: NewPoints; index?: boolean }[] = [];
   if (p.firstSealParts !== null) {
     for (const g of split(p.seal.fresh, p.firstSealParts)) out.push({ points: g });
   } else {
     const group = emptyPoints();
-    for (const s of p.merge?.sources ?? []) await carryOver(ctx, s, tombOf(s), group);
+    for (const s of p.merge?.sources ?? []) await carryOver(ctx, config, s, tombOf(s), group);
     appendPoints(group, p.seal.fresh);
     if (group.ids.length > 0) {
       for (const g of split(group, Math.ceil(group.ids.length / p.maxPoints))) out.push({ points: g });
@@ -240,7 +258,7 @@ async function groupsOf(ctx: ExecuteContext, p: Plan): Promise<{ points: NewPoin
   }
   for (const r of p.rebuilds) {
     const group = emptyPoints();
-    await carryOver(ctx, r.segment, tombOf(r.segment), group);
+    await carryOver(ctx, config, r.segment, tombOf(r.segment), group);
     out.push({ points: group, index: r.index });
   }
   return out;
@@ -277,7 +295,7 @@ export async function execute(ctx: ExecuteContext, m: Manifest, p: Plan, planSta
   // 1. segments, then tombstones of the segments that stay
   const born = now();
   const written: SegmentEntry[] = [];
-  for (const g of await groupsOf(ctx, p)) {
+  for (const g of await groupsOf(ctx, m.config, p)) {
     written.push(await writeNewSegment(ctx, m.config, newSegmentId(born, ctx.random()), g.points, g.index));
   }
   // placed against the segments that stay; the swap below commits only if they are still exactly m's (planBasis)

@@ -1,0 +1,164 @@
+/**
+ * Points.CreateVectorName / DeleteVectorName over gRPC (`@qdrant/js-client-grpc`), read back over REST on the same
+ * service: a dense name (with datatype and multivector config) and a sparse name (with a modifier) added to a
+ * collection whose points are sealed, the new names written and searched, one deleted and re-created without its
+ * old rows; refusals are InvalidArgument / NotFound with the REST wording.
+ */
+import {
+  ConnectErrorCode as Code,
+  ConnectError,
+  Datatype,
+  Distance,
+  QdrantClient as GrpcClient,
+  Modifier,
+  UpdateStatus,
+} from '@qdrant/js-client-grpc';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startGrpcServer, type RunningGrpcServer } from '../../lib/api/grpc/server.js';
+import { CollectionOptimizer } from '../../lib/collection/optimizer.js';
+import type { FileSystemStore } from '../../lib/storage/fs-store.js';
+import { directInvoker, rng, service, tempStore } from '../support/collection-harness.js';
+import { startStrata, type StrataUnderTest } from '../support/strata-server.js';
+
+const C = 'vn-grpc';
+let strata: StrataUnderTest;
+let grpc: RunningGrpcServer;
+let client: GrpcClient;
+let store: FileSystemStore;
+let cleanup: () => void;
+
+async function rest(method: string, path: string, body?: unknown): Promise<unknown> {
+  const res = await fetch(`${strata.url}${path}`, {
+    method,
+    headers: body !== undefined ? { 'content-type': 'application/json' } : {},
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  const json = (await res.json()) as { result?: unknown; status?: unknown };
+  if (!res.ok) throw new Error(`${res.status} ${JSON.stringify(json.status)}`);
+  return json.result;
+}
+
+const points = () => client.api('points');
+
+async function failure(p: Promise<unknown>): Promise<ConnectError> {
+  try {
+    await p;
+  } catch (e) {
+    return ConnectError.from(e);
+  }
+  throw new Error('expected the call to fail');
+}
+
+const params = async () =>
+  ((await rest('GET', `/collections/${C}`)) as { config: { params: Record<string, unknown> } }).config.params;
+
+beforeAll(async () => {
+  const t = tempStore();
+  cleanup = t.cleanup;
+  store = t.store;
+  const svc = service(t.store, directInvoker(t.store, 2));
+  strata = await startStrata(svc);
+  grpc = await startGrpcServer({ service: svc, port: 0 });
+  client = new GrpcClient({ url: grpc.url, checkCompatibility: false });
+  await rest('PUT', `/collections/${C}`, {
+    vectors: { a: { size: 3, distance: 'Dot' } },
+    optimizers_config: { default_segment_number: 2 },
+  });
+  const r = rng(1);
+  await rest('PUT', `/collections/${C}/points?wait=true`, {
+    points: Array.from({ length: 40 }, (_, id) => ({ id, vector: { a: [r(), r(), r()] } })),
+  });
+  await new CollectionOptimizer({ store, skipGc: true }).optimizeUntil(C);
+}, 60_000);
+
+afterAll(async () => {
+  await grpc?.close();
+  await strata?.close();
+  cleanup?.();
+});
+
+describe('gRPC CreateVectorName / DeleteVectorName', () => {
+  it('adds a dense and a sparse name, as REST shows them', async () => {
+    const dense = await points().createVectorName({
+      collectionName: C,
+      vectorName: 'd',
+      wait: true,
+      vectorConfig: {
+        case: 'denseConfig',
+        value: { size: 2n, distance: Distance.Euclid, datatype: Datatype.Float16 },
+      },
+    });
+    expect(dense.result?.status).toBe(UpdateStatus.Completed);
+    const sparse = await points().createVectorName({
+      collectionName: C,
+      vectorName: 'sp',
+      wait: true,
+      vectorConfig: { case: 'sparseConfig', value: { modifier: Modifier.Idf } },
+    });
+    expect(sparse.result?.status).toBe(UpdateStatus.Completed);
+    // Datatype.Default is no datatype, as Qdrant converts it
+    await points().createVectorName({
+      collectionName: C,
+      vectorName: 'm',
+      vectorConfig: {
+        case: 'denseConfig',
+        value: { size: 2n, distance: Distance.Dot, datatype: Datatype.Default, multivectorConfig: { comparator: 0 } },
+      },
+    });
+    const p = await params();
+    expect(p.vectors).toEqual({
+      a: { size: 3, distance: 'Dot', on_disk: false },
+      d: { size: 2, distance: 'Euclid', on_disk: false, datatype: 'float16' },
+      m: { size: 2, distance: 'Dot', on_disk: false, multivector_config: { comparator: 'max_sim' } },
+    });
+    expect(p.sparse_vectors).toEqual({ sp: { modifier: 'idf' } });
+    // no point holds them; a write of one is searched at once
+    await rest('PUT', `/collections/${C}/points/vectors?wait=true`, { points: [{ id: 3, vector: { d: [1, 1] } }] });
+    const got = (await rest('POST', `/collections/${C}/points/query`, {
+      query: [1, 1],
+      using: 'd',
+      limit: 5,
+      params: { exact: true },
+    })) as { points: { id: number; score: number }[] };
+    expect(got.points.map((x) => [x.id, x.score])).toEqual([[3, 0]]);
+  });
+
+  it('deletes a name, then a re-created one holds none of the old rows', async () => {
+    const del = await points().deleteVectorName({ collectionName: C, vectorName: 'd', wait: true });
+    expect(del.result?.status).toBe(UpdateStatus.Completed);
+    expect(Object.keys((await params()).vectors as object)).toEqual(['a', 'm']);
+    await points().createVectorName({
+      collectionName: C,
+      vectorName: 'd',
+      wait: true,
+      vectorConfig: { case: 'denseConfig', value: { size: 2n, distance: Distance.Euclid } },
+    });
+    const got = (await rest('POST', `/collections/${C}/points`, { ids: [3], with_vector: true })) as {
+      vector: Record<string, unknown>;
+    }[];
+    expect(Object.keys(got[0].vector)).toEqual(['a']);
+  });
+
+  it("refuses with InvalidArgument / NotFound and REST's wording", async () => {
+    const clash = await failure(
+      points().createVectorName({
+        collectionName: C,
+        vectorName: 'a',
+        vectorConfig: { case: 'denseConfig', value: { size: 5n, distance: Distance.Dot } },
+      }),
+    );
+    expect(clash.code).toBe(Code.InvalidArgument);
+    expect(clash.rawMessage).toBe('Wrong input: Vector `a` already exists with a different configuration');
+    const kind = await failure(
+      points().createVectorName({
+        collectionName: C,
+        vectorName: 'sp',
+        vectorConfig: { case: 'denseConfig', value: { size: 5n, distance: Distance.Dot } },
+      }),
+    );
+    expect(kind.rawMessage).toBe('Wrong input: Vector `sp` already exists as a sparse vector');
+    const missing = await failure(points().deleteVectorName({ collectionName: 'nope', vectorName: 'a' }));
+    expect(missing.code).toBe(Code.NotFound);
+    expect(missing.rawMessage).toBe("Not found: Collection `nope` doesn't exist!");
+  });
+});
