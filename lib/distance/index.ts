@@ -12,7 +12,16 @@ export {
   thresholdToSimilarity,
 } from './similarity.js';
 export type { SimilarityFn } from './similarity.js';
-export { allocateSimdArena, SIMD_BATCH, SimdArena, simdArenaOf, simdAvailable, simdRows } from './simd.js';
+export {
+  allocateSimdArena,
+  SIMD_BATCH,
+  SimdArena,
+  STORED_OP,
+  simdArenaOf,
+  simdAvailable,
+  simdRows,
+  simdStoredRows,
+} from './simd.js';
 export type { SimdKernels } from './simd.js';
 export {
   cosineOfBytes,

@@ -16,7 +16,8 @@ export function normalizeInPlace(data: Float32Array, off = 0, dim = data.length 
 
 /** A normalized copy of `v` (a query), leaving the input untouched. */
 export function normalized(v: ArrayLike<number>): Float32Array {
-  const out = Float32Array.from(v);
+  // the typed-array constructor copies an array-like directly (Float32Array.from goes through the iterator protocol)
+  const out = new Float32Array(v);
   normalizeInPlace(out, 0, out.length);
   return out;
 }

@@ -431,221 +431,206 @@
   ;; of 16: those keep four float64 accumulators s0..s3 for dims ≡ 0..3 (mod 4) and return ((s0 + s1) + s2) + s3. Here
   ;; lanes (s0, s1) and (s2, s3) are two f64x2 accumulators fed by promoting dims 0–1 and 2–3 of each 16-byte block; a
   ;; product or difference of promoted float32 values is the same IEEE double operation JS performs, in the same order.
+  ;; Those sums are serial chains (each add waits for the one before: several cycles), so one row alone is bound by
+  ;; add latency; four rows are therefore summed side by side (eight independent chains, each row's still in the JS
+  ;; order, so no value changes), sharing the query's promoted lanes, and the last 1-3 rows one at a time.
   ;; out[i] (f64) = Σ q · row(ids[i]), float64 sums bit-identical to the JS dot; rowBytes a multiple of 16
   (func $dot_f64 (export "dot_f64") (param $rows i32) (param $rowBytes i32) (param $q i32) (param $ids i32) (param $count i32) (param $out i32)
     (local $i i32)
-    (local $p i32)
     (local $k i32)
-    (local $acc01 v128)
-    (local $acc23 v128)
+    (local $p0 i32)
+    (local $p1 i32)
+    (local $p2 i32)
+    (local $p3 i32)
+    (local $q01 v128)
+    (local $q23 v128)
+    (local $a0 v128)
+    (local $a1 v128)
+    (local $a2 v128)
+    (local $a3 v128)
+    (local $a4 v128)
+    (local $a5 v128)
+    (local $a6 v128)
+    (local $a7 v128)
     (local $d v128)
-    local.get $rows
-    local.get $rowBytes
-    local.get $ids
-    local.get $count
-    local.get $out
-    call $touch
-    i32.const 0
-    local.set $i
-    block
-      loop
-        local.get $i
-        local.get $count
-        i32.ge_u
-        br_if 1
-        local.get $rows
-        local.get $ids
-        local.get $i
-        i32.const 2
-        i32.shl
-        i32.add
-        i32.load
-        local.get $rowBytes
-        i32.mul
-        i32.add
-        local.set $p
-        i32.const 0
-        i32x4.splat
-        local.tee $acc01
-        local.set $acc23
-        i32.const 0
-        local.set $k
-        block
-          loop
-            local.get $k
-            local.get $rowBytes
-            i32.ge_u
-            br_if 1
-            local.get $acc01
-            local.get $q
-            local.get $k
-            i32.add
-            v128.load64_zero align=1
-            f64x2.promote_low_f32x4
-            local.get $p
-            local.get $k
-            i32.add
-            v128.load64_zero align=1
-            f64x2.promote_low_f32x4
-            f64x2.mul
-            f64x2.add
-            local.set $acc01
-            local.get $acc23
-            local.get $q
-            local.get $k
-            i32.add
-            v128.load64_zero offset=8 align=1
-            f64x2.promote_low_f32x4
-            local.get $p
-            local.get $k
-            i32.add
-            v128.load64_zero offset=8 align=1
-            f64x2.promote_low_f32x4
-            f64x2.mul
-            f64x2.add
-            local.set $acc23
-            local.get $k
-            i32.const 16
-            i32.add
-            local.set $k
-            br 0
-          end
-        end
-        local.get $out
-        local.get $i
-        i32.const 3
-        i32.shl
-        i32.add
-        local.get $acc01
-        f64x2.extract_lane 0
-        local.get $acc01
-        f64x2.extract_lane 1
-        f64.add
-        local.get $acc23
-        f64x2.extract_lane 0
-        f64.add
-        local.get $acc23
-        f64x2.extract_lane 1
-        f64.add
-        f64.store
-        local.get $i
-        i32.const 1
-        i32.add
-        local.set $i
-        br 0
-      end
-    end
+    (call $touch (local.get $rows) (local.get $rowBytes) (local.get $ids) (local.get $count) (local.get $out))
+    (block $quadsDone
+      (loop $quad
+        (br_if $quadsDone (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $count)))
+        (local.set $p0 (i32.add (local.get $rows)
+          (i32.mul (i32.load (i32.add (local.get $ids) (i32.shl (local.get $i) (i32.const 2)))) (local.get $rowBytes))))
+        (local.set $p1 (i32.add (local.get $rows)
+          (i32.mul (i32.load offset=4 (i32.add (local.get $ids) (i32.shl (local.get $i) (i32.const 2)))) (local.get $rowBytes))))
+        (local.set $p2 (i32.add (local.get $rows)
+          (i32.mul (i32.load offset=8 (i32.add (local.get $ids) (i32.shl (local.get $i) (i32.const 2)))) (local.get $rowBytes))))
+        (local.set $p3 (i32.add (local.get $rows)
+          (i32.mul (i32.load offset=12 (i32.add (local.get $ids) (i32.shl (local.get $i) (i32.const 2)))) (local.get $rowBytes))))
+        (local.set $a0 (f64x2.splat (f64.const 0)))
+        (local.set $a1 (f64x2.splat (f64.const 0)))
+        (local.set $a2 (f64x2.splat (f64.const 0)))
+        (local.set $a3 (f64x2.splat (f64.const 0)))
+        (local.set $a4 (f64x2.splat (f64.const 0)))
+        (local.set $a5 (f64x2.splat (f64.const 0)))
+        (local.set $a6 (f64x2.splat (f64.const 0)))
+        (local.set $a7 (f64x2.splat (f64.const 0)))
+        (local.set $k (i32.const 0))
+        (block $done
+          (loop $step
+            (br_if $done (i32.ge_u (local.get $k) (local.get $rowBytes)))
+            (local.set $q01 (f64x2.promote_low_f32x4 (v128.load64_zero align=1 (i32.add (local.get $q) (local.get $k)))))
+            (local.set $q23
+              (f64x2.promote_low_f32x4 (v128.load64_zero offset=8 align=1 (i32.add (local.get $q) (local.get $k)))))
+            (local.set $a0 (f64x2.add (local.get $a0) (f64x2.mul (local.get $q01) (f64x2.promote_low_f32x4 (v128.load64_zero align=1 (i32.add (local.get $p0) (local.get $k)))))))
+            (local.set $a1 (f64x2.add (local.get $a1) (f64x2.mul (local.get $q23) (f64x2.promote_low_f32x4 (v128.load64_zero offset=8 align=1 (i32.add (local.get $p0) (local.get $k)))))))
+            (local.set $a2 (f64x2.add (local.get $a2) (f64x2.mul (local.get $q01) (f64x2.promote_low_f32x4 (v128.load64_zero align=1 (i32.add (local.get $p1) (local.get $k)))))))
+            (local.set $a3 (f64x2.add (local.get $a3) (f64x2.mul (local.get $q23) (f64x2.promote_low_f32x4 (v128.load64_zero offset=8 align=1 (i32.add (local.get $p1) (local.get $k)))))))
+            (local.set $a4 (f64x2.add (local.get $a4) (f64x2.mul (local.get $q01) (f64x2.promote_low_f32x4 (v128.load64_zero align=1 (i32.add (local.get $p2) (local.get $k)))))))
+            (local.set $a5 (f64x2.add (local.get $a5) (f64x2.mul (local.get $q23) (f64x2.promote_low_f32x4 (v128.load64_zero offset=8 align=1 (i32.add (local.get $p2) (local.get $k)))))))
+            (local.set $a6 (f64x2.add (local.get $a6) (f64x2.mul (local.get $q01) (f64x2.promote_low_f32x4 (v128.load64_zero align=1 (i32.add (local.get $p3) (local.get $k)))))))
+            (local.set $a7 (f64x2.add (local.get $a7) (f64x2.mul (local.get $q23) (f64x2.promote_low_f32x4 (v128.load64_zero offset=8 align=1 (i32.add (local.get $p3) (local.get $k)))))))
+            (local.set $k (i32.add (local.get $k) (i32.const 16)))
+            (br $step)))
+        (f64.store (i32.add (local.get $out) (i32.shl (local.get $i) (i32.const 3)))
+          (f64.add (f64.add (f64.add (f64x2.extract_lane 0 (local.get $a0)) (f64x2.extract_lane 1 (local.get $a0)))
+            (f64x2.extract_lane 0 (local.get $a1))) (f64x2.extract_lane 1 (local.get $a1))))
+        (f64.store offset=8 (i32.add (local.get $out) (i32.shl (local.get $i) (i32.const 3)))
+          (f64.add (f64.add (f64.add (f64x2.extract_lane 0 (local.get $a2)) (f64x2.extract_lane 1 (local.get $a2)))
+            (f64x2.extract_lane 0 (local.get $a3))) (f64x2.extract_lane 1 (local.get $a3))))
+        (f64.store offset=16 (i32.add (local.get $out) (i32.shl (local.get $i) (i32.const 3)))
+          (f64.add (f64.add (f64.add (f64x2.extract_lane 0 (local.get $a4)) (f64x2.extract_lane 1 (local.get $a4)))
+            (f64x2.extract_lane 0 (local.get $a5))) (f64x2.extract_lane 1 (local.get $a5))))
+        (f64.store offset=24 (i32.add (local.get $out) (i32.shl (local.get $i) (i32.const 3)))
+          (f64.add (f64.add (f64.add (f64x2.extract_lane 0 (local.get $a6)) (f64x2.extract_lane 1 (local.get $a6)))
+            (f64x2.extract_lane 0 (local.get $a7))) (f64x2.extract_lane 1 (local.get $a7))))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $quad)))
+    (block $rowsDone
+      (loop $row
+        (br_if $rowsDone (i32.ge_u (local.get $i) (local.get $count)))
+        (local.set $p0 (i32.add (local.get $rows)
+          (i32.mul (i32.load (i32.add (local.get $ids) (i32.shl (local.get $i) (i32.const 2)))) (local.get $rowBytes))))
+        (local.set $a0 (f64x2.splat (f64.const 0)))
+        (local.set $a1 (f64x2.splat (f64.const 0)))
+        (local.set $k (i32.const 0))
+        (block $done
+          (loop $step
+            (br_if $done (i32.ge_u (local.get $k) (local.get $rowBytes)))
+            (local.set $q01 (f64x2.promote_low_f32x4 (v128.load64_zero align=1 (i32.add (local.get $q) (local.get $k)))))
+            (local.set $q23
+              (f64x2.promote_low_f32x4 (v128.load64_zero offset=8 align=1 (i32.add (local.get $q) (local.get $k)))))
+            (local.set $a0 (f64x2.add (local.get $a0) (f64x2.mul (local.get $q01) (f64x2.promote_low_f32x4 (v128.load64_zero align=1 (i32.add (local.get $p0) (local.get $k)))))))
+            (local.set $a1 (f64x2.add (local.get $a1) (f64x2.mul (local.get $q23) (f64x2.promote_low_f32x4 (v128.load64_zero offset=8 align=1 (i32.add (local.get $p0) (local.get $k)))))))
+            (local.set $k (i32.add (local.get $k) (i32.const 16)))
+            (br $step)))
+        (f64.store (i32.add (local.get $out) (i32.shl (local.get $i) (i32.const 3)))
+          (f64.add (f64.add (f64.add (f64x2.extract_lane 0 (local.get $a0)) (f64x2.extract_lane 1 (local.get $a0)))
+            (f64x2.extract_lane 0 (local.get $a1))) (f64x2.extract_lane 1 (local.get $a1))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $row)))
   )
   ;; out[i] (f64) = Σ (q − row(ids[i]))², float64 sums bit-identical to the JS l2sq; rowBytes a multiple of 16
   (func $l2_f64 (export "l2_f64") (param $rows i32) (param $rowBytes i32) (param $q i32) (param $ids i32) (param $count i32) (param $out i32)
     (local $i i32)
-    (local $p i32)
     (local $k i32)
-    (local $acc01 v128)
-    (local $acc23 v128)
+    (local $p0 i32)
+    (local $p1 i32)
+    (local $p2 i32)
+    (local $p3 i32)
+    (local $q01 v128)
+    (local $q23 v128)
+    (local $a0 v128)
+    (local $a1 v128)
+    (local $a2 v128)
+    (local $a3 v128)
+    (local $a4 v128)
+    (local $a5 v128)
+    (local $a6 v128)
+    (local $a7 v128)
     (local $d v128)
-    local.get $rows
-    local.get $rowBytes
-    local.get $ids
-    local.get $count
-    local.get $out
-    call $touch
-    i32.const 0
-    local.set $i
-    block
-      loop
-        local.get $i
-        local.get $count
-        i32.ge_u
-        br_if 1
-        local.get $rows
-        local.get $ids
-        local.get $i
-        i32.const 2
-        i32.shl
-        i32.add
-        i32.load
-        local.get $rowBytes
-        i32.mul
-        i32.add
-        local.set $p
-        i32.const 0
-        i32x4.splat
-        local.tee $acc01
-        local.set $acc23
-        i32.const 0
-        local.set $k
-        block
-          loop
-            local.get $k
-            local.get $rowBytes
-            i32.ge_u
-            br_if 1
-            local.get $acc01
-            local.get $q
-            local.get $k
-            i32.add
-            v128.load64_zero align=1
-            f64x2.promote_low_f32x4
-            local.get $p
-            local.get $k
-            i32.add
-            v128.load64_zero align=1
-            f64x2.promote_low_f32x4
-            f64x2.sub
-            local.tee $d
-            local.get $d
-            f64x2.mul
-            f64x2.add
-            local.set $acc01
-            local.get $acc23
-            local.get $q
-            local.get $k
-            i32.add
-            v128.load64_zero offset=8 align=1
-            f64x2.promote_low_f32x4
-            local.get $p
-            local.get $k
-            i32.add
-            v128.load64_zero offset=8 align=1
-            f64x2.promote_low_f32x4
-            f64x2.sub
-            local.tee $d
-            local.get $d
-            f64x2.mul
-            f64x2.add
-            local.set $acc23
-            local.get $k
-            i32.const 16
-            i32.add
-            local.set $k
-            br 0
-          end
-        end
-        local.get $out
-        local.get $i
-        i32.const 3
-        i32.shl
-        i32.add
-        local.get $acc01
-        f64x2.extract_lane 0
-        local.get $acc01
-        f64x2.extract_lane 1
-        f64.add
-        local.get $acc23
-        f64x2.extract_lane 0
-        f64.add
-        local.get $acc23
-        f64x2.extract_lane 1
-        f64.add
-        f64.store
-        local.get $i
-        i32.const 1
-        i32.add
-        local.set $i
-        br 0
-      end
-    end
+    (call $touch (local.get $rows) (local.get $rowBytes) (local.get $ids) (local.get $count) (local.get $out))
+    (block $quadsDone
+      (loop $quad
+        (br_if $quadsDone (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $count)))
+        (local.set $p0 (i32.add (local.get $rows)
+          (i32.mul (i32.load (i32.add (local.get $ids) (i32.shl (local.get $i) (i32.const 2)))) (local.get $rowBytes))))
+        (local.set $p1 (i32.add (local.get $rows)
+          (i32.mul (i32.load offset=4 (i32.add (local.get $ids) (i32.shl (local.get $i) (i32.const 2)))) (local.get $rowBytes))))
+        (local.set $p2 (i32.add (local.get $rows)
+          (i32.mul (i32.load offset=8 (i32.add (local.get $ids) (i32.shl (local.get $i) (i32.const 2)))) (local.get $rowBytes))))
+        (local.set $p3 (i32.add (local.get $rows)
+          (i32.mul (i32.load offset=12 (i32.add (local.get $ids) (i32.shl (local.get $i) (i32.const 2)))) (local.get $rowBytes))))
+        (local.set $a0 (f64x2.splat (f64.const 0)))
+        (local.set $a1 (f64x2.splat (f64.const 0)))
+        (local.set $a2 (f64x2.splat (f64.const 0)))
+        (local.set $a3 (f64x2.splat (f64.const 0)))
+        (local.set $a4 (f64x2.splat (f64.const 0)))
+        (local.set $a5 (f64x2.splat (f64.const 0)))
+        (local.set $a6 (f64x2.splat (f64.const 0)))
+        (local.set $a7 (f64x2.splat (f64.const 0)))
+        (local.set $k (i32.const 0))
+        (block $done
+          (loop $step
+            (br_if $done (i32.ge_u (local.get $k) (local.get $rowBytes)))
+            (local.set $q01 (f64x2.promote_low_f32x4 (v128.load64_zero align=1 (i32.add (local.get $q) (local.get $k)))))
+            (local.set $q23
+              (f64x2.promote_low_f32x4 (v128.load64_zero offset=8 align=1 (i32.add (local.get $q) (local.get $k)))))
+            (local.set $d (f64x2.sub (local.get $q01) (f64x2.promote_low_f32x4 (v128.load64_zero align=1 (i32.add (local.get $p0) (local.get $k))))))
+            (local.set $a0 (f64x2.add (local.get $a0) (f64x2.mul (local.get $d) (local.get $d))))
+            (local.set $d (f64x2.sub (local.get $q23) (f64x2.promote_low_f32x4 (v128.load64_zero offset=8 align=1 (i32.add (local.get $p0) (local.get $k))))))
+            (local.set $a1 (f64x2.add (local.get $a1) (f64x2.mul (local.get $d) (local.get $d))))
+            (local.set $d (f64x2.sub (local.get $q01) (f64x2.promote_low_f32x4 (v128.load64_zero align=1 (i32.add (local.get $p1) (local.get $k))))))
+            (local.set $a2 (f64x2.add (local.get $a2) (f64x2.mul (local.get $d) (local.get $d))))
+            (local.set $d (f64x2.sub (local.get $q23) (f64x2.promote_low_f32x4 (v128.load64_zero offset=8 align=1 (i32.add (local.get $p1) (local.get $k))))))
+            (local.set $a3 (f64x2.add (local.get $a3) (f64x2.mul (local.get $d) (local.get $d))))
+            (local.set $d (f64x2.sub (local.get $q01) (f64x2.promote_low_f32x4 (v128.load64_zero align=1 (i32.add (local.get $p2) (local.get $k))))))
+            (local.set $a4 (f64x2.add (local.get $a4) (f64x2.mul (local.get $d) (local.get $d))))
+            (local.set $d (f64x2.sub (local.get $q23) (f64x2.promote_low_f32x4 (v128.load64_zero offset=8 align=1 (i32.add (local.get $p2) (local.get $k))))))
+            (local.set $a5 (f64x2.add (local.get $a5) (f64x2.mul (local.get $d) (local.get $d))))
+            (local.set $d (f64x2.sub (local.get $q01) (f64x2.promote_low_f32x4 (v128.load64_zero align=1 (i32.add (local.get $p3) (local.get $k))))))
+            (local.set $a6 (f64x2.add (local.get $a6) (f64x2.mul (local.get $d) (local.get $d))))
+            (local.set $d (f64x2.sub (local.get $q23) (f64x2.promote_low_f32x4 (v128.load64_zero offset=8 align=1 (i32.add (local.get $p3) (local.get $k))))))
+            (local.set $a7 (f64x2.add (local.get $a7) (f64x2.mul (local.get $d) (local.get $d))))
+            (local.set $k (i32.add (local.get $k) (i32.const 16)))
+            (br $step)))
+        (f64.store (i32.add (local.get $out) (i32.shl (local.get $i) (i32.const 3)))
+          (f64.add (f64.add (f64.add (f64x2.extract_lane 0 (local.get $a0)) (f64x2.extract_lane 1 (local.get $a0)))
+            (f64x2.extract_lane 0 (local.get $a1))) (f64x2.extract_lane 1 (local.get $a1))))
+        (f64.store offset=8 (i32.add (local.get $out) (i32.shl (local.get $i) (i32.const 3)))
+          (f64.add (f64.add (f64.add (f64x2.extract_lane 0 (local.get $a2)) (f64x2.extract_lane 1 (local.get $a2)))
+            (f64x2.extract_lane 0 (local.get $a3))) (f64x2.extract_lane 1 (local.get $a3))))
+        (f64.store offset=16 (i32.add (local.get $out) (i32.shl (local.get $i) (i32.const 3)))
+          (f64.add (f64.add (f64.add (f64x2.extract_lane 0 (local.get $a4)) (f64x2.extract_lane 1 (local.get $a4)))
+            (f64x2.extract_lane 0 (local.get $a5))) (f64x2.extract_lane 1 (local.get $a5))))
+        (f64.store offset=24 (i32.add (local.get $out) (i32.shl (local.get $i) (i32.const 3)))
+          (f64.add (f64.add (f64.add (f64x2.extract_lane 0 (local.get $a6)) (f64x2.extract_lane 1 (local.get $a6)))
+            (f64x2.extract_lane 0 (local.get $a7))) (f64x2.extract_lane 1 (local.get $a7))))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $quad)))
+    (block $rowsDone
+      (loop $row
+        (br_if $rowsDone (i32.ge_u (local.get $i) (local.get $count)))
+        (local.set $p0 (i32.add (local.get $rows)
+          (i32.mul (i32.load (i32.add (local.get $ids) (i32.shl (local.get $i) (i32.const 2)))) (local.get $rowBytes))))
+        (local.set $a0 (f64x2.splat (f64.const 0)))
+        (local.set $a1 (f64x2.splat (f64.const 0)))
+        (local.set $k (i32.const 0))
+        (block $done
+          (loop $step
+            (br_if $done (i32.ge_u (local.get $k) (local.get $rowBytes)))
+            (local.set $q01 (f64x2.promote_low_f32x4 (v128.load64_zero align=1 (i32.add (local.get $q) (local.get $k)))))
+            (local.set $q23
+              (f64x2.promote_low_f32x4 (v128.load64_zero offset=8 align=1 (i32.add (local.get $q) (local.get $k)))))
+            (local.set $d (f64x2.sub (local.get $q01) (f64x2.promote_low_f32x4 (v128.load64_zero align=1 (i32.add (local.get $p0) (local.get $k))))))
+            (local.set $a0 (f64x2.add (local.get $a0) (f64x2.mul (local.get $d) (local.get $d))))
+            (local.set $d (f64x2.sub (local.get $q23) (f64x2.promote_low_f32x4 (v128.load64_zero offset=8 align=1 (i32.add (local.get $p0) (local.get $k))))))
+            (local.set $a1 (f64x2.add (local.get $a1) (f64x2.mul (local.get $d) (local.get $d))))
+            (local.set $k (i32.add (local.get $k) (i32.const 16)))
+            (br $step)))
+        (f64.store (i32.add (local.get $out) (i32.shl (local.get $i) (i32.const 3)))
+          (f64.add (f64.add (f64.add (f64x2.extract_lane 0 (local.get $a0)) (f64x2.extract_lane 1 (local.get $a0)))
+            (f64x2.extract_lane 0 (local.get $a1))) (f64x2.extract_lane 1 (local.get $a1))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $row)))
   )
   ;; Binary codes (lib/quantization/binary.ts): XOR + popcount of a row against B query bit planes, plane b weighing
   ;; 2^b (B = 1: the query is a code like the rows; B = 4 or 8: a scalar query stored transposed, plane-major, each
@@ -855,12 +840,18 @@
   ;; 64-byte line of every row it names, all independent of each other, so the CPU keeps many cache misses in flight at
   ;; once instead of stalling on each row's first line as the scoring loop reaches it (neighbour rows are scattered,
   ;; so nearly every one misses the caches on a large set). The XOR of the loaded words is stored at out, which the
-  ;; kernel overwrites afterwards: a store keeps the loads from being optimised away and changes no result.
+  ;; kernel overwrites afterwards: a store keeps the loads from being optimised away and changes no result. Only a row's
+  ;; first 1,024 bytes (16 lines) are touched: a load that misses holds its place in the reorder window until the line
+  ;; arrives, so touching all 49 lines of a 784-d float32 row stalled the touch loop itself, while past its first
+  ;; lines the hardware's stream prefetcher fetches a row read front to back (measured on Fashion-MNIST 20k, ef 128:
+  ;; float32 walk +50%, int8 rows of 784 bytes, touched whole as before, unchanged).
   (func $touch (param $rows i32) (param $rowBytes i32) (param $ids i32) (param $count i32) (param $out i32)
     (local $i i32)
     (local $p i32)
     (local $k i32)
     (local $t i32)
+    (local $lim i32)
+    (local.set $lim (select (local.get $rowBytes) (i32.const 1024) (i32.lt_u (local.get $rowBytes) (i32.const 1024))))
     block
       loop
         local.get $i
@@ -883,7 +874,7 @@
         block
           loop
             local.get $k
-            local.get $rowBytes
+            local.get $lim
             i32.ge_u
             br_if 1
             local.get $t
@@ -1001,5 +992,208 @@
         br 0
       end
     end
+  )
+  ;; Originals stored as float16 or uint8 (Qdrant's `datatype`, lib/distance/stored-kernels.ts): the float32 query
+  ;; against stored rows, with float64 sums bit-identical to the JS kernels dotF16/l2sqF16/l1F16 and dotU8/l2sqU8/l1U8
+  ;; (`op` 0 dot, 1 squared L2, 2 L1; dims a multiple of 4): as in dot_f64, lanes (s0, s1) and (s2, s3) are two f64x2
+  ;; accumulators fed with dims 0–1 and 2–3 of each group of four, and the result is ((s0 + s1) + s2) + s3. A float16
+  ;; is decoded exactly to float32 in SIMD: its magnitude bits shifted into float32 position (exponent still biased
+  ;; by 15) times 2^112 rebias normal and subnormal values alike (a subnormal times a power of two is exact here:
+  ;; wasm arithmetic never flushes subnormals); exponent 31 (infinity, NaN) is set to float32's 255 by a select; the
+  ;; sign is ORed back. A byte converts to f64 exactly. `op` is tested per group of four values, a branch every
+  ;; iteration takes the same way.
+  ;; out[i] (f64) = Σ q ⊙ f16(row(ids[i])) for ⊙ of `op`, rowBytes = 2·dim, dim a multiple of 4
+  (func $f16_f64 (export "f16_f64") (param $rows i32) (param $rowBytes i32) (param $q i32) (param $ids i32) (param $count i32) (param $out i32) (param $op i32)
+    (local $i i32)
+    (local $p i32)
+    (local $k i32)
+    (local $qk i32)
+    (local $h v128)
+    (local $m v128)
+    (local $f v128)
+    (local $r01 v128)
+    (local $r23 v128)
+    (local $d01 v128)
+    (local $d23 v128)
+    (local $acc01 v128)
+    (local $acc23 v128)
+    (call $touch (local.get $rows) (local.get $rowBytes) (local.get $ids) (local.get $count) (local.get $out))
+    (block $rowsDone
+      (loop $row
+        (br_if $rowsDone (i32.ge_u (local.get $i) (local.get $count)))
+        (local.set $p (i32.add (local.get $rows)
+          (i32.mul (i32.load (i32.add (local.get $ids) (i32.shl (local.get $i) (i32.const 2)))) (local.get $rowBytes))))
+        (local.set $acc01 (f64x2.splat (f64.const 0)))
+        (local.set $acc23 (f64x2.splat (f64.const 0)))
+        (local.set $k (i32.const 0))
+        (local.set $qk (local.get $q))
+        (block $done
+          (loop $step
+            (br_if $done (i32.ge_u (local.get $k) (local.get $rowBytes)))
+            (local.set $h (i32x4.extend_low_i16x8_u (v128.load64_zero align=1 (i32.add (local.get $p) (local.get $k)))))
+            (local.set $m (v128.and (local.get $h) (v128.const i32x4 0x7fff 0x7fff 0x7fff 0x7fff)))
+            (local.set $f
+              (v128.or
+                (v128.bitselect
+                  (v128.or (i32x4.shl (local.get $m) (i32.const 13))
+                    (v128.const i32x4 0x7f800000 0x7f800000 0x7f800000 0x7f800000))
+                  (f32x4.mul (i32x4.shl (local.get $m) (i32.const 13))
+                    (v128.const f32x4 0x1p112 0x1p112 0x1p112 0x1p112))
+                  (i32x4.gt_s (local.get $m) (v128.const i32x4 0x7bff 0x7bff 0x7bff 0x7bff)))
+                (i32x4.shl (v128.and (local.get $h) (v128.const i32x4 0x8000 0x8000 0x8000 0x8000)) (i32.const 16))))
+            (local.set $r01 (f64x2.promote_low_f32x4 (local.get $f)))
+            (local.set $r23
+              (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $f) (local.get $f))))
+            (local.set $d01 (f64x2.promote_low_f32x4 (v128.load64_zero align=1 (local.get $qk))))
+            (local.set $d23 (f64x2.promote_low_f32x4 (v128.load64_zero offset=8 align=1 (local.get $qk))))
+            (if (i32.eqz (local.get $op))
+              (then
+                (local.set $acc01 (f64x2.add (local.get $acc01) (f64x2.mul (local.get $d01) (local.get $r01))))
+                (local.set $acc23 (f64x2.add (local.get $acc23) (f64x2.mul (local.get $d23) (local.get $r23)))))
+              (else
+                (local.set $d01 (f64x2.sub (local.get $d01) (local.get $r01)))
+                (local.set $d23 (f64x2.sub (local.get $d23) (local.get $r23)))
+                (if (i32.eq (local.get $op) (i32.const 1))
+                  (then
+                    (local.set $acc01 (f64x2.add (local.get $acc01) (f64x2.mul (local.get $d01) (local.get $d01))))
+                    (local.set $acc23 (f64x2.add (local.get $acc23) (f64x2.mul (local.get $d23) (local.get $d23)))))
+                  (else
+                    (local.set $acc01 (f64x2.add (local.get $acc01) (f64x2.abs (local.get $d01))))
+                    (local.set $acc23 (f64x2.add (local.get $acc23) (f64x2.abs (local.get $d23))))))))
+            (local.set $k (i32.add (local.get $k) (i32.const 8)))
+            (local.set $qk (i32.add (local.get $qk) (i32.const 16)))
+            (br $step)))
+        (f64.store (i32.add (local.get $out) (i32.shl (local.get $i) (i32.const 3)))
+          (f64.add
+            (f64.add
+              (f64.add (f64x2.extract_lane 0 (local.get $acc01)) (f64x2.extract_lane 1 (local.get $acc01)))
+              (f64x2.extract_lane 0 (local.get $acc23)))
+            (f64x2.extract_lane 1 (local.get $acc23))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $row)))
+  )
+  ;; out[i] (f64) = Σ q ⊙ row(ids[i]) over uint8 rows for ⊙ of `op` (as f16_f64), rowBytes = dim, a multiple of 4
+  (func $u8_f64 (export "u8_f64") (param $rows i32) (param $rowBytes i32) (param $q i32) (param $ids i32) (param $count i32) (param $out i32) (param $op i32)
+    (local $i i32)
+    (local $p i32)
+    (local $k i32)
+    (local $qk i32)
+    (local $w v128)
+    (local $r01 v128)
+    (local $r23 v128)
+    (local $d01 v128)
+    (local $d23 v128)
+    (local $acc01 v128)
+    (local $acc23 v128)
+    (call $touch (local.get $rows) (local.get $rowBytes) (local.get $ids) (local.get $count) (local.get $out))
+    (block $rowsDone
+      (loop $row
+        (br_if $rowsDone (i32.ge_u (local.get $i) (local.get $count)))
+        (local.set $p (i32.add (local.get $rows)
+          (i32.mul (i32.load (i32.add (local.get $ids) (i32.shl (local.get $i) (i32.const 2)))) (local.get $rowBytes))))
+        (local.set $acc01 (f64x2.splat (f64.const 0)))
+        (local.set $acc23 (f64x2.splat (f64.const 0)))
+        (local.set $k (i32.const 0))
+        (local.set $qk (local.get $q))
+        (block $done
+          (loop $step
+            (br_if $done (i32.ge_u (local.get $k) (local.get $rowBytes)))
+            (local.set $w (i32x4.extend_low_i16x8_u (i16x8.extend_low_i8x16_u
+              (v128.load32_zero align=1 (i32.add (local.get $p) (local.get $k))))))
+            (local.set $r01 (f64x2.convert_low_i32x4_u (local.get $w)))
+            (local.set $r23
+              (f64x2.convert_low_i32x4_u (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $w) (local.get $w))))
+            (local.set $d01 (f64x2.promote_low_f32x4 (v128.load64_zero align=1 (local.get $qk))))
+            (local.set $d23 (f64x2.promote_low_f32x4 (v128.load64_zero offset=8 align=1 (local.get $qk))))
+            (if (i32.eqz (local.get $op))
+              (then
+                (local.set $acc01 (f64x2.add (local.get $acc01) (f64x2.mul (local.get $d01) (local.get $r01))))
+                (local.set $acc23 (f64x2.add (local.get $acc23) (f64x2.mul (local.get $d23) (local.get $r23)))))
+              (else
+                (local.set $d01 (f64x2.sub (local.get $d01) (local.get $r01)))
+                (local.set $d23 (f64x2.sub (local.get $d23) (local.get $r23)))
+                (if (i32.eq (local.get $op) (i32.const 1))
+                  (then
+                    (local.set $acc01 (f64x2.add (local.get $acc01) (f64x2.mul (local.get $d01) (local.get $d01))))
+                    (local.set $acc23 (f64x2.add (local.get $acc23) (f64x2.mul (local.get $d23) (local.get $d23)))))
+                  (else
+                    (local.set $acc01 (f64x2.add (local.get $acc01) (f64x2.abs (local.get $d01))))
+                    (local.set $acc23 (f64x2.add (local.get $acc23) (f64x2.abs (local.get $d23))))))))
+            (local.set $k (i32.add (local.get $k) (i32.const 4)))
+            (local.set $qk (i32.add (local.get $qk) (i32.const 16)))
+            (br $step)))
+        (f64.store (i32.add (local.get $out) (i32.shl (local.get $i) (i32.const 3)))
+          (f64.add
+            (f64.add
+              (f64.add (f64x2.extract_lane 0 (local.get $acc01)) (f64x2.extract_lane 1 (local.get $acc01)))
+              (f64x2.extract_lane 0 (local.get $acc23)))
+            (f64x2.extract_lane 1 (local.get $acc23))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $row)))
+  )
+  ;; Qdrant's uint8 cosine (cosineU8): the dot and the row's squared norm in one pass, each in u8_f64's lane order,
+  ;; then dot / sqrt(aa · bb) with aa = Σq² given, 0 when either is 0: the JS expression, operation for operation.
+  ;; out[i] (f64) = cosine(q, row(ids[i])) over uint8 rows, rowBytes = dim, a multiple of 4
+  (func $cos_u8_f64 (export "cos_u8_f64") (param $rows i32) (param $rowBytes i32) (param $q i32) (param $ids i32) (param $count i32) (param $out i32) (param $aa f64)
+    (local $i i32)
+    (local $p i32)
+    (local $k i32)
+    (local $qk i32)
+    (local $w v128)
+    (local $r01 v128)
+    (local $r23 v128)
+    (local $acc01 v128)
+    (local $acc23 v128)
+    (local $nn01 v128)
+    (local $nn23 v128)
+    (local $s f64)
+    (local $bb f64)
+    (call $touch (local.get $rows) (local.get $rowBytes) (local.get $ids) (local.get $count) (local.get $out))
+    (block $rowsDone
+      (loop $row
+        (br_if $rowsDone (i32.ge_u (local.get $i) (local.get $count)))
+        (local.set $p (i32.add (local.get $rows)
+          (i32.mul (i32.load (i32.add (local.get $ids) (i32.shl (local.get $i) (i32.const 2)))) (local.get $rowBytes))))
+        (local.set $acc01 (f64x2.splat (f64.const 0)))
+        (local.set $acc23 (f64x2.splat (f64.const 0)))
+        (local.set $nn01 (f64x2.splat (f64.const 0)))
+        (local.set $nn23 (f64x2.splat (f64.const 0)))
+        (local.set $k (i32.const 0))
+        (local.set $qk (local.get $q))
+        (block $done
+          (loop $step
+            (br_if $done (i32.ge_u (local.get $k) (local.get $rowBytes)))
+            (local.set $w (i32x4.extend_low_i16x8_u (i16x8.extend_low_i8x16_u
+              (v128.load32_zero align=1 (i32.add (local.get $p) (local.get $k))))))
+            (local.set $r01 (f64x2.convert_low_i32x4_u (local.get $w)))
+            (local.set $r23
+              (f64x2.convert_low_i32x4_u (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $w) (local.get $w))))
+            (local.set $acc01 (f64x2.add (local.get $acc01)
+              (f64x2.mul (f64x2.promote_low_f32x4 (v128.load64_zero align=1 (local.get $qk))) (local.get $r01))))
+            (local.set $acc23 (f64x2.add (local.get $acc23)
+              (f64x2.mul (f64x2.promote_low_f32x4 (v128.load64_zero offset=8 align=1 (local.get $qk))) (local.get $r23))))
+            (local.set $nn01 (f64x2.add (local.get $nn01) (f64x2.mul (local.get $r01) (local.get $r01))))
+            (local.set $nn23 (f64x2.add (local.get $nn23) (f64x2.mul (local.get $r23) (local.get $r23))))
+            (local.set $k (i32.add (local.get $k) (i32.const 4)))
+            (local.set $qk (i32.add (local.get $qk) (i32.const 16)))
+            (br $step)))
+        (local.set $s
+          (f64.add
+            (f64.add
+              (f64.add (f64x2.extract_lane 0 (local.get $acc01)) (f64x2.extract_lane 1 (local.get $acc01)))
+              (f64x2.extract_lane 0 (local.get $acc23)))
+            (f64x2.extract_lane 1 (local.get $acc23))))
+        (local.set $bb
+          (f64.add
+            (f64.add
+              (f64.add (f64x2.extract_lane 0 (local.get $nn01)) (f64x2.extract_lane 1 (local.get $nn01)))
+              (f64x2.extract_lane 0 (local.get $nn23)))
+            (f64x2.extract_lane 1 (local.get $nn23))))
+        (f64.store (i32.add (local.get $out) (i32.shl (local.get $i) (i32.const 3)))
+          (if (result f64) (i32.or (f64.eq (local.get $aa) (f64.const 0)) (f64.eq (local.get $bb) (f64.const 0)))
+            (then (f64.const 0))
+            (else (f64.div (local.get $s) (f64.sqrt (f64.mul (local.get $aa) (local.get $bb)))))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $row)))
   )
 )

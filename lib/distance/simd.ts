@@ -78,7 +78,19 @@ export interface SimdKernels {
     mult: number,
     kq: number,
   ) => void;
+  /**
+   * f64 out: Σ q ⊙ f16(row) over float16 rows (rowBytes = 2·dim, dim a multiple of 4) for `op` 0 dot, 1 squared L2,
+   * 2 L1, bit-identical to lib/distance's dotF16 / l2sqF16 / l1F16
+   */
+  f16_f64: (rows: number, rowBytes: number, q: number, ids: number, count: number, out: number, op: number) => void;
+  /** f64 out: as f16_f64 over uint8 rows (rowBytes = dim, a multiple of 4), bit-identical to dotU8 / l2sqU8 / l1U8 */
+  u8_f64: (rows: number, rowBytes: number, q: number, ids: number, count: number, out: number, op: number) => void;
+  /** f64 out: Qdrant's uint8 cosine of q (Σq² = aa) and each row, bit-identical to cosineU8 */
+  cos_u8_f64: (rows: number, rowBytes: number, q: number, ids: number, count: number, out: number, aa: number) => void;
 }
+
+/** The `op` argument of f16_f64 and u8_f64. */
+export const STORED_OP = { dot: 0, l2sq: 1, l1: 2 } as const;
 
 /** Most ids one kernel call takes; callers chunk longer lists. */
 export const SIMD_BATCH = 512;
@@ -170,6 +182,23 @@ export function allocateSimdArena(dataBytes: number, queryBytes: number): SimdAr
 /** The arena whose memory holds this view, if any. */
 export function simdArenaOf(view: ArrayBufferView): SimdArena | undefined {
   return arenas.get(view.buffer);
+}
+
+/**
+ * A copy of float16 (bit patterns) or uint8 rows placed in an arena (the stored-type scorers then use the SIMD
+ * kernels on them), or the array itself when SIMD is unavailable or dim is not a multiple of 4.
+ */
+export function simdStoredRows<R extends Uint16Array | Uint8Array>(data: R, dim: number): R {
+  if (dim % 4 !== 0 || simdArenaOf(data)) return data;
+  const arena = allocateSimdArena(data.byteLength, dim * 4);
+  if (arena === null) return data;
+  const rows = (
+    data instanceof Uint16Array
+      ? new Uint16Array(arena.buffer, 0, data.length)
+      : new Uint8Array(arena.buffer, 0, data.length)
+  ) as R;
+  rows.set(data);
+  return rows;
 }
 
 /**

@@ -139,11 +139,45 @@ export async function rescoreAsync(ids: Uint32Array, scorer: QueryScorer, k: num
   return rescore(ids, scorer, k);
 }
 
+/** Up to this many results, topK keeps them by insertion (no array of indices, no comparator closure). */
+const INSERTION_TOP_K = 64;
+
 /** The final order: similarity descending, ties by id ascending; the first k. */
 function topK(ids: Uint32Array, scores: Float64Array, k: number): SearchResult {
+  if (k <= INSERTION_TOP_K) return topKByInsertion(ids, scores, k);
   const order = Array.from(ids.keys()).sort((a, b) => scores[b] - scores[a] || ids[a] - ids[b]);
   const keep = order.length > k ? order.slice(0, k) : order;
   return { ids: Uint32Array.from(keep, (i) => ids[i]), scores: Float64Array.from(keep, (i) => scores[i]) };
+}
+
+/**
+ * topK for a small k: a sorted buffer of the best k met so far, each newcomer shifted into place, in the same total
+ * order as topK's sort (so the same ids and scores come out). Once the buffer is full, a newcomer that does not beat
+ * its last entry costs one comparison: the common case when rescoring ceil(k × oversampling) candidates.
+ */
+function topKByInsertion(ids: Uint32Array, scores: Float64Array, k: number): SearchResult {
+  const keep = Math.min(k, ids.length);
+  const outIds = new Uint32Array(keep);
+  const outScores = new Float64Array(keep);
+  let size = 0;
+  for (let i = 0; i < ids.length; i++) {
+    const s = scores[i];
+    const id = ids[i];
+    if (size === keep) {
+      const last = outScores[keep - 1];
+      if (s < last || (s === last && id >= outIds[keep - 1])) continue;
+    } else size++;
+    let j = size - 1;
+    for (; j > 0; j--) {
+      const t = outScores[j - 1];
+      if (t > s || (t === s && outIds[j - 1] <= id)) break;
+      outIds[j] = outIds[j - 1];
+      outScores[j] = t;
+    }
+    outIds[j] = id;
+    outScores[j] = s;
+  }
+  return { ids: outIds, scores: outScores };
 }
 
 function scoreBatch(scorer: QueryScorer, ids: Uint32Array, count: number, out: Float64Array): void {

@@ -25,6 +25,12 @@ export interface QueryScorer {
    */
   readonly scratchIds?: Uint32Array;
   /**
+   * Where scoreMany writes its results itself (the arena's result slot): a caller that passes it as `out`, with
+   * `scratchIds` as ids (start 0, count at most its length), reads the results in place, without a copy. Shared like
+   * `scratchIds`: read the results before anything else scores.
+   */
+  readonly scratchScores?: Float64Array;
+  /**
    * Makes rows ids[start, start+count) resident before score() is called on them. Returns a promise only when
    * something must be fetched.
    */
@@ -33,7 +39,7 @@ export interface QueryScorer {
 
 /** Cosine queries are normalized like the stored vectors; other distances use the query as given. */
 export function prepareQuery(distance: Distance, query: ArrayLike<number>): Float32Array {
-  return distance === 'Cosine' ? normalized(query) : Float32Array.from(query);
+  return distance === 'Cosine' ? normalized(query) : new Float32Array(query);
 }
 
 /**
@@ -83,6 +89,7 @@ class SimdFloatScorer extends FloatScorer {
   private readonly arena: SimdArena;
   private readonly euclid: boolean;
   readonly scratchIds: Uint32Array;
+  readonly scratchScores: Float64Array;
   private readonly one = new Float64Array(1);
   private readonly oneId = new Uint32Array(1);
 
@@ -90,6 +97,7 @@ class SimdFloatScorer extends FloatScorer {
     super(data, dim, distance, query);
     this.arena = arena;
     this.scratchIds = arena.ids;
+    this.scratchScores = arena.outF64;
     this.euclid = distance === 'Euclid';
   }
 
@@ -115,7 +123,7 @@ class SimdFloatScorer extends FloatScorer {
       if (ids !== batch || start !== 0) for (let j = 0; j < c; j++) batch[j] = ids[start + done + j];
       kernel(rows, rowBytes, arena.queryOffset, arena.idsOffset, c, arena.outOffset);
       if (this.euclid) for (let j = 0; j < c; j++) out[done + j] = -sims[j];
-      else for (let j = 0; j < c; j++) out[done + j] = sims[j];
+      else if (out !== sims) for (let j = 0; j < c; j++) out[done + j] = sims[j];
     }
   }
 }

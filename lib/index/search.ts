@@ -112,7 +112,9 @@ export function expand(
     // ids go straight into the scorer's scratch (the wasm arena) when it has room: no copy; all of it synchronous
     const scratch = scorer.scratchIds;
     const batch = scratch !== undefined && scratch.length >= count ? scratch : ctx.batchIds;
-    const scores = ctx.batchScores;
+    // results in place in the scorer's result slot when the ids are in its id slot (no copy out of the arena)
+    const inPlace = scorer.scratchScores;
+    const scores = batch === scratch && inPlace !== undefined && inPlace.length >= count ? inPlace : ctx.batchScores;
     let n = 0;
     for (let j = off + 1, end = off + count; j <= end; j++) {
       const nb = records[j];

@@ -6,9 +6,25 @@
  *
  * One class per (type, distance), as scorer.ts does, so score() calls its kernel directly and V8 inlines it.
  * A scorer over pages that may not be resident has `prefetch`; one over rows in memory does not (the walk never
- * awaits).
+ * awaits). Rows held whole in a SIMD arena (vectors-format.ts allocates them there, dim a multiple of 4) are scored
+ * a batch per wasm call by the f16_f64 / u8_f64 / cos_u8_f64 kernels, bit-identical to the JS kernels, so a row
+ * scores the same in memory, in pages and in the coordinator's float32 copy.
  */
-import { type RowArray, cosineU8, dotF16, dotU8, l1F16, l1U8, l2sqF16, l2sqU8, sumSquares } from '../distance/index.js';
+import {
+  type RowArray,
+  SIMD_BATCH,
+  STORED_OP,
+  type SimdArena,
+  cosineU8,
+  dotF16,
+  dotU8,
+  l1F16,
+  l1U8,
+  l2sqF16,
+  l2sqU8,
+  simdArenaOf,
+  sumSquares,
+} from '../distance/index.js';
 import type { VectorDatatype } from '../model/collection-config.js';
 import type { Distance } from '../model/distance.js';
 import { internal, invalid } from '../model/errors.js';
@@ -126,6 +142,85 @@ class U8Manhattan extends StoredScorer<Uint8Array> {
 }
 
 /**
+ * Resident float16 / uint8 rows in a SIMD arena, a neighbour list per wasm call. The kernel is picked once: f16_f64
+ * or u8_f64 with the distance's `op`, or uint8 Cosine's cos_u8_f64 with the query's squared norm.
+ */
+class SimdStoredScorer implements QueryScorer {
+  readonly scratchIds: Uint32Array;
+  readonly scratchScores: Float64Array;
+  private readonly query: Float32Array;
+  private readonly rows: number;
+  private readonly rowBytes: number;
+  /** f16_f64 / u8_f64's op, or -1 for cos_u8_f64 */
+  private readonly op: number;
+  private readonly qq: number;
+  private readonly negate: boolean;
+  private readonly one = new Float64Array(1);
+  private readonly oneId = new Uint32Array(1);
+
+  constructor(
+    private readonly arena: SimdArena,
+    data: Uint16Array | Uint8Array,
+    dim: number,
+    private readonly float16: boolean,
+    distance: Distance,
+    query: ArrayLike<number>,
+  ) {
+    if (query.length !== dim) throw invalid(`query has ${query.length} dimensions, expected ${dim}`);
+    this.query = prepareQuery(distance, query);
+    this.scratchIds = arena.ids;
+    this.scratchScores = arena.outF64;
+    this.rows = data.byteOffset;
+    this.rowBytes = dim * data.BYTES_PER_ELEMENT;
+    this.negate = distance === 'Euclid' || distance === 'Manhattan';
+    this.op =
+      distance === 'Euclid'
+        ? STORED_OP.l2sq
+        : distance === 'Manhattan'
+          ? STORED_OP.l1
+          : distance === 'Cosine' && !float16
+            ? -1
+            : STORED_OP.dot;
+    this.qq = this.op === -1 ? sumSquares(this.query, 0, dim) : 0;
+  }
+
+  score(id: number): number {
+    this.oneId[0] = id;
+    this.scoreMany(this.oneId, 0, 1, this.one);
+    return this.one[0];
+  }
+
+  scoreMany(ids: Uint32Array, start: number, count: number, out: Float64Array): void {
+    const arena = this.arena;
+    if (arena.owner !== this) {
+      new Float32Array(arena.buffer, arena.queryOffset, this.query.length).set(this.query);
+      arena.owner = this;
+    }
+    const batch = arena.ids;
+    const sims = arena.outF64;
+    const k = arena.kernels;
+    for (let done = 0; done < count; done += SIMD_BATCH) {
+      const c = Math.min(SIMD_BATCH, count - done);
+      if (ids !== batch || start !== 0) for (let j = 0; j < c; j++) batch[j] = ids[start + done + j];
+      if (this.op === -1)
+        k.cos_u8_f64(this.rows, this.rowBytes, arena.queryOffset, arena.idsOffset, c, arena.outOffset, this.qq);
+      else
+        (this.float16 ? k.f16_f64 : k.u8_f64)(
+          this.rows,
+          this.rowBytes,
+          arena.queryOffset,
+          arena.idsOffset,
+          c,
+          arena.outOffset,
+          this.op,
+        );
+      if (this.negate) for (let j = 0; j < c; j++) out[done + j] = -sims[j];
+      else if (out !== sims) for (let j = 0; j < c; j++) out[done + j] = sims[j];
+    }
+  }
+}
+
+/**
  * The scorer of a float16 or uint8 row source for `distance` (Cosine queries are normalized, as scorer.ts does;
  * float16 Cosine rows were normalized before rounding, uint8 ones are the bytes and get the full cosine).
  */
@@ -135,6 +230,12 @@ export function storedScorer(
   distance: Distance,
   query: ArrayLike<number>,
 ): QueryScorer {
+  if (source instanceof ResidentRows && source.dim % 4 === 0) {
+    const data = source.data as Uint16Array | Uint8Array;
+    const arena = simdArenaOf(data);
+    if (arena !== undefined)
+      return new SimdStoredScorer(arena, data, source.dim, datatype === 'float16', distance, query);
+  }
   if (datatype === 'float16') {
     const s = source as StoredRowSource<Uint16Array>;
     if (distance === 'Euclid') return new F16Euclid(s, distance, query);

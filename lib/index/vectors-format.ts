@@ -167,12 +167,13 @@ export function decodeStoredPage(meta: VectorsFileMeta, page: number, bytes: Uin
   return rows;
 }
 
-/** An empty row array of `datatype` with `length` values (float32 rows go into a SIMD arena when they can). */
+/** An empty row array of `datatype` with `length` values (in a SIMD arena when they can be). */
 function allocateRows(datatype: VectorDatatype, n: number, dim: number): RowArray {
-  if (datatype === 'float16') return new Uint16Array(n * dim);
-  if (datatype === 'uint8') return new Uint8Array(n * dim);
   // rows held in memory are scored by the SIMD kernels (same values as the JS ones) when they live in an arena
-  const arena = dim % 4 === 0 ? allocateSimdArena(n * dim * 4, dim * 4) : null;
+  const arena = dim % 4 === 0 ? allocateSimdArena(n * dim * elementBytes(datatype), dim * 4) : null;
+  if (datatype === 'float16')
+    return arena === null ? new Uint16Array(n * dim) : new Uint16Array(arena.buffer, 0, n * dim);
+  if (datatype === 'uint8') return arena === null ? new Uint8Array(n * dim) : new Uint8Array(arena.buffer, 0, n * dim);
   return arena === null ? new Float32Array(n * dim) : new Float32Array(arena.buffer, 0, n * dim);
 }
 

@@ -336,18 +336,24 @@ export class Int8Scorer {
   private readonly arena: SimdArena | null;
   /** the arena's id slot, read in place by scoreMany (see lib/index's QueryScorer.scratchIds) */
   readonly scratchIds: Uint32Array | undefined;
+  /** the arena's result slot, where scoreMany's estimates land (see lib/index's QueryScorer.scratchScores) */
+  readonly scratchScores: Float64Array | undefined;
+  /** the corrections sit beside the codes in the arena: est_u8 returns finished estimates */
+  private readonly estimates: boolean;
   /** number of score() calls, for the engine's cost counters */
   computations = 0;
 
   /** `query` as given by the caller; a Cosine query is normalized here like the stored vectors were. */
   constructor(set: QuantizedSet, query: ArrayLike<number>) {
     this.set = set;
-    const q = set.params.distance === 'Cosine' ? normalized(query) : Float32Array.from(query);
+    const q = set.params.distance === 'Cosine' ? normalized(query) : new Float32Array(query);
     this.query = encodeQuery(set.params, q);
     this.multiplier = codeMultiplier(set.params);
     this.manhattan = set.params.distance === 'Manhattan';
     this.arena = this.manhattan ? null : (simdArenaOf(set.codes) ?? null);
     this.scratchIds = this.arena?.ids;
+    this.estimates = this.arena !== null && set.corrections.buffer === this.arena.buffer;
+    this.scratchScores = this.estimates ? this.arena?.outF64 : undefined;
   }
 
   score(id: number): number {
@@ -378,7 +384,7 @@ export class Int8Scorer {
     const sums = arena.outI32;
     const rows = this.set.codes.byteOffset;
     const stride = this.set.params.stride;
-    if (corrections.buffer === arena.buffer) {
+    if (this.estimates) {
       const est = arena.outF64;
       for (let done = 0; done < count; done += SIMD_BATCH) {
         const c = Math.min(SIMD_BATCH, count - done);
@@ -394,7 +400,7 @@ export class Int8Scorer {
           multiplier,
           kq,
         );
-        for (let j = 0; j < c; j++) out[done + j] = est[j];
+        if (out !== est) for (let j = 0; j < c; j++) out[done + j] = est[j];
       }
       return;
     }

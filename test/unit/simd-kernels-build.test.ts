@@ -42,6 +42,9 @@ describe('SIMD kernels build (wabt from simd-kernels.wat)', () => {
       'function:tq_dot',
       'function:lut_f32',
       'function:est_u8',
+      'function:f16_f64',
+      'function:u8_f64',
+      'function:cos_u8_f64',
     ]);
     expect(wasm.Module.imports(module)).toEqual([{ module: 'env', name: 'memory', kind: 'memory' }]);
   });

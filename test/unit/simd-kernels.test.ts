@@ -194,6 +194,57 @@ describe('WebAssembly SIMD kernels', () => {
     }
   });
 
+  it('float32 rows: a batch of any length (summed four rows side by side, then the 1-3 left) equals the JS kernels', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 60 }),
+        fc.integer({ min: 1, max: 23 }),
+        fc.constantFrom<Distance>('Dot', 'Euclid'),
+        fc.integer({ min: 0, max: 2 ** 31 }),
+        (quads, count, distance, seed) => {
+          const dim = 4 * quads;
+          const n = 17;
+          const data = randomMatrix(seed, n, dim);
+          const rows = simdRows(data, dim);
+          const query = randomMatrix(seed + 1, 1, dim);
+          const scorer = floatScorer(rows, dim, distance, query);
+          const rnd = mulberry32(seed + 2);
+          const ids = Uint32Array.from({ length: count + 1 }, () => Math.floor(rnd() * n));
+          const out = new Float64Array(count);
+          (scorer as QueryScorer).scoreMany!(ids, 1, count, out);
+          for (let j = 0; j < count; j++) {
+            const at = ids[j + 1] * dim;
+            expect(out[j]).toBe(distance === 'Euclid' ? -l2sq(query, 0, data, at, dim) : dot(query, 0, data, at, dim));
+          }
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it("scoreMany into the scorer's own result slot (scratchScores) gives the values it gives into another array", () => {
+    const dim = 32;
+    const n = 50;
+    const data = randomMatrix(3, n, dim);
+    const query = randomMatrix(4, 1, dim);
+    const scorers: QueryScorer[] = [
+      floatScorer(simdRows(data, dim), dim, 'Euclid', query),
+      floatScorer(simdRows(data, dim), dim, 'Dot', query),
+      new Int8Scorer(quantize(data, dim, 'Euclid'), query),
+    ];
+    for (const scorer of scorers) {
+      const ids = scorer.scratchIds!;
+      const inPlace = scorer.scratchScores!;
+      expect(inPlace).toBeDefined();
+      for (let j = 0; j < n; j++) ids[j] = (j * 7) % n;
+      const copy = new Float64Array(n);
+      scorer.scoreMany!(ids, 0, n, copy);
+      scorer.scoreMany!(ids, 0, n, inPlace);
+      expect(Array.from(inPlace.subarray(0, n))).toEqual(Array.from(copy));
+      for (let j = 0; j < n; j++) expect(copy[j]).toBe(scorer.score((j * 7) % n));
+    }
+  });
+
   it('simdRows leaves a dim that is not a multiple of 4 on the JS kernels', () => {
     const data = randomMatrix(1, 10, 5);
     expect(simdRows(data, 5)).toBe(data);
