@@ -15,8 +15,8 @@
  *   npm run bench -- filter [--points 100000] [--queries 100] [--segments 2] [--workers 2] [--k 10]
  *
  * `--payload-m M` runs instead the payload_m comparison (Qdrant's extra HNSW links per tenant): two collections of
- * the same points in the same run, one without payload_m and one with `payload_m: M`, and the 1% tenant query on
- * both, interleaved (recall@k against brute force over the tenant, QPS, hnsw_ef `--ef`, default 32). Their
+ * the same points in the same run, one with `payload_m: 0` (no block links; unset means m, as in Qdrant) and one
+ * with `payload_m: M`, and the 1% tenant query on both, interleaved (recall@k against brute force over the tenant, QPS, hnsw_ef `--ef`, default 32). Their
  * full_scan_threshold is `--full-scan-kb` (default 100 KB: Qdrant's default 10000 KB scores a 1% tenant of 100k
  * points exactly, where links change nothing).
  */
@@ -356,14 +356,14 @@ async function payloadMComparison(o: Options): Promise<void> {
   console.log(
     `GloVe-100 angular, first ${n} base points, ${nq} queries, ${o.segments} segments, HNSW m=16 ef_construct=100, ` +
       `query hnsw_ef ${o.ef}, full_scan_threshold ${o.fullScanKb} KB, int8 rescored; tenant keyword (is_tenant) ` +
-      `index; baseline: the same collection without payload_m`,
+      `index; baseline: the same collection with payload_m 0 (no block links)`,
   );
   const meta = payloads(n);
   const { rt, svc, close } = await benchRuntime(o.workers);
   const { optimizeCollection } = await import('../lib/collection/optimizer.js');
   try {
     const variants = [
-      { name: 'without payload_m', payloadM: undefined as number | undefined },
+      { name: 'payload_m 0', payloadM: 0 },
       { name: `payload_m ${o.payloadM}`, payloadM: o.payloadM },
     ];
     const buildS: number[] = [];
@@ -376,7 +376,7 @@ async function payloadMComparison(o: Options): Promise<void> {
           ef_construct: 100,
           on_disk: false,
           full_scan_threshold: o.fullScanKb,
-          ...(v.payloadM !== undefined ? { payload_m: v.payloadM } : {}),
+          payload_m: v.payloadM,
         },
         quantization_config: { scalar: { type: 'int8', quantile: 0.99, always_ram: true } },
         optimizers_config: { default_segment_number: o.segments, indexing_threshold: 1 },

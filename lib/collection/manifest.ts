@@ -80,6 +80,11 @@ export interface SegmentBuild {
   vectors?: Record<string, SegmentBuild>;
   /** the payload_schema its field indexes were built with (payloadSchemaKey); absent: none */
   fieldIndexes?: string;
+  /**
+   * the payload_m its graph's payload-block links were built with (segment/space-links.ts); absent: no field yielded
+   * blocks, or a segment written before it was recorded (then not compared)
+   */
+  payloadM?: number;
   /** a named vector's generation (lib/model/vector-generations.ts) when not 0 */
   generation?: number;
   /** the sparse names the segment holds, with their generations; absent: none, or recorded before generations */

@@ -14,8 +14,9 @@
  *   indexing optimizer). A segment WITH a graph is never stale for being small: deletes that take it below
  *   `indexing_threshold` leave its index in place, as in Qdrant, whose optimizers never un-index a segment for
  *   shrinking (a graph over fewer live points still answers; tombstoned nodes are only routed through);
- * - for a segment with a graph: m (m = 0 turns graphs off: the rebuild has none), ef_construct and `graphOnDisk`,
- *   whatever its size — the rebuild keeps the graph (`rebuildIndexes`), so these are always worth applying;
+ * - for a segment with a graph: m (m = 0 turns graphs off: the rebuild has none), ef_construct, `graphOnDisk` and
+ *   the payload_m its payload-block links were built with (when recorded: Qdrant's fallback to m when unset, so a
+ *   PATCH of m changes it too), whatever its size — the rebuild keeps the graph (`rebuildIndexes`), so these are always worth applying;
  * - for every segment: `vectorsOnDisk`, the quantization kind and its code-changing params (codesKey: e.g. int8 ->
  *   binary, or another binary encoding), int8's quantile (at float32 precision, as stored), the payload_schema its
  *   field indexes were built with, and the memory placement of each component (originals, graph when it has one,
@@ -31,6 +32,7 @@
 import { type SegmentMeta, type SpaceMeta, isUnnamedMeta, placementOf } from '../segment/meta.js';
 import { type SpacePlacement, memoryFromOnDisk } from '../model/memory.js';
 import { type VectorSpace, isUnnamedConfig, vectorSpaces } from '../model/vector-spaces.js';
+import { effectivePayloadM } from '../segment/space-links.js';
 import { shouldIndex } from '../segment/writer.js';
 import { codesKey, codesKeyOfMeta } from '../quantization/index.js';
 import type { SegmentBuild, SegmentEntry } from './manifest.js';
@@ -55,6 +57,7 @@ function spaceBuild(s: SpaceMeta): SegmentBuild {
     vectorsOnDisk: s.tiers.vectorsOnDisk,
     graphOnDisk: s.tiers.graphOnDisk,
     quantile: s.quantization?.type === 'int8' ? s.quantization.quantile : null,
+    ...(s.hnsw?.payloadM !== undefined ? { payloadM: s.hnsw.payloadM } : {}),
     // only for other kinds, so int8 entries stay as they were
     ...(s.quantization !== null && s.quantization.type !== 'int8' ? { codes: codesKeyOfMeta(s.quantization) } : {}),
     ...(s.generation !== undefined ? { generation: s.generation } : {}),
@@ -158,6 +161,7 @@ function spaceDiffers(
 ): boolean {
   if (!indexed && shouldIndex(config, live, space.name)) return true; // one way: a graph is never stale for size
   if (indexed && (build.m !== space.hnsw.m || build.efConstruct !== space.hnsw.ef_construct)) return true;
+  if (indexed && build.payloadM !== undefined && build.payloadM !== effectivePayloadM(space.hnsw)) return true;
   const placement = buildPlacement(build);
   if (indexed && placement.graph !== space.placement.graph) return true;
   if (placement.vectors !== space.placement.vectors) return true;

@@ -32,7 +32,7 @@ import type { PointId } from '../model/point-id.js';
 import type { Filter } from '../model/filter.js';
 import type { PayloadSchema } from '../model/payload-schema.js';
 import type { FieldIndex } from '../segment/field-index-format.js';
-import { type PagedFieldIndex, openFieldIndex, viewOf } from '../segment/field-index-paged.js';
+import { type PagedFieldIndex, loadCachedFieldIndex, openFieldIndex, viewOf } from '../segment/field-index-paged.js';
 import { type FieldIndexView, type LoadedFields, filterMaskLoading, planFilter } from '../segment/index-filter.js';
 import { fieldIndexName, segmentObjectKey, segmentPrefix } from '../segment/keys.js';
 import { PageCache } from '../storage/page-cache.js';
@@ -232,7 +232,7 @@ export class SegmentAccess {
    * The segment's id table and the field indexes `filter` can use, opened (cached by key), with no payloads: what
    * index-filter.ts needs to answer the conditions the indexes serve. A cold index is opened as its directory:
    * `loads` then read what the conditions select (filterMaskLoading). `flagless` names keys whose index is a
-   * version 1 object. With `servedOnly`, null (nothing read past the id table) when some condition needs payloads.
+   * version 1 object, `countless` those without per-value counts (older than version 4). With `servedOnly`, null (nothing read past the id table) when some condition needs payloads.
    */
   async filterFields(
     collection: string,
@@ -258,23 +258,25 @@ export class SegmentAccess {
     const loads: (() => Promise<void>)[] = [];
     await Promise.all(
       [...plan.keys].map(async (k) => {
-        const opened = await this.cached(this.indexes, `${prefix}#${k}`, () =>
-          openFieldIndex(
-            this.store,
-            segmentObjectKey(prefix, fieldIndexName(k)),
-            fields.schemaOf(k) as PayloadFieldSchema,
-            io,
-            `index ${k}`,
-          ),
-        );
+        const key = segmentObjectKey(prefix, fieldIndexName(k));
+        const cachedBytes = source.meta.fieldIndexBytes?.[k];
+        // a cached index lives in the index page cache (evictable); the others are opened once and kept
+        const opened =
+          cachedBytes !== undefined
+            ? await loadCachedFieldIndex(this.indexPages, key, cachedBytes, io, `index ${k}`)
+            : await this.cached(this.indexes, `${prefix}#${k}`, () =>
+                openFieldIndex(this.store, key, fields.schemaOf(k) as PayloadFieldSchema, io, `index ${k}`),
+              );
         const { view, load } = viewOf(opened, this.indexPages, io);
         views.set(k, view);
         if (load !== null) loads.push(load);
       }),
     );
-    // a version 1 index has no emptiness flags: is_empty / is_null on its key then need payloads
+    // a version 1 index has no emptiness flags (is_empty / is_null on its key), one older than version 4 no
+    // per-value counts (values_count on a `[]` path): those then need payloads
     const flagless = new Set([...views].filter(([, v]) => v.flagless).map(([k]) => k));
-    return { ...fields, flagless, payloads: null, index: (k) => views.get(k) as FieldIndexView, loads };
+    const countless = new Set([...views].filter(([, v]) => !v.valueCounts).map(([k]) => k));
+    return { ...fields, flagless, countless, payloads: null, index: (k) => views.get(k) as FieldIndexView, loads };
   }
 
   /** Drops cached objects of a collection (after it was deleted). */

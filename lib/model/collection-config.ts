@@ -79,7 +79,7 @@ export interface HnswConfig {
   full_scan_threshold: number;
   /**
    * links per node of the extra graphs built per keyword/integer value block at seal time (lib/index/payload-links.ts);
-   * absent or 0: none. (Qdrant falls back to `m` when it is unset; Strata builds them only when it is set.)
+   * absent: `m`, as in Qdrant; 0: none
    */
   payload_m?: number;
 }

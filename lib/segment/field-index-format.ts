@@ -22,8 +22,14 @@
  * |        |                | or array element is not stored here (another type: match.except holds),        |
  * |        |                | bits 3-7 = values_count of the key's value (null, missing 0; an array its      |
  * |        |                | length; else 1), 31 meaning 31 or more; meaningful for paths without `[]`     |
+ * | …      | 4n, pad 8      | value counts (u32, version 4 only): bit c set when some value at the key has  |
+ * |        |                | values_count c (bit 31: 31 or more); bit 0 too when the key has no value      |
  *
- * Version 1 objects (no flags) are still read: their `flags` is null and is_empty / is_null read payloads.
+ * Version 4 is version 2 plus the value counts, written for key paths with `[]` (several values per point, where
+ * values_count holds when ANY value's count passes, which one summed count cannot tell); paths without `[]` are
+ * still written as version 2, byte for byte. Version 1 objects (no flags) are still read: their `flags` is null and
+ * is_empty / is_null read payloads; a version 2 object of a `[]` path (written before version 4) has no value
+ * counts, and values_count on it reads payloads.
  *
  * Invariants: the dictionary is sorted (numbers ascending, strings by UTF-16 code units) and without duplicates;
  * a point's refs keep the order of its values (text: document order, which phrases need).
@@ -44,6 +50,8 @@ import { Tokenizer } from './text/tokenizer.js';
 
 const MAGIC = 'STRA_FLD';
 const VERSION = 2;
+/** version 2 plus per-point value counts (paths with `[]`) */
+export const COUNTS_VERSION = 4;
 const FLAG_NOT_EMPTY = 1;
 const FLAG_NULL = 2;
 const FLAG_FOREIGN = 4;
@@ -99,10 +107,15 @@ export function encodeFieldIndex(
   const perPoint: (number | string)[][] = [];
   const distinct = new Set<number | string>();
   const flags = new Uint8Array(payloads.length);
+  const countSets = steps.some((s) => 'all' in s) ? new Uint32Array(payloads.length) : null;
   for (const [o, p] of payloads.entries()) {
     let count = 0;
-    for (const v of valuesAt(p ?? {}, steps)) {
-      count += v === null ? 0 : Array.isArray(v) ? v.length : 1;
+    const values = valuesAt(p ?? {}, steps);
+    if (countSets !== null && values.length === 0) countSets[o] = 1;
+    for (const v of values) {
+      const one = v === null ? 0 : Array.isArray(v) ? v.length : 1;
+      count += one;
+      if (countSets !== null) countSets[o] |= 1 << Math.min(one, COUNT_CAP);
       if (v === null) flags[o] |= FLAG_NULL;
       else if (!Array.isArray(v) || v.length > 0) flags[o] |= FLAG_NOT_EMPTY;
       for (const x of Array.isArray(v) ? v : [v]) {
@@ -112,13 +125,13 @@ export function encodeFieldIndex(
     }
     flags[o] |= Math.min(count, COUNT_CAP) << COUNT_SHIFT;
     const keys: (number | string)[] = [];
-    const values = storedValues(type, p ?? {}, steps);
-    for (let i = 0; i < values.length; i++) {
+    const stored = storedValues(type, p ?? {}, steps);
+    for (let i = 0; i < stored.length; i++) {
       if (tokenizer !== null) {
         if (i > 0) keys.push(Number.NaN); // boundary marker, mapped below
-        for (const t of tokenizer.document(values[i] as string)) keys.push(t);
+        for (const t of tokenizer.document(stored[i] as string)) keys.push(t);
       } else {
-        keys.push(keyOf(kind, values[i]));
+        keys.push(keyOf(kind, stored[i]));
       }
     }
     for (const k of keys) if (!(typeof k === 'number' && Number.isNaN(k) && tokenizer !== null)) distinct.add(k);
@@ -148,8 +161,10 @@ export function encodeFieldIndex(
         ? 16 * dict.length
         : align8(4 * (dict.length + 1)) + strBytes;
   const flagsAt = HEADER_BYTES + startsBytes + refsBytes + align8(dictBytes);
-  const out = new Uint8Array(flagsAt + align8(n));
+  const countsAt = flagsAt + align8(n);
+  const out = new Uint8Array(countsAt + (countSets === null ? 0 : align8(4 * n)));
   out.set(flags, flagsAt);
+  if (countSets !== null) new Uint32Array(out.buffer, countsAt, n).set(countSets);
   const starts = new Uint32Array(out.buffer, HEADER_BYTES, n + 1);
   const refs = new Uint32Array(out.buffer, HEADER_BYTES + startsBytes, m);
   let at = 0;
@@ -180,7 +195,7 @@ export function encodeFieldIndex(
   }
   writeHeader(out, {
     magic: MAGIC,
-    version: VERSION,
+    version: countSets === null ? VERSION : COUNTS_VERSION,
     count: n,
     crc: crc32(out, HEADER_BYTES),
     a: kind,
@@ -218,6 +233,8 @@ export class FieldIndex {
     byteLength: number,
     /** per point FLAG_NOT_EMPTY | FLAG_NULL (null: a version 1 object, which has none) */
     readonly flags: Uint8Array | null,
+    /** per point the set of its values' counts (version 4), else null */
+    readonly countSets: Uint32Array | null = null,
   ) {
     this.byteLength = byteLength;
   }
@@ -235,7 +252,7 @@ export class FieldIndex {
       if (at + len > bytes.byteLength) throw internal(`${what}: truncated`);
       return FieldIndex.decode(bytes.subarray(at, at + len), what);
     }
-    const h = readHeader(bytes, MAGIC, stored === 1 ? 1 : VERSION, what);
+    const h = readHeader(bytes, MAGIC, stored === 1 || stored === COUNTS_VERSION ? stored : VERSION, what);
     checkCrc(bytes.subarray(HEADER_BYTES), h.crc, what);
     const n = h.count;
     const d = h.b;
@@ -258,6 +275,12 @@ export class FieldIndex {
       const flagsAt = HEADER_BYTES + startsBytes + refsBytes + align8(dictBytes);
       if (flagsAt + n > bytes.byteLength) throw internal(`${what}: truncated`);
       flags = bytes.subarray(flagsAt, flagsAt + n);
+      if (h.version === COUNTS_VERSION) {
+        const countsAt = flagsAt + align8(n);
+        if (countsAt + 4 * n > bytes.byteLength) throw internal(`${what}: truncated`);
+        const counts = new Uint32Array(bytes.buffer, bytes.byteOffset + countsAt, n);
+        return new FieldIndex(n, starts, refs, dict, bytes.byteLength, flags, counts);
+      }
     }
     return new FieldIndex(n, starts, refs, dict, bytes.byteLength, flags);
   }
@@ -330,12 +353,28 @@ export class FieldIndex {
     return mask;
   }
 
-  /** Points whose values_count (capped at COUNT_CAP) passes `test`. */
-  maskOfCount(test: (count: number) => boolean): Uint8Array {
+  /** whether values_count on a `[]` path is answered (the per-value counts of version 4) */
+  get valueCounts(): boolean {
+    return this.countSets !== null;
+  }
+
+  /**
+   * Points whose values_count (capped at COUNT_CAP) passes `test`: of their one value (flags), or with `perValue`
+   * of any of their values (version 4 value counts; a point with no value counts 0).
+   */
+  maskOfCount(test: (count: number) => boolean, perValue = false): Uint8Array {
     const flags = this.flags;
     if (flags === null) throw internal('field index: a version 1 object has no flags');
-    const pass = Array.from({ length: COUNT_CAP + 1 }, (_, c) => test(c));
     const mask = new Uint8Array(this.count);
+    if (perValue) {
+      const sets = this.countSets;
+      if (sets === null) throw internal('field index: no per-value counts (not a version 4 object)');
+      let passing = 0;
+      for (let c = 0; c <= COUNT_CAP; c++) if (test(c)) passing |= 1 << c;
+      for (let o = 0; o < this.count; o++) mask[o] = (sets[o] & passing) !== 0 ? 1 : 0;
+      return mask;
+    }
+    const pass = Array.from({ length: COUNT_CAP + 1 }, (_, c) => test(c));
     for (let o = 0; o < this.count; o++) mask[o] = pass[flags[o] >> COUNT_SHIFT] ? 1 : 0;
     return mask;
   }

@@ -11,12 +11,15 @@
  * | 0         | 32                | header: magic `STRA_FLD`, version 3, n points, CRC-32 of [32, dirEnd),   |
  * |           |                   | a = dictionary kind, b = dictionary entries d, c = P                      |
  * | 32        | 32                | table (u32): dirEnd, W, page count, dictionary bytes, forwardAt, forward  |
- * |           |                   | bytes, 0, 0 (forwardAt / forward bytes at field-index-format's offsets)   |
+ * |           |                   | bytes, the forward object's version (0 in objects written before it was   |
+ * |           |                   | recorded: read as 2), 0 (forwardAt / forward bytes at field-index-format's |
+ * |           |                   | offsets)                                                                  |
  * | 64        | dictionary, pad 8 | the version 2 dictionary encoding, sorted (field-index-format.ts)         |
  * | …         | 4(d+1), pad 8     | posting starts: value id i's list is postings [starts[i], starts[i+1])    |
  * | …         | 4·pages, pad 8    | CRC-32 of each posting page                                               |
  * | dirEnd    | 4P (pages of W)   | postings: point offsets, ascending and distinct within each value's list  |
- * | forwardAt | forward bytes     | the version 2 object of the same key, whole (per-point values and flags)  |
+ * | forwardAt | forward bytes     | the version 2 (or 4) object of the same key, whole (per-point values,     |
+ * |           |                   | flags, and for 4 value counts)                                            |
  *
  * The directory [0, dirEnd) is read first (one ranged GET of DIRECTORY_HEAD bytes; a second only when the
  * dictionary is larger) and kept with the opened segment; posting pages live in the page cache. Conditions that
@@ -34,6 +37,7 @@ import type { IoScope } from '../storage/io-stats.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { HEADER_BYTES, align8, aligned, checkCrc, crc32, readHeader, writeHeader } from './binary.js';
 import {
+  COUNTS_VERSION,
   type Dictionary,
   FieldIndex,
   PAGED_FORWARD_AT,
@@ -48,7 +52,7 @@ import {
   selectPoints,
   selectValues,
 } from './field-index-format.js';
-import type { PageSource } from './page-io.js';
+import { type PageSource, loadWhole } from './page-io.js';
 import { getHead, getRange, getWhole } from './store-io.js';
 
 const MAGIC = 'STRA_FLD';
@@ -69,6 +73,7 @@ const T_DIR_END = 0;
 const T_PAGE_WORDS = 4;
 const T_PAGES = 8;
 const T_DICT_BYTES = 12;
+const T_FORWARD_VERSION = 24;
 
 /** The paged object of a key, from its version 2 object (the segment writer's output for a cold index). */
 export function encodePagedFieldIndex(forward: Uint8Array, pageWords = POSTING_PAGE_WORDS): Uint8Array {
@@ -128,6 +133,7 @@ export function encodePagedFieldIndex(forward: Uint8Array, pageWords = POSTING_P
   table.setUint32(T_DICT_BYTES, dictLen, true);
   table.setUint32(PAGED_FORWARD_AT, forwardAt, true);
   table.setUint32(PAGED_FORWARD_BYTES, raw.byteLength, true);
+  table.setUint32(T_FORWARD_VERSION, new DataView(raw.buffer, raw.byteOffset).getUint32(8, true), true);
   writeHeader(out, {
     magic: MAGIC,
     version: PAGED_VERSION,
@@ -141,8 +147,23 @@ export function encodePagedFieldIndex(forward: Uint8Array, pageWords = POSTING_P
 }
 
 /**
+ * A `memory: cached` index (`bytes` long, meta `fieldIndexBytes`) through the page cache, as the vector tiers' cached
+ * objects: resident there after the segment's warm-up (open.ts) or a first read, evictable under pressure, and read
+ * again (one whole GET) after an eviction. The caller must not keep it: the page cache holds it.
+ */
+export function loadCachedFieldIndex(
+  pages: PageSource,
+  key: string,
+  bytes: number,
+  io: IoScope | undefined,
+  what: string,
+): Promise<FieldIndex> {
+  return loadWhole(pages, key, bytes, (b) => FieldIndex.decode(b, what), io);
+}
+
+/**
  * The index `key` as its built schema places it: a cold one's directory (openColdFieldIndex), any other read whole
- * and decoded (one GET).
+ * and decoded (one GET; a cached one with a recorded length goes through loadCachedFieldIndex instead).
  */
 export async function openFieldIndex(
   store: ObjectStore,
@@ -205,6 +226,8 @@ export class PagedFieldIndex {
   readonly postingsAt: number;
   readonly forwardAt: number;
   readonly forwardBytes: number;
+  /** the embedded object has per-value counts (version 4): values_count on a `[]` path is answered */
+  readonly valueCounts: boolean;
   readonly byteLength: number;
 
   constructor(
@@ -231,6 +254,7 @@ export class PagedFieldIndex {
     this.pageCrcs = new Uint32Array(bytes.buffer, bytes.byteOffset + crcsAt, pages);
     this.forwardAt = t.getUint32(PAGED_FORWARD_AT, true);
     this.forwardBytes = t.getUint32(PAGED_FORWARD_BYTES, true);
+    this.valueCounts = t.getUint32(T_FORWARD_VERSION, true) === COUNTS_VERSION;
     this.byteLength = bytes.byteLength;
   }
 
@@ -260,6 +284,10 @@ export class PagedSession {
 
   get dictionarySize(): number {
     return dictionarySize(this.dir.dict);
+  }
+
+  get valueCounts(): boolean {
+    return this.dir.valueCounts;
   }
 
   selectValues(test: (v: number | string) => boolean): Uint8Array {
@@ -349,8 +377,8 @@ export class PagedSession {
     return this.perPoint()?.maskOfForeign() ?? new Uint8Array(this.dir.count);
   }
 
-  maskOfCount(test: (count: number) => boolean): Uint8Array {
-    return this.perPoint()?.maskOfCount(test) ?? new Uint8Array(this.dir.count);
+  maskOfCount(test: (count: number) => boolean, perValue = false): Uint8Array {
+    return this.perPoint()?.maskOfCount(test, perValue) ?? new Uint8Array(this.dir.count);
   }
 
   /** The per-point object once loaded; before, records that it is needed (null). */

@@ -7,18 +7,25 @@
  * field-values.ts `storedValues`); the clause logic (must / should / must_not / min_should) is filter.ts's, on masks.
  * Served conditions (a field condition whose key has an index in the segment):
  * - match value / any: keyword or uuid (strings), integer or float (integers), bool (booleans);
- * - match except: keyword, uuid, integer, float or bool, from the stored values and the flag of values of other
- *   types (which always count as outside the list), when the object has flags (version 2);
+ * - match except (needs the flags of a version 2 object): from the stored values and the flag of values the index
+ *   does not store, which count as outside the list only when they cannot be in it: a list of strings over a
+ *   keyword or uuid index (which store every string), a list of integers over an integer or float index (every
+ *   number); an empty list (every non-null value is outside) over any index but text (a string of no token leaves
+ *   no trace in a text index). (filter-parse.ts refuses lists mixing strings and integers.) Other lists (strings over datetime or geo keys,
+ *   whose raw strings the index does not keep) read payloads, as in Qdrant, whose datetime, geo and text indexes do
+ *   not serve except either;
  * - match text / text_any / phrase: a text index built with the params the snapshot's schema has for the key
  *   (token semantics); without a text index in the schema, a keyword or uuid index (substring semantics);
  * - range: integer or float (number bounds), datetime (datetime bounds);
  * - geo_radius / geo_bounding_box / geo_polygon: geo;
  * - is_empty / is_null (top level, not inside nested): any index on the key, from its per-point flags (a version 1
  *   object has none: `SegmentFields.flagless` names such keys, and they read payloads);
- * - values_count: any index on a key path without `[]` (one value per point), from the count in its flags, when
- *   every bound is at most COUNT_CAP (above it the flags cannot tell counts apart);
- * - has_id: from the id table. Everything else (nested, except on text, datetime or geo, values_count on `a[]`
- *   paths or with large bounds) reads payloads.
+ * - values_count: any index on the key, when every bound gives one answer for all counts from COUNT_CAP up (the
+ *   cap the index stores): a path without `[]` from the count in its flags, a path with `[]` (any value's count
+ *   passes) from the per-value counts of a version 4 object (`SegmentFields.countless` names keys without them);
+ * - nested: when nested-leaves.ts rewrites it exactly as field conditions on full paths, each served;
+ * - has_id: from the id table. Everything else (nested with several must conditions, must_not or values_count
+ *   inside, except lists named above) reads payloads.
  */
 import type { Condition, Filter, RangeCondition } from '../model/filter.js';
 import { type PayloadFieldSchema, type PayloadSchema, schemaType, textIndexOf } from '../model/payload-schema.js';
@@ -28,6 +35,7 @@ import { COUNT_CAP } from './field-index-format.js';
 import { compileFilter } from './filter.js';
 import { parseDateTime } from './filter-parse.js';
 import { inBoundingBox, inPolygon, inRadius } from './geo.js';
+import { nestedLeaves } from './nested-leaves.js';
 import { parsePayloadPath } from './payload-path.js';
 import { Tokenizer } from './text/tokenizer.js';
 
@@ -40,6 +48,8 @@ export interface FieldIndexView {
   readonly dictionarySize: number;
   /** a version 1 object: no emptiness / foreign / count flags */
   readonly flagless: boolean;
+  /** per-value counts (a version 4 object): values_count on a `[]` path */
+  readonly valueCounts: boolean;
   selectValues(test: (v: number | string) => boolean): Uint8Array;
   selectPoints(inside: (p: { lon: number; lat: number }) => boolean): Uint8Array;
   idOfString(s: string): number;
@@ -47,7 +57,7 @@ export interface FieldIndexView {
   maskWhere(test: (refs: Uint32Array, from: number, to: number) => boolean): Uint8Array;
   maskOfEmptiness(kind: 'is_empty' | 'is_null'): Uint8Array;
   maskOfForeign(): Uint8Array;
-  maskOfCount(test: (count: number) => boolean): Uint8Array;
+  maskOfCount(test: (count: number) => boolean, perValue?: boolean): Uint8Array;
 }
 
 export interface SegmentFields {
@@ -57,6 +67,8 @@ export interface SegmentFields {
   externalId(offset: number): PointId;
   /** keys whose loaded index has no emptiness flags (a version 1 object): is_empty / is_null on them scan payloads */
   flagless?: ReadonlySet<string>;
+  /** keys whose loaded index has no per-value counts: values_count on their `[]` paths scans payloads */
+  countless?: ReadonlySet<string>;
 }
 
 export interface LoadedFields extends SegmentFields {
@@ -86,7 +98,9 @@ export function planFilter(
       if ('must' in c || 'should' in c || 'must_not' in c || 'min_should' in c) visit(c as Filter);
       else if ('has_id' in c) continue;
       else if ('key' in c && servedBy(c, seg, schema) !== null) keys.add(c.key);
-      else if (emptinessKey(c, seg) !== null) keys.add(emptinessKey(c, seg) as string);
+      else if ('nested' in c && servedNested(c, seg, schema) !== null) {
+        for (const leaf of nestedLeaves(c, schema) ?? []) keys.add(leaf.key);
+      } else if (emptinessKey(c, seg) !== null) keys.add(emptinessKey(c, seg) as string);
       else if (isEmptyFilter(c)) continue;
       else payloads = true;
     }
@@ -171,7 +185,10 @@ function condition(c: Condition, seg: LoadedFields, schema: PayloadSchema | unde
   if ('key' in c) {
     const served = servedBy(c, seg, schema);
     if (served !== null) return served(seg);
-  } else if (!('nested' in c) && !('is_empty' in c) && !('is_null' in c)) {
+  } else if ('nested' in c) {
+    const served = servedNested(c, seg, schema);
+    if (served !== null) return served(seg);
+  } else if (!('is_empty' in c) && !('is_null' in c)) {
     return clauses(c as Filter, seg, schema);
   }
   // the scan, for this one condition
@@ -194,12 +211,35 @@ export function servedConditionMask(
 ): Uint8Array | null {
   const emptiness = emptinessKey(c, seg);
   if (emptiness !== null) return seg.index(emptiness).maskOfEmptiness('is_empty' in c ? 'is_empty' : 'is_null');
-  if (!('key' in c)) return null;
-  const served = servedBy(c, seg, schema);
+  const served = 'key' in c ? servedBy(c, seg, schema) : 'nested' in c ? servedNested(c, seg, schema) : null;
   return served === null ? null : served(seg);
 }
 
 type FieldCondition = Extract<Condition, { key: string }>;
+
+/** A nested condition as the OR of its exact rewriting's served leaves (nested-leaves.ts), or null. */
+function servedNested(
+  c: Extract<Condition, { nested: unknown }>,
+  seg: SegmentFields,
+  schema: PayloadSchema | undefined,
+): MaskFn | null {
+  const leaves = nestedLeaves(c, schema);
+  if (leaves === null) return null;
+  const masks: MaskFn[] = [];
+  for (const leaf of leaves) {
+    const m = servedBy(leaf, seg, schema);
+    if (m === null) return null;
+    masks.push(m);
+  }
+  return (s) => {
+    const out = new Uint8Array(s.count);
+    for (const m of masks) {
+      const one = m(s);
+      for (let o = 0; o < out.length; o++) out[o] |= one[o];
+    }
+    return out;
+  };
+}
 
 /** How the segment's index on the condition's key answers it, or null when it cannot. */
 function servedBy(c: FieldCondition, seg: SegmentFields, schema: PayloadSchema | undefined): MaskFn | null {
@@ -256,11 +296,11 @@ function servedBy(c: FieldCondition, seg: SegmentFields, schema: PayloadSchema |
     return (s) => byValue(s.index(c.key), (v) => inRange(v as number));
   }
   if ('values_count' in c) {
-    const bounds = [c.values_count.lt, c.values_count.gt, c.values_count.lte, c.values_count.gte];
+    const r = c.values_count;
     const single = parsePayloadPath(c.key).every((step) => !('all' in step));
-    if (!single || seg.flagless?.has(c.key) || bounds.some((b) => typeof b === 'number' && b > COUNT_CAP)) return null;
-    const inRange = rangeTest(c.values_count, false);
-    return (s) => s.index(c.key).maskOfCount(inRange);
+    if (seg.flagless?.has(c.key) || (!single && seg.countless?.has(c.key)) || !capped(r)) return null;
+    const inRange = rangeTest(r, false);
+    return (s) => s.index(c.key).maskOfCount(inRange, !single);
   }
   if (type === 'geo' && ('geo_radius' in c || 'geo_bounding_box' in c || 'geo_polygon' in c)) {
     const inside =
@@ -277,21 +317,36 @@ function servedBy(c: FieldCondition, seg: SegmentFields, schema: PayloadSchema |
   return null;
 }
 
-/** filter.ts's match.except over stored values, OR'd with the points holding values of another type. */
+/**
+ * Do the count bounds give one answer for every count from COUNT_CAP up (the index stores COUNT_CAP for all of
+ * them)? lt b fails them all when b <= CAP, gte b passes them all when b <= CAP, lte b / gt b when b < CAP.
+ */
+function capped(r: RangeCondition): boolean {
+  const ok = (b: unknown, strict: boolean): boolean =>
+    typeof b !== 'number' || (strict ? b < COUNT_CAP : b <= COUNT_CAP);
+  return ok(r.lt, false) && ok(r.gte, false) && ok(r.lte, true) && ok(r.gt, true);
+}
+
+/**
+ * filter.ts's match.except over stored values, OR'd with the points holding values the index does not store: those
+ * are outside the list only when no value of their type can be in it (the cases the header names), else null.
+ */
 function exceptMask(key: string, list: (string | number)[], type: string, seg: SegmentFields): MaskFn | null {
-  if (!['keyword', 'uuid', 'integer', 'float', 'bool'].includes(type) || seg.flagless?.has(key)) return null;
+  if (type === 'text' || seg.flagless?.has(key)) return null;
   const strings = list.every((x) => typeof x === 'string');
   const ints = list.every((x) => typeof x === 'number');
   const set = new Set<unknown>(list);
-  // bool stores true/false as 1/0: a boolean is never in a list of strings or integers
-  const outside =
-    type === 'bool'
-      ? () => true
-      : (v: number | string) =>
-          typeof v === 'string' ? !strings || !set.has(v) : !ints || !Number.isInteger(v) || !set.has(v);
+  // null: every stored value is outside
+  let outside: ((v: number | string) => boolean) | null;
+  if (list.length === 0) outside = null;
+  else if (strings && (type === 'keyword' || type === 'uuid')) outside = (v) => !set.has(v);
+  else if (ints && (type === 'integer' || type === 'float'))
+    outside = (v) => !Number.isInteger(v) || !set.has(v as number);
+  else return null;
   return (s) => {
     const idx = s.index(key);
-    const mask = byValue(idx, outside);
+    // all outside: every dictionary entry (a geo dictionary has no values to test), the points with any value
+    const mask = idx.maskAny(outside === null ? new Uint8Array(idx.dictionarySize).fill(1) : idx.selectValues(outside));
     const foreign = idx.maskOfForeign();
     for (let o = 0; o < mask.length; o++) mask[o] |= foreign[o];
     return mask;

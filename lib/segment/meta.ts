@@ -100,6 +100,11 @@ export interface SegmentHnswMeta {
    * paged space reads that region with its header. Absent in segments written before (their walk reads as it goes).
    */
   entryRows?: number;
+  /**
+   * the payload_m its payload-block links were built with (space-links.ts), present when the schema had a field
+   * that yields blocks; absent in segments written before it was recorded
+   */
+  payloadM?: number;
 }
 
 export interface SegmentVectorsMeta {
@@ -175,6 +180,11 @@ export interface SegmentMeta {
   payloadIndexBytes: number;
   /** the payload field indexes written (`index/{field}`), with the schema each was built with; absent = none */
   fieldIndexes?: PayloadSchema;
+  /**
+   * bytes of each `memory: cached` field index object (the page cache reads it whole by this length); absent for the
+   * other placements and in segments written before cached indexes went to the page cache (those are held)
+   */
+  fieldIndexBytes?: Record<string, number>;
   /** sparse vector names some point of the segment holds (format 4 only); absent = none */
   sparse?: Record<string, SparseSpaceMeta>;
 }
@@ -212,6 +222,7 @@ export function parseMeta(input: Uint8Array | unknown, what = 'meta.json'): Segm
       payloadBytes: m.payloadBytes,
       payloadIndexBytes: m.payloadIndexBytes,
       ...(isObj(m.fieldIndexes) ? { fieldIndexes: m.fieldIndexes as PayloadSchema } : {}),
+      ...(isObj(m.fieldIndexBytes) ? { fieldIndexBytes: m.fieldIndexBytes as Record<string, number> } : {}),
     };
   }
   if (!isObj(m.spaces)) throw bad('spaces missing');
@@ -364,6 +375,7 @@ export function encodeMeta(meta: SegmentMeta): Uint8Array {
     payloadIndexBytes: meta.payloadIndexBytes,
     // set last by the writer, so it stays the last key
     ...(meta.fieldIndexes !== undefined ? { fieldIndexes: meta.fieldIndexes } : {}),
+    ...(meta.fieldIndexBytes !== undefined ? { fieldIndexBytes: meta.fieldIndexBytes } : {}),
   };
   return new TextEncoder().encode(JSON.stringify(v1));
 }

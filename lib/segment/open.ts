@@ -11,7 +11,7 @@
  *                         the entry region of a paged space written with one (entry-region.ts)
  *                         and once per segment:
  *                         `ids` whole, `payload` index [0, B) (whole when a filter needs every payload),
- *                         `deleted.{v}` when v > 0
+ *                         `deleted.{v}` when v > 0, every `memory: cached` field index into the page cache
  *
  * A search then needs at most one more round (the first layer-0 page or the entry point's row) before its first
  * distance: ≤ 3 sequential rounds cold.
@@ -33,11 +33,13 @@ import {
   PAYLOAD,
   QUANTIZED,
   VECTORS,
+  fieldIndexName,
   segmentObjectKey,
   spaceObjectKey,
   tombstoneKeyOf,
 } from './keys.js';
 import { type SegmentMeta, type SegmentTiers, type SpaceMeta, parseMeta, placementOf } from './meta.js';
+import { loadCachedFieldIndex } from './field-index-paged.js';
 import { PayloadIndex } from './payload-format.js';
 import { type PageSource, loadWhole } from './page-io.js';
 import { Segment } from './segment.js';
@@ -93,6 +95,12 @@ export async function openSegment(
       ? getWhole(store, key(PAYLOAD), io, 'payload')
       : getRange(store, key(PAYLOAD), 0, m.payloadIndexBytes, io, 'payload index'),
     version > 0 ? getWhole(store, tombstoneKeyOf(prefix, version), io, `tombstones v${version}`) : null,
+    // the warm-up of `memory: cached` field indexes: into the page cache, as the vector tiers' cached objects
+    Promise.all(
+      Object.entries(m.fieldIndexBytes ?? {}).map(([field, bytes]) =>
+        loadCachedFieldIndex(cache, key(fieldIndexName(field)), bytes, io, `index ${field}`),
+      ),
+    ),
   ]);
 
   const check = (ok: boolean, what: string) => {

@@ -20,7 +20,7 @@ import { internal } from '../model/errors.js';
 import type { IoScope } from '../storage/io-stats.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import type { FieldIndex } from './field-index-format.js';
-import { type PagedFieldIndex, openFieldIndex, viewOf } from './field-index-paged.js';
+import { type PagedFieldIndex, loadCachedFieldIndex, openFieldIndex, viewOf } from './field-index-paged.js';
 import { type FieldIndexView, filterMaskLoading, planFilter } from './index-filter.js';
 import type { IdTable, PointOffset } from './ids-format.js';
 import { PAYLOAD, fieldIndexName, segmentObjectKey } from './keys.js';
@@ -152,10 +152,15 @@ export class Segment {
   }
 
   /**
-   * The index on `field` (meta.fieldIndexes names them), read on first use and kept: whole (pinned, cached, or an
-   * object older than the paged layout) or a paged index's directory (cold).
+   * The index on `field` (meta.fieldIndexes names them): a cached one from the page cache (warmed at open, evictable,
+   * never held here); the others read on first use and kept, whole (pinned, or an object older than the paged
+   * layout or than cached placement's recorded length) or a paged index's directory (cold).
    */
   private async openFieldIndex(field: string, q: QueryIo): Promise<FieldIndex | PagedFieldIndex> {
+    const cachedBytes = this.meta.fieldIndexBytes?.[field];
+    if (cachedBytes !== undefined) {
+      return loadCachedFieldIndex(this.pages, this.key(fieldIndexName(field)), cachedBytes, q, `index ${field}`);
+    }
     const hit = this.fieldIndexes.get(field);
     if (hit !== undefined) return hit;
     const built = this.meta.fieldIndexes?.[field];
@@ -192,14 +197,23 @@ export class Segment {
       views.set(k, view);
       if (load !== null) loads.push(load);
     });
-    // a version 1 index has no emptiness flags: is_empty / is_null on its key read the payloads after all
+    // a version 1 index has no emptiness flags (is_empty / is_null on its key), one older than version 4 no
+    // per-value counts (values_count on a `[]` path): those read the payloads after all
     const flagless = new Set([...plan.keys].filter((k) => views.get(k)?.flagless));
+    const countless = new Set([...plan.keys].filter((k) => views.get(k)?.valueCounts === false));
     const payloads =
       first ??
-      (flagless.size > 0 && planFilter(filter, { ...fields, flagless }, schema).payloads
+      ((flagless.size > 0 || countless.size > 0) &&
+      planFilter(filter, { ...fields, flagless, countless }, schema).payloads
         ? await this.allPayloads(q)
         : null);
-    const loaded = { ...fields, flagless, payloads, index: (k: string) => views.get(k) as FieldIndexView };
+    const loaded = {
+      ...fields,
+      flagless,
+      countless,
+      payloads,
+      index: (k: string) => views.get(k) as FieldIndexView,
+    };
     const mask = await filterMaskLoading(filter, loaded, schema, loads);
     const matching: number[] = [];
     for (let o = 0; o < mask.length; o++) if (mask[o] === 1) matching.push(o);

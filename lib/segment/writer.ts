@@ -46,8 +46,7 @@ import { internal } from '../model/errors.js';
 import { normalizeRows, representableAs } from '../distance/index.js';
 import { buildHnsw } from '../index/build.js';
 import { buildMultivectorHnsw } from '../index/multivector-build.js';
-import { maxBlockSize, withPayloadLinks } from '../index/payload-links.js';
-import { payloadBlocks } from './payload-blocks.js';
+import { effectivePayloadM, hasBlockFields, withSpaceLinks } from './space-links.js';
 import type { HnswGraph } from '../index/graph.js';
 import { permuteGraph } from '../index/graph-permute.js';
 import { DEFAULT_PAGE_SIZE, graphByteLength, parseGraphHeader, serializeGraph } from '../index/graph-format.js';
@@ -258,6 +257,7 @@ export function encodeSegment(
   // payload field indexes: one immutable object per key of the schema, over the payloads in offset order
   const schema = config.payload_schema ?? {};
   if (Object.keys(schema).length > 0) {
+    const cachedBytes: Record<string, number> = {};
     for (const [field, s] of Object.entries(schema)) {
       const index = encodeFieldIndex(
         schemaType(s),
@@ -267,8 +267,11 @@ export function encodeSegment(
       );
       // a cold index is read by the pages a query selects (field-index-paged.ts); the others whole
       objects.set(fieldIndexName(field), fieldIndexMemory(s) === 'cold' ? encodePagedFieldIndex(index) : index);
+      // a cached one through the page cache, which reads it by its length
+      if (fieldIndexMemory(s) === 'cached') cachedBytes[field] = index.byteLength;
     }
     meta.fieldIndexes = schema;
+    if (Object.keys(cachedBytes).length > 0) meta.fieldIndexBytes = cachedBytes;
   }
   return { meta, objects };
 }
@@ -333,6 +336,8 @@ function encodeSpace(
       bytes: bytes.byteLength,
       // the entry region (entry-order.ts) when this graph's upper nodes are rows 0..U-1
       ...(entryRegionRows(graph) > 0 ? { entryRows: entryRegionRows(graph) } : {}),
+      // the payload_m applied, when some field yields blocks (a PATCH of it rebuilds: collection/rebuild.ts)
+      ...(hasBlockFields(config.payload_schema) ? { payloadM: effectivePayloadM(space.hnsw) } : {}),
     };
   }
 
@@ -396,29 +401,48 @@ function buildSpaceGraph(
   if (!(n > 0 && space.hnsw.m > 0 && (options.index ?? shouldIndex(config, n, s.name, inner)))) return null;
   const build = { m: space.hnsw.m, efConstruct: space.hnsw.ef_construct, seed };
   const rows = graphRows(space, s.data);
+  const links = {
+    schema: config.payload_schema,
+    payloads: payloads ?? [],
+    pointOfRow: s.points,
+    hnsw: space.hnsw,
+    // Qdrant's full_scan_threshold over the space's average vector size
+    fullScanPoints: Math.floor((space.hnsw.full_scan_threshold * 1024 * n) / (inner * dim * 4)),
+  };
   const q = space.quantization;
   const own = codes ?? (q !== null && 'scalar' in q ? encodeCodes(q, { data: rows, dim, distance, seed }) : undefined);
   if (s.counts !== undefined) {
     // int8: MaxSim over the inner rows' code estimates, as Qdrant builds a quantized multivector segment's graph
     const int8 = own === undefined ? undefined : (int8Set(own) ?? undefined);
-    return buildMultivectorHnsw(rows, startsOf(s.counts), dim, distance, { ...build, codes: int8 });
+    const counts = s.counts;
+    const starts = startsOf(counts);
+    const graph = buildMultivectorHnsw(rows, starts, dim, distance, { ...build, codes: int8 });
+    if (payloads === undefined) return graph;
+    // a block's graph on MaxSim of its documents' float rows (the codes are the whole space's)
+    return withSpaceLinks(graph, {
+      ...links,
+      buildBlock: (block, m) => {
+        const sub = new Float32Array(block.reduce((t, r) => t + counts[r], 0) * dim);
+        let at = 0;
+        for (const r of block) {
+          sub.set(rows.subarray(starts[r] * dim, starts[r + 1] * dim), at);
+          at += counts[r] * dim;
+        }
+        const subStarts = startsOf(Array.from(block, (r) => counts[r]));
+        return buildMultivectorHnsw(sub, subStarts, dim, distance, { ...build, m });
+      },
+    });
   }
   const graph = buildHnsw(rows, dim, distance, {
     ...build,
     codes: own === undefined ? undefined : (int8Set(own) ?? undefined),
   });
-  // hnsw_config.payload_m: extra layer-0 links per keyword/integer value block (lib/index/payload-links.ts)
-  const payloadM = space.hnsw.payload_m ?? 0;
-  if (payloadM === 0 || payloads === undefined) return graph;
-  const fullScanPoints = Math.floor((space.hnsw.full_scan_threshold * 1024) / (dim * 4));
-  const blocks = payloadBlocks(config.payload_schema, payloads, s.points, fullScanPoints, maxBlockSize(graph));
-  return withPayloadLinks(graph, blocks, (block) =>
-    buildHnsw(gatherRows(rows, dim, block), dim, distance, {
-      m: Math.max(2, payloadM),
-      efConstruct: space.hnsw.ef_construct,
-      seed,
-    }),
-  );
+  // hnsw_config.payload_m: extra layer-0 links per keyword/integer value block (space-links.ts)
+  if (payloads === undefined) return graph;
+  return withSpaceLinks(graph, {
+    ...links,
+    buildBlock: (block, m) => buildHnsw(gatherRows(rows, dim, block), dim, distance, { ...build, m }),
+  });
 }
 
 /** The rows codes and graph compare: normalized Cosine rows (uint8 Cosine originals are the bytes, so a copy). */

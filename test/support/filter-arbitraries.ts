@@ -2,7 +2,8 @@
  * fast-check generators of payloads and filters for the filter property tests: every key can hold its own type,
  * another type, an array (with nulls), null, or nothing; nested objects (`meta.kind`) and arrays of objects
  * (`items[].k`, `nested: {key: items}`); datetimes with and without offsets; geo points on an integer grid, so
- * rectangle shapes have no point on an edge by accident. SCHEMA indexes every key with its type.
+ * rectangle shapes have no point on an edge by accident. SCHEMA indexes every key with its type. Nested filters come
+ * in the shapes an index answers (one must condition, a should list) and in those only payloads answer.
  */
 import fc from 'fast-check';
 import type { Condition, Filter, GeoPolygon } from '../../lib/model/filter.js';
@@ -24,11 +25,12 @@ export const SCHEMA: PayloadSchema = {
   },
   'meta.kind': 'keyword',
   'items[].k': 'keyword',
+  'items[].v': 'integer',
 };
 /** The schema of the "unindexed" side: only the text index, which changes what text conditions mean. */
 export const TEXT_ONLY: PayloadSchema = { txt: SCHEMA.txt };
 
-const KEYS = ['tag', 'id', 'n', 'x', 'flag', 'at', 'loc', 'txt', 'meta.kind', 'items[].k', 'free', 'meta'];
+const KEYS = ['tag', 'id', 'n', 'x', 'flag', 'at', 'loc', 'txt', 'meta.kind', 'items[].k', 'items[].v', 'free', 'meta'];
 
 export const words = ['red', 'green', 'the', 'running', 'runs', 'blue sky', 'Red', 'a b c'];
 export const uuids = ['00000000-0000-0000-0000-000000000001', '00000000-0000-0000-0000-00000000000a'];
@@ -143,6 +145,10 @@ const leafArb = fc.oneof(
     range: fc.record({ gt: dateBound, lte: dateBound, gte: dateBound, lt: dateBound }, { requiredKeys: [] }),
   }),
   fc.record({ key: keyArb, values_count: fc.record({ gte: fc.nat(2), lt: fc.nat(3) }, { requiredKeys: [] }) }),
+  fc.record({
+    key: fc.constantFrom('items[].k', 'items[].v', 'tag'),
+    values_count: fc.record({ gt: fc.nat(2), lte: fc.nat(3) }, { requiredKeys: [] }),
+  }),
   fc.record({ key: keyArb, geo_radius: fc.record({ center: grid, radius: fc.constantFrom(300_500, 900_500) }) }),
   fc.record({
     key: keyArb,
@@ -173,10 +179,11 @@ const servedArb = fc.oneof(
     match: fc.record({ any: fc.array(fc.constantFrom(...uuids), { maxLength: 2 }) }),
   }),
   fc.record({
-    key: fc.constantFrom('tag', 'id', 'n', 'x', 'flag', 'meta.kind', 'items[].k'),
+    key: fc.constantFrom('tag', 'id', 'n', 'x', 'flag', 'at', 'loc', 'meta.kind', 'items[].k', 'items[].v'),
     match: fc.record({
       except: fc.oneof(
-        fc.array(fc.constantFrom(...words, ...uuids), { maxLength: 3 }),
+        fc.constant([]),
+        fc.array(fc.constantFrom(...words, ...uuids, ...dates), { maxLength: 3 }),
         fc.array(smallInt, { maxLength: 3 }),
       ),
     }),
@@ -203,27 +210,33 @@ const servedArb = fc.oneof(
   }),
 ) as fc.Arbitrary<Condition>;
 
+const innerArb = fc.oneof(
+  fc.record({ key: fc.constant('k'), match: fc.record({ value: fc.constantFrom(...words) }) }),
+  fc.record({
+    key: fc.constant('k'),
+    match: fc.record({ except: fc.array(fc.constantFrom(...words), { maxLength: 2 }) }),
+  }),
+  fc.record({ key: fc.constant('v'), range: fc.record({ gte: smallInt }) }),
+  fc.record({ key: fc.constant('v'), match: fc.record({ any: fc.array(smallInt, { maxLength: 2 }) }) }),
+  fc.record({ is_empty: fc.record({ key: fc.constant('k') }) }),
+) as fc.Arbitrary<Condition>;
+
 const nestedArb = fc.record({
   nested: fc.record({
     key: fc.constantFrom('items', 'items[]'),
-    filter: fc.record(
-      {
-        must: fc.array(
-          fc.oneof(
+    filter: fc.oneof(
+      fc.record({ must: fc.array(innerArb, { minLength: 1, maxLength: 1 }) }),
+      fc.record({ should: fc.array(innerArb, { minLength: 1, maxLength: 3 }) }),
+      fc.record(
+        {
+          must: fc.array(innerArb, { maxLength: 2 }),
+          must_not: fc.array(
             fc.record({ key: fc.constant('k'), match: fc.record({ value: fc.constantFrom(...words) }) }),
-            fc.record({ key: fc.constant('v'), range: fc.record({ gte: smallInt }) }),
-            fc.record({ is_empty: fc.record({ key: fc.constant('k') }) }),
+            { maxLength: 1 },
           ),
-          { maxLength: 2 },
-        ),
-        must_not: fc.array(
-          fc.record({ key: fc.constant('k'), match: fc.record({ value: fc.constantFrom(...words) }) }),
-          {
-            maxLength: 1,
-          },
-        ),
-      },
-      { requiredKeys: [] },
+        },
+        { requiredKeys: [] },
+      ),
     ),
   }),
 }) as fc.Arbitrary<Condition>;

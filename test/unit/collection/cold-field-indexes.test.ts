@@ -89,4 +89,22 @@ describe('cold field indexes through the collection', () => {
     expect(spy.gets.length).toBeGreaterThan(0);
     expect(spy.gets.filter((g) => !g.ranged)).toEqual([]);
   });
+
+  it('a cached index is read through the page cache: once, then resident, same answers as pinned', async () => {
+    const cached = await collection({ type: 'keyword', memory: 'cached' }, 'integer');
+    const pinned = await collection('keyword', 'integer');
+    const spy = spying(cached.store);
+    const fresh = service(spy.store, directInvoker(spy.store));
+    const f = parseFilter({ must: [{ key: 'tenant', match: { any: ['t1', 't2'] } }] });
+    const tenantGets = () => spy.gets.filter((g) => g.key.endsWith(`/index/tenant`));
+    expect(await fresh.count('c', f, true)).toBe(await pinned.svc.count('c', f, true));
+    // one read per segment (2 segments), ranged through the coordinator's page cache; then resident
+    expect(tenantGets().length).toBe(2);
+    expect(tenantGets().every((g) => g.ranged)).toBe(true);
+    const page = { filter: f, limit: 100, with_payload: false, with_vector: false } as const;
+    expect((await fresh.scroll('c', page)).points.map((p) => p.id)).toEqual(
+      (await pinned.svc.scroll('c', page)).points.map((p) => p.id),
+    );
+    expect(tenantGets().length).toBe(2);
+  });
 });

@@ -6,6 +6,7 @@ import type { Filter } from '../../../lib/model/filter.js';
 import type { QueryRequest } from '../../../lib/model/search.js';
 import { META, fieldIndexName, segmentObjectKey, segmentPrefix } from '../../../lib/segment/keys.js';
 import { parseMeta } from '../../../lib/segment/meta.js';
+import { compileFilter } from '../../../lib/segment/filter.js';
 import { parseFilter } from '../../../lib/segment/filter-parse.js';
 import type { ObjectStore } from '../../../lib/storage/object-store.js';
 import { config, directInvoker, randomVectors, service, tempStore } from '../../support/collection-harness.js';
@@ -177,6 +178,72 @@ describe('payload indexes through the collection service', () => {
     const hits = await cold.query('c', query(vectors[0], { must_not: [{ is_empty: { key: 'loc' } }] }));
     expect(hits.length).toBe(10);
     expect(spy.gets.filter((g) => !g.ranged && g.key.endsWith('/payload'))).toEqual([]);
+  });
+
+  it('nested conditions, values_count on [] paths and except on a geo key come from the indexes: no payload read', async () => {
+    const t = tempStore();
+    cleanups.push(t.cleanup);
+    const svc = service(t.store, directInvoker(t.store));
+    await svc.createCollection('c', config(DIM, 'Euclid', { segments: 2, indexingKb: 1 }));
+    await svc.createFieldIndex('c', 'country.cities[].name', 'keyword');
+    await svc.createFieldIndex('c', 'country.cities[].population', 'integer');
+    await svc.createFieldIndex('c', 'loc', 'geo');
+    const payload = (i: number) => ({
+      country: {
+        cities: [
+          { name: `c${i % 5}`, population: i % 10 },
+          ...(i % 3 === 0 ? [{ name: [`c${(i + 1) % 5}`, 'x'], population: (i * 7) % 10 }] : []),
+        ],
+      },
+      ...(i % 4 === 0 ? {} : { loc: { lon: i % 90, lat: 0 } }),
+    });
+    const vectors = randomVectors(N, DIM, 4);
+    await svc.upsertPoints(
+      'c',
+      vectors.map((v, i) => ({ id: i, vector: v, payload: payload(i) })),
+      true,
+    );
+    await optimize(t.store, collectionPrefix('', 'c'), { now: () => 1_000_000, skipGc: true });
+    const spy = spying(t.store);
+    const cold = service(spy.store, directInvoker(spy.store));
+    const nested = (filter: Filter): Filter => ({ must: [{ nested: { key: 'country.cities', filter } }] });
+    const filters: Filter[] = [
+      nested({ must: [{ key: 'population', range: { gte: 8 } }] }),
+      nested({
+        should: [
+          { key: 'name', match: { value: 'c1' } },
+          { key: 'population', match: { value: 0 } },
+        ],
+      }),
+      { must: [{ key: 'country.cities[].name', values_count: { gte: 2 } }] },
+      { must: [{ key: 'loc', match: { except: [] } }] },
+    ];
+    for (const f of filters) {
+      const filter = parseFilter(f);
+      const scan = compileFilter(filter, {});
+      const expected = Array.from({ length: N }, (_, i) => i).filter((i) => scan(i, payload(i)));
+      expect(expected.length).toBeGreaterThan(0);
+      expect(expected.length).toBeLessThan(N);
+      expect(await cold.count('c', filter, true)).toBe(expected.length);
+      const page = await cold.scroll('c', { filter, limit: N, with_payload: false, with_vector: false });
+      expect(page.points.map((p) => p.id)).toEqual(expected);
+      const hits = await cold.query('c', query(vectors[0], f));
+      expect(hits.every((h) => expected.includes(h.id as number))).toBe(true);
+    }
+    expect(spy.gets.filter((g) => !g.ranged && g.key.endsWith('/payload'))).toEqual([]);
+    // one element must satisfy both conditions: Qdrant checks the payload, and so does this (same answers)
+    const both = parseFilter(
+      nested({
+        must: [
+          { key: 'name', match: { value: 'c1' } },
+          { key: 'population', match: { value: 1 } },
+        ],
+      }),
+    );
+    expect(await cold.count('c', both, true)).toBe(
+      Array.from({ length: N }, (_, i) => i).filter((i) => compileFilter(both, {})(i, payload(i))).length,
+    );
+    expect(spy.gets.some((g) => !g.ranged && g.key.endsWith('/payload'))).toBe(true);
   });
 
   it('count, scroll and delete by filter answer from the indexes: no payload read for a served filter', async () => {

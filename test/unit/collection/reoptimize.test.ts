@@ -172,6 +172,41 @@ describe('segments follow a collection update (re-optimization)', () => {
     await expectExact(svc, vectors);
   });
 
+  it('a payload_m PATCH rebuilds graphs with payload-block links (yellow, queries answered throughout, then green)', async () => {
+    const { store, svc, vectors, now } = await setup();
+    await svc.updateCollection('c', { optimizers_config: { indexing_threshold: 1 } });
+    await svc.createFieldIndex('c', 'i', 'integer');
+    await optimize(store, C, { now, skipGc: true });
+    expect((await svc.getCollection('c')).status).toBe('green');
+    // unset: Qdrant's payload_m is m (16)
+    for (const s of (await manifest(store)).segments) {
+      expect((await metaOf(store, s.id)).spaces[''].hnsw?.payloadM).toBe(16);
+      expect(s.build?.payloadM).toBe(16);
+    }
+    await svc.updateCollection('c', { hnsw_config: { payload_m: 4 } });
+    expect((await svc.getCollection('c')).status).toBe('yellow');
+    await expectExact(svc, vectors);
+    const filtered = await svc.query('c', {
+      ...q(vectors[7], 5, { exact: false }),
+      filter: { must: [{ key: 'i', range: { lt: 50 } }] },
+    });
+    expect(filtered[0].id).toBe(7);
+    const r = await optimize(store, C, { now, skipGc: true });
+    expect(r.rebuilt).toBe(2);
+    for (const s of (await manifest(store)).segments) {
+      expect((await metaOf(store, s.id)).spaces[''].hnsw?.payloadM).toBe(4);
+    }
+    expect((await svc.getCollection('c')).status).toBe('green');
+    expect((await optimize(store, C, { now, skipGc: true })).rebuilt).toBe(0);
+    await expectExact(svc, vectors);
+    // payload_m 0 turns the block links off: one more rebuild, then none
+    await svc.updateCollection('c', { hnsw_config: { payload_m: 0 } });
+    expect((await svc.getCollection('c')).status).toBe('yellow');
+    expect((await optimize(store, C, { now, skipGc: true })).rebuilt).toBe(2);
+    expect((await optimize(store, C, { now, skipGc: true })).rebuilt).toBe(0);
+    expect((await svc.getCollection('c')).status).toBe('green');
+  });
+
   it('a memory placement PATCH rebuilds the segments into the new placement (yellow, then green, no loop)', async () => {
     const { store, svc, vectors, now } = await setup();
     await svc.updateCollection('c', {

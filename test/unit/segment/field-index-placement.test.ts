@@ -17,6 +17,7 @@ const DIM = 4;
 const COLD = '0000000000000001-cold';
 const PINNED = '0000000000000002-pinned';
 const OLD = '0000000000000003-old';
+const CACHED = '0000000000000004-cached';
 const prefixOf = (id: string) => `${COLLECTION}/segments/${id}`;
 const words = ['alpha', 'beta', 'gamma', 'delta', 'omega'];
 const payloadOf = (i: number): Payload => ({
@@ -49,8 +50,11 @@ async function write(id: string, schema: PayloadSchema): Promise<void> {
   });
 }
 
-const open = (id: string): Promise<Segment> =>
-  openSegment(store, new PageCache(store, { maxBytes: 64 * 1024 * 1024 }), prefixOf(id));
+const open = (
+  id: string,
+  cache = new PageCache(store, { maxBytes: 64 * 1024 * 1024 }),
+  io?: IoScope,
+): Promise<Segment> => openSegment(store, cache, prefixOf(id), undefined, { io });
 
 async function objectBytes(id: string, field: string): Promise<number> {
   return (await store.get(segmentObjectKey(prefixOf(id), fieldIndexName(field))))!.body.byteLength;
@@ -61,6 +65,7 @@ beforeAll(async () => {
   await write(COLD, COLD_SCHEMA);
   await write(PINNED, PINNED_SCHEMA);
   await write(OLD, COLD_SCHEMA);
+  await write(CACHED, { ...PINNED_SCHEMA, tenant: { type: 'keyword', memory: 'cached' } });
   // a cold index written before the paged layout existed: the version 2 object (the one a paged object embeds)
   const paged = (await store.get(segmentObjectKey(prefixOf(OLD), fieldIndexName('tenant'))))!.body;
   const table = new DataView(paged.buffer, paged.byteOffset + 32, 32);
@@ -173,5 +178,36 @@ describe('field index placement (memory: cold / on_disk: true)', () => {
     const m = await old.filterMask(f, io);
     expect(Array.from(m.offsets)).toEqual(Array.from((await pinned.filterMask(f, undefined)).offsets));
     expect(io.counts.rangedGets + io.counts.gets).toBe(2);
+  });
+
+  it('a cached index is read once at warm-up into the page cache (evictable), not held by the segment', async () => {
+    const bytes = await objectBytes(CACHED, 'tenant');
+    const f = parseFilter({ must: [{ key: 'tenant', match: { value: 't42' } }] });
+    const pinnedSeg = await open(PINNED);
+    const cache = new PageCache(store, { maxBytes: 64 * 1024 * 1024 });
+    const warm = new IoScope();
+    const cached = await open(CACHED, cache, warm);
+    // the warm-up: one whole read of the index object in the open's object round (after meta.json), kept by the
+    // page cache
+    expect(cached.meta.fieldIndexBytes).toEqual({ tenant: bytes });
+    expect(pinnedSeg.meta.fieldIndexBytes).toBeUndefined();
+    expect(warm.rounds).toBe(2);
+    expect(cache.stats.bytes).toBeGreaterThanOrEqual(bytes);
+    const io = new IoScope();
+    const m = await cached.filterMask(f, io);
+    expect(m.cardinality).toBe(N / 100);
+    expect(io.counts.gets + io.counts.rangedGets).toBe(0);
+    expect(Array.from(m.offsets)).toEqual(Array.from((await pinnedSeg.filterMask(f, undefined)).offsets));
+    // pinned: the segment holds the index; cached: the page cache does, the segment does not
+    const masks = 2 * (m.mask.byteLength + m.offsets.byteLength);
+    expect(pinnedSeg.memoryBytes()).toBeGreaterThanOrEqual(cached.memoryBytes() - masks + bytes);
+    // a page cache too small to keep it: read at warm-up, evicted, read again (one whole GET of its bytes) by a query
+    const tiny = new PageCache(store, { maxBytes: 1024 });
+    const evicting = await open(CACHED, tiny);
+    const again = new IoScope();
+    const other = await evicting.filterMask(parseFilter({ must: [{ key: 'tenant', match: { value: 't7' } }] }), again);
+    expect(other.cardinality).toBe(N / 100);
+    expect(again.counts.gets + again.counts.rangedGets).toBe(1);
+    expect(again.counts.bytesIn).toBe(bytes);
   });
 });

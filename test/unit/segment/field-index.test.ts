@@ -4,9 +4,10 @@ import type { Condition, Filter } from '../../../lib/model/filter.js';
 import type { PayloadSchema } from '../../../lib/model/payload-schema.js';
 import { schemaType, textIndexOf } from '../../../lib/model/payload-schema.js';
 import { HEADER_BYTES, align8, crc32 } from '../../../lib/segment/binary.js';
-import { FieldIndex, encodeFieldIndex } from '../../../lib/segment/field-index-format.js';
+import { COUNTS_VERSION, FieldIndex, encodeFieldIndex } from '../../../lib/segment/field-index-format.js';
 import { compileFilter } from '../../../lib/segment/filter.js';
 import { parseFilter } from '../../../lib/segment/filter-parse.js';
+import { PagedFieldIndex, encodePagedFieldIndex } from '../../../lib/segment/field-index-paged.js';
 import { filterMaskOf, planFilter } from '../../../lib/segment/index-filter.js';
 import { parsePayloadPath } from '../../../lib/segment/payload-path.js';
 
@@ -26,8 +27,12 @@ const SCHEMA: PayloadSchema = {
     stemmer: { type: 'snowball', language: 'english' },
   },
   'meta.kind': 'keyword',
+  'items[].k': 'keyword',
+  'items[].v': 'integer',
+  'items[].at': 'datetime',
+  'items[].sub[].w': 'keyword',
 };
-const KEYS = ['tag', 'id', 'n', 'x', 'flag', 'at', 'loc', 'txt', 'meta.kind'];
+const KEYS = ['tag', 'id', 'n', 'x', 'flag', 'at', 'loc', 'txt', 'meta.kind', 'items[].k', 'items[].v'];
 
 const words = ['red', 'green', 'the', 'running', 'runs', 'blue sky', 'Red', 'a b c'];
 const uuids = ['00000000-0000-0000-0000-000000000001', '00000000-0000-0000-0000-000000000002'];
@@ -65,6 +70,27 @@ const payloadArb = fc
       loc: typed(pointArb),
       txt: typed(fc.constantFrom('The runner is running fast', 'red green blue', 'blue sky, red sun', 'runs')),
       meta: fc.record({ kind: typed(fc.constantFrom(...words)) }, { requiredKeys: [] }),
+      // arrays of objects (nested conditions, `[]` paths), with a non-object element now and then
+      items: fc.array(
+        fc.oneof(
+          {
+            weight: 4,
+            arbitrary: fc.record(
+              {
+                k: typed(fc.constantFrom(...words)),
+                v: typed(smallInt),
+                at: typed(fc.constantFrom(...dates)),
+                sub: fc.array(fc.record({ w: typed(fc.constantFrom(...words)) }, { requiredKeys: [] }), {
+                  maxLength: 2,
+                }),
+              },
+              { requiredKeys: [] },
+            ),
+          },
+          { weight: 1, arbitrary: scalarArb },
+        ),
+        { maxLength: 3 },
+      ),
     },
     { requiredKeys: [] },
   )
@@ -186,12 +212,89 @@ const typedLeafArb: fc.Arbitrary<Condition> = fc.oneof(
   }),
 ) as fc.Arbitrary<Condition>;
 
+/** except lists of every shape (empty, mixed, typed) on every index type, values_count around the cap on `[]` paths */
+const exceptCountArb: fc.Arbitrary<Condition> = fc.oneof(
+  fc.record({
+    key: fc.constantFrom('at', 'loc', 'flag', 'tag', 'n', 'items[].k', 'items[].at'),
+    match: fc.record({
+      except: fc.oneof(
+        fc.constant([]),
+        fc.array(fc.constantFrom(...words, ...dates), { maxLength: 3 }),
+        fc.array(fc.constantFrom(...dates), { maxLength: 2 }),
+        fc.array(smallInt, { maxLength: 2 }),
+      ),
+    }),
+  }),
+  fc.record({
+    key: fc.constantFrom('items[].k', 'items[].v', 'items[].sub[].w', 'tag'),
+    values_count: fc.record(
+      {
+        gte: fc.constantFrom(0, 1, 2, 30, 31, 32),
+        lt: fc.constantFrom(1, 2, 3, 31, 32),
+        lte: fc.constantFrom(0, 1, 31),
+      },
+      { requiredKeys: [] },
+    ),
+  }),
+) as fc.Arbitrary<Condition>;
+
+/** conditions inside `nested: {key: items}`: on keys `k`, `v`, `at`, and a nested `sub` of objects with `w` */
+const innerArb: fc.Arbitrary<Condition> = fc.oneof(
+  fc.record({
+    key: fc.constant('k'),
+    match: fc.oneof(
+      fc.record({ value: fc.constantFrom(...words) }),
+      fc.record({ any: fc.array(fc.constantFrom(...words), { maxLength: 2 }) }),
+      fc.record({ except: fc.array(fc.constantFrom(...words), { maxLength: 2 }) }),
+      fc.record({ text: fc.constantFrom('re', 'blue') }),
+    ),
+  }),
+  fc.record({ key: fc.constant('v'), range: fc.record({ gt: smallInt, lte: smallInt }, { requiredKeys: [] }) }),
+  fc.record({ key: fc.constant('v'), match: fc.record({ value: smallInt }) }),
+  fc.record({ key: fc.constant('at'), range: fc.record({ gte: fc.constantFrom(...dates.slice(0, 3)) }) }),
+  fc.record({ key: fc.constant('k'), values_count: fc.record({ gte: fc.nat(2) }) }),
+  fc.record({ is_empty: fc.record({ key: fc.constant('k') }) }),
+  fc.record({
+    nested: fc.record({
+      key: fc.constantFrom('sub', 'sub[]'),
+      filter: fc.record({
+        must: fc.array(fc.record({ key: fc.constant('w'), match: fc.record({ value: fc.constantFrom(...words) }) }), {
+          minLength: 1,
+          maxLength: 1,
+        }),
+      }),
+    }),
+  }),
+) as fc.Arbitrary<Condition>;
+
+/** nested filters of every shape: one must (served), should only (served), several must / must_not (payloads) */
+const nestedArb: fc.Arbitrary<Condition> = fc.record({
+  nested: fc.record({
+    key: fc.constantFrom('items', 'items[]'),
+    filter: fc.oneof(
+      fc.record({ must: fc.array(innerArb, { minLength: 1, maxLength: 1 }) }),
+      fc.record({ should: fc.array(innerArb, { minLength: 1, maxLength: 3 }) }),
+      fc.record(
+        {
+          must: fc.array(innerArb, { maxLength: 2 }),
+          should: fc.array(innerArb, { maxLength: 2 }),
+          must_not: fc.array(innerArb, { maxLength: 1 }),
+        },
+        { requiredKeys: [] },
+      ),
+    ),
+  }),
+}) as fc.Arbitrary<Condition>;
+
 const filterArb: fc.Arbitrary<Filter> = fc.letrec<{ f: Filter; c: Condition }>((tie) => ({
   c: fc.oneof(
     { depthSize: 'small', withCrossShrink: true },
     leafArb,
     typedLeafArb,
     typedLeafArb,
+    exceptCountArb,
+    nestedArb,
+    nestedArb,
     tie('f') as fc.Arbitrary<Condition>,
   ),
   f: fc.record(
@@ -314,7 +417,8 @@ describe('segment field indexes', () => {
     const long = Array.from({ length: 40 }, (_, i) => `w${i}`);
     const payloads = [{ tag: long }, { tag: long.slice(0, 31) }, { tag: long.slice(0, 30) }, { tag: null }, {}];
     const seg = indexed(payloads, { tag: 'keyword' });
-    const count = (range: Record<string, number>) => parseFilter({ must: [{ key: 'tag', values_count: range }] });
+    const count = (range: Record<string, number | undefined>) =>
+      parseFilter({ must: [{ key: 'tag', values_count: range }] });
     for (const [range, want] of [
       [{ gte: 31 }, [1, 1, 0, 0, 0]],
       [{ gt: 30 }, [1, 1, 0, 0, 0]],
@@ -324,12 +428,122 @@ describe('segment field indexes', () => {
       expect(planFilter(count(range), seg, {}).payloads).toBe(false);
       expect(Array.from(filterMaskOf(count(range), { ...seg, payloads: null }, {}))).toEqual(want);
     }
-    // 32 and 40 share the capped count: a bound above the cap, or a path with [] (several values), reads payloads
-    expect(planFilter(count({ gte: 32 }), seg, {}).payloads).toBe(true);
+    // 31, 32 and 40 share the capped count: a bound that tells them apart reads payloads (lte 31 and gt 31 did not)
+    for (const range of [{ gte: 32 }, { lte: 31 }, { gt: 31 }, { lt: 32 }]) {
+      expect(planFilter(count(range), seg, {}).payloads).toBe(true);
+    }
     expect(Array.from(filterMaskOf(count({ gte: 32 }), seg, {}))).toEqual([1, 0, 0, 0, 0]);
-    const nested = indexed([{ items: [{ k: ['a', 'b'] }] }], { 'items[].k': 'keyword' });
+    expect(Array.from(filterMaskOf(count({ lte: 31 }), seg, {}))).toEqual([0, 1, 1, 1, 1]);
+    expect(Array.from(filterMaskOf(count({ gt: 31 }), seg, {}))).toEqual([1, 0, 0, 0, 0]);
+  });
+
+  it('values_count on a [] path: ANY value whose count passes, from the per-value counts of a version 4 object', () => {
+    const payloads = [
+      { items: [{ k: ['a', 'b'] }, { k: 'c' }] },
+      { items: [{ k: null }, { k: [] }] },
+      { items: [{ x: 1 }] },
+      {},
+      { items: [{ k: ['a', 'b', 'c'] }] },
+    ];
+    const bytes = encodeFieldIndex('keyword', parsePayloadPath('items[].k'), payloads, null);
+    expect(new DataView(bytes.buffer).getUint32(8, true)).toBe(COUNTS_VERSION);
+    // a path without [] is still written as version 2
     expect(
-      planFilter(parseFilter({ must: [{ key: 'items[].k', values_count: { gte: 2 } }] }), nested, {}).payloads,
-    ).toBe(true);
+      new DataView(encodeFieldIndex('keyword', parsePayloadPath('k'), [{ k: 'a' }], null).buffer).getUint32(8, true),
+    ).toBe(2);
+    const seg = { ...indexed(payloads, { 'items[].k': 'keyword' }), payloads: null };
+    const count = (range: Record<string, number | undefined>) =>
+      parseFilter({ must: [{ key: 'items[].k', values_count: range }] });
+    const scan = (range: Record<string, number | undefined>) =>
+      payloads.map((p, o) => (compileFilter(count(range), {})(o, p) ? 1 : 0));
+    for (const range of [{ gte: 2 }, { lt: 1 }, { gte: 1, lte: 1 }, { gt: 2 }, { lte: 0 }]) {
+      expect(planFilter(count(range), seg, {})).toEqual({ keys: new Set(['items[].k']), payloads: false });
+      expect(Array.from(filterMaskOf(count(range), seg, {}))).toEqual(scan(range));
+    }
+    expect(Array.from(filterMaskOf(count({ gte: 2 }), seg, {}))).toEqual([1, 0, 0, 0, 1]);
+    // a cold (paged) object records its embedded object's version; one written before (0 there) has no counts
+    const paged = encodePagedFieldIndex(bytes, 4);
+    const dirEnd = new DataView(paged.buffer).getUint32(HEADER_BYTES, true);
+    expect(new PagedFieldIndex('k', paged.slice(0, dirEnd), 'k').valueCounts).toBe(true);
+    const before = paged.slice(0, dirEnd);
+    new DataView(before.buffer).setUint32(HEADER_BYTES + 24, 0, true);
+    new DataView(before.buffer).setUint32(16, crc32(before, HEADER_BYTES) >>> 0, true);
+    expect(new PagedFieldIndex('k', before, 'k').valueCounts).toBe(false);
+    // an index written before version 4 (no per-value counts) reads payloads
+    expect(planFilter(count({ gte: 2 }), { ...seg, countless: new Set(['items[].k']) }, {}).payloads).toBe(true);
+  });
+
+  it('except with a list whose type the index does not store for every value reads payloads; it used to miscount', () => {
+    const payloads = [{ tag: 1 }, { tag: 'a' }, { tag: [1, 'b'] }, { tag: null }];
+    const seg = { ...indexed(payloads, { tag: 'keyword' }), payloads };
+    const except = (list: unknown[]) => parseFilter({ must: [{ key: 'tag', match: { except: list } }] });
+    // an integer kept by a keyword index as "another type" may be in an integer list
+    expect(planFilter(except([1]), seg, {}).payloads).toBe(true);
+    expect(Array.from(filterMaskOf(except([1]), seg, {}))).toEqual([0, 1, 1, 0]);
+    expect(planFilter(except(['a']), seg, {}).payloads).toBe(false);
+    expect(Array.from(filterMaskOf(except(['a']), { ...seg, payloads: null }, {}))).toEqual([1, 0, 1, 0]);
+    // an empty list: every non-null value is outside, on any index but text (geo and datetime too)
+    const geo = { ...indexed([{ loc: { lon: 1, lat: 2 } }, { loc: 'x' }, { loc: [null] }, {}], { loc: 'geo' }) };
+    const none = parseFilter({ must: [{ key: 'loc', match: { except: [] } }] });
+    expect(planFilter(none, geo, {}).payloads).toBe(false);
+    expect(Array.from(filterMaskOf(none, { ...geo, payloads: null }, {}))).toEqual([1, 1, 0, 0]);
+    // datetime strings: the index keeps epoch ms, not the string the list compares
+    const at = indexed([{ at: '2024-01-01T00:00:00Z' }], { at: 'datetime' });
+    const dated = parseFilter({ must: [{ key: 'at', match: { except: ['2024-01-01T00:00:00+00:00'] } }] });
+    expect(planFilter(dated, at, {}).payloads).toBe(true);
+  });
+
+  it('nested: one must condition or a should list is answered from the index on the full path; others read payloads', () => {
+    const payloads = [
+      {
+        items: [
+          { k: 'a', v: 1 },
+          { k: 'b', v: 2 },
+        ],
+      },
+      { items: [{ k: 'a', v: 2 }] },
+      { items: ['a', { k: 'c' }] },
+      { items: { k: 'a', v: 1 } },
+      {},
+    ];
+    const built: PayloadSchema = { 'items[].k': 'keyword', 'items[].v': 'integer' };
+    const seg = { ...indexed(payloads, built), payloads: null };
+    const nested = (filter: Filter) => parseFilter({ must: [{ nested: { key: 'items', filter } }] });
+    const scan = (f: Filter) => payloads.map((p, o) => (compileFilter(f, built)(o, p) ? 1 : 0));
+    const shapes: [Filter, string[]][] = [
+      [{ must: [{ key: 'k', match: { value: 'a' } }] }, ['items[].k']],
+      [
+        {
+          should: [
+            { key: 'k', match: { value: 'c' } },
+            { key: 'v', range: { gte: 2 } },
+          ],
+        },
+        ['items[].k', 'items[].v'],
+      ],
+    ];
+    for (const [inner, keys] of shapes) {
+      expect(planFilter(nested(inner), seg, built)).toEqual({ keys: new Set(keys), payloads: false });
+      expect(Array.from(filterMaskOf(nested(inner), seg, built))).toEqual(scan(nested(inner)));
+    }
+    expect(Array.from(filterMaskOf(nested({ must: [{ key: 'k', match: { value: 'a' } }] }), seg, built))).toEqual([
+      1, 1, 0, 0, 0,
+    ]);
+    // one element must satisfy both: a per-point index cannot tell which element a value came from
+    const both = nested({
+      must: [
+        { key: 'k', match: { value: 'a' } },
+        { key: 'v', match: { value: 2 } },
+      ],
+    });
+    expect(planFilter(both, seg, built).payloads).toBe(true);
+    expect(Array.from(filterMaskOf(both, { ...seg, payloads }, built))).toEqual([0, 1, 0, 0, 0]);
+    for (const inner of [
+      { must_not: [{ key: 'k', match: { value: 'a' } }] },
+      { must: [{ key: 'k', values_count: { gte: 1 } }] },
+      { must: [{ is_empty: { key: 'k' } }] },
+    ]) {
+      expect(planFilter(nested(inner), seg, built).payloads).toBe(true);
+    }
   });
 });

@@ -8,6 +8,9 @@ import { payloadBlocks } from '../../../lib/segment/payload-blocks.js';
 import { runSegmentTaskDetailed, type SegmentTaskContext } from '../../../lib/segment/task.js';
 import type { SegmentSearchTask } from '../../../lib/segment/task-contract.js';
 import { writeSegment } from '../../../lib/segment/writer.js';
+import { GRAPH, META, segmentObjectKey } from '../../../lib/segment/keys.js';
+import { parseMeta } from '../../../lib/segment/meta.js';
+import type { ObjectStore } from '../../../lib/storage/object-store.js';
 import { COLLECTION, makeConfig, seededVectors, taskContext, tempStore } from '../../support/segment-fixtures.js';
 
 const N = 8000;
@@ -15,6 +18,8 @@ const DIM = 16;
 const TENANTS = 100; // 1% each
 const PLAIN = '0000000000000001-plain';
 const LINKED = '0000000000000002-linked';
+const DEFAULT = '0000000000000003-default';
+const AS_M = '0000000000000004-as-m';
 const prefixOf = (id: string) => `${COLLECTION}/segments/${id}`;
 const SCHEMA: PayloadSchema = { tenant: { type: 'keyword', is_tenant: true } };
 
@@ -31,13 +36,28 @@ beforeAll(async () => {
   // a sparse graph (m 4) with a small full-scan threshold (2 KB = 32 vectors): a 1% filter walks the graph
   const base = makeConfig(DIM, 'Cosine', { m: 4, efConstruct: 40, fullScanThreshold: 2, quantized: false });
   const input = { ids, versions: ids.map((i) => i + 1), vectors, payloads, seed: 5 };
-  await writeSegment(t.store, prefixOf(PLAIN), { ...input, config: { ...base, payload_schema: SCHEMA } });
+  // payload_m 0: no block links (unset, Qdrant's default, is m)
+  await writeSegment(t.store, prefixOf(PLAIN), {
+    ...input,
+    config: { ...base, hnsw_config: { ...base.hnsw_config, payload_m: 0 }, payload_schema: SCHEMA },
+  });
   await writeSegment(t.store, prefixOf(LINKED), {
     ...input,
     config: { ...base, hnsw_config: { ...base.hnsw_config, payload_m: 8 }, payload_schema: SCHEMA },
   });
+  // payload_m unset is m (Qdrant's `payload_m.unwrap_or(m)`): the same graph as payload_m = m
+  await writeSegment(t.store, prefixOf(DEFAULT), { ...input, config: { ...base, payload_schema: SCHEMA } });
+  await writeSegment(t.store, prefixOf(AS_M), {
+    ...input,
+    config: { ...base, hnsw_config: { ...base.hnsw_config, payload_m: 4 }, payload_schema: SCHEMA },
+  });
+  store = t.store;
   ctx = taskContext(t.store);
 });
+
+let store: ObjectStore;
+const metaOf = async (id: string) =>
+  parseMeta((await store.get(segmentObjectKey(prefixOf(id), META)))?.body as Uint8Array);
 afterAll(() => cleanup());
 
 function task(segment: string, q: Float32Array, filter: Filter): SegmentSearchTask {
@@ -112,5 +132,63 @@ describe('payload_m: extra HNSW links per tenant block', () => {
     // measured: 0.77 without, 1.0 with
     expect(recall[LINKED]).toBeGreaterThan(recall[PLAIN]);
     expect(recall[LINKED]).toBeGreaterThanOrEqual(0.95);
+  });
+
+  it('unset, payload_m is m (as in Qdrant); 0 builds none; the segment records what it applied', async () => {
+    const graph = async (id: string) => (await store.get(segmentObjectKey(prefixOf(id), GRAPH)))?.body as Uint8Array;
+    expect(Buffer.from(await graph(DEFAULT)).equals(Buffer.from(await graph(AS_M)))).toBe(true);
+    expect(Buffer.from(await graph(DEFAULT)).equals(Buffer.from(await graph(PLAIN)))).toBe(false);
+    expect((await metaOf(DEFAULT)).spaces[''].hnsw?.payloadM).toBe(4);
+    expect((await metaOf(PLAIN)).spaces[''].hnsw?.payloadM).toBe(0);
+    expect((await metaOf(LINKED)).spaces[''].hnsw?.payloadM).toBe(8);
+    // main links m 4 (m0 8): the merged block links make layer-0 records longer, only where payload_m applies
+    expect((await metaOf(PLAIN)).spaces[''].hnsw?.m0).toBe(8);
+    expect((await metaOf(DEFAULT)).spaces[''].hnsw?.m0).toBeGreaterThan(8);
+  });
+
+  it('a multivector space gets its payload-block links too, built on MaxSim', async () => {
+    const t = tempStore();
+    try {
+      const docs = 1200;
+      const counts = Uint32Array.from({ length: docs }, (_, i) => 1 + (i % 3));
+      const rows = seededVectors(
+        counts.reduce((a, b) => a + b, 0),
+        DIM,
+        21,
+      );
+      const base = makeConfig(DIM, 'Cosine', { m: 4, efConstruct: 40, fullScanThreshold: 1, quantized: false });
+      const multi = {
+        ...base,
+        vectors: {
+          size: DIM,
+          distance: 'Cosine' as const,
+          on_disk: false,
+          multivector_config: { comparator: 'max_sim' as const },
+        },
+        payload_schema: SCHEMA,
+      };
+      const ids = Array.from({ length: docs }, (_, i) => i);
+      const input = {
+        ids,
+        versions: ids.map((i) => i + 1),
+        spaces: [{ name: '', points: null, data: rows, counts }],
+        payloads: ids.map((i) => ({ tenant: `t${i % 20}` })),
+        seed: 3,
+      };
+      const at = (id: string) => `${COLLECTION}/segments/${id}`;
+      await writeSegment(t.store, at(PLAIN), {
+        ...input,
+        config: { ...multi, hnsw_config: { ...multi.hnsw_config, payload_m: 0 } },
+      });
+      await writeSegment(t.store, at(LINKED), { ...input, config: multi });
+      const meta = async (id: string) =>
+        parseMeta((await t.store.get(segmentObjectKey(at(id), META)))?.body as Uint8Array).spaces[''];
+      expect((await meta(PLAIN)).multivector).toBeDefined();
+      expect((await meta(PLAIN)).hnsw?.m0).toBe(8);
+      expect((await meta(LINKED)).hnsw?.payloadM).toBe(4);
+      expect((await meta(LINKED)).hnsw?.m0).toBeGreaterThan(8);
+    } finally {
+      t.cleanup();
+    }
   });
 });
