@@ -240,3 +240,28 @@ describe('service group commit', () => {
     expect(got.map((p) => p.id).sort()).toEqual([1, 4]);
   });
 });
+
+describe('service group commit across a vector-name change', () => {
+  it('upserts validated before and after a name was added never share a record: the new name stays live', async () => {
+    const { svc, faults, walObjects } = setup();
+    await svc.createCollection('c', {
+      ...config(2, 'Dot'),
+      vectors: { a: { size: 2, distance: 'Dot', on_disk: false } },
+    });
+    const walGate = faults.gate({ op: 'put', key: /\/wal\//, limit: 1 });
+    const firstWrite = svc.upsertPoints('c', [{ id: 1, vector: { a: [1, 1] } }], true);
+    await walGate.reached();
+    // queued behind the held write, validated under the config without `b`
+    const before = svc.upsertPoints('c', [{ id: 2, vector: { a: [2, 2] } }], true);
+    await settle();
+    await svc.createVectorName('c', 'b', { dense: { size: 2, distance: 'Dot' } });
+    // queued too, validated under the config with `b` (a fresh generation)
+    const after = svc.upsertPoints('c', [{ id: 3, vector: { a: [3, 3], b: [4, 4] } }], true);
+    await settle();
+    walGate.release();
+    await Promise.all([firstWrite, before, after]);
+    expect(await walObjects()).toBe(3);
+    const [p3] = await svc.getPoints('c', [3], false, true);
+    expect(p3?.vector).toEqual({ a: [3, 3], b: [4, 4] });
+  });
+});
