@@ -20,9 +20,9 @@ import type { StrataCollectionService } from '../../lib/collection/service.js';
 import { normalizeInPlace } from '../../lib/distance/index.js';
 import { roundFloat16, toUint8 } from '../../lib/model/datatype.js';
 import type { FileSystemStore } from '../../lib/storage/fs-store.js';
-import { directInvoker, rng, service, tempStore } from '../support/collection-harness.js';
+import { rng } from '../support/collection-harness.js';
 import { runPythonJob } from '../support/python-job.js';
-import { type StrataUnderTest, startStrata } from '../support/strata-server.js';
+import { type ServedTempStore, serveTempStore } from '../support/strata-server.js';
 
 const SCRIPT = join(dirname(fileURLToPath(import.meta.url)), '..', 'python', 'client_datatypes.py');
 const DIM = 8;
@@ -97,22 +97,17 @@ function reference(c: Collection, points: Map<number, Record<Name, number[]>>, n
     .sort((a, b) => (name === 'l2' ? a.score - b.score : b.score - a.score) || a.id - b.id);
 }
 
-let strata: StrataUnderTest;
+let strata: ServedTempStore;
 let svc: StrataCollectionService;
 let store: FileSystemStore;
-let cleanup: () => void;
 
 beforeAll(async () => {
-  const t = tempStore();
-  cleanup = t.cleanup;
-  store = t.store;
-  svc = service(t.store, directInvoker(t.store, 2));
-  strata = await startStrata(svc);
+  strata = await serveTempStore(2);
+  ({ svc, store } = strata);
 });
 
 afterAll(async () => {
   await strata?.close();
-  cleanup?.();
 });
 
 function run(phase: string, points: unknown[]): Promise<Answer> {

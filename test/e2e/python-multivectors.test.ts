@@ -13,9 +13,9 @@ import { CollectionOptimizer } from '../../lib/collection/optimizer.js';
 import { roundFloat16, toUint8 } from '../../lib/model/datatype.js';
 import type { StrataCollectionService } from '../../lib/collection/service.js';
 import type { FileSystemStore } from '../../lib/storage/fs-store.js';
-import { directInvoker, rng, service, tempStore } from '../support/collection-harness.js';
+import { rng } from '../support/collection-harness.js';
 import { runPythonJob } from '../support/python-job.js';
-import { startStrata, type StrataUnderTest } from '../support/strata-server.js';
+import { type ServedTempStore, serveTempStore } from '../support/strata-server.js';
 
 const SCRIPT = join(dirname(fileURLToPath(import.meta.url)), '..', 'python', 'client_multivec.py');
 type Scored = { id: number; score: number };
@@ -77,22 +77,17 @@ function expectRanking(got: Scored[], want: Scored[], digits: number) {
   got.forEach((g, i) => expect(g.score).toBeCloseTo(want[i].score, digits));
 }
 
-let strata: StrataUnderTest;
+let strata: ServedTempStore;
 let svc: StrataCollectionService;
 let store: FileSystemStore;
-let cleanup: () => void;
 
 beforeAll(async () => {
-  const t = tempStore();
-  cleanup = t.cleanup;
-  store = t.store;
-  svc = service(t.store, directInvoker(t.store, 2));
-  strata = await startStrata(svc);
+  strata = await serveTempStore(2);
+  ({ svc, store } = strata);
 });
 
 afterAll(async () => {
   await strata?.close();
-  cleanup?.();
 });
 
 function checkAnswer(a: Answer): void {

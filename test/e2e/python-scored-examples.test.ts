@@ -9,12 +9,12 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CollectionOptimizer } from '../../lib/collection/optimizer.js';
-import { directInvoker, service, tempStore } from '../support/collection-harness.js';
+
 import type { StrataCollectionService } from '../../lib/collection/service.js';
 import type { FileSystemStore } from '../../lib/storage/fs-store.js';
 import { runPythonJob } from '../support/python-job.js';
 import { type Scored, type Sparse, maxSim, sparseDot, sparseMultiPoints } from '../support/sparse-multi-points.js';
-import { startStrata, type StrataUnderTest } from '../support/strata-server.js';
+import { type ServedTempStore, serveTempStore } from '../support/strata-server.js';
 
 const SCRIPT = join(dirname(fileURLToPath(import.meta.url)), '..', 'python', 'client_scored.py');
 const C = 'py_scored';
@@ -85,22 +85,17 @@ function checkAnswer(got: Record<string, Scored[]>): void {
   }
 }
 
-let strata: StrataUnderTest;
+let strata: ServedTempStore;
 let svc: StrataCollectionService;
 let store: FileSystemStore;
-let cleanup: () => void;
 
 beforeAll(async () => {
-  const t = tempStore();
-  cleanup = t.cleanup;
-  store = t.store;
-  svc = service(t.store, directInvoker(t.store, 2));
-  strata = await startStrata(svc);
+  strata = await serveTempStore(2);
+  ({ svc, store } = strata);
 });
 
 afterAll(async () => {
   await strata?.close();
-  cleanup?.();
 });
 
 describe('example-scored forms over multivector and sparse names through the Python client', () => {
