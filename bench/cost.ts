@@ -112,7 +112,12 @@ function clustered(n: number, seed: number): Float32Array {
  * A coordinator and K in-process workers (fresh registries and caches = cold containers); records every task's CPU
  * time and stats. Tasks run one at a time here so each one's CPU time is its own (in AWS each has its own container).
  */
-function deployment(store: FileSystemStore, workers: number, tasks: { ms: number; stats: SegmentSearchStats }[]) {
+function deployment(
+  store: FileSystemStore,
+  workers: number,
+  tasks: { ms: number; stats: SegmentSearchStats }[],
+  readStalenessMs = 0,
+) {
   const registries = Array.from({ length: workers }, () => new SegmentRegistry<Segment>());
   const caches = Array.from({ length: workers }, () => new PageCache(store));
   let chain: Promise<unknown> = Promise.resolve();
@@ -130,8 +135,11 @@ function deployment(store: FileSystemStore, workers: number, tasks: { ms: number
       return next;
     },
   });
-  return new StrataCollectionService({ store, invoker });
+  return new StrataCollectionService({ store, invoker, readStalenessMs });
 }
+
+/** The bounded-staleness setting priced beside strong reads (STRATA_READ_STALENESS_MS; README, Configuration). */
+const STALENESS_MS = 1000;
 
 const s3Ms = (rounds: number, bytes: number): number =>
   rounds * FIRST_BYTE_MS + (bytes / (STREAM_MB_PER_S * 1e6)) * 1000;
@@ -290,12 +298,17 @@ export async function main(argv: string[]): Promise<void> {
       const svc = deployment(store, segments, log);
       for (const r of reqs) await svc.query('bench', r);
       const warm = await measure(svc, reqs, log);
+      // the same warm queries with bounded staleness: a snapshot younger than STALENESS_MS is reused (no store round)
+      const staleSvc = deployment(store, segments, log, STALENESS_MS);
+      for (const r of reqs) await staleSvc.query('bench', r);
+      const warmStale = await measure(staleSvc, reqs, log);
       const coldMean = cold.reduce((acc, m) => {
         for (const k of Object.keys(m) as (keyof Measured)[]) acc[k] = (acc[k] ?? 0) + m[k] / cold.length;
         return acc;
       }, {} as Measured);
       for (const [state, m] of [
         ['warm', warm],
+        [`warm, stale <= ${STALENESS_MS / 1000} s`, warmStale],
         ['cold', coldMean],
       ] as const) {
         const counts = extrapolate(m, n / segments, state === 'cold', sc.vectorsOnDisk || sc.graphOnDisk);
@@ -368,6 +381,13 @@ export async function main(argv: string[]): Promise<void> {
       `S3 ${warm1Counts.s3Gets.toFixed(1)} GETs × $0.0004/1k + ${warm1Counts.s3Lists.toFixed(1)} LIST × $0.005/1k = $${(warm1.s3 as number).toFixed(2)}; ` +
       `API Gateway $${(warm1.apiGateway as number).toFixed(2)}. Of that, $${listShare.toFixed(2)} is the WAL LIST each query pays ` +
       `(without it: $${((warm1.perMillion as number) - listShare).toFixed(2)})`,
+  );
+  const stale1 = rows.find((r) => String(r.state).startsWith('warm, stale') && String(r.scenario).startsWith('1'))!;
+  const stale1Counts = stale1.counts as QueryCounts;
+  console.log(
+    `bounded staleness (STRATA_READ_STALENESS_MS=${STALENESS_MS}): warm scenario 1 $${(stale1.perMillion as number).toFixed(2)} per million ` +
+      `(${(stale1.perMillion as number) < s3v.total ? 'below' : 'NOT below'} S3 Vectors): ${stale1Counts.s3Gets.toFixed(1)} GETs, ` +
+      `${stale1Counts.s3Lists.toFixed(1)} LISTs per query`,
   );
   const chartRows = [
     ...rows.map((r) => ({
