@@ -6,29 +6,17 @@
  * `using`, Get with a `with_vectors` selector of names, UpdateVectors, DeleteVectors and UpdateBatch (every
  * operation kind, `update_mode` and `update_filter` included).
  */
-import { Distance, QdrantClient as GrpcClient, UpdateMode } from '@qdrant/js-client-grpc';
+import { Distance, type QdrantClient as GrpcClient, UpdateMode } from '@qdrant/js-client-grpc';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGrpcServer, type RunningGrpcServer } from '../../lib/api/grpc/server.js';
-import { directInvoker, rng, service, tempStore } from '../support/collection-harness.js';
-import { startStrata, type StrataUnderTest } from '../support/strata-server.js';
+import { rng } from '../support/collection-harness.js';
+import { type ServedRestAndGrpc, serveRestAndGrpc } from '../support/rest-and-grpc.js';
 
 const G = 'nv-grpc';
 const R = 'nv-rest';
-let strata: StrataUnderTest;
-let grpc: RunningGrpcServer;
+let served: ServedRestAndGrpc;
 let client: GrpcClient;
-let cleanup: () => void;
 
-async function rest(method: string, path: string, body?: unknown): Promise<unknown> {
-  const res = await fetch(`${strata.url}${path}`, {
-    method,
-    headers: body !== undefined ? { 'content-type': 'application/json' } : {},
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  const json = (await res.json()) as { result?: unknown; status?: unknown };
-  if (!res.ok) throw new Error(`${res.status} ${JSON.stringify(json.status)}`);
-  return json.result;
-}
+const rest = (method: string, path: string, body?: unknown) => served.rest(method, path, body);
 
 const points = () => client.api('points');
 const id = (n: number) => ({ pointIdOptions: { case: 'num' as const, value: BigInt(n) } });
@@ -65,18 +53,12 @@ async function everything(name: string): Promise<unknown> {
 }
 
 beforeAll(async () => {
-  const t = tempStore();
-  cleanup = t.cleanup;
-  const svc = service(t.store, directInvoker(t.store, 2));
-  strata = await startStrata(svc);
-  grpc = await startGrpcServer({ service: svc, port: 0 });
-  client = new GrpcClient({ url: grpc.url, checkCompatibility: false });
+  served = await serveRestAndGrpc(2);
+  ({ grpcClient: client } = served);
 }, 60_000);
 
 afterAll(async () => {
-  await grpc?.close();
-  await strata?.close();
-  cleanup?.();
+  await served?.close();
 });
 
 describe('named vectors over gRPC equal REST', () => {

@@ -11,7 +11,7 @@
  */
 import {
   Distance,
-  QdrantClient as GrpcClient,
+  type QdrantClient as GrpcClient,
   Modifier,
   MultiVectorComparator,
   RecommendStrategy,
@@ -19,10 +19,8 @@ import {
   type RetrievedPoint,
 } from '@qdrant/js-client-grpc';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGrpcServer, type RunningGrpcServer } from '../../lib/api/grpc/server.js';
 import { CollectionOptimizer } from '../../lib/collection/optimizer.js';
 import type { FileSystemStore } from '../../lib/storage/fs-store.js';
-import { directInvoker, service, tempStore } from '../support/collection-harness.js';
 import {
   bruteForce,
   maxSim,
@@ -34,26 +32,15 @@ import {
   sparseScore,
   type Vecs,
 } from '../support/sparse-multi-points.js';
-import { startStrata, type StrataUnderTest } from '../support/strata-server.js';
+import { type ServedRestAndGrpc, serveRestAndGrpc } from '../support/rest-and-grpc.js';
 
 const G = 'sm-grpc';
 const R = 'sm-rest';
-let strata: StrataUnderTest;
-let grpc: RunningGrpcServer;
+let served: ServedRestAndGrpc;
 let client: GrpcClient;
 let store: FileSystemStore;
-let cleanup: () => void;
 
-async function rest(method: string, path: string, body?: unknown): Promise<unknown> {
-  const res = await fetch(`${strata.url}${path}`, {
-    method,
-    headers: body !== undefined ? { 'content-type': 'application/json' } : {},
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  const json = (await res.json()) as { result?: unknown; status?: unknown };
-  if (!res.ok) throw new Error(`${res.status} ${JSON.stringify(json.status)}`);
-  return json.result;
-}
+const rest = (method: string, path: string, body?: unknown) => served.rest(method, path, body);
 
 const points = () => client.api('points');
 const id = (n: number) => ({ pointIdOptions: { case: 'num' as const, value: BigInt(n) } });
@@ -132,19 +119,12 @@ function f32(v: Record<string, unknown>): Record<string, unknown> {
 }
 
 beforeAll(async () => {
-  const t = tempStore();
-  cleanup = t.cleanup;
-  store = t.store;
-  const svc = service(t.store, directInvoker(t.store, 2));
-  strata = await startStrata(svc);
-  grpc = await startGrpcServer({ service: svc, port: 0 });
-  client = new GrpcClient({ url: grpc.url, checkCompatibility: false });
+  served = await serveRestAndGrpc(2);
+  ({ grpcClient: client, store } = served);
 }, 60_000);
 
 afterAll(async () => {
-  await grpc?.close();
-  await strata?.close();
-  cleanup?.();
+  await served?.close();
 });
 
 describe('sparse vectors and multivectors over gRPC equal REST and brute force', () => {

@@ -9,34 +9,22 @@ import {
   ConnectError,
   Datatype,
   Distance,
-  QdrantClient as GrpcClient,
+  type QdrantClient as GrpcClient,
   Modifier,
   UpdateStatus,
 } from '@qdrant/js-client-grpc';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGrpcServer, type RunningGrpcServer } from '../../lib/api/grpc/server.js';
 import { CollectionOptimizer } from '../../lib/collection/optimizer.js';
 import type { FileSystemStore } from '../../lib/storage/fs-store.js';
-import { directInvoker, rng, service, tempStore } from '../support/collection-harness.js';
-import { startStrata, type StrataUnderTest } from '../support/strata-server.js';
+import { rng } from '../support/collection-harness.js';
+import { type ServedRestAndGrpc, serveRestAndGrpc } from '../support/rest-and-grpc.js';
 
 const C = 'vn-grpc';
-let strata: StrataUnderTest;
-let grpc: RunningGrpcServer;
+let served: ServedRestAndGrpc;
 let client: GrpcClient;
 let store: FileSystemStore;
-let cleanup: () => void;
 
-async function rest(method: string, path: string, body?: unknown): Promise<unknown> {
-  const res = await fetch(`${strata.url}${path}`, {
-    method,
-    headers: body !== undefined ? { 'content-type': 'application/json' } : {},
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  const json = (await res.json()) as { result?: unknown; status?: unknown };
-  if (!res.ok) throw new Error(`${res.status} ${JSON.stringify(json.status)}`);
-  return json.result;
-}
+const rest = (method: string, path: string, body?: unknown) => served.rest(method, path, body);
 
 const points = () => client.api('points');
 
@@ -53,13 +41,8 @@ const params = async () =>
   ((await rest('GET', `/collections/${C}`)) as { config: { params: Record<string, unknown> } }).config.params;
 
 beforeAll(async () => {
-  const t = tempStore();
-  cleanup = t.cleanup;
-  store = t.store;
-  const svc = service(t.store, directInvoker(t.store, 2));
-  strata = await startStrata(svc);
-  grpc = await startGrpcServer({ service: svc, port: 0 });
-  client = new GrpcClient({ url: grpc.url, checkCompatibility: false });
+  served = await serveRestAndGrpc(2);
+  ({ grpcClient: client, store } = served);
   await rest('PUT', `/collections/${C}`, {
     vectors: { a: { size: 3, distance: 'Dot' } },
     optimizers_config: { default_segment_number: 2 },
@@ -72,9 +55,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  await grpc?.close();
-  await strata?.close();
-  cleanup?.();
+  await served?.close();
 });
 
 describe('gRPC CreateVectorName / DeleteVectorName', () => {
