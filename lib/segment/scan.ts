@@ -49,15 +49,7 @@ const EMPTY_ROW = new Float32Array(0);
 export async function scanSegment(seg: Segment, q: ScanQuery, io: QueryIo): Promise<SegmentHits> {
   const { meta } = seg;
   const { scoring } = q;
-  const result = (offsets: Uint32Array, similarities: Float64Array, distances: number): SegmentHits => ({
-    offsets,
-    similarities,
-    distances,
-    path: 'exact',
-    rescored: false,
-    roundsBeforeFirstDistance: -1,
-  });
-  if (meta.count === 0 || q.limit <= 0) return result(new Uint32Array(0), new Float64Array(0), 0);
+  if (meta.count === 0 || q.limit <= 0) return noExactHits();
 
   // tombstones, the filter's payloads and order_by's payloads, in one parallel round
   const [tomb, filtered, payloads] = await Promise.all([
@@ -68,14 +60,8 @@ export async function scanSegment(seg: Segment, q: ScanQuery, io: QueryIo): Prom
   const accept = acceptFn(tomb, excludeMask(seg, q.exclude), filtered?.mask ?? null);
   // a vector scoring reads the rows of its vector space; a point without that vector is never scored
   const space = scoring.needsVector ? seg.space(q.using ?? '') : undefined;
-  if (scoring.needsVector && space === undefined) return result(new Uint32Array(0), new Float64Array(0), 0);
-  const domain = filtered?.offsets ?? null;
-  const total = domain === null ? meta.count : domain.length;
-  const accepted: number[] = [];
-  for (let i = 0; i < total; i++) {
-    const o = domain === null ? i : domain[i];
-    if ((accept === null || accept(o)) && (space === undefined || space.rowOf(o) >= 0)) accepted.push(o);
-  }
+  if (scoring.needsVector && space === undefined) return noExactHits();
+  const accepted = acceptedOffsets(seg, filtered?.offsets ?? null, accept, space && ((o) => space.rowOf(o) >= 0));
 
   const min = q.minSimilarity ?? Number.NEGATIVE_INFINITY;
   const dim = space?.meta.dim ?? 0;
@@ -129,11 +115,51 @@ export async function scanSegment(seg: Segment, q: ScanQuery, io: QueryIo): Prom
       scores.push(s);
     }
   }
-  const best = firstByScoreThenId(seg, kept, scores, q.limit);
-  return result(
+  return keptHits(seg, kept, scores, q.limit, scoring.needsVector ? accepted.length : 0);
+}
+
+/** Hits of an exact scan: no graph path, no rescoring, no distance before the first round. */
+function exactHits(offsets: Uint32Array, similarities: Float64Array, distances: number): SegmentHits {
+  return { offsets, similarities, distances, path: 'exact', rescored: false, roundsBeforeFirstDistance: -1 };
+}
+
+/** An empty exact scan's hits (nothing to score); a fresh object, as callers may annotate hits. */
+export function noExactHits(): SegmentHits {
+  return exactHits(new Uint32Array(0), new Float64Array(0), 0);
+}
+
+/**
+ * The offsets a scan scores, in offset order: those of the filter's `domain` (every offset when null) that `accept`
+ * takes (tombstones, exclude, filter mask; null = all) and that hold the scanned vector (`holds`; absent = all).
+ */
+export function acceptedOffsets(
+  seg: Segment,
+  domain: ArrayLike<number> | null,
+  accept: ((o: number) => boolean) | null,
+  holds?: (o: number) => boolean,
+): number[] {
+  const total = domain === null ? seg.meta.count : domain.length;
+  const accepted: number[] = [];
+  for (let i = 0; i < total; i++) {
+    const o = domain === null ? i : domain[i];
+    if ((accept === null || accept(o)) && (holds === undefined || holds(o))) accepted.push(o);
+  }
+  return accepted;
+}
+
+/** The first `limit` of the scored offsets `kept` (scores beside them) as exact hits, having scored `distances`. */
+export function keptHits(
+  seg: Segment,
+  kept: number[],
+  scores: number[],
+  limit: number,
+  distances: number,
+): SegmentHits {
+  const best = firstByScoreThenId(seg, kept, scores, limit);
+  return exactHits(
     Uint32Array.from(best, (i) => kept[i]),
     Float64Array.from(best, (i) => scores[i]),
-    scoring.needsVector ? accepted.length : 0,
+    distances,
   );
 }
 

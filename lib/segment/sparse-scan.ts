@@ -14,7 +14,7 @@ import type { PayloadSchema } from '../model/payload-schema.js';
 import type { PointId } from '../model/point-id.js';
 import type { SparseVector } from '../model/sparse-vector.js';
 import type { IoScope } from '../storage/io-stats.js';
-import { SCAN_BATCH_ROWS, firstByScoreThenId } from './scan.js';
+import { SCAN_BATCH_ROWS, acceptedOffsets, keptHits, noExactHits } from './scan.js';
 import { type SegmentHits, acceptFn, excludeMask } from './search.js';
 import type { Segment } from './segment.js';
 
@@ -31,30 +31,14 @@ export interface SparseScanQuery {
 }
 
 export async function scanSparseSegment(seg: Segment, q: SparseScanQuery, io: IoScope): Promise<SegmentHits> {
-  const result = (offsets: Uint32Array, similarities: Float64Array, distances: number): SegmentHits => ({
-    offsets,
-    similarities,
-    distances,
-    path: 'exact',
-    rescored: false,
-    roundsBeforeFirstDistance: -1,
-  });
-  if (seg.meta.sparse?.[q.using] === undefined || seg.meta.count === 0 || q.limit <= 0) {
-    return result(new Uint32Array(0), new Float64Array(0), 0);
-  }
+  if (seg.meta.sparse?.[q.using] === undefined || seg.meta.count === 0 || q.limit <= 0) return noExactHits();
   const [index, tomb, filtered] = await Promise.all([
     seg.sparse(q.using, io),
     seg.tombstones(q.deletedVersion, io),
     q.filter ? seg.filterMask(q.filter, io, q.payloadSchema) : null,
   ]);
   const accept = acceptFn(tomb, excludeMask(seg, q.exclude), filtered?.mask ?? null);
-  const domain = filtered?.offsets ?? null;
-  const total = domain === null ? seg.meta.count : domain.length;
-  const accepted: number[] = [];
-  for (let i = 0; i < total; i++) {
-    const o = domain === null ? i : domain[i];
-    if (accept === null || accept(o)) accepted.push(o);
-  }
+  const accepted = acceptedOffsets(seg, filtered?.offsets ?? null, accept);
   const min = q.minSimilarity ?? Number.NEGATIVE_INFINITY;
   const kept: number[] = [];
   const scores: number[] = [];
@@ -72,10 +56,5 @@ export async function scanSparseSegment(seg: Segment, q: SparseScanQuery, io: Io
       scores.push(s);
     });
   }
-  const best = firstByScoreThenId(seg, kept, scores, q.limit);
-  return result(
-    Uint32Array.from(best, (i) => kept[i]),
-    Float64Array.from(best, (i) => scores[i]),
-    scored,
-  );
+  return keptHits(seg, kept, scores, q.limit, scored);
 }
