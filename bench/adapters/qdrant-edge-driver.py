@@ -16,12 +16,12 @@ Protocol: one JSON object per line on stdin, one JSON reply per line on stdout (
 Timings are taken here, in the engine's own process, so the pipe is never inside the clock.
 """
 
-import json
 import sys
 import time
 from array import array
 
 import qdrant_edge as qe
+from edge_driver_loop import serve, timed_pass
 
 rows = {}
 shards = {}
@@ -147,34 +147,11 @@ def run(msg):
     ]
     for r in requests[: msg["warmup"]]:
         shard.query(r)
-    found = [None] * nq
-    query = shard.query
-    c = time.process_time()
-    t = time.perf_counter()
-    for q in range(nq):
-        found[q] = query(requests[q])
-    seconds = time.perf_counter() - t
-    cpu = time.process_time() - c
-    return {"seconds": seconds, "cpuSeconds": cpu, "ids": [[p.id for p in hits] for hits in found]}
+    return timed_pass(shard.query, requests, nq)
 
 
 COMMANDS = {"load": load, "build": build, "run": run}
 
 
-def main():
-    for line in sys.stdin:
-        if not line.strip():
-            continue
-        try:
-            msg = json.loads(line)
-            reply = COMMANDS[msg["cmd"]](msg)
-        except Exception as e:  # the bench shows the message and stops
-            reply = {"error": f"{type(e).__name__}: {e}"}
-        sys.stdout.write(json.dumps(reply) + "\n")
-        sys.stdout.flush()
-    for shard in shards.values():
-        shard.close()
-
-
 if __name__ == "__main__":
-    main()
+    serve(COMMANDS, shards)

@@ -12,12 +12,12 @@ Protocol: one JSON object per line on stdin, one JSON reply per line on stdout (
       W queries untimed, then one timed pass of Q queries one at a time; replies wall and CPU seconds and the ids
 """
 
-import json
 import sys
 import time
 from array import array
 
 import qdrant_edge as qe
+from edge_driver_loop import serve, timed_pass
 
 data = {}
 shards = {}
@@ -110,33 +110,11 @@ def run(msg):
     ]
     for req in requests[: msg["warmup"]]:
         shard.query(req)
-    found = [None] * nq
-    c = time.process_time()
-    t = time.perf_counter()
-    for q in range(nq):
-        found[q] = shard.query(requests[q])
-    seconds = time.perf_counter() - t
-    cpu = time.process_time() - c
-    return {"seconds": seconds, "cpuSeconds": cpu, "ids": [[p.id for p in hits] for hits in found]}
+    return timed_pass(shard.query, requests, nq)
 
 
 COMMANDS = {"load": load, "build": build, "run": run}
 
 
-def main():
-    for line in sys.stdin:
-        if not line.strip():
-            continue
-        try:
-            msg = json.loads(line)
-            reply = COMMANDS[msg["cmd"]](msg)
-        except Exception as e:  # the bench shows the message and stops
-            reply = {"error": f"{type(e).__name__}: {e}"}
-        sys.stdout.write(json.dumps(reply) + "\n")
-        sys.stdout.flush()
-    for shard in shards.values():
-        shard.close()
-
-
 if __name__ == "__main__":
-    main()
+    serve(COMMANDS, shards)
