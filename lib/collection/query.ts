@@ -136,10 +136,20 @@ export async function searchCandidatesBatch(
 
   // the WAL tail, exactly
   const tails = searches.map((search) => {
-    if (search.sparse !== undefined) return sparseTail(snap, search, search.sparse, excluded);
+    const sparse = search.sparse;
+    if (sparse !== undefined) {
+      // nearest: only points sharing a query dimension are candidates (as the inverted index finds them)
+      return sparseTail(
+        snap,
+        search,
+        excluded,
+        (v) => sparseDot(sparse, v),
+        (v) => sparseOverlaps(sparse, v),
+      );
+    }
     const using = search.using ?? '';
     if (search.scoring !== undefined && scoringReadsVector(search.scoring) && isSparseName(snap.manifest.config, using))
-      return sparseScoredTail(snap, search, compileSparseScoring(search.scoring), excluded);
+      return sparseTail(snap, search, excluded, compileSparseScoring(search.scoring));
     const readsVector = search.scoring === undefined || scoringReadsVector(search.scoring);
     // a scoring that reads no vector needs no vector space (a named collection has no '' to default to)
     const space = readsVector ? vectorSpace(snap.manifest.config, using) : findVectorSpace(snap.manifest.config, using);
@@ -229,41 +239,23 @@ export async function searchCandidatesBatch(
   });
 }
 
-/** The tail's points holding the sparse name searched and sharing a query dimension, scored by dot product. */
+/**
+ * The tail's points holding the sparse name searched that `candidate` takes (every one when absent), scored by
+ * `score`: the dot product for a nearest query, an example form's score otherwise.
+ */
 function sparseTail(
   snap: Snapshot,
   search: CandidateSearch,
-  q: SparseVector,
   excluded: ReadonlySet<PointId> | null,
-): TailCandidate[] {
-  const using = search.using ?? '';
-  const pred = search.filter ? compileFilter(search.filter, snap.manifest.config.payload_schema) : null;
-  const out: TailCandidate[] = [];
-  for (const e of snap.winners.values()) {
-    const v = e.vectors?.get(using);
-    if (v === undefined || !isSparse(v) || !sparseOverlaps(q, v)) continue;
-    if (excluded?.has(e.id)) continue;
-    if (pred !== null && !pred(e.id, e.payload)) continue;
-    const s = sparseDot(q, v);
-    if (search.minSimilarity !== undefined && s < search.minSimilarity) continue;
-    out.push({ id: e.id, version: e.version, similarity: s, segment: null });
-  }
-  return out;
-}
-
-/** The tail's points holding the sparse name `using`, scored by an example form (every one is a candidate). */
-function sparseScoredTail(
-  snap: Snapshot,
-  search: CandidateSearch,
   score: (v: SparseVector) => number,
-  excluded: ReadonlySet<PointId> | null,
+  candidate?: (v: SparseVector) => boolean,
 ): TailCandidate[] {
   const using = search.using ?? '';
   const pred = search.filter ? compileFilter(search.filter, snap.manifest.config.payload_schema) : null;
   const out: TailCandidate[] = [];
   for (const e of snap.winners.values()) {
     const v = e.vectors?.get(using);
-    if (v === undefined || !isSparse(v)) continue;
+    if (v === undefined || !isSparse(v) || (candidate !== undefined && !candidate(v))) continue;
     if (excluded?.has(e.id)) continue;
     if (pred !== null && !pred(e.id, e.payload)) continue;
     const s = score(v);
