@@ -11,8 +11,8 @@
  *   written (DESIGN §3); invalidate() exists for deletes. One object is always decoded by one format, so the page
  *   index alone names its decoded value.
  * - getPages() serves what it can from memory, then fetches the missing pages concurrently, coalescing each run of
- *   byte-adjacent missing pages into ONE ranged GET (capped at maxRunPages), so a rescoring batch or a graph step
- *   costs one round of as few requests as its page set allows. A caller may cap the requests of one call
+ *   byte-adjacent missing pages (or, with `gapBytes`, pages at most that far apart) into ONE ranged GET (capped at
+ *   maxRunPages), so a rescoring batch or a graph step costs one round of as few requests as its page set allows. A caller may cap the requests of one call
  *   (`maxRequests`, e.g. rescoring: S3 bills per GET): the runs separated by the smallest gaps are then merged, the
  *   gap bytes fetched and dropped, until the cap holds.
  * - A page already being fetched (by this call or any other) is awaited, not fetched again: concurrent queries
@@ -64,6 +64,12 @@ export interface DecodedPage {
 export interface GetPagesOptions {
   /** at most this many ranged GETs for the missing pages (nearest runs merged, gaps read and dropped) */
   maxRequests?: number;
+  /**
+   * spans at most this many bytes apart share one ranged GET (the gap read and dropped) @default 0: only
+   * byte-adjacent spans do. For record-sized spans (lib/segment/cold-records.ts), where a GET costs more than a
+   * few hundred bytes.
+   */
+  gapBytes?: number;
 }
 
 /** Checks a page's bytes and decodes them; throws when the page is corrupt. */
@@ -144,7 +150,7 @@ export class PageCache {
       this.counters.misses += 1;
       missing.push(span);
     }
-    let runs = coalesce(missing, this.maxRunPages);
+    let runs = coalesce(missing, this.maxRunPages, Math.max(0, options.gapBytes ?? 0));
     if (options.maxRequests !== undefined) runs = mergeNearest(runs, Math.max(1, options.maxRequests));
     for (const run of runs) {
       const fetched = this.fetchRun(key, run, decode, io);
@@ -212,13 +218,13 @@ function cacheId(key: string, page: number): string {
   return `${key}\u0000${page}`;
 }
 
-/** Spans → runs of byte-adjacent spans (sorted by start), each at most `max` pages long. */
-function coalesce(spans: readonly PageSpan[], max: number): PageSpan[][] {
+/** Spans → runs of spans (sorted by start) at most `gap` bytes apart, each at most `max` spans long. */
+function coalesce(spans: readonly PageSpan[], max: number, gap: number): PageSpan[][] {
   const sorted = [...spans].sort((a, b) => a.start - b.start);
   const out: PageSpan[][] = [];
   for (const span of sorted) {
     const last = out[out.length - 1];
-    if (last !== undefined && span.start <= last[last.length - 1].end && last.length < max) last.push(span);
+    if (last !== undefined && span.start <= last[last.length - 1].end + gap && last.length < max) last.push(span);
     else out.push([span]);
   }
   return out;

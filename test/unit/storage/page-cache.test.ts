@@ -56,6 +56,23 @@ describe('PageCache', () => {
     expect(warm.snapshot()).toMatchObject({ rangedGets: 0, rounds: 0 });
   });
 
+  it('with gapBytes, reads spans at most that far apart in one GET, cutting each out of it and dropping the gap', async () => {
+    const { inner, cache } = await setup();
+    // record-sized spans: 10-byte records at 0, 15 (gap 5), 40 (gap 15) and 100 (gap 50)
+    const records = [0, 15, 40, 100].map((start, i) => ({ page: i, start, end: start + 10 }));
+    const io = new IoScope();
+    const got = await cache.getPages('seg/vectors', records, raw, io, { gapBytes: 16 });
+    expect(got.map((p) => Array.from(p))).toEqual(records.map((r) => Array.from(body.subarray(r.start, r.end))));
+    // [0, 50) with its gaps, then [100, 110): one round
+    expect(inner.stats.snapshot()).toMatchObject({ rangedGets: 2, bytesIn: 50 + 10 });
+    expect(io.snapshot()).toMatchObject({ rangedGets: 2, rounds: 1 });
+    // only the records are kept, each charged its own bytes
+    expect(cache.stats).toMatchObject({ pages: 4, bytes: 40 });
+    const none = await setup();
+    await none.cache.getPages('seg/vectors', records, raw, undefined, { gapBytes: 0 });
+    expect(none.inner.stats.snapshot().rangedGets).toBe(4);
+  });
+
   it('splits a long run at maxRunPages', async () => {
     const { inner, cache } = await setup({ maxRunPages: 4 });
     await cache.getPages('seg/vectors', spans(0, 1, 2, 3, 4, 5, 6, 7, 8, 9), raw);
