@@ -72,6 +72,12 @@ export interface S3StoreOptions {
   readonly requestTimeoutMs?: number;
   /** ListObjectsV2 MaxKeys; small values exercise paging in tests @default 1000 */
   readonly listPageSize?: number;
+  /**
+   * connections of the pool (the SDK's default is 50): a cold walk over a large on-disk segment reads its records in
+   * a few hundred ranged GETs per round (lib/segment/cold-records.ts), which a 50-socket pool would queue into
+   * several waves of first-byte latency each @default 512 (half a Lambda's 1,024 file descriptors)
+   */
+  readonly maxSockets?: number;
 }
 
 interface AwsError {
@@ -149,6 +155,8 @@ export class S3Store implements ObjectStore {
         requestTimeout: options.requestTimeoutMs ?? 30_000,
         // without this the handler only logs a warning when requestTimeout passes and keeps waiting
         throwOnRequestTimeout: true,
+        httpAgent: { maxSockets: options.maxSockets ?? 512 },
+        httpsAgent: { maxSockets: options.maxSockets ?? 512 },
       },
     });
     this.casClient = new S3Client({ ...base, maxAttempts: 1, requestHandler: this.client.config.requestHandler });
