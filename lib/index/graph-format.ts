@@ -103,6 +103,18 @@ export function graphPageRange(meta: GraphPageGeometry, page: number): ByteRange
   return { start, end: start + PAGE_PREFIX + nodes * 4 * (1 + meta.m0) };
 }
 
+/**
+ * The bytes of node `id`'s layer-0 record alone (count, then m0 neighbour slots) inside its page: a record-sized
+ * read (lib/segment/cold-records.ts). The page's CRC covers the page, not this range.
+ */
+export function graphRecordRange(meta: GraphPageGeometry, id: number): ByteRange {
+  if (!(id >= 0 && id < meta.n)) throw invalid(`graph node ${id} outside 0..${meta.n - 1}`);
+  const page = Math.floor(id / meta.nodesPerPage);
+  const record = 4 * (1 + meta.m0);
+  const start = meta.headerBytes + page * meta.pageStride + PAGE_PREFIX + (id - page * meta.nodesPerPage) * record;
+  return { start, end: start + record };
+}
+
 export function graphByteLength(meta: GraphFileMeta): number {
   return meta.pageCount === 0 ? meta.headerBytes : graphPageRange(meta, meta.pageCount - 1).end;
 }

@@ -29,6 +29,11 @@ export class ResidentPages<T> {
     this.pages = new Array<T | null>(pageCount).fill(null);
   }
 
+  /** the page when this view already holds it (no cache lookup) */
+  held(page: number): T | null {
+    return this.pages[page];
+  }
+
   get(page: number): T | null {
     const held = this.pages[page];
     if (held !== null) return held;

@@ -84,6 +84,18 @@ export function vectorsPageRange(meta: VectorsFileMeta, page: number): ByteRange
 }
 
 /**
+ * The bytes of row `id` alone inside its page, in the stored type: a record-sized read (lib/segment/cold-records.ts).
+ * The page's CRC covers the page, not this range.
+ */
+export function vectorsRowRange(meta: VectorsFileMeta, id: number): ByteRange {
+  if (!(id >= 0 && id < meta.n)) throw invalid(`vectors row ${id} outside 0..${meta.n - 1}`);
+  const page = Math.floor(id / meta.rowsPerPage);
+  const row = elementBytes(meta.datatype) * meta.dim;
+  const start = VECTORS_HEADER_BYTES + page * meta.pageStride + PAGE_PREFIX + (id - page * meta.rowsPerPage) * row;
+  return { start, end: start + row };
+}
+
+/**
  * The object of rows `data` stored as `datatype` (float32 by default). Values must be representable in it
  * (lib/distance representableAs): a float16 object stores each value's float16 bit pattern, a uint8 one its byte.
  */

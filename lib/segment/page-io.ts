@@ -56,6 +56,44 @@ export function pageReader<T extends DecodedPage>(
 }
 
 /**
+ * The cache index of record `id` of an object read at record granularity (cold-records.ts): past every page index
+ * (< 2^32) and below WHOLE_OBJECT, so a record's entry never names a page of the same object.
+ */
+export const RECORD_INDEX_BASE = 2 ** 32;
+
+/**
+ * The PageReader of one object's RECORDS (a node's layer-0 record, a row) for one query: "page" i of this reader is
+ * record i, kept by `source` under RECORD_INDEX_BASE + i; missing records are fetched in one round, records at most
+ * `gapBytes` apart sharing a ranged GET.
+ */
+export function recordReader<T extends DecodedPage>(
+  source: PageSource,
+  key: string,
+  rangeOf: (id: number) => ByteRange,
+  decode: PageDecoder<T>,
+  io: IoScope | undefined,
+  gapBytes: number,
+): PageReader<T> {
+  return {
+    resident: (id) => source.peek<T>(key, RECORD_INDEX_BASE + id),
+    async load(ids) {
+      try {
+        return await source.getPages(
+          key,
+          ids.map((id) => ({ page: RECORD_INDEX_BASE + id, ...rangeOf(id) })),
+          (index, bytes) => decode(index - RECORD_INDEX_BASE, bytes),
+          io,
+          { gapBytes },
+        );
+      } catch (e) {
+        if (isStrataError(e, 'not_found')) throw internal(`segment object missing: ${key}`, e);
+        throw e;
+      }
+    },
+  };
+}
+
+/**
  * The page index under which a PageSource holds a WHOLE object, decoded (a `cached` component, lib/model/memory.ts):
  * past every real page of any object, so it never names one of the format's pages.
  */

@@ -113,6 +113,13 @@ export interface SearchTuning {
   wholeVectorsBytes: number;
   /** ranged GETs of one rescoring read of paged originals, at most (nearest page runs merged) */
   rescoreMaxGets: number;
+  /**
+   * how a walk reads a paged tier too large for the size rule: its records (rows, layer-0 records: fewest bytes,
+   * most GETs; cold-records.ts) or their pages (fewer GETs, more bytes)
+   */
+  coldReads: 'records' | 'pages';
+  /** records at most this many bytes apart share one ranged GET (coldReads 'records') */
+  recordGapBytes: number;
 }
 
 /**
@@ -123,9 +130,11 @@ export interface SearchTuning {
  */
 export const DEFAULT_TUNING: SearchTuning = {
   beamWidth: 32,
-  wholeGraphBytes: 4 * 1024 * 1024,
-  wholeVectorsBytes: 16 * 1024 * 1024,
+  wholeGraphBytes: 1024 * 1024,
+  wholeVectorsBytes: 2 * 1024 * 1024,
   rescoreMaxGets: 8,
+  coldReads: 'records',
+  recordGapBytes: 1024,
 };
 
 export async function searchSegment(
@@ -176,8 +185,12 @@ export async function searchSegment(
   const exact = q.params.exact || meta.hnsw === null || selective;
   // a graph walk on small paged originals reads them whole at its first miss (whole-rows.ts); a scan reads them anyway
   const walkWhole = exact ? 0 : tuning.wholeVectorsBytes;
+  // larger paged tiers under a walk: record by record (cold-records.ts); a scan reads pages
+  const recordGap = !exact && tuning.coldReads === 'records' ? tuning.recordGapBytes : null;
   const scorer = new FirstDistanceProbe(
-    codes !== null ? space.codeScorer(codes, q.vector) : space.floatScorer(q.vector, io, undefined, walkWhole),
+    codes !== null
+      ? space.codeScorer(codes, q.vector)
+      : space.floatScorer(q.vector, io, undefined, walkWhole, recordGap),
     io,
   );
   const rescorer = rescore ? space.floatScorer(q.vector, io, tuning.rescoreMaxGets) : null;
@@ -192,7 +205,7 @@ export async function searchSegment(
     path = 'hnsw';
     const ef = q.params.hnsw_ef ?? meta.hnsw.efConstruct;
     const ctx = contexts.pop() ?? new SearchContext(meta.count);
-    const graph = space.graphAccessor(io, tuning.wholeGraphBytes);
+    const graph = space.graphAccessor(io, tuning.wholeGraphBytes, recordGap);
     // a walk that reads pages (graph or originals) expands a beam per round; an in-memory one stays sequential
     const beamWidth = graph.load !== undefined || scorer.prefetch !== undefined ? tuning.beamWidth : 1;
     try {

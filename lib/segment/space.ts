@@ -33,6 +33,7 @@ import { MaxSimScorer, queryRows } from '../index/max-sim-scorer.js';
 import { type CodeSet, codeMemoryBytes, codeScorer } from '../quantization/index.js';
 import { GRAPH, QUANTIZED, VECTORS, spaceObjectKey } from './keys.js';
 import type { SpaceMeta } from './meta.js';
+import { RecordGraph, RecordRows } from './cold-records.js';
 import { type PageSource, loadWhole, pageReader, peekWhole } from './page-io.js';
 import { pagedRows } from './paged-rows.js';
 import type { QueryIo } from './segment.js';
@@ -143,9 +144,16 @@ export class SegmentSpace {
   /**
    * Originals: in memory, or a paged row source charged to this query (`maxGets` per load, see rowSource). The size
    * rule of a walk over paged originals: pages of at most `wholeBytes` are read whole on the first miss
-   * (whole-rows.ts).
+   * (whole-rows.ts); larger ones row by row when `recordGap` is given (cold-records.ts, rows at most that many bytes
+   * apart sharing a GET), else page by page.
    */
-  floatScorer(vector: Float32Array, q: QueryIo, maxGets?: number, wholeBytes = 0): QueryScorer {
+  floatScorer(
+    vector: Float32Array,
+    q: QueryIo,
+    maxGets?: number,
+    wholeBytes = 0,
+    recordGap: number | null = null,
+  ): QueryScorer {
     const { dim, distance, datatype } = this.meta;
     const resident = this.inMemoryVectors();
     if (resident !== null) {
@@ -158,16 +166,18 @@ export class SegmentSpace {
     }
     const paged = this.rowSource(q, maxGets);
     // one source for every query row of a multivector, so one prefetch makes the rows resident for all
-    let source: PagedRows<RowArray> | WholeRowsOnFirstTouch<RowArray> = paged;
+    let source: PagedRows<RowArray> | WholeRowsOnFirstTouch<RowArray> | RecordRows<RowArray> = paged;
     if (vectorPagesBytes(paged) <= wholeBytes) {
       // the whole read starts with the walk, so it shares the whole graph read's round (whole-rows.ts)
       const whole = new WholeRowsOnFirstTouch(paged);
       whole.start();
       source = whole;
+    } else if (recordGap !== null) {
+      source = new RecordRows(paged, this.pages, this.key(VECTORS), q, recordGap);
     }
     if (datatype !== undefined) return this.multi(vector, (row) => storedScorer(source, datatype, distance, row));
     // a space without `datatype` stores float32 rows: its pages are Float32Arrays
-    const floats = source as PagedRows | WholeRowsOnFirstTouch;
+    const floats = source as PagedRows | WholeRowsOnFirstTouch | RecordRows;
     return this.multi(vector, (row) => new PagedFloatScorer(floats, distance, row));
   }
 
@@ -191,9 +201,10 @@ export class SegmentSpace {
 
   /**
    * The in-memory graph, or a per-query paged accessor whose pages come through the PageCache. The size rule: a
-   * layer 0 of at most `wholeBytes` is read whole on the first load that misses (whole-graph.ts), in one round.
+   * layer 0 of at most `wholeBytes` is read whole on the first load that misses (whole-graph.ts), in one round; a
+   * larger one record by record when `recordGap` is given (cold-records.ts), else page by page.
    */
-  graphAccessor(q: QueryIo, wholeBytes = 0): GraphAccessor {
+  graphAccessor(q: QueryIo, wholeBytes = 0, recordGap: number | null = null): GraphAccessor {
     if (this.graph !== null) return this.graph;
     if (this.placement.graph !== 'cold') {
       const whole = peekWhole<WholeGraph>(this.pages, this.key(GRAPH));
@@ -212,7 +223,8 @@ export class SegmentSpace {
         q,
       ),
     );
-    return layer0Bytes(meta) <= wholeBytes ? new WholeGraphOnFirstTouch(paged) : paged;
+    if (layer0Bytes(meta) <= wholeBytes) return new WholeGraphOnFirstTouch(paged);
+    return recordGap === null ? paged : new RecordGraph(paged, this.pages, this.key(GRAPH), q, recordGap);
   }
 
   /** What the space holds itself (pinned components, headers); cached components are charged to the page cache. */
