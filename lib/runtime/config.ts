@@ -29,10 +29,12 @@
  * | STRATA_QUERY_DEADLINE_MS        | 10000                                   | budget for one query's fan-out, retry included     |
  * | STRATA_READ_STALENESS_MS        | 0 (strong)                              | a query may reuse a snapshot (manifest + WAL tail) |
  * |                                 |                                         | taken at most this long ago: 0 store rounds        |
- * | STRATA_GRAPH_WHOLE_BYTES        | 4MiB                                    | a paged layer-0 graph this small is read whole on  |
+ * | STRATA_GRAPH_WHOLE_BYTES        | 1MiB                                    | a paged layer-0 graph this small is read whole on  |
  * |                                 |                                         | first touch (one round); accepts KiB/MiB/GiB       |
- * | STRATA_VECTORS_WHOLE_BYTES      | 16MiB                                   | paged originals this small are read whole when a   |
+ * | STRATA_VECTORS_WHOLE_BYTES      | 2MiB                                    | paged originals this small are read whole when a   |
  * |                                 |                                         | float walk first misses (one round)                |
+ * | STRATA_COLD_READS               | records                                 | a walk over larger paged tiers reads `records`     |
+ * |                                 |                                         | (fewest bytes, most GETs) or `pages`               |
  * | STRATA_WORKERS                  | available cores (local), else #functions| worker count K                                     |
  * | STRATA_WORKER_CONCURRENCY       | 64                                      | concurrent Lambda invokes per api container        |
  * | STRATA_OPTIMIZE_AFTER_POINTS    | 10000                                   | unsealed points that trigger an optimizer run      |
@@ -88,6 +90,8 @@ export interface StrataConfig {
   graphWholeBytes: number;
   /** paged originals at most this large are read whole by a float walk's first miss, bytes */
   vectorsWholeBytes: number;
+  /** how a walk reads paged tiers past the size rules: their records or their pages (SearchTuning.coldReads) */
+  coldReads: 'records' | 'pages';
   /** K: Lambda functions when named, worker threads otherwise */
   workers: number;
   workerConcurrency: number;
@@ -131,6 +135,7 @@ export function parseBytes(text: string): number {
 }
 
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const satisfies readonly LogLevel[];
+const COLD_READS = ['records', 'pages'] as const;
 const LOG_LEVELS = new Set<string>(LEVELS.filter((l) => l !== 'silent'));
 /**
  * Locally the workers' caches share the machine with everything else: a quarter of its memory. Too small a budget
@@ -215,6 +220,7 @@ const EnvSchema = z.object({
   STRATA_READ_STALENESS_MS: wholeNumber(0),
   STRATA_GRAPH_WHOLE_BYTES: byteSize,
   STRATA_VECTORS_WHOLE_BYTES: byteSize,
+  STRATA_COLD_READS: variable(z.enum(COLD_READS, got(`one of ${COLD_READS.join(', ')}`))),
   STRATA_WORKERS: wholeNumber(1, 1024),
   STRATA_WORKER_CONCURRENCY: wholeNumber(1, 10_000),
   STRATA_OPTIMIZE_AFTER_POINTS: wholeNumber(1),
@@ -285,8 +291,9 @@ export function loadConfig(env: Env = process.env, overrides: Partial<StrataConf
     cacheBytes: e.STRATA_CACHE_BYTES ?? (lambdaMemory ? Math.floor(lambdaMemory * 1024 ** 2 * 0.6) : localCacheBytes()),
     queryDeadlineMs: e.STRATA_QUERY_DEADLINE_MS ?? 10_000,
     readStalenessMs: e.STRATA_READ_STALENESS_MS ?? 0,
-    graphWholeBytes: e.STRATA_GRAPH_WHOLE_BYTES ?? 4 * 1024 * 1024,
-    vectorsWholeBytes: e.STRATA_VECTORS_WHOLE_BYTES ?? 16 * 1024 * 1024,
+    graphWholeBytes: e.STRATA_GRAPH_WHOLE_BYTES ?? 1024 * 1024,
+    vectorsWholeBytes: e.STRATA_VECTORS_WHOLE_BYTES ?? 2 * 1024 * 1024,
+    coldReads: e.STRATA_COLD_READS ?? 'records',
     workers: workerFunctions.length || e.STRATA_WORKERS || availableParallelism(),
     workerConcurrency: e.STRATA_WORKER_CONCURRENCY ?? 64,
     optimizeAfterPoints: e.STRATA_OPTIMIZE_AFTER_POINTS ?? 10_000,

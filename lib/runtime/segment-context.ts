@@ -20,10 +20,12 @@ export interface WorkerSetup {
   store: StoreConfig;
   /** memory budget of this worker's caches, in bytes */
   cacheBytes: number;
-  /** size rule of paged graphs (lib/segment/search.ts SearchTuning.wholeGraphBytes) @default 4 MiB */
+  /** size rule of paged graphs (lib/segment/search.ts SearchTuning.wholeGraphBytes) @default 1 MiB */
   graphWholeBytes?: number;
-  /** size rule of paged originals under a float walk (SearchTuning.wholeVectorsBytes) @default 16 MiB */
+  /** size rule of paged originals under a float walk (SearchTuning.wholeVectorsBytes) @default 2 MiB */
   vectorsWholeBytes?: number;
+  /** records or pages past the size rules (SearchTuning.coldReads) @default 'records' */
+  coldReads?: 'records' | 'pages';
 }
 
 const REGISTRY_SHARE = 0.6;
@@ -44,6 +46,7 @@ export function workerSetupOf(config: StrataConfig, cacheBytes = config.cacheByt
     cacheBytes,
     graphWholeBytes: config.graphWholeBytes,
     vectorsWholeBytes: config.vectorsWholeBytes,
+    coldReads: config.coldReads,
   };
 }
 
@@ -57,6 +60,7 @@ export async function createSegmentContext(setup: WorkerSetup): Promise<SegmentT
       ...DEFAULT_TUNING,
       wholeGraphBytes: setup.graphWholeBytes ?? DEFAULT_TUNING.wholeGraphBytes,
       wholeVectorsBytes: setup.vectorsWholeBytes ?? DEFAULT_TUNING.wholeVectorsBytes,
+      coldReads: setup.coldReads ?? DEFAULT_TUNING.coldReads,
     },
   };
 }

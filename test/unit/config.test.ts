@@ -60,13 +60,18 @@ describe('loadConfig', () => {
     expect(parseBytes('1000')).toBe(1000);
   });
 
-  it("reads the paged tiers' size rules (whole graph, whole originals under a float walk) into the worker setup", () => {
+  it("reads the paged tiers' size rules (whole graph, whole originals under a float walk) and cold read granularity into the worker setup", () => {
     const defaults = workerSetupOf(loadConfig({}));
-    expect(defaults.graphWholeBytes).toBe(4 * 1024 ** 2);
-    expect(defaults.vectorsWholeBytes).toBe(16 * 1024 ** 2);
-    const set = workerSetupOf(loadConfig({ STRATA_GRAPH_WHOLE_BYTES: '1MiB', STRATA_VECTORS_WHOLE_BYTES: '0' }));
-    expect(set.graphWholeBytes).toBe(1024 ** 2);
+    expect(defaults.graphWholeBytes).toBe(1024 ** 2);
+    expect(defaults.vectorsWholeBytes).toBe(2 * 1024 ** 2);
+    expect(defaults.coldReads).toBe('records');
+    const set = workerSetupOf(
+      loadConfig({ STRATA_GRAPH_WHOLE_BYTES: '4MiB', STRATA_VECTORS_WHOLE_BYTES: '0', STRATA_COLD_READS: 'pages' }),
+    );
+    expect(set.graphWholeBytes).toBe(4 * 1024 ** 2);
     expect(set.vectorsWholeBytes).toBe(0);
+    expect(set.coldReads).toBe('pages');
+    expect(() => loadConfig({ STRATA_COLD_READS: 'rows' })).toThrow(/STRATA_COLD_READS/);
   });
 
   it('follows the Lambda log level unless STRATA_LOG_LEVEL is set', () => {
