@@ -111,6 +111,9 @@ export interface SearchTuning {
   wholeGraphBytes: number;
   /** V: paged originals of at most this many bytes are read whole when a float walk first misses (whole-rows.ts) */
   wholeVectorsBytes: number;
+  /** G and V from a space's second walk in this worker (at least the first walk's: the worker keeps it warm) */
+  warmWholeGraphBytes: number;
+  warmWholeVectorsBytes: number;
   /** ranged GETs of one rescoring read of paged originals, at most (nearest page runs merged) */
   rescoreMaxGets: number;
   /**
@@ -132,6 +135,8 @@ export const DEFAULT_TUNING: SearchTuning = {
   beamWidth: 32,
   wholeGraphBytes: 1024 * 1024,
   wholeVectorsBytes: 2 * 1024 * 1024,
+  warmWholeGraphBytes: 4 * 1024 * 1024,
+  warmWholeVectorsBytes: 16 * 1024 * 1024,
   rescoreMaxGets: 8,
   coldReads: 'records',
   recordGapBytes: 1024,
@@ -184,7 +189,14 @@ export async function searchSegment(
     filtered !== null && vectorKb(filtered.cardinality, meta.dim, meta.datatype) < meta.fullScanThresholdKb;
   const exact = q.params.exact || meta.hnsw === null || selective;
   // a graph walk on small paged originals reads them whole at its first miss (whole-rows.ts); a scan reads them anyway
-  const walkWhole = exact ? 0 : tuning.wholeVectorsBytes;
+  // the size rule: the first walk of this space in this worker reads whole only what is under the cold bound; a
+  // later one reads whole what the worker can keep (one round, then every later query is free)
+  const warm = space.walksDone > 0;
+  const wholeGraph = warm ? Math.max(tuning.wholeGraphBytes, tuning.warmWholeGraphBytes) : tuning.wholeGraphBytes;
+  const wholeVectors = warm
+    ? Math.max(tuning.wholeVectorsBytes, tuning.warmWholeVectorsBytes)
+    : tuning.wholeVectorsBytes;
+  const walkWhole = exact ? 0 : wholeVectors;
   // larger paged tiers under a walk: record by record (cold-records.ts); a scan reads pages
   const recordGap = !exact && tuning.coldReads === 'records' ? tuning.recordGapBytes : null;
   const scorer = new FirstDistanceProbe(
@@ -205,11 +217,12 @@ export async function searchSegment(
     path = 'hnsw';
     const ef = q.params.hnsw_ef ?? meta.hnsw.efConstruct;
     const ctx = contexts.pop() ?? new SearchContext(meta.count);
-    const graph = space.graphAccessor(io, tuning.wholeGraphBytes, recordGap);
+    const graph = space.graphAccessor(io, wholeGraph, recordGap);
     // a walk that reads pages (graph or originals) expands a beam per round; an in-memory one stays sequential
     const beamWidth = graph.load !== undefined || scorer.prefetch !== undefined ? tuning.beamWidth : 1;
     try {
       found = await searchPipeline({ n: meta.count, graph }, scorer, rescorer, { ...options, ef, beamWidth }, ctx);
+      space.walksDone += 1;
     } finally {
       contexts.push(ctx);
     }

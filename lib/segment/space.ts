@@ -83,6 +83,11 @@ export class SegmentSpace {
   private readonly graphHeader: GraphHeader | null;
   private readonly vectors: RowArray | null;
   private readonly vectorsHeader: VectorsFileMeta;
+  /**
+   * walks this worker has finished over this space: its first walk reads only what it needs (cold-records.ts), the
+   * later ones take the warm size rule (SearchTuning.warmWhole*), since the worker keeps serving this segment
+   */
+  walksDone = 0;
 
   constructor(p: SpaceParts) {
     this.name = p.name;

@@ -225,22 +225,31 @@ describe.skipIf(!datasetsAvailable())('paged beam walk on GloVe-100 (10k)', () =
     // records near each other share a GET: fewer GETs than records
     expect(records.gets).toBeGreaterThan(pages.gets);
 
-    // a second query of the same worker finds the records the first one read (the page cache keeps them)
+    // the page cache keeps the records: the same walk again (a segment opened anew: its first walk in this
+    // worker again) reads nothing
     const cache = new PageCache(store);
-    const seg = await openSegment(store, cache, s.prefix);
     const params = { ...s.params, hnsw_ef: ef };
-    const first = new IoScope();
-    await searchSegment(seg, { vector: query(0), limit: K, params, deletedVersion: 0 }, first, DEFAULT_TUNING);
-    expect(first.counts.rangedGets).toBeGreaterThan(0);
-    const again = new IoScope();
-    const hits = await searchSegment(
-      seg,
-      { vector: query(0), limit: K, params, deletedVersion: 0 },
-      again,
-      DEFAULT_TUNING,
-    );
-    expect(again.counts.rangedGets + again.counts.gets).toBe(0);
-    expect(Array.from(hits.offsets, (o) => seg.externalId(o) as number)).toEqual(records.found[0]);
+    const walk = async (seg: Awaited<ReturnType<typeof openSegment>>, qi: number) => {
+      const io = new IoScope();
+      const q = { vector: query(qi), limit: K, params, deletedVersion: 0 };
+      const hits = await searchSegment(seg, q, io, DEFAULT_TUNING);
+      return { io, found: Array.from(hits.offsets, (o) => seg.externalId(o) as number) };
+    };
+    const first = await walk(await openSegment(store, cache, s.prefix), 0);
+    expect(first.io.counts.rangedGets).toBeGreaterThan(0);
+    expect(first.found).toEqual(records.found[0]);
+    const seg = await openSegment(store, cache, s.prefix);
+    const again = await walk(seg, 0);
+    expect(again.io.counts.rangedGets + again.io.counts.gets).toBe(0);
+    expect(again.found).toEqual(records.found[0]);
+    // the worker's next walk over the segment takes the warm size rule (4 MiB graph, 16 MiB originals): both read
+    // whole, in one round; after it, any query reads nothing
+    const second = await walk(seg, 1);
+    expect(second.io.rounds).toBe(1);
+    expect(second.found).toEqual(records.found[1]);
+    const third = await walk(seg, 2);
+    expect(third.io.counts.rangedGets + third.io.counts.gets).toBe(0);
+    expect(third.found).toEqual(records.found[2]);
   });
 
   it('reads a small graph whole in one round on first touch, and the next query reads no graph page', async () => {
@@ -294,7 +303,7 @@ describe.skipIf(!datasetsAvailable())('paged beam walk on GloVe-100 (10k)', () =
       const seg = await openSegment(store, new PageCache(store), s.prefix);
       // the graph warm first, so what remains is the rescoring read of 100 candidates (oversampling 10)
       const warm = { ...s.params, hnsw_ef: 100, quantization: { ignore: false, rescore: false, oversampling: 10 } };
-      await searchSegment(seg, { vector: query(qi), limit: K, params: warm, deletedVersion: 0 }, undefined);
+      await searchSegment(seg, { vector: query(qi), limit: K, params: warm, deletedVersion: 0 }, undefined, WHOLE);
       const io = new IoScope();
       const params = { ...warm, quantization: { ...warm.quantization, rescore: true } };
       await searchSegment(seg, { vector: query(qi), limit: K, params, deletedVersion: 0 }, io, DEFAULT_TUNING);
