@@ -128,8 +128,15 @@ export interface SearchTuning {
 /**
  * W = 32: measured cold over a paged graph (GloVe-100, 25k points, 16 KiB vector pages, ef 128, float walk on
  * paged originals), the sequential walk paid one round per hop (~135); the beam pays about hops / W plus the
- * descent, at equal recall (test/unit/segment/paged-walk.test.ts). G = 4 MiB holds the layer 0 of a 25k-point
- * segment at m = 16 (25k × 132 B = 3.3 MB); V = 16 MiB holds the originals of a 25k-point segment up to dim 160.
+ * descent, at equal recall (test/unit/segment/paged-walk.test.ts).
+ * The cold size rule, G = 1 MiB and V = 2 MiB: a first walk reads whole only what keeps it under 4 MB a segment
+ * (the issue's bound); past it, records (cold-records.ts): a 25k × 100-d segment's walk at ef 128 reads 1.1 MB of
+ * rows and records in ~2,500 GETs instead of 13.3 MB whole in ~14 (in-memory store, 20 queries, same hits). Gap 1 KiB:
+ * 0 / 1 / 2 / 4 KiB gave 3,075 / 2,523 / 2,120 / 1,698 GETs for 0.87 / 1.14 / 1.76 / 3.04 MB, and the open reads
+ * ~2 MB more (ids, payload index, entry region), so 2 KiB would sit at the bound.
+ * The warm size rule, 4 MiB and 16 MiB: from a worker's second walk over a segment, the layer 0 of a 25k-point
+ * segment at m = 16 (3.3 MB) and its originals up to dim 160 are read whole in one round, and the worker answers
+ * every later query from memory (records alone would cost each new query its unseen records).
  */
 export const DEFAULT_TUNING: SearchTuning = {
   beamWidth: 32,
