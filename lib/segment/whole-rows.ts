@@ -6,7 +6,9 @@
  *
  * Why: measured on GloVe-100 (25k points, 16 KiB pages, ef 128), a cold float walk scores ~1,500 rows spread over
  * ~80% of the vector pages even in locality order: ~13 dependent rounds and ~350 ranged GETs for ~8 MB, against one
- * round and ~10 GETs for the whole 10 MB. Rescoring (a few candidates' pages) never uses this rule.
+ * round and ~10 GETs for the whole 10 MB. A segment's first walk in a worker takes V only as far as it keeps the
+ * cold query small (lib/segment/search.ts: 2 MiB); past it, it reads rows alone (cold-records.ts), and the worker's
+ * later walks take the warm V (16 MiB). Rescoring (a few candidates' pages) never uses this rule.
  *
  * Invariants: only residency changes (the walk's decisions and scores do not depend on it); the pages are the
  * format's own, verified and decoded by the page cache, and stay evictable; a miss after the whole read (an evicted
