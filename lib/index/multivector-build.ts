@@ -22,13 +22,15 @@
  *
  * int8 (`codes`, the segment's codes of the inner rows): as Qdrant builds a quantized multivector segment's graph on
  * its quantized storage, each inner pair is the code estimate multiplier·Σ c_i c_j + k_i + k_j − shift, MaxSim taken
- * over those estimates (an estimate is symmetric in the pair, so the matrix serves both directions). The shift matters here where the dense int8 build (build.ts) may ignore it: both corrections
- * carry Dot/Cosine's constant d·o², and a MaxSim sums one such constant per query row, so without taking one off per
- * pair a node with more rows would look closer by ~d·o² a row (measured: recall@10 0.68 instead of 0.85 on GloVe).
- * Manhattan, or codes without an arena, stay on float32 rows.
+ * over those estimates (an estimate is symmetric in the pair, so one matrix serves both directions). The shift
+ * matters here where the dense int8 build (build.ts) may ignore it: both corrections carry Dot/Cosine's constant d·o²,
+ * and a MaxSim sums one such constant per query row, so without taking one off per pair a node with more rows would
+ * look closer by ~d·o² a row (measured with one-sided MaxSim: recall@10 0.68 instead of 0.85 on GloVe). Manhattan,
+ * or codes without an arena, stay on float32 rows.
  *
  * Invariants: `rows` are what the search scores (Cosine rows normalized); the same inputs and seed give the same
- * graph; a single pair and a batch agree exactly (the builder mixes both).
+ * graph; a single pair and a batch agree exactly (the builder mixes both); sim(a, b) = sim(b, a) up to float
+ * rounding.
  */
 import { maxSim, SIMD_BATCH, type SimdArena, simdArenaOf, simdRows, similarityFn } from '../distance/index.js';
 import type { Distance } from '../model/distance.js';
