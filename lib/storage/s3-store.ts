@@ -73,9 +73,10 @@ export interface S3StoreOptions {
   /** ListObjectsV2 MaxKeys; small values exercise paging in tests @default 1000 */
   readonly listPageSize?: number;
   /**
-   * connections of the pool (the SDK's default is 50): a cold walk over a large on-disk segment reads its records in
-   * a few hundred ranged GETs per round (lib/segment/cold-records.ts), which a 50-socket pool would queue into
-   * several waves of first-byte latency each @default 512 (half a Lambda's 1,024 file descriptors)
+   * connections of the pool. A cold walk over a large on-disk segment reads its records in a few hundred ranged GETs
+   * per round (lib/segment/cold-records.ts), which 50 sockets issue in waves; but 512 made moto behind the latency
+   * proxy (and a loaded machine) miss the 3 s connect timeout on cold rounds, so the default stays the SDK's
+   * @default 50
    */
   readonly maxSockets?: number;
 }
@@ -155,8 +156,8 @@ export class S3Store implements ObjectStore {
         requestTimeout: options.requestTimeoutMs ?? 30_000,
         // without this the handler only logs a warning when requestTimeout passes and keeps waiting
         throwOnRequestTimeout: true,
-        httpAgent: { maxSockets: options.maxSockets ?? 512 },
-        httpsAgent: { maxSockets: options.maxSockets ?? 512 },
+        httpAgent: { maxSockets: options.maxSockets ?? 50 },
+        httpsAgent: { maxSockets: options.maxSockets ?? 50 },
       },
     });
     this.casClient = new S3Client({ ...base, maxAttempts: 1, requestHandler: this.client.config.requestHandler });
