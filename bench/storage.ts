@@ -139,6 +139,9 @@ export async function main(argv: string[]): Promise<void> {
     endpoint: proxy.endpoint,
     region: server.region,
     credentials: server.credentials,
+    // a cold scenario-2 round queues a few hundred ranged GETs behind the pool's sockets, and moto serves them one
+    // at a time: the SDK's connect timer runs while a request waits for a socket (S3 serves them in parallel)
+    connectionTimeoutMs: 120_000,
   });
   const started = performance.now();
   try {

@@ -136,6 +136,9 @@ describe.skipIf(!available)('object storage at real latency (moto behind the lat
       endpoint: proxy.endpoint,
       region: server.region,
       credentials: server.credentials,
+      // a cold scenario-2 round queues a few hundred ranged GETs behind the pool's sockets, and moto serves them one
+      // at a time: the SDK's connect timer runs while a request waits for a socket (S3 serves them in parallel)
+      connectionTimeoutMs: 120_000,
     });
     await store.createBucket();
     const writer = coordinator();
