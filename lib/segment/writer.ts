@@ -32,7 +32,8 @@
  * not normalized (retrieve returns them, as Qdrant's); its codes and graph are built on normalized copies.
  *
  * Internal offsets follow a locality order (locality.ts) unless disabled: spatial neighbours share pages; then the
- * graph's upper-level nodes are numbered first (entry-order.ts: the entry region a cold paged walk reads at once).
+ * graph's upper-level nodes are numbered first (entry-order.ts: the entry region a cold paged walk reads at once),
+ * except in a block-graph segment with a tenant field, whose points are grouped by tenant instead (tenant-order.ts).
  *
  * Invariants: every object is written with a create-only put (a retried or racing optimizer can never overwrite a
  * segment someone may read); meta.json goes LAST, after every other object is durable, so a segment with a meta is
@@ -56,6 +57,7 @@ import type { ObjectStore } from '../storage/object-store.js';
 import { encodeIds } from './ids-format.js';
 import { composeOrders, entryOrder, entryRegionRows } from './entry-order.js';
 import { localityOrder, permuteRows } from './locality.js';
+import { tenantField, tenantOrder } from './tenant-order.js';
 import {
   GRAPH,
   IDS,
@@ -191,11 +193,18 @@ export function encodeSegment(
     options.localityOrder === false || full === undefined
       ? null
       : localityOrder(full.data, vectorSpace(config, full.name).size, raw.seed);
+  // a block-graph space (m 0 + payload_m) with a tenant field: points grouped by tenant (tenant-order.ts)
+  const fullHnsw = full === undefined ? undefined : vectorSpace(config, full.name).hnsw;
+  const tenant =
+    fullHnsw !== undefined && fullHnsw.m === 0 && graphWanted(fullHnsw, config.payload_schema)
+      ? tenantField(config.payload_schema)
+      : undefined;
+  if (tenant !== undefined) order = tenantOrder(order, raw.payloads, tenant);
   let input = order === null ? { ...raw, spaces: spacesIn } : reorder(raw, spacesIn, order);
   // the entry region (entry-order.ts): the full space's graph is built now, on the locality order, and its upper
   // nodes numbered first; every row-keyed input below is then written in that final order
   let prebuilt: { name: string; graph: HnswGraph } | null = null;
-  if (full !== undefined && options.entryOrder !== false) {
+  if (full !== undefined && options.entryOrder !== false && tenant === undefined) {
     const s = input.spaces.find((x) => x.name === full.name) as SpaceInput;
     let graph = buildSpaceGraph(config, s, n, raw.seed, options, undefined, input.payloads);
     const entry = graph === null ? null : entryOrder(graph);

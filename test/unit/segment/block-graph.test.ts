@@ -21,7 +21,7 @@ import { blockServes } from '../../../lib/segment/block-walk.js';
 import { GRAPH, META, segmentObjectKey } from '../../../lib/segment/keys.js';
 import { parseMeta } from '../../../lib/segment/meta.js';
 import { openSegment } from '../../../lib/segment/open.js';
-import { type SegmentHits, searchSegment } from '../../../lib/segment/search.js';
+import { DEFAULT_TUNING, type SegmentHits, searchSegment } from '../../../lib/segment/search.js';
 import type { Segment } from '../../../lib/segment/segment.js';
 import { writeSegment } from '../../../lib/segment/writer.js';
 import { IoScope } from '../../../lib/storage/io-stats.js';
@@ -41,7 +41,17 @@ const byTenant = (t: string): Filter => ({ must: [{ key: 'tenant', match: { valu
 
 let ds: Dataset;
 let base: Float32Array;
-const store = new MemoryStore();
+
+/** bytes read per object key (whole and ranged GETs) */
+class CountingStore extends MemoryStore {
+  readonly read = new Map<string, number>();
+  override async get(...args: Parameters<MemoryStore['get']>): ReturnType<MemoryStore['get']> {
+    const r = await super.get(...args);
+    if (r !== null) this.read.set(args[0], (this.read.get(args[0]) ?? 0) + r.body.byteLength);
+    return r;
+  }
+}
+const store = new CountingStore();
 
 /** full_scan_threshold 100 KB = 256 GloVe vectors: every tenant filter walks, every tenant gets its graph */
 function config(m: number, over: Partial<Parameters<typeof makeConfig>[2]> = {}): CollectionConfig {
@@ -239,6 +249,51 @@ describe.skipIf(!datasetsAvailable())('m 0 + payload_m: per-tenant graphs withou
       expect(r.ids).toEqual(m.ids);
       expect(io.counts.rangedGets).toBeGreaterThan(0);
     }
+  });
+});
+
+describe.skipIf(!datasetsAvailable())('m 0 + payload_m: the is_tenant layout on paged tiers', () => {
+  it('groups the points by tenant, and a cold tenant walk reads about its share of the graph and originals', async () => {
+    const seg = await open(PREFIX.blockPaged);
+    // three runs of offsets, one per tenant
+    let runs = 1;
+    for (let o = 1; o < N; o++)
+      if (tenantOf(seg.externalId(o) as number) !== tenantOf(seg.externalId(o - 1) as number)) runs++;
+    expect(runs).toBe(3);
+    const meta = seg.meta.spaces[''];
+    const graphKey = segmentObjectKey(PREFIX.blockPaged, GRAPH);
+    const vectorsKey = segmentObjectKey(PREFIX.blockPaged, 'vectors');
+    // pages only: no whole-graph or whole-originals read on first touch
+    const tuning = { ...DEFAULT_TUNING, wholeGraphBytes: 0, wholeVectorsBytes: 0 };
+    const share = { graph: 0, vectors: 0 };
+    for (let qi = 0; qi < 5; qi++) {
+      const cold = await openSegment(store, new PageCache(store), PREFIX.blockPaged);
+      store.read.clear();
+      const q = query(qi);
+      const hits = await searchSegment(
+        cold,
+        { vector: q, limit: K, params: { exact: false }, filter: byTenant('c'), deletedVersion: 0 },
+        new IoScope(),
+        tuning,
+      );
+      expect(hits.path).toBe('hnsw');
+      const ids = Array.from(hits.offsets, (o) => cold.externalId(o) as number);
+      expect(
+        overlap(
+          ids,
+          truth(q, (i) => tenantOf(i) === 'c'),
+        ),
+      ).toBeGreaterThanOrEqual(9);
+      share.graph = Math.max(share.graph, (store.read.get(graphKey) ?? 0) / (meta.hnsw?.bytes ?? 1));
+      share.vectors = Math.max(share.vectors, (store.read.get(vectorsKey) ?? 0) / meta.vectors.bytes);
+    }
+    console.log(
+      `cold tenant c (1/6 of the points): read ${share.graph.toFixed(3)} of the graph, ${share.vectors.toFixed(3)} of the originals`,
+    );
+    // tenant c is 1/6 of the points: its pages, plus at most a page at each end of its run
+    expect(share.graph).toBeGreaterThan(0);
+    expect(share.graph).toBeLessThan(1 / 6 + 0.05);
+    expect(share.vectors).toBeLessThan(1 / 6 + 0.05);
   });
 });
 
