@@ -6,9 +6,9 @@
  * `enable_hnsw: false`, in the schema the segment was sealed with). Qdrant's multitenancy layout is exactly this
  * (`is_tenant` keyword + a tenant match in every query).
  *
- * Anything else (no filter, a filter over several values or over other fields) is scanned: with no main graph Qdrant
- * has nothing to walk for it either (it walks from whichever entry point passes the filter, which finds one block's
- * points at best); an exact scan is the answer that is right.
+ * Anything else (no filter, a filter over several values or over other fields) is scanned: with no main graph,
+ * Qdrant walks it from whichever entry point passes the filter, which finds one block's points at best; an exact scan
+ * is the answer that is right.
  *
  * A served filter whose block was too small to get a graph is selective anyway (the block holds at most a quarter of
  * the full-scan threshold's points, so the filter does too) and is scanned before this applies.
