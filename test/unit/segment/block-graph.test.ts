@@ -28,7 +28,7 @@ import { IoScope } from '../../../lib/storage/io-stats.js';
 import { PageCache } from '../../../lib/storage/page-cache.js';
 import { type Dataset, datasetsAvailable, loadGlove, slice } from '../../support/datasets.js';
 import { MemoryStore } from '../../support/memory-store.js';
-import { makeConfig } from '../../support/segment-fixtures.js';
+import { makeConfig, seededVectors } from '../../support/segment-fixtures.js';
 
 const N = 9000;
 const QUERIES = 30;
@@ -334,6 +334,47 @@ describe('block graph format and filter rule', () => {
     const empty = deserializeGraph(serializeGraph(blockGraph(40, 4, [], build), 256));
     expect(empty.upper.blockEntries?.length).toBe(0);
     expect(empty.entryPoint).toBe(0xffffffff);
+  });
+
+  it('a multivector space gets block graphs on MaxSim, and a tenant query walks them', async () => {
+    const mstore = new MemoryStore();
+    const docs = 1200;
+    const DIM = 16;
+    const counts = Uint32Array.from({ length: docs }, (_, i) => 1 + (i % 3));
+    const rowsData = seededVectors(
+      counts.reduce((a, b) => a + b, 0),
+      DIM,
+      21,
+    );
+    const c = makeConfig(DIM, 'Cosine', { m: 0, efConstruct: 40, fullScanThreshold: 1, quantized: false });
+    const cfg: CollectionConfig = {
+      ...c,
+      vectors: { size: DIM, distance: 'Cosine', on_disk: false, multivector_config: { comparator: 'max_sim' } },
+      hnsw_config: { ...c.hnsw_config, payload_m: 8 },
+      payload_schema: SCHEMA,
+    };
+    const ids = Array.from({ length: docs }, (_, i) => i);
+    await writeSegment(mstore, 'c/segments/0001-multi', {
+      config: cfg,
+      ids,
+      versions: ids.map(() => 1),
+      spaces: [{ name: '', points: null, data: rowsData, counts }],
+      payloads: ids.map((i) => ({ tenant: `t${i % 3}` })),
+      seed: 3,
+    });
+    const seg = await openSegment(mstore, new PageCache(mstore), 'c/segments/0001-multi');
+    expect(seg.meta.spaces[''].hnsw?.m).toBe(0);
+    let hits = 0;
+    for (let qi = 0; qi < 10; qi++) {
+      const q = seededVectors(2, DIM, 500 + qi);
+      const filter = byTenant(`t${qi % 3}`);
+      const walk = await search(seg, q, { exact: false, hnsw_ef: 64 }, filter);
+      const exact = await search(seg, q, { exact: true }, filter);
+      expect(walk.hits.path).toBe('hnsw');
+      expect(walk.ids.every((id) => id % 3 === qi % 3)).toBe(true);
+      hits += overlap(walk.ids, exact.ids);
+    }
+    expect(hits / (10 * K)).toBeGreaterThanOrEqual(0.9);
   });
 
   it('a block serves a filter requiring one value of a block field', () => {
