@@ -8,7 +8,10 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { normalizeRows } from '../../../lib/distance/index.js';
+import { findBlockEntry } from '../../../lib/index/block-entry.js';
 import { blockGraph } from '../../../lib/index/block-graph.js';
+import { InMemoryGraph } from '../../../lib/index/graph.js';
+import { searchPipelineSync } from '../../../lib/index/pipeline.js';
 import { buildHnsw } from '../../../lib/index/build.js';
 import { BLOCK_GRAPH_VERSION, deserializeGraph, serializeGraph } from '../../../lib/index/graph-format.js';
 import { permuteGraph } from '../../../lib/index/graph-permute.js';
@@ -334,6 +337,21 @@ describe('block graph format and filter rule', () => {
     const empty = deserializeGraph(serializeGraph(blockGraph(40, 4, [], build), 256));
     expect(empty.upper.blockEntries?.length).toBe(0);
     expect(empty.entryPoint).toBe(0xffffffff);
+  });
+
+  it('the in-memory walk starts from a given block entry and stays in its block', async () => {
+    const g = new InMemoryGraph(blockGraph(40, 4, blocks, build));
+    const q = Float32Array.of(0.3, -0.2, 0.9, 0.1);
+    const scorer = floatScorer(rows, dim, 'Euclid', q);
+    const odd = (id: number) => id % 2 === 1;
+    const entry = await findBlockEntry(g, scorer, odd, []);
+    expect(entry).not.toBeNull();
+    expect(odd(entry?.id as number)).toBe(true);
+    const found = searchPipelineSync({ n: 40, graph: g }, scorer, null, { k: 5, ef: 20, accept: odd, entry });
+    const exact = searchPipelineSync({ n: 40, graph: null }, scorer, null, { k: 5, accept: odd });
+    expect(Array.from(found.ids)).toEqual(Array.from(exact.ids));
+    // no point passes: no entry (the caller scans)
+    expect(await findBlockEntry(g, scorer, () => false, [1, 3])).toBeNull();
   });
 
   it('a multivector space gets block graphs on MaxSim, and a tenant query walks them', async () => {
