@@ -13,11 +13,13 @@
  *   at 80 MB/s; a warm synchronous Invoke adds 15 ms to the api function's wait (bench/fanout.ts). Lambda bills each
  *   function's duration (1 ms granularity) × its memory: a worker for its compute + its own S3 time, the api function
  *   for its compute + its S3 time + the invoke overhead + the slowest worker (it waits).
- * Extrapolation to 1M × 768 (stated): the deployment's K = 8 segments of 125k points (infra defaults: 8 workers,
- *   api 1024 MiB, workers 2048 MiB, arm64). Per-task HNSW work (compute ms, and page GETs/bytes when the graph or
- *   vectors are paged) grows with the walk's length, ~ln(n) of the segment: scaled by ln(125k)/ln(N/S). Whole-object
- *   reads on a cold open (int8 codes, in-RAM graph/vectors) grow with n: scaled by 125k/(N/S). Coordinator work and its
- *   S3 requests (manifest revalidation, WAL listing) do not depend on n. Stored bytes scale with points.
+ * Extrapolation to 1M × 768 (stated): the deployment's K segments of 1M/K points, K = 8 (infra defaults: 8 workers,
+ *   api 1024 MiB, workers 2048 MiB, arm64) and K = 2 (the guide's throughput configuration, `default_segment_number:
+ *   2`: fewer, larger segments), each measured with S = K. Per-task HNSW work (compute ms, and page GETs/bytes when the
+ *   graph or vectors are paged) grows with the walk's length, ~ln(n) of the segment: scaled by ln(1M/K)/ln(N/S).
+ *   Whole-object reads on a cold open (int8 codes, in-RAM graph/vectors) grow with n: scaled by (1M/K)/(N/S).
+ *   Coordinator work and its S3 requests (manifest revalidation, WAL listing) do not depend on n. Stored bytes scale
+ *   with points.
  */
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -42,7 +44,7 @@ import { costChart } from './support/charts.js';
 import { PRICES, priceQuery, type QueryCounts, s3VectorsPerQuery, turbopufferPerQuery } from './support/prices.js';
 import { writeChart } from './support/plot.js';
 import { codeVersion, fixed, formatTable, machineInfo, writeResults } from './support/results.js';
-import { benchArgs } from './support/args.js';
+import { benchArgs, numberList } from './support/args.js';
 
 export const description =
   '$ per million queries and per GB-month at 1M × 768 from measured counts, vs S3 Vectors/turbopuffer';
@@ -52,7 +54,6 @@ const FIRST_BYTE_MS = 15;
 const STREAM_MB_PER_S = 80;
 const INVOKE_MS = 15;
 const TARGET_POINTS = 1_000_000;
-const TARGET_SEGMENTS = 8;
 const API_MIB = 1024;
 const WORKER_MIB = 2048;
 
@@ -204,8 +205,14 @@ async function measure(
 }
 
 /** Scales one scenario's measured per-query counts to the target deployment (see the header) and prices them. */
-function extrapolate(m: Measured, perSegmentMeasured: number, cold: boolean, paged: boolean): QueryCounts {
-  const perSegment = TARGET_POINTS / TARGET_SEGMENTS;
+function extrapolate(
+  m: Measured,
+  segments: number,
+  perSegmentMeasured: number,
+  cold: boolean,
+  paged: boolean,
+): QueryCounts {
+  const perSegment = TARGET_POINTS / segments;
   const walk = Math.log(perSegment) / Math.log(perSegmentMeasured);
   const whole = perSegment / perSegmentMeasured;
   const perTask = (x: number) => x / Math.max(m.tasks, 1);
@@ -216,10 +223,10 @@ function extrapolate(m: Measured, perSegmentMeasured: number, cold: boolean, pag
   const coordMs = m.coordComputeMs + s3Ms(m.coordRounds, m.coordBytes);
   return {
     apiGatewayRequests: 1,
-    lambdaInvocations: 1 + TARGET_SEGMENTS,
+    lambdaInvocations: 1 + segments,
     apiGbSeconds: (API_MIB / 1024) * (Math.ceil(coordMs + INVOKE_MS + taskMs) / 1000),
-    workerGbSeconds: TARGET_SEGMENTS * (WORKER_MIB / 1024) * (Math.ceil(taskMs) / 1000),
-    s3Gets: m.coordGets + TARGET_SEGMENTS * taskGets,
+    workerGbSeconds: segments * (WORKER_MIB / 1024) * (Math.ceil(taskMs) / 1000),
+    s3Gets: m.coordGets + segments * taskGets,
     s3Lists: m.coordLists,
   };
 }
@@ -239,13 +246,15 @@ export async function main(argv: string[]): Promise<void> {
     points: n,
     queries: nq,
     cold: nCold,
-    segments,
+    segments: segmentList,
   } = benchArgs(argv, {
     points: 16000,
     queries: 40,
     cold: 4,
-    segments: 8,
+    // the infra default (8 workers, 8 segments) and the guide's throughput configuration (2 segments)
+    segments: '8,2',
   });
+  const segmentConfigs = numberList('segments', segmentList);
   const started = performance.now();
   const machine = machineInfo();
   console.log('# cost benchmark');
@@ -253,83 +262,85 @@ export async function main(argv: string[]): Promise<void> {
     `machine: ${machine.cpus} cpus (${machine.cpuModel}), node ${machine.node}; code ${codeVersion().commit}`,
   );
   console.log(
-    `measured at ${n} × ${DIM}-d (seeded clustered, Cosine), ${segments} segments = ${segments} workers, ${nq} warm + ${nCold} cold queries, k=10; ` +
-      `priced at ${TARGET_POINTS} × ${DIM} in ${TARGET_SEGMENTS} segments, api ${API_MIB} MiB, workers ${WORKER_MIB} MiB, arm64; ` +
+    `measured at ${n} × ${DIM}-d (seeded clustered, Cosine), S segments = S workers for S in ${segmentConfigs.join(', ')}, ${nq} warm + ${nCold} cold queries, k=10; ` +
+      `priced at ${TARGET_POINTS} × ${DIM} in the same S segments, api ${API_MIB} MiB, workers ${WORKER_MIB} MiB, arm64; ` +
       `S3 model ${FIRST_BYTE_MS} ms/round + ${STREAM_MB_PER_S} MB/s, invoke ${INVOKE_MS} ms`,
   );
   console.log(`prices: ${PRICES.map((p) => `${p.name} ${p.value} ${p.unit} (${p.source}, ${p.date})`).join('; ')}`);
   const data = clustered(n, 1);
   const queries = clustered(nq, 2);
   const rows: Record<string, unknown>[] = [];
-  for (const sc of SCENARIOS) {
-    const root = mkdtempSync(join(tmpdir(), 'strata-bench-cost-'));
-    try {
-      const store = new FileSystemStore({ root, fsync: false });
-      const log: { ms: number; stats: SegmentSearchStats }[] = [];
-      const config: CollectionConfig = {
-        vectors: { size: DIM, distance: 'Cosine', on_disk: sc.vectorsOnDisk },
-        hnsw_config: { m: 16, ef_construct: 100, on_disk: sc.graphOnDisk, full_scan_threshold: 10 },
-        ...(sc.int8 ? { quantization_config: { scalar: { type: 'int8', quantile: 0.99, always_ram: true } } } : {}),
-        optimizers_config: { default_segment_number: segments, indexing_threshold: 1 },
-      } as CollectionConfig;
-      const writer = deployment(store, segments, log);
-      await writer.createCollection('bench', config);
-      for (let i = 0; i < n; i += 1000) {
-        const points = Array.from({ length: Math.min(1000, n - i) }, (_, j) => ({
-          id: i + j,
-          vector: Array.from(data.subarray((i + j) * DIM, (i + j + 1) * DIM)),
-          payload: { i: i + j },
+  for (const segments of segmentConfigs)
+    for (const sc of SCENARIOS) {
+      const root = mkdtempSync(join(tmpdir(), 'strata-bench-cost-'));
+      try {
+        const store = new FileSystemStore({ root, fsync: false });
+        const log: { ms: number; stats: SegmentSearchStats }[] = [];
+        const config: CollectionConfig = {
+          vectors: { size: DIM, distance: 'Cosine', on_disk: sc.vectorsOnDisk },
+          hnsw_config: { m: 16, ef_construct: 100, on_disk: sc.graphOnDisk, full_scan_threshold: 10 },
+          ...(sc.int8 ? { quantization_config: { scalar: { type: 'int8', quantile: 0.99, always_ram: true } } } : {}),
+          optimizers_config: { default_segment_number: segments, indexing_threshold: 1 },
+        } as CollectionConfig;
+        const writer = deployment(store, segments, log);
+        await writer.createCollection('bench', config);
+        for (let i = 0; i < n; i += 1000) {
+          const points = Array.from({ length: Math.min(1000, n - i) }, (_, j) => ({
+            id: i + j,
+            vector: Array.from(data.subarray((i + j) * DIM, (i + j + 1) * DIM)),
+            payload: { i: i + j },
+          }));
+          await writer.upsertPoints('bench', points, true);
+        }
+        await optimize(store, collectionPrefix('', 'bench'));
+        const bytesPerPoint = segmentBytes(root) / n;
+        const reqs: QueryRequest[] = Array.from({ length: nq }, (_, q) => ({
+          vector: Array.from(queries.subarray(q * DIM, (q + 1) * DIM)),
+          limit: 10,
+          offset: 0,
+          params: sc.params,
+          // the guide's queries ask for no payload; S3 Vectors' and turbopuffer's prices are for ids + scores too
+          with_payload: false,
+          with_vector: false,
         }));
-        await writer.upsertPoints('bench', points, true);
+        const cold: Measured[] = [];
+        for (let q = 0; q < nCold; q++) cold.push(await measure(deployment(store, segments, log), [reqs[q]], log));
+        const svc = deployment(store, segments, log);
+        for (const r of reqs) await svc.query('bench', r);
+        const warm = await measure(svc, reqs, log);
+        // the same warm queries with bounded staleness: a snapshot younger than STALENESS_MS is reused (no store round)
+        const staleSvc = deployment(store, segments, log, STALENESS_MS);
+        for (const r of reqs) await staleSvc.query('bench', r);
+        const warmStale = await measure(staleSvc, reqs, log);
+        const coldMean = cold.reduce((acc, m) => {
+          for (const k of Object.keys(m) as (keyof Measured)[]) acc[k] = (acc[k] ?? 0) + m[k] / cold.length;
+          return acc;
+        }, {} as Measured);
+        for (const [state, m] of [
+          ['warm', warm],
+          [`warm, stale <= ${STALENESS_MS / 1000} s`, warmStale],
+          ['cold', coldMean],
+        ] as const) {
+          const counts = extrapolate(m, segments, n / segments, state === 'cold', sc.vectorsOnDisk || sc.graphOnDisk);
+          const priced = priceQuery(counts);
+          rows.push({ scenario: sc.name, segments, state, measured: m, counts, ...priced, bytesPerPoint });
+          console.log(
+            `  ${sc.name}, ${segments} segments, ${state}: measured ${m.tasks.toFixed(1)} tasks, ${(m.taskComputeMs / Math.max(m.tasks, 1)).toFixed(2)} ms/task, ` +
+              `coordinator ${m.coordComputeMs.toFixed(2)} ms, GETs ${(m.coordGets + m.taskGets).toFixed(1)}, LISTs ${m.coordLists.toFixed(1)}, ` +
+              `${((m.coordBytes + m.taskBytes) / 1024).toFixed(0)} KiB → $${priced.perMillion.toFixed(2)} per million queries at 1M × ${DIM}`,
+          );
+        }
+      } finally {
+        rmSync(root, { recursive: true, force: true });
       }
-      await optimize(store, collectionPrefix('', 'bench'));
-      const bytesPerPoint = segmentBytes(root) / n;
-      const reqs: QueryRequest[] = Array.from({ length: nq }, (_, q) => ({
-        vector: Array.from(queries.subarray(q * DIM, (q + 1) * DIM)),
-        limit: 10,
-        offset: 0,
-        params: sc.params,
-        // the guide's queries ask for no payload; S3 Vectors' and turbopuffer's prices are for ids + scores too
-        with_payload: false,
-        with_vector: false,
-      }));
-      const cold: Measured[] = [];
-      for (let q = 0; q < nCold; q++) cold.push(await measure(deployment(store, segments, log), [reqs[q]], log));
-      const svc = deployment(store, segments, log);
-      for (const r of reqs) await svc.query('bench', r);
-      const warm = await measure(svc, reqs, log);
-      // the same warm queries with bounded staleness: a snapshot younger than STALENESS_MS is reused (no store round)
-      const staleSvc = deployment(store, segments, log, STALENESS_MS);
-      for (const r of reqs) await staleSvc.query('bench', r);
-      const warmStale = await measure(staleSvc, reqs, log);
-      const coldMean = cold.reduce((acc, m) => {
-        for (const k of Object.keys(m) as (keyof Measured)[]) acc[k] = (acc[k] ?? 0) + m[k] / cold.length;
-        return acc;
-      }, {} as Measured);
-      for (const [state, m] of [
-        ['warm', warm],
-        [`warm, stale <= ${STALENESS_MS / 1000} s`, warmStale],
-        ['cold', coldMean],
-      ] as const) {
-        const counts = extrapolate(m, n / segments, state === 'cold', sc.vectorsOnDisk || sc.graphOnDisk);
-        const priced = priceQuery(counts);
-        rows.push({ scenario: sc.name, state, measured: m, counts, ...priced, bytesPerPoint });
-        console.log(
-          `  ${sc.name} ${state}: measured ${m.tasks.toFixed(1)} tasks, ${(m.taskComputeMs / Math.max(m.tasks, 1)).toFixed(2)} ms/task, ` +
-            `coordinator ${m.coordComputeMs.toFixed(2)} ms, GETs ${(m.coordGets + m.taskGets).toFixed(1)}, LISTs ${m.coordLists.toFixed(1)}, ` +
-            `${((m.coordBytes + m.taskBytes) / 1024).toFixed(0)} KiB → $${priced.perMillion.toFixed(2)} per million queries at 1M × ${DIM}`,
-        );
-      }
-    } finally {
-      rmSync(root, { recursive: true, force: true });
     }
-  }
   const vectorBytes = TARGET_POINTS * (DIM * 4 + 8);
   const s3v = s3VectorsPerQuery(TARGET_POINTS, DIM * 4 + 8);
   const tp = turbopufferPerQuery(vectorBytes);
   const table = formatTable(
     [
       'scenario',
+      'segments',
       'state',
       'invocations',
       'api GB-s',
@@ -348,6 +359,7 @@ export async function main(argv: string[]): Promise<void> {
       const c = r.counts as QueryCounts;
       return [
         r.scenario as string,
+        r.segments as number,
         r.state as string,
         c.lambdaInvocations,
         fixed(c.apiGbSeconds, 4),
@@ -371,27 +383,33 @@ export async function main(argv: string[]): Promise<void> {
     `storage $${((vectorBytes / 1e9) * PRICES_BY.s3VectorsStorageGbMonth).toFixed(3)} per month`;
   const tpLine = `turbopuffer at 1M × ${DIM}: $${tp.toFixed(2)} per million queries (queried bytes only; its $64/month minimum and storage price aside)`;
   console.log(`\n${table}\n\n${s3vLine}\n${tpLine}`);
-  const warm1 = rows.find((r) => r.state === 'warm' && String(r.scenario).startsWith('1'))!;
-  const warm1Counts = warm1.counts as QueryCounts;
-  const listShare = 1e6 * warm1Counts.s3Lists * PRICES_BY.s3PutList;
-  console.log(
-    `acceptance: warm scenario 1 $${(warm1.perMillion as number).toFixed(2)} per million vs S3 Vectors $${s3v.total.toFixed(2)} ` +
-      `(${(warm1.perMillion as number) < s3v.total ? 'below' : 'NOT below'}); arithmetic: Lambda ${warm1Counts.lambdaInvocations} × $0.20/M + ` +
-      `(${warm1Counts.apiGbSeconds.toFixed(4)} + ${warm1Counts.workerGbSeconds.toFixed(4)}) GB-s × $${PRICES_BY.lambdaGbSecondArm}/GB-s = $${(warm1.lambda as number).toFixed(2)}; ` +
-      `S3 ${warm1Counts.s3Gets.toFixed(1)} GETs × $0.0004/1k + ${warm1Counts.s3Lists.toFixed(1)} LIST × $0.005/1k = $${(warm1.s3 as number).toFixed(2)}; ` +
-      `API Gateway $${(warm1.apiGateway as number).toFixed(2)}. Of that, $${listShare.toFixed(2)} is the WAL LIST each query pays ` +
-      `(without it: $${((warm1.perMillion as number) - listShare).toFixed(2)})`,
-  );
-  const stale1 = rows.find((r) => String(r.state).startsWith('warm, stale') && String(r.scenario).startsWith('1'))!;
-  const stale1Counts = stale1.counts as QueryCounts;
-  console.log(
-    `bounded staleness (STRATA_READ_STALENESS_MS=${STALENESS_MS}): warm scenario 1 $${(stale1.perMillion as number).toFixed(2)} per million ` +
-      `(${(stale1.perMillion as number) < s3v.total ? 'below' : 'NOT below'} S3 Vectors): ${stale1Counts.s3Gets.toFixed(1)} GETs, ` +
-      `${stale1Counts.s3Lists.toFixed(1)} LISTs per query`,
-  );
+  for (const segments of segmentConfigs) {
+    const warm1 = rows.find(
+      (r) => r.segments === segments && r.state === 'warm' && String(r.scenario).startsWith('1'),
+    )!;
+    const warm1Counts = warm1.counts as QueryCounts;
+    const listShare = 1e6 * warm1Counts.s3Lists * PRICES_BY.s3PutList;
+    console.log(
+      `acceptance, ${segments} segments: warm scenario 1 $${(warm1.perMillion as number).toFixed(2)} per million vs S3 Vectors $${s3v.total.toFixed(2)} ` +
+        `(${(warm1.perMillion as number) < s3v.total ? 'below' : 'NOT below'}); arithmetic: Lambda ${warm1Counts.lambdaInvocations} × $0.20/M + ` +
+        `(${warm1Counts.apiGbSeconds.toFixed(4)} + ${warm1Counts.workerGbSeconds.toFixed(4)}) GB-s × $${PRICES_BY.lambdaGbSecondArm}/GB-s = $${(warm1.lambda as number).toFixed(2)}; ` +
+        `S3 ${warm1Counts.s3Gets.toFixed(1)} GETs × $0.0004/1k + ${warm1Counts.s3Lists.toFixed(1)} LIST × $0.005/1k = $${(warm1.s3 as number).toFixed(2)}; ` +
+        `API Gateway $${(warm1.apiGateway as number).toFixed(2)}. Of that, $${listShare.toFixed(2)} is the WAL LIST each query pays ` +
+        `(without it: $${((warm1.perMillion as number) - listShare).toFixed(2)})`,
+    );
+    const stale1 = rows.find(
+      (r) => r.segments === segments && String(r.state).startsWith('warm, stale') && String(r.scenario).startsWith('1'),
+    )!;
+    const stale1Counts = stale1.counts as QueryCounts;
+    console.log(
+      `bounded staleness (STRATA_READ_STALENESS_MS=${STALENESS_MS}), ${segments} segments: warm scenario 1 $${(stale1.perMillion as number).toFixed(2)} per million ` +
+        `(${(stale1.perMillion as number) < s3v.total ? 'below' : 'NOT below'} S3 Vectors): ${stale1Counts.s3Gets.toFixed(1)} GETs, ` +
+        `${stale1Counts.s3Lists.toFixed(1)} LISTs per query`,
+    );
+  }
   const chartRows = [
     ...rows.map((r) => ({
-      system: `Strata ${r.state}`,
+      system: `Strata ${r.state}, ${r.segments} segments`,
       scenario: r.scenario as string,
       dollarsPerMillionQueries: r.perMillion as number,
     })),
@@ -410,10 +428,9 @@ export async function main(argv: string[]): Promise<void> {
       n,
       nq,
       nCold,
-      segments,
+      segments: segmentConfigs,
       DIM,
       TARGET_POINTS,
-      TARGET_SEGMENTS,
       API_MIB,
       WORKER_MIB,
       FIRST_BYTE_MS,

@@ -32,7 +32,7 @@ afterAll(async () => {
 
 describe('official client → Strata (real service)', () => {
   it('create, write, read, search, filter, payload ops, delete', async () => {
-    const { client } = strata;
+    const { client, client118 } = strata;
     expect(
       await client.createCollection('c', {
         vectors: { size: 4, distance: 'Cosine' },
@@ -65,7 +65,7 @@ describe('official client → Strata (real service)', () => {
       filter: { must: [{ key: 'n', range: { gte: 2 } }] },
     });
     expect(filtered.points.map((p) => p.id)).toEqual([3, UUID]);
-    const legacy = await client.search('c', { vector: [0, 1, 0, 0], limit: 1 });
+    const legacy = await client118.search('c', { vector: [0, 1, 0, 0], limit: 1 });
     expect(legacy[0].id).toBe(UUID);
     expect(
       (await client.scroll('c', { filter: { must: [{ key: 'tags[]', match: { value: 'a' } }] } })).points.map(

@@ -13,7 +13,7 @@ import { collectionPrefix, manifestKey } from '../../lib/collection/keys.js';
 import { loadConfig } from '../../lib/runtime/config.js';
 import { createCoordinator, type Coordinator } from '../../lib/runtime/coordinator.js';
 import { createLogger } from '../../lib/runtime/logger.js';
-import { startStrata, type StrataUnderTest } from '../support/strata-server.js';
+import { startStrata, type StrataUnderTest, type LegacyQdrantClient } from '../support/strata-server.js';
 
 const DIM = 4;
 const N = 20;
@@ -21,6 +21,7 @@ let dir: string;
 let coordinator: Coordinator;
 let strata: StrataUnderTest;
 let client: QdrantClient;
+let client118: LegacyQdrantClient;
 
 const vec = (i: number): number[] => [Math.cos(i), Math.sin(i), (i % 7) / 7, 1];
 
@@ -70,6 +71,7 @@ beforeAll(async () => {
   coordinator = await createCoordinator(config, { logger: createLogger(config, 'server'), fallback: 'threads' });
   strata = await startStrata(coordinator.service);
   client = strata.client;
+  client118 = strata.client118;
   await client.createCollection('c', { vectors: { size: DIM, distance: 'Cosine' } });
   // half sealed into a segment, half left in the WAL, so both kinds of objects are watched
   await client.upsert('c', {
@@ -108,7 +110,7 @@ describe('bad requests get Qdrant status codes and messages', () => {
       status: 400,
       error: 'Wrong input: Vector dimension error: expected dim: 4, got 2',
     });
-    expect((await rejection(client.search('c', { vector: [1, 2, 3, 4, 5], limit: 3 }))).status).toBe(400);
+    expect((await rejection(client118.search('c', { vector: [1, 2, 3, 4, 5], limit: 3 }))).status).toBe(400);
   });
 
   it('NaN and infinities: the client sends NaN as null; raw NaN, "NaN" and 1e999 are refused too', async () => {
@@ -277,7 +279,7 @@ describe('bad requests get Qdrant status codes and messages', () => {
     const q = await rejection(client.query('c', { query: vec(1), limit: 0 }));
     expect(q.status).toBe(422);
     expect(q.error).toBe('Validation error in JSON body: [limit: value 0 invalid, must be 1 or larger]');
-    expect((await rejection(client.search('c', { vector: vec(1), limit: 0 }))).status).toBe(422);
+    expect((await rejection(client118.search('c', { vector: vec(1), limit: 0 }))).status).toBe(422);
     expect((await rejection(client.scroll('c', { limit: 0 }))).status).toBe(422);
   });
 });

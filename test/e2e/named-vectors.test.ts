@@ -18,7 +18,12 @@ import { parseMeta, type SegmentMeta } from '../../lib/segment/meta.js';
 import type { StrataCollectionService } from '../../lib/collection/service.js';
 import type { FileSystemStore } from '../../lib/storage/fs-store.js';
 import { rng } from '../support/collection-harness.js';
-import { clientRejection, serveTempStore, type ServedTempStore } from '../support/strata-server.js';
+import {
+  clientRejection,
+  serveTempStore,
+  type ServedTempStore,
+  type LegacyQdrantClient,
+} from '../support/strata-server.js';
 
 const C = 'named';
 const EXACT = { exact: true };
@@ -34,6 +39,7 @@ type Vectors = Partial<Record<Name, number[]>>;
 
 let strata: ServedTempStore;
 let client: QdrantClient;
+let client118: LegacyQdrantClient;
 let svc: StrataCollectionService;
 let store: FileSystemStore;
 /** the reference: live points' vectors by id, as stored (Cosine normalized) */
@@ -103,7 +109,7 @@ const queries = (seed: number) => {
 
 beforeAll(async () => {
   strata = await serveTempStore(3);
-  ({ client, store, svc } = strata);
+  ({ client, client118, store, svc } = strata);
 });
 
 afterAll(async () => {
@@ -118,7 +124,7 @@ async function checkAll(seed: number): Promise<void> {
     expect(want.length).toBe(10);
     const got = await client.query(C, { query: q[name], using: name, limit: 10, params: EXACT });
     expectRanking(got.points, want);
-    const legacy = await client.search(C, { vector: { name, vector: q[name] }, limit: 10, params: EXACT });
+    const legacy = await client118.search(C, { vector: { name, vector: q[name] }, limit: 10, params: EXACT });
     expectRanking(legacy, want);
     // the approximate path (HNSW / int8 per that vector's config) finds most of the exact top 10
     const approx = await client.query(C, { query: q[name], using: name, limit: 10 });
@@ -197,7 +203,7 @@ async function checkBadInput(): Promise<void> {
   expect(query).toEqual({ status: 400, error: 'Wrong input: Not existing vector name error: nope' });
   const size = await rejection(client.query(C, { query: [1, 2, 3], using: 'text', limit: 3 }));
   expect(size).toEqual({ status: 400, error: 'Wrong input: Vector dimension error: expected dim: 4, got 3' });
-  const legacy = await rejection(client.search(C, { vector: { name: 'nope', vector: [1, 2, 3] }, limit: 3 }));
+  const legacy = await rejection(client118.search(C, { vector: { name: 'nope', vector: [1, 2, 3] }, limit: 3 }));
   expect(legacy.status).toBe(400);
   expect(legacy.error).toContain('Not existing vector name error: nope');
 }

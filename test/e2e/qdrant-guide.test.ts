@@ -32,7 +32,7 @@ import { loadConfig } from '../../lib/runtime/config.js';
 import { createCoordinator, type Coordinator } from '../../lib/runtime/coordinator.js';
 import { createLogger } from '../../lib/runtime/logger.js';
 import { bruteForceTopK, datasetsAvailable, loadGlove, recallAtK, slice, type Dataset } from '../support/datasets.js';
-import { startStrata, type StrataUnderTest } from '../support/strata-server.js';
+import { startStrata, type StrataUnderTest, type LegacyQdrantClient } from '../support/strata-server.js';
 
 const N = 2500;
 const QUERIES = 12;
@@ -45,6 +45,7 @@ let dir: string;
 let coordinator: Coordinator;
 let strata: StrataUnderTest;
 let client: QdrantClient;
+let client118: LegacyQdrantClient;
 let ds: Dataset;
 
 type Params = Record<string, unknown>;
@@ -179,6 +180,7 @@ beforeAll(async () => {
   coordinator = await createCoordinator(config, { logger: createLogger(config, 'server'), fallback: 'threads' });
   strata = await startStrata(coordinator.service);
   client = strata.client;
+  client118 = strata.client118;
 }, 120_000);
 
 afterAll(async () => {
@@ -418,9 +420,9 @@ describe("Qdrant's optimize-performance guide through the official client", () =
   it('legacy search, search batch and query batch answer like single queries', async () => {
     const name = 'latency';
     const params = { exact: true };
-    const legacy = await client.search(name, { vector: query(1), limit: K, params });
+    const legacy = await client118.search(name, { vector: query(1), limit: K, params });
     expect(legacy.map((p) => p.id)).toEqual(await ids(name, params, 1));
-    const batch = await client.searchBatch(name, {
+    const batch = await client118.searchBatch(name, {
       searches: [0, 1, 2].map((q) => ({ vector: query(q), limit: K, params })),
     });
     const qbatch = await client.queryBatch(name, {

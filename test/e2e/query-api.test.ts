@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CollectionOptimizer } from '../../lib/collection/optimizer.js';
 import type { StrataCollectionService } from '../../lib/collection/service.js';
 import { config, directInvoker, rng, service, tempStore } from '../support/collection-harness.js';
-import { startStrata, type StrataUnderTest } from '../support/strata-server.js';
+import { startStrata, type StrataUnderTest, type LegacyQdrantClient } from '../support/strata-server.js';
 
 const DIM = 8;
 const EXACT = { exact: true };
@@ -19,6 +19,7 @@ type P = { vector: number[]; payload: { g: string; k: number; n: number; tag: st
 
 let strata: StrataUnderTest;
 let client: QdrantClient;
+let client118: LegacyQdrantClient;
 let svc: StrataCollectionService;
 let cleanup: () => void;
 /** the reference: live points by id (vectors normalized, as Cosine stores them) */
@@ -89,6 +90,7 @@ beforeAll(async () => {
   );
   strata = await startStrata(svc);
   client = strata.client;
+  client118 = strata.client118;
   expect((await svc.getCollection('c')).segments_count).toBe(3);
 });
 
@@ -210,7 +212,7 @@ describe('query forms vs brute force (segments + WAL tail)', () => {
       rank(sum, notEx).slice(0, 10),
     );
     // the legacy endpoint answers the same list
-    const legacy = await client.recommend('c', {
+    const legacy = await client118.recommend('c', {
       positive: [30, 160],
       negative: [q1],
       strategy: 'sum_scores',
@@ -235,7 +237,7 @@ describe('query forms vs brute force (segments + WAL tail)', () => {
       rank(disc, notEx).slice(0, 10),
     );
     expectRanking(
-      await client.discoverPoints('c', { target: 40, context: pairs, limit: 10 }),
+      await client118.discoverPoints('c', { target: 40, context: pairs, limit: 10 }),
       rank(disc, notEx).slice(0, 10),
     );
     const ctx = (p: P) =>
@@ -247,7 +249,7 @@ describe('query forms vs brute force (segments + WAL tail)', () => {
     const want = rank(ctx, (_, id) => ![41, 42, 43, 44].includes(id)).slice(0, 10);
     got.points.forEach((g, i) => expect(g.score).toBeCloseTo(want[i].score, 5));
     // the legacy discover without a target is context search, as Qdrant's
-    const legacy = await client.discoverPoints('c', { context: pairs, limit: 10 });
+    const legacy = await client118.discoverPoints('c', { context: pairs, limit: 10 });
     legacy.forEach((g, i) => expect(g.score).toBeCloseTo(want[i].score, 5));
     const neither = await fetch(`${strata.url}/collections/c/points/discover`, {
       method: 'POST',
@@ -341,11 +343,13 @@ describe('query forms vs brute force (segments + WAL tail)', () => {
       shape(await client.queryGroups('c', { query: q0, group_by: 'g', group_size: 2, limit: 3, params: EXACT })),
     ).toEqual(expected);
     expect(
-      shape(await client.searchPointGroups('c', { vector: q0, group_by: 'g', group_size: 2, limit: 3, params: EXACT })),
+      shape(
+        await client118.searchPointGroups('c', { vector: q0, group_by: 'g', group_size: 2, limit: 3, params: EXACT }),
+      ),
     ).toEqual(expected);
     // integer keys through the legacy door (the JS client does not forward its with_lookup), then with_lookup
     // through query/groups: group 5 carries point 5 of `groups_info`, groups without such a point carry none
-    const legacy = await client.recommendPointGroups('c', {
+    const legacy = await client118.recommendPointGroups('c', {
       positive: [12],
       group_by: 'k',
       group_size: 1,
@@ -398,7 +402,7 @@ describe('query forms vs brute force (segments + WAL tail)', () => {
     expect(ids(res[0].points)).toEqual(ids(rank((p) => dot(p.vector, q0)).slice(0, 3)));
     expect(res[1].points).toHaveLength(3);
     expect(res[2].points).toHaveLength(2);
-    const rb = await client.recommendBatch('c', {
+    const rb = await client118.recommendBatch('c', {
       searches: [
         { positive: [12], limit: 2 },
         { positive: [13], limit: 4 },

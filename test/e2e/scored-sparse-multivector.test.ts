@@ -25,12 +25,18 @@ import {
   sparseDot,
   sparseMultiPoints,
 } from '../support/sparse-multi-points.js';
-import { clientRejection, type ServedTempStore, serveTempStore } from '../support/strata-server.js';
+import {
+  clientRejection,
+  type ServedTempStore,
+  serveTempStore,
+  type LegacyQdrantClient,
+} from '../support/strata-server.js';
 
 const C = 'scored';
 const OTHER = 'scored_other';
 let strata: ServedTempStore;
 let client: QdrantClient;
+let client118: LegacyQdrantClient;
 
 /** the live points, as the collection holds them now (each also holds `text` as `weighted`) */
 const live = new Map<number, Vecs>();
@@ -235,7 +241,7 @@ async function checkLegacyAndPrefetch(ids: number[]): Promise<void> {
   for (const name of NAMES) {
     const [best, sum, discover] = forms(name, ids);
     const [a, b, c] = ids;
-    const legacy = await client.recommend(C, {
+    const legacy = await client118.recommend(C, {
       positive: [a, b],
       negative: [c],
       strategy: 'best_score',
@@ -326,6 +332,7 @@ async function checkSparseMmr(): Promise<void> {
 beforeAll(async () => {
   strata = await serveTempStore(2);
   client = strata.client;
+  client118 = strata.client118;
   for (const name of [C, OTHER]) {
     await client.createCollection(name, {
       vectors: {

@@ -13,7 +13,12 @@ import { CollectionOptimizer } from '../../lib/collection/optimizer.js';
 import type { StrataCollectionService } from '../../lib/collection/service.js';
 import type { FileSystemStore } from '../../lib/storage/fs-store.js';
 import { rng } from '../support/collection-harness.js';
-import { clientRejection, serveTempStore, type ServedTempStore } from '../support/strata-server.js';
+import {
+  clientRejection,
+  serveTempStore,
+  type ServedTempStore,
+  type LegacyQdrantClient,
+} from '../support/strata-server.js';
 
 const C = 'sparse';
 const VOCAB = 2000;
@@ -28,6 +33,7 @@ interface Doc {
 
 let strata: ServedTempStore;
 let client: QdrantClient;
+let client118: LegacyQdrantClient;
 let svc: StrataCollectionService;
 let store: FileSystemStore;
 const live = new Map<number, Doc>();
@@ -141,7 +147,7 @@ async function checkAll(seed: number): Promise<void> {
       });
       expectRanking(filtered.points, reference(name, q, 5, 1));
       // legacy search with a NamedSparseVector
-      const legacy = await client.search(C, { vector: { name, vector: q }, limit: 10 });
+      const legacy = await client118.search(C, { vector: { name, vector: q }, limit: 10 });
       expectRanking(legacy, want);
       // offset and score_threshold
       const page = await client.query(C, { query: q, using: name, limit: 3, offset: 2 });
@@ -243,7 +249,7 @@ async function checkBadInput(): Promise<void> {
 
 beforeAll(async () => {
   strata = await serveTempStore(3);
-  ({ client, store, svc } = strata);
+  ({ client, client118, store, svc } = strata);
 });
 
 afterAll(async () => {

@@ -101,7 +101,7 @@ describe('official client over TCP', () => {
   });
 
   it('query, query batch, search, search batch', async () => {
-    const { client } = strata;
+    const { client, client118 } = strata;
     const q = await client.query('docs', {
       query: [1, 2, 3, 4],
       limit: 3,
@@ -118,11 +118,11 @@ describe('official client over TCP', () => {
       searches: [{ query: { nearest: [1, 2, 3, 4] } }, { query: [4, 3, 2, 1], limit: 1 }],
     });
     expect(qb).toHaveLength(2);
-    const s = await client.search('docs', { vector: [1, 2, 3, 4], limit: 2 });
+    const s = await client118.search('docs', { vector: [1, 2, 3, 4], limit: 2 });
     expect(s).toEqual(service.scored);
     // the client defaults with_payload to true for search
     expect(last('query')?.args[1]).toMatchObject({ limit: 2, with_payload: true, offset: 0 });
-    const sb = await client.searchBatch('docs', { searches: [{ vector: [1, 2, 3, 4], limit: 1 }] });
+    const sb = await client118.searchBatch('docs', { searches: [{ vector: [1, 2, 3, 4], limit: 1 }] });
     expect(sb).toEqual([service.scored]);
   });
 
