@@ -15,7 +15,7 @@
 import { invalid } from '../model/errors.js';
 import { searchHnswBeam } from './beam-search.js';
 import type { GraphAccessor } from './graph.js';
-import { MinHeap, type SearchResult } from './heap.js';
+import { MinHeap, resultArrays, type SearchResult } from './heap.js';
 import type { QueryScorer } from './scorer.js';
 import { type AcceptFn, type LayerZeroEntry, SearchContext, searchHnsw, searchHnswAsync } from './search.js';
 
@@ -130,10 +130,16 @@ function finish(found: SearchResult, rescorer: QueryScorer | null, k: number, di
 
 /** Re-scores ids with `scorer` (resident rows: prefetch first when paged) in batches; the best k, final order. */
 export function rescore(ids: Uint32Array, scorer: QueryScorer, k: number): SearchResult {
-  const scores = new Float64Array(ids.length);
+  // scratch reused across calls (an off-heap allocation per query saved): filled, read and dropped synchronously
+  if (rescoreScratch.length < ids.length)
+    rescoreScratch = new Float64Array(Math.max(ids.length, 2 * rescoreScratch.length));
+  const scores = rescoreScratch.length === ids.length ? rescoreScratch : rescoreScratch.subarray(0, ids.length);
   scoreBatch(scorer, ids, ids.length, scores);
   return topK(ids, scores, k);
 }
+
+/** rescore's scores; never escapes (topK copies what it keeps) */
+let rescoreScratch = new Float64Array(64);
 
 /** rescore after one batched prefetch of every candidate's row (originals paged from the object store). */
 export async function rescoreAsync(ids: Uint32Array, scorer: QueryScorer, k: number): Promise<SearchResult> {
@@ -159,8 +165,7 @@ function topK(ids: Uint32Array, scores: Float64Array, k: number): SearchResult {
  */
 function topKByInsertion(ids: Uint32Array, scores: Float64Array, k: number): SearchResult {
   const keep = Math.min(k, ids.length);
-  const outIds = new Uint32Array(keep);
-  const outScores = new Float64Array(keep);
+  const { ids: outIds, scores: outScores } = resultArrays(keep);
   let size = 0;
   for (let i = 0; i < ids.length; i++) {
     const s = scores[i];

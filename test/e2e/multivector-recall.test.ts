@@ -78,12 +78,13 @@ describe.skipIf(!datasetsAvailable())('multivector recall on GloVe token matrice
         efs.map((ef) => `${ef ?? 'default (ef_construct)'} ${recall(ef).toFixed(4)}`).join(', '),
     );
     expect(exactHits / (QUERIES * K)).toBeGreaterThanOrEqual(0.999);
-    // measured on this slice: 0.827-0.837 at the default ef, 0.913-0.92 at 256, 0.952-0.957 at 512. The issue asks
-    // 0.95 at the default: not met, and not by Qdrant's engine either on the same workload (npm run bench --
-    // multivector, one graph, 300 queries: Strata 0.858, Qdrant Edge 0.856-0.863 at ef 100; 0.949/0.946 at 256;
-    // 0.977/0.976 at 512). Floors sit just under the measured figures.
-    expect(recall(undefined)).toBeGreaterThanOrEqual(0.81);
-    expect(recall(256)).toBeGreaterThanOrEqual(0.9);
-    expect(recall(512)).toBeGreaterThanOrEqual(0.94);
+    // measured on this slice (two segments, 60 queries): 0.928-0.935 at the default ef, 0.982-0.983 at 256,
+    // 0.990-0.992 at 512, with the build deciding on mutual MaxSim (lib/index/multivector-build.ts; one-sided MaxSim
+    // gave 0.827-0.837 / 0.913-0.92 / 0.952-0.957). The issue asks 0.95 at the default: not met here, nor by Qdrant's
+    // engine on the same workload (npm run bench -- multivector: one graph, 300 queries, see bench/README.md).
+    // Floors sit just under the measured figures.
+    expect(recall(undefined)).toBeGreaterThanOrEqual(0.91);
+    expect(recall(256)).toBeGreaterThanOrEqual(0.97);
+    expect(recall(512)).toBeGreaterThanOrEqual(0.98);
   }, 600_000);
 });

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { normalizeRows, similarityFn } from '../../lib/distance/index.js';
+import { normalized, normalizeRows, similarityFn } from '../../lib/distance/index.js';
 import type { Distance } from '../../lib/model/distance.js';
 import { isStrataError } from '../../lib/model/errors.js';
 import {
@@ -93,6 +93,42 @@ describe('scalar int8 quantization', () => {
         }
       }),
       { seed: 12, numRuns: 200 },
+    );
+  });
+
+  it('a scorer encodes its query as encodeQuery of the normalized (Cosine) or float32 copy, without the copy', () => {
+    // the scorer folds the normalization and the float32 rounding into its encoding loop: the codes, packed words and
+    // query correction must be exactly those of the copy it no longer makes, zero vectors and float64 inputs included
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 40 }),
+        fc.constantFrom<Distance>('Cosine', 'Dot', 'Euclid', 'Manhattan'),
+        fc.integer({ min: 1, max: 2 ** 31 }),
+        fc.constantFrom(0, 1e-30, 1e-3, 1, 1e20),
+        (dim, distance, seed, scale) => {
+          const data = randomMatrix(seed, 20, dim, 2, -1);
+          if (distance === 'Cosine') normalizeRows(data, dim);
+          const set = quantize(data, dim, distance, { quantile: 1 });
+          const rnd = mulberry32(seed + 1);
+          // float64 values that float32 rounds, at magnitudes whose squares underflow or dwarf the others
+          const query = Array.from({ length: dim }, () => (rnd() * 2 - 1) * scale);
+          const copy = distance === 'Cosine' ? normalized(query) : new Float32Array(query);
+          const expected = encodeQuery(set.params, copy);
+          const got = new Int8Scorer(set, query).query;
+          expect(got.codes).toEqual(expected.codes);
+          expect(got.even).toEqual(expected.even);
+          expect(got.odd).toEqual(expected.odd);
+          expect(Object.is(got.correction, expected.correction)).toBe(true);
+          // a step of ~4 float32 ulps with a code boundary next to one value: one ulp off there changes its code
+          const i = seed % dim;
+          const v = copy[i];
+          if (v === 0) return;
+          const alpha = Math.fround(Math.abs(v) * 2 ** -21);
+          const fine = { ...set, params: { ...set.params, alpha, offset: Math.fround(v - 63.5 * alpha) } };
+          expect(new Int8Scorer(fine, query).query.codes).toEqual(encodeQuery(fine.params, copy).codes);
+        },
+      ),
+      { seed: 17, numRuns: 300 },
     );
   });
 
