@@ -14,7 +14,8 @@
  *   indexing optimizer). A segment WITH a graph is never stale for being small: deletes that take it below
  *   `indexing_threshold` leave its index in place, as in Qdrant, whose optimizers never un-index a segment for
  *   shrinking (a graph over fewer live points still answers; tombstoned nodes are only routed through);
- * - for a segment with a graph: m (m = 0 turns graphs off: the rebuild has none), ef_construct, `graphOnDisk` and
+ * - for a segment with a graph: m (m = 0 turns graphs off: the rebuild has none, or block graphs only when payload_m
+ *   builds them, recorded as m 0), ef_construct, `graphOnDisk` and
  *   the payload_m its payload-block links were built with (when recorded: Qdrant's fallback to m when unset, so a
  *   PATCH of m changes it too), whatever its size — the rebuild keeps the graph (`rebuildIndexes`), so these are always worth applying;
  * - for every segment: `vectorsOnDisk`, the quantization kind and its code-changing params (codesKey: e.g. int8 ->
@@ -32,7 +33,7 @@
 import { type SegmentMeta, type SpaceMeta, isUnnamedMeta, placementOf } from '../segment/meta.js';
 import { type SpacePlacement, memoryFromOnDisk } from '../model/memory.js';
 import { type VectorSpace, isUnnamedConfig, vectorSpaces } from '../model/vector-spaces.js';
-import { effectivePayloadM } from '../segment/space-links.js';
+import { effectivePayloadM, graphWanted } from '../segment/space-links.js';
 import { shouldIndex } from '../segment/writer.js';
 import { codesKey, codesKeyOfMeta } from '../quantization/index.js';
 import type { SegmentBuild, SegmentEntry } from './manifest.js';
@@ -126,12 +127,13 @@ export function payloadSchemaKey(schema: PayloadSchema | undefined): string {
 
 /**
  * Whether the rebuild of a segment (`indexed` or not, `live` live points) builds a graph: when it had one (an index
- * is never dropped by a rebuild) or the threshold now asks for one; never when `m` is 0.
+ * is never dropped by a rebuild) or the threshold now asks for one; never when `m` is 0, unless payload_m builds
+ * block graphs then (space-links.ts graphWanted: Qdrant's multitenancy layout).
  */
 export function rebuildIndexes(config: CollectionConfig, indexed: boolean, live: number): boolean | undefined {
   // named vectors decide one by one by the threshold rule (a rebuild may then drop a small vector's graph)
   if (!isUnnamedConfig(config)) return undefined;
-  return config.hnsw_config.m > 0 && (indexed || shouldIndex(config, live));
+  return graphWanted(config.hnsw_config, config.payload_schema) && (indexed || shouldIndex(config, live));
 }
 
 /**
@@ -147,7 +149,8 @@ export function differs(config: CollectionConfig, indexed: boolean, live: number
   if (build.vectors === undefined) return spaceDiffers(config, vectorSpaces(config)[0], indexed, live, build);
   for (const space of vectorSpaces(config)) {
     const b = build.vectors[space.name];
-    if (b !== undefined && spaceDiffers(config, space, b.m > 0, live, b)) return true;
+    // a vector has a graph when its build records one: m > 0, or a block graph's (m 0, ef_construct set)
+    if (b !== undefined && spaceDiffers(config, space, b.m > 0 || b.efConstruct > 0, live, b)) return true;
   }
   return false;
 }

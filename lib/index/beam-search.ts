@@ -44,23 +44,25 @@ export async function searchHnswBeam(
   const width = Math.max(1, Math.floor(options.beamWidth));
   const { meta } = graph;
   ctx.prepare(meta.n);
-  if (meta.entryPoint === NO_NODE) return { ids: new Uint32Array(0), scores: new Float64Array(0) };
+  const given = options.entry ?? null;
+  if (meta.entryPoint === NO_NODE && given === null) return { ids: new Uint32Array(0), scores: new Float64Array(0) };
   const ef = Math.max(options.ef, options.k);
   const accept = options.accept ?? null;
   const checkpoint = options.checkpoint ?? null;
 
-  // the entry region's layer-0 pages travel with the descent's first rows (one round for both)
-  const region = entryRegion(graph);
+  // the entry region's layer-0 pages travel with the descent's first rows (one round for both); a given entry
+  // (a block graph's, found by the caller) has no descent left, and its block's walk needs no other block's region
+  const region = given === null ? entryRegion(graph) : null;
+  const start = given?.id ?? meta.entryPoint;
   const warming = Promise.all([
     // with a region, asked even when resident (read at open): a whole-graph read then starts in this round too
-    graph.load && (region !== null || graph.layer0(meta.entryPoint) === null)
-      ? graph.load(region ?? [meta.entryPoint])
-      : undefined,
+    graph.load && (region !== null || graph.layer0(start) === null) ? graph.load(region ?? [start]) : undefined,
     region !== null && scorer.prefetch ? scorer.prefetch(region, 0, region.length) : undefined,
   ]);
   // a rejected warm-up must not surface as unhandled while the descent is awaited; it is awaited below
   warming?.catch(() => undefined);
-  const [entry, entryScore] = await descendAsync(graph, scorer, ctx, checkpoint);
+  const [entry, entryScore] =
+    given !== null ? [given.id, given.score] : await descendAsync(graph, scorer, ctx, checkpoint);
   await warming;
   seedLayer0(ctx, entry, entryScore, accept);
 

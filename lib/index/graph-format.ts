@@ -25,19 +25,26 @@
  * | …      | U, pad → 4 | u8 upper levels                                                  |
  * | …      | 4·(U + 1)  | upper record offsets into links                                  |
  * | …      | 4·L        | upper links: per node, per level 1..level, (1 + m) u32 count-prefixed |
+ * | …      | 8·E        | version 2 only: block entry points, per block (node u32, level u32) |
+ *
+ * Version 2 is a BLOCK GRAPH (graph.ts: `m: 0` with `payload_m`, no main graph): the same layout plus the block entry
+ * table at the end of the header; E = (H − the version-1 header length) / 8, so the fixed part is unchanged. A graph
+ * with a main graph is still written as version 1, byte for byte as before; both versions are read.
  *
  * Page p at H + p·S (the last page holds only its nodes, so it may be shorter):
  * | 0 | 4 | CRC-32 of the page bytes [4, end) |
  * | 4 | 4 | first node id of the page (= p·R) |
  * | 8 | … | records of nodes p·R …, each (1 + m0) u32: count, then neighbour ids |
  */
-import { crc32, le, readMagicVersion, writeMagicVersion } from '../binary/binary-format.js';
+import { checkMagic, checkVersion, crc32, le, writeMagicVersion } from '../binary/binary-format.js';
 import { internal, invalid } from '../model/errors.js';
 import type { GraphAccessor, GraphMeta, HnswGraph, UpperLevels } from './graph.js';
 import { type PageReader, ResidentPages } from './page-reader.js';
 
 export const GRAPH_MAGIC = 'STRAHNSW';
+/** the version of a graph with a main graph; BLOCK_GRAPH_VERSION marks a block graph (header table above) */
 export const GRAPH_VERSION = 1;
+export const BLOCK_GRAPH_VERSION = 2;
 /** Bytes to GET first: they hold H, the full header length. */
 export const GRAPH_FIXED_HEADER_BYTES = 64;
 export const DEFAULT_PAGE_SIZE = 64 * 1024;
@@ -51,6 +58,8 @@ export interface GraphFileMeta extends GraphMeta {
   upperCount: number;
   upperWords: number;
   headerBytes: number;
+  /** block entry points in the header (version 2); -1: a version-1 graph (a main graph, no table) */
+  blockEntryCount: number;
 }
 
 /** A byte range [start, end) in the graph or vectors object. */
@@ -59,10 +68,17 @@ export interface ByteRange {
   end: number;
 }
 
-function layoutMeta(g: GraphMeta, pageSize: number, upperCount: number, upperWords: number): GraphFileMeta {
+function layoutMeta(
+  g: GraphMeta,
+  pageSize: number,
+  upperCount: number,
+  upperWords: number,
+  blockEntryCount: number,
+): GraphFileMeta {
   const recordBytes = 4 * (1 + g.m0);
   const nodesPerPage = Math.max(1, Math.floor((pageSize - PAGE_PREFIX) / recordBytes));
-  const upperBytes = 4 * upperCount + ((upperCount + 3) & ~3) + 4 * (upperCount + 1) + 4 * upperWords;
+  const upperBytes =
+    4 * upperCount + ((upperCount + 3) & ~3) + 4 * (upperCount + 1) + 4 * upperWords + 8 * Math.max(0, blockEntryCount);
   return {
     n: g.n,
     m: g.m,
@@ -76,6 +92,7 @@ function layoutMeta(g: GraphMeta, pageSize: number, upperCount: number, upperWor
     upperCount,
     upperWords,
     headerBytes: GRAPH_FIXED_HEADER_BYTES + upperBytes,
+    blockEntryCount,
   };
 }
 
@@ -123,9 +140,11 @@ export function serializeGraph(g: HnswGraph, pageSize = DEFAULT_PAGE_SIZE): Uint
   if (!(Number.isInteger(pageSize) && pageSize >= 64))
     throw invalid(`page size must be an integer ≥ 64, got ${pageSize}`);
   const u = g.upper;
-  const meta = layoutMeta(g, pageSize, u.ids.length, u.links.length);
+  const entries = u.blockEntries;
+  if (entries !== undefined && entries.length % 2 !== 0) throw invalid('block entries must be (node, level) pairs');
+  const meta = layoutMeta(g, pageSize, u.ids.length, u.links.length, entries === undefined ? -1 : entries.length / 2);
   const out = new Uint8Array(graphByteLength(meta));
-  const view = writeMagicVersion(out, GRAPH_MAGIC, GRAPH_VERSION);
+  const view = writeMagicVersion(out, GRAPH_MAGIC, entries === undefined ? GRAPH_VERSION : BLOCK_GRAPH_VERSION);
   const fields = [
     meta.n,
     meta.m,
@@ -147,6 +166,7 @@ export function serializeGraph(g: HnswGraph, pageSize = DEFAULT_PAGE_SIZE): Uint
   at += (u.ids.length + 3) & ~3;
   for (let i = 0; i <= u.ids.length; i++, at += 4) view.setUint32(at, u.offsets[i] ?? 0, true);
   for (let i = 0; i < u.links.length; i++, at += 4) view.setUint32(at, u.links[i], true);
+  if (entries !== undefined) for (let i = 0; i < entries.length; i++, at += 4) view.setUint32(at, entries[i], true);
   view.setUint32(60, headerCrc(out, meta.headerBytes), true);
   const rec = 1 + g.m0;
   for (let p = 0; p < meta.pageCount; p++) {
@@ -170,7 +190,12 @@ function headerCrc(bytes: Uint8Array, headerBytes: number): number {
 
 /** Parses the fixed 64-byte prefix (enough to learn H and the page geometry). */
 export function parseGraphFixedHeader(bytes: Uint8Array): GraphFileMeta {
-  const view = readMagicVersion(bytes, GRAPH_MAGIC, GRAPH_VERSION, GRAPH_FIXED_HEADER_BYTES, 'graph');
+  if (bytes.byteLength < GRAPH_FIXED_HEADER_BYTES)
+    throw internal(`graph: truncated header (${bytes.byteLength} bytes)`);
+  checkMagic(bytes, GRAPH_MAGIC, 'graph');
+  const view = le(bytes);
+  const version = view.getUint32(8, true);
+  if (version !== BLOCK_GRAPH_VERSION) checkVersion(version, GRAPH_VERSION, 'graph');
   const u32 = (at: number): number => view.getUint32(at, true);
   const meta: GraphFileMeta = {
     n: u32(12),
@@ -185,8 +210,15 @@ export function parseGraphFixedHeader(bytes: Uint8Array): GraphFileMeta {
     upperCount: u32(48),
     upperWords: u32(52),
     headerBytes: u32(56),
+    blockEntryCount: -1,
   };
-  const expected = layoutMeta(meta, meta.pageSize, meta.upperCount, meta.upperWords);
+  if (version === BLOCK_GRAPH_VERSION) {
+    // the entry table is what the header holds past the version-1 layout
+    const rest = meta.headerBytes - layoutMeta(meta, meta.pageSize, meta.upperCount, meta.upperWords, 0).headerBytes;
+    if (!(rest >= 0 && rest % 8 === 0)) throw internal('graph: inconsistent block entry table');
+    meta.blockEntryCount = rest / 8;
+  }
+  const expected = layoutMeta(meta, meta.pageSize, meta.upperCount, meta.upperWords, meta.blockEntryCount);
   if (
     expected.nodesPerPage !== meta.nodesPerPage ||
     expected.pageStride !== meta.pageStride ||
@@ -216,7 +248,10 @@ export function parseGraphHeader(bytes: Uint8Array): { meta: GraphFileMeta; uppe
   for (let i = 0; i <= U; i++, at += 4) offsets[i] = view.getUint32(at, true);
   const links = new Uint32Array(meta.upperWords);
   for (let i = 0; i < meta.upperWords; i++, at += 4) links[i] = view.getUint32(at, true);
-  return { meta, upper: { ids, levels, offsets, links } };
+  if (meta.blockEntryCount < 0) return { meta, upper: { ids, levels, offsets, links } };
+  const blockEntries = new Uint32Array(2 * meta.blockEntryCount);
+  for (let i = 0; i < blockEntries.length; i++, at += 4) blockEntries[i] = view.getUint32(at, true);
+  return { meta, upper: { ids, levels, offsets, links, blockEntries } };
 }
 
 /** Verifies one page (as returned by a ranged GET of graphPageRange) and returns its records, first node at 0. */

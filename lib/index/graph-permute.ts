@@ -44,6 +44,9 @@ export function permuteGraph(g: HnswGraph, order: Uint32Array): HnswGraph {
     }
   });
   offsets[ids.length] = at;
+  // a block graph's entry table names nodes too (levels unchanged)
+  const entries = u.blockEntries;
+  const blockEntries = entries?.map((v, i) => (i % 2 === 0 ? inv[v] : v));
   return {
     n,
     m: g.m,
@@ -51,6 +54,6 @@ export function permuteGraph(g: HnswGraph, order: Uint32Array): HnswGraph {
     entryPoint: g.n === 0 ? g.entryPoint : inv[g.entryPoint],
     maxLevel: g.maxLevel,
     layer0,
-    upper: { ids, levels, offsets, links },
+    upper: blockEntries === undefined ? { ids, levels, offsets, links } : { ids, levels, offsets, links, blockEntries },
   };
 }

@@ -6,8 +6,14 @@
  * Upper levels (≈ n/m nodes in all, small): nodes with level ≥ 1 sorted by id in `ids`; node ids[j] has levels[j]
  * upper levels, whose records of (1 + m) u32 sit in `links` from offsets[j], level 1 first.
  *
+ * BLOCK GRAPH (`hnsw_config.m: 0` with `payload_m`, Qdrant's multitenancy layout): no main graph, only the merged
+ * HNSWs of payload blocks (payload-links.ts `blockGraph`); a node outside every block has no links. Such a graph has
+ * `upper.blockEntries`: each block's entry point and its level, from which a filtered walk inside that block starts
+ * (lib/index/block-entry.ts). A graph with a main graph has none (undefined).
+ *
  * Invariants: no self loops; every neighbour id < n; count ≤ m0 on layer 0 and ≤ m above; entryPoint has level
- * maxLevel; an empty graph has entryPoint = NO_NODE and maxLevel = -1.
+ * maxLevel; an empty graph has entryPoint = NO_NODE and maxLevel = -1; a block graph's entryPoint is its first
+ * highest block entry (NO_NODE when it has no block).
  */
 export const NO_NODE = 0xffffffff;
 
@@ -25,6 +31,8 @@ export interface UpperLevels {
   /** length ids.length + 1 */
   offsets: Uint32Array;
   links: Uint32Array;
+  /** a block graph's entry points: pairs (node, level), one per block, in build order; undefined otherwise */
+  blockEntries?: Uint32Array;
 }
 
 export interface HnswGraph extends GraphMeta {

@@ -17,7 +17,7 @@ import { searchHnswBeam } from './beam-search.js';
 import type { GraphAccessor } from './graph.js';
 import { MinHeap, resultArrays, type SearchResult } from './heap.js';
 import type { QueryScorer } from './scorer.js';
-import { type AcceptFn, SearchContext, searchHnsw, searchHnswAsync } from './search.js';
+import { type AcceptFn, type LayerZeroEntry, SearchContext, searchHnsw, searchHnswAsync } from './search.js';
 
 export function oversampledCount(limit: number, oversampling = 1): number {
   if (!(oversampling >= 1)) throw invalid(`oversampling must be ≥ 1, got ${oversampling}`);
@@ -47,6 +47,8 @@ export interface PipelineOptions {
   beamWidth?: number;
   /** called between store rounds of the async pipeline; throwing cancels the search there (a deadline) */
   checkpoint?: (() => void) | null;
+  /** the walk's layer-0 entry when the caller found it (a block graph's, block-entry.ts); default the descent's */
+  entry?: LayerZeroEntry | null;
 }
 
 export interface PipelineResult extends SearchResult {
@@ -73,7 +75,7 @@ export function searchPipelineSync(
     found = scan;
     distances = scan.distances;
   } else {
-    found = searchHnsw(space.graph, primary, { k: candidates, ef, accept }, ctx);
+    found = searchHnsw(space.graph, primary, { k: candidates, ef, accept, entry: options.entry ?? null }, ctx);
     distances = ctx.distances;
   }
   return finish(found, rescorer, options.k, distances);
@@ -99,7 +101,7 @@ export async function searchPipeline(
     const walk = ctx ?? new SearchContext(space.n);
     // a beam wider than the candidate list would expand nodes the list could never keep
     const beamWidth = Math.min(options.beamWidth ?? 1, ef);
-    const search = { k: candidates, ef, accept, checkpoint };
+    const search = { k: candidates, ef, accept, checkpoint, entry: options.entry ?? null };
     found =
       beamWidth > 1
         ? await searchHnswBeam(space.graph, primary, { ...search, beamWidth }, walk)

@@ -26,6 +26,17 @@ export interface SearchOptions {
    * deadline check: the pages already fetched stay in the page cache for the next attempt.
    */
   checkpoint?: (() => void) | null;
+  /**
+   * A layer-0 entry the caller found (a block graph's filtered descent, block-entry.ts): the walk starts there and
+   * skips its own descent from the graph's entry point. Null/absent: the usual descent.
+   */
+  entry?: LayerZeroEntry | null;
+}
+
+/** A layer-0 entry point and its score. */
+export interface LayerZeroEntry {
+  id: number;
+  score: number;
 }
 
 /**
@@ -216,14 +227,19 @@ export function searchHnsw(
   checkOptions(options);
   const { meta } = graph;
   ctx.prepare(meta.n);
-  if (meta.entryPoint === NO_NODE) return { ids: new Uint32Array(0), scores: new Float64Array(0) };
+  const entry = options.entry ?? null;
+  if (meta.entryPoint === NO_NODE && entry === null) return { ids: new Uint32Array(0), scores: new Float64Array(0) };
   const ef = Math.max(options.ef, options.k);
   const accept = options.accept ?? null;
-  let cur = meta.entryPoint;
-  let curScore = scorer.score(cur);
-  ctx.distances++;
-  for (let level = meta.maxLevel; level >= 1; level--)
-    [cur, curScore] = greedyStep(graph, scorer, ctx, cur, curScore, level);
+  let cur = entry?.id ?? meta.entryPoint;
+  let curScore: number;
+  if (entry !== null) curScore = entry.score;
+  else {
+    curScore = scorer.score(cur);
+    ctx.distances++;
+    for (let level = meta.maxLevel; level >= 1; level--)
+      [cur, curScore] = greedyStep(graph, scorer, ctx, cur, curScore, level);
+  }
   seedLayer0(ctx, cur, curScore, accept);
   const { candidates, results } = ctx;
   let touched = 0;
@@ -254,11 +270,13 @@ export async function searchHnswAsync(
   checkOptions(options);
   const { meta } = graph;
   ctx.prepare(meta.n);
-  if (meta.entryPoint === NO_NODE) return { ids: new Uint32Array(0), scores: new Float64Array(0) };
+  const entry = options.entry ?? null;
+  if (meta.entryPoint === NO_NODE && entry === null) return { ids: new Uint32Array(0), scores: new Float64Array(0) };
   const ef = Math.max(options.ef, options.k);
   const accept = options.accept ?? null;
   const checkpoint = options.checkpoint ?? null;
-  const [cur, curScore] = await descendAsync(graph, scorer, ctx, options.checkpoint ?? null);
+  const [cur, curScore] =
+    entry !== null ? [entry.id, entry.score] : await descendAsync(graph, scorer, ctx, options.checkpoint ?? null);
   seedLayer0(ctx, cur, curScore, accept);
   const { candidates, results } = ctx;
   let touched = 0;

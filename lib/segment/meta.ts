@@ -81,6 +81,7 @@ export interface CodesQuantizationMeta {
 const CODE_TYPES = new Set(['int8', 'binary', 'product', 'turbo']);
 
 export interface SegmentHnswMeta {
+  /** the m built with; 0 for a block graph (m 0 + payload_m: its blocks' graphs only, lib/index/block-graph.ts) */
   m: number;
   m0: number;
   efConstruct: number;
@@ -125,7 +126,7 @@ export interface SpaceMeta {
   /** Qdrant's hnsw full_scan_threshold (KB of vectors): a filter matching fewer points is searched exactly */
   fullScanThresholdKb: number;
   quantization: SegmentQuantizationMeta | null;
-  /** null: below indexing_threshold (or m = 0): always searched exactly */
+  /** null: below indexing_threshold (or m = 0 without payload_m blocks): always searched exactly */
   hnsw: SegmentHnswMeta | null;
   vectors: SegmentVectorsMeta;
   /** size of the `offsets` object (row -> point offset); 0: every point has this vector and row = offset */

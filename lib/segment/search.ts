@@ -8,7 +8,10 @@
  * - exact when `params.exact`, when the segment has no graph (it was below indexing_threshold), or when a filter is
  *   selective: the filter's cardinality over this segment (counted exactly, from the payloads) times the vector
  *   size is below `hnsw_config.full_scan_threshold` KB; the exact scan then visits only the matching offsets;
- * - otherwise HNSW with ef = max(hnsw_ef ?? ef_construct, candidates).
+ * - otherwise HNSW with ef = max(hnsw_ef ?? ef_construct, candidates);
+ * - a BLOCK GRAPH (`m: 0` + payload_m: block graphs, no main graph) is walked only for a filter one block serves
+ *   (block-walk.ts), from the block's entry point (lib/index/block-entry.ts); every other query on it is exact (the
+ *   filter's matches, or every point).
  * Scorer: the space's codes (any kind, quantization/codes.ts) when the segment is quantized and `quantization.ignore` is not set; float originals otherwise.
  * Candidates on int8: ceil(limit × oversampling).
  *
@@ -32,6 +35,8 @@ import { internal } from '../model/errors.js';
 import { oversampledCount, searchPipeline } from '../index/pipeline.js';
 import type { QueryScorer } from '../index/scorer.js';
 import { type AcceptFn, SearchContext } from '../index/search.js';
+import { findBlockEntry } from '../index/block-entry.js';
+import { blockServes } from './block-walk.js';
 import type { PointOffset } from './ids-format.js';
 import { vectorKb } from './meta.js';
 import type { QueryIo, Segment } from './segment.js';
@@ -194,7 +199,10 @@ export async function searchSegment(
   q.checkpoint?.();
   const selective =
     filtered !== null && vectorKb(filtered.cardinality, meta.dim, meta.datatype) < meta.fullScanThresholdKb;
-  const exact = q.params.exact || meta.hnsw === null || selective;
+  // a block graph (m 0) has nothing to walk but the block a served filter confines the query to
+  const blockGraph = meta.hnsw !== null && meta.hnsw.m === 0;
+  const blockWalk = blockGraph && filtered !== null && blockServes(q.filter, seg.meta.fieldIndexes);
+  const exact = q.params.exact || meta.hnsw === null || selective || (blockGraph && !blockWalk);
   // a graph walk on small paged originals reads them whole at its first miss (whole-rows.ts); a scan reads them anyway
   // the size rule: the first walk of this space in this worker reads whole only what is under the cold bound; a
   // later one reads whole what the worker can keep (one round, then every later query is free)
@@ -216,23 +224,37 @@ export async function searchSegment(
   const options = { k: q.limit, candidates, accept, checkpoint: q.checkpoint ?? null };
   let path: SegmentHits['path'];
   let found: Awaited<ReturnType<typeof searchPipeline>>;
-  if (exact || meta.hnsw === null) {
-    path = selective && !q.params.exact && meta.hnsw !== null ? 'exact-filtered' : 'exact';
+  const graph = exact || meta.hnsw === null ? null : space.graphAccessor(io, wholeGraph, recordGap);
+  // a served filter's walk starts in its block (found before the walk; null: nothing passes the filter)
+  const entry =
+    graph !== null && blockWalk && filtered !== null
+      ? await findBlockEntry(
+          graph,
+          scorer,
+          rowFilter(space, filtered.mask),
+          rowsOf(space, filtered.offsets),
+          q.checkpoint,
+        )
+      : null;
+  if (graph === null || meta.hnsw === null || (blockWalk && entry === null)) {
+    path = filtered !== null && !q.params.exact && meta.hnsw !== null ? 'exact-filtered' : 'exact';
     const domain = filtered !== null ? rowsOf(space, filtered.offsets) : null;
     found = await searchPipeline({ n: meta.count, graph: null }, scorer, rescorer, { ...options, domain });
   } else {
     path = 'hnsw';
     const ef = q.params.hnsw_ef ?? meta.hnsw.efConstruct;
     const ctx = contexts.pop() ?? new SearchContext(meta.count);
-    const graph = space.graphAccessor(io, wholeGraph, recordGap);
     // a walk that reads pages (graph or originals) expands a beam per round; an in-memory one stays sequential
     const beamWidth = graph.load !== undefined || scorer.prefetch !== undefined ? tuning.beamWidth : 1;
     try {
-      found = await searchPipeline({ n: meta.count, graph }, scorer, rescorer, { ...options, ef, beamWidth }, ctx);
+      const walk = { ...options, ef, beamWidth, entry };
+      found = await searchPipeline({ n: meta.count, graph }, scorer, rescorer, walk, ctx);
       space.walksDone += 1;
     } finally {
       contexts.push(ctx);
     }
+    // the block entry's descent is part of this query's work
+    if (entry !== null) found = { ...found, distances: found.distances + entry.distances };
   }
 
   // the pipeline's order is final (similarity descending, ties by offset); the threshold only cuts its tail
@@ -248,6 +270,12 @@ export async function searchSegment(
     rescored: rescore,
     roundsBeforeFirstDistance: scorer.rounds,
   };
+}
+
+/** The filter's mask as a test on the space's rows. */
+function rowFilter(space: SegmentSpace, mask: Uint8Array): (row: number) => boolean {
+  const rowOffsets = space.offsets?.rowOffsets ?? null;
+  return rowOffsets === null ? (r) => mask[r] === 1 : (r) => mask[rowOffsets[r]] === 1;
 }
 
 /** The space's rows of matching point offsets (ascending in, ascending out), skipping points without the vector. */

@@ -7,12 +7,17 @@
  * - blocks come from the indexed fields that yield them (keyword and integer values, not `enable_hnsw: false`);
  * - a multivector space's blocks are built on MaxSim like its main graph (Qdrant builds every space's payload links
  *   with the same builder).
- * Not kept: `m: 0` with payload_m > 0 (Qdrant's multitenancy layout, block graphs without a main graph) builds no
- * graph here: a graph with no main links needs an entry point per block, which the graph format does not hold.
+ * - `m: 0` with payload_m > 0 (Qdrant's multitenancy layout): no main graph; the blocks' graphs alone, merged on every
+ *   level with an entry point per block (lib/index/block-graph.ts), every block past a quarter of the full-scan
+ *   threshold built whatever its size or connectivity (Qdrant's max_block_size is unbounded then). Such a space gets
+ *   a graph whenever its schema has a block field (`graphWanted`), even one whose blocks are all too small (an empty
+ *   block graph), so a seal's decision stays stable; a search walks it only for a filter one block serves
+ *   (block-walk.ts), else scans, as Qdrant's planner leaves an unfiltered query no main graph to walk.
  *
  * A segment records the payload_m it applied (meta `hnsw.payloadM`) when its schema has a field that yields blocks,
  * so a PATCH of payload_m (or of m, when payload_m is unset) rebuilds it (collection/rebuild.ts).
  */
+import { blockGraph } from '../index/block-graph.js';
 import type { HnswGraph } from '../index/graph.js';
 import { maxBlockSize, withPayloadLinks } from '../index/payload-links.js';
 import type { HnswConfig } from '../model/collection-config.js';
@@ -31,6 +36,14 @@ export function hasBlockFields(schema: PayloadSchema | undefined): boolean {
     const type = schemaType(s);
     return (type === 'keyword' || type === 'integer') && !(typeof s !== 'string' && s.enable_hnsw === false);
   });
+}
+
+/**
+ * Whether a space with these HNSW params gets a graph (when its size asks for one): a main graph (m > 0), or block
+ * graphs only (m = 0, payload_m > 0 and a field that yields blocks).
+ */
+export function graphWanted(hnsw: Pick<HnswConfig, 'm' | 'payload_m'>, schema: PayloadSchema | undefined): boolean {
+  return hnsw.m > 0 || (effectivePayloadM(hnsw) > 0 && hasBlockFields(schema));
 }
 
 export interface SpaceLinks {
@@ -58,4 +71,17 @@ export function withSpaceLinks(graph: HnswGraph, links: SpaceLinks): HnswGraph {
     maxBlockSize(graph),
   );
   return withPayloadLinks(graph, blocks, (rows) => links.buildBlock(rows, Math.max(2, m)));
+}
+
+/** The block graph of an `m: 0` space over its n rows: every block's HNSW (payload_m links), merged. */
+export function spaceBlockGraph(n: number, links: SpaceLinks): HnswGraph {
+  const m = Math.max(2, effectivePayloadM(links.hnsw));
+  const blocks = payloadBlocks(
+    links.schema,
+    links.payloads,
+    links.pointOfRow,
+    links.fullScanPoints,
+    Number.POSITIVE_INFINITY,
+  );
+  return blockGraph(n, m, blocks, (rows) => links.buildBlock(rows, m));
 }

@@ -32,7 +32,8 @@
  * not normalized (retrieve returns them, as Qdrant's); its codes and graph are built on normalized copies.
  *
  * Internal offsets follow a locality order (locality.ts) unless disabled: spatial neighbours share pages; then the
- * graph's upper-level nodes are numbered first (entry-order.ts: the entry region a cold paged walk reads at once).
+ * graph's upper-level nodes are numbered first (entry-order.ts: the entry region a cold paged walk reads at once),
+ * except in a block-graph segment with a tenant field, whose points are grouped by tenant instead (tenant-order.ts).
  *
  * Invariants: every object is written with a create-only put (a retried or racing optimizer can never overwrite a
  * segment someone may read); meta.json goes LAST, after every other object is durable, so a segment with a meta is
@@ -46,7 +47,7 @@ import { internal } from '../model/errors.js';
 import { normalizeRows, representableAs } from '../distance/index.js';
 import { buildHnsw } from '../index/build.js';
 import { buildMultivectorHnsw } from '../index/multivector-build.js';
-import { effectivePayloadM, hasBlockFields, withSpaceLinks } from './space-links.js';
+import { effectivePayloadM, graphWanted, hasBlockFields, spaceBlockGraph, withSpaceLinks } from './space-links.js';
 import type { HnswGraph } from '../index/graph.js';
 import { permuteGraph } from '../index/graph-permute.js';
 import { DEFAULT_PAGE_SIZE, graphByteLength, parseGraphHeader, serializeGraph } from '../index/graph-format.js';
@@ -56,6 +57,7 @@ import type { ObjectStore } from '../storage/object-store.js';
 import { encodeIds } from './ids-format.js';
 import { composeOrders, entryOrder, entryRegionRows } from './entry-order.js';
 import { localityOrder, permuteRows } from './locality.js';
+import { tenantField, tenantOrder } from './tenant-order.js';
 import {
   GRAPH,
   IDS,
@@ -146,7 +148,7 @@ export interface WriteOptions {
   /**
    * build a graph (true) or not (false) whatever the size; default: Qdrant's threshold rule (`shouldIndex`). The
    * optimizer sets it when it rebuilds a segment that has a graph, so a rebuild never drops an index (rebuild.ts).
-   * No graph is built when `hnsw_config.m` is 0 either way.
+   * No graph is built when `hnsw_config.m` is 0 either way, unless payload_m builds block graphs (space-links.ts).
    */
   index?: boolean;
 }
@@ -155,12 +157,17 @@ export const DEFAULT_VECTORS_PAGE_SIZE = 16 * 1024;
 
 /**
  * Qdrant's rule: build a graph only when a vector's rows exceed indexing_threshold KB (0 disables indexing) and its
- * m > 0; the KB are those of the vector's datatype (float16: 2 bytes a value, uint8: 1). `name` picks the vector space (default: the unnamed vector, or the config's first).
+ * m > 0 (or m = 0 with payload_m building block graphs: space-links.ts graphWanted); the KB are those of the vector's datatype (float16: 2 bytes a value, uint8: 1). `name` picks the vector space (default: the unnamed vector, or the config's first).
  */
 export function shouldIndex(config: CollectionConfig, count: number, name?: string, vectors = count): boolean {
   const space = name === undefined ? vectorSpaces(config)[0] : vectorSpace(config, name);
   const threshold = config.optimizers_config.indexing_threshold;
-  return threshold > 0 && space.hnsw.m > 0 && count > 0 && vectorKb(vectors, space.size, space.datatype) >= threshold;
+  return (
+    threshold > 0 &&
+    graphWanted(space.hnsw, config.payload_schema) &&
+    count > 0 &&
+    vectorKb(vectors, space.size, space.datatype) >= threshold
+  );
 }
 
 /** The bytes of a segment and its meta, without I/O (the writer and tests share it). */
@@ -186,11 +193,18 @@ export function encodeSegment(
     options.localityOrder === false || full === undefined
       ? null
       : localityOrder(full.data, vectorSpace(config, full.name).size, raw.seed);
+  // a block-graph space (m 0 + payload_m) with a tenant field: points grouped by tenant (tenant-order.ts)
+  const fullHnsw = full === undefined ? undefined : vectorSpace(config, full.name).hnsw;
+  const tenant =
+    fullHnsw !== undefined && fullHnsw.m === 0 && graphWanted(fullHnsw, config.payload_schema)
+      ? tenantField(config.payload_schema)
+      : undefined;
+  if (tenant !== undefined) order = tenantOrder(order, raw.payloads, tenant);
   let input = order === null ? { ...raw, spaces: spacesIn } : reorder(raw, spacesIn, order);
   // the entry region (entry-order.ts): the full space's graph is built now, on the locality order, and its upper
   // nodes numbered first; every row-keyed input below is then written in that final order
   let prebuilt: { name: string; graph: HnswGraph } | null = null;
-  if (full !== undefined && options.entryOrder !== false) {
+  if (full !== undefined && options.entryOrder !== false && tenant === undefined) {
     const s = input.spaces.find((x) => x.name === full.name) as SpaceInput;
     let graph = buildSpaceGraph(config, s, n, raw.seed, options, undefined, input.payloads);
     const entry = graph === null ? null : entryOrder(graph);
@@ -324,7 +338,8 @@ function encodeSpace(
     if (graphByteLength(g) !== bytes.byteLength) throw internal('segment: graph layout and bytes disagree');
     objects.set(GRAPH, bytes);
     hnsw = {
-      m: g.m,
+      // a block graph records the m it was asked for, 0 (its records' width is the graph header's m)
+      m: graph.upper.blockEntries !== undefined ? 0 : g.m,
       m0: g.m0,
       efConstruct: space.hnsw.ef_construct,
       entryPoint: g.entryPoint,
@@ -398,7 +413,16 @@ function buildSpaceGraph(
   const { size: dim, distance } = space;
   const n = s.points === null ? points : s.points.length;
   const inner = s.data.length / dim;
-  if (!(n > 0 && space.hnsw.m > 0 && (options.index ?? shouldIndex(config, n, s.name, inner)))) return null;
+  if (
+    !(
+      n > 0 &&
+      graphWanted(space.hnsw, config.payload_schema) &&
+      (options.index ?? shouldIndex(config, n, s.name, inner))
+    )
+  )
+    return null;
+  // m = 0: Qdrant's multitenancy layout, the payload blocks' graphs without a main graph (space-links.ts)
+  const blockOnly = space.hnsw.m === 0;
   const build = { m: space.hnsw.m, efConstruct: space.hnsw.ef_construct, seed };
   const rows = graphRows(space, s.data);
   const links = {
@@ -410,18 +434,19 @@ function buildSpaceGraph(
     fullScanPoints: Math.floor((space.hnsw.full_scan_threshold * 1024 * n) / (inner * dim * 4)),
   };
   const q = space.quantization;
-  const own = codes ?? (q !== null && 'scalar' in q ? encodeCodes(q, { data: rows, dim, distance, seed }) : undefined);
+  // the main graph's int8 codes (block graphs are built on the float rows, as payload links always were)
+  const own = blockOnly
+    ? undefined
+    : (codes ?? (q !== null && 'scalar' in q ? encodeCodes(q, { data: rows, dim, distance, seed }) : undefined));
   if (s.counts !== undefined) {
     // int8: MaxSim over the inner rows' code estimates, as Qdrant builds a quantized multivector segment's graph
     const int8 = own === undefined ? undefined : (int8Set(own) ?? undefined);
     const counts = s.counts;
     const starts = startsOf(counts);
-    const graph = buildMultivectorHnsw(rows, starts, dim, distance, { ...build, codes: int8 });
-    if (payloads === undefined) return graph;
     // a block's graph on MaxSim of its documents' float rows (the codes are the whole space's)
-    return withSpaceLinks(graph, {
+    const multiLinks = {
       ...links,
-      buildBlock: (block, m) => {
+      buildBlock: (block: Uint32Array, m: number) => {
         const sub = new Float32Array(block.reduce((t, r) => t + counts[r], 0) * dim);
         let at = 0;
         for (const r of block) {
@@ -431,18 +456,25 @@ function buildSpaceGraph(
         const subStarts = startsOf(Array.from(block, (r) => counts[r]));
         return buildMultivectorHnsw(sub, subStarts, dim, distance, { ...build, m });
       },
-    });
+    };
+    if (blockOnly) return spaceBlockGraph(n, multiLinks);
+    const graph = buildMultivectorHnsw(rows, starts, dim, distance, { ...build, codes: int8 });
+    if (payloads === undefined) return graph;
+    return withSpaceLinks(graph, multiLinks);
   }
+  const denseLinks = {
+    ...links,
+    buildBlock: (block: Uint32Array, m: number) =>
+      buildHnsw(gatherRows(rows, dim, block), dim, distance, { ...build, m }),
+  };
+  if (blockOnly) return spaceBlockGraph(n, denseLinks);
   const graph = buildHnsw(rows, dim, distance, {
     ...build,
     codes: own === undefined ? undefined : (int8Set(own) ?? undefined),
   });
   // hnsw_config.payload_m: extra layer-0 links per keyword/integer value block (space-links.ts)
   if (payloads === undefined) return graph;
-  return withSpaceLinks(graph, {
-    ...links,
-    buildBlock: (block, m) => buildHnsw(gatherRows(rows, dim, block), dim, distance, { ...build, m }),
-  });
+  return withSpaceLinks(graph, denseLinks);
 }
 
 /** The rows codes and graph compare: normalized Cosine rows (uint8 Cosine originals are the bytes, so a copy). */

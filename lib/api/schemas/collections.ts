@@ -334,6 +334,8 @@ export const createCollectionSchema = z
         full_scan_threshold: hnsw.full_scan_threshold ?? HNSW_DEFAULTS.full_scan_threshold,
         on_disk: hnsw.on_disk ?? HNSW_DEFAULTS.on_disk,
         ...memoryField(hnsw.memory),
+        // Qdrant's multitenancy layout is created as {m: 0, payload_m: 16}: unset stays unset (it then means m)
+        ...(hnsw.payload_m != null ? { payload_m: hnsw.payload_m } : {}),
       },
       quantization_config: quantization ?? null,
       optimizers_config: {
