@@ -266,8 +266,8 @@ describe.skipIf(!datasetsAvailable())('m 0 + payload_m: the is_tenant layout on 
     const meta = seg.meta.spaces[''];
     const graphKey = segmentObjectKey(PREFIX.blockPaged, GRAPH);
     const vectorsKey = segmentObjectKey(PREFIX.blockPaged, 'vectors');
-    // pages only: no whole-graph or whole-originals read on first touch
-    const tuning = { ...DEFAULT_TUNING, wholeGraphBytes: 0, wholeVectorsBytes: 0 };
+    // pages only: no whole-graph or whole-originals read on first touch, and pages rather than records
+    const tuning = { ...DEFAULT_TUNING, wholeGraphBytes: 0, wholeVectorsBytes: 0, coldReads: 'pages' as const };
     const share = { graph: 0, vectors: 0 };
     for (let qi = 0; qi < 5; qi++) {
       const cold = await openSegment(store, new PageCache(store), PREFIX.blockPaged);
