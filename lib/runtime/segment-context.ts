@@ -9,7 +9,7 @@
  */
 import type { StrataConfig } from './config.js';
 import { SegmentRegistry } from '../segment/registry.js';
-import { DEFAULT_TUNING } from '../segment/search.js';
+import { DEFAULT_TUNING, RECORD_TUNING, type SearchTuning } from '../segment/search.js';
 import type { Segment } from '../segment/segment.js';
 import type { SegmentTaskContext } from '../segment/task.js';
 import { openObjectStore, type StoreConfig } from '../storage/open-store.js';
@@ -20,11 +20,11 @@ export interface WorkerSetup {
   store: StoreConfig;
   /** memory budget of this worker's caches, in bytes */
   cacheBytes: number;
-  /** size rule of paged graphs (lib/segment/search.ts SearchTuning.wholeGraphBytes) @default 1 MiB */
+  /** size rule of paged graphs (lib/segment/search.ts SearchTuning.wholeGraphBytes) @default coldReads' tuning */
   graphWholeBytes?: number;
-  /** size rule of paged originals under a float walk (SearchTuning.wholeVectorsBytes) @default 2 MiB */
+  /** size rule of paged originals under a float walk (SearchTuning.wholeVectorsBytes) @default coldReads' tuning */
   vectorsWholeBytes?: number;
-  /** records or pages past the size rules (SearchTuning.coldReads) @default 'records' */
+  /** pages or records past the size rules (SearchTuning.coldReads) @default 'pages' */
   coldReads?: 'records' | 'pages';
 }
 
@@ -44,8 +44,8 @@ export function workerSetupOf(config: StrataConfig, cacheBytes = config.cacheByt
   return {
     store: storeConfigOf(config),
     cacheBytes,
-    graphWholeBytes: config.graphWholeBytes,
-    vectorsWholeBytes: config.vectorsWholeBytes,
+    ...(config.graphWholeBytes !== undefined ? { graphWholeBytes: config.graphWholeBytes } : {}),
+    ...(config.vectorsWholeBytes !== undefined ? { vectorsWholeBytes: config.vectorsWholeBytes } : {}),
     coldReads: config.coldReads,
   };
 }
@@ -56,11 +56,18 @@ export async function createSegmentContext(setup: WorkerSetup): Promise<SegmentT
     store,
     registry: new SegmentRegistry<Segment>({ budgetBytes: Math.floor(setup.cacheBytes * REGISTRY_SHARE) }),
     cache: new PageCache(store, { maxBytes: Math.floor(setup.cacheBytes * (1 - REGISTRY_SHARE)) }),
-    tuning: {
-      ...DEFAULT_TUNING,
-      wholeGraphBytes: setup.graphWholeBytes ?? DEFAULT_TUNING.wholeGraphBytes,
-      wholeVectorsBytes: setup.vectorsWholeBytes ?? DEFAULT_TUNING.wholeVectorsBytes,
-      coldReads: setup.coldReads ?? DEFAULT_TUNING.coldReads,
-    },
+    tuning: tuningOf(setup),
+  };
+}
+
+/** The search tuning of a setup: its granularity's (search.ts), with the size rules it overrides. */
+export function tuningOf(
+  setup: Pick<WorkerSetup, 'graphWholeBytes' | 'vectorsWholeBytes' | 'coldReads'>,
+): SearchTuning {
+  const base = setup.coldReads === 'records' ? RECORD_TUNING : DEFAULT_TUNING;
+  return {
+    ...base,
+    wholeGraphBytes: setup.graphWholeBytes ?? base.wholeGraphBytes,
+    wholeVectorsBytes: setup.vectorsWholeBytes ?? base.wholeVectorsBytes,
   };
 }

@@ -131,6 +131,16 @@ export interface SearchTuning {
 }
 
 /**
+ * Two tunings, chosen by STRATA_COLD_READS (lib/runtime/config.ts). The default, `pages`, designs for few rounds and
+ * few GETs (what S3 bills and what its first-byte latency multiplies): a segment whose layer-0 graph is under 4 MiB and
+ * whose originals are under 16 MiB is read whole in one round on its first walk (a 25k × 100-d segment: 3 rounds,
+ * ~18 GETs, 14.5 MB), larger ones page by page. `records` (RECORD_TUNING below) designs for few bytes: a first walk
+ * reads whole only under 1 MiB / 2 MiB and otherwise fetches the very records a beam step needs (the same segment:
+ * ~9 rounds, ~2,500 GETs, 3.2 MB). Measured over moto behind the latency fixture (bench/storage.ts, 50k in 2 segments,
+ * D = 20): cold first scenario-2 query 4.1 s with pages vs 54 s with records (moto serves GETs one at a time, so
+ * the gap is wider there than against S3, where a round of ~300 GETs goes out 50 at a time). In-region S3 transfer is
+ * free, and a GET is priced: the default reads more bytes to pay fewer requests.
+ *
  * W = 32: measured cold over a paged graph (GloVe-100, 25k points, 16 KiB vector pages, ef 128, float walk on
  * paged originals), the sequential walk paid one round per hop (~135); the beam pays about hops / W plus the
  * descent, at equal recall (test/unit/segment/paged-walk.test.ts).
@@ -143,7 +153,7 @@ export interface SearchTuning {
  * segment at m = 16 (3.3 MB) and its originals up to dim 160 are read whole in one round, and the worker answers
  * every later query from memory (records alone would cost each new query its unseen records).
  */
-export const DEFAULT_TUNING: SearchTuning = {
+export const RECORD_TUNING: SearchTuning = {
   beamWidth: 32,
   wholeGraphBytes: 1024 * 1024,
   wholeVectorsBytes: 2 * 1024 * 1024,
@@ -152,6 +162,14 @@ export const DEFAULT_TUNING: SearchTuning = {
   rescoreMaxGets: 8,
   coldReads: 'records',
   recordGapBytes: 1024,
+};
+
+/** The default (`pages`, see above): the warm size rule from the first walk, pages past it. */
+export const DEFAULT_TUNING: SearchTuning = {
+  ...RECORD_TUNING,
+  wholeGraphBytes: RECORD_TUNING.warmWholeGraphBytes,
+  wholeVectorsBytes: RECORD_TUNING.warmWholeVectorsBytes,
+  coldReads: 'pages',
 };
 
 export async function searchSegment(

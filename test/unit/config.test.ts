@@ -2,7 +2,7 @@ import { availableParallelism, totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig, parseBytes } from '../../lib/runtime/config.js';
-import { workerSetupOf } from '../../lib/runtime/segment-context.js';
+import { tuningOf, workerSetupOf } from '../../lib/runtime/segment-context.js';
 import { isStrataError } from '../../lib/model/errors.js';
 
 describe('loadConfig', () => {
@@ -61,16 +61,23 @@ describe('loadConfig', () => {
   });
 
   it("reads the paged tiers' size rules (whole graph, whole originals under a float walk) and cold read granularity into the worker setup", () => {
+    // default: pages, and the size rule that reads a 25k x 100-d segment whole (few GETs)
     const defaults = workerSetupOf(loadConfig({}));
-    expect(defaults.graphWholeBytes).toBe(1024 ** 2);
-    expect(defaults.vectorsWholeBytes).toBe(2 * 1024 ** 2);
-    expect(defaults.coldReads).toBe('records');
+    expect(defaults.coldReads).toBe('pages');
+    expect(tuningOf(defaults)).toMatchObject({ wholeGraphBytes: 4 * 1024 ** 2, wholeVectorsBytes: 16 * 1024 ** 2 });
+    // records: the size rule that keeps a first walk under the byte bound
+    const records = workerSetupOf(loadConfig({ STRATA_COLD_READS: 'records' }));
+    expect(tuningOf(records)).toMatchObject({
+      coldReads: 'records',
+      wholeGraphBytes: 1024 ** 2,
+      wholeVectorsBytes: 2 * 1024 ** 2,
+    });
     const set = workerSetupOf(
-      loadConfig({ STRATA_GRAPH_WHOLE_BYTES: '4MiB', STRATA_VECTORS_WHOLE_BYTES: '0', STRATA_COLD_READS: 'pages' }),
+      loadConfig({ STRATA_GRAPH_WHOLE_BYTES: '4MiB', STRATA_VECTORS_WHOLE_BYTES: '0', STRATA_COLD_READS: 'records' }),
     );
     expect(set.graphWholeBytes).toBe(4 * 1024 ** 2);
     expect(set.vectorsWholeBytes).toBe(0);
-    expect(set.coldReads).toBe('pages');
+    expect(tuningOf(set)).toMatchObject({ coldReads: 'records', wholeGraphBytes: 4 * 1024 ** 2, wholeVectorsBytes: 0 });
     expect(() => loadConfig({ STRATA_COLD_READS: 'rows' })).toThrow(/STRATA_COLD_READS/);
   });
 

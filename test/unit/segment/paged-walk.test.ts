@@ -17,7 +17,7 @@ import { IdTable } from '../../../lib/segment/ids-format.js';
 import { GRAPH, META, VECTORS, segmentObjectKey } from '../../../lib/segment/keys.js';
 import { encodeMeta } from '../../../lib/segment/meta.js';
 import { openSegment } from '../../../lib/segment/open.js';
-import { DEFAULT_TUNING, type SearchTuning, searchSegment } from '../../../lib/segment/search.js';
+import { RECORD_TUNING, type SearchTuning, searchSegment } from '../../../lib/segment/search.js';
 import { encodeSegment } from '../../../lib/segment/writer.js';
 import type { SearchParams } from '../../../lib/model/search.js';
 import { IoScope } from '../../../lib/storage/io-stats.js';
@@ -114,7 +114,7 @@ beforeAll(async () => {
 
 /** A size rule that holds the 10k segment's layer 0 (1.3 MB) and originals (4 MB): read whole on first touch. */
 const WHOLE: SearchTuning = {
-  ...DEFAULT_TUNING,
+  ...RECORD_TUNING,
   wholeGraphBytes: 4 * 1024 * 1024,
   wholeVectorsBytes: 16 * 1024 * 1024,
 };
@@ -161,10 +161,10 @@ describe.skipIf(!datasetsAvailable())('paged beam walk on GloVe-100 (10k)', () =
         K,
       );
       // the beam over pages read as the walk finds them (no whole read of the originals), then the defaults
-      const beam = await pagedRun(s, ef, { ...DEFAULT_TUNING, wholeVectorsBytes: 0 });
-      const defaults = await pagedRun(s, ef, DEFAULT_TUNING);
+      const beam = await pagedRun(s, ef, { ...RECORD_TUNING, wholeVectorsBytes: 0 });
+      const defaults = await pagedRun(s, ef, RECORD_TUNING);
       const sequential = await pagedRun(s, ef, {
-        ...DEFAULT_TUNING,
+        ...RECORD_TUNING,
         beamWidth: 1,
         wholeGraphBytes: 0,
         wholeVectorsBytes: 0,
@@ -188,7 +188,7 @@ describe.skipIf(!datasetsAvailable())('paged beam walk on GloVe-100 (10k)', () =
   });
 
   it('a cold paged float walk reads its descent in its first round and a round per beam step, finding the same', async () => {
-    const paged = { ...DEFAULT_TUNING, wholeGraphBytes: 0, wholeVectorsBytes: 0 };
+    const paged = { ...RECORD_TUNING, wholeGraphBytes: 0, wholeVectorsBytes: 0 };
     const now = scenarios.find((x) => !x.quantized && x.entryOrder)!;
     const before = scenarios.find((x) => !x.entryOrder)!;
     const a = await pagedRun(now, 64, paged);
@@ -211,8 +211,8 @@ describe.skipIf(!datasetsAvailable())('paged beam walk on GloVe-100 (10k)', () =
     const s = scenarios.find((x) => !x.quantized && x.entryOrder)!;
     const ef = 64;
     // 10k points: layer 0 1.3 MB and originals 4 MB, both past the default size rule
-    const records = await pagedRun(s, ef, DEFAULT_TUNING);
-    const pages = await pagedRun(s, ef, { ...DEFAULT_TUNING, coldReads: 'pages' });
+    const records = await pagedRun(s, ef, RECORD_TUNING);
+    const pages = await pagedRun(s, ef, { ...RECORD_TUNING, coldReads: 'pages' });
     const { found: _r, ...cr } = records;
     const { found: _p, ...cp } = pages;
     console.log(`cold float walk, 10k GloVe, ef ${ef}: records`, cr, 'pages', cp);
@@ -232,7 +232,7 @@ describe.skipIf(!datasetsAvailable())('paged beam walk on GloVe-100 (10k)', () =
     const walk = async (seg: Awaited<ReturnType<typeof openSegment>>, qi: number) => {
       const io = new IoScope();
       const q = { vector: query(qi), limit: K, params, deletedVersion: 0 };
-      const hits = await searchSegment(seg, q, io, DEFAULT_TUNING);
+      const hits = await searchSegment(seg, q, io, RECORD_TUNING);
       return { io, found: Array.from(hits.offsets, (o) => seg.externalId(o) as number) };
     };
     const first = await walk(await openSegment(store, cache, s.prefix), 0);
@@ -306,7 +306,7 @@ describe.skipIf(!datasetsAvailable())('paged beam walk on GloVe-100 (10k)', () =
       await searchSegment(seg, { vector: query(qi), limit: K, params: warm, deletedVersion: 0 }, undefined, WHOLE);
       const io = new IoScope();
       const params = { ...warm, quantization: { ...warm.quantization, rescore: true } };
-      await searchSegment(seg, { vector: query(qi), limit: K, params, deletedVersion: 0 }, io, DEFAULT_TUNING);
+      await searchSegment(seg, { vector: query(qi), limit: K, params, deletedVersion: 0 }, io, RECORD_TUNING);
       expect(io.rounds).toBe(1);
       expect(io.counts.rangedGets).toBeLessThanOrEqual(8);
       expect(io.counts.rangedGets).toBeGreaterThan(0);
