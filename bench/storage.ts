@@ -154,9 +154,9 @@ export async function main(argv: string[]): Promise<void> {
     );
 
     /** A coordinator whose workers start empty (a new container); one logical worker per segment. */
-    // a cold scenario-2 query reads its walk's records in ~2,500 ranged GETs a segment (lib/segment/cold-records.ts),
-    // which moto answers one after another (5-25 ms each on a loaded machine; S3 serves them in parallel): a
-    // deadline that a cold query over moto can meet, so it is measured rather than retried
+    // with STRATA_COLD_READS=records a cold scenario-2 query reads its walk's records in ~2,500 ranged GETs a segment
+    // (lib/segment/cold-records.ts), which moto answers one after another (5-25 ms each on a loaded machine; S3 serves
+    // them in parallel): a deadline that a cold query over moto can meet, so it is measured rather than retried
     const coordinator = () => freshCoordinator(store, o.segments, 300_000);
     const request = (qi: number, s: Scenario): QueryRequest => ({
       vector: Array.from(ds.queries.subarray(qi * ds.dim, (qi + 1) * ds.dim)),
