@@ -12,7 +12,7 @@
  * Invariants: upper levels are in memory (the graph header); only the scorer may need rows, fetched one neighbour
  * list per hop through its prefetch; the distances computed are returned for the query's cost counters.
  */
-import { type GraphAccessor, type UpperLevels, upperRecordOffset } from './graph.js';
+import { type GraphAccessor, type UpperLevels, upperRecordOffset, upperSlot } from './graph.js';
 import type { QueryScorer } from './scorer.js';
 import type { LayerZeroEntry } from './search.js';
 
@@ -23,16 +23,8 @@ export interface BlockEntry extends LayerZeroEntry {
 
 /** The level of node `id` in a graph's upper levels (0 when it has none). */
 export function upperLevelOf(upper: UpperLevels, id: number): number {
-  const ids = upper.ids;
-  let lo = 0;
-  let hi = ids.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >>> 1;
-    if (ids[mid] < id) lo = mid + 1;
-    else if (ids[mid] > id) hi = mid - 1;
-    else return upper.levels[mid];
-  }
-  return 0;
+  const slot = upperSlot(upper, id);
+  return slot >= 0 ? upper.levels[slot] : 0;
 }
 
 /** The first block entry satisfying `inFilter`, else the first id of `fallback` that does; null when none does. */

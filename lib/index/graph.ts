@@ -42,6 +42,12 @@ export interface HnswGraph extends GraphMeta {
 
 /** Offset in upper.links of node id's record at `level` (≥ 1), or -1 when the node does not reach that level. */
 export function upperRecordOffset(upper: UpperLevels, m: number, id: number, level: number): number {
+  const slot = upperSlot(upper, id);
+  return slot >= 0 && level <= upper.levels[slot] ? upper.offsets[slot] + (level - 1) * (1 + m) : -1;
+}
+
+/** Where node `id` sits in the upper levels' sorted ids (binary search), or -1 when it has no upper level. */
+export function upperSlot(upper: UpperLevels, id: number): number {
   const ids = upper.ids;
   let lo = 0;
   let hi = ids.length - 1;
@@ -50,7 +56,7 @@ export function upperRecordOffset(upper: UpperLevels, m: number, id: number, lev
     const v = ids[mid];
     if (v < id) lo = mid + 1;
     else if (v > id) hi = mid - 1;
-    else return level <= upper.levels[mid] ? upper.offsets[mid] + (level - 1) * (1 + m) : -1;
+    else return mid;
   }
   return -1;
 }
