@@ -146,6 +146,11 @@ export interface SpaceMeta {
    * reader whose config gives the name another generation treats the space as absent (`liveMeta`).
    */
   generation?: number;
+  /**
+   * the unnamed vector ('') of a segment that also holds named dense vectors: its objects are under
+   * `vectors/%unnamed/` instead of the top level (keys.ts); absent: top level. Only ever true for the space ''.
+   */
+  nested?: true;
 }
 
 /** One sparse vector name's part of a segment (sparse-format.ts): its rows and its object's size. */
@@ -265,6 +270,7 @@ function checkSpace(m: Record<string, unknown>, bad: (why: string) => Error): Sp
     throw bad(`unknown datatype ${String(m.datatype)}`);
   }
   if (m.generation !== undefined && !(isNat(m.generation) && m.generation > 0)) throw bad('generation out of range');
+  if (m.nested !== undefined && m.nested !== true) throw bad('nested is not true');
   return {
     count: m.count,
     dim: m.dim,
@@ -278,6 +284,7 @@ function checkSpace(m: Record<string, unknown>, bad: (why: string) => Error): Sp
     ...(multi !== undefined ? { multivector: multi as { vectors: number; bytes: number } } : {}),
     ...(m.datatype !== undefined ? { datatype: m.datatype } : {}),
     ...(m.generation !== undefined ? { generation: m.generation } : {}),
+    ...(m.nested === true ? { nested: true as const } : {}),
   };
 }
 
@@ -343,6 +350,7 @@ export function isUnnamedMeta(meta: SegmentMeta): boolean {
     meta.spaces[''].offsetsBytes === 0 &&
     meta.spaces[''].multivector === undefined &&
     meta.spaces[''].datatype === undefined &&
+    meta.spaces[''].nested === undefined &&
     meta.sparse === undefined
   );
 }

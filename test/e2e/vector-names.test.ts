@@ -270,13 +270,18 @@ describe('vector names on a live collection', () => {
     expect(never.operation_id).toBeGreaterThan(again.operation_id ?? Number.POSITIVE_INFINITY);
     expect(Object.keys((await client.getCollection(C)).config.params.vectors as object)).toEqual(['a', 'b', 'c']);
     expect(await generationOf('c')).toBe(1);
-    // a dense name beside the unnamed vector is not held by Strata yet: said so, nothing written
+    // a bad dense name beside the unnamed vector (which is added as Qdrant adds it: unnamed-beside-named.test.ts)
+    // is refused before the config turns into a map: nothing written
     await client.createCollection('unnamed', { vectors: { size: 2, distance: 'Dot' } });
-    const beside = await clientRejection(
-      client.createVectorName('unnamed', 'x', { dense: { size: 2, distance: 'Dot' } }),
-    );
-    expect(beside.status).toBe(400);
-    expect(beside.error).toContain('Strata does not hold named vectors beside it yet');
+    expect(
+      await clientRejection(client.createVectorName('unnamed', 'x', { dense: { size: 0, distance: 'Dot' } })),
+    ).toEqual({
+      status: 422,
+      error: 'Validation error in JSON body: [dense.size: value 0 invalid, must be 1 or larger]',
+    });
+    expect(
+      await clientRejection(client.createVectorName('unnamed', 'x:y', { dense: { size: 2, distance: 'Dot' } })),
+    ).toEqual({ status: 400, error: 'Wrong input: Invalid vector name `x:y`: vector name cannot contain ":" char' });
     expect((await client.getCollection('unnamed')).config.params.vectors).toEqual({
       size: 2,
       distance: 'Dot',
