@@ -19,7 +19,9 @@
  * (a segment with one is written as format 2 or above, never 1, which has no field for it); its `vectors` object is
  * version 2, which a reader that predates datatypes refuses, so it never reads bytes as float32. A space (dense or
  * sparse) of a vector name added to the live collection records its `generation` (absent: 0); `liveMeta` hides the
- * spaces a config no longer has at that generation.
+ * spaces a config no longer has at that generation. The space '' of a segment that also holds named dense spaces
+ * (a config with the unnamed vector beside names) records `nested`: its objects are under `vectors/%unnamed/`
+ * (keys.ts); format 2 and above only, and no reader before it met such a segment (no config could make one).
  */
 import type { PayloadSchema } from '../model/payload-schema.js';
 import { DISTANCES, elementBytes } from '../distance/index.js';

@@ -251,6 +251,13 @@ describe('a dense name beside the unnamed vector', () => {
       if (meta.spaces[''] !== undefined) expect(meta.spaces[''].tiers.vectorsOnDisk).toBe(true);
       if (meta.spaces.dense?.hnsw) expect(meta.spaces.dense.hnsw.m).toBe(8);
     }
+    // the dashboard's layout places the unnamed vector's folder in its own tiers (on disk now), the name's in RAM
+    const layout = await strata.svc.segmentLayout(C);
+    const objects = layout.segments.flatMap((g) => g.objects);
+    const nestedVectors = objects.filter((o) => o.name === `vectors/${UNNAMED_FOLDER}/${VECTORS}`);
+    expect(nestedVectors.length).toBeGreaterThan(0);
+    for (const o of nestedVectors) expect(o.tier).toBe('S3 pages');
+    for (const o of objects.filter((x) => x.name === `vectors/dense/${VECTORS}`)) expect(o.tier).toBe('RAM');
     await checkAll(client, 13);
   });
 
