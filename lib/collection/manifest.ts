@@ -87,6 +87,11 @@ export interface SegmentBuild {
   payloadM?: number;
   /** a named vector's generation (lib/model/vector-generations.ts) when not 0 */
   generation?: number;
+  /**
+   * a named vector's rows when only some of the segment's points hold it (the writer's graph decision counts them);
+   * absent: every point holds it, or recorded before this field (then judged by the segment's points)
+   */
+  rows?: number;
   /** the sparse names the segment holds, with their generations; absent: none, or recorded before generations */
   sparse?: Record<string, number>;
 }

@@ -95,7 +95,11 @@ export function buildOf(meta: SegmentMeta): SegmentBuild {
       : {};
   if (isUnnamedMeta(meta)) return { ...spaceBuild(meta.spaces['']), ...fieldIndexes };
   const vectors: Record<string, SegmentBuild> = {};
-  for (const [name, s] of Object.entries(meta.spaces)) vectors[name] = spaceBuild(s);
+  for (const [name, s] of Object.entries(meta.spaces)) {
+    const build = spaceBuild(s);
+    // an optional vector's graph was decided on its holders (writer.ts shouldIndex): record them for differs()
+    vectors[name] = s.count < meta.count ? { ...build, rows: s.count } : build;
+  }
   const first = Object.values(vectors)[0] ?? {
     m: 0,
     efConstruct: 0,
@@ -150,7 +154,9 @@ export function differs(config: CollectionConfig, indexed: boolean, live: number
   for (const space of vectorSpaces(config)) {
     const b = build.vectors[space.name];
     // a vector has a graph when its build records one: m > 0, or a block graph's (m 0, ef_construct set)
-    if (b !== undefined && spaceDiffers(config, space, b.m > 0 || b.efConstruct > 0, live, b)) return true;
+    // an optional vector is judged on its holders, as the writer decided its graph (deletes only lower them)
+    const rows = b === undefined ? live : Math.min(live, b.rows ?? live);
+    if (b !== undefined && spaceDiffers(config, space, b.m > 0 || b.efConstruct > 0, rows, b)) return true;
   }
   return false;
 }

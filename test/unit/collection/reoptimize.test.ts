@@ -392,6 +392,54 @@ describe('segments follow a collection update (re-optimization)', () => {
     expect((await optimize(t.store, C, { now, skipGc: true })).rebuilt).toBe(0);
   });
 
+  it('an optional named vector below the threshold on its holders builds no graph and is not stale: no rebuild loop', async () => {
+    const t = tempStore();
+    cleanups.push(t.cleanup);
+    const svc = service(t.store, directInvoker(t.store));
+    const base = config(DIM, 'Euclid', { segments: 2, indexingKb: 5 });
+    // 200 points × 8 floats = 6.25 KB per segment for `all`; `some` is held by 1 point in 4: ~1.6 KB, unindexed
+    await svc.createCollection('c', {
+      ...base,
+      vectors: {
+        all: { size: DIM, distance: 'Euclid', on_disk: false },
+        some: { size: DIM, distance: 'Euclid', on_disk: false },
+      },
+    });
+    const vectors = randomVectors(N, DIM, 7);
+    await svc.upsertPoints(
+      'c',
+      vectors.map((v, i) => ({
+        id: i,
+        vector: i % 4 === 0 ? { all: v, some: v } : ({ all: v } as Record<string, number[]>),
+        payload: { i },
+      })),
+      true,
+    );
+    const now = () => 1_000_000;
+    await optimize(t.store, C, { now, skipGc: true });
+    const sealed = await manifest(t.store);
+    for (const s of sealed.segments) {
+      const meta = await metaOf(t.store, s.id);
+      expect(meta.spaces.all.hnsw).not.toBeNull();
+      expect(meta.spaces.some.hnsw).toBeNull();
+      expect(s.build?.vectors?.some?.rows).toBe(meta.spaces.some.count);
+    }
+    expect((await svc.getCollection('c')).status).toBe('green');
+    const again = await optimize(t.store, C, { now, skipGc: true });
+    expect(again.rebuilt).toBe(0);
+    expect(again.pendingRebuilds).toBe(0);
+    expect((await manifest(t.store)).segments.map((s) => s.id)).toEqual(sealed.segments.map((s) => s.id));
+
+    // lowering the threshold under the holders' KB indexes `some` on the next run, and then nothing is stale
+    await svc.updateCollection('c', { optimizers_config: { indexing_threshold: 1 } });
+    expect((await svc.getCollection('c')).status).toBe('yellow');
+    expect((await optimize(t.store, C, { now, skipGc: true })).rebuilt).toBe(2);
+    for (const s of (await manifest(t.store)).segments)
+      expect((await metaOf(t.store, s.id)).spaces.some.hnsw).not.toBeNull();
+    expect((await svc.getCollection('c')).status).toBe('green');
+    expect((await optimize(t.store, C, { now, skipGc: true })).rebuilt).toBe(0);
+  });
+
   it('a collection update asks the trigger for a run; the local trigger runs again while rebuilds are pending', async () => {
     const { store } = await setup();
     const requested: string[] = [];
