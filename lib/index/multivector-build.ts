@@ -36,8 +36,9 @@ import { maxSim, SIMD_BATCH, type SimdArena, simdArenaOf, simdRows, similarityFn
 import type { Distance } from '../model/distance.js';
 import { invalid } from '../model/errors.js';
 import { codeMultiplier, type QuantizedSet } from '../quantization/index.js';
-import { type BuildOptions, buildHnswWith, type PairBatch } from './build.js';
+import { type BuildOptions, buildHnswWith, DEFAULT_EF_CONSTRUCT, type PairBatch } from './build.js';
 import type { HnswGraph } from './graph.js';
+import { refineLayer0 } from './multivector-refine.js';
 
 export function buildMultivectorHnsw(
   rows: Float32Array,
@@ -47,7 +48,14 @@ export function buildMultivectorHnsw(
   options: BuildOptions = {},
 ): HnswGraph {
   const { similarity, batch } = multivectorBuildSimilarity(rows, starts, dim, distance, options.codes);
-  return buildHnswWith(starts.length - 1, similarity, options, batch);
+  const graph = buildHnswWith(starts.length - 1, similarity, options, batch);
+  const pairs: PairBatch =
+    batch ??
+    ((a, ids, count, out) => {
+      for (let j = 0; j < count; j++) out[j] = similarity(a, ids[j]);
+    });
+  refineLayer0(graph, pairs, Math.max(options.efConstruct ?? DEFAULT_EF_CONSTRUCT, 1));
+  return graph;
 }
 
 /**
