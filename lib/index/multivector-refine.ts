@@ -1,51 +1,47 @@
 /**
- * A second pass over a finished multivector graph's layer 0 (lib/index/multivector-build.ts calls it), in two
- * phases, both deciding on the build's similarity (mutual MaxSim) and reading only the finished graph:
+ * Reverse-nearest-neighbour links for a finished multivector graph's layer 0 (lib/index/multivector-build.ts calls
+ * it after the build), deciding on the build's similarity (mutual MaxSim):
  *
- * 1. Each node's own list is chosen again by the build's heuristic, over the candidates of a beam search (width
- *    ef_construct) for that node in the FINISHED graph, seeded with its current list: a node inserted early chose its
- *    links among the few nodes then present (the second pass of Vamana/DiskANN). Its m0 nearest candidates are noted.
- * 2. Each node offers itself to its m0 nearest as an in-link (reverse nearest neighbours). A receiving node takes the
- *    union of its own list and the offers, closest first: the heuristic's picks, then the pruned closest until m0.
+ * 1. each node's m0 nearest nodes, from a beam search (width ef_construct) for it in the finished graph, seeded with
+ *    its own list;
+ * 2. each node offers itself as an in-link to those m0 nearest. A node keeps the list the build gave it and takes the
+ *    offers it does not hold, closest first: those the build's heuristic keeps (tested against the whole list so
+ *    far), then the pruned closest, until m0.
  *
- * Why phase 2, measured on the GloVe token matrices (bench/multivector.ts, m 16, ef_construct 100, 300 queries): the
- * true top-10 documents a walk at hnsw_ef 100 missed had been scored-but-not-expanded in-neighbours only, all far
- * below the beam's last result, while ~8 of each one's 32 nearest documents (mutual MaxSim) scored above it and were
- * not linked to it: the heuristic's "c is closer to a kept neighbour than to the base" prunes links that a non-metric
- * similarity does not route around. Phase 1 alone: recall@10 0.911 -> 0.919 at ~the same documents scored per query;
- * with phase 2 0.946 at +14% documents scored, where raising hnsw_ef to the same work reaches 0.930. Filling every
- * list to m0 with pruned candidates instead (no offers) stays on the hnsw_ef curve.
+ * Why, measured on the GloVe token matrices (bench/multivector.ts, m 16, ef_construct 100, 300 queries): the true
+ * top-10 documents a walk at hnsw_ef 100 missed had been reached only through in-neighbours that scored far below the
+ * beam's last result (so never expanded), while ~8 of each one's 32 nearest documents (mutual MaxSim) scored above it
+ * and did not link to it. The heuristic's "c is closer to a kept neighbour than to the base" drops links that a
+ * non-metric similarity does not route around. recall@10 at hnsw_ef 100: 0.911 -> 0.948 at +17% documents scored
+ * per query, where raising hnsw_ef to the same work gives 0.934; at 150 / 256: 0.950 -> 0.971, 0.984 -> 0.993.
+ * Tried and not kept: re-choosing each node's own list from the search's candidates (the second pass of
+ * Vamana/DiskANN) drops the long links early nodes got while the graph was small: on clustered data (the unit test's)
+ * recall fell 0.956 -> 0.878, on GloVe it gained 0.008; offering to m0 nearest without the fill (0.935 at +11%), or
+ * filling to 24 (0.940 at +14%), sit between; filling every list to m0 with pruned candidates and no offers stays on
+ * the hnsw_ef curve.
  *
- * Invariants: deterministic (phase 1 reads a copy of the finished layer 0, so no node's result depends on the order
- * nodes are visited; ties by id); no self loops; count ≤ m0; upper levels and the entry point are untouched; only
- * the given similarity is used, so every tier that walks the graph (float32 in memory or paged, int8 codes) walks the
- * same graph.
+ * Invariants: deterministic (phase 1 reads the build's lists, which change only in phase 2; offers are taken closest
+ * first, ties by id); a build link is never removed; no self loops or duplicates; count ≤ m0; upper levels and the
+ * entry point are untouched; only the given similarity is used, so every tier that walks the graph (float32 in memory
+ * or paged, int8 codes) walks the same graph.
  */
 import type { PairBatch } from './build.js';
 import type { HnswGraph } from './graph.js';
 import { MaxHeap, MinHeap } from './heap.js';
 
-/** Refines graph.layer0 in place (see the header); `ef` is the build's ef_construct. */
+/** Adds reverse-nearest-neighbour links to graph.layer0 in place (see the header); `ef` is the build's ef_construct. */
 export function refineLayer0(graph: HnswGraph, batch: PairBatch, ef: number): void {
   const n = graph.n;
   const m0 = graph.m0;
   const rec0 = 1 + m0;
-  const built = graph.layer0.slice();
+  const layer0 = graph.layer0;
   const refiner = new Refiner(n, m0, Math.max(ef, m0), batch);
-  // phase 1: own lists (into graph.layer0, with their similarities) and each node's m0 nearest
-  const ownSims = new Float64Array(n * m0);
+  // phase 1: each node's m0 nearest, by a search in the finished graph (lists unchanged until phase 2)
   const near = new Uint32Array(n * m0);
   const nearSims = new Float64Array(n * m0);
   const nearCount = new Uint16Array(n);
   for (let q = 0; q < n; q++) {
-    const found = refiner.search(q, built, rec0);
-    const kept = refiner.select(found, m0, 0);
-    graph.layer0[q * rec0] = kept;
-    for (let j = 0; j < kept; j++) {
-      graph.layer0[q * rec0 + 1 + j] = refiner.keptIds[j];
-      ownSims[q * m0 + j] = refiner.keptSims[j];
-    }
-    const top = Math.min(m0, found);
+    const top = Math.min(m0, refiner.search(q, layer0, rec0));
     for (let j = 0; j < top; j++) {
       near[q * m0 + j] = refiner.ids[j];
       nearSims[q * m0 + j] = refiner.sims[j];
@@ -66,16 +62,18 @@ export function refineLayer0(graph: HnswGraph, batch: PairBatch, ef: number): vo
       offerSims[fill[e]++] = nearSims[q * m0 + j];
     }
   }
-  // phase 2: own list ∪ offers, closest first, by the heuristic then the pruned closest up to m0
+  // phase 2: the build's list, then the offers it does not hold, closest first: the heuristic's picks (tested
+  // against the whole list so far), then the pruned closest, up to m0
   for (let e = 0; e < n; e++) {
     const off = e * rec0;
-    const own = graph.layer0[off];
+    const own = layer0[off];
+    if (own >= m0) continue;
     refiner.startUnion();
-    for (let j = 0; j < own; j++) refiner.addToUnion(graph.layer0[off + 1 + j], ownSims[e * m0 + j]);
+    for (let j = 0; j < own; j++) refiner.holds(layer0[off + 1 + j]);
     for (let o = offerStart[e]; o < offerStart[e + 1]; o++) refiner.addToUnion(offerIds[o], offerSims[o]);
-    const kept = refiner.select(refiner.sortUnion(), m0, m0);
-    graph.layer0[off] = kept;
-    for (let j = 0; j < kept; j++) graph.layer0[off + 1 + j] = refiner.keptIds[j];
+    const kept = refiner.extend(layer0.subarray(off + 1, off + 1 + own), refiner.sortUnion(), m0);
+    layer0[off] = own + kept;
+    for (let j = 0; j < kept; j++) layer0[off + 1 + own + j] = refiner.keptIds[j];
   }
 }
 
@@ -88,8 +86,10 @@ class Refiner {
   /** candidates closest first (search results, or a sorted union); grown on demand */
   ids: Uint32Array;
   sims: Float64Array;
+  /** the offers extend() added, in order */
   readonly keptIds: Uint32Array;
-  readonly keptSims: Float64Array;
+  /** the list being extended: held links, then the kept offers */
+  private readonly listIds: Uint32Array;
   private pruned: Uint32Array;
   private readonly batchIds: Uint32Array;
   private readonly batchSims: Float64Array;
@@ -109,7 +109,7 @@ class Refiner {
     this.ids = new Uint32Array(ef + 1);
     this.sims = new Float64Array(ef + 1);
     this.keptIds = new Uint32Array(m0);
-    this.keptSims = new Float64Array(m0);
+    this.listIds = new Uint32Array(m0);
     this.pruned = new Uint32Array(ef + 1);
     this.batchIds = new Uint32Array(ef + m0 + 1);
     this.batchSims = new Float64Array(ef + m0 + 1);
@@ -172,6 +172,11 @@ class Refiner {
     }
   }
 
+  /** Marks id as already in the list being extended, so an offer of it is ignored. */
+  holds(id: number): void {
+    this.inUnion[id] = this.unionTag;
+  }
+
   startUnion(): void {
     this.unionTag++;
     this.unionSize = 0;
@@ -199,21 +204,26 @@ class Refiner {
   }
 
   /**
-   * The build's heuristic over ids/sims[0, count) (closest first): keep c unless a kept r has sim(c, r) > sim(c,
-   * base); stop at maxLinks. Then the pruned, closest first, until `fill` links. Writes keptIds/keptSims.
+   * The build's heuristic over the offers ids/sims[0, count) (closest first) after the `held` list: keep c unless a
+   * node already in the list (held or kept) has sim(c, r) > sim(c, base); stop when the list has maxLinks. Then the
+   * pruned offers, closest first, until maxLinks. Writes the added links to keptIds; returns how many.
    */
-  select(count: number, maxLinks: number, fill: number): number {
-    if (this.pruned.length < count) this.growScratch(count);
+  extend(held: Uint32Array, count: number, maxLinks: number): number {
+    if (this.pruned.length < count) this.pruned = new Uint32Array(count * 2);
+    const room = maxLinks - held.length;
+    const list = this.listIds;
+    list.set(held);
+    let size = held.length;
     let kept = 0;
     let pruned = 0;
     let i = 0;
-    for (; i < count && kept < maxLinks; i++) {
+    for (; i < count && kept < room; i++) {
       const c = this.ids[i];
       const sc = this.sims[i];
       let good = true;
-      if (kept > 0) {
-        this.batch(c, this.keptIds, kept, this.batchSims);
-        for (let r = 0; r < kept; r++) {
+      if (size > 0) {
+        this.batch(c, list, size, this.batchSims);
+        for (let r = 0; r < size; r++) {
           if (this.batchSims[r] > sc) {
             good = false;
             break;
@@ -221,22 +231,14 @@ class Refiner {
         }
       }
       if (good) {
-        this.keptIds[kept] = c;
-        this.keptSims[kept++] = sc;
+        list[size++] = c;
+        this.keptIds[kept++] = c;
       } else this.pruned[pruned++] = i;
     }
-    if (kept >= fill) return kept;
-    // candidates past the loop's stop were never tested: they rank after every pruned one
-    for (; i < count; i++) this.pruned[pruned++] = i;
-    for (let p = 0; p < pruned && kept < fill; p++) {
-      this.keptIds[kept] = this.ids[this.pruned[p]];
-      this.keptSims[kept++] = this.sims[this.pruned[p]];
+    for (let p = 0; p < pruned && kept < room; p++) {
+      this.keptIds[kept++] = this.ids[this.pruned[p]];
     }
     return kept;
-  }
-
-  private growScratch(count: number): void {
-    this.pruned = new Uint32Array(count * 2);
   }
 }
 
