@@ -13,6 +13,9 @@
  * Strata's codes walked over two graphs: `strata i8` built on the codes' MaxSim estimates (what the segment writer
  * builds for an int8 multivector space, as Qdrant does), `strata i8/f32-graph` built on float32 (what it built
  * before), so the build time and recall of building on codes are measured against the same walk.
+ *
+ * `--build-links-only` adds `strata f32 no-rnn`: the same build without the reverse-nearest-neighbour links
+ * (lib/index/multivector-refine.ts), so their recall, QPS and build time are compared in the same run.
  */
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -121,6 +124,7 @@ export async function main(argv: string[]): Promise<void> {
     warmup: 30,
     engines: 'strata,qdrant',
     int8: false,
+    'build-links-only': false,
   });
   const efs = numberList('ef', opts.ef);
   const engines = opts.engines.split(',');
@@ -142,6 +146,7 @@ export async function main(argv: string[]): Promise<void> {
     efs,
     engines,
     int8: opts.int8,
+    buildLinksOnly: opts['build-links-only'],
     qdrant: BENCH_PYTHON_REQUIREMENTS.join(' '),
     load1: loadavg()[0],
   };
@@ -212,6 +217,17 @@ export async function main(argv: string[]): Promise<void> {
         scorer: (row) => floatScorer(rows, set.dim, 'Cosine', row),
         ...f32,
       });
+      if (opts['build-links-only']) {
+        const plain = timed('strata f32 build without reverse links', () =>
+          buildMultivectorHnsw(set.unit, set.starts, set.dim, 'Cosine', { m, efConstruct, reverseLinks: false }),
+        );
+        strata.push({
+          name: 'strata f32 no-rnn',
+          graph: plain.value,
+          scorer: (row) => floatScorer(rows, set.dim, 'Cosine', row),
+          ...plain,
+        });
+      }
       if (opts.int8) {
         const codes = timed('strata int8 codes', () => quantize(set.unit, set.dim, 'Cosine', { quantile: QUANTILE }));
         const onCodes = timed('strata i8 build (graph on codes)', () =>

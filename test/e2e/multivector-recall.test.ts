@@ -78,12 +78,13 @@ describe.skipIf(!datasetsAvailable())('multivector recall on GloVe token matrice
         efs.map((ef) => `${ef ?? 'default (ef_construct)'} ${recall(ef).toFixed(4)}`).join(', '),
     );
     expect(exactHits / (QUERIES * K)).toBeGreaterThanOrEqual(0.999);
-    // measured on this slice (two segments, 60 queries): 0.928-0.935 at the default ef, 0.982-0.983 at 256,
-    // 0.990-0.992 at 512, with the build deciding on mutual MaxSim (lib/index/multivector-build.ts; one-sided MaxSim
-    // gave 0.827-0.837 / 0.913-0.92 / 0.952-0.957). The issue asks 0.95 at the default: not met here, nor by Qdrant's
-    // engine on the same workload (npm run bench -- multivector: one graph, 300 queries, see bench/README.md).
-    // Floors sit just under the measured figures.
-    expect(recall(undefined)).toBeGreaterThanOrEqual(0.91);
+    // measured on this slice (two segments, 60 queries): 0.977-0.978 at the default ef, 0.997-0.998 at 256, 1.000 at 512, with
+    // the build deciding on mutual MaxSim and layer 0 given reverse-nearest-neighbour links afterwards
+    // (lib/index/multivector-build.ts, multivector-refine.ts). Before those links: 0.928-0.935 / 0.982-0.983 /
+    // 0.990-0.992; with one-sided MaxSim decisions 0.827-0.837 / 0.913-0.92 / 0.952-0.957. One graph over all 5,025
+    // documents (npm run bench -- multivector, 300 queries; see bench/README.md) gives 0.948 at the default ef,
+    // Qdrant's engine 0.857 on the same workload. Floors sit just under the measured figures.
+    expect(recall(undefined)).toBeGreaterThanOrEqual(0.96);
     expect(recall(256)).toBeGreaterThanOrEqual(0.97);
     expect(recall(512)).toBeGreaterThanOrEqual(0.98);
   }, 600_000);
