@@ -1209,7 +1209,8 @@
   ;;   heaps: candidate scores (f64 × cap), candidate ids (u32 × cap), result scores (f64 × cap), result ids (u32 ×
   ;;          cap); cap even and > every size a heap reaches (each node is pushed at most once: n + 2 suffices)
   ;;   ids, out: a neighbour list's batch (u32 ids, f64 scores), room for m0
-  ;;   stats: two i32 written at the end: hops (nodes expanded), distances (scores computed)
+  ;;   stats: three i32 written at the end: hops (nodes expanded), distances (scores computed), a prefetch sink
+  ;;   kind 3: est_u8_inline, int8 rows whose last 4 bytes are their correction (the walk arena's own layout)
   ;; Returns the result heap's size; the caller reads that heap (a MinHeap's arrays, unsorted) and drains it.
   (func $max_push (param $ids i32) (param $sc i32) (param $c i32) (param $id i32) (param $s f64)
     (local $p i32)
@@ -1328,6 +1329,7 @@
     (local $full i32)
     (local $bar f64)
     (local $s f64)
+    (local $sink i32)
     (local.set $cSc (local.get $heaps))
     (local.set $cIds (i32.add (local.get $heaps) (i32.shl (local.get $cap) (i32.const 3))))
     (local.set $rSc (i32.add (local.get $cIds) (i32.shl (local.get $cap) (i32.const 2))))
@@ -1350,6 +1352,12 @@
         (local.set $cs (i32.sub (local.get $cs) (i32.const 1)))
         (call $max_pop (local.get $cIds) (local.get $cSc) (local.get $cs))
         (local.set $hops (i32.add (local.get $hops) (i32.const 1)))
+        ;; search.ts touchNext: load the record of the best remaining candidate (likely the next hop) now, so its
+        ;; cache miss overlaps this expansion; the value only feeds a sink
+        (if (local.get $cs)
+          (then
+            (local.set $sink (i32.xor (local.get $sink)
+              (i32.load (i32.add (local.get $adj) (i32.mul (i32.load (local.get $cIds)) (local.get $recBytes))))))))
         ;; expand: the unvisited neighbours, in record order, into the batch
         (local.set $p (i32.add (local.get $adj) (i32.mul (local.get $c) (local.get $recBytes))))
         (local.set $count (i32.load (local.get $p)))
@@ -1373,6 +1381,10 @@
               (then
                 (call $est_u8 (local.get $rows) (local.get $rowBytes) (local.get $q) (local.get $ids) (local.get $k)
                   (local.get $out) (local.get $corr) (local.get $mult) (local.get $kq)))
+              (else (if (i32.eq (local.get $kind) (i32.const 3))
+              (then
+                (call $est_u8_inline (local.get $rows) (local.get $rowBytes) (local.get $q) (local.get $ids)
+                  (local.get $k) (local.get $out) (local.get $mult) (local.get $kq)))
               (else
                 (if (i32.eq (local.get $kind) (i32.const 1))
                   (then
@@ -1388,7 +1400,7 @@
                         (local.set $p (i32.add (local.get $out) (i32.shl (local.get $j) (i32.const 3))))
                         (f64.store (local.get $p) (f64.neg (f64.load (local.get $p))))
                         (local.set $j (i32.add (local.get $j) (i32.const 1)))
-                        (br $neg)))))))
+                        (br $neg)))))))))
             (local.set $dist (i32.add (local.get $dist) (local.get $k)))
             (local.set $full (i32.ge_s (local.get $rs) (local.get $ef)))
             (local.set $bar (f64.load (local.get $rSc)))
@@ -1417,7 +1429,37 @@
         (br $hop)))
     (i32.store (local.get $stats) (local.get $hops))
     (i32.store offset=4 (local.get $stats) (local.get $dist))
+    (i32.store offset=8 (local.get $stats) (local.get $sink))
     (local.get $rs)
+  )
+  ;; est_u8 over rows that carry their correction in their last 4 bytes (the walk arena's int8 layout: one row, one
+  ;; place, one cache miss fewer per neighbour than a separate corrections array). The query slot holds the codes
+  ;; then 4 zero bytes, so dot_u8 over the whole row adds 0 for the correction's bytes (any i8 times 0), and the sums
+  ;; are the codes' exactly; then out[i] = (mult·sum + kq) + corr as est_u8 computes it, so the values are identical.
+  (func $est_u8_inline (param $rows i32) (param $rowBytes i32) (param $q i32) (param $ids i32) (param $count i32)
+    (param $out i32) (param $mult f64) (param $kq f64)
+    (local $i i32)
+    (call $dot_u8 (local.get $rows) (local.get $rowBytes) (local.get $q) (local.get $ids) (local.get $count)
+      (local.get $out))
+    (local.set $i (local.get $count))
+    (block $done
+      (loop $widen
+        (br_if $done (i32.eqz (local.get $i)))
+        (local.set $i (i32.sub (local.get $i) (i32.const 1)))
+        (f64.store (i32.add (local.get $out) (i32.shl (local.get $i) (i32.const 3)))
+          (f64.add
+            (f64.add
+              (f64.mul (local.get $mult)
+                (f64.convert_i32_s (i32.load (i32.add (local.get $out) (i32.shl (local.get $i) (i32.const 2))))))
+              (local.get $kq))
+            (f64.promote_f32
+              (f32.load
+                (i32.add
+                  (i32.add (local.get $rows)
+                    (i32.mul (i32.load (i32.add (local.get $ids) (i32.shl (local.get $i) (i32.const 2))))
+                      (local.get $rowBytes)))
+                  (i32.sub (local.get $rowBytes) (i32.const 4)))))))
+        (br $widen)))
   )
   ;; 1 when node $id may enter the results: no reject bitmap, or its bit is clear
   (func $accepted (param $reject i32) (param $id i32) (result i32)

@@ -4,12 +4,13 @@
  * the graph is an InMemoryGraph and the scorer offers a WalkSource (int8 codes or float32 rows in a SIMD arena);
  * the upper-level descent stays in JS (a few dozen scores) and hands the walk its entry.
  *
- * A kernel reads one memory, so a WalkArena copies, once per (rows, graph) pair, the scorer's arena data and the
- * graph's layer 0 into a fresh arena with the walk's scratch beside them:
+ * A kernel reads one memory, so a WalkArena copies, once per (rows, graph) pair, the scorer's rows and the graph's
+ * layer 0 into a fresh arena with the walk's scratch beside them:
  *
  * | walk arena bytes            | content                                                          |
  * |-----------------------------|------------------------------------------------------------------|
- * | [0, dataBytes)              | the source arena's bytes: rows (and int8 corrections), same offsets |
+ * | [0, rows)                   | the rows: float rows as in the source; int8 rows with their      |
+ * |                             | correction appended (stride + 4 bytes; see rowsLayout)           |
  * | adj (16-aligned)            | n layer-0 records of 4·(1 + m0) bytes                            |
  * | heaps (16-aligned)          | candidates f64 × cap, u32 × cap; results f64 × cap, u32 × cap    |
  * | vis                         | n u8 visited marks (tag per query, cleared on wrap)              |
@@ -31,6 +32,10 @@ const align16 = (x: number): number => (x + 15) & ~15;
 
 export class WalkArena {
   private readonly arena: SimdArena;
+  /** the walk kernel's `kind`, and where its rows are in this arena */
+  private readonly kind: number;
+  private readonly rowBytes: number;
+  private readonly corr: number;
   private readonly recBytes: number;
   private readonly adj: number;
   private readonly heaps: number;
@@ -42,43 +47,57 @@ export class WalkArena {
   private readonly rejectBits: Uint8Array;
   private readonly resultScores: Float64Array;
   private readonly resultIds: Uint32Array;
+  /** the source's query bytes (an int8 row's correction bytes after them stay 0: est_u8_inline relies on it) */
   private readonly querySlot: Uint8Array;
   private tag = 0;
 
-  private constructor(arena: SimdArena, n: number, m0: number, dataBytes: number, queryBytes: number) {
+  private constructor(arena: SimdArena, graph: InMemoryGraph, rows: RowsLayout, querySlot: Uint8Array) {
+    const { n, m0 } = graph.meta;
+    const l = layout(n, m0, rows.bytes);
     this.arena = arena;
+    this.kind = rows.kind;
+    this.rowBytes = rows.rowBytes;
+    this.corr = rows.corr;
     this.recBytes = 4 * (1 + m0);
-    this.cap = (n + 3) & ~1;
-    const l = layout(n, m0, dataBytes);
+    this.cap = l.cap;
     this.adj = l.adj;
     this.heaps = l.heaps;
     this.vis = l.vis;
     this.reject = l.reject;
     const buffer = arena.buffer;
-    this.stats = new Int32Array(buffer, l.stats, 2);
+    this.stats = new Int32Array(buffer, l.stats, 3);
     this.visited = new Uint8Array(buffer, this.vis, n);
     this.rejectBits = new Uint8Array(buffer, this.reject, (n + 7) >> 3);
     this.resultScores = new Float64Array(buffer, this.heaps + 12 * this.cap, this.cap);
     this.resultIds = new Uint32Array(buffer, this.heaps + 20 * this.cap, this.cap);
-    this.querySlot = new Uint8Array(buffer, arena.queryOffset, queryBytes);
+    this.querySlot = querySlot;
   }
 
-  /** A walk arena holding a copy of src's data and the graph's layer 0, or null (no wasm, too large). */
+  /** A walk arena holding src's rows and the graph's layer 0, or null (no wasm, too large). */
   static build(src: WalkSource, graph: InMemoryGraph): WalkArena | null {
     const { n, m0 } = graph.meta;
-    const l = layout(n, m0, src.dataBytes);
-    const arena = allocateSimdArena(l.end, src.query.byteLength);
+    const rows = rowsLayout(src);
+    const l = layout(n, m0, rows.bytes);
+    const arena = allocateSimdArena(l.end, rows.queryBytes);
     if (arena === null) return null;
-    new Uint8Array(arena.buffer, 0, src.dataBytes).set(new Uint8Array(src.arena.buffer, 0, src.dataBytes));
+    copyRows(src, rows, new Uint8Array(arena.buffer, 0, rows.bytes));
     new Uint32Array(arena.buffer, l.adj, n * (1 + m0)).set(graph.records.subarray(0, n * (1 + m0)));
-    return new WalkArena(arena, n, m0, src.dataBytes, src.query.byteLength);
+    const querySlot = new Uint8Array(arena.buffer, arena.queryOffset, src.query.byteLength);
+    return new WalkArena(arena, graph, rows, querySlot);
   }
 
   /**
    * The layer-0 walk from (ep, epScore) with candidate list ef; `rejected` (bit set = may not enter the results) or
    * null. Leaves the result heap in ctx.results (as the JS walk leaves it) and adds hops and distances to ctx.
    */
-  run(src: WalkSource, ep: number, epScore: number, ef: number, rejected: Uint8Array | null, ctx: SearchContext): void {
+  run(
+    src: WalkSource,
+    ep: number,
+    epScore: number,
+    ef: number,
+    rejected: Uint8Array | null,
+    ctx: SearchContext,
+  ): void {
     const arena = this.arena;
     this.querySlot.set(src.query);
     this.tag++;
@@ -86,16 +105,14 @@ export class WalkArena {
       this.visited.fill(0);
       this.tag = 1;
     }
-    if (rejected !== null)
-      this.rejectBits.set(
-        rejected.length > this.rejectBits.length ? rejected.subarray(0, this.rejectBits.length) : rejected,
-      );
+    const bits = this.rejectBits;
+    if (rejected !== null) bits.set(rejected.length > bits.length ? rejected.subarray(0, bits.length) : rejected);
     const size = arena.kernels.walk(
-      src.kind,
-      src.rows,
-      src.rowBytes,
+      this.kind,
+      0,
+      this.rowBytes,
       arena.queryOffset,
-      src.corr,
+      this.corr,
       src.mult,
       src.kq,
       this.adj,
@@ -125,14 +142,52 @@ export class WalkArena {
   }
 }
 
+/** How the walk arena holds a source's rows (at byte 0). */
+interface RowsLayout {
+  kind: number;
+  rowBytes: number;
+  corr: number;
+  bytes: number;
+  queryBytes: number;
+}
+
+/**
+ * Float rows are copied as they are (kind 1 / 2). Int8 rows get their correction appended (kind 3, est_u8_inline:
+ * rowBytes = stride + 4, the query slot 4 bytes longer and zero there), so a neighbour costs one row's cache lines
+ * instead of those plus a corrections-array line.
+ */
+function rowsLayout(src: WalkSource): RowsLayout {
+  if (src.kind !== 0) {
+    return { kind: src.kind, rowBytes: src.rowBytes, corr: 0, bytes: src.dataBytes, queryBytes: src.query.byteLength };
+  }
+  const count = (src.dataBytes - src.corr) >> 2;
+  const rowBytes = src.rowBytes + 4;
+  return { kind: 3, rowBytes, corr: 0, bytes: count * rowBytes, queryBytes: rowBytes };
+}
+
+function copyRows(src: WalkSource, rows: RowsLayout, dst: Uint8Array): void {
+  const from = new Uint8Array(src.arena.buffer, 0, src.dataBytes);
+  if (rows.kind !== 3) {
+    dst.set(from);
+    return;
+  }
+  const stride = src.rowBytes;
+  const count = rows.bytes / rows.rowBytes;
+  for (let i = 0, at = 0; i < count; i++, at += rows.rowBytes) {
+    dst.set(from.subarray(src.rows + i * stride, src.rows + (i + 1) * stride), at);
+    dst.set(from.subarray(src.corr + 4 * i, src.corr + 4 * i + 4), at + stride);
+  }
+}
+
 function layout(n: number, m0: number, dataBytes: number) {
+  // > every heap size (each node is pushed once, the results one over ef before a pop), even so 12·cap is 8-aligned
   const cap = (n + 3) & ~1;
   const adj = align16(dataBytes);
   const heaps = align16(adj + 4 * n * (1 + m0));
   const vis = heaps + 24 * cap;
   const reject = vis + n;
   const stats = align16(reject + ((n + 7) >> 3));
-  return { adj, heaps, vis, reject, stats, end: stats + 16 };
+  return { cap, adj, heaps, vis, reject, stats, end: stats + 16 };
 }
 
 /** source arena buffer → graph records → its walk arena (null: it could not be built; do not retry) */
