@@ -7,6 +7,10 @@
  *
  * `accept(id)` filters DURING the walk: a rejected node is still scored and expanded (it guides the walk) but never
  * enters the results. This serves payload filters and tombstones.
+ *
+ * Over an in-memory graph with a scorer whose rows sit in a SIMD arena, both walks hand layer 0 to ONE wasm call
+ * (wasm-walk.ts) after the JS descent, when there is no accept test or the caller also gives it as a bitmap
+ * (`rejected`, e.g. tombstones): the same decisions, scores, tie order and counters as the loop below.
  */
 import { internal, invalid } from '../model/errors.js';
 import { type GraphAccessor, NO_NODE, type UpperLevels, upperRecordOffset } from './graph.js';
