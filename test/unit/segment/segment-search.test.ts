@@ -155,6 +155,16 @@ for (const distance of ['Cosine', 'Euclid'] as const) {
           for (const { offset } of found) expect(offset % 7).not.toBe(0);
         }
         expect(run).toHaveBeenCalledTimes(5);
+        // a walk on the float32 originals (quantization ignored) stays in JS: no copy of the originals is made
+        run.mockClear();
+        const params = { exact: false, quantization: { ignore: true, oversampling: 1 } };
+        const floatWalk = task(segId(0), f.queries.subarray(0, DIM), {
+          params,
+          segments: [{ id: segId(0), deletedVersion: 1 }],
+        });
+        const { result } = await runSegmentTaskDetailed(floatWalk, ctx);
+        expect(result.candidates).toHaveLength(10);
+        expect(run).not.toHaveBeenCalled();
       } finally {
         run.mockRestore();
       }
