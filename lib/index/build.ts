@@ -45,8 +45,6 @@ import { codeMultiplier } from '../quantization/index.js';
 import { type HnswGraph, NO_NODE, type UpperLevels } from './graph.js';
 import { MaxHeap, MinHeap } from './heap.js';
 import { mulberry32 } from './rng.js';
-import type { WalkSource } from './scorer.js';
-import { WalkArena } from './wasm-walk.js';
 
 export interface BuildOptions {
   /** links per node on upper levels (Qdrant's default 16) */
@@ -66,12 +64,6 @@ export interface BuildOptions {
    * the header). Ignored for Manhattan and where the codes have no SIMD arena.
    */
   codes?: QuantizedSet;
-  /**
-   * int8 build: each insertion's layer-0 search runs in one wasm call (wasm-walk.ts) over layer 0 kept in the walk
-   * arena; the same decisions and scores as the JS search, so the same graph. Default true; false keeps it in JS
-   * (tests compare the two).
-   */
-  wasmWalk?: boolean;
 }
 
 export const DEFAULT_M = 16;
@@ -95,11 +87,7 @@ export function buildHnsw(data: Float32Array, dim: number, distance: Distance, o
         throw invalid(`int8 codes hold ${codes.n} × ${codes.params.dim}, the data ${data.length / dim} × ${dim}`);
       }
       const codeArena = simdArenaOf(codes.codes);
-      if (codeArena !== undefined) {
-        const b = new Builder(data, dim, distance, m, efc, seed, codeArena, codes);
-        if (options.wasmWalk ?? true) b.walkLayer0InWasm();
-        return b.run();
-      }
+      if (codeArena !== undefined) return new Builder(data, dim, distance, m, efc, seed, codeArena, codes).run();
     }
     const rows = simdRows(data, dim);
     const arena = simdArenaOf(rows);
@@ -163,10 +151,8 @@ class Builder {
   private readonly m0: number;
   private readonly rec0: number;
   private readonly recU: number;
-  private layer0: Uint32Array;
+  private readonly layer0: Uint32Array;
   private readonly levels: Uint8Array;
-  /** int8 mode: the arena whose layer 0 this.layer0 is, where layer-0 searches run (walkLayer0InWasm), or null */
-  private walk: WalkArena | null = null;
   private readonly upperLinks: (Uint32Array | null)[];
   /** which build distance: L2 (Euclid, Cosine), L1 (Manhattan) or −dot (Dot); see distanceOf */
   private readonly kind: number;
@@ -227,31 +213,6 @@ class Builder {
     this.corrections = codes === null ? null : codes.corrections;
   }
 
-  /**
-   * Moves layer 0 (still empty) into a walk arena holding a copy of the codes, so every layer-0 search is one wasm
-   * call; kept in JS when the corrections are not beside the codes in their arena or the arena cannot be made.
-   */
-  walkLayer0InWasm(): void {
-    const codes = this.codes;
-    const arena = this.arena;
-    if (codes === null || arena === null || codes.corrections.buffer !== arena.buffer) return;
-    const stride = codes.params.stride;
-    const corr = codes.corrections;
-    const src: WalkSource = {
-      arena,
-      dataBytes: corr.byteOffset + corr.byteLength,
-      kind: 0,
-      rows: codes.codes.byteOffset,
-      rowBytes: stride,
-      corr: corr.byteOffset,
-      mult: this.codeMult,
-      kq: 0,
-      query: codes.codes.subarray(0, stride),
-    };
-    this.walk = WalkArena.empty(src, this.n, this.m0);
-    if (this.walk !== null) this.layer0 = this.walk.layer0;
-  }
-
   run(): HnswGraph {
     const rng = mulberry32(this.seed);
     const mL = 1 / Math.log(this.m);
@@ -265,8 +226,7 @@ class Builder {
       m0: this.m0,
       entryPoint: this.entryPoint,
       maxLevel: this.maxLevel,
-      // out of the walk arena, which holds a copy of the codes the graph should not keep alive
-      layer0: this.walk === null ? this.layer0 : this.layer0.slice(),
+      layer0: this.layer0,
       upper: this.packUpper(),
     };
   }
@@ -380,16 +340,6 @@ class Builder {
 
   /** Beam search for q on level lc from ep; leaves up to efc results in this.results; returns their count. */
   private searchLayer(q: number, ep: number, epSim: number, lc: number): number {
-    const walk = this.walk;
-    if (lc === 0 && walk !== null) {
-      // q's codes as the query and its correction as the query term: simdSims' estimate, in wasm
-      const codes = this.codes as QuantizedSet;
-      const stride = codes.params.stride;
-      const query = codes.codes.subarray(q * stride, (q + 1) * stride);
-      const kq = (this.corrections as Float32Array)[q];
-      walk.walk(query, this.codeMult, kq, ep, epSim, this.efc, null, this.results);
-      return this.results.size;
-    }
     this.tag++;
     if (this.tag === 0xffffffff) {
       this.visited.fill(0);

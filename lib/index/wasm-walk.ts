@@ -25,7 +25,6 @@
  */
 import { allocateSimdArena, SIMD_BATCH, type SimdArena } from '../distance/index.js';
 import { type GraphAccessor, InMemoryGraph } from './graph.js';
-import type { MinHeap } from './heap.js';
 import type { QueryScorer, WalkSource } from './scorer.js';
 import type { SearchContext } from './search.js';
 
@@ -52,7 +51,8 @@ export class WalkArena {
   private readonly querySlot: Uint8Array;
   private tag = 0;
 
-  private constructor(arena: SimdArena, n: number, m0: number, rows: RowsLayout, querySlot: Uint8Array) {
+  private constructor(arena: SimdArena, graph: InMemoryGraph, rows: RowsLayout, querySlot: Uint8Array) {
+    const { n, m0 } = graph.meta;
     const l = layout(n, m0, rows.bytes);
     this.arena = arena;
     this.kind = rows.kind;
@@ -71,61 +71,35 @@ export class WalkArena {
     this.resultScores = new Float64Array(buffer, this.heaps + 12 * this.cap, this.cap);
     this.resultIds = new Uint32Array(buffer, this.heaps + 20 * this.cap, this.cap);
     this.querySlot = querySlot;
-    this.layer0 = new Uint32Array(buffer, this.adj, n * (1 + m0));
   }
-
-  /**
-   * Layer 0 in this arena: n records of 1 + m0 u32. The build (build.ts) links its graph here directly, so each
-   * insertion's layer-0 search reads the graph as it grows, with no copy; a search arena holds a copy of the graph's.
-   */
-  readonly layer0: Uint32Array;
 
   /** A walk arena holding src's rows and the graph's layer 0, or null (no wasm, too large). */
   static build(src: WalkSource, graph: InMemoryGraph): WalkArena | null {
     const { n, m0 } = graph.meta;
-    const walk = WalkArena.empty(src, n, m0);
-    walk?.layer0.set(graph.records.subarray(0, n * (1 + m0)));
-    return walk;
-  }
-
-  /** A walk arena holding src's rows and an empty layer 0 of n nodes (every count 0), or null. */
-  static empty(src: WalkSource, n: number, m0: number): WalkArena | null {
-    if (m0 > SIMD_BATCH) return null;
     const rows = rowsLayout(src);
     const l = layout(n, m0, rows.bytes);
     const arena = allocateSimdArena(l.end, rows.queryBytes);
     if (arena === null) return null;
     copyRows(src, rows, new Uint8Array(arena.buffer, 0, rows.bytes));
+    new Uint32Array(arena.buffer, l.adj, n * (1 + m0)).set(graph.records.subarray(0, n * (1 + m0)));
     const querySlot = new Uint8Array(arena.buffer, arena.queryOffset, src.query.byteLength);
-    return new WalkArena(arena, n, m0, rows, querySlot);
+    return new WalkArena(arena, graph, rows, querySlot);
   }
 
   /**
    * The layer-0 walk from (ep, epScore) with candidate list ef; `rejected` (bit set = may not enter the results) or
    * null. Leaves the result heap in ctx.results (as the JS walk leaves it) and adds hops and distances to ctx.
    */
-  run(src: WalkSource, ep: number, epScore: number, ef: number, rejected: Uint8Array | null, ctx: SearchContext): void {
-    this.walk(src.query, src.mult, src.kq, ep, epScore, ef, rejected, ctx.results);
-    ctx.hops += this.stats[0];
-    ctx.distances += this.stats[1];
-  }
-
-  /**
-   * The walk itself: `query` (the source's query bytes) scored with mult and kq, the result heap copied into
-   * `results` (a MinHeap's arrays, as the JS walk leaves them). Returns the scores computed.
-   */
-  walk(
-    query: Uint8Array,
-    mult: number,
-    kq: number,
+  run(
+    src: WalkSource,
     ep: number,
     epScore: number,
     ef: number,
     rejected: Uint8Array | null,
-    results: MinHeap,
-  ): number {
+    ctx: SearchContext,
+  ): void {
     const arena = this.arena;
-    this.querySlot.set(query);
+    this.querySlot.set(src.query);
     this.tag++;
     if (this.tag === 0x100) {
       this.visited.fill(0);
@@ -139,8 +113,8 @@ export class WalkArena {
       this.rowBytes,
       arena.queryOffset,
       this.corr,
-      mult,
-      kq,
+      src.mult,
+      src.kq,
       this.adj,
       this.recBytes,
       this.vis,
@@ -155,6 +129,9 @@ export class WalkArena {
       epScore,
       Math.min(ef, 0x7fffffff),
     );
+    ctx.hops += this.stats[0];
+    ctx.distances += this.stats[1];
+    const results = ctx.results;
     if (results.ids.length < size) {
       results.ids = new Uint32Array(size);
       results.scores = new Float64Array(size);
@@ -162,7 +139,6 @@ export class WalkArena {
     results.ids.set(this.resultIds.subarray(0, size));
     results.scores.set(this.resultScores.subarray(0, size));
     results.size = size;
-    return this.stats[1];
   }
 }
 

@@ -204,36 +204,6 @@ describe.skipIf(!simdAvailable())('wasm layer-0 walk = JS walk', () => {
   });
 });
 
-describe.skipIf(!simdAvailable())('int8 build with its layer-0 searches in wasm', () => {
-  it.each(['Cosine', 'Dot', 'Euclid'] as Distance[])(
-    '%s: the same graph as the JS searches, byte for byte',
-    (distance) => {
-      const data = matrix(31, 1200, 20, distance);
-      const set = quantize(data, 20, distance);
-      const options = { m: 6, efConstruct: 30, seed: 5, codes: set };
-      const wasm = buildHnsw(data, 20, distance, options);
-      const js = buildHnsw(data, 20, distance, { ...options, wasmWalk: false });
-      expect(wasm.layer0).toEqual(js.layer0);
-      expect(wasm.upper).toEqual(js.upper);
-      expect([wasm.entryPoint, wasm.maxLevel]).toEqual([js.entryPoint, js.maxLevel]);
-      // the graph does not keep the walk arena (a copy of the codes) alive
-      expect(wasm.layer0.buffer).not.toBe(set.codes.buffer);
-      expect(wasm.layer0.byteLength).toBe(wasm.layer0.buffer.byteLength);
-    },
-  );
-
-  it('the same graph on duplicate rows (tied scores everywhere)', () => {
-    const rnd = mulberry32(8);
-    const data = Float32Array.from({ length: 500 * 4 }, () => (rnd() < 0.5 ? 0 : 1));
-    const set = quantize(data, 4, 'Euclid');
-    const options = { m: 4, efConstruct: 20, codes: set };
-    const wasm = buildHnsw(data, 4, 'Euclid', options);
-    const js = buildHnsw(data, 4, 'Euclid', { ...options, wasmWalk: false });
-    expect(wasm.layer0).toEqual(js.layer0);
-    expect(wasm.upper).toEqual(js.upper);
-  });
-});
-
 describe.skipIf(!simdAvailable() || !datasetsAvailable())('wasm layer-0 walk = JS walk on real data', () => {
   it.each(['glove', 'fashion'])(
     '%s int8 and float32, with 10% tombstones',
