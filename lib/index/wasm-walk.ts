@@ -15,7 +15,7 @@
  * | heaps (16-aligned)          | candidates f64 × cap, u32 × cap; results f64 × cap, u32 × cap    |
  * | vis                         | n u8 visited marks (tag per query, cleared on wrap)              |
  * | reject                      | ⌈n/8⌉ bytes: the caller's reject bitmap, copied per query        |
- * | stats                       | hops, distances (i32)                                            |
+ * | stats                       | hops, distances, a prefetch sink (i32)                           |
  * | query, ids, out             | the SimdArena's slots (query bytes; a neighbour list's batch)    |
  *
  * Invariants: the copies are immutable (segments are), so the arena answers exactly as the source; the walk makes
@@ -90,14 +90,7 @@ export class WalkArena {
    * The layer-0 walk from (ep, epScore) with candidate list ef; `rejected` (bit set = may not enter the results) or
    * null. Leaves the result heap in ctx.results (as the JS walk leaves it) and adds hops and distances to ctx.
    */
-  run(
-    src: WalkSource,
-    ep: number,
-    epScore: number,
-    ef: number,
-    rejected: Uint8Array | null,
-    ctx: SearchContext,
-  ): void {
+  run(src: WalkSource, ep: number, epScore: number, ef: number, rejected: Uint8Array | null, ctx: SearchContext): void {
     const arena = this.arena;
     this.querySlot.set(src.query);
     this.tag++;
