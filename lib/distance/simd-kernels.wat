@@ -1196,4 +1196,279 @@
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $row)))
   )
+  ;; ---- The layer-0 HNSW walk (lib/index/wasm-walk.ts), one call per query ----
+  ;; The whole layer-0 walk of lib/index/search.ts (searchHnsw's loop and expand's batched path) for a graph and rows
+  ;; in this memory, so a query crosses the JS↔wasm boundary once instead of once per neighbour list. It makes the
+  ;; same decisions in the same order: the same heaps (sift rules copied from lib/index/heap.ts, so ties land where
+  ;; the JS heaps put them), the same stop rule, each neighbour list's unvisited ids scored as one batch by the same
+  ;; kernel the JS scorer calls (`kind` 0 est_u8: the int8 estimate; 1 dot_f64; 2 l2_f64 negated, as SimdFloatScorer
+  ;; negates), so ids and scores come out identical. Layout (byte addresses, from the caller):
+  ;;   adj: layer-0 records of recBytes = 4·(1 + m0) each, [count, neighbours…] (lib/index/graph.ts)
+  ;;   vis: one byte a node, = tag when visited this query (the caller bumps the tag, clears on wrap)
+  ;;   reject: 0, or a bitmap (bit i & 7 of byte i >> 3 set = node i must not enter the results; it is still walked)
+  ;;   heaps: candidate scores (f64 × cap), candidate ids (u32 × cap), result scores (f64 × cap), result ids (u32 ×
+  ;;          cap); cap even and > every size a heap reaches (each node is pushed at most once: n + 2 suffices)
+  ;;   ids, out: a neighbour list's batch (u32 ids, f64 scores), room for m0
+  ;;   stats: three i32 written at the end: hops (nodes expanded), distances (scores computed), a prefetch sink
+  ;;   kind 3: est_u8_inline, int8 rows whose last 4 bytes are their correction (the walk arena's own layout)
+  ;; Returns the result heap's size; the caller reads that heap (a MinHeap's arrays, unsorted) and drains it.
+  (func $max_push (param $ids i32) (param $sc i32) (param $c i32) (param $id i32) (param $s f64)
+    (local $p i32)
+    (block $done
+      (loop $up
+        (br_if $done (i32.le_s (local.get $c) (i32.const 0)))
+        (local.set $p (i32.shr_s (i32.sub (local.get $c) (i32.const 1)) (i32.const 1)))
+        (br_if $done (f64.ge (f64.load (i32.add (local.get $sc) (i32.shl (local.get $p) (i32.const 3)))) (local.get $s)))
+        (i32.store (i32.add (local.get $ids) (i32.shl (local.get $c) (i32.const 2)))
+          (i32.load (i32.add (local.get $ids) (i32.shl (local.get $p) (i32.const 2)))))
+        (f64.store (i32.add (local.get $sc) (i32.shl (local.get $c) (i32.const 3)))
+          (f64.load (i32.add (local.get $sc) (i32.shl (local.get $p) (i32.const 3)))))
+        (local.set $c (local.get $p))
+        (br $up)))
+    (i32.store (i32.add (local.get $ids) (i32.shl (local.get $c) (i32.const 2))) (local.get $id))
+    (f64.store (i32.add (local.get $sc) (i32.shl (local.get $c) (i32.const 3))) (local.get $s))
+  )
+  ;; removes the top of a max-heap whose size is now $n (the element at $n moves down)
+  (func $max_pop (param $ids i32) (param $sc i32) (param $n i32)
+    (local $id i32)
+    (local $s f64)
+    (local $c i32)
+    (local $l i32)
+    (local $r i32)
+    (local $b i32)
+    (if (i32.le_s (local.get $n) (i32.const 0)) (then (return)))
+    (local.set $id (i32.load (i32.add (local.get $ids) (i32.shl (local.get $n) (i32.const 2)))))
+    (local.set $s (f64.load (i32.add (local.get $sc) (i32.shl (local.get $n) (i32.const 3)))))
+    (block $done
+      (loop $down
+        (local.set $l (i32.add (i32.shl (local.get $c) (i32.const 1)) (i32.const 1)))
+        (br_if $done (i32.ge_s (local.get $l) (local.get $n)))
+        (local.set $r (i32.add (local.get $l) (i32.const 1)))
+        (local.set $b (local.get $l))
+        (if (i32.lt_s (local.get $r) (local.get $n))
+          (then
+            (if (f64.gt (f64.load (i32.add (local.get $sc) (i32.shl (local.get $r) (i32.const 3))))
+                        (f64.load (i32.add (local.get $sc) (i32.shl (local.get $l) (i32.const 3)))))
+              (then (local.set $b (local.get $r))))))
+        (br_if $done (f64.le (f64.load (i32.add (local.get $sc) (i32.shl (local.get $b) (i32.const 3)))) (local.get $s)))
+        (i32.store (i32.add (local.get $ids) (i32.shl (local.get $c) (i32.const 2)))
+          (i32.load (i32.add (local.get $ids) (i32.shl (local.get $b) (i32.const 2)))))
+        (f64.store (i32.add (local.get $sc) (i32.shl (local.get $c) (i32.const 3)))
+          (f64.load (i32.add (local.get $sc) (i32.shl (local.get $b) (i32.const 3)))))
+        (local.set $c (local.get $b))
+        (br $down)))
+    (i32.store (i32.add (local.get $ids) (i32.shl (local.get $c) (i32.const 2))) (local.get $id))
+    (f64.store (i32.add (local.get $sc) (i32.shl (local.get $c) (i32.const 3))) (local.get $s))
+  )
+  (func $min_push (param $ids i32) (param $sc i32) (param $c i32) (param $id i32) (param $s f64)
+    (local $p i32)
+    (block $done
+      (loop $up
+        (br_if $done (i32.le_s (local.get $c) (i32.const 0)))
+        (local.set $p (i32.shr_s (i32.sub (local.get $c) (i32.const 1)) (i32.const 1)))
+        (br_if $done (f64.le (f64.load (i32.add (local.get $sc) (i32.shl (local.get $p) (i32.const 3)))) (local.get $s)))
+        (i32.store (i32.add (local.get $ids) (i32.shl (local.get $c) (i32.const 2)))
+          (i32.load (i32.add (local.get $ids) (i32.shl (local.get $p) (i32.const 2)))))
+        (f64.store (i32.add (local.get $sc) (i32.shl (local.get $c) (i32.const 3)))
+          (f64.load (i32.add (local.get $sc) (i32.shl (local.get $p) (i32.const 3)))))
+        (local.set $c (local.get $p))
+        (br $up)))
+    (i32.store (i32.add (local.get $ids) (i32.shl (local.get $c) (i32.const 2))) (local.get $id))
+    (f64.store (i32.add (local.get $sc) (i32.shl (local.get $c) (i32.const 3))) (local.get $s))
+  )
+  (func $min_pop (param $ids i32) (param $sc i32) (param $n i32)
+    (local $id i32)
+    (local $s f64)
+    (local $c i32)
+    (local $l i32)
+    (local $r i32)
+    (local $b i32)
+    (if (i32.le_s (local.get $n) (i32.const 0)) (then (return)))
+    (local.set $id (i32.load (i32.add (local.get $ids) (i32.shl (local.get $n) (i32.const 2)))))
+    (local.set $s (f64.load (i32.add (local.get $sc) (i32.shl (local.get $n) (i32.const 3)))))
+    (block $done
+      (loop $down
+        (local.set $l (i32.add (i32.shl (local.get $c) (i32.const 1)) (i32.const 1)))
+        (br_if $done (i32.ge_s (local.get $l) (local.get $n)))
+        (local.set $r (i32.add (local.get $l) (i32.const 1)))
+        (local.set $b (local.get $l))
+        (if (i32.lt_s (local.get $r) (local.get $n))
+          (then
+            (if (f64.lt (f64.load (i32.add (local.get $sc) (i32.shl (local.get $r) (i32.const 3))))
+                        (f64.load (i32.add (local.get $sc) (i32.shl (local.get $l) (i32.const 3)))))
+              (then (local.set $b (local.get $r))))))
+        (br_if $done (f64.ge (f64.load (i32.add (local.get $sc) (i32.shl (local.get $b) (i32.const 3)))) (local.get $s)))
+        (i32.store (i32.add (local.get $ids) (i32.shl (local.get $c) (i32.const 2)))
+          (i32.load (i32.add (local.get $ids) (i32.shl (local.get $b) (i32.const 2)))))
+        (f64.store (i32.add (local.get $sc) (i32.shl (local.get $c) (i32.const 3)))
+          (f64.load (i32.add (local.get $sc) (i32.shl (local.get $b) (i32.const 3)))))
+        (local.set $c (local.get $b))
+        (br $down)))
+    (i32.store (i32.add (local.get $ids) (i32.shl (local.get $c) (i32.const 2))) (local.get $id))
+    (f64.store (i32.add (local.get $sc) (i32.shl (local.get $c) (i32.const 3))) (local.get $s))
+  )
+  (func $walk (export "walk")
+    (param $kind i32) (param $rows i32) (param $rowBytes i32) (param $q i32) (param $corr i32) (param $mult f64)
+    (param $kq f64) (param $adj i32) (param $recBytes i32) (param $vis i32) (param $tag i32) (param $reject i32)
+    (param $heaps i32) (param $cap i32) (param $ids i32) (param $out i32) (param $stats i32) (param $ep i32)
+    (param $epScore f64) (param $ef i32) (result i32)
+    (local $cSc i32)
+    (local $cIds i32)
+    (local $rSc i32)
+    (local $rIds i32)
+    (local $cs i32)
+    (local $rs i32)
+    (local $c i32)
+    (local $p i32)
+    (local $j i32)
+    (local $k i32)
+    (local $count i32)
+    (local $nb i32)
+    (local $hops i32)
+    (local $dist i32)
+    (local $full i32)
+    (local $bar f64)
+    (local $s f64)
+    (local $sink i32)
+    (local.set $cSc (local.get $heaps))
+    (local.set $cIds (i32.add (local.get $heaps) (i32.shl (local.get $cap) (i32.const 3))))
+    (local.set $rSc (i32.add (local.get $cIds) (i32.shl (local.get $cap) (i32.const 2))))
+    (local.set $rIds (i32.add (local.get $rSc) (i32.shl (local.get $cap) (i32.const 3))))
+    ;; the seed (search.ts seedLayer0)
+    (i32.store8 (i32.add (local.get $vis) (local.get $ep)) (local.get $tag))
+    (call $max_push (local.get $cIds) (local.get $cSc) (i32.const 0) (local.get $ep) (local.get $epScore))
+    (local.set $cs (i32.const 1))
+    (if (call $accepted (local.get $reject) (local.get $ep))
+      (then
+        (call $min_push (local.get $rIds) (local.get $rSc) (i32.const 0) (local.get $ep) (local.get $epScore))
+        (local.set $rs (i32.const 1))))
+    (block $stop
+      (loop $hop
+        (br_if $stop (i32.eqz (local.get $cs)))
+        (local.set $c (i32.load (local.get $cIds)))
+        (br_if $stop
+          (i32.and (i32.ge_s (local.get $rs) (local.get $ef))
+                   (f64.lt (f64.load (local.get $cSc)) (f64.load (local.get $rSc)))))
+        (local.set $cs (i32.sub (local.get $cs) (i32.const 1)))
+        (call $max_pop (local.get $cIds) (local.get $cSc) (local.get $cs))
+        (local.set $hops (i32.add (local.get $hops) (i32.const 1)))
+        ;; search.ts touchNext: load the record of the best remaining candidate (likely the next hop) now, so its
+        ;; cache miss overlaps this expansion; the value only feeds a sink
+        (if (local.get $cs)
+          (then
+            (local.set $sink (i32.xor (local.get $sink)
+              (i32.load (i32.add (local.get $adj) (i32.mul (i32.load (local.get $cIds)) (local.get $recBytes))))))))
+        ;; expand: the unvisited neighbours, in record order, into the batch
+        (local.set $p (i32.add (local.get $adj) (i32.mul (local.get $c) (local.get $recBytes))))
+        (local.set $count (i32.load (local.get $p)))
+        (local.set $k (i32.const 0))
+        (local.set $j (i32.const 0))
+        (block $listed
+          (loop $list
+            (br_if $listed (i32.ge_u (local.get $j) (local.get $count)))
+            (local.set $p (i32.add (local.get $p) (i32.const 4)))
+            (local.set $nb (i32.load (local.get $p)))
+            (if (i32.ne (i32.load8_u (i32.add (local.get $vis) (local.get $nb))) (local.get $tag))
+              (then
+                (i32.store8 (i32.add (local.get $vis) (local.get $nb)) (local.get $tag))
+                (i32.store (i32.add (local.get $ids) (i32.shl (local.get $k) (i32.const 2))) (local.get $nb))
+                (local.set $k (i32.add (local.get $k) (i32.const 1)))))
+            (local.set $j (i32.add (local.get $j) (i32.const 1)))
+            (br $list)))
+        (if (local.get $k)
+          (then
+            (if (i32.eqz (local.get $kind))
+              (then
+                (call $est_u8 (local.get $rows) (local.get $rowBytes) (local.get $q) (local.get $ids) (local.get $k)
+                  (local.get $out) (local.get $corr) (local.get $mult) (local.get $kq)))
+              (else (if (i32.eq (local.get $kind) (i32.const 3))
+              (then
+                (call $est_u8_inline (local.get $rows) (local.get $rowBytes) (local.get $q) (local.get $ids)
+                  (local.get $k) (local.get $out) (local.get $mult) (local.get $kq)))
+              (else
+                (if (i32.eq (local.get $kind) (i32.const 1))
+                  (then
+                    (call $dot_f64 (local.get $rows) (local.get $rowBytes) (local.get $q) (local.get $ids) (local.get $k)
+                      (local.get $out)))
+                  (else
+                    (call $l2_f64 (local.get $rows) (local.get $rowBytes) (local.get $q) (local.get $ids) (local.get $k)
+                      (local.get $out))
+                    (local.set $j (i32.const 0))
+                    (block $negated
+                      (loop $neg
+                        (br_if $negated (i32.ge_u (local.get $j) (local.get $k)))
+                        (local.set $p (i32.add (local.get $out) (i32.shl (local.get $j) (i32.const 3))))
+                        (f64.store (local.get $p) (f64.neg (f64.load (local.get $p))))
+                        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+                        (br $neg)))))))))
+            (local.set $dist (i32.add (local.get $dist) (local.get $k)))
+            (local.set $full (i32.ge_s (local.get $rs) (local.get $ef)))
+            (local.set $bar (f64.load (local.get $rSc)))
+            (local.set $j (i32.const 0))
+            (block $kept
+              (loop $keep
+                (br_if $kept (i32.ge_u (local.get $j) (local.get $k)))
+                (local.set $s (f64.load (i32.add (local.get $out) (i32.shl (local.get $j) (i32.const 3)))))
+                (if (i32.eqz (i32.and (local.get $full) (i32.eqz (f64.gt (local.get $s) (local.get $bar)))))
+                  (then
+                    (local.set $nb (i32.load (i32.add (local.get $ids) (i32.shl (local.get $j) (i32.const 2)))))
+                    (call $max_push (local.get $cIds) (local.get $cSc) (local.get $cs) (local.get $nb) (local.get $s))
+                    (local.set $cs (i32.add (local.get $cs) (i32.const 1)))
+                    (if (call $accepted (local.get $reject) (local.get $nb))
+                      (then
+                        (call $min_push (local.get $rIds) (local.get $rSc) (local.get $rs) (local.get $nb) (local.get $s))
+                        (local.set $rs (i32.add (local.get $rs) (i32.const 1)))
+                        (if (i32.gt_s (local.get $rs) (local.get $ef))
+                          (then
+                            (local.set $rs (i32.sub (local.get $rs) (i32.const 1)))
+                            (call $min_pop (local.get $rIds) (local.get $rSc) (local.get $rs))))
+                        (local.set $full (i32.ge_s (local.get $rs) (local.get $ef)))
+                        (local.set $bar (f64.load (local.get $rSc)))))))
+                (local.set $j (i32.add (local.get $j) (i32.const 1)))
+                (br $keep)))))
+        (br $hop)))
+    (i32.store (local.get $stats) (local.get $hops))
+    (i32.store offset=4 (local.get $stats) (local.get $dist))
+    (i32.store offset=8 (local.get $stats) (local.get $sink))
+    (local.get $rs)
+  )
+  ;; est_u8 over rows that carry their correction in their last 4 bytes (the walk arena's int8 layout: one row, one
+  ;; place, one cache miss fewer per neighbour than a separate corrections array). The query slot holds the codes
+  ;; then 4 zero bytes, so dot_u8 over the whole row adds 0 for the correction's bytes (any i8 times 0), and the sums
+  ;; are the codes' exactly; then out[i] = (mult·sum + kq) + corr as est_u8 computes it, so the values are identical.
+  (func $est_u8_inline (param $rows i32) (param $rowBytes i32) (param $q i32) (param $ids i32) (param $count i32)
+    (param $out i32) (param $mult f64) (param $kq f64)
+    (local $i i32)
+    (call $dot_u8 (local.get $rows) (local.get $rowBytes) (local.get $q) (local.get $ids) (local.get $count)
+      (local.get $out))
+    (local.set $i (local.get $count))
+    (block $done
+      (loop $widen
+        (br_if $done (i32.eqz (local.get $i)))
+        (local.set $i (i32.sub (local.get $i) (i32.const 1)))
+        (f64.store (i32.add (local.get $out) (i32.shl (local.get $i) (i32.const 3)))
+          (f64.add
+            (f64.add
+              (f64.mul (local.get $mult)
+                (f64.convert_i32_s (i32.load (i32.add (local.get $out) (i32.shl (local.get $i) (i32.const 2))))))
+              (local.get $kq))
+            (f64.promote_f32
+              (f32.load
+                (i32.add
+                  (i32.add (local.get $rows)
+                    (i32.mul (i32.load (i32.add (local.get $ids) (i32.shl (local.get $i) (i32.const 2))))
+                      (local.get $rowBytes)))
+                  (i32.sub (local.get $rowBytes) (i32.const 4)))))))
+        (br $widen)))
+  )
+  ;; 1 when node $id may enter the results: no reject bitmap, or its bit is clear
+  (func $accepted (param $reject i32) (param $id i32) (result i32)
+    (if (result i32) (i32.eqz (local.get $reject))
+      (then (i32.const 1))
+      (else
+        (i32.eqz
+          (i32.and
+            (i32.load8_u (i32.add (local.get $reject) (i32.shr_u (local.get $id) (i32.const 3))))
+            (i32.shl (i32.const 1) (i32.and (local.get $id) (i32.const 7)))))))
+  )
 )

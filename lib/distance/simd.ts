@@ -87,6 +87,32 @@ export interface SimdKernels {
   u8_f64: (rows: number, rowBytes: number, q: number, ids: number, count: number, out: number, op: number) => void;
   /** f64 out: Qdrant's uint8 cosine of q (Σq² = aa) and each row, bit-identical to cosineU8 */
   cos_u8_f64: (rows: number, rowBytes: number, q: number, ids: number, count: number, out: number, aa: number) => void;
+  /**
+   * The whole layer-0 HNSW walk of one query over a graph and rows in this memory (lib/index/wasm-walk.ts, which
+   * documents the layout); `kind` 0 scores with est_u8, 1 dot_f64, 2 l2_f64 negated. Returns the result heap's size.
+   */
+  walk: (
+    kind: number,
+    rows: number,
+    rowBytes: number,
+    q: number,
+    corr: number,
+    mult: number,
+    kq: number,
+    adj: number,
+    recBytes: number,
+    vis: number,
+    tag: number,
+    reject: number,
+    heaps: number,
+    cap: number,
+    ids: number,
+    out: number,
+    stats: number,
+    ep: number,
+    epScore: number,
+    ef: number,
+  ) => number;
 }
 
 /** The `op` argument of f16_f64 and u8_f64. */

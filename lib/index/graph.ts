@@ -77,7 +77,8 @@ export interface GraphAccessor {
 export class InMemoryGraph implements GraphAccessor {
   readonly meta: GraphMeta;
   readonly upper: UpperLevels;
-  private readonly records: Uint32Array;
+  /** every layer-0 record, node id at id·(1 + m0) (read whole by the wasm walk, wasm-walk.ts) */
+  readonly records: Uint32Array;
   private readonly recordLength: number;
 
   constructor(graph: HnswGraph) {

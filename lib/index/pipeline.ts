@@ -38,6 +38,8 @@ export interface PipelineOptions {
   /** the walk's hnsw_ef; default the candidate count */
   ef?: number;
   accept?: AcceptFn | null;
+  /** `accept` as a reject bitmap, when the caller has one (SearchOptions.rejected): lets the walk run in wasm */
+  rejected?: Uint8Array | null;
   /** an exact scan visits only these ids (ascending); default every id < n */
   domain?: Uint32Array | null;
   /**
@@ -75,7 +77,13 @@ export function searchPipelineSync(
     found = scan;
     distances = scan.distances;
   } else {
-    found = searchHnsw(space.graph, primary, { k: candidates, ef, accept, entry: options.entry ?? null }, ctx);
+    const rejected = options.rejected ?? null;
+    found = searchHnsw(
+      space.graph,
+      primary,
+      { k: candidates, ef, accept, rejected, entry: options.entry ?? null },
+      ctx,
+    );
     distances = ctx.distances;
   }
   return finish(found, rescorer, options.k, distances);
@@ -101,7 +109,14 @@ export async function searchPipeline(
     const walk = ctx ?? new SearchContext(space.n);
     // a beam wider than the candidate list would expand nodes the list could never keep
     const beamWidth = Math.min(options.beamWidth ?? 1, ef);
-    const search = { k: candidates, ef, accept, checkpoint, entry: options.entry ?? null };
+    const search = {
+      k: candidates,
+      ef,
+      accept,
+      rejected: options.rejected ?? null,
+      checkpoint,
+      entry: options.entry ?? null,
+    };
     found =
       beamWidth > 1
         ? await searchHnswBeam(space.graph, primary, { ...search, beamWidth }, walk)

@@ -35,6 +35,30 @@ export interface QueryScorer {
    * something must be fetched.
    */
   prefetch?(ids: Uint32Array, start: number, count: number): Promise<void> | void;
+  /**
+   * Present on in-memory scorers whose rows sit in a SIMD arena: what the wasm layer-0 walk (wasm-walk.ts) needs to
+   * score exactly as scoreMany does, inside wasm. Undefined when the scorer cannot say (JS kernels, paged rows).
+   */
+  walkSource?(): WalkSource | undefined;
+}
+
+/**
+ * A scorer's rows as the wasm walk reads them: bytes [0, dataBytes) of `arena` hold everything the kernel reads
+ * besides the query (rows, and the int8 corrections), so a copy of them scores the same. Byte addresses throughout.
+ */
+export interface WalkSource {
+  readonly arena: SimdArena;
+  readonly dataBytes: number;
+  /** the kernel: 0 the int8 estimate (est_u8), 1 dot_f64, 2 l2_f64 negated (the Euclid similarity) */
+  readonly kind: 0 | 1 | 2;
+  readonly rows: number;
+  readonly rowBytes: number;
+  /** est_u8's corrections, multiplier and query term (0 for the float kernels) */
+  readonly corr: number;
+  readonly mult: number;
+  readonly kq: number;
+  /** the bytes the kernel reads as the query */
+  readonly query: Uint8Array;
 }
 
 /** Cosine queries are normalized like the stored vectors; other distances use the query as given. */
@@ -99,6 +123,21 @@ class SimdFloatScorer extends FloatScorer {
     this.scratchIds = arena.ids;
     this.scratchScores = arena.outF64;
     this.euclid = distance === 'Euclid';
+  }
+
+  walkSource(): WalkSource {
+    const q = this.query;
+    return {
+      arena: this.arena,
+      dataBytes: this.data.byteOffset + this.data.byteLength,
+      kind: this.euclid ? 2 : 1,
+      rows: this.data.byteOffset,
+      rowBytes: this.dim * 4,
+      corr: 0,
+      mult: 0,
+      kq: 0,
+      query: new Uint8Array(q.buffer, q.byteOffset, q.byteLength),
+    };
   }
 
   score(id: number): number {

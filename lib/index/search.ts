@@ -7,11 +7,16 @@
  *
  * `accept(id)` filters DURING the walk: a rejected node is still scored and expanded (it guides the walk) but never
  * enters the results. This serves payload filters and tombstones.
+ *
+ * Over an in-memory graph with a scorer whose rows sit in a SIMD arena, both walks hand layer 0 to ONE wasm call
+ * (wasm-walk.ts) after the JS descent, when there is no accept test or the caller also gives it as a bitmap
+ * (`rejected`, e.g. tombstones): the same decisions, scores, tie order and counters as the loop below.
  */
 import { internal, invalid } from '../model/errors.js';
 import { type GraphAccessor, NO_NODE, type UpperLevels, upperRecordOffset } from './graph.js';
 import { MaxHeap, MinHeap, type SearchResult } from './heap.js';
 import type { QueryScorer } from './scorer.js';
+import { walkArenaFor } from './wasm-walk.js';
 
 export type AcceptFn = (id: number) => boolean;
 
@@ -21,6 +26,12 @@ export interface SearchOptions {
   /** size of the dynamic candidate list (Qdrant's hnsw_ef); raised to k when smaller */
   ef: number;
   accept?: AcceptFn | null;
+  /**
+   * `accept` as a bitmap, when the caller has one at hand (tombstones): bit (id & 7) of byte id >> 3 set = id may
+   * not enter the results, exactly where accept(id) is false. With it an in-memory walk may run in wasm
+   * (wasm-walk.ts) although accept is set; without it such a walk stays in JS.
+   */
+  rejected?: Uint8Array | null;
   /**
    * Called by the async walks between store rounds (never inside the hot loop); throwing cancels the walk there. A
    * deadline check: the pages already fetched stay in the page cache for the next attempt.
@@ -211,6 +222,30 @@ export function seedLayer0(ctx: SearchContext, ep: number, epScore: number, acce
   if (accept === null || accept(ep)) ctx.results.push(ep, epScore);
 }
 
+/**
+ * The layer-0 walk from (ep, epScore) in one wasm call (wasm-walk.ts), when the graph is in memory, the scorer's rows
+ * are in a SIMD arena and the accept test (if any) comes as a bitmap; false (nothing done) otherwise. Leaves ctx as
+ * the JS walk would: the result heap and the counters.
+ */
+function walkInWasm(
+  graph: GraphAccessor,
+  scorer: QueryScorer,
+  options: SearchOptions,
+  ctx: SearchContext,
+  ep: number,
+  epScore: number,
+  ef: number,
+): boolean {
+  const rejected = options.rejected ?? null;
+  if ((options.accept ?? null) !== null && rejected === null) return false;
+  const src = scorer.walkSource?.();
+  const walk = walkArenaFor(graph, src);
+  if (walk === null || src === undefined) return false;
+  walk.run(src, ep, epScore, ef, rejected, ctx);
+  ctx.touched = 0;
+  return true;
+}
+
 export function finish(ctx: SearchContext, k: number): SearchResult {
   const results = ctx.results;
   while (results.size > k) results.pop();
@@ -240,6 +275,7 @@ export function searchHnsw(
     for (let level = meta.maxLevel; level >= 1; level--)
       [cur, curScore] = greedyStep(graph, scorer, ctx, cur, curScore, level);
   }
+  if (walkInWasm(graph, scorer, options, ctx, cur, curScore, ef)) return finish(ctx, options.k);
   seedLayer0(ctx, cur, curScore, accept);
   const { candidates, results } = ctx;
   let touched = 0;
@@ -277,6 +313,9 @@ export async function searchHnswAsync(
   const checkpoint = options.checkpoint ?? null;
   const [cur, curScore] =
     entry !== null ? [entry.id, entry.score] : await descendAsync(graph, scorer, ctx, options.checkpoint ?? null);
+  // an in-memory graph and scorer never await in the walk: the same one-call walk as searchHnsw's
+  if (scorer.prefetch === undefined && walkInWasm(graph, scorer, options, ctx, cur, curScore, ef))
+    return finish(ctx, options.k);
   seedLayer0(ctx, cur, curScore, accept);
   const { candidates, results } = ctx;
   let touched = 0;

@@ -381,6 +381,38 @@ export class Int8Scorer {
     this.scratchScores = this.estimates ? this.arena?.outF64 : undefined;
   }
 
+  /**
+   * What the wasm layer-0 walk needs (lib/index's QueryScorer.walkSource): the arena and the est_u8 arguments
+   * scoreMany passes, so the walk's scores are these. Undefined without an arena holding the corrections too.
+   */
+  walkSource():
+    | {
+        arena: SimdArena;
+        dataBytes: number;
+        kind: 0;
+        rows: number;
+        rowBytes: number;
+        corr: number;
+        mult: number;
+        kq: number;
+        query: Uint8Array;
+      }
+    | undefined {
+    if (this.arena === null || !this.estimates) return undefined;
+    const corrections = this.set.corrections;
+    return {
+      arena: this.arena,
+      dataBytes: corrections.byteOffset + corrections.byteLength,
+      kind: 0,
+      rows: this.set.codes.byteOffset,
+      rowBytes: this.set.params.stride,
+      corr: corrections.byteOffset,
+      mult: this.multiplier,
+      kq: this.query.correction,
+      query: this.query.codes,
+    };
+  }
+
   score(id: number): number {
     this.computations++;
     if (this.manhattan) return this.multiplier * codeL1(this.set, this.query, id);

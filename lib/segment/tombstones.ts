@@ -36,6 +36,11 @@ export class Tombstones {
     this.byteLength = bits.byteLength;
   }
 
+  /** The bitmap itself (bit (o & 7) of byte o >> 3 set = offset o deleted; may run past n): the walk's reject set. */
+  get bitmap(): Uint8Array {
+    return this.bits;
+  }
+
   has(offset: PointOffset): boolean {
     return (this.bits[offset >> 3] & (1 << (offset & 7))) !== 0;
   }

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { SegmentSearchTask } from '../../../lib/segment/task-contract.js';
 import type { Distance } from '../../../lib/model/distance.js';
 import { isStrataError } from '../../../lib/model/errors.js';
@@ -8,6 +8,9 @@ import { floatScorer } from '../../../lib/index/scorer.js';
 import { oversampledCount, searchPipelineSync } from '../../../lib/index/pipeline.js';
 import { encodeAll, Int8Scorer, trainScalar } from '../../../lib/quantization/index.js';
 import { type SegmentTaskContext, runSegmentTaskDetailed } from '../../../lib/segment/task.js';
+import { lookupOffsets } from '../../../lib/segment/points.js';
+import { writeTombstones } from '../../../lib/segment/tombstones.js';
+import { WalkArena } from '../../../lib/index/wasm-walk.js';
 import { writeSegment } from '../../../lib/segment/writer.js';
 import {
   COLLECTION,
@@ -121,6 +124,49 @@ for (const distance of ['Cosine', 'Euclid'] as const) {
           expect(result.candidates.map((c) => (Number(c.id) - 1) / 3)).toEqual(expected.ids);
           expect(result.candidates.map((c) => c.similarity)).toEqual(expected.sims);
         }
+      }
+    });
+
+    it('walks an in-memory tier in wasm with its tombstones as the reject bitmap, answering as the paged JS walk', async () => {
+      // every 7th offset deleted, in every tier's segment (tombstone version 1)
+      const deleted = Array.from({ length: Math.ceil(N / 7) }, (_, i) => i * 7);
+      for (let t2 = 0; t2 < TIERS.length; t2++) {
+        await writeTombstones(f.store, `${COLLECTION}/segments/${segId(t2)}`, 1, deleted, N);
+      }
+      const run = vi.spyOn(WalkArena.prototype, 'run');
+      try {
+        for (let qi = 0; qi < 5; qi++) {
+          const q = f.queries.subarray(qi * DIM, (qi + 1) * DIM);
+          const hits = [];
+          for (const t2 of [0, 2]) {
+            const over = { segments: [{ id: segId(t2), deletedVersion: 1 }] };
+            const { result } = await runSegmentTaskDetailed(task(segId(t2), q, over), ctx);
+            hits.push(result.candidates.map((c) => [Number(c.id), c.similarity]));
+          }
+          // tier 0 (graph and codes in memory) walks in wasm; tier 2 (graph on disk) walks in JS
+          expect(hits[0]).toEqual(hits[1]);
+          expect(hits[0]).toHaveLength(10);
+          const found = await lookupOffsets(
+            f.store,
+            `${COLLECTION}/segments/${segId(0)}`,
+            hits[0].map(([id]) => id),
+          );
+          expect(found).toHaveLength(10);
+          for (const { offset } of found) expect(offset % 7).not.toBe(0);
+        }
+        expect(run).toHaveBeenCalledTimes(5);
+        // a walk on the float32 originals (quantization ignored) stays in JS: no copy of the originals is made
+        run.mockClear();
+        const params = { exact: false, quantization: { ignore: true, oversampling: 1 } };
+        const floatWalk = task(segId(0), f.queries.subarray(0, DIM), {
+          params,
+          segments: [{ id: segId(0), deletedVersion: 1 }],
+        });
+        const { result } = await runSegmentTaskDetailed(floatWalk, ctx);
+        expect(result.candidates).toHaveLength(10);
+        expect(run).not.toHaveBeenCalled();
+      } finally {
+        run.mockRestore();
       }
     });
 

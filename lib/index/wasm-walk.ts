@@ -1,0 +1,211 @@
+/**
+ * The layer-0 walk of an in-memory graph in ONE wasm call per query (simd-kernels.wat `walk`), instead of one call
+ * per neighbour list plus the JS heaps and visited marks around them. It serves searchHnsw / searchHnswAsync when
+ * the graph is an InMemoryGraph and the scorer offers a WalkSource (int8 codes or float32 rows in a SIMD arena);
+ * the upper-level descent stays in JS (a few dozen scores) and hands the walk its entry.
+ *
+ * A kernel reads one memory, so a WalkArena copies, once per (rows, graph) pair, the scorer's rows and the graph's
+ * layer 0 into a fresh arena with the walk's scratch beside them:
+ *
+ * | walk arena bytes            | content                                                          |
+ * |-----------------------------|------------------------------------------------------------------|
+ * | [0, rows)                   | the rows: float rows as in the source; int8 rows with their      |
+ * |                             | correction appended (stride + 4 bytes; see rowsLayout)           |
+ * | adj (16-aligned)            | n layer-0 records of 4·(1 + m0) bytes                            |
+ * | heaps (16-aligned)          | candidates f64 × cap, u32 × cap; results f64 × cap, u32 × cap    |
+ * | vis                         | n u8 visited marks (tag per query, cleared on wrap)              |
+ * | reject                      | ⌈n/8⌉ bytes: the caller's reject bitmap, copied per query        |
+ * | stats                       | hops, distances, a prefetch sink (i32)                           |
+ * | query, ids, out             | the SimdArena's slots (query bytes; a neighbour list's batch)    |
+ *
+ * Invariants: the copies are immutable (segments are), so the arena answers exactly as the source; the walk makes
+ * the JS walk's decisions in its order with the same kernel (ids, scores and tie order identical; unit tests compare
+ * them); a call runs start to end synchronously, so arenas are shared by every query (no per-query state survives
+ * a call but the visited tag). Cost: the arena duplicates the rows' data and layer 0 while both are held.
+ */
+import { allocateSimdArena, SIMD_BATCH, type SimdArena } from '../distance/index.js';
+import { type GraphAccessor, InMemoryGraph } from './graph.js';
+import type { QueryScorer, WalkSource } from './scorer.js';
+import type { SearchContext } from './search.js';
+
+const align16 = (x: number): number => (x + 15) & ~15;
+
+export class WalkArena {
+  private readonly arena: SimdArena;
+  /** the walk kernel's `kind`, and where its rows are in this arena */
+  private readonly kind: number;
+  private readonly rowBytes: number;
+  private readonly corr: number;
+  private readonly recBytes: number;
+  private readonly adj: number;
+  private readonly heaps: number;
+  private readonly cap: number;
+  private readonly vis: number;
+  private readonly reject: number;
+  private readonly stats: Int32Array;
+  private readonly visited: Uint8Array;
+  private readonly rejectBits: Uint8Array;
+  private readonly resultScores: Float64Array;
+  private readonly resultIds: Uint32Array;
+  /** the source's query bytes (an int8 row's correction bytes after them stay 0: est_u8_inline relies on it) */
+  private readonly querySlot: Uint8Array;
+  private tag = 0;
+
+  private constructor(arena: SimdArena, graph: InMemoryGraph, rows: RowsLayout, querySlot: Uint8Array) {
+    const { n, m0 } = graph.meta;
+    const l = layout(n, m0, rows.bytes);
+    this.arena = arena;
+    this.kind = rows.kind;
+    this.rowBytes = rows.rowBytes;
+    this.corr = rows.corr;
+    this.recBytes = 4 * (1 + m0);
+    this.cap = l.cap;
+    this.adj = l.adj;
+    this.heaps = l.heaps;
+    this.vis = l.vis;
+    this.reject = l.reject;
+    const buffer = arena.buffer;
+    this.stats = new Int32Array(buffer, l.stats, 3);
+    this.visited = new Uint8Array(buffer, this.vis, n);
+    this.rejectBits = new Uint8Array(buffer, this.reject, (n + 7) >> 3);
+    this.resultScores = new Float64Array(buffer, this.heaps + 12 * this.cap, this.cap);
+    this.resultIds = new Uint32Array(buffer, this.heaps + 20 * this.cap, this.cap);
+    this.querySlot = querySlot;
+  }
+
+  /** A walk arena holding src's rows and the graph's layer 0, or null (no wasm, too large). */
+  static build(src: WalkSource, graph: InMemoryGraph): WalkArena | null {
+    const { n, m0 } = graph.meta;
+    const rows = rowsLayout(src);
+    const l = layout(n, m0, rows.bytes);
+    const arena = allocateSimdArena(l.end, rows.queryBytes);
+    if (arena === null) return null;
+    copyRows(src, rows, new Uint8Array(arena.buffer, 0, rows.bytes));
+    new Uint32Array(arena.buffer, l.adj, n * (1 + m0)).set(graph.records.subarray(0, n * (1 + m0)));
+    const querySlot = new Uint8Array(arena.buffer, arena.queryOffset, src.query.byteLength);
+    return new WalkArena(arena, graph, rows, querySlot);
+  }
+
+  /**
+   * The layer-0 walk from (ep, epScore) with candidate list ef; `rejected` (bit set = may not enter the results) or
+   * null. Leaves the result heap in ctx.results (as the JS walk leaves it) and adds hops and distances to ctx.
+   */
+  run(src: WalkSource, ep: number, epScore: number, ef: number, rejected: Uint8Array | null, ctx: SearchContext): void {
+    const arena = this.arena;
+    this.querySlot.set(src.query);
+    this.tag++;
+    if (this.tag === 0x100) {
+      this.visited.fill(0);
+      this.tag = 1;
+    }
+    const bits = this.rejectBits;
+    if (rejected !== null) bits.set(rejected.length > bits.length ? rejected.subarray(0, bits.length) : rejected);
+    const size = arena.kernels.walk(
+      this.kind,
+      0,
+      this.rowBytes,
+      arena.queryOffset,
+      this.corr,
+      src.mult,
+      src.kq,
+      this.adj,
+      this.recBytes,
+      this.vis,
+      this.tag,
+      rejected === null ? 0 : this.reject,
+      this.heaps,
+      this.cap,
+      arena.idsOffset,
+      arena.outOffset,
+      this.stats.byteOffset,
+      ep,
+      epScore,
+      Math.min(ef, 0x7fffffff),
+    );
+    ctx.hops += this.stats[0];
+    ctx.distances += this.stats[1];
+    const results = ctx.results;
+    if (results.ids.length < size) {
+      results.ids = new Uint32Array(size);
+      results.scores = new Float64Array(size);
+    }
+    results.ids.set(this.resultIds.subarray(0, size));
+    results.scores.set(this.resultScores.subarray(0, size));
+    results.size = size;
+  }
+}
+
+/** How the walk arena holds a source's rows (at byte 0). */
+interface RowsLayout {
+  kind: number;
+  rowBytes: number;
+  corr: number;
+  bytes: number;
+  queryBytes: number;
+}
+
+/**
+ * Float rows are copied as they are (kind 1 / 2). Int8 rows get their correction appended (kind 3, est_u8_inline:
+ * rowBytes = stride + 4, the query slot 4 bytes longer and zero there), so a neighbour costs one row's cache lines
+ * instead of those plus a corrections-array line.
+ */
+function rowsLayout(src: WalkSource): RowsLayout {
+  if (src.kind !== 0) {
+    return { kind: src.kind, rowBytes: src.rowBytes, corr: 0, bytes: src.dataBytes, queryBytes: src.query.byteLength };
+  }
+  const count = (src.dataBytes - src.corr) >> 2;
+  const rowBytes = src.rowBytes + 4;
+  return { kind: 3, rowBytes, corr: 0, bytes: count * rowBytes, queryBytes: rowBytes };
+}
+
+function copyRows(src: WalkSource, rows: RowsLayout, dst: Uint8Array): void {
+  const from = new Uint8Array(src.arena.buffer, 0, src.dataBytes);
+  if (rows.kind !== 3) {
+    dst.set(from);
+    return;
+  }
+  const stride = src.rowBytes;
+  const count = rows.bytes / rows.rowBytes;
+  for (let i = 0, at = 0; i < count; i++, at += rows.rowBytes) {
+    dst.set(from.subarray(src.rows + i * stride, src.rows + (i + 1) * stride), at);
+    dst.set(from.subarray(src.corr + 4 * i, src.corr + 4 * i + 4), at + stride);
+  }
+}
+
+function layout(n: number, m0: number, dataBytes: number) {
+  // > every heap size (each node is pushed once, the results one over ef before a pop), even so 12·cap is 8-aligned
+  const cap = (n + 3) & ~1;
+  const adj = align16(dataBytes);
+  const heaps = align16(adj + 4 * n * (1 + m0));
+  const vis = heaps + 24 * cap;
+  const reject = vis + n;
+  const stats = align16(reject + ((n + 7) >> 3));
+  return { cap, adj, heaps, vis, reject, stats, end: stats + 16 };
+}
+
+/** source arena buffer → graph records → its walk arena (null: it could not be built; do not retry) */
+const arenas = new WeakMap<ArrayBufferLike, WeakMap<Uint32Array, WalkArena | null>>();
+
+/**
+ * The walk arena serving this graph and scorer with `src` (the scorer's walkSource()), built on first use, or null
+ * when the walk cannot run in wasm (a paged graph, no source, a neighbour list longer than a kernel batch).
+ */
+export function walkArenaFor(graph: GraphAccessor, src: WalkSource | undefined): WalkArena | null {
+  if (src === undefined || !(graph instanceof InMemoryGraph) || graph.meta.m0 > SIMD_BATCH) return null;
+  let byGraph = arenas.get(src.arena.buffer);
+  if (byGraph === undefined) {
+    byGraph = new WeakMap();
+    arenas.set(src.arena.buffer, byGraph);
+  }
+  let walk = byGraph.get(graph.records);
+  if (walk === undefined) {
+    walk = WalkArena.build(src, graph);
+    byGraph.set(graph.records, walk);
+  }
+  return walk;
+}
+
+/** The scorer's walk source, if it has one. */
+export function walkSourceOf(scorer: QueryScorer): WalkSource | undefined {
+  return scorer.walkSource?.();
+}
