@@ -21,7 +21,8 @@
  * Invariants: the copies are immutable (segments are), so the arena answers exactly as the source; the walk makes
  * the JS walk's decisions in its order with the same kernel (ids, scores and tie order identical; unit tests compare
  * them); a call runs start to end synchronously, so arenas are shared by every query (no per-query state survives
- * a call but the visited tag). Cost: the arena duplicates the rows' data and layer 0 while both are held.
+ * a call but the visited tag). Cost: the arena duplicates the rows' data and layer 0 while both are held, within a
+ * per-thread budget (setWalkArenaBudget).
  */
 import { allocateSimdArena, SIMD_BATCH, type SimdArena } from '../distance/index.js';
 import { type GraphAccessor, InMemoryGraph } from './graph.js';
@@ -78,12 +79,17 @@ export class WalkArena {
     const { n, m0 } = graph.meta;
     const rows = rowsLayout(src);
     const l = layout(n, m0, rows.bytes);
+    const bytes = l.end + rows.queryBytes;
+    if (held + bytes > budget) return null;
     const arena = allocateSimdArena(l.end, rows.queryBytes);
     if (arena === null) return null;
+    held += bytes;
     copyRows(src, rows, new Uint8Array(arena.buffer, 0, rows.bytes));
     new Uint32Array(arena.buffer, l.adj, n * (1 + m0)).set(graph.records.subarray(0, n * (1 + m0)));
     const querySlot = new Uint8Array(arena.buffer, arena.queryOffset, src.query.byteLength);
-    return new WalkArena(arena, graph, rows, querySlot);
+    const walk = new WalkArena(arena, graph, rows, querySlot);
+    released.register(walk, bytes);
+    return walk;
   }
 
   /**
@@ -181,6 +187,30 @@ function layout(n: number, m0: number, dataBytes: number) {
   const reject = vis + n;
   const stats = align16(reject + ((n + 7) >> 3));
   return { cap, adj, heaps, vis, reject, stats, end: stats + 16 };
+}
+
+/**
+ * The memory every walk arena of this thread may hold together. Each one is a COPY beside its segment's own rows and
+ * graph (counted by the registry and the page cache, not here), so without a bound the hot int8 sets a worker keeps
+ * would take twice their budgeted bytes: past it, a segment's walk stays in JS (same results, ~1.3x the CPU).
+ * Workers set it from their cache budget (lib/runtime/segment-context.ts); an arena's bytes return when the
+ * collector takes it (its segment gone from the caches).
+ */
+export const DEFAULT_WALK_ARENA_BUDGET = 256 * 1024 * 1024;
+let budget = DEFAULT_WALK_ARENA_BUDGET;
+let held = 0;
+const released = new FinalizationRegistry<number>((bytes) => {
+  held -= bytes;
+});
+
+/** Sets this thread's walk-arena budget in bytes (arenas already built are kept). */
+export function setWalkArenaBudget(bytes: number): void {
+  budget = bytes;
+}
+
+/** Bytes of this thread's walk arenas not yet collected. */
+export function walkArenaBytesHeld(): number {
+  return held;
 }
 
 /** source arena buffer → graph records → its walk arena (null: it could not be built; do not retry) */

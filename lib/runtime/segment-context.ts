@@ -5,9 +5,10 @@
  *
  * Memory budget split: the registry holds what a segment keeps resident (its `pinned` components, e.g. the int8 set
  * with always_ram, DESIGN.md §1) and gets 60%; the page cache holds the `cached` components whole and the pages of
- * the `cold` ones (lib/model/memory.ts) and gets 40%.
+ * the `cold` ones (lib/model/memory.ts) and gets 40%. The wasm walk's arenas may take a quarter more (below).
  */
 import type { StrataConfig } from './config.js';
+import { setWalkArenaBudget } from '../index/wasm-walk.js';
 import { SegmentRegistry } from '../segment/registry.js';
 import { DEFAULT_TUNING, RECORD_TUNING, type SearchTuning } from '../segment/search.js';
 import type { Segment } from '../segment/segment.js';
@@ -29,6 +30,11 @@ export interface WorkerSetup {
 }
 
 const REGISTRY_SHARE = 0.6;
+/**
+ * Beside the budget: the wasm walk's copies of in-memory int8 rows and layer 0 (lib/index/wasm-walk.ts), at most a
+ * quarter of the cache budget more; segments past it walk in JS.
+ */
+const WALK_ARENA_SHARE = 0.25;
 
 /**
  * The store for a configuration: S3 when a bucket is set, the data folder otherwise. The deployment prefix is NOT
@@ -52,6 +58,7 @@ export function workerSetupOf(config: StrataConfig, cacheBytes = config.cacheByt
 
 export async function createSegmentContext(setup: WorkerSetup): Promise<SegmentTaskContext> {
   const store = await openObjectStore(setup.store);
+  setWalkArenaBudget(Math.floor(setup.cacheBytes * WALK_ARENA_SHARE));
   return {
     store,
     registry: new SegmentRegistry<Segment>({ budgetBytes: Math.floor(setup.cacheBytes * REGISTRY_SHARE) }),

@@ -17,7 +17,12 @@ import {
   searchHnsw,
   searchHnswAsync,
 } from '../../lib/index/index.js';
-import { walkArenaFor } from '../../lib/index/wasm-walk.js';
+import {
+  DEFAULT_WALK_ARENA_BUDGET,
+  setWalkArenaBudget,
+  walkArenaBytesHeld,
+  walkArenaFor,
+} from '../../lib/index/wasm-walk.js';
 import { Int8Scorer, quantize, type QuantizedSet } from '../../lib/quantization/index.js';
 import { datasetsAvailable, loadFashionMnist, loadGlove, slice } from '../support/datasets.js';
 
@@ -193,6 +198,28 @@ describe.skipIf(!simdAvailable())('wasm layer-0 walk = JS walk', () => {
       }
     },
   );
+
+  it('builds no arena past the thread budget: that graph walks in JS with the same answers', () => {
+    const data = matrix(5, 400, DIM, 'Euclid');
+    const set = quantize(data, DIM, 'Euclid');
+    const g = new InMemoryGraph(buildHnsw(data, DIM, 'Euclid', { m: 8, efConstruct: 40, seed: 5 }));
+    const q = matrix(6, 1, DIM, 'Euclid');
+    const before = walkArenaBytesHeld();
+    try {
+      setWalkArenaBudget(before);
+      const refused = new Int8Scorer(set, q);
+      expect(walkArenaFor(g, refused.walkSource?.())).toBeNull();
+      expect(walkArenaBytesHeld()).toBe(before);
+      expect(walk(g, refused, 10, 64, null)).toEqual(walk(g, jsOnly(new Int8Scorer(set, q)), 10, 64, null));
+      // another graph over the same rows, with room: built, and its bytes held
+      setWalkArenaBudget(DEFAULT_WALK_ARENA_BUDGET);
+      const g2 = new InMemoryGraph(buildHnsw(data, DIM, 'Euclid', { m: 8, efConstruct: 40, seed: 6 }));
+      expect(walkArenaFor(g2, new Int8Scorer(set, q).walkSource?.())).not.toBeNull();
+      expect(walkArenaBytesHeld()).toBeGreaterThan(before + 400 * (DIM + 4));
+    } finally {
+      setWalkArenaBudget(DEFAULT_WALK_ARENA_BUDGET);
+    }
+  });
 
   it('many queries on one arena (the visited tag wraps past 255)', () => {
     const data = matrix(11, 400, 8, 'Cosine');
