@@ -1196,4 +1196,133 @@
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $row)))
   )
+  ;; k-means assignment (lib/quantization/kmeans-nearest.ts): for each row named by ids, its nearest and second
+  ;; nearest of k centroids by squared Euclidean distance. The centroids come transposed and widened to f64 (coordinate
+  ;; d of centroid c is the f64 at cents + 8·(d·k + c)), so one load reads two centroids' coordinate d; eight centroids
+  ;; are summed side by side in four f64x2 accumulators, each in the JS order d = 0, 1, … (x_d − c_d in double,
+  ;; squared, added to a sum that starts at 0), so every distance is bit-identical to the JS loop's.
+  ;; The JS loop's choice (strictly smaller replaces: the first index wins a tie; the second best is the second
+  ;; smallest value, equal to the best on a tie) is kept without a branch per centroid: four lanes (centroids c ≡ 0,
+  ;; 1 mod 2 of blocks' first and second halves) each track their best b, first index i of it, and second s, taking
+  ;; their centroids in index order (s = min(s, max(d, b)), b = min(b, d), i moves only when d < b); at the end the
+  ;; lanes merge: the best is the smallest b, the smallest i among equal b's, and the second the smallest of that
+  ;; lane's s and the other lanes' b. Distances are never NaN or −0 (sums of squares from +0), so pmin/pmax are min/max.
+  ;; out[3i], out[3i + 1], out[3i + 2] (f64) = best squared distance, second best, index of the best; k a multiple of 8
+  (func $km_nearest (export "km_nearest") (param $rows i32) (param $rowBytes i32) (param $cents i32) (param $ids i32) (param $count i32) (param $out i32) (param $k i32)
+    (local $i i32)
+    (local $p i32)
+    (local $c i32)
+    (local $t i32)
+    (local $d i32)
+    (local $kb i32)
+    (local $x v128)
+    (local $v v128)
+    (local $m v128)
+    (local $cv v128)
+    (local $a0 v128)
+    (local $a1 v128)
+    (local $a2 v128)
+    (local $a3 v128)
+    (local $b0 v128)
+    (local $b1 v128)
+    (local $s0 v128)
+    (local $s1 v128)
+    (local $i0 v128)
+    (local $i1 v128)
+    (local $best f64)
+    (local $second f64)
+    (local $bi i64)
+    (local $bo f64)
+    (local $so f64)
+    (local $io i64)
+    (local.set $kb (i32.shl (local.get $k) (i32.const 3)))
+    (block $rowsDone
+      (loop $row
+        (br_if $rowsDone (i32.ge_u (local.get $i) (local.get $count)))
+        (local.set $p (i32.add (local.get $rows)
+          (i32.mul (i32.load (i32.add (local.get $ids) (i32.shl (local.get $i) (i32.const 2)))) (local.get $rowBytes))))
+        (local.set $b0 (f64x2.splat (f64.const inf)))
+        (local.set $b1 (f64x2.splat (f64.const inf)))
+        (local.set $s0 (f64x2.splat (f64.const inf)))
+        (local.set $s1 (f64x2.splat (f64.const inf)))
+        (local.set $i0 (v128.const i64x2 0 0))
+        (local.set $i1 (v128.const i64x2 0 0))
+        (local.set $cv (v128.const i64x2 0 1))
+        (local.set $c (i32.const 0))
+        (block $blocksDone
+          (loop $block
+            (br_if $blocksDone (i32.ge_u (local.get $c) (local.get $k)))
+            (local.set $a0 (f64x2.splat (f64.const 0)))
+            (local.set $a1 (f64x2.splat (f64.const 0)))
+            (local.set $a2 (f64x2.splat (f64.const 0)))
+            (local.set $a3 (f64x2.splat (f64.const 0)))
+            (local.set $t (i32.add (local.get $cents) (i32.shl (local.get $c) (i32.const 3))))
+            (local.set $d (i32.const 0))
+            (block $dimsDone
+              (loop $dim
+                (br_if $dimsDone (i32.ge_u (local.get $d) (local.get $rowBytes)))
+                (local.set $x (f64x2.splat (f64.promote_f32 (f32.load align=1 (i32.add (local.get $p) (local.get $d))))))
+                (local.set $v (f64x2.sub (local.get $x) (v128.load align=8 (local.get $t))))
+                (local.set $a0 (f64x2.add (local.get $a0) (f64x2.mul (local.get $v) (local.get $v))))
+                (local.set $v (f64x2.sub (local.get $x) (v128.load offset=16 align=8 (local.get $t))))
+                (local.set $a1 (f64x2.add (local.get $a1) (f64x2.mul (local.get $v) (local.get $v))))
+                (local.set $v (f64x2.sub (local.get $x) (v128.load offset=32 align=8 (local.get $t))))
+                (local.set $a2 (f64x2.add (local.get $a2) (f64x2.mul (local.get $v) (local.get $v))))
+                (local.set $v (f64x2.sub (local.get $x) (v128.load offset=48 align=8 (local.get $t))))
+                (local.set $a3 (f64x2.add (local.get $a3) (f64x2.mul (local.get $v) (local.get $v))))
+                (local.set $t (i32.add (local.get $t) (local.get $kb)))
+                (local.set $d (i32.add (local.get $d) (i32.const 4)))
+                (br $dim)))
+            (local.set $m (f64x2.lt (local.get $a0) (local.get $b0)))
+            (local.set $s0 (f64x2.pmin (local.get $s0) (f64x2.pmax (local.get $a0) (local.get $b0))))
+            (local.set $b0 (f64x2.pmin (local.get $b0) (local.get $a0)))
+            (local.set $i0 (v128.bitselect
+              (i64x2.add (local.get $cv) (v128.const i64x2 0 0)) (local.get $i0) (local.get $m)))
+            (local.set $m (f64x2.lt (local.get $a1) (local.get $b0)))
+            (local.set $s0 (f64x2.pmin (local.get $s0) (f64x2.pmax (local.get $a1) (local.get $b0))))
+            (local.set $b0 (f64x2.pmin (local.get $b0) (local.get $a1)))
+            (local.set $i0 (v128.bitselect
+              (i64x2.add (local.get $cv) (v128.const i64x2 2 2)) (local.get $i0) (local.get $m)))
+            (local.set $m (f64x2.lt (local.get $a2) (local.get $b1)))
+            (local.set $s1 (f64x2.pmin (local.get $s1) (f64x2.pmax (local.get $a2) (local.get $b1))))
+            (local.set $b1 (f64x2.pmin (local.get $b1) (local.get $a2)))
+            (local.set $i1 (v128.bitselect
+              (i64x2.add (local.get $cv) (v128.const i64x2 4 4)) (local.get $i1) (local.get $m)))
+            (local.set $m (f64x2.lt (local.get $a3) (local.get $b1)))
+            (local.set $s1 (f64x2.pmin (local.get $s1) (f64x2.pmax (local.get $a3) (local.get $b1))))
+            (local.set $b1 (f64x2.pmin (local.get $b1) (local.get $a3)))
+            (local.set $i1 (v128.bitselect
+              (i64x2.add (local.get $cv) (v128.const i64x2 6 6)) (local.get $i1) (local.get $m)))
+            (local.set $cv (i64x2.add (local.get $cv) (v128.const i64x2 8 8)))
+            (local.set $c (i32.add (local.get $c) (i32.const 8)))
+            (br $block)))
+        ;; lane-wise merge of the two states (the second's lanes hold the larger indexes of each block, so on equal b
+        ;; the first state's index is the smaller one unless it is a later block's: compare indexes)
+        (local.set $m (v128.or (f64x2.lt (local.get $b1) (local.get $b0))
+          (v128.and (f64x2.eq (local.get $b1) (local.get $b0)) (i64x2.lt_s (local.get $i1) (local.get $i0)))))
+        (local.set $s0 (f64x2.pmin (v128.bitselect (local.get $s1) (local.get $s0) (local.get $m))
+          (v128.bitselect (local.get $b0) (local.get $b1) (local.get $m))))
+        (local.set $b0 (v128.bitselect (local.get $b1) (local.get $b0) (local.get $m)))
+        (local.set $i0 (v128.bitselect (local.get $i1) (local.get $i0) (local.get $m)))
+        ;; then its two lanes
+        (local.set $best (f64x2.extract_lane 0 (local.get $b0)))
+        (local.set $second (f64x2.extract_lane 0 (local.get $s0)))
+        (local.set $bi (i64x2.extract_lane 0 (local.get $i0)))
+        (local.set $bo (f64x2.extract_lane 1 (local.get $b0)))
+        (local.set $so (f64x2.extract_lane 1 (local.get $s0)))
+        (local.set $io (i64x2.extract_lane 1 (local.get $i0)))
+        (if (i32.or (f64.lt (local.get $bo) (local.get $best))
+              (i32.and (f64.eq (local.get $bo) (local.get $best)) (i64.lt_s (local.get $io) (local.get $bi))))
+          (then
+            (local.set $second (f64.min (local.get $so) (local.get $best)))
+            (local.set $best (local.get $bo))
+            (local.set $bi (local.get $io)))
+          (else (local.set $second (f64.min (local.get $second) (local.get $bo)))))
+        (local.set $p (i32.add (local.get $out) (i32.mul (local.get $i) (i32.const 24))))
+        (f64.store (local.get $p) (local.get $best))
+        (f64.store offset=8 (local.get $p) (local.get $second))
+        (f64.store offset=16 (local.get $p) (f64.convert_i64_s (local.get $bi)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $row)))
+  )
 )

@@ -87,6 +87,20 @@ export interface SimdKernels {
   u8_f64: (rows: number, rowBytes: number, q: number, ids: number, count: number, out: number, op: number) => void;
   /** f64 out: Qdrant's uint8 cosine of q (Σq² = aa) and each row, bit-identical to cosineU8 */
   cos_u8_f64: (rows: number, rowBytes: number, q: number, ids: number, count: number, out: number, aa: number) => void;
+  /**
+   * f64 out, three per row: the smallest and second smallest squared L2 distance of row(ids[i]) to k centroids held
+   * transposed at `cents` (f64, coordinate d of centroid c at cents + 8·(d·k + c)) and the index of the nearest (first
+   * on ties), each distance bit-identical to the JS loop's; k a multiple of 8 (k-means, lib/quantization/kmeans.ts)
+   */
+  km_nearest: (
+    rows: number,
+    rowBytes: number,
+    cents: number,
+    ids: number,
+    count: number,
+    out: number,
+    k: number,
+  ) => void;
 }
 
 /** The `op` argument of f16_f64 and u8_f64. */

@@ -27,7 +27,8 @@ import { normalized, SIMD_BATCH, type SimdArena, simdArenaOf } from '../distance
 import type { Distance } from '../model/distance.js';
 import { invalid } from '../model/errors.js';
 import { codeRows } from './code-arena.js';
-import { kmeans, nearestCentroid } from './kmeans.js';
+import { kmeans } from './kmeans.js';
+import { NearestCentroids } from './kmeans-nearest.js';
 import { sampleIdsSorted } from './sample.js';
 
 export const PQ_CENTROIDS = 256;
@@ -112,6 +113,8 @@ export function trainProduct(
     maxIterations: options.maxIterations ?? 100,
     accuracy: options.accuracy ?? 1e-5,
     seed,
+    // one arena for every chunk's assignment steps
+    space: new NearestCentroids(sample, chunkSize, PQ_CENTROIDS),
   };
   for (let j = 0; j < chunks; j++) {
     const start = j * chunkSize;
@@ -134,20 +137,34 @@ export function allocateProductCodes(n: number, chunks: number): Uint8Array {
   return codeRows(n * chunks, chunks * PQ_CENTROIDS * 4);
 }
 
+/** Rows encoded per pass: each pass copies a block of rows' chunks into the nearest-centroid arena. */
+const ENCODE_BLOCK = 4096;
+
 /** Encodes every row of a flat n × dim matrix with trained params. */
 export function encodeProduct(params: ProductParams, data: Float32Array): ProductSet {
   const { dim, chunks, chunkSize } = params;
   const n = Math.floor(data.length / dim);
   const codes = allocateProductCodes(n, chunks);
-  // chunk j's codebook as a contiguous 256 × len block, so the nearest-centroid loop reads it linearly
-  for (let j = 0; j < chunks; j++) {
-    const start = j * chunkSize;
-    const len = Math.min(chunkSize, dim - start);
-    const book = chunkCodebook(params, j);
-    const row = new Float32Array(len);
-    for (let i = 0; i < n; i++) {
-      row.set(data.subarray(i * dim + start, i * dim + start + len));
-      codes[i * chunks + j] = nearestCentroid(row, 0, len, book, 0, PQ_CENTROIDS);
+  const block = Math.max(1, Math.min(n, ENCODE_BLOCK));
+  const space = new NearestCentroids(block, chunkSize, PQ_CENTROIDS);
+  const ids = new Uint32Array(block);
+  for (let r = 0; r < block; r++) ids[r] = r;
+  const best = new Uint8Array(block);
+  const books = Array.from({ length: chunks }, (_, j) => chunkCodebook(params, j));
+  // a block of rows at a time, every chunk of it: the rows are read once, while they are in cache
+  for (let from = 0; from < n; from += block) {
+    const count = Math.min(block, n - from);
+    for (let j = 0; j < chunks; j++) {
+      const start = j * chunkSize;
+      const len = Math.min(chunkSize, dim - start);
+      space.setCentroids(books[j], len);
+      const rows = space.rows;
+      for (let r = 0; r < count; r++) {
+        const at = (from + r) * dim + start;
+        for (let d = 0; d < len; d++) rows[r * len + d] = data[at + d];
+      }
+      space.nearest(ids, 0, count, best, null, null);
+      for (let r = 0; r < count; r++) codes[(from + r) * chunks + j] = best[r];
     }
   }
   return { params, n, codes };

@@ -45,6 +45,7 @@ describe('SIMD kernels build (wabt from simd-kernels.wat)', () => {
       'function:f16_f64',
       'function:u8_f64',
       'function:cos_u8_f64',
+      'function:km_nearest',
     ]);
     expect(wasm.Module.imports(module)).toEqual([{ module: 'env', name: 'memory', kind: 'memory' }]);
   });
