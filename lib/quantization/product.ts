@@ -32,6 +32,10 @@ import { NearestCentroids } from './kmeans-nearest.js';
 import { sampleIdsSorted } from './sample.js';
 
 export const PQ_CENTROIDS = 256;
+/** Qdrant's k-means budget (encoded_vectors_pq.rs): rows sampled, iterations at most, and the stopping total */
+export const PQ_KMEANS_SAMPLE = 10_000;
+export const PQ_KMEANS_ITERATIONS = 100;
+export const PQ_KMEANS_ACCURACY = 1e-5;
 export type ProductCompression = 'x4' | 'x8' | 'x16' | 'x32' | 'x64';
 export const PRODUCT_COMPRESSIONS: readonly ProductCompression[] = ['x4', 'x8', 'x16', 'x32', 'x64'];
 
@@ -107,11 +111,11 @@ export function trainProduct(
     return params;
   }
   const seed = options.seed ?? 1;
-  const ids = sampleIdsSorted(n, options.sampleSize ?? 10_000, seed);
+  const ids = sampleIdsSorted(n, options.sampleSize ?? PQ_KMEANS_SAMPLE, seed);
   const sample = ids.length;
   const kmeansOptions = {
-    maxIterations: options.maxIterations ?? 100,
-    accuracy: options.accuracy ?? 1e-5,
+    maxIterations: options.maxIterations ?? PQ_KMEANS_ITERATIONS,
+    accuracy: options.accuracy ?? PQ_KMEANS_ACCURACY,
     seed,
     // one arena for every chunk's assignment steps
     space: new NearestCentroids(sample, chunkSize, PQ_CENTROIDS),
