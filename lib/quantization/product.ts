@@ -208,30 +208,54 @@ export function decodeProduct(set: ProductSet, id: number): Float32Array {
   return out;
 }
 
-/** The per-query table: lut[j·256 + c] = chunk j's similarity term against centroid c (see the header). */
+/** Every set's centroids transposed (dimension-major: t[i·256 + c] = coordinate i of centroid c), built once. */
+const transposedCentroids = new WeakMap<ProductParams, Float32Array>();
+
+function transposed(params: ProductParams): Float32Array {
+  let t = transposedCentroids.get(params);
+  if (t === undefined) {
+    const { dim, centroids } = params;
+    t = new Float32Array(PQ_CENTROIDS * dim);
+    for (let c = 0; c < PQ_CENTROIDS; c++)
+      for (let i = 0; i < dim; i++) t[i * PQ_CENTROIDS + c] = centroids[c * dim + i];
+    transposedCentroids.set(params, t);
+  }
+  return t;
+}
+
+/** Scratch sums of one chunk's table row (the table is built synchronously, one query at a time). */
+const chunkSums = new Float64Array(PQ_CENTROIDS);
+
+/**
+ * The per-query table: lut[j·256 + c] = chunk j's similarity term against centroid c (see the header). Each entry is
+ * summed over its chunk's dimensions in order, in float64 from 0, then stored as float32; the loops run dimension by
+ * dimension over all 256 centroids at once (transposed centroids, one branch per dimension, not per term).
+ */
 export function productLookupTable(params: ProductParams, query: Float32Array): Float32Array {
-  const { dim, chunks, chunkSize, centroids, distance } = params;
+  const { dim, chunks, chunkSize, distance } = params;
   if (query.length !== dim) throw invalid(`query has ${query.length} dimensions, expected ${dim}`);
+  const t = transposed(params);
   const lut = new Float32Array(chunks * PQ_CENTROIDS);
+  const sums = chunkSums;
   for (let j = 0; j < chunks; j++) {
     const start = j * chunkSize;
     const end = Math.min(start + chunkSize, dim);
-    for (let c = 0; c < PQ_CENTROIDS; c++) {
-      const base = c * dim;
-      let s = 0;
-      for (let i = start; i < end; i++) {
-        const x = centroids[base + i];
-        if (distance === 'Euclid') {
-          const t = query[i] - x;
-          s -= t * t;
-        } else if (distance === 'Manhattan') {
-          s -= Math.abs(query[i] - x);
-        } else {
-          s += query[i] * x;
+    sums.fill(0);
+    for (let i = start; i < end; i++) {
+      const q = query[i];
+      const at = i * PQ_CENTROIDS;
+      if (distance === 'Euclid') {
+        for (let c = 0; c < PQ_CENTROIDS; c++) {
+          const d = q - t[at + c];
+          sums[c] -= d * d;
         }
+      } else if (distance === 'Manhattan') {
+        for (let c = 0; c < PQ_CENTROIDS; c++) sums[c] -= Math.abs(q - t[at + c]);
+      } else {
+        for (let c = 0; c < PQ_CENTROIDS; c++) sums[c] += q * t[at + c];
       }
-      lut[j * PQ_CENTROIDS + c] = s;
     }
+    lut.set(sums, j * PQ_CENTROIDS);
   }
   return lut;
 }
