@@ -101,6 +101,12 @@ export interface SimdKernels {
     out: number,
     k: number,
   ) => void;
+  /**
+   * f32 out: product quantization's per-query table of `dim` f32 q against 256 centroids transposed at t (f32,
+   * coordinate i of centroid c at t + 4·(i·256 + c)) for `op` 0 dot, 1 negated squared L2, 2 negated L1, each entry
+   * bit-identical to lib/quantization's productLookupTable
+   */
+  pq_lut: (t: number, q: number, dim: number, chunkSize: number, op: number, lut: number) => void;
 }
 
 /** The `op` argument of f16_f64 and u8_f64. */

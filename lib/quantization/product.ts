@@ -136,9 +136,19 @@ export function trainProduct(
   return params;
 }
 
-/** Zeroed room for n rows of `chunks` codes, in a SIMD arena (query slot: the 256-entry table per chunk) if any. */
-export function allocateProductCodes(n: number, chunks: number): Uint8Array {
-  return codeRows(n * chunks, chunks * PQ_CENTROIDS * 4);
+/**
+ * Where the kernels' query-side data sits in a product arena's query slot: the table (chunks × 256 f32, what lut_f32
+ * reads), the query (dim f32) and the set's centroids transposed (256 × dim f32), which pq_lut turns into the table.
+ */
+function arenaSlot(chunks: number, dim: number): { qAt: number; tAt: number; bytes: number } {
+  const lutBytes = chunks * PQ_CENTROIDS * 4;
+  const tAt = lutBytes + ((dim * 4 + 15) & ~15);
+  return { qAt: lutBytes, tAt, bytes: tAt + PQ_CENTROIDS * dim * 4 };
+}
+
+/** Zeroed room for n rows of `chunks` codes, in a SIMD arena (query slot: see arenaSlot) if any. */
+export function allocateProductCodes(n: number, chunks: number, dim: number): Uint8Array {
+  return codeRows(n * chunks, arenaSlot(chunks, dim).bytes);
 }
 
 /** Rows encoded per pass: each pass copies a block of rows' chunks into the nearest-centroid arena. */
@@ -148,7 +158,7 @@ const ENCODE_BLOCK = 4096;
 export function encodeProduct(params: ProductParams, data: Float32Array): ProductSet {
   const { dim, chunks, chunkSize } = params;
   const n = Math.floor(data.length / dim);
-  const codes = allocateProductCodes(n, chunks);
+  const codes = allocateProductCodes(n, chunks, dim);
   const block = Math.max(1, Math.min(n, ENCODE_BLOCK));
   const space = new NearestCentroids(block, chunkSize, PQ_CENTROIDS);
   const ids = new Uint32Array(block);
@@ -260,16 +270,29 @@ export function productLookupTable(params: ProductParams, query: Float32Array): 
   return lut;
 }
 
+/** The params whose transposed centroids an arena's query slot holds (written by the first scorer of a set). */
+const arenaCentroids = new WeakMap<SimdArena, ProductParams>();
+
+const LUT_OP: Record<Distance, number> = { Cosine: 0, Dot: 0, Euclid: 1, Manhattan: 2 };
+
 /**
  * Estimated similarity of a query to stored vector `id` by table sums; implements lib/index's QueryScorer. Holds the
- * query's table; allocates nothing per call.
+ * query's table; allocates nothing per call. With a SIMD arena the table is built in the arena's query slot by one
+ * pq_lut call (bit-identical to productLookupTable) and rebuilt there when another scorer of the set took the slot,
+ * so the walk neither builds the table in JS nor copies it.
  */
 export class ProductScorer {
   private readonly codes: Uint8Array;
   private readonly chunks: number;
-  readonly lut: Float32Array;
+  private readonly params: ProductParams;
+  /** the query, normalized for Cosine */
+  private readonly q: Float32Array;
+  /** the JS path's table (no arena) */
+  private readonly jsLut: Float32Array | null;
   /** the SIMD arena holding the set's codes, or null (JS loop) */
   private readonly arena: SimdArena | null;
+  /** the table in the arena's query slot */
+  private readonly slotLut: Float32Array | null;
   /** the arena's id slot, read in place by scoreMany (see lib/index's QueryScorer.scratchIds) */
   readonly scratchIds: Uint32Array | undefined;
   /** number of scored rows, for the engine's cost counters */
@@ -277,18 +300,59 @@ export class ProductScorer {
 
   /** `query` as given by the caller; a Cosine query is normalized here like the stored vectors were. */
   constructor(set: ProductSet, query: ArrayLike<number>) {
-    const q = set.params.distance === 'Cosine' ? normalized(query) : Float32Array.from(query);
-    this.lut = productLookupTable(set.params, q);
+    const p = set.params;
+    if (query.length !== p.dim) throw invalid(`query has ${query.length} dimensions, expected ${p.dim}`);
+    this.q = p.distance === 'Cosine' ? normalized(query) : Float32Array.from(query);
+    this.params = p;
     this.codes = set.codes;
-    this.chunks = set.params.chunks;
-    this.arena = simdArenaOf(set.codes) ?? null;
+    this.chunks = p.chunks;
+    const arena = simdArenaOf(set.codes) ?? null;
+    // an arena not sized by allocateProductCodes (no room for the slot's layout) takes the JS path
+    const fits = arena !== null && arena.queryOffset + arenaSlot(p.chunks, p.dim).bytes <= arena.buffer.byteLength;
+    this.arena = fits ? arena : null;
     this.scratchIds = this.arena?.ids;
+    if (this.arena === null) {
+      this.jsLut = productLookupTable(p, this.q);
+      this.slotLut = null;
+    } else {
+      this.jsLut = null;
+      this.slotLut = new Float32Array(this.arena.buffer, this.arena.queryOffset, p.chunks * PQ_CENTROIDS);
+      this.fillSlot(this.arena);
+    }
+  }
+
+  /** Builds this query's table in the arena's query slot (and the set's transposed centroids, once per arena). */
+  private fillSlot(arena: SimdArena): void {
+    const p = this.params;
+    const slot = arenaSlot(p.chunks, p.dim);
+    if (arenaCentroids.get(arena) !== p) {
+      new Float32Array(arena.buffer, arena.queryOffset + slot.tAt, PQ_CENTROIDS * p.dim).set(transposed(p));
+      arenaCentroids.set(arena, p);
+    }
+    new Float32Array(arena.buffer, arena.queryOffset + slot.qAt, p.dim).set(this.q);
+    arena.kernels.pq_lut(
+      arena.queryOffset + slot.tAt,
+      arena.queryOffset + slot.qAt,
+      p.dim,
+      p.chunkSize,
+      LUT_OP[p.distance],
+      arena.queryOffset,
+    );
+    arena.owner = this;
+  }
+
+  /** This query's table: the JS one, or the arena slot's (rebuilt there if another scorer wrote it since). */
+  private table(): Float32Array {
+    const arena = this.arena;
+    if (arena === null) return this.jsLut as Float32Array;
+    if (arena.owner !== this) this.fillSlot(arena);
+    return this.slotLut as Float32Array;
   }
 
   score(id: number): number {
     this.computations++;
     const codes = this.codes;
-    const lut = this.lut;
+    const lut = this.table();
     const m = this.chunks;
     const base = id * m;
     let s = 0;
@@ -304,10 +368,7 @@ export class ProductScorer {
       return;
     }
     this.computations += count;
-    if (arena.owner !== this) {
-      new Float32Array(arena.buffer, arena.queryOffset, this.lut.length).set(this.lut);
-      arena.owner = this;
-    }
+    if (arena.owner !== this) this.fillSlot(arena);
     const batch = arena.ids;
     const sums = arena.outF64;
     const rows = this.codes.byteOffset;
