@@ -397,6 +397,11 @@ export async function main(argv: string[]): Promise<void> {
         `API Gateway $${(warm1.apiGateway as number).toFixed(2)}. Of that, $${listShare.toFixed(2)} is the WAL LIST each query pays ` +
         `(without it: $${((warm1.perMillion as number) - listShare).toFixed(2)})`,
     );
+    const viaUrl = priceQuery(warm1Counts, 'function-url');
+    console.log(
+      `function URL endpoint (-c endpoint=function-url), ${segments} segments: warm scenario 1 $${viaUrl.perMillion.toFixed(2)} per million ` +
+        `(${viaUrl.perMillion < s3v.total ? 'below' : 'NOT below'} S3 Vectors): the same counts without the HTTP API's $${(warm1.apiGateway as number).toFixed(2)}`,
+    );
     const stale1 = rows.find(
       (r) => r.segments === segments && String(r.state).startsWith('warm, stale') && String(r.scenario).startsWith('1'),
     )!;

@@ -1,5 +1,12 @@
 /**
- * The HTTP entry: the api function (Qdrant REST surface and coordinator) behind an API Gateway HTTP API.
+ * The HTTP entry: the api function (Qdrant REST surface and coordinator) behind an API Gateway HTTP API (the default)
+ * or behind its own Lambda function URL (`endpoint: 'function-url'`).
+ *
+ * The two fronts deliver the same event (payload format 2.0) to the same function, so the app cannot tell them apart.
+ * What differs is around it: the HTTP API bills every request ($1.00 per million in us-east-1, the cost bench prices
+ * it) and throttles at the stage, so it answers 429 before Lambda does, and writes access logs; a function URL is
+ * free and has no 29 s integration limit, and Lambda's reserved concurrency of the api function (concurrency.ts) is
+ * then the only throttle (Lambda answers 429 when it is reached) and the function's own logs the only record.
  *
  * Routing is a single `$default` route: every path and method goes to the function, whose one router (DESIGN.md §2)
  * knows Qdrant's paths. Mirroring Qdrant's routes here (`/collections/{proxy+}`, `/aliases`, `/cluster`, `/healthz`,
@@ -12,12 +19,12 @@
  * delete objects under the prefix (DELETE /collections/{name} removes the collection's objects), list the prefix, and
  * read the API key secret.
  */
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Fn } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { HttpApi, HttpStage, LogGroupLogDestination, type IHttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { type FunctionUrl, FunctionUrlAuthType, type IFunction, InvokeMode } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
@@ -26,7 +33,12 @@ import { prefixAccessStatements } from './bucket-access.js';
 import { API_INTEGRATION_TIMEOUT, OBSERVABILITY_DEFAULTS, QUERY_DEADLINE, SIZING_DEFAULTS } from './defaults.js';
 import { StrataFunction } from './strata-function.js';
 
+/** The front door of the api function. */
+export type Endpoint = 'http-api' | 'function-url';
+
 export interface StrataHttpApiProps {
+  /** @default 'http-api' */
+  readonly endpoint?: Endpoint;
   readonly bucket: IBucket;
   /** Object-key prefix (no trailing slash). */
   readonly prefix: string;
@@ -54,8 +66,12 @@ export interface StrataHttpApiProps {
 
 export class StrataHttpApi extends Construct {
   readonly api: StrataFunction;
-  readonly httpApi: IHttpApi;
-  readonly stage: HttpStage;
+  readonly endpoint: Endpoint;
+  /** Set when endpoint is 'http-api'. */
+  readonly httpApi?: IHttpApi;
+  readonly stage?: HttpStage;
+  /** Set when endpoint is 'function-url'. */
+  readonly functionUrl?: FunctionUrl;
 
   constructor(scope: Construct, id: string, props: StrataHttpApiProps) {
     super(scope, id);
@@ -101,6 +117,16 @@ export class StrataHttpApi extends Construct {
     );
     props.apiKey.grantRead(this.api);
 
+    this.endpoint = props.endpoint ?? 'http-api';
+    if (this.endpoint === 'function-url') {
+      // NONE: the function checks the api-key header itself (as behind the HTTP API, which has no authorizer either)
+      this.functionUrl = this.api.function.addFunctionUrl({
+        authType: FunctionUrlAuthType.NONE,
+        invokeMode: InvokeMode.BUFFERED,
+      });
+      return;
+    }
+
     const httpApi = new HttpApi(this, 'HttpApi', {
       description: 'Strata: Qdrant-compatible REST API',
       createDefaultStage: false,
@@ -138,15 +164,19 @@ export class StrataHttpApi extends Construct {
   }
 
   /**
-   * Base URL of the API, `https://{id}.execute-api.{region}.amazonaws.com`: with the `$default` stage there is no
-   * stage path, and no trailing slash, so clients that append `/collections/...` build the exact path.
+   * Base URL of the API, `https://{id}.execute-api.{region}.amazonaws.com` or `https://{id}.lambda-url.{region}.on.aws`:
+   * no stage path and no trailing slash (a function URL ends in one; its host is taken), so clients that append
+   * `/collections/...` build the exact path.
    */
   get url(): string {
-    return this.httpApi.apiEndpoint;
+    if (this.functionUrl !== undefined) return `https://${Fn.select(2, Fn.split('/', this.functionUrl.url))}`;
+    return this.httpApi!.apiEndpoint;
   }
 
-  /** The API's 5xx count (both API Gateway's and the function's own 5xx answers). */
+  /** 5xx answers: API Gateway's and the function's own, or the function URL's (Lambda's Url5xxCount). */
   metricServerErrors() {
-    return this.httpApi.metricServerError({ period: Duration.minutes(5), statistic: 'Sum' });
+    const period = { period: Duration.minutes(5), statistic: 'Sum' };
+    if (this.functionUrl !== undefined) return this.api.function.metric('Url5xxCount', period);
+    return this.httpApi!.metricServerError(period);
   }
 }

@@ -34,7 +34,8 @@ export function suppressStrataFindings(stack: StrataStack): void {
     acknowledge(fn.role, objects, NAG_REASONS.prefixObjects);
   }
   acknowledge(stack.apiKey.secret, 'AwsSolutions-SMG4', NAG_REASONS.secretRotation);
-  acknowledge(stack.http.httpApi, 'AwsSolutions-APIG4', NAG_REASONS.apiAuthorization);
+  if (stack.http.httpApi !== undefined)
+    acknowledge(stack.http.httpApi, 'AwsSolutions-APIG4', NAG_REASONS.apiAuthorization);
 }
 
 function acknowledge(scope: IConstruct, id: string, reason: string): void {

@@ -19,10 +19,12 @@
  * | alarmEmail                     | if set, alarms notify an SNS topic with this subscriber| no topic           |
  * | removalPolicy                  | `retain` or `destroy` for the data and log buckets     | `retain`           |
  * | throttleRateLimit, throttleBurstLimit | HTTP API stage throttling overrides             | derived            |
+ * | endpoint                       | `http-api` (API Gateway) or `function-url` (http-api.ts)| `http-api`         |
  */
 import type { Node } from 'constructs';
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Endpoint } from './http-api.js';
 import {
   CONCURRENCY_DEFAULTS,
   DEFAULT_PREFIX,
@@ -54,6 +56,8 @@ export interface StrataSettings {
   readonly throttleBurstLimit?: number;
   readonly queryDeadlineMs: number;
   readonly sourceMaps: boolean;
+  /** The api function's front door. */
+  readonly endpoint: Endpoint;
 }
 
 export function readSettings(node: Node): StrataSettings {
@@ -90,6 +94,7 @@ export function readSettings(node: Node): StrataSettings {
       MAX_QUERY_DEADLINE_MS,
     ),
     sourceMaps: flag(get('sourceMaps'), 'sourceMaps'),
+    endpoint: endpoint(get('endpoint')),
   };
 }
 
@@ -141,6 +146,12 @@ function retention(raw: unknown): RetentionDays {
     throw new Error(`context 'logRetentionDays' must be one of ${allowed.join(', ')}, got ${JSON.stringify(raw)}`);
   }
   return days as RetentionDays;
+}
+
+function endpoint(raw: unknown): Endpoint {
+  if (raw === undefined || raw === null || raw === '' || raw === 'http-api') return 'http-api';
+  if (raw === 'function-url') return 'function-url';
+  throw new Error(`context 'endpoint' must be 'http-api' or 'function-url', got ${JSON.stringify(raw)}`);
 }
 
 function removal(raw: unknown): RemovalPolicy {

@@ -95,6 +95,7 @@ export class StrataStack extends Stack {
       queryDeadlineMs: settings.queryDeadlineMs,
       throttleRateLimit: concurrency.throttleRateLimit,
       throttleBurstLimit: concurrency.throttleBurstLimit,
+      endpoint: settings.endpoint,
     });
 
     this.alarms = new StrataAlarms(this, 'Alarms', {

@@ -43,6 +43,16 @@ export const PRICES = [
     date: '2025-05-19',
   },
   {
+    key: 'functionUrlRequest',
+    name: 'Lambda function URL requests (endpoint: function-url)',
+    value: 0,
+    unit: '$/request',
+    source:
+      'dev.to/elifapaydin/fine-details-of-aws-lambda-function-url-feature ("a FREE way to call Lambda Function via ' +
+      'HTTP"; the invocation and its duration are billed as Lambda); infoq.com 2022/04 aws-lambda-function-urls',
+    date: '2022-04',
+  },
+  {
     key: 's3Get',
     name: 'S3 Standard GET/HEAD',
     value: 0.0004 / 1000,
@@ -124,12 +134,19 @@ export interface QueryCounts {
   s3Lists: number;
 }
 
-/** Dollars per million queries, by service. */
-export function priceQuery(c: QueryCounts): { lambda: number; s3: number; apiGateway: number; perMillion: number } {
+/**
+ * Dollars per million queries, by service. `apiGateway` is the front door's request charge: the HTTP API's by
+ * default, the function URL's (free) with `endpoint: 'function-url'` (infra/http-api.ts).
+ */
+export function priceQuery(
+  c: QueryCounts,
+  endpoint: 'http-api' | 'function-url' = 'http-api',
+): { lambda: number; s3: number; apiGateway: number; perMillion: number } {
   const lambda =
     1e6 * (c.lambdaInvocations * P.lambdaRequest + (c.apiGbSeconds + c.workerGbSeconds) * P.lambdaGbSecondArm);
   const s3 = 1e6 * (c.s3Gets * P.s3Get + c.s3Lists * P.s3PutList);
-  const apiGateway = 1e6 * c.apiGatewayRequests * P.apiGatewayRequest;
+  const perRequest = endpoint === 'http-api' ? P.apiGatewayRequest : P.functionUrlRequest;
+  const apiGateway = 1e6 * c.apiGatewayRequests * perRequest;
   return { lambda, s3, apiGateway, perMillion: lambda + s3 + apiGateway };
 }
 

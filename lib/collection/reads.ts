@@ -199,7 +199,11 @@ export function toRecord(
     const v = p.vectors.get(name);
     if (v !== undefined) out[name] = value(name, v);
   }
-  r.vector = out;
+  const keys = Object.keys(out);
+  // Qdrant prints a point whose only vector (of those asked for) is the unnamed dense one as that vector, not as a
+  // map (its NamedVectors -> VectorStruct conversion): so beside named or sparse vectors too
+  const only = keys.length === 1 && keys[0] === '' ? p.vectors.get('') : undefined;
+  r.vector = only !== undefined && !isSparse(only) ? (out[''] as VectorValue) : out;
   return r;
 }
 

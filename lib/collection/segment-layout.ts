@@ -27,6 +27,7 @@ import {
   segmentIdOfKey,
   segmentsRoot,
   tombstoneName,
+  UNNAMED_FOLDER,
 } from '../segment/keys.js';
 import { type OptimizerBacklog, backlogOf } from './backlog.js';
 import type { SegmentBuild } from './manifest.js';
@@ -66,7 +67,8 @@ function tierOf(name: string, build: SegmentBuild | null, payloadOnDisk: boolean
   // a named vector's objects (`vectors/{name}/{file}`, keys.ts) sit in the tiers of that vector's own build
   const named = /^vectors\/([^/]+)\/([^/]+)$/.exec(name);
   if (named !== null) {
-    return tierOf(named[2], build?.vectors?.[decodeURIComponent(named[1])] ?? null, payloadOnDisk);
+    const vector = named[1] === UNNAMED_FOLDER ? '' : decodeURIComponent(named[1]);
+    return tierOf(named[2], build?.vectors?.[vector] ?? null, payloadOnDisk);
   }
   // pinned and cached components are in a worker's memory once the segment is open; cold ones are read on demand
   const placement = build === null ? null : buildPlacement(build);

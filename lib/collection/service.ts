@@ -285,27 +285,34 @@ export class StrataCollectionService implements CollectionService {
 
   // ------------------------------------------------------------------ payload indexes (field-indexes.ts)
 
-  createFieldIndex(name: string, field: string, schema: PayloadFieldSchema): Promise<void> {
+  createFieldIndex(name: string, field: string, schema: PayloadFieldSchema): Promise<number> {
     return this.router.route(name, (n) => this.changeConfig(n, (c) => withFieldIndex(c, field, schema)));
   }
 
-  deleteFieldIndex(name: string, field: string): Promise<void> {
+  deleteFieldIndex(name: string, field: string): Promise<number> {
     return this.router.route(name, (n) => this.changeConfig(n, (c) => withoutFieldIndex(c, field)));
   }
 
   /** One config change by compare-and-swap; no write (and no optimizer call) when `change` returns the same config. */
-  createVectorName(name: string, vector: string, config: VectorNameConfig): Promise<void> {
+  createVectorName(name: string, vector: string, config: VectorNameConfig): Promise<number> {
     return this.router.route(name, (n) => this.changeConfig(n, (c) => withVectorName(c, vector, config)));
   }
 
-  deleteVectorName(name: string, vector: string): Promise<void> {
+  deleteVectorName(name: string, vector: string): Promise<number> {
     return this.router.route(name, (n) => this.changeConfig(n, (c) => withoutVectorName(c, vector)));
   }
 
-  private async changeConfig(name: string, change: (c: CollectionConfig) => CollectionConfig): Promise<void> {
+  /**
+   * Answers the change's operation_id. Qdrant logs a schema change in the shard's WAL like a point write (also when
+   * it changes nothing) and answers that entry's number; here the change is a manifest commit, and its id is drawn
+   * from the writers' clock once it is committed (above the manifest's floors, as a write's seq), so it is larger
+   * than the id of every write this process acknowledged before and smaller than every later one's.
+   */
+  private async changeConfig(name: string, change: (c: CollectionConfig) => CollectionConfig): Promise<number> {
     const key = manifestKey(this.prefixOf(name));
     let changed = false;
     const result = await updateManifest(this.ctx.store, key, (m) => {
+      this.ctx.clock.observe(Math.max(m.sealedHigh, m.walFloor ?? 0));
       const config = change(m.config);
       changed = config !== m.config;
       return changed ? { ...m, config } : null;
@@ -315,6 +322,7 @@ export class StrataCollectionService implements CollectionService {
     });
     if (result !== null) this.ctx.manifests.remember(key, result);
     if (changed) this.ctx.onConfigChange(name);
+    return this.ctx.clock.next();
   }
 
   // ------------------------------------------------------------------ snapshots (collection-snapshots.ts)

@@ -61,14 +61,18 @@ export interface CollectionService {
    */
   collectionConfig(name: string, fresh?: boolean): Promise<CollectionConfig>;
   updateCollection(name: string, update: CollectionUpdate): Promise<void>;
+  /**
+   * The four schema changes below answer their operation_id: as Qdrant logs each in the shard's WAL (a no-op too),
+   * an id on the point writes' sequence, above every write acknowledged before the change was committed.
+   */
   /** adds (or replaces) the payload index on `field` in the collection's payload_schema */
-  createFieldIndex(name: string, field: string, schema: PayloadFieldSchema): Promise<void>;
+  createFieldIndex(name: string, field: string, schema: PayloadFieldSchema): Promise<number>;
   /** drops the payload index on `field` (no-op when there is none) */
-  deleteFieldIndex(name: string, field: string): Promise<void>;
+  deleteFieldIndex(name: string, field: string): Promise<number>;
   /** adds vector `vector` (dense or sparse) to the collection; no point holds it yet (vector-names.ts) */
-  createVectorName(name: string, vector: string, config: VectorNameConfig): Promise<void>;
+  createVectorName(name: string, vector: string, config: VectorNameConfig): Promise<number>;
   /** deletes vector `vector` and, for every reader, its data (no-op when the collection has no such vector) */
-  deleteVectorName(name: string, vector: string): Promise<void>;
+  deleteVectorName(name: string, vector: string): Promise<number>;
   /** unsealed WAL and stale segments of the collection, from one snapshot (not_found like getCollection) */
   optimizerBacklog(name: string): Promise<OptimizerBacklog>;
   /** Storage snapshots (storage-snapshots.ts): every collection and the aliases, pinned, as Qdrant's full snapshots. */

@@ -89,6 +89,9 @@ function mergeDense(
   );
   const block: WalVectorBlock = { name, dim: present[0].dim, points, data };
   if (present[0].counts !== undefined) block.counts = present.flatMap((b) => b.counts ?? []);
+  // the storage type only when every part has it (one name has one datatype per generation; merged parts share it)
+  const type = present[0].datatype;
+  if (type !== undefined && present.every((b) => b.datatype === type)) block.datatype = type;
   return block;
 }
 

@@ -8,6 +8,7 @@ import type {
   CollectionConfig,
   CollectionUpdate,
   SparseVectorParams,
+  VectorParamsDiff,
   VectorsConfig,
 } from '../model/collection-config.js';
 import { invalid } from '../model/errors.js';
@@ -50,11 +51,12 @@ export function updatedVectors(config: CollectionConfig, update: CollectionUpdat
     if (named.length > 0) throw invalid(`Not existing vector name error: ${named[0]}`);
     return { ...v, ...(update.vectors ?? {}) };
   }
-  if (update.vectors?.on_disk !== undefined || update.vectors?.memory !== undefined) {
-    throw invalid('Not existing vector name error: ');
-  }
+  const unnamed = update.vectors?.on_disk !== undefined || update.vectors?.memory !== undefined;
+  // the unnamed vector's bare diff (or `{"": {...}}`) names '' of a map that holds it (Qdrant's VectorsConfigDiff)
+  if (unnamed && !Object.hasOwn(v, '')) throw invalid('Not existing vector name error: ');
   const out = { ...v };
-  for (const [name, diff] of Object.entries(update.named_vectors ?? {})) {
+  const diffs = { ...(unnamed ? { '': update.vectors } : {}), ...(update.named_vectors ?? {}) };
+  for (const [name, diff] of Object.entries(diffs) as [string, VectorParamsDiff][]) {
     if (!Object.hasOwn(v, name)) throw invalid(`Not existing vector name error: ${name}`);
     const p = { ...v[name] };
     if (diff.on_disk !== undefined) p.on_disk = diff.on_disk;

@@ -11,8 +11,9 @@
  *   datatype) changes nothing, as in Qdrant; another schema or the other kind is Qdrant's 400.
  * - Deleting removes the name from the config (its per-name tuning with it); a name the collection does not have is
  *   a no-op, as Qdrant's idempotent delete. The rows stay where they are, stale, until the optimizer rewrites them.
- * - The unnamed vector stays as it is: a dense name is not added beside it (Strata's configs are either unnamed or
- *   named, vector-spaces.ts), which is refused with a 400 that says so; a sparse name is.
+ * - A dense name added to a collection whose vector is unnamed turns the config into a map whose first name is ''
+ *   (Qdrant's VectorsConfig::insert): the unnamed vector keeps its params, rows and meaning ('' or no `using`, a
+ *   list as a point's vector); a sparse name leaves the unnamed shape as it is, as in Qdrant.
  */
 import type { CollectionConfig, SparseVectorParams, VectorDatatype, VectorParams } from '../model/collection-config.js';
 import type { Distance } from '../model/distance.js';
@@ -86,12 +87,6 @@ export function withVectorName(c: CollectionConfig, name: string, config: Vector
       return c;
     }
     if (hasSparse) throw invalid(`Vector \`${name}\` already exists as a sparse vector`);
-    if (dense === null) {
-      throw invalid(
-        `Vector \`${name}\` cannot be added: the collection has an unnamed vector, and Strata does not hold named ` +
-          'vectors beside it yet (sparse vectors can be added)',
-      );
-    }
     const params: VectorParams = {
       size: d.size,
       distance: d.distance,
@@ -102,7 +97,9 @@ export function withVectorName(c: CollectionConfig, name: string, config: Vector
         ? { multivector_config: { comparator: d.multivector_config.comparator } }
         : {}),
     };
-    return withGeneration({ ...c, vectors: { ...dense, [name]: params } }, name);
+    // the unnamed vector becomes the name '' of the map, first (Qdrant's Single -> Multi)
+    const map = dense ?? { '': c.vectors as VectorParams };
+    return withGeneration({ ...c, vectors: { ...map, [name]: params } }, name);
   }
   const s = config.sparse;
   if (hasSparse) {

@@ -73,9 +73,19 @@
  * Version 4 = version 3 with `sparse: [{name, points, nnz}]` in the JSON (nnz: entries of each row) and, after the
  * dense rows, per sparse block: Σnnz u32 dimension ids, then Σnnz float32 weights (rows in order, each sorted by
  * dimension id).
+ *
+ * Version 5 = version 4 (sparse blocks optional) whose dense block headers may carry `datatype` (`float16` or
+ * `uint8`, the vector's storage type): such a block's rows are stored in that type, a float16 value as its IEEE
+ * half bit pattern (u16), a uint8 value as its byte, instead of float32 (half, or a quarter, of the bytes). Every
+ * dense block is then padded with zeros to a multiple of 4 bytes, so the blocks after it stay aligned. Written only
+ * when a batch holds such a block; a block is typed only when every value is exactly representable in the type
+ * (prepareRow already converted it, lib/model/datatype.ts), so decoding gives back the very float32 values that were
+ * prepared: the tail scores what the sealed segment will store (its writer encodes with the same float16Bits). Rows
+ * that are not representable (a uint8 Cosine row normalized by a build before datatypes, rewritten by a payload
+ * update) are written as float32, as before.
  */
 import { align4, checkMagic, crc32, le, writeMagic } from '../binary/binary-format.js';
-import { normalizeInPlace } from '../distance/index.js';
+import { FLOAT16_VALUES, elementBytes, float16Bits, normalizeInPlace, representableAs } from '../distance/index.js';
 import { dimensionMismatch, internal, invalid, malformed } from '../model/errors.js';
 import { isMultiValue, wrongMulti } from '../model/multivector.js';
 import type { Payload } from '../model/payload.js';
@@ -99,6 +109,7 @@ const FORMAT_VERSION = 2;
 const UNNAMED_VERSION = 1;
 const MULTI_VERSION = 3;
 const SPARSE_VERSION = 4;
+const TYPED_VERSION = 5;
 const HEADER_BYTES = 24;
 /** float rows are copied in bulk on little-endian hosts (the format's byte order); elsewhere one float at a time */
 const HOST_LE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
@@ -116,7 +127,19 @@ export interface WalVectorBlock {
    * a multivector block: holder k (ids[points[k]], or ids[k]) owns counts[k] consecutive rows; absent: one row each
    */
   counts?: number[];
+  /**
+   * the vector's storage type when not float32: the record stores the rows in it (version 5) when every value is
+   * representable; `data` holds float32 values either way
+   */
+  datatype?: StoredType;
 }
+
+/** A datatype a WAL block can store its rows in besides float32. */
+type StoredType = 'float16' | 'uint8';
+
+/** The block's storage type as `WalVectorBlock.datatype` spells it (absent for float32). */
+const storedTypeOf = (space: VectorSpace): { datatype?: StoredType } =>
+  space.datatype === 'float32' ? {} : { datatype: space.datatype };
 
 /** The sparse vectors of one sparse name in a batch. */
 export interface WalSparseBlock {
@@ -236,7 +259,7 @@ export function prepareUpserts(points: PointStruct[], config: CollectionConfig):
       }
     }
     const holders = r.points.length === points.length ? null : r.points;
-    const block: WalVectorBlock = { name: space.name, dim, points: holders, data };
+    const block: WalVectorBlock = { name: space.name, dim, points: holders, data, ...storedTypeOf(space) };
     if (space.multivector) block.counts = r.values.map((v) => v.length);
     vectors.push(block);
   }
@@ -297,6 +320,8 @@ export function blocksOf(rows: readonly VectorRows[], config: CollectionConfig):
       dim: space.size,
       points: holders.length === rows.length ? null : holders,
       data,
+      // rows read back from the store: the encoder keeps float32 for any that the type cannot hold exactly
+      ...storedTypeOf(space),
     };
     if (space.multivector) block.counts = values.map((v) => v.length / space.size);
     out.push(block);
@@ -366,6 +391,7 @@ export function selectUpserts(p: PreparedUpserts, keep: readonly boolean[]): Pre
     }
     const block: WalVectorBlock = { name: b.name, dim: b.dim, points: points.length === n ? null : points, data };
     if (b.counts !== undefined) block.counts = kept.map((v) => v.length / b.dim);
+    if (b.datatype !== undefined) block.datatype = b.datatype;
     vectors.push(block);
   }
   const sparse: WalSparseBlock[] = [];
@@ -440,6 +466,10 @@ function checkRow(v: unknown, dim: number, path: string): void {
   }
 }
 
+/** Bytes a dense block of `values` values takes: float32, or its stored type padded to 4 bytes (version 5). */
+const blockBytes = (values: number, type: StoredType | null): number =>
+  type === null ? values * 4 : align4(values * elementBytes(type));
+
 /** Rows of a block: how many float32 rows it holds in a batch of `n` points. */
 const blockRows = (b: WalVectorBlock, n: number): number =>
   b.counts !== undefined ? b.counts.reduce((t, c) => t + c, 0) : b.points === null ? n : b.points.length;
@@ -458,8 +488,13 @@ export function encodeWal(batch: WalBatch): Uint8Array {
     if (b.data.length !== blockRows(b, ids.length) * b.dim) throw internal(`WAL batch: vector block ${b.name} size`);
   }
   const sparse = batch.sparse ?? [];
-  const v4 = sparse.length > 0;
-  const v1 = !v4 && (isVersion1(batch) || (vectors.length === 0 && ids.length === 0));
+  // the type each block's rows are written in (version 5); null: float32
+  const types = vectors.map((b) =>
+    b.datatype !== undefined && representableAs(b.datatype, b.data) ? b.datatype : null,
+  );
+  const v5 = types.some((t) => t !== null);
+  const v4 = !v5 && sparse.length > 0;
+  const v1 = !v5 && !v4 && (isVersion1(batch) || (vectors.length === 0 && ids.length === 0));
   const multi = vectors.some((b) => b.counts !== undefined);
   for (const b of sparse) {
     if (b.rows.length !== (b.points === null ? ids.length : b.points.length)) {
@@ -477,34 +512,48 @@ export function encodeWal(batch: WalBatch): Uint8Array {
   // absent unless a name was added to the live collection, so every other batch keeps its bytes
   if (batch.generations !== undefined) head.generations = batch.generations;
   if (!v1) {
-    head.vectors = vectors.map((b) => ({
+    head.vectors = vectors.map((b, k) => ({
       name: b.name,
       dim: b.dim,
       points: b.points,
       ...(b.counts !== undefined ? { counts: b.counts } : {}),
+      ...(types[k] !== null ? { datatype: types[k] } : {}),
     }));
   }
-  if (v4)
+  if (v4 || (v5 && sparse.length > 0))
     head.sparse = sparse.map((b) => ({ name: b.name, points: b.points, nnz: b.rows.map((r) => r.indices.length) }));
   const json = Buffer.from(JSON.stringify(head), 'utf8');
   const vecOff = align4(HEADER_BYTES + json.length);
-  const floats = vectors.reduce((n, b) => n + b.data.length, 0);
+  const denseBytes = vectors.reduce((n, b, k) => n + blockBytes(b.data.length, types[k]), 0);
   const entries = sparse.reduce((n, b) => n + b.rows.reduce((m, r) => m + r.indices.length, 0), 0);
-  const out = new Uint8Array(vecOff + floats * 4 + entries * 8);
+  const out = new Uint8Array(vecOff + denseBytes + entries * 8);
   const view = le(out);
   writeMagic(out, MAGIC);
-  view.setUint16(4, v1 ? UNNAMED_VERSION : v4 ? SPARSE_VERSION : multi ? MULTI_VERSION : FORMAT_VERSION, true);
+  const version = v5
+    ? TYPED_VERSION
+    : v1
+      ? UNNAMED_VERSION
+      : v4
+        ? SPARSE_VERSION
+        : multi
+          ? MULTI_VERSION
+          : FORMAT_VERSION;
+  view.setUint16(4, version, true);
   view.setUint16(6, 0, true);
   view.setUint32(8, v1 ? (vectors[0]?.dim ?? 0) : vectors.length, true);
   view.setUint32(12, ids.length, true);
   view.setUint32(16, json.length, true);
   out.set(json, HEADER_BYTES);
   let at = vecOff;
-  for (const b of vectors) {
-    if (HOST_LE) new Float32Array(out.buffer, at, b.data.length).set(b.data);
+  vectors.forEach((b, k) => {
+    const type = types[k];
+    if (type === 'float16')
+      for (let i = 0; i < b.data.length; i++) view.setUint16(at + i * 2, float16Bits(b.data[i]), true);
+    else if (type === 'uint8') out.set(b.data, at);
+    else if (HOST_LE) new Float32Array(out.buffer, at, b.data.length).set(b.data);
     else for (let i = 0; i < b.data.length; i++) view.setFloat32(at + i * 4, b.data[i], true);
-    at += b.data.length * 4;
-  }
+    at += blockBytes(b.data.length, type);
+  });
   for (const b of sparse) {
     for (const r of b.rows) for (let i = 0; i < r.indices.length; i++, at += 4) view.setUint32(at, r.indices[i], true);
     for (const r of b.rows) for (let i = 0; i < r.values.length; i++, at += 4) view.setFloat32(at, r.values[i], true);
@@ -522,7 +571,8 @@ export function decodeWal(bytes: Uint8Array, key = 'WAL object'): WalBatch {
     version !== FORMAT_VERSION &&
     version !== UNNAMED_VERSION &&
     version !== MULTI_VERSION &&
-    version !== SPARSE_VERSION
+    version !== SPARSE_VERSION &&
+    version !== TYPED_VERSION
   ) {
     throw internal(`${key}: unsupported format version ${version}`);
   }
@@ -538,7 +588,7 @@ export function decodeWal(bytes: Uint8Array, key = 'WAL object'): WalBatch {
     ids: PointId[];
     payloads: (Payload | null)[];
     deletes: PointId[];
-    vectors?: { name: string; dim: number; points: number[] | null; counts?: number[] }[];
+    vectors?: { name: string; dim: number; points: number[] | null; counts?: number[]; datatype?: unknown }[];
     sparse?: { name: string; points: number[] | null; nnz: number[] }[];
     generations?: Record<string, number>;
   };
@@ -555,22 +605,36 @@ export function decodeWal(bytes: Uint8Array, key = 'WAL object'): WalBatch {
     throw internal(`${key}: ${blocks.length} vector blocks, header says ${view.getUint32(8, true)}`);
   }
   if (head.ids.length !== n) throw internal(`${key}: ${head.ids.length} ids for ${n} points`);
-  const floats = blocks.reduce((t, b) => t + blockRows(b as WalVectorBlock, n) * b.dim, 0);
-  const sparseHead = version === SPARSE_VERSION ? (head.sparse ?? []) : [];
+  const types = blocks.map((b): StoredType | null => {
+    if (version !== TYPED_VERSION || !('datatype' in b) || b.datatype === undefined) return null;
+    if (b.datatype !== 'float16' && b.datatype !== 'uint8') {
+      throw internal(`${key}: vector block ${b.name} has unknown datatype ${String(b.datatype)}`);
+    }
+    return b.datatype;
+  });
+  const denseBytes = blocks.reduce((t, b, k) => t + blockBytes(blockRows(b as WalVectorBlock, n) * b.dim, types[k]), 0);
+  const sparseHead = version >= SPARSE_VERSION ? (head.sparse ?? []) : [];
   const entries = sparseHead.reduce((t, b) => t + b.nnz.reduce((m, k) => m + k, 0), 0);
-  if (bytes.length !== vecOff + floats * 4 + entries * 8) {
+  if (bytes.length !== vecOff + denseBytes + entries * 8) {
     throw internal(`${key}: length ${bytes.length} does not match header`);
   }
   let at = vecOff;
-  const vectors: WalVectorBlock[] = blocks.map((b) => {
+  const vectors: WalVectorBlock[] = blocks.map((b, k) => {
     const floatsOf = blockRows(b as WalVectorBlock, n) * b.dim;
+    const type = types[k];
     // a copy: the rows outlive the object's bytes, and `at` need not be 4-aligned in their buffer
-    const data = HOST_LE
-      ? new Float32Array(bytes.buffer.slice(bytes.byteOffset + at, bytes.byteOffset + at + floatsOf * 4))
-      : Float32Array.from({ length: floatsOf }, (_, i) => view.getFloat32(at + i * 4, true));
-    at += floatsOf * 4;
+    const data =
+      type === 'float16'
+        ? Float32Array.from({ length: floatsOf }, (_, i) => FLOAT16_VALUES[view.getUint16(at + i * 2, true)])
+        : type === 'uint8'
+          ? Float32Array.from(bytes.subarray(at, at + floatsOf))
+          : HOST_LE
+            ? new Float32Array(bytes.buffer.slice(bytes.byteOffset + at, bytes.byteOffset + at + floatsOf * 4))
+            : Float32Array.from({ length: floatsOf }, (_, i) => view.getFloat32(at + i * 4, true));
+    at += blockBytes(floatsOf, type);
     const block: WalVectorBlock = { name: b.name, dim: b.dim, points: b.points, data };
     if (version >= MULTI_VERSION && b.counts !== undefined) block.counts = b.counts;
+    if (type !== null) block.datatype = type;
     return block;
   });
   const sparse: WalSparseBlock[] = sparseHead.map((b) => {

@@ -13,8 +13,11 @@
  * | `segments/{segmentId}/sparse/{n}`        | a sparse vector name's index and rows                 |
  *
  * The unnamed vector ('') keeps its objects at the segment's top level (the keys segments had before named
- * vectors). `{n}` is the name percent-encoded (encodeURIComponent, plus `.` and `*`), so any name is one safe key
- * segment: never empty, never `.` or `..`, never containing `/`.
+ * vectors), except in a segment that also holds named dense vectors (a config with '' beside other names: its
+ * meta's space says `nested`): a top-level `vectors` object and a `vectors/` folder cannot share a name on a
+ * filesystem, so its objects go under `vectors/%unnamed/`, a key segment no name encodes to (the encoding writes
+ * `%` only before two hex digits). `{n}` is the name percent-encoded (encodeURIComponent, plus `.` and `*`), so any
+ * name is one safe key segment: never empty, never `.` or `..`, never containing `/`.
  *
  * Invariants:
  * - Numbers in keys are zero-padded decimals, so a lexicographic listing is numeric order (a segment's tombstone
@@ -46,9 +49,16 @@ export function vectorNameSegment(name: string): string {
   return encodeURIComponent(name).replace(/\./g, '%2E').replace(/\*/g, '%2A');
 }
 
-/** The key of one object of the vector space `name` of a segment ('' = the unnamed vector's top-level objects). */
-export function spaceObjectKey(prefix: string, name: string, object: string): string {
-  return name === '' ? `${prefix}/${object}` : `${prefix}/vectors/${vectorNameSegment(name)}/${object}`;
+/** The key segment of the unnamed vector's folder in a segment that also holds named dense vectors (see header). */
+export const UNNAMED_FOLDER = '%unnamed';
+
+/**
+ * The key of one object of the vector space `name` of a segment ('' = the unnamed vector: top-level objects, or
+ * under `vectors/%unnamed/` when its space meta says `nested`).
+ */
+export function spaceObjectKey(prefix: string, name: string, object: string, nested = false): string {
+  if (name === '') return nested ? `${prefix}/vectors/${UNNAMED_FOLDER}/${object}` : `${prefix}/${object}`;
+  return `${prefix}/vectors/${vectorNameSegment(name)}/${object}`;
 }
 
 /** what any segment folder name may be (the optimizer mints `{time}-{random}`; tests name segments freely) */

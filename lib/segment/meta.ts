@@ -19,7 +19,9 @@
  * (a segment with one is written as format 2 or above, never 1, which has no field for it); its `vectors` object is
  * version 2, which a reader that predates datatypes refuses, so it never reads bytes as float32. A space (dense or
  * sparse) of a vector name added to the live collection records its `generation` (absent: 0); `liveMeta` hides the
- * spaces a config no longer has at that generation.
+ * spaces a config no longer has at that generation. The space '' of a segment that also holds named dense spaces
+ * (a config with the unnamed vector beside names) records `nested`: its objects are under `vectors/%unnamed/`
+ * (keys.ts); format 2 and above only, and no reader before it met such a segment (no config could make one).
  */
 import type { PayloadSchema } from '../model/payload-schema.js';
 import { DISTANCES, elementBytes } from '../distance/index.js';
@@ -146,6 +148,11 @@ export interface SpaceMeta {
    * reader whose config gives the name another generation treats the space as absent (`liveMeta`).
    */
   generation?: number;
+  /**
+   * the unnamed vector ('') of a segment that also holds named dense vectors: its objects are under
+   * `vectors/%unnamed/` instead of the top level (keys.ts); absent: top level. Only ever true for the space ''.
+   */
+  nested?: true;
 }
 
 /** One sparse vector name's part of a segment (sparse-format.ts): its rows and its object's size. */
@@ -265,6 +272,7 @@ function checkSpace(m: Record<string, unknown>, bad: (why: string) => Error): Sp
     throw bad(`unknown datatype ${String(m.datatype)}`);
   }
   if (m.generation !== undefined && !(isNat(m.generation) && m.generation > 0)) throw bad('generation out of range');
+  if (m.nested !== undefined && m.nested !== true) throw bad('nested is not true');
   return {
     count: m.count,
     dim: m.dim,
@@ -278,6 +286,7 @@ function checkSpace(m: Record<string, unknown>, bad: (why: string) => Error): Sp
     ...(multi !== undefined ? { multivector: multi as { vectors: number; bytes: number } } : {}),
     ...(m.datatype !== undefined ? { datatype: m.datatype } : {}),
     ...(m.generation !== undefined ? { generation: m.generation } : {}),
+    ...(m.nested === true ? { nested: true as const } : {}),
   };
 }
 
@@ -343,6 +352,7 @@ export function isUnnamedMeta(meta: SegmentMeta): boolean {
     meta.spaces[''].offsetsBytes === 0 &&
     meta.spaces[''].multivector === undefined &&
     meta.spaces[''].datatype === undefined &&
+    meta.spaces[''].nested === undefined &&
     meta.sparse === undefined
   );
 }

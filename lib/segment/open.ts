@@ -142,7 +142,7 @@ async function openSpace(
   points: number,
   io: IoScope | undefined,
 ): Promise<SegmentSpace> {
-  const key = (o: string) => spaceObjectKey(prefix, name, o);
+  const key = (o: string) => spaceObjectKey(prefix, name, o, m.nested);
   const inner = m.multivector?.vectors ?? m.count;
   const place = placementOf(m);
   const check = checker(prefix, name);

@@ -217,7 +217,7 @@ async function readSpaceRows(
   };
   const held = src.vectors(name);
   if (held !== null) return rows.map((o) => row(held, o * dim));
-  const key = spaceObjectKey(src.prefix, name, VECTORS);
+  const key = spaceObjectKey(src.prefix, name, VECTORS, space.nested);
   if (rows.length > count * WHOLE_OBJECT_FRACTION) {
     const { meta, data } = deserializeStoredVectors(await getWhole(src.store, key, io, 'vectors'));
     if (meta.n !== count || meta.dim !== dim || meta.datatype !== (space.datatype ?? 'float32'))
@@ -286,7 +286,7 @@ export async function openPointSource(
       if (space === undefined || space.offsetsBytes === 0) return Promise.resolve(null);
       let hit = offsetMaps.get(name);
       if (hit === undefined) {
-        const k = spaceObjectKey(prefix, name, OFFSETS);
+        const k = spaceObjectKey(prefix, name, OFFSETS, space.nested);
         hit = getWhole(store, k, q, 'offsets').then((b) => decodeSpaceOffsets(b, k));
         hit.catch(() => offsetMaps.delete(name));
         offsetMaps.set(name, hit);
@@ -298,7 +298,7 @@ export async function openPointSource(
       if (space?.multivector === undefined) return Promise.resolve(null);
       let hit = startMaps.get(name);
       if (hit === undefined) {
-        const k = spaceObjectKey(prefix, name, MULTI);
+        const k = spaceObjectKey(prefix, name, MULTI, space.nested);
         hit = getWhole(store, k, q, 'multi').then((b) => decodeMultiRows(b, k));
         hit.catch(() => startMaps.delete(name));
         startMaps.set(name, hit);

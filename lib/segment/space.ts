@@ -105,7 +105,7 @@ export class SegmentSpace {
   }
 
   key(object: string): string {
-    return spaceObjectKey(this.prefix, this.name, object);
+    return spaceObjectKey(this.prefix, this.name, object, this.meta.nested);
   }
 
   /** The point offset of a row. */

@@ -9,25 +9,16 @@
  * in one round. Invariants: as scan.ts (score descending, ties by external id, exactly the first `limit`); a point
  * without the name is never scored, one sharing no index with any example scores from zero similarities.
  */
-import type { Filter } from '../model/filter.js';
-import type { PayloadSchema } from '../model/payload-schema.js';
-import type { PointId } from '../model/point-id.js';
 import type { SparseVector } from '../model/sparse-vector.js';
 import type { IoScope } from '../storage/io-stats.js';
 import { SCAN_BATCH_ROWS, acceptedOffsets, keptHits, noExactHits } from './scan.js';
 import { type SegmentHits, acceptFn, excludeMask } from './search.js';
 import type { Segment } from './segment.js';
+import type { SparseSegmentSelection } from './sparse-search.js';
 
-export interface SparseScanQuery {
-  using: string;
+export interface SparseScanQuery extends SparseSegmentSelection {
   /** the score of one stored sparse vector (scoring.ts compileSparseScoring) */
   score: (v: SparseVector) => number;
-  limit: number;
-  filter?: Filter;
-  payloadSchema?: PayloadSchema;
-  exclude?: readonly PointId[];
-  deletedVersion: number;
-  minSimilarity?: number;
 }
 
 export async function scanSparseSegment(seg: Segment, q: SparseScanQuery, io: IoScope): Promise<SegmentHits> {

@@ -12,12 +12,13 @@ import type { Filter } from '../model/filter.js';
 import type { PayloadSchema } from '../model/payload-schema.js';
 import type { SparseVector } from '../model/sparse-vector.js';
 import type { IoScope } from '../storage/io-stats.js';
+import { noExactHits } from './scan.js';
 import { acceptFn, excludeMask, type SegmentHits } from './search.js';
 import type { Segment } from './segment.js';
 
-export interface SparseSegmentQuery {
+/** Which points of a segment a sparse query may return, and how many: shared by the index search and the scan. */
+export interface SparseSegmentSelection {
   using: string;
-  vector: SparseVector;
   limit: number;
   filter?: Filter;
   payloadSchema?: PayloadSchema;
@@ -26,16 +27,12 @@ export interface SparseSegmentQuery {
   minSimilarity?: number;
 }
 
+export interface SparseSegmentQuery extends SparseSegmentSelection {
+  vector: SparseVector;
+}
+
 export async function searchSparseSegment(seg: Segment, q: SparseSegmentQuery, io: IoScope): Promise<SegmentHits> {
-  const none: SegmentHits = {
-    offsets: new Uint32Array(0),
-    similarities: new Float64Array(0),
-    distances: 0,
-    path: 'exact',
-    rescored: false,
-    roundsBeforeFirstDistance: -1,
-  };
-  if (seg.meta.sparse?.[q.using] === undefined || q.limit <= 0 || q.vector.indices.length === 0) return none;
+  if (seg.meta.sparse?.[q.using] === undefined || q.limit <= 0 || q.vector.indices.length === 0) return noExactHits();
   const [index, tomb, filtered] = await Promise.all([
     seg.sparse(q.using, io),
     seg.tombstones(q.deletedVersion, io),

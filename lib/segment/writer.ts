@@ -217,14 +217,18 @@ export function encodeSegment(
   }
   const objects = new Map<string, Uint8Array>();
   const spaces: Record<string, SpaceMeta> = {};
+  // the unnamed vector beside named dense ones keeps its objects in a folder of its own (keys.ts)
+  const held = input.spaces.filter((s) => s.points === null || s.points.length > 0).map((s) => s.name);
+  const nested = held.includes('') && held.some((name) => name !== '');
   for (const s of input.spaces) {
     if (s.points !== null && s.points.length === 0) continue;
     const graph = prebuilt !== null && prebuilt.name === s.name ? prebuilt.graph : undefined;
     const { meta, objects: own } = encodeSpace(config, s, n, input.seed, options, input.payloads, graph);
     // the name's generation, so a reader of a later config tells this data from a re-created name's (absent: 0)
     const generation = vectorGeneration(config, s.name);
-    spaces[s.name] = generation > 0 ? { ...meta, generation } : meta;
-    for (const [file, bytes] of own) objects.set(spaceFile(s.name, file), bytes);
+    const inFolder = nested && s.name === '';
+    spaces[s.name] = { ...meta, ...(generation > 0 ? { generation } : {}), ...(inFolder ? { nested: true } : {}) };
+    for (const [file, bytes] of own) objects.set(spaceFile(s.name, file, inFolder), bytes);
   }
 
   const sparse: Record<string, SparseSpaceMeta> = {};
@@ -290,8 +294,9 @@ export function encodeSegment(
   return { meta, objects };
 }
 
-/** An object name relative to the segment folder: keys.ts places the unnamed vector's at the top. */
-const spaceFile = (name: string, file: string): string => spaceObjectKey('', name, file).slice(1);
+/** An object name relative to the segment folder: keys.ts places the unnamed vector's at the top (or in its folder). */
+const spaceFile = (name: string, file: string, nested: boolean): string =>
+  spaceObjectKey('', name, file, nested).slice(1);
 
 /** One vector space's objects: int8 codes, graph, originals and (when some points lack it) its offsets. */
 function encodeSpace(

@@ -120,6 +120,38 @@ describe('gRPC CreateVectorName / DeleteVectorName', () => {
     expect(Object.keys(got[0].vector)).toEqual(['a']);
   });
 
+  it('adds a dense name beside the unnamed vector: the map with "", points as Qdrant shows them', async () => {
+    await rest('PUT', '/collections/vn-unnamed', { vectors: { size: 2, distance: 'Dot' } });
+    await rest('PUT', '/collections/vn-unnamed/points?wait=true', { points: [{ id: 1, vector: [1, 2] }] });
+    const added = await points().createVectorName({
+      collectionName: 'vn-unnamed',
+      vectorName: 'x',
+      wait: true,
+      vectorConfig: { case: 'denseConfig', value: { size: 3n, distance: Distance.Euclid } },
+    });
+    expect(added.result?.status).toBe(UpdateStatus.Completed);
+    expect(added.result?.operationId).toBeGreaterThan(0n);
+    const info = await client.api('collections').get({ collectionName: 'vn-unnamed' });
+    const config = info.result?.config?.params?.vectorsConfig?.config;
+    expect(config?.case).toBe('paramsMap');
+    const map = config?.case === 'paramsMap' ? config.value.map : {};
+    expect(Object.keys(map)).toEqual(['', 'x']);
+    expect([map[''].size, map.x.size]).toEqual([2n, 3n]);
+    await rest('PUT', '/collections/vn-unnamed/points?wait=true', {
+      points: [{ id: 2, vector: { '': [3, 4], x: [1, 2, 3] } }],
+    });
+    const got = await points().get({
+      collectionName: 'vn-unnamed',
+      ids: [1n, 2n].map((n) => ({ pointIdOptions: { case: 'num' as const, value: n } })),
+      withVectors: { selectorOptions: { case: 'enable', value: true } },
+    });
+    // one unnamed vector: a single vector; both: named vectors holding "" beside "x"
+    const shapes = got.result.map((p) => p.vectors?.vectorsOptions.case);
+    expect(shapes).toEqual(['vector', 'vectors']);
+    const named = got.result[1].vectors?.vectorsOptions;
+    expect(named?.case === 'vectors' ? Object.keys(named.value.vectors).sort() : []).toEqual(['', 'x']);
+  });
+
   it("refuses with InvalidArgument / NotFound and REST's wording", async () => {
     const clash = await failure(
       points().createVectorName({

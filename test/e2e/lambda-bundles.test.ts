@@ -224,6 +224,23 @@ describe('built Lambda bundles end to end (API Gateway v2 events, real context, 
     expect(calls).toBeLessThanOrEqual(3 * WORKERS.length);
   });
 
+  it("answers the function URL's events (endpoint: function-url) exactly as the HTTP API's", async () => {
+    const viaUrl = (request: HttpRequest, key: string | null = API_KEY) =>
+      callApi(client, request, key, 'strata-api', 'function-url');
+    const query = {
+      method: 'POST',
+      path: `/collections/${COLLECTION}/points/query?timeout=20`,
+      body: { query: points[9].vector, limit: 5, with_payload: true, params: { exact: true } },
+    };
+    const [api, url] = [await call(query), await viaUrl(query)];
+    expect(url.status).toBe(200);
+    expect(url.body.result).toEqual(api.body.result);
+    expect(url.body.result.points.map((p: { id: number }) => p.id)).toEqual(cosineTop(points[9].vector, 5));
+    expect((await viaUrl({ method: 'GET', path: `/collections/${COLLECTION}` })).body.result.points_count).toBe(N);
+    const refused = await viaUrl({ method: 'GET', path: '/collections' }, null);
+    expect([401, 403]).toContain(refused.status);
+  });
+
   it('survives a throttled worker (one retry) and fails the query with a 5xx when a worker keeps failing', async () => {
     const q = points[0].vector;
     const body = { query: q, limit: 5 };

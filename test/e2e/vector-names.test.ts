@@ -159,6 +159,9 @@ async function generationOf(name: string): Promise<number> {
   return m?.config.vector_generations?.[name] ?? 0;
 }
 
+/** the operation_id of the seeding upsert: every schema change after it must answer a larger one */
+let seedOperation = 0;
+
 const optimizeAll = () => new CollectionOptimizer({ store, skipGc: true }).optimizeUntil(C);
 
 beforeAll(async () => {
@@ -170,7 +173,7 @@ beforeAll(async () => {
     optimizers_config: { default_segment_number: 2, indexing_threshold: 1 },
   });
   const points = makePoints(0, 200, 1);
-  await client.upsert(C, { wait: true, points: points as never });
+  seedOperation = (await client.upsert(C, { wait: true, points: points as never })).operation_id ?? 0;
   remember(points);
 });
 
@@ -181,7 +184,9 @@ afterAll(async () => {
 describe('vector names on a live collection', () => {
   it('adds a dense name that no point holds, then writes and searches it at once (WAL tail)', async () => {
     const r = await client.createVectorName(C, 'c', { dense: { size: 5, distance: 'Cosine' } }, { wait: true });
-    expect(r).toEqual({ operation_id: 0, status: 'completed' });
+    // Qdrant answers the change's WAL number: on the point writes' sequence, after the upsert before it
+    expect(r.status).toBe('completed');
+    expect(r.operation_id).toBeGreaterThan(seedOperation);
     const info = await client.getCollection(C);
     expect(info.config.params.vectors).toEqual({
       a: { size: 4, distance: 'Dot', on_disk: false },
@@ -192,7 +197,9 @@ describe('vector names on a live collection', () => {
     await checkAll(client, ['a', 'b', 'c'], 10);
     const r2 = rng(2);
     const upd = Array.from({ length: 60 }, (_, i) => ({ id: i, vector: { c: vec(r2, 5) } }));
-    await client.updateVectors(C, { wait: true, points: upd });
+    const updated = await client.updateVectors(C, { wait: true, points: upd });
+    // ... and before the write after it
+    expect(updated.operation_id).toBeGreaterThan(r.operation_id ?? Number.POSITIVE_INFINITY);
     remember(upd, true);
     // a fresh point may hold it from its first upsert
     const fresh = [{ id: 500, vector: { a: vec(r2, 4), c: vec(r2, 5) } }];
@@ -203,10 +210,10 @@ describe('vector names on a live collection', () => {
 
   it("refuses what Qdrant refuses, in Qdrant's words, and changes nothing", async () => {
     // the same schema again is a no-op (tuning fields are not compared, as in Qdrant)
-    expect(await client.createVectorName(C, 'c', { dense: { size: 5, distance: 'Cosine' } }, { wait: false })).toEqual({
-      operation_id: 0,
-      status: 'acknowledged',
-    });
+    // logged like any change in Qdrant, so it too has its own, larger operation_id
+    const again = await client.createVectorName(C, 'c', { dense: { size: 5, distance: 'Cosine' } }, { wait: false });
+    expect(again.status).toBe('acknowledged');
+    expect(again.operation_id).toBeGreaterThan(seedOperation);
     // thunks: each request is sent when its turn comes, so no rejection is left unhandled meanwhile
     const cases: [() => Promise<unknown>, number, string][] = [
       [
@@ -258,16 +265,23 @@ describe('vector names on a live collection', () => {
     ];
     for (const [request, status, error] of cases) expect(await clientRejection(request())).toEqual({ status, error });
     // deleting a name the collection does not have is Qdrant's idempotent no-op
-    expect(await client.deleteVectorName(C, 'never', { wait: true })).toEqual({ operation_id: 0, status: 'completed' });
+    const never = await client.deleteVectorName(C, 'never', { wait: true });
+    expect(never.status).toBe('completed');
+    expect(never.operation_id).toBeGreaterThan(again.operation_id ?? Number.POSITIVE_INFINITY);
     expect(Object.keys((await client.getCollection(C)).config.params.vectors as object)).toEqual(['a', 'b', 'c']);
     expect(await generationOf('c')).toBe(1);
-    // a dense name beside the unnamed vector is not held by Strata yet: said so, nothing written
+    // a bad dense name beside the unnamed vector (which is added as Qdrant adds it: unnamed-beside-named.test.ts)
+    // is refused before the config turns into a map: nothing written
     await client.createCollection('unnamed', { vectors: { size: 2, distance: 'Dot' } });
-    const beside = await clientRejection(
-      client.createVectorName('unnamed', 'x', { dense: { size: 2, distance: 'Dot' } }),
-    );
-    expect(beside.status).toBe(400);
-    expect(beside.error).toContain('Strata does not hold named vectors beside it yet');
+    expect(
+      await clientRejection(client.createVectorName('unnamed', 'x', { dense: { size: 0, distance: 'Dot' } })),
+    ).toEqual({
+      status: 422,
+      error: 'Validation error in JSON body: [dense.size: value 0 invalid, must be 1 or larger]',
+    });
+    expect(
+      await clientRejection(client.createVectorName('unnamed', 'x:y', { dense: { size: 2, distance: 'Dot' } })),
+    ).toEqual({ status: 400, error: 'Wrong input: Invalid vector name `x:y`: vector name cannot contain ":" char' });
     expect((await client.getCollection('unnamed')).config.params.vectors).toEqual({
       size: 2,
       distance: 'Dot',

@@ -102,3 +102,43 @@ describe('outputs', () => {
     expect(outputs.BucketName.Value).toEqual({ Ref: bucketId });
   });
 });
+
+describe('function URL endpoint', () => {
+  let fu: Template;
+  beforeAll(() => {
+    fu = synthStrata({ endpoint: 'function-url', workers: 2 }).template;
+  });
+
+  it('puts a public (api-key checked) buffered URL on the api function, and no API Gateway', () => {
+    const [apiFnId] = functionBy(fu, API);
+    const urls = resourcesOf(fu, 'AWS::Lambda::Url');
+    expect(urls).toHaveLength(1);
+    expect(urls[0][1].Properties).toMatchObject({
+      AuthType: 'NONE',
+      InvokeMode: 'BUFFERED',
+      TargetFunctionArn: { 'Fn::GetAtt': [apiFnId, 'Arn'] },
+    });
+    for (const type of ['AWS::ApiGatewayV2::Api', 'AWS::ApiGatewayV2::Stage', 'AWS::ApiGatewayV2::Route']) {
+      expect(resourcesOf(fu, type)).toEqual([]);
+    }
+    // anyone may call the URL (the function checks the key), and only through the URL
+    fu.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunctionUrl',
+      FunctionName: { 'Fn::GetAtt': [apiFnId, 'Arn'] },
+      Principal: '*',
+      FunctionUrlAuthType: 'NONE',
+    });
+  });
+
+  it('publishes the URL without its trailing slash and alarms on its 5xx count', () => {
+    const urlId = onlyLogicalId(fu, 'AWS::Lambda::Url');
+    const outputs = fu.toJSON().Outputs as Record<string, { Value: any }>;
+    expect(outputs.ApiUrl.Value).toEqual({
+      'Fn::Join': [
+        '',
+        ['https://', { 'Fn::Select': [2, { 'Fn::Split': ['/', { 'Fn::GetAtt': [urlId, 'FunctionUrl'] }] }] }],
+      ],
+    });
+    fu.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'Url5xxCount', Namespace: 'AWS/Lambda' });
+  });
+});

@@ -24,7 +24,11 @@ function acknowledgements(root: ReturnType<typeof synthStrata>['app']): Map<stri
 }
 
 describe('cdk-nag AwsSolutions', () => {
-  for (const context of [{}, { alarmEmail: 'ops@example.com', workers: 2, prefix: 'a/b' }]) {
+  for (const context of [
+    {},
+    { alarmEmail: 'ops@example.com', workers: 2, prefix: 'a/b' },
+    { endpoint: 'function-url', workers: 2 },
+  ]) {
     it(`reports no unacknowledged finding (context ${JSON.stringify(context)})`, () => {
       const { app, stack, nag } = synthStrata(context);
       const report = nag.validateScope(app);

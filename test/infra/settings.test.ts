@@ -26,7 +26,16 @@ describe('readSettings', () => {
       throttleBurstLimit: undefined,
       queryDeadlineMs: 10000,
       sourceMaps: false,
+      endpoint: 'http-api',
     });
+  });
+
+  it('takes the endpoint from context and refuses an unknown one', () => {
+    expect(settings({ endpoint: 'function-url' }).endpoint).toBe('function-url');
+    expect(settings({ endpoint: 'http-api' }).endpoint).toBe('http-api');
+    expect(() => settings({ endpoint: 'alb' })).toThrow(
+      `context 'endpoint' must be 'http-api' or 'function-url', got "alb"`,
+    );
   });
 
   it('parses numbers given as strings by `cdk -c key=value`', () => {

@@ -3,7 +3,8 @@
  * `c` in a filesystem store and runs the optimizer continuously beside them, printing `ACK <first> <count>` on stdout
  * after each acknowledged batch and `OPT` when an optimizer run starts, until the parent kills it with SIGKILL.
  *
- * argv: <store root> <round>
+ * argv: <store root> <round> [datatype]: the collection's vector datatype, only to label the run (the parent
+ * creates the collection)
  */
 import { collectionPrefix } from '../../lib/collection/keys.js';
 import { optimize } from '../../lib/collection/optimizer.js';

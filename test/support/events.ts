@@ -1,6 +1,7 @@
 /**
  * Factories for the real event shapes Strata's functions receive (as Powertools' test events do): API Gateway HTTP
- * API payload format 2.0, an EventBridge scheduled event, and the optimizer's direct-invoke event.
+ * API payload format 2.0 (and a Lambda function URL's, the same format from another host), an EventBridge scheduled
+ * event, and the optimizer's direct-invoke event.
  */
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2, EventBridgeEvent } from 'aws-lambda';
@@ -17,8 +18,15 @@ export interface HttpRequest {
 
 const ACCOUNT = '123456789012';
 const API_ID = 'a1b2c3d4e5';
+const URL_ID = 'abcdefghijklmnopqrstuvwxyz012345';
 
-export function httpApiEvent(request: HttpRequest): APIGatewayProxyEventV2 {
+/** Which front door sent the event: API Gateway's HTTP API or the api function's URL. */
+export type Front = 'http-api' | 'function-url';
+
+export function httpApiEvent(request: HttpRequest, front: Front = 'http-api'): APIGatewayProxyEventV2 {
+  const id = front === 'http-api' ? API_ID : URL_ID;
+  const domainName =
+    front === 'http-api' ? `${API_ID}.execute-api.us-east-1.amazonaws.com` : `${URL_ID}.lambda-url.us-east-1.on.aws`;
   const [rawPath, rawQueryString = ''] = request.path.split('?', 2) as [string, string?];
   const now = new Date();
   const text =
@@ -30,7 +38,7 @@ export function httpApiEvent(request: HttpRequest): APIGatewayProxyEventV2 {
   const headers: Record<string, string> = {
     accept: '*/*',
     'content-length': String(text === undefined ? 0 : Buffer.byteLength(text)),
-    host: `${API_ID}.execute-api.us-east-1.amazonaws.com`,
+    host: domainName,
     'user-agent': 'strata-tests/1.0',
     'x-amzn-trace-id': `Root=1-${Math.floor(now.getTime() / 1000).toString(16)}-${randomUUID().replaceAll('-', '').slice(0, 24)}`,
     'x-forwarded-for': '203.0.113.7',
@@ -50,10 +58,11 @@ export function httpApiEvent(request: HttpRequest): APIGatewayProxyEventV2 {
     headers,
     ...(queryStringParameters ? { queryStringParameters } : {}),
     requestContext: {
-      accountId: ACCOUNT,
-      apiId: API_ID,
-      domainName: `${API_ID}.execute-api.us-east-1.amazonaws.com`,
-      domainPrefix: API_ID,
+      // a function URL names the anonymous caller's account
+      accountId: front === 'http-api' ? ACCOUNT : 'anonymous',
+      apiId: id,
+      domainName,
+      domainPrefix: id,
       http: {
         method: request.method.toUpperCase(),
         path: rawPath,

@@ -14,7 +14,7 @@ import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { createLambdaClient } from '../../lib/runtime/lambda-invoker.js';
 import { S3Store } from '../../lib/storage/s3-store.js';
 import { type BuiltFunction, buildFunctions } from '../../scripts/build-functions.js';
-import { type HttpRequest, httpApiEvent } from './events.js';
+import { type Front, type HttpRequest, httpApiEvent } from './events.js';
 import { type LambdaFront, type RieFunction, startLambdaFront, startRieFunction } from './lambda-rie.js';
 import { type S3Server, startS3Server } from './s3-servers.js';
 
@@ -72,17 +72,19 @@ export async function invokeFunction(client: LambdaClient, name: string, event: 
 }
 
 /**
- * An HTTP request to the api function as API Gateway v2 sends it, with `key` as the api-key header (none when null).
- * A function error is an answer no gateway would turn into an HTTP response: it throws.
+ * An HTTP request to the api function as API Gateway v2 (or the function's URL) sends it, with `key` as the api-key
+ * header (none when null). A function error is an answer no gateway would turn into an HTTP response: it throws.
  */
 export async function callApi(
   client: LambdaClient,
   request: HttpRequest,
   key: string | null,
   name = 'strata-api',
+  front: Front = 'http-api',
 ): Promise<ApiResult> {
   const headers = { ...request.headers, ...(key ? { 'api-key': key } : {}) };
-  const { payload, functionError } = await invokeFunction(client, name, httpApiEvent({ ...request, headers }));
+  const event = httpApiEvent({ ...request, headers }, front);
+  const { payload, functionError } = await invokeFunction(client, name, event);
   if (functionError) throw new Error(`${name} failed (${functionError}): ${JSON.stringify(payload)}`);
   const res = payload as APIGatewayProxyStructuredResultV2;
   const text = res.isBase64Encoded ? Buffer.from(res.body ?? '', 'base64').toString('utf8') : (res.body ?? '');

@@ -134,24 +134,28 @@ export class RecordingService implements CollectionService {
     this.need(name);
   }
 
-  async createFieldIndex(name: string, field: string, schema: unknown): Promise<void> {
+  async createFieldIndex(name: string, field: string, schema: unknown): Promise<number> {
     this.record('createFieldIndex', [name, field, schema]);
     this.need(name);
+    return this.done().operation_id;
   }
 
-  async deleteFieldIndex(name: string, field: string): Promise<void> {
+  async deleteFieldIndex(name: string, field: string): Promise<number> {
     this.record('deleteFieldIndex', [name, field]);
     this.need(name);
+    return this.done().operation_id;
   }
 
-  async createVectorName(name: string, vector: string, config: unknown): Promise<void> {
+  async createVectorName(name: string, vector: string, config: unknown): Promise<number> {
     this.record('createVectorName', [name, vector, config]);
     this.need(name);
+    return this.done().operation_id;
   }
 
-  async deleteVectorName(name: string, vector: string): Promise<void> {
+  async deleteVectorName(name: string, vector: string): Promise<number> {
     this.record('deleteVectorName', [name, vector]);
     this.need(name);
+    return this.done().operation_id;
   }
 
   async optimizerBacklog(name: string): Promise<{ walObjects: 0; walPoints: 0; stale: []; idle: [] }> {

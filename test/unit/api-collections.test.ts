@@ -265,7 +265,8 @@ describe('payload index routes', () => {
         }),
       ),
     ).toEqual({
-      operation_id: 0,
+      // the service's id for the change, passed on (the recording service numbers its calls: this is the first)
+      operation_id: 1,
       status: 'completed',
     });
     resultOf(

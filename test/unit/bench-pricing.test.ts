@@ -19,6 +19,22 @@ describe('cost bench pricing', () => {
     expect(p.perMillion).toBeCloseTo(p.lambda + p.s3 + p.apiGateway, 9);
   });
 
+  it('prices the function URL endpoint as the same query without the HTTP API request charge', () => {
+    const counts = {
+      apiGatewayRequests: 1,
+      lambdaInvocations: 9,
+      apiGbSeconds: 0.05,
+      workerGbSeconds: 0.1,
+      s3Gets: 2,
+      s3Lists: 1,
+    };
+    const api = priceQuery(counts);
+    const url = priceQuery(counts, 'function-url');
+    expect(url.apiGateway).toBe(0);
+    expect(url.lambda).toBe(api.lambda);
+    expect(url.perMillion).toBeCloseTo(api.perMillion - 1, 9);
+  });
+
   it('charges S3 Vectors data processed per TB of the index, first 100k vectors at the higher rate', () => {
     const small = s3VectorsPerQuery(50_000, 3080);
     expect(small.requests).toBeCloseTo(2.5, 9);
@@ -37,7 +53,9 @@ describe('cost bench pricing', () => {
 
   it('cites a source and a date for every price', () => {
     for (const p of PRICES) {
-      expect(p.value).toBeGreaterThan(0);
+      // the one free item: a function URL's request (Lambda bills the invocation it makes)
+      if (p.key === 'functionUrlRequest') expect(p.value).toBe(0);
+      else expect(p.value).toBeGreaterThan(0);
       expect(p.source.length).toBeGreaterThan(10);
       expect(p.date.length).toBeGreaterThan(3);
     }

@@ -55,15 +55,15 @@ export function registerCollectionRoutes(app: Hono<AppEnv>, { service, limits }:
   });
 
   // Vector names on an existing collection: config changes by the manifest's CAS (lib/collection/vector-names.ts),
-  // applied before the answer whatever `wait` says
+  // applied before the answer whatever `wait` says; the operation_id is the change's (service.ts changeConfig)
   app.put('/collections/:name/vectors/:vector', async (c) => {
     const name = collectionName(c);
     const { wait } = writeParams(c);
     const vector = c.req.param('vector');
     checkVectorName(vector);
     const config = parseWith(vectorNameConfigSchema, await readJson(c, limits.maxBodyBytes));
-    await service.createVectorName(name, vector, config);
-    return ok(c, { operation_id: 0, status: wait ? 'completed' : 'acknowledged' });
+    const operationId = await service.createVectorName(name, vector, config);
+    return ok(c, { operation_id: operationId, status: wait ? 'completed' : 'acknowledged' });
   });
 
   app.delete('/collections/:name/vectors/:vector', async (c) => {
@@ -71,8 +71,8 @@ export function registerCollectionRoutes(app: Hono<AppEnv>, { service, limits }:
     const { wait } = writeParams(c);
     const vector = c.req.param('vector');
     checkVectorName(vector);
-    await service.deleteVectorName(name, vector);
-    return ok(c, { operation_id: 0, status: wait ? 'completed' : 'acknowledged' });
+    const operationId = await service.deleteVectorName(name, vector);
+    return ok(c, { operation_id: operationId, status: wait ? 'completed' : 'acknowledged' });
   });
 
   // Payload indexes: the schema lives in the manifest's config (lib/collection/field-indexes.ts)
@@ -80,14 +80,14 @@ export function registerCollectionRoutes(app: Hono<AppEnv>, { service, limits }:
     const name = collectionName(c);
     const { wait } = writeParams(c);
     const { field, schema } = parseCreateIndex(await readJson(c, limits.maxBodyBytes));
-    await service.createFieldIndex(name, field, schema);
-    return ok(c, { operation_id: 0, status: wait ? 'completed' : 'acknowledged' });
+    const operationId = await service.createFieldIndex(name, field, schema);
+    return ok(c, { operation_id: operationId, status: wait ? 'completed' : 'acknowledged' });
   });
 
   app.delete('/collections/:name/index/:field', async (c) => {
     const name = collectionName(c);
     const { wait } = writeParams(c);
-    await service.deleteFieldIndex(name, c.req.param('field'));
-    return ok(c, { operation_id: 0, status: wait ? 'completed' : 'acknowledged' });
+    const operationId = await service.deleteFieldIndex(name, c.req.param('field'));
+    return ok(c, { operation_id: operationId, status: wait ? 'completed' : 'acknowledged' });
   });
 }

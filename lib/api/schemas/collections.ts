@@ -214,8 +214,14 @@ const unwrapUnnamed = (v: unknown): unknown =>
 /** Qdrant's VectorsConfig: one params object (it has a `size`), or a map name -> params. */
 const isSingleParams = (v: unknown): boolean => v !== null && typeof v === 'object' && 'size' in v;
 
-/** An empty map is a collection without dense vectors (sparse vectors only), as Qdrant allows. */
-const namedVectorsSchema = z.record(z.string().min(1, { message: 'vector name must not be empty' }), vectorParams);
+/**
+ * An empty map is a collection without dense vectors (sparse vectors only), as Qdrant allows. The name '' beside
+ * other names is the unnamed vector among them (Qdrant's validate_vector_name takes an empty name); it is put first,
+ * where Qdrant's sorted map has it (lib/model/vector-spaces.ts).
+ */
+const namedVectorsSchema = z
+  .record(z.string(), vectorParams)
+  .transform((m) => (Object.hasOwn(m, '') ? { '': m[''], ...m } : m));
 
 /** Qdrant's SparseIndexParams; only the fields given are kept (it echoes exactly those). */
 const sparseIndexSchema = z.object({

@@ -14,9 +14,11 @@ import { loadManifest } from '../../../lib/collection/manifest.js';
 import { optimize } from '../../../lib/collection/optimizer.js';
 import { FaultStore } from '../../../lib/storage/fault-store.js';
 import { config, directInvoker, rng, service, tempStore } from '../../support/collection-harness.js';
+import { roundFloat16 } from '../../../lib/model/datatype.js';
 import { CRASH_DIM, crashPointVector } from '../../support/crash-points.js';
 
 const ROUNDS = 20;
+const FLOAT16_ROUNDS = 6;
 const CHILD = fileURLToPath(new URL('../../support/collection-crash-child.ts', import.meta.url));
 const C = collectionPrefix('', 'c');
 
@@ -64,18 +66,23 @@ function runAndKill(
   });
 }
 
-describe('crash anywhere, lose nothing', () => {
-  const t = tempStore();
-  afterAll(() => t.cleanup());
-
-  it(`${ROUNDS} SIGKILLs during upserts and optimizer runs lose no acknowledged point`, async () => {
-    const admin = service(t.store, directInvoker(t.store));
-    await admin.createCollection('c', config(CRASH_DIM, 'Euclid', { segments: 2 }));
+/**
+ * `rounds` kills over one collection; with `datatype` float16 its WAL records are version 5 (rows stored as float16,
+ * wal.ts) and every read must give back exactly the float16 value of each coordinate, in the tail and sealed.
+ */
+async function crashRounds(t: ReturnType<typeof tempStore>, rounds: number, datatype?: 'float16'): Promise<void> {
+  const admin = service(t.store, directInvoker(t.store));
+  const base = config(CRASH_DIM, 'Euclid', { segments: 2 });
+  const vectors = { size: CRASH_DIM, distance: 'Euclid' as const, on_disk: false, datatype };
+  await admin.createCollection('c', datatype === undefined ? base : { ...base, vectors });
+  const expected = (id: number) => crashPointVector(id).map((x) => (datatype === undefined ? x : roundFloat16(x)));
+  let typedRecords = 0;
+  {
     const acked = new Set<number>();
     const r = rng(2026);
     let segmentReads = 0;
     let orphansSeen = 0;
-    for (let round = 0; round < ROUNDS; round++) {
+    for (let round = 0; round < rounds; round++) {
       const inOptimizer = round % 2 === 1;
       const delay = inOptimizer ? Math.floor(r() * 60) : 150 + Math.floor(r() * 900);
       const res = await runAndKill(t.root, round, delay, inOptimizer);
@@ -93,15 +100,25 @@ describe('crash anywhere, lose nothing', () => {
       const got = await reader.getPoints('c', [...acked], false, true);
       expect(got.length).toBe(acked.size);
       for (const p of got) {
-        const want = crashPointVector(p.id as number);
-        (p.vector as number[]).forEach((x, i) => expect(x).toBeCloseTo(want[i], 5));
+        const want = expected(p.id as number);
+        if (datatype === undefined) (p.vector as number[]).forEach((x, i) => expect(x).toBeCloseTo(want[i], 5));
+        else expect(p.vector).toEqual(want);
+      }
+      for (const e of await t.store.list(`${C}/wal/`)) {
+        const body = (await t.store.get(e.key))?.body;
+        if (
+          body !== undefined &&
+          body.length >= 24 &&
+          new DataView(body.buffer, body.byteOffset).getUint16(4, true) === 5
+        )
+          typedRecords++;
       }
       const all = await reader.scroll('c', { limit: 1_000_000, with_payload: false, with_vector: false });
       const ids = new Set(all.points.map((p) => p.id as number));
       for (const id of acked) expect(ids.has(id)).toBe(true);
       for (const id of [...acked].slice(0, 3)) {
         const top = await reader.query('c', {
-          vector: crashPointVector(id),
+          vector: expected(id),
           limit: 1,
           offset: 0,
           params: { exact: true },
@@ -123,15 +140,40 @@ describe('crash anywhere, lose nothing', () => {
           `${orphans} orphan segment folders, manifest epoch ${current.epoch}`,
       );
     }
-    expect(acked.size).toBeGreaterThan(ROUNDS * 5);
+    expect(acked.size).toBeGreaterThan(rounds * 5);
     expect(segmentReads).toBeGreaterThan(0);
+    // float16 records are version 5 (float32 collections keep version 1, checked by formats.test.ts)
+    if (datatype !== undefined) expect(typedRecords).toBeGreaterThan(0);
+    else expect(typedRecords).toBe(0);
 
     console.log(`[crash] orphan segment folders seen after kills, summed over rounds: ${orphansSeen}`);
 
     // a final optimizer run in this process seals everything left; still nothing lost
     await optimize(t.store, C);
-    const final = await admin.scroll('c', { limit: 1_000_000, with_payload: false, with_vector: false });
+    const final = await admin.scroll('c', { limit: 1_000_000, with_payload: false, with_vector: true });
     const finalIds = new Set(final.points.map((p) => p.id as number));
     for (const id of acked) expect(finalIds.has(id)).toBe(true);
-  }, 300_000);
+    if (datatype !== undefined) for (const p of final.points) expect(p.vector).toEqual(expected(p.id as number));
+  }
+}
+
+describe('crash anywhere, lose nothing', () => {
+  const t = tempStore();
+  const t16 = tempStore();
+  afterAll(() => {
+    t.cleanup();
+    t16.cleanup();
+  });
+
+  it(
+    `${ROUNDS} SIGKILLs during upserts and optimizer runs lose no acknowledged point`,
+    () => crashRounds(t, ROUNDS),
+    300_000,
+  );
+
+  it(
+    `${FLOAT16_ROUNDS} SIGKILLs over a float16 collection (version 5 records) lose no point and no float16 bit`,
+    () => crashRounds(t16, FLOAT16_ROUNDS, 'float16'),
+    300_000,
+  );
 });

@@ -86,9 +86,12 @@ describe('payload indexes through the collection service', () => {
     });
     expect(info.payload_points).toEqual({ tenant: N, n: N, loc: N, txt: N });
     await svc.deletePoints('c', { points: [0, 1] }, true);
-    await svc.overwritePayload('c', { other: 1 }, { points: [2] }, true);
+    const overwrite = await svc.overwritePayload('c', { other: 1 }, { points: [2] }, true);
     expect((await svc.getCollection('c')).payload_points).toEqual({ tenant: N - 3, n: N - 3, loc: N - 3, txt: N - 3 });
-    await svc.deleteFieldIndex('c', 'n');
+    // Qdrant logs an index change as a WAL operation: its id follows the write before it and precedes the next
+    const dropped = await svc.deleteFieldIndex('c', 'n');
+    expect(dropped).toBeGreaterThan(overwrite.operation_id);
+    expect((await svc.deletePoints('c', { points: [3] }, true)).operation_id).toBeGreaterThan(dropped);
     expect(Object.keys((await svc.getCollection('c')).config.payload_schema ?? {})).toEqual(['tenant', 'loc', 'txt']);
   });
 

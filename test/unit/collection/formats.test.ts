@@ -14,7 +14,8 @@ import { mergeCandidates } from '../../../lib/collection/merge.js';
 import { decodeWal, encodeWal, HybridClock, prepareUpserts } from '../../../lib/collection/wal.js';
 import { requirePointId } from '../../../lib/model/point-id.js';
 import { foldBatches } from '../../../lib/collection/tail.js';
-import { config } from '../../support/collection-harness.js';
+import { crc32 } from '../../../lib/binary/binary-format.js';
+import { config, rng } from '../../support/collection-harness.js';
 
 describe('object keys', () => {
   it('lays out a collection under one prefix, WAL keys sorting by seq', () => {
@@ -106,6 +107,105 @@ describe('WAL format', () => {
     expect(back.sparse?.[0].points).toEqual([0]);
     expect(version(encodeWal({ ...head, ...prepareUpserts([{ id: 1, vector: { m: rows } }], hybrid) }))).toBe(3);
     expect(version(encodeWal({ ...head, ...prepareUpserts([{ id: 1, vector: [1, 2] }], config(2, 'Dot')) }))).toBe(1);
+  });
+
+  it('v5 stores float16 / uint8 rows in their type (2 and 1 bytes a value), decoding to the prepared float32 values', () => {
+    const version = (b: Uint8Array) => new DataView(b.buffer, b.byteOffset, b.byteLength).getUint16(4, true);
+    const head = { incarnation: 'i', seq: 1, writer: 'w', deletes: [] };
+    const dim = 33; // an odd row size: blocks are padded to 4 bytes so the block after stays aligned
+    const typed = {
+      ...config(dim, 'Cosine'),
+      vectors: {
+        h: { size: dim, distance: 'Dot' as const, on_disk: false, datatype: 'float16' as const },
+        c: { size: dim, distance: 'Cosine' as const, on_disk: false, datatype: 'float16' as const },
+        u: { size: dim, distance: 'Euclid' as const, on_disk: false, datatype: 'uint8' as const },
+        f: { size: dim, distance: 'Dot' as const, on_disk: false },
+      },
+      sparse_vectors: { s: {} },
+    };
+    const r = rng(7);
+    const row = (scale: number) => Array.from({ length: dim }, () => (r() - 0.3) * scale);
+    const points = Array.from({ length: 9 }, (_, i) => ({
+      id: i,
+      vector: {
+        h: row(1e5), // beyond float16's range too: an infinity is a float16 value
+        c: row(3), // normalized in float32, then rounded to float16
+        u: row(600), // negative and > 255: saturated, fractions dropped
+        ...(i % 2 === 0 ? { f: row(1) } : {}),
+        ...(i === 4 ? { s: { indices: [3, 1], values: [0.5, 2] } } : {}),
+      },
+    }));
+    const prepared = prepareUpserts(points, typed);
+    expect(prepared.vectors.map((b) => [b.name, b.datatype])).toEqual([
+      ['h', 'float16'],
+      ['c', 'float16'],
+      ['u', 'uint8'],
+      ['f', undefined],
+    ]);
+    const bytes = encodeWal({ ...head, ...prepared });
+    expect(version(bytes)).toBe(5);
+    const back = decodeWal(bytes);
+    // the very float32 values prepared (float16 rounding and uint8 truncation happened before the record)
+    expect(back.vectors).toEqual(prepared.vectors);
+    expect(back.sparse).toEqual(prepared.sparse);
+    for (const b of back.vectors) {
+      const want = prepared.vectors.find((x) => x.name === b.name)?.data as Float32Array;
+      expect(Buffer.from(b.data.buffer, b.data.byteOffset, b.data.byteLength)).toEqual(
+        Buffer.from(want.buffer, want.byteOffset, want.byteLength),
+      );
+    }
+    expect(Array.from(back.vectors[0].data)).toContain(Number.POSITIVE_INFINITY);
+    // the same batch with float32 rows (what every version before 5 wrote) is larger by what the types save
+    const plain = encodeWal({ ...head, ...prepared, vectors: prepared.vectors.map(({ datatype: _, ...b }) => b) });
+    expect(version(plain)).toBe(4);
+    const values = 9 * dim;
+    // two float16 blocks save 2 bytes a value, the uint8 one 3; the headers' datatype keys and padding cost a little
+    const headDelta = ',"datatype":"float16"'.length * 2 + ',"datatype":"uint8"'.length;
+    expect(plain.length - bytes.length).toBeGreaterThanOrEqual(values * (2 + 2 + 3) - headDelta - 3 * 4);
+    expect(decodeWal(plain).vectors.map((b) => b.data)).toEqual(prepared.vectors.map((b) => b.data));
+    // a float16-only batch without sparse vectors is version 5 too, half the float32 rows' bytes
+    const half = prepareUpserts([{ id: 1, vector: { h: row(1) } }], typed);
+    const halfBytes = encodeWal({ ...head, ...half });
+    expect(version(halfBytes)).toBe(5);
+    expect(decodeWal(halfBytes).vectors).toEqual(half.vectors);
+    const halfPlain = encodeWal({ ...head, ...half, vectors: half.vectors.map(({ datatype: _, ...b }) => b) });
+    expect(halfPlain.length - halfBytes.length).toBeGreaterThanOrEqual(dim * 2 - 4 - ',"datatype":"float16"'.length);
+    // a version-5 object whose block names another type is refused, not misread
+    const forged = Buffer.from(halfBytes);
+    const at = forged.indexOf('float16');
+    forged.write('float64', at);
+    const dv = new DataView(forged.buffer, forged.byteOffset, forged.byteLength);
+    dv.setUint32(20, crc32(forged.subarray(24)), true);
+    expect(() => decodeWal(forged)).toThrow(expect.objectContaining({ message: expect.stringContaining('datatype') }));
+  });
+
+  it('v5 keeps float32 for rows its type cannot hold exactly (rows normalized before datatypes, rewritten)', () => {
+    const version = (b: Uint8Array) => new DataView(b.buffer, b.byteOffset, b.byteLength).getUint16(4, true);
+    const head = { incarnation: 'i', seq: 1, writer: 'w', deletes: [] };
+    const legacy = new Float32Array([0.6, 0.8]); // a uint8 Cosine row as records before this change held it
+    const batch = {
+      ...head,
+      ids: [1],
+      payloads: [null],
+      vectors: [{ name: '', dim: 2, points: null, data: legacy, datatype: 'uint8' as const }],
+    };
+    const bytes = encodeWal(batch);
+    expect(version(bytes)).toBe(1);
+    expect(Array.from(decodeWal(bytes).vectors[0].data)).toEqual(Array.from(legacy));
+    // a representable block beside it is still typed, and each block decodes to its own values
+    const bytes5 = encodeWal({
+      ...batch,
+      vectors: [
+        ...batch.vectors,
+        { name: 'b', dim: 2, points: null, data: new Float32Array([1, 255]), datatype: 'uint8' },
+      ],
+    });
+    expect(version(bytes5)).toBe(5);
+    const back = decodeWal(bytes5).vectors;
+    expect(back.map((b) => [b.name, b.datatype, Array.from(b.data)])).toEqual([
+      ['', undefined, Array.from(legacy)],
+      ['b', 'uint8', [1, 255]],
+    ]);
   });
 
   it('validates ids and vectors before anything is encoded', () => {

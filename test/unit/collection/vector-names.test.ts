@@ -71,9 +71,17 @@ describe('vector name config changes', () => {
     const unnamed: CollectionConfig = { ...base, vectors: { size: 2, distance: 'Dot', on_disk: false } };
     delete unnamed.sparse_vectors;
     expect(withVectorName(unnamed, 'sp', { sparse: {} }).sparse_vectors).toEqual({ sp: {} });
-    expect(message(() => withVectorName(unnamed, 'x', { dense: { size: 2, distance: 'Dot' } }))).toContain(
-      'the collection has an unnamed vector',
-    );
+    // a dense name turns the unnamed vector into the name '' of a map, first (Qdrant's VectorsConfig::insert)
+    const mixed = withVectorName(unnamed, 'x', { dense: { size: 3, distance: 'Euclid' } });
+    expect(mixed.vectors).toEqual({
+      '': { size: 2, distance: 'Dot', on_disk: false },
+      x: { size: 3, distance: 'Euclid', on_disk: false },
+    });
+    expect(Object.keys(mixed.vectors)).toEqual(['', 'x']);
+    expect(mixed.vector_generations).toEqual({ x: 1 });
+    // the same schema again changes nothing; deleting the name leaves the map holding '' alone, as Qdrant's
+    expect(withVectorName(mixed, 'x', { dense: { size: 3, distance: 'Euclid' } })).toBe(mixed);
+    expect(withoutVectorName(mixed, 'x').vectors).toEqual({ '': { size: 2, distance: 'Dot', on_disk: false } });
   });
 
   it("is idempotent for the same schema and refuses another, in Qdrant's words", () => {

@@ -125,6 +125,48 @@ describe('writer', () => {
     expect(small.meta.spaces[''].hnsw).toBeNull();
   });
 
+  it("keeps the unnamed vector's objects in vectors/%unnamed/ only when the segment holds named dense vectors too", () => {
+    const n = 40;
+    const base = makeConfig(8, 'Cosine', { indexingThreshold: 0, quantized: false });
+    const config = {
+      ...base,
+      vectors: { '': base.vectors as never, b: { size: 4, distance: 'Dot' as const, on_disk: false } },
+    };
+    const input = {
+      config,
+      ids: Array.from({ length: n }, (_, i) => i),
+      versions: new Array<number>(n).fill(1),
+      payloads: new Array(n).fill(null),
+      seed: 5,
+    };
+    const unnamed = { name: '', points: null, data: seededVectors(n, 8, 1) };
+    const half = Uint32Array.from({ length: n / 2 }, (_, i) => 2 * i);
+    const both = encodeSegment({
+      ...input,
+      spaces: [unnamed, { name: 'b', points: half, data: seededVectors(n / 2, 4, 2) }],
+    });
+    expect([...both.objects.keys()].sort()).toEqual([
+      'ids',
+      'payload',
+      'vectors/%unnamed/vectors',
+      'vectors/b/offsets',
+      'vectors/b/vectors',
+    ]);
+    expect(both.meta.spaces[''].nested).toBe(true);
+    expect(both.meta.spaces.b.nested).toBeUndefined();
+    expect(parseMeta(encodeMeta(both.meta))).toEqual(both.meta);
+    // no point holds the name: the unnamed vector stays at the top level (format 1, byte for byte as before)
+    const alone = encodeSegment({
+      ...input,
+      spaces: [unnamed, { name: 'b', points: new Uint32Array(0), data: new Float32Array(0) }],
+    });
+    expect([...alone.objects.keys()].sort()).toEqual(['ids', 'payload', 'vectors']);
+    expect(alone.meta.format).toBe(1);
+    expect(() =>
+      parseMeta({ ...JSON.parse(JSON.stringify(both.meta)), spaces: { '': { ...both.meta.spaces[''], nested: 1 } } }),
+    ).toThrow(/nested/);
+  });
+
   it('orders points by locality: a permutation that keeps neighbours close', () => {
     const v = seededVectors(2000, 16, 9);
     const order = localityOrder(v, 16, 1);
