@@ -113,6 +113,26 @@ export interface SimdKernels {
     epScore: number,
     ef: number,
   ) => number;
+  /**
+   * f64 out, three per row: the smallest and second smallest squared L2 distance of row(ids[i]) to k centroids held
+   * transposed at `cents` (f64, coordinate d of centroid c at cents + 8·(d·k + c)) and the index of the nearest (first
+   * on ties), each distance bit-identical to the JS loop's; k a multiple of 8 (k-means, lib/quantization/kmeans.ts)
+   */
+  km_nearest: (
+    rows: number,
+    rowBytes: number,
+    cents: number,
+    ids: number,
+    count: number,
+    out: number,
+    k: number,
+  ) => void;
+  /**
+   * f32 out: product quantization's per-query table of `dim` f32 q against 256 centroids transposed at t (f32,
+   * coordinate i of centroid c at t + 4·(i·256 + c)) for `op` 0 dot, 1 negated squared L2, 2 negated L1, each entry
+   * bit-identical to lib/quantization's productLookupTable
+   */
+  pq_lut: (t: number, q: number, dim: number, chunkSize: number, op: number, lut: number) => void;
 }
 
 /** The `op` argument of f16_f64 and u8_f64. */

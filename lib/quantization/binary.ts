@@ -33,7 +33,9 @@
  *
  * Where WebAssembly SIMD is available the codes live in a SIMD arena (code-arena.ts) and BinaryScorer.scoreMany counts
  * a whole neighbour list's XORs in one wasm call (i8x16.popcnt, lib/distance/simd-kernels.wat): the same integers
- * as popcount32's, then the same float expression, so the same scores.
+ * as popcount32's, then the same float expression, so the same scores. X takes few values (0 … E·(2^B − 1)), so
+ * cos(π·δ) is read from a per-set table of them (angleTable: the same double expression, computed once per value)
+ * instead of calling Math.cos per scored row.
  */
 import { normalized, SIMD_BATCH, type SimdArena, simdArenaOf } from '../distance/index.js';
 import type { BinaryEncoding, BinaryQueryEncoding } from '../model/collection-config.js';
@@ -229,6 +231,28 @@ function encodeScalarQuery(p: BinaryParams, q: Float32Array): Uint32Array {
   return planes;
 }
 
+/** Largest XOR count whose cosines are tabled (a 512 KiB table); 8-bit scalar queries past ~257 dims compute cos. */
+const ANGLE_TABLE_MAX = 65_535;
+const angleTables = new WeakMap<BinaryParams, Float64Array | null>();
+
+/**
+ * cos(π · x · deltaScale) for every XOR count x a query can give (0 … E·(2^B − 1)), per set: the estimate's one
+ * transcendental, computed once per count instead of once per scored row. The same double expression as the
+ * per-row one, so the scores do not change.
+ */
+function angleTable(p: BinaryParams, deltaScale: number): Float64Array | null {
+  const cached = angleTables.get(p);
+  if (cached !== undefined) return cached;
+  const max = p.bits * ((1 << p.queryBits) - 1);
+  let table: Float64Array | null = null;
+  if (max <= ANGLE_TABLE_MAX) {
+    table = new Float64Array(max + 1);
+    for (let x = 0; x <= max; x++) table[x] = Math.cos(Math.PI * (x * deltaScale));
+  }
+  angleTables.set(p, table);
+  return table;
+}
+
 /** Set bits of a 32-bit word (SWAR: pair, nibble and byte sums, then one multiply adds the four bytes). */
 export function popcount32(x: number): number {
   x -= (x >>> 1) & 0x55555555;
@@ -285,6 +309,8 @@ export class BinaryScorer {
   private readonly arena: SimdArena | null;
   /** the arena's id slot, read in place by scoreMany (see lib/index's QueryScorer.scratchIds) */
   readonly scratchIds: Uint32Array | undefined;
+  /** cos(π·δ) per XOR count (angleTable), or null past its size limit */
+  private readonly cosines: Float64Array | null;
   computations = 0;
 
   /** `query` as given by the caller; a Cosine query is normalized here like the stored vectors were. */
@@ -306,6 +332,7 @@ export class BinaryScorer {
     this.queryNorm = p.distance === 'Cosine' ? 1 : norm(p, q, 0);
     this.arena = 4 * p.words < 65_536 ? (simdArenaOf(set.codes) ?? null) : null;
     this.scratchIds = this.arena?.ids;
+    this.cosines = p.distance === 'Manhattan' ? null : angleTable(p, this.deltaScale);
   }
 
   /** The raw XOR count against row `id` (scalar queries: weighted by level, not yet divided by 2^B − 1). */
@@ -338,13 +365,15 @@ export class BinaryScorer {
     const delta = xor * this.deltaScale;
     switch (this.distance) {
       case 'Cosine':
-        return Math.cos(Math.PI * delta);
+        return this.cosines === null ? Math.cos(Math.PI * delta) : this.cosines[xor];
       case 'Dot':
-        return this.queryNorm * this.set.norms[id] * Math.cos(Math.PI * delta);
+        return (
+          this.queryNorm * this.set.norms[id] * (this.cosines === null ? Math.cos(Math.PI * delta) : this.cosines[xor])
+        );
       case 'Euclid': {
         const a = this.queryNorm;
         const b = this.set.norms[id];
-        return -(a * a + b * b - 2 * a * b * Math.cos(Math.PI * delta));
+        return -(a * a + b * b - 2 * a * b * (this.cosines === null ? Math.cos(Math.PI * delta) : this.cosines[xor]));
       }
       case 'Manhattan':
         return -delta * (this.queryNorm + this.set.norms[id]);
@@ -377,7 +406,13 @@ export class BinaryScorer {
       const c = Math.min(SIMD_BATCH, count - done);
       if (ids !== batch || start !== 0) for (let j = 0; j < c; j++) batch[j] = ids[start + done + j];
       arena.kernels.xor_popcnt(rows, 4 * nw, arena.queryOffset, arena.idsOffset, c, arena.outOffset, planes);
-      for (let j = 0; j < c; j++) out[done + j] = this.estimate(xors[j], batch[j]);
+      const cosines = this.cosines;
+      if (cosines !== null && this.distance === 'Cosine') {
+        // the common case without a call or a branch per row: the estimate is the tabled cosine
+        for (let j = 0; j < c; j++) out[done + j] = cosines[xors[j]];
+      } else {
+        for (let j = 0; j < c; j++) out[done + j] = this.estimate(xors[j], batch[j]);
+      }
     }
   }
 }

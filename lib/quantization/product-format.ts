@@ -76,7 +76,7 @@ export function deserializeProduct(bytes: Uint8Array): ProductSet {
   let at = PRODUCT_HEADER_BYTES;
   for (let i = 0; i < centroids.length; i++, at += 4) centroids[i] = view.getFloat32(at, true);
   // the codes are copied out (into a SIMD arena where there is one), so the fetched buffer is not kept alive
-  const codes = allocateProductCodes(n, chunks);
+  const codes = allocateProductCodes(n, chunks, dim);
   codes.set(bytes.subarray(at, at + n * chunks));
   return { params: { distance, dim, compression, chunkSize, chunks, centroids }, n, codes };
 }

@@ -27,10 +27,15 @@ import { normalized, SIMD_BATCH, type SimdArena, simdArenaOf } from '../distance
 import type { Distance } from '../model/distance.js';
 import { invalid } from '../model/errors.js';
 import { codeRows } from './code-arena.js';
-import { kmeans, nearestCentroid } from './kmeans.js';
+import { kmeans } from './kmeans.js';
+import { NearestCentroids } from './kmeans-nearest.js';
 import { sampleIdsSorted } from './sample.js';
 
 export const PQ_CENTROIDS = 256;
+/** Qdrant's k-means budget (encoded_vectors_pq.rs): rows sampled, iterations at most, and the stopping total */
+export const PQ_KMEANS_SAMPLE = 10_000;
+export const PQ_KMEANS_ITERATIONS = 100;
+export const PQ_KMEANS_ACCURACY = 1e-5;
 export type ProductCompression = 'x4' | 'x8' | 'x16' | 'x32' | 'x64';
 export const PRODUCT_COMPRESSIONS: readonly ProductCompression[] = ['x4', 'x8', 'x16', 'x32', 'x64'];
 
@@ -106,12 +111,14 @@ export function trainProduct(
     return params;
   }
   const seed = options.seed ?? 1;
-  const ids = sampleIdsSorted(n, options.sampleSize ?? 10_000, seed);
+  const ids = sampleIdsSorted(n, options.sampleSize ?? PQ_KMEANS_SAMPLE, seed);
   const sample = ids.length;
   const kmeansOptions = {
-    maxIterations: options.maxIterations ?? 100,
-    accuracy: options.accuracy ?? 1e-5,
+    maxIterations: options.maxIterations ?? PQ_KMEANS_ITERATIONS,
+    accuracy: options.accuracy ?? PQ_KMEANS_ACCURACY,
     seed,
+    // one arena for every chunk's assignment steps
+    space: new NearestCentroids(sample, chunkSize, PQ_CENTROIDS),
   };
   for (let j = 0; j < chunks; j++) {
     const start = j * chunkSize;
@@ -129,25 +136,49 @@ export function trainProduct(
   return params;
 }
 
-/** Zeroed room for n rows of `chunks` codes, in a SIMD arena (query slot: the 256-entry table per chunk) if any. */
-export function allocateProductCodes(n: number, chunks: number): Uint8Array {
-  return codeRows(n * chunks, chunks * PQ_CENTROIDS * 4);
+/**
+ * Where the kernels' query-side data sits in a product arena's query slot: the table (chunks × 256 f32, what lut_f32
+ * reads), the query (dim f32) and the set's centroids transposed (256 × dim f32), which pq_lut turns into the table.
+ */
+function arenaSlot(chunks: number, dim: number): { qAt: number; tAt: number; bytes: number } {
+  const lutBytes = chunks * PQ_CENTROIDS * 4;
+  const tAt = lutBytes + ((dim * 4 + 15) & ~15);
+  return { qAt: lutBytes, tAt, bytes: tAt + PQ_CENTROIDS * dim * 4 };
 }
+
+/** Zeroed room for n rows of `chunks` codes, in a SIMD arena (query slot: see arenaSlot) if any. */
+export function allocateProductCodes(n: number, chunks: number, dim: number): Uint8Array {
+  return codeRows(n * chunks, arenaSlot(chunks, dim).bytes);
+}
+
+/** Rows encoded per pass: each pass copies a block of rows' chunks into the nearest-centroid arena. */
+const ENCODE_BLOCK = 4096;
 
 /** Encodes every row of a flat n × dim matrix with trained params. */
 export function encodeProduct(params: ProductParams, data: Float32Array): ProductSet {
   const { dim, chunks, chunkSize } = params;
   const n = Math.floor(data.length / dim);
-  const codes = allocateProductCodes(n, chunks);
-  // chunk j's codebook as a contiguous 256 × len block, so the nearest-centroid loop reads it linearly
-  for (let j = 0; j < chunks; j++) {
-    const start = j * chunkSize;
-    const len = Math.min(chunkSize, dim - start);
-    const book = chunkCodebook(params, j);
-    const row = new Float32Array(len);
-    for (let i = 0; i < n; i++) {
-      row.set(data.subarray(i * dim + start, i * dim + start + len));
-      codes[i * chunks + j] = nearestCentroid(row, 0, len, book, 0, PQ_CENTROIDS);
+  const codes = allocateProductCodes(n, chunks, dim);
+  const block = Math.max(1, Math.min(n, ENCODE_BLOCK));
+  const space = new NearestCentroids(block, chunkSize, PQ_CENTROIDS);
+  const ids = new Uint32Array(block);
+  for (let r = 0; r < block; r++) ids[r] = r;
+  const best = new Uint8Array(block);
+  const books = Array.from({ length: chunks }, (_, j) => chunkCodebook(params, j));
+  // a block of rows at a time, every chunk of it: the rows are read once, while they are in cache
+  for (let from = 0; from < n; from += block) {
+    const count = Math.min(block, n - from);
+    for (let j = 0; j < chunks; j++) {
+      const start = j * chunkSize;
+      const len = Math.min(chunkSize, dim - start);
+      space.setCentroids(books[j], len);
+      const rows = space.rows;
+      for (let r = 0; r < count; r++) {
+        const at = (from + r) * dim + start;
+        for (let d = 0; d < len; d++) rows[r * len + d] = data[at + d];
+      }
+      space.nearest(ids, 0, count, best, null, null);
+      for (let r = 0; r < count; r++) codes[(from + r) * chunks + j] = best[r];
     }
   }
   return { params, n, codes };
@@ -187,44 +218,81 @@ export function decodeProduct(set: ProductSet, id: number): Float32Array {
   return out;
 }
 
-/** The per-query table: lut[j·256 + c] = chunk j's similarity term against centroid c (see the header). */
+/** Every set's centroids transposed (dimension-major: t[i·256 + c] = coordinate i of centroid c), built once. */
+const transposedCentroids = new WeakMap<ProductParams, Float32Array>();
+
+function transposed(params: ProductParams): Float32Array {
+  let t = transposedCentroids.get(params);
+  if (t === undefined) {
+    const { dim, centroids } = params;
+    t = new Float32Array(PQ_CENTROIDS * dim);
+    for (let c = 0; c < PQ_CENTROIDS; c++)
+      for (let i = 0; i < dim; i++) t[i * PQ_CENTROIDS + c] = centroids[c * dim + i];
+    transposedCentroids.set(params, t);
+  }
+  return t;
+}
+
+/** Scratch sums of one chunk's table row (the table is built synchronously, one query at a time). */
+const chunkSums = new Float64Array(PQ_CENTROIDS);
+
+/**
+ * The per-query table: lut[j·256 + c] = chunk j's similarity term against centroid c (see the header). Each entry is
+ * summed over its chunk's dimensions in order, in float64 from 0, then stored as float32; the loops run dimension by
+ * dimension over all 256 centroids at once (transposed centroids, one branch per dimension, not per term).
+ */
 export function productLookupTable(params: ProductParams, query: Float32Array): Float32Array {
-  const { dim, chunks, chunkSize, centroids, distance } = params;
+  const { dim, chunks, chunkSize, distance } = params;
   if (query.length !== dim) throw invalid(`query has ${query.length} dimensions, expected ${dim}`);
+  const t = transposed(params);
   const lut = new Float32Array(chunks * PQ_CENTROIDS);
+  const sums = chunkSums;
   for (let j = 0; j < chunks; j++) {
     const start = j * chunkSize;
     const end = Math.min(start + chunkSize, dim);
-    for (let c = 0; c < PQ_CENTROIDS; c++) {
-      const base = c * dim;
-      let s = 0;
-      for (let i = start; i < end; i++) {
-        const x = centroids[base + i];
-        if (distance === 'Euclid') {
-          const t = query[i] - x;
-          s -= t * t;
-        } else if (distance === 'Manhattan') {
-          s -= Math.abs(query[i] - x);
-        } else {
-          s += query[i] * x;
+    sums.fill(0);
+    for (let i = start; i < end; i++) {
+      const q = query[i];
+      const at = i * PQ_CENTROIDS;
+      if (distance === 'Euclid') {
+        for (let c = 0; c < PQ_CENTROIDS; c++) {
+          const d = q - t[at + c];
+          sums[c] -= d * d;
         }
+      } else if (distance === 'Manhattan') {
+        for (let c = 0; c < PQ_CENTROIDS; c++) sums[c] -= Math.abs(q - t[at + c]);
+      } else {
+        for (let c = 0; c < PQ_CENTROIDS; c++) sums[c] += q * t[at + c];
       }
-      lut[j * PQ_CENTROIDS + c] = s;
     }
+    lut.set(sums, j * PQ_CENTROIDS);
   }
   return lut;
 }
 
+/** The params whose transposed centroids an arena's query slot holds (written by the first scorer of a set). */
+const arenaCentroids = new WeakMap<SimdArena, ProductParams>();
+
+const LUT_OP: Record<Distance, number> = { Cosine: 0, Dot: 0, Euclid: 1, Manhattan: 2 };
+
 /**
  * Estimated similarity of a query to stored vector `id` by table sums; implements lib/index's QueryScorer. Holds the
- * query's table; allocates nothing per call.
+ * query's table; allocates nothing per call. With a SIMD arena the table is built in the arena's query slot by one
+ * pq_lut call (bit-identical to productLookupTable) and rebuilt there when another scorer of the set took the slot,
+ * so the walk neither builds the table in JS nor copies it.
  */
 export class ProductScorer {
   private readonly codes: Uint8Array;
   private readonly chunks: number;
-  readonly lut: Float32Array;
+  private readonly params: ProductParams;
+  /** the query, normalized for Cosine */
+  private readonly q: Float32Array;
+  /** the JS path's table (no arena) */
+  private readonly jsLut: Float32Array | null;
   /** the SIMD arena holding the set's codes, or null (JS loop) */
   private readonly arena: SimdArena | null;
+  /** the table in the arena's query slot */
+  private readonly slotLut: Float32Array | null;
   /** the arena's id slot, read in place by scoreMany (see lib/index's QueryScorer.scratchIds) */
   readonly scratchIds: Uint32Array | undefined;
   /** number of scored rows, for the engine's cost counters */
@@ -232,18 +300,59 @@ export class ProductScorer {
 
   /** `query` as given by the caller; a Cosine query is normalized here like the stored vectors were. */
   constructor(set: ProductSet, query: ArrayLike<number>) {
-    const q = set.params.distance === 'Cosine' ? normalized(query) : Float32Array.from(query);
-    this.lut = productLookupTable(set.params, q);
+    const p = set.params;
+    if (query.length !== p.dim) throw invalid(`query has ${query.length} dimensions, expected ${p.dim}`);
+    this.q = p.distance === 'Cosine' ? normalized(query) : Float32Array.from(query);
+    this.params = p;
     this.codes = set.codes;
-    this.chunks = set.params.chunks;
-    this.arena = simdArenaOf(set.codes) ?? null;
+    this.chunks = p.chunks;
+    const arena = simdArenaOf(set.codes) ?? null;
+    // an arena not sized by allocateProductCodes (no room for the slot's layout) takes the JS path
+    const fits = arena !== null && arena.queryOffset + arenaSlot(p.chunks, p.dim).bytes <= arena.buffer.byteLength;
+    this.arena = fits ? arena : null;
     this.scratchIds = this.arena?.ids;
+    if (this.arena === null) {
+      this.jsLut = productLookupTable(p, this.q);
+      this.slotLut = null;
+    } else {
+      this.jsLut = null;
+      this.slotLut = new Float32Array(this.arena.buffer, this.arena.queryOffset, p.chunks * PQ_CENTROIDS);
+      this.fillSlot(this.arena);
+    }
+  }
+
+  /** Builds this query's table in the arena's query slot (and the set's transposed centroids, once per arena). */
+  private fillSlot(arena: SimdArena): void {
+    const p = this.params;
+    const slot = arenaSlot(p.chunks, p.dim);
+    if (arenaCentroids.get(arena) !== p) {
+      new Float32Array(arena.buffer, arena.queryOffset + slot.tAt, PQ_CENTROIDS * p.dim).set(transposed(p));
+      arenaCentroids.set(arena, p);
+    }
+    new Float32Array(arena.buffer, arena.queryOffset + slot.qAt, p.dim).set(this.q);
+    arena.kernels.pq_lut(
+      arena.queryOffset + slot.tAt,
+      arena.queryOffset + slot.qAt,
+      p.dim,
+      p.chunkSize,
+      LUT_OP[p.distance],
+      arena.queryOffset,
+    );
+    arena.owner = this;
+  }
+
+  /** This query's table: the JS one, or the arena slot's (rebuilt there if another scorer wrote it since). */
+  private table(): Float32Array {
+    const arena = this.arena;
+    if (arena === null) return this.jsLut as Float32Array;
+    if (arena.owner !== this) this.fillSlot(arena);
+    return this.slotLut as Float32Array;
   }
 
   score(id: number): number {
     this.computations++;
     const codes = this.codes;
-    const lut = this.lut;
+    const lut = this.table();
     const m = this.chunks;
     const base = id * m;
     let s = 0;
@@ -259,10 +368,7 @@ export class ProductScorer {
       return;
     }
     this.computations += count;
-    if (arena.owner !== this) {
-      new Float32Array(arena.buffer, arena.queryOffset, this.lut.length).set(this.lut);
-      arena.owner = this;
-    }
+    if (arena.owner !== this) this.fillSlot(arena);
     const batch = arena.ids;
     const sums = arena.outF64;
     const rows = this.codes.byteOffset;

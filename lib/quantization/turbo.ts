@@ -597,7 +597,23 @@ export class TurboScorer {
       if (ids !== batch || start !== 0) for (let j = 0; j < c; j++) batch[j] = ids[start + done + j];
       const q = arena.queryOffset;
       arena.kernels.tq_dot(rows, this.codeBytes, q + 16, arena.idsOffset, c, arena.outOffset, bits, q);
-      for (let j = 0; j < c; j++) out[done + j] = this.fromRaw(raws[j], batch[j]);
+      this.finish(raws, batch, c, out, done);
     }
+  }
+
+  /** out[at + j] = fromRaw(raws[j], ids[j]) for j < c: fromRaw's expressions, with the query's terms in locals. */
+  private finish(raws: Int32Array, ids: Uint32Array, c: number, out: Float64Array, at: number): void {
+    const { post, qm, normSq } = this.query;
+    const scaling = this.set.scaling;
+    if (this.distance === 'Euclid') {
+      const lengths = this.set.lengths;
+      for (let j = 0; j < c; j++) {
+        const id = ids[j];
+        const l = lengths[id];
+        out[at + j] = -(normSq + l * l - 2 * (raws[j] * post + qm) * scaling[id]);
+      }
+      return;
+    }
+    for (let j = 0; j < c; j++) out[at + j] = (raws[j] * post + qm) * scaling[ids[j]];
   }
 }

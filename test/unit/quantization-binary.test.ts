@@ -165,6 +165,55 @@ describe('binary codes', () => {
     },
   );
 
+  it.each<[Distance, BinaryEncoding, QueryBits]>([
+    ['Cosine', 'one_bit', 1],
+    ['Dot', 'two_bits', 4],
+    ['Euclid', 'one_and_half_bits', 8],
+    ['Manhattan', 'one_bit', 1],
+    ['Cosine', 'two_bits', 8],
+  ])(
+    '%s %s, %i-bit queries: score and scoreMany are exactly the header formula over the XOR count',
+    (distance, encoding, bits) => {
+      const dim = 40;
+      const n = 300;
+      const data = randomMatrix(8, n, dim);
+      if (distance === 'Cosine') normalizeRows(data, dim);
+      const set = encodeBinary(trainBinary(data, dim, distance, encoding, bits), data);
+      const q = randomMatrix(9, 1, dim);
+      const s = new BinaryScorer(set, q);
+      // the query's norm as the header defines it (Cosine: 1; Euclid/Manhattan of z-score codes: centred on the mean)
+      const centre =
+        (distance === 'Euclid' || distance === 'Manhattan') && encoding !== 'one_bit' ? set.params.mean : null;
+      let acc = 0;
+      for (let i = 0; i < dim; i++) {
+        const x = centre === null ? q[i] : q[i] - centre[i];
+        acc += distance === 'Manhattan' ? Math.abs(x) : x * x;
+      }
+      const a = distance === 'Cosine' ? 1 : distance === 'Manhattan' ? acc : Math.sqrt(acc);
+      const deltaScale = 1 / (set.params.bits * ((1 << bits) - 1));
+      const many = new Float64Array(n);
+      s.scoreMany(
+        Uint32Array.from({ length: n }, (_, i) => i),
+        0,
+        n,
+        many,
+      );
+      for (let id = 0; id < n; id++) {
+        const delta = s.xor(id) * deltaScale;
+        const b = set.norms[id];
+        const c = Math.cos(Math.PI * delta);
+        const want = {
+          Cosine: c,
+          Dot: a * b * c,
+          Euclid: -(a * a + b * b - 2 * a * b * c),
+          Manhattan: -delta * (a + b),
+        }[distance];
+        expect(s.score(id)).toBe(want);
+        expect(many[id]).toBe(want);
+      }
+    },
+  );
+
   it('round-trips through STRQBINY bytes with identical scores, from an unaligned buffer too', () => {
     const dim = 30;
     const data = randomMatrix(5, 60, dim);

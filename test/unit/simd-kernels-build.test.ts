@@ -46,6 +46,8 @@ describe('SIMD kernels build (wabt from simd-kernels.wat)', () => {
       'function:u8_f64',
       'function:cos_u8_f64',
       'function:walk',
+      'function:km_nearest',
+      'function:pq_lut',
     ]);
     expect(wasm.Module.imports(module)).toEqual([{ module: 'env', name: 'memory', kind: 'memory' }]);
   });

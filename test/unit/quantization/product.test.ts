@@ -11,6 +11,7 @@ import {
   encodeProduct,
   PRODUCT_HEADER_BYTES,
   ProductScorer,
+  productLookupTable,
   quantizeProduct,
   serializeProduct,
   trainProduct,
@@ -59,6 +60,33 @@ describe('product quantization', () => {
       expect(scorer.score(id)).toBeCloseTo(sim(qn, 0, decoded, 0, dim), 4);
     }
   });
+
+  it.each(DISTANCES)(
+    '%s: each table entry is its chunk term summed in order in float64, stored as float32',
+    (distance) => {
+      const dim = 30;
+      const data = clustered(12, 700, dim);
+      if (distance === 'Cosine') normalizeRows(data, dim);
+      const params = trainProduct(data, dim, distance, { compression: 'x32', maxIterations: 4 });
+      const rnd = mulberry32(13);
+      const q = Float32Array.from({ length: dim }, () => rnd() * 2 - 1);
+      const lut = productLookupTable(params, q);
+      const { chunks, chunkSize, centroids } = params;
+      expect(lut.length).toBe(chunks * 256);
+      for (let j = 0; j < chunks; j++) {
+        for (let c = 0; c < 256; c++) {
+          let s = 0;
+          for (let i = j * chunkSize; i < Math.min((j + 1) * chunkSize, dim); i++) {
+            const x = centroids[c * dim + i];
+            if (distance === 'Euclid') s -= (q[i] - x) * (q[i] - x);
+            else if (distance === 'Manhattan') s -= Math.abs(q[i] - x);
+            else s += q[i] * x;
+          }
+          expect(lut[j * 256 + c]).toBe(Math.fround(s));
+        }
+      }
+    },
+  );
 
   it('with no more vectors than centroids, the vectors are the centroids: codes decode exactly', () => {
     const dim = 10;

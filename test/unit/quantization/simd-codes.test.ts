@@ -1,5 +1,5 @@
 /**
- * The WebAssembly SIMD kernels of the binary, product and TurboQuant codes (xor_popcnt, lut_f32, tq_dot in
+ * The WebAssembly SIMD kernels of the binary, product and TurboQuant codes (xor_popcnt, pq_lut + lut_f32, tq_dot in
  * lib/distance/simd-kernels.wat) against the scalar JS reference: a set whose codes live in a SIMD arena scores a
  * batch through one kernel call per SIMD_BATCH ids; the same set with its codes copied to a plain array takes the JS
  * loops. Every score must be identical (the kernels sum the same exact integers, or the same float64 sums in the same
@@ -195,6 +195,35 @@ describe.skipIf(!simdAvailable())('SIMD kernels of the binary, product and Turbo
       simd.scoreMany(ids, 0, ids.length, out);
       const js = new TurboScorer(plainTurbo(t), q);
       for (let j = 0; j < ids.length; j++) expect(out[j]).toBe(js.score(ids[j]));
+    }
+  });
+
+  it('product: interleaved scorers rebuild their own table in the arena (pq_lut), for scoreMany and score', () => {
+    const dim = 37;
+    const n = 600;
+    const ids = randomIds(42, n, 90);
+    for (const distance of DISTANCES) {
+      const data = matrix(41, n, dim, distance);
+      const set = quantizeProduct(data, dim, distance, { compression: 'x16', seed: 5, maxIterations: 4 });
+      // a second set in its own arena: its centroids never mix with the first's
+      const other = quantizeProduct(matrix(45, n, dim, distance), dim, distance, { compression: 'x16', seed: 6 });
+      const [qa, qb] = [matrix(43, 1, dim, 'Dot'), matrix(44, 1, dim, 'Dot')];
+      const a = new ProductScorer(set, qa);
+      const b = new ProductScorer(set, qb);
+      const c = new ProductScorer(other, qa);
+      const out = new Float64Array(ids.length);
+      for (const [simd, q, s] of [
+        [a, qa, set],
+        [b, qb, set],
+        [c, qa, other],
+        [a, qa, set],
+      ] as const) {
+        const js = new ProductScorer(plainProduct(s), q);
+        simd.scoreMany(ids, 0, ids.length, out);
+        for (let j = 0; j < ids.length; j++) expect(out[j]).toBe(js.score(ids[j]));
+        (simd === a ? b : a).score(ids[0]);
+        for (let j = 0; j < 5; j++) expect(simd.score(ids[j])).toBe(js.score(ids[j]));
+      }
     }
   });
 });
