@@ -3,16 +3,19 @@ import { engineChart } from '../../bench/support/charts.js';
 import { renderSvg } from '../../bench/support/plot.js';
 import { PRICES, priceQuery, s3VectorsPerQuery, turbopufferPerQuery } from '../../bench/support/prices.js';
 
+/** One query's billable counts: 9 invocations, 0.15 GB-s, 2 GETs, 1 LIST, one front-door request. */
+const COUNTS = {
+  apiGatewayRequests: 1,
+  lambdaInvocations: 9,
+  apiGbSeconds: 0.05,
+  workerGbSeconds: 0.1,
+  s3Gets: 2,
+  s3Lists: 1,
+};
+
 describe('cost bench pricing', () => {
   it('prices a query from its billable counts: Lambda requests + GB-s, S3 GET and LIST tiers, API Gateway', () => {
-    const p = priceQuery({
-      apiGatewayRequests: 1,
-      lambdaInvocations: 9,
-      apiGbSeconds: 0.05,
-      workerGbSeconds: 0.1,
-      s3Gets: 2,
-      s3Lists: 1,
-    });
+    const p = priceQuery(COUNTS);
     expect(p.lambda).toBeCloseTo(9 * 0.2 + 0.15 * 0.0000133334 * 1e6, 6);
     expect(p.s3).toBeCloseTo(2 * 0.0004 * 1000 + 0.005 * 1000, 6);
     expect(p.apiGateway).toBeCloseTo(1, 9);
@@ -20,16 +23,8 @@ describe('cost bench pricing', () => {
   });
 
   it('prices the function URL endpoint as the same query without the HTTP API request charge', () => {
-    const counts = {
-      apiGatewayRequests: 1,
-      lambdaInvocations: 9,
-      apiGbSeconds: 0.05,
-      workerGbSeconds: 0.1,
-      s3Gets: 2,
-      s3Lists: 1,
-    };
-    const api = priceQuery(counts);
-    const url = priceQuery(counts, 'function-url');
+    const api = priceQuery(COUNTS);
+    const url = priceQuery(COUNTS, 'function-url');
     expect(url.apiGateway).toBe(0);
     expect(url.lambda).toBe(api.lambda);
     expect(url.perMillion).toBeCloseTo(api.perMillion - 1, 9);
