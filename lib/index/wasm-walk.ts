@@ -192,7 +192,8 @@ function layout(n: number, m0: number, dataBytes: number) {
 /**
  * The memory every walk arena of this thread may hold together. Each one is a COPY beside its segment's own rows and
  * graph (counted by the registry and the page cache, not here), so without a bound the hot int8 sets a worker keeps
- * would take twice their budgeted bytes: past it, a segment's walk stays in JS (same results, ~1.3x the CPU).
+ * would take twice their budgeted bytes: past it, a segment's walk stays in JS (same results, ~1.3x the CPU) for as
+ * long as that segment stays open (the refusal is remembered like any other, so no query retries the build).
  * Workers set it from their cache budget (lib/runtime/segment-context.ts); an arena's bytes return when the
  * collector takes it (its segment gone from the caches).
  */
