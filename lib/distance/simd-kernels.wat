@@ -1680,37 +1680,51 @@
         (br $chunk)))
   )
   ;; ---- The HNSW build's neighbour selection over int8 codes (lib/index/build.ts), one call per selection ----
-  ;; Σ c_a·c_b of two code rows of rowBytes (a multiple of 4), as dot_u8 sums one row against its query: exact
-  ;; integers, so the order of the terms cannot change the result. No touch: the rows a selection compares are the
-  ;; base's nearest candidates and its kept neighbours, scored moments before, so they are in cache.
+  ;; Σ c_a·c_b of two code rows of rowBytes (a multiple of 4): exact integers, equal to dot_u8's, whatever the order
+  ;; of the terms. Codes are 0..127, so each u16 lane of a 16-byte block read as i16x8 is two codes, the even byte
+  ;; (and 0x00ff) and the odd byte (shr_u 8), each a valid non-negative i16; i32x4.dot_i16x8_s (x86 pmaddwd) multiplies
+  ;; and pairs them straight into i32 lanes: no sign-extending shuffles, which dot_u8's extmul_low/high need (measured
+  ;; on Fashion-MNIST codes, 784 bytes: ~0.8x dot_u8's time a pair). Two accumulators over 32-byte steps keep two
+  ;; add chains in flight. No touch: the rows a selection compares are the base's nearest candidates and its kept
+  ;; neighbours, scored moments before, so they are in cache.
   (func $dot_pair_u8 (param $a i32) (param $b i32) (param $rowBytes i32) (result i32)
     (local $k i32)
     (local $end i32)
     (local $acc v128)
+    (local $acc2 v128)
     (local $x v128)
     (local $y v128)
+    (local $x2 v128)
+    (local $y2 v128)
+    (local $mask v128)
+    (local.set $mask (i16x8.splat (i32.const 255)))
     (local.set $acc (i32x4.splat (i32.const 0)))
-    (local.set $end (i32.and (local.get $rowBytes) (i32.const -16)))
-    (block $done16
-      (loop $blocks16
-        (br_if $done16 (i32.ge_u (local.get $k) (local.get $end)))
+    (local.set $acc2 (i32x4.splat (i32.const 0)))
+    (local.set $end (i32.and (local.get $rowBytes) (i32.const -32)))
+    (block $done32
+      (loop $blocks32
+        (br_if $done32 (i32.ge_u (local.get $k) (local.get $end)))
         (local.set $x (v128.load align=1 (i32.add (local.get $a) (local.get $k))))
         (local.set $y (v128.load align=1 (i32.add (local.get $b) (local.get $k))))
-        (local.set $acc (i32x4.add (local.get $acc)
-          (i32x4.extadd_pairwise_i16x8_s (i16x8.add
-            (i16x8.extmul_low_i8x16_s (local.get $x) (local.get $y))
-            (i16x8.extmul_high_i8x16_s (local.get $x) (local.get $y))))))
-        (local.set $k (i32.add (local.get $k) (i32.const 16)))
-        (br $blocks16)))
+        (local.set $x2 (v128.load offset=16 align=1 (i32.add (local.get $a) (local.get $k))))
+        (local.set $y2 (v128.load offset=16 align=1 (i32.add (local.get $b) (local.get $k))))
+        (local.set $acc (i32x4.add (local.get $acc) (i32x4.add
+          (i32x4.dot_i16x8_s (v128.and (local.get $x) (local.get $mask)) (v128.and (local.get $y) (local.get $mask)))
+          (i32x4.dot_i16x8_s (i16x8.shr_u (local.get $x) (i32.const 8)) (i16x8.shr_u (local.get $y) (i32.const 8))))))
+        (local.set $acc2 (i32x4.add (local.get $acc2) (i32x4.add
+          (i32x4.dot_i16x8_s (v128.and (local.get $x2) (local.get $mask)) (v128.and (local.get $y2) (local.get $mask)))
+          (i32x4.dot_i16x8_s (i16x8.shr_u (local.get $x2) (i32.const 8)) (i16x8.shr_u (local.get $y2) (i32.const 8))))))
+        (local.set $k (i32.add (local.get $k) (i32.const 32)))
+        (br $blocks32)))
+    (local.set $acc (i32x4.add (local.get $acc) (local.get $acc2)))
     (block $done4
       (loop $blocks4
         (br_if $done4 (i32.ge_u (local.get $k) (local.get $rowBytes)))
         (local.set $x (v128.load32_zero align=1 (i32.add (local.get $a) (local.get $k))))
         (local.set $y (v128.load32_zero align=1 (i32.add (local.get $b) (local.get $k))))
-        (local.set $acc (i32x4.add (local.get $acc)
-          (i32x4.extadd_pairwise_i16x8_s (i16x8.add
-            (i16x8.extmul_low_i8x16_s (local.get $x) (local.get $y))
-            (i16x8.extmul_high_i8x16_s (local.get $x) (local.get $y))))))
+        (local.set $acc (i32x4.add (local.get $acc) (i32x4.add
+          (i32x4.dot_i16x8_s (v128.and (local.get $x) (local.get $mask)) (v128.and (local.get $y) (local.get $mask)))
+          (i32x4.dot_i16x8_s (i16x8.shr_u (local.get $x) (i32.const 8)) (i16x8.shr_u (local.get $y) (i32.const 8))))))
         (local.set $k (i32.add (local.get $k) (i32.const 4)))
         (br $blocks4)))
     (i32.add
