@@ -82,7 +82,7 @@ function parseCondition(value: unknown, path: string, depth: number): Condition 
       nested: { key: keyOf(n, `${path}.nested`), filter: parseFilter(n.filter, `${path}.nested.filter`, depth + 1) },
     };
   }
-  if ('has_vector' in obj) fail(`${path}.has_vector`, 'named vectors are not supported');
+  if ('has_vector' in obj) fail(`${path}.has_vector`, 'the has_vector condition is not supported yet');
   const keys = Object.keys(obj);
   if (keys.every((k) => k === 'must' || k === 'should' || k === 'must_not' || k === 'min_should')) {
     return parseFilter(obj, path, depth + 1);

@@ -85,6 +85,11 @@ describe('POST /points/query', () => {
       'filter.must[0].match.value',
     ],
     [{ query: [1, 2, 3, 4], filter: { must: [{ foo: 1 }] } }, 400, 'expected a condition'],
+    [
+      { query: [1, 2, 3, 4], filter: { must: [{ has_vector: 'image' }] } },
+      400,
+      'has_vector condition is not supported yet',
+    ],
     [{ query: [1, 2, 3, 4], params: { quantization: { oversampling: 0.5 } } }, 422, 'oversampling'],
     [{ query: [1, 2, 3, 4], with_payload: 3 }, 400, 'with_payload'],
     [{ query: [1, 2, 3, 4], with_vector: ['image'] }, 400, 'Wrong input: Not existing vector name error: image'],
