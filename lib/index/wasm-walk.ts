@@ -16,7 +16,8 @@
  * | vis                         | n u8 visited marks (tag per query, cleared on wrap)              |
  * | reject                      | ⌈n/8⌉ bytes: the caller's reject bitmap, copied per query        |
  * | stats                       | hops, distances, a prefetch sink (i32)                           |
- * | query, ids, out             | the SimdArena's slots (query bytes; a neighbour list's batch)    |
+ * | query, ids, out             | the SimdArena's slots (the query: float rows' as the source's,   |
+ * |                             | int8 codes widened to i16; a neighbour list's batch)             |
  *
  * Invariants: the copies are immutable (segments are), so the arena answers exactly as the source; the walk makes
  * the JS walk's decisions in its order with the same kernel (ids, scores and tie order identical; unit tests compare
@@ -48,11 +49,11 @@ export class WalkArena {
   private readonly rejectBits: Uint8Array;
   private readonly resultScores: Float64Array;
   private readonly resultIds: Uint32Array;
-  /** the source's query bytes (an int8 row's correction bytes after them stay 0: est_u8_inline relies on it) */
-  private readonly querySlot: Uint8Array;
+  /** the query as the kernel reads it: a float source's query bytes, or int8 codes widened to i16 */
+  private readonly querySlot: Uint8Array | Int16Array;
   private tag = 0;
 
-  private constructor(arena: SimdArena, graph: InMemoryGraph, rows: RowsLayout, querySlot: Uint8Array) {
+  private constructor(arena: SimdArena, graph: InMemoryGraph, rows: RowsLayout, querySlot: Uint8Array | Int16Array) {
     const { n, m0 } = graph.meta;
     const l = layout(n, m0, rows.bytes);
     this.arena = arena;
@@ -86,7 +87,10 @@ export class WalkArena {
     held += bytes;
     copyRows(src, rows, new Uint8Array(arena.buffer, 0, rows.bytes));
     new Uint32Array(arena.buffer, l.adj, n * (1 + m0)).set(graph.records.subarray(0, n * (1 + m0)));
-    const querySlot = new Uint8Array(arena.buffer, arena.queryOffset, src.query.byteLength);
+    const querySlot =
+      rows.kind === 3
+        ? new Int16Array(arena.buffer, arena.queryOffset, src.query.byteLength)
+        : new Uint8Array(arena.buffer, arena.queryOffset, src.query.byteLength);
     const walk = new WalkArena(arena, graph, rows, querySlot);
     released.register(walk, bytes);
     return walk;
@@ -98,6 +102,7 @@ export class WalkArena {
    */
   run(src: WalkSource, ep: number, epScore: number, ef: number, rejected: Uint8Array | null, ctx: SearchContext): void {
     const arena = this.arena;
+    // int8 codes (0..127) widen to i16 exactly: est_u8_wide reads them so, once per query instead of per row
     this.querySlot.set(src.query);
     this.tag++;
     if (this.tag === 0x100) {
@@ -151,9 +156,9 @@ interface RowsLayout {
 }
 
 /**
- * Float rows are copied as they are (kind 1 / 2). Int8 rows get their correction appended (kind 3, est_u8_inline:
- * rowBytes = stride + 4, the query slot 4 bytes longer and zero there), so a neighbour costs one row's cache lines
- * instead of those plus a corrections-array line.
+ * Float rows are copied as they are (kind 1 / 2). Int8 rows get their correction appended (kind 3, est_u8_wide:
+ * rowBytes = stride + 4), so a neighbour costs one row's cache lines instead of those plus a corrections-array line;
+ * the query slot holds the stride codes widened to i16.
  */
 function rowsLayout(src: WalkSource): RowsLayout {
   if (src.kind !== 0) {
@@ -161,7 +166,7 @@ function rowsLayout(src: WalkSource): RowsLayout {
   }
   const count = (src.dataBytes - src.corr) >> 2;
   const rowBytes = src.rowBytes + 4;
-  return { kind: 3, rowBytes, corr: 0, bytes: count * rowBytes, queryBytes: rowBytes };
+  return { kind: 3, rowBytes, corr: 0, bytes: count * rowBytes, queryBytes: 2 * src.rowBytes };
 }
 
 function copyRows(src: WalkSource, rows: RowsLayout, dst: Uint8Array): void {
