@@ -1754,4 +1754,17 @@
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $row)))
   )
+  ;; The walk's result heap (a min-heap: ids u32 at ids, scores f64 at sc, size n) popped down to its best k with
+  ;; min_pop, the JS MinHeap.pop's sift rules, so the k left sit exactly where the JS pops would leave them; returns
+  ;; the new size. Why: the walk ends with up to ef results and a query wants k; popping ef − k of them here costs
+  ;; less than the JS pops after the walk and leaves only k to copy out of the arena.
+  (func $heap_trim (export "heap_trim") (param $ids i32) (param $sc i32) (param $n i32) (param $k i32) (result i32)
+    (block $done
+      (loop $pop
+        (br_if $done (i32.le_s (local.get $n) (local.get $k)))
+        (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+        (call $min_pop (local.get $ids) (local.get $sc) (local.get $n))
+        (br $pop)))
+    (local.get $n)
+  )
 )

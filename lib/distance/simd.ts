@@ -101,6 +101,8 @@ export interface SimdKernels {
     mult: number,
     kq: number,
   ) => void;
+  /** pops the walk's result heap (ids u32 at ids, scores f64 at sc, size n) down to k as MinHeap.pop; the new size */
+  heap_trim: (ids: number, sc: number, n: number, k: number) => number;
   /**
    * The whole layer-0 HNSW walk of one query over a graph and rows in this memory (lib/index/wasm-walk.ts, which
    * documents the layout); `kind` 0 scores with est_u8, 1 dot_f64, 2 l2_f64 negated, 3 est_u8_wide. Returns the

@@ -98,9 +98,18 @@ export class WalkArena {
 
   /**
    * The layer-0 walk from (ep, epScore) with candidate list ef; `rejected` (bit set = may not enter the results) or
-   * null. Leaves the result heap in ctx.results (as the JS walk leaves it) and adds hops and distances to ctx.
+   * null. Leaves the result heap in ctx.results as the JS walk leaves it after popping it down to k (the caller's
+   * finish pops no more), and adds hops and distances to ctx.
    */
-  run(src: WalkSource, ep: number, epScore: number, ef: number, rejected: Uint8Array | null, ctx: SearchContext): void {
+  run(
+    src: WalkSource,
+    ep: number,
+    epScore: number,
+    ef: number,
+    k: number,
+    rejected: Uint8Array | null,
+    ctx: SearchContext,
+  ): void {
     const arena = this.arena;
     // int8 codes (0..127) widen to i16 exactly: est_u8_wide reads them so, once per query instead of per row
     this.querySlot.set(src.query);
@@ -111,7 +120,7 @@ export class WalkArena {
     }
     const bits = this.rejectBits;
     if (rejected !== null) bits.set(rejected.length > bits.length ? rejected.subarray(0, bits.length) : rejected);
-    const size = arena.kernels.walk(
+    const walked = arena.kernels.walk(
       this.kind,
       0,
       this.rowBytes,
@@ -133,6 +142,7 @@ export class WalkArena {
       epScore,
       Math.min(ef, 0x7fffffff),
     );
+    const size = arena.kernels.heap_trim(this.resultIds.byteOffset, this.resultScores.byteOffset, walked, k);
     ctx.hops += this.stats[0];
     ctx.distances += this.stats[1];
     const results = ctx.results;
