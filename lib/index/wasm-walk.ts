@@ -20,8 +20,10 @@
  * |                             | int8 codes widened to i16; a neighbour list's batch)             |
  *
  * Invariants: the copies are immutable (segments are), so the arena answers exactly as the source; the walk makes
- * the JS walk's decisions in its order with the same kernel (ids, scores and tie order identical; unit tests compare
- * them); a call runs start to end synchronously, so arenas are shared by every query (no per-query state survives
+ * the JS walk's decisions in its order with kernels whose values are the JS scorer's (int8: est_u8_wide, the same
+ * integer sums as est_u8 from a query widened to i16 once per query), and pops its results down to k with the JS
+ * heap's sift rules (heap_trim), so ids, scores and tie order are identical (unit tests compare them); a call runs
+ * start to end synchronously, so arenas are shared by every query (no per-query state survives
  * a call but the visited tag). Cost: the arena duplicates the rows' data and layer 0 while both are held, within a
  * per-thread budget (setWalkArenaBudget).
  */
