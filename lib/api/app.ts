@@ -55,6 +55,13 @@ export interface CreateAppOptions {
    * @default none: `/dashboard` answers 404 saying how to build it
    */
   readonly dashboardDir?: string;
+  /**
+   * also route `PUT` / `DELETE /collections/{c}/vectors` (no name) to the vector name '': for the app behind the gRPC
+   * door only (grpc/server.ts), whose CreateVectorName / DeleteVectorName take '' as Qdrant's do; Qdrant's REST path
+   * cannot spell it (an empty segment matches no route), so the REST app answers 404 there as Qdrant does
+   * @default false
+   */
+  readonly unnamedVectorPath?: boolean;
 }
 
 export { type ApiLimits, DEFAULT_LIMITS, type RouteDeps } from './route-deps.js';
@@ -94,7 +101,7 @@ export function createApp(options: CreateAppOptions): Hono<AppEnv> {
   if (options.apiKey === '') throw new Error('apiKey must not be empty: omit it to run without authentication');
   if (options.apiKey !== undefined) app.use('*', apiKeyAuth(options.apiKey));
 
-  const deps: RouteDeps = { service: options.service, limits };
+  const deps: RouteDeps = { service: options.service, limits, unnamedVectorPath: options.unnamedVectorPath === true };
   registerServiceRoutes(app, version);
   registerOperationRoutes(app, { service: options.service, metrics, operations: options.operations, version });
   registerAliasRoutes(app, deps);

@@ -34,4 +34,6 @@ export const DEFAULT_LIMITS: ApiLimits = {
 export interface RouteDeps {
   readonly service: CollectionService;
   readonly limits: ApiLimits;
+  /** also route `/collections/{c}/vectors` (no name) to the vector name '' (CreateAppOptions.unnamedVectorPath) */
+  readonly unnamedVectorPath?: boolean;
 }

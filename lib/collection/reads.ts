@@ -24,6 +24,7 @@ import type { Record_, ScrollRequest, ScrollResult, VectorRows, VectorValue, Wit
 import type { CollectionConfig } from '../model/collection-config.js';
 import { multiRows } from '../model/multivector.js';
 import { vectorSpaces } from '../model/vector-spaces.js';
+import { compareVectorNames } from '../model/vector-name-order.js';
 import { type SparseVectorJson, type StoredVector, isSparse, sparseToJson } from '../model/sparse-vector.js';
 import { payloadMemory } from '../model/memory.js';
 
@@ -193,7 +194,9 @@ export function toRecord(
     r.vector = v === undefined || isSparse(v) ? null : (value('', v) as VectorValue);
     return r;
   }
-  const names = Array.isArray(withVector) ? withVector : [...p.vectors.keys()];
+  // Qdrant's own map here is a HashMap (no order); names are answered in its config's order, as collection info
+  // lists them, so an answer does not depend on the order names were added or asked for
+  const names = (Array.isArray(withVector) ? [...withVector] : [...p.vectors.keys()]).sort(compareVectorNames);
   const out: Record<string, VectorValue | SparseVectorJson> = {};
   for (const name of names) {
     const v = p.vectors.get(name);

@@ -32,7 +32,7 @@
  */
 import { type SegmentMeta, type SpaceMeta, isUnnamedMeta, placementOf } from '../segment/meta.js';
 import { type SpacePlacement, memoryFromOnDisk } from '../model/memory.js';
-import { type VectorSpace, isUnnamedConfig, vectorSpaces } from '../model/vector-spaces.js';
+import { type VectorSpace, findVectorSpace, isUnnamedConfig, vectorSpaces } from '../model/vector-spaces.js';
 import { effectivePayloadM, graphWanted } from '../segment/space-links.js';
 import { shouldIndex } from '../segment/writer.js';
 import { codesKey, codesKeyOfMeta } from '../quantization/index.js';
@@ -150,7 +150,12 @@ export function differs(config: CollectionConfig, indexed: boolean, live: number
   // field indexes are written with the segment: a created, changed or dropped index rebuilds it (with its graph)
   if ((build.fieldIndexes ?? '') !== payloadSchemaKey(config.payload_schema)) return true;
   if (holdsStale(config, build)) return true;
-  if (build.vectors === undefined) return spaceDiffers(config, vectorSpaces(config)[0], indexed, live, build);
+  if (build.vectors === undefined) {
+    // a segment of the unnamed vector alone: stale once '' was deleted (gRPC's DeleteVectorName "")
+    const unnamed = findVectorSpace(config, '');
+    if (unnamed === undefined || !isLiveGeneration(liveGenerations(config), '', build.generation)) return true;
+    return spaceDiffers(config, unnamed, indexed, live, build);
+  }
   for (const space of vectorSpaces(config)) {
     const b = build.vectors[space.name];
     // a vector has a graph when its build records one: m > 0, or a block graph's (m 0, ef_construct set)

@@ -14,6 +14,11 @@
  * - A dense name added to a collection whose vector is unnamed turns the config into a map whose first name is ''
  *   (Qdrant's VectorsConfig::insert): the unnamed vector keeps its params, rows and meaning ('' or no `using`, a
  *   list as a point's vector); a sparse name leaves the unnamed shape as it is, as in Qdrant.
+ * - The name '' is a name like any other here, as in Qdrant (validate_vector_name takes it; only REST's path cannot
+ *   spell it, gRPC's CreateVectorName / DeleteVectorName can): on an unnamed config it IS the unnamed vector (the same
+ *   schema is a no-op, another is refused; deleting it leaves no dense vector, Qdrant's VectorsConfig::remove); on a
+ *   map it is added first. A sparse '' is refused with Qdrant's create-time wording: Qdrant's CreateVectorName would
+ *   take one beside dense names, but '' is the vector a list or no `using` means, which a sparse vector cannot be.
  */
 import type { CollectionConfig, SparseVectorParams, VectorDatatype, VectorParams } from '../model/collection-config.js';
 import type { Distance } from '../model/distance.js';
@@ -37,13 +42,12 @@ export interface SparseVectorNameConfig {
 /** Qdrant's VectorNameConfig: `{dense: {...}}` or `{sparse: {...}}`. */
 export type VectorNameConfig = { dense: DenseVectorNameConfig } | { sparse: SparseVectorNameConfig };
 
-/** Qdrant's validate_vector_name: at most 200 bytes, no character a file name cannot hold. */
+/** Qdrant's validate_vector_name: at most 200 bytes ('' included), no character a file name cannot hold. */
 const INVALID_NAME_CHARS = ['<', '>', ':', '"', '/', '\\', '|', '?', '*', '\0', '\u001f'];
 const MAX_NAME_BYTES = 200;
 
 export function checkVectorName(name: string): void {
   const why = (detail: string) => invalid(`Invalid vector name \`${name}\`: ${detail}`);
-  if (name.length === 0) throw why('vector name must not be empty');
   if (Buffer.byteLength(name, 'utf8') > MAX_NAME_BYTES) {
     throw why(`vector name must be at most ${MAX_NAME_BYTES} bytes long`);
   }
@@ -76,12 +80,14 @@ export function withVectorName(c: CollectionConfig, name: string, config: Vector
   checkVectorName(name);
   const dense = isNamedVectors(c.vectors) ? c.vectors : null;
   const sparse = c.sparse_vectors ?? {};
-  const hasDense = dense !== null ? Object.hasOwn(dense, name) : false;
+  // the unnamed shape holds one dense vector, the name '' (Qdrant's VectorsConfig::get_params)
+  const existing = dense !== null ? (Object.hasOwn(dense, name) ? dense[name] : null) : name === '' ? c.vectors : null;
+  const hasDense = existing !== null;
   const hasSparse = Object.hasOwn(sparse, name);
   if ('dense' in config) {
     const d = config.dense;
-    if (dense !== null && hasDense) {
-      if (!denseMatches(dense[name], d)) {
+    if (existing !== null) {
+      if (!denseMatches(existing as VectorParams, d)) {
         throw invalid(`Vector \`${name}\` already exists with a different configuration`);
       }
       return c;
@@ -97,9 +103,11 @@ export function withVectorName(c: CollectionConfig, name: string, config: Vector
         ? { multivector_config: { comparator: d.multivector_config.comparator } }
         : {}),
     };
-    // the unnamed vector becomes the name '' of the map, first (Qdrant's Single -> Multi)
+    // the unnamed vector becomes the name '' of the map, first (Qdrant's Single -> Multi); '' added to a map goes
+    // first too, where readers of old unnamed segments look for it (rebuild.ts)
     const map = dense ?? { '': c.vectors as VectorParams };
-    return withGeneration({ ...c, vectors: { ...map, [name]: params } }, name);
+    const vectors = name === '' ? { '': params, ...map } : { ...map, [name]: params };
+    return withGeneration({ ...c, vectors }, name);
   }
   const s = config.sparse;
   if (hasSparse) {
@@ -109,6 +117,7 @@ export function withVectorName(c: CollectionConfig, name: string, config: Vector
     return c;
   }
   if (hasDense) throw invalid(`Vector \`${name}\` already exists as a dense vector`);
+  if (name === '') throw invalid('Sparse vector name cannot be empty');
   const params: SparseVectorParams = {
     ...(s.datatype !== undefined ? { index: { datatype: s.datatype } } : {}),
     ...(s.modifier !== undefined ? { modifier: s.modifier } : {}),
@@ -123,7 +132,14 @@ export function withVectorName(c: CollectionConfig, name: string, config: Vector
 /** The config without vector `name`, dense or sparse (the same object when it has no such name). */
 export function withoutVectorName(c: CollectionConfig, name: string): CollectionConfig {
   checkVectorName(name);
-  const dense = isNamedVectors(c.vectors) && Object.hasOwn(c.vectors, name) ? c.vectors : null;
+  // the unnamed vector is the name '': deleting it leaves an empty map, no dense vector (Qdrant's VectorsConfig::remove)
+  const dense = isNamedVectors(c.vectors)
+    ? Object.hasOwn(c.vectors, name)
+      ? c.vectors
+      : null
+    : name === ''
+      ? {}
+      : null;
   const hasSparse = c.sparse_vectors !== undefined && Object.hasOwn(c.sparse_vectors, name);
   if (dense === null && !hasSparse) return c;
   const out: CollectionConfig = { ...c };

@@ -2,7 +2,7 @@
  * HNSW over multivectors (ColBERT-style token matrices) scored by MaxSim (lib/distance/max-sim.ts): node r is the
  * inner rows [starts[r], starts[r+1]) of `rows`, and the graph is built with build.ts's pairwise mode, then layer 0
  * gains reverse-nearest-neighbour links on the same similarity (multivector-refine.ts: recall@10 at the default
- * hnsw_ef 0.911 -> 0.948 on the GloVe token matrices, ~1.9× the build CPU).
+ * hnsw_ef 0.911 -> 0.956 on the GloVe token matrices, ~1.9× the build CPU).
  *
  * The build's similarity is MUTUAL MaxSim, min(MaxSim(a, b) / |a|, MaxSim(b, a) / |b|) (|x| = x's row count), not
  * Qdrant's one-sided MaxSim(a, b) (its score_internal(a, b)). The search still ranks by the query's MaxSim; only the

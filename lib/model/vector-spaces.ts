@@ -5,10 +5,11 @@
  * vectors asks for spaces here instead of reading `config.vectors` itself.
  *
  * Invariants: a config is either unnamed (exactly one space, named '') or named (one space per key, the map's key
- * order); a name is never both. A named config may hold the name '' beside other names: Qdrant's map once a name is
- * added to a collection whose vector is unnamed (its VectorsConfig::insert turns Single into Multi under ""), or
- * created so; '' is then the map's first key, as in Qdrant's sorted map, and still the vector a list or no `using`
- * means. The API unwraps a map holding only `{"": {...}}` into the unnamed shape.
+ * order); a name is never both. A named config may hold the name '', alone or beside other names: Qdrant's map once
+ * a name is added to a collection whose vector is unnamed (its VectorsConfig::insert turns Single into Multi under
+ * ""), or created so (`{"": {...}}` alone stays a map, as Qdrant's untagged VectorsConfig reads it), or '' added to a
+ * map over gRPC; '' is then the map's first key, as in Qdrant's sorted map, and still the vector a list or no `using`
+ * means. Answers list names in Qdrant's order (vector-name-order.ts), not the stored one.
  */
 import type {
   CollectionConfig,

@@ -353,6 +353,8 @@ export function isUnnamedMeta(meta: SegmentMeta): boolean {
     meta.spaces[''].multivector === undefined &&
     meta.spaces[''].datatype === undefined &&
     meta.spaces[''].nested === undefined &&
+    // format 1 has no field for it: '' re-created on a live collection (gRPC's CreateVectorName "") has one
+    meta.spaces[''].generation === undefined &&
     meta.sparse === undefined
   );
 }

@@ -50,15 +50,16 @@ describe('PUT /collections/{name}', () => {
     });
   });
 
-  it('accepts the unnamed vector spelled as a map and scalar defaults', async () => {
+  it('keeps the unnamed vector spelled as a map a map holding "" (Qdrant\'s VectorsConfig::Multi), scalar defaults', async () => {
     resultOf(
       await send(app, 'PUT', '/collections/m', {
         vectors: { '': { size: 3, distance: 'Cosine' } },
         quantization_config: { scalar: { type: 'int8' } },
       }),
     );
-    expect(service.writes()[0].args[1]).toMatchObject({
-      vectors: { size: 3 },
+    const config = service.writes()[0].args[1] as { vectors: unknown };
+    expect(config.vectors).toEqual({ '': { size: 3, distance: 'Cosine', on_disk: false } });
+    expect(config).toMatchObject({
       quantization_config: { scalar: { type: 'int8', quantile: 0.99, always_ram: false } },
     });
   });

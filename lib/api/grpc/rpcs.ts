@@ -39,7 +39,11 @@ const ROUTING = new Set([
 
 const col = (req: Msg): string => `/collections/${encodeURIComponent(String(req.collectionName))}`;
 const body = (req: Msg, input: DescMessage): Json => messageToRest(input, req, ROUTING);
-const vectorNamePath = (req: Msg): string => `${col(req)}/vectors/${encodeURIComponent(String(req.vectorName))}`;
+/** The name '' (Qdrant's gRPC takes it) has no REST path segment: the gRPC door's app routes it without one. */
+const vectorNamePath = (req: Msg): string => {
+  const name = String(req.vectorName ?? '');
+  return name === '' ? `${col(req)}/vectors` : `${col(req)}/vectors/${encodeURIComponent(name)}`;
+};
 
 /** `wait`, `ordering`, `timeout` and `read_consistency` as REST's query parameters. */
 function query(req: Msg, input: DescMessage): Record<string, string> {

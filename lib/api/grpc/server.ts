@@ -161,7 +161,12 @@ function authInterceptor(apiKey: string): Interceptor {
 export function startGrpcServer(options: GrpcServerOptions): Promise<RunningGrpcServer> {
   if (options.apiKey === '') throw new Error('apiKey must not be empty: omit it to run without authentication');
   // no key on the inner app: the key is checked once, above, with gRPC's codes
-  const app = createApp({ service: options.service, limits: options.limits, version: options.version });
+  const app = createApp({
+    service: options.service,
+    limits: options.limits,
+    version: options.version,
+    unnamedVectorPath: true,
+  });
   const version = options.version ?? QDRANT_COMPAT_VERSION;
   const handler = connectNodeAdapter({
     grpc: true,

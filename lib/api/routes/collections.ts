@@ -1,7 +1,7 @@
 /** Collection routes: create, list, info, exists, delete, update (Qdrant's collections API). */
 import { checkSparseNames } from '../../collection/vector-config.js';
 import { checkVectorName } from '../../collection/vector-names.js';
-import type { Hono } from 'hono';
+import type { Context, Hono } from 'hono';
 import type { RouteDeps } from '../route-deps.js';
 import { collectionExists } from '../../model/errors.js';
 import { type AppEnv, collectionName, ok, parseWith, readJson, timeoutParam, writeParams } from '../http.js';
@@ -13,7 +13,7 @@ import {
 } from '../schemas/collections.js';
 import { vectorNameConfigSchema } from '../schemas/vector-names.js';
 
-export function registerCollectionRoutes(app: Hono<AppEnv>, { service, limits }: RouteDeps): void {
+export function registerCollectionRoutes(app: Hono<AppEnv>, { service, limits, unnamedVectorPath }: RouteDeps): void {
   app.get('/collections', async (c) => {
     const names = await service.listCollections();
     return ok(c, { collections: names.map((name) => ({ name })) });
@@ -56,24 +56,28 @@ export function registerCollectionRoutes(app: Hono<AppEnv>, { service, limits }:
 
   // Vector names on an existing collection: config changes by the manifest's CAS (lib/collection/vector-names.ts),
   // applied before the answer whatever `wait` says; the operation_id is the change's (service.ts changeConfig)
-  app.put('/collections/:name/vectors/:vector', async (c) => {
+  const createVectorName = async (c: Context<AppEnv>, vector: string) => {
     const name = collectionName(c);
     const { wait } = writeParams(c);
-    const vector = c.req.param('vector');
     checkVectorName(vector);
     const config = parseWith(vectorNameConfigSchema, await readJson(c, limits.maxBodyBytes));
     const operationId = await service.createVectorName(name, vector, config);
     return ok(c, { operation_id: operationId, status: wait ? 'completed' : 'acknowledged' });
-  });
-
-  app.delete('/collections/:name/vectors/:vector', async (c) => {
+  };
+  const deleteVectorName = async (c: Context<AppEnv>, vector: string) => {
     const name = collectionName(c);
     const { wait } = writeParams(c);
-    const vector = c.req.param('vector');
     checkVectorName(vector);
     const operationId = await service.deleteVectorName(name, vector);
     return ok(c, { operation_id: operationId, status: wait ? 'completed' : 'acknowledged' });
-  });
+  };
+  app.put('/collections/:name/vectors/:vector', (c) => createVectorName(c, c.req.param('vector')));
+  app.delete('/collections/:name/vectors/:vector', (c) => deleteVectorName(c, c.req.param('vector')));
+  // the name '' (the unnamed vector), which only gRPC can spell: REST's path segment cannot be empty, in Qdrant too
+  if (unnamedVectorPath === true) {
+    app.put('/collections/:name/vectors', (c) => createVectorName(c, ''));
+    app.delete('/collections/:name/vectors', (c) => deleteVectorName(c, ''));
+  }
 
   // Payload indexes: the schema lives in the manifest's config (lib/collection/field-indexes.ts)
   app.put('/collections/:name/index', async (c) => {

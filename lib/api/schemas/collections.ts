@@ -34,6 +34,7 @@ import {
 } from '../../model/collection-config.js';
 import { type CodeKind, supportedKinds } from '../../quantization/index.js';
 import { isNamedVectors } from '../../model/vector-spaces.js';
+import { byVectorName } from '../../model/vector-name-order.js';
 import { MEMORY_PLACEMENTS, type Memory, isOnDiskMemory, payloadMemory } from '../../model/memory.js';
 import { passIssues } from './common.js';
 import type { CollectionInfo } from '../../collection/types.js';
@@ -205,18 +206,13 @@ const storageFields = (p: {
   ...(p.multivector_config != null ? { multivector_config: { comparator: p.multivector_config.comparator } } : {}),
 });
 
-/** The unnamed vector written as a map holding only it (`{"": {...}}`) is the unnamed vector. */
-const unwrapUnnamed = (v: unknown): unknown =>
-  v !== null && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 1 && '' in v
-    ? (v as Record<string, unknown>)['']
-    : v;
-
 /** Qdrant's VectorsConfig: one params object (it has a `size`), or a map name -> params. */
 const isSingleParams = (v: unknown): boolean => v !== null && typeof v === 'object' && 'size' in v;
 
 /**
- * An empty map is a collection without dense vectors (sparse vectors only), as Qdrant allows. The name '' beside
- * other names is the unnamed vector among them (Qdrant's validate_vector_name takes an empty name); it is put first,
+ * An empty map is a collection without dense vectors (sparse vectors only), as Qdrant allows. The name '' is the
+ * unnamed vector among the map's names (Qdrant's validate_vector_name takes an empty name); a map holding only ''
+ * stays a map, as Qdrant's untagged VectorsConfig deserializes it (Multi, echoed as `{"": {...}}`). '' is put first,
  * where Qdrant's sorted map has it (lib/model/vector-spaces.ts).
  */
 const namedVectorsSchema = z
@@ -249,8 +245,7 @@ export const sparseVectorsSchema = z
 type ParsedParams = z.infer<typeof vectorParams>;
 
 /** The shape is chosen from the value (a `size` key: one params object) so errors name the right fields. */
-const vectorsSchema = z.unknown().transform((raw, ctx): ParsedParams | Record<string, ParsedParams> => {
-  const v = unwrapUnnamed(raw);
+const vectorsSchema = z.unknown().transform((v, ctx): ParsedParams | Record<string, ParsedParams> => {
   const named = v !== null && typeof v === 'object' && !Array.isArray(v) && !isSingleParams(v);
   const r = (named ? namedVectorsSchema : vectorParams).safeParse(v);
   if (!r.success) {
@@ -375,6 +370,12 @@ const namedVectorDiff = z.object({
   hnsw_config: hnswDiff.nullish(),
   quantization_config: quantizationDiffSchema.optional(),
 });
+
+/** A diff map holding only the unnamed vector's (`{"": {...}}`) is that diff: it tunes '' in either config shape. */
+const unwrapUnnamed = (v: unknown): unknown =>
+  v !== null && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 1 && '' in v
+    ? (v as Record<string, unknown>)['']
+    : v;
 
 /**
  * PATCH's `vectors`: Qdrant's VectorsConfigDiff is a map name -> diff. The unnamed vector's diff is also accepted
@@ -531,7 +532,7 @@ export function presentCollectionInfo(info: CollectionInfo): unknown {
         // the deprecated flag as configured, else the one the placement implies
         on_disk_payload: cfg.on_disk_payload ?? isOnDiskMemory(payloadMemory(cfg)),
         ...(cfg.payload !== undefined ? { payload: cfg.payload } : {}),
-        ...(cfg.sparse_vectors !== undefined ? { sparse_vectors: cfg.sparse_vectors } : {}),
+        ...(cfg.sparse_vectors !== undefined ? { sparse_vectors: byVectorName(cfg.sparse_vectors) } : {}),
       },
       hnsw_config: { ...cfg.hnsw_config, max_indexing_threads: 0 },
       optimizer_config: {
@@ -556,14 +557,17 @@ export function presentCollectionInfo(info: CollectionInfo): unknown {
   };
 }
 
-/** `params.vectors`: the unnamed vector as before; named vectors with their own overrides, as Qdrant echoes them. */
+/**
+ * `params.vectors`: the unnamed vector as before; named vectors with their own overrides, as Qdrant echoes them, in
+ * its map's name order whatever order the names were added in (lib/model/vector-name-order.ts).
+ */
 function presentVectors(vectors: VectorsConfig): unknown {
   if (!isNamedVectors(vectors)) {
     const { size, distance, on_disk } = vectors;
     return { size, distance, on_disk, ...memoryField(vectors.memory), ...storageFields(vectors) };
   }
   const out: Record<string, unknown> = {};
-  for (const [name, p] of Object.entries(vectors)) {
+  for (const [name, p] of Object.entries(byVectorName(vectors))) {
     out[name] = {
       size: p.size,
       distance: p.distance,

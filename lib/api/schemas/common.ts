@@ -163,11 +163,8 @@ export const withPayloadSchema: z.ZodType<WithPayload> = z.union([
 /** `true`/`false`, or a list of vector names (`[""]` is the unnamed vector; unknown names select nothing). */
 export const withVectorSchema = z.unknown().transform((v, ctx): WithVector => {
   if (typeof v === 'boolean') return v;
-  if (Array.isArray(v) && v.every((n) => typeof n === 'string')) {
-    // the unnamed vector alone is `true`: an unnamed collection answers with its list, as before
-    if (v.length > 0 && v.every((n) => n === '')) return true;
-    return v as string[];
-  }
+  // `[""]` asks for the unnamed vector alone: beside other names it answers only it, as a list (Qdrant's selector)
+  if (Array.isArray(v) && v.every((n) => typeof n === 'string')) return v as string[];
   ctx.addIssue({ code: 'custom', message: 'expected a boolean or a list of vector names' });
   return z.NEVER;
 });

@@ -84,6 +84,32 @@ describe('vector name config changes', () => {
     expect(withoutVectorName(mixed, 'x').vectors).toEqual({ '': { size: 2, distance: 'Dot', on_disk: false } });
   });
 
+  it("takes the name '' as Qdrant's gRPC does: the unnamed vector itself, or a name added first to a map", () => {
+    const unnamed: CollectionConfig = { ...base, vectors: { size: 2, distance: 'Dot', on_disk: false } };
+    delete unnamed.sparse_vectors;
+    expect(() => checkVectorName('')).not.toThrow();
+    // on the unnamed shape '' exists: the same schema is a no-op, another or a sparse '' Qdrant's refusal
+    expect(withVectorName(unnamed, '', { dense: { size: 2, distance: 'Dot' } })).toBe(unnamed);
+    expect(message(() => withVectorName(unnamed, '', { dense: { size: 3, distance: 'Dot' } }))).toBe(
+      'Vector `` already exists with a different configuration',
+    );
+    expect(message(() => withVectorName(unnamed, '', { sparse: {} }))).toBe(
+      'Vector `` already exists as a dense vector',
+    );
+    // deleting it leaves no dense vector (Qdrant's VectorsConfig::remove of Single); created again, a new generation
+    const none = withoutVectorName(unnamed, '');
+    expect(none.vectors).toEqual({});
+    const again = withVectorName(none, '', { dense: { size: 4, distance: 'Cosine' } });
+    expect(again.vectors).toEqual({ '': { size: 4, distance: 'Cosine', on_disk: false } });
+    expect(vectorGeneration(again, '')).toBe(1);
+    // added to a map it goes first; a sparse '' is refused in Qdrant's create-time words
+    const added = withVectorName(base, '', { dense: { size: 3, distance: 'Euclid' } });
+    expect(Object.keys(added.vectors)).toEqual(['', 'a']);
+    expect(vectorGeneration(added, '')).toBe(1);
+    expect(withoutVectorName(added, '').vectors).toEqual(base.vectors);
+    expect(message(() => withVectorName(base, '', { sparse: {} }))).toBe('Sparse vector name cannot be empty');
+  });
+
   it("is idempotent for the same schema and refuses another, in Qdrant's words", () => {
     expect(withVectorName(base, 'a', { dense: { size: 2, distance: 'Dot' } })).toBe(base);
     expect(withVectorName(base, 's', { sparse: {} })).toBe(base);

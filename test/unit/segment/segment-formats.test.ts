@@ -7,7 +7,7 @@ import { PayloadIndex, encodePayloads } from '../../../lib/segment/payload-forma
 import { SegmentRegistry } from '../../../lib/segment/registry.js';
 import { decodeTombstones, encodeTombstones } from '../../../lib/segment/tombstones.js';
 import { encodeSegment, shouldIndex } from '../../../lib/segment/writer.js';
-import { parseMeta, encodeMeta } from '../../../lib/segment/meta.js';
+import { parseMeta, encodeMeta, liveMeta } from '../../../lib/segment/meta.js';
 import { makeConfig, seededVectors } from '../../support/segment-fixtures.js';
 
 const uuid = fc.uuid();
@@ -165,6 +165,26 @@ describe('writer', () => {
     expect(() =>
       parseMeta({ ...JSON.parse(JSON.stringify(both.meta)), spaces: { '': { ...both.meta.spaces[''], nested: 1 } } }),
     ).toThrow(/nested/);
+  });
+
+  it("keeps the generation of a re-created '' that is the segment's only vector: format 2, read back live", () => {
+    const n = 20;
+    const base = makeConfig(8, 'Cosine', { indexingThreshold: 0, quantized: false });
+    // '' deleted and created again over gRPC (CreateVectorName ""): its rows carry generation 3
+    const config = { ...base, vectors: { '': base.vectors as never }, vector_generations: { '': 3 } };
+    const seg = encodeSegment({
+      config,
+      ids: Array.from({ length: n }, (_, i) => i),
+      versions: new Array<number>(n).fill(1),
+      payloads: new Array(n).fill(null),
+      seed: 5,
+      spaces: [{ name: '', points: null, data: seededVectors(n, 8, 1) }],
+    });
+    expect([...seg.objects.keys()].sort()).toEqual(['ids', 'payload', 'vectors']);
+    const back = parseMeta(encodeMeta(seg.meta));
+    expect(back.format).toBe(2);
+    expect(back.spaces[''].generation).toBe(3);
+    expect(Object.keys(liveMeta(back, new Map([['', 3]])).spaces)).toEqual(['']);
   });
 
   it('orders points by locality: a permutation that keeps neighbours close', () => {
