@@ -1210,7 +1210,8 @@
   ;;          cap); cap even and > every size a heap reaches (each node is pushed at most once: n + 2 suffices)
   ;;   ids, out: a neighbour list's batch (u32 ids, f64 scores), room for m0
   ;;   stats: three i32 written at the end: hops (nodes expanded), distances (scores computed), a prefetch sink
-  ;;   kind 3: est_u8_inline, int8 rows whose last 4 bytes are their correction (the walk arena's own layout)
+  ;;   kind 3: est_u8_wide, int8 rows whose last 4 bytes are their correction (the walk arena's own layout), the
+  ;;           query at q widened to i16 (see est_u8_wide at the end of this file)
   ;; Returns the result heap's size; the caller reads that heap (a MinHeap's arrays, unsorted) and drains it.
   (func $max_push (param $ids i32) (param $sc i32) (param $c i32) (param $id i32) (param $s f64)
     (local $p i32)
@@ -1383,8 +1384,9 @@
                   (local.get $out) (local.get $corr) (local.get $mult) (local.get $kq)))
               (else (if (i32.eq (local.get $kind) (i32.const 3))
               (then
-                (call $est_u8_inline (local.get $rows) (local.get $rowBytes) (local.get $q) (local.get $ids)
+                (call $est_u8_wide (local.get $rows) (local.get $rowBytes) (local.get $q) (local.get $ids)
                   (local.get $k) (local.get $out) (local.get $mult) (local.get $kq)))
+
               (else
                 (if (i32.eq (local.get $kind) (i32.const 1))
                   (then
@@ -1431,35 +1433,6 @@
     (i32.store offset=4 (local.get $stats) (local.get $dist))
     (i32.store offset=8 (local.get $stats) (local.get $sink))
     (local.get $rs)
-  )
-  ;; est_u8 over rows that carry their correction in their last 4 bytes (the walk arena's int8 layout: one row, one
-  ;; place, one cache miss fewer per neighbour than a separate corrections array). The query slot holds the codes
-  ;; then 4 zero bytes, so dot_u8 over the whole row adds 0 for the correction's bytes (any i8 times 0), and the sums
-  ;; are the codes' exactly; then out[i] = (mult·sum + kq) + corr as est_u8 computes it, so the values are identical.
-  (func $est_u8_inline (param $rows i32) (param $rowBytes i32) (param $q i32) (param $ids i32) (param $count i32)
-    (param $out i32) (param $mult f64) (param $kq f64)
-    (local $i i32)
-    (call $dot_u8 (local.get $rows) (local.get $rowBytes) (local.get $q) (local.get $ids) (local.get $count)
-      (local.get $out))
-    (local.set $i (local.get $count))
-    (block $done
-      (loop $widen
-        (br_if $done (i32.eqz (local.get $i)))
-        (local.set $i (i32.sub (local.get $i) (i32.const 1)))
-        (f64.store (i32.add (local.get $out) (i32.shl (local.get $i) (i32.const 3)))
-          (f64.add
-            (f64.add
-              (f64.mul (local.get $mult)
-                (f64.convert_i32_s (i32.load (i32.add (local.get $out) (i32.shl (local.get $i) (i32.const 2))))))
-              (local.get $kq))
-            (f64.promote_f32
-              (f32.load
-                (i32.add
-                  (i32.add (local.get $rows)
-                    (i32.mul (i32.load (i32.add (local.get $ids) (i32.shl (local.get $i) (i32.const 2))))
-                      (local.get $rowBytes)))
-                  (i32.sub (local.get $rowBytes) (i32.const 4)))))))
-        (br $widen)))
   )
   ;; 1 when node $id may enter the results: no reject bitmap, or its bit is clear
   (func $accepted (param $reject i32) (param $id i32) (result i32)
@@ -1778,5 +1751,119 @@
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $candidates)))
     (local.get $kept)
+  )
+  ;; ---- int8 walk scoring with a widened query (lib/index/wasm-walk.ts, walk kind 3) ----
+  ;; Per 16 code bytes dot_u8 pays two extmuls (each a sign-extension of both operands and a multiply; the high half
+  ;; first shuffles it down), an add and a pairwise add. Codes are 0..127, so the query can be widened to i16 ONCE per
+  ;; query (the caller writes it at q: code i as the i16 at q + 2i); a row's 16 bytes are then zero-extended in two
+  ;; halves and multiplied-added with i32x4.dot_i16x8_s (pmaddwd) against the query's i16 lanes, into two
+  ;; accumulators (independent add chains). Each product and sum is the same integer as dot_u8's (no lane exceeds
+  ;; 2·127² per step, nor 2^31 over a row), so the sums are identical.
+  ;; touch_rows: touch's loads without its per-line loop overhead: four lines per step (load offsets), so the loop
+  ;; issues a row's misses back to back and more of them fit the reorder window at once; plus the row's last word,
+  ;; whose line the 64-byte steps miss when the row does not start on a line.
+  (func $touch_rows (param $rows i32) (param $rowBytes i32) (param $ids i32) (param $count i32) (param $out i32)
+    (local $i i32)
+    (local $p i32)
+    (local $e i32)
+    (local $t i32)
+    (block $done
+      (loop $row
+        (br_if $done (i32.ge_u (local.get $i) (local.get $count)))
+        (local.set $p (i32.add (local.get $rows)
+          (i32.mul (i32.load (i32.add (local.get $ids) (i32.shl (local.get $i) (i32.const 2)))) (local.get $rowBytes))))
+        (local.set $e (i32.add (local.get $p) (local.get $rowBytes)))
+        (local.set $t (i32.xor (local.get $t) (i32.load align=1 (i32.sub (local.get $e) (i32.const 4)))))
+        (block $quads
+          (loop $quad
+            (br_if $quads (i32.gt_u (i32.add (local.get $p) (i32.const 256)) (local.get $e)))
+            (local.set $t (i32.xor (local.get $t)
+              (i32.xor
+                (i32.xor (i32.load align=1 (local.get $p)) (i32.load offset=64 align=1 (local.get $p)))
+                (i32.xor (i32.load offset=128 align=1 (local.get $p)) (i32.load offset=192 align=1 (local.get $p))))))
+            (local.set $p (i32.add (local.get $p) (i32.const 256)))
+            (br $quad)))
+        (block $lines
+          (loop $line
+            (br_if $lines (i32.ge_u (local.get $p) (local.get $e)))
+            (local.set $t (i32.xor (local.get $t) (i32.load align=1 (local.get $p))))
+            (local.set $p (i32.add (local.get $p) (i32.const 64)))
+            (br $line)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $row)))
+    (i32.store align=1 (local.get $out) (local.get $t))
+  )
+  ;; The walk arena's int8 rows carry their f32 correction in their last 4 bytes (one row, one place: a neighbour
+  ;; costs one row's cache lines, not those plus a corrections-array line). out[i] (f64) = (mult·Σ c_q·c_v + kq) + corr
+  ;; in est_u8's IEEE double operations and order, so the values are est_u8's; codes = rowBytes − 4, a multiple of 4;
+  ;; the query widened to i16 at q (2·codes bytes)
+  (func $est_u8_wide (export "est_u8_wide") (param $rows i32) (param $rowBytes i32) (param $q i32) (param $ids i32)
+    (param $count i32) (param $out i32) (param $mult f64) (param $kq f64)
+    (local $i i32)
+    (local $p i32)
+    (local $k i32)
+    (local $codes i32)
+    (local $blocks i32)
+    (local $a v128)
+    (local $acc0 v128)
+    (local $acc1 v128)
+    (call $touch_rows (local.get $rows) (local.get $rowBytes) (local.get $ids) (local.get $count) (local.get $out))
+    (local.set $codes (i32.sub (local.get $rowBytes) (i32.const 4)))
+    (local.set $blocks (i32.and (local.get $codes) (i32.const -16)))
+    (block $done
+      (loop $row
+        (br_if $done (i32.ge_u (local.get $i) (local.get $count)))
+        (local.set $p (i32.add (local.get $rows)
+          (i32.mul (i32.load (i32.add (local.get $ids) (i32.shl (local.get $i) (i32.const 2)))) (local.get $rowBytes))))
+        (local.set $acc0 (v128.const i32x4 0 0 0 0))
+        (local.set $acc1 (v128.const i32x4 0 0 0 0))
+        (local.set $k (i32.const 0))
+        (block $wide
+          (loop $block
+            (br_if $wide (i32.ge_u (local.get $k) (local.get $blocks)))
+            (local.set $a (v128.load align=1 (i32.add (local.get $p) (local.get $k))))
+            (local.set $acc0 (i32x4.add (local.get $acc0)
+              (i32x4.dot_i16x8_s (i16x8.extend_low_i8x16_u (local.get $a))
+                (v128.load align=1 (i32.add (local.get $q) (i32.shl (local.get $k) (i32.const 1)))))))
+            (local.set $acc1 (i32x4.add (local.get $acc1)
+              (i32x4.dot_i16x8_s (i16x8.extend_high_i8x16_u (local.get $a))
+                (v128.load offset=16 align=1 (i32.add (local.get $q) (i32.shl (local.get $k) (i32.const 1)))))))
+            (local.set $k (i32.add (local.get $k) (i32.const 16)))
+            (br $block)))
+        (block $tail
+          (loop $word
+            (br_if $tail (i32.ge_u (local.get $k) (local.get $codes)))
+            (local.set $acc0 (i32x4.add (local.get $acc0)
+              (i32x4.dot_i16x8_s
+                (i16x8.extend_low_i8x16_u (v128.load32_zero align=1 (i32.add (local.get $p) (local.get $k))))
+                (v128.load64_zero align=1 (i32.add (local.get $q) (i32.shl (local.get $k) (i32.const 1)))))))
+            (local.set $k (i32.add (local.get $k) (i32.const 4)))
+            (br $word)))
+        (local.set $acc0 (i32x4.add (local.get $acc0) (local.get $acc1)))
+        (f64.store (i32.add (local.get $out) (i32.shl (local.get $i) (i32.const 3)))
+          (f64.add
+            (f64.add
+              (f64.mul (local.get $mult)
+                (f64.convert_i32_s
+                  (i32.add
+                    (i32.add (i32x4.extract_lane 0 (local.get $acc0)) (i32x4.extract_lane 1 (local.get $acc0)))
+                    (i32.add (i32x4.extract_lane 2 (local.get $acc0)) (i32x4.extract_lane 3 (local.get $acc0))))))
+              (local.get $kq))
+            (f64.promote_f32 (f32.load align=1 (i32.add (local.get $p) (local.get $codes))))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $row)))
+  )
+  ;; The walk's result heap (a min-heap: ids u32 at ids, scores f64 at sc, size n) popped down to its best k with
+  ;; min_pop, the JS MinHeap.pop's sift rules, so the k left sit exactly where the JS pops would leave them; returns
+  ;; the new size. Why: the walk ends with up to ef results and a query wants k; popping ef − k of them here costs
+  ;; less than the JS pops after the walk and leaves only k to copy out of the arena.
+  (func $heap_trim (export "heap_trim") (param $ids i32) (param $sc i32) (param $n i32) (param $k i32) (result i32)
+    (block $done
+      (loop $pop
+        (br_if $done (i32.le_s (local.get $n) (local.get $k)))
+        (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+        (call $min_pop (local.get $ids) (local.get $sc) (local.get $n))
+        (br $pop)))
+    (local.get $n)
   )
 )

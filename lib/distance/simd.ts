@@ -88,8 +88,25 @@ export interface SimdKernels {
   /** f64 out: Qdrant's uint8 cosine of q (Σq² = aa) and each row, bit-identical to cosineU8 */
   cos_u8_f64: (rows: number, rowBytes: number, q: number, ids: number, count: number, out: number, aa: number) => void;
   /**
+   * f64 out: est_u8's estimate over rows of rowBytes = codes then their f32 correction (the walk arena's int8 rows),
+   * the query's codes widened to i16 at q; the same values as est_u8 (codes rowBytes − 4, a multiple of 4)
+   */
+  est_u8_wide: (
+    rows: number,
+    rowBytes: number,
+    q: number,
+    ids: number,
+    count: number,
+    out: number,
+    mult: number,
+    kq: number,
+  ) => void;
+  /** pops the walk's result heap (ids u32 at ids, scores f64 at sc, size n) down to k as MinHeap.pop; the new size */
+  heap_trim: (ids: number, sc: number, n: number, k: number) => number;
+  /**
    * The whole layer-0 HNSW walk of one query over a graph and rows in this memory (lib/index/wasm-walk.ts, which
-   * documents the layout); `kind` 0 scores with est_u8, 1 dot_f64, 2 l2_f64 negated. Returns the result heap's size.
+   * documents the layout); `kind` 0 scores with est_u8, 1 dot_f64, 2 l2_f64 negated, 3 est_u8_wide. Returns the
+   * result heap's size.
    */
   walk: (
     kind: number,

@@ -241,7 +241,7 @@ function walkInWasm(
   const src = scorer.walkSource?.();
   const walk = walkArenaFor(graph, src);
   if (walk === null || src === undefined) return false;
-  walk.run(src, ep, epScore, ef, rejected, ctx);
+  walk.run(src, ep, epScore, ef, options.k, rejected, ctx);
   ctx.touched = 0;
   return true;
 }

@@ -16,11 +16,14 @@
  * | vis                         | n u8 visited marks (tag per query, cleared on wrap)              |
  * | reject                      | ⌈n/8⌉ bytes: the caller's reject bitmap, copied per query        |
  * | stats                       | hops, distances, a prefetch sink (i32)                           |
- * | query, ids, out             | the SimdArena's slots (query bytes; a neighbour list's batch)    |
+ * | query, ids, out             | the SimdArena's slots (the query: float rows' as the source's,   |
+ * |                             | int8 codes widened to i16; a neighbour list's batch)             |
  *
  * Invariants: the copies are immutable (segments are), so the arena answers exactly as the source; the walk makes
- * the JS walk's decisions in its order with the same kernel (ids, scores and tie order identical; unit tests compare
- * them); a call runs start to end synchronously, so arenas are shared by every query (no per-query state survives
+ * the JS walk's decisions in its order with kernels whose values are the JS scorer's (int8: est_u8_wide, the same
+ * integer sums as est_u8 from a query widened to i16 once per query), and pops its results down to k with the JS
+ * heap's sift rules (heap_trim), so ids, scores and tie order are identical (unit tests compare them); a call runs
+ * start to end synchronously, so arenas are shared by every query (no per-query state survives
  * a call but the visited tag). Cost: the arena duplicates the rows' data and layer 0 while both are held, within a
  * per-thread budget (setWalkArenaBudget).
  */
@@ -48,11 +51,11 @@ export class WalkArena {
   private readonly rejectBits: Uint8Array;
   private readonly resultScores: Float64Array;
   private readonly resultIds: Uint32Array;
-  /** the source's query bytes (an int8 row's correction bytes after them stay 0: est_u8_inline relies on it) */
-  private readonly querySlot: Uint8Array;
+  /** the query as the kernel reads it: a float source's query bytes, or int8 codes widened to i16 */
+  private readonly querySlot: Uint8Array | Int16Array;
   private tag = 0;
 
-  private constructor(arena: SimdArena, graph: InMemoryGraph, rows: RowsLayout, querySlot: Uint8Array) {
+  private constructor(arena: SimdArena, graph: InMemoryGraph, rows: RowsLayout, querySlot: Uint8Array | Int16Array) {
     const { n, m0 } = graph.meta;
     const l = layout(n, m0, rows.bytes);
     this.arena = arena;
@@ -86,7 +89,10 @@ export class WalkArena {
     held += bytes;
     copyRows(src, rows, new Uint8Array(arena.buffer, 0, rows.bytes));
     new Uint32Array(arena.buffer, l.adj, n * (1 + m0)).set(graph.records.subarray(0, n * (1 + m0)));
-    const querySlot = new Uint8Array(arena.buffer, arena.queryOffset, src.query.byteLength);
+    const querySlot =
+      rows.kind === 3
+        ? new Int16Array(arena.buffer, arena.queryOffset, src.query.byteLength)
+        : new Uint8Array(arena.buffer, arena.queryOffset, src.query.byteLength);
     const walk = new WalkArena(arena, graph, rows, querySlot);
     released.register(walk, bytes);
     return walk;
@@ -94,10 +100,20 @@ export class WalkArena {
 
   /**
    * The layer-0 walk from (ep, epScore) with candidate list ef; `rejected` (bit set = may not enter the results) or
-   * null. Leaves the result heap in ctx.results (as the JS walk leaves it) and adds hops and distances to ctx.
+   * null. Leaves the result heap in ctx.results as the JS walk leaves it after popping it down to k (the caller's
+   * finish pops no more), and adds hops and distances to ctx.
    */
-  run(src: WalkSource, ep: number, epScore: number, ef: number, rejected: Uint8Array | null, ctx: SearchContext): void {
+  run(
+    src: WalkSource,
+    ep: number,
+    epScore: number,
+    ef: number,
+    k: number,
+    rejected: Uint8Array | null,
+    ctx: SearchContext,
+  ): void {
     const arena = this.arena;
+    // int8 codes (0..127) widen to i16 exactly: est_u8_wide reads them so, once per query instead of per row
     this.querySlot.set(src.query);
     this.tag++;
     if (this.tag === 0x100) {
@@ -106,7 +122,7 @@ export class WalkArena {
     }
     const bits = this.rejectBits;
     if (rejected !== null) bits.set(rejected.length > bits.length ? rejected.subarray(0, bits.length) : rejected);
-    const size = arena.kernels.walk(
+    const walked = arena.kernels.walk(
       this.kind,
       0,
       this.rowBytes,
@@ -128,6 +144,7 @@ export class WalkArena {
       epScore,
       Math.min(ef, 0x7fffffff),
     );
+    const size = arena.kernels.heap_trim(this.resultIds.byteOffset, this.resultScores.byteOffset, walked, k);
     ctx.hops += this.stats[0];
     ctx.distances += this.stats[1];
     const results = ctx.results;
@@ -151,9 +168,9 @@ interface RowsLayout {
 }
 
 /**
- * Float rows are copied as they are (kind 1 / 2). Int8 rows get their correction appended (kind 3, est_u8_inline:
- * rowBytes = stride + 4, the query slot 4 bytes longer and zero there), so a neighbour costs one row's cache lines
- * instead of those plus a corrections-array line.
+ * Float rows are copied as they are (kind 1 / 2). Int8 rows get their correction appended (kind 3, est_u8_wide:
+ * rowBytes = stride + 4), so a neighbour costs one row's cache lines instead of those plus a corrections-array line;
+ * the query slot holds the stride codes widened to i16.
  */
 function rowsLayout(src: WalkSource): RowsLayout {
   if (src.kind !== 0) {
@@ -161,7 +178,7 @@ function rowsLayout(src: WalkSource): RowsLayout {
   }
   const count = (src.dataBytes - src.corr) >> 2;
   const rowBytes = src.rowBytes + 4;
-  return { kind: 3, rowBytes, corr: 0, bytes: count * rowBytes, queryBytes: rowBytes };
+  return { kind: 3, rowBytes, corr: 0, bytes: count * rowBytes, queryBytes: 2 * src.rowBytes };
 }
 
 function copyRows(src: WalkSource, rows: RowsLayout, dst: Uint8Array): void {

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  allocateSimdArena,
   dot,
   l2sq,
   normalized,
@@ -151,6 +152,54 @@ describe('WebAssembly SIMD kernels', () => {
         // nothing past the batch is written but the first result slot's scratch word
         if (count > 0) expect(Number.isNaN(arena.outF64[count])).toBe(true);
       }
+    }
+  });
+
+  it('est_u8_wide (rows carrying their correction, the query widened to i16) = est_u8, bit for bit', () => {
+    // strides with and without a 4-byte tail past the 16-byte blocks (GloVe's 100, Fashion-MNIST's 784), codes up to
+    // 127 (all-127 rows: the largest products and sums), any batch size
+    for (const stride of [4, 8, 16, 20, 52, 100, 784]) {
+      const n = 40;
+      const rnd = mulberry32(stride);
+      const codes = new Uint8Array(n * stride);
+      for (let i = 0; i < codes.length; i++) codes[i] = i < 2 * stride ? 127 : Math.floor(rnd() * 128);
+      const corr = Float32Array.from({ length: n }, () => rnd() * 4 - 2);
+      const qCodes = Uint8Array.from({ length: stride }, (_, i) => (i % 7 === 0 ? 127 : Math.floor(rnd() * 128)));
+      // est_u8's memory: codes, corrections, the u8 query; est_u8_wide's: rows of stride + 4 bytes, the i16 query
+      const plain = allocateSimdArena(n * stride + 4 * n, stride);
+      const wide = allocateSimdArena(n * (stride + 4), 2 * stride);
+      if (plain === null || wide === null) throw new Error('no SIMD arena');
+      new Uint8Array(plain.buffer).set(codes, 0);
+      new Float32Array(plain.buffer, n * stride, n).set(corr);
+      new Uint8Array(plain.buffer, plain.queryOffset, stride).set(qCodes);
+      const rows = new DataView(wide.buffer);
+      for (let i = 0; i < n; i++) {
+        new Uint8Array(wide.buffer, i * (stride + 4), stride).set(codes.subarray(i * stride, (i + 1) * stride));
+        rows.setFloat32(i * (stride + 4) + stride, corr[i], true);
+      }
+      new Int16Array(wide.buffer, wide.queryOffset, stride).set(qCodes);
+      for (const [mult, kq] of [
+        [0.0137, -3.25],
+        [-0.3, 1e-7],
+      ])
+        for (const count of [0, 1, 5, 32]) {
+          for (let j = 0; j < count; j++) plain.ids[j] = wide.ids[j] = j < 2 ? j : Math.floor(rnd() * n);
+          wide.outF64.fill(Number.NaN);
+          plain.kernels.est_u8(
+            0,
+            stride,
+            plain.queryOffset,
+            plain.idsOffset,
+            count,
+            plain.outOffset,
+            n * stride,
+            mult,
+            kq,
+          );
+          wide.kernels.est_u8_wide(0, stride + 4, wide.queryOffset, wide.idsOffset, count, wide.outOffset, mult, kq);
+          expect(wide.outF64.subarray(0, count)).toEqual(plain.outF64.subarray(0, count));
+          if (count > 0) expect(Number.isNaN(wide.outF64[count])).toBe(true);
+        }
     }
   });
 
