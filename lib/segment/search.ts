@@ -150,19 +150,15 @@ export interface SearchTuning {
 }
 
 /**
- * Two tunings, chosen by STRATA_COLD_READS (lib/runtime/config.ts). The default, `records` (RECORD_TUNING below),
- * designs for few rounds AND few bytes, the issue's bound for a cold scenario-2 query (<= 10 rounds and <= 4 MB per
- * 25k-point segment): a worker's first walk over a segment reads whole only a layer 0 under 1 MiB and originals under
- * 2 MiB, and otherwise fetches the very records (rows, layer-0 records) a beam step needs: a 25k × 100-d segment's cold
- * query at ef 128 costs ~7.4 rounds (the open's 2 included), ~2,440 ranged GETs and 3.2 MB. Its second walk reads
- * what the worker can keep whole (the warm size rule below), after which the worker reads nothing. `pages`
- * (PAGE_TUNING) reads a segment whose layer 0 is under 4 MiB and whose originals are under 16 MiB whole on its first
- * walk (the same segment: ~3 rounds, ~18 GETs, 14.5 MB), larger ones page by page: fewer GETs for more bytes. In-region
- * S3 transfer is free and a GET is priced ($0.0004 per 1,000): records cost ~$0.001 of GETs per cold segment walk
- * against ~$0.00001 for pages, once per segment and worker (the warm rule reads it whole next), and they keep a cold
- * query's bytes (Lambda time at S3's ~90 MB/s per connection) and the worker's memory small. Over moto behind the
- * latency fixture a records walk is slow (moto serves GETs one at a time: bench/storage.ts), against S3 a round of a
- * few hundred GETs goes out 50 at a time.
+ * Two tunings, chosen by STRATA_COLD_READS (lib/runtime/config.ts). The default, `pages`, designs for few rounds and
+ * few GETs (what S3 bills and what its first-byte latency multiplies): a segment whose layer-0 graph is under 4 MiB and
+ * whose originals are under 16 MiB is read whole in one round on its first walk (a 25k × 100-d segment: 3 rounds,
+ * ~18 GETs, 14.5 MB), larger ones page by page. `records` (RECORD_TUNING below) designs for few bytes: a first walk
+ * reads whole only under 1 MiB / 2 MiB and otherwise fetches the very records a beam step needs (the same segment:
+ * ~9 rounds, ~2,500 GETs, 3.2 MB). Measured over moto behind the latency fixture (bench/storage.ts, 50k in 2 segments,
+ * D = 20): cold first scenario-2 query 4.1 s with pages vs 54 s with records (moto serves GETs one at a time, so
+ * the gap is wider there than against S3, where a round of ~300 GETs goes out 50 at a time). In-region S3 transfer is
+ * free, and a GET is priced: the default reads more bytes to pay fewer requests.
  *
  * W = 32: measured cold over a paged graph (GloVe-100, 25k points, 16 KiB vector pages, ef 128, float walk on
  * paged originals), the sequential walk paid one round per hop (~135); the beam pays about hops / W plus the
@@ -191,16 +187,13 @@ export const RECORD_TUNING: SearchTuning = {
   recordGapBytes: 1024,
 };
 
-/** `pages` (see above): the warm size rule from the first walk, pages past it. */
-export const PAGE_TUNING: SearchTuning = {
+/** The default (`pages`, see above): the warm size rule from the first walk, pages past it. */
+export const DEFAULT_TUNING: SearchTuning = {
   ...RECORD_TUNING,
   wholeGraphBytes: RECORD_TUNING.warmWholeGraphBytes,
   wholeVectorsBytes: RECORD_TUNING.warmWholeVectorsBytes,
   coldReads: 'pages',
 };
-
-/** The default: records (see above). */
-export const DEFAULT_TUNING: SearchTuning = RECORD_TUNING;
 
 export async function searchSegment(
   seg: Segment,
