@@ -19,38 +19,15 @@
  * are fetched in that same first round, as one contiguous range each: the descent then scores resident rows only
  * (instead of one round per greedy hop, ~10 at 25k points) and the layer-0 entry's record is resident too.
  *
- * SEEDS: layer 0 starts from the entry AND the best upper nodes the descent scored (DESCENT_SEEDS of them, found with
- * their exact scores on the way down). Seeded with the entry alone, the first step's beam is that one node: a whole
- * round for one neighbour list. The seeds' rows were read for the descent and their layer-0 records are in the entry
- * region, so the first step expands a full beam for the same single round; it saves one round a cold query and only
- * adds true candidates (as searching layer 1 with a wider ef would).
- *
  * Invariants: the same termination rule and result heap as the sequential walk (searchHnsw), so with W = 1 the walk
- * IS the sequential walk, decision for decision (no seeds either: W = 1 keeps the entry alone); results are the best k found, best first; `accept` filters during
+ * IS the sequential walk, decision for decision; results are the best k found, best first; `accept` filters during
  * the walk; `checkpoint` runs between rounds only (a deadline: cancelling there loses no fetched page).
  */
 import { internal } from '../model/errors.js';
 import { type GraphAccessor, NO_NODE } from './graph.js';
-import { MinHeap, type SearchResult } from './heap.js';
+import type { SearchResult } from './heap.js';
 import type { QueryScorer } from './scorer.js';
-import {
-  type AcceptFn,
-  type SearchOptions,
-  SearchContext,
-  checkOptions,
-  descendAsync,
-  expand,
-  finish,
-  seedLayer0,
-} from './search.js';
-
-/**
- * Upper nodes the descent scored that seed layer 0 beside its entry (DescentSeeds). Measured cold (records read,
- * GloVe-100, 25k points, ef 128, W 48, 20 queries, the open's 2 rounds included): no seeds 8.35 rounds a query (max
- * 10: the first step expands the entry alone) and 3.29 MB, 16 seeds 7.35 (max 8) and 3.27 MB; W seeds 7.3 rounds
- * but 3.65 MB (a wider start scores more rows for no fewer steps).
- */
-const DESCENT_SEEDS = 16;
+import { type SearchOptions, SearchContext, checkOptions, descendAsync, expand, finish, seedLayer0 } from './search.js';
 
 export interface BeamOptions extends SearchOptions {
   /** W: candidates expanded per round (≥ 1) */
@@ -84,13 +61,10 @@ export async function searchHnswBeam(
   ]);
   // a rejected warm-up must not surface as unhandled while the descent is awaited; it is awaited below
   warming?.catch(() => undefined);
-  // the descent's best scored upper nodes: the first step's beam (see the header)
-  const seeds = given === null && width > 1 ? new DescentSeeds(scorer, Math.min(width, DESCENT_SEEDS)) : null;
   const [entry, entryScore] =
-    given !== null ? [given.id, given.score] : await descendAsync(graph, seeds ?? scorer, ctx, checkpoint);
+    given !== null ? [given.id, given.score] : await descendAsync(graph, scorer, ctx, checkpoint);
   await warming;
   seedLayer0(ctx, entry, entryScore, accept);
-  if (seeds !== null) seeds.seed(ctx, ef, accept);
 
   const { candidates, results } = ctx;
   const beam = new Uint32Array(width);
@@ -160,62 +134,4 @@ function layer0Of(graph: GraphAccessor, id: number): Uint32Array {
   const records = graph.layer0(id);
   if (records === null) throw internal(`layer-0 record of node ${id} still missing after load`);
   return records;
-}
-
-/**
- * The scorer of the descent, forwarding to the walk's, that keeps the W best upper nodes it scores (each once). They
- * cost nothing more: their rows were read for the descent, and their layer-0 records sit in the entry region.
- */
-class DescentSeeds implements QueryScorer {
-  private readonly best: MinHeap;
-  private readonly seen = new Set<number>();
-  readonly prefetch?: QueryScorer['prefetch'];
-  readonly scoreMany?: QueryScorer['scoreMany'];
-
-  constructor(
-    private readonly inner: QueryScorer,
-    private readonly width: number,
-  ) {
-    this.best = new MinHeap(width + 1);
-    if (inner.prefetch) this.prefetch = (ids, start, count) => inner.prefetch!(ids, start, count);
-    if (inner.scoreMany) {
-      this.scoreMany = (ids, start, count, out) => {
-        inner.scoreMany!(ids, start, count, out);
-        for (let j = 0; j < count; j++) this.keep(ids[start + j], out[j]);
-      };
-    }
-  }
-
-  score(id: number): number {
-    const s = this.inner.score(id);
-    this.keep(id, s);
-    return s;
-  }
-
-  private keep(id: number, score: number): void {
-    if (this.seen.has(id)) return;
-    this.seen.add(id);
-    const best = this.best;
-    if (best.size < this.width) best.push(id, score);
-    else if (score > best.topScore()) {
-      best.pop();
-      best.push(id, score);
-    }
-  }
-
-  /** Puts the kept nodes into layer 0's candidates and results, as seedLayer0 puts the entry. */
-  seed(ctx: SearchContext, ef: number, accept: AcceptFn | null): void {
-    const { ids, scores } = this.best.drainDescending();
-    for (let i = 0; i < ids.length; i++) {
-      const id = ids[i];
-      if (!ctx.visit(id)) continue;
-      ctx.candidates.push(id, scores[i]);
-      if (accept !== null && !accept(id)) continue;
-      if (ctx.results.size < ef) ctx.results.push(id, scores[i]);
-      else if (scores[i] > ctx.results.topScore()) {
-        ctx.results.pop();
-        ctx.results.push(id, scores[i]);
-      }
-    }
-  }
 }
