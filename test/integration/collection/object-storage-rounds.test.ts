@@ -269,11 +269,10 @@ describe.skipIf(!available)('object storage at real latency (moto behind the lat
       // step: the count depends on the graph and the query, never on the server's speed (every step issues its reads
       // together: test/unit/segment/cold-walk-rounds.test.ts). Runs used to differ (9-11 a query) because each built
       // its own graph (a random segment id seeds HNSW); over 20 queries of one 25k graph a query takes 8-11 (mean
-      // ~9.4), so the issue's 10 is not met by every query: this asserts what holds for these three.
-      expect(mean((c) => c.total.rounds)).toBeLessThanOrEqual(10.5);
+      // ~9.4), so the issue's 10 is not met by every query; these three take 10, 10 and 9, every run.
       for (const c of costs) {
         expect(c.cold).toBe(1);
-        expect(c.total.rounds).toBeLessThanOrEqual(11);
+        expect(c.total.rounds).toBeLessThanOrEqual(10);
         // the open (ids 0.73 MB, payload index 0.3 MB, the entry region's rows and records ~1 MB) and the walk's
         // ~1,800 rows (400 B) and layer-0 records (132 B), records within 1 KiB of each other sharing a GET
         // (cold-records.ts); read whole, the graph and originals alone were 13.3 MB
