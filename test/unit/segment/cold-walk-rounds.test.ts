@@ -7,7 +7,7 @@
  * scenario-2 walks (graph and originals on disk, records read as `STRATA_COLD_READS=records` does; GloVe-100, 10k
  * points, ef 128) over stores that answer at once (within microtasks), after seeded random delays (GETs completing
  * out of order), and one GET at a time in arrival order with random delays (as moto does), and asks for the same
- * rounds, GETs, bytes and hits from each.
+ * rounds, GETs, bytes and hits from each. And the beam width that grows with ef (lib/segment/search.ts) buys its rounds.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { normalizeRows } from '../../../lib/distance/index.js';
@@ -15,7 +15,7 @@ import { mulberry32 } from '../../../lib/index/rng.js';
 import { META, segmentObjectKey } from '../../../lib/segment/keys.js';
 import { encodeMeta } from '../../../lib/segment/meta.js';
 import { openSegment } from '../../../lib/segment/open.js';
-import { RECORD_TUNING, searchSegment } from '../../../lib/segment/search.js';
+import { RECORD_TUNING, type SearchTuning, searchSegment } from '../../../lib/segment/search.js';
 import { encodeSegment } from '../../../lib/segment/writer.js';
 import { IoScope } from '../../../lib/storage/io-stats.js';
 import { PageCache } from '../../../lib/storage/page-cache.js';
@@ -46,7 +46,7 @@ async function storeWith(timing: MemoryStoreTiming | number): Promise<MemoryStor
 }
 
 /** Each query cold: a fresh page cache, the segment opened (meta first) and walked, charged to one scope. */
-async function coldQueries(store: MemoryStore): Promise<Cold[]> {
+async function coldQueries(store: MemoryStore, tuning: SearchTuning = RECORD_TUNING): Promise<Cold[]> {
   const out: Cold[] = [];
   for (let qi = 0; qi < QUERIES; qi++) {
     const io = new IoScope();
@@ -58,7 +58,7 @@ async function coldQueries(store: MemoryStore): Promise<Cold[]> {
       seg,
       { vector, limit: 10, params: { exact: false, hnsw_ef: 128 }, deletedVersion: 0 },
       io,
-      RECORD_TUNING,
+      tuning,
     );
     out.push({
       rounds: io.rounds,
@@ -132,5 +132,22 @@ describe.skipIf(!datasetsAvailable())('cold scenario-2 walk rounds do not depend
       expect(c.openRounds).toBe(2);
       expect(c.rounds).toBeGreaterThan(c.openRounds);
     }
+  }, 120_000);
+});
+
+describe.skipIf(!datasetsAvailable())('the beam widens with ef', () => {
+  it('at ef 128 a cold walk expands 48 a round, not 32: fewer rounds for the same recall of the top 10', async () => {
+    const store = await storeWith(0);
+    const wide = await coldQueries(store);
+    const fixed = await coldQueries(store, { ...RECORD_TUNING, beamPerEf: 0 });
+    const total = (cs: Cold[]) => cs.reduce((a, c) => a + c.rounds, 0);
+    console.log(
+      `rounds per query at ef 128: W 48 ${wide.map((c) => c.rounds).join(' ')}, W 32 ${fixed.map((c) => c.rounds).join(' ')}`,
+    );
+    expect(total(wide)).toBeLessThan(total(fixed));
+    const found = (cs: Cold[]) => cs.map((c) => new Set(c.found));
+    const inBoth = found(wide).reduce((a, w, i) => a + fixed[i].found.filter((o) => w.has(o)).length, 0);
+    // no hit lost: the wider beam finds every point the narrower one found (on these queries, every run)
+    expect(inBoth).toBe(fixed.reduce((a, c) => a + c.found.length, 0));
   }, 120_000);
 });
