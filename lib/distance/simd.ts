@@ -133,6 +133,22 @@ export interface SimdKernels {
    * bit-identical to lib/quantization's productLookupTable
    */
   pq_lut: (t: number, q: number, dim: number, chunkSize: number, op: number, lut: number) => void;
+  /**
+   * The HNSW build's neighbour heuristic over int8 code rows (lib/index/build.ts): `count` candidates sorted closest
+   * first (u32 ids at `ids`, f64 similarities to the base at `sims`); keeps c unless a kept r has (mult·Σ c_c·c_r +
+   * corr[c]) + corr[r] > sim(c), stopping at maxLinks; compacts the kept ids and similarities to the front of both
+   * arrays and returns how many (corrections f32 per row at byte address `corr`)
+   */
+  heur_u8: (
+    rows: number,
+    rowBytes: number,
+    corr: number,
+    ids: number,
+    sims: number,
+    count: number,
+    maxLinks: number,
+    mult: number,
+  ) => number;
 }
 
 /** The `op` argument of f16_f64 and u8_f64. */

@@ -27,7 +27,9 @@
  * place of the query's; for Dot/Cosine that counts the constant d·o² twice, a shift every comparison cancels). One
  * dot_u8 call per neighbour list sums exact integers over a quarter of the float bytes, so distance work, ~95% of a
  * build, costs less; the graph's neighbour choices follow the code estimates, which is the order the int8 walk over
- * this graph uses anyway. Without SIMD, or for Manhattan (no code kernel), the build stays on float32.
+ * this graph uses anyway. Without SIMD, or for Manhattan (no code kernel), the build stays on float32. The neighbour
+ * heuristic on codes runs whole in one wasm call (heur_u8): a kernel call per candidate, scoring it against the few
+ * neighbours kept so far, cost more in crossings than in scoring (Fashion-MNIST 784-d, 20k: ~2.9M calls of ~4 rows).
  *
  * Pairwise build (`buildHnswWith`): nodes that are not one float32 row each (multivectors, scored by MaxSim) are
  * built with a given similarity of two nodes, larger = closer, taking every decision on full similarities (no early
@@ -172,6 +174,8 @@ class Builder {
   /** int8 mode: Σ-of-products multiplier and the per-vector corrections of `codes` */
   private readonly codeMult: number;
   private readonly corrections: Float32Array | null;
+  /** int8 mode: byte address of `corrections` in the arena when they live there (heur_u8 reads them), else −1 */
+  private readonly corrOffset: number;
   /** pairwise batch mode: the ids of one pairBatch call and their similarities */
   private readonly pairIds: Uint32Array;
   private readonly pairSims: Float64Array;
@@ -211,6 +215,8 @@ class Builder {
     this.pairSims = new Float64Array(pairBatch === null ? 0 : scratch);
     this.codeMult = codes === null ? 0 : codeMultiplier(codes.params);
     this.corrections = codes === null ? null : codes.corrections;
+    this.corrOffset =
+      codes !== null && arena !== null && codes.corrections.buffer === arena.buffer ? codes.corrections.byteOffset : -1;
   }
 
   run(): HnswGraph {
@@ -419,6 +425,8 @@ class Builder {
     const keptIds = this.keptIds;
     const keptSims = this.keptSims;
     const arena = this.pairSim === null ? this.arena : null;
+    if (arena !== null && this.corrOffset >= 0 && count <= SIMD_BATCH)
+      return this.selectInWasm(arena, ids, sims, count, maxLinks);
     let kept = 0;
     for (let i = 0; i < count && kept < maxLinks; i++) {
       const c = ids[i];
@@ -460,6 +468,36 @@ class Builder {
         kept++;
       }
     }
+    return kept;
+  }
+
+  /**
+   * selectNeighbours on int8 codes in ONE wasm call (heur_u8): the same estimates in the same double operations, the
+   * same candidates in the same order, so the same kept list; the kernel stops scoring c at the first kept neighbour
+   * that beats it (Qdrant's early exit), which the decision does not depend on.
+   */
+  private selectInWasm(
+    arena: SimdArena,
+    ids: Uint32Array,
+    sims: Float64Array,
+    count: number,
+    maxLinks: number,
+  ): number {
+    const codes = this.codes as QuantizedSet;
+    arena.ids.set(ids.subarray(0, count));
+    arena.outF64.set(sims.subarray(0, count));
+    const kept = arena.kernels.heur_u8(
+      codes.codes.byteOffset,
+      codes.params.stride,
+      this.corrOffset,
+      arena.idsOffset,
+      arena.outOffset,
+      count,
+      maxLinks,
+      this.codeMult,
+    );
+    this.keptIds.set(arena.ids.subarray(0, kept));
+    this.keptSims.set(arena.outF64.subarray(0, kept));
     return kept;
   }
 

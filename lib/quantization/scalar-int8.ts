@@ -39,6 +39,7 @@
 import { allocateSimdArena, SIMD_BATCH, type SimdArena, simdArenaOf } from '../distance/index.js';
 import type { Distance } from '../model/distance.js';
 import { invalid } from '../model/errors.js';
+import { trimmedRange } from './trimmed-range.js';
 
 export const CODE_MAX = 127;
 
@@ -107,10 +108,9 @@ export function trainScalar(
     // a seeded partial Fisher–Yates over vector ids keeps the sample (and so the segment) reproducible
     const ids = sampleIds(n, sampleSize, options.seed ?? 1);
     for (let s = 0; s < sampleSize; s++) values.set(data.subarray(ids[s] * dim, ids[s] * dim + dim), s * dim);
-    values.sort();
     const cut = Math.max(1, Math.min(Math.floor((sampleSize * (1 - quantile)) / 2), (values.length - 1) >> 1));
-    lo = values[cut];
-    hi = values[values.length - 1 - cut];
+    // the values at ranks cut and length − 1 − cut of the sorted sample, found without sorting it
+    [lo, hi] = trimmedRange(values, cut);
   } else {
     for (let i = 0; i < n * dim; i++) {
       const v = data[i];

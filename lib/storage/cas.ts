@@ -12,6 +12,11 @@
  *   out instead of colliding again); then StrataError 'conflict'.
  * - An AMBIGUOUS write (object-store.ts §5) is never retried blindly: the object is re-read. If it holds exactly
  *   the bytes we wrote, or `isApplied` says the stored value already contains our change, the update succeeded.
+ *   Equal bytes prove only that the object is in the state we asked for, not that we put it there: another writer
+ *   may have computed the same bytes from the same base. That is the same outcome when the encoding names the
+ *   change (the manifest's segment ids and WAL names, a lease's holder) or the change is a plain set (a config, an
+ *   alias); it is NOT for a change like "add one" to a bare number, whose two applications look like one. Such
+ *   values must carry an id per change and an `isApplied` judge over it.
  *   Otherwise, with an `isApplied` judge the loop carries on from the fresh value; without one the helper cannot
  *   tell "our write was lost" from "our write landed and was then superseded", so it rethrows the
  *   AmbiguousWriteError for the caller to decide. (Re-applying a non-idempotent change after it landed would
@@ -24,6 +29,7 @@ import type { ObjectStore } from './object-store.js';
 
 export interface CasOptions<T> {
   decode(bytes: Uint8Array): T;
+  /** equal bytes must mean an equal outcome (see the header: a bare counter needs ids per change) */
   encode(value: T): Uint8Array;
   /** the next value given the current one (null: the object does not exist); null to change nothing */
   change(current: T | null): T | null | Promise<T | null>;

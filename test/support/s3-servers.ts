@@ -4,6 +4,8 @@
  * SIGTERM then SIGKILL). No Docker: each runs from its own virtual environment under .venv-test/, which the tests
  * create on their first run (test/support/python-env.ts pins the packages and says why there are two).
  *
+ * moto runs through test/python/moto_server.py, which makes its conditional writes atomic as S3's are.
+ *
  * LocalStack 4.14 on the host needs three things to start offline here, all set below:
  * - GATEWAY_SERVER=hypercorn: the default twisted gateway imports `service_identity`, which the install
  *   does not bring;
@@ -16,8 +18,11 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { testPython } from './python-env.js';
+
+const MOTO_SERVER = join(dirname(fileURLToPath(import.meta.url)), '..', 'python', 'moto_server.py');
 
 export type S3ServerKind = 'moto' | 'localstack';
 
@@ -180,7 +185,8 @@ export async function startMoto(options: StartOptions = {}): Promise<S3Server> {
   return launch({
     kind: 'moto',
     command: testPython('moto'),
-    args: ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(port)],
+    // moto's own server with its writes under one lock: see the script's header for why
+    args: [MOTO_SERVER, '-H', '127.0.0.1', '-p', String(port)],
     env: { ...process.env, AWS_DEFAULT_REGION: REGION },
     port,
     timeoutMs: options.timeoutMs ?? 30_000,

@@ -251,21 +251,27 @@ export function describeObjectStoreConformance(
 
     race(`never loses an increment when 5 writers each CAS-increment a counter 4 times${raceNote}`, async () => {
       const p = fresh();
-      const bump = () =>
-        casUpdate<number>(store, `${p}counter`, {
-          decode: (b) => Number(dec(b)),
-          encode: (n) => enc(String(n)),
-          change: (n) => (n ?? 0) + 1,
+      // Each increment carries its own id, as the manifest's changes do (segment ids, WAL names): a bare number
+      // could not be judged after an ambiguous PUT (a timeout under load), since another writer's "n + 1" from the
+      // same base has the very bytes ours would have had; see lib/storage/cas.ts.
+      const bump = (id: string) =>
+        casUpdate<string[]>(store, `${p}counter`, {
+          decode: (b) => JSON.parse(dec(b)) as string[],
+          encode: (ids) => enc(JSON.stringify(ids)),
+          change: (ids) => (ids?.includes(id) === true ? null : [...(ids ?? []), id]),
+          isApplied: (stored) => stored.includes(id),
           maxAttempts: 100,
           baseDelayMs: 2,
           maxDelayMs: 40,
         });
       await Promise.all(
-        Array.from({ length: 5 }, async () => {
-          for (let i = 0; i < 4; i++) await bump();
+        Array.from({ length: 5 }, async (_, w) => {
+          for (let i = 0; i < 4; i++) await bump(`w${w}-${i}`);
         }),
       );
-      expect(dec((await store.get(`${p}counter`))!.body)).toBe('20');
+      const ids = JSON.parse(dec((await store.get(`${p}counter`))!.body)) as string[];
+      expect(ids).toHaveLength(20);
+      expect(new Set(ids).size).toBe(20);
     });
 
     it('charges a query scope: a concurrent batch is one round, a dependent read one more', async () => {

@@ -48,6 +48,7 @@ describe('SIMD kernels build (wabt from simd-kernels.wat)', () => {
       'function:walk',
       'function:km_nearest',
       'function:pq_lut',
+      'function:heur_u8',
     ]);
     expect(wasm.Module.imports(module)).toEqual([{ module: 'env', name: 'memory', kind: 'memory' }]);
   });

@@ -125,6 +125,20 @@ describe('casUpdate', () => {
     expect(result).toMatchObject({ written: true, value: ['A'], attempts: 2 });
   });
 
+  it('with an isApplied judge, an ambiguous write that did not land while another writer committed is redone on top', async () => {
+    const inner = new MemoryStore();
+    await casUpdate(inner, 'obj', opts('base'));
+    const store = new FaultStore(inner);
+    const gate = store.gate({ op: 'put', limit: 1 }); // A has read 'base'; its put waits
+    store.inject({ op: 'put', nth: 1, effect: 'ambiguous-not-applied' });
+    const a = casUpdate(store, 'obj', opts('A', { isApplied: (stored) => stored.includes('A') }));
+    await gate.reached();
+    await casUpdate(inner, 'obj', opts('B')); // B commits from the same base
+    gate.release();
+    expect(await a).toMatchObject({ written: true, attempts: 2 });
+    expect(await read(inner, 'obj')).toEqual(['A', 'B', 'base']);
+  });
+
   it('passes other failures through untouched', async () => {
     const store = new FaultStore(new MemoryStore());
     store.inject({ op: 'get', nth: 1 });
