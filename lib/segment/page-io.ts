@@ -82,13 +82,9 @@ export function recordReader<T extends DecodedPage>(
       const spans = ids.map((id) => ({ page: RECORD_INDEX_BASE + id, ...rangeOf(id) }));
       for (const id of carried(ids, rangeOf, gapBytes)) spans.push({ page: RECORD_INDEX_BASE + id, ...rangeOf(id) });
       try {
-        const got = await source.getPages(
-          key,
-          spans,
-          (index, bytes) => decode(index - RECORD_INDEX_BASE, bytes),
-          io,
-          { gapBytes },
-        );
+        const got = await source.getPages(key, spans, (index, bytes) => decode(index - RECORD_INDEX_BASE, bytes), io, {
+          gapBytes,
+        });
         return got.length === ids.length ? got : got.slice(0, ids.length);
       } catch (e) {
         if (isStrataError(e, 'not_found')) throw internal(`segment object missing: ${key}`, e);
