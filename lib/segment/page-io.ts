@@ -64,7 +64,9 @@ export const RECORD_INDEX_BASE = 2 ** 32;
 /**
  * The PageReader of one object's RECORDS (a node's layer-0 record, a row) for one query: "page" i of this reader is
  * record i, kept by `source` under RECORD_INDEX_BASE + i; missing records are fetched in one round, records at most
- * `gapBytes` apart sharing a ranged GET.
+ * `gapBytes` apart sharing a ranged GET. The records lying between two that share a GET come in its body anyway: they
+ * are decoded and kept too (no GET or byte more), so a later step that needs one finds it resident, as a page read
+ * would have left it. `rangeOf` must grow with the id (the formats' records are in id order).
  */
 export function recordReader<T extends DecodedPage>(
   source: PageSource,
@@ -77,20 +79,35 @@ export function recordReader<T extends DecodedPage>(
   return {
     resident: (id) => source.peek<T>(key, RECORD_INDEX_BASE + id),
     async load(ids) {
+      const spans = ids.map((id) => ({ page: RECORD_INDEX_BASE + id, ...rangeOf(id) }));
+      for (const id of carried(ids, rangeOf, gapBytes)) spans.push({ page: RECORD_INDEX_BASE + id, ...rangeOf(id) });
       try {
-        return await source.getPages(
-          key,
-          ids.map((id) => ({ page: RECORD_INDEX_BASE + id, ...rangeOf(id) })),
-          (index, bytes) => decode(index - RECORD_INDEX_BASE, bytes),
-          io,
-          { gapBytes },
-        );
+        const got = await source.getPages(key, spans, (index, bytes) => decode(index - RECORD_INDEX_BASE, bytes), io, {
+          gapBytes,
+        });
+        return got.length === ids.length ? got : got.slice(0, ids.length);
       } catch (e) {
         if (isStrataError(e, 'not_found')) throw internal(`segment object missing: ${key}`, e);
         throw e;
       }
     },
   };
+}
+
+/**
+ * The ids strictly between two of `ids` (sorted) whose records are at most `gapBytes` apart: the bytes a shared GET
+ * reads between them. None of `ids` itself.
+ */
+function carried(ids: readonly number[], rangeOf: (id: number) => ByteRange, gapBytes: number): number[] {
+  if (gapBytes <= 0 || ids.length < 2) return [];
+  const sorted = [...ids].sort((a, b) => a - b);
+  const out: number[] = [];
+  for (let i = 1; i < sorted.length; i++) {
+    const a = sorted[i - 1];
+    const b = sorted[i];
+    if (b - a > 1 && rangeOf(b).start - rangeOf(a).end <= gapBytes) for (let id = a + 1; id < b; id++) out.push(id);
+  }
+  return out;
 }
 
 /**

@@ -124,8 +124,13 @@ const contexts: SearchContext[] = [];
 
 /** How a segment search uses the store (the worker's settings; DEFAULT_TUNING otherwise). */
 export interface SearchTuning {
-  /** W: candidates the walk expands per store round when it reads pages (lib/index/beam-search.ts) */
+  /** W: candidates the walk expands per store round when it reads pages (lib/index/beam-search.ts), at least */
   beamWidth: number;
+  /**
+   * W grows with ef past `beamWidth` to ceil(ef × beamPerEf): a walk's expansions grow with ef, its rounds should not
+   * (a `beamWidth` of 1 stays the sequential walk)
+   */
+  beamPerEf: number;
   /** G: a paged layer 0 of at most this many bytes is read whole on first touch (whole-graph.ts); 0 = never */
   wholeGraphBytes: number;
   /** V: paged originals of at most this many bytes are read whole when a float walk first misses (whole-rows.ts) */
@@ -150,14 +155,18 @@ export interface SearchTuning {
  * whose originals are under 16 MiB is read whole in one round on its first walk (a 25k × 100-d segment: 3 rounds,
  * ~18 GETs, 14.5 MB), larger ones page by page. `records` (RECORD_TUNING below) designs for few bytes: a first walk
  * reads whole only under 1 MiB / 2 MiB and otherwise fetches the very records a beam step needs (the same segment:
- * ~9 rounds, ~2,500 GETs, 3.2 MB). Measured over moto behind the latency fixture (bench/storage.ts, 50k in 2 segments,
+ * ~8.4 rounds, ~2,450 GETs, 3.2 MB). Measured over moto behind the latency fixture (bench/storage.ts, 50k in 2 segments,
  * D = 20): cold first scenario-2 query 4.1 s with pages vs 54 s with records (moto serves GETs one at a time, so
  * the gap is wider there than against S3, where a round of ~300 GETs goes out 50 at a time). In-region S3 transfer is
  * free, and a GET is priced: the default reads more bytes to pay fewer requests.
  *
  * W = 32: measured cold over a paged graph (GloVe-100, 25k points, 16 KiB vector pages, ef 128, float walk on
  * paged originals), the sequential walk paid one round per hop (~135); the beam pays about hops / W plus the
- * descent, at equal recall (test/unit/segment/paged-walk.test.ts).
+ * descent, at equal recall (test/unit/segment/paged-walk.test.ts). W widens with ef (3/8 of it): the walk expands
+ * more nodes at a larger ef, and its step count is what S3 latency multiplies. At ef 128 (W 48), records read, the
+ * same segment's cold query costs 8.35 rounds (7-10 over 20 queries, the open's 2 included) for 3.19 MB and ~2,450
+ * GETs; at W 32, 8.95 rounds (7-11) for 3.16 MB and ~2,530 GETs. W 64 / 96 gave 8.05 / 7.75 rounds (still up to 10:
+ * the last steps expand the few nodes the step before found, one generation a round) for 3.3 / 3.6 MB.
  * The cold size rule, G = 1 MiB and V = 2 MiB: a first walk reads whole only what keeps it under 4 MB a segment
  * (the issue's bound); past it, records (cold-records.ts): a 25k × 100-d segment's walk at ef 128 reads 1.1 MB of
  * rows and records in ~2,500 GETs instead of 13.3 MB whole in ~14 (in-memory store, 20 queries, same hits). Gap 1 KiB:
@@ -169,6 +178,7 @@ export interface SearchTuning {
  */
 export const RECORD_TUNING: SearchTuning = {
   beamWidth: 32,
+  beamPerEf: 0.375,
   wholeGraphBytes: 1024 * 1024,
   wholeVectorsBytes: 2 * 1024 * 1024,
   warmWholeGraphBytes: 4 * 1024 * 1024,
@@ -280,7 +290,12 @@ export async function searchSegment(
     const ef = q.params.hnsw_ef ?? meta.hnsw.efConstruct;
     const ctx = contexts.pop() ?? new SearchContext(meta.count);
     // a walk that reads pages (graph or originals) expands a beam per round; an in-memory one stays sequential
-    const beamWidth = graph.load !== undefined || scorer.prefetch !== undefined ? tuning.beamWidth : 1;
+    const beamWidth =
+      graph.load === undefined && scorer.prefetch === undefined
+        ? 1
+        : tuning.beamWidth <= 1
+          ? tuning.beamWidth
+          : Math.max(tuning.beamWidth, Math.ceil(ef * tuning.beamPerEf));
     try {
       const walk = { ...options, ef, beamWidth, entry };
       found = await searchPipeline({ n: meta.count, graph }, scorer, rescorer, walk, ctx);

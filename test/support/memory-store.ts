@@ -21,6 +21,12 @@ import type {
   ReadOptions,
 } from '../../lib/storage/object-store.js';
 
+/** How calls are delayed (see the constructor). */
+export interface MemoryStoreTiming {
+  latencyMs?: number | (() => number);
+  serial?: boolean;
+}
+
 interface Stored {
   body: Uint8Array;
   etag: string;
@@ -32,11 +38,30 @@ export class MemoryStore implements ObjectStore {
   readonly stats = new IoStats();
   private readonly objects = new Map<string, Stored>();
 
-  constructor(private readonly latencyMs = 0) {}
+  private readonly latency: number | (() => number);
+  private readonly serial: boolean;
+  /** the last call served (serial mode): the next one starts after it */
+  private turn: Promise<void> = Promise.resolve();
 
-  private async wait(): Promise<void> {
-    if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs));
-    else await Promise.resolve();
+  /**
+   * `timing`: the ms each call waits (a number), or `latencyMs` drawn per call (seeded jitter: calls then complete
+   * in an order of their own) and `serial` (calls served one at a time in arrival order, as moto serves GETs).
+   */
+  constructor(timing: number | MemoryStoreTiming = 0) {
+    const t = typeof timing === 'number' ? { latencyMs: timing } : timing;
+    this.latency = t.latencyMs ?? 0;
+    this.serial = t.serial ?? false;
+  }
+
+  private wait(): Promise<void> {
+    const pause = async (): Promise<void> => {
+      const ms = typeof this.latency === 'number' ? this.latency : this.latency();
+      if (ms > 0) await new Promise((r) => setTimeout(r, ms));
+      else await Promise.resolve();
+    };
+    if (!this.serial) return pause();
+    this.turn = this.turn.then(pause);
+    return this.turn;
   }
 
   async get(key: string, options: GetOptions = {}): Promise<GetResult | null> {

@@ -43,6 +43,8 @@ const MB = 1e6;
  * counts asserted do not depend on it.
  */
 const COLD_S2_MS = 300_000;
+/** the optimizer's clock: with a fixed id suffix, the segment id and so its graph do not change from run to run */
+const SEALED_AT = Date.UTC(2026, 11, 1);
 
 interface Scenario {
   name: string;
@@ -156,7 +158,8 @@ describe.skipIf(!available)('object storage at real latency (moto behind the lat
         }));
         await writer.upsertPoints(key, points, true);
       }
-      await optimize(store, collectionPrefix('', key));
+      // one fixed segment id (its HNSW seed, optimizers/execute.ts): the same graph, so the same walks, every run
+      await optimize(store, collectionPrefix('', key), { now: () => SEALED_AT, random: () => `0000${key}` });
     }
   }, 600_000);
 
@@ -259,17 +262,17 @@ describe.skipIf(!available)('object storage at real latency (moto behind the lat
       }
       const mean = (f: (c: CostReport) => number) => costs.reduce((a, c) => a + f(c), 0) / costs.length;
       console.log(
-        `cold scenario 2, 25k GloVe-100 points, 1 segment, ef 128: rounds ${mean((c) => c.total.rounds)}, ` +
+        `cold scenario 2, 25k GloVe-100 points, 1 segment, ef 128: rounds ${costs.map((c) => c.total.rounds).join(' ')}, ` +
           `GETs ${mean((c) => c.total.gets)}, MB ${mean((c) => c.total.bytes) / MB}`,
       );
-      // rounds are measured from completion order (io-stats.ts: a request started after another of the scope had
-      // completed is one deeper), so when moto (one GET at a time) behind the proxy answers part of a wide step before
-      // the step's last GETs are issued, that step counts twice: over repeated runs of one commit, 9-11 per query and
-      // a mean of 9.3-10.3 over the three. The issue's bound is 10; this asserts what holds run after run.
-      expect(mean((c) => c.total.rounds)).toBeLessThanOrEqual(10.5);
+      // the coordinator's snapshot, the open (meta.json, then the rest with the entry region), then a round per beam
+      // step: the count depends on the graph and the query, never on the server's speed (every step issues its reads
+      // together: test/unit/segment/cold-walk-rounds.test.ts). Runs used to differ (9-11 a query) because each built
+      // its own graph (a random segment id seeds HNSW); over 20 queries of one 25k graph a query takes 8-11 (mean
+      // ~9.4), so the issue's 10 is not met by every query; these three take 10, 10 and 9, every run.
       for (const c of costs) {
         expect(c.cold).toBe(1);
-        expect(c.total.rounds).toBeLessThanOrEqual(11);
+        expect(c.total.rounds).toBeLessThanOrEqual(10);
         // the open (ids 0.73 MB, payload index 0.3 MB, the entry region's rows and records ~1 MB) and the walk's
         // ~1,800 rows (400 B) and layer-0 records (132 B), records within 1 KiB of each other sharing a GET
         // (cold-records.ts); read whole, the graph and originals alone were 13.3 MB
