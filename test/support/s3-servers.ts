@@ -185,7 +185,7 @@ export async function startMoto(options: StartOptions = {}): Promise<S3Server> {
   return launch({
     kind: 'moto',
     command: testPython('moto'),
-    // moto's own server with its writes under one lock: see the script's header for why
+    // moto's own server, the writes to one object one at a time: see the script's header for why
     args: [MOTO_SERVER, '-H', '127.0.0.1', '-p', String(port)],
     env: { ...process.env, AWS_DEFAULT_REGION: REGION },
     port,
