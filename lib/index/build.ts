@@ -44,7 +44,7 @@ import type { Distance } from '../model/distance.js';
 import { invalid } from '../model/errors.js';
 import type { QuantizedSet } from '../quantization/index.js';
 import { codeMultiplier } from '../quantization/index.js';
-import { type HnswGraph, NO_NODE, type UpperLevels } from './graph.js';
+import { type HnswGraph, NO_NODE, takeUnvisited, type UpperLevels } from './graph.js';
 import { MaxHeap, MinHeap } from './heap.js';
 import { mulberry32 } from './rng.js';
 
@@ -377,13 +377,7 @@ class Builder {
       if (arena !== null || pairBatch !== null) {
         // one kernel call for the unvisited neighbours; then the same decisions, in order, on full distances
         const batch = arena !== null ? arena.ids : this.pairIds;
-        let nNew = 0;
-        for (let j = 1; j <= count; j++) {
-          const nb = arr[off + j];
-          if (visited[nb] === tag) continue;
-          visited[nb] = tag;
-          batch[nNew++] = nb;
-        }
+        const nNew = takeUnvisited(arr, off, visited, tag, batch);
         if (nNew === 0) continue;
         if (arena !== null) this.simdSims(arena, q, nNew);
         else (pairBatch as PairBatch)(q, batch, nNew, this.pairSims);

@@ -96,3 +96,25 @@ export class InMemoryGraph implements GraphAccessor {
     return id * this.recordLength;
   }
 }
+
+/**
+ * The build-time visit of one record (count, then ids) at `off` of `links`: writes the neighbours not yet marked
+ * `tag` in `visited` to `out` in record order, marks them, and returns how many it wrote.
+ */
+export function takeUnvisited(
+  links: Uint32Array,
+  off: number,
+  visited: Uint32Array,
+  tag: number,
+  out: Uint32Array,
+): number {
+  const count = links[off];
+  let fresh = 0;
+  for (let j = 1; j <= count; j++) {
+    const nb = links[off + j];
+    if (visited[nb] === tag) continue;
+    visited[nb] = tag;
+    out[fresh++] = nb;
+  }
+  return fresh;
+}

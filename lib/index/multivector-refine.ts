@@ -31,7 +31,7 @@
  * or paged, int8 codes) walks the same graph.
  */
 import type { PairBatch } from './build.js';
-import type { HnswGraph } from './graph.js';
+import { type HnswGraph, takeUnvisited } from './graph.js';
 import { MaxHeap, MinHeap } from './heap.js';
 
 /** How many of its nearest nodes a node offers itself to, per m0 (the header says why 1.5). */
@@ -158,18 +158,8 @@ class Refiner {
 
   /** Scores c's unvisited neighbours from q's side in one batch; the beam's usual admission rule. */
   private expand(q: number, c: number, links: Uint32Array, rec0: number): void {
-    const visited = this.visited;
-    const tag = this.tag;
     const ids = this.batchIds;
-    const off = c * rec0;
-    const count = links[off];
-    let fresh = 0;
-    for (let j = 1; j <= count; j++) {
-      const nb = links[off + j];
-      if (visited[nb] === tag) continue;
-      visited[nb] = tag;
-      ids[fresh++] = nb;
-    }
+    const fresh = takeUnvisited(links, c * rec0, this.visited, this.tag, ids);
     if (fresh === 0) return;
     this.batch(q, ids, fresh, this.batchSims);
     const results = this.results;
