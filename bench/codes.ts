@@ -96,6 +96,7 @@ interface Options {
   codes: string[] | undefined;
   qdrant: boolean;
   codesGraph: boolean;
+  ceiling: boolean;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -114,6 +115,7 @@ function parseOptions(argv: string[]): Options {
       codes: { type: 'string' },
       'no-qdrant': { type: 'boolean', default: false },
       'no-codes-graph': { type: 'boolean', default: false },
+      'no-ceiling': { type: 'boolean', default: false },
     },
     strict: true,
   });
@@ -136,6 +138,7 @@ function parseOptions(argv: string[]): Options {
     codes: values.codes?.split(',').map((c) => c.trim()),
     qdrant: !values['no-qdrant'],
     codesGraph: !values['no-codes-graph'],
+    ceiling: !values['no-ceiling'],
   };
 }
 
@@ -321,6 +324,38 @@ function strataPass(
   return { recall: recallAtK(found, ds.groundTruth, ds.gtK, opts.k), qps: nq / seconds };
 }
 
+/**
+ * The code's ceiling: no graph, every base vector scored by the code's estimate, its top ceil(k·x) re-ranked with
+ * float32 (x = 0: the top k as estimated). A graph walk only approximates this candidate list, so its recall at that
+ * oversampling is bounded by this figure (to within the chance of a walk's misses landing on true neighbours): a floor
+ * above it cannot be met by any ef for that code.
+ */
+function exactCodesPass(
+  ds: Dataset,
+  data: Float32Array,
+  scorer: (q: Float32Array) => QueryScorer,
+  oversamplings: readonly number[],
+  nq: number,
+  k: number,
+): Map<number, number> {
+  const found = new Map(oversamplings.map((x) => [x, new Array<ArrayLike<number>>(nq)]));
+  const estimates = new Float64Array(ds.nBase);
+  const order = Array.from({ length: ds.nBase }, (_, i) => i);
+  for (let q = 0; q < nq; q++) {
+    const query = ds.queries.subarray(q * ds.dim, (q + 1) * ds.dim);
+    const codes = scorer(query);
+    for (let i = 0; i < ds.nBase; i++) estimates[i] = codes.score(i);
+    order.sort((a, b) => estimates[b] - estimates[a] || a - b);
+    const exact = floatScorer(data, ds.dim, ds.distance, query);
+    for (const x of oversamplings) {
+      const top = order.slice(0, x === 0 ? k : oversampledCount(k, x));
+      if (x > 0) top.sort((a, b) => exact.score(b) - exact.score(a) || a - b);
+      found.get(x)![q] = top.slice(0, k);
+    }
+  }
+  return new Map([...found].map(([x, ids]) => [x, recallAtK(ids, ds.groundTruth, ds.gtK, k)]));
+}
+
 /** Qdrant's shard name and build message for a code. */
 function qdrantBuild(spec: CodeSpec): Record<string, unknown> {
   return {
@@ -406,7 +441,7 @@ async function measureDataset(
           bytesPerVector: engine === 'strata' ? code.bytesPerVector : null,
         });
         log(
-          `    ${engine.padEnd(6)} ${graph.padEnd(14)} ${oversampling === 0 ? 'no rescore' : `rescore x${oversampling}`}: recall@${opts.k} ${r.recall.toFixed(4)}  QPS ${r.qps.toFixed(0)}`,
+          `    ${engine.padEnd(6)} ${graph.padEnd(14)} ${oversampling === 0 ? 'no rescore' : `rescore x${oversampling}`}: recall@${opts.k} ${r.recall.toFixed(4)}${Number.isNaN(r.qps) ? '' : `  QPS ${r.qps.toFixed(0)}`}`,
         );
       };
       modes.forEach((x, i) => {
@@ -419,6 +454,11 @@ async function measureDataset(
         log(
           `    strata JS loops (no SIMD kernels), no rescore: recall ${js.recall.toFixed(4)}  QPS ${js.qps.toFixed(0)}`,
         );
+      }
+      if (code.scorer !== null && opts.ceiling) {
+        for (const [x, recall] of exactCodesPass(ds, rows, code.scorer, modes, nq, opts.k)) {
+          add('strata', 'exact codes', x, { recall, qps: Number.NaN });
+        }
       }
       if (code.codesGraph) {
         for (const [i, x] of modes.entries()) {
@@ -487,12 +527,14 @@ function renderTables(rows: CodesRow[], builds: BuildRow[], opts: Options): stri
       .map((b): Cell[] => {
         const ours = dsRows.filter((r) => r.code === b.code && r.engine === 'strata' && r.graph === 'float32 graph');
         const theirs = dsRows.filter((r) => r.code === b.code && r.engine === 'qdrant');
+        const ceiling = dsRows.filter((r) => r.code === b.code && r.graph === 'exact codes');
         const none = ours.find((r) => r.oversampling === 0);
         return [
           b.code,
           fixed(b.bytesPerVector, 1),
           triple(ours, (r) => fixed(r.recall, 3)),
           triple(theirs, (r) => fixed(r.recall, 3)),
+          triple(ceiling, (r) => fixed(r.recall, 3)),
           triple(ours, (r) => fixed(r.qps, 0)),
           triple(theirs, (r) => fixed(r.qps, 0)),
           b.jsQps === null || none === undefined ? null : `${fixed(b.jsQps, 0)} → ${fixed(none.qps, 0)}`,
@@ -507,6 +549,7 @@ function renderTables(rows: CodesRow[], builds: BuildRow[], opts: Options): stri
           'B/vec hot',
           `Strata recall@${opts.k} ${modeNames}`,
           `Qdrant recall@${opts.k} ${modeNames}`,
+          `ceiling: exact codes ${modeNames}`,
           `Strata QPS ${modeNames}`,
           `Qdrant QPS ${modeNames}`,
           'Strata QPS none: JS → SIMD',
@@ -551,6 +594,8 @@ function renderTables(rows: CodesRow[], builds: BuildRow[], opts: Options): stri
     `\nB/vec hot: bytes per vector a warm worker holds (codes + per-vector norms/corrections/scales; float32: the originals);` +
       ' per-set constants (PQ centroids, binary statistics, TQ shift/scale) are in the JSON (setBytes).' +
       ` Recall@${opts.k} against exact top-${opts.k} of the slice; rescore xN = ceil(k·N) candidates re-ranked with float32.` +
+      ' Ceiling: no graph, every vector scored by the code, its top k (none) or ceil(k·N) re-ranked: what a walk at any ef' +
+      ' approaches from below (--no-ceiling skips it).' +
       ` QPS: single thread, one query at a time, hnsw_ef ${opts.ef}, after an untimed warm-up pass; Qdrant: timed in its own process.` +
       ' JS → SIMD: the same walk with the codes in a plain array (JS loops) and in a SIMD arena (wasm kernels).' +
       ` PQ training: the product's budget, Qdrant's (${PQ_KMEANS_SAMPLE} sampled rows × up to ${PQ_KMEANS_ITERATIONS} k-means iterations per chunk).`,

@@ -183,7 +183,7 @@ export function codesChart(rows: CodesChartRow[], k: number): ChartSpec {
     rows.filter((r) => r.bytesPerVector !== null).map((r) => [`${r.dataset}|${r.code}`, r.bytesPerVector]),
   );
   const values = rows
-    .filter((r) => r.graph !== 'graph on codes')
+    .filter((r) => r.graph !== 'graph on codes' && r.graph !== 'exact codes')
     .map((r) => ({
       ...r,
       bytesPerVector: bytes.get(`${r.dataset}|${r.code}`),
