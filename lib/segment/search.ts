@@ -175,7 +175,9 @@ export interface SearchTuning {
  * (the issue's bound); past it, records (cold-records.ts): a 25k × 100-d segment's walk at ef 128 reads 1.1 MB of
  * rows and records in ~2,500 GETs instead of 13.3 MB whole in ~14 (in-memory store, 20 queries, same hits). Gap 1 KiB:
  * 0 / 1 / 2 / 4 KiB gave 3,075 / 2,523 / 2,120 / 1,698 GETs for 0.87 / 1.14 / 1.76 / 3.04 MB, and the open reads
- * ~2 MB more (ids, payload index, entry region), so 2 KiB would sit at the bound.
+ * ~2 MB more (ids, payload index, entry region), so 2 KiB would sit at the bound. Whole cold queries (60 over 3
+ * graphs, test/unit/collection/cold-scenario2-rounds.test.ts) at 1 / 1.25 / 1.5 KiB: mean 2,513 / 2,334 / 2,258 GETs,
+ * at most 3.73 / 3.90 / 3.98 MB, the same rounds; 1 KiB keeps 7% of the bound spare for other graphs and queries.
  * The warm size rule, 4 MiB and 16 MiB: from a worker's second walk over a segment, the layer 0 of a 25k-point
  * segment at m = 16 (3.3 MB) and its originals up to dim 160 are read whole in one round, and the worker answers
  * every later query from memory (records alone would cost each new query its unseen records).
