@@ -18,6 +18,10 @@
  * the issue sets: warm scenario 2 within 1.5× of warm scenario 3 at D = 20.
  *
  *   npm run bench -- storage [--base 50000] [--segments 2] [--queries 100] [--k 10] [--delays 0,20,60]
+ *                            [--cold-reads records|pages] [--sockets 50]
+ *
+ * `--cold-reads` picks the workers' tuning as STRATA_COLD_READS does (lib/segment/search.ts; default records);
+ * `--sockets` the S3 client's socket pool.
  */
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
@@ -29,6 +33,7 @@ import { emptyQueryStats } from '../lib/collection/query.js';
 import type { StrataCollectionService } from '../lib/collection/service.js';
 import type { CollectionConfig } from '../lib/model/collection-config.js';
 import type { QueryRequest } from '../lib/model/search.js';
+import { DEFAULT_TUNING, PAGE_TUNING } from '../lib/segment/search.js';
 import { IoScope } from '../lib/storage/io-stats.js';
 import { S3Store } from '../lib/storage/s3-store.js';
 import { type Dataset, loadGlove, recallAtK, slice } from '../test/support/datasets.js';
@@ -48,6 +53,8 @@ interface Options {
   queries: number;
   k: number;
   delays: number[];
+  coldReads: 'records' | 'pages';
+  sockets: number;
 }
 
 function parse(argv: string[]): Options {
@@ -59,6 +66,8 @@ function parse(argv: string[]): Options {
       queries: { type: 'string', default: '100' },
       k: { type: 'string', default: '10' },
       delays: { type: 'string', default: '0,20,60' },
+      'cold-reads': { type: 'string', default: 'records' },
+      sockets: { type: 'string', default: '50' },
     },
   });
   return {
@@ -67,6 +76,8 @@ function parse(argv: string[]): Options {
     queries: Number(values.queries),
     k: Number(values.k),
     delays: String(values.delays).split(',').map(Number),
+    coldReads: values['cold-reads'] === 'pages' ? 'pages' : 'records',
+    sockets: Number(values.sockets),
   };
 }
 
@@ -142,6 +153,7 @@ export async function main(argv: string[]): Promise<void> {
     // a cold scenario-2 round queues a few hundred ranged GETs behind the pool's sockets, and moto serves them one
     // at a time: the SDK's connect timer runs while a request waits for a socket (S3 serves them in parallel)
     connectionTimeoutMs: 120_000,
+    maxSockets: o.sockets,
   });
   const started = performance.now();
   try {
@@ -150,14 +162,16 @@ export async function main(argv: string[]): Promise<void> {
     console.log(
       `GloVe-100 (Cosine) ${ds.nBase} points in ${o.segments} segments (m 16, ef_construct 100), ${ds.nQueries} ` +
         `queries, k ${o.k}, 1 worker per segment; moto behind the latency proxy at D = ${o.delays.join('/')} ms ` +
-        'to first byte (unthrottled bandwidth); each query with_payload: true',
+        `to first byte (unthrottled bandwidth); each query with_payload: true; cold reads ${o.coldReads}, ` +
+        `${o.sockets} sockets`,
     );
 
     /** A coordinator whose workers start empty (a new container); one logical worker per segment. */
     // with STRATA_COLD_READS=records a cold scenario-2 query reads its walk's records in ~2,500 ranged GETs a segment
     // (lib/segment/cold-records.ts), which moto answers one after another (5-25 ms each on a loaded machine; S3 serves
     // them in parallel): a deadline that a cold query over moto can meet, so it is measured rather than retried
-    const coordinator = () => freshCoordinator(store, o.segments, 300_000);
+    const tuning = o.coldReads === 'pages' ? PAGE_TUNING : DEFAULT_TUNING;
+    const coordinator = () => freshCoordinator(store, o.segments, 300_000, tuning);
     const request = (qi: number, s: Scenario): QueryRequest => ({
       vector: Array.from(ds.queries.subarray(qi * ds.dim, (qi + 1) * ds.dim)),
       limit: o.k,

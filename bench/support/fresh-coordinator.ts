@@ -7,6 +7,7 @@ import { StrataCollectionService } from '../../lib/collection/service.js';
 import { DirectInvoker } from '../../lib/runtime/direct-invoker.js';
 import { SegmentRegistry } from '../../lib/segment/registry.js';
 import type { Segment } from '../../lib/segment/segment.js';
+import { DEFAULT_TUNING, type SearchTuning } from '../../lib/segment/search.js';
 import { runSegmentTask } from '../../lib/segment/task.js';
 import type { ObjectStore } from '../../lib/storage/object-store.js';
 import { PageCache } from '../../lib/storage/page-cache.js';
@@ -15,6 +16,7 @@ export function freshCoordinator(
   store: ObjectStore,
   workers: number,
   queryDeadlineMs: number,
+  tuning: SearchTuning = DEFAULT_TUNING,
 ): StrataCollectionService {
   const states = Array.from({ length: workers }, () => ({
     registry: new SegmentRegistry<Segment>(),
@@ -22,7 +24,7 @@ export function freshCoordinator(
   }));
   const invoker = new DirectInvoker({
     workers,
-    run: (task, w, signal) => runSegmentTask(task, { store, ...states[w] }, signal),
+    run: (task, w, signal) => runSegmentTask(task, { store, ...states[w], tuning }, signal),
   });
   return new StrataCollectionService({ store, invoker, queryDeadlineMs });
 }

@@ -28,6 +28,7 @@ import type { ObjectStore } from '../storage/object-store.js';
 import { casUpdate } from '../storage/cas.js';
 import type { SpacePlacement } from '../model/memory.js';
 import type { CollectionConfig } from '../model/collection-config.js';
+import type { MetaJson } from '../segment/meta.js';
 import { WAL_FLOOR_LAG_MS } from './wal.js';
 
 export const MANIFEST_FORMAT = 1;
@@ -56,6 +57,14 @@ export interface SegmentEntry {
    * (routing.ts). Absent in entries written before placement was recorded: those route by the hash of the id.
    */
   slot?: number;
+  /**
+   * the segment's meta.json content (lib/segment/meta.ts metaJson), handed to the worker with the task so a cold open
+   * is ONE store round (every object its sizes name) instead of two (meta.json first): the coordinator already holds
+   * the manifest, and the meta is written by the same optimizer run, so nothing else names different sizes. About
+   * 0.5 KB an unnamed segment, paid only on a manifest's full reads (a fresh one answers the conditional GET with
+   * 304). Absent in entries written before: the worker reads meta.json then, as it did.
+   */
+  meta?: MetaJson;
 }
 
 /** Build parameters of a segment, copied from its meta.json (m and efConstruct are 0 without a graph). */

@@ -16,7 +16,7 @@
  */
 import { workerOf } from './routing.js';
 import { nonZeroGenerations } from '../model/vector-generations.js';
-import type { Manifest } from './manifest.js';
+import type { Manifest, SegmentEntry } from './manifest.js';
 import type { SegmentRef, SegmentSearchTask } from '../segment/task-contract.js';
 
 export interface PlannedTask {
@@ -26,8 +26,15 @@ export interface PlannedTask {
 
 export type TaskTemplate = Omit<SegmentSearchTask, 'segments' | 'collectionPrefix'>;
 
+/** A segment as a task names it: with its meta when the manifest carries it (the worker's open skips a round). */
+function segmentRef(s: SegmentEntry): SegmentRef {
+  const ref: SegmentRef = { id: s.id, deletedVersion: s.deletedVersion };
+  if (s.meta !== undefined) ref.meta = s.meta;
+  return ref;
+}
+
 export function segmentRefs(manifest: Manifest): SegmentRef[] {
-  return manifest.segments.map((s) => ({ id: s.id, deletedVersion: s.deletedVersion }));
+  return manifest.segments.map(segmentRef);
 }
 
 export function planTasks(
@@ -41,7 +48,7 @@ export function planTasks(
   const groups = new Map<number, SegmentRef[]>();
   for (const s of manifest.segments) {
     const w = workerOf(s, workers);
-    const ref: SegmentRef = { id: s.id, deletedVersion: s.deletedVersion };
+    const ref = segmentRef(s);
     const group = groups.get(w);
     if (group) group.push(ref);
     else groups.set(w, [ref]);

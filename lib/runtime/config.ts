@@ -29,12 +29,12 @@
  * | STRATA_QUERY_DEADLINE_MS        | 10000                                   | budget for one query's fan-out, retry included     |
  * | STRATA_READ_STALENESS_MS        | 0 (strong)                              | a query may reuse a snapshot (manifest + WAL tail) |
  * |                                 |                                         | taken at most this long ago: 0 store rounds        |
- * | STRATA_GRAPH_WHOLE_BYTES        | 4MiB (1MiB with STRATA_COLD_READS=      | a paged layer-0 graph this small is read whole on  |
- * |                                 | records)                                | first touch (one round); accepts KiB/MiB/GiB       |
- * | STRATA_VECTORS_WHOLE_BYTES      | 16MiB (2MiB with records)               | paged originals this small are read whole when a   |
+ * | STRATA_GRAPH_WHOLE_BYTES        | 1MiB (4MiB with STRATA_COLD_READS=      | a paged layer-0 graph this small is read whole on  |
+ * |                                 | pages)                                  | first touch (one round); accepts KiB/MiB/GiB       |
+ * | STRATA_VECTORS_WHOLE_BYTES      | 2MiB (16MiB with pages)                 | paged originals this small are read whole when a   |
  * |                                 |                                         | float walk first misses (one round)                |
- * | STRATA_COLD_READS               | pages                                   | a walk over larger paged tiers reads `pages` (few  |
- * |                                 |                                         | GETs) or `records` (fewest bytes, most GETs)       |
+ * | STRATA_COLD_READS               | records                                 | a walk over larger paged tiers reads `records`     |
+ * |                                 |                                         | (fewest bytes, most GETs) or `pages` (few GETs)    |
  * | STRATA_WORKERS                  | available cores (local), else #functions| worker count K                                     |
  * | STRATA_WORKER_CONCURRENCY       | 64                                      | concurrent Lambda invokes per api container        |
  * | STRATA_OPTIMIZE_AFTER_POINTS    | 10000                                   | unsealed points that trigger an optimizer run      |
@@ -291,10 +291,10 @@ export function loadConfig(env: Env = process.env, overrides: Partial<StrataConf
     cacheBytes: e.STRATA_CACHE_BYTES ?? (lambdaMemory ? Math.floor(lambdaMemory * 1024 ** 2 * 0.6) : localCacheBytes()),
     queryDeadlineMs: e.STRATA_QUERY_DEADLINE_MS ?? 10_000,
     readStalenessMs: e.STRATA_READ_STALENESS_MS ?? 0,
-    // unset, the size rule follows the granularity (segment/search.ts: DEFAULT_TUNING, RECORD_TUNING)
+    // unset, the size rule follows the granularity (segment/search.ts: RECORD_TUNING, the default, or PAGE_TUNING)
     ...(e.STRATA_GRAPH_WHOLE_BYTES !== undefined ? { graphWholeBytes: e.STRATA_GRAPH_WHOLE_BYTES } : {}),
     ...(e.STRATA_VECTORS_WHOLE_BYTES !== undefined ? { vectorsWholeBytes: e.STRATA_VECTORS_WHOLE_BYTES } : {}),
-    coldReads: e.STRATA_COLD_READS ?? 'pages',
+    coldReads: e.STRATA_COLD_READS ?? 'records',
     workers: workerFunctions.length || e.STRATA_WORKERS || availableParallelism(),
     workerConcurrency: e.STRATA_WORKER_CONCURRENCY ?? 64,
     optimizeAfterPoints: e.STRATA_OPTIMIZE_AFTER_POINTS ?? 10_000,

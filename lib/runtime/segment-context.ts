@@ -10,7 +10,7 @@
 import type { StrataConfig } from './config.js';
 import { setWalkArenaBudget } from '../index/wasm-walk.js';
 import { SegmentRegistry } from '../segment/registry.js';
-import { DEFAULT_TUNING, RECORD_TUNING, type SearchTuning } from '../segment/search.js';
+import { DEFAULT_TUNING, PAGE_TUNING, type SearchTuning } from '../segment/search.js';
 import type { Segment } from '../segment/segment.js';
 import type { SegmentTaskContext } from '../segment/task.js';
 import { openObjectStore, type StoreConfig } from '../storage/open-store.js';
@@ -25,7 +25,7 @@ export interface WorkerSetup {
   graphWholeBytes?: number;
   /** size rule of paged originals under a float walk (SearchTuning.wholeVectorsBytes) @default coldReads' tuning */
   vectorsWholeBytes?: number;
-  /** pages or records past the size rules (SearchTuning.coldReads) @default 'pages' */
+  /** pages or records past the size rules (SearchTuning.coldReads) @default 'records' */
   coldReads?: 'records' | 'pages';
 }
 
@@ -71,7 +71,7 @@ export async function createSegmentContext(setup: WorkerSetup): Promise<SegmentT
 export function tuningOf(
   setup: Pick<WorkerSetup, 'graphWholeBytes' | 'vectorsWholeBytes' | 'coldReads'>,
 ): SearchTuning {
-  const base = setup.coldReads === 'records' ? RECORD_TUNING : DEFAULT_TUNING;
+  const base = setup.coldReads === 'pages' ? PAGE_TUNING : DEFAULT_TUNING;
   return {
     ...base,
     wholeGraphBytes: setup.graphWholeBytes ?? base.wholeGraphBytes,

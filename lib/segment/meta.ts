@@ -393,6 +393,13 @@ export function encodeMeta(meta: SegmentMeta): Uint8Array {
   return new TextEncoder().encode(JSON.stringify(v1));
 }
 
+/** meta.json's content as a JSON value, as written: what a manifest entry carries so a worker skips reading it. */
+export type MetaJson = Record<string, unknown>;
+
+export function metaJson(meta: SegmentMeta): MetaJson {
+  return JSON.parse(new TextDecoder().decode(encodeMeta(meta))) as MetaJson;
+}
+
 /**
  * Bytes of originals in a segment, in KB as Qdrant's thresholds count them: in the stored type (Qdrant's
  * size_of_available_vectors_in_bytes), so float16 counts 2 bytes a value and uint8 1.

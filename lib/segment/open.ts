@@ -1,5 +1,9 @@
 /**
- * Opening a segment: at most TWO sequential rounds to the store, honouring the tiers (DESIGN.md §1).
+ * Opening a segment: at most TWO sequential rounds to the store, honouring the tiers (DESIGN.md §1); ONE when the
+ * caller hands over the meta, which a query's worker gets with its task from the segment's manifest entry
+ * (lib/collection/manifest.ts `meta`): the coordinator has read the manifest anyway, so a cold query's critical path
+ * loses the meta.json round. (Reading guessed ranges beside meta.json would also save it, but their sizes are
+ * meta's; a guess either over-reads a small segment or needs a second round for a large one.)
  *
  *   round 1  meta.json                         (skipped when the caller already has the meta)
  *   round 2  in parallel, for every vector space (the placements are each space's own, meta.ts placementOf):
@@ -14,7 +18,7 @@
  *                         `deleted.{v}` when v > 0, every `memory: cached` field index into the page cache
  *
  * A search then needs at most one more round (the first layer-0 page or the entry point's row) before its first
- * distance: ≤ 3 sequential rounds cold.
+ * distance: ≤ 3 sequential rounds cold (≤ 2 with the meta handed over).
  *
  * Invariants: every object is checked (magic, version, checksums, sizes against meta.json) before the segment is
  * handed out; any mismatch is StrataError 'internal' naming the object; nothing half-opened is cached.

@@ -25,6 +25,7 @@ import type { Filter } from '../model/filter.js';
 import type { PayloadSchema } from '../model/payload-schema.js';
 import type { PointId } from '../model/point-id.js';
 import type { QueryRequest } from '../model/search.js';
+import type { MetaJson } from './meta.js';
 import type { ScoringSpec } from './scoring.js';
 
 export interface SegmentRef {
@@ -32,6 +33,11 @@ export interface SegmentRef {
   id: string;
   /** tombstone bitmap version to apply; 0 = none */
   deletedVersion: number;
+  /**
+   * the segment's meta.json content as its manifest entry carries it (meta.ts metaJson): a cold open then reads
+   * every other object in ONE round; absent: the worker reads meta.json first
+   */
+  meta?: MetaJson;
 }
 
 export interface SegmentSearchTask {

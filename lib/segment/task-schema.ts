@@ -14,6 +14,7 @@ import { internal, invalid } from '../model/errors.js';
 import type { Filter } from '../model/filter.js';
 import type { PayloadSchema } from '../model/payload-schema.js';
 import { canonicalPointId, type PointId } from '../model/point-id.js';
+import type { MetaJson } from './meta.js';
 import type { ScoringSpec } from './scoring.js';
 import type { SegmentSearchResult, SegmentSearchTask } from './task-contract.js';
 
@@ -47,7 +48,10 @@ const TaskSchema = z
       collectionPrefix: z.string(expected('a string')),
       segments: z
         .array(
-          z.object({ id: nonEmptyString, deletedVersion: nonNegativeInt }, expected('an object')),
+          z.object(
+            { id: nonEmptyString, deletedVersion: nonNegativeInt, meta: z.optional(shapeOnly<MetaJson>()) },
+            expected('an object'),
+          ),
           expected('a non-empty array'),
         )
         .check(z.minLength(1, expected('a non-empty array'))),

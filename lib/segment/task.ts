@@ -27,6 +27,7 @@ import { invalid, unavailable } from '../model/errors.js';
 import { IoScope } from '../storage/io-stats.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { segmentPrefix } from './keys.js';
+import { type SegmentMeta, parseMeta } from './meta.js';
 import { openSegment } from './open.js';
 import type { PageSource } from './page-io.js';
 import type { SegmentRegistry } from './registry.js';
@@ -154,6 +155,11 @@ interface SparseScoring {
   sparse: (v: SparseVector) => number;
 }
 
+/** The meta a task hands over, checked as meta.json is; undefined: the open reads meta.json. */
+function metaOf(ref: SegmentRef, prefix: string): SegmentMeta | undefined {
+  return ref.meta === undefined ? undefined : parseMeta(ref.meta, `${prefix}/meta.json (as the manifest carries it)`);
+}
+
 async function searchOne(
   task: SegmentSearchTask,
   searches: readonly SubSearch[],
@@ -165,7 +171,8 @@ async function searchOne(
   const io = new IoScope();
   const prefix = segmentPrefix(task.collectionPrefix, ref.id);
   const { value: seg, cold } = await ctx.registry.getOrOpen(prefix, () =>
-    openSegment(ctx.store, ctx.cache, prefix, undefined, {
+    // the manifest's copy of meta.json, when the task carries it: the open's one round (open.ts)
+    openSegment(ctx.store, ctx.cache, prefix, metaOf(ref, prefix), {
       deletedVersion: ref.deletedVersion,
       // payloads are read at open for order_by and for a filter the field indexes cannot serve whole
       // (index-filter.ts)

@@ -25,6 +25,11 @@ import type {
 export interface MemoryStoreTiming {
   latencyMs?: number | (() => number);
   serial?: boolean;
+  /**
+   * at most this many calls wait out their latency at once, the rest queue for a slot in arrival order: an HTTP
+   * client's socket pool in front of a server that answers every request in parallel (S3) @default unlimited
+   */
+  sockets?: number;
 }
 
 interface Stored {
@@ -42,6 +47,10 @@ export class MemoryStore implements ObjectStore {
   private readonly serial: boolean;
   /** the last call served (serial mode): the next one starts after it */
   private turn: Promise<void> = Promise.resolve();
+  private readonly sockets: number;
+  private busy = 0;
+  /** calls waiting for a socket, first come first served */
+  private readonly queue: (() => void)[] = [];
 
   /**
    * `timing`: the ms each call waits (a number), or `latencyMs` drawn per call (seeded jitter: calls then complete
@@ -51,6 +60,7 @@ export class MemoryStore implements ObjectStore {
     const t = typeof timing === 'number' ? { latencyMs: timing } : timing;
     this.latency = t.latencyMs ?? 0;
     this.serial = t.serial ?? false;
+    this.sockets = t.sockets ?? Number.POSITIVE_INFINITY;
   }
 
   private wait(): Promise<void> {
@@ -59,9 +69,24 @@ export class MemoryStore implements ObjectStore {
       if (ms > 0) await new Promise((r) => setTimeout(r, ms));
       else await Promise.resolve();
     };
+    if (this.sockets !== Number.POSITIVE_INFINITY) return this.pooled(pause);
     if (!this.serial) return pause();
     this.turn = this.turn.then(pause);
     return this.turn;
+  }
+
+  /** `pause` holding one of the pool's sockets: taken at once when one is free, else after the calls queued before. */
+  private async pooled(pause: () => Promise<void>): Promise<void> {
+    if (this.busy >= this.sockets) await new Promise<void>((r) => this.queue.push(r));
+    else this.busy++;
+    try {
+      await pause();
+    } finally {
+      // the socket passes straight to the next queued call (busy unchanged), else it is freed
+      const next = this.queue.shift();
+      if (next !== undefined) next();
+      else this.busy--;
+    }
   }
 
   async get(key: string, options: GetOptions = {}): Promise<GetResult | null> {

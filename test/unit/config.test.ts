@@ -61,16 +61,20 @@ describe('loadConfig', () => {
   });
 
   it("reads the paged tiers' size rules (whole graph, whole originals under a float walk) and cold read granularity into the worker setup", () => {
-    // default: pages, and the size rule that reads a 25k x 100-d segment whole (few GETs)
+    // default: records, and the size rule that keeps a first walk under the byte bound
     const defaults = workerSetupOf(loadConfig({}));
-    expect(defaults.coldReads).toBe('pages');
-    expect(tuningOf(defaults)).toMatchObject({ wholeGraphBytes: 4 * 1024 ** 2, wholeVectorsBytes: 16 * 1024 ** 2 });
-    // records: the size rule that keeps a first walk under the byte bound
-    const records = workerSetupOf(loadConfig({ STRATA_COLD_READS: 'records' }));
-    expect(tuningOf(records)).toMatchObject({
+    expect(defaults.coldReads).toBe('records');
+    expect(tuningOf(defaults)).toMatchObject({
       coldReads: 'records',
       wholeGraphBytes: 1024 ** 2,
       wholeVectorsBytes: 2 * 1024 ** 2,
+    });
+    // pages: the size rule that reads a 25k x 100-d segment whole (few GETs)
+    const pages = workerSetupOf(loadConfig({ STRATA_COLD_READS: 'pages' }));
+    expect(tuningOf(pages)).toMatchObject({
+      coldReads: 'pages',
+      wholeGraphBytes: 4 * 1024 ** 2,
+      wholeVectorsBytes: 16 * 1024 ** 2,
     });
     const set = workerSetupOf(
       loadConfig({ STRATA_GRAPH_WHOLE_BYTES: '4MiB', STRATA_VECTORS_WHOLE_BYTES: '0', STRATA_COLD_READS: 'records' }),

@@ -32,6 +32,7 @@ import { manifestKey, newSegmentId, parseWalName } from '../keys.js';
 import { COLD_LIST_WINDOW_MS } from '../tail.js';
 import { WAL_FLOOR_LAG_MS } from '../wal.js';
 import { segmentPrefix } from '../../segment/keys.js';
+import { metaJson } from '../../segment/meta.js';
 import type { Manifest, SegmentEntry } from '../manifest.js';
 import { updateManifest } from '../manifest.js';
 import { placeSegments } from '../placement.js';
@@ -207,6 +208,7 @@ async function writeNewSegment(
     vectorBytes: Object.values(meta.spaces).reduce((n, s) => n + (s.multivector?.vectors ?? s.count) * s.dim * 4, 0),
     indexed: Object.values(meta.spaces).some((s) => s.hnsw !== null),
     build: buildOf(meta),
+    meta: metaJson(meta),
   };
 }
 

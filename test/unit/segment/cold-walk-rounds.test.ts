@@ -13,9 +13,14 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { normalizeRows } from '../../../lib/distance/index.js';
 import { mulberry32 } from '../../../lib/index/rng.js';
 import { META, segmentObjectKey } from '../../../lib/segment/keys.js';
-import { encodeMeta } from '../../../lib/segment/meta.js';
+import { encodeMeta, metaJson, parseMeta } from '../../../lib/segment/meta.js';
 import { openSegment } from '../../../lib/segment/open.js';
+import { SegmentRegistry } from '../../../lib/segment/registry.js';
 import { RECORD_TUNING, type SearchTuning, searchSegment } from '../../../lib/segment/search.js';
+import type { Segment } from '../../../lib/segment/segment.js';
+import { runSegmentTask } from '../../../lib/segment/task.js';
+import type { SegmentSearchTask } from '../../../lib/segment/task-contract.js';
+import { isStrataError } from '../../../lib/model/errors.js';
 import { encodeSegment } from '../../../lib/segment/writer.js';
 import { IoScope } from '../../../lib/storage/io-stats.js';
 import { PageCache } from '../../../lib/storage/page-cache.js';
@@ -150,4 +155,45 @@ describe.skipIf(!datasetsAvailable())('the beam widens with ef', () => {
     // no hit lost: the wider beam finds every point the narrower one found (on these queries, every run)
     expect(inBoth).toBe(fixed.reduce((a, c) => a + c.found.length, 0));
   }, 120_000);
+});
+
+describe.skipIf(!datasetsAvailable())('the meta handed over with a task', () => {
+  const task = (meta: Record<string, unknown> | undefined): SegmentSearchTask => ({
+    collectionPrefix: 'c',
+    segments: [{ id: 's2', deletedVersion: 0, ...(meta === undefined ? {} : { meta }) }],
+    vector: Array.from(ds.queries.subarray(0, ds.dim)),
+    limit: 10,
+    params: { exact: false, hnsw_ef: 128 },
+  });
+
+  it('opens the segment in one round instead of two, with the same hits, GETs less one', async () => {
+    const store = await storeWith(0);
+    const stored = await store.get(segmentObjectKey(PREFIX, META));
+    const meta = metaJson(parseMeta(stored?.body));
+    const run = (m: Record<string, unknown> | undefined) =>
+      runSegmentTask(task(m), { store, cache: new PageCache(store), registry: new SegmentRegistry<Segment>() });
+    const [read, handed] = [await run(undefined), await run(meta)];
+    expect(handed.candidates).toEqual(read.candidates);
+    expect(handed.stats.rounds).toBe(read.stats.rounds - 1);
+    expect(handed.stats.gets).toBe(read.stats.gets - 1);
+    expect(handed.stats.roundsBeforeFirstDistance).toBe(1);
+  }, 60_000);
+
+  it('checks every object against it as against meta.json: a meta that disagrees fails the open, nothing cached', async () => {
+    const store = await storeWith(0);
+    const stored = await store.get(segmentObjectKey(PREFIX, META));
+    const meta = metaJson(parseMeta(stored?.body));
+    const registry = new SegmentRegistry<Segment>();
+    const ctx = { store, cache: new PageCache(store), registry };
+    const wrong = await runSegmentTask(task({ ...meta, count: N - 1 }), ctx).catch((e: unknown) => e);
+    expect(isStrataError(wrong, 'internal')).toBe(true);
+    expect((wrong as Error).message).toMatch(/does not match meta\.json/);
+    expect(registry.size).toBe(0);
+    const broken = await runSegmentTask(task({ ...meta, format: 99 }), ctx).catch((e: unknown) => e);
+    expect(isStrataError(broken, 'internal')).toBe(true);
+    expect(registry.size).toBe(0);
+    // the right meta then opens it
+    expect((await runSegmentTask(task(meta), ctx)).candidates).toHaveLength(10);
+    expect(registry.size).toBe(1);
+  }, 60_000);
 });

@@ -30,6 +30,9 @@ describe('segment task and result validation', () => {
   it('passes well-formed tasks and results through unchanged', () => {
     expect(parseSegmentTask(JSON.parse(JSON.stringify(task)))).toEqual(task);
     expect(parseSegmentResult(JSON.parse(JSON.stringify(result)))).toEqual(result);
+    // a segment with the meta its manifest entry carries (the worker's open skips meta.json)
+    const withMeta = { ...task, segments: [{ id: 'seg-1', deletedVersion: 3, meta: { format: 1, count: 2 } }] };
+    expect(parseSegmentTask(JSON.parse(JSON.stringify(withMeta)))).toEqual(withMeta);
     const { filter: _f, exclude: _e, minSimilarity: _m, ...minimal } = task;
     expect(parseSegmentTask({ ...minimal, filter: null, exclude: null, minSimilarity: null })).toEqual(minimal);
   });
@@ -75,6 +78,11 @@ describe('segment task and result validation', () => {
       'segments.0.deletedVersion',
     ],
     ['a string in the vector', { ...task, vector: [1, '2'] }, 'vector.1'],
+    [
+      'a meta that is not an object',
+      { ...task, segments: [{ id: 's', deletedVersion: 0, meta: 'x' }] },
+      'segments.0.meta',
+    ],
     ['a zero limit', { ...task, limit: 0 }, 'limit'],
     ['params that are not an object', { ...task, params: [] }, 'params'],
     ['a negative point id in exclude', { ...task, exclude: [-1] }, 'exclude.0'],
