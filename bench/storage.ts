@@ -14,8 +14,8 @@
  * Per scenario and D: the cold FIRST query (a fresh coordinator and fresh workers: a new Lambda container), the
  * NEXT 5 queries on those still-cold workers (their caches fill), then warm p50/p99 over every query after one
  * untimed pass; recall@k against exact ground truth; GETs, bytes and rounds per query. Baseline, same run: the
- * in-memory engine (lib/index over one in-memory graph, bench/adapters/strata.ts) in the scenario's mode. The target
- * the issue sets: warm scenario 2 within 1.5× of warm scenario 3 at D = 20.
+ * in-memory engine (lib/index over one in-memory graph, bench/adapters/strata.ts) in the scenario's mode. The target:
+ * warm scenario 2 within 1.5× of warm scenario 3 at D = 20.
  *
  *   npm run bench -- storage [--base 50000] [--segments 2] [--queries 100] [--k 10] [--delays 0,20,60]
  *                            [--cold-reads records|pages] [--sockets 50]

@@ -151,7 +151,7 @@ export interface SearchTuning {
 
 /**
  * Two tunings, chosen by STRATA_COLD_READS (lib/runtime/config.ts). The default, `records` (RECORD_TUNING below),
- * designs for the issue's bound on a cold scenario-2 query, at most 10 rounds and 4 MB per 25k-point segment with the
+ * designs for a bound on a cold scenario-2 query, at most 10 rounds and 4 MB per 25k-point segment with the
  * coordinator's snapshot round: a first walk reads whole only under 1 MiB / 2 MiB and otherwise fetches the very
  * records a beam step needs. Over 20 queries on each of 3 graphs of 25k GloVe-100 points (the id seeds the build),
  * through the collection path: 7-10 rounds (mean 8.22), 2.8-3.7 MB, 1,540-3,730 GETs a query
@@ -172,7 +172,7 @@ export interface SearchTuning {
  * ~2,530 GETs. W 64 / 96 gave 8.05 / 7.75 rounds (still up to 10: the last steps expand the few nodes the step
  * before found, one generation a round) for 3.3 / 3.6 MB.
  * The cold size rule, G = 1 MiB and V = 2 MiB: a first walk reads whole only what keeps it under 4 MB a segment
- * (the issue's bound); past it, records (cold-records.ts): a 25k × 100-d segment's walk at ef 128 reads 1.1 MB of
+ * (the bound above); past it, records (cold-records.ts): a 25k × 100-d segment's walk at ef 128 reads 1.1 MB of
  * rows and records in ~2,500 GETs instead of 13.3 MB whole in ~14 (in-memory store, 20 queries, same hits). Gap 1 KiB:
  * 0 / 1 / 2 / 4 KiB gave 3,075 / 2,523 / 2,120 / 1,698 GETs for 0.87 / 1.14 / 1.76 / 3.04 MB, and the open reads
  * ~2 MB more (ids, payload index, entry region), so 2 KiB would sit at the bound. Whole cold queries (60 over 3

@@ -1,6 +1,6 @@
 /**
- * Acceptance of issue 20 ("AWS in production") under the Lambda Runtime Interface Emulator: the BUILT bundles, one
- * emulator per execution environment, over moto's S3 (test/support/lambda-rie.ts), at the scale the issue names:
+ * AWS in production, under the Lambda Runtime Interface Emulator: the BUILT bundles, one emulator per execution
+ * environment, over moto's S3 (test/support/lambda-rie.ts), at production's shape:
  *
  *   test ──Invoke (API Gateway v2 event)──▶ front ─▶ RIE strata-api ──Invoke (SDK)──▶ front ─▶ RIE strata-worker-0..K-1
  *   test ──Invoke {collection} ×2 at once─▶ front ─▶ RIE strata-optimizer (two environments of one function)

@@ -10,7 +10,7 @@
  * | 2 precision + low memory    | vectors on_disk, hnsw on_disk, no quantization     | hnsw_ef 128                |
  * | 3 precision + speed         | everything in RAM, int8 always_ram                 | hnsw_ef 128, rescored      |
  *
- * One segment of 25k GloVe-100 points per collection (the issue's measurement: 50k in 2 segments).
+ * One segment of 25k GloVe-100 points per collection (the storage bench's collection: 50k in 2 segments).
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

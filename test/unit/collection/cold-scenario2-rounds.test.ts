@@ -1,5 +1,5 @@
 /**
- * The issue's bound on a cold scenario-2 query (originals and HNSW graph on disk, no quantization, `hnsw_ef` 128):
+ * The bound on a cold scenario-2 query (originals and HNSW graph on disk, no quantization, `hnsw_ef` 128):
  * at most 10 dependent store rounds and 4 MB per 25k-point segment, the coordinator's snapshot round included, with
  * the default tuning (`records`, lib/segment/search.ts). Checked on every one of 20 GloVe-100 queries over three
  * segments sealed under different ids (the id seeds the HNSW build, so three different graphs), each query through
