@@ -99,6 +99,10 @@ export class PagedSparseIndex implements SparseReader {
     return sparseTopK(this.dir, terms, (d) => lists.get(d) as PostingList, limit, accept, count, minScore);
   }
 
+  async holders(io: IoScope | undefined): Promise<Uint32Array> {
+    return (await this.rowTable(io)).rowPoint;
+  }
+
   async vectorsOf(offsets: readonly number[], io: IoScope | undefined): Promise<(SparseVector | null)[]> {
     if (offsets.length === 0) return [];
     const table = await this.rowTable(io);

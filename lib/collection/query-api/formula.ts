@@ -21,7 +21,7 @@
  */
 import { invalid } from '../../model/errors.js';
 import type { Filter } from '../../model/filter.js';
-import { compileFilter } from '../../segment/filter.js';
+import { compileFilter, filterVectorNames } from '../../segment/filter.js';
 import type { PointPredicate } from '../../segment/filter.js';
 import { parseDateTime, parseFilter } from '../../segment/filter-parse.js';
 import { parsePayloadPath, valuesAt } from '../../segment/payload-path.js';
@@ -185,6 +185,8 @@ function parseExpr(e: unknown, path: string, ctx: { max: number }, depth: number
   if (CONDITION_KEYS.some((k) => k in o)) {
     // a condition is a filter of one `must` clause: filter-parse.ts owns its shape, filter.ts its semantics
     const filter: Filter = parseFilter({ must: [o] }, path);
+    // a formula sees a candidate's payload and scores, not which vectors it holds
+    if (filterVectorNames(filter).size > 0) fail(path, 'the has_vector condition is not supported in a formula yet');
     return { t: 'cond', pred: compileFilter(filter) };
   }
   return fail(path, 'unknown expression');
@@ -256,7 +258,7 @@ function evalExpr(f: Formula, e: Expr, input: FormulaInput): number {
       return v;
     }
     case 'cond':
-      return e.pred(input.id, input.payload) ? 1 : 0;
+      return e.pred(input.id, input.payload, null) ? 1 : 0;
     case 'mult': {
       let p = 1;
       for (const x of e.xs) {
