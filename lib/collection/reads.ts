@@ -270,7 +270,8 @@ export async function* matching(
   };
   for (let at = 0; at < entries.length; at += chunk) {
     const slice = entries.slice(at, at + chunk).filter((l) => decided(l) !== false);
-    const open = pred !== null && slice.some((l) => decided(l) === undefined);
+    // payloads are read for the segment points no mask decides (a tail point's is in memory already)
+    const open = pred !== null && slice.some((l) => l.segment !== undefined && decided(l) === undefined);
     const points = await loadPoints(ctx, snap, slice, { payload: want.payload || open, vector: want.vector });
     for (let i = 0; i < points.length; i++) {
       const p = points[i];

@@ -107,7 +107,9 @@ export class PagedSparseIndex implements SparseReader {
     if (offsets.length === 0) return [];
     const table = await this.rowTable(io);
     const rows = offsets.map((o) => findRow(table.rowPoint, o));
-    const wanted = [...new Set(rows.filter((r) => r >= 0))];
+    // an empty vector's row has no bytes to page (a page of no bytes is no page): it is answered without a read
+    const empty = (r: number) => table.rowStart[r] === table.rowStart[r + 1];
+    const wanted = [...new Set(rows.filter((r) => r >= 0 && !empty(r)))];
     const base = this.rowEntriesStart();
     const got = await load(
       this.pages,
@@ -126,6 +128,7 @@ export class PagedSparseIndex implements SparseReader {
     const byRow = new Map(wanted.map((r, i) => [r, got[i]]));
     return rows.map((r) => {
       if (r < 0) return null;
+      if (empty(r)) return { indices: new Uint32Array(0), values: new Float32Array(0) };
       const v = byRow.get(r) as RowPage;
       return { indices: v.indices.slice(), values: v.values.slice() };
     });
