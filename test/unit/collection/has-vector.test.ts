@@ -14,7 +14,7 @@ import type { CollectionConfig } from '../../../lib/model/collection-config.js';
 import type { Filter } from '../../../lib/model/filter.js';
 import { parseFilter } from '../../../lib/segment/filter-parse.js';
 import type { ObjectStore } from '../../../lib/storage/object-store.js';
-import { directInvoker, rng, service, tempStore } from '../../support/collection-harness.js';
+import { config, directInvoker, rng, service, tempStore } from '../../support/collection-harness.js';
 import { vectorFilterArb } from '../../support/filter-arbitraries.js';
 import { referenceMatch } from '../../support/filter-reference.js';
 
@@ -229,6 +229,23 @@ describe('has_vector through the collection (WAL tail, two seals of segments, ve
     const hits = await svc.query('c', { ...common, vector: [1, 1, 1], using: 'a', with_vector: false });
     expect(hits.map((h) => h.id)).toEqual(model.get(1)?.names.has('a') ? [1] : []);
   }, 120_000);
+
+  it('the unnamed vector is the name "": every point of an unnamed collection holds it, sealed or not', async () => {
+    const t = tempStore();
+    cleanups.push(t.cleanup);
+    const svc = service(t.store, directInvoker(t.store));
+    await svc.createCollection('u', config(2, 'Dot'));
+    await svc.upsertPoints(
+      'u',
+      [0, 1, 2].map((id) => ({ id, vector: [id, 1] })),
+      true,
+    );
+    await optimize(t.store, collectionPrefix('', 'u'), { now: () => 1_000_000, skipGc: true });
+    await svc.upsertPoints('u', [{ id: 3, vector: [3, 1] }], true);
+    expect(await svc.count('u', parseFilter({ must: [{ has_vector: '' }] }), true)).toBe(4);
+    expect(await svc.count('u', parseFilter({ must_not: [{ has_vector: '' }] }), true)).toBe(0);
+    expect(await svc.count('u', parseFilter({ must: [{ has_vector: 'a' }] }), true)).toBe(0);
+  });
 
   it('reads no payload: a has_vector filter is answered from the vectors held, not from payloads', async () => {
     const t = tempStore();
