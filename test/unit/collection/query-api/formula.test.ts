@@ -15,6 +15,14 @@ describe('formula', () => {
     expect(run(f, { tag: 'p' }, [0.25])).toBeCloseTo(0.25, 6);
   });
 
+  it('refuses has_vector (a formula sees payloads and scores), but not inside nested, where it never holds', () => {
+    expect(() => parseFormula({ mult: ['$score', { has_vector: 'image' }] }, {})).toThrow(
+      /has_vector condition is not supported in a formula yet/,
+    );
+    const nested = { nested: { key: 'items', filter: { must: [{ has_vector: 'image' }] } } };
+    expect(run({ sum: ['$score', nested] }, { items: [{}] }, [0.25])).toBeCloseTo(0.25, 6);
+  });
+
   it('reads $score[i] per prefetch, with defaults for points a prefetch did not find', () => {
     const f = { sum: ['$score[0]', { mult: [2, '$score[1]'] }] };
     expect(run(f, null, [1, 3])).toBe(7);
