@@ -176,6 +176,53 @@ describe('has_vector through the collection (WAL tail, two seals of segments, ve
     for (const raw of fc.sample(vectorFilterArb, { seed: 77, numRuns: 25 })) await checkReads(svc, model, raw);
   }, 120_000);
 
+  it('set payload by filter, facet, recommend and groups take it too', async () => {
+    const t = tempStore();
+    cleanups.push(t.cleanup);
+    const { svc, model } = await build(t.store);
+    const noText = parseFilter({ must_not: [{ has_vector: 'a' }], must: [{ has_vector: 's' }] });
+    const want = expected(model, noText);
+    await svc.setPayload('c', { todo: true }, { filter: noText }, true);
+    const flagged = parseFilter({ must: [{ key: 'todo', match: { value: true } }] });
+    expect(await svc.count('c', flagged, true)).toBe(want.length);
+    expect(
+      (await svc.scroll('c', { filter: flagged, limit: 1000, with_payload: false, with_vector: false })).points.map(
+        (p) => p.id,
+      ),
+    ).toEqual(want);
+    await svc.createFieldIndex('c', 'g', 'integer');
+    const facet = await svc.facet('c', { key: 'g', limit: 10, filter: noText, exact: true });
+    const byGroup = new Map<number, number>();
+    for (const id of want) byGroup.set(id % 3, (byGroup.get(id % 3) ?? 0) + 1);
+    expect(new Map(facet.map((h) => [h.value as number, h.count]))).toEqual(byGroup);
+    const holdsM = parseFilter({ must: [{ has_vector: 'm' }] });
+    const node = {
+      prefetch: [],
+      params: { exact: true },
+      limit: 1000,
+      offset: 0,
+      with_payload: false,
+      with_vector: false,
+    };
+    const [recommended] = await svc.queryUniversal('c', [
+      {
+        ...node,
+        query: { kind: 'recommend', positive: [{ vector: [1, 0, 0] }], negative: [], strategy: 'best_score' },
+        using: 'a',
+        filter: holdsM,
+      },
+    ] as never);
+    expect(sorted(recommended.map((h) => h.id))).toEqual(expected(model, holdsM, (n) => n.has('a')));
+    const { groups } = await svc.queryGroups('c', {
+      query: { ...node, query: { kind: 'nearest', input: { vector: [1, 1, 1] } }, using: 'a', filter: holdsM },
+      group_by: 'g',
+      group_size: 1000,
+      limit: 10,
+    } as never);
+    const grouped = groups.flatMap((g) => g.hits.map((h) => h.id));
+    expect(sorted(grouped)).toEqual(expected(model, holdsM, (n) => n.has('a')));
+  }, 120_000);
+
   it('estimates a has_vector count exactly (as Qdrant counts a vector storage) and deletes by it', async () => {
     const t = tempStore();
     cleanups.push(t.cleanup);
