@@ -98,13 +98,9 @@ export function filterVectorNames(filter: Filter | null | undefined): Set<string
  * `should`); the same object when none is. A segment's presence masks then need no knowledge of generations.
  */
 export function withStaleVectorsAbsent(filter: Filter, stale: (name: string) => boolean): Filter {
-  let changed = false;
+  if (![...filterVectorNames(filter)].some(stale)) return filter;
   const one = (c: Condition): Condition => {
-    if ('has_vector' in c) {
-      if (!stale(c.has_vector)) return c;
-      changed = true;
-      return { should: [] };
-    }
+    if ('has_vector' in c) return stale(c.has_vector) ? { should: [] } : c;
     if ('key' in c || 'is_empty' in c || 'is_null' in c || 'has_id' in c || 'nested' in c) return c;
     return clauses(c);
   };
@@ -115,8 +111,7 @@ export function withStaleVectorsAbsent(filter: Filter, stale: (name: string) => 
     ...(f.must_not ? { must_not: f.must_not.map(one) } : {}),
     ...(f.min_should ? { min_should: { ...f.min_should, conditions: f.min_should.conditions.map(one) } } : {}),
   });
-  const out = clauses(filter);
-  return changed ? out : filter;
+  return clauses(filter);
 }
 
 /** What a condition needs to know beyond itself: the schema, and the key path of the nested object it is in. */
