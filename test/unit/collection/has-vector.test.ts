@@ -176,7 +176,7 @@ describe('has_vector through the collection (WAL tail, two seals of segments, ve
     for (const raw of fc.sample(vectorFilterArb, { seed: 77, numRuns: 25 })) await checkReads(svc, model, raw);
   }, 120_000);
 
-  it('set payload by filter, facet, recommend and groups take it too', async () => {
+  it('set payload by filter, facet, recommend, groups and a formula take it too', async () => {
     const t = tempStore();
     cleanups.push(t.cleanup);
     const { svc, model } = await build(t.store);
@@ -221,6 +221,17 @@ describe('has_vector through the collection (WAL tail, two seals of segments, ve
     } as never);
     const grouped = groups.flatMap((g) => g.hits.map((h) => h.id));
     expect(sorted(grouped)).toEqual(expected(model, holdsM, (n) => n.has('a')));
+    // a score-boosting formula: +10 for the candidates holding `s` (Dot scores here stay below 2)
+    const [boosted] = await svc.queryUniversal('c', [
+      {
+        ...node,
+        prefetch: [{ ...node, query: { kind: 'nearest', input: { vector: [1, 0, 0] } }, using: 'a' }],
+        query: { kind: 'formula', formula: { sum: ['$score', { mult: [10, { has_vector: 's' }] }] }, defaults: {} },
+        using: '',
+      },
+    ] as never);
+    expect(boosted.length).toBe(expected(model, parseFilter({}), (n) => n.has('a')).length);
+    for (const h of boosted) expect(h.score >= 10).toBe(model.get(h.id as number)?.names.has('s'));
   }, 120_000);
 
   it('estimates a has_vector count exactly (as Qdrant counts a vector storage) and deletes by it', async () => {

@@ -6,7 +6,8 @@ const run = (
   payload: Record<string, unknown> | null,
   scores: (number | undefined)[],
   defaults = {},
-) => evaluateFormula(parseFormula(formula, defaults), { id: 1, payload, scores });
+  vectors: ReadonlySet<string> | null = null,
+) => evaluateFormula(parseFormula(formula, defaults), { id: 1, payload, scores, vectors });
 
 describe('formula', () => {
   it('boosts $score by a payload condition, as in Qdrant docs', () => {
@@ -15,12 +16,15 @@ describe('formula', () => {
     expect(run(f, { tag: 'p' }, [0.25])).toBeCloseTo(0.25, 6);
   });
 
-  it('refuses has_vector (a formula sees payloads and scores), but not inside nested, where it never holds', () => {
-    expect(() => parseFormula({ mult: ['$score', { has_vector: 'image' }] }, {})).toThrow(
-      /has_vector condition is not supported in a formula yet/,
-    );
+  it('has_vector is 1 for a candidate holding the vector, else 0 (and never inside nested); only it reads vectors', () => {
+    const f = { sum: ['$score', { mult: [0.5, { has_vector: 'image' }] }] };
+    expect(parseFormula(f, {}).readsVectors).toBe(true);
+    expect(run(f, null, [0.25], {}, new Set(['image', 'text']))).toBeCloseTo(0.75, 6);
+    expect(run(f, null, [0.25], {}, new Set(['text']))).toBeCloseTo(0.25, 6);
     const nested = { nested: { key: 'items', filter: { must: [{ has_vector: 'image' }] } } };
+    expect(parseFormula({ sum: ['$score', nested] }, {}).readsVectors).toBe(false);
     expect(run({ sum: ['$score', nested] }, { items: [{}] }, [0.25])).toBeCloseTo(0.25, 6);
+    expect(parseFormula({ sum: ['$score', { key: 'a', match: { value: 1 } }] }, {}).readsVectors).toBe(false);
   });
 
   it('reads $score[i] per prefetch, with defaults for points a prefetch did not find', () => {
