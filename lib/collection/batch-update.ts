@@ -72,7 +72,9 @@ export async function applyBatch(source: BatchSource, operations: readonly Batch
     else {
       const pred = compileFilter(selector.filter, config.payload_schema);
       const fromSnapshot = (await source.matching(selector.filter)).filter((id) => !overlay.has(id));
-      const touched = [...overlay.values()].filter((p): p is FullPoint => p !== null && pred(p.id, p.payload));
+      const touched = [...overlay.values()].filter(
+        (p): p is FullPoint => p !== null && pred(p.id, p.payload, p.vectors),
+      );
       ids = [...fromSnapshot, ...touched.map((p) => p.id)];
     }
     await touch(ids);
@@ -89,7 +91,9 @@ export async function applyBatch(source: BatchSource, operations: readonly Batch
       prepared.ids.forEach((id, i) => {
         const now = overlay.get(id) ?? null;
         const allowed =
-          now === null ? mode !== 'update_only' : mode !== 'insert_only' && (pred === null || pred(id, now.payload));
+          now === null
+            ? mode !== 'update_only'
+            : mode !== 'insert_only' && (pred === null || pred(id, now.payload, now.vectors));
         if (allowed) set(id, { id, version: 0, payload: prepared.payloads[i], vectors: rows[i] });
       });
     } else if ('delete' in op) {
@@ -118,7 +122,7 @@ export async function applyBatch(source: BatchSource, operations: readonly Batch
       const pred = updateFilter === undefined ? null : compileFilter(updateFilter, config.payload_schema);
       for (const [id, rows] of updates) {
         const p = overlay.get(id) as FullPoint;
-        if (pred === null || pred(id, p.payload)) set(id, { ...p, vectors: withVectors(p.vectors, rows) });
+        if (pred === null || pred(id, p.payload, p.vectors)) set(id, { ...p, vectors: withVectors(p.vectors, rows) });
       }
     } else if ('delete_vectors' in op) {
       const { vectors, selector } = op.delete_vectors;

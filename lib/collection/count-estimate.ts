@@ -4,7 +4,8 @@
  *
  * Per sealed segment, over its live points (not tombstoned, not shadowed by a tail winner): a condition its field
  * indexes serve (index-filter.ts) is counted exactly from the index (as Qdrant's map index counts a value; no
- * payload is read), `has_id` from the id table, and every other condition is Qdrant's `unknown` (0 / half / all);
+ * payload is read), `has_id` from the id table, `has_vector` from the segment's vector presence (as Qdrant counts
+ * a vector storage's available vectors), and every other condition is Qdrant's `unknown` (0 / half / all);
  * query-estimator.ts combines them. Tail points (unsealed, in the coordinator's memory) are counted exactly.
  *
  * Invariant: min ≤ the exact count ≤ max for the returned bounds (query-estimator.ts); only `exp` is an estimate.
@@ -34,7 +35,7 @@ export async function estimateCount(
   const perSegment = await Promise.all(snap.manifest.segments.map((s) => estimateSegment(ctx, snap, s, filter)));
   const pred = compileFilter(filter, schema);
   let tail = 0;
-  for (const w of snap.winners.values()) if (w.vectors !== null && pred(w.id, w.payload)) tail++;
+  for (const w of snap.winners.values()) if (w.vectors !== null && pred(w.id, w.payload, w.vectors)) tail++;
   const sum = exactEstimation(tail);
   for (const e of perSegment) {
     sum.min += e.min;
@@ -53,7 +54,7 @@ async function estimateSegment(
   const schema = snap.manifest.config.payload_schema;
   const [points, fields] = await Promise.all([
     ctx.access.livePoints(snap.collection, segment),
-    ctx.access.filterFields(snap.collection, segment.id, filter, schema),
+    ctx.access.filterFields(snap.collection, segment.id, filter, snap.manifest.config),
   ]);
   const live = new Uint8Array(fields?.count ?? 0);
   const offsets = new Map<PointId, number>();

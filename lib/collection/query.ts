@@ -173,7 +173,7 @@ export async function searchCandidatesBatch(
       // a point without the vector searched is skipped, as Qdrant's scorers skip it
       if (v === undefined && readsVector) continue;
       if (excluded?.has(e.id)) continue;
-      if (pred !== null && !pred(e.id, e.payload)) continue;
+      if (pred !== null && !pred(e.id, e.payload, e.vectors)) continue;
       // a sparse vector never meets a dense search: names are either dense or sparse
       if (v !== undefined && isSparse(v)) continue;
       const s =
@@ -257,7 +257,7 @@ function sparseTail(
     const v = e.vectors?.get(using);
     if (v === undefined || !isSparse(v) || (candidate !== undefined && !candidate(v))) continue;
     if (excluded?.has(e.id)) continue;
-    if (pred !== null && !pred(e.id, e.payload)) continue;
+    if (pred !== null && !pred(e.id, e.payload, e.vectors)) continue;
     const s = score(v);
     if (search.minSimilarity !== undefined && s < search.minSimilarity) continue;
     out.push({ id: e.id, version: e.version, similarity: s, segment: null });

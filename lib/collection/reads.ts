@@ -8,7 +8,7 @@
  * - Payloads and vectors are fetched only for points that are returned (or that a filter must inspect).
  */
 import { answersVectorMap } from '../model/sparse-spaces.js';
-import { compileFilter } from '../segment/filter.js';
+import { type VectorPresence, compileFilter, filterVectorNames } from '../segment/filter.js';
 import { readStoredPoints } from '../segment/points.js';
 import type { IoScope } from '../storage/io-stats.js';
 import type { ServiceContext } from './context.js';
@@ -233,29 +233,49 @@ export async function* matching(
   want: { payload: boolean; vector: boolean },
   chunk = 512,
 ): AsyncGenerator<FullPoint> {
-  const schema = snap.manifest.config.payload_schema;
+  const { config } = snap.manifest;
+  const schema = config.payload_schema;
   const pred = filter ? compileFilter(filter, schema) : null;
-  // segments whose field indexes serve the whole filter answer it without payloads (1 = match, 0 = skip)
+  const names = filterVectorNames(filter);
+  // segments whose field indexes (and vector presence) serve the whole filter answer it without payloads
+  // (1 = match, 0 = skip)
   const masks = new Map<string, Uint8Array>();
-  if (filter && schema !== undefined && Object.keys(schema).length > 0) {
+  if (filter && (names.size > 0 || (schema !== undefined && Object.keys(schema).length > 0))) {
     await Promise.all(
       snap.manifest.segments.map(async (s) => {
-        const m = await ctx.access.fieldMask(snap.collection, s.id, filter, schema);
+        const m = await ctx.access.fieldMask(snap.collection, s.id, filter, config);
         if (m !== null) masks.set(s.id, m);
       }),
+    );
+  }
+  // the other segments' vector presence, for the has_vector conditions of the payload scan
+  const presence = new Map<string, Map<string, Uint8Array>>();
+  if (names.size > 0) {
+    await Promise.all(
+      snap.manifest.segments
+        .filter((s) => !masks.has(s.id))
+        .map(async (s) => presence.set(s.id, await ctx.access.vectorPresence(snap.collection, s.id, names, config))),
     );
   }
   const decided = (l: Located): boolean | undefined => {
     const m = l.segment === undefined ? undefined : masks.get(l.segment);
     return m === undefined ? undefined : m[l.offset as number] === 1;
   };
+  const vectorsOf = (l: Located): VectorPresence | null => {
+    if (l.tail !== undefined) return l.tail.vectors;
+    const held = presence.get(l.segment);
+    if (held === undefined) return null;
+    const o = l.offset;
+    return { has: (name) => held.get(name)?.[o] === 1 };
+  };
   for (let at = 0; at < entries.length; at += chunk) {
     const slice = entries.slice(at, at + chunk).filter((l) => decided(l) !== false);
-    const open = pred !== null && slice.some((l) => decided(l) === undefined);
+    // payloads are read for the segment points no mask decides (a tail point's is in memory already)
+    const open = pred !== null && slice.some((l) => l.segment !== undefined && decided(l) === undefined);
     const points = await loadPoints(ctx, snap, slice, { payload: want.payload || open, vector: want.vector });
     for (let i = 0; i < points.length; i++) {
       const p = points[i];
-      if (pred === null || decided(slice[i]) === true || pred(p.id, p.payload)) yield p;
+      if (pred === null || decided(slice[i]) === true || pred(p.id, p.payload, vectorsOf(slice[i]))) yield p;
     }
   }
 }

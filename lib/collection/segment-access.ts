@@ -30,7 +30,6 @@ import type { Payload } from '../model/payload.js';
 import type { SegmentEntry } from './manifest.js';
 import type { PointId } from '../model/point-id.js';
 import type { Filter } from '../model/filter.js';
-import type { PayloadSchema } from '../model/payload-schema.js';
 import type { FieldIndex } from '../segment/field-index-format.js';
 import { type PagedFieldIndex, loadCachedFieldIndex, openFieldIndex, viewOf } from '../segment/field-index-paged.js';
 import { type FieldIndexView, type LoadedFields, filterMaskLoading, planFilter } from '../segment/index-filter.js';
@@ -40,6 +39,8 @@ import type { PayloadFieldSchema } from '../model/payload-schema.js';
 import type { CollectionConfig } from '../model/collection-config.js';
 import { liveGenerations } from '../model/vector-generations.js';
 import { liveMeta } from '../segment/meta.js';
+import { filterVectorNames } from '../segment/filter.js';
+import { presenceMasks } from '../segment/vector-presence.js';
 
 /**
  * `src` as a reader of `config` sees it: the spaces of vector names deleted or re-created since the segment was
@@ -213,24 +214,41 @@ export class SegmentAccess {
   }
 
   /**
-   * The points of a segment matching `filter` when its field indexes serve every condition of it (index-filter.ts),
-   * read without any payload; null when some condition needs the payloads (the caller then scans them).
+   * The points of a segment matching `filter` when its field indexes and vector presence serve every condition of
+   * it (index-filter.ts), read without any payload; null when some condition needs the payloads (the caller then
+   * scans them).
    */
   async fieldMask(
     collection: string,
     segmentId: string,
     filter: Filter,
-    schema: PayloadSchema | undefined,
+    config: CollectionConfig,
     io?: IoScope,
   ): Promise<Uint8Array | null> {
-    const fields = await this.filterFields(collection, segmentId, filter, schema, io, true);
+    const schema = config.payload_schema;
+    const fields = await this.filterFields(collection, segmentId, filter, config, io, true);
     if (fields === null || planFilter(filter, fields, schema).payloads) return null;
     return filterMaskLoading(filter, fields, schema, fields.loads);
   }
 
   /**
-   * The segment's id table and the field indexes `filter` can use, opened (cached by key), with no payloads: what
-   * index-filter.ts needs to answer the conditions the indexes serve. A cold index is opened as its directory:
+   * Which points of a segment hold each of `names` as `config` sees the segment (a deleted or re-created name's
+   * old space holds none): has_vector's answer, from the spaces' offsets and sparse row tables (vector-presence.ts).
+   */
+  async vectorPresence(
+    collection: string,
+    segmentId: string,
+    names: ReadonlySet<string>,
+    config: CollectionConfig,
+    io?: IoScope,
+  ): Promise<Map<string, Uint8Array>> {
+    return presenceMasks(liveSource(await this.points(collection, segmentId, io), config), names, io);
+  }
+
+  /**
+   * The segment's id table, the field indexes `filter` can use, opened (cached by key), and the presence of the
+   * vectors its has_vector conditions name, with no payloads: what index-filter.ts needs to answer the conditions
+   * the indexes and presence serve. A cold index is opened as its directory:
    * `loads` then read what the conditions select (filterMaskLoading). `flagless` names keys whose index is a
    * version 1 object, `countless` those without per-value counts (older than version 4). With `servedOnly`, null (nothing read past the id table) when some condition needs payloads.
    */
@@ -238,10 +256,11 @@ export class SegmentAccess {
     collection: string,
     segmentId: string,
     filter: Filter,
-    schema: PayloadSchema | undefined,
+    config: CollectionConfig,
     io?: IoScope,
     servedOnly = false,
   ): Promise<(LoadedFields & { loads: (() => Promise<void>)[] }) | null> {
+    const schema = config.payload_schema;
     const prefix = segmentPrefix(collection, segmentId);
     const [source, table] = await Promise.all([
       this.points(collection, segmentId, io),
@@ -256,8 +275,10 @@ export class SegmentAccess {
     if (servedOnly && plan.payloads) return null;
     const views = new Map<string, FieldIndexView>();
     const loads: (() => Promise<void>)[] = [];
-    await Promise.all(
-      [...plan.keys].map(async (k) => {
+    const names = filterVectorNames(filter);
+    const [vectors] = await Promise.all([
+      names.size > 0 ? presenceMasks(liveSource(source, config), names, io) : undefined,
+      ...[...plan.keys].map(async (k) => {
         const key = segmentObjectKey(prefix, fieldIndexName(k));
         const cachedBytes = source.meta.fieldIndexBytes?.[k];
         // a cached index lives in the index page cache (evictable); the others are opened once and kept
@@ -271,12 +292,20 @@ export class SegmentAccess {
         views.set(k, view);
         if (load !== null) loads.push(load);
       }),
-    );
+    ]);
     // a version 1 index has no emptiness flags (is_empty / is_null on its key), one older than version 4 no
     // per-value counts (values_count on a `[]` path): those then need payloads
     const flagless = new Set([...views].filter(([, v]) => v.flagless).map(([k]) => k));
     const countless = new Set([...views].filter(([, v]) => !v.valueCounts).map(([k]) => k));
-    return { ...fields, flagless, countless, payloads: null, index: (k) => views.get(k) as FieldIndexView, loads };
+    return {
+      ...fields,
+      flagless,
+      countless,
+      payloads: null,
+      vectors,
+      index: (k) => views.get(k) as FieldIndexView,
+      loads,
+    };
   }
 
   /** Drops cached objects of a collection (after it was deleted). */

@@ -89,7 +89,7 @@ import { runGroups } from './query-api/run-groups.js';
 import type { PointGroup } from './query-api/run-groups.js';
 import { WAL_ACK_WINDOW_MS, encodeWal, prepareUpserts, selectUpserts, storedUpserts } from './wal.js';
 import { isSparseName } from '../model/sparse-spaces.js';
-import { compileFilter } from '../segment/filter.js';
+import { compileFilter, filterVectorNames } from '../segment/filter.js';
 import { vectorSpace, vectorSpaces } from '../model/vector-spaces.js';
 import { withVectors, withoutVectors } from './vector-updates.js';
 import { batchRows } from './tail.js';
@@ -621,8 +621,10 @@ export class StrataCollectionService implements CollectionService {
     let changeable = new Set(located.map((l) => l.id));
     if (options.update_filter !== undefined && located.length > 0) {
       const pred = compileFilter(options.update_filter, snap.manifest.config.payload_schema);
-      const loaded = await reads.loadPoints(this.ctx, snap, located, { payload: true, vector: false });
-      changeable = new Set(loaded.filter((p) => pred(p.id, p.payload)).map((p) => p.id));
+      // the points' vectors only when a has_vector condition asks which they hold
+      const vector = filterVectorNames(options.update_filter).size > 0;
+      const loaded = await reads.loadPoints(this.ctx, snap, located, { payload: true, vector });
+      changeable = new Set(loaded.filter((p) => pred(p.id, p.payload, p.vectors)).map((p) => p.id));
     }
     const exists = new Set(located.map((l) => l.id));
     const keep = prepared.ids.map((id) =>
@@ -701,7 +703,7 @@ export class StrataCollectionService implements CollectionService {
     if (missing !== undefined) throw pointNotFound(missing);
     const pred = updateFilter === undefined ? null : compileFilter(updateFilter, snap.manifest.config.payload_schema);
     return this.rewritePoints(snap, ids, wait, (p) =>
-      pred !== null && !pred(p.id, p.payload)
+      pred !== null && !pred(p.id, p.payload, p.vectors)
         ? null
         : { ...p, vectors: withVectors(p.vectors, updates.get(p.id) as VectorRows) },
     );

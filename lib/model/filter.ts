@@ -53,6 +53,8 @@ export type Condition =
   | { is_empty: { key: string } }
   | { is_null: { key: string } }
   | { has_id: PointId[] }
+  /** the point holds the named vector ('' = the unnamed one): a property of the point, not of its payload */
+  | { has_vector: string }
   | { nested: { key: string; filter: Filter } }
   | Filter;
 

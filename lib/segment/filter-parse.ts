@@ -11,7 +11,7 @@
  *              | { key, geo_radius: {center, radius} } | { key, geo_bounding_box: {top_left, bottom_right} }
  *              | { key, geo_polygon: {exterior: {points}, interiors?: [{points}]} }   closed rings of >= 4 points
  *              | { key, is_empty: bool } | { key, is_null: bool }  field forms; false negates
- *              | { is_empty: {key} } | { is_null: {key} } | { has_id: PointId[] }
+ *              | { is_empty: {key} } | { is_null: {key} } | { has_id: PointId[] } | { has_vector: string }
  *              | { nested: {key, filter} } | Filter
  */
 import { malformed } from '../model/errors.js';
@@ -26,6 +26,11 @@ import type {
 } from '../model/filter.js';
 import { canonicalPointId, pointIdError } from '../model/point-id.js';
 import { parsePayloadPath } from './payload-path.js';
+
+/** Qdrant's answer to an object that is no condition form it knows (its Condition's `expecting`) */
+const NO_CONDITION_FORM =
+  'Expected some form of condition, which can be a field condition (like {"key": ..., "match": ... }), or some ' +
+  'other mentioned in the documentation: https://qdrant.tech/documentation/concepts/filtering/#filtering-conditions';
 
 /** Nesting deeper than this is refused: compiled predicates recurse per level, and no real filter comes close. */
 export const MAX_FILTER_DEPTH = 32;
@@ -82,12 +87,20 @@ function parseCondition(value: unknown, path: string, depth: number): Condition 
       nested: { key: keyOf(n, `${path}.nested`), filter: parseFilter(n.filter, `${path}.nested.filter`, depth + 1) },
     };
   }
-  if ('has_vector' in obj) fail(`${path}.has_vector`, 'the has_vector condition is not supported yet');
+  if ('has_vector' in obj) {
+    // any string: a name the collection does not have is no error, it matches no point (as in Qdrant); anything
+    // else fails every condition form, and Qdrant says so in these words
+    if (typeof obj.has_vector !== 'string') fail(path, NO_CONDITION_FORM);
+    return { has_vector: obj.has_vector };
+  }
   const keys = Object.keys(obj);
   if (keys.every((k) => k === 'must' || k === 'should' || k === 'must_not' || k === 'min_should')) {
     return parseFilter(obj, path, depth + 1);
   }
-  fail(path, 'expected a condition: {key, match|range|values_count}, is_empty, is_null, has_id, nested or a filter');
+  fail(
+    path,
+    'expected a condition: {key, match|range|values_count}, is_empty, is_null, has_id, has_vector, nested or a filter',
+  );
 }
 
 function parseFieldCondition(obj: Record<string, unknown>, path: string): Condition {

@@ -21,6 +21,9 @@
  * - is_empty: every value is null or [] (true for a missing key); is_null: some value is exactly null.
  * - has_id compares canonical ids (integers, lower-case hyphenated UUIDs); nested applies the inner filter to each
  *   object of the array at `key` and holds when one object satisfies all of it (has_id inside nested never holds).
+ * - has_vector holds when the point holds the named vector (dense, multivector or sparse; '' = the unnamed one): a
+ *   name the point lacks, was never given or had deleted, or that the collection does not have, does not hold. It
+ *   reads the point's vector presence, never its payload, and never holds inside nested (as has_id).
  *
  * The input must already be normalized by parseFilter (filter-parse.ts); the API layer does that on every request.
  */
@@ -28,13 +31,22 @@ import type { Condition, Filter, GeoPoint, MatchCondition, RangeCondition } from
 import { type PayloadSchema, textIndexOf } from '../model/payload-schema.js';
 import type { PointId } from '../model/point-id.js';
 import { canonicalPointId } from '../model/point-id.js';
+import { internal } from '../model/errors.js';
 import { parseDateTime } from './filter-parse.js';
 import { inBoundingBox, inPolygon, inRadius } from './geo.js';
 import { parsePayloadPath, valuesAt } from './payload-path.js';
 import { compileTextMatch } from './text/text-match.js';
 
 export type Payload = Record<string, unknown> | null | undefined;
-export type PointPredicate = (id: PointId, payload: Payload) => boolean;
+/** Which vectors a point holds, by name: a point's VectorRows, or a segment's presence masks at its offset. */
+export interface VectorPresence {
+  has(name: string): boolean;
+}
+/**
+ * `vectors`: the point's vector presence; null only where the filter has no has_vector outside nested
+ * (`filterVectorNames` is empty), else evaluating one is a broken invariant of the caller.
+ */
+export type PointPredicate = (id: PointId, payload: Payload, vectors: VectorPresence | null) => boolean;
 
 /**
  * One compiled filter; reuse it for every point of a search. `schema` is the collection's payload_schema: a text
@@ -43,7 +55,7 @@ export type PointPredicate = (id: PointId, payload: Payload) => boolean;
 export function compileFilter(filter: Filter | null | undefined, schema?: PayloadSchema): PointPredicate {
   if (!filter) return () => true;
   const check = compileClauses(filter, true, { schema, prefix: '' });
-  return (id, payload) => check(id, payload ?? {});
+  return (id, payload, vectors) => check(id, payload ?? {}, vectors);
 }
 
 /** Convenience for tests and one-off checks. */
@@ -52,8 +64,54 @@ export function matchesFilter(
   id: PointId,
   payload: Payload,
   schema?: PayloadSchema,
+  vectors: VectorPresence | null = null,
 ): boolean {
-  return compileFilter(filter, schema)(id, payload);
+  return compileFilter(filter, schema)(id, payload, vectors);
+}
+
+/**
+ * The vector names the filter's has_vector conditions ask about (outside nested, where they never hold): empty
+ * when evaluating it needs no vector presence, so callers look presence up only for filters that use it.
+ */
+export function filterVectorNames(filter: Filter | null | undefined): Set<string> {
+  const names = new Set<string>();
+  const visit = (f: Filter): void => {
+    for (const c of [
+      ...(f.must ?? []),
+      ...(f.should ?? []),
+      ...(f.must_not ?? []),
+      ...(f.min_should?.conditions ?? []),
+    ]) {
+      if ('has_vector' in c) names.add(c.has_vector);
+      else if (!('key' in c) && !('is_empty' in c) && !('is_null' in c) && !('has_id' in c) && !('nested' in c)) {
+        visit(c);
+      }
+    }
+  };
+  if (filter) visit(filter);
+  return names;
+}
+
+/**
+ * `filter` with every has_vector (outside nested) on a name `stale` says a segment holds no live data for (a space
+ * of a vector name deleted or re-created since it was written) replaced by a condition no point meets (an empty
+ * `should`); the same object when none is. A segment's presence masks then need no knowledge of generations.
+ */
+export function withStaleVectorsAbsent(filter: Filter, stale: (name: string) => boolean): Filter {
+  if (![...filterVectorNames(filter)].some(stale)) return filter;
+  const one = (c: Condition): Condition => {
+    if ('has_vector' in c) return stale(c.has_vector) ? { should: [] } : c;
+    if ('key' in c || 'is_empty' in c || 'is_null' in c || 'has_id' in c || 'nested' in c) return c;
+    return clauses(c);
+  };
+  const clauses = (f: Filter): Filter => ({
+    ...f,
+    ...(f.must ? { must: f.must.map(one) } : {}),
+    ...(f.should ? { should: f.should.map(one) } : {}),
+    ...(f.must_not ? { must_not: f.must_not.map(one) } : {}),
+    ...(f.min_should ? { min_should: { ...f.min_should, conditions: f.min_should.conditions.map(one) } } : {}),
+  });
+  return clauses(filter);
 }
 
 /** What a condition needs to know beyond itself: the schema, and the key path of the nested object it is in. */
@@ -63,37 +121,38 @@ interface Scope {
   prefix: string;
 }
 
-type Check = (id: PointId | null, payload: unknown) => boolean;
+type Check = (id: PointId | null, payload: unknown, vectors: VectorPresence | null) => boolean;
 
-function compileClauses(filter: Filter, idsVisible: boolean, scope: Scope): Check {
+/** `atPoint`: false inside nested, where the conditions on the point itself (has_id, has_vector) never hold. */
+function compileClauses(filter: Filter, atPoint: boolean, scope: Scope): Check {
   const parts: Check[] = [];
   const must = asList(filter.must);
   const should = asList(filter.should);
   const mustNot = asList(filter.must_not);
   if (should) {
-    const cs = should.map((c) => compileCondition(c, idsVisible, scope));
-    parts.push((id, p) => cs.some((c) => c(id, p)));
+    const cs = should.map((c) => compileCondition(c, atPoint, scope));
+    parts.push((id, p, v) => cs.some((c) => c(id, p, v)));
   }
   if (filter.min_should) {
-    const cs = filter.min_should.conditions.map((c) => compileCondition(c, idsVisible, scope));
+    const cs = filter.min_should.conditions.map((c) => compileCondition(c, atPoint, scope));
     const need = filter.min_should.min_count;
-    parts.push((id, p) => {
+    parts.push((id, p, v) => {
       let hits = 0;
-      for (const c of cs) if (c(id, p) && ++hits >= need) return true;
+      for (const c of cs) if (c(id, p, v) && ++hits >= need) return true;
       return hits >= need;
     });
   }
   if (must) {
-    const cs = must.map((c) => compileCondition(c, idsVisible, scope));
-    parts.push((id, p) => cs.every((c) => c(id, p)));
+    const cs = must.map((c) => compileCondition(c, atPoint, scope));
+    parts.push((id, p, v) => cs.every((c) => c(id, p, v)));
   }
   if (mustNot) {
-    const cs = mustNot.map((c) => compileCondition(c, idsVisible, scope));
-    parts.push((id, p) => !cs.some((c) => c(id, p)));
+    const cs = mustNot.map((c) => compileCondition(c, atPoint, scope));
+    parts.push((id, p, v) => !cs.some((c) => c(id, p, v)));
   }
   if (parts.length === 0) return () => true;
   if (parts.length === 1) return parts[0];
-  return (id, p) => parts.every((c) => c(id, p));
+  return (id, p, v) => parts.every((c) => c(id, p, v));
 }
 
 function asList(v: Condition[] | Condition | null | undefined): Condition[] | null {
@@ -101,7 +160,7 @@ function asList(v: Condition[] | Condition | null | undefined): Condition[] | nu
   return Array.isArray(v) ? v : [v];
 }
 
-function compileCondition(c: Condition, idsVisible: boolean, scope: Scope): Check {
+function compileCondition(c: Condition, atPoint: boolean, scope: Scope): Check {
   if ('key' in c) {
     const steps = parsePayloadPath(c.key);
     if ('match' in c) {
@@ -152,7 +211,7 @@ function compileCondition(c: Condition, idsVisible: boolean, scope: Scope): Chec
     return (_id, p) => valuesAt(p, steps).some((v) => v === null);
   }
   if ('has_id' in c) {
-    if (!idsVisible) return () => false;
+    if (!atPoint) return () => false;
     const ids = new Set<PointId>();
     for (const id of c.has_id) {
       const canon = canonicalPointId(id);
@@ -164,6 +223,14 @@ function compileCondition(c: Condition, idsVisible: boolean, scope: Scope): Chec
       return canon !== null && ids.has(canon);
     };
   }
+  if ('has_vector' in c) {
+    if (!atPoint) return () => false;
+    const name = c.has_vector;
+    return (_id, _p, vectors) => {
+      if (vectors === null) throw internal("has_vector evaluated without the point's vector presence");
+      return vectors.has(name);
+    };
+  }
   if ('nested' in c) {
     const steps = parsePayloadPath(c.nested.key);
     const last = steps[steps.length - 1];
@@ -173,9 +240,9 @@ function compileCondition(c: Condition, idsVisible: boolean, scope: Scope): Chec
       prefix: `${scope.prefix}${c.nested.key.replace(/\[\]$/, '')}[].`,
     });
     return (_id, p) =>
-      valuesAt(p, steps).some((v) => v !== null && typeof v === 'object' && !Array.isArray(v) && inner(null, v));
+      valuesAt(p, steps).some((v) => v !== null && typeof v === 'object' && !Array.isArray(v) && inner(null, v, null));
   }
-  return compileClauses(c, idsVisible, scope);
+  return compileClauses(c, atPoint, scope);
 }
 
 type GeoCondition = Extract<

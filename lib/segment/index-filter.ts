@@ -24,8 +24,10 @@
  *   cap the index stores): a path without `[]` from the count in its flags, a path with `[]` (any value's count
  *   passes) from the per-value counts of a version 4 object (`SegmentFields.countless` names keys without them);
  * - nested: when nested-leaves.ts rewrites it exactly as field conditions on full paths, each served;
- * - has_id: from the id table. Everything else (nested with several must conditions, must_not or values_count
- *   inside, except lists named above) reads payloads.
+ * - has_id: from the id table; has_vector: from the segment's vector presence masks (`LoadedFields.vectors`, built
+ *   by vector-presence.ts from the spaces' `offsets` and the sparse row tables), never from payloads. Everything
+ *   else (nested with several must conditions, must_not or values_count inside, except lists named above) reads
+ *   payloads.
  */
 import type { Condition, Filter, RangeCondition } from '../model/filter.js';
 import { type PayloadFieldSchema, type PayloadSchema, schemaType, textIndexOf } from '../model/payload-schema.js';
@@ -76,6 +78,11 @@ export interface LoadedFields extends SegmentFields {
   index(key: string): FieldIndexView;
   /** every payload, present when `conditionsNeedingPayloads` found any */
   payloads: readonly (Payload | null)[] | null;
+  /**
+   * per vector name of the filter's has_vector conditions (filter.ts filterVectorNames): 1 where the point holds
+   * that vector (vector-presence.ts); may be absent when the filter names none
+   */
+  vectors?: ReadonlyMap<string, Uint8Array>;
 }
 
 type MaskFn = (seg: LoadedFields) => Uint8Array;
@@ -96,7 +103,7 @@ export function planFilter(
       ...(f.min_should?.conditions ?? []),
     ]) {
       if ('must' in c || 'should' in c || 'must_not' in c || 'min_should' in c) visit(c as Filter);
-      else if ('has_id' in c) continue;
+      else if ('has_id' in c || 'has_vector' in c) continue;
       else if ('key' in c && servedBy(c, seg, schema) !== null) keys.add(c.key);
       else if ('nested' in c && servedNested(c, seg, schema) !== null) {
         for (const leaf of nestedLeaves(c, schema) ?? []) keys.add(leaf.key);
@@ -117,7 +124,14 @@ function emptinessKey(c: Condition, seg: SegmentFields): string | null {
 }
 
 function isEmptyFilter(c: Condition): boolean {
-  return !('key' in c) && !('has_id' in c) && !('nested' in c) && !('is_empty' in c) && !('is_null' in c);
+  return (
+    !('key' in c) &&
+    !('has_id' in c) &&
+    !('has_vector' in c) &&
+    !('nested' in c) &&
+    !('is_empty' in c) &&
+    !('is_null' in c)
+  );
 }
 
 /** The mask of points matching `filter` (1 = match). */
@@ -180,6 +194,7 @@ function condition(c: Condition, seg: LoadedFields, schema: PayloadSchema | unde
     for (let o = 0; o < seg.count; o++) if (ids.has(seg.externalId(o))) m[o] = 1;
     return m;
   }
+  if ('has_vector' in c) return vectorMask(c.has_vector, seg);
   const emptiness = emptinessKey(c, seg);
   if (emptiness !== null) return seg.index(emptiness).maskOfEmptiness('is_empty' in c ? 'is_empty' : 'is_null');
   if ('key' in c) {
@@ -194,9 +209,17 @@ function condition(c: Condition, seg: LoadedFields, schema: PayloadSchema | unde
   // the scan, for this one condition
   const payloads = seg.payloads;
   if (payloads === null) throw new Error('index-filter: a condition needs payloads that were not loaded');
+  // no has_vector outside nested reaches here (answered above), so the scan needs no vector presence
   const pred = compileFilter({ must: [c] }, schema);
   const m = new Uint8Array(seg.count);
-  for (let o = 0; o < seg.count; o++) if (pred(seg.externalId(o), payloads[o])) m[o] = 1;
+  for (let o = 0; o < seg.count; o++) if (pred(seg.externalId(o), payloads[o], null)) m[o] = 1;
+  return m;
+}
+
+/** The presence mask of a has_vector name; the caller loads one for every name of the filter. */
+function vectorMask(name: string, seg: LoadedFields): Uint8Array {
+  const m = seg.vectors?.get(name);
+  if (m === undefined) throw new Error(`index-filter: no presence mask loaded for vector "${name}"`);
   return m;
 }
 
@@ -209,6 +232,7 @@ export function servedConditionMask(
   seg: LoadedFields,
   schema: PayloadSchema | undefined,
 ): Uint8Array | null {
+  if ('has_vector' in c) return vectorMask(c.has_vector, seg);
   const emptiness = emptinessKey(c, seg);
   if (emptiness !== null) return seg.index(emptiness).maskOfEmptiness('is_empty' in c ? 'is_empty' : 'is_null');
   const served = 'key' in c ? servedBy(c, seg, schema) : 'nested' in c ? servedNested(c, seg, schema) : null;

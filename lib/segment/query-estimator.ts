@@ -54,7 +54,14 @@ export function estimateFilter(filter: Filter, estimate: ConditionEstimator, tot
 }
 
 function isFilter(c: Condition): c is Filter {
-  return !('key' in c) && !('is_empty' in c) && !('is_null' in c) && !('has_id' in c) && !('nested' in c);
+  return (
+    !('key' in c) &&
+    !('is_empty' in c) &&
+    !('is_null' in c) &&
+    !('has_id' in c) &&
+    !('has_vector' in c) &&
+    !('nested' in c)
+  );
 }
 
 function estimateCondition(c: Condition, estimate: ConditionEstimator, total: number): CardinalityEstimation {

@@ -21,6 +21,7 @@ import type { IoScope } from '../storage/io-stats.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import type { FieldIndex } from './field-index-format.js';
 import { type PagedFieldIndex, loadCachedFieldIndex, openFieldIndex, viewOf } from './field-index-paged.js';
+import { filterVectorNames } from './filter.js';
 import { type FieldIndexView, filterMaskLoading, planFilter } from './index-filter.js';
 import type { IdTable, PointOffset } from './ids-format.js';
 import { PAYLOAD, fieldIndexName, segmentObjectKey } from './keys.js';
@@ -32,6 +33,7 @@ import type { SparseReader } from './sparse-index.js';
 import { type SparseReaders, sparseReaders } from './sparse-readers.js';
 import type { SegmentSpace } from './space.js';
 import { getWhole } from './store-io.js';
+import { presenceMasks } from './vector-presence.js';
 import { type Tombstones, readTombstones } from './tombstones.js';
 
 /** What one query's reads are charged to (GETs, bytes, sequential rounds); undefined = not traced. */
@@ -174,7 +176,9 @@ export class Segment {
    * The points matching `filter`: the segment's field indexes answer the conditions they serve (index-filter.ts)
    * and the payloads, decoded once, the rest; a filter served whole reads no payload. A cold index is read in two
    * steps: its directory (kept), then the posting pages (or per-point object) the conditions select, all keys in
-   * one round: the filter is evaluated once to learn them, then again to answer. The last few masks are kept.
+   * one round: the filter is evaluated once to learn them, then again to answer. has_vector conditions read the
+   * spaces' presence (vector-presence.ts), which the caller must have made live (task.ts). The last few masks are
+   * kept.
    */
   async filterMask(filter: Filter, q: QueryIo, schema?: PayloadSchema): Promise<FilterMask> {
     const cacheKey = schema === undefined ? JSON.stringify(filter) : JSON.stringify([filter, schema]);
@@ -186,7 +190,9 @@ export class Segment {
       externalId: (o: number) => this.ids.externalId(o),
     };
     const plan = planFilter(filter, fields, schema);
-    const [first, ...opened] = await Promise.all([
+    const names = filterVectorNames(filter);
+    const [vectors, first, ...opened] = await Promise.all([
+      names.size > 0 ? presenceMasks(this.pointSource(), names, q) : undefined,
       plan.payloads ? this.allPayloads(q) : null,
       ...[...plan.keys].map((k) => this.openFieldIndex(k, q)),
     ]);
@@ -212,6 +218,7 @@ export class Segment {
       flagless,
       countless,
       payloads,
+      vectors,
       index: (k: string) => views.get(k) as FieldIndexView,
     };
     const mask = await filterMaskLoading(filter, loaded, schema, loads);

@@ -44,6 +44,8 @@ export interface SparseReader {
     minScore: number | undefined,
     io: IoScope | undefined,
   ): Promise<SparseHits>;
+  /** the point offsets holding the vector, ascending (has_vector: vector-presence.ts) */
+  holders(io: IoScope | undefined): Promise<Uint32Array>;
   /** the stored vector of each offset (copies), null where the point lacks it */
   vectorsOf(offsets: readonly number[], io: IoScope | undefined): Promise<(SparseVector | null)[]>;
   /**
@@ -151,6 +153,10 @@ export class SparseIndex implements SparseReader {
 
   async search(q: SparseVector, limit: number, accept: Accept, count: number, minScore?: number): Promise<SparseHits> {
     return this.searchSync(q, limit, accept, count, minScore);
+  }
+
+  async holders(): Promise<Uint32Array> {
+    return this.rowPoint;
   }
 
   async vectorsOf(offsets: readonly number[]): Promise<(SparseVector | null)[]> {

@@ -99,11 +99,17 @@ export class PagedSparseIndex implements SparseReader {
     return sparseTopK(this.dir, terms, (d) => lists.get(d) as PostingList, limit, accept, count, minScore);
   }
 
+  async holders(io: IoScope | undefined): Promise<Uint32Array> {
+    return (await this.rowTable(io)).rowPoint;
+  }
+
   async vectorsOf(offsets: readonly number[], io: IoScope | undefined): Promise<(SparseVector | null)[]> {
     if (offsets.length === 0) return [];
     const table = await this.rowTable(io);
     const rows = offsets.map((o) => findRow(table.rowPoint, o));
-    const wanted = [...new Set(rows.filter((r) => r >= 0))];
+    // an empty vector's row has no bytes to page (a page of no bytes is no page): it is answered without a read
+    const empty = (r: number) => table.rowStart[r] === table.rowStart[r + 1];
+    const wanted = [...new Set(rows.filter((r) => r >= 0 && !empty(r)))];
     const base = this.rowEntriesStart();
     const got = await load(
       this.pages,
@@ -122,6 +128,7 @@ export class PagedSparseIndex implements SparseReader {
     const byRow = new Map(wanted.map((r, i) => [r, got[i]]));
     return rows.map((r) => {
       if (r < 0) return null;
+      if (empty(r)) return { indices: new Uint32Array(0), values: new Float32Array(0) };
       const v = byRow.get(r) as RowPage;
       return { indices: v.indices.slice(), values: v.values.slice() };
     });

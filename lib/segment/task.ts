@@ -15,6 +15,7 @@
  * Invariants: a segment that fails fails the task (no silent partial answer, DESIGN.md §4.5); candidates never
  * include tombstoned or excluded points; similarities are final for the task's params (rescored when asked).
  */
+import { withStaleVectorsAbsent } from './filter.js';
 import { planFilter } from './index-filter.js';
 import type {
   SegmentCandidate,
@@ -189,7 +190,8 @@ async function searchOne(
       io,
     }),
   );
-  // a space of a name deleted or re-created since the segment was written (vector-generations.ts) holds no live data
+  // a space of a name deleted or re-created since the segment was written (vector-generations.ts) holds no live data:
+  // not searched, and no point of it holds that name for has_vector
   const stale = (using: string | undefined): boolean => {
     const name = using ?? '';
     const held = seg.meta.spaces[name] ?? seg.meta.sparse?.[name];
@@ -217,7 +219,7 @@ async function searchOne(
     const scoring = scorings[k];
     const common = {
       limit: q.limit,
-      filter: q.filter,
+      filter: q.filter && withStaleVectorsAbsent(q.filter, stale),
       exclude: task.exclude,
       deletedVersion: ref.deletedVersion,
       minSimilarity: q.minSimilarity,

@@ -265,3 +265,35 @@ export const filterArb: fc.Arbitrary<Filter> = fc.letrec<{ f: Filter; c: Conditi
     { requiredKeys: [] },
   ),
 })).f;
+
+/** Vector names some points hold ('' the unnamed one, a dense, a sparse) and one no point and no config has. */
+export const VECTOR_NAMES = ['', 'a', 's'] as const;
+const hasVectorArb = fc.record({ has_vector: fc.constantFrom(...VECTOR_NAMES, 'x') }) as fc.Arbitrary<Condition>;
+/** has_vector inside nested, where it never holds (the point's vectors are not the array element's) */
+const nestedHasVectorArb = fc.record({
+  nested: fc.record({
+    key: fc.constant('items'),
+    filter: fc.record({ must: fc.tuple(hasVectorArb) }, { requiredKeys: [] }),
+  }),
+}) as fc.Arbitrary<Condition>;
+
+/** Raw filters as filterArb's, with has_vector conditions in every clause beside the other kinds. */
+export const vectorFilterArb: fc.Arbitrary<Filter> = fc.letrec<{ f: Filter; c: Condition }>((tie) => ({
+  c: fc.oneof(
+    { depthSize: 'small', withCrossShrink: true },
+    hasVectorArb,
+    hasVectorArb,
+    conditionArb,
+    nestedHasVectorArb,
+    tie('f') as fc.Arbitrary<Condition>,
+  ),
+  f: fc.record(
+    {
+      must: fc.array(tie('c'), { maxLength: 2 }),
+      should: fc.array(tie('c'), { minLength: 1, maxLength: 3 }),
+      must_not: fc.array(tie('c'), { maxLength: 1 }),
+      min_should: fc.record({ conditions: fc.array(tie('c'), { minLength: 1, maxLength: 3 }), min_count: fc.nat(2) }),
+    },
+    { requiredKeys: [] },
+  ),
+})).f;

@@ -19,7 +19,8 @@
  * - geo: `{lon, lat}` objects; radius strictly below (haversine, mean Earth radius 6371008.8 m), bounding box and
  *   polygon strictly inside (the generators use axis-aligned rectangles, so "inside" is a comparison);
  * - is_empty: no value other than null and []; is_null: some value is exactly null;
- * - has_id: the point's id; nested: some object of the array at key satisfies the whole inner filter (no has_id);
+ * - has_id: the point's id; has_vector: the point holds the named vector (the set of names it holds);
+ * - nested: some object of the array at key satisfies the whole inner filter (no has_id, no has_vector there);
  * - must: all, should: at least one (an empty list: none), must_not: none, min_should: at least min_count.
  */
 import type { Condition, Filter, GeoPoint, RangeCondition } from '../../lib/model/filter.js';
@@ -40,12 +41,21 @@ export function textIndexes(schema: PayloadSchema): TextIndexes {
   return out;
 }
 
-export function referenceMatch(filter: Filter, id: PointId, payload: unknown, text: TextIndexes = {}): boolean {
-  return holds(filter, id, payload ?? {}, text, '');
+export function referenceMatch(
+  filter: Filter,
+  id: PointId,
+  payload: unknown,
+  text: TextIndexes = {},
+  vectors: ReadonlySet<string> = new Set(),
+): boolean {
+  return holds(filter, { id, vectors }, payload ?? {}, text, '');
 }
 
-function holds(f: Filter, id: PointId | null, p: unknown, text: TextIndexes, prefix: string): boolean {
-  const one = (c: Condition) => condition(c, id, p, text, prefix);
+/** The point itself, or null inside nested (where conditions on the point never hold). */
+type PointRef = { id: PointId; vectors: ReadonlySet<string> } | null;
+
+function holds(f: Filter, point: PointRef, p: unknown, text: TextIndexes, prefix: string): boolean {
+  const one = (c: Condition) => condition(c, point, p, text, prefix);
   if (f.must && !f.must.every(one)) return false;
   if (f.should && !f.should.some(one)) return false;
   if (f.must_not?.some(one)) return false;
@@ -74,8 +84,9 @@ export function pathValues(root: unknown, key: string): unknown[] {
 
 const flat = (values: unknown[]): unknown[] => values.flatMap((v) => (Array.isArray(v) ? v : [v]));
 
-function condition(c: Condition, id: PointId | null, p: unknown, text: TextIndexes, prefix: string): boolean {
-  if ('has_id' in c) return id !== null && c.has_id.includes(id);
+function condition(c: Condition, point: PointRef, p: unknown, text: TextIndexes, prefix: string): boolean {
+  if ('has_id' in c) return point !== null && c.has_id.includes(point.id);
+  if ('has_vector' in c) return point?.vectors.has(c.has_vector) === true;
   if ('is_empty' in c) return pathValues(p, c.is_empty.key).every((v) => v === null || (Array.isArray(v) && !v.length));
   if ('is_null' in c) return pathValues(p, c.is_null.key).includes(null);
   if ('nested' in c) {
@@ -85,7 +96,7 @@ function condition(c: Condition, id: PointId | null, p: unknown, text: TextIndex
       (o) => o !== null && typeof o === 'object' && !Array.isArray(o) && holds(c.nested.filter, null, o, text, inner),
     );
   }
-  if (!('key' in c)) return holds(c, id, p, text, prefix);
+  if (!('key' in c)) return holds(c, point, p, text, prefix);
   const raw = pathValues(p, c.key);
   const values = flat(raw);
   if ('values_count' in c) {

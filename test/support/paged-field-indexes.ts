@@ -46,6 +46,7 @@ export async function pagedMask(
   built: PayloadSchema,
   schema: PayloadSchema | undefined,
   pageWords = 4,
+  vectors?: ReadonlyMap<string, Uint8Array>,
 ): Promise<Uint8Array> {
   const { dirs, source } = pagedIndexes(payloads, built, pageWords);
   const sessions = new Map([...dirs].map(([k, d]) => [k, d.session()]));
@@ -57,6 +58,7 @@ export async function pagedMask(
       externalId: (o: number) => o,
       index: (k: string) => sessions.get(k) as FieldIndexView,
       payloads,
+      vectors,
     },
     schema,
     [...sessions.values()].map((s) => () => s.load(source, undefined)),

@@ -209,7 +209,7 @@ describe('clauses, has_id and nested', () => {
   });
 
   it('a null payload is an empty payload', () => {
-    expect(compileFilter(parseFilter(must({ is_empty: { key: 'a' } })))(1, null)).toBe(true);
+    expect(compileFilter(parseFilter(must({ is_empty: { key: 'a' } })))(1, null, null)).toBe(true);
   });
 });
 

@@ -266,7 +266,8 @@ async function rescore(run: Run, node: QueryNode, q: QueryForm, sources: Scored[
   }
   if (q.kind === 'formula') {
     const formula = parseFormula(q.formula, q.defaults);
-    const points = await loadHits(run, union, { payload: true, vector: false });
+    // a has_vector condition reads which vectors each candidate holds: its vectors are loaded for that
+    const points = await loadHits(run, union, { payload: true, vector: formula.readsVectors });
     const perSource = sources.map((s) => new Map(s.hits.map((h) => [h.id, h.score])));
     const hits = union.map((h, i) => ({
       ...h,
@@ -274,6 +275,7 @@ async function rescore(run: Run, node: QueryNode, q: QueryForm, sources: Scored[
         id: h.id,
         payload: points[i].payload,
         scores: perSource.map((m) => m.get(h.id)),
+        vectors: points[i].vectors,
       }),
     }));
     return { hits: cut(hits.sort(byScore)), nearest: false };

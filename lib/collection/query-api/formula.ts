@@ -21,8 +21,8 @@
  */
 import { invalid } from '../../model/errors.js';
 import type { Filter } from '../../model/filter.js';
-import { compileFilter } from '../../segment/filter.js';
-import type { PointPredicate } from '../../segment/filter.js';
+import { compileFilter, filterVectorNames } from '../../segment/filter.js';
+import type { PointPredicate, VectorPresence } from '../../segment/filter.js';
 import { parseDateTime, parseFilter } from '../../segment/filter-parse.js';
 import { parsePayloadPath, valuesAt } from '../../segment/payload-path.js';
 import type { PathStep } from '../../segment/payload-path.js';
@@ -49,6 +49,8 @@ export interface Formula {
   defaults: Record<string, unknown>;
   /** the highest prefetch index the formula reads, −1 when none */
   maxScoreIndex: number;
+  /** a condition asks which vectors a candidate holds (has_vector): the caller loads them */
+  readsVectors: boolean;
 }
 
 /** What a formula reads of one candidate. */
@@ -57,6 +59,14 @@ export interface FormulaInput {
   payload: Record<string, unknown> | null;
   /** the candidate's score in each prefetch, undefined where it was not found */
   scores: readonly (number | undefined)[];
+  /** the vectors the candidate holds; needed (not null) only when the formula `readsVectors` */
+  vectors: VectorPresence | null;
+}
+
+/** What parsing learns on the way: the highest prefetch read, and whether a condition reads vector presence. */
+interface ParseContext {
+  max: number;
+  vectors: boolean;
 }
 
 const fail = (path: string, detail: string): never => {
@@ -86,7 +96,7 @@ function keyPath(key: unknown, path: string): PathStep[] {
   }
 }
 
-function variable(name: string, path: string, ctx: { max: number }): Expr {
+function variable(name: string, path: string, ctx: ParseContext): Expr {
   const m = /^\$score(?:\[(\d+)\])?$/.exec(name);
   if (m !== null) {
     const i = m[1] === undefined ? 0 : Number(m[1]);
@@ -117,7 +127,7 @@ function num(v: unknown, path: string): number {
   return v;
 }
 
-function parseExpr(e: unknown, path: string, ctx: { max: number }, depth: number): Expr {
+function parseExpr(e: unknown, path: string, ctx: ParseContext, depth: number): Expr {
   if (depth > 64) return fail(path, 'expression nested too deeply');
   if (typeof e === 'number') return { t: 'const', v: num(e, path) };
   if (typeof e === 'string') return variable(e, path, ctx);
@@ -185,6 +195,7 @@ function parseExpr(e: unknown, path: string, ctx: { max: number }, depth: number
   if (CONDITION_KEYS.some((k) => k in o)) {
     // a condition is a filter of one `must` clause: filter-parse.ts owns its shape, filter.ts its semantics
     const filter: Filter = parseFilter({ must: [o] }, path);
+    if (filterVectorNames(filter).size > 0) ctx.vectors = true;
     return { t: 'cond', pred: compileFilter(filter) };
   }
   return fail(path, 'unknown expression');
@@ -194,9 +205,14 @@ export function parseFormula(formula: unknown, defaults: unknown, path = 'query.
   if (defaults != null && (typeof defaults !== 'object' || Array.isArray(defaults))) {
     fail('query.defaults', 'expected an object');
   }
-  const ctx = { max: -1 };
+  const ctx: ParseContext = { max: -1, vectors: false };
   const root = parseExpr(formula, path, ctx, 0);
-  return { root, defaults: (defaults ?? {}) as Record<string, unknown>, maxScoreIndex: ctx.max };
+  return {
+    root,
+    defaults: (defaults ?? {}) as Record<string, unknown>,
+    maxScoreIndex: ctx.max,
+    readsVectors: ctx.vectors,
+  };
 }
 
 /** Refuses a formula that reads a prefetch the query does not have. */
@@ -256,7 +272,7 @@ function evalExpr(f: Formula, e: Expr, input: FormulaInput): number {
       return v;
     }
     case 'cond':
-      return e.pred(input.id, input.payload) ? 1 : 0;
+      return e.pred(input.id, input.payload, input.vectors) ? 1 : 0;
     case 'mult': {
       let p = 1;
       for (const x of e.xs) {

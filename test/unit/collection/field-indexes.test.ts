@@ -224,7 +224,7 @@ describe('payload indexes through the collection service', () => {
     for (const f of filters) {
       const filter = parseFilter(f);
       const scan = compileFilter(filter, {});
-      const expected = Array.from({ length: N }, (_, i) => i).filter((i) => scan(i, payload(i)));
+      const expected = Array.from({ length: N }, (_, i) => i).filter((i) => scan(i, payload(i), null));
       expect(expected.length).toBeGreaterThan(0);
       expect(expected.length).toBeLessThan(N);
       expect(await cold.count('c', filter, true)).toBe(expected.length);
@@ -244,7 +244,7 @@ describe('payload indexes through the collection service', () => {
       }),
     );
     expect(await cold.count('c', both, true)).toBe(
-      Array.from({ length: N }, (_, i) => i).filter((i) => compileFilter(both, {})(i, payload(i))).length,
+      Array.from({ length: N }, (_, i) => i).filter((i) => compileFilter(both, {})(i, payload(i), null)).length,
     );
     expect(spy.gets.some((g) => !g.ranged && g.key.endsWith('/payload'))).toBe(true);
   });

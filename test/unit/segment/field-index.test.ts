@@ -329,7 +329,7 @@ describe('segment field indexes', () => {
       fc.property(fc.array(payloadArb, { minLength: 1, maxLength: 30 }), filterArb, (payloads, raw) => {
         const filter = parseFilter(raw);
         const scan = compileFilter(filter, SCHEMA);
-        const expected = payloads.map((p, o) => (scan(o, p) ? 1 : 0));
+        const expected = payloads.map((p, o) => (scan(o, p, null) ? 1 : 0));
         const got = Array.from(filterMaskOf(filter, indexed(payloads, SCHEMA), SCHEMA));
         expect(got).toEqual(expected);
       }),
@@ -455,7 +455,7 @@ describe('segment field indexes', () => {
     const count = (range: Record<string, number | undefined>) =>
       parseFilter({ must: [{ key: 'items[].k', values_count: range }] });
     const scan = (range: Record<string, number | undefined>) =>
-      payloads.map((p, o) => (compileFilter(count(range), {})(o, p) ? 1 : 0));
+      payloads.map((p, o) => (compileFilter(count(range), {})(o, p, null) ? 1 : 0));
     for (const range of [{ gte: 2 }, { lt: 1 }, { gte: 1, lte: 1 }, { gt: 2 }, { lte: 0 }]) {
       expect(planFilter(count(range), seg, {})).toEqual({ keys: new Set(['items[].k']), payloads: false });
       expect(Array.from(filterMaskOf(count(range), seg, {}))).toEqual(scan(range));
@@ -509,7 +509,7 @@ describe('segment field indexes', () => {
     const built: PayloadSchema = { 'items[].k': 'keyword', 'items[].v': 'integer' };
     const seg = { ...indexed(payloads, built), payloads: null };
     const nested = (filter: Filter) => parseFilter({ must: [{ nested: { key: 'items', filter } }] });
-    const scan = (f: Filter) => payloads.map((p, o) => (compileFilter(f, built)(o, p) ? 1 : 0));
+    const scan = (f: Filter) => payloads.map((p, o) => (compileFilter(f, built)(o, p, null) ? 1 : 0));
     const shapes: [Filter, string[]][] = [
       [{ must: [{ key: 'k', match: { value: 'a' } }] }, ['items[].k']],
       [

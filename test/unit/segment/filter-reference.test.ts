@@ -4,12 +4,20 @@ import type { Filter } from '../../../lib/model/filter.js';
 import type { PayloadSchema } from '../../../lib/model/payload-schema.js';
 import { schemaType, textIndexOf } from '../../../lib/model/payload-schema.js';
 import { FieldIndex, encodeFieldIndex } from '../../../lib/segment/field-index-format.js';
-import { compileFilter } from '../../../lib/segment/filter.js';
+import { compileFilter, filterVectorNames } from '../../../lib/segment/filter.js';
 import { parseFilter } from '../../../lib/segment/filter-parse.js';
 import { filterMaskOf, planFilter } from '../../../lib/segment/index-filter.js';
 import { parsePayloadPath } from '../../../lib/segment/payload-path.js';
 import { pagedMask } from '../../support/paged-field-indexes.js';
-import { SCHEMA, TEXT_ONLY, conditionArb, filterArb, payloadArb } from '../../support/filter-arbitraries.js';
+import {
+  SCHEMA,
+  TEXT_ONLY,
+  VECTOR_NAMES,
+  conditionArb,
+  filterArb,
+  payloadArb,
+  vectorFilterArb,
+} from '../../support/filter-arbitraries.js';
 import { referenceMatch, textIndexes } from '../../support/filter-reference.js';
 
 /** A segment's view of indexes built from `payloads` as the writer builds them, round-tripped through bytes. */
@@ -35,16 +43,25 @@ describe('filters against a reference model of Qdrant rules', () => {
     ['no index', {}],
   ] as const) {
     const text = textIndexes(schema);
-    /** Scan and index masks of `raw` over `payloads`, with indexes whole and paged (cold), equal the reference's. */
-    const check = async (payloads: Record<string, unknown>[], raw: Filter) => {
+    /**
+     * Scan and index masks of `raw` over `payloads`, with indexes whole and paged (cold), equal the reference's;
+     * `held[o]`: the vector names point o holds (has_vector), as a set for the scan and as presence masks for the
+     * index path.
+     */
+    const check = async (payloads: Record<string, unknown>[], raw: Filter, held?: ReadonlySet<string>[]) => {
       const filter = parseFilter(raw);
-      const expected = payloads.map((p, o) => (referenceMatch(filter, o, p, text) ? 1 : 0));
+      const sets = held ?? payloads.map(() => new Set<string>());
+      const expected = payloads.map((p, o) => (referenceMatch(filter, o, p, text, sets[o]) ? 1 : 0));
       const scan = compileFilter(filter, schema);
-      expect(payloads.map((p, o) => (scan(o, p) ? 1 : 0))).toEqual(expected);
-      expect(Array.from(filterMaskOf(filter, indexed(payloads, schema), schema))).toEqual(expected);
-      expect(Array.from(await pagedMask(filter, payloads, schema, schema))).toEqual(expected);
+      expect(payloads.map((p, o) => (scan(o, p, sets[o]) ? 1 : 0))).toEqual(expected);
+      const vectors = new Map(
+        [...filterVectorNames(filter)].map((n) => [n, Uint8Array.from(sets, (s) => (s.has(n) ? 1 : 0))]),
+      );
+      expect(Array.from(filterMaskOf(filter, { ...indexed(payloads, schema), vectors }, schema))).toEqual(expected);
+      expect(Array.from(await pagedMask(filter, payloads, schema, schema, 4, vectors))).toEqual(expected);
     };
     const payloadsArb = fc.array(payloadArb, { minLength: 1, maxLength: 25 });
+    const heldArb = fc.uniqueArray(fc.constantFrom(...VECTOR_NAMES), { maxLength: VECTOR_NAMES.length });
 
     it(`each condition, and its negation, equals the reference (${name}; nested keys, arrays, nulls, dates, geo)`, async () => {
       await fc.assert(
@@ -57,7 +74,25 @@ describe('filters against a reference model of Qdrant rules', () => {
     });
 
     it(`random nested filters equal the reference (${name})`, async () => {
-      await fc.assert(fc.asyncProperty(payloadsArb, filterArb, check), { seed: 2626, numRuns: 400 });
+      await fc.assert(
+        fc.asyncProperty(payloadsArb, filterArb, (p, f) => check(p, f)),
+        { seed: 2626, numRuns: 400 },
+      );
+    });
+
+    it(`has_vector in every clause, beside the other conditions and inside nested, equals the reference (${name})`, async () => {
+      const pointsArb = fc.array(fc.tuple(payloadArb, heldArb), { minLength: 1, maxLength: 25 });
+      await fc.assert(
+        fc.asyncProperty(pointsArb, vectorFilterArb, async (points, raw) => {
+          const held = points.map(([, names]) => new Set<string>(names));
+          await check(
+            points.map(([p]) => p),
+            raw,
+            held,
+          );
+        }),
+        { seed: 3939, numRuns: 400 },
+      );
     });
   }
 

@@ -106,12 +106,12 @@ describe('filters applied during the walk', () => {
       let total = 0;
       for (let qi = 0; qi < 10; qi++) {
         const q = seededVectors(1, DIM, 100 + qi);
-        const truth = bruteForce(q, 10, (i) => pred(extId(i), payloads[i]));
+        const truth = bruteForce(q, 10, (i) => pred(extId(i), payloads[i], null));
         for (const seg of [ON_DISK, IN_RAM]) {
           const { result, details } = await runSegmentTaskDetailed(task(seg, q, { filter: c.filter }), ctx);
           expect(details[0].path).toBe(c.path);
           const got = result.candidates.map((x) => offsetOfId(x.id));
-          for (const o of got) expect(pred(extId(o), payloads[o])).toBe(true);
+          for (const o of got) expect(pred(extId(o), payloads[o], null)).toBe(true);
           hits += got.filter((o) => truth.includes(o)).length;
           total += truth.length;
         }
@@ -146,7 +146,7 @@ describe('filters applied during the walk', () => {
       ctx,
     );
     expect(result.candidates.map((x) => offsetOfId(x.id))).toEqual(
-      bruteForce(q, 10, (i) => pred(extId(i), payloads[i])),
+      bruteForce(q, 10, (i) => pred(extId(i), payloads[i], null)),
     );
   });
 });

@@ -107,6 +107,24 @@ describe('paged sparse layout', () => {
     expect(v1.vectorOf(offsets[7])).toEqual(rows[7]);
   });
 
+  it('answers an empty stored vector without a read, and names every holder (has_vector)', async () => {
+    const empty: SparseVector = { indices: new Uint32Array(0), values: new Float32Array(0) };
+    const withEmpty = encodeSparseIndex(Uint32Array.of(1, 4, 6), [rows[0], empty, rows[1]]);
+    const store = new MemoryStore();
+    await store.put(KEY, withEmpty);
+    const D = readSparseHeader(withEmpty, KEY).D;
+    const reader = await PagedSparseIndex.open(
+      store,
+      new PageCache(store, { maxBytes: 0 }),
+      KEY,
+      directoryBytes(D),
+      undefined,
+    );
+    expect(await reader.vectorsOf([4, 6, 5], undefined)).toEqual([empty, rows[1], null]);
+    expect(Array.from(await reader.holders(undefined))).toEqual([1, 4, 6]);
+    expect(Array.from(await SparseIndex.decode(withEmpty, KEY).holders())).toEqual([1, 4, 6]);
+  });
+
   it('refuses a flipped byte in the directory, a posting list and a row', async () => {
     const D = readSparseHeader(bytes, KEY).D;
     const whole = SparseIndex.decode(bytes, KEY);

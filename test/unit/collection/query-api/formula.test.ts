@@ -6,13 +6,25 @@ const run = (
   payload: Record<string, unknown> | null,
   scores: (number | undefined)[],
   defaults = {},
-) => evaluateFormula(parseFormula(formula, defaults), { id: 1, payload, scores });
+  vectors: ReadonlySet<string> | null = null,
+) => evaluateFormula(parseFormula(formula, defaults), { id: 1, payload, scores, vectors });
 
 describe('formula', () => {
   it('boosts $score by a payload condition, as in Qdrant docs', () => {
     const f = { sum: ['$score', { mult: [0.5, { key: 'tag', match: { any: ['h1', 'h2'] } }] }] };
     expect(run(f, { tag: 'h1' }, [0.25])).toBeCloseTo(0.75, 6);
     expect(run(f, { tag: 'p' }, [0.25])).toBeCloseTo(0.25, 6);
+  });
+
+  it('has_vector is 1 for a candidate holding the vector, else 0 (and never inside nested); only it reads vectors', () => {
+    const f = { sum: ['$score', { mult: [0.5, { has_vector: 'image' }] }] };
+    expect(parseFormula(f, {}).readsVectors).toBe(true);
+    expect(run(f, null, [0.25], {}, new Set(['image', 'text']))).toBeCloseTo(0.75, 6);
+    expect(run(f, null, [0.25], {}, new Set(['text']))).toBeCloseTo(0.25, 6);
+    const nested = { nested: { key: 'items', filter: { must: [{ has_vector: 'image' }] } } };
+    expect(parseFormula({ sum: ['$score', nested] }, {}).readsVectors).toBe(false);
+    expect(run({ sum: ['$score', nested] }, { items: [{}] }, [0.25])).toBeCloseTo(0.25, 6);
+    expect(parseFormula({ sum: ['$score', { key: 'a', match: { value: 1 } }] }, {}).readsVectors).toBe(false);
   });
 
   it('reads $score[i] per prefetch, with defaults for points a prefetch did not find', () => {
