@@ -304,24 +304,35 @@ function encodeQueryOf(params: ScalarParams, query: ArrayLike<number>, normalize
   const buf = new ArrayBuffer(3 * stride);
   const codes = new Uint8Array(buf, 0, stride);
   const wide = new Int16Array(buf, stride, stride);
-  const fine = params.distance === 'Dot' || params.distance === 'Cosine';
-  let sum = 0;
-  let sumSq = 0;
+  if (units.length < dim) units = new Float64Array(dim);
+  const t = units;
+  const { offset, alpha } = params;
   let maxAbs = 0;
   let sumAbs = 0;
   for (let i = 0; i < dim; i++) {
     const x = Math.fround(query[i]);
-    const v = normalize ? Math.fround(x * inv) : x;
-    const c = encodeValue(params, v);
-    codes[i] = c;
-    sum += c;
-    sumSq += c * c;
-    const t = Math.abs(codeUnits(params, v));
-    if (t > maxAbs) maxAbs = t;
-    sumAbs += t;
+    // t = (x − offset)/alpha in code units, unrounded; clamped to ±T_LIMIT (NaN as 0) so the bounds stay finite
+    let u = ((normalize ? Math.fround(x * inv) : x) - offset) / alpha;
+    if (u > T_LIMIT) u = T_LIMIT;
+    else if (u < -T_LIMIT) u = -T_LIMIT;
+    else if (Number.isNaN(u)) u = 0;
+    t[i] = u;
+    // encodeValue's clamp(round((x − offset)/alpha)) of the same quotient
+    const c = Math.round(u);
+    codes[i] = c <= 0 ? 0 : Math.min(c, CODE_MAX);
+    const a = Math.abs(u);
+    if (a > maxAbs) maxAbs = a;
+    sumAbs += a;
   }
-  if (!fine) {
-    wide.set(codes);
+  if (params.distance !== 'Dot' && params.distance !== 'Cosine') {
+    let sum = 0;
+    let sumSq = 0;
+    for (let i = 0; i < dim; i++) {
+      const c = codes[i];
+      wide[i] = c;
+      sum += c;
+      sumSq += c * c;
+    }
     return { codes, wide, multiplier: codeMultiplier(params), correction: queryCorrection(params, sum, sumSq) };
   }
   let shift = MAX_SHIFT;
@@ -329,8 +340,7 @@ function encodeQueryOf(params: ScalarParams, query: ArrayLike<number>, normalize
   const scale = 2 ** shift;
   let sumQ = 0;
   for (let i = 0; i < dim; i++) {
-    const x = Math.fround(query[i]);
-    const q = Math.round(codeUnits(params, normalize ? Math.fround(x * inv) : x) * scale);
+    const q = Math.round(t[i] * scale);
     wide[i] = q;
     sumQ += q;
   }
@@ -342,13 +352,8 @@ function encodeQueryOf(params: ScalarParams, query: ArrayLike<number>, normalize
   };
 }
 
-/** t = (x − offset)/alpha, the value in code units (unrounded, unclamped but for T_LIMIT; NaN as 0). */
-function codeUnits(p: ScalarParams, x: number): number {
-  const t = (x - p.offset) / p.alpha;
-  if (t > T_LIMIT) return T_LIMIT;
-  if (t < -T_LIMIT) return -T_LIMIT;
-  return Number.isNaN(t) ? 0 : t;
-}
+/** encodeQueryOf's values in code units, reused (filled and read within one synchronous call) */
+let units = new Float64Array(128);
 
 /** Σ q_i·c_v over row `id` (exact integer: the kernels' bound). */
 export function codeDot(set: QuantizedSet, q: QuantizedQuery, id: number): number {

@@ -192,7 +192,13 @@ describe('scalar int8 quantization', () => {
           if (v === 0) return;
           const alpha = Math.fround(Math.abs(v) * 2 ** -21);
           const fine = { ...set, params: { ...set.params, alpha, offset: Math.fround(v - 63.5 * alpha) } };
-          expect(new Int8Scorer(fine, query).query.codes).toEqual(encodeQuery(fine.params, copy).codes);
+          const fineCodes = encodeQuery(fine.params, copy).codes;
+          expect(new Int8Scorer(fine, query).query.codes).toEqual(fineCodes);
+          // the query's codes are encodeValue's, value by value (the stored rows' rule)
+          for (let j = 0; j < dim; j++) {
+            expect(fineCodes[j]).toBe(encodeValue(fine.params, copy[j]));
+            expect(expected.codes[j]).toBe(encodeValue(set.params, copy[j]));
+          }
         },
       ),
       { seed: 17, numRuns: 300 },
