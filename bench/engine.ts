@@ -3,7 +3,8 @@
  * (float32) and usearch (int8), built and queried in ONE process run on real data:
  *   GloVe-100 angular (100,000 base, Cosine) and Fashion-MNIST-784 (60,000 base, Euclid).
  * Every engine uses the same m / ef_construct and the same query ef list; QPS is single-threaded, one query at a
- * time, after a warm-up pass at each ef; recall@k is against the datasets' shipped exact ground truth.
+ * time, after a warm-up pass at each ef, the median of several timed passes that alternate between the engines;
+ * recall@k is against the datasets' shipped exact ground truth.
  * Because the machine is shared and noisy, the figures to read are Strata/baseline ratios from the same run.
  */
 import { loadavg } from 'node:os';
@@ -34,6 +35,8 @@ interface Options {
   /** 0 = the whole base; else the first `base` points with ground truth recomputed (quick runs) */
   base: number;
   warmup: number;
+  /** timed passes per engine and ef; a cell is their median */
+  passes: number;
   params: HnswParams;
   oversampling: number;
 }
@@ -50,6 +53,8 @@ function parseOptions(argv: string[]): Options {
       base: { type: 'string', default: '0' },
       // default: a full untimed pass over the same queries at each ef (JIT tiers settle; short warm-ups skewed low efs)
       warmup: { type: 'string', default: 'all' },
+      // one pass per cell swung by 2.5x between neighbouring efs (Qdrant's engine, GloVe i8); see bench/README.md
+      passes: { type: 'string', default: '3' },
       m: { type: 'string', default: '16' },
       'ef-construct': { type: 'string', default: '100' },
       oversampling: { type: 'string', default: '2' },
@@ -72,6 +77,7 @@ function parseOptions(argv: string[]): Options {
     queries: int('queries', values.queries),
     base: int('base', values.base),
     warmup: values.warmup === 'all' ? Number.MAX_SAFE_INTEGER : int('warmup', values.warmup),
+    passes: Math.max(1, int('passes', values.passes)),
     params: { m: int('m', values.m), efConstruct: int('ef-construct', values['ef-construct']) },
     oversampling: Number(values.oversampling),
   };
@@ -85,10 +91,12 @@ interface RunRow {
   ef: number;
   queries: number;
   recall: number;
-  /** queries ÷ wall seconds of the timed pass */
+  /** queries ÷ wall seconds, the median of the timed passes */
   qps: number;
-  /** queries ÷ process CPU seconds of the timed pass: steadier than wall QPS when the machine is oversubscribed */
+  /** queries ÷ process CPU seconds, the median of the timed passes: steadier when the machine is oversubscribed */
   qpsPerCpuSecond: number;
+  /** wall QPS of every timed pass, in the order run (their spread says how noisy the cell is) */
+  passQps: number[];
   meanLatencyMs: number;
   /** Strata rows only: Strata QPS / baseline QPS at the same ef. */
   qpsRatio?: Record<string, number>;
@@ -136,29 +144,37 @@ async function buildEngine(
   return { seconds, cpuSeconds, prepared };
 }
 
-/** One ef on one engine: an untimed warm-up pass, then the timed pass, one query at a time. */
-async function measureEf(
+/** One timed pass of one engine at one ef, one query at a time, after `warmup` untimed queries. */
+async function timedPass(
   engine: AnnEngine,
   prepared: unknown[],
-  ds: Dataset,
   ef: number,
-  opts: Options,
-): Promise<RunRow> {
-  const nq = Math.min(opts.queries, ds.nQueries);
-  let pass: TimedPass;
-  if ('timedPass' in engine) pass = await engine.timedPass(ef, opts.k, nq, Math.min(opts.warmup, nq));
-  else {
-    engine.setEf(ef);
-    for (let q = 0; q < Math.min(opts.warmup, nq); q++) engine.search(prepared[q], opts.k);
-    const found: ArrayLike<number>[] = new Array(nq);
-    const cpu0 = process.cpuUsage();
-    const start = performance.now();
-    for (let q = 0; q < nq; q++) found[q] = engine.search(prepared[q], opts.k);
-    const seconds = (performance.now() - start) / 1000;
-    const cpu = process.cpuUsage(cpu0);
-    pass = { found, seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
-  }
-  const recall = recallAtK(pass.found, ds.groundTruth, ds.gtK, opts.k);
+  k: number,
+  nq: number,
+  warmup: number,
+): Promise<TimedPass> {
+  if ('timedPass' in engine) return engine.timedPass(ef, k, nq, warmup);
+  engine.setEf(ef);
+  for (let q = 0; q < warmup; q++) engine.search(prepared[q], k);
+  const found: ArrayLike<number>[] = new Array(nq);
+  const cpu0 = process.cpuUsage();
+  const start = performance.now();
+  for (let q = 0; q < nq; q++) found[q] = engine.search(prepared[q], k);
+  const seconds = (performance.now() - start) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  return { found, seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
+}
+
+function median(values: number[]): number {
+  const sorted = values.slice().sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** A cell from an engine's timed passes at one ef: medians of wall and CPU QPS, recall of the first pass. */
+function cellRow(engine: AnnEngine, ds: Dataset, ef: number, nq: number, k: number, passes: TimedPass[]): RunRow {
+  const passQps = passes.map((p) => nq / p.seconds);
+  const qps = median(passQps);
   return {
     dataset: ds.name,
     engine: engine.name,
@@ -166,11 +182,36 @@ async function measureEf(
     mode: engine.mode,
     ef,
     queries: nq,
-    recall,
-    qps: nq / pass.seconds,
-    qpsPerCpuSecond: nq / pass.cpuSeconds,
-    meanLatencyMs: (pass.seconds * 1000) / nq,
+    recall: recallAtK(passes[0].found, ds.groundTruth, ds.gtK, k),
+    qps,
+    qpsPerCpuSecond: median(passes.map((p) => nq / p.cpuSeconds)),
+    meanLatencyMs: 1000 / qps,
+    passQps,
   };
+}
+
+/**
+ * Every engine's passes at one ef, alternating: each engine's first pass is preceded by its warm-up, then pass p runs
+ * the engines in order (p even) or in reverse (p odd), so a load change on the shared machine lands on every engine
+ * and no engine always runs right after another's.
+ */
+async function measureEf(
+  engines: AnnEngine[],
+  prepared: unknown[][],
+  ds: Dataset,
+  ef: number,
+  opts: Options,
+): Promise<RunRow[]> {
+  const nq = Math.min(opts.queries, ds.nQueries);
+  const passes: TimedPass[][] = engines.map(() => []);
+  for (let p = 0; p < opts.passes; p++) {
+    for (let i = 0; i < engines.length; i++) {
+      const e = p % 2 === 0 ? i : engines.length - 1 - i;
+      const warmup = p === 0 ? Math.min(opts.warmup, nq) : 0;
+      passes[e].push(await timedPass(engines[e], prepared[e], ef, opts.k, nq, warmup));
+    }
+  }
+  return engines.map((engine, e) => cellRow(engine, ds, ef, nq, opts.k, passes[e]));
 }
 
 /**
@@ -209,11 +250,11 @@ async function measureDataset(
   }
   const rows: RunRow[] = [];
   for (const ef of opts.efs) {
-    for (let e = 0; e < engines.length; e++) {
-      const row = await measureEf(engines[e], prepared[e], ds, ef, opts);
+    for (const row of await measureEf(engines, prepared, ds, ef, opts)) {
       rows.push(row);
+      const spread = row.passQps.length > 1 ? ` (passes ${row.passQps.map((q) => q.toFixed(0)).join(', ')})` : '';
       log(
-        `    ef=${String(ef).padStart(3)}  ${engines[e].name.padEnd(18)} recall@${opts.k}=${row.recall.toFixed(4)}  QPS=${row.qps.toFixed(0)}`,
+        `    ef=${String(ef).padStart(3)}  ${row.engine.padEnd(18)} recall@${opts.k}=${row.recall.toFixed(4)}  QPS=${row.qps.toFixed(0)}${spread}`,
       );
     }
   }
@@ -320,7 +361,7 @@ function renderTables(builds: BuildRow[], rows: RunRow[], k: number): string {
   out.push(
     "\nStrata rows are read against Qdrant's engine in the same mode first (÷qdrant), then against hnswlib-node and usearch." +
       " CPU s: the build's CPU seconds (Qdrant: its own process; in-process engines: this process, for the engine's own part, without reused work)." +
-      '\nQPS = queries ÷ wall seconds; QPS/cpu-s = queries ÷ process CPU seconds (steadier when the machine is oversubscribed).' +
+      '\nQPS = queries ÷ wall seconds; QPS/cpu-s = queries ÷ process CPU seconds (steadier when the machine is oversubscribed); each the median of the timed passes.' +
       ' ÷baseline columns (wall QPS): Strata QPS ÷ baseline QPS; > 1 means Strata is faster. "same ef" compares at the same ef; "eq recall" = Strata QPS ÷ the baseline QPS interpolated (log-linear) at Strata\'s' +
       ' recall; "≤x" = the baseline\'s lowest ef already had higher recall (upper bound); "n/r" = the baseline never' +
       ' reached that recall at the efs measured.',
@@ -350,7 +391,7 @@ export async function main(argv: string[]): Promise<void> {
   );
   log(
     `config: m=${opts.params.m} ef_construct=${opts.params.efConstruct} ef=[${opts.efs.join(', ')}] k=${opts.k} ` +
-      `queries/ef ≤ ${opts.queries} (warm-up: ${opts.warmup >= opts.queries ? 'one full untimed pass' : `${opts.warmup} queries`} per ef) oversampling=${opts.oversampling} single-threaded`,
+      `queries/ef ≤ ${opts.queries} (warm-up: ${opts.warmup >= opts.queries ? 'one full untimed pass' : `${opts.warmup} queries`} per ef; median of ${opts.passes} timed passes, alternating engines) oversampling=${opts.oversampling} single-threaded`,
   );
   const builds: BuildRow[] = [];
   const rows: RunRow[] = [];

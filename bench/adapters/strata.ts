@@ -13,10 +13,11 @@
  *   - "strata b1|b1.5|b2[+rescore]": binary codes (one_bit, one_and_half_bits, two_bits) walked over the float32-built
  *                            graph (the segment writer builds binary segments' graphs on float32), with or without
  *                            the same rescore.
- * Per-query work inside the timed search: normalising the query (Cosine), encoding it to int8, the walk, the rescore.
+ * Per-query work inside the timed search: the scorer's normalising (Cosine) and encoding of the query, the walk, the
+ * rescore.
  */
 import { performance } from 'node:perf_hooks';
-import { normalized, normalizeRows, simdRows } from '../../lib/distance/index.js';
+import { normalizeRows, simdRows } from '../../lib/distance/index.js';
 import {
   buildHnsw,
   floatScorer,
@@ -176,11 +177,11 @@ function createStrata(mode: Mode, oversampling: number): StrataFactory {
         if (mode === 'f32')
           return searchHnsw(s.graph!, floatScorer(s.data!, ds.dim, ds.distance, query), { k, ef }, ctx).ids;
         const graph = binaryEncoding === undefined ? s.int8Graph! : s.graph!;
-        const q = ds.distance === 'Cosine' ? normalized(query) : query;
+        // the code scorers normalize a Cosine query themselves, as a segment hands them the query as given
         const codes =
           binaryEncoding === undefined
-            ? new Int8Scorer(s.codes!, q)
-            : new BinaryScorer(s.binary!.get(binaryEncoding)!.set, q);
+            ? new Int8Scorer(s.codes!, query)
+            : new BinaryScorer(s.binary!.get(binaryEncoding)!.set, query);
         if (!rescore) return searchHnsw(graph, codes, { k, ef }, ctx).ids;
         return searchPipelineSync(
           { n: ds.nBase, graph },

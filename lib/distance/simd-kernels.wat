@@ -902,97 +902,6 @@
     local.get $t
     i32.store align=1
   )
-  ;; The int8 estimate of a batch, whole, in one call: out[i] (f64) = mult · Σ c_q·c_v + kq + corr[ids[i]] with the code
-  ;; sums of dot_u8 and the per-vector corrections (f32 at byte address corr, one per row) in the same memory, so the
-  ;; caller reads finished scores. The expression is lib/quantization's Int8Scorer.score in the same IEEE double
-  ;; operations and order ((mult·sum + kq) + corr), so the values are identical. The corrections' lines are touched
-  ;; before the code rows (they are as scattered as the rows). dot_u8 writes the i32 sums at out; they are widened to
-  ;; f64 in place from the last to the first (the f64 of row i covers i32 slots 2i and 2i + 1, both ≥ i: read already).
-  (func $est_u8 (export "est_u8") (param $rows i32) (param $rowBytes i32) (param $q i32) (param $ids i32) (param $count i32) (param $out i32) (param $corr i32) (param $mult f64) (param $kq f64)
-    (local $i i32)
-    (local $t i32)
-    block
-      loop
-        local.get $i
-        local.get $count
-        i32.ge_u
-        br_if 1
-        local.get $t
-        local.get $corr
-        local.get $ids
-        local.get $i
-        i32.const 2
-        i32.shl
-        i32.add
-        i32.load
-        i32.const 2
-        i32.shl
-        i32.add
-        i32.load
-        i32.xor
-        local.set $t
-        local.get $i
-        i32.const 1
-        i32.add
-        local.set $i
-        br 0
-      end
-    end
-    local.get $out
-    local.get $t
-    i32.store
-    local.get $rows
-    local.get $rowBytes
-    local.get $q
-    local.get $ids
-    local.get $count
-    local.get $out
-    call $dot_u8
-    local.get $count
-    local.set $i
-    block
-      loop
-        local.get $i
-        i32.eqz
-        br_if 1
-        local.get $i
-        i32.const 1
-        i32.sub
-        local.set $i
-        local.get $out
-        local.get $i
-        i32.const 3
-        i32.shl
-        i32.add
-        local.get $mult
-        local.get $out
-        local.get $i
-        i32.const 2
-        i32.shl
-        i32.add
-        i32.load
-        f64.convert_i32_s
-        f64.mul
-        local.get $kq
-        f64.add
-        local.get $corr
-        local.get $ids
-        local.get $i
-        i32.const 2
-        i32.shl
-        i32.add
-        i32.load
-        i32.const 2
-        i32.shl
-        i32.add
-        f32.load
-        f64.promote_f32
-        f64.add
-        f64.store
-        br 0
-      end
-    end
-  )
   ;; Originals stored as float16 or uint8 (Qdrant's `datatype`, lib/distance/stored-kernels.ts): the float32 query
   ;; against stored rows, with float64 sums bit-identical to the JS kernels dotF16/l2sqF16/l1F16 and dotU8/l2sqU8/l1U8
   ;; (`op` 0 dot, 1 squared L2, 2 L1; dims a multiple of 4): as in dot_f64, lanes (s0, s1) and (s2, s3) are two f64x2
@@ -1201,8 +1110,8 @@
   ;; in this memory, so a query crosses the JS↔wasm boundary once instead of once per neighbour list. It makes the
   ;; same decisions in the same order: the same heaps (sift rules copied from lib/index/heap.ts, so ties land where
   ;; the JS heaps put them), the same stop rule, each neighbour list's unvisited ids scored as one batch by the same
-  ;; kernel the JS scorer calls (`kind` 0 est_u8: the int8 estimate; 1 dot_f64; 2 l2_f64 negated, as SimdFloatScorer
-  ;; negates), so ids and scores come out identical. Layout (byte addresses, from the caller):
+  ;; kernel the JS scorer calls (`kind` 1 dot_f64; 2 l2_f64 negated, as SimdFloatScorer negates; 3 est_u8_wide: the int8
+  ;; estimate), so ids and scores come out identical. Layout (byte addresses, from the caller):
   ;;   adj: layer-0 records of recBytes = 4·(1 + m0) each, [count, neighbours…] (lib/index/graph.ts)
   ;;   vis: one byte a node, = tag when visited this query (the caller bumps the tag, clears on wrap)
   ;;   reject: 0, or a bitmap (bit i & 7 of byte i >> 3 set = node i must not enter the results; it is still walked)
@@ -1211,7 +1120,7 @@
   ;;   ids, out: a neighbour list's batch (u32 ids, f64 scores), room for m0
   ;;   stats: three i32 written at the end: hops (nodes expanded), distances (scores computed), a prefetch sink
   ;;   kind 3: est_u8_wide, int8 rows whose last 4 bytes are their correction (the walk arena's own layout), the
-  ;;           query at q widened to i16 (see est_u8_wide at the end of this file)
+  ;;           query at q as i16 (see est_u8_wide at the end of this file)
   ;; Returns the result heap's size; the caller reads that heap (a MinHeap's arrays, unsorted) and drains it.
   (func $max_push (param $ids i32) (param $sc i32) (param $c i32) (param $id i32) (param $s f64)
     (local $p i32)
@@ -1309,7 +1218,7 @@
     (f64.store (i32.add (local.get $sc) (i32.shl (local.get $c) (i32.const 3))) (local.get $s))
   )
   (func $walk (export "walk")
-    (param $kind i32) (param $rows i32) (param $rowBytes i32) (param $q i32) (param $corr i32) (param $mult f64)
+    (param $kind i32) (param $rows i32) (param $rowBytes i32) (param $q i32) (param $mult f64)
     (param $kq f64) (param $adj i32) (param $recBytes i32) (param $vis i32) (param $tag i32) (param $reject i32)
     (param $heaps i32) (param $cap i32) (param $ids i32) (param $out i32) (param $stats i32) (param $ep i32)
     (param $epScore f64) (param $ef i32) (result i32)
@@ -1378,15 +1287,12 @@
             (br $list)))
         (if (local.get $k)
           (then
-            (if (i32.eqz (local.get $kind))
+            (if (i32.eq (local.get $kind) (i32.const 3))
               (then
-                (call $est_u8 (local.get $rows) (local.get $rowBytes) (local.get $q) (local.get $ids) (local.get $k)
-                  (local.get $out) (local.get $corr) (local.get $mult) (local.get $kq)))
-              (else (if (i32.eq (local.get $kind) (i32.const 3))
-              (then
-                (call $est_u8_wide (local.get $rows) (local.get $rowBytes) (local.get $q) (local.get $ids)
-                  (local.get $k) (local.get $out) (local.get $mult) (local.get $kq)))
-
+                (call $est_u8_wide (local.get $rows) (local.get $rowBytes) (i32.sub (local.get $rowBytes) (i32.const 4))
+                  (local.get $q) (local.get $ids) (local.get $k) (local.get $out)
+                  (i32.sub (i32.add (local.get $rows) (local.get $rowBytes)) (i32.const 4)) (local.get $rowBytes)
+                  (local.get $mult) (local.get $kq)))
               (else
                 (if (i32.eq (local.get $kind) (i32.const 1))
                   (then
@@ -1402,7 +1308,7 @@
                         (local.set $p (i32.add (local.get $out) (i32.shl (local.get $j) (i32.const 3))))
                         (f64.store (local.get $p) (f64.neg (f64.load (local.get $p))))
                         (local.set $j (i32.add (local.get $j) (i32.const 1)))
-                        (br $neg)))))))))
+                        (br $neg)))))))
             (local.set $dist (i32.add (local.get $dist) (local.get $k)))
             (local.set $full (i32.ge_s (local.get $rs) (local.get $ef)))
             (local.set $bar (f64.load (local.get $rSc)))
@@ -1752,13 +1658,12 @@
         (br $candidates)))
     (local.get $kept)
   )
-  ;; ---- int8 walk scoring with a widened query (lib/index/wasm-walk.ts, walk kind 3) ----
-  ;; Per 16 code bytes dot_u8 pays two extmuls (each a sign-extension of both operands and a multiply; the high half
-  ;; first shuffles it down), an add and a pairwise add. Codes are 0..127, so the query can be widened to i16 ONCE per
-  ;; query (the caller writes it at q: code i as the i16 at q + 2i); a row's 16 bytes are then zero-extended in two
-  ;; halves and multiplied-added with i32x4.dot_i16x8_s (pmaddwd) against the query's i16 lanes, into two
-  ;; accumulators (independent add chains). Each product and sum is the same integer as dot_u8's (no lane exceeds
-  ;; 2·127² per step, nor 2^31 over a row), so the sums are identical.
+  ;; ---- int8 scoring with an i16 query (lib/quantization's Int8Scorer, and lib/index/wasm-walk.ts, walk kind 3) ----
+  ;; The query is i16 (Int8Scorer writes it once per query at q: value i as the i16 at q + 2i): a Dot / Cosine query
+  ;; in code units with fractional bits, or the codes themselves (Euclid). A row's 16 code bytes are zero-extended in
+  ;; two halves and multiplied-added with i32x4.dot_i16x8_s (pmaddwd) against the query's i16 lanes, into two
+  ;; accumulators (independent add chains): exact integers while Σ|q_i|·127 < 2^31, which the query's encoder
+  ;; guarantees, so the sum is the JS loop's whatever the order.
   ;; touch_rows: touch's loads without its per-line loop overhead: four lines per step (load offsets), so the loop
   ;; issues a row's misses back to back and more of them fit the reorder window at once; plus the row's last word,
   ;; whose line the 64-byte steps miss when the row does not start on a line.
@@ -1793,22 +1698,25 @@
         (br $row)))
     (i32.store align=1 (local.get $out) (local.get $t))
   )
-  ;; The walk arena's int8 rows carry their f32 correction in their last 4 bytes (one row, one place: a neighbour
-  ;; costs one row's cache lines, not those plus a corrections-array line). out[i] (f64) = (mult·Σ c_q·c_v + kq) + corr
-  ;; in est_u8's IEEE double operations and order, so the values are est_u8's; codes = rowBytes − 4, a multiple of 4;
-  ;; the query widened to i16 at q (2·codes bytes)
-  (func $est_u8_wide (export "est_u8_wide") (param $rows i32) (param $rowBytes i32) (param $q i32) (param $ids i32)
-    (param $count i32) (param $out i32) (param $mult f64) (param $kq f64)
+  ;; out[i] (f64) = (mult·Σ q·c_v + kq) + corr(ids[i]) over `codes` bytes (a multiple of 4) at the start of each row
+  ;; of rowBytes, the f32 correction of row r at corr + r·corrStride: Int8Scorer.score's IEEE double operations in
+  ;; its order, so the values are the JS scorer's. Two layouts: a code set's arena (rowBytes = codes, corrections
+  ;; apart: corrStride 4, their lines touched too, as scattered as the rows) and the walk arena's rows, which carry
+  ;; their correction in their last 4 bytes (corr = rows + codes, corrStride = rowBytes: a neighbour costs one row's
+  ;; cache lines, not those plus a corrections-array line).
+  (func $est_u8_wide (export "est_u8_wide") (param $rows i32) (param $rowBytes i32) (param $codes i32) (param $q i32)
+    (param $ids i32) (param $count i32) (param $out i32) (param $corr i32) (param $corrStride i32) (param $mult f64)
+    (param $kq f64)
     (local $i i32)
     (local $p i32)
     (local $k i32)
-    (local $codes i32)
     (local $blocks i32)
     (local $a v128)
     (local $acc0 v128)
     (local $acc1 v128)
+    (if (i32.ne (local.get $corrStride) (local.get $rowBytes))
+      (then (call $touch (local.get $corr) (local.get $corrStride) (local.get $ids) (local.get $count) (local.get $out))))
     (call $touch_rows (local.get $rows) (local.get $rowBytes) (local.get $ids) (local.get $count) (local.get $out))
-    (local.set $codes (i32.sub (local.get $rowBytes) (i32.const 4)))
     (local.set $blocks (i32.and (local.get $codes) (i32.const -16)))
     (block $done
       (loop $row
@@ -1849,7 +1757,9 @@
                     (i32.add (i32x4.extract_lane 0 (local.get $acc0)) (i32x4.extract_lane 1 (local.get $acc0)))
                     (i32.add (i32x4.extract_lane 2 (local.get $acc0)) (i32x4.extract_lane 3 (local.get $acc0))))))
               (local.get $kq))
-            (f64.promote_f32 (f32.load align=1 (i32.add (local.get $p) (local.get $codes))))))
+            (f64.promote_f32 (f32.load align=1 (i32.add (local.get $corr)
+              (i32.mul (i32.load (i32.add (local.get $ids) (i32.shl (local.get $i) (i32.const 2))))
+                (local.get $corrStride)))))))
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $row)))
   )

@@ -64,21 +64,6 @@ export interface SimdKernels {
   /** f64 out: Σ_j lut[j·256 + row[j]] over one-byte codes, lut float32 at q, summed as the JS loop (product codes) */
   lut_f32: BatchKernel;
   /**
-   * f64 out: the int8 estimate mult·Σ c_q·c_v + kq + corr[id] (corr: f32 per row at byte address `corr`), the same
-   * double operations in the same order as Int8Scorer.score
-   */
-  est_u8: (
-    rows: number,
-    rowBytes: number,
-    q: number,
-    ids: number,
-    count: number,
-    out: number,
-    corr: number,
-    mult: number,
-    kq: number,
-  ) => void;
-  /**
    * f64 out: Σ q ⊙ f16(row) over float16 rows (rowBytes = 2·dim, dim a multiple of 4) for `op` 0 dot, 1 squared L2,
    * 2 L1, bit-identical to lib/distance's dotF16 / l2sqF16 / l1F16
    */
@@ -88,16 +73,20 @@ export interface SimdKernels {
   /** f64 out: Qdrant's uint8 cosine of q (Σq² = aa) and each row, bit-identical to cosineU8 */
   cos_u8_f64: (rows: number, rowBytes: number, q: number, ids: number, count: number, out: number, aa: number) => void;
   /**
-   * f64 out: est_u8's estimate over rows of rowBytes = codes then their f32 correction (the walk arena's int8 rows),
-   * the query's codes widened to i16 at q; the same values as est_u8 (codes rowBytes − 4, a multiple of 4)
+   * f64 out: the int8 estimate (mult·Σ q_i·c_i + kq) + corr, the same double operations in the same order as
+   * Int8Scorer.score: the first `codes` bytes of each row (a multiple of 4) against the i16 query at q, the f32
+   * correction of row r at corr + r·corrStride (a code set: corrections apart, stride 4; the walk arena: in the row)
    */
   est_u8_wide: (
     rows: number,
     rowBytes: number,
+    codes: number,
     q: number,
     ids: number,
     count: number,
     out: number,
+    corr: number,
+    corrStride: number,
     mult: number,
     kq: number,
   ) => void;
@@ -105,15 +94,14 @@ export interface SimdKernels {
   heap_trim: (ids: number, sc: number, n: number, k: number) => number;
   /**
    * The whole layer-0 HNSW walk of one query over a graph and rows in this memory (lib/index/wasm-walk.ts, which
-   * documents the layout); `kind` 0 scores with est_u8, 1 dot_f64, 2 l2_f64 negated, 3 est_u8_wide. Returns the
-   * result heap's size.
+   * documents the layout); `kind` 1 scores with dot_f64, 2 l2_f64 negated, 3 est_u8_wide. Returns the result
+   * heap's size.
    */
   walk: (
     kind: number,
     rows: number,
     rowBytes: number,
     q: number,
-    corr: number,
     mult: number,
     kq: number,
     adj: number,

@@ -49,11 +49,11 @@ export interface QueryScorer {
 export interface WalkSource {
   readonly arena: SimdArena;
   readonly dataBytes: number;
-  /** the kernel: 0 the int8 estimate (est_u8), 1 dot_f64, 2 l2_f64 negated (the Euclid similarity) */
+  /** the kernel: 0 the int8 estimate (est_u8_wide over a code set), 1 dot_f64, 2 l2_f64 negated (Euclid) */
   readonly kind: 0 | 1 | 2;
   readonly rows: number;
   readonly rowBytes: number;
-  /** est_u8's corrections, multiplier and query term (0 for the float kernels) */
+  /** est_u8_wide's corrections, multiplier and query term (0 for the float kernels) */
   readonly corr: number;
   readonly mult: number;
   readonly kq: number;

@@ -16,12 +16,12 @@
  * | vis                         | n u8 visited marks (tag per query, cleared on wrap)              |
  * | reject                      | ⌈n/8⌉ bytes: the caller's reject bitmap, copied per query        |
  * | stats                       | hops, distances, a prefetch sink (i32)                           |
- * | query, ids, out             | the SimdArena's slots (the query: float rows' as the source's,   |
- * |                             | int8 codes widened to i16; a neighbour list's batch)             |
+ * | query, ids, out             | the SimdArena's slots (the query's bytes as the source's: f64    |
+ * |                             | or i16 values; a neighbour list's batch)                         |
  *
  * Invariants: the copies are immutable (segments are), so the arena answers exactly as the source; the walk makes
- * the JS walk's decisions in its order with kernels whose values are the JS scorer's (int8: est_u8_wide, the same
- * integer sums as est_u8 from a query widened to i16 once per query), and pops its results down to k with the JS
+ * the JS walk's decisions in its order with kernels whose values are the JS scorer's (int8: est_u8_wide, the kernel
+ * of Int8Scorer.scoreMany, over rows that carry their correction), and pops its results down to k with the JS
  * heap's sift rules (heap_trim), so ids, scores and tie order are identical (unit tests compare them); a call runs
  * start to end synchronously, so arenas are shared by every query (no per-query state survives
  * a call but the visited tag). Cost: the arena duplicates the rows' data and layer 0 while both are held, within a
@@ -39,7 +39,6 @@ export class WalkArena {
   /** the walk kernel's `kind`, and where its rows are in this arena */
   private readonly kind: number;
   private readonly rowBytes: number;
-  private readonly corr: number;
   private readonly recBytes: number;
   private readonly adj: number;
   private readonly heaps: number;
@@ -51,17 +50,16 @@ export class WalkArena {
   private readonly rejectBits: Uint8Array;
   private readonly resultScores: Float64Array;
   private readonly resultIds: Uint32Array;
-  /** the query as the kernel reads it: a float source's query bytes, or int8 codes widened to i16 */
-  private readonly querySlot: Uint8Array | Int16Array;
+  /** the query as the kernel reads it: the source's query bytes */
+  private readonly querySlot: Uint8Array;
   private tag = 0;
 
-  private constructor(arena: SimdArena, graph: InMemoryGraph, rows: RowsLayout, querySlot: Uint8Array | Int16Array) {
+  private constructor(arena: SimdArena, graph: InMemoryGraph, rows: RowsLayout, querySlot: Uint8Array) {
     const { n, m0 } = graph.meta;
     const l = layout(n, m0, rows.bytes);
     this.arena = arena;
     this.kind = rows.kind;
     this.rowBytes = rows.rowBytes;
-    this.corr = rows.corr;
     this.recBytes = 4 * (1 + m0);
     this.cap = l.cap;
     this.adj = l.adj;
@@ -89,10 +87,7 @@ export class WalkArena {
     held += bytes;
     copyRows(src, rows, new Uint8Array(arena.buffer, 0, rows.bytes));
     new Uint32Array(arena.buffer, l.adj, n * (1 + m0)).set(graph.records.subarray(0, n * (1 + m0)));
-    const querySlot =
-      rows.kind === 3
-        ? new Int16Array(arena.buffer, arena.queryOffset, src.query.byteLength)
-        : new Uint8Array(arena.buffer, arena.queryOffset, src.query.byteLength);
+    const querySlot = new Uint8Array(arena.buffer, arena.queryOffset, src.query.byteLength);
     const walk = new WalkArena(arena, graph, rows, querySlot);
     released.register(walk, bytes);
     return walk;
@@ -113,7 +108,6 @@ export class WalkArena {
     ctx: SearchContext,
   ): void {
     const arena = this.arena;
-    // int8 codes (0..127) widen to i16 exactly: est_u8_wide reads them so, once per query instead of per row
     this.querySlot.set(src.query);
     this.tag++;
     if (this.tag === 0x100) {
@@ -127,7 +121,6 @@ export class WalkArena {
       0,
       this.rowBytes,
       arena.queryOffset,
-      this.corr,
       src.mult,
       src.kq,
       this.adj,
@@ -162,23 +155,21 @@ export class WalkArena {
 interface RowsLayout {
   kind: number;
   rowBytes: number;
-  corr: number;
   bytes: number;
   queryBytes: number;
 }
 
 /**
  * Float rows are copied as they are (kind 1 / 2). Int8 rows get their correction appended (kind 3, est_u8_wide:
- * rowBytes = stride + 4), so a neighbour costs one row's cache lines instead of those plus a corrections-array line;
- * the query slot holds the stride codes widened to i16.
+ * rowBytes = stride + 4), so a neighbour costs one row's cache lines instead of those plus a corrections-array line.
  */
 function rowsLayout(src: WalkSource): RowsLayout {
   if (src.kind !== 0) {
-    return { kind: src.kind, rowBytes: src.rowBytes, corr: 0, bytes: src.dataBytes, queryBytes: src.query.byteLength };
+    return { kind: src.kind, rowBytes: src.rowBytes, bytes: src.dataBytes, queryBytes: src.query.byteLength };
   }
   const count = (src.dataBytes - src.corr) >> 2;
   const rowBytes = src.rowBytes + 4;
-  return { kind: 3, rowBytes, corr: 0, bytes: count * rowBytes, queryBytes: 2 * src.rowBytes };
+  return { kind: 3, rowBytes, bytes: count * rowBytes, queryBytes: src.query.byteLength };
 }
 
 function copyRows(src: WalkSource, rows: RowsLayout, dst: Uint8Array): void {

@@ -18,8 +18,8 @@
  * | 48                | n × stride  | codes, row-major, u8 in 0..127, rows padded with 0            |
  * | 48 + n·stride     | 4·n         | f32 per-vector correction terms                               |
  *
- * The code area starts 4-aligned and stride is a multiple of 4, so a reader views codes as u32 words (and the
- * corrections as f32) without copying whenever the buffer itself is 4-aligned.
+ * The code area starts 4-aligned and stride is a multiple of 4, so a reader views the corrections as f32 (and the
+ * codes as bytes) without copying whenever the buffer itself is 4-aligned.
  */
 import { simdAvailable } from '../distance/index.js';
 import type { Distance } from '../model/distance.js';
@@ -79,7 +79,7 @@ export function deserializeQuantized(bytes: Uint8Array): QuantizedSet {
   };
   // With WebAssembly SIMD the codes are copied once into a SIMD arena (and the corrections beside them, so the input
   // buffer is not kept alive); otherwise zero-copy views when the buffer is aligned, else one aligned copy.
-  // (allocateSet places both there, the corrections after the codes, as the est_u8 kernel reads them)
+  // (allocateSet places both there, the corrections after the codes, as the est_u8_wide kernel reads them)
   if (distance !== 'Manhattan' && simdAvailable()) {
     const set = allocateSet(params, n);
     set.codes.set(bytes.subarray(QUANTIZED_HEADER_BYTES, QUANTIZED_HEADER_BYTES + n * stride));
@@ -90,7 +90,6 @@ export function deserializeQuantized(bytes: Uint8Array): QuantizedSet {
   const aligned = bytes.byteOffset % 4 === 0 ? bytes : bytes.slice();
   const codesAt = aligned.byteOffset + QUANTIZED_HEADER_BYTES;
   const codes = new Uint8Array(aligned.buffer, codesAt, n * stride);
-  const words = new Uint32Array(aligned.buffer, codesAt, (n * stride) >> 2);
   const corrections = new Float32Array(aligned.buffer, codesAt + n * stride, n);
-  return { params, n, codes, words, corrections };
+  return { params, n, codes, corrections };
 }

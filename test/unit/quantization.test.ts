@@ -65,6 +65,9 @@ describe('scalar int8 quantization', () => {
           for (let i = 0; i < dim; i++) {
             query[i] = Math.min(Math.max(query[i], set.params.offset), set.params.offset + 127 * set.params.alpha);
           }
+          // the scorer normalizes a Cosine query, so the similarity to compare with is the normalized one's (a value
+          // it pushes past the range stays unclamped in the scorer's query, within the bound)
+          if (distance === 'Cosine') normalizeRows(query, dim);
           const scorer = new Int8Scorer(set, query);
           const sim = similarityFn(distance);
           for (let id = 0; id < n; id++) {
@@ -80,25 +83,89 @@ describe('scalar int8 quantization', () => {
     );
   });
 
-  it('the packed 4-codes-per-word kernel equals the plain Σ c_q·c_v for every dim (padding included)', () => {
+  it('Dot/Cosine: the estimate errs by the stored codes only, the query kept unclamped in fine steps', () => {
+    // queries reach far outside the trained range, where a query rounded to codes would be clamped: the bound below
+    // is the stored side's α/2 a value plus the query's fixed-point step (α/2^(s+1)), nothing for the range
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 50 }), fc.integer({ min: 1, max: 2 ** 31 }), (dim, seed) => {
-        const data = randomMatrix(seed, 6, dim, 2, 0);
-        const set = quantize(data.subarray(0, 5 * dim), dim, 'Dot', { quantile: 1 });
-        const q = encodeQuery(set.params, data.subarray(5 * dim));
-        for (let id = 0; id < 5; id++) {
-          let plain = 0;
-          for (let i = 0; i < dim; i++) plain += q.codes[i] * set.codes[id * set.params.stride + i];
-          expect(codeDot(set, q, id)).toBe(plain);
-        }
-      }),
-      { seed: 12, numRuns: 200 },
+      fc.property(
+        fc.integer({ min: 1, max: 70 }),
+        fc.integer({ min: 1, max: 2 ** 31 }),
+        fc.double({ min: 0.01, max: 100, noNaN: true }),
+        fc.double({ min: 1, max: 20, noNaN: true }),
+        fc.constantFrom<Distance>('Dot', 'Cosine'),
+        (dim, seed, scale, stretch, distance) => {
+          const n = 40;
+          const stored = randomMatrix(seed, n, dim, scale, 0);
+          const query = randomMatrix(seed + 1, 1, dim, scale * stretch, 0);
+          if (distance === 'Cosine') {
+            normalizeRows(stored, dim);
+            normalizeRows(query, dim);
+          }
+          const set = quantize(stored, dim, distance, { quantile: 1 });
+          const scorer = new Int8Scorer(set, query);
+          const { alpha } = set.params;
+          const step = scorer.query.multiplier / (alpha * alpha); // 2^−s
+          for (let id = 0; id < n; id++) {
+            let exact = 0;
+            let bound = 0;
+            for (let i = 0; i < dim; i++) {
+              const x = query[i];
+              const y = stored[id * dim + i];
+              exact += x * y;
+              bound += (Math.abs(x) * alpha) / 2 + ((step * alpha) / 2) * (Math.abs(y) + alpha / 2);
+            }
+            expect(Math.abs(scorer.score(id) - exact)).toBeLessThanOrEqual(bound * (1 + 1e-5) + 1e-4);
+          }
+        },
+      ),
+      { seed: 13, numRuns: 200 },
+    );
+  });
+
+  it('the i16 query takes the finest step (≤ 1/256 code) that keeps every kernel sum an exact i32', () => {
+    // long vectors and large values force coarser steps; the sums must then still be exact (wasm = JS loop)
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 3000 }),
+        fc.integer({ min: 1, max: 2 ** 31 }),
+        fc.constantFrom(1e-3, 1, 1e3, 1e7),
+        (dim, seed, scale) => {
+          const stored = randomMatrix(seed, 8, dim, 2, 0);
+          const set = quantize(stored, dim, 'Dot', { quantile: 1 });
+          const scorer = new Int8Scorer(set, randomMatrix(seed + 1, 1, dim, 2 * scale, 0));
+          const q = scorer.query;
+          const { alpha } = set.params;
+          const shift = Math.round(Math.log2((alpha * alpha) / q.multiplier));
+          expect(shift).toBeLessThanOrEqual(8);
+          let sumAbs = 0;
+          let maxAbs = 0;
+          for (const v of q.wide) {
+            sumAbs += Math.abs(v);
+            maxAbs = Math.max(maxAbs, Math.abs(v));
+          }
+          expect(maxAbs).toBeLessThanOrEqual(32767);
+          expect(sumAbs * 127).toBeLessThan(2 ** 31);
+          // one more fractional bit would break a bound (unless already at 8)
+          if (shift < 8) expect(2 * maxAbs > 32767 - 2 || 127 * (2 * sumAbs + dim) >= 2 ** 31).toBe(true);
+          const ids = Uint32Array.from({ length: 8 }, (_, i) => i);
+          const out = new Float64Array(8);
+          scorer.scoreMany(ids, 0, 8, out);
+          for (let id = 0; id < 8; id++) {
+            let plain = 0;
+            for (let i = 0; i < dim; i++) plain += q.wide[i] * set.codes[id * set.params.stride + i];
+            expect(codeDot(set, q, id)).toBe(plain);
+            expect(out[id]).toBe(scorer.score(id));
+          }
+        },
+      ),
+      { seed: 12, numRuns: 100 },
     );
   });
 
   it('a scorer encodes its query as encodeQuery of the normalized (Cosine) or float32 copy, without the copy', () => {
-    // the scorer folds the normalization and the float32 rounding into its encoding loop: the codes, packed words and
-    // query correction must be exactly those of the copy it no longer makes, zero vectors and float64 inputs included
+    // the scorer folds the normalization and the float32 rounding into its encoding loop: the codes, the i16 query,
+    // its multiplier and correction must be exactly those of the copy it no longer makes, zero vectors and float64
+    // inputs included
     fc.assert(
       fc.property(
         fc.integer({ min: 1, max: 40 }),
@@ -116,8 +183,8 @@ describe('scalar int8 quantization', () => {
           const expected = encodeQuery(set.params, copy);
           const got = new Int8Scorer(set, query).query;
           expect(got.codes).toEqual(expected.codes);
-          expect(got.even).toEqual(expected.even);
-          expect(got.odd).toEqual(expected.odd);
+          expect(got.wide).toEqual(expected.wide);
+          expect(Object.is(got.multiplier, expected.multiplier)).toBe(true);
           expect(Object.is(got.correction, expected.correction)).toBe(true);
           // a step of ~4 float32 ulps with a code boundary next to one value: one ulp off there changes its code
           const i = seed % dim;
@@ -125,7 +192,13 @@ describe('scalar int8 quantization', () => {
           if (v === 0) return;
           const alpha = Math.fround(Math.abs(v) * 2 ** -21);
           const fine = { ...set, params: { ...set.params, alpha, offset: Math.fround(v - 63.5 * alpha) } };
-          expect(new Int8Scorer(fine, query).query.codes).toEqual(encodeQuery(fine.params, copy).codes);
+          const fineCodes = encodeQuery(fine.params, copy).codes;
+          expect(new Int8Scorer(fine, query).query.codes).toEqual(fineCodes);
+          // the query's codes are encodeValue's, value by value (the stored rows' rule)
+          for (let j = 0; j < dim; j++) {
+            expect(fineCodes[j]).toBe(encodeValue(fine.params, copy[j]));
+            expect(expected.codes[j]).toBe(encodeValue(set.params, copy[j]));
+          }
         },
       ),
       { seed: 17, numRuns: 300 },

@@ -41,7 +41,6 @@ describe('SIMD kernels build (wabt from simd-kernels.wat)', () => {
       'function:xor_popcnt',
       'function:tq_dot',
       'function:lut_f32',
-      'function:est_u8',
       'function:f16_f64',
       'function:u8_f64',
       'function:cos_u8_f64',

@@ -24,7 +24,6 @@ import {
 } from '../../lib/index/index.js';
 import {
   codeDot,
-  codeMultiplier,
   deserializeQuantized,
   encodeQuery,
   Int8Scorer,
@@ -49,7 +48,7 @@ describe('WebAssembly SIMD kernels', () => {
     expect(simdAvailable()).toBe(true);
   });
 
-  it('int8: scoreMany equals score() and the JS packed kernel exactly, for any dim, ids and batch size', () => {
+  it('int8: scoreMany equals score() and the JS loop exactly, for any dim, ids and batch size', () => {
     fc.assert(
       fc.property(
         fc.integer({ min: 1, max: 70 }),
@@ -61,7 +60,7 @@ describe('WebAssembly SIMD kernels', () => {
           if (distance === 'Cosine') normalizeRows(data, dim);
           const set = quantize(data, dim, distance, { quantile: 1 });
           expect(simdArenaOf(set.codes)).toBeDefined();
-          // the corrections beside the codes: scoreMany takes the est_u8 kernel (finished estimates)
+          // the corrections beside the codes: scoreMany's est_u8_wide returns finished estimates
           expect(set.corrections.buffer).toBe(set.codes.buffer);
           const query = randomMatrix(seed + 1, 1, dim);
           const scorer = new Int8Scorer(set, query);
@@ -70,10 +69,11 @@ describe('WebAssembly SIMD kernels', () => {
           const out = new Float64Array(ids.length);
           scorer.scoreMany(ids, 2, ids.length - 2, out);
           const q = encodeQuery(set.params, distance === 'Cosine' ? normalized(query) : query);
-          const mult = codeMultiplier(set.params);
           for (let j = 0; j < ids.length - 2; j++) {
             expect(out[j]).toBe(scorer.score(ids[j + 2]));
-            expect(out[j]).toBe(mult * codeDot(set, q, ids[j + 2]) + q.correction + set.corrections[ids[j + 2]]);
+            expect(out[j]).toBe(
+              q.multiplier * codeDot(set, q, ids[j + 2]) + q.correction + set.corrections[ids[j + 2]],
+            );
           }
         },
       ),
@@ -86,13 +86,18 @@ describe('WebAssembly SIMD kernels', () => {
     const n = 1200;
     const data = new Float32Array(n * dim).fill(1);
     data[0] = 0; // a range, so 1 encodes to code 127
-    const set = quantize(data, dim, 'Dot', { quantile: 1 });
-    const scorer = new Int8Scorer(set, new Float32Array(dim).fill(1));
-    const ids = Uint32Array.from({ length: n }, (_, i) => n - 1 - i);
-    const out = new Float64Array(n);
-    scorer.scoreMany(ids, 0, n, out);
-    for (let j = 0; j < n; j++) expect(out[j]).toBe(scorer.score(ids[j]));
-    expect(codeDot(set, scorer.query, 5)).toBe(127 * 127 * dim);
+    for (const distance of ['Dot', 'Euclid'] as const) {
+      const set = quantize(data, dim, distance, { quantile: 1 });
+      const scorer = new Int8Scorer(set, new Float32Array(dim).fill(1));
+      const ids = Uint32Array.from({ length: n }, (_, i) => n - 1 - i);
+      const out = new Float64Array(n);
+      scorer.scoreMany(ids, 0, n, out);
+      for (let j = 0; j < n; j++) expect(out[j]).toBe(scorer.score(ids[j]));
+      // Dot: 127 code units with 7 fractional bits (8 would pass Σ|q|·127 < 2^31): a sum of 1.6e9, near the i32 edge
+      const q = distance === 'Dot' ? 127 * 128 : 127;
+      expect(scorer.query.wide[0]).toBe(q);
+      expect(codeDot(set, scorer.query, 5)).toBe(q * 127 * dim);
+    }
   });
 
   it('int8: a set read back from its bytes is placed in an arena and scores identically', () => {
@@ -115,36 +120,28 @@ describe('WebAssembly SIMD kernels', () => {
     expect(outB).toEqual(outA);
   });
 
-  it('est_u8 kernel: mult·Σ c_q·c_v + kq + corr[id] in float64, equal to the scalar expression, any batch size', () => {
+  it('est_u8_wide over a code set: (mult·Σ q·c + kq) + corr[id] in float64, the scalar expression, any batch size', () => {
     const dim = 52;
     const n = 90;
     const set = quantize(randomMatrix(11, n, dim), dim, 'Cosine');
     const arena = simdArenaOf(set.codes);
     if (arena === undefined) throw new Error('no SIMD arena');
     const q = encodeQuery(set.params, normalized(randomMatrix(12, 1, dim)));
-    new Uint8Array(arena.buffer, arena.queryOffset, q.codes.length).set(q.codes);
+    new Int16Array(arena.buffer, arena.queryOffset, q.wide.length).set(q.wide);
     arena.owner = null;
-    const mult = codeMultiplier(set.params);
     // non-trivial multiplier and query term, so a lost term or a float32 rounding shows
     for (const [m, kq] of [
-      [mult, q.correction],
+      [q.multiplier, q.correction],
       [-0.3, 1e-7],
     ]) {
       for (const count of [0, 1, 7, 64]) {
         const rnd = mulberry32(count + 1);
         for (let j = 0; j < count; j++) arena.ids[j] = Math.floor(rnd() * n);
         arena.outF64.fill(Number.NaN);
-        arena.kernels.est_u8(
-          set.codes.byteOffset,
-          set.params.stride,
-          arena.queryOffset,
-          arena.idsOffset,
-          count,
-          arena.outOffset,
-          set.corrections.byteOffset,
-          m,
-          kq,
-        );
+        const stride = set.params.stride;
+        const { queryOffset, idsOffset, outOffset } = arena;
+        const corr = set.corrections.byteOffset;
+        arena.kernels.est_u8_wide(0, stride, stride, queryOffset, idsOffset, count, outOffset, corr, 4, m, kq);
         for (let j = 0; j < count; j++) {
           const id = arena.ids[j];
           expect(arena.outF64[j]).toBe(m * codeDot(set, q, id) + kq + set.corrections[id]);
@@ -155,29 +152,36 @@ describe('WebAssembly SIMD kernels', () => {
     }
   });
 
-  it('est_u8_wide (rows carrying their correction, the query widened to i16) = est_u8, bit for bit', () => {
+  it('est_u8_wide over rows carrying their correction (the walk arena) = over a code set, bit for bit', () => {
     // strides with and without a 4-byte tail past the 16-byte blocks (GloVe's 100, Fashion-MNIST's 784), codes up to
-    // 127 (all-127 rows: the largest products and sums), any batch size
+    // 127 and i16 query values up to ±32767 (all-127 rows: the largest products), any batch size
     for (const stride of [4, 8, 16, 20, 52, 100, 784]) {
       const n = 40;
       const rnd = mulberry32(stride);
       const codes = new Uint8Array(n * stride);
       for (let i = 0; i < codes.length; i++) codes[i] = i < 2 * stride ? 127 : Math.floor(rnd() * 128);
       const corr = Float32Array.from({ length: n }, () => rnd() * 4 - 2);
-      const qCodes = Uint8Array.from({ length: stride }, (_, i) => (i % 7 === 0 ? 127 : Math.floor(rnd() * 128)));
-      // est_u8's memory: codes, corrections, the u8 query; est_u8_wide's: rows of stride + 4 bytes, the i16 query
-      const plain = allocateSimdArena(n * stride + 4 * n, stride);
+      // Σ|q|·127 < 2^31 as the encoder keeps it: extremes while the budget lasts, then small values
+      let budget = Math.floor((2 ** 31 - 1) / 127);
+      const query = Int16Array.from({ length: stride }, (_, i) => {
+        const v = i % 7 === 0 ? (i % 2 === 0 ? 32767 : -32767) : Math.floor(rnd() * 65535) - 32767;
+        const kept = Math.abs(v) <= budget ? v : Math.floor(rnd() * 256) - 128;
+        budget -= Math.abs(kept);
+        return kept;
+      });
+      // a code set's memory: codes, corrections apart; the walk arena's: rows of stride + 4 bytes
+      const plain = allocateSimdArena(n * stride + 4 * n, 2 * stride);
       const wide = allocateSimdArena(n * (stride + 4), 2 * stride);
       if (plain === null || wide === null) throw new Error('no SIMD arena');
       new Uint8Array(plain.buffer).set(codes, 0);
       new Float32Array(plain.buffer, n * stride, n).set(corr);
-      new Uint8Array(plain.buffer, plain.queryOffset, stride).set(qCodes);
+      new Int16Array(plain.buffer, plain.queryOffset, stride).set(query);
       const rows = new DataView(wide.buffer);
       for (let i = 0; i < n; i++) {
         new Uint8Array(wide.buffer, i * (stride + 4), stride).set(codes.subarray(i * stride, (i + 1) * stride));
         rows.setFloat32(i * (stride + 4) + stride, corr[i], true);
       }
-      new Int16Array(wide.buffer, wide.queryOffset, stride).set(qCodes);
+      new Int16Array(wide.buffer, wide.queryOffset, stride).set(query);
       for (const [mult, kq] of [
         [0.0137, -3.25],
         [-0.3, 1e-7],
@@ -185,19 +189,40 @@ describe('WebAssembly SIMD kernels', () => {
         for (const count of [0, 1, 5, 32]) {
           for (let j = 0; j < count; j++) plain.ids[j] = wide.ids[j] = j < 2 ? j : Math.floor(rnd() * n);
           wide.outF64.fill(Number.NaN);
-          plain.kernels.est_u8(
+          const { queryOffset, idsOffset, outOffset } = plain;
+          plain.kernels.est_u8_wide(
             0,
             stride,
-            plain.queryOffset,
-            plain.idsOffset,
+            stride,
+            queryOffset,
+            idsOffset,
             count,
-            plain.outOffset,
+            outOffset,
             n * stride,
+            4,
             mult,
             kq,
           );
-          wide.kernels.est_u8_wide(0, stride + 4, wide.queryOffset, wide.idsOffset, count, wide.outOffset, mult, kq);
+          const w = stride + 4;
+          wide.kernels.est_u8_wide(
+            0,
+            w,
+            stride,
+            wide.queryOffset,
+            wide.idsOffset,
+            count,
+            wide.outOffset,
+            stride,
+            w,
+            mult,
+            kq,
+          );
           expect(wide.outF64.subarray(0, count)).toEqual(plain.outF64.subarray(0, count));
+          for (let j = 0; j < count; j++) {
+            let sum = 0;
+            for (let i = 0; i < stride; i++) sum += query[i] * codes[plain.ids[j] * stride + i];
+            expect(plain.outF64[j]).toBe(mult * sum + kq + corr[plain.ids[j]]);
+          }
           if (count > 0) expect(Number.isNaN(wide.outF64[count])).toBe(true);
         }
     }
