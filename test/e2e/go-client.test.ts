@@ -8,16 +8,18 @@
  * The test set-up builds the program with `go build` (modules downloaded on first use, cached by Go afterwards).
  * Without a `go` binary on the PATH the suite is skipped, and says so.
  */
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFile, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningGrpcServer, startGrpcServer } from '../../lib/api/grpc/server.js';
 import { directInvoker, rng, service, tempStore } from '../support/collection-harness.js';
 import { type StrataUnderTest, startStrata } from '../support/strata-server.js';
 
+const execFileAsync = promisify(execFile);
 const GO_AVAILABLE = spawnSync('go', ['version'], { stdio: 'ignore' }).status === 0;
 const SOURCE = fileURLToPath(new URL('../go/guide', import.meta.url));
 const DIM = 8;
@@ -73,7 +75,9 @@ describe.skipIf(!GO_AVAILABLE)('Go client (github.com/qdrant/go-client) over gRP
 
   beforeAll(async () => {
     binDir = mkdtempSync(join(tmpdir(), 'strata-go-'));
-    execFileSync('go', ['build', '-o', join(binDir, 'guide'), '.'], { cwd: SOURCE, stdio: 'pipe', timeout: 280_000 });
+    // asynchronous: a first build fetches modules and can take minutes; a worker blocked that long misses vitest's
+    // 60 s RPC timeout
+    await execFileAsync('go', ['build', '-o', join(binDir, 'guide'), '.'], { cwd: SOURCE, timeout: 280_000 });
     const t = tempStore();
     cleanup = t.cleanup;
     const svc = service(t.store, directInvoker(t.store, 2));

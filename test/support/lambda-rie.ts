@@ -23,7 +23,8 @@
  * The emulator is built from source on first use into `<repo>/.cache/bin` (gitignored; about a minute with the Go
  * module proxy); every child gets a clean Lambda-like environment, not the test runner's.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { promisify } from 'node:util';
 import { existsSync, mkdirSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { connect } from 'node:net';
@@ -31,6 +32,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from './s3-servers.js';
 
+const execFileAsync = promisify(execFile);
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 export const RIE_PACKAGE =
   'github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@v0.0.0-20261030222936-bef5c4ba774d';
@@ -39,19 +41,32 @@ export const RIE_BINARY = join(RIE_BIN_DIR, 'aws-lambda-rie');
 /** The runtime interface client's entry point (its `aws-lambda-ric` bin). */
 export const RIC_ENTRY = join(ROOT, 'node_modules', 'aws-lambda-ric', 'index.mjs');
 
-/** Builds the emulator once into the project cache; later calls return at once. */
-export function ensureRie(): string {
-  if (existsSync(RIE_BINARY)) return RIE_BINARY;
+let building: Promise<string> | null = null;
+
+/**
+ * Builds the emulator once into the project cache; later calls return at once. Asynchronous: a first build fetches
+ * modules through the proxy and can take minutes on a loaded machine, and a test worker whose event loop is blocked
+ * that long misses vitest's own 60 s RPC timeout (an unhandled "Timeout calling onTaskUpdate" fails the run).
+ */
+export function ensureRie(): Promise<string> {
+  if (existsSync(RIE_BINARY)) return Promise.resolve(RIE_BINARY);
+  building ??= buildRie().finally(() => {
+    building = null;
+  });
+  return building;
+}
+
+async function buildRie(): Promise<string> {
   mkdirSync(RIE_BIN_DIR, { recursive: true });
   try {
-    execFileSync('go', ['install', RIE_PACKAGE], {
+    await execFileAsync('go', ['install', RIE_PACKAGE], {
       env: { ...process.env, GOBIN: RIE_BIN_DIR },
-      stdio: ['ignore', 'pipe', 'pipe'],
       timeout: 10 * 60_000,
+      maxBuffer: 16 * 1024 * 1024,
     });
   } catch (error) {
-    const e = error as { stderr?: Buffer; message: string };
-    throw new Error(`building aws-lambda-rie failed (needs Go): ${e.stderr?.toString() || e.message}`);
+    const e = error as { stderr?: string; message: string };
+    throw new Error(`building aws-lambda-rie failed (needs Go): ${e.stderr || e.message}`);
   }
   return RIE_BINARY;
 }
@@ -115,7 +130,7 @@ export async function startRieFunction(options: RieFunctionOptions): Promise<Rie
 }
 
 async function startRieOnce(options: RieFunctionOptions): Promise<RieFunction> {
-  const binary = ensureRie();
+  const binary = await ensureRie();
   const [invokePort, runtimePort] = [await freePort(), await freePort()];
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
