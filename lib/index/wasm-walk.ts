@@ -180,6 +180,7 @@ export class WalkArena {
       0,
       this.rowBytes,
       arena.queryOffset,
+      0,
       src.mult,
       src.kq,
       this.adj,
