@@ -24,9 +24,9 @@
  * Invariants: the copies are immutable (segments are), so the arena answers exactly as the source; the walk makes
  * the JS walk's decisions in its order with kernels whose values are the JS scorer's (int8: est_u8_wide, the kernel
  * of Int8Scorer.scoreMany, over rows that carry their correction), and pops its results down to k with the JS
- * heap's sift rules (heap_trim), so ids, scores and tie order are identical (unit tests compare them); a call runs
- * start to end synchronously, so arenas are shared by every query (no per-query state survives
- * a call but the visited tag). Cost: the arena duplicates the rows' data and layer 0 while both are held, within a
+ * heap's sift rules (heap_trim), so ids, scores and tie order are identical (unit tests compare them); a query runs
+ * from begin to the end of its walk synchronously, so arenas are shared by every query (no per-query state survives
+ * it but the visited tag). Cost: the arena duplicates the rows' data and layer 0 while both are held, within a
  * per-thread budget (setWalkArenaBudget).
  */
 import { allocateSimdArena, SIMD_BATCH, type SimdArena } from '../distance/index.js';
