@@ -138,9 +138,11 @@ async function buildEngine(
     'prepare' in engine
       ? Array.from({ length: nq }, (_, q) => engine.prepare(ds.queries.subarray(q * ds.dim, (q + 1) * ds.dim)))
       : [];
-  // this process's CPU for an in-process build that reused nothing (reused work was measured in wall time only)
+  // this process's CPU for an in-process build, plus that of the work it reused where measured (Strata's modes)
+  const reusedCpu = reused === 0 ? 0 : built.reusedCpuSeconds;
   const cpuSeconds =
-    built.cpuSeconds ?? ('prepare' in engine && reused === 0 ? (cpu.user + cpu.system) / 1e6 : undefined);
+    built.cpuSeconds ??
+    ('prepare' in engine && reusedCpu !== undefined ? (cpu.user + cpu.system) / 1e6 + reusedCpu : undefined);
   return { seconds, cpuSeconds, prepared };
 }
 
@@ -360,7 +362,7 @@ function renderTables(builds: BuildRow[], rows: RunRow[], k: number): string {
   }
   out.push(
     "\nStrata rows are read against Qdrant's engine in the same mode first (÷qdrant), then against hnswlib-node and usearch." +
-      " CPU s: the build's CPU seconds (Qdrant: its own process; in-process engines: this process, for the engine's own part, without reused work)." +
+      " CPU s: the build's CPU seconds (Qdrant: its own process; in-process engines: this process, plus the CPU of shared work a Strata mode reuses, as its build s adds its wall time)." +
       '\nQPS = queries ÷ wall seconds; QPS/cpu-s = queries ÷ process CPU seconds (steadier when the machine is oversubscribed); each the median of the timed passes.' +
       ' ÷baseline columns (wall QPS): Strata QPS ÷ baseline QPS; > 1 means Strata is faster. "same ef" compares at the same ef; "eq recall" = Strata QPS ÷ the baseline QPS interpolated (log-linear) at Strata\'s' +
       ' recall; "≤x" = the baseline\'s lowest ef already had higher recall (upper bound); "n/r" = the baseline never' +

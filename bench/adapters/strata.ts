@@ -52,15 +52,33 @@ const QUANTILE = 0.99;
  */
 interface Shared {
   data?: Float32Array;
-  dataSeconds?: number;
+  dataCost?: Cost;
   graph?: InMemoryGraph;
-  graphSeconds?: number;
+  graphCost?: Cost;
   codes?: QuantizedSet;
   int8Graph?: InMemoryGraph;
-  int8Seconds?: number;
+  int8Cost?: Cost;
   /** binary codes per encoding (their segments' graphs are the float32-built one, as the segment writer builds them) */
-  binary?: Map<BinaryEncoding, { set: BinarySet; seconds: number }>;
+  binary?: Map<BinaryEncoding, { set: BinarySet; cost: Cost }>;
 }
+
+/** Wall and CPU seconds of a piece of shared work, so a mode that reuses it can count both. */
+interface Cost {
+  seconds: number;
+  cpu: number;
+}
+
+const NOTHING: Cost = { seconds: 0, cpu: 0 };
+
+function measure(work: () => void): Cost {
+  const t = performance.now();
+  const cpu0 = process.cpuUsage();
+  work();
+  const cpu = process.cpuUsage(cpu0);
+  return { seconds: (performance.now() - t) / 1000, cpu: (cpu.user + cpu.system) / 1e6 };
+}
+
+const plus = (a: Cost, b: Cost): Cost => ({ seconds: a.seconds + b.seconds, cpu: a.cpu + b.cpu });
 
 const shared = new WeakMap<Dataset, Shared>();
 
@@ -70,40 +88,40 @@ function sharedFor(ds: Dataset): Shared {
   return s;
 }
 
-/** Each ensure* builds its piece if no mode did yet and returns the seconds of earlier shared work it reuses. */
-function ensureData(ds: Dataset, s: Shared): number {
-  if (s.data) return s.dataSeconds!;
-  const t = performance.now();
-  const data = ds.base.slice();
-  if (ds.distance === 'Cosine') normalizeRows(data, ds.dim);
-  // originals held in memory as a segment holds them: in a SIMD arena where WebAssembly SIMD is available
-  s.data = simdRows(data, ds.dim);
-  s.dataSeconds = (performance.now() - t) / 1000;
-  return 0;
-}
-
-function ensureGraph(ds: Dataset, params: HnswParams, s: Shared): number {
-  if (s.graph) return s.graphSeconds!;
-  const t = performance.now();
-  const graph = buildHnsw(s.data!, ds.dim, ds.distance, { m: params.m, efConstruct: params.efConstruct, seed: SEED });
-  s.graph = new InMemoryGraph(graph);
-  s.graphSeconds = (performance.now() - t) / 1000;
-  return 0;
-}
-
-function ensureInt8(ds: Dataset, params: HnswParams, s: Shared): number {
-  if (s.int8Graph) return s.int8Seconds!;
-  const t = performance.now();
-  s.codes = quantize(s.data!, ds.dim, ds.distance, { quantile: QUANTILE });
-  const graph = buildHnsw(s.data!, ds.dim, ds.distance, {
-    m: params.m,
-    efConstruct: params.efConstruct,
-    seed: SEED,
-    codes: s.codes,
+/** Each ensure* builds its piece if no mode did yet and returns the cost of earlier shared work it reuses. */
+function ensureData(ds: Dataset, s: Shared): Cost {
+  if (s.data) return s.dataCost!;
+  s.dataCost = measure(() => {
+    const data = ds.base.slice();
+    if (ds.distance === 'Cosine') normalizeRows(data, ds.dim);
+    // originals held in memory as a segment holds them: in a SIMD arena where WebAssembly SIMD is available
+    s.data = simdRows(data, ds.dim);
   });
-  s.int8Graph = new InMemoryGraph(graph);
-  s.int8Seconds = (performance.now() - t) / 1000;
-  return 0;
+  return NOTHING;
+}
+
+function ensureGraph(ds: Dataset, params: HnswParams, s: Shared): Cost {
+  if (s.graph) return s.graphCost!;
+  s.graphCost = measure(() => {
+    const graph = buildHnsw(s.data!, ds.dim, ds.distance, { m: params.m, efConstruct: params.efConstruct, seed: SEED });
+    s.graph = new InMemoryGraph(graph);
+  });
+  return NOTHING;
+}
+
+function ensureInt8(ds: Dataset, params: HnswParams, s: Shared): Cost {
+  if (s.int8Graph) return s.int8Cost!;
+  s.int8Cost = measure(() => {
+    s.codes = quantize(s.data!, ds.dim, ds.distance, { quantile: QUANTILE });
+    const graph = buildHnsw(s.data!, ds.dim, ds.distance, {
+      m: params.m,
+      efConstruct: params.efConstruct,
+      seed: SEED,
+      codes: s.codes,
+    });
+    s.int8Graph = new InMemoryGraph(graph);
+  });
+  return NOTHING;
 }
 
 /** Binary modes: b1 / b1.5 / b2 walk on one_bit / one_and_half_bits / two_bits codes; `+rescore` as for int8. */
@@ -113,14 +131,16 @@ export const BINARY_MODES: Record<string, BinaryEncoding> = {
   b2: 'two_bits',
 };
 
-function ensureBinary(ds: Dataset, params: HnswParams, s: Shared, encoding: BinaryEncoding): number {
+function ensureBinary(ds: Dataset, params: HnswParams, s: Shared, encoding: BinaryEncoding): Cost {
   s.binary ??= new Map();
   const reused = ensureGraph(ds, params, s);
   const have = s.binary.get(encoding);
-  if (have) return reused + have.seconds;
-  const t = performance.now();
-  const set = encodeBinary(trainBinary(s.data!, ds.dim, ds.distance, encoding, 1), s.data!);
-  s.binary.set(encoding, { set, seconds: (performance.now() - t) / 1000 });
+  if (have) return plus(reused, have.cost);
+  let set: BinarySet | undefined;
+  const cost = measure(() => {
+    set = encodeBinary(trainBinary(s.data!, ds.dim, ds.distance, encoding, 1), s.data!);
+  });
+  s.binary.set(encoding, { set: set!, cost });
   return reused;
 }
 
@@ -158,14 +178,15 @@ function createStrata(mode: Mode, oversampling: number): StrataFactory {
           : `${base}; walk on ${binaryEncoding === undefined ? `int8 codes (quantile ${QUANTILE})` : `binary ${binaryEncoding} codes`}` +
             (rescore ? `; rescore ceil(k×${oversampling}) candidates with float32` : '; no rescore'),
       build() {
-        const reused =
-          ensureData(ds, s) +
-          (mode === 'f32'
+        const reused = plus(
+          ensureData(ds, s),
+          mode === 'f32'
             ? ensureGraph(ds, params, s)
             : binaryEncoding !== undefined
               ? ensureBinary(ds, params, s, binaryEncoding)
-              : ensureInt8(ds, params, s));
-        return { reusedSeconds: reused };
+              : ensureInt8(ds, params, s),
+        );
+        return { reusedSeconds: reused.seconds, reusedCpuSeconds: reused.cpu };
       },
       setEf(value) {
         ef = value;

@@ -23,6 +23,8 @@ export interface BuildResult {
    * caller adds to the measured time so each build figure is the full cost of that engine.
    */
   reusedSeconds?: number;
+  /** The CPU seconds of that reused work, where the engine measured them (in process), added likewise. */
+  reusedCpuSeconds?: number;
   /** An engine that times its own build (out of process) reports wall and CPU seconds here. */
   seconds?: number;
   cpuSeconds?: number;

@@ -1110,8 +1110,8 @@
   ;; in this memory, so a query crosses the JS↔wasm boundary once instead of once per neighbour list. It makes the
   ;; same decisions in the same order: the same heaps (sift rules copied from lib/index/heap.ts, so ties land where
   ;; the JS heaps put them), the same stop rule, each neighbour list's unvisited ids scored as one batch by the same
-  ;; kernel the JS scorer calls (`kind` 1 dot_f64; 2 l2_f64 negated, as SimdFloatScorer negates; 3 est_u8_wide: the int8
-  ;; estimate), so ids and scores come out identical. Layout (byte addresses, from the caller):
+  ;; kernel the JS scorer calls (`kind` 1 dot_f64; 2 l2_f64 negated, as SimdFloatScorer negates; 3 and 0 est_u8_wide:
+  ;; the int8 estimate), so ids and scores come out identical. Layout (byte addresses, from the caller):
   ;;   adj: layer-0 records of recBytes = 4·(1 + m0) each, [count, neighbours…] (lib/index/graph.ts)
   ;;   vis: one byte a node, = tag when visited this query (the caller bumps the tag, clears on wrap)
   ;;   reject: 0, or a bitmap (bit i & 7 of byte i >> 3 set = node i must not enter the results; it is still walked)
@@ -1120,7 +1120,9 @@
   ;;   ids, out: a neighbour list's batch (u32 ids, f64 scores), room for m0
   ;;   stats: three i32 written at the end: hops (nodes expanded), distances (scores computed), a prefetch sink
   ;;   kind 3: est_u8_wide, int8 rows whose last 4 bytes are their correction (the walk arena's own layout), the
-  ;;           query at q as i16 (see est_u8_wide at the end of this file)
+  ;;           query at q as i16 (see est_u8_wide at the end of this file); corr unused
+  ;;   kind 0: est_u8_wide over rows of rowBytes codes with their f32 corrections apart, at corr (4 bytes a row): the
+  ;;           int8 build's layout (lib/index/build-walk.ts), whose query is a stored row's codes widened to i16
   ;; Returns the result heap's size; the caller reads that heap (a MinHeap's arrays, unsorted) and drains it.
   (func $max_push (param $ids i32) (param $sc i32) (param $c i32) (param $id i32) (param $s f64)
     (local $p i32)
@@ -1218,7 +1220,7 @@
     (f64.store (i32.add (local.get $sc) (i32.shl (local.get $c) (i32.const 3))) (local.get $s))
   )
   (func $walk (export "walk")
-    (param $kind i32) (param $rows i32) (param $rowBytes i32) (param $q i32) (param $mult f64)
+    (param $kind i32) (param $rows i32) (param $rowBytes i32) (param $q i32) (param $corr i32) (param $mult f64)
     (param $kq f64) (param $adj i32) (param $recBytes i32) (param $vis i32) (param $tag i32) (param $reject i32)
     (param $heaps i32) (param $cap i32) (param $ids i32) (param $out i32) (param $stats i32) (param $ep i32)
     (param $epScore f64) (param $ef i32) (result i32)
@@ -1293,6 +1295,11 @@
                   (local.get $q) (local.get $ids) (local.get $k) (local.get $out)
                   (i32.sub (i32.add (local.get $rows) (local.get $rowBytes)) (i32.const 4)) (local.get $rowBytes)
                   (local.get $mult) (local.get $kq)))
+              (else (if (i32.eqz (local.get $kind))
+              (then
+                (call $est_u8_wide (local.get $rows) (local.get $rowBytes) (local.get $rowBytes) (local.get $q)
+                  (local.get $ids) (local.get $k) (local.get $out) (local.get $corr) (i32.const 4)
+                  (local.get $mult) (local.get $kq)))
               (else
                 (if (i32.eq (local.get $kind) (i32.const 1))
                   (then
@@ -1308,7 +1315,7 @@
                         (local.set $p (i32.add (local.get $out) (i32.shl (local.get $j) (i32.const 3))))
                         (f64.store (local.get $p) (f64.neg (f64.load (local.get $p))))
                         (local.set $j (i32.add (local.get $j) (i32.const 1)))
-                        (br $neg)))))))
+                        (br $neg)))))))))
             (local.set $dist (i32.add (local.get $dist) (local.get $k)))
             (local.set $full (i32.ge_s (local.get $rs) (local.get $ef)))
             (local.set $bar (f64.load (local.get $rSc)))
@@ -1762,6 +1769,24 @@
                 (local.get $corrStride)))))))
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $row)))
+  )
+  ;; The walk's result heap (ids u32 at ids, scores f64 at sc, size n) sorted in place, closest first, by popping it
+  ;; whole with min_pop: each popped top (the farthest left) goes to the slot the pop frees, so the order, ties
+  ;; included, is the one the JS MinHeap pops give. Why: the int8 build (lib/index/build.ts) runs its layer-0
+  ;; insertion search as a walk and takes the results closest first; sorting them here spares a pop per result in JS.
+  (func $heap_drain (export "heap_drain") (param $ids i32) (param $sc i32) (param $n i32)
+    (local $id i32)
+    (local $s f64)
+    (block $done
+      (loop $pop
+        (br_if $done (i32.le_s (local.get $n) (i32.const 1)))
+        (local.set $id (i32.load (local.get $ids)))
+        (local.set $s (f64.load (local.get $sc)))
+        (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+        (call $min_pop (local.get $ids) (local.get $sc) (local.get $n))
+        (i32.store (i32.add (local.get $ids) (i32.shl (local.get $n) (i32.const 2))) (local.get $id))
+        (f64.store (i32.add (local.get $sc) (i32.shl (local.get $n) (i32.const 3))) (local.get $s))
+        (br $pop)))
   )
   ;; The walk's result heap (a min-heap: ids u32 at ids, scores f64 at sc, size n) popped down to its best k with
   ;; min_pop, the JS MinHeap.pop's sift rules, so the k left sit exactly where the JS pops would leave them; returns

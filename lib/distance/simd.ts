@@ -92,16 +92,20 @@ export interface SimdKernels {
   ) => void;
   /** pops the walk's result heap (ids u32 at ids, scores f64 at sc, size n) down to k as MinHeap.pop; the new size */
   heap_trim: (ids: number, sc: number, n: number, k: number) => number;
+  /** sorts the walk's result heap (ids u32 at ids, scores f64 at sc, size n) in place, closest first, as MinHeap pops */
+  heap_drain: (ids: number, sc: number, n: number) => void;
   /**
    * The whole layer-0 HNSW walk of one query over a graph and rows in this memory (lib/index/wasm-walk.ts, which
-   * documents the layout); `kind` 1 scores with dot_f64, 2 l2_f64 negated, 3 est_u8_wide. Returns the result
-   * heap's size.
+   * documents the layout); `kind` 1 scores with dot_f64, 2 l2_f64 negated, 3 est_u8_wide over rows carrying their
+   * correction, 0 est_u8_wide over code rows with their f32 corrections at `corr` (the int8 build, build-walk.ts).
+   * Returns the result heap's size.
    */
   walk: (
     kind: number,
     rows: number,
     rowBytes: number,
     q: number,
+    corr: number,
     mult: number,
     kq: number,
     adj: number,

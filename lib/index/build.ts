@@ -30,6 +30,8 @@
  * this graph uses anyway. Without SIMD, or for Manhattan (no code kernel), the build stays on float32. The neighbour
  * heuristic on codes runs whole in one wasm call (heur_u8): a kernel call per candidate, scoring it against the few
  * neighbours kept so far, cost more in crossings than in scoring (Fashion-MNIST 784-d, 20k: ~2.9M calls of ~4 rows).
+ * So does each insertion's layer-0 search (build-walk.ts: the walk kernel in a build arena holding the codes and
+ * layer 0), which takes the JS search's decisions on the same estimates, so the graph is the same byte for byte.
  *
  * Pairwise build (`buildHnswWith`): nodes that are not one float32 row each (multivectors, scored by MaxSim) are
  * built with a given similarity of two nodes, larger = closer, taking every decision on full similarities (no early
@@ -44,6 +46,7 @@ import type { Distance } from '../model/distance.js';
 import { invalid } from '../model/errors.js';
 import type { QuantizedSet } from '../quantization/index.js';
 import { codeMultiplier } from '../quantization/index.js';
+import { BuildWalk } from './build-walk.js';
 import { type HnswGraph, NO_NODE, takeUnvisited, type UpperLevels } from './graph.js';
 import { MaxHeap, MinHeap } from './heap.js';
 import { mulberry32 } from './rng.js';
@@ -89,14 +92,19 @@ export function buildHnsw(data: Float32Array, dim: number, distance: Distance, o
         throw invalid(`int8 codes hold ${codes.n} × ${codes.params.dim}, the data ${data.length / dim} × ${dim}`);
       }
       const codeArena = simdArenaOf(codes.codes);
-      if (codeArena !== undefined) return new Builder(data, dim, distance, m, efc, seed, codeArena, codes).run();
+      if (codeArena !== undefined) {
+        // layer 0 searched in one wasm call where the corrections can be copied beside the codes (see build-walk.ts)
+        const walk = codes.corrections.buffer === codes.codes.buffer ? BuildWalk.create(codes, 2 * m) : null;
+        if (walk !== null) return new Builder(data, dim, distance, m, efc, seed, walk.arena, walk.codes, walk).run();
+        return new Builder(data, dim, distance, m, efc, seed, codeArena, codes, null).run();
+      }
     }
     const rows = simdRows(data, dim);
     const arena = simdArenaOf(rows);
-    if (arena !== undefined) return new Builder(rows, dim, distance, m, efc, seed, arena, null).run();
+    if (arena !== undefined) return new Builder(rows, dim, distance, m, efc, seed, arena, null, null).run();
   }
   const reorder = (options.reorderDims ?? true) && distance !== 'Dot' && dim >= 32;
-  return new Builder(reorder ? byVariance(data, dim) : data, dim, distance, m, efc, seed, null, null).run();
+  return new Builder(reorder ? byVariance(data, dim) : data, dim, distance, m, efc, seed, null, null, null).run();
 }
 
 /**
@@ -119,7 +127,7 @@ export function buildHnswWith(
   const efc = Math.max(options.efConstruct ?? DEFAULT_EF_CONSTRUCT, 1);
   if (!(Number.isInteger(m) && m >= 2)) throw invalid(`m must be an integer ≥ 2, got ${m}`);
   const seed = options.seed ?? 42;
-  const b = new Builder(new Float32Array(0), 1, 'Dot', m, efc, seed, null, null, n, similarity, batch);
+  const b = new Builder(new Float32Array(0), 1, 'Dot', m, efc, seed, null, null, null, n, similarity, batch);
   return b.run();
 }
 
@@ -191,6 +199,8 @@ class Builder {
     private readonly arena: SimdArena | null,
     /** int8 mode: the codes every pair is scored on (in `arena`), else null */
     private readonly codes: QuantizedSet | null,
+    /** int8 mode: the build arena (`arena`) whose walk searches layer 0 and which holds layer0, or null */
+    private readonly walk: BuildWalk | null,
     nodes = data.length / dim,
     /** pairwise mode (buildHnswWith): the similarity of two nodes, used for every decision; else null */
     private readonly pairSim: ((a: number, b: number) => number) | null = null,
@@ -201,7 +211,7 @@ class Builder {
     this.m0 = 2 * m;
     this.rec0 = 1 + this.m0;
     this.recU = 1 + m;
-    this.layer0 = new Uint32Array(this.n * this.rec0);
+    this.layer0 = walk !== null ? walk.layer0 : new Uint32Array(this.n * this.rec0);
     this.levels = new Uint8Array(this.n);
     this.upperLinks = new Array<Uint32Array | null>(this.n).fill(null);
     this.kind = distance === 'Manhattan' ? KIND_L1 : distance === 'Dot' ? KIND_DOT : KIND_L2;
@@ -232,7 +242,8 @@ class Builder {
       m0: this.m0,
       entryPoint: this.entryPoint,
       maxLevel: this.maxLevel,
-      layer0: this.layer0,
+      // a copy out of the build arena, so the graph does not hold the arena's memory
+      layer0: this.walk !== null ? this.layer0.slice() : this.layer0,
       upper: this.packUpper(),
     };
   }
@@ -316,15 +327,12 @@ class Builder {
       }
     }
     for (let lc = Math.min(level, this.maxLevel); lc >= 0; lc--) {
-      const found = this.searchLayer(q, cur, curSim, lc);
-      // closest first into scratch
       const ids = this.scratchIds;
       const sims = this.scratchSims;
-      for (let i = found - 1; i >= 0; i--) {
-        ids[i] = this.results.topId();
-        sims[i] = this.results.topScore();
-        this.results.pop();
-      }
+      const found =
+        lc === 0 && this.walk !== null
+          ? this.walk.search(q, cur, curSim, this.efc, this.codeMult, ids, sims)
+          : this.closestFirst(this.searchLayer(q, cur, curSim, lc));
       cur = ids[0];
       curSim = sims[0];
       const maxLinks = lc === 0 ? this.m0 : this.m;
@@ -342,6 +350,18 @@ class Builder {
       this.entryPoint = q;
       this.maxLevel = level;
     }
+  }
+
+  /** The `found` results searchLayer left, closest first, into scratchIds / scratchSims; returns found. */
+  private closestFirst(found: number): number {
+    const ids = this.scratchIds;
+    const sims = this.scratchSims;
+    for (let i = found - 1; i >= 0; i--) {
+      ids[i] = this.results.topId();
+      sims[i] = this.results.topScore();
+      this.results.pop();
+    }
+    return found;
   }
 
   /** Beam search for q on level lc from ep; leaves up to efc results in this.results; returns their count. */

@@ -15,8 +15,8 @@
 import { internal, invalid } from '../model/errors.js';
 import { type GraphAccessor, NO_NODE, type UpperLevels, upperRecordOffset } from './graph.js';
 import { MaxHeap, MinHeap, type SearchResult } from './heap.js';
-import type { QueryScorer } from './scorer.js';
-import { walkArenaFor } from './wasm-walk.js';
+import type { QueryScorer, WalkSource } from './scorer.js';
+import { type WalkArena, walkArenaFor } from './wasm-walk.js';
 
 export type AcceptFn = (id: number) => boolean;
 
@@ -223,27 +223,33 @@ export function seedLayer0(ctx: SearchContext, ep: number, epScore: number, acce
 }
 
 /**
- * The layer-0 walk from (ep, epScore) in one wasm call (wasm-walk.ts), when the graph is in memory, the scorer's rows
- * are in a SIMD arena and the accept test (if any) comes as a bitmap; false (nothing done) otherwise. Leaves ctx as
- * the JS walk would: the result heap and the counters.
+ * The walk arena and source for a layer-0 walk in one wasm call (wasm-walk.ts), when the graph is in memory, the
+ * scorer's rows are in a SIMD arena and the accept test (if any) comes as a bitmap; null otherwise.
  */
-function walkInWasm(
+function wasmWalk(
   graph: GraphAccessor,
   scorer: QueryScorer,
+  options: SearchOptions,
+): { walk: WalkArena; src: WalkSource } | null {
+  if ((options.accept ?? null) !== null && (options.rejected ?? null) === null) return null;
+  const src = scorer.walkSource?.();
+  const walk = walkArenaFor(graph, src);
+  return walk === null || src === undefined ? null : { walk, src };
+}
+
+/** The layer-0 walk of the query begun on `walk`, from (ep, epScore); ctx left as the JS walk leaves it. */
+function walkInWasm(
+  walk: WalkArena,
+  src: WalkSource,
   options: SearchOptions,
   ctx: SearchContext,
   ep: number,
   epScore: number,
   ef: number,
-): boolean {
-  const rejected = options.rejected ?? null;
-  if ((options.accept ?? null) !== null && rejected === null) return false;
-  const src = scorer.walkSource?.();
-  const walk = walkArenaFor(graph, src);
-  if (walk === null || src === undefined) return false;
-  walk.run(src, ep, epScore, ef, options.k, rejected, ctx);
+): SearchResult {
+  walk.run(src, ep, epScore, ef, options.k, options.rejected ?? null, ctx);
   ctx.touched = 0;
-  return true;
+  return finish(ctx, options.k);
 }
 
 export function finish(ctx: SearchContext, k: number): SearchResult {
@@ -266,16 +272,19 @@ export function searchHnsw(
   if (meta.entryPoint === NO_NODE && entry === null) return { ids: new Uint32Array(0), scores: new Float64Array(0) };
   const ef = Math.max(options.ef, options.k);
   const accept = options.accept ?? null;
+  // in wasm, the descent scores the walk arena's rows (the same values) and the walk runs in one call
+  const inWasm = wasmWalk(graph, scorer, options);
+  const descent = inWasm === null ? scorer : inWasm.walk.begin(inWasm.src);
   let cur = entry?.id ?? meta.entryPoint;
   let curScore: number;
   if (entry !== null) curScore = entry.score;
   else {
-    curScore = scorer.score(cur);
+    curScore = descent.score(cur);
     ctx.distances++;
     for (let level = meta.maxLevel; level >= 1; level--)
-      [cur, curScore] = greedyStep(graph, scorer, ctx, cur, curScore, level);
+      [cur, curScore] = greedyStep(graph, descent, ctx, cur, curScore, level);
   }
-  if (walkInWasm(graph, scorer, options, ctx, cur, curScore, ef)) return finish(ctx, options.k);
+  if (inWasm !== null) return walkInWasm(inWasm.walk, inWasm.src, options, ctx, cur, curScore, ef);
   seedLayer0(ctx, cur, curScore, accept);
   const { candidates, results } = ctx;
   let touched = 0;
@@ -313,9 +322,13 @@ export async function searchHnswAsync(
   const checkpoint = options.checkpoint ?? null;
   const [cur, curScore] =
     entry !== null ? [entry.id, entry.score] : await descendAsync(graph, scorer, ctx, options.checkpoint ?? null);
-  // an in-memory graph and scorer never await in the walk: the same one-call walk as searchHnsw's
-  if (scorer.prefetch === undefined && walkInWasm(graph, scorer, options, ctx, cur, curScore, ef))
-    return finish(ctx, options.k);
+  // an in-memory graph and scorer never await in the walk: the same one-call walk as searchHnsw's (begun after the
+  // descent's awaits, so interleaved searches sharing the arena cannot swap queries in between)
+  const inWasm = scorer.prefetch === undefined ? wasmWalk(graph, scorer, options) : null;
+  if (inWasm !== null) {
+    inWasm.walk.begin(inWasm.src);
+    return walkInWasm(inWasm.walk, inWasm.src, options, ctx, cur, curScore, ef);
+  }
   seedLayer0(ctx, cur, curScore, accept);
   const { candidates, results } = ctx;
   let touched = 0;

@@ -1,6 +1,8 @@
 /**
  * The int8 build's neighbour selection in one wasm call (heur_u8, lib/index/build.ts selectInWasm) against the scalar
  * heuristic it replaces: the same kept ids and similarities for any candidates, and the same graph, byte for byte.
+ * Corrections outside the codes' arena turn off both heur_u8 and the layer-0 insertion search in one wasm call
+ * (lib/index/build-walk.ts), so the graph comparisons check the two together against the JS build.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -129,22 +131,27 @@ describe('int8 build: neighbour selection in one wasm call (heur_u8)', () => {
     ['Euclid', 784],
     ['Cosine', 100],
     ['Dot', 36],
-  ])('the graph built on int8 codes is identical with and without it (%s, %i-d)', (distance, dim) => {
-    const n = 1500;
-    const data = randomMatrix(dim, n, dim);
-    if (distance === 'Cosine') normalizeRows(data, dim);
-    const codes = quantize(data, dim, distance);
-    expect(codes.corrections.buffer).toBe(codes.codes.buffer);
-    for (const [m, efConstruct] of [
-      [16, 100],
-      [4, 12],
-    ]) {
-      const options = { m, efConstruct, seed: 9 };
-      const inWasm = buildHnsw(data, dim, distance, { ...options, codes });
-      const perCandidate = buildHnsw(data, dim, distance, { ...options, codes: correctionsOutsideArena(codes) });
-      expect(serializeGraph(inWasm)).toEqual(serializeGraph(perCandidate));
-    }
-  });
+  ])(
+    'the graph built on int8 codes is identical with and without the wasm selection and walk (%s, %i-d)',
+    (distance, dim) => {
+      const n = 1500;
+      const data = randomMatrix(dim, n, dim);
+      if (distance === 'Cosine') normalizeRows(data, dim);
+      const codes = quantize(data, dim, distance);
+      expect(codes.corrections.buffer).toBe(codes.codes.buffer);
+      // efConstruct 300: result heaps past 255 entries; 1500 inserts: the walk's visited tag wraps several times
+      for (const [m, efConstruct] of [
+        [16, 100],
+        [4, 12],
+        [8, 300],
+      ]) {
+        const options = { m, efConstruct, seed: 9 };
+        const inWasm = buildHnsw(data, dim, distance, { ...options, codes });
+        const perCandidate = buildHnsw(data, dim, distance, { ...options, codes: correctionsOutsideArena(codes) });
+        expect(serializeGraph(inWasm)).toEqual(serializeGraph(perCandidate));
+      }
+    },
+  );
 
   it('candidate lists longer than the scratch batch take the per-candidate path and build the same graph', () => {
     const dim = 24;

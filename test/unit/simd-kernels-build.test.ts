@@ -49,6 +49,7 @@ describe('SIMD kernels build (wabt from simd-kernels.wat)', () => {
       'function:pq_lut',
       'function:heur_u8',
       'function:est_u8_wide',
+      'function:heap_drain',
       'function:heap_trim',
     ]);
     expect(wasm.Module.imports(module)).toEqual([{ module: 'env', name: 'memory', kind: 'memory' }]);

@@ -6,6 +6,7 @@ import {
   l2sq,
   normalized,
   normalizeRows,
+  SIMD_BATCH,
   simdArenaOf,
   simdAvailable,
   simdRows,
@@ -16,6 +17,7 @@ import {
   exactSearch,
   floatScorer,
   InMemoryGraph,
+  MinHeap,
   mulberry32,
   type QueryScorer,
   rescore,
@@ -226,6 +228,35 @@ describe('WebAssembly SIMD kernels', () => {
           if (count > 0) expect(Number.isNaN(wide.outF64[count])).toBe(true);
         }
     }
+  });
+
+  it('heap_drain sorts a result heap in place in the order MinHeap pops give, ties included', () => {
+    const arena = allocateSimdArena(16, 16);
+    if (arena === null) throw new Error('no SIMD arena');
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: -4, max: 4 }), { maxLength: SIMD_BATCH / 2 }), (values) => {
+        // a MinHeap built by pushes (the walk's result heap is one), its arrays copied into the arena
+        const heap = new MinHeap(4);
+        values.forEach((v, id) => heap.push(id, v / 2));
+        const n = heap.size;
+        const ids = new Uint32Array(arena.buffer, arena.idsOffset, n);
+        const scores = new Float64Array(arena.buffer, arena.outOffset, n);
+        ids.set(heap.ids.subarray(0, n));
+        scores.set(heap.scores.subarray(0, n));
+        arena.kernels.heap_drain(arena.idsOffset, arena.outOffset, n);
+        // the JS pops, farthest first, written from the back: closest first
+        const wantIds = new Array<number>(n);
+        const wantScores = new Array<number>(n);
+        for (let i = n - 1; i >= 0; i--) {
+          wantIds[i] = heap.topId();
+          wantScores[i] = heap.topScore();
+          heap.pop();
+        }
+        expect(Array.from(ids)).toEqual(wantIds);
+        expect(Array.from(scores)).toEqual(wantScores);
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('scorers sharing one arena keep their own queries when interleaved', () => {
