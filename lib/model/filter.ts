@@ -64,3 +64,8 @@ export interface Filter {
   must_not?: Condition[] | null;
   min_should?: { conditions: Condition[]; min_count: number } | null;
 }
+
+/** Every condition of a filter's clauses (must, should, must_not, min_should), one level deep, in that order. */
+export function clauseConditions(f: Filter): Condition[] {
+  return [...(f.must ?? []), ...(f.should ?? []), ...(f.must_not ?? []), ...(f.min_should?.conditions ?? [])];
+}

@@ -27,7 +27,14 @@
  *
  * The input must already be normalized by parseFilter (filter-parse.ts); the API layer does that on every request.
  */
-import type { Condition, Filter, GeoPoint, MatchCondition, RangeCondition } from '../model/filter.js';
+import {
+  clauseConditions,
+  type Condition,
+  type Filter,
+  type GeoPoint,
+  type MatchCondition,
+  type RangeCondition,
+} from '../model/filter.js';
 import { type PayloadSchema, textIndexOf } from '../model/payload-schema.js';
 import type { PointId } from '../model/point-id.js';
 import { canonicalPointId } from '../model/point-id.js';
@@ -76,12 +83,7 @@ export function matchesFilter(
 export function filterVectorNames(filter: Filter | null | undefined): Set<string> {
   const names = new Set<string>();
   const visit = (f: Filter): void => {
-    for (const c of [
-      ...(f.must ?? []),
-      ...(f.should ?? []),
-      ...(f.must_not ?? []),
-      ...(f.min_should?.conditions ?? []),
-    ]) {
+    for (const c of clauseConditions(f)) {
       if ('has_vector' in c) names.add(c.has_vector);
       else if (!('key' in c) && !('is_empty' in c) && !('is_null' in c) && !('has_id' in c) && !('nested' in c)) {
         visit(c);

@@ -29,7 +29,7 @@
  *   else (nested with several must conditions, must_not or values_count inside, except lists named above) reads
  *   payloads.
  */
-import type { Condition, Filter, RangeCondition } from '../model/filter.js';
+import { clauseConditions, type Condition, type Filter, type RangeCondition } from '../model/filter.js';
 import { type PayloadFieldSchema, type PayloadSchema, schemaType, textIndexOf } from '../model/payload-schema.js';
 import type { Payload } from '../model/payload.js';
 import type { PointId } from '../model/point-id.js';
@@ -96,12 +96,7 @@ export function planFilter(
   const keys = new Set<string>();
   let payloads = false;
   const visit = (f: Filter): void => {
-    for (const c of [
-      ...(f.must ?? []),
-      ...(f.should ?? []),
-      ...(f.must_not ?? []),
-      ...(f.min_should?.conditions ?? []),
-    ]) {
+    for (const c of clauseConditions(f)) {
       if ('must' in c || 'should' in c || 'must_not' in c || 'min_should' in c) visit(c as Filter);
       else if ('has_id' in c || 'has_vector' in c) continue;
       else if ('key' in c && servedBy(c, seg, schema) !== null) keys.add(c.key);

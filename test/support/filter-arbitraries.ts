@@ -248,23 +248,26 @@ export const conditionArb: fc.Arbitrary<Condition> = fc.oneof(leafArb, servedArb
  * Raw filters (Qdrant's JSON, before parseFilter), nested up to a small depth. Clauses stay short so that a
  * random filter matches a fair share of random points (long conjunctions would match none, and test nothing).
  */
-export const filterArb: fc.Arbitrary<Filter> = fc.letrec<{ f: Filter; c: Condition }>((tie) => ({
-  c: fc.oneof(
-    { depthSize: 'small', withCrossShrink: true },
-    conditionArb,
-    conditionArb,
-    tie('f') as fc.Arbitrary<Condition>,
-  ),
-  f: fc.record(
-    {
-      must: fc.array(tie('c'), { maxLength: 2 }),
-      should: fc.array(tie('c'), { minLength: 1, maxLength: 3 }),
-      must_not: fc.array(tie('c'), { maxLength: 1 }),
-      min_should: fc.record({ conditions: fc.array(tie('c'), { minLength: 1, maxLength: 3 }), min_count: fc.nat(2) }),
-    },
-    { requiredKeys: [] },
-  ),
-})).f;
+export const filterArb: fc.Arbitrary<Filter> = filtersOf([conditionArb, conditionArb]);
+
+/** Filters of up to three levels whose leaves are drawn from `leaves` (repeat an entry to weigh it). */
+function filtersOf(leaves: fc.Arbitrary<Condition>[]): fc.Arbitrary<Filter> {
+  return fc.letrec<{ f: Filter; c: Condition }>((tie) => ({
+    c: fc.oneof({ depthSize: 'small', withCrossShrink: true }, ...leaves, tie('f') as fc.Arbitrary<Condition>),
+    f: fc.record(
+      {
+        must: fc.array(tie('c'), { maxLength: 2 }),
+        should: fc.array(tie('c'), { minLength: 1, maxLength: 3 }),
+        must_not: fc.array(tie('c'), { maxLength: 1 }),
+        min_should: fc.record({
+          conditions: fc.array(tie('c'), { minLength: 1, maxLength: 3 }),
+          min_count: fc.nat(2),
+        }),
+      },
+      { requiredKeys: [] },
+    ),
+  })).f;
+}
 
 /** Vector names some points hold ('' the unnamed one, a dense, a sparse) and one no point and no config has. */
 export const VECTOR_NAMES = ['', 'a', 's'] as const;
@@ -278,22 +281,9 @@ const nestedHasVectorArb = fc.record({
 }) as fc.Arbitrary<Condition>;
 
 /** Raw filters as filterArb's, with has_vector conditions in every clause beside the other kinds. */
-export const vectorFilterArb: fc.Arbitrary<Filter> = fc.letrec<{ f: Filter; c: Condition }>((tie) => ({
-  c: fc.oneof(
-    { depthSize: 'small', withCrossShrink: true },
-    hasVectorArb,
-    hasVectorArb,
-    conditionArb,
-    nestedHasVectorArb,
-    tie('f') as fc.Arbitrary<Condition>,
-  ),
-  f: fc.record(
-    {
-      must: fc.array(tie('c'), { maxLength: 2 }),
-      should: fc.array(tie('c'), { minLength: 1, maxLength: 3 }),
-      must_not: fc.array(tie('c'), { maxLength: 1 }),
-      min_should: fc.record({ conditions: fc.array(tie('c'), { minLength: 1, maxLength: 3 }), min_count: fc.nat(2) }),
-    },
-    { requiredKeys: [] },
-  ),
-})).f;
+export const vectorFilterArb: fc.Arbitrary<Filter> = filtersOf([
+  hasVectorArb,
+  hasVectorArb,
+  conditionArb,
+  nestedHasVectorArb,
+]);
