@@ -8,12 +8,10 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningGrpcServer, startGrpcServer } from '../../lib/api/grpc/server.js';
 import { CollectionOptimizer } from '../../lib/collection/optimizer.js';
-import type { FileSystemStore } from '../../lib/storage/fs-store.js';
-import { directInvoker, rng, service, tempStore } from '../support/collection-harness.js';
+import { rng } from '../support/collection-harness.js';
 import { runPythonJob } from '../support/python-job.js';
-import { type StrataUnderTest, startStrata } from '../support/strata-server.js';
+import { type ServedRestAndGrpc, serveRestAndGrpc } from '../support/rest-and-grpc.js';
 
 const SCRIPT = join(dirname(fileURLToPath(import.meta.url)), '..', 'python', 'client_has_vector.py');
 const NAME = 'py_has_vector';
@@ -40,10 +38,7 @@ const pointsOf = (from: number, n: number): Held[] =>
     };
   });
 
-let strata: StrataUnderTest;
-let grpc: RunningGrpcServer;
-let store: FileSystemStore;
-let cleanup: () => void;
+let served: ServedRestAndGrpc;
 const held = new Map<number, Held>();
 
 const FILTERS: Record<string, (p: Held) => boolean> = {
@@ -68,9 +63,9 @@ function expected(match: (p: Held) => boolean) {
 
 async function run(phase: 'write' | 'upsert' | 'read', points: Held[] = [], dropA: number[] = []): Promise<void> {
   const got = await runPythonJob<{ rest: Answer; grpc: Answer }>(SCRIPT, {
-    url: strata.url,
-    port: Number(new URL(strata.url).port),
-    grpc_port: Number(new URL(grpc.url).port),
+    url: served.url,
+    port: Number(new URL(served.url).port),
+    grpc_port: Number(new URL(served.grpc.url).port),
     phase,
     collection: NAME,
     points,
@@ -91,22 +86,13 @@ async function run(phase: 'write' | 'upsert' | 'read', points: Held[] = [], drop
   }
 }
 
-const seal = () => new CollectionOptimizer({ store, skipGc: true }).optimizeUntil(NAME);
+const seal = () => new CollectionOptimizer({ store: served.store, skipGc: true }).optimizeUntil(NAME);
 
 beforeAll(async () => {
-  const t = tempStore();
-  store = t.store;
-  cleanup = t.cleanup;
-  const svc = service(t.store, directInvoker(t.store, 2));
-  strata = await startStrata(svc);
-  grpc = await startGrpcServer({ service: svc, port: 0 });
+  served = await serveRestAndGrpc(2);
 }, 120_000);
 
-afterAll(async () => {
-  await grpc?.close();
-  await strata?.close();
-  cleanup?.();
-});
+afterAll(() => served?.close());
 
 describe('has_vector through the Python client (REST and gRPC)', () => {
   it('matches the points that hold each vector, in the WAL tail, sealed, and tail beside segments', async () => {

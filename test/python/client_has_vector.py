@@ -12,6 +12,7 @@ import json
 import sys
 
 from qdrant_client import QdrantClient, models
+from strata_clients import rest_and_grpc
 
 
 def has(name: str) -> models.HasVectorCondition:
@@ -74,15 +75,7 @@ def read(client: QdrantClient, job: dict) -> dict:
 
 def main() -> None:
     job = json.load(sys.stdin)
-    rest = QdrantClient(url=job["url"], check_compatibility=False)
-    over_grpc = QdrantClient(
-        host="127.0.0.1",
-        port=job["port"],
-        grpc_port=job["grpc_port"],
-        prefer_grpc=True,
-        https=False,
-        check_compatibility=False,
-    )
+    rest, over_grpc = rest_and_grpc(job)
     if job["phase"] != "read":
         write(rest, job)
     print(json.dumps({"rest": read(rest, job), "grpc": read(over_grpc, job)}))

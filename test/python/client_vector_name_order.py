@@ -14,6 +14,7 @@ import sys
 
 import grpc
 from qdrant_client import QdrantClient, models
+from strata_clients import rest_and_grpc
 from qdrant_client.http.exceptions import UnexpectedResponse
 
 
@@ -120,15 +121,7 @@ def read(rest: QdrantClient, over_grpc: QdrantClient, job: dict) -> dict:
 
 def main() -> None:
     job = json.load(sys.stdin)
-    rest = QdrantClient(url=job["url"], check_compatibility=False)
-    over_grpc = QdrantClient(
-        host="127.0.0.1",
-        port=job["port"],
-        grpc_port=job["grpc_port"],
-        prefer_grpc=True,
-        https=False,
-        check_compatibility=False,
-    )
+    rest, over_grpc = rest_and_grpc(job)
     out = write(rest, over_grpc, job) if job["phase"] == "write" else {}
     out.update(read(rest, over_grpc, job))
     print(json.dumps(out, default=str))
