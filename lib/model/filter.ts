@@ -65,6 +65,18 @@ export interface Filter {
   min_should?: { conditions: Condition[]; min_count: number } | null;
 }
 
+/** Whether a condition is a group of clauses (a Filter in a clause) rather than a condition on one point or field. */
+export function isClauseGroup(c: Condition): c is Filter {
+  return (
+    !('key' in c) &&
+    !('is_empty' in c) &&
+    !('is_null' in c) &&
+    !('has_id' in c) &&
+    !('has_vector' in c) &&
+    !('nested' in c)
+  );
+}
+
 /** Every condition of a filter's clauses (must, should, must_not, min_should), one level deep, in that order. */
 export function clauseConditions(f: Filter): Condition[] {
   return [...(f.must ?? []), ...(f.should ?? []), ...(f.must_not ?? []), ...(f.min_should?.conditions ?? [])];

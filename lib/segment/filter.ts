@@ -29,6 +29,7 @@
  */
 import {
   clauseConditions,
+  isClauseGroup,
   type Condition,
   type Filter,
   type GeoPoint,
@@ -85,9 +86,7 @@ export function filterVectorNames(filter: Filter | null | undefined): Set<string
   const visit = (f: Filter): void => {
     for (const c of clauseConditions(f)) {
       if ('has_vector' in c) names.add(c.has_vector);
-      else if (!('key' in c) && !('is_empty' in c) && !('is_null' in c) && !('has_id' in c) && !('nested' in c)) {
-        visit(c);
-      }
+      else if (isClauseGroup(c)) visit(c);
     }
   };
   if (filter) visit(filter);
@@ -103,8 +102,7 @@ export function withStaleVectorsAbsent(filter: Filter, stale: (name: string) => 
   if (![...filterVectorNames(filter)].some(stale)) return filter;
   const one = (c: Condition): Condition => {
     if ('has_vector' in c) return stale(c.has_vector) ? { should: [] } : c;
-    if ('key' in c || 'is_empty' in c || 'is_null' in c || 'has_id' in c || 'nested' in c) return c;
-    return clauses(c);
+    return isClauseGroup(c) ? clauses(c) : c;
   };
   const clauses = (f: Filter): Filter => ({
     ...f,

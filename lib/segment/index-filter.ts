@@ -29,7 +29,7 @@
  *   else (nested with several must conditions, must_not or values_count inside, except lists named above) reads
  *   payloads.
  */
-import { clauseConditions, type Condition, type Filter, type RangeCondition } from '../model/filter.js';
+import { clauseConditions, isClauseGroup, type Condition, type Filter, type RangeCondition } from '../model/filter.js';
 import { type PayloadFieldSchema, type PayloadSchema, schemaType, textIndexOf } from '../model/payload-schema.js';
 import type { Payload } from '../model/payload.js';
 import type { PointId } from '../model/point-id.js';
@@ -103,7 +103,7 @@ export function planFilter(
       else if ('nested' in c && servedNested(c, seg, schema) !== null) {
         for (const leaf of nestedLeaves(c, schema) ?? []) keys.add(leaf.key);
       } else if (emptinessKey(c, seg) !== null) keys.add(emptinessKey(c, seg) as string);
-      else if (isEmptyFilter(c)) continue;
+      else if (isClauseGroup(c)) continue;
       else payloads = true;
     }
   };
@@ -116,17 +116,6 @@ function emptinessKey(c: Condition, seg: SegmentFields): string | null {
   const key = 'is_empty' in c ? c.is_empty.key : 'is_null' in c ? c.is_null.key : null;
   if (key === null || seg.schemaOf(key) === undefined || seg.flagless?.has(key)) return null;
   return key;
-}
-
-function isEmptyFilter(c: Condition): boolean {
-  return (
-    !('key' in c) &&
-    !('has_id' in c) &&
-    !('has_vector' in c) &&
-    !('nested' in c) &&
-    !('is_empty' in c) &&
-    !('is_null' in c)
-  );
 }
 
 /** The mask of points matching `filter` (1 = match). */

@@ -14,7 +14,7 @@
  * Invariant: when every condition's estimation bounds its true count (min ≤ true ≤ max), so does the filter's:
  * the combination rules are the inclusion-exclusion bounds; only `exp` rests on the independence assumption.
  */
-import type { Condition, Filter } from '../model/filter.js';
+import { type Condition, type Filter, isClauseGroup } from '../model/filter.js';
 
 export interface CardinalityEstimation {
   min: number;
@@ -53,19 +53,8 @@ export function estimateFilter(filter: Filter, estimate: ConditionEstimator, tot
   return combineMust(parts, total);
 }
 
-function isFilter(c: Condition): c is Filter {
-  return (
-    !('key' in c) &&
-    !('is_empty' in c) &&
-    !('is_null' in c) &&
-    !('has_id' in c) &&
-    !('has_vector' in c) &&
-    !('nested' in c)
-  );
-}
-
 function estimateCondition(c: Condition, estimate: ConditionEstimator, total: number): CardinalityEstimation {
-  return isFilter(c) ? estimateFilter(c, estimate, total) : estimate(c);
+  return isClauseGroup(c) ? estimateFilter(c, estimate, total) : estimate(c);
 }
 
 export function combineMust(es: readonly CardinalityEstimation[], total: number): CardinalityEstimation {
