@@ -8,7 +8,8 @@
  * double operations in its order, so the graph is the same byte for byte.
  *
  * A kernel reads one memory, so the build works in a fresh arena holding a copy of the codes and corrections, the
- * graph's layer 0 (the Builder writes its links there directly) and the walk's scratch:
+ * graph's layer 0 (the Builder writes its links there directly) and the walk's scratch, laid out as the query walk's
+ * (wasm-walk.ts walkLayout):
  *
  * | build arena bytes   | content                                                               |
  * |---------------------|-----------------------------------------------------------------------|
@@ -17,6 +18,7 @@
  * | adj (16-aligned)    | n layer-0 records of 4·(1 + m0) bytes (the graph being built)         |
  * | heaps (16-aligned)  | candidates f64 × cap, u32 × cap; results f64 × cap, u32 × cap         |
  * | vis                 | n u8 visited marks (tag per search, cleared on wrap)                  |
+ * | reject              | n bits (unused here: the build filters nothing)                       |
  * | stats (16-aligned)  | the walk's counters (unused here)                                     |
  * | query, ids, out     | the SimdArena's slots: the inserted node's codes as i16; a batch      |
  *
@@ -24,8 +26,7 @@
  */
 import { allocateSimdArena, type SimdArena } from '../distance/index.js';
 import type { QuantizedSet } from '../quantization/index.js';
-
-const align16 = (x: number): number => (x + 15) & ~15;
+import { walkLayout } from './wasm-walk.js';
 
 export class BuildWalk {
   readonly arena: SimdArena;
@@ -120,13 +121,7 @@ export class BuildWalk {
   }
 }
 
+/** The walk kernel's layout after the code rows and their corrections (at n·stride). */
 function layout(n: number, stride: number, m0: number) {
-  // > every heap size (each node is pushed once per search, the results one over ef before a pop); 12·cap 8-aligned
-  const cap = (n + 3) & ~1;
-  const corr = n * stride;
-  const adj = align16(corr + 4 * n);
-  const heaps = align16(adj + 4 * n * (1 + m0));
-  const vis = heaps + 24 * cap;
-  const stats = align16(vis + n);
-  return { cap, corr, adj, heaps, vis, stats, end: stats + 16 };
+  return { ...walkLayout(n, m0, n * stride + 4 * n), corr: n * stride };
 }

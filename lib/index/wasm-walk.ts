@@ -74,7 +74,7 @@ export class WalkArena {
 
   private constructor(arena: SimdArena, graph: InMemoryGraph, rows: RowsLayout, querySlot: Uint8Array) {
     const { n, m0 } = graph.meta;
-    const l = layout(n, m0, rows.bytes);
+    const l = walkLayout(n, m0, rows.bytes);
     this.arena = arena;
     this.kind = rows.kind;
     this.rowBytes = rows.rowBytes;
@@ -97,7 +97,7 @@ export class WalkArena {
   static build(src: WalkSource, graph: InMemoryGraph): WalkArena | null {
     const { n, m0 } = graph.meta;
     const rows = rowsLayout(src);
-    const l = layout(n, m0, rows.bytes);
+    const l = walkLayout(n, m0, rows.bytes);
     const bytes = l.end + rows.queryBytes;
     if (held + bytes > budget) return null;
     const arena = allocateSimdArena(l.end, rows.queryBytes);
@@ -246,7 +246,12 @@ function copyRows(src: WalkSource, rows: RowsLayout, dst: Uint8Array): void {
   }
 }
 
-function layout(n: number, m0: number, dataBytes: number) {
+/**
+ * The walk kernel's memory after `dataBytes` of rows (simd-kernels.wat `walk` reads it so): layer-0 records, the
+ * candidate and result heaps (f64 scores and u32 ids of `cap` entries each), visited tags, reject bits, counters.
+ * The query walk and the int8 build's insertion search (build-walk.ts) share it.
+ */
+export function walkLayout(n: number, m0: number, dataBytes: number) {
   // > every heap size (each node is pushed once, the results one over ef before a pop), even so 12·cap is 8-aligned
   const cap = (n + 3) & ~1;
   const adj = align16(dataBytes);
