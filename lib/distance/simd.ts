@@ -90,6 +90,20 @@ export interface SimdKernels {
     mult: number,
     kq: number,
   ) => void;
+  /**
+   * int8 codes of a Euclid / Manhattan query: clamp(round((x − offset)/alpha), 0, 127) of `dim` float32 values at q as
+   * u8 at codes and i16 at wide, zero from dim to stride; returns Σ code² (JS Math.round and double arithmetic, so
+   * the codes are the JS loop's)
+   */
+  enc_u8_query: (
+    q: number,
+    dim: number,
+    stride: number,
+    offset: number,
+    alpha: number,
+    codes: number,
+    wide: number,
+  ) => number;
   /** pops the walk's result heap (ids u32 at ids, scores f64 at sc, size n) down to k as MinHeap.pop; the new size */
   heap_trim: (ids: number, sc: number, n: number, k: number) => number;
   /** sorts the walk's result heap (ids u32 at ids, scores f64 at sc, size n) in place, closest first, as MinHeap pops */

@@ -205,6 +205,41 @@ describe('scalar int8 quantization', () => {
     );
   });
 
+  it('a Euclid / Manhattan query takes the codes of encodeValue at ties, NaN, infinities and every tail length', () => {
+    // the query's codes come from one kernel call where SIMD runs: its rounding must be JS Math.round (ties toward
+    // +∞, not to even), its clamps must send NaN to 0, and the padding past dim must stay 0
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 41 }),
+        fc.constantFrom<Distance>('Euclid', 'Manhattan'),
+        fc.array(
+          fc.oneof(
+            fc.integer({ min: -3, max: 130 }).map((k) => k + 0.5),
+            fc.double({ min: -200, max: 200, noNaN: true }),
+            fc.constantFrom(Number.NaN, Infinity, -Infinity, -0, 1e30, -1e30, 126.5, 127.49999, 0.49999997),
+          ),
+          { minLength: 41, maxLength: 41 },
+        ),
+        (dim, distance, values) => {
+          const stride = (dim + 3) & ~3;
+          const params = { distance, dim, stride, alpha: 1, offset: 0, quantile: 1 };
+          const query = Float32Array.from(values.slice(0, dim));
+          const q = encodeQuery(params, query);
+          let sumSq = 0;
+          for (let j = 0; j < stride; j++) {
+            // encodeValue(NaN) is NaN, which a stored row's Uint8Array holds as 0
+            const c = j < dim ? encodeValue(params, query[j]) || 0 : 0;
+            expect(q.codes[j]).toBe(c);
+            expect(q.wide[j]).toBe(c);
+            sumSq += c * c;
+          }
+          expect(q.correction).toBe(distance === 'Euclid' ? -sumSq : 0);
+        },
+      ),
+      { seed: 23, numRuns: 300 },
+    );
+  });
+
   it('codes clamp to 0..127 and extreme codes hit the range ends', () => {
     const p = trainScalar(Float32Array.from([-1, 0, 1, 2, 3]), 1, 'Dot', { quantile: 1 });
     expect(p.offset).toBe(-1);
