@@ -195,7 +195,9 @@ function cellRow(engine: AnnEngine, ds: Dataset, ef: number, nq: number, k: numb
 /**
  * Every engine's passes at one ef, alternating: each engine's first pass is preceded by its warm-up, then pass p runs
  * the engines in order (p even) or in reverse (p odd), so a load change on the shared machine lands on every engine
- * and no engine always runs right after another's.
+ * and no engine always runs right after another's. The order groups engines by mode ("qdrant i8" beside "strata i8"),
+ * so the two passes a ratio divides run back to back: with every mode in one pass, they were up to ~16 other
+ * passes (seconds) apart, and a load burst in between swung one cell's ratio by up to 2x between runs.
  */
 async function measureEf(
   engines: AnnEngine[],
@@ -206,14 +208,27 @@ async function measureEf(
 ): Promise<RunRow[]> {
   const nq = Math.min(opts.queries, ds.nQueries);
   const passes: TimedPass[][] = engines.map(() => []);
+  const order = byMode(engines);
   for (let p = 0; p < opts.passes; p++) {
     for (let i = 0; i < engines.length; i++) {
-      const e = p % 2 === 0 ? i : engines.length - 1 - i;
+      const e = order[p % 2 === 0 ? i : engines.length - 1 - i];
       const warmup = p === 0 ? Math.min(opts.warmup, nq) : 0;
       passes[e].push(await timedPass(engines[e], prepared[e], ef, opts.k, nq, warmup));
     }
   }
   return engines.map((engine, e) => cellRow(engine, ds, ef, nq, opts.k, passes[e]));
+}
+
+/** Engine indexes grouped by mode (an engine without one by its name's last word), modes in first-seen order. */
+function byMode(engines: AnnEngine[]): number[] {
+  const modeOf = (e: AnnEngine): string => e.mode ?? e.name.split(' ').pop() ?? e.name;
+  const first = new Map<string, number>();
+  engines.forEach((e, i) => {
+    if (!first.has(modeOf(e))) first.set(modeOf(e), i);
+  });
+  return engines
+    .map((_, i) => i)
+    .sort((a, b) => first.get(modeOf(engines[a]))! - first.get(modeOf(engines[b]))! || a - b);
 }
 
 /**
