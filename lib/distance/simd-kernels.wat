@@ -1788,13 +1788,20 @@
     (local $i i32)
     (local $p i32)
     (local $k i32)
+    (local $pairs i32)
     (local $blocks i32)
     (local $a v128)
+    (local $b v128)
     (local $acc0 v128)
     (local $acc1 v128)
+    (local $acc2 v128)
+    (local $acc3 v128)
     (if (i32.ne (local.get $corrStride) (local.get $rowBytes))
       (then (call $touch (local.get $corr) (local.get $corrStride) (local.get $ids) (local.get $count) (local.get $out))))
     (call $touch_rows (local.get $rows) (local.get $rowBytes) (local.get $ids) (local.get $count) (local.get $out))
+    ;; 32 bytes a step into four accumulators (four independent add chains, two row loads in flight a step: ~10% less
+    ;; time a row than 16 bytes into two, measured on 784-byte rows), then one 16-byte block, then 4-byte words
+    (local.set $pairs (i32.and (local.get $codes) (i32.const -32)))
     (local.set $blocks (i32.and (local.get $codes) (i32.const -16)))
     (block $done
       (loop $row
@@ -1803,10 +1810,30 @@
           (i32.mul (i32.load (i32.add (local.get $ids) (i32.shl (local.get $i) (i32.const 2)))) (local.get $rowBytes))))
         (local.set $acc0 (v128.const i32x4 0 0 0 0))
         (local.set $acc1 (v128.const i32x4 0 0 0 0))
+        (local.set $acc2 (v128.const i32x4 0 0 0 0))
+        (local.set $acc3 (v128.const i32x4 0 0 0 0))
         (local.set $k (i32.const 0))
         (block $wide
-          (loop $block
-            (br_if $wide (i32.ge_u (local.get $k) (local.get $blocks)))
+          (loop $pair
+            (br_if $wide (i32.ge_u (local.get $k) (local.get $pairs)))
+            (local.set $a (v128.load align=1 (i32.add (local.get $p) (local.get $k))))
+            (local.set $b (v128.load offset=16 align=1 (i32.add (local.get $p) (local.get $k))))
+            (local.set $acc0 (i32x4.add (local.get $acc0)
+              (i32x4.dot_i16x8_s (i16x8.extend_low_i8x16_u (local.get $a))
+                (v128.load align=1 (i32.add (local.get $q) (i32.shl (local.get $k) (i32.const 1)))))))
+            (local.set $acc1 (i32x4.add (local.get $acc1)
+              (i32x4.dot_i16x8_s (i16x8.extend_high_i8x16_u (local.get $a))
+                (v128.load offset=16 align=1 (i32.add (local.get $q) (i32.shl (local.get $k) (i32.const 1)))))))
+            (local.set $acc2 (i32x4.add (local.get $acc2)
+              (i32x4.dot_i16x8_s (i16x8.extend_low_i8x16_u (local.get $b))
+                (v128.load offset=32 align=1 (i32.add (local.get $q) (i32.shl (local.get $k) (i32.const 1)))))))
+            (local.set $acc3 (i32x4.add (local.get $acc3)
+              (i32x4.dot_i16x8_s (i16x8.extend_high_i8x16_u (local.get $b))
+                (v128.load offset=48 align=1 (i32.add (local.get $q) (i32.shl (local.get $k) (i32.const 1)))))))
+            (local.set $k (i32.add (local.get $k) (i32.const 32)))
+            (br $pair)))
+        (if (i32.lt_u (local.get $k) (local.get $blocks))
+          (then
             (local.set $a (v128.load align=1 (i32.add (local.get $p) (local.get $k))))
             (local.set $acc0 (i32x4.add (local.get $acc0)
               (i32x4.dot_i16x8_s (i16x8.extend_low_i8x16_u (local.get $a))
@@ -1814,8 +1841,7 @@
             (local.set $acc1 (i32x4.add (local.get $acc1)
               (i32x4.dot_i16x8_s (i16x8.extend_high_i8x16_u (local.get $a))
                 (v128.load offset=16 align=1 (i32.add (local.get $q) (i32.shl (local.get $k) (i32.const 1)))))))
-            (local.set $k (i32.add (local.get $k) (i32.const 16)))
-            (br $block)))
+            (local.set $k (i32.add (local.get $k) (i32.const 16)))))
         (block $tail
           (loop $word
             (br_if $tail (i32.ge_u (local.get $k) (local.get $codes)))
@@ -1825,7 +1851,8 @@
                 (v128.load64_zero align=1 (i32.add (local.get $q) (i32.shl (local.get $k) (i32.const 1)))))))
             (local.set $k (i32.add (local.get $k) (i32.const 4)))
             (br $word)))
-        (local.set $acc0 (i32x4.add (local.get $acc0) (local.get $acc1)))
+        (local.set $acc0 (i32x4.add (i32x4.add (local.get $acc0) (local.get $acc1))
+          (i32x4.add (local.get $acc2) (local.get $acc3))))
         (f64.store (i32.add (local.get $out) (i32.shl (local.get $i) (i32.const 3)))
           (f64.add
             (f64.add
