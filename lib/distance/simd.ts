@@ -91,11 +91,11 @@ export interface SimdKernels {
     kq: number,
   ) => void;
   /**
-   * int8 codes of a Euclid / Manhattan query: clamp(round((x − offset)/alpha), 0, 127) of `dim` float32 values at q as
-   * u8 at codes and i16 at wide, zero from dim to stride; returns Σ code² (JS Math.round and double arithmetic, so
-   * the codes are the JS loop's)
+   * int8 codes: clamp(round((x − offset)/alpha), 0, 127) of `dim` float32 values at q as u8 at codes and (wide ≠ 0)
+   * i16 at wide, zero from dim to stride; returns Σ code² and (sums ≠ 0) stores Σ code as i32 at sums (JS Math.round
+   * and double arithmetic, so the codes are the JS loop's)
    */
-  enc_u8_query: (
+  enc_u8: (
     q: number,
     dim: number,
     stride: number,
@@ -103,6 +103,7 @@ export interface SimdKernels {
     alpha: number,
     codes: number,
     wide: number,
+    sums: number,
   ) => number;
   /** pops the walk's result heap (ids u32 at ids, scores f64 at sc, size n) down to k as MinHeap.pop; the new size */
   heap_trim: (ids: number, sc: number, n: number, k: number) => number;

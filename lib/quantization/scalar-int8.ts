@@ -223,8 +223,8 @@ export function codeMultiplier(p: ScalarParams): number {
  */
 export function allocateSet(params: ScalarParams, n: number): QuantizedSet {
   const bytes = n * params.stride;
-  // the query slot holds the i16 query
-  const arena = params.distance === 'Manhattan' ? null : allocateSimdArena(bytes + 4 * n, 2 * params.stride);
+  // the query slot holds the i16 query (2·stride bytes), or a float32 row being encoded (encodeAll)
+  const arena = params.distance === 'Manhattan' ? null : allocateSimdArena(bytes + 4 * n, 4 * params.stride);
   if (arena === null) return { params, n, codes: new Uint8Array(bytes), corrections: new Float32Array(n) };
   return {
     params,
@@ -236,11 +236,25 @@ export function allocateSet(params: ScalarParams, n: number): QuantizedSet {
 
 /** Encodes every row of a flat n × dim matrix (Cosine rows already normalized) with trained params. */
 export function encodeAll(params: ScalarParams, data: Float32Array): QuantizedSet {
-  const n = Math.floor(data.length / params.dim);
+  const { dim, stride } = params;
+  const n = Math.floor(data.length / dim);
   const set = allocateSet(params, n);
-  for (let i = 0; i < n; i++) {
-    set.corrections[i] = encodeRow(params, data, i * params.dim, set.codes, i * params.stride);
+  const arena = simdArenaOf(set.codes);
+  if (arena === undefined) {
+    for (let i = 0; i < n; i++) set.corrections[i] = encodeRow(params, data, i * dim, set.codes, i * stride);
+    return set;
   }
+  // each row staged in the arena's query slot and encoded in place by enc_u8 (encodeRow's codes and sums,
+  // exactly: JS Math.round and double arithmetic): the JS loop's clamps branch unpredictably, ~13 ns a value
+  const at = arena.queryOffset;
+  const staged = new Float32Array(arena.buffer, at, dim);
+  const k = arena.kernels;
+  for (let i = 0; i < n; i++) {
+    staged.set(data.subarray(i * dim, (i + 1) * dim));
+    const sumSq = k.enc_u8(at, dim, stride, params.offset, params.alpha, i * stride, 0, arena.outOffset);
+    set.corrections[i] = vectorCorrection(params, arena.outI32[0], sumSq);
+  }
+  arena.owner = null;
   return set;
 }
 
@@ -344,7 +358,7 @@ function encodeQueryOf(params: ScalarParams, query: ArrayLike<number>, normalize
 
 /**
  * A Euclid / Manhattan query: its codes, encodeValue's clamp(round((x − offset)/alpha)) of each value (NaN as 0), which
- * the i16 query repeats. Where WebAssembly SIMD runs, one kernel call (enc_u8_query: the same double operations and
+ * the i16 query repeats. Where WebAssembly SIMD runs, one kernel call (enc_u8: the same double operations and
  * rounding, so the same codes) in a small arena of this thread's; else the JS loop. Why: the JS loop's clamps branch
  * unpredictably on real values: ~13 µs of a 784-d query (~8% of a Fashion-MNIST int8 query at ef 128) vs ~1 µs.
  */
@@ -357,7 +371,7 @@ function encodeCodesQuery(params: ScalarParams, query: ArrayLike<number>): Quant
     // the arena's query slot: [float32 query: 4·stride][codes: stride][i16 query: 2·stride]
     const at = arena.queryOffset;
     new Float32Array(arena.buffer, at, dim).set(query);
-    sumSq = arena.kernels.enc_u8_query(at, dim, stride, offset, alpha, at + 4 * stride, at + 5 * stride);
+    sumSq = arena.kernels.enc_u8(at, dim, stride, offset, alpha, at + 4 * stride, at + 5 * stride, 0);
     buf = arena.buffer.slice(at + 4 * stride, at + 7 * stride);
   } else {
     buf = new ArrayBuffer(3 * stride);
@@ -380,7 +394,7 @@ function encodeCodesQuery(params: ScalarParams, query: ArrayLike<number>): Quant
   };
 }
 
-/** This thread's query-encoding arena (enc_u8_query's input and outputs), regrown for a larger stride; null: no SIMD */
+/** This thread's query-encoding arena (enc_u8's input and outputs), regrown for a larger stride; null: no SIMD */
 let encoder: SimdArena | null = null;
 let encoderStride = 0;
 

@@ -6,6 +6,7 @@ import { isStrataError } from '../../lib/model/errors.js';
 import {
   codeDot,
   deserializeQuantized,
+  encodeAll,
   encodeQuery,
   encodeValue,
   Int8Scorer,
@@ -237,6 +238,46 @@ describe('scalar int8 quantization', () => {
         },
       ),
       { seed: 23, numRuns: 300 },
+    );
+  });
+
+  it('stored rows take the codes of encodeValue and the corrections of their sums, ties, NaN and tails included', () => {
+    // encodeAll encodes each row in one kernel call where SIMD runs: codes as encodeValue (a NaN code stored as 0),
+    // padding 0, and the correction k_v of the header from the codes' exact sums
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 41 }),
+        fc.constantFrom<Distance>('Cosine', 'Dot', 'Euclid'),
+        fc.constantFrom({ alpha: 1, offset: 0 }, { alpha: 0.5, offset: -3 }, { alpha: 0.0123, offset: 0.7 }),
+        fc.array(
+          fc.oneof(
+            fc.integer({ min: -3, max: 130 }).map((k) => k + 0.5),
+            fc.double({ min: -200, max: 200, noNaN: true }),
+            fc.constantFrom(Number.NaN, Infinity, -Infinity, 1e30, 126.5, 0.49999997),
+          ),
+          { minLength: 3 * 41, maxLength: 3 * 41 },
+        ),
+        (dim, distance, range, values) => {
+          const stride = (dim + 3) & ~3;
+          const params = { distance, dim, stride, quantile: 1, ...range };
+          const data = Float32Array.from(values.slice(0, 3 * dim));
+          const set = encodeAll(params, data);
+          for (let r = 0; r < 3; r++) {
+            let sum = 0;
+            let sumSq = 0;
+            for (let j = 0; j < stride; j++) {
+              const c = j < dim ? encodeValue(params, data[r * dim + j]) || 0 : 0;
+              expect(set.codes[r * stride + j]).toBe(c);
+              sum += c;
+              sumSq += c * c;
+            }
+            const { alpha, offset } = range;
+            const k = distance === 'Euclid' ? -alpha * alpha * sumSq : alpha * offset * sum + dim * offset * offset;
+            expect(set.corrections[r]).toBe(Math.fround(k));
+          }
+        },
+      ),
+      { seed: 29, numRuns: 300 },
     );
   });
 

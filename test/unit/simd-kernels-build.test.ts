@@ -48,6 +48,7 @@ describe('SIMD kernels build (wabt from simd-kernels.wat)', () => {
       'function:km_nearest',
       'function:pq_lut',
       'function:heur_u8',
+      'function:enc_u8',
       'function:est_u8_wide',
       'function:heap_drain',
       'function:heap_trim',
