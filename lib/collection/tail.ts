@@ -173,6 +173,7 @@ export class WalTailReader {
   private listKeys(collection: string, io: IoScope | undefined, startAfter?: string, limit?: number) {
     return this.store.list(walPrefix(collection), {
       io,
+      keysOnly: true,
       ...(startAfter === undefined ? {} : { startAfter }),
       ...(limit === undefined ? {} : { limit }),
     });

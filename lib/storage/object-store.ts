@@ -56,6 +56,11 @@ export interface ListOptions extends ReadOptions {
   startAfter?: string;
   /** at most this many keys, the first ones (≥ 1) */
   limit?: number;
+  /**
+   * the caller reads only the keys: a store that pays extra for sizes and times (the filesystem store: a stat per
+   * file) may leave them 0 and the epoch. The WAL tail's listing on every query passes it.
+   */
+  keysOnly?: boolean;
 }
 
 export interface GetOptions extends ReadOptions {

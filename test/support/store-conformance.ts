@@ -173,6 +173,10 @@ export function describeObjectStoreConformance(
         expect((await store.list(`${p}l/`, { limit: 15 })).map((e) => e.key)).toEqual(keys.slice(0, 15));
       }
       expect((await store.list(`${p}l/`, { limit: 100 })).map((e) => e.key)).toEqual(keys);
+      // a keys-only listing (the WAL tail's) names exactly the keys of the full one, start and limit applied alike
+      const only = await store.list(`${p}l/`, { startAfter: `${p}l/0002.x`, limit: 4, keysOnly: true });
+      expect(only.map((e) => e.key)).toEqual(keys.slice(3, 7));
+      expect((await store.list(`${p}l/`, { keysOnly: true })).map((e) => e.key)).toEqual(keys);
     });
 
     it('lists folders under a prefix with a delimiter: one entry per folder, not per object', async () => {

@@ -48,6 +48,18 @@ function child(args: string[]) {
 describeObjectStoreConformance('filesystem', async () => ({ store: new FileSystemStore({ root: tempRoot() }) }));
 
 describe('FileSystemStore', () => {
+  it('lists past a start and up to a limit across its stat chunks, each key with its own size', async () => {
+    // the listing stats only the keys it returns, 64 at a time: a limit spanning chunks and a start inside the folder
+    const store = new FileSystemStore({ root: tempRoot() });
+    const keys = Array.from({ length: 150 }, (_, i) => `w/${String(i).padStart(4, '0')}.x`);
+    for (const [i, k] of keys.entries()) await store.put(k, enc('v'.repeat(i + 1)));
+    const head = await store.list('w/', { startAfter: keys[9], limit: 100 });
+    expect(head.map((e) => e.key)).toEqual(keys.slice(10, 110));
+    expect(head.map((e) => e.size)).toEqual(keys.slice(10, 110).map((_, j) => j + 11));
+    expect((await store.list('w/', { startAfter: keys[9] })).map((e) => e.key)).toEqual(keys.slice(10));
+    expect(await store.list('w/', { startAfter: keys[149] })).toEqual([]);
+  });
+
   it('never shows a temp file left by a writer killed before its rename, and breaks the dead writer’s lock', async () => {
     const root = tempRoot();
     const store = new FileSystemStore({ root });
