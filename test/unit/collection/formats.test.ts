@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   collectionNameOfKey,
@@ -10,7 +11,7 @@ import {
 } from '../../../lib/collection/keys.js';
 import { segmentIdOfKey, tombstoneName } from '../../../lib/segment/keys.js';
 import { validateCollectionName } from '../../../lib/model/collection-name.js';
-import { mergeCandidates } from '../../../lib/collection/merge.js';
+import { compareCandidates, mergeCandidates } from '../../../lib/collection/merge.js';
 import { decodeWal, encodeWal, HybridClock, prepareUpserts } from '../../../lib/collection/wal.js';
 import { requirePointId } from '../../../lib/model/point-id.js';
 import { foldBatches } from '../../../lib/collection/tail.js';
@@ -274,5 +275,42 @@ describe('WAL format', () => {
       [3, 1],
       [1, 2],
     ]);
+  });
+
+  it('the merge of thousands (a WAL tail under a writer) pages exactly as deduping and sorting them all', () => {
+    // past 4 × (offset + limit) candidates the merge keeps a bounded queue instead of sorting: same pages, ties by id
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.array(
+            fc.record({
+              id: fc.oneof(fc.integer({ min: 0, max: 400 }), fc.constantFrom('a', 'b', 'c')),
+              version: fc.integer({ min: 1, max: 3 }),
+              similarity: fc.oneof(fc.constantFrom(0, 0.5, 1), fc.double({ min: -1, max: 1, noNaN: true })),
+              segment: fc.constantFrom<string | null>(null, 's1', 's2'),
+            }),
+            { maxLength: 400 },
+          ),
+          { minLength: 1, maxLength: 4 },
+        ),
+        fc.integer({ min: 0, max: 20 }),
+        fc.integer({ min: 1, max: 30 }),
+        (lists, offset, limit) => {
+          const best = new Map<number | string, (typeof lists)[0][0]>();
+          for (const c of lists.flat()) {
+            const prev = best.get(c.id);
+            if (
+              prev === undefined ||
+              c.version > prev.version ||
+              (c.version === prev.version && prev.segment !== null && c.segment === null)
+            )
+              best.set(c.id, c);
+          }
+          const expected = [...best.values()].sort(compareCandidates).slice(offset, offset + limit);
+          expect(mergeCandidates(lists, offset, limit)).toEqual(expected);
+        },
+      ),
+      { seed: 31, numRuns: 200 },
+    );
   });
 });
