@@ -296,17 +296,15 @@ describe('WAL format', () => {
         fc.integer({ min: 0, max: 20 }),
         fc.integer({ min: 1, max: 30 }),
         (lists, offset, limit) => {
-          const best = new Map<number | string, (typeof lists)[0][0]>();
-          for (const c of lists.flat()) {
-            const prev = best.get(c.id);
-            if (
-              prev === undefined ||
-              c.version > prev.version ||
-              (c.version === prev.version && prev.segment !== null && c.segment === null)
-            )
-              best.set(c.id, c);
-          }
-          const expected = [...best.values()].sort(compareCandidates).slice(offset, offset + limit);
+          // the reference: every id's copies ranked newest first, a tail copy before a segment's of the same
+          // version, the first seen among equals; the first copy of each id kept; then one full sort
+          const flat = lists.flat().map((c, at) => ({ c, at }));
+          flat.sort(
+            (x, y) =>
+              x.c.version - y.c.version || Number(x.c.segment === null) - Number(y.c.segment === null) || y.at - x.at,
+          );
+          const byId = new Map(flat.map(({ c }) => [c.id, c]));
+          const expected = [...byId.values()].sort(compareCandidates).slice(offset, offset + limit);
           expect(mergeCandidates(lists, offset, limit)).toEqual(expected);
         },
       ),
