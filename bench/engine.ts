@@ -37,6 +37,8 @@ interface Options {
   warmup: number;
   /** timed passes per engine and ef; a cell is their median */
   passes: number;
+  /** queries per turn inside a pass: engines take turns on slices of this many (0: a whole pass each) */
+  chunk: number;
   params: HnswParams;
   oversampling: number;
 }
@@ -55,6 +57,8 @@ function parseOptions(argv: string[]): Options {
       warmup: { type: 'string', default: 'all' },
       // one pass per cell swung by 2.5x between neighbouring efs (Qdrant's engine, GloVe i8); see bench/README.md
       passes: { type: 'string', default: '3' },
+      // engines take turns on slices of this many queries inside a pass (0: a whole pass per engine); see measureEf
+      chunk: { type: 'string', default: '100' },
       m: { type: 'string', default: '16' },
       'ef-construct': { type: 'string', default: '100' },
       oversampling: { type: 'string', default: '2' },
@@ -78,6 +82,7 @@ function parseOptions(argv: string[]): Options {
     base: int('base', values.base),
     warmup: values.warmup === 'all' ? Number.MAX_SAFE_INTEGER : int('warmup', values.warmup),
     passes: Math.max(1, int('passes', values.passes)),
+    chunk: int('chunk', values.chunk),
     params: { m: int('m', values.m), efConstruct: int('ef-construct', values['ef-construct']) },
     oversampling: Number(values.oversampling),
   };
@@ -154,14 +159,15 @@ async function timedPass(
   k: number,
   nq: number,
   warmup: number,
+  from = 0,
 ): Promise<TimedPass> {
-  if ('timedPass' in engine) return engine.timedPass(ef, k, nq, warmup);
+  if ('timedPass' in engine) return engine.timedPass(ef, k, nq, warmup, from);
   engine.setEf(ef);
   for (let q = 0; q < warmup; q++) engine.search(prepared[q], k);
   const found: ArrayLike<number>[] = new Array(nq);
   const cpu0 = process.cpuUsage();
   const start = performance.now();
-  for (let q = 0; q < nq; q++) found[q] = engine.search(prepared[q], k);
+  for (let q = 0; q < nq; q++) found[q] = engine.search(prepared[from + q], k);
   const seconds = (performance.now() - start) / 1000;
   const cpu = process.cpuUsage(cpu0);
   return { found, seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
@@ -193,11 +199,12 @@ function cellRow(engine: AnnEngine, ds: Dataset, ef: number, nq: number, k: numb
 }
 
 /**
- * Every engine's passes at one ef, alternating: each engine's first pass is preceded by its warm-up, then pass p runs
- * the engines in order (p even) or in reverse (p odd), so a load change on the shared machine lands on every engine
- * and no engine always runs right after another's. The order groups engines by mode ("qdrant i8" beside "strata i8"),
- * so the two passes a ratio divides run back to back: with every mode in one pass, they were up to ~16 other
- * passes (seconds) apart, and a load burst in between swung one cell's ratio by up to 2x between runs.
+ * Every engine's passes at one ef, alternating: each engine's first pass is preceded by its warm-up. Inside a pass
+ * the engines take turns on slices of `--chunk` queries (a pass of an engine is the sum of its slices' times), in
+ * order on even turns and in reverse on odd ones, so a load change on the shared machine lands on every engine and
+ * no engine always runs right after another's. The order groups engines by mode ("qdrant i8" beside "strata i8"),
+ * so the slices a ratio divides run back to back. Why: with every mode's whole pass in turn, the two passes of a
+ * ratio were up to ~16 passes (seconds) apart, and one cell's passes spread ±30% on a noisy machine.
  */
 async function measureEf(
   engines: AnnEngine[],
@@ -209,12 +216,21 @@ async function measureEf(
   const nq = Math.min(opts.queries, ds.nQueries);
   const passes: TimedPass[][] = engines.map(() => []);
   const order = byMode(engines);
+  const chunk = opts.chunk > 0 ? opts.chunk : nq;
   for (let p = 0; p < opts.passes; p++) {
-    for (let i = 0; i < engines.length; i++) {
-      const e = order[p % 2 === 0 ? i : engines.length - 1 - i];
-      const warmup = p === 0 ? Math.min(opts.warmup, nq) : 0;
-      passes[e].push(await timedPass(engines[e], prepared[e], ef, opts.k, nq, warmup));
+    const pass: TimedPass[] = engines.map(() => ({ found: [], seconds: 0, cpuSeconds: 0 }));
+    for (let from = 0, turn = 0; from < nq; from += chunk, turn++) {
+      const n = Math.min(chunk, nq - from);
+      for (let i = 0; i < engines.length; i++) {
+        const e = order[(p + turn) % 2 === 0 ? i : engines.length - 1 - i];
+        const warmup = p === 0 && from === 0 ? Math.min(opts.warmup, nq) : 0;
+        const slice = await timedPass(engines[e], prepared[e], ef, opts.k, n, warmup, from);
+        pass[e].found.push(...slice.found);
+        pass[e].seconds += slice.seconds;
+        pass[e].cpuSeconds += slice.cpuSeconds;
+      }
     }
+    pass.forEach((t, e) => passes[e].push(t));
   }
   return engines.map((engine, e) => cellRow(engine, ds, ef, nq, opts.k, passes[e]));
 }
@@ -408,7 +424,7 @@ export async function main(argv: string[]): Promise<void> {
   );
   log(
     `config: m=${opts.params.m} ef_construct=${opts.params.efConstruct} ef=[${opts.efs.join(', ')}] k=${opts.k} ` +
-      `queries/ef ≤ ${opts.queries} (warm-up: ${opts.warmup >= opts.queries ? 'one full untimed pass' : `${opts.warmup} queries`} per ef; median of ${opts.passes} timed passes, alternating engines) oversampling=${opts.oversampling} single-threaded`,
+      `queries/ef ≤ ${opts.queries} (warm-up: ${opts.warmup >= opts.queries ? 'one full untimed pass' : `${opts.warmup} queries`} per ef; median of ${opts.passes} timed passes, engines taking turns every ${opts.chunk > 0 ? `${opts.chunk} queries` : 'pass'}) oversampling=${opts.oversampling} single-threaded`,
   );
   const builds: BuildRow[] = [];
   const rows: RunRow[] = [];

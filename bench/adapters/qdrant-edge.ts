@@ -140,13 +140,14 @@ function createQdrant(mode: Mode, oversampling: number): EngineFactory {
         driver.builds.set(shard, built);
         return await built;
       },
-      async timedPass(ef, k, queries, warmup): Promise<TimedPass> {
+      async timedPass(ef, k, queries, warmup, from): Promise<TimedPass> {
         const reply = await driver!.request<{ seconds: number; cpuSeconds: number; ids: number[][] }>({
           cmd: 'run',
           name: shard,
           ef,
           k,
           nq: queries,
+          start: from,
           warmup,
           rescore: mode === 'f32' ? null : rescore,
           oversampling: rescore ? oversampling : null,

@@ -53,7 +53,7 @@ export interface InProcessEngine<Q = unknown> extends EngineBase {
   search(query: Q, k: number): ArrayLike<number>;
 }
 
-/** One timed pass over the first `queries` queries, one at a time, after `warmup` untimed ones. */
+/** One timed pass over queries [from, from + queries), one at a time, after `warmup` untimed ones. */
 export interface TimedPass {
   found: ArrayLike<number>[];
   seconds: number;
@@ -61,7 +61,7 @@ export interface TimedPass {
 }
 
 export interface OutOfProcessEngine extends EngineBase {
-  timedPass(ef: number, k: number, queries: number, warmup: number): Promise<TimedPass>;
+  timedPass(ef: number, k: number, queries: number, warmup: number, from: number): Promise<TimedPass>;
 }
 
 export type AnnEngine = InProcessEngine | OutOfProcessEngine;
