@@ -249,9 +249,10 @@ export function encodeAll(params: ScalarParams, data: Float32Array): QuantizedSe
   const at = arena.queryOffset;
   const staged = new Float32Array(arena.buffer, at, dim);
   const k = arena.kernels;
+  const rows = set.codes.byteOffset;
   for (let i = 0; i < n; i++) {
     staged.set(data.subarray(i * dim, (i + 1) * dim));
-    const sumSq = k.enc_u8(at, dim, stride, params.offset, params.alpha, i * stride, 0, arena.outOffset);
+    const sumSq = k.enc_u8(at, dim, stride, params.offset, params.alpha, rows + i * stride, 0, arena.outOffset);
     set.corrections[i] = vectorCorrection(params, arena.outI32[0], sumSq);
   }
   arena.owner = null;
