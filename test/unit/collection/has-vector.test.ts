@@ -104,6 +104,16 @@ const expected = (model: Model, filter: Filter, also: (names: Set<string>) => bo
 
 const sorted = (ids: readonly unknown[]) => (ids as number[]).slice().sort((x, y) => x - y);
 
+/** A universal-query node's fixed fields in these tests: exact, every hit on one page, ids only. */
+const node = {
+  prefetch: [],
+  params: { exact: true },
+  limit: 1000,
+  offset: 0,
+  with_payload: false,
+  with_vector: false,
+};
+
 /** Every read that takes a filter, against the model. */
 async function checkReads(svc: StrataCollectionService, model: Model, raw: Filter): Promise<number> {
   const filter = parseFilter(raw);
@@ -117,14 +127,6 @@ async function checkReads(svc: StrataCollectionService, model: Model, raw: Filte
   expect(sorted(dense.map((h) => h.id))).toEqual(expected(model, filter, (n) => n.has('a')));
   const multi = await svc.query('c', { ...common, vector: [[1, 1]], using: 'm' });
   expect(sorted(multi.map((h) => h.id))).toEqual(expected(model, filter, (n) => n.has('m')));
-  const node = {
-    prefetch: [],
-    params: { exact: true },
-    limit: 1000,
-    offset: 0,
-    with_payload: false,
-    with_vector: false,
-  };
   const sparseQuery = { kind: 'nearest', input: { sparse: { indices: [0], values: [1] } } };
   const [sparse] = await svc.queryUniversal('c', [{ ...node, query: sparseQuery, using: 's', filter }] as never);
   expect(sorted(sparse.map((h) => h.id))).toEqual(expected(model, filter, (n) => n.has('s')));
@@ -196,14 +198,6 @@ describe('has_vector through the collection (WAL tail, two seals of segments, ve
     for (const id of want) byGroup.set(id % 3, (byGroup.get(id % 3) ?? 0) + 1);
     expect(new Map(facet.map((h) => [h.value as number, h.count]))).toEqual(byGroup);
     const holdsM = parseFilter({ must: [{ has_vector: 'm' }] });
-    const node = {
-      prefetch: [],
-      params: { exact: true },
-      limit: 1000,
-      offset: 0,
-      with_payload: false,
-      with_vector: false,
-    };
     const [recommended] = await svc.queryUniversal('c', [
       {
         ...node,
