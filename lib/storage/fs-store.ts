@@ -174,11 +174,12 @@ export class FileSystemStore implements ObjectStore {
     checkPutOptions(key, options);
     return track(this.stats, options.io, async () => {
       const etag = md5Etag(body);
-      // a delete may prune the (then empty) folder between our mkdir and our first file in it: nothing of ours is
-      // there yet, so make it again and retry
+      // a delete may prune the (then empty) folder between our mkdir and our first file in it, or even inside a
+      // recursive mkdir (it found the folder, which was gone when it checked it): nothing of ours is there yet, so
+      // make it again and retry
       for (let attempt = 1; ; attempt++) {
-        await mkdir(dirname(path), { recursive: true });
         try {
+          await mkdir(dirname(path), { recursive: true });
           if (options.ifNoneMatch === '*' && this.hardLinks) {
             const ident = await this.createExclusively(key, path, body);
             if (ident !== null) {
