@@ -54,7 +54,8 @@ import { localityOrder, permuteRows } from '../../lib/segment/locality.js';
 import type { Dataset } from '../../test/support/datasets.js';
 import type { HnswParams, InProcessEngine } from './types.js';
 
-const SEED = 42;
+/** the graph's seed (level draws and locality order) unless `--seed` says otherwise; a segment's comes from its id */
+export const DEFAULT_SEED = 42;
 const QUANTILE = 0.99;
 
 /**
@@ -63,6 +64,8 @@ const QUANTILE = 0.99;
  * segment writer builds it). Each piece is built by the first mode that needs it, inside that mode's timed build.
  */
 interface Shared {
+  /** the seed every piece below was built with */
+  seed: number;
   /** the dataset's rows (Cosine: normalised) in locality order, and that order (offset → dataset row) */
   data?: Float32Array;
   order?: Uint32Array;
@@ -105,9 +108,9 @@ const plus = (a: Cost, b: Cost): Cost => ({ seconds: a.seconds + b.seconds, cpu:
 
 const shared = new WeakMap<Dataset, Shared>();
 
-function sharedFor(ds: Dataset): Shared {
+function sharedFor(ds: Dataset, seed: number): Shared {
   let s = shared.get(ds);
-  if (!s) shared.set(ds, (s = {}));
+  if (!s || s.seed !== seed) shared.set(ds, (s = { seed }));
   return s;
 }
 
@@ -117,7 +120,7 @@ function ensureData(ds: Dataset, s: Shared): Cost {
   s.dataCost = measure(() => {
     const data = ds.base.slice();
     if (ds.distance === 'Cosine') normalizeRows(data, ds.dim);
-    s.order = localityOrder(data, ds.dim, SEED);
+    s.order = localityOrder(data, ds.dim, s.seed);
     s.data = permuteRows(data, ds.dim, s.order);
   });
   return NOTHING;
@@ -140,7 +143,11 @@ function seal(ds: Dataset, s: Shared, graph: HnswGraph): Sealed {
 function ensureGraph(ds: Dataset, params: HnswParams, s: Shared): Cost {
   if (s.graph) return s.graphCost!;
   s.graphCost = measure(() => {
-    const graph = buildHnsw(s.data!, ds.dim, ds.distance, { m: params.m, efConstruct: params.efConstruct, seed: SEED });
+    const graph = buildHnsw(s.data!, ds.dim, ds.distance, {
+      m: params.m,
+      efConstruct: params.efConstruct,
+      seed: s.seed,
+    });
     s.graph = seal(ds, s, graph);
   });
   return NOTHING;
@@ -153,7 +160,7 @@ function ensureInt8(ds: Dataset, params: HnswParams, s: Shared): Cost {
     const graph = buildHnsw(s.data!, ds.dim, ds.distance, {
       m: params.m,
       efConstruct: params.efConstruct,
-      seed: SEED,
+      seed: s.seed,
       codes,
     });
     s.int8Graph = seal(ds, s, graph);
@@ -199,13 +206,13 @@ type Mode = string;
 /** In process and synchronous, so other benchmarks (storage) can drive a Strata engine directly. */
 export type StrataFactory = (ds: Dataset, params: HnswParams) => InProcessEngine<Float32Array>;
 
-function createStrata(mode: Mode, oversampling: number): StrataFactory {
+function createStrata(mode: Mode, oversampling: number, seed: number): StrataFactory {
   return (ds: Dataset, params: HnswParams): InProcessEngine<Float32Array> => {
-    const s = sharedFor(ds);
+    const s = sharedFor(ds, seed);
     const ctx = new SearchContext(ds.nBase);
     let ef = 64;
     const base =
-      `lib/index HNSW m=${params.m} ef_construct=${params.efConstruct} seed=${SEED}, ` +
+      `lib/index HNSW m=${params.m} ef_construct=${params.efConstruct} seed=${seed}, ` +
       `graph over ${mode.startsWith('i8') ? 'int8 codes' : 'float32'}, rows in a sealed segment's order`;
     const binaryEncoding = BINARY_MODES[mode.replace('+rescore', '')];
     const rescore = mode.endsWith('+rescore');
@@ -267,14 +274,14 @@ function datasetRows(order: Uint32Array, offsets: Uint32Array): Uint32Array {
   return rows;
 }
 
-export function strataFactories(oversampling: number): StrataFactory[] {
+export function strataFactories(oversampling: number, seed = DEFAULT_SEED): StrataFactory[] {
   return [
-    createStrata('f32', oversampling),
-    createStrata('i8', oversampling),
-    createStrata('i8+rescore', oversampling),
+    createStrata('f32', oversampling, seed),
+    createStrata('i8', oversampling, seed),
+    createStrata('i8+rescore', oversampling, seed),
     ...Object.keys(BINARY_MODES).flatMap((m) => [
-      createStrata(m, oversampling),
-      createStrata(`${m}+rescore`, oversampling),
+      createStrata(m, oversampling, seed),
+      createStrata(`${m}+rescore`, oversampling, seed),
     ]),
   ];
 }
