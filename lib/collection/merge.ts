@@ -4,8 +4,9 @@
  * Invariants:
  * - One result per point id: the copy with the newest version wins, whatever its score (a stale copy never
  *   outranks the write that replaced it, §4.2). Segments never hold two live copies of a point (the optimizer
- *   tombstones the older), and the WAL tail is excluded from segments through the task's `exclude`, so this rule
- *   only decides the rare late-WAL case (tail.ts) and guards against a worker that returns a shadowed id.
+ *   tombstones the older), and the WAL tail is excluded from segments through the task's `exclude` (a segment
+ *   copy of a tail winner that comes back anyway is dropped before the merge, query.ts), so this rule only decides
+ *   the rare late-WAL case (tail.ts).
  * - Order: similarity descending (larger = closer, lib/distance), ties by id so pages are stable across calls.
  */
 import TinyQueue from 'tinyqueue';
@@ -52,22 +53,45 @@ export function mergeCandidates<C extends Candidate>(
 
 /**
  * The first `m` of `all` in compareCandidates order (a total order: ids are unique after the dedupe), sorted. Past
- * a few times m, a bounded priority queue (tinyqueue) of the m best so far instead of sorting everything: a query
- * under a writer merges a WAL tail of thousands of scored points for its top 10 (the sort was ~5% of the local
- * server's main thread under query load).
+ * a few times m, a bounded priority queue of the m best so far instead of sorting everything: a query under a
+ * writer merges a WAL tail of thousands of scored points for its top 10 (the sort was ~5% of the local server's main
+ * thread under query load).
  */
 function topOf<C extends Candidate>(all: C[], m: number): C[] {
   if (all.length <= 4 * m) return all.sort(compareCandidates).slice(0, m);
-  // the worst kept candidate on top
-  const kept = new TinyQueue<C>([], (a, b) => compareCandidates(b, a));
-  for (const c of all) {
-    if (kept.length < m) kept.push(c);
-    else if (m > 0 && compareCandidates(c, kept.peek() as C) < 0) {
-      kept.pop();
-      kept.push(c);
+  const top = new TopCandidates<C>(m);
+  for (const c of all) top.offer(c);
+  return top.sorted();
+}
+
+/** The m best candidates offered so far (compareCandidates order), in a bounded priority queue (tinyqueue). */
+export class TopCandidates<C extends Candidate> {
+  /** the worst kept candidate on top */
+  private readonly kept = new TinyQueue<C>([], (a, b) => compareCandidates(b, a));
+
+  constructor(private readonly m: number) {}
+
+  /**
+   * Whether a candidate of this similarity may enter: a caller scoring many points checks it before building the
+   * candidate object (ties are left to offer, which breaks them by id).
+   */
+  admits(similarity: number): boolean {
+    const worst = this.kept.peek();
+    return this.kept.length < this.m || (worst !== undefined && similarity >= worst.similarity);
+  }
+
+  offer(c: C): void {
+    if (this.kept.length < this.m) this.kept.push(c);
+    else if (this.m > 0 && compareCandidates(c, this.kept.peek() as C) < 0) {
+      this.kept.pop();
+      this.kept.push(c);
     }
   }
-  const out: C[] = [];
-  while (kept.length > 0) out.push(kept.pop() as C);
-  return out.reverse();
+
+  /** The kept candidates, best first; empties the queue. */
+  sorted(): C[] {
+    const out: C[] = [];
+    while (this.kept.length > 0) out.push(this.kept.pop() as C);
+    return out.reverse();
+  }
 }

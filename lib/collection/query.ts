@@ -25,7 +25,7 @@ import { isSparseName } from '../model/sparse-spaces.js';
 import type { ScoringSpec } from '../segment/scoring.js';
 import type { IoScope } from '../storage/io-stats.js';
 import type { ServiceContext } from './context.js';
-import { mergeCandidates } from './merge.js';
+import { mergeCandidates, TopCandidates } from './merge.js';
 import { prepareQueryRow } from './wal.js';
 import type { Candidate } from './merge.js';
 import { wantsPayload } from './payload-ops.js';
@@ -166,7 +166,8 @@ export async function searchCandidatesBatch(
     const scoring = search.scoring
       ? compileScoring(search.scoring, dim, distance, search.random, space?.datatype, multi)
       : null;
-    const tailCandidates: TailCandidate[] = [];
+    // only the tail's own best `want` can reach the merged top `want`: its ids are in no segment list (exclude)
+    const top = new TopCandidates<TailCandidate>(search.want);
     for (const e of snap.winners.values()) {
       if (e.vectors === null) continue;
       const v = e.vectors.get(using);
@@ -184,16 +185,17 @@ export async function searchCandidatesBatch(
             : sim(q, 0, v as Float32Array, 0, dim);
       if (s === undefined) continue;
       if (minSimilarity !== undefined && s < minSimilarity) continue;
-      tailCandidates.push({ id: e.id, version: e.version, similarity: s, segment: null });
+      if (top.admits(s)) top.offer({ id: e.id, version: e.version, similarity: s, segment: null });
     }
-    return tailCandidates;
+    return top.sorted();
   });
 
   lap('tail');
 
   // the segments, fanned out: one task per worker whatever the number of searches
-  const exclude = [...snap.winners.keys()];
-  if (excluded) for (const id of excluded) if (!snap.winners.has(id)) exclude.push(id);
+  const exclude = excluded
+    ? [...winnerIds(snap.winners), ...[...excluded].filter((id) => !snap.winners.has(id))]
+    : winnerIds(snap.winners);
   const subs = searches.map((s) => ({
     vector: Array.from(s.vector),
     // absent for the unnamed vector, so an unnamed collection's tasks stay as they were
@@ -233,10 +235,21 @@ export async function searchCandidatesBatch(
     for (const r of results) {
       const list = batched ? r.lists?.[k] : r.candidates;
       if (list === undefined) throw unavailable(`a segment worker answered no list for sub-search ${k}`);
-      lists.push(list);
+      // a tail winner beats every segment copy, and the tail list holds only its best: a worker that answered a
+      // shadowed id anyway must not put the stale copy in the tail winner's place
+      lists.push(snap.winners.size > 0 ? list.filter((c) => !snap.winners.has(c.id)) : list);
     }
     return mergeCandidates(lists, 0, search.want);
   });
+}
+
+const winnerIdLists = new WeakMap<ReadonlyMap<PointId, unknown>, readonly PointId[]>();
+
+/** The ids of a snapshot's tail winners, listed once per winners map (snapshots share it: snapshot.ts). */
+function winnerIds(winners: ReadonlyMap<PointId, unknown>): readonly PointId[] {
+  let ids = winnerIdLists.get(winners);
+  if (ids === undefined) winnerIdLists.set(winners, (ids = [...winners.keys()]));
+  return ids;
 }
 
 /**

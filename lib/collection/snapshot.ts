@@ -12,6 +12,9 @@
  *   manifest's `sealedHigh` win without a lookup; older ("late") entries, written by a writer whose clock lagged,
  *   are checked against the live copies in segments (the optimizer applies the same rule when it seals them).
  * - Winning entries shadow segment copies: their ids go into every task's `exclude`.
+ * - Winners are a function of the manifest and the tail: both readers hand back their very objects while nothing
+ *   changed (ManifestCache, WalTailReader's fold), so the winners of that pair are resolved once and shared by the
+ *   queries that see it (under a writer, a few dozen queries a tail). Callers never mutate a snapshot.
  */
 import { collectionNotFound } from '../model/errors.js';
 import type { IoScope } from '../storage/io-stats.js';
@@ -65,6 +68,8 @@ export async function resolveWinners(
   return winners;
 }
 
+const resolved = new WeakMap<Tail, { manifest: Manifest; winners: Map<PointId, TailEntry> }>();
+
 export async function openSnapshot(
   deps: { manifests: ManifestCache; wal: WalTailReader; access: SegmentAccess },
   name: string,
@@ -78,6 +83,11 @@ export async function openSnapshot(
   );
   if (current === null) throw collectionNotFound(name);
   const tail = await deps.wal.read(collection, current.manifest, listed, io);
-  const winners = await resolveWinners(deps.access, collection, current.manifest, tail, io);
+  const memo = resolved.get(tail);
+  let winners = memo?.manifest === current.manifest ? memo.winners : undefined;
+  if (winners === undefined) {
+    winners = await resolveWinners(deps.access, collection, current.manifest, tail, io);
+    resolved.set(tail, { manifest: current.manifest, winners });
+  }
   return { name, collection, manifest: current.manifest, etag: current.etag, tail, winners };
 }

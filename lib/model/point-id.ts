@@ -45,6 +45,13 @@ export class IdLiteral {
   constructor(readonly raw: string) {}
 }
 
+const CANONICAL_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** Whether v is a point id in its canonical form (v !== null && canonicalPointId(v) === v), without building that form. */
+export function isCanonicalPointId(v: unknown): v is PointId {
+  return typeof v === 'number' ? Number.isSafeInteger(v) && v >= 0 : typeof v === 'string' && CANONICAL_UUID.test(v);
+}
+
 /** Canonical form of a point id, or null when the value is not a valid Qdrant point id. */
 export function canonicalPointId(v: unknown): PointId | null {
   if (typeof v === 'number') return Number.isSafeInteger(v) && v >= 0 ? v : null;

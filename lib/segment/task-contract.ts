@@ -52,7 +52,7 @@ export interface SegmentSearchTask {
   limit: number;
   params: QueryRequest['params'];
   filter?: Filter;
-  exclude?: PointId[];
+  exclude?: readonly PointId[];
   /** internal similarity threshold (larger = closer); candidates below it are dropped */
   minSimilarity?: number;
   /** several searches in one invocation (see header); `exclude` applies to every one of them */

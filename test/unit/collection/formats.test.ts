@@ -11,7 +11,7 @@ import {
 } from '../../../lib/collection/keys.js';
 import { segmentIdOfKey, tombstoneName } from '../../../lib/segment/keys.js';
 import { validateCollectionName } from '../../../lib/model/collection-name.js';
-import { compareCandidates, mergeCandidates } from '../../../lib/collection/merge.js';
+import { compareCandidates, mergeCandidates, TopCandidates } from '../../../lib/collection/merge.js';
 import { decodeWal, encodeWal, HybridClock, prepareUpserts } from '../../../lib/collection/wal.js';
 import { requirePointId } from '../../../lib/model/point-id.js';
 import { foldBatches } from '../../../lib/collection/tail.js';
@@ -309,6 +309,30 @@ describe('WAL format', () => {
         },
       ),
       { seed: 31, numRuns: 200 },
+    );
+  });
+
+  it('TopCandidates keeps the first m of what it is offered, as a full sort would, whatever admits turns away', () => {
+    // the WAL tail's scoring offers only what admits lets in; ties at the worst kept similarity go to offer
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(
+          fc.record({
+            id: fc.oneof(fc.integer({ min: 0, max: 1000 }), fc.constantFrom('a', 'b', 'c')),
+            version: fc.constant(1),
+            similarity: fc.oneof(fc.constantFrom(0, 0.5, 1), fc.double({ min: -1, max: 1, noNaN: true })),
+            segment: fc.constant(null),
+          }),
+          { selector: (c) => c.id, maxLength: 500 },
+        ),
+        fc.integer({ min: 0, max: 30 }),
+        (all, m) => {
+          const top = new TopCandidates<(typeof all)[number]>(m);
+          for (const c of all) if (top.admits(c.similarity)) top.offer(c);
+          expect(top.sorted()).toEqual([...all].sort(compareCandidates).slice(0, m));
+        },
+      ),
+      { seed: 7, numRuns: 300 },
     );
   });
 });

@@ -1,10 +1,34 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isStrataError } from '../../../lib/model/errors.js';
-import { canonicalPointId, formatUuid, parseUuid, requirePointId } from '../../../lib/model/point-id.js';
+import {
+  canonicalPointId,
+  formatUuid,
+  isCanonicalPointId,
+  parseUuid,
+  requirePointId,
+} from '../../../lib/model/point-id.js';
 
 const CANON = '936da01f-9abd-4d9d-80c7-02af85c822a8';
 
 describe('point ids: one grammar', () => {
+  it('isCanonicalPointId(v) says whether v is a point id in canonical form (canonicalPointId(v) === v), on any value', () => {
+    const uuidForms = fc
+      .uuid()
+      .chain((u) => fc.constantFrom(u, u.toUpperCase(), u.replace(/-/g, ''), `{${u}}`, `urn:uuid:${u}`, ` ${u}`));
+    fc.assert(
+      fc.property(
+        fc.oneof(uuidForms, fc.string(), fc.integer(), fc.double(), fc.constant(-0), fc.maxSafeNat(), fc.anything()),
+        (v) => {
+          expect(isCanonicalPointId(v)).toBe(v !== null && canonicalPointId(v) === v);
+        },
+      ),
+      { seed: 3, numRuns: 2000 },
+    );
+    expect(isCanonicalPointId(CANON)).toBe(true);
+    expect(isCanonicalPointId(2 ** 53)).toBe(false);
+  });
+
   it('accepts the forms Qdrant accepts and canonicalizes them', () => {
     for (const form of [
       CANON,

@@ -88,6 +88,12 @@ describe('segment task and result validation', () => {
     ['a negative point id in exclude', { ...task, exclude: [-1] }, 'exclude.0'],
     ['a non-canonical UUID in exclude', { ...task, exclude: [1, 'B3B1C1D0-0000-4000-8000-000000000000'] }, 'exclude.1'],
     ['a string that is no point id in exclude', { ...task, exclude: ['abc'] }, 'exclude.0'],
+    ['an exclude that is no array', { ...task, exclude: 7 }, 'exclude'],
+    [
+      'a bad id late in a long exclude',
+      { ...task, exclude: [...Array.from({ length: 3000 }, (_, i) => i), 1.5] },
+      'exclude.3000',
+    ],
     ['not an object at all', 'hello', '(root)'],
   ])('rejects a task with %s as invalid, naming the field', (_, value, field) => {
     const e = thrown(() => parseSegmentTask(value));
