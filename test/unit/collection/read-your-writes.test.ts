@@ -71,6 +71,39 @@ describe('read your writes', () => {
     expect(first.tail.entries.size).toBe(10);
   });
 
+  it('shares winners while the tail and manifest stand; a tail larger than the limit ranks as brute force', async () => {
+    // the tail keeps only its best `limit` per query, over rows packed once per winners map (query.ts)
+    const { svc } = setup();
+    await svc.createCollection('c', config(DIM, 'Euclid'));
+    const vecs = randomVectors(200, DIM, 9);
+    const model: Model = new Map();
+    await svc.upsertPoints(
+      'c',
+      vecs.map((v, i) => ({ id: i, vector: v, payload: { even: i % 2 === 0 } })),
+      true,
+    );
+    vecs.forEach((v, i) => model.set(i, { vector: v, payload: { even: i % 2 === 0 } }));
+    const first = await snapshotOf(svc.ctx, 'c');
+    expect((await snapshotOf(svc.ctx, 'c')).winners).toBe(first.winners);
+    const evens: Model = new Map([...model].filter(([, p]) => p.payload.even === true));
+    const filter = { must: [{ key: 'even', match: { value: true } }] };
+    for (const seed of [1, 2]) {
+      const [query] = randomVectors(1, DIM, 300 + seed);
+      const all = await svc.query('c', q(query, 7));
+      expect(all.map((p) => p.id)).toEqual(bruteForce(model, query, 7).map((p) => p.id));
+      const even = await svc.query('c', q(query, 5, { filter }));
+      expect(even.map((p) => p.id)).toEqual(bruteForce(evens, query, 5).map((p) => p.id));
+    }
+    // a write: new winners, and the moved point ranks where its new vector puts it
+    const [query] = randomVectors(1, DIM, 400);
+    await svc.upsertPoints('c', [{ id: 3, vector: query, payload: { even: false } }], true);
+    model.set(3, { vector: query, payload: { even: false } });
+    expect((await snapshotOf(svc.ctx, 'c')).winners).not.toBe(first.winners);
+    const got = await svc.query('c', q(query, 7));
+    expect(got[0].id).toBe(3);
+    expect(got.map((p) => p.id)).toEqual(bruteForce(model, query, 7).map((p) => p.id));
+  });
+
   it('sees WAL-only points, then the same points after sealing, exactly', async () => {
     const { svc, store } = setup();
     await svc.createCollection('c', config(DIM, 'Euclid', { segments: 2 }));
