@@ -36,7 +36,6 @@ import type { Located } from './reads.js';
 import { addSegmentStats, emptySegmentStats } from '../segment/task-contract.js';
 import type { SegmentCandidate, SegmentSearchResult, SegmentSearchStats } from '../segment/task-contract.js';
 import type { Snapshot } from './snapshot.js';
-import type { TailEntry } from './tail.js';
 import type { PointId } from '../model/point-id.js';
 import type { QueryRequest, ScoredPoint } from '../model/search.js';
 import { type SparseVector, isSparse, sparseDot, sparseOverlaps } from '../model/sparse-vector.js';
@@ -169,21 +168,6 @@ export async function searchCandidatesBatch(
       : null;
     // only the tail's own best `want` can reach the merged top `want`: its ids are in no segment list (exclude)
     const top = new TopCandidates<TailCandidate>(search.want);
-    const keep = (e: TailEntry, s: number): void => {
-      if (minSimilarity !== undefined && s < minSimilarity) return;
-      if (top.admits(s)) top.offer({ id: e.id, version: e.version, similarity: s, segment: null });
-    };
-    if (scoring === null && !multi) {
-      // a plain nearest search: the same similarity over the tail's rows packed once per snapshot
-      const { rows, entries } = packedTail(snap.winners, using, dim);
-      for (let i = 0; i < entries.length; i++) {
-        const e = entries[i];
-        if (excluded?.has(e.id)) continue;
-        if (pred !== null && !pred(e.id, e.payload, e.vectors)) continue;
-        keep(e, sim(q, 0, rows, i * dim, dim));
-      }
-      return top.sorted();
-    }
     for (const e of snap.winners.values()) {
       if (e.vectors === null) continue;
       const v = e.vectors.get(using);
@@ -199,7 +183,9 @@ export async function searchCandidatesBatch(
           : multi
             ? maxSim(sim, q, 0, qRows, v as Float32Array, 0, (v as Float32Array).length / dim, dim)
             : sim(q, 0, v as Float32Array, 0, dim);
-      if (s !== undefined) keep(e, s);
+      if (s === undefined) continue;
+      if (minSimilarity !== undefined && s < minSimilarity) continue;
+      if (top.admits(s)) top.offer({ id: e.id, version: e.version, similarity: s, segment: null });
     }
     return top.sorted();
   });
@@ -255,39 +241,6 @@ export async function searchCandidatesBatch(
     }
     return mergeCandidates(lists, 0, search.want);
   });
-}
-
-/** A snapshot's tail winners holding a dense vector name, and those vectors as one row-major matrix. */
-interface PackedTail {
-  entries: TailEntry[];
-  rows: Float32Array;
-}
-
-const packedTails = new WeakMap<ReadonlyMap<PointId, TailEntry>, Map<string, PackedTail>>();
-
-/**
- * The winners' rows of vector `using`, packed once per winners map (snapshots share it while the tail and manifest
- * stand: snapshot.ts) instead of a map lookup and a separate array per point on every query: under a writer a query
- * scores a tail of thousands. The values are the stored float32s, so similarities are those of the rows themselves.
- */
-function packedTail(winners: ReadonlyMap<PointId, TailEntry>, using: string, dim: number): PackedTail {
-  let byName = packedTails.get(winners);
-  if (byName === undefined) packedTails.set(winners, (byName = new Map()));
-  let packed = byName.get(using);
-  if (packed !== undefined) return packed;
-  const entries: TailEntry[] = [];
-  const vectors: Float32Array[] = [];
-  for (const e of winners.values()) {
-    const v = e.vectors?.get(using);
-    // a point without the vector searched is skipped, as Qdrant's scorers skip it; names are dense or sparse
-    if (v === undefined || isSparse(v)) continue;
-    entries.push(e);
-    vectors.push(v as Float32Array);
-  }
-  const rows = new Float32Array(entries.length * dim);
-  for (let i = 0; i < vectors.length; i++) rows.set(vectors[i], i * dim);
-  byName.set(using, (packed = { entries, rows }));
-  return packed;
 }
 
 const winnerIdLists = new WeakMap<ReadonlyMap<PointId, unknown>, readonly PointId[]>();
