@@ -72,7 +72,7 @@ describe('read your writes', () => {
   });
 
   it('shares winners while the tail and manifest stand; a tail larger than the limit ranks as brute force', async () => {
-    // the tail keeps only its best `limit` per query, over rows packed once per winners map (query.ts)
+    // the tail keeps only its best `limit` per query (query.ts); winners are resolved once per (manifest, tail)
     const { svc } = setup();
     await svc.createCollection('c', config(DIM, 'Euclid'));
     const vecs = randomVectors(200, DIM, 9);
