@@ -54,7 +54,8 @@ export function isCanonicalPointId(v: unknown): v is PointId {
 
 /** Canonical form of a point id, or null when the value is not a valid Qdrant point id. */
 export function canonicalPointId(v: unknown): PointId | null {
-  if (typeof v === 'number') return Number.isSafeInteger(v) && v >= 0 ? v : null;
+  // a number id has one form: valid is canonical
+  if (typeof v === 'number') return isCanonicalPointId(v) ? v : null;
   if (typeof v !== 'string') return null;
   const hex = uuidHex(v);
   return hex === null ? null : hyphenated(hex);
