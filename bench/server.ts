@@ -15,7 +15,8 @@
  * batch upsert (wait: true; points/s, and its ratio to the in-process engine's build rate of the same points measured
  * in this run, the baseline), wait for green (sealed and indexed), then two load phases of real GloVe queries: queries
  * only, and queries while one writer upserts batches through the client. Each phase reports QPS, p50/p99, errors
- * (connection errors + non-2xx), the server's peak RSS (sampled from /proc), and for the writer its points/s.
+ * (connection errors + non-2xx), the server's peak RSS (sampled from /proc), its CPU per answered query (all threads,
+ * and the main thread alone: /proc), and for the writer its points/s.
  * First, on a server of its own, ingestion by client form (bench/support/server-ingest.ts): the JS client one batch
  * at a time and with `--ingest-parallel` batches in flight, and the Python client's `upload_collection` with
  * parallel `--ingest-parallel` (at most the cores): points/s, the server's CPU per 1,000 points, WAL objects written.
@@ -37,7 +38,7 @@ import { quantize } from '../lib/quantization/index.js';
 import { type Dataset, loadGlove } from '../test/support/datasets.js';
 import { serverLatencyChart, serverQpsChart, type ServerChartRow } from './support/charts.js';
 import { writeChart } from './support/plot.js';
-import { type IngestRow, ingestionRows } from './support/server-ingest.js';
+import { cpuSeconds, type IngestRow, ingestionRows } from './support/server-ingest.js';
 import { codeVersion, fixed, formatTable, machineInfo, writeResults } from './support/results.js';
 
 export const description = "local server under HTTP load (autocannon): the guide's 3 scenarios × 2 segment configs";
@@ -243,6 +244,12 @@ interface Phase {
   errors: number;
   peakRssMiB: number;
   writerPointsPerSecond: number | null;
+  /**
+   * the server's CPU per answered query (ms; with a writer its writes included): all threads, and its main thread,
+   * which parses every request, scores the WAL tail and merges (steadier for an A/B than QPS on a shared machine)
+   */
+  cpuMsPerQuery: number;
+  mainCpuMsPerQuery: number;
   percentiles: [number, number][];
 }
 
@@ -289,6 +296,9 @@ async function loadPhase(
       })()
     : Promise.resolve();
   let next = 0;
+  const pid = server.child.pid!;
+  const cpu0 = cpuSeconds(pid);
+  const main0 = cpuSeconds(pid, pid);
   const t0 = performance.now();
   const result = await autocannon({
     url: server.url,
@@ -304,6 +314,9 @@ async function loadPhase(
     ],
   });
   const seconds = (performance.now() - t0) / 1000;
+  const perQuery = (s: number): number => (s * 1000) / Math.max(1, result.requests.total);
+  const cpuMsPerQuery = perQuery(cpuSeconds(pid) - cpu0);
+  const mainCpuMsPerQuery = perQuery(cpuSeconds(pid, pid) - main0);
   stop = true;
   await writing;
   clearInterval(sampler);
@@ -316,6 +329,8 @@ async function loadPhase(
     errors: result.errors + result.non2xx,
     peakRssMiB: peak / 2 ** 20,
     writerPointsPerSecond: writer ? written / seconds : null,
+    cpuMsPerQuery,
+    mainCpuMsPerQuery,
     percentiles: PERCENTILES.map(([p, key]) => [p, result.latency[key] as number]),
   };
 }
@@ -411,7 +426,8 @@ export async function main(argv: string[]): Promise<void> {
           rows.push(r);
           log(
             `  ${scenario.name} ${r.segments} ${writer ? 'with writer' : 'queries only'}: QPS ${phase.qps.toFixed(0)} ` +
-              `p50 ${phase.p50} ms p99 ${phase.p99} ms errors ${phase.errors} RSS ${phase.peakRssMiB.toFixed(0)} MiB` +
+              `p50 ${phase.p50} ms p99 ${phase.p99} ms errors ${phase.errors} RSS ${phase.peakRssMiB.toFixed(0)} MiB ` +
+              `CPU ${phase.cpuMsPerQuery.toFixed(2)} ms/query (main thread ${phase.mainCpuMsPerQuery.toFixed(2)})` +
               (writer ? ` writer ${phase.writerPointsPerSecond!.toFixed(0)} points/s` : ''),
           );
         }
@@ -430,6 +446,8 @@ export async function main(argv: string[]): Promise<void> {
       'p50 ms',
       'p99 ms',
       'errors',
+      'CPU ms/q',
+      'main ms/q',
       'peak RSS MiB',
       'writer pts/s',
       'ingest pts/s',
@@ -444,6 +462,8 @@ export async function main(argv: string[]): Promise<void> {
       r.p50 as number,
       r.p99 as number,
       r.errors as number,
+      fixed(r.cpuMsPerQuery as number, 2),
+      fixed(r.mainCpuMsPerQuery as number, 2),
       fixed(r.peakRssMiB as number, 0),
       fixed(r.writerPointsPerSecond as number | null, 0),
       fixed(r.ingestPointsPerSecond as number, 0),
@@ -467,7 +487,8 @@ export async function main(argv: string[]): Promise<void> {
   log(`\n${table}`);
   log(
     '\ningest ÷ build = client batch-upsert points/s ÷ the in-process engine build rate of the same points (the baseline);' +
-      ' seal s = time from the last acknowledged upsert to status green.',
+      ' seal s = time from the last acknowledged upsert to status green;' +
+      ' CPU ms/q = server CPU (all threads; with a writer, its writes too) per answered query, main ms/q = its main thread alone.',
   );
   log(`upserts retried after a dropped connection: ${retries.count}; total run time ${totalSeconds.toFixed(0)} s`);
   const path = writeResults('server', {

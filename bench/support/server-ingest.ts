@@ -43,10 +43,14 @@ export interface IngestTarget {
   upsert: (name: string, points: { id: number; vector: number[] }[]) => Promise<void>;
 }
 
-/** CPU seconds the process has used, all threads (Linux /proc; NaN elsewhere). */
-function cpuSeconds(pid: number): number {
+/**
+ * CPU seconds the process has used, all threads, or with `thread` that one thread's (the main thread's id is the
+ * pid), from Linux /proc; NaN elsewhere.
+ */
+export function cpuSeconds(pid: number, thread?: number): number {
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    const path = thread === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${thread}/stat`;
+    const fields = readFileSync(path, 'utf8').split(') ')[1].split(' ');
     // utime and stime are fields 14 and 15 of stat(5), i.e. 12 and 13 after the command name
     return (Number(fields[11]) + Number(fields[12])) / 100;
   } catch {
