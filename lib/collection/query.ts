@@ -36,6 +36,8 @@ import type { Located } from './reads.js';
 import { addSegmentStats, emptySegmentStats } from '../segment/task-contract.js';
 import type { SegmentCandidate, SegmentSearchResult, SegmentSearchStats } from '../segment/task-contract.js';
 import type { Snapshot } from './snapshot.js';
+import { packTail, scorePacked } from './tail-rows.js';
+import type { TailEntry } from './tail.js';
 import type { PointId } from '../model/point-id.js';
 import type { QueryRequest, ScoredPoint } from '../model/search.js';
 import { type SparseVector, isSparse, sparseDot, sparseOverlaps } from '../model/sparse-vector.js';
@@ -168,6 +170,28 @@ export async function searchCandidatesBatch(
       : null;
     // only the tail's own best `want` can reach the merged top `want`: its ids are in no segment list (exclude)
     const top = new TopCandidates<TailCandidate>(search.want);
+    const packed = scoring === null && !multi ? packTail(snap.winners, using, dim, distance, space?.datatype) : null;
+    if (packed !== null) {
+      // a plain nearest search over rows packed for the wasm kernels: the same points, similarities and order
+      const { entries } = packed;
+      const idx = new Uint32Array(entries.length);
+      let count = 0;
+      for (let i = 0; i < entries.length; i++) {
+        const e = entries[i];
+        if (e === null || excluded?.has(e.id)) continue;
+        if (pred !== null && !pred(e.id, e.payload, e.vectors)) continue;
+        idx[count++] = i;
+      }
+      const sims = new Float64Array(count);
+      scorePacked(packed, q, distance, idx, count, sims);
+      for (let j = 0; j < count; j++) {
+        const s = sims[j];
+        if (minSimilarity !== undefined && s < minSimilarity) continue;
+        const e = entries[idx[j]] as TailEntry;
+        if (top.admits(s)) top.offer({ id: e.id, version: e.version, similarity: s, segment: null });
+      }
+      return top.sorted();
+    }
     for (const e of snap.winners.values()) {
       if (e.vectors === null) continue;
       const v = e.vectors.get(using);

@@ -22,6 +22,12 @@
  *   so are the blocks of a vector name deleted (or re-created) since a batch was written (`liveBatch`).
  * - Entries are folded by version (seq, writer); within a batch the last occurrence wins. A delete is an entry too
  *   (a tombstone in the tail) so it shadows segment copies until it is sealed.
+ * - Under the same manifest, a listing that only adds objects newer than every one folded before extends the last
+ *   fold instead of redoing it (a copy of its map plus the new batches, applied in version order: the map a full fold
+ *   builds, keys in the same order). Why: under a writer every new WAL object changed the listing, and re-folding
+ *   the whole tail each time was ~8% of the coordinator's thread. A listing that adds an older object (a late
+ *   writer's) or changes otherwise is folded whole. `tailExtension` tells readers downstream (winners, packed rows)
+ *   which entries the newest extension set, so they can extend their own results too.
  */
 import { LRUCache } from 'lru-cache';
 import type { IoScope } from '../storage/io-stats.js';
@@ -88,12 +94,31 @@ export interface Tail {
 
 /** Folds batches into newest-per-point entries; batches may come in any order. */
 export function foldBatches(batches: readonly { name: string; batch: WalBatch }[]): Map<PointId, TailEntry> {
-  const sorted = [...batches].sort((a, b) => compareVersions(a.batch.seq, a.batch.writer, b.batch.seq, b.batch.writer));
   const entries = new Map<PointId, TailEntry>();
-  for (const { name, batch } of sorted) {
+  applyBatches(entries, batches, null);
+  return entries;
+}
+
+/** A batch's version: (seq, writer) */
+type Version = Pick<WalBatch, 'seq' | 'writer'>;
+
+const byVersion = (a: { batch: Version }, b: { batch: Version }): number =>
+  compareVersions(a.batch.seq, a.batch.writer, b.batch.seq, b.batch.writer);
+
+/** Sets the batches' entries into `entries` in version order (each also pushed to `set` when given). */
+function applyBatches(
+  entries: Map<PointId, TailEntry>,
+  batches: readonly { name: string; batch: WalBatch }[],
+  set: TailEntry[] | null,
+): void {
+  for (const { name, batch } of [...batches].sort(byVersion)) {
     const rows = batchRows(batch);
+    const put = (e: TailEntry): void => {
+      entries.set(e.id, e);
+      set?.push(e);
+    };
     for (let i = 0; i < batch.ids.length; i++) {
-      entries.set(batch.ids[i], {
+      put({
         id: batch.ids[i],
         version: batch.seq,
         writer: batch.writer,
@@ -103,10 +128,26 @@ export function foldBatches(batches: readonly { name: string; batch: WalBatch }[
       });
     }
     for (const id of batch.deletes) {
-      entries.set(id, { id, version: batch.seq, writer: batch.writer, wal: name, vectors: null, payload: null });
+      put({ id, version: batch.seq, writer: batch.writer, wal: name, vectors: null, payload: null });
     }
   }
-  return entries;
+}
+
+/** How a tail extends the one folded before it: that tail, and the entries set on a copy of its map, in order. */
+export interface TailExtension {
+  base: Tail;
+  set: readonly TailEntry[];
+}
+
+/**
+ * Only the newest extension of each collection's fold is kept: a tail's link to its base is dropped when it is
+ * extended in turn, so a chain of extensions never holds every tail before it.
+ */
+const extensions = new WeakMap<Tail, TailExtension>();
+
+/** The extension that made `tail`, if it was the last one made from its base (see the header). */
+export function tailExtension(tail: Tail): TailExtension | undefined {
+  return extensions.get(tail);
 }
 
 /**
@@ -134,6 +175,18 @@ export function batchRows(batch: Pick<WalBatch, 'ids' | 'vectors' | 'sparse'>): 
   return rows;
 }
 
+/** Whether two name lists are equal. */
+function sameNames(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && startsWith(a, b);
+}
+
+/** Whether `a` begins with every name of `prefix`, in order. */
+function startsWith(a: readonly string[], prefix: readonly string[]): boolean {
+  if (a.length < prefix.length) return false;
+  for (let i = 0; i < prefix.length; i++) if (a[i] !== prefix[i]) return false;
+  return true;
+}
+
 function batchBytes(b: WalBatch): number {
   const sparse = (b.sparse ?? []).reduce((n, s) => n + s.rows.reduce((m, r) => m + 8 * r.indices.length + 32, 0), 0);
   return b.vectors.reduce((n, v) => n + v.data.byteLength, 0) + sparse + 64 * (b.ids.length + b.deletes.length);
@@ -145,10 +198,19 @@ export class WalTailReader {
   private readonly cache: LRUCache<string, WalBatch>;
   /**
    * The last folded tail per collection, reused while the manifest (the cache's very object, so an unchanged
-   * revalidated manifest) and the listing are the same: WAL objects are immutable, so the fold is too, and a warm
-   * query on a collection being written to does not re-fold thousands of entries. Callers never mutate a Tail.
+   * revalidated manifest) and the unsealed names are the same: WAL objects are immutable, so the fold is too, and a
+   * warm query on a collection being written to does not re-fold thousands of entries; extended when the names only
+   * grow by newer objects (see the header). `newest`: the highest version folded. Callers never mutate a Tail.
    */
-  private readonly folded = new Map<string, { manifest: Manifest; listed: string; tail: Tail }>();
+  private readonly folded = new Map<
+    string,
+    { manifest: Manifest; unsealed: readonly string[]; newest: Version | null; tail: Tail }
+  >();
+  /** per collection, the fold in progress (see read) */
+  private readonly pending = new Map<
+    string,
+    { manifest: Manifest; unsealed: readonly string[]; tail: Promise<Tail> }
+  >();
 
   constructor(
     private readonly store: ObjectStore,
@@ -225,19 +287,68 @@ export class WalTailReader {
   }
 
   /** The tail given a manifest and a listing taken at about the same time. */
-  async read(collection: string, manifest: Manifest, listed: readonly string[], io?: IoScope): Promise<Tail> {
-    const listedKey = listed.join('\n');
+  read(collection: string, manifest: Manifest, listed: readonly string[], io?: IoScope): Promise<Tail> {
+    const sealed = sealedNames(manifest);
+    const unsealed = listed.filter((n) => !sealed.has(n));
     const memo = this.folded.get(collection);
-    if (memo !== undefined && memo.manifest === manifest && memo.listed === listedKey) return memo.tail;
-    const tail = await this.fold(collection, manifest, listed, io);
-    this.folded.set(collection, { manifest, listed: listedKey, tail });
+    if (memo?.manifest === manifest && sameNames(unsealed, memo.unsealed)) return Promise.resolve(memo.tail);
+    // queries that list the same new object at once share one fold: one tail (and winners, packed rows) for all
+    const pending = this.pending.get(collection);
+    if (pending?.manifest === manifest && sameNames(unsealed, pending.unsealed)) return pending.tail;
+    const tail = this.fold(collection, manifest, sealed, unsealed, io);
+    const mine = { manifest, unsealed, tail };
+    this.pending.set(collection, mine);
+    const done = (): void => {
+      if (this.pending.get(collection) === mine) this.pending.delete(collection);
+    };
+    tail.then(done, done);
     return tail;
   }
 
-  private async fold(collection: string, manifest: Manifest, listed: readonly string[], io?: IoScope): Promise<Tail> {
-    const sealed = sealedNames(manifest);
-    const unsealed = listed.filter((n) => !sealed.has(n));
-    this.dropSealed(collection, sealed);
+  private async fold(
+    collection: string,
+    manifest: Manifest,
+    sealed: ReadonlySet<string>,
+    unsealed: readonly string[],
+    io?: IoScope,
+  ): Promise<Tail> {
+    const memo = this.folded.get(collection);
+    const same = memo !== undefined && memo.manifest === manifest;
+    if (!same) this.dropSealed(collection, sealed);
+    const added = same && startsWith(unsealed, memo.unsealed) ? unsealed.slice(memo.unsealed.length) : unsealed;
+    const read = await this.usable(collection, manifest, added, io);
+    let tail: Tail;
+    let newest = read.newest;
+    if (
+      same &&
+      added !== unsealed &&
+      (memo.newest === null || read.oldest === null || byVersion({ batch: memo.newest }, { batch: read.oldest }) < 0)
+    ) {
+      // every new object is newer than all folded before: extend the last fold (see the header)
+      const base = memo.tail;
+      const entries = new Map(base.entries);
+      const set: TailEntry[] = [];
+      applyBatches(entries, read.usable, set);
+      tail = {
+        entries,
+        names: base.names.concat(read.names),
+        maxSeq: Math.max(base.maxSeq, read.maxSeq),
+        foreign: base.foreign.concat(read.foreign),
+      };
+      extensions.delete(base);
+      extensions.set(tail, { base, set });
+      if (newest === null) newest = memo.newest;
+    } else {
+      const whole = added === unsealed ? read : await this.usable(collection, manifest, unsealed, io);
+      tail = { entries: foldBatches(whole.usable), names: whole.names, maxSeq: whole.maxSeq, foreign: whole.foreign };
+      newest = whole.newest;
+    }
+    this.folded.set(collection, { manifest, unsealed, newest, tail });
+    return tail;
+  }
+
+  /** The named objects' batches that belong to the manifest's collection, and which are the oldest and newest. */
+  private async usable(collection: string, manifest: Manifest, unsealed: readonly string[], io?: IoScope) {
     // a bounded number of GETs in flight: a tail of thousands of objects must not open thousands of sockets at once
     const batches = new Array<WalBatch | null>(unsealed.length);
     let next = 0;
@@ -247,6 +358,8 @@ export class WalTailReader {
     await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, unsealed.length) }, fetcher));
     const usable: { name: string; batch: WalBatch }[] = [];
     let maxSeq = 0;
+    let oldest: Version | null = null;
+    let newest: Version | null = null;
     const names: string[] = [];
     const foreign: string[] = [];
     const live = liveGenerations(manifest.config);
@@ -260,8 +373,10 @@ export class WalTailReader {
       usable.push({ name: unsealed[i], batch: liveBatch(b, live) });
       names.push(unsealed[i]);
       if (b.seq > maxSeq) maxSeq = b.seq;
+      if (oldest === null || byVersion({ batch: b }, { batch: oldest }) < 0) oldest = { seq: b.seq, writer: b.writer };
+      if (newest === null || byVersion({ batch: b }, { batch: newest }) > 0) newest = { seq: b.seq, writer: b.writer };
     }
-    return { entries: foldBatches(usable), names, maxSeq, foreign };
+    return { usable, names, maxSeq, foreign, oldest, newest };
   }
 
   private async batch(collection: string, name: string, io?: IoScope): Promise<WalBatch | null> {
@@ -285,6 +400,7 @@ export class WalTailReader {
   /** Drops cached batches of a collection (after it is deleted). */
   forget(collection: string): void {
     this.folded.delete(collection);
+    this.pending.delete(collection);
     this.floors.delete(collection);
     const p = walPrefix(collection);
     for (const k of [...this.cache.keys()]) if (k.startsWith(p)) this.cache.delete(k);
