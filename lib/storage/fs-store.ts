@@ -140,13 +140,23 @@ export class FileSystemStore implements ObjectStore {
   async getIfNoneMatch(key: string, etag: string, options: ReadOptions = {}): Promise<GetResult | NotModified | null> {
     const path = this.path(key);
     return track(this.stats, options.io, async () => {
-      const r = await this.withHandle(path, async (fh) => {
-        const st = await fh.stat({ bigint: true });
-        const body = new Uint8Array(await fh.readFile());
-        const current = md5Etag(body);
-        if (current === etag) return NOT_MODIFIED;
-        return { body, etag: current, size: body.byteLength, lastModified: new Date(Number(st.mtimeMs)) };
-      });
+      // a file whose identity (inode, size, mtime) has the ETag asked for is unchanged: one stat, no open or read
+      // (the manifest is revalidated by every query; PUTs replace files by rename, so an identity is never rewritten)
+      const known = await stat(path, { bigint: true }).then(
+        (st) => this.etagCache.get(identity(st)),
+        () => undefined,
+      );
+      const r =
+        known === etag
+          ? NOT_MODIFIED
+          : await this.withHandle(path, async (fh) => {
+              const st = await fh.stat({ bigint: true });
+              const body = new Uint8Array(await fh.readFile());
+              const current = md5Etag(body);
+              this.etagCache.set(identity(st), current);
+              if (current === etag) return NOT_MODIFIED;
+              return { body, etag: current, size: body.byteLength, lastModified: new Date(Number(st.mtimeMs)) };
+            });
       const modified = r !== null && r !== NOT_MODIFIED;
       return {
         result: r,
