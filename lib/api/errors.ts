@@ -112,6 +112,10 @@ function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
 export function toHttpError(e: unknown): HttpError {
   if (e instanceof HttpError) return e;
   if (isStrataError(e)) return fromStrataError(e);
+  const { code, syscall } = e as NodeJS.ErrnoException;
+  // a system error's message names its file: say what failed, not where
+  if (typeof code === 'string' && typeof syscall === 'string')
+    return new HttpError(500, `Service internal error: ${code} (${syscall})`);
   const message = e instanceof Error ? e.message : String(e);
   return new HttpError(500, `Service internal error: ${message}`);
 }

@@ -23,7 +23,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { link, mkdir, open, readdir, rename, rmdir, stat, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import type { Dirent } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve, sep } from 'node:path';
 import { internal, invalid, StrataError } from '../model/errors.js';
 import { withFileLock } from './file-lock.js';
 import type { FileLockOptions } from './file-lock.js';
@@ -208,7 +208,10 @@ export class FileSystemStore implements ObjectStore {
           );
           break;
         } catch (e) {
-          if (!isMissing(e) || attempt >= PRUNE_RACE_RETRIES) throw e;
+          if (isMissing(e) && attempt < PRUNE_RACE_RETRIES) continue;
+          // a system error names the file: the message names the key (answers never show a filesystem path)
+          if (e instanceof StrataError) throw e;
+          throw new StrataError('unavailable', `Write of ${key} failed`, { cause: e });
         }
       }
       return { result: { etag }, kind: 'put', bytesOut: body.byteLength };
@@ -352,13 +355,23 @@ export class FileSystemStore implements ObjectStore {
     }
   }
 
+  /** The key a file of this store holds: what error messages name (an answer never shows a filesystem path). */
+  private keyOf(path: string): string {
+    return path.startsWith(this.root)
+      ? path
+          .slice(this.root.length + 1)
+          .split(sep)
+          .join('/')
+      : basename(path);
+  }
+
   private async withHandle<T>(path: string, fn: (fh: FileHandle) => Promise<T>): Promise<T | null> {
     let fh: FileHandle;
     try {
       fh = await open(path, 'r');
     } catch (e) {
       if (isMissing(e)) return null;
-      throw new StrataError('unavailable', `Cannot open ${path}`, { cause: e });
+      throw new StrataError('unavailable', `Cannot open ${this.keyOf(path)}`, { cause: e });
     }
     try {
       return await fn(fh);
@@ -438,9 +451,12 @@ export class FileSystemStore implements ObjectStore {
       await this.syncDir(dirname(path));
       return temp.ident;
     } catch (e) {
-      if (linked) throw new AmbiguousWriteError(`Write of ${path} landed but syncing its folder failed`, { cause: e });
+      if (linked)
+        throw new AmbiguousWriteError(`Write of ${this.keyOf(path)} landed but syncing its folder failed`, {
+          cause: e,
+        });
       if (e instanceof StrataError || isMissing(e)) throw e;
-      throw new StrataError('unavailable', `Write of ${path} failed`, { cause: e });
+      throw new StrataError('unavailable', `Write of ${this.keyOf(path)} failed`, { cause: e });
     } finally {
       // the key holds the bytes now (or never will): the temp name is garbage either way (sweepTempFiles)
       await unlink(temp.path).catch(() => undefined);
@@ -462,7 +478,7 @@ export class FileSystemStore implements ObjectStore {
     } catch (e) {
       await unlink(temp).catch(() => undefined);
       if (isMissing(e)) throw e; // a delete pruned the folder: put() makes it again
-      throw new StrataError('unavailable', `Write of ${path} failed`, { cause: e });
+      throw new StrataError('unavailable', `Write of ${this.keyOf(path)} failed`, { cause: e });
     }
   }
 
@@ -486,10 +502,13 @@ export class FileSystemStore implements ObjectStore {
       await this.syncDir(dirname(path));
       return ident;
     } catch (e) {
-      if (renamed) throw new AmbiguousWriteError(`Write of ${path} landed but syncing its folder failed`, { cause: e });
+      if (renamed)
+        throw new AmbiguousWriteError(`Write of ${this.keyOf(path)} landed but syncing its folder failed`, {
+          cause: e,
+        });
       await unlink(temp).catch(() => undefined);
       if (e instanceof StrataError) throw e;
-      throw new StrataError('unavailable', `Write of ${path} failed`, { cause: e });
+      throw new StrataError('unavailable', `Write of ${this.keyOf(path)} failed`, { cause: e });
     }
   }
 

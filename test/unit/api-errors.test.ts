@@ -33,6 +33,15 @@ const thrown = (f: () => unknown): unknown => {
 };
 
 describe("Qdrant's wording of the error catalogue", () => {
+  it('a system error (it names a file) answers what failed, not where', () => {
+    const e = Object.assign(new Error("EEXIST: file already exists, mkdir '/srv/data/collections/c'"), {
+      code: 'EEXIST',
+      syscall: 'mkdir',
+      path: '/srv/data/collections/c',
+    });
+    expect(http(e)).toEqual([500, 'Service internal error: EEXIST (mkdir)']);
+  });
+
   it('words each code as Qdrant does', () => {
     expect(http(collectionNotFound('docs'))).toEqual([404, "Not found: Collection `docs` doesn't exist!"]);
     expect(http(collectionExists('docs'))).toEqual([409, 'Wrong input: Collection `docs` already exists!']);

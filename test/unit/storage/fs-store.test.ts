@@ -134,6 +134,17 @@ describe('FileSystemStore', () => {
     }
   });
 
+  it('a write the file system refuses fails unavailable naming the key, never a filesystem path', async () => {
+    const root = tempRoot();
+    const store = new FileSystemStore({ root });
+    await store.put('x', enc('1'));
+    // x is a file, so no folder x/ can be made for x/y
+    const err = await store.put('x/y', enc('2')).catch((e: unknown) => e);
+    expect(isStrataError(err, 'unavailable')).toBe(true);
+    expect((err as Error).message).toBe('Write of x/y failed');
+    expect((err as Error).message).not.toContain(root);
+  });
+
   it('treats a folder as a missing object', async () => {
     const store = new FileSystemStore({ root: tempRoot() });
     await store.put('a/b/c', enc('x'));
