@@ -152,6 +152,8 @@ export class IdTable {
       const s = this.sortedNumeric;
       let lo = 0;
       let hi = s.length - 1;
+      // outside the segment's range: no search (a task's `exclude` is mostly ids written after the segment sealed)
+      if (hi < 0 || id < this.numericAt(s[0]) || id > this.numericAt(s[hi])) return -1;
       while (lo <= hi) {
         const mid = (lo + hi) >>> 1;
         const v = this.numericAt(s[mid]);

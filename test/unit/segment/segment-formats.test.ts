@@ -44,6 +44,26 @@ describe('ids object', () => {
     );
   });
 
+  it('answers any id with its offset or -1: below, inside and above the numeric range, and with no numeric id', () => {
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.oneof(fc.integer({ min: 0, max: 60 }), uuid), { maxLength: 30, selector: (x) => String(x) }),
+        fc.array(fc.integer({ min: 0, max: 70 }), { maxLength: 40 }),
+        (ids, probes) => {
+          const t = new IdTable(
+            encodeIds(
+              ids,
+              ids.map(() => 1),
+            ),
+          );
+          for (const p of probes) expect(t.offsetOf(p)).toBe(ids.indexOf(p));
+          expect(t.offsetsOf(probes)).toEqual(probes.map((p) => ids.indexOf(p)).filter((o) => o >= 0));
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
   it('finds UUIDs whatever their spelling, misses absent ids, rejects duplicates', () => {
     const id = '5c56c793-69f3-4fbf-87e6-c4bf54c28c26';
     const t = new IdTable(encodeIds([7, id, Number.MAX_SAFE_INTEGER], [1, 1, 1]));
