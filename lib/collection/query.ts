@@ -10,6 +10,7 @@
  * - Scores stay internal similarities (larger = closer) until the final conversion to Qdrant's score.
  * - Payloads/vectors are fetched for the final page only.
  */
+import { randomBytes } from 'node:crypto';
 import {
   maxSim,
   normalizeInPlace,
@@ -35,7 +36,7 @@ import { type VectorSpace, findVectorSpace, vectorSpace } from '../model/vector-
 import type { Located } from './reads.js';
 import { addSegmentStats, emptySegmentStats } from '../segment/task-contract.js';
 import type { SegmentCandidate, SegmentSearchResult, SegmentSearchStats } from '../segment/task-contract.js';
-import type { Snapshot } from './snapshot.js';
+import { type Snapshot, winnersLineage } from './snapshot.js';
 import { packTail, scorePacked } from './tail-rows.js';
 import type { TailEntry } from './tail.js';
 import type { PointId } from '../model/point-id.js';
@@ -237,6 +238,7 @@ export async function searchCandidatesBatch(
   const tasks = planTasks(snap.collection, snap.manifest, ctx.invoker.workers, {
     ...subs[0],
     exclude: exclude.length > 0 ? exclude : undefined,
+    ...(exclude.length > 0 && excluded === null ? excludeKeyOf(snap.winners) : {}),
     ...(batched
       ? { searches: subs.map((sub, k) => (searches[k].scoring ? { ...sub, scoring: searches[k].scoring } : sub)) }
       : {}),
@@ -265,6 +267,18 @@ export async function searchCandidatesBatch(
     }
     return mergeCandidates(lists, 0, search.want);
   });
+}
+
+/** this process's tag in exclude keys: another coordinator's generations never name the same list */
+const NONCE = randomBytes(8).toString('hex');
+
+/**
+ * The task's `excludeKey` when its exclude list is exactly the winners' ids: the winners map's generation (one map,
+ * one id list) under this process's nonce, so workers map the list to offsets once per tail, not per query.
+ */
+function excludeKeyOf(winners: ReadonlyMap<PointId, TailEntry>): { excludeKey?: string } {
+  const lineage = winnersLineage(winners);
+  return lineage === undefined ? {} : { excludeKey: `${NONCE}.${lineage.gen}` };
 }
 
 const winnerIdLists = new WeakMap<ReadonlyMap<PointId, unknown>, readonly PointId[]>();

@@ -246,9 +246,9 @@ export async function searchSegment(
   const rowOffsets = space.offsets?.rowOffsets ?? null;
   const accept: AcceptFn | null =
     pointAccept === null || rowOffsets === null ? pointAccept : (r: number) => pointAccept(rowOffsets[r]);
-  // tombstones alone on a space whose rows are the point offsets: accept is the tombstone bitmap, which lets an
-  // in-memory walk run in wasm (lib/index/wasm-walk.ts)
-  const rejected = tomb !== null && excluded === null && filtered === null && rowOffsets === null ? tomb.bitmap : null;
+  // tombstones and excluded ids on a space whose rows are the point offsets: accept is a bitmap of both, which lets
+  // an in-memory walk run in wasm (lib/index/wasm-walk.ts), rejecting the same points as accept
+  const rejected = filtered === null && rowOffsets === null ? rejectBits(tomb, excluded) : null;
 
   q.checkpoint?.();
   const selective =
@@ -348,14 +348,44 @@ function rowsOf(space: SegmentSpace, offsets: Uint32Array): Uint32Array {
   return Uint32Array.from(out);
 }
 
-/** The task's `exclude` ids as an offset mask of this segment (null: none of them is here). */
+/** masks per exclude array and segment: both immutable, and tasks share an array per excludeKey (task.ts) */
+const masks = new WeakMap<readonly PointId[], WeakMap<Segment, Uint8Array | null>>();
+
+/** The task's `exclude` ids as an offset mask of this segment (null: none of them is here). Callers never mutate it. */
 export function excludeMask(seg: Segment, exclude: readonly PointId[] | undefined): Uint8Array | null {
   if (!exclude || exclude.length === 0) return null;
-  const offsets = seg.ids.offsetsOf(exclude);
-  if (offsets.length === 0) return null;
-  const mask = new Uint8Array(seg.meta.count);
-  for (const o of offsets) mask[o] = 1;
+  let bySegment = masks.get(exclude);
+  if (bySegment === undefined) masks.set(exclude, (bySegment = new WeakMap()));
+  let mask = bySegment.get(seg);
+  if (mask === undefined) {
+    const offsets = seg.ids.offsetsOf(exclude);
+    mask = offsets.length === 0 ? null : new Uint8Array(seg.meta.count);
+    for (const o of offsets) (mask as Uint8Array)[o] = 1;
+    bySegment.set(seg, mask);
+  }
   return mask;
+}
+
+/** reject bitmaps per exclude mask and tombstones (both immutable and shared: excludeMask, the segment's cache) */
+const rejects = new WeakMap<Uint8Array, WeakMap<object, Uint8Array>>();
+const NO_TOMBSTONES = {};
+
+/**
+ * The walk's reject set (bit o & 7 of byte o >> 3 = offset o may not enter the results) of tombstones and an exclude
+ * mask: the tombstones' own bitmap when nothing is excluded, else their union, built once per pair.
+ */
+export function rejectBits(tomb: { bitmap: Uint8Array } | null, excluded: Uint8Array | null): Uint8Array | null {
+  if (excluded === null) return tomb?.bitmap ?? null;
+  let byTomb = rejects.get(excluded);
+  if (byTomb === undefined) rejects.set(excluded, (byTomb = new WeakMap()));
+  let bits = byTomb.get(tomb ?? NO_TOMBSTONES);
+  if (bits === undefined) {
+    bits = new Uint8Array((excluded.length + 7) >> 3);
+    if (tomb !== null) bits.set(tomb.bitmap.subarray(0, bits.length));
+    for (let o = 0; o < excluded.length; o++) if (excluded[o] === 1) bits[o >> 3] |= 1 << (o & 7);
+    byTomb.set(tomb ?? NO_TOMBSTONES, bits);
+  }
+  return bits;
 }
 
 /** One closure per query (not per vector): the hot loop calls it once per candidate that could enter the results. */

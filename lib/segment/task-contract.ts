@@ -53,6 +53,11 @@ export interface SegmentSearchTask {
   params: QueryRequest['params'];
   filter?: Filter;
   exclude?: readonly PointId[];
+  /**
+   * names the content of `exclude`: tasks with the same key carry the same ids (the coordinator's process nonce and
+   * its tail winners' generation), so a worker may reuse what it derived from them (excluded offsets per segment)
+   */
+  excludeKey?: string;
   /** internal similarity threshold (larger = closer); candidates below it are dropped */
   minSimilarity?: number;
   /** several searches in one invocation (see header); `exclude` applies to every one of them */

@@ -71,6 +71,9 @@ const TaskSchema = z
       params: shapeOnly<SegmentSearchTask['params']>(),
       filter: z.nullish(shapeOnly<Filter>()),
       exclude: z.nullish(pointIds),
+      excludeKey: z.optional(
+        z.string(expected('a string')).check(z.maxLength(100, expected('at most 100 characters'))),
+      ),
       minSimilarity: z.nullish(finite),
       budgetMs: z.nullish(finite),
       payloadSchema: z.nullish(shapeOnly<PayloadSchema>()),

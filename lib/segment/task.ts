@@ -24,7 +24,9 @@ import type {
   SegmentSearchTask,
   SubSearch,
 } from './task-contract.js';
+import { LRUCache } from 'lru-cache';
 import { invalid, unavailable } from '../model/errors.js';
+import type { PointId } from '../model/point-id.js';
 import { IoScope } from '../storage/io-stats.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { segmentPrefix } from './keys.js';
@@ -83,6 +85,25 @@ export interface SegmentTaskDetail {
  * Runs one task. `signal` (an in-process caller that stopped waiting) cancels it like its budget does: between store
  * rounds, keeping what it fetched.
  */
+/**
+ * exclude lists by their task's `excludeKey`, the first array received for each: a later task with the same key gets
+ * that very array back, so excludeMask (search.ts), which keeps its masks per array, maps its ids to a segment's
+ * offsets once per key instead of once per task. Why: under a writer every query's tasks carry the tail winners'
+ * ids, thousands, and the same list comes back with each query until the next WAL object; mapping them was most of
+ * a worker's time. A list whose length or ends differ from the cached one under its key is taken as sent.
+ */
+const excludes = new LRUCache<string, readonly PointId[]>({ max: 8 });
+
+function sharedExclude(key: string | undefined, exclude: readonly PointId[] | undefined) {
+  if (key === undefined || exclude === undefined || exclude.length === 0) return exclude;
+  const known = excludes.get(key);
+  const n = exclude.length;
+  if (known !== undefined && known.length === n && known[0] === exclude[0] && known[n - 1] === exclude[n - 1])
+    return known;
+  excludes.set(key, exclude);
+  return exclude;
+}
+
 export async function runSegmentTask(
   task: SegmentSearchTask,
   ctx: SegmentTaskContext,
@@ -118,8 +139,9 @@ export async function runSegmentTaskDetailed(
             throw unavailable(`segment task passed its budget of ${budget} ms`);
           if (signal?.aborted) throw unavailable('segment task abandoned by its caller');
         };
+  const keyed = { ...task, exclude: sharedExclude(task.excludeKey, task.exclude) };
   const perSegment = await Promise.all(
-    task.segments.map((ref) => searchOne(task, searches, ref, vectors, ctx, checkpoint)),
+    task.segments.map((ref) => searchOne(keyed, searches, ref, vectors, ctx, checkpoint)),
   );
 
   const lists: SegmentCandidate[][] = searches.map(() => []);

@@ -1,6 +1,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mulberry32 } from '../../../lib/index/index.js';
+import { rejectBits } from '../../../lib/segment/search.js';
 import type { SegmentSearchTask } from '../../../lib/segment/task-contract.js';
 import type { Filter } from '../../../lib/model/filter.js';
 import type { Payload } from '../../../lib/model/payload.js';
@@ -171,6 +174,45 @@ describe('tombstones and exclude', () => {
     // version 0 still sees everything
     const v0 = await runSegmentTaskDetailed(task(IN_RAM, q, { limit: 20 }), ctx);
     expect(v0.result.candidates.map((c) => c.id)).toEqual(top);
+  });
+
+  it("the walk's reject bitmap is exactly the tombstoned or excluded offsets, built once per pair", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 70 }), fc.integer(), (n, seed) => {
+        const r = mulberry32(seed);
+        const tombBits = new Uint8Array(((n + 7) >> 3) + 2);
+        for (let o = 0; o < n; o++) if (r() < 0.2) tombBits[o >> 3] |= 1 << (o & 7);
+        const tomb = { bitmap: tombBits };
+        const excluded = Uint8Array.from({ length: n }, () => (r() < 0.2 ? 1 : 0));
+        const bits = rejectBits(tomb, excluded) as Uint8Array;
+        for (let o = 0; o < n; o++) {
+          const set = (bits[o >> 3] & (1 << (o & 7))) !== 0;
+          expect(set).toBe((tombBits[o >> 3] & (1 << (o & 7))) !== 0 || excluded[o] === 1);
+        }
+        expect(rejectBits(tomb, excluded)).toBe(bits);
+        expect(rejectBits(tomb, null)).toBe(tombBits);
+        expect(rejectBits(null, null)).toBeNull();
+        const alone = rejectBits(null, excluded) as Uint8Array;
+        for (let o = 0; o < n; o++) expect((alone[o >> 3] & (1 << (o & 7))) !== 0).toBe(excluded[o] === 1);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('tasks sharing an exclude key share its list; a list that differs under the same key is taken as sent', async () => {
+    const q = seededVectors(1, DIM, 6);
+    const top = (await runSegmentTaskDetailed(task(IN_RAM, q, { limit: 20 }), ctx)).result.candidates.map((c) => c.id);
+    const run = async (exclude: (string | number)[]) =>
+      (
+        await runSegmentTaskDetailed(task(IN_RAM, q, { limit: 10, exclude, excludeKey: 'coordinator.1' }), ctx)
+      ).result.candidates.map((c) => c.id);
+    const first = await run(top.slice(0, 3));
+    expect(first).toEqual(top.slice(3, 13));
+    // the same ids again under the key (a fresh array, as each task brings): the same answer
+    expect(await run(top.slice(0, 3))).toEqual(first);
+    // other ids under the same key (a coordinator that reused it): never the stale list
+    expect(await run(top.slice(0, 5))).toEqual(top.slice(5, 15));
+    expect(await run([top[1]])).toEqual([top[0], ...top.slice(2, 11)]);
   });
 });
 

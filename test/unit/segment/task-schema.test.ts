@@ -10,6 +10,7 @@ const task = {
   params: { exact: false, hnsw_ef: 64 },
   filter: { must: [{ key: 'a', match: { value: 1 } }] },
   exclude: [1, 'b3b1c1d0-0000-4000-8000-000000000000'],
+  excludeKey: '9f2c.17',
   minSimilarity: 0.2,
 };
 const result = {
@@ -89,6 +90,8 @@ describe('segment task and result validation', () => {
     ['a non-canonical UUID in exclude', { ...task, exclude: [1, 'B3B1C1D0-0000-4000-8000-000000000000'] }, 'exclude.1'],
     ['a string that is no point id in exclude', { ...task, exclude: ['abc'] }, 'exclude.0'],
     ['an exclude that is no array', { ...task, exclude: 7 }, 'exclude'],
+    ['an exclude key that is no string', { ...task, excludeKey: 17 }, 'excludeKey'],
+    ['an exclude key past 100 characters', { ...task, excludeKey: 'k'.repeat(101) }, 'excludeKey'],
     [
       'a bad id late in a long exclude',
       { ...task, exclude: [...Array.from({ length: 3000 }, (_, i) => i), 1.5] },
