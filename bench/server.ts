@@ -95,6 +95,8 @@ interface Options {
   segments: string[];
   batch: number;
   writerBatch: number;
+  /** what the writer upserts: `new` points (the collection grows) or `updates` of ingested ones, in id order */
+  writerIds: 'new' | 'updates';
   k: number;
   ingestParallel: number;
 }
@@ -111,6 +113,7 @@ function parseOptions(argv: string[]): Options {
       segments: { type: 'string', default: 'latency,throughput' },
       batch: { type: 'string', default: '1000' },
       'writer-batch': { type: 'string', default: '100' },
+      'writer-ids': { type: 'string', default: 'new' },
       k: { type: 'string', default: '10' },
       'ingest-parallel': { type: 'string', default: '4' },
     },
@@ -130,6 +133,7 @@ function parseOptions(argv: string[]): Options {
     segments: list(values.segments, SEGMENT_CONFIGS, 'segment config'),
     batch: Number(values.batch),
     writerBatch: Number(values['writer-batch']),
+    writerIds: list(values['writer-ids'], { new: 1, updates: 1 }, 'writer ids')[0] as Options['writerIds'],
     k: Number(values.k),
     ingestParallel: Number(values['ingest-parallel']),
   };
@@ -283,12 +287,13 @@ async function loadPhase(
   let written = 0;
   const writing = writer
     ? (async () => {
-        // new points from base rows past the ingested ones (cycling), so the collection grows and seals as in use
+        // new points from base rows past the ingested ones (cycling), so the collection grows and seals as in use;
+        // or (--writer-ids updates) new vectors for the ingested points, whose sealed copies the tail then shadows
         while (!stop) {
           const points = [];
           for (let j = 0; j < opts.writerBatch; j++) {
-            const id = writer.from + written + j;
-            points.push({ id, vector: row(ds, ds.base, id % ds.nBase) });
+            const k = writer.from + written + j;
+            points.push({ id: opts.writerIds === 'new' ? k : k % writer.from, vector: row(ds, ds.base, k % ds.nBase) });
           }
           await upsert(client, name, points);
           written += points.length;
@@ -356,7 +361,7 @@ export async function main(argv: string[]): Promise<void> {
   log(
     `config: ${opts.points} GloVe-100 points (Cosine), ${opts.workers} worker threads, autocannon ${opts.connections} ` +
       `connections × ${opts.duration} s per phase, k=${opts.k}, ingest batches of ${opts.batch} (wait: true), ` +
-      `writer batches of ${opts.writerBatch}; scenarios ${opts.scenarios.join(',')}; segment configs ${opts.segments.join(',')}`,
+      `writer batches of ${opts.writerBatch} (${opts.writerIds === 'new' ? 'new points' : 'updates of ingested points'}); scenarios ${opts.scenarios.join(',')}; segment configs ${opts.segments.join(',')}`,
   );
   const ds = await loadGlove();
   const n = Math.min(opts.points, ds.nBase);

@@ -82,10 +82,6 @@ export interface SegmentTaskDetail {
 }
 
 /**
- * Runs one task. `signal` (an in-process caller that stopped waiting) cancels it like its budget does: between store
- * rounds, keeping what it fetched.
- */
-/**
  * exclude lists by their task's `excludeKey`, the first array received for each: a later task with the same key gets
  * that very array back, so excludeMask (search.ts), which keeps its masks per array, maps its ids to a segment's
  * offsets once per key instead of once per task. Why: under a writer every query's tasks carry the tail winners'
@@ -104,6 +100,10 @@ function sharedExclude(key: string | undefined, exclude: readonly PointId[] | un
   return exclude;
 }
 
+/**
+ * Runs one task. `signal` (an in-process caller that stopped waiting) cancels it like its budget does: between store
+ * rounds, keeping what it fetched.
+ */
 export async function runSegmentTask(
   task: SegmentSearchTask,
   ctx: SegmentTaskContext,
