@@ -6,8 +6,8 @@
  * ~25 ns in wasm).
  *
  * Invariants:
- * - One arena per winners family (snapshot.ts WinnersLineage: a collection's tail since its last whole resolve, so
- *   collections queried in turn keep their own), reused: rows are packed again only when a query names another
+ * - One arena per winners family (snapshot.ts WinnersLineage: a collection's tail since its last whole resolve) and
+ *   vector name, so collections and names queried in turn keep their own, reused: rows are packed again only when a query names another
  *   (winners map, vector name) pair than the one packed and cannot extend it. Winners maps are immutable and shared
  *   by every snapshot of the same manifest and tail (snapshot.ts), so rows are packed once per tail, not per query.
  *   The arena goes with the family's last winners map.
@@ -61,7 +61,19 @@ interface Packed {
 }
 
 /** packed rows per winners family (snapshot.ts WinnersLineage): dropped with the family's last winners map */
-const families = new WeakMap<object, Packed>();
+const families = new WeakMap<object, Map<string, Packed>>();
+
+/** The family's packed rows of vector `using` (each vector name searched keeps its own). */
+function stateOf(family: object, using: string): Packed | undefined {
+  return families.get(family)?.get(using);
+}
+
+function setState(family: object, using: string, state: Packed | null): void {
+  let byName = families.get(family);
+  if (byName === undefined) families.set(family, (byName = new Map()));
+  if (state === null) byName.delete(using);
+  else byName.set(using, state);
+}
 /** which state a packed tail was handed out from */
 const owners = new WeakMap<PackedTail, Packed>();
 
@@ -83,8 +95,8 @@ export function packTail(
     return null;
   const lineage = winnersLineage(winners);
   if (lineage === undefined) return null;
-  const p = families.get(lineage.family);
-  if (p !== undefined && p.using === using && p.dim === dim) {
+  const p = stateOf(lineage.family, using);
+  if (p !== undefined && p.dim === dim) {
     if (p.winners === winners) return p.tail;
     // older winners than the packed ones (a query that opened its snapshot before the newest WAL object): JS
     if (lineage.gen < p.lineage.gen && descends(p.lineage, lineage.gen) !== null) return null;
@@ -99,7 +111,7 @@ export function packTail(
   for (const e of winners.values()) if (rowOf(e, using, dim) !== null) entries.push(e);
   const bytes = entries.length * dim * 4;
   if (bytes > ROWS_BUDGET) {
-    families.delete(lineage.family);
+    setState(lineage.family, using, null);
     return null;
   }
   let arena = p?.arena ?? null;
@@ -111,7 +123,7 @@ export function packTail(
     queryRoom = dim;
     arena = allocateSimdArena(capacity, 4 * dim);
     if (arena === null) {
-      families.delete(lineage.family);
+      setState(lineage.family, using, null);
       return null;
     }
   }
@@ -134,7 +146,7 @@ export function packTail(
     rowOf: rowIds,
     empty: 0,
   };
-  families.set(lineage.family, state);
+  setState(lineage.family, using, state);
   return handOut(state);
 }
 

@@ -175,6 +175,45 @@ describe('the WAL tail extended per new WAL object', () => {
     expect(expectPacked(await snapshotOf(svc.ctx, 'd'), query).entries).toBe(d1.entries);
   });
 
+  it('vector names searched in turn keep their own packed rows, each holding the points with that vector', async () => {
+    const { svc } = await setup();
+    const named = config(DIM, 'Euclid');
+    await svc.createCollection('n', {
+      ...named,
+      vectors: {
+        a: { size: DIM, distance: 'Euclid', on_disk: false },
+        b: { size: 4, distance: 'Dot', on_disk: false },
+      },
+    } as typeof named);
+    const [va, vb, va2] = randomVectors(3, DIM, 8);
+    await svc.upsertPoints(
+      'n',
+      [
+        { id: 1, vector: { a: va, b: vb.slice(0, 4) } },
+        { id: 2, vector: { a: va2 } },
+      ],
+      true,
+    );
+    const first = await snapshotOf(svc.ctx, 'n');
+    const a1 = packTail(first.winners, 'a', DIM, 'Euclid', undefined);
+    const b1 = packTail(first.winners, 'b', 4, 'Dot', undefined);
+    expect(a1?.entries.map((e) => e?.id)).toEqual([1, 2]);
+    expect(b1?.entries.map((e) => e?.id)).toEqual([1]);
+    await svc.upsertPoints('n', [{ id: 3, vector: { a: va, b: vb.slice(4, 8) } }], true);
+    const next = await snapshotOf(svc.ctx, 'n');
+    const a2 = packTail(next.winners, 'a', DIM, 'Euclid', undefined);
+    const b2 = packTail(next.winners, 'b', 4, 'Dot', undefined);
+    // both extended in place, not packed again when the other name was packed in between
+    expect(a2?.entries).toBe(a1?.entries);
+    expect(b2?.entries).toBe(b1?.entries);
+    expect(b2?.entries.map((e) => e?.id)).toEqual([1, 3]);
+    const q = Float32Array.from(vb.slice(4, 8));
+    const out = new Float64Array(2);
+    scorePacked(b2!, q, 'Dot', Uint32Array.of(0, 1), 2, out);
+    const dot = similarityFn('Dot');
+    expect([...out]).toEqual([dot(q, 0, Float32Array.from(vb.slice(0, 4)), 0, 4), dot(q, 0, q, 0, 4)]);
+  });
+
   it('takes the JS path where no kernel applies', async () => {
     const { svc } = await setup();
     await svc.upsertPoints('c', [{ id: 1, vector: randomVectors(1, DIM, 1)[0] }], true);
