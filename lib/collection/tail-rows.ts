@@ -18,9 +18,9 @@
  *   extended too (`extend`, from however many extensions behind the lineage reaches), not packed again. A query
  *   holding winners older than the packed ones of its family (it opened its snapshot before the newest WAL object)
  *   scores in JS: packing them back would make the queries after it pack the newer ones again.
- * - Nothing is packed past ROWS_BUDGET (a second copy of a large tail would double its memory), for Manhattan (no
- *   kernel), uint8 Cosine (its similarity is the bytes' full cosine), or a dim not a multiple of 4: the caller then
- *   scores in JS (`packTail` returns null).
+ * - Nothing is packed past ROWS_BUDGET a family or the thread's budget (setTailRowsBudget) (a second copy of a large tail would
+ *   double its memory), for Manhattan (no kernel), uint8 Cosine (its similarity is the bytes' full cosine), or a dim
+ *   not a multiple of 4: the caller then scores in JS (`packTail` returns null).
  */
 import { allocateSimdArena, SIMD_BATCH, type SimdArena } from '../distance/index.js';
 import type { Distance } from '../model/distance.js';
@@ -33,6 +33,16 @@ import type { TailEntry } from './tail.js';
 
 /** the largest tail copy a family packs (bytes of rows) */
 const ROWS_BUDGET = 64 * 1024 * 1024;
+/**
+ * what every packed arena of this thread may hold together: past it a new one is not allocated and that tail is
+ * scored in JS (an arena's bytes return when the collector takes it, its family's winners gone)
+ */
+export const DEFAULT_TAIL_ROWS_BUDGET = 256 * 1024 * 1024;
+let budget = DEFAULT_TAIL_ROWS_BUDGET;
+let held = 0;
+const released = new FinalizationRegistry<number>((bytes) => {
+  held -= bytes;
+});
 
 /**
  * A packed tail: row i belongs to entries[i], the winners holding vector `using` in the winners' order; null: a row
@@ -76,6 +86,11 @@ function setState(family: object, using: string, state: Packed | null): void {
 }
 /** which state a packed tail was handed out from */
 const owners = new WeakMap<PackedTail, Packed>();
+
+/** Sets this thread's budget for packed tail rows, in bytes (arenas already allocated are kept). */
+export function setTailRowsBudget(bytes: number): void {
+  budget = bytes;
+}
 
 /** e's vector `using` when it is a dense one of `dim` values; else null (a point the dense scorers skip). */
 function rowOf(e: TailEntry, using: string, dim: number): Float32Array | null {
@@ -121,11 +136,13 @@ export function packTail(
     // room for half as much again, so a growing tail reallocates a few times, not once per WAL object
     capacity = Math.min(ROWS_BUDGET, Math.max(bytes + (bytes >> 1), 1 << 20));
     queryRoom = dim;
-    arena = allocateSimdArena(capacity, 4 * dim);
+    arena = held + capacity > budget ? null : allocateSimdArena(capacity, 4 * dim);
     if (arena === null) {
       setState(lineage.family, using, null);
       return null;
     }
+    held += capacity;
+    released.register(arena, capacity);
   }
   const rows = new Float32Array(arena.buffer, 0, bytes >> 2);
   const rowIds = new Map<PointId, number>();

@@ -11,7 +11,12 @@ import { collectionPrefix } from '../../../lib/collection/keys.js';
 import { optimize } from '../../../lib/collection/optimizer.js';
 import { resolveWinners, type Snapshot, winnersLineage } from '../../../lib/collection/snapshot.js';
 import { type Tail, type TailEntry, tailExtension, WalTailReader } from '../../../lib/collection/tail.js';
-import { packTail, scorePacked } from '../../../lib/collection/tail-rows.js';
+import {
+  DEFAULT_TAIL_ROWS_BUDGET,
+  packTail,
+  scorePacked,
+  setTailRowsBudget,
+} from '../../../lib/collection/tail-rows.js';
 import { MAX_CLOCK_SKEW_MS } from '../../../lib/collection/wal.js';
 import { similarityFn } from '../../../lib/distance/index.js';
 import type { PointId } from '../../../lib/model/point-id.js';
@@ -212,6 +217,40 @@ describe('the WAL tail extended per new WAL object', () => {
     scorePacked(b2!, q, 'Dot', Uint32Array.of(0, 1), 2, out);
     const dot = similarityFn('Dot');
     expect([...out]).toEqual([dot(q, 0, Float32Array.from(vb.slice(0, 4)), 0, 4), dot(q, 0, q, 0, 4)]);
+  });
+
+  it('past the thread budget a tail is scored in JS, with the same answers', async () => {
+    const { svc, store } = await setup();
+    const vecs = randomVectors(41, DIM, 12);
+    await svc.upsertPoints(
+      'c',
+      vecs.slice(0, 40).map((v, i) => ({ id: i, vector: v, payload: { i } })),
+      true,
+    );
+    const request = {
+      vector: vecs[40],
+      limit: 8,
+      offset: 0,
+      params: { exact: false },
+      with_payload: true,
+      with_vector: false,
+    };
+    await svc.query('c', request);
+    await svc.upsertPoints('c', [{ id: 99, vector: vecs[40], payload: { i: 99 } }], true);
+    // packed rows, extended by the write
+    const packed = await svc.query('c', request);
+    expect(packTail((await snapshotOf(svc.ctx, 'c')).winners, '', DIM, 'Euclid', undefined)).not.toBeNull();
+    setTailRowsBudget(1);
+    try {
+      // a fresh service: a new family, and no arena fits a budget of one byte
+      const fresh = service(store, directInvoker(store, 2));
+      const js = await fresh.query('c', request);
+      expect(packTail((await snapshotOf(fresh.ctx, 'c')).winners, '', DIM, 'Euclid', undefined)).toBeNull();
+      expect(js).toEqual(packed);
+      expect(js[0].id).toBe(99);
+    } finally {
+      setTailRowsBudget(DEFAULT_TAIL_ROWS_BUDGET);
+    }
   });
 
   it('takes the JS path where no kernel applies', async () => {
