@@ -53,7 +53,7 @@ export interface PackedTail {
   readonly dim: number;
 }
 
-/** One family's packed rows (see the header): its arena, and the winners map and vector name they hold now. */
+/** One family's packed rows of one vector name (see the header): its arena, and the winners map they hold now. */
 interface Packed {
   arena: SimdArena;
   /** bytes of rows, and floats of query, the arena holds room for */
@@ -61,7 +61,6 @@ interface Packed {
   queryRoom: number;
   winners: ReadonlyMap<PointId, TailEntry>;
   lineage: WinnersLineage;
-  using: string;
   dim: number;
   tail: PackedTail;
   entries: (TailEntry | null)[];
@@ -156,7 +155,6 @@ export function packTail(
     queryRoom,
     winners,
     lineage,
-    using,
     dim,
     tail: { entries, dim },
     entries,

@@ -102,8 +102,8 @@ export function foldBatches(batches: readonly { name: string; batch: WalBatch }[
 /** A batch's version: (seq, writer) */
 type Version = Pick<WalBatch, 'seq' | 'writer'>;
 
-const byVersion = (a: { batch: Version }, b: { batch: Version }): number =>
-  compareVersions(a.batch.seq, a.batch.writer, b.batch.seq, b.batch.writer);
+const versionOrder = (a: Version, b: Version): number => compareVersions(a.seq, a.writer, b.seq, b.writer);
+const byVersion = (a: { batch: Version }, b: { batch: Version }): number => versionOrder(a.batch, b.batch);
 
 /** Sets the batches' entries into `entries` in version order (each also pushed to `set` when given). */
 function applyBatches(
@@ -322,7 +322,7 @@ export class WalTailReader {
     if (
       same &&
       added !== unsealed &&
-      (memo.newest === null || read.oldest === null || byVersion({ batch: memo.newest }, { batch: read.oldest }) < 0)
+      (memo.newest === null || read.oldest === null || versionOrder(memo.newest, read.oldest) < 0)
     ) {
       // every new object is newer than all folded before: extend the last fold (see the header)
       const base = memo.tail;
@@ -373,8 +373,8 @@ export class WalTailReader {
       usable.push({ name: unsealed[i], batch: liveBatch(b, live) });
       names.push(unsealed[i]);
       if (b.seq > maxSeq) maxSeq = b.seq;
-      if (oldest === null || byVersion({ batch: b }, { batch: oldest }) < 0) oldest = { seq: b.seq, writer: b.writer };
-      if (newest === null || byVersion({ batch: b }, { batch: newest }) > 0) newest = { seq: b.seq, writer: b.writer };
+      if (oldest === null || versionOrder(b, oldest) < 0) oldest = { seq: b.seq, writer: b.writer };
+      if (newest === null || versionOrder(b, newest) > 0) newest = { seq: b.seq, writer: b.writer };
     }
     return { usable, names, maxSeq, foreign, oldest, newest };
   }
