@@ -72,6 +72,13 @@ function md5Etag(bytes: Uint8Array): string {
 const PRUNE_RACE_RETRIES = 5;
 /** files a listing stats at once (a chunk of the libuv pool's queue, not thousands of requests in flight) */
 const STAT_CHUNK = 64;
+/** a file found by a listing: its key, and where it lies */
+interface WalkedFile {
+  key: string;
+  dir: string;
+  name: string;
+}
+
 /** the time a keys-only listing reports (ObjectStore ListOptions.keysOnly) */
 const EPOCH = new Date(0);
 
@@ -248,7 +255,7 @@ export class FileSystemStore implements ObjectStore {
       const slash = prefix.lastIndexOf('/');
       const dirKey = slash < 0 ? '' : prefix.slice(0, slash);
       const start = dirKey === '' ? this.root : join(this.root, ...dirKey.split('/'));
-      const found: { key: string; path: string }[] = [];
+      const found: WalkedFile[] = [];
       await this.walk(start, dirKey, prefix, found);
       const after = options.startAfter;
       const keys = after === undefined ? found : found.filter((e) => e.key > after);
@@ -265,7 +272,7 @@ export class FileSystemStore implements ObjectStore {
       for (let i = 0; i < keys.length && out.length < want; ) {
         const chunk = keys.slice(i, i + Math.min(STAT_CHUNK, want - out.length));
         i += chunk.length;
-        const stats = await Promise.all(chunk.map((e) => stat(e.path).catch(() => null)));
+        const stats = await Promise.all(chunk.map((e) => stat(join(e.dir, e.name)).catch(() => null)));
         chunk.forEach((e, j) => {
           const st = stats[j];
           if (st !== null) out.push({ key: e.key, size: st.size, lastModified: st.mtime });
@@ -333,8 +340,11 @@ export class FileSystemStore implements ObjectStore {
     return removed;
   }
 
-  /** The files under `dir` whose keys start with `prefix`, with their paths (no stat: list() stats what it returns). */
-  private async walk(dir: string, dirKey: string, prefix: string, out: { key: string; path: string }[]): Promise<void> {
+  /**
+   * The files under `dir` whose keys start with `prefix`, with their folders (no stat, no path joined: list() stats
+   * only what it returns, and a keys-only listing of a WAL folder of thousands needs neither).
+   */
+  private async walk(dir: string, dirKey: string, prefix: string, out: WalkedFile[]): Promise<void> {
     let entries: Dirent[];
     try {
       entries = await readdir(dir, { withFileTypes: true });
@@ -350,7 +360,7 @@ export class FileSystemStore implements ObjectStore {
         if (key.startsWith(prefix) || prefix.startsWith(`${key}/`))
           await this.walk(join(dir, e.name), key, prefix, out);
       } else if (e.isFile() && key.startsWith(prefix)) {
-        out.push({ key, path: join(dir, e.name) });
+        out.push({ key, dir, name: e.name });
       }
     }
   }
