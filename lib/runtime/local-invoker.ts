@@ -23,6 +23,7 @@ import type { SegmentSearchResult, SegmentSearchTask } from '../segment/task-con
 import { withFaultPolicy } from './fault-policy.js';
 import { parseSegmentResult, parseSegmentTask } from '../segment/task-schema.js';
 import { execArgvFor, siblingScript } from './worker-script.js';
+import { knownExclude, type PostedTask, postedTask } from './shared-exclude.js';
 
 export interface LocalInvokerOptions {
   /** K threads (one per worker). */
@@ -82,13 +83,17 @@ export class LocalInvoker implements Invoker {
     const pool = this.#pools[worker];
     if (pool === undefined)
       return Promise.reject(new RangeError(`worker ${worker} out of range 0..${this.workers - 1}`));
+    let message: PostedTask | SegmentSearchTask;
     try {
-      // a malformed task fails here as 'invalid', not as two doomed attempts on the thread
-      parseSegmentTask(task);
+      // a malformed task fails here as 'invalid', not as two doomed attempts on the thread; a list already shared
+      // was checked with its first task
+      parseSegmentTask(knownExclude(task) === undefined ? task : { ...task, exclude: undefined });
+      // a long keyed exclude list is posted once, in shared memory (shared-exclude.ts)
+      message = postedTask(task);
     } catch (error) {
       return Promise.reject(error);
     }
-    return withFaultPolicy((signal, _attempt, budgetMs) => this.#runCooperatively(pool, task, signal, budgetMs), {
+    return withFaultPolicy((signal, _attempt, budgetMs) => this.#runCooperatively(pool, message, signal, budgetMs), {
       deadlineMs,
       label: `segment worker thread ${worker}`,
       onFailure: (error) => this.#onError?.(error, worker),
@@ -101,7 +106,7 @@ export class LocalInvoker implements Invoker {
    */
   async #runCooperatively(
     pool: Piscina,
-    task: SegmentSearchTask,
+    task: PostedTask | SegmentSearchTask,
     signal: AbortSignal,
     budgetMs: number,
   ): Promise<SegmentSearchResult> {

@@ -9,6 +9,7 @@ import type { SegmentTaskContext } from '../segment/task.js';
 import { runSegmentTask } from '../segment/task.js';
 import { createSegmentContext, type WorkerSetup } from './segment-context.js';
 import { parseSegmentTask } from '../segment/task-schema.js';
+import { receivedTask } from './shared-exclude.js';
 
 let context: Promise<SegmentTaskContext> | undefined;
 
@@ -20,7 +21,8 @@ function contextOnce(): Promise<SegmentTaskContext> {
   return context;
 }
 
-export default async function run(task: unknown): Promise<SegmentSearchResult> {
-  const parsed = parseSegmentTask(task);
+export default async function run(message: unknown): Promise<SegmentSearchResult> {
+  // a shared exclude list becomes the task's own (parsed once per key on this thread)
+  const parsed = parseSegmentTask(receivedTask(message));
   return runSegmentTask(parsed, await contextOnce());
 }

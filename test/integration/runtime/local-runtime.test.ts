@@ -80,4 +80,47 @@ describe('local runtime on worker threads', () => {
     expect(second.cold).toBe(0);
     expect(second.gets).toBe(0);
   });
+
+  it('excludes the tail-shadowed sealed copies on the threads, from a shared list that follows every write', async () => {
+    // one segment, so a thread holding a stale list would answer the moved points' old copies and nothing else
+    await rt.service.createCollection('one', {
+      ...config,
+      optimizers_config: { default_segment_number: 1, indexing_threshold: 20_000 },
+    });
+    await rt.service.upsertPoints(
+      'one',
+      vectors.map((vector, id) => ({ id, vector })),
+      true,
+    );
+    await rt.trigger.flush();
+    expect((await rt.service.getCollection('one')).segments_count).toBe(1);
+    // the brute-force reference: every point's current vector
+    const current = new Map(vectors.map((v, i) => [i, v]));
+    const expected = (q: number[], limit: number) =>
+      [...current]
+        .map(([id, v]) => ({ id, d: v.reduce((s, x, j) => s + (x - q[j]) ** 2, 0) }))
+        .sort((a, b) => a.d - b.d || a.id - b.id)
+        .slice(0, limit)
+        .map((p) => p.id);
+    const answer = async (q: number[], limit: number) =>
+      (await rt.collections.query('one', request(q, limit))).map((p) => p.id);
+    const far = (i: number) => Array.from({ length: DIM }, (_, j) => 50 + i + j);
+    const update = async (ids: number[]) => {
+      await rt.service.upsertPoints(
+        'one',
+        ids.map((id) => ({ id, vector: far(id) })),
+        true,
+      );
+      for (const id of ids) current.set(id, far(id));
+    };
+    const q = vectors[40];
+    // 100 sealed points moved far away: a list long enough to be shared with the threads, not posted per task
+    await update(Array.from({ length: 100 }, (_, i) => 200 + i));
+    expect(await answer(q, 8)).toEqual(expected(q, 8));
+    expect(await answer(q, 8)).toEqual(expected(q, 8));
+    // the query's own nearest points move next, under a new list
+    await update(expected(q, 8));
+    expect(await answer(q, 8)).toEqual(expected(q, 8));
+    expect((await rt.service.getCollection('one')).segments_count).toBe(1);
+  });
 });
