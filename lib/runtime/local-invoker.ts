@@ -5,14 +5,14 @@
  * int8 sets, page cache and open segments stay hot there. One shared piscina pool of K threads would hand a task to
  * whichever thread is free: every thread would end up loading every segment (K× the memory, K× the cold reads),
  * which is exactly what the routing exists to avoid. Piscina still does the rest per thread: queueing, several
- * concurrent async tasks per thread (S3 waits overlap), abort, and replacing a dead thread.
+ * concurrent async tasks per thread (S3 waits overlap), and replacing a dead thread.
  *
  * Faults (shared policy, fault-policy.ts): a task that throws, crashes its thread, or outlives its share of the
  * deadline is retried once, then fails 'unavailable'. A timed-out task is NOT killed: it carries its budget
  * (`budgetMs`) and stops itself between store rounds (lib/segment/task.ts), so the thread, its page cache and the
  * pages the late task fetched survive, and a repeated cold query gets cheaper each time. Only a task still running
- * `lastResortMs` past its budget (JavaScript stuck in a loop, which no checkpoint reaches) is aborted, which
- * terminates its thread (piscina cannot stop running JavaScript otherwise); piscina starts a fresh one, cold.
+ * `lastResortMs` past its budget (JavaScript stuck in a loop, which no checkpoint reaches) has its thread
+ * terminated (nothing else stops running JavaScript); piscina starts a fresh one, cold.
  *
  * Each thread builds its context (ObjectStore, PageCache, segment registry) once, from `workerData`, in the worker
  * script (pool-worker.ts); the script loads under tsx in dev and as built JS (worker-script.ts).
@@ -102,7 +102,13 @@ export class LocalInvoker implements Invoker {
 
   /**
    * Runs a task with its budget: when the policy stops waiting (`signal`), the task is left to stop itself; the
-   * thread is terminated only if it is still running `lastResortMs` later.
+   * thread is terminated only if the task is still running `lastResortMs` later.
+   *
+   * No AbortSignal goes to piscina: piscina runs a task that has one ALONE on its thread (an abort terminates the
+   * thread, so it keeps other tasks off it), which made every thread serve one task at a time and kept store waits
+   * from overlapping. A task still running that late means JavaScript stuck in a loop, which holds the thread's
+   * other tasks up too, so the whole thread goes (piscina fails its tasks, whose own retries follow, and starts a
+   * fresh thread).
    */
   async #runCooperatively(
     pool: Piscina,
@@ -110,15 +116,17 @@ export class LocalInvoker implements Invoker {
     signal: AbortSignal,
     budgetMs: number,
   ): Promise<SegmentSearchResult> {
-    const kill = new AbortController();
     let timer: ReturnType<typeof setTimeout> | undefined;
     const onAbandoned = () => {
-      timer = setTimeout(() => kill.abort(new Error('segment task ignored its budget')), this.#lastResortMs);
+      timer = setTimeout(() => {
+        // one thread per pool: the thread this task runs on (or queues behind)
+        for (const thread of pool.threads) void thread.terminate();
+      }, this.#lastResortMs);
       timer.unref?.();
     };
     signal.addEventListener('abort', onAbandoned, { once: true });
     try {
-      return parseSegmentResult(await pool.run({ ...task, budgetMs }, { signal: kill.signal }));
+      return parseSegmentResult(await pool.run({ ...task, budgetMs }));
     } finally {
       signal.removeEventListener('abort', onAbandoned);
       if (timer !== undefined) clearTimeout(timer);

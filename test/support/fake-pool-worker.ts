@@ -8,6 +8,8 @@
  * - `crash-once:<file>`  kill the thread the first time (marker file), answer afterwards
  * - `spin`               busy-loop forever (only thread termination stops it)
  * - `budget`             wait in 20 ms steps until its `budgetMs` is spent, then fail as a late task does
+ * - `together:<n>`       wait (as a store round does) until n tasks are in flight on this thread, or 3 s pass; the
+ *                        answer's `distances` is the most tasks seen in flight at once
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import { threadId } from 'node:worker_threads';
@@ -15,6 +17,8 @@ import { workerData } from 'piscina';
 import type { SegmentSearchResult, SegmentSearchTask } from '../../lib/segment/task-contract.js';
 
 const setup = workerData as { worker: number };
+let inFlight = 0;
+let mostInFlight = 0;
 
 export default async function run(task: SegmentSearchTask): Promise<SegmentSearchResult | object> {
   const mode = task.collectionPrefix;
@@ -29,6 +33,16 @@ export default async function run(task: SegmentSearchTask): Promise<SegmentSearc
     }
   }
   if (mode === 'spin') for (;;);
+  let distances = 0;
+  if (mode.startsWith('together:')) {
+    const want = Number(mode.slice('together:'.length));
+    inFlight += 1;
+    mostInFlight = Math.max(mostInFlight, inFlight);
+    const started = Date.now();
+    while (mostInFlight < want && Date.now() - started < 3000) await new Promise((r) => setTimeout(r, 5));
+    distances = mostInFlight;
+    inFlight -= 1;
+  }
   if (mode === 'budget') {
     const started = Date.now();
     for (;;) {
@@ -44,6 +58,6 @@ export default async function run(task: SegmentSearchTask): Promise<SegmentSearc
       segment: `thread-${threadId}`,
       offset: i,
     })),
-    stats: { segments: task.segments.length, distances: 0, gets: 0, bytes: 0, rounds: 0, cold: 0, millis: 0 },
+    stats: { segments: task.segments.length, distances, gets: 0, bytes: 0, rounds: 0, cold: 0, millis: 0 },
   };
 }

@@ -52,6 +52,13 @@ describe('LocalInvoker (worker-thread pool)', () => {
     expect(new Set(all).size).toBe(K);
   });
 
+  it('runs several tasks on one thread at once, so their store waits overlap', async () => {
+    const answers = await Promise.all(Array.from({ length: 4 }, () => invoker.invoke(2, task('together:4'), 20_000)));
+    // every task saw all four in flight on the thread: none waited for another to finish
+    expect(answers.map((a) => a.stats.distances)).toEqual([4, 4, 4, 4]);
+    expect(new Set(answers.map((a) => a.candidates[0].segment)).size).toBe(1);
+  });
+
   it('replaces a crashed thread and retries the task once on the new one', async () => {
     const before = await threadOf(invoker, 1, task('ok'));
     const marker = join(mkdtempSync(join(tmpdir(), 'strata-pool-')), 'crashed');
