@@ -37,6 +37,12 @@ export interface FaultPolicyOptions {
   backoffBaseMs?: number;
   /** largest backoff cap @default 1000 */
   backoffMaxMs?: number;
+  /**
+   * whether each attempt gets an AbortSignal that fires at its timeout. false: attempts get a signal that never
+   * fires, for callers that know their timeout anyway (the attempt's `timeoutMs`): an AbortController per attempt
+   * was ~4% of the local server's main thread under query load. @default true
+   */
+  abortSignals?: boolean;
   /** injectable for deterministic tests @default Math.random */
   random?: () => number;
   sleep?: (ms: number) => Promise<void>;
@@ -79,7 +85,7 @@ export async function withFaultPolicy<T>(attempt: Attempt<T>, options: FaultPoli
     const timeoutMs = failures === 0 ? Math.max(1, Math.ceil(remaining * share)) : remaining;
     attempts++;
     try {
-      return await runAttempt(attempt, attempts - 1, Math.min(timeoutMs, remaining));
+      return await runAttempt(attempt, attempts - 1, Math.min(timeoutMs, remaining), options.abortSignals !== false);
     } catch (error) {
       if (isStrataError(error, 'invalid')) throw error;
       lastError = error;
@@ -106,17 +112,20 @@ export async function withFaultPolicy<T>(attempt: Attempt<T>, options: FaultPoli
   );
 }
 
-function runAttempt<T>(attempt: Attempt<T>, index: number, timeoutMs: number): Promise<T> {
-  const controller = new AbortController();
+/** what attempts get when the caller asked for no abort signals */
+const NEVER_ABORTED = new AbortController().signal;
+
+function runAttempt<T>(attempt: Attempt<T>, index: number, timeoutMs: number, abortable: boolean): Promise<T> {
+  const controller = abortable ? new AbortController() : null;
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => {
       const error = new AttemptTimeoutError(timeoutMs);
-      controller.abort(error);
+      controller?.abort(error);
       reject(error);
     }, timeoutMs);
     let settled: Promise<T>;
     try {
-      settled = attempt(controller.signal, index, timeoutMs);
+      settled = attempt(controller?.signal ?? NEVER_ABORTED, index, timeoutMs);
     } catch (error) {
       settled = Promise.reject(error);
     }

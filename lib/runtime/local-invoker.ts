@@ -93,15 +93,17 @@ export class LocalInvoker implements Invoker {
     } catch (error) {
       return Promise.reject(error);
     }
-    return withFaultPolicy((signal, _attempt, budgetMs) => this.#runCooperatively(pool, message, signal, budgetMs), {
+    return withFaultPolicy((_signal, _attempt, budgetMs) => this.#runCooperatively(pool, message, budgetMs), {
       deadlineMs,
+      // the policy stops waiting at the attempt's budget, which the task carries: no signal needed to know it
+      abortSignals: false,
       label: `segment worker thread ${worker}`,
       onFailure: (error) => this.#onError?.(error, worker),
     });
   }
 
   /**
-   * Runs a task with its budget: when the policy stops waiting (`signal`), the task is left to stop itself; the
+   * Runs a task with its budget: when the policy stops waiting (at `budgetMs`), the task is left to stop itself; the
    * thread is terminated only if the task is still running `lastResortMs` later.
    *
    * No AbortSignal goes to piscina: piscina runs a task that has one ALONE on its thread (an abort terminates the
@@ -113,23 +115,17 @@ export class LocalInvoker implements Invoker {
   async #runCooperatively(
     pool: Piscina,
     task: PostedTask | SegmentSearchTask,
-    signal: AbortSignal,
     budgetMs: number,
   ): Promise<SegmentSearchResult> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const onAbandoned = () => {
-      timer = setTimeout(() => {
-        // one thread per pool: the thread this task runs on (or queues behind)
-        for (const thread of pool.threads) void thread.terminate();
-      }, this.#lastResortMs);
-      timer.unref?.();
-    };
-    signal.addEventListener('abort', onAbandoned, { once: true });
+    const timer = setTimeout(() => {
+      // one thread per pool: the thread this task runs on (or queues behind)
+      for (const thread of pool.threads) void thread.terminate();
+    }, budgetMs + this.#lastResortMs);
+    timer.unref?.();
     try {
       return parseSegmentResult(await pool.run({ ...task, budgetMs }));
     } finally {
-      signal.removeEventListener('abort', onAbandoned);
-      if (timer !== undefined) clearTimeout(timer);
+      clearTimeout(timer);
     }
   }
 

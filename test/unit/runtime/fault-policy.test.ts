@@ -69,6 +69,22 @@ describe('fault policy: one retry, then unavailable', () => {
     expect(Date.now() - started).toBeLessThan(990);
   });
 
+  it('without abort signals, still abandons a hung attempt at its share and retries; the signal never fires', async () => {
+    const seen: { signal: AbortSignal; timeoutMs: number }[] = [];
+    const result = await withFaultPolicy(
+      (signal, i, timeoutMs) => {
+        seen.push({ signal, timeoutMs });
+        return i === 0 ? never<string>() : Promise.resolve('second');
+      },
+      { deadlineMs: 400, label: 'w', abortSignals: false },
+    );
+    expect(result).toBe('second');
+    // the attempt learns when it is abandoned from its timeout, not from the signal
+    expect(seen.map((s) => s.signal.aborted)).toEqual([false, false]);
+    expect(seen[0].timeoutMs).toBeGreaterThan(100);
+    expect(seen[0].timeoutMs).toBeLessThanOrEqual(200);
+  });
+
   it('never keeps the caller past the deadline when every attempt hangs', async () => {
     const started = Date.now();
     const error = await failure(withFaultPolicy(() => never(), { deadlineMs: 300, label: 'w' }));
