@@ -39,7 +39,10 @@ export function ok(c: Ctx, result: unknown): Response {
 export async function readJson(c: Ctx, maxBytes: number, emptyAs: unknown = undefined): Promise<unknown> {
   const declared = Number(c.req.header('content-length') ?? NaN);
   if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(declared, maxBytes);
-  const text = await readText(c.req.raw, maxBytes);
+  // a declared length is enforced by the HTTP parser (no more bytes reach the body), so such a body is read whole
+  // in one call, which the Node adapter serves straight from the socket: no web stream (~0.1 ms of the main thread
+  // per query); a chunked body is read as a stream, counting its bytes against the limit as they come
+  const text = Number.isFinite(declared) ? await readDeclared(c.req.raw) : await readText(c.req.raw, maxBytes);
   if (text.trim() === '') {
     if (emptyAs !== undefined) return emptyAs;
     throw formatError('JSON body', 'EOF while parsing a value at line 1 column 0');
@@ -78,6 +81,13 @@ export function isJsonContentType(header: string | undefined): boolean {
 const tooLarge = (size: number, limit: number): HttpError =>
   new HttpError(400, `JSON payload (${size} bytes) is larger than allowed (limit: ${limit} bytes).`);
 
+async function readDeclared(req: Request): Promise<string> {
+  const body = await req.arrayBuffer().catch(() => {
+    throw new ClientGone();
+  });
+  return decodeUtf8(Buffer.from(body));
+}
+
 async function readText(req: Request, maxBytes: number): Promise<string> {
   if (!req.body) return '';
   const reader = req.body.getReader();
@@ -95,9 +105,15 @@ async function readText(req: Request, maxBytes: number): Promise<string> {
     }
     chunks.push(value);
   }
-  // Buffer's decoder is several times faster than TextDecoder on a large body, and equally lenient (U+FFFD for bad
-  // bytes); a leading BOM is dropped as TextDecoder drops it
-  const text = Buffer.concat(chunks, total).toString('utf8');
+  return decodeUtf8(Buffer.concat(chunks, total));
+}
+
+/**
+ * Buffer's decoder is several times faster than TextDecoder on a large body, and equally lenient (U+FFFD for bad
+ * bytes); a leading BOM is dropped as TextDecoder drops it.
+ */
+function decodeUtf8(bytes: Buffer): string {
+  const text = bytes.toString('utf8');
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
