@@ -70,6 +70,8 @@ function md5Etag(bytes: Uint8Array): string {
 
 /** PUT attempts when a concurrent delete prunes the folder it is writing into (see pruneEmptyFolders). */
 const PRUNE_RACE_RETRIES = 5;
+/** how many folders put() remembers as existing before it starts over */
+const KNOWN_FOLDERS = 4096;
 /** files a listing stats at once (a chunk of the libuv pool's queue, not thousands of requests in flight) */
 const STAT_CHUNK = 64;
 /** a file found by a listing: its key, and where it lies */
@@ -95,6 +97,8 @@ export class FileSystemStore implements ObjectStore {
   private readonly etagCache = new Map<string, string>();
   /** create-only PUTs use link(2) until the filesystem refuses hard links once */
   private hardLinks = true;
+  /** folders known to exist (see put), at most KNOWN_FOLDERS */
+  private readonly folders = new Set<string>();
 
   constructor(private readonly options: FileSystemStoreOptions) {
     this.root = resolve(options.root);
@@ -196,7 +200,14 @@ export class FileSystemStore implements ObjectStore {
       // make it again and retry
       for (let attempt = 1; ; attempt++) {
         try {
-          await mkdir(dirname(path), { recursive: true });
+          // a folder this store made or wrote into is taken to be there: a delete that pruned it since (here or in
+          // another process) fails the first file operation with ENOENT, and the retry makes it again
+          const dir = dirname(path);
+          if (attempt > 1 || !this.folders.has(dir)) {
+            await mkdir(dir, { recursive: true });
+            if (this.folders.size >= KNOWN_FOLDERS) this.folders.clear();
+            this.folders.add(dir);
+          }
           if (options.ifNoneMatch === '*' && this.hardLinks) {
             const ident = await this.createExclusively(key, path, body);
             if (ident !== null) {
@@ -313,6 +324,7 @@ export class FileSystemStore implements ObjectStore {
     for (let d = dir; d.startsWith(this.root) && d !== this.root; d = dirname(d)) {
       try {
         await rmdir(d);
+        this.folders.delete(d);
       } catch {
         return;
       }
@@ -468,8 +480,9 @@ export class FileSystemStore implements ObjectStore {
       if (e instanceof StrataError || isMissing(e)) throw e;
       throw new StrataError('unavailable', `Write of ${this.keyOf(path)} failed`, { cause: e });
     } finally {
-      // the key holds the bytes now (or never will): the temp name is garbage either way (sweepTempFiles)
-      await unlink(temp.path).catch(() => undefined);
+      // the key holds the bytes now (or never will): the temp name is garbage either way (sweepTempFiles), so the
+      // write does not wait for its removal
+      void unlink(temp.path).catch(() => undefined);
     }
   }
 

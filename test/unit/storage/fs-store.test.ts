@@ -200,6 +200,19 @@ describe('FileSystemStore', () => {
     }
   });
 
+  it('a PUT into a folder another process removed since this store last wrote there lands (made again)', async () => {
+    const root = tempRoot();
+    const store = new FileSystemStore({ root });
+    for (const ifNoneMatch of ['*', undefined] as const) {
+      await store.put('c/wal/1.w', enc('one'));
+      // the folder goes behind this store's back (another process's delete, an operator)
+      rmSync(join(root, 'c'), { recursive: true, force: true });
+      await store.put('c/wal/2.w', enc('two'), ifNoneMatch ? { ifNoneMatch } : {});
+      expect(dec((await store.get('c/wal/2.w'))!.body)).toBe('two');
+      expect(await store.get('c/wal/1.w')).toBeNull();
+    }
+  });
+
   it('a PUT racing a delete that prunes its folder still lands', async () => {
     const store = new FileSystemStore({ root: tempRoot() });
     for (let i = 0; i < 50; i++) {
