@@ -15,6 +15,7 @@
  */
 import { InvokeCommand, LambdaClient, type InvokeCommandOutput } from '@aws-sdk/client-lambda';
 import type { Invoker } from '../collection/invoker.js';
+import type { PointId } from '../model/point-id.js';
 import type { SegmentRef, SegmentSearchResult, SegmentSearchTask } from '../segment/task-contract.js';
 import { internal, invalid, unavailable } from '../model/errors.js';
 import { Deadline } from '../model/deadline.js';
@@ -102,7 +103,8 @@ export class LambdaInvoker implements Invoker {
   async invoke(worker: number, task: SegmentSearchTask, deadlineMs: number): Promise<SegmentSearchResult> {
     const name = this.#names[worker];
     if (name === undefined) throw new RangeError(`worker ${worker} out of range 0..${this.workers - 1}`);
-    parseSegmentTask(task);
+    // a list already serialized was checked with its first task (taskJson)
+    parseSegmentTask(task.exclude != null && listJson.has(task.exclude) ? { ...task, exclude: undefined } : task);
     // one instant for every split group of this task: the budget is the call's, not each group's
     const deadline = Deadline.in(deadlineMs);
     const groups = this.#splitForResponse(task);
@@ -117,7 +119,7 @@ export class LambdaInvoker implements Invoker {
   }
 
   #invokeOne(worker: number, name: string, task: SegmentSearchTask, deadline: Deadline): Promise<SegmentSearchResult> {
-    const payload = encoder.encode(JSON.stringify(task));
+    const payload = encoder.encode(taskJson(task));
     if (payload.byteLength > this.#limit) {
       // the query vector and the WAL-shadowed ids travel whole with every task: splitting segments cannot help
       throw unavailable(
@@ -165,6 +167,27 @@ export class LambdaInvoker implements Invoker {
     for (let i = 0; i < task.segments.length; i += perGroup) groups.push(task.segments.slice(i, i + perGroup));
     return groups;
   }
+}
+
+/** below this many ids an exclude list is serialized with its task */
+const LIST_JSON_MIN = 64;
+/**
+ * Exclude lists serialized once, by list: the WAL tail winners' ids (thousands under a writer) are the same list for
+ * every query and every worker until the next WAL object, and were serialized (and checked) once per invoke.
+ */
+const listJson = new WeakMap<readonly PointId[], string>();
+
+/**
+ * The task as its invoke payload: JSON.stringify's, but for the key order (`exclude` last), with a long exclude list
+ * serialized once per list (the task already checked).
+ */
+export function taskJson(task: SegmentSearchTask): string {
+  const { exclude } = task;
+  if (exclude == null || exclude.length < LIST_JSON_MIN) return JSON.stringify(task);
+  let list = listJson.get(exclude);
+  if (list === undefined) listJson.set(exclude, (list = JSON.stringify(exclude)));
+  const head = JSON.stringify({ ...task, exclude: undefined });
+  return `${head.slice(0, -1)},"exclude":${list}}`;
 }
 
 /**

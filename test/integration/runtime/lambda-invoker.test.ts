@@ -6,7 +6,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { SegmentSearchResult, SegmentSearchTask } from '../../../lib/segment/task-contract.js';
 import { StrataError } from '../../../lib/model/errors.js';
-import { LambdaInvoker, createLambdaClient } from '../../../lib/runtime/lambda-invoker.js';
+import { LambdaInvoker, createLambdaClient, taskJson } from '../../../lib/runtime/lambda-invoker.js';
 import { startLambdaServer, type LambdaServer } from '../../support/lambda-server.js';
 
 const task = (segments: string[], limit = 2): SegmentSearchTask => ({
@@ -19,9 +19,12 @@ const task = (segments: string[], limit = 2): SegmentSearchTask => ({
 
 let inFlight = 0;
 let maxInFlight = 0;
+/** the exclude lists the functions received, in order */
+const excludesSeen: unknown[] = [];
 
 async function fakeSegmentSearch(event: unknown): Promise<SegmentSearchResult> {
   const t = event as SegmentSearchTask;
+  if (t.exclude !== undefined) excludesSeen.push(t.exclude);
   inFlight++;
   maxInFlight = Math.max(maxInFlight, inFlight);
   await new Promise((r) => setTimeout(r, 20));
@@ -149,6 +152,27 @@ describe('LambdaInvoker over the real SDK and the Invoke wire protocol', () => {
     const result = await invoker.invoke(1, task(['s1']), 4000);
     expect(result.candidates).toHaveLength(2);
     expect(Date.now() - started).toBeLessThan(4000);
+  });
+
+  it('sends every function the exact exclude list, a long one serialized once, and still rejects a malformed one', async () => {
+    const ids = Array.from({ length: 500 }, (_, i) =>
+      i % 5 === 0 ? `00000000-0000-4000-8000-${String(i).padStart(12, '0')}` : i * 7919,
+    );
+    for (const exclude of [ids.slice(0, 10), ids]) {
+      const t = { ...task(['s']), exclude, excludeKey: 'n.1' };
+      // the payload is the task's own JSON, whatever the key order
+      expect(JSON.parse(taskJson(t))).toEqual(JSON.parse(JSON.stringify(t)));
+      excludesSeen.length = 0;
+      await Promise.all([0, 1, 0, 1].map((w) => invoker.invoke(w, t, 5000)));
+      expect(excludesSeen).toEqual([exclude, exclude, exclude, exclude]);
+    }
+    const before = server.invocations.length;
+    const bad = { ...task(['s']), exclude: [...ids.slice(0, 100), 'not-an-id'] };
+    await expect(invoker.invoke(0, bad, 5000)).rejects.toMatchObject({
+      kind: 'invalid',
+      message: expect.stringMatching(/exclude\.100/),
+    });
+    expect(server.invocations.length).toBe(before);
   });
 
   it('keeps at most `concurrency` invokes in flight', async () => {
