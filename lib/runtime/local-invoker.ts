@@ -47,6 +47,8 @@ export class LocalInvoker implements Invoker {
   readonly #pools: Piscina[];
   readonly #onError: ((error: unknown, worker: number) => void) | undefined;
   readonly #lastResortMs: number;
+  /** per worker: when a task on its thread last settled (Date.now; 0: none yet) */
+  readonly #settled: number[];
   #closed = false;
 
   constructor(options: LocalInvokerOptions) {
@@ -55,6 +57,7 @@ export class LocalInvoker implements Invoker {
     this.workers = options.workers;
     this.#onError = options.onError;
     this.#lastResortMs = options.lastResortMs ?? 30_000;
+    this.#settled = new Array<number>(this.workers).fill(0);
     const filename = options.filename ?? siblingScript(import.meta.url, 'pool-worker');
     const execArgv = execArgvFor(filename);
     this.#pools = Array.from({ length: this.workers }, (_, worker) => {
@@ -93,7 +96,7 @@ export class LocalInvoker implements Invoker {
     } catch (error) {
       return Promise.reject(error);
     }
-    return withFaultPolicy((_signal, _attempt, budgetMs) => this.#runCooperatively(pool, message, budgetMs), {
+    return withFaultPolicy((_signal, _attempt, budgetMs) => this.#runCooperatively(worker, message, budgetMs), {
       deadlineMs,
       // the policy stops waiting at the attempt's budget, which the task carries: no signal needed to know it
       abortSignals: false,
@@ -104,28 +107,38 @@ export class LocalInvoker implements Invoker {
 
   /**
    * Runs a task with its budget: when the policy stops waiting (at `budgetMs`), the task is left to stop itself; the
-   * thread is terminated only if the task is still running `lastResortMs` later.
+   * thread is terminated only if the task is still running `lastResortMs` later and the thread has settled no task
+   * for as long (a thread that keeps settling tasks is not stuck: the late task is queued behind them, or waiting).
    *
    * No AbortSignal goes to piscina: piscina runs a task that has one ALONE on its thread (an abort terminates the
    * thread, so it keeps other tasks off it), which made every thread serve one task at a time and kept store waits
-   * from overlapping. A task still running that late means JavaScript stuck in a loop, which holds the thread's
-   * other tasks up too, so the whole thread goes (piscina fails its tasks, whose own retries follow, and starts a
-   * fresh thread).
+   * from overlapping. A thread that settles nothing for that long is JavaScript stuck in a loop, which holds the
+   * thread's other tasks up too, so the whole thread goes (piscina fails its tasks, whose own retries follow, and
+   * starts a fresh thread).
    */
   async #runCooperatively(
-    pool: Piscina,
+    worker: number,
     task: PostedTask | SegmentSearchTask,
     budgetMs: number,
   ): Promise<SegmentSearchResult> {
-    const timer = setTimeout(() => {
+    const pool = this.#pools[worker];
+    let timer: ReturnType<typeof setTimeout>;
+    const lastResort = () => {
+      if (Date.now() - this.#settled[worker] < this.#lastResortMs) {
+        timer = setTimeout(lastResort, this.#lastResortMs);
+        timer.unref?.();
+        return;
+      }
       // one thread per pool: the thread this task runs on (or queues behind)
       for (const thread of pool.threads) void thread.terminate();
-    }, budgetMs + this.#lastResortMs);
+    };
+    timer = setTimeout(lastResort, budgetMs + this.#lastResortMs);
     timer.unref?.();
     try {
       return parseSegmentResult(await pool.run({ ...task, budgetMs }));
     } finally {
       clearTimeout(timer);
+      this.#settled[worker] = Date.now();
     }
   }
 

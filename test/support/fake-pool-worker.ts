@@ -8,6 +8,7 @@
  * - `crash-once:<file>`  kill the thread the first time (marker file), answer afterwards
  * - `spin`               busy-loop forever (only thread termination stops it)
  * - `budget`             wait in 20 ms steps until its `budgetMs` is spent, then fail as a late task does
+ * - `sleep:<ms>`          answer after ms
  * - `together:<n>`       wait (as a store round does) until n tasks are in flight on this thread, or 3 s pass; the
  *                        answer's `distances` is the most tasks seen in flight at once
  */
@@ -33,6 +34,7 @@ export default async function run(task: SegmentSearchTask): Promise<SegmentSearc
     }
   }
   if (mode === 'spin') for (;;);
+  if (mode.startsWith('sleep:')) await new Promise((r) => setTimeout(r, Number(mode.slice('sleep:'.length))));
   let distances = 0;
   if (mode.startsWith('together:')) {
     const want = Number(mode.slice('together:'.length));

@@ -94,6 +94,17 @@ describe('LocalInvoker (worker-thread pool)', () => {
     expect(await threadOf(invoker, 1, task('ok'))).toBe(before);
   });
 
+  it("keeps a thread that is busy settling tasks, even past a queued task's budget and last resort", async () => {
+    const before = await threadOf(invoker, 2, task('ok'));
+    // 40 tasks of 50 ms, four at a time: the queue ahead of the late task drains for ~500 ms, settling all along
+    const ahead = Array.from({ length: 40 }, () => invoker.invoke(2, task('sleep:50'), 20_000));
+    // its budget (100 ms) and the last resort (300 ms) pass while it waits behind them
+    const late = (await invoker.invoke(2, task('ok'), 200).catch((e: unknown) => e)) as StrataError;
+    expect(late.kind).toBe('unavailable');
+    expect((await Promise.all(ahead)).every((r) => r.candidates[0].segment === before)).toBe(true);
+    expect(await threadOf(invoker, 2, task('ok'))).toBe(before);
+  });
+
   it('terminates a thread that spins past its budget (the last resort), then replaces it', async () => {
     const before = await threadOf(invoker, 0, task('ok'));
     const started = Date.now();
