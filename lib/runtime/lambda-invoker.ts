@@ -103,8 +103,8 @@ export class LambdaInvoker implements Invoker {
   async invoke(worker: number, task: SegmentSearchTask, deadlineMs: number): Promise<SegmentSearchResult> {
     const name = this.#names[worker];
     if (name === undefined) throw new RangeError(`worker ${worker} out of range 0..${this.workers - 1}`);
-    // a list already serialized was checked with its first task (taskJson)
-    parseSegmentTask(task.exclude != null && listJson.has(task.exclude) ? { ...task, exclude: undefined } : task);
+    // a list already serialized was checked with its first task (taskPayload)
+    parseSegmentTask(checkedBefore(task.exclude) ? { ...task, exclude: undefined } : task);
     // one instant for every split group of this task: the budget is the call's, not each group's
     const deadline = Deadline.in(deadlineMs);
     const groups = this.#splitForResponse(task);
@@ -119,7 +119,7 @@ export class LambdaInvoker implements Invoker {
   }
 
   #invokeOne(worker: number, name: string, task: SegmentSearchTask, deadline: Deadline): Promise<SegmentSearchResult> {
-    const payload = encoder.encode(taskJson(task));
+    const payload = taskPayload(task);
     if (payload.byteLength > this.#limit) {
       // the query vector and the WAL-shadowed ids travel whole with every task: splitting segments cannot help
       throw unavailable(
@@ -169,25 +169,50 @@ export class LambdaInvoker implements Invoker {
   }
 }
 
-/** below this many ids an exclude list is serialized with its task */
-const LIST_JSON_MIN = 64;
+/** below this many elements an array is serialized with its task */
+const ARRAY_JSON_MIN = 64;
 /**
- * Exclude lists serialized once, by list: the WAL tail winners' ids (thousands under a writer) are the same list for
- * every query and every worker until the next WAL object, and were serialized (and checked) once per invoke.
+ * Long arrays serialized (and encoded) once, by array: the WAL tail winners' ids (thousands under a writer) are the
+ * same list for every query and every worker until the next WAL object, and a query's vector is the same in its K
+ * tasks; each was serialized and encoded once per invoke (and the list checked once per invoke).
  */
-const listJson = new WeakMap<readonly PointId[], string>();
+const arrayBytes = new WeakMap<readonly unknown[], Uint8Array>();
+
+/** An exclude list already serialized was checked with the task that first carried it. */
+function checkedBefore(exclude: readonly PointId[] | undefined): boolean {
+  return exclude != null && arrayBytes.has(exclude);
+}
+
+function bytesOf(array: readonly unknown[]): Uint8Array {
+  let bytes = arrayBytes.get(array);
+  if (bytes === undefined) arrayBytes.set(array, (bytes = encoder.encode(JSON.stringify(array))));
+  return bytes;
+}
+
+const VECTOR_KEY = encoder.encode(',"vector":');
+const EXCLUDE_KEY = encoder.encode(',"exclude":');
+const CLOSE = encoder.encode('}');
 
 /**
- * The task as its invoke payload: JSON.stringify's, but for the key order (`exclude` last), with a long exclude list
- * serialized once per list (the task already checked).
+ * The task as its invoke payload: JSON.stringify's bytes, but for the key order (a long `vector` and `exclude`
+ * last), each long array serialized and encoded once per array (the task already checked).
  */
-export function taskJson(task: SegmentSearchTask): string {
-  const { exclude } = task;
-  if (exclude == null || exclude.length < LIST_JSON_MIN) return JSON.stringify(task);
-  let list = listJson.get(exclude);
-  if (list === undefined) listJson.set(exclude, (list = JSON.stringify(exclude)));
-  const head = JSON.stringify({ ...task, exclude: undefined });
-  return `${head.slice(0, -1)},"exclude":${list}}`;
+export function taskPayload(task: SegmentSearchTask): Uint8Array {
+  const { vector, exclude } = task;
+  const longVector = vector.length >= ARRAY_JSON_MIN;
+  const longExclude = exclude != null && exclude.length >= ARRAY_JSON_MIN;
+  if (!longVector && !longExclude) return encoder.encode(JSON.stringify(task));
+  const head = JSON.stringify({
+    ...task,
+    ...(longVector ? { vector: undefined } : {}),
+    ...(longExclude ? { exclude: undefined } : {}),
+  });
+  return Buffer.concat([
+    encoder.encode(head.slice(0, -1)),
+    ...(longVector ? [VECTOR_KEY, bytesOf(vector)] : []),
+    ...(longExclude ? [EXCLUDE_KEY, bytesOf(exclude)] : []),
+    CLOSE,
+  ]);
 }
 
 /**

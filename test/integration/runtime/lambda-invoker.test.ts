@@ -6,7 +6,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { SegmentSearchResult, SegmentSearchTask } from '../../../lib/segment/task-contract.js';
 import { StrataError } from '../../../lib/model/errors.js';
-import { LambdaInvoker, createLambdaClient, taskJson } from '../../../lib/runtime/lambda-invoker.js';
+import { LambdaInvoker, createLambdaClient, taskPayload } from '../../../lib/runtime/lambda-invoker.js';
 import { startLambdaServer, type LambdaServer } from '../../support/lambda-server.js';
 
 const task = (segments: string[], limit = 2): SegmentSearchTask => ({
@@ -17,18 +17,26 @@ const task = (segments: string[], limit = 2): SegmentSearchTask => ({
   params: { exact: true },
 });
 
+/** in-flight counts of the concurrency test's own tasks (a slow invoke an earlier test abandoned may still land) */
+const COUNTED = 'collections/counted';
 let inFlight = 0;
 let maxInFlight = 0;
 /** the exclude lists the functions received, in order */
 const excludesSeen: unknown[] = [];
+/** the query vectors they received, in order */
+const vectorsSeen: unknown[] = [];
 
 async function fakeSegmentSearch(event: unknown): Promise<SegmentSearchResult> {
   const t = event as SegmentSearchTask;
-  if (t.exclude !== undefined) excludesSeen.push(t.exclude);
-  inFlight++;
+  if (t.exclude !== undefined) {
+    excludesSeen.push(t.exclude);
+    vectorsSeen.push(t.vector);
+  }
+  const counted = t.collectionPrefix === COUNTED;
+  if (counted) inFlight++;
   maxInFlight = Math.max(maxInFlight, inFlight);
   await new Promise((r) => setTimeout(r, 20));
-  inFlight--;
+  if (counted) inFlight--;
   return {
     candidates: t.segments.flatMap((s) =>
       Array.from({ length: t.limit }, (_, i) => ({
@@ -154,17 +162,25 @@ describe('LambdaInvoker over the real SDK and the Invoke wire protocol', () => {
     expect(Date.now() - started).toBeLessThan(4000);
   });
 
-  it('sends every function the exact exclude list, a long one serialized once, and still rejects a malformed one', async () => {
+  it('sends every function the exact vector and exclude list, long ones serialized once, and rejects a bad list', async () => {
     const ids = Array.from({ length: 500 }, (_, i) =>
       i % 5 === 0 ? `00000000-0000-4000-8000-${String(i).padStart(12, '0')}` : i * 7919,
     );
-    for (const exclude of [ids.slice(0, 10), ids]) {
-      const t = { ...task(['s']), exclude, excludeKey: 'n.1' };
+    const long = Array.from({ length: 100 }, (_, i) => Math.sin(i) / 3);
+    for (const [exclude, vector] of [
+      [ids.slice(0, 10), [0.5, 0.5]],
+      [ids, [0.5, 0.5]],
+      [ids.slice(0, 10), long],
+      [ids, long],
+    ] as const) {
+      const t = { ...task(['s']), vector: [...vector], exclude, excludeKey: 'n.1' };
       // the payload is the task's own JSON, whatever the key order
-      expect(JSON.parse(taskJson(t))).toEqual(JSON.parse(JSON.stringify(t)));
+      expect(JSON.parse(Buffer.from(taskPayload(t)).toString('utf8'))).toEqual(JSON.parse(JSON.stringify(t)));
       excludesSeen.length = 0;
+      vectorsSeen.length = 0;
       await Promise.all([0, 1, 0, 1].map((w) => invoker.invoke(w, t, 5000)));
       expect(excludesSeen).toEqual([exclude, exclude, exclude, exclude]);
+      expect(vectorsSeen).toEqual([vector, vector, vector, vector]);
     }
     const before = server.invocations.length;
     const bad = { ...task(['s']), exclude: [...ids.slice(0, 100), 'not-an-id'] };
@@ -177,7 +193,11 @@ describe('LambdaInvoker over the real SDK and the Invoke wire protocol', () => {
 
   it('keeps at most `concurrency` invokes in flight', async () => {
     maxInFlight = 0;
-    await Promise.all(Array.from({ length: 8 }, (_, i) => invoker.invoke(i % 2, task([`s${i}`]), 5000)));
+    await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        invoker.invoke(i % 2, { ...task([`s${i}`]), collectionPrefix: COUNTED }, 5000),
+      ),
+    );
     expect(maxInFlight).toBeLessThanOrEqual(2);
     expect(maxInFlight).toBeGreaterThanOrEqual(1);
   });
