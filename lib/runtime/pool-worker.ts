@@ -22,7 +22,7 @@ function contextOnce(): Promise<SegmentTaskContext> {
 }
 
 export default async function run(message: unknown): Promise<SegmentSearchResult> {
-  // a shared exclude list becomes the task's own (parsed once per key on this thread)
-  const parsed = parseSegmentTask(receivedTask(message));
+  // a shared exclude list becomes the task's own (parsed and checked once per key on this thread)
+  const parsed = receivedTask(message, parseSegmentTask);
   return runSegmentTask(parsed, await contextOnce());
 }

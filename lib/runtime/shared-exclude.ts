@@ -11,8 +11,8 @@
  * Invariants:
  * - The ids a thread uses are exactly the task's: the shared bytes are the list's own JSON, written once and never
  *   changed; a cached list is used only under its key and its length.
- * - Nothing here trusts a message: the thread checks the reference's shape and the parsed list goes through
- *   parseSegmentTask like any task's `exclude`.
+ * - Nothing here trusts a message: the thread checks the reference's shape, and a key's list goes through
+ *   parseSegmentTask like any task's `exclude` (once per key on each thread, as the coordinator checks it once).
  * - Unkeyed or short lists travel in the task as before. The Lambda path (JSON payloads) does not use this.
  */
 import { LRUCache } from 'lru-cache';
@@ -60,26 +60,26 @@ export function postedTask(task: SegmentSearchTask): PostedTask | SegmentSearchT
   return { ...rest, excludeKey, sharedExclude: ref };
 }
 
-/** lists parsed on this thread, by key: the coordinator's recent tail generations (one per WAL object) */
-const received = new LRUCache<string, readonly unknown[]>({ max: 8 });
+/** lists parsed and checked on this thread, by key: the coordinator's recent tail generations (one per WAL object) */
+const received = new LRUCache<string, readonly PointId[]>({ max: 8 });
 
 /**
- * A posted message as the task it stands for (thread side): a shared reference becomes the list it names, parsed
- * once per key. Anything else is returned unchanged for parseSegmentTask to judge.
+ * A posted message as the task it stands for, checked by `parse` (thread side). A shared reference becomes the list
+ * it names: parsed and checked with the first task that brings its key, then handed as that very array (not checked
+ * again) to every later task with the key. A malformed reference or list fails `parse` like any malformed task.
  */
-export function receivedTask(message: unknown): unknown {
-  if (typeof message !== 'object' || message === null || !('sharedExclude' in message)) return message;
+export function receivedTask(message: unknown, parse: (task: unknown) => SegmentSearchTask): SegmentSearchTask {
+  if (typeof message !== 'object' || message === null || !('sharedExclude' in message)) return parse(message);
   const { sharedExclude: ref, ...task } = message as { sharedExclude: unknown } & Record<string, unknown>;
-  if (!isRef(ref)) return { ...task, exclude: ref };
-  let list = received.get(ref.key);
-  if (list === undefined || list.length !== ref.length) {
-    const parsed = parseList(ref.json);
-    // shared bytes that are not the list their reference describes: parseSegmentTask rejects the reference itself
-    if (parsed?.length !== ref.length) return { ...task, exclude: ref };
-    list = parsed;
-    received.set(ref.key, list);
-  }
-  return { ...task, excludeKey: ref.key, exclude: list };
+  if (!isRef(ref)) return parse({ ...task, exclude: ref });
+  const known = received.get(ref.key);
+  if (known !== undefined && known.length === ref.length)
+    return { ...parse({ ...task, exclude: undefined }), excludeKey: ref.key, exclude: known };
+  const list = parseList(ref.json);
+  // shared bytes that are not the list their reference describes: the reference itself is what `parse` rejects
+  const checked = parse({ ...task, excludeKey: ref.key, exclude: list?.length === ref.length ? list : ref });
+  if (checked.exclude !== undefined) received.set(ref.key, checked.exclude);
+  return checked;
 }
 
 function parseList(json: SharedArrayBuffer): unknown[] | undefined {

@@ -31,31 +31,38 @@ describe('shared exclude lists (local worker threads)', () => {
     expect(again.sharedExclude).toBe(posted.sharedExclude);
     expect(knownExclude(t)).toBe(posted.sharedExclude);
 
-    const first = parseSegmentTask(receivedTask(structuredClone(posted)));
+    const first = receivedTask(structuredClone(posted), parseSegmentTask);
     expect(first.exclude).toEqual(ids);
     expect(first.excludeKey).toBe('n.1');
-    // a later task under the key gets the very array back (what a worker derives per array is reused)
-    const second = parseSegmentTask(receivedTask(structuredClone(again)));
+    // a later task under the key gets the very array back (what a worker derives per array is reused), and the list
+    // is not checked again: `parse` sees the task without it
+    const seen: unknown[] = [];
+    const second = receivedTask(structuredClone(again), (m) => {
+      seen.push((m as { exclude?: unknown }).exclude);
+      return parseSegmentTask(m);
+    });
     expect(second.exclude).toBe(first.exclude);
+    expect(second.excludeKey).toBe('n.1');
+    expect(seen).toEqual([undefined]);
   });
 
   it('posts short, unkeyed and absent lists inside the task, and passes such tasks through unchanged', () => {
     for (const t of [task(ids.slice(0, 10), 'n.2'), task(ids), task(undefined, 'n.3')]) {
       expect(postedTask(t)).toBe(t);
-      expect(receivedTask(t)).toBe(t);
+      expect(receivedTask(t, (m) => m as SegmentSearchTask)).toBe(t);
     }
   });
 
   it('never reuses a list under another key or of another length', () => {
     const a = ids.slice(0, 100);
     const b = ids.slice(50, 150);
-    const fromA = parseSegmentTask(receivedTask(structuredClone(postedTask(task(a, 'n.4')))));
-    const fromB = parseSegmentTask(receivedTask(structuredClone(postedTask(task(b, 'n.5')))));
+    const fromA = receivedTask(structuredClone(postedTask(task(a, 'n.4'))), parseSegmentTask);
+    const fromB = receivedTask(structuredClone(postedTask(task(b, 'n.5'))), parseSegmentTask);
     expect(fromA.exclude).toEqual(a);
     expect(fromB.exclude).toEqual(b);
     // the same key with a longer list (a coordinator that reused a key) is parsed again, not taken from the cache
     const longer = ids.slice(0, 120);
-    expect(parseSegmentTask(receivedTask(structuredClone(postedTask(task(longer, 'n.4'))))).exclude).toEqual(longer);
+    expect(receivedTask(structuredClone(postedTask(task(longer, 'n.4'))), parseSegmentTask).exclude).toEqual(longer);
   });
 
   it('rejects a malformed reference or shared list as a malformed task, without touching anything else', () => {
@@ -64,7 +71,7 @@ describe('shared exclude lists (local worker threads)', () => {
     };
     const bad = (message: unknown) => {
       try {
-        parseSegmentTask(receivedTask(message));
+        receivedTask(message, parseSegmentTask);
       } catch (e) {
         return e;
       }
