@@ -15,7 +15,6 @@
  */
 import { InvokeCommand, LambdaClient, type InvokeCommandOutput } from '@aws-sdk/client-lambda';
 import type { Invoker } from '../collection/invoker.js';
-import type { PointId } from '../model/point-id.js';
 import type { SegmentRef, SegmentSearchResult, SegmentSearchTask } from '../segment/task-contract.js';
 import { internal, invalid, unavailable } from '../model/errors.js';
 import { Deadline } from '../model/deadline.js';
@@ -103,8 +102,7 @@ export class LambdaInvoker implements Invoker {
   async invoke(worker: number, task: SegmentSearchTask, deadlineMs: number): Promise<SegmentSearchResult> {
     const name = this.#names[worker];
     if (name === undefined) throw new RangeError(`worker ${worker} out of range 0..${this.workers - 1}`);
-    // a list already serialized was checked with its first task (taskPayload)
-    parseSegmentTask(checkedBefore(task.exclude) ? { ...task, exclude: undefined } : task);
+    parseSegmentTask(task);
     // one instant for every split group of this task: the budget is the call's, not each group's
     const deadline = Deadline.in(deadlineMs);
     const groups = this.#splitForResponse(task);
@@ -174,14 +172,9 @@ const ARRAY_JSON_MIN = 64;
 /**
  * Long arrays serialized (and encoded) once, by array: the WAL tail winners' ids (thousands under a writer) are the
  * same list for every query and every worker until the next WAL object, and a query's vector is the same in its K
- * tasks; each was serialized and encoded once per invoke (and the list checked once per invoke).
+ * tasks; each was serialized and encoded once per invoke.
  */
 const arrayBytes = new WeakMap<readonly unknown[], Uint8Array>();
-
-/** An exclude list already serialized was checked with the task that first carried it. */
-function checkedBefore(exclude: readonly PointId[] | undefined): boolean {
-  return exclude != null && arrayBytes.has(exclude);
-}
 
 function bytesOf(array: readonly unknown[]): Uint8Array {
   let bytes = arrayBytes.get(array);

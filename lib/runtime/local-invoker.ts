@@ -23,7 +23,7 @@ import type { SegmentSearchResult, SegmentSearchTask } from '../segment/task-con
 import { withFaultPolicy } from './fault-policy.js';
 import { parseSegmentResult, parseSegmentTask } from '../segment/task-schema.js';
 import { execArgvFor, siblingScript } from './worker-script.js';
-import { knownExclude, type PostedTask, postedTask } from './shared-exclude.js';
+import { type PostedTask, postedTask } from './shared-exclude.js';
 
 export interface LocalInvokerOptions {
   /** K threads (one per worker). */
@@ -88,9 +88,8 @@ export class LocalInvoker implements Invoker {
       return Promise.reject(new RangeError(`worker ${worker} out of range 0..${this.workers - 1}`));
     let message: PostedTask | SegmentSearchTask;
     try {
-      // a malformed task fails here as 'invalid', not as two doomed attempts on the thread; a list already shared
-      // was checked with its first task
-      parseSegmentTask(knownExclude(task) === undefined ? task : { ...task, exclude: undefined });
+      // a malformed task fails here as 'invalid', not as two doomed attempts on the thread
+      parseSegmentTask(task);
       // a long keyed exclude list is posted once, in shared memory (shared-exclude.ts)
       message = postedTask(task);
     } catch (error) {

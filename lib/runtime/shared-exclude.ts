@@ -12,7 +12,7 @@
  * - The ids a thread uses are exactly the task's: the shared bytes are the list's own JSON, written once and never
  *   changed; a cached list is used only under its key and its length.
  * - Nothing here trusts a message: the thread checks the reference's shape, and a key's list goes through
- *   parseSegmentTask like any task's `exclude` (once per key on each thread, as the coordinator checks it once).
+ *   parseSegmentTask like any task's `exclude` (which checks each array once).
  * - Unkeyed or short lists travel in the task as before. The Lambda path (JSON payloads) does not use this.
  */
 import { LRUCache } from 'lru-cache';
@@ -60,22 +60,21 @@ export function postedTask(task: SegmentSearchTask): PostedTask | SegmentSearchT
   return { ...rest, excludeKey, sharedExclude: ref };
 }
 
-/** lists parsed and checked on this thread, by key: the coordinator's recent tail generations (one per WAL object) */
+/** lists parsed (and checked) on this thread, by key: the coordinator's recent tail generations (one per WAL object) */
 const received = new LRUCache<string, readonly PointId[]>({ max: 8 });
 
 /**
  * A posted message as the task it stands for, checked by `parse` (thread side). A shared reference becomes the list
- * it names: parsed and checked with the first task that brings its key, then handed as that very array (not checked
- * again) to every later task with the key. A malformed reference or list fails `parse` like any malformed task.
+ * it names: parsed with the first task that brings its key, then handed as that very array to every later task with
+ * the key (which the task schema checks once per array). A malformed reference or list fails `parse` like any
+ * malformed task.
  */
 export function receivedTask(message: unknown, parse: (task: unknown) => SegmentSearchTask): SegmentSearchTask {
   if (typeof message !== 'object' || message === null || !('sharedExclude' in message)) return parse(message);
   const { sharedExclude: ref, ...task } = message as { sharedExclude: unknown } & Record<string, unknown>;
   if (!isRef(ref)) return parse({ ...task, exclude: ref });
   const known = received.get(ref.key);
-  if (known !== undefined && known.length === ref.length)
-    return { ...parse({ ...task, exclude: undefined }), excludeKey: ref.key, exclude: known };
-  const list = parseList(ref.json);
+  const list = known !== undefined && known.length === ref.length ? known : parseList(ref.json);
   // shared bytes that are not the list their reference describes: the reference itself is what `parse` rejects
   const checked = parse({ ...task, excludeKey: ref.key, exclude: list?.length === ref.length ? list : ref });
   if (checked.exclude !== undefined) received.set(ref.key, checked.exclude);

@@ -38,6 +38,31 @@ describe('segment task and result validation', () => {
     expect(parseSegmentTask({ ...minimal, filter: null, exclude: null, minSimilarity: null })).toEqual(minimal);
   });
 
+  it('checks an exclude list once per array: the same array again is not read, a new one is', () => {
+    const reads = { n: 0 };
+    const counted = <T>(ids: T[]): T[] =>
+      new Proxy(ids, {
+        get(target, key, receiver) {
+          if (typeof key === 'string' && /^\d+$/.test(key)) reads.n++;
+          return Reflect.get(target, key, receiver);
+        },
+      });
+    const ids = Array.from({ length: 100 }, (_, i) => i + 1);
+    const list = counted(ids);
+    expect(parseSegmentTask({ ...task, exclude: list }).exclude).toBe(list);
+    expect(reads.n).toBe(100);
+    expect(parseSegmentTask({ ...task, exclude: list }).exclude).toBe(list);
+    expect(reads.n).toBe(100);
+    parseSegmentTask({ ...task, exclude: counted([...ids]) });
+    expect(reads.n).toBe(200);
+    // a bad list is refused each time it is offered: nothing of it is remembered
+    const bad = [...ids, 'not-an-id'];
+    for (let k = 0; k < 2; k++) {
+      const error = thrown(() => parseSegmentTask({ ...task, exclude: bad }));
+      expect(isStrataError(error, 'invalid')).toBe(true);
+    }
+  });
+
   it('passes batched sub-searches and per-search result lists through', () => {
     const batched = {
       ...task,
