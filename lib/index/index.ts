@@ -4,7 +4,7 @@
  */
 export { searchHnswBeam } from './beam-search.js';
 export type { BeamOptions } from './beam-search.js';
-export { buildHnsw, DEFAULT_EF_CONSTRUCT, DEFAULT_M } from './build.js';
+export { buildHnsw, DEFAULT_EF_CONSTRUCT, DEFAULT_M, INSERT_BLOCK, insertionOrder } from './build.js';
 export type { BuildOptions } from './build.js';
 export { InMemoryGraph, NO_NODE, upperRecordOffset } from './graph.js';
 export type { GraphAccessor, GraphMeta, HnswGraph, UpperLevels } from './graph.js';

@@ -13,6 +13,8 @@ import {
   floatScorer,
   GRAPH_FIXED_HEADER_BYTES,
   graphPageOf,
+  INSERT_BLOCK,
+  insertionOrder,
   graphPageRange,
   InMemoryGraph,
   mulberry32,
@@ -154,6 +156,44 @@ describe('HNSW build', () => {
       expect(hits / 500).toBeGreaterThanOrEqual(0.97);
     },
   );
+
+  it('inserts blocks of consecutive ids in a seeded order: a permutation, blocks whole, the same per seed', () => {
+    const n = 10 * INSERT_BLOCK + 17;
+    const order = insertionOrder(n, 5);
+    expect(Array.from(order).sort((a, b) => a - b)).toEqual(Array.from({ length: n }, (_, i) => i));
+    // every block is inserted whole and in id order, the short last block too
+    const starts: number[] = [];
+    for (let i = 0; i < n; ) {
+      const first = order[i];
+      expect(first % INSERT_BLOCK).toBe(0);
+      const size = Math.min(INSERT_BLOCK, n - first);
+      for (let j = 0; j < size; j++) expect(order[i + j]).toBe(first + j);
+      starts.push(first / INSERT_BLOCK);
+      i += size;
+    }
+    expect(starts).not.toEqual(starts.slice().sort((a, b) => a - b));
+    expect(insertionOrder(n, 5)).toEqual(order);
+    expect(insertionOrder(n, 6)).not.toEqual(order);
+    expect(Array.from(insertionOrder(INSERT_BLOCK, 5))).toEqual(Array.from({ length: INSERT_BLOCK }, (_, i) => i));
+  });
+
+  it('builds in the given insertion order, which decides the graph, and refuses one that is not a permutation', () => {
+    const data = dataset('Euclid', 3, 300, 8);
+    const sequential = Uint32Array.from({ length: 300 }, (_, i) => i);
+    const byDefault = buildHnsw(data, 8, 'Euclid', { m: 6, seed: 7 });
+    const given = buildHnsw(data, 8, 'Euclid', { m: 6, seed: 7, insertOrder: insertionOrder(300, 7) });
+    expect(serializeGraph(given)).toEqual(serializeGraph(byDefault));
+    const inSequence = buildHnsw(data, 8, 'Euclid', { m: 6, seed: 7, insertOrder: sequential });
+    checkInvariants(inSequence);
+    expect(serializeGraph(inSequence)).not.toEqual(serializeGraph(byDefault));
+    const twice = sequential.slice();
+    twice[5] = 4;
+    expect(() => buildHnsw(data, 8, 'Euclid', { insertOrder: twice })).toThrow(/not a permutation of the 300/);
+    expect(() => buildHnsw(data, 8, 'Euclid', { insertOrder: sequential.subarray(1) })).toThrow(/not a permutation/);
+    expect(() => buildHnsw(data, 8, 'Euclid', { insertOrder: Uint32Array.of(...sequential.subarray(1), 300) })).toThrow(
+      /not a permutation/,
+    );
+  });
 
   it('rejects int8 codes of other rows than the data', () => {
     const data = dataset('Euclid', 5, 100, 8);
