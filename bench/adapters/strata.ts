@@ -11,7 +11,8 @@
  * deterministic (seeded), so sharing changes no result.
  *
  * Rows are in the order a sealed segment holds them (lib/segment/writer.ts encodeSegment): the locality order
- * (locality.ts: points close in space get close offsets), the graph built on it, then its upper-level nodes numbered
+ * (locality.ts: points close in space get close offsets), the graph built on it (inserted in shuffled blocks of it,
+ * lib/index/build.ts), then its upper-level nodes numbered
  * first (entry-order.ts) with the rows (and, int8, the codes re-encoded) permuted to match. Each graph has its own
  * final order, so f32 (and the binary modes walking its graph) and int8 each hold their rows; searches return
  * offsets, mapped back to dataset rows through that order as a segment maps offsets to point ids. The locality pass

@@ -201,8 +201,9 @@ export function encodeSegment(
       : undefined;
   if (tenant !== undefined) order = tenantOrder(order, raw.payloads, tenant);
   let input = order === null ? { ...raw, spaces: spacesIn } : reorder(raw, spacesIn, order);
-  // the entry region (entry-order.ts): the full space's graph is built now, on the locality order, and its upper
-  // nodes numbered first; every row-keyed input below is then written in that final order
+  // the entry region (entry-order.ts): the full space's graph is built now, on the locality order (inserted in
+  // shuffled blocks of it: lib/index/build.ts), and its upper nodes numbered first; every row-keyed input below is
+  // then written in that final order
   let prebuilt: { name: string; graph: HnswGraph } | null = null;
   if (full !== undefined && options.entryOrder !== false && tenant === undefined) {
     const s = input.spaces.find((x) => x.name === full.name) as SpaceInput;
