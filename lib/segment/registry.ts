@@ -35,14 +35,17 @@ export class SegmentRegistry<T extends Sized = Sized> {
    */
   private readonly entries: LRUCache<string, T>;
   private readonly opening = new Map<string, Promise<T>>();
+  /** what an entry is charged: its bytes, at least 1 and at most the budget */
+  private readonly charge: (v: T) => number;
   private evictions = 0;
 
   constructor(options: RegistryOptions = {}) {
     this.budgetBytes = options.budgetBytes ?? DEFAULT_REGISTRY_BUDGET;
     const budget = Math.max(1, Math.floor(this.budgetBytes));
+    this.charge = (v) => Math.min(budget, Math.max(1, Math.ceil(v.memoryBytes())));
     this.entries = new LRUCache<string, T>({
       maxSize: budget,
-      sizeCalculation: (v) => Math.min(budget, Math.max(1, Math.ceil(v.memoryBytes()))),
+      sizeCalculation: this.charge,
       dispose: (_v, _key, reason) => {
         if (reason === 'evict') this.evictions++;
       },
@@ -78,10 +81,13 @@ export class SegmentRegistry<T extends Sized = Sized> {
     return { value: await pending, cold: true };
   }
 
-  /** Marks key most recently used and re-charges its size (call after an entry grew), evicting others to fit. */
+  /**
+   * Marks key most recently used and re-charges its size (call after an entry may have grown), evicting others to
+   * fit. Every segment task touches its segment, and most did not grow it: an unchanged charge stops at the get.
+   */
   touch(key: string): void {
     const v = this.entries.get(key);
-    if (v === undefined) return;
+    if (v === undefined || this.entries.info(key)?.size === this.charge(v)) return;
     // lru-cache re-sizes only a changed value: re-insert to charge the entry's current size
     this.entries.delete(key);
     this.entries.set(key, v);

@@ -244,6 +244,13 @@ describe('segment registry', () => {
     expect(r.get('b')).toBeDefined();
     expect(r.get('c')).toBeDefined();
     expect(r.stats()).toMatchObject({ entries: 2, bytes: 90, evictions: 1 });
+    // a touch that finds the same size still marks the entry recent: c was read last, b is touched after it, so a
+    // new entry evicts c
+    r.touch('b');
+    await r.getOrOpen('d', async () => entry(30));
+    expect(r.get('c')).toBeUndefined();
+    expect(r.get('b')).toBeDefined();
+    expect(r.stats()).toMatchObject({ entries: 2, bytes: 90, evictions: 2 });
   });
 
   it('shares one in-flight open and retries after a failure', async () => {
