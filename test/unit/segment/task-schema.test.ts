@@ -38,6 +38,23 @@ describe('segment task and result validation', () => {
     expect(parseSegmentTask({ ...minimal, filter: null, exclude: null, minSimilarity: null })).toEqual(minimal);
   });
 
+  it('passes a query vector and the candidate lists through as they came (checked in one pass, not copied)', () => {
+    const vector = Array.from({ length: 768 }, (_, i) => i / 768);
+    expect(parseSegmentTask({ ...task, vector }).vector).toBe(vector);
+    const candidates = Array.from({ length: 40 }, (_, i) => ({ ...result.candidates[0], id: i + 1, offset: i }));
+    const lists = [candidates.slice(0, 5), candidates.slice(5)];
+    const parsed = parseSegmentResult({ ...result, candidates, lists });
+    expect(parsed.candidates).toBe(candidates);
+    expect(parsed.lists?.[1]).toBe(lists[1]);
+    // a bad element late in a long array is still named
+    const late = [...vector.slice(0, 700), Number.POSITIVE_INFINITY];
+    expect(() => parseSegmentTask({ ...task, vector: late })).toThrow(/vector\.700: expected a finite number/);
+    const bad = [...candidates.slice(0, 39), { ...candidates[39], segment: 3 }];
+    expect(() => parseSegmentResult({ ...result, candidates: bad })).toThrow(
+      /candidates\.39\.segment: expected a string/,
+    );
+  });
+
   it('checks an exclude list once per array: the same array again is not read, a new one is', () => {
     const reads = { n: 0 };
     const counted = <T>(ids: T[]): T[] =>
