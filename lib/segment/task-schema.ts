@@ -51,7 +51,7 @@ const shapeOnly = <T>() =>
 
 const isOffset = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
 /**
- * A query vector and a result's candidates: one pass, no copy, like `pointIds`. The element schemas (below, `wording`)
+ * A query vector and a result's candidates: one pass, no copy, like `pointIds`. The element schemas (`WORDING`, below)
  * would run zod per number and per candidate field and copy each array and object: on the local server's main
  * thread, checking the 16 results of a 16-segment query took ~7% of its time. They still word the error when a
  * task or result fails (parseSegmentTask, parseSegmentResult), so messages name the element.
