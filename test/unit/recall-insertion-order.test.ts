@@ -4,7 +4,7 @@
  * Fashion-MNIST-784 base (60k, Euclid) in locality order with seed 4, int8 codes, m = 16, ef_construct = 100, the
  * sequential insertion left regions the walk barely reached: recall@10 at ef 64 0.981 over these 300 queries
  * (seed 7: 0.983), where the shuffled blocks the build inserts by default give 0.993 (lib/index/build.ts header).
- * One int8 build, ~7 s on an idle core.
+ * One int8 build (~7 s on an idle core); with the dataset, the locality order and the codes ~30 s.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildHnsw, InMemoryGraph, SearchContext, searchHnsw } from '../../lib/index/index.js';
