@@ -194,10 +194,9 @@ const CHECK = schemas(true);
 const WORDING = schemas(false);
 
 /** `segments.0.deletedVersion: expected a non-negative integer`, plus how many other problems there were. */
-function describe(error: z.core.$ZodError, under: readonly PropertyKey[] = []): string {
+function describe(error: z.core.$ZodError): string {
   const [first, ...rest] = error.issues;
-  const at = [...under, ...first.path];
-  const path = at.length > 0 ? at.map(String).join('.') : '(root)';
+  const path = first.path.length > 0 ? first.path.map(String).join('.') : '(root)';
   return `${path}: ${first.message}${rest.length > 0 ? ` (and ${rest.length} more)` : ''}`;
 }
 
