@@ -101,8 +101,7 @@ export function buildHnsw(data: Float32Array, dim: number, distance: Distance, o
   // SIMD: rows placed in a wasm arena and scored unbounded, a neighbour list per call (the f32x4 kernels beat early
   // abandoning in JS ~3×); otherwise the JS bounded kernels over dims reordered by variance.
   const seed = options.seed ?? 42;
-  const order = options.insertOrder ?? insertionOrder(data.length / dim, seed);
-  checkPermutation(order, data.length / dim);
+  const order = insertionOrderOf(options, data.length / dim, seed);
   if (distance !== 'Manhattan' && 2 * m <= SIMD_BATCH) {
     const codes = options.codes;
     if (codes !== undefined) {
@@ -146,8 +145,7 @@ export function buildHnswWith(
   const efc = Math.max(options.efConstruct ?? DEFAULT_EF_CONSTRUCT, 1);
   if (!(Number.isInteger(m) && m >= 2)) throw invalid(`m must be an integer ≥ 2, got ${m}`);
   const seed = options.seed ?? 42;
-  const order = options.insertOrder ?? insertionOrder(n, seed);
-  checkPermutation(order, n);
+  const order = insertionOrderOf(options, n, seed);
   const b = new Builder(new Float32Array(0), 1, 'Dot', m, efc, seed, null, null, null, n, similarity, batch);
   return b.run(order);
 }
@@ -176,7 +174,10 @@ export function insertionOrder(n: number, seed: number): Uint32Array {
   return order;
 }
 
-function checkPermutation(order: Uint32Array, n: number): void {
+/** The caller's insertion order, checked to be a permutation of the n nodes, or insertionOrder(n, seed). */
+function insertionOrderOf(options: BuildOptions, n: number, seed: number): Uint32Array {
+  const order = options.insertOrder;
+  if (order === undefined) return insertionOrder(n, seed);
   const seen = new Uint8Array(n);
   let ok = order.length === n;
   for (let i = 0; ok && i < n; i++) {
@@ -184,6 +185,7 @@ function checkPermutation(order: Uint32Array, n: number): void {
     seen[order[i]] = 1;
   }
   if (!ok) throw invalid(`the insertion order is not a permutation of the ${n} nodes`);
+  return order;
 }
 
 /** A copy of data with each row's dimensions permuted to decreasing variance (estimated on ≤ 4096 rows). */
